@@ -1,0 +1,33 @@
+# One command to set up and run, one to set up and test. Everything lives in .venv.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: app predict test setup setup-dev clean
+
+## Set up and start the app on http://127.0.0.1:7860 (or predict FILES=... with the CLI)
+app: setup
+	$(BIN)/python app.py
+
+predict: setup
+	$(BIN)/python -m deforgify predict $(FILES)
+
+## Set up and run the whole test suite
+test: setup-dev
+	$(BIN)/python -m pytest
+
+setup: $(VENV)/.runtime
+setup-dev: $(VENV)/.dev
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+clean:
+	rm -rf $(VENV)

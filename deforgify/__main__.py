@@ -1,0 +1,3 @@
+from deforgify.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,78 @@
+"""``python -m deforgify predict FILE... [--model REF] [--json]``.
+
+Exit status: 0 when every file was scored, 1 when any file could not be read (the others are
+still scored), 2 for a usage error or a model that cannot be loaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Iterator, Optional, Sequence
+
+from deforgify.decode import InvalidImageError, load_rgb
+from deforgify.model_folder import ModelLoadError
+
+CHUNK = 32
+"""Files decoded and scored together: one batched model call per chunk, bounded memory."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m deforgify", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    predict = commands.add_parser("predict", help="tell whether face photos are real or fake")
+    predict.add_argument("files", nargs="+", metavar="FILE", help="image files to judge")
+    predict.add_argument(
+        "--model",
+        default=None,
+        help="model folder, or Hub repo OWNER/NAME[@REVISION]; default: the bundled model",
+    )
+    predict.add_argument("--json", action="store_true", help="one JSON object per line")
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    from deforgify.detector import Detector  # after parsing: --help needs no TensorFlow
+
+    try:
+        detector = Detector.load(args.model)
+    except ModelLoadError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if detector.source.warning:
+        print(f"warning: {detector.source.warning}", file=sys.stderr)
+    failures = 0
+    for result in _results(detector, args.files):
+        failures += "error" in result
+        print(json.dumps(result) if args.json else _human(result), flush=True)
+    return 1 if failures else 0
+
+
+def _results(detector, files: Sequence[str]) -> Iterator[dict]:
+    """One result dict per file, in order; a bad file yields an error and the rest go on."""
+    for start in range(0, len(files), CHUNK):
+        chunk = files[start : start + CHUNK]
+        decoded: dict[int, object] = {}
+        errors: dict[int, str] = {}
+        for index, name in enumerate(chunk):
+            try:
+                decoded[index] = load_rgb(name)
+            except InvalidImageError as error:
+                errors[index] = str(error)
+        predictions = iter(detector.predict_rgb(list(decoded.values())) if decoded else [])
+        for index, name in enumerate(chunk):
+            if index in errors:
+                yield {"file": name, "error": errors[index]}
+            else:
+                prediction = next(predictions).to_json()
+                yield {"file": name, **prediction}
+
+
+def _human(result: dict) -> str:
+    if "error" in result:
+        return f"{result['file']}: error: {result['error']}"
+    confidences = ", ".join(f"{k} {v:.1%}" for k, v in result["confidences"].items())
+    where = "face at {},{} {}x{}".format(*result["face"]) if result["face"] else "no face found"
+    return f"{result['file']}: {result['label']} ({confidences}; {where})"

@@ -1,0 +1,124 @@
+"""The Detector: a loaded model plus its preprocessing, answering real/fake for images."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+import numpy as np
+
+from deforgify.decode import ImageInput, load_rgb
+from deforgify.faces import Box, detect_faces
+from deforgify.model_folder import ModelConfig, load_keras_model, read_config
+from deforgify.model_source import ModelSource, resolve_model
+from deforgify.preprocess import Preprocessed, preprocess_face
+
+MAX_FACES = 8
+"""At most this many faces per image are scored, largest first."""
+MIN_FACE_RATIO = 0.33
+"""Faces narrower than this fraction of the largest face are not scored (background faces and
+stray detections would otherwise decide the verdict)."""
+BATCH_SIZE = 32
+
+
+@dataclass(frozen=True)
+class FaceScore:
+    """One scored crop: the face box (None for the centre fallback) and its confidences."""
+
+    face: Optional[Box]
+    region: Box
+    confidences: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """The verdict for one image: decided by its most suspicious face."""
+
+    label: str
+    confidences: dict[str, float]
+    face: Optional[Box]
+    """The face that decided the verdict; None when no face was found (centre crop used)."""
+    region: Box
+    scores: list[FaceScore]
+    """Every scored face, largest first."""
+
+    @property
+    def face_found(self) -> bool:
+        return self.face is not None
+
+    def to_json(self) -> dict:
+        return {
+            "label": self.label,
+            "confidences": self.confidences,
+            "face": list(self.face) if self.face else None,
+            "faces": [list(s.face) for s in self.scores if s.face],
+        }
+
+
+class Detector:
+    """Load once, then call :meth:`predict` as often as needed; model calls are batched."""
+
+    def __init__(self, model, config: ModelConfig, source: ModelSource):
+        import tensorflow as tf  # deferred: importing TensorFlow costs seconds
+
+        self.model = model
+        self.config = config
+        self.source = source
+        size = config.preprocessing.input_size
+        self._forward = tf.function(
+            lambda x: model(x, training=False),
+            input_signature=[tf.TensorSpec([None, size, size, 3], tf.float32)],
+        )
+
+    @classmethod
+    def load(cls, reference: Optional[str] = None) -> "Detector":
+        """Load the model named by ``reference`` (see :func:`resolve_model`); None = bundled."""
+        source = resolve_model(reference)
+        return cls(load_keras_model(source.folder), read_config(source.folder), source)
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return self.config.labels
+
+    def predict(self, image: ImageInput) -> Prediction:
+        """Decode ``image`` and return its verdict (raises InvalidImageError for bad input)."""
+        return self.predict_rgb([load_rgb(image)])[0]
+
+    def predict_rgb(self, images: Sequence[np.ndarray]) -> list[Prediction]:
+        """Verdicts for decoded RGB images, with all their faces scored in batched calls."""
+        if not images:
+            return []
+        crops = [self._crops(rgb) for rgb in images]
+        flat = [crop for image_crops in crops for crop in image_crops]
+        probabilities = self.probabilities(np.stack([c.pixels for c in flat]))
+        predictions, start = [], 0
+        for image_crops in crops:
+            scores = [
+                FaceScore(c.face, c.region, self._confidences(p))
+                for c, p in zip(image_crops, probabilities[start : start + len(image_crops)])
+            ]
+            start += len(image_crops)
+            predictions.append(self._verdict(scores))
+        return predictions
+
+    def probabilities(self, pixels: np.ndarray) -> np.ndarray:
+        """Model outputs for preprocessed pixels (N, size, size, 3), in batches."""
+        batches = [
+            self._forward(pixels[i : i + BATCH_SIZE]).numpy()
+            for i in range(0, len(pixels), BATCH_SIZE)
+        ]
+        return np.concatenate(batches).astype(np.float64)
+
+    def _crops(self, rgb: np.ndarray) -> list[Preprocessed]:
+        faces = detect_faces(rgb)
+        scored = [f for f in faces if faces and f[2] >= MIN_FACE_RATIO * faces[0][2]]
+        chosen = scored[:MAX_FACES] or [None]
+        return [preprocess_face(rgb, self.config.preprocessing, f, faces) for f in chosen]
+
+    def _confidences(self, probabilities: np.ndarray) -> dict[str, float]:
+        return {label: float(p) for label, p in zip(self.labels, probabilities)}
+
+    def _verdict(self, scores: list[FaceScore]) -> Prediction:
+        decisive = max(scores, key=lambda s: s.confidences["fake"])
+        label = max(decisive.confidences, key=decisive.confidences.get)
+        return Prediction(label, decisive.confidences, decisive.face, decisive.region, scores)

@@ -1,0 +1,40 @@
+"""Face detection with the Haar cascade that ships inside opencv-python-headless (< 5)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import cv2
+import numpy as np
+
+Box = tuple[int, int, int, int]
+"""A face box as (x, y, width, height) in pixels of the decoded image."""
+
+DETECTION_MAX_SIDE = 640
+"""Faces are searched on a copy reduced to this size: the cascade needs no more, and it is fast."""
+MIN_FACE_FRACTION = 0.08
+"""Faces smaller than this fraction of the image's shorter side are ignored."""
+
+
+@lru_cache(maxsize=1)
+def _cascade() -> cv2.CascadeClassifier:
+    path = cv2.data.haarcascades + "haarcascade_frontalface_default.xml"
+    cascade = cv2.CascadeClassifier(path)
+    if cascade.empty():
+        raise RuntimeError(f"cannot load the face cascade from {path}; is opencv < 5 installed?")
+    return cascade
+
+
+def detect_faces(rgb: np.ndarray) -> list[Box]:
+    """Return every face box in ``rgb`` (H, W, 3 uint8), largest first."""
+    height, width = rgb.shape[:2]
+    scale = min(1.0, DETECTION_MAX_SIDE / max(height, width))
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    if scale < 1.0:
+        grey = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    min_side = max(20, int(MIN_FACE_FRACTION * min(grey.shape)))
+    found = _cascade().detectMultiScale(
+        grey, scaleFactor=1.1, minNeighbors=5, minSize=(min_side, min_side)
+    )
+    boxes = [tuple(int(round(v / scale)) for v in box) for box in np.asarray(found).reshape(-1, 4)]
+    return sorted(boxes, key=lambda b: b[2] * b[3], reverse=True)

@@ -1,0 +1,93 @@
+"""The model folder: ``model.keras`` plus ``config.json`` with everything needed to use it.
+
+Like timm and Keras on the Hub, labels and preprocessing settings travel with the weights, so
+no caller can feed a model inputs prepared differently from how it was trained.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from deforgify import __version__
+from deforgify.preprocess import PreprocessConfig
+
+MODEL_FILE = "model.keras"
+CONFIG_FILE = "config.json"
+METRICS_FILE = "metrics.json"
+CARD_FILE = "README.md"
+FORMAT = "deforgify-model"
+FORMAT_VERSION = 1
+LABELS = ("real", "fake")
+"""The two classes, in the order of the model's outputs."""
+
+
+class ModelLoadError(RuntimeError):
+    """A model reference cannot be turned into a working model; the message says why."""
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """The contents of ``config.json``."""
+
+    architecture: str
+    labels: tuple[str, ...] = LABELS
+    preprocessing: PreprocessConfig = field(default_factory=PreprocessConfig)
+    library_version: str = __version__
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "architecture": self.architecture,
+            "labels": list(self.labels),
+            "preprocessing": self.preprocessing.to_dict(),
+            "library_version": self.library_version,
+        }
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> "ModelConfig":
+        if values.get("format") != FORMAT or values.get("format_version") != FORMAT_VERSION:
+            raise ValueError(
+                f"not a {FORMAT} v{FORMAT_VERSION} config "
+                f"(format={values.get('format')!r}, version={values.get('format_version')!r})"
+            )
+        labels = tuple(values.get("labels", ()))
+        if sorted(labels) != sorted(LABELS):
+            raise ValueError(f"labels must be {list(LABELS)} in some order, got {list(labels)}")
+        return cls(
+            architecture=str(values["architecture"]),
+            labels=labels,
+            preprocessing=PreprocessConfig.from_dict(values["preprocessing"]),
+            library_version=str(values.get("library_version", "unknown")),
+        )
+
+
+def write_config(folder: Path, config: ModelConfig) -> None:
+    (folder / CONFIG_FILE).write_text(json.dumps(config.to_dict(), indent=2) + "\n")
+
+
+def read_config(folder: Path) -> ModelConfig:
+    """Read and validate ``config.json``; raise :class:`ModelLoadError` naming what is wrong."""
+    path = folder / CONFIG_FILE
+    if not path.is_file():
+        raise ModelLoadError(f"{folder} has no {CONFIG_FILE}: not a Deforgify model folder")
+    try:
+        return ModelConfig.from_dict(json.loads(path.read_text()))
+    except (ValueError, KeyError, TypeError) as error:
+        raise ModelLoadError(f"{path} is invalid: {error}") from None
+
+
+def load_keras_model(folder: Path) -> Any:
+    """Load ``model.keras`` with ``safe_mode=True``: a model folder is untrusted input."""
+    import keras  # deferred: importing TensorFlow costs seconds
+
+    path = folder / MODEL_FILE
+    if not path.is_file():
+        raise ModelLoadError(f"{folder} has no {MODEL_FILE}")
+    try:
+        return keras.saving.load_model(path, compile=False, safe_mode=True)
+    except Exception as error:  # Keras raises many kinds for a bad file
+        raise ModelLoadError(f"cannot load {path}: {error}") from None

@@ -1,0 +1,107 @@
+"""Where a model comes from: a local folder, a Hugging Face Hub repo, or the bundled model.
+
+A reference is a folder path, ``OWNER/NAME`` or ``OWNER/NAME@REVISION`` (branch, tag or commit
+sha), or None for the model bundled with the package. Hub files go through ``hf_hub_download``
+into the normal Hugging Face cache and honour ``HF_ENDPOINT``. When the Hub cannot be reached
+the cached copy is used; with no cache, the bundled model, and the caller is told so.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from deforgify.model_folder import CONFIG_FILE, MODEL_FILE, ModelLoadError, read_config
+
+BUNDLED_MODEL = Path(__file__).parent / "bundled_model"
+HUB_TIMEOUT_SECONDS = 3.0
+"""How long to wait for the Hub before falling back: a slow Hub must not hang the app."""
+_REPO_ID = re.compile(r"^[\w.-]+/[\w.-]+$")
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    """A model folder on disk and how it was found."""
+
+    folder: Path
+    reference: str
+    """What answers: "bundled", a folder path, or ``OWNER/NAME@REVISION``."""
+    revision: Optional[str] = None
+    """The commit sha of a Hub model."""
+    warning: Optional[str] = None
+    """Set when the model asked for could not be used and a fallback answers instead."""
+
+    def describe(self) -> str:
+        text = self.reference + (f" (commit {self.revision[:10]})" if self.revision else "")
+        return f"{text}; {self.warning}" if self.warning else text
+
+
+def resolve_model(reference: Optional[str] = None) -> ModelSource:
+    """Find the model folder for ``reference``; raise :class:`ModelLoadError` if there is none."""
+    if reference is None or reference in ("", "bundled"):
+        return bundled_source()
+    path = Path(reference).expanduser()
+    if path.is_dir():
+        read_config(path)
+        return ModelSource(path, str(path))
+    repo_id, _, revision = reference.partition("@")
+    if not _REPO_ID.match(repo_id) or path.is_absolute() or reference.startswith("."):
+        raise ModelLoadError(
+            f"{reference!r} is neither a model folder nor a Hub repo id (OWNER/NAME[@REVISION])"
+        )
+    return _hub_source(repo_id, revision or None)
+
+
+def bundled_source(warning: Optional[str] = None) -> ModelSource:
+    return ModelSource(BUNDLED_MODEL, "bundled", warning=warning)
+
+
+def hub_endpoint() -> Optional[str]:
+    """The Hub to talk to, read at call time so that ``HF_ENDPOINT`` set later still counts."""
+    return os.environ.get("HF_ENDPOINT") or None
+
+
+def _hub_source(repo_id: str, revision: Optional[str]) -> ModelSource:
+    from huggingface_hub import errors, hf_hub_download
+
+    def download(filename: str) -> Path:
+        return Path(
+            hf_hub_download(
+                repo_id,
+                filename,
+                revision=revision,
+                endpoint=hub_endpoint(),
+                etag_timeout=HUB_TIMEOUT_SECONDS,
+                library_name="deforgify",
+            )
+        )
+
+    name = f"{repo_id}@{revision}" if revision else repo_id
+    try:
+        config_path = download(CONFIG_FILE)
+        read_config(config_path.parent)  # validate before fetching the weights
+        download(MODEL_FILE)
+    except errors.RevisionNotFoundError:
+        raise ModelLoadError(f"Hub repo {repo_id} has no revision {revision!r}") from None
+    except (errors.RepositoryNotFoundError, errors.GatedRepoError):
+        raise ModelLoadError(
+            f"Hub repo {repo_id} does not exist, or is private and no valid token was given "
+            "(set HF_TOKEN or run `hf auth login`)"
+        ) from None
+    except errors.RemoteEntryNotFoundError as error:
+        raise ModelLoadError(
+            f"Hub repo {name} is not a Deforgify model: it lacks {_missing_file(error)}"
+        ) from None
+    except errors.LocalEntryNotFoundError:
+        return bundled_source(
+            f"the Hub could not be reached and {name} is not cached: using the bundled model"
+        )
+    return ModelSource(config_path.parent, name, revision=config_path.parent.name)
+
+
+def _missing_file(error: Exception) -> str:
+    text = str(error)
+    return MODEL_FILE if MODEL_FILE in text else CONFIG_FILE

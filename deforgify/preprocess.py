@@ -1,0 +1,124 @@
+"""Face-normalised preprocessing: the one function that turns a decoded image into model input.
+
+Training, evaluation, the CLI and the app all call :func:`preprocess` (training only adds a
+random :class:`Jitter` to the crop), so what the model sees when served is what it saw in
+training. The settings travel with the weights in ``config.json``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any, Optional
+
+import cv2
+import numpy as np
+
+from deforgify.faces import Box, detect_faces
+
+
+@dataclass(frozen=True)
+class PreprocessConfig:
+    """How an image becomes model input; saved beside the weights."""
+
+    input_size: int = 128
+    crop_scale: float = 1.6
+    """Side of the square crop relative to the side of the detected face box."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> "PreprocessConfig":
+        known = {f.name for f in fields(cls)}
+        unknown = set(values) - known
+        if unknown:
+            raise ValueError(f"unknown preprocessing settings: {sorted(unknown)}")
+        config = cls(**values)
+        if not (16 <= config.input_size <= 1024) or not (0.5 <= config.crop_scale <= 4.0):
+            raise ValueError(f"preprocessing settings out of range: {values}")
+        return config
+
+
+@dataclass(frozen=True)
+class Jitter:
+    """A random change of the crop, used in training so that framing carries no label."""
+
+    scale: float = 1.0
+    shift_x: float = 0.0
+    shift_y: float = 0.0
+    """Shifts are fractions of the crop side."""
+
+
+@dataclass(frozen=True)
+class Preprocessed:
+    """Model input for one image plus what the caller should know about how it was made."""
+
+    pixels: np.ndarray
+    """(size, size, 3) float32 in [0, 1], RGB."""
+    region: Box
+    """The square region of the image that was fed to the model."""
+    face: Optional[Box]
+    """The face box used, or None when no face was found and the centre was used instead."""
+    faces: list[Box]
+    """Every face found, largest first."""
+
+
+def crop_region(
+    image_shape: tuple[int, ...],
+    face: Optional[Box],
+    config: PreprocessConfig,
+    jitter: Jitter = Jitter(),
+) -> Box:
+    """The square crop around ``face`` (or the image centre), kept inside the image.
+
+    The crop is moved, then shrunk, to stay inside the image rather than padded, so that no
+    border colour can become a cue.
+    """
+    height, width = image_shape[:2]
+    if face is None:
+        side = min(height, width)
+        centre_x, centre_y = width / 2, height / 2
+    else:
+        x, y, w, h = face
+        side = max(w, h) * config.crop_scale
+        centre_x, centre_y = x + w / 2, y + h / 2
+    side *= jitter.scale
+    centre_x += jitter.shift_x * side
+    centre_y += jitter.shift_y * side
+    side = int(round(min(side, height, width)))
+    left = int(round(min(max(centre_x - side / 2, 0), width - side)))
+    top = int(round(min(max(centre_y - side / 2, 0), height - side)))
+    return left, top, side, side
+
+
+def crop_resize(rgb: np.ndarray, region: Box, size: int) -> np.ndarray:
+    """Cut ``region`` out of ``rgb`` and resize it to ``size``x``size`` float32 in [0, 1]."""
+    x, y, w, h = region
+    crop = rgb[y : y + h, x : x + w]
+    interpolation = cv2.INTER_AREA if w > size else cv2.INTER_CUBIC
+    resized = cv2.resize(crop, (size, size), interpolation=interpolation)
+    return resized.astype(np.float32) / 255.0
+
+
+def preprocess(
+    rgb: np.ndarray,
+    config: PreprocessConfig,
+    faces: Optional[list[Box]] = None,
+    jitter: Jitter = Jitter(),
+) -> Preprocessed:
+    """Detect faces (unless given), crop the largest, and return model input for it."""
+    faces = detect_faces(rgb) if faces is None else faces
+    face = faces[0] if faces else None
+    return preprocess_face(rgb, config, face, faces, jitter)
+
+
+def preprocess_face(
+    rgb: np.ndarray,
+    config: PreprocessConfig,
+    face: Optional[Box],
+    faces: list[Box],
+    jitter: Jitter = Jitter(),
+) -> Preprocessed:
+    """Model input for one chosen face of an image (or its centre when ``face`` is None)."""
+    region = crop_region(rgb.shape, face, config, jitter)
+    return Preprocessed(crop_resize(rgb, region, config.input_size), region, face, faces)

@@ -1,0 +1,37 @@
+"""Shared fixtures. Every image here is made by the tests or ships inside a PyPI package."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from helpers import make_tiny_dataset
+
+
+@pytest.fixture(scope="session")
+def astronaut() -> np.ndarray:
+    """A real photograph of a face (Eileen Collins), shipped inside scikit-image."""
+    from skimage import data
+
+    return data.astronaut()
+
+
+@pytest.fixture(scope="session")
+def astronaut_face_centre() -> tuple[int, int]:
+    """Where the astronaut's face is centred (x, y), measured by eye on the 512x512 image."""
+    return (222, 115)
+
+
+@pytest.fixture()
+def astronaut_jpeg(tmp_path: Path, astronaut: np.ndarray) -> Path:
+    path = tmp_path / "astronaut.jpg"
+    Image.fromarray(astronaut).save(path, quality=92)
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_dataset(tmp_path_factory: pytest.TempPathFactory, astronaut: np.ndarray) -> Path:
+    return make_tiny_dataset(tmp_path_factory.mktemp("tiny") / "faces", astronaut)

@@ -1,0 +1,54 @@
+"""Helpers for the tests: running modules as a user would, test data, the shared datasets."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = Path(os.environ.get("DEFORGIFY_DATA", ROOT.parent / "shared" / "data"))
+
+
+def make_tiny_dataset(root: Path, astronaut: np.ndarray, per_class: int = 30) -> Path:
+    """An imagefolder dataset (real/, fake/) whose classes a CNN tells apart in a few epochs:
+    "real" are jittered crops of the astronaut's face, "fake" the same with red and blue swapped."""
+    rng = np.random.default_rng(0)
+    for label in ("real", "fake"):
+        (root / label).mkdir(parents=True)
+        for index in range(per_class):
+            x, y = rng.integers(100, 160), rng.integers(20, 80)
+            crop = astronaut[y : y + 200, x : x + 200].astype(np.float32)
+            crop = np.clip(crop * rng.uniform(0.85, 1.15), 0, 255).astype(np.uint8)
+            if label == "fake":
+                crop = crop[:, :, ::-1]
+            Image.fromarray(crop).save(root / label / f"{label}_{index}.jpg", quality=90)
+    return root
+
+
+def run_module(*args: str, cwd: Path = ROOT, env: dict | None = None, timeout: float = 600):
+    """Run ``python -m ARGS`` as a user would; return the CompletedProcess."""
+    return subprocess.run(
+        [sys.executable, "-m", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def require_shared_data(name: str) -> Path:
+    """The dataset folder ``name`` under ../shared/data; skipped (with the reason) if absent."""
+    folder = SHARED_DATA / name
+    if not folder.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"{folder} is missing, and CI must have it")
+        pytest.skip(f"{folder} is not present on this machine")
+    return folder

@@ -1,0 +1,70 @@
+"""`python -m deforgify predict`: one result per file, JSON lines, exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from helpers import run_module
+
+
+@pytest.fixture()
+def files(tmp_path: Path, astronaut: np.ndarray) -> dict[str, Path]:
+    face = tmp_path / "astronaut.jpg"
+    Image.fromarray(astronaut).save(face, quality=92)
+    no_face = tmp_path / "gradient.png"
+    Image.fromarray(np.tile(np.linspace(0, 255, 200, dtype=np.uint8), (150, 1))).save(no_face)
+    text = tmp_path / "notes.jpg"
+    text.write_text("not an image")
+    return {"face": face, "no_face": no_face, "text": text, "missing": tmp_path / "missing.png"}
+
+
+def test_json_lines_for_every_file_and_exit_1_when_one_is_bad(files: dict[str, Path]) -> None:
+    order = [files["face"], files["text"], files["no_face"], files["missing"]]
+    result = run_module("deforgify", "predict", *map(str, order), "--json")
+    assert result.returncode == 1, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["file"] for line in lines] == [str(p) for p in order]
+    face, text, no_face, missing = lines
+    assert set(face) >= {"file", "label", "confidences", "face"}
+    assert face["label"] in ("real", "fake")
+    assert set(face["confidences"]) == {"real", "fake"}
+    assert sum(face["confidences"].values()) == pytest.approx(1.0, abs=1e-5)
+    assert face["label"] == max(face["confidences"], key=face["confidences"].get)
+    assert len(face["face"]) == 4 and all(isinstance(v, int) for v in face["face"])
+    assert no_face["face"] is None and no_face["label"] in ("real", "fake")
+    assert text == {"file": str(files["text"]), "error": text["error"]}
+    assert "not an image file" in text["error"]
+    assert "no such file" in missing["error"]
+    assert "Traceback" not in result.stderr
+
+
+def test_exit_0_and_readable_lines_when_every_file_is_scored(files: dict[str, Path]) -> None:
+    result = run_module("deforgify", "predict", str(files["face"]), str(files["no_face"]))
+    assert result.returncode == 0, result.stderr
+    face_line, no_face_line = result.stdout.splitlines()
+    assert face_line.startswith(f"{files['face']}: ") and "face at " in face_line
+    assert "real " in face_line and "fake " in face_line and "%" in face_line
+    assert no_face_line.endswith("no face found)")
+
+
+@pytest.mark.parametrize(
+    "model, message",
+    [("/no/such/folder", "neither a model folder nor a Hub repo id"), ("{tmp}", "no config.json")],
+)
+def test_a_model_that_cannot_be_loaded_exits_2(files, tmp_path: Path, model: str, message: str) -> None:
+    result = run_module("deforgify", "predict", str(files["face"]), "--model", model.format(tmp=tmp_path))
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
+def test_usage_errors_exit_2() -> None:
+    assert run_module("deforgify", "predict").returncode == 2
+    assert run_module("deforgify").returncode == 2
+    help_text = run_module("deforgify", "predict", "--help")
+    assert help_text.returncode == 0 and "--json" in help_text.stdout

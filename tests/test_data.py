@@ -1,0 +1,74 @@
+"""Loading labelled images through `datasets` and the seeded, stratified 80/10/10 split."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from deforgify.model_folder import LABELS
+from training.data import DataError, Example, load_examples, load_source, split_examples
+
+
+def fake_examples(counts: dict[tuple[str, str], int]) -> list[Example]:
+    return [
+        Example(source, f"{label}/{i}.jpg", LABELS.index(label), f"{label}/{i}.jpg")
+        for (source, label), n in counts.items()
+        for i in range(n)
+    ]
+
+
+def test_imagefolder_source_loads_with_labels_by_name(tiny_dataset: Path) -> None:
+    examples = load_source(str(tiny_dataset))
+    assert len(examples) == 60
+    by_label = Counter(LABELS[e.label] for e in examples)
+    assert by_label == {"real": 30, "fake": 30}
+    for example in examples:  # label names come from the folders, mapped by name
+        assert example.key.startswith(LABELS[example.label] + "/")
+        assert Path(example.data).is_file()
+
+
+def test_labels_other_than_real_and_fake_are_refused(tmp_path: Path) -> None:
+    for label in ("cat", "dog"):
+        (tmp_path / label).mkdir()
+        for i in range(3):
+            Image.new("RGB", (40, 40)).save(tmp_path / label / f"{i}.png")
+    with pytest.raises(DataError, match=r"labels must be \['real', 'fake'\], found \['cat', 'dog'\]"):
+        load_source(str(tmp_path))
+
+
+def test_a_missing_folder_is_refused() -> None:
+    with pytest.raises(DataError, match="no such folder"):
+        load_source("./no/such/folder")
+
+
+def test_split_is_80_10_10_stratified_and_disjoint() -> None:
+    counts = {("a", "real"): 200, ("a", "fake"): 300, ("b", "real"): 100, ("b", "fake"): 100}
+    examples = fake_examples(counts)
+    splits = split_examples(examples, seed=3)
+    keys = {name: {(e.source, e.key) for e in part} for name, part in splits.items()}
+    assert sum(len(k) for k in keys.values()) == len(examples)
+    assert not (keys["train"] & keys["val"] or keys["train"] & keys["test"] or keys["val"] & keys["test"])
+    for name, fraction in (("train", 0.8), ("val", 0.1), ("test", 0.1)):
+        strata = Counter((e.source, LABELS[e.label]) for e in splits[name])
+        for stratum, total in counts.items():
+            assert abs(strata[stratum] - fraction * total) <= 1.5, (name, stratum)
+
+
+def test_split_is_the_same_for_the_same_seed_whatever_the_input_order(tiny_dataset: Path) -> None:
+    examples = load_examples([str(tiny_dataset)])
+    shuffled = [examples[i] for i in np.random.default_rng(5).permutation(len(examples))]
+    first = split_examples(examples, seed=7)
+    again = split_examples(sorted(shuffled, key=lambda e: (e.source, e.key)), seed=7)
+    other = split_examples(examples, seed=8)
+    assert all([e.key for e in first[n]] == [e.key for e in again[n]] for n in first)
+    assert [e.key for e in first["test"]] != [e.key for e in other["test"]]
+    assert load_examples([str(tiny_dataset)]) == examples
+
+
+def test_too_few_images_to_split_is_refused() -> None:
+    with pytest.raises(DataError, match="at least 10 images of each label"):
+        split_examples(fake_examples({("a", "real"): 50, ("a", "fake"): 4}), seed=0)

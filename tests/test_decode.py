@@ -1,0 +1,168 @@
+"""Decoding every kind of input a user can hand us into one RGB uint8 array."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from deforgify.decode import MIN_SIDE, WORKING_MAX_SIDE, InvalidImageError, load_rgb
+
+RED = (200, 30, 40)
+
+
+def encoded(image: Image.Image, fmt: str, **options) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, fmt, **options)
+    return buffer.getvalue()
+
+
+def assert_rgb(array: np.ndarray, shape: tuple[int, int]) -> None:
+    assert array.dtype == np.uint8
+    assert array.shape == (*shape, 3)
+
+
+@pytest.fixture()
+def red_png(tmp_path: Path) -> Path:
+    path = tmp_path / "red.png"
+    Image.new("RGB", (64, 48), RED).save(path)
+    return path
+
+
+def test_path_bytes_pil_and_array_give_the_same_pixels(red_png: Path) -> None:
+    from_path = load_rgb(red_png)
+    assert_rgb(from_path, (48, 64))
+    assert tuple(from_path[0, 0]) == RED  # RGB order, not OpenCV's BGR
+    for source in (str(red_png), red_png.read_bytes(), Image.open(red_png), from_path.copy()):
+        np.testing.assert_array_equal(load_rgb(source), from_path)
+
+
+def test_exif_orientation_is_applied() -> None:
+    image = Image.new("RGB", (80, 40), (0, 0, 255))
+    image.paste((255, 0, 0), (0, 0, 40, 40))  # left half red
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise to display
+    rgb = load_rgb(encoded(image, "JPEG", exif=exif, quality=95))
+    assert_rgb(rgb, (80, 40))  # portrait after rotation
+    assert rgb[5, 20, 0] > 200 and rgb[5, 20, 2] < 60  # the red half is now on top
+
+
+@pytest.mark.parametrize(
+    "image, expected",
+    [
+        (Image.new("L", (40, 40), 128), (128, 128, 128)),
+        (Image.new("RGBA", (40, 40), (0, 0, 0, 0)), (255, 255, 255)),  # transparent: white
+        (Image.new("RGBA", (40, 40), (*RED, 255)), RED),
+        (Image.new("LA", (40, 40), (60, 255)), (60, 60, 60)),
+        (Image.new("I;16", (40, 40), 65535), (255, 255, 255)),
+        (Image.new("I", (40, 40), 32896), (128, 128, 128)),
+        (Image.new("F", (40, 40), 77.0), (77, 77, 77)),
+    ],
+    ids=["grey", "rgba-transparent", "rgba-opaque", "la", "16-bit", "32-bit-int", "float"],
+)
+def test_odd_modes_become_rgb(image: Image.Image, expected: tuple[int, int, int]) -> None:
+    rgb = load_rgb(image)
+    assert_rgb(rgb, (40, 40))
+    assert tuple(int(v) for v in rgb[10, 10]) == expected
+
+
+def test_palette_image_with_transparency_goes_over_white() -> None:
+    image = Image.new("P", (40, 40), 0)
+    image.putpalette([*RED, 0, 0, 0] + [0] * 762)
+    image.info["transparency"] = 1
+    image.paste(1, (0, 0, 20, 40))
+    rgb = load_rgb(encoded(image, "PNG", transparency=1))
+    assert tuple(rgb[10, 5]) == (255, 255, 255)
+    assert tuple(rgb[10, 30]) == RED
+
+
+def test_sixteen_bit_png_file_is_scaled_to_eight_bits() -> None:
+    ramp = (np.arange(64, dtype=np.uint16)[None, :] * 1024).repeat(64, axis=0)
+    data = encoded(Image.fromarray(ramp), "PNG")
+    rgb = load_rgb(data)
+    assert_rgb(rgb, (64, 64))
+    assert rgb[0, 0, 0] == 0 and rgb[0, 63, 0] == round(63 * 1024 / 257)
+
+
+def test_cmyk_jpeg_becomes_rgb() -> None:
+    cmyk = Image.new("CMYK", (48, 48), (0, 255, 255, 0))  # pure red in CMYK
+    rgb = load_rgb(encoded(cmyk, "JPEG", quality=95))
+    assert_rgb(rgb, (48, 48))
+    red, green, blue = (int(v) for v in rgb[20, 20])
+    assert red > 200 and green < 60 and blue < 60
+
+
+@pytest.mark.parametrize(
+    "array",
+    [
+        np.full((40, 40), 90, np.uint8),
+        np.full((40, 40, 1), 90, np.uint8),
+        np.full((40, 40, 3), 90 / 255, np.float32),
+        np.full((40, 40, 3), 90 * 257, np.uint16),
+        np.dstack([np.full((40, 40, 3), 90, np.uint8), np.full((40, 40), 255, np.uint8)]),
+    ],
+    ids=["grey", "grey-1-channel", "float", "uint16", "rgba"],
+)
+def test_arrays_of_any_layout(array: np.ndarray) -> None:
+    rgb = load_rgb(array)
+    assert_rgb(rgb, (40, 40))
+    assert set(np.unique(rgb)) == {90}
+
+
+def test_a_huge_valid_photo_is_reduced(tmp_path: Path) -> None:
+    path = tmp_path / "big.jpg"
+    Image.new("RGB", (6000, 4000), RED).save(path, quality=80)
+    rgb = load_rgb(path)
+    assert max(rgb.shape[:2]) <= WORKING_MAX_SIDE
+    assert abs(rgb.shape[1] / rgb.shape[0] - 1.5) < 0.01
+
+
+def test_truncated_jpeg_is_refused(astronaut: np.ndarray) -> None:
+    data = encoded(Image.fromarray(astronaut), "JPEG", quality=90)
+    with pytest.raises(InvalidImageError, match="truncated or corrupt"):
+        load_rgb(data[: len(data) // 2])
+
+
+def test_decompression_bomb_is_refused_before_decoding() -> None:
+    bomb = encoded(Image.new("1", (20000, 20000), 0), "PNG")
+    assert len(bomb) < 1_000_000  # tiny on disk, 400 megapixels when decoded
+    with pytest.raises(InvalidImageError, match="too large: 400 megapixels"):
+        load_rgb(bomb)
+
+
+def test_animated_gif_is_refused() -> None:
+    frames = [Image.new("RGB", (40, 40), colour) for colour in (RED, (0, 0, 255))]
+    data = encoded(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100)
+    with pytest.raises(InvalidImageError, match="animated image with 2 frames"):
+        load_rgb(data)
+
+
+@pytest.mark.parametrize(
+    "source, message",
+    [
+        (b"this is not an image", "not an image file"),
+        (b"", "the file is empty"),
+        (Path("/no/such/file.jpg"), "no such file"),
+        (Path("/"), "is a folder"),
+        (np.zeros((4, 40, 40)), "must be HxW"),
+        (12, "cannot read an image from a int"),
+    ],
+)
+def test_bad_input_gets_a_specific_error(source, message: str) -> None:
+    with pytest.raises(InvalidImageError, match=message):
+        load_rgb(source)
+
+
+def test_image_over_the_pixel_limit_is_refused_with_its_size() -> None:
+    data = encoded(Image.new("1", (12000, 11000), 0), "PNG")  # 132 MP: under Pillow's own limit
+    with pytest.raises(InvalidImageError, match="too large: 12000x11000 pixels, 132 megapixels"):
+        load_rgb(data)
+
+
+def test_tiny_images_are_refused() -> None:
+    with pytest.raises(InvalidImageError, match=r"too small: 1x1 pixels"):
+        load_rgb(encoded(Image.new("RGB", (1, 1)), "PNG"))
+    assert load_rgb(Image.new("RGB", (MIN_SIDE, MIN_SIDE))).shape == (MIN_SIDE, MIN_SIDE, 3)

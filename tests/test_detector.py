@@ -1,0 +1,51 @@
+"""The Detector on the bundled model: batching, several faces, the verdict."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from deforgify.detector import Detector
+from deforgify.model_source import BUNDLED_MODEL
+
+
+@pytest.fixture(scope="module")
+def detector() -> Detector:
+    return Detector.load()
+
+
+def test_bundled_model_is_used_by_default(detector: Detector) -> None:
+    assert detector.source.folder == BUNDLED_MODEL
+    assert detector.source.reference == "bundled" and detector.source.warning is None
+    assert detector.labels == ("real", "fake")
+
+
+def test_one_model_call_for_a_batch_of_images(detector: Detector, astronaut, monkeypatch) -> None:
+    calls = []
+    forward = detector._forward
+    monkeypatch.setattr(detector, "_forward", lambda x: calls.append(len(x)) or forward(x))
+    images = [astronaut, astronaut[::2, ::2].copy(), np.zeros((100, 100, 3), np.uint8)]
+    predictions = detector.predict_rgb(images)
+    assert calls == [3]
+    assert [p.face_found for p in predictions] == [True, True, False]
+    np.testing.assert_allclose(
+        predictions[0].confidences["fake"], detector.predict(astronaut).confidences["fake"], atol=1e-5
+    )
+
+
+def test_every_face_is_scored_and_the_most_suspicious_decides(detector: Detector, astronaut) -> None:
+    head = astronaut[0:260, 100:350]
+    canvas = np.full((500, 800, 3), 230, np.uint8)
+    canvas[0:260, 0:250] = head
+    small = cv2.resize(head, None, fx=0.6, fy=0.6, interpolation=cv2.INTER_AREA)
+    canvas[300 : 300 + small.shape[0], 500 : 500 + small.shape[1]] = small
+    prediction = detector.predict(canvas)
+    assert len(prediction.scores) == 2
+    decisive = max(prediction.scores, key=lambda s: s.confidences["fake"])
+    assert prediction.face == decisive.face and prediction.confidences == decisive.confidences
+    assert prediction.to_json()["faces"] == [list(s.face) for s in prediction.scores]
+
+
+def test_no_images_no_predictions(detector: Detector) -> None:
+    assert detector.predict_rgb([]) == []

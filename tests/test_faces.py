@@ -1,0 +1,97 @@
+"""Face detection and the face-normalised preprocessing shared by training and serving."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from deforgify.faces import detect_faces
+from deforgify.preprocess import Jitter, PreprocessConfig, crop_region, preprocess
+
+CONFIG = PreprocessConfig(input_size=96, crop_scale=1.6)
+
+
+def test_finds_the_face_in_a_real_photo(astronaut, astronaut_face_centre) -> None:
+    faces = detect_faces(astronaut)
+    assert len(faces) == 1
+    x, y, w, h = faces[0]
+    centre_x, centre_y = astronaut_face_centre
+    assert abs(x + w / 2 - centre_x) < 25 and abs(y + h / 2 - centre_y) < 25
+    assert 60 < w < 160
+
+
+def test_every_face_is_found_largest_first(astronaut) -> None:
+    head = astronaut[0:260, 100:350]
+    canvas = np.full((500, 800, 3), 230, np.uint8)  # a bright, flat background
+    canvas[0:260, 0:250] = head
+    small = cv2.resize(head, None, fx=0.6, fy=0.6, interpolation=cv2.INTER_AREA)
+    canvas[300 : 300 + small.shape[0], 500 : 500 + small.shape[1]] = small
+    faces = detect_faces(canvas)
+    assert len(faces) == 2
+    assert faces[0][2] > faces[1][2]
+    assert faces[0][0] < 250 <= 500 <= faces[1][0]
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        np.zeros((300, 300, 3), np.uint8),
+        (np.random.default_rng(0).random((300, 400, 3)) * 255).astype(np.uint8),
+        np.tile(np.linspace(0, 255, 300, dtype=np.uint8)[None, :, None], (200, 1, 3)),
+    ],
+    ids=["black", "noise", "gradient"],
+)
+def test_no_face_in_images_without_one(image) -> None:
+    assert detect_faces(image) == []
+
+
+def test_preprocess_crops_the_face(astronaut) -> None:
+    result = preprocess(astronaut, CONFIG)
+    assert result.face is not None and result.faces == [result.face]
+    assert result.pixels.shape == (96, 96, 3) and result.pixels.dtype == np.float32
+    assert 0.0 <= result.pixels.min() and result.pixels.max() <= 1.0
+    x, y, w, h = result.face
+    left, top, side, _ = result.region
+    assert side == round(max(w, h) * CONFIG.crop_scale)
+    assert left <= x and top <= y and left + side >= x + w and top + side >= y + h
+
+
+def test_without_a_face_the_centre_square_is_used_and_reported() -> None:
+    image = np.zeros((200, 300, 3), np.uint8)
+    image[:, 150:] = 255
+    result = preprocess(image, CONFIG)
+    assert result.face is None and result.faces == []
+    assert result.region == (50, 0, 200, 200)
+    np.testing.assert_allclose(result.pixels[:, :40], 0.0)  # left part of the centre: black
+    np.testing.assert_allclose(result.pixels[:, -40:], 1.0)  # right part: white
+
+
+def test_preprocessing_is_deterministic_and_rgb(astronaut) -> None:
+    first, second = preprocess(astronaut, CONFIG), preprocess(astronaut.copy(), CONFIG)
+    np.testing.assert_array_equal(first.pixels, second.pixels)
+    # Channels are never reordered: swapping them in the input swaps them in the output.
+    swapped = preprocess(np.ascontiguousarray(astronaut[:, :, ::-1]), CONFIG, faces=first.faces)
+    np.testing.assert_allclose(swapped.pixels, first.pixels[:, :, ::-1], atol=1e-6)
+
+
+@pytest.mark.parametrize("shape", [(300, 300), (100, 500), (640, 120)])
+@pytest.mark.parametrize("scale", [0.5, 1.0, 1.3, 3.0])
+def test_crop_region_always_lies_inside_the_image(shape, scale) -> None:
+    rng = np.random.default_rng(1)
+    height, width = shape
+    for _ in range(50):
+        w = int(rng.integers(10, min(shape)))
+        face = (int(rng.integers(0, width - w + 1)), int(rng.integers(0, height - w + 1)), w, w)
+        jitter = Jitter(scale, *rng.uniform(-0.3, 0.3, 2))
+        left, top, side, side_again = crop_region(shape, face, CONFIG, jitter)
+        assert side == side_again and side >= 1
+        assert 0 <= left and left + side <= width and 0 <= top and top + side <= height
+
+
+def test_config_round_trip_and_validation() -> None:
+    assert PreprocessConfig.from_dict(CONFIG.to_dict()) == CONFIG
+    with pytest.raises(ValueError, match="unknown preprocessing settings"):
+        PreprocessConfig.from_dict({**CONFIG.to_dict(), "colour": "bgr"})
+    with pytest.raises(ValueError, match="out of range"):
+        PreprocessConfig.from_dict({"input_size": 4, "crop_scale": 1.0})

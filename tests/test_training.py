@@ -1,0 +1,127 @@
+"""Train -> save -> load -> predict on a tiny dataset, through the real `datasets` path."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from deforgify.decode import load_rgb
+from deforgify.model_folder import LABELS, ModelConfig
+from helpers import ROOT, run_module
+from training.metrics import classification_metrics, collapse_reason
+
+EXPECTED_FILES = {
+    "model.keras", "config.json", "metrics.json", "splits.json", "README.md",
+    "training_curves.png", "confusion_matrix.png", "roc_curve.png",
+}
+
+
+def train(data: Path, output: Path, *extra: str):
+    return run_module(
+        "training.train", "--data", str(data), "--output", str(output),
+        "--epochs", "8", "--batch-size", "8", "--workers", "1", "--seed", "0", *extra,
+    )
+
+
+def folder_digest(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+@pytest.fixture(scope="module")
+def trained(tiny_dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    output = tmp_path_factory.mktemp("run") / "model"
+    result = train(tiny_dataset, output)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return output
+
+
+def test_training_writes_a_complete_model_folder(trained: Path) -> None:
+    assert {p.name for p in trained.iterdir()} == EXPECTED_FILES
+    config = ModelConfig.from_dict(json.loads((trained / "config.json").read_text()))
+    assert config.labels == LABELS and config.architecture == "deforgify-compact"
+    metrics = json.loads((trained / "metrics.json").read_text())
+    test = metrics["test"]
+    assert test["count"] == 6 and sum(map(sum, test["confusion_matrix"]["matrix"])) == 6
+    assert set(test["per_class"]) == set(LABELS)
+    assert 0.0 <= test["roc_auc"] <= 1.0
+    assert metrics["test_thumbnail_baseline"]["count"] == 6
+    assert metrics["training"]["split_sizes"] == {"train": 48, "val": 6, "test": 6}
+    splits = json.loads((trained / "splits.json").read_text())
+    assert [len(splits[n]) for n in ("train", "val", "test")] == [48, 6, 6]
+    card = (trained / "README.md").read_text()
+    assert card.startswith("---\nlibrary_name: keras\npipeline_tag: image-classification\n")
+    assert f"{test['accuracy']:.4f}" in card
+
+
+def test_evaluate_reproduces_the_saved_test_metrics(trained: Path, tiny_dataset: Path) -> None:
+    result = run_module("training.evaluate", "--model", str(trained), "--data", str(tiny_dataset))
+    assert result.returncode == 0, result.stderr[-3000:]
+    printed = json.loads(result.stdout)
+    saved = json.loads((trained / "metrics.json").read_text())["test"]
+    assert printed["split"] == "test" and printed["count"] == saved["count"]
+    assert printed["confusion_matrix"] == saved["confusion_matrix"]
+    assert printed["roc_auc"] == pytest.approx(saved["roc_auc"])
+
+
+def test_the_saved_model_predicts_through_the_library(trained: Path, tiny_dataset: Path) -> None:
+    from deforgify.detector import Detector
+
+    detector = Detector.load(str(trained))
+    files = sorted((tiny_dataset / "real").iterdir())[:3] + sorted((tiny_dataset / "fake").iterdir())[:3]
+    predictions = [detector.predict(path) for path in files]
+    for prediction in predictions:
+        assert prediction.label in LABELS
+        assert sum(prediction.confidences.values()) == pytest.approx(1.0, abs=1e-5)
+    batched = detector.predict_rgb([load_rgb(f) for f in files])
+    for one, many in zip(predictions, batched):
+        assert one.confidences["fake"] == pytest.approx(many.confidences["fake"], abs=1e-5)
+
+
+def test_a_run_with_unusable_data_fails_cleanly(trained: Path, tmp_path: Path) -> None:
+    before = folder_digest(trained)
+    result = train(tmp_path, trained)  # an empty folder
+    assert result.returncode == 1
+    assert "cannot load it as a dataset" in result.stderr and "Traceback" not in result.stderr
+    assert folder_digest(trained) == before
+
+
+def test_an_interrupted_run_leaves_the_previous_model_untouched(
+    trained: Path, tiny_dataset: Path
+) -> None:
+    before = folder_digest(trained)
+    command = [sys.executable, "-u", "-m", "training.train", "--data", str(tiny_dataset),
+               "--output", str(trained), "--epochs", "50", "--patience", "50", "--workers", "1"]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, stdin=subprocess.DEVNULL)
+    for line in process.stdout:  # wait until it is training, then press Ctrl-C
+        if line.startswith("Epoch 2/"):
+            process.send_signal(signal.SIGINT)
+            break
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr[-2000:]
+    assert "interrupted" in stderr and "left as it was" in stderr
+    assert folder_digest(trained) == before
+    assert not [p for p in trained.parent.iterdir() if p.name.startswith(".")]  # no leftovers
+
+
+def test_refuses_to_replace_a_folder_that_is_not_a_model(tiny_dataset: Path, tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("precious")
+    result = train(tiny_dataset, tmp_path)
+    assert result.returncode == 1 and "not a model folder" in result.stderr
+    assert (tmp_path / "notes.txt").read_text() == "precious"
+
+
+def test_a_model_answering_one_class_counts_as_collapsed() -> None:
+    labels = np.array([0] * 50 + [1] * 60)
+    all_fake = classification_metrics(labels, np.full(110, 0.9))
+    assert all_fake["per_class"]["real"]["recall"] == 0.0
+    assert "answers almost only one class" in collapse_reason(all_fake)
+    good = classification_metrics(labels, np.r_[np.full(50, 0.2), np.full(60, 0.8)])
+    assert good["accuracy"] == 1.0 and collapse_reason(good) is None

@@ -1,0 +1,59 @@
+"""Evaluate any model on any labelled data and print the metrics as JSON.
+
+    python -m training.evaluate --model REF --data SRC [--data SRC ...] [--split test] [--seed 0]
+
+``--split`` picks one part of the same seeded 80/10/10 split that training makes (so the test
+split of a model trained with that seed is the data it never saw), or ``all`` for every image.
+Exit status 0 on success, 1 when the data cannot be used, 2 when the model cannot be loaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Optional, Sequence
+
+import numpy as np
+
+from deforgify.model_folder import ModelLoadError
+from training.data import SPLITS, DataError, load_examples, split_examples
+from training.metrics import metrics_by_source
+from training.prepared import prepare
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m training.evaluate", description=__doc__.split("\n")[0])
+    parser.add_argument("--model", default=None, help="model folder or Hub repo id; default: bundled")
+    parser.add_argument("--data", action="append", required=True, metavar="SRC")
+    parser.add_argument("--split", choices=[*SPLITS, "all"], default="test")
+    parser.add_argument("--seed", type=int, default=0, help="the seed the split was made with")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    from deforgify.detector import Detector
+
+    try:
+        detector = Detector.load(args.model)
+        examples = load_examples(args.data)
+        if args.split != "all":
+            examples = split_examples(examples, args.seed)[args.split]
+        data = prepare(examples, args.workers)
+    except ModelLoadError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except DataError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    scores = np.array([p.confidences["fake"] for p in detector.predict_rgb(data.images)])
+    metrics = metrics_by_source(data.labels, scores, data.sources)
+    print(json.dumps({"model": detector.source.describe(), "split": args.split, **metrics}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,227 @@
+"""Train, evaluate and save a Deforgify model folder.
+
+    python -m training.train --data SRC [--data SRC ...] --output DIR [--seed N] [--epochs N]
+
+Exit status 0 on success; 1 when the data cannot be used or the run fails (for instance the
+model collapsed to one class); 130 when interrupted. A failed run leaves DIR as it was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, Optional, Sequence
+
+import numpy as np
+
+from deforgify.architectures import ARCHITECTURES, DEFAULT_ARCHITECTURE
+from deforgify.model_folder import (
+    CONFIG_FILE,
+    LABELS,
+    METRICS_FILE,
+    MODEL_FILE,
+    ModelConfig,
+    write_config,
+)
+from deforgify.preprocess import PreprocessConfig
+from training.data import SPLITS, DataError, load_examples, split_examples
+from training.prepared import PreparedSet, prepare
+from training.staging import staged_folder
+
+SPLITS_FILE = "splits.json"
+
+
+class TrainingFailed(RuntimeError):
+    """The run finished but its model must not be used; the message says why."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m training.train", description=__doc__.split("\n")[0])
+    parser.add_argument("--data", action="append", required=True, metavar="SRC",
+                        help="imagefolder folder (real/, fake/) or Hub dataset id; repeatable")
+    parser.add_argument("--output", required=True, type=Path, metavar="DIR",
+                        help="model folder to write (replaced only when the run succeeds)")
+    parser.add_argument("--seed", type=int, default=0, help="split and training seed")
+    parser.add_argument("--epochs", type=int, default=40, help="maximum epochs")
+    parser.add_argument("--patience", type=int, default=10, help="early-stopping patience")
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--learning-rate", type=float, default=1e-3)
+    parser.add_argument("--architecture", choices=sorted(ARCHITECTURES), default=DEFAULT_ARCHITECTURE)
+    parser.add_argument("--input-size", type=int, default=PreprocessConfig.input_size)
+    parser.add_argument("--license", default="other",
+                        help="licence id for the model card; must respect the training data's terms")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="processes decoding and detecting faces")
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        check_output(args.output)
+        train(args)
+    except (DataError, TrainingFailed) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"interrupted: {args.output} was left as it was", file=sys.stderr)
+        return 130
+    return 0
+
+
+def check_output(output: Path) -> None:
+    """Refuse to replace a folder that holds anything but a Deforgify model."""
+    if output.exists() and (not output.is_dir() or (
+        any(output.iterdir()) and not (output / CONFIG_FILE).is_file()
+    )):
+        raise TrainingFailed(f"{output} exists and is not a model folder; refusing to replace it")
+
+
+def train(args: argparse.Namespace) -> dict[str, Any]:
+    started = time.monotonic()
+    examples = load_examples(args.data)
+    splits = split_examples(examples, args.seed)
+    print(_split_summary(splits), flush=True)
+    prepared = {name: prepare(splits[name], args.workers) for name in SPLITS}
+    config = ModelConfig(args.architecture, preprocessing=PreprocessConfig(args.input_size))
+    with staged_folder(args.output) as folder:
+        model, history = fit(args, config, prepared)
+        save_for_inference(model, folder / MODEL_FILE)
+        write_config(folder, config)
+        metrics, test_scores = _evaluate(model, config, prepared, history, args, started)
+        _write_outputs(folder, metrics, splits, history, prepared["test"].labels, test_scores)
+    print(json.dumps({"output": str(args.output), "test": _headline(metrics["test"])}), flush=True)
+    return metrics
+
+
+def fit(args: argparse.Namespace, config: ModelConfig, prepared: dict[str, PreparedSet]):
+    import keras
+
+    from deforgify.architectures import build_model
+    from training.augment import AugmentedBatches
+
+    keras.utils.set_random_seed(args.seed)
+    model = build_model(config.architecture, config.preprocessing.input_size, len(LABELS))
+    model.compile(
+        optimizer=keras.optimizers.Adam(args.learning_rate),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    train_labels = prepared["train"].labels
+    counts = np.bincount(train_labels, minlength=len(LABELS))
+    # Balanced class weights: the minority class must cost as much as the majority.
+    class_weight = {i: len(train_labels) / (len(LABELS) * max(c, 1)) for i, c in enumerate(counts)}
+    val = prepared["val"]
+    history = model.fit(
+        AugmentedBatches(prepared["train"], config.preprocessing, args.batch_size, args.seed),
+        validation_data=(val.pixels(config.preprocessing), val.labels),
+        epochs=args.epochs,
+        class_weight=class_weight,
+        callbacks=[
+            keras.callbacks.EarlyStopping(
+                monitor="val_loss", patience=args.patience, restore_best_weights=True, verbose=1
+            )
+        ],
+        verbose=2,
+    )
+    return model, history.history
+
+
+def save_for_inference(model, path: Path) -> None:
+    """Save the weights without optimizer state: a third of the size, all that serving needs."""
+    import keras
+
+    copy = keras.Model.from_config(model.get_config())  # clone_model would keep the optimizer
+    copy.set_weights(model.get_weights())
+    copy.save(path)
+
+
+def _evaluate(model, config, prepared, history, args, started: float):
+    """Metrics of val and test through the serving path, the baseline, and run facts."""
+    from deforgify.detector import Detector
+    from deforgify.model_source import ModelSource
+    from training.baseline import thumbnail_fake_scores
+    from training.metrics import collapse_reason, metrics_by_source
+
+    detector = Detector(model, config, ModelSource(args.output, str(args.output)))
+    results: dict[str, Any] = {}
+    scores: dict[str, np.ndarray] = {}
+    for name in ("val", "test"):
+        data = prepared[name]
+        scores[name] = np.array([p.confidences["fake"] for p in detector.predict_rgb(data.images)])
+        results[name] = metrics_by_source(data.labels, scores[name], data.sources)
+    reason = collapse_reason(results["val"])
+    if reason:
+        raise TrainingFailed(f"training collapsed: {reason}; no model was saved")
+    test = prepared["test"]
+    baseline = thumbnail_fake_scores(
+        prepared["train"].pixels(config.preprocessing),
+        prepared["train"].labels,
+        test.pixels(config.preprocessing),
+    )
+    results["test_thumbnail_baseline"] = metrics_by_source(test.labels, baseline, test.sources)
+    results["face_found_rate"] = {
+        name: {label: _face_rate(prepared[name], i) for i, label in enumerate(LABELS)}
+        for name in SPLITS
+    }
+    results["training"] = {
+        "data": args.data,
+        "seed": args.seed,
+        "license": args.license,
+        "architecture": config.architecture,
+        "epochs_run": len(history["loss"]),
+        "best_epoch": int(np.argmin(history["val_loss"])) + 1,
+        "max_epochs": args.epochs,
+        "batch_size": args.batch_size,
+        "learning_rate": args.learning_rate,
+        "wall_time_seconds": round(time.monotonic() - started, 1),
+        "split_sizes": {name: len(prepared[name].examples) for name in SPLITS},
+    }
+    return results, scores["test"]
+
+
+def _face_rate(data: PreparedSet, label: int) -> float:
+    faces = [bool(f) for f, e in zip(data.faces, data.examples) if e.label == label]
+    return float(np.mean(faces)) if faces else 0.0
+
+
+def _write_outputs(folder: Path, metrics, splits, history, test_labels, test_scores) -> None:
+    from training.card import write_card
+    from training.plots import (
+        CONFUSION_FILE,
+        CURVES_FILE,
+        ROC_FILE,
+        plot_confusion,
+        plot_history,
+        plot_roc,
+    )
+
+    (folder / METRICS_FILE).write_text(json.dumps(metrics, indent=2) + "\n")
+    (folder / SPLITS_FILE).write_text(
+        json.dumps({name: [e.describe() for e in splits[name]] for name in SPLITS}, indent=1) + "\n"
+    )
+    plot_history(history, folder / CURVES_FILE)
+    test = metrics["test"]
+    plot_confusion(test["confusion_matrix"]["matrix"], list(LABELS), folder / CONFUSION_FILE)
+    plot_roc(test_labels, test_scores, test["roc_auc"], folder / ROC_FILE)
+    write_card(folder)
+
+
+def _split_summary(splits) -> str:
+    parts = []
+    for name in SPLITS:
+        counts = np.bincount([e.label for e in splits[name]], minlength=len(LABELS))
+        parts.append(f"{name}: " + ", ".join(f"{n} {label}" for label, n in zip(LABELS, counts)))
+    return "split " + "; ".join(parts)
+
+
+def _headline(metrics: dict[str, Any]) -> dict[str, Any]:
+    return {key: metrics[key] for key in ("accuracy", "balanced_accuracy", "roc_auc")}
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
