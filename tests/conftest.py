@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from helpers import make_tiny_dataset
+from helpers import make_tiny_dataset, train_tiny
 
 
 @pytest.fixture(scope="session")
@@ -35,3 +35,12 @@ def astronaut_jpeg(tmp_path: Path, astronaut: np.ndarray) -> Path:
 @pytest.fixture(scope="session")
 def tiny_dataset(tmp_path_factory: pytest.TempPathFactory, astronaut: np.ndarray) -> Path:
     return make_tiny_dataset(tmp_path_factory.mktemp("tiny") / "faces", astronaut)
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tiny_dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A model folder trained by `training.train` on the tiny dataset (about 15 s)."""
+    output = tmp_path_factory.mktemp("run") / "model"
+    result = train_tiny(tiny_dataset, output)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return output

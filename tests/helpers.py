@@ -52,3 +52,11 @@ def require_shared_data(name: str) -> Path:
             pytest.fail(f"{folder} is missing, and CI must have it")
         pytest.skip(f"{folder} is not present on this machine")
     return folder
+
+
+def train_tiny(data: Path | str, output: Path, *extra: str, env: dict | None = None):
+    """`training.train` with settings that fit the tiny dataset in a few seconds."""
+    return run_module(
+        "training.train", "--data", str(data), "--output", str(output), "--epochs", "8",
+        "--batch-size", "8", "--workers", "1", "--seed", "0", *extra, env=env,
+    )

@@ -14,7 +14,7 @@ import pytest
 
 from deforgify.decode import load_rgb
 from deforgify.model_folder import LABELS, ModelConfig
-from helpers import ROOT, run_module
+from helpers import ROOT, run_module, train_tiny
 from training.metrics import classification_metrics, collapse_reason
 
 EXPECTED_FILES = {
@@ -23,57 +23,42 @@ EXPECTED_FILES = {
 }
 
 
-def train(data: Path, output: Path, *extra: str):
-    return run_module(
-        "training.train", "--data", str(data), "--output", str(output),
-        "--epochs", "8", "--batch-size", "8", "--workers", "1", "--seed", "0", *extra,
-    )
-
-
 def folder_digest(folder: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
 
 
-@pytest.fixture(scope="module")
-def trained(tiny_dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    output = tmp_path_factory.mktemp("run") / "model"
-    result = train(tiny_dataset, output)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return output
-
-
-def test_training_writes_a_complete_model_folder(trained: Path) -> None:
-    assert {p.name for p in trained.iterdir()} == EXPECTED_FILES
-    config = ModelConfig.from_dict(json.loads((trained / "config.json").read_text()))
+def test_training_writes_a_complete_model_folder(tiny_model: Path) -> None:
+    assert {p.name for p in tiny_model.iterdir()} == EXPECTED_FILES
+    config = ModelConfig.from_dict(json.loads((tiny_model / "config.json").read_text()))
     assert config.labels == LABELS and config.architecture == "deforgify-compact"
-    metrics = json.loads((trained / "metrics.json").read_text())
+    metrics = json.loads((tiny_model / "metrics.json").read_text())
     test = metrics["test"]
     assert test["count"] == 6 and sum(map(sum, test["confusion_matrix"]["matrix"])) == 6
     assert set(test["per_class"]) == set(LABELS)
     assert 0.0 <= test["roc_auc"] <= 1.0
     assert metrics["test_thumbnail_baseline"]["count"] == 6
     assert metrics["training"]["split_sizes"] == {"train": 48, "val": 6, "test": 6}
-    splits = json.loads((trained / "splits.json").read_text())
+    splits = json.loads((tiny_model / "splits.json").read_text())
     assert [len(splits[n]) for n in ("train", "val", "test")] == [48, 6, 6]
-    card = (trained / "README.md").read_text()
+    card = (tiny_model / "README.md").read_text()
     assert card.startswith("---\nlibrary_name: keras\npipeline_tag: image-classification\n")
     assert f"{test['accuracy']:.4f}" in card
 
 
-def test_evaluate_reproduces_the_saved_test_metrics(trained: Path, tiny_dataset: Path) -> None:
-    result = run_module("training.evaluate", "--model", str(trained), "--data", str(tiny_dataset))
+def test_evaluate_reproduces_the_saved_test_metrics(tiny_model: Path, tiny_dataset: Path) -> None:
+    result = run_module("training.evaluate", "--model", str(tiny_model), "--data", str(tiny_dataset))
     assert result.returncode == 0, result.stderr[-3000:]
     printed = json.loads(result.stdout)
-    saved = json.loads((trained / "metrics.json").read_text())["test"]
+    saved = json.loads((tiny_model / "metrics.json").read_text())["test"]
     assert printed["split"] == "test" and printed["count"] == saved["count"]
     assert printed["confusion_matrix"] == saved["confusion_matrix"]
     assert printed["roc_auc"] == pytest.approx(saved["roc_auc"])
 
 
-def test_the_saved_model_predicts_through_the_library(trained: Path, tiny_dataset: Path) -> None:
+def test_the_saved_model_predicts_through_the_library(tiny_model: Path, tiny_dataset: Path) -> None:
     from deforgify.detector import Detector
 
-    detector = Detector.load(str(trained))
+    detector = Detector.load(str(tiny_model))
     files = sorted((tiny_dataset / "real").iterdir())[:3] + sorted((tiny_dataset / "fake").iterdir())[:3]
     predictions = [detector.predict(path) for path in files]
     for prediction in predictions:
@@ -84,20 +69,20 @@ def test_the_saved_model_predicts_through_the_library(trained: Path, tiny_datase
         assert one.confidences["fake"] == pytest.approx(many.confidences["fake"], abs=1e-5)
 
 
-def test_a_run_with_unusable_data_fails_cleanly(trained: Path, tmp_path: Path) -> None:
-    before = folder_digest(trained)
-    result = train(tmp_path, trained)  # an empty folder
+def test_a_run_with_unusable_data_fails_cleanly(tiny_model: Path, tmp_path: Path) -> None:
+    before = folder_digest(tiny_model)
+    result = train_tiny(tmp_path, tiny_model)  # an empty folder
     assert result.returncode == 1
     assert "cannot load it as a dataset" in result.stderr and "Traceback" not in result.stderr
-    assert folder_digest(trained) == before
+    assert folder_digest(tiny_model) == before
 
 
 def test_an_interrupted_run_leaves_the_previous_model_untouched(
-    trained: Path, tiny_dataset: Path
+    tiny_model: Path, tiny_dataset: Path
 ) -> None:
-    before = folder_digest(trained)
+    before = folder_digest(tiny_model)
     command = [sys.executable, "-u", "-m", "training.train", "--data", str(tiny_dataset),
-               "--output", str(trained), "--epochs", "50", "--patience", "50", "--workers", "1"]
+               "--output", str(tiny_model), "--epochs", "50", "--patience", "50", "--workers", "1"]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True, stdin=subprocess.DEVNULL)
     for line in process.stdout:  # wait until it is training, then press Ctrl-C
@@ -107,13 +92,13 @@ def test_an_interrupted_run_leaves_the_previous_model_untouched(
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 130, stderr[-2000:]
     assert "interrupted" in stderr and "left as it was" in stderr
-    assert folder_digest(trained) == before
-    assert not [p for p in trained.parent.iterdir() if p.name.startswith(".")]  # no leftovers
+    assert folder_digest(tiny_model) == before
+    assert not [p for p in tiny_model.parent.iterdir() if p.name.startswith(".")]  # no leftovers
 
 
 def test_refuses_to_replace_a_folder_that_is_not_a_model(tiny_dataset: Path, tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("precious")
-    result = train(tiny_dataset, tmp_path)
+    result = train_tiny(tiny_dataset, tmp_path)
     assert result.returncode == 1 and "not a model folder" in result.stderr
     assert (tmp_path / "notes.txt").read_text() == "precious"
 
