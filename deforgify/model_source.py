@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import re
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -64,8 +66,28 @@ def hub_endpoint() -> Optional[str]:
     return os.environ.get("HF_ENDPOINT") or None
 
 
+def hub_reachable(timeout: float = HUB_TIMEOUT_SECONDS) -> bool:
+    """Whether the Hub answers at all: any HTTP status counts, a network error does not.
+
+    ``hf_hub_download`` retries a dead connection with backoff for about 20 seconds; one quick
+    probe first lets an offline start fall back at once.
+    """
+    from huggingface_hub import constants
+
+    url = (hub_endpoint() or constants.ENDPOINT).rstrip("/") + "/api/models"
+    try:
+        urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=timeout)
+    except urllib.error.HTTPError:
+        return True
+    except (OSError, ValueError):
+        return False
+    return True
+
+
 def _hub_source(repo_id: str, revision: Optional[str]) -> ModelSource:
     from huggingface_hub import errors, hf_hub_download
+
+    online = hub_reachable()
 
     def download(filename: str) -> Path:
         return Path(
@@ -75,6 +97,7 @@ def _hub_source(repo_id: str, revision: Optional[str]) -> ModelSource:
                 revision=revision,
                 endpoint=hub_endpoint(),
                 etag_timeout=HUB_TIMEOUT_SECONDS,
+                local_files_only=not online,
                 library_name="deforgify",
             )
         )
@@ -99,9 +122,10 @@ def _hub_source(repo_id: str, revision: Optional[str]) -> ModelSource:
         return bundled_source(
             f"the Hub could not be reached and {name} is not cached: using the bundled model"
         )
-    return ModelSource(config_path.parent, name, revision=config_path.parent.name)
+    commit = config_path.parent.name  # the cache keeps files under snapshots/<commit sha>/
+    warning = None if online else f"the Hub could not be reached: using the cached copy of {name}"
+    return ModelSource(config_path.parent, name, revision=commit, warning=warning)
 
 
 def _missing_file(error: Exception) -> str:
-    text = str(error)
-    return MODEL_FILE if MODEL_FILE in text else CONFIG_FILE
+    return MODEL_FILE if MODEL_FILE in str(error) else CONFIG_FILE

@@ -100,7 +100,15 @@ def _example(source: str, root: Path | None, index: int, image: dict, label: int
         return Example(source, path or f"#{index}", label, image["bytes"])
     if root is not None:
         return Example(source, str(Path(path).resolve().relative_to(root)), label, path)
-    return Example(source, path, label, path)
+    return Example(source, _path_in_repo(path), label, path)
+
+
+def _path_in_repo(path: str) -> str:
+    """A Hub file's path inside its repo, from its cache path (.../snapshots/<sha>/<path>)."""
+    parts = Path(path).parts
+    if "snapshots" in parts:
+        return "/".join(parts[parts.index("snapshots") + 2 :])
+    return path
 
 
 def split_examples(examples: list[Example], seed: int) -> dict[str, list[Example]]:

@@ -30,6 +30,7 @@ from deforgify.model_folder import (
 from deforgify.preprocess import PreprocessConfig
 from training.data import SPLITS, DataError, load_examples, split_examples
 from training.prepared import PreparedSet, prepare
+from training.push import PushFailed, add_hub_options, push_model, report
 from training.staging import staged_folder
 
 SPLITS_FILE = "splits.json"
@@ -56,6 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="licence id for the model card; must respect the training data's terms")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                         help="processes decoding and detecting faces")
+    parser.add_argument("--push-to-hub", metavar="OWNER/NAME",
+                        help="after a successful run, publish the model folder to this Hub repo")
+    add_hub_options(parser)
     return parser
 
 
@@ -64,6 +68,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         check_output(args.output)
         train(args)
+        if args.push_to_hub:
+            report(push_model(args.output, args.push_to_hub, args.private, args.revision))
+    except PushFailed as error:
+        print(f"error: the model was saved to {args.output}, but {error}; retry with "
+              f"python -m training.push {args.output} {args.push_to_hub}", file=sys.stderr)
+        return 1
     except (DataError, TrainingFailed) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

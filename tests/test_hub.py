@@ -1,0 +1,230 @@
+"""Publishing to and pulling from the Hub, with the real huggingface_hub and datasets clients
+talking to a Hub double on loopback (HF_ENDPOINT). Every command runs as a user would run it."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import socket
+import time
+from pathlib import Path
+
+import pytest
+from huggingface_hub import HfApi
+
+from deforgify.model_source import BUNDLED_MODEL
+from helpers import run_module, train_tiny
+from hub_double import HubDouble
+
+MODEL_FILES = {"model.keras", "config.json", "metrics.json", "splits.json", "README.md",
+               "training_curves.png", "confusion_matrix.png", "roc_curve.png"}
+
+
+@pytest.fixture(scope="module")
+def hub():
+    double = HubDouble().start()
+    yield double
+    double.stop()
+
+
+@pytest.fixture(scope="module")
+def hub_env(hub: HubDouble, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Environment of a user with a token, pointed at the double, with an empty HF cache."""
+    return {"HF_ENDPOINT": hub.url, "HF_TOKEN": hub.token,
+            "HF_HOME": str(tmp_path_factory.mktemp("hf-home")), "HF_HUB_DISABLE_PROGRESS_BARS": "1"}
+
+
+@pytest.fixture(scope="module")
+def api(hub: HubDouble) -> HfApi:
+    return HfApi(endpoint=hub.url, token=hub.token)
+
+
+def closed_port_url() -> str:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+def push(folder: Path, repo_id: str, env: dict, *extra: str) -> str:
+    """Push with `training.push`; return the commit sha it printed."""
+    result = run_module("training.push", str(folder), repo_id, *extra, env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert env["HF_TOKEN"] not in result.stdout + result.stderr
+    return re.search(r"revision: ([0-9a-f]{40})", result.stdout).group(1)
+
+
+def predict(image: Path, model: str, env: dict):
+    result = run_module("deforgify", "predict", str(image), "--model", model, "--json", env=env)
+    return result, (json.loads(result.stdout) if result.returncode == 0 else None)
+
+
+@pytest.fixture(scope="module")
+def published(hub: HubDouble, hub_env: dict, api: HfApi, tiny_model: Path) -> dict[str, str]:
+    """alice/detector: the tiny model at tag v1 and branch dev, the bundled model on main."""
+    tiny_sha = push(tiny_model, "alice/detector", hub_env)
+    api.create_tag("alice/detector", tag="v1", revision=tiny_sha)
+    dev_sha = push(tiny_model, "alice/detector", hub_env, "--revision", "dev")
+    main_sha = push(BUNDLED_MODEL, "alice/detector", hub_env)
+    return {"tiny": tiny_sha, "dev": dev_sha, "main": main_sha}
+
+
+def test_push_uploads_the_whole_folder_with_a_card_for_the_repo(hub, published, tiny_model) -> None:
+    repo = hub.repos[("model", "alice/detector")]
+    commit = repo.commits[published["tiny"]]
+    assert set(commit.files) == MODEL_FILES
+    card = commit.files["README.md"].decode()
+    assert card.startswith("---\nlibrary_name: keras\npipeline_tag: image-classification\n")
+    assert "model-index:\n- name: detector\n" in card
+    assert 'Detector.load("alice/detector")' in card
+    assert repo.branches["dev"] == published["dev"] and repo.tags["v1"] == published["tiny"]
+    assert repo.branches["main"] == published["main"]
+    assert commit.files["model.keras"] == (tiny_model / "model.keras").read_bytes()
+
+
+@pytest.mark.parametrize("revision", ["v1", "dev", "sha", "main"])
+def test_pull_honours_branch_tag_and_commit(published, hub_env, tiny_model, astronaut_jpeg, revision) -> None:
+    reference = {"v1": "@v1", "dev": "@dev", "sha": f"@{published['tiny']}", "main": ""}[revision]
+    expected_folder = BUNDLED_MODEL if revision == "main" else tiny_model
+    _, local = predict(astronaut_jpeg, str(expected_folder), hub_env)
+    result, pulled = predict(astronaut_jpeg, "alice/detector" + reference, hub_env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert pulled["confidences"] == pytest.approx(local["confidences"], abs=1e-6)
+    assert "warning" not in result.stderr
+
+
+def test_second_start_does_not_download_again(hub, published, hub_env, astronaut_jpeg) -> None:
+    predict(astronaut_jpeg, "alice/detector@v1", hub_env)
+    before = len([r for r in hub.requests if r.startswith("GET") and r.endswith("model.keras")])
+    result, _ = predict(astronaut_jpeg, "alice/detector@v1", hub_env)
+    after = len([r for r in hub.requests if r.startswith("GET") and r.endswith("model.keras")])
+    assert result.returncode == 0 and after == before
+
+
+def test_unreachable_hub_falls_back_to_the_cache_then_the_bundled_model(
+    published, hub_env, astronaut_jpeg, tmp_path
+) -> None:
+    predict(astronaut_jpeg, "alice/detector@v1", hub_env)  # warm the cache
+    offline = {**hub_env, "HF_ENDPOINT": closed_port_url()}
+    started = time.monotonic()
+    result, cached = predict(astronaut_jpeg, "alice/detector@v1", offline)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "could not be reached: using the cached copy of alice/detector@v1" in result.stderr
+    _, online = predict(astronaut_jpeg, "alice/detector@v1", hub_env)
+    assert cached["confidences"] == online["confidences"]
+
+    empty_cache = {**offline, "HF_HOME": str(tmp_path / "empty")}
+    result, bundled = predict(astronaut_jpeg, "alice/detector@v1", empty_cache)
+    assert result.returncode == 0
+    assert "alice/detector@v1 is not cached: using the bundled model" in result.stderr
+    _, local = predict(astronaut_jpeg, str(BUNDLED_MODEL), hub_env)
+    assert bundled["confidences"] == local["confidences"]
+    assert time.monotonic() - started < 60  # two full CLI runs; no 20 s retry loops
+
+
+@pytest.mark.parametrize(
+    "reference, message",
+    [
+        ("alice/missing", "Hub repo alice/missing does not exist, or is private"),
+        ("alice/detector@no-such-branch", "Hub repo alice/detector has no revision 'no-such-branch'"),
+        ("alice/empty", "Hub repo alice/empty is not a Deforgify model: it lacks config.json"),
+        ("alice/secret", "Hub repo alice/secret does not exist, or is private and no valid token"),
+    ],
+)
+def test_bad_hub_references_give_a_clear_error(hub, published, hub_env, astronaut_jpeg, reference, message) -> None:
+    if ("model", "alice/empty") not in hub.repos:
+        hub.create_repo("alice/empty")
+        hub.create_repo("alice/secret", private=True)
+    anonymous = {**hub_env, "HF_TOKEN": ""}
+    result, _ = predict(astronaut_jpeg, reference, anonymous)
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_private_repo_is_pushed_and_pulled_with_the_token(
+    hub, hub_env, tiny_model, astronaut_jpeg, tmp_path
+) -> None:
+    push(tiny_model, "alice/private-detector", hub_env, "--private")
+    assert hub.repos[("model", "alice/private-detector")].private
+    result, _ = predict(astronaut_jpeg, "alice/private-detector", hub_env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    stranger = {**hub_env, "HF_TOKEN": "", "HF_HOME": str(tmp_path)}  # no token, no cache
+    result, _ = predict(astronaut_jpeg, "alice/private-detector", stranger)
+    assert result.returncode == 2 and "is private and no valid token" in result.stderr
+
+
+def test_a_repo_with_a_corrupt_config_is_refused_before_the_weights(
+    hub, hub_env, api, tiny_model, astronaut_jpeg
+) -> None:
+    api.create_repo("alice/corrupt")
+    api.upload_file(path_or_fileobj=b'{"format": "something-else"}', path_in_repo="config.json",
+                    repo_id="alice/corrupt")
+    api.upload_file(path_or_fileobj=str(tiny_model / "model.keras"), path_in_repo="model.keras",
+                    repo_id="alice/corrupt")
+    result, _ = predict(astronaut_jpeg, "alice/corrupt", hub_env)
+    assert result.returncode == 2 and "config.json is invalid" in result.stderr
+    assert not [r for r in hub.requests if "alice/corrupt/resolve" in r and r.endswith("model.keras")]
+
+
+@pytest.mark.parametrize(
+    "case, message",
+    [
+        ("no token", "no Hub token: set HF_TOKEN or run `hf auth login`"),
+        ("bad token", "the Hub refused the upload to alice/refused"),
+        ("unreachable", "cannot reach the Hub at http://127.0.0.1"),
+        ("not a model", "has no config.json: not a Deforgify model folder"),
+    ],
+)
+def test_push_failures_say_why(hub_env, tiny_model, tmp_path, case, message) -> None:
+    env = {
+        "no token": {**hub_env, "HF_TOKEN": ""},
+        "bad token": {**hub_env, "HF_TOKEN": "hf_wrong"},
+        "unreachable": {**hub_env, "HF_ENDPOINT": closed_port_url(), "HF_HUB_ETAG_TIMEOUT": "1"},
+        "not a model": hub_env,
+    }[case]
+    folder = tmp_path if case == "not a model" else tiny_model
+    result = run_module("training.push", str(folder), "alice/refused", env=env)
+    assert result.returncode == 1
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert "hf_wrong" not in result.stderr + result.stdout
+
+
+def test_train_on_a_hub_dataset_and_push_the_result(hub, hub_env, api, tiny_dataset, tmp_path) -> None:
+    api.create_repo("alice/faces", repo_type="dataset")
+    api.upload_folder(repo_id="alice/faces", repo_type="dataset", folder_path=tiny_dataset)
+    output = tmp_path / "from-hub"
+    result = train_tiny("alice/faces", output, "--push-to-hub", "alice/from-hub", env=hub_env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "pushed: " in result.stdout
+    metrics = json.loads((output / "metrics.json").read_text())
+    assert metrics["training"]["data"] == ["alice/faces"]
+    assert metrics["training"]["split_sizes"] == {"train": 48, "val": 6, "test": 6}
+    splits = json.loads((output / "splits.json").read_text())
+    assert all(re.fullmatch(r"(real|fake)/\1_\d+\.jpg", e["file"]) for e in splits["test"])
+    card = hub.repos[("model", "alice/from-hub")].commits[
+        hub.repos[("model", "alice/from-hub")].branches["main"]].files["README.md"].decode()
+    assert "datasets:\n- alice/faces\n" in card
+
+
+def test_parquet_dataset_with_image_and_label_columns(hub_env, api, tiny_model, tiny_dataset) -> None:
+    import datasets
+
+    files = sorted((tiny_dataset / "real").iterdir())[:12] + sorted((tiny_dataset / "fake").iterdir())[:12]
+    table = datasets.Dataset.from_dict(
+        {"image": [str(f) for f in files], "label": [0] * 12 + [1] * 12},
+        features=datasets.Features(
+            {"image": datasets.Image(), "label": datasets.ClassLabel(names=["Real", "Fake"])}
+        ),
+    )
+    parquet = tiny_dataset.parent / "faces.parquet"
+    table.to_parquet(parquet)
+    api.create_repo("alice/faces-parquet", repo_type="dataset")
+    api.upload_file(path_or_fileobj=str(parquet), path_in_repo="data/train-00000-of-00001.parquet",
+                    repo_id="alice/faces-parquet", repo_type="dataset")
+    result = run_module("training.evaluate", "--model", str(tiny_model), "--data", "alice/faces-parquet",
+                        "--split", "all", env=hub_env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    metrics = json.loads(result.stdout)
+    assert metrics["count"] == 24
+    assert metrics["per_class"]["real"]["support"] == 12 and metrics["per_class"]["fake"]["support"] == 12

@@ -1,0 +1,124 @@
+"""Publish a trained model folder to the Hugging Face Hub in one commit.
+
+    python -m training.push MODEL_DIR OWNER/NAME [--private] [--revision BRANCH]
+
+The token comes from ``HF_TOKEN`` or ``hf auth login``; it is never printed or written. The
+Hub is ``HF_ENDPOINT`` when set. Prints the commit URL and the revision sha; exit status 1 when
+the folder is not a model folder or the Hub refuses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional, Sequence
+
+from deforgify.model_folder import METRICS_FILE, MODEL_FILE, ModelLoadError, read_config
+from deforgify.model_source import hub_endpoint, hub_reachable
+from training.card import write_card
+
+
+class PushFailed(RuntimeError):
+    """Publishing did not happen; the message says why (never containing the token)."""
+
+
+@dataclass(frozen=True)
+class Published:
+    repo_id: str
+    revision: str
+    commit_sha: str
+    commit_url: str
+
+    def reference(self) -> str:
+        """What to pass as ``--model`` to use exactly this upload."""
+        return f"{self.repo_id}@{self.commit_sha}"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m training.push", description=__doc__.split("\n")[0])
+    parser.add_argument("folder", type=Path, metavar="MODEL_DIR")
+    parser.add_argument("repo_id", metavar="OWNER/NAME")
+    add_hub_options(parser)
+    return parser
+
+
+def add_hub_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--private", action="store_true", help="create the repo as private")
+    parser.add_argument("--revision", default="main", metavar="BRANCH",
+                        help="branch to commit to (created from main if missing)")
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        report(push_model(args.folder, args.repo_id, private=args.private, revision=args.revision))
+    except PushFailed as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def report(published: Published) -> None:
+    print(f"pushed: {published.commit_url}")
+    print(f"revision: {published.commit_sha}  (use --model {published.reference()})")
+
+
+def push_model(folder: Path, repo_id: str, private: bool = False, revision: str = "main") -> Published:
+    """Upload ``folder`` (with its card rendered for ``repo_id``) to ``repo_id`` at ``revision``."""
+    _check_folder(folder)
+    import httpx2  # huggingface_hub's HTTP client
+    from huggingface_hub import HfApi, errors, get_token
+
+    token = get_token()
+    if not token:
+        raise PushFailed("no Hub token: set HF_TOKEN or run `hf auth login`")
+    api = HfApi(endpoint=hub_endpoint(), token=token, library_name="deforgify")
+    if not hub_reachable():
+        raise PushFailed(f"cannot reach the Hub at {api.endpoint}")
+    try:
+        api.create_repo(repo_id, private=private, exist_ok=True)
+        if revision != "main":
+            api.create_branch(repo_id, branch=revision, exist_ok=True)
+        with tempfile.TemporaryDirectory() as staging:
+            upload = Path(staging) / "model"
+            shutil.copytree(folder, upload)
+            write_card(upload, repo_id)
+            commit = api.upload_folder(
+                repo_id=repo_id,
+                folder_path=upload,
+                revision=revision,
+                commit_message=_commit_message(upload),
+            )
+    except errors.HfHubHTTPError as error:
+        raise PushFailed(f"the Hub refused the upload to {repo_id}: {_first_line(error)}") from None
+    except (httpx2.TransportError, OSError) as error:  # the connection broke on the way
+        raise PushFailed(f"cannot reach the Hub at {api.endpoint}: {error}") from None
+    return Published(repo_id, revision, commit.oid, commit.commit_url)
+
+
+def _check_folder(folder: Path) -> None:
+    try:
+        read_config(folder)
+    except ModelLoadError as error:
+        raise PushFailed(str(error)) from None
+    for name in (MODEL_FILE, METRICS_FILE):
+        if not (folder / name).is_file():
+            raise PushFailed(f"{folder} has no {name}: train it with training.train first")
+
+
+def _commit_message(folder: Path) -> str:
+    test = json.loads((folder / METRICS_FILE).read_text())["test"]
+    return f"Deforgify model: test accuracy {test['accuracy']:.3f}, ROC-AUC {test['roc_auc'] or 0:.3f}"
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0]
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
