@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 
 .PHONY: app predict test setup setup-dev clean
 
-## Set up and start the app on http://127.0.0.1:7860 (or predict FILES=... with the CLI)
+## Set up and start the app on http://127.0.0.1:7860 (or `make predict FILES=...` for the CLI)
 app: setup
 	$(BIN)/python app.py
 
@@ -27,6 +27,8 @@ $(VENV)/.runtime: requirements.txt
 
 $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	@# The browser tests drive Debian's Chromium (never a downloaded browser build).
+	command -v chromium >/dev/null || (apt-get update -q && apt-get install -y -q chromium chromium-driver)
 	touch $@
 
 clean:

@@ -73,7 +73,10 @@ class Detector:
     @classmethod
     def load(cls, reference: Optional[str] = None) -> "Detector":
         """Load the model named by ``reference`` (see :func:`resolve_model`); None = bundled."""
-        source = resolve_model(reference)
+        return cls.from_source(resolve_model(reference))
+
+    @classmethod
+    def from_source(cls, source: ModelSource) -> "Detector":
         return cls(load_keras_model(source.folder), read_config(source.folder), source)
 
     @property

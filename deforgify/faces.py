@@ -10,10 +10,15 @@ import numpy as np
 Box = tuple[int, int, int, int]
 """A face box as (x, y, width, height) in pixels of the decoded image."""
 
-DETECTION_MAX_SIDE = 640
-"""Faces are searched on a copy reduced to this size: the cascade needs no more, and it is fast."""
-MIN_FACE_FRACTION = 0.08
-"""Faces smaller than this fraction of the image's shorter side are ignored."""
+DETECTION_MAX_SIDE = 160
+"""Faces are searched on a copy reduced to this size (smaller images are used as they are)."""
+MIN_FACE_FRACTION = 0.15
+"""Faces smaller than this fraction of the image's shorter side are ignored: about the 24-pixel
+window of the cascade at the detection size.
+Measured on 200 images of each class of both data sets, against 640 px / 0.08 / scale step 1.1:
+real faces found 92 % instead of 80 % (close-ups) and 98 % instead of 93 % (FFHQ), fakes 99.5-100 %
+either way, in about half the time (11 ms instead of 20 ms for a 300x300 photo)."""
+SCALE_STEP = 1.05
 
 
 @lru_cache(maxsize=1)
@@ -34,7 +39,7 @@ def detect_faces(rgb: np.ndarray) -> list[Box]:
         grey = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     min_side = max(20, int(MIN_FACE_FRACTION * min(grey.shape)))
     found = _cascade().detectMultiScale(
-        grey, scaleFactor=1.1, minNeighbors=5, minSize=(min_side, min_side)
+        grey, scaleFactor=SCALE_STEP, minNeighbors=5, minSize=(min_side, min_side)
     )
     boxes = [tuple(int(round(v / scale)) for v in box) for box in np.asarray(found).reshape(-1, 4)]
     return sorted(boxes, key=lambda b: b[2] * b[3], reverse=True)

@@ -35,6 +35,8 @@ class ModelSource:
     """The commit sha of a Hub model."""
     warning: Optional[str] = None
     """Set when the model asked for could not be used and a fallback answers instead."""
+    repo_id: Optional[str] = None
+    """The Hub repo, for a Hub model."""
 
     def describe(self) -> str:
         text = self.reference + (f" (commit {self.revision[:10]})" if self.revision else "")
@@ -124,7 +126,16 @@ def _hub_source(repo_id: str, revision: Optional[str]) -> ModelSource:
         )
     commit = config_path.parent.name  # the cache keeps files under snapshots/<commit sha>/
     warning = None if online else f"the Hub could not be reached: using the cached copy of {name}"
-    return ModelSource(config_path.parent, name, revision=commit, warning=warning)
+    return ModelSource(config_path.parent, name, commit, warning, repo_id)
+
+
+def card_url(source: ModelSource) -> Optional[str]:
+    """The Hub page (model card) of a Hub model; None for local and bundled models."""
+    from huggingface_hub import constants
+
+    if source.repo_id is None:
+        return None
+    return f"{(hub_endpoint() or constants.ENDPOINT).rstrip('/')}/{source.repo_id}"
 
 
 def _missing_file(error: Exception) -> str:

@@ -60,3 +60,15 @@ def train_tiny(data: Path | str, output: Path, *extra: str, env: dict | None = N
         "training.train", "--data", str(data), "--output", str(output), "--epochs", "8",
         "--batch-size", "8", "--workers", "1", "--seed", "0", *extra, env=env,
     )
+
+
+def two_faces(astronaut: np.ndarray) -> np.ndarray:
+    """A 480x300 picture of two heads: the astronaut's, and beside it a copy at 0.75 scale."""
+    import cv2
+
+    head = astronaut[0:260, 100:350]
+    canvas = np.full((300, 480, 3), 230, np.uint8)  # a bright, flat background
+    canvas[0:260, 0:250] = head
+    small = cv2.resize(head, None, fx=0.75, fy=0.75, interpolation=cv2.INTER_AREA)
+    canvas[300 - small.shape[0] :, 480 - small.shape[1] :] = small
+    return canvas

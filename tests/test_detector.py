@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 import pytest
 
 from deforgify.detector import Detector
 from deforgify.model_source import BUNDLED_MODEL
+from helpers import two_faces
 
 
 @pytest.fixture(scope="module")
@@ -35,12 +35,7 @@ def test_one_model_call_for_a_batch_of_images(detector: Detector, astronaut, mon
 
 
 def test_every_face_is_scored_and_the_most_suspicious_decides(detector: Detector, astronaut) -> None:
-    head = astronaut[0:260, 100:350]
-    canvas = np.full((500, 800, 3), 230, np.uint8)
-    canvas[0:260, 0:250] = head
-    small = cv2.resize(head, None, fx=0.6, fy=0.6, interpolation=cv2.INTER_AREA)
-    canvas[300 : 300 + small.shape[0], 500 : 500 + small.shape[1]] = small
-    prediction = detector.predict(canvas)
+    prediction = detector.predict(two_faces(astronaut))
     assert len(prediction.scores) == 2
     decisive = max(prediction.scores, key=lambda s: s.confidences["fake"])
     assert prediction.face == decisive.face and prediction.confidences == decisive.confidences

@@ -107,6 +107,15 @@ prediction = detector.predict("photo.jpg")
 print(prediction.label, prediction.confidences, prediction.face)
 ```
 
+Gradio app (Deforgify's `app.py`, or a Space running it) with `DEFORGIFY_MODEL={repo_id}`:
+
+```python
+from gradio_client import Client, handle_file
+
+label, faces_image, explanation = Client("http://127.0.0.1:7860/").predict(
+    handle_file("photo.jpg"), api_name="/predict")
+```
+
 Files: `model.keras` (Keras 3 native format, load with `safe_mode=True`), `config.json` (labels in
 output order and the preprocessing settings: face crop scale and input size), `metrics.json`
 (every figure below), `splits.json` (the file list of each split).
