@@ -41,13 +41,21 @@ def serve(kind: str) -> None:
     else:
         import app
         from deforgify.decode import load_rgb
+        from deforgify.explain import draw_faces, explain
 
         def predict_batch(images: list[str]) -> list[list]:
-            predictions = app_detector.predict_rgb([load_rgb(i) for i in images])
-            return [[p.confidences for p in predictions]]
+            """The app's three outputs for several images, with one model call for all."""
+            rgbs = [load_rgb(image) for image in images]
+            predictions = detector.predict_rgb(rgbs)
+            return [
+                [p.confidences for p in predictions],
+                [app.save_output(draw_faces(rgb, p)) for rgb, p in zip(rgbs, predictions)],
+                [explain(p) for p in predictions],
+            ]
 
-        app_detector = app.load_detector(None)
-        demo = gr.Interface(predict_batch, app.ImageFile(type="filepath"), gr.Label(),
+        detector = app.load_detector(None)
+        demo = gr.Interface(predict_batch, app.ImageFile(type="filepath"),
+                            [gr.Label(), gr.Image(type="filepath"), gr.Markdown()],
                             batch=True, max_batch_size=8, api_name="predict", analytics_enabled=False)
     demo.queue(max_size=64, default_concurrency_limit=2).launch(quiet=True)
 
