@@ -9,7 +9,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Iterator, Optional, Sequence
+
+import numpy as np
+from PIL import Image
 
 from deforgify.decode import InvalidImageError, load_rgb
 from deforgify.model_folder import ModelLoadError
@@ -29,6 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="model folder, or Hub repo OWNER/NAME[@REVISION]; default: the bundled model",
     )
     predict.add_argument("--json", action="store_true", help="one JSON object per line")
+    predict.add_argument("--heatmap", type=Path, metavar="DIR",
+                         help="write a Grad-CAM heatmap of each judged face to DIR/<name>.heatmap.png")
     return parser
 
 
@@ -43,31 +49,37 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 2
     if detector.source.warning:
         print(f"warning: {detector.source.warning}", file=sys.stderr)
+    if args.heatmap:
+        args.heatmap.mkdir(parents=True, exist_ok=True)
     failures = 0
-    for result in _results(detector, args.files):
+    for result in _results(detector, args.files, args.heatmap):
         failures += "error" in result
         print(json.dumps(result) if args.json else _human(result), flush=True)
     return 1 if failures else 0
 
 
-def _results(detector, files: Sequence[str]) -> Iterator[dict]:
+def _results(detector, files: Sequence[str], heatmaps: Optional[Path]) -> Iterator[dict]:
     """One result dict per file, in order; a bad file yields an error and the rest go on."""
     for start in range(0, len(files), CHUNK):
         chunk = files[start : start + CHUNK]
-        decoded: dict[int, object] = {}
+        decoded: dict[int, np.ndarray] = {}
         errors: dict[int, str] = {}
         for index, name in enumerate(chunk):
             try:
                 decoded[index] = load_rgb(name)
             except InvalidImageError as error:
                 errors[index] = str(error)
-        predictions = iter(detector.predict_rgb(list(decoded.values())) if decoded else [])
+        predictions = dict(zip(decoded, detector.predict_rgb(list(decoded.values()))))
         for index, name in enumerate(chunk):
             if index in errors:
                 yield {"file": name, "error": errors[index]}
-            else:
-                prediction = next(predictions).to_json()
-                yield {"file": name, **prediction}
+                continue
+            result = {"file": name, **predictions[index].to_json()}
+            if heatmaps:
+                path = heatmaps / f"{Path(name).stem}.heatmap.png"
+                Image.fromarray(detector.heatmap(decoded[index], predictions[index])).save(path)
+                result["heatmap"] = str(path)
+            yield result
 
 
 def _human(result: dict) -> str:

@@ -35,7 +35,9 @@ class Prediction:
     """The verdict for one image: decided by its most suspicious face."""
 
     label: str
+    """"real", "fake", or "unsure" when the calibrated probability is too close to call."""
     confidences: dict[str, float]
+    """Calibrated probabilities of "real" and "fake", summing to 1."""
     face: Optional[Box]
     """The face that decided the verdict; None when no face was found (centre crop used)."""
     region: Box
@@ -64,6 +66,7 @@ class Detector:
         self.model = model
         self.config = config
         self.source = source
+        self._grad_cam = None  # built on first use: most callers never ask for a heatmap
         size = config.preprocessing.input_size
         self._forward = tf.function(
             lambda x: model(x, training=False),
@@ -104,6 +107,15 @@ class Detector:
             predictions.append(self._verdict(scores))
         return predictions
 
+    def heatmap(self, rgb: np.ndarray, prediction: Prediction) -> np.ndarray:
+        """Grad-CAM of the fake class over the crop that decided ``prediction``, as an RGB image."""
+        from deforgify.heatmap import GradCam, overlay
+
+        if self._grad_cam is None:
+            self._grad_cam = GradCam(self.model, self.labels.index("fake"))
+        crop = preprocess_face(rgb, self.config.preprocessing, prediction.face, []).pixels
+        return overlay(crop, self._grad_cam(crop))
+
     def probabilities(self, pixels: np.ndarray) -> np.ndarray:
         """Model outputs for preprocessed pixels (N, size, size, 3), in batches."""
         batches = [
@@ -119,9 +131,10 @@ class Detector:
         return [preprocess_face(rgb, self.config.preprocessing, f, faces) for f in chosen]
 
     def _confidences(self, probabilities: np.ndarray) -> dict[str, float]:
-        return {label: float(p) for label, p in zip(self.labels, probabilities)}
+        fake = float(self.config.calibration.fake_probability(probabilities[self.labels.index("fake")]))
+        return {"real": 1.0 - fake, "fake": fake}
 
     def _verdict(self, scores: list[FaceScore]) -> Prediction:
         decisive = max(scores, key=lambda s: s.confidences["fake"])
-        label = max(decisive.confidences, key=decisive.confidences.get)
+        label = self.config.calibration.label(decisive.confidences["fake"])
         return Prediction(label, decisive.confidences, decisive.face, decisive.region, scores)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from deforgify.calibration import UNSURE
 from deforgify.detector import Prediction
 from deforgify.faces import Box
 
+VERDICTS = {"real": "real", "fake": "fake", UNSURE: "can't tell"}
 DECIDING = (230, 40, 40)
 OTHER = (250, 200, 30)
 CENTRE = (120, 120, 120)
@@ -30,7 +32,9 @@ def draw_faces(rgb: np.ndarray, prediction: Prediction) -> np.ndarray:
 def explain(prediction: Prediction) -> str:
     """One short Markdown paragraph on what the verdict is based on."""
     fake = prediction.confidences["fake"]
-    verdict = f"**{prediction.label}** (fake {fake:.0%}, real {1 - fake:.0%})"
+    verdict = f"**{VERDICTS[prediction.label]}** (fake {fake:.0%}, real {1 - fake:.0%})"
+    if prediction.label == UNSURE:
+        verdict += ": too close to call, treat it as unknown"
     if not prediction.face_found:
         return (
             f"{verdict}. **No face was found**, so the centre of the image was judged instead: "

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from deforgify import __version__
+from deforgify.calibration import Calibration
 from deforgify.preprocess import PreprocessConfig
 
 MODEL_FILE = "model.keras"
@@ -35,6 +36,7 @@ class ModelConfig:
     architecture: str
     labels: tuple[str, ...] = LABELS
     preprocessing: PreprocessConfig = field(default_factory=PreprocessConfig)
+    calibration: Calibration = field(default_factory=Calibration)
     library_version: str = __version__
 
     def to_dict(self) -> dict[str, Any]:
@@ -44,6 +46,7 @@ class ModelConfig:
             "architecture": self.architecture,
             "labels": list(self.labels),
             "preprocessing": self.preprocessing.to_dict(),
+            "calibration": self.calibration.to_dict(),
             "library_version": self.library_version,
         }
 
@@ -61,6 +64,7 @@ class ModelConfig:
             architecture=str(values["architecture"]),
             labels=labels,
             preprocessing=PreprocessConfig.from_dict(values["preprocessing"]),
+            calibration=Calibration.from_dict(values.get("calibration", {})),
             library_version=str(values.get("library_version", "unknown")),
         )
 

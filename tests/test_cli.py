@@ -31,12 +31,13 @@ def test_json_lines_for_every_file_and_exit_1_when_one_is_bad(files: dict[str, P
     assert [line["file"] for line in lines] == [str(p) for p in order]
     face, text, no_face, missing = lines
     assert set(face) >= {"file", "label", "confidences", "face"}
-    assert face["label"] in ("real", "fake")
+    assert face["label"] in ("real", "fake", "unsure")
     assert set(face["confidences"]) == {"real", "fake"}
     assert sum(face["confidences"].values()) == pytest.approx(1.0, abs=1e-5)
-    assert face["label"] == max(face["confidences"], key=face["confidences"].get)
+    if face["label"] != "unsure":
+        assert face["label"] == max(face["confidences"], key=face["confidences"].get)
     assert len(face["face"]) == 4 and all(isinstance(v, int) for v in face["face"])
-    assert no_face["face"] is None and no_face["label"] in ("real", "fake")
+    assert no_face["face"] is None and no_face["label"] in ("real", "fake", "unsure")
     assert text == {"file": str(files["text"]), "error": text["error"]}
     assert "not an image file" in text["error"]
     assert "no such file" in missing["error"]
@@ -68,3 +69,16 @@ def test_usage_errors_exit_2() -> None:
     assert run_module("deforgify").returncode == 2
     help_text = run_module("deforgify", "predict", "--help")
     assert help_text.returncode == 0 and "--json" in help_text.stdout
+
+
+def test_heatmaps_are_written_for_judged_files_only(files: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "heatmaps"
+    result = run_module("deforgify", "predict", str(files["face"]), str(files["text"]),
+                        "--json", "--heatmap", str(out))
+    assert result.returncode == 1
+    face, text = (json.loads(line) for line in result.stdout.splitlines())
+    assert face["heatmap"] == str(out / "astronaut.heatmap.png")
+    heat = np.asarray(Image.open(face["heatmap"]))
+    assert heat.shape == (256, 256, 3) and heat.std() > 0
+    assert "heatmap" not in text
+    assert [p.name for p in out.iterdir()] == ["astronaut.heatmap.png"]

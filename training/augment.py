@@ -1,19 +1,25 @@
-"""Training-time augmentation, applied to both classes alike.
+"""Training batches: every image freshly augmented, both classes alike.
 
-The crop jitter moves and rescales the face crop so that framing cannot carry the label; the
-flip doubles the poses. Pixels are produced by the shared :func:`deforgify.preprocess.preprocess`.
+Per image: a self-blended pseudo-fake is made from some of the real faces (an extra fake
+source); then random degradations (blur, resizing, colour, JPEG); then the shared
+:func:`deforgify.preprocess.preprocess` with a random crop jitter, so that framing cannot carry
+the label; then a random horizontal flip.
 """
 
 from __future__ import annotations
 
-import numpy as np
 import keras
+import numpy as np
 
-from deforgify.preprocess import Jitter, PreprocessConfig
+from deforgify.model_folder import LABELS
+from deforgify.preprocess import Jitter, PreprocessConfig, preprocess
+from training.degrade import random_degradation
 from training.prepared import PreparedSet
+from training.self_blend import self_blend
 
 SCALE_RANGE = (0.8, 1.25)
 SHIFT_RANGE = 0.08
+FAKE, REAL = LABELS.index("fake"), LABELS.index("real")
 
 
 def random_jitter(rng: np.random.Generator) -> Jitter:
@@ -26,31 +32,52 @@ def random_jitter(rng: np.random.Generator) -> Jitter:
 
 
 class AugmentedBatches(keras.utils.PyDataset):
-    """Freshly jittered and flipped batches of a prepared split, reshuffled every epoch."""
+    """Augmented batches of a prepared split, reshuffled every epoch.
 
-    def __init__(self, data: PreparedSet, config: PreprocessConfig, batch_size: int, seed: int):
-        super().__init__()
+    ``self_blend_share`` of the real images (drawn anew each epoch) are added again as
+    self-blended fakes; :meth:`label_counts` says what an epoch holds, for class weights.
+    """
+
+    def __init__(self, data: PreparedSet, config: PreprocessConfig, batch_size: int, seed: int,
+                 self_blend_share: float = 0.0):
+        # Two threads prepare batches while TensorFlow trains (OpenCV releases the GIL).
+        super().__init__(workers=2, use_multiprocessing=False)
         self.data = data
         self.config = config
         self.batch_size = batch_size
+        self.seed = seed
+        self.epoch = -1
         self.rng = np.random.default_rng(seed)
         self.labels = data.labels
-        self.order = self.rng.permutation(len(self.labels))
+        self.reals = np.flatnonzero(self.labels == REAL)
+        self.blended = int(round(self_blend_share * len(self.reals)))
+        self.on_epoch_end()
+
+    def label_counts(self) -> np.ndarray:
+        counts = np.bincount(self.labels, minlength=len(LABELS))
+        counts[FAKE] += self.blended
+        return counts
 
     def __len__(self) -> int:
-        return int(np.ceil(len(self.order) / self.batch_size))
+        return int(np.ceil(len(self.items) / self.batch_size))
 
     def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
-        chosen = self.order[index * self.batch_size : (index + 1) * self.batch_size]
-        subset = PreparedSet(
-            [self.data.examples[i] for i in chosen],
-            [self.data.images[i] for i in chosen],
-            [self.data.faces[i] for i in chosen],
-        )
-        pixels = subset.pixels(self.config, [random_jitter(self.rng) for _ in chosen])
-        flip = self.rng.random(len(chosen)) < 0.5
-        pixels[flip] = pixels[flip, :, ::-1]
-        return pixels, self.labels[chosen]
+        items = self.items[index * self.batch_size : (index + 1) * self.batch_size]
+        rng = np.random.default_rng((self.seed, self.epoch, index))  # per batch: thread-safe
+        pixels = np.stack([self._pixels(i, blend, rng) for i, blend in items])
+        labels = np.array([FAKE if blend else self.labels[i] for i, blend in items])
+        return pixels, labels
 
     def on_epoch_end(self) -> None:
-        self.order = self.rng.permutation(len(self.labels))
+        self.epoch += 1
+        blended = self.rng.choice(self.reals, size=self.blended, replace=False)
+        items = [(i, False) for i in range(len(self.labels))] + [(i, True) for i in blended]
+        self.items = [items[k] for k in self.rng.permutation(len(items))]
+
+    def _pixels(self, index: int, blend: bool, rng: np.random.Generator) -> np.ndarray:
+        rgb, faces = self.data.images[index], self.data.faces[index]
+        if blend:
+            rgb = self_blend(rgb, faces[0] if faces else None, rng)
+        rgb = random_degradation(rgb, rng)
+        pixels = preprocess(rgb, self.config, faces, random_jitter(rng)).pixels
+        return pixels[:, ::-1] if rng.random() < 0.5 else pixels

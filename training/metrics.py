@@ -17,11 +17,14 @@ from deforgify.model_folder import LABELS
 FAKE = LABELS.index("fake")
 
 
-def classification_metrics(labels: np.ndarray, fake_scores: np.ndarray) -> dict[str, Any]:
-    """Metrics for true label indices and predicted fake probabilities (threshold 0.5)."""
+def classification_metrics(
+    labels: np.ndarray, fake_scores: np.ndarray, threshold: float = 0.5
+) -> dict[str, Any]:
+    """Metrics for true label indices and predicted fake probabilities, "fake" at ``threshold``
+    and above."""
     labels = np.asarray(labels)
     fake_scores = np.asarray(fake_scores, dtype=np.float64)
-    predicted = np.where(fake_scores >= 0.5, FAKE, 1 - FAKE)
+    predicted = np.where(fake_scores >= threshold, FAKE, 1 - FAKE)
     indices = list(range(len(LABELS)))
     precision, recall, f1, support = precision_recall_fscore_support(
         labels, predicted, labels=indices, zero_division=0
@@ -48,20 +51,21 @@ def classification_metrics(labels: np.ndarray, fake_scores: np.ndarray) -> dict[
             for i, label in enumerate(LABELS)
         },
         "predicted_fake_share": float(np.mean(predicted == FAKE)),
+        "threshold": threshold,
     }
 
 
 def metrics_by_source(
-    labels: np.ndarray, fake_scores: np.ndarray, sources: list[str]
+    labels: np.ndarray, fake_scores: np.ndarray, sources: list[str], threshold: float = 0.5
 ) -> dict[str, Any]:
     """Overall metrics plus the same per data source when there is more than one."""
-    result = classification_metrics(labels, fake_scores)
+    result = classification_metrics(labels, fake_scores, threshold)
     names = sorted(set(sources))
     if len(names) > 1:
-        sources_array = np.array(sources)
+        chosen = {name: np.array(sources) == name for name in names}
         result["per_source"] = {
-            name: classification_metrics(labels[sources_array == name], fake_scores[sources_array == name])
-            for name in names
+            name: classification_metrics(labels[rows], fake_scores[rows], threshold)
+            for name, rows in chosen.items()
         }
     return result
 

@@ -13,12 +13,14 @@ import json
 import os
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
 import numpy as np
 
 from deforgify.architectures import ARCHITECTURES, DEFAULT_ARCHITECTURE
+from deforgify.calibration import Calibration
 from deforgify.model_folder import (
     CONFIG_FILE,
     LABELS,
@@ -53,6 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--learning-rate", type=float, default=1e-3)
     parser.add_argument("--architecture", choices=sorted(ARCHITECTURES), default=DEFAULT_ARCHITECTURE)
     parser.add_argument("--input-size", type=int, default=PreprocessConfig.input_size)
+    parser.add_argument("--self-blend", type=float, default=0.5, metavar="SHARE",
+                        help="share of real training images added again as self-blended fakes")
     parser.add_argument("--license", default="other",
                         help="licence id for the model card; must respect the training data's terms")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
@@ -78,8 +82,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print(f"interrupted: {args.output} was left as it was", file=sys.stderr)
-        return 130
+        print(f"interrupted: {args.output} was left as it was", file=sys.stderr, flush=True)
+        # The staging folder is already gone. Exit at once: a normal shutdown with Keras'
+        # batch-preparing threads still alive aborts inside TensorFlow (SIGABRT, not 130).
+        sys.stdout.flush()
+        os._exit(130)
     return 0
 
 
@@ -100,9 +107,9 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     config = ModelConfig(args.architecture, preprocessing=PreprocessConfig(args.input_size))
     with staged_folder(args.output) as folder:
         model, history = fit(args, config, prepared)
+        config, metrics, test_scores = _evaluate(model, config, prepared, history, args, started)
         save_for_inference(model, folder / MODEL_FILE)
         write_config(folder, config)
-        metrics, test_scores = _evaluate(model, config, prepared, history, args, started)
         _write_outputs(folder, metrics, splits, history, prepared["test"].labels, test_scores)
     print(json.dumps({"output": str(args.output), "test": _headline(metrics["test"])}), flush=True)
     return metrics
@@ -121,13 +128,14 @@ def fit(args: argparse.Namespace, config: ModelConfig, prepared: dict[str, Prepa
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )
-    train_labels = prepared["train"].labels
-    counts = np.bincount(train_labels, minlength=len(LABELS))
+    batches = AugmentedBatches(prepared["train"], config.preprocessing, args.batch_size,
+                               args.seed, args.self_blend)
+    counts = batches.label_counts()
     # Balanced class weights: the minority class must cost as much as the majority.
-    class_weight = {i: len(train_labels) / (len(LABELS) * max(c, 1)) for i, c in enumerate(counts)}
+    class_weight = {i: counts.sum() / (len(LABELS) * max(c, 1)) for i, c in enumerate(counts)}
     val = prepared["val"]
     history = model.fit(
-        AugmentedBatches(prepared["train"], config.preprocessing, args.batch_size, args.seed),
+        batches,
         validation_data=(val.pixels(config.preprocessing), val.labels),
         epochs=args.epochs,
         class_weight=class_weight,
@@ -150,23 +158,37 @@ def save_for_inference(model, path: Path) -> None:
     copy.save(path)
 
 
-def _evaluate(model, config, prepared, history, args, started: float):
-    """Metrics of val and test through the serving path, the baseline, and run facts."""
+def raw_fake_scores(model, config: ModelConfig, data: PreparedSet) -> np.ndarray:
+    """Uncalibrated fake probabilities through the serving path (the Detector)."""
     from deforgify.detector import Detector
     from deforgify.model_source import ModelSource
-    from training.baseline import thumbnail_fake_scores
-    from training.metrics import collapse_reason, metrics_by_source
 
-    detector = Detector(model, config, ModelSource(args.output, str(args.output)))
-    results: dict[str, Any] = {}
-    scores: dict[str, np.ndarray] = {}
-    for name in ("val", "test"):
-        data = prepared[name]
-        scores[name] = np.array([p.confidences["fake"] for p in detector.predict_rgb(data.images)])
-        results[name] = metrics_by_source(data.labels, scores[name], data.sources)
-    reason = collapse_reason(results["val"])
+    uncalibrated = replace(config, calibration=Calibration())
+    detector = Detector(model, uncalibrated, ModelSource(Path("."), "in training"))
+    return np.array([p.confidences["fake"] for p in detector.predict_rgb(data.images)])
+
+
+def _evaluate(model, config, prepared, history, args, started: float):
+    """Fit the calibration on val; metrics of val and test, the baseline, and run facts."""
+    from training.baseline import thumbnail_fake_scores
+    from training.calibrate import expected_calibration_error, fit_calibration, unsure_summary
+    from training.metrics import classification_metrics, collapse_reason, metrics_by_source
+
+    raw = {name: raw_fake_scores(model, config, prepared[name]) for name in ("val", "test")}
+    reason = collapse_reason(classification_metrics(prepared["val"].labels, raw["val"]))
     if reason:
         raise TrainingFailed(f"training collapsed: {reason}; no model was saved")
+    calibration = fit_calibration(prepared["val"].labels, raw["val"])
+    config = replace(config, calibration=calibration)
+    results: dict[str, Any] = {}
+    scores = {name: calibration.fake_probability(raw[name]) for name in raw}
+    for name, data in ((n, prepared[n]) for n in raw):
+        results[name] = metrics_by_source(data.labels, scores[name], data.sources, calibration.threshold)
+        results[name]["unsure"] = unsure_summary(data.labels, scores[name], calibration)
+        results[name]["ece"] = {
+            "uncalibrated": expected_calibration_error(data.labels, raw[name]),
+            "calibrated": expected_calibration_error(data.labels, scores[name]),
+        }
     test = prepared["test"]
     baseline = thumbnail_fake_scores(
         prepared["train"].pixels(config.preprocessing),
@@ -174,6 +196,7 @@ def _evaluate(model, config, prepared, history, args, started: float):
         test.pixels(config.preprocessing),
     )
     results["test_thumbnail_baseline"] = metrics_by_source(test.labels, baseline, test.sources)
+    results["calibration"] = calibration.to_dict()
     results["face_found_rate"] = {
         name: {label: _face_rate(prepared[name], i) for i, label in enumerate(LABELS)}
         for name in SPLITS
@@ -188,10 +211,11 @@ def _evaluate(model, config, prepared, history, args, started: float):
         "max_epochs": args.epochs,
         "batch_size": args.batch_size,
         "learning_rate": args.learning_rate,
+        "self_blend_share": args.self_blend,
         "wall_time_seconds": round(time.monotonic() - started, 1),
         "split_sizes": {name: len(prepared[name].examples) for name in SPLITS},
     }
-    return results, scores["test"]
+    return config, results, scores["test"]
 
 
 def _face_rate(data: PreparedSet, label: int) -> float:

@@ -1,0 +1,48 @@
+"""Turning the model's raw fake probability into a calibrated one and a label.
+
+Fitted on the validation split at training time (``training/calibrate.py``) and saved in
+``config.json``: a temperature that makes the probabilities honest, the decision threshold,
+and an "unsure" band around it where the validation data showed the model cannot be trusted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+UNSURE = "unsure"
+
+
+@dataclass(frozen=True)
+class Calibration:
+    temperature: float = 1.0
+    threshold: float = 0.5
+    unsure_low: float = 0.5
+    """Calibrated fake probabilities strictly between ``unsure_low`` and ``unsure_high`` are
+    answered "unsure"; equal bounds mean no band."""
+    unsure_high: float = 0.5
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> "Calibration":
+        calibration = cls(**{k: float(v) for k, v in values.items()})
+        if not (calibration.temperature > 0
+                and 0 <= calibration.unsure_low <= calibration.threshold
+                <= calibration.unsure_high <= 1):
+            raise ValueError(f"calibration settings out of range: {values}")
+        return calibration
+
+    def fake_probability(self, raw_fake: np.ndarray) -> np.ndarray:
+        """Temperature-scaled fake probability from the model's softmax output for "fake"."""
+        raw = np.clip(np.asarray(raw_fake, dtype=np.float64), 1e-7, 1 - 1e-7)
+        logit = np.log(raw) - np.log1p(-raw)
+        return 1.0 / (1.0 + np.exp(-logit / self.temperature))
+
+    def label(self, fake: float) -> str:
+        if self.unsure_low < fake < self.unsure_high:
+            return UNSURE
+        return "fake" if fake >= self.threshold else "real"
