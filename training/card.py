@@ -138,7 +138,15 @@ Split 80/10/10, shuffled and stratified by source and label with seed {training[
 Every image is face-normalised before the model sees it: the largest face found by OpenCV's Haar
 cascade is cropped to a square {prep['crop_scale']}x the face box and resized to
 {prep['input_size']}x{prep['input_size']} RGB in [0, 1]; with no face found, the central square
-is used. Training adds random crop scale/offset jitter and horizontal flips to both classes.
+is used.
+
+Kinds of fakes trained on: the fake images of the sources above (StyleGAN2 faces), and
+self-blended pseudo-fakes: {training.get('self_blend_share', 0):.0%} of the real training faces
+are added again each epoch as fakes, blended onto a colour-shifted, slightly moved copy of
+themselves through a soft mask (after Self-Blended Images, Shiohara & Yamasaki, CVPR 2022), so
+that blending seams and colour mismatches such as those of face swaps and Photoshop composites
+count as evidence. Both classes alike get random Gaussian blur, down-and-up scaling, colour
+changes, JPEG re-encoding (quality 30 to 95), crop scale/offset jitter and horizontal flips.
 Adam (learning rate {training['learning_rate']}), sparse categorical cross-entropy, balanced class
 weights, batch {training['batch_size']}, early stopping on validation loss: best epoch
 {training['best_epoch']} of {training['epochs_run']} run. Wall time on a 2-core CPU machine:
@@ -162,7 +170,9 @@ def _evaluation(metrics: dict[str, Any]) -> str:
         f"| {_name(name)} | {m['accuracy']:.3f} | {_auc(m)} |\n"
         for name, m in test.get("per_source", {}).items()
     )
-    return f"""## Evaluation (test split, threshold 0.5, fake = positive)
+    return f"""## Evaluation (test split, fake = positive)
+
+{_calibration(metrics)}
 
 | | model | framing baseline |
 |---|---|---|
@@ -190,6 +200,26 @@ Confusion matrix (rows: true, columns: predicted):
 """
 
 
+def _calibration(metrics: dict[str, Any]) -> str:
+    calibration = metrics.get("calibration")
+    if not calibration:
+        return "Threshold 0.5, no calibration."
+    test = metrics["test"]
+    unsure, ece = test["unsure"], test["ece"]
+    return f"""Probabilities are calibrated by temperature scaling fitted on the validation split
+(temperature {calibration['temperature']:.2f}); expected calibration error on the test split
+{ece['uncalibrated']:.3f} before, {ece['calibrated']:.3f} after. The decision threshold, chosen on
+validation for balanced accuracy, is {calibration['threshold']:.2f}. Calibrated fake probabilities
+between {calibration['unsure_low']:.2f} and {calibration['unsure_high']:.2f} are answered **unsure**
+("can't tell" in the app): the narrowest band outside which validation images were judged right at
+least 95 % of the time. {unsure['unsure_share']:.1%} of test images fall in it; accuracy on the
+others: {_share(unsure['accuracy_when_sure'])}. The figures below use the threshold and count every image."""
+
+
+def _share(value: Optional[float]) -> str:
+    return "n/a" if value is None else f"{value:.1%}"
+
+
 def _per_source_table(rows: str) -> str:
     if not rows:
         return ""
@@ -210,7 +240,25 @@ def _limitations(metrics: dict[str, Any]) -> str:
 - The face detector found a face in this share of test images: {face_rates or 'n/a'}. Where it
   finds none the central square is judged, and the answer says so.
 - Heavy JPEG compression, resizing and filters change the evidence the model relies on.
+
+## Licence
+
+`{metrics['training'].get('license', 'other')}`. Weights trained on data inherit that data's terms:
+{_data_terms(metrics['training']['data'])}
 """
+
+
+KNOWN_TERMS = {
+    "hardfakevsrealfaces": "the Kaggle data set \"Hard Fake vs Real Faces\" as published in the "
+    "MIT-licensed repository kanakmi/Deforgify",
+    "ffhq-vs-stylegan2": "FFHQ real faces (CC BY-NC-SA 4.0, NVIDIA; each image also under its own "
+    "Flickr licence) and StyleGAN2 faces (NVIDIA's non-commercial licence): non-commercial use only",
+}
+
+
+def _data_terms(sources: list[str]) -> str:
+    unknown = "see the data set's own licence"
+    return "\n".join(f"- `{_name(s)}`: {KNOWN_TERMS.get(_name(s), unknown)}" for s in sources)
 
 
 def _auc(metrics: dict[str, Any]) -> str:

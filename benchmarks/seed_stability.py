@@ -1,0 +1,60 @@
+"""Training stability over seeds: test ROC-AUC mean and standard deviation, per source.
+
+    python benchmarks/seed_stability.py [--seeds 5] [--epochs 15] [--data SRC ...] [--output DIR]
+
+Runs `python -m training.train` once per seed (each seed changes the split, the initial weights
+and the augmentation), then prints every run's test figures and their mean ± sd. A run that
+collapses to one class fails with its own message and is counted as a failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT.parent / "shared/data"
+DEFAULT_DATA = [str(DATA / "hardfakevsrealfaces"), str(DATA / "ffhq-vs-stylegan2")]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--epochs", type=int, default=15)
+    parser.add_argument("--data", action="append", default=None)
+    parser.add_argument("--output", type=Path, default=Path(tempfile.mkdtemp(prefix="seeds-")))
+    args = parser.parse_args()
+    runs = {}
+    for seed in range(args.seeds):
+        folder = args.output / f"seed-{seed}"
+        data = [part for source in args.data or DEFAULT_DATA for part in ("--data", source)]
+        result = subprocess.run(
+            [sys.executable, "-m", "training.train", *data, "--output", str(folder),
+             "--seed", str(seed), "--epochs", str(args.epochs)],
+            cwd=ROOT, capture_output=True, text=True,
+        )
+        if result.returncode != 0:
+            print(f"seed {seed}: FAILED: {result.stderr.strip().splitlines()[-1]}", flush=True)
+            continue
+        runs[seed] = json.loads((folder / "metrics.json").read_text())
+        test = runs[seed]["test"]
+        per_source = " ".join(f"{Path(s).name} {m['roc_auc']:.3f}" for s, m in test.get("per_source", {}).items())
+        print(f"seed {seed}: AUC {test['roc_auc']:.3f} acc {test['accuracy']:.3f} "
+              f"({per_source}); {runs[seed]['training']['wall_time_seconds'] / 60:.1f} min", flush=True)
+    aucs = [m["test"]["roc_auc"] for m in runs.values()]
+    if len(aucs) > 1:
+        print(f"test ROC-AUC over {len(aucs)} of {args.seeds} seeds: "
+              f"{statistics.mean(aucs):.3f} ± {statistics.stdev(aucs):.3f}")
+    for source in sorted({s for m in runs.values() for s in m["test"].get("per_source", {})}):
+        values = [m["test"]["per_source"][source]["roc_auc"] for m in runs.values()]
+        if len(values) > 1:
+            print(f"  {Path(source).name}: {statistics.mean(values):.3f} ± {statistics.stdev(values):.3f}")
+
+
+if __name__ == "__main__":
+    main()
