@@ -17,7 +17,9 @@ from training.degrade import random_degradation
 from training.prepared import PreparedSet
 from training.self_blend import self_blend
 
-SCALE_RANGE = (0.8, 1.25)
+SCALE_RANGE = (0.6, 1.4)
+"""Crop side relative to the preprocessing crop, log-uniform: down to a crop about the size of
+the face box, so that tightly framed photos (and the no-face fallback on them) are familiar."""
 SHIFT_RANGE = 0.08
 FAKE, REAL = LABELS.index("fake"), LABELS.index("real")
 
