@@ -17,9 +17,10 @@ from training.degrade import random_degradation
 from training.prepared import PreparedSet
 from training.self_blend import self_blend
 
-SCALE_RANGE = (0.6, 1.4)
-"""Crop side relative to the preprocessing crop, log-uniform: down to a crop about the size of
-the face box, so that tightly framed photos (and the no-face fallback on them) are familiar."""
+SCALE_RANGE = (0.8, 1.25)
+"""Crop side relative to the preprocessing crop, log-uniform. (0.6, 1.4) was tried: test ROC-AUC
+under a 60 % centre crop rose from 0.55 to 0.81, but clean AUC fell from 0.986 to 0.952 after the
+same 30 epochs; it needs a longer run before it can ship.)"""
 SHIFT_RANGE = 0.08
 FAKE, REAL = LABELS.index("fake"), LABELS.index("real")
 
