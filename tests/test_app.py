@@ -161,13 +161,16 @@ def test_bad_input_gets_a_clear_error_and_the_server_keeps_serving(client, image
 def test_bounded_load_8_clients_25_requests_each(app_url, images) -> None:
     from gradio_client import Client
 
-    def session(_: int) -> list[str]:
+    def session(_: int) -> list[float]:
         client = Client(app_url, verbose=False)
-        return [predict(client, images["face300"])[0]["label"] for _ in range(25)]
+        answers = [predict(client, images["face300"])[0] for _ in range(25)]
+        return [c["confidence"] for a in answers for c in a["confidences"] if c["label"] == "fake"]
 
     with ThreadPoolExecutor(8) as pool:
-        labels = [label for labels in pool.map(session, range(8)) for label in labels]
-    assert len(labels) == 200 and len(set(labels)) == 1  # same image, same verdict every time
+        fake = [p for shares in pool.map(session, range(8)) for p in shares]
+    assert len(fake) == 200  # every request answered, none failed
+    # Same image, same answer under load (to float noise of multi-threaded kernels).
+    assert max(fake) - min(fake) < 1e-4
 
 
 def test_a_bad_model_variable_falls_back_visibly(tmp_path) -> None:
