@@ -44,18 +44,20 @@ def serve(kind: str) -> None:
         from deforgify.explain import draw_faces, explain
 
         def predict_batch(images: list[str]) -> list[list]:
-            """The app's three outputs for several images, with one model call for all."""
+            """The app's four outputs for several images, with one model call for all."""
             rgbs = [load_rgb(image) for image in images]
             predictions = detector.predict_rgb(rgbs)
+            pairs = list(zip(rgbs, predictions))
             return [
                 [p.confidences for p in predictions],
-                [app.save_output(draw_faces(rgb, p)) for rgb, p in zip(rgbs, predictions)],
+                [app.save_output(draw_faces(rgb, p)) for rgb, p in pairs],
+                [app.save_output(detector.heatmap(rgb, p)) for rgb, p in pairs],
                 [explain(p) for p in predictions],
             ]
 
         detector = app.load_detector(None)
         demo = gr.Interface(predict_batch, app.ImageFile(type="filepath"),
-                            [gr.Label(), gr.Image(type="filepath"), gr.Markdown()],
+                            [gr.Label(), gr.Image(type="filepath"), gr.Image(type="filepath"), gr.Markdown()],
                             batch=True, max_batch_size=8, api_name="predict", analytics_enabled=False)
     demo.queue(max_size=64, default_concurrency_limit=2).launch(quiet=True)
 
