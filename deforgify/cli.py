@@ -1,4 +1,4 @@
-"""``python -m deforgify predict FILE... [--model REF] [--json]``.
+"""``python -m deforgify predict FILE... [--model REF] [--json] [--heatmap DIR]``.
 
 Exit status: 0 when every file was scored, 1 when any file could not be read (the others are
 still scored), 2 for a usage error or a model that cannot be loaded.

@@ -126,7 +126,7 @@ class Detector:
 
     def _crops(self, rgb: np.ndarray) -> list[Preprocessed]:
         faces = detect_faces(rgb)
-        scored = [f for f in faces if faces and f[2] >= MIN_FACE_RATIO * faces[0][2]]
+        scored = [f for f in faces if f[2] >= MIN_FACE_RATIO * faces[0][2]]
         chosen = scored[:MAX_FACES] or [None]
         return [preprocess_face(rgb, self.config.preprocessing, f, faces) for f in chosen]
 

@@ -254,8 +254,12 @@ def test_webcam_capture_submit_and_read_the_verdict(browser_context, app_url) ->
     page = open_page(browser_context, app_url)
     page.get_by_role("button", name="Capture from camera").click()
     page.get_by_role("button", name="Click to Access Webcam").click()
+    page.wait_for_function(  # the fake camera is streaming frames
+        "() => { const v = document.querySelector('video'); return v && v.readyState >= 2 && v.videoWidth > 0; }",
+        timeout=30_000,
+    )
     page.get_by_role("button", name="capture photo").click()
-    page.wait_for_timeout(500)
+    page.locator('img[src*="gradio_api/file="]').first.wait_for(timeout=30_000)  # photo taken
     page.get_by_role("button", name="Submit").click()
     label, shares = read_verdict(page)
     page.screenshot(path=str(ARTIFACTS / "webcam.png"), full_page=True)

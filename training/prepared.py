@@ -40,9 +40,6 @@ class PreparedSet:
             ]
         )
 
-    def face_rate(self) -> float:
-        return float(np.mean([bool(f) for f in self.faces])) if self.faces else 0.0
-
 
 def _decode_and_detect(example: Example) -> tuple[np.ndarray, list[Box]]:
     try:
