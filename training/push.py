@@ -20,7 +20,6 @@ from typing import Optional, Sequence
 
 from deforgify.model_folder import METRICS_FILE, MODEL_FILE, ModelLoadError, read_config
 from deforgify.model_source import hub_endpoint, hub_reachable
-from training.card import write_card
 
 
 class PushFailed(RuntimeError):
@@ -73,6 +72,8 @@ def push_model(folder: Path, repo_id: str, private: bool = False, revision: str 
     _check_folder(folder)
     import httpx2  # huggingface_hub's HTTP client
     from huggingface_hub import HfApi, errors, get_token
+
+    from training.card import write_card  # here, not at import: it loads matplotlib
 
     token = get_token()
     if not token:
