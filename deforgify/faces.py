@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+import threading
 
 import cv2
 import numpy as np
@@ -21,8 +21,18 @@ either way, in about half the time (11 ms instead of 20 ms for a 300x300 photo).
 SCALE_STEP = 1.05
 
 
-@lru_cache(maxsize=1)
+_local = threading.local()
+
+
 def _cascade() -> cv2.CascadeClassifier:
+    """One classifier per thread: detectMultiScale on a shared one is not thread-safe (two
+    concurrent app requests for the same image were seen to get different faces)."""
+    if not hasattr(_local, "cascade"):
+        _local.cascade = _load_cascade()
+    return _local.cascade
+
+
+def _load_cascade() -> cv2.CascadeClassifier:
     path = cv2.data.haarcascades + "haarcascade_frontalface_default.xml"
     cascade = cv2.CascadeClassifier(path)
     if cascade.empty():
