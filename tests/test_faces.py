@@ -28,6 +28,22 @@ def test_every_face_is_found_largest_first(astronaut) -> None:
     assert faces[0][0] < 250 <= 290 <= faces[1][0]
 
 
+@pytest.mark.parametrize("cut", [0.15, 0.2])
+def test_a_face_cut_by_the_frame_is_found_inside_the_image(astronaut, cut) -> None:
+    """A close-up whose edges cut the face: the cascade alone misses it (its window must hold a
+    whole face); the padded retry finds it and the box is clipped to the image."""
+    x, y, w, h = detect_faces(astronaut)[0]
+    close_up = np.ascontiguousarray(
+        astronaut[int(y + cut * h) : int(y + h - cut * h), int(x + cut * w) : int(x + w - cut * w)]
+    )
+    faces = detect_faces(close_up)
+    assert len(faces) == 1
+    left, top, width, height = faces[0]
+    assert left >= 0 and top >= 0
+    assert left + width <= close_up.shape[1] and top + height <= close_up.shape[0]
+    assert width * height >= 0.6 * close_up.shape[0] * close_up.shape[1]
+
+
 @pytest.mark.parametrize(
     "image",
     [

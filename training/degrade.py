@@ -39,7 +39,7 @@ def random_degradation(rgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     strength: what a photo meets on its way through cameras, editors and the web."""
     if rng.random() < 0.25:
         rgb = blur(rgb, rng.uniform(0.3, 2.0))
-    if rng.random() < 0.3:
+    if rng.random() < 0.4:
         rgb = rescale(rgb, rng.uniform(0.35, 0.9))
     if rng.random() < 0.5:
         rgb = adjust(rgb, *rng.uniform(0.8, 1.2, size=3))
