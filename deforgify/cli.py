@@ -34,7 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     predict.add_argument("--json", action="store_true", help="one JSON object per line")
     predict.add_argument("--heatmap", type=Path, metavar="DIR",
-                         help="write a Grad-CAM heatmap of each judged face to DIR/<name>.heatmap.png")
+                         help="write a Grad-CAM heatmap of each judged face to DIR/<name>.heatmap.png "
+                              "(<name>-2.heatmap.png ... when two files share a name)")
     return parser
 
 
@@ -60,6 +61,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 def _results(detector, files: Sequence[str], heatmaps: Optional[Path]) -> Iterator[dict]:
     """One result dict per file, in order; a bad file yields an error and the rest go on."""
+    heatmap_names: set[str] = set()
     for start in range(0, len(files), CHUNK):
         chunk = files[start : start + CHUNK]
         decoded: dict[int, np.ndarray] = {}
@@ -76,10 +78,20 @@ def _results(detector, files: Sequence[str], heatmaps: Optional[Path]) -> Iterat
                 continue
             result = {"file": name, **predictions[index].to_json()}
             if heatmaps:
-                path = heatmaps / f"{Path(name).stem}.heatmap.png"
+                path = heatmaps / _unique_name(Path(name).stem, heatmap_names)
                 Image.fromarray(detector.heatmap(decoded[index], predictions[index])).save(path)
                 result["heatmap"] = str(path)
             yield result
+
+
+def _unique_name(stem: str, used: set[str]) -> str:
+    """``stem.heatmap.png``, or ``stem-N.heatmap.png`` if an earlier file of this run had it."""
+    name, number = f"{stem}.heatmap.png", 1
+    while name in used:
+        number += 1
+        name = f"{stem}-{number}.heatmap.png"
+    used.add(name)
+    return name
 
 
 def _human(result: dict) -> str:

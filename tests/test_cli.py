@@ -82,3 +82,16 @@ def test_heatmaps_are_written_for_judged_files_only(files: dict[str, Path], tmp_
     assert heat.shape == (256, 256, 3) and heat.std() > 0
     assert "heatmap" not in text
     assert [p.name for p in out.iterdir()] == ["astronaut.heatmap.png"]
+
+
+def test_files_sharing_a_name_get_heatmaps_of_their_own(tmp_path: Path, astronaut: np.ndarray) -> None:
+    (tmp_path / "b").mkdir()
+    first, second = tmp_path / "astronaut.jpg", tmp_path / "b" / "astronaut.png"
+    Image.fromarray(astronaut).save(first, quality=92)
+    Image.fromarray(astronaut[:, ::-1]).save(second)
+    out = tmp_path / "heatmaps"
+    result = run_module("deforgify", "predict", str(first), str(second), "--json", "--heatmap", str(out))
+    assert result.returncode == 0, result.stderr
+    paths = [json.loads(line)["heatmap"] for line in result.stdout.splitlines()]
+    assert paths == [str(out / "astronaut.heatmap.png"), str(out / "astronaut-2.heatmap.png")]
+    assert sorted(p.name for p in out.iterdir()) == ["astronaut-2.heatmap.png", "astronaut.heatmap.png"]
