@@ -13,21 +13,33 @@ import numpy as np
 from deforgify.faces import Box
 from training.degrade import adjust, blur
 
+HARD_EDGE_SHARE = 0.25
+"""Share of pseudo-fakes pasted with a hard edge instead of a feathered one. With feathered
+masks only, the model caught careless pastes of another person's face (hard edge, no colour
+matching) no better than chance (ROC-AUC 0.56 in ``benchmarks/manipulations.py``)."""
+STRONG_COLOUR_SHARE = 0.3
+"""Share of pseudo-fakes with a strong colour mismatch, as a paste without colour matching has."""
+
 
 def self_blend(rgb: np.ndarray, face: Optional[Box], rng: np.random.Generator) -> np.ndarray:
     """A pseudo-fake of ``rgb``: its face region (the centre without a face) replaced by a
-    colour-shifted, slightly moved and rescaled copy, feathered in by a random soft mask."""
+    colour-shifted, slightly moved and rescaled copy, feathered in by a random soft mask or
+    pasted with a hard edge."""
     height, width = rgb.shape[:2]
     x, y, w, h = face or (width // 4, height // 4, width // 2, height // 2)
     source = _changed_copy(rgb, rng)
-    mask = _soft_mask((height, width), (x + w / 2, y + h / 2), (w, h), rng)
+    mask = soft_mask((height, width), (x + w / 2, y + h / 2), (w, h), rng)
+    if rng.random() < HARD_EDGE_SHARE:
+        mask = (mask > rng.uniform(0.3, 0.7)).astype(np.float32)
     mask = mask[:, :, None] * rng.choice([0.5, 0.75, 1.0, 1.0])
     return np.clip(source * mask + rgb * (1 - mask), 0, 255).astype(np.uint8)
 
 
 def _changed_copy(rgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    copy = adjust(rgb, *rng.uniform(0.9, 1.1, size=3))
-    shift = rng.integers(-12, 13, size=3)  # a per-channel colour cast
+    strong = rng.random() < STRONG_COLOUR_SHARE
+    copy = adjust(rgb, *rng.uniform(*((0.8, 1.2) if strong else (0.9, 1.1)), size=3))
+    cast = 30 if strong else 12
+    shift = rng.integers(-cast, cast + 1, size=3)  # a per-channel colour cast
     copy = np.clip(copy.astype(np.int16) + shift, 0, 255).astype(np.uint8)
     if rng.random() < 0.5:
         copy = blur(copy, rng.uniform(0.5, 1.5))
@@ -38,7 +50,7 @@ def _changed_copy(rgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return cv2.warpAffine(copy, matrix, (width, height), borderMode=cv2.BORDER_REFLECT)
 
 
-def _soft_mask(shape: tuple[int, int], centre: tuple[float, float], size: tuple[int, int],
+def soft_mask(shape: tuple[int, int], centre: tuple[float, float], size: tuple[int, int],
                rng: np.random.Generator) -> np.ndarray:
     """An ellipse over the face, randomly sized and tilted, with blurred edges, in [0, 1]."""
     mask = np.zeros(shape, np.float32)

@@ -1,0 +1,79 @@
+"""What the robustness and manipulation benchmarks share: the model, the test split made exactly
+as training made it (same seed, same 80/10/10), the thumbnail baseline, and the printed table."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from deforgify.detector import Detector  # noqa: E402
+from deforgify.preprocess import preprocess  # noqa: E402
+from training.baseline import thumbnail_fake_scores  # noqa: E402
+from training.data import load_examples, split_examples  # noqa: E402
+from training.metrics import metrics_by_source  # noqa: E402
+from training.prepared import PreparedSet, prepare  # noqa: E402
+
+DATA = ROOT.parent / "shared/data"
+DEFAULT_DATA = [str(DATA / "hardfakevsrealfaces"), str(DATA / "ffhq-vs-stylegan2")]
+
+
+def parse_arguments(description: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--model", default=None, help="model folder or Hub id; default: bundled")
+    parser.add_argument("--data", action="append", default=None, help="default: both shared sets")
+    parser.add_argument("--seed", type=int, default=0, help="the split seed the model was trained with")
+    return parser.parse_args()
+
+
+@dataclass
+class TestSplit:
+    """A model and the test split of its training data, with the baseline's training inputs."""
+
+    detector: Detector
+    train: PreparedSet
+    test: PreparedSet
+    train_pixels: np.ndarray
+
+    @classmethod
+    def load(cls, args: argparse.Namespace) -> "TestSplit":
+        detector = Detector.load(args.model)
+        splits = split_examples(load_examples(args.data or DEFAULT_DATA), args.seed)
+        train, test = (prepare(splits[name], os.cpu_count() or 1) for name in ("train", "test"))
+        train_pixels = train.pixels(detector.config.preprocessing)
+        print(f"model: {detector.source.describe()}; {len(test.images)} test images, seed {args.seed}")
+        return cls(detector, train, test, train_pixels)
+
+    def print_header(self, first_column: str) -> None:
+        columns = self._columns()
+        print(f"{first_column:20}" + "".join(f" | {Path(c).name[:31]:^31}" for c in columns))
+        print(f"{'':20}" + " | model: acc  AUC / baseline: acc AUC" * len(columns))
+
+    def print_row(self, name: str, images: Sequence[np.ndarray], labels: np.ndarray,
+                  sources: list[str]) -> None:
+        """Score ``images`` with the model (the full serving path, faces detected again) and
+        with the thumbnail baseline fitted on the clean training split; print one table row."""
+        model = np.array([p.confidences["fake"] for p in self.detector.predict_rgb(list(images))])
+        settings = self.detector.config.preprocessing
+        pixels = np.stack([preprocess(rgb, settings).pixels for rgb in images])
+        baseline = thumbnail_fake_scores(self.train_pixels, self.train.labels, pixels)
+        threshold = self.detector.config.calibration.threshold
+        ours = metrics_by_source(labels, model, sources, threshold)
+        theirs = metrics_by_source(labels, baseline, sources)
+        cells = [(ours, theirs)] + [(ours["per_source"][s], theirs["per_source"][s])
+                                    for s in self._columns()[1:]]
+        print(f"{name:20}" + "".join(
+            f" |  {a['accuracy']:.3f} {a['roc_auc']:.3f}   /   {b['accuracy']:.3f} {b['roc_auc']:.3f} "
+            for a, b in cells), flush=True)
+
+    def _columns(self) -> list[str]:
+        sources = sorted(set(self.test.sources))
+        return ["all", *sources] if len(sources) > 1 else ["all"]
