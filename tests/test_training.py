@@ -15,6 +15,7 @@ import pytest
 from deforgify.decode import load_rgb
 from deforgify.model_folder import LABELS, ModelConfig
 from helpers import ROOT, run_module, train_tiny
+from training.manipulated import KINDS
 from training.metrics import classification_metrics, collapse_reason
 
 EXPECTED_FILES = {
@@ -33,14 +34,18 @@ def test_training_writes_a_complete_model_folder(tiny_model: Path) -> None:
     assert config.labels == LABELS and config.architecture == "deforgify-compact"
     metrics = json.loads((tiny_model / "metrics.json").read_text())
     test = metrics["test"]
+    card = (tiny_model / "README.md").read_text()
     assert test["count"] == 6 and sum(map(sum, test["confusion_matrix"]["matrix"])) == 6
     assert set(test["per_class"]) == set(LABELS)
     assert 0.0 <= test["roc_auc"] <= 1.0
     assert metrics["test_thumbnail_baseline"]["count"] == 6
+    assert tuple(metrics["test_manipulated"]) == KINDS
+    for kind, pairs in metrics["test_manipulated"].items():  # reals with a face vs their copies
+        assert pairs["count"] % 2 == 0 and pairs["confusion_matrix"]["matrix"][0][0] >= 0
+        assert f"| {kind} | {pairs['count'] // 2} | {pairs['accuracy']:.3f} |" in card
     assert metrics["training"]["split_sizes"] == {"train": 48, "val": 6, "test": 6}
     splits = json.loads((tiny_model / "splits.json").read_text())
     assert [len(splits[n]) for n in ("train", "val", "test")] == [48, 6, 6]
-    card = (tiny_model / "README.md").read_text()
     assert card.startswith("---\nlibrary_name: keras\npipeline_tag: image-classification\n")
     assert f"{test['accuracy']:.4f}" in card
 

@@ -193,7 +193,7 @@ Confusion matrix (rows: true, columns: predicted):
 | | {' | '.join(labels)} |
 |---|{'---|' * len(labels)}
 {confusion}
-{_per_source_table(per_source)}
+{_per_source_table(per_source)}{_manipulations(metrics)}
 ![Confusion matrix]({CONFUSION_FILE}) ![ROC curve]({ROC_FILE})
 
 ![Training curves]({CURVES_FILE})
@@ -226,14 +226,32 @@ def _per_source_table(rows: str) -> str:
     return f"\nPer source:\n\n| source | accuracy | ROC-AUC |\n|---|---|---|\n{rows}"
 
 
+def _manipulations(metrics: dict[str, Any]) -> str:
+    kinds = metrics.get("test_manipulated")
+    if not kinds:
+        return ""
+    rows = "".join(f"| {kind} | {m['count'] // 2} | {m['accuracy']:.3f} | {_auc(m)} |\n"
+                   for kind, m in kinds.items())
+    return f"""
+Manipulated real faces: each real test face against a doctored copy of itself, so only the
+manipulation tells them apart (balanced). Self-blends are the kind of pseudo-fake trained on;
+the face swap (another test person's face, colour-matched, feathered in) and the careless paste
+(hard edge, no colour matching) were never trained on.
+
+| manipulation | pairs | accuracy | ROC-AUC |
+|---|---|---|---|
+{rows}"""
+
+
 def _limitations(metrics: dict[str, Any]) -> str:
     faces = metrics.get("face_found_rate", {}).get("test", {})
     face_rates = ", ".join(f"{label} {rate:.0%}" for label, rate in faces.items())
     return f"""## Limitations
 
-- Trained only on the sources listed above. It has not seen diffusion-model faces, face swaps,
-  Photoshop composites, or real photos from other cameras and framings; expect it to be wrong on
-  them more often than the test figures suggest.
+- Trained only on the sources listed above plus self-blended pseudo-fakes. It has not seen
+  diffusion-model faces, real face swaps or Photoshop composites (only the synthetic ones measured
+  above), or real photos from other cameras and framings; expect it to be wrong on them more often
+  than the test figures suggest.
 - The original "Hard Fake vs Real Faces" data has a framing bias: its reals are tight close-ups,
   its fakes FFHQ-style heads with hair and background. Face-normalised crops reduce the bias but do
   not remove it: compare the model with the framing baseline above.

@@ -158,14 +158,29 @@ def save_for_inference(model, path: Path) -> None:
     copy.save(path)
 
 
-def raw_fake_scores(model, config: ModelConfig, data: PreparedSet) -> np.ndarray:
+def raw_fake_scores(model, config: ModelConfig, images: list[np.ndarray]) -> np.ndarray:
     """Uncalibrated fake probabilities through the serving path (the Detector)."""
     from deforgify.detector import Detector
     from deforgify.model_source import ModelSource
 
     uncalibrated = replace(config, calibration=Calibration())
     detector = Detector(model, uncalibrated, ModelSource(Path("."), "in training"))
-    return np.array([p.confidences["fake"] for p in detector.predict_rgb(data.images)])
+    return np.array([p.confidences["fake"] for p in detector.predict_rgb(images)])
+
+
+def manipulation_metrics(model, config: ModelConfig, test: PreparedSet, seed: int
+                         ) -> dict[str, Any]:
+    """Metrics of the test reals against manipulated copies of themselves, per kind."""
+    from training.manipulated import KINDS, manipulated_pairs
+    from training.metrics import metrics_by_source
+
+    results = {}
+    for kind in KINDS:
+        images, labels, sources = manipulated_pairs(test, kind, seed)
+        if len(images):
+            scores = config.calibration.fake_probability(raw_fake_scores(model, config, images))
+            results[kind] = metrics_by_source(labels, scores, sources, config.calibration.threshold)
+    return results
 
 
 def _evaluate(model, config, prepared, history, args, started: float):
@@ -174,7 +189,7 @@ def _evaluate(model, config, prepared, history, args, started: float):
     from training.calibrate import expected_calibration_error, fit_calibration, unsure_summary
     from training.metrics import classification_metrics, collapse_reason, metrics_by_source
 
-    raw = {name: raw_fake_scores(model, config, prepared[name]) for name in ("val", "test")}
+    raw = {name: raw_fake_scores(model, config, prepared[name].images) for name in ("val", "test")}
     reason = collapse_reason(classification_metrics(prepared["val"].labels, raw["val"]))
     if reason:
         raise TrainingFailed(f"training collapsed: {reason}; no model was saved")
@@ -196,6 +211,7 @@ def _evaluate(model, config, prepared, history, args, started: float):
         test.pixels(config.preprocessing),
     )
     results["test_thumbnail_baseline"] = metrics_by_source(test.labels, baseline, test.sources)
+    results["test_manipulated"] = manipulation_metrics(model, config, test, args.seed)
     results["calibration"] = calibration.to_dict()
     results["face_found_rate"] = {
         name: {label: _face_rate(prepared[name], i) for i, label in enumerate(LABELS)}
