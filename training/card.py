@@ -147,7 +147,7 @@ themselves through a soft mask (after Self-Blended Images, Shiohara & Yamasaki, 
 that blending seams and colour mismatches such as those of face swaps and Photoshop composites
 count as evidence. Both classes alike get random Gaussian blur, down-and-up scaling, colour
 changes, JPEG re-encoding (quality 30 to 95), crop scale/offset jitter and horizontal flips.
-Adam (learning rate {training['learning_rate']}), sparse categorical cross-entropy, balanced class
+Adam (learning rate {training['learning_rate']}, {training.get('learning_rate_schedule', 'constant')}), sparse categorical cross-entropy, balanced class
 weights, batch {training['batch_size']}, early stopping on validation loss: best epoch
 {training['best_epoch']} of {training['epochs_run']} run. Wall time on a 2-core CPU machine:
 {training['wall_time_seconds'] / 60:.1f} minutes.
