@@ -1,7 +1,7 @@
 """Training batches: every image freshly augmented, both classes alike.
 
-Per image: a self-blended pseudo-fake is made from some of the real faces (an extra fake
-source); then random degradations (blur, resizing, colour, JPEG); then the shared
+Per image: a blended pseudo-fake is made from some of the real faces (an extra fake source:
+mostly self-blends, some with another training person's face swapped in); then random degradations (blur, resizing, colour, JPEG); then the shared
 :func:`deforgify.preprocess.preprocess` with a random crop jitter, so that framing cannot carry
 the label; then a random horizontal flip.
 """
@@ -15,6 +15,7 @@ from deforgify.model_folder import LABELS
 from deforgify.preprocess import Jitter, PreprocessConfig, preprocess
 from training.degrade import random_degradation
 from training.prepared import PreparedSet
+from training.face_swap import face_swap
 from training.self_blend import self_blend
 
 SCALE_RANGE = (0.9, 1.15)
@@ -26,6 +27,11 @@ crop from 0.55 to 0.81 but lowered clean AUC from 0.986 to 0.952 after 30 epochs
 keeps most crops near the framing served."""
 WIDE_SHARE = 0.3
 SHIFT_RANGE = 0.08
+SWAP_SHARE = 0.3
+"""Share of the blended fakes that get another real training face instead of their own (as in
+Face X-ray, Li et al., CVPR 2020), colour-matched or not, feathered or pasted. With self-blends
+alone, test faces with another test person's face pasted in were caught no better than
+ROC-AUC 0.62 (``benchmarks/manipulations.py``)."""
 FAKE, REAL = LABELS.index("fake"), LABELS.index("real")
 
 
@@ -41,8 +47,9 @@ def random_jitter(rng: np.random.Generator) -> Jitter:
 class AugmentedBatches(keras.utils.PyDataset):
     """Augmented batches of a prepared split, reshuffled every epoch.
 
-    ``self_blend_share`` of the real images (drawn anew each epoch) are added again as
-    self-blended fakes; :meth:`label_counts` says what an epoch holds, for class weights.
+    ``self_blend_share`` of the real images (drawn anew each epoch) are added again as blended
+    fakes (:data:`SWAP_SHARE` of them face swaps); :meth:`label_counts` says what an epoch
+    holds, for class weights.
     """
 
     def __init__(self, data: PreparedSet, config: PreprocessConfig, batch_size: int, seed: int,
@@ -57,6 +64,7 @@ class AugmentedBatches(keras.utils.PyDataset):
         self.rng = np.random.default_rng(seed)
         self.labels = data.labels
         self.reals = np.flatnonzero(self.labels == REAL)
+        self.donors = [i for i in self.reals if data.faces[i]]
         self.blended = int(round(self_blend_share * len(self.reals)))
         self.on_epoch_end()
 
@@ -83,7 +91,11 @@ class AugmentedBatches(keras.utils.PyDataset):
 
     def _pixels(self, index: int, blend: bool, rng: np.random.Generator) -> np.ndarray:
         rgb, faces = self.data.images[index], self.data.faces[index]
-        if blend:
+        donor = self.donors[rng.integers(len(self.donors))] if self.donors else index
+        if blend and faces and donor != index and rng.random() < SWAP_SHARE:
+            rgb = face_swap(rgb, faces[0], self.data.images[donor], self.data.faces[donor][0], rng,
+                            match_colour=rng.random() < 0.6, feather=rng.random() < 0.75)
+        elif blend:
             rgb = self_blend(rgb, faces[0] if faces else None, rng)
         rgb = random_degradation(rgb, rng)
         pixels = preprocess(rgb, self.config, faces, random_jitter(rng)).pixels

@@ -126,6 +126,7 @@ def _training_data(metrics: dict[str, Any], config: dict[str, Any]) -> str:
     training = metrics["training"]
     sizes = training["split_sizes"]
     prep = config["preprocessing"]
+    swap = training.get("swap_share", 0.0)
     sources = "\n".join(f"- `{_name(d)}`" for d in training["data"])
     return f"""## Training data and procedure
 
@@ -141,11 +142,13 @@ cascade is cropped to a square {prep['crop_scale']}x the face box and resized to
 is used.
 
 Kinds of fakes trained on: the fake images of the sources above (StyleGAN2 faces), and
-self-blended pseudo-fakes: {training.get('self_blend_share', 0):.0%} of the real training faces
-are added again each epoch as fakes, blended onto a colour-shifted, slightly moved copy of
-themselves through a soft mask (after Self-Blended Images, Shiohara & Yamasaki, CVPR 2022), so
-that blending seams and colour mismatches such as those of face swaps and Photoshop composites
-count as evidence. Both classes alike get random Gaussian blur, down-and-up scaling, colour
+blended pseudo-fakes: {training.get('self_blend_share', 0):.0%} of the real training faces are
+added again each epoch as fakes, {1 - swap:.0%} of those blended onto a colour-shifted, slightly
+moved copy of themselves through a soft mask or with a hard edge (after Self-Blended Images,
+Shiohara & Yamasaki, CVPR 2022), {swap:.0%} with another training person's face swapped in,
+colour-matched or not, feathered or pasted (after Face X-ray, Li et al., CVPR 2020), so that
+blending seams and colour mismatches such as those of face swaps and Photoshop composites count
+as evidence. Both classes alike get random Gaussian blur, down-and-up scaling, colour
 changes, JPEG re-encoding (quality 30 to 95), crop scale/offset jitter and horizontal flips.
 Adam (learning rate {training['learning_rate']}, {training.get('learning_rate_schedule', 'constant')}), sparse categorical cross-entropy, balanced class
 weights, batch {training['batch_size']}, early stopping on validation loss: best epoch
@@ -232,11 +235,14 @@ def _manipulations(metrics: dict[str, Any]) -> str:
         return ""
     rows = "".join(f"| {kind} | {m['count'] // 2} | {m['accuracy']:.3f} | {_auc(m)} |\n"
                    for kind, m in kinds.items())
+    trained = ("were all trained on, made with training people's faces"
+               if metrics["training"].get("swap_share") else
+               "only self-blends were trained on")
     return f"""
-Manipulated real faces: each real test face against a doctored copy of itself, so only the
-manipulation tells them apart (balanced). Self-blends are the kind of pseudo-fake trained on;
-the face swap (another test person's face, colour-matched, feathered in) and the careless paste
-(hard edge, no colour matching) were never trained on.
+Manipulated real faces: each real test face against a doctored copy of itself, made with test
+people only, so only the manipulation tells them apart (balanced). Kinds: a self-blend, another
+test person's face swapped in (colour-matched, feathered) and a careless paste (hard edge, no
+colour matching); of these kinds {trained}.
 
 | manipulation | pairs | accuracy | ROC-AUC |
 |---|---|---|---|

@@ -190,6 +190,7 @@ def manipulation_metrics(model, config: ModelConfig, test: PreparedSet, seed: in
 
 def _evaluate(model, config, prepared, history, args, started: float):
     """Fit the calibration on val; metrics of val and test, the baseline, and run facts."""
+    from training.augment import SWAP_SHARE
     from training.baseline import thumbnail_fake_scores
     from training.calibrate import expected_calibration_error, fit_calibration, unsure_summary
     from training.metrics import classification_metrics, collapse_reason, metrics_by_source
@@ -234,6 +235,7 @@ def _evaluate(model, config, prepared, history, args, started: float):
         "learning_rate": args.learning_rate,
         "learning_rate_schedule": "cosine decay to 5 % over the epoch budget",
         "self_blend_share": args.self_blend,
+        "swap_share": SWAP_SHARE,
         "wall_time_seconds": round(time.monotonic() - started, 1),
         "split_sizes": {name: len(prepared[name].examples) for name in SPLITS},
     }
