@@ -3,8 +3,9 @@
     python benchmarks/manipulations.py [--model REF] [--data SRC ...] [--seed 0]
 
 Every real test face is scored beside a manipulated copy of itself (see
-``training/manipulated.py``: a self-blend, and the held-out face swap and careless paste), so
-accuracy is balanced and AUC is reals against their own copies; the thumbnail baseline beside.
+``training/manipulated.py``: a self-blend, a face swap and a careless paste, made with test
+people only), so accuracy is balanced and AUC is reals against their own copies; the thumbnail
+baseline beside.
 """
 
 from __future__ import annotations

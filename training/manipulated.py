@@ -1,9 +1,10 @@
 """Manipulated copies of real test faces: does a model tell a doctored photo from its original?
 
 Every real face with a detected face is paired with a manipulated copy of itself, so only the
-manipulation separates the two halves. Kinds: a self-blend (the pseudo-fakes training sees,
-drawn anew), and two kinds training never sees: another test person's face swapped in
-(colour-matched, feathered edge) and a careless paste (hard edge, no colour matching).
+manipulation separates the two halves. Kinds: a self-blend, another test person's face swapped
+in (colour-matched, feathered edge) and a careless paste (hard edge, no colour matching).
+Training makes pseudo-fakes of these kinds too, but from training people only: these measure
+whether what was learned holds for faces never seen.
 """
 
 from __future__ import annotations
