@@ -46,15 +46,23 @@ def main() -> None:
         per_source = " ".join(f"{Path(s).name} {m['roc_auc']:.3f}" for s, m in test.get("per_source", {}).items())
         print(f"seed {seed}: AUC {test['roc_auc']:.3f} acc {test['accuracy']:.3f} "
               f"({per_source}); {runs[seed]['training']['wall_time_seconds'] / 60:.1f} min", flush=True)
-    aucs = [m["test"]["roc_auc"] for m in runs.values()]
-    if len(aucs) > 1:
-        print(f"test ROC-AUC over {len(aucs)} of {args.seeds} seeds: "
-              f"{statistics.mean(aucs):.3f} ± {statistics.stdev(aucs):.3f}")
-    for source in sorted({s for m in runs.values() for s in m["test"].get("per_source", {})}):
-        values = [m["test"]["per_source"][source]["roc_auc"] for m in runs.values()]
+    for name, values in _auc_series(runs).items():
         if len(values) > 1:
-            print(f"  {Path(source).name}: {statistics.mean(values):.3f} ± {statistics.stdev(values):.3f}")
+            print(f"{name}: {statistics.mean(values):.3f} ± {statistics.stdev(values):.3f} "
+                  f"({len(values)} of {args.seeds} seeds)")
 
+
+def _auc_series(runs: dict[int, dict]) -> dict[str, list[float]]:
+    """Test ROC-AUC of every run: overall, per source, and per kind of manipulated test reals."""
+    series: dict[str, list[float]] = {}
+    for metrics in runs.values():
+        test = metrics["test"]
+        series.setdefault("test ROC-AUC", []).append(test["roc_auc"])
+        for source, values in test.get("per_source", {}).items():
+            series.setdefault(f"  {Path(source).name}", []).append(values["roc_auc"])
+        for kind, values in metrics.get("test_manipulated", {}).items():
+            series.setdefault(f"  test reals vs {kind}", []).append(values["roc_auc"])
+    return series
 
 if __name__ == "__main__":
     main()
