@@ -112,7 +112,7 @@ Gradio app (Deforgify's `app.py`, or a Space running it) with `DEFORGIFY_MODEL={
 ```python
 from gradio_client import Client, handle_file
 
-label, faces_image, explanation = Client("http://127.0.0.1:7860/").predict(
+label, faces_image, heatmap, explanation = Client("http://127.0.0.1:7860/").predict(
     handle_file("photo.jpg"), api_name="/predict")
 ```
 
@@ -235,14 +235,15 @@ def _manipulations(metrics: dict[str, Any]) -> str:
         return ""
     rows = "".join(f"| {kind} | {m['count'] // 2} | {m['accuracy']:.3f} | {_auc(m)} |\n"
                    for kind, m in kinds.items())
-    trained = ("were all trained on, made with training people's faces"
+    trained = ("all three kinds were trained on, made with training people's faces"
                if metrics["training"].get("swap_share") else
                "only self-blends were trained on")
     return f"""
 Manipulated real faces: each real test face against a doctored copy of itself, made with test
 people only, so only the manipulation tells them apart (balanced). Kinds: a self-blend, another
 test person's face swapped in (colour-matched, feathered) and a careless paste (hard edge, no
-colour matching); of these kinds {trained}.
+colour matching); {trained}. At the decision threshold, which is set for whole generated
+faces, many manipulated faces are still called real: their fake probability rises less.
 
 | manipulation | pairs | accuracy | ROC-AUC |
 |---|---|---|---|
@@ -254,7 +255,7 @@ def _limitations(metrics: dict[str, Any]) -> str:
     face_rates = ", ".join(f"{label} {rate:.0%}" for label, rate in faces.items())
     return f"""## Limitations
 
-- Trained only on the sources listed above plus self-blended pseudo-fakes. It has not seen
+- Trained only on the sources listed above plus blended pseudo-fakes. It has not seen
   diffusion-model faces, real face swaps or Photoshop composites (only the synthetic ones measured
   above), or real photos from other cameras and framings; expect it to be wrong on them more often
   than the test figures suggest.
