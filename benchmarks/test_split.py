@@ -61,7 +61,7 @@ class TestSplit:
                   sources: list[str]) -> None:
         """Score ``images`` with the model (the full serving path, faces detected again) and
         with the thumbnail baseline fitted on the clean training split; print one table row."""
-        model = np.array([p.confidences["fake"] for p in self.detector.predict_rgb(list(images))])
+        model = self.detector.fake_scores(images)
         settings = self.detector.config.preprocessing
         pixels = np.stack([preprocess(rgb, settings).pixels for rgb in images])
         baseline = thumbnail_fake_scores(self.train_pixels, self.train.labels, pixels)

@@ -107,6 +107,10 @@ class Detector:
             predictions.append(self._verdict(scores))
         return predictions
 
+    def fake_scores(self, images: Sequence[np.ndarray]) -> np.ndarray:
+        """The fake probability of each image's verdict, for metrics over many images."""
+        return np.array([p.confidences["fake"] for p in self.predict_rgb(images)])
+
     def heatmap(self, rgb: np.ndarray, prediction: Prediction) -> np.ndarray:
         """Grad-CAM of the fake class over the crop that decided ``prediction``, as an RGB image."""
         from deforgify.heatmap import GradCam, overlay

@@ -1,7 +1,8 @@
 """Training batches: every image freshly augmented, both classes alike.
 
 Per image: a blended pseudo-fake is made from some of the real faces (an extra fake source:
-mostly self-blends, some with another training person's face swapped in); then random degradations (blur, resizing, colour, JPEG); then the shared
+mostly self-blends, some with another training person's face swapped in); then random
+degradations (blur, resizing, colour, JPEG); then the shared
 :func:`deforgify.preprocess.preprocess` with a random crop jitter, so that framing cannot carry
 the label; then a random horizontal flip.
 """
@@ -14,8 +15,8 @@ import numpy as np
 from deforgify.model_folder import LABELS
 from deforgify.preprocess import Jitter, PreprocessConfig, preprocess
 from training.degrade import random_degradation
-from training.prepared import PreparedSet
 from training.face_swap import face_swap
+from training.prepared import PreparedSet
 from training.self_blend import self_blend
 
 SCALE_RANGE = (0.9, 1.15)

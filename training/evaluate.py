@@ -49,7 +49,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except DataError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    scores = np.array([p.confidences["fake"] for p in detector.predict_rgb(data.images)])
+    scores = detector.fake_scores(data.images)
     metrics = metrics_by_source(data.labels, scores, data.sources)
     print(json.dumps({"model": detector.source.describe(), "split": args.split, **metrics}, indent=2))
     return 0

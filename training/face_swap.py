@@ -1,8 +1,8 @@
-"""Cross-identity composites for evaluation: one real person's face put onto another real photo.
+"""Cross-identity composites: one real person's face put onto another real photo.
 
-Training sees self-blended fakes only (:mod:`training.self_blend`); these composites are a
-held-out kind of manipulation, the crude face swap or Photoshop paste the model is meant to
-catch, made from real test faces so that nothing but the manipulation tells them apart.
+The crude face swap or Photoshop paste the model is meant to catch. Training makes them from
+training people (:mod:`training.augment`, beside the self-blends of :mod:`training.self_blend`);
+evaluation from test people (:mod:`training.manipulated`).
 """
 
 from __future__ import annotations

@@ -163,17 +163,17 @@ def save_for_inference(model, path: Path) -> None:
     copy.save(path)
 
 
-def raw_fake_scores(model, config: ModelConfig, images: list[np.ndarray]) -> np.ndarray:
-    """Uncalibrated fake probabilities through the serving path (the Detector)."""
+def uncalibrated_detector(model, config: ModelConfig):
+    """The serving path (a Detector) for the model being trained, without calibration: its
+    scores are what the calibration is fitted on."""
     from deforgify.detector import Detector
     from deforgify.model_source import ModelSource
 
     uncalibrated = replace(config, calibration=Calibration())
-    detector = Detector(model, uncalibrated, ModelSource(Path("."), "in training"))
-    return np.array([p.confidences["fake"] for p in detector.predict_rgb(images)])
+    return Detector(model, uncalibrated, ModelSource(Path("."), "in training"))
 
 
-def manipulation_metrics(model, config: ModelConfig, test: PreparedSet, seed: int
+def manipulation_metrics(detector, calibration: Calibration, test: PreparedSet, seed: int
                          ) -> dict[str, Any]:
     """Metrics of the test reals against manipulated copies of themselves, per kind."""
     from training.manipulated import KINDS, manipulated_pairs
@@ -183,8 +183,8 @@ def manipulation_metrics(model, config: ModelConfig, test: PreparedSet, seed: in
     for kind in KINDS:
         images, labels, sources = manipulated_pairs(test, kind, seed)
         if len(images):
-            scores = config.calibration.fake_probability(raw_fake_scores(model, config, images))
-            results[kind] = metrics_by_source(labels, scores, sources, config.calibration.threshold)
+            scores = calibration.fake_probability(detector.fake_scores(images))
+            results[kind] = metrics_by_source(labels, scores, sources, calibration.threshold)
     return results
 
 
@@ -195,7 +195,8 @@ def _evaluate(model, config, prepared, history, args, started: float):
     from training.calibrate import expected_calibration_error, fit_calibration, unsure_summary
     from training.metrics import classification_metrics, collapse_reason, metrics_by_source
 
-    raw = {name: raw_fake_scores(model, config, prepared[name].images) for name in ("val", "test")}
+    detector = uncalibrated_detector(model, config)  # one Detector: its model call is traced once
+    raw = {name: detector.fake_scores(prepared[name].images) for name in ("val", "test")}
     reason = collapse_reason(classification_metrics(prepared["val"].labels, raw["val"]))
     if reason:
         raise TrainingFailed(f"training collapsed: {reason}; no model was saved")
@@ -217,7 +218,7 @@ def _evaluate(model, config, prepared, history, args, started: float):
         test.pixels(config.preprocessing),
     )
     results["test_thumbnail_baseline"] = metrics_by_source(test.labels, baseline, test.sources)
-    results["test_manipulated"] = manipulation_metrics(model, config, test, args.seed)
+    results["test_manipulated"] = manipulation_metrics(detector, calibration, test, args.seed)
     results["calibration"] = calibration.to_dict()
     results["face_found_rate"] = {
         name: {label: _face_rate(prepared[name], i) for i, label in enumerate(LABELS)}
