@@ -28,7 +28,7 @@ def test_every_face_is_found_largest_first(astronaut) -> None:
     assert faces[0][0] < 250 <= 290 <= faces[1][0]
 
 
-@pytest.mark.parametrize("cut", [0.15, 0.2])
+@pytest.mark.parametrize("cut", [0.1, 0.15])
 def test_a_face_cut_by_the_frame_is_found_inside_the_image(astronaut, cut) -> None:
     """A close-up whose edges cut the face: the cascade alone misses it (its window must hold a
     whole face); the padded retry finds it and the box is clipped to the image."""

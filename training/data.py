@@ -1,24 +1,28 @@
 """Loading labelled faces through ``datasets`` and splitting them 80/10/10.
 
-A source is a local folder in imagefolder layout (``real/``, ``fake/``) or a Hugging Face
-dataset id (imagefolder-style or parquet with an ``image`` and a ``label`` column). Label names
-come from the dataset and are matched to the model's labels by name.
+A source is a local folder in imagefolder layout (``real/``, ``fake/``, or only one of them) or
+a Hugging Face dataset id (imagefolder-style or parquet with an ``image`` and a ``label``
+column). Label names come from the dataset and are matched to the model's labels by name.
+Images of one group (:mod:`training.groups`: one video, one person) stay in one split.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Union
 
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import StratifiedGroupKFold
 
 from deforgify.model_folder import LABELS
+from training.groups import group_names
 
 SPLITS = ("train", "val", "test")
-VAL_FRACTION = 0.1
-TEST_FRACTION = 0.1
+FOLDS = 10
+"""Each source is cut into this many group-disjoint folds, stratified by label: one is the test
+split, one the validation split, the rest train (80/10/10)."""
+MIN_PER_STRATUM = 10
 
 
 class DataError(ValueError):
@@ -36,9 +40,21 @@ class Example:
     """Index into :data:`deforgify.model_folder.LABELS`."""
     data: Union[str, bytes]
     """What to decode: a file path or the encoded bytes."""
+    group: str = ""
+    """Images of one group never straddle splits; empty means a group of its own."""
+
+    @property
+    def group_key(self) -> str:
+        return f"{self.source}|{self.group or self.key}"
+
+    @property
+    def source_name(self) -> str:
+        """The source's short name: its folder name or dataset id."""
+        return Path(self.source).name if Path(self.source).is_dir() else self.source
 
     def describe(self) -> dict[str, str]:
-        return {"source": self.source, "file": self.key, "label": LABELS[self.label]}
+        described = {"source": self.source, "file": self.key, "label": LABELS[self.label]}
+        return {**described, "group": self.group} if self.group else described
 
 
 def load_examples(sources: list[str]) -> list[Example]:
@@ -60,10 +76,12 @@ def load_source(source: str) -> list[Example]:
     mapping = _label_mapping(source, label_names)
     dataset = dataset.cast_column("image", datasets.Image(decode=False))
     root = Path(source).resolve() if Path(source).is_dir() else None
-    return [
+    groups = group_names(root) if root else {}
+    examples = [
         _example(source, root, index, row["image"], mapping[row["label"]])
         for index, row in enumerate(dataset)
     ]
+    return [replace(e, group=groups.get(Path(e.key).name, "")) for e in examples]
 
 
 def _load_dataset(source: str):
@@ -71,7 +89,8 @@ def _load_dataset(source: str):
 
     try:
         if Path(source).is_dir():
-            loaded = datasets.load_dataset("imagefolder", data_dir=source)
+            # drop_labels=False: a folder with only real/ (or fake/) still gets its label
+            loaded = datasets.load_dataset("imagefolder", data_dir=source, drop_labels=False)
         elif source.startswith((".", "/", "~")):
             raise DataError(f"{source}: no such folder")
         else:
@@ -112,23 +131,33 @@ def _path_in_repo(path: str) -> str:
 
 
 def split_examples(examples: list[Example], seed: int) -> dict[str, list[Example]]:
-    """Shuffled 80/10/10 split, stratified by source and label, identical for the same seed."""
-    strata = [f"{e.source}|{e.label}" for e in examples]
-    smallest = min(Counter(strata).values())
-    if smallest < 10:
+    """Shuffled 80/10/10 split of every source, stratified by label, groups kept whole;
+    identical for the same seed and examples."""
+    strata = Counter(f"{e.source}|{e.label}" for e in examples)
+    if min(strata.values(), default=0) < MIN_PER_STRATUM:
         raise DataError(
-            f"every source needs at least 10 images of each label to split 80/10/10; "
-            f"one has {smallest}"
+            f"every source needs at least {MIN_PER_STRATUM} images of each label it has to split "
+            f"80/10/10; one has {min(strata.values(), default=0)}"
         )
-    rest, test = train_test_split(
-        examples, test_size=TEST_FRACTION, stratify=strata, random_state=seed, shuffle=True
-    )
-    rest_strata = [f"{e.source}|{e.label}" for e in rest]
-    train, val = train_test_split(
-        rest,
-        test_size=VAL_FRACTION / (1 - TEST_FRACTION),
-        stratify=rest_strata,
-        random_state=seed,
-        shuffle=True,
-    )
-    return {"train": train, "val": val, "test": test}
+    splits: dict[str, list[Example]] = {name: [] for name in SPLITS}
+    for source in sorted({e.source for e in examples}):
+        part = [e for e in examples if e.source == source]
+        folds = _folds(part, seed)
+        for example, fold in zip(part, folds):
+            splits["test" if fold == 0 else "val" if fold == 1 else "train"].append(example)
+    return splits
+
+
+def _folds(examples: list[Example], seed: int) -> list[int]:
+    """The fold of each example (0 to FOLDS - 1), groups whole, labels stratified."""
+    labels = [e.label for e in examples]
+    groups = [e.group_key for e in examples]
+    if len(set(groups)) < FOLDS:
+        raise DataError(f"{examples[0].source}: needs at least {FOLDS} groups (videos, people) "
+                        f"to split, has {len(set(groups))}")
+    fold_of = [0] * len(examples)
+    splitter = StratifiedGroupKFold(FOLDS, shuffle=True, random_state=seed)
+    for fold, (_, rows) in enumerate(splitter.split(examples, labels, groups)):
+        for row in rows:
+            fold_of[row] = fold
+    return fold_of
