@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 
 UNSURE = "unsure"
+NO_FACE = "no_face"
+"""The verdict when no face was found: nothing was judged."""
 
 
 @dataclass(frozen=True)

@@ -97,6 +97,8 @@ def _unique_name(stem: str, used: set[str]) -> str:
 def _human(result: dict) -> str:
     if "error" in result:
         return f"{result['file']}: error: {result['error']}"
+    if not result["face"]:
+        return f"{result['file']}: {result['label']} (no face found: nothing to judge)"
     confidences = ", ".join(f"{k} {v:.1%}" for k, v in result["confidences"].items())
-    where = "face at {},{} {}x{}".format(*result["face"]) if result["face"] else "no face found"
+    where = "face at {},{} {}x{}".format(*result["face"])
     return f"{result['file']}: {result['label']} ({confidences}; {where})"

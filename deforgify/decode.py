@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import stat
 import warnings
 from pathlib import Path
 from typing import Union
@@ -18,8 +19,15 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 ImageInput = Union[str, os.PathLike, bytes, Image.Image, np.ndarray]
 
-MAX_PIXELS = 120_000_000
-"""Images with more pixels than this are refused before decoding (decompression bombs)."""
+MAX_PIXELS = 50_000_000
+"""Images with more pixels than this are refused before decoding (decompression bombs). At 4
+bytes a pixel (RGBA, CMYK, 32-bit), the largest accepted image decodes to 200 MB; it is reduced
+straight after (see :data:`WORKING_MAX_SIDE`), so one request peaks well under 400 MB."""
+MAX_FILE_BYTES = 100_000_000
+"""Files larger than this are refused before they are read."""
+MAX_ASPECT_RATIO = 20.0
+"""Images longer than this many times their width (or the reverse) are refused: no photo of a
+face is a 20:1 strip, and reduced for the model such a strip would be a few pixels thin."""
 MIN_SIDE = 32
 """Images smaller than this on either side carry too little detail to judge."""
 WORKING_MAX_SIDE = 2048
@@ -50,10 +58,22 @@ def load_rgb(source: ImageInput) -> np.ndarray:
 
 
 def _read_file(path: Path) -> bytes:
-    if not path.exists():
-        raise InvalidImageError(f"no such file: {path}")
-    if path.is_dir():
+    """The bytes of a regular file; pipes, devices and sockets are refused unopened (reading a
+    pipe could wait forever)."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise InvalidImageError(f"no such file: {path}") from None
+    except OSError as error:
+        raise InvalidImageError(f"cannot read {path}: {error.strerror or error}") from None
+    if stat.S_ISDIR(mode):
         raise InvalidImageError(f"{path} is a folder, not an image file")
+    if not stat.S_ISREG(mode):
+        raise InvalidImageError(f"{path} is not a regular file (a pipe, device or socket)")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise InvalidImageError(
+            f"file too large: {size / 1e6:.0f} MB (limit {MAX_FILE_BYTES // 1_000_000} MB)")
     try:
         return path.read_bytes()
     except OSError as error:
@@ -63,12 +83,19 @@ def _read_file(path: Path) -> bytes:
 def _open_bytes(data: bytes) -> Image.Image:
     if not data:
         raise InvalidImageError("the file is empty")
+    if len(data) > MAX_FILE_BYTES:
+        raise InvalidImageError(
+            f"file too large: {len(data) / 1e6:.0f} MB (limit {MAX_FILE_BYTES // 1_000_000} MB)")
     try:
         with warnings.catch_warnings():
-            # Our own MAX_PIXELS check below replaces Pillow's warning.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            # Our own MAX_PIXELS check replaces Pillow's bomb warning; a corrupt EXIF block
+            # (warned about here) only loses the orientation.
+            warnings.simplefilter("ignore")
             return Image.open(io.BytesIO(data))
     except UnidentifiedImageError:
+        kind = _sniff(data)
+        if kind:
+            raise InvalidImageError(f"the {kind} file is corrupt (its header cannot be read)") from None
         raise InvalidImageError("not an image file (or an image format we cannot read)") from None
     except Image.DecompressionBombError as error:
         pixels = re.search(r"\d+", str(error))  # Pillow: "Image size (N pixels) exceeds ..."
@@ -76,6 +103,23 @@ def _open_bytes(data: bytes) -> Image.Image:
         raise InvalidImageError(
             f"image too large: {size} (limit {MAX_PIXELS // 1_000_000} megapixels)"
         ) from None
+    except Exception as error:  # noqa: BLE001  Pillow's parsers raise many kinds on bad headers
+        raise InvalidImageError(f"the image file is truncated or corrupt ({_describe(error)})") from None
+
+
+SIGNATURES = {b"\x89PNG\r\n\x1a\n": "PNG", b"\xff\xd8\xff": "JPEG", b"GIF8": "GIF",
+              b"II*\x00": "TIFF", b"MM\x00*": "TIFF", b"BM": "BMP"}
+
+
+def _sniff(data: bytes) -> str | None:
+    """The image format that the first bytes announce, if any."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "WebP"
+    return next((kind for magic, kind in SIGNATURES.items() if data.startswith(magic)), None)
+
+
+def _describe(error: Exception) -> str:
+    return str(error).split("\n")[0][:200] or type(error).__name__
 
 
 def _pil_to_rgb(image: Image.Image) -> np.ndarray:
@@ -85,21 +129,45 @@ def _pil_to_rgb(image: Image.Image) -> np.ndarray:
             f"image too large: {width}x{height} pixels, {width * height // 1_000_000} megapixels "
             f"(limit {MAX_PIXELS // 1_000_000} megapixels)"
         )
-    if getattr(image, "n_frames", 1) > 1:
-        raise InvalidImageError(
-            f"animated image with {image.n_frames} frames: upload a single still photo"
-        )
+    _check_shape(width, height)
+    frames = getattr(image, "n_frames", 1)
+    if frames > 1:
+        kind = f"multi-page {image.format} with {frames} pages" if image.format in ("TIFF", "MPO") \
+            else f"animated image with {frames} frames"
+        raise InvalidImageError(f"{kind}: upload a single still photo")
     if image.format == "JPEG":
         # Decode large JPEGs at a reduced scale straight away: cheap, and all we use.
         image.draft("RGB", (WORKING_MAX_SIDE, WORKING_MAX_SIDE))
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            warnings.simplefilter("ignore")  # bomb and corrupt-EXIF warnings: we check ourselves
             image.load()
-        image = ImageOps.exif_transpose(image)
+            image = _reduce(image)
+            image = _upright(image)
         return np.asarray(_to_rgb_mode(image), dtype=np.uint8)
-    except (OSError, SyntaxError, ValueError) as error:
-        raise InvalidImageError(f"the image file is truncated or corrupt ({error})") from None
+    except Exception as error:  # noqa: BLE001  decoders raise many kinds on bad data
+        raise InvalidImageError(f"the image file is truncated or corrupt ({_describe(error)})") from None
+
+
+def _reduce(image: Image.Image) -> Image.Image:
+    """Shrink a decoded image whose longer side exceeds WORKING_MAX_SIDE by an integer factor,
+    before any copy is made of it (keeps a request's memory bounded)."""
+    factor = max(image.size) // WORKING_MAX_SIDE
+    if factor < 2:
+        return image
+    if image.mode not in ("1", "L", "LA", "P", "RGB", "RGBA", "RGBa", "La", "CMYK", "YCbCr", "I", "F", "I;16"):
+        return image
+    if image.mode == "P":
+        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+    return image.reduce(factor)
+
+
+def _upright(image: Image.Image) -> Image.Image:
+    """Apply the EXIF orientation; a corrupt EXIF block leaves the image as stored."""
+    try:
+        return ImageOps.exif_transpose(image)
+    except Exception:  # noqa: BLE001  a broken EXIF block must not lose the picture
+        return image
 
 
 def _to_rgb_mode(image: Image.Image) -> Image.Image:
@@ -151,8 +219,17 @@ def _limit_side(rgb: np.ndarray) -> np.ndarray:
 
 def _check_size(rgb: np.ndarray) -> np.ndarray:
     height, width = rgb.shape[:2]
+    _check_shape(width, height)
+    return rgb
+
+
+def _check_shape(width: int, height: int) -> None:
     if min(height, width) < MIN_SIDE:
         raise InvalidImageError(
             f"image too small: {width}x{height} pixels (need at least {MIN_SIDE}x{MIN_SIDE})"
         )
-    return rgb
+    if max(width, height) > MAX_ASPECT_RATIO * min(width, height):
+        raise InvalidImageError(
+            f"wrong aspect ratio: {width}x{height} pixels is a strip, not a photo "
+            f"(at most {MAX_ASPECT_RATIO:.0f}:1)"
+        )

@@ -7,6 +7,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from deforgify.calibration import NO_FACE
 from deforgify.decode import ImageInput, load_rgb
 from deforgify.faces import Box, detect_faces
 from deforgify.model_folder import ModelConfig, load_keras_model, read_config
@@ -35,12 +36,13 @@ class Prediction:
     """The verdict for one image: decided by its most suspicious face."""
 
     label: str
-    """"real", "fake", or "unsure" when the calibrated probability is too close to call."""
-    confidences: dict[str, float]
-    """Calibrated probabilities of "real" and "fake", summing to 1."""
+    """"real", "fake", "unsure" when the calibrated probability is too close to call, or
+    "no_face" when no face was found (then nothing was judged)."""
+    confidences: Optional[dict[str, float]]
+    """Calibrated probabilities of "real" and "fake", summing to 1; None without a face."""
     face: Optional[Box]
-    """The face that decided the verdict; None when no face was found (centre crop used)."""
-    region: Box
+    """The face that decided the verdict; None when no face was found."""
+    region: Optional[Box]
     scores: list[FaceScore]
     """Every scored face, largest first."""
 
@@ -90,13 +92,18 @@ class Detector:
         """Decode ``image`` and return its verdict (raises InvalidImageError for bad input)."""
         return self.predict_rgb([load_rgb(image)])[0]
 
-    def predict_rgb(self, images: Sequence[np.ndarray]) -> list[Prediction]:
-        """Verdicts for decoded RGB images, with all their faces scored in batched calls."""
+    def predict_rgb(self, images: Sequence[np.ndarray], centre_fallback: bool = False
+                    ) -> list[Prediction]:
+        """Verdicts for decoded RGB images, with all their faces scored in batched calls.
+
+        An image without a face gets the verdict "no_face", unless ``centre_fallback`` asks for
+        its centre to be judged instead (for metrics, which need a score for every image).
+        """
         if not images:
             return []
-        crops = [self._crops(rgb) for rgb in images]
+        crops = [self._crops(rgb, centre_fallback) for rgb in images]
         flat = [crop for image_crops in crops for crop in image_crops]
-        probabilities = self.probabilities(np.stack([c.pixels for c in flat]))
+        probabilities = self.probabilities(np.stack([c.pixels for c in flat])) if flat else []
         predictions, start = [], 0
         for image_crops in crops:
             scores = [
@@ -108,8 +115,9 @@ class Detector:
         return predictions
 
     def fake_scores(self, images: Sequence[np.ndarray]) -> np.ndarray:
-        """The fake probability of each image's verdict, for metrics over many images."""
-        return np.array([p.confidences["fake"] for p in self.predict_rgb(images)])
+        """The fake probability of each image's verdict (of its centre where no face was
+        found), for metrics over many images."""
+        return np.array([p.confidences["fake"] for p in self.predict_rgb(images, True)])
 
     def heatmap(self, rgb: np.ndarray, prediction: Prediction) -> np.ndarray:
         """Grad-CAM of the fake class over the crop that decided ``prediction``, as an RGB image."""
@@ -128,10 +136,10 @@ class Detector:
         ]
         return np.concatenate(batches).astype(np.float64)
 
-    def _crops(self, rgb: np.ndarray) -> list[Preprocessed]:
+    def _crops(self, rgb: np.ndarray, centre_fallback: bool) -> list[Preprocessed]:
         faces = detect_faces(rgb)
         scored = [f for f in faces if f[2] >= MIN_FACE_RATIO * faces[0][2]]
-        chosen = scored[:MAX_FACES] or [None]
+        chosen = scored[:MAX_FACES] or ([None] if centre_fallback else [])
         return [preprocess_face(rgb, self.config.preprocessing, f, faces) for f in chosen]
 
     def _confidences(self, probabilities: np.ndarray) -> dict[str, float]:
@@ -139,6 +147,8 @@ class Detector:
         return {"real": 1.0 - fake, "fake": fake}
 
     def _verdict(self, scores: list[FaceScore]) -> Prediction:
+        if not scores:
+            return Prediction(NO_FACE, None, None, None, [])
         decisive = max(scores, key=lambda s: s.confidences["fake"])
         label = self.config.calibration.label(decisive.confidences["fake"])
         return Prediction(label, decisive.confidences, decisive.face, decisive.region, scores)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from deforgify.calibration import UNSURE
+from deforgify.calibration import NO_FACE, UNSURE
 from deforgify.detector import Prediction
 from deforgify.faces import Box
 
-VERDICTS = {"real": "real", "fake": "fake", UNSURE: "can't tell"}
+VERDICTS = {"real": "real", "fake": "fake", UNSURE: "can't tell", NO_FACE: "no face found"}
 DECIDING = (230, 40, 40)
 OTHER = (250, 200, 30)
 CENTRE = (120, 120, 120)
@@ -17,7 +17,7 @@ CENTRE = (120, 120, 120)
 
 def draw_faces(rgb: np.ndarray, prediction: Prediction) -> np.ndarray:
     """A copy of ``rgb`` with every scored face boxed; the face that decided drawn thickest.
-    Without a face, the central square that was judged is outlined instead."""
+    Without a face, nothing is drawn: nothing was judged."""
     canvas = rgb.copy()
     thickness = max(2, round(max(rgb.shape[:2]) / 250))
     for score in prediction.scores:
@@ -31,15 +31,16 @@ def draw_faces(rgb: np.ndarray, prediction: Prediction) -> np.ndarray:
 
 def explain(prediction: Prediction) -> str:
     """One short Markdown paragraph on what the verdict is based on."""
+    if prediction.label == NO_FACE:
+        return (
+            "**No face found**: Deforgify judges faces, and it found none it could judge in this "
+            "photo, so it gives no verdict. Try a photo where one face is clearly visible, "
+            "facing the camera and not too small."
+        )
     fake = prediction.confidences["fake"]
     verdict = f"**{VERDICTS[prediction.label]}** (fake {fake:.0%}, real {1 - fake:.0%})"
     if prediction.label == UNSURE:
         verdict += ": too close to call, treat it as unknown"
-    if not prediction.face_found:
-        return (
-            f"{verdict}. **No face was found**, so the centre of the image was judged instead: "
-            "this verdict is much less reliable. Try a photo where one face is clearly visible."
-        )
     faces = len(prediction.scores)
     if faces == 1:
         return f"{verdict}, judged on the one face found (boxed)."

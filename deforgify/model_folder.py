@@ -88,6 +88,8 @@ def load_keras_model(folder: Path) -> Any:
     """Load ``model.keras`` with ``safe_mode=True``: a model folder is untrusted input."""
     import keras  # deferred: importing TensorFlow costs seconds
 
+    import deforgify.layers  # noqa: F401  (registers the custom layers models may use)
+
     path = folder / MODEL_FILE
     if not path.is_file():
         raise ModelLoadError(f"{folder} has no {MODEL_FILE}")

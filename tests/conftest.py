@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +10,14 @@ import pytest
 from PIL import Image
 
 from helpers import make_tiny_dataset, train_tiny
+
+
+@pytest.fixture(autouse=True, scope="session")
+def face_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Face boxes cached by training go to a folder of the test run, not the user's cache."""
+    folder = tmp_path_factory.mktemp("cache")
+    os.environ["DEFORGIFY_CACHE"] = str(folder)
+    return folder
 
 
 @pytest.fixture(scope="session")

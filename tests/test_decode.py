@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
+from bad_inputs import CORPUS as BAD_CORPUS
 from deforgify.decode import MIN_SIDE, WORKING_MAX_SIDE, InvalidImageError, load_rgb
 
 RED = (200, 30, 40)
@@ -166,3 +168,22 @@ def test_tiny_images_are_refused() -> None:
     with pytest.raises(InvalidImageError, match=r"too small: 1x1 pixels"):
         load_rgb(encoded(Image.new("RGB", (1, 1)), "PNG"))
     assert load_rgb(Image.new("RGB", (MIN_SIDE, MIN_SIDE))).shape == (MIN_SIDE, MIN_SIDE, 3)
+
+
+@pytest.mark.parametrize("kind", list(BAD_CORPUS))
+def test_every_odd_input_gets_a_specific_answer(kind: str, tmp_path: Path) -> None:
+    make, message = BAD_CORPUS[kind]
+    path = make(tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a Pillow warning printed to a user is a failure too
+        if message is None:
+            rgb = load_rgb(path)
+            assert rgb.dtype == np.uint8 and rgb.ndim == 3 and rgb.shape[2] == 3
+            assert max(rgb.shape[:2]) <= WORKING_MAX_SIDE and min(rgb.shape[:2]) >= MIN_SIDE
+        else:
+            with pytest.raises(InvalidImageError, match=message):
+                load_rgb(path)
+
+
+def test_the_corpus_has_at_least_40_kinds() -> None:
+    assert len(BAD_CORPUS) >= 40

@@ -42,5 +42,16 @@ def test_every_face_is_scored_and_the_most_suspicious_decides(detector: Detector
     assert prediction.to_json()["faces"] == [list(s.face) for s in prediction.scores]
 
 
+def test_without_a_face_there_is_no_verdict(detector: Detector) -> None:
+    from skimage import data
+
+    prediction = detector.predict(data.coffee())
+    assert prediction.label == "no_face" and not prediction.face_found
+    assert prediction.confidences is None and prediction.scores == []
+    assert prediction.to_json() == {"label": "no_face", "confidences": None, "face": None, "faces": []}
+    # Metrics need a score for every image: there, the centre is judged.
+    assert 0.0 <= detector.fake_scores([data.coffee()])[0] <= 1.0
+
+
 def test_no_images_no_predictions(detector: Detector) -> None:
     assert detector.predict_rgb([]) == []

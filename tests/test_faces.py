@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from deforgify.faces import detect_faces
+from deforgify.faces import LANDMARKS, detect_faces, find_faces
 from helpers import two_faces
 from deforgify.preprocess import Jitter, PreprocessConfig, crop_region, preprocess
 
@@ -19,6 +19,28 @@ def test_finds_the_face_in_a_real_photo(astronaut, astronaut_face_centre) -> Non
     centre_x, centre_y = astronaut_face_centre
     assert abs(x + w / 2 - centre_x) < 25 and abs(y + h / 2 - centre_y) < 25
     assert 60 < w < 160
+
+
+def test_landmarks_lie_where_a_face_has_them(astronaut) -> None:
+    face = find_faces(astronaut)[0]
+    x, y, w, h = face.box
+    points = dict(zip(LANDMARKS, face.landmarks))
+    assert len(face.landmarks) == 6 and 0.6 <= face.score <= 1.0
+    for name in ("right_eye", "left_eye", "nose", "mouth"):
+        assert x <= points[name][0] <= x + w and y <= points[name][1] <= y + h, name
+    assert points["right_eye"][0] < points["left_eye"][0]  # the person's right is on our left
+    assert max(points["right_eye"][1], points["left_eye"][1]) < points["nose"][1] < points["mouth"][1]
+
+
+@pytest.mark.parametrize("name", ["coffee", "chelsea", "rocket", "colorwheel", "clock", "horse",
+                                  "coins", "logo", "brick", "page", "hubble_deep_field"])
+def test_no_face_in_photos_without_one(name) -> None:
+    """Photos shipped with scikit-image that show no person (a cat's face among them)."""
+    from skimage import data
+
+    from deforgify.decode import load_rgb
+
+    assert detect_faces(load_rgb(getattr(data, name)())) == []
 
 
 def test_every_face_is_found_largest_first(astronaut) -> None:

@@ -115,3 +115,38 @@ def test_a_model_answering_one_class_counts_as_collapsed() -> None:
     assert "answers almost only one class" in collapse_reason(all_fake)
     good = classification_metrics(labels, np.r_[np.full(50, 0.2), np.full(60, 0.8)])
     assert good["accuracy"] == 1.0 and collapse_reason(good) is None
+
+
+def test_neighbour_residual_is_zero_on_nearest_upsampled_images_and_survives_saving(tmp_path) -> None:
+    import keras
+
+    from deforgify.architectures import build_model
+    from deforgify.layers import NeighbourResidual
+    from deforgify.model_folder import load_keras_model
+
+    rng = np.random.default_rng(0)
+    coarse = rng.random((2, 8, 8, 3)).astype("float32")
+    blocky = np.repeat(np.repeat(coarse, 2, axis=1), 2, axis=2)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(NeighbourResidual()(blocky)), 0.0)
+    fine = rng.random((2, 16, 16, 3)).astype("float32")
+    residual = keras.ops.convert_to_numpy(NeighbourResidual()(fine))
+    np.testing.assert_allclose(residual[:, ::2, ::2], 0.0)  # each block's kept pixel
+    np.testing.assert_allclose(residual[:, 1::2, 1::2], fine[:, 1::2, 1::2] - fine[:, ::2, ::2])
+
+    model = build_model("deforgify-dual", 64)
+    model.save(tmp_path / "model.keras")
+    loaded = load_keras_model(tmp_path)  # safe_mode: the custom layer is registered
+    pixels = rng.random((3, 64, 64, 3)).astype("float32")
+    np.testing.assert_allclose(loaded.predict(pixels, verbose=0), model.predict(pixels, verbose=0), atol=1e-6)
+
+
+def test_face_boxes_are_cached_between_runs(tiny_dataset: Path, tmp_path: Path, monkeypatch) -> None:
+    from training import prepared as prepared_module
+    from training.data import load_examples
+
+    examples = load_examples([str(tiny_dataset)])[:10]
+    first = prepared_module.prepare(examples, workers=1, cache=tmp_path)
+    monkeypatch.setattr(prepared_module, "detect_faces", lambda rgb: pytest.fail("detected again"))
+    again = prepared_module.prepare(examples, workers=1, cache=tmp_path)
+    assert again.faces == first.faces and any(again.faces)
+    np.testing.assert_array_equal(again.images[3], first.images[3])

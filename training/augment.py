@@ -45,16 +45,34 @@ def random_jitter(rng: np.random.Generator) -> Jitter:
     )
 
 
+def source_quotas(sources: list[str], labels: np.ndarray, per_source: int | None
+                  ) -> dict[tuple[str, int], tuple[np.ndarray, int]]:
+    """(source, label) -> (its rows, how many of them an epoch takes). A source larger than
+    ``per_source`` (default: the median source size) is cut down to it, label ratio kept."""
+    names = np.array(sources)
+    sizes = {name: int(np.sum(names == name)) for name in sorted(set(sources))}
+    cap = per_source or int(np.median(list(sizes.values())))
+    quotas = {}
+    for name, size in sizes.items():
+        for label in range(len(LABELS)):
+            rows = np.flatnonzero((names == name) & (labels == label))
+            if len(rows):
+                quotas[(name, label)] = (rows, max(1, int(round(len(rows) * min(1.0, cap / size)))))
+    return quotas
+
+
 class AugmentedBatches(keras.utils.PyDataset):
     """Augmented batches of a prepared split, reshuffled every epoch.
 
-    ``self_blend_share`` of the real images (drawn anew each epoch) are added again as blended
-    fakes (:data:`SWAP_SHARE` of them face swaps); :meth:`label_counts` says what an epoch
-    holds, for class weights.
+    Sources are balanced: an epoch takes at most ``per_source`` images of each source (default:
+    the median source size), drawn anew each epoch with each source's label ratio kept, so that
+    no source dominates. ``self_blend_share`` of the epoch's real images are added again as
+    blended fakes (:data:`SWAP_SHARE` of them face swaps); :meth:`label_counts` says what an
+    epoch holds, for class weights.
     """
 
     def __init__(self, data: PreparedSet, config: PreprocessConfig, batch_size: int, seed: int,
-                 self_blend_share: float = 0.0):
+                 self_blend_share: float = 0.0, per_source: int | None = None):
         # Two threads prepare batches while TensorFlow trains (OpenCV releases the GIL).
         super().__init__(workers=2, use_multiprocessing=False)
         self.data = data
@@ -64,13 +82,16 @@ class AugmentedBatches(keras.utils.PyDataset):
         self.epoch = -1
         self.rng = np.random.default_rng(seed)
         self.labels = data.labels
-        self.reals = np.flatnonzero(self.labels == REAL)
-        self.donors = [i for i in self.reals if data.faces[i]]
-        self.blended = int(round(self_blend_share * len(self.reals)))
+        self.donors = [i for i in np.flatnonzero(self.labels == REAL) if data.faces[i]]
+        self.quotas = source_quotas(data.sources, self.labels, per_source)
+        reals = sum(take for (_, label), (_, take) in self.quotas.items() if label == REAL)
+        self.blended = int(round(self_blend_share * reals))
         self.on_epoch_end()
 
     def label_counts(self) -> np.ndarray:
-        counts = np.bincount(self.labels, minlength=len(LABELS))
+        counts = np.zeros(len(LABELS), dtype=np.int64)
+        for (_, label), (_, take) in self.quotas.items():
+            counts[label] += take
         counts[FAKE] += self.blended
         return counts
 
@@ -86,8 +107,13 @@ class AugmentedBatches(keras.utils.PyDataset):
 
     def on_epoch_end(self) -> None:
         self.epoch += 1
-        blended = self.rng.choice(self.reals, size=self.blended, replace=False)
-        items = [(i, False) for i in range(len(self.labels))] + [(i, True) for i in blended]
+        chosen = np.concatenate([
+            rows if take == len(rows) else self.rng.choice(rows, size=take, replace=False)
+            for rows, take in self.quotas.values()
+        ])
+        reals = chosen[self.labels[chosen] == REAL]
+        blended = self.rng.choice(reals, size=min(self.blended, len(reals)), replace=False)
+        items = [(int(i), False) for i in chosen] + [(int(i), True) for i in blended]
         self.items = [items[k] for k in self.rng.permutation(len(items))]
 
     def _pixels(self, index: int, blend: bool, rng: np.random.Generator) -> np.ndarray:

@@ -1,5 +1,11 @@
 """Fitting a :class:`deforgify.calibration.Calibration` on the validation split, and measuring
-calibration (expected calibration error)."""
+calibration (expected calibration error).
+
+The validation split comes from the training sources, where the model is at its best. Photos
+from elsewhere score differently, so the upper edge of the unsure band can also be set from
+leave-one-source-out predictions (:mod:`training.leave_one_out`): high enough that at most
+:data:`FALSE_ACCUSATION_TARGET` of the reals of sources a model never saw are answered "fake".
+"""
 
 from __future__ import annotations
 
@@ -15,16 +21,54 @@ RELIABLE_ACCURACY = 0.95
 """Outside the unsure band, validation images must be answered right this often."""
 MIN_HALF_BAND = 0.1
 MAX_HALF_BAND = 0.4
+FALSE_ACCUSATION_TARGET = 0.05
+MAX_UNSURE_HIGH = 0.98
 
 
-def fit_calibration(labels: np.ndarray, raw_fake: np.ndarray) -> Calibration:
-    """Temperature by log-likelihood, threshold by balanced accuracy, then the unsure band."""
+def _logit(p: np.ndarray | float) -> np.ndarray:
+    p = np.clip(np.asarray(p, dtype=np.float64), 1e-7, 1 - 1e-7)
+    return np.log(p) - np.log1p(-p)
+
+
+def held_out_real_margin(units: list[dict], target: float = FALSE_ACCUSATION_TARGET) -> float:
+    """How far above its own threshold (in logits) a held-out model scores all but ``target``
+    of the reals it never saw, every held-out source weighing the same.
+
+    ``units`` are the results of :func:`training.leave_one_out.main`: per held-out part its
+    calibration, calibrated scores and labels. Parts within a source (``source:method``) are
+    left out so that no source counts twice.
+    """
+    margins, weights = [], []
+    for unit in units:
+        labels = np.asarray(unit["labels"])
+        if ":" in unit["unit"] or not np.any(labels == 0):
+            continue
+        reals = np.asarray(unit["scores"])[labels == 0]
+        margins.append(_logit(reals) - _logit(unit["calibration"]["threshold"]))
+        weights.append(np.full(len(reals), 1.0 / len(reals)))
+    if not margins:
+        raise ValueError("the leave-one-source-out results hold no real images")
+    values, weight = np.concatenate(margins), np.concatenate(weights)
+    order = np.argsort(values)
+    cumulative = np.cumsum(weight[order]) / weight.sum()
+    return float(values[order][np.searchsorted(cumulative, 1 - target)])
+
+
+def fit_calibration(labels: np.ndarray, raw_fake: np.ndarray, real_margin: float | None = None
+                    ) -> Calibration:
+    """Temperature by log-likelihood, threshold by balanced accuracy, then the unsure band;
+    its upper edge at least ``real_margin`` logits above the threshold when given (see
+    :func:`held_out_real_margin`)."""
     is_fake = np.asarray(labels) == FAKE
     temperature = _fit_temperature(is_fake, raw_fake)
     fake = Calibration(temperature).fake_probability(raw_fake)
     threshold = _best_threshold(is_fake, fake)
     half = _half_band(is_fake, fake, threshold)
-    return Calibration(temperature, threshold, max(0.0, threshold - half), min(1.0, threshold + half))
+    high = min(1.0, threshold + half)
+    if real_margin is not None:
+        held_out_edge = float(1 / (1 + np.exp(-(_logit(threshold) + real_margin))))
+        high = max(high, min(MAX_UNSURE_HIGH, held_out_edge))
+    return Calibration(temperature, threshold, max(0.0, threshold - half), high)
 
 
 def _fit_temperature(is_fake: np.ndarray, raw_fake: np.ndarray) -> float:

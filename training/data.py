@@ -49,8 +49,8 @@ class Example:
 
     @property
     def source_name(self) -> str:
-        """The source's short name: its folder name or dataset id."""
-        return Path(self.source).name if Path(self.source).is_dir() else self.source
+        """The source's short name: its folder's name, or the name part of a dataset id."""
+        return Path(self.source).name
 
     def describe(self) -> dict[str, str]:
         described = {"source": self.source, "file": self.key, "label": LABELS[self.label]}

@@ -1,14 +1,26 @@
-"""Examples decoded and face-detected once, then cropped as often as training needs."""
+"""Examples decoded and face-detected once, then cropped as often as training needs.
+
+Face detection is most of the cost of preparing a split, and its answer for a file never
+changes, so the boxes found are kept in a cache folder (``DEFORGIFY_CACHE``, by default
+``~/.cache/deforgify``) keyed by the file's path, size and modification time and by the
+detector's settings: the second run over the same data decodes only.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import multiprocessing
+import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
 
 import numpy as np
 
 from deforgify.decode import InvalidImageError, load_rgb
+from deforgify import faces as face_detection
 from deforgify.faces import Box, detect_faces
 from deforgify.preprocess import Jitter, PreprocessConfig, preprocess
 from training.data import DataError, Example
@@ -30,6 +42,16 @@ class PreparedSet:
     def sources(self) -> list[str]:
         return [e.source for e in self.examples]
 
+    @classmethod
+    def join(cls, parts: list["PreparedSet"]) -> "PreparedSet":
+        return cls([e for p in parts for e in p.examples], [i for p in parts for i in p.images],
+                   [f for p in parts for f in p.faces])
+
+    def subset(self, rows) -> "PreparedSet":
+        """The examples at ``rows`` (indices), in that order."""
+        return PreparedSet([self.examples[i] for i in rows], [self.images[i] for i in rows],
+                           [self.faces[i] for i in rows])
+
     def pixels(self, config: PreprocessConfig, jitters: list[Jitter] | None = None) -> np.ndarray:
         """Model input for every image, through the one shared :func:`preprocess`."""
         jitters = jitters or [Jitter()] * len(self.images)
@@ -41,21 +63,87 @@ class PreparedSet:
         )
 
 
-def _decode_and_detect(example: Example) -> tuple[np.ndarray, list[Box]]:
+def _decode_and_detect(example: Example, faces: Optional[list[Box]] = None
+                       ) -> tuple[np.ndarray, list[Box]]:
     try:
         rgb = load_rgb(example.data)
     except InvalidImageError as error:
         raise DataError(f"{example.source}/{example.key}: {error}") from None
-    return rgb, detect_faces(rgb)
+    return rgb, detect_faces(rgb) if faces is None else faces
 
 
-def prepare(examples: list[Example], workers: int = 2) -> PreparedSet:
-    """Decode and detect faces in ``examples`` (in ``workers`` processes)."""
+def _decode_cached(item: tuple[Example, Optional[list[Box]]]) -> tuple[np.ndarray, list[Box]]:
+    return _decode_and_detect(*item)
+
+
+def prepare(examples: list[Example], workers: int = 2, cache: Optional[Path] = None
+            ) -> PreparedSet:
+    """Decode and detect faces in ``examples`` (in ``workers`` processes), reusing the face
+    boxes that ``cache`` (default: :func:`cache_folder`) holds for unchanged files."""
+    store = FaceCache(cache or cache_folder())
+    items = [(example, store.get(example)) for example in examples]
     if workers > 1 and len(examples) > 64:
         # spawn, not fork: forking a process that has TensorFlow loaded can deadlock.
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            results = list(pool.map(_decode_and_detect, examples, chunksize=32))
+            results = list(pool.map(_decode_cached, items, chunksize=32))
     else:
-        results = [_decode_and_detect(example) for example in examples]
+        results = [_decode_cached(item) for item in items]
+    store.put(examples, [r[1] for r in results])
     return PreparedSet(examples, [r[0] for r in results], [r[1] for r in results])
+
+
+def cache_folder() -> Path:
+    return Path(os.environ.get("DEFORGIFY_CACHE") or Path.home() / ".cache" / "deforgify")
+
+
+class FaceCache:
+    """Face boxes of files already seen, one JSON file per detector setting.
+
+    Only examples read from files are cached (their path, size and modification time say
+    whether the file changed); images given as bytes are detected every time.
+    """
+
+    def __init__(self, folder: Path):
+        settings = {"models": [m.file for m in (face_detection.SHORT_RANGE, face_detection.FULL_RANGE)],
+                    "min_score": face_detection.MIN_SCORE, "overlap": face_detection.OVERLAP,
+                    "retry_pad": face_detection.RETRY_PAD_FRACTION}
+        digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
+        self.path = folder / f"faces-{digest}.json"
+        try:
+            self.entries: dict[str, list] = json.loads(self.path.read_text())
+        except (OSError, ValueError):
+            self.entries = {}
+
+    @staticmethod
+    def _key(example: Example) -> Optional[str]:
+        if not isinstance(example.data, str):
+            return None
+        try:
+            stat = os.stat(example.data)
+        except OSError:
+            return None
+        return f"{Path(example.data).resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
+
+    def get(self, example: Example) -> Optional[list[Box]]:
+        key = self._key(example)
+        found = self.entries.get(key) if key else None
+        return [tuple(box) for box in found] if found is not None else None
+
+    def put(self, examples: list[Example], faces: list[list[Box]]) -> None:
+        """Record the faces of ``examples`` and save, atomically; a cache that cannot be
+        written is only a slower next run."""
+        before = len(self.entries)
+        for example, boxes in zip(examples, faces):
+            key = self._key(example)
+            if key:
+                self.entries[key] = [list(box) for box in boxes]
+        if len(self.entries) == before:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            partial = self.path.with_name(f".{self.path.name}.{os.getpid()}")
+            partial.write_text(json.dumps(self.entries))
+            partial.replace(self.path)
+        except OSError:
+            pass

@@ -57,6 +57,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--input-size", type=int, default=PreprocessConfig.input_size)
     parser.add_argument("--self-blend", type=float, default=0.5, metavar="SHARE",
                         help="share of real training images added again as self-blended fakes")
+    parser.add_argument("--per-source", type=int, default=None, metavar="N",
+                        help="images of each source per epoch, drawn anew each epoch "
+                             "(default: the median source size)")
+    parser.add_argument("--held-out", type=Path, default=None, metavar="FILE",
+                        help="leave-one-source-out results (JSON of training.leave_one_out) to set "
+                             "the unsure band so that reals of unseen sources are rarely called fake")
+    parser.add_argument("--probe", action="append", default=[], metavar="SRC",
+                        help="fakes-only evaluation set (never trained on): the card reports the "
+                             "share answered fake / unsure / real / no face; repeatable")
     parser.add_argument("--license", default="other",
                         help="licence id for the model card; must respect the training data's terms")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
@@ -71,6 +80,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         check_output(args.output)
+        if args.held_out:
+            held_out_margin(args.held_out)  # a bad file fails now, not after training
         train(args)
         if args.push_to_hub:
             report(push_model(args.output, args.push_to_hub, args.private, args.revision))
@@ -124,7 +135,7 @@ def fit(args: argparse.Namespace, config: ModelConfig, prepared: dict[str, Prepa
     keras.utils.set_random_seed(args.seed)
     model = build_model(config.architecture, config.preprocessing.input_size, len(LABELS))
     batches = AugmentedBatches(prepared["train"], config.preprocessing, args.batch_size,
-                               args.seed, args.self_blend)
+                               args.seed, args.self_blend, args.per_source)
     # Cosine decay to 5 % over the epoch budget: the noisy validation loss of a constant rate
     # settles in the last epochs instead of needing many more.
     schedule = keras.optimizers.schedules.CosineDecay(
@@ -200,7 +211,8 @@ def _evaluate(model, config, prepared, history, args, started: float):
     reason = collapse_reason(classification_metrics(prepared["val"].labels, raw["val"]))
     if reason:
         raise TrainingFailed(f"training collapsed: {reason}; no model was saved")
-    calibration = fit_calibration(prepared["val"].labels, raw["val"])
+    margin = held_out_margin(args.held_out) if args.held_out else None
+    calibration = fit_calibration(prepared["val"].labels, raw["val"], margin)
     config = replace(config, calibration=calibration)
     results: dict[str, Any] = {}
     scores = {name: calibration.fake_probability(raw[name]) for name in raw}
@@ -219,7 +231,11 @@ def _evaluate(model, config, prepared, history, args, started: float):
     )
     results["test_thumbnail_baseline"] = metrics_by_source(test.labels, baseline, test.sources)
     results["test_manipulated"] = manipulation_metrics(detector, calibration, test, args.seed)
-    results["calibration"] = calibration.to_dict()
+    results["probes"] = probe_shares(model, config, args.probe, args.workers)
+    if args.held_out:
+        results["leave_one_out"] = held_out_summary(args.held_out)
+    results["calibration"] = calibration.to_dict() | {
+        "band_from_held_out": None if margin is None else {"file": args.held_out.name, "real_margin_logits": margin}}
     results["face_found_rate"] = {
         name: {label: _face_rate(prepared[name], i) for i, label in enumerate(LABELS)}
         for name in SPLITS
@@ -236,11 +252,45 @@ def _evaluate(model, config, prepared, history, args, started: float):
         "learning_rate": args.learning_rate,
         "learning_rate_schedule": "cosine decay to 5 % over the epoch budget",
         "self_blend_share": args.self_blend,
+        "per_source_per_epoch": args.per_source,
         "swap_share": SWAP_SHARE,
         "wall_time_seconds": round(time.monotonic() - started, 1),
         "split_sizes": {name: len(prepared[name].examples) for name in SPLITS},
     }
     return config, results, scores["test"]
+
+
+def probe_shares(model, config: ModelConfig, probes: list[str], workers: int) -> dict:
+    """For each fakes-only probe set, the share of its images answered each way by the served
+    model (calibrated, faces detected again, no centre fallback)."""
+    from deforgify.detector import Detector
+    from deforgify.model_source import ModelSource
+
+    detector = Detector(model, config, ModelSource(Path("."), "in training"))
+    shares = {}
+    for probe in probes:
+        answers = [p.label for p in detector.predict_rgb(prepare(load_examples([probe]), workers).images)]
+        shares[Path(probe).name] = {label: answers.count(label) / len(answers)
+                                    for label in ("fake", "unsure", "real", "no_face")}
+    return shares
+
+
+def held_out_summary(path: Path) -> dict:
+    """The leave-one-source-out matrix of a results file, without the per-image scores."""
+    report = json.loads(path.read_text())
+    units = [{k: v for k, v in unit.items() if k not in ("scores", "labels")} for unit in report["units"]]
+    return {"recipe": report["recipe"], "units": units}
+
+
+def held_out_margin(path: Path) -> float:
+    """The held-out real margin (:func:`training.calibrate.held_out_real_margin`) of a
+    leave-one-source-out results file."""
+    from training.calibrate import held_out_real_margin
+
+    try:
+        return held_out_real_margin(json.loads(path.read_text())["units"])
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise DataError(f"{path}: not usable leave-one-source-out results ({error})") from None
 
 
 def _face_rate(data: PreparedSet, label: int) -> float:

@@ -1,0 +1,209 @@
+"""Leave-one-source-out evaluation: how a recipe does on a source it has never seen.
+
+    python -m training.leave_one_out [--data SRC ...] [--probe SRC] [--architecture NAME]
+        [--epochs 6] [--per-source 600] [--output FILE]
+
+For each source (and each FaceForensics++ method), a model is trained with the quick recipe on
+the train splits of everything else and scored on every image of the held-out part: ROC-AUC,
+accuracy and the false-accusation rate (reals answered "fake") at the threshold fitted on the
+training sources' validation split, the share answered "unsure" and the share with no face.
+For a FaceForensics++ method the held-out part is its fakes and the real frames of the same
+target videos; nothing of those videos is trained on. Fakes-only probe sets (diffusion
+portraits) are scored by every model: the share called fake / unsure / real / no face.
+
+The matrix is printed, and written with every held-out score to ``--output`` (JSON), from which
+training fits the unsure band on predictions for photos unlike the training data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Optional, Sequence
+
+import numpy as np
+
+from deforgify.architectures import ARCHITECTURES, DEFAULT_ARCHITECTURE
+from deforgify.calibration import Calibration
+from deforgify.model_folder import LABELS, ModelConfig
+from deforgify.preprocess import PreprocessConfig
+from training.data import Example, load_examples, split_examples
+from training.prepared import PreparedSet, prepare
+
+REAL, FAKE = LABELS.index("real"), LABELS.index("fake")
+DATA = Path(os.environ.get("DEFORGIFY_DATA", Path(__file__).resolve().parent.parent.parent / "shared" / "data"))
+SOURCES = ("hardfakevsrealfaces", "ffhq-vs-stylegan2", "dfdc-faceswap", "ffpp-c23-faces", "utkface-real")
+PROBES = ("diffusion-probe",)
+FFPP = "ffpp-c23-faces"
+FFPP_METHODS = ("Deepfakes", "Face2Face", "FaceSwap")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One held-out part: ``held_out`` says which examples are not trained on, ``tested`` which
+    of them are scored."""
+
+    name: str
+    held_out: Callable[[Example], bool]
+    tested: Callable[[Example], bool]
+
+
+def ffpp_method(example: Example) -> str:
+    """The FaceForensics++ method of a crop, from its name (ffpp_<method>_..., orig = real)."""
+    return Path(example.key).name.split("_")[1]
+
+
+def units(examples: list[Example]) -> list[Unit]:
+    found = sorted({e.source_name for e in examples})
+    result = [Unit(name, lambda e, n=name: e.source_name == n, lambda e: True) for name in found]
+    ffpp = [e for e in examples if e.source_name == FFPP]
+    for method in FFPP_METHODS if ffpp else ():
+        groups = {e.group_key for e in ffpp if ffpp_method(e) == method}
+        result.append(Unit(
+            f"{FFPP}:{method}",
+            lambda e, g=groups, m=method: e.group_key in g or (e.source_name == FFPP and ffpp_method(e) == m),
+            lambda e, m=method: e.label == REAL or ffpp_method(e) == m,
+        ))
+    return result
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m training.leave_one_out", description=__doc__.split("\n")[0])
+    parser.add_argument("--data", action="append", default=None, metavar="SRC",
+                        help=f"labelled sources (default: {', '.join(SOURCES)} under {DATA})")
+    parser.add_argument("--probe", action="append", default=None, metavar="SRC",
+                        help=f"fakes-only evaluation sets (default: {', '.join(PROBES)})")
+    parser.add_argument("--only", action="append", default=None, metavar="UNIT",
+                        help="run only these held-out parts (repeatable)")
+    parser.add_argument("--architecture", choices=sorted(ARCHITECTURES), default=DEFAULT_ARCHITECTURE)
+    parser.add_argument("--input-size", type=int, default=PreprocessConfig.input_size)
+    parser.add_argument("--epochs", type=int, default=6)
+    parser.add_argument("--per-source", type=int, default=600, help="images of each source per epoch")
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--learning-rate", type=float, default=1e-3)
+    parser.add_argument("--self-blend", type=float, default=0.5)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--output", type=Path, default=None, help="JSON file for the matrix and scores")
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    args.patience = args.epochs  # the quick recipe runs its whole schedule
+    started = time.monotonic()
+    examples = load_examples(args.data or [str(DATA / s) for s in SOURCES if (DATA / s).is_dir()])
+    probes = [prepare(load_examples([p]), args.workers)
+              for p in (args.probe or [str(DATA / s) for s in PROBES if (DATA / s).is_dir()])]
+    splits = split_examples(examples, args.seed)
+    prepared = {name: prepare(part, args.workers) for name, part in splits.items()}
+    everything = PreparedSet.join(list(prepared.values()))
+    print(f"prepared {len(everything.examples)} images in {time.monotonic() - started:.0f} s", flush=True)
+    config = ModelConfig(args.architecture, preprocessing=PreprocessConfig(args.input_size))
+    results = []
+    for unit in units(examples):
+        if args.only and unit.name not in args.only:
+            continue
+        results.append(run_unit(unit, args, config, prepared, everything, probes))
+        print(format_row(results[-1]), flush=True)
+    print_matrix(results, args)
+    report = {"recipe": {k: v for k, v in vars(args).items() if k != "output"} | {"output": None},
+              "wall_time_seconds": round(time.monotonic() - started, 1), "units": results}
+    if args.output:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(json.dumps(report, indent=1, default=str) + "\n")
+    return 0
+
+
+def run_unit(unit: Unit, args, config: ModelConfig, prepared: dict[str, PreparedSet],
+             everything: PreparedSet, probes: list[PreparedSet]) -> dict:
+    from training.calibrate import fit_calibration
+    from training.train import fit, uncalibrated_detector
+
+    started = time.monotonic()
+    kept = {name: _rows(part, lambda e: not unit.held_out(e)) for name, part in prepared.items()}
+    training = {name: prepared[name].subset(kept[name]) for name in ("train", "val")}
+    model, _ = fit(args, config, training)
+    detector = uncalibrated_detector(model, config)
+    calibration = fit_calibration(training["val"].labels, _raw_scores(detector, training["val"]))
+    tested = everything.subset(_rows(everything, lambda e: unit.held_out(e) and unit.tested(e)))
+    result = {"unit": unit.name, "calibration": calibration.to_dict(),
+              **score_held_out(detector, calibration, tested),
+              "probes": {Path(p.examples[0].source).name: answer_shares(detector, calibration, p)
+                         for p in probes if p.examples},
+              "seconds": round(time.monotonic() - started, 1)}
+    return result
+
+
+def _rows(data: PreparedSet, keep: Callable[[Example], bool]) -> list[int]:
+    return [i for i, e in enumerate(data.examples) if keep(e)]
+
+
+def _raw_scores(detector, data: PreparedSet) -> np.ndarray:
+    """Uncalibrated fake probability of each image's largest face (centre if none), from the
+    faces found when the data was prepared."""
+    raw = detector.probabilities(data.pixels(detector.config.preprocessing))
+    return raw[:, detector.labels.index("fake")]
+
+
+def score_held_out(detector, calibration: Calibration, data: PreparedSet) -> dict:
+    """Metrics of the held-out images with a face; the rest are answered "no face"."""
+    from sklearn.metrics import roc_auc_score
+
+    with_face = np.array([bool(f) for f in data.faces])
+    labels = data.labels[with_face]
+    fake = calibration.fake_probability(_raw_scores(detector, data.subset(np.flatnonzero(with_face))))
+    answers = np.array([calibration.label(p) for p in fake])
+    called_fake = fake >= calibration.threshold
+    reals, fakes = labels == REAL, labels == FAKE
+    return {
+        "count": int(len(data.examples)),
+        "no_face_share": float(1 - with_face.mean()),
+        "roc_auc": float(roc_auc_score(fakes, fake)) if reals.any() and fakes.any() else None,
+        "accuracy": float(np.mean(called_fake == fakes)),
+        "false_accusation_rate": float(np.mean(called_fake[reals])) if reals.any() else None,
+        "false_accusation_rate_with_band": float(np.mean(answers[reals] == "fake")) if reals.any() else None,
+        "fakes_caught_with_band": float(np.mean(answers[fakes] == "fake")) if fakes.any() else None,
+        "unsure_share": float(np.mean(answers == "unsure")),
+        "scores": [round(float(p), 5) for p in fake],
+        "labels": labels.tolist(),
+    }
+
+
+def answer_shares(detector, calibration: Calibration, data: PreparedSet) -> dict[str, float]:
+    with_face = np.flatnonzero([bool(f) for f in data.faces])
+    fake = calibration.fake_probability(_raw_scores(detector, data.subset(with_face)))
+    answers = [calibration.label(p) for p in fake] + ["no face"] * (len(data.examples) - len(with_face))
+    return {kind: answers.count(kind) / len(answers) for kind in ("fake", "unsure", "real", "no face")}
+
+
+def format_row(result: dict) -> str:
+    def cell(value: Optional[float]) -> str:
+        return "   -  " if value is None else f"{value:6.3f}"
+
+    probes = " ".join(f"{s['fake']:.2f}/{s['unsure']:.2f}/{s['real']:.2f}" for s in result["probes"].values())
+    return (f"{result['unit']:28} {cell(result['roc_auc'])} {cell(result['accuracy'])} "
+            f"{cell(result['false_accusation_rate'])} {cell(result['false_accusation_rate_with_band'])} "
+            f"{cell(result['unsure_share'])} {cell(result['no_face_share'])}  {probes}  "
+            f"({result['seconds']:.0f} s)")
+
+
+def print_matrix(results: list[dict], args) -> None:
+    print(f"\nleave-one-source-out, {args.architecture} {args.input_size}px, {args.epochs} epochs x "
+          f"{args.per_source} images per source, seed {args.seed}")
+    print(f"{'held out':28} {'AUC':>6} {'acc':>6} {'FA':>6} {'FA+band':>7} {'unsure':>6} {'noface':>6}  "
+          "probe fake/unsure/real")
+    for result in results:
+        print(format_row(result))
+    aucs = [r["roc_auc"] for r in results if r["roc_auc"] is not None and ":" not in r["unit"]]
+    fas = [r["false_accusation_rate"] for r in results if r["false_accusation_rate"] is not None]
+    print(f"mean held-out-source AUC {np.mean(aucs):.3f} (sources only); "
+          f"median false-accusation rate {np.median(fas):.3f}", flush=True)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
