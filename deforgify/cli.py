@@ -1,4 +1,4 @@
-"""``python -m deforgify predict FILE... [--model REF] [--json] [--heatmap DIR]``.
+"""The ``deforgify`` command (also ``python -m deforgify``): tell whether face photos are real.
 
 Exit status: 0 when every file was scored, 1 when any file could not be read (the others are
 still scored), 2 for a usage error or a model that cannot be loaded.
@@ -8,40 +8,57 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import time
+from collections import Counter
 from pathlib import Path
-from typing import Iterator, Optional, Sequence
+from typing import Optional, Sequence
 
-import numpy as np
 from PIL import Image
 
-from deforgify.decode import InvalidImageError, load_rgb
 from deforgify.model_folder import ModelLoadError
 
-CHUNK = 32
-"""Files decoded and scored together: one batched model call per chunk, bounded memory."""
+EXAMPLES = """examples:
+  deforgify predict photo.jpg
+  deforgify predict --json photos/*.jpg > verdicts.jsonl
+  deforgify predict --model OWNER/NAME@v2 --heatmap heatmaps/ photo.jpg
+
+verdicts: real, fake, unsure (too close to call), no_face (no face found: nothing judged).
+
+exit status:
+  0  every file was judged
+  1  some file could not be read (each gets its own error line; the others are judged)
+  2  usage error, or the model cannot be loaded
+"""
+SUMMARY_ORDER = ("real", "fake", "unsure", "no_face", "unreadable")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m deforgify", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="deforgify", description=__doc__.split("\n")[0],
+                                     epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
-    predict = commands.add_parser("predict", help="tell whether face photos are real or fake")
+    predict = commands.add_parser(
+        "predict", help="tell whether face photos are real or fake", epilog=EXAMPLES,
+        description="Judge every face photo given: one line per file, in order, as results come.",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     predict.add_argument("files", nargs="+", metavar="FILE", help="image files to judge")
-    predict.add_argument(
-        "--model",
-        default=None,
-        help="model folder, or Hub repo OWNER/NAME[@REVISION]; default: the bundled model",
-    )
+    predict.add_argument("--model", default=None,
+                         help="model folder, or Hub repo OWNER/NAME[@REVISION] (default: the bundled model)")
     predict.add_argument("--json", action="store_true", help="one JSON object per line")
     predict.add_argument("--heatmap", type=Path, metavar="DIR",
-                         help="write a Grad-CAM heatmap of each judged face to DIR/<name>.heatmap.png "
-                              "(<name>-2.heatmap.png ... when two files share a name)")
+                         help="write a Grad-CAM heatmap of each judged face to DIR/NAME.heatmap.png "
+                              "(NAME-2.heatmap.png ... when two files share a name)")
+    predict.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                         help="processes decoding and finding faces (default: one per core)")
+    predict.add_argument("--quiet", action="store_true", help="no progress or summary on stderr")
     return parser
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = build_parser().parse_args(argv)
-    from deforgify.detector import Detector  # after parsing: --help needs no TensorFlow
+    from deforgify.batch import score_files  # after parsing: --help needs no TensorFlow
+    from deforgify.detector import Detector
 
     try:
         detector = Detector.load(args.model)
@@ -52,36 +69,50 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"warning: {detector.source.warning}", file=sys.stderr)
     if args.heatmap:
         args.heatmap.mkdir(parents=True, exist_ok=True)
-    failures = 0
-    for result in _results(detector, args.files, args.heatmap):
-        failures += "error" in result
-        print(json.dumps(result) if args.json else _human(result), flush=True)
-    return 1 if failures else 0
-
-
-def _results(detector, files: Sequence[str], heatmaps: Optional[Path]) -> Iterator[dict]:
-    """One result dict per file, in order; a bad file yields an error and the rest go on."""
+    progress = Progress(len(args.files), enabled=not args.quiet)
     heatmap_names: set[str] = set()
-    for start in range(0, len(files), CHUNK):
-        chunk = files[start : start + CHUNK]
-        decoded: dict[int, np.ndarray] = {}
-        errors: dict[int, str] = {}
-        for index, name in enumerate(chunk):
-            try:
-                decoded[index] = load_rgb(name)
-            except InvalidImageError as error:
-                errors[index] = str(error)
-        predictions = dict(zip(decoded, detector.predict_rgb(list(decoded.values()))))
-        for index, name in enumerate(chunk):
-            if index in errors:
-                yield {"file": name, "error": errors[index]}
-                continue
-            result = {"file": name, **predictions[index].to_json()}
-            if heatmaps:
-                path = heatmaps / _unique_name(Path(name).stem, heatmap_names)
-                Image.fromarray(detector.heatmap(decoded[index], predictions[index])).save(path)
-                result["heatmap"] = str(path)
-            yield result
+    for result in score_files(detector, args.files, args.workers, keep_rgb=bool(args.heatmap)):
+        row = _row(result)
+        if args.heatmap and result.prediction and result.prediction.face_found:
+            path = args.heatmap / _unique_name(Path(result.file).stem, heatmap_names)
+            Image.fromarray(detector.heatmap(result.rgb, result.prediction)).save(path)
+            row["heatmap"] = str(path)
+        print(json.dumps(row) if args.json else _human(row), flush=True)
+        progress.count(row.get("label", "unreadable"))
+    progress.finish()
+    return 1 if progress.counts["unreadable"] else 0
+
+
+class Progress:
+    """Files done and images/s on stderr (when it is a terminal and there are many files), and a
+    summary line at the end."""
+
+    def __init__(self, total: int, enabled: bool = True):
+        self.total, self.enabled = total, enabled
+        self.live = enabled and total > 1 and sys.stderr.isatty()
+        self.counts: Counter[str] = Counter()
+        self.started = time.monotonic()
+
+    def count(self, label: str) -> None:
+        self.counts[label] += 1
+        if self.live:
+            done = sum(self.counts.values())
+            rate = done / max(time.monotonic() - self.started, 1e-9)
+            print(f"\r{done}/{self.total} files, {rate:.0f} images/s", end="", file=sys.stderr, flush=True)
+
+    def finish(self) -> None:
+        if self.live:
+            print(file=sys.stderr)
+        if self.enabled:
+            parts = ", ".join(f"{self.counts[k]} {k.replace('_', ' ')}" for k in SUMMARY_ORDER)
+            seconds = time.monotonic() - self.started
+            print(f"{sum(self.counts.values())} files in {seconds:.1f} s: {parts}", file=sys.stderr)
+
+
+def _row(result) -> dict:
+    if result.error is not None:
+        return {"file": result.file, "error": result.error}
+    return {"file": result.file, **result.prediction.to_json()}
 
 
 def _unique_name(stem: str, used: set[str]) -> str:
@@ -94,11 +125,15 @@ def _unique_name(stem: str, used: set[str]) -> str:
     return name
 
 
-def _human(result: dict) -> str:
-    if "error" in result:
-        return f"{result['file']}: error: {result['error']}"
-    if not result["face"]:
-        return f"{result['file']}: {result['label']} (no face found: nothing to judge)"
-    confidences = ", ".join(f"{k} {v:.1%}" for k, v in result["confidences"].items())
-    where = "face at {},{} {}x{}".format(*result["face"])
-    return f"{result['file']}: {result['label']} ({confidences}; {where})"
+def _human(row: dict) -> str:
+    if "error" in row:
+        return f"{row['file']}: error: {row['error']}"
+    if not row["face"]:
+        return f"{row['file']}: no_face (no face found: nothing to judge)"
+    confidences = ", ".join(f"{k} {v:.1%}" for k, v in row["confidences"].items())
+    faces = len(row["faces"])
+    where = "face at {},{} {}x{}".format(*row["face"])
+    if faces > 1:
+        where += f" (most suspicious of {faces} faces)"
+    heatmap = f"; heatmap {row['heatmap']}" if "heatmap" in row else ""
+    return f"{row['file']}: {row['label']} ({confidences}; {where}{heatmap})"

@@ -12,7 +12,7 @@ from deforgify.decode import ImageInput, load_rgb
 from deforgify.faces import Box, detect_faces
 from deforgify.model_folder import ModelConfig, load_keras_model, read_config
 from deforgify.model_source import ModelSource, resolve_model
-from deforgify.preprocess import Preprocessed, preprocess_face
+from deforgify.preprocess import PreprocessConfig, Preprocessed, preprocess_face
 
 MAX_FACES = 8
 """At most this many faces per image are scored, largest first."""
@@ -20,6 +20,17 @@ MIN_FACE_RATIO = 0.33
 """Faces narrower than this fraction of the largest face are not scored (background faces and
 stray detections would otherwise decide the verdict)."""
 BATCH_SIZE = 32
+
+
+def face_crops(rgb: np.ndarray, config: PreprocessConfig, centre_fallback: bool = False
+               ) -> list[Preprocessed]:
+    """Model input for every face of ``rgb`` worth scoring (largest first, at most MAX_FACES);
+    none without a face, unless ``centre_fallback`` asks for the image centre then. Needs no
+    model, so it can run in worker processes."""
+    faces = detect_faces(rgb)
+    scored = [f for f in faces if f[2] >= MIN_FACE_RATIO * faces[0][2]]
+    chosen = scored[:MAX_FACES] or ([None] if centre_fallback else [])
+    return [preprocess_face(rgb, config, f, faces) for f in chosen]
 
 
 @dataclass(frozen=True)
@@ -99,9 +110,14 @@ class Detector:
         An image without a face gets the verdict "no_face", unless ``centre_fallback`` asks for
         its centre to be judged instead (for metrics, which need a score for every image).
         """
-        if not images:
+        settings = self.config.preprocessing
+        return self.judge([face_crops(rgb, settings, centre_fallback) for rgb in images])
+
+    def judge(self, crops: Sequence[list[Preprocessed]]) -> list[Prediction]:
+        """Verdicts for images already cut into face crops (:func:`face_crops`), one batched
+        model call for all their faces."""
+        if not crops:
             return []
-        crops = [self._crops(rgb, centre_fallback) for rgb in images]
         flat = [crop for image_crops in crops for crop in image_crops]
         probabilities = self.probabilities(np.stack([c.pixels for c in flat])) if flat else []
         predictions, start = [], 0
@@ -135,12 +151,6 @@ class Detector:
             for i in range(0, len(pixels), BATCH_SIZE)
         ]
         return np.concatenate(batches).astype(np.float64)
-
-    def _crops(self, rgb: np.ndarray, centre_fallback: bool) -> list[Preprocessed]:
-        faces = detect_faces(rgb)
-        scored = [f for f in faces if f[2] >= MIN_FACE_RATIO * faces[0][2]]
-        chosen = scored[:MAX_FACES] or ([None] if centre_fallback else [])
-        return [preprocess_face(rgb, self.config.preprocessing, f, faces) for f in chosen]
 
     def _confidences(self, probabilities: np.ndarray) -> dict[str, float]:
         fake = float(self.config.calibration.fake_probability(probabilities[self.labels.index("fake")]))

@@ -96,3 +96,37 @@ def test_files_sharing_a_name_get_heatmaps_of_their_own(tmp_path: Path, astronau
     paths = [json.loads(line)["heatmap"] for line in result.stdout.splitlines()]
     assert paths == [str(out / "astronaut.heatmap.png"), str(out / "astronaut-2.heatmap.png")]
     assert sorted(p.name for p in out.iterdir()) == ["astronaut-2.heatmap.png", "astronaut.heatmap.png"]
+
+
+def test_one_bad_file_never_costs_the_others_their_answer(tmp_path: Path, astronaut: np.ndarray) -> None:
+    """The whole bad-input corpus in one run, between two good photos, through the worker
+    processes: one line per file in order, the photos judged, a summary, exit 1."""
+    from bad_inputs import CORPUS
+
+    face = tmp_path / "face.jpg"
+    Image.fromarray(astronaut).save(face, quality=92)
+    bad_folder = tmp_path / "bad"
+    bad_folder.mkdir()
+    made = {kind: make(bad_folder) for kind, (make, _) in CORPUS.items()}
+    files = [face, *made.values(), face]
+    result = run_module("deforgify", "predict", "--json", "--workers", "2", *map(str, files), timeout=300)
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr and "Warning" not in result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["file"] for line in lines] == [str(f) for f in files]
+    assert lines[0]["label"] in ("real", "fake", "unsure") and lines[-1] == lines[0] | {"file": str(face)}
+    for (kind, (_, message)), line in zip(CORPUS.items(), lines[1:-1]):
+        if message is None:
+            assert "label" in line, (kind, line)
+        else:
+            assert message in line.get("error", ""), (kind, line)
+    unreadable = sum(message is not None for _, message in CORPUS.values())
+    summary = result.stderr.strip().splitlines()[-1]
+    assert summary.startswith(f"{len(files)} files in ") and f"{unreadable} unreadable" in summary
+
+
+def test_help_has_examples_and_exit_codes() -> None:
+    result = run_module("deforgify", "predict", "--help")
+    assert result.returncode == 0
+    assert "examples:" in result.stdout and "exit status:" in result.stdout and "no_face" in result.stdout
+    assert "`" not in result.stdout
