@@ -72,3 +72,11 @@ def test_split_is_the_same_for_the_same_seed_whatever_the_input_order(tiny_datas
 def test_too_few_images_to_split_is_refused() -> None:
     with pytest.raises(DataError, match="at least 10 images of each label"):
         split_examples(fake_examples({("a", "real"): 50, ("a", "fake"): 4}), seed=0)
+
+
+def test_an_empty_source_or_a_folder_without_class_folders_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="an empty --data value"):
+        load_source("")
+    Image.new("RGB", (40, 40)).save(tmp_path / "photo.png")
+    with pytest.raises(DataError, match="no real/ or fake/ folder"):
+        load_source(str(tmp_path))

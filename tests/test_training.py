@@ -150,3 +150,34 @@ def test_face_boxes_are_cached_between_runs(tiny_dataset: Path, tmp_path: Path, 
     again = prepared_module.prepare(examples, workers=1, cache=tmp_path)
     assert again.faces == first.faces and any(again.faces)
     np.testing.assert_array_equal(again.images[3], first.images[3])
+
+
+def test_a_finished_run_swaps_folders_so_a_model_is_always_in_place(tmp_path: Path, monkeypatch) -> None:
+    from training import staging
+
+    target = tmp_path / "model"
+    target.mkdir()
+    (target / "config.json").write_text("old")
+    with staging.staged_folder(target) as folder:
+        (folder / "config.json").write_text("new")
+        assert (target / "config.json").read_text() == "old"  # untouched while the run goes on
+    assert (target / "config.json").read_text() == "new"
+    assert [p.name for p in tmp_path.iterdir()] == ["model"]  # no staging or retired folder left
+
+    # Where the atomic exchange is unavailable, the two-rename fallback gives the same result.
+    monkeypatch.setattr(staging, "_exchange", lambda first, second: False)
+    with staging.staged_folder(target) as folder:
+        (folder / "config.json").write_text("newer")
+    assert (target / "config.json").read_text() == "newer"
+    assert [p.name for p in tmp_path.iterdir()] == ["model"]
+
+
+def test_the_exchange_is_one_atomic_step(tmp_path: Path) -> None:
+    from training.staging import _exchange
+
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir(), second.mkdir()
+    (first / "x").write_text("a"), (second / "x").write_text("b")
+    if not _exchange(first, second):
+        pytest.skip("this kernel or file system has no renameat2 RENAME_EXCHANGE")
+    assert (first / "x").read_text() == "b" and (second / "x").read_text() == "a"

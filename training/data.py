@@ -87,6 +87,10 @@ def load_source(source: str) -> list[Example]:
 def _load_dataset(source: str):
     import datasets
 
+    if not source.strip():
+        raise DataError("an empty --data value: give a folder with real/ and fake/ or a dataset id")
+    if Path(source).is_dir() and not any(child.is_dir() for child in Path(source).iterdir()):
+        raise DataError(f"{source}: no real/ or fake/ folder of images in it (imagefolder layout)")
     try:
         if Path(source).is_dir():
             # drop_labels=False: a folder with only real/ (or fake/) still gets its label

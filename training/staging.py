@@ -1,12 +1,22 @@
-"""Write a run into a temporary folder and move it into place only when it succeeded."""
+"""Write a run into a temporary folder and move it into place only when it succeeded.
+
+The swap leaves a model at the target path at every instant: on Linux the two folders are
+exchanged in one atomic step (``renameat2`` with ``RENAME_EXCHANGE``); elsewhere the old folder
+is renamed aside and the new one into place with interrupts held back between the two renames.
+"""
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
+import signal
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
 
 
 @contextmanager
@@ -26,8 +36,44 @@ def staged_folder(target: Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    retired = target.parent / f".{target.name}.old-{os.getpid()}"
-    if target.exists():
-        target.rename(retired)
-    staging.rename(target)
-    shutil.rmtree(retired, ignore_errors=True)
+    replace_folder(staging, target)
+
+
+def replace_folder(new: Path, target: Path) -> None:
+    """Put ``new`` at ``target``; the folder that was there is deleted afterwards."""
+    if not target.exists():
+        new.rename(target)
+        return
+    if not _exchange(new, target):
+        retired = target.parent / f".{target.name}.old-{os.getpid()}"
+        with _interrupts_held():
+            target.rename(retired)
+            new.rename(target)
+        new = retired
+    shutil.rmtree(new, ignore_errors=True)  # now holds the old model
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two paths atomically; False where the system cannot."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    result = renameat2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE)
+    return result == 0
+
+
+@contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Delay SIGINT and SIGTERM until the block is done (main thread only)."""
+    signals = {signal.SIGINT, signal.SIGTERM}
+    try:
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, signals)
+    except (AttributeError, ValueError, OSError):
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
