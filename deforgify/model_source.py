@@ -106,6 +106,9 @@ def _hub_source(repo_id: str, revision: Optional[str]) -> ModelSource:
 
     name = f"{repo_id}@{revision}" if revision else repo_id
     try:
+        # hf_hub_download answers from the cache when the Hub refuses the request (a 401 for a
+        # private repo without a token): ask the Hub first, so that a refusal is an error.
+        online = online and _hub_answers(repo_id, revision)
         config_path = download(CONFIG_FILE)
         read_config(config_path.parent)  # validate before fetching the weights
         download(MODEL_FILE)
@@ -127,6 +130,23 @@ def _hub_source(repo_id: str, revision: Optional[str]) -> ModelSource:
     commit = config_path.parent.name  # the cache keeps files under snapshots/<commit sha>/
     warning = None if online else f"the Hub could not be reached: using the cached copy of {name}"
     return ModelSource(config_path.parent, name, commit, warning, repo_id)
+
+
+def _hub_answers(repo_id: str, revision: Optional[str]) -> bool:
+    """Whether the Hub serves this repo's config to us; False when it cannot be asked (network
+    down, server error). A refusal (missing or private repo, missing revision or file) raises
+    huggingface_hub's own error."""
+    from huggingface_hub import errors, get_hf_file_metadata, hf_hub_url
+
+    url = hf_hub_url(repo_id, CONFIG_FILE, revision=revision, endpoint=hub_endpoint())
+    try:
+        get_hf_file_metadata(url, timeout=HUB_TIMEOUT_SECONDS)
+    except (errors.RepositoryNotFoundError, errors.GatedRepoError, errors.RevisionNotFoundError,
+            errors.RemoteEntryNotFoundError):
+        raise
+    except Exception:  # noqa: BLE001  network errors and 5xx answers: the Hub is away
+        return False
+    return True
 
 
 def card_url(source: ModelSource) -> Optional[str]:

@@ -152,6 +152,10 @@ def test_a_private_repo_is_pushed_and_pulled_with_the_token(
     stranger = {**hub_env, "HF_TOKEN": "", "HF_HOME": str(tmp_path)}  # no token, no cache
     result, _ = predict(astronaut_jpeg, "alice/private-detector", stranger)
     assert result.returncode == 2 and "is private and no valid token" in result.stderr
+    # A copy in the cache is no licence: without the token, the Hub's refusal still counts.
+    cached_no_token = {**hub_env, "HF_TOKEN": ""}
+    result, _ = predict(astronaut_jpeg, "alice/private-detector", cached_no_token)
+    assert result.returncode == 2 and "is private and no valid token" in result.stderr
 
 
 def test_a_repo_with_a_corrupt_config_is_refused_before_the_weights(
