@@ -82,3 +82,27 @@ def test_settings_round_trip_and_are_validated() -> None:
         Calibration.from_dict({"temperature": 1.0, "threshold": 0.5, "unsure_low": 0.6, "unsure_high": 0.7})
     with pytest.raises(ValueError, match="out of range"):
         Calibration.from_dict({"temperature": 0.0})
+
+
+def test_held_out_reals_set_the_upper_edge_of_the_unsure_band() -> None:
+    """Unseen reals of one source score like the top 10 % of a unit's own validation reals:
+    the band's upper edge moves up to where the final model's validation reals rank the same."""
+    from training.calibrate import held_out_real_rank
+
+    val_reals = np.linspace(0.0, 0.5, 101)  # ranks 0 .. 1 in steps of 0.01
+    unit = {"unit": "other-source", "val_scores": [*val_reals, 0.9], "val_labels": [0] * 101 + [1],
+            "scores": list(np.linspace(0.0, 0.45, 95)) + [0.49] * 5, "labels": [0] * 100}
+    method_part = {**unit, "unit": "source:method", "scores": [0.99] * 100}  # never counted
+    rank = held_out_real_rank([unit, method_part])
+    assert rank == pytest.approx(0.91, abs=0.011)
+
+    rng = np.random.default_rng(0)
+    labels = np.r_[np.zeros(500, int), np.ones(500, int)]
+    raw = np.r_[rng.beta(2, 8, 500), rng.beta(8, 2, 500)]
+    plain = fit_calibration(labels, raw)
+    widened = fit_calibration(labels, raw, real_rank=0.999)
+    assert (widened.temperature, widened.threshold, widened.unsure_low) == (
+        plain.temperature, plain.threshold, plain.unsure_low)
+    reals = plain.fake_probability(raw[:500])
+    assert widened.unsure_high == pytest.approx(min(0.98, np.quantile(reals, 0.999)))
+    assert widened.unsure_high >= plain.unsure_high

@@ -4,7 +4,8 @@ calibration (expected calibration error).
 The validation split comes from the training sources, where the model is at its best. Photos
 from elsewhere score differently, so the upper edge of the unsure band can also be set from
 leave-one-source-out predictions (:mod:`training.leave_one_out`): high enough that at most
-:data:`FALSE_ACCUSATION_TARGET` of the reals of sources a model never saw are answered "fake".
+:data:`FALSE_ACCUSATION_TARGET` of the reals of sources a model never saw would be answered
+"fake".
 """
 
 from __future__ import annotations
@@ -25,48 +26,46 @@ FALSE_ACCUSATION_TARGET = 0.05
 MAX_UNSURE_HIGH = 0.98
 
 
-def _logit(p: np.ndarray | float) -> np.ndarray:
-    p = np.clip(np.asarray(p, dtype=np.float64), 1e-7, 1 - 1e-7)
-    return np.log(p) - np.log1p(-p)
+def held_out_real_rank(units: list[dict], target: float = FALSE_ACCUSATION_TARGET) -> float:
+    """The rank among a model's own validation reals (0 to 1) under which all but ``target`` of
+    the reals of a source it never saw score, every held-out source weighing the same.
 
-
-def held_out_real_margin(units: list[dict], target: float = FALSE_ACCUSATION_TARGET) -> float:
-    """How far above its own threshold (in logits) a held-out model scores all but ``target``
-    of the reals it never saw, every held-out source weighing the same.
-
-    ``units`` are the results of :func:`training.leave_one_out.main`: per held-out part its
-    calibration, calibrated scores and labels. Parts within a source (``source:method``) are
-    left out so that no source counts twice.
+    A rank rather than a score, so that it carries over from the quick models of the
+    leave-one-source-out runs to a model trained for longer: "unseen reals reach as high as the
+    top 2 % of seen reals" holds for both, whatever their scores. ``units`` are the results of
+    :func:`training.leave_one_out.main`; parts within a source (``source:method``) are left out
+    so that no source counts twice.
     """
-    margins, weights = [], []
+    ranks, weights = [], []
     for unit in units:
-        labels = np.asarray(unit["labels"])
-        if ":" in unit["unit"] or not np.any(labels == 0):
+        labels, val_labels = np.asarray(unit["labels"]), np.asarray(unit["val_labels"])
+        if ":" in unit["unit"] or not np.any(labels != FAKE):
             continue
-        reals = np.asarray(unit["scores"])[labels == 0]
-        margins.append(_logit(reals) - _logit(unit["calibration"]["threshold"]))
-        weights.append(np.full(len(reals), 1.0 / len(reals)))
-    if not margins:
+        seen = np.sort(np.asarray(unit["val_scores"])[val_labels != FAKE])
+        unseen = np.asarray(unit["scores"])[labels != FAKE]
+        ranks.append(np.searchsorted(seen, unseen, side="right") / len(seen))
+        weights.append(np.full(len(unseen), 1.0 / len(unseen)))
+    if not ranks:
         raise ValueError("the leave-one-source-out results hold no real images")
-    values, weight = np.concatenate(margins), np.concatenate(weights)
+    values, weight = np.concatenate(ranks), np.concatenate(weights)
     order = np.argsort(values)
     cumulative = np.cumsum(weight[order]) / weight.sum()
-    return float(values[order][np.searchsorted(cumulative, 1 - target)])
+    return float(values[order][min(len(values) - 1, np.searchsorted(cumulative, 1 - target))])
 
 
-def fit_calibration(labels: np.ndarray, raw_fake: np.ndarray, real_margin: float | None = None
+def fit_calibration(labels: np.ndarray, raw_fake: np.ndarray, real_rank: float | None = None
                     ) -> Calibration:
     """Temperature by log-likelihood, threshold by balanced accuracy, then the unsure band;
-    its upper edge at least ``real_margin`` logits above the threshold when given (see
-    :func:`held_out_real_margin`)."""
+    its upper edge no lower than the validation reals' score at ``real_rank`` when given (see
+    :func:`held_out_real_rank`)."""
     is_fake = np.asarray(labels) == FAKE
     temperature = _fit_temperature(is_fake, raw_fake)
     fake = Calibration(temperature).fake_probability(raw_fake)
     threshold = _best_threshold(is_fake, fake)
     half = _half_band(is_fake, fake, threshold)
     high = min(1.0, threshold + half)
-    if real_margin is not None:
-        held_out_edge = float(1 / (1 + np.exp(-(_logit(threshold) + real_margin))))
+    if real_rank is not None:
+        held_out_edge = float(np.quantile(fake[~is_fake], real_rank))
         high = max(high, min(MAX_UNSURE_HIGH, held_out_edge))
     return Calibration(temperature, threshold, max(0.0, threshold - half), high)
 

@@ -129,12 +129,15 @@ def run_unit(unit: Unit, args, config: ModelConfig, prepared: dict[str, Prepared
     training = {name: prepared[name].subset(kept[name]) for name in ("train", "val")}
     model, _ = fit(args, config, training)
     detector = uncalibrated_detector(model, config)
-    calibration = fit_calibration(training["val"].labels, _raw_scores(detector, training["val"]))
+    val_raw = _raw_scores(detector, training["val"])
+    calibration = fit_calibration(training["val"].labels, val_raw)
     tested = everything.subset(_rows(everything, lambda e: unit.held_out(e) and unit.tested(e)))
     result = {"unit": unit.name, "calibration": calibration.to_dict(),
               **score_held_out(detector, calibration, tested),
               "probes": {Path(p.examples[0].source).name: answer_shares(detector, calibration, p)
                          for p in probes if p.examples},
+              "val_scores": [round(float(p), 5) for p in calibration.fake_probability(val_raw)],
+              "val_labels": training["val"].labels.tolist(),
               "seconds": round(time.monotonic() - started, 1)}
     return result
 

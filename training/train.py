@@ -81,7 +81,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         check_output(args.output)
         if args.held_out:
-            held_out_margin(args.held_out)  # a bad file fails now, not after training
+            held_out_rank(args.held_out)  # a bad file fails now, not after training
         train(args)
         if args.push_to_hub:
             report(push_model(args.output, args.push_to_hub, args.private, args.revision))
@@ -211,8 +211,8 @@ def _evaluate(model, config, prepared, history, args, started: float):
     reason = collapse_reason(classification_metrics(prepared["val"].labels, raw["val"]))
     if reason:
         raise TrainingFailed(f"training collapsed: {reason}; no model was saved")
-    margin = held_out_margin(args.held_out) if args.held_out else None
-    calibration = fit_calibration(prepared["val"].labels, raw["val"], margin)
+    rank = held_out_rank(args.held_out) if args.held_out else None
+    calibration = fit_calibration(prepared["val"].labels, raw["val"], rank)
     config = replace(config, calibration=calibration)
     results: dict[str, Any] = {}
     scores = {name: calibration.fake_probability(raw[name]) for name in raw}
@@ -235,7 +235,7 @@ def _evaluate(model, config, prepared, history, args, started: float):
     if args.held_out:
         results["leave_one_out"] = held_out_summary(args.held_out)
     results["calibration"] = calibration.to_dict() | {
-        "band_from_held_out": None if margin is None else {"file": args.held_out.name, "real_margin_logits": margin}}
+        "band_from_held_out": None if rank is None else {"file": args.held_out.name, "real_rank": rank}}
     results["face_found_rate"] = {
         name: {label: _face_rate(prepared[name], i) for i, label in enumerate(LABELS)}
         for name in SPLITS
@@ -278,17 +278,18 @@ def probe_shares(model, config: ModelConfig, probes: list[str], workers: int) ->
 def held_out_summary(path: Path) -> dict:
     """The leave-one-source-out matrix of a results file, without the per-image scores."""
     report = json.loads(path.read_text())
-    units = [{k: v for k, v in unit.items() if k not in ("scores", "labels")} for unit in report["units"]]
+    per_image = ("scores", "labels", "val_scores", "val_labels")
+    units = [{k: v for k, v in unit.items() if k not in per_image} for unit in report["units"]]
     return {"recipe": report["recipe"], "units": units}
 
 
-def held_out_margin(path: Path) -> float:
-    """The held-out real margin (:func:`training.calibrate.held_out_real_margin`) of a
+def held_out_rank(path: Path) -> float:
+    """The held-out real rank (:func:`training.calibrate.held_out_real_rank`) of a
     leave-one-source-out results file."""
-    from training.calibrate import held_out_real_margin
+    from training.calibrate import held_out_real_rank
 
     try:
-        return held_out_real_margin(json.loads(path.read_text())["units"])
+        return held_out_real_rank(json.loads(path.read_text())["units"])
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise DataError(f"{path}: not usable leave-one-source-out results ({error})") from None
 
