@@ -74,7 +74,9 @@ class Detector:
     """Load once, then call :meth:`predict` as often as needed; model calls are batched."""
 
     def __init__(self, model, config: ModelConfig, source: ModelSource):
-        import tensorflow as tf  # deferred: importing TensorFlow costs seconds
+        from deforgify.quiet import import_tensorflow
+
+        tf = import_tensorflow()  # deferred: importing TensorFlow costs seconds
 
         self.model = model
         self.config = config

@@ -86,7 +86,10 @@ def read_config(folder: Path) -> ModelConfig:
 
 def load_keras_model(folder: Path) -> Any:
     """Load ``model.keras`` with ``safe_mode=True``: a model folder is untrusted input."""
-    import keras  # deferred: importing TensorFlow costs seconds
+    from deforgify.quiet import import_tensorflow
+
+    import_tensorflow()  # deferred: importing TensorFlow costs seconds
+    import keras
 
     import deforgify.layers  # noqa: F401  (registers the custom layers models may use)
 

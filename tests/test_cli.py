@@ -130,3 +130,31 @@ def test_help_has_examples_and_exit_codes() -> None:
     assert result.returncode == 0
     assert "examples:" in result.stdout and "exit status:" in result.stdout and "no_face" in result.stdout
     assert "`" not in result.stdout
+
+
+def test_pip_install_gives_a_deforgify_command_that_works_from_any_folder(tmp_path: Path, astronaut_jpeg: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from helpers import ROOT
+
+    target = tmp_path / "site"
+    install = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
+                              "--target", str(target), str(ROOT)],
+                             capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert install.returncode == 0, install.stderr[-2000:]
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    result = subprocess.run([str(target / "bin" / "deforgify"), "predict", "--json", str(astronaut_jpeg)],
+                            capture_output=True, text=True, timeout=300, cwd=elsewhere, env=env,
+                            stdin=subprocess.DEVNULL)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert json.loads(result.stdout)["label"] in ("real", "fake", "unsure")
+    assert str(target / "deforgify") in subprocess.run(
+        [sys.executable, "-c", "import deforgify; print(deforgify.__file__)"],
+        capture_output=True, text=True, cwd=elsewhere, env=env).stdout
+    # No TensorFlow start-up chatter: only the summary line.
+    assert result.stderr.strip().splitlines() == [result.stderr.strip().splitlines()[-1]]
+    assert result.stderr.startswith("1 files in ")

@@ -1,0 +1,57 @@
+"""Importing TensorFlow without its C++ start-up chatter.
+
+TensorFlow 2.21 writes several lines (oneDNN, CUDA drivers, cuInit) straight to file descriptor
+2 while it loads, before any setting such as ``TF_CPP_MIN_LOG_LEVEL`` is read. They are noise
+for CLI and app users, so the first import runs with descriptor 2 captured; every captured line
+that is not such a start-up line is written back (set ``DEFORGIFY_TF_LOGS=1`` to see them all).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import tempfile
+import threading
+from contextlib import contextmanager
+from typing import Iterator
+
+START_UP_NOISE = re.compile(
+    r"^(WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
+    r"|[IWE]\d{4} [\d:. ]+\d+ (port|cudart_stub|cuda_platform|cuda_executor|cpu_feature_guard)\.cc:\d+\].*)$"
+)
+_lock = threading.Lock()
+
+
+def import_tensorflow():
+    """``import tensorflow`` (and Keras, and TensorFlow's device discovery) in silence."""
+    with _lock:
+        if "tensorflow" in sys.modules and "keras" in sys.modules:
+            return sys.modules["tensorflow"]
+        with _native_stderr_filtered():
+            import keras  # noqa: F401
+            import tensorflow as tf
+
+            tf.constant(0.0)  # the first op discovers devices, and logs about it
+        return tf
+
+
+@contextmanager
+def _native_stderr_filtered() -> Iterator[None]:
+    if os.environ.get("DEFORGIFY_TF_LOGS") == "1":
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as capture:
+        os.dup2(capture.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            capture.seek(0)
+            kept = [line for line in capture.read().decode(errors="replace").splitlines()
+                    if line and not START_UP_NOISE.match(line)]
+            if kept:
+                print("\n".join(kept), file=sys.stderr, flush=True)
