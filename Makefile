@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: app predict test setup setup-dev clean
+.PHONY: app predict test setup setup-dev deploy clean
 
 ## Set up and start the app on http://127.0.0.1:7860 (or `make predict FILES=...` for the CLI)
 app: setup
@@ -21,15 +21,22 @@ setup-dev: $(VENV)/.dev
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --upgrade pip
+	$(BIN)/python -m pip install -r requirements.txt
 	touch $@
 
-$(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+$(VENV)/.dev: requirements-dev.txt requirements-train.txt $(VENV)/.runtime
+	$(BIN)/python -m pip install -r requirements-dev.txt
 	@# The browser tests drive Debian's Chromium (never a downloaded browser build).
 	command -v chromium >/dev/null || (apt-get update -q && apt-get install -y -q chromium chromium-driver)
 	touch $@
+
+## Upload what the Space serves to the Hub Space SPACE=OWNER/NAME (token: HF_TOKEN or `hf auth login`)
+SPACE_FILES := app.py README.md requirements.txt LICENSE .gitattributes deforgify/* examples/*
+deploy:
+	@test -n "$(SPACE)" || { echo "usage: make deploy SPACE=OWNER/NAME" >&2; exit 2; }
+	$(BIN)/hf upload $(SPACE) . . --repo-type space $(foreach f,$(SPACE_FILES),--include '$(f)') \
+		--exclude '*__pycache__*' --exclude '*.pyc' --commit-message "Deploy Deforgify $$(git describe --always --dirty 2>/dev/null)"
 
 clean:
 	rm -rf $(VENV)

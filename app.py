@@ -3,12 +3,15 @@
     python app.py            # http://127.0.0.1:7860 (GRADIO_SERVER_NAME/PORT to change)
 
 Space variables: DEFORGIFY_MODEL (Hub repo OWNER/NAME[@REVISION] or a folder; default: the
-bundled model), HF_TOKEN (secret, for a private model repo), DEFORGIFY_EXAMPLES (a folder of
-example photos, used when present).
+bundled model), HF_TOKEN (secret: a private model repo, and a flag dataset), DEFORGIFY_EXAMPLES
+(a folder of example photos; default: examples/), DEFORGIFY_FLAGS (folder for "wrong verdict"
+reports; default: flagged/), DEFORGIFY_FLAG_DATASET (Hub dataset OWNER/NAME to send them to
+instead).
 """
 
 from __future__ import annotations
 
+import html
 import os
 import uuid
 from pathlib import Path
@@ -18,12 +21,13 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is i
 
 import gradio as gr  # noqa: E402
 import numpy as np  # noqa: E402
-
 from PIL import Image  # noqa: E402
 
+from deforgify.calibration import NO_FACE, UNSURE  # noqa: E402
 from deforgify.decode import InvalidImageError, load_rgb  # noqa: E402
-from deforgify.detector import Detector  # noqa: E402
-from deforgify.explain import VERDICTS, draw_faces, explain  # noqa: E402
+from deforgify.detector import Detector, Prediction  # noqa: E402
+from deforgify.explain import CAUTIONS, WORDS, draw_faces, explain  # noqa: E402
+from deforgify.feedback import FeedbackStore, FeedbackError  # noqa: E402
 from deforgify.model_folder import ModelLoadError  # noqa: E402
 from deforgify.model_source import bundled_source, card_url  # noqa: E402
 
@@ -33,7 +37,20 @@ CACHE_LIFETIME = (3600, 3600)
 QUEUE_SIZE = 64
 CONCURRENCY = 2
 """One request per CPU core: TensorFlow already uses both for one model call."""
-EXAMPLE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
+EXAMPLES = {
+    "real-astronaut.jpg": "Real portrait",
+    "real-photographer.jpg": "Real photo (greyscale)",
+    "gan-stylegan2.jpg": "GAN face (StyleGAN2)",
+    "face-swap.jpg": "Face swap",
+    "no-face-coffee.jpg": "No face",
+    "two-faces.jpg": "Two faces",
+}
+BANNER_COLOURS = {"real": ("#1e8c3c", "#e8f6ec"), "fake": ("#c81e1e", "#fdecec"),
+                  UNSURE: ("#c88200", "#fff6e0"), NO_FACE: ("#5a5a5a", "#f0f0f0")}
+"""Edge and background colour of the verdict box: green, red, amber, grey."""
+PRIVACY = ("Privacy: photos are kept for at most an hour to show you the result, then deleted. "
+           "Nothing is stored for longer unless you click **Wrong verdict?**, which keeps the "
+           "photo, the answer and the model version so that the model can be improved.")
 
 
 class ImageFile(gr.Image):
@@ -50,8 +67,8 @@ class ImageFile(gr.Image):
 
 
 class Verdict(gr.Label):
-    """``gr.Label`` (same widget) whose headline is Deforgify's verdict, "can't tell" included,
-    rather than whichever class has the higher confidence."""
+    """``gr.Label`` (same widget) whose headline is Deforgify's verdict, "unsure" and "no face"
+    included, rather than whichever class has the higher confidence."""
 
     is_template = True
 
@@ -68,48 +85,106 @@ def load_detector(reference: Optional[str]) -> Detector:
     """The detector for ``reference``; the bundled model, with the reason shown, if it fails."""
     try:
         return Detector.load(reference)
-    except ModelLoadError as error:
-        return Detector.from_source(bundled_source(f"{error}; using the bundled model"))
+    except ModelLoadError as error:  # the reason goes to the log; visitors see no server paths
+        print(f"warning: {error}; using the bundled model", flush=True)
+        return Detector.from_source(bundled_source("the configured model could not be loaded"))
+
+
+def banner(prediction: Prediction) -> str:
+    """The verdict box: the verdict in its colour, the two percentages (real first), what the
+    verdict is based on, and a caution."""
+    edge, background = BANNER_COLOURS[prediction.label]
+    return (
+        f'<div id="verdict-box" data-verdict="{prediction.label}" style="border-left:10px solid '
+        f'{edge};background:{background};color:#1a1a1a;padding:12px 16px;border-radius:8px">'
+        f'<div style="font-size:2em;font-weight:700;color:{edge};line-height:1.2">'
+        f"{html.escape(WORDS[prediction.label].capitalize())}</div>"
+        f"{_bars(prediction.confidences) if prediction.confidences else ''}"
+        f'<p style="margin:6px 0 4px 0">{html.escape(explain(prediction))}</p>'
+        f'<p style="margin:0;font-size:0.9em;opacity:0.85">{html.escape(CAUTIONS[prediction.label])}</p>'
+        "</div>"
+    )
+
+
+def _bars(confidences: dict[str, float]) -> str:
+    rows = []
+    for name in ("real", "fake"):
+        share = confidences[name]
+        colour = BANNER_COLOURS[name][0]
+        rows.append(
+            f'<div class="share" data-label="{name}" style="display:flex;align-items:center;gap:8px;margin:2px 0">'
+            f'<span style="width:3em">{name}</span><span style="flex:1;background:#fff;border-radius:4px;'
+            f'height:10px"><span style="display:block;width:{share:.1%};height:10px;background:{colour};'
+            f'border-radius:4px"></span></span><b class="percent" style="width:3em;text-align:right">'
+            f"{share:.0%}</b></div>"
+        )
+    return f'<div style="margin:6px 0;max-width:28em">{"".join(rows)}</div>'
+
+
+SCROLL_TO_VERDICT = """() => {
+  const box = document.getElementById('verdict-box');
+  if (!box) return;
+  const rect = box.getBoundingClientRect();
+  if (rect.top < 0 || rect.bottom > window.innerHeight) box.scrollIntoView({block: 'start'});
+}"""
 
 
 def make_predict(detector: Detector):
-    def predict(image: Optional[str]) -> tuple[tuple[str, dict[str, float]], str, str, str]:
-        """Tell whether the face in a photo is real or generated by AI (a GAN such as StyleGAN2).
+    def predict(image: Optional[str]) -> tuple[tuple[str, Optional[dict[str, float]]], str, str,
+                                                Any, dict]:
+        """Tell whether the face in a photo is real or fake (generated by AI, or manipulated).
 
         Every face found is scored; the most suspicious one decides. Works best on one clear,
-        frontal face; without a face there is no verdict ("no face found").
+        frontal face; without a face there is no verdict ("no face").
 
         Args:
             image: the photo to check: a JPEG, PNG or WebP image file showing a face.
 
         Returns:
-            The verdict ("real", "fake", "can't tell" when too close to call, or "no face
-            found") with the calibrated confidence for each label ("real" and "fake", summing
-            to 1; none without a face); the
-            photo with every face found boxed (the deciding face thickest); a Grad-CAM heatmap
-            of where in the deciding face the evidence for "fake" lies; and a sentence on what
-            the verdict is based on.
+            verdict: "real", "fake", "unsure" (too close to call) or "no face", with the
+                calibrated confidences of "real" and "fake" (summing to 1; none without a face).
+            summary: the verdict box (HTML): verdict, what it is based on, and a caution.
+            faces: the photo with every face boxed and captioned with its own verdict.
+            heatmap: Grad-CAM of where in the deciding face the evidence for "fake" lies, shown
+                for "fake" and "unsure" verdicts only.
+            result: the answer as data: label, confidences, face_found, every face's box,
+                label and confidences, and the model that answered.
         """
         if image is None:
             raise gr.Error("Upload a photo, take one with the webcam, or paste one first.", duration=None)
         try:
             rgb = load_rgb(image)
         except InvalidImageError as error:
-            raise gr.Error(f"This file can't be checked: {error}.", duration=None) from None
+            print(f"rejected upload: {error}", flush=True)
+            raise gr.Error(f"This file can't be checked: {error}.", duration=None, print_exception=False) from None
         prediction = detector.predict_rgb([rgb])[0]
-        heatmap = save_output(detector.heatmap(rgb, prediction)) if prediction.face_found else None
+        explains = prediction.label in ("fake", UNSURE)
+        heatmap = save_output(detector.heatmap(rgb, prediction)) if explains else None
         return (
-            (VERDICTS[prediction.label], prediction.confidences),
+            (WORDS[prediction.label], prediction.confidences),
+            banner(prediction),
             save_output(draw_faces(rgb, prediction)),
             heatmap,
-            explain(prediction),
+            {**prediction.to_json(), "model": model_facts(detector)},
         )
 
     return predict
 
 
+def show_heatmap(result: Optional[dict]):
+    """Show the heatmap panel only when it explains something: a "fake" or "unsure" verdict."""
+    return gr.update(visible=bool(result) and result.get("label") in ("fake", UNSURE))
+
+
+def model_facts(detector: Detector) -> dict[str, Optional[str]]:
+    source = detector.source
+    return {"reference": source.reference, "revision": source.revision,
+            "architecture": detector.config.architecture,
+            "library_version": detector.config.library_version}
+
+
 def save_output(rgb: np.ndarray) -> str:
-    """Write the boxed image under a name of its own inside Gradio's cache.
+    """Write an output image under a name of its own inside Gradio's cache.
 
     Returning an array would make Gradio write it to a path derived from its content, in place:
     two users sent the same picture would rewrite a file while the other is downloading it.
@@ -120,58 +195,107 @@ def save_output(rgb: np.ndarray) -> str:
     return str(path)
 
 
-def description(detector: Detector) -> str:
+def make_flag(store: FeedbackStore):
+    def flag(image: Optional[str], result: Optional[dict]) -> str:
+        """Report a wrong verdict: keeps the photo, the answer and the model version."""
+        if image is None or not result:
+            raise gr.Error("Check a photo first; then you can report its verdict as wrong.")
+        try:
+            where = store.save(image, result)
+        except FeedbackError as error:
+            raise gr.Error(f"The report could not be saved: {error}") from None
+        return f"Thank you: the report was saved ({where})."
+
+    return flag
+
+
+def header(detector: Detector) -> str:
+    """Title, one line on what it does, and which model answers with a link to its card."""
     source = detector.source
-    card = card_url(source)
+    name = source.reference + (f" (commit {source.revision[:10]})" if source.revision else "")
     lines = [
+        "# Deforgify: real or fake face?",
         "Upload, paste or take a photo of a face: Deforgify tells whether it looks like a real "
-        "photograph or a face generated by AI (GAN faces such as StyleGAN2's).",
-        "",
-        "It cannot prove anything: it was trained on a limited set of real and generated faces, "
-        "and it can be wrong on other cameras, heavy filters or compression, and on kinds of fakes "
-        "it never saw (diffusion images, face swaps, Photoshop edits).",
-        "",
-        f"**Model answering:** `{source.describe()}`"
-        + (f" · [model card]({card})" if card else " · model card: `deforgify/bundled_model/README.md`"),
+        "photograph or a generated or manipulated face (GAN faces, face swaps).",
+        f"**Model:** `{name}` · [model card]({model_card_link(detector)})",
     ]
     if source.warning:
-        lines.append(f"\n> ⚠️ {source.warning}")
-    return "\n".join(lines)
+        lines.append(f"> ⚠️ {source.warning}: the bundled model answers instead.")
+    return "\n\n".join(lines)
 
 
-def examples() -> Optional[list[str]]:
-    folder = Path(os.environ.get("DEFORGIFY_EXAMPLES", "examples"))
-    if not folder.is_dir():
-        return None
-    found = sorted(str(p) for p in folder.iterdir() if p.suffix.lower() in EXAMPLE_SUFFIXES)
-    return found or None
+def model_card_link(detector: Detector) -> str:
+    """The Hub page of a Hub model; for the bundled model, its card in this Space's files, or
+    (run elsewhere) the card shown at the foot of this page."""
+    hub = card_url(detector.source)
+    if hub:
+        return hub
+    space = os.environ.get("SPACE_ID")
+    if space and detector.source.reference == "bundled":
+        return f"https://huggingface.co/spaces/{space}/blob/main/deforgify/bundled_model/README.md"
+    return "#model-card"
 
 
-def build_demo(detector: Detector) -> gr.Interface:
-    demo = gr.Interface(
-        fn=make_predict(detector),
-        inputs=ImageFile(
-            type="filepath",
-            sources=["upload", "webcam", "clipboard"],
-            image_mode=None,
-            label="Photo of a face",
-        ),
-        outputs=[
-            Verdict(num_top_classes=2, label="Verdict"),
-            gr.Image(type="filepath", label="Faces found"),
-            gr.Image(type="filepath", label="Where the evidence for 'fake' lies (Grad-CAM)"),
-            gr.Markdown(label="What the verdict is based on"),
-        ],
-        title="Deforgify: real or fake face?",
-        description=description(detector),
-        examples=examples(),
-        cache_examples=False,
-        flagging_mode="never",
-        analytics_enabled=False,
-        api_name="predict",
-        concurrency_limit=CONCURRENCY,
-        delete_cache=CACHE_LIFETIME,
-    )
+def card_text(detector: Detector) -> str:
+    """The model card without its metadata block, for the page's foot."""
+    path = detector.source.folder / "README.md"
+    text = path.read_text() if path.is_file() else "No model card."
+    return text.split("\n---\n", 1)[-1] if text.startswith("---\n") else text
+
+
+LIMITS = """**What it cannot do.** It was trained on a limited set of real and fake faces and can be
+wrong on other cameras, heavy filters or compression, and on kinds of fakes it never saw (most
+diffusion images, Photoshop edits). "Unsure" and "no face" are honest answers, not errors."""
+
+
+def example_files() -> tuple[list[str], list[str]]:
+    folder = Path(os.environ.get("DEFORGIFY_EXAMPLES", Path(__file__).parent / "examples"))
+    found = [(folder / name, label) for name, label in EXAMPLES.items() if (folder / name).is_file()]
+    return [str(path) for path, _ in found], [label for _, label in found]
+
+
+def build_demo(detector: Detector, store: FeedbackStore) -> gr.Blocks:
+    predict = make_predict(detector)
+    with gr.Blocks(title="Deforgify: real or fake face?", analytics_enabled=False,
+                   delete_cache=CACHE_LIFETIME) as demo:
+        gr.Markdown(header(detector))
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=1):
+                image = ImageFile(type="filepath", sources=["upload", "webcam", "clipboard"],
+                                  image_mode=None, label="Photo of a face", height=300)
+                submit = gr.Button("Submit", variant="primary")
+                paths, labels = example_files()
+                examples = gr.Examples(paths, inputs=image, example_labels=labels,
+                                       label="Examples: click one to check it",
+                                       api_visibility="private") if paths else None
+            with gr.Column(scale=1):
+                summary = gr.HTML(label="summary", elem_id="verdict")
+                # The banner shows the confidences in a fixed order; the Label is the API's.
+                verdict = Verdict(num_top_classes=2, label="verdict", visible=False)
+                faces = gr.Image(type="filepath", label="faces", show_label=False)
+                heatmap = gr.Image(type="filepath", label="heatmap", visible=False,
+                                   show_label=False)
+                result = gr.JSON(label="result")
+                with gr.Row():
+                    flag_button = gr.Button("Wrong verdict?", size="sm", variant="secondary")
+                    flag_status = gr.Markdown()
+                gr.Markdown(PRIVACY)
+        outputs = [verdict, summary, faces, heatmap, result]
+        gr.Markdown(LIMITS)
+        with gr.Accordion("Model card", open=False, elem_id="model-card"):
+            gr.Markdown(card_text(detector))
+
+        def answer(trigger, **options) -> None:
+            """Predict, then show the heatmap if it explains something, then bring the verdict
+            into view (on a phone it sits below the input)."""
+            trigger(predict, image, outputs, concurrency_limit=CONCURRENCY, **options) \
+                .success(show_heatmap, result, heatmap, api_visibility="private") \
+                .then(None, js=SCROLL_TO_VERDICT)
+
+        answer(submit.click, api_name="predict")
+        if examples:
+            answer(examples.load_input_event.then, api_visibility="private")
+        flag_button.click(make_flag(store), [image, result], flag_status, api_name="flag")
     return demo.queue(max_size=QUEUE_SIZE)
 
 
@@ -182,7 +306,7 @@ def launch_options() -> dict[str, Any]:
     return {"mcp_server": find_spec("mcp") is not None}
 
 
-demo = build_demo(load_detector(os.environ.get("DEFORGIFY_MODEL") or None))
+demo = build_demo(load_detector(os.environ.get("DEFORGIFY_MODEL") or None), FeedbackStore.from_environment())
 
 if __name__ == "__main__":
     demo.launch(**launch_options())

@@ -35,11 +35,17 @@ def face_crops(rgb: np.ndarray, config: PreprocessConfig, centre_fallback: bool 
 
 @dataclass(frozen=True)
 class FaceScore:
-    """One scored crop: the face box (None for the centre fallback) and its confidences."""
+    """One scored crop: the face box (None for the centre fallback), its confidences and its
+    own verdict."""
 
     face: Optional[Box]
     region: Box
     confidences: dict[str, float]
+    label: str
+
+    def to_json(self) -> dict:
+        return {"box": list(self.face) if self.face else None, "label": self.label,
+                "confidences": self.confidences}
 
 
 @dataclass(frozen=True)
@@ -62,11 +68,14 @@ class Prediction:
         return self.face is not None
 
     def to_json(self) -> dict:
+        """The verdict as plain data: label, confidences (real first), the deciding face's
+        box, and every scored face with its own box, label and confidences."""
         return {
             "label": self.label,
             "confidences": self.confidences,
+            "face_found": self.face_found,
             "face": list(self.face) if self.face else None,
-            "faces": [list(s.face) for s in self.scores if s.face],
+            "faces": [score.to_json() for score in self.scores if score.face],
         }
 
 
@@ -125,7 +134,7 @@ class Detector:
         predictions, start = [], 0
         for image_crops in crops:
             scores = [
-                FaceScore(c.face, c.region, self._confidences(p))
+                self._score(c, p)
                 for c, p in zip(image_crops, probabilities[start : start + len(image_crops)])
             ]
             start += len(image_crops)
@@ -154,13 +163,13 @@ class Detector:
         ]
         return np.concatenate(batches).astype(np.float64)
 
-    def _confidences(self, probabilities: np.ndarray) -> dict[str, float]:
-        fake = float(self.config.calibration.fake_probability(probabilities[self.labels.index("fake")]))
-        return {"real": 1.0 - fake, "fake": fake}
+    def _score(self, crop: Preprocessed, probabilities: np.ndarray) -> FaceScore:
+        calibration = self.config.calibration
+        fake = float(calibration.fake_probability(probabilities[self.labels.index("fake")]))
+        return FaceScore(crop.face, crop.region, {"real": 1.0 - fake, "fake": fake}, calibration.label(fake))
 
     def _verdict(self, scores: list[FaceScore]) -> Prediction:
         if not scores:
             return Prediction(NO_FACE, None, None, None, [])
         decisive = max(scores, key=lambda s: s.confidences["fake"])
-        label = self.config.calibration.label(decisive.confidences["fake"])
-        return Prediction(label, decisive.confidences, decisive.face, decisive.region, scores)
+        return Prediction(decisive.label, decisive.confidences, decisive.face, decisive.region, scores)

@@ -1,4 +1,9 @@
-"""What a person is shown beside a verdict: the faces boxed, and a plain explanation."""
+"""What a person is shown beside a verdict: the faces boxed and captioned, and plain words.
+
+One word for each verdict everywhere (app, CLI, JSON, model card): ``real``, ``fake``,
+``unsure`` (too close to call) and ``no face`` (``no_face`` in JSON); percentages always real
+first.
+"""
 
 from __future__ import annotations
 
@@ -9,45 +14,54 @@ from deforgify.calibration import NO_FACE, UNSURE
 from deforgify.detector import Prediction
 from deforgify.faces import Box
 
-VERDICTS = {"real": "real", "fake": "fake", UNSURE: "can't tell", NO_FACE: "no face found"}
-DECIDING = (230, 40, 40)
-OTHER = (250, 200, 30)
-CENTRE = (120, 120, 120)
+WORDS = {"real": "real", "fake": "fake", UNSURE: "unsure", NO_FACE: "no face"}
+COLOURS = {"real": (30, 140, 60), "fake": (200, 30, 30), UNSURE: (200, 130, 0)}
+"""RGB colour of each verdict: green, red, amber."""
+CAUTIONS = {
+    "real": "No sign of generation or manipulation was found; that is not proof the photo is genuine.",
+    "fake": "Evidence to weigh, not proof: never use this alone to accuse anyone.",
+    UNSURE: "The evidence points neither way clearly enough: treat the photo as unverified.",
+    NO_FACE: "Nothing was judged: Deforgify only judges faces.",
+}
 
 
-def draw_faces(rgb: np.ndarray, prediction: Prediction) -> np.ndarray:
-    """A copy of ``rgb`` with every scored face boxed; the face that decided drawn thickest.
-    Without a face, nothing is drawn: nothing was judged."""
-    canvas = rgb.copy()
-    thickness = max(2, round(max(rgb.shape[:2]) / 250))
-    for score in prediction.scores:
-        deciding = score.face == prediction.face
-        box = score.face or score.region
-        colour = CENTRE if score.face is None else DECIDING if deciding else OTHER
-        _rectangle(canvas, box, colour, thickness * (2 if deciding else 1))
-        _caption(canvas, box, f"fake {score.confidences['fake']:.0%}", colour, thickness)
-    return canvas
+def percentages(confidences: dict[str, float]) -> str:
+    return f"real {confidences['real']:.0%}, fake {confidences['fake']:.0%}"
 
 
 def explain(prediction: Prediction) -> str:
-    """One short Markdown paragraph on what the verdict is based on."""
+    """One sentence on what the verdict is based on."""
     if prediction.label == NO_FACE:
-        return (
-            "**No face found**: Deforgify judges faces, and it found none it could judge in this "
-            "photo, so it gives no verdict. Try a photo where one face is clearly visible, "
-            "facing the camera and not too small."
-        )
-    fake = prediction.confidences["fake"]
-    verdict = f"**{VERDICTS[prediction.label]}** (fake {fake:.0%}, real {1 - fake:.0%})"
-    if prediction.label == UNSURE:
-        verdict += ": too close to call, treat it as unknown"
-    faces = len(prediction.scores)
-    if faces == 1:
-        return f"{verdict}, judged on the one face found (boxed)."
-    return (
-        f"{verdict}. {faces} faces were judged; the verdict is that of the most suspicious "
-        "one (thick box)."
-    )
+        return ("No face was found in this photo, so there is no verdict. Try a photo where one "
+                "face is clearly visible, facing the camera and not too small.")
+    judged = ("judged on the one face found" if len(prediction.scores) == 1 else
+              f"{len(prediction.scores)} faces judged; the most suspicious one (thick box) decides")
+    close = ", too close to call" if prediction.label == UNSURE else ""
+    return f"{WORDS[prediction.label].capitalize()} ({percentages(prediction.confidences)}{close}): {judged}."
+
+
+def caption(label: str, confidences: dict[str, float]) -> str:
+    """A face's verdict with the confidence of that verdict ("fake 78%"); for "unsure", the
+    fake share it could not decide on."""
+    if label == UNSURE:
+        return f"unsure (fake {confidences['fake']:.0%})"
+    return f"{WORDS[label]} {confidences[label]:.0%}"
+
+
+def draw_faces(rgb: np.ndarray, prediction: Prediction) -> np.ndarray:
+    """A copy of ``rgb`` with every judged face boxed in its own verdict's colour and captioned
+    with its verdict, the deciding face thickest; captions stay inside the image. Without a
+    face nothing is drawn: nothing was judged."""
+    canvas = rgb.copy()
+    thickness = max(2, round(max(rgb.shape[:2]) / 250))
+    for score in prediction.scores:
+        if score.face is None:
+            continue
+        colour = COLOURS[score.label]
+        deciding = score.face == prediction.face
+        _rectangle(canvas, score.face, colour, thickness * (2 if deciding else 1))
+        _caption(canvas, score.face, caption(score.label, score.confidences), colour)
+    return canvas
 
 
 def _rectangle(canvas: np.ndarray, box: Box, colour, thickness: int) -> None:
@@ -55,11 +69,17 @@ def _rectangle(canvas: np.ndarray, box: Box, colour, thickness: int) -> None:
     cv2.rectangle(canvas, (x, y), (x + w, y + h), colour, thickness)
 
 
-def _caption(canvas: np.ndarray, box: Box, text: str, colour, thickness: int) -> None:
-    x, y, _, _ = box
-    scale = thickness / 3
-    (width, height), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)
-    top = max(0, y - height - 2 * thickness)
-    cv2.rectangle(canvas, (x, top), (x + width + 2 * thickness, top + height + 2 * thickness), colour, -1)
-    cv2.putText(canvas, text, (x + thickness, top + height + thickness // 2),
-                cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), max(1, thickness // 2), cv2.LINE_AA)
+def _caption(canvas: np.ndarray, box: Box, text: str, colour) -> None:
+    """A filled label above the box, or inside its top edge where there is no room above,
+    sized to the face and never wider than the image."""
+    x, y, w, _ = box
+    scale = float(np.clip(w / 200, 0.4, 1.2))
+    thickness = max(1, round(scale * 2))
+    (width, height), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
+    pad = max(2, round(4 * scale))
+    label_height = height + 2 * pad
+    top = y - label_height if y >= label_height else y
+    left = min(max(0, x), max(0, canvas.shape[1] - width - 2 * pad))
+    cv2.rectangle(canvas, (left, top), (left + width + 2 * pad, top + label_height), colour, -1)
+    cv2.putText(canvas, text, (left + pad, top + height + pad // 2), cv2.FONT_HERSHEY_SIMPLEX,
+                scale, (255, 255, 255), thickness, cv2.LINE_AA)

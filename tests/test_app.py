@@ -4,6 +4,7 @@ bad input, a bounded load test, and a person's use of the page in headless Chrom
 from __future__ import annotations
 
 import io
+import json
 import os
 import socket
 import subprocess
@@ -20,7 +21,7 @@ from PIL import Image
 
 from helpers import ROOT
 
-VERDICTS = ("real", "fake", "can't tell")
+VERDICTS = ("real", "fake", "unsure")
 
 ARTIFACTS = ROOT / "artifacts" / "screenshots"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -67,8 +68,13 @@ def stop_app(process: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory: pytest.TempPathFactory):
-    process, url = start_app(tmp_path_factory.mktemp("app"))
+def flags_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("flags")
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory, flags_folder: Path):
+    process, url = start_app(tmp_path_factory.mktemp("app"), DEFORGIFY_FLAGS=str(flags_folder))
     yield url
     stop_app(process)
 
@@ -89,6 +95,9 @@ def images(tmp_path_factory: pytest.TempPathFactory, astronaut: np.ndarray) -> d
 
     face = Image.fromarray(astronaut)
     save("face.jpg", face, quality=92)
+    from skimage import data
+
+    save("coffee.jpg", Image.fromarray(data.coffee()), quality=92)
     save("face300.jpg", face.crop((100, 0, 400, 300)), quality=90)
     save("grey16.png", Image.fromarray((np.asarray(face.convert("L"), np.uint16) * 257)))
     save("cmyk.jpg", face.convert("CMYK"), quality=92)
@@ -112,31 +121,49 @@ def predict(client, path: Path):
 # --- the API ----------------------------------------------------------------------------------
 
 
-def test_api_answers_with_label_confidences_faces_heatmap_and_explanation(client, images) -> None:
-    label, boxed, heatmap, explanation = predict(client, images["face"])
-    confidences = {c["label"]: c["confidence"] for c in label["confidences"]}
+def test_api_answers_with_verdict_summary_faces_heatmap_and_result(client, images) -> None:
+    verdict, summary, boxed, heatmap, result = predict(client, images["face"])
+    confidences = {c["label"]: c["confidence"] for c in verdict["confidences"]}
     assert set(confidences) == {"real", "fake"}
     assert sum(confidences.values()) == pytest.approx(1.0, abs=1e-5)
-    if label["label"] != "can't tell":
-        assert label["label"] == max(confidences, key=confidences.get)
+    assert verdict["label"] == result["label"] in VERDICTS
+    assert result["confidences"] == pytest.approx(confidences, abs=1e-5)
+    assert result["face_found"] is True and len(result["faces"]) == 1
+    face = result["faces"][0]
+    assert face["box"] == result["face"] and face["label"] == result["label"]
+    assert result["model"]["reference"] == "bundled" and result["model"]["library_version"]
+    assert f'data-verdict="{result["label"]}"' in summary and "judged on the one face found" in summary
     assert Image.open(boxed).size == (512, 512)
-    assert Image.open(heatmap).size == (256, 256)
-    assert "judged on the one face found" in explanation
+    if result["label"] in ("fake", "unsure"):  # the heatmap explains a suspicion only
+        assert Image.open(heatmap).size == (384, 384 + 44)
+    else:
+        assert heatmap is None
+
+
+def test_a_photo_without_a_face_gets_no_verdict_and_no_box(client, images) -> None:
+    verdict, summary, boxed, heatmap, result = predict(client, images["coffee"])
+    assert verdict["label"] == "no face" and not verdict.get("confidences")
+    assert result["label"] == "no_face" and result["face_found"] is False
+    assert result["confidences"] is None and result["faces"] == []
+    assert 'data-verdict="no_face"' in summary and "real" not in summary.lower().replace("really", "")
+    assert heatmap is None
+    drawn, original = (np.asarray(Image.open(p).convert("RGB"), float) for p in (boxed, images["coffee"]))
+    assert np.abs(drawn - original).mean() < 3  # only JPEG noise: nothing drawn
 
 
 def test_api_matches_the_library(client, images) -> None:
     from deforgify.detector import Detector
 
     expected = Detector.load().predict(images["face"]).confidences
-    label = predict(client, images["face"])[0]
-    got = {c["label"]: c["confidence"] for c in label["confidences"]}
+    verdict = predict(client, images["face"])[0]
+    got = {c["label"]: c["confidence"] for c in verdict["confidences"]}
     assert got == pytest.approx(expected, abs=1e-5)
 
 
 @pytest.mark.parametrize("name", ["grey16", "cmyk", "huge"])
 def test_odd_but_valid_images_are_judged(client, images, name) -> None:
-    label, _, _, explanation = predict(client, images[name])
-    assert label["label"] in VERDICTS and explanation
+    verdict, summary, *_ = predict(client, images[name])
+    assert verdict["label"] in VERDICTS + ("no face",) and "verdict-box" in summary
 
 
 @pytest.mark.parametrize(
@@ -156,6 +183,50 @@ def test_bad_input_gets_a_clear_error_and_the_server_keeps_serving(client, image
         predict(client, images[name])
     assert "Traceback" not in str(raised.value)
     assert predict(client, images["face300"])[0]["label"] in VERDICTS
+
+
+def test_the_bad_input_corpus_gets_specific_errors_and_a_clean_log(tmp_path) -> None:
+    """Every generated odd file that can be uploaded, through the API of an app of its own:
+    the specific message, or a verdict for the odd-but-valid; one log line per rejection."""
+    from gradio_client import Client, handle_file
+    from gradio_client.exceptions import AppError
+
+    from bad_inputs import CORPUS
+
+    uploadable = {kind: (make, message) for kind, (make, message) in CORPUS.items()
+                  if kind not in ("named pipe", "device file", "folder", "link to a folder",
+                                  "missing file", "empty file", "file over the size limit")}
+    process, url = start_app(tmp_path)
+    try:
+        client = Client(url, verbose=False)
+        rejected = 0
+        for kind, (make, message) in uploadable.items():
+            path = make(tmp_path)
+            if message is None:
+                assert client.predict(handle_file(str(path)), api_name="/predict")[4]["label"], kind
+                continue
+            with pytest.raises(AppError, match=message):
+                client.predict(handle_file(str(path)), api_name="/predict")
+            rejected += 1
+    finally:
+        stop_app(process)
+    log = next(tmp_path.glob("app-*.log")).read_text()
+    assert "Traceback" not in log
+    assert log.count("rejected upload: ") == rejected
+
+
+def test_flagging_stores_the_photo_the_answer_and_the_model(client, images, flags_folder) -> None:
+    from gradio_client import handle_file
+
+    result = predict(client, images["face300"])[4]
+    message = client.predict(handle_file(str(images["face300"])), result, api_name="/flag")
+    assert message.startswith("Thank you")
+    reports = list(flags_folder.iterdir())
+    assert len(reports) == 1 and reports[0].name in message
+    record = json.loads((reports[0] / "report.json").read_text())
+    assert record["answer"] == result and record["answer"]["model"]["reference"] == "bundled"
+    stored = next(p for p in reports[0].iterdir() if p.name.startswith("image"))
+    assert stored.read_bytes() == images["face300"].read_bytes()
 
 
 def test_bounded_load_8_clients_25_requests_each(app_url, images) -> None:
@@ -179,8 +250,10 @@ def test_a_bad_model_variable_falls_back_visibly(tmp_path) -> None:
         config = urllib.request.urlopen(url + "config", timeout=10).read().decode()
     finally:
         stop_app(process)
-    assert "neither a model folder nor a Hub repo id" in config
-    assert "using the bundled model" in config
+    assert "the configured model could not be loaded" in config
+    assert "the bundled model answers instead" in config
+    assert "/no/such/model" not in config  # no server paths for visitors
+    assert config.count("could not be loaded") == 1
 
 
 # --- a person in a real browser ---------------------------------------------------------------
@@ -219,34 +292,83 @@ def write_y4m(path: Path, rgb: np.ndarray, frames: int = 15) -> None:
             video.write(b"FRAME\n" + planes)
 
 
-def open_page(browser_context, app_url: str):
+def open_page(browser_context, app_url: str, viewport: tuple[int, int] = (1280, 1000)):
     page = browser_context.new_page()
+    page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
     page.goto(app_url)
     page.wait_for_selector("input[type=file]", state="attached", timeout=60_000)
     return page
 
 
 def read_verdict(page) -> tuple[str, dict[str, str]]:
-    page.get_by_test_id("label-output-value").wait_for(timeout=60_000)
-    label = page.get_by_test_id("label-output-value").inner_text()
-    shares = {
-        name: page.get_by_test_id(f"{name}-confidence-set").locator("dd").inner_text()
-        for name in ("real", "fake")
-    }
-    return label, shares
+    """The verdict box as a person reads it: the verdict and the two percentages."""
+    box = page.locator("#verdict-box")
+    box.wait_for(timeout=60_000)
+    shares = {share.get_attribute("data-label"): share.locator(".percent").inner_text()
+              for share in box.locator(".share").all()}
+    return box.get_attribute("data-verdict"), shares
 
 
-def test_upload_submit_and_read_the_verdict(browser_context, app_url, client, images) -> None:
-    page = open_page(browser_context, app_url)
-    page.set_input_files("input[type=file]", str(images["face"]))
+def submit(page, path: Path) -> None:
+    page.set_input_files("input[type=file]", str(path))
     page.get_by_role("button", name="Submit").click()
+
+
+def test_upload_submit_and_read_the_verdict_without_scrolling(browser_context, app_url, client, images) -> None:
+    page = open_page(browser_context, app_url, (1366, 768))
+    submit(page, images["face"])
     label, shares = read_verdict(page)
     page.get_by_text("judged on the one face found").wait_for(timeout=30_000)
-    page.screenshot(path=str(ARTIFACTS / "upload.png"), full_page=True)
-    api_label = predict(client, images["face"])[0]
-    api = {c["label"]: c["confidence"] for c in api_label["confidences"]}
-    assert label == api_label["label"]
-    assert shares == {name: f"{round(p * 100)}%" for name, p in api.items()}
+    page.screenshot(path=str(ARTIFACTS / "upload-1366x768.png"))
+    box = page.locator("#verdict-box").bounding_box()
+    assert page.evaluate("window.scrollY") == 0 and box["y"] >= 0 and box["y"] + box["height"] <= 768
+    result = predict(client, images["face"])[4]
+    assert label == result["label"]
+    assert list(shares) == ["real", "fake"]  # one order everywhere: real first
+    assert shares == {name: f"{round(p * 100)}%" for name, p in result["confidences"].items()}
+    page.close()
+
+
+def test_on_a_phone_the_verdict_comes_into_view_after_submit(browser_context, app_url, images) -> None:
+    page = open_page(browser_context, app_url, (390, 844))
+    submit(page, images["face"])
+    read_verdict(page)
+    page.wait_for_function("() => { const r = document.getElementById('verdict-box').getBoundingClientRect();"
+                           " return r.top >= 0 && r.top < window.innerHeight; }", timeout=10_000)
+    page.screenshot(path=str(ARTIFACTS / "phone-390x844.png"))
+    page.close()
+
+
+def test_a_photo_without_a_face_never_shows_real_or_fake(browser_context, app_url, images) -> None:
+    page = open_page(browser_context, app_url)
+    submit(page, images["coffee"])
+    label, shares = read_verdict(page)
+    assert label == "no_face" and shares == {}
+    text = page.locator("#verdict-box").inner_text()
+    assert text.startswith("No face") and "real" not in text.lower() and "fake" not in text.lower()
+    page.screenshot(path=str(ARTIFACTS / "no-face.png"), full_page=True)
+    page.close()
+
+
+def test_an_example_click_shows_its_result(browser_context, app_url) -> None:
+    page = open_page(browser_context, app_url)
+    page.get_by_role("button", name="Two faces").click()
+    label, shares = read_verdict(page)
+    assert label in VERDICTS and set(shares) == {"real", "fake"}
+    page.get_by_text("2 faces judged").wait_for(timeout=30_000)
+    page.close()
+
+
+def test_the_flag_button_stores_a_report(browser_context, app_url, images, flags_folder) -> None:
+    before = set(flags_folder.iterdir())
+    page = open_page(browser_context, app_url)
+    submit(page, images["face300"])
+    read_verdict(page)
+    page.get_by_role("button", name="Wrong verdict?").click()
+    page.get_by_text("Thank you: the report was saved").wait_for(timeout=30_000)
+    assert page.get_by_text("Nothing is stored for longer unless you click").count() == 1
+    new = set(flags_folder.iterdir()) - before
+    assert len(new) == 1 and (new.pop() / "report.json").is_file()
     page.close()
 
 
@@ -271,8 +393,7 @@ def test_webcam_capture_submit_and_read_the_verdict(browser_context, app_url) ->
 
 def test_a_bad_file_shows_a_clear_message_on_the_page(browser_context, app_url, images) -> None:
     page = open_page(browser_context, app_url)
-    page.set_input_files("input[type=file]", str(images["animated"]))
-    page.get_by_role("button", name="Submit").click()
+    submit(page, images["animated"])
     toast = page.get_by_test_id("toast-text")
     toast.wait_for(timeout=30_000)
     assert "can't be checked: animated image with 2 frames" in toast.inner_text()

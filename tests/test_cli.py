@@ -38,7 +38,7 @@ def test_json_lines_for_every_file_and_exit_1_when_one_is_bad(files: dict[str, P
         assert face["label"] == max(face["confidences"], key=face["confidences"].get)
     assert len(face["face"]) == 4 and all(isinstance(v, int) for v in face["face"])
     assert no_face == {"file": str(files["no_face"]), "label": "no_face", "confidences": None,
-                       "face": None, "faces": []}
+                       "face_found": False, "face": None, "faces": []}
     assert text == {"file": str(files["text"]), "error": text["error"]}
     assert "not an image file" in text["error"]
     assert "no such file" in missing["error"]
@@ -80,7 +80,7 @@ def test_heatmaps_are_written_for_judged_files_only(files: dict[str, Path], tmp_
     face, text = (json.loads(line) for line in result.stdout.splitlines())
     assert face["heatmap"] == str(out / "astronaut.heatmap.png")
     heat = np.asarray(Image.open(face["heatmap"]))
-    assert heat.shape == (256, 256, 3) and heat.std() > 0
+    assert heat.shape == (384 + 44, 384, 3) and heat.std() > 0
     assert "heatmap" not in text
     assert [p.name for p in out.iterdir()] == ["astronaut.heatmap.png"]
 

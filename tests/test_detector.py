@@ -39,7 +39,10 @@ def test_every_face_is_scored_and_the_most_suspicious_decides(detector: Detector
     assert len(prediction.scores) == 2
     decisive = max(prediction.scores, key=lambda s: s.confidences["fake"])
     assert prediction.face == decisive.face and prediction.confidences == decisive.confidences
-    assert prediction.to_json()["faces"] == [list(s.face) for s in prediction.scores]
+    faces = prediction.to_json()["faces"]
+    assert [f["box"] for f in faces] == [list(s.face) for s in prediction.scores]
+    assert [f["label"] for f in faces] == [detector.config.calibration.label(s.confidences["fake"])
+                                          for s in prediction.scores]
 
 
 def test_without_a_face_there_is_no_verdict(detector: Detector) -> None:
@@ -48,7 +51,8 @@ def test_without_a_face_there_is_no_verdict(detector: Detector) -> None:
     prediction = detector.predict(data.coffee())
     assert prediction.label == "no_face" and not prediction.face_found
     assert prediction.confidences is None and prediction.scores == []
-    assert prediction.to_json() == {"label": "no_face", "confidences": None, "face": None, "faces": []}
+    assert prediction.to_json() == {"label": "no_face", "confidences": None, "face_found": False,
+                                    "face": None, "faces": []}
     # Metrics need a score for every image: there, the centre is judged.
     assert 0.0 <= detector.fake_scores([data.coffee()])[0] <= 1.0
 

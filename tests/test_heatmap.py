@@ -31,7 +31,7 @@ def test_map_is_normalised_and_points_at_the_evidence(detector: Detector, astron
 def test_heatmap_of_a_prediction_is_an_image_over_the_crop(detector: Detector, astronaut) -> None:
     prediction = detector.predict(astronaut)
     image = detector.heatmap(astronaut, prediction)
-    assert image.shape == (256, 256, 3) and image.dtype == np.uint8
+    assert image.shape == (384 + 44, 384, 3) and image.dtype == np.uint8
     crop = preprocess(astronaut, detector.config.preprocessing).pixels
     blank = overlay(crop, np.zeros((8, 8)))  # no evidence: only the colour scale's floor
     assert np.abs(image.astype(int) - blank.astype(int)).mean() > 1

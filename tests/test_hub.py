@@ -4,9 +4,12 @@ talking to a Hub double on loopback (HF_ENDPOINT). Every command runs as a user 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -14,7 +17,7 @@ import pytest
 from huggingface_hub import HfApi
 
 from deforgify.model_source import BUNDLED_MODEL
-from helpers import run_module, train_tiny
+from helpers import ROOT, run_module, train_tiny
 from hub_double import HubDouble
 
 MODEL_FILES = {"model.keras", "config.json", "metrics.json", "splits.json", "README.md",
@@ -232,3 +235,28 @@ def test_parquet_dataset_with_image_and_label_columns(hub_env, api, tiny_model, 
     metrics = json.loads(result.stdout)
     assert metrics["count"] == 24
     assert metrics["per_class"]["real"]["support"] == 12 and metrics["per_class"]["fake"]["support"] == 12
+
+
+def test_make_deploy_uploads_what_the_space_serves(hub, hub_env) -> None:
+    """The README's deploy command against the loopback Hub: the app, the library, the bundled
+    model and the examples land; training, tests and local folders do not; every binary that
+    lands is routed through large-file storage by .gitattributes."""
+    import fnmatch
+
+    make = shutil.which("make")
+    assert make, "make is needed for the deploy command"
+    result = subprocess.run([make, "deploy", "SPACE=alice/deforgify-space", f"BIN={Path(sys.executable).parent}"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300, env={**os.environ, **hub_env})
+    assert result.returncode == 0, result.stderr[-3000:]
+    space = hub.repos[("space", "alice/deforgify-space")]
+    files = set(space.commits[space.branches["main"]].files)
+    assert {"app.py", "README.md", "requirements.txt", ".gitattributes", "LICENSE",
+            "deforgify/bundled_model/model.keras", "deforgify/bundled_model/config.json",
+            "deforgify/face_models/face_detection_short_range.tflite",
+            "examples/two-faces.jpg", "examples/SOURCES.md"} <= files
+    assert not any(f.startswith(("training/", "tests/", ".venv/", "runs/", "benchmarks/")) or
+                   "__pycache__" in f for f in files)
+    lfs = [line.split()[0] for line in (ROOT / ".gitattributes").read_text().splitlines()
+           if "filter=lfs" in line]
+    binaries = [f for f in files if (ROOT / f).read_bytes().count(b"\0")]
+    assert binaries and all(any(fnmatch.fnmatch(Path(f).name, p) for p in lfs) for f in binaries)

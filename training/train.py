@@ -255,6 +255,7 @@ def _evaluate(model, config, prepared, history, args, started: float):
         "per_source_per_epoch": args.per_source,
         "swap_share": SWAP_SHARE,
         "wall_time_seconds": round(time.monotonic() - started, 1),
+        "date": time.strftime("%Y-%m-%d", time.gmtime()),
         "split_sizes": {name: len(prepared[name].examples) for name in SPLITS},
     }
     return config, results, scores["test"]
