@@ -229,6 +229,42 @@ def test_flagging_stores_the_photo_the_answer_and_the_model(client, images, flag
     assert stored.read_bytes() == images["face300"].read_bytes()
 
 
+def readme_blocks(language: str) -> list[str]:
+    """The ``language`` code blocks of the README's API section."""
+    section = (ROOT / "README.md").read_text().split("### API and MCP", 1)[1].split("\n## ", 1)[0]
+    return [block.split("```", 1)[0] for block in section.split(f"```{language}\n")[1:]]
+
+
+def as_user(code: str, app_url: str, photo: Path) -> str:
+    return code.replace("http://127.0.0.1:7860/", app_url).replace("http://127.0.0.1:7860", app_url.rstrip("/")) \
+        .replace("photo.jpg", str(photo))
+
+
+def test_the_readme_api_examples_run_as_written(app_url, images, client) -> None:
+    import subprocess
+    import sys
+
+    expected = predict(client, images["face"])[4]
+    python = subprocess.run([sys.executable, "-c", as_user(readme_blocks("python")[0], app_url, images["face"])],
+                            capture_output=True, text=True, timeout=120)
+    assert python.returncode == 0, python.stderr[-2000:]
+    assert python.stdout.strip().splitlines()[-1].split()[0] == expected["label"]
+
+    curl = subprocess.run(["bash", "-c", "set -euo pipefail\n" + as_user(readme_blocks("bash")[0], app_url, images["face"])],
+                          capture_output=True, text=True, timeout=120)
+    assert curl.returncode == 0, curl.stderr[-2000:]
+    assert "event: complete" in curl.stdout
+    data = json.loads(curl.stdout.split("data: ", 1)[1].splitlines()[0])
+    assert len(data) == 5 and data[4]["label"] == expected["label"]
+    assert data[4]["confidences"] == pytest.approx(expected["confidences"], abs=1e-6)
+
+
+def test_the_api_page_names_every_result(client) -> None:
+    info = client.view_api(return_format="dict", print_info=False)["named_endpoints"]["/predict"]
+    assert [r["label"] for r in info["returns"]] == ["verdict", "summary", "faces", "heatmap", "result"]
+    assert set(client.view_api(return_format="dict", print_info=False)["named_endpoints"]) == {"/predict", "/flag"}
+
+
 def test_bounded_load_8_clients_25_requests_each(app_url, images) -> None:
     from gradio_client import Client
 
