@@ -14,10 +14,32 @@ from __future__ import annotations
 import html
 import os
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Optional
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported
+
+
+def load_detector(reference: Optional[str]):
+    """The detector for ``reference``, ready to answer at once (its model call and Grad-CAM
+    compiled on a blank image); the bundled model, with the reason logged, if it fails."""
+    from deforgify.detector import Detector
+    from deforgify.model_folder import ModelLoadError
+    from deforgify.model_source import bundled_source
+
+    try:
+        detector = Detector.load(reference)
+    except ModelLoadError as error:  # the reason goes to the log; visitors see no server paths
+        print(f"warning: {error}; using the bundled model", flush=True)
+        detector = Detector.from_source(bundled_source("the configured model could not be loaded"))
+    detector.warm_up()
+    return detector
+
+
+# TensorFlow (~5 s to import) and the model load in a thread while Gradio (~4 s) imports and
+# the page is built: a cold start costs about the longer of the two, not their sum.
+_detector = ThreadPoolExecutor(1).submit(load_detector, os.environ.get("DEFORGIFY_MODEL") or None)
 
 import gradio as gr  # noqa: E402
 import numpy as np  # noqa: E402
@@ -28,8 +50,7 @@ from deforgify.decode import InvalidImageError, load_rgb  # noqa: E402
 from deforgify.detector import Detector, Prediction  # noqa: E402
 from deforgify.explain import CAUTIONS, WORDS, draw_faces, explain  # noqa: E402
 from deforgify.feedback import FeedbackStore, FeedbackError  # noqa: E402
-from deforgify.model_folder import ModelLoadError  # noqa: E402
-from deforgify.model_source import bundled_source, card_url  # noqa: E402
+from deforgify.model_source import card_url  # noqa: E402
 
 OUTPUT_FOLDER = Path(gr.utils.get_upload_folder()) / "deforgify"
 CACHE_LIFETIME = (3600, 3600)
@@ -79,15 +100,6 @@ class Verdict(gr.Label):
         data = super().postprocess(confidences if confidences else verdict)
         data.label = verdict
         return data
-
-
-def load_detector(reference: Optional[str]) -> Detector:
-    """The detector for ``reference``; the bundled model, with the reason shown, if it fails."""
-    try:
-        return Detector.load(reference)
-    except ModelLoadError as error:  # the reason goes to the log; visitors see no server paths
-        print(f"warning: {error}; using the bundled model", flush=True)
-        return Detector.from_source(bundled_source("the configured model could not be loaded"))
 
 
 def banner(prediction: Prediction) -> str:
@@ -306,7 +318,7 @@ def launch_options() -> dict[str, Any]:
     return {"mcp_server": find_spec("mcp") is not None}
 
 
-demo = build_demo(load_detector(os.environ.get("DEFORGIFY_MODEL") or None), FeedbackStore.from_environment())
+demo = build_demo(_detector.result(), FeedbackStore.from_environment())
 
 if __name__ == "__main__":
     demo.launch(**launch_options())

@@ -151,15 +151,16 @@ def _pil_to_rgb(image: Image.Image) -> np.ndarray:
 
 def _reduce(image: Image.Image) -> Image.Image:
     """Shrink a decoded image whose longer side exceeds WORKING_MAX_SIDE by an integer factor,
-    before any copy is made of it (keeps a request's memory bounded)."""
+    before any copy is made of it (keeps a request's memory bounded). Box-averaged where
+    Pillow can; palette, 1-bit and 16-bit images take every n-th pixel instead."""
     factor = max(image.size) // WORKING_MAX_SIDE
     if factor < 2:
         return image
-    if image.mode not in ("1", "L", "LA", "P", "RGB", "RGBA", "RGBa", "La", "CMYK", "YCbCr", "I", "F", "I;16"):
-        return image
-    if image.mode == "P":
-        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
-    return image.reduce(factor)
+    try:
+        return image.reduce(factor)
+    except ValueError:  # "image has wrong mode"
+        size = (max(1, image.width // factor), max(1, image.height // factor))
+        return image.resize(size, Image.Resampling.NEAREST)
 
 
 def _upright(image: Image.Image) -> Image.Image:

@@ -110,6 +110,14 @@ class Detector:
     def labels(self) -> tuple[str, ...]:
         return self.config.labels
 
+    def warm_up(self) -> None:
+        """Compile the model call and the Grad-CAM graph now, so the first answer is as fast
+        as the others."""
+        size = self.config.preprocessing.input_size
+        blank = np.zeros((size, size, 3), np.float32)
+        self.probabilities(blank[None])
+        self.heatmap_of_crop(blank)
+
     def predict(self, image: ImageInput) -> Prediction:
         """Decode ``image`` and return its verdict (raises InvalidImageError for bad input)."""
         return self.predict_rgb([load_rgb(image)])[0]
@@ -148,11 +156,13 @@ class Detector:
 
     def heatmap(self, rgb: np.ndarray, prediction: Prediction) -> np.ndarray:
         """Grad-CAM of the fake class over the crop that decided ``prediction``, as an RGB image."""
+        return self.heatmap_of_crop(preprocess_face(rgb, self.config.preprocessing, prediction.face, []).pixels)
+
+    def heatmap_of_crop(self, crop: np.ndarray) -> np.ndarray:
         from deforgify.heatmap import GradCam, overlay
 
         if self._grad_cam is None:
             self._grad_cam = GradCam(self.model, self.labels.index("fake"))
-        crop = preprocess_face(rgb, self.config.preprocessing, prediction.face, []).pixels
         return overlay(crop, self._grad_cam(crop))
 
     def probabilities(self, pixels: np.ndarray) -> np.ndarray:

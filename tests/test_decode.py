@@ -187,3 +187,34 @@ def test_every_odd_input_gets_a_specific_answer(kind: str, tmp_path: Path) -> No
 
 def test_the_corpus_has_at_least_40_kinds() -> None:
     assert len(BAD_CORPUS) >= 40
+
+
+MEASURE_PEAK = """
+import resource, sys
+from deforgify.decode import load_rgb
+data = open(sys.argv[1], "rb").read()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+rgb = load_rgb(data)
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print((after - before) // 1024, rgb.shape[0], rgb.shape[1])
+"""
+
+
+@pytest.mark.parametrize("mode, size", [("RGBA", (7000, 7000)), ("RGB", (9000, 5500)), ("I;16", (7000, 7000)),
+                                        ("P", (7000, 7000))])
+def test_the_largest_accepted_images_decode_within_400_mb(tmp_path: Path, mode: str, size: tuple[int, int]) -> None:
+    """Peak memory of decoding an image just under the pixel limit, in a fresh process."""
+    import subprocess
+    import sys
+
+    from deforgify.decode import MAX_PIXELS
+
+    assert size[0] * size[1] <= MAX_PIXELS
+    path = tmp_path / "large.png"
+    Image.new(mode, size).save(path)
+    result = subprocess.run([sys.executable, "-c", MEASURE_PEAK, str(path)], capture_output=True, text=True,
+                            timeout=120, cwd=Path(__file__).resolve().parent.parent)
+    assert result.returncode == 0, result.stderr[-2000:]
+    peak_mb, height, width = map(int, result.stdout.split())
+    assert max(height, width) <= WORKING_MAX_SIDE
+    assert peak_mb <= 400, f"{mode} {size}: {peak_mb} MB"
