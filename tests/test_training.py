@@ -181,3 +181,44 @@ def test_the_exchange_is_one_atomic_step(tmp_path: Path) -> None:
     if not _exchange(first, second):
         pytest.skip("this kernel or file system has no renameat2 RENAME_EXCHANGE")
     assert (first / "x").read_text() == "b" and (second / "x").read_text() == "a"
+
+
+def test_held_out_results_set_the_band_and_probes_and_the_matrix_reach_the_card(
+    tiny_dataset: Path, tmp_path: Path, astronaut: np.ndarray
+) -> None:
+    from PIL import Image
+
+    probe = tmp_path / "probe" / "fake"
+    probe.mkdir(parents=True)
+    for i in range(4):
+        Image.fromarray(np.ascontiguousarray(astronaut[:, :, ::-1])).save(probe / f"p{i}.jpg", quality=90 - i)
+    unit = {"unit": "other-source", "roc_auc": 0.61, "accuracy": 0.55, "false_accusation_rate": 0.3,
+            "false_accusation_rate_with_band": 0.04, "unsure_share": 0.5, "no_face_share": 0.01,
+            "scores": [0.1, 0.2, 0.97], "labels": [0, 0, 0], "val_scores": [0.05, 0.1, 0.3, 0.9],
+            "val_labels": [0, 0, 0, 1], "calibration": {"threshold": 0.5}, "probes": {}, "seconds": 1.0}
+    held_out = tmp_path / "loso.json"
+    held_out.write_text(json.dumps({"recipe": {"architecture": "deforgify-compact", "epochs": 5,
+                                               "per_source": 500}, "units": [unit]}))
+    output = tmp_path / "model"
+    result = train_tiny(tiny_dataset, output, "--held-out", str(held_out), "--probe", str(probe.parent))
+    assert result.returncode == 0, result.stderr[-3000:]
+    metrics = json.loads((output / "metrics.json").read_text())
+    assert metrics["calibration"]["band_from_held_out"] == {"file": "loso.json", "real_rank": 1.0}
+    config = ModelConfig.from_dict(json.loads((output / "config.json").read_text()))
+    assert config.calibration.unsure_high >= 0.5
+    shares = metrics["probes"]["probe"]
+    assert set(shares) == {"fake", "unsure", "real", "no_face"} and sum(shares.values()) == pytest.approx(1.0)
+    assert "scores" not in metrics["leave_one_out"]["units"][0]
+    card = (output / "README.md").read_text()
+    assert "## Sources never seen (leave-one-source-out)" in card and "| other-source | 0.610 |" in card
+    assert "## Fakes of kinds never trained on" in card and "| probe |" in card
+    assert "OWNER" not in card and "NAME" not in card.replace("NAME]", "")
+    assert "datasets:\n- faces\n" in card and "Out of scope" in card
+
+
+def test_a_held_out_file_that_is_not_usable_fails_before_training(tiny_dataset: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "loso.json"
+    bad.write_text("{}")
+    result = train_tiny(tiny_dataset, tmp_path / "model", "--held-out", str(bad))
+    assert result.returncode == 1 and "not usable leave-one-source-out results" in result.stderr
+    assert not (tmp_path / "model").exists()

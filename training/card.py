@@ -239,10 +239,20 @@ def _calibration(metrics: dict[str, Any]) -> str:
 (temperature {calibration['temperature']:.2f}); expected calibration error on the test split
 {ece['uncalibrated']:.3f} before, {ece['calibrated']:.3f} after. The decision threshold, chosen on
 validation for balanced accuracy, is {calibration['threshold']:.2f}. Calibrated fake probabilities
-between {calibration['unsure_low']:.2f} and {calibration['unsure_high']:.2f} are answered **unsure**
-("can't tell" in the app): the narrowest band outside which validation images were judged right at
-least 95 % of the time. {unsure['unsure_share']:.1%} of test images fall in it; accuracy on the
-others: {_share(unsure['accuracy_when_sure'])}. The figures below use the threshold and count every image."""
+between {calibration['unsure_low']:.2f} and {calibration['unsure_high']:.2f} are answered **unsure**:
+the narrowest band outside which validation images were judged right at least 95 % of the
+time{_held_out_band(calibration)}. {unsure['unsure_share']:.1%} of test images fall in it;
+accuracy on the others: {_share(unsure['accuracy_when_sure'])}. The figures below use the
+threshold and count every image, unless they say otherwise."""
+
+
+def _held_out_band(calibration: dict[str, Any]) -> str:
+    held_out = calibration.get("band_from_held_out")
+    if not held_out:
+        return ""
+    return (", its upper edge raised to where 95 % of the reals of sources never trained on "
+            f"stayed in the leave-one-source-out runs (the rank {held_out['real_rank']:.3f} among "
+            "validation reals; see below)")
 
 
 def _share(value: Optional[float]) -> str:
