@@ -260,3 +260,25 @@ def test_make_deploy_uploads_what_the_space_serves(hub, hub_env) -> None:
            if "filter=lfs" in line]
     binaries = [f for f in files if (ROOT / f).read_bytes().count(b"\0")]
     assert binaries and all(any(fnmatch.fnmatch(Path(f).name, p) for p in lfs) for f in binaries)
+
+
+def test_wrong_verdict_reports_go_to_a_hub_dataset_when_configured(hub, hub_env, api, tmp_path, astronaut_jpeg,
+                                                                   monkeypatch) -> None:
+    from deforgify.feedback import FeedbackError, FeedbackStore
+
+    for key, value in hub_env.items():
+        monkeypatch.setenv(key, value)
+    api.create_repo("alice/reports", repo_type="dataset", private=True)
+    store = FeedbackStore(tmp_path / "flags", "alice/reports")
+    answer = {"label": "fake", "model": {"reference": "bundled"}}
+    report = store.save(str(astronaut_jpeg), answer)
+    dataset = hub.repos[("dataset", "alice/reports")]
+    files = dataset.commits[dataset.branches["main"]].files
+    assert files[f"reports/{report}/image.jpg"] == astronaut_jpeg.read_bytes()
+    assert json.loads(files[f"reports/{report}/report.json"])["answer"] == answer
+    assert (tmp_path / "flags" / report / "report.json").is_file()  # and kept locally
+
+    monkeypatch.setenv("HF_TOKEN", "")  # the Hub refuses: the local copy stays, the error says so
+    with pytest.raises(FeedbackError, match="kept here, but not sent to the dataset alice/reports"):
+        store.save(str(astronaut_jpeg), answer)
+    assert len(list((tmp_path / "flags").iterdir())) == 2
