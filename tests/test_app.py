@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -263,6 +264,30 @@ def test_the_api_page_names_every_result(client) -> None:
     info = client.view_api(return_format="dict", print_info=False)["named_endpoints"]["/predict"]
     assert [r["label"] for r in info["returns"]] == ["verdict", "summary", "faces", "heatmap", "result"]
     assert set(client.view_api(return_format="dict", print_info=False)["named_endpoints"]) == {"/predict", "/flag"}
+
+
+def resident_mb(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) / 1024
+
+
+def test_memory_returns_near_its_baseline_after_a_burst_of_large_uploads(tmp_path, images) -> None:
+    from gradio_client import Client, handle_file
+
+    large = tmp_path / "large.png"
+    gradient = np.linspace(0, 255, 6000, dtype=np.uint8)
+    Image.fromarray(np.dstack([np.tile(gradient, (6000, 1))] * 3)).save(large)  # 36 MP, small file
+    process, url = start_app(tmp_path)
+    try:
+        client = Client(url, verbose=False)
+        client.predict(handle_file(str(images["face300"])), api_name="/predict")
+        baseline = resident_mb(process.pid)
+        for _ in range(4):
+            client.predict(handle_file(str(large)), api_name="/predict")
+        after = resident_mb(process.pid)
+    finally:
+        stop_app(process)
+    assert after - baseline < 150, f"resident memory {baseline:.0f} MB -> {after:.0f} MB"
 
 
 def test_bounded_load_8_clients_25_requests_each(app_url, images) -> None:
