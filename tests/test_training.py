@@ -78,7 +78,7 @@ def test_a_run_with_unusable_data_fails_cleanly(tiny_model: Path, tmp_path: Path
     before = folder_digest(tiny_model)
     result = train_tiny(tmp_path, tiny_model)  # an empty folder
     assert result.returncode == 1
-    assert "cannot load it as a dataset" in result.stderr and "Traceback" not in result.stderr
+    assert "no real/ or fake/ folder" in result.stderr and "Traceback" not in result.stderr
     assert folder_digest(tiny_model) == before
 
 
