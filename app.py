@@ -86,6 +86,13 @@ class ImageFile(gr.Image):
             return super().preprocess(payload)
         return payload.path
 
+    def example_payload(self) -> Any:
+        """What the "Use via API" page's snippet sends: the caller's own photo."""
+        return {"path": "photo.jpg", "meta": {"_type": "gradio.FileData"}}
+
+    def example_value(self) -> Any:
+        return "photo.jpg"
+
 
 class Verdict(gr.Label):
     """``gr.Label`` (same widget) whose headline is Deforgify's verdict, "unsure" and "no face"
