@@ -32,7 +32,8 @@ def load_detector(reference: Optional[str]):
         detector = Detector.load(reference)
     except ModelLoadError as error:  # the reason goes to the log; visitors see no server paths
         print(f"warning: {error}; using the bundled model", flush=True)
-        detector = Detector.from_source(bundled_source("the configured model could not be loaded"))
+        detector = Detector.from_source(bundled_source(
+            "the configured model could not be loaded: the bundled model answers instead"))
     detector.warm_up()
     return detector
 
@@ -239,7 +240,7 @@ def header(detector: Detector) -> str:
         f"**Model:** `{name}` · [model card]({model_card_link(detector)})",
     ]
     if source.warning:
-        lines.append(f"> ⚠️ {source.warning}: the bundled model answers instead.")
+        lines.append(f"> ⚠️ {source.warning}.")
     return "\n\n".join(lines)
 
 
