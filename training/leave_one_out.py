@@ -111,7 +111,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         results.append(run_unit(unit, args, config, prepared, everything, probes))
         print(format_row(results[-1]), flush=True)
     print_matrix(results, args)
-    report = {"recipe": {k: v for k, v in vars(args).items() if k != "output"} | {"output": None},
+    report = {"recipe": {k: v for k, v in vars(args).items() if k != "output"},
               "wall_time_seconds": round(time.monotonic() - started, 1), "units": results}
     if args.output:
         args.output.parent.mkdir(parents=True, exist_ok=True)
