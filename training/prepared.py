@@ -108,7 +108,8 @@ class FaceCache:
         settings = {"models": [m.file for m in (face_detection.SHORT_RANGE, face_detection.FULL_RANGE)],
                     "min_score": face_detection.MIN_SCORE, "overlap": face_detection.OVERLAP,
                     "retry_pad": face_detection.RETRY_PAD_FRACTION,
-                    "full_range_below": face_detection.FULL_RANGE_BELOW}
+                    "full_range_below": face_detection.FULL_RANGE_BELOW,
+                    "search_side": face_detection.SEARCH_SIDE}
         digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
         self.path = folder / f"faces-{digest}.json"
         try:
