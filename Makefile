@@ -25,7 +25,7 @@ $(VENV)/.runtime: requirements.txt
 	$(BIN)/python -m pip install -r requirements.txt
 	touch $@
 
-$(VENV)/.dev: requirements-dev.txt requirements-train.txt $(VENV)/.runtime
+$(VENV)/.dev: requirements-dev.txt requirements-train.txt requirements-scan.txt $(VENV)/.runtime
 	$(BIN)/python -m pip install -r requirements-dev.txt
 	@# The browser tests drive Debian's Chromium (never a downloaded browser build).
 	command -v chromium >/dev/null || (apt-get update -q && apt-get install -y -q chromium chromium-driver)

@@ -1,12 +1,14 @@
-"""Scoring many files: decoding, face detection and cropping run in worker processes while the
+"""Scoring many images: decoding, face detection and cropping run in worker processes while the
 main process makes batched model calls; results come back in input order as they are ready.
 
-Every file is isolated: whatever goes wrong with one (any exception, in a worker or in the
-model call) becomes that file's error and the others are still scored.
+Every image is isolated: whatever goes wrong with one (any exception, in a worker or in the
+model call) becomes that image's error and the others are still scored. Inputs are taken lazily
+and only a bounded number is in flight, so a collection of any length streams through.
 """
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -14,21 +16,30 @@ from typing import Iterable, Iterator, Optional, Sequence, Union
 
 import numpy as np
 
-from deforgify.decode import InvalidImageError, load_rgb
+from deforgify.decode import ImageInput, InvalidImageError, load_rgb
 from deforgify.detector import Detector, Prediction, face_crops
 from deforgify.preprocess import PreprocessConfig, Preprocessed
+from deforgify.streams import batches, bounded_map
 
 CHUNK = 32
 """Images judged in one batched model call; results are released a chunk at a time."""
 INLINE_BELOW = 16
-"""Fewer files than this are prepared in the main process: starting workers costs more."""
+"""Fewer images than this are prepared in the main process: starting workers costs more."""
+TASK_SIZE = 4
+"""Images a worker prepares per task: fewer round trips than one at a time."""
+TASKS_AHEAD_PER_WORKER = 8
+"""Tasks submitted ahead of the one awaited, per worker: enough to keep workers busy, few enough
+that a long collection is never held in memory."""
+
+Named = tuple[str, ImageInput]
+"""An image to score and the name its result carries (a path, a dataset row's key)."""
 
 
 @dataclass
 class Prepared:
     """One file made ready for the model, or the reason it could not be."""
 
-    file: str
+    name: str
     crops: Optional[list[Preprocessed]] = None
     rgb: Optional[np.ndarray] = None
     error: Optional[str] = None
@@ -36,49 +47,55 @@ class Prepared:
 
 @dataclass
 class Result:
-    file: str
+    name: str
     prediction: Optional[Prediction] = None
     rgb: Optional[np.ndarray] = None
     """The decoded image, kept only when asked for (heatmaps)."""
     error: Optional[str] = None
 
 
-def prepare_file(file: str, config: PreprocessConfig, keep_rgb: bool = False) -> Prepared:
-    """Decode, find faces and crop one file; never raises."""
+def prepare(name: str, image: ImageInput, config: PreprocessConfig, keep_rgb: bool = False) -> Prepared:
+    """Decode, find faces and crop one image; never raises."""
     try:
-        rgb = load_rgb(file)
-        return Prepared(file, face_crops(rgb, config), rgb if keep_rgb else None)
+        rgb = load_rgb(image)
+        return Prepared(name, face_crops(rgb, config), rgb if keep_rgb else None)
     except InvalidImageError as error:
-        return Prepared(file, error=str(error))
-    except Exception as error:  # noqa: BLE001  one file must never take the others down
-        return Prepared(file, error=f"could not be read ({type(error).__name__}: {error})")
+        return Prepared(name, error=str(error))
+    except Exception as error:  # noqa: BLE001  one image must never take the others down
+        return Prepared(name, error=f"could not be read ({type(error).__name__}: {error})")
 
 
-def _prepare_task(task: tuple[str, PreprocessConfig, bool]) -> Prepared:
-    return prepare_file(*task)
+def _prepare_task(task: tuple[list[Named], PreprocessConfig, bool]) -> list[Prepared]:
+    named, config, keep_rgb = task
+    return [prepare(name, image, config, keep_rgb) for name, image in named]
 
 
 def score_files(detector: Detector, files: Sequence[str], workers: int = 1,
                 keep_rgb: bool = False) -> Iterator[Result]:
-    """A :class:`Result` for every file, in order, streamed a chunk at a time."""
-    tasks = [(str(f), detector.config.preprocessing, keep_rgb) for f in files]
-    if workers <= 1 or len(files) < INLINE_BELOW:
-        yield from _judge_chunks(detector, map(_prepare_task, tasks))
+    """A :class:`Result` for every file (named by its path), in order, streamed a chunk at a time."""
+    return score_items(detector, ((str(f), str(f)) for f in files), workers, keep_rgb)
+
+
+def score_items(detector: Detector, items: Iterable[Named], workers: int = 1,
+                keep_rgb: bool = False) -> Iterator[Result]:
+    """A :class:`Result` for every named image, in order, streamed a chunk at a time."""
+    items = iter(items)
+    head = list(itertools.islice(items, INLINE_BELOW))
+    tasks = ((batch, detector.config.preprocessing, keep_rgb)
+             for batch in batches(itertools.chain(head, items), TASK_SIZE))
+    if workers <= 1 or len(head) < INLINE_BELOW:
+        yield from _judge_chunks(detector, itertools.chain.from_iterable(map(_prepare_task, tasks)))
         return
     # spawn: forking a process that has TensorFlow loaded can deadlock.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        yield from _judge_chunks(detector, pool.map(_prepare_task, tasks, chunksize=4))
+        prepared = bounded_map(pool, _prepare_task, tasks, workers * TASKS_AHEAD_PER_WORKER)
+        yield from _judge_chunks(detector, itertools.chain.from_iterable(prepared))
 
 
 def _judge_chunks(detector: Detector, prepared: Iterable[Prepared]) -> Iterator[Result]:
-    chunk: list[Prepared] = []
-    for item in prepared:
-        chunk.append(item)
-        if len(chunk) == CHUNK:
-            yield from _judge(detector, chunk)
-            chunk = []
-    yield from _judge(detector, chunk)
+    for chunk in batches(prepared, CHUNK):
+        yield from _judge(detector, chunk)
 
 
 def _judge(detector: Detector, chunk: list[Prepared]) -> list[Result]:
@@ -99,7 +116,7 @@ def _judge_one(detector: Detector, item: Prepared) -> Union[Prediction, str]:
 
 def _result(item: Prepared, verdict: Union[Prediction, str, None]) -> Result:
     if item.error is not None:
-        return Result(item.file, error=item.error)
+        return Result(item.name, error=item.error)
     if isinstance(verdict, str):
-        return Result(item.file, error=verdict)
-    return Result(item.file, verdict, item.rgb)
+        return Result(item.name, error=verdict)
+    return Result(item.name, verdict, item.rgb)

@@ -1,7 +1,8 @@
 """The ``deforgify`` command (also ``python -m deforgify``): tell whether face photos are real.
 
-Exit status: 0 when every file was scored, 1 when any file could not be read (the others are
-still scored), 2 for a usage error or a model that cannot be loaded.
+``predict`` judges the files named; ``scan`` (:mod:`deforgify.scan_cli`) a whole collection.
+Exit status of ``predict``: 0 when every file was scored, 1 when any file could not be read (the
+others are still scored), 2 for a usage error or a model that cannot be loaded.
 """
 
 from __future__ import annotations
@@ -10,19 +11,20 @@ import argparse
 import json
 import os
 import sys
-import time
-from collections import Counter
 from pathlib import Path
 from typing import Optional, Sequence
 
 from PIL import Image
 
+from deforgify import scan_cli
 from deforgify.model_folder import ModelLoadError
+from deforgify.progress import Progress
 
 EXAMPLES = """examples:
   deforgify predict photo.jpg
   deforgify predict --json photos/*.jpg > verdicts.jsonl
   deforgify predict --model OWNER/NAME@v2 --heatmap heatmaps/ photo.jpg
+  deforgify scan photos/ --output verdicts.parquet     (a whole collection: see scan --help)
 
 verdicts: real, fake, unsure (too close to call), no_face (no face found: nothing judged).
 
@@ -31,32 +33,35 @@ exit status:
   1  some file could not be read (each gets its own error line; the others are judged)
   2  usage error, or the model cannot be loaded
 """
-SUMMARY_ORDER = ("real", "fake", "unsure", "no_face", "unreadable")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="deforgify", description=__doc__.split("\n")[0],
                                      epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--model", default=None,
+                        help="model folder, or Hub repo OWNER/NAME[@REVISION] (default: the bundled model)")
+    common.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="processes decoding and finding faces (default: one per core)")
+    common.add_argument("--quiet", action="store_true", help="no progress or summary on stderr")
     predict = commands.add_parser(
-        "predict", help="tell whether face photos are real or fake", epilog=EXAMPLES,
+        "predict", parents=[common], help="tell whether face photos are real or fake", epilog=EXAMPLES,
         description="Judge every face photo given: one line per file, in order, as results come.",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     predict.add_argument("files", nargs="+", metavar="FILE", help="image files to judge")
-    predict.add_argument("--model", default=None,
-                         help="model folder, or Hub repo OWNER/NAME[@REVISION] (default: the bundled model)")
     predict.add_argument("--json", action="store_true", help="one JSON object per line")
     predict.add_argument("--heatmap", type=Path, metavar="DIR",
                          help="write a Grad-CAM heatmap of each judged face to DIR/NAME.heatmap.png "
                               "(NAME-2.heatmap.png ... when two files share a name)")
-    predict.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                         help="processes decoding and finding faces (default: one per core)")
-    predict.add_argument("--quiet", action="store_true", help="no progress or summary on stderr")
+    scan_cli.add_parser(commands, common)
     return parser
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "scan":
+        return scan_cli.run(args)
     from deforgify.batch import score_files  # after parsing: --help needs no TensorFlow
     from deforgify.detector import Detector
 
@@ -74,7 +79,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     for result in score_files(detector, args.files, args.workers, keep_rgb=bool(args.heatmap)):
         row = _row(result)
         if args.heatmap and result.prediction and result.prediction.face_found:
-            path = args.heatmap / _unique_name(Path(result.file).stem, heatmap_names)
+            path = args.heatmap / _unique_name(Path(result.name).stem, heatmap_names)
             Image.fromarray(detector.heatmap(result.rgb, result.prediction)).save(path)
             row["heatmap"] = str(path)
         print(json.dumps(row) if args.json else _human(row), flush=True)
@@ -83,36 +88,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     return 1 if progress.counts["unreadable"] else 0
 
 
-class Progress:
-    """Files done and images/s on stderr (when it is a terminal and there are many files), and a
-    summary line at the end."""
-
-    def __init__(self, total: int, enabled: bool = True):
-        self.total, self.enabled = total, enabled
-        self.live = enabled and total > 1 and sys.stderr.isatty()
-        self.counts: Counter[str] = Counter()
-        self.started = time.monotonic()
-
-    def count(self, label: str) -> None:
-        self.counts[label] += 1
-        if self.live:
-            done = sum(self.counts.values())
-            rate = done / max(time.monotonic() - self.started, 1e-9)
-            print(f"\r{done}/{self.total} files, {rate:.0f} images/s", end="", file=sys.stderr, flush=True)
-
-    def finish(self) -> None:
-        if self.live:
-            print(file=sys.stderr)
-        if self.enabled:
-            parts = ", ".join(f"{self.counts[k]} {k.replace('_', ' ')}" for k in SUMMARY_ORDER)
-            seconds = time.monotonic() - self.started
-            print(f"{sum(self.counts.values())} files in {seconds:.1f} s: {parts}", file=sys.stderr)
-
-
 def _row(result) -> dict:
     if result.error is not None:
-        return {"file": result.file, "error": result.error}
-    return {"file": result.file, **result.prediction.to_json()}
+        return {"file": result.name, "error": result.error}
+    return {"file": result.name, **result.prediction.to_json()}
 
 
 def _unique_name(stem: str, used: set[str]) -> str:

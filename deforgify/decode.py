@@ -47,6 +47,8 @@ def load_rgb(source: ImageInput) -> np.ndarray:
     Accepts a path, encoded bytes, a PIL image or a numpy array (arrays are taken as RGB or
     RGBA, grey if 2-D). Raises :class:`InvalidImageError` with a message meant for the user.
     """
+    if source is None:
+        raise InvalidImageError("no image (the upload or dataset cell is empty)")
     if isinstance(source, np.ndarray):
         rgb = _array_to_rgb(source)
     elif isinstance(source, Image.Image):

@@ -8,6 +8,7 @@ the cached copy is used; with no cache, the bundled model, and the caller is tol
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import urllib.error
@@ -37,6 +38,24 @@ class ModelSource:
     """Set when the model asked for could not be used and a fallback answers instead."""
     repo_id: Optional[str] = None
     """The Hub repo, for a Hub model."""
+
+    def fingerprint(self) -> str:
+        """What names these exact weights wherever they are: the Hub commit sha, or the start of the
+        SHA-256 of the weights file of a local model."""
+        if self.revision:
+            return self.revision
+        digest = hashlib.sha256()
+        with open(self.folder / MODEL_FILE, "rb") as weights:
+            for block in iter(lambda: weights.read(1 << 20), b""):
+                digest.update(block)
+        return "sha256:" + digest.hexdigest()[:16]
+
+    def portable_reference(self) -> Optional[str]:
+        """A reference that loads these same weights in another process: a Hub model pinned to
+        its commit, a folder by its absolute path, None for the bundled model."""
+        if self.repo_id:
+            return f"{self.repo_id}@{self.revision}"
+        return None if self.folder == BUNDLED_MODEL else str(self.folder.resolve())
 
     def describe(self) -> str:
         text = self.reference + (f" (commit {self.revision[:10]})" if self.revision else "")

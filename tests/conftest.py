@@ -7,9 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from huggingface_hub import HfApi
 from PIL import Image
 
 from helpers import make_tiny_dataset, train_tiny
+from hub_double import HubDouble
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -53,3 +55,23 @@ def tiny_model(tiny_dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     result = train_tiny(tiny_dataset, output)
     assert result.returncode == 0, result.stderr[-3000:]
     return output
+
+
+@pytest.fixture(scope="module")
+def hub():
+    """A Hub-compatible server on loopback, started for the tests of one module."""
+    double = HubDouble().start()
+    yield double
+    double.stop()
+
+
+@pytest.fixture(scope="module")
+def hub_env(hub: HubDouble, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Environment of a user with a token, pointed at the double, with an empty HF cache."""
+    return {"HF_ENDPOINT": hub.url, "HF_TOKEN": hub.token,
+            "HF_HOME": str(tmp_path_factory.mktemp("hf-home")), "HF_HUB_DISABLE_PROGRESS_BARS": "1"}
+
+
+@pytest.fixture(scope="module")
+def api(hub: HubDouble) -> HfApi:
+    return HfApi(endpoint=hub.url, token=hub.token)

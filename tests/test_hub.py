@@ -24,25 +24,6 @@ MODEL_FILES = {"model.keras", "config.json", "metrics.json", "splits.json", "REA
                "training_curves.png", "confusion_matrix.png", "roc_curve.png"}
 
 
-@pytest.fixture(scope="module")
-def hub():
-    double = HubDouble().start()
-    yield double
-    double.stop()
-
-
-@pytest.fixture(scope="module")
-def hub_env(hub: HubDouble, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """Environment of a user with a token, pointed at the double, with an empty HF cache."""
-    return {"HF_ENDPOINT": hub.url, "HF_TOKEN": hub.token,
-            "HF_HOME": str(tmp_path_factory.mktemp("hf-home")), "HF_HUB_DISABLE_PROGRESS_BARS": "1"}
-
-
-@pytest.fixture(scope="module")
-def api(hub: HubDouble) -> HfApi:
-    return HfApi(endpoint=hub.url, token=hub.token)
-
-
 def closed_port_url() -> str:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

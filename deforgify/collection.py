@@ -1,0 +1,138 @@
+"""What a scan reads: the images of a folder tree, of a list of files, or of a Hugging Face
+dataset (streamed), each with the key that names its row in the results.
+
+Files are named by their path as found (``photos/2024/a.jpg`` when ``photos`` was given), dataset
+rows by their index in the split. Every collection is listed in the same order each time, which
+is what lets a scan resume where it stopped.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator, Optional
+
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".bmp", ".gif",
+                            ".tif", ".tiff", ".ppm", ".pgm", ".pbm"})
+"""Files of a folder tree that are scanned; others (and hidden ones) are counted and skipped."""
+
+
+class CollectionError(ValueError):
+    """The collection cannot be read at all (no such folder, dataset or column)."""
+
+
+@dataclass(frozen=True)
+class Item:
+    """One image of a collection: its key and the image itself (a path, or encoded bytes)."""
+
+    key: str | int
+    image: Any
+    path: Optional[str] = None
+    """The file the image came from, when there is one (a dataset row may name its file too)."""
+
+
+@dataclass
+class Collection:
+    """A named, ordered source of items, with their number when it is known in advance."""
+
+    description: str
+    key_field: str
+    """"path" or "index": the column of the results that names each row."""
+    items: Callable[[], Iterator[Item]]
+    total: Optional[int] = None
+    skipped: dict[str, int] = field(default_factory=dict)
+    """Entries left out, by reason (for the summary)."""
+
+
+def folder_tree(root: str) -> Collection:
+    """Every image file under ``root``, recursively, in sorted order; hidden files and folders
+    and files that are not images by their suffix are skipped (and counted)."""
+    if not root.strip():
+        raise CollectionError("an empty folder name: give the folder to scan")
+    if not os.path.isdir(root):
+        raise CollectionError(f"{root}: no such folder" if not os.path.exists(root) else f"{root} is not a folder")
+    paths, skipped = _walk(root)
+    if not paths:
+        raise CollectionError(f"{root}: no image files in it (looked for {', '.join(sorted(IMAGE_SUFFIXES))})")
+    return Collection(f"folder {root}", "path", lambda: (Item(p, p, p) for p in paths), len(paths),
+                      {"not an image file": skipped} if skipped else {})
+
+
+def _walk(root: str) -> tuple[list[str], int]:
+    paths, skipped = [], 0
+    for folder, subfolders, files in os.walk(root):
+        subfolders[:] = [name for name in subfolders if not name.startswith(".")]
+        for name in files:
+            if name.startswith(".") or Path(name).suffix.lower() not in IMAGE_SUFFIXES:
+                skipped += 1
+            else:
+                paths.append(os.path.join(folder, name))
+    return sorted(paths), skipped
+
+
+def file_list(list_file: str) -> Collection:
+    """The files named one per line in ``list_file`` (``-`` for standard input), in that order;
+    blank lines are ignored, a path named twice is scanned once."""
+    try:
+        text = sys.stdin.read() if list_file == "-" else Path(list_file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise CollectionError(f"cannot read the list {list_file}: {getattr(error, 'strerror', None) or error}") from None
+    paths = list(dict.fromkeys(line.strip() for line in text.splitlines() if line.strip()))
+    if not paths:
+        raise CollectionError(f"the list {list_file} names no files")
+    return Collection(f"list {list_file}", "path", lambda: (Item(p, p, p) for p in paths), len(paths))
+
+
+def hub_dataset(dataset_id: str, split: str = "train", column: Optional[str] = None,
+                streaming: bool = True) -> Collection:
+    """The images of one split of a Hugging Face dataset (by Hub id, honouring ``HF_ENDPOINT``),
+    streamed by default so that a large dataset is never downloaded whole first."""
+    dataset = _load_split(dataset_id, split, streaming)
+    column = column or _image_column(dataset_id, dataset.features)
+    if column not in (dataset.features or {}):
+        raise CollectionError(f"{dataset_id}: no column {column!r}; it has {list(dataset.features or {})}")
+    import datasets
+
+    rows = dataset.select_columns([column]).cast_column(column, datasets.Image(decode=False))
+    total = _split_size(dataset, split)
+
+    def items() -> Iterator[Item]:
+        for index, row in enumerate(rows):
+            image = row[column] or {}
+            path = image.get("path") or None
+            # a row without bytes may name a local file; an empty cell is scored as an error
+            yield Item(index, image.get("bytes") or path, path)
+
+    return Collection(f"dataset {dataset_id} ({split})", "index", items, total)
+
+
+def _load_split(dataset_id: str, split: str, streaming: bool):
+    import datasets
+
+    if not dataset_id.strip():
+        raise CollectionError("an empty dataset id: give OWNER/NAME")
+    try:
+        return datasets.load_dataset(dataset_id, split=split, streaming=streaming)
+    except ValueError as error:
+        if "split" in str(error).lower():
+            raise CollectionError(f"{dataset_id} has no split {split!r} ({error})") from None
+        raise CollectionError(f"{dataset_id}: cannot load it as a dataset ({error})") from None
+    except Exception as error:  # datasets raises many kinds for a missing or private dataset
+        raise CollectionError(f"{dataset_id}: cannot load it as a dataset ({type(error).__name__}: {error})") from None
+
+
+def _image_column(dataset_id: str, features) -> str:
+    import datasets
+
+    images = [name for name, kind in (features or {}).items() if isinstance(kind, datasets.Image)]
+    if not images:
+        raise CollectionError(f"{dataset_id}: no image column (columns: {list(features or {})}); name one with --column")
+    return images[0]
+
+
+def _split_size(dataset, split: str) -> Optional[int]:
+    splits = getattr(getattr(dataset, "info", None), "splits", None) or {}
+    info = splits.get(split)
+    return info.num_examples if info and info.num_examples else None

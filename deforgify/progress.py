@@ -1,0 +1,59 @@
+"""Progress on stderr while many images are scored: done/total, images/s and the time left, live
+on a terminal and every half minute in a log; a summary line at the end."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import Counter
+from typing import Optional
+
+SUMMARY_ORDER = ("real", "fake", "unsure", "no_face", "unreadable")
+LOG_EVERY_SECONDS = 30.0
+"""How often a line is printed when stderr is not a terminal (a batch job's log)."""
+
+
+class Progress:
+    def __init__(self, total: Optional[int], enabled: bool = True, unit: str = "files"):
+        self.total, self.enabled, self.unit = total, enabled, unit
+        self.live = enabled and total != 1 and sys.stderr.isatty()
+        self.counts: Counter[str] = Counter()
+        self.started = self.logged = time.monotonic()
+
+    @property
+    def done(self) -> int:
+        return sum(self.counts.values())
+
+    def count(self, label: str, number: int = 1) -> None:
+        self.counts[label] += number
+        now = time.monotonic()
+        if self.live:
+            print(f"\r{self.status(now)}\033[K", end="", file=sys.stderr, flush=True)
+        elif self.enabled and self.total != 1 and now - self.logged >= LOG_EVERY_SECONDS:
+            self.logged = now
+            print(self.status(now), file=sys.stderr, flush=True)
+
+    def status(self, now: float) -> str:
+        """``1200/5000 files, 230 images/s, 17 s left`` (no estimate without a total)."""
+        rate = self.done / max(now - self.started, 1e-9)
+        total = f"/{self.total}" if self.total else ""
+        text = f"{self.done}{total} {self.unit}, {rate:.0f} images/s"
+        if self.total and rate > 0:
+            text += f", {_duration((self.total - self.done) / rate)} left"
+        return text
+
+    def finish(self, extra: str = "") -> None:
+        if self.live:
+            print(file=sys.stderr)
+        if self.enabled:
+            parts = ", ".join(f"{self.counts[k]} {k.replace('_', ' ')}" for k in SUMMARY_ORDER)
+            seconds = time.monotonic() - self.started
+            print(f"{self.done} {self.unit} in {seconds:.1f} s: {parts}{extra}", file=sys.stderr)
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"

@@ -1,0 +1,202 @@
+"""The file a scan writes, one row per image, appended as results come: a scan that stops
+(Ctrl-C, a lost worker, a full disk) keeps every row already written, and the next run with the
+same output scores only what is missing.
+
+JSON Lines output is appended to directly; a line cut short by a crash is dropped on the next
+run. Parquet cannot be appended to, so its rows first go to a journal beside it
+(``OUTPUT.partial.jsonl``); when the scan completes, the Parquet file is written under a
+temporary name and renamed over the old one, so an existing Parquet file is only ever replaced
+whole, never damaged.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Optional
+
+from deforgify.streams import batches
+
+FORMATS = (".jsonl", ".parquet")
+COLUMNS = ("path", "index", "label", "confidences", "face", "faces", "error", "model_revision")
+JOURNAL_SUFFIX = ".partial.jsonl"
+PARQUET_ROWS_PER_GROUP = 10_000
+
+
+class ResultsError(RuntimeError):
+    """The output cannot be used: wrong format, not a scan's output, or made by another model."""
+
+
+def open_results(path: Path, key_field: str, model_revision: str,
+                 labels: tuple[str, ...]) -> "JsonLines | ParquetResults":
+    """The results at ``path`` (created on the first row), after checking that rows already there
+    were made by the same model: one file never mixes two models' verdicts."""
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise ResultsError(f"{path}: the output must end in {' or '.join(FORMATS)}")
+    if path.is_dir():
+        raise ResultsError(f"{path} is a folder; give a file name ending in {suffix}")
+    results = JsonLines(path) if suffix == ".jsonl" else ParquetResults(path, labels)
+    results.check(key_field, model_revision)
+    return results
+
+
+class JsonLines:
+    """Rows appended to a JSON Lines file, flushed to disk after every batch."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._file = None
+
+    def rows(self) -> Iterator[dict]:
+        if not self.path.exists():
+            return
+        with open(self.path, "rb") as lines:
+            for number, line in enumerate(lines, 1):
+                if not line.endswith(b"\n"):
+                    return  # cut short by a crash: dropped, and rewritten by this run
+                try:
+                    row = json.loads(line)
+                except ValueError:
+                    row = None
+                if not isinstance(row, dict) or "model_revision" not in row:
+                    raise ResultsError(f"{self.path} line {number} is not a scan result: "
+                                       "is this the output of a Deforgify scan? (nothing was changed)")
+                yield row
+
+    @property
+    def kept_in(self) -> Path:
+        """Where the rows of an unfinished scan are."""
+        return self.path
+
+    def check(self, key_field: str, model_revision: str) -> None:
+        _check_rows(self.path, self.rows(), key_field, model_revision)
+
+    def done(self, key_field: str) -> set:
+        return {row[key_field] for row in self.rows()}
+
+    def append(self, rows: list[dict]) -> None:
+        if self._file is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._drop_torn_line()
+            self._file = open(self.path, "a", encoding="utf-8")
+        self._file.write("".join(json.dumps(row) + "\n" for row in rows))
+        self._file.flush()
+        os.fsync(self._file.fileno())
+
+    def _drop_torn_line(self) -> None:
+        if not self.path.exists():
+            return
+        with open(self.path, "rb+") as file:
+            data = file.read()
+            if data and not data.endswith(b"\n"):
+                file.truncate(data.rfind(b"\n") + 1)
+
+    def close(self) -> None:
+        """Close the file; every row appended was already flushed and synced, so a failure here
+        (the disk that made the scan stop) loses nothing."""
+        if self._file is not None:
+            try:
+                self._file.close()
+            except OSError:
+                pass
+            self._file = None
+
+    def finish(self) -> None:
+        self.close()
+
+
+class ParquetResults:
+    """Rows journalled as JSON Lines, gathered into one Parquet file when the scan completes."""
+
+    def __init__(self, path: Path, labels: tuple[str, ...]):
+        self.path = path
+        self.journal = JsonLines(path.with_name(path.name + JOURNAL_SUFFIX))
+        self.schema = parquet_schema(labels)
+
+    def _table_rows(self, columns: list[str]) -> Iterator[dict]:
+        if not self.path.exists():
+            return
+        parquet = _pyarrow_parquet()
+        try:
+            table = parquet.read_table(self.path, columns=columns)
+        except Exception as error:  # noqa: BLE001  pyarrow raises several kinds for a bad file
+            raise ResultsError(f"{self.path} exists and is not a scan's Parquet output ({error}); "
+                               "nothing was changed: give another output") from None
+        yield from table.to_pylist()
+
+    def rows(self, columns: Optional[list[str]] = None) -> Iterator[dict]:
+        yield from self._table_rows(columns or list(COLUMNS))
+        yield from self.journal.rows()
+
+    @property
+    def kept_in(self) -> Path:
+        return self.journal.path
+
+    def check(self, key_field: str, model_revision: str) -> None:
+        _check_rows(self.path, self.rows([key_field, "model_revision"]), key_field, model_revision)
+
+    def done(self, key_field: str) -> set:
+        return {row[key_field] for row in self.rows([key_field])}
+
+    def append(self, rows: list[dict]) -> None:
+        self.journal.append(rows)
+
+    def close(self) -> None:
+        self.journal.close()
+
+    def finish(self) -> None:
+        """Write the Parquet file with every row (old ones first), then drop the journal."""
+        self.journal.close()
+        if self.path.exists() and not self.journal.path.exists():
+            return
+        parquet = _pyarrow_parquet()
+        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        try:
+            with parquet.ParquetWriter(temporary, self.schema) as writer:
+                for group in batches(self.rows(), PARQUET_ROWS_PER_GROUP):
+                    writer.write_table(self._table(group))
+            with open(temporary, "rb") as written:
+                os.fsync(written.fileno())
+            os.replace(temporary, self.path)
+        finally:
+            temporary.unlink(missing_ok=True)
+        self.journal.path.unlink(missing_ok=True)
+
+    def _table(self, rows: list[dict]):
+        import pyarrow
+
+        return pyarrow.Table.from_pylist([{c: row.get(c) for c in COLUMNS} for row in rows], schema=self.schema)
+
+
+def parquet_schema(labels: tuple[str, ...]):
+    import pyarrow as pa
+
+    confidences = pa.struct([(label, pa.float64()) for label in labels])
+    face = pa.struct([("box", pa.list_(pa.int64())), ("label", pa.string()), ("confidences", confidences)])
+    return pa.schema([("path", pa.string()), ("index", pa.int64()), ("label", pa.string()),
+                      ("confidences", confidences), ("face", pa.list_(pa.int64())),
+                      ("faces", pa.list_(face)), ("error", pa.string()), ("model_revision", pa.string())])
+
+
+def _check_rows(path: Path, rows: Iterable[dict], key_field: str, model_revision: str) -> None:
+    for row in rows:
+        if row.get(key_field) is None:
+            other = "index" if key_field == "path" else "path"
+            raise ResultsError(f"{path} holds the results of a scan by {other}, not by {key_field}: "
+                               "give another output (nothing was changed)")
+        if row["model_revision"] != model_revision:
+            raise ResultsError(
+                f"{path} was written with model {row['model_revision']}, and this scan uses "
+                f"{model_revision}: give another output, or the model that wrote it (nothing was changed)")
+        return  # every row of a file comes from one model: the first one tells
+
+
+def _pyarrow_parquet() -> Any:
+    try:
+        import pyarrow.parquet
+    except ImportError:
+        raise ResultsError("Parquet output needs pyarrow: pip install -r requirements-scan.txt, "
+                           "or write .jsonl") from None
+    return pyarrow.parquet

@@ -1,0 +1,101 @@
+"""Scanning a collection: every image of a folder tree, a list of files or a Hub dataset scored
+into a results file (Parquet or JSON Lines), resumably, on this machine or on a Dask cluster.
+
+Rows are written in the collection's order, a batch at a time, each batch flushed to disk before
+the next is taken: a scan that stops loses at most the batch in flight, and the next run with the
+same output skips every image that already has a row.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from typing import Iterable, Iterator, Protocol
+
+from deforgify.batch import CHUNK, Result, score_items
+from deforgify.collection import Collection, Item
+from deforgify.progress import Progress
+from deforgify.streams import batches
+
+ROWS_PER_WRITE = CHUNK
+"""Rows flushed to disk together: what an interrupted scan can lose at most."""
+
+
+class Engine(Protocol):
+    """Scores items and returns one row per item, in the items' order."""
+
+    def rows(self, items: Iterable[Item], key_field: str) -> Iterator[dict]: ...
+
+
+def result_row(item: Item, key_field: str, result: Result, model_revision: str) -> dict:
+    """One row of the results: which image, its verdict (or why it has none), which model."""
+    verdict = result.prediction.to_json() if result.prediction else {}
+    return {"path": item.path, "index": item.key if key_field == "index" else None,
+            "label": verdict.get("label"), "confidences": verdict.get("confidences"),
+            "face": verdict.get("face"), "faces": verdict.get("faces", []),
+            "error": result.error, "model_revision": model_revision}
+
+
+def score_rows(detector, items: Iterable[Item], key_field: str, workers: int = 1) -> Iterator[dict]:
+    """Rows for ``items`` with ``detector`` in this process (``workers`` processes prepare the
+    images): the single-machine path, and what each cluster worker runs on its share."""
+    fed: deque[Item] = deque()
+
+    def named() -> Iterator[tuple[str, object]]:
+        for item in items:
+            fed.append(item)
+            yield str(item.key), item.image
+
+    revision = detector.source.fingerprint()
+    for result in score_items(detector, named(), workers):
+        yield result_row(fed.popleft(), key_field, result, revision)
+
+
+@dataclass
+class LocalEngine:
+    """This machine: the model in this process, ``workers`` processes decoding and finding faces."""
+
+    detector: object
+    workers: int
+
+    def rows(self, items: Iterable[Item], key_field: str) -> Iterator[dict]:
+        return score_rows(self.detector, items, key_field, self.workers)
+
+
+@dataclass
+class ScanRun:
+    """What one run did: rows already there when it started, and the counts of its own rows."""
+
+    already_done: int
+    progress: Progress
+
+    @property
+    def rows_kept(self) -> int:
+        return self.already_done + self.progress.done
+
+
+class ScanStopped(Exception):
+    """The scan ended before the collection did; every row written so far is kept."""
+
+    def __init__(self, run: ScanRun, cause: BaseException):
+        super().__init__(str(cause))
+        self.run, self.cause = run, cause
+
+
+def scan(collection: Collection, results, engine: Engine, progress_enabled: bool = True) -> ScanRun:
+    """Score what ``results`` lacks of ``collection``, appending its rows a batch at a time."""
+    done = results.done(collection.key_field)
+    todo = (item for item in collection.items() if item.key not in done)
+    total = max(collection.total - len(done), 0) if collection.total is not None else None
+    run = ScanRun(len(done), Progress(total, progress_enabled, unit="images"))
+    try:
+        for rows in batches(engine.rows(todo, collection.key_field), ROWS_PER_WRITE):
+            results.append(rows)
+            for row in rows:
+                run.progress.count(row["label"] or "unreadable")
+        results.finish()
+    except BaseException as cause:  # noqa: BLE001  Ctrl-C included: the caller says what is kept
+        raise ScanStopped(run, cause) from cause
+    finally:
+        results.close()
+    return run

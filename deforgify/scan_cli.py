@@ -1,0 +1,135 @@
+"""``deforgify scan``: score a folder tree, a list of files or a Hub dataset into a results file
+that a second run completes instead of redoing."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+from deforgify.collection import Collection, CollectionError, file_list, folder_tree, hub_dataset
+from deforgify.model_folder import ModelLoadError, read_config
+from deforgify.model_source import ModelSource, resolve_model
+from deforgify.results_file import ResultsError, open_results
+
+EXAMPLES = """examples:
+  deforgify scan photos/ --output verdicts.parquet
+  deforgify scan --files-from uploads.txt --output verdicts.jsonl
+  deforgify scan --dataset OWNER/NAME --split test --output verdicts.parquet
+  deforgify scan photos/ --output verdicts.parquet --cluster local:4
+  deforgify scan photos/ --output verdicts.parquet --cluster tcp://scheduler:8786
+
+Run the same command again after a stop: only images without a row are scored.
+Rows: path (or index for a dataset), label (real, fake, unsure, no_face; empty with an error),
+confidences, face, faces, error, model_revision.
+
+exit status:
+  0    every image was scored
+  1    the scan completed, and some images it scored could not be read (their rows say why)
+  2    usage error: no such folder or dataset, an output of another kind or model, no model
+  3    the scan stopped early (a write failed, a worker died): rows written are kept
+  130  interrupted (Ctrl-C): rows written are kept
+"""
+
+
+def add_parser(commands, common: argparse.ArgumentParser) -> None:
+    scan = commands.add_parser(
+        "scan", parents=[common], help="score a whole collection into a Parquet or JSONL file, resumably",
+        description="Score every image of a folder tree, a list of files or a Hugging Face dataset into "
+                    "one results file, resuming where an earlier run with the same output stopped.",
+        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    what = scan.add_mutually_exclusive_group(required=True)
+    what.add_argument("folder", nargs="?", help="folder to scan, with its subfolders")
+    what.add_argument("--files-from", metavar="LIST", help="file naming one image per line (- for stdin)")
+    what.add_argument("--dataset", metavar="OWNER/NAME", help="Hugging Face dataset (HF_ENDPOINT honoured)")
+    scan.add_argument("--split", default="train", help="dataset split (default: train)")
+    scan.add_argument("--column", help="dataset image column (default: the first image column)")
+    scan.add_argument("--no-streaming", dest="streaming", action="store_false",
+                      help="download the dataset before scanning instead of streaming it")
+    scan.add_argument("--output", "-o", type=Path, required=True, metavar="FILE",
+                      help="results file, .parquet or .jsonl; an existing one is completed")
+    scan.add_argument("--cluster", metavar="ADDRESS",
+                      help="run on Dask: local:N starts N worker processes here, or a scheduler "
+                           "address such as tcp://HOST:8786 (needs requirements-scan.txt)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from deforgify.scan import ScanStopped, scan
+
+    try:
+        collection = _collection(args)
+        source = _model_source(args.model)
+        results = open_results(args.output, collection.key_field, source.fingerprint(),
+                               read_config(source.folder).labels)
+        engine = _engine(args, source)
+    except (CollectionError, ModelLoadError, ResultsError, _cluster_error()) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    _tell(args, f"scanning {collection.description} with model {source.describe()} into {args.output}")
+    try:
+        outcome = scan(collection, results, engine, progress_enabled=not args.quiet)
+    except ScanStopped as stop:
+        print(f"error: the scan stopped: {_why(stop.cause)}. The {stop.run.rows_kept} rows written are kept in "
+              f"{results.kept_in}: run the same command to score the rest", file=sys.stderr)
+        return 130 if isinstance(stop.cause, KeyboardInterrupt) else 3
+    finally:
+        getattr(engine, "close", lambda: None)()
+    skipped = "".join(f", {n} skipped ({why})" for why, n in collection.skipped.items())
+    outcome.progress.finish(f"; {outcome.already_done} already in {args.output}{skipped}")
+    return 1 if outcome.progress.counts["unreadable"] else 0
+
+
+def _collection(args: argparse.Namespace) -> Collection:
+    if args.dataset is not None:
+        return hub_dataset(args.dataset, args.split, args.column, args.streaming)
+    if args.files_from is not None:
+        return file_list(args.files_from)
+    return folder_tree(args.folder)
+
+
+def _model_source(reference: str | None) -> ModelSource:
+    """The model to scan with; a fallback to another model is refused (a scan must not silently
+    fill a file with another model's verdicts)."""
+    source = resolve_model(reference)
+    if source.warning and source.reference == "bundled" and reference not in (None, "", "bundled"):
+        raise ModelLoadError(f"{source.warning.split(':')[0]}: {reference} is not available, and a scan "
+                             "does not fall back to another model")
+    if source.warning:
+        print(f"warning: {source.warning}", file=sys.stderr)
+    return source
+
+
+def _engine(args: argparse.Namespace, source: ModelSource):
+    from deforgify.scan import LocalEngine
+
+    if args.cluster:
+        from deforgify.cluster import DaskEngine
+
+        return DaskEngine(args.cluster, source.portable_reference(), source.fingerprint())
+    from deforgify.detector import Detector
+
+    return LocalEngine(Detector.from_source(source), args.workers)
+
+
+def _cluster_error() -> type:
+    from deforgify.cluster import ClusterError
+
+    return ClusterError
+
+
+def _why(cause: BaseException) -> str:
+    if isinstance(cause, KeyboardInterrupt):
+        return "interrupted"
+    if isinstance(cause, OSError) and cause.filename:
+        return f"cannot write {cause.filename}: {cause.strerror}"
+    if isinstance(cause, OSError) and cause.strerror:
+        return f"cannot write the results: {cause.strerror}"
+    if isinstance(cause, BrokenProcessPool):
+        return "a worker process died"
+    return f"{type(cause).__name__}: {cause}"
+
+
+def _tell(args: argparse.Namespace, message: str) -> None:
+    if not args.quiet:
+        print(message, file=sys.stderr)

@@ -1,0 +1,338 @@
+"""`deforgify scan`: a folder tree, a file list or a Hub dataset into Parquet or JSONL; resumable
+after Ctrl-C, a full disk or a lost worker; on this machine or a Dask cluster the test starts."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import resource
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from helpers import ROOT, run_module
+
+def make_tree(root: Path, astronaut: np.ndarray, faces: int) -> Path:
+    """Face photos in nested folders (jittered crops of the astronaut, some with colours
+    swapped), a photo without a face, broken files, a hidden file and a text file."""
+    rng = np.random.default_rng(1)
+    for index in range(faces):
+        x, y = rng.integers(60, 200), rng.integers(0, 80)
+        crop = astronaut[y : y + 220, x : x + 220]
+        crop = crop[:, :, ::-1] if index % 3 == 0 else crop
+        folder = root / f"batch{index % 4}" / ("deep" if index % 2 else "")
+        folder.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(np.ascontiguousarray(crop)).save(folder / f"face{index:04d}.jpg", quality=88)
+    Image.fromarray(np.tile(np.linspace(0, 255, 200, dtype=np.uint8), (150, 1))).save(root / "gradient.png")
+    (root / "batch0" / "notes.jpg").write_text("not an image")
+    (root / "batch1" / "empty.png").write_bytes(b"")
+    (root / "batch2" / "cut.jpg").write_bytes((root / "batch0" / "face0000.jpg").read_bytes()[:300])
+    (root / "batch3" / ".hidden.jpg").write_bytes((root / "batch0" / "face0000.jpg").read_bytes())
+    (root / "README.txt").write_text("a text file, skipped")
+    return root
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory: pytest.TempPathFactory, astronaut: np.ndarray) -> Path:
+    return make_tree(tmp_path_factory.mktemp("tree") / "photos", astronaut, faces=40)
+
+
+@pytest.fixture(scope="module")
+def big_tree(tmp_path_factory: pytest.TempPathFactory, astronaut: np.ndarray) -> Path:
+    """Long enough to stop mid-way (several seconds of scanning)."""
+    return make_tree(tmp_path_factory.mktemp("big") / "photos", astronaut, faces=900)
+
+
+@pytest.fixture(scope="module")
+def expected(tree: Path) -> dict[str, dict]:
+    """What `deforgify predict --json` says of every image file in the tree, by path."""
+    files = sorted(str(p) for p in tree.rglob("*") if p.is_file() and p.suffix in (".jpg", ".png")
+                   and not p.name.startswith("."))
+    result = run_module("deforgify", "predict", "--json", "--quiet", *files)
+    assert result.returncode == 1, result.stderr[-2000:]  # the broken files
+    return {row["file"]: row for row in map(json.loads, result.stdout.splitlines())}
+
+
+def scan(*args: str, env: dict | None = None, **options) -> subprocess.CompletedProcess:
+    return run_module("deforgify", "scan", *args, env=env, **options)
+
+
+def read_rows(path: Path) -> list[dict]:
+    if path.suffix == ".parquet":
+        import pyarrow.parquet
+
+        return pyarrow.parquet.read_table(path).to_pylist()
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def assert_same_answers(rows: list[dict], expected: dict[str, dict], key: str = "path") -> None:
+    """Every row says what the CLI says of the same image: verdict, confidences, face; or an error."""
+    assert sorted(row[key] for row in rows) == sorted(expected)
+    for row in rows:
+        want = expected[row[key]]
+        if "error" in want:
+            assert row["error"] == want["error"] and row["label"] is None
+            continue
+        assert row["error"] is None and row["label"] == want["label"], row
+        assert row["face"] == want["face"]
+        if want["confidences"] is None:
+            assert row["confidences"] is None
+        else:
+            assert row["confidences"] == pytest.approx(want["confidences"], abs=1e-5)
+
+
+def assert_same_rows(rows: list[dict], reference: list[dict]) -> None:
+    assert [r["path"] for r in rows] == [r["path"] for r in reference]
+    for row, want in zip(rows, reference):
+        assert (row["label"], row["error"], row["face"]) == (want["label"], want["error"], want["face"])
+        if want["confidences"]:
+            assert row["confidences"] == pytest.approx(want["confidences"], abs=1e-5)
+
+
+def test_folder_tree_to_jsonl_on_this_machine(tree: Path, expected: dict, tmp_path: Path) -> None:
+    output = tmp_path / "verdicts.jsonl"
+    result = scan(str(tree), "--output", str(output))
+    assert result.returncode == 1, result.stderr[-2000:]  # completed, some files unreadable
+    rows = read_rows(output)
+    assert_same_answers(rows, expected)
+    assert [r["path"] for r in rows] == sorted(r["path"] for r in rows)  # the tree's sorted order
+    assert not any(".hidden" in r["path"] or r["path"].endswith(".txt") for r in rows)
+    assert {r["model_revision"] for r in rows} == {rows[0]["model_revision"]}
+    assert rows[0]["model_revision"].startswith("sha256:")
+    assert "3 unreadable" in result.stderr and "2 skipped (not an image file)" in result.stderr
+    assert "Traceback" not in result.stderr
+
+    again = scan(str(tree), "--output", str(output))
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert "0 images" in again.stderr and f"{len(rows)} already in" in again.stderr
+    assert read_rows(output) == rows
+
+
+def test_a_running_dask_cluster_gives_the_same_answers(tree: Path, expected: dict, tmp_path: Path) -> None:
+    """A scheduler and two single-threaded workers started here; the scan attaches by address."""
+    with dask_cluster(workers=2) as (address, _):
+        output = tmp_path / "verdicts.parquet"
+        result = scan(str(tree), "--output", str(output), "--cluster", address)
+        assert result.returncode == 1, result.stderr[-3000:]
+        assert_same_answers(read_rows(output), expected)
+        assert not (tmp_path / "verdicts.parquet.partial.jsonl").exists()
+
+
+def test_a_local_cluster_scans_a_file_list(tree: Path, expected: dict, tmp_path: Path) -> None:
+    files = sorted(expected)[::3]
+    listing = tmp_path / "list.txt"
+    listing.write_text("\n".join(files + [files[0], ""]) + "\n")  # a repeated path and a blank line
+    output = tmp_path / "verdicts.jsonl"
+    result = scan("--files-from", str(listing), "--output", str(output), "--cluster", "local:2")
+    assert result.returncode in (0, 1), result.stderr[-3000:]
+    rows = read_rows(output)
+    assert [r["path"] for r in rows] == files
+    assert_same_answers(rows, {f: expected[f] for f in files})
+
+
+def test_interrupted_scan_resumes_to_the_same_output(big_tree: Path, tmp_path: Path) -> None:
+    whole = tmp_path / "whole.parquet"
+    assert scan(str(big_tree), "--output", str(whole), "--workers", "1", "--quiet").returncode == 1
+    output = tmp_path / "resumed.parquet"
+    journal = tmp_path / "resumed.parquet.partial.jsonl"
+    process = subprocess.Popen([sys.executable, "-m", "deforgify", "scan", str(big_tree), "--output", str(output),
+                                "--workers", "1"], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    wait_for_rows(journal, 64, process)
+    process.send_signal(signal.SIGINT)
+    stderr = process.communicate(timeout=120)[1]
+    assert process.returncode == 130, stderr[-2000:]
+    assert "interrupted" in stderr and "run the same command" in stderr and "Traceback" not in stderr
+    kept = read_rows(journal)
+    assert 64 <= len(kept) < len(read_rows(whole))
+    assert not output.exists()
+
+    result = scan(str(big_tree), "--output", str(output), "--workers", "1")
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert f"{len(kept)} already in" in result.stderr
+    assert_same_rows(read_rows(output), read_rows(whole))
+    assert not journal.exists()
+
+
+def test_a_full_disk_stops_the_scan_and_keeps_what_was_written(tree: Path, expected: dict, tmp_path: Path) -> None:
+    """The file-size limit makes writes fail part-way (as a full disk does, with another errno)."""
+    output = tmp_path / "verdicts.jsonl"
+    limit = 12_000
+
+    def small_disk() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    result = subprocess.run([sys.executable, "-m", "deforgify", "scan", str(tree), "--output", str(output),
+                             "--workers", "1"], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                            preexec_fn=small_disk)
+    assert result.returncode == 3, result.stderr[-2000:]
+    assert "cannot write the results: File too large" in result.stderr and "Traceback" not in result.stderr
+    assert 0 < output.stat().st_size <= limit
+    complete = output.read_bytes().count(b"\n")  # a line cut short is dropped, then rewritten
+
+    again = scan(str(tree), "--output", str(output))
+    rows = read_rows(output)
+    assert again.returncode == int(any(row["error"] for row in rows[complete:])), again.stderr[-2000:]
+    assert f"{complete} already in" in again.stderr
+    assert_same_answers(rows, expected)
+    assert len(rows) == len(expected)
+
+
+def test_a_new_file_in_the_tree_is_added_to_a_finished_parquet(tree: Path, tmp_path: Path,
+                                                                astronaut: np.ndarray) -> None:
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for name in ("a.jpg", "b.jpg"):
+        Image.fromarray(astronaut).save(photos / name)
+    output = tmp_path / "verdicts.parquet"
+    assert scan(str(photos), "--output", str(output)).returncode == 0
+    first = read_rows(output)
+    Image.fromarray(astronaut[:, ::-1]).save(photos / "c.jpg")
+    result = scan(str(photos), "--output", str(output))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "2 already in" in result.stderr
+    rows = read_rows(output)
+    assert rows[:2] == first and [r["path"] for r in rows] == [str(photos / n) for n in ("a.jpg", "b.jpg", "c.jpg")]
+
+
+@pytest.mark.parametrize("existing, message", [
+    ('{"path": "x.jpg", "label": "real", "model_revision": "sha256:0000000000000000"}\n', "was written with model"),
+    ("a,b,c\n1,2,3\n", "is not a scan result"),
+    ('{"path": null, "index": 3, "label": "real", "model_revision": "sha256:0"}\n', "a scan by index"),
+])
+def test_an_output_it_cannot_extend_is_left_untouched(tree: Path, tmp_path: Path, existing: str, message: str) -> None:
+    output = tmp_path / "verdicts.jsonl"
+    output.write_text(existing)
+    result = scan(str(tree), "--output", str(output))
+    assert result.returncode == 2 and message in result.stderr, result.stderr[-2000:]
+    assert output.read_text() == existing
+
+
+@pytest.mark.parametrize("args, message", [
+    (["{tmp}/nowhere"], "no such folder"),
+    (["{tmp}/empty"], "no image files in it"),
+    ([""], "an empty folder name"),
+    (["--files-from", "{tmp}/nolist.txt"], "cannot read the list"),
+    (["--dataset", ""], "an empty dataset id"),
+    (["{tree}", "--output", "{tmp}/out.csv"], "must end in .jsonl or .parquet"),
+    (["{tree}", "--cluster", "local:zero"], "give local:N"),
+    (["{tree}", "--cluster", "tcp://127.0.0.1:9"], "cannot reach a Dask scheduler"),
+])
+def test_usage_errors_exit_2_with_a_reason(tree: Path, tmp_path: Path, args: list[str], message: str) -> None:
+    (tmp_path / "empty").mkdir()
+    args = [a.format(tmp=tmp_path, tree=tree) for a in args]
+    if "--output" not in args:
+        args += ["--output", str(tmp_path / "out.jsonl")]
+    result = scan(*args, timeout=120)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_without_dask_the_single_machine_path_works(tree: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "no-dask"
+    (blocker / "distributed").mkdir(parents=True)
+    (blocker / "distributed" / "__init__.py").write_text("raise ImportError('Dask is not installed here')\n")
+    env = {"PYTHONPATH": os.pathsep.join([str(blocker), str(ROOT)])}
+    refused = scan(str(tree), "--output", str(tmp_path / "a.jsonl"), "--cluster", "local:2", env=env)
+    assert refused.returncode == 2 and "--cluster needs Dask" in refused.stderr, refused.stderr[-2000:]
+    alone = scan(str(tree), "--output", str(tmp_path / "a.jsonl"), env=env)
+    assert alone.returncode == 1 and len(read_rows(tmp_path / "a.jsonl")) == 44, alone.stderr[-2000:]
+
+
+def test_a_hub_dataset_is_streamed_through_the_loopback_hub(hub_env, api, tree: Path, expected: dict,
+                                                             tmp_path: Path) -> None:
+    import datasets
+
+    files = [f for f in sorted(expected) if "error" not in expected[f]][:10]
+    table = datasets.Dataset.from_dict({"image": files, "caption": [Path(f).name for f in files]},
+                                       features=datasets.Features({"image": datasets.Image(),
+                                                                   "caption": datasets.Value("string")}))
+    table.to_parquet(tmp_path / "photos.parquet")
+    api.create_repo("alice/photos", repo_type="dataset")
+    api.upload_file(path_or_fileobj=str(tmp_path / "photos.parquet"), repo_id="alice/photos", repo_type="dataset",
+                    path_in_repo="data/train-00000-of-00001.parquet")
+    output = tmp_path / "verdicts.parquet"
+    result = scan("--dataset", "alice/photos", "--output", str(output), env=hub_env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = read_rows(output)
+    assert [r["index"] for r in rows] == list(range(10))
+    assert_same_answers(rows, {i: expected[f] for i, f in enumerate(files)}, key="index")
+
+    missing = scan("--dataset", "alice/photos", "--split", "test", "--output", str(tmp_path / "x.jsonl"), env=hub_env)
+    assert missing.returncode == 2 and "no split 'test'" in missing.stderr, missing.stderr[-2000:]
+    absent = scan("--dataset", "alice/nothing", "--output", str(tmp_path / "x.jsonl"), env=hub_env)
+    assert absent.returncode == 2 and "alice/nothing: cannot load it" in absent.stderr, absent.stderr[-2000:]
+
+
+def test_a_killed_worker_costs_nothing_but_time(big_tree: Path, tmp_path: Path) -> None:
+    """Dask gives a lost worker's batches to the other one: the output is still complete."""
+    with dask_cluster(workers=2) as (address, workers):
+        output = tmp_path / "verdicts.jsonl"
+        process = subprocess.Popen([sys.executable, "-m", "deforgify", "scan", str(big_tree), "--output",
+                                    str(output), "--cluster", address, "--quiet"],
+                                   cwd=ROOT, stderr=subprocess.PIPE, text=True)
+        wait_for_rows(output, 64, process)
+        workers[0].kill()
+        stderr = process.communicate(timeout=300)[1]
+    assert process.returncode == 1, stderr[-3000:]
+    rows = read_rows(output)
+    assert len(rows) == len({r["path"] for r in rows}) == 904
+
+
+def wait_for_rows(path: Path, count: int, process: subprocess.Popen, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists() and path.read_bytes().count(b"\n") >= count:
+            return
+        assert process.poll() is None, process.communicate()[1][-2000:]
+        time.sleep(0.02)
+    process.kill()
+    pytest.fail(f"{path} did not get {count} rows in {timeout} s")
+
+
+@contextlib.contextmanager
+def dask_cluster(workers: int) -> Iterator[tuple[str, list[subprocess.Popen]]]:
+    """A Dask scheduler and single-threaded workers, each in its own process as on a real
+    cluster; yields the scheduler's address and the worker processes."""
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    tools = Path(sys.executable).parent
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    scheduler = subprocess.Popen([tools / "dask", "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                                  "--no-dashboard"], stderr=subprocess.DEVNULL, env=env)
+    processes = [subprocess.Popen([tools / "dask", "worker", address, "--nthreads", "1", "--no-nanny",
+                                   "--no-dashboard"], stderr=subprocess.DEVNULL, env=env)
+                 for _ in range(workers)]
+    try:
+        _wait_for_workers(address, workers)
+        yield address, processes
+    finally:
+        for process in [*processes, scheduler]:
+            process.terminate()
+        for process in [*processes, scheduler]:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:  # a worker busy in TensorFlow may not stop politely
+                process.kill()
+                process.wait()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for_workers(address: str, count: int) -> None:
+    from distributed import Client
+
+    with Client(address, timeout=60) as client:
+        client.wait_for_workers(count, timeout=120)
