@@ -25,6 +25,10 @@ class PreprocessConfig:
     """Side of the square crop relative to the side of the detected face box. 1.4 keeps the crop
     inside an FFHQ-style aligned portrait (face box about 2/3 of the side), so that its framing
     is the same whether the photo is tightly framed or the face is smaller in a larger scene."""
+    native_resolution: bool = False
+    """Feed the network the centre ``input_size`` square of that crop at the photo's own
+    resolution instead of resizing the crop: no resampling smooths away pixel-level generation
+    traces (a face smaller than ``input_size`` is still enlarged to it)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -87,6 +91,8 @@ def crop_region(
     side *= jitter.scale
     centre_x += jitter.shift_x * side
     centre_y += jitter.shift_y * side
+    if config.native_resolution and face is not None:
+        side = min(side, config.input_size)
     side = int(round(min(side, height, width)))
     left = int(round(min(max(centre_x - side / 2, 0), width - side)))
     top = int(round(min(max(centre_y - side / 2, 0), height - side)))

@@ -128,3 +128,11 @@ def test_config_round_trip_and_validation() -> None:
         PreprocessConfig.from_dict({**CONFIG.to_dict(), "colour": "bgr"})
     with pytest.raises(ValueError, match="out of range"):
         PreprocessConfig.from_dict({"input_size": 4, "crop_scale": 1.0})
+
+
+def test_native_resolution_feeds_the_centre_of_the_face_crop_unresized() -> None:
+    native = PreprocessConfig(input_size=128, crop_scale=1.6, native_resolution=True)
+    large_face = (200, 150, 300, 300)  # a 480 px crop around it: its centre 128 px are taken
+    assert crop_region((1000, 1000, 3), large_face, native) == (286, 236, 128, 128)
+    small_face = (10, 10, 50, 50)  # an 80 px crop: smaller than the input, kept whole (enlarged)
+    assert crop_region((1000, 1000, 3), small_face, native) == crop_region((1000, 1000, 3), small_face, CONFIG)

@@ -163,8 +163,8 @@ Sources are balanced: each epoch draws at most {training.get('per_source_per_epo
 images from every source, anew each epoch.
 
 Every image is face-normalised before the model sees it: the largest face found by MediaPipe's
-BlazeFace detectors is cropped to a square {prep['crop_scale']}x the face box and resized to
-{prep['input_size']}x{prep['input_size']} RGB in [0, 1]. When serving, a photo without a face gets
+BlazeFace detectors is cropped to a square {prep['crop_scale']}x the face box and {_fitting(prep)}
+RGB in [0, 1]. When serving, a photo without a face gets
 no verdict (`no_face`); in training and in the test figures below, the central square stands in.
 
 Kinds of fakes trained on: the fake images of the sources above, and
@@ -396,3 +396,11 @@ def _is_local(source: str) -> bool:
 
 def _name(source: str) -> str:
     return Path(source).name if _is_local(source) else source
+
+
+def _fitting(prep: dict) -> str:
+    """How the face crop becomes the network's input square, in words."""
+    size = f"{prep['input_size']}x{prep['input_size']}"
+    if prep.get("native_resolution"):
+        return f"its centre {size} pixels taken at the photo's own resolution (no resizing)"
+    return f"resized to {size}"

@@ -81,6 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="run only these held-out parts (repeatable)")
     parser.add_argument("--architecture", choices=sorted(ARCHITECTURES), default=DEFAULT_ARCHITECTURE)
     parser.add_argument("--input-size", type=int, default=PreprocessConfig.input_size)
+    parser.add_argument("--native-resolution", action="store_true",
+                        help="feed the centre of the face crop at the photo's resolution, not resized")
     parser.add_argument("--epochs", type=int, default=6)
     parser.add_argument("--per-source", type=int, default=600, help="images of each source per epoch")
     parser.add_argument("--batch-size", type=int, default=32)
@@ -103,7 +105,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     prepared = {name: prepare(part, args.workers) for name, part in splits.items()}
     everything = PreparedSet.join(list(prepared.values()))
     print(f"prepared {len(everything.examples)} images in {time.monotonic() - started:.0f} s", flush=True)
-    config = ModelConfig(args.architecture, preprocessing=PreprocessConfig(args.input_size))
+    config = ModelConfig(args.architecture, preprocessing=PreprocessConfig(args.input_size, native_resolution=args.native_resolution))
     results = []
     for unit in units(examples):
         if args.only and unit.name not in args.only:
@@ -196,7 +198,7 @@ def format_row(result: dict) -> str:
 
 
 def print_matrix(results: list[dict], args) -> None:
-    print(f"\nleave-one-source-out, {args.architecture} {args.input_size}px, {args.epochs} epochs x "
+    print(f"\nleave-one-source-out, {args.architecture} {args.input_size}px{' native' if args.native_resolution else ''}, {args.epochs} epochs x "
           f"{args.per_source} images per source, seed {args.seed}")
     print(f"{'held out':28} {'AUC':>6} {'acc':>6} {'FA':>6} {'FA+band':>7} {'unsure':>6} {'noface':>6}  "
           "probe fake/unsure/real")

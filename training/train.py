@@ -55,6 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--learning-rate", type=float, default=1e-3)
     parser.add_argument("--architecture", choices=sorted(ARCHITECTURES), default=DEFAULT_ARCHITECTURE)
     parser.add_argument("--input-size", type=int, default=PreprocessConfig.input_size)
+    parser.add_argument("--native-resolution", action="store_true",
+                        help="feed the centre of the face crop at the photo's resolution, not resized")
     parser.add_argument("--self-blend", type=float, default=0.5, metavar="SHARE",
                         help="share of real training images added again as self-blended fakes")
     parser.add_argument("--per-source", type=int, default=None, metavar="N",
@@ -115,7 +117,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     splits = split_examples(examples, args.seed)
     print(_split_summary(splits), flush=True)
     prepared = {name: prepare(splits[name], args.workers) for name in SPLITS}
-    config = ModelConfig(args.architecture, preprocessing=PreprocessConfig(args.input_size))
+    config = ModelConfig(args.architecture, preprocessing=PreprocessConfig(args.input_size, native_resolution=args.native_resolution))
     with staged_folder(args.output) as folder:
         model, history = fit(args, config, prepared)
         config, metrics, test_scores = _evaluate(model, config, prepared, history, args, started)
