@@ -22,8 +22,8 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is i
 
 
 def load_detector(reference: Optional[str]):
-    """The detector for ``reference``, ready to answer at once (its model call and Grad-CAM
-    compiled on a blank image); the bundled model, with the reason logged, if it fails."""
+    """The detector for ``reference``, ready to answer at once (run once on a blank image); the
+    bundled model, with the reason logged, if it fails."""
     from deforgify.detector import Detector
     from deforgify.model_folder import ModelLoadError
     from deforgify.model_source import bundled_source
@@ -38,8 +38,9 @@ def load_detector(reference: Optional[str]):
     return detector
 
 
-# TensorFlow (~5 s to import) and the model load in a thread while Gradio (~4 s) imports and
-# the page is built: a cold start costs about the longer of the two, not their sum.
+# The model loads (LiteRT: a fraction of a second; a Hub model may need a download, or Keras and
+# TensorFlow for a folder without model.tflite) in a thread while Gradio imports and the page is
+# built: a cold start costs about the longer of the two, not their sum.
 _detector = ThreadPoolExecutor(1).submit(load_detector, os.environ.get("DEFORGIFY_MODEL") or None)
 
 import gradio as gr  # noqa: E402
@@ -58,7 +59,8 @@ CACHE_LIFETIME = (3600, 3600)
 """Every hour, delete cached uploads and outputs older than an hour."""
 QUEUE_SIZE = 64
 CONCURRENCY = 2
-"""One request per CPU core: TensorFlow already uses both for one model call."""
+"""One request per CPU core: one decodes and finds faces while the other's model call (two
+LiteRT threads) runs."""
 EXAMPLES = {
     "real-astronaut.jpg": "Real portrait",
     "real-photographer.jpg": "Real photo (greyscale)",

@@ -10,9 +10,10 @@ import numpy as np
 from deforgify.calibration import NO_FACE
 from deforgify.decode import ImageInput, load_rgb
 from deforgify.faces import Box, detect_faces
-from deforgify.model_folder import ModelConfig, load_keras_model, read_config
+from deforgify.model_folder import ModelConfig, read_config
 from deforgify.model_source import ModelSource, resolve_model
 from deforgify.preprocess import PreprocessConfig, Preprocessed, preprocess_face
+from deforgify.runtime import Runtime, load_runtime
 
 MAX_FACES = 8
 """At most this many faces per image are scored, largest first."""
@@ -82,20 +83,10 @@ class Prediction:
 class Detector:
     """Load once, then call :meth:`predict` as often as needed; model calls are batched."""
 
-    def __init__(self, model, config: ModelConfig, source: ModelSource):
-        from deforgify.quiet import import_tensorflow
-
-        tf = import_tensorflow()  # deferred: importing TensorFlow costs seconds
-
-        self.model = model
+    def __init__(self, runtime: Runtime, config: ModelConfig, source: ModelSource):
+        self.runtime = runtime
         self.config = config
         self.source = source
-        self._grad_cam = None  # built on first use: most callers never ask for a heatmap
-        size = config.preprocessing.input_size
-        self._forward = tf.function(
-            lambda x: model(x, training=False),
-            input_signature=[tf.TensorSpec([None, size, size, 3], tf.float32)],
-        )
 
     @classmethod
     def load(cls, reference: Optional[str] = None) -> "Detector":
@@ -104,19 +95,18 @@ class Detector:
 
     @classmethod
     def from_source(cls, source: ModelSource) -> "Detector":
-        return cls(load_keras_model(source.folder), read_config(source.folder), source)
+        config = read_config(source.folder)
+        return cls(load_runtime(source.folder, config.labels.index("fake")), config, source)
 
     @property
     def labels(self) -> tuple[str, ...]:
         return self.config.labels
 
     def warm_up(self) -> None:
-        """Compile the model call and the Grad-CAM graph now, so the first answer is as fast
+        """Run the network once now (compiling it, for Keras), so the first answer is as fast
         as the others."""
         size = self.config.preprocessing.input_size
-        blank = np.zeros((size, size, 3), np.float32)
-        self.probabilities(blank[None])
-        self.heatmap_of_crop(blank)
+        self.runtime.run(np.zeros((1, size, size, 3), np.float32))
 
     def predict(self, image: ImageInput) -> Prediction:
         """Decode ``image`` and return its verdict (raises InvalidImageError for bad input)."""
@@ -159,18 +149,13 @@ class Detector:
         return self.heatmap_of_crop(preprocess_face(rgb, self.config.preprocessing, prediction.face, []).pixels)
 
     def heatmap_of_crop(self, crop: np.ndarray) -> np.ndarray:
-        from deforgify.heatmap import GradCam, overlay
+        from deforgify.heatmap import normalised, overlay
 
-        if self._grad_cam is None:
-            self._grad_cam = GradCam(self.model, self.labels.index("fake"))
-        return overlay(crop, self._grad_cam(crop))
+        return overlay(crop, normalised(self.runtime.run(crop[None])[1][0]))
 
     def probabilities(self, pixels: np.ndarray) -> np.ndarray:
         """Model outputs for preprocessed pixels (N, size, size, 3), in batches."""
-        batches = [
-            self._forward(pixels[i : i + BATCH_SIZE]).numpy()
-            for i in range(0, len(pixels), BATCH_SIZE)
-        ]
+        batches = [self.runtime.run(pixels[i : i + BATCH_SIZE])[0] for i in range(0, len(pixels), BATCH_SIZE)]
         return np.concatenate(batches).astype(np.float64)
 
     def _score(self, crop: Preprocessed, probabilities: np.ndarray) -> FaceScore:

@@ -1,8 +1,14 @@
-"""Grad-CAM: where in the face crop the evidence for "fake" lies.
+"""Grad-CAM: where in the face crop the evidence for "fake" lies, computed in the same forward
+pass as the verdict.
 
-The map is the gradient of the full classifier's fake-class score with respect to the last
-convolutional feature map, averaged per channel and used to weight that map (Selvaraju et al.,
-ICCV 2017): one forward and one backward pass through the whole model.
+Grad-CAM (Selvaraju et al., ICCV 2017) weights the channels of the last convolutional feature map
+by the average gradient of the fake-class score over the map. In our networks that map reaches
+the classifier only through max pooling and a global average pool, so that average equals the
+gradient with respect to the pooled feature, up to a constant factor that the normalisation to
+the peak removes. Taking it there needs no backward pass through the convolutions: the whole
+map is a few more operations at the end of the forward graph, so verdicts and heatmaps come from
+one graph that exports to LiteRT (:mod:`deforgify.runtime`). Networks without such a pool use the
+textbook gradient over the map.
 """
 
 from __future__ import annotations
@@ -24,33 +30,65 @@ def last_feature_layer(model) -> str:
     raise ValueError(f"{model.name} has no convolutional feature map for Grad-CAM")
 
 
-class GradCam:
-    """Compiled Grad-CAM for one model and one output class."""
+def _pooled_slice(model, feature_layer: str) -> tuple[object, int, int] | None:
+    """Where the feature map's pooled channels enter the classifier: the classifier layer and
+    their first and last position in its input, if the map reaches it through spatial pooling,
+    a global average pool, and joins and dropouts only."""
+    layer, width = model.get_layer(feature_layer), None
+    offset = 0
+    while True:
+        consumers = [node.operation for node in layer._outbound_nodes if node.operation in model.layers]
+        if len(consumers) != 1:
+            return None
+        consumer = consumers[0]
+        kind = type(consumer).__name__
+        if kind == "GlobalAveragePooling2D":
+            width = consumer.output.shape[-1]
+        elif kind == "Concatenate" and width is not None:
+            inputs = [node.operation for node in consumer._inbound_nodes[0].parent_nodes]
+            offset += sum(part.output.shape[-1] for part in inputs[: inputs.index(layer)])
+        elif kind == "Dense" and width is not None:
+            return consumer, offset, offset + width
+        elif kind != "Dropout" and (width is not None or len(consumer.output.shape) != 4):
+            return None
+        layer = consumer
 
-    def __init__(self, model, class_index: int):
-        import keras
-        import tensorflow as tf
 
-        features = model.get_layer(last_feature_layer(model)).output
-        both = keras.Model(model.inputs, [features, model.output])
-        size = model.input_shape[1]
+def serving_function(model, class_index: int):
+    """A ``tf.function`` from preprocessed crops (N, size, size, 3) to their class probabilities
+    and their Grad-CAM maps for ``class_index`` (N, h, w), unnormalised. Built only of operations
+    that LiteRT has (no slicing gradients, no einsum)."""
+    import keras
+    import tensorflow as tf
 
-        @tf.function(input_signature=[tf.TensorSpec([1, size, size, 3], tf.float32)])
-        def compute(pixels):
-            with tf.GradientTape() as tape:
-                feature_map, probabilities = both(pixels, training=False)
-                score = probabilities[:, class_index]
-            gradients = tape.gradient(score, feature_map)
-            weights = tf.reduce_mean(gradients, axis=(1, 2), keepdims=True)
-            return tf.nn.relu(tf.reduce_sum(weights * feature_map, axis=-1))[0]
+    feature_layer = last_feature_layer(model)
+    features = model.get_layer(feature_layer).output
+    head = _pooled_slice(model, feature_layer)
+    watched = head[0].input if head else features
+    graph = keras.Model(model.inputs, [features, watched, model.output])
+    size = model.input_shape[1]
+    chosen = tf.one_hot(class_index, model.output_shape[-1])
 
-        self._compute = compute
+    @tf.function(input_signature=[tf.TensorSpec([None, size, size, 3], tf.float32, name="pixels")])
+    def serve(pixels):
+        with tf.GradientTape() as tape:
+            feature_map, watched_value, probabilities = graph([pixels], training=False)
+            score = tf.reduce_sum(probabilities * chosen)  # each image's own score
+        gradients = tape.gradient(score, watched_value)
+        if head:
+            gradients = gradients[:, head[1] : head[2]]
+        else:
+            gradients = tf.reduce_mean(gradients, axis=(1, 2))
+        cam = tf.nn.relu(tf.reduce_sum(feature_map * gradients[:, None, None, :], axis=-1))
+        return {"probabilities": probabilities, "cam": cam}
 
-    def __call__(self, pixels: np.ndarray) -> np.ndarray:
-        """The map for one preprocessed crop, scaled to [0, 1] (all zero without evidence)."""
-        cam = self._compute(pixels[None].astype(np.float32)).numpy()
-        peak = cam.max()
-        return cam / peak if peak > 0 else cam
+    return serve
+
+
+def normalised(cam: np.ndarray) -> np.ndarray:
+    """A map scaled to [0, 1] by its peak (all zero without evidence)."""
+    peak = cam.max()
+    return cam / peak if peak > 0 else cam
 
 
 def overlay(pixels: np.ndarray, cam: np.ndarray) -> np.ndarray:

@@ -16,6 +16,8 @@ from deforgify.calibration import Calibration
 from deforgify.preprocess import PreprocessConfig
 
 MODEL_FILE = "model.keras"
+LITERT_FILE = "model.tflite"
+"""The serving graph for LiteRT, exported beside the weights (optional: Keras can run MODEL_FILE)."""
 CONFIG_FILE = "config.json"
 METRICS_FILE = "metrics.json"
 CARD_FILE = "README.md"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from deforgify.model_folder import CONFIG_FILE, MODEL_FILE, ModelLoadError, read_config
+from deforgify.model_folder import CONFIG_FILE, LITERT_FILE, MODEL_FILE, ModelLoadError, read_config
 
 BUNDLED_MODEL = Path(__file__).parent / "bundled_model"
 HUB_TIMEOUT_SECONDS = 3.0
@@ -131,6 +131,7 @@ def _hub_source(repo_id: str, revision: Optional[str]) -> ModelSource:
         config_path = download(CONFIG_FILE)
         read_config(config_path.parent)  # validate before fetching the weights
         download(MODEL_FILE)
+        _download_if_present(download, LITERT_FILE)
     except errors.RevisionNotFoundError:
         raise ModelLoadError(f"Hub repo {repo_id} has no revision {revision!r}") from None
     except (errors.RepositoryNotFoundError, errors.GatedRepoError):
@@ -149,6 +150,16 @@ def _hub_source(repo_id: str, revision: Optional[str]) -> ModelSource:
     commit = config_path.parent.name  # the cache keeps files under snapshots/<commit sha>/
     warning = None if online else f"the Hub could not be reached: using the cached copy of {name}"
     return ModelSource(config_path.parent, name, commit, warning, repo_id)
+
+
+def _download_if_present(download, filename: str) -> None:
+    """Fetch an optional file (a model trained before it existed lacks it: Keras runs it)."""
+    from huggingface_hub import errors
+
+    try:
+        download(filename)
+    except (errors.RemoteEntryNotFoundError, errors.LocalEntryNotFoundError):
+        pass
 
 
 def _hub_answers(repo_id: str, revision: Optional[str]) -> bool:

@@ -1,4 +1,4 @@
-"""Importing TensorFlow without its C++ start-up chatter.
+"""Importing TensorFlow (and starting LiteRT) without their C++ start-up chatter.
 
 TensorFlow 2.21 writes several lines (oneDNN, CUDA drivers, cuInit) straight to file descriptor
 2 while it loads, before any setting such as ``TF_CPP_MIN_LOG_LEVEL`` is read. They are noise
@@ -18,7 +18,8 @@ from typing import Iterator
 
 START_UP_NOISE = re.compile(
     r"^(WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
-    r"|[IWE]\d{4} [\d:. ]+\d+ (port|cudart_stub|cuda_platform|cuda_executor|cpu_feature_guard)\.cc:\d+\].*)$"
+    r"|[IWE]\d{4} [\d:. ]+\d+ (port|cudart_stub|cuda_platform|cuda_executor|cpu_feature_guard)\.cc:\d+\].*"
+    r"|INFO: Created TensorFlow Lite XNNPACK delegate for CPU\.)$"
 )
 _lock = threading.Lock()
 
@@ -28,7 +29,7 @@ def import_tensorflow():
     with _lock:
         if "tensorflow" in sys.modules and "keras" in sys.modules:
             return sys.modules["tensorflow"]
-        with _native_stderr_filtered():
+        with native_stderr_filtered():
             import keras  # noqa: F401
             import tensorflow as tf
 
@@ -37,7 +38,9 @@ def import_tensorflow():
 
 
 @contextmanager
-def _native_stderr_filtered() -> Iterator[None]:
+def native_stderr_filtered() -> Iterator[None]:
+    """Within it, what native code writes to file descriptor 2 is held back, and written out at
+    the end less the start-up lines of TensorFlow and LiteRT."""
     if os.environ.get("DEFORGIFY_TF_LOGS") == "1":
         yield
         return

@@ -23,8 +23,8 @@ def test_bundled_model_is_used_by_default(detector: Detector) -> None:
 
 def test_one_model_call_for_a_batch_of_images(detector: Detector, astronaut, monkeypatch) -> None:
     calls = []
-    forward = detector._forward
-    monkeypatch.setattr(detector, "_forward", lambda x: calls.append(len(x)) or forward(x))
+    run = detector.runtime.run
+    monkeypatch.setattr(detector.runtime, "run", lambda x: calls.append(len(x)) or run(x))
     images = [astronaut, astronaut[::2, ::2].copy(), np.zeros((100, 100, 3), np.uint8)]
     predictions = detector.predict_rgb(images)
     assert calls == [2]  # both faces in one call; the black image has none to score
@@ -59,3 +59,20 @@ def test_without_a_face_there_is_no_verdict(detector: Detector) -> None:
 
 def test_no_images_no_predictions(detector: Detector) -> None:
     assert detector.predict_rgb([]) == []
+
+
+def test_serving_needs_no_tensorflow(astronaut_jpeg) -> None:
+    """The bundled model answers through LiteRT: TensorFlow is never imported to serve."""
+    import subprocess
+    import sys
+
+    from helpers import ROOT
+
+    code = ("import sys; from deforgify import Detector; d = Detector.load(); "
+            f"p = d.predict({str(astronaut_jpeg)!r}); d.heatmap(__import__('deforgify.decode').decode.load_rgb("
+            f"{str(astronaut_jpeg)!r}), p); print(p.label, 'tensorflow' in sys.modules, 'keras' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    label, tensorflow, keras = result.stdout.split()
+    assert label in ("real", "fake", "unsure") and (tensorflow, keras) == ("False", "False")
+    assert result.stderr == ""

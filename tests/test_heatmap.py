@@ -1,4 +1,5 @@
-"""Grad-CAM over the deciding face, from the full classifier's fake score."""
+"""Grad-CAM over the deciding face, computed in the serving graph, and the two engines that run
+that graph (LiteRT for serving, Keras for training) giving the same answers."""
 
 from __future__ import annotations
 
@@ -6,8 +7,11 @@ import numpy as np
 import pytest
 
 from deforgify.detector import Detector
-from deforgify.heatmap import GradCam, last_feature_layer, overlay
+from deforgify.heatmap import last_feature_layer, normalised, overlay, serving_function
+from deforgify.model_folder import load_keras_model
+from deforgify.model_source import BUNDLED_MODEL
 from deforgify.preprocess import preprocess
+from deforgify.runtime import KerasRuntime, LiteRtRuntime
 
 
 @pytest.fixture(scope="module")
@@ -15,15 +19,55 @@ def detector() -> Detector:
     return Detector.load()
 
 
-def test_the_map_comes_from_the_last_feature_map(detector: Detector) -> None:
+@pytest.fixture(scope="module")
+def keras_model():
+    return load_keras_model(BUNDLED_MODEL)
+
+
+@pytest.fixture(scope="module")
+def crops(detector: Detector, astronaut: np.ndarray) -> np.ndarray:
+    face = preprocess(astronaut, detector.config.preprocessing).pixels
+    noise = np.random.default_rng(0).uniform(0, 1, (3, *face.shape)).astype(np.float32)
+    return np.concatenate([face[None], face[None, :, ::-1], noise])
+
+
+def test_the_bundled_model_is_served_by_litert_without_tensorflow(detector: Detector) -> None:
+    assert isinstance(detector.runtime, LiteRtRuntime)
+
+
+def test_the_map_comes_from_the_last_feature_map(keras_model) -> None:
     # The last conv block's output (of the last tower, for a two-tower model).
-    assert last_feature_layer(detector.model).endswith("block5_relu")
+    assert last_feature_layer(keras_model).endswith("block5_relu")
 
 
-def test_map_is_normalised_and_points_at_the_evidence(detector: Detector, astronaut) -> None:
-    crop = preprocess(astronaut, detector.config.preprocessing).pixels
-    fake = GradCam(detector.model, detector.labels.index("fake"))(crop)
-    real = GradCam(detector.model, detector.labels.index("real"))(crop)
+def test_the_serving_map_is_textbook_grad_cam(keras_model, crops: np.ndarray) -> None:
+    """The gradient taken at the pooled features equals the gradient averaged over the map."""
+    import keras
+    import tensorflow as tf
+
+    served = serving_function(keras_model, 1)(crops)["cam"].numpy()
+    both = keras.Model(keras_model.inputs, [keras_model.get_layer(last_feature_layer(keras_model)).output,
+                                            keras_model.output])
+    for crop, cam in zip(crops, served):
+        with tf.GradientTape() as tape:
+            feature_map, probabilities = both([crop[None]], training=False)
+            score = probabilities[:, 1]
+        weights = tf.reduce_mean(tape.gradient(score, feature_map), axis=(1, 2), keepdims=True)
+        textbook = tf.nn.relu(tf.reduce_sum(weights * feature_map, axis=-1))[0].numpy()
+        assert normalised(cam) == pytest.approx(normalised(textbook), abs=1e-4)
+
+
+def test_litert_and_keras_give_the_same_answers(detector: Detector, keras_model, crops: np.ndarray) -> None:
+    litert = detector.runtime.run(crops)
+    keras_answers = KerasRuntime(keras_model, detector.labels.index("fake")).run(crops)
+    for mine, theirs in zip(litert, keras_answers):
+        assert mine.shape == theirs.shape
+        assert mine == pytest.approx(theirs, abs=1e-5)
+
+
+def test_map_is_normalised_and_points_at_the_evidence(detector: Detector, keras_model, crops) -> None:
+    fake = normalised(detector.runtime.run(crops[:1])[1][0])
+    real = normalised(KerasRuntime(keras_model, detector.labels.index("real")).run(crops[:1])[1][0])
     assert fake.shape == (8, 8) and fake.min() >= 0 and fake.max() == pytest.approx(1.0)
     # With two classes the evidence for one is evidence against the other: the maps differ.
     assert not np.allclose(fake, real)

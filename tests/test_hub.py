@@ -20,7 +20,7 @@ from deforgify.model_source import BUNDLED_MODEL
 from helpers import ROOT, run_module, train_tiny
 from hub_double import HubDouble
 
-MODEL_FILES = {"model.keras", "config.json", "metrics.json", "splits.json", "README.md",
+MODEL_FILES = {"model.keras", "model.tflite", "config.json", "metrics.json", "splits.json", "README.md",
                "training_curves.png", "confusion_matrix.png", "roc_curve.png"}
 
 

@@ -19,7 +19,7 @@ from training.manipulated import KINDS
 from training.metrics import classification_metrics, collapse_reason
 
 EXPECTED_FILES = {
-    "model.keras", "config.json", "metrics.json", "splits.json", "README.md",
+    "model.keras", "model.tflite", "config.json", "metrics.json", "splits.json", "README.md",
     "training_curves.png", "confusion_matrix.png", "roc_curve.png",
 }
 
@@ -222,3 +222,24 @@ def test_a_held_out_file_that_is_not_usable_fails_before_training(tiny_dataset: 
     result = train_tiny(tiny_dataset, tmp_path / "model", "--held-out", str(bad))
     assert result.returncode == 1 and "not usable leave-one-source-out results" in result.stderr
     assert not (tmp_path / "model").exists()
+
+
+def test_a_folder_without_litert_graph_runs_on_keras_until_exported(tiny_model: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from deforgify.detector import Detector
+    from deforgify.runtime import KerasRuntime, LiteRtRuntime
+
+    older = tmp_path / "older-model"
+    shutil.copytree(tiny_model, older, ignore=shutil.ignore_patterns("model.tflite"))
+    crops = np.random.default_rng(3).uniform(0, 1, (5, 128, 128, 3)).astype(np.float32)
+    before = Detector.load(str(older))
+    assert isinstance(before.runtime, KerasRuntime)
+    result = run_module("training.export", str(older))
+    assert result.returncode == 0 and "wrote" in result.stdout, result.stderr[-2000:]
+    after = Detector.load(str(older))
+    assert isinstance(after.runtime, LiteRtRuntime)
+    for theirs, mine in zip(before.runtime.run(crops), after.runtime.run(crops)):
+        assert mine == pytest.approx(theirs, abs=1e-5)
+    missing = run_module("training.export", str(tmp_path / "nothing"))
+    assert missing.returncode == 2 and "error:" in missing.stderr

@@ -31,6 +31,7 @@ from deforgify.model_folder import (
 )
 from deforgify.preprocess import PreprocessConfig
 from training.data import SPLITS, DataError, load_examples, split_examples
+from training.export import export_litert
 from training.prepared import PreparedSet, prepare
 from training.push import PushFailed, add_hub_options, push_model, report
 from training.staging import staged_folder
@@ -122,6 +123,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         model, history = fit(args, config, prepared)
         config, metrics, test_scores = _evaluate(model, config, prepared, history, args, started)
         save_for_inference(model, folder / MODEL_FILE)
+        export_litert(model, config.labels.index("fake"), folder)
         write_config(folder, config)
         _write_outputs(folder, metrics, splits, history, prepared["test"].labels, test_scores)
     print(json.dumps({"output": str(args.output), "test": _headline(metrics["test"])}), flush=True)
@@ -176,14 +178,18 @@ def save_for_inference(model, path: Path) -> None:
     copy.save(path)
 
 
-def uncalibrated_detector(model, config: ModelConfig):
-    """The serving path (a Detector) for the model being trained, without calibration: its
-    scores are what the calibration is fitted on."""
+def training_detector(model, config: ModelConfig):
+    """The serving path (a Detector) for the model being trained, run by Keras."""
     from deforgify.detector import Detector
     from deforgify.model_source import ModelSource
+    from deforgify.runtime import KerasRuntime
 
-    uncalibrated = replace(config, calibration=Calibration())
-    return Detector(model, uncalibrated, ModelSource(Path("."), "in training"))
+    return Detector(KerasRuntime(model, config.labels.index("fake")), config, ModelSource(Path("."), "in training"))
+
+
+def uncalibrated_detector(model, config: ModelConfig):
+    """The model being trained without calibration: its scores are what calibration is fitted on."""
+    return training_detector(model, replace(config, calibration=Calibration()))
 
 
 def manipulation_metrics(detector, calibration: Calibration, test: PreparedSet, seed: int
@@ -266,10 +272,7 @@ def _evaluate(model, config, prepared, history, args, started: float):
 def probe_shares(model, config: ModelConfig, probes: list[str], workers: int) -> dict:
     """For each fakes-only probe set, the share of its images answered each way by the served
     model (calibrated, faces detected again, no centre fallback)."""
-    from deforgify.detector import Detector
-    from deforgify.model_source import ModelSource
-
-    detector = Detector(model, config, ModelSource(Path("."), "in training"))
+    detector = training_detector(model, config)
     shares = {}
     for probe in probes:
         answers = [p.label for p in detector.predict_rgb(prepare(load_examples([probe]), workers).images)]

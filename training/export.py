@@ -1,0 +1,54 @@
+"""Export a model folder's serving graph (probabilities and Grad-CAM maps) to ``model.tflite``,
+which LiteRT runs without TensorFlow (:mod:`deforgify.runtime`).
+
+    python -m training.export MODEL_FOLDER
+
+Training calls :func:`export_litert` itself; this command adds the file to an older folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+from deforgify.model_folder import LITERT_FILE, ModelLoadError, load_keras_model, read_config
+from deforgify.runtime import SIGNATURE
+
+
+def export_litert(model, class_index: int, folder: Path) -> Path:
+    """Write ``folder/model.tflite``: the serving function of ``model`` for ``class_index``."""
+    import keras
+    import tensorflow as tf
+
+    from deforgify.heatmap import serving_function
+
+    with tempfile.TemporaryDirectory() as scratch:
+        archive = keras.export.ExportArchive()
+        archive.track(model)
+        archive.add_endpoint(SIGNATURE, serving_function(model, class_index))
+        archive.write_out(f"{scratch}/saved", verbose=False)
+        flat = tf.lite.TFLiteConverter.from_saved_model(f"{scratch}/saved", signature_keys=[SIGNATURE]).convert()
+    path = folder / LITERT_FILE
+    path.write_bytes(flat)
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("folder", type=Path, help="model folder with config.json and model.keras")
+    args = parser.parse_args(argv)
+    try:
+        config = read_config(args.folder)
+        model = load_keras_model(args.folder)
+    except ModelLoadError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    path = export_litert(model, config.labels.index("fake"), args.folder)
+    print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
