@@ -26,6 +26,8 @@ class Engine(Protocol):
 
     def rows(self, items: Iterable[Item], key_field: str) -> Iterator[dict]: ...
 
+    def close(self) -> None: ...
+
 
 def result_row(item: Item, key_field: str, result: Result, model_revision: str) -> dict:
     """One row of the results: which image, its verdict (or why it has none), which model."""
@@ -60,6 +62,9 @@ class LocalEngine:
 
     def rows(self, items: Iterable[Item], key_field: str) -> Iterator[dict]:
         return score_rows(self.detector, items, key_field, self.workers)
+
+    def close(self) -> None:
+        """Nothing to release: worker processes end with each scan's rows."""
 
 
 @dataclass

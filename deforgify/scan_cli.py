@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
               f"{results.kept_in}: run the same command to score the rest", file=sys.stderr)
         return 130 if isinstance(stop.cause, KeyboardInterrupt) else 3
     finally:
-        getattr(engine, "close", lambda: None)()
+        engine.close()
     skipped = "".join(f", {n} skipped ({why})" for why, n in collection.skipped.items())
     outcome.progress.finish(f"; {outcome.already_done} already in {args.output}{skipped}")
     return 1 if outcome.progress.counts["unreadable"] else 0
