@@ -232,7 +232,8 @@ def test_make_deploy_uploads_what_the_space_serves(hub, hub_env) -> None:
     space = hub.repos[("space", "alice/deforgify-space")]
     files = set(space.commits[space.branches["main"]].files)
     assert {"app.py", "README.md", "requirements.txt", ".gitattributes", "LICENSE",
-            "deforgify/bundled_model/model.keras", "deforgify/bundled_model/config.json",
+            "deforgify/bundled_model/model.keras", "deforgify/bundled_model/model.tflite",
+            "deforgify/bundled_model/config.json",
             "deforgify/face_models/face_detection_short_range.tflite",
             "examples/two-faces.jpg", "examples/SOURCES.md"} <= files
     assert not any(f.startswith(("training/", "tests/", ".venv/", "runs/", "benchmarks/")) or
