@@ -61,7 +61,8 @@ def _front_matter(metrics: dict[str, Any], repo_id: Optional[str]) -> str:
         *(["license_name: research-only-training-data", "license_link: README.md#licence"]
           if licence == "other" else []),
         "tags:",
-        *[f"- {t}" for t in ("deforgify", "deepfake-detection", "fake-face-detection", "gan-detection", "keras")],
+        *[f"- {t}" for t in ("deforgify", "deepfake-detection", "fake-face-detection", "gan-detection", "keras",
+                              "litert")],
         "datasets:",
         *[f"- {_name(d)}" for d in metrics["training"]["data"]],
     ]
@@ -139,9 +140,11 @@ verdict, summary, faces, heatmap, result = Client("http://127.0.0.1:7860/").pred
 print(result["label"], result["confidences"])   # "real", "fake", "unsure" or "no_face"
 ```
 
-Files: `model.keras` (Keras 3 native format, load with `safe_mode=True`), `config.json` (labels in
-output order and the preprocessing settings: face crop scale and input size), `metrics.json`
-(every figure below), `splits.json` (the file list of each split).
+Files: `model.keras` (Keras 3 native format, load with `safe_mode=True`), `model.tflite` (the
+same network for LiteRT, with the Grad-CAM map as a second output: what Deforgify serves with, no
+TensorFlow needed), `config.json` (labels in output order and the preprocessing settings: face
+crop scale and input size), `metrics.json` (every figure below), `splits.json` (the file list of
+each split).
 """
 
 
