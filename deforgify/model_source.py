@@ -8,6 +8,7 @@ the cached copy is used; with no cache, the bundled model, and the caller is tol
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -44,11 +45,8 @@ class ModelSource:
         SHA-256 of the weights file of a local model."""
         if self.revision:
             return self.revision
-        digest = hashlib.sha256()
-        with open(self.folder / MODEL_FILE, "rb") as weights:
-            for block in iter(lambda: weights.read(1 << 20), b""):
-                digest.update(block)
-        return "sha256:" + digest.hexdigest()[:16]
+        weights = self.folder / MODEL_FILE
+        return "sha256:" + _digest(weights, weights.stat().st_mtime_ns)[:16]
 
     def portable_reference(self) -> Optional[str]:
         """A reference that loads these same weights in another process: a Hub model pinned to
@@ -60,6 +58,16 @@ class ModelSource:
     def describe(self) -> str:
         text = self.reference + (f" (commit {self.revision[:10]})" if self.revision else "")
         return f"{text}; {self.warning}" if self.warning else text
+
+
+@functools.lru_cache(maxsize=8)
+def _digest(path: Path, modified: int) -> str:
+    """SHA-256 of a file, remembered while it is unchanged (a scan asks for it every batch)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def resolve_model(reference: Optional[str] = None) -> ModelSource:
