@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from deforgify.detector import Detector
-from deforgify.heatmap import last_feature_layer, normalised, overlay, serving_function
+from deforgify.heatmap import last_feature_layer, normalised, overlay, serving_function, towers
 from deforgify.model_folder import load_keras_model
 from deforgify.model_source import BUNDLED_MODEL
 from deforgify.preprocess import preprocess
@@ -40,20 +40,24 @@ def test_the_map_comes_from_the_last_feature_map(keras_model) -> None:
     assert last_feature_layer(keras_model).endswith("block5_relu")
 
 
-def test_the_serving_map_is_textbook_grad_cam(keras_model, crops: np.ndarray) -> None:
-    """The gradient taken at the pooled features equals the gradient averaged over the map."""
+def test_the_serving_map_is_textbook_grad_cam_over_both_towers(keras_model, crops: np.ndarray) -> None:
+    """The gradient taken at the pooled features equals the gradient averaged over each tower's
+    last feature map; the two towers' maps count as one."""
     import keras
     import tensorflow as tf
 
+    _, parts = towers(keras_model)
+    assert sorted(t.feature_layer for t in parts) == ["npr_block5_relu", "rgb_block5_relu"]
     served = serving_function(keras_model, 1)(crops)["cam"].numpy()
-    both = keras.Model(keras_model.inputs, [keras_model.get_layer(last_feature_layer(keras_model)).output,
-                                            keras_model.output])
+    maps = [keras_model.get_layer(t.feature_layer).output for t in parts]
+    both = keras.Model(keras_model.inputs, [maps, keras_model.output])
     for crop, cam in zip(crops, served):
         with tf.GradientTape() as tape:
-            feature_map, probabilities = both([crop[None]], training=False)
+            feature_maps, probabilities = both([crop[None]], training=False)
             score = probabilities[:, 1]
-        weights = tf.reduce_mean(tape.gradient(score, feature_map), axis=(1, 2), keepdims=True)
-        textbook = tf.nn.relu(tf.reduce_sum(weights * feature_map, axis=-1))[0].numpy()
+        evidence = [tf.reduce_sum(tf.reduce_mean(g, axis=(1, 2), keepdims=True) * m, axis=-1)
+                    for g, m in zip(tape.gradient(score, feature_maps), feature_maps)]
+        textbook = tf.nn.relu(tf.add_n(evidence))[0].numpy()
         assert normalised(cam) == pytest.approx(normalised(textbook), abs=1e-4)
 
 
