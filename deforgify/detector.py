@@ -13,7 +13,7 @@ from deforgify.faces import Box, detect_faces
 from deforgify.model_folder import ModelConfig, read_config
 from deforgify.model_source import ModelSource, resolve_model
 from deforgify.preprocess import PreprocessConfig, Preprocessed, preprocess_face
-from deforgify.runtime import Runtime, load_runtime
+from deforgify.runtime import THREADS, Runtime, load_runtime
 
 MAX_FACES = 8
 """At most this many faces per image are scored, largest first."""
@@ -89,14 +89,15 @@ class Detector:
         self.source = source
 
     @classmethod
-    def load(cls, reference: Optional[str] = None) -> "Detector":
-        """Load the model named by ``reference`` (see :func:`resolve_model`); None = bundled."""
-        return cls.from_source(resolve_model(reference))
+    def load(cls, reference: Optional[str] = None, threads: int = THREADS) -> "Detector":
+        """Load the model named by ``reference`` (see :func:`resolve_model`); None = bundled.
+        ``threads``: how many the model call may use."""
+        return cls.from_source(resolve_model(reference), threads)
 
     @classmethod
-    def from_source(cls, source: ModelSource) -> "Detector":
+    def from_source(cls, source: ModelSource, threads: int = THREADS) -> "Detector":
         config = read_config(source.folder)
-        return cls(load_runtime(source.folder, config.labels.index("fake")), config, source)
+        return cls(load_runtime(source.folder, config.labels.index("fake"), threads), config, source)
 
     @property
     def labels(self) -> tuple[str, ...]:

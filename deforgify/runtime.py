@@ -23,6 +23,7 @@ from deforgify.quiet import native_stderr_filtered
 
 SIGNATURE = "serve"
 THREADS = 2
+"""LiteRT threads per model call by default: the two cores of a small machine or Space."""
 
 
 class Runtime(Protocol):
@@ -34,11 +35,11 @@ class Runtime(Protocol):
 class LiteRtRuntime:
     """The exported serving graph in the LiteRT interpreter (one call at a time)."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, threads: int = THREADS):
         from ai_edge_litert.interpreter import Interpreter
 
         try:
-            interpreter = Interpreter(model_path=str(path), num_threads=THREADS)
+            interpreter = Interpreter(model_path=str(path), num_threads=threads)
             self._serve = interpreter.get_signature_runner(SIGNATURE)
             shape = self._serve.get_input_details()["pixels"]["shape"]
             with native_stderr_filtered():  # the first call announces its CPU delegate
@@ -68,10 +69,10 @@ class KerasRuntime:
         return outputs["probabilities"].numpy(), outputs["cam"].numpy()
 
 
-def load_runtime(folder: Path, class_index: int) -> Runtime:
+def load_runtime(folder: Path, class_index: int, threads: int = THREADS) -> Runtime:
     """LiteRT for a folder with ``model.tflite`` (when LiteRT is installed), Keras otherwise."""
     if (folder / LITERT_FILE).is_file() and _litert_installed():
-        return LiteRtRuntime(folder / LITERT_FILE)
+        return LiteRtRuntime(folder / LITERT_FILE, threads)
     if importlib.util.find_spec("tensorflow") is None:
         missing = "ai-edge-litert is not installed" if (folder / LITERT_FILE).is_file() else f"it has no {LITERT_FILE}"
         raise ModelLoadError(f"cannot run the model in {folder}: {missing}, and TensorFlow (needed for "
