@@ -37,7 +37,7 @@ Named = tuple[str, ImageInput]
 
 @dataclass
 class Prepared:
-    """One file made ready for the model, or the reason it could not be."""
+    """One image made ready for the model, or the reason it could not be."""
 
     name: str
     crops: Optional[list[Preprocessed]] = None

@@ -116,15 +116,18 @@ class ParquetResults:
         self.schema = parquet_schema(labels)
 
     def _table_rows(self, columns: list[str]) -> Iterator[dict]:
+        """The rows of the Parquet file, read a row group's worth at a time (a million-row file
+        is never held whole)."""
         if not self.path.exists():
             return
         parquet = _pyarrow_parquet()
         try:
-            table = parquet.read_table(self.path, columns=columns)
+            groups = parquet.ParquetFile(self.path).iter_batches(PARQUET_ROWS_PER_GROUP, columns=columns)
+            for group in groups:
+                yield from group.to_pylist()
         except Exception as error:  # noqa: BLE001  pyarrow raises several kinds for a bad file
             raise ResultsError(f"{self.path} exists and is not a scan's Parquet output ({error}); "
                                "nothing was changed: give another output") from None
-        yield from table.to_pylist()
 
     def rows(self, columns: Optional[list[str]] = None) -> Iterator[dict]:
         yield from self._table_rows(columns or list(COLUMNS))

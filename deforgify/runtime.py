@@ -61,7 +61,6 @@ class KerasRuntime:
     def __init__(self, model, class_index: int):
         from deforgify.heatmap import serving_function
 
-        self.model = model
         self._serve = serving_function(model, class_index)
 
     def run(self, pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -8,6 +8,7 @@ import sys
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
+from deforgify.cluster import ClusterError
 from deforgify.collection import Collection, CollectionError, file_list, folder_tree, hub_dataset
 from deforgify.model_folder import ModelLoadError, read_config
 from deforgify.model_source import ModelSource, resolve_model
@@ -63,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
         results = open_results(args.output, collection.key_field, source.fingerprint(),
                                read_config(source.folder).labels)
         engine = _engine(args, source)
-    except (CollectionError, ModelLoadError, ResultsError, _cluster_error()) as error:
+    except (CollectionError, ModelLoadError, ResultsError, ClusterError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     _tell(args, f"scanning {collection.description} with model {source.describe()} into {args.output}")
@@ -110,12 +111,6 @@ def _engine(args: argparse.Namespace, source: ModelSource):
     from deforgify.detector import Detector
 
     return LocalEngine(Detector.from_source(source), args.workers)
-
-
-def _cluster_error() -> type:
-    from deforgify.cluster import ClusterError
-
-    return ClusterError
 
 
 def _why(cause: BaseException) -> str:
