@@ -162,6 +162,31 @@ def test_interrupted_scan_resumes_to_the_same_output(big_tree: Path, tmp_path: P
     assert not journal.exists()
 
 
+def test_a_worker_process_killed_on_this_machine_stops_the_scan_and_a_rerun_completes(
+        big_tree: Path, tmp_path: Path) -> None:
+    import psutil
+
+    output = tmp_path / "verdicts.jsonl"
+    command = [sys.executable, "-m", "deforgify", "scan", str(big_tree), "--output", str(output), "--workers", "2"]
+    process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    wait_for_rows(output, 64, process)
+    workers = [child for child in psutil.Process(process.pid).children()
+               if "spawn_main" in " ".join(child.cmdline())]  # not the resource tracker
+    assert workers, "the scan runs its decoding in worker processes"
+    workers[-1].kill()
+    stderr = process.communicate(timeout=120)[1]
+    assert process.returncode == 3, stderr[-2000:]
+    assert "a worker process died" in stderr and "run the same command" in stderr and "Traceback" not in stderr
+    kept = output.read_bytes().count(b"\n")
+    assert kept >= 64
+
+    result = scan(str(big_tree), "--output", str(output), "--workers", "2")
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert f"{kept} already in" in result.stderr
+    rows = read_rows(output)
+    assert len(rows) == len({r["path"] for r in rows}) == 904
+
+
 def test_a_full_disk_stops_the_scan_and_keeps_what_was_written(tree: Path, expected: dict, tmp_path: Path) -> None:
     """The file-size limit makes writes fail part-way (as a full disk does, with another errno)."""
     output = tmp_path / "verdicts.jsonl"
