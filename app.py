@@ -234,12 +234,11 @@ def make_flag(store: FeedbackStore):
 def header(detector: Detector) -> str:
     """Title, one line on what it does, and which model answers with a link to its card."""
     source = detector.source
-    name = source.reference + (f" (commit {source.revision[:10]})" if source.revision else "")
     lines = [
         "# Deforgify: real or fake face?",
         "Upload, paste or take a photo of a face: Deforgify tells whether it looks like a real "
         "photograph or a generated or manipulated face (GAN faces, face swaps).",
-        f"**Model:** `{name}` · [model card]({model_card_link(detector)})",
+        f"**Model:** `{source.name}` · [model card]({model_card_link(detector)})",
     ]
     if source.warning:
         lines.append(f"> ⚠️ {source.warning}.")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
 import numpy as np
@@ -43,6 +43,8 @@ class FaceScore:
     region: Box
     confidences: dict[str, float]
     label: str
+    cam: Optional[np.ndarray] = field(default=None, compare=False, repr=False)
+    """The crop's Grad-CAM map, from the same model call as the confidences (for heatmaps)."""
 
     def to_json(self) -> dict:
         return {"box": list(self.face) if self.face else None, "label": self.label,
@@ -129,14 +131,12 @@ class Detector:
         if not crops:
             return []
         flat = [crop for image_crops in crops for crop in image_crops]
-        probabilities = self.probabilities(np.stack([c.pixels for c in flat])) if flat else []
+        probabilities, cams = self._outputs(np.stack([c.pixels for c in flat])) if flat else ([], [])
         predictions, start = [], 0
         for image_crops in crops:
-            scores = [
-                self._score(c, p)
-                for c, p in zip(image_crops, probabilities[start : start + len(image_crops)])
-            ]
-            start += len(image_crops)
+            end = start + len(image_crops)
+            scores = [self._score(*scored) for scored in zip(image_crops, probabilities[start:end], cams[start:end])]
+            start = end
             predictions.append(self._verdict(scores))
         return predictions
 
@@ -146,23 +146,28 @@ class Detector:
         return np.array([p.confidences["fake"] for p in self.predict_rgb(images, True)])
 
     def heatmap(self, rgb: np.ndarray, prediction: Prediction) -> np.ndarray:
-        """Grad-CAM of the fake class over the crop that decided ``prediction``, as an RGB image."""
-        return self.heatmap_of_crop(preprocess_face(rgb, self.config.preprocessing, prediction.face, []).pixels)
-
-    def heatmap_of_crop(self, crop: np.ndarray) -> np.ndarray:
+        """Grad-CAM of the fake class over the crop that decided ``prediction``, as an RGB image;
+        the map computed with the verdict is reused when the prediction carries it."""
         from deforgify.heatmap import normalised, overlay
 
-        return overlay(crop, normalised(self.runtime.run(crop[None])[1][0]))
+        crop = preprocess_face(rgb, self.config.preprocessing, prediction.face, []).pixels
+        decisive = next((s for s in prediction.scores if s.face == prediction.face and s.cam is not None), None)
+        cam = decisive.cam if decisive else self.runtime.run(crop[None])[1][0]
+        return overlay(crop, normalised(cam))
 
     def probabilities(self, pixels: np.ndarray) -> np.ndarray:
         """Model outputs for preprocessed pixels (N, size, size, 3), in batches."""
-        batches = [self.runtime.run(pixels[i : i + BATCH_SIZE])[0] for i in range(0, len(pixels), BATCH_SIZE)]
-        return np.concatenate(batches).astype(np.float64)
+        return self._outputs(pixels)[0]
 
-    def _score(self, crop: Preprocessed, probabilities: np.ndarray) -> FaceScore:
+    def _outputs(self, pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Probabilities (float64) and Grad-CAM maps for preprocessed pixels, in batches."""
+        runs = [self.runtime.run(pixels[i : i + BATCH_SIZE]) for i in range(0, len(pixels), BATCH_SIZE)]
+        return (np.concatenate([r[0] for r in runs]).astype(np.float64), np.concatenate([r[1] for r in runs]))
+
+    def _score(self, crop: Preprocessed, probabilities: np.ndarray, cam: np.ndarray) -> FaceScore:
         calibration = self.config.calibration
         fake = float(calibration.fake_probability(probabilities[self.labels.index("fake")]))
-        return FaceScore(crop.face, crop.region, {"real": 1.0 - fake, "fake": fake}, calibration.label(fake))
+        return FaceScore(crop.face, crop.region, {"real": 1.0 - fake, "fake": fake}, calibration.label(fake), cam)
 
     def _verdict(self, scores: list[FaceScore]) -> Prediction:
         if not scores:

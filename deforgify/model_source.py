@@ -55,9 +55,13 @@ class ModelSource:
             return f"{self.repo_id}@{self.revision}"
         return None if self.folder == BUNDLED_MODEL else str(self.folder.resolve())
 
+    @property
+    def name(self) -> str:
+        """What answers, with its commit for a Hub model: ``OWNER/NAME (commit 1a2b3c4d5e)``."""
+        return self.reference + (f" (commit {self.revision[:10]})" if self.revision else "")
+
     def describe(self) -> str:
-        text = self.reference + (f" (commit {self.revision[:10]})" if self.revision else "")
-        return f"{text}; {self.warning}" if self.warning else text
+        return f"{self.name}; {self.warning}" if self.warning else self.name
 
 
 @functools.lru_cache(maxsize=8)
