@@ -103,12 +103,93 @@ def deforgify_dual(input_size: int, num_classes: int) -> keras.Model:
     return _classifier(inputs, features, num_classes, "deforgify_dual")
 
 
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+LITE0_STAGES = (
+    # (repeats, kernel, stride, expansion, output channels) of EfficientNet-Lite0 (Tan & Le, 2019;
+    # the Lite variants drop squeeze-and-excitation and use ReLU6, for mobile accelerators)
+    (1, 3, 1, 1, 16), (2, 3, 2, 6, 24), (2, 5, 2, 6, 40), (3, 3, 2, 6, 80),
+    (3, 5, 1, 6, 112), (4, 5, 2, 6, 192), (1, 3, 1, 6, 320),
+)
+LITE0_STEM, LITE0_HEAD = 32, 1280
+
+
+def _bn_relu6(x: keras.KerasTensor, name: str, activate: bool = True) -> keras.KerasTensor:
+    from keras import layers
+
+    x = layers.BatchNormalization(momentum=BATCH_NORM_MOMENTUM, epsilon=1e-3, name=f"{name}_bn")(x)
+    return layers.ReLU(6.0, name=f"{name}_relu")(x) if activate else x
+
+
+def _mbconv(x: keras.KerasTensor, kernel: int, stride: int, expansion: int, filters: int,
+            name: str) -> keras.KerasTensor:
+    """An inverted residual block: 1x1 expansion, depthwise convolution, 1x1 projection, and the
+    skip connection where the shape allows it."""
+    from keras import layers
+
+    inputs, channels = x, x.shape[-1]
+    if expansion != 1:
+        x = layers.Conv2D(channels * expansion, 1, use_bias=False, name=f"{name}_expand_conv")(x)
+        x = _bn_relu6(x, f"{name}_expand")
+    x = layers.DepthwiseConv2D(kernel, stride, padding="same", use_bias=False, name=f"{name}_dw_conv")(x)
+    x = _bn_relu6(x, f"{name}_dw")
+    x = layers.Conv2D(filters, 1, use_bias=False, name=f"{name}_project_conv")(x)
+    x = _bn_relu6(x, f"{name}_project", activate=False)
+    if stride == 1 and channels == filters:
+        x = layers.Add(name=f"{name}_add")([x, inputs])
+    return x
+
+
+def lite0_features(inputs: keras.KerasTensor) -> keras.KerasTensor:
+    """EfficientNet-Lite0 from [0, 1] RGB to its pooled 1280 features; layer names follow the
+    blocks of the ImageNet checkpoint (:mod:`training.pretrained` loads it)."""
+    from keras import layers
+
+    x = layers.Normalization(mean=IMAGENET_MEAN, variance=[s * s for s in IMAGENET_STD], name="imagenet_norm")(inputs)
+    x = layers.Conv2D(LITE0_STEM, 3, 2, padding="same", use_bias=False, name="stem_conv")(x)
+    x = _bn_relu6(x, "stem")
+    block = 0
+    for repeats, kernel, stride, expansion, filters in LITE0_STAGES:
+        for repeat in range(repeats):
+            x = _mbconv(x, kernel, stride if repeat == 0 else 1, expansion, filters, f"block{block}")
+            block += 1
+    x = layers.Conv2D(LITE0_HEAD, 1, use_bias=False, name="head_conv")(x)
+    x = _bn_relu6(x, "head")
+    return layers.GlobalAveragePooling2D(name="lite0_pool")(x)
+
+
+def deforgify_lite0(input_size: int, num_classes: int) -> keras.Model:
+    """EfficientNet-Lite0 (3.4 M parameters without its ImageNet classifier), to be fine-tuned
+    whole from ImageNet weights: forensic cues are learnt in every layer, but from features that
+    already know faces, skin and edges."""
+    import keras
+
+    inputs = keras.Input((input_size, input_size, 3), name="image")
+    return _classifier(inputs, lite0_features(inputs), num_classes, "deforgify_lite0")
+
+
+def deforgify_lite0_npr(input_size: int, num_classes: int) -> keras.Model:
+    """EfficientNet-Lite0 with the compact residual tower beside it (as in deforgify-dual)."""
+    import keras
+    from keras import layers
+
+    inputs = keras.Input((input_size, input_size, 3), name="image")
+    features = layers.Concatenate(name="features")(
+        [lite0_features(inputs), _conv_tower(_residual(inputs), "npr_")]
+    )
+    return _classifier(inputs, features, num_classes, "deforgify_lite0_npr")
+
+
 ARCHITECTURES: dict[str, Callable[[int, int], keras.Model]] = {
     "deforgify-cnn": deforgify_cnn,
     "deforgify-compact": deforgify_compact,
     "deforgify-npr": deforgify_npr,
     "deforgify-dual": deforgify_dual,
+    "deforgify-lite0": deforgify_lite0,
+    "deforgify-lite0-npr": deforgify_lite0_npr,
 }
+PRETRAINED = {"deforgify-lite0": "efficientnet-lite0", "deforgify-lite0-npr": "efficientnet-lite0"}
+"""Architectures that start from ImageNet weights (:mod:`training.pretrained`), and which."""
 DEFAULT_ARCHITECTURE = "deforgify-compact"
 
 
