@@ -1,8 +1,9 @@
 """Training batches: every image freshly augmented, both classes alike.
 
 Per image: a blended pseudo-fake is made from some of the real faces (an extra fake source:
-mostly self-blends, some with another training person's face swapped in); then random
-degradations (blur, resizing, colour, JPEG); then the shared
+mostly self-blends, some with another training person's face swapped in); then the random
+re-encoding chain of :func:`training.degrade.random_reencoding` (rescale, blur, noise, colour,
+lossless / JPEG / WebP storage), the same for every class and source; then the shared
 :func:`deforgify.preprocess.preprocess` with a random crop jitter, so that framing cannot carry
 the label; then a random horizontal flip.
 """
@@ -14,7 +15,7 @@ import numpy as np
 
 from deforgify.model_folder import LABELS
 from deforgify.preprocess import Jitter, PreprocessConfig, preprocess
-from training.degrade import random_degradation
+from training.degrade import random_reencoding
 from training.face_swap import face_swap
 from training.prepared import PreparedSet
 from training.self_blend import self_blend
@@ -124,6 +125,6 @@ class AugmentedBatches(keras.utils.PyDataset):
                             match_colour=rng.random() < 0.6, feather=rng.random() < 0.75)
         elif blend:
             rgb = self_blend(rgb, faces[0] if faces else None, rng)
-        rgb = random_degradation(rgb, rng)
+        rgb, faces = random_reencoding(rgb, faces, rng)
         pixels = preprocess(rgb, self.config, faces, random_jitter(rng)).pixels
         return pixels[:, ::-1] if rng.random() < 0.5 else pixels

@@ -7,22 +7,8 @@ import cv2
 import numpy as np
 
 
-def jpeg(rgb: np.ndarray, quality: int) -> np.ndarray:
-    ok, encoded = cv2.imencode(".jpg", rgb[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
-    assert ok, "OpenCV could not encode a JPEG"
-    return np.ascontiguousarray(cv2.imdecode(encoded, cv2.IMREAD_COLOR)[:, :, ::-1])
-
-
 def blur(rgb: np.ndarray, sigma: float) -> np.ndarray:
     return cv2.GaussianBlur(rgb, (0, 0), sigmaX=sigma) if sigma > 0 else rgb
-
-
-def rescale(rgb: np.ndarray, factor: float) -> np.ndarray:
-    """Down-scale by ``factor`` (< 1) and back up: the detail lost by resizing on the way."""
-    height, width = rgb.shape[:2]
-    small = cv2.resize(rgb, (max(8, round(width * factor)), max(8, round(height * factor))),
-                       interpolation=cv2.INTER_AREA)
-    return cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR)
 
 
 def adjust(rgb: np.ndarray, brightness: float = 1.0, contrast: float = 1.0,
@@ -34,18 +20,63 @@ def adjust(rgb: np.ndarray, brightness: float = 1.0, contrast: float = 1.0,
     return np.clip(values * brightness, 0, 255).astype(np.uint8)
 
 
-def random_degradation(rgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Blur, resizing, colour change and JPEG re-encoding, each at random and at random
-    strength: what a photo meets on its way through cameras, editors and the web."""
-    if rng.random() < 0.25:
-        rgb = blur(rgb, rng.uniform(0.3, 2.0))
-    if rng.random() < 0.4:
-        rgb = rescale(rgb, rng.uniform(0.35, 0.9))
+def encode(rgb: np.ndarray, extension: str, quality: int | None = None) -> np.ndarray:
+    """``rgb`` saved as ``.png``, ``.jpg`` or ``.webp`` (at ``quality``) and read back."""
+    flags = {".jpg": [cv2.IMWRITE_JPEG_QUALITY, int(quality or 95)],
+             ".webp": [cv2.IMWRITE_WEBP_QUALITY, int(quality or 80)], ".png": []}[extension]
+    ok, encoded = cv2.imencode(extension, rgb[:, :, ::-1], flags)
+    assert ok, f"OpenCV could not encode {extension}"
+    return np.ascontiguousarray(cv2.imdecode(encoded, cv2.IMREAD_COLOR)[:, :, ::-1])
+
+
+def jpeg(rgb: np.ndarray, quality: int) -> np.ndarray:
+    return encode(rgb, ".jpg", quality)
+
+
+def noise(rgb: np.ndarray, sigma: float, rng: np.random.Generator) -> np.ndarray:
+    noisy = rgb.astype(np.float32) + rng.normal(0.0, sigma, rgb.shape).astype(np.float32)
+    return np.clip(noisy, 0, 255).astype(np.uint8)
+
+
+def resize_by(rgb: np.ndarray, factor: float, upscale_interpolation: int = cv2.INTER_CUBIC) -> np.ndarray:
+    """``rgb`` resized by ``factor`` (area-averaged when shrinking)."""
+    height, width = rgb.shape[:2]
+    size = (max(8, round(width * factor)), max(8, round(height * factor)))
+    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA if factor < 1 else upscale_interpolation)
+
+
+RESCALE_RANGE = (0.5, 2.0)
+"""The photo's size is multiplied by a log-uniform factor in this range before cropping: no
+source's resolution, and so no resampling trace, is a label."""
+STORAGE = ((".png", 0.3), (".jpg", 0.5), (".webp", 0.2))
+"""How the photo is stored after the other steps: lossless, JPEG or WebP, at these odds."""
+QUALITY_RANGE = (60, 100)
+
+
+def random_storage(rgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``rgb`` stored lossless, as JPEG or as WebP at a random quality, and read back."""
+    extension = str(rng.choice([e for e, _ in STORAGE], p=[p for _, p in STORAGE]))
+    quality = int(rng.integers(QUALITY_RANGE[0], QUALITY_RANGE[1] + 1))
+    return rgb if extension == ".png" else encode(rgb, extension, quality)
+
+
+def random_reencoding(rgb: np.ndarray, faces: list, rng: np.random.Generator) -> tuple[np.ndarray, list]:
+    """The chain every training image goes through, whatever its class and source: rescaled
+    (its face boxes with it), maybe blurred, noisy or recoloured, then stored in a random format
+    and quality. Every source here is JPEG; without this, a lossless or resized photo looked
+    "fake" to the model, because storage and size told the sources apart."""
+    low, high = np.log(RESCALE_RANGE)
+    factor = float(np.exp(rng.uniform(low, high)))
+    upscale = cv2.INTER_CUBIC if rng.random() < 0.5 else cv2.INTER_LINEAR
+    rgb = resize_by(rgb, factor, upscale)
+    faces = [tuple(int(round(v * factor)) for v in box) for box in faces]
+    if rng.random() < 0.2:
+        rgb = blur(rgb, rng.uniform(0.3, 1.2))
+    if rng.random() < 0.2:
+        rgb = noise(rgb, rng.uniform(1.0, 4.0), rng)
     if rng.random() < 0.5:
-        rgb = adjust(rgb, *rng.uniform(0.8, 1.2, size=3))
-    if rng.random() < 0.5:
-        rgb = jpeg(rgb, rng.integers(30, 96))
-    return rgb
+        rgb = adjust(rgb, *rng.uniform(0.85, 1.15, size=3))
+    return random_storage(rgb, rng), faces
 
 
 def downscale(rgb: np.ndarray, factor: float) -> np.ndarray:
