@@ -21,6 +21,7 @@ MIN_FACE_RATIO = 0.33
 """Faces narrower than this fraction of the largest face are not scored (background faces and
 stray detections would otherwise decide the verdict)."""
 BATCH_SIZE = 32
+"""Crops per model call (each goes in with its mirror image: calls of twice this many)."""
 
 
 def face_crops(rgb: np.ndarray, config: PreprocessConfig, centre_fallback: bool = False
@@ -152,7 +153,7 @@ class Detector:
 
         crop = preprocess_face(rgb, self.config.preprocessing, prediction.face, []).pixels
         decisive = next((s for s in prediction.scores if s.face == prediction.face and s.cam is not None), None)
-        cam = decisive.cam if decisive else self.runtime.run(crop[None])[1][0]
+        cam = decisive.cam if decisive else self._outputs(crop[None])[1][0]
         return overlay(crop, normalised(cam))
 
     def probabilities(self, pixels: np.ndarray) -> np.ndarray:
@@ -160,9 +161,19 @@ class Detector:
         return self._outputs(pixels)[0]
 
     def _outputs(self, pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Probabilities (float64) and Grad-CAM maps for preprocessed pixels, in batches."""
-        runs = [self.runtime.run(pixels[i : i + BATCH_SIZE]) for i in range(0, len(pixels), BATCH_SIZE)]
-        return (np.concatenate([r[0] for r in runs]).astype(np.float64), np.concatenate([r[1] for r in runs]))
+        """Probabilities (float64) and Grad-CAM maps for preprocessed pixels, in batches, each
+        the mean over the crop and its mirror image."""
+        runs = [self._mirrored(pixels[i : i + BATCH_SIZE]) for i in range(0, len(pixels), BATCH_SIZE)]
+        return (np.concatenate([r[0] for r in runs]), np.concatenate([r[1] for r in runs]))
+
+    def _mirrored(self, pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """One model call on the crops and their mirror images, averaged: a mirrored photo gets
+        the same answer, and every answer is steadier (the mirror's map is flipped back)."""
+        count = len(pixels)
+        probabilities, cams = self.runtime.run(np.concatenate([pixels, pixels[:, :, ::-1]]))
+        probabilities = probabilities.astype(np.float64)
+        return ((probabilities[:count] + probabilities[count:]) / 2,
+                (cams[:count] + cams[count:, :, ::-1]) / 2)
 
     def _score(self, crop: Preprocessed, probabilities: np.ndarray, cam: np.ndarray) -> FaceScore:
         calibration = self.config.calibration
