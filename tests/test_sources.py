@@ -34,6 +34,14 @@ def test_pairs_and_crops_files_name_the_groups(tmp_path: Path) -> None:
     }
 
 
+def test_a_groups_file_names_the_groups_by_file_name(tmp_path: Path) -> None:
+    (tmp_path / "groups.csv").write_text(
+        "file,label,generator,group\nfake/mj_a_t0.jpg,fake,midjourney,mjgrid_a\n"
+        "fake/mj_a_t3.jpg,fake,midjourney,mjgrid_a\nreal/pixabay_1.jpg,real,,pixabay_1\n")
+    assert group_names(tmp_path) == {"mj_a_t0.jpg": "mjgrid_a", "mj_a_t3.jpg": "mjgrid_a",
+                                     "pixabay_1.jpg": "pixabay_1"}
+
+
 def test_a_csv_without_the_columns_names_no_groups(tmp_path: Path) -> None:
     (tmp_path / "pairs.csv").write_text("a,b\n1,2\n")
     assert group_names(tmp_path) == {}

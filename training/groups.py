@@ -7,7 +7,9 @@ of the two layouts the shared data sets use (see their SOURCE.md):
 - ``pairs.csv`` with ``real_file`` and ``fake_file``: each fake joins the group of the real video
   it was made from (DFDC: split by source video);
 - ``crops.csv`` with ``file`` and ``target_video``: every crop joins its target video's group
-  (FaceForensics++: split by target video id).
+  (FaceForensics++: split by target video id);
+- ``groups.csv`` with ``file`` and ``group``: the group named (diffusion-faces: the tiles of one
+  Midjourney grid, the grids of one prompt).
 
 Any other image is a group of its own.
 """
@@ -21,13 +23,16 @@ from pathlib import Path
 def group_names(folder: Path) -> dict[str, str]:
     """File name -> group name for the images of ``folder`` that its CSV files group."""
     groups: dict[str, str] = {}
-    pairs, crops = folder / "pairs.csv", folder / "crops.csv"
+    pairs, crops, named = folder / "pairs.csv", folder / "crops.csv", folder / "groups.csv"
     if pairs.is_file():
         for row in _rows(pairs, {"real_file", "fake_file"}):
             groups[row["real_file"]] = groups[row["fake_file"]] = row["real_file"]
     if crops.is_file():
         for row in _rows(crops, {"file", "target_video"}):
             groups[row["file"]] = f"video {row['target_video']}"
+    if named.is_file():
+        for row in _rows(named, {"file", "group"}):
+            groups[Path(row["file"]).name] = row["group"]
     return groups
 
 

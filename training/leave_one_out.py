@@ -36,7 +36,8 @@ from training.prepared import PreparedSet, prepare
 
 REAL, FAKE = LABELS.index("real"), LABELS.index("fake")
 DATA = Path(os.environ.get("DEFORGIFY_DATA", Path(__file__).resolve().parent.parent.parent / "shared" / "data"))
-SOURCES = ("hardfakevsrealfaces", "ffhq-vs-stylegan2", "dfdc-faceswap", "ffpp-c23-faces", "utkface-real")
+SOURCES = ("hardfakevsrealfaces", "ffhq-vs-stylegan2", "dfdc-faceswap", "ffpp-c23-faces", "utkface-real",
+           "diffusion-faces")
 PROBES = ("diffusion-probe",)
 FFPP = "ffpp-c23-faces"
 FFPP_METHODS = ("Deepfakes", "Face2Face", "FaceSwap")
@@ -86,7 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--epochs", type=int, default=6)
     parser.add_argument("--per-source", type=int, default=600, help="images of each source per epoch")
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--learning-rate", type=float, default=1e-3)
+    parser.add_argument("--learning-rate", type=float, default=None,
+                        help="peak learning rate (default: by architecture, as training.train)")
     parser.add_argument("--self-blend", type=float, default=0.5)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
