@@ -20,8 +20,6 @@ from training.metrics import FAKE
 ECE_BINS = 10
 RELIABLE_ACCURACY = 0.95
 """Outside the unsure band, validation images must be answered right this often."""
-MIN_HALF_BAND = 0.1
-MAX_HALF_BAND = 0.4
 FALSE_ACCUSATION_TARGET = 0.05
 MAX_UNSURE_HIGH = 0.98
 
@@ -55,19 +53,20 @@ def held_out_real_rank(units: list[dict], target: float = FALSE_ACCUSATION_TARGE
 
 def fit_calibration(labels: np.ndarray, raw_fake: np.ndarray, real_rank: float | None = None
                     ) -> Calibration:
-    """Temperature by log-likelihood, threshold by balanced accuracy, then the unsure band;
-    its upper edge no lower than the validation reals' score at ``real_rank`` when given (see
-    :func:`held_out_real_rank`)."""
+    """Temperature by log-likelihood, threshold by balanced accuracy, then the unsure band: each
+    edge as far in as validation answers on its side stay right :data:`RELIABLE_ACCURACY` of the
+    time, and the upper edge no lower than the validation reals' score at ``real_rank`` when
+    given (see :func:`held_out_real_rank`), so that reals of unseen sources are rarely "fake"."""
     is_fake = np.asarray(labels) == FAKE
     temperature = _fit_temperature(is_fake, raw_fake)
     fake = Calibration(temperature).fake_probability(raw_fake)
     threshold = _best_threshold(is_fake, fake)
-    half = _half_band(is_fake, fake, threshold)
-    high = min(1.0, threshold + half)
+    high = _edge(fake[fake >= threshold], is_fake[fake >= threshold], upper=True, default=threshold)
     if real_rank is not None:
         held_out_edge = float(np.quantile(fake[~is_fake], real_rank))
         high = max(high, min(MAX_UNSURE_HIGH, held_out_edge))
-    return Calibration(temperature, threshold, max(0.0, threshold - half), high)
+    low = _edge(fake[fake < threshold], ~is_fake[fake < threshold], upper=False, default=threshold)
+    return Calibration(temperature, threshold, min(low, threshold), max(high, threshold))
 
 
 def _fit_temperature(is_fake: np.ndarray, raw_fake: np.ndarray) -> float:
@@ -87,15 +86,21 @@ def _best_threshold(is_fake: np.ndarray, fake: np.ndarray) -> float:
     return float(min((abs(t - 0.5), t) for t, s in zip(candidates, scores) if s == best)[1])
 
 
-def _half_band(is_fake: np.ndarray, fake: np.ndarray, threshold: float) -> float:
-    """The narrowest band (at least MIN_HALF_BAND each side) outside which validation accuracy
-    reaches RELIABLE_ACCURACY."""
-    correct = (fake >= threshold) == is_fake
-    for half in np.arange(MIN_HALF_BAND, MAX_HALF_BAND + 1e-9, 0.01):
-        outside = np.abs(fake - threshold) >= half
-        if not outside.any() or correct[outside].mean() >= RELIABLE_ACCURACY:
-            return float(half)
-    return MAX_HALF_BAND
+def _edge(scores: np.ndarray, right: np.ndarray, upper: bool, default: float) -> float:
+    """The edge nearest the threshold beyond which (above it for the upper edge, at or below it
+    for the lower) the answers of ``scores`` are right at least RELIABLE_ACCURACY of the time,
+    counting from the most confident answer inwards; ``default`` when every answer qualifies.
+    Without a qualifying edge, the most confident score (almost nothing is answered)."""
+    if not len(scores):
+        return default
+    order = np.argsort(-scores if upper else scores)
+    accuracy = np.cumsum(right[order]) / np.arange(1, len(order) + 1)
+    reliable = np.flatnonzero(accuracy >= RELIABLE_ACCURACY)
+    if not len(reliable):
+        return float(scores[order[0]])
+    if reliable[-1] == len(order) - 1:
+        return default
+    return float(scores[order[reliable[-1]]])
 
 
 def expected_calibration_error(labels: np.ndarray, fake: np.ndarray, bins: int = ECE_BINS) -> float:
@@ -112,13 +117,54 @@ def expected_calibration_error(labels: np.ndarray, fake: np.ndarray, bins: int =
     ))
 
 
-def unsure_summary(labels: np.ndarray, fake: np.ndarray, calibration: Calibration) -> dict:
-    """How many images fall in the unsure band, and how accurate the rest are."""
+def unsure_summary(labels: np.ndarray, fake: np.ndarray, calibration: Calibration,
+                   sources: list[str] | None = None) -> dict:
+    """What the served answers are worth: overall and per source, the share answered (real or
+    fake, not unsure), their accuracy, and the shares of reals cleared ("real") and accused
+    ("fake"); plus the trade-off between answering and being right (:func:`tradeoff`)."""
     answers = np.array([calibration.label(p) for p in fake])
-    sure = answers != "unsure"
     truth = np.where(np.asarray(labels) == FAKE, "fake", "real")
+    summary = {"band": [calibration.unsure_low, calibration.unsure_high], **_answer_figures(answers, truth)}
+    if sources is not None and len(set(sources)) > 1:
+        names = np.array(sources)
+        summary["per_source"] = {name: _answer_figures(answers[names == name], truth[names == name])
+                                 for name in sorted(set(sources))}
+    summary["tradeoff"] = tradeoff(labels, fake, calibration)
+    return summary
+
+
+def _answer_figures(answers: np.ndarray, truth: np.ndarray) -> dict:
+    sure = answers != "unsure"
+    reals = truth == "real"
     return {
-        "band": [calibration.unsure_low, calibration.unsure_high],
+        "count": int(len(answers)),
         "unsure_share": float(np.mean(~sure)),
+        "answered_share": float(np.mean(sure)),
         "accuracy_when_sure": float(np.mean(answers[sure] == truth[sure])) if sure.any() else None,
+        "reals_cleared": float(np.mean(answers[reals] == "real")) if reals.any() else None,
+        "reals_accused": float(np.mean(answers[reals] == "fake")) if reals.any() else None,
+        "fakes_caught": float(np.mean(answers[~reals] == "fake")) if (~reals).any() else None,
     }
+
+
+TRADEOFF_CLEARED = (0.5, 0.6, 0.7, 0.8, 0.9)
+"""Shares of reals cleared at which :func:`tradeoff` reports the other figures."""
+
+
+def tradeoff(labels: np.ndarray, fake: np.ndarray, calibration: Calibration) -> list[dict]:
+    """Moving the band's lower edge: for each share of reals it would clear, where the edge
+    would be, the share answered and the accuracy of the answers (upper edge as fitted)."""
+    is_fake = np.asarray(labels) == FAKE
+    rows = []
+    for cleared in TRADEOFF_CLEARED:
+        if not (~is_fake).any():
+            break
+        low = min(float(np.quantile(fake[~is_fake], cleared)), calibration.unsure_high)
+        threshold = max(calibration.threshold, float(np.nextafter(low, 1.0)))
+        moved = Calibration(calibration.temperature, threshold, low, max(calibration.unsure_high, threshold))
+        answers = np.array([moved.label(p) for p in fake])
+        figures = _answer_figures(answers, np.where(is_fake, "fake", "real"))
+        rows.append({"reals_cleared": cleared, "unsure_low": low,
+                     "answered_share": figures["answered_share"],
+                     "accuracy_when_sure": figures["accuracy_when_sure"]})
+    return rows
