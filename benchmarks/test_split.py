@@ -22,16 +22,35 @@ from training.data import load_examples, split_examples  # noqa: E402
 from training.metrics import metrics_by_source  # noqa: E402
 from training.prepared import PreparedSet, prepare  # noqa: E402
 
-DATA = ROOT.parent / "shared/data"
-DEFAULT_DATA = [str(DATA / "hardfakevsrealfaces"), str(DATA / "ffhq-vs-stylegan2")]
+from training.leave_one_out import DATA, SOURCES  # noqa: E402
+
+DEFAULT_DATA = [str(DATA / source) for source in SOURCES]
+"""The bundled model's training sources (their test split is what it never saw)."""
 
 
-def parse_arguments(description: str) -> argparse.Namespace:
+def parse_arguments(description: str, per_source: bool = False) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--model", default=None, help="model folder or Hub id; default: bundled")
-    parser.add_argument("--data", action="append", default=None, help="default: both shared sets")
+    parser.add_argument("--data", action="append", default=None,
+                        help="default: the bundled model's training sources under " + str(DATA))
     parser.add_argument("--seed", type=int, default=0, help="the split seed the model was trained with")
+    if per_source:
+        parser.add_argument("--per-source", type=int, default=None, metavar="N",
+                            help="at most N test images of each source (default: all)")
     return parser.parse_args()
+
+
+def load_test_split(args: argparse.Namespace) -> tuple[Detector, PreparedSet]:
+    """The model and the test split of its training data (``args.per_source`` images of each
+    source at most, when given)."""
+    detector = Detector.load(args.model)
+    test = split_examples(load_examples(args.data or DEFAULT_DATA), args.seed)["test"]
+    limit = getattr(args, "per_source", None)
+    if limit:
+        test = [e for source in sorted({e.source for e in test})
+                for e in [e for e in test if e.source == source][:limit]]
+    print(f"model: {detector.source.describe()}; {len(test)} test images, seed {args.seed}", flush=True)
+    return detector, prepare(test, os.cpu_count() or 1)
 
 
 @dataclass
@@ -45,12 +64,10 @@ class TestSplit:
 
     @classmethod
     def load(cls, args: argparse.Namespace) -> "TestSplit":
-        detector = Detector.load(args.model)
-        splits = split_examples(load_examples(args.data or DEFAULT_DATA), args.seed)
-        train, test = (prepare(splits[name], os.cpu_count() or 1) for name in ("train", "test"))
-        train_pixels = train.pixels(detector.config.preprocessing)
-        print(f"model: {detector.source.describe()}; {len(test.images)} test images, seed {args.seed}")
-        return cls(detector, train, test, train_pixels)
+        detector, test = load_test_split(args)
+        train = prepare(split_examples(load_examples(args.data or DEFAULT_DATA), args.seed)["train"],
+                        os.cpu_count() or 1)
+        return cls(detector, train, test, train.pixels(detector.config.preprocessing))
 
     def print_header(self, first_column: str) -> None:
         columns = self._columns()

