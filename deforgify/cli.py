@@ -1,6 +1,6 @@
 """The ``deforgify`` command (also ``python -m deforgify``): tell whether face photos are real.
 
-``predict`` judges the files named; ``scan`` (:mod:`deforgify.scan_cli`) a whole collection.
+``predict`` judges the files named; ``scan`` (:mod:`deforgify.scan.cli`) a whole collection.
 Exit status of ``predict``: 0 when every file was scored, 1 when any file could not be read (the
 others are still scored), 2 for a usage error or a model that cannot be loaded.
 """
@@ -16,7 +16,7 @@ from typing import Optional, Sequence
 
 from PIL import Image
 
-from deforgify import scan_cli
+from deforgify.scan import cli as scan_cli
 from deforgify.model_folder import ModelLoadError
 from deforgify.progress import Progress
 

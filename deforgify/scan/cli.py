@@ -8,11 +8,11 @@ import sys
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from deforgify.cluster import ClusterError
-from deforgify.collection import Collection, CollectionError, file_list, folder_tree, hub_dataset
+from deforgify.scan.cluster import ClusterError
+from deforgify.scan.collection import Collection, CollectionError, file_list, folder_tree, hub_dataset
 from deforgify.model_folder import ModelLoadError, read_config
 from deforgify.model_source import ModelSource, resolve_model
-from deforgify.results_file import ResultsError, open_results
+from deforgify.scan.results_file import ResultsError, open_results
 
 EXAMPLES = """examples:
   deforgify scan photos/ --output verdicts.parquet
@@ -56,7 +56,7 @@ def add_parser(commands, common: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from deforgify.scan import ScanStopped, scan
+    from deforgify.scan.run import ScanStopped, scan
 
     try:
         collection = _collection(args)
@@ -102,10 +102,10 @@ def _model_source(reference: str | None) -> ModelSource:
 
 
 def _engine(args: argparse.Namespace, source: ModelSource):
-    from deforgify.scan import LocalEngine
+    from deforgify.scan.run import LocalEngine
 
     if args.cluster:
-        from deforgify.cluster import DaskEngine
+        from deforgify.scan.cluster import DaskEngine
 
         return DaskEngine(args.cluster, source.portable_reference(), source.fingerprint())
     from deforgify.detector import Detector

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator, Protocol
 
 from deforgify.batch import CHUNK, Result, score_items
-from deforgify.collection import Collection, Item
+from deforgify.scan.collection import Collection, Item
 from deforgify.progress import Progress
 from deforgify.streams import batches
 
