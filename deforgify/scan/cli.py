@@ -23,7 +23,8 @@ EXAMPLES = """examples:
 
 Run the same command again after a stop: only images without a row are scored.
 Rows: path (or index for a dataset), label (real, fake, unsure, no_face; empty with an error),
-confidences, face, faces, error, model_revision.
+confidences, face, faces, decided_by, pixels, provenance (as in predict --help), error,
+model_revision.
 
 exit status:
   0    every image was scored
@@ -77,7 +78,8 @@ def run(args: argparse.Namespace) -> int:
     finally:
         engine.close()
     skipped = "".join(f", {n} skipped ({why})" for why, n in collection.skipped.items())
-    outcome.progress.finish(f"; {outcome.already_done} already in {args.output}{skipped}")
+    outcome.progress.finish(f"; {outcome.decided_by_provenance} decided by provenance; "
+                            f"{outcome.already_done} already in {args.output}{skipped}")
     return 1 if outcome.progress.counts["unreadable"] else 0
 
 
