@@ -16,6 +16,10 @@ MAX_XMP_BYTES = 1_000_000
 """An XMP packet larger than this is not parsed (real packets are a few KB; Photoshop's
 history can reach a few hundred)."""
 MAX_XMP_PACKETS = 4
+MAX_XML_DEPTH = 64
+"""XML nesting in an XMP packet (real ones nest under 10 deep)."""
+MAX_XML_ELEMENTS = 50_000
+"""Elements parsed per XMP packet; no tree is built, only the wanted properties are kept."""
 MAX_EXIF_BYTES = 256_000
 """EXIF larger than this is not parsed (a JPEG's is at most 64 KB)."""
 MAX_C2PA_BYTES = 32_000_000

@@ -5,7 +5,7 @@ edited the file (``xmp:CreatorTool``, ``xmpMM:History`` software agents). Parsed
 
 from __future__ import annotations
 
-from typing import Iterator, Optional
+from typing import Optional
 
 from deforgify.provenance import limits
 from deforgify.provenance.containers import Blocks
@@ -16,8 +16,10 @@ IPTC_EXT = "{http://iptc.org/std/Iptc4xmpExt/2008-02-29/}"
 XMP = "{http://ns.adobe.com/xap/1.0/}"
 EVENT = "{http://ns.adobe.com/xap/1.0/sType/ResourceEvent#}"
 RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
+DCTERMS = "{http://purl.org/dc/terms/}"
 PROPERTIES = {f"{IPTC_EXT}DigitalSourceType": "Iptc4xmpExt:DigitalSourceType",
-              f"{XMP}CreatorTool": "xmp:CreatorTool", f"{EVENT}softwareAgent": "stEvt:softwareAgent"}
+              f"{XMP}CreatorTool": "xmp:CreatorTool", f"{EVENT}softwareAgent": "stEvt:softwareAgent",
+              f"{DCTERMS}provenance": "dcterms:provenance"}
 
 
 def read(blocks: Blocks) -> list[Evidence]:
@@ -29,26 +31,68 @@ def read(blocks: Blocks) -> list[Evidence]:
                 if value not in found[name] and len(found[name]) < limits.MAX_VALUES:
                     found[name].append(value)
         except Exception as error:  # noqa: BLE001  malformed or hostile XML: reported, not raised
-            problems.append(f"an XMP packet is not well-formed XML ({type(error).__name__}): not read")
+            why = str(error) if isinstance(error, _TooComplex) else f"not well-formed XML ({type(error).__name__})"
+            problems.append(f"an XMP packet is {why}: not read")
     evidence = [item for item in [_evidence(found)] if item]
+    if found["dcterms:provenance"]:
+        evidence.append(Evidence("xmp", f"XMP says Content Credentials for this file are kept online "
+                                        f"({found['dcterms:provenance'][0]}); they are never fetched, so they decide nothing.",
+                                 NONE, {"keys": ["dcterms:provenance"]}))
     if problems:
         evidence.append(Evidence("xmp", f"Some XMP metadata was not read: {'; '.join(problems)}."))
     return evidence
 
 
-def _properties(packet: bytes) -> Iterator[tuple[str, str]]:
-    from defusedxml import ElementTree
+class _TooComplex(ValueError):
+    pass
 
-    root = ElementTree.fromstring(packet.strip(b"\x00 \t\r\n"), forbid_dtd=True)
-    for element in root.iter():  # iterative: deep nesting costs no recursion
-        name = PROPERTIES.get(element.tag)
-        if name:
-            value = (element.text or "").strip() or element.get(f"{RDF}resource", "")
-            if value:
-                yield name, value[: limits.MAX_VALUE_CHARS]
-        for attribute, value in element.attrib.items():
+
+class _Collector:
+    """A parser target that keeps only the properties wanted (no tree is built), and stops at
+    the depth and element limits."""
+
+    def __init__(self) -> None:
+        self.found: list[tuple[str, str]] = []
+        self.depth = self.elements = 0
+        self.open: list[Optional[str]] = []
+        self.text: list[str] = []
+
+    def start(self, tag: str, attributes: dict) -> None:
+        self.depth += 1
+        self.elements += 1
+        if self.depth > limits.MAX_XML_DEPTH or self.elements > limits.MAX_XML_ELEMENTS:
+            raise _TooComplex(f"nested deeper than {limits.MAX_XML_DEPTH} or more than {limits.MAX_XML_ELEMENTS} elements")
+        for attribute, value in attributes.items():
             if attribute in PROPERTIES and value.strip():
-                yield PROPERTIES[attribute], value.strip()[: limits.MAX_VALUE_CHARS]
+                self.found.append((PROPERTIES[attribute], value.strip()[: limits.MAX_VALUE_CHARS]))
+        name = PROPERTIES.get(tag)
+        self.open.append(name)
+        self.text = []
+        if name and attributes.get(f"{RDF}resource", "").strip():
+            self.found.append((name, attributes[f"{RDF}resource"].strip()[: limits.MAX_VALUE_CHARS]))
+
+    def data(self, text: str) -> None:
+        if self.open and self.open[-1] and sum(map(len, self.text)) < limits.MAX_VALUE_CHARS:
+            self.text.append(text)
+
+    def end(self, tag: str) -> None:
+        self.depth -= 1
+        name = self.open.pop() if self.open else None
+        value = "".join(self.text).strip()
+        if name and value:
+            self.found.append((name, value[: limits.MAX_VALUE_CHARS]))
+        self.text = []
+
+    def close(self) -> list[tuple[str, str]]:
+        return self.found
+
+
+def _properties(packet: bytes) -> list[tuple[str, str]]:
+    from defusedxml.ElementTree import DefusedXMLParser
+
+    parser = DefusedXMLParser(target=_Collector(), forbid_dtd=True)
+    parser.feed(packet.strip(b"\x00 \t\r\n"))
+    return parser.close()
 
 
 def _evidence(found: dict[str, list[str]]) -> Optional[Evidence]:
@@ -64,6 +108,6 @@ def _evidence(found: dict[str, list[str]]) -> Optional[Evidence]:
         says = f"XMP metadata says the image was {describe_source_type(source_type)}{made_with}."
     else:
         says = f"XMP metadata names the software that made or edited the file: {', '.join(tools[:3])}."
-    keys = [name for name, values in found.items() if values]
+    keys = [name for name, values in found.items() if values and name != "dcterms:provenance"]
     return Evidence("xmp", says, claim if source_type else NONE,
                     {"digital_source_type": source_type, "generator": tools[0] if tools else None, "keys": keys})
