@@ -28,8 +28,8 @@ rows: one line per file, in order. With --json, one object per line:
   label       the verdict: real, fake, unsure or no_face
   decided_by  "provenance" when the file's own metadata declares an AI origin (C2PA
               Content Credentials that validate, an XMP digital source type, a
-              generator's settings in a PNG text chunk): then label is fake, face or
-              no face; otherwise "pixels"
+              generator's settings in a PNG text chunk or EXIF user comment): then
+              label is fake, face or no face; otherwise "pixels"
   pixels      the pixel model's own label and confidences, always kept
   confidences, face_found, face, faces   the pixel model's answer, as before
   provenance  {"claim": "ai_generated" | "ai_edited" | "camera" | "none",

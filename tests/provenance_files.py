@@ -162,6 +162,14 @@ def camera_exif(make: str = "Canon", model: str = "Canon EOS R5", software: str 
     return exif.tobytes()
 
 
+def a1111_exif(text: str = A1111_PARAMETERS) -> bytes:
+    """EXIF whose UserComment holds generation settings, as AUTOMATIC1111 writes them into the
+    JPEGs and WebPs it saves (piexif's UNICODE user comment: UTF-16, big-endian)."""
+    exif = Image.Exif()
+    exif.get_ifd(0x8769)[0x9286] = b"UNICODE\x00" + text.encode("utf-16-be")
+    return exif.tobytes()
+
+
 def make_files(folder: Path, face: np.ndarray, no_face: np.ndarray, authority: Authority) -> dict[str, Path]:
     """Every fixture, written to ``folder``, by name."""
     plain = jpeg(face)
@@ -184,6 +192,8 @@ def make_files(folder: Path, face: np.ndarray, no_face: np.ndarray, authority: A
         "a1111.png": png(face, {"parameters": A1111_PARAMETERS}),
         "comfyui.png": png(face, {"prompt": COMFY_PROMPT, "workflow": COMFY_WORKFLOW}, compressed=("workflow",)),
         "camera.jpg": jpeg(face, exif=camera_exif()),
+        "a1111.jpg": jpeg(face, exif=a1111_exif()),
+        "generic-settings.png": png(face, {"parameters": json.dumps({"prompt": "a portrait", "steps": 30, "seed": 7})}),
         "caption.png": png(face, {"parameters": "my holiday, 2019", "prompt": "say cheese", "Software": "GIMP"}),
         "no-face-a1111.png": png(no_face, {"parameters": A1111_PARAMETERS}),
     }

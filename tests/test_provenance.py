@@ -37,6 +37,8 @@ EXPECTED = {
     "a1111.png": ("ai_generated", ["png_text"], None, None, True),
     "comfyui.png": ("ai_generated", ["png_text"], None, None, True),
     "camera.jpg": ("camera", ["exif"], None, None, False),
+    "a1111.jpg": ("ai_generated", ["exif"], None, None, True),
+    "generic-settings.png": ("ai_generated", ["png_text"], None, None, True),
     "caption.png": ("none", [], None, None, False),
     "no-face-a1111.png": ("ai_generated", ["png_text"], None, None, True),
 }

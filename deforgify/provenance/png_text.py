@@ -15,7 +15,8 @@ from deforgify.provenance import limits
 from deforgify.provenance.containers import Blocks
 from deforgify.provenance.contract import AI_GENERATED, Evidence
 
-A1111_SETTINGS = re.compile(r"(^|\n|, )Steps: \d+, ")
+A1111_SETTINGS = re.compile(r"(^|\n|, )Steps: \d+")
+SETTING_KEYS = ("steps", "sampler", "sampler_name", "seed", "cfg", "cfg_scale", "guidance_scale", "scheduler")
 
 
 def read(blocks: Blocks) -> list[Evidence]:
@@ -36,17 +37,17 @@ def read(blocks: Blocks) -> list[Evidence]:
 def recognise(key: str, text: str, texts: dict[str, str]) -> Optional[str]:
     """The generator whose settings the chunk ``key`` holds, or None."""
     if key == "parameters":
-        if A1111_SETTINGS.search(text) and ("Sampler: " in text or "Seed: " in text):
+        if A1111_SETTINGS.search(text) and any(k in text for k in ("Sampler: ", "Seed: ", "CFG scale: ")):
             return "AUTOMATIC1111 / Forge (Stable Diffusion web UI)"
         settings = _json(text)
         if isinstance(settings, dict) and ("fooocus_scheme" in texts or "Fooocus" in str(settings.get("version", ""))):
             return "Fooocus"
-        return None
+        return "an AI image generator" if _generic_settings(settings) else None
     if key == "prompt":
         graph = _json(text)
-        if isinstance(graph, dict) and graph and all(isinstance(n, dict) and "class_type" in n for n in graph.values()):
+        if isinstance(graph, dict) and any(isinstance(n, dict) and "class_type" in n for n in graph.values()):
             return "ComfyUI"
-        return None
+        return "an AI image generator" if _generic_settings(graph) else None
     if key == "workflow":
         workflow = _json(text)
         return "ComfyUI" if isinstance(workflow, dict) and isinstance(workflow.get("nodes"), list) else None
@@ -60,6 +61,12 @@ def recognise(key: str, text: str, texts: dict[str, str]) -> Optional[str]:
         settings = _json(text)
         return "NovelAI" if isinstance(settings, dict) and "steps" in settings else None
     return None
+
+
+def _generic_settings(settings: Any) -> bool:
+    """A JSON object of a generator's settings: a prompt and at least one sampling setting."""
+    return (isinstance(settings, dict) and isinstance(settings.get("prompt"), str)
+            and any(key in settings for key in SETTING_KEYS))
 
 
 def _json(text: str) -> Any:
@@ -76,3 +83,9 @@ def _says(generator: str, keys: list[str]) -> str:
     noun = "chunk" if len(keys) == 1 else "chunks"
     return (f"The PNG carries the generation settings of {generator} (text {noun} {chunks}): "
             "it was made by an AI image generator.")
+
+
+def settings_generator(text: str) -> Optional[str]:
+    """The generator whose settings ``text`` is, wherever it was found (AUTOMATIC1111 writes
+    the same text into a JPEG's or WebP's EXIF user comment)."""
+    return recognise("parameters", text, {})

@@ -3,7 +3,8 @@
 - a declared AI origin decides: the verdict is "fake" with ``decided_by: "provenance"``, face or
   no face; the pixel model's answer stays in the row under ``pixels``. Declared AI origin is a
   C2PA ``c2pa.created`` action with an AI digital source type, an XMP digital source type of AI,
-  or a generator's settings in a PNG text chunk (claim ``ai_generated``); generative editing
+  or a generator's settings in a PNG text chunk (or in the EXIF user comment, where AUTOMATIC1111
+  writes them in JPEG and WebP) (claim ``ai_generated``); generative editing
   (``compositeWithTrainedAlgorithmicMedia``, or any other action with an AI source type) is
   claim ``ai_edited``, and decides the same way;
 - a C2PA manifest that does not validate (``valid: false``) is reported and decides nothing;
