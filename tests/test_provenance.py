@@ -391,6 +391,20 @@ def test_predict_with_a_trust_list_reports_trusted(files, authority, tmp_path) -
     assert (tampered["provenance"]["valid"], tampered["decided_by"]) == (False, "pixels")
 
 
+def test_provenance_crosses_the_worker_processes(files, tmp_path) -> None:
+    """Enough files that decoding (and provenance) run in worker processes, not inline."""
+    from deforgify.batch import INLINE_BELOW
+
+    names = ["ai-created.jpg", "tampered.jpg", "camera.jpg"] * (INLINE_BELOW // 3 + 1)
+    result = run_module("deforgify", "predict", "--json", "--workers", "2", *(str(files[n]) for n in names))
+    assert result.returncode == 0, result.stderr[-2000:]
+    got = [(row["decided_by"], row["provenance"]["claim"], row["provenance"]["valid"])
+           for row in map(json.loads, result.stdout.splitlines())]
+    want = {"ai-created.jpg": ("provenance", "ai_generated", True), "tampered.jpg": ("pixels", "ai_generated", False),
+            "camera.jpg": ("pixels", "camera", None)}
+    assert got == [want[n] for n in names]
+
+
 def test_predict_help_documents_the_row(files) -> None:
     result = run_module("deforgify", "predict", "--help")
     assert result.returncode == 0
