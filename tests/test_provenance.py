@@ -246,7 +246,7 @@ def hostile_files(rgb: np.ndarray) -> dict[str, tuple[bytes, str]]:
         "many text chunks": (_png_with([_png_chunk(b"tEXt", b"k%d\x00v" % i) for i in range(5000)]
                                        + [_png_chunk(b"tEXt", b"parameters\x00" + pf.A1111_PARAMETERS.encode())], rgb),
                              "more than 64 text chunks"),
-        "many tiny chunks": (_png_with([_png_chunk(b"prVt", b"")] * 30_000, rgb), "more than 20000 chunks"),
+        "many tiny chunks": (_png_with([_png_chunk(b"prVt", b"")] * 30_000, rgb), "more than 20000 PNG chunks"),
         "huge text chunk": (_png_with([_png_chunk(b"tEXt", b"parameters\x00" + b"x" * 3_000_000)], rgb),
                             "larger than 1000 KB"),
         "zTXt bomb": (_png_with([_png_chunk(b"zTXt", b"parameters\x00\x00" + _bomb(50_000_000))], rgb),

@@ -73,12 +73,19 @@ def _other_format(data: bytes) -> Optional[str]:
     return None
 
 
+def _too_many(blocks: Blocks, count: int, kind: str, what: str) -> bool:
+    """Whether the walk has reached its limit (and then say so, under ``kind``)."""
+    if count <= limits.MAX_CONTAINER_BLOCKS:
+        return False
+    blocks.skip(kind, f"the file has more than {limits.MAX_CONTAINER_BLOCKS} {what}; the rest was not read")
+    return True
+
+
 def _walk_jpeg(data: bytes, blocks: Blocks) -> None:
     position, count = 2, 0
     while position + 4 <= len(data):
         count += 1
-        if count > limits.MAX_CONTAINER_BLOCKS:
-            blocks.skip("xmp", f"the JPEG has more than {limits.MAX_CONTAINER_BLOCKS} segments; the rest was not read")
+        if _too_many(blocks, count, "xmp", "JPEG segments"):
             return
         if data[position] != 0xFF:
             return  # not at a marker: a malformed file; the decoder says what it makes of it
@@ -106,8 +113,7 @@ def _walk_png(data: bytes, blocks: Blocks) -> None:
     position, count, texts = len(PNG_SIGNATURE), 0, 0
     while position + 8 <= len(data):
         count += 1
-        if count > limits.MAX_CONTAINER_BLOCKS:
-            blocks.skip("png_text", f"the PNG has more than {limits.MAX_CONTAINER_BLOCKS} chunks; the rest was not read")
+        if _too_many(blocks, count, "png_text", "PNG chunks"):
             return
         length, kind = struct.unpack_from(">I4s", data, position)
         body = data[position + 8 : position + 8 + length]
@@ -184,7 +190,7 @@ def _walk_webp(data: bytes, blocks: Blocks) -> None:
     position, count = 12, 0
     while position + 8 <= len(data):
         count += 1
-        if count > limits.MAX_CONTAINER_BLOCKS:
+        if _too_many(blocks, count, "xmp", "WebP chunks"):
             return
         kind, length = struct.unpack_from("<4sI", data, position)
         body = data[position + 8 : position + 8 + length]
