@@ -83,6 +83,12 @@ def jpeg(rgb: np.ndarray, **options) -> bytes:
     return buffer.getvalue()
 
 
+def webp(rgb: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(rgb).save(buffer, "WEBP", quality=90)
+    return buffer.getvalue()
+
+
 def png(rgb: np.ndarray, texts: dict[str, str] = None, compressed: tuple = ()) -> bytes:
     info = PngImagePlugin.PngInfo()
     for key, text in (texts or {}).items():
@@ -187,6 +193,10 @@ def make_files(folder: Path, face: np.ndarray, no_face: np.ndarray, authority: A
                                         "softwareAgent": {"name": "Test Generative Fill", "version": "2.0"}},),
                               generator="Test Photo Editor"),
         "tampered.jpg": tamper_pixels(ai_created, face),
+        "ai-created.png": sign(authority, "Test Generator", png(face), "create", "TRAINED_ALGORITHMIC_MEDIA",
+                               mime="image/png"),
+        "ai-created.webp": sign(authority, "Test Generator", webp(face), "create", "TRAINED_ALGORITHMIC_MEDIA",
+                                mime="image/webp"),
         "xmp-ai.jpg": jpeg(face, xmp=xmp_packet("trainedAlgorithmicMedia", "Test Imagine Bot")),
         "xmp-ai-edited.jpg": jpeg(face, xmp=xmp_packet("compositeWithTrainedAlgorithmicMedia")),
         "a1111.png": png(face, {"parameters": A1111_PARAMETERS}),

@@ -32,6 +32,8 @@ EXPECTED = {
     "captured.jpg": ("camera", ["c2pa"], True, False, False),
     "ai-edited.jpg": ("ai_edited", ["c2pa"], True, False, True),
     "tampered.jpg": ("ai_generated", ["c2pa"], False, False, False),
+    "ai-created.png": ("ai_generated", ["c2pa"], True, False, True),
+    "ai-created.webp": ("ai_generated", ["c2pa"], True, False, True),
     "xmp-ai.jpg": ("ai_generated", ["xmp"], None, None, True),
     "xmp-ai-edited.jpg": ("ai_edited", ["xmp"], None, None, True),
     "a1111.png": ("ai_generated", ["png_text"], None, None, True),
