@@ -34,9 +34,10 @@ def read(blocks: Blocks) -> list[Evidence]:
             why = str(error) if isinstance(error, _TooComplex) else f"not well-formed XML ({type(error).__name__})"
             problems.append(f"an XMP packet is {why}: not read")
     evidence = [item for item in [_evidence(found)] if item]
-    if found["dcterms:provenance"]:
+    online = [url for url in found["dcterms:provenance"] if url.lower().startswith(("http://", "https://"))]
+    if online:  # (an embedded store is linked as self#jumbf=...: read from the file itself)
         evidence.append(Evidence("xmp", f"XMP says Content Credentials for this file are kept online "
-                                        f"({found['dcterms:provenance'][0]}); they are never fetched, so they decide nothing.",
+                                        f"({online[0]}); they are never fetched, so they decide nothing.",
                                  NONE, {"keys": ["dcterms:provenance"]}))
     if problems:
         evidence.append(Evidence("xmp", f"Some XMP metadata was not read: {'; '.join(problems)}."))
