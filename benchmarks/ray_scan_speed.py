@@ -4,7 +4,7 @@
     python benchmarks/ray_scan_speed.py [--count 1200] [--workers 2] [--repeats 3]
 
 The same 1200 photos as ``benchmarks/scan_speed.py``, scored with the same per-batch function a
-Dask worker runs (:func:`deforgify.scan.score_rows`), by an actor per worker holding the model
+Dask worker runs (:func:`deforgify.scan.run.score_rows`), by an actor per worker holding the model
 (``map_batches`` with an actor class, 64 images a batch). Prints the steady rate (the run on all
 images minus the run on the first 64, so start-up is left out) and the start-up, medians of
 ``--repeats``.
@@ -34,8 +34,8 @@ class Scorer:
         self.detector = Detector.load()
 
     def __call__(self, batch: dict) -> dict:
-        from deforgify.collection import Item
-        from deforgify.scan import score_rows
+        from deforgify.scan.collection import Item
+        from deforgify.scan.run import score_rows
 
         rows = list(score_rows(self.detector, [Item(p, p, p) for p in batch["path"]], "path"))
         return {"path": [r["path"] for r in rows], "label": [str(r["label"]) for r in rows]}

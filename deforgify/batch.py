@@ -16,9 +16,10 @@ from typing import Iterable, Iterator, Optional, Sequence, Union
 
 import numpy as np
 
-from deforgify.decode import ImageInput, InvalidImageError, load_rgb
+from deforgify.decode import ImageInput, InvalidImageError, load_rgb, read_bytes
 from deforgify.detector import Detector, Prediction, face_crops
 from deforgify.preprocess import PreprocessConfig, Preprocessed
+from deforgify.provenance import NO_PROVENANCE, Provenance, apply_to_row, read_provenance
 from deforgify.streams import batches, bounded_map
 
 CHUNK = 32
@@ -43,6 +44,7 @@ class Prepared:
     crops: Optional[list[Preprocessed]] = None
     rgb: Optional[np.ndarray] = None
     error: Optional[str] = None
+    provenance: Provenance = NO_PROVENANCE
 
 
 @dataclass
@@ -52,13 +54,25 @@ class Result:
     rgb: Optional[np.ndarray] = None
     """The decoded image, kept only when asked for (heatmaps)."""
     error: Optional[str] = None
+    provenance: Provenance = NO_PROVENANCE
+    """What the file's own metadata says of its origin (read from its bytes as stored)."""
+
+    def to_json(self) -> dict:
+        """The verdict row: the pixel model's answer with provenance merged in
+        (:func:`deforgify.provenance.apply_to_row`); {"error": ...} for a file not judged."""
+        if self.error is not None:
+            return {"error": self.error}
+        return apply_to_row(self.prediction.to_json(), self.provenance)
 
 
 def prepare(name: str, image: ImageInput, config: PreprocessConfig, keep_rgb: bool = False) -> Prepared:
-    """Decode, find faces and crop one image; never raises."""
+    """Read, decode, find faces and crop one image, and read its provenance from the same
+    bytes; never raises."""
     try:
-        rgb = load_rgb(image)
-        return Prepared(name, face_crops(rgb, config), rgb if keep_rgb else None)
+        data = read_bytes(image)
+        rgb = load_rgb(image if data is None else data)
+        provenance = read_provenance(data)
+        return Prepared(name, face_crops(rgb, config), rgb if keep_rgb else None, provenance=provenance)
     except InvalidImageError as error:
         return Prepared(name, error=str(error))
     except Exception as error:  # noqa: BLE001  one image must never take the others down
@@ -119,4 +133,4 @@ def _result(item: Prepared, verdict: Union[Prediction, str, None]) -> Result:
         return Result(item.name, error=item.error)
     if isinstance(verdict, str):
         return Result(item.name, error=verdict)
-    return Result(item.name, verdict, item.rgb)
+    return Result(item.name, verdict, item.rgb, provenance=item.provenance)

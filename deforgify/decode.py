@@ -62,6 +62,18 @@ def load_rgb(source: ImageInput) -> np.ndarray:
     return _limit_side(_check_size(rgb))
 
 
+def read_bytes(source: ImageInput) -> bytes | None:
+    """The encoded bytes of a path or of bytes, as stored (with every refusal :func:`load_rgb`
+    makes of a path: missing, a folder, a pipe, too large); None for a decoded image (a PIL image
+    or an array), which has no file behind it. Read once, they can be both decoded and searched
+    for provenance."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return bytes(source)
+    if isinstance(source, (str, os.PathLike)):
+        return _read_file(Path(source))
+    return None
+
+
 def _read_file(path: Path) -> bytes:
     """The bytes of a regular file; pipes, devices and sockets are refused unopened (reading a
     pipe could wait forever)."""

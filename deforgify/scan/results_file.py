@@ -16,10 +16,12 @@ import os
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Optional
 
+from deforgify.provenance.contract import EVIDENCE_DETAILS
 from deforgify.streams import batches
 
 FORMATS = (".jsonl", ".parquet")
-COLUMNS = ("path", "index", "label", "confidences", "face", "faces", "error", "model_revision")
+COLUMNS = ("path", "index", "label", "confidences", "face", "faces", "decided_by", "pixels", "provenance",
+           "error", "model_revision")
 JOURNAL_SUFFIX = ".partial.jsonl"
 PARQUET_ROWS_PER_GROUP = 10_000
 
@@ -122,7 +124,9 @@ class ParquetResults:
             return
         parquet = _pyarrow_parquet()
         try:
-            groups = parquet.ParquetFile(self.path).iter_batches(PARQUET_ROWS_PER_GROUP, columns=columns)
+            file = parquet.ParquetFile(self.path)
+            present = [c for c in columns if c in file.schema_arrow.names]  # older scans lack some
+            groups = file.iter_batches(PARQUET_ROWS_PER_GROUP, columns=present)
             for group in groups:
                 yield from group.to_pylist()
         except Exception as error:  # noqa: BLE001  pyarrow raises several kinds for a bad file
@@ -178,9 +182,26 @@ def parquet_schema(labels: tuple[str, ...]):
 
     confidences = pa.struct([(label, pa.float64()) for label in labels])
     face = pa.struct([("box", pa.list_(pa.int64())), ("label", pa.string()), ("confidences", confidences)])
+    pixels = pa.struct([("label", pa.string()), ("confidences", confidences)])
     return pa.schema([("path", pa.string()), ("index", pa.int64()), ("label", pa.string()),
                       ("confidences", confidences), ("face", pa.list_(pa.int64())),
-                      ("faces", pa.list_(face)), ("error", pa.string()), ("model_revision", pa.string())])
+                      ("faces", pa.list_(face)), ("decided_by", pa.string()), ("pixels", pixels),
+                      ("provenance", provenance_schema()), ("error", pa.string()),
+                      ("model_revision", pa.string())])
+
+
+def provenance_schema():
+    """The provenance contract (:mod:`deforgify.provenance.contract`) as a Parquet struct: every
+    evidence item has every detail field, null where it does not apply."""
+    import pyarrow as pa
+
+    text, texts = pa.string(), pa.list_(pa.string())
+    action = pa.struct([("action", text), ("digital_source_type", text), ("software_agent", text)])
+    kinds = {"actions": pa.list_(action), "failures": texts, "keys": texts}
+    evidence = pa.struct([("kind", text), ("says", text), ("claim", text)]
+                         + [(name, kinds.get(name, text)) for name in EVIDENCE_DETAILS])
+    return pa.struct([("claim", text), ("evidence", pa.list_(evidence)), ("valid", pa.bool_()),
+                      ("trusted", pa.bool_())])
 
 
 def _check_rows(path: Path, rows: Iterable[dict], key_field: str, model_revision: str) -> None:

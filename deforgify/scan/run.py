@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator, Protocol
 
 from deforgify.batch import CHUNK, Result, score_items
-from deforgify.collection import Collection, Item
+from deforgify.scan.collection import Collection, Item
 from deforgify.progress import Progress
 from deforgify.streams import batches
 
@@ -30,11 +30,14 @@ class Engine(Protocol):
 
 
 def result_row(item: Item, key_field: str, result: Result, model_revision: str) -> dict:
-    """One row of the results: which image, its verdict (or why it has none), which model."""
-    verdict = result.prediction.to_json() if result.prediction else {}
+    """One row of the results: which image, its verdict (or why it has none) with the pixel
+    model's answer and the file's provenance, which model."""
+    verdict = result.to_json() if result.error is None else {}
     return {"path": item.path, "index": item.key if key_field == "index" else None,
             "label": verdict.get("label"), "confidences": verdict.get("confidences"),
             "face": verdict.get("face"), "faces": verdict.get("faces", []),
+            "decided_by": verdict.get("decided_by"), "pixels": verdict.get("pixels"),
+            "provenance": verdict.get("provenance"),
             "error": result.error, "model_revision": model_revision}
 
 
@@ -73,6 +76,8 @@ class ScanRun:
 
     already_done: int
     progress: Progress
+    decided_by_provenance: int = 0
+    """Rows of this run whose verdict the file's own provenance decided."""
 
     @property
     def rows_kept(self) -> int:
@@ -98,6 +103,7 @@ def scan(collection: Collection, results, engine: Engine, progress_enabled: bool
             results.append(rows)
             for row in rows:
                 run.progress.count(row["label"] or "unreadable")
+                run.decided_by_provenance += row.get("decided_by") == "provenance"
         results.finish()
     except BaseException as cause:  # noqa: BLE001  Ctrl-C included: the caller says what is kept
         raise ScanStopped(run, cause) from cause

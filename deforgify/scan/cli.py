@@ -8,11 +8,11 @@ import sys
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from deforgify.cluster import ClusterError
-from deforgify.collection import Collection, CollectionError, file_list, folder_tree, hub_dataset
+from deforgify.scan.cluster import ClusterError
+from deforgify.scan.collection import Collection, CollectionError, file_list, folder_tree, hub_dataset
 from deforgify.model_folder import ModelLoadError, read_config
 from deforgify.model_source import ModelSource, resolve_model
-from deforgify.results_file import ResultsError, open_results
+from deforgify.scan.results_file import ResultsError, open_results
 
 EXAMPLES = """examples:
   deforgify scan photos/ --output verdicts.parquet
@@ -23,7 +23,8 @@ EXAMPLES = """examples:
 
 Run the same command again after a stop: only images without a row are scored.
 Rows: path (or index for a dataset), label (real, fake, unsure, no_face; empty with an error),
-confidences, face, faces, error, model_revision.
+confidences, face, faces, decided_by, pixels, provenance (as in predict --help), error,
+model_revision.
 
 exit status:
   0    every image was scored
@@ -56,7 +57,7 @@ def add_parser(commands, common: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from deforgify.scan import ScanStopped, scan
+    from deforgify.scan.run import ScanStopped, scan
 
     try:
         collection = _collection(args)
@@ -77,7 +78,8 @@ def run(args: argparse.Namespace) -> int:
     finally:
         engine.close()
     skipped = "".join(f", {n} skipped ({why})" for why, n in collection.skipped.items())
-    outcome.progress.finish(f"; {outcome.already_done} already in {args.output}{skipped}")
+    outcome.progress.finish(f"; {outcome.decided_by_provenance} decided by provenance; "
+                            f"{outcome.already_done} already in {args.output}{skipped}")
     return 1 if outcome.progress.counts["unreadable"] else 0
 
 
@@ -102,10 +104,10 @@ def _model_source(reference: str | None) -> ModelSource:
 
 
 def _engine(args: argparse.Namespace, source: ModelSource):
-    from deforgify.scan import LocalEngine
+    from deforgify.scan.run import LocalEngine
 
     if args.cluster:
-        from deforgify.cluster import DaskEngine
+        from deforgify.scan.cluster import DaskEngine
 
         return DaskEngine(args.cluster, source.portable_reference(), source.fingerprint())
     from deforgify.detector import Detector

@@ -12,7 +12,7 @@ import logging
 import threading
 from typing import Any, Iterable, Iterator, Optional
 
-from deforgify.collection import Item
+from deforgify.scan.collection import Item
 from deforgify.streams import batches, bounded_map
 
 BATCH = 64
@@ -31,7 +31,7 @@ class ClusterError(RuntimeError):
 def score_batch(task: tuple[Optional[str], str, list[Item]]) -> list[dict]:
     """Run on a worker: the rows for one batch (model reference, key field, items), scored with
     the worker's own copy of the model."""
-    from deforgify.scan import score_rows
+    from deforgify.scan.run import score_rows
 
     model, key_field, items = task
     return list(score_rows(_detector(model), items, key_field))
