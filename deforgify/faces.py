@@ -120,33 +120,73 @@ def find_faces(rgb: np.ndarray) -> list[Face]:
     scale = min(1.0, SEARCH_SIDE / max(height, width))
     small = rgb if scale == 1.0 else cv2.resize(
         rgb, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=cv2.INTER_AREA)
-    faces = _search(small, 0)
+    faces = _symmetric_search(small, 0)
     if not faces:
-        faces = _search(small, int(round(RETRY_PAD_FRACTION * max(small.shape[:2]))))
+        faces = _symmetric_search(small, int(round(RETRY_PAD_FRACTION * max(small.shape[:2]))))
     clipped = [Face(_clip(tuple(v / scale for v in f.box), width, height), f.score,
                     tuple((x / scale, y / scale) for x, y in f.landmarks)) for f in faces]
     clipped = [face for face in clipped if face.box[2] > 1 and face.box[3] > 1]
     return sorted(clipped, key=lambda f: f.box[2] * f.box[3], reverse=True)
 
 
-def _search(rgb: np.ndarray, pad: int) -> list[Face]:
-    """Faces found by both models on ``rgb`` with ``pad`` pixels of replicated border, merged,
-    in coordinates of ``rgb`` (not yet clipped to it)."""
+def _symmetric_search(rgb: np.ndarray, pad: int) -> list[Face]:
+    """Faces found on ``rgb`` and on its mirror image (mapped back), blended: the same face gets
+    the same box, mirrored, whichever way the photo is turned (BlazeFace alone is not symmetric:
+    its boxes of a photo and of its mirror image differed by 2.7 % of their side, median)."""
+    width = rgb.shape[1]
+    boxes, scores, landmarks = _search(rgb, pad)
+    mirror_boxes, mirror_scores, mirror_landmarks = _search(np.ascontiguousarray(rgb[:, ::-1]), pad)
+    mirror_boxes[:, 0] = width - mirror_boxes[:, 0] - mirror_boxes[:, 2]
+    mirror_landmarks[..., 0] = width - mirror_landmarks[..., 0]
+    mirror_landmarks = mirror_landmarks[:, MIRRORED_LANDMARKS]
+    return _blended(np.concatenate([boxes, mirror_boxes]), np.concatenate([scores, mirror_scores]),
+                    np.concatenate([landmarks, mirror_landmarks]))
+
+
+MIRRORED_LANDMARKS = [LANDMARKS.index(name.replace("right", "@").replace("left", "right").replace("@", "left"))
+                      for name in LANDMARKS]
+"""Each landmark's counterpart in the mirror image (the right eye becomes the left)."""
+
+
+def _search(rgb: np.ndarray, pad: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Detections of both models on ``rgb`` with ``pad`` pixels of replicated border: boxes,
+    scores and landmarks in coordinates of ``rgb`` (not yet clipped to it)."""
     if pad:
         rgb = cv2.copyMakeBorder(rgb, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
     short_range, full_range = _models()
     found = [short_range(rgb)]
     if not np.any(found[0][0][:, 2] >= FULL_RANGE_BELOW * min(rgb.shape[:2])):
         found.append(full_range(rgb))
-    boxes = np.concatenate([f[0] for f in found])
-    if len(boxes) == 0:
-        return []
-    scores = np.concatenate([f[1] for f in found])
-    landmarks = np.concatenate([f[2] for f in found]) - pad
+    boxes = np.concatenate([f[0] for f in found]).reshape(-1, 4)
     boxes[:, :2] -= pad
-    kept = np.array(cv2.dnn.NMSBoxes(boxes.tolist(), scores.tolist(), MIN_SCORE, OVERLAP)).reshape(-1)
-    return [Face(tuple(boxes[i]), float(scores[i]), tuple(map(tuple, landmarks[i].tolist())))
-            for i in kept]
+    return boxes, np.concatenate([f[1] for f in found]), np.concatenate([f[2] for f in found]).reshape(-1, 6, 2) - pad
+
+
+def _overlap(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """Intersection over union of ``box`` with each of ``boxes`` (x, y, w, h)."""
+    left = np.maximum(box[0], boxes[:, 0])
+    top = np.maximum(box[1], boxes[:, 1])
+    right = np.minimum(box[0] + box[2], boxes[:, 0] + boxes[:, 2])
+    bottom = np.minimum(box[1] + box[3], boxes[:, 1] + boxes[:, 3])
+    inter = np.clip(right - left, 0, None) * np.clip(bottom - top, 0, None)
+    return inter / (box[2] * box[3] + boxes[:, 2] * boxes[:, 3] - inter + 1e-9)
+
+
+def _blended(boxes: np.ndarray, scores: np.ndarray, landmarks: np.ndarray) -> list[Face]:
+    """One face per cluster of overlapping detections, its box and landmarks the score-weighted
+    mean of the cluster's (MediaPipe's "weighted" suppression). Keeping only the best-scoring
+    anchor's box, as plain suppression does, let a box move by 3.5 % of its side (median; 8 % at
+    the 90th percentile) between a photo and its mirror image; the mean is steadier."""
+    remaining = np.argsort(-scores, kind="stable")
+    faces = []
+    while len(remaining):
+        cluster = remaining[_overlap(boxes[remaining[0]], boxes[remaining]) > OVERLAP]
+        weights = scores[cluster] / scores[cluster].sum()
+        box = (boxes[cluster] * weights[:, None]).sum(axis=0)
+        points = (landmarks[cluster] * weights[:, None, None]).sum(axis=0)
+        faces.append(Face(tuple(box.tolist()), float(scores[remaining[0]]), tuple(map(tuple, points.tolist()))))
+        remaining = remaining[~np.isin(remaining, cluster)]
+    return faces
 
 
 def detect_faces(rgb: np.ndarray) -> list[Box]:

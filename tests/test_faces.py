@@ -50,11 +50,15 @@ def test_every_face_is_found_largest_first(astronaut) -> None:
     assert faces[0][0] < 250 <= 290 <= faces[1][0]
 
 
+ASTRONAUT_FACE = (173, 68, 107, 106)
+"""The astronaut's face, forehead to chin and ear to ear (x, y, w, h; measured by eye)."""
+
+
 @pytest.mark.parametrize("cut", [0.1, 0.15])
 def test_a_face_cut_by_the_frame_is_found_inside_the_image(astronaut, cut) -> None:
     """A close-up whose edges cut the face: the cascade alone misses it (its window must hold a
     whole face); the padded retry finds it and the box is clipped to the image."""
-    x, y, w, h = detect_faces(astronaut)[0]
+    x, y, w, h = ASTRONAUT_FACE
     close_up = np.ascontiguousarray(
         astronaut[int(y + cut * h) : int(y + h - cut * h), int(x + cut * w) : int(x + w - cut * w)]
     )
@@ -136,3 +140,15 @@ def test_native_resolution_feeds_the_centre_of_the_face_crop_unresized() -> None
     assert crop_region((1000, 1000, 3), large_face, native) == (286, 236, 128, 128)
     small_face = (10, 10, 50, 50)  # an 80 px crop: smaller than the input, kept whole (enlarged)
     assert crop_region((1000, 1000, 3), small_face, native) == crop_region((1000, 1000, 3), small_face, CONFIG)
+
+
+def test_a_mirrored_photo_gets_the_mirrored_boxes(astronaut) -> None:
+    """Found both ways and blended, the boxes of a photo and of its mirror image are mirror
+    images of each other (BlazeFace alone moved them by a few per cent of their side)."""
+    photo = np.ascontiguousarray(np.concatenate([astronaut, astronaut[::2, ::2].repeat(2, 0)[:512]], axis=1))
+    width = photo.shape[1]
+    boxes = detect_faces(photo)
+    mirrored = detect_faces(np.ascontiguousarray(photo[:, ::-1]))
+    assert len(boxes) == len(mirrored) >= 1
+    for (x, y, w, h), (mx, my, mw, mh) in zip(boxes, mirrored):
+        assert (width - mx - mw, my, mw, mh) == pytest.approx((x, y, w, h), abs=1)
