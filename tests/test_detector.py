@@ -27,11 +27,38 @@ def test_one_model_call_for_a_batch_of_images(detector: Detector, astronaut, mon
     monkeypatch.setattr(detector.runtime, "run", lambda x: calls.append(len(x)) or run(x))
     images = [astronaut, astronaut[::2, ::2].copy(), np.zeros((100, 100, 3), np.uint8)]
     predictions = detector.predict_rgb(images)
-    assert calls == [2]  # both faces in one call; the black image has none to score
+    assert calls == [4]  # both faces and their mirror images in one call; the black image has none
     assert [p.face_found for p in predictions] == [True, True, False]
     np.testing.assert_allclose(
         predictions[0].confidences["fake"], detector.predict(astronaut).confidences["fake"], atol=1e-5
     )
+
+
+class LeftHalfRuntime:
+    """A stand-in network whose fake score is the brightness of the crop's left half and whose
+    map is the crop's first channel, to see what the Detector does with a crop and its mirror."""
+
+    def run(self, pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        side = pixels.shape[2]
+        fake = pixels[:, :, : side // 2, 0].mean(axis=(1, 2))
+        return np.stack([1 - fake, fake], axis=1), pixels[..., 0].copy()
+
+
+def test_each_crop_is_averaged_with_its_mirror_image(detector: Detector) -> None:
+    crops = np.zeros((3, 8, 8, 3), np.float32)
+    crops[0, :, :4] = 1.0  # bright on the left: 1 as it is, 0 mirrored
+    crops[1, :, 2:6] = 1.0  # symmetric: the same both ways
+    crops[2, :, 7] = 1.0  # one bright column on the right edge
+    mirrored = Detector(LeftHalfRuntime(), detector.config, detector.source)
+    probabilities, cams = mirrored._outputs(crops)
+    np.testing.assert_allclose(probabilities[:, 1], [0.5, 0.5, 0.125])
+    np.testing.assert_allclose(cams, crops[..., 0])  # each map flipped back before averaging
+
+
+def test_a_mirrored_photo_gets_the_same_answer(detector: Detector, astronaut) -> None:
+    photo, mirrored = detector.predict(astronaut), detector.predict(np.ascontiguousarray(astronaut[:, ::-1]))
+    assert mirrored.label == photo.label
+    assert mirrored.confidences["fake"] == pytest.approx(photo.confidences["fake"], abs=0.01)
 
 
 def test_every_face_is_scored_and_the_most_suspicious_decides(detector: Detector, astronaut) -> None:
