@@ -19,7 +19,7 @@ PERTURBATIONS = {
     "clean": lambda rgb: rgb,
     "jpeg q75": lambda rgb: degrade.jpeg(rgb, 75),
     "jpeg q50": lambda rgb: degrade.jpeg(rgb, 50),
-    "downscale 2x": lambda rgb: degrade.downscale(rgb, 0.5),
+    "downscale 2x": lambda rgb: degrade.resize_by(rgb, 0.5),
     "blur sigma 1": lambda rgb: degrade.blur(rgb, 1.0),
     "centre crop 60%": lambda rgb: degrade.centre_crop(rgb, 0.6),
     "zoom out (pad)": lambda rgb: degrade.zoom_out(rgb, 0.6),

@@ -1,6 +1,6 @@
-"""Behaviour of the bundled model on real faces from ../shared/data (its test split): a
-verdict it commits to (real or fake, outside its unsure band) must not flip under everyday
-changes of the file."""
+"""Behaviour of the bundled model on real faces from ../shared/data (its test split, which it
+never saw): the same face must get the same verdict however its file was stored, and a verdict
+it commits to (real or fake) must not flip under everyday changes of the file."""
 
 from __future__ import annotations
 
@@ -11,16 +11,22 @@ from deforgify.detector import Detector
 from helpers import require_shared_data
 from training import degrade
 from training.data import load_examples, split_examples
-from training.prepared import prepare
+from training.format_parity import format_parity
+from training.leave_one_out import SOURCES
+from training.prepared import PreparedSet, prepare
 
 MAX_FLIPS = 0.05
+PER_SOURCE = 20
+"""Test images of each source in the small format-parity run (the benchmark takes all)."""
 
 
 @pytest.fixture(scope="module")
-def test_images() -> list[np.ndarray]:
-    folders = [require_shared_data(n) for n in ("hardfakevsrealfaces", "ffhq-vs-stylegan2")]
+def test_split() -> PreparedSet:
+    folders = [require_shared_data(name) for name in SOURCES]
     test = split_examples(load_examples([str(f) for f in folders]), seed=0)["test"]
-    return prepare(test, workers=1).images  # about 530 images
+    sample = [e for source in sorted({e.source for e in test})
+              for e in [e for e in test if e.source == source][:PER_SOURCE]]
+    return prepare(sample, workers=1)
 
 
 @pytest.fixture(scope="module")
@@ -28,16 +34,28 @@ def detector() -> Detector:
     return Detector.load()
 
 
+def test_the_same_faces_stored_seven_ways_get_the_same_verdicts(detector, test_split) -> None:
+    """A small run of benchmarks/format_parity.py: PNG, JPEG 95 and 75, WebP 80, half and
+    double size, mirrored. Goals on the whole split: <= 5 % of verdicts change, reals called
+    fake <= 5 % in every variant; on this sample of 120 faces, twice that at most."""
+    report = format_parity(detector, test_split.images, test_split.labels)
+    by_name = {v.name: v for v in report.variants}
+    assert list(by_name["mirrored"].verdicts) == list(by_name["png"].verdicts)  # exactly
+    assert report.changed_share <= 0.10, report.table()
+    assert max(v.reals_called_fake for v in report.variants) <= 0.10, report.table()
+
+
 @pytest.mark.parametrize(
     "change",
-    [lambda rgb: degrade.jpeg(rgb, 75), lambda rgb: degrade.downscale(rgb, 0.75),
+    [lambda rgb: degrade.jpeg(rgb, 75), lambda rgb: degrade.resize_by(rgb, 0.75),
      lambda rgb: np.ascontiguousarray(rgb[:, ::-1])],
     ids=["jpeg q75", "resize 0.75", "h-flip"],
 )
-def test_confident_verdicts_do_not_flip(detector, test_images, change) -> None:
-    before = detector.predict_rgb(test_images)
-    after = detector.predict_rgb([change(rgb) for rgb in test_images])
+def test_confident_verdicts_do_not_flip(detector, test_split, change) -> None:
+    images = test_split.images
+    before = detector.predict_rgb(images)
+    after = detector.predict_rgb([change(rgb) for rgb in images])
     confident = [i for i, p in enumerate(before) if p.label in ("real", "fake")]
-    assert len(confident) >= 20, f"too few committed verdicts to judge ({len(confident)})"
+    assert len(confident) >= 0.5 * len(images), f"too few committed verdicts ({len(confident)} of {len(images)})"
     flips = [i for i in confident if after[i].label not in (before[i].label, "unsure", "no_face")]
     assert len(flips) <= MAX_FLIPS * len(confident), f"{len(flips)} of {len(confident)} flipped"

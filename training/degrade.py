@@ -79,11 +79,6 @@ def random_reencoding(rgb: np.ndarray, faces: list, rng: np.random.Generator) ->
     return random_storage(rgb, rng), faces
 
 
-def downscale(rgb: np.ndarray, factor: float) -> np.ndarray:
-    height, width = rgb.shape[:2]
-    return cv2.resize(rgb, (round(width * factor), round(height * factor)), interpolation=cv2.INTER_AREA)
-
-
 def centre_crop(rgb: np.ndarray, fraction: float) -> np.ndarray:
     height, width = rgb.shape[:2]
     h, w = round(height * fraction), round(width * fraction)
@@ -95,7 +90,7 @@ def zoom_out(rgb: np.ndarray, fraction: float, grey: int = 128) -> np.ndarray:
     """The image shrunk to ``fraction`` of its size in the middle of a grey canvas."""
     height, width = rgb.shape[:2]
     canvas = np.full_like(rgb, grey)
-    small = downscale(rgb, fraction)
+    small = resize_by(rgb, fraction)
     top, left = (height - small.shape[0]) // 2, (width - small.shape[1]) // 2
     canvas[top : top + small.shape[0], left : left + small.shape[1]] = small
     return canvas
