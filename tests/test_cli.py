@@ -38,7 +38,8 @@ def test_json_lines_for_every_file_and_exit_1_when_one_is_bad(files: dict[str, P
         assert face["label"] == max(face["confidences"], key=face["confidences"].get)
     assert len(face["face"]) == 4 and all(isinstance(v, int) for v in face["face"])
     assert no_face == {"file": str(files["no_face"]), "label": "no_face", "confidences": None,
-                       "face_found": False, "face": None, "faces": [], "decided_by": "pixels",
+                       "face_found": False, "face": None, "deciding_face": None, "faces": [],
+                       "decided_by": "pixels",
                        "pixels": {"label": "no_face", "confidences": None},
                        "provenance": {"claim": "none", "evidence": [], "valid": None, "trusted": None}}
     assert text == {"file": str(files["text"]), "error": text["error"]}
