@@ -163,15 +163,16 @@ class Detector:
         found), for metrics over many images."""
         return np.array([p.confidences["fake"] for p in self.predict_rgb(images, True)])
 
-    def heatmap(self, rgb: np.ndarray, prediction: Prediction) -> np.ndarray:
-        """Grad-CAM of the fake class over the crop that decided ``prediction``, as an RGB image;
-        the map computed with the verdict is reused when the prediction carries it."""
-        from deforgify.heatmap import normalised, overlay
+    def heatmap(self, rgb: np.ndarray, prediction: Prediction, legend: bool = True) -> np.ndarray:
+        """Grad-CAM of the fake class over the crop that decided ``prediction``, as an RGB image
+        (with a legend strip below unless ``legend`` is False), as bright as that face's fake
+        probability; the map computed with the verdict is reused when the prediction carries it."""
+        from deforgify.heatmap import overlay, scaled
 
         crop = preprocess_face(rgb, self.config.preprocessing, prediction.face, []).pixels
         decisive = next((s for s in prediction.scores if s.face == prediction.face and s.cam is not None), None)
         cam = decisive.cam if decisive else self._outputs(crop[None])[1][0]
-        return overlay(crop, normalised(cam))
+        return overlay(crop, scaled(cam, prediction.confidences["fake"]), legend)
 
     def probabilities(self, pixels: np.ndarray) -> np.ndarray:
         """Model outputs for preprocessed pixels (N, size, size, 3), in batches."""
