@@ -139,7 +139,9 @@ def _human(row: dict, provenance_read) -> str:
     note = f"; provenance: {provenance}" if provenance else ""
     if not row["face"]:
         return f"{row['file']}: no_face (no face found: nothing to judge{note})"
-    return f"{row['file']}: {row['label']} ({_pixel_details(row)[2:]}{note})"
+    from deforgify.explain import MEANINGS
+
+    return f"{row['file']}: {row['label']} ({MEANINGS[row['label']]}{_pixel_details(row)}{note})"
 
 
 def _pixel_details(row: dict) -> str:
