@@ -81,6 +81,12 @@ def explain(prediction: Prediction, calibration: Optional[Calibration] = None) -
                   "(thick box, marked \"decides\"), decides")
     shares = percentages(prediction.confidences)
     if prediction.label != UNSURE:
+        fake = prediction.confidences["fake"]
+        against = prediction.confidences[prediction.label] < 0.5
+        if against and calibration is not None:  # say why, so that the words never contradict the bars
+            side = "below" if prediction.label == "real" else "at or above"
+            return (f"{WORDS[prediction.label].capitalize()} ({shares}): fake {fake:.1%} is {side} this "
+                    f"model's threshold of {calibration.threshold:.1%}. {judged[0].upper()}{judged[1:]}.")
         return f"{WORDS[prediction.label].capitalize()} ({shares}): {judged}."
     return f"Unsure ({shares}): {unsure_reason(prediction, calibration)} {judged[0].upper()}{judged[1:]}."
 

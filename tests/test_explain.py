@@ -50,6 +50,15 @@ def test_an_unsure_answer_says_why_from_the_band_in_use_and_never_contradicts_it
     assert "at most 20.0%" in other and "at least 80.0%" in other
 
 
+def test_a_verdict_against_the_larger_share_says_why() -> None:
+    real = explain(prediction(((10, 10, 100, 100), 0.52, "real")), Calibration(threshold=0.6, unsure_low=0.6,
+                                                                             unsure_high=0.6))
+    assert real.startswith("Real (real 48%, fake 52%): fake 52.0% is below this model's threshold of 60.0%")
+    fake = explain(prediction(((10, 10, 100, 100), 0.4, "fake")), Calibration(threshold=0.3, unsure_low=0.3,
+                                                                            unsure_high=0.3))
+    assert "fake 40.0% is at or above this model's threshold of 30.0%" in fake
+
+
 def test_a_face_too_small_says_so_instead_of_a_verdict() -> None:
     from deforgify.detector import MIN_JUDGED_FACE
 
