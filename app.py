@@ -372,7 +372,8 @@ def make_page_check(detector: Detector, answers: Answers):
         try:
             verdict, summary, faces, heatmap, row, prediction = check(image)
         except gr.Error as error:
-            return (None, error_box(str(error.message)), gr.update(value=None, alt_text=None),
+            reason = str(error.message).removeprefix("This file can't be checked: ")
+            return (None, error_box(reason[:1].upper() + reason[1:]), gr.update(value=None, alt_text=None),
                     gr.update(value=None, visible=False), None, gr.update(value="", visible=False), "", "", None)
         fake = prediction.confidences["fake"] if prediction.confidences else 0.0
         return (

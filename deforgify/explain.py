@@ -33,7 +33,7 @@ CAUTIONS = {
     "real": ("No sign of the kinds of fakes it was trained on was found. That does not show the photo "
              "is genuine: other kinds of fakes and edits can pass unseen."),
     "fake": "Evidence to weigh, not proof: never use this alone to accuse anyone.",
-    UNSURE: "Treat the photo as unverified: this is not a sign that it is fake.",
+    UNSURE: "Treat the photo as unverified: \"unsure\" neither accuses nor clears it.",
     NO_FACE: "Nothing was judged: Deforgify only judges faces.",
 }
 
