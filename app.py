@@ -360,17 +360,24 @@ def make_predict(detector: Detector, answers: Answers):
     return predict
 
 
-def make_page_check(detector: Detector, answers: Answers):
+def make_page_check(detector: Detector, answers: Answers, again: bool = False):
     """What the page runs when a photo arrives or is checked again: the answer, or the reason in
     the verdict box (no toast, no error marks); the result images with alt text; the heatmap
-    and its legend only when the heatmap explains something; the answer id for a report."""
+    and its legend only when the heatmap explains something; the answer id for a report.
+    ``again``: for the re-check button, which checks even a photo already answered."""
     check = make_check(detector, answers)
+    unchanged = tuple(gr.skip() for _ in range(9))
 
-    def page_check(image: Optional[str]):
+    def page_check(image: Optional[str], request: gr.Request):
         if image is None:
             return cleared()
+        if not again and LATEST_PHOTO.answered(request, image):
+            return unchanged  # the browser's second change event for the same photo
         try:
             verdict, summary, faces, heatmap, row, prediction = check(image)
+            if not LATEST_PHOTO.is_latest(request, image):  # a newer photo (or none) is on the page
+                return unchanged
+            LATEST_PHOTO.mark_answered(request, image)
         except gr.Error as error:
             reason = str(error.message).removeprefix("This file can't be checked: ")
             return (None, error_box(reason[:1].upper() + reason[1:]), gr.update(value=None, alt_text=None),
@@ -390,14 +397,64 @@ def make_page_check(detector: Detector, answers: Answers):
     return page_check
 
 
+class LatestPhoto:
+    """The photo each browser session shows now, recorded the moment it changes (before any
+    check), so that a check that finishes after a newer photo arrived leaves the page alone (an
+    answer is never shown beside another photo), and the second of the two change events the
+    browser sends for one new photo does not check it again. Bounded: the oldest sessions are
+    forgotten."""
+
+    def __init__(self, limit: int = 10_000):
+        from collections import OrderedDict
+        from threading import Lock
+
+        self._sessions: "OrderedDict[str, list]" = OrderedDict()  # [photo, changes, changes when answered]
+        self._lock, self.limit = Lock(), limit
+
+    def record(self, image: Optional[str], request: gr.Request) -> None:
+        with self._lock:
+            entry = self._sessions.setdefault(request.session_hash, [None, 0, -1])
+            if entry[0] != image or image is None:  # a repeated event for the same photo changes nothing
+                entry[0], entry[1] = image, entry[1] + 1
+            self._sessions.move_to_end(request.session_hash)
+            while len(self._sessions) > self.limit:
+                self._sessions.popitem(last=False)
+
+    def is_latest(self, request: gr.Request, image: str) -> bool:
+        with self._lock:
+            entry = self._sessions.get(request.session_hash)
+            return entry is None or entry[0] == image
+
+    def answered(self, request: gr.Request, image: str) -> bool:
+        """Whether ``image`` was answered since the page last changed (its answer is on the page)."""
+        with self._lock:
+            entry = self._sessions.get(request.session_hash)
+            return entry is not None and entry[0] == image and entry[2] == entry[1]
+
+    def mark_answered(self, request: gr.Request, image: str) -> None:
+        with self._lock:
+            entry = self._sessions.get(request.session_hash)
+            if entry is not None and entry[0] == image:
+                entry[2] = entry[1]
+
+
+LATEST_PHOTO = LatestPhoto()
+
+
 def cleared() -> tuple:
     """Every output of a check emptied: nothing of an earlier answer stays on the page."""
     return (None, "", gr.update(value=None, alt_text=None), gr.update(value=None, visible=False), None,
             gr.update(value="", visible=False), "", "", None)
 
 
-CLEAR_JS = "() => [null, '', null, null, null, '', '', '', null]"
-"""The same, at once in the browser when the photo changes, before the server answers."""
+CLEAR_JS = """(photo) => {
+  const path = photo ? (photo.path || photo.url || null) : null;
+  if (path !== null && window.deforgifyPhoto === path) return Array(9).fill({__type__: 'update'});
+  window.deforgifyPhoto = path;
+  return [null, '', null, null, null, '', '', '', null];
+}"""
+"""The same, at once in the browser when the photo changes, before the server answers; a second
+change event for the same photo (the browser may send one late) leaves its answer alone."""
 
 
 def model_facts(detector: Detector) -> dict[str, Any]:
@@ -590,11 +647,12 @@ def build_demo(detector: Detector, store: FeedbackStore) -> gr.Blocks:
 
         # One photo, one answer: a new or cleared photo empties every answer at once (in the
         # browser), then the server checks it; the latest photo is always checked last.
-        image.change(None, None, page_outputs, js=CLEAR_JS, queue=False, api_visibility="private")
+        image.change(None, image, page_outputs, js=CLEAR_JS, queue=False, api_visibility="private")
+        image.change(LATEST_PHOTO.record, image, None, queue=False, api_visibility="private", show_progress="hidden")
         image.change(page_check, image, page_outputs, concurrency_limit=CONCURRENCY, trigger_mode="always_last",
                      api_visibility="private", show_progress="minimal", show_progress_on=summary) \
             .then(None, js=SCROLL_TO_VERDICT)
-        check_again.click(page_check, image, page_outputs, concurrency_limit=CONCURRENCY, api_visibility="private",
+        check_again.click(make_page_check(detector, answers, again=True), image, page_outputs, concurrency_limit=CONCURRENCY, api_visibility="private",
                           show_progress="minimal", show_progress_on=summary).then(None, js=SCROLL_TO_VERDICT)
         flag_button.click(make_page_flag(flag), [answer_id, should_be], flag_status, api_visibility="private",
                           concurrency_limit=1, show_progress="hidden")

@@ -522,6 +522,10 @@ STALE_MS = 300
 frames while the browser runs the clearing step), never until the new answer."""
 
 
+def compact(states: list) -> list:
+    return [(str(s[0])[-12:], s[1], str(s[2])[-12:], s[3][:12], round(s[4])) for s in states]
+
+
 def stale_states(states: list, photo_src: str, old: tuple[str, str]) -> list:
     """States after ``photo_src`` appeared that still show the old verdict box or boxed photo,
     later than STALE_MS after it appeared."""
@@ -549,6 +553,10 @@ def test_one_photo_one_answer_a_new_photo_or_a_clear_removes_the_old_answer_at_o
     start = after[0][4]
     assert all(not s[3] for s in after if s[4] > start + STALE_MS), "the earlier report's thank-you stayed"
     assert any(s[1] is None for s in after), "the old answer was never removed before the new one came"
+    page.wait_for_timeout(2_000)  # the browser's late second change event for the same photo ...
+    states = page.evaluate("window.states")
+    answered = next(i for i, s in enumerate(states) if s[0] == photo and s[1] == "no_face")
+    assert all(s[1] == "no_face" for s in states[answered:]), compact(states)  # ... never blanks its answer
     assert page.locator("#heatmap img").count() == 0
     # A cleared photo clears the answer too.
     page.evaluate(RECORD_STATES)
@@ -557,6 +565,24 @@ def test_one_photo_one_answer_a_new_photo_or_a_clear_removes_the_old_answer_at_o
                            timeout=5_000)
     assert page.get_by_label("fake", exact=True).is_checked() is False
     page.screenshot(path=str(ARTIFACTS / "cleared.png"), full_page=True)
+    page.close()
+
+
+def test_a_photo_replaced_while_it_is_checked_never_gets_its_answer_shown(browser_context, app_url,
+                                                                          images) -> None:
+    page = open_page(browser_context, app_url)
+    page.evaluate(RECORD_STATES)
+    upload(page, images["huge"])  # a 6000x6000 JPEG: slow to check
+    page.wait_for_function("() => window.states.some(s => s[0] && s[0].endsWith('huge.jpg'))", timeout=30_000)
+    upload(page, images["coffee"])  # replaced before its answer came
+    page.wait_for_selector("#verdict-box[data-verdict=no_face]", timeout=60_000)
+    page.wait_for_timeout(3_000)  # the first check has long finished
+    states = page.evaluate("window.states")
+    photo = next(s[0] for s in states if s[0] and s[0].endswith("coffee.jpg"))
+    start = next(s[4] for s in states if s[0] == photo)
+    shown = [s for s in states if s[4] > start and s[1] not in (None, "no_face")]
+    assert not shown, states
+    assert page.locator("#verdict-box").get_attribute("data-verdict") == "no_face"
     page.close()
 
 
