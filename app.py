@@ -194,7 +194,7 @@ class ResultJSON(gr.JSON):
     def api_info(self) -> dict[str, Any]:
         return {"type": "object", "properties": {name: {**RESULT_TYPES.get(name, {"type": "object"}), "description": text}
                                                  for name, text in RESULT_FIELDS.items()},
-                "description": "the answer as data: " + "; ".join(f"{k}: {v}" for k, v in RESULT_FIELDS.items())}
+                "description": "the answer as data, for programs (each field described in its type)"}
 
     def example_payload(self) -> Any:
         return {"label": "real", "answer_id": "0123456789abcdef0123456789abcdef"}
@@ -217,6 +217,22 @@ class AnswerId(gr.Textbox):
 
     def example_value(self) -> Any:
         return self.example_payload()
+
+
+class ShouldBe(gr.Radio):
+    is_template = True
+
+    def api_info(self) -> dict[str, Any]:
+        text = "what the answer should have been"
+        return {**_described(super().api_info(), text), "additional_description": text}
+
+
+class ReportStatus(gr.Markdown):
+    is_template = True
+
+    def api_info(self) -> dict[str, Any]:
+        return _described(super().api_info(), "the saved report's id (quote it to have the report deleted); "
+                          "a refused report is an error with the reason, and nothing is stored")
 
 
 PROVENANCE_CAUTION = ("The file's own metadata declares this. Metadata is easily removed, so a photo "
@@ -634,10 +650,10 @@ def build_demo(detector: Detector, store: FeedbackStore) -> gr.Blocks:
                 result = ResultJSON(label="result")
                 answer_id = AnswerId(label="answer id", visible=False)
                 with gr.Group():
-                    should_be = gr.Radio(list(SHOULD_BE), label="Is the answer wrong? It should have been:",
+                    should_be = ShouldBe(list(SHOULD_BE), label="Is the answer wrong? It should have been:",
                                          elem_id="should-be")
                     flag_button = gr.Button(REPORT, size="sm", variant="secondary")
-                flag_status = gr.Markdown(elem_id="flag-status")
+                flag_status = ReportStatus(elem_id="flag-status", label="status")
                 gr.Markdown(PRIVACY.format(days=f"{store.keep_days:g}"))
         outputs = [verdict, summary, faces, heatmap, result]
         page_outputs = outputs + [legend, answer_id, flag_status, should_be]

@@ -336,13 +336,15 @@ def test_the_api_page_names_and_describes_every_result(client) -> None:
     assert result["type"].startswith("dict(label: str") and "deciding_face: int" in result["type"]
     assert "str | float | bool | list | dict" not in result["type"]
     for field in ("revision", "threshold", "unsure_band", "deciding_face", "answer_id"):
-        assert field in result["description"]
+        assert field in result["type"]
     assert info["parameters"][0]["example_input"]["path"] == "photo.jpg"  # not Gradio's bus.png
     assert set(endpoints) == {"/predict", "/flag"}
     flag = endpoints["/flag"]["parameters"]
     assert [p["parameter_name"] for p in flag] == ["answer_id", "should_be"]
     assert re.fullmatch(r"[0-9a-f]{32}", flag[0]["example_input"]) and "answer_id" in flag[0]["python_type"]["description"]
-    assert flag[1]["example_input"] in ("real", "fake", "don't know")
+    assert flag[1]["example_input"] in ("real", "fake", "don't know") and flag[1]["python_type"]["description"]
+    assert endpoints["/flag"]["returns"][0]["label"] == "status"
+    assert "report's id" in endpoints["/flag"]["returns"][0]["python_type"]["description"]
     assert "foo" not in json.dumps(endpoints)
 
 
