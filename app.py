@@ -50,7 +50,7 @@ import gradio as gr  # noqa: E402
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from deforgify.calibration import NO_FACE, UNSURE  # noqa: E402
+from deforgify.calibration import UNSURE  # noqa: E402
 from deforgify.decode import InvalidImageError, load_rgb, read_bytes  # noqa: E402
 from deforgify.detector import Detector, Prediction  # noqa: E402
 from deforgify.explain import (BACKGROUNDS, CAUTIONS, COLOURS, WORDS, describe_faces, draw_faces,  # noqa: E402
