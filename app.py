@@ -5,13 +5,16 @@
 Space variables: DEFORGIFY_MODEL (Hub repo OWNER/NAME[@REVISION] or a folder; default: the
 bundled model), HF_TOKEN (secret: a private model repo, and a flag dataset), DEFORGIFY_EXAMPLES
 (a folder of example photos; default: examples/), DEFORGIFY_FLAGS (folder for "wrong verdict"
-reports; default: flagged/), DEFORGIFY_FLAG_DATASET (Hub dataset OWNER/NAME to send them to
-instead).
+reports; default: flagged/), DEFORGIFY_FLAG_DATASET (Hub dataset OWNER/NAME to send them to as
+well), DEFORGIFY_FLAG_MAX_PER_HOUR (default 20), DEFORGIFY_FLAG_MAX_MB (the folder's size limit,
+default 500), DEFORGIFY_FLAG_KEEP_DAYS (reports older are deleted, default 90).
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
+import json
 import os
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -47,17 +50,22 @@ import gradio as gr  # noqa: E402
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from deforgify.calibration import NO_FACE, UNSURE  # noqa: E402
+from deforgify.calibration import UNSURE  # noqa: E402
 from deforgify.decode import InvalidImageError, load_rgb, read_bytes  # noqa: E402
 from deforgify.detector import Detector, Prediction  # noqa: E402
-from deforgify.explain import CAUTIONS, WORDS, draw_faces, explain  # noqa: E402
-from deforgify.feedback import FeedbackStore, FeedbackError  # noqa: E402
+from deforgify.explain import (BACKGROUNDS, CAUTIONS, COLOURS, WORDS, describe_faces, draw_faces,  # noqa: E402
+                               explain, headline, hex_colour)
+from deforgify.feedback import (ANSWER_LIFETIME, SHOULD_BE, Answers, FeedbackError,  # noqa: E402
+                                FeedbackStore)
+from deforgify.heatmap import LEGEND, colour_stops  # noqa: E402
+from deforgify.model_folder import LITERT_FILE, MODEL_FILE  # noqa: E402
 from deforgify.model_source import card_url  # noqa: E402
-from deforgify.provenance import NO_PROVENANCE, Provenance, apply_to_row, headline, read_provenance  # noqa: E402
+from deforgify.provenance import NO_PROVENANCE, Provenance, apply_to_row, headline as provenance_line, read_provenance  # noqa: E402
 
 OUTPUT_FOLDER = Path(gr.utils.get_upload_folder()) / "deforgify"
-CACHE_LIFETIME = (3600, 3600)
-"""Every hour, delete cached uploads and outputs older than an hour."""
+CACHE_LIFETIME = (ANSWER_LIFETIME, ANSWER_LIFETIME)
+"""Every hour, delete cached uploads and outputs older than an hour; an answer can be reported
+for that hour (:data:`deforgify.feedback.ANSWER_LIFETIME`), while its photo is still here."""
 QUEUE_SIZE = 64
 CONCURRENCY = 2
 """One request per CPU core: one decodes and finds faces while the other's model call (two
@@ -70,12 +78,18 @@ EXAMPLES = {
     "no-face-coffee.jpg": "No face",
     "two-faces.jpg": "Two faces",
 }
-BANNER_COLOURS = {"real": ("#1e8c3c", "#e8f6ec"), "fake": ("#c81e1e", "#fdecec"),
-                  UNSURE: ("#c88200", "#fff6e0"), NO_FACE: ("#5a5a5a", "#f0f0f0")}
-"""Edge and background colour of the verdict box: green, red, amber, grey."""
-PRIVACY = ("Privacy: photos are kept for at most an hour to show you the result, then deleted. "
-           "Nothing is stored for longer unless you click **Wrong verdict?**, which keeps the "
-           "photo, the answer and the model version so that the model can be improved.")
+ERROR = "error"
+"""The verdict box's state when a file could not be checked."""
+PRIVACY = (
+    "**Privacy.** Photos are kept for at most two hours to show you the answer, then deleted. "
+    "Nothing is kept longer unless you report an answer as wrong: then the photo's pixels (its "
+    "metadata, such as camera details and GPS location, removed), the answer, the model version "
+    "and what you said it should have been are kept for up to {days} days to improve the model, "
+    "then deleted. The report's id is shown when it is saved: to have a report deleted sooner, "
+    "write to the maintainers of this app (on a Hugging Face Space: its Community tab) quoting the id."
+)
+CHECK_AGAIN = "Check this photo again"
+REPORT = "Report this answer as wrong"
 
 
 class ImageFile(gr.Image):
@@ -98,6 +112,10 @@ class ImageFile(gr.Image):
         return "photo.jpg"
 
 
+def _described(info: dict, description: str) -> dict:
+    return {**info, "description": description}
+
+
 class Verdict(gr.Label):
     """``gr.Label`` (same widget) whose headline is Deforgify's verdict, "unsure" and "no face"
     included, rather than whichever class has the higher confidence."""
@@ -112,46 +130,164 @@ class Verdict(gr.Label):
         data.label = verdict
         return data
 
+    def api_info(self) -> dict[str, Any]:
+        return _described(super().api_info(), (
+            'label: the verdict, "real", "fake", "unsure" or "no face"; confidences: the pixel '
+            'model\'s calibrated confidences of "real" and "fake" (summing to 1; empty without a face)'))
+
+
+class Summary(gr.HTML):
+    """The verdict box (HTML), inside a live region that screen readers announce."""
+
+    is_template = True
+
+    def api_info(self) -> dict[str, Any]:
+        return _described(super().api_info(), "the verdict box as HTML: the verdict and what it means, "
+                          "the two percentages, what it is based on, what the file says of its origin, a caution")
+
+
+class FacesImage(gr.Image):
+    is_template = True
+
+    def api_info(self) -> dict[str, Any]:
+        return _described(super().api_info(), (
+            "the photo with every judged face boxed and captioned with its own verdict (numbered as in "
+            "result.faces when there are several, the deciding face's box thick)"))
+
+
+class HeatmapImage(gr.Image):
+    is_template = True
+
+    def api_info(self) -> dict[str, Any]:
+        return _described(super().api_info(), (
+            "where in the deciding face the evidence for \"fake\" lies (Grad-CAM, inferno colour scale, "
+            "brightness scaled by that face's fake probability); only when the pixel model judged it "
+            "fake, or unsure while leaning fake; otherwise null"))
+
+
+RESULT_FIELDS = {
+    "label": 'the verdict: "real", "fake", "unsure" or "no_face"',
+    "decided_by": '"pixels" or "provenance" (a declared AI origin decides "fake")',
+    "confidences": 'calibrated confidences of "real" and "fake" of the deciding face; null without a face',
+    "face_found": "whether a face was judged",
+    "face": "the deciding face's box [x, y, width, height]",
+    "deciding_face": "index into faces of the face that decided; null without a face",
+    "faces": "every judged face: box, label, confidences, caution (why a face is unsure whatever its "
+             "confidences, e.g. too small to judge)",
+    "pixels": "the pixel model's own label and confidences",
+    "provenance": "what the file's metadata says of its origin: claim, evidence, valid, trusted",
+    "model": "reference, revision (Hub commit, or sha256: and 12 hex digits of the served weights), "
+             "architecture, library_version, trained (date), threshold and unsure_band [low, high] "
+             "as used for this answer",
+    "answer_id": "the id to quote when reporting this answer as wrong (/flag), for an hour",
+}
+
+
+RESULT_TYPES = {"label": {"type": "string"}, "decided_by": {"type": "string"}, "face_found": {"type": "boolean"},
+                "face": {"type": "array", "items": {"type": "integer"}}, "deciding_face": {"type": "integer"},
+                "faces": {"type": "array", "items": {"type": "object"}}, "answer_id": {"type": "string"}}
+
+
+class ResultJSON(gr.JSON):
+    is_template = True
+
+    def api_info(self) -> dict[str, Any]:
+        return {"type": "object", "properties": {name: {**RESULT_TYPES.get(name, {"type": "object"}), "description": text}
+                                                 for name, text in RESULT_FIELDS.items()},
+                "description": "the answer as data, for programs (each field described in its type)"}
+
+    def example_payload(self) -> Any:
+        return {"label": "real", "answer_id": "0123456789abcdef0123456789abcdef"}
+
+    def example_value(self) -> Any:
+        return self.example_payload()
+
+
+class AnswerId(gr.Textbox):
+    """The answer id of /predict's result, as /flag takes it."""
+
+    is_template = True
+
+    def api_info(self) -> dict[str, Any]:
+        text = "the answer_id from /predict's result (valid for an hour, once)"
+        return {**_described(super().api_info(), text), "additional_description": text}
+
+    def example_payload(self) -> Any:
+        return "0123456789abcdef0123456789abcdef"
+
+    def example_value(self) -> Any:
+        return self.example_payload()
+
+
+class ShouldBe(gr.Radio):
+    is_template = True
+
+    def api_info(self) -> dict[str, Any]:
+        text = "what the answer should have been"
+        return {**_described(super().api_info(), text), "additional_description": text}
+
+
+class ReportStatus(gr.Markdown):
+    is_template = True
+
+    def api_info(self) -> dict[str, Any]:
+        return _described(super().api_info(), "the saved report's id (quote it to have the report deleted); "
+                          "a refused report is an error with the reason, and nothing is stored")
+
 
 PROVENANCE_CAUTION = ("The file's own metadata declares this. Metadata is easily removed, so a photo "
                       "without it is not shown to be real.")
 
 
-def banner(prediction: Prediction, provenance: Provenance = NO_PROVENANCE) -> str:
-    """The verdict box: the verdict in its colour, the pixel model's two percentages (real
-    first), what the verdict is based on, what the file says of its origin, and a caution."""
+def banner(prediction: Prediction, provenance: Provenance = NO_PROVENANCE, calibration=None) -> str:
+    """The verdict box: the verdict in its colour with what it means, the pixel model's two
+    percentages (real first), what the verdict is based on, what the file says of its origin,
+    and a caution."""
     row = apply_to_row(prediction.to_json(), provenance)
     label, by_provenance = row["label"], row["decided_by"] == "provenance"
-    edge, background = BANNER_COLOURS[label]
-    pixels = explain(prediction)
+    pixels = explain(prediction, calibration)
     if by_provenance:
         pixels = f"The pixel model alone says: {pixels[0].lower()}{pixels[1:]}"
-    return (
-        f'<div id="verdict-box" data-verdict="{label}" data-decided-by="{row["decided_by"]}" '
-        f'style="border-left:10px solid {edge};background:{background};color:#1a1a1a;padding:12px 16px;'
-        f'border-radius:8px"><div style="font-size:2em;font-weight:700;color:{edge};line-height:1.2">'
-        f"{html.escape(WORDS[label].capitalize())}</div>"
-        f"{_bars(prediction.confidences) if prediction.confidences else ''}"
-        f'<p style="margin:6px 0 4px 0">{html.escape(pixels)}</p>'
+    return _box(
+        label, headline(label),
+        (_bars(prediction.confidences) if prediction.confidences else "")
+        + f'<p style="margin:6px 0 4px 0">{html.escape(pixels)}</p>'
         f'<p class="provenance" data-claim="{provenance.claim}" style="margin:0 0 4px 0">'
-        f"{html.escape(headline(provenance))}</p>"
-        f'<p style="margin:0;font-size:0.9em;opacity:0.85">'
-        f"{html.escape(PROVENANCE_CAUTION if by_provenance else CAUTIONS[label])}</p>"
-        "</div>"
+        f"{html.escape(provenance_line(provenance))}</p>"
+        f'<p style="margin:0;font-size:0.9em">'
+        f"{html.escape(PROVENANCE_CAUTION if by_provenance else CAUTIONS[label])}</p>",
+        f'data-decided-by="{row["decided_by"]}"',
     )
+
+
+def _box(label: str, title: str, body: str, attributes: str = "") -> str:
+    edge, background = (hex_colour(COLOURS[label]), hex_colour(BACKGROUNDS[label])) if label != ERROR \
+        else (hex_colour(COLOURS["fake"]), "#ffffff")
+    return (
+        f'<div id="verdict-box" data-verdict="{label}" {attributes} '
+        f'style="border-left:10px solid {edge};background:{background};color:#1a1a1a;padding:12px 16px;'
+        f'border-radius:8px"><div class="verdict-word" style="font-size:1.6em;font-weight:700;color:{edge};'
+        f'line-height:1.2">{html.escape(title)}</div>{body}</div>'
+    )
+
+
+def error_box(message: str) -> str:
+    return _box(ERROR, "This file can't be checked",
+                f'<p style="margin:6px 0 0 0">{html.escape(message)}</p>'
+                '<p style="margin:4px 0 0 0;font-size:0.9em">Try a JPEG, PNG or WebP photo of a face.</p>')
 
 
 def _bars(confidences: dict[str, float]) -> str:
     rows = []
     for name in ("real", "fake"):
         share = confidences[name]
-        colour = BANNER_COLOURS[name][0]
+        colour = hex_colour(COLOURS[name])
         rows.append(
             f'<div class="share" data-label="{name}" style="display:flex;align-items:center;gap:8px;margin:2px 0">'
-            f'<span style="width:3em">{name}</span><span style="flex:1;background:#fff;border-radius:4px;'
-            f'height:10px"><span style="display:block;width:{share:.1%};height:10px;background:{colour};'
-            f'border-radius:4px"></span></span><b class="percent" style="width:3em;text-align:right">'
-            f"{share:.0%}</b></div>"
+            f'<span style="width:3em">{name}</span><span style="flex:1;background:#fff;border:1px solid #767676;'
+            f'border-radius:4px;height:10px"><span style="display:block;width:{share:.1%};height:10px;'
+            f'background:{colour};border-radius:4px"></span></span><b class="percent" style="width:3em;'
+            f'text-align:right">{share:.0%}</b></div>'
         )
     return f'<div style="margin:6px 0;max-width:28em">{"".join(rows)}</div>'
 
@@ -164,32 +300,36 @@ SCROLL_TO_VERDICT = """() => {
 }"""
 
 
-def make_predict(detector: Detector):
-    def predict(image: Optional[str]) -> tuple[tuple[str, Optional[dict[str, float]]], str, str,
-                                                Any, dict]:
-        """Tell whether the face in a photo is real or fake (generated by AI, or manipulated).
+def shows_heatmap(prediction: Prediction, threshold: float) -> bool:
+    """A heatmap only where it explains a suspicion: the deciding face judged fake by the
+    pixels, or unsure while leaning fake (at or above the threshold); never for a face too
+    small to judge, nor without a face."""
+    decisive = next((s for s in prediction.scores if s.face == prediction.face and s.face), None)
+    if decisive is None or decisive.caution:
+        return False
+    return prediction.label == "fake" or (prediction.label == UNSURE and prediction.confidences["fake"] >= threshold)
 
-        Every face found is scored; the most suspicious one decides. Works best on one clear,
-        frontal face; without a face there is no verdict ("no face"). The file's own metadata
-        is read too (C2PA Content Credentials, XMP, PNG generator settings, camera EXIF): a
-        declared AI origin makes the verdict "fake", decided by provenance.
 
-        Args:
-            image: the photo to check: a JPEG, PNG or WebP image file showing a face.
+def heatmap_legend(fake: float) -> str:
+    stops = ", ".join(colour_stops())
+    return (
+        '<div id="heatmap-legend" style="color:#1a1a1a;font-size:0.95em">'
+        '<p style="margin:0 0 4px 0"><b>How to read the heatmap</b></p>'
+        f'<div aria-hidden="true" style="height:12px;max-width:16em;border:1px solid #767676;'
+        f'background:linear-gradient(to right, {stops})"></div>'
+        '<div aria-hidden="true" style="display:flex;justify-content:space-between;max-width:16em;'
+        'font-size:0.85em"><span>no evidence</span><span>strong evidence</span></div>'
+        f'<p style="margin:4px 0 0 0">{html.escape(LEGEND)} This face: fake {fake:.0%}.</p>'
+        "<p style=\"margin:4px 0 0 0\">Where the model looked, not proof of what was changed.</p></div>"
+    )
 
-        Returns:
-            verdict: "real", "fake", "unsure" (too close to call) or "no face", with the pixel
-                model's calibrated confidences of "real" and "fake" (summing to 1; none without
-                a face).
-            summary: the verdict box (HTML): verdict, what it is based on, and a caution.
-            faces: the photo with every face boxed and captioned with its own verdict.
-            heatmap: Grad-CAM of where in the deciding face the evidence for "fake" lies, shown
-                for "fake" and "unsure" verdicts only.
-            result: the answer as data: label, decided_by ("provenance" or "pixels"),
-                confidences, face_found, every face's box, label and confidences, pixels (the
-                pixel model's own label and confidences), provenance (claim, evidence, valid,
-                trusted), and the model that answered.
-        """
+
+def make_check(detector: Detector, answers: Answers):
+    calibration = detector.config.calibration
+    facts = model_facts(detector)
+
+    def check(image: Optional[str]) -> tuple:
+        """The answer for one photo: (verdict, summary, faces, heatmap, result, prediction)."""
         if image is None:
             raise gr.Error("Upload a photo, take one with the webcam, or paste one first.", duration=None)
         try:
@@ -200,31 +340,165 @@ def make_predict(detector: Detector):
             raise gr.Error(f"This file can't be checked: {error}.", duration=None, print_exception=False) from None
         prediction = detector.predict_rgb([rgb])[0]
         provenance = read_provenance(data)
-        row = apply_to_row(prediction.to_json(), provenance)
-        explains = prediction.label in ("fake", UNSURE)
-        heatmap = save_output(detector.heatmap(rgb, prediction)) if explains else None
-        return (
-            (WORDS[row["label"]], prediction.confidences),
-            banner(prediction, provenance),
-            save_output(draw_faces(rgb, prediction)),
-            heatmap,
-            {**row, "model": model_facts(detector)},
-        )
+        row = {**apply_to_row(prediction.to_json(), provenance), "model": facts}
+        row["answer_id"] = answers.issue(image, {k: v for k, v in row.items()})
+        heatmap = (save_output(detector.heatmap(rgb, prediction, legend=False))
+                   if shows_heatmap(prediction, calibration.threshold) else None)
+        return ((WORDS[row["label"]], prediction.confidences), banner(prediction, provenance, calibration),
+                save_output(draw_faces(rgb, prediction)), heatmap, row, prediction)
 
+    return check
+
+
+def make_predict(detector: Detector, answers: Answers):
+    check = make_check(detector, answers)
+
+    def predict(image: Optional[str]) -> tuple[tuple[str, Optional[dict[str, float]]], str, str,
+                                                Any, dict]:
+        """Tell whether the face in a photo is real or fake (generated by AI, or manipulated).
+
+        Every face found is scored; the most suspicious one decides. Works best on one clear,
+        frontal face at least MIN_JUDGED_FACE pixels wide (a smaller face is "unsure", with the
+        reason); without a face there is no verdict ("no face"). The file's own metadata is read
+        too (C2PA Content Credentials, XMP, PNG generator settings, camera EXIF): a declared AI
+        origin makes the verdict "fake", decided by provenance. A file that cannot be checked
+        is an error with the reason.
+
+        Args:
+            image: the photo to check: a JPEG, PNG or WebP image file showing a face.
+
+        Returns:
+            verdict, summary, faces, heatmap, result: see each output's description.
+        """
+        return check(image)[:5]
+
+    predict.__doc__ = predict.__doc__.replace("MIN_JUDGED_FACE", str(__import__("deforgify.detector").detector.MIN_JUDGED_FACE))
     return predict
 
 
-def show_heatmap(result: Optional[dict]):
-    """Show the heatmap panel only when it explains something: a "fake" or "unsure" verdict of
-    the pixel model (a verdict decided by provenance alone has no heatmap)."""
-    return gr.update(visible=bool(result) and (result.get("pixels") or {}).get("label") in ("fake", UNSURE))
+def make_page_check(detector: Detector, answers: Answers, again: bool = False):
+    """What the page runs when a photo arrives or is checked again: the answer, or the reason in
+    the verdict box (no toast, no error marks); the result images with alt text; the heatmap
+    and its legend only when the heatmap explains something; the answer id for a report.
+    ``again``: for the re-check button, which checks even a photo already answered."""
+    check = make_check(detector, answers)
+    unchanged = tuple(gr.skip() for _ in range(9))
+
+    def page_check(image: Optional[str], request: gr.Request):
+        if image is None:
+            return cleared()
+        if not again and LATEST_PHOTO.answered(request, image):
+            return unchanged  # the browser's second change event for the same photo
+        try:
+            verdict, summary, faces, heatmap, row, prediction = check(image)
+            if not LATEST_PHOTO.is_latest(request, image):  # a newer photo (or none) is on the page
+                return unchanged
+            LATEST_PHOTO.mark_answered(request, image)
+        except gr.Error as error:
+            reason = str(error.message).removeprefix("This file can't be checked: ")
+            return (None, error_box(reason[:1].upper() + reason[1:]), gr.update(value=None, alt_text=None),
+                    gr.update(value=None, visible=False), None, gr.update(value="", visible=False), "", "", None)
+        fake = prediction.confidences["fake"] if prediction.confidences else 0.0
+        return (
+            verdict, summary,
+            gr.update(value=faces, alt_text=describe_faces(prediction)),
+            gr.update(value=heatmap, visible=heatmap is not None,
+                      alt_text=f"Heatmap of the deciding face: where the evidence for 'fake' lies, as bright "
+                               f"as its fake probability ({fake:.0%})" if heatmap else None),
+            row,
+            gr.update(value=heatmap_legend(fake) if heatmap else "", visible=heatmap is not None),
+            row["answer_id"], "", None,
+        )
+
+    return page_check
 
 
-def model_facts(detector: Detector) -> dict[str, Optional[str]]:
-    source = detector.source
-    return {"reference": source.reference, "revision": source.revision,
+class LatestPhoto:
+    """The photo each browser session shows now, recorded the moment it changes (before any
+    check), so that a check that finishes after a newer photo arrived leaves the page alone (an
+    answer is never shown beside another photo), and the second of the two change events the
+    browser sends for one new photo does not check it again. Bounded: the oldest sessions are
+    forgotten."""
+
+    def __init__(self, limit: int = 10_000):
+        from collections import OrderedDict
+        from threading import Lock
+
+        self._sessions: "OrderedDict[str, list]" = OrderedDict()  # [photo, changes, changes when answered]
+        self._lock, self.limit = Lock(), limit
+
+    def record(self, image: Optional[str], request: gr.Request) -> None:
+        with self._lock:
+            entry = self._sessions.setdefault(request.session_hash, [None, 0, -1])
+            if entry[0] != image or image is None:  # a repeated event for the same photo changes nothing
+                entry[0], entry[1] = image, entry[1] + 1
+            self._sessions.move_to_end(request.session_hash)
+            while len(self._sessions) > self.limit:
+                self._sessions.popitem(last=False)
+
+    def is_latest(self, request: gr.Request, image: str) -> bool:
+        with self._lock:
+            entry = self._sessions.get(request.session_hash)
+            return entry is None or entry[0] == image
+
+    def answered(self, request: gr.Request, image: str) -> bool:
+        """Whether ``image`` was answered since the page last changed (its answer is on the page)."""
+        with self._lock:
+            entry = self._sessions.get(request.session_hash)
+            return entry is not None and entry[0] == image and entry[2] == entry[1]
+
+    def mark_answered(self, request: gr.Request, image: str) -> None:
+        with self._lock:
+            entry = self._sessions.get(request.session_hash)
+            if entry is not None and entry[0] == image:
+                entry[2] = entry[1]
+
+
+LATEST_PHOTO = LatestPhoto()
+
+
+def cleared() -> tuple:
+    """Every output of a check emptied: nothing of an earlier answer stays on the page."""
+    return (None, "", gr.update(value=None, alt_text=None), gr.update(value=None, visible=False), None,
+            gr.update(value="", visible=False), "", "", None)
+
+
+CLEAR_JS = """(photo) => {
+  const path = photo ? (photo.path || photo.url || null) : null;
+  if (path !== null && window.deforgifyPhoto === path) return Array(9).fill({__type__: 'update'});
+  window.deforgifyPhoto = path;
+  return [null, '', null, null, null, '', '', '', null];
+}"""
+"""The same, at once in the browser when the photo changes, before the server answers; a second
+change event for the same photo (the browser may send one late) leaves its answer alone."""
+
+
+def model_facts(detector: Detector) -> dict[str, Any]:
+    """What answered, in the result: never a null revision; the threshold and unsure band used."""
+    source, calibration = detector.source, detector.config.calibration
+    # A local folder is named by its last part: its path on the server is no business of visitors.
+    reference = source.reference if source.repo_id or source.reference == "bundled" else f"folder:{source.folder.name}"
+    return {"reference": reference, "revision": model_revision(detector),
             "architecture": detector.config.architecture,
-            "library_version": detector.config.library_version}
+            "library_version": detector.config.library_version, "trained": training_date(detector),
+            "threshold": calibration.threshold, "unsure_band": [calibration.unsure_low, calibration.unsure_high]}
+
+
+def model_revision(detector: Detector) -> str:
+    """The Hub commit of a Hub model; otherwise ``sha256:`` and the first 12 hex digits of the
+    weights file being served (model.tflite under LiteRT, model.keras under Keras)."""
+    if detector.source.revision:
+        return detector.source.revision
+    served = LITERT_FILE if type(detector.runtime).__name__ == "LiteRtRuntime" else MODEL_FILE
+    digest = hashlib.sha256((detector.source.folder / served).read_bytes()).hexdigest()
+    return f"sha256:{digest[:12]}"
+
+
+def training_date(detector: Detector) -> Optional[str]:
+    try:
+        return json.loads((detector.source.folder / "metrics.json").read_text())["training"]["date"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def save_output(rgb: np.ndarray) -> str:
@@ -239,18 +513,61 @@ def save_output(rgb: np.ndarray) -> str:
     return str(path)
 
 
-def make_flag(store: FeedbackStore):
-    def flag(image: Optional[str], result: Optional[dict]) -> str:
-        """Report a wrong verdict: keeps the photo, the answer and the model version."""
-        if image is None or not result:
-            raise gr.Error("Check a photo first; then you can report its verdict as wrong.")
+def make_flag(store: FeedbackStore, answers: Answers):
+    def flag(answer_id: str, should_be: str) -> str:
+        """Report an answer as wrong: keeps the photo's pixels (metadata removed), the answer,
+        the model version and what it should have been. Only answers this server gave in the
+        last hour, once each; a quota bounds reports per hour and their total size.
+
+        Args:
+            answer_id: the answer_id from /predict's result.
+            should_be: what the answer should have been: "real", "fake" or "don't know".
+
+        Returns:
+            status: the report's id (quote it to have the report deleted), or why it was refused.
+        """
+        if should_be not in SHOULD_BE:
+            raise gr.Error(f"Say what the answer should have been ({', '.join(SHOULD_BE)}); nothing was stored.")
         try:
-            where = store.save(image, result)
+            answer = answers.claim(answer_id)
         except FeedbackError as error:
-            raise gr.Error(f"The report could not be saved: {error}") from None
-        return f"Thank you: the report was saved ({where})."
+            raise gr.Error(f"Not reported: {error}. Nothing was stored.", print_exception=False) from None
+        try:
+            report_id = store.save(answer, should_be)
+        except FeedbackError as error:
+            if "kept here" not in str(error):
+                answers.release(answer_id)
+            raise gr.Error(f"The report could not be saved: {error}.", print_exception=False) from None
+        return (f"Thank you: report {report_id} was saved. To have it deleted, quote this id "
+                "(see Privacy below).")
 
     return flag
+
+
+def make_page_flag(flag):
+    def page_flag(answer_id: str, should_be: Optional[str]) -> str:
+        if not answer_id:
+            return "Check a photo first; then you can report its answer as wrong."
+        if not should_be:
+            return "Choose what the answer should have been (real, fake or don't know), then report."
+        try:
+            return flag(answer_id, should_be)
+        except gr.Error as error:
+            return str(error.message)
+
+    return page_flag
+
+
+def model_line(detector: Detector) -> str:
+    """The model by name, version and date: ``deforgify-dual, Deforgify 0.1.0, trained
+    2026-11-26 (weights sha256:…)``, or a Hub model by repo and commit."""
+    source, config = detector.source, detector.config
+    trained = training_date(detector)
+    name = source.repo_id or config.architecture  # a folder's path is no business of visitors
+    parts = [name, f"Deforgify {config.library_version}"] + ([f"trained {trained}"] if trained else [])
+    revision = model_revision(detector)
+    kind = "commit" if source.revision else "weights"
+    return f"{', '.join(parts)} ({kind} {revision[:19] if kind == 'weights' else revision[:10]})"
 
 
 def header(detector: Detector) -> str:
@@ -258,9 +575,9 @@ def header(detector: Detector) -> str:
     source = detector.source
     lines = [
         "# Deforgify: real or fake face?",
-        "Upload, paste or take a photo of a face: Deforgify tells whether it looks like a real "
-        "photograph or a generated or manipulated face (GAN faces, face swaps).",
-        f"**Model:** `{source.name}` · [model card]({model_card_link(detector)})",
+        "Upload, paste or take a photo of a face: Deforgify checks it at once and tells whether it "
+        "shows signs of a generated or manipulated face (GAN faces, face swaps).",
+        f"**Model:** {model_line(detector)} · [model card]({model_card_link(detector)})",
     ]
     if source.warning:
         lines.append(f"> ⚠️ {source.warning}.")
@@ -288,7 +605,14 @@ def card_text(detector: Detector) -> str:
 
 LIMITS = """**What it cannot do.** It was trained on a limited set of real and fake faces and can be
 wrong on other cameras, heavy filters or compression, and on kinds of fakes it never saw (most
-diffusion images, Photoshop edits). "Unsure" and "no face" are honest answers, not errors."""
+diffusion images, Photoshop edits). "Real" means no sign of the fakes it knows, not that a photo
+is genuine. "Unsure" and "no face" are honest answers, not errors."""
+
+LIVE_REGION = '<div role="status" aria-live="polite" aria-atomic="true">${value}</div>'
+"""The verdict box sits in a live region that stays in the page, so each new answer is read out."""
+CSS = """
+#verdict .prose, #verdict { color: #1a1a1a; }
+"""
 
 
 def example_files() -> tuple[list[str], list[str]]:
@@ -298,47 +622,61 @@ def example_files() -> tuple[list[str], list[str]]:
 
 
 def build_demo(detector: Detector, store: FeedbackStore) -> gr.Blocks:
-    predict = make_predict(detector)
+    answers = Answers()
+    predict = make_predict(detector, answers)
+    page_check = make_page_check(detector, answers)
+    flag = make_flag(store, answers)
     with gr.Blocks(title="Deforgify: real or fake face?", analytics_enabled=False,
                    delete_cache=CACHE_LIFETIME) as demo:
         gr.Markdown(header(detector))
         with gr.Row(equal_height=False):
             with gr.Column(scale=1):
                 image = ImageFile(type="filepath", sources=["upload", "webcam", "clipboard"],
-                                  image_mode=None, label="Photo of a face", height=300)
-                submit = gr.Button("Submit", variant="primary")
+                                  image_mode=None, label="Photo of a face", height=300, elem_id="photo")
+                check_again = gr.Button(CHECK_AGAIN, variant="secondary")
                 paths, labels = example_files()
-                examples = gr.Examples(paths, inputs=image, example_labels=labels,
-                                       label="Examples: click one to check it",
-                                       api_visibility="private") if paths else None
+                if paths:
+                    gr.Examples(paths, inputs=image, example_labels=labels,
+                                label="Examples: click one to check it", api_visibility="private")
             with gr.Column(scale=1):
-                summary = gr.HTML(label="summary", elem_id="verdict")
+                summary = Summary(label="summary", elem_id="verdict", html_template=LIVE_REGION)
                 # The banner shows the confidences in a fixed order; the Label is the API's.
                 verdict = Verdict(num_top_classes=2, label="verdict", visible=False)
-                faces = gr.Image(type="filepath", label="faces", show_label=False)
-                heatmap = gr.Image(type="filepath", label="heatmap", visible=False,
-                                   show_label=False)
-                result = gr.JSON(label="result")
-                with gr.Row():
-                    flag_button = gr.Button("Wrong verdict?", size="sm", variant="secondary")
-                    flag_status = gr.Markdown()
-                gr.Markdown(PRIVACY)
+                faces = FacesImage(type="filepath", label="faces", show_label=False, elem_id="faces")
+                with gr.Row(equal_height=False):
+                    heatmap = HeatmapImage(type="filepath", label="heatmap", visible=False,
+                                           show_label=False, elem_id="heatmap", scale=1)
+                    legend = gr.HTML(visible=False, elem_id="heatmap-legend-box", min_width=160)
+                result = ResultJSON(label="result")
+                answer_id = AnswerId(label="answer id", visible=False)
+                with gr.Group():
+                    should_be = ShouldBe(list(SHOULD_BE), label="Is the answer wrong? It should have been:",
+                                         elem_id="should-be")
+                    flag_button = gr.Button(REPORT, size="sm", variant="secondary")
+                flag_status = ReportStatus(elem_id="flag-status", label="status")
+                gr.Markdown(PRIVACY.format(days=f"{store.keep_days:g}"))
         outputs = [verdict, summary, faces, heatmap, result]
+        page_outputs = outputs + [legend, answer_id, flag_status, should_be]
         gr.Markdown(LIMITS)
         with gr.Accordion("Model card", open=False, elem_id="model-card"):
             gr.Markdown(card_text(detector))
 
-        def answer(trigger, **options) -> None:
-            """Predict, then show the heatmap if it explains something, then bring the verdict
-            into view (on a phone it sits below the input)."""
-            trigger(predict, image, outputs, concurrency_limit=CONCURRENCY, **options) \
-                .success(show_heatmap, result, heatmap, api_visibility="private") \
-                .then(None, js=SCROLL_TO_VERDICT)
-
-        answer(submit.click, api_name="predict")
-        if examples:
-            answer(examples.load_input_event.then, api_visibility="private")
-        flag_button.click(make_flag(store), [image, result], flag_status, api_name="flag")
+        # One photo, one answer: a new or cleared photo empties every answer at once (in the
+        # browser), then the server checks it; the latest photo is always checked last.
+        image.change(None, image, page_outputs, js=CLEAR_JS, queue=False, api_visibility="private")
+        image.change(LATEST_PHOTO.record, image, None, queue=False, api_visibility="private", show_progress="hidden")
+        image.change(page_check, image, page_outputs, concurrency_limit=CONCURRENCY, trigger_mode="always_last",
+                     api_visibility="private", show_progress="minimal", show_progress_on=summary) \
+            .then(None, js=SCROLL_TO_VERDICT)
+        check_again.click(make_page_check(detector, answers, again=True), image, page_outputs, concurrency_limit=CONCURRENCY, api_visibility="private",
+                          show_progress="minimal", show_progress_on=summary).then(None, js=SCROLL_TO_VERDICT)
+        flag_button.click(make_page_flag(flag), [answer_id, should_be], flag_status, api_visibility="private",
+                          concurrency_limit=1, show_progress="hidden")
+        # The API: the same answer, with errors raised for programs (the page shows them in words).
+        api_predict = gr.Button(visible=False)
+        api_predict.click(predict, image, outputs, concurrency_limit=CONCURRENCY, api_name="predict")
+        api_flag = gr.Button(visible=False)
+        api_flag.click(flag, [answer_id, should_be], flag_status, api_name="flag", concurrency_limit=1)
     return demo.queue(max_size=QUEUE_SIZE)
 
 
@@ -346,7 +684,7 @@ def launch_options() -> dict[str, Any]:
     """Serve an MCP tool too when ``gradio[mcp]`` is installed; the base install has no MCP."""
     from importlib.util import find_spec
 
-    return {"mcp_server": find_spec("mcp") is not None}
+    return {"mcp_server": find_spec("mcp") is not None, "css": CSS}
 
 
 demo = build_demo(_detector.result(), FeedbackStore.from_environment())

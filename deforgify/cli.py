@@ -50,7 +50,8 @@ EXAMPLES = """examples:
   deforgify predict --model OWNER/NAME@v2 --heatmap heatmaps/ photo.jpg
   deforgify scan photos/ --output verdicts.parquet     (a whole collection: see scan --help)
 
-verdicts: real, fake, unsure (too close to call), no_face (no face found: nothing judged).
+verdicts: real (no sign of the fakes it knows), fake, unsure (the evidence is not clear enough
+either way, or the face is too small to judge), no_face (no face found: nothing judged).
 
 exit status:
   0  every file was judged
@@ -139,7 +140,11 @@ def _human(row: dict, provenance_read) -> str:
     note = f"; provenance: {provenance}" if provenance else ""
     if not row["face"]:
         return f"{row['file']}: no_face (no face found: nothing to judge{note})"
-    return f"{row['file']}: {row['label']} ({_pixel_details(row)[2:]}{note})"
+    from deforgify.explain import MEANINGS
+
+    deciding = row["faces"][row["deciding_face"]] if row.get("deciding_face") is not None else {}
+    meaning = deciding.get("caution") or MEANINGS[row["label"]]
+    return f"{row['file']}: {row['label']} ({meaning}{_pixel_details(row)}{note})"
 
 
 def _pixel_details(row: dict) -> str:

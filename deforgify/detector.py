@@ -7,7 +7,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from deforgify.calibration import NO_FACE
+from deforgify.calibration import NO_FACE, UNSURE
 from deforgify.decode import ImageInput, load_rgb
 from deforgify.faces import Box, detect_faces
 from deforgify.model_folder import ModelConfig, read_config
@@ -20,6 +20,10 @@ MAX_FACES = 8
 MIN_FACE_RATIO = 0.33
 """Faces narrower than this fraction of the largest face are not scored (background faces and
 stray detections would otherwise decide the verdict)."""
+MIN_JUDGED_FACE = 64
+"""Faces narrower than this (pixels of the photo) are answered "unsure", with the reason, never
+real or fake: measured by ``benchmarks/face_size.py`` (README, "Face size")."""
+TOO_SMALL = "face too small to judge"
 BATCH_SIZE = 32
 """Crops per model call (each goes in with its mirror image: calls of twice this many)."""
 
@@ -35,6 +39,14 @@ def face_crops(rgb: np.ndarray, config: PreprocessConfig, centre_fallback: bool 
     return [preprocess_face(rgb, config, f, faces) for f in chosen]
 
 
+def face_label(label: str, face: Optional[Box]) -> tuple[str, Optional[str]]:
+    """A face's own verdict and its caution: a face narrower than MIN_JUDGED_FACE is "unsure",
+    whatever the model said."""
+    if face is not None and face[2] < MIN_JUDGED_FACE:
+        return UNSURE, f"{TOO_SMALL} ({face[2]} px wide; at least {MIN_JUDGED_FACE} px needed)"
+    return label, None
+
+
 @dataclass(frozen=True)
 class FaceScore:
     """One scored crop: the face box (None for the centre fallback), its confidences and its
@@ -46,10 +58,12 @@ class FaceScore:
     label: str
     cam: Optional[np.ndarray] = field(default=None, compare=False, repr=False)
     """The crop's Grad-CAM map, from the same model call as the confidences (for heatmaps)."""
+    caution: Optional[str] = None
+    """Why this face is "unsure" whatever its confidences (too small to judge), if it is."""
 
     def to_json(self) -> dict:
         return {"box": list(self.face) if self.face else None, "label": self.label,
-                "confidences": self.confidences}
+                "confidences": self.confidences, "caution": self.caution}
 
 
 @dataclass(frozen=True)
@@ -73,13 +87,16 @@ class Prediction:
 
     def to_json(self) -> dict:
         """The verdict as plain data: label, confidences (real first), the deciding face's
-        box, and every scored face with its own box, label and confidences."""
+        box and its index in ``faces`` (``deciding_face``), and every scored face with its own
+        box, label, confidences and caution."""
+        boxed = [score for score in self.scores if score.face]
         return {
             "label": self.label,
             "confidences": self.confidences,
             "face_found": self.face_found,
             "face": list(self.face) if self.face else None,
-            "faces": [score.to_json() for score in self.scores if score.face],
+            "deciding_face": next((i for i, s in enumerate(boxed) if s.face == self.face), None),
+            "faces": [score.to_json() for score in boxed],
         }
 
 
@@ -146,15 +163,16 @@ class Detector:
         found), for metrics over many images."""
         return np.array([p.confidences["fake"] for p in self.predict_rgb(images, True)])
 
-    def heatmap(self, rgb: np.ndarray, prediction: Prediction) -> np.ndarray:
-        """Grad-CAM of the fake class over the crop that decided ``prediction``, as an RGB image;
-        the map computed with the verdict is reused when the prediction carries it."""
-        from deforgify.heatmap import normalised, overlay
+    def heatmap(self, rgb: np.ndarray, prediction: Prediction, legend: bool = True) -> np.ndarray:
+        """Grad-CAM of the fake class over the crop that decided ``prediction``, as an RGB image
+        (with a legend strip below unless ``legend`` is False), as bright as that face's fake
+        probability; the map computed with the verdict is reused when the prediction carries it."""
+        from deforgify.heatmap import overlay, scaled
 
         crop = preprocess_face(rgb, self.config.preprocessing, prediction.face, []).pixels
         decisive = next((s for s in prediction.scores if s.face == prediction.face and s.cam is not None), None)
         cam = decisive.cam if decisive else self._outputs(crop[None])[1][0]
-        return overlay(crop, normalised(cam))
+        return overlay(crop, scaled(cam, prediction.confidences["fake"]), legend)
 
     def probabilities(self, pixels: np.ndarray) -> np.ndarray:
         """Model outputs for preprocessed pixels (N, size, size, 3), in batches."""
@@ -178,7 +196,8 @@ class Detector:
     def _score(self, crop: Preprocessed, probabilities: np.ndarray, cam: np.ndarray) -> FaceScore:
         calibration = self.config.calibration
         fake = float(calibration.fake_probability(probabilities[self.labels.index("fake")]))
-        return FaceScore(crop.face, crop.region, {"real": 1.0 - fake, "fake": fake}, calibration.label(fake), cam)
+        label, caution = face_label(calibration.label(fake), crop.face)
+        return FaceScore(crop.face, crop.region, {"real": 1.0 - fake, "fake": fake}, label, cam, caution)
 
     def _verdict(self, scores: list[FaceScore]) -> Prediction:
         if not scores:

@@ -1,85 +1,219 @@
 """What a person is shown beside a verdict: the faces boxed and captioned, and plain words.
 
 One word for each verdict everywhere (app, CLI, JSON, model card): ``real``, ``fake``,
-``unsure`` (too close to call) and ``no face`` (``no_face`` in JSON); percentages always real
-first.
+``unsure`` and ``no face`` (``no_face`` in JSON), each with what it means (:data:`MEANINGS`:
+"real" says no sign of the fakes the model knows was found, never that the photo is genuine);
+percentages always real first.
 """
 
 from __future__ import annotations
 
+from typing import Optional
+
 import cv2
 import numpy as np
 
-from deforgify.calibration import NO_FACE, UNSURE
+from deforgify.calibration import NO_FACE, UNSURE, Calibration
 from deforgify.detector import Prediction
 from deforgify.faces import Box
 
 WORDS = {"real": "real", "fake": "fake", UNSURE: "unsure", NO_FACE: "no face"}
-COLOURS = {"real": (30, 140, 60), "fake": (200, 30, 30), UNSURE: (200, 130, 0)}
-"""RGB colour of each verdict: green, red, amber."""
+MEANINGS = {
+    "real": "no sign of the fakes it knows",
+    "fake": "signs of a generated or manipulated face",
+    UNSURE: "the evidence is not clear enough either way",
+    NO_FACE: "no face to judge",
+}
+"""What each verdict means, in the words shown with it (app and CLI)."""
+COLOURS = {"real": (23, 105, 45), "fake": (176, 26, 26), UNSURE: (138, 83, 0), NO_FACE: (74, 74, 74)}
+"""RGB colour of each verdict (dark green, red, amber, grey): white text on each, and each on
+its light background (:data:`BACKGROUNDS`), has a contrast of at least 4.5:1 (WCAG AA)."""
+BACKGROUNDS = {"real": (232, 246, 236), "fake": (253, 236, 236), UNSURE: (255, 246, 224), NO_FACE: (240, 240, 240)}
 CAUTIONS = {
-    "real": "No sign of generation or manipulation was found; that is not proof the photo is genuine.",
+    "real": ("No sign of the kinds of fakes it was trained on was found. That does not show the photo "
+             "is genuine: other kinds of fakes and edits can pass unseen."),
     "fake": "Evidence to weigh, not proof: never use this alone to accuse anyone.",
-    UNSURE: "The evidence points neither way clearly enough: treat the photo as unverified.",
+    UNSURE: "Treat the photo as unverified: \"unsure\" neither accuses nor clears it.",
     NO_FACE: "Nothing was judged: Deforgify only judges faces.",
 }
+
+
+def hex_colour(rgb: tuple[int, int, int]) -> str:
+    return "#%02x%02x%02x" % rgb
+
+
+def contrast(first: tuple[int, int, int], second: tuple[int, int, int]) -> float:
+    """WCAG 2 contrast ratio of two sRGB colours (1 to 21)."""
+    def luminance(rgb):
+        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in (v / 255 for v in rgb)]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    high, low = sorted((luminance(first), luminance(second)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
 
 
 def percentages(confidences: dict[str, float]) -> str:
     return f"real {confidences['real']:.0%}, fake {confidences['fake']:.0%}"
 
 
-def explain(prediction: Prediction) -> str:
-    """One sentence on what the verdict is based on."""
+def headline(label: str) -> str:
+    """The verdict with its meaning: "Real: no sign of the fakes it knows"."""
+    return f"{WORDS[label].capitalize()}: {MEANINGS[label]}"
+
+
+def deciding_index(prediction: Prediction) -> Optional[int]:
+    """The index of the deciding face in ``Prediction.to_json()["faces"]``; None without one."""
+    boxed = [s for s in prediction.scores if s.face]
+    return next((i for i, s in enumerate(boxed) if s.face == prediction.face), None)
+
+
+def explain(prediction: Prediction, calibration: Optional[Calibration] = None) -> str:
+    """What the verdict is based on, in words that never contradict its percentages: an
+    "unsure" says why (a face too small, or where the model's unsure band lies)."""
     if prediction.label == NO_FACE:
         return ("No face was found in this photo, so there is no verdict. Try a photo where one "
                 "face is clearly visible, facing the camera and not too small.")
-    judged = ("judged on the one face found" if len(prediction.scores) == 1 else
-              f"{len(prediction.scores)} faces judged; the most suspicious one (thick box) decides")
-    close = ", too close to call" if prediction.label == UNSURE else ""
-    return f"{WORDS[prediction.label].capitalize()} ({percentages(prediction.confidences)}{close}): {judged}."
+    count = len([s for s in prediction.scores if s.face]) or 1
+    if count == 1:
+        judged = "judged on the one face found"
+    else:
+        judged = (f"{count} faces judged; the most suspicious, face {deciding_index(prediction) + 1} "
+                  "(thick box, marked \"decides\"), decides")
+    shares = percentages(prediction.confidences)
+    if prediction.label != UNSURE:
+        fake = prediction.confidences["fake"]
+        against = prediction.confidences[prediction.label] < 0.5
+        if against and calibration is not None:  # say why, so that the words never contradict the bars
+            side = "below" if prediction.label == "real" else "at or above"
+            return (f"{WORDS[prediction.label].capitalize()} ({shares}): fake {fake:.1%} is {side} this "
+                    f"model's threshold of {calibration.threshold:.1%}. {judged[0].upper()}{judged[1:]}.")
+        return f"{WORDS[prediction.label].capitalize()} ({shares}): {judged}."
+    return f"Unsure ({shares}): {unsure_reason(prediction, calibration)} {judged[0].upper()}{judged[1:]}."
 
 
-def caption(label: str, confidences: dict[str, float]) -> str:
+def unsure_reason(prediction: Prediction, calibration: Optional[Calibration]) -> str:
+    decisive = next((s for s in prediction.scores if s.face == prediction.face), None)
+    if decisive is not None and decisive.caution:
+        return f"the {decisive.caution}, so it gets no real or fake answer."
+    fake = prediction.confidences["fake"]
+    if calibration is None:
+        return "the answer falls in the model's unsure band."
+    low, high = calibration.unsure_low, calibration.unsure_high
+    real_rule = ("when it sees no sign of a fake at all (fake 0%)" if low <= 0
+                 else f"when fake is at most {low:.1%}")
+    return (f"this model answers \"real\" only {real_rule} and \"fake\" only when fake is at least "
+            f"{high:.1%}; this face's fake {fake:.1%} lies between.")
+
+
+def caption(label: str, confidences: dict[str, float], caution: Optional[str] = None) -> str:
     """A face's verdict with the confidence of that verdict ("fake 78%"); for "unsure", the
-    fake share it could not decide on."""
+    fake share it could not decide on, or why it was not judged."""
+    if caution:
+        return "unsure: too small"
     if label == UNSURE:
         return f"unsure (fake {confidences['fake']:.0%})"
     return f"{WORDS[label]} {confidences[label]:.0%}"
 
 
+def captions(prediction: Prediction) -> list[tuple[Box, str, tuple[int, int, int], bool]]:
+    """(box, caption, colour, deciding) of every boxed face, numbered as in the JSON's faces
+    when there are several, the deciding one marked."""
+    boxed = [s for s in prediction.scores if s.face]
+    many = len(boxed) > 1
+    found = []
+    for number, score in enumerate(boxed, 1):
+        deciding = score.face == prediction.face
+        text = caption(score.label, score.confidences, score.caution)
+        if many:
+            text = f"{number}: {text}" + (" - decides" if deciding else "")
+        found.append((score.face, text, COLOURS[score.label], deciding))
+    return found
+
+
+def describe_faces(prediction: Prediction) -> str:
+    """Alt text for the boxed photo: what its boxes and captions say."""
+    found = captions(prediction)
+    if not found:
+        return "The photo as uploaded: no face was found, so nothing is marked."
+    if len(found) == 1:
+        return f"The photo with the face boxed, captioned: {found[0][1]}."
+    parts = [f"face {text.replace(' - decides', ', thick box, decides')}" for _, text, _, _ in found]
+    return f"The photo with {len(found)} faces boxed and numbered, captioned: " + "; ".join(parts) + "."
+
+
+FONT = cv2.FONT_HERSHEY_SIMPLEX
+
+
+def caption_layout(shape: tuple[int, ...], boxes: list[Box], texts: list[str], order: list[int]
+                   ) -> tuple[list[tuple[int, int, int, int]], float, int]:
+    """Where each caption goes, as (left, top, right, bottom) in pixels, with the font scale
+    and thickness: every caption inside the image and none overlapping another, placed in
+    ``order`` (the deciding face first, so it gets the place nearest its box)."""
+    height, width = shape[:2]
+    scale = float(np.clip(min(height, width) / 500, 0.35, 1.0))
+    while True:
+        thickness = max(1, round(scale * 2))
+        sizes = [cv2.getTextSize(t, FONT, scale, thickness)[0] for t in texts]
+        pad = max(2, round(4 * scale))
+        if scale <= 0.25 or max(w for w, _ in sizes) + 2 * pad <= width:
+            break
+        scale *= 0.9
+    placed: dict[int, tuple[int, int, int, int]] = {}
+    for index in order:
+        x, y, w, h = boxes[index]
+        text_width, text_height = sizes[index]
+        box_width, box_height = text_width + 2 * pad, text_height + 2 * pad + max(1, round(3 * scale))
+        left = int(min(max(0, x), max(0, width - box_width)))
+        tops = [y - box_height, y + h, y, y + h - box_height]
+        tops += list(range(0, max(1, height - box_height + 1), 2))
+        rect = None
+        for top in tops:
+            top = int(top)
+            if top < 0 or top + box_height > height:
+                continue
+            candidate = (left, top, left + box_width, top + box_height)
+            if not any(_overlap(candidate, other) for other in placed.values()):
+                rect = candidate
+                break
+        placed[index] = rect or (left, int(min(max(0, y), max(0, height - box_height))), left + box_width,
+                                 int(min(max(0, y), max(0, height - box_height))) + box_height)
+    return [placed[i] for i in range(len(boxes))], scale, thickness
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
 def draw_faces(rgb: np.ndarray, prediction: Prediction) -> np.ndarray:
     """A copy of ``rgb`` with every judged face boxed in its own verdict's colour and captioned
-    with its verdict, the deciding face thickest; captions stay inside the image. Without a
-    face nothing is drawn: nothing was judged."""
+    with its verdict; with several faces each is numbered, the deciding one has a thick double
+    box and "decides" in its caption. Captions stay inside the image and never overlap. Without
+    a face nothing is drawn: nothing was judged."""
     canvas = rgb.copy()
-    thickness = max(2, round(max(rgb.shape[:2]) / 250))
-    for score in prediction.scores:
-        if score.face is None:
-            continue
-        colour = COLOURS[score.label]
-        deciding = score.face == prediction.face
-        _rectangle(canvas, score.face, colour, thickness * (2 if deciding else 1))
-        _caption(canvas, score.face, caption(score.label, score.confidences), colour)
+    found = captions(prediction)
+    if not found:
+        return canvas
+    thin = max(2, round(max(rgb.shape[:2]) / 300))
+    for box, _, colour, deciding in found:
+        if not deciding:
+            _rectangle(canvas, box, colour, thin)
+    for box, _, colour, deciding in found:  # drawn last, on top: the thick white-edged box
+        if deciding:
+            x, y, w, h = box
+            edge = thin * 2 if len(found) > 1 else thin
+            _rectangle(canvas, (x - edge, y - edge, w + 2 * edge, h + 2 * edge), (255, 255, 255), max(1, thin // 2))
+            _rectangle(canvas, box, colour, edge)
+    order = sorted(range(len(found)), key=lambda i: not found[i][3])
+    rects, scale, thickness = caption_layout(canvas.shape, [f[0] for f in found], [f[1] for f in found], order)
+    for (box, text, colour, _), (left, top, right, bottom) in zip(found, rects):
+        cv2.rectangle(canvas, (left, top), (right - 1, bottom - 1), colour, -1)
+        (_, text_height), _ = cv2.getTextSize(text, FONT, scale, thickness)
+        pad = max(2, round(4 * scale))
+        cv2.putText(canvas, text, (left + pad, top + pad + text_height), FONT, scale, (255, 255, 255),
+                    thickness, cv2.LINE_AA)
     return canvas
 
 
 def _rectangle(canvas: np.ndarray, box: Box, colour, thickness: int) -> None:
     x, y, w, h = box
     cv2.rectangle(canvas, (x, y), (x + w, y + h), colour, thickness)
-
-
-def _caption(canvas: np.ndarray, box: Box, text: str, colour) -> None:
-    """A filled label above the box, or inside its top edge where there is no room above,
-    sized to the face and never wider than the image."""
-    x, y, w, _ = box
-    scale = float(np.clip(w / 200, 0.4, 1.2))
-    thickness = max(1, round(scale * 2))
-    (width, height), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
-    pad = max(2, round(4 * scale))
-    label_height = height + 2 * pad
-    top = y - label_height if y >= label_height else y
-    left = min(max(0, x), max(0, canvas.shape[1] - width - 2 * pad))
-    cv2.rectangle(canvas, (left, top), (left + width + 2 * pad, top + label_height), colour, -1)
-    cv2.putText(canvas, text, (left + pad, top + height + pad // 2), cv2.FONT_HERSHEY_SIMPLEX,
-                scale, (255, 255, 255), thickness, cv2.LINE_AA)

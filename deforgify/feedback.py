@@ -1,22 +1,94 @@
-""""Wrong verdict?" reports: the photo, the answer and the model that gave it, kept only when a
-visitor asks, in a local folder or (when configured) a Hugging Face Hub dataset."""
+""""Wrong verdict?" reports: a photo's pixels (no metadata), the answer the server gave for it,
+the model that gave it and what the visitor says it should have been; kept only when a visitor
+asks, in a local folder or (when configured) also a Hugging Face Hub dataset.
+
+A report can only be made on an answer this server gave and still remembers (:class:`Answers`),
+once per answer; a quota bounds reports per hour and the folder's total size, and reports older
+than the retention period are deleted.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import shutil
+import threading
+import time
 import uuid
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Optional
 
 RECORD_FILE = "report.json"
+IMAGE_FILE = "image.png"
+SHOULD_BE = ("real", "fake", "don't know")
+"""What a visitor can say the answer should have been."""
+ANSWER_LIFETIME = 3600
+"""Seconds an answer can be reported after it was given: as long as the app keeps the photo."""
+MAX_ANSWERS = 10_000
+"""Answers remembered at most (the oldest are forgotten first): memory stays bounded."""
+MAX_PER_HOUR = 20
+MAX_FOLDER_MB = 500
+KEEP_DAYS = 90
 
 
 class FeedbackError(RuntimeError):
-    """A report could not be kept; the message says why."""
+    """A report was refused or could not be kept; the message says why, in words for a visitor."""
+
+
+@dataclass
+class Answer:
+    photo: str
+    """The uploaded file the answer is about."""
+    result: dict
+    issued: float = field(default_factory=time.monotonic)
+    reported: bool = False
+
+
+class Answers:
+    """The answers this server gave, by the id it issued with each, remembered for
+    ``lifetime`` seconds; each can be claimed for a report once."""
+
+    def __init__(self, lifetime: float = ANSWER_LIFETIME, limit: int = MAX_ANSWERS):
+        self.lifetime, self.limit = lifetime, limit
+        self._answers: OrderedDict[str, Answer] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def issue(self, photo: str, result: dict) -> str:
+        answer_id = uuid.uuid4().hex
+        with self._lock:
+            self._forget_expired()
+            self._answers[answer_id] = Answer(photo, result)
+            while len(self._answers) > self.limit:
+                self._answers.popitem(last=False)
+        return answer_id
+
+    def claim(self, answer_id: object) -> Answer:
+        """The answer ``answer_id`` names, marked reported; FeedbackError if this server never
+        gave it, has forgotten it, or it was reported already."""
+        with self._lock:
+            self._forget_expired()
+            answer = self._answers.get(answer_id) if isinstance(answer_id, str) else None
+            if answer is None or not os.path.isfile(answer.photo):
+                raise FeedbackError("this answer is unknown here or has expired (answers can be "
+                                    "reported for an hour): check the photo again, then report")
+            if answer.reported:
+                raise FeedbackError("this answer has already been reported; thank you")
+            answer.reported = True
+            return answer
+
+    def release(self, answer_id: str) -> None:
+        """Allow a claimed answer to be reported again (its report could not be kept)."""
+        with self._lock:
+            if answer_id in self._answers:
+                self._answers[answer_id].reported = False
+
+    def _forget_expired(self) -> None:
+        now = time.monotonic()
+        while self._answers and now - next(iter(self._answers.values())).issued > self.lifetime:
+            self._answers.popitem(last=False)
 
 
 @dataclass(frozen=True)
@@ -25,27 +97,74 @@ class FeedbackStore:
     """Where reports are written (each in a folder of its own)."""
     dataset: Optional[str] = None
     """A Hub dataset OWNER/NAME that each report is also uploaded to."""
+    max_per_hour: int = MAX_PER_HOUR
+    max_bytes: int = MAX_FOLDER_MB * 1_000_000
+    keep_days: float = KEEP_DAYS
+    _lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
 
     @classmethod
     def from_environment(cls) -> "FeedbackStore":
-        return cls(Path(os.environ.get("DEFORGIFY_FLAGS", "flagged")),
-                   os.environ.get("DEFORGIFY_FLAG_DATASET") or None)
+        """DEFORGIFY_FLAGS (folder, default flagged/), DEFORGIFY_FLAG_DATASET,
+        DEFORGIFY_FLAG_MAX_PER_HOUR, DEFORGIFY_FLAG_MAX_MB, DEFORGIFY_FLAG_KEEP_DAYS."""
+        env = os.environ.get
+        return cls(Path(env("DEFORGIFY_FLAGS") or "flagged"), env("DEFORGIFY_FLAG_DATASET") or None,
+                   int(env("DEFORGIFY_FLAG_MAX_PER_HOUR") or MAX_PER_HOUR),
+                   int(float(env("DEFORGIFY_FLAG_MAX_MB") or MAX_FOLDER_MB) * 1_000_000),
+                   float(env("DEFORGIFY_FLAG_KEEP_DAYS") or KEEP_DAYS))
 
-    def save(self, image: str, answer: dict) -> str:
-        """Keep one report; return its id. The image is copied as it was uploaded."""
-        report_id = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
-        folder = self.folder / report_id
+    def save(self, answer: Answer, should_be: str) -> str:
+        """Keep one report of ``answer``; return its id. The photo is stored as its decoded
+        pixels in a PNG, without the file's metadata (EXIF, GPS, XMP, ICC, C2PA)."""
+        from PIL import Image
+
+        from deforgify.decode import InvalidImageError, load_rgb, read_bytes
+
+        if should_be not in SHOULD_BE:
+            raise FeedbackError(f"say what the answer should have been: {', '.join(SHOULD_BE)}")
         try:
-            folder.mkdir(parents=True)
-            shutil.copyfile(image, folder / f"image{Path(image).suffix.lower() or '.img'}")
-            record = {"id": report_id, "reported": "wrong verdict", "answer": answer,
-                      "saved_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-            (folder / RECORD_FILE).write_text(json.dumps(record, indent=1) + "\n")
-        except OSError as error:
-            raise FeedbackError(f"cannot write the report ({error.strerror or error})") from None
+            rgb = load_rgb(read_bytes(answer.photo))
+        except (InvalidImageError, OSError):
+            raise FeedbackError("the photo is no longer here: check it again, then report") from None
+        now = datetime.now(timezone.utc)
+        report_id = f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+        folder = self.folder / report_id
+        with self._lock:
+            self.delete_expired(now)
+            self._check_quota(now)
+            try:
+                folder.mkdir(parents=True)
+                Image.fromarray(rgb).save(folder / IMAGE_FILE, optimize=False)
+                record = {"id": report_id, "reported": "wrong verdict", "should_be": should_be,
+                          "answer": answer.result, "saved_at": now.isoformat(timespec="seconds")}
+                (folder / RECORD_FILE).write_text(json.dumps(record, indent=1) + "\n")
+            except OSError as error:
+                shutil.rmtree(folder, ignore_errors=True)
+                raise FeedbackError(f"cannot write the report ({error.strerror or error})") from None
         if self.dataset:
             self._upload(folder, report_id)
         return report_id
+
+    def reports(self) -> list[Path]:
+        if not self.folder.is_dir():
+            return []
+        return sorted(p for p in self.folder.iterdir() if (p / RECORD_FILE).is_file())
+
+    def delete_expired(self, now: Optional[datetime] = None) -> int:
+        """Delete reports older than ``keep_days``; return how many."""
+        cutoff = (now or datetime.now(timezone.utc)) - timedelta(days=self.keep_days)
+        old = [p for p in self.reports() if (_saved_at(p) or cutoff) < cutoff]
+        for report in old:
+            shutil.rmtree(report, ignore_errors=True)
+        return len(old)
+
+    def _check_quota(self, now: datetime) -> None:
+        reports = self.reports()
+        recent = [p for p in reports if (_saved_at(p) or now) > now - timedelta(hours=1)]
+        if len(recent) >= self.max_per_hour:
+            raise FeedbackError("too many reports in the last hour; please try again later")
+        size = sum(f.stat().st_size for p in reports for f in p.iterdir() if f.is_file())
+        if size >= self.max_bytes:
+            raise FeedbackError("the report store is full; please try again another day")
 
     def _upload(self, folder: Path, report_id: str) -> None:
         from huggingface_hub import HfApi
@@ -59,3 +178,11 @@ class FeedbackStore:
         except Exception as error:  # noqa: BLE001  the Hub's errors are many; the local copy stays
             raise FeedbackError(f"kept here, but not sent to the dataset {self.dataset} "
                                 f"({type(error).__name__})") from None
+
+
+def _saved_at(report: Path) -> Optional[datetime]:
+    """When a report was saved, from its id (YYYYmmddTHHMMSSZ-...)."""
+    try:
+        return datetime.strptime(report.name.split("-", 1)[0], "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+    except ValueError:
+        return None

@@ -112,18 +112,38 @@ def normalised(cam: np.ndarray) -> np.ndarray:
     return cam / peak if peak > 0 else cam
 
 
-def overlay(pixels: np.ndarray, cam: np.ndarray) -> np.ndarray:
-    """The crop (float RGB in [0, 1]) with the map drawn over it in a heat colour scale, and a
-    legend strip below: blue where nothing points to "fake", red where most evidence lies."""
+def scaled(cam: np.ndarray, fake: float) -> np.ndarray:
+    """A map whose peak is the face's fake probability: where the evidence lies, as bright as
+    the model is sure (a face judged 5 % fake stays dark; it is never scaled to its own peak)."""
+    return normalised(cam) * float(np.clip(fake, 0, 1))
+
+
+COLOUR_MAP = cv2.COLORMAP_INFERNO
+"""Perceptually uniform, and readable in greyscale and by colour-blind people: black (nothing
+points to "fake") through purple and orange to pale yellow (all evidence, certain)."""
+LEGEND = ("Colour scale (inferno): black where nothing points to 'fake', through purple and orange "
+          "to pale yellow where the evidence for 'fake' lies; brightness is scaled by the face's "
+          "fake probability, so a face the model thinks real stays dark.")
+
+
+def overlay(pixels: np.ndarray, cam: np.ndarray, legend: bool = True) -> np.ndarray:
+    """The crop (float RGB in [0, 1]) with the map (values in [0, 1]) drawn over it in the
+    colour scale, and (``legend``) a legend strip below for files that are read on their own."""
     crop = cv2.resize((pixels * 255).astype(np.uint8), (OVERLAY_SIDE, OVERLAY_SIDE),
                       interpolation=cv2.INTER_CUBIC)
     heat = cv2.resize(cam.astype(np.float32), (OVERLAY_SIDE, OVERLAY_SIDE), interpolation=cv2.INTER_CUBIC)
     blended = cv2.addWeighted(crop, 1 - OVERLAY_WEIGHT, _colours(heat), OVERLAY_WEIGHT, 0)
-    return np.concatenate([blended, _legend()], axis=0)
+    return np.concatenate([blended, _legend()], axis=0) if legend else blended
+
+
+def colour_stops(count: int = 6) -> list[str]:
+    """``count`` colours of the scale, from no evidence to all, as CSS hex (for a legend)."""
+    ramp = _colours(np.linspace(0, 1, count, dtype=np.float32)[None, :])[0]
+    return ["#%02x%02x%02x" % tuple(int(c) for c in rgb) for rgb in ramp]
 
 
 def _colours(values: np.ndarray) -> np.ndarray:
-    return cv2.applyColorMap((np.clip(values, 0, 1) * 255).astype(np.uint8), cv2.COLORMAP_JET)[..., ::-1]
+    return cv2.applyColorMap((np.clip(values, 0, 1) * 255).astype(np.uint8), COLOUR_MAP)[..., ::-1]
 
 
 def _legend() -> np.ndarray:
@@ -133,7 +153,7 @@ def _legend() -> np.ndarray:
     strip[4 : 4 + bar, margin : OVERLAY_SIDE - margin] = _colours(ramp)
     font, scale = cv2.FONT_HERSHEY_SIMPLEX, 0.42
     cv2.putText(strip, "no evidence", (margin, 36), font, scale, (40, 40, 40), 1, cv2.LINE_AA)
-    text = "most evidence for 'fake'"
+    text = "evidence for 'fake', x fake prob."
     (width, _), _ = cv2.getTextSize(text, font, scale, 1)
     cv2.putText(strip, text, (OVERLAY_SIDE - margin - width, 36), font, scale, (40, 40, 40), 1, cv2.LINE_AA)
     return strip

@@ -123,22 +123,48 @@ def predict(client, path: Path):
 
 
 def test_api_answers_with_verdict_summary_faces_heatmap_and_result(client, images) -> None:
+    from deforgify.detector import Detector
+
     verdict, summary, boxed, heatmap, result = predict(client, images["face"])
     confidences = {c["label"]: c["confidence"] for c in verdict["confidences"]}
     assert set(confidences) == {"real", "fake"}
     assert sum(confidences.values()) == pytest.approx(1.0, abs=1e-5)
     assert verdict["label"] == result["label"] in VERDICTS
     assert result["confidences"] == pytest.approx(confidences, abs=1e-5)
-    assert result["face_found"] is True and len(result["faces"]) == 1
+    assert result["face_found"] is True and len(result["faces"]) == 1 and result["deciding_face"] == 0
     face = result["faces"][0]
     assert face["box"] == result["face"] and face["label"] == result["label"]
     assert result["model"]["reference"] == "bundled" and result["model"]["library_version"]
-    assert f'data-verdict="{result["label"]}"' in summary and "judged on the one face found" in summary
+    assert f'data-verdict="{result["label"]}"' in summary and "judged on the one face found" in summary.lower()
     assert Image.open(boxed).size == (512, 512)
-    if result["label"] in ("fake", "unsure"):  # the heatmap explains a suspicion only
-        assert Image.open(heatmap).size == (384, 384 + 44)
+    threshold = Detector.load().config.calibration.threshold
+    leaning_fake = result["label"] == "fake" or (result["label"] == "unsure" and confidences["fake"] >= threshold)
+    if leaning_fake and not face["caution"]:  # the heatmap explains a suspicion only
+        assert Image.open(heatmap).size == (384, 384)  # its legend is text beside it
     else:
         assert heatmap is None
+
+
+def test_the_json_answer_names_the_model_its_settings_and_the_deciding_face(client, images) -> None:
+    import hashlib
+
+    from deforgify.detector import Detector
+
+    detector = Detector.load()
+    calibration = detector.config.calibration
+    result = predict(client, images["face"])[4]
+    model = result["model"]
+    served = hashlib.sha256((detector.source.folder / "model.tflite").read_bytes()).hexdigest()
+    assert model["revision"] == f"sha256:{served[:12]}"
+    assert model["threshold"] == pytest.approx(calibration.threshold)
+    assert model["unsure_band"] == pytest.approx([calibration.unsure_low, calibration.unsure_high])
+    assert model["architecture"] == detector.config.architecture and model["trained"]
+    assert re.fullmatch(r"[0-9a-f]{32}", result["answer_id"])
+    two = predict(client, ROOT / "examples" / "two-faces.jpg")[4]
+    assert len(two["faces"]) == 2 and two["faces"][two["deciding_face"]]["box"] == two["face"]
+    assert two["faces"][two["deciding_face"]]["confidences"]["fake"] == max(f["confidences"]["fake"] for f in two["faces"])
+    nothing = predict(client, images["coffee"])[4]
+    assert nothing["deciding_face"] is None and nothing["model"]["revision"] == model["revision"]
 
 
 def test_a_photo_without_a_face_gets_no_verdict_and_no_box(client, images) -> None:
@@ -216,18 +242,59 @@ def test_the_bad_input_corpus_gets_specific_errors_and_a_clean_log(tmp_path) -> 
     assert log.count("rejected upload: ") == rejected
 
 
-def test_flagging_stores_the_photo_the_answer_and_the_model(client, images, flags_folder) -> None:
-    from gradio_client import handle_file
+def reports_in(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
 
-    result = predict(client, images["face300"])[4]
-    message = client.predict(handle_file(str(images["face300"])), result, api_name="/flag")
+
+def gps_photo(folder: Path, astronaut: np.ndarray) -> Path:
+    """The astronaut as a camera JPEG with make, model and a GPS position in its EXIF."""
+    path = folder / "gps.jpg"
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0110] = "Canon", "EOS 5D"
+    exif[0x8825] = {1: "N", 2: (48.0, 51.0, 24.0), 3: "E", 4: (2.0, 21.0, 3.0)}
+    Image.fromarray(astronaut).save(path, quality=92, exif=exif)
+    assert Image.open(path).getexif().get_ifd(0x8825)
+    return path
+
+
+def test_a_gps_tagged_answer_flagged_twice_keeps_one_report_without_exif(client, images, flags_folder,
+                                                                        tmp_path, astronaut) -> None:
+    from gradio_client.exceptions import AppError
+
+    photo = gps_photo(tmp_path, astronaut)
+    before = reports_in(flags_folder)
+    result = predict(client, photo)[4]
+    message = client.predict(result["answer_id"], "real", api_name="/flag")
     assert message.startswith("Thank you")
-    reports = list(flags_folder.iterdir())
-    assert len(reports) == 1 and reports[0].name in message
-    record = json.loads((reports[0] / "report.json").read_text())
-    assert record["answer"] == result and record["answer"]["model"]["reference"] == "bundled"
-    stored = next(p for p in reports[0].iterdir() if p.name.startswith("image"))
-    assert stored.read_bytes() == images["face300"].read_bytes()
+    with pytest.raises(AppError, match="already been reported"):
+        client.predict(result["answer_id"], "fake", api_name="/flag")
+    new = [p for p in reports_in(flags_folder) if p not in before]
+    assert len(new) == 1 and new[0].name in message
+    record = json.loads((new[0] / "report.json").read_text())
+    assert record["should_be"] == "real" and record["answer"]["model"]["reference"] == "bundled"
+    assert {k: v for k, v in result.items() if k != "answer_id"} == record["answer"]
+    stored = Image.open(new[0] / "image.png")
+    assert not stored.getexif() and b"Canon" not in (new[0] / "image.png").read_bytes()
+    assert np.array_equal(np.asarray(stored), np.asarray(Image.open(photo).convert("RGB")))
+
+
+@pytest.mark.parametrize("answer_id, should_be, message", [
+    ("0123456789abcdef0123456789abcdef", "real", "unknown here or has expired"),
+    ('{"foo": "bar"}', "fake", "unknown here or has expired"),
+    ("", "real", "unknown here or has expired"),
+    (None, "real", "unknown here or has expired"),
+    ("REAL_ID", "probably", "not in the list of choices"),
+])
+def test_a_forged_report_is_refused_and_stores_nothing(client, images, flags_folder, answer_id, should_be,
+                                                       message) -> None:
+    from gradio_client.exceptions import AppError
+
+    if answer_id == "REAL_ID":
+        answer_id = predict(client, images["face300"])[4]["answer_id"]
+    before = reports_in(flags_folder)
+    with pytest.raises(AppError, match=message):
+        client.predict(answer_id, should_be, api_name="/flag")
+    assert reports_in(flags_folder) == before
 
 
 def readme_blocks(language: str) -> list[str]:
@@ -260,11 +327,25 @@ def test_the_readme_api_examples_run_as_written(app_url, images, client) -> None
     assert data[4]["confidences"] == pytest.approx(expected["confidences"], abs=1e-6)
 
 
-def test_the_api_page_names_every_result(client) -> None:
-    info = client.view_api(return_format="dict", print_info=False)["named_endpoints"]["/predict"]
+def test_the_api_page_names_and_describes_every_result(client) -> None:
+    endpoints = client.view_api(return_format="dict", print_info=False)["named_endpoints"]
+    info = endpoints["/predict"]
     assert [r["label"] for r in info["returns"]] == ["verdict", "summary", "faces", "heatmap", "result"]
+    assert all(len(r["python_type"]["description"]) > 40 for r in info["returns"])
+    result = info["returns"][4]["python_type"]
+    assert result["type"].startswith("dict(label: str") and "deciding_face: int" in result["type"]
+    assert "str | float | bool | list | dict" not in result["type"]
+    for field in ("revision", "threshold", "unsure_band", "deciding_face", "answer_id"):
+        assert field in result["type"]
     assert info["parameters"][0]["example_input"]["path"] == "photo.jpg"  # not Gradio's bus.png
-    assert set(client.view_api(return_format="dict", print_info=False)["named_endpoints"]) == {"/predict", "/flag"}
+    assert set(endpoints) == {"/predict", "/flag"}
+    flag = endpoints["/flag"]["parameters"]
+    assert [p["parameter_name"] for p in flag] == ["answer_id", "should_be"]
+    assert re.fullmatch(r"[0-9a-f]{32}", flag[0]["example_input"]) and "answer_id" in flag[0]["python_type"]["description"]
+    assert flag[1]["example_input"] in ("real", "fake", "don't know") and flag[1]["python_type"]["description"]
+    assert endpoints["/flag"]["returns"][0]["label"] == "status"
+    assert "report's id" in endpoints["/flag"]["returns"][0]["python_type"]["description"]
+    assert "foo" not in json.dumps(endpoints)
 
 
 def resident_mb(pid: int) -> float:
@@ -371,14 +452,14 @@ def read_verdict(page) -> tuple[str, dict[str, str]]:
     return box.get_attribute("data-verdict"), shares
 
 
-def submit(page, path: Path) -> None:
+def upload(page, path: Path) -> None:
+    """Choose a file: the check starts by itself."""
     page.set_input_files("input[type=file]", str(path))
-    page.get_by_role("button", name="Submit").click()
 
 
-def test_upload_submit_and_read_the_verdict_without_scrolling(browser_context, app_url, client, images) -> None:
+def test_upload_and_read_the_verdict_without_scrolling(browser_context, app_url, client, images) -> None:
     page = open_page(browser_context, app_url, (1366, 768))
-    submit(page, images["face"])
+    upload(page, images["face"])
     label, shares = read_verdict(page)
     page.get_by_text("judged on the one face found").wait_for(timeout=30_000)
     page.screenshot(path=str(ARTIFACTS / "upload-1366x768.png"))
@@ -388,22 +469,24 @@ def test_upload_submit_and_read_the_verdict_without_scrolling(browser_context, a
     assert label == result["label"]
     assert list(shares) == ["real", "fake"]  # one order everywhere: real first
     assert shares == {name: f"{round(p * 100)}%" for name, p in result["confidences"].items()}
+    assert page.get_by_role("button", name="Check this photo again").is_visible()
+    assert page.get_by_role("button", name="Submit").count() == 0
     page.close()
 
 
-def test_on_a_phone_the_verdict_comes_into_view_after_submit(browser_context, app_url, images) -> None:
+def test_on_a_phone_the_verdict_comes_into_view_after_an_upload(browser_context, app_url, images) -> None:
     page = open_page(browser_context, app_url, (390, 844))
-    submit(page, images["face"])
+    upload(page, images["face"])
     read_verdict(page)
     page.wait_for_function("() => { const r = document.getElementById('verdict-box').getBoundingClientRect();"
-                           " return r.top >= 0 && r.top < window.innerHeight; }", timeout=10_000)
+                           " return r.top >= -1 && r.top < window.innerHeight; }", timeout=10_000)
     page.screenshot(path=str(ARTIFACTS / "phone-390x844.png"))
     page.close()
 
 
 def test_a_photo_without_a_face_never_shows_real_or_fake(browser_context, app_url, images) -> None:
     page = open_page(browser_context, app_url)
-    submit(page, images["coffee"])
+    upload(page, images["coffee"])
     label, shares = read_verdict(page)
     assert label == "no_face" and shares == {}
     text = page.locator("#verdict-box").inner_text()
@@ -421,20 +504,148 @@ def test_an_example_click_shows_its_result(browser_context, app_url) -> None:
     page.close()
 
 
-def test_the_flag_button_stores_a_report(browser_context, app_url, images, flags_folder) -> None:
-    before = set(flags_folder.iterdir())
+RECORD_STATES = """() => {
+  window.states = [];
+  const record = () => {
+    const photo = document.querySelector('#photo img');
+    const box = document.getElementById('verdict-box');
+    const faces = document.querySelector('#faces img');
+    const state = [photo ? photo.getAttribute('src') : null, box ? box.dataset.verdict : null,
+                   faces ? faces.getAttribute('src') : null, document.querySelector('#flag-status').innerText.trim(),
+                   performance.now()];
+    const last = window.states[window.states.length - 1];
+    if (!last || last.slice(0, 4).join('|') !== state.slice(0, 4).join('|')) window.states.push(state);
+  };
+  record();
+  new MutationObserver(record).observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
+}"""
+STALE_MS = 300
+"""The old answer may be painted for at most this long after the new photo appears (one or two
+frames while the browser runs the clearing step), never until the new answer."""
+
+
+def compact(states: list) -> list:
+    return [(str(s[0])[-12:], s[1], str(s[2])[-12:], s[3][:12], round(s[4])) for s in states]
+
+
+def stale_states(states: list, photo_src: str, old: tuple[str, str]) -> list:
+    """States after ``photo_src`` appeared that still show the old verdict box or boxed photo,
+    later than STALE_MS after it appeared."""
+    start = next(s[4] for s in states if s[0] == photo_src)
+    return [s for s in states if s[4] > start + STALE_MS and (s[1], s[2]) == old and s[0] == photo_src]
+
+
+def test_one_photo_one_answer_a_new_photo_or_a_clear_removes_the_old_answer_at_once(
+        browser_context, app_url, images) -> None:
     page = open_page(browser_context, app_url)
-    submit(page, images["face300"])
+    upload(page, images["face"])
     read_verdict(page)
-    page.get_by_role("button", name="Wrong verdict?").click()
-    page.get_by_text("Thank you: the report was saved").wait_for(timeout=30_000)
-    assert page.get_by_text("Nothing is stored for longer unless you click").count() == 1
-    new = set(flags_folder.iterdir()) - before
-    assert len(new) == 1 and (new.pop() / "report.json").is_file()
+    page.locator("#faces img").wait_for(timeout=30_000)
+    page.get_by_label("fake", exact=True).check()
+    page.get_by_role("button", name="Report this answer as wrong").click()
+    page.get_by_text("Thank you: report").wait_for(timeout=30_000)
+    old = (page.locator("#verdict-box").get_attribute("data-verdict"), page.locator("#faces img").get_attribute("src"))
+    page.evaluate(RECORD_STATES)
+    upload(page, images["coffee"])
+    page.wait_for_selector("#verdict-box[data-verdict=no_face]", timeout=60_000)
+    states = page.evaluate("window.states")
+    photo = next(s[0] for s in states if s[0] and s[0].endswith("coffee.jpg"))
+    assert not stale_states(states, photo, old), states
+    after = [s for s in states if s[0] == photo]
+    start = after[0][4]
+    assert all(not s[3] for s in after if s[4] > start + STALE_MS), "the earlier report's thank-you stayed"
+    assert any(s[1] is None for s in after), "the old answer was never removed before the new one came"
+    page.wait_for_timeout(2_000)  # the browser's late second change event for the same photo ...
+    states = page.evaluate("window.states")
+    answered = next(i for i, s in enumerate(states) if s[0] == photo and s[1] == "no_face")
+    assert all(s[1] == "no_face" for s in states[answered:]), compact(states)  # ... never blanks its answer
+    assert page.locator("#heatmap img").count() == 0
+    # A cleared photo clears the answer too.
+    page.evaluate(RECORD_STATES)
+    page.get_by_role("button", name="Remove Image").click()
+    page.wait_for_function("() => !document.getElementById('verdict-box') && !document.querySelector('#faces img')",
+                           timeout=5_000)
+    assert page.get_by_label("fake", exact=True).is_checked() is False
+    page.screenshot(path=str(ARTIFACTS / "cleared.png"), full_page=True)
     page.close()
 
 
-def test_webcam_capture_submit_and_read_the_verdict(browser_context, app_url) -> None:
+def test_a_photo_replaced_while_it_is_checked_never_gets_its_answer_shown(browser_context, app_url,
+                                                                          images) -> None:
+    page = open_page(browser_context, app_url)
+    page.evaluate(RECORD_STATES)
+    upload(page, images["huge"])  # a 6000x6000 JPEG: slow to check
+    page.wait_for_function("() => window.states.some(s => s[0] && s[0].endsWith('huge.jpg'))", timeout=30_000)
+    upload(page, images["coffee"])  # replaced before its answer came
+    page.wait_for_selector("#verdict-box[data-verdict=no_face]", timeout=60_000)
+    page.wait_for_timeout(3_000)  # the first check has long finished
+    states = page.evaluate("window.states")
+    photo = next(s[0] for s in states if s[0] and s[0].endswith("coffee.jpg"))
+    start = next(s[4] for s in states if s[0] == photo)
+    shown = [s for s in states if s[4] > start and s[1] not in (None, "no_face")]
+    assert not shown, states
+    assert page.locator("#verdict-box").get_attribute("data-verdict") == "no_face"
+    page.close()
+
+
+def test_a_report_is_made_once_on_the_answer_shown_and_a_stale_one_stores_nothing(
+        browser_context, app_url, images, flags_folder, tmp_path, astronaut) -> None:
+    photo = gps_photo(tmp_path, astronaut)
+    before = reports_in(flags_folder)
+    page = open_page(browser_context, app_url)
+    upload(page, photo)
+    read_verdict(page)
+    report = page.get_by_role("button", name="Report this answer as wrong")
+    report.click()  # without saying what it should have been: refused, in words
+    page.get_by_text("Choose what the answer should have been").wait_for(timeout=30_000)
+    assert reports_in(flags_folder) == before
+    page.get_by_label("don't know", exact=True).check()
+    report.dblclick()
+    page.get_by_text("Thank you: report").wait_for(timeout=30_000)
+    new = [p for p in reports_in(flags_folder) if p not in before]
+    assert len(new) == 1, new
+    assert new[0].name in page.locator("#flag-status").inner_text()  # the id to quote for deletion
+    assert json.loads((new[0] / "report.json").read_text())["should_be"] == "don't know"
+    assert not Image.open(new[0] / "image.png").getexif()
+    report.click()
+    page.get_by_text("already been reported").wait_for(timeout=30_000)
+    assert [p for p in reports_in(flags_folder) if p not in before] == new
+    privacy = page.get_by_text("Privacy.").locator("..").inner_text()
+    assert "metadata" in privacy and "GPS" in privacy and "90 days" in privacy and "quoting the id" in privacy
+    # After the photo is removed, nothing can be reported.
+    page.get_by_role("button", name="Remove Image").click()
+    page.wait_for_function("() => !document.getElementById('verdict-box')", timeout=5_000)
+    page.get_by_label("real", exact=True).check()
+    report.click()
+    page.get_by_text("Check a photo first").wait_for(timeout=30_000)
+    assert [p for p in reports_in(flags_folder) if p not in before] == new
+    page.close()
+
+
+def test_the_verdict_is_announced_and_the_result_images_say_what_they_show(browser_context, app_url,
+                                                                            client) -> None:
+    page = open_page(browser_context, app_url)
+    page.get_by_role("button", name="Two faces").click()
+    read_verdict(page)
+    page.locator("#faces img").wait_for(timeout=30_000)
+    live = page.locator("#verdict [aria-live=polite]")
+    assert live.get_attribute("role") == "status" and live.locator("#verdict-box").count() == 1
+    result = predict(client, ROOT / "examples" / "two-faces.jpg")[4]
+    alt = page.locator("#faces img").get_attribute("alt")
+    deciding = result["deciding_face"] + 1
+    assert f"face {deciding}:" in alt and "thick box, decides" in alt.split(f"face {deciding}:")[1].split(";")[0]
+    for number, face in enumerate(result["faces"], 1):
+        assert f"face {number}: {face['label']}" in alt
+    text = page.locator("#verdict-box").inner_text()
+    assert f"face {deciding} (thick box" in text
+    if page.locator("#heatmap img").count():
+        assert "Heatmap of the deciding face" in page.locator("#heatmap img").get_attribute("alt")
+        assert "How to read the heatmap" in page.locator("#heatmap-legend").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "two-faces-1366x768.png"), full_page=True)
+    page.close()
+
+
+def test_webcam_capture_is_checked_at_once(browser_context, app_url) -> None:
     page = open_page(browser_context, app_url)
     page.get_by_role("button", name="Capture from camera").click()
     page.get_by_role("button", name="Click to Access Webcam").click()
@@ -443,8 +654,6 @@ def test_webcam_capture_submit_and_read_the_verdict(browser_context, app_url) ->
         timeout=30_000,
     )
     page.get_by_role("button", name="capture photo").click()
-    page.locator('img[src*="gradio_api/file="]').first.wait_for(timeout=30_000)  # photo taken
-    page.get_by_role("button", name="Submit").click()
     label, shares = read_verdict(page)
     page.screenshot(path=str(ARTIFACTS / "webcam.png"), full_page=True)
     assert label in VERDICTS
@@ -453,12 +662,100 @@ def test_webcam_capture_submit_and_read_the_verdict(browser_context, app_url) ->
     page.close()
 
 
-def test_a_bad_file_shows_a_clear_message_on_the_page(browser_context, app_url, images) -> None:
+def test_a_bad_file_is_explained_in_the_verdict_box_without_toast_or_error_marks(browser_context, app_url,
+                                                                                 images) -> None:
     page = open_page(browser_context, app_url)
-    submit(page, images["animated"])
-    toast = page.get_by_test_id("toast-text")
-    toast.wait_for(timeout=30_000)
-    assert "can't be checked: animated image with 2 frames" in toast.inner_text()
-    page.screenshot(path=str(ARTIFACTS / "bad-file.png"))  # the toast is fixed to the viewport
+    upload(page, images["animated"])
+    page.wait_for_selector("#verdict-box[data-verdict=error]", timeout=60_000)
+    text = page.locator("#verdict-box").inner_text()
+    assert text.startswith("This file can't be checked") and "Animated image with 2 frames" in text
+    page.wait_for_timeout(500)
+    assert page.get_by_test_id("toast-text").count() == 0
+    assert page.get_by_text("Error", exact=True).count() == 0  # no red pills on the outputs
+    page.screenshot(path=str(ARTIFACTS / "bad-file.png"))
     assert "Traceback" not in page.content()
+    page.close()
+
+
+# --- every verdict's colours, with verdicts made certain ------------------------------------
+
+
+CONTRAST_JS = r"""() => {
+  const rgb = s => s.match(/[0-9.]+/g).slice(0, 3).map(Number);
+  const lum = c => { const l = c.map(v => { v /= 255; return v <= 0.04045 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+                     return 0.2126 * l[0] + 0.7152 * l[1] + 0.0722 * l[2]; };
+  const ratio = (a, b) => { const [h, l] = [lum(a), lum(b)].sort((x, y) => y - x); return (h + 0.05) / (l + 0.05); };
+  const box = document.getElementById('verdict-box');
+  const background = rgb(getComputedStyle(box).backgroundColor);
+  return [...box.querySelectorAll('*')].filter(e => e.childNodes.length && [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()))
+    .map(e => [e.textContent.trim().slice(0, 40), ratio(rgb(getComputedStyle(e).color), background)]);
+}"""
+
+
+@pytest.fixture(scope="module")
+def banded(tmp_path_factory: pytest.TempPathFactory):
+    """An app serving the bundled weights with the threshold and unsure band moved so that three
+    example photos get "real", "unsure" (leaning real) and "fake": each verdict made certain from
+    the model's own numbers, for tests of how each verdict looks."""
+    import shutil
+
+    from deforgify.detector import Detector
+    from deforgify.model_source import BUNDLED_MODEL
+
+    detector = Detector.load()
+    photos = {name: ROOT / "examples" / name for name in ("real-photographer.jpg", "face-swap.jpg", "two-faces.jpg")}
+    fake = {name: detector.predict(path).confidences["fake"] for name, path in photos.items()}
+    (low_name, low), (mid_name, mid), (high_name, high) = sorted(fake.items(), key=lambda item: item[1])
+    assert mid - low > 1e-3 and high - mid > 1e-3, fake
+    folder = tmp_path_factory.mktemp("banded") / "model"
+    folder.mkdir()
+    for name in ("config.json", "model.tflite", "metrics.json", "README.md"):
+        shutil.copy(BUNDLED_MODEL / name, folder / name)
+    config = json.loads((folder / "config.json").read_text())
+    band = [(low + mid) / 2, (mid + high) / 2]
+    config["calibration"].update(unsure_low=band[0], unsure_high=band[1], threshold=(mid + band[1]) / 2)
+    (folder / "config.json").write_text(json.dumps(config))
+    process, url = start_app(tmp_path_factory.mktemp("banded-app"), DEFORGIFY_MODEL=str(folder))
+    yield url, {"real": photos[low_name], UNSURE_WORD: photos[mid_name], "fake": photos[high_name]}, folder
+    stop_app(process)
+
+
+UNSURE_WORD = "unsure"
+
+
+@pytest.mark.parametrize("verdict", ["real", "unsure", "fake", "no_face", "error"])
+def test_every_verdict_is_readable_wcag_aa_and_the_heatmap_only_explains_a_suspicion(
+        browser_context, banded, images, verdict) -> None:
+    url, photos, folder = banded
+    page = open_page(browser_context, url, (1366, 768))
+    upload(page, photos.get(verdict) or {"no_face": images["coffee"], "error": images["animated"]}[verdict])
+    page.wait_for_selector(f"#verdict-box[data-verdict={verdict}]", timeout=60_000)
+    page.wait_for_timeout(300)
+    contrasts = page.evaluate(CONTRAST_JS)
+    assert contrasts and all(ratio >= 4.5 for _, ratio in contrasts), contrasts
+    text = page.locator("#verdict-box").inner_text()
+    if verdict == "real":
+        assert "no sign of the fakes it knows" in text and "genuine" in text  # "does not show ... genuine"
+    if verdict == "unsure":
+        assert "too close to call" not in text and "lies between" in text
+    assert str(folder) not in page.content()  # no server paths for visitors
+    assert (page.locator("#heatmap img").count() == 1) == (verdict == "fake")  # unsure here leans real
+    if verdict == "fake":
+        assert "no evidence" in page.locator("#heatmap-legend").inner_text()
+    page.screenshot(path=str(ARTIFACTS / f"verdict-{verdict}-1366x768.png"))
+    page.close()
+
+
+EXPECTED_ANSWERS = {"Real portrait": "real", "Real photo (greyscale)": "real", "GAN face (StyleGAN2)": "fake",
+                    "Face swap": "fake", "No face": "no_face"}
+
+
+@pytest.mark.parametrize("example", sorted(EXPECTED_ANSWERS))
+def test_every_shipped_example_is_answered_as_its_name_says(browser_context, app_url, example) -> None:
+    """A property of the served model as much as of the page: an example named "Real" must be
+    answered "real" by the bundled model, or the example (or the model) must change."""
+    page = open_page(browser_context, app_url)
+    page.get_by_role("button", name=example, exact=True).click()
+    label, _ = read_verdict(page)
+    assert label == EXPECTED_ANSWERS[example], page.locator("#verdict-box").inner_text()
     page.close()

@@ -38,7 +38,8 @@ def test_json_lines_for_every_file_and_exit_1_when_one_is_bad(files: dict[str, P
         assert face["label"] == max(face["confidences"], key=face["confidences"].get)
     assert len(face["face"]) == 4 and all(isinstance(v, int) for v in face["face"])
     assert no_face == {"file": str(files["no_face"]), "label": "no_face", "confidences": None,
-                       "face_found": False, "face": None, "faces": [], "decided_by": "pixels",
+                       "face_found": False, "face": None, "deciding_face": None, "faces": [],
+                       "decided_by": "pixels",
                        "pixels": {"label": "no_face", "confidences": None},
                        "provenance": {"claim": "none", "evidence": [], "valid": None, "trusted": None}}
     assert text == {"file": str(files["text"]), "error": text["error"]}
@@ -160,3 +161,20 @@ def test_pip_install_gives_a_deforgify_command_that_works_from_any_folder(tmp_pa
     # No TensorFlow start-up chatter: only the summary line.
     assert result.stderr.strip().splitlines() == [result.stderr.strip().splitlines()[-1]]
     assert result.stderr.startswith("1 files in ")
+
+
+def test_a_plain_line_says_what_the_verdict_means_and_why_a_small_face_is_unsure(tmp_path: Path,
+                                                                                astronaut: np.ndarray) -> None:
+    from deforgify.detector import MIN_JUDGED_FACE
+    from deforgify.explain import MEANINGS
+
+    large, small = tmp_path / "large.jpg", tmp_path / "small.jpg"
+    Image.fromarray(astronaut).save(large, quality=92)
+    Image.fromarray(astronaut).resize((170, 170)).save(small, quality=92)  # its face about 35 px wide
+    result = run_module("deforgify", "predict", str(large), str(small), "--quiet")
+    assert result.returncode == 0, result.stderr
+    first, second = result.stdout.splitlines()
+    label = first.split(": ", 1)[1].split(" ", 1)[0]
+    assert first.startswith(f"{large}: {label} ({MEANINGS[label]}; real ")
+    assert second.startswith(f"{small}: unsure (face too small to judge (")
+    assert f"at least {MIN_JUDGED_FACE} px needed); real " in second

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from deforgify.detector import Detector
+from deforgify.detector import Detector, face_label
 from deforgify.model_source import BUNDLED_MODEL
 from helpers import two_faces
 
@@ -68,8 +68,39 @@ def test_every_face_is_scored_and_the_most_suspicious_decides(detector: Detector
     assert prediction.face == decisive.face and prediction.confidences == decisive.confidences
     faces = prediction.to_json()["faces"]
     assert [f["box"] for f in faces] == [list(s.face) for s in prediction.scores]
-    assert [f["label"] for f in faces] == [detector.config.calibration.label(s.confidences["fake"])
+    assert [f["label"] for f in faces] == [face_label(detector.config.calibration.label(s.confidences["fake"]), s.face)[0]
                                           for s in prediction.scores]
+    deciding = prediction.to_json()["deciding_face"]
+    assert faces[deciding]["box"] == list(prediction.face)
+
+
+def small_face_crop(detector: Detector, astronaut, width: int):
+    """The astronaut's photo shrunk so that its face box is ``width`` pixels wide, cut as the
+    detector cuts a face."""
+    import cv2
+
+    from deforgify.faces import detect_faces
+    from deforgify.preprocess import preprocess_face
+
+    x, y, w, h = detect_faces(astronaut)[0]
+    scale = width / w
+    small = cv2.resize(astronaut, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    box = (round(x * scale), round(y * scale), width, round(h * scale))
+    return preprocess_face(small, detector.config.preprocessing, box, [box])
+
+
+def test_a_face_too_small_to_judge_is_unsure_with_the_reason(detector: Detector, astronaut) -> None:
+    from deforgify.detector import MIN_JUDGED_FACE, TOO_SMALL
+
+    small, large = detector.judge([[small_face_crop(detector, astronaut, MIN_JUDGED_FACE - 1)],
+                                   [small_face_crop(detector, astronaut, MIN_JUDGED_FACE)]])
+    assert small.label == "unsure" and small.scores[0].label == "unsure"
+    assert TOO_SMALL in small.scores[0].caution and f"{MIN_JUDGED_FACE - 1} px" in small.scores[0].caution
+    assert small.to_json()["faces"][0]["caution"] == small.scores[0].caution
+    assert small.confidences["fake"] + small.confidences["real"] == pytest.approx(1.0)  # still reported
+    # From MIN_JUDGED_FACE on, the model's own answer, without a caution.
+    assert large.label == detector.config.calibration.label(large.confidences["fake"])
+    assert large.scores[0].caution is None
 
 
 def test_without_a_face_there_is_no_verdict(detector: Detector) -> None:
@@ -79,7 +110,7 @@ def test_without_a_face_there_is_no_verdict(detector: Detector) -> None:
     assert prediction.label == "no_face" and not prediction.face_found
     assert prediction.confidences is None and prediction.scores == []
     assert prediction.to_json() == {"label": "no_face", "confidences": None, "face_found": False,
-                                    "face": None, "faces": []}
+                                    "face": None, "deciding_face": None, "faces": []}
     # Metrics need a score for every image: there, the centre is judged.
     assert 0.0 <= detector.fake_scores([data.coffee()])[0] <= 1.0
 

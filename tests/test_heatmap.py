@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from deforgify.detector import Detector
-from deforgify.heatmap import last_feature_layer, normalised, overlay, serving_function, towers
+from deforgify.heatmap import colour_stops, last_feature_layer, normalised, overlay, scaled, serving_function, towers
 from deforgify.model_folder import load_keras_model
 from deforgify.model_source import BUNDLED_MODEL
 from deforgify.preprocess import preprocess
@@ -91,6 +91,35 @@ def test_heatmap_of_a_prediction_is_an_image_over_the_crop(detector: Detector, a
     prediction = detector.predict(astronaut)
     image = detector.heatmap(astronaut, prediction)
     assert image.shape == (384 + 44, 384, 3) and image.dtype == np.uint8
+    assert detector.heatmap(astronaut, prediction, legend=False).shape == (384, 384, 3)  # the app's
     crop = preprocess(astronaut, detector.config.preprocessing).pixels
-    blank = overlay(crop, np.zeros((8, 8)))  # no evidence: only the colour scale's floor
-    assert np.abs(image.astype(int) - blank.astype(int)).mean() > 1
+    cam = next(s.cam for s in prediction.scores if s.face == prediction.face)
+    expected = overlay(crop, scaled(cam, prediction.confidences["fake"]))
+    assert np.abs(image.astype(int) - expected.astype(int)).max() <= 1
+
+
+def test_the_heatmap_is_as_bright_as_the_face_is_fake_never_scaled_to_its_own_peak(detector: Detector,
+                                                                                      astronaut) -> None:
+    import dataclasses
+
+    prediction = detector.predict(astronaut)
+    cam = next(s.cam for s in prediction.scores if s.face == prediction.face)
+    assert scaled(cam, 0.05).max() == pytest.approx(0.05) and scaled(cam, 0.95).max() == pytest.approx(0.95)
+
+    def brightness(fake: float) -> float:
+        made = dataclasses.replace(prediction, confidences={"real": 1 - fake, "fake": fake})
+        return float(detector.heatmap(astronaut, made, legend=False).mean())
+
+    assert brightness(0.05) < brightness(0.5) < brightness(0.95)
+
+
+def test_the_colour_scale_is_perceptually_uniform_not_a_rainbow() -> None:
+    """Lightness (CIE L*) rises steadily from no evidence to all, as in inferno; jet goes up
+    and down again (its yellow is lighter than its red)."""
+    import cv2
+
+    stops = colour_stops(12)
+    rgb = np.array([[[int(c[i : i + 2], 16) for i in (1, 3, 5)] for c in stops]], np.uint8)
+    lightness = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)[0, :, 0].astype(int)
+    steps = np.diff(lightness)
+    assert (steps > 0).all() and steps.max() < 3 * steps.min() + 10

@@ -3,6 +3,7 @@ talking to a Hub double on loopback (HF_ENDPOINT). Every command runs as a user 
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -13,8 +14,10 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from huggingface_hub import HfApi
+from PIL import Image
 
 from deforgify.model_source import BUNDLED_MODEL
 from helpers import ROOT, run_module, train_tiny
@@ -246,21 +249,23 @@ def test_make_deploy_uploads_what_the_space_serves(hub, hub_env) -> None:
 
 def test_wrong_verdict_reports_go_to_a_hub_dataset_when_configured(hub, hub_env, api, tmp_path, astronaut_jpeg,
                                                                    monkeypatch) -> None:
-    from deforgify.feedback import FeedbackError, FeedbackStore
+    from deforgify.feedback import Answer, FeedbackError, FeedbackStore
 
     for key, value in hub_env.items():
         monkeypatch.setenv(key, value)
     api.create_repo("alice/reports", repo_type="dataset", private=True)
     store = FeedbackStore(tmp_path / "flags", "alice/reports")
     answer = {"label": "fake", "model": {"reference": "bundled"}}
-    report = store.save(str(astronaut_jpeg), answer)
+    report = store.save(Answer(str(astronaut_jpeg), answer), "real")
     dataset = hub.repos[("dataset", "alice/reports")]
     files = dataset.commits[dataset.branches["main"]].files
-    assert files[f"reports/{report}/image.jpg"] == astronaut_jpeg.read_bytes()
-    assert json.loads(files[f"reports/{report}/report.json"])["answer"] == answer
+    sent = Image.open(io.BytesIO(files[f"reports/{report}/image.png"]))
+    assert np.array_equal(np.asarray(sent), np.asarray(Image.open(astronaut_jpeg)))  # the pixels
+    record = json.loads(files[f"reports/{report}/report.json"])
+    assert record["answer"] == answer and record["should_be"] == "real"
     assert (tmp_path / "flags" / report / "report.json").is_file()  # and kept locally
 
     monkeypatch.setenv("HF_TOKEN", "")  # the Hub refuses: the local copy stays, the error says so
     with pytest.raises(FeedbackError, match="kept here, but not sent to the dataset alice/reports"):
-        store.save(str(astronaut_jpeg), answer)
+        store.save(Answer(str(astronaut_jpeg), answer), "fake")
     assert len(list((tmp_path / "flags").iterdir())) == 2

@@ -494,7 +494,7 @@ def test_a_browser_upload_keeps_the_content_credentials(app_client, files) -> No
             page = browser.new_page(viewport={"width": 1280, "height": 1000})
             page.goto(url)
             page.wait_for_selector("input[type=file]", state="attached", timeout=60_000)
-            app_tests.submit(page, files["ai-created.jpg"])
+            app_tests.upload(page, files["ai-created.jpg"])
             box = page.locator("#verdict-box")
             box.wait_for(timeout=60_000)
             assert box.get_attribute("data-verdict") == "fake"

@@ -1,0 +1,117 @@
+"""What a person reads beside a verdict: words that match the numbers, readable colours, and
+captions that never overlap or leave the picture. Verdicts here are built by hand: these tests
+are about the words and the drawing, not about the model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from deforgify.calibration import NO_FACE, UNSURE, Calibration
+from deforgify.detector import FaceScore, Prediction, face_label
+from deforgify.explain import (BACKGROUNDS, COLOURS, MEANINGS, caption_layout, captions, contrast,
+                               describe_faces, draw_faces, explain, headline)
+
+
+def prediction(*faces: tuple[tuple[int, int, int, int], float, str], deciding: int = 0) -> Prediction:
+    scores = []
+    for box, fake, label in faces:
+        label, caution = face_label(label, box)
+        scores.append(FaceScore(box, box, {"real": 1 - fake, "fake": fake}, label, caution=caution))
+    chosen = scores[deciding]
+    return Prediction(chosen.label, chosen.confidences, chosen.face, chosen.region, scores)
+
+
+@pytest.mark.parametrize("label", ["real", "fake", UNSURE, NO_FACE])
+def test_every_verdict_colour_reaches_wcag_aa_as_text_and_behind_white_text(label) -> None:
+    assert contrast(COLOURS[label], BACKGROUNDS[label]) >= 4.5  # the verdict word in its box
+    assert contrast((255, 255, 255), COLOURS[label]) >= 4.5  # a caption on a photo
+
+
+def test_contrast_is_the_wcag_ratio() -> None:
+    assert contrast((0, 0, 0), (255, 255, 255)) == pytest.approx(21.0)
+    assert contrast((0xc8, 0x82, 0x00), (0xff, 0xf6, 0xe0)) == pytest.approx(2.93, abs=0.01)  # the old amber
+
+
+def test_real_says_what_it_means_never_that_the_photo_is_genuine() -> None:
+    text = headline("real") + " " + explain(prediction(((10, 10, 100, 100), 0.02, "real")))
+    assert MEANINGS["real"] == "no sign of the fakes it knows" and MEANINGS["real"] in text
+    assert "genuine" not in text.lower() and "authentic" not in text.lower()
+
+
+def test_an_unsure_answer_says_why_from_the_band_in_use_and_never_contradicts_its_bars() -> None:
+    band = Calibration(threshold=0.35, unsure_low=0.0, unsure_high=0.875)  # asymmetric
+    text = explain(prediction(((10, 10, 100, 100), 0.05, UNSURE)), band)
+    assert text.startswith("Unsure (real 95%, fake 5%)")
+    assert "too close to call" not in text
+    assert '"real" only when it sees no sign of a fake at all' in text and "at least 87.5%" in text
+    assert "fake 5.0% lies between" in text
+    other = explain(prediction(((10, 10, 100, 100), 0.5, UNSURE)), Calibration(0.9, 0.5, 0.2, 0.8))
+    assert "at most 20.0%" in other and "at least 80.0%" in other
+
+
+def test_a_verdict_against_the_larger_share_says_why() -> None:
+    real = explain(prediction(((10, 10, 100, 100), 0.52, "real")), Calibration(threshold=0.6, unsure_low=0.6,
+                                                                             unsure_high=0.6))
+    assert real.startswith("Real (real 48%, fake 52%): fake 52.0% is below this model's threshold of 60.0%")
+    fake = explain(prediction(((10, 10, 100, 100), 0.4, "fake")), Calibration(threshold=0.3, unsure_low=0.3,
+                                                                            unsure_high=0.3))
+    assert "fake 40.0% is at or above this model's threshold of 30.0%" in fake
+
+
+def test_a_face_too_small_says_so_instead_of_a_verdict() -> None:
+    from deforgify.detector import MIN_JUDGED_FACE
+
+    small = prediction(((10, 10, MIN_JUDGED_FACE - 10, MIN_JUDGED_FACE - 10), 0.99, "fake"))
+    assert small.label == UNSURE
+    text = explain(small, Calibration())
+    assert "too small to judge" in text and "no real or fake answer" in text
+    assert captions(small)[0][1] == "unsure: too small"
+
+
+def two_face_prediction() -> tuple[np.ndarray, Prediction]:
+    """Two faces side by side, close together at the top of the picture, the right one deciding."""
+    canvas = np.full((300, 480, 3), 200, np.uint8)
+    return canvas, prediction(((20, 4, 200, 200), 0.30, "real"), ((200, 10, 180, 180), 0.92, "fake"), deciding=1)
+
+
+def test_captions_of_two_faces_neither_overlap_nor_leave_the_picture_and_name_the_deciding_face() -> None:
+    canvas, made = two_face_prediction()
+    found = captions(made)
+    assert [text for _, text, _, _ in found] == ["1: real 70%", "2: fake 92% - decides"]
+    rects, _, _ = caption_layout(canvas.shape, [f[0] for f in found], [f[1] for f in found], [1, 0])
+    (a, b) = rects
+    assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3])
+    for left, top, right, bottom in rects:
+        assert 0 <= left < right <= canvas.shape[1] and 0 <= top < bottom <= canvas.shape[0]
+    assert "face 2: fake 92%, thick box, decides" in describe_faces(made)
+
+
+def test_a_caption_fits_a_200_pixel_picture() -> None:
+    made = prediction(((150, 0, 50, 60), 0.5, UNSURE), ((0, 100, 120, 90), 0.6, UNSURE), deciding=1)
+    found = captions(made)
+    rects, _, _ = caption_layout((200, 200, 3), [f[0] for f in found], [f[1] for f in found], [1, 0])
+    for left, top, right, bottom in rects:
+        assert 0 <= left and right <= 200 and 0 <= top and bottom <= 200
+    drawn = draw_faces(np.full((200, 200, 3), 128, np.uint8), made)
+    assert drawn.shape == (200, 200, 3)
+
+
+def test_the_deciding_face_has_the_thickest_box() -> None:
+    canvas, made = two_face_prediction()
+    drawn = draw_faces(canvas, made)
+    changed = np.any(drawn != canvas, axis=2)
+
+    def edge_width(box) -> int:  # how many columns left of the box's right edge are painted, mid-height
+        x, y, w, h = box
+        row = changed[y + h // 2, x + w - 12 : x + w + 12]
+        return int(row.sum())
+
+    assert edge_width(made.scores[1].face) > edge_width(made.scores[0].face)
+
+
+def test_no_face_draws_nothing_and_says_so() -> None:
+    empty = Prediction(NO_FACE, None, None, None, [])
+    canvas = np.zeros((50, 50, 3), np.uint8)
+    assert (draw_faces(canvas, empty) == canvas).all()
+    assert "no face was found" in describe_faces(empty)

@@ -1,0 +1,129 @@
+"""Wrong-verdict reports: only on answers the server gave, once each, without the photo's
+metadata, within a quota, deleted after the retention period."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from deforgify.feedback import IMAGE_FILE, RECORD_FILE, Answers, FeedbackError, FeedbackStore
+
+
+def gps_jpeg(path: Path, astronaut: np.ndarray) -> Path:
+    """The astronaut as a camera JPEG: make, model and a GPS position in its EXIF."""
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0110] = "Canon", "EOS 5D"
+    exif[0x8825] = {1: "N", 2: (48.0, 51.0, 24.0), 3: "E", 4: (2.0, 21.0, 3.0)}
+    Image.fromarray(astronaut).save(path, quality=92, exif=exif)
+    assert Image.open(path).getexif().get_ifd(0x8825)  # the fixture really carries GPS
+    return path
+
+
+@pytest.fixture()
+def photo(tmp_path: Path, astronaut: np.ndarray) -> Path:
+    return gps_jpeg(tmp_path / "gps.jpg", astronaut)
+
+
+def test_an_answer_can_be_claimed_once(photo) -> None:
+    answers = Answers()
+    answer_id = answers.issue(str(photo), {"label": "fake"})
+    assert answers.claim(answer_id).result == {"label": "fake"}
+    with pytest.raises(FeedbackError, match="already been reported"):
+        answers.claim(answer_id)
+    answers.release(answer_id)  # a report that could not be kept can be tried again
+    assert answers.claim(answer_id).photo == str(photo)
+
+
+@pytest.mark.parametrize("forged", ["", "0123456789abcdef0123456789abcdef", None, {"foo": "bar"}, 42])
+def test_an_answer_the_server_never_gave_is_refused(photo, forged) -> None:
+    answers = Answers()
+    answers.issue(str(photo), {"label": "fake"})
+    with pytest.raises(FeedbackError, match="unknown here or has expired"):
+        answers.claim(forged)
+
+
+def test_an_expired_answer_or_a_deleted_photo_is_refused(photo, tmp_path) -> None:
+    expired = Answers(lifetime=0)
+    answer_id = expired.issue(str(photo), {})
+    with pytest.raises(FeedbackError, match="expired"):
+        expired.claim(answer_id)
+    answers = Answers()
+    gone = tmp_path / "gone.jpg"
+    gone.write_bytes(photo.read_bytes())
+    answer_id = answers.issue(str(gone), {})
+    gone.unlink()
+    with pytest.raises(FeedbackError, match="expired"):
+        answers.claim(answer_id)
+
+
+def test_answers_remembered_are_bounded(photo) -> None:
+    answers = Answers(limit=3)
+    ids = [answers.issue(str(photo), {"n": n}) for n in range(5)]
+    with pytest.raises(FeedbackError):
+        answers.claim(ids[0])
+    assert answers.claim(ids[-1]).result == {"n": 4}
+
+
+def test_the_stored_photo_keeps_its_pixels_and_loses_its_metadata(photo, tmp_path) -> None:
+    store = FeedbackStore(tmp_path / "flags")
+    answers = Answers()
+    report = store.save(answers.claim(answers.issue(str(photo), {"label": "fake"})), "real")
+    folder = tmp_path / "flags" / report
+    assert sorted(p.name for p in folder.iterdir()) == [IMAGE_FILE, RECORD_FILE]
+    stored = Image.open(folder / IMAGE_FILE)
+    assert not stored.getexif() and not stored.info.get("exif") and "icc_profile" not in stored.info
+    assert b"Canon" not in (folder / IMAGE_FILE).read_bytes()
+    assert np.array_equal(np.asarray(stored), np.asarray(Image.open(photo).convert("RGB")))
+    record = json.loads((folder / RECORD_FILE).read_text())
+    assert record["id"] == report and record["should_be"] == "real" and record["answer"] == {"label": "fake"}
+
+
+def test_the_visitor_must_say_what_it_should_have_been(photo, tmp_path) -> None:
+    store = FeedbackStore(tmp_path / "flags")
+    with pytest.raises(FeedbackError, match="should have been"):
+        store.save(_claimed(photo), "maybe")
+    assert not (tmp_path / "flags").exists() or not any((tmp_path / "flags").iterdir())
+
+
+def _claimed(photo):
+    answers = Answers()
+    return answers.claim(answers.issue(str(photo), {}))
+
+
+def test_a_quota_bounds_reports_per_hour_and_the_folder_size(photo, tmp_path) -> None:
+    store = FeedbackStore(tmp_path / "hourly", max_per_hour=2)
+    store.save(_claimed(photo), "fake")
+    store.save(_claimed(photo), "fake")
+    with pytest.raises(FeedbackError, match="too many reports in the last hour"):
+        store.save(_claimed(photo), "fake")
+    assert len(store.reports()) == 2
+
+    small = FeedbackStore(tmp_path / "small", max_bytes=1000)
+    small.save(_claimed(photo), "fake")  # the first fits (the folder was empty) ...
+    with pytest.raises(FeedbackError, match="store is full"):
+        small.save(_claimed(photo), "fake")  # ... and fills it
+    assert len(small.reports()) == 1
+
+
+def test_reports_older_than_the_retention_period_are_deleted(photo, tmp_path) -> None:
+    store = FeedbackStore(tmp_path / "flags", keep_days=30)
+    kept = store.save(_claimed(photo), "fake")
+    old = tmp_path / "flags" / f"{datetime.now(timezone.utc) - timedelta(days=31):%Y%m%dT%H%M%SZ}-0000aaaa"
+    old.mkdir()
+    (old / RECORD_FILE).write_text("{}")
+    store.save(_claimed(photo), "real")
+    assert not old.exists() and (tmp_path / "flags" / kept).exists() and len(store.reports()) == 2
+
+
+def test_settings_come_from_the_environment(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("DEFORGIFY_FLAGS", str(tmp_path))
+    monkeypatch.setenv("DEFORGIFY_FLAG_MAX_PER_HOUR", "3")
+    monkeypatch.setenv("DEFORGIFY_FLAG_MAX_MB", "1.5")
+    monkeypatch.setenv("DEFORGIFY_FLAG_KEEP_DAYS", "7")
+    store = FeedbackStore.from_environment()
+    assert (store.folder, store.max_per_hour, store.max_bytes, store.keep_days) == (tmp_path, 3, 1_500_000, 7)
