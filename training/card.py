@@ -96,7 +96,7 @@ def _intended_use() -> str:
     return """## Intended use
 
 Screening single photos of faces for signs that they were generated or manipulated rather than
-photographed. The answer is `real`, `fake`, `unsure` (too close to call) or `no_face` (no face
+photographed. The answer is `real`, `fake`, `unsure` (the evidence points neither way clearly enough) or `no_face` (no face
 found: nothing judged), with calibrated probabilities for `real` and `fake` computed on the
 largest faces found (when several faces are present, the most suspicious one decides). It is
 evidence to weigh, not proof: do not use it alone to accuse anyone.
