@@ -52,7 +52,7 @@ RULES: dict[str, Callable[[Sequence[float]], float]] = {
     "logit mean": logit_mean, "max": maximum,
 }
 
-COMBINE_NAME = "mean"
+COMBINE_NAME = "median"
 """The rule in use (see the module's docstring for how it was chosen)."""
 
 

@@ -19,14 +19,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Optional
 
-import cv2
 import numpy as np
+
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # FFmpeg's own complaints: our messages say it
+import cv2  # noqa: E402
 
 from deforgify.decode import WORKING_MAX_SIDE
 
 VIDEO_SUFFIXES = frozenset({".mp4", ".m4v", ".mov", ".webm", ".mkv", ".avi", ".mpg", ".mpeg",
                             ".3gp", ".ogv", ".wmv", ".flv", ".ts"})
 """Files taken as videos by their name (anything else is read as a photo)."""
+AUDIO_SUFFIXES = frozenset({".m4a", ".mp3", ".wav", ".aac", ".ogg", ".oga", ".opus", ".flac"})
+"""Audio files go to the video reader too, to be told plainly that they hold no video."""
 DEFAULT_RATE = 2.0
 """Frames sampled per second of video by default."""
 DEFAULT_CAP = 64
@@ -75,6 +79,14 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class VideoSettings:
+    """How videos are sampled and what they may be: one value to hand to a worker process."""
+
+    sampling: Sampling = Sampling()
+    limits: Limits = Limits()
+
+
+@dataclass(frozen=True)
 class Info:
     width: int
     height: int
@@ -107,11 +119,14 @@ class Reading:
 
 
 def is_video(source) -> bool:
-    """Whether ``source`` is a path that names a video file by its suffix."""
-    return isinstance(source, (str, os.PathLike)) and Path(source).suffix.lower() in VIDEO_SUFFIXES
+    """Whether ``source`` is a path that names a video (or audio) file by its suffix."""
+    return (isinstance(source, (str, os.PathLike))
+            and Path(source).suffix.lower() in VIDEO_SUFFIXES | AUDIO_SUFFIXES)
 
 
-def check_file(path: Path, limits: Limits) -> None:
+def check_file(path: Path, limits: Limits) -> Optional[str]:
+    """Refuse what is not a regular, non-empty file within the size limit, or is text; return the
+    container its first bytes announce, if any."""
     try:
         mode = path.stat().st_mode
     except FileNotFoundError:
@@ -131,6 +146,22 @@ def check_file(path: Path, limits: Limits) -> None:
         head = file.read(512)
     if _looks_like_text(head):
         raise InvalidVideoError("not a video file (it is text)")
+    return _sniff(head)
+
+
+def _sniff(head: bytes) -> Optional[str]:
+    """The container the first bytes announce: "audio" for audio-only formats."""
+    if head[4:8] == b"ftyp":
+        return "audio" if head[8:11] in (b"M4A", b"M4B") else "MP4/MOV"
+    if head[:2] in (b"\xff\xf1", b"\xff\xf9"):  # ADTS AAC
+        return "audio"
+    if head[:4] == b"\x1aE\xdf\xa3":
+        return "WebM/Matroska"
+    if head[:4] == b"RIFF":
+        return "audio" if head[8:12] == b"WAVE" else "AVI" if head[8:12] == b"AVI " else None
+    if head[:3] == b"ID3" or head[:4] in (b"fLaC", b"OggS") or head[:2] in (b"\xff\xfb", b"\xff\xf3"):
+        return "audio" if head[:4] != b"OggS" else "Ogg"
+    return None
 
 
 def _looks_like_text(head: bytes) -> bool:
@@ -145,14 +176,23 @@ def _looks_like_text(head: bytes) -> bool:
 
 def open_video(path: Path, limits: Limits) -> tuple[cv2.VideoCapture, Info]:
     """Open ``path`` and check it against ``limits`` from its header, before decoding."""
-    check_file(path, limits)
-    capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG, [
-        cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, 15_000, cv2.CAP_PROP_READ_TIMEOUT_MSEC, 15_000])
+    kind = check_file(path, limits)
+    level = cv2.utils.logging.getLogLevel()
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)  # a failed open warns too
+    try:
+        capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG, [
+            cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, 15_000, cv2.CAP_PROP_READ_TIMEOUT_MSEC, 15_000])
+    finally:
+        cv2.utils.logging.setLogLevel(level)
     if capture.isOpened():
         capture.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)  # the default; said so that it stays so
+    elif kind == "audio":
+        raise InvalidVideoError("audio only: the file has no video stream")
+    elif kind:
+        raise InvalidVideoError(f"no video stream can be read from this {kind} file (truncated or "
+                                "damaged, audio only, or a codec we cannot decode)")
     else:
-        raise InvalidVideoError("no video stream can be read from it (not a video, audio only, "
-                                "or a format or codec we cannot decode; MP4, WebM and MOV are)")
+        raise InvalidVideoError("not a video file we can read (MP4, WebM, MOV, MKV and AVI are read)")
     width = int(capture.get(cv2.CAP_PROP_FRAME_WIDTH))
     height = int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT))
     fps = float(capture.get(cv2.CAP_PROP_FPS) or 0.0)
