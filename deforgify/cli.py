@@ -21,6 +21,7 @@ from deforgify.scan import cli as scan_cli
 from deforgify.model_folder import ModelLoadError
 from deforgify.progress import Progress
 from deforgify.provenance.rules import phrase
+from deforgify.video.options import add_video_options, video_settings
 
 ROWS = """
 rows: one line per file, in order. With --json, one object per line:
@@ -114,36 +115,6 @@ def build_parser() -> argparse.ArgumentParser:
     add_video_options(predict)
     scan_cli.add_parser(commands, common)
     return parser
-
-
-def add_video_options(parser: argparse.ArgumentParser) -> None:
-    from deforgify.video.frames import DEFAULT_CAP, DEFAULT_RATE, Limits
-
-    parser.add_argument("--fps", type=_positive(float), default=DEFAULT_RATE, metavar="RATE",
-                        help=f"video frames sampled per second (default {DEFAULT_RATE:g})")
-    parser.add_argument("--max-frames", type=_positive(int), default=DEFAULT_CAP, metavar="N",
-                        help=f"at most N frames of a video, spread over the clip (default {DEFAULT_CAP})")
-    parser.add_argument("--time-limit", type=_positive(float), default=Limits.time_limit, metavar="SECONDS",
-                        help=f"decoding time per video (default {Limits.time_limit:g})")
-
-
-def video_settings(args: argparse.Namespace):
-    from deforgify.video.frames import Limits, Sampling, VideoSettings
-
-    return VideoSettings(Sampling(args.fps, args.max_frames), Limits(time_limit=args.time_limit))
-
-
-def _positive(kind):
-    def parse(text: str):
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-        if not value > 0 or value != value or value == float("inf"):
-            raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
-        return value
-
-    return parse
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
