@@ -264,7 +264,7 @@ def test_the_api_page_names_every_result(client) -> None:
     info = client.view_api(return_format="dict", print_info=False)["named_endpoints"]["/predict"]
     assert [r["label"] for r in info["returns"]] == ["verdict", "summary", "faces", "heatmap", "result"]
     assert info["parameters"][0]["example_input"]["path"] == "photo.jpg"  # not Gradio's bus.png
-    assert set(client.view_api(return_format="dict", print_info=False)["named_endpoints"]) == {"/predict", "/flag"}
+    assert set(client.view_api(return_format="dict", print_info=False)["named_endpoints"]) == {"/predict", "/flag", "/predict_video"}
 
 
 def resident_mb(pid: int) -> float:
