@@ -14,7 +14,7 @@ from PIL import Image
 
 from helpers import ROOT, run_module
 from video_clips import (canvas, real_and_fake_faces, tag_rotation, write_audio_only, write_h264,
-                         write_opencv)
+                         write_opencv, write_webm_without_duration)
 
 from deforgify.detector import Detector
 from deforgify.video import frames as video_frames
@@ -159,6 +159,19 @@ def test_variable_frame_rate_times_are_the_frames_own(tmp_path, detector) -> Non
     late = [f.t for f in taken if f.t >= 2.0]
     assert late and all(t == pytest.approx(round(t), abs=0.02) for t in late)
     assert len({f.t for f in taken}) == len(taken)
+
+
+def test_a_webm_without_a_duration_in_its_header_is_measured_and_sampled_over_its_length(tmp_path, detector, astronaut) -> None:
+    frame = canvas(astronaut, size=(320, 240), at=(40, 20), height=200)
+    path = write_webm_without_duration(tmp_path / "recorded.webm", lambda i: np.roll(frame, i, axis=1), 150)
+    capture = cv2.VideoCapture(str(path))
+    assert capture.get(cv2.CAP_PROP_FRAME_COUNT) <= 0  # the header really says nothing
+    capture.release()
+    row = score_video(detector, path).to_json()
+    assert row["duration"] == pytest.approx(6.0, abs=0.1)
+    times = [f["t"] for f in row["frames"]]
+    assert len(times) == 12 and times[0] < 0.5 and times[-1] > 5.5 and row["complete"]
+    assert row["face_found"]
 
 
 def test_a_truncated_clip_gives_a_shorter_timeline_or_an_error_and_never_hangs(tmp_path, clips, astronaut_jpeg) -> None:

@@ -118,3 +118,20 @@ def real_and_fake_faces(detector) -> tuple[np.ndarray, np.ndarray, float, float]
                   if p.confidences and len(p.scores) == 1]
         chosen[label] = (min if label == "real" else max)(scored, key=lambda s: s[0])
     return chosen["real"][1], chosen["fake"][1], chosen["real"][0], chosen["fake"][0]
+
+
+def write_webm_without_duration(path: Path, frame_at: Callable[[int], np.ndarray], count: int, fps: int = 25) -> Path:
+    """A VP8 WebM written as a live stream: no duration and no frame count in its header (what a
+    browser's MediaRecorder makes)."""
+    import av
+
+    first = frame_at(0)
+    with av.open(str(path), "w", options={"live": "1"}) as container:
+        stream = container.add_stream("libvpx", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = first.shape[1], first.shape[0], "yuv420p"
+        for index in range(count):
+            for packet in stream.encode(av.VideoFrame.from_ndarray(frame_at(index), format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path

@@ -207,12 +207,43 @@ def open_video(path: Path, limits: Limits) -> tuple[cv2.VideoCapture, Info]:
         raise InvalidVideoError(f"video frames too small or unreadable: {width}x{height} pixels")
     duration = count / fps if fps > 0 and count > 0 else 0.0
     if not math.isfinite(duration) or duration <= 0:
+        # No duration in the header (a browser's MediaRecorder WebM, a live stream's dump): read
+        # through once to find it, within the time bound, then start again.
         capture.release()
-        raise InvalidVideoError("the video has no frames (zero length, or its header is damaged)")
+        count, duration = _measure(path, limits)
+        capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
+        fps = count / duration if duration > 0 else 0.0
+        if count == 0 or duration <= 0 or not capture.isOpened():
+            capture.release()
+            raise InvalidVideoError("the video has no frames (zero length, or its header is damaged)")
     if duration > limits.max_seconds:
         capture.release()
         raise InvalidVideoError(f"video too long: {_clock(duration)} (limit {_clock(limits.max_seconds)})")
     return capture, Info(width, height, fps, count, duration, rotation)
+
+
+def _measure(path: Path, limits: Limits) -> tuple[int, float]:
+    """Frames and seconds of a clip whose header does not say, by reading it through (grabbing
+    without converting); refused past the time bound or the duration limit."""
+    capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
+    deadline = time.monotonic() + limits.time_limit
+    count, first, last = 0, None, 0.0
+    try:
+        while capture.grab():
+            t = capture.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
+            first = t if first is None else first
+            count, last = count + 1, t
+            if time.monotonic() > deadline:
+                raise InvalidVideoError("its header gives no duration, and reading it through to find "
+                                        f"one took longer than the time limit ({limits.time_limit:g} s)")
+            if last > limits.max_seconds:
+                raise InvalidVideoError(f"video too long: over {_clock(limits.max_seconds)}")
+    finally:
+        capture.release()
+    if count == 0:
+        return 0, 0.0
+    step = (last - first) / (count - 1) if count > 1 else 1 / 30
+    return count, last + step
 
 
 def sampled_frames(capture: cv2.VideoCapture, reading: Reading, limits: Limits,
