@@ -27,7 +27,21 @@ sys.path.insert(0, str(ROOT))
 
 from deforgify.decode import load_rgb  # noqa: E402
 from deforgify.preprocess import PreprocessConfig, preprocess  # noqa: E402
+import cv2  # noqa: E402
+
 from deforgify.video.tracks import MAX_APPEARANCE_DISTANCE, appearance_distance, signature  # noqa: E402
+
+
+def thumbnail(pixels: np.ndarray) -> np.ndarray:
+    """A candidate second signature: the crop in grey at 24x24, zero mean, unit norm."""
+    grey = cv2.resize(cv2.cvtColor((pixels * 255).astype(np.uint8), cv2.COLOR_RGB2GRAY), (24, 24),
+                      interpolation=cv2.INTER_AREA).astype(np.float64).ravel()
+    grey -= grey.mean()
+    return grey / (np.linalg.norm(grey) + 1e-9)
+
+
+def both(a, b) -> tuple[float, float]:
+    return appearance_distance(a[0], b[0]), 1.0 - float(a[1] @ b[1])
 
 
 def main() -> int:
@@ -44,7 +58,8 @@ def main() -> int:
     config = PreprocessConfig()
     for row in crops:
         rgb = load_rgb(args.data / row["label"] / row["file"])
-        by_video[(row["label"], row["video"])].append(signature(preprocess(rgb, config).pixels))
+        pixels = preprocess(rgb, config).pixels
+        by_video[(row["label"], row["video"])].append((signature(pixels), thumbnail(pixels)))
     rng = np.random.default_rng(0)
     videos = list(by_video)
     same, other = [], []
@@ -52,17 +67,25 @@ def main() -> int:
         looks = by_video[videos[rng.integers(len(videos))]]
         if len(looks) > 1:
             i, j = rng.choice(len(looks), 2, replace=False)
-            same.append(appearance_distance(looks[i], looks[j]))
+            same.append(both(looks[i], looks[j]))
     while len(other) < args.pairs:
         a, b = rng.choice(len(videos), 2, replace=False)
         if videos[a][1][:3] == videos[b][1][:3]:
             continue  # a fake made from that same original shows the same person and scene
-        other.append(appearance_distance(by_video[videos[a]][0], by_video[videos[b]][0]))
+        other.append(both(by_video[videos[a]][0], by_video[videos[b]][0]))
     print(f"{len(crops)} crops of {len(videos)} videos; threshold {MAX_APPEARANCE_DISTANCE}")
-    for name, values in (("same video", same), ("different people", other)):
-        p = np.percentile(values, [5, 25, 50, 75, 95, 99])
-        print(f"{name:<18} p5 {p[0]:.3f} p25 {p[1]:.3f} median {p[2]:.3f} p75 {p[3]:.3f} p95 {p[4]:.3f} "
-              f"p99 {p[5]:.3f}; above threshold {np.mean(np.array(values) > MAX_APPEARANCE_DISTANCE):.1%}")
+    same, other = np.array(same), np.array(other)
+    for column, what in ((0, "colour histogram (Bhattacharyya)"), (1, "grey 24x24 thumbnail (1 - correlation)")):
+        print(what)
+        for name, values in (("  same video", same[:, column]), ("  different people", other[:, column])):
+            p = np.percentile(values, [5, 25, 50, 75, 95, 99])
+            print(f"{name:<20} p5 {p[0]:.3f} p25 {p[1]:.3f} median {p[2]:.3f} p75 {p[3]:.3f} p95 {p[4]:.3f} "
+                  f"p99 {p[5]:.3f}; above {MAX_APPEARANCE_DISTANCE}: {np.mean(values > MAX_APPEARANCE_DISTANCE):.1%}")
+    for limit in (0.2, 0.3, 0.4, 0.5):
+        split_same = np.mean((same[:, 0] > MAX_APPEARANCE_DISTANCE) | (same[:, 1] > limit))
+        split_other = np.mean((other[:, 0] > MAX_APPEARANCE_DISTANCE) | (other[:, 1] > limit))
+        print(f"histogram over {MAX_APPEARANCE_DISTANCE} or thumbnail over {limit}: same video split "
+              f"{split_same:.1%}, different people split {split_other:.1%}")
     return 0
 
 
