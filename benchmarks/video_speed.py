@@ -28,13 +28,15 @@ sys.path.insert(0, str(ROOT / "tests"))
 from video_clips import canvas, write_h264  # noqa: E402
 
 MEASURE = """
-import resource, runpy, sys
+import re, runpy, sys
 sys.argv = ["deforgify"] + sys.argv[1:]
 try:
     runpy.run_module("deforgify", run_name="__main__")
 except SystemExit:
     pass
-print("maxrss_kb", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent across fork and exec
+status = open("/proc/self/status").read()
+print("maxrss_kb", re.search(r"VmHWM:\s+(\d+) kB", status).group(1), file=sys.stderr)
 """
 
 

@@ -61,6 +61,14 @@ def test_a_text_file_posing_as_a_video_gets_a_clear_error(client, tmp_path) -> N
         client.predict(handle_file(str(fake_clip)), api_name="/predict_video")
 
 
+def test_a_clip_over_the_spaces_limit_is_refused_with_its_length(client, tmp_path) -> None:
+    from gradio_client import handle_file
+
+    long_clip = write_opencv(tmp_path / "long.mp4", lambda i: np.full((48, 64, 3), i % 255, np.uint8), 301, fps=1)
+    with pytest.raises(Exception, match=r"video too long: 5:01 min \(limit 5:00 min\)"):
+        client.predict(handle_file(str(long_clip)), api_name="/predict_video")
+
+
 def test_upload_a_clip_and_read_the_verdict_timeline_and_deciding_frame(app_url, mixed_clip, tmp_path) -> None:
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")

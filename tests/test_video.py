@@ -53,8 +53,9 @@ def predict_json(*args: str, timeout: float = 300) -> tuple[int, list[dict], str
 def test_a_clip_of_a_real_then_a_fake_face_shows_both_on_its_timeline(clips, detector) -> None:
     assert clips["fake_p"] - clips["real_p"] >= 0.3, (
         f"the model no longer tells the chosen faces apart ({clips['real_p']:.2f} vs {clips['fake_p']:.2f})")
-    status, rows, stderr, _ = predict_json(str(clips["mixed"]))
+    status, rows, stderr, took = predict_json(str(clips["mixed"]))
     assert status == 0, stderr
+    assert took < 15, f"a 20 s 640x480 clip took {took:.1f} s from the command line (start-up included)"
     row = rows[0]
     assert row["kind"] == "video" and row["file"] == str(clips["mixed"])
     assert abs(row["duration"] - 20.0) < 0.2

@@ -315,5 +315,10 @@ def frame_at(path, t: float) -> Optional[np.ndarray]:
 
 
 def _clock(seconds: float) -> str:
+    """``45 s``, ``5:01 min``, ``3:00:00 h``."""
     seconds = int(round(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}" + (" min" if seconds >= 60 else f" ({seconds} s)")
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60}:{seconds % 60:02d} min"
+    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d} h"
