@@ -275,3 +275,16 @@ def test_predict_help_documents_video_rows_limits_and_exit_statuses() -> None:
     for words in ('"kind": "video"', '"duration"', '"frames"', "--fps", "--max-frames", "--time-limit",
                   "complete", "exit status", "40 megapixels"):
         assert words in result.stdout, words
+
+
+def test_videos_are_sampled_in_worker_processes_in_a_long_batch(tmp_path, clips, astronaut_jpeg) -> None:
+    photos = []
+    for index in range(16):  # 16 files or more: decoding moves to worker processes
+        photos.append(tmp_path / f"photo{index}.jpg")
+        photos[-1].write_bytes(astronaut_jpeg.read_bytes())
+    files = [str(p) for p in photos[:8]] + [str(clips["mixed"]), str(clips["no_face"])] + [str(p) for p in photos[8:]]
+    status, rows, stderr, _ = predict_json("--workers", "2", *files)
+    assert status == 0, stderr
+    assert [row["file"] for row in rows] == files
+    assert rows[8]["kind"] == "video" and len(rows[8]["faces"]) == 2 and len(rows[8]["frames"]) == 40
+    assert rows[9]["label"] == "no_face" and all(row["face_found"] for row in rows[:8] + rows[10:])
