@@ -54,12 +54,15 @@ videos (.mp4 .mov .webm .mkv .avi ...: by suffix) get the same fields, and more:
    "deciding_frame": {"t": 4.25, "track": 0, "box": [...]},
    "frames": [{"t": 0.25, "label": ..., "confidences": {...} or null,
                "faces": [{"track": 0, "box": ..., "label": ..., "confidences": ...}]}, ...],
-   "sampling": {"rate": 2.0, "cap": 64, "planned": 40, "read": 40, "combine": "median"},
+   "sampling": {"rate": 2.0, "cap": 64, "planned": 40, "read": 40, "combine": "median",
+                "glimpses_dropped": 0},
    "complete": true, "note": null}
   faces       one entry per face track (a face followed across frames): its score is the
               median of its frames' fake probabilities, labelled like a photo's; box and
               peak_t where it looked most fake
-  label       the most suspicious track's; no_face when no frame showed a face
+  label       the most suspicious track's; no_face when no frame showed a face (a face
+              glimpsed in few frames and never clearly is left out as a likely false
+              face: sampling.glimpses_dropped counts them)
   face        that track's box in the deciding frame (deciding_frame.t, seconds)
   frames      the timeline: every sampled frame, its time in seconds (the frame's own
               timestamp), the verdict of its most suspicious face (null without a face)

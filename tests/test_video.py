@@ -95,6 +95,28 @@ def test_a_clip_without_a_face_is_no_face_and_a_photo_beside_it_is_judged(clips,
     assert photo.get("kind") is None and photo["face_found"] is True
 
 
+@pytest.mark.parametrize("name", ["coffee", "hubble_deep_field", "coins"])
+def test_false_faces_glimpsed_in_a_face_free_clip_do_not_decide(name, tmp_path, detector) -> None:
+    """A slow zoom over a face-free photo: the face detector sees a false face in a few of its
+    40 frames (coffee cup, galaxies, coins); the clip is still no_face."""
+    from skimage import data
+
+    image = getattr(data, name)()
+    image = np.repeat(image[:, :, None], 3, axis=2) if image.ndim == 2 else image[:, :, :3]
+    if image.dtype != np.uint8:
+        image = (np.clip(image, 0, 1) * 255).astype(np.uint8)
+    image = cv2.resize(image, (640, 480))
+
+    def frame(index: int) -> np.ndarray:
+        zoom = np.float32([[1.05 - index * 1e-4, 0, -index * 0.1], [0, 1.05 - index * 1e-4, -index * 0.05]])
+        return cv2.warpAffine(image, zoom, (640, 480), borderMode=cv2.BORDER_REFLECT)
+
+    row = score_video(detector, write_opencv(tmp_path / f"{name}.mp4", frame, 500)).to_json()
+    assert len(row["frames"]) == 40
+    assert row["label"] == "no_face" and row["faces"] == [] and row["deciding_frame"] is None
+    assert all(f["label"] == "no_face" for f in row["frames"])
+
+
 def test_the_human_line_names_the_verdict_the_track_and_the_deciding_moment(clips) -> None:
     result = run_module("deforgify", "predict", "--quiet", str(clips["mixed"]), str(clips["no_face"]))
     assert result.returncode == 0, result.stderr

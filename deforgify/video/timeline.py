@@ -83,6 +83,9 @@ class VideoResult:
     note: Optional[str] = None
     provenance: Provenance = NO_PROVENANCE
     timings: Timings = field(default_factory=Timings)
+    dropped: int = 0
+    """Faces glimpsed too briefly and too faintly to be a face (see ``judge.TRACK_MIN_SCORE``):
+    left out of the tracks, the timeline and the verdict."""
 
     @property
     def deciding(self) -> Optional[Track]:
@@ -118,7 +121,7 @@ class VideoResult:
             "frames": [frame.to_json() for frame in self.frames],
             "sampling": {"rate": self.sampling.rate, "cap": self.sampling.cap,
                          "planned": self.planned, "read": len(self.frames),
-                         "combine": COMBINE_NAME},
+                         "combine": COMBINE_NAME, "glimpses_dropped": self.dropped},
             "complete": self.note is None,
             "note": self.note,
         })
