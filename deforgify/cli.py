@@ -76,9 +76,8 @@ EXAMPLES = """examples:
   deforgify predict photo.jpg
   deforgify predict --json photos/*.jpg > verdicts.jsonl
   deforgify predict --model OWNER/NAME@v2 --heatmap heatmaps/ photo.jpg
-  deforgify scan photos/ --output verdicts.parquet     (a whole collection: see scan --help)
-
   deforgify predict clip.mp4 photo.jpg --fps 4 --max-frames 120
+  deforgify scan photos/ --output verdicts.parquet     (a whole collection: see scan --help)
 
 verdicts: real, fake, unsure (too close to call), no_face (no face found: nothing judged).
 A video's verdict is its most suspicious face track's.
@@ -113,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("files", nargs="+", metavar="FILE", help="image and video files to judge")
     predict.add_argument("--json", action="store_true", help="one JSON object per line")
     predict.add_argument("--heatmap", type=Path, metavar="DIR",
-                         help="write a Grad-CAM heatmap of each judged face to DIR/NAME.heatmap.png "
+                         help="write a Grad-CAM heatmap of each judged face of a photo to DIR/NAME.heatmap.png "
                               "(NAME-2.heatmap.png ... when two files share a name)")
     add_video_options(predict)
     scan_cli.add_parser(commands, common)
