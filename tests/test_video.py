@@ -310,3 +310,15 @@ def test_videos_are_sampled_in_worker_processes_in_a_long_batch(tmp_path, clips,
     assert [row["file"] for row in rows] == files
     assert rows[8]["kind"] == "video" and len(rows[8]["faces"]) == 2 and len(rows[8]["frames"]) == 40
     assert rows[9]["label"] == "no_face" and all(row["face_found"] for row in rows[:8] + rows[10:])
+
+
+def test_a_dask_scan_samples_videos_as_told(tmp_path, clips) -> None:
+    folder = tmp_path / "collection"
+    folder.mkdir()
+    (folder / "b.mp4").write_bytes(clips["no_face"].read_bytes())
+    output = tmp_path / "out.jsonl"
+    result = run_module("deforgify", "scan", str(folder), "--output", str(output), "--quiet",
+                        "--cluster", "local:1", "--fps", "1")
+    assert result.returncode == 0, result.stderr[-2000:]
+    row = json.loads(output.read_text())
+    assert row["kind"] == "video" and len(row["frames"]) == 4 and row["label"] == "no_face"

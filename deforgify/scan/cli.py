@@ -112,7 +112,7 @@ def _engine(args: argparse.Namespace, source: ModelSource):
     if args.cluster:
         from deforgify.scan.cluster import DaskEngine
 
-        return DaskEngine(args.cluster, source.portable_reference(), source.fingerprint())
+        return DaskEngine(args.cluster, source.portable_reference(), source.fingerprint(), video_settings(args))
     from deforgify.detector import Detector
 
     return LocalEngine(Detector.from_source(source), args.workers, video_settings(args))
