@@ -255,6 +255,7 @@ def sampled_frames(capture: cv2.VideoCapture, reading: Reading, limits: Limits,
     reading.planned = len(targets)
     deadline = deadline if deadline is not None else time.monotonic() + limits.time_limit
     half_frame = 0.5 / reading.info.fps
+    spacing = reading.info.duration / max(len(targets), 1)
     last = -1.0
     started = time.perf_counter()
     try:
@@ -266,6 +267,8 @@ def sampled_frames(capture: cv2.VideoCapture, reading: Reading, limits: Limits,
                 capture.set(cv2.CAP_PROP_POS_MSEC, max(0.0, target - half_frame) * 1000)
             while True:
                 if not capture.grab():
+                    if target == targets[-1] and last >= target - 1.5 * spacing:
+                        return  # the last frames end a little before the header said: not truncated
                     reading.stopped = (f"the file ends early: frames decode up to {max(last, 0):.1f} s "
                                        f"of the {reading.info.duration:.1f} s its header announces "
                                        "(truncated or damaged)")
