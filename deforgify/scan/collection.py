@@ -59,7 +59,7 @@ def folder_tree(root: str) -> Collection:
         raise CollectionError(f"{root}: no such folder" if not os.path.exists(root) else f"{root} is not a folder")
     paths, skipped = _walk(root)
     if not paths:
-        raise CollectionError(f"{root}: no image or video files in it (looked for {', '.join(sorted(SCANNED_SUFFIXES))})")
+        raise CollectionError(f"{root}: no image files in it, nor videos (looked for {', '.join(sorted(SCANNED_SUFFIXES))})")
     return Collection(f"folder {root}", "path", lambda: (Item(p, p, p) for p in paths), len(paths),
                       {"not an image file": skipped} if skipped else {})
 
