@@ -215,11 +215,17 @@ def test_a_truncated_clip_gives_a_shorter_timeline_or_an_error_and_never_hangs(t
     assert photo["face_found"] and took < 60
 
 
+def _enormous(path: Path) -> None:
+    """Two grey 8200x5000 frames (41 megapixels) in Motion JPEG: half a megabyte on disk."""
+    write_opencv(path, lambda i: np.full((5000, 8200, 3), 128, np.uint8), 2, fps=1)
+
+
 BAD_FILES = {
     "empty.mp4": (lambda p: p.write_bytes(b""), "the file is empty"),
     "notes.mp4": (lambda p: p.write_text("these are my notes, not a video\n" * 20), "not a video file (it is text)"),
     "song.m4a": (lambda p: write_audio_only(p), "audio only"),
     "voice.mp4": (lambda p: write_audio_only(p), "no video stream"),
+    "huge.avi": (_enormous, "video frames too large: 8200x5000 pixels (limit 40 megapixels)"),
     "noise.webm": (lambda p: p.write_bytes(np.random.default_rng(0).integers(0, 256, 5000, np.uint8).tobytes()),
                    "not a video file we can read"),
 }
