@@ -52,6 +52,17 @@ def test_the_video_api_answers_with_the_timeline(client, mixed_clip) -> None:
     assert frame and str(frame).endswith(".jpg")
 
 
+def test_a_clip_without_a_face_gets_no_verdict_no_chart_and_no_frame(client, tmp_path) -> None:
+    from gradio_client import handle_file
+    from skimage import data
+
+    coffee = write_opencv(tmp_path / "coffee.webm", lambda i: np.roll(data.coffee(), 3 * i, axis=1), 50)
+    summary, chart, frame, row = client.predict(handle_file(str(coffee)), api_name="/predict_video")
+    assert row["label"] == "no_face" and row["faces"] == [] and len(row["frames"]) == 4
+    assert 'data-verdict="no_face"' in summary and "No face was found in any of the 4 frames" in summary
+    assert chart["data"] == [] and frame is None
+
+
 def test_a_text_file_posing_as_a_video_gets_a_clear_error(client, tmp_path) -> None:
     from gradio_client import handle_file
 
