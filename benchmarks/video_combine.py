@@ -8,14 +8,16 @@ original, 12 of each manipulated video) is one face followed through that video.
 scored by the model as a photo (calibrated fake probability, as a frame of a video is), then the
 rules of :mod:`deforgify.video.combine` turn each track's scores into one, and each rule is judged
 by the AUC of real against fake tracks, the medians of its scores for real and fake tracks, how
-many tracks it answers right at the model's threshold, and how many real tracks it labels
-"fake" (the model's unsure band applied, as a track is labelled).
+many tracks it answers right at the model's threshold, and how many real tracks it puts at or
+over the threshold ("over") and labels "fake" (the model's unsure band applied, as a track is
+labelled).
 
 Whole tracks (in time order), and tracks of ``--length`` frames drawn at random ``--draws`` times
 from each video (a 4 to 32 s clip at 2 frames a second gives 8 to 64 frames). Also partly
 swapped tracks, as when a face is swapped for only part of a shot: each manipulated video's
 frames with the first half ("half swap") or first two thirds ("third") taken from its original at
-the same frames; printed is the share of them each rule labels "fake". Figures
+the same frames; printed is the share of them each rule puts over the threshold and labels
+"fake". Figures
 are given for the videos of the model's test split (never seen in training) and for all videos
 (most were in its training split: flattering, but they compare the rules on more tracks).
 """
@@ -61,7 +63,7 @@ def main() -> int:
         return 2
     detector = Detector.load(args.model)
     threshold = detector.config.calibration.threshold
-    label = detector.config.calibration.label  # real, fake or unsure, as a track is labelled
+    label_of = detector.config.calibration.label  # real, fake or unsure, as a track is labelled
     test_files = set()
     splits = detector.source.folder / "splits.json"
     if splits.is_file():
@@ -113,7 +115,7 @@ def main() -> int:
               f"AUC {auc(frames_real, frames_fake):.3f}, median fake probability "
               f"real {np.median(frames_real):.3f} / fake {np.median(frames_fake):.3f}")
         print(f"{'rule':<16}{'AUC whole':>10}{'AUC ' + str(args.length) + ' fr':>10}"
-              f"{'med real':>10}{'med fake':>10}{'right':>8}{'accused':>9}{'half swap':>10}{'third':>10}")
+              f"{'med real':>10}{'med fake':>10}{'right':>8}{'real: over / fake':>20}{'half swap: o / f':>17}{'third: o / f':>17}")
         for name, rule in RULES.items():
             whole_real = np.array([rule(scores[k]) for k in real])
             whole_fake = np.array([rule(scores[k]) for k in fake])
@@ -122,11 +124,13 @@ def main() -> int:
                 short_real += [rule(rng.choice(scores[k], min(args.length, len(scores[k])), replace=False)) for k in real]
                 short_fake += [rule(rng.choice(scores[k], min(args.length, len(scores[k])), replace=False)) for k in fake]
             right = ((whole_real < threshold).sum() + (whole_fake >= threshold).sum()) / (len(real) + len(fake))
-            accused = np.mean([label(p) == "fake" for p in whole_real])
-            flagged = "".join(f"{np.mean([label(rule(p)) == 'fake' for p in partial[share]]):>10.1%}"
+            over = np.mean(whole_real >= threshold)
+            accused = np.mean([label_of(p) == "fake" for p in whole_real])
+            flagged = "".join(f"{np.mean([rule(p) >= threshold for p in partial[share]]):>7.1%} /"
+                              f"{np.mean([label_of(rule(p)) == 'fake' for p in partial[share]]):>6.1%}"
                               for share in partial)
             print(f"{name:<16}{auc(whole_real, whole_fake):>10.3f}{auc(short_real, short_fake):>10.3f}"
-                  f"{np.median(whole_real):>10.3f}{np.median(whole_fake):>10.3f}{right:>8.1%}{accused:>9.1%}{flagged}")
+                  f"{np.median(whole_real):>10.3f}{np.median(whole_fake):>10.3f}{right:>8.1%}{over:>7.1%} /{accused:>6.1%}{flagged}")
     return 0
 
 
