@@ -621,6 +621,77 @@ def example_files() -> tuple[list[str], list[str]]:
     return [str(path) for path, _ in found], [label for _, label in found]
 
 
+def video_tab(detector: Detector) -> None:
+    """The video input beside the photo one: a clip in; the verdict box as for photos, a chart of
+    each face track's fake probability over time, the frame that decided with its faces boxed,
+    and the answer as data (``/predict_video``). Frames are sampled 2 a second, at most 64; clips
+    over 5 minutes or 200 MB are refused with a message, and decoding stops after 60 s."""
+    import pandas as pd
+
+    from deforgify.video.frames import InvalidVideoError, Limits, Sampling, frame_at
+    from deforgify.video.judge import score_video
+    from deforgify.video.present import chart_rows, deciding_frame_prediction, explain_video
+
+    limits = Limits(max_seconds=300, max_bytes=200_000_000, time_limit=60)
+    empty_chart = pd.DataFrame({"time (s)": [], "fake probability": [], "face": []})
+
+    def predict_video(clip: Optional[str]) -> tuple[str, Any, Optional[str], dict]:
+        """Tell whether the faces in a video are real or fake: frames are sampled evenly over the
+        clip (2 a second, at most 64), faces followed across frames, each face scored from all of
+        its frames; the most suspicious face decides.
+
+        Args:
+            clip: the video to check: an MP4, WebM or MOV file of at most 5 minutes and 200 MB.
+
+        Returns:
+            summary: the verdict box (HTML): verdict, what it is based on, and a caution.
+            timeline: each face's fake probability over time (seconds).
+            deciding_frame: the frame that decided, every face boxed with its own verdict.
+            result: the answer as data: label, confidences, faces (one per face track),
+                duration, frames (the timeline: t, label, confidences, faces), deciding_frame,
+                provenance (videos' metadata is not read: claim "none"), and the model.
+        """
+        if clip is None:
+            raise gr.Error("Upload a video first.", duration=None)
+        try:
+            video = score_video(detector, clip, Sampling(), limits)
+        except InvalidVideoError as error:
+            print(f"rejected video: {error}", flush=True)
+            raise gr.Error(f"This video can't be checked: {error}.", duration=None, print_exception=False) from None
+        row = {**video.to_json(), "model": model_facts(detector)}
+        label = row["label"]
+        edge, background = BANNER_COLOURS[label]
+        box = (f'<div id="video-verdict-box" data-verdict="{label}" style="border-left:10px solid {edge};'
+               f'background:{background};color:#1a1a1a;padding:12px 16px;border-radius:8px">'
+               f'<div style="font-size:2em;font-weight:700;color:{edge};line-height:1.2">'
+               f"{html.escape(WORDS[label].capitalize())}</div>"
+               f"{_bars(row['confidences']) if row['confidences'] else ''}"
+               f'<p style="margin:6px 0 4px 0">{html.escape(explain_video(row))}</p>'
+               f'<p style="margin:0;font-size:0.9em;opacity:0.85">{html.escape(CAUTIONS[label].replace("photo", "video"))}</p></div>')
+        rows = chart_rows(row)
+        frame = None
+        if row["deciding_frame"]:
+            rgb = frame_at(clip, row["deciding_frame"]["t"])
+            frame = save_output(draw_faces(rgb, deciding_frame_prediction(row))) if rgb is not None else None
+        return box, pd.DataFrame(rows) if rows else empty_chart, frame, row
+
+    with gr.Accordion("Check a video", open=True, elem_id="video-check"):
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=1):
+                clip = gr.Video(sources=["upload"], format=None, include_audio=True,
+                                label="Video with a face (MP4, WebM, MOV; at most 5 min, 200 MB)", height=300,
+                                elem_id="video-input")
+                check = gr.Button("Check the video", variant="primary")
+            with gr.Column(scale=1):
+                summary = gr.HTML(label="summary", elem_id="video-verdict")
+                timeline = gr.LinePlot(empty_chart, x="time (s)", y="fake probability", color="face",
+                                       y_lim=[0, 1], label="timeline", elem_id="video-timeline")
+                deciding = gr.Image(type="filepath", label="deciding frame", elem_id="video-frame")
+                result = gr.JSON(label="video result")
+    check.click(predict_video, clip, [summary, timeline, deciding, result], api_name="predict_video",
+                concurrency_limit=CONCURRENCY)
+
+
 def build_demo(detector: Detector, store: FeedbackStore) -> gr.Blocks:
     answers = Answers()
     predict = make_predict(detector, answers)
@@ -657,6 +728,7 @@ def build_demo(detector: Detector, store: FeedbackStore) -> gr.Blocks:
                 gr.Markdown(PRIVACY.format(days=f"{store.keep_days:g}"))
         outputs = [verdict, summary, faces, heatmap, result]
         page_outputs = outputs + [legend, answer_id, flag_status, should_be]
+        video_tab(detector)
         gr.Markdown(LIMITS)
         with gr.Accordion("Model card", open=False, elem_id="model-card"):
             gr.Markdown(card_text(detector))

@@ -21,6 +21,9 @@ from deforgify.detector import Detector, Prediction, face_crops
 from deforgify.preprocess import PreprocessConfig, Preprocessed
 from deforgify.provenance import NO_PROVENANCE, Provenance, apply_to_row, read_provenance
 from deforgify.streams import batches, bounded_map
+from deforgify.video.frames import InvalidVideoError, VideoSettings, is_video
+from deforgify.video.judge import SampledVideo, judge_video, sample_video
+from deforgify.video.timeline import VideoResult
 
 CHUNK = 32
 """Images judged in one batched model call; results are released a chunk at a time."""
@@ -45,6 +48,8 @@ class Prepared:
     rgb: Optional[np.ndarray] = None
     error: Optional[str] = None
     provenance: Provenance = NO_PROVENANCE
+    video: Optional[SampledVideo] = None
+    """A video's sampled frames as face crops (then ``crops`` is None)."""
 
 
 @dataclass
@@ -56,18 +61,26 @@ class Result:
     error: Optional[str] = None
     provenance: Provenance = NO_PROVENANCE
     """What the file's own metadata says of its origin (read from its bytes as stored)."""
+    video: Optional[VideoResult] = None
+    """A video's verdict, tracks and timeline (then ``prediction`` is None)."""
 
     def to_json(self) -> dict:
         """The verdict row: the pixel model's answer with provenance merged in
-        (:func:`deforgify.provenance.apply_to_row`); {"error": ...} for a file not judged."""
+        (:func:`deforgify.provenance.apply_to_row`); a video's row with its timeline
+        (:meth:`VideoResult.to_json`); {"error": ...} for a file not judged."""
         if self.error is not None:
             return {"error": self.error}
+        if self.video is not None:
+            return self.video.to_json()
         return apply_to_row(self.prediction.to_json(), self.provenance)
 
 
-def prepare(name: str, image: ImageInput, config: PreprocessConfig, keep_rgb: bool = False) -> Prepared:
+def prepare(name: str, image: ImageInput, config: PreprocessConfig, keep_rgb: bool = False,
+            video: VideoSettings = VideoSettings()) -> Prepared:
     """Read, decode, find faces and crop one image, and read its provenance from the same
-    bytes; never raises."""
+    bytes; a video file (by its suffix) is sampled into its frames' crops; never raises."""
+    if is_video(image):
+        return _prepare_video(name, image, config, video)
     try:
         data = read_bytes(image)
         rgb = load_rgb(image if data is None else data)
@@ -79,23 +92,33 @@ def prepare(name: str, image: ImageInput, config: PreprocessConfig, keep_rgb: bo
         return Prepared(name, error=f"could not be read ({type(error).__name__}: {error})")
 
 
-def _prepare_task(task: tuple[list[Named], PreprocessConfig, bool]) -> list[Prepared]:
-    named, config, keep_rgb = task
-    return [prepare(name, image, config, keep_rgb) for name, image in named]
+def _prepare_video(name: str, path, config: PreprocessConfig, video: VideoSettings) -> Prepared:
+    try:
+        return Prepared(name, video=sample_video(path, config, video.sampling, video.limits))
+    except InvalidVideoError as error:
+        return Prepared(name, error=str(error))
+    except Exception as error:  # noqa: BLE001  one file must never take the others down
+        return Prepared(name, error=f"could not be read ({type(error).__name__}: {error})")
+
+
+def _prepare_task(task: tuple[list[Named], PreprocessConfig, bool, VideoSettings]) -> list[Prepared]:
+    named, config, keep_rgb, video = task
+    return [prepare(name, image, config, keep_rgb, video) for name, image in named]
 
 
 def score_files(detector: Detector, files: Sequence[str], workers: int = 1,
-                keep_rgb: bool = False) -> Iterator[Result]:
-    """A :class:`Result` for every file (named by its path), in order, streamed a chunk at a time."""
-    return score_items(detector, ((str(f), str(f)) for f in files), workers, keep_rgb)
+                keep_rgb: bool = False, video: VideoSettings = VideoSettings()) -> Iterator[Result]:
+    """A :class:`Result` for every file (named by its path), in order, streamed a chunk at a time;
+    video files (by suffix) are sampled as ``video`` says."""
+    return score_items(detector, ((str(f), str(f)) for f in files), workers, keep_rgb, video)
 
 
 def score_items(detector: Detector, items: Iterable[Named], workers: int = 1,
-                keep_rgb: bool = False) -> Iterator[Result]:
-    """A :class:`Result` for every named image, in order, streamed a chunk at a time."""
+                keep_rgb: bool = False, video: VideoSettings = VideoSettings()) -> Iterator[Result]:
+    """A :class:`Result` for every named image or video, in order, streamed a chunk at a time."""
     items = iter(items)
     head = list(itertools.islice(items, INLINE_BELOW))
-    tasks = ((batch, detector.config.preprocessing, keep_rgb)
+    tasks = ((batch, detector.config.preprocessing, keep_rgb, video)
              for batch in batches(itertools.chain(head, items), TASK_SIZE))
     if workers <= 1 or len(head) < INLINE_BELOW:
         yield from _judge_chunks(detector, itertools.chain.from_iterable(map(_prepare_task, tasks)))
@@ -113,11 +136,12 @@ def _judge_chunks(detector: Detector, prepared: Iterable[Prepared]) -> Iterator[
 
 
 def _judge(detector: Detector, chunk: list[Prepared]) -> list[Result]:
-    ready = [item for item in chunk if item.error is None]
+    ready = [item for item in chunk if item.error is None and item.video is None]
     try:
         verdicts = dict(zip(map(id, ready), detector.judge([item.crops for item in ready])))
     except Exception:  # noqa: BLE001  find the one that fails, judge the rest
         verdicts = {id(item): _judge_one(detector, item) for item in ready}
+    verdicts.update((id(item), _judge_video(detector, item)) for item in chunk if item.video is not None)
     return [_result(item, verdicts.get(id(item))) for item in chunk]
 
 
@@ -128,9 +152,18 @@ def _judge_one(detector: Detector, item: Prepared) -> Union[Prediction, str]:
         return f"could not be judged ({type(error).__name__}: {error})"
 
 
-def _result(item: Prepared, verdict: Union[Prediction, str, None]) -> Result:
+def _judge_video(detector: Detector, item: Prepared) -> Union[VideoResult, str]:
+    try:
+        return judge_video(detector, item.video)
+    except Exception as error:  # noqa: BLE001
+        return f"could not be judged ({type(error).__name__}: {error})"
+
+
+def _result(item: Prepared, verdict: Union[Prediction, VideoResult, str, None]) -> Result:
     if item.error is not None:
         return Result(item.name, error=item.error)
     if isinstance(verdict, str):
         return Result(item.name, error=verdict)
+    if isinstance(verdict, VideoResult):
+        return Result(item.name, video=verdict)
     return Result(item.name, verdict, item.rgb, provenance=item.provenance)

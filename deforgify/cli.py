@@ -1,8 +1,9 @@
-"""The ``deforgify`` command (also ``python -m deforgify``): tell whether face photos are real.
+"""The ``deforgify`` command (also ``python -m deforgify``): tell whether faces in photos and videos are real.
 
 ``predict`` judges the files named; ``scan`` (:mod:`deforgify.scan.cli`) a whole collection.
-Exit status of ``predict``: 0 when every file was scored, 1 when any file could not be read (the
-others are still scored), 2 for a usage error or a model that cannot be loaded.
+Exit status of ``predict``: 0 when every file was scored (a video cut short by truncation or the
+time limit counts as scored: its row says ``"complete": false``), 1 when any file could not be
+read (the others are still scored), 2 for a usage error or a model that cannot be loaded.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from deforgify.scan import cli as scan_cli
 from deforgify.model_folder import ModelLoadError
 from deforgify.progress import Progress
 from deforgify.provenance.rules import phrase
+from deforgify.video.options import add_video_options, video_settings
 
 ROWS = """
 rows: one line per file, in order. With --json, one object per line:
@@ -42,19 +44,53 @@ rows: one line per file, in order. With --json, one object per line:
               not validate decides nothing; camera EXIF never changes the verdict;
               most photos carry no provenance at all, which proves nothing.
   a file that cannot be read: {"file": ..., "error": "..."}
+
+videos (.mp4 .mov .webm .mkv .avi ...: by suffix) get the same fields, and more:
+  {"file": ..., "kind": "video", "label": ..., "confidences": ..., "face": [x, y, w, h],
+   "faces": [{"track": 0, "box": ..., "label": ..., "confidences": ..., "frames": 12,
+              "start": 0.25, "end": 9.75, "peak_t": 4.25}, ...],
+   "decided_by": "pixels", "pixels": {...}, "provenance": {"claim": "none", ...},
+   "duration": 20.0, "width": 640, "height": 480, "rotation": 0,
+   "deciding_frame": {"t": 4.25, "track": 0, "box": [...]},
+   "frames": [{"t": 0.25, "label": ..., "confidences": {...} or null,
+               "faces": [{"track": 0, "box": ..., "label": ..., "confidences": ...}]}, ...],
+   "sampling": {"rate": 2.0, "cap": 64, "planned": 40, "read": 40, "combine": "median",
+                "glimpses_dropped": 0},
+   "complete": true, "note": null}
+  faces       one entry per face track (a face followed across frames): its score is the
+              median of its frames' fake probabilities, labelled like a photo's; box and
+              peak_t where it looked most fake
+  label       the most suspicious track's; no_face when no frame showed a face (a face
+              glimpsed in few frames and never clearly is left out as a likely false
+              face: sampling.glimpses_dropped counts them)
+  face        that track's box in the deciding frame (deciding_frame.t, seconds)
+  frames      the timeline: every sampled frame, its time in seconds (the frame's own
+              timestamp), the verdict of its most suspicious face (null without a face)
+              and every face with its track
+  provenance  videos' metadata is not read: always claim "none" (decided_by "pixels")
+  complete    false when fewer frames than planned could be read; note says why (the
+              file ends early, or the time limit per file was reached)
 """
 
 EXAMPLES = """examples:
   deforgify predict photo.jpg
   deforgify predict --json photos/*.jpg > verdicts.jsonl
   deforgify predict --model OWNER/NAME@v2 --heatmap heatmaps/ photo.jpg
+  deforgify predict clip.mp4 photo.jpg --fps 4 --max-frames 120
   deforgify scan photos/ --output verdicts.parquet     (a whole collection: see scan --help)
 
 verdicts: real (no sign of the fakes it knows), fake, unsure (the evidence is not clear enough
 either way, or the face is too small to judge), no_face (no face found: nothing judged).
+A video's verdict is its most suspicious face track's.
+
+videos: frames sampled evenly over the whole clip, --fps a second (default 2), at most
+--max-frames (default 64); decoding stops after --time-limit seconds per file (default 120:
+the frames read so far decide, and the row says complete: false). Refused before decoding:
+frames over 40 megapixels, clips over 3 hours. An unreadable, empty, audio-only or text file
+gets an error line like an unreadable photo.
 
 exit status:
-  0  every file was judged
+  0  every file was judged (a truncated video whose first frames decode is judged on them)
   1  some file could not be read (each gets its own error line; the others are judged)
   2  usage error, or the model cannot be loaded
 """
@@ -71,14 +107,15 @@ def build_parser() -> argparse.ArgumentParser:
                         help="processes decoding and finding faces (default: one per core)")
     common.add_argument("--quiet", action="store_true", help="no progress or summary on stderr")
     predict = commands.add_parser(
-        "predict", parents=[common], help="tell whether face photos are real or fake",
-        description="Judge every face photo given: one line per file, in order, as results come.",
+        "predict", parents=[common], help="tell whether faces in photos and videos are real or fake",
+        description="Judge every face photo and video given: one line per file, in order, as results come.",
         epilog=EXAMPLES + ROWS, formatter_class=argparse.RawDescriptionHelpFormatter)
-    predict.add_argument("files", nargs="+", metavar="FILE", help="image files to judge")
+    predict.add_argument("files", nargs="+", metavar="FILE", help="image and video files to judge")
     predict.add_argument("--json", action="store_true", help="one JSON object per line")
     predict.add_argument("--heatmap", type=Path, metavar="DIR",
-                         help="write a Grad-CAM heatmap of each judged face to DIR/NAME.heatmap.png "
+                         help="write a Grad-CAM heatmap of each judged face of a photo to DIR/NAME.heatmap.png "
                               "(NAME-2.heatmap.png ... when two files share a name)")
+    add_video_options(predict)
     scan_cli.add_parser(commands, common)
     return parser
 
@@ -102,7 +139,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     progress = Progress(len(args.files), enabled=not args.quiet)
     heatmap_names: set[str] = set()
     by_provenance = 0
-    for result in score_files(detector, args.files, args.workers, keep_rgb=bool(args.heatmap)):
+    for result in score_files(detector, args.files, args.workers, keep_rgb=bool(args.heatmap),
+                              video=video_settings(args)):
         row = _row(result)
         if args.heatmap and result.prediction and result.prediction.face_found:
             path = args.heatmap / _unique_name(Path(result.name).stem, heatmap_names)
@@ -132,6 +170,8 @@ def _unique_name(stem: str, used: set[str]) -> str:
 def _human(row: dict, provenance_read) -> str:
     if "error" in row:
         return f"{row['file']}: error: {row['error']}"
+    if row.get("kind") == "video":
+        return _human_video(row)
     provenance = phrase(provenance_read)
     if row["decided_by"] == "provenance":
         pixels = row["pixels"]
@@ -145,6 +185,22 @@ def _human(row: dict, provenance_read) -> str:
     deciding = row["faces"][row["deciding_face"]] if row.get("deciding_face") is not None else {}
     meaning = deciding.get("caution") or MEANINGS[row["label"]]
     return f"{row['file']}: {row['label']} ({meaning}{_pixel_details(row)}{note})"
+
+
+def _human_video(row: dict) -> str:
+    """``clip.mp4: fake (video 20.0 s, 40 frames, 2 face tracks; real 3%, fake 97%, track 1 from
+    10.2 s to 19.8 s, most at 14.8 s)``."""
+    sampling = row["sampling"]
+    seen = f"video {row['duration']:.1f} s, {sampling['read']} frames"
+    note = f"; incomplete: {row['note']}" if row["note"] else ""
+    if not row["faces"]:
+        return f"{row['file']}: no_face ({seen}, no face in any: nothing to judge{note})"
+    confidences = ", ".join(f"{k} {v:.1%}" for k, v in row["confidences"].items())
+    deciding = row["deciding_frame"]
+    track = next(t for t in row["faces"] if t["track"] == deciding["track"])
+    return (f"{row['file']}: {row['label']} ({seen}, {len(row['faces'])} face track"
+            f"{'s' if len(row['faces']) > 1 else ''}; {confidences}; track {track['track']} from "
+            f"{track['start']:.1f} s to {track['end']:.1f} s, most suspicious at {deciding['t']:.1f} s{note})")
 
 
 def _pixel_details(row: dict) -> str:

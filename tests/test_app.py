@@ -338,7 +338,7 @@ def test_the_api_page_names_and_describes_every_result(client) -> None:
     for field in ("revision", "threshold", "unsure_band", "deciding_face", "answer_id"):
         assert field in result["type"]
     assert info["parameters"][0]["example_input"]["path"] == "photo.jpg"  # not Gradio's bus.png
-    assert set(endpoints) == {"/predict", "/flag"}
+    assert set(endpoints) == {"/predict", "/flag", "/predict_video"}
     flag = endpoints["/flag"]["parameters"]
     assert [p["parameter_name"] for p in flag] == ["answer_id", "should_be"]
     assert re.fullmatch(r"[0-9a-f]{32}", flag[0]["example_input"]) and "answer_id" in flag[0]["python_type"]["description"]

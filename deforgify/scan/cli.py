@@ -13,6 +13,7 @@ from deforgify.scan.collection import Collection, CollectionError, file_list, fo
 from deforgify.model_folder import ModelLoadError, read_config
 from deforgify.model_source import ModelSource, resolve_model
 from deforgify.scan.results_file import ResultsError, open_results
+from deforgify.video.options import add_video_options, video_settings
 
 EXAMPLES = """examples:
   deforgify scan photos/ --output verdicts.parquet
@@ -23,8 +24,9 @@ EXAMPLES = """examples:
 
 Run the same command again after a stop: only images without a row are scored.
 Rows: path (or index for a dataset), label (real, fake, unsure, no_face; empty with an error),
-confidences, face, faces, decided_by, pixels, provenance (as in predict --help), error,
-model_revision.
+confidences, face, faces, decided_by, pixels, provenance (as in predict --help), kind ("photo"
+or "video"), duration and frames (a video's timeline, as in predict --help; null for photos),
+error, model_revision. Videos in a folder are found by suffix (.mp4 .mov .webm .mkv .avi ...).
 
 exit status:
   0    every image was scored
@@ -54,6 +56,7 @@ def add_parser(commands, common: argparse.ArgumentParser) -> None:
     scan.add_argument("--cluster", metavar="ADDRESS",
                       help="run on Dask: local:N starts N worker processes here, or a scheduler "
                            "address such as tcp://HOST:8786 (needs requirements-scan.txt)")
+    add_video_options(scan)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -109,10 +112,10 @@ def _engine(args: argparse.Namespace, source: ModelSource):
     if args.cluster:
         from deforgify.scan.cluster import DaskEngine
 
-        return DaskEngine(args.cluster, source.portable_reference(), source.fingerprint())
+        return DaskEngine(args.cluster, source.portable_reference(), source.fingerprint(), video_settings(args))
     from deforgify.detector import Detector
 
-    return LocalEngine(Detector.from_source(source), args.workers)
+    return LocalEngine(Detector.from_source(source), args.workers, video_settings(args))
 
 
 def _why(cause: BaseException) -> str:

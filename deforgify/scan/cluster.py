@@ -28,13 +28,13 @@ class ClusterError(RuntimeError):
     """The cluster cannot be started or reached, or a worker answers with another model."""
 
 
-def score_batch(task: tuple[Optional[str], str, list[Item]]) -> list[dict]:
-    """Run on a worker: the rows for one batch (model reference, key field, items), scored with
-    the worker's own copy of the model."""
+def score_batch(task: tuple) -> list[dict]:
+    """Run on a worker: the rows for one batch (model reference, key field, items, and how videos
+    are sampled), scored with the worker's own copy of the model."""
     from deforgify.scan.run import score_rows
 
-    model, key_field, items = task
-    return list(score_rows(_detector(model), items, key_field))
+    model, key_field, items, *video = task
+    return list(score_rows(_detector(model), items, key_field, 1, *video))
 
 
 def _detector(model: Optional[str]):
@@ -55,8 +55,10 @@ def _detector(model: Optional[str]):
 class DaskEngine:
     """Batches of items sent to Dask workers, rows returned in the items' order."""
 
-    def __init__(self, address: str, model: Optional[str], model_revision: str):
+    def __init__(self, address: str, model: Optional[str], model_revision: str, video=None):
         self.model, self.model_revision = model, model_revision
+        self.video = video
+        """How videos are sampled (:class:`deforgify.video.frames.VideoSettings`; None: defaults)."""
         self.client = connect(address)
 
     @property
@@ -65,7 +67,8 @@ class DaskEngine:
 
     def rows(self, items: Iterable[Item], key_field: str) -> Iterator[dict]:
         ahead = max(self.workers, 1) * TASKS_AHEAD_PER_WORKER
-        tasks = ((self.model, key_field, batch) for batch in batches(items, BATCH))
+        video = () if self.video is None else (self.video,)
+        tasks = ((self.model, key_field, batch, *video) for batch in batches(items, BATCH))
         for rows in bounded_map(self.client, score_batch, tasks, ahead):
             yield from self._checked(rows)
 

@@ -14,9 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Optional
 
+from deforgify.video.frames import VIDEO_SUFFIXES
+
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".bmp", ".gif",
                             ".tif", ".tiff", ".ppm", ".pgm", ".pbm"})
-"""Files of a folder tree that are scanned; others (and hidden ones) are counted and skipped."""
+"""Files of a folder tree that are scanned (with videos: :data:`SCANNED_SUFFIXES`); others (and
+hidden ones) are counted and skipped."""
+SCANNED_SUFFIXES = IMAGE_SUFFIXES | VIDEO_SUFFIXES
 
 
 class CollectionError(ValueError):
@@ -55,7 +59,7 @@ def folder_tree(root: str) -> Collection:
         raise CollectionError(f"{root}: no such folder" if not os.path.exists(root) else f"{root} is not a folder")
     paths, skipped = _walk(root)
     if not paths:
-        raise CollectionError(f"{root}: no image files in it (looked for {', '.join(sorted(IMAGE_SUFFIXES))})")
+        raise CollectionError(f"{root}: no image files in it, nor videos (looked for {', '.join(sorted(SCANNED_SUFFIXES))})")
     return Collection(f"folder {root}", "path", lambda: (Item(p, p, p) for p in paths), len(paths),
                       {"not an image file": skipped} if skipped else {})
 
@@ -65,7 +69,7 @@ def _walk(root: str) -> tuple[list[str], int]:
     for folder, subfolders, files in os.walk(root):
         subfolders[:] = [name for name in subfolders if not name.startswith(".")]
         for name in files:
-            if name.startswith(".") or Path(name).suffix.lower() not in IMAGE_SUFFIXES:
+            if name.startswith(".") or Path(name).suffix.lower() not in SCANNED_SUFFIXES:
                 skipped += 1
             else:
                 paths.append(os.path.join(folder, name))

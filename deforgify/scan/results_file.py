@@ -21,7 +21,7 @@ from deforgify.streams import batches
 
 FORMATS = (".jsonl", ".parquet")
 COLUMNS = ("path", "index", "label", "confidences", "face", "faces", "decided_by", "pixels", "provenance",
-           "error", "model_revision")
+           "kind", "duration", "frames", "error", "model_revision")
 JOURNAL_SUFFIX = ".partial.jsonl"
 PARQUET_ROWS_PER_GROUP = 10_000
 
@@ -186,8 +186,19 @@ def parquet_schema(labels: tuple[str, ...]):
     return pa.schema([("path", pa.string()), ("index", pa.int64()), ("label", pa.string()),
                       ("confidences", confidences), ("face", pa.list_(pa.int64())),
                       ("faces", pa.list_(face)), ("decided_by", pa.string()), ("pixels", pixels),
-                      ("provenance", provenance_schema()), ("error", pa.string()),
-                      ("model_revision", pa.string())])
+                      ("provenance", provenance_schema()), ("kind", pa.string()),
+                      ("duration", pa.float64()), ("frames", pa.list_(frame_schema(confidences))),
+                      ("error", pa.string()), ("model_revision", pa.string())])
+
+
+def frame_schema(confidences):
+    """One frame of a video's timeline (:meth:`deforgify.video.timeline.FrameResult.to_json`)."""
+    import pyarrow as pa
+
+    face = pa.struct([("track", pa.int64()), ("box", pa.list_(pa.int64())), ("label", pa.string()),
+                      ("confidences", confidences)])
+    return pa.struct([("t", pa.float64()), ("label", pa.string()), ("confidences", confidences),
+                      ("faces", pa.list_(face))])
 
 
 def provenance_schema():

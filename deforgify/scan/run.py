@@ -16,6 +16,7 @@ from deforgify.batch import CHUNK, Result, score_items
 from deforgify.scan.collection import Collection, Item
 from deforgify.progress import Progress
 from deforgify.streams import batches
+from deforgify.video.frames import VideoSettings
 
 ROWS_PER_WRITE = CHUNK
 """Rows flushed to disk together: what an interrupted scan can lose at most."""
@@ -38,10 +39,13 @@ def result_row(item: Item, key_field: str, result: Result, model_revision: str) 
             "face": verdict.get("face"), "faces": verdict.get("faces", []),
             "decided_by": verdict.get("decided_by"), "pixels": verdict.get("pixels"),
             "provenance": verdict.get("provenance"),
+            "kind": verdict.get("kind", "photo") if result.error is None else None,
+            "duration": verdict.get("duration"), "frames": verdict.get("frames"),
             "error": result.error, "model_revision": model_revision}
 
 
-def score_rows(detector, items: Iterable[Item], key_field: str, workers: int = 1) -> Iterator[dict]:
+def score_rows(detector, items: Iterable[Item], key_field: str, workers: int = 1,
+               video: VideoSettings = VideoSettings()) -> Iterator[dict]:
     """Rows for ``items`` with ``detector`` in this process (``workers`` processes prepare the
     images): the single-machine path, and what each cluster worker runs on its share."""
     fed: deque[Item] = deque()
@@ -52,7 +56,7 @@ def score_rows(detector, items: Iterable[Item], key_field: str, workers: int = 1
             yield str(item.key), item.image
 
     revision = detector.source.fingerprint()
-    for result in score_items(detector, named(), workers):
+    for result in score_items(detector, named(), workers, video=video):
         yield result_row(fed.popleft(), key_field, result, revision)
 
 
@@ -62,9 +66,10 @@ class LocalEngine:
 
     detector: object
     workers: int
+    video: VideoSettings = VideoSettings()
 
     def rows(self, items: Iterable[Item], key_field: str) -> Iterator[dict]:
-        return score_rows(self.detector, items, key_field, self.workers)
+        return score_rows(self.detector, items, key_field, self.workers, self.video)
 
     def close(self) -> None:
         """Nothing to release: worker processes end with each scan's rows."""

@@ -1,0 +1,138 @@
+"""How a face track's frame scores should combine into the track's score: measured.
+
+    python benchmarks/video_combine.py [--model REF] [--length 8] [--draws 20]
+
+Pseudo-tracks are built from FaceForensics++ (c23) face crops (``../shared/data/ffpp-c23-faces``,
+see its SOURCE.md): every crop cut from one video (``crops.csv``: about 24 frames of each
+original, 12 of each manipulated video) is one face followed through that video. Each crop is
+scored by the model as a photo (calibrated fake probability, as a frame of a video is), then the
+rules of :mod:`deforgify.video.combine` turn each track's scores into one, and each rule is judged
+by the AUC of real against fake tracks, the medians of its scores for real and fake tracks, how
+many tracks it answers right at the model's threshold, and how many real tracks it puts at or
+over the threshold ("over") and labels "fake" (the model's unsure band applied, as a track is
+labelled).
+
+Whole tracks (in time order), and tracks of ``--length`` frames drawn at random ``--draws`` times
+from each video (a 4 to 32 s clip at 2 frames a second gives 8 to 64 frames). Also partly
+swapped tracks, as when a face is swapped for only part of a shot: each manipulated video's
+frames with the first half ("half swap") or first two thirds ("third") taken from its original at
+the same frames; printed is the share of them each rule puts over the threshold and labels
+"fake". Figures
+are given for the videos of the model's test split (never seen in training) and for all videos
+(most were in its training split: flattering, but they compare the rules on more tracks).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from deforgify.decode import load_rgb  # noqa: E402
+from deforgify.detector import Detector  # noqa: E402
+from deforgify.video.combine import RULES  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "data" / "ffpp-c23-faces"
+
+
+def auc(real: np.ndarray, fake: np.ndarray) -> float:
+    """Probability that a fake track scores above a real one (ties count half)."""
+    real, fake = np.asarray(real), np.asarray(fake)
+    greater = (fake[:, None] > real[None, :]).mean()
+    ties = (fake[:, None] == real[None, :]).mean()
+    return float(greater + ties / 2)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", default=None)
+    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--length", type=int, default=8)
+    parser.add_argument("--draws", type=int, default=20)
+    args = parser.parse_args()
+    if not (args.data / "crops.csv").is_file():
+        print(f"no {args.data}/crops.csv: this benchmark needs the shared FaceForensics++ crops")
+        return 2
+    detector = Detector.load(args.model)
+    threshold = detector.config.calibration.threshold
+    label_of = detector.config.calibration.label  # real, fake or unsure, as a track is labelled
+    test_files = set()
+    splits = detector.source.folder / "splits.json"
+    if splits.is_file():
+        test_files = {Path(e["file"]).name for e in json.loads(splits.read_text())["test"]
+                      if Path(e["source"]).name == args.data.name}
+    with open(args.data / "crops.csv") as rows:
+        crops = list(csv.DictReader(rows))
+    tracks: dict[tuple[str, str], list[str]] = defaultdict(list)
+    frame_of = {}
+    for row in sorted(crops, key=lambda r: int(r["frame"])):  # each track in time order
+        tracks[(row["label"], row["video"])].append(row["file"])
+        frame_of[(row["label"], row["video"], int(row["frame"]))] = row["file"]
+    print(f"model: {detector.source.describe()}; {len(crops)} crops in {len(tracks)} videos; "
+          f"threshold {threshold:.3f}", flush=True)
+    scores: dict[tuple[str, str], np.ndarray] = {}
+    by_file: dict[str, float] = {}
+    for number, (key, files) in enumerate(sorted(tracks.items()), 1):
+        images = [load_rgb(args.data / key[0] / name) for name in files]
+        scores[key] = detector.fake_scores(images)
+        by_file.update(zip(files, scores[key]))
+        if number % 20 == 0:
+            print(f"  scored {number}/{len(tracks)} videos", file=sys.stderr, flush=True)
+    in_test = {key for key, files in tracks.items() if test_files.intersection(files)}
+    # Partly swapped tracks: a manipulated video's frames, the first half (or two thirds) taken
+    # from the original at the same frames: one face, swapped only for the rest of the shot.
+    partial: dict[float, list[np.ndarray]] = {0.5: [], 0.67: []}
+    for (label, video), files in tracks.items():
+        target = next((r["target_video"] for r in crops if r["video"] == video), None)
+        if label != "fake" or target is None:
+            continue
+        frames = sorted(int(r["frame"]) for r in crops if r["video"] == video and r["label"] == "fake")
+        originals = [frame_of.get(("real", target, f)) for f in frames]
+        if None in originals:
+            continue
+        for share in partial:
+            cut = int(round(len(frames) * share))
+            partial[share].append(np.array([by_file[o] for o in originals[:cut]]
+                                           + [by_file[frame_of[("fake", video, f)]] for f in frames[cut:]]))
+    rng = np.random.default_rng(0)
+    for title, keys in (("test-split videos", sorted(in_test)), ("all videos", sorted(scores))):
+        real = [k for k in keys if k[0] == "real"]
+        fake = [k for k in keys if k[0] == "fake"]
+        if not real or not fake:
+            print(f"\n{title}: none of both kinds")
+            continue
+        frames_real = np.concatenate([scores[k] for k in real])
+        frames_fake = np.concatenate([scores[k] for k in fake])
+        print(f"\n{title}: {len(real)} real, {len(fake)} fake videos; single frames: "
+              f"AUC {auc(frames_real, frames_fake):.3f}, median fake probability "
+              f"real {np.median(frames_real):.3f} / fake {np.median(frames_fake):.3f}")
+        print(f"{'rule':<16}{'AUC whole':>10}{'AUC ' + str(args.length) + ' fr':>10}"
+              f"{'med real':>10}{'med fake':>10}{'right':>8}{'real: over / fake':>20}{'half swap: o / f':>17}{'third: o / f':>17}")
+        for name, rule in RULES.items():
+            whole_real = np.array([rule(scores[k]) for k in real])
+            whole_fake = np.array([rule(scores[k]) for k in fake])
+            short_real, short_fake = [], []
+            for _ in range(args.draws):
+                short_real += [rule(rng.choice(scores[k], min(args.length, len(scores[k])), replace=False)) for k in real]
+                short_fake += [rule(rng.choice(scores[k], min(args.length, len(scores[k])), replace=False)) for k in fake]
+            right = ((whole_real < threshold).sum() + (whole_fake >= threshold).sum()) / (len(real) + len(fake))
+            over = np.mean(whole_real >= threshold)
+            accused = np.mean([label_of(p) == "fake" for p in whole_real])
+            flagged = "".join(f"{np.mean([rule(p) >= threshold for p in partial[share]]):>7.1%} /"
+                              f"{np.mean([label_of(rule(p)) == 'fake' for p in partial[share]]):>6.1%}"
+                              for share in partial)
+            print(f"{name:<16}{auc(whole_real, whole_fake):>10.3f}{auc(short_real, short_fake):>10.3f}"
+                  f"{np.median(whole_real):>10.3f}{np.median(whole_fake):>10.3f}{right:>8.1%}{over:>7.1%} /{accused:>6.1%}{flagged}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,327 @@
+"""Reading a clip: checks before decoding, then the sampled frames streamed one at a time.
+
+Decoding is OpenCV's (its wheels bundle FFmpeg: MP4/H.264, MPEG-4, WebM/VP8/VP9, MOV, MKV, AVI
+read here; PyAV was as fast but would add a second copy of FFmpeg to the Space, see README.md).
+Only the frame being read is held: a long clip costs no more memory than a short one. Frames
+are taken at evenly spread times over the whole clip (``rate`` a second, at most ``cap``), each
+the first frame shown at or after its time (by the frame's own timestamp, so a variable frame
+rate is followed); a far target is reached by seeking, a near one by reading on. Rotation
+metadata is applied by OpenCV (``CAP_PROP_ORIENTATION_AUTO``), so frames come upright.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import stat
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Optional
+
+import numpy as np
+
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # FFmpeg's own complaints: our messages say it
+import cv2  # noqa: E402
+
+from deforgify.decode import WORKING_MAX_SIDE
+
+VIDEO_SUFFIXES = frozenset({".mp4", ".m4v", ".mov", ".webm", ".mkv", ".avi", ".mpg", ".mpeg",
+                            ".3gp", ".ogv", ".wmv", ".flv", ".ts"})
+"""Files taken as videos by their name (anything else is read as a photo)."""
+AUDIO_SUFFIXES = frozenset({".m4a", ".mp3", ".wav", ".aac", ".ogg", ".oga", ".opus", ".flac"})
+"""Audio files go to the video reader too, to be told plainly that they hold no video."""
+DEFAULT_RATE = 2.0
+"""Frames sampled per second of video by default."""
+DEFAULT_CAP = 64
+"""At most this many frames of one video are sampled by default (then spread over the clip)."""
+SEEK_AFTER = 4.0
+"""A sample further than this many seconds ahead is reached by seeking; nearer ones by reading
+on (seeking lands on the key frame before and decodes forward, which costs more than a short
+read)."""
+MAX_FRAME_PIXELS = 40_000_000
+"""Videos with larger frames are refused before decoding (8K is 33 MP)."""
+MIN_SIDE = 32
+
+
+class InvalidVideoError(ValueError):
+    """The file cannot be read as a video we can judge; the message is meant for the user."""
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """How many frames are taken: ``rate`` a second, at most ``cap`` in all."""
+
+    rate: float = DEFAULT_RATE
+    cap: int = DEFAULT_CAP
+
+    def __post_init__(self):
+        if not (self.rate > 0 and math.isfinite(self.rate)) or self.cap < 1:
+            raise ValueError(f"sampling needs a positive rate and cap (got {self.rate}, {self.cap})")
+
+    def times(self, duration: float) -> list[float]:
+        """Sample times in seconds: the middles of ``n`` equal slices of the clip."""
+        count = max(1, min(self.cap, int(math.floor(duration * self.rate))))
+        return [(i + 0.5) * duration / count for i in range(count)]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a clip may be; past any of them the file gets a clear error (or, for the time bound,
+    the frames read so far)."""
+
+    max_seconds: float = 3 * 3600.0
+    """Longest clip accepted (duration from its header)."""
+    max_bytes: int = 20_000_000_000
+    time_limit: float = 120.0
+    """Seconds of decoding after which a file's sampling stops: the frames read so far are
+    judged and the result says it is incomplete (none read: an error)."""
+
+
+@dataclass(frozen=True)
+class VideoSettings:
+    """How videos are sampled and what they may be: one value to hand to a worker process."""
+
+    sampling: Sampling = Sampling()
+    limits: Limits = Limits()
+
+
+@dataclass(frozen=True)
+class Info:
+    width: int
+    height: int
+    fps: float
+    frame_count: int
+    duration: float
+    """Seconds, from the header (frame count over average frame rate)."""
+    rotation: int
+    """Degrees of rotation metadata, already applied to the frames."""
+
+
+@dataclass(frozen=True)
+class Frame:
+    t: float
+    """Seconds from the start: the frame's own timestamp."""
+    rgb: np.ndarray
+
+
+@dataclass
+class Reading:
+    """What reading a clip found besides its frames (filled in as the frames are taken)."""
+
+    info: Info
+    sampling: Sampling
+    planned: int = 0
+    read: int = 0
+    stopped: Optional[str] = None
+    """Why fewer frames than planned were read (the file ends early, the time bound), or None."""
+    decode_seconds: float = 0.0
+
+
+def is_video(source) -> bool:
+    """Whether ``source`` is a path that names a video (or audio) file by its suffix."""
+    return (isinstance(source, (str, os.PathLike))
+            and Path(source).suffix.lower() in VIDEO_SUFFIXES | AUDIO_SUFFIXES)
+
+
+def check_file(path: Path, limits: Limits) -> Optional[str]:
+    """Refuse what is not a regular, non-empty file within the size limit, or is text; return the
+    container its first bytes announce, if any."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise InvalidVideoError(f"no such file: {path}") from None
+    except OSError as error:
+        raise InvalidVideoError(f"cannot read {path}: {error.strerror or error}") from None
+    if stat.S_ISDIR(mode):
+        raise InvalidVideoError(f"{path} is a folder, not a video file")
+    if not stat.S_ISREG(mode):
+        raise InvalidVideoError(f"{path} is not a regular file (a pipe, device or socket)")
+    size = path.stat().st_size
+    if size == 0:
+        raise InvalidVideoError("the file is empty")
+    if size > limits.max_bytes:
+        raise InvalidVideoError(f"video too large: {size / 1e6:.0f} MB (limit {limits.max_bytes / 1e6:.0f} MB)")
+    with open(path, "rb") as file:
+        head = file.read(512)
+    if _looks_like_text(head):
+        raise InvalidVideoError("not a video file (it is text)")
+    return _sniff(head)
+
+
+def _sniff(head: bytes) -> Optional[str]:
+    """The container the first bytes announce: "audio" for audio-only formats."""
+    if head[4:8] == b"ftyp":
+        return "audio" if head[8:11] in (b"M4A", b"M4B") else "MP4/MOV"
+    if head[:2] in (b"\xff\xf1", b"\xff\xf9"):  # ADTS AAC
+        return "audio"
+    if head[:4] == b"\x1aE\xdf\xa3":
+        return "WebM/Matroska"
+    if head[:4] == b"RIFF":
+        return "audio" if head[8:12] == b"WAVE" else "AVI" if head[8:12] == b"AVI " else None
+    if head[:3] == b"ID3" or head[:4] in (b"fLaC", b"OggS") or head[:2] in (b"\xff\xfb", b"\xff\xf3"):
+        return "audio" if head[:4] != b"OggS" else "Ogg"
+    return None
+
+
+def _looks_like_text(head: bytes) -> bool:
+    if not head:
+        return False
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return all(c.isprintable() or c in "\r\n\t\f" for c in text[:-4])
+
+
+def open_video(path: Path, limits: Limits) -> tuple[cv2.VideoCapture, Info]:
+    """Open ``path`` and check it against ``limits`` from its header, before decoding."""
+    kind = check_file(path, limits)
+    level = cv2.utils.logging.getLogLevel()
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)  # a failed open warns too
+    try:
+        capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG, [
+            cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, 15_000, cv2.CAP_PROP_READ_TIMEOUT_MSEC, 15_000])
+    finally:
+        cv2.utils.logging.setLogLevel(level)
+    if capture.isOpened():
+        capture.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)  # the default; said so that it stays so
+    elif kind == "audio":
+        raise InvalidVideoError("audio only: the file has no video stream")
+    elif kind:
+        raise InvalidVideoError(f"no video stream can be read from this {kind} file (truncated or "
+                                "damaged, audio only, or a codec we cannot decode)")
+    else:
+        raise InvalidVideoError("not a video file we can read (MP4, WebM, MOV, MKV and AVI are read)")
+    width = int(capture.get(cv2.CAP_PROP_FRAME_WIDTH))
+    height = int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT))
+    fps = float(capture.get(cv2.CAP_PROP_FPS) or 0.0)
+    count = int(capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+    rotation = int(capture.get(cv2.CAP_PROP_ORIENTATION_META) or 0)
+    if width * height > MAX_FRAME_PIXELS:
+        capture.release()
+        raise InvalidVideoError(f"video frames too large: {width}x{height} pixels "
+                                f"(limit {MAX_FRAME_PIXELS // 1_000_000} megapixels)")
+    if min(width, height) < MIN_SIDE:
+        capture.release()
+        raise InvalidVideoError(f"video frames too small or unreadable: {width}x{height} pixels")
+    duration = count / fps if fps > 0 and count > 0 else 0.0
+    if not math.isfinite(duration) or duration <= 0:
+        # No duration in the header (a browser's MediaRecorder WebM, a live stream's dump): read
+        # through once to find it, within the time bound, then start again.
+        capture.release()
+        count, duration = _measure(path, limits)
+        capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
+        fps = count / duration if duration > 0 else 0.0
+        if count == 0 or duration <= 0 or not capture.isOpened():
+            capture.release()
+            raise InvalidVideoError("the video has no frames (zero length, or its header is damaged)")
+    if duration > limits.max_seconds:
+        capture.release()
+        raise InvalidVideoError(f"video too long: {_clock(duration)} (limit {_clock(limits.max_seconds)})")
+    return capture, Info(width, height, fps, count, duration, rotation)
+
+
+def _measure(path: Path, limits: Limits) -> tuple[int, float]:
+    """Frames and seconds of a clip whose header does not say, by reading it through (grabbing
+    without converting); refused past the time bound or the duration limit."""
+    capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
+    deadline = time.monotonic() + limits.time_limit
+    count, first, last = 0, None, 0.0
+    try:
+        while capture.grab():
+            t = capture.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
+            first = t if first is None else first
+            count, last = count + 1, t
+            if time.monotonic() > deadline:
+                raise InvalidVideoError("its header gives no duration, and reading it through to find "
+                                        f"one took longer than the time limit ({limits.time_limit:g} s)")
+            if last > limits.max_seconds:
+                raise InvalidVideoError(f"video too long: over {_clock(limits.max_seconds)}")
+    finally:
+        capture.release()
+    if count == 0:
+        return 0, 0.0
+    step = (last - first) / (count - 1) if count > 1 else 1 / 30
+    return count, last + step
+
+
+def sampled_frames(capture: cv2.VideoCapture, reading: Reading, limits: Limits,
+                   deadline: Optional[float] = None) -> Iterator[Frame]:
+    """The sampled frames, in time order, as RGB (reduced to WORKING_MAX_SIDE on the longer
+    side), one decoded at a time. ``reading`` records how many were read and why reading
+    stopped early."""
+    targets = reading.sampling.times(reading.info.duration)
+    reading.planned = len(targets)
+    deadline = deadline if deadline is not None else time.monotonic() + limits.time_limit
+    half_frame = 0.5 / reading.info.fps
+    spacing = reading.info.duration / max(len(targets), 1)
+    last = -1.0
+    started = time.perf_counter()
+    try:
+        for target in targets:
+            if time.monotonic() > deadline:
+                reading.stopped = f"time limit: stopped after {limits.time_limit:g} s of decoding"
+                return
+            if target - max(last, 0.0) > SEEK_AFTER:
+                capture.set(cv2.CAP_PROP_POS_MSEC, max(0.0, target - half_frame) * 1000)
+            while True:
+                if not capture.grab():
+                    if target == targets[-1] and last >= target - 1.5 * spacing:
+                        return  # the last frames end a little before the header said: not truncated
+                    reading.stopped = (f"the file ends early: frames decode up to {max(last, 0):.1f} s "
+                                       f"of the {reading.info.duration:.1f} s its header announces "
+                                       "(truncated or damaged)")
+                    return
+                t = capture.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
+                if t > last and t >= target - half_frame:
+                    break
+                if time.monotonic() > deadline:
+                    break
+            ok, bgr = capture.retrieve()
+            if not ok or bgr is None:
+                reading.stopped = f"a frame at {t:.1f} s cannot be decoded (damaged file)"
+                return
+            last = t
+            reading.read += 1
+            reading.decode_seconds += time.perf_counter() - started
+            yield Frame(t, _rgb(bgr))
+            started = time.perf_counter()
+    finally:
+        capture.release()
+
+
+def _rgb(bgr: np.ndarray) -> np.ndarray:
+    if bgr.ndim == 2:
+        bgr = cv2.cvtColor(bgr, cv2.COLOR_GRAY2BGR)
+    height, width = bgr.shape[:2]
+    longest = max(height, width)
+    if longest > WORKING_MAX_SIDE:
+        scale = WORKING_MAX_SIDE / longest
+        bgr = cv2.resize(bgr, (max(1, round(width * scale)), max(1, round(height * scale))),
+                         interpolation=cv2.INTER_AREA)
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+def frame_at(path, t: float) -> Optional[np.ndarray]:
+    """The frame shown at ``t`` seconds (RGB, upright), for showing the frame that decided."""
+    capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
+    try:
+        if not capture.isOpened():
+            return None
+        capture.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
+        capture.set(cv2.CAP_PROP_POS_MSEC, max(0.0, t - 0.001) * 1000)
+        ok, bgr = capture.read()
+        return _rgb(bgr) if ok and bgr is not None else None
+    finally:
+        capture.release()
+
+
+def _clock(seconds: float) -> str:
+    """``45 s``, ``5:01 min``, ``3:00:00 h``."""
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60}:{seconds % 60:02d} min"
+    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d} h"

@@ -1,0 +1,45 @@
+"""What a person is shown of a video's result (the app uses it): one sentence on what the
+verdict is based on, the timeline as chart rows, and the deciding frame's faces to draw."""
+
+from __future__ import annotations
+
+from deforgify.calibration import NO_FACE, UNSURE
+from deforgify.detector import FaceScore, Prediction
+from deforgify.explain import WORDS, percentages
+
+
+def explain_video(row: dict) -> str:
+    """One sentence on a video row's verdict (see :meth:`VideoResult.to_json`)."""
+    seen = f"{row['sampling']['read']} frames of {row['duration']:.1f} s"
+    incomplete = f" Only part of the clip was read: {row['note']}." if row["note"] else ""
+    if row["label"] == NO_FACE:
+        return (f"No face was found in any of the {seen}, so there is no verdict. Try a clip "
+                f"where a face is clearly visible.{incomplete}")
+    tracks = row["faces"]
+    deciding = row["deciding_frame"]
+    track = next(t for t in tracks if t["track"] == deciding["track"])
+    close = ", too close to call" if row["label"] == UNSURE else ""
+    who = ("the one face followed" if len(tracks) == 1 else
+           f"{len(tracks)} faces followed; the most suspicious one (face {track['track'] + 1}) decides")
+    return (f"{WORDS[row['label']].capitalize()} ({percentages(row['confidences'])}{close}): {who}, "
+            f"judged on its {track['frames']} frames from {track['start']:.1f} s to {track['end']:.1f} s "
+            f"(median of its frames) in {seen}; it looked most fake at {deciding['t']:.1f} s.{incomplete}")
+
+
+def chart_rows(row: dict) -> list[dict]:
+    """The timeline as rows for a line chart: time, fake probability and face, per face per frame."""
+    return [{"time (s)": frame["t"], "fake probability": face["confidences"]["fake"],
+             "face": f"face {face['track'] + 1}"}
+            for frame in row["frames"] for face in frame["faces"]]
+
+
+def deciding_frame_prediction(row: dict) -> Prediction:
+    """The deciding frame's faces as a photo's prediction (to draw with
+    :func:`deforgify.explain.draw_faces`); the deciding track's face is the deciding box."""
+    deciding = row["deciding_frame"]
+    frame = min(row["frames"], key=lambda f: abs(f["t"] - deciding["t"]))
+    scores = [FaceScore(tuple(face["box"]), tuple(face["box"]), face["confidences"], face["label"])
+              for face in frame["faces"]]
+    face = tuple(deciding["box"])
+    decisive = next(s for s in scores if s.face == face)
+    return Prediction(decisive.label, decisive.confidences, face, face, scores)

@@ -1,0 +1,128 @@
+"""A video's result: its face tracks, its verdict (the most suspicious track's) and the timeline of
+sampled frames, as the JSON row every output shares (see README.md, "Video rows")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+from deforgify.calibration import NO_FACE
+from deforgify.faces import Box
+from deforgify.provenance import NO_PROVENANCE, Provenance, apply_to_row
+from deforgify.video.combine import COMBINE_NAME
+from deforgify.video.frames import Info, Sampling
+
+
+@dataclass(frozen=True)
+class FrameFace:
+    track: int
+    box: Box
+    label: str
+    confidences: dict[str, float]
+
+    def to_json(self) -> dict:
+        return {"track": self.track, "box": list(self.box), "label": self.label,
+                "confidences": self.confidences}
+
+
+@dataclass(frozen=True)
+class FrameResult:
+    t: float
+    faces: list[FrameFace]
+    """Every face scored in this frame, largest first."""
+
+    @property
+    def decisive(self) -> Optional[FrameFace]:
+        return max(self.faces, key=lambda f: f.confidences["fake"], default=None)
+
+    def to_json(self) -> dict:
+        decisive = self.decisive
+        return {"t": round(self.t, 3), "label": decisive.label if decisive else NO_FACE,
+                "confidences": decisive.confidences if decisive else None,
+                "faces": [face.to_json() for face in self.faces]}
+
+
+@dataclass(frozen=True)
+class Track:
+    """One face followed across frames, scored from all of them."""
+
+    id: int
+    label: str
+    confidences: dict[str, float]
+    """The track's fake probability (its frames' combined by :mod:`.combine`) and its complement."""
+    times: list[float]
+    """When it was seen (the sampled frames it is in)."""
+    peak_t: float
+    """The frame where it looked most fake."""
+    peak_box: Box
+
+    def to_json(self) -> dict:
+        return {"track": self.id, "box": list(self.peak_box), "label": self.label,
+                "confidences": self.confidences, "frames": len(self.times),
+                "start": round(self.times[0], 3), "end": round(self.times[-1], 3),
+                "peak_t": round(self.peak_t, 3)}
+
+
+@dataclass
+class Timings:
+    """Seconds spent per stage on one video (for the speed benchmark)."""
+
+    decode: float = 0.0
+    detect: float = 0.0
+    score: float = 0.0
+
+
+@dataclass
+class VideoResult:
+    info: Info
+    sampling: Sampling
+    frames: list[FrameResult]
+    tracks: list[Track]
+    planned: int
+    """Frames the sampling planned; fewer were read when ``note`` says why."""
+    note: Optional[str] = None
+    provenance: Provenance = NO_PROVENANCE
+    timings: Timings = field(default_factory=Timings)
+    dropped: int = 0
+    """Faces glimpsed too briefly and too faintly to be a face (see ``judge.TRACK_MIN_SCORE``):
+    left out of the tracks, the timeline and the verdict."""
+
+    @property
+    def deciding(self) -> Optional[Track]:
+        """The most suspicious track: it decides the video's verdict."""
+        return max(self.tracks, key=lambda t: t.confidences["fake"], default=None)
+
+    @property
+    def label(self) -> str:
+        deciding = self.deciding
+        return deciding.label if deciding else NO_FACE
+
+    @property
+    def confidences(self) -> Optional[dict[str, float]]:
+        deciding = self.deciding
+        return deciding.confidences if deciding else None
+
+    def to_json(self) -> dict:
+        deciding = self.deciding
+        row = {
+            "kind": "video",
+            "label": self.label,
+            "confidences": self.confidences,
+            "face_found": deciding is not None,
+            "face": list(deciding.peak_box) if deciding else None,
+            "faces": [track.to_json() for track in self.tracks],
+        }
+        row = apply_to_row(row, self.provenance)
+        row.update({
+            "duration": round(self.info.duration, 3),
+            "width": self.info.width, "height": self.info.height, "rotation": self.info.rotation,
+            "deciding_frame": {"t": round(deciding.peak_t, 3), "track": deciding.id,
+                               "box": list(deciding.peak_box)} if deciding else None,
+            "frames": [frame.to_json() for frame in self.frames],
+            "sampling": {"rate": self.sampling.rate, "cap": self.sampling.cap,
+                         "planned": self.planned, "read": len(self.frames),
+                         "combine": COMBINE_NAME, "glimpses_dropped": self.dropped},
+            "complete": self.note is None,
+            "note": self.note,
+        })
+        return row

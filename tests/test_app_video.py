@@ -1,0 +1,107 @@
+"""The app's video input, started for real: its API through gradio_client, a bad clip, and a
+person uploading a clip in headless Chromium and reading the verdict, the timeline chart and
+the deciding frame."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from test_app import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, start_app, stop_app
+from video_clips import canvas, real_and_fake_faces, write_opencv
+
+from deforgify.detector import Detector
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory):
+    process, url = start_app(tmp_path_factory.mktemp("app"), DEFORGIFY_FLAGS=str(tmp_path_factory.mktemp("flags")))
+    yield url
+    stop_app(process)
+
+
+@pytest.fixture(scope="module")
+def client(app_url: str):
+    from gradio_client import Client
+
+    return Client(app_url, verbose=False)
+
+
+@pytest.fixture(scope="module")
+def mixed_clip(tmp_path_factory: pytest.TempPathFactory):
+    """10 s of WebM (Chromium plays VP8): a real face for 5 s, then a fake one the model tells apart."""
+    real, fake, _, _ = real_and_fake_faces(Detector.load())
+    first, second = canvas(real, at=(40, 60)), canvas(fake, at=(300, 120))
+    return write_opencv(tmp_path_factory.mktemp("clip") / "mixed.webm",
+                        lambda i: first if i < 125 else second, 250)
+
+
+def test_the_video_api_answers_with_the_timeline(client, mixed_clip) -> None:
+    from gradio_client import handle_file
+
+    summary, chart, frame, row = client.predict(handle_file(str(mixed_clip)), api_name="/predict_video")
+    assert row["kind"] == "video" and abs(row["duration"] - 10.0) < 0.2 and len(row["frames"]) == 20
+    assert len(row["faces"]) == 2 and row["label"] in ("real", "fake", "unsure")
+    assert row["deciding_frame"]["t"] > 5.0 and row["provenance"]["claim"] == "none"
+    assert row["model"]["reference"] == "bundled"
+    assert f'data-verdict="{row["label"]}"' in summary
+    assert chart["columns"] == ["time (s)", "fake probability", "face"]
+    assert {face for _, _, face in chart["data"]} == {"face 1", "face 2"} and len(chart["data"]) == 20
+    early = [p for t, p, face in chart["data"] if t < 5.0]
+    assert early == pytest.approx([f["confidences"]["fake"] for f in row["frames"] if f["t"] < 5.0], abs=1e-6)
+    assert frame and str(frame).endswith(".jpg")
+
+
+def test_a_clip_without_a_face_gets_no_verdict_no_chart_and_no_frame(client, tmp_path) -> None:
+    from gradio_client import handle_file
+    from skimage import data
+
+    coffee = write_opencv(tmp_path / "coffee.webm", lambda i: np.roll(data.coffee(), 3 * i, axis=1), 50)
+    summary, chart, frame, row = client.predict(handle_file(str(coffee)), api_name="/predict_video")
+    assert row["label"] == "no_face" and row["faces"] == [] and len(row["frames"]) == 4
+    assert 'data-verdict="no_face"' in summary and "No face was found in any of the 4 frames" in summary
+    assert chart["data"] == [] and frame is None
+
+
+def test_a_text_file_posing_as_a_video_gets_a_clear_error(client, tmp_path) -> None:
+    from gradio_client import handle_file
+
+    fake_clip = tmp_path / "clip.mp4"
+    fake_clip.write_text("not a video at all\n" * 10)
+    with pytest.raises(Exception, match="not a video file"):
+        client.predict(handle_file(str(fake_clip)), api_name="/predict_video")
+
+
+def test_a_clip_over_the_spaces_limit_is_refused_with_its_length(client, tmp_path) -> None:
+    from gradio_client import handle_file
+
+    long_clip = write_opencv(tmp_path / "long.mp4", lambda i: np.full((48, 64, 3), i % 255, np.uint8), 301, fps=1)
+    with pytest.raises(Exception, match=r"video too long: 5:01 min \(limit 5:00 min\)"):
+        client.predict(handle_file(str(long_clip)), api_name="/predict_video")
+
+
+def test_upload_a_clip_and_read_the_verdict_timeline_and_deciding_frame(app_url, mixed_clip, tmp_path) -> None:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            page.goto(app_url)
+            page.locator("#video-input input[type=file]").wait_for(state="attached", timeout=60_000)
+            page.locator("#video-input input[type=file]").set_input_files(str(mixed_clip))
+            page.get_by_role("button", name="Check the video").click()
+            box = page.locator("#video-verdict-box")
+            box.wait_for(timeout=90_000)
+            verdict = box.get_attribute("data-verdict")
+            assert verdict in ("real", "fake", "unsure")
+            text = box.inner_text()
+            assert "2 faces followed" in text and "of 10.0 s" in text
+            page.locator("#video-timeline canvas, #video-timeline svg").first.wait_for(timeout=30_000)
+            page.locator('#video-frame img[src*="gradio_api/file="]').wait_for(timeout=30_000)
+            page.locator("#video-check").screenshot(path=str(ARTIFACTS / "video-check.png"))
+        finally:
+            browser.close()

@@ -1,0 +1,336 @@
+"""Videos: clips made here from face photos, judged through the library and `deforgify predict`:
+the timeline, tracks, formats, rotation, variable frame rate, sampling, limits and bad files."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+from helpers import ROOT, run_module
+from video_clips import (canvas, real_and_fake_faces, tag_rotation, write_audio_only, write_h264,
+                         write_opencv, write_webm_without_duration)
+
+from deforgify.detector import Detector
+from deforgify.video import frames as video_frames
+from deforgify.video.frames import InvalidVideoError, Limits, Sampling
+from deforgify.video.judge import score_video
+
+
+@pytest.fixture(scope="module")
+def detector() -> Detector:
+    return Detector.load()
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory: pytest.TempPathFactory, detector: Detector, astronaut: np.ndarray) -> dict:
+    """The clips most tests share, made once: a 20 s 640x480 clip whose first half is a real face
+    and second half a fake one (the pair the model itself tells apart), and a face-free clip."""
+    folder = tmp_path_factory.mktemp("clips")
+    real, fake, real_p, fake_p = real_and_fake_faces(detector)
+    real_frame, fake_frame = canvas(real, at=(40, 60)), canvas(fake, at=(300, 120))
+    mixed = write_opencv(folder / "mixed.mp4", lambda i: real_frame if i < 250 else fake_frame, 500)
+    from skimage import data
+
+    coffee = cv2.resize(data.coffee(), (640, 480))
+    no_face = write_opencv(folder / "coffee.mp4", lambda i: np.roll(coffee, i * 2, axis=1), 100)
+    return {"folder": folder, "mixed": mixed, "no_face": no_face, "real": real_frame,
+            "fake": fake_frame, "real_p": real_p, "fake_p": fake_p}
+
+
+def predict_json(*args: str, timeout: float = 300) -> tuple[int, list[dict], str, float]:
+    started = time.monotonic()
+    result = run_module("deforgify", "predict", "--json", "--quiet", *args, timeout=timeout)
+    return (result.returncode, [json.loads(line) for line in result.stdout.splitlines()],
+            result.stderr, time.monotonic() - started)
+
+
+def test_a_clip_of_a_real_then_a_fake_face_shows_both_on_its_timeline(clips, detector) -> None:
+    assert clips["fake_p"] - clips["real_p"] >= 0.3, (
+        f"the model no longer tells the chosen faces apart ({clips['real_p']:.2f} vs {clips['fake_p']:.2f})")
+    status, rows, stderr, took = predict_json(str(clips["mixed"]))
+    assert status == 0, stderr
+    assert took < 15, f"a 20 s 640x480 clip took {took:.1f} s from the command line (start-up included)"
+    row = rows[0]
+    assert row["kind"] == "video" and row["file"] == str(clips["mixed"])
+    assert abs(row["duration"] - 20.0) < 0.2
+    times = [frame["t"] for frame in row["frames"]]
+    assert len(times) >= 10 and times == sorted(times)
+    assert times[0] < 2.0 and times[-1] > 18.0
+    first = [f for f in row["frames"] if f["t"] < 9.9]
+    second = [f for f in row["frames"] if f["t"] > 10.1]
+    assert first and second and all(len(f["faces"]) == 1 for f in first + second)
+    first_tracks = {f["faces"][0]["track"] for f in first}
+    second_tracks = {f["faces"][0]["track"] for f in second}
+    assert len(first_tracks) == 1 and len(second_tracks) == 1 and first_tracks != second_tracks
+    # each half answered as the model answers one of its frames (decoded from the clip) as a photo
+    capture = cv2.VideoCapture(str(clips["mixed"]))
+    decoded = []
+    for at in (5, 15):
+        capture.set(cv2.CAP_PROP_POS_MSEC, at * 1000)
+        decoded.append(cv2.cvtColor(capture.read()[1], cv2.COLOR_BGR2RGB))
+    capture.release()
+    real_answer, fake_answer = detector.predict_rgb(decoded)
+    for frames, answer in ((first, real_answer), (second, fake_answer)):
+        fakes = [f["confidences"]["fake"] for f in frames]
+        assert max(abs(p - answer.confidences["fake"]) for p in fakes) < 0.1
+    assert np.median([f["confidences"]["fake"] for f in second]) > \
+        np.median([f["confidences"]["fake"] for f in first]) + 0.15
+    # the verdict is the fake half's track, in the words photos get
+    fake_track = next(t for t in row["faces"] if t["track"] in second_tracks)
+    assert row["label"] == fake_track["label"] == fake_answer.label
+    assert row["confidences"] == fake_track["confidences"]
+    assert row["deciding_frame"]["t"] > 10.0 and row["deciding_frame"]["track"] == fake_track["track"]
+    assert row["decided_by"] == "pixels" and row["provenance"]["claim"] == "none"
+    assert row["complete"] is True and row["sampling"]["read"] == row["sampling"]["planned"] == len(times)
+
+
+def test_a_clip_without_a_face_is_no_face_and_a_photo_beside_it_is_judged(clips, astronaut_jpeg) -> None:
+    status, rows, stderr, _ = predict_json(str(clips["no_face"]), str(astronaut_jpeg))
+    assert status == 0, stderr
+    video, photo = rows
+    assert video["label"] == "no_face" and video["face_found"] is False and video["confidences"] is None
+    assert video["faces"] == [] and video["deciding_frame"] is None
+    assert len(video["frames"]) == 8 and all(f["label"] == "no_face" and f["confidences"] is None
+                                              for f in video["frames"])
+    assert photo.get("kind") is None and photo["face_found"] is True
+
+
+@pytest.mark.parametrize("name", ["coffee", "hubble_deep_field", "coins"])
+def test_false_faces_glimpsed_in_a_face_free_clip_do_not_decide(name, tmp_path, detector) -> None:
+    """A slow zoom over a face-free photo: the face detector sees a false face in a few of its
+    40 frames (coffee cup, galaxies, coins); the clip is still no_face."""
+    from skimage import data
+
+    image = getattr(data, name)()
+    image = np.repeat(image[:, :, None], 3, axis=2) if image.ndim == 2 else image[:, :, :3]
+    if image.dtype != np.uint8:
+        image = (np.clip(image, 0, 1) * 255).astype(np.uint8)
+    image = cv2.resize(image, (640, 480))
+
+    def frame(index: int) -> np.ndarray:
+        zoom = np.float32([[1.05 - index * 1e-4, 0, -index * 0.1], [0, 1.05 - index * 1e-4, -index * 0.05]])
+        return cv2.warpAffine(image, zoom, (640, 480), borderMode=cv2.BORDER_REFLECT)
+
+    row = score_video(detector, write_opencv(tmp_path / f"{name}.mp4", frame, 500)).to_json()
+    assert len(row["frames"]) == 40
+    assert row["label"] == "no_face" and row["faces"] == [] and row["deciding_frame"] is None
+    assert all(f["label"] == "no_face" for f in row["frames"])
+
+
+def test_the_human_line_names_the_verdict_the_track_and_the_deciding_moment(clips) -> None:
+    result = run_module("deforgify", "predict", "--quiet", str(clips["mixed"]), str(clips["no_face"]))
+    assert result.returncode == 0, result.stderr
+    mixed, coffee = result.stdout.splitlines()
+    assert "video 20.0 s, 40 frames, 2 face tracks" in mixed and "most suspicious at 1" in mixed
+    assert coffee.endswith("no_face (video 4.0 s, 8 frames, no face in any: nothing to judge)")
+
+
+def test_sampling_rate_and_cap_are_the_users_to_change(clips) -> None:
+    status, rows, stderr, _ = predict_json("--fps", "1", "--max-frames", "5", str(clips["mixed"]))
+    assert status == 0, stderr
+    times = [f["t"] for f in rows[0]["frames"]]
+    assert len(times) == 5 and rows[0]["sampling"]["cap"] == 5
+    assert np.allclose(times, [2, 6, 10, 14, 18], atol=0.05)  # middles of five equal slices
+    status, rows, _, _ = predict_json("--fps", "0.5", str(clips["mixed"]))
+    assert len(rows[0]["frames"]) == 10
+    assert Sampling().times(600.0)[:2] == pytest.approx([600 / 128, 3 * 600 / 128])  # cap 64
+
+
+@pytest.mark.parametrize("suffix", [".mp4", ".webm", ".mov", "h264.mp4"])
+def test_common_formats_are_read_with_their_duration(suffix, tmp_path, detector, astronaut) -> None:
+    frame = canvas(astronaut, at=(100, 80))
+    path = tmp_path / f"face{suffix}"
+    if suffix == "h264.mp4":
+        write_h264(path, lambda i: frame, 50)
+    else:
+        write_opencv(path, lambda i: frame, 50)
+    result = score_video(detector, path)
+    row = result.to_json()
+    assert abs(row["duration"] - 2.0) < 0.1 and len(row["frames"]) == 4
+    assert row["label"] != "no_face" and len(row["faces"]) == 1 and row["faces"][0]["frames"] == 4
+
+
+def test_rotation_metadata_is_honoured(tmp_path, detector, astronaut) -> None:
+    upright = canvas(astronaut, size=(480, 640), at=(60, 120), height=320)
+    stored = np.ascontiguousarray(np.rot90(upright, 1))  # sideways as a phone stores it
+    path = tag_rotation(write_h264(tmp_path / "phone.mp4", lambda i: stored, 25))
+    capture, info = video_frames.open_video(path, Limits())
+    assert info.rotation == 90 and (info.width, info.height) == (480, 640)
+    reading = video_frames.Reading(info, Sampling())
+    frame = next(video_frames.sampled_frames(capture, reading, Limits()))
+    assert frame.rgb.shape == upright.shape
+    assert np.abs(frame.rgb.astype(int) - upright).mean() < 6
+    row = score_video(detector, path).to_json()
+    assert row["rotation"] == 90 and row["face_found"]
+    untagged = score_video(detector, write_h264(tmp_path / "sideways.mp4", lambda i: stored, 25)).to_json()
+    assert untagged["rotation"] == 0 and untagged["width"] == 640
+
+
+def test_variable_frame_rate_times_are_the_frames_own(tmp_path, detector) -> None:
+    # 30 frames a second for 2 s, then one frame a second for 8 s: a brightness ramp tells
+    # which frame was taken
+    times = [i / 30 for i in range(60)] + [2.0 + i for i in range(8)]
+    path = write_h264(tmp_path / "vfr.mp4", lambda i: np.full((96, 128, 3), 20 + 3 * i, np.uint8),
+                      len(times), times=times)
+    capture, info = video_frames.open_video(path, Limits())
+    reading = video_frames.Reading(info, Sampling(rate=2, cap=64))
+    taken = list(video_frames.sampled_frames(capture, reading, Limits()))
+    assert 9.0 <= info.duration <= 10.5
+    for frame in taken:
+        index = int(round((frame.rgb.mean() - 20) / 3))
+        assert frame.t == pytest.approx(times[index], abs=0.02)
+    late = [f.t for f in taken if f.t >= 2.0]
+    assert late and all(t == pytest.approx(round(t), abs=0.02) for t in late)
+    assert len({f.t for f in taken}) == len(taken)
+
+
+def test_a_webm_without_a_duration_in_its_header_is_measured_and_sampled_over_its_length(tmp_path, detector, astronaut) -> None:
+    frame = canvas(astronaut, size=(320, 240), at=(40, 20), height=200)
+    path = write_webm_without_duration(tmp_path / "recorded.webm", lambda i: np.roll(frame, i, axis=1), 150)
+    capture = cv2.VideoCapture(str(path))
+    assert capture.get(cv2.CAP_PROP_FRAME_COUNT) <= 0  # the header really says nothing
+    capture.release()
+    row = score_video(detector, path).to_json()
+    assert row["duration"] == pytest.approx(6.0, abs=0.1)
+    times = [f["t"] for f in row["frames"]]
+    assert len(times) == 12 and times[0] < 0.5 and times[-1] > 5.5 and row["complete"]
+    assert row["face_found"]
+
+
+def test_a_truncated_clip_gives_a_shorter_timeline_or_an_error_and_never_hangs(tmp_path, clips, astronaut_jpeg) -> None:
+    frame = canvas(np.asarray(Image.open(astronaut_jpeg)), at=(100, 80))
+    # index first (as streaming sites write MP4s), the face moving: every frame costs bytes
+    streamable = write_h264(tmp_path / "whole.mp4", lambda i: np.roll(frame, 2 * i, axis=1), 250, faststart=True)
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(streamable.read_bytes()[: streamable.stat().st_size // 2])
+    indexed_last = tmp_path / "cut-index-last.mp4"
+    indexed_last.write_bytes(clips["mixed"].read_bytes()[:30_000])
+    status, rows, stderr, took = predict_json(str(cut), str(indexed_last), str(astronaut_jpeg), timeout=120)
+    shorter, unreadable, photo = rows
+    assert status == 1, stderr  # the index-last file cannot be read at all
+    assert shorter["complete"] is False and "ends early" in shorter["note"]
+    assert 0 < shorter["sampling"]["read"] < shorter["sampling"]["planned"] == 20
+    assert max(f["t"] for f in shorter["frames"]) < 8.0
+    assert "truncated or damaged" in unreadable["error"]
+    assert photo["face_found"] and took < 60
+
+
+def _enormous(path: Path) -> None:
+    """Two grey 8200x5000 frames (41 megapixels) in Motion JPEG: half a megabyte on disk."""
+    write_opencv(path, lambda i: np.full((5000, 8200, 3), 128, np.uint8), 2, fps=1)
+
+
+BAD_FILES = {
+    "empty.mp4": (lambda p: p.write_bytes(b""), "the file is empty"),
+    "notes.mp4": (lambda p: p.write_text("these are my notes, not a video\n" * 20), "not a video file (it is text)"),
+    "song.m4a": (lambda p: write_audio_only(p), "audio only"),
+    "voice.mp4": (lambda p: write_audio_only(p), "no video stream"),
+    "huge.avi": (_enormous, "video frames too large: 8200x5000 pixels (limit 40 megapixels)"),
+    "noise.webm": (lambda p: p.write_bytes(np.random.default_rng(0).integers(0, 256, 5000, np.uint8).tobytes()),
+                   "not a video file we can read"),
+}
+
+
+def test_bad_files_each_get_a_clear_error_and_the_rest_of_the_batch_is_judged(tmp_path, clips, astronaut_jpeg) -> None:
+    paths = []
+    for name, (make, _) in BAD_FILES.items():
+        make(tmp_path / name)
+        paths.append(str(tmp_path / name))
+    status, rows, stderr, took = predict_json(*paths, str(clips["no_face"]), str(astronaut_jpeg), timeout=120)
+    assert status == 1, stderr
+    assert [row["file"] for row in rows] == paths + [str(clips["no_face"]), str(astronaut_jpeg)]
+    for row, (name, (_, words)) in zip(rows, BAD_FILES.items()):
+        assert words in row.get("error", ""), (name, row)
+    assert rows[-2]["label"] == "no_face" and rows[-1]["face_found"] and took < 60
+    assert "Traceback" not in stderr
+
+
+def test_enormous_frames_too_long_clips_and_the_time_bound(clips, detector, monkeypatch) -> None:
+    monkeypatch.setattr(video_frames, "MAX_FRAME_PIXELS", 640 * 480 - 1)
+    with pytest.raises(InvalidVideoError, match=r"frames too large: 640x480"):
+        score_video(detector, clips["mixed"])
+    monkeypatch.undo()
+    with pytest.raises(InvalidVideoError, match=r"video too long"):
+        score_video(detector, clips["mixed"], limits=Limits(max_seconds=10))
+    with pytest.raises(InvalidVideoError, match=r"video too large"):
+        score_video(detector, clips["mixed"], limits=Limits(max_bytes=1000))
+    started = time.monotonic()
+    with pytest.raises(InvalidVideoError, match=r"time limit"):
+        score_video(detector, clips["mixed"], limits=Limits(time_limit=0.0))
+    assert time.monotonic() - started < 5
+
+
+def test_the_time_bound_keeps_the_frames_read_so_far(clips, detector, monkeypatch) -> None:
+    calls = {"n": 0}
+    real_monotonic = time.monotonic
+
+    def clock() -> float:  # each look at the clock is 0.2 s later: the bound is met mid-clip
+        calls["n"] += 1
+        return real_monotonic() + 0.2 * calls["n"]
+
+    monkeypatch.setattr(video_frames.time, "monotonic", clock)
+    row = score_video(detector, clips["mixed"], limits=Limits(time_limit=3.0)).to_json()
+    assert row["complete"] is False and "time limit" in row["note"]
+    assert 0 < row["sampling"]["read"] < row["sampling"]["planned"]
+
+
+def test_scan_writes_video_rows_beside_photo_rows(tmp_path, clips, astronaut_jpeg) -> None:
+    folder = tmp_path / "collection"
+    folder.mkdir()
+    (folder / "a.jpg").write_bytes(astronaut_jpeg.read_bytes())
+    (folder / "b.mp4").write_bytes(clips["no_face"].read_bytes())
+    (folder / "c.mov").write_text("not a video")
+    for output in (tmp_path / "out.jsonl", tmp_path / "out.parquet"):
+        result = run_module("deforgify", "scan", str(folder), "--output", str(output), "--quiet")
+        assert result.returncode == 1, result.stderr  # c.mov cannot be read
+        if output.suffix == ".jsonl":
+            rows = [json.loads(line) for line in output.read_text().splitlines()]
+        else:
+            import pyarrow.parquet
+
+            rows = pyarrow.parquet.read_table(output).to_pylist()
+        by_name = {Path(row["path"]).name: row for row in rows}
+        assert by_name["a.jpg"]["kind"] == "photo" and by_name["a.jpg"]["frames"] is None
+        assert by_name["b.mp4"]["kind"] == "video" and by_name["b.mp4"]["label"] == "no_face"
+        assert by_name["b.mp4"]["duration"] == pytest.approx(4.0, abs=0.1)
+        assert len(by_name["b.mp4"]["frames"]) == 8
+        assert "text" in by_name["c.mov"]["error"]
+
+
+def test_predict_help_documents_video_rows_limits_and_exit_statuses() -> None:
+    result = run_module("deforgify", "predict", "--help")
+    assert result.returncode == 0
+    for words in ('"kind": "video"', '"duration"', '"frames"', "--fps", "--max-frames", "--time-limit",
+                  "complete", "exit status", "40 megapixels"):
+        assert words in result.stdout, words
+
+
+def test_videos_are_sampled_in_worker_processes_in_a_long_batch(tmp_path, clips, astronaut_jpeg) -> None:
+    photos = []
+    for index in range(16):  # 16 files or more: decoding moves to worker processes
+        photos.append(tmp_path / f"photo{index}.jpg")
+        photos[-1].write_bytes(astronaut_jpeg.read_bytes())
+    files = [str(p) for p in photos[:8]] + [str(clips["mixed"]), str(clips["no_face"])] + [str(p) for p in photos[8:]]
+    status, rows, stderr, _ = predict_json("--workers", "2", *files)
+    assert status == 0, stderr
+    assert [row["file"] for row in rows] == files
+    assert rows[8]["kind"] == "video" and len(rows[8]["faces"]) == 2 and len(rows[8]["frames"]) == 40
+    assert rows[9]["label"] == "no_face" and all(row["face_found"] for row in rows[:8] + rows[10:])
+
+
+def test_a_dask_scan_samples_videos_as_told(tmp_path, clips) -> None:
+    folder = tmp_path / "collection"
+    folder.mkdir()
+    (folder / "b.mp4").write_bytes(clips["no_face"].read_bytes())
+    output = tmp_path / "out.jsonl"
+    result = run_module("deforgify", "scan", str(folder), "--output", str(output), "--quiet",
+                        "--cluster", "local:1", "--fps", "1")
+    assert result.returncode == 0, result.stderr[-2000:]
+    row = json.loads(output.read_text())
+    assert row["kind"] == "video" and len(row["frames"]) == 4 and row["label"] == "no_face"
