@@ -74,20 +74,26 @@ def read_bytes(source: ImageInput) -> bytes | None:
     return None
 
 
-def _read_file(path: Path) -> bytes:
-    """The bytes of a regular file; pipes, devices and sockets are refused unopened (reading a
-    pipe could wait forever)."""
+def regular_file_size(path: Path, error: type[Exception] = InvalidImageError, kind: str = "an image") -> int:
+    """The size of ``path`` if it is a regular file; anything else (missing, a folder, a pipe,
+    device or socket) raises ``error`` with the reason, unopened: reading a pipe could wait
+    forever."""
     try:
-        mode = path.stat().st_mode
+        status = path.stat()
     except FileNotFoundError:
-        raise InvalidImageError(f"no such file: {path}") from None
-    except OSError as error:
-        raise InvalidImageError(f"cannot read {path}: {error.strerror or error}") from None
-    if stat.S_ISDIR(mode):
-        raise InvalidImageError(f"{path} is a folder, not an image file")
-    if not stat.S_ISREG(mode):
-        raise InvalidImageError(f"{path} is not a regular file (a pipe, device or socket)")
-    size = path.stat().st_size
+        raise error(f"no such file: {path}") from None
+    except OSError as problem:
+        raise error(f"cannot read {path}: {problem.strerror or problem}") from None
+    if stat.S_ISDIR(status.st_mode):
+        raise error(f"{path} is a folder, not {kind} file")
+    if not stat.S_ISREG(status.st_mode):
+        raise error(f"{path} is not a regular file (a pipe, device or socket)")
+    return status.st_size
+
+
+def _read_file(path: Path) -> bytes:
+    """The bytes of a regular file (:func:`regular_file_size`)."""
+    size = regular_file_size(path)
     if size > MAX_FILE_BYTES:
         raise InvalidImageError(
             f"file too large: {size / 1e6:.0f} MB (limit {MAX_FILE_BYTES // 1_000_000} MB)")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import os
-import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +23,7 @@ import numpy as np
 os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # FFmpeg's own complaints: our messages say it
 import cv2  # noqa: E402
 
-from deforgify.decode import WORKING_MAX_SIDE
+from deforgify.decode import WORKING_MAX_SIDE, regular_file_size
 
 VIDEO_SUFFIXES = frozenset({".mp4", ".m4v", ".mov", ".webm", ".mkv", ".avi", ".mpg", ".mpeg",
                             ".3gp", ".ogv", ".wmv", ".flv", ".ts"})
@@ -127,17 +126,7 @@ def is_video(source) -> bool:
 def check_file(path: Path, limits: Limits) -> Optional[str]:
     """Refuse what is not a regular, non-empty file within the size limit, or is text; return the
     container its first bytes announce, if any."""
-    try:
-        mode = path.stat().st_mode
-    except FileNotFoundError:
-        raise InvalidVideoError(f"no such file: {path}") from None
-    except OSError as error:
-        raise InvalidVideoError(f"cannot read {path}: {error.strerror or error}") from None
-    if stat.S_ISDIR(mode):
-        raise InvalidVideoError(f"{path} is a folder, not a video file")
-    if not stat.S_ISREG(mode):
-        raise InvalidVideoError(f"{path} is not a regular file (a pipe, device or socket)")
-    size = path.stat().st_size
+    size = regular_file_size(path, InvalidVideoError, "a video")
     if size == 0:
         raise InvalidVideoError("the file is empty")
     if size > limits.max_bytes:
