@@ -243,3 +243,35 @@ def test_a_folder_without_litert_graph_runs_on_keras_until_exported(tiny_model: 
         assert mine == pytest.approx(theirs, abs=1e-5)
     missing = run_module("training.export", str(tmp_path / "nothing"))
     assert missing.returncode == 2 and "error:" in missing.stderr
+
+
+def test_recalibration_refits_the_band_and_keeps_the_weights(tiny_model: Path, tiny_dataset: Path,
+                                                              tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "model"
+    shutil.copytree(tiny_model, folder)
+    weights = (folder / "model.tflite").read_bytes()
+    before = json.loads((folder / "metrics.json").read_text())
+    held_out = tmp_path / "loso.json"  # unseen reals scoring like the top of the model's own
+    held_out.write_text(json.dumps({"recipe": {"architecture": "deforgify-compact", "epochs": 1, "per_source": 1},
+                                    "units": [{"unit": "other", "scores": [0.99] * 20, "labels": [0] * 20,
+                                               "val_scores": [0.1, 0.2, 0.3, 0.9], "val_labels": [0, 0, 0, 1],
+                                               "roc_auc": None, "accuracy": 0.5, "false_accusation_rate": 1.0,
+                                               "false_accusation_rate_with_band": 1.0, "unsure_share": 0.0,
+                                               "no_face_share": 0.0}]}))
+    result = run_module("training.recalibrate", str(folder), "--data", str(tiny_dataset),
+                        "--held-out", str(held_out), "--workers", "1")
+    assert result.returncode == 0, result.stderr[-3000:]
+    after = json.loads((folder / "metrics.json").read_text())
+    assert (folder / "model.tflite").read_bytes() == weights
+    assert after["training"] == before["training"] | {"recalibrated": after["training"]["recalibrated"]}
+    assert after["calibration"]["band_from_held_out"]["real_rank"] == 1.0
+    config = ModelConfig.from_dict(json.loads((folder / "config.json").read_text()))
+    assert config.calibration.unsure_high == pytest.approx(after["calibration"]["unsure_high"])
+    assert after["test"]["unsure"]["band"] == [config.calibration.unsure_low, config.calibration.unsure_high]
+
+
+def test_recalibration_of_something_else_fails_clearly(tiny_dataset: Path, tmp_path: Path) -> None:
+    result = run_module("training.recalibrate", str(tmp_path), "--data", str(tiny_dataset))
+    assert result.returncode == 2 and "not a usable model folder" in result.stderr

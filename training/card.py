@@ -258,7 +258,9 @@ def _calibration(metrics: dict[str, Any]) -> str:
 validation for balanced accuracy, is {calibration['threshold']:.2f}. Calibrated fake probabilities
 between {calibration['unsure_low']:.2f} and {calibration['unsure_high']:.2f} are answered **unsure**:
 each edge is as close to the threshold as the validation answers beyond it ("real" below the
-lower edge, "fake" above the upper) stay right at least 95 % of the time{_held_out_band(calibration)}.
+lower edge, "fake" above the upper) stay right at least 95 % of the time, the lower edge moved up
+where needed to clear half of the validation reals as long as "real" stays right 90 % of the
+time (a "real" that is almost never given helps nobody){_held_out_band(calibration)}.
 "Real" therefore means "no sign of the fakes this model knows", not proof of authenticity.
 {unsure['unsure_share']:.1%} of test images fall in the band; accuracy on the others:
 {_share(unsure['accuracy_when_sure'])}; reals cleared (answered real) {_share(unsure.get('reals_cleared'))},

@@ -114,6 +114,8 @@ def check_output(output: Path) -> None:
 
 
 def train(args: argparse.Namespace) -> dict[str, Any]:
+    from training.plots import CURVES_FILE, plot_history
+
     started = time.monotonic()
     examples = load_examples(args.data)
     splits = split_examples(examples, args.seed)
@@ -122,11 +124,15 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     config = ModelConfig(args.architecture, preprocessing=PreprocessConfig(args.input_size, native_resolution=args.native_resolution))
     with staged_folder(args.output) as folder:
         model, history = fit(args, config, prepared)
-        config, metrics, test_scores = _evaluate(model, config, prepared, history, args, started)
+        config, metrics, test_scores = evaluate_model(model, config, prepared, args)
+        metrics["training"] = training_facts(history, args, config, prepared, started)
         save_for_inference(model, folder / MODEL_FILE)
         export_litert(model, config.labels.index("fake"), folder)
         write_config(folder, config)
-        _write_outputs(folder, metrics, splits, history, prepared["test"].labels, test_scores)
+        (folder / SPLITS_FILE).write_text(
+            json.dumps({name: [e.describe() for e in splits[name]] for name in SPLITS}, indent=1) + "\n")
+        plot_history(history, folder / CURVES_FILE)
+        write_evaluation(folder, metrics, prepared["test"].labels, test_scores)
     print(json.dumps({"output": str(args.output), "test": _headline(metrics["test"])}), flush=True)
     return metrics
 
@@ -220,9 +226,10 @@ def manipulation_metrics(detector, calibration: Calibration, test: PreparedSet, 
     return results
 
 
-def _evaluate(model, config, prepared, history, args, started: float):
-    """Fit the calibration on val; metrics of val and test, the baseline, and run facts."""
-    from training.augment import SWAP_SHARE
+def evaluate_model(model, config: ModelConfig, prepared: dict[str, PreparedSet], args):
+    """Fit the calibration on val; metrics of val and test as served, the baseline, the
+    manipulations, probes and format parity. Returns the calibrated config, the metrics and the
+    test scores."""
     from training.baseline import thumbnail_fake_scores
     from training.calibrate import expected_calibration_error, fit_calibration, unsure_summary
     from training.format_parity import format_parity
@@ -265,7 +272,14 @@ def _evaluate(model, config, prepared, history, args, started: float):
         name: {label: _face_rate(prepared[name], i) for i, label in enumerate(LABELS)}
         for name in SPLITS
     }
-    results["training"] = {
+    return config, results, scores["test"]
+
+
+def training_facts(history: dict, args: argparse.Namespace, config: ModelConfig,
+                   prepared: dict[str, PreparedSet], started: float) -> dict[str, Any]:
+    from training.augment import SWAP_SHARE
+
+    return {
         "data": args.data,
         "seed": args.seed,
         "license": args.license,
@@ -284,7 +298,6 @@ def _evaluate(model, config, prepared, history, args, started: float):
         "date": time.strftime("%Y-%m-%d", time.gmtime()),
         "split_sizes": {name: len(prepared[name].examples) for name in SPLITS},
     }
-    return config, results, scores["test"]
 
 
 def probe_shares(detector, probes: list[str], workers: int) -> dict:
@@ -322,22 +335,12 @@ def _face_rate(data: PreparedSet, label: int) -> float:
     return float(np.mean(faces)) if faces else 0.0
 
 
-def _write_outputs(folder: Path, metrics, splits, history, test_labels, test_scores) -> None:
+def write_evaluation(folder: Path, metrics: dict, test_labels, test_scores) -> None:
+    """``metrics.json``, the confusion matrix and ROC plots, and the model card."""
     from training.card import write_card
-    from training.plots import (
-        CONFUSION_FILE,
-        CURVES_FILE,
-        ROC_FILE,
-        plot_confusion,
-        plot_history,
-        plot_roc,
-    )
+    from training.plots import CONFUSION_FILE, ROC_FILE, plot_confusion, plot_roc
 
     (folder / METRICS_FILE).write_text(json.dumps(metrics, indent=2) + "\n")
-    (folder / SPLITS_FILE).write_text(
-        json.dumps({name: [e.describe() for e in splits[name]] for name in SPLITS}, indent=1) + "\n"
-    )
-    plot_history(history, folder / CURVES_FILE)
     test = metrics["test"]
     plot_confusion(test["confusion_matrix"]["matrix"], list(LABELS), folder / CONFUSION_FILE)
     plot_roc(test_labels, test_scores, test["roc_auc"], folder / ROC_FILE)

@@ -1,0 +1,76 @@
+"""Fit a model folder's calibration again (temperature, threshold, unsure band) on its own
+validation split, without retraining, and measure again everything that depends on it.
+
+    python -m training.recalibrate FOLDER --data SRC [--data SRC ...] [--held-out LOSO.json]
+        [--probe SRC] [--seed 0]
+
+The sources and seed must be the ones the model was trained with (its metrics.json says which),
+so that the validation and test splits are the same. The weights, the LiteRT graph, the split
+lists and the training curves are kept; config.json, metrics.json, the plots that depend on the
+threshold and the card are rewritten, in a copy of the folder that replaces it only when all of
+this succeeded. Exit status 0 on success, 1 when the data cannot be used, 2 when the folder is
+not a usable model folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Optional, Sequence
+
+from deforgify.model_folder import METRICS_FILE, ModelLoadError, load_keras_model, read_config, write_config
+from training.data import SPLITS, DataError, load_examples, split_examples
+from training.prepared import prepare
+from training.staging import staged_folder
+from training.train import evaluate_model, held_out_rank, write_evaluation
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m training.recalibrate", description=__doc__.split("\n")[0])
+    parser.add_argument("folder", type=Path, help="the model folder to recalibrate in place")
+    parser.add_argument("--data", action="append", required=True, metavar="SRC",
+                        help="the sources the model was trained on (repeatable)")
+    parser.add_argument("--held-out", type=Path, default=None, metavar="FILE",
+                        help="leave-one-source-out results for the band's upper edge (as training.train)")
+    parser.add_argument("--probe", action="append", default=[], metavar="SRC")
+    parser.add_argument("--seed", type=int, default=0, help="the seed the model was trained with")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        config = read_config(args.folder)
+        model = load_keras_model(args.folder)
+        training = json.loads((args.folder / METRICS_FILE).read_text())["training"]
+    except (ModelLoadError, OSError, ValueError, KeyError) as error:
+        print(f"error: {args.folder} is not a usable model folder ({error})", file=sys.stderr)
+        return 2
+    try:
+        if args.held_out:
+            held_out_rank(args.held_out)
+        splits = split_examples(load_examples(args.data), args.seed)
+        prepared = {name: prepare(splits[name], args.workers) for name in SPLITS}
+    except DataError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    config, metrics, test_scores = evaluate_model(model, config, prepared, args)
+    metrics["training"] = training | {"recalibrated": time.strftime("%Y-%m-%d", time.gmtime())}
+    with staged_folder(args.folder) as folder:
+        shutil.copytree(args.folder, folder, dirs_exist_ok=True)
+        write_config(folder, config)
+        write_evaluation(folder, metrics, prepared["test"].labels, test_scores)
+    print(json.dumps({"output": str(args.folder), "calibration": config.calibration.to_dict(),
+                      "test_unsure": {k: v for k, v in metrics["test"]["unsure"].items()
+                                      if k not in ("per_source", "tradeoff")}}), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
