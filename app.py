@@ -50,7 +50,7 @@ import gradio as gr  # noqa: E402
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from deforgify.calibration import UNSURE  # noqa: E402
+from deforgify.calibration import NO_FACE, UNSURE  # noqa: E402
 from deforgify.decode import InvalidImageError, load_rgb, read_bytes  # noqa: E402
 from deforgify.detector import Detector, Prediction  # noqa: E402
 from deforgify.explain import (BACKGROUNDS, CAUTIONS, COLOURS, WORDS, describe_faces, draw_faces,  # noqa: E402
@@ -71,13 +71,14 @@ CONCURRENCY = 2
 """One request per CPU core: one decodes and finds faces while the other's model call (two
 LiteRT threads) runs."""
 EXAMPLES = {
-    "real-astronaut.jpg": "Real portrait",
-    "real-photographer.jpg": "Real photo (greyscale)",
-    "gan-stylegan2.jpg": "GAN face (StyleGAN2)",
-    "face-swap.jpg": "Face swap",
-    "no-face-coffee.jpg": "No face",
-    "two-faces.jpg": "Two faces",
+    "real-astronaut.jpg": ("Real portrait", "real"),
+    "real-photographer.jpg": ("Real photo (greyscale)", "real"),
+    "gan-stylegan2.jpg": ("GAN face (StyleGAN2)", "fake"),
+    "face-swap.jpg": ("Face swap", "fake"),
+    "no-face-coffee.jpg": ("No face", NO_FACE),
+    "two-faces.jpg": ("Two faces", None),
 }
+"""Each example's caption and the answer its kind should get (None: no single one)."""
 ERROR = "error"
 """The verdict box's state when a file could not be checked."""
 PRIVACY = (
@@ -615,10 +616,19 @@ CSS = """
 """
 
 
-def example_files() -> tuple[list[str], list[str]]:
+def example_files(detector: Detector) -> tuple[list[str], list[str]]:
+    """The example photos and their captions. An example the served model answers otherwise
+    than its kind says is captioned with the answer it gets: a miss is said, never hidden."""
     folder = Path(os.environ.get("DEFORGIFY_EXAMPLES", Path(__file__).parent / "examples"))
-    found = [(folder / name, label) for name, label in EXAMPLES.items() if (folder / name).is_file()]
-    return [str(path) for path, _ in found], [label for _, label in found]
+    paths, captions = [], []
+    for name, (caption, expected) in EXAMPLES.items():
+        path = folder / name
+        if not path.is_file():
+            continue
+        answer = detector.predict(path).label if expected else expected
+        paths.append(str(path))
+        captions.append(caption if answer == expected else f"{caption}: this model answers {WORDS[answer]}")
+    return paths, captions
 
 
 def video_tab(detector: Detector) -> None:
@@ -705,7 +715,7 @@ def build_demo(detector: Detector, store: FeedbackStore) -> gr.Blocks:
                 image = ImageFile(type="filepath", sources=["upload", "webcam", "clipboard"],
                                   image_mode=None, label="Photo of a face", height=300, elem_id="photo")
                 check_again = gr.Button(CHECK_AGAIN, variant="secondary")
-                paths, labels = example_files()
+                paths, labels = example_files(detector)
                 if paths:
                     gr.Examples(paths, inputs=image, example_labels=labels,
                                 label="Examples: click one to check it", api_visibility="private")

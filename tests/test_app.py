@@ -751,11 +751,19 @@ EXPECTED_ANSWERS = {"Real portrait": "real", "Real photo (greyscale)": "real", "
 
 
 @pytest.mark.parametrize("example", sorted(EXPECTED_ANSWERS))
-def test_every_shipped_example_is_answered_as_its_name_says(browser_context, app_url, example) -> None:
-    """A property of the served model as much as of the page: an example named "Real" must be
-    answered "real" by the bundled model, or the example (or the model) must change."""
+def test_every_shipped_example_is_answered_as_its_name_says_or_says_it_is_missed(
+        browser_context, app_url, example) -> None:
+    """A property of the served model as much as of the page: an example named "Real" is
+    answered "real" by the bundled model, or its caption says what the model answers instead."""
+    from deforgify.explain import WORDS
+
+    expected = EXPECTED_ANSWERS[example]
     page = open_page(browser_context, app_url)
-    page.get_by_role("button", name=example, exact=True).click()
+    button = page.get_by_role("button", name=re.compile(f"^{re.escape(example)}(: this model answers .*)?$"))
+    caption = button.inner_text().strip()
+    button.click()
     label, _ = read_verdict(page)
-    assert label == EXPECTED_ANSWERS[example], page.locator("#verdict-box").inner_text()
+    assert label == expected or caption.endswith(f"this model answers {WORDS[label]}"), (
+        caption, page.locator("#verdict-box").inner_text())
+    assert (label == expected) == (caption == example)  # a caption never claims a miss that is not one
     page.close()

@@ -297,8 +297,8 @@ def _format_parity(metrics: dict[str, Any]) -> str:
     parity = metrics.get("format_parity")
     if not parity:
         return ""
-    rows = "".join(f"| {name} | {_auc(v)} | {_percent(v['reals_called_fake'])} |\n"
-                   for name, v in parity["variants"].items())
+    rows = "".join(f"| {name} | {_auc(v)} | {_percent(v['reals_called_fake'])} | "
+                   f"{_percent(v.get('changed_from_lossless'))} |\n" for name, v in parity["variants"].items())
     sources = "".join(f"| {_name(name)} | {_percent(p['changed_share'])} | {p['auc_spread']:.3f} | "
                       f"{_percent(max(v['reals_called_fake'] for v in p['variants'].values()))} |\n"
                       for name, p in parity.get("per_source", {}).items())
@@ -311,8 +311,8 @@ between the seven: **{parity['changed_share']:.1%}** (goal {goals['changed_share
 ROC-AUCs: **{parity['auc_spread']:.3f}** (goal {goals['auc_spread']}); reals called fake: at most
 {goals['reals_called_fake']:.0%} in every variant is the goal.
 
-| variant | ROC-AUC | reals called fake |
-|---|---|---|
+| variant | ROC-AUC | reals called fake | verdict not as for the lossless file |
+|---|---|---|---|
 {rows}
 | source | verdicts changed | AUC spread | reals called fake (worst variant) |
 |---|---|---|---|

@@ -86,7 +86,8 @@ class ParityReport:
         return missed
 
     def to_dict(self) -> dict:
-        return {"variants": {v.name: {"roc_auc": v.roc_auc, "reals_called_fake": v.reals_called_fake}
+        return {"variants": {v.name: {"roc_auc": v.roc_auc, "reals_called_fake": v.reals_called_fake,
+                                      "changed_from_lossless": self.changed_from_first(v)}
                              for v in self.variants},
                 "changed_share": self.changed_share, "auc_spread": self.auc_spread, "goals": GOALS}
 
@@ -95,9 +96,14 @@ class ParityReport:
         names = np.array(sources)
         return {name: self.subset(np.flatnonzero(names == name)).to_dict() for name in sorted(set(sources))}
 
+    def changed_from_first(self, variant: VariantResult) -> float:
+        """Share of images whose verdict in ``variant`` differs from the first (lossless) one's."""
+        return float(np.mean(variant.verdicts != self.variants[0].verdicts))
+
     def table(self) -> str:
-        lines = [f"{'variant':12} {'AUC':>6} {'reals called fake':>18}"]
-        lines += [f"{v.name:12} {_cell(v.roc_auc)} {v.reals_called_fake:18.1%}" for v in self.variants]
+        lines = [f"{'variant':12} {'AUC':>6} {'reals called fake':>18} {'verdict not as lossless':>24}"]
+        lines += [f"{v.name:12} {_cell(v.roc_auc)} {v.reals_called_fake:18.1%} {self.changed_from_first(v):24.1%}"
+                  for v in self.variants]
         lines.append(f"verdict changes across variants: {self.changed_share:.1%} "
                      f"(goal <= {GOALS['changed_share']:.0%}); AUC spread {self.auc_spread:.3f} "
                      f"(goal <= {GOALS['auc_spread']})")
