@@ -261,11 +261,11 @@ def banner(prediction: Prediction, provenance: Provenance = NO_PROVENANCE, calib
     )
 
 
-def _box(label: str, title: str, body: str, attributes: str = "") -> str:
+def _box(label: str, title: str, body: str, attributes: str = "", element_id: str = "verdict-box") -> str:
     edge, background = (hex_colour(COLOURS[label]), hex_colour(BACKGROUNDS[label])) if label != ERROR \
         else (hex_colour(COLOURS["fake"]), "#ffffff")
     return (
-        f'<div id="verdict-box" data-verdict="{label}" {attributes} '
+        f'<div id="{element_id}" data-verdict="{label}" {attributes} '
         f'style="border-left:10px solid {edge};background:{background};color:#1a1a1a;padding:12px 16px;'
         f'border-radius:8px"><div class="verdict-word" style="font-size:1.6em;font-weight:700;color:{edge};'
         f'line-height:1.2">{html.escape(title)}</div>{body}</div>'
@@ -670,14 +670,11 @@ def video_tab(detector: Detector) -> None:
             raise gr.Error(f"This video can't be checked: {error}.", duration=None, print_exception=False) from None
         row = {**video.to_json(), "model": model_facts(detector)}
         label = row["label"]
-        edge, background = BANNER_COLOURS[label]
-        box = (f'<div id="video-verdict-box" data-verdict="{label}" style="border-left:10px solid {edge};'
-               f'background:{background};color:#1a1a1a;padding:12px 16px;border-radius:8px">'
-               f'<div style="font-size:2em;font-weight:700;color:{edge};line-height:1.2">'
-               f"{html.escape(WORDS[label].capitalize())}</div>"
-               f"{_bars(row['confidences']) if row['confidences'] else ''}"
-               f'<p style="margin:6px 0 4px 0">{html.escape(explain_video(row))}</p>'
-               f'<p style="margin:0;font-size:0.9em;opacity:0.85">{html.escape(CAUTIONS[label].replace("photo", "video"))}</p></div>')
+        box = _box(label, headline(label),
+                   (_bars(row["confidences"]) if row["confidences"] else "")
+                   + f'<p style="margin:6px 0 4px 0">{html.escape(explain_video(row))}</p>'
+                   f'<p style="margin:0;font-size:0.9em">{html.escape(CAUTIONS[label].replace("photo", "video"))}</p>',
+                   element_id="video-verdict-box")
         rows = chart_rows(row)
         frame = None
         if row["deciding_frame"]:

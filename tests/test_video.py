@@ -78,7 +78,7 @@ def test_a_clip_of_a_real_then_a_fake_face_shows_both_on_its_timeline(clips, det
     real_answer, fake_answer = detector.predict_rgb(decoded)
     for frames, answer in ((first, real_answer), (second, fake_answer)):
         fakes = [f["confidences"]["fake"] for f in frames]
-        assert max(abs(p - answer.confidences["fake"]) for p in fakes) < 0.1
+        assert max(abs(p - answer.confidences["fake"]) for p in fakes) < 0.15
     assert np.median([f["confidences"]["fake"] for f in second]) > \
         np.median([f["confidences"]["fake"] for f in first]) + 0.15
     # the verdict is the fake half's track, in the words photos get
