@@ -7,24 +7,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from test_app import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, start_app, stop_app
+from test_app import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, app_url, client, flags_folder  # noqa: F401  (fixtures)
 from video_clips import canvas, real_and_fake_faces, write_opencv
 
 from deforgify.detector import Detector
-
-
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory: pytest.TempPathFactory):
-    process, url = start_app(tmp_path_factory.mktemp("app"), DEFORGIFY_FLAGS=str(tmp_path_factory.mktemp("flags")))
-    yield url
-    stop_app(process)
-
-
-@pytest.fixture(scope="module")
-def client(app_url: str):
-    from gradio_client import Client
-
-    return Client(app_url, verbose=False)
 
 
 @pytest.fixture(scope="module")
