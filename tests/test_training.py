@@ -152,6 +152,25 @@ def test_face_boxes_are_cached_between_runs(tiny_dataset: Path, tmp_path: Path, 
     np.testing.assert_array_equal(again.images[3], first.images[3])
 
 
+def test_face_boxes_follow_the_content_not_the_path(tiny_dataset: Path, tmp_path: Path, monkeypatch) -> None:
+    import shutil
+
+    from training import prepared as prepared_module
+    from training.data import load_examples
+
+    prepared_module.prepare(load_examples([str(tiny_dataset)])[:4], workers=1, cache=tmp_path / "cache")
+    copy = tmp_path / "copy"
+    shutil.copytree(tiny_dataset, copy, copy_function=shutil.copy)  # new paths, new times
+    examples = load_examples([str(copy)])[:4]
+    changed = Path(examples[0].data)
+    changed.write_bytes(changed.read_bytes() + b"\0")
+    detected = []
+    real_detect = prepared_module.detect_faces
+    monkeypatch.setattr(prepared_module, "detect_faces", lambda rgb: detected.append(1) or real_detect(rgb))
+    prepared_module.prepare(examples, workers=1, cache=tmp_path / "cache")
+    assert len(detected) == 1  # only the file whose bytes changed
+
+
 def test_a_finished_run_swaps_folders_so_a_model_is_always_in_place(tmp_path: Path, monkeypatch) -> None:
     from training import staging
 

@@ -2,8 +2,8 @@
 
 Face detection is most of the cost of preparing a split, and its answer for a file never
 changes, so the boxes found are kept in a cache folder (``DEFORGIFY_CACHE``, by default
-``~/.cache/deforgify``) keyed by the file's path, size and modification time and by the
-detector's settings: the second run over the same data decodes only.
+``~/.cache/deforgify``) keyed by the file's content and by the detector's settings: the
+second run over the same data decodes only, even when the data was copied anew.
 """
 
 from __future__ import annotations
@@ -100,8 +100,9 @@ def cache_folder() -> Path:
 class FaceCache:
     """Face boxes of files already seen, one JSON file per detector setting.
 
-    Only examples read from files are cached (their path, size and modification time say
-    whether the file changed); images given as bytes are detected every time.
+    Only examples read from files are cached, keyed by a hash of their bytes (a copied or
+    re-downloaded folder keeps its boxes; a changed file does not); images given as bytes are
+    detected every time.
     """
 
     def __init__(self, folder: Path):
@@ -109,7 +110,8 @@ class FaceCache:
                     "min_score": face_detection.MIN_SCORE, "overlap": face_detection.OVERLAP,
                     "retry_pad": face_detection.RETRY_PAD_FRACTION,
                     "full_range_below": face_detection.FULL_RANGE_BELOW,
-                    "search_side": face_detection.SEARCH_SIDE, "suppression": "weighted, both ways"}
+                    "search_side": face_detection.SEARCH_SIDE, "suppression": "weighted, both ways",
+                    "key": "sha256 of the file"}
         digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
         self.path = folder / f"faces-{digest}.json"
         try:
@@ -122,10 +124,9 @@ class FaceCache:
         if not isinstance(example.data, str):
             return None
         try:
-            stat = os.stat(example.data)
+            return hashlib.sha256(Path(example.data).read_bytes()).hexdigest()
         except OSError:
             return None
-        return f"{Path(example.data).resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
 
     def get(self, example: Example) -> Optional[list[Box]]:
         key = self._key(example)
