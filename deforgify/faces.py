@@ -120,27 +120,42 @@ def find_faces(rgb: np.ndarray) -> list[Face]:
     scale = min(1.0, SEARCH_SIDE / max(height, width))
     small = rgb if scale == 1.0 else cv2.resize(
         rgb, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=cv2.INTER_AREA)
-    faces = _symmetric_search(small, 0)
+    faces = _canonical_search(small, 0)
     if not faces:
-        faces = _symmetric_search(small, int(round(RETRY_PAD_FRACTION * max(small.shape[:2]))))
+        faces = _canonical_search(small, int(round(RETRY_PAD_FRACTION * max(small.shape[:2]))))
     clipped = [Face(_clip(tuple(v / scale for v in f.box), width, height), f.score,
                     tuple((x / scale, y / scale) for x, y in f.landmarks)) for f in faces]
     clipped = [face for face in clipped if face.box[2] > 1 and face.box[3] > 1]
     return sorted(clipped, key=lambda f: f.box[2] * f.box[3], reverse=True)
 
 
-def _symmetric_search(rgb: np.ndarray, pad: int) -> list[Face]:
-    """Faces found on ``rgb`` and on its mirror image (mapped back), blended: the same face gets
-    the same box, mirrored, whichever way the photo is turned (BlazeFace alone is not symmetric:
-    its boxes of a photo and of its mirror image differed by 2.7 % of their side, median)."""
+def _canonical_search(rgb: np.ndarray, pad: int) -> list[Face]:
+    """Faces found on ``rgb`` or on its mirror image (mapped back), whichever of the two is the
+    canonical one: a photo and its mirror image are searched the same way round, so the same
+    face gets exactly the mirrored box (BlazeFace alone is not symmetric: its boxes of a photo and
+    of its mirror image differed by 2.7 % of their side, median). One search instead of a search
+    each way, which had doubled the cost of finding faces."""
+    if not _mirror_is_canonical(rgb):
+        boxes, scores, landmarks = _search(rgb, pad)
+        return _blended(boxes, scores, landmarks)
     width = rgb.shape[1]
-    boxes, scores, landmarks = _search(rgb, pad)
-    mirror_boxes, mirror_scores, mirror_landmarks = _search(np.ascontiguousarray(rgb[:, ::-1]), pad)
-    mirror_boxes[:, 0] = width - mirror_boxes[:, 0] - mirror_boxes[:, 2]
-    mirror_landmarks[..., 0] = width - mirror_landmarks[..., 0]
-    mirror_landmarks = mirror_landmarks[:, MIRRORED_LANDMARKS]
-    return _blended(np.concatenate([boxes, mirror_boxes]), np.concatenate([scores, mirror_scores]),
-                    np.concatenate([landmarks, mirror_landmarks]))
+    boxes, scores, landmarks = _search(np.ascontiguousarray(rgb[:, ::-1]), pad)
+    boxes[:, 0] = width - boxes[:, 0] - boxes[:, 2]
+    landmarks[..., 0] = width - landmarks[..., 0]
+    return _blended(boxes, scores, landmarks[:, MIRRORED_LANDMARKS])
+
+
+def _mirror_is_canonical(rgb: np.ndarray) -> bool:
+    """Whether to search ``rgb``'s mirror image rather than ``rgb``: when its brightness leans to
+    the left. The lean is an exact integer sum that a mirror image negates, so exactly one of an
+    image and its mirror image leans right; an image that leans neither way is compared with its
+    mirror image byte by byte (identical for a symmetric image: either way gives the same)."""
+    width = rgb.shape[1]
+    positions = 2 * np.arange(width, dtype=np.int64) - (width - 1)  # mirrored: negated
+    lean = int(rgb.sum(axis=(0, 2), dtype=np.int64) @ positions)
+    if lean:
+        return lean < 0
+    return np.ascontiguousarray(rgb[:, ::-1]).tobytes() < rgb.tobytes()
 
 
 MIRRORED_LANDMARKS = [LANDMARKS.index(name.replace("right", "@").replace("left", "right").replace("@", "left"))

@@ -143,7 +143,7 @@ def test_native_resolution_feeds_the_centre_of_the_face_crop_unresized() -> None
 
 
 def test_a_mirrored_photo_gets_the_mirrored_boxes(astronaut) -> None:
-    """Found both ways and blended, the boxes of a photo and of its mirror image are mirror
+    """Searched the same way round, the boxes of a photo and of its mirror image are mirror
     images of each other (BlazeFace alone moved them by a few per cent of their side)."""
     photo = np.ascontiguousarray(np.concatenate([astronaut, astronaut[::2, ::2].repeat(2, 0)[:512]], axis=1))
     width = photo.shape[1]
@@ -152,3 +152,27 @@ def test_a_mirrored_photo_gets_the_mirrored_boxes(astronaut) -> None:
     assert len(boxes) == len(mirrored) >= 1
     for (x, y, w, h), (mx, my, mw, mh) in zip(boxes, mirrored):
         assert (width - mx - mw, my, mw, mh) == pytest.approx((x, y, w, h), abs=1)
+
+
+def test_faces_are_searched_once_the_same_way_round_for_a_photo_and_its_mirror(astronaut, monkeypatch) -> None:
+    from deforgify import faces
+
+    searched = []
+    real_search = faces._search
+    monkeypatch.setattr(faces, "_search", lambda rgb, pad: searched.append(rgb.copy()) or real_search(rgb, pad))
+    detect_faces(astronaut)
+    detect_faces(np.ascontiguousarray(astronaut[:, ::-1]))
+    assert len(searched) == 2  # one search per photo, not one each way
+    np.testing.assert_array_equal(searched[0], searched[1])  # the same orientation both times
+
+
+def test_an_image_that_leans_neither_way_still_has_one_canonical_orientation() -> None:
+    from deforgify.faces import _mirror_is_canonical
+
+    image = np.zeros((4, 4, 3), np.uint8)
+    image[0, 0], image[0, 3], image[1, 0], image[1, 3] = 10, 10, 20, 20  # balanced, not symmetric
+    image[0, 0], image[1, 0] = 20, 10
+    mirrored = np.ascontiguousarray(image[:, ::-1])
+    assert _mirror_is_canonical(image) != _mirror_is_canonical(mirrored)
+    symmetric = np.full((4, 4, 3), 7, np.uint8)
+    assert not _mirror_is_canonical(symmetric)

@@ -110,7 +110,7 @@ class FaceCache:
                     "min_score": face_detection.MIN_SCORE, "overlap": face_detection.OVERLAP,
                     "retry_pad": face_detection.RETRY_PAD_FRACTION,
                     "full_range_below": face_detection.FULL_RANGE_BELOW,
-                    "search_side": face_detection.SEARCH_SIDE, "suppression": "weighted, both ways",
+                    "search_side": face_detection.SEARCH_SIDE, "suppression": "weighted, canonical orientation",
                     "key": "sha256 of the file"}
         digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
         self.path = folder / f"faces-{digest}.json"
