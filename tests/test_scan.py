@@ -83,7 +83,9 @@ def assert_same_answers(rows: list[dict], expected: dict[str, dict], key: str = 
             assert row["error"] == want["error"] and row["label"] is None
             continue
         assert row["error"] is None and row["label"] == want["label"], row
-        assert row["face"] == want["face"]
+        assert (row["face"], row["face_found"], row["deciding_face"]) == (
+            want["face"], want["face_found"], want["deciding_face"])
+        assert [face["caution"] for face in row["faces"]] == [face["caution"] for face in want["faces"]]
         if want["confidences"] is None:
             assert row["confidences"] is None
         else:

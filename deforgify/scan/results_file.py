@@ -20,8 +20,9 @@ from deforgify.provenance.contract import EVIDENCE_DETAILS
 from deforgify.streams import batches
 
 FORMATS = (".jsonl", ".parquet")
-COLUMNS = ("path", "index", "label", "confidences", "face", "faces", "decided_by", "pixels", "provenance",
-           "kind", "duration", "frames", "error", "model_revision")
+COLUMNS = ("path", "index", "label", "confidences", "face_found", "face", "deciding_face", "faces",
+           "decided_by", "pixels", "provenance", "kind", "duration", "deciding_frame", "frames", "complete",
+           "note", "error", "model_revision")
 JOURNAL_SUFFIX = ".partial.jsonl"
 PARQUET_ROWS_PER_GROUP = 10_000
 
@@ -181,14 +182,19 @@ def parquet_schema(labels: tuple[str, ...]):
     import pyarrow as pa
 
     confidences = pa.struct([(label, pa.float64()) for label in labels])
-    face = pa.struct([("box", pa.list_(pa.int64())), ("label", pa.string()), ("confidences", confidences)])
+    box = pa.list_(pa.int64())
+    face = pa.struct([("box", box), ("label", pa.string()), ("confidences", confidences),
+                      ("caution", pa.string())])
     pixels = pa.struct([("label", pa.string()), ("confidences", confidences)])
+    deciding_frame = pa.struct([("t", pa.float64()), ("track", pa.int64()), ("box", box)])
     return pa.schema([("path", pa.string()), ("index", pa.int64()), ("label", pa.string()),
-                      ("confidences", confidences), ("face", pa.list_(pa.int64())),
-                      ("faces", pa.list_(face)), ("decided_by", pa.string()), ("pixels", pixels),
+                      ("confidences", confidences), ("face_found", pa.bool_()), ("face", box),
+                      ("deciding_face", pa.int64()), ("faces", pa.list_(face)),
+                      ("decided_by", pa.string()), ("pixels", pixels),
                       ("provenance", provenance_schema()), ("kind", pa.string()),
-                      ("duration", pa.float64()), ("frames", pa.list_(frame_schema(confidences))),
-                      ("error", pa.string()), ("model_revision", pa.string())])
+                      ("duration", pa.float64()), ("deciding_frame", deciding_frame),
+                      ("frames", pa.list_(frame_schema(confidences))), ("complete", pa.bool_()),
+                      ("note", pa.string()), ("error", pa.string()), ("model_revision", pa.string())])
 
 
 def frame_schema(confidences):

@@ -14,6 +14,7 @@ from typing import Iterable, Iterator, Protocol
 
 from deforgify.batch import CHUNK, Result, score_items
 from deforgify.scan.collection import Collection, Item
+from deforgify.scan.results_file import COLUMNS
 from deforgify.progress import Progress
 from deforgify.streams import batches
 from deforgify.video.frames import VideoSettings
@@ -34,14 +35,12 @@ def result_row(item: Item, key_field: str, result: Result, model_revision: str) 
     """One row of the results: which image, its verdict (or why it has none) with the pixel
     model's answer and the file's provenance, which model."""
     verdict = result.to_json() if result.error is None else {}
-    return {"path": item.path, "index": item.key if key_field == "index" else None,
-            "label": verdict.get("label"), "confidences": verdict.get("confidences"),
-            "face": verdict.get("face"), "faces": verdict.get("faces", []),
-            "decided_by": verdict.get("decided_by"), "pixels": verdict.get("pixels"),
-            "provenance": verdict.get("provenance"),
-            "kind": verdict.get("kind", "photo") if result.error is None else None,
-            "duration": verdict.get("duration"), "frames": verdict.get("frames"),
-            "error": result.error, "model_revision": model_revision}
+    row = {column: verdict.get(column) for column in COLUMNS}
+    row.update({"path": item.path, "index": item.key if key_field == "index" else None,
+                "faces": verdict.get("faces", []),
+                "kind": verdict.get("kind", "photo") if result.error is None else None,
+                "error": result.error, "model_revision": model_revision})
+    return row
 
 
 def score_rows(detector, items: Iterable[Item], key_field: str, workers: int = 1,
