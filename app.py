@@ -711,7 +711,7 @@ def build_demo(detector: Detector, store: FeedbackStore) -> gr.Blocks:
             with gr.Column(scale=1):
                 image = ImageFile(type="filepath", sources=["upload", "webcam", "clipboard"],
                                   image_mode=None, label="Photo of a face", height=300, elem_id="photo")
-                check_again = gr.Button(CHECK_AGAIN, variant="secondary")
+                check_again = gr.Button(CHECK_AGAIN, variant="secondary", interactive=False)
                 paths, labels = example_files(detector)
                 if paths:
                     gr.Examples(paths, inputs=image, example_labels=labels,
@@ -744,6 +744,8 @@ def build_demo(detector: Detector, store: FeedbackStore) -> gr.Blocks:
         # browser), then the server checks it; the latest photo is always checked last.
         image.change(None, image, page_outputs, js=CLEAR_JS, queue=False, api_visibility="private")
         image.change(LATEST_PHOTO.record, image, None, queue=False, api_visibility="private", show_progress="hidden")
+        image.change(lambda photo: gr.Button(interactive=photo is not None), image, check_again, queue=False,
+                     api_visibility="private", show_progress="hidden")  # nothing to check again yet
         image.change(page_check, image, page_outputs, concurrency_limit=CONCURRENCY, trigger_mode="always_last",
                      api_visibility="private", show_progress="minimal", show_progress_on=summary) \
             .then(None, js=SCROLL_TO_VERDICT)

@@ -459,6 +459,7 @@ def upload(page, path: Path) -> None:
 
 def test_upload_and_read_the_verdict_without_scrolling(browser_context, app_url, client, images) -> None:
     page = open_page(browser_context, app_url, (1366, 768))
+    assert page.get_by_role("button", name="Check this photo again").is_disabled()  # no photo yet
     upload(page, images["face"])
     label, shares = read_verdict(page)
     page.get_by_text("judged on the one face found").wait_for(timeout=30_000)
@@ -469,7 +470,8 @@ def test_upload_and_read_the_verdict_without_scrolling(browser_context, app_url,
     assert label == result["label"]
     assert list(shares) == ["real", "fake"]  # one order everywhere: real first
     assert shares == {name: f"{round(p * 100)}%" for name, p in result["confidences"].items()}
-    assert page.get_by_role("button", name="Check this photo again").is_visible()
+    again = page.get_by_role("button", name="Check this photo again")
+    assert again.is_visible() and again.is_enabled()
     assert page.get_by_role("button", name="Submit").count() == 0
     page.close()
 
