@@ -64,7 +64,8 @@ def main() -> None:
                                                     args.repeats),
         f"CLI, {args.workers} workers (start-up included)": rate(n, lambda: subprocess.run(
             [sys.executable, "-m", "deforgify", "predict", "--quiet", "--json", "--workers", str(args.workers),
-             *files], cwd=ROOT, check=True, stdout=subprocess.DEVNULL), args.repeats),
+             *(["--model", args.model] if args.model else []), *files],
+            cwd=ROOT, check=True, stdout=subprocess.DEVNULL), args.repeats),
     }
     print(f"{n} images from {args.images}, {detector.config.architecture}; median of {args.repeats} runs")
     for stage, images_per_second in figures.items():
