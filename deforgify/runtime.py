@@ -48,6 +48,7 @@ class LiteRtRuntime:
             raise ModelLoadError(f"cannot load {path}: {error}") from None
         self._interpreter = interpreter  # the runner needs it alive
         self._lock = threading.Lock()
+        self.path = path
 
     def run(self, pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         with self._lock:
