@@ -7,6 +7,8 @@ training. The settings travel with the weights in ``config.json``.
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Optional
 
@@ -94,9 +96,22 @@ def crop_region(
     if config.native_resolution and face is not None:
         side = min(side, config.input_size)
     side = int(round(min(side, height, width)))
-    left = int(round(min(max(centre_x - side / 2, 0), width - side)))
-    top = int(round(min(max(centre_y - side / 2, 0), height - side)))
+    left = _nearest_start(min(max(centre_x - side / 2, 0), width - side), side, width)
+    top = _nearest_start(min(max(centre_y - side / 2, 0), height - side), side, height)
     return left, top, side, side
+
+
+def _nearest_start(start: float, side: int, length: int) -> int:
+    """The whole pixel nearest ``start`` for a span of ``side`` pixels in ``length``, a tie (a
+    half pixel, as for an odd margin around a face) going towards the image's centre line, so
+    that a mirror image gets exactly the mirrored span (rounding ties to even moved the crop of
+    one face in eight by a pixel between a photo and its mirror image, enough to change its
+    verdict now and then). Only a span exactly on the centre line with an odd margin cannot be
+    mirrored to the pixel."""
+    low = math.floor(start)
+    if start - low != 0.5:
+        return int(round(start))
+    return low + 1 if start + side / 2 < length / 2 else low
 
 
 def crop_resize(rgb: np.ndarray, region: Box, size: int) -> np.ndarray:

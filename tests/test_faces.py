@@ -176,3 +176,19 @@ def test_an_image_that_leans_neither_way_still_has_one_canonical_orientation() -
     assert _mirror_is_canonical(image) != _mirror_is_canonical(mirrored)
     symmetric = np.full((4, 4, 3), 7, np.uint8)
     assert not _mirror_is_canonical(symmetric)
+
+
+def test_the_crop_of_a_mirrored_face_is_the_mirrored_crop() -> None:
+    """Half-pixel ties (odd margins around a face) go towards the image's centre line: rounding
+    them to even moved one crop in eight by a pixel between a photo and its mirror image."""
+    rng = np.random.default_rng(0)
+    for _ in range(2000):
+        height, width = (int(v) for v in rng.integers(40, 400, 2))
+        w = int(rng.integers(5, width))
+        h = int(rng.integers(5, height))
+        x, y = int(rng.integers(0, width - w + 1)), int(rng.integers(0, height - h + 1))
+        if 2 * x + w == width:
+            continue  # a face exactly on the centre line: its odd margin has no mirrored pixel
+        left, top, side, _ = crop_region((height, width, 3), (x, y, w, h), CONFIG)
+        mirrored = crop_region((height, width, 3), (width - x - w, y, w, h), CONFIG)
+        assert mirrored == (width - left - side, top, side, side), (height, width, x, y, w, h)
