@@ -459,9 +459,11 @@ LATEST_PHOTO = LatestPhoto()
 
 
 def cleared() -> tuple:
-    """Every output of a check emptied: nothing of an earlier answer stays on the page."""
+    """Every output of a check emptied: nothing of an earlier answer stays on the page. The
+    report's choice and status are left alone: the browser emptied them at once (CLEAR_JS), and
+    this reply may come after the user chose again or tried to report."""
     return (None, "", gr.update(value=None, alt_text=None), gr.update(value=None, visible=False), None,
-            gr.update(value="", visible=False), "", "", None)
+            gr.update(value="", visible=False), "", gr.skip(), gr.skip())
 
 
 CLEAR_JS = """(photo) => {

@@ -617,7 +617,9 @@ def test_a_report_is_made_once_on_the_answer_shown_and_a_stale_one_stores_nothin
     # After the photo is removed, nothing can be reported.
     page.get_by_role("button", name="Remove Image").click()
     page.wait_for_function("() => !document.getElementById('verdict-box')", timeout=5_000)
-    page.get_by_label("real", exact=True).check()
+    page.get_by_label("real", exact=True).check()  # at once, before the server's reply to the removal
+    page.wait_for_timeout(1_000)  # the server's replies to the removal have come: the choice stays
+    assert page.get_by_label("real", exact=True).is_checked()
     report.click()
     page.get_by_text("Check a photo first").wait_for(timeout=30_000)
     assert [p for p in reports_in(flags_folder) if p not in before] == new
