@@ -192,3 +192,26 @@ def test_the_crop_of_a_mirrored_face_is_the_mirrored_crop() -> None:
         left, top, side, _ = crop_region((height, width, 3), (x, y, w, h), CONFIG)
         mirrored = crop_region((height, width, 3), (width - x - w, y, w, h), CONFIG)
         assert mirrored == (width - left - side, top, side, side), (height, width, x, y, w, h)
+
+
+@pytest.mark.parametrize("model", ["short", "full"])
+def test_opencv_finds_what_litert_finds_where_litert_is_missing(astronaut, monkeypatch, model) -> None:
+    """Faces are searched in LiteRT when it is installed, else through OpenCV's DNN module: the
+    two give the same detections."""
+    import importlib.util
+
+    from deforgify import faces
+
+    spec = faces.SHORT_RANGE if model == "short" else faces.FULL_RANGE
+    photo = astronaut[:300, 100:400]
+    with_litert = faces._BlazeFace(spec)
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "ai_edge_litert" else real_find_spec(name, *a))
+    with_opencv = faces._BlazeFace(spec)
+    assert with_opencv.run.__qualname__.startswith("_opencv_runner")
+    assert with_litert.run.__qualname__.startswith("_litert_runner")
+    found, expected = with_opencv(photo), with_litert(photo)
+    assert len(expected[1]) >= 1
+    for a, b in zip(found, expected):
+        np.testing.assert_allclose(a, b, atol=1e-3)
