@@ -122,10 +122,8 @@ def _start_judging(recipe) -> None:
 
 def _judge_task(task: tuple[list[Named], bool, VideoSettings]) -> list[Result]:
     """Prepare and judge a few images with this worker's model."""
-    detector = _worker_detector
     named, keep_rgb, video = task
-    config = detector.config.preprocessing
-    return _judge(detector, [prepare(name, image, config, keep_rgb, video) for name, image in named])
+    return _judge(_worker_detector, _prepare_task((named, _worker_detector.config.preprocessing, keep_rgb, video)))
 
 
 def score_files(detector: Detector, files: Sequence[str], workers: int = 1,

@@ -10,7 +10,7 @@ import numpy as np
 
 from deforgify.calibration import NO_FACE, UNSURE
 from deforgify.decode import ImageInput, load_rgb
-from deforgify.faces import Box, detect_faces
+from deforgify.faces import Box, find_faces
 from deforgify.model_folder import ModelConfig, read_config
 from deforgify.model_source import ModelSource, resolve_model
 from deforgify.preprocess import PreprocessConfig, Preprocessed, preprocess_face
@@ -31,15 +31,21 @@ calls are faster per crop, their activations staying in cache: calls of 8 took 1
 against 1.92 for calls of 64 on two LiteRT threads (3.34 against 3.80 on one), median of 7."""
 
 
+def detected_face_crops(rgb: np.ndarray, config: PreprocessConfig) -> tuple[list[Preprocessed], list[float]]:
+    """Model input for every face of ``rgb`` worth scoring (largest first, at most MAX_FACES),
+    and the face detector's score of each. Needs no model, so it can run in worker processes."""
+    faces = find_faces(rgb)
+    chosen = [f for f in faces if f.box[2] >= MIN_FACE_RATIO * faces[0].box[2]][:MAX_FACES]
+    boxes = [f.box for f in faces]
+    return [preprocess_face(rgb, config, f.box, boxes) for f in chosen], [f.score for f in chosen]
+
+
 def face_crops(rgb: np.ndarray, config: PreprocessConfig, centre_fallback: bool = False
                ) -> list[Preprocessed]:
-    """Model input for every face of ``rgb`` worth scoring (largest first, at most MAX_FACES);
-    none without a face, unless ``centre_fallback`` asks for the image centre then. Needs no
-    model, so it can run in worker processes."""
-    faces = detect_faces(rgb)
-    scored = [f for f in faces if f[2] >= MIN_FACE_RATIO * faces[0][2]]
-    chosen = scored[:MAX_FACES] or ([None] if centre_fallback else [])
-    return [preprocess_face(rgb, config, f, faces) for f in chosen]
+    """The crops of :func:`detected_face_crops`; none without a face, unless ``centre_fallback``
+    asks for the image centre then."""
+    crops, _ = detected_face_crops(rgb, config)
+    return crops or ([preprocess_face(rgb, config, None, [])] if centre_fallback else [])
 
 
 def face_label(label: str, face: Optional[Box]) -> tuple[str, Optional[str]]:

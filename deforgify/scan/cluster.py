@@ -14,6 +14,7 @@ from typing import Any, Iterable, Iterator, Optional
 
 from deforgify.scan.collection import Item
 from deforgify.streams import batches, bounded_map
+from deforgify.video.frames import VideoSettings
 
 BATCH = 64
 """Images per task: one model call's worth and a little more, so scheduling costs little."""
@@ -28,13 +29,13 @@ class ClusterError(RuntimeError):
     """The cluster cannot be started or reached, or a worker answers with another model."""
 
 
-def score_batch(task: tuple) -> list[dict]:
+def score_batch(task: tuple[Optional[str], str, list[Item], VideoSettings]) -> list[dict]:
     """Run on a worker: the rows for one batch (model reference, key field, items, and how videos
     are sampled), scored with the worker's own copy of the model."""
     from deforgify.scan.run import score_rows
 
-    model, key_field, items, *video = task
-    return list(score_rows(_detector(model), items, key_field, 1, *video))
+    model, key_field, items, video = task
+    return list(score_rows(_detector(model), items, key_field, 1, video))
 
 
 def _detector(model: Optional[str]):
@@ -55,10 +56,11 @@ def _detector(model: Optional[str]):
 class DaskEngine:
     """Batches of items sent to Dask workers, rows returned in the items' order."""
 
-    def __init__(self, address: str, model: Optional[str], model_revision: str, video=None):
+    def __init__(self, address: str, model: Optional[str], model_revision: str,
+                 video: VideoSettings = VideoSettings()):
         self.model, self.model_revision = model, model_revision
         self.video = video
-        """How videos are sampled (:class:`deforgify.video.frames.VideoSettings`; None: defaults)."""
+        """How videos are sampled."""
         self.client = connect(address)
 
     @property
@@ -67,8 +69,7 @@ class DaskEngine:
 
     def rows(self, items: Iterable[Item], key_field: str) -> Iterator[dict]:
         ahead = max(self.workers, 1) * TASKS_AHEAD_PER_WORKER
-        video = () if self.video is None else (self.video,)
-        tasks = ((self.model, key_field, batch, *video) for batch in batches(items, BATCH))
+        tasks = ((self.model, key_field, batch, self.video) for batch in batches(items, BATCH))
         for rows in bounded_map(self.client, score_batch, tasks, ahead):
             yield from self._checked(rows)
 

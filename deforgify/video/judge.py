@@ -9,9 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from deforgify.detector import MAX_FACES, MIN_FACE_RATIO, Detector
-from deforgify.faces import find_faces
-from deforgify.preprocess import PreprocessConfig, Preprocessed, preprocess_face
+from deforgify.detector import Detector, detected_face_crops
+from deforgify.preprocess import PreprocessConfig, Preprocessed
 from deforgify.video.combine import combine
 from deforgify.video.frames import Info, InvalidVideoError, Limits, Reading, Sampling, open_video, sampled_frames
 from deforgify.video.timeline import FrameFace, FrameResult, Timings, Track, VideoResult
@@ -56,12 +55,9 @@ def sample_video(path, config: PreprocessConfig, sampling: Sampling = Sampling()
     times, crops, scores, detect = [], [], [], 0.0
     for frame in sampled_frames(capture, reading, limits, started + limits.time_limit):
         begun = time.perf_counter()
-        # as detector.face_crops, keeping each face's detection score
-        faces = find_faces(frame.rgb)
-        chosen = [f for f in faces if f.box[2] >= MIN_FACE_RATIO * faces[0].box[2]][:MAX_FACES]
-        boxes = [f.box for f in faces]
-        crops.append([preprocess_face(frame.rgb, config, f.box, boxes) for f in chosen])
-        scores.append([f.score for f in chosen])
+        frame_crops, frame_scores = detected_face_crops(frame.rgb, config)
+        crops.append(frame_crops)
+        scores.append(frame_scores)
         detect += time.perf_counter() - begun
         times.append(frame.t)
     if not times:
