@@ -5,7 +5,8 @@ mostly self-blends, some with another training person's face swapped in); then t
 re-encoding chain of :func:`training.degrade.random_reencoding` (rescale, blur, noise, colour,
 lossless / JPEG / WebP storage), the same for every class and source; then the shared
 :func:`deforgify.preprocess.preprocess` with a random crop jitter, so that framing cannot carry
-the label; then a random horizontal flip.
+the label; then a random horizontal flip. With ``views=2`` each face comes twice, the second
+time through its own draw of the re-encoding chain (see :mod:`training.consistency`).
 """
 
 from __future__ import annotations
@@ -69,17 +70,19 @@ class AugmentedBatches(keras.utils.PyDataset):
     the median source size), drawn anew each epoch with each source's label ratio kept, so that
     no source dominates. ``self_blend_share`` of the epoch's real images are added again as
     blended fakes (:data:`SWAP_SHARE` of them face swaps); :meth:`label_counts` says what an
-    epoch holds, for class weights.
+    epoch holds, for class weights. With ``views=2`` a batch holds ``batch_size`` faces twice:
+    first one view of each, then the other, in the same order.
     """
 
     def __init__(self, data: PreparedSet, config: PreprocessConfig, batch_size: int, seed: int,
-                 self_blend_share: float = 0.0, per_source: int | None = None):
+                 self_blend_share: float = 0.0, per_source: int | None = None, views: int = 1):
         # Two threads prepare batches while TensorFlow trains (OpenCV releases the GIL).
         super().__init__(workers=2, use_multiprocessing=False)
         self.data = data
         self.config = config
         self.batch_size = batch_size
         self.seed = seed
+        self.views = views
         self.epoch = -1
         self.rng = np.random.default_rng(seed)
         self.labels = data.labels
@@ -102,9 +105,10 @@ class AugmentedBatches(keras.utils.PyDataset):
     def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         items = self.items[index * self.batch_size : (index + 1) * self.batch_size]
         rng = np.random.default_rng((self.seed, self.epoch, index))  # per batch: thread-safe
-        pixels = np.stack([self._pixels(i, blend, rng) for i, blend in items])
+        views = [self._views(i, blend, rng) for i, blend in items]
+        pixels = np.stack([face[view] for view in range(self.views) for face in views])
         labels = np.array([FAKE if blend else self.labels[i] for i, blend in items])
-        return pixels, labels
+        return pixels, np.tile(labels, self.views)
 
     def on_epoch_end(self) -> None:
         self.epoch += 1
@@ -117,7 +121,19 @@ class AugmentedBatches(keras.utils.PyDataset):
         items = [(int(i), False) for i in chosen] + [(int(i), True) for i in blended]
         self.items = [items[k] for k in self.rng.permutation(len(items))]
 
-    def _pixels(self, index: int, blend: bool, rng: np.random.Generator) -> np.ndarray:
+    def _views(self, index: int, blend: bool, rng: np.random.Generator) -> list[np.ndarray]:
+        """``self.views`` crops of one face: one blend, crop and flip, each its own storing."""
+        rgb, faces = self._blended(index, blend, rng)
+        jitter, flip = random_jitter(rng), rng.random() < 0.5
+        crops = []
+        for _ in range(self.views):
+            stored, boxes = random_reencoding(rgb, faces, rng)
+            pixels = preprocess(stored, self.config, boxes, jitter).pixels
+            crops.append(pixels[:, ::-1] if flip else pixels)
+        return crops
+
+    def _blended(self, index: int, blend: bool, rng: np.random.Generator) -> tuple[np.ndarray, list]:
+        """The image and its face boxes, made a blended fake when ``blend``."""
         rgb, faces = self.data.images[index], self.data.faces[index]
         donor = self.donors[rng.integers(len(self.donors))] if self.donors else index
         if blend and faces and donor != index and rng.random() < SWAP_SHARE:
@@ -125,6 +141,4 @@ class AugmentedBatches(keras.utils.PyDataset):
                             match_colour=rng.random() < 0.6, feather=rng.random() < 0.75)
         elif blend:
             rgb = self_blend(rgb, faces[0] if faces else None, rng)
-        rgb, faces = random_reencoding(rgb, faces, rng)
-        pixels = preprocess(rgb, self.config, faces, random_jitter(rng)).pixels
-        return pixels[:, ::-1] if rng.random() < 0.5 else pixels
+        return rgb, faces

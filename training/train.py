@@ -52,7 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=0, help="split and training seed")
     parser.add_argument("--epochs", type=int, default=40, help="maximum epochs")
     parser.add_argument("--patience", type=int, default=10, help="early-stopping patience")
-    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--batch-size", type=int, default=32, help="crops per training step")
+    parser.add_argument("--consistency", type=float, default=0.0, metavar="WEIGHT",
+                        help="show each face twice per step, stored two random ways, and add WEIGHT "
+                             "times the squared gap of their logits to the loss (0: off; a step "
+                             "then holds half as many faces)")
     parser.add_argument("--learning-rate", type=float, default=None,
                         help="peak learning rate (default: 1e-3 from scratch, 3e-4 for a pretrained architecture)")
     parser.add_argument("--architecture", choices=sorted(ARCHITECTURES), default=DEFAULT_ARCHITECTURE)
@@ -142,6 +146,7 @@ def fit(args: argparse.Namespace, config: ModelConfig, prepared: dict[str, Prepa
 
     from deforgify.architectures import build_model
     from training.augment import AugmentedBatches
+    from training.consistency import PairedViews
 
     keras.utils.set_random_seed(args.seed)
     model = build_model(config.architecture, config.preprocessing.input_size, len(LABELS))
@@ -149,14 +154,16 @@ def fit(args: argparse.Namespace, config: ModelConfig, prepared: dict[str, Prepa
         from training.pretrained import load_imagenet_weights
 
         load_imagenet_weights(model, PRETRAINED[config.architecture])
-    batches = AugmentedBatches(prepared["train"], config.preprocessing, args.batch_size,
-                               args.seed, args.self_blend, args.per_source)
+    views = 2 if args.consistency > 0 else 1
+    batches = AugmentedBatches(prepared["train"], config.preprocessing, max(1, args.batch_size // views),
+                               args.seed, args.self_blend, args.per_source, views)
+    trained = model if views == 1 else PairedViews(model, args.consistency)
     # Cosine decay to 5 % over the epoch budget: the noisy validation loss of a constant rate
     # settles in the last epochs instead of needing many more.
     schedule = keras.optimizers.schedules.CosineDecay(
         learning_rate(args, config.architecture), decay_steps=args.epochs * len(batches), alpha=0.05
     )
-    model.compile(
+    trained.compile(
         optimizer=keras.optimizers.Adam(schedule),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
@@ -165,7 +172,7 @@ def fit(args: argparse.Namespace, config: ModelConfig, prepared: dict[str, Prepa
     # Balanced class weights: the minority class must cost as much as the majority.
     class_weight = {i: counts.sum() / (len(LABELS) * max(c, 1)) for i, c in enumerate(counts)}
     val = prepared["val"]
-    history = model.fit(
+    history = trained.fit(
         batches,
         validation_data=(val.pixels(config.preprocessing), val.labels),
         epochs=args.epochs,
@@ -292,6 +299,7 @@ def training_facts(history: dict, args: argparse.Namespace, config: ModelConfig,
         "learning_rate": learning_rate(args, config.architecture),
         "learning_rate_schedule": "cosine decay to 5 % over the epoch budget",
         "self_blend_share": args.self_blend,
+        "consistency_weight": args.consistency,
         "per_source_per_epoch": args.per_source,
         "swap_share": SWAP_SHARE,
         "wall_time_seconds": round(time.monotonic() - started, 1),
