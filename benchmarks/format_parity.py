@@ -22,7 +22,8 @@ def main() -> None:
     for source in sorted(set(test.sources)):
         rows = np.flatnonzero(np.array(test.sources) == source)
         part = report.subset(rows)
-        print(f"  {source.split('/')[-1]:24} changes {part.changed_share:6.1%}  AUC spread {part.auc_spread:.3f}  "
+        print(f"  {source.split('/')[-1]:24} changes {part.changed_share:6.1%} ({part.changed_by_score_share:5.1%} "
+              f"judged sizes only)  AUC spread {part.auc_spread:.3f}  "
               f"reals called fake (max) {max(v.reals_called_fake for v in part.variants):.1%}")
     missed = report.misses()
     print("goals met" if not missed else "goals missed: " + "; ".join(missed))

@@ -11,7 +11,7 @@ from deforgify.detector import Detector
 from helpers import require_shared_data
 from training import degrade
 from training.data import load_examples, split_examples
-from training.format_parity import format_parity
+from training.format_parity import ParityReport, VariantResult, format_parity
 from training.leave_one_out import SOURCES
 from training.prepared import PreparedSet, prepare
 
@@ -50,6 +50,21 @@ def test_the_same_faces_stored_seven_ways_get_the_same_verdicts(detector, test_s
     crossed = np.any(verdicts == "real", axis=0) & np.any(verdicts == "fake", axis=0)
     assert crossed.mean() <= 0.01, report.table()
     assert report.changed_share <= 0.35, report.table()
+
+
+def test_changes_the_size_rule_makes_are_told_apart_from_the_scores() -> None:
+    """Three images in three variants: the first changes only because its half-size copy is
+    too small to judge, the second because its score moved, the third not at all."""
+    def variant(name: str, verdicts: list[str], too_small: list[bool]) -> VariantResult:
+        return VariantResult(name, np.array(verdicts), np.array([0.9, 0.1, 0.5]), np.array([True, False, True]),
+                             np.array(too_small))
+
+    report = ParityReport([variant("png", ["fake", "real", "unsure"], [False] * 3),
+                           variant("half size", ["unsure", "real", "unsure"], [True, False, True]),
+                           variant("webp q80", ["fake", "unsure", "unsure"], [False] * 3)])
+    assert report.changed_share == pytest.approx(2 / 3)
+    assert report.changed_by_score_share == pytest.approx(1 / 3)
+    assert "33.3% leaving out faces too small" in report.table()
 
 
 @pytest.mark.parametrize(

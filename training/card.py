@@ -307,7 +307,8 @@ def _format_parity(metrics: dict[str, Any]) -> str:
 
 Every test image judged as seven files a user could have of it (faces detected again in each):
 lossless, JPEG quality 95 and 75, WebP 80, half and double size, mirrored. Verdicts that change
-between the seven: **{parity['changed_share']:.1%}** (goal {goals['changed_share']:.0%}); spread of the
+between the seven: **{parity['changed_share']:.1%}** (goal {goals['changed_share']:.0%}; {_percent(parity.get('changed_by_score_share'))}
+leaving out the copies whose face is too small to judge, "unsure" by rule); spread of the
 ROC-AUCs: **{parity['auc_spread']:.3f}** (goal {goals['auc_spread']}); reals called fake: at most
 {goals['reals_called_fake']:.0%} in every variant is the goal.
 
