@@ -74,6 +74,19 @@ def test_the_saved_model_predicts_through_the_library(tiny_model: Path, tiny_dat
         assert one.confidences["fake"] == pytest.approx(many.confidences["fake"], abs=1e-5)
 
 
+def test_a_run_on_paired_views_saves_the_network_and_records_the_weight(tiny_dataset: Path, tmp_path: Path) -> None:
+    output = tmp_path / "paired"
+    result = train_tiny(tiny_dataset, output, "--consistency", "0.5", "--epochs", "2")
+    assert result.returncode == 0, result.stderr[-3000:]
+    metrics = json.loads((output / "metrics.json").read_text())
+    assert metrics["training"]["consistency_weight"] == 0.5
+    assert metrics["training"]["epochs_run"] == 2
+    import keras
+
+    network = keras.models.load_model(output / "model.keras", compile=False)
+    assert network.__class__.__name__ != "PairedViews" and network.output_shape == (None, len(LABELS))
+
+
 def test_a_run_with_unusable_data_fails_cleanly(tiny_model: Path, tmp_path: Path) -> None:
     before = folder_digest(tiny_model)
     result = train_tiny(tmp_path, tiny_model)  # an empty folder
