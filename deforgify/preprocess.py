@@ -8,7 +8,6 @@ training. The settings travel with the weights in ``config.json``.
 from __future__ import annotations
 
 import math
-
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Optional
 
