@@ -87,6 +87,13 @@ def test_a_run_on_paired_views_saves_the_network_and_records_the_weight(tiny_dat
     assert network.__class__.__name__ != "PairedViews" and network.output_shape == (None, len(LABELS))
 
 
+def test_a_negative_consistency_weight_is_refused_not_ignored(tiny_dataset: Path, tmp_path: Path) -> None:
+    result = train_tiny(tiny_dataset, tmp_path / "model", "--consistency", "-0.5")
+    assert result.returncode == 2
+    assert "--consistency: must be 0 or more, not -0.5" in result.stderr
+    assert not (tmp_path / "model").exists()
+
+
 def test_a_run_with_unusable_data_fails_cleanly(tiny_model: Path, tmp_path: Path) -> None:
     before = folder_digest(tiny_model)
     result = train_tiny(tmp_path, tiny_model)  # an empty folder

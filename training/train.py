@@ -53,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--epochs", type=int, default=40, help="maximum epochs")
     parser.add_argument("--patience", type=int, default=10, help="early-stopping patience")
     parser.add_argument("--batch-size", type=int, default=32, help="crops per training step")
-    parser.add_argument("--consistency", type=float, default=0.0, metavar="WEIGHT",
+    parser.add_argument("--consistency", type=_non_negative, default=0.0, metavar="WEIGHT",
                         help="show each face twice per step, stored two random ways, and add WEIGHT "
                              "times the squared gap of their logits to the loss (0: off; a step "
                              "then holds half as many faces)")
@@ -82,6 +82,13 @@ def build_parser() -> argparse.ArgumentParser:
                         help="after a successful run, publish the model folder to this Hub repo")
     add_hub_options(parser)
     return parser
+
+
+def _non_negative(text: str) -> float:
+    value = float(text)
+    if not value >= 0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {text}")
+    return value
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
