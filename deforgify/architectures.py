@@ -122,9 +122,11 @@ def _bn_relu6(x: keras.KerasTensor, name: str, activate: bool = True) -> keras.K
 
 
 def _mbconv(x: keras.KerasTensor, kernel: int, stride: int, expansion: int, filters: int,
-            name: str) -> keras.KerasTensor:
+            name: str, drop_path: float = 0.0) -> keras.KerasTensor:
     """An inverted residual block: 1x1 expansion, depthwise convolution, 1x1 projection, and the
-    skip connection where the shape allows it."""
+    skip connection where the shape allows it. While training, ``drop_path`` is the chance that a
+    sample skips the block's branch altogether (stochastic depth: per-sample dropout of the whole
+    branch, the identity at inference)."""
     from keras import layers
 
     inputs, channels = x, x.shape[-1]
@@ -136,36 +138,41 @@ def _mbconv(x: keras.KerasTensor, kernel: int, stride: int, expansion: int, filt
     x = layers.Conv2D(filters, 1, use_bias=False, name=f"{name}_project_conv")(x)
     x = _bn_relu6(x, f"{name}_project", activate=False)
     if stride == 1 and channels == filters:
+        if drop_path:
+            x = layers.Dropout(drop_path, noise_shape=(None, 1, 1, 1), name=f"{name}_drop_path")(x)
         x = layers.Add(name=f"{name}_add")([x, inputs])
     return x
 
 
-def lite0_features(inputs: keras.KerasTensor) -> keras.KerasTensor:
+def lite0_features(inputs: keras.KerasTensor, drop_path: float = 0.0) -> keras.KerasTensor:
     """EfficientNet-Lite0 from [0, 1] RGB to its pooled 1280 features; layer names follow the
-    blocks of the ImageNet checkpoint (:mod:`training.pretrained` loads it)."""
+    blocks of the ImageNet checkpoint (:mod:`training.pretrained` loads it). ``drop_path`` is
+    the stochastic-depth rate of the last block, growing linearly from 0 at the first (as
+    EfficientNet was trained, at 0.2)."""
     from keras import layers
 
     x = layers.Normalization(mean=IMAGENET_MEAN, variance=[s * s for s in IMAGENET_STD], name="imagenet_norm")(inputs)
     x = layers.Conv2D(LITE0_STEM, 3, 2, padding="same", use_bias=False, name="stem_conv")(x)
     x = _bn_relu6(x, "stem")
-    block = 0
+    block, blocks = 0, sum(stage[0] for stage in LITE0_STAGES)
     for repeats, kernel, stride, expansion, filters in LITE0_STAGES:
         for repeat in range(repeats):
-            x = _mbconv(x, kernel, stride if repeat == 0 else 1, expansion, filters, f"block{block}")
+            x = _mbconv(x, kernel, stride if repeat == 0 else 1, expansion, filters, f"block{block}",
+                        drop_path * block / blocks)
             block += 1
     x = layers.Conv2D(LITE0_HEAD, 1, use_bias=False, name="head_conv")(x)
     x = _bn_relu6(x, "head")
     return layers.GlobalAveragePooling2D(name="lite0_pool")(x)
 
 
-def deforgify_lite0(input_size: int, num_classes: int) -> keras.Model:
+def deforgify_lite0(input_size: int, num_classes: int, drop_path: float = 0.0) -> keras.Model:
     """EfficientNet-Lite0 (3.4 M parameters without its ImageNet classifier), to be fine-tuned
     whole from ImageNet weights: forensic cues are learnt in every layer, but from features that
     already know faces, skin and edges."""
     import keras
 
     inputs = keras.Input((input_size, input_size, 3), name="image")
-    return _classifier(inputs, lite0_features(inputs), num_classes, "deforgify_lite0")
+    return _classifier(inputs, lite0_features(inputs, drop_path), num_classes, "deforgify_lite0")
 
 
 def _strided_residual_tower(inputs: keras.KerasTensor) -> keras.KerasTensor:
@@ -186,17 +193,17 @@ def _strided_residual_tower(inputs: keras.KerasTensor) -> keras.KerasTensor:
     return layers.GlobalAveragePooling2D(name="npr_pool")(x)
 
 
-def deforgify_lite0_npr(input_size: int, num_classes: int) -> keras.Model:
+def deforgify_lite0_npr(input_size: int, num_classes: int, drop_path: float = 0.0) -> keras.Model:
     """EfficientNet-Lite0 with a residual tower beside it (as in deforgify-dual)."""
     import keras
     from keras import layers
 
     inputs = keras.Input((input_size, input_size, 3), name="image")
-    features = layers.Concatenate(name="features")([lite0_features(inputs), _strided_residual_tower(inputs)])
+    features = layers.Concatenate(name="features")([lite0_features(inputs, drop_path), _strided_residual_tower(inputs)])
     return _classifier(inputs, features, num_classes, "deforgify_lite0_npr")
 
 
-ARCHITECTURES: dict[str, Callable[[int, int], keras.Model]] = {
+ARCHITECTURES: dict[str, Callable[..., keras.Model]] = {
     "deforgify-cnn": deforgify_cnn,
     "deforgify-compact": deforgify_compact,
     "deforgify-npr": deforgify_npr,
@@ -209,7 +216,11 @@ PRETRAINED = {"deforgify-lite0": "efficientnet-lite0", "deforgify-lite0-npr": "e
 DEFAULT_ARCHITECTURE = "deforgify-compact"
 
 
-def build_model(name: str, input_size: int, num_classes: int = 2) -> keras.Model:
+DROP_PATH = {"deforgify-lite0", "deforgify-lite0-npr"}
+"""Architectures built of residual blocks that stochastic depth can skip."""
+
+
+def build_model(name: str, input_size: int, num_classes: int = 2, drop_path: float = 0.0) -> keras.Model:
     """Build an untrained model of the architecture called ``name``."""
     try:
         factory = ARCHITECTURES[name]
@@ -217,4 +228,8 @@ def build_model(name: str, input_size: int, num_classes: int = 2) -> keras.Model
         raise ValueError(
             f"unknown architecture {name!r}; choose one of {sorted(ARCHITECTURES)}"
         ) from None
-    return factory(input_size, num_classes)
+    if not drop_path:
+        return factory(input_size, num_classes)
+    if name not in DROP_PATH:
+        raise ValueError(f"stochastic depth needs residual blocks: {sorted(DROP_PATH)}, not {name!r}")
+    return factory(input_size, num_classes, drop_path=drop_path)

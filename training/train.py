@@ -19,7 +19,7 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
-from deforgify.architectures import ARCHITECTURES, DEFAULT_ARCHITECTURE, PRETRAINED
+from deforgify.architectures import ARCHITECTURES, DEFAULT_ARCHITECTURE, DROP_PATH, PRETRAINED
 from deforgify.calibration import Calibration
 from deforgify.model_folder import (
     CONFIG_FILE,
@@ -57,6 +57,13 @@ def build_parser() -> argparse.ArgumentParser:
                         help="show each face twice per step, stored two random ways, and add WEIGHT "
                              "times the squared gap of their logits to the loss (0: off; a step "
                              "then holds half as many faces)")
+    parser.add_argument("--drop-path", type=_below_one, default=0.0, metavar="RATE",
+                        help="stochastic depth: the chance that the last residual block is skipped "
+                             "for a training face, growing from 0 at the first (0: off; "
+                             f"{', '.join(sorted(DROP_PATH))} only)")
+    parser.add_argument("--ema", type=_below_one, default=0.0, metavar="MOMENTUM",
+                        help="validate and keep the exponential moving average of the weights "
+                             "with this momentum per step, e.g. 0.998 (0: off, the last weights)")
     parser.add_argument("--learning-rate", type=float, default=None,
                         help="peak learning rate (default: 1e-3 from scratch, 3e-4 for a pretrained architecture)")
     parser.add_argument("--architecture", choices=sorted(ARCHITECTURES), default=DEFAULT_ARCHITECTURE)
@@ -91,8 +98,19 @@ def _non_negative(text: str) -> float:
     return value
 
 
+def _below_one(text: str) -> float:
+    value = _non_negative(text)
+    if not value < 1:
+        raise argparse.ArgumentTypeError(f"must be under 1, not {text}")
+    return value
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.drop_path and args.architecture not in DROP_PATH:
+        parser.error(f"--drop-path needs an architecture of residual blocks ({', '.join(sorted(DROP_PATH))}), "
+                     f"not {args.architecture}")
     try:
         check_output(args.output)
         if args.held_out:
@@ -156,7 +174,7 @@ def fit(args: argparse.Namespace, config: ModelConfig, prepared: dict[str, Prepa
     from training.consistency import PairedViews
 
     keras.utils.set_random_seed(args.seed)
-    model = build_model(config.architecture, config.preprocessing.input_size, len(LABELS))
+    model = build_model(config.architecture, config.preprocessing.input_size, len(LABELS), args.drop_path)
     if config.architecture in PRETRAINED:
         from training.pretrained import load_imagenet_weights
 
@@ -171,7 +189,7 @@ def fit(args: argparse.Namespace, config: ModelConfig, prepared: dict[str, Prepa
         learning_rate(args, config.architecture), decay_steps=args.epochs * len(batches), alpha=0.05
     )
     trained.compile(
-        optimizer=keras.optimizers.Adam(schedule),
+        optimizer=keras.optimizers.Adam(schedule, use_ema=args.ema > 0, ema_momentum=args.ema or 0.99),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )
@@ -184,7 +202,8 @@ def fit(args: argparse.Namespace, config: ModelConfig, prepared: dict[str, Prepa
         validation_data=(val.pixels(config.preprocessing), val.labels),
         epochs=args.epochs,
         class_weight=class_weight,
-        callbacks=[
+        # With EMA, validation and early stopping see the averaged weights (the swap must come first).
+        callbacks=[keras.callbacks.SwapEMAWeights(swap_on_epoch=True)] * (args.ema > 0) + [
             keras.callbacks.EarlyStopping(
                 monitor="val_loss", patience=args.patience, restore_best_weights=True, verbose=1
             )
@@ -307,6 +326,8 @@ def training_facts(history: dict, args: argparse.Namespace, config: ModelConfig,
         "learning_rate_schedule": "cosine decay to 5 % over the epoch budget",
         "self_blend_share": args.self_blend,
         "consistency_weight": args.consistency,
+        "drop_path": args.drop_path,
+        "weight_ema": args.ema,
         "per_source_per_epoch": args.per_source,
         "swap_share": SWAP_SHARE,
         "wall_time_seconds": round(time.monotonic() - started, 1),
