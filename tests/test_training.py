@@ -94,6 +94,55 @@ def test_a_negative_consistency_weight_is_refused_not_ignored(tiny_dataset: Path
     assert not (tmp_path / "model").exists()
 
 
+def test_stochastic_depth_drops_whole_branches_in_training_only() -> None:
+    from deforgify.architectures import build_model
+
+    plain, dropping = build_model("deforgify-lite0", 32), build_model("deforgify-lite0", 32, drop_path=0.2)
+    rates = [layer.rate for layer in dropping.layers if layer.name.endswith("_drop_path")]
+    assert len(rates) == 9 and rates == sorted(rates) and 0 < rates[0] and rates[-1] < 0.2  # residual blocks
+    dropping.set_weights(plain.get_weights())  # the same weights: the drops hold none
+    faces = np.random.default_rng(0).random((4, 32, 32, 3), dtype=np.float32)
+    served = np.asarray(plain(faces, training=False))
+    np.testing.assert_allclose(np.asarray(dropping(faces, training=False)), served, atol=1e-6)
+    assert not np.allclose(np.asarray(dropping(faces, training=True)), np.asarray(dropping(faces, training=True)))
+    with pytest.raises(ValueError, match="stochastic depth needs residual blocks"):
+        build_model("deforgify-compact", 32, drop_path=0.2)
+
+
+def test_a_run_with_drop_path_and_ema_keeps_the_averaged_weights(tiny_dataset: Path, tmp_path: Path) -> None:
+    import keras
+
+    from deforgify.architectures import build_model
+    from training.pretrained import load_imagenet_weights
+
+    output = tmp_path / "averaged"
+    # A momentum this close to 1 keeps the average at the weights after the first step.
+    result = train_tiny(tiny_dataset, output, "--architecture", "deforgify-lite0", "--input-size", "32",
+                        "--drop-path", "0.2", "--ema", "0.999999", "--epochs", "2", "--patience", "2")
+    assert result.returncode == 0, result.stderr[-3000:]
+    training = json.loads((output / "metrics.json").read_text())["training"]
+    assert (training["drop_path"], training["weight_ema"], training["epochs_run"]) == (0.2, 0.999999, 2)
+    assert "stochastic depth up to 0.2" in (output / "README.md").read_text()
+    saved = keras.models.load_model(output / "model.keras", compile=False)
+    start = build_model("deforgify-lite0", 32)
+    load_imagenet_weights(start)
+    moved = np.abs(saved.get_layer("stem_conv").get_weights()[0] - start.get_layer("stem_conv").get_weights()[0])
+    # Adam's first step moves a weight by about the learning rate (3e-4); 12 steps, much more.
+    assert 0 < moved.max() < 4.5e-4
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--drop-path", "0.2"], "--drop-path needs an architecture of residual blocks"),
+    (["--ema", "1"], "--ema: must be under 1, not 1"),
+    (["--architecture", "deforgify-lite0", "--drop-path", "-0.1"], "--drop-path: must be 0 or more"),
+])
+def test_regulariser_settings_out_of_range_are_refused(tiny_dataset: Path, tmp_path: Path,
+                                                       options: list[str], message: str) -> None:
+    result = train_tiny(tiny_dataset, tmp_path / "model", *options)
+    assert result.returncode == 2 and message in result.stderr
+    assert not (tmp_path / "model").exists()
+
+
 def test_a_run_with_unusable_data_fails_cleanly(tiny_model: Path, tmp_path: Path) -> None:
     before = folder_digest(tiny_model)
     result = train_tiny(tmp_path, tiny_model)  # an empty folder

@@ -184,11 +184,25 @@ re-encoding chain, so that no source's storage format, size or sharpness is a la
 by 0.5x to 2x before cropping, sometimes blurred, noisy or recoloured, then stored lossless, as
 JPEG or as WebP at quality 60 to 100; then crop scale/offset jitter and horizontal flips.
 {_initialisation(training)}Adam (learning rate {training['learning_rate']}, {training.get('learning_rate_schedule', 'constant')}), sparse categorical cross-entropy, balanced class
-weights, batch {training['batch_size']}, early stopping on validation loss: best epoch
+weights, batch {training['batch_size']}{_regularisers(training)}, early stopping on validation loss: best epoch
 {training['best_epoch']} of {training['epochs_run']} run. Wall time on a 2-core CPU machine:
 {training['wall_time_seconds'] / 60:.1f} minutes. When serving, every face crop is judged
 together with its mirror image and the two answers averaged.
 """
+
+
+def _regularisers(training: dict[str, Any]) -> str:
+    """The optional training terms a run used, as a clause of the procedure's sentence."""
+    terms = []
+    if training.get("drop_path"):
+        terms.append(f"stochastic depth up to {training['drop_path']} in the residual blocks")
+    if training.get("weight_ema"):
+        terms.append(f"the weights' moving average (momentum {training['weight_ema']} a step) "
+                     "validated and kept")
+    if training.get("consistency_weight"):
+        terms.append(f"each face seen in two random storings, their logit gap penalised "
+                     f"(weight {training['consistency_weight']})")
+    return "".join(f", {term}" for term in terms)
 
 
 def _initialisation(training: dict[str, Any]) -> str:

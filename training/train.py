@@ -63,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
                              f"{', '.join(sorted(DROP_PATH))} only)")
     parser.add_argument("--ema", type=_below_one, default=0.0, metavar="MOMENTUM",
                         help="validate and keep the exponential moving average of the weights "
-                             "with this momentum per step, e.g. 0.998 (0: off, the last weights)")
+                             "with this momentum per step, e.g. 0.998 (0: off)")
     parser.add_argument("--learning-rate", type=float, default=None,
                         help="peak learning rate (default: 1e-3 from scratch, 3e-4 for a pretrained architecture)")
     parser.add_argument("--architecture", choices=sorted(ARCHITECTURES), default=DEFAULT_ARCHITECTURE)
