@@ -7,7 +7,7 @@ from __future__ import annotations
 import struct
 from fractions import Fraction
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import cv2
 import numpy as np
@@ -57,15 +57,27 @@ def write_h264(path: Path, frame_at: Callable[[int], np.ndarray], count: int, fp
         stream.options = {"preset": "veryfast", "crf": "18", **({"bf": "0"} if times else {})}
         if times is not None:
             stream.codec_context.time_base = stream.time_base = Fraction(1, 1000)
-        for index in range(count):
-            frame = av.VideoFrame.from_ndarray(frame_at(index), format="rgb24")
-            if times is not None:
-                frame.pts, frame.time_base = round(times[index] * 1000), Fraction(1, 1000)
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
+        stamps = times if times is not None else [None] * count
+        _encode_all(container, stream, (_video_frame(frame_at(i), stamps[i]) for i in range(count)))
     return path
+
+
+def _video_frame(rgb: np.ndarray, seconds: float | None):
+    import av
+
+    frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+    if seconds is not None:
+        frame.pts, frame.time_base = round(seconds * 1000), Fraction(1, 1000)
+    return frame
+
+
+def _encode_all(container, stream, frames: Iterable) -> None:
+    """Encode and mux every frame, then flush the encoder's remaining packets."""
+    for frame in frames:
+        for packet in stream.encode(frame):
+            container.mux(packet)
+    for packet in stream.encode():
+        container.mux(packet)
 
 
 def write_audio_only(path: Path, seconds: float = 1.0) -> Path:
@@ -74,14 +86,18 @@ def write_audio_only(path: Path, seconds: float = 1.0) -> Path:
 
     with av.open(str(path), "w") as container:
         stream = container.add_stream("aac", rate=44100)
-        for index in range(int(seconds * 44100 / 1024)):
-            frame = av.AudioFrame.from_ndarray(np.zeros((1, 1024), np.float32), format="fltp", layout="mono")
-            frame.sample_rate, frame.pts = 44100, index * 1024
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
+        blocks = int(seconds * 44100 / 1024)
+        _encode_all(container, stream, (_silence(index * 1024) for index in range(blocks)))
     return path
+
+
+def _silence(pts: int):
+    """1,024 samples of mono silence at 44.1 kHz, starting at sample ``pts``."""
+    import av
+
+    frame = av.AudioFrame.from_ndarray(np.zeros((1, 1024), np.float32), format="fltp", layout="mono")
+    frame.sample_rate, frame.pts = 44100, pts
+    return frame
 
 
 def tag_rotation(path: Path, degrees: int = 90) -> Path:
