@@ -146,8 +146,8 @@ def _mbconv(x: keras.KerasTensor, kernel: int, stride: int, expansion: int, filt
 
 def lite0_features(inputs: keras.KerasTensor, drop_path: float = 0.0) -> keras.KerasTensor:
     """EfficientNet-Lite0 from [0, 1] RGB to its pooled 1280 features; layer names follow the
-    blocks of the ImageNet checkpoint (:mod:`training.pretrained` loads it). ``drop_path`` is
-    the stochastic-depth rate of the last block, growing linearly from 0 at the first (as
+    blocks of the ImageNet checkpoint (:mod:`training.pretrained` loads it). Stochastic depth
+    grows with depth, linearly from 0 at the first block towards ``drop_path`` at the last (as
     EfficientNet was trained, at 0.2)."""
     from keras import layers
 

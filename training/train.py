@@ -58,8 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
                              "times the squared gap of their logits to the loss (0: off; a step "
                              "then holds half as many faces)")
     parser.add_argument("--drop-path", type=_below_one, default=0.0, metavar="RATE",
-                        help="stochastic depth: the chance that the last residual block is skipped "
-                             "for a training face, growing from 0 at the first (0: off; "
+                        help="stochastic depth: the chance that a training face skips a residual "
+                             "block, growing with depth from 0 towards RATE (0: off; "
                              f"{', '.join(sorted(DROP_PATH))} only)")
     parser.add_argument("--ema", type=_below_one, default=0.0, metavar="MOMENTUM",
                         help="validate and keep the exponential moving average of the weights "
