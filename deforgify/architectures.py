@@ -216,7 +216,7 @@ PRETRAINED = {"deforgify-lite0": "efficientnet-lite0", "deforgify-lite0-npr": "e
 DEFAULT_ARCHITECTURE = "deforgify-compact"
 
 
-DROP_PATH = {"deforgify-lite0", "deforgify-lite0-npr"}
+STOCHASTIC_DEPTH = {"deforgify-lite0", "deforgify-lite0-npr"}
 """Architectures built of residual blocks that stochastic depth can skip."""
 
 
@@ -230,6 +230,6 @@ def build_model(name: str, input_size: int, num_classes: int = 2, drop_path: flo
         ) from None
     if not drop_path:
         return factory(input_size, num_classes)
-    if name not in DROP_PATH:
-        raise ValueError(f"stochastic depth needs residual blocks: {sorted(DROP_PATH)}, not {name!r}")
+    if name not in STOCHASTIC_DEPTH:
+        raise ValueError(f"stochastic depth needs residual blocks: {sorted(STOCHASTIC_DEPTH)}, not {name!r}")
     return factory(input_size, num_classes, drop_path=drop_path)

@@ -7,12 +7,15 @@ from __future__ import annotations
 import struct
 from fractions import Fraction
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
 import cv2
 import numpy as np
 
 from helpers import ROOT, require_shared_data
+
+if TYPE_CHECKING:
+    import av
 
 FOURCC = {".mp4": "mp4v", ".mov": "mp4v", ".webm": "VP80", ".avi": "MJPG"}
 
@@ -62,7 +65,7 @@ def write_h264(path: Path, frame_at: Callable[[int], np.ndarray], count: int, fp
     return path
 
 
-def _video_frame(rgb: np.ndarray, seconds: float | None):
+def _video_frame(rgb: np.ndarray, seconds: float | None) -> "av.VideoFrame":
     import av
 
     frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
@@ -71,7 +74,7 @@ def _video_frame(rgb: np.ndarray, seconds: float | None):
     return frame
 
 
-def _encode_all(container, stream, frames: Iterable) -> None:
+def _encode_all(container: "av.container.OutputContainer", stream: "av.stream.Stream", frames: Iterable) -> None:
     """Encode and mux every frame, then flush the encoder's remaining packets."""
     for frame in frames:
         for packet in stream.encode(frame):
@@ -91,7 +94,7 @@ def write_audio_only(path: Path, seconds: float = 1.0) -> Path:
     return path
 
 
-def _silence(pts: int):
+def _silence(pts: int) -> "av.AudioFrame":
     """1,024 samples of mono silence at 44.1 kHz, starting at sample ``pts``."""
     import av
 

@@ -195,7 +195,7 @@ def _regularisers(training: dict[str, Any]) -> str:
     """The optional training terms a run used, as a clause of the procedure's sentence."""
     terms = []
     if training.get("drop_path"):
-        terms.append(f"stochastic depth up to {training['drop_path']} in the residual blocks")
+        terms.append(f"stochastic depth in the residual blocks rising with depth towards {training['drop_path']}")
     if training.get("weight_ema"):
         terms.append(f"the weights' moving average (momentum {training['weight_ema']} a step) "
                      "validated and kept")

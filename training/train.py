@@ -19,7 +19,7 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
-from deforgify.architectures import ARCHITECTURES, DEFAULT_ARCHITECTURE, DROP_PATH, PRETRAINED
+from deforgify.architectures import ARCHITECTURES, DEFAULT_ARCHITECTURE, PRETRAINED, STOCHASTIC_DEPTH
 from deforgify.calibration import Calibration
 from deforgify.model_folder import (
     CONFIG_FILE,
@@ -60,10 +60,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--drop-path", type=_below_one, default=0.0, metavar="RATE",
                         help="stochastic depth: the chance that a training face skips a residual "
                              "block, growing with depth from 0 towards RATE (0: off; "
-                             f"{', '.join(sorted(DROP_PATH))} only)")
+                             f"{', '.join(sorted(STOCHASTIC_DEPTH))} only)")
     parser.add_argument("--ema", type=_below_one, default=0.0, metavar="MOMENTUM",
                         help="validate and keep the exponential moving average of the weights "
-                             "with this momentum per step, e.g. 0.998 (0: off)")
+                             "with this momentum per step, e.g. 0.998: about the last "
+                             "1/(1-MOMENTUM) steps (0: off). Keras averages the trainable weights "
+                             "only: batch-norm statistics stay those of the last steps")
     parser.add_argument("--learning-rate", type=float, default=None,
                         help="peak learning rate (default: 1e-3 from scratch, 3e-4 for a pretrained architecture)")
     parser.add_argument("--architecture", choices=sorted(ARCHITECTURES), default=DEFAULT_ARCHITECTURE)
@@ -92,7 +94,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _non_negative(text: str) -> float:
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, not {text!r}") from None
     if not value >= 0:  # also refuses nan
         raise argparse.ArgumentTypeError(f"must be 0 or more, not {text}")
     return value
@@ -108,9 +113,9 @@ def _below_one(text: str) -> float:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.drop_path and args.architecture not in DROP_PATH:
-        parser.error(f"--drop-path needs an architecture of residual blocks ({', '.join(sorted(DROP_PATH))}), "
-                     f"not {args.architecture}")
+    if args.drop_path and args.architecture not in STOCHASTIC_DEPTH:
+        choices = ", ".join(sorted(STOCHASTIC_DEPTH))
+        parser.error(f"--drop-path needs an architecture of residual blocks ({choices}), not {args.architecture}")
     try:
         check_output(args.output)
         if args.held_out:
@@ -183,13 +188,8 @@ def fit(args: argparse.Namespace, config: ModelConfig, prepared: dict[str, Prepa
     batches = AugmentedBatches(prepared["train"], config.preprocessing, max(1, args.batch_size // views),
                                args.seed, args.self_blend, args.per_source, views)
     trained = model if views == 1 else PairedViews(model, args.consistency)
-    # Cosine decay to 5 % over the epoch budget: the noisy validation loss of a constant rate
-    # settles in the last epochs instead of needing many more.
-    schedule = keras.optimizers.schedules.CosineDecay(
-        learning_rate(args, config.architecture), decay_steps=args.epochs * len(batches), alpha=0.05
-    )
     trained.compile(
-        optimizer=keras.optimizers.Adam(schedule, use_ema=args.ema > 0, ema_momentum=args.ema or 0.99),
+        optimizer=optimizer(args, config.architecture, steps=args.epochs * len(batches)),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )
@@ -202,15 +202,35 @@ def fit(args: argparse.Namespace, config: ModelConfig, prepared: dict[str, Prepa
         validation_data=(val.pixels(config.preprocessing), val.labels),
         epochs=args.epochs,
         class_weight=class_weight,
-        # With EMA, validation and early stopping see the averaged weights (the swap must come first).
-        callbacks=[keras.callbacks.SwapEMAWeights(swap_on_epoch=True)] * (args.ema > 0) + [
-            keras.callbacks.EarlyStopping(
-                monitor="val_loss", patience=args.patience, restore_best_weights=True, verbose=1
-            )
-        ],
+        callbacks=fit_callbacks(args),
         verbose=2,
     )
     return model, history.history
+
+
+def optimizer(args: argparse.Namespace, architecture: str, steps: int):
+    """Adam with the learning rate cosine-decayed to 5 % over ``steps`` (the noisy validation
+    loss of a constant rate settles in the last epochs instead of needing many more), keeping a
+    moving average of the weights when ``--ema`` asks for one."""
+    import keras
+
+    schedule = keras.optimizers.schedules.CosineDecay(learning_rate(args, architecture), steps, alpha=0.05)
+    return keras.optimizers.Adam(schedule, use_ema=args.ema > 0, ema_momentum=args.ema)
+
+
+def fit_callbacks(args: argparse.Namespace) -> list:
+    """Early stopping that restores the best epoch's weights; with ``--ema``, preceded by the
+    swap that puts the averaged weights in the model for validation and at each epoch's end,
+    so that the best weights kept are averaged ones. Keras then writes the optimizer's slot into
+    the model when a run stops early, which holds the unaveraged weights after the swap: the
+    restore that follows is what leaves the averaged ones (Keras 3.15)."""
+    import keras
+
+    stopping = keras.callbacks.EarlyStopping(monitor="val_loss", patience=args.patience,
+                                             restore_best_weights=True, verbose=1)
+    if not args.ema:
+        return [stopping]
+    return [keras.callbacks.SwapEMAWeights(swap_on_epoch=True), stopping]
 
 
 def learning_rate(args: argparse.Namespace, architecture: str) -> float:
