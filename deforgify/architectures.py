@@ -3,6 +3,7 @@ returns softmax probabilities in the order of the labels it was trained with."""
 
 from __future__ import annotations
 
+import inspect
 from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:  # importing Keras costs seconds; the factories import it when called
@@ -216,8 +217,10 @@ PRETRAINED = {"deforgify-lite0": "efficientnet-lite0", "deforgify-lite0-npr": "e
 DEFAULT_ARCHITECTURE = "deforgify-compact"
 
 
-STOCHASTIC_DEPTH = {"deforgify-lite0", "deforgify-lite0-npr"}
-"""Architectures built of residual blocks that stochastic depth can skip."""
+STOCHASTIC_DEPTH = {name for name, factory in ARCHITECTURES.items()
+                    if "drop_path" in inspect.signature(factory).parameters}
+"""Architectures built of residual blocks that stochastic depth can skip (their factories take
+``drop_path``)."""
 
 
 def build_model(name: str, input_size: int, num_classes: int = 2, drop_path: float = 0.0) -> keras.Model:

@@ -20,6 +20,7 @@ from typing import Any, Optional, Sequence
 import numpy as np
 
 from deforgify.architectures import ARCHITECTURES, DEFAULT_ARCHITECTURE, PRETRAINED, STOCHASTIC_DEPTH
+from deforgify.argtypes import number
 from deforgify.calibration import Calibration
 from deforgify.model_folder import (
     CONFIG_FILE,
@@ -53,15 +54,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--epochs", type=int, default=40, help="maximum epochs")
     parser.add_argument("--patience", type=int, default=10, help="early-stopping patience")
     parser.add_argument("--batch-size", type=int, default=32, help="crops per training step")
-    parser.add_argument("--consistency", type=_non_negative, default=0.0, metavar="WEIGHT",
+    parser.add_argument("--consistency", type=number(at_least=0), default=0.0, metavar="WEIGHT",
                         help="show each face twice per step, stored two random ways, and add WEIGHT "
                              "times the squared gap of their logits to the loss (0: off; a step "
                              "then holds half as many faces)")
-    parser.add_argument("--drop-path", type=_below_one, default=0.0, metavar="RATE",
+    parser.add_argument("--drop-path", type=number(at_least=0, below=1), default=0.0, metavar="RATE",
                         help="stochastic depth: the chance that a training face skips a residual "
                              "block, growing with depth from 0 towards RATE (0: off; "
                              f"{', '.join(sorted(STOCHASTIC_DEPTH))} only)")
-    parser.add_argument("--ema", type=_below_one, default=0.0, metavar="MOMENTUM",
+    parser.add_argument("--ema", type=number(at_least=0, below=1), default=0.0, metavar="MOMENTUM",
                         help="validate and keep the exponential moving average of the weights "
                              "with this momentum per step, e.g. 0.998: about the last "
                              "1/(1-MOMENTUM) steps (0: off). Keras averages the trainable weights "
@@ -91,23 +92,6 @@ def build_parser() -> argparse.ArgumentParser:
                         help="after a successful run, publish the model folder to this Hub repo")
     add_hub_options(parser)
     return parser
-
-
-def _non_negative(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number, not {text!r}") from None
-    if not value >= 0:  # also refuses nan
-        raise argparse.ArgumentTypeError(f"must be 0 or more, not {text}")
-    return value
-
-
-def _below_one(text: str) -> float:
-    value = _non_negative(text)
-    if not value < 1:
-        raise argparse.ArgumentTypeError(f"must be under 1, not {text}")
-    return value
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

@@ -1,0 +1,31 @@
+"""Number types for argparse options: a value that is not a number, not finite or out of range
+is a usage error that says why (exit 2), never a traceback or a silently odd run."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from typing import Callable, Optional
+
+
+def number(kind: type = float, *, above: Optional[float] = None, at_least: Optional[float] = None,
+           below: Optional[float] = None) -> Callable[[str], float]:
+    """An argparse ``type`` reading a finite ``kind`` (``float`` or ``int``) within the bounds."""
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            whole = "a whole number" if kind is int else "a number"
+            raise argparse.ArgumentTypeError(f"must be {whole}, not {text!r}") from None
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"must be a finite number, not {text}")
+        if above is not None and not value > above:
+            raise argparse.ArgumentTypeError(f"must be more than {above:g}, not {text}")
+        if at_least is not None and not value >= at_least:
+            raise argparse.ArgumentTypeError(f"must be {at_least:g} or more, not {text}")
+        if below is not None and not value < below:
+            raise argparse.ArgumentTypeError(f"must be under {below:g}, not {text}")
+        return value
+
+    return parse
