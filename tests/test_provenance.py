@@ -211,6 +211,11 @@ def _png_with(chunks: list[bytes], rgb: np.ndarray) -> bytes:
     return data[:33] + b"".join(chunks) + data[33:]  # after the signature and IHDR
 
 
+def _webp_with(chunks: list[bytes], rgb: np.ndarray) -> bytes:
+    data = pf.webp(rgb) + b"".join(chunks)  # after the image chunk, the RIFF size kept right
+    return data[:4] + struct.pack("<I", len(data) - 8) + data[8:]
+
+
 def _jpeg_with(segments: list[tuple[int, bytes]], rgb: np.ndarray) -> bytes:
     data = pf.jpeg(rgb)
     return data[:2] + b"".join(bytes([0xFF, marker]) + struct.pack(">H", len(body) + 2) + body
@@ -249,6 +254,8 @@ def hostile_files(rgb: np.ndarray) -> dict[str, tuple[bytes, str]]:
                                        + [_png_chunk(b"tEXt", b"parameters\x00" + pf.A1111_PARAMETERS.encode())], rgb),
                              "more than 64 text chunks"),
         "many tiny chunks": (_png_with([_png_chunk(b"prVt", b"")] * 30_000, rgb), "more than 20000 PNG chunks"),
+        "many tiny WebP chunks": (_webp_with([b"prVt" + struct.pack("<I", 0)] * 30_000, rgb),
+                                  "more than 20000 WebP chunks"),
         "huge text chunk": (_png_with([_png_chunk(b"tEXt", b"parameters\x00" + b"x" * 3_000_000)], rgb),
                             "larger than 1000 KB"),
         "zTXt bomb": (_png_with([_png_chunk(b"zTXt", b"parameters\x00\x00" + _bomb(50_000_000))], rgb),
@@ -274,7 +281,7 @@ def hostile(astronaut: np.ndarray) -> dict[str, tuple[bytes, str]]:
     return hostile_files(np.ascontiguousarray(astronaut[::2, ::2]))
 
 
-HOSTILE = ["many text chunks", "many tiny chunks", "huge text chunk", "zTXt bomb", "iTXt bomb", "corrupt zTXt",
+HOSTILE = ["many text chunks", "many tiny chunks", "many tiny WebP chunks", "huge text chunk", "zTXt bomb", "iTXt bomb", "corrupt zTXt",
            "deeply nested XMP", "XMP entity bomb", "malformed XMP", "many XMP packets", "nested JUMBF",
            "garbage JUMBF", "corrupt EXIF", "oversized EXIF"]
 
@@ -315,7 +322,7 @@ def test_an_oversized_c2pa_store_is_not_handed_to_the_sdk(files, monkeypatch) ->
 def test_hostile_files_through_the_cli_each_get_a_row(hostile, tmp_path) -> None:
     paths = []
     for index, (name, (data, _)) in enumerate(hostile.items()):
-        suffix = ".png" if data.startswith(pf.PNG_SIGNATURE) else ".jpg"
+        suffix = ".png" if data.startswith(pf.PNG_SIGNATURE) else ".webp" if data[8:12] == b"WEBP" else ".jpg"
         path = tmp_path / f"{index:02d}-{name.replace(' ', '-')}{suffix}"
         path.write_bytes(data)
         paths.append(path)

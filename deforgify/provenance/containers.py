@@ -9,7 +9,7 @@ from __future__ import annotations
 import struct
 import zlib
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Iterator, Optional
 
 from deforgify.provenance import limits
 
@@ -109,15 +109,36 @@ def _walk_jpeg(data: bytes, blocks: Blocks) -> None:
             blocks.c2pa_bytes += len(segment)
 
 
-def _walk_png(data: bytes, blocks: Blocks) -> None:
-    position, count, texts = len(PNG_SIGNATURE), 0, 0
-    while position + 8 <= len(data):
-        count += 1
-        if _too_many(blocks, count, "png_text", "PNG chunks"):
+def _counted(chunks: Iterator[tuple[bytes, bytes]], blocks: Blocks, kind: str, what: str
+             ) -> Iterator[tuple[bytes, bytes]]:
+    """``chunks`` up to the walk's limit (then said so, under ``kind``)."""
+    for count, chunk in enumerate(chunks, 1):
+        if _too_many(blocks, count, kind, what):
             return
+        yield chunk
+
+
+def _png_chunks(data: bytes) -> Iterator[tuple[bytes, bytes]]:
+    """(type, body) of each chunk: length, type, body, CRC."""
+    position = len(PNG_SIGNATURE)
+    while position + 8 <= len(data):
         length, kind = struct.unpack_from(">I4s", data, position)
-        body = data[position + 8 : position + 8 + length]
+        yield kind, data[position + 8 : position + 8 + length]
         position += 12 + length
+
+
+def _webp_chunks(data: bytes) -> Iterator[tuple[bytes, bytes]]:
+    """(type, body) of each RIFF chunk: type, length, body padded to an even size."""
+    position = 12
+    while position + 8 <= len(data):
+        kind, length = struct.unpack_from("<4sI", data, position)
+        yield kind, data[position + 8 : position + 8 + length]
+        position += 8 + length + (length & 1)
+
+
+def _walk_png(data: bytes, blocks: Blocks) -> None:
+    texts = 0
+    for kind, body in _counted(_png_chunks(data), blocks, "png_text", "PNG chunks"):
         if kind == b"IEND":
             return
         if kind == b"caBX":
@@ -187,14 +208,7 @@ def _inflate(blocks: Blocks, name: str, compressed: bytes) -> bytes:
 
 
 def _walk_webp(data: bytes, blocks: Blocks) -> None:
-    position, count = 12, 0
-    while position + 8 <= len(data):
-        count += 1
-        if _too_many(blocks, count, "xmp", "WebP chunks"):
-            return
-        kind, length = struct.unpack_from("<4sI", data, position)
-        body = data[position + 8 : position + 8 + length]
-        position += 8 + length + (length & 1)
+    for kind, body in _counted(_webp_chunks(data), blocks, "xmp", "WebP chunks"):
         if kind == b"EXIF" and blocks.exif is None:
             blocks.exif = body[len(EXIF_HEADER):] if body.startswith(EXIF_HEADER) else body
         elif kind == b"XMP ":
