@@ -281,9 +281,9 @@ def hostile(astronaut: np.ndarray) -> dict[str, tuple[bytes, str]]:
     return hostile_files(np.ascontiguousarray(astronaut[::2, ::2]))
 
 
-HOSTILE = ["many text chunks", "many tiny chunks", "many tiny WebP chunks", "huge text chunk", "zTXt bomb", "iTXt bomb", "corrupt zTXt",
-           "deeply nested XMP", "XMP entity bomb", "malformed XMP", "many XMP packets", "nested JUMBF",
-           "garbage JUMBF", "corrupt EXIF", "oversized EXIF"]
+HOSTILE = ["many text chunks", "many tiny chunks", "many tiny WebP chunks", "huge text chunk", "zTXt bomb",
+           "iTXt bomb", "corrupt zTXt", "deeply nested XMP", "XMP entity bomb", "malformed XMP",
+           "many XMP packets", "nested JUMBF", "garbage JUMBF", "corrupt EXIF", "oversized EXIF"]
 
 
 def test_the_hostile_list_is_complete(hostile) -> None:
