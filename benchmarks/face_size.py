@@ -6,16 +6,19 @@ Every test-split image (the split training made: same seed, same 80/10/10) whose
 was found is shrunk (area interpolation, as a camera or a resize would) so that the face box is
 W pixels wide, for each W no larger than the face already is (a face is never enlarged), and
 judged on the serving path (crop around the shrunk box, resize to the model input, the mirror
-averaged). For each W the table compares those faces at W with the same faces at their own
-size: accuracy at the model's threshold, ROC-AUC and the share of reals answered "fake"
-(false accusations). The verdict's own "unsure" answers are not counted: the raw fake
-probability is scored, so the figures say where the pixels stop carrying evidence.
+averaged). For each W it prints two tables against the same faces at their own size:
 
-The last line suggests the minimum face width to judge: the smallest W from which every larger
-width keeps its AUC (the model's ability to rank fakes above reals, whatever the threshold)
-within --tolerance of the same faces at their own size (``deforgify.detector.MIN_JUDGED_FACE``
-is the value in use). Accuracy and false accusations are printed beside it: any resize costs
-some of both (the model is sensitive to resampling), so they fall even at 128 px.
+- the raw fake probability: accuracy at the model's threshold, ROC-AUC and the share of reals
+  above the threshold (where the pixels stop carrying evidence);
+- the verdict as served, with the unsure band: the share answered, the accuracy of those
+  answers, and the share of reals answered "fake" (false accusations), overall and in the worst
+  source.
+
+The last line suggests the minimum face width to judge (``deforgify.detector.MIN_JUDGED_FACE``
+is the value in use) by the product's own promise: the smallest W from which, at every larger
+width, the band's answers stay right at least --min-right of the time and no source has more
+than --max-accused of its reals answered "fake". A smaller face carries less evidence, but the
+band already answers it less often; the rule checks that the answers it still gives hold.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.test_split import DEFAULT_DATA, load_test_split  # noqa: E402
 from deforgify.detector import MIN_JUDGED_FACE  # noqa: E402
 from deforgify.preprocess import preprocess_face  # noqa: E402
+from training.calibrate import unsure_summary  # noqa: E402
 
 WIDTHS = (24, 32, 40, 48, 64, 96, 128)
 CHUNK = 128
@@ -49,8 +53,10 @@ def parse_arguments() -> argparse.Namespace:
                         help="at most N test images of each source (default: all)")
     parser.add_argument("--widths", default=",".join(map(str, WIDTHS)),
                         help="face widths in pixels, comma-separated (default: %(default)s)")
-    parser.add_argument("--tolerance", type=float, default=0.02,
-                        help="largest drop of AUC accepted for the suggestion")
+    parser.add_argument("--min-right", type=float, default=0.95,
+                        help="least accuracy of the answers (real or fake) at a judged width")
+    parser.add_argument("--max-accused", type=float, default=0.01,
+                        help="largest share of any source's reals answered \"fake\" at a judged width")
     return parser.parse_args()
 
 
@@ -85,28 +91,64 @@ def figures(labels: np.ndarray, fake: np.ndarray, threshold: float) -> dict[str,
             "accused": float(np.mean(called[labels == 0])) if (labels == 0).any() else float("nan")}
 
 
+def served(labels: np.ndarray, fake: np.ndarray, sources: list[str], calibration) -> dict[str, float]:
+    """The verdicts with the unsure band: share answered, their accuracy, reals accused overall
+    and in the source with the most."""
+    summary = unsure_summary(labels, fake, calibration, sources)
+    accused = [s["reals_accused"] for s in summary.get("per_source", {"": summary}).values()
+               if s["reals_accused"] is not None]
+    return {"answered": summary["answered_share"], "right": summary["accuracy_when_sure"] or float("nan"),
+            "accused": summary["reals_accused"], "worst": max(accused)}
+
+
+def print_face_widths(native_width: np.ndarray, sources: list[str]) -> None:
+    print("median face width in pixels at the image's own size, by source:")
+    for source in sorted(set(sources)):
+        chosen = [w for w, s in zip(native_width, sources) if s == source]
+        print(f"  {source:22} {len(chosen):5} faces  median {statistics.median(chosen):6.0f} px  "
+              f"(10-90 %: {np.percentile(chosen, 10):.0f}-{np.percentile(chosen, 90):.0f})")
+
+
+def print_tables(results: dict[int, dict]) -> None:
+    print(f"\nraw fake probability, at the threshold\n{'width':>6} {'faces':>6} {'real':>5} {'fake':>5} | "
+          f"{'accuracy':>8} {'own size':>8} | {'AUC':>6} {'own size':>8} | {'accused':>7} {'own size':>8}")
+    for width, r in results.items():
+        at, own = r["raw"]
+        print(f"{width:>6} {r['faces']:>6} {r['real']:>5} {r['faces'] - r['real']:>5} | {at['accuracy']:8.3f} "
+              f"{own['accuracy']:8.3f} | {at['auc']:6.3f} {own['auc']:8.3f} | {at['accused']:7.3f} "
+              f"{own['accused']:8.3f}")
+    print(f"\nverdict as served, with the unsure band\n{'width':>6} | {'answered':>8} {'own size':>8} | "
+          f"{'right':>6} {'own size':>8} | {'accused':>7} {'own size':>8} | {'worst source accused':>20}")
+    for width, r in results.items():
+        at, own = r["served"]
+        print(f"{width:>6} | {at['answered']:8.3f} {own['answered']:8.3f} | {at['right']:6.3f} {own['right']:8.3f} | "
+              f"{at['accused']:7.3f} {own['accused']:8.3f} | {at['worst']:20.3f}")
+
+
+def suggestion(results: dict[int, dict], min_right: float, max_accused: float) -> int | None:
+    """The smallest width from which every larger one keeps the band's promise."""
+    holds = {w: r["served"][0]["right"] >= min_right and r["served"][0]["worst"] <= max_accused
+             for w, r in results.items()}
+    return next((w for w in sorted(holds) if all(holds[v] for v in holds if v >= w)), None)
+
+
 def main() -> int:
     args = parse_arguments()
     widths = sorted(int(w) for w in args.widths.split(","))
     started = time.monotonic()
     detector, test = load_test_split(args)
     fake_index = detector.labels.index("fake")
-    threshold = detector.config.calibration.threshold
+    calibration = detector.config.calibration
     rows = [i for i, found in enumerate(test.faces) if found]
     labels = np.array([int(test.examples[i].label == fake_index) for i in rows])
     faces = [tuple(test.faces[i][0]) for i in rows]
     images = [test.images[i] for i in rows]
-    sources = [Path(test.examples[i].source).name for i in rows]
+    sources = np.array([Path(test.examples[i].source).name for i in rows])
     native_width = np.array([f[2] for f in faces])
-    print(f"{len(rows)} of {len(test.examples)} test images have a face; threshold {threshold:.3f}")
-    print("median face width in pixels at the image's own size, by source:")
-    for source in sorted(set(sources)):
-        chosen = [w for w, s in zip(native_width, sources) if s == source]
-        print(f"  {source:22} {len(chosen):5} faces  median {statistics.median(chosen):6.0f} px  "
-              f"(10-90 %: {np.percentile(chosen, 10):.0f}-{np.percentile(chosen, 90):.0f})")
+    print(f"{len(rows)} of {len(test.examples)} test images have a face; threshold {calibration.threshold:.3f}, "
+          f"band {calibration.unsure_low:.3f}-{calibration.unsure_high:.3f}")
+    print_face_widths(native_width, list(sources))
     native = fake_scores(detector, images, faces)
-    print(f"\n{'width':>6} {'faces':>6} {'real':>5} {'fake':>5} | {'accuracy':>8} {'own size':>8} | "
-          f"{'AUC':>6} {'own size':>8} | {'accused':>7} {'own size':>8}")
     results = {}
     for width in widths:
         chosen = np.flatnonzero(native_width >= width)
@@ -115,18 +157,16 @@ def main() -> int:
             continue
         scaled = [shrunk(images[i], faces[i], width) for i in chosen]
         small = fake_scores(detector, [s[0] for s in scaled], [s[1] for s in scaled])
-        at, own = figures(labels[chosen], small, threshold), figures(labels[chosen], native[chosen], threshold)
-        results[width] = (at, own)
-        real = int((labels[chosen] == 0).sum())
-        print(f"{width:>6} {len(chosen):>6} {real:>5} {len(chosen) - real:>5} | {at['accuracy']:8.3f} "
-              f"{own['accuracy']:8.3f} | {at['auc']:6.3f} {own['auc']:8.3f} | {at['accused']:7.3f} "
-              f"{own['accused']:8.3f}", flush=True)
-    good = [w for w, (at, own) in results.items() if own["auc"] - at["auc"] <= args.tolerance]
-    suggestion = next((w for w in sorted(results) if all(v in good for v in sorted(results) if v >= w)), None)
-    print(f"\nsuggested minimum face width: {suggestion} px (smallest width from which every larger one "
-          f"loses at most {args.tolerance:.2f} of AUC against the same faces at their own size); "
-          f"in use: MIN_JUDGED_FACE = "
-          f"{MIN_JUDGED_FACE} px; {time.monotonic() - started:.0f} s")
+        part, names = labels[chosen], list(sources[chosen])
+        results[width] = {
+            "faces": len(chosen), "real": int((part == 0).sum()),
+            "raw": (figures(part, small, calibration.threshold), figures(part, native[chosen], calibration.threshold)),
+            "served": (served(part, small, names, calibration), served(part, native[chosen], names, calibration))}
+    print_tables(results)
+    print(f"\nsuggested minimum face width: {suggestion(results, args.min_right, args.max_accused)} px "
+          f"(smallest width from which every larger one keeps the band's answers right at least "
+          f"{args.min_right:.0%} of the time and at most {args.max_accused:.0%} of any source's reals "
+          f"answered \"fake\"); in use: MIN_JUDGED_FACE = {MIN_JUDGED_FACE} px; {time.monotonic() - started:.0f} s")
     return 0
 
 

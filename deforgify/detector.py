@@ -21,7 +21,7 @@ MAX_FACES = 8
 MIN_FACE_RATIO = 0.33
 """Faces narrower than this fraction of the largest face are not scored (background faces and
 stray detections would otherwise decide the verdict)."""
-MIN_JUDGED_FACE = 64
+MIN_JUDGED_FACE = 40
 """Faces narrower than this (pixels of the photo) are answered "unsure", with the reason, never
 real or fake: measured by ``benchmarks/face_size.py`` (README, "Face size")."""
 TOO_SMALL = "face too small to judge"

@@ -168,9 +168,12 @@ def test_a_plain_line_says_what_the_verdict_means_and_why_a_small_face_is_unsure
     from deforgify.detector import MIN_JUDGED_FACE
     from deforgify.explain import MEANINGS
 
+    from deforgify.faces import detect_faces
+
     large, small = tmp_path / "large.jpg", tmp_path / "small.jpg"
     Image.fromarray(astronaut).save(large, quality=92)
-    Image.fromarray(astronaut).resize((170, 170)).save(small, quality=92)  # its face about 35 px wide
+    side = round(astronaut.shape[1] * 0.8 * MIN_JUDGED_FACE / detect_faces(astronaut)[0][2])
+    Image.fromarray(astronaut).resize((side, side)).save(small, quality=92)  # its face 4/5 of the least judged
     result = run_module("deforgify", "predict", str(large), str(small), "--quiet")
     assert result.returncode == 0, result.stderr
     first, second = result.stdout.splitlines()
