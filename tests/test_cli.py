@@ -167,17 +167,19 @@ def test_a_plain_line_says_what_the_verdict_means_and_why_a_small_face_is_unsure
                                                                                 astronaut: np.ndarray) -> None:
     from deforgify.detector import MIN_JUDGED_FACE
     from deforgify.explain import MEANINGS
-
     from deforgify.faces import detect_faces
 
-    large, small = tmp_path / "large.jpg", tmp_path / "small.jpg"
+    large, judged, small = tmp_path / "large.jpg", tmp_path / "judged.jpg", tmp_path / "small.jpg"
     Image.fromarray(astronaut).save(large, quality=92)
-    side = round(astronaut.shape[1] * 0.8 * MIN_JUDGED_FACE / detect_faces(astronaut)[0][2])
-    Image.fromarray(astronaut).resize((side, side)).save(small, quality=92)  # its face 4/5 of the least judged
-    result = run_module("deforgify", "predict", str(large), str(small), "--quiet")
+    face_width = detect_faces(astronaut)[0][2]
+    for path, times in ((judged, 1.25), (small, 0.8)):  # its face 5/4 and 4/5 of the least judged width
+        side = round(astronaut.shape[1] * times * MIN_JUDGED_FACE / face_width)
+        Image.fromarray(astronaut).resize((side, side)).save(path, quality=92)
+    result = run_module("deforgify", "predict", str(large), str(judged), str(small), "--quiet")
     assert result.returncode == 0, result.stderr
-    first, second = result.stdout.splitlines()
+    first, middle, last = result.stdout.splitlines()
+    assert middle.startswith(f"{judged}: ") and "too small" not in middle
     label = first.split(": ", 1)[1].split(" ", 1)[0]
     assert first.startswith(f"{large}: {label} ({MEANINGS[label]}; real ")
-    assert second.startswith(f"{small}: unsure (face too small to judge (")
-    assert f"at least {MIN_JUDGED_FACE} px needed); real " in second
+    assert last.startswith(f"{small}: unsure (face too small to judge (")
+    assert f"at least {MIN_JUDGED_FACE} px needed); real " in last

@@ -7,7 +7,8 @@ chain (size, blur, noise, colour, storage). Besides the cross-entropy of both, t
 ``weight`` times the squared gap between the two views' fake logits. With cross-entropy alone,
 the same test face saved at half size or as WebP moved its logit by 0.96 and 0.80 (standard
 deviation) and 29.5 % of test faces changed verdict across seven storings, 18.2 % leaving out
-copies too small to judge (``benchmarks/format_parity.py``). Weight 0.1 at the same compute
+copies too small to judge (``benchmarks/format_parity.py``, with the size rule of the time,
+64 px). Weight 0.1 at the same compute
 (half as many faces a step): 25.9 % and test ROC-AUC 0.908 against 0.927; the control on the
 same faces without the term: 25.9 % and 0.900. The term did not steady the verdicts; the bundled
 model is trained without it.
