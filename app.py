@@ -693,7 +693,7 @@ def video_tab(detector: Detector) -> None:
                 check = gr.Button("Check the video", variant="primary")
             with gr.Column(scale=1):
                 summary = gr.HTML(label="summary", elem_id="video-verdict")
-                timeline = gr.LinePlot(empty_chart, x="time (s)", y="fake probability", color="face",
+                timeline = gr.LinePlot(None, x="time (s)", y="fake probability", color="face",
                                        y_lim=[0, 1], label="timeline", elem_id="video-timeline")
                 deciding = gr.Image(type="filepath", label="deciding frame", elem_id="video-frame")
                 result = gr.JSON(label="video result")

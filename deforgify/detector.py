@@ -24,7 +24,7 @@ stray detections would otherwise decide the verdict)."""
 MIN_JUDGED_FACE = 40
 """Faces narrower than this (pixels of the photo) are answered "unsure", with the reason, never
 real or fake: measured by ``benchmarks/face_size.py`` (README, "Face size")."""
-TOO_SMALL = "face too small to judge"
+TOO_SMALL = "face is too small to judge"
 BATCH_SIZE = 4
 """Crops per model call (each goes in with its mirror image: calls of twice this many). Small
 calls are faster per crop, their activations staying in cache: calls of 8 took 1.71 ms per crop

@@ -78,6 +78,9 @@ def test_upload_a_clip_and_read_the_verdict_timeline_and_deciding_frame(app_url,
             page = browser.new_page(viewport={"width": 1280, "height": 1000})
             page.goto(app_url)
             page.locator("#video-input input[type=file]").wait_for(state="attached", timeout=60_000)
+            # Before any clip, no chart is drawn (an empty one had axes and a legend from -Infinity to Infinity).
+            assert page.locator("#video-timeline svg.marks").count() == 0
+            assert "Infinity" not in page.locator("#video-timeline").inner_html()
             page.locator("#video-input input[type=file]").set_input_files(str(mixed_clip))
             page.get_by_role("button", name="Check the video").click()
             box = page.locator("#video-verdict-box")
@@ -86,7 +89,7 @@ def test_upload_a_clip_and_read_the_verdict_timeline_and_deciding_frame(app_url,
             assert verdict in ("real", "fake", "unsure")
             text = box.inner_text()
             assert "2 faces followed" in text and "of 10.0 s" in text
-            page.locator("#video-timeline canvas, #video-timeline svg").first.wait_for(timeout=30_000)
+            page.locator("#video-timeline svg.marks").first.wait_for(timeout=30_000)
             page.locator('#video-frame img[src*="gradio_api/file="]').wait_for(timeout=30_000)
             page.locator("#video-check").screenshot(path=str(ARTIFACTS / "video-check.png"))
         finally:

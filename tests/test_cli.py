@@ -165,7 +165,7 @@ def test_pip_install_gives_a_deforgify_command_that_works_from_any_folder(tmp_pa
 
 def test_a_plain_line_says_what_the_verdict_means_and_why_a_small_face_is_unsure(tmp_path: Path,
                                                                                 astronaut: np.ndarray) -> None:
-    from deforgify.detector import MIN_JUDGED_FACE
+    from deforgify.detector import MIN_JUDGED_FACE, TOO_SMALL
     from deforgify.explain import MEANINGS
     from deforgify.faces import detect_faces
 
@@ -181,5 +181,5 @@ def test_a_plain_line_says_what_the_verdict_means_and_why_a_small_face_is_unsure
     assert middle.startswith(f"{judged}: ") and "too small" not in middle
     label = first.split(": ", 1)[1].split(" ", 1)[0]
     assert first.startswith(f"{large}: {label} ({MEANINGS[label]}; real ")
-    assert last.startswith(f"{small}: unsure (face too small to judge (")
+    assert last.startswith(f"{small}: unsure ({TOO_SMALL} (")
     assert f"at least {MIN_JUDGED_FACE} px needed); real " in last
