@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.test_split import DEFAULT_DATA, load_test_split  # noqa: E402
 from deforgify.detector import MIN_JUDGED_FACE  # noqa: E402
 from deforgify.preprocess import preprocess_face  # noqa: E402
-from training.calibrate import answer_figures  # noqa: E402
+from training.calibrate import answer_summary  # noqa: E402
 
 WIDTHS = (24, 32, 40, 48, 56, 64, 96, 128)
 CHUNK = 128
@@ -97,14 +97,12 @@ def figures(labels: np.ndarray, fake: np.ndarray, threshold: float) -> dict[str,
 def served(labels: np.ndarray, fake: np.ndarray, sources: np.ndarray, calibration) -> dict:
     """The verdicts with the unsure band: share answered, their accuracy, reals answered "fake"
     overall and in the source with the most (NaN where there is nothing to count)."""
-    answers = np.array([calibration.label(p) for p in fake])
-    truth = np.where(labels == 1, "fake", "real")
-    overall = answer_figures(answers, truth)
-    accused = {name: answer_figures(answers[sources == name], truth[sources == name])["reals_accused"]
-               for name in sorted(set(sources))}
+    summary = answer_summary(labels, fake, calibration, list(sources))
+    accused = {name: figures["reals_accused"]
+               for name, figures in summary.get("per_source", {sources[0]: summary}).items()}
     worst = max(accused, key=lambda name: -1.0 if accused[name] is None else accused[name])
-    return {"answered": overall["answered_share"], "right": _number(overall["accuracy_when_sure"]),
-            "accused": _number(overall["reals_accused"]), "worst": _number(accused[worst]), "worst_source": worst}
+    return {"answered": summary["answered_share"], "right": _number(summary["accuracy_when_sure"]),
+            "accused": _number(summary["reals_accused"]), "worst": _number(accused[worst]), "worst_source": worst}
 
 
 def _number(value: float | None) -> float:

@@ -138,21 +138,27 @@ def expected_calibration_error(labels: np.ndarray, fake: np.ndarray, bins: int =
 
 def unsure_summary(labels: np.ndarray, fake: np.ndarray, calibration: Calibration,
                    sources: list[str] | None = None) -> dict:
-    """What the served answers are worth: overall and per source, the share answered (real or
-    fake, not unsure), their accuracy, and the shares of reals cleared ("real") and accused
-    ("fake"); plus the trade-off between answering and being right (:func:`tradeoff`)."""
+    """:func:`answer_summary` plus the trade-off between answering and being right
+    (:func:`tradeoff`)."""
+    return {**answer_summary(labels, fake, calibration, sources), "tradeoff": tradeoff(labels, fake, calibration)}
+
+
+def answer_summary(labels: np.ndarray, fake: np.ndarray, calibration: Calibration,
+                   sources: list[str] | None = None) -> dict:
+    """What the served answers are worth: overall and per source (given more than one), the
+    share answered (real or fake, not unsure), their accuracy, and the shares of reals cleared
+    ("real") and accused ("fake")."""
     answers = np.array([calibration.label(p) for p in fake])
     truth = np.where(np.asarray(labels) == FAKE, "fake", "real")
-    summary = {"band": [calibration.unsure_low, calibration.unsure_high], **answer_figures(answers, truth)}
+    summary = {"band": [calibration.unsure_low, calibration.unsure_high], **_answer_figures(answers, truth)}
     if sources is not None and len(set(sources)) > 1:
         names = np.array(sources)
-        summary["per_source"] = {name: answer_figures(answers[names == name], truth[names == name])
+        summary["per_source"] = {name: _answer_figures(answers[names == name], truth[names == name])
                                  for name in sorted(set(sources))}
-    summary["tradeoff"] = tradeoff(labels, fake, calibration)
     return summary
 
 
-def answer_figures(answers: np.ndarray, truth: np.ndarray) -> dict:
+def _answer_figures(answers: np.ndarray, truth: np.ndarray) -> dict:
     """Share answered, accuracy of the answers, and the shares of reals cleared and accused
     (None where a share has nothing to count)."""
     sure = answers != "unsure"
@@ -184,7 +190,7 @@ def tradeoff(labels: np.ndarray, fake: np.ndarray, calibration: Calibration) -> 
         threshold = max(calibration.threshold, float(np.nextafter(low, 1.0)))
         moved = Calibration(calibration.temperature, threshold, low, max(calibration.unsure_high, threshold))
         answers = np.array([moved.label(p) for p in fake])
-        figures = answer_figures(answers, np.where(is_fake, "fake", "real"))
+        figures = _answer_figures(answers, np.where(is_fake, "fake", "real"))
         rows.append({"reals_cleared": cleared, "unsure_low": low,
                      "answered_share": figures["answered_share"],
                      "accuracy_when_sure": figures["accuracy_when_sure"]})
