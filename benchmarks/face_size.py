@@ -14,8 +14,9 @@ averaged). For each W it prints two tables against the same faces at their own s
   answers, and the share of reals answered "fake" (false accusations), overall and in the worst
   source.
 
-The last line suggests the minimum face width to judge (``deforgify.detector.MIN_JUDGED_FACE``
-is the value in use) by the product's own promise: the smallest W from which, at every larger
+The last line suggests the minimum face width to judge (``min_face_width`` in the model's
+``config.json`` is the value in use; ``python -m training.recalibrate --min-face-width W`` sets
+it) by the product's own promise: the smallest W from which, at every larger
 width, the band's answers stay right at least --min-right of the time and no source has more
 than --max-accused of its reals answered "fake". A smaller face carries less evidence, but the
 band already answers it less often; the rule checks that the answers it still gives hold. A
@@ -39,7 +40,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.test_split import DEFAULT_DATA, load_test_split  # noqa: E402
-from deforgify.detector import MIN_JUDGED_FACE  # noqa: E402
 from deforgify.preprocess import preprocess_face  # noqa: E402
 from training.calibrate import answer_summary  # noqa: E402
 
@@ -175,7 +175,7 @@ def main() -> int:
     print(f"\nsuggested minimum face width: {suggestion(results, args.min_right, args.max_accused)} px "
           f"(smallest width from which every larger one keeps the band's answers right at least "
           f"{args.min_right:.0%} of the time and at most {args.max_accused:.0%} of any source's reals "
-          f"answered \"fake\"); in use: MIN_JUDGED_FACE = {MIN_JUDGED_FACE} px; {time.monotonic() - started:.0f} s")
+          f"answered \"fake\"); in use: min_face_width = {detector.config.min_face_width} px; {time.monotonic() - started:.0f} s")
     return 0
 
 

@@ -21,9 +21,6 @@ MAX_FACES = 8
 MIN_FACE_RATIO = 0.33
 """Faces narrower than this fraction of the largest face are not scored (background faces and
 stray detections would otherwise decide the verdict)."""
-MIN_JUDGED_FACE = 40
-"""Faces narrower than this (pixels of the photo) are answered "unsure", with the reason, never
-real or fake: measured by ``benchmarks/face_size.py`` (README, "Face size")."""
 TOO_SMALL = "face is too small to judge"
 BATCH_SIZE = 4
 """Crops per model call (each goes in with its mirror image: calls of twice this many). Small
@@ -48,11 +45,11 @@ def face_crops(rgb: np.ndarray, config: PreprocessConfig, centre_fallback: bool 
     return crops or ([preprocess_face(rgb, config, None, [])] if centre_fallback else [])
 
 
-def face_label(label: str, face: Optional[Box]) -> tuple[str, Optional[str]]:
-    """A face's own verdict and its caution: a face narrower than MIN_JUDGED_FACE is "unsure",
-    whatever the model said."""
-    if face is not None and face[2] < MIN_JUDGED_FACE:
-        return UNSURE, f"{TOO_SMALL} ({face[2]} px wide; at least {MIN_JUDGED_FACE} px needed)"
+def face_label(label: str, face: Optional[Box], min_width: int) -> tuple[str, Optional[str]]:
+    """A face's own verdict and its caution: a face narrower than ``min_width`` (the model's
+    ``min_face_width``) is "unsure", whatever the model said."""
+    if face is not None and face[2] < min_width:
+        return UNSURE, f"{TOO_SMALL} ({face[2]} px wide; at least {min_width} px needed)"
     return label, None
 
 
@@ -218,7 +215,7 @@ class Detector:
     def _score(self, crop: Preprocessed, probabilities: np.ndarray, cam: np.ndarray) -> FaceScore:
         calibration = self.config.calibration
         fake = float(calibration.fake_probability(probabilities[self.labels.index("fake")]))
-        label, caution = face_label(calibration.label(fake), crop.face)
+        label, caution = face_label(calibration.label(fake), crop.face, self.config.min_face_width)
         return FaceScore(crop.face, crop.region, {"real": 1.0 - fake, "fake": fake}, label, cam, caution)
 
     def _verdict(self, scores: list[FaceScore]) -> Prediction:

@@ -25,6 +25,9 @@ FORMAT = "deforgify-model"
 FORMAT_VERSION = 1
 LABELS = ("real", "fake")
 """The two classes, in the order of the model's outputs."""
+DEFAULT_MIN_FACE_WIDTH = 64
+"""The least face width (photo pixels) judged by a model whose config does not say: the rule
+every model was served with before it was measured per model (``benchmarks/face_size.py``)."""
 
 
 class ModelLoadError(RuntimeError):
@@ -39,6 +42,9 @@ class ModelConfig:
     labels: tuple[str, ...] = LABELS
     preprocessing: PreprocessConfig = field(default_factory=PreprocessConfig)
     calibration: Calibration = field(default_factory=Calibration)
+    min_face_width: int = DEFAULT_MIN_FACE_WIDTH
+    """Faces narrower than this (photo pixels) are answered "unsure", never real or fake: how small
+    a face this model still judges reliably, measured by ``benchmarks/face_size.py``."""
     library_version: str = __version__
 
     def to_dict(self) -> dict[str, Any]:
@@ -49,6 +55,7 @@ class ModelConfig:
             "labels": list(self.labels),
             "preprocessing": self.preprocessing.to_dict(),
             "calibration": self.calibration.to_dict(),
+            "min_face_width": self.min_face_width,
             "library_version": self.library_version,
         }
 
@@ -67,8 +74,15 @@ class ModelConfig:
             labels=labels,
             preprocessing=PreprocessConfig.from_dict(values["preprocessing"]),
             calibration=Calibration.from_dict(values.get("calibration", {})),
+            min_face_width=_face_width(values.get("min_face_width", DEFAULT_MIN_FACE_WIDTH)),
             library_version=str(values.get("library_version", "unknown")),
         )
+
+
+def _face_width(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"min_face_width must be a whole number of pixels >= 1, got {value!r}")
+    return value
 
 
 def write_config(folder: Path, config: ModelConfig) -> None:

@@ -338,6 +338,7 @@ def test_the_api_page_names_and_describes_every_result(client) -> None:
     for field in ("revision", "threshold", "unsure_band", "deciding_face", "answer_id"):
         assert field in result["type"]
     assert info["parameters"][0]["example_input"]["path"] == "photo.jpg"  # not Gradio's bus.png
+    assert "frontal face at least 40 pixels wide" in json.dumps(endpoints)  # the bundled model's own rule
     assert set(endpoints) == {"/predict", "/flag", "/predict_video"}
     flag = endpoints["/flag"]["parameters"]
     assert [p["parameter_name"] for p in flag] == ["answer_id", "should_be"]

@@ -165,15 +165,19 @@ def test_pip_install_gives_a_deforgify_command_that_works_from_any_folder(tmp_pa
 
 def test_a_plain_line_says_what_the_verdict_means_and_why_a_small_face_is_unsure(tmp_path: Path,
                                                                                 astronaut: np.ndarray) -> None:
-    from deforgify.detector import MIN_JUDGED_FACE, TOO_SMALL
+    from deforgify.detector import TOO_SMALL
     from deforgify.explain import MEANINGS
     from deforgify.faces import detect_faces
+    from deforgify.model_folder import read_config
+    from deforgify.model_source import BUNDLED_MODEL
+
+    least = read_config(BUNDLED_MODEL).min_face_width
 
     large, judged, small = tmp_path / "large.jpg", tmp_path / "judged.jpg", tmp_path / "small.jpg"
     Image.fromarray(astronaut).save(large, quality=92)
     face_width = detect_faces(astronaut)[0][2]
     for path, times in ((judged, 1.25), (small, 0.8)):  # its face 5/4 and 4/5 of the least judged width
-        side = round(astronaut.shape[1] * times * MIN_JUDGED_FACE / face_width)
+        side = round(astronaut.shape[1] * times * least / face_width)
         Image.fromarray(astronaut).resize((side, side)).save(path, quality=92)
     result = run_module("deforgify", "predict", str(large), str(judged), str(small), "--quiet")
     assert result.returncode == 0, result.stderr
@@ -182,4 +186,4 @@ def test_a_plain_line_says_what_the_verdict_means_and_why_a_small_face_is_unsure
     label = first.split(": ", 1)[1].split(" ", 1)[0]
     assert first.startswith(f"{large}: {label} ({MEANINGS[label]}; real ")
     assert last.startswith(f"{small}: unsure ({TOO_SMALL} (")
-    assert f"at least {MIN_JUDGED_FACE} px needed); real " in last
+    assert f"at least {least} px needed); real " in last

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -68,7 +72,8 @@ def test_every_face_is_scored_and_the_most_suspicious_decides(detector: Detector
     assert prediction.face == decisive.face and prediction.confidences == decisive.confidences
     faces = prediction.to_json()["faces"]
     assert [f["box"] for f in faces] == [list(s.face) for s in prediction.scores]
-    assert [f["label"] for f in faces] == [face_label(detector.config.calibration.label(s.confidences["fake"]), s.face)[0]
+    assert [f["label"] for f in faces] == [face_label(detector.config.calibration.label(s.confidences["fake"]), s.face,
+                                                     detector.config.min_face_width)[0]
                                           for s in prediction.scores]
     deciding = prediction.to_json()["deciding_face"]
     assert faces[deciding]["box"] == list(prediction.face)
@@ -90,17 +95,45 @@ def small_face_crop(detector: Detector, astronaut, width: int):
 
 
 def test_a_face_too_small_to_judge_is_unsure_with_the_reason(detector: Detector, astronaut) -> None:
-    from deforgify.detector import MIN_JUDGED_FACE, TOO_SMALL
+    from deforgify.detector import TOO_SMALL
 
-    small, large = detector.judge([[small_face_crop(detector, astronaut, MIN_JUDGED_FACE - 1)],
-                                   [small_face_crop(detector, astronaut, MIN_JUDGED_FACE)]])
+    least = detector.config.min_face_width
+    assert least == 40  # the bundled model's config.json, as benchmarks/face_size.py measured
+    small, large = detector.judge([[small_face_crop(detector, astronaut, least - 1)],
+                                   [small_face_crop(detector, astronaut, least)]])
     assert small.label == "unsure" and small.scores[0].label == "unsure"
-    assert TOO_SMALL in small.scores[0].caution and f"{MIN_JUDGED_FACE - 1} px" in small.scores[0].caution
+    assert TOO_SMALL in small.scores[0].caution and f"{least - 1} px wide; at least {least} px" in small.scores[0].caution
     assert small.to_json()["faces"][0]["caution"] == small.scores[0].caution
     assert small.confidences["fake"] + small.confidences["real"] == pytest.approx(1.0)  # still reported
-    # From MIN_JUDGED_FACE on, the model's own answer, without a caution.
+    # From the least judged width on, the model's own answer, without a caution.
     assert large.label == detector.config.calibration.label(large.confidences["fake"])
     assert large.scores[0].caution is None
+
+
+def test_the_least_judged_face_width_travels_with_the_model(tmp_path: Path, detector: Detector, astronaut) -> None:
+    folder = tmp_path / "strict"
+    shutil.copytree(BUNDLED_MODEL, folder)
+    config = json.loads((folder / "config.json").read_text())
+    (folder / "config.json").write_text(json.dumps(config | {"min_face_width": 100}))
+    strict = Detector.load(str(folder))
+    assert strict.config.min_face_width == 100
+    face, = strict.judge([[small_face_crop(strict, astronaut, 80)]])
+    assert detector.judge([[small_face_crop(detector, astronaut, 80)]])[0].scores[0].caution is None  # bundled: judged
+    assert face.label == "unsure" and "80 px wide; at least 100 px needed" in face.scores[0].caution
+    del config["min_face_width"]  # a folder from before the rule travelled: the 64 px it was served with
+    (folder / "config.json").write_text(json.dumps(config))
+    assert Detector.load(str(folder)).config.min_face_width == 64
+
+
+@pytest.mark.parametrize("width", [0, -5, "40", 40.5, True])
+def test_a_config_with_a_meaningless_face_width_is_refused(tmp_path: Path, width) -> None:
+    from deforgify.model_folder import ModelLoadError, read_config
+
+    shutil.copytree(BUNDLED_MODEL, tmp_path / "m", ignore=shutil.ignore_patterns("*.keras", "*.tflite", "*.png"))
+    config = json.loads((tmp_path / "m" / "config.json").read_text())
+    (tmp_path / "m" / "config.json").write_text(json.dumps(config | {"min_face_width": width}))
+    with pytest.raises(ModelLoadError, match=r"config.json is invalid: min_face_width must be a whole number"):
+        read_config(tmp_path / "m")
 
 
 def test_without_a_face_there_is_no_verdict(detector: Detector) -> None:

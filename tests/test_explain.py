@@ -16,7 +16,7 @@ from deforgify.explain import (BACKGROUNDS, COLOURS, MEANINGS, caption_layout, c
 def prediction(*faces: tuple[tuple[int, int, int, int], float, str], deciding: int = 0) -> Prediction:
     scores = []
     for box, fake, label in faces:
-        label, caution = face_label(label, box)
+        label, caution = face_label(label, box, 40)
         scores.append(FaceScore(box, box, {"real": 1 - fake, "fake": fake}, label, caution=caution))
     chosen = scores[deciding]
     return Prediction(chosen.label, chosen.confidences, chosen.face, chosen.region, scores)
@@ -60,9 +60,7 @@ def test_a_verdict_against_the_larger_share_says_why() -> None:
 
 
 def test_a_face_too_small_says_so_instead_of_a_verdict() -> None:
-    from deforgify.detector import MIN_JUDGED_FACE
-
-    small = prediction(((10, 10, MIN_JUDGED_FACE - 10, MIN_JUDGED_FACE - 10), 0.99, "fake"))
+    small = prediction(((10, 10, 30, 30), 0.99, "fake"))  # narrower than the 40 px judged
     assert small.label == UNSURE
     text = explain(small, Calibration())
     assert "too small to judge" in text and "no real or fake answer" in text

@@ -32,6 +32,7 @@ def test_training_writes_a_complete_model_folder(tiny_model: Path) -> None:
     assert {p.name for p in tiny_model.iterdir()} == EXPECTED_FILES
     config = ModelConfig.from_dict(json.loads((tiny_model / "config.json").read_text()))
     assert config.labels == LABELS and config.architecture == "deforgify-compact"
+    assert config.min_face_width == 64  # unmeasured: the conservative default (--min-face-width sets it)
     metrics = json.loads((tiny_model / "metrics.json").read_text())
     test = metrics["test"]
     card = (tiny_model / "README.md").read_text()
@@ -398,13 +399,14 @@ def test_recalibration_refits_the_band_and_keeps_the_weights(tiny_model: Path, t
                                                "false_accusation_rate_with_band": 1.0, "unsure_share": 0.0,
                                                "no_face_share": 0.0}]}))
     result = run_module("training.recalibrate", str(folder), "--data", str(tiny_dataset),
-                        "--held-out", str(held_out), "--workers", "1")
+                        "--held-out", str(held_out), "--min-face-width", "48", "--workers", "1")
     assert result.returncode == 0, result.stderr[-3000:]
     after = json.loads((folder / "metrics.json").read_text())
     assert (folder / "model.tflite").read_bytes() == weights
     assert after["training"] == before["training"] | {"recalibrated": after["training"]["recalibrated"]}
     assert after["calibration"]["band_from_held_out"]["real_rank"] == 1.0
     config = ModelConfig.from_dict(json.loads((folder / "config.json").read_text()))
+    assert config.min_face_width == 48
     assert config.calibration.unsure_high == pytest.approx(after["calibration"]["unsure_high"])
     assert after["test"]["unsure"]["band"] == [config.calibration.unsure_low, config.calibration.unsure_high]
 

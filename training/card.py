@@ -45,7 +45,7 @@ def render_card(metrics: dict[str, Any], config: dict[str, Any], repo_id: Option
             _format_parity(metrics),
             _held_out(metrics),
             _probes(metrics),
-            _limitations(metrics),
+            _limitations(metrics, config),
         ]
     )
 
@@ -434,7 +434,7 @@ faces, many manipulated faces are still called real: their fake probability rise
 {rows}"""
 
 
-def _limitations(metrics: dict[str, Any]) -> str:
+def _limitations(metrics: dict[str, Any], config: dict[str, Any]) -> str:
     faces = metrics.get("face_found_rate", {}).get("test", {})
     face_rates = ", ".join(f"{label} {rate:.0%}" for label, rate in faces.items())
     return f"""## Limitations
@@ -449,6 +449,8 @@ def _limitations(metrics: dict[str, Any]) -> str:
   not remove it: compare the model with the framing baseline above.
 - The face detector found a face in this share of test images: {face_rates or 'n/a'}. Where it
   finds none (profile faces, faces cut by the frame, very small faces) there is no verdict.
+- A face narrower than {config['min_face_width']} px in the photo is answered `unsure` ("too small to judge"),
+  never real or fake: the least width this model judges (`min_face_width` in `config.json`).
 - Heavy JPEG compression, resizing and filters change the evidence the model relies on.
 
 ## Licence

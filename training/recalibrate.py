@@ -2,14 +2,15 @@
 validation split, without retraining, and measure again everything that depends on it.
 
     python -m training.recalibrate FOLDER --data SRC [--data SRC ...] [--held-out LOSO.json]
-        [--probe SRC] [--seed 0]
+        [--probe SRC] [--seed 0] [--min-face-width PX]
 
 The sources and seed must be the ones the model was trained with (its metrics.json says which),
 so that the validation and test splits are the same. The weights, the LiteRT graph, the split
-lists and the training curves are kept; config.json, metrics.json, the plots that depend on the
-threshold and the card are rewritten, in a copy of the folder that replaces it only when all of
-this succeeded. Exit status 0 on success, 1 when the data cannot be used, 2 when the folder is
-not a usable model folder.
+lists and the training curves are kept, and so is the least face width judged unless
+--min-face-width sets it (to what ``benchmarks/face_size.py`` suggests); config.json,
+metrics.json, the plots that depend on the threshold and the card are rewritten, in a copy of
+the folder that replaces it only when all of this succeeded. Exit status 0 on success, 1 when
+the data cannot be used, 2 when the folder is not a usable model folder.
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ import os
 import shutil
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Optional, Sequence
 
+from deforgify.argtypes import number
 from deforgify.model_folder import METRICS_FILE, ModelLoadError, load_keras_model, read_config, write_config
 from training.data import SPLITS, DataError, load_examples, split_examples
 from training.prepared import prepare
@@ -39,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="leave-one-source-out results for the band's upper edge (as training.train)")
     parser.add_argument("--probe", action="append", default=[], metavar="SRC")
     parser.add_argument("--seed", type=int, default=0, help="the seed the model was trained with")
+    parser.add_argument("--min-face-width", type=number(int, at_least=1), default=None, metavar="PX",
+                        help="faces narrower than this are answered unsure (default: as the folder says)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     return parser
 
@@ -47,6 +52,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         config = read_config(args.folder)
+        if args.min_face_width:
+            config = replace(config, min_face_width=args.min_face_width)
         model = load_keras_model(args.folder)
         training = json.loads((args.folder / METRICS_FILE).read_text())["training"]
     except (ModelLoadError, OSError, ValueError, KeyError) as error:

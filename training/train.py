@@ -24,6 +24,7 @@ from deforgify.argtypes import number
 from deforgify.calibration import Calibration
 from deforgify.model_folder import (
     CONFIG_FILE,
+    DEFAULT_MIN_FACE_WIDTH,
     LABELS,
     METRICS_FILE,
     MODEL_FILE,
@@ -78,6 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--per-source", type=int, default=None, metavar="N",
                         help="images of each source per epoch, drawn anew each epoch "
                              "(default: the median source size)")
+    parser.add_argument("--min-face-width", type=number(int, at_least=1), default=DEFAULT_MIN_FACE_WIDTH,
+                        metavar="PX", help="faces narrower than this are answered unsure by the saved "
+                        "model (its config.json); measure it with benchmarks/face_size.py "
+                        "(default: %(default)s)")
     parser.add_argument("--held-out", type=Path, default=None, metavar="FILE",
                         help="leave-one-source-out results (JSON of training.leave_one_out) to set "
                              "the unsure band so that reals of unseen sources are rarely called fake")
@@ -139,7 +144,8 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     splits = split_examples(examples, args.seed)
     print(_split_summary(splits), flush=True)
     prepared = {name: prepare(splits[name], args.workers) for name in SPLITS}
-    config = ModelConfig(args.architecture, preprocessing=PreprocessConfig(args.input_size, native_resolution=args.native_resolution))
+    config = ModelConfig(args.architecture, preprocessing=PreprocessConfig(args.input_size, native_resolution=args.native_resolution),
+                         min_face_width=args.min_face_width)
     with staged_folder(args.output) as folder:
         model, history = fit(args, config, prepared)
         config, metrics, test_scores = evaluate_model(model, config, prepared, args)
