@@ -240,10 +240,11 @@ PROVENANCE_CAUTION = ("The file's own metadata declares this. Metadata is easily
                       "without it is not shown to be real.")
 
 
-def banner(prediction: Prediction, provenance: Provenance = NO_PROVENANCE, calibration=None) -> str:
+def banner(prediction: Prediction, provenance: Provenance = NO_PROVENANCE, calibration=None,
+           model: str = "") -> str:
     """The verdict box: the verdict in its colour with what it means, the pixel model's two
     percentages (real first), what the verdict is based on, what the file says of its origin,
-    and a caution."""
+    a caution, and the model that answered (``model``, a :func:`model_line`)."""
     row = apply_to_row(prediction.to_json(), provenance)
     label, by_provenance = row["label"], row["decided_by"] == "provenance"
     pixels = explain(prediction, calibration)
@@ -256,9 +257,15 @@ def banner(prediction: Prediction, provenance: Provenance = NO_PROVENANCE, calib
         f'<p class="provenance" data-claim="{provenance.claim}" style="margin:0 0 4px 0">'
         f"{html.escape(provenance_line(provenance))}</p>"
         f'<p style="margin:0;font-size:0.9em">'
-        f"{html.escape(PROVENANCE_CAUTION if by_provenance else CAUTIONS[label])}</p>",
+        f"{html.escape(PROVENANCE_CAUTION if by_provenance else CAUTIONS[label])}</p>" + answered_by(model),
         f'data-decided-by="{row["decided_by"]}"',
     )
+
+
+def answered_by(model: str) -> str:
+    """The line naming the model that answered, so that a saved screenshot still says it."""
+    return (f'<p class="answered-by" style="margin:4px 0 0 0;font-size:0.8em;color:#404040">'
+            f"Answered by {html.escape(model)}</p>") if model else ""
 
 
 def _box(label: str, title: str, body: str, attributes: str = "", element_id: str = "verdict-box") -> str:
@@ -327,7 +334,7 @@ def heatmap_legend(fake: float) -> str:
 
 def make_check(detector: Detector, answers: Answers):
     calibration = detector.config.calibration
-    facts = model_facts(detector)
+    facts, line = model_facts(detector), model_line(detector)
 
     def check(image: Optional[str]) -> tuple:
         """The answer for one photo: (verdict, summary, faces, heatmap, result, prediction)."""
@@ -345,7 +352,7 @@ def make_check(detector: Detector, answers: Answers):
         row["answer_id"] = answers.issue(image, {k: v for k, v in row.items()})
         heatmap = (save_output(detector.heatmap(rgb, prediction, legend=False))
                    if shows_heatmap(prediction, calibration.threshold) else None)
-        return ((WORDS[row["label"]], prediction.confidences), banner(prediction, provenance, calibration),
+        return ((WORDS[row["label"]], prediction.confidences), banner(prediction, provenance, calibration, line),
                 save_output(draw_faces(rgb, prediction)), heatmap, row, prediction)
 
     return check
@@ -615,7 +622,21 @@ LIVE_REGION = '<div role="status" aria-live="polite" aria-atomic="true">${value}
 """The verdict box sits in a live region that stays in the page, so each new answer is read out."""
 CSS = """
 #verdict .prose, #verdict { color: #1a1a1a; }
+#photo img.unreadable { display: none; }
+#photo .image-frame:has(> img.unreadable) {
+  display: flex; align-items: center; justify-content: center; width: 100%; height: 100%;
+}
+#photo .image-frame:has(> img.unreadable)::after { content: "This file can't be shown"; color: #404040; }
 """
+UNREADABLE_JS = """<script>
+document.addEventListener('error', (event) => {
+  const image = event.target;
+  if (image.tagName === 'IMG' && image.closest('#photo')) image.classList.add('unreadable');
+}, true);
+document.addEventListener('load', (event) => event.target.classList?.remove('unreadable'), true);
+</script>"""
+"""A file the browser cannot draw says so in the photo's place, instead of a broken-image icon
+(the answer box says why it cannot be checked)."""
 
 
 def example_files(detector: Detector) -> tuple[list[str], list[str]]:
@@ -645,6 +666,7 @@ def video_tab(detector: Detector) -> None:
     from deforgify.video.present import chart_rows, deciding_frame_prediction, explain_video
 
     limits = Limits(max_seconds=300, max_bytes=200_000_000, time_limit=60)
+    line = model_line(detector)
     empty_chart = pd.DataFrame({"time (s)": [], "fake probability": [], "face": []})
 
     def predict_video(clip: Optional[str]) -> tuple[str, Any, Optional[str], dict]:
@@ -675,8 +697,8 @@ def video_tab(detector: Detector) -> None:
         box = _box(label, headline(label),
                    (_bars(row["confidences"]) if row["confidences"] else "")
                    + f'<p style="margin:6px 0 4px 0">{html.escape(explain_video(row))}</p>'
-                   f'<p style="margin:0;font-size:0.9em">{html.escape(CAUTIONS[label].replace("photo", "video"))}</p>',
-                   element_id="video-verdict-box")
+                   f'<p style="margin:0;font-size:0.9em">{html.escape(CAUTIONS[label].replace("photo", "video"))}</p>'
+                   + answered_by(line), element_id="video-verdict-box")
         rows = chart_rows(row)
         frame = None
         if row["deciding_frame"]:
@@ -767,7 +789,7 @@ def launch_options() -> dict[str, Any]:
     """Serve an MCP tool too when ``gradio[mcp]`` is installed; the base install has no MCP."""
     from importlib.util import find_spec
 
-    return {"mcp_server": find_spec("mcp") is not None, "css": CSS}
+    return {"mcp_server": find_spec("mcp") is not None, "css": CSS, "head": UNREADABLE_JS}
 
 
 demo = build_demo(_detector.result(), FeedbackStore.from_environment())

@@ -126,6 +126,8 @@ def test_api_answers_with_verdict_summary_faces_heatmap_and_result(client, image
     from deforgify.detector import Detector
 
     verdict, summary, boxed, heatmap, result = predict(client, images["face"])
+    assert f'Answered by deforgify-lite0, Deforgify {result["model"]["library_version"]}, trained ' in summary
+    assert f'(weights {result["model"]["revision"]})</p>' in summary  # a screenshot names the model too
     confidences = {c["label"]: c["confidence"] for c in verdict["confidences"]}
     assert set(confidences) == {"real", "fake"}
     assert sum(confidences.values()) == pytest.approx(1.0, abs=1e-5)
@@ -681,6 +683,16 @@ def test_a_bad_file_is_explained_in_the_verdict_box_without_toast_or_error_marks
     assert page.get_by_text("Error", exact=True).count() == 0  # no red pills on the outputs
     page.screenshot(path=str(ARTIFACTS / "bad-file.png"))
     assert "Traceback" not in page.content()
+    # A file the browser cannot draw either: words in the photo's place, no broken-image icon.
+    upload(page, images["text"])
+    page.wait_for_function("() => document.querySelector('#verdict-box')?.innerText.includes('Not an image file')")
+    page.wait_for_selector("#photo img.unreadable", state="attached")
+    assert not page.locator("#photo img").is_visible()
+    assert page.evaluate("""() => getComputedStyle(document.querySelector('#photo .image-frame'), '::after')
+                         .content""") == '"This file can\'t be shown"'
+    upload(page, images["face"])  # the next photo is drawn again
+    page.wait_for_selector("#verdict-box[data-verdict]:not([data-verdict=error])", timeout=60_000)
+    assert page.locator("#photo img").is_visible() and page.locator("#photo img.unreadable").count() == 0
     page.close()
 
 
