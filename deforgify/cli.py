@@ -48,7 +48,7 @@ rows: one line per file, in order. With --json, one object per line:
 videos (.mp4 .mov .webm .mkv .avi ...: by suffix) get the same fields, and more:
   {"file": ..., "kind": "video", "label": ..., "confidences": ..., "face": [x, y, w, h],
    "faces": [{"track": 0, "box": ..., "label": ..., "confidences": ..., "frames": 12,
-              "start": 0.25, "end": 9.75, "peak_t": 4.25}, ...],
+              "start": 0.25, "end": 9.75, "peak_t": 4.25, "caution": null}, ...],
    "decided_by": "pixels", "pixels": {...}, "provenance": {"claim": "none", ...},
    "duration": 20.0, "width": 640, "height": 480, "rotation": 0,
    "deciding_frame": {"t": 4.25, "track": 0, "box": [...]},
@@ -59,7 +59,9 @@ videos (.mp4 .mov .webm .mkv .avi ...: by suffix) get the same fields, and more:
    "complete": true, "note": null}
   faces       one entry per face track (a face followed across frames): its score is the
               median of its frames' fake probabilities, labelled like a photo's; box and
-              peak_t where it looked most fake
+              peak_t where it looked most fake. Frames where the face is narrower than the
+              model's min_face_width are left out; a face that is in every frame is
+              "unsure" with the reason in caution (null otherwise)
   label       the most suspicious track's; no_face when no frame showed a face (a face
               glimpsed in few frames and never clearly is left out as a likely false
               face: sampling.glimpses_dropped counts them)
@@ -200,7 +202,8 @@ def _human_video(row: dict) -> str:
     track = next(t for t in row["faces"] if t["track"] == deciding["track"])
     return (f"{row['file']}: {row['label']} ({seen}, {len(row['faces'])} face track"
             f"{'s' if len(row['faces']) > 1 else ''}; {confidences}; track {track['track']} from "
-            f"{track['start']:.1f} s to {track['end']:.1f} s, most suspicious at {deciding['t']:.1f} s{note})")
+            f"{track['start']:.1f} s to {track['end']:.1f} s, most suspicious at {deciding['t']:.1f} s"
+            f"{'; ' + track['caution'] if track.get('caution') else ''}{note})")
 
 
 def _pixel_details(row: dict) -> str:

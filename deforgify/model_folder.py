@@ -26,8 +26,9 @@ FORMAT_VERSION = 1
 LABELS = ("real", "fake")
 """The two classes, in the order of the model's outputs."""
 DEFAULT_MIN_FACE_WIDTH = 64
-"""The least face width (photo pixels) judged by a model whose config does not say: the rule
-every model was served with before it was measured per model (``benchmarks/face_size.py``)."""
+"""The least face width (photo pixels) judged by a model whose config does not say: the rule from
+before the bundled model's was measured (``benchmarks/face_size.py``, 40 px); an unmeasured model
+is not trusted on smaller faces."""
 
 
 class ModelLoadError(RuntimeError):

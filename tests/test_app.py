@@ -160,6 +160,7 @@ def test_the_json_answer_names_the_model_its_settings_and_the_deciding_face(clie
     assert model["revision"] == f"sha256:{served[:12]}"
     assert model["threshold"] == pytest.approx(calibration.threshold)
     assert model["unsure_band"] == pytest.approx([calibration.unsure_low, calibration.unsure_high])
+    assert model["min_face_width"] == detector.config.min_face_width == 40
     assert model["architecture"] == detector.config.architecture and model["trained"]
     assert re.fullmatch(r"[0-9a-f]{32}", result["answer_id"])
     two = predict(client, ROOT / "examples" / "two-faces.jpg")[4]
@@ -337,7 +338,7 @@ def test_the_api_page_names_and_describes_every_result(client) -> None:
     result = info["returns"][4]["python_type"]
     assert result["type"].startswith("dict(label: str") and "deciding_face: int" in result["type"]
     assert "str | float | bool | list | dict" not in result["type"]
-    for field in ("revision", "threshold", "unsure_band", "deciding_face", "answer_id"):
+    for field in ("revision", "threshold", "unsure_band", "min_face_width", "deciding_face", "answer_id"):
         assert field in result["type"]
     assert info["parameters"][0]["example_input"]["path"] == "photo.jpg"  # not Gradio's bus.png
     assert "frontal face at least 40 pixels wide" in json.dumps(endpoints)  # the bundled model's own rule

@@ -32,7 +32,8 @@ def test_training_writes_a_complete_model_folder(tiny_model: Path) -> None:
     assert {p.name for p in tiny_model.iterdir()} == EXPECTED_FILES
     config = ModelConfig.from_dict(json.loads((tiny_model / "config.json").read_text()))
     assert config.labels == LABELS and config.architecture == "deforgify-compact"
-    assert config.min_face_width == 64  # unmeasured: the conservative default (--min-face-width sets it)
+    # Unmeasured, the conservative default, written out (--min-face-width sets it).
+    assert json.loads((tiny_model / "config.json").read_text())["min_face_width"] == config.min_face_width == 64
     metrics = json.loads((tiny_model / "metrics.json").read_text())
     test = metrics["test"]
     card = (tiny_model / "README.md").read_text()
@@ -407,6 +408,7 @@ def test_recalibration_refits_the_band_and_keeps_the_weights(tiny_model: Path, t
     assert after["calibration"]["band_from_held_out"]["real_rank"] == 1.0
     config = ModelConfig.from_dict(json.loads((folder / "config.json").read_text()))
     assert config.min_face_width == 48
+    assert "- A face narrower than 48 px in the photo is answered `unsure`" in (folder / "README.md").read_text()
     assert config.calibration.unsure_high == pytest.approx(after["calibration"]["unsure_high"])
     assert after["test"]["unsure"]["band"] == [config.calibration.unsure_low, config.calibration.unsure_high]
 

@@ -131,6 +131,46 @@ def test_the_human_line_names_the_verdict_the_track_and_the_deciding_moment(clip
     assert coffee.endswith("no_face (video 4.0 s, 8 frames, no face in any: nothing to judge)")
 
 
+def test_a_face_too_small_in_every_frame_is_unsure_with_the_reason(clips, detector, tmp_path) -> None:
+    import shutil
+
+    from deforgify.model_source import BUNDLED_MODEL
+
+    judged = score_video(detector, clips["mixed"], Sampling(rate=0.5)).to_json()
+    assert judged["label"] in ("real", "fake") and all(t["caution"] is None for t in judged["faces"])
+    strict_folder = tmp_path / "strict"
+    shutil.copytree(BUNDLED_MODEL, strict_folder)
+    config = json.loads((strict_folder / "config.json").read_text())
+    (strict_folder / "config.json").write_text(json.dumps(config | {"min_face_width": 1000}))
+    row = score_video(Detector.load(str(strict_folder)), clips["mixed"], Sampling(rate=0.5)).to_json()
+    assert row["label"] == "unsure" and len(row["faces"]) == len(judged["faces"])
+    assert all(t["label"] == "unsure" and "too small to judge" in t["caution"] and "at least 1000 px" in t["caution"]
+               for t in row["faces"])
+    from deforgify.video.present import explain_video
+
+    assert "so it gets no real or fake answer" in explain_video(row) and "too small to judge" in explain_video(row)
+    status, rows, stderr, _ = predict_json("--model", str(strict_folder), "--fps", "0.5", str(clips["mixed"]))
+    assert status == 0 and rows[0]["faces"][0]["caution"] == row["faces"][0]["caution"], stderr
+    line = run_module("deforgify", "predict", "--quiet", "--model", str(strict_folder), "--fps", "0.5",
+                      str(clips["mixed"])).stdout
+    assert ": unsure (" in line and "too small to judge" in line
+
+
+def test_a_track_is_judged_on_the_frames_where_its_face_is_wide_enough() -> None:
+    from deforgify.model_folder import ModelConfig
+    from deforgify.video.combine import combine
+    from deforgify.video.judge import track_verdict
+    from deforgify.video.timeline import FrameFace
+
+    config = ModelConfig("deforgify-lite0", min_face_width=50)
+    seen = [(t, FrameFace(0, (0, 0, width, width), "x", {"real": 1 - fake, "fake": fake}))
+            for t, width, fake in ((0.0, 30, 0.99), (0.5, 60, 0.10), (1.0, 70, 0.20), (1.5, 40, 0.95))]
+    track = track_verdict(config, 0, seen)
+    assert track.confidences["fake"] == pytest.approx(combine([0.10, 0.20]))  # the small frames left out
+    assert track.caution is None and track.peak_t == 1.0 and track.times == [0.0, 0.5, 1.0, 1.5]
+    assert track.label == config.calibration.label(track.confidences["fake"])
+
+
 def test_sampling_rate_and_cap_are_the_users_to_change(clips) -> None:
     status, rows, stderr, _ = predict_json("--fps", "1", "--max-frames", "5", str(clips["mixed"]))
     assert status == 0, stderr

@@ -52,7 +52,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         config = read_config(args.folder)
-        if args.min_face_width:
+        if args.min_face_width is not None:
             config = replace(config, min_face_width=args.min_face_width)
         model = load_keras_model(args.folder)
         training = json.loads((args.folder / METRICS_FILE).read_text())["training"]

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from deforgify.detector import Detector, detected_face_crops
+from deforgify.detector import Detector, detected_face_crops, face_label
+from deforgify.model_folder import ModelConfig
 from deforgify.preprocess import PreprocessConfig, Preprocessed
 from deforgify.video.combine import combine
 from deforgify.video.frames import Info, InvalidVideoError, Limits, Reading, Sampling, open_video, sampled_frames
@@ -88,17 +89,24 @@ def judge_video(detector: Detector, video: SampledVideo) -> VideoResult:
         frames.append(FrameResult(t, faces))
         for face in faces:
             per_track.setdefault(face.track, []).append((t, face))
-    calibration = detector.config.calibration
-    tracks = []
-    for track in sorted(per_track):
-        seen = per_track[track]
-        fake = combine([face.confidences["fake"] for _, face in seen])
-        peak_t, peak = max(seen, key=lambda s: s[1].confidences["fake"])
-        tracks.append(Track(track, calibration.label(fake), {"real": 1.0 - fake, "fake": fake},
-                            [t for t, _ in seen], peak_t, peak.box))
+    tracks = [track_verdict(detector.config, track, per_track[track]) for track in sorted(per_track)]
     timings = Timings(video.timings.decode, video.timings.detect, time.perf_counter() - begun)
     return VideoResult(video.info, video.sampling, frames, tracks, video.planned, video.note, timings=timings,
                        dropped=len(seen_in) - len(kept))
+
+
+def track_verdict(config: ModelConfig, track: int, seen: list[tuple[float, FrameFace]]) -> Track:
+    """A track's verdict from the frames where its face is wide enough for the model to judge
+    (``min_face_width``), as a photo's face is; from all of them, as "unsure" with the reason,
+    when it never is."""
+    least = config.min_face_width
+    judged = [(t, face) for t, face in seen if face.box[2] >= least] or seen
+    fake = combine([face.confidences["fake"] for _, face in judged])
+    peak_t, peak = max(judged, key=lambda s: s[1].confidences["fake"])
+    widest = max((face.box for _, face in seen), key=lambda box: box[2])
+    label, caution = face_label(config.calibration.label(fake), widest, least)
+    return Track(track, label, {"real": 1.0 - fake, "fake": fake}, [t for t, _ in seen], peak_t, peak.box,
+                 caution)
 
 
 def score_video(detector: Detector, path, sampling: Sampling = Sampling(),

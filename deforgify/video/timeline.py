@@ -55,12 +55,14 @@ class Track:
     peak_t: float
     """The frame where it looked most fake."""
     peak_box: Box
+    caution: Optional[str] = None
+    """Why this face is "unsure" whatever its confidences (too small to judge in every frame)."""
 
     def to_json(self) -> dict:
         return {"track": self.id, "box": list(self.peak_box), "label": self.label,
                 "confidences": self.confidences, "frames": len(self.times),
                 "start": round(self.times[0], 3), "end": round(self.times[-1], 3),
-                "peak_t": round(self.peak_t, 3)}
+                "peak_t": round(self.peak_t, 3), "caution": self.caution}
 
 
 @dataclass
