@@ -251,7 +251,7 @@ def banner(prediction: Prediction, provenance: Provenance = NO_PROVENANCE, calib
     if by_provenance:
         pixels = f"The pixel model alone says: {pixels[0].lower()}{pixels[1:]}"
     return _box(
-        label, headline(label),
+        label, headline(label, too_small=prediction.caution is not None),
         (_bars(prediction.confidences) if prediction.confidences else "")
         + f'<p style="margin:6px 0 4px 0">{html.escape(pixels)}</p>'
         f'<p class="provenance" data-claim="{provenance.claim}" style="margin:0 0 4px 0">'
@@ -279,10 +279,11 @@ def _box(label: str, title: str, body: str, attributes: str = "", element_id: st
     )
 
 
-def error_box(message: str) -> str:
-    return _box(ERROR, "This file can't be checked",
+def error_box(message: str, kind: str = "file", advice: str = "Try a JPEG, PNG or WebP photo of a face.",
+              element_id: str = "verdict-box") -> str:
+    return _box(ERROR, f"This {kind} can't be checked",
                 f'<p style="margin:6px 0 0 0">{html.escape(message)}</p>'
-                '<p style="margin:4px 0 0 0;font-size:0.9em">Try a JPEG, PNG or WebP photo of a face.</p>')
+                f'<p style="margin:4px 0 0 0;font-size:0.9em">{html.escape(advice)}</p>', element_id=element_id)
 
 
 def _bars(confidences: dict[str, float]) -> str:
@@ -339,7 +340,8 @@ def make_check(detector: Detector, answers: Answers):
     def check(image: Optional[str]) -> tuple:
         """The answer for one photo: (verdict, summary, faces, heatmap, result, prediction)."""
         if image is None:
-            raise gr.Error("Upload a photo, take one with the webcam, or paste one first.", duration=None)
+            raise gr.Error("Upload a photo, take one with the webcam, or paste one first.", duration=None,
+                           print_exception=False)
         try:
             data = read_bytes(image)  # the upload as sent: its metadata intact
             rgb = load_rgb(data)
@@ -403,6 +405,9 @@ def make_page_check(detector: Detector, answers: Answers, again: bool = False):
                 return unchanged
             LATEST_PHOTO.mark_answered(request, image)
         except gr.Error as error:
+            if not LATEST_PHOTO.is_latest(request, image):
+                return unchanged
+            LATEST_PHOTO.mark_answered(request, image)  # a second change event does not check it again
             reason = str(error.message).removeprefix("This file can't be checked: ")
             return (None, error_box(reason[:1].upper() + reason[1:]), gr.update(value=None, alt_text=None),
                     gr.update(value=None, visible=False), None, gr.update(value="", visible=False), "", "", None)
@@ -540,7 +545,7 @@ def make_flag(store: FeedbackStore, answers: Answers):
         if should_be not in SHOULD_BE:
             raise gr.Error(f"Say what the answer should have been ({', '.join(SHOULD_BE)}); nothing was stored.")
         try:
-            answer = answers.claim(answer_id)
+            answer = answers.claim(answer_id, should_be)
         except FeedbackError as error:
             raise gr.Error(f"Not reported: {error}. Nothing was stored.", print_exception=False) from None
         try:
@@ -558,7 +563,8 @@ def make_flag(store: FeedbackStore, answers: Answers):
 def make_page_flag(flag):
     def page_flag(answer_id: str, should_be: Optional[str]) -> str:
         if not answer_id:
-            return "Check a photo first; then you can report its answer as wrong."
+            return ("There is no answer on the page to report: check a photo first (a file that can't be "
+                    "checked has no answer).")
         if not should_be:
             return "Choose what the answer should have been (real, fake or don't know), then report."
         try:
@@ -668,7 +674,6 @@ def video_tab(detector: Detector) -> None:
 
     limits = Limits(max_seconds=300, max_bytes=200_000_000, time_limit=60)
     line = model_line(detector)
-    empty_chart = pd.DataFrame({"time (s)": [], "fake probability": [], "face": []})
 
     def predict_video(clip: Optional[str]) -> tuple[str, Any, Optional[str], dict]:
         """Tell whether the faces in a video are real or fake: frames are sampled evenly over the
@@ -687,7 +692,7 @@ def video_tab(detector: Detector) -> None:
                 provenance (videos' metadata is not read: claim "none"), and the model.
         """
         if clip is None:
-            raise gr.Error("Upload a video first.", duration=None)
+            raise gr.Error("Upload a video first.", duration=None, print_exception=False)
         try:
             video = score_video(detector, clip, Sampling(), limits)
         except InvalidVideoError as error:
@@ -695,7 +700,8 @@ def video_tab(detector: Detector) -> None:
             raise gr.Error(f"This video can't be checked: {error}.", duration=None, print_exception=False) from None
         row = {**video.to_json(), "model": model_facts(detector)}
         label = row["label"]
-        box = _box(label, headline(label),
+        deciding = next((t for t in row["faces"] if row["deciding_frame"] and t["track"] == row["deciding_frame"]["track"]), {})
+        box = _box(label, headline(label, too_small=bool(deciding.get("caution"))),
                    (_bars(row["confidences"]) if row["confidences"] else "")
                    + f'<p style="margin:6px 0 4px 0">{html.escape(explain_video(row))}</p>'
                    f'<p style="margin:0;font-size:0.9em">{html.escape(CAUTIONS[label].replace("photo", "video"))}</p>'
@@ -705,7 +711,17 @@ def video_tab(detector: Detector) -> None:
         if row["deciding_frame"]:
             rgb = frame_at(clip, row["deciding_frame"]["t"])
             frame = save_output(draw_faces(rgb, deciding_frame_prediction(row))) if rgb is not None else None
-        return box, pd.DataFrame(rows) if rows else empty_chart, frame, row
+        return box, pd.DataFrame(rows) if rows else None, frame, row  # no chart (nor legend) without a face
+
+    def page_video(clip: Optional[str]) -> tuple:
+        """What the page shows: the answer, or the reason in the verdict box (no toast, no error marks)."""
+        try:
+            return predict_video(clip)
+        except gr.Error as error:
+            reason = str(error.message).removeprefix("This video can't be checked: ")
+            return (error_box(reason[:1].upper() + reason[1:], "video",
+                              "Try an MP4, WebM or MOV clip of at most 5 minutes that shows a face.",
+                              "video-verdict-box"), None, None, None)
 
     with gr.Accordion("Check a video", open=True, elem_id="video-check"):
         with gr.Row(equal_height=False):
@@ -720,8 +736,12 @@ def video_tab(detector: Detector) -> None:
                                        y_lim=[0, 1], label="timeline", elem_id="video-timeline")
                 deciding = gr.Image(type="filepath", label="deciding frame", elem_id="video-frame")
                 result = gr.JSON(label="video result")
-    check.click(predict_video, clip, [summary, timeline, deciding, result], api_name="predict_video",
-                concurrency_limit=CONCURRENCY)
+    outputs = [summary, timeline, deciding, result]
+    clip.change(lambda _: ("", None, None, None), clip, outputs, queue=False, api_visibility="private",
+                show_progress="hidden")  # a new or removed clip takes the old answer with it, at once
+    check.click(page_video, clip, outputs, concurrency_limit=CONCURRENCY, api_visibility="private")
+    api_video = gr.Button(visible=False)  # the API: the same answer, with errors raised for programs
+    api_video.click(predict_video, clip, outputs, api_name="predict_video", concurrency_limit=CONCURRENCY)
 
 
 def build_demo(detector: Detector, store: FeedbackStore) -> gr.Blocks:

@@ -88,6 +88,11 @@ class Prediction:
     """Every scored face, largest first."""
 
     @property
+    def caution(self) -> Optional[str]:
+        """The deciding face's caution (why it is "unsure" whatever its confidences), if any."""
+        return next((s.caution for s in self.scores if s.face and s.face == self.face), None)
+
+    @property
     def face_found(self) -> bool:
         return self.face is not None
 

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from deforgify.calibration import NO_FACE, UNSURE, Calibration
-from deforgify.detector import Prediction
+from deforgify.detector import TOO_SMALL, Prediction
 from deforgify.faces import Box
 
 WORDS = {"real": "real", "fake": "fake", UNSURE: "unsure", NO_FACE: "no face"}
@@ -56,9 +56,11 @@ def percentages(confidences: dict[str, float]) -> str:
     return f"real {confidences['real']:.0%}, fake {confidences['fake']:.0%}"
 
 
-def headline(label: str) -> str:
-    """The verdict with its meaning: "Real: no sign of the fakes it knows"."""
-    return f"{WORDS[label].capitalize()}: {MEANINGS[label]}"
+def headline(label: str, too_small: bool = False) -> str:
+    """The verdict with its meaning: "Real: no sign of the fakes it knows"; an "unsure" for a
+    face too small to judge says so instead ("Unsure: the face is too small to judge")."""
+    meaning = f"the {TOO_SMALL}" if too_small and label == UNSURE else MEANINGS[label]
+    return f"{WORDS[label].capitalize()}: {meaning}"
 
 
 def deciding_index(prediction: Prediction) -> Optional[int]:
@@ -92,9 +94,8 @@ def explain(prediction: Prediction, calibration: Optional[Calibration] = None) -
 
 
 def unsure_reason(prediction: Prediction, calibration: Optional[Calibration]) -> str:
-    decisive = next((s for s in prediction.scores if s.face == prediction.face), None)
-    if decisive is not None and decisive.caution:
-        return f"the {decisive.caution}, so it gets no real or fake answer."
+    if prediction.caution:
+        return f"the {prediction.caution}, so it gets no real or fake answer."
     fake = prediction.confidences["fake"]
     if calibration is None:
         return "the answer falls in the model's unsure band."

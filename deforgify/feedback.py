@@ -65,9 +65,9 @@ class Answers:
                 self._answers.popitem(last=False)
         return answer_id
 
-    def claim(self, answer_id: object) -> Answer:
+    def claim(self, answer_id: object, should_be: Optional[str] = None) -> Answer:
         """The answer ``answer_id`` names, marked reported; FeedbackError if this server never
-        gave it, has forgotten it, or it was reported already."""
+        gave it, has forgotten it, it was reported already, or it already was ``should_be``."""
         with self._lock:
             self._forget_expired()
             answer = self._answers.get(answer_id) if isinstance(answer_id, str) else None
@@ -76,6 +76,8 @@ class Answers:
                                     "reported for an hour): check the photo again, then report")
             if answer.reported:
                 raise FeedbackError("this answer has already been reported; thank you")
+            if should_be is not None and answer.result.get("label") == should_be:
+                raise FeedbackError(f"the answer already was \"{should_be}\", so it is not wrong that way")
             answer.reported = True
             return answer
 

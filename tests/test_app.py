@@ -170,6 +170,20 @@ def test_the_json_answer_names_the_model_its_settings_and_the_deciding_face(clie
     assert nothing["deciding_face"] is None and nothing["model"]["revision"] == model["revision"]
 
 
+def test_a_face_too_small_to_judge_says_so_in_the_headline(client, tmp_path, astronaut) -> None:
+    from deforgify.faces import detect_faces
+
+    least = predict(client, ROOT / "examples" / "two-faces.jpg")[4]["model"]["min_face_width"]
+    side = round(astronaut.shape[1] * 0.8 * least / detect_faces(astronaut)[0][2])  # its face 4/5 of that
+    Image.fromarray(astronaut).resize((side, side)).save(tmp_path / "small.jpg", quality=92)
+    _, summary, _, _, result = predict(client, tmp_path / "small.jpg")
+    assert result["label"] == "unsure" and "too small to judge" in result["faces"][0]["caution"]
+    assert ">Unsure: the face is too small to judge</div>" in summary
+    from deforgify.explain import MEANINGS
+
+    assert MEANINGS["unsure"] not in summary  # not "the evidence is not clear enough either way"
+
+
 def test_a_photo_without_a_face_gets_no_verdict_and_no_box(client, images) -> None:
     verdict, summary, boxed, heatmap, result = predict(client, images["coffee"])
     assert verdict["label"] == "no face" and not verdict.get("confidences")
@@ -627,7 +641,7 @@ def test_a_report_is_made_once_on_the_answer_shown_and_a_stale_one_stores_nothin
     page.wait_for_timeout(1_000)  # the server's replies to the removal have come: the choice stays
     assert page.get_by_label("real", exact=True).is_checked()
     report.click()
-    page.get_by_text("Check a photo first").wait_for(timeout=30_000)
+    page.get_by_text("There is no answer on the page to report").wait_for(timeout=30_000)
     assert [p for p in reports_in(flags_folder) if p not in before] == new
     page.close()
 

@@ -65,6 +65,11 @@ def test_a_face_too_small_says_so_instead_of_a_verdict() -> None:
     text = explain(small, Calibration())
     assert "too small to judge" in text and "no real or fake answer" in text
     assert captions(small)[0][1] == "unsure: too small"
+    assert small.caution.startswith("face is too small to judge (30 px wide")
+    assert headline(small.label, too_small=small.caution is not None) == "Unsure: the face is too small to judge"
+    judged = prediction(((10, 10, 60, 60), 0.5, UNSURE))  # unsure by the band: its own meaning
+    assert judged.caution is None and headline(judged.label, too_small=False) == f"Unsure: {MEANINGS[UNSURE]}"
+    assert headline("fake", too_small=True) == f"Fake: {MEANINGS['fake']}"  # decided otherwise (provenance)
 
 
 def two_face_prediction() -> tuple[np.ndarray, Prediction]:

@@ -39,6 +39,14 @@ def test_an_answer_can_be_claimed_once(photo) -> None:
     assert answers.claim(answer_id).photo == str(photo)
 
 
+def test_an_answer_reported_as_what_it_already_was_is_refused_and_stays_reportable(photo) -> None:
+    answers = Answers()
+    answer_id = answers.issue(str(photo), {"label": "real"})
+    with pytest.raises(FeedbackError, match='the answer already was "real"'):
+        answers.claim(answer_id, "real")
+    assert answers.claim(answer_id, "fake").result == {"label": "real"}  # not used up by the refusal
+
+
 @pytest.mark.parametrize("forged", ["", "0123456789abcdef0123456789abcdef", None, {"foo": "bar"}, 42])
 def test_an_answer_the_server_never_gave_is_refused(photo, forged) -> None:
     answers = Answers()

@@ -27,7 +27,8 @@ def explain_video(row: dict) -> str:
                 f"of them, so it gets no real or fake answer.{incomplete}")
     return (f"{WORDS[row['label']].capitalize()} ({percentages(row['confidences'])}{close}): {who}, "
             f"judged on its {track['frames']} frames from {track['start']:.1f} s to {track['end']:.1f} s "
-            f"(median of its frames) in {seen}; it looked most fake at {deciding['t']:.1f} s.{incomplete}")
+            f"(median of its frames) in {seen}; it looked most fake at {deciding['t']:.1f} s (the deciding "
+            f"frame, each face with that frame's own score).{incomplete}")
 
 
 def chart_rows(row: dict) -> list[dict]:
