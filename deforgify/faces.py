@@ -39,6 +39,20 @@ only it sees. A portrait or face crop needs only the short-range model (2 ms ins
 SEARCH_SIDE = 384
 """Faces are searched on a copy reduced to this on its longer side (twice the larger model's
 input), so that the padded retry and the models' letterboxing copy a small image, not the photo."""
+CLOSER_LOOK_LEVELS = 2
+"""When nothing is found on a photo reduced for the search, :func:`find_faces` may look closer:
+at 2x, then 4x the search resolution (never beyond the photo's own), in overlapping tiles of
+SEARCH_SIDE. On the reduced copy a face narrower than about 7.5 % of the photo's longer side is
+too small for the models (the full-range one needs about 15 px of its 192 px input): in a
+2048 px photo, faces of 40-150 px, which the model judges, were "no face"."""
+CLOSER_LOOK_MIN_SCORE = 0.75
+"""A closer look keeps only detections this sure: it searches several times the area, and on
+face-free photos at 800-2048 px (scikit-image's) it found false faces scoring 0.61-0.71 (the
+Hubble deep field, a cell, coins); true faces of 50-100 px pasted into photos scored 0.80-0.87,
+narrower ones 0.62-0.71 (missed: "no face" as before). ``benchmarks/small_faces.py``."""
+TILE_STRIDE = 288
+"""Tiles of a closer look start this far apart (an overlap of 96 px): a face small enough to
+have been missed one level down (under 58 px at this level) lies whole in some tile."""
 OVERLAP = 0.3
 """Boxes overlapping more than this (intersection over union) are one face."""
 LANDMARKS = ("right_eye", "left_eye", "nose", "mouth", "right_ear", "left_ear")
@@ -154,32 +168,45 @@ def _models() -> tuple[_BlazeFace, _BlazeFace]:
     return _local.models
 
 
-def find_faces(rgb: np.ndarray) -> list[Face]:
-    """Every face in ``rgb`` (H, W, 3 uint8), largest first, boxes clipped to the image."""
+def find_faces(rgb: np.ndarray, closer_look: bool = False) -> list[Face]:
+    """Every face in ``rgb`` (H, W, 3 uint8), largest first, boxes clipped to the image; with
+    ``closer_look``, small faces in a large photo too (see CLOSER_LOOK_LEVELS), at some cost when
+    there is no face at all (a photo's search, not a video frame's)."""
     height, width = rgb.shape[:2]
     scale = min(1.0, SEARCH_SIDE / max(height, width))
-    small = rgb if scale == 1.0 else cv2.resize(
-        rgb, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=cv2.INTER_AREA)
+    small = _reduced(rgb, scale)
     faces = _canonical_search(small, 0)
     if not faces:
         faces = _canonical_search(small, int(round(RETRY_PAD_FRACTION * max(small.shape[:2]))))
+    for _ in range(CLOSER_LOOK_LEVELS if closer_look else 0):
+        if faces or scale == 1.0:
+            break
+        scale = min(1.0, 2 * scale)
+        faces = _canonical_search(_reduced(rgb, scale), 0, _tiled_search)
     clipped = [Face(_clip(tuple(v / scale for v in f.box), width, height), f.score,
                     tuple((x / scale, y / scale) for x, y in f.landmarks)) for f in faces]
     clipped = [face for face in clipped if face.box[2] > 1 and face.box[3] > 1]
     return sorted(clipped, key=lambda f: f.box[2] * f.box[3], reverse=True)
 
 
-def _canonical_search(rgb: np.ndarray, pad: int) -> list[Face]:
+def _reduced(rgb: np.ndarray, scale: float) -> np.ndarray:
+    height, width = rgb.shape[:2]
+    return rgb if scale == 1.0 else cv2.resize(
+        rgb, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=cv2.INTER_AREA)
+
+
+def _canonical_search(rgb: np.ndarray, pad: int, search: Callable = None) -> list[Face]:
     """Faces found on ``rgb`` or on its mirror image (mapped back), whichever of the two is the
     canonical one: a photo and its mirror image are searched the same way round, so the same
     face gets exactly the mirrored box (BlazeFace alone is not symmetric: its boxes of a photo and
     of its mirror image differed by 2.7 % of their side, median). One search instead of a search
     each way, which had doubled the cost of finding faces."""
+    search = search or _search
     if not _mirror_is_canonical(rgb):
-        boxes, scores, landmarks = _search(rgb, pad)
+        boxes, scores, landmarks = search(rgb, pad)
         return _blended(boxes, scores, landmarks)
     width = rgb.shape[1]
-    boxes, scores, landmarks = _search(np.ascontiguousarray(rgb[:, ::-1]), pad)
+    boxes, scores, landmarks = search(np.ascontiguousarray(rgb[:, ::-1]), pad)
     boxes[:, 0] = width - boxes[:, 0] - boxes[:, 2]
     landmarks[..., 0] = width - landmarks[..., 0]
     return _blended(boxes, scores, landmarks[:, MIRRORED_LANDMARKS])
@@ -215,6 +242,35 @@ def _search(rgb: np.ndarray, pad: int) -> tuple[np.ndarray, np.ndarray, np.ndarr
     boxes = np.concatenate([f[0] for f in found]).reshape(-1, 4)
     boxes[:, :2] -= pad
     return boxes, np.concatenate([f[1] for f in found]), np.concatenate([f[2] for f in found]).reshape(-1, 6, 2) - pad
+
+
+def _tiled_search(rgb: np.ndarray, pad: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_search` on overlapping SEARCH_SIDE tiles of ``rgb`` (``pad`` is not used), in
+    ``rgb``'s coordinates, keeping detections scoring at least CLOSER_LOOK_MIN_SCORE. One touching
+    a tile's edge inside the photo is left out: that face is cut there, and lies whole in the next
+    tile."""
+    height, width = rgb.shape[:2]
+    found = []
+    for top in _tile_starts(height):
+        for left in _tile_starts(width):
+            boxes, scores, landmarks = _search(rgb[top : top + SEARCH_SIDE, left : left + SEARCH_SIDE], 0)
+            tile_height, tile_width = min(SEARCH_SIDE, height - top), min(SEARCH_SIDE, width - left)
+            whole = (scores >= CLOSER_LOOK_MIN_SCORE) & ((boxes[:, 0] > 0) | (left == 0)) & ((boxes[:, 1] > 0) | (top == 0)) \
+                & ((boxes[:, 0] + boxes[:, 2] < tile_width) | (left + tile_width == width)) \
+                & ((boxes[:, 1] + boxes[:, 3] < tile_height) | (top + tile_height == height))
+            offset = np.array([left, top], dtype=np.float64)
+            boxes[:, :2] += offset
+            found.append((boxes[whole], scores[whole], landmarks[whole] + offset))
+    return (np.concatenate([f[0] for f in found]).reshape(-1, 4), np.concatenate([f[1] for f in found]),
+            np.concatenate([f[2] for f in found]).reshape(-1, 6, 2))
+
+
+def _tile_starts(length: int) -> list[int]:
+    """Where tiles start along a side: evenly, at most TILE_STRIDE apart, the last at its end."""
+    if length <= SEARCH_SIDE:
+        return [0]
+    count = -(-(length - SEARCH_SIDE) // TILE_STRIDE) + 1
+    return [round(i * (length - SEARCH_SIDE) / (count - 1)) for i in range(count)]
 
 
 def _overlap(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:

@@ -215,3 +215,50 @@ def test_opencv_finds_what_litert_finds_where_litert_is_missing(astronaut, monke
     assert len(expected[1]) >= 1
     for a, b in zip(found, expected):
         np.testing.assert_allclose(a, b, atol=1e-3)
+
+
+def small_face_in_a_large_photo(astronaut, face_width: int) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    """The astronaut shrunk so that her face is ``face_width`` px wide, in a 2048x1536 scene
+    (scikit-image's coffee enlarged): the photo and her face's box in it."""
+    import cv2
+    from skimage import data
+
+    x, y, w, h = detect_faces(astronaut)[0]
+    scale = face_width / w
+    small = cv2.resize(astronaut, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    scene = cv2.resize(data.coffee(), (2048, 1536), interpolation=cv2.INTER_CUBIC)
+    scene[900 : 900 + small.shape[0], 1300 : 1300 + small.shape[1]] = small
+    return scene, tuple(round(v * scale) + o for v, o in zip((x, y, w, h), (1300, 900, 0, 0)))
+
+
+@pytest.mark.parametrize("face_width", [60, 100])
+def test_a_closer_look_finds_a_small_face_in_a_large_photo_the_plain_search_misses(astronaut, face_width) -> None:
+    photo, expected = small_face_in_a_large_photo(astronaut, face_width)
+    assert detect_faces(photo) == []  # under 7.5 % of the longer side: too small on the reduced copy
+    found = find_faces(photo, closer_look=True)
+    assert len(found) == 1 and found[0].box == pytest.approx(expected, abs=0.15 * face_width)
+    mirrored = find_faces(np.ascontiguousarray(photo[:, ::-1]), closer_look=True)  # still mirror-exact
+    assert [(2048 - x - w, y, w, h) for x, y, w, h in (f.box for f in mirrored)] == [found[0].box]
+
+
+@pytest.mark.parametrize("name", ["coffee", "chelsea", "hubble_deep_field", "cell", "rocket", "brick"])
+def test_a_closer_look_finds_no_face_in_large_photos_without_one(name) -> None:
+    import cv2
+    from skimage import data
+
+    from deforgify.decode import load_rgb
+
+    rgb = load_rgb(getattr(data, name)())
+    for side in (800, 2048):
+        scale = side / max(rgb.shape[:2])
+        large = cv2.resize(rgb, (round(rgb.shape[1] * scale), round(rgb.shape[0] * scale)), interpolation=cv2.INTER_CUBIC)
+        assert find_faces(large) == find_faces(large, closer_look=True) == []  # false faces there scored 0.61-0.71
+
+
+def test_a_photo_is_judged_with_a_closer_look_and_metrics_with_the_faces_training_found(astronaut) -> None:
+    from deforgify.detector import Detector
+
+    photo, _ = small_face_in_a_large_photo(astronaut, 100)
+    detector = Detector.load()
+    assert detector.predict(photo).face_found  # the photo's answer: her face, not "no face"
+    assert detector.predict_rgb([photo], centre_fallback=True)[0].scores[0].face is None  # metrics: the centre
