@@ -416,3 +416,16 @@ def test_recalibration_refits_the_band_and_keeps_the_weights(tiny_model: Path, t
 def test_recalibration_of_something_else_fails_clearly(tiny_dataset: Path, tmp_path: Path) -> None:
     result = run_module("training.recalibrate", str(tmp_path), "--data", str(tiny_dataset))
     assert result.returncode == 2 and "not a usable model folder" in result.stderr
+
+
+def test_the_card_says_why_calibration_made_the_test_split_worse_only_when_it_did() -> None:
+    from training.card import _calibration_caveat
+
+    metrics = {"calibration": {"temperature": 1.23},
+               "val": {"roc_auc": 0.90, "ece": {"uncalibrated": 0.040, "calibrated": 0.032}},
+               "test": {"roc_auc": 0.93, "ece": {"uncalibrated": 0.017, "calibrated": 0.041}}}
+    caveat = _calibration_caveat(metrics)
+    assert "on validation 0.040 before, 0.032 after" in caveat and "overconfident" in caveat
+    assert "ROC-AUC 0.900 against 0.930 on test" in caveat
+    metrics["test"]["ece"]["calibrated"] = 0.010  # the temperature helped the test split too: nothing to explain
+    assert _calibration_caveat(metrics) == ""

@@ -260,6 +260,18 @@ Confusion matrix (rows: true, columns: predicted):
 """
 
 
+def _calibration_caveat(metrics: dict[str, Any]) -> str:
+    """Why the temperature made the test split's calibration worse, when it did."""
+    val, test = metrics.get("val", {}), metrics["test"]
+    if "ece" not in val or test["ece"]["calibrated"] <= test["ece"]["uncalibrated"]:
+        return ""
+    confident = "over" if metrics["calibration"]["temperature"] > 1 else "under"
+    return (f" (on validation {val['ece']['uncalibrated']:.3f} before, {val['ece']['calibrated']:.3f} after: the "
+            f"temperature corrects the validation split, where the raw answers were {confident}confident "
+            f"and the ROC-AUC {val.get('roc_auc') or 0:.3f} against {test.get('roc_auc') or 0:.3f} on test; "
+            "the test answers needed no such correction)")
+
+
 def _calibration(metrics: dict[str, Any]) -> str:
     calibration = metrics.get("calibration")
     if not calibration:
@@ -268,7 +280,7 @@ def _calibration(metrics: dict[str, Any]) -> str:
     unsure, ece = test["unsure"], test["ece"]
     return f"""Probabilities are calibrated by temperature scaling fitted on the validation split
 (temperature {calibration['temperature']:.2f}); expected calibration error on the test split
-{ece['uncalibrated']:.3f} before, {ece['calibrated']:.3f} after. The decision threshold, chosen on
+{ece['uncalibrated']:.3f} before, {ece['calibrated']:.3f} after{_calibration_caveat(metrics)}. The decision threshold, chosen on
 validation for balanced accuracy, is {calibration['threshold']:.2f}. Calibrated fake probabilities
 between {calibration['unsure_low']:.2f} and {calibration['unsure_high']:.2f} are answered **unsure**:
 each edge is as close to the threshold as the validation answers beyond it ("real" below the
