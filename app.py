@@ -635,15 +635,20 @@ CSS = """
 }
 #photo .image-frame:has(> img.unreadable)::after { content: "This file can't be shown"; color: #404040; }
 """
-UNREADABLE_JS = """<script>
+PAGE_JS = """<script>
 document.addEventListener('error', (event) => {
   const image = event.target;
   if (image.tagName === 'IMG' && image.closest('#photo')) image.classList.add('unreadable');
 }, true);
 document.addEventListener('load', (event) => event.target.classList?.remove('unreadable'), true);
+document.addEventListener('click', (event) => {
+  if (!event.target.closest?.('a[href="#model-card"]')) return;
+  const content = document.querySelector('#model-card [data-testid="accordion-content"]');
+  if (content && content.style.display === 'none') document.querySelector('#model-card button.label-wrap').click();
+});
 </script>"""
 """A file the browser cannot draw says so in the photo's place, instead of a broken-image icon
-(the answer box says why it cannot be checked)."""
+(the answer box says why it cannot be checked); the header's "model card" link opens the card."""
 
 
 def example_files(detector: Detector) -> tuple[list[str], list[str]]:
@@ -810,7 +815,7 @@ def launch_options() -> dict[str, Any]:
     """Serve an MCP tool too when ``gradio[mcp]`` is installed; the base install has no MCP."""
     from importlib.util import find_spec
 
-    return {"mcp_server": find_spec("mcp") is not None, "css": CSS, "head": UNREADABLE_JS}
+    return {"mcp_server": find_spec("mcp") is not None, "css": CSS, "head": PAGE_JS}
 
 
 demo = build_demo(_detector.result(), FeedbackStore.from_environment())

@@ -494,6 +494,18 @@ def test_upload_and_read_the_verdict_without_scrolling(browser_context, app_url,
     page.close()
 
 
+def test_the_headers_model_card_link_opens_the_card(browser_context, app_url) -> None:
+    page = open_page(browser_context, app_url)
+    card = page.locator("#model-card").get_by_text("Intended use", exact=True)
+    assert not card.is_visible()  # folded until asked for
+    page.get_by_role("link", name="model card").click()
+    card.wait_for(state="visible", timeout=5_000)
+    page.get_by_role("link", name="model card").click()  # a second click leaves it open
+    page.wait_for_timeout(300)
+    assert card.is_visible()
+    page.close()
+
+
 def test_on_a_phone_the_verdict_comes_into_view_after_an_upload(browser_context, app_url, images) -> None:
     page = open_page(browser_context, app_url, (390, 844))
     upload(page, images["face"])
