@@ -121,9 +121,9 @@ def scaled(cam: np.ndarray, fake: float) -> np.ndarray:
 COLOUR_MAP = cv2.COLORMAP_INFERNO
 """Perceptually uniform, and readable in greyscale and by colour-blind people: black (nothing
 points to "fake") through purple and orange to pale yellow (all evidence, certain)."""
-LEGEND = ("Colour scale (inferno): black where nothing points to 'fake', through purple and orange "
-          "to pale yellow where the evidence for 'fake' lies; brightness is scaled by the face's "
-          "fake probability, so a face the model thinks real stays dark.")
+LEGEND = ("Colour scale (inferno), laid over the face: a dark tint where nothing points to 'fake', "
+          "through purple and orange to pale yellow where the evidence for 'fake' lies; its "
+          "brightness is scaled by the face's fake probability, so weak suspicion stays dim.")
 
 
 def overlay(pixels: np.ndarray, cam: np.ndarray, legend: bool = True) -> np.ndarray:
