@@ -14,7 +14,7 @@ import importlib.util
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Optional
 
 import cv2
 import numpy as np
@@ -195,7 +195,7 @@ def _reduced(rgb: np.ndarray, scale: float) -> np.ndarray:
         rgb, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=cv2.INTER_AREA)
 
 
-def _canonical_search(rgb: np.ndarray, pad: int, search: Callable = None) -> list[Face]:
+def _canonical_search(rgb: np.ndarray, pad: int, search: Optional[Callable] = None) -> list[Face]:
     """Faces found on ``rgb`` or on its mirror image (mapped back), whichever of the two is the
     canonical one: a photo and its mirror image are searched the same way round, so the same
     face gets exactly the mirrored box (BlazeFace alone is not symmetric: its boxes of a photo and

@@ -23,8 +23,8 @@ def explain_video(row: dict) -> str:
            f"{len(tracks)} faces followed; the most suspicious one (face {track['track'] + 1}) decides")
     if track.get("caution"):
         return (f"Unsure ({percentages(row['confidences'])}): {who}, seen in {track['frames']} frames from "
-                f"{track['start']:.1f} s to {track['end']:.1f} s of {seen}, but its {track['caution']} in any "
-                f"of them, so it gets no real or fake answer.{incomplete}")
+                f"{track['start']:.1f} s to {track['end']:.1f} s of {seen}, but its {track['caution']} in every "
+                f"one of them, so it gets no real or fake answer.{incomplete}")
     return (f"{WORDS[row['label']].capitalize()} ({percentages(row['confidences'])}{close}): {who}, "
             f"judged on its {track['frames']} frames from {track['start']:.1f} s to {track['end']:.1f} s "
             f"(median of its frames) in {seen}; it looked most fake at {deciding['t']:.1f} s (the deciding "
