@@ -141,6 +141,38 @@ def test_a_run_with_drop_path_and_ema_keeps_the_averaged_weights(tiny_dataset: P
     assert 1e-4 < moved.max() < 4.5e-4
 
 
+def test_a_linear_probe_trains_the_classifier_alone_then_a_run_fine_tunes_everything(tiny_dataset: Path,
+                                                                                   tmp_path: Path) -> None:
+    import keras
+
+    from deforgify.architectures import build_model
+    from training.train import linear_probe
+
+    class Faces(keras.utils.PyDataset):
+        def __len__(self) -> int:
+            return 3
+
+        def __getitem__(self, index: int):
+            rng = np.random.default_rng(index)
+            return rng.random((8, 32, 32, 3), dtype=np.float32), rng.integers(0, 2, 8)
+
+    model = build_model("deforgify-lite0", 32)
+    before = {layer.name: [w.copy() for w in layer.get_weights()] for layer in model.layers}
+    history = linear_probe(model, model, Faces(), Faces()[0], {0: 1.0, 1: 1.0}, 1)
+    assert len(history["val_loss"]) == 1 and all(layer.trainable for layer in model.layers)
+    for layer in model.layers:
+        changed = any(not np.array_equal(a, b) for a, b in zip(before[layer.name], layer.get_weights()))
+        assert changed == (layer.name == "probabilities"), layer.name  # batch-norm statistics too stay
+    output = tmp_path / "lpft"
+    result = train_tiny(tiny_dataset, output, "--architecture", "deforgify-lite0", "--input-size", "32",
+                        "--epochs", "3", "--linear-probe-epochs", "1", "--patience", "3")
+    assert result.returncode == 0, result.stderr[-3000:]
+    training = json.loads((output / "metrics.json").read_text())["training"]
+    assert (training["linear_probe_epochs"], training["epochs_run"]) == (1, 3)
+    assert "the first 1 epoch(s) training the classifier alone on the frozen pretrained network" in \
+        (output / "README.md").read_text()
+
+
 def test_a_run_stopped_early_keeps_the_averaged_weights_of_its_best_epoch() -> None:
     import argparse
 
@@ -186,6 +218,9 @@ def test_a_run_stopped_early_keeps_the_averaged_weights_of_its_best_epoch() -> N
     (["--ema", "1"], "--ema: must be under 1, not 1"),
     (["--architecture", "deforgify-lite0", "--drop-path", "-0.1"], "--drop-path: must be 0 or more"),
     (["--ema", "high"], "--ema: must be a number, not 'high'"),
+    (["--linear-probe-epochs", "1"], "--linear-probe-epochs needs a pretrained architecture"),
+    (["--architecture", "deforgify-lite0", "--epochs", "2", "--linear-probe-epochs", "2"],
+     "and fewer than --epochs (2) epochs, not 2"),
 ])
 def test_regulariser_settings_out_of_range_are_refused(tiny_dataset: Path, tmp_path: Path,
                                                        options: list[str], message: str) -> None:

@@ -199,6 +199,9 @@ def _regularisers(training: dict[str, Any]) -> str:
     if training.get("weight_ema"):
         terms.append(f"the weights' moving average (momentum {training['weight_ema']} a step) "
                      "validated and kept")
+    if training.get("linear_probe_epochs"):
+        terms.append(f"the first {training['linear_probe_epochs']} epoch(s) training the classifier alone on "
+                     "the frozen pretrained network (LP-FT)")
     if training.get("consistency_weight"):
         terms.append(f"each face seen in two random storings, their logit gap penalised "
                      f"(weight {training['consistency_weight']})")

@@ -68,6 +68,10 @@ def build_parser() -> argparse.ArgumentParser:
                              "with this momentum per step, e.g. 0.998: about the last "
                              "1/(1-MOMENTUM) steps (0: off). Keras averages the trainable weights "
                              "only: batch-norm statistics stay those of the last steps")
+    parser.add_argument("--linear-probe-epochs", type=number(int, at_least=0), default=0, metavar="N",
+                        help="LP-FT: the first N of --epochs train the new classifier alone on the "
+                             "frozen pretrained network, the rest fine-tune it all (0: off; "
+                             f"{', '.join(sorted(PRETRAINED))} only)")
     parser.add_argument("--learning-rate", type=float, default=None,
                         help="peak learning rate (default: 1e-3 from scratch, 3e-4 for a pretrained architecture)")
     parser.add_argument("--architecture", choices=sorted(ARCHITECTURES), default=DEFAULT_ARCHITECTURE)
@@ -105,6 +109,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.drop_path and args.architecture not in STOCHASTIC_DEPTH:
         choices = ", ".join(sorted(STOCHASTIC_DEPTH))
         parser.error(f"--drop-path needs an architecture of residual blocks ({choices}), not {args.architecture}")
+    if args.linear_probe_epochs and (args.architecture not in PRETRAINED or args.linear_probe_epochs >= args.epochs):
+        parser.error(f"--linear-probe-epochs needs a pretrained architecture ({', '.join(sorted(PRETRAINED))}) "
+                     f"and fewer than --epochs ({args.epochs}) epochs, not {args.linear_probe_epochs} with "
+                     f"{args.architecture}")
     try:
         check_output(args.output)
         if args.held_out:
@@ -178,24 +186,38 @@ def fit(args: argparse.Namespace, config: ModelConfig, prepared: dict[str, Prepa
     batches = AugmentedBatches(prepared["train"], config.preprocessing, max(1, args.batch_size // views),
                                args.seed, args.self_blend, args.per_source, views)
     trained = model if views == 1 else PairedViews(model, args.consistency)
-    trained.compile(
-        optimizer=optimizer(args, config.architecture, steps=args.epochs * len(batches)),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
-    )
     counts = batches.label_counts()
     # Balanced class weights: the minority class must cost as much as the majority.
     class_weight = {i: counts.sum() / (len(LABELS) * max(c, 1)) for i, c in enumerate(counts)}
     val = prepared["val"]
-    history = trained.fit(
-        batches,
-        validation_data=(val.pixels(config.preprocessing), val.labels),
-        epochs=args.epochs,
-        class_weight=class_weight,
-        callbacks=fit_callbacks(args),
-        verbose=2,
+    validation = (val.pixels(config.preprocessing), val.labels)
+    probed = args.linear_probe_epochs
+    history = linear_probe(model, trained, batches, validation, class_weight, probed) if probed else {}
+    trained.compile(
+        optimizer=optimizer(args, config.architecture, steps=(args.epochs - probed) * len(batches)),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
     )
-    return model, history.history
+    tuned = trained.fit(batches, validation_data=validation, initial_epoch=probed, epochs=args.epochs,
+                        class_weight=class_weight, callbacks=fit_callbacks(args), verbose=2).history
+    return model, {key: history.get(key, []) + values for key, values in tuned.items()}
+
+
+def linear_probe(model, trained, batches, validation, class_weight: dict, epochs: int) -> dict:
+    """LP-FT (Kumar et al., ICLR 2022): the new classifier trained alone on the frozen pretrained
+    network first (Adam at 1e-3), so that fine-tuning starts from a head that fits the pretrained
+    features instead of distorting them to fit a random one. Returns the epochs' history."""
+    import keras
+
+    for layer in model.layers:
+        layer.trainable = layer.name == "probabilities"
+    trained.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
+                    metrics=["accuracy"])
+    history = trained.fit(batches, validation_data=validation, epochs=epochs, class_weight=class_weight,
+                          verbose=2).history
+    for layer in model.layers:
+        layer.trainable = True
+    return history
 
 
 def optimizer(args: argparse.Namespace, architecture: str, steps: int):
@@ -338,6 +360,7 @@ def training_facts(history: dict, args: argparse.Namespace, config: ModelConfig,
         "consistency_weight": args.consistency,
         "drop_path": args.drop_path,
         "weight_ema": args.ema,
+        "linear_probe_epochs": args.linear_probe_epochs,
         "per_source_per_epoch": args.per_source,
         "swap_share": SWAP_SHARE,
         "wall_time_seconds": round(time.monotonic() - started, 1),
