@@ -281,8 +281,12 @@ def _box(label: str, title: str, body: str, attributes: str = "", element_id: st
 
 def error_box(message: str, kind: str = "file", advice: str = "Try a JPEG, PNG or WebP photo of a face.",
               element_id: str = "verdict-box") -> str:
-    return _box(ERROR, f"This {kind} can't be checked",
-                f'<p style="margin:6px 0 0 0">{html.escape(message)}</p>'
+    """The verdict box for an error's message (the API's words, "This file can't be checked: the
+    reason", become the title and the reason)."""
+    title = f"This {kind} can't be checked"
+    reason = message.removeprefix(f"{title}: ").removesuffix(".")
+    return _box(ERROR, title,
+                f'<p style="margin:6px 0 0 0">{html.escape(reason[:1].upper() + reason[1:])}.</p>'
                 f'<p style="margin:4px 0 0 0;font-size:0.9em">{html.escape(advice)}</p>', element_id=element_id)
 
 
@@ -313,8 +317,7 @@ def shows_heatmap(prediction: Prediction, threshold: float) -> bool:
     """A heatmap only where it explains a suspicion: the deciding face judged fake by the
     pixels, or unsure while leaning fake (at or above the threshold); never for a face too
     small to judge, nor without a face."""
-    decisive = next((s for s in prediction.scores if s.face == prediction.face and s.face), None)
-    if decisive is None or decisive.caution:
+    if prediction.face is None or prediction.caution:
         return False
     return prediction.label == "fake" or (prediction.label == UNSURE and prediction.confidences["fake"] >= threshold)
 
@@ -400,17 +403,16 @@ def make_page_check(detector: Detector, answers: Answers, again: bool = False):
         if not again and LATEST_PHOTO.answered(request, image):
             return unchanged  # the browser's second change event for the same photo
         try:
-            verdict, summary, faces, heatmap, row, prediction = check(image)
-            if not LATEST_PHOTO.is_latest(request, image):  # a newer photo (or none) is on the page
-                return unchanged
-            LATEST_PHOTO.mark_answered(request, image)
+            answer = check(image)
         except gr.Error as error:
-            if not LATEST_PHOTO.is_latest(request, image):
-                return unchanged
-            LATEST_PHOTO.mark_answered(request, image)  # a second change event does not check it again
-            reason = str(error.message).removeprefix("This file can't be checked: ")
-            return (None, error_box(reason[:1].upper() + reason[1:]), gr.update(value=None, alt_text=None),
+            answer = error  # a file that cannot be checked is answered too, in words
+        if not LATEST_PHOTO.is_latest(request, image):  # a newer photo (or none) is on the page
+            return unchanged
+        LATEST_PHOTO.mark_answered(request, image)  # a second change event does not check it again
+        if isinstance(answer, gr.Error):
+            return (None, error_box(str(answer.message)), gr.update(value=None, alt_text=None),
                     gr.update(value=None, visible=False), None, gr.update(value="", visible=False), "", "", None)
+        verdict, summary, faces, heatmap, row, prediction = answer
         fake = prediction.confidences["fake"] if prediction.confidences else 0.0
         return (
             verdict, summary,
@@ -675,7 +677,7 @@ def video_tab(detector: Detector) -> None:
 
     from deforgify.video.frames import InvalidVideoError, Limits, Sampling, frame_at
     from deforgify.video.judge import score_video
-    from deforgify.video.present import chart_rows, deciding_frame_prediction, explain_video
+    from deforgify.video.present import chart_rows, deciding_frame_prediction, deciding_track, explain_video
 
     limits = Limits(max_seconds=300, max_bytes=200_000_000, time_limit=60)
     line = model_line(detector)
@@ -705,8 +707,7 @@ def video_tab(detector: Detector) -> None:
             raise gr.Error(f"This video can't be checked: {error}.", duration=None, print_exception=False) from None
         row = {**video.to_json(), "model": model_facts(detector)}
         label = row["label"]
-        deciding = next((t for t in row["faces"] if row["deciding_frame"] and t["track"] == row["deciding_frame"]["track"]), {})
-        box = _box(label, headline(label, too_small=bool(deciding.get("caution"))),
+        box = _box(label, headline(label, too_small=bool((deciding_track(row) or {}).get("caution"))),
                    (_bars(row["confidences"]) if row["confidences"] else "")
                    + f'<p style="margin:6px 0 4px 0">{html.escape(explain_video(row))}</p>'
                    f'<p style="margin:0;font-size:0.9em">{html.escape(CAUTIONS[label].replace("photo", "video"))}</p>'
@@ -723,8 +724,7 @@ def video_tab(detector: Detector) -> None:
         try:
             return predict_video(clip)
         except gr.Error as error:
-            reason = str(error.message).removeprefix("This video can't be checked: ")
-            return (error_box(reason[:1].upper() + reason[1:], "video",
+            return (error_box(str(error.message), "video",
                               "Try an MP4, WebM or MOV clip of at most 5 minutes that shows a face.",
                               "video-verdict-box"), None, None, None)
 

@@ -198,8 +198,9 @@ def _human_video(row: dict) -> str:
     if not row["faces"]:
         return f"{row['file']}: no_face ({seen}, no face in any: nothing to judge{note})"
     confidences = ", ".join(f"{k} {v:.1%}" for k, v in row["confidences"].items())
-    deciding = row["deciding_frame"]
-    track = next(t for t in row["faces"] if t["track"] == deciding["track"])
+    from deforgify.video.present import deciding_track
+
+    deciding, track = row["deciding_frame"], deciding_track(row)
     return (f"{row['file']}: {row['label']} ({seen}, {len(row['faces'])} face track"
             f"{'s' if len(row['faces']) > 1 else ''}; {confidences}; track {track['track']} from "
             f"{track['start']:.1f} s to {track['end']:.1f} s, most suspicious at {deciding['t']:.1f} s"

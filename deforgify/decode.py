@@ -127,7 +127,7 @@ def _open_bytes(data: bytes) -> Image.Image:
             f"image too large: {size} (limit {MAX_PIXELS // 1_000_000} megapixels)"
         ) from None
     except Exception as error:  # noqa: BLE001  Pillow's parsers raise many kinds on bad headers
-        raise corrupt(error) from None
+        raise _corrupt(error) from None
 
 
 SIGNATURES = {b"\x89PNG\r\n\x1a\n": "PNG", b"\xff\xd8\xff": "JPEG", b"GIF8": "GIF",
@@ -145,7 +145,7 @@ def _describe(error: Exception) -> str:
     return str(error).split("\n")[0][:200] or type(error).__name__
 
 
-def corrupt(error: Exception) -> InvalidImageError:
+def _corrupt(error: Exception) -> InvalidImageError:
     """The decoder's complaint in words: Pillow's "image file is truncated (2 bytes not processed)"
     counts only the bytes of the last block, however much of the file is missing."""
     detail = _describe(error)
@@ -179,7 +179,7 @@ def _pil_to_rgb(image: Image.Image) -> np.ndarray:
             image = _upright(image)
         return np.asarray(_to_rgb_mode(image), dtype=np.uint8)
     except Exception as error:  # noqa: BLE001  decoders raise many kinds on bad data
-        raise corrupt(error) from None
+        raise _corrupt(error) from None
 
 
 def _reduce(image: Image.Image) -> Image.Image:

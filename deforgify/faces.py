@@ -21,6 +21,8 @@ import numpy as np
 
 Box = tuple[int, int, int, int]
 """A face box as (x, y, width, height) in pixels of the decoded image."""
+Detections = tuple[np.ndarray, np.ndarray, np.ndarray]
+"""Boxes (N, 4), scores (N,) and landmarks (N, 6, 2) of one search, in the searched image's pixels."""
 
 MIN_SCORE = 0.6
 """Detections scoring lower are dropped. Measured on 30 photos of each real source: the weakest
@@ -195,7 +197,8 @@ def _reduced(rgb: np.ndarray, scale: float) -> np.ndarray:
         rgb, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=cv2.INTER_AREA)
 
 
-def _canonical_search(rgb: np.ndarray, pad: int, search: Optional[Callable] = None) -> list[Face]:
+def _canonical_search(rgb: np.ndarray, pad: int,
+                      search: Optional[Callable[[np.ndarray, int], Detections]] = None) -> list[Face]:
     """Faces found on ``rgb`` or on its mirror image (mapped back), whichever of the two is the
     canonical one: a photo and its mirror image are searched the same way round, so the same
     face gets exactly the mirrored box (BlazeFace alone is not symmetric: its boxes of a photo and
@@ -230,7 +233,7 @@ MIRRORED_LANDMARKS = [LANDMARKS.index(name.replace("right", "@").replace("left",
 """Each landmark's counterpart in the mirror image (the right eye becomes the left)."""
 
 
-def _search(rgb: np.ndarray, pad: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _search(rgb: np.ndarray, pad: int) -> Detections:
     """Detections of both models on ``rgb`` with ``pad`` pixels of replicated border: boxes,
     scores and landmarks in coordinates of ``rgb`` (not yet clipped to it)."""
     if pad:
@@ -239,12 +242,18 @@ def _search(rgb: np.ndarray, pad: int) -> tuple[np.ndarray, np.ndarray, np.ndarr
     found = [short_range(rgb)]
     if not np.any(found[0][0][:, 2] >= FULL_RANGE_BELOW * min(rgb.shape[:2])):
         found.append(full_range(rgb))
-    boxes = np.concatenate([f[0] for f in found]).reshape(-1, 4)
+    boxes, scores, landmarks = _joined(found)
     boxes[:, :2] -= pad
-    return boxes, np.concatenate([f[1] for f in found]), np.concatenate([f[2] for f in found]).reshape(-1, 6, 2) - pad
+    return boxes, scores, landmarks - pad
 
 
-def _tiled_search(rgb: np.ndarray, pad: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _joined(parts: list[Detections]) -> Detections:
+    """The detections of several searches as one."""
+    return (np.concatenate([p[0] for p in parts]).reshape(-1, 4), np.concatenate([p[1] for p in parts]),
+            np.concatenate([p[2] for p in parts]).reshape(-1, 6, 2))
+
+
+def _tiled_search(rgb: np.ndarray, pad: int = 0) -> Detections:
     """:func:`_search` on overlapping SEARCH_SIDE tiles of ``rgb`` (``pad`` is not used), in
     ``rgb``'s coordinates, keeping detections scoring at least CLOSER_LOOK_MIN_SCORE. One touching
     a tile's edge inside the photo is left out: that face is cut there, and lies whole in the next
@@ -261,8 +270,7 @@ def _tiled_search(rgb: np.ndarray, pad: int = 0) -> tuple[np.ndarray, np.ndarray
             offset = np.array([left, top], dtype=np.float64)
             boxes[:, :2] += offset
             found.append((boxes[whole], scores[whole], landmarks[whole] + offset))
-    return (np.concatenate([f[0] for f in found]).reshape(-1, 4), np.concatenate([f[1] for f in found]),
-            np.concatenate([f[2] for f in found]).reshape(-1, 6, 2))
+    return _joined(found)
 
 
 def _tile_starts(length: int) -> list[int]:
@@ -273,7 +281,7 @@ def _tile_starts(length: int) -> list[int]:
     return [round(i * (length - SEARCH_SIDE) / (count - 1)) for i in range(count)]
 
 
-def _overlap(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+def overlap(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     """Intersection over union of ``box`` with each of ``boxes`` (x, y, w, h)."""
     left = np.maximum(box[0], boxes[:, 0])
     top = np.maximum(box[1], boxes[:, 1])
@@ -291,7 +299,7 @@ def _blended(boxes: np.ndarray, scores: np.ndarray, landmarks: np.ndarray) -> li
     remaining = np.argsort(-scores, kind="stable")
     faces = []
     while len(remaining):
-        cluster = remaining[_overlap(boxes[remaining[0]], boxes[remaining]) > OVERLAP]
+        cluster = remaining[overlap(boxes[remaining[0]], boxes[remaining]) > OVERLAP]
         weights = scores[cluster] / scores[cluster].sum()
         box = (boxes[cluster] * weights[:, None]).sum(axis=0)
         points = (landmarks[cluster] * weights[:, None, None]).sum(axis=0)

@@ -62,6 +62,21 @@ def train_tiny(data: Path | str, output: Path, *extra: str, env: dict | None = N
     )
 
 
+def bundled_model_with(folder: Path, weights: bool = True, **settings) -> Path:
+    """A copy of the bundled model folder at ``folder`` whose config.json has ``settings`` set
+    (without the weights when ``weights`` is False: for checks of the config alone)."""
+    import json
+    import shutil
+
+    from deforgify.model_source import BUNDLED_MODEL
+
+    ignore = None if weights else shutil.ignore_patterns("*.keras", "*.tflite", "*.png")
+    shutil.copytree(BUNDLED_MODEL, folder, ignore=ignore)
+    config = json.loads((folder / "config.json").read_text())
+    (folder / "config.json").write_text(json.dumps(config | settings))
+    return folder
+
+
 def two_faces(astronaut: np.ndarray) -> np.ndarray:
     """A 480x300 picture of two heads: the astronaut's, and beside it a copy at 0.75 scale."""
     import cv2

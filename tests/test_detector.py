@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +10,7 @@ import pytest
 
 from deforgify.detector import Detector, face_label
 from deforgify.model_source import BUNDLED_MODEL
-from helpers import two_faces
+from helpers import bundled_model_with, two_faces
 
 
 @pytest.fixture(scope="module")
@@ -111,15 +110,13 @@ def test_a_face_too_small_to_judge_is_unsure_with_the_reason(detector: Detector,
 
 
 def test_the_least_judged_face_width_travels_with_the_model(tmp_path: Path, detector: Detector, astronaut) -> None:
-    folder = tmp_path / "strict"
-    shutil.copytree(BUNDLED_MODEL, folder)
-    config = json.loads((folder / "config.json").read_text())
-    (folder / "config.json").write_text(json.dumps(config | {"min_face_width": 100}))
+    folder = bundled_model_with(tmp_path / "strict", min_face_width=100)
     strict = Detector.load(str(folder))
     assert strict.config.min_face_width == 100
     face, = strict.judge([[small_face_crop(strict, astronaut, 80)]])
     assert detector.judge([[small_face_crop(detector, astronaut, 80)]])[0].scores[0].caution is None  # bundled: judged
     assert face.label == "unsure" and "80 px wide; at least 100 px needed" in face.scores[0].caution
+    config = json.loads((folder / "config.json").read_text())
     del config["min_face_width"]  # a folder from before the rule travelled: the 64 px it was served with
     (folder / "config.json").write_text(json.dumps(config))
     assert Detector.load(str(folder)).config.min_face_width == 64
@@ -129,11 +126,9 @@ def test_the_least_judged_face_width_travels_with_the_model(tmp_path: Path, dete
 def test_a_config_with_a_meaningless_face_width_is_refused(tmp_path: Path, width) -> None:
     from deforgify.model_folder import ModelLoadError, read_config
 
-    shutil.copytree(BUNDLED_MODEL, tmp_path / "m", ignore=shutil.ignore_patterns("*.keras", "*.tflite", "*.png"))
-    config = json.loads((tmp_path / "m" / "config.json").read_text())
-    (tmp_path / "m" / "config.json").write_text(json.dumps(config | {"min_face_width": width}))
+    folder = bundled_model_with(tmp_path / "m", weights=False, min_face_width=width)
     with pytest.raises(ModelLoadError, match=r"config.json is invalid: min_face_width must be a whole number"):
-        read_config(tmp_path / "m")
+        read_config(folder)
 
 
 def test_without_a_face_there_is_no_verdict(detector: Detector) -> None:

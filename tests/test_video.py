@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from helpers import ROOT, run_module
+from helpers import ROOT, bundled_model_with, run_module
 from video_clips import (canvas, real_and_fake_faces, tag_rotation, write_audio_only, write_h264,
                          write_opencv, write_webm_without_duration)
 
@@ -132,16 +132,9 @@ def test_the_human_line_names_the_verdict_the_track_and_the_deciding_moment(clip
 
 
 def test_a_face_too_small_in_every_frame_is_unsure_with_the_reason(clips, detector, tmp_path) -> None:
-    import shutil
-
-    from deforgify.model_source import BUNDLED_MODEL
-
     judged = score_video(detector, clips["mixed"], Sampling(rate=0.5)).to_json()
     assert judged["label"] in ("real", "fake") and all(t["caution"] is None for t in judged["faces"])
-    strict_folder = tmp_path / "strict"
-    shutil.copytree(BUNDLED_MODEL, strict_folder)
-    config = json.loads((strict_folder / "config.json").read_text())
-    (strict_folder / "config.json").write_text(json.dumps(config | {"min_face_width": 1000}))
+    strict_folder = bundled_model_with(tmp_path / "strict", min_face_width=1000)
     row = score_video(Detector.load(str(strict_folder)), clips["mixed"], Sampling(rate=0.5)).to_json()
     assert row["label"] == "unsure" and len(row["faces"]) == len(judged["faces"])
     assert all(t["label"] == "unsure" and "too small to judge" in t["caution"] and "at least 1000 px" in t["caution"]

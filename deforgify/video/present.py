@@ -3,9 +3,17 @@ verdict is based on, the timeline as chart rows, and the deciding frame's faces 
 
 from __future__ import annotations
 
+from typing import Optional
+
 from deforgify.calibration import NO_FACE, UNSURE
 from deforgify.detector import FaceScore, Prediction
 from deforgify.explain import WORDS, percentages
+
+
+def deciding_track(row: dict) -> Optional[dict]:
+    """The face track that decided a video row's verdict (None without a face)."""
+    deciding = row["deciding_frame"]
+    return next((t for t in row["faces"] if t["track"] == deciding["track"]), None) if deciding else None
 
 
 def explain_video(row: dict) -> str:
@@ -16,8 +24,7 @@ def explain_video(row: dict) -> str:
         return (f"No face was found in any of the {seen}, so there is no verdict. Try a clip "
                 f"where a face is clearly visible.{incomplete}")
     tracks = row["faces"]
-    deciding = row["deciding_frame"]
-    track = next(t for t in tracks if t["track"] == deciding["track"])
+    deciding, track = row["deciding_frame"], deciding_track(row)
     close = ", too close to call" if row["label"] == UNSURE else ""
     who = ("the one face followed" if len(tracks) == 1 else
            f"{len(tracks)} faces followed; the most suspicious one (face {track['track'] + 1}) decides")
