@@ -490,6 +490,12 @@ CLEAR_JS = """(photo) => {
 change event for the same photo (the browser may send one late) leaves its answer alone."""
 
 
+def rechecks(answer_id: str) -> gr.Button:
+    """The re-check button once the page has settled: usable for a photo with an answer, not
+    for a file that cannot be checked (it would only fail again) or an empty photo."""
+    return gr.Button(interactive=bool(answer_id))
+
+
 def model_facts(detector: Detector) -> dict[str, Any]:
     """What answered, in the result: never a null revision; the threshold and unsure band used."""
     source, calibration = detector.source, detector.config.calibration
@@ -794,10 +800,11 @@ def build_demo(detector: Detector, store: FeedbackStore) -> gr.Blocks:
         # browser), then the server checks it; the latest photo is always checked last.
         image.change(None, image, page_outputs, js=CLEAR_JS, queue=False, api_visibility="private")
         image.change(LATEST_PHOTO.record, image, None, queue=False, api_visibility="private", show_progress="hidden")
-        image.change(lambda photo: gr.Button(interactive=photo is not None), image, check_again, queue=False,
-                     api_visibility="private", show_progress="hidden")  # nothing to check again yet
+        image.change(lambda: gr.Button(interactive=False), None, check_again, queue=False,
+                     api_visibility="private", show_progress="hidden")  # until the new photo has an answer
         image.change(page_check, image, page_outputs, concurrency_limit=CONCURRENCY, trigger_mode="always_last",
                      api_visibility="private", show_progress="minimal", show_progress_on=summary) \
+            .then(rechecks, answer_id, check_again, queue=False, api_visibility="private", show_progress="hidden") \
             .then(None, js=SCROLL_TO_VERDICT)
         check_again.click(make_page_check(detector, answers, again=True), image, page_outputs, concurrency_limit=CONCURRENCY, api_visibility="private",
                           show_progress="minimal", show_progress_on=summary).then(None, js=SCROLL_TO_VERDICT)
