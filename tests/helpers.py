@@ -87,3 +87,20 @@ def two_faces(astronaut: np.ndarray) -> np.ndarray:
     small = cv2.resize(head, None, fx=0.75, fy=0.75, interpolation=cv2.INTER_AREA)
     canvas[300 - small.shape[0] :, 480 - small.shape[1] :] = small
     return canvas
+
+
+def small_face_in_a_large_photo(astronaut: np.ndarray, face_width: int, size: tuple[int, int] = (2048, 1536),
+                                at: tuple[int, int] = (1300, 900)) -> tuple[np.ndarray, tuple[int, ...]]:
+    """The astronaut shrunk so that her face is ``face_width`` px wide, put ``at`` (x, y) into a
+    scene of ``size`` (scikit-image's coffee enlarged): the photo and her face's box in it."""
+    import cv2
+    from skimage import data
+
+    from deforgify.faces import detect_faces
+
+    x, y, w, h = detect_faces(astronaut)[0]
+    scale = face_width / w
+    small = cv2.resize(astronaut, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    scene = cv2.resize(data.coffee(), size, interpolation=cv2.INTER_CUBIC)
+    scene[at[1] : at[1] + small.shape[0], at[0] : at[0] + small.shape[1]] = small
+    return scene, tuple(round(v * scale) + o for v, o in zip((x, y, w, h), (*at, 0, 0)))

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from deforgify.faces import LANDMARKS, detect_faces, find_faces
-from helpers import two_faces
+from helpers import small_face_in_a_large_photo, two_faces
 from deforgify.preprocess import Jitter, PreprocessConfig, crop_region, preprocess
 
 CONFIG = PreprocessConfig(input_size=96, crop_scale=1.6)
@@ -215,20 +215,6 @@ def test_opencv_finds_what_litert_finds_where_litert_is_missing(astronaut, monke
     assert len(expected[1]) >= 1
     for a, b in zip(found, expected):
         np.testing.assert_allclose(a, b, atol=1e-3)
-
-
-def small_face_in_a_large_photo(astronaut, face_width: int) -> tuple[np.ndarray, tuple[int, int, int, int]]:
-    """The astronaut shrunk so that her face is ``face_width`` px wide, in a 2048x1536 scene
-    (scikit-image's coffee enlarged): the photo and her face's box in it."""
-    import cv2
-    from skimage import data
-
-    x, y, w, h = detect_faces(astronaut)[0]
-    scale = face_width / w
-    small = cv2.resize(astronaut, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    scene = cv2.resize(data.coffee(), (2048, 1536), interpolation=cv2.INTER_CUBIC)
-    scene[900 : 900 + small.shape[0], 1300 : 1300 + small.shape[1]] = small
-    return scene, tuple(round(v * scale) + o for v, o in zip((x, y, w, h), (1300, 900, 0, 0)))
 
 
 @pytest.mark.parametrize("face_width", [60, 100])

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from helpers import ROOT, bundled_model_with, run_module
+from helpers import ROOT, bundled_model_with, run_module, small_face_in_a_large_photo
 from video_clips import (canvas, real_and_fake_faces, tag_rotation, write_audio_only, write_h264,
                          write_opencv, write_webm_without_duration)
 
@@ -121,6 +121,31 @@ def test_false_faces_glimpsed_in_a_face_free_clip_do_not_decide(name, tmp_path, 
     assert len(row["frames"]) == 40
     assert row["label"] == "no_face" and row["faces"] == [] and row["deciding_frame"] is None
     assert all(f["label"] == "no_face" for f in row["frames"])
+
+
+def test_a_small_face_in_a_wide_shot_is_found_by_looking_closer(tmp_path, detector, astronaut) -> None:
+    """A 1080p wide shot with a 70 px face (3.6 % of the frame's width): the first search of a
+    frame misses it, the closer look a photo gets finds it."""
+    frame, expected = small_face_in_a_large_photo(astronaut, 70, size=(1920, 1080), at=(1200, 600))
+    row = score_video(detector, write_opencv(tmp_path / "wide.mp4", lambda i: frame, 50)).to_json()
+    assert row["label"] != "no_face" and len(row["faces"]) == 1
+    assert row["faces"][0]["box"] == pytest.approx(expected, abs=0.15 * 70)
+    assert all(len(f["faces"]) == 1 for f in row["frames"])
+
+
+def test_a_face_free_clip_stops_looking_closer_after_a_few_frames(clips, monkeypatch, detector) -> None:
+    from deforgify.video import judge
+
+    asked = []
+
+    def recording(rgb, config, closer_look=False):
+        asked.append(closer_look)
+        return detected_face_crops(rgb, config, closer_look)
+
+    detected_face_crops = judge.detected_face_crops
+    monkeypatch.setattr(judge, "detected_face_crops", recording)
+    assert score_video(detector, clips["no_face"]).to_json()["label"] == "no_face"
+    assert asked == [True] * judge.CLOSER_LOOK_GIVE_UP + [False] * (8 - judge.CLOSER_LOOK_GIVE_UP)
 
 
 def test_the_human_line_names_the_verdict_the_track_and_the_deciding_moment(clips) -> None:
