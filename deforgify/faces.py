@@ -173,7 +173,7 @@ def _models() -> tuple[_BlazeFace, _BlazeFace]:
 def find_faces(rgb: np.ndarray, closer_look: bool = False) -> list[Face]:
     """Every face in ``rgb`` (H, W, 3 uint8), largest first, boxes clipped to the image; with
     ``closer_look``, small faces in a large photo too (see CLOSER_LOOK_LEVELS), at some cost when
-    there is no face at all (a photo's search, not a video frame's)."""
+    there is no face at all (see also the video's CLOSER_LOOK_GIVE_UP)."""
     height, width = rgb.shape[:2]
     scale = min(1.0, SEARCH_SIDE / max(height, width))
     small = _reduced(rgb, scale)
