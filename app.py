@@ -629,8 +629,8 @@ def card_text(detector: Detector) -> str:
 
 
 LIMITS = """**What it cannot do.** It was trained on a limited set of real and fake faces and can be
-wrong on other cameras, heavy filters or compression, and on kinds of fakes it never saw (most
-diffusion images, Photoshop edits). "Real" means no sign of the fakes it knows, not that a photo
+wrong on other cameras, heavy filters or compression, and on kinds of fakes it never saw (recent
+diffusion generators: most of their portraits get "unsure"; Photoshop edits). "Real" means no sign of the fakes it knows, not that a photo
 is genuine. "Unsure" and "no face" are honest answers, not errors."""
 
 LIVE_REGION = '<div role="status" aria-live="polite" aria-atomic="true">${value}</div>'
