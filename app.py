@@ -243,8 +243,9 @@ PROVENANCE_CAUTION = ("The file's own metadata declares this. Metadata is easily
 def banner(prediction: Prediction, provenance: Provenance = NO_PROVENANCE, calibration=None,
            model: str = "") -> str:
     """The verdict box: the verdict in its colour with what it means, the pixel model's two
-    percentages (real first), what the verdict is based on, what the file says of its origin,
-    a caution, and the model that answered (``model``, a :func:`model_line`)."""
+    percentages (real first; none for a face too small to judge, whose scores are not used), what
+    the verdict is based on, what the file says of its origin, a caution, and the model that
+    answered (``model``, a :func:`model_line`)."""
     row = apply_to_row(prediction.to_json(), provenance)
     label, by_provenance = row["label"], row["decided_by"] == "provenance"
     pixels = explain(prediction, calibration)
@@ -252,7 +253,7 @@ def banner(prediction: Prediction, provenance: Provenance = NO_PROVENANCE, calib
         pixels = f"The pixel model alone says: {pixels[0].lower()}{pixels[1:]}"
     return _box(
         label, headline(label, too_small=prediction.caution is not None),
-        (_bars(prediction.confidences) if prediction.confidences else "")
+        (_bars(prediction.confidences) if prediction.confidences and not prediction.caution else "")
         + f'<p style="margin:6px 0 4px 0">{html.escape(pixels)}</p>'
         f'<p class="provenance" data-claim="{provenance.claim}" style="margin:0 0 4px 0">'
         f"{html.escape(provenance_line(provenance))}</p>"
@@ -428,12 +429,12 @@ def make_page_check(detector: Detector, answers: Answers, again: bool = False):
     return page_check
 
 
-class LatestPhoto:
-    """The photo each browser session shows now, recorded the moment it changes (before any
-    check), so that a check that finishes after a newer photo arrived leaves the page alone (an
-    answer is never shown beside another photo), and the second of the two change events the
-    browser sends for one new photo does not check it again. Bounded: the oldest sessions are
-    forgotten."""
+class LatestUpload:
+    """The photo (or clip) each browser session shows now, recorded the moment it changes (before
+    any check), so that a check that finishes after a newer upload arrived leaves the page alone
+    (an answer is never shown beside another photo or clip), and the second of the two change
+    events the browser sends for one new photo does not check it again. Bounded: the oldest
+    sessions are forgotten."""
 
     def __init__(self, limit: int = 10_000):
         from collections import OrderedDict
@@ -469,7 +470,8 @@ class LatestPhoto:
                 entry[2] = entry[1]
 
 
-LATEST_PHOTO = LatestPhoto()
+LATEST_PHOTO = LatestUpload()
+LATEST_CLIP = LatestUpload()
 
 
 def cleared() -> tuple:
@@ -725,14 +727,16 @@ def video_tab(detector: Detector) -> None:
             frame = save_output(draw_faces(rgb, deciding_frame_prediction(row))) if rgb is not None else None
         return box, pd.DataFrame(rows) if rows else None, frame, row  # no chart (nor legend) without a face
 
-    def page_video(clip: Optional[str]) -> tuple:
-        """What the page shows: the answer, or the reason in the verdict box (no toast, no error marks)."""
+    def page_video(clip: Optional[str], request: gr.Request) -> tuple:
+        """What the page shows: the answer, or the reason in the verdict box (no toast, no error
+        marks); nothing when another clip (or none) is on the page by the time it is ready."""
         try:
-            return predict_video(clip)
+            answer = predict_video(clip)
         except gr.Error as error:
-            return (error_box(str(error.message), "video",
-                              "Try an MP4, WebM or MOV clip of at most 5 minutes that shows a face.",
-                              "video-verdict-box"), None, None, None)
+            answer = (error_box(str(error.message), "video",
+                                "Try an MP4, WebM or MOV clip of at most 5 minutes that shows a face.",
+                                "video-verdict-box"), None, None, None)
+        return answer if LATEST_CLIP.is_latest(request, clip) else tuple(gr.skip() for _ in answer)
 
     with gr.Accordion("Check a video", open=True, elem_id="video-check"):
         with gr.Row(equal_height=False):
@@ -750,6 +754,7 @@ def video_tab(detector: Detector) -> None:
     outputs = [summary, timeline, deciding, result]
     clip.change(lambda _: ("", None, None, None), clip, outputs, queue=False, api_visibility="private",
                 show_progress="hidden")  # a new or removed clip takes the old answer with it, at once
+    clip.change(LATEST_CLIP.record, clip, None, queue=False, api_visibility="private", show_progress="hidden")
     check.click(page_video, clip, outputs, concurrency_limit=CONCURRENCY, api_visibility="private")
     api_video = gr.Button(visible=False)  # the API: the same answer, with errors raised for programs
     api_video.click(predict_video, clip, outputs, api_name="predict_video", concurrency_limit=CONCURRENCY)

@@ -182,6 +182,7 @@ def test_a_face_too_small_to_judge_says_so_in_the_headline(client, tmp_path, ast
     from deforgify.explain import MEANINGS
 
     assert MEANINGS["unsure"] not in summary  # not "the evidence is not clear enough either way"
+    assert 'class="share"' not in summary  # no bars: its scores decide nothing (a red "fake 75 %" bar alarmed)
 
 
 def test_a_photo_without_a_face_gets_no_verdict_and_no_box(client, images) -> None:

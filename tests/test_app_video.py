@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from test_app import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, app_url, client, flags_folder  # noqa: F401  (fixtures)
+from helpers import small_face_in_a_large_photo
 from video_clips import canvas, real_and_fake_faces, write_opencv
 
 from deforgify.detector import Detector
@@ -67,7 +68,8 @@ def test_a_clip_over_the_spaces_limit_is_refused_with_its_length(client, tmp_pat
         client.predict(handle_file(str(long_clip)), api_name="/predict_video")
 
 
-def test_upload_a_clip_and_read_the_verdict_timeline_and_deciding_frame(app_url, mixed_clip, tmp_path) -> None:
+def test_upload_a_clip_and_read_the_verdict_timeline_and_deciding_frame(app_url, mixed_clip, tmp_path,
+                                                                         astronaut) -> None:
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
     from playwright.sync_api import sync_playwright
@@ -107,5 +109,15 @@ def test_upload_a_clip_and_read_the_verdict_timeline_and_deciding_frame(app_url,
             assert set(toasts) <= {"Video not playable"}, toasts  # only the player's own, on upload
             outputs = page.locator("#video-verdict, #video-timeline, #video-frame")
             assert outputs.get_by_text("Error", exact=True).count() == 0  # no red pills on the outputs
+            # A check still running when its clip is replaced never shows its answer beside the new one.
+            wide, _ = small_face_in_a_large_photo(astronaut, 70, size=(1920, 1080), at=(1200, 600))
+            slow = write_opencv(tmp_path / "wide.webm", lambda i: wide, 250)  # every frame looked at closer
+            page.locator("#video-input").get_by_role("button", name="Clear").click()
+            page.locator("#video-input input[type=file]").set_input_files(str(slow))
+            page.get_by_role("button", name="Check the video").click()
+            page.locator("#video-input").get_by_role("button", name="Clear").click()
+            page.locator("#video-input input[type=file]").set_input_files(str(not_video))
+            page.wait_for_timeout(15_000)  # the wide shot's check takes about 5 s
+            assert page.locator("#video-verdict-box").count() == 0
         finally:
             browser.close()
