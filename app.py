@@ -717,7 +717,7 @@ def video_tab(detector: Detector) -> None:
         label = row["label"]
         box = _box(label, headline(label, too_small=bool((deciding_track(row) or {}).get("caution"))),
                    (_bars(row["confidences"]) if row["confidences"] else "")
-                   + f'<p style="margin:6px 0 4px 0">{html.escape(explain_video(row))}</p>'
+                   + f'<p style="margin:6px 0 4px 0">{html.escape(explain_video(row, detector.config.calibration))}</p>'
                    f'<p style="margin:0;font-size:0.9em">{html.escape(CAUTIONS[label].replace("photo", "video"))}</p>'
                    + answered_by(line), element_id="video-verdict-box")
         rows = chart_rows(row)

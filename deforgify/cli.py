@@ -17,6 +17,7 @@ from typing import Optional, Sequence
 
 from PIL import Image
 
+from deforgify.argtypes import number
 from deforgify.scan import cli as scan_cli
 from deforgify.model_folder import ModelLoadError
 from deforgify.progress import Progress
@@ -33,7 +34,8 @@ rows: one line per file, in order. With --json, one object per line:
               generator's settings in a PNG text chunk or EXIF user comment): then
               label is fake, face or no face; otherwise "pixels"
   pixels      the pixel model's own label and confidences, always kept
-  confidences, face_found, face, faces   the pixel model's answer, as before
+  confidences, face_found, face, faces   the pixel model's confidences and the faces it
+              found (also when decided_by is "provenance")
   provenance  {"claim": "ai_generated" | "ai_edited" | "camera" | "none",
                "evidence": [{"kind": "c2pa" | "xmp" | "png_text" | "exif",
                              "says": "...", "claim": ..., ...}],
@@ -60,7 +62,7 @@ videos (.mp4 .mov .webm .mkv .avi ...: by suffix) get the same fields, and more:
   faces       one entry per face track (a face followed across frames): its score is the
               median of its frames' fake probabilities, labelled like a photo's; box and
               peak_t where it looked most fake. Frames where the face is narrower than the
-              model's min_face_width are left out; a face that is in every frame is
+              model's min_face_width are left out; a face too small in every frame is
               "unsure" with the reason in caution (null otherwise)
   label       the most suspicious track's; no_face when no frame showed a face (a face
               glimpsed in few frames and never clearly is left out as a likely false
@@ -74,6 +76,7 @@ videos (.mp4 .mov .webm .mkv .avi ...: by suffix) get the same fields, and more:
               file ends early, or the time limit per file was reached)
 """
 
+DESCRIPTION = "Tell whether faces in photos and videos are real or fake."
 EXAMPLES = """examples:
   deforgify predict photo.jpg
   deforgify predict --json photos/*.jpg > verdicts.jsonl
@@ -99,13 +102,13 @@ exit status:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="deforgify", description=__doc__.split("\n")[0],
+    parser = argparse.ArgumentParser(prog="deforgify", description=DESCRIPTION,
                                      epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--model", default=None,
                         help="model folder, or Hub repo OWNER/NAME[@REVISION] (default: the bundled model)")
-    common.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+    common.add_argument("--workers", type=number(int, at_least=1), default=os.cpu_count() or 1,
                         help="processes decoding and finding faces (default: one per core)")
     common.add_argument("--quiet", action="store_true", help="no progress or summary on stderr")
     predict = commands.add_parser(
@@ -115,8 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("files", nargs="+", metavar="FILE", help="image and video files to judge")
     predict.add_argument("--json", action="store_true", help="one JSON object per line")
     predict.add_argument("--heatmap", type=Path, metavar="DIR",
-                         help="write a Grad-CAM heatmap of each judged face of a photo to DIR/NAME.heatmap.png "
-                              "(NAME-2.heatmap.png ... when two files share a name)")
+                         help="write a Grad-CAM heatmap of each photo's deciding face to DIR/NAME.heatmap.png, "
+                              "whatever its verdict (NAME-2.heatmap.png ... when two files share a name)")
     add_video_options(predict)
     scan_cli.add_parser(commands, common)
     return parser
@@ -151,6 +154,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(json.dumps(row) if args.json else _human(row, result.provenance), flush=True)
         progress.count(row.get("label", "unreadable"))
         by_provenance += row.get("decided_by") == "provenance"
+    for folder in [name for name in args.files if Path(name).is_dir()]:
+        print(f"hint: {folder} is a folder: `deforgify scan {folder}` judges every photo and video in it",
+              file=sys.stderr)
     progress.finish(f"; {by_provenance} decided by provenance")
     return 1 if progress.counts["unreadable"] else 0
 
@@ -190,8 +196,9 @@ def _human(row: dict, provenance_read) -> str:
 
 
 def _human_video(row: dict) -> str:
-    """``clip.mp4: fake (video 20.0 s, 40 frames, 2 face tracks; real 3%, fake 97%, track 1 from
-    10.2 s to 19.8 s, most at 14.8 s)``."""
+    """``clip.mp4: fake (video 20.0 s, 40 frames, 2 face tracks; real 3%, fake 97%, face 2 from
+    10.2 s to 19.8 s, most suspicious at 14.8 s)``: faces numbered from 1, as on the app's chart
+    (the JSON's track ids count from 0)."""
     sampling = row["sampling"]
     seen = f"video {row['duration']:.1f} s, {sampling['read']} frames"
     note = f"; incomplete: {row['note']}" if row["note"] else ""
@@ -202,7 +209,7 @@ def _human_video(row: dict) -> str:
 
     deciding, track = row["deciding_frame"], deciding_track(row)
     return (f"{row['file']}: {row['label']} ({seen}, {len(row['faces'])} face track"
-            f"{'s' if len(row['faces']) > 1 else ''}; {confidences}; track {track['track']} from "
+            f"{'s' if len(row['faces']) > 1 else ''}; {confidences}; face {track['track'] + 1} from "
             f"{track['start']:.1f} s to {track['end']:.1f} s, most suspicious at {deciding['t']:.1f} s"
             f"{'; ' + track['caution'] if track.get('caution') else ''}{note})")
 

@@ -119,7 +119,7 @@ def _open_bytes(data: bytes) -> Image.Image:
             warnings.simplefilter("ignore")
             return Image.open(io.BytesIO(data))
     except UnidentifiedImageError:
-        kind = _sniff(data)
+        kind = image_format(data)
         if kind:
             raise InvalidImageError(f"the {kind} file is corrupt (its header cannot be read)") from None
         raise InvalidImageError("not an image file (or an image format we cannot read)") from None
@@ -137,7 +137,7 @@ SIGNATURES = {b"\x89PNG\r\n\x1a\n": "PNG", b"\xff\xd8\xff": "JPEG", b"GIF8": "GI
               b"II*\x00": "TIFF", b"MM\x00*": "TIFF", b"BM": "BMP"}
 
 
-def _sniff(data: bytes) -> str | None:
+def image_format(data: bytes) -> str | None:
     """The image format that the first bytes announce, if any."""
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "WebP"

@@ -96,14 +96,23 @@ def explain(prediction: Prediction, calibration: Optional[Calibration] = None) -
 def unsure_reason(prediction: Prediction, calibration: Optional[Calibration]) -> str:
     if prediction.caution:
         return f"the {prediction.caution}, so it gets no real or fake answer."
-    fake = prediction.confidences["fake"]
+    return band_reason(prediction.confidences["fake"], calibration)
+
+
+def band_reason(fake: float, calibration: Optional[Calibration], judged: str = "this face's") -> str:
+    """Why ``fake`` is "unsure": where the model's unsure band lies (for the ``judged`` one)."""
     if calibration is None:
         return "the answer falls in the model's unsure band."
     low, high = calibration.unsure_low, calibration.unsure_high
     real_rule = ("when it sees no sign of a fake at all (fake 0%)" if low <= 0
                  else f"when fake is at most {low:.1%}")
     return (f"this model answers \"real\" only {real_rule} and \"fake\" only when fake is at least "
-            f"{high:.1%}; this face's fake {fake:.1%} lies between.")
+            f"{high:.1%}; {judged} fake {fake:.1%} lies between.")
+
+
+def counted(number: int, noun: str) -> str:
+    """``1 frame``, ``2 frames``."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def caption(label: str, confidences: dict[str, float], caution: Optional[str] = None) -> str:

@@ -48,7 +48,8 @@ class Progress:
         if self.enabled:
             parts = ", ".join(f"{self.counts[k]} {k.replace('_', ' ')}" for k in SUMMARY_ORDER)
             seconds = time.monotonic() - self.started
-            print(f"{self.done} {self.unit} in {seconds:.1f} s: {parts}{extra}", file=sys.stderr)
+            unit = self.unit.removesuffix("s") if self.done == 1 else self.unit
+            print(f"{self.done} {unit} in {seconds:.1f} s: {parts}{extra}", file=sys.stderr)
 
 
 def _duration(seconds: float) -> str:

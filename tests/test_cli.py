@@ -73,6 +73,9 @@ def test_usage_errors_exit_2() -> None:
     assert run_module("deforgify").returncode == 2
     help_text = run_module("deforgify", "predict", "--help")
     assert help_text.returncode == 0 and "--json" in help_text.stdout
+    no_workers = run_module("deforgify", "predict", "--workers", "0", "photo.jpg")
+    assert no_workers.returncode == 2 and "--workers: must be 1 or more, not 0" in no_workers.stderr
+    assert "``" not in run_module("deforgify", "--help").stdout  # no docstring markup in the help
 
 
 def test_heatmaps_are_written_for_judged_files_only(files: dict[str, Path], tmp_path: Path) -> None:
@@ -124,6 +127,7 @@ def test_one_bad_file_never_costs_the_others_their_answer(tmp_path: Path, astron
         else:
             assert message in line.get("error", ""), (kind, line)
     unreadable = sum(message is not None for _, message in CORPUS.values())
+    assert f"hint: {made['folder']} is a folder: `deforgify scan {made['folder']}` judges" in result.stderr
     summary = result.stderr.strip().splitlines()[-1]
     assert summary.startswith(f"{len(files)} files in ") and f"{unreadable} unreadable" in summary
 
@@ -160,7 +164,7 @@ def test_pip_install_gives_a_deforgify_command_that_works_from_any_folder(tmp_pa
         capture_output=True, text=True, cwd=elsewhere, env=env).stdout
     # No TensorFlow start-up chatter: only the summary line.
     assert result.stderr.strip().splitlines() == [result.stderr.strip().splitlines()[-1]]
-    assert result.stderr.startswith("1 files in ")
+    assert result.stderr.startswith("1 file in ")
 
 
 def test_a_plain_line_says_what_the_verdict_means_and_why_a_small_face_is_unsure(tmp_path: Path,

@@ -4,6 +4,7 @@ the timeline, tracks, formats, rotation, variable frame rate, sampling, limits a
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -153,6 +154,7 @@ def test_the_human_line_names_the_verdict_the_track_and_the_deciding_moment(clip
     assert result.returncode == 0, result.stderr
     mixed, coffee = result.stdout.splitlines()
     assert "video 20.0 s, 40 frames, 2 face tracks" in mixed and "most suspicious at 1" in mixed
+    assert re.search(r"; face [12] from ", mixed)  # numbered as on the app's chart, from 1
     assert coffee.endswith("no_face (video 4.0 s, 8 frames, no face in any: nothing to judge)")
 
 
@@ -172,6 +174,20 @@ def test_a_face_too_small_in_every_frame_is_unsure_with_the_reason(clips, detect
     line = run_module("deforgify", "predict", "--quiet", "--model", str(strict_folder), "--fps", "0.5",
                       str(clips["mixed"])).stdout
     assert ": unsure (" in line and "too small to judge" in line
+
+
+def test_an_unsure_clip_says_where_the_unsure_band_lies_as_a_photo_does(clips, tmp_path) -> None:
+    from deforgify.video.present import explain_video
+
+    undecided = Detector.load(str(bundled_model_with(tmp_path / "undecided", calibration={
+        "temperature": 1.0, "threshold": 0.5, "unsure_low": 0.0, "unsure_high": 1.0})))
+    row = score_video(undecided, clips["mixed"], Sampling(rate=0.5)).to_json()
+    text = explain_video(row, undecided.config.calibration)
+    assert row["label"] == "unsure" and "too close to call" not in text
+    assert 'answers "real" only when it sees no sign of a fake at all (fake 0%) and "fake" only when fake is at ' \
+           'least 100.0%' in text
+    assert f"the deciding face's fake {row['confidences']['fake']:.1%} lies between. " in text
+    assert ", judged on its 5 frames from " in text and " in 10 frames of 20.0 s" in text
 
 
 def test_a_track_is_judged_on_the_frames_where_its_face_is_wide_enough() -> None:
@@ -292,6 +308,8 @@ BAD_FILES = {
     "huge.avi": (_enormous, "video frames too large: 8200x5000 pixels (limit 40 megapixels)"),
     "noise.webm": (lambda p: p.write_bytes(np.random.default_rng(0).integers(0, 256, 5000, np.uint8).tobytes()),
                    "not a video file we can read"),
+    "photo.mp4": (lambda p: Image.new("RGB", (64, 48)).save(p, "JPEG"),  # FFmpeg reads it as one frame
+                  "not a video file: it is a JPEG picture (check it as a photo)"),
 }
 
 

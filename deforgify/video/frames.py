@@ -23,7 +23,7 @@ import numpy as np
 os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # FFmpeg's own complaints: our messages say it
 import cv2  # noqa: E402
 
-from deforgify.decode import WORKING_MAX_SIDE, regular_file_size
+from deforgify.decode import WORKING_MAX_SIDE, image_format, regular_file_size
 
 VIDEO_SUFFIXES = frozenset({".mp4", ".m4v", ".mov", ".webm", ".mkv", ".avi", ".mpg", ".mpeg",
                             ".3gp", ".ogv", ".wmv", ".flv", ".ts"})
@@ -135,6 +135,9 @@ def check_file(path: Path, limits: Limits) -> Optional[str]:
         head = file.read(512)
     if _looks_like_text(head):
         raise InvalidVideoError("not a video file (it is text)")
+    picture = image_format(head)
+    if picture:  # FFmpeg would read it as a clip of one frame
+        raise InvalidVideoError(f"not a video file: it is a {picture} picture (check it as a photo)")
     return _sniff(head)
 
 

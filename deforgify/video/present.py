@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Optional
 
-from deforgify.calibration import NO_FACE, UNSURE
+from deforgify.calibration import NO_FACE, UNSURE, Calibration
 from deforgify.detector import FaceScore, Prediction
-from deforgify.explain import WORDS, percentages
+from deforgify.explain import WORDS, band_reason, counted, percentages
 
 
 def deciding_track(row: dict) -> Optional[dict]:
@@ -16,24 +16,28 @@ def deciding_track(row: dict) -> Optional[dict]:
     return next((t for t in row["faces"] if t["track"] == deciding["track"]), None) if deciding else None
 
 
-def explain_video(row: dict) -> str:
-    """One sentence on a video row's verdict (see :meth:`VideoResult.to_json`)."""
-    seen = f"{row['sampling']['read']} frames of {row['duration']:.1f} s"
+def explain_video(row: dict, calibration: Optional[Calibration] = None) -> str:
+    """A video row's verdict in words (see :meth:`VideoResult.to_json`); an "unsure" says where
+    the model's unsure band lies (``calibration``), as a photo's does."""
+    seen = f"{counted(row['sampling']['read'], 'frame')} of {row['duration']:.1f} s"
     incomplete = f" Only part of the clip was read: {row['note']}." if row["note"] else ""
     if row["label"] == NO_FACE:
         return (f"No face was found in any of the {seen}, so there is no verdict. Try a clip "
                 f"where a face is clearly visible.{incomplete}")
     tracks = row["faces"]
     deciding, track = row["deciding_frame"], deciding_track(row)
-    close = ", too close to call" if row["label"] == UNSURE else ""
     who = ("the one face followed" if len(tracks) == 1 else
            f"{len(tracks)} faces followed; the most suspicious one (face {track['track'] + 1}) decides")
+    frames = counted(track["frames"], "frame")
     if track.get("caution"):
-        return (f"Unsure ({percentages(row['confidences'])}): {who}, seen in {track['frames']} frames from "
+        return (f"Unsure ({percentages(row['confidences'])}): {who}, seen in {frames} from "
                 f"{track['start']:.1f} s to {track['end']:.1f} s of {seen}, but its {track['caution']} in every "
                 f"one of them, so it gets no real or fake answer.{incomplete}")
-    return (f"{WORDS[row['label']].capitalize()} ({percentages(row['confidences'])}{close}): {who}, "
-            f"judged on its {track['frames']} frames from {track['start']:.1f} s to {track['end']:.1f} s "
+    band = (band_reason(row["confidences"]["fake"], calibration, "the deciding face's") + " "
+            if row["label"] == UNSURE else "")
+    what = f"{who}, judged on its {frames}"
+    return (f"{WORDS[row['label']].capitalize()} ({percentages(row['confidences'])}): {band}"
+            f"{what[0].upper() if band else what[0]}{what[1:]} from {track['start']:.1f} s to {track['end']:.1f} s "
             f"(median of its frames) in {seen}; it looked most fake at {deciding['t']:.1f} s (the deciding "
             f"frame, each face with that frame's own score).{incomplete}")
 
