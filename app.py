@@ -12,6 +12,7 @@ default 500), DEFORGIFY_FLAG_KEEP_DAYS (reports older are deleted, default 90).
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import html
 import json
@@ -93,12 +94,29 @@ CHECK_AGAIN = "Check this photo again"
 REPORT = "Report this answer as wrong"
 
 
+def described(cls: type) -> type:
+    """Class decorator: the component's "Use via API" description (and ``view_api()``'s) is its
+    ``api_description``, in the product's words rather than Gradio's generic ones. Not a mixin
+    base: Gradio names a template component's widget after its first base class."""
+    inherited = cls.api_info
+
+    def api_info(self) -> dict[str, Any]:
+        text = self.api_description
+        return {**inherited(self), "description": text, "additional_description": text}
+
+    cls.api_info = api_info
+    return cls
+
+
+@described
 class ImageFile(gr.Image):
     """``gr.Image`` (same widget) that hands the uploaded file to Deforgify undecoded, so that
     every unreadable, animated, oversized or tiny file gets Deforgify's own specific message
     instead of a decoding error raised inside Gradio."""
 
     is_template = True
+    api_description = ("the photo to check, uploaded as a file (gradio_client: handle_file(path)): a JPEG, "
+                       "PNG or WebP image showing a face")
 
     def preprocess(self, payload):
         if payload is None or (payload.url or "").startswith("data:"):
@@ -113,15 +131,16 @@ class ImageFile(gr.Image):
         return "photo.jpg"
 
 
-def _described(info: dict, description: str) -> dict:
-    return {**info, "description": description}
-
-
+@described
 class Verdict(gr.Label):
     """``gr.Label`` (same widget) whose headline is Deforgify's verdict, "unsure" and "no face"
-    included, rather than whichever class has the higher confidence."""
+    included, rather than whichever class has the higher confidence; its confidences real first,
+    as everywhere (Gradio sorts them by size)."""
 
     is_template = True
+    api_description = ('label: the verdict, "real", "fake", "unsure" or "no face"; confidences: the pixel '
+                       'model\'s calibrated confidences of "real" and "fake", in that order (summing to 1; '
+                       'empty without a face)')
 
     def postprocess(self, value):
         if not value:
@@ -129,41 +148,78 @@ class Verdict(gr.Label):
         verdict, confidences = value
         data = super().postprocess(confidences if confidences else verdict)
         data.label = verdict
+        if data.confidences:
+            data.confidences.sort(key=lambda c: list(confidences).index(c.label))
         return data
 
-    def api_info(self) -> dict[str, Any]:
-        return _described(super().api_info(), (
-            'label: the verdict, "real", "fake", "unsure" or "no face"; confidences: the pixel '
-            'model\'s calibrated confidences of "real" and "fake" (summing to 1; empty without a face)'))
 
-
+@described
 class Summary(gr.HTML):
     """The verdict box (HTML), inside a live region that screen readers announce."""
 
     is_template = True
-
-    def api_info(self) -> dict[str, Any]:
-        return _described(super().api_info(), "the verdict box as HTML: the verdict and what it means, "
-                          "the two percentages, what it is based on, what the file says of its origin, a caution")
+    api_description = ("the verdict box as HTML: the verdict and what it means, the two percentages, what it "
+                       "is based on, what the file says of its origin, a caution, the model that answered")
 
 
+@described
 class FacesImage(gr.Image):
     is_template = True
-
-    def api_info(self) -> dict[str, Any]:
-        return _described(super().api_info(), (
-            "the photo with every judged face boxed and captioned with its own verdict (numbered as in "
-            "result.faces when there are several, the deciding face's box thick)"))
+    api_description = ("the photo with every judged face boxed and captioned with its own verdict (numbered "
+                       "as in result.faces when there are several, the deciding face's box thick)")
 
 
+@described
 class HeatmapImage(gr.Image):
     is_template = True
+    api_description = ("where in the deciding face the evidence for \"fake\" lies (Grad-CAM, inferno colour "
+                       "scale, brightness scaled by that face's fake probability); only when the pixel model "
+                       "judged it fake, or unsure while leaning fake; otherwise null")
 
-    def api_info(self) -> dict[str, Any]:
-        return _described(super().api_info(), (
-            "where in the deciding face the evidence for \"fake\" lies (Grad-CAM, inferno colour scale, "
-            "brightness scaled by that face's fake probability); only when the pixel model judged it "
-            "fake, or unsure while leaning fake; otherwise null"))
+
+@described
+class VideoFile(gr.Video):
+    is_template = True
+    api_description = ("the video to check, uploaded as a file (gradio_client: handle_file(path)): an MP4, "
+                       "WebM or MOV clip of at most 5 minutes and 200 MB")
+
+    def example_payload(self) -> Any:
+        """What the "Use via API" page's snippet sends: the caller's own clip (not a URL on GitHub)."""
+        return {"path": "clip.mp4", "meta": {"_type": "gradio.FileData"}}
+
+    def example_value(self) -> Any:
+        return "clip.mp4"
+
+
+@described
+class VideoSummary(gr.HTML):
+    is_template = True
+    api_description = ("the verdict box as HTML: the verdict and what it means, the two percentages, what it "
+                       "is based on (the faces followed and their frames), a caution, the model that answered")
+
+
+@described
+class Timeline(gr.LinePlot):
+    is_template = True
+    api_description = ("each face's fake probability over time, as plot data: rows of \"time (s)\", "
+                       "\"fake probability\" and \"face\" (face 1, 2, ...); null without a face")
+
+
+@described
+class DecidingFrame(gr.Image):
+    is_template = True
+    api_description = ("the frame that decided, every face boxed with that frame's own verdict; null without "
+                       "a face")
+
+
+@described
+class VideoResultJSON(gr.JSON):
+    is_template = True
+    api_description = ("the answer as data: label, confidences, face, faces (one per face track: track, box, "
+                       "label, confidences, frames, start, end, peak_t, caution), duration, width, height, "
+                       "frames (the timeline: t, label, confidences, faces), deciding_frame (t, track, box), "
+                       "sampling, complete, note, provenance (claim \"none\": videos' metadata is not read) "
+                       "and model (as in /predict's result)")
 
 
 RESULT_FIELDS = {
@@ -204,14 +260,12 @@ class ResultJSON(gr.JSON):
         return self.example_payload()
 
 
+@described
 class AnswerId(gr.Textbox):
     """The answer id of /predict's result, as /flag takes it."""
 
     is_template = True
-
-    def api_info(self) -> dict[str, Any]:
-        text = "the answer_id from /predict's result (valid for an hour, once)"
-        return {**_described(super().api_info(), text), "additional_description": text}
+    api_description = "the answer_id from /predict's result (valid for an hour, once)"
 
     def example_payload(self) -> Any:
         return "0123456789abcdef0123456789abcdef"
@@ -220,20 +274,17 @@ class AnswerId(gr.Textbox):
         return self.example_payload()
 
 
+@described
 class ShouldBe(gr.Radio):
     is_template = True
-
-    def api_info(self) -> dict[str, Any]:
-        text = "what the answer should have been"
-        return {**_described(super().api_info(), text), "additional_description": text}
+    api_description = "what the answer should have been"
 
 
+@described
 class ReportStatus(gr.Markdown):
     is_template = True
-
-    def api_info(self) -> dict[str, Any]:
-        return _described(super().api_info(), "the saved report's id (quote it to have the report deleted); "
-                          "a refused report is an error with the reason, and nothing is stored")
+    api_description = ("the saved report's id (quote it to have the report deleted); a refused report is an "
+                       "error with the reason, and nothing is stored")
 
 
 PROVENANCE_CAUTION = ("The file's own metadata declares this. Metadata is easily removed, so a photo "
@@ -358,10 +409,29 @@ def make_check(detector: Detector, answers: Answers):
         row["answer_id"] = answers.issue(image, {k: v for k, v in row.items()})
         heatmap = (save_output(detector.heatmap(rgb, prediction, legend=False))
                    if shows_heatmap(prediction, calibration.threshold) else None)
-        return ((WORDS[row["label"]], prediction.confidences), banner(prediction, provenance, calibration, line),
-                save_output(draw_faces(rgb, prediction)), heatmap, row, prediction)
+        answer = ((WORDS[row["label"]], prediction.confidences), banner(prediction, provenance, calibration, line),
+                  save_output(draw_faces(rgb, prediction)), heatmap, row, prediction)
+        if max(rgb.shape[:2]) >= LARGE_SIDE:
+            release_free_memory()
+        return answer
 
     return check
+
+
+LARGE_SIDE = 2048
+"""After a photo this large (its working copy's longer side), freed memory is handed back."""
+
+
+def release_free_memory() -> None:
+    """Hand the memory freed by a large photo back to the system. glibc keeps freed blocks in
+    the arena of the thread that used them, and Gradio answers on many threads: four more
+    36-megapixel uploads after one took the app from 432 to 605 MB resident, and trimmed from
+    353 to 369 MB (``test_memory_returns_near_its_baseline_after_a_burst_of_large_uploads``).
+    Nothing to do off glibc."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def make_predict(detector: Detector, answers: Answers):
@@ -725,6 +795,7 @@ def video_tab(detector: Detector) -> None:
         if row["deciding_frame"]:
             rgb = frame_at(clip, row["deciding_frame"]["t"])
             frame = save_output(draw_faces(rgb, deciding_frame_prediction(row))) if rgb is not None else None
+        release_free_memory()  # its frames were decoded whole
         return box, pd.DataFrame(rows) if rows else None, frame, row  # no chart (nor legend) without a face
 
     def page_video(clip: Optional[str], request: gr.Request) -> tuple:
@@ -741,16 +812,16 @@ def video_tab(detector: Detector) -> None:
     with gr.Accordion("Check a video", open=True, elem_id="video-check"):
         with gr.Row(equal_height=False):
             with gr.Column(scale=1):
-                clip = gr.Video(sources=["upload"], format=None, include_audio=True,
+                clip = VideoFile(sources=["upload"], format=None, include_audio=True,
                                 label="Video with a face (MP4, WebM, MOV; at most 5 min, 200 MB)", height=300,
                                 elem_id="video-input")
                 check = gr.Button("Check the video", variant="primary")
             with gr.Column(scale=1):
-                summary = gr.HTML(label="summary", elem_id="video-verdict")
-                timeline = gr.LinePlot(None, x="time (s)", y="fake probability", color="face",
+                summary = VideoSummary(label="summary", elem_id="video-verdict")
+                timeline = Timeline(None, x="time (s)", y="fake probability", color="face",
                                        y_lim=[0, 1], label="timeline", elem_id="video-timeline")
-                deciding = gr.Image(type="filepath", label="deciding frame", elem_id="video-frame")
-                result = gr.JSON(label="video result")
+                deciding = DecidingFrame(type="filepath", label="deciding frame", elem_id="video-frame")
+                result = VideoResultJSON(label="video result")
     outputs = [summary, timeline, deciding, result]
     clip.change(lambda _: ("", None, None, None), clip, outputs, queue=False, api_visibility="private",
                 show_progress="hidden")  # a new or removed clip takes the old answer with it, at once
