@@ -279,6 +279,15 @@ class ShouldBe(gr.Radio):
     is_template = True
     api_description = "what the answer should have been"
 
+    def preprocess(self, payload):
+        """An answer that is not one of the choices is refused in the report's own words (Gradio's
+        said "Value: 'maybe' (type: <class 'str'>) is not in the list of choices")."""
+        choices = [value for _, value in self.choices]
+        if payload is not None and payload not in choices:
+            raise gr.Error(f"Say what the answer should have been ({', '.join(choices)}), not {payload!r}; "
+                           "nothing was stored.", print_exception=False)
+        return super().preprocess(payload)
+
 
 @described
 class ReportStatus(gr.Markdown):
@@ -634,8 +643,8 @@ def make_flag(store: FeedbackStore, answers: Answers):
             if "kept here" not in str(error):
                 answers.release(answer_id)
             raise gr.Error(f"The report could not be saved: {error}.", print_exception=False) from None
-        return (f"Thank you: report {report_id} was saved. To have it deleted, quote this id "
-                "(see Privacy below).")
+        return (f"Thank you: report {report_id} was saved. To have it deleted sooner, write to the maintainers "
+                "of this app (on a Hugging Face Space: its Community tab) quoting this id.")
 
     return flag
 
@@ -801,6 +810,9 @@ def video_tab(detector: Detector) -> None:
     def page_video(clip: Optional[str], request: gr.Request) -> tuple:
         """What the page shows: the answer, or the reason in the verdict box (no toast, no error
         marks); nothing when another clip (or none) is on the page by the time it is ready."""
+        if clip is None:
+            return (_box(ERROR, "No video yet", '<p style="margin:6px 0 0 0">Upload a clip first, then check it.</p>',
+                         element_id="video-verdict-box"), None, None, None)
         try:
             answer = predict_video(clip)
         except gr.Error as error:

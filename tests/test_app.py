@@ -283,7 +283,7 @@ def test_a_gps_tagged_answer_flagged_twice_keeps_one_report_without_exif(client,
     before = reports_in(flags_folder)
     result = predict(client, photo)[4]
     message = client.predict(result["answer_id"], "real", api_name="/flag")
-    assert message.startswith("Thank you")
+    assert message.startswith("Thank you") and "Community tab" in message and "below" not in message
     with pytest.raises(AppError, match="already been reported"):
         client.predict(result["answer_id"], "fake", api_name="/flag")
     new = [p for p in reports_in(flags_folder) if p not in before]
@@ -301,7 +301,7 @@ def test_a_gps_tagged_answer_flagged_twice_keeps_one_report_without_exif(client,
     ('{"foo": "bar"}', "fake", "unknown here or has expired"),
     ("", "real", "unknown here or has expired"),
     (None, "real", "unknown here or has expired"),
-    ("REAL_ID", "probably", "not in the list of choices"),
+    ("REAL_ID", "probably", r"Say what the answer should have been \(real, fake, don't know\), not 'probably'"),
 ])
 def test_a_forged_report_is_refused_and_stores_nothing(client, images, flags_folder, answer_id, should_be,
                                                        message) -> None:

@@ -84,6 +84,9 @@ def test_upload_a_clip_and_read_the_verdict_timeline_and_deciding_frame(app_url,
             # Before any clip, no chart is drawn (an empty one had axes and a legend from -Infinity to Infinity).
             assert page.locator("#video-timeline svg.marks").count() == 0
             assert "Infinity" not in page.locator("#video-timeline").inner_html()
+            page.get_by_role("button", name="Check the video").click()  # nothing uploaded yet
+            page.locator("#video-verdict-box").wait_for(timeout=30_000)
+            assert page.locator("#video-verdict-box").inner_text().startswith("No video yet")
             page.locator("#video-input input[type=file]").set_input_files(str(mixed_clip))
             page.get_by_role("button", name="Check the video").click()
             box = page.locator("#video-verdict-box")
