@@ -50,6 +50,7 @@ _detector = ThreadPoolExecutor(1).submit(load_detector, os.environ.get("DEFORGIF
 import gradio as gr  # noqa: E402
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
+from pydantic import ConfigDict, model_validator  # noqa: E402
 
 from deforgify.calibration import NO_FACE, UNSURE  # noqa: E402
 from deforgify.decode import InvalidImageError, load_rgb, read_bytes  # noqa: E402
@@ -108,6 +109,32 @@ def described(cls: type) -> type:
     return cls
 
 
+def taking_text(model: type) -> type:
+    """Gradio's upload data ``model``, taking a plain string (a path or URL sent without
+    ``handle_file``) as an upload with no file, which the component then refuses in words:
+    Gradio's own validation error reached the caller as "The upstream Gradio app has raised an
+    exception"."""
+
+    class Upload(model):
+        model_config = ConfigDict(title=model.__name__)
+
+        @model_validator(mode="before")
+        @classmethod
+        def _text(cls, value: Any) -> Any:
+            if isinstance(value, str):
+                return {"path": "", "orig_name": value[:200], "meta": {"_type": "gradio.FileData"}}
+            return value
+
+    return Upload
+
+
+def sent_as_text(payload: Any, kind: str) -> None:
+    """Refuse an upload that arrived as a string (see :func:`taking_text`)."""
+    if payload is not None and not payload.path and not payload.url:
+        raise gr.Error(f"This {kind} can't be checked: {payload.orig_name!r} arrived as text, not as a file: send "
+                       "the file itself (gradio_client: handle_file(path))", print_exception=False)
+
+
 @described
 class ImageFile(gr.Image):
     """``gr.Image`` (same widget) that hands the uploaded file to Deforgify undecoded, so that
@@ -118,7 +145,10 @@ class ImageFile(gr.Image):
     api_description = ("the photo to check, uploaded as a file (gradio_client: handle_file(path)): a JPEG, "
                        "PNG or WebP image showing a face")
 
+    data_model = taking_text(gr.Image.data_model)
+
     def preprocess(self, payload):
+        sent_as_text(payload, "file")
         if payload is None or (payload.url or "").startswith("data:"):
             return super().preprocess(payload)
         return payload.path
@@ -180,6 +210,11 @@ class HeatmapImage(gr.Image):
 @described
 class VideoFile(gr.Video):
     is_template = True
+    data_model = taking_text(gr.Video.data_model)
+
+    def preprocess(self, payload):
+        sent_as_text(payload, "video")
+        return super().preprocess(payload)
     api_description = ("the video to check, uploaded as a file (gradio_client: handle_file(path)): an MP4, "
                        "WebM or MOV clip of at most 5 minutes and 200 MB")
 

@@ -373,6 +373,16 @@ def test_the_api_page_names_and_describes_every_result(client) -> None:
     assert video["parameters"][0]["example_input"]["path"] == "clip.mp4"  # not a clip on GitHub (no internet)
 
 
+@pytest.mark.parametrize("endpoint, kind", [("/predict", "file"), ("/predict_video", "video")])
+def test_a_path_or_url_sent_as_text_is_refused_in_words(client, endpoint, kind) -> None:
+    from gradio_client.exceptions import AppError
+
+    for text in ("/etc/passwd", "https://example.com/face.jpg"):
+        with pytest.raises(AppError, match=re.escape(f"This {kind} can't be checked: {text!r} arrived as text, "
+                                                     "not as a file: send the file itself (gradio_client: ")):
+            client.predict(text, api_name=endpoint)
+
+
 def test_the_apis_confidences_come_real_first_as_everywhere(client) -> None:
     verdict = predict(client, ROOT / "examples" / "gan-stylegan2.jpg")[0]  # fake the larger share
     assert [c["label"] for c in verdict["confidences"]] == ["real", "fake"]
