@@ -33,11 +33,8 @@ MAX_ASPECT_RATIO = 20.0
 face is a 20:1 strip, and reduced for the model such a strip would be a few pixels thin."""
 MIN_SIDE = 32
 """Images smaller than this on either side carry too little detail to judge."""
-WORKING_MAX_SIDE = 4096
-"""Larger images are reduced to this on the longer side (memory stays bounded). Not less: face
-boxes and widths are measured on the reduced copy, and at 2048 a 12 MP phone photo (4032 px) was
-halved, so its faces were reported at half their place and size, and one of 40-79 px in the
-photo was "too small to judge"."""
+WORKING_MAX_SIDE = 2048
+"""Larger images are reduced to this on the longer side; the model looks at a small face crop."""
 
 
 class InvalidImageError(ValueError):
