@@ -468,10 +468,10 @@ LARGE_SIDE = 2048
 
 def release_free_memory() -> None:
     """Hand the memory freed by a large photo back to the system. glibc keeps freed blocks in
-    the arena of the thread that used them, and Gradio answers on many threads: four more
-    36-megapixel uploads after one took the app from 432 to 605 MB resident, and trimmed from
-    353 to 369 MB (``test_memory_returns_near_its_baseline_after_a_burst_of_large_uploads``).
-    Nothing to do off glibc."""
+    the arena of the thread that used them, and Gradio answers on many threads: a 36-megapixel
+    upload took the app from 317 to 361 MB resident, four more to 492 MB; trimmed, 317, 317 and
+    319 MB (``test_memory_returns_near_its_baseline_after_a_burst_of_large_uploads``). Nothing to
+    do off glibc."""
     try:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     except (OSError, AttributeError):
