@@ -828,9 +828,9 @@ def video_tab(detector: Detector) -> None:
             print(f"rejected video: {error}", flush=True)
             raise gr.Error(f"This video can't be checked: {error}.", duration=None, print_exception=False) from None
         row = {**video.to_json(), "model": model_facts(detector)}
-        label = row["label"]
-        box = _box(label, headline(label, too_small=bool((deciding_track(row) or {}).get("caution"))),
-                   (_bars(row["confidences"]) if row["confidences"] else "")
+        label, too_small = row["label"], bool((deciding_track(row) or {}).get("caution"))
+        box = _box(label, headline(label, too_small=too_small),
+                   (_bars(row["confidences"]) if row["confidences"] and not too_small else "")
                    + f'<p style="margin:6px 0 4px 0">{html.escape(explain_video(row, detector.config.calibration))}</p>'
                    f'<p style="margin:0;font-size:0.9em">{html.escape(CAUTIONS[label].replace("photo", "video"))}</p>'
                    + answered_by(line), element_id="video-verdict-box")

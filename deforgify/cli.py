@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import sys
 from pathlib import Path
 from typing import Optional, Sequence
@@ -141,6 +142,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"warning: {detector.source.warning}", file=sys.stderr)
     if args.heatmap:
         args.heatmap.mkdir(parents=True, exist_ok=True)
+    for folder in [] if args.quiet else [name for name in args.files if Path(name).is_dir()]:
+        print(f"hint: {folder} is a folder: `deforgify scan {shlex.quote(folder)}` judges every photo and video "
+              "in it", file=sys.stderr)
     progress = Progress(len(args.files), enabled=not args.quiet)
     heatmap_names: set[str] = set()
     by_provenance = 0
@@ -154,9 +158,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(json.dumps(row) if args.json else _human(row, result.provenance), flush=True)
         progress.count(row.get("label", "unreadable"))
         by_provenance += row.get("decided_by") == "provenance"
-    for folder in [name for name in args.files if Path(name).is_dir()]:
-        print(f"hint: {folder} is a folder: `deforgify scan {folder}` judges every photo and video in it",
-              file=sys.stderr)
     progress.finish(f"; {by_provenance} decided by provenance")
     return 1 if progress.counts["unreadable"] else 0
 
@@ -199,8 +200,10 @@ def _human_video(row: dict) -> str:
     """``clip.mp4: fake (video 20.0 s, 40 frames, 2 face tracks; real 3%, fake 97%, face 2 from
     10.2 s to 19.8 s, most suspicious at 14.8 s)``: faces numbered from 1, as on the app's chart
     (the JSON's track ids count from 0)."""
+    from deforgify.explain import counted
+
     sampling = row["sampling"]
-    seen = f"video {row['duration']:.1f} s, {sampling['read']} frames"
+    seen = f"video {row['duration']:.1f} s, {counted(sampling['read'], 'frame')}"
     note = f"; incomplete: {row['note']}" if row["note"] else ""
     if not row["faces"]:
         return f"{row['file']}: no_face ({seen}, no face in any: nothing to judge{note})"

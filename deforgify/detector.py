@@ -80,7 +80,7 @@ class Prediction:
     """The verdict for one image: decided by its most suspicious face."""
 
     label: str
-    """"real", "fake", "unsure" when the calibrated probability is too close to call, or
+    """"real", "fake", "unsure" when the calibrated probability lies in the unsure band, or
     "no_face" when no face was found (then nothing was judged)."""
     confidences: Optional[dict[str, float]]
     """Calibrated probabilities of "real" and "fake", summing to 1; None without a face."""

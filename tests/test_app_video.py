@@ -117,10 +117,13 @@ def test_upload_a_clip_and_read_the_verdict_timeline_and_deciding_frame(app_url,
             slow = write_opencv(tmp_path / "wide.webm", lambda i: wide, 250)  # every frame looked at closer
             page.locator("#video-input").get_by_role("button", name="Clear").click()
             page.locator("#video-input input[type=file]").set_input_files(str(slow))
+            page.locator("#video-input video").wait_for(state="attached", timeout=30_000)  # uploaded
             page.get_by_role("button", name="Check the video").click()
+            running = page.locator("#video-verdict .progress-text")
+            running.wait_for(timeout=10_000)  # the check has started (about 5 s: every frame looked at closer)
             page.locator("#video-input").get_by_role("button", name="Clear").click()
             page.locator("#video-input input[type=file]").set_input_files(str(not_video))
-            page.wait_for_timeout(15_000)  # the wide shot's check takes about 5 s
+            page.wait_for_timeout(20_000)  # ... and has finished (its progress text goes with the clip)
             assert page.locator("#video-verdict-box").count() == 0
         finally:
             browser.close()

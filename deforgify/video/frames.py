@@ -123,6 +123,10 @@ def is_video(source) -> bool:
             and Path(source).suffix.lower() in VIDEO_SUFFIXES | AUDIO_SUFFIXES)
 
 
+STILL_PICTURES = ("JPEG", "PNG", "BMP", "TIFF")
+"""Picture formats refused as videos; a GIF or WebP may be animated, and FFmpeg plays those."""
+
+
 def check_file(path: Path, limits: Limits) -> Optional[str]:
     """Refuse what is not a regular, non-empty file within the size limit, or is text; return the
     container its first bytes announce, if any."""
@@ -136,7 +140,7 @@ def check_file(path: Path, limits: Limits) -> Optional[str]:
     if _looks_like_text(head):
         raise InvalidVideoError("not a video file (it is text)")
     picture = image_format(head)
-    if picture:  # FFmpeg would read it as a clip of one frame
+    if picture in STILL_PICTURES:  # FFmpeg would read it as a clip of one frame
         raise InvalidVideoError(f"not a video file: it is a {picture} picture (check it as a photo)")
     return _sniff(head)
 
