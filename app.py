@@ -19,6 +19,7 @@ import json
 import os
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Optional
 
@@ -53,7 +54,7 @@ from PIL import Image  # noqa: E402
 from pydantic import ConfigDict, model_validator  # noqa: E402
 
 from deforgify.calibration import NO_FACE, UNSURE  # noqa: E402
-from deforgify.decode import InvalidImageError, load_rgb, read_bytes  # noqa: E402
+from deforgify.decode import InvalidImageError, load_image, read_bytes  # noqa: E402
 from deforgify.detector import Detector, Prediction  # noqa: E402
 from deforgify.explain import (BACKGROUNDS, CAUTIONS, COLOURS, WORDS, describe_faces, draw_faces,  # noqa: E402
                                explain, headline, hex_colour)
@@ -262,7 +263,7 @@ RESULT_FIELDS = {
     "decided_by": '"pixels" or "provenance" (a declared AI origin decides "fake")',
     "confidences": 'calibrated confidences of "real" and "fake" of the deciding face; null without a face',
     "face_found": "whether a face was judged",
-    "face": "the deciding face's box [x, y, width, height]",
+    "face": "the deciding face's box [x, y, width, height], in the photo's own pixels",
     "deciding_face": "index into faces of the face that decided; null without a face",
     "faces": "every judged face: box, label, confidences, caution (why a face is unsure whatever its "
              "confidences, e.g. too small to judge)",
@@ -443,11 +444,11 @@ def make_check(detector: Detector, answers: Answers):
                            print_exception=False)
         try:
             data = read_bytes(image)  # the upload as sent: its metadata intact
-            rgb = load_rgb(data)
+            rgb, scale = load_image(data)
         except InvalidImageError as error:
             print(f"rejected upload: {error}", flush=True)
             raise gr.Error(f"This file can't be checked: {error}.", duration=None, print_exception=False) from None
-        prediction = detector.predict_rgb([rgb])[0]
+        prediction = replace(detector.predict_rgb([rgb])[0], scale=scale)
         provenance = read_provenance(data)
         row = {**apply_to_row(prediction.to_json(), provenance), "model": facts}
         row["answer_id"] = answers.issue(image, {k: v for k, v in row.items()})

@@ -12,12 +12,12 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable, Iterator, Optional, Sequence, Union
 
 import numpy as np
 
-from deforgify.decode import ImageInput, InvalidImageError, load_rgb, read_bytes
+from deforgify.decode import ImageInput, InvalidImageError, load_image, read_bytes
 from deforgify.detector import Detector, Prediction, face_crops
 from deforgify.preprocess import PreprocessConfig, Preprocessed
 from deforgify.provenance import NO_PROVENANCE, Provenance, apply_to_row, read_provenance
@@ -51,6 +51,8 @@ class Prepared:
     provenance: Provenance = NO_PROVENANCE
     video: Optional[SampledVideo] = None
     """A video's sampled frames as face crops (then ``crops`` is None)."""
+    scale: float = 1.0
+    """The decoded copy's pixels per pixel of the photo (see :attr:`Prediction.scale`)."""
 
 
 @dataclass
@@ -84,9 +86,10 @@ def prepare(name: str, image: ImageInput, config: PreprocessConfig, keep_rgb: bo
         return _prepare_video(name, image, config, video)
     try:
         data = read_bytes(image)
-        rgb = load_rgb(image if data is None else data)
+        rgb, scale = load_image(image if data is None else data)
         provenance = read_provenance(data)
-        return Prepared(name, face_crops(rgb, config), rgb if keep_rgb else None, provenance=provenance)
+        return Prepared(name, face_crops(rgb, config), rgb if keep_rgb else None, provenance=provenance,
+                        scale=scale)
     except InvalidImageError as error:
         return Prepared(name, error=str(error))
     except Exception as error:  # noqa: BLE001  one image must never take the others down
@@ -196,4 +199,4 @@ def _result(item: Prepared, verdict: Union[Prediction, VideoResult, str, None]) 
         return Result(item.name, error=verdict)
     if isinstance(verdict, VideoResult):
         return Result(item.name, video=verdict)
-    return Result(item.name, verdict, item.rgb, provenance=item.provenance)
+    return Result(item.name, replace(verdict, scale=item.scale), item.rgb, provenance=item.provenance)

@@ -47,19 +47,27 @@ def load_rgb(source: ImageInput) -> np.ndarray:
     Accepts a path, encoded bytes, a PIL image or a numpy array (arrays are taken as RGB or
     RGBA, grey if 2-D). Raises :class:`InvalidImageError` with a message meant for the user.
     """
+    return load_image(source)[0]
+
+
+def load_image(source: ImageInput) -> tuple[np.ndarray, float]:
+    """:func:`load_rgb`, and the scale from the image's own pixels to the array's: 1.0 unless
+    it was reduced (longer side over WORKING_MAX_SIDE), so that what is found in the array can
+    be told in the photo's pixels."""
     if source is None:
         raise InvalidImageError("no image (the upload or dataset cell is empty)")
     if isinstance(source, np.ndarray):
-        rgb = _array_to_rgb(source)
+        longest, rgb = max(source.shape[:2], default=0), _array_to_rgb(source)
     elif isinstance(source, Image.Image):
-        rgb = _pil_to_rgb(source)
-    elif isinstance(source, (bytes, bytearray, memoryview)):
-        rgb = _pil_to_rgb(_open_bytes(bytes(source)))
-    elif isinstance(source, (str, os.PathLike)):
-        rgb = _pil_to_rgb(_open_bytes(_read_file(Path(source))))
+        longest, rgb = max(source.size), _pil_to_rgb(source)
+    elif isinstance(source, (bytes, bytearray, memoryview, str, os.PathLike)):
+        data = _read_file(Path(source)) if isinstance(source, (str, os.PathLike)) else bytes(source)
+        image = _open_bytes(data)
+        longest, rgb = max(image.size), _pil_to_rgb(image)
     else:
         raise InvalidImageError(f"cannot read an image from a {type(source).__name__}")
-    return _limit_side(_check_size(rgb))
+    rgb = _limit_side(_check_size(rgb))
+    return rgb, max(rgb.shape[:2]) / max(longest, 1)
 
 
 def read_bytes(source: ImageInput) -> bytes | None:

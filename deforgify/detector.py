@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Optional, Sequence
 
 import numpy as np
 
 from deforgify.calibration import NO_FACE, UNSURE
-from deforgify.decode import ImageInput, load_rgb
+from deforgify.decode import ImageInput, load_image
 from deforgify.faces import Box, find_faces
 from deforgify.model_folder import ModelConfig, read_config
 from deforgify.model_source import ModelSource, resolve_model
@@ -70,9 +70,18 @@ class FaceScore:
     caution: Optional[str] = None
     """Why this face is "unsure" whatever its confidences (too small to judge), if it is."""
 
-    def to_json(self) -> dict:
-        return {"box": list(self.face) if self.face else None, "label": self.label,
-                "confidences": self.confidences, "caution": self.caution}
+    def to_json(self, scale: float = 1.0) -> dict:
+        """As data, the box in the photo's own pixels (``scale``: see :attr:`Prediction.scale`)."""
+        caution = self.caution
+        if caution and scale < 1:
+            caution = caution.replace(" px wide;", f" px wide in the copy judged, the photo reduced to {scale:.0%};")
+        return {"box": in_photo(self.face, scale), "label": self.label, "confidences": self.confidences,
+                "caution": caution}
+
+
+def in_photo(box: Optional[Box], scale: float) -> Optional[list[int]]:
+    """``box`` (in the decoded copy's pixels) in the photo's own pixels."""
+    return [round(v / scale) for v in box] if box else None
 
 
 @dataclass(frozen=True)
@@ -89,6 +98,9 @@ class Prediction:
     region: Optional[Box]
     scores: list[FaceScore]
     """Every scored face, largest first."""
+    scale: float = 1.0
+    """The decoded copy's pixels per pixel of the photo (under 1 for a photo reduced for the
+    model): boxes are found and drawn in the copy, and given in the photo's pixels as data."""
 
     @property
     def caution(self) -> Optional[str]:
@@ -108,9 +120,9 @@ class Prediction:
             "label": self.label,
             "confidences": self.confidences,
             "face_found": self.face_found,
-            "face": list(self.face) if self.face else None,
+            "face": in_photo(self.face, self.scale),
             "deciding_face": next((i for i, s in enumerate(boxed) if s.face == self.face), None),
-            "faces": [score.to_json() for score in boxed],
+            "faces": [score.to_json(self.scale) for score in boxed],
         }
 
 
@@ -158,7 +170,8 @@ class Detector:
 
     def predict(self, image: ImageInput) -> Prediction:
         """Decode ``image`` and return its verdict (raises InvalidImageError for bad input)."""
-        return self.predict_rgb([load_rgb(image)])[0]
+        rgb, scale = load_image(image)
+        return replace(self.predict_rgb([rgb])[0], scale=scale)
 
     def predict_rgb(self, images: Sequence[np.ndarray], centre_fallback: bool = False
                     ) -> list[Prediction]:

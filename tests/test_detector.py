@@ -10,7 +10,7 @@ import pytest
 
 from deforgify.detector import Detector, face_label
 from deforgify.model_source import BUNDLED_MODEL
-from helpers import bundled_model_with, two_faces
+from helpers import bundled_model_with, small_face_in_a_large_photo, two_faces
 
 
 @pytest.fixture(scope="module")
@@ -162,3 +162,28 @@ def test_serving_needs_no_tensorflow(astronaut_jpeg) -> None:
     label, tensorflow, keras = result.stdout.split()
     assert label in ("real", "fake", "unsure") and (tensorflow, keras) == ("False", "False")
     assert result.stderr == ""
+
+
+def test_a_reduced_photos_boxes_are_given_in_its_own_pixels(detector: Detector, astronaut: np.ndarray,
+                                                             tmp_path: Path) -> None:
+    """A photo over 2048 px is judged on a reduced copy; its answer's boxes are the photo's (the
+    library's, the batch's and so the CLI's and the app's)."""
+    import cv2
+    from PIL import Image
+
+    from deforgify.batch import score_files
+
+    large = cv2.resize(astronaut, (4096, 4096), interpolation=cv2.INTER_CUBIC)
+    small = cv2.resize(astronaut, (2048, 2048), interpolation=cv2.INTER_AREA)
+    reduced, as_is = detector.predict(large), detector.predict(small)
+    assert (reduced.scale, as_is.scale) == (0.5, 1.0)
+    assert reduced.to_json()["face"] == pytest.approx([2 * v for v in as_is.to_json()["face"]], abs=6)
+    assert reduced.to_json()["faces"][0]["box"] == reduced.to_json()["face"]
+    Image.fromarray(large).save(tmp_path / "large.png")
+    from_file = next(score_files(detector, [tmp_path / "large.png"])).to_json()["face"]
+    assert from_file == pytest.approx(reduced.to_json()["face"], abs=6)  # reduced by Pillow as it decodes
+    photo, expected = small_face_in_a_large_photo(astronaut, 76, size=(4096, 3072), at=(2600, 1800))
+    row = detector.predict(photo).to_json()
+    assert row["face"] == pytest.approx(expected, abs=8)  # where it is in the photo, not in the copy
+    assert row["label"] == "unsure" and ("px wide in the copy judged, the photo reduced to 50%; at least 40 px"
+                                         in row["faces"][0]["caution"])
