@@ -211,13 +211,13 @@ class HeatmapImage(gr.Image):
 @described
 class VideoFile(gr.Video):
     is_template = True
+    api_description = ("the video to check, uploaded as a file (gradio_client: handle_file(path)): an MP4, "
+                       "WebM or MOV clip of at most 5 minutes and 200 MB")
     data_model = taking_text(gr.Video.data_model)
 
     def preprocess(self, payload):
         sent_as_text(payload, "video")
         return super().preprocess(payload)
-    api_description = ("the video to check, uploaded as a file (gradio_client: handle_file(path)): an MP4, "
-                       "WebM or MOV clip of at most 5 minutes and 200 MB")
 
     def example_payload(self) -> Any:
         """What the "Use via API" page's snippet sends: the caller's own clip (not a URL on GitHub)."""
