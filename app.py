@@ -714,15 +714,13 @@ def model_line(detector: Detector) -> str:
 
 def header(detector: Detector) -> str:
     """Title, one line on what it does, and which model answers with a link to its card."""
-    source = detector.source
     lines = [
         "# Deforgify: real or fake face?",
         "Upload, paste or take a photo of a face: Deforgify checks it at once and tells whether it "
         "shows signs of a generated or manipulated face (GAN faces, face swaps).",
         f"**Model:** {model_line(detector)} · [model card]({model_card_link(detector)})",
     ]
-    if source.warning:
-        lines.append(f"> ⚠️ {source.warning}.")
+    lines += [f"> ⚠️ {warning}." for warning in detector.warnings]
     return "\n\n".join(lines)
 
 

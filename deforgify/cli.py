@@ -138,8 +138,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except ModelLoadError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    if detector.source.warning:
-        print(f"warning: {detector.source.warning}", file=sys.stderr)
+    for warning in detector.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     if args.heatmap:
         args.heatmap.mkdir(parents=True, exist_ok=True)
     for folder in [] if args.quiet else [name for name in args.files if Path(name).is_dir()]:

@@ -162,6 +162,12 @@ class Detector:
     def labels(self) -> tuple[str, ...]:
         return self.config.labels
 
+    @property
+    def warnings(self) -> list[str]:
+        """What a user should be told of the model answering: a fallback to another model, a
+        config that leaves a rule to its default."""
+        return [w for w in (self.source.warning, self.config.warning) if w]
+
     def warm_up(self) -> None:
         """Run the network once now (compiling it, for Keras), so the first answer is as fast
         as the others."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 from deforgify import __version__
 from deforgify.calibration import Calibration
@@ -47,6 +47,16 @@ class ModelConfig:
     """Faces narrower than this (photo pixels) are answered "unsure", never real or fake: how small
     a face this model still judges reliably, measured by ``benchmarks/face_size.py``."""
     library_version: str = __version__
+    min_face_width_given: bool = field(default=True, compare=False)
+    """Whether ``config.json`` names ``min_face_width`` (older folders do not)."""
+
+    @property
+    def warning(self) -> Optional[str]:
+        """What a user of this model should be told about its config, if anything."""
+        if self.min_face_width_given:
+            return None
+        return (f"the model's config.json does not say the least face width it judges (min_face_width): "
+                f"faces under {self.min_face_width} px are answered unsure (measure it with benchmarks/face_size.py)")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -77,6 +87,7 @@ class ModelConfig:
             calibration=Calibration.from_dict(values.get("calibration", {})),
             min_face_width=_face_width(values.get("min_face_width", DEFAULT_MIN_FACE_WIDTH)),
             library_version=str(values.get("library_version", "unknown")),
+            min_face_width_given="min_face_width" in values,
         )
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from deforgify.detector import Detector, face_label
 from deforgify.model_source import BUNDLED_MODEL
-from helpers import bundled_model_with, small_face_in_a_large_photo, two_faces
+from helpers import bundled_model_with, run_module, small_face_in_a_large_photo, two_faces
 
 
 @pytest.fixture(scope="module")
@@ -110,6 +110,9 @@ def test_a_face_too_small_to_judge_is_unsure_with_the_reason(detector: Detector,
 
 
 def test_the_least_judged_face_width_travels_with_the_model(tmp_path: Path, detector: Detector, astronaut) -> None:
+    from PIL import Image
+
+    Image.fromarray(astronaut).save(tmp_path / "face.jpg")
     folder = bundled_model_with(tmp_path / "strict", min_face_width=100)
     strict = Detector.load(str(folder))
     assert strict.config.min_face_width == 100
@@ -119,7 +122,12 @@ def test_the_least_judged_face_width_travels_with_the_model(tmp_path: Path, dete
     config = json.loads((folder / "config.json").read_text())
     del config["min_face_width"]  # a folder from before the rule travelled: the 64 px it was served with
     (folder / "config.json").write_text(json.dumps(config))
-    assert Detector.load(str(folder)).config.min_face_width == 64
+    old = Detector.load(str(folder))
+    assert old.config.min_face_width == 64 and detector.warnings == [] and strict.warnings == []
+    assert old.warnings == ["the model's config.json does not say the least face width it judges (min_face_width): "
+                            "faces under 64 px are answered unsure (measure it with benchmarks/face_size.py)"]
+    line = run_module("deforgify", "predict", "--model", str(folder), str(tmp_path / "face.jpg"))
+    assert f"warning: {old.warnings[0]}" in line.stderr  # said, not silent
 
 
 @pytest.mark.parametrize("width", [0, -5, "40", 40.5, True])

@@ -115,7 +115,10 @@ def _engine(args: argparse.Namespace, source: ModelSource):
         return DaskEngine(args.cluster, source.portable_reference(), source.fingerprint(), video_settings(args))
     from deforgify.detector import Detector
 
-    return LocalEngine(Detector.from_source(source), args.workers, video_settings(args))
+    detector = Detector.from_source(source)
+    if detector.config.warning:
+        print(f"warning: {detector.config.warning}", file=sys.stderr)
+    return LocalEngine(detector, args.workers, video_settings(args))
 
 
 def _why(cause: BaseException) -> str:
