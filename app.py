@@ -13,6 +13,7 @@ default 500), DEFORGIFY_FLAG_KEEP_DAYS (reports older are deleted, default 90).
 from __future__ import annotations
 
 import ctypes
+import functools
 import hashlib
 import html
 import json
@@ -467,6 +468,11 @@ LARGE_SIDE = 2048
 """After a photo this large (its working copy's longer side), freed memory is handed back."""
 
 
+@functools.cache
+def _libc() -> Any:
+    return ctypes.CDLL("libc.so.6")
+
+
 def release_free_memory() -> None:
     """Hand the memory freed by a large photo back to the system. glibc keeps freed blocks in
     the arena of the thread that used them, and Gradio answers on many threads: a 36-megapixel
@@ -474,7 +480,7 @@ def release_free_memory() -> None:
     319 MB (``test_memory_returns_near_its_baseline_after_a_burst_of_large_uploads``). Nothing to
     do off glibc."""
     try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
+        _libc().malloc_trim(0)
     except (OSError, AttributeError):
         pass
 
@@ -745,8 +751,9 @@ def card_text(detector: Detector) -> str:
 
 LIMITS = """**What it cannot do.** It was trained on a limited set of real and fake faces and can be
 wrong on other cameras, heavy filters or compression, and on kinds of fakes it never saw (recent
-diffusion generators: most of their portraits get "unsure"; Photoshop edits). "Real" means no sign of the fakes it knows, not that a photo
-is genuine. "Unsure" and "no face" are honest answers, not errors."""
+diffusion generators: most of their portraits get "unsure"; Photoshop edits). "Real" means no
+sign of the fakes it knows, not that a photo is genuine. "Unsure" and "no face" are honest
+answers, not errors."""
 
 LIVE_REGION = '<div role="status" aria-live="polite" aria-atomic="true">${value}</div>'
 """The verdict box sits in a live region that stays in the page, so each new answer is read out."""

@@ -52,8 +52,19 @@ def face_label(label: str, face: Optional[Box], min_width: int) -> tuple[str, Op
     """A face's own verdict and its caution: a face narrower than ``min_width`` (the model's
     ``min_face_width``) is "unsure", whatever the model said."""
     if face is not None and face[2] < min_width:
-        return UNSURE, f"{TOO_SMALL} ({face[2]} px wide; at least {min_width} px needed)"
+        return UNSURE, f"{TOO_SMALL} ({face[2]}{WIDE}at least {min_width} px needed)"
     return label, None
+
+
+WIDE = " px wide; "
+
+
+def caution_in_photo(caution: Optional[str], scale: float) -> Optional[str]:
+    """A face's caution as told for the photo (``scale``: see :attr:`Prediction.scale`): its
+    width is the reduced copy's, and says so."""
+    if not caution or scale >= 1:
+        return caution
+    return caution.replace(WIDE, f" px wide in the copy judged, the photo reduced to {scale:.0%}; ")
 
 
 @dataclass(frozen=True)
@@ -72,11 +83,8 @@ class FaceScore:
 
     def to_json(self, scale: float = 1.0) -> dict:
         """As data, the box in the photo's own pixels (``scale``: see :attr:`Prediction.scale`)."""
-        caution = self.caution
-        if caution and scale < 1:
-            caution = caution.replace(" px wide;", f" px wide in the copy judged, the photo reduced to {scale:.0%};")
         return {"box": in_photo(self.face, scale), "label": self.label, "confidences": self.confidences,
-                "caution": caution}
+                "caution": caution_in_photo(self.caution, scale)}
 
 
 def in_photo(box: Optional[Box], scale: float) -> Optional[list[int]]:

@@ -33,11 +33,12 @@ def explain_video(row: dict, calibration: Optional[Calibration] = None) -> str:
         return (f"Unsure ({percentages(row['confidences'])}): {who}, seen in {frames} from "
                 f"{track['start']:.1f} s to {track['end']:.1f} s of {seen}, but its {track['caution']} in every "
                 f"one of them, so it gets no real or fake answer.{incomplete}")
-    band = (band_reason(row["confidences"]["fake"], calibration, "the deciding face's") + " "
-            if row["label"] == UNSURE else "")
-    what = f"{who}, judged on its {frames}"
-    return (f"{WORDS[row['label']].capitalize()} ({percentages(row['confidences'])}): {band}"
-            f"{what[0].upper() if band else what[0]}{what[1:]} from {track['start']:.1f} s to {track['end']:.1f} s "
+    judged = f"{who}, judged on its {frames}"
+    if row["label"] == UNSURE:  # say where the unsure band lies, then start a new sentence
+        reason = band_reason(row["confidences"]["fake"], calibration, "the deciding face's")
+        judged = f"{reason} {judged[0].upper()}{judged[1:]}"
+    return (f"{WORDS[row['label']].capitalize()} ({percentages(row['confidences'])}): "
+            f"{judged} from {track['start']:.1f} s to {track['end']:.1f} s "
             f"(median of its frames) in {seen}; it looked most fake at {deciding['t']:.1f} s (the deciding "
             f"frame, each face with that frame's own score).{incomplete}")
 
