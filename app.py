@@ -844,7 +844,8 @@ def video_tab(detector: Detector) -> None:
         frame = None
         if row["deciding_frame"]:
             rgb = frame_at(clip, row["deciding_frame"]["t"])
-            frame = save_output(draw_faces(rgb, deciding_frame_prediction(row))) if rgb is not None else None
+            frame = (save_output(draw_faces(rgb, deciding_frame_prediction(row, rgb.shape))) if rgb is not None
+                     else None)
         release_free_memory()  # its frames were decoded whole
         return box, pd.DataFrame(rows) if rows else None, frame, row  # no chart (nor legend) without a face
 

@@ -59,12 +59,12 @@ def face_label(label: str, face: Optional[Box], min_width: int) -> tuple[str, Op
 WIDE = " px wide; "
 
 
-def caution_in_photo(caution: Optional[str], scale: float) -> Optional[str]:
-    """A face's caution as told for the photo (``scale``: see :attr:`Prediction.scale`): its
-    width is the reduced copy's, and says so."""
+def caution_in_photo(caution: Optional[str], scale: float, picture: str = "photo") -> Optional[str]:
+    """A face's caution as told for the photo (``scale``: see :attr:`Prediction.scale`; a video
+    frame's ``picture`` is "frame"): its width is the reduced copy's, and says so."""
     if not caution or scale >= 1:
         return caution
-    return caution.replace(WIDE, f" px wide in the copy judged, the photo reduced to {scale:.0%}; ")
+    return caution.replace(WIDE, f" px wide in the copy judged, the {picture} reduced to {scale:.0%}; ")
 
 
 @dataclass(frozen=True)

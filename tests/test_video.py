@@ -133,6 +133,28 @@ def test_a_small_face_in_a_wide_shot_is_found_by_looking_closer(tmp_path, detect
     assert all(len(f["faces"]) == 1 for f in row["frames"])
 
 
+def test_a_4k_clips_boxes_are_given_in_its_own_pixels(tmp_path, detector, astronaut) -> None:
+    """A 3840x2160 clip's frames are judged reduced to 2048 px; its row's boxes are the video's
+    (where the face is in the clip, not in the copy), a too-small face says its width is the
+    copy's, and the deciding frame, read reduced, is drawn with its boxes brought back."""
+    from deforgify.video.frames import frame_at
+    from deforgify.video.present import deciding_frame_prediction
+
+    frame, expected = small_face_in_a_large_photo(astronaut, 200, size=(3840, 2160), at=(2000, 900))
+    clip = write_opencv(tmp_path / "uhd.mp4", lambda i: frame, 25)
+    row = score_video(detector, clip).to_json()
+    assert (row["width"], row["height"]) == (3840, 2160) and len(row["faces"]) == 1
+    for box in (row["face"], row["faces"][0]["box"], row["deciding_frame"]["box"], row["frames"][0]["faces"][0]["box"]):
+        assert box == pytest.approx(expected, abs=0.15 * 200)
+    shown = frame_at(clip, row["deciding_frame"]["t"])
+    assert shown.shape[:2] == (1152, 2048)
+    drawn = deciding_frame_prediction(row, shown.shape).face
+    assert drawn == pytest.approx([v * 2048 / 3840 for v in expected], abs=0.15 * 107)
+    strict = score_video(Detector.load(str(bundled_model_with(tmp_path / "strict", min_face_width=1000))),
+                         clip).to_json()
+    assert "px wide in the copy judged, the frame reduced to 53%; at least 1000 px" in strict["faces"][0]["caution"]
+
+
 def test_a_face_free_clip_stops_looking_closer_after_a_few_frames(clips, monkeypatch, detector) -> None:
     from deforgify.video import judge
 

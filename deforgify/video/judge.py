@@ -51,6 +51,8 @@ class SampledVideo:
     timings: Timings = field(default_factory=Timings)
     detection_scores: list[list[float]] = field(default_factory=list)
     """The face detector's score of each crop, frame by frame."""
+    scale: float = 1.0
+    """From the video's own pixels to the frames' as judged (reduced over WORKING_MAX_SIDE)."""
 
 
 def sample_video(path, config: PreprocessConfig, sampling: Sampling = Sampling(),
@@ -59,9 +61,10 @@ def sample_video(path, config: PreprocessConfig, sampling: Sampling = Sampling()
     started = time.monotonic()
     capture, info = open_video(Path(path), limits)
     reading = Reading(info, sampling)
-    times, crops, scores, detect, misses = [], [], [], 0.0, 0
+    times, crops, scores, detect, misses, scale = [], [], [], 0.0, 0, 1.0
     for frame in sampled_frames(capture, reading, limits, started + limits.time_limit):
         begun = time.perf_counter()
+        scale = max(frame.rgb.shape[:2]) / max(info.width, info.height, 1)
         looking_closer = misses < CLOSER_LOOK_GIVE_UP
         frame_crops, frame_scores = detected_face_crops(frame.rgb, config, closer_look=looking_closer)
         if looking_closer:
@@ -73,7 +76,7 @@ def sample_video(path, config: PreprocessConfig, sampling: Sampling = Sampling()
     if not times:
         raise InvalidVideoError(f"no frame could be decoded ({reading.stopped or 'damaged file'})")
     return SampledVideo(info, sampling, times, crops, reading.planned, reading.stopped,
-                        Timings(decode=reading.decode_seconds, detect=detect), scores)
+                        Timings(decode=reading.decode_seconds, detect=detect), scores, min(scale, 1.0))
 
 
 def judge_video(detector: Detector, video: SampledVideo) -> VideoResult:
@@ -101,7 +104,7 @@ def judge_video(detector: Detector, video: SampledVideo) -> VideoResult:
     tracks = [track_verdict(detector.config, track, per_track[track]) for track in sorted(per_track)]
     timings = Timings(video.timings.decode, video.timings.detect, time.perf_counter() - begun)
     return VideoResult(video.info, video.sampling, frames, tracks, video.planned, video.note, timings=timings,
-                       dropped=len(seen_in) - len(kept))
+                       dropped=len(seen_in) - len(kept), scale=video.scale)
 
 
 def track_verdict(config: ModelConfig, track: int, seen: list[tuple[float, FrameFace]]) -> Track:

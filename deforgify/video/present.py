@@ -8,6 +8,7 @@ from typing import Optional
 from deforgify.calibration import NO_FACE, UNSURE, Calibration
 from deforgify.detector import FaceScore, Prediction
 from deforgify.explain import WORDS, band_reason, counted, percentages
+from deforgify.faces import Box
 
 
 def deciding_track(row: dict) -> Optional[dict]:
@@ -50,13 +51,20 @@ def chart_rows(row: dict) -> list[dict]:
             for frame in row["frames"] for face in frame["faces"]]
 
 
-def deciding_frame_prediction(row: dict) -> Prediction:
-    """The deciding frame's faces as a photo's prediction (to draw with
-    :func:`deforgify.explain.draw_faces`); the deciding track's face is the deciding box."""
+def deciding_frame_prediction(row: dict, frame_shape: tuple[int, ...]) -> Prediction:
+    """The deciding frame's faces as a photo's prediction, to draw with
+    :func:`deforgify.explain.draw_faces` on the frame as read (``frame_shape``: a frame larger
+    than WORKING_MAX_SIDE is read reduced, while the row's boxes are in the video's own pixels);
+    the deciding track's face is the deciding box."""
     deciding = row["deciding_frame"]
     frame = min(row["frames"], key=lambda f: abs(f["t"] - deciding["t"]))
-    scores = [FaceScore(tuple(face["box"]), tuple(face["box"]), face["confidences"], face["label"])
+    scale = max(frame_shape[:2]) / max(row["width"], row["height"], 1)
+
+    def drawn(box: list[int]) -> Box:
+        return tuple(round(v * scale) for v in box)
+
+    scores = [FaceScore(drawn(face["box"]), drawn(face["box"]), face["confidences"], face["label"])
               for face in frame["faces"]]
-    face = tuple(deciding["box"])
+    face = drawn(deciding["box"])
     decisive = next(s for s in scores if s.face == face)
     return Prediction(decisive.label, decisive.confidences, face, face, scores)

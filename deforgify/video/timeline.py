@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from deforgify.calibration import NO_FACE
+from deforgify.detector import caution_in_photo, in_photo
 from deforgify.faces import Box
 from deforgify.provenance import NO_PROVENANCE, Provenance, apply_to_row
 from deforgify.video.combine import COMBINE_NAME
@@ -20,8 +21,9 @@ class FrameFace:
     label: str
     confidences: dict[str, float]
 
-    def to_json(self) -> dict:
-        return {"track": self.track, "box": list(self.box), "label": self.label,
+    def to_json(self, scale: float = 1.0) -> dict:
+        """As data, the box in the video's own pixels (``scale``: see :attr:`VideoResult.scale`)."""
+        return {"track": self.track, "box": in_photo(self.box, scale), "label": self.label,
                 "confidences": self.confidences}
 
 
@@ -35,11 +37,11 @@ class FrameResult:
     def decisive(self) -> Optional[FrameFace]:
         return max(self.faces, key=lambda f: f.confidences["fake"], default=None)
 
-    def to_json(self) -> dict:
+    def to_json(self, scale: float = 1.0) -> dict:
         decisive = self.decisive
         return {"t": round(self.t, 3), "label": decisive.label if decisive else NO_FACE,
                 "confidences": decisive.confidences if decisive else None,
-                "faces": [face.to_json() for face in self.faces]}
+                "faces": [face.to_json(scale) for face in self.faces]}
 
 
 @dataclass(frozen=True)
@@ -58,11 +60,12 @@ class Track:
     caution: Optional[str] = None
     """Why this face is "unsure" whatever its confidences (too small to judge in every frame)."""
 
-    def to_json(self) -> dict:
-        return {"track": self.id, "box": list(self.peak_box), "label": self.label,
+    def to_json(self, scale: float = 1.0) -> dict:
+        """As data, the box in the video's own pixels (``scale``: see :attr:`VideoResult.scale`)."""
+        return {"track": self.id, "box": in_photo(self.peak_box, scale), "label": self.label,
                 "confidences": self.confidences, "frames": len(self.times),
                 "start": round(self.times[0], 3), "end": round(self.times[-1], 3),
-                "peak_t": round(self.peak_t, 3), "caution": self.caution}
+                "peak_t": round(self.peak_t, 3), "caution": caution_in_photo(self.caution, scale, "frame")}
 
 
 @dataclass
@@ -88,6 +91,10 @@ class VideoResult:
     dropped: int = 0
     """Faces glimpsed too briefly and too faintly to be a face (see ``judge.TRACK_MIN_SCORE``):
     left out of the tracks, the timeline and the verdict."""
+    scale: float = 1.0
+    """From the video's own pixels to the frames' as judged: 1.0 unless its frames were reduced
+    (longer side over WORKING_MAX_SIDE). Boxes are found in the frames judged and told in the
+    video's own pixels."""
 
     @property
     def deciding(self) -> Optional[Track]:
@@ -111,16 +118,16 @@ class VideoResult:
             "label": self.label,
             "confidences": self.confidences,
             "face_found": deciding is not None,
-            "face": list(deciding.peak_box) if deciding else None,
-            "faces": [track.to_json() for track in self.tracks],
+            "face": in_photo(deciding.peak_box, self.scale) if deciding else None,
+            "faces": [track.to_json(self.scale) for track in self.tracks],
         }
         row = apply_to_row(row, self.provenance)
         row.update({
             "duration": round(self.info.duration, 3),
             "width": self.info.width, "height": self.info.height, "rotation": self.info.rotation,
             "deciding_frame": {"t": round(deciding.peak_t, 3), "track": deciding.id,
-                               "box": list(deciding.peak_box)} if deciding else None,
-            "frames": [frame.to_json() for frame in self.frames],
+                               "box": in_photo(deciding.peak_box, self.scale)} if deciding else None,
+            "frames": [frame.to_json(self.scale) for frame in self.frames],
             "sampling": {"rate": self.sampling.rate, "cap": self.sampling.cap,
                          "planned": self.planned, "read": len(self.frames),
                          "combine": COMBINE_NAME, "glimpses_dropped": self.dropped},
