@@ -16,6 +16,11 @@ from typing import Union
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
+from pillow_heif import register_heif_opener
+
+# HEIC, the iPhone's own photo format (libheif through pillow-heif); Pillow reads AVIF itself.
+# Thumbnails are never used, and libheif applies the file's rotation and mirroring itself.
+register_heif_opener(thumbnails=False)
 
 ImageInput = Union[str, os.PathLike, bytes, Image.Image, np.ndarray]
 
@@ -142,10 +147,16 @@ SIGNATURES = {b"\x89PNG\r\n\x1a\n": "PNG", b"\xff\xd8\xff": "JPEG", b"GIF8": "GI
               b"II*\x00": "TIFF", b"MM\x00*": "TIFF", b"BM": "BMP"}
 
 
+HEIF_BRANDS = {b"heic": "HEIC", b"heix": "HEIC", b"mif1": "HEIF", b"avif": "AVIF"}
+"""The major brands of a still HEIF picture's ``ftyp`` box (image sequences have others)."""
+
+
 def image_format(data: bytes) -> str | None:
     """The image format that the first bytes announce, if any."""
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "WebP"
+    if data[4:8] == b"ftyp":
+        return HEIF_BRANDS.get(data[8:12])
     return next((kind for magic, kind in SIGNATURES.items() if data.startswith(magic)), None)
 
 
@@ -172,7 +183,7 @@ def _pil_to_rgb(image: Image.Image) -> np.ndarray:
         )
     _check_shape(width, height)
     frames = getattr(image, "n_frames", 1)
-    if frames > 1:
+    if frames > 1 and image.format != "HEIF":  # a HEIF's other images are extras; its primary one is the photo
         kind = f"multi-page {image.format} with {frames} pages" if image.format in ("TIFF", "MPO") \
             else f"animated image with {frames} frames"
         raise InvalidImageError(f"{kind}: upload a single still photo")

@@ -13,6 +13,8 @@ from typing import Callable, Optional
 import numpy as np
 from PIL import Image, PngImagePlugin
 
+import deforgify.decode  # noqa: F401  Pillow learns to read and write HEIC there
+
 Maker = Callable[[Path], Path]
 
 
@@ -132,6 +134,9 @@ CORPUS: dict[str, tuple[Maker, Optional[str]]] = {
                       "animated image with 3 frames"),
     "animated png": (_save("anim.png", _frames(2)[0], save_all=True, append_images=_frames(2)[1:]),
                      "animated image with 2 frames"),
+    "animated avif": (_save("anim.avif", _frames(2)[0], save_all=True, append_images=_frames(2)[1:]),
+                      "animated image with 2 frames"),
+    "heic with a corrupt header": (_bytes("broken.heic", _encoded(photo, "HEIF")[:64]), "the HEIC file is corrupt"),
     "multi-page tiff": (_save("pages.tif", _frames(2)[0], save_all=True, append_images=_frames(2)[1:]),
                         "multi-page TIFF with 2 pages"),
     "named pipe": (_fifo, "not a regular file"),
@@ -146,6 +151,8 @@ CORPUS: dict[str, tuple[Maker, Optional[str]]] = {
     "bmp": (_save("photo.bmp", photo), None),
     "tiff": (_save("photo.tif", photo), None),
     "webp": (_save("photo.webp", photo), None),
+    "heic": (_save("photo.heic", photo, format="HEIF", quality=90), None),
+    "avif": (_save("photo.avif", photo, quality=80), None),
     "ico": (_save("photo.ico", photo.resize((64, 64))), None),
     "jpeg named .png": (_bytes("really-a-jpeg.png", jpeg), None),
     "cmyk jpeg": (_save("cmyk.jpg", photo.convert("CMYK")), None),

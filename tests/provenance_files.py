@@ -1,7 +1,7 @@
 """Files that say where they come from, made on the spot: a throw-away certificate authority
 (``cryptography``) signs face photos with ``c2pa-python`` (AI-created; captured by a camera, then
 edited with a generative tool; one tampered with after signing), and XMP, PNG-chunk and EXIF
-fixtures are written by Pillow. Used by tests/test_provenance.py and by
+fixtures are written by Pillow (HEIC and AVIF too, as a phone or a generator saves them). Used by tests/test_provenance.py and by
 benchmarks/provenance_overhead.py."""
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image, PngImagePlugin
+
+import deforgify.decode  # noqa: F401  Pillow learns to write HEIC there
 
 IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -86,6 +88,13 @@ def jpeg(rgb: np.ndarray, **options) -> bytes:
 def webp(rgb: np.ndarray) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(rgb).save(buffer, "WEBP", quality=90)
+    return buffer.getvalue()
+
+
+def heif(rgb: np.ndarray, fmt: str = "HEIF", **options) -> bytes:
+    """A HEIC (``fmt`` "HEIF") or an AVIF, with ``exif`` or ``xmp`` items as Pillow writes them."""
+    buffer = io.BytesIO()
+    Image.fromarray(rgb).save(buffer, fmt, quality=90, **options)
     return buffer.getvalue()
 
 
@@ -202,6 +211,9 @@ def make_files(folder: Path, face: np.ndarray, no_face: np.ndarray, authority: A
         "a1111.png": png(face, {"parameters": A1111_PARAMETERS}),
         "comfyui.png": png(face, {"prompt": COMFY_PROMPT, "workflow": COMFY_WORKFLOW}, compressed=("workflow",)),
         "camera.jpg": jpeg(face, exif=camera_exif()),
+        "camera.heic": heif(face, exif=camera_exif("Apple", "iPhone 15 Pro", "18.1")),
+        "xmp-ai.heic": heif(face, xmp=xmp_packet("trainedAlgorithmicMedia", "Test Imagine Bot")),
+        "a1111.avif": heif(face, "AVIF", exif=a1111_exif()),
         "a1111.jpg": jpeg(face, exif=a1111_exif()),
         "generic-settings.png": png(face, {"parameters": json.dumps({"prompt": "a portrait", "steps": 30, "seed": 7})}),
         "caption.png": png(face, {"parameters": "my holiday, 2019", "prompt": "say cheese", "Software": "GIMP"}),

@@ -102,6 +102,7 @@ def images(tmp_path_factory: pytest.TempPathFactory, astronaut: np.ndarray) -> d
     save("face300.jpg", face.crop((100, 0, 400, 300)), quality=90)
     save("grey16.png", Image.fromarray((np.asarray(face.convert("L"), np.uint16) * 257)))
     save("cmyk.jpg", face.convert("CMYK"), quality=92)
+    save("iphone.heic", face, format="HEIF", quality=90)
     save("huge.jpg", face.resize((6000, 6000)), quality=80)
     save("one-pixel.png", Image.new("RGB", (1, 1)))
     save("bomb.png", Image.new("1", (20000, 20000)))
@@ -205,10 +206,15 @@ def test_api_matches_the_library(client, images) -> None:
     assert got == pytest.approx(expected, abs=1e-5)
 
 
-@pytest.mark.parametrize("name", ["grey16", "cmyk", "huge"])
+@pytest.mark.parametrize("name", ["grey16", "cmyk", "huge", "iphone"])
 def test_odd_but_valid_images_are_judged(client, images, name) -> None:
     verdict, summary, *_ = predict(client, images[name])
     assert verdict["label"] in VERDICTS + ("no face",) and "verdict-box" in summary
+    if name == "iphone":  # a HEIC photo of the face: judged as the library judges it
+        from deforgify.detector import Detector
+
+        expected = Detector.load().predict(images[name]).confidences
+        assert {c["label"]: c["confidence"] for c in verdict["confidences"]} == pytest.approx(expected, abs=1e-5)
 
 
 @pytest.mark.parametrize(

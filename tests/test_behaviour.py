@@ -4,9 +4,13 @@ it commits to (real or fake) must not flip under everyday changes of the file.""
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
+from PIL import Image
 
+from deforgify.decode import load_rgb
 from deforgify.detector import Detector
 from helpers import require_shared_data
 from training import degrade
@@ -68,11 +72,21 @@ def test_changes_the_size_rule_makes_are_told_apart_from_the_scores() -> None:
     assert "33.3% leaving out faces too small" in report.table()
 
 
+def stored_as(fmt: str, quality: int):
+    """The image saved by Pillow as ``fmt`` (HEIC, the iPhone's format, is "HEIF") and read back
+    as the app and the CLI read a file."""
+    def change(rgb: np.ndarray) -> np.ndarray:
+        buffer = io.BytesIO()
+        Image.fromarray(rgb).save(buffer, fmt, quality=quality)
+        return load_rgb(buffer.getvalue())
+    return change
+
+
 @pytest.mark.parametrize(
     "change",
     [lambda rgb: degrade.jpeg(rgb, 75), lambda rgb: degrade.resize_by(rgb, 0.75),
-     lambda rgb: np.ascontiguousarray(rgb[:, ::-1])],
-    ids=["jpeg q75", "resize 0.75", "h-flip"],
+     lambda rgb: np.ascontiguousarray(rgb[:, ::-1]), stored_as("HEIF", 80), stored_as("AVIF", 70)],
+    ids=["jpeg q75", "resize 0.75", "h-flip", "heic q80", "avif q70"],
 )
 def test_confident_verdicts_do_not_flip(detector, test_split, change) -> None:
     images = test_split.images

@@ -52,6 +52,34 @@ def test_exif_orientation_is_applied() -> None:
     assert rgb[5, 20, 0] > 200 and rgb[5, 20, 2] < 60  # the red half is now on top
 
 
+@pytest.mark.parametrize("fmt", ["HEIF", "AVIF"])
+def test_heic_and_avif_photos_are_read_upright(fmt: str, astronaut: np.ndarray) -> None:
+    """An iPhone's HEIC (and an AVIF), stored sideways with an EXIF orientation, read as the
+    photo it shows, as a JPEG of it is."""
+    upright = Image.fromarray(astronaut)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise to display
+    sideways = upright.transpose(Image.Transpose.ROTATE_90)
+    rgb = load_rgb(encoded(sideways, fmt, exif=exif.tobytes(), quality=90))
+    assert_rgb(rgb, astronaut.shape[:2])
+    assert np.abs(rgb.astype(int) - astronaut).mean() < 4
+
+
+def test_a_heic_holding_several_images_is_read_as_its_primary_one(astronaut: np.ndarray) -> None:
+    """A HEIF file may hold other images beside the photo (viewers show its primary one)."""
+    import pillow_heif
+
+    from skimage import data
+
+    heif = pillow_heif.from_pillow(Image.fromarray(data.chelsea()))
+    heif.add_from_pillow(Image.fromarray(astronaut))
+    buffer = io.BytesIO()
+    heif.save(buffer, quality=90, primary_index=1)
+    rgb = load_rgb(buffer.getvalue())
+    assert_rgb(rgb, astronaut.shape[:2])
+    assert np.abs(rgb.astype(int) - astronaut).mean() < 4
+
+
 @pytest.mark.parametrize(
     "image, expected",
     [

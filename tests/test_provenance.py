@@ -39,6 +39,9 @@ EXPECTED = {
     "a1111.png": ("ai_generated", ["png_text"], None, None, True),
     "comfyui.png": ("ai_generated", ["png_text"], None, None, True),
     "camera.jpg": ("camera", ["exif"], None, None, False),
+    "camera.heic": ("camera", ["exif"], None, None, False),  # an iPhone's photo
+    "xmp-ai.heic": ("ai_generated", ["xmp"], None, None, True),
+    "a1111.avif": ("ai_generated", ["exif"], None, None, True),
     "a1111.jpg": ("ai_generated", ["exif"], None, None, True),
     "generic-settings.png": ("ai_generated", ["png_text"], None, None, True),
     "caption.png": ("none", [], None, None, False),

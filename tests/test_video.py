@@ -332,6 +332,10 @@ BAD_FILES = {
                    "not a video file we can read"),
     "photo.mp4": (lambda p: Image.new("RGB", (64, 48)).save(p, "JPEG"),  # FFmpeg reads it as one frame
                   "not a video file: it is a JPEG picture (check it as a photo)"),
+    "iphone.mov": (lambda p: Image.new("RGB", (64, 48)).save(p, "HEIF"),  # FFmpeg too reads it as a frame
+                   "not a video file: it is a HEIC picture (check it as a photo)"),
+    "still.mp4": (lambda p: Image.new("RGB", (64, 48)).save(p, "AVIF"),
+                  "not a video file: it is an AVIF picture (check it as a photo)"),
 }
 
 

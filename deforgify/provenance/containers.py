@@ -1,16 +1,22 @@
 """Where the metadata is: one bounded walk over a JPEG's segments, a PNG's chunks or a WebP's
 chunks, collecting XMP packets, the EXIF block, PNG text chunks and where a C2PA manifest store
 (JUMBF) is embedded. Pixel data is skipped, never decoded. Other formats get a generic search for
-an XMP packet; the C2PA library detects their manifests itself.
+an XMP packet, HEIC and AVIF their EXIF item as Pillow finds it; the C2PA library detects their
+manifests itself.
 """
 
 from __future__ import annotations
 
+import io
 import struct
+import warnings
 import zlib
 from dataclasses import dataclass, field
 from typing import Iterator, Optional
 
+from PIL import Image
+
+import deforgify.decode  # noqa: F401  Pillow reads HEIC once it is imported
 from deforgify.provenance import limits
 
 XMP_JPEG_HEADER = b"http://ns.adobe.com/xap/1.0/\x00"
@@ -60,6 +66,8 @@ def find_blocks(data: bytes) -> Blocks:
     else:
         blocks = Blocks(_other_format(data))
         _search_xmp(data, blocks)
+        if blocks.format in ("HEIF", "AVIF"):
+            _add_item_exif(data, blocks)
     return blocks
 
 
@@ -215,6 +223,19 @@ def _walk_webp(data: bytes, blocks: Blocks) -> None:
             _add_xmp(blocks, body)
         elif kind == b"C2PA":
             blocks.c2pa_bytes += len(body)
+
+
+def _add_item_exif(data: bytes, blocks: Blocks) -> None:
+    """A HEIF's or AVIF's EXIF item (where a phone writes its make and model), read by Pillow from
+    the file's boxes without decoding its pixels."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            exif = Image.open(io.BytesIO(data)).info.get("exif")
+    except Exception:  # noqa: BLE001  a file its reader cannot open has no EXIF to give
+        return
+    if exif:
+        blocks.exif = exif[len(EXIF_HEADER):] if exif.startswith(EXIF_HEADER) else exif
 
 
 def _search_xmp(data: bytes, blocks: Blocks) -> None:

@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterator, Optional
 from deforgify.video.frames import VIDEO_SUFFIXES
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".bmp", ".gif",
-                            ".tif", ".tiff", ".ppm", ".pgm", ".pbm"})
+                            ".tif", ".tiff", ".ppm", ".pgm", ".pbm", ".heic", ".heif", ".avif"})
 """Files of a folder tree that are scanned (with videos: :data:`SCANNED_SUFFIXES`); others (and
 hidden ones) are counted and skipped."""
 SCANNED_SUFFIXES = IMAGE_SUFFIXES | VIDEO_SUFFIXES

@@ -123,7 +123,7 @@ def is_video(source) -> bool:
             and Path(source).suffix.lower() in VIDEO_SUFFIXES | AUDIO_SUFFIXES)
 
 
-STILL_PICTURES = ("JPEG", "PNG", "BMP", "TIFF")
+STILL_PICTURES = ("JPEG", "PNG", "BMP", "TIFF", "HEIC", "HEIF", "AVIF")
 """Picture formats refused as videos; a GIF or WebP may be animated, and FFmpeg plays those."""
 
 
@@ -141,7 +141,8 @@ def check_file(path: Path, limits: Limits) -> Optional[str]:
         raise InvalidVideoError("not a video file (it is text)")
     picture = image_format(head)
     if picture in STILL_PICTURES:  # FFmpeg would read it as a clip of one frame
-        raise InvalidVideoError(f"not a video file: it is a {picture} picture (check it as a photo)")
+        article = "an" if picture[0] in "AEIOU" else "a"
+        raise InvalidVideoError(f"not a video file: it is {article} {picture} picture (check it as a photo)")
     return _sniff(head)
 
 
