@@ -759,12 +759,18 @@ LIVE_REGION = '<div role="status" aria-live="polite" aria-atomic="true">${value}
 """The verdict box sits in a live region that stays in the page, so each new answer is read out."""
 CSS = """
 #verdict .prose, #verdict { color: #1a1a1a; }
+:is(#verdict-box, #video-verdict-box) :is(p, span, b, strong, em, li) { color: #1a1a1a; }
 #photo img.unreadable { display: none; }
 #photo .image-frame:has(> img.unreadable) {
   display: flex; align-items: center; justify-content: center; width: 100%; height: 100%;
 }
-#photo .image-frame:has(> img.unreadable)::after { content: "This file can't be shown"; color: #404040; }
+#photo .image-frame:has(> img.unreadable)::after {
+  content: "This file can't be shown"; color: var(--body-text-color-subdued);
+}
 """
+"""The verdict boxes are light in a dark theme too: their text stays dark (the dark theme's own
+rules for paragraphs and spans would make it near-white on cream); text set in the box's own
+colours (the verdict word, the model line) keeps them."""
 PAGE_JS = """<script>
 document.addEventListener('error', (event) => {
   const image = event.target;

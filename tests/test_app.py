@@ -485,9 +485,10 @@ def write_y4m(path: Path, rgb: np.ndarray, frames: int = 15) -> None:
             video.write(b"FRAME\n" + planes)
 
 
-def open_page(browser_context, app_url: str, viewport: tuple[int, int] = (1280, 1000)):
+def open_page(browser_context, app_url: str, viewport: tuple[int, int] = (1280, 1000), scheme: str = "light"):
     page = browser_context.new_page()
     page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
+    page.emulate_media(color_scheme=scheme)
     page.goto(app_url)
     page.wait_for_selector("input[type=file]", state="attached", timeout=60_000)
     return page
@@ -806,11 +807,13 @@ def banded(tmp_path_factory: pytest.TempPathFactory):
 UNSURE_WORD = "unsure"
 
 
+@pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("verdict", ["real", "unsure", "fake", "no_face", "error"])
 def test_every_verdict_is_readable_wcag_aa_and_the_heatmap_only_explains_a_suspicion(
-        browser_context, banded, images, verdict) -> None:
+        browser_context, banded, images, verdict, scheme) -> None:
+    """In the light theme and in the dark one (a phone set to dark mode: Gradio follows it)."""
     url, photos, folder = banded
-    page = open_page(browser_context, url, (1366, 768))
+    page = open_page(browser_context, url, (1366, 768), scheme)
     upload(page, photos.get(verdict) or {"no_face": images["coffee"], "error": images["animated"]}[verdict])
     page.wait_for_selector(f"#verdict-box[data-verdict={verdict}]", timeout=60_000)
     page.wait_for_timeout(300)
@@ -825,7 +828,7 @@ def test_every_verdict_is_readable_wcag_aa_and_the_heatmap_only_explains_a_suspi
     assert (page.locator("#heatmap img").count() == 1) == (verdict == "fake")  # unsure here leans real
     if verdict == "fake":
         assert "no evidence" in page.locator("#heatmap-legend").inner_text()
-    page.screenshot(path=str(ARTIFACTS / f"verdict-{verdict}-1366x768.png"))
+    page.screenshot(path=str(ARTIFACTS / f"verdict-{verdict}-{scheme}-1366x768.png"))
     page.close()
 
 
