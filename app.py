@@ -12,12 +12,14 @@ default 500), DEFORGIFY_FLAG_KEEP_DAYS (reports older are deleted, default 90).
 
 from __future__ import annotations
 
+import base64
 import ctypes
 import functools
 import hashlib
 import html
 import json
 import os
+import re
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -743,10 +745,26 @@ def model_card_link(detector: Detector) -> str:
 
 
 def card_text(detector: Detector) -> str:
-    """The model card without its metadata block, for the page's foot."""
-    path = detector.source.folder / "README.md"
+    """The model card without its metadata block, for the page's foot, its figures inlined."""
+    folder = detector.source.folder
+    path = folder / "README.md"
     text = path.read_text() if path.is_file() else "No model card."
-    return text.split("\n---\n", 1)[-1] if text.startswith("---\n") else text
+    text = text.split("\n---\n", 1)[-1] if text.startswith("---\n") else text
+    return CARD_FIGURE.sub(lambda figure: _inlined(figure, folder), text)
+
+
+CARD_FIGURE = re.compile(r"!\[([^\]]*)\]\(([\w.-]+\.png)\)")
+"""A figure of the card beside it in the model folder (confusion matrix, ROC and training curves)."""
+
+
+def _inlined(figure: re.Match, folder: Path) -> str:
+    """The figure as a data URI: the page cannot link to the model folder (its files are not
+    served, and its path is the server's business); its alt text where the file is missing."""
+    alt, name = figure.groups()
+    picture = folder / name
+    if not picture.is_file():
+        return f"*({alt}: not in the model folder)*"
+    return f"![{alt}](data:image/png;base64,{base64.b64encode(picture.read_bytes()).decode()})"
 
 
 LIMITS = """**What it cannot do.** It was trained on a limited set of real and fake faces and can be

@@ -533,6 +533,10 @@ def test_the_headers_model_card_link_opens_the_card(browser_context, app_url) ->
     assert not card.is_visible()  # folded until asked for
     page.get_by_role("link", name="model card").click()
     card.wait_for(state="visible", timeout=5_000)
+    figures = page.locator("#model-card img")
+    assert figures.count() == 3  # confusion matrix, ROC curve, training curves: shown, not broken links
+    page.wait_for_function("[...document.querySelectorAll('#model-card img')].every(i => i.complete)")
+    assert figures.evaluate_all("images => images.map(i => i.naturalWidth > 100)") == [True] * 3
     page.get_by_role("link", name="model card").click()  # a second click leaves it open
     page.wait_for_timeout(300)
     assert card.is_visible()
