@@ -348,15 +348,17 @@ def banner(prediction: Prediction, provenance: Provenance = NO_PROVENANCE, calib
     row = apply_to_row(prediction.to_json(), provenance)
     label, by_provenance = row["label"], row["decided_by"] == "provenance"
     pixels = explain(prediction, calibration)
-    if by_provenance:
+    bars = _bars(prediction.confidences) if prediction.confidences and not prediction.caution else ""
+    origin = (f'<p class="provenance" data-claim="{provenance.claim}" style="margin:6px 0 4px 0">'
+              f"{html.escape(provenance_line(provenance))}</p>")
+    if by_provenance:  # what decides comes first; the pixel model's bars follow, named as its own
         pixels = f"The pixel model alone says: {pixels[0].lower()}{pixels[1:]}"
+        body = origin + f'<p style="margin:0 0 4px 0">{html.escape(pixels)}</p>' + bars
+    else:
+        body = bars + f'<p style="margin:6px 0 4px 0">{html.escape(pixels)}</p>' + origin
     return _box(
         label, headline(label, too_small=prediction.caution is not None),
-        (_bars(prediction.confidences) if prediction.confidences and not prediction.caution else "")
-        + f'<p style="margin:6px 0 4px 0">{html.escape(pixels)}</p>'
-        f'<p class="provenance" data-claim="{provenance.claim}" style="margin:0 0 4px 0">'
-        f"{html.escape(provenance_line(provenance))}</p>"
-        f'<p style="margin:0;font-size:0.9em">'
+        body + f'<p style="margin:0;font-size:0.9em">'
         f"{html.escape(PROVENANCE_CAUTION if by_provenance else CAUTIONS[label])}</p>" + answered_by(model),
         f'data-decided-by="{row["decided_by"]}"',
     )

@@ -90,6 +90,8 @@ def explain(prediction: Prediction, calibration: Optional[Calibration] = None) -
             return (f"{WORDS[prediction.label].capitalize()} ({shares}): fake {fake:.1%} is {side} this "
                     f"model's threshold of {calibration.threshold:.1%}. {judged[0].upper()}{judged[1:]}.")
         return f"{WORDS[prediction.label].capitalize()} ({shares}): {judged}."
+    if prediction.caution:  # its scores are not used: no percentages to read as an answer
+        return f"Unsure: {unsure_reason(prediction, calibration)} {judged[0].upper()}{judged[1:]}."
     return f"Unsure ({shares}): {unsure_reason(prediction, calibration)} {judged[0].upper()}{judged[1:]}."
 
 

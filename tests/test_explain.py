@@ -64,6 +64,7 @@ def test_a_face_too_small_says_so_instead_of_a_verdict() -> None:
     assert small.label == UNSURE
     text = explain(small, Calibration())
     assert "too small to judge" in text and "no real or fake answer" in text
+    assert text.startswith("Unsure: the face is too small") and "%," not in text  # no percentages to misread
     assert captions(small)[0][1] == "unsure: too small"
     assert small.caution.startswith("face is too small to judge (30 px wide")
     assert headline(small.label, too_small=small.caution is not None) == "Unsure: the face is too small to judge"

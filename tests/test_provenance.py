@@ -480,8 +480,13 @@ def test_the_app_api_answers_with_provenance(app_client, files, rows) -> None:
             assert "Content Credentials (C2PA) say the image was made by a generative AI model" in summary
             assert "the signer is not on a trust list" in summary and "This decides the verdict: fake." in summary
             assert "The pixel model alone says:" in summary
+            # what decides first, then the pixel model's own bars, named as its own (its "real 99 %"
+            # bar sat right under the red "Fake")
+            assert summary.index('class="provenance"') < summary.index("The pixel model alone says:") \
+                < summary.index('class="share"')
         if name == "plain.jpg":
             assert "No provenance data — most photos have none, so this proves nothing." in summary
+            assert summary.index('class="share"') < summary.index('class="provenance"')  # the pixels decide
         if name == "camera.jpg":
             assert "anyone can write camera metadata" in summary
         if name == "tampered.jpg":

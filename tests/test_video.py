@@ -4,6 +4,7 @@ the timeline, tracks, formats, rotation, variable frame rate, sampling, limits a
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -191,6 +192,7 @@ def test_a_face_too_small_in_every_frame_is_unsure_with_the_reason(clips, detect
     from deforgify.video.present import explain_video
 
     assert "so it gets no real or fake answer" in explain_video(row) and "too small to judge" in explain_video(row)
+    assert explain_video(row).startswith("Unsure: ") and not re.search(r"(real|fake) \d", explain_video(row))
     status, rows, stderr, _ = predict_json("--model", str(strict_folder), "--fps", "0.5", str(clips["mixed"]))
     assert status == 0 and rows[0]["faces"][0]["caution"] == row["faces"][0]["caution"], stderr
     line = run_module("deforgify", "predict", "--quiet", "--model", str(strict_folder), "--fps", "0.5",

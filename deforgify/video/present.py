@@ -30,8 +30,8 @@ def explain_video(row: dict, calibration: Optional[Calibration] = None) -> str:
     who = ("the one face followed" if len(tracks) == 1 else
            f"{len(tracks)} faces followed; the most suspicious one (face {track['track'] + 1}) decides")
     frames = counted(track["frames"], "frame")
-    if track.get("caution"):
-        return (f"Unsure ({percentages(row['confidences'])}): {who}, seen in {frames} from "
+    if track.get("caution"):  # its scores are not used: no percentages to read as an answer
+        return (f"Unsure: {who}, seen in {frames} from "
                 f"{track['start']:.1f} s to {track['end']:.1f} s of {seen}, but its {track['caution']} in every "
                 f"one of them, so it gets no real or fake answer.{incomplete}")
     judged = f"{who}, judged on its {frames}"
