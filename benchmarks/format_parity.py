@@ -1,24 +1,32 @@
 """Format parity on the test split: the same faces stored seven ways (see training/format_parity.py).
 
     python benchmarks/format_parity.py [--model REF] [--data SRC ...] [--seed 0] [--per-source N]
+                                       [--phone-formats]
 
 Prints, per variant, ROC-AUC and the share of reals answered "fake", then the share of images
-whose verdict changes between variants and the AUC spread, against the goals.
+whose verdict changes between variants and the AUC spread, against the goals. With
+--phone-formats, then the same for HEIC and AVIF beside the lossless copy (not in the goals).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from test_split import load_test_split, parse_arguments
+from test_split import argument_parser, load_test_split
 
-from training.format_parity import format_parity
+from training.format_parity import PHONE_VARIANTS, ParityReport, format_parity, judge_variant
 
 
 def main() -> None:
-    args = parse_arguments(__doc__.split("\n")[0], per_source=True)
+    parser = argument_parser(__doc__.split("\n")[0], per_source=True)
+    parser.add_argument("--phone-formats", action="store_true",
+                        help="also judge the faces saved as HEIC q80 and AVIF q70, beside the lossless copy")
+    args = parser.parse_args()
     detector, test = load_test_split(args)
     report = format_parity(detector, test.images, test.labels)
     print(report.table())
+    if args.phone_formats:
+        phone = [judge_variant(detector, name, test.images, test.labels, PHONE_VARIANTS) for name in PHONE_VARIANTS]
+        print(ParityReport(report.variants[:1] + phone).table())
     for source in sorted(set(test.sources)):
         rows = np.flatnonzero(np.array(test.sources) == source)
         part = report.subset(rows)

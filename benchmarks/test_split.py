@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT))
 from deforgify.detector import Detector  # noqa: E402
 from deforgify.preprocess import preprocess  # noqa: E402
 from training.baseline import thumbnail_fake_scores  # noqa: E402
-from training.data import load_examples, split_examples  # noqa: E402
+from training.data import load_examples, per_source, split_examples  # noqa: E402
 from training.metrics import metrics_by_source  # noqa: E402
 from training.prepared import PreparedSet, prepare  # noqa: E402
 
@@ -29,6 +29,11 @@ DEFAULT_DATA = [str(DATA / source) for source in SOURCES]
 
 
 def parse_arguments(description: str, per_source: bool = False) -> argparse.Namespace:
+    return argument_parser(description, per_source).parse_args()
+
+
+def argument_parser(description: str, per_source: bool = False) -> argparse.ArgumentParser:
+    """The options every test-split benchmark takes (a benchmark may add its own)."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--model", default=None, help="model folder or Hub id; default: bundled")
     parser.add_argument("--data", action="append", default=None,
@@ -37,7 +42,7 @@ def parse_arguments(description: str, per_source: bool = False) -> argparse.Name
     if per_source:
         parser.add_argument("--per-source", type=int, default=None, metavar="N",
                             help="at most N test images of each source (default: all)")
-    return parser.parse_args()
+    return parser
 
 
 def load_test_split(args: argparse.Namespace) -> tuple[Detector, PreparedSet]:
@@ -47,8 +52,7 @@ def load_test_split(args: argparse.Namespace) -> tuple[Detector, PreparedSet]:
     test = split_examples(load_examples(args.data or DEFAULT_DATA), args.seed)["test"]
     limit = getattr(args, "per_source", None)
     if limit:
-        test = [e for source in sorted({e.source for e in test})
-                for e in [e for e in test if e.source == source][:limit]]
+        test = per_source(test, limit)
     print(f"model: {detector.source.describe()}; {len(test)} test images, seed {args.seed}", flush=True)
     return detector, prepare(test, os.cpu_count() or 1)
 

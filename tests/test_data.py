@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from deforgify.model_folder import LABELS
-from training.data import DataError, Example, load_examples, load_source, split_examples
+from training.data import DataError, Example, load_examples, load_source, per_source, split_examples
 
 
 def fake_examples(counts: dict[tuple[str, str], int]) -> list[Example]:
@@ -56,6 +56,14 @@ def test_split_is_80_10_10_stratified_and_disjoint() -> None:
         strata = Counter((e.source, LABELS[e.label]) for e in splits[name])
         for stratum, total in counts.items():
             assert abs(strata[stratum] - fraction * total) <= 1.5, (name, stratum)
+
+
+def test_a_sample_of_each_source_holds_both_classes() -> None:
+    """The benchmarks' and tests' --per-source samples: a split lists a source's fakes first."""
+    counts = {("a", "fake"): 30, ("a", "real"): 30, ("b", "fake"): 3, ("b", "real"): 20, ("c", "real"): 9}
+    sample = per_source(sorted(fake_examples(counts), key=lambda e: (e.source, -e.label)), 10)
+    got = Counter((e.source, LABELS[e.label]) for e in sample)
+    assert got == {("a", "fake"): 5, ("a", "real"): 5, ("b", "fake"): 3, ("b", "real"): 7, ("c", "real"): 9}
 
 
 def test_split_is_the_same_for_the_same_seed_whatever_the_input_order(tiny_dataset: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, replace
+from itertools import zip_longest
 from pathlib import Path
 from typing import Union
 
@@ -150,6 +151,19 @@ def split_examples(examples: list[Example], seed: int) -> dict[str, list[Example
         for example, fold in zip(part, folds):
             splits["test" if fold == 0 else "val" if fold == 1 else "train"].append(example)
     return splits
+
+
+def per_source(examples: list[Example], limit: int) -> list[Example]:
+    """At most ``limit`` examples of each source, its labels taken in turn, so that a sample of
+    a source holds both classes where it has them (a split lists a source's fakes before its
+    reals: its first ``limit`` were often all fakes)."""
+    sample = []
+    for source in sorted({e.source for e in examples}):
+        by_label = [[e for e in examples if e.source == source and e.label == label]
+                    for label in sorted({e.label for e in examples if e.source == source})]
+        in_turn = [e for row in zip_longest(*by_label) for e in row if e is not None]
+        sample += in_turn[:limit]
+    return sample
 
 
 def _folds(examples: list[Example], seed: int) -> list[int]:

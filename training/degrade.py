@@ -3,8 +3,13 @@ benchmark. Each takes and returns an RGB uint8 array."""
 
 from __future__ import annotations
 
+import io
+
 import cv2
 import numpy as np
+from PIL import Image
+
+from deforgify.decode import load_rgb
 
 
 def blur(rgb: np.ndarray, sigma: float) -> np.ndarray:
@@ -27,6 +32,14 @@ def encode(rgb: np.ndarray, extension: str, quality: int | None = None) -> np.nd
     ok, encoded = cv2.imencode(extension, rgb[:, :, ::-1], flags)
     assert ok, f"OpenCV could not encode {extension}"
     return np.ascontiguousarray(cv2.imdecode(encoded, cv2.IMREAD_COLOR)[:, :, ::-1])
+
+
+def saved_as(rgb: np.ndarray, pillow_format: str, quality: int) -> np.ndarray:
+    """``rgb`` saved by Pillow as ``pillow_format`` ("HEIF" for HEIC, "AVIF") and read back as a
+    user's file of it is."""
+    buffer = io.BytesIO()
+    Image.fromarray(rgb).save(buffer, pillow_format, quality=quality)
+    return load_rgb(buffer.getvalue())
 
 
 def jpeg(rgb: np.ndarray, quality: int) -> np.ndarray:
