@@ -775,6 +775,10 @@ diffusion generators: most of their portraits get "unsure"; Photoshop edits). "R
 sign of the fakes it knows, not that a photo is genuine. "Unsure" and "no face" are honest
 answers, not errors."""
 
+PICTURE_BUTTONS = ["download", "fullscreen"]
+"""The answer's pictures can be saved and enlarged, not shared: Gradio's share button posts a
+picture of someone's face to the Space's public discussions."""
+
 LIVE_REGION = '<div role="status" aria-live="polite" aria-atomic="true">${value}</div>'
 """The verdict box sits in a live region that stays in the page, so each new answer is read out."""
 CSS = """
@@ -900,8 +904,10 @@ def video_tab(detector: Detector) -> None:
                 summary = VideoSummary(label="summary", elem_id="video-verdict")
                 timeline = Timeline(None, x="time (s)", y="fake probability", color="face",
                                        y_lim=[0, 1], label="timeline", elem_id="video-timeline")
-                deciding = DecidingFrame(type="filepath", label="deciding frame", elem_id="video-frame")
-                result = VideoResultJSON(label="video result")
+                deciding = DecidingFrame(type="filepath", label="deciding frame", elem_id="video-frame",
+                                         buttons=PICTURE_BUTTONS)
+                with gr.Accordion("The answer as data (JSON)", open=False, elem_id="video-result-data"):
+                    result = VideoResultJSON(label="video result")
     outputs = [summary, timeline, deciding, result]
     clip.change(lambda _: ("", None, None, None), clip, outputs, queue=False, api_visibility="private",
                 show_progress="hidden")  # a new or removed clip takes the old answer with it, at once
@@ -932,12 +938,14 @@ def build_demo(detector: Detector, store: FeedbackStore) -> gr.Blocks:
                 summary = Summary(label="summary", elem_id="verdict", html_template=LIVE_REGION)
                 # The banner shows the confidences in a fixed order; the Label is the API's.
                 verdict = Verdict(num_top_classes=2, label="verdict", visible=False)
-                faces = FacesImage(type="filepath", label="faces", show_label=False, elem_id="faces")
+                faces = FacesImage(type="filepath", label="faces", show_label=False, elem_id="faces",
+                                   buttons=PICTURE_BUTTONS)
                 with gr.Row(equal_height=False):
-                    heatmap = HeatmapImage(type="filepath", label="heatmap", visible=False,
+                    heatmap = HeatmapImage(type="filepath", label="heatmap", visible=False, buttons=PICTURE_BUTTONS,
                                            show_label=False, elem_id="heatmap", scale=1)
                     legend = gr.HTML(visible=False, elem_id="heatmap-legend-box", min_width=160)
-                result = ResultJSON(label="result")
+                with gr.Accordion("The answer as data (JSON)", open=False, elem_id="result-data"):
+                    result = ResultJSON(label="result")  # folded: for programs and the curious
                 answer_id = AnswerId(label="answer id", visible=False)
                 with gr.Group():
                     should_be = ShouldBe(list(SHOULD_BE), label="Is the answer wrong? It should have been:",

@@ -527,6 +527,26 @@ def test_upload_and_read_the_verdict_without_scrolling(browser_context, app_url,
     page.close()
 
 
+def test_a_keyboard_reaches_the_report_soon_after_the_answer(browser_context, app_url, images) -> None:
+    """From "Check this photo again" to the report's first choice in a few Tab presses: the
+    answer's JSON is folded (unfolded, its viewer's toggles took about 25 presses)."""
+    page = open_page(browser_context, app_url)
+    upload(page, images["face"])
+    read_verdict(page)
+    page.get_by_role("button", name="Check this photo again").focus()
+    for presses in range(1, 16):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.closest('#should-be') !== null"):
+            break
+    else:
+        pytest.fail("15 Tab presses did not reach the report's choices")
+    assert presses <= 12, presses
+    assert page.locator("#faces").get_by_role("button", name="Share").count() == 0  # a face is not posted
+    page.locator("#result-data").get_by_text("The answer as data (JSON)").click()  # unfolds for the curious
+    page.locator("#result-data").get_by_text('"label"').first.wait_for(timeout=5_000)
+    page.close()
+
+
 def test_the_headers_model_card_link_opens_the_card(browser_context, app_url) -> None:
     page = open_page(browser_context, app_url)
     card = page.locator("#model-card").get_by_text("Intended use", exact=True)
