@@ -12,7 +12,7 @@ import re
 import stat
 import warnings
 from pathlib import Path
-from typing import Union
+from typing import Optional, Union
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -132,6 +132,11 @@ def _open_bytes(data: bytes) -> Image.Image:
         kind = image_format(data)
         if kind:
             raise InvalidImageError(f"the {kind} file is corrupt (its header cannot be read)") from None
+        container = media_container(data[:512])
+        if container == "audio":
+            raise InvalidImageError("not an image file: it is a sound file") from None
+        if container:
+            raise InvalidImageError(f"not an image file: it is a video ({container}); check it as a video") from None
         raise InvalidImageError("not an image file (or an image format we cannot read)") from None
     except Image.DecompressionBombError as error:
         pixels = re.search(r"\d+", str(error))  # Pillow: "Image size (N pixels) exceeds ..."
@@ -158,6 +163,21 @@ def image_format(data: bytes) -> str | None:
     if data[4:8] == b"ftyp":
         return HEIF_BRANDS.get(data[8:12])
     return next((kind for magic, kind in SIGNATURES.items() if data.startswith(magic)), None)
+
+
+def media_container(head: bytes) -> Optional[str]:
+    """The video or sound container the first bytes announce: "audio" for audio-only formats."""
+    if head[4:8] == b"ftyp":
+        return "audio" if head[8:11] in (b"M4A", b"M4B") else "MP4/MOV"
+    if head[:2] in (b"\xff\xf1", b"\xff\xf9"):  # ADTS AAC
+        return "audio"
+    if head[:4] == b"\x1aE\xdf\xa3":
+        return "WebM/Matroska"
+    if head[:4] == b"RIFF":
+        return "audio" if head[8:12] == b"WAVE" else "AVI" if head[8:12] == b"AVI " else None
+    if head[:3] == b"ID3" or head[:4] in (b"fLaC", b"OggS") or head[:2] in (b"\xff\xfb", b"\xff\xf3"):
+        return "audio" if head[:4] != b"OggS" else "Ogg"
+    return None
 
 
 def _describe(error: Exception) -> str:

@@ -23,7 +23,7 @@ import numpy as np
 os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # FFmpeg's own complaints: our messages say it
 import cv2  # noqa: E402
 
-from deforgify.decode import WORKING_MAX_SIDE, image_format, regular_file_size
+from deforgify.decode import WORKING_MAX_SIDE, image_format, media_container, regular_file_size
 
 VIDEO_SUFFIXES = frozenset({".mp4", ".m4v", ".mov", ".webm", ".mkv", ".avi", ".mpg", ".mpeg",
                             ".3gp", ".ogv", ".wmv", ".flv", ".ts"})
@@ -143,22 +143,7 @@ def check_file(path: Path, limits: Limits) -> Optional[str]:
     if picture in STILL_PICTURES:  # FFmpeg would read it as a clip of one frame
         article = "an" if picture[0] in "AEIOU" else "a"
         raise InvalidVideoError(f"not a video file: it is {article} {picture} picture (check it as a photo)")
-    return _sniff(head)
-
-
-def _sniff(head: bytes) -> Optional[str]:
-    """The container the first bytes announce: "audio" for audio-only formats."""
-    if head[4:8] == b"ftyp":
-        return "audio" if head[8:11] in (b"M4A", b"M4B") else "MP4/MOV"
-    if head[:2] in (b"\xff\xf1", b"\xff\xf9"):  # ADTS AAC
-        return "audio"
-    if head[:4] == b"\x1aE\xdf\xa3":
-        return "WebM/Matroska"
-    if head[:4] == b"RIFF":
-        return "audio" if head[8:12] == b"WAVE" else "AVI" if head[8:12] == b"AVI " else None
-    if head[:3] == b"ID3" or head[:4] in (b"fLaC", b"OggS") or head[:2] in (b"\xff\xfb", b"\xff\xf3"):
-        return "audio" if head[:4] != b"OggS" else "Ogg"
-    return None
+    return media_container(head)
 
 
 def _looks_like_text(head: bytes) -> bool:
