@@ -156,13 +156,19 @@ def describe_faces(prediction: Prediction) -> str:
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 
 
+CAPTION_SIDE = 500
+"""A caption's font scale is the photo's shorter side over this (its letters about 4 % of that
+side), so that it reads alike on any photo once the page fits it to the frame: capped at 1.0, a
+2048 px photo's captions were 1 % of its height, a few pixels tall on the page."""
+
+
 def caption_layout(shape: tuple[int, ...], boxes: list[Box], texts: list[str], order: list[int]
                    ) -> tuple[list[tuple[int, int, int, int]], float, int]:
     """Where each caption goes, as (left, top, right, bottom) in pixels, with the font scale
     and thickness: every caption inside the image and none overlapping another, placed in
     ``order`` (the deciding face first, so it gets the place nearest its box)."""
     height, width = shape[:2]
-    scale = float(np.clip(min(height, width) / 500, 0.35, 1.0))
+    scale = float(np.clip(min(height, width) / CAPTION_SIDE, 0.35, 4.0))
     while True:
         thickness = max(1, round(scale * 2))
         sizes = [cv2.getTextSize(t, FONT, scale, thickness)[0] for t in texts]

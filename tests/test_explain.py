@@ -101,6 +101,16 @@ def test_a_caption_fits_a_200_pixel_picture() -> None:
     assert drawn.shape == (200, 200, 3)
 
 
+@pytest.mark.parametrize("side", [300, 1000, 2048])
+def test_captions_read_alike_on_a_small_and_a_large_photo(side: int) -> None:
+    """Fitted to the page's frame, a caption is about as tall on a 2048 px photo as on a 300 px
+    one (capped, it shrank to 1 % of a large photo's height)."""
+    made = prediction(((side // 4, side // 4, side // 3, side // 3), 0.9, "fake"))
+    found = captions(made)
+    (rect,), _, _ = caption_layout((side, side, 3), [f[0] for f in found], [f[1] for f in found], [0])
+    assert 0.03 <= (rect[3] - rect[1]) / side <= 0.08
+
+
 def test_the_deciding_face_has_the_thickest_box() -> None:
     canvas, made = two_face_prediction()
     drawn = draw_faces(canvas, made)
