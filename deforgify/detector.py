@@ -254,7 +254,9 @@ class Detector:
         return FaceScore(crop.face, crop.region, {"real": 1.0 - fake, "fake": fake}, label, cam, caution)
 
     def _verdict(self, scores: list[FaceScore]) -> Prediction:
+        """The most suspicious face decides; a face too small to judge only when no face could
+        be judged (its score is not used: beside a judged face it made the photo "unsure")."""
         if not scores:
             return Prediction(NO_FACE, None, None, None, [])
-        decisive = max(scores, key=lambda s: s.confidences["fake"])
+        decisive = max([s for s in scores if not s.caution] or scores, key=lambda s: s.confidences["fake"])
         return Prediction(decisive.label, decisive.confidences, decisive.face, decisive.region, scores)

@@ -75,9 +75,17 @@ def explain(prediction: Prediction, calibration: Optional[Calibration] = None) -
     if prediction.label == NO_FACE:
         return ("No face was found in this photo, so there is no verdict. Try a photo where one "
                 "face is clearly visible, facing the camera and not too small.")
-    count = len([s for s in prediction.scores if s.face]) or 1
+    boxed = [s for s in prediction.scores if s.face]
+    count = len(boxed) or 1
+    small = [number for number, s in enumerate(boxed, 1) if s.caution]
     if count == 1:
         judged = "judged on the one face found"
+    elif prediction.caution:  # then every face is too small
+        judged = f"{count} faces found, none wide enough to judge"
+    elif small:
+        judged = (f"{count} faces found, {count - len(small)} judged ({faces_named(small)} too small to judge); "
+                  f"the most suspicious judged, face {deciding_index(prediction) + 1} (thick box, marked "
+                  "\"decides\"), decides")
     else:
         judged = (f"{count} faces judged; the most suspicious, face {deciding_index(prediction) + 1} "
                   "(thick box, marked \"decides\"), decides")
@@ -93,6 +101,13 @@ def explain(prediction: Prediction, calibration: Optional[Calibration] = None) -
     if prediction.caution:  # its scores are not used: no percentages to read as an answer
         return f"Unsure: {unsure_reason(prediction, calibration)} {judged[0].upper()}{judged[1:]}."
     return f"Unsure ({shares}): {unsure_reason(prediction, calibration)} {judged[0].upper()}{judged[1:]}."
+
+
+def faces_named(numbers: list[int]) -> str:
+    """``face 2``, ``faces 2 and 3``, ``faces 2, 3 and 5``."""
+    if len(numbers) == 1:
+        return f"face {numbers[0]}"
+    return f"faces {', '.join(map(str, numbers[:-1]))} and {numbers[-1]}"
 
 
 def unsure_reason(prediction: Prediction, calibration: Optional[Calibration]) -> str:

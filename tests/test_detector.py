@@ -109,6 +109,25 @@ def test_a_face_too_small_to_judge_is_unsure_with_the_reason(detector: Detector,
     assert large.scores[0].caution is None
 
 
+def test_a_face_too_small_to_judge_never_decides_beside_a_judged_one(detector: Detector, astronaut) -> None:
+    """Its score is not used: beside a face that is judged, the judged one decides, however
+    suspicious the small one's unused score (it made a clear photo "unsure")."""
+    from deforgify.explain import explain
+
+    large = small_face_crop(detector, astronaut, 120)
+    smalls = [small_face_crop(detector, astronaut, width) for width in range(12, 40, 3)]
+    alone = detector.judge([[crop] for crop in smalls])
+    small = smalls[int(np.argmax([p.confidences["fake"] for p in alone]))]
+    both, = detector.judge([[large, small]])
+    assert max(s.confidences["fake"] for s in both.scores if s.caution) > both.confidences["fake"]  # would have decided
+    assert both.face == large.face and both.scores[1].caution and not both.scores[0].caution
+    assert both.label == detector.config.calibration.label(both.confidences["fake"])
+    assert "2 faces found, 1 judged (face 2 too small to judge); the most suspicious judged, face 1" \
+        in explain(both, detector.config.calibration)
+    only_small, = detector.judge([[small, smalls[0]]])
+    assert only_small.label == "unsure" and "2 faces found, none wide enough to judge" in explain(only_small)
+
+
 def test_the_least_judged_face_width_travels_with_the_model(tmp_path: Path, detector: Detector, astronaut) -> None:
     from PIL import Image
 

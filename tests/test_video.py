@@ -229,6 +229,28 @@ def test_a_track_is_judged_on_the_frames_where_its_face_is_wide_enough() -> None
     assert track.label == config.calibration.label(track.confidences["fake"])
 
 
+def test_a_track_too_small_to_judge_never_decides_beside_a_judged_one() -> None:
+    """As a photo's face: its score is not used, so a judged track decides however suspicious
+    the small one's unused score."""
+    from deforgify.model_folder import ModelConfig
+    from deforgify.video.judge import track_verdict
+    from deforgify.video.present import explain_video
+    from deforgify.video.timeline import FrameFace, FrameResult, VideoResult
+
+    config = ModelConfig("deforgify-lite0", min_face_width=50)
+    large = FrameFace(0, (0, 0, 120, 120), "real", {"real": 0.9, "fake": 0.1})
+    small = FrameFace(1, (200, 0, 30, 30), "fake", {"real": 0.02, "fake": 0.98})
+    tracks = [track_verdict(config, face.track, [(0.0, face)]) for face in (large, small)]
+    result = VideoResult(video_frames.Info(640, 480, 25.0, 25, 1.0, 0), Sampling(), [FrameResult(0.0, [large, small])],
+                         tracks, planned=1)
+    assert result.deciding is tracks[0] and result.label == config.calibration.label(0.1)
+    text = explain_video(result.to_json())
+    assert "2 faces followed, 1 judged (face 2 too small to judge in every frame); the most suspicious judged one " \
+           "(face 1) decides" in text
+    alone = VideoResult(result.info, Sampling(), [FrameResult(0.0, [small])], tracks[1:], planned=1)
+    assert alone.deciding is tracks[1] and alone.label == "unsure"
+
+
 def test_sampling_rate_and_cap_are_the_users_to_change(clips) -> None:
     status, rows, stderr, _ = predict_json("--fps", "1", "--max-frames", "5", str(clips["mixed"]))
     assert status == 0, stderr

@@ -7,7 +7,7 @@ from typing import Optional
 
 from deforgify.calibration import NO_FACE, UNSURE, Calibration
 from deforgify.detector import FaceScore, Prediction
-from deforgify.explain import WORDS, band_reason, counted, percentages
+from deforgify.explain import WORDS, band_reason, counted, faces_named, percentages
 from deforgify.faces import Box
 
 
@@ -27,8 +27,14 @@ def explain_video(row: dict, calibration: Optional[Calibration] = None) -> str:
                 f"where a face is clearly visible.{incomplete}")
     tracks = row["faces"]
     deciding, track = row["deciding_frame"], deciding_track(row)
-    who = ("the one face followed" if len(tracks) == 1 else
-           f"{len(tracks)} faces followed; the most suspicious one (face {track['track'] + 1}) decides")
+    small = [t["track"] + 1 for t in tracks if t["caution"]]
+    if len(tracks) == 1:
+        who = "the one face followed"
+    elif small and not track["caution"]:
+        who = (f"{len(tracks)} faces followed, {len(tracks) - len(small)} judged ({faces_named(small)} too small "
+               f"to judge in every frame); the most suspicious judged one (face {track['track'] + 1}) decides")
+    else:
+        who = f"{len(tracks)} faces followed; the most suspicious one (face {track['track'] + 1}) decides"
     frames = counted(track["frames"], "frame")
     if track.get("caution"):  # its scores are not used: no percentages to read as an answer
         return (f"Unsure: {who}, seen in {frames} from "

@@ -98,8 +98,10 @@ class VideoResult:
 
     @property
     def deciding(self) -> Optional[Track]:
-        """The most suspicious track: it decides the video's verdict."""
-        return max(self.tracks, key=lambda t: t.confidences["fake"], default=None)
+        """The most suspicious track: it decides the video's verdict; a track too small to judge
+        only when no track could be judged (as a photo's face)."""
+        judged = [t for t in self.tracks if not t.caution] or self.tracks
+        return max(judged, key=lambda t: t.confidences["fake"], default=None)
 
     @property
     def label(self) -> str:
