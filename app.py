@@ -897,8 +897,8 @@ def video_tab(detector: Detector) -> None:
         with gr.Row(equal_height=False):
             with gr.Column(scale=1):
                 clip = VideoFile(sources=["upload"], format=None, include_audio=True,
-                                label="Video with a face (MP4, WebM, MOV; at most 5 min, 200 MB)", height=300,
-                                elem_id="video-input")
+                                label="Video with a face", height=300, elem_id="video-input")
+                gr.Markdown("MP4, WebM or MOV; at most 5 minutes and 200 MB.", elem_id="video-limits")
                 check = gr.Button("Check the video", variant="primary")
             with gr.Column(scale=1):
                 summary = VideoSummary(label="summary", elem_id="video-verdict")
