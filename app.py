@@ -789,7 +789,7 @@ CSS = """
   display: flex; align-items: center; justify-content: center; width: 100%; height: 100%;
 }
 #photo .image-frame:has(> img.unreadable)::after {
-  content: "This file can't be shown"; color: var(--body-text-color-subdued);
+  content: "Your browser can't show this file"; color: var(--body-text-color-subdued);
 }
 """
 """The verdict boxes are light in a dark theme too: their text stays dark (the dark theme's own
