@@ -16,11 +16,8 @@ from typing import Optional, Union
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
-from pillow_heif import register_heif_opener
 
-# HEIC, the iPhone's own photo format (libheif through pillow-heif); Pillow reads AVIF itself.
-# Thumbnails are never used, and libheif applies the file's rotation and mirroring itself.
-register_heif_opener(thumbnails=False)
+import deforgify.heif  # noqa: F401  Pillow reads HEIC from here on
 
 ImageInput = Union[str, os.PathLike, bytes, Image.Image, np.ndarray]
 
@@ -152,8 +149,11 @@ SIGNATURES = {b"\x89PNG\r\n\x1a\n": "PNG", b"\xff\xd8\xff": "JPEG", b"GIF8": "GI
               b"II*\x00": "TIFF", b"MM\x00*": "TIFF", b"BM": "BMP"}
 
 
-HEIF_BRANDS = {b"heic": "HEIC", b"heix": "HEIC", b"mif1": "HEIF", b"avif": "AVIF"}
-"""The major brands of a still HEIF picture's ``ftyp`` box (image sequences have others)."""
+HEIF_BRANDS = {b"heic": "HEIC", b"heix": "HEIC", b"heim": "HEIC", b"heis": "HEIC", b"mif1": "HEIF",
+               b"avif": "AVIF", b"msf1": "HEIF sequence", b"hevc": "HEIF sequence", b"hevx": "HEIF sequence",
+               b"avis": "AVIF sequence"}
+"""The major brands of a HEIF picture's ``ftyp`` box (an image sequence may be animated); any
+other ``ftyp`` file is a video or sound container (see :func:`media_container`)."""
 
 
 def image_format(data: bytes) -> str | None:

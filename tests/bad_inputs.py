@@ -13,7 +13,7 @@ from typing import Callable, Optional
 import numpy as np
 from PIL import Image, PngImagePlugin
 
-import deforgify.decode  # noqa: F401  Pillow learns to read and write HEIC there
+import deforgify.heif  # noqa: F401  Pillow writes HEIC from here on
 
 Maker = Callable[[Path], Path]
 
@@ -36,6 +36,15 @@ def _encoded(image: Image.Image, fmt: str, **options) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, fmt, **options)
     return buffer.getvalue()
+
+
+def _corrupt_exif_avif() -> bytes:
+    """An AVIF whose EXIF item's TIFF header is broken after it was written."""
+    exif = Image.Exif()
+    exif[0x010F] = "Canon"
+    data = _encoded(_photo(), "AVIF", exif=exif.tobytes())
+    at = data.index(b"MM\x00*")
+    return data[:at] + b"XX\x00*" + data[at + 4 :]
 
 
 def _photo(size: tuple[int, int] = (120, 90)) -> Image.Image:
@@ -139,6 +148,8 @@ CORPUS: dict[str, tuple[Maker, Optional[str]]] = {
     "video named .jpg": (_bytes("clip.jpg", b"\x00\x00\x00\x1cftypisom\x00\x00\x02\x00isomiso2mp41" + bytes(300)),
                          "check it as a video"),
     "sound named .png": (_bytes("song.png", b"ID3\x04\x00\x00\x00\x00\x00\x00" + bytes(300)), "it is a sound file"),
+    # libavif checks the EXIF block as it decodes: a corrupt one loses the picture
+    "avif with a corrupt exif block": (_bytes("exif.avif", _corrupt_exif_avif()), "truncated or corrupt"),
     "heic with a corrupt header": (_bytes("broken.heic", _encoded(photo, "HEIF")[:64]), "the HEIC file is corrupt"),
     "multi-page tiff": (_save("pages.tif", _frames(2)[0], save_all=True, append_images=_frames(2)[1:]),
                         "multi-page TIFF with 2 pages"),

@@ -16,7 +16,8 @@ from typing import Iterator, Optional
 
 from PIL import Image
 
-import deforgify.decode  # noqa: F401  Pillow reads HEIC once it is imported
+import deforgify.heif  # noqa: F401  Pillow reads HEIC from here on
+from deforgify.decode import image_format
 from deforgify.provenance import limits
 
 XMP_JPEG_HEADER = b"http://ns.adobe.com/xap/1.0/\x00"
@@ -71,14 +72,13 @@ def find_blocks(data: bytes) -> Blocks:
     return blocks
 
 
+OTHER_FORMATS = {"TIFF": "TIFF", "GIF": "GIF", "HEIC": "HEIF", "HEIF": "HEIF", "HEIF sequence": "HEIF",
+                 "AVIF": "AVIF", "AVIF sequence": "AVIF"}
+"""The formats (of :func:`deforgify.decode.image_format`) the C2PA library is told of by MIME type."""
+
+
 def _other_format(data: bytes) -> Optional[str]:
-    if data[:4] in (b"II*\x00", b"MM\x00*"):
-        return "TIFF"
-    if data[:4] == b"GIF8":
-        return "GIF"
-    if data[4:8] == b"ftyp":
-        return "AVIF" if data[8:12] in (b"avif", b"avis") else "HEIF"
-    return None
+    return OTHER_FORMATS.get(image_format(data) or "")
 
 
 def _too_many(blocks: Blocks, count: int, kind: str, what: str) -> bool:
