@@ -783,7 +783,7 @@ LIVE_REGION = '<div role="status" aria-live="polite" aria-atomic="true">${value}
 """The verdict box sits in a live region that stays in the page, so each new answer is read out."""
 CSS = """
 #verdict .prose, #verdict { color: #1a1a1a; }
-:is(#verdict-box, #video-verdict-box) :is(p, span, b, strong, em, li) { color: #1a1a1a; }
+:is(#verdict-box, #video-verdict-box) * { color: inherit; }
 #photo img.unreadable { display: none; }
 #photo .image-frame:has(> img.unreadable) {
   display: flex; align-items: center; justify-content: center; width: 100%; height: 100%;
@@ -792,9 +792,9 @@ CSS = """
   content: "Your browser can't show this file"; color: var(--body-text-color-subdued);
 }
 """
-"""The verdict boxes are light in a dark theme too: their text stays dark (the dark theme's own
-rules for paragraphs and spans would make it near-white on cream); text set in the box's own
-colours (the verdict word, the model line) keeps them."""
+"""The verdict boxes are light in a dark theme too: everything in them takes the box's dark text
+colour (the dark theme's own rules for paragraphs and spans made it near-white on cream); text
+given its own colour inline (the verdict word, the model line) keeps it."""
 PAGE_JS = """<script>
 document.addEventListener('error', (event) => {
   const image = event.target;
@@ -873,8 +873,8 @@ def video_tab(detector: Detector) -> None:
         rows = chart_rows(row)
         frame = None
         if row["deciding_frame"]:
-            rgb = frame_at(clip, row["deciding_frame"]["t"])
-            frame = (save_output(draw_faces(rgb, deciding_frame_prediction(row, rgb.shape))) if rgb is not None
+            shown = frame_at(clip, row["deciding_frame"]["t"])
+            frame = (save_output(draw_faces(shown.rgb, deciding_frame_prediction(row, shown.scale))) if shown
                      else None)
         release_free_memory()  # its frames were decoded whole
         return box, pd.DataFrame(rows) if rows else None, frame, row  # no chart (nor legend) without a face

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence, TypeVar
 
 import numpy as np
 
@@ -67,6 +67,20 @@ def caution_in_photo(caution: Optional[str], scale: float, picture: str = "photo
     return caution.replace(WIDE, f" px wide in the copy judged, the {picture} reduced to {scale:.0%}; ")
 
 
+Judged = TypeVar("Judged")
+
+
+def deciding(faces: Sequence[Judged], width: Callable[[Judged], int]) -> Optional[Judged]:
+    """The face that decides (a photo's, a video frame's or track's: each has ``confidences`` and
+    ``caution``): the most suspicious of those judged. A face too small to judge never decides
+    beside a judged one (its score is not used: beside a judged face it made a photo "unsure");
+    when none is wide enough, the widest stands for them, not the one its unused score picks."""
+    judged = [face for face in faces if not face.caution]
+    if judged:
+        return max(judged, key=lambda face: face.confidences["fake"])
+    return max(faces, key=width, default=None)
+
+
 @dataclass(frozen=True)
 class FaceScore:
     """One scored crop: the face box (None for the centre fallback), its confidences and its
@@ -94,7 +108,7 @@ def in_photo(box: Optional[Box], scale: float) -> Optional[list[int]]:
 
 @dataclass(frozen=True)
 class Prediction:
-    """The verdict for one image: decided by its most suspicious face."""
+    """The verdict for one image: decided by its most suspicious judged face (see :func:`deciding`)."""
 
     label: str
     """"real", "fake", "unsure" when the calibrated probability lies in the unsure band, or
@@ -254,9 +268,7 @@ class Detector:
         return FaceScore(crop.face, crop.region, {"real": 1.0 - fake, "fake": fake}, label, cam, caution)
 
     def _verdict(self, scores: list[FaceScore]) -> Prediction:
-        """The most suspicious face decides; a face too small to judge only when no face could
-        be judged (its score is not used: beside a judged face it made the photo "unsure")."""
         if not scores:
             return Prediction(NO_FACE, None, None, None, [])
-        decisive = max([s for s in scores if not s.caution] or scores, key=lambda s: s.confidences["fake"])
+        decisive = deciding(scores, lambda s: s.face[2] if s.face else 0)
         return Prediction(decisive.label, decisive.confidences, decisive.face, decisive.region, scores)

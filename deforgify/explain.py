@@ -79,13 +79,13 @@ def explain(prediction: Prediction, calibration: Optional[Calibration] = None) -
     count = len(boxed) or 1
     small = [number for number, s in enumerate(boxed, 1) if s.caution]
     if count == 1:
-        judged = "judged on the one face found"
-    elif prediction.caution:  # then every face is too small
-        judged = f"{count} faces found, none wide enough to judge"
+        judged = "it is the one face found" if prediction.caution else "judged on the one face found"
+    elif prediction.caution:  # then every face is too small; the widest stands for them
+        judged = f"{count} faces found, none wide enough to judge (the widest, face {deciding_index(prediction) + 1})"
     elif small:
+        one = "the one judged" if count - len(small) == 1 else "the most suspicious judged"
         judged = (f"{count} faces found, {count - len(small)} judged ({faces_named(small)} too small to judge); "
-                  f"the most suspicious judged, face {deciding_index(prediction) + 1} (thick box, marked "
-                  "\"decides\"), decides")
+                  f"{one}, face {deciding_index(prediction) + 1} (thick box, marked \"decides\"), decides")
     else:
         judged = (f"{count} faces judged; the most suspicious, face {deciding_index(prediction) + 1} "
                   "(thick box, marked \"decides\"), decides")

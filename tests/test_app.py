@@ -791,12 +791,12 @@ def test_a_bad_file_is_explained_in_the_verdict_box_without_toast_or_error_marks
 # --- every verdict's colours, with verdicts made certain ------------------------------------
 
 
-CONTRAST_JS = r"""() => {
+CONTRAST_JS = r"""(id) => {
   const rgb = s => s.match(/[0-9.]+/g).slice(0, 3).map(Number);
   const lum = c => { const l = c.map(v => { v /= 255; return v <= 0.04045 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
                      return 0.2126 * l[0] + 0.7152 * l[1] + 0.0722 * l[2]; };
   const ratio = (a, b) => { const [h, l] = [lum(a), lum(b)].sort((x, y) => y - x); return (h + 0.05) / (l + 0.05); };
-  const box = document.getElementById('verdict-box');
+  const box = document.getElementById(id);
   const background = rgb(getComputedStyle(box).backgroundColor);
   return [...box.querySelectorAll('*')].filter(e => e.childNodes.length && [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()))
     .map(e => [e.textContent.trim().slice(0, 40), ratio(rgb(getComputedStyle(e).color), background)]);
@@ -844,7 +844,7 @@ def test_every_verdict_is_readable_wcag_aa_and_the_heatmap_only_explains_a_suspi
     upload(page, photos.get(verdict) or {"no_face": images["coffee"], "error": images["animated"]}[verdict])
     page.wait_for_selector(f"#verdict-box[data-verdict={verdict}]", timeout=60_000)
     page.wait_for_timeout(300)
-    contrasts = page.evaluate(CONTRAST_JS)
+    contrasts = page.evaluate(CONTRAST_JS, "verdict-box")
     assert contrasts and all(ratio >= 4.5 for _, ratio in contrasts), contrasts
     text = page.locator("#verdict-box").inner_text()
     if verdict == "real":

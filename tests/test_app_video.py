@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from test_app import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, app_url, client, flags_folder  # noqa: F401  (fixtures)
+from test_app import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, CONTRAST_JS, app_url, client, flags_folder  # noqa: F401
 from helpers import small_face_in_a_large_photo
 from video_clips import canvas, real_and_fake_faces, write_opencv
 
@@ -78,7 +78,7 @@ def test_upload_a_clip_and_read_the_verdict_timeline_and_deciding_frame(app_url,
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True)
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            page = browser.new_page(viewport={"width": 1280, "height": 1000}, color_scheme="dark")  # a phone's dark mode
             page.goto(app_url)
             page.locator("#video-input input[type=file]").wait_for(state="attached", timeout=60_000)
             # Before any clip, no chart is drawn (an empty one had axes and a legend from -Infinity to Infinity).
@@ -95,6 +95,8 @@ def test_upload_a_clip_and_read_the_verdict_timeline_and_deciding_frame(app_url,
             assert verdict in ("real", "fake", "unsure")
             text = box.inner_text()
             assert "2 faces followed" in text and "of 10.0 s" in text
+            contrasts = page.evaluate(CONTRAST_JS, "video-verdict-box")  # readable in the dark theme too
+            assert contrasts and all(ratio >= 4.5 for _, ratio in contrasts), contrasts
             page.locator("#video-timeline svg.marks").first.wait_for(timeout=30_000)
             page.locator('#video-frame img[src*="gradio_api/file="]').wait_for(timeout=30_000)
             page.locator("#video-check").screenshot(path=str(ARTIFACTS / "video-check.png"))

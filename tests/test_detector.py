@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from deforgify.detector import Detector, face_label
+from deforgify.detector import Detector, FaceScore, face_label
 from deforgify.model_source import BUNDLED_MODEL
 from helpers import bundled_model_with, run_module, small_face_in_a_large_photo, two_faces
 
@@ -109,23 +109,41 @@ def test_a_face_too_small_to_judge_is_unsure_with_the_reason(detector: Detector,
     assert large.scores[0].caution is None
 
 
-def test_a_face_too_small_to_judge_never_decides_beside_a_judged_one(detector: Detector, astronaut) -> None:
-    """Its score is not used: beside a face that is judged, the judged one decides, however
-    suspicious the small one's unused score (it made a clear photo "unsure")."""
+def test_a_face_too_small_to_judge_never_decides_beside_a_judged_one() -> None:
+    """Its score is not used: beside a judged face the judged one decides, however suspicious
+    the small one's unused score (it made a clear photo "unsure"); when none is wide enough, the
+    widest stands for them, not the one its unused score picks."""
+    from deforgify.calibration import Calibration
+    from deforgify.detector import Prediction, deciding
     from deforgify.explain import explain
 
-    large = small_face_crop(detector, astronaut, 120)
-    smalls = [small_face_crop(detector, astronaut, width) for width in range(12, 40, 3)]
-    alone = detector.judge([[crop] for crop in smalls])
-    small = smalls[int(np.argmax([p.confidences["fake"] for p in alone]))]
+    def score(box, fake):
+        label, caution = face_label(Calibration().label(fake), box, 40)
+        return FaceScore(box, box, {"real": 1 - fake, "fake": fake}, label, caution=caution)
+
+    def verdict(*scores):
+        decisive = deciding(scores, lambda s: s.face[2])
+        return Prediction(decisive.label, decisive.confidences, decisive.face, decisive.region, list(scores))
+
+    large, small, smaller = score((0, 0, 120, 120), 0.1), score((200, 0, 30, 30), 0.98), score((300, 0, 20, 20), 0.99)
+    both = verdict(large, small)
+    assert both.face == large.face and both.label == "real"
+    assert "2 faces found, 1 judged (face 2 too small to judge); the one judged, face 1 (thick box" in explain(both)
+    three = verdict(large, score((400, 0, 100, 100), 0.2), small)
+    assert three.face == (400, 0, 100, 100) and "the most suspicious judged, face 2" in explain(three)
+    none = verdict(small, smaller)
+    assert none.face == small.face and none.label == "unsure"  # the widest, not the most suspicious
+    assert explain(none).startswith("Unsure: the face is too small to judge (30 px wide")
+    assert "2 faces found, none wide enough to judge (the widest, face 1)" in explain(none)
+    alone = verdict(small)
+    assert explain(alone).endswith("so it gets no real or fake answer. It is the one face found.")
+
+
+def test_a_photos_faces_are_judged_by_that_rule(detector: Detector, astronaut) -> None:
+    large, small = small_face_crop(detector, astronaut, 120), small_face_crop(detector, astronaut, 30)
     both, = detector.judge([[large, small]])
-    assert max(s.confidences["fake"] for s in both.scores if s.caution) > both.confidences["fake"]  # would have decided
     assert both.face == large.face and both.scores[1].caution and not both.scores[0].caution
     assert both.label == detector.config.calibration.label(both.confidences["fake"])
-    assert "2 faces found, 1 judged (face 2 too small to judge); the most suspicious judged, face 1" \
-        in explain(both, detector.config.calibration)
-    only_small, = detector.judge([[small, smalls[0]]])
-    assert only_small.label == "unsure" and "2 faces found, none wide enough to judge" in explain(only_small)
 
 
 def test_the_least_judged_face_width_travels_with_the_model(tmp_path: Path, detector: Detector, astronaut) -> None:

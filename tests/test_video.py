@@ -148,8 +148,8 @@ def test_a_4k_clips_boxes_are_given_in_its_own_pixels(tmp_path, detector, astron
     for box in (row["face"], row["faces"][0]["box"], row["deciding_frame"]["box"], row["frames"][0]["faces"][0]["box"]):
         assert box == pytest.approx(expected, abs=0.15 * 200)
     shown = frame_at(clip, row["deciding_frame"]["t"])
-    assert shown.shape[:2] == (1152, 2048)
-    drawn = deciding_frame_prediction(row, shown.shape).face
+    assert shown.rgb.shape[:2] == (1152, 2048) and shown.scale == pytest.approx(2048 / 3840)
+    drawn = deciding_frame_prediction(row, shown.scale).face
     assert drawn == pytest.approx([v * 2048 / 3840 for v in expected], abs=0.15 * 107)
     strict = score_video(Detector.load(str(bundled_model_with(tmp_path / "strict", min_face_width=1000))),
                          clip).to_json()
@@ -191,7 +191,9 @@ def test_a_face_too_small_in_every_frame_is_unsure_with_the_reason(clips, detect
                for t in row["faces"])
     from deforgify.video.present import explain_video
 
-    assert "so it gets no real or fake answer" in explain_video(row) and "too small to judge" in explain_video(row)
+    assert "get no real or fake answer" in explain_video(row) and "too small to judge" in explain_video(row)
+    assert "2 faces followed in 10 frames of 20.0 s, none wide enough to judge in any frame: the widest, face " \
+        in explain_video(row)
     assert explain_video(row).startswith("Unsure: ") and not re.search(r"(real|fake) \d", explain_video(row))
     status, rows, stderr, _ = predict_json("--model", str(strict_folder), "--fps", "0.5", str(clips["mixed"]))
     assert status == 0 and rows[0]["faces"][0]["caution"] == row["faces"][0]["caution"], stderr
@@ -237,18 +239,32 @@ def test_a_track_too_small_to_judge_never_decides_beside_a_judged_one() -> None:
     from deforgify.video.present import explain_video
     from deforgify.video.timeline import FrameFace, FrameResult, VideoResult
 
+    from deforgify.detector import face_label
+    from deforgify.video.present import deciding_frame_prediction
+
     config = ModelConfig("deforgify-lite0", min_face_width=50)
-    large = FrameFace(0, (0, 0, 120, 120), "real", {"real": 0.9, "fake": 0.1})
-    small = FrameFace(1, (200, 0, 30, 30), "fake", {"real": 0.02, "fake": 0.98})
-    tracks = [track_verdict(config, face.track, [(0.0, face)]) for face in (large, small)]
-    result = VideoResult(video_frames.Info(640, 480, 25.0, 25, 1.0, 0), Sampling(), [FrameResult(0.0, [large, small])],
-                         tracks, planned=1)
-    assert result.deciding is tracks[0] and result.label == config.calibration.label(0.1)
-    text = explain_video(result.to_json())
-    assert "2 faces followed, 1 judged (face 2 too small to judge in every frame); the most suspicious judged one " \
-           "(face 1) decides" in text
-    alone = VideoResult(result.info, Sampling(), [FrameResult(0.0, [small])], tracks[1:], planned=1)
-    assert alone.deciding is tracks[1] and alone.label == "unsure"
+
+    def face(track, box, fake):
+        label, caution = face_label(config.calibration.label(fake), box, config.min_face_width)
+        return FrameFace(track, box, label, {"real": 1 - fake, "fake": fake}, caution)
+
+    def result(*faces):
+        tracks = [track_verdict(config, f.track, [(0.0, f)]) for f in faces]
+        return VideoResult(video_frames.Info(640, 480, 25.0, 25, 1.0, 0), Sampling(), [FrameResult(0.0, list(faces))],
+                           tracks, planned=1)
+
+    large, small, smaller = face(0, (0, 0, 120, 120), 0.1), face(1, (200, 0, 30, 30), 0.98), face(2, (300, 0, 20, 20), 0.99)
+    row = result(large, small).to_json()
+    assert row["deciding_frame"]["track"] == 0 and row["label"] == config.calibration.label(0.1)
+    assert row["frames"][0]["label"] == row["label"]  # the frame's own verdict follows the same rule
+    assert [f["caution"] is not None for f in row["frames"][0]["faces"]] == [False, True]
+    assert "2 faces followed, 1 judged (face 2 too small to judge in every frame); the one judged (face 1) decides" \
+        in explain_video(row)
+    none = result(small, smaller).to_json()
+    assert none["label"] == "unsure" and none["deciding_frame"]["track"] == 1  # the widest, not the most suspicious
+    assert explain_video(none).startswith("Unsure: 2 faces followed in 1 frame of 1.0 s, none wide enough to judge")
+    drawn = deciding_frame_prediction(none)
+    assert [s.caution is not None for s in drawn.scores] == [True, True]  # captioned "unsure: too small"
 
 
 def test_sampling_rate_and_cap_are_the_users_to_change(clips) -> None:

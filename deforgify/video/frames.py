@@ -102,6 +102,8 @@ class Frame:
     t: float
     """Seconds from the start: the frame's own timestamp."""
     rgb: np.ndarray
+    scale: float = 1.0
+    """The frame's pixels per pixel of the video: under 1 for a frame reduced to WORKING_MAX_SIDE."""
 
 
 @dataclass
@@ -267,26 +269,28 @@ def sampled_frames(capture: cv2.VideoCapture, reading: Reading, limits: Limits,
             last = t
             reading.read += 1
             reading.decode_seconds += time.perf_counter() - started
-            yield Frame(t, _rgb(bgr))
+            yield Frame(t, *_rgb(bgr))
             started = time.perf_counter()
     finally:
         capture.release()
 
 
-def _rgb(bgr: np.ndarray) -> np.ndarray:
+def _rgb(bgr: np.ndarray) -> tuple[np.ndarray, float]:
+    """The frame as RGB, reduced to WORKING_MAX_SIDE on its longer side, and the scale applied."""
     if bgr.ndim == 2:
         bgr = cv2.cvtColor(bgr, cv2.COLOR_GRAY2BGR)
     height, width = bgr.shape[:2]
-    longest = max(height, width)
+    longest, scale = max(height, width), 1.0
     if longest > WORKING_MAX_SIDE:
         scale = WORKING_MAX_SIDE / longest
         bgr = cv2.resize(bgr, (max(1, round(width * scale)), max(1, round(height * scale))),
                          interpolation=cv2.INTER_AREA)
-    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), scale
 
 
-def frame_at(path, t: float) -> Optional[np.ndarray]:
-    """The frame shown at ``t`` seconds (RGB, upright), for showing the frame that decided."""
+def frame_at(path, t: float) -> Optional[Frame]:
+    """The frame shown at ``t`` seconds (RGB, upright, reduced as judged; its ``t`` the time asked
+    for), for showing the frame that decided."""
     capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
     try:
         if not capture.isOpened():
@@ -294,7 +298,7 @@ def frame_at(path, t: float) -> Optional[np.ndarray]:
         capture.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
         capture.set(cv2.CAP_PROP_POS_MSEC, max(0.0, t - 0.001) * 1000)
         ok, bgr = capture.read()
-        return _rgb(bgr) if ok and bgr is not None else None
+        return Frame(t, *_rgb(bgr)) if ok and bgr is not None else None
     finally:
         capture.release()
 

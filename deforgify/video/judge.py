@@ -52,7 +52,9 @@ class SampledVideo:
     detection_scores: list[list[float]] = field(default_factory=list)
     """The face detector's score of each crop, frame by frame."""
     scale: float = 1.0
-    """From the video's own pixels to the frames' as judged (reduced over WORKING_MAX_SIDE)."""
+    """From the video's own pixels to the frames' as judged (reduced over WORKING_MAX_SIDE), as
+    the first frame was: a clip whose frames change size across that limit mid-stream would have
+    the later frames' boxes told at the first one's scale."""
 
 
 def sample_video(path, config: PreprocessConfig, sampling: Sampling = Sampling(),
@@ -61,10 +63,10 @@ def sample_video(path, config: PreprocessConfig, sampling: Sampling = Sampling()
     started = time.monotonic()
     capture, info = open_video(Path(path), limits)
     reading = Reading(info, sampling)
-    times, crops, scores, detect, misses, scale = [], [], [], 0.0, 0, 1.0
+    times, crops, scores, detect, misses, scale = [], [], [], 0.0, 0, None
     for frame in sampled_frames(capture, reading, limits, started + limits.time_limit):
         begun = time.perf_counter()
-        scale = max(frame.rgb.shape[:2]) / max(info.width, info.height, 1)
+        scale = frame.scale if scale is None else scale  # the first frame's: a clip keeps its size
         looking_closer = misses < CLOSER_LOOK_GIVE_UP
         frame_crops, frame_scores = detected_face_crops(frame.rgb, config, closer_look=looking_closer)
         if looking_closer:
@@ -76,7 +78,7 @@ def sample_video(path, config: PreprocessConfig, sampling: Sampling = Sampling()
     if not times:
         raise InvalidVideoError(f"no frame could be decoded ({reading.stopped or 'damaged file'})")
     return SampledVideo(info, sampling, times, crops, reading.planned, reading.stopped,
-                        Timings(decode=reading.decode_seconds, detect=detect), scores, min(scale, 1.0))
+                        Timings(decode=reading.decode_seconds, detect=detect), scores, scale)
 
 
 def judge_video(detector: Detector, video: SampledVideo) -> VideoResult:
@@ -96,7 +98,7 @@ def judge_video(detector: Detector, video: SampledVideo) -> VideoResult:
     number = {track: new for new, track in enumerate(kept)}
     frames, per_track = [], {}
     for t, ids, prediction in zip(video.times, assigned, predictions):
-        faces = [FrameFace(number[track], score.face, score.label, score.confidences)
+        faces = [FrameFace(number[track], score.face, score.label, score.confidences, score.caution)
                  for track, score in zip(ids, prediction.scores) if track in number]
         frames.append(FrameResult(t, faces))
         for face in faces:

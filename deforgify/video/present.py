@@ -28,18 +28,24 @@ def explain_video(row: dict, calibration: Optional[Calibration] = None) -> str:
     tracks = row["faces"]
     deciding, track = row["deciding_frame"], deciding_track(row)
     small = [t["track"] + 1 for t in tracks if t["caution"]]
-    if len(tracks) == 1:
-        who = "the one face followed"
-    elif small and not track["caution"]:
-        who = (f"{len(tracks)} faces followed, {len(tracks) - len(small)} judged ({faces_named(small)} too small "
-               f"to judge in every frame); the most suspicious judged one (face {track['track'] + 1}) decides")
-    else:
-        who = f"{len(tracks)} faces followed; the most suspicious one (face {track['track'] + 1}) decides"
     frames = counted(track["frames"], "frame")
-    if track.get("caution"):  # its scores are not used: no percentages to read as an answer
-        return (f"Unsure: {who}, seen in {frames} from "
+    if track["caution"]:  # its scores are not used: no percentages to read as an answer
+        if len(tracks) > 1:
+            return (f"Unsure: {len(tracks)} faces followed in {seen}, none wide enough to judge in any frame: "
+                    f"the widest, face {track['track'] + 1}, {track['caution'].removeprefix('face ')}, so they get "
+                    f"no real or fake answer.{incomplete}")
+        return (f"Unsure: the one face followed, seen in {frames} from "
                 f"{track['start']:.1f} s to {track['end']:.1f} s of {seen}, but its {track['caution']} in every "
                 f"one of them, so it gets no real or fake answer.{incomplete}")
+    if len(tracks) == 1:
+        who = "the one face followed"
+    elif small:
+        judged = len(tracks) - len(small)
+        one = "the one judged" if judged == 1 else "the most suspicious judged one"
+        who = (f"{len(tracks)} faces followed, {judged} judged ({faces_named(small)} too small to judge in every "
+               f"frame); {one} (face {track['track'] + 1}) decides")
+    else:
+        who = f"{len(tracks)} faces followed; the most suspicious one (face {track['track'] + 1}) decides"
     judged = f"{who}, judged on its {frames}"
     if row["label"] == UNSURE:  # say where the unsure band lies, then start a new sentence
         reason = band_reason(row["confidences"]["fake"], calibration, "the deciding face's")
@@ -57,20 +63,19 @@ def chart_rows(row: dict) -> list[dict]:
             for frame in row["frames"] for face in frame["faces"]]
 
 
-def deciding_frame_prediction(row: dict, frame_shape: tuple[int, ...]) -> Prediction:
+def deciding_frame_prediction(row: dict, scale: float = 1.0) -> Prediction:
     """The deciding frame's faces as a photo's prediction, to draw with
-    :func:`deforgify.explain.draw_faces` on the frame as read (``frame_shape``: a frame larger
-    than WORKING_MAX_SIDE is read reduced, while the row's boxes are in the video's own pixels);
-    the deciding track's face is the deciding box."""
+    :func:`deforgify.explain.draw_faces` on the frame as read (``scale``: its ``Frame.scale``; a
+    frame larger than WORKING_MAX_SIDE is read reduced, while the row's boxes are in the video's
+    own pixels); the deciding track's face is the deciding box."""
     deciding = row["deciding_frame"]
     frame = min(row["frames"], key=lambda f: abs(f["t"] - deciding["t"]))
-    scale = max(frame_shape[:2]) / max(row["width"], row["height"], 1)
 
     def drawn(box: list[int]) -> Box:
         return tuple(round(v * scale) for v in box)
 
-    scores = [FaceScore(drawn(face["box"]), drawn(face["box"]), face["confidences"], face["label"])
-              for face in frame["faces"]]
+    scores = [FaceScore(drawn(face["box"]), drawn(face["box"]), face["confidences"], face["label"],
+                        caution=face["caution"]) for face in frame["faces"]]
     face = drawn(deciding["box"])
     decisive = next(s for s in scores if s.face == face)
     return Prediction(decisive.label, decisive.confidences, face, face, scores)

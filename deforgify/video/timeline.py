@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from deforgify.calibration import NO_FACE
-from deforgify.detector import caution_in_photo, in_photo
+from deforgify.detector import caution_in_photo, deciding, in_photo
 from deforgify.faces import Box
 from deforgify.provenance import NO_PROVENANCE, Provenance, apply_to_row
 from deforgify.video.combine import COMBINE_NAME
@@ -20,11 +20,13 @@ class FrameFace:
     box: Box
     label: str
     confidences: dict[str, float]
+    caution: Optional[str] = None
+    """Why this face is "unsure" in this frame whatever its confidences (too small to judge)."""
 
     def to_json(self, scale: float = 1.0) -> dict:
         """As data, the box in the video's own pixels (``scale``: see :attr:`VideoResult.scale`)."""
         return {"track": self.track, "box": in_photo(self.box, scale), "label": self.label,
-                "confidences": self.confidences}
+                "confidences": self.confidences, "caution": caution_in_photo(self.caution, scale, "frame")}
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,7 @@ class FrameResult:
 
     @property
     def decisive(self) -> Optional[FrameFace]:
-        return max(self.faces, key=lambda f: f.confidences["fake"], default=None)
+        return deciding(self.faces, lambda f: f.box[2])
 
     def to_json(self, scale: float = 1.0) -> dict:
         decisive = self.decisive
@@ -100,8 +102,7 @@ class VideoResult:
     def deciding(self) -> Optional[Track]:
         """The most suspicious track: it decides the video's verdict; a track too small to judge
         only when no track could be judged (as a photo's face)."""
-        judged = [t for t in self.tracks if not t.caution] or self.tracks
-        return max(judged, key=lambda t: t.confidences["fake"], default=None)
+        return deciding(self.tracks, lambda t: t.peak_box[2])
 
     @property
     def label(self) -> str:
