@@ -59,6 +59,20 @@ def test_a_verdict_against_the_larger_share_says_why() -> None:
     assert "fake 40.0% is at or above this model's threshold of 30.0%" in fake
 
 
+def test_an_answer_beside_an_edge_of_the_band_gives_the_share_that_decided() -> None:
+    """fake 18.9 % is "real" and 19.4 % "unsure" beside a lower edge of 19.2 %: both read
+    "fake 19%", so the answer says the share and the edge (a visitor's walk)."""
+    band = Calibration(threshold=0.49, unsure_low=0.192, unsure_high=0.971)
+    real = explain(prediction(((10, 10, 100, 100), 0.189, "real")), band)
+    assert real.startswith('Real (real 81%, fake 19%): fake 18.9% is at most the 19.2% this model answers "real" at.')
+    unsure = explain(prediction(((10, 10, 100, 100), 0.194, UNSURE)), band)
+    assert "fake 19.4% lies between" in unsure
+    fake = explain(prediction(((10, 10, 100, 100), 0.972, "fake")), band)
+    assert 'fake 97.2% is at least the 97.1% this model answers "fake" at.' in fake
+    clear = explain(prediction(((10, 10, 100, 100), 0.05, "real")), band)
+    assert clear == "Real (real 95%, fake 5%): judged on the one face found."  # far from the edge: as before
+
+
 def test_a_face_too_small_says_so_instead_of_a_verdict() -> None:
     small = prediction(((10, 10, 30, 30), 0.99, "fake"))  # narrower than the 40 px judged
     assert small.label == UNSURE

@@ -256,6 +256,9 @@ def test_a_track_too_small_to_judge_never_decides_beside_a_judged_one() -> None:
     large, small, smaller = face(0, (0, 0, 120, 120), 0.1), face(1, (200, 0, 30, 30), 0.98), face(2, (300, 0, 20, 20), 0.99)
     row = result(large, small).to_json()
     assert row["deciding_frame"]["track"] == 0 and row["label"] == config.calibration.label(0.1)
+    beside = result(face(0, (0, 0, 120, 120), 0.995 * config.calibration.unsure_low)).to_json()
+    assert f'is at most the {config.calibration.unsure_low:.1%} this model answers "real" at. The one face' \
+        in explain_video(beside, config.calibration)  # its rounded share alone reads as the edge's
     assert row["frames"][0]["label"] == row["label"]  # the frame's own verdict follows the same rule
     assert [f["caution"] is not None for f in row["frames"][0]["faces"]] == [False, True]
     assert "2 faces followed, 1 judged (face 2 too small to judge in every frame); the one judged (face 1) decides" \

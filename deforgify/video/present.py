@@ -7,7 +7,7 @@ from typing import Optional
 
 from deforgify.calibration import NO_FACE, UNSURE, Calibration
 from deforgify.detector import FaceScore, Prediction
-from deforgify.explain import WORDS, band_reason, counted, faces_named, percentages
+from deforgify.explain import WORDS, band_reason, beside_an_edge, counted, faces_named, percentages
 from deforgify.faces import Box
 
 
@@ -47,8 +47,10 @@ def explain_video(row: dict, calibration: Optional[Calibration] = None) -> str:
     else:
         who = f"{len(tracks)} faces followed; the most suspicious one (face {track['track'] + 1}) decides"
     judged = f"{who}, judged on its {frames}"
-    if row["label"] == UNSURE:  # say where the unsure band lies, then start a new sentence
-        reason = band_reason(row["confidences"]["fake"], calibration, "the deciding face's")
+    fake = row["confidences"]["fake"]
+    reason = (band_reason(fake, calibration, "the deciding face's") if row["label"] == UNSURE  # where the band lies
+              else beside_an_edge(row["label"], fake, calibration))
+    if reason:  # then a new sentence
         judged = f"{reason} {judged[0].upper()}{judged[1:]}"
     return (f"{WORDS[row['label']].capitalize()} ({percentages(row['confidences'])}): "
             f"{judged} from {track['start']:.1f} s to {track['end']:.1f} s "
