@@ -459,8 +459,9 @@ def make_check(detector: Detector, answers: Answers):
         row["answer_id"] = answers.issue(image, {k: v for k, v in row.items()})
         heatmap = (save_output(detector.heatmap(rgb, prediction, legend=False))
                    if shows_heatmap(prediction, calibration.threshold) else None)
+        overruled = row["decided_by"] == "provenance"
         answer = ((WORDS[row["label"]], prediction.confidences), banner(prediction, provenance, calibration, line),
-                  save_output(draw_faces(rgb, prediction)), heatmap, row, prediction)
+                  save_output(draw_faces(rgb, prediction, overruled)), heatmap, row, prediction)
         if max(rgb.shape[:2]) >= LARGE_SIDE:
             release_free_memory()
         return answer
@@ -542,7 +543,7 @@ def make_page_check(detector: Detector, answers: Answers, again: bool = False):
         fake = prediction.confidences["fake"] if prediction.confidences else 0.0
         return (
             verdict, summary,
-            gr.update(value=faces, alt_text=describe_faces(prediction)),
+            gr.update(value=faces, alt_text=describe_faces(prediction, row["decided_by"] == "provenance")),
             gr.update(value=heatmap, visible=heatmap is not None,
                       alt_text=f"Heatmap of the deciding face: where the evidence for 'fake' lies, as bright "
                                f"as its fake probability ({fake:.0%})" if heatmap else None),
@@ -689,6 +690,7 @@ def make_flag(store: FeedbackStore, answers: Answers):
             if "kept here" not in str(error):
                 answers.release(answer_id)
             raise gr.Error(f"The report could not be saved: {error}.", print_exception=False) from None
+        answers.saved(answer_id, report_id)
         return (f"Thank you: report {report_id} was saved. To have it deleted sooner, write to the maintainers "
                 "of this app (on a Hugging Face Space: its Community tab) quoting this id.")
 
@@ -803,12 +805,17 @@ document.addEventListener('error', (event) => {
 document.addEventListener('load', (event) => event.target.classList?.remove('unreadable'), true);
 document.addEventListener('click', (event) => {
   if (!event.target.closest?.('a[href="#model-card"]')) return;
-  const content = document.querySelector('#model-card [data-testid="accordion-content"]');
-  if (content && content.style.display === 'none') document.querySelector('#model-card button.label-wrap').click();
+  event.preventDefault();
+  const card = document.getElementById('model-card');
+  const content = card?.querySelector('[data-testid="accordion-content"]');
+  if (content && content.style.display === 'none') card.querySelector('button.label-wrap').click();
+  setTimeout(() => card?.scrollIntoView({block: 'start'}), 150);  // once the opened card has its height
 });
 </script>"""
 """A file the browser cannot draw says so in the photo's place, instead of a broken-image icon
-(the answer box says why it cannot be checked); the header's "model card" link opens the card."""
+(the answer box says why it cannot be checked); the header's "model card" link opens the card
+and brings its top into view once it is open (the link's own jump happened while it was still
+folded, leaving the card's title on the screen's last line)."""
 
 
 def example_files(detector: Detector) -> tuple[list[str], list[str]]:

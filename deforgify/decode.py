@@ -188,8 +188,10 @@ def _corrupt(error: Exception) -> InvalidImageError:
     """The decoder's complaint in words: Pillow's "image file is truncated (2 bytes not processed)"
     counts only the bytes of the last block, however much of the file is missing."""
     detail = _describe(error)
-    if detail.startswith("image file is truncated"):
+    if detail.startswith(("image file is truncated", "Truncated File Read")):  # Pillow's two wordings
         detail = "its data ends before the picture does"
+    elif detail == "could not create decoder object":  # libwebp's, on a cut or damaged WebP
+        detail = "its picture data cannot be decoded"
     return InvalidImageError(f"the image file is truncated or corrupt: {detail}")
 
 

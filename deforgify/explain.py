@@ -158,24 +158,27 @@ def caption(label: str, confidences: dict[str, float], caution: Optional[str] = 
     return f"{WORDS[label]} {confidences[label]:.0%}"
 
 
-def captions(prediction: Prediction) -> list[tuple[Box, str, tuple[int, int, int], bool]]:
+def captions(prediction: Prediction, overruled: bool = False
+             ) -> list[tuple[Box, str, tuple[int, int, int], bool]]:
     """(box, caption, colour, deciding) of every boxed face, numbered as in the JSON's faces
-    when there are several, the deciding one marked."""
+    when there are several, the deciding one marked; ``overruled`` (the file's provenance
+    decided the verdict) names the pixel model as the captions' source ("pixel model: real 99%"
+    under a red "Fake" read as a contradiction)."""
     boxed = [s for s in prediction.scores if s.face]
     many = len(boxed) > 1
     found = []
     for number, score in enumerate(boxed, 1):
         deciding = score.face == prediction.face
-        text = caption(score.label, score.confidences, score.caution)
+        text = ("pixel model: " if overruled else "") + caption(score.label, score.confidences, score.caution)
         if many:
             text = f"{number}: {text}" + (" - decides" if deciding else "")
         found.append((score.face, text, COLOURS[score.label], deciding))
     return found
 
 
-def describe_faces(prediction: Prediction) -> str:
-    """Alt text for the boxed photo: what its boxes and captions say."""
-    found = captions(prediction)
+def describe_faces(prediction: Prediction, overruled: bool = False) -> str:
+    """Alt text for the boxed photo: what its boxes and captions say (``overruled``: see :func:`captions`)."""
+    found = captions(prediction, overruled)
     if not found:
         return "The photo as uploaded: no face was found, so nothing is marked."
     if len(found) == 1:
@@ -233,13 +236,13 @@ def _overlap(a, b) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
-def draw_faces(rgb: np.ndarray, prediction: Prediction) -> np.ndarray:
+def draw_faces(rgb: np.ndarray, prediction: Prediction, overruled: bool = False) -> np.ndarray:
     """A copy of ``rgb`` with every judged face boxed in its own verdict's colour and captioned
-    with its verdict; with several faces each is numbered, the deciding one has a thick double
-    box and "decides" in its caption. Captions stay inside the image and never overlap. Without
-    a face nothing is drawn: nothing was judged."""
+    with its verdict (``overruled``: see :func:`captions`); with several faces each is numbered,
+    the deciding one has a thick double box and "decides" in its caption. Captions stay inside
+    the image and never overlap. Without a face nothing is drawn: nothing was judged."""
     canvas = rgb.copy()
-    found = captions(prediction)
+    found = captions(prediction, overruled)
     if not found:
         return canvas
     thin = max(2, round(max(rgb.shape[:2]) / 300))

@@ -45,6 +45,9 @@ class Answer:
     result: dict
     issued: float = field(default_factory=time.monotonic)
     reported: bool = False
+    report_id: Optional[str] = None
+    """The id its report was saved under, said again if it is reported twice (a second click
+    must not take the id, which the reporter needs to have the report deleted, off the page)."""
 
 
 class Answers:
@@ -75,11 +78,18 @@ class Answers:
                 raise FeedbackError("this answer is unknown here or has expired (answers can be "
                                     "reported for an hour): check the photo again, then report")
             if answer.reported:
-                raise FeedbackError("this answer has already been reported; thank you")
+                saved = f" as report {answer.report_id} (quote it to have it deleted)" if answer.report_id else ""
+                raise FeedbackError(f"this answer has already been reported{saved}; thank you")
             if should_be is not None and answer.result.get("label") == should_be:
                 raise FeedbackError(f"the answer already was \"{should_be}\", so it is not wrong that way")
             answer.reported = True
             return answer
+
+    def saved(self, answer_id: str, report_id: str) -> None:
+        """Remember the id the claimed answer's report was saved under."""
+        with self._lock:
+            if answer_id in self._answers:
+                self._answers[answer_id].report_id = report_id
 
     def release(self, answer_id: str) -> None:
         """Allow a claimed answer to be reported again (its report could not be kept)."""

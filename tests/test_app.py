@@ -290,10 +290,11 @@ def test_a_gps_tagged_answer_flagged_twice_keeps_one_report_without_exif(client,
     result = predict(client, photo)[4]
     message = client.predict(result["answer_id"], "real", api_name="/flag")
     assert message.startswith("Thank you") and "Community tab" in message and "below" not in message
-    with pytest.raises(AppError, match="already been reported"):
+    with pytest.raises(AppError, match="already been reported") as twice:
         client.predict(result["answer_id"], "fake", api_name="/flag")
     new = [p for p in reports_in(flags_folder) if p not in before]
     assert len(new) == 1 and new[0].name in message
+    assert f"as report {new[0].name} (quote it" in str(twice.value)  # a second click keeps the id in view
     record = json.loads((new[0] / "report.json").read_text())
     assert record["should_be"] == "real" and record["answer"]["model"]["reference"] == "bundled"
     assert {k: v for k, v in result.items() if k != "answer_id"} == record["answer"]
@@ -553,6 +554,9 @@ def test_the_headers_model_card_link_opens_the_card(browser_context, app_url) ->
     assert not card.is_visible()  # folded until asked for
     page.get_by_role("link", name="model card").click()
     card.wait_for(state="visible", timeout=5_000)
+    page.wait_for_timeout(300)
+    top = page.locator("#model-card").bounding_box()["y"]
+    assert 0 <= top <= 100, top  # the card's heading at the top of the screen, not its last line
     figures = page.locator("#model-card img")
     assert figures.count() == 3  # confusion matrix, ROC curve, training curves: shown, not broken links
     page.wait_for_function("[...document.querySelectorAll('#model-card img')].every(i => i.complete)")

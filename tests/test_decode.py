@@ -157,6 +157,18 @@ def test_truncated_jpeg_is_refused(astronaut: np.ndarray) -> None:
         load_rgb(data[: len(data) // 2])
 
 
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP", "BMP", "TIFF"])
+@pytest.mark.parametrize("kept", [300, 0.5])
+def test_a_cut_file_is_refused_in_our_words_not_the_decoders(astronaut: np.ndarray, fmt: str, kept) -> None:
+    """Pillow's "Truncated File Read" and libwebp's "could not create decoder object" reached the
+    app's error box (a visitor's walk)."""
+    data = encoded(Image.fromarray(astronaut), fmt)
+    with pytest.raises(InvalidImageError) as refused:
+        load_rgb(data[: kept if isinstance(kept, int) else int(len(data) * kept)])
+    assert str(refused.value).endswith(("its data ends before the picture does", "its picture data cannot be decoded",
+                                        "file is corrupt (its header cannot be read)")), str(refused.value)
+
+
 def test_decompression_bomb_is_refused_before_decoding() -> None:
     bomb = encoded(Image.new("1", (20000, 20000), 0), "PNG")
     assert len(bomb) < 1_000_000  # tiny on disk, 400 megapixels when decoded

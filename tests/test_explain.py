@@ -103,6 +103,8 @@ def test_captions_of_two_faces_neither_overlap_nor_leave_the_picture_and_name_th
     for left, top, right, bottom in rects:
         assert 0 <= left < right <= canvas.shape[1] and 0 <= top < bottom <= canvas.shape[0]
     assert "face 2: fake 92%, thick box, decides" in describe_faces(made)
+    overruled = [text for _, text, _, _ in captions(made, overruled=True)]  # the file's provenance decided
+    assert overruled == ["1: pixel model: real 70%", "2: pixel model: fake 92% - decides"]
 
 
 def test_a_caption_fits_a_200_pixel_picture() -> None:

@@ -516,6 +516,9 @@ def test_a_browser_upload_keeps_the_content_credentials(app_client, files) -> No
             assert box.get_attribute("data-decided-by") == "provenance"
             line = box.locator(".provenance").inner_text()
             assert "Content Credentials (C2PA)" in line and "check out" in line, line
+            # the boxed face's caption is the overruled pixel model's, and says so (alt text: what it says)
+            alt = page.locator("#faces img").first.get_attribute("alt")
+            assert alt.startswith("The photo with the face boxed, captioned: pixel model: "), alt
             app_tests.ARTIFACTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(app_tests.ARTIFACTS / "provenance-c2pa.png"), full_page=True)
         finally:

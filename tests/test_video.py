@@ -240,7 +240,7 @@ def test_a_track_too_small_to_judge_never_decides_beside_a_judged_one() -> None:
     from deforgify.video.timeline import FrameFace, FrameResult, VideoResult
 
     from deforgify.detector import face_label
-    from deforgify.video.present import deciding_frame_prediction
+    from deforgify.video.present import chart_rows, deciding_frame_prediction
 
     config = ModelConfig("deforgify-lite0", min_face_width=50)
 
@@ -263,7 +263,9 @@ def test_a_track_too_small_to_judge_never_decides_beside_a_judged_one() -> None:
     assert [f["caution"] is not None for f in row["frames"][0]["faces"]] == [False, True]
     assert "2 faces followed, 1 judged (face 2 too small to judge in every frame); the one judged (face 1) decides" \
         in explain_video(row)
+    assert [r["face"] for r in chart_rows(row)] == ["face 1"]  # no line of unused scores on the timeline
     none = result(small, smaller).to_json()
+    assert chart_rows(none) == []
     assert none["label"] == "unsure" and none["deciding_frame"]["track"] == 1  # the widest, not the most suspicious
     assert explain_video(none).startswith("Unsure: 2 faces followed in 1 frame of 1.0 s, none wide enough to judge")
     drawn = deciding_frame_prediction(none)

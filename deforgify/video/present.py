@@ -59,10 +59,11 @@ def explain_video(row: dict, calibration: Optional[Calibration] = None) -> str:
 
 
 def chart_rows(row: dict) -> list[dict]:
-    """The timeline as rows for a line chart: time, fake probability and face, per face per frame."""
+    """The timeline as rows for a line chart: time, fake probability and face, per face per frame
+    where it was judged (a face too small to judge has a score that is not used: none drawn)."""
     return [{"time (s)": frame["t"], "fake probability": face["confidences"]["fake"],
              "face": f"face {face['track'] + 1}"}
-            for frame in row["frames"] for face in frame["faces"]]
+            for frame in row["frames"] for face in frame["faces"] if not face["caution"]]
 
 
 def deciding_frame_prediction(row: dict, scale: float = 1.0) -> Prediction:
