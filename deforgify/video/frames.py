@@ -126,7 +126,8 @@ def is_video(source) -> bool:
 
 
 STILL_PICTURES = ("JPEG", "PNG", "BMP", "TIFF", "HEIC", "HEIF", "AVIF")
-"""Picture formats refused as videos; a GIF or WebP may be animated, and FFmpeg plays those."""
+"""Picture formats refused as videos; a GIF, a WebP or a HEIF or AVIF image sequence may be
+animated, and FFmpeg plays those."""
 
 
 def check_file(path: Path, limits: Limits) -> Optional[str]:
