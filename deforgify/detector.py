@@ -123,6 +123,9 @@ class Prediction:
     scale: float = 1.0
     """The decoded copy's pixels per pixel of the photo (under 1 for a photo reduced for the
     model): boxes are found and drawn in the copy, and given in the photo's pixels as data."""
+    left_out: int = 0
+    """Faces found but not judged: narrower than MIN_FACE_RATIO of the largest, or beyond the
+    MAX_FACES largest (told in the answer's words, so that none is left out silently)."""
 
     @property
     def caution(self) -> Optional[str]:
@@ -223,7 +226,8 @@ class Detector:
             end = start + len(image_crops)
             scores = [self._score(*scored) for scored in zip(image_crops, probabilities[start:end], cams[start:end])]
             start = end
-            predictions.append(self._verdict(scores))
+            found = len(image_crops[0].faces) if image_crops else 0
+            predictions.append(replace(self._verdict(scores), left_out=max(0, found - len(image_crops))))
         return predictions
 
     def fake_scores(self, images: Sequence[np.ndarray]) -> np.ndarray:

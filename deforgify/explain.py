@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from deforgify.calibration import NO_FACE, UNSURE, Calibration
-from deforgify.detector import TOO_SMALL, Prediction
+from deforgify.detector import MAX_FACES, TOO_SMALL, Prediction
 from deforgify.faces import Box
 
 WORDS = {"real": "real", "fake": "fake", UNSURE: "unsure", NO_FACE: "no face"}
@@ -79,7 +79,8 @@ def explain(prediction: Prediction, calibration: Optional[Calibration] = None) -
     count = len(boxed) or 1
     small = [number for number, s in enumerate(boxed, 1) if s.caution]
     if count == 1:
-        judged = "it is the one face found" if prediction.caution else "judged on the one face found"
+        one = "the largest face found" if prediction.left_out else "the one face found"
+        judged = f"it is {one}" if prediction.caution else f"judged on {one}"
     elif prediction.caution:  # then every face is too small; the widest stands for them
         judged = f"{count} faces found, none wide enough to judge (the widest, face {deciding_index(prediction) + 1})"
     elif small:
@@ -89,6 +90,9 @@ def explain(prediction: Prediction, calibration: Optional[Calibration] = None) -
     else:
         judged = (f"{count} faces judged; the most suspicious, face {deciding_index(prediction) + 1} "
                   "(thick box, marked \"decides\"), decides")
+    if prediction.left_out:  # said, not silent
+        judged += (f"; {counted(prediction.left_out, 'more face')} {'was' if prediction.left_out == 1 else 'were'} "
+                   f"found and not judged (narrower than a third of the largest, or beyond the {MAX_FACES} largest)")
     shares = percentages(prediction.confidences)
     if prediction.label != UNSURE:
         fake = prediction.confidences["fake"]

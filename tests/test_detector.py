@@ -139,6 +139,25 @@ def test_a_face_too_small_to_judge_never_decides_beside_a_judged_one() -> None:
     assert explain(alone).endswith("so it gets no real or fake answer. It is the one face found.")
 
 
+def test_faces_found_but_not_judged_are_counted_and_said(detector: Detector, astronaut) -> None:
+    """A face under a third of the largest one's width, or beyond the 8 largest, is not judged:
+    the answer says how many (a visitor's walk: a second person was left out silently)."""
+    from dataclasses import replace as replaced
+
+    from deforgify.explain import explain
+
+    large = small_face_crop(detector, astronaut, 120)
+    found = [large.face, (300, 10, 30, 30), (400, 10, 25, 25)]  # two under a third of 120 px
+    one, = detector.judge([[replaced(large, faces=found)]])
+    assert one.left_out == 2 and len(one.scores) == 1
+    text = explain(one, detector.config.calibration)
+    assert "judged on the largest face found; 2 more faces were found and not judged (narrower than a third of " \
+           "the largest, or beyond the 8 largest)" in text
+    alone, = detector.judge([[large]])
+    assert alone.left_out == 0 and "judged on the one face found." in explain(alone).lower()
+    assert "not judged" not in explain(alone)
+
+
 def test_a_photos_faces_are_judged_by_that_rule(detector: Detector, astronaut) -> None:
     large, small = small_face_crop(detector, astronaut, 120), small_face_crop(detector, astronaut, 30)
     both, = detector.judge([[large, small]])
