@@ -28,12 +28,12 @@ calls are faster per crop, their activations staying in cache: calls of 8 took 1
 against 1.92 for calls of 64 on two LiteRT threads (3.34 against 3.80 on one), median of 7."""
 
 
-def detected_face_crops(rgb: np.ndarray, config: PreprocessConfig, closer_look: bool = False
-                        ) -> tuple[list[Preprocessed], list[float]]:
+def detected_face_crops(rgb: np.ndarray, config: PreprocessConfig, closer_look: bool = False,
+                        beside_found: bool = False) -> tuple[list[Preprocessed], list[float]]:
     """Model input for every face of ``rgb`` worth scoring (largest first, at most MAX_FACES),
-    and the face detector's score of each (``closer_look``: see :func:`find_faces`). Needs no
-    model, so it can run in worker processes."""
-    faces = find_faces(rgb, closer_look)
+    and the face detector's score of each (``closer_look``, ``beside_found``: see
+    :func:`find_faces`). Needs no model, so it can run in worker processes."""
+    faces = find_faces(rgb, closer_look, beside_found)
     chosen = [f for f in faces if f.box[2] >= MIN_FACE_RATIO * faces[0].box[2]][:MAX_FACES]
     boxes = [f.box for f in faces]
     return [preprocess_face(rgb, config, f.box, boxes) for f in chosen], [f.score for f in chosen]
@@ -44,7 +44,7 @@ def face_crops(rgb: np.ndarray, config: PreprocessConfig, centre_fallback: bool 
     """The crops of :func:`detected_face_crops` for a photo, small faces in a large photo
     included (a closer look); none without a face. ``centre_fallback`` (for metrics) asks for
     the image centre then, and for the faces training found (no closer look)."""
-    crops, _ = detected_face_crops(rgb, config, closer_look=not centre_fallback)
+    crops, _ = detected_face_crops(rgb, config, closer_look=not centre_fallback, beside_found=not centre_fallback)
     return crops or ([preprocess_face(rgb, config, None, [])] if centre_fallback else [])
 
 

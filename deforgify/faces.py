@@ -170,25 +170,47 @@ def _models() -> tuple[_BlazeFace, _BlazeFace]:
     return _local.models
 
 
-def find_faces(rgb: np.ndarray, closer_look: bool = False) -> list[Face]:
+def find_faces(rgb: np.ndarray, closer_look: bool = False, beside_found: bool = False) -> list[Face]:
     """Every face in ``rgb`` (H, W, 3 uint8), largest first, boxes clipped to the image; with
-    ``closer_look``, small faces in a large photo too (see CLOSER_LOOK_LEVELS), at some cost when
-    there is no face at all (see also the video's CLOSER_LOOK_GIVE_UP)."""
+    ``closer_look``, small faces in a large photo too (see CLOSER_LOOK_LEVELS) when the first
+    search found none, at some cost when there is no face at all (see also the video's
+    CLOSER_LOOK_GIVE_UP); with ``beside_found`` as well, small faces beside those found. A
+    photo is searched so: the first search sees faces down to about 7.5 % of its longer side,
+    so in a large photo smaller people beside a larger one were never found (ten 45 px faces in
+    a 1200 px group photo: one found). It costs about 157 ms on a 2048x1536 photo with a face
+    (median of 5; the first search takes 10 ms); a photo up to 384 px is searched whole at once."""
     height, width = rgb.shape[:2]
     scale = min(1.0, SEARCH_SIDE / max(height, width))
     small = _reduced(rgb, scale)
     faces = _canonical_search(small, 0)
     if not faces:
         faces = _canonical_search(small, int(round(RETRY_PAD_FRACTION * max(small.shape[:2]))))
+    found = [_in_photo(face, scale) for face in faces]
     for _ in range(CLOSER_LOOK_LEVELS if closer_look else 0):
-        if faces or scale == 1.0:
+        if scale == 1.0 or (found and not beside_found):
             break
         scale = min(1.0, 2 * scale)
-        faces = _canonical_search(_reduced(rgb, scale), 0, _tiled_search)
-    clipped = [Face(_clip(tuple(v / scale for v in f.box), width, height), f.score,
-                    tuple((x / scale, y / scale) for x, y in f.landmarks)) for f in faces]
+        closer = [_in_photo(face, scale) for face in _canonical_search(_reduced(rgb, scale), 0, _tiled_search)]
+        found += [face for face in closer if _new(face, found)]
+    clipped = [Face(_clip(face.box, width, height), face.score, face.landmarks) for face in found]
     clipped = [face for face in clipped if face.box[2] > 1 and face.box[3] > 1]
     return sorted(clipped, key=lambda f: f.box[2] * f.box[3], reverse=True)
+
+
+def _in_photo(face: Face, scale: float) -> Face:
+    """``face`` found on a copy reduced by ``scale``, in the photo's pixels (not yet clipped)."""
+    return Face(tuple(v / scale for v in face.box), face.score, tuple((x / scale, y / scale) for x, y in face.landmarks))
+
+
+def _new(face: Face, found: list[Face]) -> bool:
+    """Whether a face of a closer look is not one found already: it overlaps none of them, nor
+    lies mostly inside one (a part of a large face, seen in a tile, is no face of its own)."""
+    if not found:
+        return True
+    boxes = np.array([f.box for f in found], dtype=np.float64)
+    box = np.array(face.box, dtype=np.float64)
+    inside = _intersection(box, boxes) / (box[2] * box[3] + 1e-9)
+    return bool(np.all(overlap(box, boxes) <= OVERLAP) and np.all(inside <= 0.5))
 
 
 def _reduced(rgb: np.ndarray, scale: float) -> np.ndarray:
@@ -283,12 +305,17 @@ def _tile_starts(length: int) -> list[int]:
 
 def overlap(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     """Intersection over union of ``box`` with each of ``boxes`` (x, y, w, h)."""
+    inter = _intersection(box, boxes)
+    return inter / (box[2] * box[3] + boxes[:, 2] * boxes[:, 3] - inter + 1e-9)
+
+
+def _intersection(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """The area ``box`` shares with each of ``boxes`` (x, y, w, h)."""
     left = np.maximum(box[0], boxes[:, 0])
     top = np.maximum(box[1], boxes[:, 1])
     right = np.minimum(box[0] + box[2], boxes[:, 0] + boxes[:, 2])
     bottom = np.minimum(box[1] + box[3], boxes[:, 1] + boxes[:, 3])
-    inter = np.clip(right - left, 0, None) * np.clip(bottom - top, 0, None)
-    return inter / (box[2] * box[3] + boxes[:, 2] * boxes[:, 3] - inter + 1e-9)
+    return np.clip(right - left, 0, None) * np.clip(bottom - top, 0, None)
 
 
 def _blended(boxes: np.ndarray, scores: np.ndarray, landmarks: np.ndarray) -> list[Face]:

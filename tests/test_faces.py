@@ -238,7 +238,31 @@ def test_a_closer_look_finds_no_face_in_large_photos_without_one(name) -> None:
     for side in (800, 2048):
         scale = side / max(rgb.shape[:2])
         large = cv2.resize(rgb, (round(rgb.shape[1] * scale), round(rgb.shape[0] * scale)), interpolation=cv2.INTER_CUBIC)
-        assert find_faces(large) == find_faces(large, closer_look=True) == []  # false faces there scored 0.61-0.71
+        assert find_faces(large) == find_faces(large, closer_look=True, beside_found=True) == []  # false faces
+        # there scored 0.61-0.71
+
+
+def test_a_group_photos_smaller_faces_beside_a_larger_one_are_found(astronaut) -> None:
+    """The first search sees faces down to about 7.5 % of a photo's longer side: a photo is
+    searched closer beside the faces it found, so smaller people are not missed (ten 45 px faces
+    and a larger one: one found), and no part of a large face is taken for a face of its own."""
+    import cv2
+
+    photo = np.full((960, 2000, 3), 128, np.uint8)
+    photo[:960, :960] = cv2.resize(astronaut, (960, 960))  # a large face, about 180 px
+    small = cv2.resize(astronaut, (240, 240))
+    for i in range(8):
+        row, column = divmod(i, 4)
+        photo[100 + row * 300 : 340 + row * 300, 1000 + column * 240 : 1240 + column * 240] = small
+    first = find_faces(photo, closer_look=True)
+    group = find_faces(photo, closer_look=True, beside_found=True)
+    assert len(first) == 1 and len(group) == 9, (first, group)
+    assert group[0].box == pytest.approx(first[0].box, abs=2)  # the large face found once
+    assert all(f.box[0] >= 1000 and 35 <= f.box[2] <= 70 for f in group[1:])
+    large = cv2.resize(astronaut, (2048, 2048), interpolation=cv2.INTER_CUBIC)
+    assert len(find_faces(large, closer_look=True, beside_found=True)) == 1  # no parts of her face
+    mirrored = find_faces(np.ascontiguousarray(photo[:, ::-1]), closer_look=True, beside_found=True)
+    assert sorted((2000 - x - w, y, w, h) for x, y, w, h in (f.box for f in mirrored)) == sorted(f.box for f in group)
 
 
 def test_a_photo_is_judged_with_a_closer_look_and_metrics_with_the_faces_training_found(astronaut) -> None:
