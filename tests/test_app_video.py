@@ -88,6 +88,7 @@ def test_upload_a_clip_and_read_the_verdict_timeline_and_deciding_frame(app_url,
             page.locator("#video-verdict-box").wait_for(timeout=30_000)
             assert page.locator("#video-verdict-box").inner_text().startswith("No video yet")
             page.locator("#video-input input[type=file]").set_input_files(str(mixed_clip))
+            page.locator("#video-input video").wait_for(state="attached", timeout=30_000)  # uploaded (see below)
             page.get_by_role("button", name="Check the video").click()
             box = page.locator("#video-verdict-box")
             box.wait_for(timeout=90_000)
@@ -107,7 +108,8 @@ def test_upload_a_clip_and_read_the_verdict_timeline_and_deciding_frame(app_url,
             box.wait_for(state="detached", timeout=5_000)
             assert page.locator("#video-timeline svg.marks").count() == 0
             page.locator("#video-input input[type=file]").set_input_files(str(not_video))
-            page.get_by_role("button", name="Check the video").click()
+            page.locator("#video-input video").wait_for(state="attached", timeout=30_000)  # uploaded: a click
+            page.get_by_role("button", name="Check the video").click()  # before that found no clip (a busy CI)
             page.locator("#video-verdict-box[data-verdict=error]").wait_for(timeout=30_000)
             assert page.locator("#video-verdict-box").inner_text().startswith("This video can't be checked")
             toasts = page.get_by_test_id("toast-text").all_inner_texts()
