@@ -339,6 +339,12 @@ PROVENANCE_CAUTION = ("The file's own metadata declares this. Metadata is easily
                       "without it is not shown to be real.")
 
 
+def overruled(row: dict) -> bool:
+    """Whether the file's own provenance decided an answer's verdict: the pixel model's words,
+    bars and captions then say they are its own."""
+    return row["decided_by"] == "provenance"
+
+
 def banner(prediction: Prediction, provenance: Provenance = NO_PROVENANCE, calibration=None,
            model: str = "") -> str:
     """The verdict box: the verdict in its colour with what it means, the pixel model's two
@@ -346,7 +352,7 @@ def banner(prediction: Prediction, provenance: Provenance = NO_PROVENANCE, calib
     the verdict is based on, what the file says of its origin, a caution, and the model that
     answered (``model``, a :func:`model_line`)."""
     row = apply_to_row(prediction.to_json(), provenance)
-    label, by_provenance = row["label"], row["decided_by"] == "provenance"
+    label, by_provenance = row["label"], overruled(row)
     pixels = explain(prediction, calibration)
     bars = _bars(prediction.confidences) if prediction.confidences and not prediction.caution else ""
     origin = (f'<p class="provenance" data-claim="{provenance.claim}" style="margin:6px 0 4px 0">'
@@ -459,9 +465,8 @@ def make_check(detector: Detector, answers: Answers):
         row["answer_id"] = answers.issue(image, {k: v for k, v in row.items()})
         heatmap = (save_output(detector.heatmap(rgb, prediction, legend=False))
                    if shows_heatmap(prediction, calibration.threshold) else None)
-        overruled = row["decided_by"] == "provenance"
         answer = ((WORDS[row["label"]], prediction.confidences), banner(prediction, provenance, calibration, line),
-                  save_output(draw_faces(rgb, prediction, overruled)), heatmap, row, prediction)
+                  save_output(draw_faces(rgb, prediction, overruled(row))), heatmap, row, prediction)
         if max(rgb.shape[:2]) >= LARGE_SIDE:
             release_free_memory()
         return answer
@@ -543,7 +548,7 @@ def make_page_check(detector: Detector, answers: Answers, again: bool = False):
         fake = prediction.confidences["fake"] if prediction.confidences else 0.0
         return (
             verdict, summary,
-            gr.update(value=faces, alt_text=describe_faces(prediction, row["decided_by"] == "provenance")),
+            gr.update(value=faces, alt_text=describe_faces(prediction, overruled(row))),
             gr.update(value=heatmap, visible=heatmap is not None,
                       alt_text=f"Heatmap of the deciding face: where the evidence for 'fake' lies, as bright "
                                f"as its fake probability ({fake:.0%})" if heatmap else None),
