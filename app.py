@@ -911,7 +911,7 @@ def video_tab(detector: Detector) -> None:
                 clip = VideoFile(sources=["upload"], format=None, include_audio=True,
                                 label="Video with a face", height=300, elem_id="video-input")
                 gr.Markdown("MP4, WebM or MOV; at most 5 minutes and 200 MB.", elem_id="video-limits")
-                check = gr.Button("Check the video", variant="primary")
+                check = gr.Button("Check the video", variant="primary", interactive=False)  # until a clip is in
             with gr.Column(scale=1):
                 summary = VideoSummary(label="summary", elem_id="video-verdict")
                 timeline = Timeline(None, x="time (s)", y="fake probability", color="face",
@@ -921,8 +921,10 @@ def video_tab(detector: Detector) -> None:
                 with gr.Accordion("The answer as data (JSON)", open=False, elem_id="video-result-data"):
                     result = VideoResultJSON(label="video result")
     outputs = [summary, timeline, deciding, result]
-    clip.change(lambda _: ("", None, None, None), clip, outputs, queue=False, api_visibility="private",
-                show_progress="hidden")  # a new or removed clip takes the old answer with it, at once
+    # A new or removed clip takes the old answer with it, at once; the button waits for a whole clip (a click
+    # while one was still uploading used to answer "No video yet").
+    clip.change(lambda new: ("", None, None, None, gr.Button(interactive=new is not None)), clip, [*outputs, check],
+                queue=False, api_visibility="private", show_progress="hidden")
     clip.change(LATEST_CLIP.record, clip, None, queue=False, api_visibility="private", show_progress="hidden")
     check.click(page_video, clip, outputs, concurrency_limit=CONCURRENCY, api_visibility="private")
     api_video = gr.Button(visible=False)  # the API: the same answer, with errors raised for programs

@@ -84,9 +84,8 @@ def test_upload_a_clip_and_read_the_verdict_timeline_and_deciding_frame(app_url,
             # Before any clip, no chart is drawn (an empty one had axes and a legend from -Infinity to Infinity).
             assert page.locator("#video-timeline svg.marks").count() == 0
             assert "Infinity" not in page.locator("#video-timeline").inner_html()
-            page.get_by_role("button", name="Check the video").click()  # nothing uploaded yet
-            page.locator("#video-verdict-box").wait_for(timeout=30_000)
-            assert page.locator("#video-verdict-box").inner_text().startswith("No video yet")
+            # Nothing uploaded yet: the button waits for a clip (a click mid-upload answered "No video yet").
+            assert page.get_by_role("button", name="Check the video").is_disabled()
             page.locator("#video-input input[type=file]").set_input_files(str(mixed_clip))
             page.locator("#video-input video").wait_for(state="attached", timeout=30_000)  # uploaded (see below)
             page.get_by_role("button", name="Check the video").click()
@@ -95,7 +94,7 @@ def test_upload_a_clip_and_read_the_verdict_timeline_and_deciding_frame(app_url,
             verdict = box.get_attribute("data-verdict")
             assert verdict in ("real", "fake", "unsure")
             text = box.inner_text()
-            assert "2 faces followed" in text and "of 10.0 s" in text
+            assert "2 faces followed" in text and "read from the 10.0 s clip" in text
             contrasts = page.evaluate(CONTRAST_JS, "video-verdict-box")  # readable in the dark theme too
             assert contrasts and all(ratio >= 4.5 for _, ratio in contrasts), contrasts
             page.locator("#video-timeline svg.marks").first.wait_for(timeout=30_000)
@@ -106,6 +105,7 @@ def test_upload_a_clip_and_read_the_verdict_timeline_and_deciding_frame(app_url,
             not_video.write_text("this is not a video")
             page.locator("#video-input").get_by_role("button", name="Clear").click()
             box.wait_for(state="detached", timeout=5_000)
+            assert page.get_by_role("button", name="Check the video").is_disabled()  # no clip, nothing to check
             assert page.locator("#video-timeline svg.marks").count() == 0
             page.locator("#video-input input[type=file]").set_input_files(str(not_video))
             page.locator("#video-input video").wait_for(state="attached", timeout=30_000)  # uploaded: a click

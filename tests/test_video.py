@@ -192,7 +192,7 @@ def test_a_face_too_small_in_every_frame_is_unsure_with_the_reason(clips, detect
     from deforgify.video.present import explain_video
 
     assert "get no real or fake answer" in explain_video(row) and "too small to judge" in explain_video(row)
-    assert "2 faces followed in 10 frames of 20.0 s, none wide enough to judge in any frame: the widest, face " \
+    assert "2 faces followed in 10 frames read from the 20.0 s clip, none wide enough to judge in any frame: the widest, face " \
         in explain_video(row)
     assert explain_video(row).startswith("Unsure: ") and not re.search(r"(real|fake) \d", explain_video(row))
     status, rows, stderr, _ = predict_json("--model", str(strict_folder), "--fps", "0.5", str(clips["mixed"]))
@@ -213,7 +213,7 @@ def test_an_unsure_clip_says_where_the_unsure_band_lies_as_a_photo_does(clips, t
     assert 'answers "real" only when it sees no sign of a fake at all (fake 0%) and "fake" only when fake is at ' \
            'least 100.0%' in text
     assert f"the deciding face's fake {row['confidences']['fake']:.1%} lies between. " in text
-    assert ", judged on its 5 frames from " in text and " in 10 frames of 20.0 s" in text
+    assert ", judged on its 5 frames from " in text and " in 10 frames read from the 20.0 s clip" in text
 
 
 def test_a_track_is_judged_on_the_frames_where_its_face_is_wide_enough() -> None:
@@ -267,7 +267,7 @@ def test_a_track_too_small_to_judge_never_decides_beside_a_judged_one() -> None:
     none = result(small, smaller).to_json()
     assert chart_rows(none) == []
     assert none["label"] == "unsure" and none["deciding_frame"]["track"] == 1  # the widest, not the most suspicious
-    assert explain_video(none).startswith("Unsure: 2 faces followed in 1 frame of 1.0 s, none wide enough to judge")
+    assert explain_video(none).startswith("Unsure: 2 faces followed in 1 frame read from the 1.0 s clip, none wide enough to judge")
     drawn = deciding_frame_prediction(none)
     assert [s.caution is not None for s in drawn.scores] == [True, True]  # captioned "unsure: too small"
 

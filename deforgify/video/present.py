@@ -20,7 +20,7 @@ def deciding_track(row: dict) -> Optional[dict]:
 def explain_video(row: dict, calibration: Optional[Calibration] = None) -> str:
     """A video row's verdict in words (see :meth:`VideoResult.to_json`); an "unsure" says where
     the model's unsure band lies (``calibration``), as a photo's does."""
-    seen = f"{counted(row['sampling']['read'], 'frame')} of {row['duration']:.1f} s"
+    seen = f"{counted(row['sampling']['read'], 'frame')} read from the {row['duration']:.1f} s clip"
     incomplete = f" Only part of the clip was read: {row['note']}." if row["note"] else ""
     if row["label"] == NO_FACE:
         return (f"No face was found in any of the {seen}, so there is no verdict. Try a clip "
@@ -35,7 +35,7 @@ def explain_video(row: dict, calibration: Optional[Calibration] = None) -> str:
                     f"the widest, face {track['track'] + 1}, {track['caution'].removeprefix('face ')}, so they get "
                     f"no real or fake answer.{incomplete}")
         return (f"Unsure: the one face followed, seen in {frames} from "
-                f"{track['start']:.1f} s to {track['end']:.1f} s of {seen}, but its {track['caution']} in every "
+                f"{track['start']:.1f} s to {track['end']:.1f} s in {seen}, but its {track['caution']} in every "
                 f"one of them, so it gets no real or fake answer.{incomplete}")
     if len(tracks) == 1:
         who = "the one face followed"
