@@ -847,7 +847,8 @@ def video_tab(detector: Detector) -> None:
 
     from deforgify.video.frames import InvalidVideoError, Limits, Sampling, frame_at
     from deforgify.video.judge import score_video
-    from deforgify.video.present import chart_rows, deciding_frame_prediction, deciding_track, explain_video
+    from deforgify.video.present import (chart_rows, deciding_frame_numbers, deciding_frame_prediction, deciding_track,
+                                         describe_deciding_frame, explain_video)
 
     limits = Limits(max_seconds=300, max_bytes=200_000_000, time_limit=60)
     line = model_line(detector)
@@ -884,10 +885,10 @@ def video_tab(detector: Detector) -> None:
                    + answered_by(line), element_id="video-verdict-box")
         rows = chart_rows(row)
         frame = None
-        if row["deciding_frame"]:
-            shown = frame_at(clip, row["deciding_frame"]["t"])
-            frame = (save_output(draw_faces(shown.rgb, deciding_frame_prediction(row, shown.scale))) if shown
-                     else None)
+        shown = frame_at(clip, row["deciding_frame"]["t"]) if row["deciding_frame"] else None
+        if shown:  # captioned with the faces' numbers of the words and the timeline
+            drawn, numbers = deciding_frame_prediction(row, shown.scale), deciding_frame_numbers(row)
+            frame = save_output(draw_faces(shown.rgb, drawn, numbers=numbers))
         release_free_memory()  # its frames were decoded whole
         return box, pd.DataFrame(rows) if rows else None, frame, row  # no chart (nor legend) without a face
 
@@ -898,7 +899,8 @@ def video_tab(detector: Detector) -> None:
             return (_box(ERROR, "No video yet", '<p style="margin:6px 0 0 0">Upload a clip first, then check it.</p>',
                          element_id="video-verdict-box"), None, None, None)
         try:
-            answer = predict_video(clip)
+            box, chart, frame, row = predict_video(clip)
+            answer = (box, chart, gr.update(value=frame, alt_text=describe_deciding_frame(row) if frame else None), row)
         except gr.Error as error:
             answer = (error_box(str(error.message), "video",
                                 "Try an MP4, WebM or MOV clip of at most 5 minutes that shows a face.",

@@ -8,7 +8,7 @@ percentages always real first.
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, Sequence
 
 import cv2
 import numpy as np
@@ -162,33 +162,38 @@ def caption(label: str, confidences: dict[str, float], caution: Optional[str] = 
     return f"{WORDS[label]} {confidences[label]:.0%}"
 
 
-def captions(prediction: Prediction, overruled: bool = False
+def captions(prediction: Prediction, overruled: bool = False, numbers: Optional[Sequence[int]] = None
              ) -> list[tuple[Box, str, tuple[int, int, int], bool]]:
     """(box, caption, colour, deciding) of every boxed face, numbered as in the JSON's faces
     when there are several, the deciding one marked; ``overruled`` (the file's provenance
     decided the verdict) names the pixel model as the captions' source ("pixel model: real 99%"
-    under a red "Fake" read as a contradiction)."""
+    under a red "Fake" read as a contradiction). ``numbers``: each boxed face's own number, always
+    shown (a video frame's faces are the clip's face tracks, numbered as its words and timeline
+    name them, whichever of them the frame shows)."""
     boxed = [s for s in prediction.scores if s.face]
-    many = len(boxed) > 1
+    numbered = numbers is not None or len(boxed) > 1
     found = []
-    for number, score in enumerate(boxed, 1):
+    for number, score in zip(numbers or range(1, len(boxed) + 1), boxed):
         deciding = score.face == prediction.face
         text = ("pixel model: " if overruled else "") + caption(score.label, score.confidences, score.caution)
-        if many:
+        if numbered:
             text = f"{number}: {text}" + (" - decides" if deciding else "")
         found.append((score.face, text, COLOURS[score.label], deciding))
     return found
 
 
-def describe_faces(prediction: Prediction, overruled: bool = False) -> str:
-    """Alt text for the boxed photo: what its boxes and captions say (``overruled``: see :func:`captions`)."""
-    found = captions(prediction, overruled)
+def describe_faces(prediction: Prediction, overruled: bool = False, numbers: Optional[Sequence[int]] = None,
+                   picture: str = "photo") -> str:
+    """Alt text for the boxed photo (or video frame: ``picture``): what its boxes and captions say
+    (``overruled``, ``numbers``: see :func:`captions`)."""
+    found = captions(prediction, overruled, numbers)
     if not found:
-        return "The photo as uploaded: no face was found, so nothing is marked."
-    if len(found) == 1:
-        return f"The photo with the face boxed, captioned: {found[0][1]}."
+        return f"The {picture} as uploaded: no face was found, so nothing is marked."
+    if len(found) == 1 and numbers is None:
+        return f"The {picture} with the face boxed, captioned: {found[0][1]}."
     parts = [f"face {text.replace(' - decides', ', thick box, decides')}" for _, text, _, _ in found]
-    return f"The photo with {len(found)} faces boxed and numbered, captioned: " + "; ".join(parts) + "."
+    boxed = "the face boxed and numbered" if len(found) == 1 else f"{len(found)} faces boxed and numbered"
+    return f"The {picture} with {boxed}, captioned: " + "; ".join(parts) + "."
 
 
 FONT = cv2.FONT_HERSHEY_SIMPLEX
@@ -240,13 +245,14 @@ def _overlap(a, b) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
-def draw_faces(rgb: np.ndarray, prediction: Prediction, overruled: bool = False) -> np.ndarray:
+def draw_faces(rgb: np.ndarray, prediction: Prediction, overruled: bool = False,
+               numbers: Optional[Sequence[int]] = None) -> np.ndarray:
     """A copy of ``rgb`` with every judged face boxed in its own verdict's colour and captioned
-    with its verdict (``overruled``: see :func:`captions`); with several faces each is numbered,
-    the deciding one has a thick double box and "decides" in its caption. Captions stay inside
-    the image and never overlap. Without a face nothing is drawn: nothing was judged."""
+    with its verdict (``overruled``, ``numbers``: see :func:`captions`); with several faces each
+    is numbered, the deciding one has a thick double box and "decides" in its caption. Captions
+    stay inside the image and never overlap. Without a face nothing is drawn: nothing was judged."""
     canvas = rgb.copy()
-    found = captions(prediction, overruled)
+    found = captions(prediction, overruled, numbers)
     if not found:
         return canvas
     thin = max(2, round(max(rgb.shape[:2]) / 300))

@@ -4,6 +4,8 @@ the deciding frame."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -98,7 +100,9 @@ def test_upload_a_clip_and_read_the_verdict_timeline_and_deciding_frame(app_url,
             contrasts = page.evaluate(CONTRAST_JS, "video-verdict-box")  # readable in the dark theme too
             assert contrasts and all(ratio >= 4.5 for _, ratio in contrasts), contrasts
             page.locator("#video-timeline svg.marks").first.wait_for(timeout=30_000)
-            page.locator('#video-frame img[src*="gradio_api/file="]').wait_for(timeout=30_000)
+            frame = page.locator('#video-frame img[src*="gradio_api/file="]')
+            frame.wait_for(timeout=30_000)
+            assert re.match(r"The video frame with .* numbered, captioned: face [12]: ", frame.get_attribute("alt"))
             page.locator("#video-check").screenshot(path=str(ARTIFACTS / "video-check.png"))
             # Another file takes the old answer with it at once; one that is no video is explained in the box.
             not_video = tmp_path / "notes.mp4"

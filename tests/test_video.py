@@ -272,6 +272,39 @@ def test_a_track_too_small_to_judge_never_decides_beside_a_judged_one() -> None:
     assert [s.caution is not None for s in drawn.scores] == [True, True]  # captioned "unsure: too small"
 
 
+def test_the_deciding_frames_faces_are_numbered_as_the_words_and_the_timeline_name_them() -> None:
+    """A frame shows some of the clip's faces, in its own order: each is captioned with its track's
+    number (face 2 decided: the frame's one face reads "2: ..."), not its place in that frame."""
+    from deforgify.detector import face_label
+    from deforgify.explain import captions
+    from deforgify.model_folder import ModelConfig
+    from deforgify.video.judge import track_verdict
+    from deforgify.video.present import (chart_rows, deciding_frame_numbers, deciding_frame_prediction,
+                                         describe_deciding_frame, explain_video)
+    from deforgify.video.timeline import FrameFace, FrameResult, VideoResult
+
+    config = ModelConfig("deforgify-lite0", min_face_width=50)
+
+    def face(track, box, fake):
+        label, caution = face_label(config.calibration.label(fake), box, config.min_face_width)
+        return FrameFace(track, box, label, {"real": 1 - fake, "fake": fake}, caution)
+
+    first, second = face(0, (0, 0, 120, 120), 0.05), face(1, (300, 0, 200, 200), 0.999)
+    frames = [FrameResult(0.0, [first]), FrameResult(1.0, [second, face(0, (0, 0, 100, 100), 0.05)])]
+    tracks = [track_verdict(config, 0, [(0.0, first), (1.0, frames[1].faces[1])]), track_verdict(config, 1, [(1.0, second)])]
+    row = VideoResult(video_frames.Info(640, 480, 25.0, 50, 2.0, 0), Sampling(), frames, tracks, planned=2).to_json()
+    assert row["deciding_frame"]["track"] == 1 and "(face 2) decides" in explain_video(row)
+    assert {r["face"] for r in chart_rows(row) if r["time (s)"] == 1.0} == {"face 1", "face 2"}
+    numbers = deciding_frame_numbers(row)
+    assert numbers == [2, 1]  # the frame lists the larger face, track 1, first
+    texts = [text for _, text, _, _ in captions(deciding_frame_prediction(row), numbers=numbers)]
+    assert texts[0].startswith("2: ") and texts[0].endswith(" - decides") and texts[1].startswith("1: ")
+    assert describe_deciding_frame(row).startswith("The video frame with 2 faces boxed and numbered, captioned: face 2: ")
+    alone = VideoResult(video_frames.Info(640, 480, 25.0, 25, 1.0, 0), Sampling(), [FrameResult(0.0, [second])],
+                        [track_verdict(config, 1, [(0.0, second)])], planned=1).to_json()
+    assert deciding_frame_numbers(alone) is None  # one face: nothing to tell apart, as in a photo
+
+
 def test_sampling_rate_and_cap_are_the_users_to_change(clips) -> None:
     status, rows, stderr, _ = predict_json("--fps", "1", "--max-frames", "5", str(clips["mixed"]))
     assert status == 0, stderr

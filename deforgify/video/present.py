@@ -7,7 +7,7 @@ from typing import Optional
 
 from deforgify.calibration import NO_FACE, UNSURE, Calibration
 from deforgify.detector import FaceScore, Prediction
-from deforgify.explain import WORDS, band_reason, beside_an_edge, counted, faces_named, percentages
+from deforgify.explain import WORDS, band_reason, beside_an_edge, counted, describe_faces, faces_named, percentages
 from deforgify.faces import Box
 
 
@@ -66,13 +66,26 @@ def chart_rows(row: dict) -> list[dict]:
             for frame in row["frames"] for face in frame["faces"] if not face["caution"]]
 
 
+def _deciding_frame(row: dict) -> dict:
+    """The timeline's entry of the deciding frame."""
+    return min(row["frames"], key=lambda f: abs(f["t"] - row["deciding_frame"]["t"]))
+
+
+def deciding_frame_numbers(row: dict) -> Optional[list[int]]:
+    """The deciding frame's faces' numbers, to caption them with (see
+    :func:`deforgify.explain.captions`): their face tracks', as the words and the timeline name
+    them (None for a clip of one face: nothing to tell apart)."""
+    if len(row["faces"]) < 2:
+        return None
+    return [face["track"] + 1 for face in _deciding_frame(row)["faces"]]
+
+
 def deciding_frame_prediction(row: dict, scale: float = 1.0) -> Prediction:
     """The deciding frame's faces as a photo's prediction, to draw with
     :func:`deforgify.explain.draw_faces` on the frame as read (``scale``: its ``Frame.scale``; a
     frame larger than WORKING_MAX_SIDE is read reduced, while the row's boxes are in the video's
     own pixels); the deciding track's face is the deciding box."""
-    deciding = row["deciding_frame"]
-    frame = min(row["frames"], key=lambda f: abs(f["t"] - deciding["t"]))
+    deciding, frame = row["deciding_frame"], _deciding_frame(row)
 
     def drawn(box: list[int]) -> Box:
         return tuple(round(v * scale) for v in box)
@@ -82,3 +95,8 @@ def deciding_frame_prediction(row: dict, scale: float = 1.0) -> Prediction:
     face = drawn(deciding["box"])
     decisive = next(s for s in scores if s.face == face)
     return Prediction(decisive.label, decisive.confidences, face, face, scores)
+
+
+def describe_deciding_frame(row: dict) -> str:
+    """Alt text for the deciding frame as drawn (its faces numbered by :func:`deciding_frame_numbers`)."""
+    return describe_faces(deciding_frame_prediction(row), numbers=deciding_frame_numbers(row), picture="video frame")
