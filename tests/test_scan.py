@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from helpers import ROOT, run_module
+from helpers import ROOT, bundled_model_with, run_module
 
 def make_tree(root: Path, astronaut: np.ndarray, faces: int) -> Path:
     """Face photos in nested folders (jittered crops of the astronaut, some with colours
@@ -139,6 +139,22 @@ def test_a_local_cluster_scans_a_file_list(tree: Path, expected: dict, tmp_path:
     rows = read_rows(output)
     assert [r["path"] for r in rows] == files
     assert_same_answers(rows, {f: expected[f] for f in files})
+
+
+def test_a_cluster_scan_says_the_models_config_warning_as_a_local_one_does(tree: Path, tmp_path: Path) -> None:
+    """The cluster's workers load the model, not this process: its config's warning (a folder
+    from before min_face_width travelled with the weights) must be said all the same."""
+    folder = bundled_model_with(tmp_path / "old")
+    config = json.loads((folder / "config.json").read_text())
+    del config["min_face_width"]
+    (folder / "config.json").write_text(json.dumps(config))
+    listing = tmp_path / "list.txt"
+    listing.write_text(str(sorted(tree.rglob("face*.jpg"))[0]) + "\n")
+    for engine in ([], ["--cluster", "local:1"]):
+        result = scan("--files-from", str(listing), "--output", str(tmp_path / f"{len(engine)}.jsonl"),
+                      "--model", str(folder), *engine)
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert "warning: the model's config.json does not say the least face width" in result.stderr, engine
 
 
 def test_interrupted_scan_resumes_to_the_same_output(big_tree: Path, tmp_path: Path) -> None:

@@ -109,16 +109,16 @@ def _model_source(reference: str | None) -> ModelSource:
 def _engine(args: argparse.Namespace, source: ModelSource):
     from deforgify.scan.run import LocalEngine
 
+    config = read_config(source.folder)  # its warning is said whether the model is loaded here or by the cluster
+    if config.warning:
+        print(f"warning: {config.warning}", file=sys.stderr)
     if args.cluster:
         from deforgify.scan.cluster import DaskEngine
 
         return DaskEngine(args.cluster, source.portable_reference(), source.fingerprint(), video_settings(args))
     from deforgify.detector import Detector
 
-    detector = Detector.from_source(source)
-    if detector.config.warning:
-        print(f"warning: {detector.config.warning}", file=sys.stderr)
-    return LocalEngine(detector, args.workers, video_settings(args))
+    return LocalEngine(Detector.from_source(source), args.workers, video_settings(args))
 
 
 def _why(cause: BaseException) -> str:
