@@ -8,7 +8,10 @@ enlarged to --side pixels on the longer side), each face into a different backgr
 For each W it prints the share of faces found by the plain search and with the closer look
 (``deforgify.faces.CLOSER_LOOK_LEVELS``): found means a face box overlapping the pasted one by
 intersection over union >= 0.3. Then the face-free photos alone at 800, 1400 and 2048 px: false
-faces each way and the closer look's cost (median milliseconds per photo).
+faces each way and the closer look's cost (median milliseconds per photo). Last, one large face
+(--large px wide, found by the first search) pasted into each face-free photo, the way a photo is
+searched (closer beside the faces found) against the closer look only when none is found: the
+faces found beside it (all false: the backgrounds have none) and the cost.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--data", type=Path, default=DATA / "utkface-real", help="a folder of face photos")
     parser.add_argument("--faces", type=int, default=40, help="how many faces to paste")
     parser.add_argument("--side", type=int, default=2048, help="the backgrounds' longer side in pixels")
+    parser.add_argument("--large", type=int, default=300, help="the width of the one face pasted in the last part")
     return parser.parse_args()
 
 
@@ -110,7 +114,29 @@ def main() -> int:
             false[1] += len(find_faces(scene, True))
             times.append(1000 * (time.perf_counter() - started))
         print(f"{side:>6} {int(false[0]):>12} {int(false[1]):>12} {statistics.median(times):>15.0f}")
+    beside_a_large_face(photos, args.large, rng)
     return 0
+
+
+def beside_a_large_face(photos: list, width: int, rng: np.random.Generator) -> None:
+    """False faces found beside a real one: each way of searching, per background size."""
+    print(f"\none {width} px face in each face-free photo: false faces found beside it (photos with any)\n"
+          f"{'side':>6} {'closer if none':>15} {'closer beside':>15} {'ms if none':>11} {'ms beside':>10}")
+    for side in (1400, 2048):
+        false, photos_with, times = np.zeros(2, int), np.zeros(2, int), ([], [])
+        scenes = [scene for scene in backgrounds(side).values() if min(scene.shape[:2]) >= 2.5 * width]
+        for i, scene in enumerate(scenes):  # those the face cut with its surroundings (twice its box) fits in
+            photo, face = photos[i % len(photos)]
+            canvas, box = pasted(photo, face, scene, width, rng)
+            for j, beside in enumerate((False, True)):
+                started = time.perf_counter()
+                found = np.array([f.box for f in find_faces(canvas, True, beside)], np.float64).reshape(-1, 4)
+                times[j].append(1000 * (time.perf_counter() - started))
+                extra = int(np.sum(overlap(np.array(box, np.float64), found) < 0.3))
+                false[j] += extra
+                photos_with[j] += extra > 0
+        print(f"{side:>6} {false[0]:>8} ({photos_with[0]:>3}) {false[1]:>8} ({photos_with[1]:>3}) "
+              f"{statistics.median(times[0]):>11.0f} {statistics.median(times[1]):>10.0f}   of {len(scenes)} photos")
 
 
 if __name__ == "__main__":
