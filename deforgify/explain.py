@@ -8,6 +8,8 @@ percentages always real first.
 
 from __future__ import annotations
 
+import math
+
 from typing import Optional, Sequence
 
 import cv2
@@ -199,6 +201,9 @@ def describe_faces(prediction: Prediction, overruled: bool = False, numbers: Opt
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 
 
+SMALLEST_DRAWN = 200
+"""A picture whose shorter side is under this is drawn enlarged (by a whole factor, each pixel a
+block) before its faces are boxed: a 50 px picture's caption did not fit ("unsure: too s")."""
 CAPTION_SIDE = 500
 """A caption's font scale is the photo's shorter side over this (its letters about 4 % of that
 side), so that it reads alike on any photo once the page fits it to the frame: capped at 1.0, a
@@ -251,10 +256,12 @@ def draw_faces(rgb: np.ndarray, prediction: Prediction, overruled: bool = False,
     with its verdict (``overruled``, ``numbers``: see :func:`captions`); with several faces each
     is numbered, the deciding one has a thick double box and "decides" in its caption. Captions
     stay inside the image and never overlap. Without a face nothing is drawn: nothing was judged."""
-    canvas = rgb.copy()
     found = captions(prediction, overruled, numbers)
     if not found:
-        return canvas
+        return rgb.copy()
+    factor = math.ceil(SMALLEST_DRAWN / min(rgb.shape[:2]))
+    canvas = rgb.copy() if factor <= 1 else cv2.resize(rgb, None, fx=factor, fy=factor, interpolation=cv2.INTER_NEAREST)
+    found = [(tuple(v * max(factor, 1) for v in box), text, colour, deciding) for box, text, colour, deciding in found]
     thin = max(2, round(max(rgb.shape[:2]) / 300))
     for box, _, colour, deciding in found:
         if not deciding:

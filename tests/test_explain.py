@@ -4,12 +4,13 @@ are about the words and the drawing, not about the model."""
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
 from deforgify.calibration import NO_FACE, UNSURE, Calibration
 from deforgify.detector import FaceScore, Prediction, face_label
-from deforgify.explain import (BACKGROUNDS, COLOURS, MEANINGS, caption_layout, captions, contrast,
+from deforgify.explain import (BACKGROUNDS, COLOURS, FONT, MEANINGS, caption_layout, captions, contrast,
                                describe_faces, draw_faces, explain, headline)
 
 
@@ -115,6 +116,20 @@ def test_a_caption_fits_a_200_pixel_picture() -> None:
         assert 0 <= left and right <= 200 and 0 <= top and bottom <= 200
     drawn = draw_faces(np.full((200, 200, 3), 128, np.uint8), made)
     assert drawn.shape == (200, 200, 3)
+
+
+def test_a_tiny_picture_is_drawn_enlarged_so_that_its_caption_fits() -> None:
+    """A 50 px picture's caption was cut at its edge ("unsure: too s"): it is drawn 4x, each
+    pixel a block, with its box and a whole caption."""
+    made = prediction(((10, 12, 10, 10), 0.5, "fake"))  # 10 px wide: too small to judge
+    text, = [t for _, t, _, _ in captions(made)]
+    assert text == "unsure: too small"
+    canvas = np.random.default_rng(0).integers(0, 255, (50, 50, 3), dtype=np.uint8)
+    drawn = draw_faces(canvas, made)
+    assert drawn.shape == (200, 200, 3)
+    assert (drawn[160::4, 160::4] == canvas[40:, 40:]).all()  # far from the face: the pixels, enlarged
+    (rect,), scale, thickness = caption_layout(drawn.shape, [(40, 48, 40, 40)], [text], [0])
+    assert cv2.getTextSize(text, FONT, scale, thickness)[0][0] < rect[2] - rect[0] <= 200
 
 
 @pytest.mark.parametrize("side", [300, 1000, 2048])
