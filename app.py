@@ -147,7 +147,7 @@ class ImageFile(gr.Image):
 
     is_template = True
     api_description = ("the photo to check, uploaded as a file (gradio_client: handle_file(path)): a JPEG, "
-                       "PNG or WebP image showing a face")
+                       "PNG, WebP, HEIC or AVIF image showing a face")
 
     data_model = taking_text(gr.Image.data_model)
 
@@ -510,10 +510,15 @@ def make_predict(detector: Detector, answers: Answers):
         is an error with the reason.
 
         Args:
-            image: the photo to check: a JPEG, PNG or WebP image file showing a face.
+            image: The photo to check: a JPEG, PNG, WebP, HEIC or AVIF image file showing a face.
 
         Returns:
-            verdict, summary, faces, heatmap, result: see each output's description.
+            verdict: the label ("real", "fake", "unsure" or "no face") and the confidences of "real"
+                and "fake".
+            summary: the verdict box (HTML): verdict, what it is based on, the file's origin, a caution.
+            faces: the photo with every judged face boxed and captioned with its own verdict.
+            heatmap: where in the deciding face the evidence for "fake" lies (Grad-CAM), or null.
+            result: the answer as data: label, confidences, faces, provenance, answer_id and the model.
         """
         return check(image)[:5]
 
@@ -677,8 +682,8 @@ def make_flag(store: FeedbackStore, answers: Answers):
         last hour, once each; a quota bounds reports per hour and their total size.
 
         Args:
-            answer_id: the answer_id from /predict's result.
-            should_be: what the answer should have been: "real", "fake" or "don't know".
+            answer_id: The answer_id from /predict's result.
+            should_be: What the answer should have been: "real", "fake" or "don't know".
 
         Returns:
             status: the report's id (quote it to have the report deleted), or why it was refused.
@@ -859,7 +864,7 @@ def video_tab(detector: Detector) -> None:
         its frames; the most suspicious face decides.
 
         Args:
-            clip: the video to check: an MP4, WebM or MOV file of at most 5 minutes and 200 MB.
+            clip: The video to check: an MP4, WebM or MOV file of at most 5 minutes and 200 MB.
 
         Returns:
             summary: the verdict box (HTML): verdict, what it is based on, and a caution.
