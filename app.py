@@ -88,13 +88,15 @@ EXAMPLES = {
 ERROR = "error"
 """The verdict box's state when a file could not be checked."""
 PRIVACY = (
-    "**Privacy.** Photos are kept for at most two hours to show you the answer, then deleted. "
-    "Nothing is kept longer unless you report an answer as wrong: then the photo's pixels (its "
+    "**Privacy.** Photos and videos are kept for at most two hours to show you the answer, then deleted. "
+    "Nothing is kept longer unless you report a photo's answer as wrong: then the photo's pixels (its "
     "metadata, such as camera details and GPS location, removed), the answer, the model version "
     "and what you said it should have been are kept for up to {days} days to improve the model, "
     "then deleted. The report's id is shown when it is saved: to have a report deleted sooner, "
     "write to the maintainers of this app (on a Hugging Face Space: its Community tab) quoting the id."
 )
+VIDEO_ORIGIN = ("Provenance not read: a video's own metadata (such as Content Credentials) is not read yet, "
+                "so the pixels decide.")
 CHECK_AGAIN = "Check this photo again"
 REPORT = "Report this answer as wrong"
 
@@ -803,16 +805,28 @@ CSS = """
 #photo .image-frame:has(> img.unreadable)::after {
   content: "Your browser can't show this file"; color: var(--body-text-color-subdued);
 }
+#video-input video.unplayable { visibility: hidden; }
+#video-input :has(> video.unplayable) { position: relative; }
+#video-input :has(> video.unplayable)::after {
+  content: "Your browser can't play this clip; it can still be checked"; color: var(--body-text-color-subdued);
+  position: absolute; inset: 0; display: flex; align-items: center; justify-content: center; text-align: center;
+}
 """
 """The verdict boxes are light in a dark theme too: everything in them takes the box's dark text
 colour (the dark theme's own rules for paragraphs and spans made it near-white on cream); text
 given its own colour inline (the verdict word, the model line) keeps it."""
 PAGE_JS = """<script>
 document.addEventListener('error', (event) => {
-  const image = event.target;
-  if (image.tagName === 'IMG' && image.closest('#photo')) image.classList.add('unreadable');
+  const media = event.target;
+  if (media.tagName === 'IMG' && media.closest('#photo')) media.classList.add('unreadable');
+  const video = media.tagName === 'SOURCE' ? media.parentElement : media;
+  if (video?.tagName === 'VIDEO' && video.closest('#video-input')) {
+    video.classList.add('unplayable');
+    event.stopImmediatePropagation();  // not also Gradio's "Video not playable" error toast
+  }
 }, true);
 document.addEventListener('load', (event) => event.target.classList?.remove('unreadable'), true);
+document.addEventListener('loadeddata', (event) => event.target.classList?.remove('unplayable'), true);
 document.addEventListener('click', (event) => {
   if (!event.target.closest?.('a[href="#model-card"]')) return;
   event.preventDefault();
@@ -823,7 +837,8 @@ document.addEventListener('click', (event) => {
 });
 </script>"""
 """A file the browser cannot draw says so in the photo's place, instead of a broken-image icon
-(the answer box says why it cannot be checked); the header's "model card" link opens the card
+(the answer box says why it cannot be checked), and a clip it cannot play (MPEG-4 Part 2 in
+Chromium, or no video at all) in the player's place, instead of an error toast over the answer; the header's "model card" link opens the card
 and brings its top into view once it is open (the link's own jump happened while it was still
 folded, leaving the card's title on the screen's last line)."""
 
@@ -886,6 +901,7 @@ def video_tab(detector: Detector) -> None:
         box = _box(label, headline(label, too_small=too_small),
                    (_bars(row["confidences"]) if row["confidences"] and not too_small else "")
                    + f'<p style="margin:6px 0 4px 0">{html.escape(explain_video(row, detector.config.calibration))}</p>'
+                   f'<p class="provenance" data-claim="none" style="margin:0 0 4px 0">{VIDEO_ORIGIN}</p>'
                    f'<p style="margin:0;font-size:0.9em">{html.escape(CAUTIONS[label].replace("photo", "video"))}</p>'
                    + answered_by(line), element_id="video-verdict-box")
         rows = chart_rows(row)

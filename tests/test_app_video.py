@@ -34,6 +34,7 @@ def test_the_video_api_answers_with_the_timeline(client, mixed_clip) -> None:
     assert row["deciding_frame"]["t"] > 5.0 and row["provenance"]["claim"] == "none"
     assert row["model"]["reference"] == "bundled"
     assert f'data-verdict="{row["label"]}"' in summary
+    assert 'class="provenance" data-claim="none"' in summary and "metadata" in summary  # not read: said, not left out
     assert f'(weights {row["model"]["revision"]})</p>' in summary and "Answered by deforgify-lite0" in summary
     assert chart["columns"] == ["time (s)", "fake probability", "face"]
     assert {face for _, _, face in chart["data"]} == {"face 1", "face 2"} and len(chart["data"]) == 20
@@ -116,8 +117,12 @@ def test_upload_a_clip_and_read_the_verdict_timeline_and_deciding_frame(app_url,
             page.get_by_role("button", name="Check the video").click()  # before that found no clip (a busy CI)
             page.locator("#video-verdict-box[data-verdict=error]").wait_for(timeout=30_000)
             assert page.locator("#video-verdict-box").inner_text().startswith("This video can't be checked")
-            toasts = page.get_by_test_id("toast-text").all_inner_texts()
-            assert set(toasts) <= {"Video not playable"}, toasts  # only the player's own, on upload
+            # The player says it can't play the file in its own place, not in an error toast over the answer.
+            page.locator("#video-input video.unplayable").wait_for(state="attached", timeout=10_000)
+            note = page.evaluate("getComputedStyle(document.querySelector('#video-input video.unplayable')"
+                                 ".parentElement, '::after').content")
+            assert "Your browser can't play this clip; it can still be checked" in note, note
+            assert page.get_by_test_id("toast-text").all_inner_texts() == []
             outputs = page.locator("#video-verdict, #video-timeline, #video-frame")
             assert outputs.get_by_text("Error", exact=True).count() == 0  # no red pills on the outputs
             # A check still running when its clip is replaced never shows its answer beside the new one.
