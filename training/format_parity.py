@@ -90,6 +90,13 @@ class ParityReport:
         return float(np.mean(np.any(judged & (verdicts != first), axis=0)))
 
     @property
+    def crossed_share(self) -> float:
+        """Share of images answered "real" in one variant and "fake" in another (the other
+        changes are between "unsure" and a firm answer)."""
+        verdicts = np.array([v.verdicts for v in self.variants])
+        return float(np.mean(np.any(verdicts == "real", axis=0) & np.any(verdicts == "fake", axis=0)))
+
+    @property
     def auc_spread(self) -> float:
         aucs = [v.roc_auc for v in self.variants if v.roc_auc is not None]
         return float(max(aucs) - min(aucs)) if aucs else 0.0
@@ -110,6 +117,7 @@ class ParityReport:
                                       "changed_from_lossless": self.changed_from_first(v)}
                              for v in self.variants},
                 "changed_share": self.changed_share, "changed_by_score_share": self.changed_by_score_share,
+                "crossed_share": self.crossed_share,
                 "auc_spread": self.auc_spread, "goals": GOALS}
 
     def by_source(self, sources: list[str]) -> dict[str, dict]:
@@ -127,7 +135,8 @@ class ParityReport:
                   for v in self.variants]
         lines.append(f"verdict changes across variants: {self.changed_share:.1%} "
                      f"(goal <= {GOALS['changed_share']:.0%}; {self.changed_by_score_share:.1%} leaving out "
-                     f"faces too small to judge); AUC spread {self.auc_spread:.3f} (goal <= {GOALS['auc_spread']})")
+                     f"faces too small to judge; {self.crossed_share:.1%} between \"real\" and \"fake\"); "
+                     f"AUC spread {self.auc_spread:.3f} (goal <= {GOALS['auc_spread']})")
         return "\n".join(lines)
 
 
