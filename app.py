@@ -95,8 +95,7 @@ PRIVACY = (
     "then deleted. The report's id is shown when it is saved: to have a report deleted sooner, "
     "write to the maintainers of this app (on a Hugging Face Space: its Community tab) quoting the id."
 )
-VIDEO_ORIGIN = ("Provenance not read: a video's own metadata (such as Content Credentials) is not read yet, "
-                "so the pixels decide.")
+VIDEO_ORIGIN = "Provenance not read: a video's own metadata (such as Content Credentials) is not read yet."
 CHECK_AGAIN = "Check this photo again"
 REPORT = "Report this answer as wrong"
 
@@ -840,9 +839,10 @@ document.addEventListener('click', (event) => {
 </script>"""
 """A file the browser cannot draw says so in the photo's place, instead of a broken-image icon
 (the answer box says why it cannot be checked), and a clip it cannot play (MPEG-4 Part 2 in
-Chromium, or no video at all) in the player's place, instead of an error toast over the answer; the header's "model card" link opens the card
-and brings its top into view once it is open (the link's own jump happened while it was still
-folded, leaving the card's title on the screen's last line)."""
+Chromium, or no video at all) in the player's place, instead of an error toast over the
+answer; the header's "model card" link opens the card and brings its top into view once it is
+open (the link's own jump happened while it was still folded, leaving the card's title on the
+screen's last line)."""
 
 
 def example_files(detector: Detector) -> tuple[list[str], list[str]]:

@@ -134,7 +134,7 @@ def beside_a_large_face(photos: list, width: int, rng: np.random.Generator) -> N
         for kind in ("face crops", "upper bodies"):
             false, photos_with, times = np.zeros(2, int), np.zeros(2, int), ([], [])
             chosen = [(p, s) for (k, p), s in zip(people, scenes * 2) if k == kind]
-            for i, (person, scene) in enumerate(chosen):
+            for person, scene in chosen:
                 photo, face = person if kind == "face crops" else (person, find_faces(person)[0].box)
                 if max(photo.shape[:2]) * width / face[2] >= 0.9 * min(scene.shape[:2]):
                     continue  # does not fit this background

@@ -63,7 +63,7 @@ def main() -> None:
         for name, path in clips(Path(folder)).items():
             off, off_label = timed(detector, path, 0, args.repeats)
             on, on_label = timed(detector, path, give_up, args.repeats)
-            print(f"{name:18} off {off:5.2f} s {off_label:8} on {on:5.2f} s {on_label:8} ratio {on / off:.2f}x",
+            print(f"{name:18} off {off:5.2f} s {off_label:10} on {on:5.2f} s {on_label:10} ratio {on / off:.2f}x",
                   flush=True)
 
 

@@ -9,7 +9,6 @@ percentages always real first.
 from __future__ import annotations
 
 import math
-
 from typing import Optional, Sequence
 
 import cv2
@@ -259,10 +258,10 @@ def draw_faces(rgb: np.ndarray, prediction: Prediction, overruled: bool = False,
     found = captions(prediction, overruled, numbers)
     if not found:
         return rgb.copy()
-    factor = math.ceil(SMALLEST_DRAWN / min(rgb.shape[:2]))
-    canvas = rgb.copy() if factor <= 1 else cv2.resize(rgb, None, fx=factor, fy=factor, interpolation=cv2.INTER_NEAREST)
-    found = [(tuple(v * max(factor, 1) for v in box), text, colour, deciding) for box, text, colour, deciding in found]
-    thin = max(2, round(max(rgb.shape[:2]) / 300))
+    factor = max(1, math.ceil(SMALLEST_DRAWN / min(rgb.shape[:2])))
+    canvas = rgb.copy() if factor == 1 else cv2.resize(rgb, None, fx=factor, fy=factor, interpolation=cv2.INTER_NEAREST)
+    found = [(tuple(v * factor for v in box), text, colour, deciding) for box, text, colour, deciding in found]
+    thin = max(2, round(max(canvas.shape[:2]) / 300))
     for box, _, colour, deciding in found:
         if not deciding:
             _rectangle(canvas, box, colour, thin)
