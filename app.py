@@ -89,8 +89,8 @@ ERROR = "error"
 """The verdict box's state when a file could not be checked."""
 PRIVACY = (
     "**Privacy.** Photos and videos are kept for at most two hours to show you the answer, then deleted. "
-    "Nothing is kept longer unless you report a photo's answer as wrong: then the photo's pixels (its "
-    "metadata, such as camera details and GPS location, removed), the answer, the model version "
+    "Nothing is kept longer unless you report an answer as wrong: then the photo's pixels (of a video, "
+    "the frame that decided; metadata, such as camera details and GPS location, removed), the answer, the model version "
     "and what you said it should have been are kept for up to {days} days to improve the model, "
     "then deleted. The report's id is shown when it is saved: to have a report deleted sooner, "
     "write to the maintainers of this app (on a Hugging Face Space: its Community tab) quoting the id."
@@ -259,7 +259,8 @@ class VideoResultJSON(gr.JSON):
                        "label, confidences, frames, start, end, peak_t, caution), duration, width, height, "
                        "frames (the timeline: t, label, confidences, faces), deciding_frame (t, track, box), "
                        "sampling, complete, note, provenance (claim \"none\": videos' metadata is not read) "
-                       "and model (as in /predict's result)")
+                       "model (as in /predict's result) and answer_id (to quote when reporting the answer as "
+                       "wrong, /flag, for an hour)")
 
 
 RESULT_FIELDS = {
@@ -305,7 +306,7 @@ class AnswerId(gr.Textbox):
     """The answer id of /predict's result, as /flag takes it."""
 
     is_template = True
-    api_description = "the answer_id from /predict's result (valid for an hour, once)"
+    api_description = "the answer_id from /predict's or /predict_video's result (valid for an hour, once)"
 
     def example_payload(self) -> Any:
         return "0123456789abcdef0123456789abcdef"
@@ -664,26 +665,27 @@ def training_date(detector: Detector) -> Optional[str]:
         return None
 
 
-def save_output(rgb: np.ndarray) -> str:
-    """Write an output image under a name of its own inside Gradio's cache.
+def save_output(rgb: np.ndarray, lossless: bool = False) -> str:
+    """Write an output image under a name of its own inside Gradio's cache (as JPEG, or PNG when
+    ``lossless``: a video frame kept as is, for a report).
 
     Returning an array would make Gradio write it to a path derived from its content, in place:
     two users sent the same picture would rewrite a file while the other is downloading it.
     """
     OUTPUT_FOLDER.mkdir(parents=True, exist_ok=True)
-    path = OUTPUT_FOLDER / f"{uuid.uuid4().hex}.jpg"
-    Image.fromarray(rgb).save(path, quality=90)
+    path = OUTPUT_FOLDER / f"{uuid.uuid4().hex}.{'png' if lossless else 'jpg'}"
+    Image.fromarray(rgb).save(path, **({} if lossless else {"quality": 90}))
     return str(path)
 
 
 def make_flag(store: FeedbackStore, answers: Answers):
     def flag(answer_id: str, should_be: str) -> str:
-        """Report an answer as wrong: keeps the photo's pixels (metadata removed), the answer,
-        the model version and what it should have been. Only answers this server gave in the
+        """Report an answer as wrong: keeps the photo's pixels (a video's deciding frame; metadata
+        removed), the answer, the model version and what it should have been. Only answers this server gave in the
         last hour, once each; a quota bounds reports per hour and their total size.
 
         Args:
-            answer_id: The answer_id from /predict's result.
+            answer_id: The answer_id from /predict's or /predict_video's result.
             should_be: What the answer should have been: "real", "fake" or "don't know".
 
         Returns:
@@ -708,10 +710,11 @@ def make_flag(store: FeedbackStore, answers: Answers):
     return flag
 
 
-def make_page_flag(flag):
+def make_page_flag(flag, picture: str = "photo"):
+    """The report button's answer on the page (``picture``: what the answer was of, "photo" or "clip")."""
     def page_flag(answer_id: str, should_be: Optional[str]) -> str:
         if not answer_id:
-            return ("There is no answer on the page to report: check a photo first (a file that can't be "
+            return (f"There is no answer on the page to report: check a {picture} first (a file that can't be "
                     "checked has no answer).")
         if not should_be:
             return "Choose what the answer should have been (real, fake or don't know), then report."
@@ -860,10 +863,11 @@ def example_files(detector: Detector) -> tuple[list[str], list[str]]:
     return paths, captions
 
 
-def video_tab(detector: Detector) -> None:
+def video_tab(detector: Detector, answers: Answers, flag) -> None:
     """The video input beside the photo one: a clip in; the verdict box as for photos, a chart of
     each face track's fake probability over time, the frame that decided with its faces boxed,
-    and the answer as data (``/predict_video``). Frames are sampled 2 a second, at most 64; clips
+    the answer as data (``/predict_video``), and a report of a wrong answer as for photos
+    (``flag``: the frame that decided is kept, or the first frame of a clip without a face). Frames are sampled 2 a second, at most 64; clips
     over 5 minutes or 200 MB are refused with a message, and decoding stops after 60 s."""
     import pandas as pd
 
@@ -889,7 +893,7 @@ def video_tab(detector: Detector) -> None:
             deciding_frame: the frame that decided, every face boxed with its own verdict.
             result: the answer as data: label, confidences, faces (one per face track),
                 duration, frames (the timeline: t, label, confidences, faces), deciding_frame,
-                provenance (videos' metadata is not read: claim "none"), and the model.
+                provenance (videos' metadata is not read: claim "none"), the model and answer_id.
         """
         if clip is None:
             raise gr.Error("Upload a video first.", duration=None, print_exception=False)
@@ -908,10 +912,12 @@ def video_tab(detector: Detector) -> None:
                    + answered_by(line), element_id="video-verdict-box")
         rows = chart_rows(row)
         frame = None
-        shown = frame_at(clip, row["deciding_frame"]["t"]) if row["deciding_frame"] else None
-        if shown:  # captioned with the faces' numbers of the words and the timeline
+        shown = frame_at(clip, row["deciding_frame"]["t"] if row["deciding_frame"] else 0.0)
+        if shown and row["deciding_frame"]:  # captioned with the faces' numbers of the words and the timeline
             drawn, numbers = deciding_frame_prediction(row, shown.scale), deciding_frame_numbers(row)
             frame = save_output(draw_faces(shown.rgb, drawn, numbers=numbers))
+        if shown:  # what a report keeps: the frame as judged, not the clip
+            row["answer_id"] = answers.issue(save_output(shown.rgb, lossless=True), dict(row))
         release_free_memory()  # its frames were decoded whole
         return box, pd.DataFrame(rows) if rows else None, frame, row  # no chart (nor legend) without a face
 
@@ -920,14 +926,15 @@ def video_tab(detector: Detector) -> None:
         marks); nothing when another clip (or none) is on the page by the time it is ready."""
         if clip is None:
             return (_box(ERROR, "No video yet", '<p style="margin:6px 0 0 0">Upload a clip first, then check it.</p>',
-                         element_id="video-verdict-box"), None, None, None)
+                         element_id="video-verdict-box"), None, None, None, "", "", None)
         try:
             box, chart, frame, row = predict_video(clip)
-            answer = (box, chart, gr.update(value=frame, alt_text=describe_deciding_frame(row) if frame else None), row)
+            answer = (box, chart, gr.update(value=frame, alt_text=describe_deciding_frame(row) if frame else None), row,
+                      row.get("answer_id", ""), "", None)
         except gr.Error as error:
             answer = (error_box(str(error.message), "video",
                                 "Try an MP4, WebM or MOV clip of at most 5 minutes that shows a face.",
-                                "video-verdict-box"), None, None, None)
+                                "video-verdict-box"), None, None, None, "", "", None)
         return answer if LATEST_CLIP.is_latest(request, clip) else tuple(gr.skip() for _ in answer)
 
     with gr.Accordion("Check a video", open=True, elem_id="video-check"):
@@ -945,13 +952,22 @@ def video_tab(detector: Detector) -> None:
                                          buttons=PICTURE_BUTTONS)
                 with gr.Accordion("The answer as data (JSON)", open=False, elem_id="video-result-data"):
                     result = VideoResultJSON(label="video result")
+                answer_id = AnswerId(label="video answer id", visible=False)
+                with gr.Group():
+                    should_be = ShouldBe(list(SHOULD_BE), label="Is the answer wrong? It should have been:",
+                                         elem_id="video-should-be")
+                    report = gr.Button(REPORT, size="sm", variant="secondary", elem_id="video-report")
+                status = ReportStatus(elem_id="video-flag-status", label="status")
     outputs = [summary, timeline, deciding, result]
+    page_outputs = outputs + [answer_id, status, should_be]
     # A new or removed clip takes the old answer with it, at once; the button waits for a whole clip (a click
     # while one was still uploading used to answer "No video yet").
-    clip.change(lambda new: ("", None, None, None, gr.Button(interactive=new is not None)), clip, [*outputs, check],
-                queue=False, api_visibility="private", show_progress="hidden")
+    clip.change(lambda new: ("", None, None, None, "", "", None, gr.Button(interactive=new is not None)), clip,
+                [*page_outputs, check], queue=False, api_visibility="private", show_progress="hidden")
     clip.change(LATEST_CLIP.record, clip, None, queue=False, api_visibility="private", show_progress="hidden")
-    check.click(page_video, clip, outputs, concurrency_limit=CONCURRENCY, api_visibility="private")
+    check.click(page_video, clip, page_outputs, concurrency_limit=CONCURRENCY, api_visibility="private")
+    report.click(make_page_flag(flag, "clip"), [answer_id, should_be], status, api_visibility="private",
+                 concurrency_limit=1, show_progress="hidden")
     api_video = gr.Button(visible=False)  # the API: the same answer, with errors raised for programs
     api_video.click(predict_video, clip, outputs, api_name="predict_video", concurrency_limit=CONCURRENCY)
 
@@ -989,12 +1005,12 @@ def build_demo(detector: Detector, store: FeedbackStore) -> gr.Blocks:
                 with gr.Group():
                     should_be = ShouldBe(list(SHOULD_BE), label="Is the answer wrong? It should have been:",
                                          elem_id="should-be")
-                    flag_button = gr.Button(REPORT, size="sm", variant="secondary")
+                    flag_button = gr.Button(REPORT, size="sm", variant="secondary", elem_id="photo-report")
                 flag_status = ReportStatus(elem_id="flag-status", label="status")
                 gr.Markdown(PRIVACY.format(days=f"{store.keep_days:g}"))
         outputs = [verdict, summary, faces, heatmap, result]
         page_outputs = outputs + [legend, answer_id, flag_status, should_be]
-        video_tab(detector)
+        video_tab(detector, answers, flag)
         gr.Markdown(LIMITS)
         with gr.Accordion("Model card", open=False, elem_id="model-card"):
             gr.Markdown(card_text(detector))

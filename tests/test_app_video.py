@@ -4,12 +4,15 @@ the deciding frame."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
 import pytest
+from PIL import Image
 
-from test_app import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, CONTRAST_JS, app_url, client, flags_folder  # noqa: F401
+from test_app import (ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, CONTRAST_JS, app_url, client, flags_folder,  # noqa: F401
+                      reports_in)
 from helpers import small_face_in_a_large_photo
 from video_clips import canvas, real_and_fake_faces, write_opencv
 
@@ -52,6 +55,27 @@ def test_a_clip_without_a_face_gets_no_verdict_no_chart_and_no_frame(client, tmp
     assert row["label"] == "no_face" and row["faces"] == [] and len(row["frames"]) == 4
     assert 'data-verdict="no_face"' in summary and "No face was found in any of the 4 frames" in summary
     assert chart is None and frame is None  # no chart (nor a legend) without a face
+    assert row["answer_id"]  # "no face" can be wrong too: it can be reported (its first frame is kept)
+
+
+def test_a_video_answer_is_reported_with_the_frame_that_decided(client, mixed_clip, flags_folder) -> None:
+    from gradio_client import handle_file
+    from gradio_client.exceptions import AppError
+
+    summary, chart, frame, row = client.predict(handle_file(str(mixed_clip)), api_name="/predict_video")
+    before = reports_in(flags_folder)
+    wrong = "real" if row["label"] != "real" else "fake"
+    with pytest.raises(AppError, match="already was"):
+        client.predict(row["answer_id"], row["label"], api_name="/flag")  # not wrong that way
+    message = client.predict(row["answer_id"], wrong, api_name="/flag")
+    new = [p for p in reports_in(flags_folder) if p not in before]
+    assert message.startswith("Thank you") and len(new) == 1 and new[0].name in message
+    record = json.loads((new[0] / "report.json").read_text())
+    assert record["should_be"] == wrong and record["answer"]["kind"] == "video"
+    assert record["answer"]["deciding_frame"] == row["deciding_frame"]
+    with Image.open(new[0] / "image.png") as kept:
+        assert kept.size == (640, 480)  # the frame as judged, not the drawn one nor the clip
+        assert abs(np.asarray(kept, np.float64).mean() - np.asarray(Image.open(frame), np.float64).mean()) < 8
 
 
 def test_a_text_file_posing_as_a_video_gets_a_clear_error(client, tmp_path) -> None:
@@ -72,7 +96,7 @@ def test_a_clip_over_the_spaces_limit_is_refused_with_its_length(client, tmp_pat
 
 
 def test_upload_a_clip_and_read_the_verdict_timeline_and_deciding_frame(app_url, mixed_clip, tmp_path,
-                                                                         astronaut) -> None:
+                                                                         astronaut, flags_folder) -> None:
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
     from playwright.sync_api import sync_playwright
@@ -104,6 +128,11 @@ def test_upload_a_clip_and_read_the_verdict_timeline_and_deciding_frame(app_url,
             frame = page.locator('#video-frame img[src*="gradio_api/file="]')
             frame.wait_for(timeout=30_000)
             assert re.match(r"The video frame with .* numbered, captioned: face [12]: ", frame.get_attribute("alt"))
+            before = reports_in(flags_folder)
+            page.locator("#video-should-be").get_by_label("don't know", exact=True).check()
+            page.locator("#video-report").click()
+            page.locator("#video-flag-status").get_by_text("Thank you: report").wait_for(timeout=30_000)
+            assert len([p for p in reports_in(flags_folder) if p not in before]) == 1
             page.locator("#video-check").screenshot(path=str(ARTIFACTS / "video-check.png"))
             # Another file takes the old answer with it at once; one that is no video is explained in the box.
             not_video = tmp_path / "notes.mp4"
