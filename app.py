@@ -863,6 +863,17 @@ def example_files(detector: Detector) -> tuple[list[str], list[str]]:
     return paths, captions
 
 
+def report_controls(prefix: str = "") -> tuple[AnswerId, ShouldBe, gr.Button, ReportStatus]:
+    """Under an answer: its id (hidden), what it should have been, the report button and its
+    status; element ids start with ``prefix`` ("video-" for the video's answer)."""
+    answer_id = AnswerId(label=f"{prefix.replace('-', ' ')}answer id", visible=False)
+    with gr.Group():
+        should_be = ShouldBe(list(SHOULD_BE), label="Is the answer wrong? It should have been:",
+                             elem_id=f"{prefix}should-be")
+        report = gr.Button(REPORT, size="sm", variant="secondary", elem_id=f"{prefix}report")
+    return answer_id, should_be, report, ReportStatus(elem_id=f"{prefix}flag-status", label="status")
+
+
 def video_tab(detector: Detector, answers: Answers, flag) -> None:
     """The video input beside the photo one: a clip in; the verdict box as for photos, a chart of
     each face track's fake probability over time, the frame that decided with its faces boxed,
@@ -952,12 +963,7 @@ def video_tab(detector: Detector, answers: Answers, flag) -> None:
                                          buttons=PICTURE_BUTTONS)
                 with gr.Accordion("The answer as data (JSON)", open=False, elem_id="video-result-data"):
                     result = VideoResultJSON(label="video result")
-                answer_id = AnswerId(label="video answer id", visible=False)
-                with gr.Group():
-                    should_be = ShouldBe(list(SHOULD_BE), label="Is the answer wrong? It should have been:",
-                                         elem_id="video-should-be")
-                    report = gr.Button(REPORT, size="sm", variant="secondary", elem_id="video-report")
-                status = ReportStatus(elem_id="video-flag-status", label="status")
+                answer_id, should_be, report, status = report_controls("video-")
     outputs = [summary, timeline, deciding, result]
     page_outputs = outputs + [answer_id, status, should_be]
     # A new or removed clip takes the old answer with it, at once; the button waits for a whole clip (a click
@@ -1001,12 +1007,7 @@ def build_demo(detector: Detector, store: FeedbackStore) -> gr.Blocks:
                     legend = gr.HTML(visible=False, elem_id="heatmap-legend-box", min_width=160)
                 with gr.Accordion("The answer as data (JSON)", open=False, elem_id="result-data"):
                     result = ResultJSON(label="result")  # folded: for programs and the curious
-                answer_id = AnswerId(label="answer id", visible=False)
-                with gr.Group():
-                    should_be = ShouldBe(list(SHOULD_BE), label="Is the answer wrong? It should have been:",
-                                         elem_id="should-be")
-                    flag_button = gr.Button(REPORT, size="sm", variant="secondary", elem_id="photo-report")
-                flag_status = ReportStatus(elem_id="flag-status", label="status")
+                answer_id, should_be, flag_button, flag_status = report_controls()
                 gr.Markdown(PRIVACY.format(days=f"{store.keep_days:g}"))
         outputs = [verdict, summary, faces, heatmap, result]
         page_outputs = outputs + [legend, answer_id, flag_status, should_be]

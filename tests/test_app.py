@@ -635,7 +635,7 @@ def test_one_photo_one_answer_a_new_photo_or_a_clear_removes_the_old_answer_at_o
     read_verdict(page)
     page.locator("#faces img").wait_for(timeout=30_000)
     page.locator("#should-be").get_by_label("fake", exact=True).check()
-    page.locator("#photo-report").click()
+    page.locator("#report").click()
     page.get_by_text("Thank you: report").wait_for(timeout=30_000)
     old = (page.locator("#verdict-box").get_attribute("data-verdict"), page.locator("#faces img").get_attribute("src"))
     page.evaluate(RECORD_STATES)
@@ -690,7 +690,7 @@ def test_a_report_is_made_once_on_the_answer_shown_and_a_stale_one_stores_nothin
     page = open_page(browser_context, app_url)
     upload(page, photo)
     read_verdict(page)
-    report = page.locator("#photo-report")
+    report = page.locator("#report")
     report.click()  # without saying what it should have been: refused, in words
     page.get_by_text("Choose what the answer should have been").wait_for(timeout=30_000)
     assert reports_in(flags_folder) == before
