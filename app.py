@@ -89,13 +89,17 @@ ERROR = "error"
 """The verdict box's state when a file could not be checked."""
 PRIVACY = (
     "**Privacy.** Photos and videos are kept for at most two hours to show you the answer, then deleted. "
-    "Nothing is kept longer unless you report an answer as wrong: then the photo's pixels (of a video, "
-    "the frame that decided; metadata, such as camera details and GPS location, removed), the answer, the model version "
+    "Nothing is kept longer unless you report an answer as wrong: then the photo's pixels (of a video, one "
+    "frame: the one that decided, or the first of a clip without a face; metadata, such as camera details and GPS "
+    "location, removed), the answer, the model version "
     "and what you said it should have been are kept for up to {days} days to improve the model, "
     "then deleted. The report's id is shown when it is saved: to have a report deleted sooner, "
     "write to the maintainers of this app (on a Hugging Face Space: its Community tab) quoting the id."
 )
-VIDEO_ORIGIN = "Provenance not read: a video's own metadata (such as Content Credentials) is not read yet."
+VIDEO_PRIVACY = ("**Privacy.** A clip is kept for at most two hours to show you the answer, then deleted. A report "
+                 "keeps one frame of it (the one that decided, or the first of a clip without a face), never the "
+                 "clip, as the privacy note under the photo says.")
+VIDEO_ORIGIN = "Provenance: a video's own metadata (such as Content Credentials) is not read yet."
 CHECK_AGAIN = "Check this photo again"
 REPORT = "Report this answer as wrong"
 
@@ -807,13 +811,17 @@ CSS = """
   display: flex; align-items: center; justify-content: center; width: 100%; height: 100%;
 }
 #photo .image-frame:has(> img.unreadable)::after {
-  content: "Your browser can't show this file"; color: var(--body-text-color-subdued);
+  content: "Your browser can't show this file"; color: var(--body-text-color);
 }
 #video-input video.unplayable { visibility: hidden; }
 #video-input :has(> video.unplayable) { position: relative; }
 #video-input :has(> video.unplayable)::after {
-  content: "Your browser can't play this clip; it can still be checked"; color: var(--body-text-color-subdued);
+  content: "Your browser can't play this file; if it is a video, Deforgify can still check it";
+  color: var(--body-text-color); padding: 0 1em;
   position: absolute; inset: 0; display: flex; align-items: center; justify-content: center; text-align: center;
+}
+#video-input:has(video.unplayable) button:is([aria-label^="Trim video"], [aria-label^="Reset video"]) {
+  display: none;
 }
 """
 """The verdict boxes are light in a dark theme too: everything in them takes the box's dark text
@@ -843,7 +851,8 @@ document.addEventListener('click', (event) => {
 """A file the browser cannot draw says so in the photo's place, instead of a broken-image icon
 (the answer box says why it cannot be checked), and a clip it cannot play (MPEG-4 Part 2 in
 Chromium, or no video at all) in the player's place, instead of an error toast over the
-answer; the header's "model card" link opens the card and brings its top into view once it is
+answer, without the player's trim and reset buttons (trimming a clip it cannot play never
+ended); the header's "model card" link opens the card and brings its top into view once it is
 open (the link's own jump happened while it was still folded, leaving the card's title on the
 screen's last line)."""
 
@@ -964,6 +973,7 @@ def video_tab(detector: Detector, answers: Answers, flag) -> None:
                 with gr.Accordion("The answer as data (JSON)", open=False, elem_id="video-result-data"):
                     result = VideoResultJSON(label="video result")
                 answer_id, should_be, report, status = report_controls("video-")
+                gr.Markdown(VIDEO_PRIVACY, elem_id="video-privacy")
     outputs = [summary, timeline, deciding, result]
     page_outputs = outputs + [answer_id, status, should_be]
     # A new or removed clip takes the old answer with it, at once; the button waits for a whole clip (a click

@@ -25,6 +25,8 @@ RECORD_FILE = "report.json"
 IMAGE_FILE = "image.png"
 SHOULD_BE = ("real", "fake", "don't know")
 """What a visitor can say the answer should have been."""
+SAME_AS = {"unsure": "don't know"}
+"""An answer that already was what a report would say it should have been: refused."""
 ANSWER_LIFETIME = 3600
 """Seconds an answer can be reported after it was given: as long as the app keeps the photo."""
 MAX_ANSWERS = 10_000
@@ -76,12 +78,13 @@ class Answers:
             answer = self._answers.get(answer_id) if isinstance(answer_id, str) else None
             if answer is None or not os.path.isfile(answer.photo):
                 raise FeedbackError("this answer is unknown here or has expired (answers can be "
-                                    "reported for an hour): check the photo again, then report")
+                                    "reported for an hour): check the photo or clip again, then report")
             if answer.reported:
                 saved = f" as report {answer.report_id} (quote it to have it deleted)" if answer.report_id else ""
                 raise FeedbackError(f"this answer has already been reported{saved}; thank you")
-            if should_be is not None and answer.result.get("label") == should_be:
-                raise FeedbackError(f"the answer already was \"{should_be}\", so it is not wrong that way")
+            label = answer.result.get("label")
+            if should_be is not None and SAME_AS.get(label, label) == should_be:
+                raise FeedbackError(f"the answer already was \"{label}\", so it is not wrong that way")
             answer.reported = True
             return answer
 

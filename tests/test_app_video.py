@@ -150,7 +150,9 @@ def test_upload_a_clip_and_read_the_verdict_timeline_and_deciding_frame(app_url,
             page.locator("#video-input video.unplayable").wait_for(state="attached", timeout=10_000)
             note = page.evaluate("getComputedStyle(document.querySelector('#video-input video.unplayable')"
                                  ".parentElement, '::after').content")
-            assert "Your browser can't play this clip; it can still be checked" in note, note
+            assert "Your browser can't play this file; if it is a video, Deforgify can still check it" in note, note
+            trim = page.locator('#video-input button[aria-label^="Trim video"]')
+            assert trim.count() == 1 and trim.is_hidden()  # trimming a clip it cannot play never ended
             assert page.get_by_test_id("toast-text").all_inner_texts() == []
             outputs = page.locator("#video-verdict, #video-timeline, #video-frame")
             assert outputs.get_by_text("Error", exact=True).count() == 0  # no red pills on the outputs

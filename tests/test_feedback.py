@@ -45,6 +45,10 @@ def test_an_answer_reported_as_what_it_already_was_is_refused_and_stays_reportab
     with pytest.raises(FeedbackError, match='the answer already was "real"'):
         answers.claim(answer_id, "real")
     assert answers.claim(answer_id, "fake").result == {"label": "real"}  # not used up by the refusal
+    unsure, no_face = answers.issue(str(photo), {"label": "unsure"}), answers.issue(str(photo), {"label": "no_face"})
+    with pytest.raises(FeedbackError, match='the answer already was "unsure"'):
+        answers.claim(unsure, "don't know")  # "unsure" is "don't know"
+    assert answers.claim(unsure, "real") and answers.claim(no_face, "don't know")  # a face it missed, say
 
 
 @pytest.mark.parametrize("forged", ["", "0123456789abcdef0123456789abcdef", None, {"foo": "bar"}, 42])
