@@ -213,7 +213,8 @@ def test_an_unsure_clip_says_where_the_unsure_band_lies_as_a_photo_does(clips, t
     assert 'answers "real" only when it sees no sign of a fake at all (fake 0%) and "fake" only when fake is at ' \
            'least 100.0%' in text
     assert f"the deciding face's fake {row['confidences']['fake']:.1%} lies between. " in text
-    assert ", judged on its 5 frames from " in text and " in 10 frames read from the 20.0 s clip" in text
+    assert re.search(r", seen in 5 of the 10 frames read from the 20\.0 s clip \(\d+\.\d s to \d+\.\d s\), judged on the "
+                     r"median of those frames; it looked most fake at ", text), text
 
 
 def test_a_track_is_judged_on_the_frames_where_its_face_is_wide_enough() -> None:
@@ -293,7 +294,8 @@ def test_the_deciding_frames_faces_are_numbered_as_the_words_and_the_timeline_na
     frames = [FrameResult(0.0, [first]), FrameResult(1.0, [second, face(0, (0, 0, 100, 100), 0.05)])]
     tracks = [track_verdict(config, 0, [(0.0, first), (1.0, frames[1].faces[1])]), track_verdict(config, 1, [(1.0, second)])]
     row = VideoResult(video_frames.Info(640, 480, 25.0, 50, 2.0, 0), Sampling(), frames, tracks, planned=2).to_json()
-    assert row["deciding_frame"]["track"] == 1 and "(face 2) decides" in explain_video(row)
+    assert row["deciding_frame"]["track"] == 1 and "(face 2) decides, seen in 1 of the 2 frames read from the 2.0 s " \
+        "clip (at 1.0 s), judged on the median of those frames" in explain_video(row)
     assert {r["face"] for r in chart_rows(row) if r["time (s)"] == 1.0} == {"face 1", "face 2"}
     numbers = deciding_frame_numbers(row)
     assert numbers == [2, 1]  # the frame lists the larger face, track 1, first

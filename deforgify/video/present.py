@@ -28,15 +28,14 @@ def explain_video(row: dict, calibration: Optional[Calibration] = None) -> str:
     tracks = row["faces"]
     deciding, track = row["deciding_frame"], deciding_track(row)
     small = [t["track"] + 1 for t in tracks if t["caution"]]
-    frames = counted(track["frames"], "frame")
+    span = _seen_in(track, row["sampling"]["read"], seen)
     if track["caution"]:  # its scores are not used: no percentages to read as an answer
         if len(tracks) > 1:
             return (f"Unsure: {len(tracks)} faces followed in {seen}, none wide enough to judge in any frame: "
                     f"the widest, face {track['track'] + 1}, {track['caution'].removeprefix('face ')}, so they get "
                     f"no real or fake answer.{incomplete}")
-        return (f"Unsure: the one face followed, seen in {frames} from "
-                f"{track['start']:.1f} s to {track['end']:.1f} s in {seen}, but its {track['caution']} in every "
-                f"one of them, so it gets no real or fake answer.{incomplete}")
+        return (f"Unsure: the one face followed, {span}, but its {track['caution']} in every one of them, so it "
+                f"gets no real or fake answer.{incomplete}")
     if len(tracks) == 1:
         who = "the one face followed"
     elif small:
@@ -46,16 +45,25 @@ def explain_video(row: dict, calibration: Optional[Calibration] = None) -> str:
                f"frame); {one} (face {track['track'] + 1}) decides")
     else:
         who = f"{len(tracks)} faces followed; the most suspicious one (face {track['track'] + 1}) decides"
-    judged = f"{who}, judged on its {frames}"
+    judged = f"{who}, {span}, judged on the median of those frames"
     fake = row["confidences"]["fake"]
     reason = (band_reason(fake, calibration, "the deciding face's") if row["label"] == UNSURE  # where the band lies
               else beside_an_edge(row["label"], fake, calibration))
     if reason:  # then a new sentence
         judged = f"{reason} {judged[0].upper()}{judged[1:]}"
-    return (f"{WORDS[row['label']].capitalize()} ({percentages(row['confidences'])}): "
-            f"{judged} from {track['start']:.1f} s to {track['end']:.1f} s "
-            f"(median of its frames) in {seen}; it looked most fake at {deciding['t']:.1f} s (the deciding "
-            f"frame, each face with that frame's own score).{incomplete}")
+    return (f"{WORDS[row['label']].capitalize()} ({percentages(row['confidences'])}): {judged}; it looked most "
+            f"fake at {deciding['t']:.1f} s (the deciding frame, each face with that frame's own score).{incomplete}")
+
+
+def _seen_in(track: dict, read: int, seen: str) -> str:
+    """Where a face track was seen: "seen in 5 of the 10 frames read from the 20.0 s clip (2.0 s
+    to 8.0 s)", "in all ...", "in the 1 frame ... (at 0.0 s)"."""
+    if track["frames"] == read:
+        share = f"the {seen}" if read == 1 else f"all {seen}"
+    else:
+        share = f"{track['frames']} of the {seen}"
+    start, end = track["start"], track["end"]
+    return f"seen in {share} ({f'at {start:.1f} s' if start == end else f'{start:.1f} s to {end:.1f} s'})"
 
 
 def chart_rows(row: dict) -> list[dict]:
