@@ -89,9 +89,9 @@ ERROR = "error"
 """The verdict box's state when a file could not be checked."""
 PRIVACY = (
     "**Privacy.** Photos and videos are kept for at most two hours to show you the answer, then deleted. "
-    "Nothing is kept longer unless you report an answer as wrong: then the photo's pixels (of a video, one "
-    "frame: the one that decided, or the first of a clip without a face; metadata, such as camera details and GPS "
-    "location, removed), the answer, the model version "
+    "Nothing is kept longer unless you report an answer as wrong: then the photo's pixels (of a video, "
+    "one frame: the one that decided, or the first of a clip without a face; metadata, such as camera "
+    "details and GPS location, removed), the answer, the model version "
     "and what you said it should have been are kept for up to {days} days to improve the model, "
     "then deleted. The report's id is shown when it is saved: to have a report deleted sooner, "
     "write to the maintainers of this app (on a Hugging Face Space: its Community tab) quoting the id."
@@ -684,9 +684,9 @@ def save_output(rgb: np.ndarray, lossless: bool = False) -> str:
 
 def make_flag(store: FeedbackStore, answers: Answers):
     def flag(answer_id: str, should_be: str) -> str:
-        """Report an answer as wrong: keeps the photo's pixels (a video's deciding frame; metadata
-        removed), the answer, the model version and what it should have been. Only answers this server gave in the
-        last hour, once each; a quota bounds reports per hour and their total size.
+        """Report an answer as wrong: keeps the photo's pixels (of a video, one frame; metadata
+        removed), the answer, the model version and what it should have been. Only answers this
+        server gave in the last hour, once each; a quota bounds reports per hour and their total size.
 
         Args:
             answer_id: The answer_id from /predict's or /predict_video's result.
@@ -887,8 +887,9 @@ def video_tab(detector: Detector, answers: Answers, flag) -> None:
     """The video input beside the photo one: a clip in; the verdict box as for photos, a chart of
     each face track's fake probability over time, the frame that decided with its faces boxed,
     the answer as data (``/predict_video``), and a report of a wrong answer as for photos
-    (``flag``: the frame that decided is kept, or the first frame of a clip without a face). Frames are sampled 2 a second, at most 64; clips
-    over 5 minutes or 200 MB are refused with a message, and decoding stops after 60 s."""
+    (``flag``: the frame that decided is kept, or the first frame of a clip without a face).
+    Frames are sampled 2 a second, at most 64; clips over 5 minutes or 200 MB are refused with a
+    message, and decoding stops after 60 s."""
     import pandas as pd
 
     from deforgify.video.frames import InvalidVideoError, Limits, Sampling, frame_at

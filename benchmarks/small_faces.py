@@ -128,7 +128,8 @@ def beside_a_large_face(photos: list, width: int, rng: np.random.Generator) -> N
     people = [("face crops", photo) for photo in photos[:16]]
     people += [("upper bodies", load_rgb(getattr(data, name)())) for name in ("astronaut", "camera") for _ in range(8)]
     print(f"\none person per face-free photo, face {width} px wide: false faces found beside it (photos with any)\n"
-          f"{'side':>6} {'pasted':>13} {'closer if none':>15} {'closer beside':>15} {'ms if none':>11} {'ms beside':>10}")
+          f"{'side':>6} {'pasted':>13} {'closer if none':>15} {'closer beside':>15} {'ms if none':>11} "
+          f"{'ms beside':>10}")
     for side in (1400, 2048):
         scenes = list(backgrounds(side).values())
         for kind in ("face crops", "upper bodies"):
@@ -147,7 +148,8 @@ def beside_a_large_face(photos: list, width: int, rng: np.random.Generator) -> N
                     false[j] += extra
                     photos_with[j] += extra > 0
             print(f"{side:>6} {kind:>13} {false[0]:>8} ({photos_with[0]:>3}) {false[1]:>8} ({photos_with[1]:>3}) "
-                  f"{statistics.median(times[0]):>11.0f} {statistics.median(times[1]):>10.0f}   of {len(times[0])} photos")
+                  f"{statistics.median(times[0]):>11.0f} {statistics.median(times[1]):>10.0f}   "
+                  f"of {len(times[0])} photos")
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -292,7 +292,8 @@ def test_the_deciding_frames_faces_are_numbered_as_the_words_and_the_timeline_na
 
     first, second = face(0, (0, 0, 120, 120), 0.05), face(1, (300, 0, 200, 200), 0.999)
     frames = [FrameResult(0.0, [first]), FrameResult(1.0, [second, face(0, (0, 0, 100, 100), 0.05)])]
-    tracks = [track_verdict(config, 0, [(0.0, first), (1.0, frames[1].faces[1])]), track_verdict(config, 1, [(1.0, second)])]
+    tracks = [track_verdict(config, 0, [(0.0, first), (1.0, frames[1].faces[1])]),
+              track_verdict(config, 1, [(1.0, second)])]
     row = VideoResult(video_frames.Info(640, 480, 25.0, 50, 2.0, 0), Sampling(), frames, tracks, planned=2).to_json()
     assert row["deciding_frame"]["track"] == 1 and "(face 2) decides, seen in 1 of the 2 frames read from the 2.0 s " \
         "clip (at 1.0 s), judged on the median of those frames" in explain_video(row)
@@ -301,7 +302,8 @@ def test_the_deciding_frames_faces_are_numbered_as_the_words_and_the_timeline_na
     assert numbers == [2, 1]  # the frame lists the larger face, track 1, first
     texts = [text for _, text, _, _ in captions(deciding_frame_prediction(row), numbers=numbers)]
     assert texts[0].startswith("2: ") and texts[0].endswith(" - decides") and texts[1].startswith("1: ")
-    assert describe_deciding_frame(row).startswith("The video frame with 2 faces boxed and numbered, captioned: face 2: ")
+    assert describe_deciding_frame(row).startswith(
+        "The video frame with 2 faces boxed and numbered, captioned: face 2: ")
     alone = VideoResult(video_frames.Info(640, 480, 25.0, 25, 1.0, 0), Sampling(), [FrameResult(0.0, [second])],
                         [track_verdict(config, 1, [(0.0, second)])], planned=1).to_json()
     assert deciding_frame_numbers(alone) is None  # one face: nothing to tell apart, as in a photo
