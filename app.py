@@ -96,7 +96,7 @@ PRIVACY = (
     "then deleted. The report's id is shown when it is saved: to have a report deleted sooner, "
     "write to the maintainers of this app (on a Hugging Face Space: its Community tab) quoting the id."
 )
-VIDEO_PRIVACY = ("**Privacy.** A clip is kept for at most two hours to show you the answer, then deleted. A report "
+VIDEO_PRIVACY = ("**Privacy of clips.** A clip is kept for at most two hours to show you the answer, then deleted. A report "
                  "keeps one frame of it (the one that decided, or the first of a clip without a face), never the "
                  "clip, as the privacy note under the photo says.")
 VIDEO_ORIGIN = "Provenance: a video's own metadata (such as Content Credentials) is not read yet."
@@ -963,7 +963,8 @@ def video_tab(detector: Detector, answers: Answers, flag) -> None:
             with gr.Column(scale=1):
                 clip = VideoFile(sources=["upload"], format=None, include_audio=True,
                                 label="Video with a face", height=300, elem_id="video-input")
-                gr.Markdown("MP4, WebM or MOV; at most 5 minutes and 200 MB.", elem_id="video-limits")
+                gr.Markdown("MP4, WebM or MOV; at most 5 minutes and 200 MB. The button is ready once the upload "
+                            "has finished.", elem_id="video-limits")
                 check = gr.Button("Check the video", variant="primary", interactive=False)  # until a clip is in
             with gr.Column(scale=1):
                 summary = VideoSummary(label="summary", elem_id="video-verdict")

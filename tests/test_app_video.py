@@ -113,6 +113,7 @@ def test_upload_a_clip_and_read_the_verdict_timeline_and_deciding_frame(app_url,
             assert "Infinity" not in page.locator("#video-timeline").inner_html()
             # Nothing uploaded yet: the button waits for a clip (a click mid-upload answered "No video yet").
             assert page.get_by_role("button", name="Check the video").is_disabled()
+            assert "ready once the upload has finished" in page.locator("#video-limits").inner_text()  # says why
             page.locator("#video-input input[type=file]").set_input_files(str(mixed_clip))
             page.locator("#video-input video").wait_for(state="attached", timeout=30_000)  # uploaded (see below)
             page.get_by_role("button", name="Check the video").click()
