@@ -678,7 +678,7 @@ def save_output(rgb: np.ndarray, lossless: bool = False) -> str:
     """
     OUTPUT_FOLDER.mkdir(parents=True, exist_ok=True)
     path = OUTPUT_FOLDER / f"{uuid.uuid4().hex}.{'png' if lossless else 'jpg'}"
-    Image.fromarray(rgb).save(path, **({} if lossless else {"quality": 90}))
+    Image.fromarray(rgb).save(path, **({"compress_level": 1} if lossless else {"quality": 90}))  # fast PNG
     return str(path)
 
 

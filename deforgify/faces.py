@@ -209,8 +209,8 @@ def _new(face: Face, found: list[Face]) -> bool:
         return True
     boxes = np.array([f.box for f in found], dtype=np.float64)
     box = np.array(face.box, dtype=np.float64)
-    inside = _intersection(box, boxes) / (box[2] * box[3] + 1e-9)
-    return bool(np.all(overlap(box, boxes) <= OVERLAP) and np.all(inside <= 0.5))
+    inter = _intersection(box, boxes)
+    return bool(np.all(_union_share(inter, box, boxes) <= OVERLAP) and np.all(inter / (box[2] * box[3] + 1e-9) <= 0.5))
 
 
 def _reduced(rgb: np.ndarray, scale: float) -> np.ndarray:
@@ -305,7 +305,11 @@ def _tile_starts(length: int) -> list[int]:
 
 def overlap(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     """Intersection over union of ``box`` with each of ``boxes`` (x, y, w, h)."""
-    inter = _intersection(box, boxes)
+    return _union_share(_intersection(box, boxes), box, boxes)
+
+
+def _union_share(inter: np.ndarray, box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """Intersection over union, from the intersections ``inter`` of ``box`` with ``boxes``."""
     return inter / (box[2] * box[3] + boxes[:, 2] * boxes[:, 3] - inter + 1e-9)
 
 
