@@ -942,20 +942,28 @@ def video_tab(detector: Detector, answers: Answers, flag) -> None:
         release_free_memory()  # its frames were decoded whole
         return box, pd.DataFrame(rows) if rows else None, frame, row  # no chart (nor legend) without a face
 
+    def _shown(chart: Any, frame: Optional[str], alt_text: Optional[str] = None, empty: bool = False
+               ) -> tuple[dict, dict]:
+        """The timeline and the deciding frame, each hidden when the answer leaves it empty (no
+        face, or no answer: two blank boxes under "No face" read as something that failed);
+        ``empty`` shows them empty, as before a clip is checked."""
+        return (gr.update(value=chart, visible=empty or chart is not None),
+                gr.update(value=frame, visible=empty or frame is not None, alt_text=alt_text))
+
     def page_video(clip: Optional[str], request: gr.Request) -> tuple:
         """What the page shows: the answer, or the reason in the verdict box (no toast, no error
         marks); nothing when another clip (or none) is on the page by the time it is ready."""
         if clip is None:
             return (_box(ERROR, "No video yet", '<p style="margin:6px 0 0 0">Upload a clip first, then check it.</p>',
-                         element_id="video-verdict-box"), None, None, None, "", "", None)
+                         element_id="video-verdict-box"), *_shown(None, None), None, "", "", None)
         try:
             box, chart, frame, row = predict_video(clip)
-            answer = (box, chart, gr.update(value=frame, alt_text=describe_deciding_frame(row) if frame else None), row,
+            answer = (box, *_shown(chart, frame, describe_deciding_frame(row) if frame else None), row,
                       row.get("answer_id", ""), "", None)
         except gr.Error as error:
             answer = (error_box(str(error.message), "video",
                                 "Try an MP4, WebM or MOV clip of at most 5 minutes that shows a face.",
-                                "video-verdict-box"), None, None, None, "", "", None)
+                                "video-verdict-box"), *_shown(None, None), None, "", "", None)
         return answer if LATEST_CLIP.is_latest(request, clip) else tuple(gr.skip() for _ in answer)
 
     with gr.Accordion("Check a video", open=True, elem_id="video-check"):
@@ -978,10 +986,11 @@ def video_tab(detector: Detector, answers: Answers, flag) -> None:
                 gr.Markdown(VIDEO_PRIVACY, elem_id="video-privacy")
     outputs = [summary, timeline, deciding, result]
     page_outputs = outputs + [answer_id, status, should_be]
-    # A new or removed clip takes the old answer with it, at once; the button waits for a whole clip (a click
-    # while one was still uploading used to answer "No video yet").
-    clip.change(lambda new: ("", None, None, None, "", "", None, gr.Button(interactive=new is not None)), clip,
-                [*page_outputs, check], queue=False, api_visibility="private", show_progress="hidden")
+    # A new or removed clip takes the old answer with it, at once, and brings back the empty timeline and frame;
+    # the button waits for a whole clip (a click while one was still uploading used to answer "No video yet").
+    clip.change(lambda new: ("", *_shown(None, None, empty=True), None, "", "", None,
+                             gr.Button(interactive=new is not None)), clip, [*page_outputs, check],
+                queue=False, api_visibility="private", show_progress="hidden")
     clip.change(LATEST_CLIP.record, clip, None, queue=False, api_visibility="private", show_progress="hidden")
     check.click(page_video, clip, page_outputs, concurrency_limit=CONCURRENCY, api_visibility="private")
     report.click(make_page_flag(flag, "clip"), [answer_id, should_be], status, api_visibility="private",

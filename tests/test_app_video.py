@@ -157,12 +157,16 @@ def test_upload_a_clip_and_read_the_verdict_timeline_and_deciding_frame(app_url,
             assert page.get_by_test_id("toast-text").all_inner_texts() == []
             outputs = page.locator("#video-verdict, #video-timeline, #video-frame")
             assert outputs.get_by_text("Error", exact=True).count() == 0  # no red pills on the outputs
+            # An answer without a chart or frame (an error, or no face) hides their empty boxes ...
+            assert page.locator("#video-timeline").is_hidden() and page.locator("#video-frame").is_hidden()
             # A check still running when its clip is replaced never shows its answer beside the new one.
             wide, _ = small_face_in_a_large_photo(astronaut, 70, size=(1920, 1080), at=(1200, 600))
             slow = write_opencv(tmp_path / "wide.webm", lambda i: wide, 250)  # every frame looked at closer
             page.locator("#video-input").get_by_role("button", name="Clear").click()
             page.locator("#video-input input[type=file]").set_input_files(str(slow))
             page.locator("#video-input video").wait_for(state="attached", timeout=30_000)  # uploaded
+            # ... and a new clip brings them back, empty, as before the first check.
+            assert page.locator("#video-timeline").is_visible() and page.locator("#video-frame").is_visible()
             page.get_by_role("button", name="Check the video").click()
             running = page.locator("#video-verdict .progress-text")
             running.wait_for(timeout=10_000)  # the check has started (about 5 s: every frame looked at closer)
