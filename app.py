@@ -975,7 +975,7 @@ def video_tab(detector: Detector, answers: Answers, flag) -> None:
                             "has finished.", elem_id="video-limits")
                 check = gr.Button("Check the video", variant="primary", interactive=False)  # until a clip is in
             with gr.Column(scale=1):
-                summary = VideoSummary(label="summary", elem_id="video-verdict")
+                summary = VideoSummary(label="summary", elem_id="video-verdict", html_template=LIVE_REGION)
                 timeline = Timeline(None, x="time (s)", y="fake probability", color="face",
                                        y_lim=[0, 1], label="timeline", elem_id="video-timeline")
                 deciding = DecidingFrame(type="filepath", label="deciding frame", elem_id="video-frame",

@@ -120,6 +120,8 @@ def test_upload_a_clip_and_read_the_verdict_timeline_and_deciding_frame(app_url,
             box = page.locator("#video-verdict-box")
             box.wait_for(timeout=90_000)
             verdict = box.get_attribute("data-verdict")
+            live = page.locator("#video-verdict [role=status][aria-live=polite]")  # read out, as a photo's is
+            assert live.count() == 1 and live.locator("#video-verdict-box").count() == 1
             assert verdict in ("real", "fake", "unsure")
             text = box.inner_text()
             assert "2 faces followed" in text and "read from the 10.0 s clip" in text
