@@ -802,7 +802,8 @@ PICTURE_BUTTONS = ["download", "fullscreen"]
 picture of someone's face to the Space's public discussions."""
 
 LIVE_REGION = '<div role="status" aria-live="polite" aria-atomic="true">${value}</div>'
-"""The verdict box sits in a live region that stays in the page, so each new answer is read out."""
+"""The photo's and the video's verdict boxes sit in live regions that stay in the page, so each
+new answer is read out."""
 CSS = """
 #verdict .prose, #verdict { color: #1a1a1a; }
 :is(#verdict-box, #video-verdict-box) * { color: inherit; }
