@@ -252,7 +252,7 @@ class Timeline(gr.LinePlot):
 @described
 class DecidingFrame(gr.Image):
     is_template = True
-    api_description = ("the frame that decided, every face boxed with that frame's own verdict; null without "
+    api_description = ("the frame that decided, every face boxed with its verdict over the clip; null without "
                        "a face")
 
 

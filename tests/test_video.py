@@ -309,6 +309,35 @@ def test_the_deciding_frames_faces_are_numbered_as_the_words_and_the_timeline_na
     assert deciding_frame_numbers(alone) is None  # one face: nothing to tell apart, as in a photo
 
 
+def test_the_deciding_frame_shows_each_faces_verdict_over_the_clip_not_that_frames_score() -> None:
+    """The deciding frame is where the face looked most fake; drawn with that frame's own score it
+    read "fake 100%" under an answer the median of the frames makes something else."""
+    from deforgify.detector import face_label
+    from deforgify.explain import captions
+    from deforgify.model_folder import ModelConfig
+    from deforgify.video.judge import track_verdict
+    from deforgify.video.present import deciding_frame_prediction, describe_deciding_frame, explain_video
+    from deforgify.video.timeline import FrameFace, FrameResult, VideoResult
+
+    config = ModelConfig("deforgify-lite0", min_face_width=50)
+
+    def face(fake):
+        label, caution = face_label(config.calibration.label(fake), (0, 0, 120, 120), config.min_face_width)
+        return FrameFace(0, (0, 0, 120, 120), label, {"real": 1 - fake, "fake": fake}, caution)
+
+    seen = [(0.0, face(0.3)), (1.0, face(0.999)), (2.0, face(0.35))]
+    row = VideoResult(video_frames.Info(640, 480, 25.0, 75, 3.0, 0), Sampling(), [FrameResult(t, [f]) for t, f in seen],
+                      [track_verdict(config, 0, seen)], planned=3).to_json()
+    assert row["deciding_frame"]["t"] == 1.0 and row["frames"][1]["label"] == "fake"
+    assert row["label"] == "real" and row["confidences"]["fake"] == pytest.approx(0.35)
+    drawn = deciding_frame_prediction(row)
+    assert (drawn.label, drawn.confidences) == (row["label"], row["confidences"])
+    [(_, text, _, _)] = captions(drawn)
+    assert text == "real 65%"  # the track's median, not the frame's "fake 100%"
+    assert describe_deciding_frame(row) == "The video frame with the face boxed, captioned: real 65%."
+    assert "each face boxed with its verdict over the clip" in explain_video(row)
+
+
 def test_sampling_rate_and_cap_are_the_users_to_change(clips) -> None:
     status, rows, stderr, _ = predict_json("--fps", "1", "--max-frames", "5", str(clips["mixed"]))
     assert status == 0, stderr

@@ -52,7 +52,7 @@ def explain_video(row: dict, calibration: Optional[Calibration] = None) -> str:
     if reason:  # then a new sentence
         judged = f"{reason} {judged[0].upper()}{judged[1:]}"
     return (f"{WORDS[row['label']].capitalize()} ({percentages(row['confidences'])}): {judged}; it looked most "
-            f"fake at {deciding['t']:.1f} s (the deciding frame, each face with that frame's own score).{incomplete}")
+            f"fake at {deciding['t']:.1f} s (the deciding frame, each face boxed with its verdict over the clip).{incomplete}")
 
 
 def _seen_in(track: dict, read: int, seen: str) -> str:
@@ -92,14 +92,20 @@ def deciding_frame_prediction(row: dict, scale: float = 1.0) -> Prediction:
     """The deciding frame's faces as a photo's prediction, to draw with
     :func:`deforgify.explain.draw_faces` on the frame as read (``scale``: its ``Frame.scale``; a
     frame larger than WORKING_MAX_SIDE is read reduced, while the row's boxes are in the video's
-    own pixels); the deciding track's face is the deciding box."""
+    own pixels); the deciding track's face is the deciding box. Each face carries its track's
+    verdict over the clip, not that frame's own score: the frame where a face looked most fake
+    would otherwise read "fake 100%" under an "unsure" answer (the timeline has the frames' scores)."""
     deciding, frame = row["deciding_frame"], _deciding_frame(row)
+    tracks = {track["track"]: track for track in row["faces"]}
 
     def drawn(box: list[int]) -> Box:
         return tuple(round(v * scale) for v in box)
 
-    scores = [FaceScore(drawn(face["box"]), drawn(face["box"]), face["confidences"], face["label"],
-                        caution=face["caution"]) for face in frame["faces"]]
+    def verdict(face: dict) -> FaceScore:
+        track, box = tracks[face["track"]], drawn(face["box"])
+        return FaceScore(box, box, track["confidences"], track["label"], caution=track["caution"])
+
+    scores = [verdict(face) for face in frame["faces"]]
     face = drawn(deciding["box"])
     decisive = next(s for s in scores if s.face == face)
     return Prediction(decisive.label, decisive.confidences, face, face, scores)
