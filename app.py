@@ -801,6 +801,11 @@ PICTURE_BUTTONS = ["download", "fullscreen"]
 """The answer's pictures can be saved and enlarged, not shared: Gradio's share button posts a
 picture of someone's face to the Space's public discussions."""
 
+FACE_COLOURS = ["#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#eeca3b", "#b279a2", "#ff9da6"]
+"""The video timeline's face lines (Vega's own category colours, which an incomplete colour map
+would leave out); GUIDE_GREY draws the unsure band's edges, apart from any face."""
+GUIDE_GREY = "#b4b9c2"
+
 LIVE_REGION = '<div role="status" aria-live="polite" aria-atomic="true">${value}</div>'
 """The photo's and the video's verdict boxes sit in live regions that stay in the page, so each
 new answer is read out."""
@@ -895,8 +900,8 @@ def video_tab(detector: Detector, answers: Answers, flag) -> None:
 
     from deforgify.video.frames import InvalidVideoError, Limits, Sampling, frame_at
     from deforgify.video.judge import score_video
-    from deforgify.video.present import (chart_rows, deciding_frame_numbers, deciding_frame_prediction, deciding_track,
-                                         describe_deciding_frame, explain_video)
+    from deforgify.video.present import (band_guides, chart_rows, deciding_frame_numbers, deciding_frame_prediction,
+                                         deciding_track, describe_deciding_frame, explain_video, timeline_caption)
 
     limits = Limits(max_seconds=300, max_bytes=200_000_000, time_limit=60)
     line = model_line(detector)
@@ -943,12 +948,23 @@ def video_tab(detector: Detector, answers: Answers, flag) -> None:
         release_free_memory()  # its frames were decoded whole
         return box, pd.DataFrame(rows) if rows else None, frame, row  # no chart (nor legend) without a face
 
-    def _shown(chart: Any, frame: Optional[str], alt_text: Optional[str] = None, empty: bool = False
+    def page_timeline(row: dict) -> dict:
+        """The timeline as the page draws it: each face's line against grey lines at the unsure
+        band's edges, across the whole clip, with a caption in words (the API's is the faces' rows)."""
+        calibration = detector.config.calibration
+        guides = band_guides(row, calibration)
+        faces = sorted({r["face"] for r in chart_rows(row)}, key=lambda name: int(name.split()[-1]))
+        colours = {name: FACE_COLOURS[i % len(FACE_COLOURS)] for i, name in enumerate(faces)}
+        return {"value": pd.DataFrame(chart_rows(row) + guides), "x_lim": [0, guides[-1]["time (s)"]],
+                "color_map": {**colours, **{guide["face"]: GUIDE_GREY for guide in guides}},
+                "caption": timeline_caption(row, calibration)}
+
+    def _shown(chart: Optional[dict], frame: Optional[str], alt_text: Optional[str] = None, empty: bool = False
                ) -> tuple[dict, dict]:
-        """The timeline and the deciding frame, each hidden when the answer leaves it empty (no
-        face, or no answer: two blank boxes under "No face" read as something that failed);
-        ``empty`` shows them empty, as before a clip is checked."""
-        return (gr.update(value=chart, visible=empty or chart is not None),
+        """The timeline (``chart``: see :func:`page_timeline`) and the deciding frame, each hidden
+        when the answer leaves it empty (no face, or no answer: two blank boxes under "No face"
+        read as something that failed); ``empty`` shows them empty, as before a clip is checked."""
+        return (gr.update(**(chart or {"value": None, "caption": None}), visible=empty or chart is not None),
                 gr.update(value=frame, visible=empty or frame is not None, alt_text=alt_text))
 
     def page_video(clip: Optional[str], request: gr.Request) -> tuple:
@@ -959,7 +975,8 @@ def video_tab(detector: Detector, answers: Answers, flag) -> None:
                          element_id="video-verdict-box"), *_shown(None, None), None, "", "", None)
         try:
             box, chart, frame, row = predict_video(clip)
-            answer = (box, *_shown(chart, frame, describe_deciding_frame(row) if frame else None), row,
+            answer = (box, *_shown(page_timeline(row) if chart is not None else None, frame,
+                                   describe_deciding_frame(row) if frame else None), row,
                       row.get("answer_id", ""), "", None)
         except gr.Error as error:
             answer = (error_box(str(error.message), "video",

@@ -128,6 +128,11 @@ def test_upload_a_clip_and_read_the_verdict_timeline_and_deciding_frame(app_url,
             contrasts = page.evaluate(CONTRAST_JS, "video-verdict-box")  # readable in the dark theme too
             assert contrasts and all(ratio >= 4.5 for _, ratio in contrasts), contrasts
             page.locator("#video-timeline svg.marks").first.wait_for(timeout=30_000)
+            # The band's edges are drawn and named, and the chart is told in words.
+            legend = page.locator("#video-timeline svg.marks").first.text_content()
+            assert '"fake" from 97.1%' in legend and '"real" up to 19.2%' in legend, legend
+            assert 'grey lines mark where "fake" starts (97.1%) and "real" ends (19.2%)' \
+                in page.locator("#video-timeline .caption").inner_text()
             frame = page.locator('#video-frame img[src*="gradio_api/file="]')
             frame.wait_for(timeout=30_000)
             assert re.match(r"The video frame with .* numbered, captioned: face [12]: ", frame.get_attribute("alt"))

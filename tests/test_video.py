@@ -338,6 +338,41 @@ def test_the_deciding_frame_shows_each_faces_verdict_over_the_clip_not_that_fram
     assert "each face boxed with its verdict over the clip" in explain_video(row)
 
 
+def test_the_timeline_marks_the_unsure_band_across_the_clip_and_tells_a_single_point() -> None:
+    """The page's chart draws the band's edges as two flat grey lines from 0 s to the clip's end
+    (a face's line reads against the answers it leads to) and says in words what a face seen in
+    one frame scored: the chart draws a lone point only when pointed at."""
+    from deforgify.calibration import Calibration
+    from deforgify.detector import face_label
+    from deforgify.model_folder import ModelConfig
+    from deforgify.video.judge import track_verdict
+    from deforgify.video.present import band_guides, timeline_caption
+    from deforgify.video.timeline import FrameFace, FrameResult, VideoResult
+
+    config = ModelConfig("deforgify-lite0", min_face_width=50,
+                         calibration=Calibration(1.0, 0.5, unsure_low=0.2, unsure_high=0.9))
+
+    def face(track, fake):
+        label, caution = face_label(config.calibration.label(fake), (0, 0, 120, 120), config.min_face_width)
+        return FrameFace(track, (0, 0, 120, 120), label, {"real": 1 - fake, "fake": fake}, caution)
+
+    steady = [(0.5, face(0, 0.1)), (1.5, face(0, 0.1))]
+    frames = [FrameResult(0.5, [steady[0][1]]), FrameResult(1.5, [steady[1][1], face(1, 0.95)])]
+    row = VideoResult(video_frames.Info(640, 480, 25.0, 75, 3.0, 0), Sampling(), frames,
+                      [track_verdict(config, 0, steady), track_verdict(config, 1, [(1.5, frames[1].faces[1])])],
+                      planned=2).to_json()
+    guides = band_guides(row, config.calibration)
+    assert [(g["face"], g["time (s)"], g["fake probability"]) for g in guides] == [
+        ('"fake" from 90.0%', 0.0, 0.9), ('"fake" from 90.0%', 3.0, 0.9),
+        ('"real" up to 20.0%', 0.0, 0.2), ('"real" up to 20.0%', 3.0, 0.2)]
+    words = timeline_caption(row, config.calibration)
+    assert 'grey lines mark where "fake" starts (90.0%) and "real" ends (20.0%); "unsure" between them' in words
+    assert words.endswith("Judged in one frame only: face 2: fake 95% at 1.5 s.")  # face 1 has a line
+    no_band = Calibration(1.0, 0.6, unsure_low=0.6, unsure_high=0.6)
+    assert [g["face"] for g in band_guides(row, no_band)] == ['"fake" from 60.0%, "real" below'] * 2
+    assert 'a grey line marks where "fake" starts (60.0%); "real" below it' in timeline_caption(row, no_band)
+
+
 def test_sampling_rate_and_cap_are_the_users_to_change(clips) -> None:
     status, rows, stderr, _ = predict_json("--fps", "1", "--max-frames", "5", str(clips["mixed"]))
     assert status == 0, stderr

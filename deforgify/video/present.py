@@ -74,6 +74,39 @@ def chart_rows(row: dict) -> list[dict]:
             for frame in row["frames"] for face in frame["faces"] if not face["caution"]]
 
 
+def band_guides(row: dict, calibration: Calibration) -> list[dict]:
+    """The unsure band's edges as chart rows of two flat lines across the clip (named for the
+    legend: '"fake" from 97.1%', '"real" up to 19.2%'; one line where there is no band), so a
+    face's line reads against the answers it leads to."""
+    low, high = calibration.unsure_low, calibration.unsure_high
+    if low == high:
+        edges = {f'"fake" from {high:.1%}, "real" below': high}
+    else:
+        edges = {f'"fake" from {high:.1%}': high, **({f'"real" up to {low:.1%}': low} if low > 0 else {})}
+    end = max([row["duration"]] + [frame["t"] for frame in row["frames"]])
+    return [{"time (s)": t, "fake probability": edge, "face": name} for name, edge in edges.items() for t in (0.0, end)]
+
+
+def timeline_caption(row: dict, calibration: Calibration) -> str:
+    """What the timeline shows in words (read by those who cannot see the chart); a face judged in
+    one frame only is a single point the chart draws only when pointed at, so its score is told."""
+    single = [f"face {face['track'] + 1}: fake {face['confidences']['fake']:.0%} at {frame['t']:.1f} s"
+              for frame in row["frames"] for face in frame["faces"]
+              if not face["caution"] and _judged_frames(row, face["track"]) == 1]
+    once = f" Judged in one frame only: {'; '.join(single)}." if single else ""
+    low, high = calibration.unsure_low, calibration.unsure_high
+    if low == high:
+        guides = f'a grey line marks where "fake" starts ({high:.1%}); "real" below it'
+    else:
+        real = f' and "real" ends ({low:.1%}); "unsure" between them' if low > 0 else '; "unsure" below it'
+        guides = f'grey lines mark where "fake" starts ({high:.1%}){real}'
+    return f"Each face's fake probability in each frame read; {guides}. A face's answer is the median of its frames.{once}"
+
+
+def _judged_frames(row: dict, track: int) -> int:
+    return sum(1 for frame in row["frames"] for face in frame["faces"] if face["track"] == track and not face["caution"])
+
+
 def _deciding_frame(row: dict) -> dict:
     """The timeline's entry of the deciding frame."""
     return min(row["frames"], key=lambda f: abs(f["t"] - row["deciding_frame"]["t"]))
