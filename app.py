@@ -101,7 +101,6 @@ VIDEO_PRIVACY = ("**Privacy of clips.** A clip is kept for at most two hours to 
                  "clip, as the privacy note under the photo says.")
 VIDEO_ORIGIN = "Provenance: a video's own metadata (such as Content Credentials) is not read yet."
 CHECK_AGAIN = "Check this photo again"
-REPORT = "Report this answer as wrong"
 
 
 def described(cls: type) -> type:
@@ -419,12 +418,17 @@ def _bars(confidences: dict[str, float]) -> str:
     return f'<div style="margin:6px 0;max-width:28em">{"".join(rows)}</div>'
 
 
-SCROLL_TO_VERDICT = """() => {
-  const box = document.getElementById('verdict-box');
+def scroll_into_view(element_id: str) -> str:
+    """JavaScript bringing the element into view when it is off the screen (a phone's, mostly)."""
+    return f"""() => {{
+  const box = document.getElementById('{element_id}');
   if (!box) return;
   const rect = box.getBoundingClientRect();
-  if (rect.top < 0 || rect.bottom > window.innerHeight) box.scrollIntoView({block: 'start'});
-}"""
+  if (rect.top < 0 || rect.bottom > window.innerHeight) box.scrollIntoView({{block: 'start'}});
+}}"""
+
+
+SCROLL_TO_VERDICT = scroll_into_view("verdict-box")
 
 
 def shows_heatmap(prediction: Prediction, threshold: float) -> bool:
@@ -829,10 +833,18 @@ CSS = """
 #video-input:has(video.unplayable) button:is([aria-label^="Trim video"], [aria-label^="Reset video"]) {
   display: none;
 }
+#model-card table { display: block; overflow-x: auto; }
+#model-card :is(td, th) { overflow-wrap: normal; word-break: normal; }
+button.primary:disabled {
+  background: var(--neutral-200); border-color: var(--neutral-300); color: var(--neutral-600); opacity: 1;
+  cursor: not-allowed;
+}
 """
 """The verdict boxes are light in a dark theme too: everything in them takes the box's dark text
 colour (the dark theme's own rules for paragraphs and spans made it near-white on cream); text
-given its own colour inline (the verdict word, the model line) keeps it."""
+given its own colour inline (the verdict word, the model line) keeps it. The model card's
+tables scroll sideways on a narrow screen instead of breaking their words letter by letter, and
+a primary button that waits (for a clip) is grey, not a paler orange that reads as pressed."""
 PAGE_JS = """<script>
 document.addEventListener('error', (event) => {
   const media = event.target;
@@ -853,6 +865,27 @@ document.addEventListener('click', (event) => {
   if (content && content.style.display === 'none') card.querySelector('button.label-wrap').click();
   setTimeout(() => card?.scrollIntoView({block: 'start'}), 150);  // once the opened card has its height
 });
+new MutationObserver(() => {
+  for (const id of ['should-be', 'video-should-be']) {
+    const group = document.getElementById(id);
+    if (!group) continue;
+    if (group.getAttribute('role') !== 'radiogroup') {
+      group.setAttribute('role', 'radiogroup');
+      group.setAttribute('aria-label', group.querySelector('[data-testid="block-info"]')?.textContent.trim() ?? '');
+    }
+    // Gradio renames a choice each time it redraws it: one name again, or arrow keys leave the group.
+    group.querySelectorAll('input[type=radio]').forEach((choice) => { if (choice.name !== id) choice.name = id; });
+  }
+  for (const id of ['flag-status', 'video-flag-status']) {
+    const status = document.getElementById(id);
+    if (status && !status.hasAttribute('role')) {
+      status.setAttribute('role', 'status');
+      status.setAttribute('aria-live', 'polite');
+    }
+  }
+  const photo = document.querySelector('#photo img:not([alt]), #photo img[alt=""]');
+  if (photo) photo.alt = 'The photo being checked';
+}).observe(document, {childList: true, subtree: true, attributes: true, attributeFilter: ['name']});
 </script>"""
 """A file the browser cannot draw says so in the photo's place, instead of a broken-image icon
 (the answer box says why it cannot be checked), and a clip it cannot play (MPEG-4 Part 2 in
@@ -860,7 +893,11 @@ Chromium, or no video at all) in the player's place, instead of an error toast o
 answer, without the player's trim and reset buttons (trimming a clip it cannot play never
 ended); the header's "model card" link opens the card and brings its top into view once it is
 open (the link's own jump happened while it was still folded, leaving the card's title on the
-screen's last line)."""
+screen's last line). What Gradio leaves out for screen readers and keyboards is added as the
+page is drawn: each report's choices form one named radio group (Gradio gave each choice a
+group of its own, with no name: three tab stops, read without the question), each report's
+status is a live region (its "Thank you" or reason is read out), and the photo being checked
+has a text alternative."""
 
 
 def example_files(detector: Detector) -> tuple[list[str], list[str]]:
@@ -878,14 +915,16 @@ def example_files(detector: Detector) -> tuple[list[str], list[str]]:
     return paths, captions
 
 
-def report_controls(prefix: str = "") -> tuple[AnswerId, ShouldBe, gr.Button, ReportStatus]:
+def report_controls(prefix: str = "", picture: str = "photo") -> tuple[AnswerId, ShouldBe, gr.Button, ReportStatus]:
     """Under an answer: its id (hidden), what it should have been, the report button and its
-    status; element ids start with ``prefix`` ("video-" for the video's answer)."""
+    status; element ids start with ``prefix`` ("video-" for the video's answer), and the button
+    names its ``picture``'s answer (two buttons of one name could not be told apart by a screen
+    reader's list of buttons)."""
     answer_id = AnswerId(label=f"{prefix.replace('-', ' ')}answer id", visible=False)
     with gr.Group():
         should_be = ShouldBe(list(SHOULD_BE), label="Is the answer wrong? It should have been:",
                              elem_id=f"{prefix}should-be")
-        report = gr.Button(REPORT, size="sm", variant="secondary", elem_id=f"{prefix}report")
+        report = gr.Button(f"Report the {picture}'s answer as wrong", size="sm", variant="secondary", elem_id=f"{prefix}report")
     return answer_id, should_be, report, ReportStatus(elem_id=f"{prefix}flag-status", label="status")
 
 
@@ -998,9 +1037,9 @@ def video_tab(detector: Detector, answers: Answers, flag) -> None:
                                        y_lim=[0, 1], label="timeline", elem_id="video-timeline")
                 deciding = DecidingFrame(type="filepath", label="deciding frame", elem_id="video-frame",
                                          buttons=PICTURE_BUTTONS)
-                with gr.Accordion("The answer as data (JSON)", open=False, elem_id="video-result-data"):
+                with gr.Accordion("The video's answer as data (JSON)", open=False, elem_id="video-result-data"):
                     result = VideoResultJSON(label="video result")
-                answer_id, should_be, report, status = report_controls("video-")
+                answer_id, should_be, report, status = report_controls("video-", "video")
                 gr.Markdown(VIDEO_PRIVACY, elem_id="video-privacy")
     outputs = [summary, timeline, deciding, result]
     page_outputs = outputs + [answer_id, status, should_be]
@@ -1010,7 +1049,8 @@ def video_tab(detector: Detector, answers: Answers, flag) -> None:
                              gr.Button(interactive=new is not None)), clip, [*page_outputs, check],
                 queue=False, api_visibility="private", show_progress="hidden")
     clip.change(LATEST_CLIP.record, clip, None, queue=False, api_visibility="private", show_progress="hidden")
-    check.click(page_video, clip, page_outputs, concurrency_limit=CONCURRENCY, api_visibility="private")
+    check.click(page_video, clip, page_outputs, concurrency_limit=CONCURRENCY, api_visibility="private") \
+        .then(None, js=scroll_into_view("video-verdict-box"))
     report.click(make_page_flag(flag, "clip"), [answer_id, should_be], status, api_visibility="private",
                  concurrency_limit=1, show_progress="hidden")
     api_video = gr.Button(visible=False)  # the API: the same answer, with errors raised for programs
@@ -1044,7 +1084,7 @@ def build_demo(detector: Detector, store: FeedbackStore) -> gr.Blocks:
                     heatmap = HeatmapImage(type="filepath", label="heatmap", visible=False, buttons=PICTURE_BUTTONS,
                                            show_label=False, elem_id="heatmap", scale=1)
                     legend = gr.HTML(visible=False, elem_id="heatmap-legend-box", min_width=160)
-                with gr.Accordion("The answer as data (JSON)", open=False, elem_id="result-data"):
+                with gr.Accordion("The photo's answer as data (JSON)", open=False, elem_id="result-data"):
                     result = ResultJSON(label="result")  # folded: for programs and the curious
                 answer_id, should_be, flag_button, flag_status = report_controls()
                 gr.Markdown(PRIVACY.format(days=f"{store.keep_days:g}"))

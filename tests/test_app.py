@@ -543,7 +543,7 @@ def test_a_keyboard_reaches_the_report_soon_after_the_answer(browser_context, ap
         pytest.fail("15 Tab presses did not reach the report's choices")
     assert presses <= 12, presses
     assert page.locator("#faces").get_by_role("button", name="Share").count() == 0  # a face is not posted
-    page.locator("#result-data").get_by_text("The answer as data (JSON)").click()  # unfolds for the curious
+    page.locator("#result-data").get_by_text("The photo's answer as data (JSON)").click()  # unfolds for the curious
     page.locator("#result-data").get_by_text('"label"').first.wait_for(timeout=5_000)
     page.close()
 
@@ -574,6 +574,68 @@ def test_on_a_phone_the_verdict_comes_into_view_after_an_upload(browser_context,
     page.wait_for_function("() => { const r = document.getElementById('verdict-box').getBoundingClientRect();"
                            " return r.top >= -1 && r.top < window.innerHeight; }", timeout=10_000)
     page.screenshot(path=str(ARTIFACTS / "phone-390x844.png"))
+    page.close()
+
+
+BROKEN_WORDS = """(table) => {
+  const broken = [];
+  const walker = document.createTreeWalker(table, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (const word of node.data.matchAll(/[^\\s-]+-?/g)) {  // a line may break after a hyphen
+      const range = document.createRange();
+      range.setStart(node, word.index);
+      range.setEnd(node, word.index + word[0].length);
+      if (range.getClientRects().length > 1) broken.push(word[0]);
+    }
+  }
+  return broken;
+}"""
+"""The words (or hyphenated parts) of a table drawn over more than one line (a squeezed cell
+breaks them letter by letter)."""
+
+
+def test_on_a_phone_the_model_cards_tables_keep_their_words_whole(browser_context, app_url) -> None:
+    page = open_page(browser_context, app_url, (390, 844))
+    page.get_by_role("link", name="model card").click()
+    tables = page.locator("#model-card table")
+    tables.first.wait_for(state="visible", timeout=5_000)
+    assert tables.count() >= 3
+    for table in tables.all():
+        assert table.evaluate(BROKEN_WORDS) == []  # "dfdc-faceswap" read "df / dc- / fa / ce / ..." at 390 px
+    wide = tables.evaluate_all("tables => tables.filter(t => t.scrollWidth > t.clientWidth).length")
+    assert wide >= 1  # a table wider than the screen scrolls sideways, inside the page
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.close()
+
+
+def test_a_screen_reader_and_a_keyboard_get_the_report_by_name(browser_context, app_url, images,
+                                                              flags_folder) -> None:
+    """Each report's choices are one group named by its question (arrow keys move within it), each
+    button and JSON fold names its picture, the photo has a text alternative, and the report's
+    status is read out."""
+    page = open_page(browser_context, app_url)
+    upload(page, images["face"])
+    verdict, _ = read_verdict(page)
+    question = "Is the answer wrong? It should have been:"
+    assert page.get_by_role("radiogroup", name=question).count() == 2  # the photo's and the video's
+    for picture in ("photo", "video"):
+        assert page.get_by_role("button", name=f"Report the {picture}'s answer as wrong").count() == 1
+        assert page.get_by_role("button", name=f"The {picture}'s answer as data (JSON)").count() == 1
+    assert page.locator("#photo img").get_attribute("alt") == "The photo being checked"
+    before = reports_in(flags_folder)
+    choice = "real" if verdict == "fake" else "fake"
+    page.locator("#should-be").get_by_label("real", exact=True).focus()
+    page.keyboard.press("Space")
+    if choice == "fake":
+        page.keyboard.press("ArrowRight")  # to the next choice of the same group
+    assert page.locator("#should-be").get_by_label(choice, exact=True).is_checked()
+    assert not page.locator("#should-be").get_by_label("real" if choice == "fake" else "fake", exact=True).is_checked()
+    page.get_by_role("button", name="Report the photo's answer as wrong").click()
+    status = page.locator("#flag-status[role=status][aria-live=polite]")
+    status.get_by_text("Thank you: report").wait_for(timeout=30_000)
+    [new] = [p for p in reports_in(flags_folder) if p not in before]
+    assert json.loads((new / "report.json").read_text())["should_be"] == choice  # the page heard the keys
+    assert page.locator("#video-flag-status[role=status][aria-live=polite]").count() == 1
     page.close()
 
 

@@ -183,3 +183,32 @@ def test_upload_a_clip_and_read_the_verdict_timeline_and_deciding_frame(app_url,
             assert page.locator("#video-verdict-box").count() == 0
         finally:
             browser.close()
+
+
+def test_on_a_phone_the_videos_answer_comes_into_view(app_url, mixed_clip) -> None:
+    """The answer lands below the button on a phone's one column: it is scrolled into view, as a
+    photo's is (a second clip's answer used to land just below the screen)."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 844})
+            page.goto(app_url)
+            page.locator("#video-input input[type=file]").wait_for(state="attached", timeout=60_000)
+            page.locator("#video-input input[type=file]").set_input_files(str(mixed_clip))
+            page.locator("#video-input video").wait_for(state="attached", timeout=30_000)
+            check = page.get_by_role("button", name="Check the video")
+            check.scroll_into_view_if_needed()
+            page.evaluate("(b) => window.scrollBy(0, b.getBoundingClientRect().bottom - window.innerHeight + 8)",
+                          check.element_handle())  # the button at the screen's foot: the answer starts below it
+            check.click()
+            box = page.locator("#video-verdict-box")
+            box.wait_for(timeout=90_000)
+            page.wait_for_function("() => { const r = document.getElementById('video-verdict-box')"
+                                   ".getBoundingClientRect(); return r.top >= -1 && r.top < window.innerHeight / 2; }",
+                                   timeout=10_000)
+        finally:
+            browser.close()
