@@ -247,6 +247,14 @@ class Timeline(gr.LinePlot):
     api_description = ("each face's fake probability over time, as plot data: rows of \"time (s)\", "
                        "\"fake probability\" and \"face\" (face 1, 2, ...); null without a face")
 
+    def api_info(self) -> dict[str, Any]:
+        """Its type on the API page (Gradio's own says Any)."""
+        return {"type": "object", "properties": {
+            "columns": {"type": "array", "items": {"type": "string"}},
+            "data": {"type": "array", "items": {"type": "array", "items": {"anyOf": [{"type": "number"}, {"type": "string"}]}}},
+            "datatypes": {"type": "object", "additionalProperties": {"type": "string"}},
+            "mark": {"type": "string"}}}
+
 
 @described
 class DecidingFrame(gr.Image):
@@ -264,6 +272,20 @@ class VideoResultJSON(gr.JSON):
                        "sampling, complete, note, provenance (claim \"none\": videos' metadata is not read) "
                        "model (as in /predict's result) and answer_id (to quote when reporting the answer as "
                        "wrong, /flag, for an hour)")
+
+    def api_info(self) -> dict[str, Any]:
+        """Its fields' types on the API page (Gradio's own says Any)."""
+        return {"type": "object", "properties": VIDEO_RESULT_TYPES}
+
+
+VIDEO_RESULT_TYPES = {
+    "kind": {"type": "string"}, "label": {"type": "string"}, "confidences": {"type": "object"},
+    "face_found": {"type": "boolean"}, "face": {"type": "array", "items": {"type": "integer"}},
+    "faces": {"type": "array", "items": {"type": "object"}}, "duration": {"type": "number"},
+    "width": {"type": "integer"}, "height": {"type": "integer"}, "frames": {"type": "array", "items": {"type": "object"}},
+    "deciding_frame": {"type": "object"}, "sampling": {"type": "object"}, "complete": {"type": "boolean"},
+    "note": {"type": "string"}, "provenance": {"type": "object"}, "model": {"type": "object"},
+    "answer_id": {"type": "string"}}
 
 
 RESULT_FIELDS = {

@@ -377,6 +377,9 @@ def test_the_api_page_names_and_describes_every_result(client) -> None:
     described = [video["parameters"][0]] + video["returns"]
     assert all(len(p["python_type"]["description"]) > 40 for p in described)
     assert "GradioModel" not in json.dumps(video)  # not Gradio's own FileData docstring
+    types = [r["python_type"]["type"] for r in video["returns"]]  # typed, not Gradio's Any
+    assert types[1] == "dict(columns: list[str], data: list[list[float | str]], datatypes: dict(str, str), mark: str)"
+    assert types[3].startswith("dict(kind: str, label: str") and "duration: float" in types[3], types[3]
     assert video["parameters"][0]["example_input"]["path"] == "clip.mp4"  # not a clip on GitHub (no internet)
 
 
