@@ -364,6 +364,7 @@ def test_the_api_page_names_and_describes_every_result(client) -> None:
         assert field in result["type"]
     assert info["parameters"][0]["example_input"]["path"] == "photo.jpg"  # not Gradio's bus.png
     assert "frontal face at least 40 pixels wide" in json.dumps(endpoints)  # the bundled model's own rule
+    assert 'strictly inside the band is \\"unsure\\", leaning fake from the threshold' in json.dumps(endpoints)
     assert set(endpoints) == {"/predict", "/flag", "/predict_video"}
     flag = endpoints["/flag"]["parameters"]
     assert [p["parameter_name"] for p in flag] == ["answer_id", "should_be"]
