@@ -857,6 +857,9 @@ CSS = """
 #video-input:has(video.unplayable) button:is([aria-label^="Trim video"], [aria-label^="Reset video"]) {
   display: none;
 }
+.visually-hidden {
+  position: absolute !important; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap;
+}
 #model-card table { display: block; overflow-x: auto; }
 #model-card :is(td, th) { overflow-wrap: normal; word-break: normal; }
 button.primary:disabled {
@@ -937,6 +940,12 @@ def example_files(detector: Detector) -> tuple[list[str], list[str]]:
         paths.append(str(path))
         captions.append(caption if answer == expected else f"{caption}: this model answers {WORDS[answer]}")
     return paths, captions
+
+
+def section_heading(text: str) -> None:
+    """A heading only screen readers see (the page's sections by name, for their heading list),
+    where the layout already shows what the section is."""
+    gr.Markdown(f"## {text}", elem_classes="visually-hidden", container=False)
 
 
 def report_controls(prefix: str = "", picture: str = "photo") -> tuple[AnswerId, ShouldBe, gr.Button, ReportStatus]:
@@ -1050,12 +1059,14 @@ def video_tab(detector: Detector, answers: Answers, flag) -> None:
     with gr.Accordion("Check a video", open=True, elem_id="video-check"):
         with gr.Row(equal_height=False):
             with gr.Column(scale=1):
+                section_heading("Check a video")
                 clip = VideoFile(sources=["upload"], format=None, include_audio=True,
                                 label="Video with a face", height=300, elem_id="video-input")
                 gr.Markdown("MP4, WebM or MOV; at most 5 minutes and 200 MB. The button is ready once the upload "
                             "has finished.", elem_id="video-limits")
                 check = gr.Button("Check the video", variant="primary", interactive=False)  # until a clip is in
             with gr.Column(scale=1):
+                section_heading("The video's answer")
                 summary = VideoSummary(label="summary", elem_id="video-verdict", html_template=LIVE_REGION)
                 timeline = Timeline(None, x="time (s)", y="fake probability", color="face",
                                        y_lim=[0, 1], label="timeline", elem_id="video-timeline")
@@ -1091,6 +1102,7 @@ def build_demo(detector: Detector, store: FeedbackStore) -> gr.Blocks:
         gr.Markdown(header(detector))
         with gr.Row(equal_height=False):
             with gr.Column(scale=1):
+                section_heading("Check a photo")
                 image = ImageFile(type="filepath", sources=["upload", "webcam", "clipboard"],
                                   image_mode=None, label="Photo of a face", height=300, elem_id="photo")
                 check_again = gr.Button(CHECK_AGAIN, variant="secondary", interactive=False)
@@ -1099,6 +1111,7 @@ def build_demo(detector: Detector, store: FeedbackStore) -> gr.Blocks:
                     gr.Examples(paths, inputs=image, example_labels=labels,
                                 label="Examples: click one to check it", api_visibility="private")
             with gr.Column(scale=1):
+                section_heading("The photo's answer")
                 summary = Summary(label="summary", elem_id="verdict", html_template=LIVE_REGION)
                 # The banner shows the confidences in a fixed order; the Label is the API's.
                 verdict = Verdict(num_top_classes=2, label="verdict", visible=False)

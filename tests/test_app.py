@@ -626,6 +626,12 @@ def test_a_screen_reader_and_a_keyboard_get_the_report_by_name(browser_context, 
         assert page.get_by_role("button", name=f"Report the {picture}'s answer as wrong").count() == 1
         assert page.get_by_role("button", name=f"The {picture}'s answer as data (JSON)").count() == 1
     assert page.locator("#photo img").get_attribute("alt") == "The photo being checked"
+    headings = [h.inner_text() for h in page.get_by_role("heading").all()]  # a screen reader's list of them
+    assert headings[:5] == ["Deforgify: real or fake face?", "Check a photo", "The photo's answer", "Check a video",
+                            "The video's answer"], headings
+    shown = page.get_by_role("heading", name="Check a photo").evaluate(
+        "h => { const r = h.closest('.visually-hidden').getBoundingClientRect(); return [r.width, r.height]; }")
+    assert shown == [1, 1]  # drawn in one clipped pixel: the layout already says it to the eye
     before = reports_in(flags_folder)
     choice = "real" if verdict == "fake" else "fake"
     page.locator("#should-be").get_by_label("real", exact=True).focus()
