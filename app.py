@@ -251,7 +251,8 @@ class Timeline(gr.LinePlot):
         """Its type on the API page (Gradio's own says Any)."""
         return {"type": "object", "properties": {
             "columns": {"type": "array", "items": {"type": "string"}},
-            "data": {"type": "array", "items": {"type": "array", "items": {"anyOf": [{"type": "number"}, {"type": "string"}]}}},
+            "data": {"type": "array",
+                     "items": {"type": "array", "items": {"anyOf": [{"type": "number"}, {"type": "string"}]}}},
             "datatypes": {"type": "object", "additionalProperties": {"type": "string"}},
             "mark": {"type": "string"}}}
 
@@ -282,7 +283,8 @@ VIDEO_RESULT_TYPES = {
     "kind": {"type": "string"}, "label": {"type": "string"}, "confidences": {"type": "object"},
     "face_found": {"type": "boolean"}, "face": {"type": "array", "items": {"type": "integer"}},
     "faces": {"type": "array", "items": {"type": "object"}}, "duration": {"type": "number"},
-    "width": {"type": "integer"}, "height": {"type": "integer"}, "frames": {"type": "array", "items": {"type": "object"}},
+    "width": {"type": "integer"}, "height": {"type": "integer"},
+    "frames": {"type": "array", "items": {"type": "object"}},
     "deciding_frame": {"type": "object"}, "sampling": {"type": "object"}, "complete": {"type": "boolean"},
     "note": {"type": "string"}, "provenance": {"type": "object"}, "model": {"type": "object"},
     "answer_id": {"type": "string"}}
@@ -869,7 +871,8 @@ button.primary:disabled {
 """
 """The verdict boxes are light in a dark theme too: everything in them takes the box's dark text
 colour (the dark theme's own rules for paragraphs and spans made it near-white on cream); text
-given its own colour inline (the verdict word, the model line) keeps it. The model card's
+given its own colour inline (the verdict word, the model line) keeps it. A visually hidden
+block (a section heading for screen readers) takes no room in the layout. The model card's
 tables scroll sideways on a narrow screen instead of breaking their words letter by letter, and
 a primary button that waits (for a clip) is grey, not a paler orange that reads as pressed."""
 PAGE_JS = """<script>
@@ -957,7 +960,8 @@ def report_controls(prefix: str = "", picture: str = "photo") -> tuple[AnswerId,
     with gr.Group():
         should_be = ShouldBe(list(SHOULD_BE), label="Is the answer wrong? It should have been:",
                              elem_id=f"{prefix}should-be")
-        report = gr.Button(f"Report the {picture}'s answer as wrong", size="sm", variant="secondary", elem_id=f"{prefix}report")
+        report = gr.Button(f"Report the {picture}'s answer as wrong", size="sm", variant="secondary",
+                           elem_id=f"{prefix}report")
     return answer_id, should_be, report, ReportStatus(elem_id=f"{prefix}flag-status", label="status")
 
 

@@ -52,7 +52,8 @@ def explain_video(row: dict, calibration: Optional[Calibration] = None) -> str:
     if reason:  # then a new sentence
         judged = f"{reason} {judged[0].upper()}{judged[1:]}"
     return (f"{WORDS[row['label']].capitalize()} ({percentages(row['confidences'])}): {judged}; it looked most "
-            f"fake at {deciding['t']:.1f} s (the deciding frame, each face boxed with its verdict over the clip).{incomplete}")
+            f"fake at {deciding['t']:.1f} s (the deciding frame, each face boxed with its verdict over the "
+            f"clip).{incomplete}")
 
 
 def _seen_in(track: dict, read: int, seen: str) -> str:
@@ -100,11 +101,13 @@ def timeline_caption(row: dict, calibration: Calibration) -> str:
     else:
         real = f' and "real" ends ({low:.1%}); "unsure" between them' if low > 0 else '; "unsure" below it'
         guides = f'grey lines mark where "fake" starts ({high:.1%}){real}'
-    return f"Each face's fake probability in each frame read; {guides}. A face's answer is the median of its frames.{once}"
+    return (f"Each face's fake probability in each frame read; {guides}. A face's answer is the median of its "
+            f"frames.{once}")
 
 
 def _judged_frames(row: dict, track: int) -> int:
-    return sum(1 for frame in row["frames"] for face in frame["faces"] if face["track"] == track and not face["caution"])
+    return sum(1 for frame in row["frames"] for face in frame["faces"]
+               if face["track"] == track and not face["caution"])
 
 
 def _deciding_frame(row: dict) -> dict:
