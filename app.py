@@ -915,6 +915,7 @@ new MutationObserver(() => {
   }
   const photo = document.querySelector('#photo img:not([alt]), #photo img[alt=""]');
   if (photo) photo.alt = 'The photo being checked';
+  document.querySelector('#video-timeline svg.marks:not([aria-hidden])')?.setAttribute('aria-hidden', 'true');
 }).observe(document, {childList: true, subtree: true, attributes: true, attributeFilter: ['name']});
 </script>"""
 """A file the browser cannot draw says so in the photo's place, instead of a broken-image icon
@@ -926,8 +927,9 @@ open (the link's own jump happened while it was still folded, leaving the card's
 screen's last line). What Gradio leaves out for screen readers and keyboards is added as the
 page is drawn: each report's choices form one named radio group (Gradio gave each choice a
 group of its own, with no name: three tab stops, read without the question), each report's
-status is a live region (its "Thank you" or reason is read out), and the photo being checked
-has a text alternative."""
+status is a live region (its "Thank you" or reason is read out), the photo being checked
+has a text alternative, and the timeline's chart is left to its caption, which says in words
+what it shows (the chart's own name was its tick numbers)."""
 
 
 def example_files(detector: Detector) -> tuple[list[str], list[str]]:
@@ -945,6 +947,17 @@ def example_files(detector: Detector) -> tuple[list[str], list[str]]:
     return paths, captions
 
 
+FOCUS_CHECK_VIDEO = """() => {
+  const button = document.getElementById('video-check-button');
+  let waited = 0;
+  const ready = setInterval(() => {
+    if ((button && !button.disabled) || ++waited > 50) { clearInterval(ready); button?.focus(); }
+  }, 100);
+}"""
+"""Once a clip is uploaded, the keyboard's focus is on "Check the video" as soon as it is usable
+(the upload button it was on is gone with the upload, leaving the focus at the page's top)."""
+
+
 def section_heading(text: str) -> None:
     """A heading only screen readers see (the page's sections by name, for their heading list),
     where the layout already shows what the section is."""
@@ -953,12 +966,12 @@ def section_heading(text: str) -> None:
 
 def report_controls(prefix: str = "", picture: str = "photo") -> tuple[AnswerId, ShouldBe, gr.Button, ReportStatus]:
     """Under an answer: its id (hidden), what it should have been, the report button and its
-    status; element ids start with ``prefix`` ("video-" for the video's answer), and the button
-    names its ``picture``'s answer (two buttons of one name could not be told apart by a screen
-    reader's list of buttons)."""
+    status; element ids start with ``prefix`` ("video-" for the video's answer), and the question
+    and the button name its ``picture``'s answer (two of one name could not be told apart in a
+    screen reader's list of controls)."""
     answer_id = AnswerId(label=f"{prefix.replace('-', ' ')}answer id", visible=False)
     with gr.Group():
-        should_be = ShouldBe(list(SHOULD_BE), label="Is the answer wrong? It should have been:",
+        should_be = ShouldBe(list(SHOULD_BE), label=f"Is the {picture}'s answer wrong? It should have been:",
                              elem_id=f"{prefix}should-be")
         report = gr.Button(f"Report the {picture}'s answer as wrong", size="sm", variant="secondary",
                            elem_id=f"{prefix}report")
@@ -1026,14 +1039,16 @@ def video_tab(detector: Detector, answers: Answers, flag) -> None:
 
     def page_timeline(row: dict) -> dict:
         """The timeline as the page draws it: each face's line against grey lines at the unsure
-        band's edges, across the whole clip, with a caption in words (the API's is the faces' rows)."""
+        band's edges, across the whole clip, with a caption in words that also names the lines (the
+        legend lists the faces only: the lines read as more faces there, and overflowed a phone's
+        width); the API's is the faces' rows."""
         calibration = detector.config.calibration
         guides = band_guides(row, calibration)
         faces = sorted({r["face"] for r in chart_rows(row)}, key=lambda name: int(name.split()[-1]))
         colours = {name: FACE_COLOURS[i % len(FACE_COLOURS)] for i, name in enumerate(faces)}
         return {"value": pd.DataFrame(chart_rows(row) + guides), "x_lim": [0, guides[-1]["time (s)"]],
                 "color_map": {**colours, **{guide["face"]: GUIDE_GREY for guide in guides}},
-                "caption": timeline_caption(row, calibration)}
+                "colors_in_legend": faces, "caption": timeline_caption(row, calibration)}
 
     def _shown(chart: Optional[dict], frame: Optional[str], alt_text: Optional[str] = None, empty: bool = False
                ) -> tuple[dict, dict]:
@@ -1068,7 +1083,8 @@ def video_tab(detector: Detector, answers: Answers, flag) -> None:
                                 label="Video with a face", height=300, elem_id="video-input")
                 gr.Markdown("MP4, WebM or MOV; at most 5 minutes and 200 MB. The button is ready once the upload "
                             "has finished.", elem_id="video-limits")
-                check = gr.Button("Check the video", variant="primary", interactive=False)  # until a clip is in
+                check = gr.Button("Check the video", variant="primary", interactive=False,  # until a clip is in
+                                  elem_id="video-check-button")
             with gr.Column(scale=1):
                 section_heading("The video's answer")
                 summary = VideoSummary(label="summary", elem_id="video-verdict", html_template=LIVE_REGION)
@@ -1088,6 +1104,7 @@ def video_tab(detector: Detector, answers: Answers, flag) -> None:
                              gr.Button(interactive=new is not None)), clip, [*page_outputs, check],
                 queue=False, api_visibility="private", show_progress="hidden")
     clip.change(LATEST_CLIP.record, clip, None, queue=False, api_visibility="private", show_progress="hidden")
+    clip.upload(None, js=FOCUS_CHECK_VIDEO, queue=False, api_visibility="private")
     check.click(page_video, clip, page_outputs, concurrency_limit=CONCURRENCY, api_visibility="private") \
         .then(None, js=scroll_into_view("video-verdict-box"))
     report.click(make_page_flag(flag, "clip"), [answer_id, should_be], status, api_visibility="private",

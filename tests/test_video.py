@@ -296,7 +296,7 @@ def test_the_deciding_frames_faces_are_numbered_as_the_words_and_the_timeline_na
               track_verdict(config, 1, [(1.0, second)])]
     row = VideoResult(video_frames.Info(640, 480, 25.0, 50, 2.0, 0), Sampling(), frames, tracks, planned=2).to_json()
     assert row["deciding_frame"]["track"] == 1 and "(face 2) decides, seen in 1 of the 2 frames read from the 2.0 s " \
-        "clip (at 1.0 s), judged on the median of those frames" in explain_video(row)
+        "clip (at 1.0 s), judged on that frame;" in explain_video(row)  # one frame: no median to speak of
     assert {r["face"] for r in chart_rows(row) if r["time (s)"] == 1.0} == {"face 1", "face 2"}
     numbers = deciding_frame_numbers(row)
     assert numbers == [2, 1]  # the frame lists the larger face, track 1, first
@@ -338,10 +338,11 @@ def test_the_deciding_frame_shows_each_faces_verdict_over_the_clip_not_that_fram
     assert "each face boxed with its verdict over the clip" in explain_video(row)
 
 
-def test_the_timeline_marks_the_unsure_band_across_the_clip_and_tells_a_single_point() -> None:
+def test_the_timeline_marks_the_unsure_band_across_the_clip_and_tells_each_face_in_words() -> None:
     """The page's chart draws the band's edges as two flat grey lines from 0 s to the clip's end
-    (a face's line reads against the answers it leads to) and says in words what a face seen in
-    one frame scored: the chart draws a lone point only when pointed at."""
+    (a face's line reads against the answers it leads to); its caption tells each face's verdict
+    and range of scores, for those who cannot see the chart, and what a face seen in one frame
+    scored (the chart draws a lone point only when pointed at)."""
     from deforgify.calibration import Calibration
     from deforgify.detector import face_label
     from deforgify.model_folder import ModelConfig
@@ -365,12 +366,18 @@ def test_the_timeline_marks_the_unsure_band_across_the_clip_and_tells_a_single_p
     assert [(g["face"], g["time (s)"], g["fake probability"]) for g in guides] == [
         ('"fake" from 90.0%', 0.0, 0.9), ('"fake" from 90.0%', 3.0, 0.9),
         ('"real" up to 20.0%', 0.0, 0.2), ('"real" up to 20.0%', 3.0, 0.2)]
-    words = timeline_caption(row, config.calibration)
-    assert 'grey lines mark where "fake" starts (90.0%) and "real" ends (20.0%); "unsure" between them' in words
-    assert words.endswith("Judged in one frame only: face 2: fake 95% at 1.5 s.")  # face 1 has a line
+    assert timeline_caption(row, config.calibration) == (  # what each face showed, then how to read the lines
+        "Fake probability per frame read: face 1, real 90% over 2 frames (0.5 s to 1.5 s), fake 10% in each; "
+        "face 2, fake 95% in its one frame judged (at 1.5 s). "  # a lone point, drawn only when pointed at
+        'Grey lines mark where "fake" starts (90.0%) and "real" ends (20.0%); "unsure" between them.')
     no_band = Calibration(1.0, 0.6, unsure_low=0.6, unsure_high=0.6)
     assert [g["face"] for g in band_guides(row, no_band)] == ['"fake" from 60.0%, "real" below'] * 2
-    assert 'a grey line marks where "fake" starts (60.0%); "real" below it' in timeline_caption(row, no_band)
+    assert timeline_caption(row, no_band).endswith('A grey line marks where "fake" starts (60.0%); "real" below it.')
+    swinging = [(t, face(0, fake)) for t, fake in ((0.0, 0.05), (1.0, 0.5), (2.0, 0.3))]
+    row = VideoResult(video_frames.Info(640, 480, 25.0, 75, 3.0, 0), Sampling(), [FrameResult(t, [f]) for t, f in swinging],
+                      [track_verdict(config, 0, swinging)], planned=3).to_json()
+    assert "face 1, unsure (fake 30%) over 3 frames (0.0 s to 2.0 s), fake 5% to 50%." in \
+        timeline_caption(row, config.calibration)
 
 
 def test_sampling_rate_and_cap_are_the_users_to_change(clips) -> None:

@@ -7,7 +7,8 @@ from typing import Optional
 
 from deforgify.calibration import NO_FACE, UNSURE, Calibration
 from deforgify.detector import FaceScore, Prediction
-from deforgify.explain import WORDS, band_reason, beside_an_edge, counted, describe_faces, faces_named, percentages
+from deforgify.explain import (WORDS, band_reason, beside_an_edge, caption, counted, describe_faces, faces_named,
+                               percentages)
 from deforgify.faces import Box
 
 
@@ -45,7 +46,7 @@ def explain_video(row: dict, calibration: Optional[Calibration] = None) -> str:
                f"frame); {one} (face {track['track'] + 1}) decides")
     else:
         who = f"{len(tracks)} faces followed; the most suspicious one (face {track['track'] + 1}) decides"
-    judged = f"{who}, {span}, judged on the median of those frames"
+    judged = f"{who}, {span}, judged on {'that frame' if track['frames'] == 1 else 'the median of those frames'}"
     fake = row["confidences"]["fake"]
     reason = (band_reason(fake, calibration, "the deciding face's") if row["label"] == UNSURE  # where the band lies
               else beside_an_edge(row["label"], fake, calibration))
@@ -89,25 +90,32 @@ def band_guides(row: dict, calibration: Calibration) -> list[dict]:
 
 
 def timeline_caption(row: dict, calibration: Calibration) -> str:
-    """What the timeline shows in words (read by those who cannot see the chart); a face judged in
-    one frame only is a single point the chart draws only when pointed at, so its score is told."""
-    single = [f"face {face['track'] + 1}: fake {face['confidences']['fake']:.0%} at {frame['t']:.1f} s"
-              for frame in row["frames"] for face in frame["faces"]
-              if not face["caution"] and _judged_frames(row, face["track"]) == 1]
-    once = f" Judged in one frame only: {'; '.join(single)}." if single else ""
+    """What the timeline shows, in words, for those who cannot see the chart: each face's verdict
+    over the clip and its lowest and highest frame, and where the grey lines lie (a face judged in
+    one frame only is a single point the chart draws only when pointed at: its score is told)."""
+    faces = "; ".join(_face_over_time(row, track) for track in row["faces"])
     low, high = calibration.unsure_low, calibration.unsure_high
     if low == high:
-        guides = f'a grey line marks where "fake" starts ({high:.1%}); "real" below it'
+        guides = f'A grey line marks where "fake" starts ({high:.1%}); "real" below it'
     else:
         real = f' and "real" ends ({low:.1%}); "unsure" between them' if low > 0 else '; "unsure" below it'
-        guides = f'grey lines mark where "fake" starts ({high:.1%}){real}'
-    return (f"Each face's fake probability in each frame read; {guides}. A face's answer is the median of its "
-            f"frames.{once}")
+        guides = f'Grey lines mark where "fake" starts ({high:.1%}){real}'
+    return f"Fake probability per frame read: {faces}. {guides}."
 
 
-def _judged_frames(row: dict, track: int) -> int:
-    return sum(1 for frame in row["frames"] for face in frame["faces"]
-               if face["track"] == track and not face["caution"])
+def _face_over_time(row: dict, track: dict) -> str:
+    """"face 1, real 92% over 8 frames (0.2 s to 3.8 s), fake 5% to 11%"; "face 2, real 92% in its
+    one frame judged (at 0.2 s)"; "face 3, unsure: too small" (its scores are not used)."""
+    name = f"face {track['track'] + 1}, {caption(track['label'], track['confidences'], track['caution'])}"
+    scores = [face["confidences"]["fake"] for frame in row["frames"] for face in frame["faces"]
+              if face["track"] == track["track"] and not face["caution"]]
+    if not scores:
+        return name
+    if len(scores) == 1:
+        return f"{name} in its one frame judged (at {track['peak_t']:.1f} s)"
+    lowest, highest = f"{min(scores):.0%}", f"{max(scores):.0%}"
+    spread = f"fake {lowest} in each" if lowest == highest else f"fake {lowest} to {highest}"
+    return f"{name} over {len(scores)} frames ({track['start']:.1f} s to {track['end']:.1f} s), {spread}"
 
 
 def _deciding_frame(row: dict) -> dict:
