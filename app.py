@@ -990,7 +990,8 @@ def video_tab(detector: Detector, answers: Answers, flag) -> None:
     from deforgify.video.frames import InvalidVideoError, Limits, Sampling, frame_at
     from deforgify.video.judge import score_video
     from deforgify.video.present import (band_guides, chart_rows, deciding_frame_numbers, deciding_frame_prediction,
-                                         deciding_track, describe_deciding_frame, explain_video, timeline_caption)
+                                         deciding_track, describe_deciding_frame, explain_video, gap_rows,
+                                         timeline_caption)
 
     limits = Limits(max_seconds=300, max_bytes=200_000_000, time_limit=60)
     line = model_line(detector)
@@ -1038,15 +1039,16 @@ def video_tab(detector: Detector, answers: Answers, flag) -> None:
         return box, pd.DataFrame(rows) if rows else None, frame, row  # no chart (nor legend) without a face
 
     def page_timeline(row: dict) -> dict:
-        """The timeline as the page draws it: each face's line against grey lines at the unsure
-        band's edges, across the whole clip, with a caption in words that also names the lines (the
-        legend lists the faces only: the lines read as more faces there, and overflowed a phone's
-        width); the API's is the faces' rows."""
+        """The timeline as the page draws it: each face's line, broken where it was not seen,
+        against grey lines at the unsure band's edges, across the whole clip, with a caption in
+        words that also names the lines (the legend lists the faces only: the lines read as more
+        faces there, and overflowed a phone's width); the API's is the faces' rows."""
         calibration = detector.config.calibration
         guides = band_guides(row, calibration)
         faces = sorted({r["face"] for r in chart_rows(row)}, key=lambda name: int(name.split()[-1]))
         colours = {name: FACE_COLOURS[i % len(FACE_COLOURS)] for i, name in enumerate(faces)}
-        return {"value": pd.DataFrame(chart_rows(row) + guides), "x_lim": [0, guides[-1]["time (s)"]],
+        return {"value": pd.DataFrame(chart_rows(row) + gap_rows(row) + guides),
+                "x_lim": [0, guides[-1]["time (s)"]],
                 "color_map": {**colours, **{guide["face"]: GUIDE_GREY for guide in guides}},
                 "colors_in_legend": faces, "caption": timeline_caption(row, calibration)}
 

@@ -380,6 +380,32 @@ def test_the_timeline_marks_the_unsure_band_across_the_clip_and_tells_each_face_
         timeline_caption(row, config.calibration)
 
 
+def test_a_faces_line_breaks_where_it_was_not_judged() -> None:
+    """A face seen at 0 s and 3 s, gone at 1 s and too small at 2 s: one row without a score at
+    1 s breaks its line (drawn straight across, it read as seen all along); none before its first
+    frame or after its last, and none for a face seen throughout."""
+    from deforgify.detector import face_label
+    from deforgify.model_folder import ModelConfig
+    from deforgify.video.judge import track_verdict
+    from deforgify.video.present import gap_rows
+    from deforgify.video.timeline import FrameFace, FrameResult, VideoResult
+
+    config = ModelConfig("deforgify-lite0", min_face_width=50)
+
+    def face(track, width, fake=0.1):
+        label, caution = face_label(config.calibration.label(fake), (0, 0, width, width), config.min_face_width)
+        return FrameFace(track, (0, 0, width, width), label, {"real": 1 - fake, "fake": fake}, caution)
+
+    steady = [face(1, 120) for _ in range(5)]
+    frames = [FrameResult(0.0, [face(0, 120), steady[0]]), FrameResult(1.0, [steady[1]]),
+              FrameResult(2.0, [face(0, 20), steady[2]]), FrameResult(3.0, [face(0, 120), steady[3]]),
+              FrameResult(4.0, [steady[4]])]
+    seen = {track: [(f.t, x) for f in frames for x in f.faces if x.track == track] for track in (0, 1)}
+    row = VideoResult(video_frames.Info(640, 480, 25.0, 125, 5.0, 0), Sampling(), frames,
+                      [track_verdict(config, track, seen[track]) for track in (0, 1)], planned=5).to_json()
+    assert gap_rows(row) == [{"time (s)": 1.0, "fake probability": None, "face": "face 1"}]
+
+
 def test_sampling_rate_and_cap_are_the_users_to_change(clips) -> None:
     status, rows, stderr, _ = predict_json("--fps", "1", "--max-frames", "5", str(clips["mixed"]))
     assert status == 0, stderr

@@ -76,6 +76,24 @@ def chart_rows(row: dict) -> list[dict]:
             for frame in row["frames"] for face in frame["faces"] if not face["caution"]]
 
 
+def gap_rows(row: dict) -> list[dict]:
+    """A row without a score where a face's line must break: the first frame read between two of
+    its judged frames that it was not judged in (off screen, or too small), so the chart does not
+    draw it straight across seconds it was not seen."""
+    times = [frame["t"] for frame in row["frames"]]
+    judged: dict[int, set[float]] = {}
+    for frame in row["frames"]:
+        for face in frame["faces"]:
+            if not face["caution"]:
+                judged.setdefault(face["track"], set()).add(frame["t"])
+    rows = []
+    for track, seen in judged.items():
+        inside = [t for t in times if min(seen) < t < max(seen)]
+        rows += [{"time (s)": t, "fake probability": None, "face": f"face {track + 1}"}
+                 for before, t in zip([min(seen)] + inside, inside) if t not in seen and before in seen]
+    return rows
+
+
 def band_guides(row: dict, calibration: Calibration) -> list[dict]:
     """The unsure band's edges as chart rows of two flat lines across the clip (named for the
     legend: '"fake" from 97.1%', '"real" up to 19.2%'; one line where there is no band), so a
