@@ -445,12 +445,18 @@ def _bars(confidences: dict[str, float]) -> str:
 
 
 def scroll_into_view(element_id: str) -> str:
-    """JavaScript bringing the element into view when it is off the screen (a phone's, mostly)."""
+    """JavaScript bringing the element into view when it is off the screen (a phone's, mostly),
+    and giving it the keyboard's focus when the focus was lost (on the page's body: the upload
+    button it was on went with the upload), so the next Tab goes on from the answer."""
     return f"""() => {{
   const box = document.getElementById('{element_id}');
   if (!box) return;
   const rect = box.getBoundingClientRect();
   if (rect.top < 0 || rect.bottom > window.innerHeight) box.scrollIntoView({{block: 'start'}});
+  if (document.activeElement === document.body || !document.activeElement) {{
+    box.tabIndex = -1;
+    box.focus({{preventScroll: true}});
+  }}
 }}"""
 
 

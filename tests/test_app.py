@@ -620,6 +620,8 @@ def test_a_screen_reader_and_a_keyboard_get_the_report_by_name(browser_context, 
     page = open_page(browser_context, app_url)
     upload(page, images["face"])
     verdict, _ = read_verdict(page)
+    # The focus, lost with the upload button the upload replaced, is on the answer: Tab goes on from there.
+    page.wait_for_function("document.activeElement?.id === 'verdict-box'", timeout=10_000)
     for picture in ("photo", "video"):  # each named apart, for a screen reader's list of controls
         assert page.get_by_role("radiogroup", name=f"Is the {picture}'s answer wrong? It should have been:",
                                 exact=True).count() == 1
