@@ -1,5 +1,6 @@
 """What a person is shown of a video's result (the app uses it): one sentence on what the
-verdict is based on, the timeline as chart rows, and the deciding frame's faces to draw."""
+verdict is based on, the timeline as chart rows (with the unsure band's edges, breaks where a
+face was not seen, and a caption in words), and the deciding frame's faces to draw."""
 
 from __future__ import annotations
 
@@ -95,9 +96,9 @@ def gap_rows(row: dict) -> list[dict]:
 
 
 def band_guides(row: dict, calibration: Calibration) -> list[dict]:
-    """The unsure band's edges as chart rows of two flat lines across the clip (named for the
-    legend: '"fake" from 97.1%', '"real" up to 19.2%'; one line where there is no band), so a
-    face's line reads against the answers it leads to."""
+    """The unsure band's edges as chart rows of two flat lines across the clip (named in the
+    chart's data: '"fake" from 97.1%', '"real" up to 19.2%'; one line where there is no band), so
+    a face's line reads against the answers it leads to."""
     low, high = calibration.unsure_low, calibration.unsure_high
     if low == high:
         edges = {f'"fake" from {high:.1%}, "real" below': high}
