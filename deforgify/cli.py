@@ -70,8 +70,9 @@ videos (.mp4 .mov .webm .mkv .avi ...: by suffix) get the same fields, and more:
               face: sampling.glimpses_dropped counts them)
   face        that track's box in the deciding frame (deciding_frame.t, seconds)
   frames      the timeline: every sampled frame, its time in seconds (the frame's own
-              timestamp), the verdict of its most suspicious face (null without a face)
-              and every face with its track
+              timestamp), the verdict of its most suspicious face (null without a face),
+              every face with its track, and left_out: faces found and not judged
+              (narrower than a third of that frame's largest, or beyond its 8 largest)
   provenance  videos' metadata is not read: always claim "none" (decided_by "pixels")
   complete    false when fewer frames than planned could be read; note says why (the
               file ends early, or the time limit per file was reached)

@@ -406,6 +406,29 @@ def test_a_faces_line_breaks_where_it_was_not_judged() -> None:
     assert gap_rows(row) == [{"time (s)": 1.0, "fake probability": None, "face": "face 1"}]
 
 
+def test_faces_left_out_of_a_videos_frames_are_counted_and_said(detector, astronaut) -> None:
+    """A face under a third of its frame's largest is not judged, in a clip as in a photo: each
+    frame's row counts them and the words say so (a smaller person beside a larger face was left
+    out silently)."""
+    from dataclasses import replace as replaced
+
+    from test_detector import small_face_crop
+
+    from deforgify.video.judge import SampledVideo, judge_video
+    from deforgify.video.present import explain_video
+
+    large = small_face_crop(detector, astronaut, 120)
+    beside = replaced(large, faces=[large.face, (300, 10, 30, 30)])  # under a third of 120 px: not judged
+    video = SampledVideo(video_frames.Info(640, 480, 25.0, 75, 3.0, 0), Sampling(), [0.0, 1.0, 2.0],
+                         [[beside], [large], [beside]], planned=3)
+    row = judge_video(detector, video).to_json()
+    assert [f["left_out"] for f in row["frames"]] == [1, 0, 1] and len(row["faces"]) == 1
+    assert explain_video(row).endswith(" In 2 of the 3 frames read, a smaller face was found and not judged "
+                                       "(narrower than a third of that frame's largest, or beyond its 8 largest).")
+    alone = judge_video(detector, replaced(video, crops=[[large]] * 3)).to_json()
+    assert [f["left_out"] for f in alone["frames"]] == [0, 0, 0] and "not judged" not in explain_video(alone)
+
+
 def test_sampling_rate_and_cap_are_the_users_to_change(clips) -> None:
     status, rows, stderr, _ = predict_json("--fps", "1", "--max-frames", "5", str(clips["mixed"]))
     assert status == 0, stderr

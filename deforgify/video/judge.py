@@ -100,7 +100,7 @@ def judge_video(detector: Detector, video: SampledVideo) -> VideoResult:
     for t, ids, prediction in zip(video.times, assigned, predictions):
         faces = [FrameFace(number[track], score.face, score.label, score.confidences, score.caution)
                  for track, score in zip(ids, prediction.scores) if track in number]
-        frames.append(FrameResult(t, faces))
+        frames.append(FrameResult(t, faces, prediction.left_out))
         for face in faces:
             per_track.setdefault(face.track, []).append((t, face))
     tracks = [track_verdict(detector.config, track, per_track[track]) for track in sorted(per_track)]

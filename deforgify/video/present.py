@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Optional
 
 from deforgify.calibration import NO_FACE, UNSURE, Calibration
-from deforgify.detector import FaceScore, Prediction
+from deforgify.detector import MAX_FACES, FaceScore, Prediction
 from deforgify.explain import (WORDS, band_reason, beside_an_edge, caption, counted, describe_faces, faces_named,
                                percentages)
 from deforgify.faces import Box
@@ -23,7 +23,7 @@ def explain_video(row: dict, calibration: Optional[Calibration] = None) -> str:
     """A video row's verdict in words (see :meth:`VideoResult.to_json`); an "unsure" says where
     the model's unsure band lies (``calibration``), as a photo's does."""
     seen = f"{counted(row['sampling']['read'], 'frame')} read from the {row['duration']:.1f} s clip"
-    incomplete = f" Only part of the clip was read: {row['note']}." if row["note"] else ""
+    incomplete = _left_out(row) + (f" Only part of the clip was read: {row['note']}." if row["note"] else "")
     if row["label"] == NO_FACE:
         return (f"No face was found in any of the {seen}, so there is no verdict. Try a clip "
                 f"where a face is clearly visible.{incomplete}")
@@ -56,6 +56,19 @@ def explain_video(row: dict, calibration: Optional[Calibration] = None) -> str:
     return (f"{WORDS[row['label']].capitalize()} ({percentages(row['confidences'])}): {judged}; it looked most "
             f"fake at {deciding['t']:.1f} s (the deciding frame, each face boxed with its verdict over the "
             f"clip).{incomplete}")
+
+
+def _left_out(row: dict) -> str:
+    """" In 3 of the 20 frames read, a smaller face was found and not judged (...)." when any
+    frame had faces it did not judge (a photo's answer says so too), else nothing."""
+    counts = [frame.get("left_out", 0) for frame in row["frames"]]
+    frames = sum(1 for count in counts if count)
+    if not frames:
+        return ""
+    faces = "a smaller face was" if max(counts) == 1 else "smaller faces were"
+    where = "In the one frame read" if len(counts) == 1 else f"In {frames} of the {len(counts)} frames read"
+    return (f" {where}, {faces} found and not judged (narrower than a third of that frame's largest, or beyond "
+            f"its {MAX_FACES} largest).")
 
 
 def _seen_in(track: dict, read: int, seen: str) -> str:

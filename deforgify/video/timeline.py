@@ -34,6 +34,9 @@ class FrameResult:
     t: float
     faces: list[FrameFace]
     """Every face scored in this frame, largest first."""
+    left_out: int = 0
+    """Faces found in this frame and not judged: narrower than a third of its largest, or beyond
+    its 8 largest (as a photo's; told in the video's words, so that none is left out silently)."""
 
     @property
     def decisive(self) -> Optional[FrameFace]:
@@ -43,7 +46,7 @@ class FrameResult:
         decisive = self.decisive
         return {"t": round(self.t, 3), "label": decisive.label if decisive else NO_FACE,
                 "confidences": decisive.confidences if decisive else None,
-                "faces": [face.to_json(scale) for face in self.faces]}
+                "faces": [face.to_json(scale) for face in self.faces], "left_out": self.left_out}
 
 
 @dataclass(frozen=True)
