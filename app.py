@@ -831,7 +831,9 @@ diffusion generators: most of their portraits get "unsure"; Photoshop edits). "R
 sign of the fakes it knows, not that a photo is genuine. "Unsure" and "no face" are honest
 answers, not errors. Near the edges of its unsure band, the same face saved another way (another
 format, size or compression) can move between "unsure" and a firm answer: a quarter of its test
-faces did across seven ways of saving them, none between "real" and "fake"."""
+faces did across seven ways of saving them, none between "real" and "fake". In a video, a person
+much smaller than the largest face in the frame (under about a thirteenth of the frame's longer
+side) may not be found at all; a photo of that frame is searched closer."""
 
 PICTURE_BUTTONS = ["download", "fullscreen"]
 """The answer's pictures can be saved and enlarged, not shared: Gradio's share button posts a
