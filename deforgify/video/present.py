@@ -23,10 +23,11 @@ def explain_video(row: dict, calibration: Optional[Calibration] = None) -> str:
     """A video row's verdict in words (see :meth:`VideoResult.to_json`); an "unsure" says where
     the model's unsure band lies (``calibration``), as a photo's does."""
     seen = f"{counted(row['sampling']['read'], 'frame')} read from the {row['duration']:.1f} s clip"
-    incomplete = _left_out(row) + (f" Only part of the clip was read: {row['note']}." if row["note"] else "")
+    # Said after the verdict, whatever it is: faces left out, and a clip read only in part.
+    footnotes = _left_out(row) + (f" Only part of the clip was read: {row['note']}." if row["note"] else "")
     if row["label"] == NO_FACE:
         return (f"No face was found in any of the {seen}, so there is no verdict. Try a clip "
-                f"where a face is clearly visible.{incomplete}")
+                f"where a face is clearly visible.{footnotes}")
     tracks = row["faces"]
     deciding, track = row["deciding_frame"], deciding_track(row)
     small = [t["track"] + 1 for t in tracks if t["caution"]]
@@ -35,9 +36,9 @@ def explain_video(row: dict, calibration: Optional[Calibration] = None) -> str:
         if len(tracks) > 1:
             return (f"Unsure: {len(tracks)} faces followed in {seen}, none wide enough to judge in any frame: "
                     f"the widest, face {track['track'] + 1}, {track['caution'].removeprefix('face ')}, so they get "
-                    f"no real or fake answer.{incomplete}")
+                    f"no real or fake answer.{footnotes}")
         return (f"Unsure: the one face followed, {span}, but its {track['caution']} in every one of them, so it "
-                f"gets no real or fake answer.{incomplete}")
+                f"gets no real or fake answer.{footnotes}")
     if len(tracks) == 1:
         who = "the one face followed"
     elif small:
@@ -55,7 +56,7 @@ def explain_video(row: dict, calibration: Optional[Calibration] = None) -> str:
         judged = f"{reason} {judged[0].upper()}{judged[1:]}"
     return (f"{WORDS[row['label']].capitalize()} ({percentages(row['confidences'])}): {judged}; it looked most "
             f"fake at {deciding['t']:.1f} s (the deciding frame, each face boxed with its verdict over the "
-            f"clip).{incomplete}")
+            f"clip).{footnotes}")
 
 
 def _left_out(row: dict) -> str:
