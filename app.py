@@ -826,14 +826,15 @@ def _inlined(figure: re.Match, folder: Path) -> str:
 
 
 LIMITS = """**What it cannot do.** It was trained on a limited set of real and fake faces and can be
-wrong on other cameras, heavy filters or compression, and on kinds of fakes it never saw (recent
-diffusion generators: most of their portraits get "unsure"; Photoshop edits). "Real" means no
-sign of the fakes it knows, not that a photo is genuine. "Unsure" and "no face" are honest
+wrong on other cameras, heavy filters or compression, and on kinds of fakes it never saw, such as
+Photoshop edits and recent diffusion generators (most of their portraits get "unsure"). "Real"
+means no sign of the fakes it knows, not that a photo is genuine. "Unsure" and "no face" are honest
 answers, not errors. Near the edges of its unsure band, the same face saved another way (another
 format, size or compression) can move between "unsure" and a firm answer: a quarter of its test
-faces did across seven ways of saving them, none between "real" and "fake". In a video, a person
-much smaller than the largest face in the frame (under about a thirteenth of the frame's longer
-side) may not be found at all; a photo of that frame is searched closer."""
+faces did across seven ways of saving them, none between "real" and "fake". In a video, a small
+face beside a larger one may not be found at all when it is narrower than about a thirteenth of
+the frame's longer side (about 100 px in a 1280 px wide clip); a still of that frame, checked as
+a photo, is searched more closely."""
 
 PICTURE_BUTTONS = ["download", "fullscreen"]
 """The answer's pictures can be saved and enlarged, not shared: Gradio's share button posts a
@@ -871,6 +872,7 @@ CSS = """
   position: absolute !important; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap;
 }
 #model-card table { display: block; overflow-x: auto; }
+#video-timeline .caption { text-align: left; }
 #model-card :is(td, th) { overflow-wrap: normal; word-break: normal; }
 button.primary:disabled {
   background: var(--neutral-200); border-color: var(--neutral-300); color: var(--neutral-600); opacity: 1;
@@ -881,7 +883,8 @@ button.primary:disabled {
 colour (the dark theme's own rules for paragraphs and spans made it near-white on cream); text
 given its own colour inline (the verdict word, the model line) keeps it. A visually hidden
 block (a section heading for screen readers) takes no room in the layout. The model card's
-tables scroll sideways on a narrow screen instead of breaking their words letter by letter, and
+tables scroll sideways on a narrow screen instead of breaking their words letter by letter, the
+timeline's caption (a paragraph) is set flush left, not centred, and
 a primary button that waits (for a clip) is grey, not a paler orange that reads as pressed."""
 PAGE_JS = """<script>
 document.addEventListener('error', (event) => {

@@ -140,6 +140,7 @@ def test_upload_a_clip_and_read_the_verdict_timeline_and_deciding_frame(app_url,
             words = page.locator("#video-timeline .caption").inner_text()
             assert re.match(r"Fake probability per frame read: face 1, \w+ \d+% over \d+ frames \(", words), words
             assert 'Grey lines mark where "fake" starts (97.1%) and "real" ends (19.2%)' in words
+            assert page.locator("#video-timeline .caption").evaluate("e => getComputedStyle(e).textAlign") == "left"
             frame = page.locator('#video-frame img[src*="gradio_api/file="]')
             frame.wait_for(timeout=30_000)
             assert re.match(r"The video frame with .* numbered, captioned: face [12]: ", frame.get_attribute("alt"))
