@@ -19,10 +19,13 @@ test: setup-dev
 setup: $(VENV)/.runtime
 setup-dev: $(VENV)/.dev
 
-$(VENV)/.runtime: requirements.txt
+$(VENV)/.runtime: requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade pip
 	$(BIN)/python -m pip install -r requirements.txt
+	@# The package itself, editable: `deforgify` in the venv, importable from anywhere (quietly:
+	@# setuptools warns of every editable install).
+	PYTHONWARNINGS=ignore $(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 
 $(VENV)/.dev: requirements-dev.txt requirements-train.txt requirements-scan.txt $(VENV)/.runtime

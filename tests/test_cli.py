@@ -167,6 +167,23 @@ def test_pip_install_gives_a_deforgify_command_that_works_from_any_folder(tmp_pa
     assert result.stderr.startswith("1 file in ")
 
 
+def test_the_setup_puts_a_deforgify_command_running_this_code_beside_python(tmp_path: Path) -> None:
+    """`make app` / `make test` install the project itself (editable) into the venv, as the README
+    says: `.venv/bin/deforgify`, importable from any folder, running the working tree's code."""
+    import subprocess
+    import sys
+
+    from helpers import ROOT
+
+    command = Path(sys.executable).parent / "deforgify"
+    assert command.is_file(), "the setup did not install the project (pip install -e .)"
+    result = subprocess.run([str(command), "--help"], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert result.returncode == 0 and "predict" in result.stdout
+    where = subprocess.run([sys.executable, "-c", "import deforgify; print(deforgify.__file__)"],
+                           capture_output=True, text=True, timeout=120, cwd=tmp_path, env={})
+    assert where.stdout.strip() == str(ROOT / "deforgify" / "__init__.py")
+
+
 def test_a_plain_line_says_what_the_verdict_means_and_why_a_small_face_is_unsure(tmp_path: Path,
                                                                                 astronaut: np.ndarray) -> None:
     from deforgify.detector import TOO_SMALL
