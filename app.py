@@ -15,9 +15,7 @@ from __future__ import annotations
 import base64
 import ctypes
 import functools
-import hashlib
 import html
-import json
 import os
 import re
 import uuid
@@ -37,7 +35,7 @@ def load_detector(reference: Optional[str]):
     from deforgify.model_source import bundled_source
 
     try:
-        detector = Detector.load(reference)
+        detector = Detector.load(reference, fallback=True)  # the page says so
     except ModelLoadError as error:  # the reason goes to the log; visitors see no server paths
         print(f"warning: {error}; using the bundled model", flush=True)
         detector = Detector.from_source(bundled_source(
@@ -56,6 +54,7 @@ import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 from pydantic import ConfigDict, model_validator  # noqa: E402
 
+from deforgify.answer import Answer  # noqa: E402
 from deforgify.calibration import NO_FACE, UNSURE  # noqa: E402
 from deforgify.decode import InvalidImageError, load_image, read_bytes  # noqa: E402
 from deforgify.detector import Detector, Prediction  # noqa: E402
@@ -64,7 +63,7 @@ from deforgify.explain import (BACKGROUNDS, CAUTIONS, COLOURS, WORDS, describe_f
 from deforgify.feedback import (ANSWER_LIFETIME, SHOULD_BE, Answers, FeedbackError,  # noqa: E402
                                 FeedbackStore)
 from deforgify.heatmap import LEGEND, colour_stops  # noqa: E402
-from deforgify.model_folder import LITERT_FILE, MODEL_FILE  # noqa: E402
+from deforgify.model_facts import model_facts, training_date  # noqa: E402
 from deforgify.model_source import card_url  # noqa: E402
 from deforgify.provenance import NO_PROVENANCE, Provenance, apply_to_row, headline as provenance_line, read_provenance  # noqa: E402
 
@@ -503,7 +502,7 @@ def make_check(detector: Detector, answers: Answers):
             raise gr.Error(f"This file can't be checked: {error}.", duration=None, print_exception=False) from None
         prediction = replace(detector.predict_rgb([rgb])[0], scale=scale)
         provenance = read_provenance(data)
-        row = {**apply_to_row(prediction.to_json(), provenance), "model": facts}
+        row = Answer(prediction, provenance, facts).to_json()
         row["answer_id"] = answers.issue(image, {k: v for k, v in row.items()})
         heatmap = (save_output(detector.heatmap(rgb, prediction, legend=False))
                    if shows_heatmap(prediction, calibration.threshold) else None)
@@ -676,35 +675,6 @@ def rechecks(answer_id: str) -> gr.Button:
     return gr.Button(interactive=bool(answer_id))
 
 
-def model_facts(detector: Detector) -> dict[str, Any]:
-    """What answered, in the result: never a null revision; the threshold and unsure band used."""
-    source, calibration = detector.source, detector.config.calibration
-    # A local folder is named by its last part: its path on the server is no business of visitors.
-    reference = source.reference if source.repo_id or source.reference == "bundled" else f"folder:{source.folder.name}"
-    return {"reference": reference, "revision": model_revision(detector),
-            "architecture": detector.config.architecture,
-            "library_version": detector.config.library_version, "trained": training_date(detector),
-            "threshold": calibration.threshold, "unsure_band": [calibration.unsure_low, calibration.unsure_high],
-            "min_face_width": detector.config.min_face_width}
-
-
-def model_revision(detector: Detector) -> str:
-    """The Hub commit of a Hub model; otherwise ``sha256:`` and the first 12 hex digits of the
-    weights file being served (model.tflite under LiteRT, model.keras under Keras)."""
-    if detector.source.revision:
-        return detector.source.revision
-    served = LITERT_FILE if type(detector.runtime).__name__ == "LiteRtRuntime" else MODEL_FILE
-    digest = hashlib.sha256((detector.source.folder / served).read_bytes()).hexdigest()
-    return f"sha256:{digest[:12]}"
-
-
-def training_date(detector: Detector) -> Optional[str]:
-    try:
-        return json.loads((detector.source.folder / "metrics.json").read_text())["training"]["date"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
 def save_output(rgb: np.ndarray, lossless: bool = False) -> str:
     """Write an output image under a name of its own inside Gradio's cache (as JPEG, or PNG when
     ``lossless``: a video frame kept as is, for a report).
@@ -768,14 +738,13 @@ def make_page_flag(flag, picture: str = "photo"):
 
 def model_line(detector: Detector) -> str:
     """The model by name, version and date: ``deforgify-dual, Deforgify 0.1.0, trained
-    2026-11-26 (weights sha256:…)``, or a Hub model by repo and commit."""
+    2026-11-26 (revision sha256:…)``, or a Hub model by repo and commit."""
     source, config = detector.source, detector.config
-    trained = training_date(detector)
+    trained = training_date(source.folder)
     name = source.repo_id or config.architecture  # a folder's path is no business of visitors
     parts = [name, f"Deforgify {config.library_version}"] + ([f"trained {trained}"] if trained else [])
-    revision = model_revision(detector)
-    kind = "commit" if source.revision else "weights"
-    return f"{', '.join(parts)} ({kind} {revision[:19] if kind == 'weights' else revision[:10]})"
+    revision = source.fingerprint()
+    return f"{', '.join(parts)} ({f'commit {revision[:10]}' if source.revision else f'revision {revision}'})"
 
 
 def header(detector: Detector) -> str:

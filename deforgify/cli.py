@@ -28,7 +28,7 @@ from deforgify.video.options import add_video_options, video_settings
 ROWS = """
 rows: one line per file, in order. With --json, one object per line:
   {"file": ..., "label": ..., "decided_by": ..., "confidences": ..., "face_found": ...,
-   "face": ..., "faces": [...], "pixels": {...}, "provenance": {...}}
+   "face": ..., "faces": [...], "pixels": {...}, "provenance": {...}, "model": {...}}
   label       the verdict: real, fake, unsure or no_face
   decided_by  "provenance" when the file's own metadata declares an AI origin (C2PA
               Content Credentials that validate, an XMP digital source type, a
@@ -46,6 +46,10 @@ rows: one line per file, in order. With --json, one object per line:
               in DEFORGIFY_C2PA_TRUST_ANCHORS (none by default). A manifest that does
               not validate decides nothing; camera EXIF never changes the verdict;
               most photos carry no provenance at all, which proves nothing.
+  model       the model that answered: reference ("bundled", folder:NAME or the Hub
+              repo@revision asked for), revision (the Hub commit, or sha256: and 12 hex
+              digits over its config.json and weights files), architecture,
+              library_version, trained, threshold, unsure_band, min_face_width
   a file that cannot be read: {"file": ..., "error": "..."}
 
 videos (.mp4 .mov .webm .mkv .avi ...: by suffix) get the same fields, and more:
@@ -97,9 +101,10 @@ frames over 40 megapixels, clips over 3 hours. An unreadable, empty, audio-only 
 gets an error line like an unreadable photo.
 
 exit status:
-  0  every file was judged (a truncated video whose first frames decode is judged on them)
-  1  some file could not be read (each gets its own error line; the others are judged)
-  2  usage error, or the model cannot be loaded
+  0    every file was judged (a truncated video whose first frames decode is judged on them)
+  1    some file could not be read (each gets its own error line; the others are judged)
+  2    usage error, or the model cannot be loaded
+  130  interrupted (Ctrl-C); 141: the output was closed early (piped into head)
 """
 
 
@@ -128,21 +133,46 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    args = build_parser().parse_args(argv)
+    """The command line; an interrupt (Ctrl-C) or a reader that stops reading (``| head``) ends
+    it quietly, as other command-line tools end, with the shell's status for each."""
+    try:
+        return _run(build_parser().parse_args(argv))
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return INTERRUPTED
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return OUTPUT_CLOSED
+
+
+INTERRUPTED = 130
+"""Exit status after Ctrl-C (128 + SIGINT)."""
+OUTPUT_CLOSED = 141
+"""Exit status when the output was closed early (128 + SIGPIPE)."""
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.command == "scan":
         return scan_cli.run(args)
     from deforgify.batch import score_files  # after parsing: --help needs no TensorFlow
     from deforgify.detector import Detector
+    from deforgify.model_facts import model_facts
 
+    if args.heatmap:
+        try:
+            args.heatmap.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            print(f"error: --heatmap {args.heatmap}: cannot make that folder ({error.strerror or error})",
+                  file=sys.stderr)
+            return 2
     try:
-        detector = Detector.load(args.model)
+        detector = Detector.load(args.model, fallback=True)  # said on stderr and in every row
     except ModelLoadError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     for warning in detector.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    if args.heatmap:
-        args.heatmap.mkdir(parents=True, exist_ok=True)
+    facts = model_facts(detector)
     for folder in [] if args.quiet else [name for name in args.files if Path(name).is_dir()]:
         print(f"hint: {folder} is a folder: `deforgify scan {shlex.quote(folder)}` judges every photo and video "
               "in it", file=sys.stderr)
@@ -151,7 +181,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     by_provenance = 0
     for result in score_files(detector, args.files, args.workers, keep_rgb=bool(args.heatmap),
                               video=video_settings(args)):
-        row = _row(result)
+        row = _row(result, facts)
         if args.heatmap and result.prediction and result.prediction.face_found:
             path = args.heatmap / _unique_name(Path(result.name).stem, heatmap_names)
             Image.fromarray(detector.heatmap(result.rgb, result.prediction)).save(path)
@@ -159,12 +189,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(json.dumps(row) if args.json else _human(row, result.provenance), flush=True)
         progress.count(row.get("label", "unreadable"))
         by_provenance += row.get("decided_by") == "provenance"
-    progress.finish(f"; {by_provenance} decided by provenance")
+    progress.finish(f"; {by_provenance} decided by provenance; model {facts['reference']}, revision {facts['revision']}")
     return 1 if progress.counts["unreadable"] else 0
 
 
-def _row(result) -> dict:
-    return {"file": result.name, **result.to_json()}
+def _row(result, model: dict) -> dict:
+    """A file's line as data: its answer and the model that gave it (an unreadable file's error alone)."""
+    row = {"file": result.name, **result.to_json()}
+    return row if "error" in row else {**row, "model": model}
 
 
 def _unique_name(stem: str, used: set[str]) -> str:
@@ -178,6 +210,8 @@ def _unique_name(stem: str, used: set[str]) -> str:
 
 
 def _human(row: dict, provenance_read) -> str:
+    if not row["file"].isprintable():  # a newline in a name must not break one line per file
+        row = {**row, "file": repr(row["file"])}
     if "error" in row:
         return f"{row['file']}: error: {row['error']}"
     if row.get("kind") == "video":

@@ -8,12 +8,15 @@ from typing import Callable, Optional, Sequence, TypeVar
 
 import numpy as np
 
+from deforgify.answer import Answer
 from deforgify.calibration import NO_FACE, UNSURE
-from deforgify.decode import ImageInput, load_image
+from deforgify.decode import ImageInput, InvalidImageError, load_image, read_bytes
 from deforgify.faces import Box, find_faces
 from deforgify.model_folder import ModelConfig, read_config
+from deforgify.model_facts import model_facts
 from deforgify.model_source import ModelSource, resolve_model
 from deforgify.preprocess import PreprocessConfig, Preprocessed, preprocess_face
+from deforgify.provenance import read_provenance
 from deforgify.runtime import THREADS, LiteRtRuntime, Runtime, load_runtime
 
 MAX_FACES = 8
@@ -46,6 +49,16 @@ def face_crops(rgb: np.ndarray, config: PreprocessConfig, centre_fallback: bool 
     the image centre then, and for the faces training found (no closer look)."""
     crops, _ = detected_face_crops(rgb, config, closer_look=not centre_fallback, beside_found=not centre_fallback)
     return crops or ([preprocess_face(rgb, config, None, [])] if centre_fallback else [])
+
+
+def decoded_rgb(image: object) -> np.ndarray:
+    """``image`` if it is a decoded RGB image (a uint8 array, height x width x 3); anything else
+    is refused by name, rather than judged wrongly (a float or 16-bit array would look black)."""
+    if isinstance(image, np.ndarray) and image.dtype == np.uint8 and image.ndim == 3 and image.shape[2] == 3:
+        return image
+    kind = f"a {image.dtype} array of shape {image.shape}" if isinstance(image, np.ndarray) else type(image).__name__
+    raise InvalidImageError(f"predict_rgb takes decoded RGB images (uint8 arrays, height x width x 3), not {kind}: "
+                            "predict() takes it, or decode it with load_rgb() first")
 
 
 def face_label(label: str, face: Optional[Box], min_width: int) -> tuple[str, Optional[str]]:
@@ -116,7 +129,8 @@ class Prediction:
     confidences: Optional[dict[str, float]]
     """Calibrated probabilities of "real" and "fake", summing to 1; None without a face."""
     face: Optional[Box]
-    """The face that decided the verdict; None when no face was found."""
+    """The face that decided the verdict, in the decoded copy's pixels (see :attr:`scale`;
+    :meth:`to_json` gives every box in the photo's own); None when no face was found."""
     region: Optional[Box]
     scores: list[FaceScore]
     """Every scored face, largest first."""
@@ -160,10 +174,12 @@ class Detector:
         self.source = source
 
     @classmethod
-    def load(cls, reference: Optional[str] = None, threads: int = THREADS) -> "Detector":
+    def load(cls, reference: Optional[str] = None, threads: int = THREADS, fallback: bool = False) -> "Detector":
         """Load the model named by ``reference`` (see :func:`resolve_model`); None = bundled.
-        ``threads``: how many the model call may use."""
-        return cls.from_source(resolve_model(reference), threads)
+        ``threads``: how many the model call may use. ``fallback``: a Hub model neither
+        reachable nor cached is replaced by the bundled one (said in :attr:`warnings`) instead
+        of raising ModelLoadError."""
+        return cls.from_source(resolve_model(reference, fallback), threads)
 
     @classmethod
     def from_source(cls, source: ModelSource, threads: int = THREADS) -> "Detector":
@@ -199,8 +215,18 @@ class Detector:
         size = self.config.preprocessing.input_size
         self.runtime.run(np.zeros((1, size, size, 3), np.float32))
 
+    def answer(self, image: ImageInput) -> Answer:
+        """The whole answer for one photo, as the app and the command line give it: the pixel
+        model's verdict, what the file's own metadata declares of its origin (read from a path's
+        or bytes' contents; a decoded image has none) and the model that answered. Raises
+        InvalidImageError for bad input."""
+        data = read_bytes(image)
+        prediction = self.predict(image if data is None else data)
+        return Answer(prediction, read_provenance(data), model_facts(self))
+
     def predict(self, image: ImageInput) -> Prediction:
-        """Decode ``image`` and return its verdict (raises InvalidImageError for bad input)."""
+        """Decode ``image`` and return the pixel model's verdict alone (raises InvalidImageError
+        for bad input); :meth:`answer` adds what the file declares of its origin."""
         rgb, scale = load_image(image)
         return replace(self.predict_rgb([rgb])[0], scale=scale)
 
@@ -210,9 +236,10 @@ class Detector:
 
         An image without a face gets the verdict "no_face", unless ``centre_fallback`` asks for
         its centre to be judged instead (for metrics, which need a score for every image).
+        Anything but an RGB uint8 array (H, W, 3) raises InvalidImageError.
         """
         settings = self.config.preprocessing
-        return self.judge([face_crops(rgb, settings, centre_fallback) for rgb in images])
+        return self.judge([face_crops(decoded_rgb(rgb), settings, centre_fallback) for rgb in images])
 
     def judge(self, crops: Sequence[list[Preprocessed]]) -> list[Prediction]:
         """Verdicts for images already cut into face crops (:func:`face_crops`), one batched

@@ -41,12 +41,16 @@ class ModelSource:
     """The Hub repo, for a Hub model."""
 
     def fingerprint(self) -> str:
-        """What names these exact weights wherever they are: the Hub commit sha, or the start of the
-        SHA-256 of the weights file of a local model."""
+        """The model's revision, named wherever it answers: the Hub commit sha; for a local or the
+        bundled model, ``sha256:`` and the first 12 hex digits of a SHA-256 over its config.json
+        and weights files, whichever it has (a refitted band or threshold is another revision, as
+        are other weights)."""
         if self.revision:
             return self.revision
-        weights = self.folder / MODEL_FILE
-        return "sha256:" + _digest(weights, weights.stat().st_mtime_ns)[:16]
+        files = [path for path in (self.folder / name for name in (CONFIG_FILE, MODEL_FILE, LITERT_FILE))
+                 if path.is_file()]
+        digests = "".join(_digest(path, path.stat().st_mtime_ns) for path in files)
+        return "sha256:" + hashlib.sha256(digests.encode()).hexdigest()[:12]
 
     def portable_reference(self) -> Optional[str]:
         """A reference that loads these same weights in another process: a Hub model pinned to
@@ -74,8 +78,11 @@ def _digest(path: Path, modified: int) -> str:
     return digest.hexdigest()
 
 
-def resolve_model(reference: Optional[str] = None) -> ModelSource:
-    """Find the model folder for ``reference``; raise :class:`ModelLoadError` if there is none."""
+def resolve_model(reference: Optional[str] = None, fallback: bool = False) -> ModelSource:
+    """Find the model folder for ``reference``; raise :class:`ModelLoadError` if there is none.
+    A Hub model that cannot be reached answers from its cached copy (with a warning); with none
+    cached, ``fallback`` lets the bundled model answer instead (with a warning), else it is an
+    error: a program must not get another model's verdicts unasked."""
     if reference is None or reference in ("", "bundled"):
         return bundled_source()
     path = Path(reference).expanduser()
@@ -87,7 +94,7 @@ def resolve_model(reference: Optional[str] = None) -> ModelSource:
         raise ModelLoadError(
             f"{reference!r} is neither a model folder nor a Hub repo id (OWNER/NAME[@REVISION])"
         )
-    return _hub_source(repo_id, revision or None)
+    return _hub_source(repo_id, revision or None, fallback)
 
 
 def bundled_source(warning: Optional[str] = None) -> ModelSource:
@@ -117,7 +124,7 @@ def hub_reachable(timeout: float = HUB_TIMEOUT_SECONDS) -> bool:
     return True
 
 
-def _hub_source(repo_id: str, revision: Optional[str]) -> ModelSource:
+def _hub_source(repo_id: str, revision: Optional[str], fallback: bool) -> ModelSource:
     from huggingface_hub import errors, hf_hub_download
 
     online = hub_reachable()
@@ -156,9 +163,10 @@ def _hub_source(repo_id: str, revision: Optional[str]) -> ModelSource:
             f"Hub repo {name} is not a Deforgify model: it lacks {_missing_file(error)}"
         ) from None
     except errors.LocalEntryNotFoundError:
-        return bundled_source(
-            f"the Hub could not be reached and {name} is not cached: using the bundled model"
-        )
+        away = f"the Hub could not be reached and {name} is not cached"
+        if not fallback:
+            raise ModelLoadError(away) from None
+        return bundled_source(f"{away}: using the bundled model")
     commit = config_path.parent.name  # the cache keeps files under snapshots/<commit sha>/
     warning = None if online else f"the Hub could not be reached: using the cached copy of {name}"
     return ModelSource(config_path.parent, name, commit, warning, repo_id)

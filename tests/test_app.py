@@ -128,7 +128,7 @@ def test_api_answers_with_verdict_summary_faces_heatmap_and_result(client, image
 
     verdict, summary, boxed, heatmap, result = predict(client, images["face"])
     assert f'Answered by deforgify-lite0, Deforgify {result["model"]["library_version"]}, trained ' in summary
-    assert f'(weights {result["model"]["revision"]})</p>' in summary  # a screenshot names the model too
+    assert f'(revision {result["model"]["revision"]})</p>' in summary  # a screenshot names the model too
     confidences = {c["label"]: c["confidence"] for c in verdict["confidences"]}
     assert set(confidences) == {"real", "fake"}
     assert sum(confidences.values()) == pytest.approx(1.0, abs=1e-5)
@@ -157,8 +157,9 @@ def test_the_json_answer_names_the_model_its_settings_and_the_deciding_face(clie
     calibration = detector.config.calibration
     result = predict(client, images["face"])[4]
     model = result["model"]
-    served = hashlib.sha256((detector.source.folder / "model.tflite").read_bytes()).hexdigest()
-    assert model["revision"] == f"sha256:{served[:12]}"
+    files = [hashlib.sha256((detector.source.folder / name).read_bytes()).hexdigest()
+             for name in ("config.json", "model.keras", "model.tflite")]
+    assert model["revision"] == "sha256:" + hashlib.sha256("".join(files).encode()).hexdigest()[:12]
     assert model["threshold"] == pytest.approx(calibration.threshold)
     assert model["unsure_band"] == pytest.approx([calibration.unsure_low, calibration.unsure_high])
     assert model["min_face_width"] == detector.config.min_face_width == 40

@@ -38,7 +38,7 @@ def test_the_video_api_answers_with_the_timeline(client, mixed_clip) -> None:
     assert row["model"]["reference"] == "bundled"
     assert f'data-verdict="{row["label"]}"' in summary
     assert 'class="provenance" data-claim="none"' in summary and "metadata" in summary  # not read: said, not left out
-    assert f'(weights {row["model"]["revision"]})</p>' in summary and "Answered by deforgify-lite0" in summary
+    assert f'(revision {row["model"]["revision"]})</p>' in summary and "Answered by deforgify-lite0" in summary
     assert chart["columns"] == ["time (s)", "fake probability", "face"]
     assert {face for _, _, face in chart["data"]} == {"face 1", "face 2"} and len(chart["data"]) == 20
     early = [p for t, p, face in chart["data"] if t < 5.0]

@@ -12,6 +12,12 @@ from PIL import Image
 from helpers import run_module
 
 
+def bundled_revision() -> str:
+    from deforgify.model_source import bundled_source
+
+    return bundled_source().fingerprint()
+
+
 @pytest.fixture()
 def files(tmp_path: Path, astronaut: np.ndarray) -> dict[str, Path]:
     face = tmp_path / "astronaut.jpg"
@@ -41,7 +47,11 @@ def test_json_lines_for_every_file_and_exit_1_when_one_is_bad(files: dict[str, P
                        "face_found": False, "face": None, "deciding_face": None, "faces": [],
                        "decided_by": "pixels",
                        "pixels": {"label": "no_face", "confidences": None},
-                       "provenance": {"claim": "none", "evidence": [], "valid": None, "trusted": None}}
+                       "provenance": {"claim": "none", "evidence": [], "valid": None, "trusted": None},
+                       "model": face["model"]}
+    assert face["model"]["reference"] == "bundled" and face["model"]["architecture"] == "deforgify-lite0"
+    assert face["model"]["revision"] == bundled_revision()  # the app's and a scan's revision too
+    assert f"model bundled, revision {bundled_revision()}" in result.stderr.splitlines()[-1]
     assert text == {"file": str(files["text"]), "error": text["error"]}
     assert "not an image file" in text["error"]
     assert "no such file" in missing["error"]
@@ -208,3 +218,55 @@ def test_a_plain_line_says_what_the_verdict_means_and_why_a_small_face_is_unsure
     assert first.startswith(f"{large}: {label} ({MEANINGS[label]}; real ")
     assert last.startswith(f"{small}: unsure ({TOO_SMALL} (")
     assert f"at least {least} px needed); real " in last
+
+
+def test_a_heatmap_folder_that_cannot_be_made_is_a_usage_error(files: dict[str, Path], tmp_path: Path) -> None:
+    taken = tmp_path / "taken"
+    taken.write_text("a file, not a folder")
+    result = run_module("deforgify", "predict", "--heatmap", str(taken), str(files["face"]))
+    assert result.returncode == 2 and result.stdout == ""
+    assert f"error: --heatmap {taken}: cannot make that folder (File exists)" in result.stderr
+    assert "Traceback" not in result.stderr and taken.read_text() == "a file, not a folder"
+
+
+def test_a_name_with_a_newline_keeps_one_line_per_file(tmp_path: Path, files: dict[str, Path]) -> None:
+    odd = tmp_path / "two\nlines.png"
+    odd.write_bytes(files["no_face"].read_bytes())
+    result = run_module("deforgify", "predict", str(odd), str(files["face"]))
+    assert result.returncode == 0, result.stderr
+    first, second = result.stdout.splitlines()
+    assert first == f"{str(odd)!r}: no_face (no face found: nothing to judge)"
+    assert second.startswith(f"{files['face']}: ")
+
+
+def _started(args: list[str]):
+    import subprocess
+    import sys
+
+    from helpers import ROOT
+
+    return subprocess.Popen([sys.executable, "-m", "deforgify", *args], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True, start_new_session=True)
+
+
+def test_a_reader_that_stops_early_ends_the_run_quietly(files: dict[str, Path]) -> None:
+    """`deforgify predict ... | head -1`: no BrokenPipeError traceback, the shell's status 141."""
+    run = _started(["predict", "--json", *[str(files["no_face"])] * 300])
+    assert run.stdout.readline().startswith("{")
+    run.stdout.close()  # the reader is gone; 300 rows do not fit in the pipe's buffer
+    assert run.wait(timeout=300) == 141
+    errors = run.stderr.read()
+    assert "Traceback" not in errors and "BrokenPipe" not in errors
+
+
+def test_ctrl_c_ends_a_run_with_one_line_and_no_traceback(files: dict[str, Path]) -> None:
+    """The terminal sends Ctrl-C to every process of the group: the main one and its workers."""
+    import os
+    import signal
+
+    run = _started(["predict", "--workers", "2", *[str(files["face"])] * 2000])
+    assert run.stdout.readline()  # workers started and answering
+    os.killpg(run.pid, signal.SIGINT)
+    assert run.wait(timeout=300) == 130
+    errors = run.stderr.read()
+    assert "interrupted" in errors and "Traceback" not in errors and "KeyboardInterrupt" not in errors

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -251,3 +252,41 @@ def test_a_reduced_photos_boxes_are_given_in_its_own_pixels(detector: Detector, 
     assert row["face"] == pytest.approx(expected, abs=8)  # where it is in the photo, not in the copy
     assert row["label"] == "unsure" and ("px wide in the copy judged, the photo reduced to 50%; at least 40 px"
                                          in row["faces"][0]["caution"])
+
+
+@pytest.mark.parametrize("image, kind", [
+    (np.zeros((64, 64, 3), np.float32), "a float32 array of shape (64, 64, 3)"),
+    (np.zeros((64, 64, 4), np.uint8), "a uint8 array of shape (64, 64, 4)"),
+    (np.zeros((64, 64), np.uint8), "a uint8 array of shape (64, 64)"),
+    ("photo.jpg", "str"),
+])
+def test_predict_rgb_refuses_anything_but_decoded_rgb_by_name(detector: Detector, image, kind) -> None:
+    """A float or 16-bit array judged as it is would look black ("no_face", a silent wrong answer)."""
+    from deforgify.decode import InvalidImageError
+
+    with pytest.raises(InvalidImageError, match=re.escape(f"not {kind}: predict() takes it")):
+        detector.predict_rgb([np.zeros((64, 64, 3), np.uint8), image])
+
+
+def test_the_whole_answer_adds_what_the_file_declares_and_the_model(detector: Detector, astronaut) -> None:
+    """`answer` is what the app and the command line answer: a PNG carrying a generator's settings
+    is "fake" by its metadata, whatever the pixels say, and the model is named by its revision."""
+    import provenance_files as pf
+
+    declared = pf.png(astronaut, {"parameters": pf.A1111_PARAMETERS})
+    answer = detector.answer(declared)
+    assert (answer.label, answer.decided_by) == ("fake", "provenance")
+    assert answer.prediction == detector.predict(declared) and answer.confidences == answer.prediction.confidences
+    row = answer.to_json()
+    assert row["pixels"] == {"label": answer.prediction.label, "confidences": answer.prediction.confidences}
+    assert row["model"]["revision"] == detector.source.fingerprint() and row["model"]["reference"] == "bundled"
+    plain = detector.answer(astronaut)  # a decoded image has no metadata: the pixels decide
+    assert (plain.label, plain.decided_by) == (plain.prediction.label, "pixels")
+    assert plain.to_json()["provenance"]["claim"] == "none"
+
+
+def test_the_revision_changes_with_the_band_as_with_the_weights(tmp_path: Path, detector: Detector) -> None:
+    refitted = Detector.load(str(bundled_model_with(tmp_path / "refitted", calibration={
+        **json.loads((BUNDLED_MODEL / "config.json").read_text())["calibration"], "unsure_low": 0.3})))
+    assert refitted.source.fingerprint() != detector.source.fingerprint()
+    assert re.fullmatch(r"sha256:[0-9a-f]{12}", refitted.source.fingerprint())

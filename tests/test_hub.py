@@ -100,6 +100,8 @@ def test_unreachable_hub_falls_back_to_the_cache_then_the_bundled_model(
     assert "could not be reached: using the cached copy of alice/detector@v1" in result.stderr
     _, online = predict(astronaut_jpeg, "alice/detector@v1", hub_env)
     assert cached["confidences"] == online["confidences"]
+    assert cached["model"]["reference"] == "alice/detector@v1"
+    assert cached["model"]["revision"] == online["model"]["revision"] == published["tiny"]
 
     empty_cache = {**offline, "HF_HOME": str(tmp_path / "empty")}
     result, bundled = predict(astronaut_jpeg, "alice/detector@v1", empty_cache)
@@ -107,7 +109,26 @@ def test_unreachable_hub_falls_back_to_the_cache_then_the_bundled_model(
     assert "alice/detector@v1 is not cached: using the bundled model" in result.stderr
     _, local = predict(astronaut_jpeg, str(BUNDLED_MODEL), hub_env)
     assert bundled["confidences"] == local["confidences"]
+    assert bundled["model"]["reference"] == "bundled"  # every row says another model answered
     assert time.monotonic() - started < 60  # two full CLI runs; no 20 s retry loops
+
+
+def test_a_program_or_a_scan_never_gets_another_model_unasked(published, hub_env, astronaut_jpeg, tmp_path) -> None:
+    """The library raises, and a scan refuses, when the Hub is away and nothing is cached; the
+    bundled model answers only when asked to (``fallback=True``, as the app and predict do)."""
+    away = {**hub_env, "HF_ENDPOINT": closed_port_url(), "HF_HOME": str(tmp_path / "empty")}
+    code = ("from deforgify import Detector, ModelLoadError\n"
+            "try:\n    Detector.load('alice/detector@v1')\nexcept ModelLoadError as error:\n    print('refused:', error)\n"
+            "print('fallback:', Detector.load('alice/detector@v1', fallback=True).source.reference)")
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=ROOT,
+        env={**os.environ, **away}, stdin=subprocess.DEVNULL)
+    assert result.stdout.splitlines() == [
+        "refused: the Hub could not be reached and alice/detector@v1 is not cached", "fallback: bundled"], result.stderr
+    scan = run_module("deforgify", "scan", str(astronaut_jpeg.parent), "--output", str(tmp_path / "out.jsonl"),
+                      "--model", "alice/detector@v1", env=away)
+    assert scan.returncode == 2 and "alice/detector@v1 is not cached" in scan.stderr, scan.stderr[-2000:]
+    assert "Traceback" not in scan.stderr and not (tmp_path / "out.jsonl").exists()
 
 
 @pytest.mark.parametrize(

@@ -128,8 +128,8 @@ Python:
 from deforgify import Detector
 
 detector = Detector.load({load})
-prediction = detector.predict("photo.jpg")
-print(prediction.label, prediction.confidences, prediction.face)
+answer = detector.answer("photo.jpg")   # the pixels, what the file declares of its origin, the model
+print(answer.label, answer.confidences, answer.model["revision"])
 ```
 
 Gradio app (Deforgify's `app.py`, or a Space running it) {variable}:

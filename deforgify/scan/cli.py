@@ -95,12 +95,9 @@ def _collection(args: argparse.Namespace) -> Collection:
 
 
 def _model_source(reference: str | None) -> ModelSource:
-    """The model to scan with; a fallback to another model is refused (a scan must not silently
-    fill a file with another model's verdicts)."""
+    """The model to scan with; never another in its place (a scan must not silently fill a file
+    with another model's verdicts): a Hub model neither reachable nor cached is an error."""
     source = resolve_model(reference)
-    if source.warning and source.reference == "bundled" and reference not in (None, "", "bundled"):
-        raise ModelLoadError(f"{source.warning.split(':')[0]}: {reference} is not available, and a scan "
-                             "does not fall back to another model")
     if source.warning:
         print(f"warning: {source.warning}", file=sys.stderr)
     return source

@@ -1,0 +1,36 @@
+"""What names the model behind an answer, given with every answer (app, command line, library):
+which model, its revision, when it was trained, and the rules it answered by."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Optional
+
+from deforgify.model_folder import METRICS_FILE
+
+if TYPE_CHECKING:
+    from deforgify.detector import Detector
+
+
+def model_facts(detector: "Detector") -> dict[str, Any]:
+    """The ``model`` of an answer: ``reference`` (a local folder by its last part only: its path
+    is no business of a page's visitors), ``revision`` (never null: see
+    :meth:`ModelSource.fingerprint`), architecture, library version, training date, and the
+    threshold, unsure band and least face width used."""
+    source, config = detector.source, detector.config
+    calibration = config.calibration
+    reference = source.reference if source.repo_id or source.reference == "bundled" else f"folder:{source.folder.name}"
+    return {"reference": reference, "revision": source.fingerprint(),
+            "architecture": config.architecture, "library_version": config.library_version,
+            "trained": training_date(source.folder), "threshold": calibration.threshold,
+            "unsure_band": [calibration.unsure_low, calibration.unsure_high],
+            "min_face_width": config.min_face_width}
+
+
+def training_date(folder: Path) -> Optional[str]:
+    """The day the model in ``folder`` was trained, from its metrics file (None without one)."""
+    try:
+        return json.loads((folder / METRICS_FILE).read_text())["training"]["date"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
