@@ -118,9 +118,9 @@ def described(cls: type) -> type:
 
 def taking_text(model: type) -> type:
     """Gradio's upload data ``model``, taking a plain string (a path or URL sent without
-    ``handle_file``) as an upload with no file, which the component then refuses in words:
-    Gradio's own validation error reached the caller as "The upstream Gradio app has raised an
-    exception"."""
+    ``handle_file``), or any other value that is not a file's data (a number, a list), as an
+    upload with no file, which the component then refuses in words: Gradio's own validation
+    error reached the caller as "The upstream Gradio app has raised an exception"."""
 
     class Upload(model):
         model_config = ConfigDict(title=model.__name__)
@@ -128,9 +128,10 @@ def taking_text(model: type) -> type:
         @model_validator(mode="before")
         @classmethod
         def _text(cls, value: Any) -> Any:
-            if isinstance(value, str):
-                return {"path": "", "orig_name": value[:200], "meta": {"_type": "gradio.FileData"}}
-            return value
+            if value is None or isinstance(value, (dict, model)):
+                return value
+            text = value if isinstance(value, str) else repr(value)
+            return {"path": "", "orig_name": text[:200], "meta": {"_type": "gradio.FileData"}}
 
     return Upload
 

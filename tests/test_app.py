@@ -389,10 +389,11 @@ def test_the_api_page_names_and_describes_every_result(client) -> None:
 def test_a_path_or_url_sent_as_text_is_refused_in_words(client, endpoint, kind) -> None:
     from gradio_client.exceptions import AppError
 
-    for text in ("/etc/passwd", "https://example.com/face.jpg"):
+    for sent, text in (("/etc/passwd", "/etc/passwd"), ("https://example.com/face.jpg", "https://example.com/face.jpg"),
+                       (42, "42"), ([1, 2], "[1, 2]")):
         with pytest.raises(AppError, match=re.escape(f"This {kind} can't be checked: {text!r} arrived as text, "
                                                      "not as a file: send the file itself (gradio_client: ")):
-            client.predict(text, api_name=endpoint)
+            client.predict(sent, api_name=endpoint)
 
 
 def test_the_apis_confidences_come_real_first_as_everywhere(client) -> None:
