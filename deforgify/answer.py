@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Answer:
+    """What :meth:`Detector.answer` gives: the verdict and what it rests on."""
+
     prediction: "Prediction"
     """The pixel model's verdict, with every face it judged."""
     provenance: Provenance
