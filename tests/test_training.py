@@ -450,6 +450,23 @@ def test_recalibration_refits_the_band_and_keeps_the_weights(tiny_model: Path, t
     assert after["test"]["unsure"]["band"] == [config.calibration.unsure_low, config.calibration.unsure_high]
 
 
+def test_recalibration_refuses_splits_other_than_those_trained_on(tiny_model: Path, tiny_dataset: Path,
+                                                                  tmp_path: Path) -> None:
+    """Another seed would score training images as test images: refused, the folder untouched."""
+    import shutil
+
+    folder = tmp_path / "model"
+    shutil.copytree(tiny_model, folder)
+    before = {path.name: path.read_bytes() for path in folder.iterdir()}
+    seed = json.loads((folder / "metrics.json").read_text())["training"]["seed"]
+    result = run_module("training.recalibrate", str(folder), "--data", str(tiny_dataset), "--seed", str(seed + 5),
+                        "--workers", "1")
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr[-3000:]
+    assert "--data and --seed do not give the train split" in result.stderr
+    assert f"it was trained with --seed {seed} on {tiny_dataset}" in result.stderr
+    assert {path.name: path.read_bytes() for path in folder.iterdir()} == before
+
+
 def test_recalibration_of_something_else_fails_clearly(tiny_dataset: Path, tmp_path: Path) -> None:
     result = run_module("training.recalibrate", str(tmp_path), "--data", str(tiny_dataset))
     assert result.returncode == 2 and "not a usable model folder" in result.stderr

@@ -4,8 +4,10 @@ validation split, without retraining, and measure again everything that depends 
     python -m training.recalibrate FOLDER --data SRC [--data SRC ...] [--held-out LOSO.json]
         [--probe SRC] [--seed 0] [--min-face-width PX]
 
-The sources and seed must be the ones the model was trained with (its metrics.json says which),
-so that the validation and test splits are the same. The weights, the LiteRT graph, the split
+The sources and seed must be the ones the model was trained with (its metrics.json says which;
+the seed is taken from there unless given), so that the validation and test splits are the same:
+splits that differ from the folder's splits.json are refused (training images would be scored
+as test images). The weights, the LiteRT graph, the split
 lists and the training curves are kept, and so is the least face width judged unless
 --min-face-width sets it (to what ``benchmarks/face_size.py`` suggests); config.json,
 metrics.json, the plots that depend on the threshold and the card are rewritten, in a copy of
@@ -30,7 +32,7 @@ from deforgify.model_folder import METRICS_FILE, ModelLoadError, load_keras_mode
 from training.data import SPLITS, DataError, load_examples, split_examples
 from training.prepared import prepare
 from training.staging import staged_folder
-from training.train import evaluate_model, held_out_rank, write_evaluation
+from training.train import SPLITS_FILE, TrainingFailed, evaluate_model, held_out_rank, write_evaluation
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,7 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--held-out", type=Path, default=None, metavar="FILE",
                         help="leave-one-source-out results for the band's upper edge (as training.train)")
     parser.add_argument("--probe", action="append", default=[], metavar="SRC")
-    parser.add_argument("--seed", type=int, default=0, help="the seed the model was trained with")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="the seed the model was trained with (default: as its metrics.json says)")
     parser.add_argument("--min-face-width", type=number(int, at_least=1), default=None, metavar="PX",
                         help="faces narrower than this are answered unsure (default: as the folder says)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
@@ -62,12 +65,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         if args.held_out:
             held_out_rank(args.held_out)
+        args.seed = training["seed"] if args.seed is None else args.seed
         splits = split_examples(load_examples(args.data), args.seed)
+        check_same_splits(args.folder, splits, training)
         prepared = {name: prepare(splits[name], args.workers) for name in SPLITS}
-    except DataError as error:
+        config, metrics, test_scores = evaluate_model(model, config, prepared, args)
+    except (DataError, TrainingFailed) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    config, metrics, test_scores = evaluate_model(model, config, prepared, args)
     metrics["training"] = training | {"recalibrated": time.strftime("%Y-%m-%d", time.gmtime())}
     with staged_folder(args.folder) as folder:
         shutil.copytree(args.folder, folder, dirs_exist_ok=True)
@@ -77,6 +82,23 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                       "test_unsure": {k: v for k, v in metrics["test"]["unsure"].items()
                                       if k not in ("per_source", "tradeoff")}}), flush=True)
     return 0
+
+
+def check_same_splits(folder: Path, splits: dict, training: dict) -> None:
+    """Refuse splits other than those the model was trained on (its splits.json), compared by
+    source folder name, file and label (the same folder may be given by another path)."""
+    recorded = json.loads((folder / SPLITS_FILE).read_text())
+
+    def keyed(rows) -> list[tuple[str, str, str]]:
+        return sorted((Path(row["source"]).name, row["file"], row["label"]) for row in rows)
+
+    for name in SPLITS:
+        made, kept = keyed(e.describe() for e in splits[name]), keyed(recorded.get(name, []))
+        if made != kept:
+            raise DataError(
+                f"--data and --seed do not give the {name} split {folder} was trained on ({SPLITS_FILE}: "
+                f"{len(set(made) ^ set(kept))} images differ); it was trained with --seed {training.get('seed')} "
+                f"on {' '.join(map(str, training.get('data', [])))}")
 
 
 if __name__ == "__main__":
