@@ -261,8 +261,29 @@ def test_an_interrupted_run_leaves_the_previous_model_untouched(
 def test_refuses_to_replace_a_folder_that_is_not_a_model(tiny_dataset: Path, tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("precious")
     result = train_tiny(tiny_dataset, tmp_path)
-    assert result.returncode == 1 and "not a model folder" in result.stderr
+    assert result.returncode == 1 and "not a Deforgify model folder" in result.stderr
     assert (tmp_path / "notes.txt").read_text() == "precious"
+
+
+def test_refuses_another_libraries_model_and_files_beside_a_model(tiny_model: Path, tiny_dataset: Path,
+                                                                 tmp_path: Path) -> None:
+    """A config.json alone does not make a Deforgify model folder (a transformers model has one),
+    and a file a user put beside a model would be lost when the run replaces the folder."""
+    import shutil
+
+    other = tmp_path / "bert"
+    other.mkdir()
+    (other / "config.json").write_text('{"model_type": "bert"}')
+    (other / "pytorch_model.bin").write_bytes(b"weights")
+    result = train_tiny(tiny_dataset, other)
+    assert result.returncode == 1 and "is not a Deforgify model folder" in result.stderr, result.stderr[-2000:]
+    assert sorted(p.name for p in other.iterdir()) == ["config.json", "pytorch_model.bin"]
+    annotated = tmp_path / "annotated"
+    shutil.copytree(tiny_model, annotated)
+    (annotated / "NOTES.txt").write_text("what I tried")
+    result = train_tiny(tiny_dataset, annotated)
+    assert result.returncode == 1 and "holds files a training run does not write (NOTES.txt)" in result.stderr
+    assert (annotated / "NOTES.txt").read_text() == "what I tried" and (annotated / "model.keras").is_file()
 
 
 def test_a_model_answering_one_class_counts_as_collapsed() -> None:

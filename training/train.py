@@ -23,12 +23,16 @@ from deforgify.architectures import ARCHITECTURES, DEFAULT_ARCHITECTURE, PRETRAI
 from deforgify.argtypes import number
 from deforgify.calibration import Calibration
 from deforgify.model_folder import (
+    CARD_FILE,
     CONFIG_FILE,
     DEFAULT_MIN_FACE_WIDTH,
     LABELS,
+    LITERT_FILE,
     METRICS_FILE,
     MODEL_FILE,
     ModelConfig,
+    ModelLoadError,
+    read_config,
     write_config,
 )
 from deforgify.preprocess import PreprocessConfig
@@ -136,12 +140,34 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     return 0
 
 
+def run_files() -> set[str]:
+    """Everything a run writes into its model folder (and so may replace)."""
+    from training.plots import CONFUSION_FILE, CURVES_FILE, ROC_FILE  # matplotlib: imported when needed
+
+    return {MODEL_FILE, LITERT_FILE, CONFIG_FILE, METRICS_FILE, CARD_FILE, SPLITS_FILE, CURVES_FILE, CONFUSION_FILE,
+            ROC_FILE}
+
+
 def check_output(output: Path) -> None:
-    """Refuse to replace a folder that holds anything but a Deforgify model."""
-    if output.exists() and (not output.is_dir() or (
-        any(output.iterdir()) and not (output / CONFIG_FILE).is_file()
-    )):
-        raise TrainingFailed(f"{output} exists and is not a model folder; refusing to replace it")
+    """Refuse to replace anything but an empty folder or a Deforgify model folder holding only
+    what a run writes: another model's folder with a config.json of its own, or a file a user
+    put beside the model, would be lost."""
+    if not output.exists():
+        return
+    if not output.is_dir():
+        raise TrainingFailed(f"{output} exists and is not a folder; refusing to replace it")
+    names = {path.name for path in output.iterdir()}
+    if not names:
+        return
+    try:
+        read_config(output)
+    except ModelLoadError as error:
+        raise TrainingFailed(f"{output} exists and is not a Deforgify model folder ({error}); refusing to "
+                             "replace it: give another --output") from None
+    others = sorted(names - run_files())
+    if others:
+        raise TrainingFailed(f"{output} holds files a training run does not write ({', '.join(others)}), which "
+                             "replacing it would lose; move them, or give another --output")
 
 
 def train(args: argparse.Namespace) -> dict[str, Any]:
