@@ -202,6 +202,33 @@ def test_push_failures_say_why(hub_env, tiny_model, tmp_path, case, message) -> 
     assert "hf_wrong" not in result.stderr + result.stdout
 
 
+@pytest.mark.parametrize("bad", ["alice/bad name", "a/b/c", "alice/x--y", "alice"])
+def test_a_bad_repo_id_is_a_usage_error_before_anything_is_trained_or_sent(hub, hub_env, tiny_model,
+                                                                           tiny_dataset, tmp_path, bad) -> None:
+    before = len(hub.requests)
+    pushed = run_module("training.push", str(tiny_model), bad, env=hub_env)
+    trained = run_module("training.train", "--data", str(tiny_dataset), "--output", str(tmp_path / "run"),
+                         "--push-to-hub", bad, env=hub_env)
+    for result in (pushed, trained):
+        assert result.returncode == 2 and f"{bad!r} is not a Hub repo id" in result.stderr, result.stderr[-2000:]
+        assert "Traceback" not in result.stderr
+    assert len(hub.requests) == before and not (tmp_path / "run").exists()
+
+
+def test_private_is_refused_for_a_public_repo_and_a_push_to_a_hub_away_trains_nothing(
+        hub, hub_env, api, tiny_model, tiny_dataset, tmp_path) -> None:
+    api.create_repo("alice/public-detector")
+    result = run_module("training.push", str(tiny_model), "alice/public-detector", "--private", env=hub_env)
+    assert result.returncode == 1 and "alice/public-detector already exists and is public" in result.stderr
+    repo = hub.repos[("model", "alice/public-detector")]
+    assert not repo.private and "model.keras" not in repo.commits[repo.branches["main"]].files
+    away = {**hub_env, "HF_ENDPOINT": closed_port_url()}
+    started = time.monotonic()
+    result = train_tiny(tiny_dataset, tmp_path / "run", "--push-to-hub", "alice/later", env=away)
+    assert result.returncode == 1 and "cannot reach the Hub" in result.stderr and "nothing was trained" in result.stderr
+    assert not (tmp_path / "run").exists() and time.monotonic() - started < 30
+
+
 def test_train_on_a_hub_dataset_and_push_the_result(hub, hub_env, api, tiny_dataset, tmp_path) -> None:
     api.create_repo("alice/faces", repo_type="dataset")
     api.upload_folder(repo_id="alice/faces", repo_type="dataset", folder_path=tiny_dataset)

@@ -38,10 +38,25 @@ class Published:
         return f"{self.repo_id}@{self.commit_sha}"
 
 
+def repo_id(text: str) -> str:
+    """An argparse ``type``: a Hub model repo id ``OWNER/NAME`` as the Hub accepts it, checked
+    before anything is trained or uploaded (a bad one ended in a traceback after the upload)."""
+    from huggingface_hub.errors import HFValidationError
+    from huggingface_hub.utils import validate_repo_id
+
+    try:
+        validate_repo_id(text)
+    except HFValidationError as error:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a Hub repo id: {_first_line(error)}") from None
+    if text.count("/") != 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a Hub repo id: give it as OWNER/NAME")
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m training.push", description=__doc__.split("\n")[0])
     parser.add_argument("folder", type=Path, metavar="MODEL_DIR")
-    parser.add_argument("repo_id", metavar="OWNER/NAME")
+    parser.add_argument("repo_id", type=repo_id, metavar="OWNER/NAME")
     add_hub_options(parser)
     return parser
 
@@ -71,18 +86,16 @@ def push_model(folder: Path, repo_id: str, private: bool = False, revision: str 
     """Upload ``folder`` (with its card rendered for ``repo_id``) to ``repo_id`` at ``revision``."""
     _check_folder(folder)
     import httpx2  # huggingface_hub's HTTP client
-    from huggingface_hub import HfApi, errors, get_token
+    from huggingface_hub import errors
 
     from training.card import write_card  # here, not at import: it loads matplotlib
 
-    token = get_token()
-    if not token:
-        raise PushFailed("no Hub token: set HF_TOKEN or run `hf auth login`")
-    api = HfApi(endpoint=hub_endpoint(), token=token, library_name="deforgify")
-    if not hub_reachable():
-        raise PushFailed(f"cannot reach the Hub at {api.endpoint}")
+    api = check_can_push()
     try:
         api.create_repo(repo_id, private=private, exist_ok=True)
+        if private and not api.repo_info(repo_id).private:
+            raise PushFailed(f"{repo_id} already exists and is public, and --private does not change an existing "
+                             "repo: nothing was uploaded (make it private on the Hub first, or push without --private)")
         if revision != "main":
             api.create_branch(repo_id, branch=revision, exist_ok=True)
         with tempfile.TemporaryDirectory() as staging:
@@ -100,6 +113,20 @@ def push_model(folder: Path, repo_id: str, private: bool = False, revision: str 
     except (httpx2.TransportError, OSError) as error:  # the connection broke on the way
         raise PushFailed(f"cannot reach the Hub at {api.endpoint}: {error}") from None
     return Published(repo_id, revision, commit.oid, commit.commit_url)
+
+
+def check_can_push():
+    """The Hub client to push with; PushFailed when there is no token or the Hub cannot be
+    reached (checked again before a training run that is to push, so that it fails at once)."""
+    from huggingface_hub import HfApi, get_token
+
+    token = get_token()
+    if not token:
+        raise PushFailed("no Hub token: set HF_TOKEN or run `hf auth login`")
+    api = HfApi(endpoint=hub_endpoint(), token=token, library_name="deforgify")
+    if not hub_reachable():
+        raise PushFailed(f"cannot reach the Hub at {api.endpoint}")
+    return api
 
 
 def _check_folder(folder: Path) -> None:

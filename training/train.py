@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import sys
 import time
 from dataclasses import replace
@@ -39,7 +40,7 @@ from deforgify.preprocess import PreprocessConfig
 from training.data import SPLITS, DataError, load_examples, split_examples
 from training.export import export_litert
 from training.prepared import PreparedSet, prepare
-from training.push import PushFailed, add_hub_options, push_model, report
+from training.push import PushFailed, add_hub_options, check_can_push, push_model, repo_id, report
 from training.staging import staged_folder
 
 SPLITS_FILE = "splits.json"
@@ -101,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="licence id for the model card; must respect the training data's terms")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                         help="processes decoding and detecting faces")
-    parser.add_argument("--push-to-hub", metavar="OWNER/NAME",
+    parser.add_argument("--push-to-hub", type=repo_id, metavar="OWNER/NAME",
                         help="after a successful run, publish the model folder to this Hub repo")
     add_hub_options(parser)
     return parser
@@ -121,12 +122,22 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         check_output(args.output)
         if args.held_out:
             held_out_rank(args.held_out)  # a bad file fails now, not after training
+        if args.push_to_hub:
+            check_can_push()  # no token or no Hub: said now, not after the run
+    except PushFailed as error:
+        print(f"error: {error}: nothing was trained (train without --push-to-hub, and push later with "
+              "training.push)", file=sys.stderr)
+        return 1
+    except (DataError, TrainingFailed) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    try:
         train(args)
         if args.push_to_hub:
             report(push_model(args.output, args.push_to_hub, args.private, args.revision))
     except PushFailed as error:
-        print(f"error: the model was saved to {args.output}, but {error}; retry with "
-              f"python -m training.push {args.output} {args.push_to_hub}", file=sys.stderr)
+        print(f"error: the model was saved to {args.output}, but {error}; retry with python -m training.push "
+              f"{shlex.quote(str(args.output))} {args.push_to_hub}", file=sys.stderr)
         return 1
     except (DataError, TrainingFailed) as error:
         print(f"error: {error}", file=sys.stderr)
