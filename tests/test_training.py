@@ -223,6 +223,12 @@ def test_a_run_stopped_early_keeps_the_averaged_weights_of_its_best_epoch() -> N
     (["--linear-probe-epochs", "1"], "--linear-probe-epochs needs a pretrained architecture"),
     (["--architecture", "deforgify-lite0", "--epochs", "2", "--linear-probe-epochs", "2"],
      "and fewer than --epochs (2) epochs, not 2"),
+    (["--epochs", "0"], "--epochs: must be 1 or more, not 0"),
+    (["--self-blend", "-1"], "--self-blend: must be 0 or more, not -1"),
+    (["--input-size", "7"], "--input-size: must be 32 or more, not 7"),
+    (["--per-source", "0"], "--per-source: must be 1 or more, not 0"),
+    (["--batch-size", "0"], "--batch-size: must be 1 or more, not 0"),
+    (["--learning-rate", "0"], "--learning-rate: must be more than 0, not 0"),
 ])
 def test_regulariser_settings_out_of_range_are_refused(tiny_dataset: Path, tmp_path: Path,
                                                        options: list[str], message: str) -> None:
@@ -256,6 +262,17 @@ def test_an_interrupted_run_leaves_the_previous_model_untouched(
     assert "interrupted" in stderr and "left as it was" in stderr
     assert folder_digest(tiny_model) == before
     assert not [p for p in tiny_model.parent.iterdir() if p.name.startswith(".")]  # no leftovers
+
+
+@pytest.mark.parametrize("only", ["real", "fake"])
+def test_data_of_one_class_is_refused_before_training(tiny_dataset: Path, tmp_path: Path, only: str) -> None:
+    import shutil
+
+    shutil.copytree(tiny_dataset / only, tmp_path / "data" / only)
+    result = train_tiny(tmp_path / "data", tmp_path / "model")
+    missing = "fake" if only == "real" else "real"
+    assert result.returncode == 1 and f"the training data has no {missing} images" in result.stderr
+    assert "Epoch" not in result.stdout and "Traceback" not in result.stderr and not (tmp_path / "model").exists()
 
 
 def test_refuses_to_replace_a_folder_that_is_not_a_model(tiny_dataset: Path, tmp_path: Path) -> None:

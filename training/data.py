@@ -135,6 +135,15 @@ def _path_in_repo(path: str) -> str:
     return path
 
 
+def require_both_labels(examples: list[Example]) -> None:
+    """Refuse training data without real or without fake faces, before anything is trained (a
+    source may hold one label, like UTKFace's reals, as long as another brings the other)."""
+    for index, label in enumerate(LABELS):
+        if not any(e.label == index for e in examples):
+            raise DataError(f"the training data has no {label} images: a detector learns from both real and fake "
+                            f"faces (add a source with a {label}/ folder)")
+
+
 def split_examples(examples: list[Example], seed: int) -> dict[str, list[Example]]:
     """Shuffled 80/10/10 split of every source, stratified by label, groups kept whole;
     identical for the same seed and examples."""

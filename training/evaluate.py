@@ -17,6 +17,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from deforgify.argtypes import number
 from deforgify.model_folder import ModelLoadError
 from training.data import SPLITS, DataError, load_examples, split_examples
 from training.metrics import metrics_by_source
@@ -28,8 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--model", default=None, help="model folder or Hub repo id; default: bundled")
     parser.add_argument("--data", action="append", required=True, metavar="SRC")
     parser.add_argument("--split", choices=[*SPLITS, "all"], default="test")
-    parser.add_argument("--seed", type=int, default=0, help="the seed the split was made with")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--seed", type=number(int, at_least=0), default=0, help="the seed the split was made with")
+    parser.add_argument("--workers", type=number(int, at_least=1), default=os.cpu_count() or 1)
     return parser
 
 

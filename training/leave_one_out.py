@@ -27,6 +27,7 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
+from deforgify.argtypes import number
 from deforgify.architectures import ARCHITECTURES, DEFAULT_ARCHITECTURE
 from deforgify.calibration import Calibration
 from deforgify.model_folder import LABELS, ModelConfig
@@ -81,17 +82,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--only", action="append", default=None, metavar="UNIT",
                         help="run only these held-out parts (repeatable)")
     parser.add_argument("--architecture", choices=sorted(ARCHITECTURES), default=DEFAULT_ARCHITECTURE)
-    parser.add_argument("--input-size", type=int, default=PreprocessConfig.input_size)
+    parser.add_argument("--input-size", type=number(int, at_least=32), default=PreprocessConfig.input_size)
     parser.add_argument("--native-resolution", action="store_true",
                         help="feed the centre of the face crop at the photo's resolution, not resized")
-    parser.add_argument("--epochs", type=int, default=6)
-    parser.add_argument("--per-source", type=int, default=600, help="images of each source per epoch")
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--learning-rate", type=float, default=None,
+    parser.add_argument("--epochs", type=number(int, at_least=1), default=6)
+    parser.add_argument("--per-source", type=number(int, at_least=1), default=600, help="images of each source per epoch")
+    parser.add_argument("--batch-size", type=number(int, at_least=1), default=32)
+    parser.add_argument("--learning-rate", type=number(above=0), default=None,
                         help="peak learning rate (default: by architecture, as training.train)")
-    parser.add_argument("--self-blend", type=float, default=0.5)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--self-blend", type=number(at_least=0), default=0.5)
+    parser.add_argument("--seed", type=number(int, at_least=0), default=0)
+    parser.add_argument("--workers", type=number(int, at_least=1), default=os.cpu_count() or 1)
     parser.add_argument("--output", type=Path, default=None, help="JSON file for the matrix and scores")
     return parser
 

@@ -43,11 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--held-out", type=Path, default=None, metavar="FILE",
                         help="leave-one-source-out results for the band's upper edge (as training.train)")
     parser.add_argument("--probe", action="append", default=[], metavar="SRC")
-    parser.add_argument("--seed", type=int, default=None,
+    parser.add_argument("--seed", type=number(int, at_least=0), default=None,
                         help="the seed the model was trained with (default: as its metrics.json says)")
     parser.add_argument("--min-face-width", type=number(int, at_least=1), default=None, metavar="PX",
                         help="faces narrower than this are answered unsure (default: as the folder says)")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--workers", type=number(int, at_least=1), default=os.cpu_count() or 1)
     return parser
 
 

@@ -37,7 +37,7 @@ from deforgify.model_folder import (
     write_config,
 )
 from deforgify.preprocess import PreprocessConfig
-from training.data import SPLITS, DataError, load_examples, split_examples
+from training.data import SPLITS, DataError, load_examples, require_both_labels, split_examples
 from training.export import export_litert
 from training.prepared import PreparedSet, prepare
 from training.push import PushFailed, add_hub_options, check_can_push, push_model, repo_id, report
@@ -56,10 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="imagefolder folder (real/, fake/) or Hub dataset id; repeatable")
     parser.add_argument("--output", required=True, type=Path, metavar="DIR",
                         help="model folder to write (replaced only when the run succeeds)")
-    parser.add_argument("--seed", type=int, default=0, help="split and training seed")
-    parser.add_argument("--epochs", type=int, default=40, help="maximum epochs")
-    parser.add_argument("--patience", type=int, default=10, help="early-stopping patience")
-    parser.add_argument("--batch-size", type=int, default=32, help="crops per training step")
+    parser.add_argument("--seed", type=number(int, at_least=0), default=0, help="split and training seed")
+    parser.add_argument("--epochs", type=number(int, at_least=1), default=40, help="maximum epochs")
+    parser.add_argument("--patience", type=number(int, at_least=0), default=10, help="early-stopping patience")
+    parser.add_argument("--batch-size", type=number(int, at_least=1), default=32, help="crops per training step")
     parser.add_argument("--consistency", type=number(at_least=0), default=0.0, metavar="WEIGHT",
                         help="show each face twice per step, stored two random ways, and add WEIGHT "
                              "times the squared gap of their logits to the loss (0: off; a step "
@@ -77,15 +77,16 @@ def build_parser() -> argparse.ArgumentParser:
                         help="LP-FT: the first N of --epochs train the new classifier alone on the "
                              "frozen pretrained network, the rest fine-tune it all (0: off; "
                              f"{', '.join(sorted(PRETRAINED))} only)")
-    parser.add_argument("--learning-rate", type=float, default=None,
+    parser.add_argument("--learning-rate", type=number(above=0), default=None,
                         help="peak learning rate (default: 1e-3 from scratch, 3e-4 for a pretrained architecture)")
     parser.add_argument("--architecture", choices=sorted(ARCHITECTURES), default=DEFAULT_ARCHITECTURE)
-    parser.add_argument("--input-size", type=int, default=PreprocessConfig.input_size)
+    parser.add_argument("--input-size", type=number(int, at_least=32), default=PreprocessConfig.input_size,
+                        help="the face crop's side in pixels (default: %(default)s)")
     parser.add_argument("--native-resolution", action="store_true",
                         help="feed the centre of the face crop at the photo's resolution, not resized")
-    parser.add_argument("--self-blend", type=float, default=0.5, metavar="SHARE",
+    parser.add_argument("--self-blend", type=number(at_least=0), default=0.5, metavar="SHARE",
                         help="share of real training images added again as self-blended fakes")
-    parser.add_argument("--per-source", type=int, default=None, metavar="N",
+    parser.add_argument("--per-source", type=number(int, at_least=1), default=None, metavar="N",
                         help="images of each source per epoch, drawn anew each epoch "
                              "(default: the median source size)")
     parser.add_argument("--min-face-width", type=number(int, at_least=1), default=DEFAULT_MIN_FACE_WIDTH,
@@ -100,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
                              "share answered fake / unsure / real / no face; repeatable")
     parser.add_argument("--license", default="other",
                         help="licence id for the model card; must respect the training data's terms")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+    parser.add_argument("--workers", type=number(int, at_least=1), default=os.cpu_count() or 1,
                         help="processes decoding and detecting faces")
     parser.add_argument("--push-to-hub", type=repo_id, metavar="OWNER/NAME",
                         help="after a successful run, publish the model folder to this Hub repo")
@@ -186,6 +187,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
 
     started = time.monotonic()
     examples = load_examples(args.data)
+    require_both_labels(examples)
     splits = split_examples(examples, args.seed)
     print(_split_summary(splits), flush=True)
     prepared = {name: prepare(splits[name], args.workers) for name in SPLITS}
