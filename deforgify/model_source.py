@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from deforgify.model_folder import CONFIG_FILE, LITERT_FILE, MODEL_FILE, ModelLoadError, read_config
+from deforgify.model_folder import CONFIG_FILE, LITERT_FILE, METRICS_FILE, MODEL_FILE, ModelLoadError, read_config
 
 BUNDLED_MODEL = Path(__file__).parent / "bundled_model"
 HUB_TIMEOUT_SECONDS = 3.0
@@ -151,6 +151,7 @@ def _hub_source(repo_id: str, revision: Optional[str], fallback: bool) -> ModelS
         read_config(config_path.parent)  # validate before fetching the weights
         download(MODEL_FILE)
         _download_if_present(download, LITERT_FILE)
+        _download_if_present(download, METRICS_FILE)  # the training date every answer gives
     except errors.RevisionNotFoundError:
         raise ModelLoadError(f"Hub repo {repo_id} has no revision {revision!r}") from None
     except (errors.RepositoryNotFoundError, errors.GatedRepoError):
@@ -173,7 +174,8 @@ def _hub_source(repo_id: str, revision: Optional[str], fallback: bool) -> ModelS
 
 
 def _download_if_present(download, filename: str) -> None:
-    """Fetch an optional file (a model trained before it existed lacks it: Keras runs it)."""
+    """Fetch an optional file (a model trained before the LiteRT export lacks model.tflite:
+    Keras runs it; one without metrics.json answers without a training date)."""
     from huggingface_hub import errors
 
     try:

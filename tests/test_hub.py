@@ -79,6 +79,9 @@ def test_pull_honours_branch_tag_and_commit(published, hub_env, tiny_model, astr
     assert result.returncode == 0, result.stderr[-2000:]
     assert pulled["confidences"] == pytest.approx(local["confidences"], abs=1e-6)
     assert "warning" not in result.stderr
+    assert pulled["model"]["trained"] == local["model"]["trained"] is not None  # metrics.json came too
+    assert pulled["model"]["revision"] == (published["main"] if revision == "main" else published[
+        "dev" if revision == "dev" else "tiny"])
 
 
 def test_second_start_does_not_download_again(hub, published, hub_env, astronaut_jpeg) -> None:
