@@ -60,6 +60,26 @@ def test_evaluate_reproduces_the_saved_test_metrics(tiny_model: Path, tiny_datas
     assert printed["split"] == "test" and printed["count"] == saved["count"]
     assert printed["confusion_matrix"] == saved["confusion_matrix"]
     assert printed["roc_auc"] == pytest.approx(saved["roc_auc"])
+    # Measured as served: the model's own threshold and unsure band, as on its card.
+    assert printed["threshold"] == pytest.approx(saved["threshold"])
+    assert printed["accuracy"] == pytest.approx(saved["accuracy"])
+    assert printed["unsure"] == {k: v for k, v in saved["unsure"].items() if k != "tradeoff"}
+
+
+def test_evaluate_answers_at_the_models_own_threshold_and_band(tiny_model: Path, tiny_dataset: Path,
+                                                               tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "strict"
+    shutil.copytree(tiny_model, folder)
+    config = json.loads((folder / "config.json").read_text())
+    config["calibration"].update(threshold=1e-6, unsure_low=1e-7, unsure_high=1e-6)  # all but certain reals: fake
+    (folder / "config.json").write_text(json.dumps(config))
+    result = run_module("training.evaluate", "--model", str(folder), "--data", str(tiny_dataset), "--split", "all")
+    assert result.returncode == 0, result.stderr[-3000:]
+    printed = json.loads(result.stdout)
+    assert printed["threshold"] == 1e-6 and printed["unsure"]["band"] == [1e-7, 1e-6]
+    assert printed["predicted_fake_share"] > 0.6 and printed["unsure"]["reals_accused"] > 0.2  # half are real
 
 
 def test_the_saved_model_predicts_through_the_library(tiny_model: Path, tiny_dataset: Path) -> None:

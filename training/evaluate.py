@@ -4,6 +4,9 @@
 
 ``--split`` picks one part of the same seeded 80/10/10 split that training makes (so the test
 split of a model trained with that seed is the data it never saw), or ``all`` for every image.
+The model is measured as it is served: "fake" at its own threshold, and under ``unsure`` the
+share its unsure band answers, how often those answers are right, and the reals it clears and
+accuses (the figures of its card's test split, for the model's own seed and sources).
 Exit status 0 on success, 1 when the data cannot be used, 2 when the model cannot be loaded.
 """
 
@@ -19,6 +22,7 @@ import numpy as np
 
 from deforgify.argtypes import number
 from deforgify.model_folder import ModelLoadError
+from training.calibrate import answer_summary
 from training.data import SPLITS, DataError, load_examples, split_examples
 from training.metrics import metrics_by_source
 from training.prepared import prepare
@@ -50,8 +54,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except DataError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    calibration = detector.config.calibration  # measured as served: its threshold and unsure band
     scores = detector.fake_scores(data.images)
-    metrics = metrics_by_source(data.labels, scores, data.sources)
+    metrics = metrics_by_source(data.labels, scores, data.sources, calibration.threshold)
+    metrics["unsure"] = answer_summary(data.labels, scores, calibration, data.sources)
     print(json.dumps({"model": detector.source.describe(), "split": args.split, **metrics}, indent=2))
     return 0
 
