@@ -447,7 +447,10 @@ def test_held_out_results_set_the_band_and_probes_and_the_matrix_reach_the_card(
     assert "## Sources never seen (leave-one-source-out)" in card and "| other-source | 0.610 |" in card
     assert "## Fakes of kinds never trained on" in card and "| probe |" in card
     assert "OWNER" not in card and "NAME" not in card.replace("NAME]", "")
-    assert "datasets:\n- faces\n" in card and "Out of scope" in card
+    # A local folder is no Hub dataset id: no datasets: key; the card is named and loaded by its folder.
+    assert "datasets:" not in card and "Out of scope" in card
+    assert f"model-index:\n- name: {output.name}\n" in card and f'Detector.load("path/to/{output.name}")' in card
+    assert "by default" not in card and "(fakes:" not in card  # a folder of unknown kind: no kinds claimed
 
 
 def test_a_held_out_file_that_is_not_usable_fails_before_training(tiny_dataset: Path, tmp_path: Path) -> None:

@@ -3,31 +3,43 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from pathlib import Path
 from typing import Any, Optional
 
 from deforgify.model_folder import CARD_FILE, METRICS_FILE, read_config
+from deforgify.model_source import BUNDLED_MODEL
 from training.plots import CONFUSION_FILE, CURVES_FILE, ROC_FILE
 
 BUNDLED_NAME = "deforgify-bundled"
 """The model's name in a card written for no Hub repo (the model bundled with the package)."""
 
 
-def write_card(folder: Path, repo_id: Optional[str] = None) -> Path:
-    """Render ``README.md`` in ``folder`` from its ``metrics.json`` and ``config.json``; for a
-    Hub repo ``repo_id``, with that repo's name in its metadata and usage examples."""
+def write_card(folder: Path, repo_id: Optional[str] = None, home: Optional[Path] = None) -> Path:
+    """Render ``README.md`` in ``folder`` from its ``metrics.json`` and ``config.json``: for a
+    Hub repo ``repo_id``, named after it and loaded by it in the usage examples; otherwise after
+    ``home``, the folder's place (it may be written in a staging copy beside it): the bundled
+    model loads by default, any other folder by its path."""
     metrics = json.loads((folder / METRICS_FILE).read_text())
-    text = render_card(metrics, read_config(folder).to_dict(), repo_id)
+    home = (home or folder).resolve()
+    if repo_id:
+        name, reference = repo_id.split("/")[-1], repo_id
+    elif home == BUNDLED_MODEL:
+        name, reference = BUNDLED_NAME, None
+    else:
+        name, reference = home.name, f"path/to/{home.name}"
     path = folder / CARD_FILE
-    path.write_text(text)
+    path.write_text(render_card(metrics, read_config(folder).to_dict(), name, reference))
     return path
 
 
-def render_card(metrics: dict[str, Any], config: dict[str, Any], repo_id: Optional[str]) -> str:
+def render_card(metrics: dict[str, Any], config: dict[str, Any], name: str, reference: Optional[str]) -> str:
+    """The card of model ``name``, loaded by ``reference`` (a Hub repo or a folder; None: the
+    bundled model, loaded by default)."""
     training = metrics["training"]
     return "\n".join(
         [
-            _front_matter(metrics, repo_id),
+            _front_matter(metrics, name),
             f"# Deforgify: real or fake face ({config['architecture']})",
             "",
             "A Keras image classifier that tells whether a photo of a face is **real** or "
@@ -39,7 +51,7 @@ def render_card(metrics: dict[str, Any], config: dict[str, Any], repo_id: Option
             f"{config['architecture']}, trained {training.get('date', 'on an unrecorded date')}.",
             "",
             _intended_use(),
-            _how_to_use(repo_id),
+            _how_to_use(reference),
             _training_data(metrics, config),
             _evaluation(metrics),
             _format_parity(metrics),
@@ -50,7 +62,7 @@ def render_card(metrics: dict[str, Any], config: dict[str, Any], repo_id: Option
     )
 
 
-def _front_matter(metrics: dict[str, Any], repo_id: Optional[str]) -> str:
+def _front_matter(metrics: dict[str, Any], name: str) -> str:
     test = metrics["test"]
     hub_datasets = [d for d in metrics["training"]["data"] if not _is_local(d)]
     licence = metrics["training"].get("license", "other")
@@ -64,8 +76,7 @@ def _front_matter(metrics: dict[str, Any], repo_id: Optional[str]) -> str:
         "tags:",
         *[f"- {t}" for t in ("deforgify", "deepfake-detection", "fake-face-detection", "gan-detection", "keras",
                               "litert")],
-        "datasets:",
-        *[f"- {_name(d)}" for d in metrics["training"]["data"]],
+        *(["datasets:", *[f"- {d}" for d in hub_datasets]] if hub_datasets else []),  # Hub dataset ids only
     ]
     lines += [
         "metrics:",
@@ -73,7 +84,7 @@ def _front_matter(metrics: dict[str, Any], repo_id: Optional[str]) -> str:
         "- roc_auc",
         "- f1",
         "model-index:",
-        f"- name: {repo_id.split('/')[-1] if repo_id else BUNDLED_NAME}",
+        f"- name: {name}",
         "  results:",
         "  - task:",
         "      type: image-classification",
@@ -110,10 +121,10 @@ telling who made a fake or how.
 """
 
 
-def _how_to_use(repo_id: Optional[str]) -> str:
-    model = f" --model {repo_id}" if repo_id else ""
-    load = f'"{repo_id}"' if repo_id else ""
-    variable = f"with `DEFORGIFY_MODEL={repo_id}`" if repo_id else "(it answers with this model by default)"
+def _how_to_use(reference: Optional[str]) -> str:
+    model = f" --model {reference}" if reference else ""
+    load = f'"{reference}"' if reference else ""
+    variable = f"with `DEFORGIFY_MODEL={reference}`" if reference else "(it answers with this model by default)"
     return f"""## How to use
 
 Command line (`pip install` the Deforgify repository):
@@ -291,8 +302,8 @@ lower edge, "fake" above the upper) stay right at least 95 % of the time, the lo
 where needed to clear half of the validation reals as long as "real" stays right 90 % of the
 time (a "real" that is almost never given helps nobody){_held_out_band(calibration)}.
 "Real" therefore means "no sign of the fakes this model knows", not proof of authenticity.
-{unsure['unsure_share']:.1%} of test images fall in the band; accuracy on the others:
-{_share(unsure['accuracy_when_sure'])}; reals cleared (answered real) {_share(unsure.get('reals_cleared'))},
+{unsure['unsure_share']:.1%} of test images fall in the band; accuracy on the others
+({round(unsure['answered_share'] * unsure['count'])} of {unsure['count']} images): {_share(unsure['accuracy_when_sure'])}; reals cleared (answered real) {_share(unsure.get('reals_cleared'))},
 reals accused (answered fake) {_share(unsure.get('reals_accused'))}.
 {_answers_by_source(metrics)}{_tradeoff(unsure)}
 The figures below use the threshold and count every image, unless they say otherwise."""
@@ -452,17 +463,19 @@ faces, many manipulated faces are still called real: their fake probability rise
 def _limitations(metrics: dict[str, Any], config: dict[str, Any]) -> str:
     faces = metrics.get("face_found_rate", {}).get("test", {})
     face_rates = ", ".join(f"{label} {rate:.0%}" for label, rate in faces.items())
+    sources = {_name(s) for s in metrics["training"]["data"]}
+    kinds = list(dict.fromkeys(kind for source, kind in FAKE_KINDS.items() if source in sources))
+    seen = f" (fakes: {'; '.join(kinds)})" if kinds else ""
+    held_out = " (see the held-out figures)" if metrics.get("leave_one_out") else ""
+    framing = FRAMING_BIAS if "hardfakevsrealfaces" in sources else ""
+    trained = textwrap.fill(
+        f"- Trained only on the sources listed above{seen} plus blended pseudo-fakes, with no real Photoshop "
+        "composites. On other generators and editors, and on real photos from other cameras and framings, expect "
+        f"it to be wrong more often than the test figures suggest{held_out}.", width=96, subsequent_indent="  ")
     return f"""## Limitations
 
-- Trained only on the sources listed above plus blended pseudo-fakes: of diffusion models only
-  Midjourney (v3/v4-era) and Stable Diffusion 1.x portraits, of GANs only StyleGAN2, no real
-  Photoshop composites (only the synthetic ones measured above). On other generators, and on
-  real photos from other cameras and framings, expect it to be wrong more often than the test
-  figures suggest (see the held-out figures).
-- The original "Hard Fake vs Real Faces" data has a framing bias: its reals are tight close-ups,
-  its fakes FFHQ-style heads with hair and background. Face-normalised crops reduce the bias but do
-  not remove it: compare the model with the framing baseline above.
-- The face detector found a face in this share of test images: {face_rates or 'n/a'}. Where it
+{trained}
+{framing}- The face detector found a face in this share of test images: {face_rates or 'n/a'}. Where it
   finds none (profile faces, faces cut by the frame, very small faces) there is no verdict.
 - A face narrower than {config['min_face_width']} px in the photo is answered `unsure` ("too small to judge"),
   never real or fake: the least width this model judges (`min_face_width` in `config.json`).
@@ -475,6 +488,19 @@ def _limitations(metrics: dict[str, Any], config: dict[str, Any]) -> str:
 {_data_terms(metrics['training']['data'])}
 """
 
+
+FAKE_KINDS = {
+    "hardfakevsrealfaces": "StyleGAN2 faces",
+    "ffhq-vs-stylegan2": "StyleGAN2 faces",
+    "dfdc-faceswap": "DFDC face swaps",
+    "ffpp-c23-faces": "FaceForensics++ Deepfakes, Face2Face and FaceSwap",
+    "diffusion-faces": "Midjourney (v3/v4-era) and Stable Diffusion 1.x portraits",
+}
+"""The kinds of fakes each known source brings, for the card's limitations."""
+FRAMING_BIAS = """- The original "Hard Fake vs Real Faces" data has a framing bias: its reals are tight close-ups,
+  its fakes FFHQ-style heads with hair and background. Face-normalised crops reduce the bias but do
+  not remove it: compare the model with the framing baseline above.
+"""
 
 KNOWN_TERMS = {
     "hardfakevsrealfaces": "the Kaggle data set \"Hard Fake vs Real Faces\" as published in the "

@@ -77,7 +77,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     with staged_folder(args.folder) as folder:
         shutil.copytree(args.folder, folder, dirs_exist_ok=True)
         write_config(folder, config)
-        write_evaluation(folder, metrics, prepared["test"].labels, test_scores)
+        write_evaluation(folder, metrics, prepared["test"].labels, test_scores, args.folder)
     print(json.dumps({"output": str(args.folder), "calibration": config.calibration.to_dict(),
                       "test_unsure": {k: v for k, v in metrics["test"]["unsure"].items()
                                       if k not in ("per_source", "tradeoff")}}), flush=True)

@@ -203,7 +203,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         (folder / SPLITS_FILE).write_text(
             json.dumps({name: [e.describe() for e in splits[name]] for name in SPLITS}, indent=1) + "\n")
         plot_history(history, folder / CURVES_FILE)
-        write_evaluation(folder, metrics, prepared["test"].labels, test_scores)
+        write_evaluation(folder, metrics, prepared["test"].labels, test_scores, args.output)
     print(json.dumps({"output": str(args.output), "test": _headline(metrics["test"])}), flush=True)
     return metrics
 
@@ -443,8 +443,9 @@ def _face_rate(data: PreparedSet, label: int) -> float:
     return float(np.mean(faces)) if faces else 0.0
 
 
-def write_evaluation(folder: Path, metrics: dict, test_labels, test_scores) -> None:
-    """``metrics.json``, the confusion matrix and ROC plots, and the model card."""
+def write_evaluation(folder: Path, metrics: dict, test_labels, test_scores, home: Path) -> None:
+    """``metrics.json``, the confusion matrix and ROC plots, and the model card (of the model
+    whose place is ``home``: ``folder`` may be its staging copy)."""
     from training.card import write_card
     from training.plots import CONFUSION_FILE, ROC_FILE, plot_confusion, plot_roc
 
@@ -452,7 +453,7 @@ def write_evaluation(folder: Path, metrics: dict, test_labels, test_scores) -> N
     test = metrics["test"]
     plot_confusion(test["confusion_matrix"]["matrix"], list(LABELS), folder / CONFUSION_FILE)
     plot_roc(test_labels, test_scores, test["roc_auc"], folder / ROC_FILE)
-    write_card(folder)
+    write_card(folder, home=home)
 
 
 def _split_summary(splits) -> str:
