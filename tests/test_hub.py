@@ -189,6 +189,7 @@ def test_a_repo_with_a_corrupt_config_is_refused_before_the_weights(
         ("bad token", "the Hub refused the upload to alice/refused"),
         ("unreachable", "cannot reach the Hub at http://127.0.0.1"),
         ("not a model", "has no config.json: not a Deforgify model folder"),
+        ("no folder", "missing: no such folder"),
     ],
 )
 def test_push_failures_say_why(hub_env, tiny_model, tmp_path, case, message) -> None:
@@ -197,8 +198,9 @@ def test_push_failures_say_why(hub_env, tiny_model, tmp_path, case, message) -> 
         "bad token": {**hub_env, "HF_TOKEN": "hf_wrong"},
         "unreachable": {**hub_env, "HF_ENDPOINT": closed_port_url(), "HF_HUB_ETAG_TIMEOUT": "1"},
         "not a model": hub_env,
+        "no folder": hub_env,
     }[case]
-    folder = tmp_path if case == "not a model" else tiny_model
+    folder = {"not a model": tmp_path, "no folder": tmp_path / "missing"}.get(case, tiny_model)
     result = run_module("training.push", str(folder), "alice/refused", env=env)
     assert result.returncode == 1
     assert message in result.stderr and "Traceback" not in result.stderr

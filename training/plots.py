@@ -8,6 +8,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 import numpy as np  # noqa: E402
 from sklearn.metrics import roc_curve  # noqa: E402
 
@@ -23,7 +24,9 @@ def plot_history(history: dict[str, list[float]], path: Path) -> None:
     for axis, metric in zip(axes, ("loss", "accuracy")):
         for prefix in ("", "val_"):
             if prefix + metric in history:
-                axis.plot(history[prefix + metric], label=(prefix or "train_") + metric)
+                values = history[prefix + metric]
+                axis.plot(range(1, len(values) + 1), values, marker=".", label=(prefix or "train_") + metric)
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs counted from 1, as on the card
         axis.set_xlabel("epoch")
         axis.set_title(metric)
         axis.legend()

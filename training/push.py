@@ -130,6 +130,8 @@ def check_can_push():
 
 
 def _check_folder(folder: Path) -> None:
+    if not folder.is_dir():
+        raise PushFailed(f"{folder}: no such folder" if not folder.exists() else f"{folder} is not a folder")
     try:
         read_config(folder)
     except ModelLoadError as error:
