@@ -189,7 +189,8 @@ def _run(args: argparse.Namespace) -> int:
         print(json.dumps(row) if args.json else _human(row, result.provenance), flush=True)
         progress.count(row.get("label", "unreadable"))
         by_provenance += row.get("decided_by") == "provenance"
-    progress.finish(f"; {by_provenance} decided by provenance; model {facts['reference']}, revision {facts['revision']}")
+    model = f"model {facts['reference']}, revision {facts['revision']}"
+    progress.finish(f"; {by_provenance} decided by provenance; {model}")
     return 1 if progress.counts["unreadable"] else 0
 
 

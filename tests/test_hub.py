@@ -121,7 +121,8 @@ def test_a_program_or_a_scan_never_gets_another_model_unasked(published, hub_env
     bundled model answers only when asked to (``fallback=True``, as the app and predict do)."""
     away = {**hub_env, "HF_ENDPOINT": closed_port_url(), "HF_HOME": str(tmp_path / "empty")}
     code = ("from deforgify import Detector, ModelLoadError\n"
-            "try:\n    Detector.load('alice/detector@v1')\nexcept ModelLoadError as error:\n    print('refused:', error)\n"
+            "try:\n    Detector.load('alice/detector@v1')\n"
+            "except ModelLoadError as error:\n    print('refused:', error)\n"
             "print('fallback:', Detector.load('alice/detector@v1', fallback=True).source.reference)")
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=ROOT,

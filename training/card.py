@@ -292,6 +292,7 @@ def _calibration(metrics: dict[str, Any]) -> str:
         return "Threshold 0.5, no calibration."
     test = metrics["test"]
     unsure, ece = test["unsure"], test["ece"]
+    answered = round(unsure["answered_share"] * unsure["count"])
     return f"""Probabilities are calibrated by temperature scaling fitted on the validation split
 (temperature {calibration['temperature']:.2f}); expected calibration error on the test split
 {ece['uncalibrated']:.3f} before, {ece['calibrated']:.3f} after{_calibration_caveat(metrics)}. The decision threshold, chosen on
@@ -303,7 +304,8 @@ where needed to clear half of the validation reals as long as "real" stays right
 time (a "real" that is almost never given helps nobody){_held_out_band(calibration)}.
 "Real" therefore means "no sign of the fakes this model knows", not proof of authenticity.
 {unsure['unsure_share']:.1%} of test images fall in the band; accuracy on the others
-({round(unsure['answered_share'] * unsure['count'])} of {unsure['count']} images): {_share(unsure['accuracy_when_sure'])}; reals cleared (answered real) {_share(unsure.get('reals_cleared'))},
+({answered} of {unsure['count']} images): {_share(unsure['accuracy_when_sure'])}; reals cleared (answered real) \
+{_share(unsure.get('reals_cleared'))},
 reals accused (answered fake) {_share(unsure.get('reals_accused'))}.
 {_answers_by_source(metrics)}{_tradeoff(unsure)}
 The figures below use the threshold and count every image, unless they say otherwise."""

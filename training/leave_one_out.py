@@ -86,7 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--native-resolution", action="store_true",
                         help="feed the centre of the face crop at the photo's resolution, not resized")
     parser.add_argument("--epochs", type=number(int, at_least=1), default=6)
-    parser.add_argument("--per-source", type=number(int, at_least=1), default=600, help="images of each source per epoch")
+    parser.add_argument("--per-source", type=number(int, at_least=1), default=600,
+                        help="images of each source per epoch")
     parser.add_argument("--batch-size", type=number(int, at_least=1), default=32)
     parser.add_argument("--learning-rate", type=number(above=0), default=None,
                         help="peak learning rate (default: by architecture, as training.train)")
