@@ -301,8 +301,8 @@ RESULT_FIELDS = {
              "confidences, e.g. too small to judge)",
     "pixels": "the pixel model's own label and confidences",
     "provenance": "what the file's metadata says of its origin: claim, evidence, valid, trusted",
-    "model": "reference, revision (Hub commit, or sha256: and 12 hex digits of the served weights), "
-             "architecture, library_version, trained (date), threshold and unsure_band [low, high] "
+    "model": "reference, revision (Hub commit, or sha256: and 12 hex digits over its config.json and weights "
+             "files), architecture, library_version, trained (date), threshold and unsure_band [low, high] "
              "as used for this answer (a fake probability strictly inside the band is \"unsure\", leaning "
              "fake from the threshold; outside it, \"real\" below and \"fake\" above), min_face_width (the "
              "least face width in pixels it judges)",

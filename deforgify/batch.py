@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
+import signal
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Iterable, Iterator, Optional, Sequence, Union
@@ -114,11 +115,19 @@ _worker_detector: Optional[Detector] = None
 """The model of a worker process that judges what it prepares (:func:`_judge_task`)."""
 
 
+def _ignore_interrupts() -> None:
+    """A worker's start: Ctrl-C is the main process's to handle. The terminal sends it to every
+    process of the group; a worker it stopped printed a traceback of its own (an EOFError from
+    its task queue, in about 1 run in 10 on a busy machine)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _start_judging(recipe) -> None:
     """A worker's start: its model on one thread, and OpenCV (face detection, resizing) on one."""
     import cv2
 
     global _worker_detector
+    _ignore_interrupts()
     cv2.setNumThreads(1)
     _worker_detector = Detector.from_worker_recipe(recipe)
 
@@ -151,7 +160,7 @@ def score_items(detector: Detector, items: Iterable[Named], workers: int = 1,
     ahead = workers * TASKS_AHEAD_PER_WORKER
     recipe = detector.worker_recipe()
     if recipe is None:  # a Keras model: workers prepare, this process judges
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_ignore_interrupts) as pool:
             prepared = bounded_map(pool, _prepare_task, tasks, ahead)
             yield from _judge_chunks(detector, itertools.chain.from_iterable(prepared))
         return

@@ -3,12 +3,14 @@
 ``predict`` judges the files named; ``scan`` (:mod:`deforgify.scan.cli`) a whole collection.
 Exit status of ``predict``: 0 when every file was scored (a video cut short by truncation or the
 time limit counts as scored: its row says ``"complete": false``), 1 when any file could not be
-read (the others are still scored), 2 for a usage error or a model that cannot be loaded.
+read (the others are still scored) or a heatmap written, 2 for a usage error or a model that cannot
+be loaded, 130 after Ctrl-C, 141 when the output was closed early (``| head``).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shlex
@@ -102,9 +104,11 @@ gets an error line like an unreadable photo.
 
 exit status:
   0    every file was judged (a truncated video whose first frames decode is judged on them)
-  1    some file could not be read (each gets its own error line; the others are judged)
+  1    some file could not be read (each gets its own error line; the others are judged),
+       or a heatmap could not be written (its row says why in heatmap_error)
   2    usage error, or the model cannot be loaded
-  130  interrupted (Ctrl-C); 141: the output was closed early (piped into head)
+  130  interrupted (Ctrl-C: one line on stderr); 141: the output was closed early (piped into
+       head: nothing more is written)
 """
 
 
@@ -178,20 +182,32 @@ def _run(args: argparse.Namespace) -> int:
               "in it", file=sys.stderr)
     progress = Progress(len(args.files), enabled=not args.quiet)
     heatmap_names: set[str] = set()
-    by_provenance = 0
+    by_provenance = unwritten = 0
     for result in score_files(detector, args.files, args.workers, keep_rgb=bool(args.heatmap),
                               video=video_settings(args)):
         row = _row(result, facts)
         if args.heatmap and result.prediction and result.prediction.face_found:
-            path = args.heatmap / _unique_name(Path(result.name).stem, heatmap_names)
-            Image.fromarray(detector.heatmap(result.rgb, result.prediction)).save(path)
-            row["heatmap"] = str(path)
+            row.update(_write_heatmap(detector, result, args.heatmap / _unique_name(Path(result.name).stem,
+                                                                                    heatmap_names)))
+            unwritten += "heatmap_error" in row
         print(json.dumps(row) if args.json else _human(row, result.provenance), flush=True)
         progress.count(row.get("label", "unreadable"))
         by_provenance += row.get("decided_by") == "provenance"
     model = f"model {facts['reference']}, revision {facts['revision']}"
     progress.finish(f"; {by_provenance} decided by provenance; {model}")
-    return 1 if progress.counts["unreadable"] else 0
+    return 1 if progress.counts["unreadable"] or unwritten else 0
+
+
+def _write_heatmap(detector, result, path: Path) -> dict:
+    """``{"heatmap": path}``, or ``{"heatmap_error": why}`` when it cannot be written (a full disk,
+    a read-only folder, a name too long): the verdict still stands, and the run goes on."""
+    try:
+        Image.fromarray(detector.heatmap(result.rgb, result.prediction)).save(path)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)  # no half-written file
+        return {"heatmap_error": f"cannot write {path}: {error.strerror or error}"}
+    return {"heatmap": str(path)}
 
 
 def _row(result, model: dict) -> dict:
@@ -213,6 +229,7 @@ def _unique_name(stem: str, used: set[str]) -> str:
 def _human(row: dict, provenance_read) -> str:
     if not row["file"].isprintable():  # a newline in a name must not break one line per file
         row = {**row, "file": repr(row["file"])}
+        row.update({"error": repr(row["error"])[1:-1]} if "error" in row else {})
     if "error" in row:
         return f"{row['file']}: error: {row['error']}"
     if row.get("kind") == "video":
@@ -263,5 +280,6 @@ def _pixel_details(row: dict) -> str:
     if faces > 1:
         where += f" (most suspicious of {faces} faces)"
     heatmap = f"; heatmap {row['heatmap']}" if "heatmap" in row else ""
+    heatmap += f"; heatmap not written: {row['heatmap_error']}" if "heatmap_error" in row else ""
     return f"; {confidences}; {where}{heatmap}"
 

@@ -20,7 +20,7 @@ def model_facts(detector: "Detector") -> dict[str, Any]:
     threshold, unsure band and least face width used."""
     source, config = detector.source, detector.config
     calibration = config.calibration
-    reference = source.reference if source.repo_id or source.reference == "bundled" else f"folder:{source.folder.name}"
+    reference = source.reference if source.repo_id or source.reference == "bundled" else f"folder:{source.folder.resolve().name}"
     return {"reference": reference, "revision": source.fingerprint(),
             "architecture": config.architecture, "library_version": config.library_version,
             "trained": training_date(source.folder), "threshold": calibration.threshold,
@@ -29,8 +29,15 @@ def model_facts(detector: "Detector") -> dict[str, Any]:
 
 
 def training_date(folder: Path) -> Optional[str]:
-    """The day the model in ``folder`` was trained, from its metrics file (None without one)."""
+    """The day the model in ``folder`` was trained (None when its metrics do not say)."""
+    return training_facts(folder).get("date")
+
+
+def training_facts(folder: Path) -> dict[str, Any]:
+    """What the metrics file of the model in ``folder`` records of its training run (its date,
+    sources, seed...); empty without a readable one."""
     try:
-        return json.loads((folder / METRICS_FILE).read_text())["training"]["date"]
+        facts = json.loads((folder / METRICS_FILE).read_text())["training"]
     except (OSError, ValueError, KeyError, TypeError):
-        return None
+        return {}
+    return facts if isinstance(facts, dict) else {}

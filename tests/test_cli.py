@@ -229,14 +229,29 @@ def test_a_heatmap_folder_that_cannot_be_made_is_a_usage_error(files: dict[str, 
     assert "Traceback" not in result.stderr and taken.read_text() == "a file, not a folder"
 
 
+def test_a_heatmap_that_cannot_be_written_is_said_in_its_row_and_the_run_goes_on(files: dict[str, Path],
+                                                                                tmp_path: Path) -> None:
+    long = tmp_path / ("a" * 246 + ".jpg")  # a legal name whose NAME.heatmap.png is too long
+    long.write_bytes(files["face"].read_bytes())
+    result = run_module("deforgify", "predict", "--json", "--heatmap", str(tmp_path / "maps"), str(long),
+                        str(files["face"]))
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr[-2000:]
+    first, second = (json.loads(line) for line in result.stdout.splitlines())
+    assert first["label"] in ("real", "fake", "unsure") and "heatmap" not in first
+    assert "cannot write" in first["heatmap_error"] and "File name too long" in first["heatmap_error"]
+    assert Path(second["heatmap"]).is_file() and list((tmp_path / "maps").iterdir()) == [Path(second["heatmap"])]
+
+
 def test_a_name_with_a_newline_keeps_one_line_per_file(tmp_path: Path, files: dict[str, Path]) -> None:
     odd = tmp_path / "two\nlines.png"
     odd.write_bytes(files["no_face"].read_bytes())
-    result = run_module("deforgify", "predict", str(odd), str(files["face"]))
-    assert result.returncode == 0, result.stderr
-    first, second = result.stdout.splitlines()
+    gone = tmp_path / "gone\nmissing.png"
+    result = run_module("deforgify", "predict", str(odd), str(files["face"]), str(gone))
+    assert result.returncode == 1, result.stderr
+    first, second, third = result.stdout.splitlines()
     assert first == f"{str(odd)!r}: no_face (no face found: nothing to judge)"
     assert second.startswith(f"{files['face']}: ")
+    assert third.startswith(f"{str(gone)!r}: error: no such file: ") and third.endswith("gone\\nmissing.png")
 
 
 def _started(args: list[str]):

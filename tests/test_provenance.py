@@ -7,6 +7,7 @@ from __future__ import annotations
 import http.server
 import io
 import json
+import re
 import struct
 import threading
 import time
@@ -390,7 +391,8 @@ def test_predict_plain_lines_and_summary_count_provenance(files) -> None:
     assert lines["no-face-a1111.png"].endswith("fake (decided by provenance: ai_generated, declared in png_text; "
                                                "no face found by the pixel model)")
     assert "decided by provenance: ai_generated, declared in png_text; pixels said" in lines["comfyui.png"]
-    assert result.stderr.strip().splitlines()[-1].endswith("; 3 decided by provenance")
+    assert re.search(r"; 3 decided by provenance; model bundled, revision sha256:[0-9a-f]{12}$",
+                     result.stderr.strip().splitlines()[-1])
 
 
 def test_predict_with_a_trust_list_reports_trusted(files, authority, tmp_path) -> None:

@@ -79,6 +79,11 @@ def test_evaluate_answers_at_the_models_own_threshold_and_band(tiny_model: Path,
     assert result.returncode == 0, result.stderr[-3000:]
     printed = json.loads(result.stdout)
     assert printed["threshold"] == 1e-6 and printed["unsure"]["band"] == [1e-7, 1e-6]
+    metrics = json.loads((folder / "metrics.json").read_text())
+    metrics["training"]["seed"] = 7
+    (folder / "metrics.json").write_text(json.dumps(metrics))
+    result = run_module("training.evaluate", "--model", str(folder), "--data", str(tiny_dataset))
+    assert result.returncode == 0 and json.loads(result.stdout)["seed"] == 7  # the model's own test split
     assert printed["predicted_fake_share"] > 0.6 and printed["unsure"]["reals_accused"] > 0.2  # half are real
 
 
@@ -526,6 +531,18 @@ def test_recalibration_refuses_splits_other_than_those_trained_on(tiny_model: Pa
     assert "--data and --seed do not give the train split" in result.stderr
     assert f"it was trained with --seed {seed} on {tiny_dataset}" in result.stderr
     assert {path.name: path.read_bytes() for path in folder.iterdir()} == before
+
+
+def test_recalibration_without_the_split_lists_fails_clearly(tiny_model: Path, tiny_dataset: Path,
+                                                            tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "model"
+    shutil.copytree(tiny_model, folder)
+    (folder / "splits.json").unlink()
+    result = run_module("training.recalibrate", str(folder), "--data", str(tiny_dataset), "--workers", "1")
+    assert result.returncode == 1 and "splits.json cannot be read" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_recalibration_of_something_else_fails_clearly(tiny_dataset: Path, tmp_path: Path) -> None:

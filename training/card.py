@@ -24,7 +24,7 @@ def write_card(folder: Path, repo_id: Optional[str] = None, home: Optional[Path]
     home = (home or folder).resolve()
     if repo_id:
         name, reference = repo_id.split("/")[-1], repo_id
-    elif home == BUNDLED_MODEL:
+    elif home == BUNDLED_MODEL.resolve():
         name, reference = BUNDLED_NAME, None
     else:
         name, reference = home.name, f"path/to/{home.name}"
@@ -473,7 +473,8 @@ def _limitations(metrics: dict[str, Any], config: dict[str, Any]) -> str:
     trained = textwrap.fill(
         f"- Trained only on the sources listed above{seen} plus blended pseudo-fakes, with no real Photoshop "
         "composites. On other generators and editors, and on real photos from other cameras and framings, expect "
-        f"it to be wrong more often than the test figures suggest{held_out}.", width=96, subsequent_indent="  ")
+        f"it to be wrong more often than the test figures suggest{held_out}.", width=96, subsequent_indent="  ",
+        break_on_hyphens=False)
     return f"""## Limitations
 
 {trained}

@@ -18,9 +18,9 @@ import os
 import sys
 from typing import Optional, Sequence
 
-import numpy as np
 
 from deforgify.argtypes import number
+from deforgify.model_facts import training_facts
 from deforgify.model_folder import ModelLoadError
 from training.calibrate import answer_summary
 from training.data import SPLITS, DataError, load_examples, split_examples
@@ -33,7 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--model", default=None, help="model folder or Hub repo id; default: bundled")
     parser.add_argument("--data", action="append", required=True, metavar="SRC")
     parser.add_argument("--split", choices=[*SPLITS, "all"], default="test")
-    parser.add_argument("--seed", type=number(int, at_least=0), default=0, help="the seed the split was made with")
+    parser.add_argument("--seed", type=number(int, at_least=0), default=None,
+                        help="the seed the split was made with (default: the model's own, as its metrics.json says)")
     parser.add_argument("--workers", type=number(int, at_least=1), default=os.cpu_count() or 1)
     return parser
 
@@ -45,8 +46,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         detector = Detector.load(args.model)
         examples = load_examples(args.data)
+        seed = training_facts(detector.source.folder).get("seed", 0) if args.seed is None else args.seed
         if args.split != "all":
-            examples = split_examples(examples, args.seed)[args.split]
+            examples = split_examples(examples, seed)[args.split]
         data = prepare(examples, args.workers)
     except ModelLoadError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -58,7 +60,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     scores = detector.fake_scores(data.images)
     metrics = metrics_by_source(data.labels, scores, data.sources, calibration.threshold)
     metrics["unsure"] = answer_summary(data.labels, scores, calibration, data.sources)
-    print(json.dumps({"model": detector.source.describe(), "split": args.split, **metrics}, indent=2))
+    print(json.dumps({"model": detector.source.describe(), "split": args.split, "seed": seed, **metrics}, indent=2))
     return 0
 
 

@@ -65,7 +65,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         if args.held_out:
             held_out_rank(args.held_out)
-        args.seed = training["seed"] if args.seed is None else args.seed
+        args.seed = training.get("seed", 0) if args.seed is None else args.seed
         splits = split_examples(load_examples(args.data), args.seed)
         check_same_splits(args.folder, splits, training)
         prepared = {name: prepare(splits[name], args.workers) for name in SPLITS}
@@ -87,7 +87,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 def check_same_splits(folder: Path, splits: dict, training: dict) -> None:
     """Refuse splits other than those the model was trained on (its splits.json), compared by
     source folder name, file and label (the same folder may be given by another path)."""
-    recorded = json.loads((folder / SPLITS_FILE).read_text())
+    try:
+        recorded = json.loads((folder / SPLITS_FILE).read_text())
+    except (OSError, ValueError) as error:
+        raise DataError(f"{folder / SPLITS_FILE} cannot be read ({error}): without the split lists the model was "
+                        "trained with, its test figures cannot be measured again") from None
 
     def keyed(rows) -> list[tuple[str, str, str]]:
         return sorted((Path(row["source"]).name, row["file"], row["label"]) for row in rows)

@@ -137,8 +137,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if args.push_to_hub:
             report(push_model(args.output, args.push_to_hub, args.private, args.revision))
     except PushFailed as error:
+        options = (" --private" if args.private else "") + (
+            f" --revision {shlex.quote(args.revision)}" if args.revision != "main" else "")
         print(f"error: the model was saved to {args.output}, but {error}; retry with python -m training.push "
-              f"{shlex.quote(str(args.output))} {args.push_to_hub}", file=sys.stderr)
+              f"{shlex.quote(str(args.output))} {args.push_to_hub}{options}", file=sys.stderr)
         return 1
     except (DataError, TrainingFailed) as error:
         print(f"error: {error}", file=sys.stderr)
