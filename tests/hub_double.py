@@ -192,6 +192,10 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(error.status, {**answer, "error": error.message})
         self._send(200, answer)
 
+    def whoami(self, body: bytes) -> None:
+        self._require_write()
+        self._send(200, {"type": "user", "name": "alice", "auth": {"accessToken": {"role": "write"}}})
+
     def validate_yaml(self, body: bytes) -> None:
         self._send(200, {"errors": [], "warnings": []})
 
@@ -329,6 +333,7 @@ _ROUTES = {
         (rf"^/api/{REPO}/paths-info/(?P<rev>[^/]+)$", _Handler.paths_info),
     ],
     "GET": [
+        (r"^/api/whoami-v2$", _Handler.whoami),
         (rf"^/api/{REPO}$", _Handler.info),
         (rf"^/api/{REPO}/revision/(?P<rev>[^/]+)$", _Handler.info),
         (rf"^/api/{REPO}/refs$", _Handler.refs),

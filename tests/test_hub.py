@@ -187,7 +187,7 @@ def test_a_repo_with_a_corrupt_config_is_refused_before_the_weights(
     "case, message",
     [
         ("no token", "no Hub token: set HF_TOKEN or run `hf auth login`"),
-        ("bad token", "the Hub refused the upload to alice/refused"),
+        ("bad token", "the Hub refused the token: Invalid user token."),
         ("unreachable", "cannot reach the Hub at http://127.0.0.1"),
         ("not a model", "has no config.json: not a Deforgify model folder"),
         ("no folder", "missing: no such folder"),
@@ -229,10 +229,12 @@ def test_private_is_refused_for_a_public_repo_and_a_push_to_a_hub_away_trains_no
     repo = hub.repos[("model", "alice/public-detector")]
     assert not repo.private and "model.keras" not in repo.commits[repo.branches["main"]].files
     away = {**hub_env, "HF_ENDPOINT": closed_port_url()}
-    started = time.monotonic()
-    result = train_tiny(tiny_dataset, tmp_path / "run", "--push-to-hub", "alice/later", env=away)
-    assert result.returncode == 1 and "cannot reach the Hub" in result.stderr and "nothing was trained" in result.stderr
-    assert not (tmp_path / "run").exists() and time.monotonic() - started < 30
+    for env, reason in ((away, "cannot reach the Hub"), ({**hub_env, "HF_TOKEN": "hf_expired"}, "refused the token")):
+        started = time.monotonic()
+        result = train_tiny(tiny_dataset, tmp_path / "run", "--push-to-hub", "alice/later", env=env)
+        assert result.returncode == 1 and reason in result.stderr and "nothing was trained" in result.stderr
+        assert not (tmp_path / "run").exists() and time.monotonic() - started < 30
+        assert "hf_expired" not in result.stderr + result.stdout
 
 
 def test_train_on_a_hub_dataset_and_push_the_result(hub, hub_env, api, tiny_dataset, tmp_path) -> None:

@@ -116,9 +116,11 @@ def push_model(folder: Path, repo_id: str, private: bool = False, revision: str 
 
 
 def check_can_push():
-    """The Hub client to push with; PushFailed when there is no token or the Hub cannot be
-    reached (checked again before a training run that is to push, so that it fails at once)."""
-    from huggingface_hub import HfApi, get_token
+    """The Hub client to push with; PushFailed when there is no token, the Hub cannot be reached
+    or it refuses the token, or the token can only read (checked before a training run that is to
+    push too, so that it fails at once, not after the run)."""
+    import httpx2  # huggingface_hub's HTTP client
+    from huggingface_hub import HfApi, errors, get_token
 
     token = get_token()
     if not token:
@@ -126,6 +128,14 @@ def check_can_push():
     api = HfApi(endpoint=hub_endpoint(), token=token, library_name="deforgify")
     if not hub_reachable():
         raise PushFailed(f"cannot reach the Hub at {api.endpoint}")
+    try:
+        role = api.whoami().get("auth", {}).get("accessToken", {}).get("role")
+    except errors.HfHubHTTPError as error:
+        raise PushFailed(f"the Hub refused the token: {_first_line(error)}") from None
+    except (httpx2.TransportError, OSError) as error:
+        raise PushFailed(f"cannot reach the Hub at {api.endpoint}: {error}") from None
+    if role == "read":
+        raise PushFailed("the token can only read: make one that can write (huggingface.co/settings/tokens)")
     return api
 
 
