@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -40,9 +41,15 @@ def test_labels_other_than_real_and_fake_are_refused(tmp_path: Path) -> None:
         load_source(str(tmp_path))
 
 
-def test_a_missing_folder_is_refused() -> None:
-    with pytest.raises(DataError, match="no such folder"):
-        load_source("./no/such/folder")
+@pytest.mark.parametrize("source", ["./no/such/folder", "data/typo/faces", "tests/no-such-folder"])
+def test_a_missing_folder_is_refused_without_asking_the_hub(source: str, monkeypatch) -> None:
+    """A relative path that is not a Hub id (more than OWNER/NAME, or a local folder's child)."""
+    from helpers import ROOT
+
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # asking would take retries, then fail otherwise
+    with pytest.raises(DataError, match=f"^{re.escape(source)}: no such folder$"):
+        load_source(source)
 
 
 def test_split_is_80_10_10_stratified_and_disjoint() -> None:
