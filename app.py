@@ -63,7 +63,6 @@ from deforgify.explain import (BACKGROUNDS, CAUTIONS, COLOURS, WORDS, describe_f
 from deforgify.feedback import (ANSWER_LIFETIME, SHOULD_BE, Answers, FeedbackError,  # noqa: E402
                                 FeedbackStore)
 from deforgify.heatmap import LEGEND, colour_stops  # noqa: E402
-from deforgify.model_facts import model_facts, training_date  # noqa: E402
 from deforgify.model_source import card_url  # noqa: E402
 from deforgify.provenance import NO_PROVENANCE, Provenance, apply_to_row, headline as provenance_line, read_provenance  # noqa: E402
 
@@ -488,7 +487,7 @@ def heatmap_legend(fake: float) -> str:
 
 def make_check(detector: Detector, answers: Answers):
     calibration = detector.config.calibration
-    facts, line = model_facts(detector), model_line(detector)
+    facts, line = detector.facts, model_line(detector)
 
     def check(image: Optional[str]) -> tuple:
         """The answer for one photo: (verdict, summary, faces, heatmap, result, prediction)."""
@@ -740,11 +739,10 @@ def make_page_flag(flag, picture: str = "photo"):
 def model_line(detector: Detector) -> str:
     """The model by name, version and date: ``deforgify-dual, Deforgify 0.1.0, trained
     2026-11-26 (revision sha256:…)``, or a Hub model by repo and commit."""
-    source, config = detector.source, detector.config
-    trained = training_date(source.folder)
+    source, config, facts = detector.source, detector.config, detector.facts
+    trained, revision = facts["trained"], facts["revision"]
     name = source.repo_id or config.architecture  # a folder's path is no business of visitors
     parts = [name, f"Deforgify {config.library_version}"] + ([f"trained {trained}"] if trained else [])
-    revision = source.fingerprint()
     return f"{', '.join(parts)} ({f'commit {revision[:10]}' if source.revision else f'revision {revision}'})"
 
 
@@ -1000,7 +998,7 @@ def video_tab(detector: Detector, answers: Answers, flag) -> None:
         except InvalidVideoError as error:
             print(f"rejected video: {error}", flush=True)
             raise gr.Error(f"This video can't be checked: {error}.", duration=None, print_exception=False) from None
-        row = {**video.to_json(), "model": model_facts(detector)}
+        row = {**video.to_json(), "model": detector.facts}
         label, too_small = row["label"], bool((deciding_track(row) or {}).get("caution"))
         box = _box(label, headline(label, too_small=too_small),
                    (_bars(row["confidences"]) if row["confidences"] and not too_small else "")

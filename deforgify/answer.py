@@ -23,7 +23,7 @@ class Answer:
     provenance: Provenance
     """What the file's own metadata says of its origin (nothing for a decoded image)."""
     model: dict[str, Any]
-    """The model that answered (:func:`deforgify.model_facts.model_facts`): ``revision`` names it."""
+    """The model that answered (:attr:`Detector.facts`): ``revision`` names it."""
 
     @property
     def decided_by(self) -> str:

@@ -160,7 +160,6 @@ def _run(args: argparse.Namespace) -> int:
         return scan_cli.run(args)
     from deforgify.batch import score_files  # after parsing: --help needs no TensorFlow
     from deforgify.detector import Detector
-    from deforgify.model_facts import model_facts
 
     if args.heatmap:
         try:
@@ -176,7 +175,7 @@ def _run(args: argparse.Namespace) -> int:
         return 2
     for warning in detector.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    facts = model_facts(detector)
+    facts = detector.facts
     for folder in [] if args.quiet else [name for name in args.files if Path(name).is_dir()]:
         print(f"hint: {folder} is a folder: `deforgify scan {shlex.quote(folder)}` judges every photo and video "
               "in it", file=sys.stderr)

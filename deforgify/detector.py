@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Optional, Sequence, TypeVar
+from typing import Any, Callable, Optional, Sequence, TypeVar
 
 import numpy as np
 
@@ -203,6 +204,12 @@ class Detector:
     def labels(self) -> tuple[str, ...]:
         return self.config.labels
 
+    @functools.cached_property
+    def facts(self) -> dict[str, Any]:
+        """The model as every answer names it (:func:`model_facts`), read once: its revision
+        hashes the weights, its training date is in metrics.json."""
+        return model_facts(self)
+
     @property
     def warnings(self) -> list[str]:
         """What a user should be told of the model answering: a fallback to another model, a
@@ -222,7 +229,7 @@ class Detector:
         InvalidImageError for bad input."""
         data = read_bytes(image)
         prediction = self.predict(image if data is None else data)
-        return Answer(prediction, read_provenance(data), model_facts(self))
+        return Answer(prediction, read_provenance(data), self.facts)
 
     def predict(self, image: ImageInput) -> Prediction:
         """Decode ``image`` and return the pixel model's verdict alone (raises InvalidImageError

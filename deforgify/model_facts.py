@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any
 
 from deforgify.model_folder import METRICS_FILE
 
@@ -20,17 +20,13 @@ def model_facts(detector: "Detector") -> dict[str, Any]:
     threshold, unsure band and least face width used."""
     source, config = detector.source, detector.config
     calibration = config.calibration
-    reference = source.reference if source.repo_id or source.reference == "bundled" else f"folder:{source.folder.resolve().name}"
+    named = source.repo_id or source.reference == "bundled"
+    reference = source.reference if named else f"folder:{source.folder.resolve().name}"
     return {"reference": reference, "revision": source.fingerprint(),
             "architecture": config.architecture, "library_version": config.library_version,
-            "trained": training_date(source.folder), "threshold": calibration.threshold,
+            "trained": training_facts(source.folder).get("date"), "threshold": calibration.threshold,
             "unsure_band": [calibration.unsure_low, calibration.unsure_high],
             "min_face_width": config.min_face_width}
-
-
-def training_date(folder: Path) -> Optional[str]:
-    """The day the model in ``folder`` was trained (None when its metrics do not say)."""
-    return training_facts(folder).get("date")
 
 
 def training_facts(folder: Path) -> dict[str, Any]:
