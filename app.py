@@ -20,7 +20,7 @@ import os
 import re
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Optional
 
@@ -669,10 +669,11 @@ CLEAR_JS = """(photo) => {
 change event for the same photo (the browser may send one late) leaves its answer alone."""
 
 
-def rechecks(answer_id: str) -> gr.Button:
-    """The re-check button once the page has settled: usable for a photo with an answer, not
-    for a file that cannot be checked (it would only fail again) or an empty photo."""
-    return gr.Button(interactive=bool(answer_id))
+def settled(answer_id: str) -> tuple[gr.Button, gr.Column]:
+    """The re-check button and the report controls once the page has settled: usable and shown
+    for a photo with an answer; not for a file that cannot be checked (it would only fail again)
+    or an empty photo."""
+    return gr.Button(interactive=bool(answer_id)), answer_shown(answer_id)
 
 
 def save_output(rgb: np.ndarray, lossless: bool = False) -> str:
@@ -943,18 +944,37 @@ def section_heading(text: str) -> None:
     gr.Markdown(f"## {text}", elem_classes="visually-hidden", container=False)
 
 
-def report_controls(prefix: str = "", picture: str = "photo") -> tuple[AnswerId, ShouldBe, gr.Button, ReportStatus]:
+@dataclass(frozen=True)
+class ReportControls:
     """Under an answer: its id (hidden), what it should have been, the report button and its
-    status; element ids start with ``prefix`` ("video-" for the video's answer), and the question
-    and the button name its ``picture``'s answer (two of one name could not be told apart in a
-    screen reader's list of controls)."""
-    answer_id = AnswerId(label=f"{prefix.replace('-', ' ')}answer id", visible=False)
-    with gr.Group():
-        should_be = ShouldBe(list(SHOULD_BE), label=f"Is the {picture}'s answer wrong? It should have been:",
-                             elem_id=f"{prefix}should-be")
-        report = gr.Button(f"Report the {picture}'s answer as wrong", size="sm", variant="secondary",
-                           elem_id=f"{prefix}report")
-    return answer_id, should_be, report, ReportStatus(elem_id=f"{prefix}flag-status", label="status")
+    status, all in ``box``, which shows only while an answer is on the page (a report needs one)."""
+    box: gr.Column
+    answer_id: "AnswerId"
+    should_be: "ShouldBe"
+    button: gr.Button
+    status: "ReportStatus"
+
+
+def report_controls(prefix: str = "", picture: str = "photo") -> ReportControls:
+    """The report controls, hidden until there is an answer (:func:`answer_shown`); element ids
+    start with ``prefix`` ("video-" for the video's answer), and the question and the button
+    name its ``picture``'s answer (two of one name could not be told apart in a screen reader's
+    list of controls)."""
+    with gr.Column(visible=False, elem_id=f"{prefix}report-controls") as box:
+        answer_id = AnswerId(label=f"{prefix.replace('-', ' ')}answer id", visible=False)
+        with gr.Group():
+            should_be = ShouldBe(list(SHOULD_BE), label=f"Is the {picture}'s answer wrong? It should have been:",
+                                 elem_id=f"{prefix}should-be")
+            button = gr.Button(f"Report the {picture}'s answer as wrong", size="sm", variant="secondary",
+                               elem_id=f"{prefix}report")
+        status = ReportStatus(elem_id=f"{prefix}flag-status", label="status")
+    return ReportControls(box, answer_id, should_be, button, status)
+
+
+def answer_shown(answer_id: str) -> gr.Column:
+    """The report controls once the page has settled: shown beside an answer, hidden without
+    one (no photo or clip, or a file that could not be checked)."""
+    return gr.Column(visible=bool(answer_id))
 
 
 def video_tab(detector: Detector, answers: Answers, flag) -> None:
@@ -1075,18 +1095,22 @@ def video_tab(detector: Detector, answers: Answers, flag) -> None:
                                          buttons=PICTURE_BUTTONS)
                 with gr.Accordion("The video's answer as data (JSON)", open=False, elem_id="video-result-data"):
                     result = VideoResultJSON(label="video result")
-                answer_id, should_be, report, status = report_controls("video-", "video")
+                controls = report_controls("video-", "video")
+                answer_id, should_be, report, status = (controls.answer_id, controls.should_be, controls.button,
+                                                        controls.status)
                 gr.Markdown(VIDEO_PRIVACY, elem_id="video-privacy")
     outputs = [summary, timeline, deciding, result]
     page_outputs = outputs + [answer_id, status, should_be]
     # A new or removed clip takes the old answer with it, at once, and brings back the empty timeline and frame;
     # the button waits for a whole clip (a click while one was still uploading used to answer "No video yet").
     clip.change(lambda new: ("", *_shown(None, None, empty=True), None, "", "", None,
-                             gr.Button(interactive=new is not None)), clip, [*page_outputs, check],
+                             gr.Button(interactive=new is not None), answer_shown("")), clip,
+                [*page_outputs, check, controls.box],
                 queue=False, api_visibility="private", show_progress="hidden")
     clip.change(LATEST_CLIP.record, clip, None, queue=False, api_visibility="private", show_progress="hidden")
     clip.upload(None, js=FOCUS_CHECK_VIDEO, queue=False, api_visibility="private")
     check.click(page_video, clip, page_outputs, concurrency_limit=CONCURRENCY, api_visibility="private") \
+        .then(answer_shown, answer_id, controls.box, queue=False, api_visibility="private", show_progress="hidden") \
         .then(None, js=scroll_into_view("video-verdict-box"))
     report.click(make_page_flag(flag, "clip"), [answer_id, should_be], status, api_visibility="private",
                  concurrency_limit=1, show_progress="hidden")
@@ -1125,7 +1149,8 @@ def build_demo(detector: Detector, store: FeedbackStore) -> gr.Blocks:
                     legend = gr.HTML(visible=False, elem_id="heatmap-legend-box", min_width=160)
                 with gr.Accordion("The photo's answer as data (JSON)", open=False, elem_id="result-data"):
                     result = ResultJSON(label="result")  # folded: for programs and the curious
-                answer_id, should_be, flag_button, flag_status = report_controls()
+                report = report_controls()
+                answer_id, should_be, flag_button, flag_status = report.answer_id, report.should_be, report.button, report.status
                 gr.Markdown(PRIVACY.format(days=f"{store.keep_days:g}"))
         outputs = [verdict, summary, faces, heatmap, result]
         page_outputs = outputs + [legend, answer_id, flag_status, should_be]
@@ -1138,14 +1163,18 @@ def build_demo(detector: Detector, store: FeedbackStore) -> gr.Blocks:
         # browser), then the server checks it; the latest photo is always checked last.
         image.change(None, image, page_outputs, js=CLEAR_JS, queue=False, api_visibility="private")
         image.change(LATEST_PHOTO.record, image, None, queue=False, api_visibility="private", show_progress="hidden")
-        image.change(lambda: gr.Button(interactive=False), None, check_again, queue=False,
-                     api_visibility="private", show_progress="hidden")  # until the new photo has an answer
+        image.change(lambda: (gr.Button(interactive=False), gr.Column(visible=False)), None, [check_again, report.box],
+                     queue=False, api_visibility="private", show_progress="hidden")  # until the new photo has an answer
         image.change(page_check, image, page_outputs, concurrency_limit=CONCURRENCY, trigger_mode="always_last",
                      api_visibility="private", show_progress="minimal", show_progress_on=summary) \
-            .then(rechecks, answer_id, check_again, queue=False, api_visibility="private", show_progress="hidden") \
+            .then(settled, answer_id, [check_again, report.box], queue=False, api_visibility="private",
+                  show_progress="hidden") \
             .then(None, js=SCROLL_TO_VERDICT)
         check_again.click(make_page_check(detector, answers, again=True), image, page_outputs, concurrency_limit=CONCURRENCY, api_visibility="private",
-                          show_progress="minimal", show_progress_on=summary).then(None, js=SCROLL_TO_VERDICT)
+                          show_progress="minimal", show_progress_on=summary) \
+            .then(settled, answer_id, [check_again, report.box], queue=False, api_visibility="private",
+                  show_progress="hidden") \
+            .then(None, js=SCROLL_TO_VERDICT)
         flag_button.click(make_page_flag(flag), [answer_id, should_be], flag_status, api_visibility="private",
                           concurrency_limit=1, show_progress="hidden")
         # The API: the same answer, with errors raised for programs (the page shows them in words).

@@ -114,6 +114,7 @@ def test_upload_a_clip_and_read_the_verdict_timeline_and_deciding_frame(app_url,
             # Nothing uploaded yet: the button waits for a clip (a click mid-upload answered "No video yet").
             assert page.get_by_role("button", name="Check the video").is_disabled()
             assert "ready once the upload has finished" in page.locator("#video-limits").inner_text()  # says why
+            assert page.locator("#video-report").count() == 0 or page.locator("#video-report").is_hidden()  # no answer
             page.locator("#video-input input[type=file]").set_input_files(str(mixed_clip))
             page.locator("#video-input video").wait_for(state="attached", timeout=30_000)  # uploaded (see below)
             # The keyboard's focus waits on the button, not at the page's top (the upload button went with the upload).
@@ -145,6 +146,11 @@ def test_upload_a_clip_and_read_the_verdict_timeline_and_deciding_frame(app_url,
             frame.wait_for(timeout=30_000)
             assert re.match(r"The video frame with .* numbered, captioned: face [12]: ", frame.get_attribute("alt"))
             before = reports_in(flags_folder)
+            # The report, named after the video for a screen reader's list of controls, status read out.
+            assert page.get_by_role("radiogroup", name="Is the video's answer wrong? It should have been:",
+                                    exact=True).count() == 1
+            assert page.get_by_role("button", name="Report the video's answer as wrong").count() == 1
+            assert page.locator("#video-flag-status[role=status][aria-live=polite]").count() == 1
             page.locator("#video-should-be").get_by_label("don't know", exact=True).check()
             page.locator("#video-report").click()
             page.locator("#video-flag-status").get_by_text("Thank you: report").wait_for(timeout=30_000)
@@ -162,6 +168,7 @@ def test_upload_a_clip_and_read_the_verdict_timeline_and_deciding_frame(app_url,
             page.get_by_role("button", name="Check the video").click()  # before that found no clip (a busy CI)
             page.locator("#video-verdict-box[data-verdict=error]").wait_for(timeout=30_000)
             assert page.locator("#video-verdict-box").inner_text().startswith("This video can't be checked")
+            page.locator("#video-report").wait_for(state="hidden", timeout=10_000)  # nothing to report
             # The player says it can't play the file in its own place, not in an error toast over the answer.
             page.locator("#video-input video.unplayable").wait_for(state="attached", timeout=10_000)
             note = page.evaluate("getComputedStyle(document.querySelector('#video-input video.unplayable')"
