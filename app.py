@@ -841,7 +841,7 @@ CSS = """
   position: absolute !important; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap;
 }
 #model-card table { display: block; overflow-x: auto; }
-#model-card :is(td, th) { overflow-wrap: normal; word-break: normal; }
+#model-card :is(td, th) { white-space: nowrap; }
 #video-timeline .caption { text-align: left; }
 button.primary:disabled {
   background: var(--neutral-200); border-color: var(--neutral-300); color: var(--neutral-600); opacity: 1;
@@ -852,7 +852,8 @@ button.primary:disabled {
 colour (the dark theme's own rules for paragraphs and spans made it near-white on cream); text
 given its own colour inline (the verdict word, the model line) keeps it. A visually hidden
 block (a section heading for screen readers) takes no room in the layout. The model card's
-tables scroll sideways on a narrow screen instead of breaking their words letter by letter, the
+tables scroll sideways on a narrow screen instead of breaking their words (letter by letter, or
+after a hyphen: "dfdc-" above "faceswap"), the
 timeline's caption (a paragraph) is set flush left, not centred, and a primary button that
 waits (for a clip) is grey, not a paler orange that reads as pressed."""
 PAGE_JS = """<script>

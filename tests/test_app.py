@@ -587,7 +587,7 @@ BROKEN_WORDS = """(table) => {
   const broken = [];
   const walker = document.createTreeWalker(table, NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-    for (const word of node.data.matchAll(/[^\\s-]+-?/g)) {  // a line may break after a hyphen
+    for (const word of node.data.matchAll(/\\S+/g)) {  // "dfdc-faceswap" is one name
       const range = document.createRange();
       range.setStart(node, word.index);
       range.setEnd(node, word.index + word[0].length);
@@ -596,8 +596,8 @@ BROKEN_WORDS = """(table) => {
   }
   return broken;
 }"""
-"""The words (or hyphenated parts) of a table drawn over more than one line (a squeezed cell
-breaks them letter by letter)."""
+"""The words of a table drawn over more than one line (a squeezed cell breaks them letter by
+letter, and a narrow one after a hyphen)."""
 
 
 def test_on_a_phone_the_model_cards_tables_keep_their_words_whole(browser_context, app_url) -> None:
