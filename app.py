@@ -843,6 +843,7 @@ CSS = """
 #model-card table { display: block; overflow-x: auto; }
 #model-card :is(td, th) { white-space: nowrap; }
 #video-timeline .caption { text-align: left; }
+#video-frame label[data-testid="block-label"] { position: static; }
 button.primary:disabled {
   background: var(--neutral-200); border-color: var(--neutral-300); color: var(--neutral-600); opacity: 1;
   cursor: not-allowed;
@@ -854,7 +855,9 @@ given its own colour inline (the verdict word, the model line) keeps it. A visua
 block (a section heading for screen readers) takes no room in the layout. The model card's
 tables scroll sideways on a narrow screen instead of breaking their words (letter by letter, or
 after a hyphen: "dfdc-" above "faceswap"), the
-timeline's caption (a paragraph) is set flush left, not centred, and a primary button that
+timeline's caption (a paragraph) is set flush left, not centred, the deciding frame's label
+sits above the frame, not over its top-left corner (where a face's caption may be drawn), and a
+primary button that
 waits (for a clip) is grey, not a paler orange that reads as pressed."""
 PAGE_JS = """<script>
 document.addEventListener('error', (event) => {

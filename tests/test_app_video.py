@@ -202,7 +202,8 @@ def test_upload_a_clip_and_read_the_verdict_timeline_and_deciding_frame(app_url,
 
 def test_on_a_phone_the_videos_answer_comes_into_view(app_url, mixed_clip) -> None:
     """The answer lands below the button on a phone's one column: it is scrolled into view, as a
-    photo's is (a second clip's answer used to land just below the screen)."""
+    photo's is (a second clip's answer used to land just below the screen); the deciding frame's
+    label does not cover the frame."""
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
     from playwright.sync_api import sync_playwright
@@ -225,5 +226,10 @@ def test_on_a_phone_the_videos_answer_comes_into_view(app_url, mixed_clip) -> No
             page.wait_for_function("() => { const r = document.getElementById('video-verdict-box')"
                                    ".getBoundingClientRect(); return r.top >= -1 && r.top < window.innerHeight / 2; }",
                                    timeout=10_000)
+            # The deciding frame's label sits above the frame, not over its corner (and a caption drawn there).
+            frame = page.locator("#video-frame img")
+            frame.wait_for(timeout=30_000)
+            label = page.locator('#video-frame [data-testid="block-label"]').bounding_box()
+            assert label["y"] + label["height"] <= frame.bounding_box()["y"] + 1
         finally:
             browser.close()
