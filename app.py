@@ -116,30 +116,55 @@ def described(cls: type) -> type:
 
 
 def taking_text(model: type) -> type:
-    """Gradio's upload data ``model``, taking a plain string (a path or URL sent without
-    ``handle_file``), or any other value that is not a file's data (a number, a list), as an
-    upload with no file, which the component then refuses in words: Gradio's own validation
-    error reached the caller as "The upstream Gradio app has raised an exception"."""
+    """Gradio's upload data ``model``, refusing in words (see :func:`sent_as_text`) whatever is
+    not a file uploaded to this app: a plain string (a path or URL sent without ``handle_file``),
+    any other value that is not a file's data (a number, a list), a link, and a file's data naming
+    a path on the server that was never uploaded. Gradio's own validation error reached the
+    caller as "The upstream Gradio app has raised an exception"; and Gradio checks that a path was
+    uploaded only when the data carries its ``meta`` marker, so without it any image on the server
+    was read and shown back (``{"path": "/srv/photo.jpg"}``)."""
 
     class Upload(model):
         model_config = ConfigDict(title=model.__name__)
 
         @model_validator(mode="before")
         @classmethod
-        def _text(cls, value: Any) -> Any:
-            if value is None or isinstance(value, (dict, model)):
+        def _uploaded(cls, value: Any) -> Any:
+            if value is None or isinstance(value, model):
                 return value
-            text = value if isinstance(value, str) else repr(value)
-            return {"path": "", "orig_name": text[:200], "meta": {"_type": "gradio.FileData"}}
+            if not isinstance(value, dict):
+                text = value if isinstance(value, str) else repr(value)
+                return _refused(f"{text[:200]!r} arrived as text, not as a file")
+            path, url = value.get("path"), value.get("url")
+            if path:
+                if not isinstance(path, str) or not _uploaded_here(path):
+                    return _refused(f"{str(path)[:200]!r} is not a file uploaded to this app")
+                return {**value, "meta": {"_type": "gradio.FileData"}}
+            if isinstance(url, str) and url.startswith("data:"):
+                return value
+            return _refused(f"{str(url)[:200]!r} arrived as a link, not as a file" if url
+                            else "the file's data names no file")
 
     return Upload
 
 
+def _refused(reason: str) -> dict:
+    """An upload with no file whose name is why it was refused (see :func:`sent_as_text`)."""
+    return {"path": "", "orig_name": reason, "meta": {"_type": "gradio.FileData"}}
+
+
+def _uploaded_here(path: str) -> bool:
+    """Whether ``path`` lies in Gradio's upload folder, where uploads and examples are kept."""
+    from gradio.utils import get_upload_folder
+
+    return Path(path).resolve().is_relative_to(Path(get_upload_folder()).resolve())
+
+
 def sent_as_text(payload: Any, kind: str) -> None:
-    """Refuse an upload that arrived as a string (see :func:`taking_text`)."""
+    """Refuse what :func:`taking_text` turned into an upload with no file."""
     if payload is not None and not payload.path and not payload.url:
-        raise gr.Error(f"This {kind} can't be checked: {payload.orig_name!r} arrived as text, not as a file: send "
-                       "the file itself (gradio_client: handle_file(path))", print_exception=False)
+        raise gr.Error(f"This {kind} can't be checked: {payload.orig_name}: send the file itself "
+                       "(gradio_client: handle_file(path))", print_exception=False)
 
 
 @described

@@ -14,6 +14,7 @@ import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -394,6 +395,34 @@ def test_a_path_or_url_sent_as_text_is_refused_in_words(client, endpoint, kind) 
         with pytest.raises(AppError, match=re.escape(f"This {kind} can't be checked: {text!r} arrived as text, "
                                                      "not as a file: send the file itself (gradio_client: ")):
             client.predict(sent, api_name=endpoint)
+
+
+def call_api(app_url: str, endpoint: str, payload: Any) -> tuple[str, Any]:
+    """One call of ``endpoint`` over HTTP as a program would make it: the event's kind and data."""
+    import requests
+
+    app_url = app_url.rstrip("/")
+    event = requests.post(f"{app_url}/gradio_api/call{endpoint}", json={"data": [payload]}, timeout=30).json()
+    reply = requests.get(f"{app_url}/gradio_api/call{endpoint}/{event['event_id']}", timeout=120).text
+    kind = re.search(r"^event: (\w+)", reply, re.M).group(1)
+    return kind, json.loads(re.search(r"^data: (.*)$", reply, re.M).group(1))
+
+
+@pytest.mark.parametrize("endpoint, kind", [("/predict", "file"), ("/predict_video", "video")])
+def test_a_file_on_the_server_that_was_not_uploaded_is_never_read(app_url, endpoint, kind) -> None:
+    """A file's data naming a path on the server without Gradio's meta marker (which alone makes
+    Gradio check that it was uploaded) is refused in words: it used to be read, and an image of
+    the server's own was judged and shown back; a link is refused too."""
+    photo = str(ROOT / "examples" / "real-astronaut.jpg")
+    for payload, said in (({"path": photo}, f"{photo!r} is not a file uploaded to this app"),
+                          ({"path": "/etc/passwd"}, "'/etc/passwd' is not a file uploaded to this app"),
+                          ({"path": "../../../../../etc/passwd"}, "is not a file uploaded to this app"),
+                          ({"url": "https://example.com/face.jpg"}, "arrived as a link, not as a file"),
+                          ({"orig_name": "face.jpg"}, "the file's data names no file")):
+        event, data = call_api(app_url, endpoint, payload)
+        assert event == "error", (payload, data)
+        assert data["error"].startswith(f"This {kind} can't be checked: ") and said in data["error"], data
+        assert "send the file itself (gradio_client: handle_file(path))" in data["error"]
 
 
 def test_the_apis_confidences_come_real_first_as_everywhere(client) -> None:
