@@ -6,7 +6,8 @@ Pseudo-tracks are built from FaceForensics++ (c23) face crops (``../shared/data/
 see its SOURCE.md): every crop cut from one video (``crops.csv``: about 24 frames of each
 original, 12 of each manipulated video) is one face followed through that video. Each crop is
 scored by the model as a photo (calibrated fake probability, as a frame of a video is), then the
-rules of :mod:`deforgify.video.combine` turn each track's scores into one, and each rule is judged
+rules of :mod:`deforgify.video.combine` (and the rule in use, the median unless a run of frames
+looked fake) turn each track's scores into one, and each rule is judged
 by the AUC of real against fake tracks, the medians of its scores for real and fake tracks, how
 many tracks it answers right at the model's threshold, and how many real tracks it puts at or
 over the threshold ("over") and labels "fake" (the model's unsure band applied, as a track is
@@ -38,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from deforgify.decode import load_rgb  # noqa: E402
 from deforgify.detector import Detector  # noqa: E402
-from deforgify.video.combine import RULES  # noqa: E402
+from deforgify.video.combine import RULES, SUSTAINED_RUN, combine  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "ffpp-c23-faces"
 
@@ -49,6 +50,11 @@ def auc(real: np.ndarray, fake: np.ndarray) -> float:
     greater = (fake[:, None] > real[None, :]).mean()
     ties = (fake[:, None] == real[None, :]).mean()
     return float(greater + ties / 2)
+
+
+def drawn(rng: np.random.Generator, scores: np.ndarray, length: int) -> np.ndarray:
+    """``length`` frames of a track drawn at random, kept in time order (runs are read in order)."""
+    return scores[np.sort(rng.choice(len(scores), min(length, len(scores)), replace=False))]
 
 
 def main() -> int:
@@ -103,6 +109,8 @@ def main() -> int:
             partial[share].append(np.array([by_file[o] for o in originals[:cut]]
                                            + [by_file[frame_of[("fake", video, f)]] for f in frames[cut:]]))
     rng = np.random.default_rng(0)
+    edge = detector.config.calibration.unsure_high
+    rules = {**RULES, f"in use: median, or {SUSTAINED_RUN} in a row": lambda track: combine(track, edge)[0]}
     for title, keys in (("test-split videos", sorted(in_test)), ("all videos", sorted(scores))):
         real = [k for k in keys if k[0] == "real"]
         fake = [k for k in keys if k[0] == "fake"]
@@ -114,22 +122,22 @@ def main() -> int:
         print(f"\n{title}: {len(real)} real, {len(fake)} fake videos; single frames: "
               f"AUC {auc(frames_real, frames_fake):.3f}, median fake probability "
               f"real {np.median(frames_real):.3f} / fake {np.median(frames_fake):.3f}")
-        print(f"{'rule':<16}{'AUC whole':>10}{'AUC ' + str(args.length) + ' fr':>10}"
+        print(f"{'rule':<28}{'AUC whole':>10}{'AUC ' + str(args.length) + ' fr':>10}"
               f"{'med real':>10}{'med fake':>10}{'right':>8}{'real: over / fake':>20}{'half swap: o / f':>17}{'third: o / f':>17}")
-        for name, rule in RULES.items():
+        for name, rule in rules.items():
             whole_real = np.array([rule(scores[k]) for k in real])
             whole_fake = np.array([rule(scores[k]) for k in fake])
             short_real, short_fake = [], []
             for _ in range(args.draws):
-                short_real += [rule(rng.choice(scores[k], min(args.length, len(scores[k])), replace=False)) for k in real]
-                short_fake += [rule(rng.choice(scores[k], min(args.length, len(scores[k])), replace=False)) for k in fake]
+                short_real += [rule(drawn(rng, scores[k], args.length)) for k in real]
+                short_fake += [rule(drawn(rng, scores[k], args.length)) for k in fake]
             right = ((whole_real < threshold).sum() + (whole_fake >= threshold).sum()) / (len(real) + len(fake))
             over = np.mean(whole_real >= threshold)
             accused = np.mean([label_of(p) == "fake" for p in whole_real])
             flagged = "".join(f"{np.mean([rule(p) >= threshold for p in partial[share]]):>7.1%} /"
                               f"{np.mean([label_of(rule(p)) == 'fake' for p in partial[share]]):>6.1%}"
                               for share in partial)
-            print(f"{name:<16}{auc(whole_real, whole_fake):>10.3f}{auc(short_real, short_fake):>10.3f}"
+            print(f"{name:<28}{auc(whole_real, whole_fake):>10.3f}{auc(short_real, short_fake):>10.3f}"
                   f"{np.median(whole_real):>10.3f}{np.median(whole_fake):>10.3f}{right:>8.1%}{over:>7.1%} /{accused:>6.1%}{flagged}")
     return 0
 

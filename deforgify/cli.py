@@ -57,7 +57,8 @@ rows: one line per file, in order. With --json, one object per line:
 videos (.mp4 .mov .webm .mkv .avi ...: by suffix) get the same fields, and more:
   {"file": ..., "kind": "video", "label": ..., "confidences": ..., "face": [x, y, w, h],
    "faces": [{"track": 0, "box": ..., "label": ..., "confidences": ..., "frames": 12,
-              "start": 0.25, "end": 9.75, "peak_t": 4.25, "caution": null}, ...],
+              "start": 0.25, "end": 9.75, "peak_t": 4.25, "caution": null,
+              "sustained_run": false}, ...],
    "decided_by": "pixels", "pixels": {...}, "provenance": {"claim": "none", ...},
    "duration": 20.0, "width": 640, "height": 480, "rotation": 0,
    "deciding_frame": {"t": 4.25, "track": 0, "box": [...]},
@@ -67,8 +68,9 @@ videos (.mp4 .mov .webm .mkv .avi ...: by suffix) get the same fields, and more:
                 "glimpses_dropped": 0},
    "complete": true, "note": null}
   faces       one entry per face track (a face followed across frames): its score is the
-              median of its frames' fake probabilities, labelled like a photo's; box and
-              peak_t where it looked most fake. Frames where the face is narrower than the
+              median of its frames' fake probabilities, unless 3 frames in a row all reach
+              "fake" (sustained_run true): then the score they all reach; labelled like a
+              photo's; box and peak_t where it looked most fake. Frames where the face is narrower than the
               model's min_face_width are left out; a face too small in every frame is
               "unsure" with the reason in caution (null otherwise)
   label       the most suspicious track's; no_face when no frame showed a face (a face
@@ -76,7 +78,8 @@ videos (.mp4 .mov .webm .mkv .avi ...: by suffix) get the same fields, and more:
               face: sampling.glimpses_dropped counts them)
   face        that track's box in the deciding frame (deciding_frame.t, seconds)
   frames      the timeline: every sampled frame, its time in seconds (the frame's own
-              timestamp), the verdict of its most suspicious face (null without a face),
+              timestamp), the verdict of its most suspicious face (no_face without a face, with
+              confidences null),
               every face with its track, and left_out: faces found and not judged
               (narrower than a third of that frame's largest, or beyond its 8 largest)
   provenance  videos' metadata is not read: always claim "none" (decided_by "pixels")

@@ -227,9 +227,40 @@ def test_a_track_is_judged_on_the_frames_where_its_face_is_wide_enough() -> None
     seen = [(t, FrameFace(0, (0, 0, width, width), "x", {"real": 1 - fake, "fake": fake}))
             for t, width, fake in ((0.0, 30, 0.99), (0.5, 60, 0.10), (1.0, 70, 0.20), (1.5, 40, 0.95))]
     track = track_verdict(config, 0, seen)
-    assert track.confidences["fake"] == pytest.approx(combine([0.10, 0.20]))  # the small frames left out
+    assert track.confidences["fake"] == pytest.approx(combine([0.10, 0.20], 0.9)[0])  # the small frames left out
     assert track.caution is None and track.peak_t == 1.0 and track.times == [0.0, 0.5, 1.0, 1.5]
     assert track.label == config.calibration.label(track.confidences["fake"])
+
+
+def test_a_face_swapped_for_part_of_a_shot_is_not_outvoted_by_its_untouched_frames() -> None:
+    """A run of 3 frames in a row that all reach "fake" gives the track its score (a clip with a
+    3 s deepfake in 12 s was answered "Real, fake 9 %" by the median alone); as many fake frames
+    scattered among the others, or a run of 2, are still outvoted."""
+    from deforgify.model_folder import ModelConfig
+    from deforgify.video.judge import track_verdict
+    from deforgify.video.present import explain_video
+    from deforgify.video.timeline import FrameFace, FrameResult, VideoResult
+
+    config = ModelConfig("deforgify-lite0", min_face_width=50)
+    edge = config.calibration.unsure_high
+
+    def track_of(scores):
+        seen = [(i / 2, FrameFace(0, (0, 0, 100, 100), "x", {"real": 1 - f, "fake": f})) for i, f in enumerate(scores)]
+        return seen, track_verdict(config, 0, seen)
+
+    low, high = 0.05, min(0.999, edge + 0.02)
+    seen, swapped = track_of([low] * 10 + [high, high + 0.001, high] + [low] * 11)
+    assert swapped.label == "fake" and swapped.sustained_run and swapped.confidences["fake"] == pytest.approx(high)
+    _, scattered = track_of([low, high, low, high, low, high] + [low] * 18)
+    _, pair = track_of([low] * 10 + [high, high] + [low] * 12)
+    for outvoted in (scattered, pair):
+        assert not outvoted.sustained_run and outvoted.confidences["fake"] == pytest.approx(low)
+    frames = [FrameResult(t, [face]) for t, face in seen]
+    row = VideoResult(video_frames.Info(640, 480, 25.0, 300, 12.0, 0), Sampling(), frames, [swapped],
+                      planned=len(frames)).to_json()
+    assert row["label"] == "fake" and row["faces"][0]["sustained_run"] is True
+    assert "judged on 3 frames in a row that all looked fake (fake " in explain_video(row, config.calibration)
+    assert row["deciding_frame"]["t"] == 5.5  # where it looked most fake
 
 
 def test_a_track_too_small_to_judge_never_decides_beside_a_judged_one() -> None:

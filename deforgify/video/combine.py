@@ -67,9 +67,34 @@ RULES: dict[str, Callable[[Sequence[float]], float]] = {
 }
 
 COMBINE_NAME = "median"
-"""The rule in use (see the module's docstring for how it was chosen)."""
+"""The rule in use (see the module's docstring for how it was chosen), unless a run of frames
+looked fake (:func:`combine`)."""
+
+SUSTAINED_RUN = 3
+"""Consecutive judged frames (1.5 s at the default 2 frames a second) that all reaching the fake
+edge make a track "fake" whatever its median (:func:`combine`). Measured on the FaceForensics++
+pseudo-tracks of ``benchmarks/video_combine.py`` with the bundled model (47 real and 47
+manipulated videos, 12 frames each; most were in its training split): no real track has such a
+run (1 has one frame at the edge, 0 have two in a row), while the median alone labelled 37 of 47
+tracks swapped for their last third "real"; with the run, 25 of those 47 are "fake". A clip
+with a 3 s face swap in the middle of 12 s was answered "Real 91 %" (a visitor's walk)."""
 
 
-def combine(scores: Sequence[float]) -> float:
-    """A track's fake probability from its frames' fake probabilities."""
-    return RULES[COMBINE_NAME](scores)
+def sustained(scores: Sequence[float], run: int = SUSTAINED_RUN) -> float:
+    """The highest score that ``run`` consecutive frames all reach (0 for fewer frames)."""
+    values = np.asarray(scores, dtype=np.float64)
+    if len(values) < run:
+        return 0.0
+    return float(np.lib.stride_tricks.sliding_window_view(values, run).min(axis=1).max())
+
+
+def combine(scores: Sequence[float], fake_edge: float) -> tuple[float, bool]:
+    """A track's fake probability from its frames' (in time order), and whether a run decided:
+    the median of its frames, unless :data:`SUSTAINED_RUN` consecutive frames all reach
+    ``fake_edge`` (where "fake" starts: the model's unsure band's upper edge); then the score that
+    run reaches, so a face swapped for part of a shot is not outvoted by its untouched frames,
+    while a few odd frames (motion blur, a turned head) still are."""
+    run = sustained(scores)
+    if run >= fake_edge:
+        return run, True
+    return RULES[COMBINE_NAME](scores), False

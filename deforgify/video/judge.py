@@ -112,15 +112,15 @@ def judge_video(detector: Detector, video: SampledVideo) -> VideoResult:
 def track_verdict(config: ModelConfig, track: int, seen: list[tuple[float, FrameFace]]) -> Track:
     """A track's verdict from the frames where its face is wide enough for the model to judge
     (``min_face_width``), as a photo's face is; from all of them, as "unsure" with the reason,
-    when it never is."""
+    when it never is. Frames combine by :func:`deforgify.video.combine.combine`."""
     least = config.min_face_width
     judged = [(t, face) for t, face in seen if face.box[2] >= least] or seen
-    fake = combine([face.confidences["fake"] for _, face in judged])
+    fake, by_run = combine([face.confidences["fake"] for _, face in judged], config.calibration.unsure_high)
     peak_t, peak = max(judged, key=lambda s: s[1].confidences["fake"])
     widest = max((face.box for _, face in seen), key=lambda box: box[2])
     label, caution = face_label(config.calibration.label(fake), widest, least)
     return Track(track, label, {"real": 1.0 - fake, "fake": fake}, [t for t, _ in seen], peak_t, peak.box,
-                 caution)
+                 caution, sustained_run=by_run and not caution)
 
 
 def score_video(detector: Detector, path, sampling: Sampling = Sampling(),

@@ -11,6 +11,7 @@ from deforgify.detector import MAX_FACES, FaceScore, Prediction
 from deforgify.explain import (WORDS, band_reason, beside_an_edge, caption, counted, describe_faces, faces_named,
                                percentages)
 from deforgify.faces import Box
+from deforgify.video.combine import SUSTAINED_RUN
 
 
 def deciding_track(row: dict) -> Optional[dict]:
@@ -48,7 +49,7 @@ def explain_video(row: dict, calibration: Optional[Calibration] = None) -> str:
                f"frame); {one} (face {track['track'] + 1}) decides")
     else:
         who = f"{len(tracks)} faces followed; the most suspicious one (face {track['track'] + 1}) decides"
-    judged = f"{who}, {span}, judged on {'that frame' if track['frames'] == 1 else 'the median of those frames'}"
+    judged = f"{who}, {span}, judged on {_judged_on(track)}"
     fake = row["confidences"]["fake"]
     reason = (band_reason(fake, calibration, "the deciding face's") if row["label"] == UNSURE  # where the band lies
               else beside_an_edge(row["label"], fake, calibration))
@@ -57,6 +58,14 @@ def explain_video(row: dict, calibration: Optional[Calibration] = None) -> str:
     return (f"{WORDS[row['label']].capitalize()} ({percentages(row['confidences'])}): {judged}; it looked most "
             f"fake at {deciding['t']:.1f} s (the deciding frame, each face boxed with its verdict over the "
             f"clip).{footnotes}")
+
+
+def _judged_on(track: dict) -> str:
+    """What a track's score was taken from (see :func:`deforgify.video.combine.combine`)."""
+    if track.get("sustained_run"):
+        return (f"{SUSTAINED_RUN} frames in a row that all looked fake (fake {track['confidences']['fake']:.0%} or "
+                "more in each), which its other frames do not outvote")
+    return "that frame" if track["frames"] == 1 else "the median of those frames"
 
 
 def _left_out(row: dict) -> str:

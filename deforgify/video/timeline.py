@@ -64,13 +64,17 @@ class Track:
     peak_box: Box
     caution: Optional[str] = None
     """Why this face is "unsure" whatever its confidences (too small to judge in every frame)."""
+    sustained_run: bool = False
+    """Whether a run of frames that all looked fake gave its score rather than the median of its
+    frames (see :func:`deforgify.video.combine.combine`)."""
 
     def to_json(self, scale: float = 1.0) -> dict:
         """As data, the box in the video's own pixels (``scale``: see :attr:`VideoResult.scale`)."""
         return {"track": self.id, "box": in_photo(self.peak_box, scale), "label": self.label,
                 "confidences": self.confidences, "frames": len(self.times),
                 "start": round(self.times[0], 3), "end": round(self.times[-1], 3),
-                "peak_t": round(self.peak_t, 3), "caution": caution_in_photo(self.caution, scale, "frame")}
+                "peak_t": round(self.peak_t, 3), "caution": caution_in_photo(self.caution, scale, "frame"),
+                "sustained_run": self.sustained_run}
 
 
 @dataclass
