@@ -38,7 +38,8 @@ rows: one line per file, in order. With --json, one object per line:
               label is fake, face or no face; otherwise "pixels"
   pixels      the pixel model's own label and confidences, always kept
   confidences, face_found, face, faces   the pixel model's confidences and the faces it
-              found (also when decided_by is "provenance")
+              found (also when decided_by is "provenance"); each face's turned: the
+              degrees it was turned clockwise to stand upright before it was judged
   provenance  {"claim": "ai_generated" | "ai_edited" | "camera" | "none",
                "evidence": [{"kind": "c2pa" | "xmp" | "png_text" | "exif",
                              "says": "...", "claim": ..., ...}],

@@ -12,7 +12,7 @@ import numpy as np
 from deforgify.answer import Answer
 from deforgify.calibration import NO_FACE, UNSURE
 from deforgify.decode import ImageInput, InvalidImageError, load_image, read_bytes
-from deforgify.faces import Box, find_faces
+from deforgify.faces import Box, find_faces, upright
 from deforgify.model_folder import ModelConfig, read_config
 from deforgify.model_facts import model_facts
 from deforgify.model_source import ModelSource, resolve_model
@@ -34,13 +34,24 @@ against 1.92 for calls of 64 on two LiteRT threads (3.34 against 3.80 on one), m
 
 def detected_face_crops(rgb: np.ndarray, config: PreprocessConfig, closer_look: bool = False,
                         beside_found: bool = False) -> tuple[list[Preprocessed], list[float]]:
-    """Model input for every face of ``rgb`` worth scoring (largest first, at most MAX_FACES),
-    and the face detector's score of each (``closer_look``, ``beside_found``: see
-    :func:`find_faces`). Needs no model, so it can run in worker processes."""
+    """Model input for every face of ``rgb`` worth scoring (largest first, at most MAX_FACES,
+    each stood upright and false faces left out: :func:`deforgify.faces.upright`), and the face
+    detector's score of each (``closer_look``, ``beside_found``: see :func:`find_faces`). Needs
+    no model, so it can run in worker processes."""
     faces = find_faces(rgb, closer_look, beside_found)
-    chosen = [f for f in faces if f.box[2] >= MIN_FACE_RATIO * faces[0].box[2]][:MAX_FACES]
-    boxes = [f.box for f in faces]
-    return [preprocess_face(rgb, config, f.box, boxes) for f in chosen], [f.score for f in chosen]
+    chosen, standing, false = [], {}, set()  # standing: each chosen face's turns and box, stood upright
+    for face in faces:
+        if len(chosen) == MAX_FACES or (chosen and face.box[2] < MIN_FACE_RATIO * chosen[0].box[2]):
+            continue
+        stood = upright(rgb, face)
+        if stood is None:
+            false.add(face.box)
+        else:
+            chosen.append(face)
+            standing[face.box] = stood
+    boxes = [standing[f.box][1] if f.box in standing else f.box for f in faces if f.box not in false]
+    return ([preprocess_face(rgb, config, standing[f.box][1], boxes, turns=standing[f.box][0]) for f in chosen],
+            [f.score for f in chosen])
 
 
 def face_crops(rgb: np.ndarray, config: PreprocessConfig, centre_fallback: bool = False
@@ -108,11 +119,19 @@ class FaceScore:
     """The crop's Grad-CAM map, from the same model call as the confidences (for heatmaps)."""
     caution: Optional[str] = None
     """Why this face is "unsure" whatever its confidences (too small to judge), if it is."""
+    turns: int = 0
+    """Quarter turns counter-clockwise its crop was given to stand it upright (see
+    :func:`deforgify.faces.upright`)."""
+
+    @property
+    def turned(self) -> int:
+        """Degrees the face was turned clockwise to stand upright: 0, 90, 180 or 270."""
+        return (4 - self.turns) % 4 * 90
 
     def to_json(self, scale: float = 1.0) -> dict:
         """As data, the box in the photo's own pixels (``scale``: see :attr:`Prediction.scale`)."""
         return {"box": in_photo(self.face, scale), "label": self.label, "confidences": self.confidences,
-                "caution": caution_in_photo(self.caution, scale)}
+                "caution": caution_in_photo(self.caution, scale), "turned": self.turned}
 
 
 def in_photo(box: Optional[Box], scale: float) -> Optional[list[int]]:
@@ -275,9 +294,10 @@ class Detector:
         probability; the map computed with the verdict is reused when the prediction carries it."""
         from deforgify.heatmap import overlay, scaled
 
-        crop = preprocess_face(rgb, self.config.preprocessing, prediction.face, []).pixels
-        decisive = next((s for s in prediction.scores if s.face == prediction.face and s.cam is not None), None)
-        cam = decisive.cam if decisive else self._outputs(crop[None])[1][0]
+        decisive = next((s for s in prediction.scores if s.face == prediction.face), None)
+        turns = decisive.turns if decisive else 0
+        crop = preprocess_face(rgb, self.config.preprocessing, prediction.face, [], turns=turns).pixels
+        cam = decisive.cam if decisive and decisive.cam is not None else self._outputs(crop[None])[1][0]
         return overlay(crop, scaled(cam, prediction.confidences["fake"]), legend)
 
     def probabilities(self, pixels: np.ndarray) -> np.ndarray:
@@ -303,7 +323,7 @@ class Detector:
         calibration = self.config.calibration
         fake = float(calibration.fake_probability(probabilities[self.labels.index("fake")]))
         label, caution = face_label(calibration.label(fake), crop.face, self.config.min_face_width)
-        return FaceScore(crop.face, crop.region, {"real": 1.0 - fake, "fake": fake}, label, cam, caution)
+        return FaceScore(crop.face, crop.region, {"real": 1.0 - fake, "fake": fake}, label, cam, caution, crop.turns)
 
     def _verdict(self, scores: list[FaceScore]) -> Prediction:
         if not scores:

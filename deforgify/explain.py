@@ -91,6 +91,7 @@ def explain(prediction: Prediction, calibration: Optional[Calibration] = None) -
     else:
         judged = (f"{count} faces judged; the most suspicious, face {deciding_index(prediction) + 1} "
                   "(thick box, marked \"decides\"), decides")
+    judged += _turned_upright(prediction)
     if prediction.left_out:  # said, not silent
         judged += (f"; {counted(prediction.left_out, 'more face')} {'was' if prediction.left_out == 1 else 'were'} "
                    f"found and not judged (narrower than a third of the largest, or beyond the {MAX_FACES} largest)")
@@ -109,6 +110,15 @@ def explain(prediction: Prediction, calibration: Optional[Calibration] = None) -
     if prediction.caution:  # its scores are not used: no percentages to read as an answer
         return f"Unsure: {unsure_reason(prediction, calibration)} {judged[0].upper()}{judged[1:]}."
     return f"Unsure ({shares}): {unsure_reason(prediction, calibration)} {judged[0].upper()}{judged[1:]}."
+
+
+def _turned_upright(prediction: Prediction) -> str:
+    """" (it lay on its side: judged turned upright)" when the deciding face was not upright
+    (see :func:`deforgify.faces.upright`), else nothing."""
+    decisive = next((s for s in prediction.scores if s.face and s.face == prediction.face), None)
+    if decisive is None or not decisive.turns:
+        return ""
+    return f" (it {'was upside down' if decisive.turned == 180 else 'lay on its side'}: judged turned upright)"
 
 
 def beside_an_edge(label: str, fake: float, calibration: Optional[Calibration]) -> Optional[str]:

@@ -68,6 +68,9 @@ class Preprocessed:
     """The face box used, or None when no face was found and the centre was used instead."""
     faces: list[Box]
     """Every face found, largest first."""
+    turns: int = 0
+    """Quarter turns counter-clockwise given to the crop to stand its face upright (see
+    :func:`deforgify.faces.upright`)."""
 
 
 def crop_region(
@@ -140,7 +143,13 @@ def preprocess_face(
     face: Optional[Box],
     faces: list[Box],
     jitter: Jitter = Jitter(),
+    turns: int = 0,
 ) -> Preprocessed:
-    """Model input for one chosen face of an image (or its centre when ``face`` is None)."""
+    """Model input for one chosen face of an image (or its centre when ``face`` is None), the
+    crop given ``turns`` quarter turns counter-clockwise to stand the face upright (served
+    photos and frames are checked, :func:`deforgify.faces.upright`; training faces are
+    upright)."""
     region = crop_region(rgb.shape, face, config, jitter)
-    return Preprocessed(crop_resize(rgb, region, config.input_size), region, face, faces)
+    pixels = crop_resize(rgb, region, config.input_size)
+    return Preprocessed(np.ascontiguousarray(np.rot90(pixels, turns)) if turns else pixels, region, face, faces,
+                        turns)
