@@ -390,8 +390,12 @@ class ReportStatus(gr.Markdown):
                        "error with the reason, and nothing is stored")
 
 
-PROVENANCE_CAUTION = ("The file's own metadata declares this. Metadata is easily removed, so a photo "
-                      "without it is not shown to be real.")
+PROVENANCE_CAUTION = ("Evidence to weigh, not proof: the file's own metadata declares this, and anyone can write "
+                      "such metadata into a photo; never use this alone to accuse anyone. Metadata is easily "
+                      "removed too, so a photo without it is not shown to be real.")
+DECLARED = {"ai_generated": "its file declares it made by AI", "ai_edited": "its file declares it edited with AI"}
+"""What a verdict decided by the file's provenance means: not signs found in the face (the pixel
+model may have found none), but what the file says of itself."""
 
 
 def overruled(row: dict) -> bool:
@@ -417,8 +421,10 @@ def banner(prediction: Prediction, provenance: Provenance = NO_PROVENANCE, calib
         body = origin + f'<p style="margin:0 0 4px 0">{html.escape(pixels)}</p>' + bars
     else:
         body = bars + f'<p style="margin:6px 0 4px 0">{html.escape(pixels)}</p>' + origin
+    title = (f"{WORDS[label].capitalize()}: {DECLARED[provenance.claim]}" if by_provenance
+             else headline(label, too_small=prediction.caution is not None))
     return _box(
-        label, headline(label, too_small=prediction.caution is not None),
+        label, title,
         body + f'<p style="margin:0;font-size:0.9em">'
         f"{html.escape(PROVENANCE_CAUTION if by_provenance else CAUTIONS[label])}</p>" + answered_by(model),
         f'data-decided-by="{row["decided_by"]}"',
