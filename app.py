@@ -35,7 +35,9 @@ def load_detector(reference: Optional[str]):
     from deforgify.model_source import bundled_source
 
     try:
-        detector = Detector.load(reference, fallback=True)  # the page says so
+        detector = Detector.load(reference, fallback=True)  # the page says so, and the log
+        for warning in detector.warnings:
+            print(f"warning: {warning}", flush=True)
     except ModelLoadError as error:  # the reason goes to the log; visitors see no server paths
         print(f"warning: {error}; using the bundled model", flush=True)
         detector = Detector.from_source(bundled_source(
@@ -742,12 +744,16 @@ def make_flag(store: FeedbackStore, answers: Answers):
         try:
             report_id = store.save(answer, should_be)
         except FeedbackError as error:
-            if "kept here" not in str(error):
-                answers.release(answer_id)
+            answers.release(answer_id)
             raise gr.Error(f"The report could not be saved: {error}.", print_exception=False) from None
         answers.saved(answer_id, report_id)
-        return (f"Thank you: report {report_id} was saved. To have it deleted sooner, write to the maintainers "
-                "of this app (on a Hugging Face Space: its Community tab) quoting this id.")
+        try:
+            store.send(report_id)
+            unsent = ""
+        except FeedbackError as error:
+            unsent = f" It is kept on this server only: {error}."
+        return (f"Thank you: report {report_id} was saved.{unsent} To have it deleted sooner, write to the "
+                "maintainers of this app (on a Hugging Face Space: its Community tab) quoting this id.")
 
     return flag
 
@@ -1227,7 +1233,15 @@ def launch_options() -> dict[str, Any]:
     return {"mcp_server": find_spec("mcp") is not None, "css": CSS, "head": PAGE_JS}
 
 
-demo = build_demo(_detector.result(), FeedbackStore.from_environment())
+def feedback_store() -> FeedbackStore:
+    """Where reports go, from the environment; a setting out of range stops the app in one line."""
+    try:
+        return FeedbackStore.from_environment()
+    except FeedbackError as error:
+        raise SystemExit(f"error: {error}") from None
+
+
+demo = build_demo(_detector.result(), feedback_store())
 
 if __name__ == "__main__":
     demo.launch(**launch_options())

@@ -123,9 +123,9 @@ class FeedbackStore:
         DEFORGIFY_FLAG_MAX_PER_HOUR, DEFORGIFY_FLAG_MAX_MB, DEFORGIFY_FLAG_KEEP_DAYS."""
         env = os.environ.get
         return cls(Path(env("DEFORGIFY_FLAGS") or "flagged"), env("DEFORGIFY_FLAG_DATASET") or None,
-                   int(env("DEFORGIFY_FLAG_MAX_PER_HOUR") or MAX_PER_HOUR),
-                   int(float(env("DEFORGIFY_FLAG_MAX_MB") or MAX_FOLDER_MB) * 1_000_000),
-                   float(env("DEFORGIFY_FLAG_KEEP_DAYS") or KEEP_DAYS))
+                   int(_setting("DEFORGIFY_FLAG_MAX_PER_HOUR", MAX_PER_HOUR, whole=True)),
+                   int(_setting("DEFORGIFY_FLAG_MAX_MB", MAX_FOLDER_MB) * 1_000_000),
+                   _setting("DEFORGIFY_FLAG_KEEP_DAYS", KEEP_DAYS))
 
     def save(self, answer: Answer, should_be: str) -> str:
         """Keep one report of ``answer``; return its id. The photo is stored as its decoded
@@ -155,9 +155,24 @@ class FeedbackStore:
             except OSError as error:
                 shutil.rmtree(folder, ignore_errors=True)
                 raise FeedbackError(f"cannot write the report ({error.strerror or error})") from None
-        if self.dataset:
-            self._upload(folder, report_id)
         return report_id
+
+    def send(self, report_id: str) -> None:
+        """Upload a saved report to :attr:`dataset`, when one is set. Raises FeedbackError when the
+        Hub refuses it or cannot be reached: the report stays saved here all the same (its id is
+        the one to quote)."""
+        if not self.dataset:
+            return
+        from huggingface_hub import HfApi
+
+        from deforgify.model_source import hub_endpoint
+
+        try:
+            HfApi(endpoint=hub_endpoint()).upload_folder(
+                repo_id=self.dataset, repo_type="dataset", folder_path=self.folder / report_id,
+                path_in_repo=f"reports/{report_id}", commit_message=f"Wrong-verdict report {report_id}")
+        except Exception as error:  # noqa: BLE001  the Hub's errors are many; the local copy stays
+            raise FeedbackError(f"sending it to the dataset {self.dataset} failed ({type(error).__name__})") from None
 
     def reports(self) -> list[Path]:
         if not self.folder.is_dir():
@@ -181,18 +196,20 @@ class FeedbackStore:
         if size >= self.max_bytes:
             raise FeedbackError("the report store is full; please try again another day")
 
-    def _upload(self, folder: Path, report_id: str) -> None:
-        from huggingface_hub import HfApi
 
-        from deforgify.model_source import hub_endpoint
-
-        try:
-            HfApi(endpoint=hub_endpoint()).upload_folder(
-                repo_id=self.dataset, repo_type="dataset", folder_path=folder,
-                path_in_repo=f"reports/{report_id}", commit_message=f"Wrong-verdict report {report_id}")
-        except Exception as error:  # noqa: BLE001  the Hub's errors are many; the local copy stays
-            raise FeedbackError(f"kept here, but not sent to the dataset {self.dataset} "
-                                f"({type(error).__name__})") from None
+def _setting(name: str, default: float, whole: bool = False) -> float:
+    """The environment variable ``name`` as a number above 0 (``whole``: a whole number), or
+    ``default`` when it is unset or empty. Raises FeedbackError naming it otherwise."""
+    text = os.environ.get(name) or ""
+    if not text.strip():
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not (0 < value < float("inf")) or (whole and value != int(value)):
+        raise FeedbackError(f"{name} must be a{' whole' if whole else ''} number above 0, not {text!r}")
+    return value
 
 
 def _saved_at(report: Path) -> Optional[datetime]:

@@ -485,6 +485,29 @@ def test_a_bad_model_variable_falls_back_visibly(tmp_path) -> None:
     assert config.count("could not be loaded") == 1
 
 
+def test_a_hub_model_neither_reachable_nor_cached_is_named_on_the_page_and_in_the_log(tmp_path) -> None:
+    process, url = start_app(tmp_path, DEFORGIFY_MODEL="someone/deforgify-x", HF_HUB_OFFLINE="1")
+    try:
+        config = urllib.request.urlopen(url + "config", timeout=10).read().decode()
+    finally:
+        stop_app(process)
+    [log] = tmp_path.glob("app-*.log")
+    for said in (config, log.read_text()):
+        assert "someone/deforgify-x is not cached: using the bundled model" in said
+
+
+@pytest.mark.parametrize("name, value, message", [
+    ("DEFORGIFY_FLAG_MAX_PER_HOUR", "abc", "a whole number above 0, not 'abc'"),
+    ("DEFORGIFY_FLAG_MAX_MB", "-1", "a number above 0, not '-1'"),
+])
+def test_a_report_setting_out_of_range_stops_the_app_in_one_line(tmp_path, name, value, message) -> None:
+    done = subprocess.run([sys.executable, "app.py"], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "GRADIO_SERVER_PORT": str(free_port()), "HF_HOME": str(tmp_path / "hf"),
+                               "DEFORGIFY_FLAGS": str(tmp_path / "flags"), name: value})
+    assert done.returncode == 1
+    assert f"error: {name} must be {message}" in done.stderr and "Traceback" not in done.stderr, done.stderr
+
+
 # --- a person in a real browser ---------------------------------------------------------------
 
 

@@ -4,6 +4,7 @@ metadata, within a quota, deleted after the retention period."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -139,3 +140,25 @@ def test_settings_come_from_the_environment(monkeypatch, tmp_path) -> None:
     monkeypatch.setenv("DEFORGIFY_FLAG_KEEP_DAYS", "7")
     store = FeedbackStore.from_environment()
     assert (store.folder, store.max_per_hour, store.max_bytes, store.keep_days) == (tmp_path, 3, 1_500_000, 7)
+
+
+@pytest.mark.parametrize("name, value, message", [
+    ("DEFORGIFY_FLAG_MAX_PER_HOUR", "abc", "a whole number above 0, not 'abc'"),
+    ("DEFORGIFY_FLAG_MAX_PER_HOUR", "2.5", "a whole number above 0, not '2.5'"),
+    ("DEFORGIFY_FLAG_MAX_PER_HOUR", "0", "a whole number above 0, not '0'"),
+    ("DEFORGIFY_FLAG_MAX_MB", "-1", "a number above 0, not '-1'"),
+    ("DEFORGIFY_FLAG_KEEP_DAYS", "inf", "a number above 0, not 'inf'"),
+    ("DEFORGIFY_FLAG_KEEP_DAYS", "nan", "a number above 0, not 'nan'"),
+])
+def test_a_report_setting_out_of_range_is_refused_by_name(monkeypatch, name, value, message) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(FeedbackError, match=re.escape(f"{name} must be {message}")):
+        FeedbackStore.from_environment()
+
+
+def test_report_settings_are_read_and_default_when_unset(monkeypatch) -> None:
+    monkeypatch.setenv("DEFORGIFY_FLAG_MAX_PER_HOUR", "5")
+    monkeypatch.setenv("DEFORGIFY_FLAG_MAX_MB", "0.5")
+    monkeypatch.setenv("DEFORGIFY_FLAG_KEEP_DAYS", "")
+    store = FeedbackStore.from_environment()
+    assert (store.max_per_hour, store.max_bytes, store.keep_days) == (5, 500_000, 90)

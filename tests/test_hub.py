@@ -313,6 +313,7 @@ def test_wrong_verdict_reports_go_to_a_hub_dataset_when_configured(hub, hub_env,
     store = FeedbackStore(tmp_path / "flags", "alice/reports")
     answer = {"label": "fake", "model": {"reference": "bundled"}}
     report = store.save(Answer(str(astronaut_jpeg), answer), "real")
+    store.send(report)
     dataset = hub.repos[("dataset", "alice/reports")]
     files = dataset.commits[dataset.branches["main"]].files
     sent = Image.open(io.BytesIO(files[f"reports/{report}/image.png"]))
@@ -322,6 +323,29 @@ def test_wrong_verdict_reports_go_to_a_hub_dataset_when_configured(hub, hub_env,
     assert (tmp_path / "flags" / report / "report.json").is_file()  # and kept locally
 
     monkeypatch.setenv("HF_TOKEN", "")  # the Hub refuses: the local copy stays, the error says so
-    with pytest.raises(FeedbackError, match="kept here, but not sent to the dataset alice/reports"):
-        store.save(Answer(str(astronaut_jpeg), answer), "fake")
+    kept = store.save(Answer(str(astronaut_jpeg), answer), "fake")
+    with pytest.raises(FeedbackError, match=r"sending it to the dataset alice/reports failed \("):
+        store.send(kept)
     assert len(list((tmp_path / "flags").iterdir())) == 2
+
+
+def test_a_report_the_hub_refuses_is_saved_here_and_its_id_shown(hub_env, tmp_path, astronaut_jpeg) -> None:
+    """The app with a report dataset it cannot send to: the report is kept on the server and the
+    visitor gets its id, with why it was not sent (it was "could not be saved", though saved, and a
+    retry answered "already reported" without an id)."""
+    import test_app as app_tests
+    from gradio_client import Client, handle_file
+
+    flags = tmp_path / "flags"
+    process, url = app_tests.start_app(tmp_path, DEFORGIFY_FLAGS=str(flags), DEFORGIFY_FLAG_DATASET="alice/reports",
+                                       **{**hub_env, "HF_TOKEN": ""})
+    try:
+        client = Client(url, verbose=False)
+        result = client.predict(handle_file(str(astronaut_jpeg)), api_name="/predict")[4]
+        message = client.predict(result["answer_id"], "fake" if result["label"] != "fake" else "real",
+                                 api_name="/flag")
+        [saved] = [p.name for p in flags.iterdir()]
+        assert message.startswith(f"Thank you: report {saved} was saved. It is kept on this server only: "
+                                  "sending it to the dataset alice/reports failed ("), message
+    finally:
+        app_tests.stop_app(process)
