@@ -279,6 +279,25 @@ def test_usage_errors_exit_2_with_a_reason(tree: Path, tmp_path: Path, args: lis
     assert message in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("missing, args, message", [
+    ("pyarrow", ["{tree}", "--output", "{tmp}/out.parquet"], "Parquet output needs pyarrow: pip install -r "
+                                                             "requirements-scan.txt, or write .jsonl"),
+    ("datasets", ["--dataset", "someone/faces", "--output", "{tmp}/out.jsonl"],
+     "scanning a dataset needs the datasets library: pip install -r requirements-scan.txt"),
+])
+def test_on_the_serving_install_parquet_and_datasets_are_refused_in_words(tree: Path, tmp_path: Path, missing: str,
+                                                                         args: list[str], message: str) -> None:
+    """`make app` installs neither pyarrow nor datasets (requirements.txt): a scan that needs one
+    says which to install (it was an ImportError traceback)."""
+    blocker = tmp_path / "blocked"
+    (blocker / missing).mkdir(parents=True)
+    (blocker / missing / "__init__.py").write_text(f"raise ImportError('{missing} is not installed here')\n")
+    env = {"PYTHONPATH": os.pathsep.join([str(blocker), str(ROOT)])}
+    result = scan(*[a.format(tmp=tmp_path, tree=tree) for a in args], env=env, timeout=120)
+    assert result.returncode == 2 and message in result.stderr, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
+
+
 def test_without_dask_the_single_machine_path_works(tree: Path, tmp_path: Path) -> None:
     blocker = tmp_path / "no-dask"
     (blocker / "distributed").mkdir(parents=True)

@@ -113,8 +113,11 @@ def hub_dataset(dataset_id: str, split: str = "train", column: Optional[str] = N
 
 
 def _load_split(dataset_id: str, split: str, streaming: bool):
-    import datasets
-
+    try:
+        import datasets
+    except ImportError:
+        raise CollectionError("scanning a dataset needs the datasets library: pip install -r "
+                              "requirements-scan.txt") from None
     if not dataset_id.strip():
         raise CollectionError("an empty dataset id: give OWNER/NAME")
     try:

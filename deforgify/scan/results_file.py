@@ -114,6 +114,7 @@ class ParquetResults:
     """Rows journalled as JSON Lines, gathered into one Parquet file when the scan completes."""
 
     def __init__(self, path: Path, labels: tuple[str, ...]):
+        _pyarrow_parquet()  # refused in words before anything is scanned when pyarrow is missing
         self.path = path
         self.journal = JsonLines(path.with_name(path.name + JOURNAL_SUFFIX))
         self.schema = parquet_schema(labels)
