@@ -4,13 +4,15 @@
 Exit status of ``predict``: 0 when every file was scored (a video cut short by truncation or the
 time limit counts as scored: its row says ``"complete": false``), 1 when any file could not be
 read (the others are still scored) or a heatmap written, 2 for a usage error or a model that cannot
-be loaded, 130 after Ctrl-C, 141 when the output was closed early (``| head``).
+be loaded, 3 when the answers could not be written (a full disk, a closed output), 130 after
+Ctrl-C, 141 when the output was closed early (``| head``).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import json
 import os
 import shlex
@@ -111,6 +113,7 @@ exit status:
   1    some file could not be read (each gets its own error line; the others are judged),
        or a heatmap could not be written (its row says why in heatmap_error)
   2    usage error, or the model cannot be loaded
+  3    the answers could not be written (a full disk; the output closed before the start)
   130  interrupted (Ctrl-C: one line on stderr); 141: the output was closed early (piped into
        head: nothing more is written)
 """
@@ -143,20 +146,36 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """The command line; an interrupt (Ctrl-C) or a reader that stops reading (``| head``) ends
     it quietly, as other command-line tools end, with the shell's status for each."""
+    args = build_parser().parse_args(argv)
+    if sys.stdout is None:  # started with its output closed (``>&-``): every answer would vanish
+        print("error: the standard output is closed: the answers could not be written", file=sys.stderr)
+        return OUTPUT_FAILED
     try:
-        return _run(build_parser().parse_args(argv))
+        status = _run(args)
+        sys.stdout.flush()  # a full disk is told here, not as an error at exit
+        return status
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return INTERRUPTED
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
         return OUTPUT_CLOSED
+    except OSError as error:
+        if error.errno not in UNWRITABLE:
+            raise
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        print(f"error: the answers could not be written: {error.strerror or error}", file=sys.stderr)
+        return OUTPUT_FAILED
 
 
 INTERRUPTED = 130
 """Exit status after Ctrl-C (128 + SIGINT)."""
 OUTPUT_CLOSED = 141
 """Exit status when the output was closed early (128 + SIGPIPE)."""
+OUTPUT_FAILED = 3
+"""Exit status when the answers could not be written (a full disk, a closed output)."""
+UNWRITABLE = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EBADF}
+"""The errors of an output that cannot be written."""
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -274,6 +274,27 @@ def test_a_reader_that_stops_early_ends_the_run_quietly(files: dict[str, Path]) 
     assert "Traceback" not in errors and "BrokenPipe" not in errors
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full on this system")
+def test_answers_that_cannot_be_written_are_an_error_not_a_traceback(files: dict[str, Path]) -> None:
+    """A full disk (``> /dev/full``) and an output closed from the start (``>&-``): one line on
+    stderr and status 3; they were a traceback with status 1 (a file not read), and nothing at all
+    with status 0 (every answer lost)."""
+    import os
+    import subprocess
+    import sys
+
+    from helpers import ROOT
+
+    command = [sys.executable, "-m", "deforgify", "predict", "--json", str(files["face"]), str(files["no_face"])]
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(command, cwd=ROOT, stdout=full, stderr=subprocess.PIPE, text=True, timeout=300)
+    assert done.returncode == 3 and "Traceback" not in done.stderr, done.stderr
+    assert "error: the answers could not be written: No space left on device" in done.stderr
+    closed = subprocess.run(command, cwd=ROOT, stderr=subprocess.PIPE, text=True, timeout=300,
+                            preexec_fn=lambda: os.close(1))
+    assert closed.returncode == 3 and "error: the standard output is closed" in closed.stderr, closed.stderr
+
+
 def test_ctrl_c_ends_a_run_with_one_line_and_no_traceback(files: dict[str, Path]) -> None:
     """The terminal sends Ctrl-C to every process of the group: the main one and its workers."""
     import os
