@@ -246,6 +246,26 @@ def test_a_new_file_in_the_tree_is_added_to_a_finished_parquet(tree: Path, tmp_p
     assert rows[:2] == first and [r["path"] for r in rows] == [str(photos / n) for n in ("a.jpg", "b.jpg", "c.jpg")]
 
 
+def test_the_summary_counts_only_this_collections_rows_already_in_the_file(tmp_path: Path,
+                                                                          astronaut: np.ndarray) -> None:
+    """A results file shared by two collections: each scan counts its own rows as already there
+    (a folder of 2 photos said "4 already in" after a list of 2 others had filled the file)."""
+    photos, others = tmp_path / "photos", tmp_path / "others"
+    for folder in (photos, others):
+        folder.mkdir()
+        for name in ("a.jpg", "b.jpg"):
+            Image.fromarray(astronaut).save(folder / name)
+    listed = tmp_path / "list.txt"
+    listed.write_text("".join(f"{others / n}\n" for n in ("a.jpg", "b.jpg")))
+    output = tmp_path / "verdicts.jsonl"
+    assert scan("--files-from", str(listed), "--output", str(output)).returncode == 0
+    first = scan(str(photos), "--output", str(output))
+    assert first.returncode == 0 and "2 images in" in first.stderr and "0 already in" in first.stderr, first.stderr
+    again = scan(str(photos), "--output", str(output))
+    assert "0 images in" in again.stderr and "2 already in" in again.stderr, again.stderr
+    assert len(read_rows(output)) == 4
+
+
 @pytest.mark.parametrize("existing, message", [
     ('{"path": "x.jpg", "label": "real", "model_revision": "sha256:0000000000000000"}\n', "was written with model"),
     ("a,b,c\n1,2,3\n", "is not a scan result"),

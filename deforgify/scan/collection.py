@@ -12,7 +12,7 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable, Container, Iterator, Optional
 
 from deforgify.video.frames import VIDEO_SUFFIXES
 
@@ -48,6 +48,9 @@ class Collection:
     total: Optional[int] = None
     skipped: dict[str, int] = field(default_factory=dict)
     """Entries left out, by reason (for the summary)."""
+    keys: Optional[Container] = None
+    """Every item's key, when known in advance: what a results file already holds of this
+    collection is counted with it (the file may hold other collections' rows too)."""
 
 
 def folder_tree(root: str) -> Collection:
@@ -61,7 +64,7 @@ def folder_tree(root: str) -> Collection:
     if not paths:
         raise CollectionError(f"{root}: no image files in it, nor videos (looked for {', '.join(sorted(SCANNED_SUFFIXES))})")
     return Collection(f"folder {root}", "path", lambda: (Item(p, p, p) for p in paths), len(paths),
-                      {"not an image file": skipped} if skipped else {})
+                      {"not an image file": skipped} if skipped else {}, frozenset(paths))
 
 
 def _walk(root: str) -> tuple[list[str], int]:
@@ -86,7 +89,8 @@ def file_list(list_file: str) -> Collection:
     paths = list(dict.fromkeys(line.strip() for line in text.splitlines() if line.strip()))
     if not paths:
         raise CollectionError(f"the list {list_file} names no files")
-    return Collection(f"list {list_file}", "path", lambda: (Item(p, p, p) for p in paths), len(paths))
+    return Collection(f"list {list_file}", "path", lambda: (Item(p, p, p) for p in paths), len(paths),
+                      keys=frozenset(paths))
 
 
 def hub_dataset(dataset_id: str, split: str = "train", column: Optional[str] = None,
@@ -109,7 +113,8 @@ def hub_dataset(dataset_id: str, split: str = "train", column: Optional[str] = N
             # a row without bytes may name a local file; an empty cell is scored as an error
             yield Item(index, image.get("bytes") or path, path)
 
-    return Collection(f"dataset {dataset_id} ({split})", "index", items, total)
+    return Collection(f"dataset {dataset_id} ({split})", "index", items, total,
+                      keys=range(total) if total is not None else None)
 
 
 def _load_split(dataset_id: str, split: str, streaming: bool):

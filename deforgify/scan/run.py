@@ -98,12 +98,20 @@ class ScanStopped(Exception):
 
 def scan(collection: Collection, results, engine: Engine, progress_enabled: bool = True) -> ScanRun:
     """Score what ``results`` lacks of ``collection``, appending its rows a batch at a time."""
-    done = results.done(collection.key_field)
-    todo = (item for item in collection.items() if item.key not in done)
-    total = max(collection.total - len(done), 0) if collection.total is not None else None
-    run = ScanRun(len(done), Progress(total, progress_enabled, unit="images"))
+    done, keys = results.done(collection.key_field), collection.keys
+    already = sum(key in keys for key in done) if keys is not None else 0  # not other collections' rows
+    total = collection.total - already if collection.total is not None and keys is not None else None
+    run = ScanRun(already, Progress(total, progress_enabled, unit="images"))
+
+    def todo() -> Iterator[Item]:
+        for item in collection.items():
+            if item.key not in done:
+                yield item
+            elif keys is None:  # counted as they come
+                run.already_done += 1
+
     try:
-        for rows in batches(engine.rows(todo, collection.key_field), ROWS_PER_WRITE):
+        for rows in batches(engine.rows(todo(), collection.key_field), ROWS_PER_WRITE):
             results.append(rows)
             for row in rows:
                 run.progress.count(row["label"] or "unreadable")
