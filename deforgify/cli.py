@@ -69,7 +69,7 @@ videos (.mp4 .mov .webm .mkv .avi ...: by suffix) get the same fields, and more:
                "faces": [{"track": 0, "box": ..., "label": ..., "confidences": ...}]}, ...],
    "sampling": {"rate": 2.0, "cap": 64, "planned": 40, "read": 40, "combine": "median",
                 "glimpses_dropped": 0},
-   "complete": true, "note": null}
+   "complete": true, "note": null, "model": {...}}
   faces       one entry per face track (a face followed across frames): its score is the
               median of its frames' fake probabilities, unless 3 frames in a row all reach
               "fake" (sustained_run true): then the score they all reach; labelled like a
@@ -137,7 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--json", action="store_true", help="one JSON object per line")
     predict.add_argument("--heatmap", type=Path, metavar="DIR",
                          help="write a Grad-CAM heatmap of each photo's deciding face to DIR/NAME.heatmap.png, "
-                              "whatever its verdict (NAME-2.heatmap.png ... when two files share a name)")
+                              "whatever its verdict (NAME-2.heatmap.png ... when two files share a name), named "
+                              "in its row as heatmap; a video's row has heatmap null (its frames are not kept)")
     add_video_options(predict)
     scan_cli.add_parser(commands, common)
     return parser
@@ -212,6 +213,8 @@ def _run(args: argparse.Namespace) -> int:
             row.update(_write_heatmap(detector, result, args.heatmap / _unique_name(Path(result.name).stem,
                                                                                     heatmap_names)))
             unwritten += "heatmap_error" in row
+        elif args.heatmap and row.get("kind") == "video":
+            row["heatmap"] = None  # its frames are not kept: said, not silent
         print(json.dumps(row) if args.json else _human(row, result.provenance), flush=True)
         progress.count(row.get("label", "unreadable"))
         by_provenance += row.get("decided_by") == "provenance"

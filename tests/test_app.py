@@ -344,6 +344,13 @@ def test_the_readme_api_examples_run_as_written(app_url, images, client) -> None
                             capture_output=True, text=True, timeout=120)
     assert python.returncode == 0, python.stderr[-2000:]
     assert python.stdout.strip().splitlines()[-1].split()[0] == expected["label"]
+    # ... and the report of that answer, right after it, whatever the answer was (it said "real" always)
+    blocks = readme_blocks("python")
+    assert 'api_name="/flag"' in blocks[1]
+    flagged = subprocess.run([sys.executable, "-c", as_user(blocks[0] + "\n" + blocks[1], app_url, images["face"])],
+                             capture_output=True, text=True, timeout=120)
+    assert flagged.returncode == 0, flagged.stderr[-2000:]
+    assert flagged.stdout.strip().splitlines()[-1].startswith("Thank you: report "), flagged.stdout
 
     curl = subprocess.run(["bash", "-c", "set -euo pipefail\n" + as_user(readme_blocks("bash")[0], app_url, images["face"])],
                           capture_output=True, text=True, timeout=120)

@@ -88,16 +88,21 @@ def test_usage_errors_exit_2() -> None:
     assert "``" not in run_module("deforgify", "--help").stdout  # no docstring markup in the help
 
 
-def test_heatmaps_are_written_for_judged_files_only(files: dict[str, Path], tmp_path: Path) -> None:
-    out = tmp_path / "heatmaps"
-    result = run_module("deforgify", "predict", str(files["face"]), str(files["text"]),
+def test_heatmaps_are_written_for_judged_photos_only(files: dict[str, Path], tmp_path: Path,
+                                                      astronaut: np.ndarray) -> None:
+    """A video gets none, and its row says so (heatmap null) instead of nothing."""
+    from video_clips import canvas, write_opencv
+
+    out, clip = tmp_path / "heatmaps", write_opencv(tmp_path / "clip.mp4", lambda i: canvas(astronaut), 13)
+    result = run_module("deforgify", "predict", str(files["face"]), str(files["text"]), str(clip),
                         "--json", "--heatmap", str(out))
     assert result.returncode == 1
-    face, text = (json.loads(line) for line in result.stdout.splitlines())
+    face, text, video = (json.loads(line) for line in result.stdout.splitlines())
     assert face["heatmap"] == str(out / "astronaut.heatmap.png")
     heat = np.asarray(Image.open(face["heatmap"]))
     assert heat.shape == (384 + 44, 384, 3) and heat.std() > 0
     assert "heatmap" not in text
+    assert video["kind"] == "video" and video["face_found"] and video["heatmap"] is None
     assert [p.name for p in out.iterdir()] == ["astronaut.heatmap.png"]
 
 
