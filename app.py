@@ -1221,8 +1221,11 @@ def build_demo(detector: Detector, store: FeedbackStore) -> gr.Blocks:
         # The API: the same answer, with errors raised for programs (the page shows them in words).
         api_predict = gr.Button(visible=False)
         api_predict.click(predict, image, outputs, concurrency_limit=CONCURRENCY, api_name="predict")
-        api_flag = gr.Button(visible=False)
-        api_flag.click(flag, [answer_id, should_be], flag_status, api_name="flag", concurrency_limit=1)
+        api_flag = gr.Button(visible=False)  # its own inputs: named for any answer, the photo's or a video's
+        flag_inputs = [AnswerId(label="answer id", visible=False),
+                       ShouldBe(list(SHOULD_BE), label="should be", visible=False)]
+        api_flag.click(flag, flag_inputs, ReportStatus(label="status", visible=False), api_name="flag",
+                       concurrency_limit=1)
     return demo.queue(max_size=QUEUE_SIZE)
 
 

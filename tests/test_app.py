@@ -377,6 +377,7 @@ def test_the_api_page_names_and_describes_every_result(client) -> None:
     assert set(endpoints) == {"/predict", "/flag", "/predict_video"}
     flag = endpoints["/flag"]["parameters"]
     assert [p["parameter_name"] for p in flag] == ["answer_id", "should_be"]
+    assert [p["label"] for p in flag] == ["answer id", "should be"]  # not the photo's question: videos' too
     assert re.fullmatch(r"[0-9a-f]{32}", flag[0]["example_input"]) and "answer_id" in flag[0]["python_type"]["description"]
     assert flag[1]["example_input"] in ("real", "fake", "don't know") and flag[1]["python_type"]["description"]
     assert endpoints["/flag"]["returns"][0]["label"] == "status"
