@@ -57,6 +57,11 @@ def percentages(confidences: dict[str, float]) -> str:
     return f"real {confidences['real']:.0%}, fake {confidences['fake']:.0%}"
 
 
+NUMBERED = "(numbered from the largest)"
+"""How a photo's faces are numbered, said where there are several (left to right is what a
+reader would otherwise assume: the two-faces example's face 1 is on the right)."""
+
+
 def headline(label: str, too_small: bool = False) -> str:
     """The verdict with its meaning: "Real: no sign of the fakes it knows"; an "unsure" for a
     face too small to judge says so instead ("Unsure: the face is too small to judge")."""
@@ -83,13 +88,14 @@ def explain(prediction: Prediction, calibration: Optional[Calibration] = None) -
         one = "the largest face found" if prediction.left_out else "the one face found"
         judged = f"it is {one}" if prediction.caution else f"judged on {one}"
     elif prediction.caution:  # then every face is too small; the widest stands for them
-        judged = f"{count} faces found, none wide enough to judge (the widest, face {deciding_index(prediction) + 1})"
+        judged = (f"{count} faces found {NUMBERED}, none wide enough to judge (the widest, face "
+                  f"{deciding_index(prediction) + 1})")
     elif small:
         one = "the one judged" if count - len(small) == 1 else "the most suspicious judged"
-        judged = (f"{count} faces found, {count - len(small)} judged ({faces_named(small)} too small to judge); "
-                  f"{one}, face {deciding_index(prediction) + 1} (thick box, marked \"decides\"), decides")
+        judged = (f"{count} faces found {NUMBERED}, {count - len(small)} judged ({faces_named(small)} too small "
+                  f"to judge); {one}, face {deciding_index(prediction) + 1} (thick box, marked \"decides\"), decides")
     else:
-        judged = (f"{count} faces judged; the most suspicious, face {deciding_index(prediction) + 1} "
+        judged = (f"{count} faces judged {NUMBERED}; the most suspicious, face {deciding_index(prediction) + 1} "
                   "(thick box, marked \"decides\"), decides")
     judged += _turned_upright(prediction)
     if prediction.left_out:  # said, not silent

@@ -129,13 +129,13 @@ def test_a_face_too_small_to_judge_never_decides_beside_a_judged_one() -> None:
     large, small, smaller = score((0, 0, 120, 120), 0.1), score((200, 0, 30, 30), 0.98), score((300, 0, 20, 20), 0.99)
     both = verdict(large, small)
     assert both.face == large.face and both.label == "real"
-    assert "2 faces found, 1 judged (face 2 too small to judge); the one judged, face 1 (thick box" in explain(both)
+    assert "2 faces found (numbered from the largest), 1 judged (face 2 too small to judge); the one judged, face 1 (thick box" in explain(both)
     three = verdict(large, score((400, 0, 100, 100), 0.2), small)
     assert three.face == (400, 0, 100, 100) and "the most suspicious judged, face 2" in explain(three)
     none = verdict(small, smaller)
     assert none.face == small.face and none.label == "unsure"  # the widest, not the most suspicious
     assert explain(none).startswith("Unsure: the face is too small to judge (30 px wide")
-    assert "2 faces found, none wide enough to judge (the widest, face 1)" in explain(none)
+    assert "2 faces found (numbered from the largest), none wide enough to judge (the widest, face 1)" in explain(none)
     alone = verdict(small)
     assert explain(alone).endswith("so it gets no real or fake answer. It is the one face found.")
 

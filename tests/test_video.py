@@ -192,7 +192,7 @@ def test_a_face_too_small_in_every_frame_is_unsure_with_the_reason(clips, detect
     from deforgify.video.present import explain_video
 
     assert "get no real or fake answer" in explain_video(row) and "too small to judge" in explain_video(row)
-    assert "2 faces followed in 10 frames read from the 20.0 s clip, none wide enough to judge in any frame: the widest, face " \
+    assert "2 faces followed (numbered as they appear) in 10 frames read from the 20.0 s clip, none wide enough to judge in any frame: the widest, face " \
         in explain_video(row)
     assert explain_video(row).startswith("Unsure: ") and not re.search(r"(real|fake) \d", explain_video(row))
     status, rows, stderr, _ = predict_json("--model", str(strict_folder), "--fps", "0.5", str(clips["mixed"]))
@@ -293,13 +293,13 @@ def test_a_track_too_small_to_judge_never_decides_beside_a_judged_one() -> None:
         in explain_video(beside, config.calibration)  # its rounded share alone reads as the edge's
     assert row["frames"][0]["label"] == row["label"]  # the frame's own verdict follows the same rule
     assert [f["caution"] is not None for f in row["frames"][0]["faces"]] == [False, True]
-    assert "2 faces followed, 1 judged (face 2 too small to judge in every frame); the one judged (face 1) decides" \
+    assert "2 faces followed (numbered as they appear), 1 judged (face 2 too small to judge in every frame); the one judged (face 1) decides" \
         in explain_video(row)
     assert [r["face"] for r in chart_rows(row)] == ["face 1"]  # no line of unused scores on the timeline
     none = result(small, smaller).to_json()
     assert chart_rows(none) == []
     assert none["label"] == "unsure" and none["deciding_frame"]["track"] == 1  # the widest, not the most suspicious
-    assert explain_video(none).startswith("Unsure: 2 faces followed in 1 frame read from the 1.0 s clip, none wide enough to judge")
+    assert explain_video(none).startswith("Unsure: 2 faces followed (numbered as they appear) in 1 frame read from the 1.0 s clip, none wide enough to judge")
     drawn = deciding_frame_prediction(none)
     assert [s.caution is not None for s in drawn.scores] == [True, True]  # captioned "unsure: too small"
 

@@ -14,6 +14,10 @@ from deforgify.faces import Box
 from deforgify.video.combine import SUSTAINED_RUN
 
 
+APPEARING = "(numbered as they appear)"
+"""How a video's faces are numbered, said where there are several."""
+
+
 def deciding_track(row: dict) -> Optional[dict]:
     """The face track that decided a video row's verdict (None without a face)."""
     deciding = row["deciding_frame"]
@@ -35,9 +39,9 @@ def explain_video(row: dict, calibration: Optional[Calibration] = None) -> str:
     span = _seen_in(track, row["sampling"]["read"], seen)
     if track["caution"]:  # its scores are not used: no percentages to read as an answer
         if len(tracks) > 1:
-            return (f"Unsure: {len(tracks)} faces followed in {seen}, none wide enough to judge in any frame: "
-                    f"the widest, face {track['track'] + 1}, {track['caution'].removeprefix('face ')}, so they get "
-                    f"no real or fake answer.{footnotes}")
+            return (f"Unsure: {len(tracks)} faces followed {APPEARING} in {seen}, none wide enough to judge in any "
+                    f"frame: the widest, face {track['track'] + 1}, {track['caution'].removeprefix('face ')}, so "
+                    f"they get no real or fake answer.{footnotes}")
         return (f"Unsure: the one face followed, {span}, but its {track['caution']} in every one of them, so it "
                 f"gets no real or fake answer.{footnotes}")
     if len(tracks) == 1:
@@ -45,10 +49,10 @@ def explain_video(row: dict, calibration: Optional[Calibration] = None) -> str:
     elif small:
         judged = len(tracks) - len(small)
         one = "the one judged" if judged == 1 else "the most suspicious judged one"
-        who = (f"{len(tracks)} faces followed, {judged} judged ({faces_named(small)} too small to judge in every "
-               f"frame); {one} (face {track['track'] + 1}) decides")
+        who = (f"{len(tracks)} faces followed {APPEARING}, {judged} judged ({faces_named(small)} too small to judge "
+               f"in every frame); {one} (face {track['track'] + 1}) decides")
     else:
-        who = f"{len(tracks)} faces followed; the most suspicious one (face {track['track'] + 1}) decides"
+        who = f"{len(tracks)} faces followed {APPEARING}; the most suspicious one (face {track['track'] + 1}) decides"
     judged = f"{who}, {span}, judged on {_judged_on(track)}"
     fake = row["confidences"]["fake"]
     reason = (band_reason(fake, calibration, "the deciding face's") if row["label"] == UNSURE  # where the band lies
