@@ -5,14 +5,14 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Optional, Sequence, TypeVar
+from typing import Any, Callable, NamedTuple, Optional, Sequence, TypeVar
 
 import numpy as np
 
 from deforgify.answer import Answer
 from deforgify.calibration import NO_FACE, UNSURE
 from deforgify.decode import ImageInput, InvalidImageError, load_image, read_bytes
-from deforgify.faces import Box, find_faces, upright
+from deforgify.faces import Box, Face, find_faces, upright
 from deforgify.model_folder import ModelConfig, read_config
 from deforgify.model_facts import model_facts
 from deforgify.model_source import ModelSource, resolve_model
@@ -38,20 +38,20 @@ def detected_face_crops(rgb: np.ndarray, config: PreprocessConfig, closer_look: 
     each stood upright and false faces left out: :func:`deforgify.faces.upright`), and the face
     detector's score of each (``closer_look``, ``beside_found``: see :func:`find_faces`). Needs
     no model, so it can run in worker processes."""
-    faces = find_faces(rgb, closer_look, beside_found)
-    chosen, standing, false = [], {}, set()  # standing: each chosen face's turns and box, stood upright
-    for face in faces:
-        if len(chosen) == MAX_FACES or (chosen and face.box[2] < MIN_FACE_RATIO * chosen[0].box[2]):
-            continue
-        stood = upright(rgb, face)
-        if stood is None:
-            false.add(face.box)
-        else:
-            chosen.append(face)
-            standing[face.box] = stood
-    boxes = [standing[f.box][1] if f.box in standing else f.box for f in faces if f.box not in false]
-    return ([preprocess_face(rgb, config, standing[f.box][1], boxes, turns=standing[f.box][0]) for f in chosen],
-            [f.score for f in chosen])
+    standing = [Standing(face, *stood) for face in find_faces(rgb, closer_look, beside_found)
+                if (stood := upright(rgb, face)) is not None]  # false faces left out
+    standing.sort(key=lambda s: s.box[2] * s.box[3], reverse=True)  # by the boxes stood upright
+    chosen = [s for s in standing if s.box[2] >= MIN_FACE_RATIO * standing[0].box[2]][:MAX_FACES]
+    boxes = [s.box for s in standing]
+    return [preprocess_face(rgb, config, s.box, boxes, turns=s.turns) for s in chosen], [s.face.score for s in chosen]
+
+
+class Standing(NamedTuple):
+    """A face found, stood upright (:func:`deforgify.faces.upright`): its turns and its box so."""
+
+    face: Face
+    turns: int
+    box: Box
 
 
 def face_crops(rgb: np.ndarray, config: PreprocessConfig, centre_fallback: bool = False

@@ -7,14 +7,13 @@ training. The settings travel with the weights in ``config.json``.
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Optional
 
 import cv2
 import numpy as np
 
-from deforgify.faces import Box, detect_faces
+from deforgify.faces import Box, detect_faces, nearest_start
 
 
 @dataclass(frozen=True)
@@ -67,7 +66,8 @@ class Preprocessed:
     face: Optional[Box]
     """The face box used, or None when no face was found and the centre was used instead."""
     faces: list[Box]
-    """Every face found, largest first."""
+    """Every face found (false ones left out), largest first; in served photos and frames, as
+    stood upright (see :func:`deforgify.faces.upright`)."""
     turns: int = 0
     """Quarter turns counter-clockwise given to the crop to stand its face upright (see
     :func:`deforgify.faces.upright`)."""
@@ -98,22 +98,11 @@ def crop_region(
     if config.native_resolution and face is not None:
         side = min(side, config.input_size)
     side = int(round(min(side, height, width)))
-    left = _nearest_start(min(max(centre_x - side / 2, 0), width - side), side, width)
-    top = _nearest_start(min(max(centre_y - side / 2, 0), height - side), side, height)
+    if 2 * centre_x == width and (width - side) % 2 and side > 1:
+        side -= 1  # on the centre line, an odd margin could not be split alike for a photo and its mirror image
+    left = nearest_start(min(max(centre_x - side / 2, 0), width - side), side, width)
+    top = nearest_start(min(max(centre_y - side / 2, 0), height - side), side, height)
     return left, top, side, side
-
-
-def _nearest_start(start: float, side: int, length: int) -> int:
-    """The whole pixel nearest ``start`` for a span of ``side`` pixels in ``length``, a tie (a
-    half pixel, as for an odd margin around a face) going towards the image's centre line, so
-    that a mirror image gets exactly the mirrored span (rounding ties to even moved the crop of
-    one face in eight by a pixel between a photo and its mirror image, enough to change its
-    verdict now and then). Only a span exactly on the centre line with an odd margin cannot be
-    mirrored to the pixel."""
-    low = math.floor(start)
-    if start - low != 0.5:
-        return int(round(start))
-    return low + 1 if start + side / 2 < length / 2 else low
 
 
 def crop_resize(rgb: np.ndarray, region: Box, size: int) -> np.ndarray:

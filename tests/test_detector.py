@@ -11,6 +11,7 @@ import pytest
 
 from deforgify.detector import Detector, FaceScore, face_label
 from deforgify.model_source import BUNDLED_MODEL
+from deforgify.preprocess import PreprocessConfig, crop_region
 from helpers import bundled_model_with, run_module, small_face_in_a_large_photo, two_faces
 
 
@@ -59,10 +60,26 @@ def test_each_crop_is_averaged_with_its_mirror_image(detector: Detector) -> None
     np.testing.assert_allclose(cams, crops[..., 0])  # each map flipped back before averaging
 
 
-def test_a_mirrored_photo_gets_the_same_answer(detector: Detector, astronaut) -> None:
-    photo, mirrored = detector.predict(astronaut), detector.predict(np.ascontiguousarray(astronaut[:, ::-1]))
+@pytest.mark.parametrize("quarters", [0, 1, 2, 3])
+def test_a_mirrored_photo_gets_the_same_answer(detector: Detector, astronaut, quarters) -> None:
+    """Turned too: a face stood upright is checked the same way round for a photo and its mirror
+    image (checked as found, a turned astronaut was "real" and its mirror image "unsure")."""
+    turned = np.ascontiguousarray(np.rot90(astronaut, quarters))
+    photo, mirrored = detector.predict(turned), detector.predict(np.ascontiguousarray(turned[:, ::-1]))
     assert mirrored.label == photo.label
     assert mirrored.confidences["fake"] == pytest.approx(photo.confidences["fake"], abs=0.01)
+    width = turned.shape[1]
+    assert [(width - s.face[0] - s.face[2], *s.face[1:]) for s in mirrored.scores] == [s.face for s in photo.scores]
+    assert [s.turned for s in mirrored.scores] == [(360 - s.turned) % 360 for s in photo.scores]
+
+
+def test_a_face_centred_with_an_odd_margin_is_cropped_alike_for_a_photo_and_its_mirror_image() -> None:
+    """A face on the photo's centre line whose crop leaves an odd margin: the crop is a pixel
+    narrower, so that both sides get the same margin (one pixel off, its verdict changed now and then)."""
+    config = PreprocessConfig(input_size=128, crop_scale=1.4)
+    region = crop_region((128, 128, 3), (30, 44, 68, 67), config)  # centre 64 = 128 / 2; side 95 left 33
+    x, _, side, _ = region
+    assert side == 94 and x == 128 - x - side
 
 
 def test_every_face_is_scored_and_the_most_suspicious_decides(detector: Detector, astronaut) -> None:

@@ -307,6 +307,7 @@ def test_a_face_on_its_side_or_upside_down_is_stood_upright_and_judged_so(astron
     prediction = detector.predict_rgb([photo])[0]
     unturned = detector.predict_rgb([astronaut])[0]
     assert prediction.label != "fake" and abs(prediction.confidences["fake"] - unturned.confidences["fake"]) < 0.35
+    assert prediction.left_out == 0 and len(prediction.scores) == 1  # the false face is not a face left out
     assert prediction.to_json()["faces"][0]["turned"] == 90 * quarters
     side = "it was upside down" if quarters == 2 else "it lay on its side"
     assert f"({side}: judged turned upright)" in explain(prediction, detector.config.calibration)
