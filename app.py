@@ -117,14 +117,15 @@ def described(cls: type) -> type:
     return cls
 
 
-def taking_text(model: type) -> type:
+def taking_text(model: type, data_urls: bool = False) -> type:
     """Gradio's upload data ``model``, refusing in words (see :func:`sent_as_text`) whatever is
     not a file uploaded to this app: a plain string (a path or URL sent without ``handle_file``),
     any other value that is not a file's data (a number, a list), a link, and a file's data naming
     a path on the server that was never uploaded. Gradio's own validation error reached the
     caller as "The upstream Gradio app has raised an exception"; and Gradio checks that a path was
     uploaded only when the data carries its ``meta`` marker, so without it any image on the server
-    was read and shown back (``{"path": "/srv/photo.jpg"}``)."""
+    was read and shown back (``{"path": "/srv/photo.jpg"}``). ``data_urls``: whether an inline
+    ``data:`` URL is taken (a photo's is; Gradio cannot take a video so)."""
 
     class Upload(model):
         model_config = ConfigDict(title=model.__name__)
@@ -142,7 +143,7 @@ def taking_text(model: type) -> type:
                 if not isinstance(path, str) or not _uploaded_here(path):
                     return _refused(f"{str(path)[:200]!r} is not a file uploaded to this app")
                 return {**value, "meta": {"_type": "gradio.FileData"}}
-            if isinstance(url, str) and url.startswith("data:"):
+            if data_urls and isinstance(url, str) and url.startswith("data:"):
                 return value
             return _refused(f"{str(url)[:200]!r} arrived as a link, not as a file" if url
                             else "the file's data names no file")
@@ -159,7 +160,10 @@ def _uploaded_here(path: str) -> bool:
     """Whether ``path`` lies in Gradio's upload folder, where uploads and examples are kept."""
     from gradio.utils import get_upload_folder
 
-    return Path(path).resolve().is_relative_to(Path(get_upload_folder()).resolve())
+    try:
+        return Path(path).resolve().is_relative_to(Path(get_upload_folder()).resolve())
+    except (OSError, ValueError):  # a name no file can have (a NUL byte, too long)
+        return False
 
 
 def sent_as_text(payload: Any, kind: str) -> None:
@@ -179,7 +183,7 @@ class ImageFile(gr.Image):
     api_description = ("the photo to check, uploaded as a file (gradio_client: handle_file(path)): a JPEG, "
                        "PNG, WebP, HEIC or AVIF image showing a face")
 
-    data_model = taking_text(gr.Image.data_model)
+    data_model = taking_text(gr.Image.data_model, data_urls=True)
 
     def preprocess(self, payload):
         sent_as_text(payload, "file")

@@ -148,7 +148,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     """The command line; an interrupt (Ctrl-C) or a reader that stops reading (``| head``) ends
     it quietly, as other command-line tools end, with the shell's status for each."""
     args = build_parser().parse_args(argv)
-    if sys.stdout is None:  # started with its output closed (``>&-``): every answer would vanish
+    if args.command == "predict" and sys.stdout is None:  # output closed (``>&-``): every answer would vanish
         print("error: the standard output is closed: the answers could not be written", file=sys.stderr)
         return OUTPUT_FAILED
     try:

@@ -10,6 +10,7 @@ than the retention period are deleted.
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import threading
@@ -123,9 +124,9 @@ class FeedbackStore:
         DEFORGIFY_FLAG_MAX_PER_HOUR, DEFORGIFY_FLAG_MAX_MB, DEFORGIFY_FLAG_KEEP_DAYS."""
         env = os.environ.get
         return cls(Path(env("DEFORGIFY_FLAGS") or "flagged"), env("DEFORGIFY_FLAG_DATASET") or None,
-                   int(_setting("DEFORGIFY_FLAG_MAX_PER_HOUR", MAX_PER_HOUR, whole=True)),
-                   int(_setting("DEFORGIFY_FLAG_MAX_MB", MAX_FOLDER_MB) * 1_000_000),
-                   _setting("DEFORGIFY_FLAG_KEEP_DAYS", KEEP_DAYS))
+                   int(_setting("DEFORGIFY_FLAG_MAX_PER_HOUR", MAX_PER_HOUR, 1e6, whole=True)),
+                   math.ceil(_setting("DEFORGIFY_FLAG_MAX_MB", MAX_FOLDER_MB, 1e9) * 1_000_000),
+                   _setting("DEFORGIFY_FLAG_KEEP_DAYS", KEEP_DAYS, 36_500))
 
     def save(self, answer: Answer, should_be: str) -> str:
         """Keep one report of ``answer``; return its id. The photo is stored as its decoded
@@ -197,9 +198,11 @@ class FeedbackStore:
             raise FeedbackError("the report store is full; please try again another day")
 
 
-def _setting(name: str, default: float, whole: bool = False) -> float:
-    """The environment variable ``name`` as a number above 0 (``whole``: a whole number), or
-    ``default`` when it is unset or empty. Raises FeedbackError naming it otherwise."""
+def _setting(name: str, default: float, largest: float, whole: bool = False) -> float:
+    """The environment variable ``name`` as a number above 0 and at most ``largest`` (``whole``:
+    a whole number), or ``default`` when it is unset or empty. Raises FeedbackError naming it
+    otherwise: a value the store cannot use (a million days overflowed the date arithmetic of
+    every report) stops the app at start, not a visitor's report."""
     text = os.environ.get(name) or ""
     if not text.strip():
         return default
@@ -207,8 +210,9 @@ def _setting(name: str, default: float, whole: bool = False) -> float:
         value = float(text)
     except ValueError:
         value = float("nan")
-    if not (0 < value < float("inf")) or (whole and value != int(value)):
-        raise FeedbackError(f"{name} must be a{' whole' if whole else ''} number above 0, not {text!r}")
+    if not (0 < value <= largest) or (whole and value != int(value)):
+        raise FeedbackError(f"{name} must be a{' whole' if whole else ''} number above 0 and at most {largest:g}, "
+                            f"not {text!r}")
     return value
 
 

@@ -425,8 +425,12 @@ def test_a_file_on_the_server_that_was_not_uploaded_is_never_read(app_url, endpo
     for payload, said in (({"path": photo}, f"{photo!r} is not a file uploaded to this app"),
                           ({"path": "/etc/passwd"}, "'/etc/passwd' is not a file uploaded to this app"),
                           ({"path": "../../../../../etc/passwd"}, "is not a file uploaded to this app"),
+                          ({"path": "/etc/\x00passwd"}, "is not a file uploaded to this app"),
                           ({"url": "https://example.com/face.jpg"}, "arrived as a link, not as a file"),
-                          ({"orig_name": "face.jpg"}, "the file's data names no file")):
+                          ({"orig_name": "face.jpg"}, "the file's data names no file")) + (
+                          (({"path": "", "url": "data:video/mp4;base64,AAAA"}, "arrived as a link, not as a file"),
+                           ({"url": "data:video/mp4;base64,AAAA"}, "arrived as a link, not as a file"))
+                          if kind == "video" else ()):
         event, data = call_api(app_url, endpoint, payload)
         assert event == "error", (payload, data)
         assert data["error"].startswith(f"This {kind} can't be checked: ") and said in data["error"], data
@@ -505,8 +509,8 @@ def test_a_hub_model_neither_reachable_nor_cached_is_named_on_the_page_and_in_th
 
 
 @pytest.mark.parametrize("name, value, message", [
-    ("DEFORGIFY_FLAG_MAX_PER_HOUR", "abc", "a whole number above 0, not 'abc'"),
-    ("DEFORGIFY_FLAG_MAX_MB", "-1", "a number above 0, not '-1'"),
+    ("DEFORGIFY_FLAG_MAX_PER_HOUR", "abc", "a whole number above 0 and at most 1e+06, not 'abc'"),
+    ("DEFORGIFY_FLAG_MAX_MB", "-1", "a number above 0 and at most 1e+09, not '-1'"),
 ])
 def test_a_report_setting_out_of_range_stops_the_app_in_one_line(tmp_path, name, value, message) -> None:
     done = subprocess.run([sys.executable, "app.py"], cwd=ROOT, capture_output=True, text=True, timeout=120,

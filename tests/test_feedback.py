@@ -143,12 +143,13 @@ def test_settings_come_from_the_environment(monkeypatch, tmp_path) -> None:
 
 
 @pytest.mark.parametrize("name, value, message", [
-    ("DEFORGIFY_FLAG_MAX_PER_HOUR", "abc", "a whole number above 0, not 'abc'"),
-    ("DEFORGIFY_FLAG_MAX_PER_HOUR", "2.5", "a whole number above 0, not '2.5'"),
-    ("DEFORGIFY_FLAG_MAX_PER_HOUR", "0", "a whole number above 0, not '0'"),
-    ("DEFORGIFY_FLAG_MAX_MB", "-1", "a number above 0, not '-1'"),
-    ("DEFORGIFY_FLAG_KEEP_DAYS", "inf", "a number above 0, not 'inf'"),
-    ("DEFORGIFY_FLAG_KEEP_DAYS", "nan", "a number above 0, not 'nan'"),
+    ("DEFORGIFY_FLAG_MAX_PER_HOUR", "abc", "a whole number above 0 and at most 1e+06, not 'abc'"),
+    ("DEFORGIFY_FLAG_MAX_PER_HOUR", "2.5", "a whole number above 0 and at most 1e+06, not '2.5'"),
+    ("DEFORGIFY_FLAG_MAX_PER_HOUR", "0", "a whole number above 0 and at most 1e+06, not '0'"),
+    ("DEFORGIFY_FLAG_MAX_MB", "-1", "a number above 0 and at most 1e+09, not '-1'"),
+    ("DEFORGIFY_FLAG_KEEP_DAYS", "inf", "a number above 0 and at most 36500, not 'inf'"),
+    ("DEFORGIFY_FLAG_KEEP_DAYS", "nan", "a number above 0 and at most 36500, not 'nan'"),
+    ("DEFORGIFY_FLAG_KEEP_DAYS", "1000000", "a number above 0 and at most 36500, not '1000000'"),
 ])
 def test_a_report_setting_out_of_range_is_refused_by_name(monkeypatch, name, value, message) -> None:
     monkeypatch.setenv(name, value)
@@ -162,3 +163,5 @@ def test_report_settings_are_read_and_default_when_unset(monkeypatch) -> None:
     monkeypatch.setenv("DEFORGIFY_FLAG_KEEP_DAYS", "")
     store = FeedbackStore.from_environment()
     assert (store.max_per_hour, store.max_bytes, store.keep_days) == (5, 500_000, 90)
+    monkeypatch.setenv("DEFORGIFY_FLAG_MAX_MB", "1e-9")  # a tiny store holds a byte, not none
+    assert FeedbackStore.from_environment().max_bytes == 1

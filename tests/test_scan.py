@@ -318,6 +318,14 @@ def test_on_the_serving_install_parquet_and_datasets_are_refused_in_words(tree: 
     assert "Traceback" not in result.stderr
 
 
+def test_a_scan_runs_with_its_standard_output_closed(tree: Path, tmp_path: Path) -> None:
+    """It writes its rows to the results file, not to the standard output (predict refuses to run
+    with it closed; scan was refused too)."""
+    done = subprocess.run([sys.executable, "-m", "deforgify", "scan", str(tree), "--output", str(tmp_path / "a.jsonl")],
+                          cwd=ROOT, stderr=subprocess.PIPE, text=True, timeout=300, preexec_fn=lambda: os.close(1))
+    assert done.returncode == 1 and len(read_rows(tmp_path / "a.jsonl")) == 44, done.stderr[-2000:]
+
+
 def test_without_dask_the_single_machine_path_works(tree: Path, tmp_path: Path) -> None:
     blocker = tmp_path / "no-dask"
     (blocker / "distributed").mkdir(parents=True)
