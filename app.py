@@ -66,7 +66,8 @@ from deforgify.feedback import (ANSWER_LIFETIME, SHOULD_BE, Answers, FeedbackErr
                                 FeedbackStore)
 from deforgify.heatmap import LEGEND, colour_stops  # noqa: E402
 from deforgify.model_source import card_url  # noqa: E402
-from deforgify.provenance import NO_PROVENANCE, Provenance, apply_to_row, headline as provenance_line, read_provenance  # noqa: E402
+from deforgify.provenance import (NO_PROVENANCE, Provenance, apply_to_row, deciding_claim,  # noqa: E402
+                                  headline as provenance_line, read_provenance)
 
 OUTPUT_FOLDER = Path(gr.utils.get_upload_folder()) / "deforgify"
 CACHE_LIFETIME = (ANSWER_LIFETIME, ANSWER_LIFETIME)
@@ -298,7 +299,8 @@ class DecidingFrame(gr.Image):
 class VideoResultJSON(gr.JSON):
     is_template = True
     api_description = ("the answer as data: label, confidences, face, faces (one per face track: track, box, "
-                       "label, confidences, frames, start, end, peak_t, caution), duration, width, height, "
+                       "label, confidences, frames, start, end, peak_t, caution, sustained_run), duration, width, "
+                       "height, "
                        "frames (the timeline: t, label, confidences, faces), deciding_frame (t, track, box), "
                        "sampling, complete, note, provenance (claim \"none\": videos' metadata is not read) "
                        "model (as in /predict's result) and answer_id (to quote when reporting the answer as "
@@ -328,7 +330,8 @@ RESULT_FIELDS = {
     "face": "the deciding face's box [x, y, width, height], in the photo's own pixels",
     "deciding_face": "index into faces of the face that decided; null without a face",
     "faces": "every judged face: box, label, confidences, caution (why a face is unsure whatever its "
-             "confidences, e.g. too small to judge)",
+             "confidences, e.g. too small to judge), turned (degrees it was turned clockwise to stand upright "
+             "before it was judged)",
     "pixels": "the pixel model's own label and confidences",
     "provenance": "what the file's metadata says of its origin: claim, evidence, valid, trusted",
     "model": "reference, revision (Hub commit, or sha256: and 12 hex digits over its config.json and weights "
@@ -427,7 +430,7 @@ def banner(prediction: Prediction, provenance: Provenance = NO_PROVENANCE, calib
         body = origin + f'<p style="margin:0 0 4px 0">{html.escape(pixels)}</p>' + bars
     else:
         body = bars + f'<p style="margin:6px 0 4px 0">{html.escape(pixels)}</p>' + origin
-    title = (f"{WORDS[label].capitalize()}: {DECLARED[provenance.claim]}" if by_provenance
+    title = (f"{WORDS[label].capitalize()}: {DECLARED[deciding_claim(provenance)]}" if by_provenance
              else headline(label, too_small=prediction.caution is not None))
     return _box(
         label, title,

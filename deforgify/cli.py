@@ -67,8 +67,8 @@ videos (.mp4 .mov .webm .mkv .avi ...: by suffix) get the same fields, and more:
    "deciding_frame": {"t": 4.25, "track": 0, "box": [...]},
    "frames": [{"t": 0.25, "label": ..., "confidences": {...} or null,
                "faces": [{"track": 0, "box": ..., "label": ..., "confidences": ...}]}, ...],
-   "sampling": {"rate": 2.0, "cap": 64, "planned": 40, "read": 40, "combine": "median",
-                "glimpses_dropped": 0},
+   "sampling": {"rate": 2.0, "cap": 64, "planned": 40, "read": 40, "combine": "median, or
+                3 frames in a row at the fake edge", "glimpses_dropped": 0},
    "complete": true, "note": null, "model": {...}}
   faces       one entry per face track (a face followed across frames): its score is the
               median of its frames' fake probabilities, unless 3 frames in a row all reach

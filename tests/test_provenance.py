@@ -197,6 +197,19 @@ def test_reading_never_goes_online(files, authority) -> None:
         server.shutdown()
 
 
+def test_the_deciding_claim_counts_only_the_evidence_that_decides() -> None:
+    """A C2PA manifest that does not validate claims "made by AI" but decides nothing; XMP saying
+    "edited with AI" decides: the verdict's reason is the edit (the app's headline said "made")."""
+    from deforgify.provenance import Evidence, Provenance, deciding_claim
+
+    c2pa = Evidence("c2pa", "Content Credentials say it was made by AI.", "ai_generated")
+    xmp = Evidence("xmp", "XMP says it was edited with AI.", "ai_edited")
+    both = Provenance((c2pa, xmp), valid=False)
+    assert both.claim == "ai_generated" and deciding_claim(both) == "ai_edited"
+    assert deciding_claim(Provenance((c2pa, xmp), valid=True)) == "ai_generated"
+    assert deciding_claim(Provenance((c2pa,), valid=False)) == "none"
+
+
 def test_a_decoded_image_has_no_provenance() -> None:
     from deforgify.provenance import read_provenance
 

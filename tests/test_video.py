@@ -232,6 +232,18 @@ def test_a_track_is_judged_on_the_frames_where_its_face_is_wide_enough() -> None
     assert track.label == config.calibration.label(track.confidences["fake"])
 
 
+def test_a_face_on_its_side_in_a_clip_is_stood_upright_as_a_photos_is(astronaut, tmp_path) -> None:
+    from deforgify.video.combine import COMBINE_RULE
+
+    lying = np.ascontiguousarray(np.rot90(astronaut, 1))
+    clip = write_opencv(tmp_path / "lying.mp4", lambda i: canvas(lying, at=(100, 60)), 25)
+    row = score_video(Detector.load(), clip, Sampling(rate=2.0)).to_json()
+    turned = [face["turned"] for frame in row["frames"] for face in frame["faces"]]
+    assert turned and set(turned) == {90}, turned  # the false face the turned photo shows is left out
+    assert len(row["faces"]) == 1 and row["label"] != "fake"
+    assert row["sampling"]["combine"] == COMBINE_RULE
+
+
 def test_a_face_swapped_for_part_of_a_shot_is_not_outvoted_by_its_untouched_frames() -> None:
     """A run of 3 frames in a row that all reach "fake" gives the track its score (a clip with a
     3 s deepfake in 12 s was answered "Real, fake 9 %" by the median alone); as many fake frames

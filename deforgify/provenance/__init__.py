@@ -11,6 +11,6 @@ Nothing here touches the network: no remote manifests, no OCSP, no timestamp loo
 
 from deforgify.provenance.contract import NO_PROVENANCE, Evidence, Provenance
 from deforgify.provenance.reader import read_provenance
-from deforgify.provenance.rules import apply_to_row, headline
+from deforgify.provenance.rules import apply_to_row, deciding_claim, headline
 
-__all__ = ["NO_PROVENANCE", "Evidence", "Provenance", "apply_to_row", "headline", "read_provenance"]
+__all__ = ["NO_PROVENANCE", "Evidence", "Provenance", "apply_to_row", "deciding_claim", "headline", "read_provenance"]

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from deforgify.provenance.contract import AI_EDITED, AI_GENERATED, CAMERA, NONE, Evidence, Provenance
+from deforgify.provenance.contract import AI_EDITED, AI_GENERATED, CAMERA, NONE, Evidence, Provenance, strongest
 
 IPTC_SOURCE_TYPES = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 AI_CREATED_TYPES = frozenset({"trainedAlgorithmicMedia"})
@@ -82,7 +82,14 @@ def decides(evidence: Evidence, provenance: Provenance) -> bool:
 
 
 def decided_by_provenance(provenance: Provenance) -> bool:
-    return any(decides(e, provenance) for e in provenance.evidence)
+    return deciding_claim(provenance) != NONE
+
+
+def deciding_claim(provenance: Provenance) -> str:
+    """The strongest claim among the evidence that decides (``none`` when none does): not
+    ``provenance.claim``, which counts evidence that decides nothing (a C2PA manifest that does
+    not validate)."""
+    return strongest(e.claim for e in provenance.evidence if decides(e, provenance))
 
 
 def apply_to_row(row: dict, provenance: Provenance) -> dict:

@@ -3,8 +3,9 @@
 Every rule takes the calibrated fake probabilities of a track's frames and returns one
 probability, so the track is labelled by the model's own threshold and unsure band like a photo.
 ``benchmarks/video_combine.py`` compares them on pseudo-tracks (the frames of one FaceForensics++
-video each) with the model in use; :data:`COMBINE` names the rule chosen by that measurement
-(figures in README.md, "Video").
+video each) with the model in use; :data:`COMBINE_NAME` names the rule chosen by that measurement,
+which :func:`combine` applies unless a run of frames looked fake (:data:`SUSTAINED_RUN`; figures in
+README.md, "Videos").
 """
 
 from __future__ import annotations
@@ -78,6 +79,10 @@ manipulated videos, 12 frames each; most were in its training split): no real tr
 run (1 has one frame at the edge, 0 have two in a row), while the median alone labelled 37 of 47
 tracks swapped for their last third "real"; with the run, 25 of those 47 are "fake". A clip
 with a 3 s face swap in the middle of 12 s was answered "Real 91 %" (a visitor's walk)."""
+
+
+COMBINE_RULE = f"{COMBINE_NAME}, or {SUSTAINED_RUN} frames in a row at the fake edge"
+"""The rule in use, as a video row's ``sampling.combine`` names it."""
 
 
 def sustained(scores: Sequence[float], run: int = SUSTAINED_RUN) -> float:

@@ -98,7 +98,7 @@ def judge_video(detector: Detector, video: SampledVideo) -> VideoResult:
     number = {track: new for new, track in enumerate(kept)}
     frames, per_track = [], {}
     for t, ids, prediction in zip(video.times, assigned, predictions):
-        faces = [FrameFace(number[track], score.face, score.label, score.confidences, score.caution)
+        faces = [FrameFace(number[track], score.face, score.label, score.confidences, score.caution, score.turned)
                  for track, score in zip(ids, prediction.scores) if track in number]
         frames.append(FrameResult(t, faces, prediction.left_out))
         for face in faces:

@@ -10,7 +10,7 @@ from deforgify.calibration import NO_FACE
 from deforgify.detector import caution_in_photo, deciding, in_photo
 from deforgify.faces import Box
 from deforgify.provenance import NO_PROVENANCE, Provenance, apply_to_row
-from deforgify.video.combine import COMBINE_NAME
+from deforgify.video.combine import COMBINE_RULE
 from deforgify.video.frames import Info, Sampling
 
 
@@ -22,11 +22,14 @@ class FrameFace:
     confidences: dict[str, float]
     caution: Optional[str] = None
     """Why this face is "unsure" in this frame whatever its confidences (too small to judge)."""
+    turned: int = 0
+    """Degrees it was turned clockwise to stand upright before it was judged (as a photo's face)."""
 
     def to_json(self, scale: float = 1.0) -> dict:
         """As data, the box in the video's own pixels (``scale``: see :attr:`VideoResult.scale`)."""
         return {"track": self.track, "box": in_photo(self.box, scale), "label": self.label,
-                "confidences": self.confidences, "caution": caution_in_photo(self.caution, scale, "frame")}
+                "confidences": self.confidences, "caution": caution_in_photo(self.caution, scale, "frame"),
+                "turned": self.turned}
 
 
 @dataclass(frozen=True)
@@ -140,7 +143,7 @@ class VideoResult:
             "frames": [frame.to_json(self.scale) for frame in self.frames],
             "sampling": {"rate": self.sampling.rate, "cap": self.sampling.cap,
                          "planned": self.planned, "read": len(self.frames),
-                         "combine": COMBINE_NAME, "glimpses_dropped": self.dropped},
+                         "combine": COMBINE_RULE, "glimpses_dropped": self.dropped},
             "complete": self.note is None,
             "note": self.note,
         })
