@@ -1143,25 +1143,24 @@ def video_tab(detector: Detector, answers: Answers, flag) -> None:
                                          buttons=PICTURE_BUTTONS)
                 with gr.Accordion("The video's answer as data (JSON)", open=False, elem_id="video-result-data"):
                     result = VideoResultJSON(label="video result")
-                controls = report_controls("video-", "video")
-                answer_id, should_be, report, status = (controls.answer_id, controls.should_be, controls.button,
-                                                        controls.status)
+                report = report_controls("video-", "video")
                 gr.Markdown(VIDEO_PRIVACY, elem_id="video-privacy")
     outputs = [summary, timeline, deciding, result]
-    page_outputs = outputs + [answer_id, status, should_be]
+    page_outputs = outputs + [report.answer_id, report.status, report.should_be]
     # A new or removed clip takes the old answer with it, at once, and brings back the empty timeline and frame;
     # the button waits for a whole clip (a click while one was still uploading used to answer "No video yet").
     clip.change(lambda new: ("", *_shown(None, None, empty=True), None, "", "", None,
                              gr.Button(interactive=new is not None), answer_shown("")), clip,
-                [*page_outputs, check, controls.box],
+                [*page_outputs, check, report.box],
                 queue=False, api_visibility="private", show_progress="hidden")
     clip.change(LATEST_CLIP.record, clip, None, queue=False, api_visibility="private", show_progress="hidden")
     clip.upload(None, js=FOCUS_CHECK_VIDEO, queue=False, api_visibility="private")
     check.click(page_video, clip, page_outputs, concurrency_limit=CONCURRENCY, api_visibility="private") \
-        .then(answer_shown, answer_id, controls.box, queue=False, api_visibility="private", show_progress="hidden") \
+        .then(answer_shown, report.answer_id, report.box, queue=False, api_visibility="private",
+              show_progress="hidden") \
         .then(None, js=scroll_into_view("video-verdict-box"))
-    report.click(make_page_flag(flag, "clip"), [answer_id, should_be], status, api_visibility="private",
-                 concurrency_limit=1, show_progress="hidden")
+    report.button.click(make_page_flag(flag, "clip"), [report.answer_id, report.should_be], report.status,
+                        api_visibility="private", concurrency_limit=1, show_progress="hidden")
     api_video = gr.Button(visible=False)  # the API: the same answer, with errors raised for programs
     api_video.click(predict_video, clip, outputs, api_name="predict_video", concurrency_limit=CONCURRENCY)
 
@@ -1198,10 +1197,9 @@ def build_demo(detector: Detector, store: FeedbackStore) -> gr.Blocks:
                 with gr.Accordion("The photo's answer as data (JSON)", open=False, elem_id="result-data"):
                     result = ResultJSON(label="result")  # folded: for programs and the curious
                 report = report_controls()
-                answer_id, should_be, flag_button, flag_status = report.answer_id, report.should_be, report.button, report.status
                 gr.Markdown(PRIVACY.format(days=f"{store.keep_days:g}"))
         outputs = [verdict, summary, faces, heatmap, result]
-        page_outputs = outputs + [legend, answer_id, flag_status, should_be]
+        page_outputs = outputs + [legend, report.answer_id, report.status, report.should_be]
         video_tab(detector, answers, flag)
         gr.Markdown(LIMITS)
         with gr.Accordion("Model card", open=False, elem_id="model-card"):
@@ -1215,16 +1213,17 @@ def build_demo(detector: Detector, store: FeedbackStore) -> gr.Blocks:
                      queue=False, api_visibility="private", show_progress="hidden")  # until the new photo has an answer
         image.change(page_check, image, page_outputs, concurrency_limit=CONCURRENCY, trigger_mode="always_last",
                      api_visibility="private", show_progress="minimal", show_progress_on=summary) \
-            .then(settled, answer_id, [check_again, report.box], queue=False, api_visibility="private",
+            .then(settled, report.answer_id, [check_again, report.box], queue=False, api_visibility="private",
                   show_progress="hidden") \
             .then(None, js=SCROLL_TO_VERDICT)
-        check_again.click(make_page_check(detector, answers, again=True), image, page_outputs, concurrency_limit=CONCURRENCY, api_visibility="private",
+        check_again.click(make_page_check(detector, answers, again=True), image, page_outputs,
+                          concurrency_limit=CONCURRENCY, api_visibility="private",
                           show_progress="minimal", show_progress_on=summary) \
-            .then(settled, answer_id, [check_again, report.box], queue=False, api_visibility="private",
+            .then(settled, report.answer_id, [check_again, report.box], queue=False, api_visibility="private",
                   show_progress="hidden") \
             .then(None, js=SCROLL_TO_VERDICT)
-        flag_button.click(make_page_flag(flag), [answer_id, should_be], flag_status, api_visibility="private",
-                          concurrency_limit=1, show_progress="hidden")
+        report.button.click(make_page_flag(flag), [report.answer_id, report.should_be], report.status,
+                            api_visibility="private", concurrency_limit=1, show_progress="hidden")
         # The API: the same answer, with errors raised for programs (the page shows them in words).
         api_predict = gr.Button(visible=False)
         api_predict.click(predict, image, outputs, concurrency_limit=CONCURRENCY, api_name="predict")

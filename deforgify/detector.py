@@ -162,9 +162,14 @@ class Prediction:
     MAX_FACES largest (told in the answer's words, so that none is left out silently)."""
 
     @property
+    def deciding_score(self) -> Optional[FaceScore]:
+        """The deciding face's score (None without a face)."""
+        return next((s for s in self.scores if s.face and s.face == self.face), None)
+
+    @property
     def caution(self) -> Optional[str]:
         """The deciding face's caution (why it is "unsure" whatever its confidences), if any."""
-        return next((s.caution for s in self.scores if s.face and s.face == self.face), None)
+        return self.deciding_score.caution if self.deciding_score else None
 
     @property
     def face_found(self) -> bool:
@@ -294,7 +299,7 @@ class Detector:
         probability; the map computed with the verdict is reused when the prediction carries it."""
         from deforgify.heatmap import overlay, scaled
 
-        decisive = next((s for s in prediction.scores if s.face == prediction.face), None)
+        decisive = prediction.deciding_score
         turns = decisive.turns if decisive else 0
         crop = preprocess_face(rgb, self.config.preprocessing, prediction.face, [], turns=turns).pixels
         cam = decisive.cam if decisive and decisive.cam is not None else self._outputs(crop[None])[1][0]

@@ -121,7 +121,7 @@ def explain(prediction: Prediction, calibration: Optional[Calibration] = None) -
 def _turned_upright(prediction: Prediction) -> str:
     """" (it lay on its side: judged turned upright)" when the deciding face was not upright
     (see :func:`deforgify.faces.upright`), else nothing."""
-    decisive = next((s for s in prediction.scores if s.face and s.face == prediction.face), None)
+    decisive = prediction.deciding_score
     if decisive is None or not decisive.turns:
         return ""
     return f" (it {'was upside down' if decisive.turned == 180 else 'lay on its side'}: judged turned upright)"

@@ -405,8 +405,9 @@ def nearest_start(start: float, side: int, length: int) -> int:
 def _surroundings(rgb: np.ndarray, box: Box) -> tuple[np.ndarray, tuple[int, int]]:
     """The square of UPRIGHT_CONTEXT box sides centred on ``box`` (a mirrored box gets exactly the
     mirrored square), its edge pixels repeated where it reaches beyond the photo, and where its
-    top-left corner lies in the photo. Cut short at the photo's edge instead, a face filling it was often not found in any turn (6 of 178
-    upright faces, as for the search itself: see RETRY_PAD_FRACTION)."""
+    top-left corner lies in the photo. Cut short at the photo's edge instead, a face filling it
+    was often not found in any turn (6 of 178 upright faces, as for the search itself: see
+    RETRY_PAD_FRACTION)."""
     height, width = rgb.shape[:2]
     x, y, w, h = box
     side = max(1, round(max(w, h) * UPRIGHT_CONTEXT))

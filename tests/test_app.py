@@ -739,12 +739,13 @@ def test_an_example_click_shows_its_result(browser_context, app_url) -> None:
 
 RECORD_STATES = """() => {
   window.states = [];
+  const shown = (element) => element && element.checkVisibility() ? element.innerText.trim() : '';  // as seen
   const record = () => {
     const photo = document.querySelector('#photo img');
     const box = document.getElementById('verdict-box');
     const faces = document.querySelector('#faces img');
     const state = [photo ? photo.getAttribute('src') : null, box ? box.dataset.verdict : null,
-                   faces ? faces.getAttribute('src') : null, (document.querySelector('#flag-status')?.innerText ?? '').trim(),
+                   faces ? faces.getAttribute('src') : null, shown(document.querySelector('#flag-status')),
                    performance.now()];
     const last = window.states[window.states.length - 1];
     if (!last || last.slice(0, 4).join('|') !== state.slice(0, 4).join('|')) window.states.push(state);
@@ -798,8 +799,11 @@ def test_one_photo_one_answer_a_new_photo_or_a_clear_removes_the_old_answer_at_o
     page.get_by_role("button", name="Remove Image").click()
     page.wait_for_function("() => !document.getElementById('verdict-box') && !document.querySelector('#faces img')",
                            timeout=5_000)
-    assert page.locator("#should-be").get_by_label("fake", exact=True).is_checked() is False
+    page.locator("#should-be").wait_for(state="hidden", timeout=5_000)  # the report goes with the answer ...
     page.screenshot(path=str(ARTIFACTS / "cleared.png"), full_page=True)
+    upload(page, images["face"])  # ... and comes back with the next one, its choice cleared
+    page.locator("#should-be").wait_for(timeout=30_000)
+    assert page.locator("#should-be").get_by_label("fake", exact=True).is_checked() is False
     page.close()
 
 
