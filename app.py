@@ -300,8 +300,7 @@ class VideoResultJSON(gr.JSON):
     is_template = True
     api_description = ("the answer as data: label, confidences, face, faces (one per face track: track, box, "
                        "label, confidences, frames, start, end, peak_t, caution, sustained_run), duration, width, "
-                       "height, "
-                       "frames (the timeline: t, label, confidences, faces), deciding_frame (t, track, box), "
+                       "height, frames (the timeline: t, label, confidences, faces), deciding_frame (t, track, box), "
                        "sampling, complete, note, provenance (claim \"none\": videos' metadata is not read) "
                        "model (as in /predict's result) and answer_id (to quote when reporting the answer as "
                        "wrong, /flag, for an hour)")
@@ -898,11 +897,10 @@ colour (the dark theme's own rules for paragraphs and spans made it near-white o
 given its own colour inline (the verdict word, the model line) keeps it. A visually hidden
 block (a section heading for screen readers) takes no room in the layout. The model card's
 tables scroll sideways on a narrow screen instead of breaking their words (letter by letter, or
-after a hyphen: "dfdc-" above "faceswap"), the
-timeline's caption (a paragraph) is set flush left, not centred, the deciding frame's label
-sits above the frame, not over its top-left corner (where a face's caption may be drawn), and a
-primary button that
-waits (for a clip) is grey, not a paler orange that reads as pressed."""
+after a hyphen: "dfdc-" above "faceswap"), the timeline's caption (a paragraph) is set flush
+left, not centred, the deciding frame's label sits above the frame, not over its top-left corner
+(where a face's caption may be drawn), and a primary button that waits (for a clip) is grey, not
+a paler orange that reads as pressed."""
 PAGE_JS = """<script>
 document.addEventListener('error', (event) => {
   const media = event.target;
@@ -1209,8 +1207,8 @@ def build_demo(detector: Detector, store: FeedbackStore) -> gr.Blocks:
         # browser), then the server checks it; the latest photo is always checked last.
         image.change(None, image, page_outputs, js=CLEAR_JS, queue=False, api_visibility="private")
         image.change(LATEST_PHOTO.record, image, None, queue=False, api_visibility="private", show_progress="hidden")
-        image.change(lambda: (gr.Button(interactive=False), gr.Column(visible=False)), None, [check_again, report.box],
-                     queue=False, api_visibility="private", show_progress="hidden")  # until the new photo has an answer
+        image.change(lambda: settled(""), None, [check_again, report.box], queue=False, api_visibility="private",
+                     show_progress="hidden")  # until the new photo has an answer
         image.change(page_check, image, page_outputs, concurrency_limit=CONCURRENCY, trigger_mode="always_last",
                      api_visibility="private", show_progress="minimal", show_progress_on=summary) \
             .then(settled, report.answer_id, [check_again, report.box], queue=False, api_visibility="private",
