@@ -18,7 +18,6 @@ import os
 import sys
 from typing import Optional, Sequence
 
-
 from deforgify.argtypes import number
 from deforgify.model_facts import training_facts
 from deforgify.model_folder import ModelLoadError
