@@ -6,11 +6,12 @@ each face upright first (``deforgify.faces.upright``)?
 Photos of every source under ``../shared/data`` (``--per-source`` of each, drawn with seed 0;
 both classes of a source with two), each turned 0, 90, 180 and 270 degrees without an EXIF
 orientation tag (a phone photo that lost it, a scan fed in sideways). For each turn it prints how
-many photos still have a face found, how often the turn that stands the face upright was found
-(for the largest face), and, among photos with a face found both ways, how many verdicts differ
-from the unturned photo's and how many of those swap "real" and "fake": as served, and with every
-face judged as found, not stood upright. Then the face-free scikit-image photos of
-``benchmarks/small_faces.py``, turned the same ways: how many get a verdict (a false face) each way.
+many photos still have a face found and how often the turn that stands the face upright was found
+(for the largest face), both as served (a closer look included); and, among photos with a face
+found both ways, how many verdicts differ from the unturned photo's and how many of those swap
+"real" and "fake": as served, and with every face judged as found, not stood upright. Then the
+face-free scikit-image photos of ``benchmarks/small_faces.py``, turned the same ways: how many get
+a verdict (a false face) each way.
 """
 
 from __future__ import annotations
@@ -29,8 +30,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.small_faces import backgrounds  # noqa: E402
 from deforgify import detector as detector_module  # noqa: E402
 from deforgify.decode import load_rgb  # noqa: E402
-from deforgify.detector import Detector  # noqa: E402
-from deforgify.faces import find_faces, upright  # noqa: E402
+from deforgify.detector import Detector, face_crops  # noqa: E402
 from training.leave_one_out import DATA  # noqa: E402
 
 SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
@@ -78,13 +78,13 @@ def main() -> int:
     print(f"{'turned':>7}{'face found':>12}{'turn right':>12}{'changed':>10}{'real<->fake':>13}"
           f"{'not stood upright: changed':>28}{'real<->fake':>13}")
     for quarters in range(4):
-        faces = [find_faces(turned(rgb, quarters)) for rgb in images]
-        stood = [upright(turned(rgb, quarters), found[0]) for rgb, found in zip(images, faces) if found]
-        right = sum(s is not None and s[0] == (4 - quarters) % 4 for s in stood)
+        crops = [face_crops(turned(rgb, quarters), detector.config.preprocessing) for rgb in images]
+        found = [faces[0] for faces in crops if faces]
+        right = sum(crop.turns == (4 - quarters) % 4 for crop in found)
         served = [p.label for p in detector.predict_rgb([turned(rgb, quarters) for rgb in images])]
         with mock.patch.object(detector_module, "upright", as_found):
             plain = [p.label for p in detector.predict_rgb([turned(rgb, quarters) for rgb in images])]
-        print(f"{quarters * 90:>6}°{len(stood):>12}{right:>12}{changes(served, upright_labels)}"
+        print(f"{quarters * 90:>6}°{len(found):>12}{right:>12}{changes(served, upright_labels)}"
               f"{'':>18}{changes(plain, upright_labels)}")
     print("\nface-free photos with a verdict (a false face), turned 0/90/180/270 degrees:")
     free = backgrounds(800)

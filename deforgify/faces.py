@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib.util
 import math
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -69,6 +69,9 @@ class Face:
     box: Box
     score: float
     landmarks: tuple[tuple[float, float], ...]
+    turns: int = 0
+    """Quarter turns counter-clockwise (as ``np.rot90`` counts them) of the copy it was found on:
+    not 0 for a face found only on a turned copy (see :func:`find_faces`)."""
 
 
 @dataclass(frozen=True)
@@ -174,14 +177,15 @@ def _models() -> tuple[_BlazeFace, _BlazeFace]:
 def find_faces(rgb: np.ndarray, closer_look: bool = False, beside_found: bool = False) -> list[Face]:
     """Every face in ``rgb`` (H, W, 3 uint8), largest first, boxes clipped to the image; with
     ``closer_look``, small faces in a large photo too (see CLOSER_LOOK_LEVELS) when the first
-    search found none, at some cost when there is no face at all (see also the video's
-    CLOSER_LOOK_GIVE_UP); with ``beside_found`` as well, small faces beside those found. A
-    photo is searched so: the first search sees faces down to about 7.5 % of its longer side,
-    so in a large photo smaller people beside a larger one were never found (ten 45 px faces in
+    search found none, and when no search found any, faces on copies turned upside down or on
+    either side (:func:`_turned_search`), at some cost when there is no face at all (see also
+    the video's CLOSER_LOOK_GIVE_UP); with ``beside_found`` as well, small faces beside those
+    found. A photo is searched so: the first search sees faces down to about 7.5 % of its longer
+    side, so in a large photo smaller people beside a larger one were never found (ten 45 px faces in
     a 1200 px group photo: one found). It costs about 157 ms on a 2048x1536 photo with a face
     (median of 5; the first search takes 10 ms); a photo up to 384 px is searched whole at once."""
     height, width = rgb.shape[:2]
-    scale = min(1.0, SEARCH_SIDE / max(height, width))
+    scale = first_scale = min(1.0, SEARCH_SIDE / max(height, width))
     small = _reduced(rgb, scale)
     faces = _canonical_search(small, 0)
     if not faces:
@@ -193,14 +197,45 @@ def find_faces(rgb: np.ndarray, closer_look: bool = False, beside_found: bool = 
         scale = min(1.0, 2 * scale)
         closer = [_in_photo(face, scale) for face in _canonical_search(_reduced(rgb, scale), 0, _tiled_search)]
         found += [face for face in closer if _new(face, found)]
-    clipped = [Face(_clip(face.box, width, height), face.score, face.landmarks) for face in found]
+    if closer_look and not found:
+        found = [_in_photo(face, first_scale) for face in _turned_search(small)]
+    clipped = [replace(face, box=_clip(face.box, width, height)) for face in found]
     clipped = [face for face in clipped if face.box[2] > 1 and face.box[3] > 1]
     return sorted(clipped, key=lambda f: f.box[2] * f.box[3], reverse=True)
 
 
 def _in_photo(face: Face, scale: float) -> Face:
     """``face`` found on a copy reduced by ``scale``, in the photo's pixels (not yet clipped)."""
-    return Face(tuple(v / scale for v in face.box), face.score, tuple((x / scale, y / scale) for x, y in face.landmarks))
+    return replace(face, box=tuple(v / scale for v in face.box),
+                   landmarks=tuple((x / scale, y / scale) for x, y in face.landmarks))
+
+
+TURNED_MIN_SCORE = 0.8
+"""Faces found only on a turned copy of a photo are kept from this score: false faces on turned
+copies of face-free photos (scikit-image's, at 300, 800 and 2048 px) scored up to 0.76, and 37
+of the 80 faces found so in ``benchmarks/orientation.py``'s photos turned 90, 180 and 270 degrees
+(36 of them turned the right way) scored 0.8 or more."""
+
+
+def _turned_search(rgb: np.ndarray) -> list[Face]:
+    """The faces of ``rgb`` found only on a copy turned upside down or on its side, in ``rgb``'s
+    pixels: those of the turn the detector is surest of (the same turn for a photo and its mirror
+    image, whose turns by 90 and 270 degrees mirror each other). The detector was trained on
+    upright faces: see ``benchmarks/orientation.py`` for how many it missed upside down."""
+    pad = int(round(RETRY_PAD_FRACTION * max(rgb.shape[:2])))
+    found = {}
+    for turns in (2, 1, 3):
+        turned = np.ascontiguousarray(np.rot90(rgb, turns))
+        faces = _canonical_search(turned, 0) or _canonical_search(turned, pad)
+        found[turns] = [face for face in faces if face.score >= TURNED_MIN_SCORE]
+    surest = max(found, key=lambda turns: max((face.score for face in found[turns]), default=0.0))
+    return [_turned_face(face, rgb.shape, surest) for face in found[surest]]
+
+
+def _turned_face(face: Face, shape: tuple[int, ...], turns: int) -> Face:
+    """``face`` found on ``np.rot90(image, turns)``, in the pixels of ``image`` (of ``shape``)."""
+    points = tuple(_turned_back(np.array([x, y, 0.0, 0.0]), shape, turns)[:2] for x, y in face.landmarks)
+    return Face(_turned_back(np.array(face.box), shape, turns), face.score, points, turns)
 
 
 def _new(face: Face, found: list[Face]) -> bool:
@@ -361,15 +396,16 @@ def upright(rgb: np.ndarray, face: Face) -> Optional[tuple[int, Box]]:
     its surroundings in which the short-range detector is surest of a face (it was trained on
     upright faces). The model was trained on upright faces too, and judged a face lying on its
     side or upside down almost at random: in ``benchmarks/orientation.py`` (180 photos turned 90,
-    180 and 270 degrees) 195 of 454 verdicts changed, 5 between "real" and "fake"; stood upright
-    first, 31 of 453 did, 1 between them (the turn was right for 443 of 451). The landmarks cannot tell:
-    an upside-down face gets upright ones. The box is found again upright because the one found
+    180 and 270 degrees) 206 of 491 verdicts changed, 5 between "real" and "fake"; stood upright
+    first, 33 of 490 did, 1 between them (the turn was right for 481 of 490). The landmarks
+    cannot tell: an upside-down face gets upright ones. A face found only on a turned copy of the
+    photo (``face.turns``, see :func:`find_faces`) is upright in that turn. The box is found again upright because the one found
     turned frames the face differently. None when no turn of its surroundings shows a face: a
     false face (the astronaut photo turned 90 degrees had one, scored 0.75, which decided "fake
     97 %"; among the faces of 90 photos turned each way, two others were dropped so, never the
     largest)."""
     if face.score >= UPRIGHT_CHECK_BELOW:
-        return 0, face.box
+        return face.turns, face.box
     region, (left, top) = _surroundings(rgb, face.box)
     mirrored = _mirror_is_canonical(region)  # a photo and its mirror image are checked alike
     scale = min(1.0, UPRIGHT_SIDE / region.shape[0])

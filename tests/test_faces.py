@@ -312,3 +312,27 @@ def test_a_face_on_its_side_or_upside_down_is_stood_upright_and_judged_so(astron
     side = "it was upside down" if quarters == 2 else "it lay on its side"
     assert f"({side}: judged turned upright)" in explain(prediction, detector.config.calibration)
     assert unturned.to_json()["faces"][0]["turned"] == 0 and "turned upright" not in explain(unturned)
+
+
+def test_a_close_cut_face_upside_down_is_found_on_a_turned_copy_and_judged_upright(astronaut) -> None:
+    """Upside down and filling the photo, the astronaut's face was not found at all ("no face"):
+    a photo with no face found is searched turned too, and the face found so is judged upright."""
+    from deforgify.detector import Detector
+
+    x, y, w, h = find_faces(astronaut)[0].box
+    close_cut = astronaut[round(y + h / 2 - 0.75 * h) : round(y + h / 2 + 0.75 * h),
+                          round(x + w / 2 - 0.75 * w) : round(x + w / 2 + 0.75 * w)]
+    photo = np.ascontiguousarray(close_cut[::-1, ::-1])
+    assert find_faces(photo) == []
+    [face] = find_faces(photo, closer_look=True)
+    [upright_face] = find_faces(close_cut, closer_look=True)
+    side = photo.shape[1]
+    ux, uy, uw, uh = upright_face.box
+    assert face.turns == 2 and face.box == pytest.approx((side - ux - uw, photo.shape[0] - uy - uh, uw, uh), abs=0.1 * uw)
+    assert dict(zip(LANDMARKS, face.landmarks))["mouth"][1] < face.box[1] + face.box[3] / 2  # upside down
+    [mirrored] = find_faces(np.ascontiguousarray(photo[:, ::-1]), closer_look=True)
+    assert (side - mirrored.box[0] - mirrored.box[2], *mirrored.box[1:]) == face.box and mirrored.turns == 2
+    detector = Detector.load()
+    turned, unturned = detector.predict_rgb([photo, close_cut])
+    assert turned.to_json()["faces"][0]["turned"] == 180
+    assert turned.label == unturned.label and abs(turned.confidences["fake"] - unturned.confidences["fake"]) < 0.1
