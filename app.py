@@ -715,16 +715,15 @@ def settled(answer_id: str) -> tuple[gr.Button, gr.Column]:
     return gr.Button(interactive=bool(answer_id)), answer_shown(answer_id)
 
 
-def save_output(rgb: np.ndarray, lossless: bool = False) -> str:
-    """Write an output image under a name of its own inside Gradio's cache (as JPEG, or PNG when
-    ``lossless``: a video frame kept as is, for a report).
+def save_output(rgb: np.ndarray) -> str:
+    """Write an output image as a JPEG under a name of its own inside Gradio's cache.
 
     Returning an array would make Gradio write it to a path derived from its content, in place:
     two users sent the same picture would rewrite a file while the other is downloading it.
     """
     OUTPUT_FOLDER.mkdir(parents=True, exist_ok=True)
-    path = OUTPUT_FOLDER / f"{uuid.uuid4().hex}.{'png' if lossless else 'jpg'}"
-    Image.fromarray(rgb).save(path, **({"compress_level": 1} if lossless else {"quality": 90}))  # fast PNG
+    path = OUTPUT_FOLDER / f"{uuid.uuid4().hex}.jpg"
+    Image.fromarray(rgb).save(path, quality=90)
     return str(path)
 
 
@@ -1074,12 +1073,13 @@ def video_tab(detector: Detector, answers: Answers, flag) -> None:
                    + answered_by(line), element_id="video-verdict-box")
         rows = chart_rows(row)
         frame = None
-        shown = frame_at(clip, row["deciding_frame"]["t"] if row["deciding_frame"] else 0.0)
+        shown_at = row["deciding_frame"]["t"] if row["deciding_frame"] else 0.0
+        shown = frame_at(clip, shown_at)
         if shown and row["deciding_frame"]:  # captioned with the faces' numbers of the words and the timeline
             drawn, numbers = deciding_frame_prediction(row, shown.scale), deciding_frame_numbers(row)
             frame = save_output(draw_faces(shown.rgb, drawn, numbers=numbers))
         if shown:  # what a report keeps: the frame as judged, not the clip
-            row["answer_id"] = answers.issue(save_output(shown.rgb, lossless=True), dict(row))
+            row["answer_id"] = answers.issue(clip, dict(row), frame_at=shown_at)
         release_free_memory()  # its frames were decoded whole
         return box, pd.DataFrame(rows) if rows else None, frame, row  # no chart (nor legend) without a face
 

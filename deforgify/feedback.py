@@ -22,6 +22,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Optional
 
+import numpy as np
+
 RECORD_FILE = "report.json"
 IMAGE_FILE = "image.png"
 SHOULD_BE = ("real", "fake", "don't know")
@@ -43,14 +45,35 @@ class FeedbackError(RuntimeError):
 
 @dataclass
 class Answer:
-    photo: str
-    """The uploaded file the answer is about."""
+    file: str
+    """The uploaded file the answer is about: a photo, or a clip."""
     result: dict
+    frame_at: Optional[float] = None
+    """For a clip, the moment (in seconds) of the frame a report keeps, taken from the clip when
+    it is reported: the clip goes when its answer does, where a frame written out beforehand
+    stayed on the server (Gradio deletes only the files it sent out)."""
     issued: float = field(default_factory=time.monotonic)
     reported: bool = False
     report_id: Optional[str] = None
     """The id its report was saved under, said again if it is reported twice (a second click
     must not take the id, which the reporter needs to have the report deleted, off the page)."""
+
+    def pixels(self) -> np.ndarray:
+        """What a report keeps: the photo's decoded pixels, or the clip's frame at ``frame_at``."""
+        from deforgify.decode import InvalidImageError, load_rgb, read_bytes
+        from deforgify.video.frames import frame_at
+
+        gone = FeedbackError(f"the {'photo' if self.frame_at is None else 'clip'} is no longer here: "
+                             "check it again, then report")
+        if self.frame_at is not None:
+            frame = frame_at(self.file, self.frame_at)
+            if frame is None:
+                raise gone
+            return frame.rgb
+        try:
+            return load_rgb(read_bytes(self.file))
+        except (InvalidImageError, OSError):
+            raise gone from None
 
 
 class Answers:
@@ -62,11 +85,13 @@ class Answers:
         self._answers: OrderedDict[str, Answer] = OrderedDict()
         self._lock = threading.Lock()
 
-    def issue(self, photo: str, result: dict) -> str:
+    def issue(self, file: str, result: dict, frame_at: Optional[float] = None) -> str:
+        """Remember the answer ``result`` about ``file`` (of a clip, its frame at ``frame_at``
+        seconds is what a report keeps); return the id issued with it."""
         answer_id = uuid.uuid4().hex
         with self._lock:
             self._forget_expired()
-            self._answers[answer_id] = Answer(photo, result)
+            self._answers[answer_id] = Answer(file, result, frame_at)
             while len(self._answers) > self.limit:
                 self._answers.popitem(last=False)
         return answer_id
@@ -77,7 +102,7 @@ class Answers:
         with self._lock:
             self._forget_expired()
             answer = self._answers.get(answer_id) if isinstance(answer_id, str) else None
-            if answer is None or not os.path.isfile(answer.photo):
+            if answer is None or not os.path.isfile(answer.file):
                 raise FeedbackError("this answer is unknown here or has expired (answers can be "
                                     "reported for an hour): check the photo or clip again, then report")
             if answer.reported:
@@ -133,14 +158,9 @@ class FeedbackStore:
         pixels in a PNG, without the file's metadata (EXIF, GPS, XMP, ICC, C2PA)."""
         from PIL import Image
 
-        from deforgify.decode import InvalidImageError, load_rgb, read_bytes
-
         if should_be not in SHOULD_BE:
             raise FeedbackError(f"say what the answer should have been: {', '.join(SHOULD_BE)}")
-        try:
-            rgb = load_rgb(read_bytes(answer.photo))
-        except (InvalidImageError, OSError):
-            raise FeedbackError("the photo is no longer here: check it again, then report") from None
+        rgb = answer.pixels()
         now = datetime.now(timezone.utc)
         report_id = f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
         folder = self.folder / report_id

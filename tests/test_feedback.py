@@ -37,7 +37,7 @@ def test_an_answer_can_be_claimed_once(photo) -> None:
     with pytest.raises(FeedbackError, match="already been reported"):
         answers.claim(answer_id)
     answers.release(answer_id)  # a report that could not be kept can be tried again
-    assert answers.claim(answer_id).photo == str(photo)
+    assert answers.claim(answer_id).file == str(photo)
 
 
 def test_an_answer_reported_as_what_it_already_was_is_refused_and_stays_reportable(photo) -> None:
@@ -165,3 +165,24 @@ def test_report_settings_are_read_and_default_when_unset(monkeypatch) -> None:
     assert (store.max_per_hour, store.max_bytes, store.keep_days) == (5, 500_000, 90)
     monkeypatch.setenv("DEFORGIFY_FLAG_MAX_MB", "1e-9")  # a tiny store holds a byte, not none
     assert FeedbackStore.from_environment().max_bytes == 1
+
+
+def test_a_clips_report_keeps_the_frame_at_its_moment_taken_from_the_clip(tmp_path) -> None:
+    """A clip's answer remembers the clip and the moment of the frame that decided: nothing is
+    written out for a report that may never come (a frame saved beforehand stayed on the
+    server, as Gradio deletes only the files it sent out)."""
+    from video_clips import write_opencv
+
+    clip = write_opencv(tmp_path / "clip.mp4", lambda i: np.full((48, 64, 3), 20 * i, np.uint8), 10, fps=5)
+    store, answers = FeedbackStore(tmp_path / "flags"), Answers()
+    report = store.save(answers.claim(answers.issue(str(clip), {"label": "real"}, frame_at=1.0)), "fake")
+    kept = np.asarray(Image.open(tmp_path / "flags" / report / IMAGE_FILE), np.float64)
+    assert kept.shape == (48, 64, 3) and abs(kept.mean() - 100) < 6  # frame 5 of 10, at 1 s
+    beyond = answers.claim(answers.issue(str(clip), {"label": "real"}, frame_at=60.0))
+    with pytest.raises(FeedbackError, match="the clip is no longer here"):
+        store.save(beyond, "fake")
+    answer_id = answers.issue(str(clip), {"label": "real"}, frame_at=1.0)
+    clip.unlink()
+    with pytest.raises(FeedbackError, match="expired"):
+        answers.claim(answer_id)
+    assert store.reports() == [tmp_path / "flags" / report]
