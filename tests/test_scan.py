@@ -279,6 +279,25 @@ def test_an_output_it_cannot_extend_is_left_untouched(tree: Path, tmp_path: Path
     assert output.read_text() == existing
 
 
+@pytest.mark.parametrize("added, message", [
+    ("not json\n", "line LINE is not a scan result"),
+    ('{"label": "real", "model_revision": "REVISION"}\n', "a row of neither a path nor an index"),
+])
+def test_an_output_bad_after_its_first_rows_is_left_untouched(tree: Path, tmp_path: Path, added: str,
+                                                              message: str) -> None:
+    """Every row is read before anything is scanned: a bad one after the first stopped the scan
+    with a traceback."""
+    output = tmp_path / "verdicts.jsonl"
+    assert scan(str(tree), "--output", str(output)).returncode == 1  # the broken files
+    revision = json.loads(output.read_text().splitlines()[0])["model_revision"]
+    existing = output.read_text() + added.replace("REVISION", revision)
+    output.write_text(existing)
+    result = scan(str(tree), "--output", str(output))
+    message = message.replace("LINE", str(len(existing.splitlines())))
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr, result.stderr
+    assert output.read_text() == existing
+
+
 @pytest.mark.parametrize("args, message", [
     (["{tmp}/nowhere"], "no such folder"),
     (["{tmp}/empty"], "no image files in it"),

@@ -633,6 +633,8 @@ def test_scan_writes_video_rows_beside_photo_rows(tmp_path, clips, astronaut_jpe
     (folder / "a.jpg").write_bytes(astronaut_jpeg.read_bytes())
     (folder / "b.mp4").write_bytes(clips["no_face"].read_bytes())
     (folder / "c.mov").write_text("not a video")
+    (folder / "d.mp4").write_bytes(clips["mixed"].read_bytes())
+    written = {}
     for output in (tmp_path / "out.jsonl", tmp_path / "out.parquet"):
         result = run_module("deforgify", "scan", str(folder), "--output", str(output), "--quiet")
         assert result.returncode == 1, result.stderr  # c.mov cannot be read
@@ -642,12 +644,30 @@ def test_scan_writes_video_rows_beside_photo_rows(tmp_path, clips, astronaut_jpe
             import pyarrow.parquet
 
             rows = pyarrow.parquet.read_table(output).to_pylist()
-        by_name = {Path(row["path"]).name: row for row in rows}
+        by_name = written[output.suffix] = {Path(row["path"]).name: row for row in rows}
         assert by_name["a.jpg"]["kind"] == "photo" and by_name["a.jpg"]["frames"] is None
         assert by_name["b.mp4"]["kind"] == "video" and by_name["b.mp4"]["label"] == "no_face"
         assert by_name["b.mp4"]["duration"] == pytest.approx(4.0, abs=0.1)
         assert len(by_name["b.mp4"]["frames"]) == 8
         assert "text" in by_name["c.mov"]["error"]
+    assert written[".jsonl"]["d.mp4"]["faces"][0]["track"] == 0 and written[".jsonl"]["a.jpg"]["faces"][0]["turned"] == 0
+    for name, row in written[".jsonl"].items():  # Parquet keeps every field (pyarrow drops what its schema lacks)
+        assert_within(row, written[".parquet"][name], name)
+
+
+def assert_within(part: object, whole: object, where: str) -> None:
+    """Every field of ``part`` is in ``whole`` with the same value (``whole`` may have more, null)."""
+    if isinstance(part, dict):
+        assert isinstance(whole, dict), where
+        for key, value in part.items():
+            assert key in whole, f"{where}.{key} is missing"
+            assert_within(value, whole[key], f"{where}.{key}")
+    elif isinstance(part, list):
+        assert isinstance(whole, list) and len(whole) == len(part), where
+        for index, (a, b) in enumerate(zip(part, whole)):
+            assert_within(a, b, f"{where}[{index}]")
+    else:
+        assert part == whole, f"{where}: {part!r} != {whole!r}"
 
 
 def test_predict_help_documents_video_rows_limits_and_exit_statuses() -> None:

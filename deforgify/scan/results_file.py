@@ -21,8 +21,8 @@ from deforgify.streams import batches
 
 FORMATS = (".jsonl", ".parquet")
 COLUMNS = ("path", "index", "label", "confidences", "face_found", "face", "deciding_face", "faces",
-           "decided_by", "pixels", "provenance", "kind", "duration", "deciding_frame", "frames", "complete",
-           "note", "error", "model_revision")
+           "decided_by", "pixels", "provenance", "kind", "duration", "width", "height", "rotation",
+           "deciding_frame", "frames", "complete", "note", "sampling", "error", "model_revision")
 JOURNAL_SUFFIX = ".partial.jsonl"
 PARQUET_ROWS_PER_GROUP = 10_000
 
@@ -180,32 +180,30 @@ class ParquetResults:
 
 
 def parquet_schema(labels: tuple[str, ...]):
+    """Every field of the rows (as JSON Lines has them) as Parquet types: pyarrow silently drops a
+    field its schema lacks. A photo's faces and a video's tracks share one struct, each field null
+    where it does not apply."""
     import pyarrow as pa
 
     confidences = pa.struct([(label, pa.float64()) for label in labels])
-    box = pa.list_(pa.int64())
-    face = pa.struct([("box", box), ("label", pa.string()), ("confidences", confidences),
-                      ("caution", pa.string())])
-    pixels = pa.struct([("label", pa.string()), ("confidences", confidences)])
-    deciding_frame = pa.struct([("t", pa.float64()), ("track", pa.int64()), ("box", box)])
-    return pa.schema([("path", pa.string()), ("index", pa.int64()), ("label", pa.string()),
-                      ("confidences", confidences), ("face_found", pa.bool_()), ("face", box),
-                      ("deciding_face", pa.int64()), ("faces", pa.list_(face)),
-                      ("decided_by", pa.string()), ("pixels", pixels),
-                      ("provenance", provenance_schema()), ("kind", pa.string()),
-                      ("duration", pa.float64()), ("deciding_frame", deciding_frame),
-                      ("frames", pa.list_(frame_schema(confidences))), ("complete", pa.bool_()),
-                      ("note", pa.string()), ("error", pa.string()), ("model_revision", pa.string())])
-
-
-def frame_schema(confidences):
-    """One frame of a video's timeline (:meth:`deforgify.video.timeline.FrameResult.to_json`)."""
-    import pyarrow as pa
-
-    face = pa.struct([("track", pa.int64()), ("box", pa.list_(pa.int64())), ("label", pa.string()),
-                      ("confidences", confidences)])
-    return pa.struct([("t", pa.float64()), ("label", pa.string()), ("confidences", confidences),
-                      ("faces", pa.list_(face))])
+    integer, number, text, box = pa.int64(), pa.float64(), pa.string(), pa.list_(pa.int64())
+    judged = [("box", box), ("label", text), ("confidences", confidences), ("caution", text)]
+    face = pa.struct(judged + [("turned", integer), ("track", integer), ("frames", integer),  # a photo's face
+                               ("start", number), ("end", number), ("peak_t", number),  # or a video's track
+                               ("sustained_run", pa.bool_())])
+    frame_face = pa.struct([("track", integer)] + judged + [("turned", integer)])
+    frame = pa.struct([("t", number), ("label", text), ("confidences", confidences),
+                       ("faces", pa.list_(frame_face)), ("left_out", integer)])
+    sampling = pa.struct([("rate", number), ("cap", integer), ("planned", integer), ("read", integer),
+                          ("combine", text), ("glimpses_dropped", integer)])
+    pixels = pa.struct([("label", text), ("confidences", confidences)])
+    deciding_frame = pa.struct([("t", number), ("track", integer), ("box", box)])
+    kinds = {"path": text, "index": integer, "label": text, "confidences": confidences, "face_found": pa.bool_(),
+             "face": box, "deciding_face": integer, "faces": pa.list_(face), "decided_by": text, "pixels": pixels,
+             "provenance": provenance_schema(), "kind": text, "duration": number, "width": integer,
+             "height": integer, "rotation": integer, "deciding_frame": deciding_frame, "frames": pa.list_(frame),
+             "complete": pa.bool_(), "note": text, "sampling": sampling, "error": text, "model_revision": text}
+    return pa.schema([(column, kinds[column]) for column in COLUMNS])
 
 
 def provenance_schema():
@@ -223,16 +221,21 @@ def provenance_schema():
 
 
 def _check_rows(path: Path, rows: Iterable[dict], key_field: str, model_revision: str) -> None:
+    """Refuse a file any of whose rows is not a scan's (read whole before anything is scanned:
+    a bad row found later stopped the scan with a traceback), keyed by another field, or made by
+    another model."""
     for row in rows:
         if row.get(key_field) is None:
             other = "index" if key_field == "path" else "path"
+            if row.get(other) is None:
+                raise ResultsError(f"{path} holds a row of neither a path nor an index: is this the output "
+                                   "of a Deforgify scan? (nothing was changed)")
             raise ResultsError(f"{path} holds the results of a scan by {other}, not by {key_field}: "
                                "give another output (nothing was changed)")
         if row["model_revision"] != model_revision:
             raise ResultsError(
                 f"{path} was written with model {row['model_revision']}, and this scan uses "
                 f"{model_revision}: give another output, or the model that wrote it (nothing was changed)")
-        return  # every row of a file comes from one model: the first one tells
 
 
 def _pyarrow_parquet() -> Any:
