@@ -25,8 +25,9 @@ EXAMPLES = """examples:
 Run the same command again after a stop: only images without a row are scored.
 Rows: path (or index for a dataset), label (real, fake, unsure, no_face; empty with an error),
 confidences, face_found, face, deciding_face, faces, decided_by, pixels, provenance (as in
-predict --help), kind ("photo" or "video"), duration, deciding_frame, frames (a video's
-timeline), complete and note (as in predict --help; null for photos), error, model_revision.
+predict --help), kind ("photo" or "video"), duration, width, height, rotation, deciding_frame,
+frames (a video's timeline), complete, note and sampling (as in predict --help; null for
+photos), error, model_revision.
 Videos in a folder are found by suffix (.mp4 .mov .webm .mkv .avi ...).
 
 exit status:
