@@ -188,9 +188,24 @@ class ImageFile(gr.Image):
 
     def preprocess(self, payload):
         sent_as_text(payload, "file")
-        if payload is None or (payload.url or "").startswith("data:"):
-            return super().preprocess(payload)
-        return payload.path
+        if payload is not None and (payload.url or "").startswith("data:"):
+            return self._inline_file(payload.url)
+        return payload.path if payload is not None else None
+
+    def _inline_file(self, url: str) -> str:
+        """A photo sent inline as a ``data:`` URL, written to Gradio's cache byte for byte (and
+        deleted with it). Decoded and saved again by Gradio, it lost its metadata (an AI label in
+        a PNG chunk no longer decided), got another verdict than the same file uploaded, and a
+        64-megapixel PNG was decoded whole before Deforgify's size check could refuse it."""
+        from gradio.processing_utils import save_base64_to_cache
+
+        try:
+            path = save_base64_to_cache(url, self.GRADIO_CACHE)
+        except ValueError:  # binascii.Error among them
+            raise gr.Error("This file can't be checked: its data: URL holds no base64 data: send the file "
+                           "itself (gradio_client: handle_file(path))", print_exception=False) from None
+        self.temp_files.add(path)
+        return path
 
     def example_payload(self) -> Any:
         """What the "Use via API" page's snippet sends: the caller's own photo."""
@@ -750,7 +765,8 @@ def make_flag(store: FeedbackStore, answers: Answers):
             report_id = store.save(answer, should_be)
         except FeedbackError as error:
             answers.release(answer_id)
-            raise gr.Error(f"The report could not be saved: {error}.", print_exception=False) from None
+            raise gr.Error(f"The report could not be saved: {error}. Nothing was stored.",
+                           print_exception=False) from None
         answers.saved(answer_id, report_id)
         try:
             store.send(report_id)
@@ -1234,10 +1250,13 @@ def build_demo(detector: Detector, store: FeedbackStore) -> gr.Blocks:
 
 
 def launch_options() -> dict[str, Any]:
-    """Serve an MCP tool too when ``gradio[mcp]`` is installed; the base install has no MCP."""
+    """Serve MCP tools too when ``gradio[mcp]`` is installed (the base install has no MCP), unless
+    GRADIO_MCP_SERVER says otherwise; give the message of every error, Gradio's own included: a
+    path it refuses, a link it cannot fetch or an argument missing came as ``{"error": null}``."""
     from importlib.util import find_spec
 
-    return {"mcp_server": find_spec("mcp") is not None, "css": CSS, "head": PAGE_JS}
+    mcp = {} if "GRADIO_MCP_SERVER" in os.environ else {"mcp_server": find_spec("mcp") is not None}
+    return {**mcp, "show_error": True, "css": CSS, "head": PAGE_JS}
 
 
 def feedback_store() -> FeedbackStore:

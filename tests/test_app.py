@@ -437,6 +437,41 @@ def test_a_file_on_the_server_that_was_not_uploaded_is_never_read(app_url, endpo
         assert "send the file itself (gradio_client: handle_file(path))" in data["error"]
 
 
+def test_gradios_own_refusals_come_with_their_reason(app_url) -> None:
+    """A server path with Gradio's meta marker, and a call missing its file, are refused by Gradio
+    itself before Deforgify sees them: their message used to arrive as ``{"error": null}``."""
+    import requests
+
+    photo = str(ROOT / "examples" / "real-astronaut.jpg")
+    event, data = call_api(app_url, "/predict", {"path": photo, "meta": {"_type": "gradio.FileData"}})
+    assert event == "error" and "not uploaded by a user" in (data["error"] or ""), data
+    started = requests.post(f"{app_url.rstrip('/')}/gradio_api/call/predict", json={"data": []}, timeout=30).json()
+    reply = requests.get(f"{app_url.rstrip('/')}/gradio_api/call/predict/{started['event_id']}", timeout=60).text
+    assert "event: error" in reply and '{"error": null}' not in reply, reply
+
+
+def test_a_photo_sent_inline_as_a_data_url_is_judged_byte_for_byte(app_url, astronaut) -> None:
+    """Gradio decoded a data: URL and saved the picture again: a PNG's AI label was lost, the
+    verdict changed, an animated GIF was judged on one frame. Now its bytes are read as sent."""
+    import base64
+
+    from provenance_files import A1111_PARAMETERS, png
+
+    labelled = png(astronaut, {"parameters": A1111_PARAMETERS})
+    frames = [Image.fromarray(astronaut), Image.fromarray(astronaut[:, ::-1])]
+    animated = io.BytesIO()
+    frames[0].save(animated, "GIF", save_all=True, append_images=frames[1:])
+    inline = {name: {"url": f"data:image/{kind};base64,{base64.b64encode(data).decode()}"}
+              for name, kind, data in (("labelled", "png", labelled), ("animated", "gif", animated.getvalue()))}
+    event, data = call_api(app_url, "/predict", inline["labelled"])
+    assert event == "complete", data
+    assert data[-1]["decided_by"] == "provenance" and data[-1]["label"] == "fake"
+    event, data = call_api(app_url, "/predict", inline["animated"])
+    assert event == "error" and data["error"].startswith("This file can't be checked: ") and "animat" in data["error"]
+    event, data = call_api(app_url, "/predict", {"url": "data:image/png;base64,AAAAA"})  # cut short
+    assert event == "error" and "data: URL holds no base64 data" in data["error"], data
+
+
 def test_the_apis_confidences_come_real_first_as_everywhere(client) -> None:
     verdict = predict(client, ROOT / "examples" / "gan-stylegan2.jpg")[0]  # fake the larger share
     assert [c["label"] for c in verdict["confidences"]] == ["real", "fake"]
