@@ -31,6 +31,8 @@ class Calibration:
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> "Calibration":
+        if not isinstance(values, dict):
+            raise ValueError(f"calibration must be an object of numbers, got {values!r}")
         calibration = cls(**{k: float(v) for k, v in values.items()})
         if not (calibration.temperature > 0
                 and 0 <= calibration.unsure_low <= calibration.threshold

@@ -72,6 +72,8 @@ class ModelConfig:
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> "ModelConfig":
+        if not isinstance(values, dict):
+            raise ValueError(f"it must hold a JSON object, not {type(values).__name__}")
         if values.get("format") != FORMAT or values.get("format_version") != FORMAT_VERSION:
             raise ValueError(
                 f"not a {FORMAT} v{FORMAT_VERSION} config "

@@ -35,13 +35,17 @@ class PreprocessConfig:
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> "PreprocessConfig":
+        if not isinstance(values, dict):
+            raise ValueError(f"preprocessing must be an object of settings, got {values!r}")
         known = {f.name for f in fields(cls)}
         unknown = set(values) - known
         if unknown:
             raise ValueError(f"unknown preprocessing settings: {sorted(unknown)}")
         config = cls(**values)
-        if not (16 <= config.input_size <= 1024) or not (0.5 <= config.crop_scale <= 4.0):
-            raise ValueError(f"preprocessing settings out of range: {values}")
+        kinds_right = (type(config.input_size) is int and type(config.native_resolution) is bool
+                       and isinstance(config.crop_scale, (int, float)) and not isinstance(config.crop_scale, bool))
+        if not kinds_right or not (16 <= config.input_size <= 1024) or not (0.5 <= config.crop_scale <= 4.0):
+            raise ValueError(f"preprocessing settings out of range or of the wrong kind: {values}")
         return config
 
 

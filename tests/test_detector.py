@@ -213,6 +213,26 @@ def test_a_config_with_a_meaningless_face_width_is_refused(tmp_path: Path, width
         read_config(folder)
 
 
+@pytest.mark.parametrize("config, said", [
+    ([], "it must hold a JSON object, not list"),
+    ({"calibration": [0.5]}, "calibration must be an object of numbers"),
+    ({"preprocessing": "128 px"}, "preprocessing must be an object of settings"),
+    ({"preprocessing": {"input_size": 128.5, "crop_scale": 1.4}}, "out of range or of the wrong kind"),
+    ({"preprocessing": {"input_size": 128, "crop_scale": "wide"}}, "out of range or of the wrong kind"),
+])
+def test_a_config_of_the_wrong_shape_is_refused_in_words(tmp_path: Path, config, said: str) -> None:
+    """Each was an AttributeError's traceback, or a float input size taken."""
+    import json
+
+    from deforgify.model_folder import ModelLoadError, read_config
+
+    folder = bundled_model_with(tmp_path / "m", weights=False)
+    whole = json.loads((folder / "config.json").read_text())
+    (folder / "config.json").write_text(json.dumps(config if isinstance(config, list) else whole | config))
+    with pytest.raises(ModelLoadError, match=r"config.json is invalid: (.* )?" + re.escape(said)):
+        read_config(folder)
+
+
 def test_without_a_face_there_is_no_verdict(detector: Detector) -> None:
     from skimage import data
 
