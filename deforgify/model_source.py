@@ -89,12 +89,26 @@ def resolve_model(reference: Optional[str] = None, fallback: bool = False) -> Mo
     if path.is_dir():
         read_config(path)
         return ModelSource(path, str(path))
+    if mistyped_folder(reference):
+        why = (f" ({path.parts[0]}/ is a folder here, so it is not taken for a Hub repo id)"
+               if len(path.parts) == 2 else "")
+        raise ModelLoadError(f"{reference}: no such model folder{why}")
     repo_id, _, revision = reference.partition("@")
     if not _REPO_ID.match(repo_id) or path.is_absolute() or reference.startswith("."):
         raise ModelLoadError(
             f"{reference!r} is neither a model folder nor a Hub repo id (OWNER/NAME[@REVISION])"
         )
     return _hub_source(repo_id, revision or None, fallback)
+
+
+def mistyped_folder(reference: str) -> bool:
+    """Whether a ``reference`` naming no folder is a mistyped folder rather than a Hub id
+    (OWNER/NAME): a path of more than two parts, or of two whose first is a folder here. Taken
+    for a Hub id, a mistyped model folder was answered by the bundled model when the Hub could
+    not be reached, "not cached" given as the reason; asking the Hub for a mistyped dataset
+    folder cost about 25 s of retries."""
+    parts = Path(reference).expanduser().parts
+    return len(parts) > 2 or (len(parts) == 2 and Path(parts[0]).is_dir())
 
 
 def bundled_source(warning: Optional[str] = None) -> ModelSource:

@@ -17,6 +17,7 @@ from typing import Union
 from sklearn.model_selection import StratifiedGroupKFold
 
 from deforgify.model_folder import LABELS
+from deforgify.model_source import mistyped_folder
 from training.groups import group_names
 
 SPLITS = ("train", "val", "test")
@@ -85,14 +86,6 @@ def load_source(source: str) -> list[Example]:
     return [replace(e, group=groups.get(Path(e.key).name, "")) for e in examples]
 
 
-def _looks_local(source: str) -> bool:
-    """Whether a missing ``source`` is a mistyped folder rather than a Hub dataset id (OWNER/NAME):
-    a path of more than two parts, or of two whose first is a folder here (asking the Hub first
-    cost about 25 s of retries when it could not be reached)."""
-    parts = Path(source).parts
-    return len(parts) > 2 or (len(parts) == 2 and Path(parts[0]).is_dir())
-
-
 def _load_dataset(source: str):
     import datasets
 
@@ -104,7 +97,7 @@ def _load_dataset(source: str):
         if Path(source).is_dir():
             # drop_labels=False: a folder with only real/ (or fake/) still gets its label
             loaded = datasets.load_dataset("imagefolder", data_dir=source, drop_labels=False)
-        elif source.startswith((".", "/", "~")) or _looks_local(source):
+        elif source.startswith((".", "/", "~")) or mistyped_folder(source):
             raise DataError(f"{source}: no such folder")
         else:
             loaded = datasets.load_dataset(source)
