@@ -982,9 +982,13 @@ def example_files(detector: Detector) -> tuple[list[str], list[str]]:
         path = folder / name
         if not path.is_file():
             continue
-        answer = detector.predict(path).label if expected else expected
+        try:
+            answer = detector.predict(path).label
+        except InvalidImageError as error:  # a broken example is not shown, nor keeps the app from starting
+            print(f"example {path} left out: {error}", flush=True)
+            continue
         paths.append(str(path))
-        captions.append(caption if answer == expected else f"{caption}: this model answers {WORDS[answer]}")
+        captions.append(caption if expected in (None, answer) else f"{caption}: this model answers {WORDS[answer]}")
     return paths, captions
 
 

@@ -543,6 +543,22 @@ def test_a_hub_model_neither_reachable_nor_cached_is_named_on_the_page_and_in_th
         assert "someone/deforgify-x is not cached: using the bundled model" in said
 
 
+def test_a_broken_example_is_left_out_and_the_app_starts(tmp_path) -> None:
+    """An example photo that cannot be read stopped the app with a traceback as it started."""
+    examples = tmp_path / "examples"
+    examples.mkdir()
+    (examples / "real-astronaut.jpg").write_bytes((ROOT / "examples" / "real-astronaut.jpg").read_bytes())
+    (examples / "two-faces.jpg").write_text("not a photo")
+    process, url = start_app(tmp_path, DEFORGIFY_EXAMPLES=str(examples))
+    try:
+        config = urllib.request.urlopen(url + "config", timeout=10).read().decode()
+    finally:
+        stop_app(process)
+    [log] = tmp_path.glob("app-*.log")
+    assert "real-astronaut.jpg" in config and "two-faces.jpg" not in config
+    assert f"example {examples / 'two-faces.jpg'} left out: " in log.read_text()
+
+
 @pytest.mark.parametrize("name, value, message", [
     ("DEFORGIFY_FLAG_MAX_PER_HOUR", "abc", "a whole number above 0 and at most 1e+06, not 'abc'"),
     ("DEFORGIFY_FLAG_MAX_MB", "-1", "a number above 0 and at most 1e+09, not '-1'"),
