@@ -487,6 +487,32 @@ def test_a_folder_without_litert_graph_runs_on_keras_until_exported(tiny_model: 
     assert missing.returncode == 2 and "error:" in missing.stderr
 
 
+def test_an_export_that_fails_says_so_and_keeps_the_graph_there(tiny_model: Path, tmp_path: Path, monkeypatch,
+                                                                capsys) -> None:
+    """A conversion error was a traceback, and the graph was written in place (a failed write
+    left a truncated one, which LiteRT refuses)."""
+    import shutil
+
+    import tensorflow as tf
+
+    from training import export
+
+    folder = tmp_path / "model"
+    shutil.copytree(tiny_model, folder)
+    before = (folder / "model.tflite").read_bytes()
+
+    class Refusing:
+        def convert(self):
+            raise ValueError("op not supported")
+
+    monkeypatch.setattr(tf.lite.TFLiteConverter, "from_saved_model", lambda *args, **kwargs: Refusing())
+    assert export.main([str(folder)]) == 1
+    said = capsys.readouterr().err
+    assert "error: cannot export" in said and "ValueError: op not supported" in said and "unchanged" in said
+    assert (folder / "model.tflite").read_bytes() == before
+    assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in tiny_model.iterdir())  # no leftovers
+
+
 def test_recalibration_refits_the_band_and_keeps_the_weights(tiny_model: Path, tiny_dataset: Path,
                                                               tmp_path: Path) -> None:
     import shutil

@@ -9,6 +9,7 @@ Training calls :func:`export_litert` itself; this command adds the file to an ol
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -31,7 +32,12 @@ def export_litert(model, class_index: int, folder: Path) -> Path:
         archive.write_out(f"{scratch}/saved", verbose=False)
         flat = tf.lite.TFLiteConverter.from_saved_model(f"{scratch}/saved", signature_keys=[SIGNATURE]).convert()
     path = folder / LITERT_FILE
-    path.write_bytes(flat)
+    written = path.with_name(f".{LITERT_FILE}.{os.getpid()}.tmp")  # the old graph stays whole until replaced
+    try:
+        written.write_bytes(flat)
+        os.replace(written, path)
+    finally:
+        written.unlink(missing_ok=True)
     return path
 
 
@@ -45,7 +51,12 @@ def main(argv: list[str] | None = None) -> int:
     except ModelLoadError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    path = export_litert(model, config.labels.index("fake"), args.folder)
+    try:
+        path = export_litert(model, config.labels.index("fake"), args.folder)
+    except Exception as error:  # noqa: BLE001  TensorFlow's converter raises many kinds; the old file stays
+        print(f"error: cannot export {args.folder} ({type(error).__name__}: {error}); "
+              f"its {LITERT_FILE}, if any, is unchanged", file=sys.stderr)
+        return 1
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
     return 0
 
