@@ -756,7 +756,8 @@ def make_flag(store: FeedbackStore, answers: Answers):
             status: the report's id (quote it to have the report deleted), or why it was refused.
         """
         if should_be not in SHOULD_BE:
-            raise gr.Error(f"Say what the answer should have been ({', '.join(SHOULD_BE)}); nothing was stored.")
+            raise gr.Error(f"Say what the answer should have been ({', '.join(SHOULD_BE)}); nothing was stored.",
+                           print_exception=False)  # a refusal, not a fault: no traceback in the log
         try:
             answer = answers.claim(answer_id, should_be)
         except FeedbackError as error:
