@@ -103,22 +103,22 @@ def regular_file_size(path: Path, error: type[Exception] = InvalidImageError, ki
 
 def _read_file(path: Path) -> bytes:
     """The bytes of a regular file (:func:`regular_file_size`)."""
-    size = regular_file_size(path)
-    if size > MAX_FILE_BYTES:
-        raise InvalidImageError(
-            f"file too large: {size / 1e6:.0f} MB (limit {MAX_FILE_BYTES // 1_000_000} MB)")
+    _check_file_size(regular_file_size(path))
     try:
         return path.read_bytes()
     except OSError as error:
         raise InvalidImageError(f"cannot read {path}: {error.strerror or error}") from None
 
 
+def _check_file_size(size: int) -> None:
+    if size > MAX_FILE_BYTES:
+        raise InvalidImageError(f"file too large: {size / 1e6:.0f} MB (limit {MAX_FILE_BYTES // 1_000_000} MB)")
+
+
 def _open_bytes(data: bytes) -> Image.Image:
     if not data:
         raise InvalidImageError("the file is empty")
-    if len(data) > MAX_FILE_BYTES:
-        raise InvalidImageError(
-            f"file too large: {len(data) / 1e6:.0f} MB (limit {MAX_FILE_BYTES // 1_000_000} MB)")
+    _check_file_size(len(data))
     try:
         with warnings.catch_warnings():
             # Our own MAX_PIXELS check replaces Pillow's bomb warning; a corrupt EXIF block

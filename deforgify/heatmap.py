@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from deforgify.explain import hex_colour
+
 OVERLAY_SIDE = 384
 OVERLAY_WEIGHT = 0.45
 LEGEND_HEIGHT = 44
@@ -139,7 +141,7 @@ def overlay(pixels: np.ndarray, cam: np.ndarray, legend: bool = True) -> np.ndar
 def colour_stops(count: int = 6) -> list[str]:
     """``count`` colours of the scale, from no evidence to all, as CSS hex (for a legend)."""
     ramp = _colours(np.linspace(0, 1, count, dtype=np.float32)[None, :])[0]
-    return ["#%02x%02x%02x" % tuple(int(c) for c in rgb) for rgb in ramp]
+    return [hex_colour(tuple(int(c) for c in rgb)) for rgb in ramp]
 
 
 def _colours(values: np.ndarray) -> np.ndarray:

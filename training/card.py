@@ -339,17 +339,17 @@ def _format_parity(metrics: dict[str, Any]) -> str:
     parity = metrics.get("format_parity")
     if not parity:
         return ""
-    rows = "".join(f"| {name} | {_auc(v)} | {_percent(v['reals_called_fake'])} | "
-                   f"{_percent(v.get('changed_from_lossless'))} |\n" for name, v in parity["variants"].items())
-    sources = "".join(f"| {_name(name)} | {_percent(p['changed_share'])} | {p['auc_spread']:.3f} | "
-                      f"{_percent(max(v['reals_called_fake'] for v in p['variants'].values()))} |\n"
+    rows = "".join(f"| {name} | {_auc(v)} | {_share(v['reals_called_fake'])} | "
+                   f"{_share(v.get('changed_from_lossless'))} |\n" for name, v in parity["variants"].items())
+    sources = "".join(f"| {_name(name)} | {_share(p['changed_share'])} | {p['auc_spread']:.3f} | "
+                      f"{_share(max(v['reals_called_fake'] for v in p['variants'].values()))} |\n"
                       for name, p in parity.get("per_source", {}).items())
     goals = parity["goals"]
     return f"""## The same face, stored differently (format parity)
 
 Every test image judged as seven files a user could have of it (faces detected again in each):
 lossless, JPEG quality 95 and 75, WebP 80, half and double size, mirrored. Verdicts that change
-between the seven: **{parity['changed_share']:.1%}** (goal {goals['changed_share']:.0%}; {_percent(parity.get('changed_by_score_share'))}
+between the seven: **{parity['changed_share']:.1%}** (goal {goals['changed_share']:.0%}; {_share(parity.get('changed_by_score_share'))}
 leaving out the copies whose face is too small to judge, "unsure" by rule); spread of the
 ROC-AUCs: **{parity['auc_spread']:.3f}** (goal {goals['auc_spread']}); reals called fake: at most
 {goals['reals_called_fake']:.0%} in every variant is the goal.
@@ -394,8 +394,8 @@ def _held_out(metrics: dict[str, Any]) -> str:
     recipe = loso["recipe"]
     rows = "".join(
         f"| {u['unit']} | {_value(u['roc_auc'])} | {_value(u['accuracy'])} | "
-        f"{_percent(u['false_accusation_rate'])} | {_percent(u['false_accusation_rate_with_band'])} | "
-        f"{_percent(u['unsure_share'])} | {_percent(u['no_face_share'])} |\n"
+        f"{_share(u['false_accusation_rate'])} | {_share(u['false_accusation_rate_with_band'])} | "
+        f"{_share(u['unsure_share'])} | {_share(u['no_face_share'])} |\n"
         for u in loso["units"]
     )
     aucs = [u["roc_auc"] for u in loso["units"] if u["roc_auc"] is not None and ":" not in u["unit"]]
@@ -420,8 +420,8 @@ def _probes(metrics: dict[str, Any]) -> str:
     if not probes:
         return ""
     rows = "".join(
-        f"| {name} | {_percent(s['fake'])} | {_percent(s['unsure'])} | {_percent(s['real'])} | "
-        f"{_percent(s['no_face'])} |\n"
+        f"| {name} | {_share(s['fake'])} | {_share(s['unsure'])} | {_share(s['real'])} | "
+        f"{_share(s['no_face'])} |\n"
         for name, s in probes.items()
     )
     return f"""## Fakes of kinds never trained on
@@ -435,10 +435,6 @@ Fakes-only probe sets, answered by this model as served (too few for an ROC-AUC)
 
 def _value(value: Optional[float]) -> str:
     return "n/a" if value is None else f"{value:.3f}"
-
-
-def _percent(value: Optional[float]) -> str:
-    return "n/a" if value is None else f"{value:.1%}"
 
 
 def _manipulations(metrics: dict[str, Any]) -> str:

@@ -22,7 +22,6 @@ from typing import Optional
 
 from deforgify.provenance.contract import AI_EDITED, AI_GENERATED, CAMERA, NONE, Evidence, Provenance, strongest
 
-IPTC_SOURCE_TYPES = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 AI_CREATED_TYPES = frozenset({"trainedAlgorithmicMedia"})
 """Made by a model trained on sampled content: generative AI."""
 AI_EDITED_TYPES = frozenset({"compositeWithTrainedAlgorithmicMedia"})

@@ -17,7 +17,7 @@ from deforgify.streams import batches, bounded_map
 from deforgify.video.frames import VideoSettings
 
 BATCH = 64
-"""Images per task: one model call's worth and a little more, so scheduling costs little."""
+"""Images per task: many model calls (of 4 faces each) for one scheduling, so scheduling costs little."""
 TASKS_AHEAD_PER_WORKER = 3
 CONNECT_TIMEOUT_SECONDS = 10
 

@@ -23,7 +23,7 @@ import numpy as np
 os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # FFmpeg's own complaints: our messages say it
 import cv2  # noqa: E402
 
-from deforgify.decode import WORKING_MAX_SIDE, image_format, media_container, regular_file_size
+from deforgify.decode import MIN_SIDE, WORKING_MAX_SIDE, image_format, media_container, regular_file_size
 
 VIDEO_SUFFIXES = frozenset({".mp4", ".m4v", ".mov", ".webm", ".mkv", ".avi", ".mpg", ".mpeg",
                             ".3gp", ".ogv", ".wmv", ".flv", ".ts"})
@@ -40,7 +40,6 @@ on (seeking lands on the key frame before and decodes forward, which costs more 
 read)."""
 MAX_FRAME_PIXELS = 40_000_000
 """Videos with larger frames are refused before decoding (8K is 33 MP)."""
-MIN_SIDE = 32
 
 
 class InvalidVideoError(ValueError):
@@ -113,7 +112,6 @@ class Reading:
     info: Info
     sampling: Sampling
     planned: int = 0
-    read: int = 0
     stopped: Optional[str] = None
     """Why fewer frames than planned were read (the file ends early, the time bound), or None."""
     decode_seconds: float = 0.0
@@ -268,7 +266,6 @@ def sampled_frames(capture: cv2.VideoCapture, reading: Reading, limits: Limits,
                 reading.stopped = f"a frame at {t:.1f} s cannot be decoded (damaged file)"
                 return
             last = t
-            reading.read += 1
             reading.decode_seconds += time.perf_counter() - started
             yield Frame(t, *_rgb(bgr))
             started = time.perf_counter()
