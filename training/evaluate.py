@@ -4,9 +4,11 @@
 
 ``--split`` picks one part of the same seeded 80/10/10 split that training makes (so the test
 split of a model trained with that seed is the data it never saw), or ``all`` for every image.
-The model is measured as it is served: "fake" at its own threshold, and under ``unsure`` the
-share its unsure band answers, how often those answers are right, and the reals it clears and
-accuses (the figures of its card's test split, for the model's own seed and sources).
+The model is measured with its own threshold ("fake" at it) and, under ``unsure``, the share its
+unsure band answers, how often those answers are right, and the reals it clears and accuses (the
+figures of its card's test split, for the model's own seed and sources). Faces are found as
+training found them (no closer look); an image with none found is judged on its centre square,
+counted apart as the face-found rate (the app would answer it "no face").
 Exit status 0 on success, 1 when the data cannot be used, 2 when the model cannot be loaded.
 """
 

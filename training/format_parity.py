@@ -157,6 +157,6 @@ def _too_small(prediction: Prediction) -> bool:
 
 
 def format_parity(detector, images: Sequence[np.ndarray], labels: np.ndarray) -> ParityReport:
-    """Judge ``images`` (decoded RGB) in every variant with ``detector`` (the serving path,
-    faces detected again in each variant)."""
+    """Judge ``images`` (decoded RGB) in every variant with ``detector`` (faces detected again in
+    each variant as training detects them, the centre square judged where none is found)."""
     return ParityReport([judge_variant(detector, name, images, labels) for name in VARIANTS])

@@ -333,7 +333,8 @@ def manipulation_metrics(detector, calibration: Calibration, test: PreparedSet, 
 
 
 def evaluate_model(model, config: ModelConfig, prepared: dict[str, PreparedSet], args):
-    """Fit the calibration on val; metrics of val and test as served, the baseline, the
+    """Fit the calibration on val; metrics of val and test with the served threshold and band (on
+    the faces training found, an image's centre square where none was), the baseline, the
     manipulations, probes and format parity. Returns the calibrated config, the metrics and the
     test scores."""
     from training.baseline import thumbnail_fake_scores
