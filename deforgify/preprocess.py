@@ -1,8 +1,10 @@
 """Face-normalised preprocessing: the one function that turns a decoded image into model input.
 
-Training, evaluation, the CLI and the app all call :func:`preprocess` (training only adds a
-random :class:`Jitter` to the crop), so what the model sees when served is what it saw in
-training. The settings travel with the weights in ``config.json``.
+Every face the model sees goes through :func:`preprocess_face`: in training through
+:func:`preprocess` (the largest face, with a random :class:`Jitter` of the crop), when served
+through :func:`deforgify.detector.detected_face_crops` (each face worth judging, stood upright),
+so the crop, its size and its pixels are made one way for both. The settings travel with the
+weights in ``config.json``.
 """
 
 from __future__ import annotations
