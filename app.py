@@ -31,8 +31,8 @@ def load_detector(reference: Optional[str]):
     """The detector for ``reference``, ready to answer at once (run once on a blank image); the
     bundled model, with the reason logged, if it fails."""
     from deforgify.detector import Detector
-    from deforgify.model_folder import ModelLoadError
-    from deforgify.model_source import bundled_source
+    from deforgify.model.folder import ModelLoadError
+    from deforgify.model.source import bundled_source
 
     try:
         detector = Detector.load(reference, fallback=True)  # the page says so, and the log
@@ -57,7 +57,6 @@ from PIL import Image  # noqa: E402
 from pydantic import ConfigDict, model_validator  # noqa: E402
 
 from deforgify.answer import Answer  # noqa: E402
-from deforgify.calibration import NO_FACE, UNSURE  # noqa: E402
 from deforgify.decode import InvalidImageError, load_image, read_bytes  # noqa: E402
 from deforgify.detector import Detector, Prediction  # noqa: E402
 from deforgify.explain import (BACKGROUNDS, CAUTIONS, COLOURS, WORDS, describe_faces, draw_faces,  # noqa: E402
@@ -65,7 +64,8 @@ from deforgify.explain import (BACKGROUNDS, CAUTIONS, COLOURS, WORDS, describe_f
 from deforgify.feedback import (ANSWER_LIFETIME, SHOULD_BE, Answers, FeedbackError,  # noqa: E402
                                 FeedbackStore)
 from deforgify.heatmap import LEGEND, colour_stops  # noqa: E402
-from deforgify.model_source import card_url  # noqa: E402
+from deforgify.model.calibration import NO_FACE, UNSURE  # noqa: E402
+from deforgify.model.source import card_url  # noqa: E402
 from deforgify.provenance import (NO_PROVENANCE, Provenance, apply_to_row, deciding_claim,  # noqa: E402
                                   headline as provenance_line, read_provenance)
 

@@ -26,7 +26,7 @@ os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
 
 from hub_double import HubDouble  # noqa: E402
 
-from deforgify.model_source import BUNDLED_MODEL, resolve_model  # noqa: E402
+from deforgify.model.source import BUNDLED_MODEL, resolve_model  # noqa: E402
 from training.push import push_model  # noqa: E402
 
 

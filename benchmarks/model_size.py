@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from deforgify.model_source import BUNDLED_MODEL  # noqa: E402
+from deforgify.model.source import BUNDLED_MODEL  # noqa: E402
 
 
 def multiply_adds(model) -> int:
@@ -43,11 +43,11 @@ def main() -> None:
     parser.add_argument("--input-size", type=int, default=128)
     args = parser.parse_args()
     if args.architecture:
-        from deforgify.architectures import build_model
+        from deforgify.model.architectures import build_model
 
         model, files = build_model(args.architecture, args.input_size), {}
     else:
-        from deforgify.model_folder import load_keras_model
+        from deforgify.model.folder import load_keras_model
 
         folder = args.model or BUNDLED_MODEL
         model = load_keras_model(folder)

@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 import provenance_files as pf  # noqa: E402
 from deforgify.decode import load_rgb  # noqa: E402
 from deforgify.detector import face_crops  # noqa: E402
-from deforgify.model_folder import read_config  # noqa: E402
-from deforgify.model_source import bundled_source  # noqa: E402
+from deforgify.model.folder import read_config  # noqa: E402
+from deforgify.model.source import bundled_source  # noqa: E402
 from deforgify.provenance import read_provenance  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"

@@ -8,7 +8,7 @@ __version__ = "0.1.0"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from deforgify.decode import InvalidImageError, load_rgb  # noqa: E402
-from deforgify.model_folder import ModelLoadError  # noqa: E402
+from deforgify.model.folder import ModelLoadError  # noqa: E402
 
 __all__ = ["Detector", "InvalidImageError", "ModelLoadError", "load_rgb", "__version__"]
 

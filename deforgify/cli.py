@@ -23,10 +23,10 @@ from typing import Optional, Sequence
 from PIL import Image
 
 from deforgify.argtypes import number
-from deforgify.scan import cli as scan_cli
-from deforgify.model_folder import ModelLoadError
+from deforgify.model.folder import ModelLoadError
 from deforgify.progress import Progress
 from deforgify.provenance.rules import phrase
+from deforgify.scan import cli as scan_cli
 from deforgify.video.options import add_video_options, video_settings
 
 ROWS = """

@@ -10,15 +10,15 @@ from typing import Any, Callable, NamedTuple, Optional, Sequence, TypeVar
 import numpy as np
 
 from deforgify.answer import Answer
-from deforgify.calibration import NO_FACE, UNSURE
 from deforgify.decode import ImageInput, InvalidImageError, load_image, read_bytes
 from deforgify.faces import Box, Face, find_faces, upright
-from deforgify.model_folder import ModelConfig, read_config
-from deforgify.model_facts import model_facts
-from deforgify.model_source import ModelSource, resolve_model
+from deforgify.model.calibration import NO_FACE, UNSURE
+from deforgify.model.facts import model_facts
+from deforgify.model.folder import ModelConfig, read_config
+from deforgify.model.runtime import THREADS, LiteRtRuntime, Runtime, load_runtime
+from deforgify.model.source import ModelSource, resolve_model
 from deforgify.preprocess import PreprocessConfig, Preprocessed, preprocess_face
 from deforgify.provenance import read_provenance
-from deforgify.runtime import THREADS, LiteRtRuntime, Runtime, load_runtime
 
 MAX_FACES = 8
 """At most this many faces per image are scored, largest first."""

@@ -14,9 +14,9 @@ from typing import Optional, Sequence
 import cv2
 import numpy as np
 
-from deforgify.calibration import NO_FACE, UNSURE, Calibration
 from deforgify.detector import MAX_FACES, TOO_SMALL, Prediction
 from deforgify.faces import Box
+from deforgify.model.calibration import NO_FACE, UNSURE, Calibration
 
 WORDS = {"real": "real", "fake": "fake", UNSURE: "unsure", NO_FACE: "no face"}
 MEANINGS = {

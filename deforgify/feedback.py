@@ -186,7 +186,7 @@ class FeedbackStore:
             return
         from huggingface_hub import HfApi
 
-        from deforgify.model_source import hub_endpoint
+        from deforgify.model.source import hub_endpoint
 
         try:
             HfApi(endpoint=hub_endpoint()).upload_folder(

@@ -68,7 +68,7 @@ def bundled_model_with(folder: Path, weights: bool = True, **settings) -> Path:
     import json
     import shutil
 
-    from deforgify.model_source import BUNDLED_MODEL
+    from deforgify.model.source import BUNDLED_MODEL
 
     ignore = None if weights else shutil.ignore_patterns("*.keras", "*.tflite", "*.png")
     shutil.copytree(BUNDLED_MODEL, folder, ignore=ignore)

@@ -1027,7 +1027,7 @@ def banded(tmp_path_factory: pytest.TempPathFactory):
     import shutil
 
     from deforgify.detector import Detector
-    from deforgify.model_source import BUNDLED_MODEL
+    from deforgify.model.source import BUNDLED_MODEL
 
     detector = Detector.load()
     photos = {name: ROOT / "examples" / name for name in ("real-photographer.jpg", "face-swap.jpg", "two-faces.jpg")}

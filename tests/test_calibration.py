@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from deforgify.calibration import UNSURE, Calibration
+from deforgify.model.calibration import UNSURE, Calibration
 from training.calibrate import expected_calibration_error, fit_calibration, unsure_summary
 from training.metrics import FAKE
 

@@ -13,7 +13,7 @@ from helpers import run_module
 
 
 def bundled_revision() -> str:
-    from deforgify.model_source import bundled_source
+    from deforgify.model.source import bundled_source
 
     return bundled_source().fingerprint()
 
@@ -206,8 +206,8 @@ def test_a_plain_line_says_what_the_verdict_means_and_why_a_small_face_is_unsure
     from deforgify.detector import TOO_SMALL
     from deforgify.explain import MEANINGS
     from deforgify.faces import detect_faces
-    from deforgify.model_folder import read_config
-    from deforgify.model_source import BUNDLED_MODEL
+    from deforgify.model.folder import read_config
+    from deforgify.model.source import BUNDLED_MODEL
 
     least = read_config(BUNDLED_MODEL).min_face_width
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from deforgify.model_folder import LABELS
+from deforgify.model.folder import LABELS
 from deforgify.preprocess import PreprocessConfig
 from training.augment import AugmentedBatches
 from training.data import Example

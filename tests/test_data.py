@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from deforgify.model_folder import LABELS
+from deforgify.model.folder import LABELS
 from training.data import DataError, Example, load_examples, load_source, per_source, split_examples
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from deforgify.detector import Detector, FaceScore, face_label
-from deforgify.model_source import BUNDLED_MODEL
+from deforgify.model.source import BUNDLED_MODEL
 from deforgify.preprocess import PreprocessConfig, crop_region
 from helpers import bundled_model_with, run_module, small_face_in_a_large_photo, two_faces
 
@@ -131,9 +131,9 @@ def test_a_face_too_small_to_judge_never_decides_beside_a_judged_one() -> None:
     """Its score is not used: beside a judged face the judged one decides, however suspicious
     the small one's unused score (it made a clear photo "unsure"); when none is wide enough, the
     widest stands for them, not the one its unused score picks."""
-    from deforgify.calibration import Calibration
     from deforgify.detector import Prediction, deciding
     from deforgify.explain import explain
+    from deforgify.model.calibration import Calibration
 
     def score(box, fake):
         label, caution = face_label(Calibration().label(fake), box, 40)
@@ -206,7 +206,7 @@ def test_the_least_judged_face_width_travels_with_the_model(tmp_path: Path, dete
 
 @pytest.mark.parametrize("width", [0, -5, "40", 40.5, True])
 def test_a_config_with_a_meaningless_face_width_is_refused(tmp_path: Path, width) -> None:
-    from deforgify.model_folder import ModelLoadError, read_config
+    from deforgify.model.folder import ModelLoadError, read_config
 
     folder = bundled_model_with(tmp_path / "m", weights=False, min_face_width=width)
     with pytest.raises(ModelLoadError, match=r"config.json is invalid: min_face_width must be a whole number"):
@@ -224,7 +224,7 @@ def test_a_config_of_the_wrong_shape_is_refused_in_words(tmp_path: Path, config,
     """Each was an AttributeError's traceback, or a float input size taken."""
     import json
 
-    from deforgify.model_folder import ModelLoadError, read_config
+    from deforgify.model.folder import ModelLoadError, read_config
 
     folder = bundled_model_with(tmp_path / "m", weights=False)
     whole = json.loads((folder / "config.json").read_text())

@@ -8,10 +8,10 @@ import cv2
 import numpy as np
 import pytest
 
-from deforgify.calibration import NO_FACE, UNSURE, Calibration
 from deforgify.detector import FaceScore, Prediction, face_label
 from deforgify.explain import (BACKGROUNDS, COLOURS, FONT, MEANINGS, caption_layout, captions, contrast,
                                describe_faces, draw_faces, explain, headline)
+from deforgify.model.calibration import NO_FACE, UNSURE, Calibration
 
 
 def prediction(*faces: tuple[tuple[int, int, int, int], float, str], deciding: int = 0) -> Prediction:

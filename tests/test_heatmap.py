@@ -7,11 +7,12 @@ import numpy as np
 import pytest
 
 from deforgify.detector import Detector
-from deforgify.heatmap import colour_stops, last_feature_layer, normalised, overlay, scaled, serving_function, towers
-from deforgify.model_folder import load_keras_model
-from deforgify.model_source import BUNDLED_MODEL
+from deforgify.heatmap import colour_stops, normalised, overlay, scaled
+from deforgify.model.folder import load_keras_model
+from deforgify.model.runtime import KerasRuntime, LiteRtRuntime
+from deforgify.model.serving import last_feature_layer, serving_function, towers
+from deforgify.model.source import BUNDLED_MODEL
 from deforgify.preprocess import preprocess
-from deforgify.runtime import KerasRuntime, LiteRtRuntime
 
 
 @pytest.fixture(scope="module")

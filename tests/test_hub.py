@@ -19,7 +19,7 @@ import pytest
 from huggingface_hub import HfApi
 from PIL import Image
 
-from deforgify.model_source import BUNDLED_MODEL
+from deforgify.model.source import BUNDLED_MODEL
 from helpers import ROOT, run_module, train_tiny
 from hub_double import HubDouble
 

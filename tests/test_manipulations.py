@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from deforgify.faces import detect_faces
-from deforgify.model_folder import LABELS
+from deforgify.model.folder import LABELS
 from training.data import Example
 from training.face_swap import face_swap
 from training.manipulated import KINDS, manipulated_pairs

@@ -23,7 +23,7 @@ def imagenet_lite0():
     """EfficientNet-Lite0 with its ImageNet classifier, at its native 224 px."""
     import keras
 
-    from deforgify.architectures import lite0_features
+    from deforgify.model.architectures import lite0_features
 
     inputs = keras.Input((224, 224, 3))
     classifier = keras.layers.Dense(1000, name="imagenet_classes")

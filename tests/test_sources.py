@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from deforgify.model_folder import LABELS
+from deforgify.model.folder import LABELS
 from training.augment import source_quotas
 from training.data import Example, load_examples, split_examples
 from training.groups import group_names

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from deforgify.decode import load_rgb
-from deforgify.model_folder import LABELS, ModelConfig
+from deforgify.model.folder import LABELS, ModelConfig
 from helpers import ROOT, run_module, train_tiny
 from training.manipulated import KINDS
 from training.metrics import classification_metrics, collapse_reason
@@ -123,7 +123,7 @@ def test_a_negative_consistency_weight_is_refused_not_ignored(tiny_dataset: Path
 
 
 def test_stochastic_depth_drops_whole_branches_in_training_only() -> None:
-    from deforgify.architectures import build_model
+    from deforgify.model.architectures import build_model
 
     import keras
 
@@ -145,7 +145,7 @@ def test_stochastic_depth_drops_whole_branches_in_training_only() -> None:
 def test_a_run_with_drop_path_and_ema_keeps_the_averaged_weights(tiny_dataset: Path, tmp_path: Path) -> None:
     import keras
 
-    from deforgify.architectures import build_model
+    from deforgify.model.architectures import build_model
     from training.pretrained import load_imagenet_weights
 
     output = tmp_path / "averaged"
@@ -170,7 +170,7 @@ def test_a_linear_probe_trains_the_classifier_alone_then_a_run_fine_tunes_everyt
                                                                                    tmp_path: Path) -> None:
     import keras
 
-    from deforgify.architectures import build_model
+    from deforgify.model.architectures import build_model
     from training.train import linear_probe
 
     class Faces(keras.utils.PyDataset):
@@ -340,9 +340,9 @@ def test_a_model_answering_one_class_counts_as_collapsed() -> None:
 def test_neighbour_residual_is_zero_on_nearest_upsampled_images_and_survives_saving(tmp_path) -> None:
     import keras
 
-    from deforgify.architectures import build_model
-    from deforgify.layers import NeighbourResidual
-    from deforgify.model_folder import load_keras_model
+    from deforgify.model.architectures import build_model
+    from deforgify.model.folder import load_keras_model
+    from deforgify.model.layers import NeighbourResidual
 
     rng = np.random.default_rng(0)
     coarse = rng.random((2, 8, 8, 3)).astype("float32")
@@ -470,7 +470,7 @@ def test_a_folder_without_litert_graph_runs_on_keras_until_exported(tiny_model: 
     import shutil
 
     from deforgify.detector import Detector
-    from deforgify.runtime import KerasRuntime, LiteRtRuntime
+    from deforgify.model.runtime import KerasRuntime, LiteRtRuntime
 
     older = tmp_path / "older-model"
     shutil.copytree(tiny_model, older, ignore=shutil.ignore_patterns("model.tflite"))

@@ -218,7 +218,7 @@ def test_an_unsure_clip_says_where_the_unsure_band_lies_as_a_photo_does(clips, t
 
 
 def test_a_track_is_judged_on_the_frames_where_its_face_is_wide_enough() -> None:
-    from deforgify.model_folder import ModelConfig
+    from deforgify.model.folder import ModelConfig
     from deforgify.video.combine import combine
     from deforgify.video.judge import track_verdict
     from deforgify.video.timeline import FrameFace
@@ -248,7 +248,7 @@ def test_a_face_swapped_for_part_of_a_shot_is_not_outvoted_by_its_untouched_fram
     """A run of 3 frames in a row that all reach "fake" gives the track its score (a clip with a
     3 s deepfake in 12 s was answered "Real, fake 9 %" by the median alone); as many fake frames
     scattered among the others, or a run of 2, are still outvoted."""
-    from deforgify.model_folder import ModelConfig
+    from deforgify.model.folder import ModelConfig
     from deforgify.video.judge import track_verdict
     from deforgify.video.present import explain_video
     from deforgify.video.timeline import FrameFace, FrameResult, VideoResult
@@ -278,7 +278,7 @@ def test_a_face_swapped_for_part_of_a_shot_is_not_outvoted_by_its_untouched_fram
 def test_a_track_too_small_to_judge_never_decides_beside_a_judged_one() -> None:
     """As a photo's face: its score is not used, so a judged track decides however suspicious
     the small one's unused score."""
-    from deforgify.model_folder import ModelConfig
+    from deforgify.model.folder import ModelConfig
     from deforgify.video.judge import track_verdict
     from deforgify.video.present import explain_video
     from deforgify.video.timeline import FrameFace, FrameResult, VideoResult
@@ -321,7 +321,7 @@ def test_the_deciding_frames_faces_are_numbered_as_the_words_and_the_timeline_na
     number (face 2 decided: the frame's one face reads "2: ..."), not its place in that frame."""
     from deforgify.detector import face_label
     from deforgify.explain import captions
-    from deforgify.model_folder import ModelConfig
+    from deforgify.model.folder import ModelConfig
     from deforgify.video.judge import track_verdict
     from deforgify.video.present import (chart_rows, deciding_frame_numbers, deciding_frame_prediction,
                                          describe_deciding_frame, explain_video)
@@ -357,7 +357,7 @@ def test_the_deciding_frame_shows_each_faces_verdict_over_the_clip_not_that_fram
     read "fake 100%" under an answer the median of the frames makes something else."""
     from deforgify.detector import face_label
     from deforgify.explain import captions
-    from deforgify.model_folder import ModelConfig
+    from deforgify.model.folder import ModelConfig
     from deforgify.video.judge import track_verdict
     from deforgify.video.present import deciding_frame_prediction, describe_deciding_frame, explain_video
     from deforgify.video.timeline import FrameFace, FrameResult, VideoResult
@@ -386,9 +386,9 @@ def test_the_timeline_marks_the_unsure_band_across_the_clip_and_tells_each_face_
     (a face's line reads against the answers it leads to); its caption tells each face's verdict
     and range of scores, for those who cannot see the chart, and what a face seen in one frame
     scored (the chart draws a lone point only when pointed at)."""
-    from deforgify.calibration import Calibration
     from deforgify.detector import face_label
-    from deforgify.model_folder import ModelConfig
+    from deforgify.model.calibration import Calibration
+    from deforgify.model.folder import ModelConfig
     from deforgify.video.judge import track_verdict
     from deforgify.video.present import band_guides, timeline_caption
     from deforgify.video.timeline import FrameFace, FrameResult, VideoResult
@@ -428,7 +428,7 @@ def test_a_faces_line_breaks_where_it_was_not_judged() -> None:
     1 s breaks its line (drawn straight across, it read as seen all along); none before its first
     frame or after its last, and none for a face seen throughout."""
     from deforgify.detector import face_label
-    from deforgify.model_folder import ModelConfig
+    from deforgify.model.folder import ModelConfig
     from deforgify.video.judge import track_verdict
     from deforgify.video.present import gap_rows
     from deforgify.video.timeline import FrameFace, FrameResult, VideoResult

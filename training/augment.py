@@ -14,7 +14,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from deforgify.model_folder import LABELS
+from deforgify.model.folder import LABELS
 from deforgify.preprocess import Jitter, PreprocessConfig, preprocess
 from training.degrade import random_reencoding
 from training.face_swap import face_swap

@@ -1,4 +1,4 @@
-"""Fitting a :class:`deforgify.calibration.Calibration` on the validation split, and measuring
+"""Fitting a :class:`deforgify.model.calibration.Calibration` on the validation split, and measuring
 calibration (expected calibration error).
 
 The validation split comes from the training sources, where the model is at its best. Photos
@@ -14,7 +14,7 @@ import numpy as np
 from scipy.optimize import minimize_scalar
 from sklearn.metrics import balanced_accuracy_score
 
-from deforgify.calibration import Calibration
+from deforgify.model.calibration import Calibration
 from training.metrics import FAKE
 
 ECE_BINS = 10

@@ -7,8 +7,8 @@ import textwrap
 from pathlib import Path
 from typing import Any, Optional
 
-from deforgify.model_folder import CARD_FILE, METRICS_FILE, read_config
-from deforgify.model_source import BUNDLED_MODEL
+from deforgify.model.folder import CARD_FILE, METRICS_FILE, read_config
+from deforgify.model.source import BUNDLED_MODEL
 from training.plots import CONFUSION_FILE, CURVES_FILE, ROC_FILE
 
 BUNDLED_NAME = "deforgify-bundled"

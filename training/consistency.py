@@ -19,7 +19,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from deforgify.model_folder import LABELS
+from deforgify.model.folder import LABELS
 
 LOGIT_LIMIT = 9.0
 """Logits are clipped to +-9 (probabilities 1e-4 from 0 and 1): two views that are both sure

@@ -16,8 +16,8 @@ from typing import Union
 
 from sklearn.model_selection import StratifiedGroupKFold
 
-from deforgify.model_folder import LABELS
-from deforgify.model_source import mistyped_folder
+from deforgify.model.folder import LABELS
+from deforgify.model.source import mistyped_folder
 from training.groups import group_names
 
 SPLITS = ("train", "val", "test")
@@ -39,7 +39,7 @@ class Example:
     key: str
     """The file path inside the source, or ``#N`` for a row without one."""
     label: int
-    """Index into :data:`deforgify.model_folder.LABELS`."""
+    """Index into :data:`deforgify.model.folder.LABELS`."""
     data: Union[str, bytes]
     """What to decode: a file path or the encoded bytes."""
     group: str = ""

@@ -21,8 +21,8 @@ import sys
 from typing import Optional, Sequence
 
 from deforgify.argtypes import number
-from deforgify.model_facts import training_facts
-from deforgify.model_folder import ModelLoadError
+from deforgify.model.facts import training_facts
+from deforgify.model.folder import ModelLoadError
 from training.calibrate import answer_summary
 from training.data import SPLITS, DataError, load_examples, split_examples
 from training.metrics import metrics_by_source

@@ -1,5 +1,5 @@
 """Export a model folder's serving graph (probabilities and Grad-CAM maps) to ``model.tflite``,
-which LiteRT runs without TensorFlow (:mod:`deforgify.runtime`).
+which LiteRT runs without TensorFlow (:mod:`deforgify.model.runtime`).
 
     python -m training.export MODEL_FOLDER
 
@@ -14,8 +14,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from deforgify.model_folder import LITERT_FILE, ModelLoadError, load_keras_model, read_config
-from deforgify.runtime import SIGNATURE
+from deforgify.model.folder import LITERT_FILE, ModelLoadError, load_keras_model, read_config
+from deforgify.model.runtime import SIGNATURE
 
 
 def export_litert(model, class_index: int, folder: Path) -> Path:
@@ -23,7 +23,7 @@ def export_litert(model, class_index: int, folder: Path) -> Path:
     import keras
     import tensorflow as tf
 
-    from deforgify.heatmap import serving_function
+    from deforgify.model.serving import serving_function
 
     with tempfile.TemporaryDirectory() as scratch:
         archive = keras.export.ExportArchive()

@@ -14,8 +14,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from deforgify.calibration import NO_FACE
 from deforgify.detector import Prediction
+from deforgify.model.calibration import NO_FACE
 from training.degrade import encode, resize_by, saved_as
 from training.metrics import FAKE
 

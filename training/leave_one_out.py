@@ -28,9 +28,9 @@ from typing import Callable, Optional, Sequence
 import numpy as np
 
 from deforgify.argtypes import number
-from deforgify.architectures import ARCHITECTURES, DEFAULT_ARCHITECTURE
-from deforgify.calibration import Calibration
-from deforgify.model_folder import LABELS, ModelConfig
+from deforgify.model.architectures import ARCHITECTURES, DEFAULT_ARCHITECTURE
+from deforgify.model.calibration import Calibration
+from deforgify.model.folder import LABELS, ModelConfig
 from deforgify.preprocess import PreprocessConfig
 from training.data import Example, load_examples, split_examples
 from training.prepared import PreparedSet, prepare

@@ -12,7 +12,7 @@ from sklearn.metrics import (
     roc_auc_score,
 )
 
-from deforgify.model_folder import LABELS
+from deforgify.model.folder import LABELS
 
 FAKE = LABELS.index("fake")
 

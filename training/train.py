@@ -20,10 +20,10 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
-from deforgify.architectures import ARCHITECTURES, DEFAULT_ARCHITECTURE, PRETRAINED, STOCHASTIC_DEPTH
 from deforgify.argtypes import number
-from deforgify.calibration import Calibration
-from deforgify.model_folder import (
+from deforgify.model.architectures import ARCHITECTURES, DEFAULT_ARCHITECTURE, PRETRAINED, STOCHASTIC_DEPTH
+from deforgify.model.calibration import Calibration
+from deforgify.model.folder import (
     CARD_FILE,
     CONFIG_FILE,
     DEFAULT_MIN_FACE_WIDTH,
@@ -213,7 +213,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
 def fit(args: argparse.Namespace, config: ModelConfig, prepared: dict[str, PreparedSet]):
     import keras
 
-    from deforgify.architectures import build_model
+    from deforgify.model.architectures import build_model
     from training.augment import AugmentedBatches
     from training.consistency import PairedViews
 
@@ -306,8 +306,8 @@ def save_for_inference(model, path: Path) -> None:
 def training_detector(model, config: ModelConfig):
     """The serving path (a Detector) for the model being trained, run by Keras."""
     from deforgify.detector import Detector
-    from deforgify.model_source import ModelSource
-    from deforgify.runtime import KerasRuntime
+    from deforgify.model.runtime import KerasRuntime
+    from deforgify.model.source import ModelSource
 
     return Detector(KerasRuntime(model, config.labels.index("fake")), config, ModelSource(Path("."), "in training"))
 

@@ -8,10 +8,10 @@ import sys
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
+from deforgify.model.folder import ModelLoadError, read_config
+from deforgify.model.source import ModelSource, resolve_model
 from deforgify.scan.cluster import ClusterError
 from deforgify.scan.collection import Collection, CollectionError, file_list, folder_tree, hub_dataset
-from deforgify.model_folder import ModelLoadError, read_config
-from deforgify.model_source import ModelSource, resolve_model
 from deforgify.scan.results_file import ResultsError, open_results
 from deforgify.video.options import add_video_options, video_settings
 

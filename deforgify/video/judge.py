@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Optional
 
 from deforgify.detector import Detector, detected_face_crops, face_label
-from deforgify.model_folder import ModelConfig
+from deforgify.model.folder import ModelConfig
 from deforgify.preprocess import PreprocessConfig, Preprocessed
 from deforgify.video.combine import combine
 from deforgify.video.frames import Info, InvalidVideoError, Limits, Reading, Sampling, open_video, sampled_frames

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from typing import Optional
 
-from deforgify.calibration import NO_FACE, UNSURE, Calibration
 from deforgify.detector import MAX_FACES, FaceScore, Prediction
 from deforgify.explain import (WORDS, band_reason, beside_an_edge, caption, counted, describe_faces, faces_named,
                                percentages)
 from deforgify.faces import Box
+from deforgify.model.calibration import NO_FACE, UNSURE, Calibration
 from deforgify.video.combine import SUSTAINED_RUN
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
-from deforgify.calibration import NO_FACE
 from deforgify.detector import caution_in_photo, deciding, in_photo
 from deforgify.faces import Box
+from deforgify.model.calibration import NO_FACE
 from deforgify.provenance import NO_PROVENANCE, Provenance, apply_to_row
 from deforgify.video.combine import COMBINE_RULE
 from deforgify.video.frames import Info, Sampling

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from deforgify import __version__
-from deforgify.calibration import Calibration
+from deforgify.model.calibration import Calibration
 from deforgify.preprocess import PreprocessConfig
 
 MODEL_FILE = "model.keras"
@@ -121,7 +121,7 @@ def load_keras_model(folder: Path) -> Any:
     import_tensorflow()  # deferred: importing TensorFlow costs seconds
     import keras
 
-    import deforgify.layers  # noqa: F401  (registers the custom layers models may use)
+    import deforgify.model.layers  # noqa: F401  (registers the custom layers models may use)
 
     path = folder / MODEL_FILE
     if not path.is_file():

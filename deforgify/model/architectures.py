@@ -77,7 +77,7 @@ RESIDUAL_SCALE = 8.0
 def _residual(inputs: keras.KerasTensor) -> keras.KerasTensor:
     from keras import layers
 
-    from deforgify.layers import NeighbourResidual
+    from deforgify.model.layers import NeighbourResidual
 
     return layers.Rescaling(RESIDUAL_SCALE, name="residual_scale")(NeighbourResidual(name="residual")(inputs))
 

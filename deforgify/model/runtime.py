@@ -1,5 +1,5 @@
 """What runs the network: one call from preprocessed crops to their class probabilities and their
-Grad-CAM maps (:func:`deforgify.heatmap.serving_function`), by either of two engines.
+Grad-CAM maps (:func:`deforgify.model.serving.serving_function`), by either of two engines.
 
 - LiteRT runs ``model.tflite``, the serving graph exported beside the weights at training time:
   a runtime of about 60 MB installed (TensorFlow takes over 1 GB) that starts in a tenth of a
@@ -19,7 +19,7 @@ from typing import Protocol
 
 import numpy as np
 
-from deforgify.model_folder import LITERT_FILE, ModelLoadError, load_keras_model
+from deforgify.model.folder import LITERT_FILE, ModelLoadError, load_keras_model
 from deforgify.quiet import native_stderr_filtered
 
 SIGNATURE = "serve"
@@ -61,7 +61,7 @@ class KerasRuntime:
     """A Keras model through the serving function, compiled once."""
 
     def __init__(self, model, class_index: int):
-        from deforgify.heatmap import serving_function
+        from deforgify.model.serving import serving_function
 
         self._serve = serving_function(model, class_index)
 

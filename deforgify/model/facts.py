@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from deforgify.model_folder import METRICS_FILE
+from deforgify.model.folder import METRICS_FILE
 
 if TYPE_CHECKING:
     from deforgify.detector import Detector

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from deforgify.model_folder import CONFIG_FILE, LITERT_FILE, METRICS_FILE, MODEL_FILE, ModelLoadError, read_config
+from deforgify.model.folder import CONFIG_FILE, LITERT_FILE, METRICS_FILE, MODEL_FILE, ModelLoadError, read_config
 
-BUNDLED_MODEL = Path(__file__).parent / "bundled_model"
+BUNDLED_MODEL = Path(__file__).parent.parent / "bundled_model"
 HUB_TIMEOUT_SECONDS = 3.0
 """How long to wait for the Hub before falling back: a slow Hub must not hang the app."""
 _REPO_ID = re.compile(r"^[\w.-]+/[\w.-]+$")
