@@ -44,7 +44,10 @@ class FeedbackError(RuntimeError):
 
 
 @dataclass
-class Answer:
+class IssuedAnswer:
+    """An answer this server gave, remembered so that it can be reported as wrong (its verdict is
+    :class:`deforgify.answer.Answer`'s row)."""
+
     file: str
     """The uploaded file the answer is about: a photo, or a clip."""
     result: dict
@@ -82,7 +85,7 @@ class Answers:
 
     def __init__(self, lifetime: float = ANSWER_LIFETIME, limit: int = MAX_ANSWERS):
         self.lifetime, self.limit = lifetime, limit
-        self._answers: OrderedDict[str, Answer] = OrderedDict()
+        self._answers: OrderedDict[str, IssuedAnswer] = OrderedDict()
         self._lock = threading.Lock()
 
     def issue(self, file: str, result: dict, frame_at: Optional[float] = None) -> str:
@@ -91,12 +94,12 @@ class Answers:
         answer_id = uuid.uuid4().hex
         with self._lock:
             self._forget_expired()
-            self._answers[answer_id] = Answer(file, result, frame_at)
+            self._answers[answer_id] = IssuedAnswer(file, result, frame_at)
             while len(self._answers) > self.limit:
                 self._answers.popitem(last=False)
         return answer_id
 
-    def claim(self, answer_id: object, should_be: Optional[str] = None) -> Answer:
+    def claim(self, answer_id: object, should_be: Optional[str] = None) -> IssuedAnswer:
         """The answer ``answer_id`` names, marked reported; FeedbackError if this server never
         gave it, has forgotten it, it was reported already, or it already was ``should_be``."""
         with self._lock:
@@ -153,7 +156,7 @@ class FeedbackStore:
                    math.ceil(_setting("DEFORGIFY_FLAG_MAX_MB", MAX_FOLDER_MB, 1e9) * 1_000_000),
                    _setting("DEFORGIFY_FLAG_KEEP_DAYS", KEEP_DAYS, 36_500))
 
-    def save(self, answer: Answer, should_be: str) -> str:
+    def save(self, answer: IssuedAnswer, should_be: str) -> str:
         """Keep one report of ``answer``; return its id. The photo is stored as its decoded
         pixels in a PNG, without the file's metadata (EXIF, GPS, XMP, ICC, C2PA)."""
         from PIL import Image

@@ -305,14 +305,14 @@ def test_make_deploy_uploads_what_the_space_serves(hub, hub_env) -> None:
 
 def test_wrong_verdict_reports_go_to_a_hub_dataset_when_configured(hub, hub_env, api, tmp_path, astronaut_jpeg,
                                                                    monkeypatch) -> None:
-    from deforgify.feedback import Answer, FeedbackError, FeedbackStore
+    from deforgify.feedback import FeedbackError, FeedbackStore, IssuedAnswer
 
     for key, value in hub_env.items():
         monkeypatch.setenv(key, value)
     api.create_repo("alice/reports", repo_type="dataset", private=True)
     store = FeedbackStore(tmp_path / "flags", "alice/reports")
     answer = {"label": "fake", "model": {"reference": "bundled"}}
-    report = store.save(Answer(str(astronaut_jpeg), answer), "real")
+    report = store.save(IssuedAnswer(str(astronaut_jpeg), answer), "real")
     store.send(report)
     dataset = hub.repos[("dataset", "alice/reports")]
     files = dataset.commits[dataset.branches["main"]].files
@@ -323,7 +323,7 @@ def test_wrong_verdict_reports_go_to_a_hub_dataset_when_configured(hub, hub_env,
     assert (tmp_path / "flags" / report / "report.json").is_file()  # and kept locally
 
     monkeypatch.setenv("HF_TOKEN", "")  # the Hub refuses: the local copy stays, the error says so
-    kept = store.save(Answer(str(astronaut_jpeg), answer), "fake")
+    kept = store.save(IssuedAnswer(str(astronaut_jpeg), answer), "fake")
     with pytest.raises(FeedbackError, match=r"sending it to the dataset alice/reports failed \("):
         store.send(kept)
     assert len(list((tmp_path / "flags").iterdir())) == 2
