@@ -167,6 +167,13 @@ class Prediction:
         return next((s for s in self.scores if s.face and s.face == self.face), None)
 
     @property
+    def deciding_index(self) -> Optional[int]:
+        """The deciding face's index in ``to_json()["faces"]`` (the faces with a box); None
+        without a face."""
+        boxed = [score for score in self.scores if score.face]
+        return next((i for i, s in enumerate(boxed) if s.face == self.face), None)
+
+    @property
     def caution(self) -> Optional[str]:
         """The deciding face's caution (why it is "unsure" whatever its confidences), if any."""
         return self.deciding_score.caution if self.deciding_score else None
@@ -185,7 +192,7 @@ class Prediction:
             "confidences": self.confidences,
             "face_found": self.face_found,
             "face": in_photo(self.face, self.scale),
-            "deciding_face": next((i for i, s in enumerate(boxed) if s.face == self.face), None),
+            "deciding_face": self.deciding_index,
             "faces": [score.to_json(self.scale) for score in boxed],
         }
 

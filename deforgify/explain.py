@@ -69,12 +69,6 @@ def headline(label: str, too_small: bool = False) -> str:
     return f"{WORDS[label].capitalize()}: {meaning}"
 
 
-def deciding_index(prediction: Prediction) -> Optional[int]:
-    """The index of the deciding face in ``Prediction.to_json()["faces"]``; None without one."""
-    boxed = [s for s in prediction.scores if s.face]
-    return next((i for i, s in enumerate(boxed) if s.face == prediction.face), None)
-
-
 def explain(prediction: Prediction, calibration: Optional[Calibration] = None) -> str:
     """What the verdict is based on, in words that never contradict its percentages: an
     "unsure" says why (a face too small, or where the model's unsure band lies)."""
@@ -89,13 +83,13 @@ def explain(prediction: Prediction, calibration: Optional[Calibration] = None) -
         judged = f"it is {one}" if prediction.caution else f"judged on {one}"
     elif prediction.caution:  # then every face is too small; the widest stands for them
         judged = (f"{count} faces found {NUMBERED}, none wide enough to judge (the widest, face "
-                  f"{deciding_index(prediction) + 1})")
+                  f"{prediction.deciding_index + 1})")
     elif small:
         one = "the one judged" if count - len(small) == 1 else "the most suspicious judged"
         judged = (f"{count} faces found {NUMBERED}, {count - len(small)} judged ({faces_named(small)} too small "
-                  f"to judge); {one}, face {deciding_index(prediction) + 1} (thick box, marked \"decides\"), decides")
+                  f"to judge); {one}, face {prediction.deciding_index + 1} (thick box, marked \"decides\"), decides")
     else:
-        judged = (f"{count} faces judged {NUMBERED}; the most suspicious, face {deciding_index(prediction) + 1} "
+        judged = (f"{count} faces judged {NUMBERED}; the most suspicious, face {prediction.deciding_index + 1} "
                   "(thick box, marked \"decides\"), decides")
     judged += _turned_upright(prediction)
     if prediction.left_out:  # said, not silent

@@ -14,7 +14,6 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from deforgify.detector import Prediction
 from deforgify.model.calibration import NO_FACE
 from training.degrade import encode, resize_by, saved_as
 from training.metrics import FAKE
@@ -149,11 +148,7 @@ def judge_variant(detector, name: str, images: Sequence[np.ndarray], labels: np.
     predictions = detector.predict_rgb([variants[name](rgb) for rgb in images], centre_fallback=True)
     return VariantResult(name, np.array([p.label if p.face_found else NO_FACE for p in predictions]),
                          np.array([p.confidences["fake"] for p in predictions]), np.asarray(labels) == FAKE,
-                         np.array([_too_small(p) for p in predictions]))
-
-
-def _too_small(prediction: Prediction) -> bool:
-    return any(s.caution for s in prediction.scores if s.face is not None and s.face == prediction.face)
+                         np.array([bool(p.caution) for p in predictions]))
 
 
 def format_parity(detector, images: Sequence[np.ndarray], labels: np.ndarray) -> ParityReport:
