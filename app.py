@@ -20,7 +20,7 @@ import os
 import re
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
@@ -56,8 +56,7 @@ import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 from pydantic import ConfigDict, model_validator  # noqa: E402
 
-from deforgify.answer import Answer  # noqa: E402
-from deforgify.decode import InvalidImageError, load_image, read_bytes  # noqa: E402
+from deforgify.decode import InvalidImageError  # noqa: E402
 from deforgify.detector import Detector, Prediction  # noqa: E402
 from deforgify.explain import (BACKGROUNDS, CAUTIONS, COLOURS, WORDS, describe_faces, draw_faces,  # noqa: E402
                                explain, headline, hex_colour)
@@ -67,7 +66,7 @@ from deforgify.heatmap import LEGEND, colour_stops  # noqa: E402
 from deforgify.model.calibration import NO_FACE, UNSURE  # noqa: E402
 from deforgify.model.source import card_url  # noqa: E402
 from deforgify.provenance import (NO_PROVENANCE, Provenance, apply_to_row, deciding_claim,  # noqa: E402
-                                  headline as provenance_line, read_provenance)
+                                  headline as provenance_line)
 
 OUTPUT_FOLDER = Path(gr.utils.get_upload_folder()) / "deforgify"
 CACHE_LIFETIME = (ANSWER_LIFETIME, ANSWER_LIFETIME)
@@ -541,7 +540,7 @@ def heatmap_legend(fake: float) -> str:
 
 def make_check(detector: Detector, answers: Answers):
     calibration = detector.config.calibration
-    facts, line = detector.facts, model_line(detector)
+    line = model_line(detector)
 
     def check(image: Optional[str]) -> tuple:
         """The answer for one photo: (verdict, summary, faces, heatmap, result, prediction)."""
@@ -549,14 +548,11 @@ def make_check(detector: Detector, answers: Answers):
             raise gr.Error("Upload a photo, take one with the webcam, or paste one first.", duration=None,
                            print_exception=False)
         try:
-            data = read_bytes(image)  # the upload as sent: its metadata intact
-            rgb, scale = load_image(data)
+            answered, rgb = detector.answer_and_pixels(image)  # read from the upload as sent: metadata intact
         except InvalidImageError as error:
             print(f"rejected upload: {error}", flush=True)
             raise gr.Error(f"This file can't be checked: {error}.", duration=None, print_exception=False) from None
-        prediction = replace(detector.predict_rgb([rgb])[0], scale=scale)
-        provenance = read_provenance(data)
-        row = Answer(prediction, provenance, facts).to_json()
+        prediction, provenance, row = answered.prediction, answered.provenance, answered.to_json()
         row["answer_id"] = answers.issue(image, {k: v for k, v in row.items()})
         heatmap = (save_output(detector.heatmap(rgb, prediction, legend=False))
                    if shows_heatmap(prediction, calibration.threshold) else None)

@@ -258,9 +258,14 @@ class Detector:
         model's verdict, what the file's own metadata declares of its origin (read from a path's
         or bytes' contents; a decoded image has none) and the model that answered. Raises
         InvalidImageError for bad input."""
+        return self.answer_and_pixels(image)[0]
+
+    def answer_and_pixels(self, image: ImageInput) -> tuple[Answer, np.ndarray]:
+        """:meth:`answer`, and the decoded copy its faces were found in (for drawing them)."""
         data = read_bytes(image)
-        prediction = self.predict(image if data is None else data)
-        return Answer(prediction, read_provenance(data), self.facts)
+        rgb, scale = load_image(image if data is None else data)
+        prediction = replace(self.predict_rgb([rgb])[0], scale=scale)
+        return Answer(prediction, read_provenance(data), self.facts), rgb
 
     def predict(self, image: ImageInput) -> Prediction:
         """Decode ``image`` and return the pixel model's verdict alone (raises InvalidImageError

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from helpers import ROOT, bundled_model_with, run_module, small_face_in_a_large_photo
+from helpers import bundled_model_with, run_module, small_face_in_a_large_photo
 from video_clips import (canvas, real_and_fake_faces, tag_rotation, write_audio_only, write_h264,
                          write_opencv, write_webm_without_duration)
 

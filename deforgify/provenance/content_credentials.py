@@ -20,7 +20,7 @@ from typing import Any, Optional
 
 from deforgify.provenance import limits
 from deforgify.provenance.containers import Blocks
-from deforgify.provenance.contract import AI_EDITED, AI_GENERATED, CAMERA, NONE, Evidence, strongest
+from deforgify.provenance.contract import AI_EDITED, AI_GENERATED, NONE, Evidence, strongest
 from deforgify.provenance.rules import describe_source_type, source_type_claim
 
 TRUST_ANCHORS_VARIABLE = "DEFORGIFY_C2PA_TRUST_ANCHORS"
