@@ -22,12 +22,12 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported
 
 
-def load_detector(reference: Optional[str]):
+def load_detector(reference: Optional[str]) -> Detector:
     """The detector for ``reference``, ready to answer at once (run once on a blank image); the
     bundled model, with the reason logged, if it fails."""
     from deforgify.detector import Detector
@@ -63,7 +63,7 @@ from deforgify.explain import (BACKGROUNDS, CAUTIONS, COLOURS, WORDS, describe_f
 from deforgify.feedback import (ANSWER_LIFETIME, SHOULD_BE, Answers, FeedbackError,  # noqa: E402
                                 FeedbackStore)
 from deforgify.heatmap import LEGEND, colour_stops  # noqa: E402
-from deforgify.model.calibration import NO_FACE, UNSURE  # noqa: E402
+from deforgify.model.calibration import NO_FACE, UNSURE, Calibration  # noqa: E402
 from deforgify.model.source import card_url  # noqa: E402
 from deforgify.provenance import (NO_PROVENANCE, Provenance, apply_to_row, deciding_claim,  # noqa: E402
                                   headline as provenance_line)
@@ -426,8 +426,8 @@ def overruled(row: dict) -> bool:
     return row["decided_by"] == "provenance"
 
 
-def banner(prediction: Prediction, provenance: Provenance = NO_PROVENANCE, calibration=None,
-           model: str = "") -> str:
+def banner(prediction: Prediction, provenance: Provenance = NO_PROVENANCE,
+           calibration: Optional[Calibration] = None, model: str = "") -> str:
     """The verdict box: the verdict in its colour with what it means, the pixel model's two
     percentages (real first; none for a face too small to judge, whose scores are not used), what
     the verdict is based on, what the file says of its origin, a caution, and the model that
@@ -538,7 +538,7 @@ def heatmap_legend(fake: float) -> str:
     )
 
 
-def make_check(detector: Detector, answers: Answers):
+def make_check(detector: Detector, answers: Answers) -> Callable[[Optional[str]], tuple]:
     calibration = detector.config.calibration
     line = model_line(detector)
 
@@ -586,7 +586,7 @@ def release_free_memory() -> None:
         pass
 
 
-def make_predict(detector: Detector, answers: Answers):
+def make_predict(detector: Detector, answers: Answers) -> Callable[[Optional[str]], tuple]:
     check = make_check(detector, answers)
 
     def predict(image: Optional[str]) -> tuple[tuple[str, Optional[dict[str, float]]], str, str,
@@ -617,7 +617,8 @@ def make_predict(detector: Detector, answers: Answers):
     return predict
 
 
-def make_page_check(detector: Detector, answers: Answers, again: bool = False):
+def make_page_check(detector: Detector, answers: Answers, again: bool = False
+                    ) -> Callable[[Optional[str], gr.Request], tuple]:
     """What the page runs when a photo arrives or is checked again: the answer, or the reason in
     the verdict box (no toast, no error marks); the result images with alt text; the heatmap
     and its legend only when the heatmap explains something; the answer id for a report.
@@ -625,7 +626,7 @@ def make_page_check(detector: Detector, answers: Answers, again: bool = False):
     check = make_check(detector, answers)
     unchanged = tuple(gr.skip() for _ in range(9))
 
-    def page_check(image: Optional[str], request: gr.Request):
+    def page_check(image: Optional[str], request: gr.Request) -> tuple:
         if image is None:
             return cleared()
         if not again and LATEST_PHOTO.answered(request, image):
@@ -738,7 +739,11 @@ def save_output(rgb: np.ndarray) -> str:
     return str(path)
 
 
-def make_flag(store: FeedbackStore, answers: Answers):
+Flag = Callable[[str, str], str]
+"""Reporting an answer as wrong: (answer id, what it should have been) -> the report's status."""
+
+
+def make_flag(store: FeedbackStore, answers: Answers) -> Flag:
     def flag(answer_id: str, should_be: str) -> str:
         """Report an answer as wrong: keeps the photo's pixels (of a video, one frame; metadata
         removed), the answer, the model version and what it should have been. Only answers this
@@ -776,7 +781,7 @@ def make_flag(store: FeedbackStore, answers: Answers):
     return flag
 
 
-def make_page_flag(flag, picture: str = "photo"):
+def make_page_flag(flag: Flag, picture: str = "photo") -> Callable[[str, Optional[str]], str]:
     """The report button's answer on the page (``picture``: what the answer was of, "photo" or "clip")."""
     def page_flag(answer_id: str, should_be: Optional[str]) -> str:
         if not answer_id:
@@ -1039,7 +1044,7 @@ def answer_shown(answer_id: str) -> gr.Column:
     return gr.Column(visible=bool(answer_id))
 
 
-def video_tab(detector: Detector, answers: Answers, flag) -> None:
+def video_tab(detector: Detector, answers: Answers, flag: Flag) -> None:
     """The video input beside the photo one: a clip in; the verdict box as for photos, a chart of
     each face track's fake probability over time, the frame that decided with its faces boxed,
     the answer as data (``/predict_video``), and a report of a wrong answer as for photos

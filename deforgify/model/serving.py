@@ -14,6 +14,10 @@ over their last feature map."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable
+
+if TYPE_CHECKING:
+    import keras
 
 
 def last_feature_layer(model) -> str:
@@ -66,7 +70,7 @@ def _tower(model, feature) -> tuple[object, Tower] | None:
         layer = consumer
 
 
-def serving_function(model, class_index: int):
+def serving_function(model: keras.Model, class_index: int) -> Callable:
     """A ``tf.function`` from preprocessed crops (N, size, size, 3) to their class probabilities
     and their Grad-CAM maps for ``class_index`` (N, h, w), unnormalised: over the last feature
     maps of all towers of the map's size, taken as one map. Built only of operations that LiteRT

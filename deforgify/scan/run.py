@@ -10,14 +10,17 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Protocol
+from typing import TYPE_CHECKING, Iterable, Iterator, Protocol
 
 from deforgify.batch import CHUNK, Result, score_items
 from deforgify.scan.collection import Collection, Item
-from deforgify.scan.results_file import COLUMNS
+from deforgify.scan.results_file import COLUMNS, JsonLines, ParquetResults
 from deforgify.progress import Progress
 from deforgify.streams import batches
 from deforgify.video.frames import VideoSettings
+
+if TYPE_CHECKING:
+    from deforgify.detector import Detector
 
 ROWS_PER_WRITE = CHUNK
 """Rows flushed to disk together: what an interrupted scan can lose at most."""
@@ -43,7 +46,7 @@ def result_row(item: Item, key_field: str, result: Result, model_revision: str) 
     return row
 
 
-def score_rows(detector, items: Iterable[Item], key_field: str, workers: int = 1,
+def score_rows(detector: Detector, items: Iterable[Item], key_field: str, workers: int = 1,
                video: VideoSettings = VideoSettings()) -> Iterator[dict]:
     """Rows for ``items`` with ``detector`` in this process (``workers`` processes prepare the
     images): the single-machine path, and what each cluster worker runs on its share."""
@@ -96,7 +99,8 @@ class ScanStopped(Exception):
         self.run, self.cause = run, cause
 
 
-def scan(collection: Collection, results, engine: Engine, progress_enabled: bool = True) -> ScanRun:
+def scan(collection: Collection, results: JsonLines | ParquetResults, engine: Engine,
+         progress_enabled: bool = True) -> ScanRun:
     """Score what ``results`` lacks of ``collection``, appending its rows a batch at a time."""
     done, keys = results.done(collection.key_field), collection.keys
     already = sum(key in keys for key in done) if keys is not None else 0  # not other collections' rows

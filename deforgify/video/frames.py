@@ -117,7 +117,7 @@ class Reading:
     decode_seconds: float = 0.0
 
 
-def is_video(source) -> bool:
+def is_video(source: object) -> bool:
     """Whether ``source`` is a path that names a video (or audio) file by its suffix."""
     return (isinstance(source, (str, os.PathLike))
             and Path(source).suffix.lower() in VIDEO_SUFFIXES | AUDIO_SUFFIXES)
@@ -286,7 +286,7 @@ def _rgb(bgr: np.ndarray) -> tuple[np.ndarray, float]:
     return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), scale
 
 
-def frame_at(path, t: float) -> Optional[Frame]:
+def frame_at(path: str | Path, t: float) -> Optional[Frame]:
     """The frame shown at ``t`` seconds (RGB, upright, reduced as judged; its ``t`` the time asked
     for), for showing the frame that decided."""
     capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)

@@ -57,7 +57,7 @@ class SampledVideo:
     the later frames' boxes told at the first one's scale."""
 
 
-def sample_video(path, config: PreprocessConfig, sampling: Sampling = Sampling(),
+def sample_video(path: str | Path, config: PreprocessConfig, sampling: Sampling = Sampling(),
                  limits: Limits = Limits()) -> SampledVideo:
     """Open, check, sample and crop a video (raises :class:`InvalidVideoError` for bad input)."""
     started = time.monotonic()
@@ -123,7 +123,7 @@ def track_verdict(config: ModelConfig, track: int, seen: list[tuple[float, Frame
                  caution, sustained_run=by_run and not caution)
 
 
-def score_video(detector: Detector, path, sampling: Sampling = Sampling(),
+def score_video(detector: Detector, path: str | Path, sampling: Sampling = Sampling(),
                 limits: Limits = Limits()) -> VideoResult:
     """The verdict and timeline of one video file (raises :class:`InvalidVideoError`)."""
     return judge_video(detector, sample_video(path, detector.config.preprocessing, sampling, limits))
