@@ -221,9 +221,9 @@ class Verdict(gr.Label):
     as everywhere (Gradio sorts them by size)."""
 
     is_template = True
-    api_description = ('label: the verdict, "real", "fake", "unsure" or "no face"; confidences: the pixel '
-                       'model\'s calibrated confidences of "real" and "fake", in that order (summing to 1; '
-                       'empty without a face)')
+    api_description = ('label: the verdict as the page words it, "real", "fake", "unsure" or "no face" '
+                       '(result.label says no_face); confidences: the pixel model\'s calibrated confidences '
+                       'of "real" and "fake", in that order (summing to 1; null without a face)')
 
     def postprocess(self, value):
         if not value:
