@@ -453,6 +453,21 @@ def banner(prediction: Prediction, provenance: Provenance = NO_PROVENANCE,
     )
 
 
+def video_banner(row: dict, calibration: Calibration, model: str) -> str:
+    """A video's verdict box, as :func:`banner` for a photo: the verdict, the deciding track's
+    percentages (none for a face too small to judge), what it rests on, that a video's metadata is
+    not read, a caution, and the model that answered."""
+    from deforgify.video.present import deciding_track, explain_video
+
+    label, too_small = row["label"], bool((deciding_track(row) or {}).get("caution"))
+    return _box(label, headline(label, too_small=too_small),
+                (_bars(row["confidences"]) if row["confidences"] and not too_small else "")
+                + f'<p style="margin:6px 0 4px 0">{html.escape(explain_video(row, calibration))}</p>'
+                f'<p class="provenance" data-claim="none" style="margin:0 0 4px 0">{VIDEO_ORIGIN}</p>'
+                f'<p style="margin:0;font-size:0.9em">{html.escape(CAUTIONS[label].replace("photo", "video"))}</p>'
+                + answered_by(model), element_id="video-verdict-box")
+
+
 def answered_by(model: str) -> str:
     """The line naming the model that answered, so that a saved screenshot still says it."""
     return (f'<p class="answered-by" style="margin:4px 0 0 0;font-size:0.8em;color:#404040">'
@@ -1056,8 +1071,7 @@ def video_tab(detector: Detector, answers: Answers, flag: Flag) -> None:
     from deforgify.video.frames import InvalidVideoError, Limits, Sampling, frame_at
     from deforgify.video.judge import score_video
     from deforgify.video.present import (band_guides, chart_rows, deciding_frame_numbers, deciding_frame_prediction,
-                                         deciding_track, describe_deciding_frame, explain_video, gap_rows,
-                                         timeline_caption)
+                                         describe_deciding_frame, gap_rows, timeline_caption)
 
     limits = Limits(max_seconds=300, max_bytes=200_000_000, time_limit=60)
     line = model_line(detector)
@@ -1086,13 +1100,7 @@ def video_tab(detector: Detector, answers: Answers, flag: Flag) -> None:
             print(f"rejected video: {error}", flush=True)
             raise gr.Error(f"This video can't be checked: {error}.", duration=None, print_exception=False) from None
         row = {**video.to_json(), "model": detector.facts}
-        label, too_small = row["label"], bool((deciding_track(row) or {}).get("caution"))
-        box = _box(label, headline(label, too_small=too_small),
-                   (_bars(row["confidences"]) if row["confidences"] and not too_small else "")
-                   + f'<p style="margin:6px 0 4px 0">{html.escape(explain_video(row, detector.config.calibration))}</p>'
-                   f'<p class="provenance" data-claim="none" style="margin:0 0 4px 0">{VIDEO_ORIGIN}</p>'
-                   f'<p style="margin:0;font-size:0.9em">{html.escape(CAUTIONS[label].replace("photo", "video"))}</p>'
-                   + answered_by(line), element_id="video-verdict-box")
+        box = video_banner(row, detector.config.calibration, line)
         rows = chart_rows(row)
         frame = None
         shown_at = row["deciding_frame"]["t"] if row["deciding_frame"] else 0.0
