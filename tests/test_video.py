@@ -4,8 +4,10 @@ the timeline, tracks, formats, rotation, variable frame rate, sampling, limits a
 from __future__ import annotations
 
 import json
+import math
 import re
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -271,7 +273,12 @@ def test_a_face_swapped_for_part_of_a_shot_is_not_outvoted_by_its_untouched_fram
     row = VideoResult(video_frames.Info(640, 480, 25.0, 300, 12.0, 0), Sampling(), frames, [swapped],
                       planned=len(frames)).to_json()
     assert row["label"] == "fake" and row["faces"][0]["sustained_run"] is True
-    assert "judged on 3 frames in a row that all looked fake (fake " in explain_video(row, config.calibration)
+    least = math.floor(high * 100)
+    assert f"judged on 3 frames in a row that all looked fake (fake {least}% or more in each)" in explain_video(
+        row, config.calibration)
+    certain = VideoResult(video_frames.Info(640, 480, 25.0, 300, 12.0, 0), Sampling(), frames,
+                          [replace(swapped, confidences={"real": 0.0004, "fake": 0.9996})], planned=len(frames))
+    assert "(fake 99% or more in each)" in explain_video(certain.to_json(), config.calibration)  # not "100% or more"
     assert row["deciding_frame"]["t"] == 5.5  # where it looked most fake
 
 

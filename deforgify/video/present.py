@@ -4,6 +4,7 @@ face was not seen, and a caption in words), and the deciding frame's faces to dr
 
 from __future__ import annotations
 
+import math
 from typing import Optional
 
 from deforgify.detector import MAX_FACES, FaceScore, Prediction
@@ -67,8 +68,9 @@ def explain_video(row: dict, calibration: Optional[Calibration] = None) -> str:
 def _judged_on(track: dict) -> str:
     """What a track's score was taken from (see :func:`deforgify.video.combine.combine`)."""
     if track.get("sustained_run"):
-        return (f"{SUSTAINED_RUN} frames in a row that all looked fake (fake {track['confidences']['fake']:.0%} or "
-                "more in each), which its other frames do not outvote")
+        least = math.floor(track["confidences"]["fake"] * 100)  # rounded down: "100 % or more" read as a slip
+        return (f"{SUSTAINED_RUN} frames in a row that all looked fake (fake {least}% or more in each), which its "
+                "other frames do not outvote")
     return "that frame" if track["frames"] == 1 else "the median of those frames"
 
 
