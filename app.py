@@ -1166,7 +1166,8 @@ def video_tab(detector: Detector, answers: Answers, flag: Flag) -> None:
                 section_heading("The video's answer")
                 summary = VideoSummary(label="summary", elem_id="video-verdict", html_template=LIVE_REGION)
                 timeline = Timeline(None, x="time (s)", y="fake probability", color="face",
-                                       y_lim=[0, 1], label="timeline", elem_id="video-timeline")
+                                       y_lim=[-0.03, 1.03], label="timeline", elem_id="video-timeline")
+                # a little beyond 0 and 1: a line at 100 % fake was drawn on the plot's border, out of sight
                 deciding = DecidingFrame(type="filepath", label="deciding frame", elem_id="video-frame",
                                          buttons=PICTURE_BUTTONS)
                 with gr.Accordion("The video's answer as data (JSON)", open=False, elem_id="video-result-data"):

@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 from deforgify.decode import load_rgb  # noqa: E402
 from deforgify.detector import Detector  # noqa: E402
-from deforgify.video.combine import SUSTAINED_RUN, combine  # noqa: E402
+from deforgify.video.combine import SUSTAINED_RUN, combine, judge_track  # noqa: E402
 
 
 EPSILON = 1e-6
@@ -194,7 +194,18 @@ def main() -> int:
                               for share in partial)
             print(f"{name:<28}{auc(whole_real, whole_fake):>10.3f}{auc(short_real, short_fake):>10.3f}"
                   f"{np.median(whole_real):>10.3f}{np.median(whole_fake):>10.3f}{right:>8.1%}{over:>7.1%} /{accused:>6.1%}{flagged}")
+        calibration = detector.config.calibration
+        print("labels of the rule in use, real / unsure / fake: by the band alone, and as served (judge_track: "
+              "never \"real\" with a frame at the fake edge)")
+        for kind, group in (("real tracks", [scores[k] for k in real]), ("fake tracks", [scores[k] for k in fake]),
+                            ("half swapped", partial[0.5]), ("last third swapped", partial[0.67])):
+            print(f"  {kind:<20}{shares([label_of(combine(t, edge)[0]) for t in group]):<26}"
+                  f"{shares([judge_track(t, calibration).label for t in group])}")
     return 0
+
+
+def shares(labels: list[str]) -> str:
+    return " / ".join(f"{np.mean([label == kind for label in labels]):.1%}" for kind in ("real", "unsure", "fake"))
 
 
 if __name__ == "__main__":

@@ -61,7 +61,7 @@ videos (.mp4 .mov .webm .mkv .avi ...: by suffix) get the same fields, and more:
   {"file": ..., "kind": "video", "label": ..., "confidences": ..., "face": [x, y, w, h],
    "faces": [{"track": 0, "box": ..., "label": ..., "confidences": ..., "frames": 12,
               "start": 0.25, "end": 9.75, "peak_t": 4.25, "caution": null,
-              "sustained_run": false}, ...],
+              "sustained_run": false, "fake_frames": 0}, ...],
    "decided_by": "pixels", "pixels": {...}, "provenance": {"claim": "none", ...},
    "duration": 20.0, "width": 640, "height": 480, "rotation": 0,
    "deciding_frame": {"t": 4.25, "track": 0, "box": [...]},
@@ -73,7 +73,9 @@ videos (.mp4 .mov .webm .mkv .avi ...: by suffix) get the same fields, and more:
   faces       one entry per face track (a face followed across frames): its score is the
               median of its frames' fake probabilities, unless 3 frames in a row all reach
               "fake" (sustained_run true): then the score they all reach; labelled like a
-              photo's; box and peak_t where it looked most fake. Frames where the face is
+              photo's, but never "real" with frames that reached "fake" (fake_frames counts
+              them; too few in a row, it is "unsure"); box and peak_t where it looked most
+              fake. Frames where the face is
               narrower than the model's min_face_width are left out; a face too small in
               every frame is "unsure" with the reason in caution (null otherwise)
   label       the most suspicious track's; no_face when no frame showed a face (a face

@@ -93,6 +93,8 @@ def caution_in_photo(caution: Optional[str], scale: float, picture: str = "photo
 
 
 Judged = TypeVar("Judged")
+SUSPICION = {"real": 0, UNSURE: 1, "fake": 2}
+"""How suspicious each label is, for choosing the deciding face."""
 
 
 def deciding(faces: Sequence[Judged], width: Callable[[Judged], int]) -> Optional[Judged]:
@@ -101,8 +103,8 @@ def deciding(faces: Sequence[Judged], width: Callable[[Judged], int]) -> Optiona
     beside a judged one (its score is not used: beside a judged face it made a photo "unsure");
     when none is wide enough, the widest stands for them, not the one its unused score picks."""
     judged = [face for face in faces if not face.caution]
-    if judged:
-        return max(judged, key=lambda face: face.confidences["fake"])
+    if judged:  # by label first: a video track with frames at the fake edge is "unsure" at any score
+        return max(judged, key=lambda face: (SUSPICION[face.label], face.confidences["fake"]))
     return max(faces, key=width, default=None)
 
 

@@ -190,7 +190,7 @@ def parquet_schema(labels: tuple[str, ...]):
     judged = [("box", box), ("label", text), ("confidences", confidences), ("caution", text)]
     face = pa.struct(judged + [("turned", integer), ("track", integer), ("frames", integer),  # a photo's face
                                ("start", number), ("end", number), ("peak_t", number),  # or a video's track
-                               ("sustained_run", pa.bool_())])
+                               ("sustained_run", pa.bool_()), ("fake_frames", integer)])
     frame_face = pa.struct([("track", integer)] + judged + [("turned", integer)])
     frame = pa.struct([("t", number), ("label", text), ("confidences", confidences),
                        ("faces", pa.list_(frame_face)), ("left_out", integer)])

@@ -10,9 +10,11 @@ that measurement, which :func:`combine` applies unless a run of frames looked fa
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 import numpy as np
+
+from deforgify.model.calibration import UNSURE, Calibration
 
 COMBINE_NAME = "median"
 """The rule in use (see the module's docstring for how it was chosen), unless a run of frames
@@ -50,3 +52,27 @@ def combine(scores: Sequence[float], fake_edge: float) -> tuple[float, bool]:
     if run >= fake_edge:
         return run, True
     return float(np.median(scores)), False
+
+
+class TrackScore(NamedTuple):
+    """A track's verdict from its frames' scores (:func:`judge_track`)."""
+
+    label: str
+    fake: float
+    """The track's fake probability (:func:`combine`)."""
+    sustained_run: bool
+    fake_frames: int
+    """Frames that reached the fake edge (the unsure band's upper edge)."""
+
+
+def judge_track(scores: Sequence[float], calibration: Calibration) -> TrackScore:
+    """A track's label and score from its frames' (in time order): the model's threshold and band
+    applied to :func:`combine`'s score, except that a track with frames at the fake edge is never
+    "real" ("no sign of the fakes it knows"), even when too few of them came in a row to call it
+    fake: a face swapped for about a second (two frames at two a second) in a real clip was
+    answered "Real" while its timeline showed it 100 % fake (a visitor's walk). It is "unsure"."""
+    edge = calibration.unsure_high
+    fake, by_run = combine(scores, edge)
+    at_edge = int(np.sum(np.asarray(scores, dtype=np.float64) >= edge))
+    label = calibration.label(fake)
+    return TrackScore(UNSURE if label == "real" and at_edge else label, fake, by_run, at_edge)

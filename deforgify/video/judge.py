@@ -12,7 +12,7 @@ from typing import Optional
 from deforgify.detector import Detector, detected_face_crops, face_label
 from deforgify.model.folder import ModelConfig
 from deforgify.preprocess import PreprocessConfig, Preprocessed
-from deforgify.video.combine import combine
+from deforgify.video.combine import judge_track
 from deforgify.video.frames import Info, InvalidVideoError, Limits, Reading, Sampling, open_video, sampled_frames
 from deforgify.video.timeline import FrameFace, FrameResult, Timings, Track, VideoResult
 from deforgify.video.tracks import Tracker, signature
@@ -112,15 +112,16 @@ def judge_video(detector: Detector, video: SampledVideo) -> VideoResult:
 def track_verdict(config: ModelConfig, track: int, seen: list[tuple[float, FrameFace]]) -> Track:
     """A track's verdict from the frames where its face is wide enough for the model to judge
     (``min_face_width``), as a photo's face is; from all of them, as "unsure" with the reason,
-    when it never is. Frames combine by :func:`deforgify.video.combine.combine`."""
+    when it never is. Frames combine by :func:`deforgify.video.combine.judge_track`."""
     least = config.min_face_width
     judged = [(t, face) for t, face in seen if face.box[2] >= least] or seen
-    fake, by_run = combine([face.confidences["fake"] for _, face in judged], config.calibration.unsure_high)
+    scored = judge_track([face.confidences["fake"] for _, face in judged], config.calibration)
     peak_t, peak = max(judged, key=lambda s: s[1].confidences["fake"])
     widest = max((face.box for _, face in seen), key=lambda box: box[2])
-    label, caution = face_label(config.calibration.label(fake), widest, least)
-    return Track(track, label, {"real": 1.0 - fake, "fake": fake}, [t for t, _ in seen], peak_t, peak.box,
-                 caution, sustained_run=by_run and not caution)
+    label, caution = face_label(scored.label, widest, least)
+    return Track(track, label, {"real": 1.0 - scored.fake, "fake": scored.fake}, [t for t, _ in seen], peak_t,
+                 peak.box, caution, sustained_run=scored.sustained_run and not caution,
+                 fake_frames=0 if caution else scored.fake_frames)
 
 
 def score_video(detector: Detector, path: str | Path, sampling: Sampling = Sampling(),

@@ -56,13 +56,24 @@ def explain_video(row: dict, calibration: Optional[Calibration] = None) -> str:
         who = f"{len(tracks)} faces followed {APPEARING}; the most suspicious one (face {track['track'] + 1}) decides"
     judged = f"{who}, {span}, judged on {_judged_on(track)}"
     fake = row["confidences"]["fake"]
-    reason = (band_reason(fake, calibration, "the deciding face's") if row["label"] == UNSURE  # where the band lies
+    reason = (_unsure_reason(track, fake, calibration) if row["label"] == UNSURE
               else beside_an_edge(row["label"], fake, calibration))
     if reason:  # then a new sentence
         judged = f"{reason} {judged[0].upper()}{judged[1:]}"
     return (f"{WORDS[row['label']].capitalize()} ({percentages(row['confidences'])}): {judged}; it looked most "
             f"fake at {deciding['t']:.1f} s (the deciding frame, each face boxed with its verdict over the "
             f"clip).{footnotes}")
+
+
+def _unsure_reason(track: dict, fake: float, calibration: Optional[Calibration]) -> str:
+    """Why the deciding track is "unsure": where the band lies, or frames of it that looked fake
+    (too few in a row to call it fake, see :func:`deforgify.video.combine.judge_track`)."""
+    frames = track.get("fake_frames", 0)
+    if not frames or (calibration is not None and fake > calibration.unsure_low):
+        return band_reason(fake, calibration, "the deciding face's")
+    edge = f" (fake {calibration.unsure_high:.0%} or more)" if calibration is not None else ""
+    return (f"{counted(frames, 'frame')} of the deciding face looked fake{edge}: too few in a row to call it fake "
+            f"({SUSTAINED_RUN} are needed), too many to clear it, although its median looks real.")
 
 
 def _judged_on(track: dict) -> str:
@@ -101,7 +112,7 @@ def _seen_in(track: dict, read: int, seen: str) -> str:
 def chart_rows(row: dict) -> list[dict]:
     """The timeline as rows for a line chart: time, fake probability and face, per face per frame
     where it was judged (a face too small to judge has a score that is not used: none drawn)."""
-    return [{"time (s)": frame["t"], "fake probability": face["confidences"]["fake"],
+    return [{"time (s)": frame["t"], "fake probability": round(face["confidences"]["fake"], 3),  # as its tooltip reads
              "face": f"face {face['track'] + 1}"}
             for frame in row["frames"] for face in frame["faces"] if not face["caution"]]
 

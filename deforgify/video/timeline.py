@@ -70,6 +70,9 @@ class Track:
     sustained_run: bool = False
     """Whether a run of frames that all looked fake gave its score rather than the median of its
     frames (see :func:`deforgify.video.combine.combine`)."""
+    fake_frames: int = 0
+    """Judged frames that reached the fake edge: with any, the track is never "real"
+    (:func:`deforgify.video.combine.judge_track`)."""
 
     def to_json(self, scale: float = 1.0) -> dict:
         """As data, the box in the video's own pixels (``scale``: see :attr:`VideoResult.scale`)."""
@@ -77,7 +80,7 @@ class Track:
                 "confidences": self.confidences, "frames": len(self.times),
                 "start": round(self.times[0], 3), "end": round(self.times[-1], 3),
                 "peak_t": round(self.peak_t, 3), "caution": caution_in_photo(self.caution, scale, "frame"),
-                "sustained_run": self.sustained_run}
+                "sustained_run": self.sustained_run, "fake_frames": self.fake_frames}
 
 
 @dataclass
