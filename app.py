@@ -1071,7 +1071,7 @@ def video_tab(detector: Detector, answers: Answers, flag: Flag) -> None:
     from deforgify.video.frames import InvalidVideoError, Limits, Sampling, frame_at
     from deforgify.video.judge import score_video
     from deforgify.video.present import (band_guides, chart_rows, deciding_frame_numbers, deciding_frame_prediction,
-                                         describe_deciding_frame, gap_rows, timeline_caption)
+                                         dash_rows, describe_deciding_frame, gap_rows, timeline_caption)
 
     limits = Limits(max_seconds=300, max_bytes=200_000_000, time_limit=60)
     line = model_line(detector)
@@ -1122,7 +1122,7 @@ def video_tab(detector: Detector, answers: Answers, flag: Flag) -> None:
         guides = band_guides(row, calibration)
         faces = sorted({r["face"] for r in chart_rows(row)}, key=lambda name: int(name.split()[-1]))
         colours = {name: FACE_COLOURS[i % len(FACE_COLOURS)] for i, name in enumerate(faces)}
-        return {"value": pd.DataFrame(chart_rows(row) + gap_rows(row) + guides),
+        return {"value": pd.DataFrame(chart_rows(row) + dash_rows(row) + gap_rows(row) + guides),
                 "x_lim": [0, guides[-1]["time (s)"]],
                 "color_map": {**colours, **{guide["face"]: GUIDE_GREY for guide in guides}},
                 "colors_in_legend": faces, "caption": timeline_caption(row, calibration)}

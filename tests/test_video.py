@@ -470,11 +470,12 @@ def test_the_timeline_marks_the_unsure_band_across_the_clip_and_tells_each_face_
 def test_a_faces_line_breaks_where_it_was_not_judged() -> None:
     """A face seen at 0 s and 3 s, gone at 1 s and too small at 2 s: one row without a score at
     1 s breaks its line (drawn straight across, it read as seen all along); none before its first
-    frame or after its last, and none for a face seen throughout."""
+    frame or after its last, and none for a face seen throughout. Its two lone scores are drawn
+    as dashes."""
     from deforgify.detector import face_label
     from deforgify.model.folder import ModelConfig
     from deforgify.video.judge import track_verdict
-    from deforgify.video.present import gap_rows
+    from deforgify.video.present import dash_rows, gap_rows
     from deforgify.video.timeline import FrameFace, FrameResult, VideoResult
 
     config = ModelConfig("deforgify-lite0", min_face_width=50)
@@ -491,6 +492,8 @@ def test_a_faces_line_breaks_where_it_was_not_judged() -> None:
     row = VideoResult(video_frames.Info(640, 480, 25.0, 125, 5.0, 0), Sampling(), frames,
                       [track_verdict(config, track, seen[track]) for track in (0, 1)], planned=5).to_json()
     assert gap_rows(row) == [{"time (s)": 1.0, "fake probability": None, "face": "face 1"}]
+    # each of its lone scores drawn as a short dash (a line of one point is not drawn at all)
+    assert dash_rows(row) == [{"time (s)": t, "fake probability": 0.1, "face": "face 1"} for t in (0.0, 0.1, 2.9, 3.1)]
 
 
 def test_faces_left_out_of_a_videos_frames_are_counted_and_said(detector, astronaut) -> None:

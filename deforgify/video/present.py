@@ -135,6 +135,29 @@ def gap_rows(row: dict) -> list[dict]:
     return rows
 
 
+DASH = 0.04
+"""A score seen alone (no judged frame of its face just before or after) is drawn as a dash this
+share of the clip wide: a line of one point is not drawn at all (a 0.2 s clip's chart looked empty)."""
+
+
+def dash_rows(row: dict) -> list[dict]:
+    """Rows that draw each lone score of :func:`chart_rows` as a short flat dash, within a quarter
+    of the time between frames read, so that it never reaches a neighbouring frame."""
+    times = [frame["t"] for frame in row["frames"]]
+    steps = [b - a for a, b in zip(times, times[1:])]
+    half = min([DASH * max(row["duration"], times[-1]) / 2] + [step / 4 for step in steps])
+    points = chart_rows(row)
+    judged = {(p["face"], p["time (s)"]) for p in points}
+    rows = []
+    for point in points:
+        at = times.index(point["time (s)"])
+        neighbours = [times[i] for i in (at - 1, at + 1) if 0 <= i < len(times)]
+        if not any((point["face"], t) in judged for t in neighbours):
+            t = point["time (s)"]
+            rows += [{**point, "time (s)": max(0.0, t - half)}, {**point, "time (s)": t + half}]
+    return rows
+
+
 def band_guides(row: dict, calibration: Calibration) -> list[dict]:
     """The unsure band's edges as chart rows of two flat lines across the clip (named in the
     chart's data: '"fake" from 97.1%', '"real" up to 19.2%'; one line where there is no band), so
