@@ -1082,7 +1082,7 @@ def video_tab(detector: Detector, answers: Answers, flag: Flag) -> None:
         its frames; the most suspicious face decides.
 
         Args:
-            clip: The video to check: an MP4, WebM or MOV file of at most 5 minutes and 200 MB.
+            clip: The video to check: an MP4, WebM, MOV, MKV or AVI file of at most 5 minutes and 200 MB.
 
         Returns:
             summary: the verdict box (HTML): verdict, what it is based on, and a caution.
@@ -1148,7 +1148,7 @@ def video_tab(detector: Detector, answers: Answers, flag: Flag) -> None:
                       row.get("answer_id", ""), "", None)
         except gr.Error as error:
             answer = (error_box(str(error.message), "video",
-                                "Try an MP4, WebM or MOV clip of at most 5 minutes that shows a face.",
+                                "Try an MP4, WebM, MOV, MKV or AVI clip of at most 5 minutes that shows a face.",
                                 "video-verdict-box"), *_shown(None, None), None, "", "", None)
         return answer if LATEST_CLIP.is_latest(request, clip) else tuple(gr.skip() for _ in answer)
 
@@ -1158,7 +1158,7 @@ def video_tab(detector: Detector, answers: Answers, flag: Flag) -> None:
                 section_heading("Check a video")
                 clip = VideoFile(sources=["upload"], format=None, include_audio=True,
                                 label="Video with a face", height=300, elem_id="video-input")
-                gr.Markdown("MP4, WebM or MOV; at most 5 minutes and 200 MB. The button is ready once the upload "
+                gr.Markdown("MP4, WebM, MOV, MKV or AVI; at most 5 minutes and 200 MB. The button is ready once the upload "
                             "has finished.", elem_id="video-limits")
                 check = gr.Button("Check the video", variant="primary", interactive=False,  # until a clip is in
                                   elem_id="video-check-button")

@@ -86,13 +86,13 @@ def _judged_on(track: dict) -> str:
 
 
 def _left_out(row: dict) -> str:
-    """" In 3 of the 20 frames read, a smaller face was found and not judged (...)." when any
+    """" In 3 of the 20 frames read, another face was found and not judged (...)." when any
     frame had faces it did not judge (a photo's answer says so too), else nothing."""
     counts = [frame.get("left_out", 0) for frame in row["frames"]]
     frames = sum(1 for count in counts if count)
     if not frames:
         return ""
-    faces = "a smaller face was" if max(counts) == 1 else "smaller faces were"
+    faces = "another face was" if max(counts) == 1 else "more faces were"  # not all smaller: beyond the 8 largest
     where = "In the one frame read" if len(counts) == 1 else f"In {frames} of the {len(counts)} frames read"
     return (f" {where}, {faces} found and not judged (narrower than a third of that frame's largest, or beyond "
             f"its {MAX_FACES} largest).")
