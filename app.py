@@ -1158,8 +1158,8 @@ def video_tab(detector: Detector, answers: Answers, flag: Flag) -> None:
                 section_heading("Check a video")
                 clip = VideoFile(sources=["upload"], format=None, include_audio=True,
                                 label="Video with a face", height=300, elem_id="video-input")
-                gr.Markdown("MP4, WebM, MOV, MKV or AVI; at most 5 minutes and 200 MB. The button is ready once the upload "
-                            "has finished.", elem_id="video-limits")
+                gr.Markdown("MP4, WebM, MOV, MKV or AVI; at most 5 minutes and 200 MB. The button is ready once "
+                            "the upload has finished.", elem_id="video-limits")
                 check = gr.Button("Check the video", variant="primary", interactive=False,  # until a clip is in
                                   elem_id="video-check-button")
             with gr.Column(scale=1):
