@@ -605,7 +605,7 @@ def test_a_truncated_clip_gives_a_shorter_timeline_or_an_error_and_never_hangs(t
     assert shorter["complete"] is False and "ends early" in shorter["note"]
     assert 0 < shorter["sampling"]["read"] < shorter["sampling"]["planned"] == 20
     assert max(f["t"] for f in shorter["frames"]) < 8.0
-    assert "truncated or damaged" in unreadable["error"]
+    assert "it has no movie header (cut short or damaged)" in unreadable["error"]
     assert photo["face_found"] and took < 60
 
 
@@ -618,7 +618,7 @@ BAD_FILES = {
     "empty.mp4": (lambda p: p.write_bytes(b""), "the file is empty"),
     "notes.mp4": (lambda p: p.write_text("these are my notes, not a video\n" * 20), "not a video file (it is text)"),
     "song.m4a": (lambda p: write_audio_only(p), "audio only"),
-    "voice.mp4": (lambda p: write_audio_only(p), "no video stream"),
+    "voice.mp4": (lambda p: write_audio_only(p), "audio only: the file has no video stream"),  # its tracks read
     "huge.avi": (_enormous, "video frames too large: 8200x5000 pixels (limit 40 megapixels)"),
     "noise.webm": (lambda p: p.write_bytes(np.random.default_rng(0).integers(0, 256, 5000, np.uint8).tobytes()),
                    "not a video file we can read"),

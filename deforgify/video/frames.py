@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import os
+import struct
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -157,6 +158,44 @@ def _looks_like_text(head: bytes) -> bool:
     return all(c.isprintable() or c in "\r\n\t\f" for c in text[:-4])
 
 
+MP4_HEADER_LIMIT = 64_000_000
+"""An MP4's movie header larger than this is not read for :func:`_mp4_tracks` (headers of long
+clips are a few MB)."""
+
+
+def _mp4_tracks(path: Path) -> Optional[set[str]]:
+    """The kinds of the tracks an MP4/MOV file declares ("vide", "soun", ...), read from its movie
+    header only when the file cannot be opened, to say why; None when it has no whole header."""
+    with open(path, "rb") as file:
+        size = os.fstat(file.fileno()).st_size
+        at = 0
+        while at + 8 <= size:
+            file.seek(at)
+            length, kind = struct.unpack(">I4s", file.read(8))
+            length = struct.unpack(">Q", file.read(8))[0] if length == 1 else (size - at if length == 0 else length)
+            if length < 8 or at + length > size:
+                return None
+            if kind == b"moov":
+                return set(_handlers(file.read(length - 8))) if length <= MP4_HEADER_LIMIT else None
+            at += length
+    return None
+
+
+def _handlers(boxes: bytes) -> Iterator[str]:
+    """The handler type of every track in a movie header's boxes (trak > mdia > hdlr)."""
+    at = 0
+    while at + 8 <= len(boxes):
+        length, kind = struct.unpack(">I4s", boxes[at : at + 8])
+        if length < 8:
+            return
+        body = boxes[at + 8 : at + length]
+        if kind in (b"trak", b"mdia"):
+            yield from _handlers(body)
+        elif kind == b"hdlr" and len(body) >= 12:
+            yield body[8:12].decode("latin-1")
+        at += length
+
+
 def open_video(path: Path, limits: Limits) -> tuple[cv2.VideoCapture, Info]:
     """Open ``path`` and check it against ``limits`` from its header, before decoding."""
     kind = check_file(path, limits)
@@ -169,8 +208,11 @@ def open_video(path: Path, limits: Limits) -> tuple[cv2.VideoCapture, Info]:
         cv2.utils.logging.setLogLevel(level)
     if capture.isOpened():
         capture.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)  # the default; said so that it stays so
-    elif kind == "audio":
+    elif kind == "audio" or (kind == "MP4/MOV" and _mp4_tracks(path) == {"soun"}):
         raise InvalidVideoError("audio only: the file has no video stream")
+    elif kind == "MP4/MOV" and _mp4_tracks(path) is None:
+        raise InvalidVideoError("no video stream can be read from this MP4/MOV file: it has no movie header "
+                                "(cut short or damaged)")
     elif kind:
         raise InvalidVideoError(f"no video stream can be read from this {kind} file (truncated or "
                                 "damaged, audio only, or a codec we cannot decode)")
