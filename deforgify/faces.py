@@ -181,9 +181,10 @@ def find_faces(rgb: np.ndarray, closer_look: bool = False, beside_found: bool = 
     either side (:func:`_turned_search`), at some cost when there is no face at all (see also
     the video's CLOSER_LOOK_GIVE_UP); with ``beside_found`` as well, small faces beside those
     found. A photo is searched so: the first search sees faces down to about 7.5 % of its longer
-    side, so in a large photo smaller people beside a larger one were never found (ten 45 px faces in
-    a 1200 px group photo: one found). It costs about 157 ms on a 2048x1536 photo with a face
-    (median of 5; the first search takes 10 ms); a photo up to 384 px is searched whole at once."""
+    side, so in a large photo smaller people beside a larger one were never found (ten 45 px
+    faces in a 1200 px group photo: one found). It costs about 157 ms on a 2048x1536 photo with a
+    face (median of 5; the first search takes 10 ms); a photo up to 384 px is searched whole at
+    once."""
     height, width = rgb.shape[:2]
     scale = first_scale = min(1.0, SEARCH_SIDE / max(height, width))
     small = _reduced(rgb, scale)
@@ -399,11 +400,11 @@ def upright(rgb: np.ndarray, face: Face) -> Optional[tuple[int, Box]]:
     180 and 270 degrees) 206 of 491 verdicts changed, 5 between "real" and "fake"; stood upright
     first, 33 of 490 did, 1 between them (the turn was right for 481 of 490). The landmarks
     cannot tell: an upside-down face gets upright ones. A face found only on a turned copy of the
-    photo (``face.turns``, see :func:`find_faces`) is upright in that turn. The box is found again upright because the one found
-    turned frames the face differently. None when no turn of its surroundings shows a face: a
-    false face (the astronaut photo turned 90 degrees had one, scored 0.75, which decided "fake
-    97 %"; among the faces of 90 photos turned each way, two others were dropped so, never the
-    largest)."""
+    photo (``face.turns``, see :func:`find_faces`) is upright in that turn. The box is found again
+    upright because the one found turned frames the face differently. None when no turn of its
+    surroundings shows a face: a false face (the astronaut photo turned 90 degrees had one, scored
+    0.75, which decided "fake 97 %"; among the faces of 90 photos turned each way, two others were
+    dropped so, never the largest)."""
     if face.score >= UPRIGHT_CHECK_BELOW:
         return face.turns, face.box
     region, (left, top) = _surroundings(rgb, face.box)

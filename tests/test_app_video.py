@@ -42,7 +42,8 @@ def test_the_video_api_answers_with_the_timeline(client, mixed_clip) -> None:
     assert chart["columns"] == ["time (s)", "fake probability", "face"]
     assert {face for _, _, face in chart["data"]} == {"face 1", "face 2"} and len(chart["data"]) == 20
     early = [p for t, p, face in chart["data"] if t < 5.0]
-    assert early == pytest.approx([f["confidences"]["fake"] for f in row["frames"] if f["t"] < 5.0], abs=5e-4)  # 3 places
+    scores = [f["confidences"]["fake"] for f in row["frames"] if f["t"] < 5.0]
+    assert early == pytest.approx(scores, abs=5e-4)  # given to 3 places
     assert frame and str(frame).endswith(".jpg")
 
 

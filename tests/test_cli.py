@@ -41,7 +41,8 @@ def test_json_lines_for_every_file_and_exit_1_when_one_is_bad(files: dict[str, P
     assert set(face["confidences"]) == {"real", "fake"}
     assert sum(face["confidences"].values()) == pytest.approx(1.0, abs=1e-5)
     fake, (low, high) = face["confidences"]["fake"], face["model"]["unsure_band"]  # the label the band gives
-    assert face["label"] == ("unsure" if low < fake < high else "fake" if fake >= face["model"]["threshold"] else "real")
+    banded = "unsure" if low < fake < high else "fake" if fake >= face["model"]["threshold"] else "real"
+    assert face["label"] == banded
     assert len(face["face"]) == 4 and all(isinstance(v, int) for v in face["face"])
     assert no_face == {"file": str(files["no_face"]), "label": "no_face", "confidences": None,
                        "face_found": False, "face": None, "deciding_face": None, "faces": [],

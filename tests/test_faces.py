@@ -328,7 +328,8 @@ def test_a_close_cut_face_upside_down_is_found_on_a_turned_copy_and_judged_uprig
     [upright_face] = find_faces(close_cut, closer_look=True)
     side = photo.shape[1]
     ux, uy, uw, uh = upright_face.box
-    assert face.turns == 2 and face.box == pytest.approx((side - ux - uw, photo.shape[0] - uy - uh, uw, uh), abs=0.1 * uw)
+    mapped = (side - ux - uw, photo.shape[0] - uy - uh, uw, uh)  # the upright face's box, turned
+    assert face.turns == 2 and face.box == pytest.approx(mapped, abs=0.1 * uw)
     assert dict(zip(LANDMARKS, face.landmarks))["mouth"][1] < face.box[1] + face.box[3] / 2  # upside down
     [mirrored] = find_faces(np.ascontiguousarray(photo[:, ::-1]), closer_look=True)
     assert (side - mirrored.box[0] - mirrored.box[2], *mirrored.box[1:]) == face.box and mirrored.turns == 2
