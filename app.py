@@ -60,7 +60,7 @@ from deforgify.decode import InvalidImageError  # noqa: E402
 from deforgify.detector import Detector, Prediction  # noqa: E402
 from deforgify.explain import (BACKGROUNDS, CAUTIONS, COLOURS, WORDS, describe_faces, draw_faces,  # noqa: E402
                                explain, headline, hex_colour)
-from deforgify.feedback import (ANSWER_LIFETIME, SHOULD_BE, Answers, FeedbackError,  # noqa: E402
+from deforgify.feedback import (ANSWER_LIFETIME, SHOULD_BE, Answers, ClientQuota, FeedbackError,  # noqa: E402
                                 FeedbackStore)
 from deforgify.heatmap import LEGEND, colour_stops  # noqa: E402
 from deforgify.model.calibration import NO_FACE, UNSURE, Calibration  # noqa: E402
@@ -754,15 +754,28 @@ def save_output(rgb: np.ndarray) -> str:
     return str(path)
 
 
-Flag = Callable[[str, str], str]
-"""Reporting an answer as wrong: (answer id, what it should have been) -> the report's status."""
+Flag = Callable[[str, str, gr.Request], str]
+"""Reporting an answer as wrong: (answer id, what it should have been, the request) -> the
+report's status."""
+
+
+def client_of(request: Optional[gr.Request]) -> str:
+    """Who sent ``request``, as far as the server can tell: the first address a proxy forwarded
+    it for (a Space's proxy does), else the connection's."""
+    if request is None:
+        return "unknown"
+    forwarded = (request.headers.get("x-forwarded-for") or "").split(",")[0].strip()
+    return forwarded or (request.client.host if request.client else "unknown")
 
 
 def make_flag(store: FeedbackStore, answers: Answers) -> Flag:
-    def flag(answer_id: str, should_be: str) -> str:
+    quota = ClientQuota(max(1, store.max_per_hour // 2))  # no one visitor takes the whole hour's quota
+
+    def flag(answer_id: str, should_be: str, request: gr.Request) -> str:
         """Report an answer as wrong: keeps the photo's pixels (of a video, one frame; metadata
         removed), the answer, the model version and what it should have been. Only answers this
-        server gave in the last hour, once each; a quota bounds reports per hour and their total size.
+        server gave in the last hour, once each; a quota bounds reports per hour (one visitor gets
+        half of them at most) and their total size.
 
         Args:
             answer_id: The answer_id from /predict's or /predict_video's result.
@@ -774,14 +787,21 @@ def make_flag(store: FeedbackStore, answers: Answers) -> Flag:
         if should_be not in SHOULD_BE:
             raise gr.Error(f"Say what the answer should have been ({', '.join(SHOULD_BE)}); nothing was stored.",
                            print_exception=False)  # a refusal, not a fault: no traceback in the log
+        client = client_of(request)
         try:
             answer = answers.claim(answer_id, should_be)
         except FeedbackError as error:
             raise gr.Error(f"Not reported: {error}. Nothing was stored.", print_exception=False) from None
         try:
+            quota.take(client)
+        except FeedbackError as error:
+            answers.release(answer_id)
+            raise gr.Error(f"Not reported: {error}. Nothing was stored.", print_exception=False) from None
+        try:
             report_id = store.save(answer, should_be)
         except FeedbackError as error:
             answers.release(answer_id)
+            quota.give_back(client)
             raise gr.Error(f"The report could not be saved: {error}. Nothing was stored.",
                            print_exception=False) from None
         answers.saved(answer_id, report_id)
@@ -796,16 +816,16 @@ def make_flag(store: FeedbackStore, answers: Answers) -> Flag:
     return flag
 
 
-def make_page_flag(flag: Flag, picture: str = "photo") -> Callable[[str, Optional[str]], str]:
+def make_page_flag(flag: Flag, picture: str = "photo") -> Callable[[str, Optional[str], gr.Request], str]:
     """The report button's answer on the page (``picture``: what the answer was of, "photo" or "clip")."""
-    def page_flag(answer_id: str, should_be: Optional[str]) -> str:
+    def page_flag(answer_id: str, should_be: Optional[str], request: gr.Request) -> str:
         if not answer_id:
             return (f"There is no answer on the page to report: check a {picture} first (a file that can't be "
                     "checked has no answer).")
         if not should_be:
             return "Choose what the answer should have been (real, fake or don't know), then report."
         try:
-            return flag(answer_id, should_be)
+            return flag(answer_id, should_be, request)
         except gr.Error as error:
             return str(error.message)
 

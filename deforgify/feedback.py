@@ -135,6 +135,35 @@ class Answers:
             self._answers.popitem(last=False)
 
 
+class ClientQuota:
+    """At most ``limit`` reports per client in any hour, counted in memory: one visitor (or
+    program) could otherwise use the store's whole hourly quota and shut everyone else out for
+    an hour (20 answers and 20 reports from one client took 15 s)."""
+
+    def __init__(self, limit: int, window: float = 3600.0):
+        self.limit, self.window = limit, window
+        self._taken: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, client: str) -> None:
+        """Count one report of ``client``; FeedbackError when it has had its share this hour."""
+        now = time.monotonic()
+        with self._lock:
+            for known in [c for c, times in self._taken.items() if now - times[-1] > self.window]:
+                del self._taken[known]  # memory stays bounded by the clients of the last hour
+            recent = [t for t in self._taken.get(client, []) if now - t <= self.window]
+            if len(recent) >= self.limit:
+                raise FeedbackError(f"you have reported {self.limit} answers in the last hour, this "
+                                    "server's share for one visitor; please try again later")
+            self._taken[client] = recent + [now]
+
+    def give_back(self, client: str) -> None:
+        """Uncount the last report of ``client`` (it could not be kept)."""
+        with self._lock:
+            if self._taken.get(client):
+                self._taken[client].pop()
+
+
 @dataclass(frozen=True)
 class FeedbackStore:
     folder: Path

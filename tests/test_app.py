@@ -559,6 +559,29 @@ def test_a_broken_example_is_left_out_and_the_app_starts(tmp_path) -> None:
     assert f"example {examples / 'two-faces.jpg'} left out: " in log.read_text()
 
 
+def test_one_visitor_cannot_use_the_whole_hours_report_quota(tmp_path) -> None:
+    """20 answers and 20 reports from one program shut everyone out for an hour: one visitor (by
+    the address a proxy forwarded the request for) gets half of the hour's reports at most."""
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    process, url = start_app(tmp_path, DEFORGIFY_FLAGS=str(tmp_path / "flags"), DEFORGIFY_FLAG_MAX_PER_HOUR="4")
+    try:
+        eager, other = Client(url, verbose=False), Client(url, verbose=False, headers={"X-Forwarded-For": "10.0.0.2"})
+
+        def report(client) -> str:
+            row = predict(client, ROOT / "examples" / "real-astronaut.jpg")[-1]
+            return client.predict(row["answer_id"], "fake" if row["label"] != "fake" else "real", api_name="/flag")
+
+        assert report(eager).startswith("Thank you") and report(eager).startswith("Thank you")
+        with pytest.raises(AppError, match="you have reported 2 answers in the last hour.*Nothing was stored"):
+            report(eager)
+        assert report(other).startswith("Thank you")  # another visitor still can
+    finally:
+        stop_app(process)
+    assert len(list((tmp_path / "flags").iterdir())) == 3
+
+
 @pytest.mark.parametrize("name, value, message", [
     ("DEFORGIFY_FLAG_MAX_PER_HOUR", "abc", "a whole number above 0 and at most 1e+06, not 'abc'"),
     ("DEFORGIFY_FLAG_MAX_MB", "-1", "a number above 0 and at most 1e+09, not '-1'"),

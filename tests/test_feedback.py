@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -106,6 +107,24 @@ def test_the_visitor_must_say_what_it_should_have_been(photo, tmp_path) -> None:
 def _claimed(photo):
     answers = Answers()
     return answers.claim(answers.issue(str(photo), {}))
+
+
+def test_one_client_gets_its_share_of_reports_and_no_more() -> None:
+    from deforgify.feedback import ClientQuota
+
+    quota = ClientQuota(2)
+    quota.take("10.0.0.1")
+    quota.take("10.0.0.1")
+    with pytest.raises(FeedbackError, match="you have reported 2 answers in the last hour"):
+        quota.take("10.0.0.1")
+    quota.take("10.0.0.2")  # another visitor still can
+    quota.give_back("10.0.0.1")  # a report that could not be kept does not count
+    quota.take("10.0.0.1")
+    expired = ClientQuota(1, window=0.0)
+    expired.take("10.0.0.1")
+    time.sleep(0.01)
+    expired.take("10.0.0.1")  # an hour later (here: at once) it counts afresh
+    assert list(expired._taken) == ["10.0.0.1"]
 
 
 def test_a_quota_bounds_reports_per_hour_and_the_folder_size(photo, tmp_path) -> None:
