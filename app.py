@@ -313,9 +313,10 @@ class DecidingFrame(gr.Image):
 class VideoResultJSON(gr.JSON):
     is_template = True
     api_description = ("the answer as data: label, confidences, face, faces (one per face track: track, box, "
-                       "label, confidences, frames, start, end, peak_t, caution, sustained_run), duration, width, "
-                       "height, frames (the timeline: t, label, confidences, faces), deciding_frame (t, track, box), "
-                       "sampling, complete, note, provenance (claim \"none\": videos' metadata is not read) "
+                       "label, confidences, frames, start, end, peak_t, caution, sustained_run, fake_frames), "
+                       "decided_by and pixels (as in /predict's result), duration, width, height, rotation, frames "
+                       "(the timeline: t, label, confidences, faces, left_out), deciding_frame (t, track, box), "
+                       "sampling, complete, note, provenance (claim \"none\": videos' metadata is not read), "
                        "model (as in /predict's result) and answer_id (to quote when reporting the answer as "
                        "wrong, /flag, for an hour)")
 
@@ -324,11 +325,14 @@ class VideoResultJSON(gr.JSON):
         return {"type": "object", "properties": VIDEO_RESULT_TYPES}
 
 
+BOX_OR_NULL = {"anyOf": [{"type": "array", "items": {"type": "integer"}}, {"type": "null"}]}
+"""A box [x, y, width, height], or null without a face."""
 VIDEO_RESULT_TYPES = {
     "kind": {"type": "string"}, "label": {"type": "string"}, "confidences": {"type": "object"},
-    "face_found": {"type": "boolean"}, "face": {"type": "array", "items": {"type": "integer"}},
-    "faces": {"type": "array", "items": {"type": "object"}}, "duration": {"type": "number"},
-    "width": {"type": "integer"}, "height": {"type": "integer"},
+    "face_found": {"type": "boolean"}, "face": BOX_OR_NULL,
+    "faces": {"type": "array", "items": {"type": "object"}}, "decided_by": {"type": "string"},
+    "pixels": {"type": "object"}, "duration": {"type": "number"},
+    "width": {"type": "integer"}, "height": {"type": "integer"}, "rotation": {"type": "integer"},
     "frames": {"type": "array", "items": {"type": "object"}},
     "deciding_frame": {"type": "object"}, "sampling": {"type": "object"}, "complete": {"type": "boolean"},
     "note": {"type": "string"}, "provenance": {"type": "object"}, "model": {"type": "object"},
@@ -357,7 +361,7 @@ RESULT_FIELDS = {
 
 
 RESULT_TYPES = {"label": {"type": "string"}, "decided_by": {"type": "string"}, "face_found": {"type": "boolean"},
-                "face": {"type": "array", "items": {"type": "integer"}}, "deciding_face": {"type": "integer"},
+                "face": BOX_OR_NULL, "deciding_face": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
                 "faces": {"type": "array", "items": {"type": "object"}}, "answer_id": {"type": "string"}}
 
 

@@ -367,7 +367,8 @@ def test_the_api_page_names_and_describes_every_result(client) -> None:
     assert [r["label"] for r in info["returns"]] == ["verdict", "summary", "faces", "heatmap", "result"]
     assert all(len(r["python_type"]["description"]) > 40 for r in info["returns"])
     result = info["returns"][4]["python_type"]
-    assert result["type"].startswith("dict(label: str") and "deciding_face: int" in result["type"]
+    assert result["type"].startswith("dict(label: str") and "deciding_face: int | None" in result["type"]
+    assert "face: list[int] | None" in result["type"]  # null without a face, as the types say
     assert "str | float | bool | list | dict" not in result["type"]
     for field in ("revision", "threshold", "unsure_band", "min_face_width", "deciding_face", "answer_id"):
         assert field in result["type"]
@@ -391,6 +392,7 @@ def test_the_api_page_names_and_describes_every_result(client) -> None:
     types = [r["python_type"]["type"] for r in video["returns"]]  # typed, not Gradio's Any
     assert types[1] == "dict(columns: list[str], data: list[list[float | str]], datatypes: dict(str, str), mark: str)"
     assert types[3].startswith("dict(kind: str, label: str") and "duration: float" in types[3], types[3]
+    assert all(f"{field}: " in types[3] for field in ("decided_by", "pixels", "rotation")), types[3]
     assert video["parameters"][0]["example_input"]["path"] == "clip.mp4"  # not a clip on GitHub (no internet)
 
 
