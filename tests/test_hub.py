@@ -57,7 +57,7 @@ def published(hub: HubDouble, hub_env: dict, api: HfApi, tiny_model: Path) -> di
     return {"tiny": tiny_sha, "dev": dev_sha, "main": main_sha}
 
 
-def test_push_uploads_the_whole_folder_with_a_card_for_the_repo(hub, published, tiny_model) -> None:
+def test_push_uploads_the_model_folder_with_a_card_for_the_repo(hub, published, tiny_model) -> None:
     repo = hub.repos[("model", "alice/detector")]
     commit = repo.commits[published["tiny"]]
     assert set(commit.files) == MODEL_FILES
@@ -68,6 +68,25 @@ def test_push_uploads_the_whole_folder_with_a_card_for_the_repo(hub, published, 
     assert repo.branches["dev"] == published["dev"] and repo.tags["v1"] == published["tiny"]
     assert repo.branches["main"] == published["main"]
     assert commit.files["model.keras"] == (tiny_model / "model.keras").read_bytes()
+
+
+def test_a_push_holds_the_model_files_alone(hub, hub_env, tiny_model, tmp_path) -> None:
+    """A folder without model.tflite left the previous push's there: the revision served one
+    model's network with another's config. Files a run does not write (a .env with a token) were
+    published too, unsaid."""
+    import shutil
+
+    push(tiny_model, "alice/mirrored", hub_env)
+    folder = tmp_path / "older"
+    shutil.copytree(tiny_model, folder, ignore=shutil.ignore_patterns("model.tflite"))
+    (folder / ".env").write_text("HF_TOKEN=hf_secret\n")
+    (folder / "notes.txt").write_text("mine\n")
+    result = run_module("training.push", str(folder), "alice/mirrored", env=hub_env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "not uploaded (a training run does not write them): .env, notes.txt" in result.stdout
+    sha = re.search(r"revision: ([0-9a-f]{40})", result.stdout).group(1)
+    assert set(hub.repos[("model", "alice/mirrored")].commits[sha].files) == MODEL_FILES - {"model.tflite"}
+    assert sorted(p.name for p in folder.iterdir()) == sorted(MODEL_FILES - {"model.tflite"} | {".env", "notes.txt"})
 
 
 @pytest.mark.parametrize("revision", ["v1", "dev", "sha", "main"])

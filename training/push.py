@@ -32,6 +32,10 @@ class Published:
     revision: str
     commit_sha: str
     commit_url: str
+    files: tuple[str, ...] = ()
+    """The files uploaded: what a training run writes, no other file of the folder."""
+    left_out: tuple[str, ...] = ()
+    """Files of the folder a run does not write, not uploaded (notes, a ``.env``, checkpoints)."""
 
     def reference(self) -> str:
         """What to pass as ``--model`` to use exactly this upload."""
@@ -78,13 +82,25 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 
 def report(published: Published) -> None:
-    print(f"pushed: {published.commit_url}")
+    print(f"pushed: {', '.join(published.files)}")
+    if published.left_out:
+        print(f"not uploaded (a training run does not write them): {', '.join(published.left_out)}")
+    print(f"commit: {published.commit_url}")
     print(f"revision: {published.commit_sha}  (use --model {published.reference()})")
 
 
 def push_model(folder: Path, repo_id: str, private: bool = False, revision: str = "main") -> Published:
-    """Upload ``folder`` (with its card rendered for ``repo_id``) to ``repo_id`` at ``revision``."""
+    """Upload ``folder``'s model files (with its card rendered for ``repo_id``) to ``repo_id`` at
+    ``revision``, and delete there the model files the folder lacks: the repo then holds this
+    model alone (a folder without ``model.tflite`` left the previous push's there, and its
+    revision served one model's network with another's config). Other files of the folder are not
+    uploaded (a ``.env`` with a token was published)."""
+    from training.train import run_files  # not at import: training.train imports this module
+
     _check_folder(folder)
+    written = run_files()
+    files = tuple(sorted(name for name in written if (folder / name).is_file()))
+    left_out = tuple(sorted(path.name for path in folder.iterdir() if path.name not in written))
     import httpx2  # huggingface_hub's HTTP client
     from huggingface_hub import errors
 
@@ -100,19 +116,23 @@ def push_model(folder: Path, repo_id: str, private: bool = False, revision: str 
             api.create_branch(repo_id, branch=revision, exist_ok=True)
         with tempfile.TemporaryDirectory() as staging:
             upload = Path(staging) / "model"
-            shutil.copytree(folder, upload)
+            upload.mkdir()
+            for name in files:
+                shutil.copy2(folder / name, upload / name)
             write_card(upload, repo_id)
+            uploaded = tuple(sorted(path.name for path in upload.iterdir()))
             commit = api.upload_folder(
                 repo_id=repo_id,
                 folder_path=upload,
                 revision=revision,
                 commit_message=_commit_message(upload),
+                delete_patterns=sorted(written),  # the model files this folder lacks
             )
     except errors.HfHubHTTPError as error:
         raise PushFailed(f"the Hub refused the upload to {repo_id}: {_first_line(error)}") from None
     except (httpx2.TransportError, OSError) as error:  # the connection broke on the way
         raise PushFailed(f"cannot reach the Hub at {api.endpoint}: {error}") from None
-    return Published(repo_id, revision, commit.oid, commit.commit_url)
+    return Published(repo_id, revision, commit.oid, commit.commit_url, uploaded, left_out)
 
 
 def check_can_push():
