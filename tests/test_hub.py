@@ -89,6 +89,22 @@ def test_a_push_holds_the_model_files_alone(hub, hub_env, tiny_model, tmp_path) 
     assert sorted(p.name for p in folder.iterdir()) == sorted(MODEL_FILES - {"model.tflite"} | {".env", "notes.txt"})
 
 
+def test_a_hub_model_brings_its_card_linked_at_the_commit_that_answers(hub, published, hub_env) -> None:
+    """The app showed "No model card." for a Hub model (its README.md was never fetched), and
+    linked the repo's page, whose main branch may hold another model's card."""
+    import subprocess
+    import sys
+
+    code = ("from deforgify.model.source import card_url, resolve_model\n"
+            "source = resolve_model('alice/detector@v1')\n"
+            "print((source.folder / 'README.md').read_text().count('alice/detector'), card_url(source))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, **hub_env})
+    assert done.returncode == 0, done.stderr[-2000:]
+    mentions, link = done.stdout.split()
+    assert int(mentions) > 0 and link == f"{hub.url}/alice/detector/blob/{published['tiny']}/README.md"
+
+
 @pytest.mark.parametrize("revision", ["v1", "dev", "sha", "main"])
 def test_pull_honours_branch_tag_and_commit(published, hub_env, tiny_model, astronaut_jpeg, revision) -> None:
     reference = {"v1": "@v1", "dev": "@dev", "sha": f"@{published['tiny']}", "main": ""}[revision]

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from deforgify.model.folder import CONFIG_FILE, LITERT_FILE, METRICS_FILE, MODEL_FILE, ModelLoadError, read_config
+from deforgify.model.folder import CARD_FILE, CONFIG_FILE, LITERT_FILE, METRICS_FILE, MODEL_FILE, ModelLoadError, read_config
 
 BUNDLED_MODEL = Path(__file__).parent.parent / "bundled_model"
 HUB_TIMEOUT_SECONDS = 3.0
@@ -166,6 +166,7 @@ def _hub_source(repo_id: str, revision: Optional[str], fallback: bool) -> ModelS
         download(MODEL_FILE)
         _download_if_present(download, LITERT_FILE)
         _download_if_present(download, METRICS_FILE)  # the training date every answer gives
+        _download_if_present(download, CARD_FILE)  # the app shows it (it said "No model card.")
     except errors.RevisionNotFoundError:
         raise ModelLoadError(f"Hub repo {repo_id} has no revision {revision!r}") from None
     except (errors.RepositoryNotFoundError, errors.GatedRepoError):
@@ -216,12 +217,14 @@ def _hub_answers(repo_id: str, revision: Optional[str]) -> bool:
 
 
 def card_url(source: ModelSource) -> Optional[str]:
-    """The Hub page (model card) of a Hub model; None for local and bundled models."""
+    """The Hub page of a Hub model's card at the commit that answers (the repo's page shows its
+    main branch's, which may be another model's); None for local and bundled models."""
     from huggingface_hub import constants
 
     if source.repo_id is None:
         return None
-    return f"{(hub_endpoint() or constants.ENDPOINT).rstrip('/')}/{source.repo_id}"
+    page = f"{(hub_endpoint() or constants.ENDPOINT).rstrip('/')}/{source.repo_id}"
+    return f"{page}/blob/{source.revision}/{CARD_FILE}" if source.revision else page
 
 
 def _missing_file(error: Exception) -> str:
