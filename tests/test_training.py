@@ -328,6 +328,15 @@ def test_refuses_another_libraries_model_and_files_beside_a_model(tiny_model: Pa
     assert (annotated / "NOTES.txt").read_text() == "what I tried" and (annotated / "model.keras").is_file()
 
 
+def test_metrics_of_one_class_alone_leave_what_it_cannot_tell_null() -> None:
+    """A fakes-only set gave balanced accuracy (just the fakes' recall), precision 1.0 and a
+    "real" row of zeros."""
+    fakes = classification_metrics(np.ones(10, int), np.r_[np.full(7, 0.9), np.full(3, 0.1)])
+    assert fakes["balanced_accuracy"] is None and fakes["roc_auc"] is None
+    assert fakes["per_class"]["fake"] == {"precision": None, "recall": 0.7, "f1": None, "support": 10}
+    assert fakes["per_class"]["real"] == {"precision": None, "recall": None, "f1": None, "support": 0}
+
+
 def test_a_model_answering_one_class_counts_as_collapsed() -> None:
     labels = np.array([0] * 50 + [1] * 60)
     all_fake = classification_metrics(labels, np.full(110, 0.9))

@@ -33,7 +33,7 @@ def classification_metrics(
     return {
         "count": int(len(labels)),
         "accuracy": float(np.mean(predicted == labels)),
-        "balanced_accuracy": float(balanced_accuracy_score(labels, predicted)),
+        "balanced_accuracy": float(balanced_accuracy_score(labels, predicted)) if both_present else None,
         "roc_auc": float(roc_auc_score(labels == FAKE, fake_scores)) if both_present else None,
         "confusion_matrix": {
             "labels": list(LABELS),
@@ -41,11 +41,11 @@ def classification_metrics(
             "columns": "predicted label",
             "matrix": confusion_matrix(labels, predicted, labels=indices).tolist(),
         },
-        "per_class": {
+        "per_class": {  # of one class alone, only its recall means anything (null, not 0 or 1, otherwise)
             label: {
-                "precision": float(precision[i]),
-                "recall": float(recall[i]),
-                "f1": float(f1[i]),
+                "precision": float(precision[i]) if both_present else None,
+                "recall": float(recall[i]) if support[i] else None,
+                "f1": float(f1[i]) if both_present else None,
                 "support": int(support[i]),
             }
             for i, label in enumerate(LABELS)
