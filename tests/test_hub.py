@@ -264,9 +264,14 @@ def test_private_is_refused_for_a_public_repo_and_a_push_to_a_hub_away_trains_no
     repo = hub.repos[("model", "alice/public-detector")]
     assert not repo.private and "model.keras" not in repo.commits[repo.branches["main"]].files
     away = {**hub_env, "HF_ENDPOINT": closed_port_url()}
-    for env, reason in ((away, "cannot reach the Hub"), ({**hub_env, "HF_TOKEN": "hf_expired"}, "refused the token")):
+    for env, repo, reason in (
+            (away, ["alice/later"], "cannot reach the Hub"),
+            ({**hub_env, "HF_TOKEN": "hf_expired"}, ["alice/later"], "refused the token"),
+            # refused only after training before, with a retry hint that failed the same way
+            (hub_env, ["alice/public-detector", "--private"], "already exists and is public"),
+            (hub_env, ["bob/taken"], "the token is alice's, who cannot write to bob's repos")):
         started = time.monotonic()
-        result = train_tiny(tiny_dataset, tmp_path / "run", "--push-to-hub", "alice/later", env=env)
+        result = train_tiny(tiny_dataset, tmp_path / "run", "--push-to-hub", *repo, env=env)
         assert result.returncode == 1 and reason in result.stderr and "nothing was trained" in result.stderr
         assert not (tmp_path / "run").exists() and time.monotonic() - started < 30
         assert "hf_expired" not in result.stderr + result.stdout

@@ -106,12 +106,9 @@ def push_model(folder: Path, repo_id: str, private: bool = False, revision: str 
 
     from training.card import write_card  # here, not at import: it loads matplotlib
 
-    api = check_can_push()
+    api = check_can_push(repo_id, private)
     try:
         api.create_repo(repo_id, private=private, exist_ok=True)
-        if private and not api.repo_info(repo_id).private:
-            raise PushFailed(f"{repo_id} already exists and is public, and --private does not change an existing "
-                             "repo: nothing was uploaded (make it private on the Hub first, or push without --private)")
         if revision != "main":
             api.create_branch(repo_id, branch=revision, exist_ok=True)
         with tempfile.TemporaryDirectory() as staging:
@@ -135,10 +132,12 @@ def push_model(folder: Path, repo_id: str, private: bool = False, revision: str 
     return Published(repo_id, revision, commit.oid, commit.commit_url, uploaded, left_out)
 
 
-def check_can_push():
-    """The Hub client to push with; PushFailed when there is no token, the Hub cannot be reached
-    or it refuses the token, or the token can only read (checked before a training run that is to
-    push too, so that it fails at once, not after the run)."""
+def check_can_push(repo_id: str, private: bool = False):
+    """The Hub client to push ``repo_id`` with; PushFailed when there is no token, the Hub cannot
+    be reached or it refuses the token, the token can only read, the repo's owner is neither the
+    token's user nor one of its organisations, or ``private`` is asked of an existing public repo
+    (checked before a training run that is to push too, so that it fails at once, not after the
+    run, with a retry hint that would fail the same way)."""
     import httpx2  # huggingface_hub's HTTP client
     from huggingface_hub import HfApi, errors, get_token
 
@@ -149,14 +148,32 @@ def check_can_push():
     if not hub_reachable():
         raise PushFailed(f"cannot reach the Hub at {api.endpoint}")
     try:
-        role = api.whoami().get("auth", {}).get("accessToken", {}).get("role")
+        user = api.whoami()
+        _check_repo(api, user, repo_id, private)
     except errors.HfHubHTTPError as error:
         raise PushFailed(f"the Hub refused the token: {_first_line(error)}") from None
     except (httpx2.TransportError, OSError) as error:
         raise PushFailed(f"cannot reach the Hub at {api.endpoint}: {error}") from None
-    if role == "read":
-        raise PushFailed("the token can only read: make one that can write (huggingface.co/settings/tokens)")
     return api
+
+
+def _check_repo(api, user: dict, repo_id: str, private: bool) -> None:
+    from huggingface_hub import errors
+
+    if user.get("auth", {}).get("accessToken", {}).get("role") == "read":
+        raise PushFailed(f"the token can only read: make one that can write (the Hub's settings, {api.endpoint})")
+    owner, owners = repo_id.split("/")[0], {user.get("name")} | {org.get("name") for org in user.get("orgs", [])}
+    if user.get("name") and owner not in owners:
+        raise PushFailed(f"the token is {user['name']}'s, who cannot write to {owner}'s repos: nothing was "
+                         f"uploaded (push to {user['name']}/... or one of the token's organisations)")
+    if private:
+        try:
+            public = not api.repo_info(repo_id).private
+        except errors.RepositoryNotFoundError:
+            return
+        if public:
+            raise PushFailed(f"{repo_id} already exists and is public, and --private does not change an existing "
+                             "repo: nothing was uploaded (make it private on the Hub first, or push without --private)")
 
 
 def _check_folder(folder: Path) -> None:

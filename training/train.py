@@ -124,7 +124,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if args.held_out:
             held_out_rank(args.held_out)  # a bad file fails now, not after training
         if args.push_to_hub:
-            check_can_push()  # no token or no Hub: said now, not after the run
+            check_can_push(args.push_to_hub, args.private)  # said now, not after the run
     except PushFailed as error:
         print(f"error: {error}: nothing was trained (train without --push-to-hub, and push later with "
               "training.push)", file=sys.stderr)
