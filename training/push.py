@@ -1,9 +1,10 @@
-"""Publish a trained model folder to the Hugging Face Hub in one commit.
+"""Publish a trained model folder to the Hugging Face Hub in one commit: the files a training run
+writes, and nothing else (the repo's model files the folder lacks are deleted there).
 
     python -m training.push MODEL_DIR OWNER/NAME [--private] [--revision BRANCH]
 
 The token comes from ``HF_TOKEN`` or ``hf auth login``; it is never printed or written. The
-Hub is ``HF_ENDPOINT`` when set. Prints the commit URL and the revision sha; exit status 1 when
+Hub is ``HF_ENDPOINT`` when set. Prints the files, the commit URL and the revision sha; exit status 1 when
 the folder is not a model folder or the Hub refuses.
 """
 

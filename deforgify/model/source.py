@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from deforgify.model.folder import CARD_FILE, CONFIG_FILE, LITERT_FILE, METRICS_FILE, MODEL_FILE, ModelLoadError, read_config
+from deforgify.model.folder import (CARD_FILE, CONFIG_FILE, LITERT_FILE, METRICS_FILE, MODEL_FILE, ModelLoadError,
+                                    read_config)
 
 BUNDLED_MODEL = Path(__file__).parent.parent / "bundled_model"
 HUB_TIMEOUT_SECONDS = 3.0
