@@ -1144,9 +1144,10 @@ def video_tab(detector: Detector, answers: Answers, flag: Flag) -> None:
         faces there, and overflowed a phone's width); the API's is the faces' rows."""
         calibration = detector.config.calibration
         guides = band_guides(row, calibration)
-        faces = sorted({r["face"] for r in chart_rows(row)}, key=lambda name: int(name.split()[-1]))
+        points = chart_rows(row)
+        faces = sorted({r["face"] for r in points}, key=lambda name: int(name.split()[-1]))
         colours = {name: FACE_COLOURS[i % len(FACE_COLOURS)] for i, name in enumerate(faces)}
-        return {"value": pd.DataFrame(chart_rows(row) + dash_rows(row) + gap_rows(row) + guides),
+        return {"value": pd.DataFrame(points + dash_rows(row) + gap_rows(row) + guides),
                 "x_lim": [0, guides[-1]["time (s)"]],
                 "color_map": {**colours, **{guide["face"]: GUIDE_GREY for guide in guides}},
                 "colors_in_legend": faces, "caption": timeline_caption(row, calibration)}

@@ -265,15 +265,18 @@ class Detector:
     def answer_and_pixels(self, image: ImageInput) -> tuple[Answer, np.ndarray]:
         """:meth:`answer`, and the decoded copy its faces were found in (for drawing them)."""
         data = read_bytes(image)
-        rgb, scale = load_image(image if data is None else data)
-        prediction = replace(self.predict_rgb([rgb])[0], scale=scale)
+        prediction, rgb = self._decoded_prediction(image if data is None else data)
         return Answer(prediction, read_provenance(data), self.facts), rgb
 
     def predict(self, image: ImageInput) -> Prediction:
         """Decode ``image`` and return the pixel model's verdict alone (raises InvalidImageError
         for bad input); :meth:`answer` adds what the file declares of its origin."""
+        return self._decoded_prediction(image)[0]
+
+    def _decoded_prediction(self, image: ImageInput) -> tuple[Prediction, np.ndarray]:
+        """The verdict for ``image`` and the decoded copy it was judged in (boxes in its pixels)."""
         rgb, scale = load_image(image)
-        return replace(self.predict_rgb([rgb])[0], scale=scale)
+        return replace(self.predict_rgb([rgb])[0], scale=scale), rgb
 
     def predict_rgb(self, images: Sequence[np.ndarray], centre_fallback: bool = False
                     ) -> list[Prediction]:

@@ -196,6 +196,20 @@ def _handlers(boxes: bytes) -> Iterator[str]:
         at += length
 
 
+def _why_unopened(path: Path, kind: Optional[str]) -> str:
+    """Why FFmpeg cannot open ``path``, whose first bytes announce the container ``kind``: an
+    MP4/MOV's movie header is read (once) to tell audio alone from a file cut short."""
+    tracks = _mp4_tracks(path) if kind == "MP4/MOV" else set()
+    if kind == "audio" or tracks == {"soun"}:
+        return "audio only: the file has no video stream"
+    if tracks is None:
+        return "no video stream can be read from this MP4/MOV file: it has no movie header (cut short or damaged)"
+    if kind:
+        return (f"no video stream can be read from this {kind} file (truncated or damaged, audio only, or a "
+                "codec we cannot decode)")
+    return "not a video file we can read (MP4, WebM, MOV, MKV and AVI are read)"
+
+
 def open_video(path: Path, limits: Limits) -> tuple[cv2.VideoCapture, Info]:
     """Open ``path`` and check it against ``limits`` from its header, before decoding."""
     kind = check_file(path, limits)
@@ -206,18 +220,9 @@ def open_video(path: Path, limits: Limits) -> tuple[cv2.VideoCapture, Info]:
             cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, 15_000, cv2.CAP_PROP_READ_TIMEOUT_MSEC, 15_000])
     finally:
         cv2.utils.logging.setLogLevel(level)
-    if capture.isOpened():
-        capture.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)  # the default; said so that it stays so
-    elif kind == "audio" or (kind == "MP4/MOV" and _mp4_tracks(path) == {"soun"}):
-        raise InvalidVideoError("audio only: the file has no video stream")
-    elif kind == "MP4/MOV" and _mp4_tracks(path) is None:
-        raise InvalidVideoError("no video stream can be read from this MP4/MOV file: it has no movie header "
-                                "(cut short or damaged)")
-    elif kind:
-        raise InvalidVideoError(f"no video stream can be read from this {kind} file (truncated or "
-                                "damaged, audio only, or a codec we cannot decode)")
-    else:
-        raise InvalidVideoError("not a video file we can read (MP4, WebM, MOV, MKV and AVI are read)")
+    if not capture.isOpened():
+        raise InvalidVideoError(_why_unopened(path, kind))
+    capture.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)  # the default; said so that it stays so
     width = int(capture.get(cv2.CAP_PROP_FRAME_WIDTH))
     height = int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT))
     fps = float(capture.get(cv2.CAP_PROP_FPS) or 0.0)

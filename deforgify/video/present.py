@@ -69,7 +69,7 @@ def _unsure_reason(track: dict, fake: float, calibration: Optional[Calibration])
     """Why the deciding track is "unsure": where the band lies, or frames of it that looked fake
     (too few in a row to call it fake, see :func:`deforgify.video.combine.judge_track`)."""
     frames = track.get("fake_frames", 0)
-    if not frames or (calibration is not None and fake > calibration.unsure_low):
+    if not frames or (calibration is not None and calibration.label(fake) != "real"):  # as judge_track decides
         return band_reason(fake, calibration, "the deciding face's")
     edge = f" (fake {calibration.unsure_high:.0%} or more)" if calibration is not None else ""
     return (f"{counted(frames, 'frame')} of the deciding face looked fake{edge}: too few in a row to call it fake "
