@@ -4,7 +4,8 @@
 
 Prints median seconds for: uploading the model folder (create repo + one commit), resolving it
 with a cold cache (download), resolving it again with a warm cache (second start), and falling
-back when the endpoint is unreachable (closed port, nothing cached).
+back when the endpoint is unreachable (closed port, nothing cached) and when it accepts a
+connection and never answers.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 os.environ["HF_HOME"] = tempfile.mkdtemp(prefix="deforgify-hub-bench-")  # before huggingface_hub
 os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
 
-from hub_double import HubDouble  # noqa: E402
+from hub_double import HubDouble, silent_endpoint  # noqa: E402
 
 from deforgify.model.source import BUNDLED_MODEL, resolve_model  # noqa: E402
 from training.push import push_model  # noqa: E402
@@ -53,22 +54,25 @@ def main() -> None:
     args = parser.parse_args()
     from huggingface_hub import constants
 
-    hub = HubDouble().start()
+    hub = HubDouble().start()  # its token is alice's
     os.environ.update(HF_ENDPOINT=hub.url, HF_TOKEN=hub.token)
     size = sum(f.stat().st_size for f in args.model.iterdir()) / 1e6
-    upload = median_seconds(lambda: push_model(args.model, "bench/model"), args.repeats)
+    upload = median_seconds(lambda: push_model(args.model, "alice/bench-model"), args.repeats)
     clear_cache = lambda: shutil.rmtree(constants.HF_HUB_CACHE, ignore_errors=True)  # noqa: E731
-    cold = median_seconds(lambda: resolve_model("bench/model"), args.repeats, clear_cache)
-    warm = median_seconds(lambda: resolve_model("bench/model"), args.repeats)
+    cold = median_seconds(lambda: resolve_model("alice/bench-model"), args.repeats, clear_cache)
+    warm = median_seconds(lambda: resolve_model("alice/bench-model"), args.repeats)
     os.environ["HF_ENDPOINT"] = closed_port_url()
-    fallback = median_seconds(lambda: resolve_model("bench/other", fallback=True), args.repeats)
-    assert resolve_model("bench/other", fallback=True).warning, "the unreachable endpoint did not fall back"
+    fallback = median_seconds(lambda: resolve_model("alice/bench-other", fallback=True), args.repeats)
+    assert resolve_model("alice/bench-other", fallback=True).warning, "the unreachable endpoint did not fall back"
+    os.environ["HF_ENDPOINT"] = silent_endpoint()[0]
+    silent = median_seconds(lambda: resolve_model("alice/bench-other", fallback=True), args.repeats)
     hub.stop()
     print(f"model folder {size:.1f} MB, median of {args.repeats} runs each")
     print(f"upload (create repo + commit):        {upload * 1000:7.1f} ms")
     print(f"download, cold cache:                 {cold * 1000:7.1f} ms")
     print(f"second start, warm cache:             {warm * 1000:7.1f} ms")
     print(f"fallback, unreachable endpoint:       {fallback * 1000:7.1f} ms")
+    print(f"fallback, endpoint that never answers: {silent * 1000:7.1f} ms")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import base64
 import hashlib
 import json
 import re
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -342,3 +343,12 @@ _ROUTES = {
     ],
     "HEAD": [(RESOLVE.pattern, _Handler.resolve)],
 }
+
+
+def silent_endpoint() -> tuple[str, list]:
+    """An endpoint that accepts connections and never answers (a Hub hung behind a proxy): its
+    URL, and the list of connections it has accepted so far."""
+    server = socket.create_server(("127.0.0.1", 0))
+    accepted: list = []
+    threading.Thread(target=lambda: [accepted.append(server.accept()) for _ in iter(int, 1)], daemon=True).start()
+    return f"http://127.0.0.1:{server.getsockname()[1]}", accepted

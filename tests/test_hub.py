@@ -21,7 +21,7 @@ from PIL import Image
 
 from deforgify.model.source import BUNDLED_MODEL
 from helpers import ROOT, run_module, train_tiny
-from hub_double import HubDouble
+from hub_double import HubDouble, silent_endpoint
 
 MODEL_FILES = {"model.keras", "model.tflite", "config.json", "metrics.json", "splits.json", "README.md",
                "training_curves.png", "confusion_matrix.png", "roc_curve.png"}
@@ -149,6 +149,20 @@ def test_unreachable_hub_falls_back_to_the_cache_then_the_bundled_model(
     assert bundled["confidences"] == local["confidences"]
     assert bundled["model"]["reference"] == "bundled"  # every row says another model answered
     assert time.monotonic() - started < 60  # two full CLI runs; no 20 s retry loops
+
+
+def test_a_hub_that_never_answers_is_asked_once_then_the_cached_copy_answers(
+    published, hub_env, astronaut_jpeg
+) -> None:
+    """huggingface_hub's own request (its registry of AI agents, fetched once a day) waited for
+    such a Hub as well: a second connection, 6 s before the fallback instead of 3."""
+    predict(astronaut_jpeg, "alice/detector@v1", hub_env)  # warm the cache
+    url, connections = silent_endpoint()
+    result, answer = predict(astronaut_jpeg, "alice/detector@v1", {**hub_env, "HF_ENDPOINT": url})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "could not be reached: using the cached copy of alice/detector@v1" in result.stderr
+    assert answer["model"]["revision"] == published["tiny"]
+    assert len(connections) == 1
 
 
 def test_a_program_or_a_scan_never_gets_another_model_unasked(published, hub_env, astronaut_jpeg, tmp_path) -> None:

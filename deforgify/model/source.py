@@ -145,6 +145,8 @@ def _hub_source(repo_id: str, revision: Optional[str], fallback: bool) -> ModelS
     online = hub_reachable()
 
     def download(filename: str) -> Path:
+        if not online:
+            return _cached_file(repo_id, filename, revision)
         return Path(
             hf_hub_download(
                 repo_id,
@@ -152,7 +154,6 @@ def _hub_source(repo_id: str, revision: Optional[str], fallback: bool) -> ModelS
                 revision=revision,
                 endpoint=hub_endpoint(),
                 etag_timeout=HUB_TIMEOUT_SECONDS,
-                local_files_only=not online,
                 library_name="deforgify",
             )
         )
@@ -187,6 +188,18 @@ def _hub_source(repo_id: str, revision: Optional[str], fallback: bool) -> ModelS
     commit = config_path.parent.name  # the cache keeps files under snapshots/<commit sha>/
     warning = None if online else f"the Hub could not be reached: using the cached copy of {name}"
     return ModelSource(config_path.parent, name, commit, warning, repo_id)
+
+
+def _cached_file(repo_id: str, filename: str, revision: Optional[str]) -> Path:
+    """A file of the cached copy, found without a request: ``hf_hub_download`` even with
+    ``local_files_only`` builds its user agent, which asks the Hub for a registry of AI agents
+    once a day (3 s more when the Hub accepts a connection and never answers)."""
+    from huggingface_hub import errors, try_to_load_from_cache
+
+    found = try_to_load_from_cache(repo_id, filename, revision=revision)
+    if not isinstance(found, str):
+        raise errors.LocalEntryNotFoundError(f"{filename} of {repo_id} is not cached")
+    return Path(found)
 
 
 def _download_if_present(download, filename: str) -> None:
