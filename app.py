@@ -32,7 +32,7 @@ def load_detector(reference: Optional[str]) -> Detector:
     bundled model, with the reason logged, if it fails."""
     from deforgify.detector import Detector
     from deforgify.model.folder import ModelLoadError
-    from deforgify.model.source import bundled_source
+    from deforgify.model.source import HubRefusal, bundled_source
 
     try:
         detector = Detector.load(reference, fallback=True)  # the page says so, and the log
@@ -40,8 +40,9 @@ def load_detector(reference: Optional[str]) -> Detector:
             print(f"warning: {warning}", flush=True)
     except ModelLoadError as error:  # the reason goes to the log; visitors see no server paths
         print(f"warning: {error}; using the bundled model", flush=True)
+        why = f": {error}" if isinstance(error, HubRefusal) else ""  # names the repo alone
         detector = Detector.from_source(bundled_source(
-            "the configured model could not be loaded: the bundled model answers instead"))
+            f"the configured model could not be loaded{why}; the bundled model answers instead"))
     detector.warm_up()
     return detector
 
@@ -838,10 +839,10 @@ def make_page_flag(flag: Flag, picture: str = "photo") -> Callable[[str, Optiona
 
 def model_line(detector: Detector) -> str:
     """The model by name, version and date: ``deforgify-dual, Deforgify 0.1.0, trained
-    2026-11-26 (revision sha256:…)``, or a Hub model by repo and commit."""
+    2026-11-26 (revision sha256:…)``, or a Hub model as asked (``OWNER/NAME@REVISION``) and its commit."""
     source, config, facts = detector.source, detector.config, detector.facts
     trained, revision = facts["trained"], facts["revision"]
-    name = source.repo_id or config.architecture  # a folder's path is no business of visitors
+    name = source.reference if source.repo_id else config.architecture  # a folder's path is no business of visitors
     parts = [name, f"Deforgify {config.library_version}"] + ([f"trained {trained}"] if trained else [])
     return f"{', '.join(parts)} ({f'commit {revision[:10]}' if source.revision else f'revision {revision}'})"
 

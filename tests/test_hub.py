@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,7 @@ from PIL import Image
 from deforgify.model.source import BUNDLED_MODEL
 from helpers import ROOT, run_module, train_tiny
 from hub_double import HubDouble, silent_endpoint
+from test_app import start_app, stop_app
 
 MODEL_FILES = {"model.keras", "model.tflite", "config.json", "metrics.json", "splits.json", "README.md",
                "training_curves.png", "confusion_matrix.png", "roc_curve.png"}
@@ -163,6 +165,23 @@ def test_a_hub_that_never_answers_is_asked_once_then_the_cached_copy_answers(
     assert "could not be reached: using the cached copy of alice/detector@v1" in result.stderr
     assert answer["model"]["revision"] == published["tiny"]
     assert len(connections) == 1
+
+
+def test_the_app_names_the_revision_asked_and_says_why_the_hub_refused(published, hub_env, tmp_path) -> None:
+    """The page named the repo alone (not the tag it serves), and a Hub refusal only as "the
+    configured model could not be loaded", the reason in the log alone."""
+    pages = {}
+    for reference in ("alice/detector@v1", "alice/no-such-detector"):
+        process, url = start_app(tmp_path, DEFORGIFY_MODEL=reference, **hub_env)
+        try:
+            pages[reference] = urllib.request.urlopen(url + "config", timeout=10).read().decode()
+        finally:
+            stop_app(process)
+    assert "alice/detector@v1, Deforgify" in pages["alice/detector@v1"]
+    assert f"(commit {published['tiny'][:10]})" in pages["alice/detector@v1"]
+    assert ("the configured model could not be loaded: Hub repo alice/no-such-detector does not exist, "
+            "or is private") in pages["alice/no-such-detector"]
+    assert "the bundled model answers instead" in pages["alice/no-such-detector"]
 
 
 def test_a_program_or_a_scan_never_gets_another_model_unasked(published, hub_env, astronaut_jpeg, tmp_path) -> None:

@@ -27,6 +27,12 @@ HUB_TIMEOUT_SECONDS = 3.0
 _REPO_ID = re.compile(r"^[\w.-]+/[\w.-]+$")
 
 
+class HubRefusal(ModelLoadError):
+    """The Hub refused the model asked for: no such repo or revision, a private repo without a
+    valid token, a repo that is not a Deforgify model. The message names the repo and no local
+    path, so the app can show it to visitors."""
+
+
 @dataclass(frozen=True)
 class ModelSource:
     """A model folder on disk and how it was found."""
@@ -170,14 +176,14 @@ def _hub_source(repo_id: str, revision: Optional[str], fallback: bool) -> ModelS
         _download_if_present(download, METRICS_FILE)  # the training date every answer gives
         _download_if_present(download, CARD_FILE)  # the app shows it (it said "No model card.")
     except errors.RevisionNotFoundError:
-        raise ModelLoadError(f"Hub repo {repo_id} has no revision {revision!r}") from None
+        raise HubRefusal(f"Hub repo {repo_id} has no revision {revision!r}") from None
     except (errors.RepositoryNotFoundError, errors.GatedRepoError):
-        raise ModelLoadError(
+        raise HubRefusal(
             f"Hub repo {repo_id} does not exist, or is private and no valid token was given "
             "(set HF_TOKEN or run `hf auth login`)"
         ) from None
     except errors.RemoteEntryNotFoundError as error:
-        raise ModelLoadError(
+        raise HubRefusal(
             f"Hub repo {name} is not a Deforgify model: it lacks {_missing_file(error)}"
         ) from None
     except errors.LocalEntryNotFoundError:
