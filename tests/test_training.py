@@ -50,6 +50,9 @@ def test_training_writes_a_complete_model_folder(tiny_model: Path) -> None:
     assert [len(splits[n]) for n in ("train", "val", "test")] == [48, 6, 6]
     assert card.startswith("---\nlibrary_name: keras\npipeline_tag: image-classification\n")
     assert f"{test['accuracy']:.4f}" in card
+    # Sources it does not know are not claimed; that no source was held out is said, not left out.
+    assert "**fake** (of the kinds in its training data)" in card and "face swap" not in card.split("##")[0]
+    assert "was not measured for this model" in card and "## Sources never seen" not in card
 
 
 def test_evaluate_reproduces_the_saved_test_metrics(tiny_model: Path, tiny_dataset: Path) -> None:
@@ -455,11 +458,14 @@ def test_held_out_results_set_the_band_and_probes_and_the_matrix_reach_the_card(
     config = ModelConfig.from_dict(json.loads((output / "config.json").read_text()))
     assert config.calibration.unsure_high >= 0.5
     shares = metrics["probes"]["probe"]
+    assert shares.pop("count") == 4
     assert set(shares) == {"fake", "unsure", "real", "no_face"} and sum(shares.values()) == pytest.approx(1.0)
     assert "scores" not in metrics["leave_one_out"]["units"][0]
     card = (output / "README.md").read_text()
     assert "## Sources never seen (leave-one-source-out)" in card and "| other-source | 0.610 |" in card
-    assert "## Fakes of kinds never trained on" in card and "| probe |" in card
+    assert "## Fakes of kinds never trained on" in card and "| probe | 4 |" in card
+    assert "fakes called \"fake\"" not in card  # no fakes caught among the held-out figures: no range claimed
+    assert "(and each FaceForensics++ method" not in card  # no method was held out
     assert "OWNER" not in card and "NAME" not in card.replace("NAME]", "")
     # A local folder is no Hub dataset id: no datasets: key; the card is named and loaded by its folder.
     assert "datasets:" not in card and "Out of scope" in card

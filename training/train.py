@@ -417,8 +417,8 @@ def probe_shares(detector, probes: list[str], workers: int) -> dict:
     shares = {}
     for probe in probes:
         answers = [p.label for p in detector.predict_rgb(prepare(load_examples([probe]), workers).images)]
-        shares[Path(probe).name] = {label: answers.count(label) / len(answers)
-                                    for label in ("fake", "unsure", "real", "no_face")}
+        shares[Path(probe).name] = {"count": len(answers), **{label: answers.count(label) / len(answers)
+                                                             for label in ("fake", "unsure", "real", "no_face")}}
     return shares
 
 
