@@ -1,0 +1,92 @@
+"""Real faces by group: does the served model clear and accuse people of some groups more than others?
+
+    python benchmarks/demographics.py [--model REF] [--data ../shared/data/utkface-real] [--split test]
+
+UTKFace's real photos carry age, gender and race in ``files.csv`` (400 per race code, ages 16-70,
+see its SOURCE.md). The photos of the model's ``--split`` (its ``splits.json``; ``all`` takes every
+photo, trained on or not) are answered as served, and for each group it prints how many there
+are and the shares answered "real" (cleared), "unsure", "fake" (accused: all are real) and "no
+face", with the widest gap between groups of each kind. A share rests on a few dozen photos per
+group on the test split: about +-7 points (one standard error at 50 %, 50 photos).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Optional
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from deforgify.detector import Detector  # noqa: E402
+from deforgify.model.folder import ModelLoadError  # noqa: E402
+from training.leave_one_out import DATA  # noqa: E402
+
+ANSWERS = ("real", "unsure", "fake", "no_face")
+GENDERS = {"0": "man", "1": "woman"}
+RACES = {"0": "white", "1": "black", "2": "asian", "3": "indian", "4": "other"}
+AGE_BANDS = ((16, 29), (30, 44), (45, 70))
+
+
+def parse_arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", default=None, help="model folder or Hub id (default: the bundled model)")
+    parser.add_argument("--data", type=Path, default=DATA / "utkface-real", help="UTKFace folder with files.csv")
+    parser.add_argument("--split", default="test", choices=("train", "val", "test", "all"),
+                        help="the model's split to answer (default test: photos it never trained on)")
+    return parser.parse_args()
+
+
+def groups_of(row: dict[str, str]) -> dict[str, str]:
+    """A photo's group of each kind, from its files.csv row (columns named by their codes)."""
+    codes = {key.split("(")[0]: value for key, value in row.items()}
+    age = int(codes["age"])
+    band = next((f"{low}-{high}" for low, high in AGE_BANDS if low <= age <= high), "other ages")
+    return {"race": RACES.get(codes["race"], codes["race"]), "gender": GENDERS.get(codes["gender"], codes["gender"]),
+            "age": band}
+
+
+def chosen_files(detector: Detector, data: Path, split: str) -> Optional[set[str]]:
+    """The file names of ``data`` in the model's ``split``; None for every file."""
+    if split == "all":
+        return None
+    splits = json.loads((detector.source.folder / "splits.json").read_text())
+    return {Path(e["file"]).name for e in splits[split] if Path(e["source"]).name == data.name}
+
+
+def main() -> None:
+    args = parse_arguments()
+    try:
+        detector = Detector.load(args.model)
+        rows = list(csv.DictReader(open(args.data / "files.csv", newline="")))
+        chosen = chosen_files(detector, args.data, args.split)
+    except (ModelLoadError, OSError, KeyError) as error:
+        sys.exit(f"error: {error}")
+    rows = [row for row in rows if chosen is None or row["file"] in chosen]
+    if not rows:
+        sys.exit(f"error: no photo of {args.data} is in the model's {args.split} split")
+    counts: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    for row in rows:
+        label = detector.predict(args.data / "real" / row["file"]).label
+        for kind, group in [("all", "all"), *groups_of(row).items()]:
+            counts[kind, group][label] += 1
+    print(f"{detector.source.describe()}, {len(rows)} real photos of {args.data.name} ({args.split} split)")
+    print(f"{'group':22} {'photos':>6} " + " ".join(f"{a:>7}" for a in ANSWERS))
+    for kind in ("all", "race", "gender", "age"):
+        shares = {group: {a: c[a] / sum(c.values()) for a in ANSWERS} for (k, group), c in sorted(counts.items())
+                  if k == kind}
+        for group, share in shares.items():
+            total = sum(counts[kind, group].values())
+            print(f"{kind + ': ' + group:22} {total:6d} " + " ".join(f"{share[a]:7.1%}" for a in ANSWERS))
+        if len(shares) > 1:
+            gaps = {a: max(s[a] for s in shares.values()) - min(s[a] for s in shares.values()) for a in ANSWERS}
+            print(f"{'  widest gap':22} {'':6} " + " ".join(f"{gaps[a]:7.1%}" for a in ANSWERS))
+
+
+if __name__ == "__main__":
+    main()
