@@ -490,12 +490,25 @@ def _box(label: str, title: str, body: str, attributes: str = "", element_id: st
     )
 
 
-def error_box(message: str, kind: str = "file", advice: str = "Try a JPEG, PNG or WebP photo of a face.",
+PHOTO_ADVICE = (
+    ("image too large", "Try a smaller copy of the photo: fewer pixels, or saved as a JPEG."),
+    ("file too large", "Try a smaller copy of the photo: fewer pixels, or saved as a JPEG."),
+    ("image too small", "Try a larger photo of the face."),
+    ("wrong aspect ratio", "Try the whole photo, or a crop around the face."),
+    ("not an image file: it is a video", "Check it under \u201cCheck a video\u201d, below."),
+)
+"""What to do about a photo refused for these reasons (the reason's first words); any other
+reason: try another photo (:func:`error_box`'s default)."""
+
+
+def error_box(message: str, kind: str = "file", advice: Optional[str] = None,
               element_id: str = "verdict-box") -> str:
     """The verdict box for an error's message (the API's words, "This file can't be checked: the
-    reason", become the title and the reason)."""
+    reason", become the title and the reason) with what to do about it."""
     title = f"This {kind} can't be checked"
     reason = message.removeprefix(f"{title}: ").removesuffix(".")
+    advice = advice or next((tip for start, tip in PHOTO_ADVICE if reason.lower().startswith(start)),
+                            "Try a JPEG, PNG or WebP photo of a face.")
     return _box(ERROR, title,
                 f'<p style="margin:6px 0 0 0">{html.escape(reason[:1].upper() + reason[1:])}.</p>'
                 f'<p style="margin:4px 0 0 0;font-size:0.9em">{html.escape(advice)}</p>', element_id=element_id)
@@ -660,7 +673,8 @@ def make_page_check(detector: Detector, answers: Answers, again: bool = False
         LATEST_PHOTO.mark_answered(request, image)  # a second change event does not check it again
         if isinstance(answer, gr.Error):
             return (None, error_box(str(answer.message)), gr.update(value=None, alt_text=None),
-                    gr.update(value=None, visible=False), None, gr.update(value="", visible=False), "", "", None)
+                    gr.update(value=None, visible=False), {"error": str(answer.message)},  # as the CLI's rows
+                    gr.update(value="", visible=False), "", "", None)
         verdict, summary, faces, heatmap, row, prediction = answer
         fake = prediction.confidences["fake"] if prediction.confidences else 0.0
         return (
@@ -734,10 +748,13 @@ CLEAR_JS = """(photo) => {
   const path = photo ? (photo.path || photo.url || null) : null;
   if (path !== null && window.deforgifyPhoto === path) return Array(9).fill({__type__: 'update'});
   window.deforgifyPhoto = path;
+  // An earlier file's message (Gradio's own, at the top of the screen) would cover the new answer.
+  document.querySelectorAll('[data-testid="toast-close"]').forEach((close) => close.click());
   return [null, '', null, null, null, '', '', '', null];
 }"""
 """The same, at once in the browser when the photo changes, before the server answers; a second
-change event for the same photo (the browser may send one late) leaves its answer alone."""
+change event for the same photo (the browser may send one late) leaves its answer alone; the
+messages Gradio showed for an earlier file are closed."""
 
 
 def settled(answer_id: str) -> tuple[gr.Button, gr.Column]:
@@ -920,6 +937,7 @@ new answer is read out."""
 CSS = """
 #verdict .prose, #verdict { color: #1a1a1a; }
 :is(#verdict-box, #video-verdict-box) * { color: inherit; }
+:is(#verdict-box, #video-verdict-box) { scroll-margin-top: 12px; }
 #photo img.unreadable { display: none; }
 #photo .image-frame:has(> img.unreadable) {
   display: flex; align-items: center; justify-content: center; width: 100%; height: 100%;
@@ -940,6 +958,7 @@ CSS = """
 .visually-hidden {
   position: absolute !important; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap;
 }
+#heatmap-legend-box { min-width: min(220px, 100%) !important; }
 #model-card table { display: block; overflow-x: auto; }
 #model-card :is(td, th) { white-space: nowrap; }
 #video-timeline .caption { text-align: left; }
@@ -951,7 +970,10 @@ button.primary:disabled {
 """
 """The verdict boxes are light in a dark theme too: everything in them takes the box's dark text
 colour (the dark theme's own rules for paragraphs and spans made it near-white on cream); text
-given its own colour inline (the verdict word, the model line) keeps it. A visually hidden
+given its own colour inline (the verdict word, the model line) keeps it, and brought into view
+it keeps a margin from the screen's top (its top edge was cut off on a phone). The heatmap's
+legend goes under the heatmap when it cannot be 220 px wide beside it (on a 360 px phone it was
+120 px wide, its words run together; the block's own min_width did not hold). A visually hidden
 block (a section heading for screen readers) takes no room in the layout. The model card's
 tables scroll sideways on a narrow screen instead of breaking their words (letter by letter, or
 after a hyphen: "dfdc-" above "faceswap"), the timeline's caption (a paragraph) is set flush
@@ -996,6 +1018,10 @@ new MutationObserver(() => {
       status.setAttribute('aria-live', 'polite');
     }
   }
+  document.querySelectorAll('[data-testid="toast-text"]').forEach((text) => {
+    const refused = text.textContent.trim().match(/^Invalid file types?: (.+)\. Only image\/\* allowed\.$/);
+    if (refused) text.textContent = `${refused[1]} is not a photo: choose a JPEG, PNG, WebP or HEIC photo of a face.`;
+  });
   const photo = document.querySelector('#photo img:not([alt]), #photo img[alt=""]');
   if (photo) photo.alt = 'The photo being checked';
   document.querySelector('#video-timeline svg.marks:not([aria-hidden])')?.setAttribute('aria-hidden', 'true');
@@ -1005,7 +1031,8 @@ new MutationObserver(() => {
 (the answer box says why it cannot be checked), and a clip it cannot play (MPEG-4 Part 2 in
 Chromium, or no video at all) in the player's place, instead of an error toast over the
 answer, without the player's trim and reset buttons (trimming a clip it cannot play never
-ended); the header's "model card" link opens the card and brings its top into view once it is
+ended); a file the photo's input refuses in the browser is named in plain words ("not a photo",
+not "Only image/* allowed"); the header's "model card" link opens the card and brings its top into view once it is
 open (the link's own jump happened while it was still folded, leaving the card's title on the
 screen's last line). What Gradio leaves out for screen readers and keyboards is added as the
 page is drawn: each report's choices form one named radio group (Gradio gave each choice a
@@ -1175,7 +1202,7 @@ def video_tab(detector: Detector, answers: Answers, flag: Flag) -> None:
         except gr.Error as error:
             answer = (error_box(str(error.message), "video",
                                 "Try an MP4, WebM, MOV, MKV or AVI clip of at most 5 minutes that shows a face.",
-                                "video-verdict-box"), *_shown(None, None), None, "", "", None)
+                                "video-verdict-box"), *_shown(None, None), {"error": str(error.message)}, "", "", None)
         return answer if LATEST_CLIP.is_latest(request, clip) else tuple(gr.skip() for _ in answer)
 
     with gr.Accordion("Check a video", open=True, elem_id="video-check"):

@@ -169,6 +169,8 @@ def test_upload_a_clip_and_read_the_verdict_timeline_and_deciding_frame(app_url,
             page.get_by_role("button", name="Check the video").click()  # before that found no clip (a busy CI)
             page.locator("#video-verdict-box[data-verdict=error]").wait_for(timeout=30_000)
             assert page.locator("#video-verdict-box").inner_text().startswith("This video can't be checked")
+            page.locator("#video-result-data").get_by_text("The video's answer as data (JSON)").click()
+            page.locator("#video-result-data").get_by_text("not a video file").wait_for(timeout=5_000)  # as data too
             page.locator("#video-report").wait_for(state="hidden", timeout=10_000)  # nothing to report
             # The player says it can't play the file in its own place, not in an error toast over the answer.
             page.locator("#video-input video.unplayable").wait_for(state="attached", timeout=10_000)
