@@ -62,7 +62,7 @@ from deforgify.detector import Detector, Prediction  # noqa: E402
 from deforgify.explain import (BACKGROUNDS, CAUTIONS, COLOURS, WORDS, describe_faces, draw_faces,  # noqa: E402
                                explain, headline, hex_colour)
 from deforgify.feedback import (ANSWER_LIFETIME, SHOULD_BE, Answers, ClientQuota, FeedbackError,  # noqa: E402
-                                FeedbackStore)
+                                FeedbackStore, choices_against)
 from deforgify.heatmap import LEGEND, colour_stops  # noqa: E402
 from deforgify.model.calibration import NO_FACE, UNSURE, Calibration  # noqa: E402
 from deforgify.model.source import card_url  # noqa: E402
@@ -653,7 +653,8 @@ def make_predict(detector: Detector, answers: Answers) -> Callable[[Optional[str
 def make_page_check(detector: Detector, answers: Answers, again: bool = False
                     ) -> Callable[[Optional[str], gr.Request], tuple]:
     """What the page runs when a photo arrives or is checked again: the answer, or the reason in
-    the verdict box (no toast, no error marks); the result images with alt text; the heatmap
+    the verdict box (no toast, no error marks; no empty picture box under it, which read as a
+    picture that failed to load); the result images with alt text; the heatmap
     and its legend only when the heatmap explains something; the answer id for a report.
     ``again``: for the re-check button, which checks even a photo already answered."""
     check = make_check(detector, answers)
@@ -672,20 +673,20 @@ def make_page_check(detector: Detector, answers: Answers, again: bool = False
             return unchanged
         LATEST_PHOTO.mark_answered(request, image)  # a second change event does not check it again
         if isinstance(answer, gr.Error):
-            return (None, error_box(str(answer.message)), gr.update(value=None, alt_text=None),
+            return (None, error_box(str(answer.message)), gr.update(value=None, alt_text=None, visible=False),
                     gr.update(value=None, visible=False), {"error": str(answer.message)},  # as the CLI's rows
                     gr.update(value="", visible=False), "", "", None)
         verdict, summary, faces, heatmap, row, prediction = answer
         fake = prediction.confidences["fake"] if prediction.confidences else 0.0
         return (
             verdict, summary,
-            gr.update(value=faces, alt_text=describe_faces(prediction, overruled(row))),
+            gr.update(value=faces, alt_text=describe_faces(prediction, overruled(row)), visible=True),
             gr.update(value=heatmap, visible=heatmap is not None,
                       alt_text=f"Heatmap of the deciding face: where the evidence for 'fake' lies, as bright "
                                f"as its fake probability ({fake:.0%})" if heatmap else None),
             row,
             gr.update(value=heatmap_legend(fake) if heatmap else "", visible=heatmap is not None),
-            row["answer_id"], "", None,
+            row["answer_id"], "", gr.update(value=None, choices=choices_against(row["label"])),
         )
 
     return page_check
@@ -740,8 +741,8 @@ def cleared() -> tuple:
     """Every output of a check emptied: nothing of an earlier answer stays on the page. The
     report's choice and status are left alone: the browser emptied them at once (CLEAR_JS), and
     this reply may come after the user chose again or tried to report."""
-    return (None, "", gr.update(value=None, alt_text=None), gr.update(value=None, visible=False), None,
-            gr.update(value="", visible=False), "", gr.skip(), gr.skip())
+    return (None, "", gr.update(value=None, alt_text=None, visible=True), gr.update(value=None, visible=False),
+            None, gr.update(value="", visible=False), "", gr.skip(), gr.skip())
 
 
 CLEAR_JS = """(photo) => {
@@ -1022,17 +1023,23 @@ new MutationObserver(() => {
     const refused = text.textContent.trim().match(/^Invalid file types?: (.+)\. Only image\/\* allowed\.$/);
     if (refused) text.textContent = `${refused[1]} is not a photo: choose a JPEG, PNG, WebP or HEIC photo of a face.`;
   });
+  document.querySelectorAll('button.label-wrap').forEach((fold) => {  // an accordion's header
+    const open = String(fold.classList.contains('open'));
+    if (fold.getAttribute('aria-expanded') !== open) fold.setAttribute('aria-expanded', open);
+    fold.querySelector('.icon:not([aria-hidden])')?.setAttribute('aria-hidden', 'true');
+  });
   const photo = document.querySelector('#photo img:not([alt]), #photo img[alt=""]');
   if (photo) photo.alt = 'The photo being checked';
   document.querySelector('#video-timeline svg.marks:not([aria-hidden])')?.setAttribute('aria-hidden', 'true');
-}).observe(document, {childList: true, subtree: true, attributes: true, attributeFilter: ['name']});
+}).observe(document, {childList: true, subtree: true, attributes: true, attributeFilter: ['name', 'class']});
 </script>"""
 """A file the browser cannot draw says so in the photo's place, instead of a broken-image icon
 (the answer box says why it cannot be checked), and a clip it cannot play (MPEG-4 Part 2 in
 Chromium, or no video at all) in the player's place, instead of an error toast over the
 answer, without the player's trim and reset buttons (trimming a clip it cannot play never
 ended); a file the photo's input refuses in the browser is named in plain words ("not a photo",
-not "Only image/* allowed"); the header's "model card" link opens the card and brings its top into view once it is
+not "Only image/* allowed"); each fold (accordion) tells a screen reader whether it is open
+(Gradio's said neither, its name ending in its arrow "▼"); the header's "model card" link opens the card and brings its top into view once it is
 open (the link's own jump happened while it was still folded, leaving the card's title on the
 screen's last line). What Gradio leaves out for screen readers and keyboards is added as the
 page is drawn: each report's choices form one named radio group (Gradio gave each choice a
@@ -1198,7 +1205,7 @@ def video_tab(detector: Detector, answers: Answers, flag: Flag) -> None:
             box, chart, frame, row = predict_video(clip)
             answer = (box, *_shown(page_timeline(row) if chart is not None else None, frame,
                                    describe_deciding_frame(row) if frame else None), row,
-                      row.get("answer_id", ""), "", None)
+                      row.get("answer_id", ""), "", gr.update(value=None, choices=choices_against(row["label"])))
         except gr.Error as error:
             answer = (error_box(str(error.message), "video",
                                 "Try an MP4, WebM, MOV, MKV or AVI clip of at most 5 minutes that shows a face.",

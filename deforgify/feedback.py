@@ -39,6 +39,12 @@ MAX_FOLDER_MB = 500
 KEEP_DAYS = 90
 
 
+def choices_against(label: Optional[str]) -> list[str]:
+    """What a report can say an answer labelled ``label`` should have been: any choice but the
+    answer itself (the page offers these alone; a report naming the answer is refused)."""
+    return [choice for choice in SHOULD_BE if SAME_AS.get(label, label) != choice]
+
+
 class FeedbackError(RuntimeError):
     """A report was refused or could not be kept; the message says why, in words for a visitor."""
 
@@ -112,7 +118,7 @@ class Answers:
                 saved = f" as report {answer.report_id} (quote it to have it deleted)" if answer.report_id else ""
                 raise FeedbackError(f"this answer has already been reported{saved}; thank you")
             label = answer.result.get("label")
-            if should_be is not None and SAME_AS.get(label, label) == should_be:
+            if should_be in SHOULD_BE and should_be not in choices_against(label):
                 raise FeedbackError(f"the answer already was \"{label}\", so it is not wrong that way")
             answer.reported = True
             return answer

@@ -777,7 +777,11 @@ def test_a_screen_reader_and_a_keyboard_get_the_report_by_name(browser_context, 
     # The focus, lost with the upload button the upload replaced, is on the answer: Tab goes on from there.
     page.wait_for_function("document.activeElement?.id === 'verdict-box'", timeout=10_000)
     for picture in ("photo", "video"):  # each named apart, for a screen reader's list of controls
-        assert page.get_by_role("button", name=f"The {picture}'s answer as data (JSON)").count() == 1
+        fold = page.get_by_role("button", name=f"The {picture}'s answer as data (JSON)", exact=True)  # no "▼"
+        assert fold.count() == 1 and fold.get_attribute("aria-expanded") == "false"  # folded, and says so
+    assert page.get_by_role("button", name="Check a video", exact=True).get_attribute("aria-expanded") == "true"
+    page.get_by_role("button", name="The photo's answer as data (JSON)", exact=True).click()
+    page.wait_for_selector("#result-data button[aria-expanded=true]", timeout=5_000)
     # The photo's report, by name (the video's, named after the video, shows beside a video's answer).
     assert page.get_by_role("radiogroup", name="Is the photo's answer wrong? It should have been:",
                             exact=True).count() == 1
@@ -791,12 +795,14 @@ def test_a_screen_reader_and_a_keyboard_get_the_report_by_name(browser_context, 
     assert shown == [1, 1]  # drawn in one clipped pixel: the layout already says it to the eye
     before = reports_in(flags_folder)
     choice = "real" if verdict == "fake" else "fake"
-    page.locator("#should-be").get_by_label("real", exact=True).focus()
+    offered = page.locator("#should-be label").all_inner_texts()
+    assert verdict not in offered and ("don't know" in offered) == (verdict != "unsure")  # never the answer itself
+    page.locator("#should-be input[type=radio]").first.focus()
     page.keyboard.press("Space")
-    if choice == "fake":
+    if offered.index(choice) == 1:
         page.keyboard.press("ArrowRight")  # to the next choice of the same group
     assert page.locator("#should-be").get_by_label(choice, exact=True).is_checked()
-    assert not page.locator("#should-be").get_by_label("real" if choice == "fake" else "fake", exact=True).is_checked()
+    assert not page.locator("#should-be").get_by_label(offered[1 - offered.index(choice)], exact=True).is_checked()
     page.get_by_role("button", name="Report the photo's answer as wrong").click()
     status = page.locator("#flag-status[role=status][aria-live=polite]")
     status.get_by_text("Thank you: report").wait_for(timeout=30_000)
@@ -1016,6 +1022,7 @@ def test_a_bad_file_is_explained_in_the_verdict_box_without_toast_or_error_marks
     text = page.locator("#verdict-box").inner_text()
     assert text.startswith("This file can't be checked") and "Animated image with 2 frames" in text
     assert "Try a JPEG, PNG or WebP photo of a face." in text
+    assert page.locator("#faces").is_hidden()  # no empty picture box under the reason
     page.locator("#result-data").get_by_text("The photo's answer as data (JSON)").click()  # the refusal, as data too
     page.locator("#result-data").get_by_text("Animated image with 2 frames").wait_for(timeout=5_000)
     page.wait_for_timeout(500)
@@ -1035,6 +1042,7 @@ def test_a_bad_file_is_explained_in_the_verdict_box_without_toast_or_error_marks
     assert again.is_disabled()  # checking it again could only fail again
     upload(page, images["face"])  # the next photo is drawn again
     page.wait_for_selector("#verdict-box[data-verdict]:not([data-verdict=error])", timeout=60_000)
+    page.locator("#faces img").wait_for(timeout=10_000)  # and its faces picture is back
     assert page.locator("#photo img").is_visible() and page.locator("#photo img.unreadable").count() == 0
     # A file Gradio refuses in the browser says so at the top of the screen, where a phone brings the
     # next answer: the next file closes that message. What to do suits the reason.

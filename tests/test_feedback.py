@@ -53,6 +53,22 @@ def test_an_answer_reported_as_what_it_already_was_is_refused_and_stays_reportab
     assert answers.claim(unsure, "real") and answers.claim(no_face, "don't know")  # a face it missed, say
 
 
+@pytest.mark.parametrize("label, offered", [("real", ["fake", "don't know"]), ("fake", ["real", "don't know"]),
+                                            ("unsure", ["real", "fake"]), ("no_face", ["real", "fake", "don't know"])])
+def test_a_report_is_offered_every_choice_but_the_answer_itself(photo, label, offered) -> None:
+    from deforgify.feedback import SHOULD_BE, choices_against
+
+    assert choices_against(label) == offered
+    answers = Answers()
+    for should_be in SHOULD_BE:  # what the page does not offer, a program cannot send either
+        answer_id = answers.issue(str(photo), {"label": label})
+        if should_be in offered:
+            assert answers.claim(answer_id, should_be).result == {"label": label}
+        else:
+            with pytest.raises(FeedbackError, match="already was"):
+                answers.claim(answer_id, should_be)
+
+
 @pytest.mark.parametrize("forged", ["", "0123456789abcdef0123456789abcdef", None, {"foo": "bar"}, 42])
 def test_an_answer_the_server_never_gave_is_refused(photo, forged) -> None:
     answers = Answers()
