@@ -960,6 +960,8 @@ CSS = """
   position: absolute !important; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap;
 }
 #heatmap-legend-box { min-width: min(220px, 100%) !important; }
+:is(button.icon-button, .source-selection button, a.download-link) { min-width: 24px; min-height: 24px; }
+button.label-wrap { min-height: 24px; }
 #model-card table { display: block; overflow-x: auto; }
 #model-card :is(td, th) { white-space: nowrap; }
 #video-timeline .caption { text-align: left; }
@@ -974,7 +976,9 @@ colour (the dark theme's own rules for paragraphs and spans made it near-white o
 given its own colour inline (the verdict word, the model line) keeps it, and brought into view
 it keeps a margin from the screen's top (its top edge was cut off on a phone). The heatmap's
 legend goes under the heatmap when it cannot be 220 px wide beside it (on a 360 px phone it was
-120 px wide, its words run together; the block's own min_width did not hold). A visually hidden
+120 px wide, its words run together; the block's own min_width did not hold). Gradio's small
+buttons (a picture's remove, fullscreen and download, the photo's sources, a fold's header) are
+at least 24 px each way, WCAG 2.2's least target (18-22 px, remove beside fullscreen). A visually hidden
 block (a section heading for screen readers) takes no room in the layout. The model card's
 tables scroll sideways on a narrow screen instead of breaking their words (letter by letter, or
 after a hyphen: "dfdc-" above "faceswap"), the timeline's caption (a paragraph) is set flush

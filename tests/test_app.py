@@ -720,6 +720,10 @@ def test_on_a_phone_the_verdict_comes_into_view_after_an_upload(browser_context,
     page.wait_for_function("() => { const r = document.getElementById('verdict-box').getBoundingClientRect();"
                            " return r.top >= 4 && r.top < window.innerHeight; }", timeout=10_000)  # none cut off
     page.screenshot(path=str(ARTIFACTS / "phone-390x844.png"))
+    small = page.evaluate("""() => [...document.querySelectorAll('button')].filter((b) => b.offsetParent
+        && !b.closest('footer')).map((b) => [b.getAttribute('aria-label') || b.innerText, b.getBoundingClientRect()])
+        .filter(([, r]) => r.width < 24 || r.height < 24).map(([name]) => name)""")
+    assert small == []  # WCAG 2.2's least target: remove (18 px) sat beside fullscreen (18 px)
     page.close()
 
 
