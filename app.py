@@ -962,6 +962,9 @@ CSS = """
 #heatmap-legend-box { min-width: min(220px, 100%) !important; }
 :is(button.icon-button, .source-selection button, a.download-link) { min-width: 24px; min-height: 24px; }
 button.label-wrap { min-height: 24px; }
+:is(#faces, #heatmap, #video-frame) .icon-button-wrapper.top-panel {
+  position: static; margin-left: auto; width: fit-content; box-shadow: none;
+}
 #model-card table { display: block; overflow-x: auto; }
 #model-card :is(td, th) { white-space: nowrap; }
 #video-timeline .caption { text-align: left; }
@@ -978,7 +981,9 @@ it keeps a margin from the screen's top (its top edge was cut off on a phone). T
 legend goes under the heatmap when it cannot be 220 px wide beside it (on a 360 px phone it was
 120 px wide, its words run together; the block's own min_width did not hold). Gradio's small
 buttons (a picture's remove, fullscreen and download, the photo's sources, a fold's header) are
-at least 24 px each way, WCAG 2.2's least target (18-22 px, remove beside fullscreen). A visually hidden
+at least 24 px each way, WCAG 2.2's least target (18-22 px, remove beside fullscreen), and the
+answer's pictures have theirs above the picture, not over its top-right corner, where a face's
+caption may be drawn. A visually hidden
 block (a section heading for screen readers) takes no room in the layout. The model card's
 tables scroll sideways on a narrow screen instead of breaking their words (letter by letter, or
 after a hyphen: "dfdc-" above "faceswap"), the timeline's caption (a paragraph) is set flush

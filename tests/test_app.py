@@ -671,6 +671,10 @@ def test_upload_and_read_the_verdict_without_scrolling(browser_context, app_url,
     again = page.get_by_role("button", name="Check this photo again")
     assert again.is_visible() and again.is_enabled()
     assert page.get_by_role("button", name="Submit").count() == 0
+    # The faces picture's buttons sit above it: over its top-right corner they hid a face's caption.
+    page.locator("#faces img").wait_for(timeout=30_000)
+    buttons, picture = (page.locator(f"#faces {s}").first.bounding_box() for s in ("button.icon-button", "img"))
+    assert buttons["y"] + buttons["height"] <= picture["y"] + 1, (buttons, picture)
     page.close()
 
 
