@@ -12,7 +12,7 @@ def number(kind: type = float, *, above: Optional[float] = None, at_least: Optio
            below: Optional[float] = None) -> Callable[[str], float]:
     """An argparse ``type`` reading a finite ``kind`` (``float`` or ``int``) within the bounds."""
 
-    def parse(text: str):
+    def parse(text: str) -> float:
         try:
             value = kind(text)
         except ValueError:

@@ -14,7 +14,7 @@ import multiprocessing
 import signal
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Iterable, Iterator, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Iterable, Iterator, Optional, Sequence, Union
 
 import numpy as np
 
@@ -26,6 +26,13 @@ from deforgify.streams import batches, bounded_map
 from deforgify.video.frames import InvalidVideoError, VideoSettings, is_video
 from deforgify.video.judge import SampledVideo, judge_video, sample_video
 from deforgify.video.timeline import VideoResult
+
+if TYPE_CHECKING:
+    import os
+    from pathlib import Path
+
+    from deforgify.model.folder import ModelConfig
+    from deforgify.model.source import ModelSource
 
 CHUNK = 32
 """Images judged in one batched model call; results are released a chunk at a time."""
@@ -97,7 +104,7 @@ def prepare(name: str, image: ImageInput, config: PreprocessConfig, keep_rgb: bo
         return Prepared(name, error=f"could not be read ({type(error).__name__}: {error})")
 
 
-def _prepare_video(name: str, path, config: PreprocessConfig, video: VideoSettings) -> Prepared:
+def _prepare_video(name: str, path: str | os.PathLike, config: PreprocessConfig, video: VideoSettings) -> Prepared:
     try:
         return Prepared(name, video=sample_video(path, config, video.sampling, video.limits))
     except InvalidVideoError as error:
@@ -122,7 +129,7 @@ def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _start_judging(recipe) -> None:
+def _start_judging(recipe: tuple[Path, ModelConfig, ModelSource]) -> None:
     """A worker's start: its model on one thread, and OpenCV (face detection, resizing) on one."""
     import cv2
 

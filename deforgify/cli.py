@@ -18,7 +18,7 @@ import os
 import shlex
 import sys
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import TYPE_CHECKING, Optional, Sequence
 
 from PIL import Image
 
@@ -28,6 +28,11 @@ from deforgify.progress import Progress
 from deforgify.provenance.rules import phrase
 from deforgify.scan import cli as scan_cli
 from deforgify.video.options import add_video_options, video_settings
+
+if TYPE_CHECKING:
+    from deforgify.batch import Result
+    from deforgify.detector import Detector
+    from deforgify.provenance.contract import Provenance
 
 ROWS = """
 rows: one line per file, in order. With --json, one object per line:
@@ -225,7 +230,7 @@ def _run(args: argparse.Namespace) -> int:
     return 1 if progress.counts["unreadable"] or unwritten else 0
 
 
-def _write_heatmap(detector, result, path: Path) -> dict:
+def _write_heatmap(detector: Detector, result: Result, path: Path) -> dict:
     """``{"heatmap": path}``, or ``{"heatmap_error": why}`` when it cannot be written (a full disk,
     a read-only folder, a name too long): the verdict still stands, and the run goes on."""
     try:
@@ -237,7 +242,7 @@ def _write_heatmap(detector, result, path: Path) -> dict:
     return {"heatmap": str(path)}
 
 
-def _row(result, model: dict) -> dict:
+def _row(result: Result, model: dict) -> dict:
     """A file's line as data: its answer and the model that gave it (an unreadable file's error alone)."""
     row = {"file": result.name, **result.to_json()}
     return row if "error" in row else {**row, "model": model}
@@ -253,7 +258,7 @@ def _unique_name(stem: str, used: set[str]) -> str:
     return name
 
 
-def _human(row: dict, provenance_read) -> str:
+def _human(row: dict, provenance_read: Provenance) -> str:
     if not row["file"].isprintable():  # a newline in a name must not break one line per file
         row = {**row, "file": repr(row["file"])}
         row.update({"error": repr(row["error"])[1:-1]} if "error" in row else {})

@@ -202,7 +202,7 @@ class Prediction:
 class Detector:
     """Load once, then call :meth:`predict` as often as needed; model calls are batched."""
 
-    def __init__(self, runtime: Runtime, config: ModelConfig, source: ModelSource):
+    def __init__(self, runtime: Runtime, config: ModelConfig, source: ModelSource) -> None:
         self.runtime = runtime
         self.config = config
         self.source = source

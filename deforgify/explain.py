@@ -45,7 +45,7 @@ def hex_colour(rgb: tuple[int, int, int]) -> str:
 
 def contrast(first: tuple[int, int, int], second: tuple[int, int, int]) -> float:
     """WCAG 2 contrast ratio of two sRGB colours (1 to 21)."""
-    def luminance(rgb):
+    def luminance(rgb: tuple[int, int, int]) -> float:
         linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in (v / 255 for v in rgb)]
         return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
@@ -255,7 +255,7 @@ def caption_layout(shape: tuple[int, ...], boxes: list[Box], texts: list[str], o
     return [placed[i] for i in range(len(boxes))], scale, thickness
 
 
-def _overlap(a, b) -> bool:
+def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
@@ -292,6 +292,6 @@ def draw_faces(rgb: np.ndarray, prediction: Prediction, overruled: bool = False,
     return canvas
 
 
-def _rectangle(canvas: np.ndarray, box: Box, colour, thickness: int) -> None:
+def _rectangle(canvas: np.ndarray, box: Box, colour: tuple[int, int, int], thickness: int) -> None:
     x, y, w, h = box
     cv2.rectangle(canvas, (x, y), (x + w, y + h), colour, thickness)

@@ -92,7 +92,7 @@ MODEL_FOLDER = Path(__file__).parent / "face_models"
 class _BlazeFace:
     """One BlazeFace model: letterbox to its square input, run, decode anchors."""
 
-    def __init__(self, model: _Model):
+    def __init__(self, model: _Model) -> None:
         self.model = model
         self.run = _litert_runner(model) if importlib.util.find_spec("ai_edge_litert") else _opencv_runner(model)
         self.anchors = np.concatenate([

@@ -89,7 +89,7 @@ class Answers:
     """The answers this server gave, by the id it issued with each, remembered for
     ``lifetime`` seconds; each can be claimed for a report once."""
 
-    def __init__(self, lifetime: float = ANSWER_LIFETIME, limit: int = MAX_ANSWERS):
+    def __init__(self, lifetime: float = ANSWER_LIFETIME, limit: int = MAX_ANSWERS) -> None:
         self.lifetime, self.limit = lifetime, limit
         self._answers: OrderedDict[str, IssuedAnswer] = OrderedDict()
         self._lock = threading.Lock()
@@ -146,7 +146,7 @@ class ClientQuota:
     program) could otherwise use the store's whole hourly quota and shut everyone else out for
     an hour (20 answers and 20 reports from one client took 15 s)."""
 
-    def __init__(self, limit: int, window: float = 3600.0):
+    def __init__(self, limit: int, window: float = 3600.0) -> None:
         self.limit, self.window = limit, window
         self._taken: dict[str, list[float]] = {}
         self._lock = threading.Lock()

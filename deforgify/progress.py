@@ -14,7 +14,7 @@ LOG_EVERY_SECONDS = 30.0
 
 
 class Progress:
-    def __init__(self, total: Optional[int], enabled: bool = True, unit: str = "files"):
+    def __init__(self, total: Optional[int], enabled: bool = True, unit: str = "files") -> None:
         self.total, self.enabled, self.unit = total, enabled, unit
         self.live = enabled and total != 1 and sys.stderr.isatty()
         self.counts: Counter[str] = Counter()

@@ -14,7 +14,10 @@ import sys
 import tempfile
 import threading
 from contextlib import contextmanager
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
+
+if TYPE_CHECKING:
+    from types import ModuleType
 
 START_UP_NOISE = re.compile(
     r"^(WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
@@ -24,7 +27,7 @@ START_UP_NOISE = re.compile(
 _lock = threading.Lock()
 
 
-def import_tensorflow():
+def import_tensorflow() -> ModuleType:
     """``import tensorflow`` (and Keras, and TensorFlow's device discovery) in silence."""
     with _lock:
         if "tensorflow" in sys.modules and "keras" in sys.modules:

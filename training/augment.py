@@ -75,7 +75,7 @@ class AugmentedBatches(keras.utils.PyDataset):
     """
 
     def __init__(self, data: PreparedSet, config: PreprocessConfig, batch_size: int, seed: int,
-                 self_blend_share: float = 0.0, per_source: int | None = None, views: int = 1):
+                 self_blend_share: float = 0.0, per_source: int | None = None, views: int = 1) -> None:
         # Two threads prepare batches while TensorFlow trains (OpenCV releases the GIL).
         super().__init__(workers=2, use_multiprocessing=False)
         self.data = data

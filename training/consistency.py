@@ -16,17 +16,23 @@ model is trained without it.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import keras
 from keras import ops
 
 from deforgify.model.folder import LABELS
+
+if TYPE_CHECKING:
+    import numpy as np
+    import tensorflow as tf
 
 LOGIT_LIMIT = 9.0
 """Logits are clipped to +-9 (probabilities 1e-4 from 0 and 1): two views that are both sure
 need not agree on how sure."""
 
 
-def pair_gap(probabilities):
+def pair_gap(probabilities: tf.Tensor | np.ndarray) -> tf.Tensor:
     """Mean squared gap between the fake logits of the first and second half of a batch of
     two-class probabilities (the two views of each face)."""
     fake, real = probabilities[:, LABELS.index("fake")], probabilities[:, LABELS.index("real")]
@@ -40,14 +46,16 @@ class PairedViews(keras.Model):
     compiled loss while training (validation sees single views and the plain loss). Save
     ``network``, not this wrapper."""
 
-    def __init__(self, network: keras.Model, weight: float):
+    def __init__(self, network: keras.Model, weight: float) -> None:
         super().__init__()
         self.network = network
         self.weight = weight
 
-    def call(self, inputs, training=False):
+    def call(self, inputs: tf.Tensor, training: bool = False) -> tf.Tensor:
         return self.network(inputs, training=training)
 
-    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+    def compute_loss(self, x: tf.Tensor | None = None, y: tf.Tensor | None = None,
+                     y_pred: tf.Tensor | None = None, sample_weight: tf.Tensor | None = None,
+                     training: bool = True) -> tf.Tensor:
         loss = super().compute_loss(x, y, y_pred, sample_weight, training)
         return loss + self.weight * pair_gap(y_pred) if training else loss

@@ -12,13 +12,16 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from itertools import zip_longest
 from pathlib import Path
-from typing import Union
+from typing import TYPE_CHECKING, Union
 
 from sklearn.model_selection import StratifiedGroupKFold
 
 from deforgify.model.folder import LABELS
 from deforgify.model.source import mistyped_folder
 from training.groups import group_names
+
+if TYPE_CHECKING:
+    import datasets
 
 SPLITS = ("train", "val", "test")
 FOLDS = 10
@@ -86,7 +89,7 @@ def load_source(source: str) -> list[Example]:
     return [replace(e, group=groups.get(Path(e.key).name, "")) for e in examples]
 
 
-def _load_dataset(source: str):
+def _load_dataset(source: str) -> datasets.Dataset:
     import datasets
 
     if not source.strip():

@@ -13,12 +13,16 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from deforgify.model.folder import LITERT_FILE, ModelLoadError, load_keras_model, read_config
 from deforgify.model.runtime import SIGNATURE
 
+if TYPE_CHECKING:
+    import keras
 
-def export_litert(model, class_index: int, folder: Path) -> Path:
+
+def export_litert(model: keras.Model, class_index: int, folder: Path) -> Path:
     """Write ``folder/model.tflite``: the serving function of ``model`` for ``class_index``."""
     import keras
     import tensorflow as tf

@@ -10,13 +10,16 @@ changes <= 5 %, AUC spread <= 0.02, reals called "fake" <= 5 % in every variant.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
 
 from deforgify.model.calibration import NO_FACE
 from training.degrade import encode, resize_by, saved_as
 from training.metrics import FAKE
+
+if TYPE_CHECKING:
+    from deforgify.detector import Detector
 
 VARIANTS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "png": lambda rgb: rgb,
@@ -143,7 +146,7 @@ def _cell(value: float | None) -> str:
     return "     -" if value is None else f"{value:6.3f}"
 
 
-def judge_variant(detector, name: str, images: Sequence[np.ndarray], labels: np.ndarray,
+def judge_variant(detector: Detector, name: str, images: Sequence[np.ndarray], labels: np.ndarray,
                   variants: dict[str, Callable[[np.ndarray], np.ndarray]] = VARIANTS) -> VariantResult:
     predictions = detector.predict_rgb([variants[name](rgb) for rgb in images], centre_fallback=True)
     return VariantResult(name, np.array([p.label if p.face_found else NO_FACE for p in predictions]),
@@ -151,7 +154,7 @@ def judge_variant(detector, name: str, images: Sequence[np.ndarray], labels: np.
                          np.array([bool(p.caution) for p in predictions]))
 
 
-def format_parity(detector, images: Sequence[np.ndarray], labels: np.ndarray) -> ParityReport:
+def format_parity(detector: Detector, images: Sequence[np.ndarray], labels: np.ndarray) -> ParityReport:
     """Judge ``images`` (decoded RGB) in every variant with ``detector`` (faces detected again in
     each variant as training detects them, the centre square judged where none is found)."""
     return ParityReport([judge_variant(detector, name, images, labels) for name in VARIANTS])

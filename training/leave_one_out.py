@@ -23,7 +23,7 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional, Sequence
+from typing import TYPE_CHECKING, Callable, Optional, Sequence
 
 import numpy as np
 
@@ -34,6 +34,9 @@ from deforgify.model.folder import LABELS, ModelConfig
 from deforgify.preprocess import PreprocessConfig
 from training.data import Example, load_examples, split_examples
 from training.prepared import PreparedSet, prepare
+
+if TYPE_CHECKING:
+    from deforgify.detector import Detector
 
 REAL, FAKE = LABELS.index("real"), LABELS.index("fake")
 DATA = Path(os.environ.get("DEFORGIFY_DATA", Path(__file__).resolve().parent.parent.parent / "shared" / "data"))
@@ -125,7 +128,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     return 0
 
 
-def run_unit(unit: Unit, args, config: ModelConfig, prepared: dict[str, PreparedSet],
+def run_unit(unit: Unit, args: argparse.Namespace, config: ModelConfig, prepared: dict[str, PreparedSet],
              everything: PreparedSet, probes: list[PreparedSet]) -> dict:
     from training.calibrate import fit_calibration
     from training.train import fit, uncalibrated_detector
@@ -152,14 +155,14 @@ def _rows(data: PreparedSet, keep: Callable[[Example], bool]) -> list[int]:
     return [i for i, e in enumerate(data.examples) if keep(e)]
 
 
-def _raw_scores(detector, data: PreparedSet) -> np.ndarray:
+def _raw_scores(detector: Detector, data: PreparedSet) -> np.ndarray:
     """Uncalibrated fake probability of each image's largest face (centre if none), from the
     faces found when the data was prepared."""
     raw = detector.probabilities(data.pixels(detector.config.preprocessing))
     return raw[:, detector.labels.index("fake")]
 
 
-def score_held_out(detector, calibration: Calibration, data: PreparedSet) -> dict:
+def score_held_out(detector: Detector, calibration: Calibration, data: PreparedSet) -> dict:
     """Metrics of the held-out images with a face; the rest are answered "no face"."""
     from sklearn.metrics import roc_auc_score
 
@@ -183,7 +186,7 @@ def score_held_out(detector, calibration: Calibration, data: PreparedSet) -> dic
     }
 
 
-def answer_shares(detector, calibration: Calibration, data: PreparedSet) -> dict[str, float]:
+def answer_shares(detector: Detector, calibration: Calibration, data: PreparedSet) -> dict[str, float]:
     with_face = np.flatnonzero([bool(f) for f in data.faces])
     fake = calibration.fake_probability(_raw_scores(detector, data.subset(with_face)))
     answers = [calibration.label(p) for p in fake] + ["no face"] * (len(data.examples) - len(with_face))
@@ -201,7 +204,7 @@ def format_row(result: dict) -> str:
             f"({result['seconds']:.0f} s)")
 
 
-def print_matrix(results: list[dict], args) -> None:
+def print_matrix(results: list[dict], args: argparse.Namespace) -> None:
     print(f"\nleave-one-source-out, {args.architecture} {args.input_size}px{' native' if args.native_resolution else ''}, {args.epochs} epochs x "
           f"{args.per_source} images per source, seed {args.seed}")
     print(f"{'held out':28} {'AUC':>6} {'acc':>6} {'FA':>6} {'FA+band':>7} {'unsure':>6} {'noface':>6}  "

@@ -15,7 +15,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Sequence
 
 import numpy as np
 
@@ -47,7 +47,7 @@ class PreparedSet:
         return cls([e for p in parts for e in p.examples], [i for p in parts for i in p.images],
                    [f for p in parts for f in p.faces])
 
-    def subset(self, rows) -> "PreparedSet":
+    def subset(self, rows: Sequence[int] | np.ndarray) -> "PreparedSet":
         """The examples at ``rows`` (indices), in that order."""
         return PreparedSet([self.examples[i] for i in rows], [self.images[i] for i in rows],
                            [self.faces[i] for i in rows])
@@ -105,7 +105,7 @@ class FaceCache:
     detected every time.
     """
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path) -> None:
         settings = {"models": [m.file for m in (face_detection.SHORT_RANGE, face_detection.FULL_RANGE)],
                     "min_score": face_detection.MIN_SCORE, "overlap": face_detection.OVERLAP,
                     "retry_pad": face_detection.RETRY_PAD_FRACTION,

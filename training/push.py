@@ -17,10 +17,13 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import TYPE_CHECKING, Optional, Sequence
 
 from deforgify.model.folder import METRICS_FILE, MODEL_FILE, ModelLoadError, read_config
 from deforgify.model.source import hub_endpoint, hub_reachable
+
+if TYPE_CHECKING:
+    from huggingface_hub import HfApi
 
 
 class PushFailed(RuntimeError):
@@ -133,7 +136,7 @@ def push_model(folder: Path, repo_id: str, private: bool = False, revision: str 
     return Published(repo_id, revision, commit.oid, commit.commit_url, uploaded, left_out)
 
 
-def check_can_push(repo_id: str, private: bool = False):
+def check_can_push(repo_id: str, private: bool = False) -> HfApi:
     """The Hub client to push ``repo_id`` with; PushFailed when there is no token, the Hub cannot
     be reached or it refuses the token, the token can only read, the repo's owner is neither the
     token's user nor one of its organisations, or ``private`` is asked of an existing public repo
@@ -158,7 +161,7 @@ def check_can_push(repo_id: str, private: bool = False):
     return api
 
 
-def _check_repo(api, user: dict, repo_id: str, private: bool) -> None:
+def _check_repo(api: HfApi, user: dict, repo_id: str, private: bool) -> None:
     from huggingface_hub import errors
 
     if user.get("auth", {}).get("accessToken", {}).get("role") == "read":

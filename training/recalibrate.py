@@ -25,7 +25,7 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Iterable, Optional, Sequence
 
 from deforgify.argtypes import number
 from deforgify.model.folder import METRICS_FILE, ModelLoadError, load_keras_model, read_config, write_config
@@ -93,7 +93,7 @@ def check_same_splits(folder: Path, splits: dict, training: dict) -> None:
         raise DataError(f"{folder / SPLITS_FILE} cannot be read ({error}): without the split lists the model was "
                         "trained with, its test figures cannot be measured again") from None
 
-    def keyed(rows) -> list[tuple[str, str, str]]:
+    def keyed(rows: Iterable[dict[str, str]]) -> list[tuple[str, str, str]]:
         return sorted((Path(row["source"]).name, row["file"], row["label"]) for row in rows)
 
     for name in SPLITS:

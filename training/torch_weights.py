@@ -13,7 +13,7 @@ import collections
 import pickle
 import struct
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Callable
 
 import numpy as np
 
@@ -33,7 +33,7 @@ class CheckpointError(ValueError):
 class _Storage:
     """A storage announced by the pickle; its bytes come after it in the file."""
 
-    def __init__(self, dtype: np.dtype, size: int):
+    def __init__(self, dtype: np.dtype, size: int) -> None:
         self.dtype, self.size = np.dtype(dtype), size
         self.data: np.ndarray | None = None
 
@@ -41,7 +41,7 @@ class _Storage:
 class _Tensor:
     """A view of a storage, materialised once the storages are read."""
 
-    def __init__(self, storage: _Storage, offset: int, shape: tuple, stride: tuple):
+    def __init__(self, storage: _Storage, offset: int, shape: tuple, stride: tuple) -> None:
         self.storage, self.offset, self.shape, self.stride = storage, offset, tuple(shape), tuple(stride)
 
     def array(self) -> np.ndarray:
@@ -51,16 +51,16 @@ class _Tensor:
         return np.array(view)  # a copy: contiguous, independent of the storage
 
 
-def _rebuild_tensor(storage, offset, shape, stride, *_ignored) -> _Tensor:
+def _rebuild_tensor(storage: _Storage, offset: int, shape: tuple, stride: tuple, *_ignored: object) -> _Tensor:
     return _Tensor(storage, offset, shape, stride)
 
 
 class _Unpickler(pickle.Unpickler):
-    def __init__(self, handle: BinaryIO):
+    def __init__(self, handle: BinaryIO) -> None:
         super().__init__(handle)
         self.storages: dict[str, _Storage] = {}
 
-    def find_class(self, module: str, name: str):
+    def find_class(self, module: str, name: str) -> Callable[..., object]:
         if module == "torch._utils" and name in ("_rebuild_tensor", "_rebuild_tensor_v2"):
             return _rebuild_tensor
         if module == "torch" and name in STORAGE_TYPES:
@@ -69,7 +69,7 @@ class _Unpickler(pickle.Unpickler):
             return collections.OrderedDict
         raise CheckpointError(f"the checkpoint holds a {module}.{name}, not only tensors")
 
-    def persistent_load(self, saved_id):
+    def persistent_load(self, saved_id: tuple) -> _Storage:
         kind, dtype, key, _location, size, *_view = saved_id
         if kind != "storage":
             raise CheckpointError(f"unknown persistent object {kind!r}")

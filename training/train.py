@@ -16,7 +16,7 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 import numpy as np
 
@@ -42,6 +42,13 @@ from training.export import export_litert
 from training.prepared import PreparedSet, prepare
 from training.push import PushFailed, add_hub_options, check_can_push, push_model, repo_id, report
 from training.staging import staged_folder
+
+if TYPE_CHECKING:
+    import keras
+
+    from deforgify.detector import Detector
+    from training.augment import AugmentedBatches
+    from training.data import Example
 
 SPLITS_FILE = "splits.json"
 
@@ -210,7 +217,8 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     return metrics
 
 
-def fit(args: argparse.Namespace, config: ModelConfig, prepared: dict[str, PreparedSet]):
+def fit(args: argparse.Namespace, config: ModelConfig, prepared: dict[str, PreparedSet]
+        ) -> tuple[keras.Model, dict[str, list[float]]]:
     import keras
 
     from deforgify.model.architectures import build_model
@@ -244,7 +252,8 @@ def fit(args: argparse.Namespace, config: ModelConfig, prepared: dict[str, Prepa
     return model, {key: history.get(key, []) + values for key, values in tuned.items()}
 
 
-def linear_probe(model, trained, batches, validation, class_weight: dict, epochs: int) -> dict:
+def linear_probe(model: keras.Model, trained: keras.Model, batches: AugmentedBatches,
+                 validation: tuple[np.ndarray, np.ndarray], class_weight: dict, epochs: int) -> dict:
     """LP-FT (Kumar et al., ICLR 2022): the new classifier trained alone on the frozen pretrained
     network first (Adam at 1e-3), so that fine-tuning starts from a head that fits the pretrained
     features instead of distorting them to fit a random one. Returns the epochs' history."""
@@ -261,7 +270,7 @@ def linear_probe(model, trained, batches, validation, class_weight: dict, epochs
     return history
 
 
-def optimizer(args: argparse.Namespace, architecture: str, steps: int):
+def optimizer(args: argparse.Namespace, architecture: str, steps: int) -> keras.optimizers.Adam:
     """Adam with the learning rate cosine-decayed to 5 % over ``steps`` (the noisy validation
     loss of a constant rate settles in the last epochs instead of needing many more), keeping a
     moving average of the weights when ``--ema`` asks for one."""
@@ -294,7 +303,7 @@ def learning_rate(args: argparse.Namespace, architecture: str) -> float:
     return 3e-4 if architecture in PRETRAINED else 1e-3
 
 
-def save_for_inference(model, path: Path) -> None:
+def save_for_inference(model: keras.Model, path: Path) -> None:
     """Save the weights without optimizer state: a third of the size, all that serving needs."""
     import keras
 
@@ -303,7 +312,7 @@ def save_for_inference(model, path: Path) -> None:
     copy.save(path)
 
 
-def training_detector(model, config: ModelConfig):
+def training_detector(model: keras.Model, config: ModelConfig) -> Detector:
     """The serving path (a Detector) for the model being trained, run by Keras."""
     from deforgify.detector import Detector
     from deforgify.model.runtime import KerasRuntime
@@ -312,12 +321,12 @@ def training_detector(model, config: ModelConfig):
     return Detector(KerasRuntime(model, config.labels.index("fake")), config, ModelSource(Path("."), "in training"))
 
 
-def uncalibrated_detector(model, config: ModelConfig):
+def uncalibrated_detector(model: keras.Model, config: ModelConfig) -> Detector:
     """The model being trained without calibration: its scores are what calibration is fitted on."""
     return training_detector(model, replace(config, calibration=Calibration()))
 
 
-def manipulation_metrics(detector, calibration: Calibration, test: PreparedSet, seed: int
+def manipulation_metrics(detector: Detector, calibration: Calibration, test: PreparedSet, seed: int
                          ) -> dict[str, Any]:
     """Metrics of the test reals against manipulated copies of themselves, per kind."""
     from training.manipulated import KINDS, manipulated_pairs
@@ -332,7 +341,8 @@ def manipulation_metrics(detector, calibration: Calibration, test: PreparedSet, 
     return results
 
 
-def evaluate_model(model, config: ModelConfig, prepared: dict[str, PreparedSet], args):
+def evaluate_model(model: keras.Model, config: ModelConfig, prepared: dict[str, PreparedSet],
+                   args: argparse.Namespace) -> tuple[ModelConfig, dict[str, Any], np.ndarray]:
     """Fit the calibration on val; metrics of val and test with the served threshold and band (on
     the faces training found, an image's centre square where none was), the baseline, the
     manipulations, probes and format parity. Returns the calibrated config, the metrics and the
@@ -411,7 +421,7 @@ def training_facts(history: dict, args: argparse.Namespace, config: ModelConfig,
     }
 
 
-def probe_shares(detector, probes: list[str], workers: int) -> dict:
+def probe_shares(detector: Detector, probes: list[str], workers: int) -> dict:
     """For each fakes-only probe set, the share of its images answered each way by the served
     model (calibrated, faces detected again, no centre fallback)."""
     shares = {}
@@ -446,7 +456,8 @@ def _face_rate(data: PreparedSet, label: int) -> float:
     return float(np.mean(faces)) if faces else 0.0
 
 
-def write_evaluation(folder: Path, metrics: dict, test_labels, test_scores, home: Path) -> None:
+def write_evaluation(folder: Path, metrics: dict, test_labels: np.ndarray, test_scores: np.ndarray,
+                     home: Path) -> None:
     """``metrics.json``, the confusion matrix and ROC plots, and the model card (of the model
     whose place is ``home``: ``folder`` may be its staging copy)."""
     from training.card import write_card
@@ -459,7 +470,7 @@ def write_evaluation(folder: Path, metrics: dict, test_labels, test_scores, home
     write_card(folder, home=home)
 
 
-def _split_summary(splits) -> str:
+def _split_summary(splits: dict[str, list[Example]]) -> str:
     parts = []
     for name in SPLITS:
         counts = np.bincount([e.label for e in splits[name]], minlength=len(LABELS))

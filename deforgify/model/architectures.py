@@ -61,7 +61,8 @@ def _conv_tower(x: keras.KerasTensor, prefix: str) -> keras.KerasTensor:
     return layers.GlobalAveragePooling2D(name=f"{prefix}pool")(x)
 
 
-def _classifier(inputs, features, num_classes: int, name: str) -> keras.Model:
+def _classifier(inputs: keras.KerasTensor, features: keras.KerasTensor, num_classes: int, name: str
+                ) -> keras.Model:
     import keras
     from keras import layers
 

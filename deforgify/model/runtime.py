@@ -15,12 +15,15 @@ from __future__ import annotations
 import importlib.util
 import threading
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from deforgify.model.folder import LITERT_FILE, ModelLoadError, load_keras_model
 from deforgify.quiet import native_stderr_filtered
+
+if TYPE_CHECKING:
+    import keras
 
 SIGNATURE = "serve"
 THREADS = 2
@@ -36,7 +39,7 @@ class Runtime(Protocol):
 class LiteRtRuntime:
     """The exported serving graph in the LiteRT interpreter (one call at a time)."""
 
-    def __init__(self, path: Path, threads: int = THREADS):
+    def __init__(self, path: Path, threads: int = THREADS) -> None:
         from ai_edge_litert.interpreter import Interpreter
 
         try:
@@ -60,7 +63,7 @@ class LiteRtRuntime:
 class KerasRuntime:
     """A Keras model through the serving function, compiled once."""
 
-    def __init__(self, model, class_index: int):
+    def __init__(self, model: keras.Model, class_index: int) -> None:
         from deforgify.model.serving import serving_function
 
         self._serve = serving_function(model, class_index)

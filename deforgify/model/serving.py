@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     import keras
 
 
-def last_feature_layer(model) -> str:
+def last_feature_layer(model: keras.Model) -> str:
     """The last layer with a spatial (4-D) output before the classifier head, other than pooling."""
     for layer in reversed(model.layers):
         shape = getattr(layer.output, "shape", ())
@@ -39,7 +39,7 @@ class Tower:
     end: int
 
 
-def towers(model) -> tuple[object, list[Tower]]:
+def towers(model: keras.Model) -> tuple[object, list[Tower]]:
     """The classifier layer and the last feature map of every tower that feeds it through
     spatial pooling, a global average pool, joins and dropouts (none for other networks)."""
     found = [_tower(model, layer) for layer in model.layers
@@ -48,7 +48,7 @@ def towers(model) -> tuple[object, list[Tower]]:
     return (found[0][0] if found else None), [tower for _, tower in found]
 
 
-def _tower(model, feature) -> tuple[object, Tower] | None:
+def _tower(model: keras.Model, feature: keras.layers.Layer) -> tuple[object, Tower] | None:
     layer, width, offset = feature, None, 0
     while True:
         consumers = [node.operation for node in layer._outbound_nodes if node.operation in model.layers]
@@ -88,7 +88,7 @@ def serving_function(model: keras.Model, class_index: int) -> Callable:
     chosen = tf.one_hot(class_index, model.output_shape[-1])
 
     @tf.function(input_signature=[tf.TensorSpec([None, size, size, 3], tf.float32, name="pixels")])
-    def serve(pixels):
+    def serve(pixels: tf.Tensor) -> dict[str, tf.Tensor]:
         with tf.GradientTape() as tape:
             feature_maps, watched_value, probabilities = graph([pixels], training=False)
             score = tf.reduce_sum(probabilities * chosen)  # each image's own score

@@ -16,7 +16,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 from deforgify.model.folder import (CARD_FILE, CONFIG_FILE, LITERT_FILE, METRICS_FILE, MODEL_FILE, ModelLoadError,
                                     read_config)
@@ -208,7 +208,7 @@ def _cached_file(repo_id: str, filename: str, revision: Optional[str]) -> Path:
     return Path(found)
 
 
-def _download_if_present(download, filename: str) -> None:
+def _download_if_present(download: Callable[[str], Path], filename: str) -> None:
     """Fetch an optional file (a model trained before the LiteRT export lacks model.tflite:
     Keras runs it; one without metrics.json answers without a training date)."""
     from huggingface_hub import errors

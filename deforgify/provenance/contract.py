@@ -15,7 +15,7 @@ null without C2PA. Which claims decide a verdict is :mod:`deforgify.provenance.r
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Iterable, Optional
 
 AI_GENERATED, AI_EDITED, CAMERA, NONE = "ai_generated", "ai_edited", "camera", "none"
 CLAIMS = (AI_GENERATED, AI_EDITED, CAMERA, NONE)
@@ -31,7 +31,7 @@ actions (``{"action", "digital_source_type", "software_agent"}``), validation st
 codes; the PNG text keys or XMP properties found; EXIF Make, Model, Software."""
 
 
-def strongest(claims) -> str:
+def strongest(claims: Iterable[str]) -> str:
     return min(claims, key=CLAIMS.index, default=NONE)
 
 

@@ -54,7 +54,7 @@ def _tags(data: bytes) -> tuple[str | None, str | None, str | None, str | None]:
         return (*(_text(exif.get(tag)) for tag in (MAKE, MODEL, SOFTWARE)), _comment(comment))
 
 
-def _comment(value) -> str | None:
+def _comment(value: object) -> str | None:
     """An EXIF UserComment: an 8-byte character code, then the text (UTF-16 for UNICODE, in
     either byte order), cut to the PNG text limit."""
     if isinstance(value, str):
@@ -68,7 +68,7 @@ def _comment(value) -> str | None:
     return text.decode("utf-8" if not code.startswith(b"ASCII") else "ascii", "replace")
 
 
-def _text(value) -> str | None:
+def _text(value: object) -> str | None:
     if isinstance(value, bytes):
         value = value.decode("latin-1", "replace")
     if not isinstance(value, str):

@@ -7,6 +7,7 @@ import argparse
 import sys
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from deforgify.model.folder import ModelLoadError, read_config
 from deforgify.model.source import ModelSource, resolve_model
@@ -14,6 +15,9 @@ from deforgify.scan.cluster import ClusterError
 from deforgify.scan.collection import Collection, CollectionError, file_list, folder_tree, hub_dataset
 from deforgify.scan.results_file import ResultsError, open_results
 from deforgify.video.options import add_video_options, video_settings
+
+if TYPE_CHECKING:
+    from deforgify.scan.run import Engine
 
 EXAMPLES = """examples:
   deforgify scan photos/ --output verdicts.parquet
@@ -39,7 +43,8 @@ exit status:
 """
 
 
-def add_parser(commands, common: argparse.ArgumentParser) -> None:
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser],
+               common: argparse.ArgumentParser) -> None:
     scan = commands.add_parser(
         "scan", parents=[common], help="score a whole collection into a Parquet or JSONL file, resumably",
         description="Score every image of a folder tree, a list of files or a Hugging Face dataset into "
@@ -105,7 +110,7 @@ def _model_source(reference: str | None) -> ModelSource:
     return source
 
 
-def _engine(args: argparse.Namespace, source: ModelSource):
+def _engine(args: argparse.Namespace, source: ModelSource) -> Engine:
     from deforgify.scan.run import LocalEngine
 
     config = read_config(source.folder)  # its warning is said whether the model is loaded here or by the cluster

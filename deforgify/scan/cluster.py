@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any, Iterable, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional
 
 from deforgify.scan.collection import Item
 from deforgify.streams import batches, bounded_map
 from deforgify.video.frames import VideoSettings
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+    from deforgify.detector import Detector
 
 BATCH = 64
 """Images per task: many model calls (of 4 faces each) for one scheduling, so scheduling costs little."""
@@ -38,7 +43,7 @@ def score_batch(task: tuple[Optional[str], str, list[Item], VideoSettings]) -> l
     return list(score_rows(_detector(model), items, key_field, 1, video))
 
 
-def _detector(model: Optional[str]):
+def _detector(model: Optional[str]) -> Detector:
     """The worker's model, loaded on its first batch and kept for the next ones. A worker is one
     core: its face detector and model call use one thread each (with their defaults, N workers
     on N cores oversubscribe them: 233 -> 256 images/s with 2 workers here)."""
@@ -57,7 +62,7 @@ class DaskEngine:
     """Batches of items sent to Dask workers, rows returned in the items' order."""
 
     def __init__(self, address: str, model: Optional[str], model_revision: str,
-                 video: VideoSettings = VideoSettings()):
+                 video: VideoSettings = VideoSettings()) -> None:
         self.model, self.model_revision = model, model_revision
         self.video = video
         """How videos are sampled."""
@@ -87,7 +92,7 @@ class DaskEngine:
             cluster.close()
 
 
-def connect(address: str):
+def connect(address: str) -> Client:
     """A Dask client: ``local:N`` starts N single-threaded worker processes on this machine;
     anything else is the address of a running scheduler (``tcp://HOST:8786``)."""
     try:

@@ -12,9 +12,12 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Container, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Callable, Container, Iterator, Optional
 
 from deforgify.video.frames import VIDEO_SUFFIXES
+
+if TYPE_CHECKING:
+    import datasets
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".bmp", ".gif",
                             ".tif", ".tiff", ".ppm", ".pgm", ".pbm", ".heic", ".heif", ".avif"})
@@ -117,7 +120,7 @@ def hub_dataset(dataset_id: str, split: str = "train", column: Optional[str] = N
                       keys=range(total) if total is not None else None)
 
 
-def _load_split(dataset_id: str, split: str, streaming: bool):
+def _load_split(dataset_id: str, split: str, streaming: bool) -> datasets.Dataset | datasets.IterableDataset:
     try:
         import datasets
     except ImportError:
@@ -135,7 +138,7 @@ def _load_split(dataset_id: str, split: str, streaming: bool):
         raise CollectionError(f"{dataset_id}: cannot load it as a dataset ({type(error).__name__}: {error})") from None
 
 
-def _image_column(dataset_id: str, features) -> str:
+def _image_column(dataset_id: str, features: datasets.Features | None) -> str:
     import datasets
 
     images = [name for name, kind in (features or {}).items() if isinstance(kind, datasets.Image)]
@@ -144,7 +147,7 @@ def _image_column(dataset_id: str, features) -> str:
     return images[0]
 
 
-def _split_size(dataset, split: str) -> Optional[int]:
+def _split_size(dataset: datasets.Dataset | datasets.IterableDataset, split: str) -> Optional[int]:
     splits = getattr(getattr(dataset, "info", None), "splits", None) or {}
     info = splits.get(split)
     return info.num_examples if info and info.num_examples else None

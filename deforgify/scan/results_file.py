@@ -14,10 +14,13 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional
 
 from deforgify.provenance.contract import EVIDENCE_DETAILS
 from deforgify.streams import batches
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 FORMATS = (".jsonl", ".parquet")
 COLUMNS = ("path", "index", "label", "confidences", "face_found", "face", "deciding_face", "faces",
@@ -48,7 +51,7 @@ def open_results(path: Path, key_field: str, model_revision: str,
 class JsonLines:
     """Rows appended to a JSON Lines file, flushed to disk after every batch."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path) -> None:
         self.path = path
         self._file = None
 
@@ -113,7 +116,7 @@ class JsonLines:
 class ParquetResults:
     """Rows journalled as JSON Lines, gathered into one Parquet file when the scan completes."""
 
-    def __init__(self, path: Path, labels: tuple[str, ...]):
+    def __init__(self, path: Path, labels: tuple[str, ...]) -> None:
         _pyarrow_parquet()  # refused in words before anything is scanned when pyarrow is missing
         self.path = path
         self.journal = JsonLines(path.with_name(path.name + JOURNAL_SUFFIX))
@@ -173,13 +176,13 @@ class ParquetResults:
             temporary.unlink(missing_ok=True)
         self.journal.path.unlink(missing_ok=True)
 
-    def _table(self, rows: list[dict]):
+    def _table(self, rows: list[dict]) -> pa.Table:
         import pyarrow
 
         return pyarrow.Table.from_pylist([{c: row.get(c) for c in COLUMNS} for row in rows], schema=self.schema)
 
 
-def parquet_schema(labels: tuple[str, ...]):
+def parquet_schema(labels: tuple[str, ...]) -> pa.Schema:
     """Every field of the rows (as JSON Lines has them) as Parquet types: pyarrow silently drops a
     field its schema lacks. A photo's faces and a video's tracks share one struct, each field null
     where it does not apply."""
@@ -206,7 +209,7 @@ def parquet_schema(labels: tuple[str, ...]):
     return pa.schema([(column, kinds[column]) for column in COLUMNS])
 
 
-def provenance_schema():
+def provenance_schema() -> pa.StructType:
     """The provenance contract (:mod:`deforgify.provenance.contract`) as a Parquet struct: every
     evidence item has every detail field, null where it does not apply."""
     import pyarrow as pa

@@ -94,7 +94,7 @@ class ScanRun:
 class ScanStopped(Exception):
     """The scan ended before the collection did; every row written so far is kept."""
 
-    def __init__(self, run: ScanRun, cause: BaseException):
+    def __init__(self, run: ScanRun, cause: BaseException) -> None:
         super().__init__(str(cause))
         self.run, self.cause = run, cause
 
