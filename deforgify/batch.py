@@ -20,6 +20,7 @@ import numpy as np
 
 from deforgify.decode import ImageInput, InvalidImageError, load_image, read_bytes
 from deforgify.detector import Detector, Prediction, face_crops
+from deforgify.interrupts import die_with_parent
 from deforgify.preprocess import PreprocessConfig, Preprocessed
 from deforgify.provenance import NO_PROVENANCE, Provenance, apply_to_row, read_provenance
 from deforgify.streams import batches, bounded_map
@@ -125,8 +126,9 @@ _worker_detector: Optional[Detector] = None
 def _ignore_interrupts() -> None:
     """A worker's start: Ctrl-C is the main process's to handle. The terminal sends it to every
     process of the group; a worker it stopped printed a traceback of its own (an EOFError from
-    its task queue, in about 1 run in 10 on a busy machine)."""
+    its task queue, in about 1 run in 10 on a busy machine). It ends with the main process."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent()
 
 
 def _start_judging(recipe: tuple[Path, ModelConfig, ModelSource]) -> None:

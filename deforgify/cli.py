@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Optional, Sequence
 from PIL import Image
 
 from deforgify.argtypes import number
+from deforgify.interrupts import INTERRUPTED, stop_on_signals
 from deforgify.model.folder import ModelLoadError
 from deforgify.progress import Progress
 from deforgify.provenance.rules import phrase
@@ -155,6 +156,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     """The command line; an interrupt (Ctrl-C) or a reader that stops reading (``| head``) ends
     it quietly, as other command-line tools end, with the shell's status for each."""
     args = build_parser().parse_args(argv)
+    stop_on_signals()  # SIGTERM as Ctrl-C; a second one ends it at once, workers too
     if args.command == "predict" and sys.stdout is None:  # output closed (``>&-``): every answer would vanish
         print("error: the standard output is closed: the answers could not be written", file=sys.stderr)
         return OUTPUT_FAILED
@@ -176,8 +178,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return OUTPUT_FAILED
 
 
-INTERRUPTED = 130
-"""Exit status after Ctrl-C (128 + SIGINT)."""
 OUTPUT_CLOSED = 141
 """Exit status when the output was closed early (128 + SIGPIPE)."""
 OUTPUT_FAILED = 3

@@ -314,3 +314,33 @@ def test_ctrl_c_ends_a_run_with_one_line_and_no_traceback(files: dict[str, Path]
     assert run.wait(timeout=300) == 130
     errors = run.stderr.read()
     assert "interrupted" in errors and "Traceback" not in errors and "KeyboardInterrupt" not in errors
+
+
+@pytest.mark.parametrize("signals, status", [(("SIGINT", "SIGINT"), 130), (("SIGTERM",), 130), (("SIGKILL",), -9)],
+                         ids=["ctrl-c-twice", "sigterm", "sigkill"])
+def test_a_second_ctrl_c_or_a_sigterm_ends_the_run_and_its_workers(files: dict[str, Path], signals, status) -> None:
+    """``timeout -s INT`` sends two interrupts (the process, then its group): the second, while the
+    first was shutting the workers down, left the run waiting on a worker for good. SIGTERM (what
+    timeout, systemd and CI cancellations send) ended the main process alone, its two 140 MB
+    workers left running; after a SIGKILL, which no process can handle, they end with it too."""
+    import signal
+    import subprocess
+    import time
+
+    import psutil
+
+    run = _started(["predict", "--workers", "2", *[str(files["face"])] * 2000])
+    assert run.stdout.readline()  # workers started and answering
+    workers = psutil.Process(run.pid).children(recursive=True)
+    assert len(workers) >= 2
+    for name in signals:
+        run.send_signal(getattr(signal, name))
+        time.sleep(0.3)  # the second lands while the first shuts the workers down
+    try:
+        assert run.wait(timeout=60) == status
+    except subprocess.TimeoutExpired:
+        run.kill()
+        pytest.fail("the run was still waiting a minute after the signals")
+    gone, alive = psutil.wait_procs(workers, timeout=10)
+    assert alive == [], alive
+    assert "Traceback" not in run.stderr.read()
