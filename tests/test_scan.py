@@ -114,8 +114,8 @@ def test_folder_tree_to_jsonl_on_this_machine(tree: Path, expected: dict, tmp_pa
     assert "Traceback" not in result.stderr
 
     again = scan(str(tree), "--output", str(output))
-    assert again.returncode == 0, again.stderr[-2000:]
-    assert "0 images" in again.stderr and f"{len(rows)} already in" in again.stderr
+    assert again.returncode == 1, again.stderr[-2000:]  # its rows still say 3 files could not be read
+    assert "0 images" in again.stderr and f"{len(rows)} already in {output} (3 of them unreadable" in again.stderr
     assert read_rows(output) == rows
 
 
@@ -244,6 +244,45 @@ def test_a_new_file_in_the_tree_is_added_to_a_finished_parquet(tree: Path, tmp_p
     assert "2 already in" in result.stderr
     rows = read_rows(output)
     assert rows[:2] == first and [r["path"] for r in rows] == [str(photos / n) for n in ("a.jpg", "b.jpg", "c.jpg")]
+
+
+def test_a_folder_named_another_way_is_the_same_rows(tree: Path, tmp_path: Path) -> None:
+    """``photos``, ``./photos/`` and the absolute path: the second scanned every image again (each
+    row twice in the file); a name that matches none of the rows says so."""
+    output = tmp_path / "verdicts.jsonl"
+    first = scan(tree.name, "--output", str(output), cwd=tree.parent)
+    rows = read_rows(output)
+    assert first.returncode == 1 and rows, first.stderr[-2000:]
+    again = scan(f"./{tree.name}/", "--output", str(output), cwd=tree.parent)
+    assert "0 images in" in again.stderr and f"{len(rows)} already in" in again.stderr, again.stderr
+    assert read_rows(output) == rows
+    named_otherwise = scan(str(tree), "--output", str(output))  # by its absolute path: scanned again, and said
+    assert f"note: none of the {len(rows)} rows already in {output} are of folder {tree}" in named_otherwise.stderr
+
+
+def test_a_second_scan_into_the_same_output_is_refused_while_the_first_runs(big_tree: Path, tmp_path: Path) -> None:
+    """Two at once wrote every row twice."""
+    output = tmp_path / "verdicts.jsonl"
+    first = subprocess.Popen([sys.executable, "-m", "deforgify", "scan", str(big_tree), "--output", str(output),
+                              "--workers", "1", "--quiet"], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for_rows(output, 32, first)
+        second = scan(str(big_tree), "--output", str(output), "--workers", "1")
+        assert second.returncode == 2, second.stderr[-2000:]
+        assert f"error: another scan is writing {output}" in second.stderr and "Traceback" not in second.stderr
+    finally:
+        first.send_signal(signal.SIGINT)
+        first.communicate(timeout=120)
+    paths = [row["path"] for row in read_rows(output)]
+    assert len(paths) == len(set(paths))
+
+
+def test_an_output_that_cannot_be_written_is_told_before_anything_is_scanned(tree: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = scan(str(tree), "--output", str(blocker / "verdicts.jsonl"))
+    assert result.returncode == 2 and "nothing was scanned" in result.stderr, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr and "images in" not in result.stderr
 
 
 def test_the_summary_counts_only_this_collections_rows_already_in_the_file(tmp_path: Path,

@@ -17,7 +17,7 @@ from deforgify.scan.results_file import ResultsError, open_results
 from deforgify.video.options import add_video_options, video_settings
 
 if TYPE_CHECKING:
-    from deforgify.scan.run import Engine
+    from deforgify.scan.run import Engine, ScanRun
 
 EXAMPLES = """examples:
   deforgify scan photos/ --output verdicts.parquet
@@ -78,6 +78,13 @@ def run(args: argparse.Namespace) -> int:
     except (CollectionError, ModelLoadError, ResultsError, ClusterError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    try:
+        results.open()  # locked against a second scan; an output that cannot be written is told now
+    except (ResultsError, OSError) as error:
+        engine.close()
+        print(f"error: {f'{_why(error)}; nothing was scanned' if isinstance(error, OSError) else error}",
+              file=sys.stderr)
+        return 2
     _tell(args, f"scanning {collection.description} with model {source.describe()} into {args.output}")
     try:
         outcome = scan(collection, results, engine, progress_enabled=not args.quiet)
@@ -87,10 +94,21 @@ def run(args: argparse.Namespace) -> int:
         return 130 if isinstance(stop.cause, KeyboardInterrupt) else 3
     finally:
         engine.close()
+    _summarise(args, collection, outcome)
+    return 1 if outcome.progress.counts["unreadable"] or outcome.failed_before else 0
+
+
+def _summarise(args: argparse.Namespace, collection: Collection, outcome: ScanRun) -> None:
+    """The last line: what this run scored, what was there already (and how much of it could not
+    be read), what was left out; a note when none of the rows there are of this collection."""
     skipped = "".join(f", {n} skipped ({why})" for why, n in collection.skipped.items())
+    failed = f" ({outcome.failed_before} of them unreadable: their rows say why)" if outcome.failed_before else ""
     outcome.progress.finish(f"; {outcome.decided_by_provenance} decided by provenance; "
-                            f"{outcome.already_done} already in {args.output}{skipped}")
-    return 1 if outcome.progress.counts["unreadable"] else 0
+                            f"{outcome.already_done} already in {args.output}{failed}{skipped}")
+    if outcome.other_rows and not outcome.already_done:
+        print(f"note: none of the {outcome.other_rows} rows already in {args.output} are of {collection.description} "
+              "(paths are matched as given: was it named another way before, such as by its absolute path?)",
+              file=sys.stderr)
 
 
 def _collection(args: argparse.Namespace) -> Collection:

@@ -63,7 +63,7 @@ def folder_tree(root: str) -> Collection:
         raise CollectionError("an empty folder name: give the folder to scan")
     if not os.path.isdir(root):
         raise CollectionError(f"{root}: no such folder" if not os.path.exists(root) else f"{root} is not a folder")
-    paths, skipped = _walk(root)
+    paths, skipped = _walk(os.path.normpath(root))  # ./photos/ and photos name the same rows
     if not paths:
         raise CollectionError(f"{root}: no image files in it, nor videos (looked for {', '.join(sorted(SCANNED_SUFFIXES))})")
     return Collection(f"folder {root}", "path", lambda: (Item(p, p, p) for p in paths), len(paths),
@@ -84,12 +84,13 @@ def _walk(root: str) -> tuple[list[str], int]:
 
 def file_list(list_file: str) -> Collection:
     """The files named one per line in ``list_file`` (``-`` for standard input), in that order;
-    blank lines are ignored, a path named twice is scanned once."""
+    blank lines are ignored, a path named twice is scanned once. Relative paths are from the
+    folder the scan runs in."""
     try:
         text = sys.stdin.read() if list_file == "-" else Path(list_file).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise CollectionError(f"cannot read the list {list_file}: {getattr(error, 'strerror', None) or error}") from None
-    paths = list(dict.fromkeys(line.strip() for line in text.splitlines() if line.strip()))
+    paths = list(dict.fromkeys(os.path.normpath(line.strip()) for line in text.splitlines() if line.strip()))
     if not paths:
         raise CollectionError(f"the list {list_file} names no files")
     return Collection(f"list {list_file}", "path", lambda: (Item(p, p, p) for p in paths), len(paths),

@@ -6,11 +6,13 @@ JSON Lines output is appended to directly; a line cut short by a crash is droppe
 run. Parquet cannot be appended to, so its rows first go to a journal beside it
 (``OUTPUT.partial.jsonl``); when the scan completes, the Parquet file is written under a
 temporary name and renamed over the old one, so an existing Parquet file is only ever replaced
-whole, never damaged.
+whole, never damaged. A scan holds a lock on the file it appends to: a second scan into the same
+output is refused while the first runs (two at once wrote every row twice).
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 from pathlib import Path
@@ -79,14 +81,26 @@ class JsonLines:
     def check(self, key_field: str, model_revision: str) -> None:
         _check_rows(self.path, self.rows(), key_field, model_revision)
 
-    def done(self, key_field: str) -> set:
-        return {row[key_field] for row in self.rows()}
+    def done(self, key_field: str) -> dict:
+        """The key of every row, with its error (None for a row with a verdict)."""
+        return {row[key_field]: row.get("error") for row in self.rows()}
+
+    def open(self) -> None:
+        """Open the file for appending (made if missing: a folder that cannot be written is told
+        before anything is scored) and lock it until :meth:`close`."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = open(self.path, "a", encoding="utf-8")
+        try:
+            fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.close()
+            raise ResultsError(f"another scan is writing {self.path}: wait for it to end, or give another "
+                               "output (nothing was changed)") from None
+        self._drop_torn_line()
 
     def append(self, rows: list[dict]) -> None:
         if self._file is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._drop_torn_line()
-            self._file = open(self.path, "a", encoding="utf-8")
+            self.open()
         self._file.write("".join(json.dumps(row) + "\n" for row in rows))
         self._file.flush()
         os.fsync(self._file.fileno())
@@ -149,8 +163,13 @@ class ParquetResults:
     def check(self, key_field: str, model_revision: str) -> None:
         _check_rows(self.path, self.rows([key_field, "model_revision"]), key_field, model_revision)
 
-    def done(self, key_field: str) -> set:
-        return {row[key_field] for row in self.rows([key_field])}
+    def done(self, key_field: str) -> dict:
+        """The key of every row, with its error (None for a row with a verdict)."""
+        return {row[key_field]: row.get("error") for row in self.rows([key_field, "error"])}
+
+    def open(self) -> None:
+        """Open and lock the journal (see :meth:`JsonLines.open`)."""
+        self.journal.open()
 
     def append(self, rows: list[dict]) -> None:
         self.journal.append(rows)
@@ -161,7 +180,9 @@ class ParquetResults:
     def finish(self) -> None:
         """Write the Parquet file with every row (old ones first), then drop the journal."""
         self.journal.close()
-        if self.path.exists() and not self.journal.path.exists():
+        journalled = self.journal.path.exists() and self.journal.path.stat().st_size > 0
+        if self.path.exists() and not journalled:
+            self.journal.path.unlink(missing_ok=True)  # opened, nothing new in it
             return
         parquet = _pyarrow_parquet()
         temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")

@@ -8,6 +8,7 @@ same output skips every image that already has a row.
 
 from __future__ import annotations
 
+import os
 from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Iterator, Protocol
@@ -85,6 +86,12 @@ class ScanRun:
     progress: Progress
     decided_by_provenance: int = 0
     """Rows of this run whose verdict the file's own provenance decided."""
+    failed_before: int = 0
+    """Rows already there of this collection that say why their file could not be read: kept (a
+    scan scores only what has no row), and counted, so that the exit status says so."""
+    other_rows: int = 0
+    """Rows already there of no item of this collection (another collection's, or this one named
+    another way: paths are matched as given)."""
 
     @property
     def rows_kept(self) -> int:
@@ -99,13 +106,22 @@ class ScanStopped(Exception):
         self.run, self.cause = run, cause
 
 
+def _done(results: JsonLines | ParquetResults, key_field: str) -> dict:
+    """The rows already there by key, with their error (None for a verdict); paths compared
+    written alike (``./photos/a.jpg`` is ``photos/a.jpg``, as the collections name them)."""
+    done = results.done(key_field)
+    return {os.path.normpath(key): error for key, error in done.items()} if key_field == "path" else done
+
+
 def scan(collection: Collection, results: JsonLines | ParquetResults, engine: Engine,
          progress_enabled: bool = True) -> ScanRun:
     """Score what ``results`` lacks of ``collection``, appending its rows a batch at a time."""
-    done, keys = results.done(collection.key_field), collection.keys
-    already = sum(key in keys for key in done) if keys is not None else 0  # not other collections' rows
-    total = collection.total - already if collection.total is not None and keys is not None else None
-    run = ScanRun(already, Progress(total, progress_enabled, unit="images"))
+    done, keys = _done(results, collection.key_field), collection.keys
+    ours = [key for key in done if key in keys] if keys is not None else []  # not other collections' rows
+    total = collection.total - len(ours) if collection.total is not None and keys is not None else None
+    run = ScanRun(len(ours), Progress(total, progress_enabled, unit="images"),
+                  failed_before=sum(done[key] is not None for key in ours),
+                  other_rows=len(done) - len(ours) if keys is not None else 0)
 
     def todo() -> Iterator[Item]:
         for item in collection.items():
@@ -113,6 +129,7 @@ def scan(collection: Collection, results: JsonLines | ParquetResults, engine: En
                 yield item
             elif keys is None:  # counted as they come
                 run.already_done += 1
+                run.failed_before += done[item.key] is not None
 
     try:
         for rows in batches(engine.rows(todo(), collection.key_field), ROWS_PER_WRITE):
