@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Optional, Sequence
 
 from PIL import Image
 
+from deforgify import __version__
 from deforgify.argtypes import number
 from deforgify.interrupts import INTERRUPTED, stop_on_signals
 from deforgify.model.folder import ModelLoadError
@@ -38,7 +39,8 @@ if TYPE_CHECKING:
 ROWS = """
 rows: one line per file, in order. With --json, one object per line:
   {"file": ..., "label": ..., "decided_by": ..., "confidences": ..., "face_found": ...,
-   "face": ..., "faces": [...], "pixels": {...}, "provenance": {...}, "model": {...}}
+   "face": ..., "deciding_face": ..., "faces": [...], "pixels": {...}, "provenance": {...},
+   "model": {...}}
   label       the verdict: real, fake, unsure or no_face
   decided_by  "provenance" when the file's own metadata declares an AI origin (C2PA
               Content Credentials that validate, an XMP digital source type, a
@@ -48,6 +50,7 @@ rows: one line per file, in order. With --json, one object per line:
   confidences, face_found, face, faces   the pixel model's confidences and the faces it
               found (also when decided_by is "provenance"); each face's turned: the
               degrees it was turned clockwise to stand upright before it was judged
+  deciding_face  the index in faces of the face that decided (null without one)
   provenance  {"claim": "ai_generated" | "ai_edited" | "camera" | "none",
                "evidence": [{"kind": "c2pa" | "xmp" | "png_text" | "exif",
                              "says": "...", "claim": ..., ...}],
@@ -130,6 +133,7 @@ exit status:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="deforgify", description=DESCRIPTION,
                                      epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"deforgify {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--model", default=None,
@@ -217,8 +221,8 @@ def _run(args: argparse.Namespace) -> int:
                               video=video_settings(args)):
         row = _row(result, facts)
         if args.heatmap and result.prediction and result.prediction.face_found:
-            row.update(_write_heatmap(detector, result, args.heatmap / _unique_name(Path(result.name).stem,
-                                                                                    heatmap_names)))
+            row.update(_write_heatmap(detector, result, _unique_path(args.heatmap, Path(result.name).stem,
+                                                                     heatmap_names)))
             unwritten += "heatmap_error" in row
         elif args.heatmap and row.get("kind") == "video":
             row["heatmap"] = None  # its frames are not kept: said, not silent
@@ -248,14 +252,16 @@ def _row(result: Result, model: dict) -> dict:
     return row if "error" in row else {**row, "model": model}
 
 
-def _unique_name(stem: str, used: set[str]) -> str:
-    """``stem.heatmap.png``, or ``stem-N.heatmap.png`` if an earlier file of this run had it."""
+def _unique_path(folder: Path, stem: str, used: set[str]) -> Path:
+    """``folder/stem.heatmap.png``, or ``stem-N.heatmap.png`` if an earlier file of this run had
+    that name or a file of it is there already (an earlier run's, which its rows name: it was
+    overwritten with another photo's heatmap)."""
     name, number = f"{stem}.heatmap.png", 1
-    while name in used:
+    while name in used or (folder / name).exists():
         number += 1
         name = f"{stem}-{number}.heatmap.png"
     used.add(name)
-    return name
+    return folder / name
 
 
 def _human(row: dict, provenance_read: Provenance) -> str:

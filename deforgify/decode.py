@@ -84,6 +84,16 @@ def read_bytes(source: ImageInput) -> bytes | None:
     return None
 
 
+def _hint(name: str) -> str:
+    """Why a name that is no file may have been given: standard input is not read (a pipe could
+    hold anything), and a pattern no file matched reaches the program as it was typed."""
+    if name == "-":
+        return " (standard input is not read: give the photo's path; a list of paths: deforgify scan --files-from -)"
+    if any(character in name for character in "*?["):
+        return " (a pattern no file matches: the shell passed it on as typed)"
+    return ""
+
+
 def regular_file_size(path: Path, error: type[Exception] = InvalidImageError, kind: str = "an image") -> int:
     """The size of ``path`` if it is a regular file; anything else (missing, a folder, a pipe,
     device or socket) raises ``error`` with the reason, unopened: reading a pipe could wait
@@ -91,7 +101,7 @@ def regular_file_size(path: Path, error: type[Exception] = InvalidImageError, ki
     try:
         status = path.stat()
     except FileNotFoundError:
-        raise error(f"no such file: {path}") from None
+        raise error(f"no such file: {path}{_hint(str(path))}") from None
     except OSError as problem:
         raise error(f"cannot read {path}: {problem.strerror or problem}") from None
     if stat.S_ISDIR(status.st_mode):

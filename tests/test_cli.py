@@ -120,6 +120,23 @@ def test_files_sharing_a_name_get_heatmaps_of_their_own(tmp_path: Path, astronau
     paths = [json.loads(line)["heatmap"] for line in result.stdout.splitlines()]
     assert paths == [str(out / "astronaut.heatmap.png"), str(out / "astronaut-2.heatmap.png")]
     assert sorted(p.name for p in out.iterdir()) == ["astronaut-2.heatmap.png", "astronaut.heatmap.png"]
+    # A second run keeps the first's heatmaps, which its rows name: its own get names of their own.
+    before = (out / "astronaut.heatmap.png").read_bytes()
+    again = run_module("deforgify", "predict", str(second), "--json", "--heatmap", str(out))
+    assert json.loads(again.stdout)["heatmap"] == str(out / "astronaut-3.heatmap.png")
+    assert (out / "astronaut.heatmap.png").read_bytes() == before
+
+
+def test_a_name_that_is_no_file_says_why_it_may_have_been_given(tmp_path: Path) -> None:
+    result = run_module("deforgify", "predict", "-", str(tmp_path / "*.jpg"), cwd=tmp_path)
+    assert result.returncode == 1
+    dash, pattern = result.stdout.splitlines()
+    assert dash.endswith("no such file: - (standard input is not read: give the photo's path; a list of paths: "
+                         "deforgify scan --files-from -)")
+    assert pattern.endswith("(a pattern no file matches: the shell passed it on as typed)")
+    assert run_module("deforgify", "--version").stdout.strip().startswith("deforgify ")
+    absolute = run_module("deforgify", "predict", str(tmp_path), "--model", "/nonexistent")
+    assert "error: /nonexistent: no such model folder\n" in absolute.stderr, absolute.stderr
 
 
 def test_one_bad_file_never_costs_the_others_their_answer(tmp_path: Path, astronaut: np.ndarray) -> None:

@@ -98,7 +98,7 @@ def resolve_model(reference: Optional[str] = None, fallback: bool = False) -> Mo
         return ModelSource(path, str(path))
     if mistyped_folder(reference):
         why = (f" ({path.parts[0]}/ is a folder here, so it is not taken for a Hub repo id)"
-               if len(path.parts) == 2 else "")
+               if len(path.parts) == 2 and not path.is_absolute() else "")
         raise ModelLoadError(f"{reference}: no such model folder{why}")
     repo_id, _, revision = reference.partition("@")
     if not _REPO_ID.match(repo_id) or path.is_absolute() or reference.startswith("."):
