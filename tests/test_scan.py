@@ -41,6 +41,22 @@ def make_tree(root: Path, astronaut: np.ndarray, faces: int) -> Path:
     return root
 
 
+def test_what_a_folder_scan_leaves_out_is_counted_by_reason(tmp_path: Path, astronaut: np.ndarray) -> None:
+    """A hidden file was counted as "not an image file", a hidden folder and a link to a folder
+    not at all."""
+    root = tmp_path / "photos"
+    (root / ".cache").mkdir(parents=True)
+    for path in (root / "a.jpg", root / ".b.jpg", root / ".cache" / "c.jpg", tmp_path / "elsewhere.jpg"):
+        Image.fromarray(astronaut).save(path)
+    (root / "notes.txt").write_text("notes")
+    (tmp_path / "linked").mkdir()
+    (root / "link").symlink_to(tmp_path / "linked")
+    result = scan(str(root), "--output", str(tmp_path / "out.jsonl"))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert ("1 image in" in result.stderr and "2 skipped (hidden), 1 skipped (not an image file), "
+            "1 skipped (a link to a folder)" in result.stderr), result.stderr
+
+
 @pytest.fixture(scope="module")
 def tree(tmp_path_factory: pytest.TempPathFactory, astronaut: np.ndarray) -> Path:
     return make_tree(tmp_path_factory.mktemp("tree") / "photos", astronaut, faces=40)
@@ -110,7 +126,7 @@ def test_folder_tree_to_jsonl_on_this_machine(tree: Path, expected: dict, tmp_pa
     assert not any(".hidden" in r["path"] or r["path"].endswith(".txt") for r in rows)
     assert {r["model_revision"] for r in rows} == {rows[0]["model_revision"]}
     assert rows[0]["model_revision"].startswith("sha256:")
-    assert "3 unreadable" in result.stderr and "2 skipped (not an image file)" in result.stderr
+    assert "3 unreadable" in result.stderr and "1 skipped (hidden), 1 skipped (not an image file)" in result.stderr
     assert "Traceback" not in result.stderr
 
     again = scan(str(tree), "--output", str(output))

@@ -67,16 +67,26 @@ def folder_tree(root: str) -> Collection:
     if not paths:
         raise CollectionError(f"{root}: no image files in it, nor videos (looked for {', '.join(sorted(SCANNED_SUFFIXES))})")
     return Collection(f"folder {root}", "path", lambda: (Item(p, p, p) for p in paths), len(paths),
-                      {"not an image file": skipped} if skipped else {}, frozenset(paths))
+                      {why: n for why, n in skipped.items() if n}, frozenset(paths))
 
 
-def _walk(root: str) -> tuple[list[str], int]:
-    paths, skipped = [], 0
+def _walk(root: str) -> tuple[list[str], dict[str, int]]:
+    """The files to scan under ``root``, and what was left out by reason: hidden files and
+    folders (a folder counts once), files that are not images, links to folders (not followed:
+    a link can lead back up the tree)."""
+    paths: list[str] = []
+    skipped = {"hidden": 0, "not an image file": 0, "a link to a folder": 0}
     for folder, subfolders, files in os.walk(root):
-        subfolders[:] = [name for name in subfolders if not name.startswith(".")]
+        kept = [name for name in subfolders if not name.startswith(".")]
+        skipped["hidden"] += len(subfolders) - len(kept)
+        links = [name for name in kept if os.path.islink(os.path.join(folder, name))]
+        skipped["a link to a folder"] += len(links)
+        subfolders[:] = [name for name in kept if name not in links]
         for name in files:
-            if name.startswith(".") or Path(name).suffix.lower() not in SCANNED_SUFFIXES:
-                skipped += 1
+            if name.startswith("."):
+                skipped["hidden"] += 1
+            elif Path(name).suffix.lower() not in SCANNED_SUFFIXES:
+                skipped["not an image file"] += 1
             else:
                 paths.append(os.path.join(folder, name))
     return sorted(paths), skipped
