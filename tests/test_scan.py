@@ -434,6 +434,13 @@ def test_a_hub_dataset_is_streamed_through_the_loopback_hub(hub_env, api, tree: 
     assert missing.returncode == 2 and "no split 'test'" in missing.stderr, missing.stderr[-2000:]
     absent = scan("--dataset", "alice/nothing", "--output", str(tmp_path / "x.jsonl"), env=hub_env)
     assert absent.returncode == 2 and "alice/nothing: cannot load it" in absent.stderr, absent.stderr[-2000:]
+    with socket.socket() as closed:  # a port nothing listens on: the Hub is away
+        closed.bind(("127.0.0.1", 0))
+        away = {**hub_env, "HF_ENDPOINT": f"http://127.0.0.1:{closed.getsockname()[1]}"}
+    unreachable = scan("--dataset", "alice/photos", "--output", str(tmp_path / "y.jsonl"), env=away)
+    assert unreachable.returncode == 2, unreachable.stderr[-2000:]
+    assert "alice/photos: the Hub could not be reached, and no copy of the dataset is cached here" in unreachable.stderr
+    assert "Retrying" not in unreachable.stderr  # 24 s of them came first
 
 
 def test_a_killed_worker_costs_nothing_but_time(big_tree: Path, tmp_path: Path) -> None:
