@@ -751,11 +751,17 @@ CLEAR_JS = """(photo) => {
   window.deforgifyPhoto = path;
   // An earlier file's message (Gradio's own, at the top of the screen) would cover the new answer.
   document.querySelectorAll('[data-testid="toast-close"]').forEach((close) => close.click());
+  const answer = document.getElementById('verdict');
+  if (path !== null && answer && answer.getBoundingClientRect().top > window.innerHeight - 200) {
+    answer.scrollIntoView({block: 'start'});  // where the check shows it is under way
+  }
   return [null, '', null, null, null, '', '', '', null];
 }"""
 """The same, at once in the browser when the photo changes, before the server answers; a second
 change event for the same photo (the browser may send one late) leaves its answer alone; the
-messages Gradio showed for an earlier file are closed."""
+messages Gradio showed for an earlier file are closed. On a phone, where the answer is below the
+photo, at the screen's foot or below it, the page goes to it at once: the check's progress shows there (the
+screen showed the photo alone, no sign that anything was under way, until the answer came)."""
 
 
 def settled(answer_id: str) -> tuple[gr.Button, gr.Column]:

@@ -719,6 +719,10 @@ def test_the_headers_model_card_link_opens_the_card(browser_context, app_url) ->
 
 def test_on_a_phone_the_verdict_comes_into_view_after_an_upload(browser_context, app_url, images) -> None:
     page = open_page(browser_context, app_url, (390, 844))
+    upload(page, images["huge"])  # seconds to check: the page goes to the answer's place before it comes
+    page.wait_for_function("() => window.scrollY > 0", timeout=10_000)
+    assert page.locator("#verdict-box").count() == 0
+    read_verdict(page)
     upload(page, images["face"])
     read_verdict(page)
     page.wait_for_function("() => { const r = document.getElementById('verdict-box').getBoundingClientRect();"
