@@ -25,6 +25,10 @@ START_UP_NOISE = re.compile(
     r"|INFO: Created TensorFlow Lite XNNPACK delegate for CPU\.)$"
 )
 _lock = threading.Lock()
+_capturing = threading.RLock()
+"""Held while descriptor 2 is captured: one capture at a time in the process. Two threads
+loading their face detectors at once each swapped descriptor 2 and put back what they had found,
+one of them the other's capture: the process's stderr went to a deleted file for good."""
 
 
 def import_tensorflow() -> ModuleType:
@@ -47,17 +51,18 @@ def native_stderr_filtered() -> Iterator[None]:
     if os.environ.get("DEFORGIFY_TF_LOGS") == "1":
         yield
         return
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with tempfile.TemporaryFile() as capture:
-        os.dup2(capture.fileno(), 2)
-        try:
-            yield
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-            capture.seek(0)
-            kept = [line for line in capture.read().decode(errors="replace").splitlines()
-                    if line and not START_UP_NOISE.match(line)]
-            if kept:
-                print("\n".join(kept), file=sys.stderr, flush=True)
+    with _capturing:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        with tempfile.TemporaryFile() as capture:
+            os.dup2(capture.fileno(), 2)
+            try:
+                yield
+            finally:
+                os.dup2(saved, 2)
+                os.close(saved)
+                capture.seek(0)
+                kept = [line for line in capture.read().decode(errors="replace").splitlines()
+                        if line and not START_UP_NOISE.match(line)]
+                if kept:
+                    print("\n".join(kept), file=sys.stderr, flush=True)

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from deforgify.detector import Detector, FaceScore, face_label
 from deforgify.model.source import BUNDLED_MODEL
 from deforgify.preprocess import PreprocessConfig, crop_region
-from helpers import bundled_model_with, run_module, small_face_in_a_large_photo, two_faces
+from helpers import ROOT, bundled_model_with, run_module, small_face_in_a_large_photo, two_faces
 
 
 @pytest.fixture(scope="module")
@@ -327,3 +330,22 @@ def test_the_revision_changes_with_the_band_as_with_the_weights(tmp_path: Path, 
         **json.loads((BUNDLED_MODEL / "config.json").read_text())["calibration"], "unsure_low": 0.3})))
     assert refitted.source.fingerprint() != detector.source.fingerprint()
     assert re.fullmatch(r"sha256:[0-9a-f]{12}", refitted.source.fingerprint())
+
+
+def test_threads_answering_at_once_leave_the_process_stderr_alone(tmp_path: Path, astronaut: np.ndarray) -> None:
+    """Each thread loads its face detectors on its first photo, with descriptor 2 captured to keep
+    LiteRT's start-up line out: two at once put back each other's capture, and the process's stderr
+    went to a deleted file for good (every later traceback and log line lost)."""
+    photo = tmp_path / "face.jpg"
+    Image.fromarray(astronaut).save(photo, quality=92)
+    code = ("import os, sys\nfrom concurrent.futures import ThreadPoolExecutor\nfrom deforgify import Detector\n"
+            "detector, before = Detector.load(), os.readlink('/proc/self/fd/2')\n"
+            "for _ in range(5):  # new threads each round: each loads its face detectors anew\n"
+            "    with ThreadPoolExecutor(8) as pool:\n"
+            f"        labels = set(pool.map(lambda _: detector.answer({str(photo)!r}).label, range(16)))\n"
+            "print(len(labels), os.readlink('/proc/self/fd/2') == before)\n"
+            "print('still here', file=sys.stderr)\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                            cwd=ROOT, stdin=subprocess.DEVNULL)
+    assert result.stdout.split() == ["1", "True"], result.stderr[-2000:]
+    assert "still here" in result.stderr
