@@ -14,7 +14,7 @@ __all__ = ["Detector", "InvalidImageError", "ModelLoadError", "load_rgb", "__ver
 
 
 def __getattr__(name: str):
-    # Detector pulls in TensorFlow; import it only when asked for.
+    # Detector pulls in LiteRT, OpenCV and the face detectors: imported only when asked for.
     if name == "Detector":
         from deforgify.detector import Detector
 

@@ -63,7 +63,7 @@ def load_image(source: ImageInput) -> tuple[np.ndarray, float]:
     elif isinstance(source, Image.Image):
         longest, rgb = max(source.size), _pil_to_rgb(source)
     elif isinstance(source, (bytes, bytearray, memoryview, str, os.PathLike)):
-        data = _read_file(Path(source)) if isinstance(source, (str, os.PathLike)) else bytes(source)
+        data = _read_file(_path(source)) if isinstance(source, (str, os.PathLike)) else bytes(source)
         image = _open_bytes(data)
         longest, rgb = max(image.size), _pil_to_rgb(image)
     else:
@@ -80,8 +80,19 @@ def read_bytes(source: ImageInput) -> bytes | None:
     if isinstance(source, (bytes, bytearray, memoryview)):
         return bytes(source)
     if isinstance(source, (str, os.PathLike)):
-        return _read_file(Path(source))
+        return _read_file(_path(source))
     return None
+
+
+def _path(source: str | os.PathLike) -> Path:
+    """A file's path, refused in words when it cannot be one: a URL (nothing is fetched) or a
+    name holding a NUL character (a bare ValueError escaped ``except InvalidImageError``)."""
+    name = os.fspath(source)
+    if isinstance(name, str) and re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", name):
+        raise InvalidImageError(f"{name} is a URL: nothing is fetched; download the file and give its path or bytes")
+    if "\0" in str(name):
+        raise InvalidImageError(f"{name!r} cannot be a file's name: it holds a NUL character")
+    return Path(name)
 
 
 def _hint(name: str) -> str:
@@ -274,6 +285,11 @@ def _has_alpha(image: Image.Image) -> bool:
 
 
 def _array_to_rgb(array: np.ndarray) -> np.ndarray:
+    if array.dtype == bool:
+        raise InvalidImageError("a boolean array is a mask, not a photo: give an RGB(A) uint8 array")
+    if np.issubdtype(array.dtype, np.floating) and np.nanmin(array, initial=0) < 0:
+        raise InvalidImageError("a float array with values below 0 (a normalised tensor?): give an RGB(A) uint8 "
+                                "array, or floats from 0 to 1 or from 0 to 255")
     if array.ndim == 3 and array.shape[2] == 1:
         array = array[:, :, 0]
     if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (3, 4)):

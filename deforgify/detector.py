@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -258,15 +259,16 @@ class Detector:
     def answer(self, image: ImageInput) -> Answer:
         """The whole answer for one photo, as the app and the command line give it: the pixel
         model's verdict, what the file's own metadata declares of its origin (read from a path's
-        or bytes' contents; a decoded image has none) and the model that answered. Raises
-        InvalidImageError for bad input."""
+        or bytes' contents; a decoded image has none) and the model that answered. ``image``: a
+        path, the file's bytes, a PIL image or an RGB(A) uint8 array (OpenCV's arrays are BGR:
+        pass ``image[:, :, ::-1]``). Raises InvalidImageError for bad input."""
         return self.answer_and_pixels(image)[0]
 
     def answer_and_pixels(self, image: ImageInput) -> tuple[Answer, np.ndarray]:
         """:meth:`answer`, and the decoded copy its faces were found in (for drawing them)."""
         data = read_bytes(image)
         prediction, rgb = self._decoded_prediction(image if data is None else data)
-        return Answer(prediction, read_provenance(data), self.facts), rgb
+        return Answer(prediction, read_provenance(data), copy.deepcopy(self.facts)), rgb  # each answer its own
 
     def predict(self, image: ImageInput) -> Prediction:
         """Decode ``image`` and return the pixel model's verdict alone (raises InvalidImageError

@@ -349,3 +349,11 @@ def test_threads_answering_at_once_leave_the_process_stderr_alone(tmp_path: Path
                             cwd=ROOT, stdin=subprocess.DEVNULL)
     assert result.stdout.split() == ["1", "True"], result.stderr[-2000:]
     assert "still here" in result.stderr
+
+
+def test_an_answers_model_is_its_own(astronaut: np.ndarray) -> None:
+    """Every answer was given the detector's own dict: changing one answer's changed every later one's."""
+    detector = Detector.load()
+    first = detector.answer(astronaut)
+    first.model["revision"] = "changed"
+    assert detector.answer(astronaut).model["revision"] == detector.facts["revision"] != "changed"
