@@ -315,8 +315,14 @@ class Detector:
     def heatmap(self, rgb: np.ndarray, prediction: Prediction, legend: bool = True) -> np.ndarray:
         """Grad-CAM of the fake class over the crop that decided ``prediction``, as an RGB image
         (with a legend strip below unless ``legend`` is False), as bright as that face's fake
-        probability; the map computed with the verdict is reused when the prediction carries it."""
+        probability; the map computed with the verdict is reused when the prediction carries it.
+        ``rgb`` is the decoded copy the prediction was made in, whose pixels its boxes count
+        (:meth:`answer_and_pixels` gives both: a photo over 2048 px is judged reduced). Raises
+        ValueError for a prediction without a face."""
         from deforgify.heatmap import overlay, scaled
+
+        if prediction.face is None or prediction.confidences is None:
+            raise ValueError(f"a {prediction.label} prediction has no face to map")
 
         decisive = prediction.deciding_score
         turns = decisive.turns if decisive else 0

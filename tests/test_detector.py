@@ -357,3 +357,13 @@ def test_an_answers_model_is_its_own(astronaut: np.ndarray) -> None:
     first = detector.answer(astronaut)
     first.model["revision"] = "changed"
     assert detector.answer(astronaut).model["revision"] == detector.facts["revision"] != "changed"
+
+
+def test_a_heatmap_of_a_prediction_without_a_face_is_refused_in_words() -> None:
+    """It raised TypeError ('NoneType' object is not subscriptable)."""
+    from skimage import data
+
+    detector = Detector.load()
+    coffee = data.coffee()
+    with pytest.raises(ValueError, match="a no_face prediction has no face to map"):
+        detector.heatmap(coffee, detector.predict(coffee))
