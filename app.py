@@ -490,9 +490,10 @@ def _box(label: str, title: str, body: str, attributes: str = "", element_id: st
     )
 
 
+SMALLER_COPY = "Try a smaller copy of the photo: fewer pixels, or saved as a JPEG."
 PHOTO_ADVICE = (
-    ("image too large", "Try a smaller copy of the photo: fewer pixels, or saved as a JPEG."),
-    ("file too large", "Try a smaller copy of the photo: fewer pixels, or saved as a JPEG."),
+    ("image too large", SMALLER_COPY),
+    ("file too large", SMALLER_COPY),
     ("image too small", "Try a larger photo of the face."),
     ("wrong aspect ratio", "Try the whole photo, or a crop around the face."),
     ("not an image file: it is a video", "Check it under \u201cCheck a video\u201d, below."),
@@ -760,8 +761,9 @@ CLEAR_JS = """(photo) => {
 """The same, at once in the browser when the photo changes, before the server answers; a second
 change event for the same photo (the browser may send one late) leaves its answer alone; the
 messages Gradio showed for an earlier file are closed. On a phone, where the answer is below the
-photo, at the screen's foot or below it, the page goes to it at once: the check's progress shows there (the
-screen showed the photo alone, no sign that anything was under way, until the answer came)."""
+photo, at the screen's foot or below it, the page goes to it at once: the check's progress shows
+there (the screen showed the photo alone, no sign that anything was under way, until the answer
+came)."""
 
 
 def settled(answer_id: str) -> tuple[gr.Button, gr.Column]:
@@ -989,8 +991,8 @@ legend goes under the heatmap when it cannot be 220 px wide beside it (on a 360 
 buttons (a picture's remove, fullscreen and download, the photo's sources, a fold's header) are
 at least 24 px each way, WCAG 2.2's least target (18-22 px, remove beside fullscreen), and the
 answer's pictures have theirs above the picture, not over its top-right corner, where a face's
-caption may be drawn. A visually hidden
-block (a section heading for screen readers) takes no room in the layout. The model card's
+caption may be drawn. A visually hidden block (a section heading for screen readers) takes no
+room in the layout. The model card's
 tables scroll sideways on a narrow screen instead of breaking their words (letter by letter, or
 after a hyphen: "dfdc-" above "faceswap"), the timeline's caption (a paragraph) is set flush
 left, not centred, the deciding frame's label sits above the frame, not over its top-left corner
@@ -1054,9 +1056,9 @@ Chromium, or no video at all) in the player's place, instead of an error toast o
 answer, without the player's trim and reset buttons (trimming a clip it cannot play never
 ended); a file the photo's input refuses in the browser is named in plain words ("not a photo",
 not "Only image/* allowed"); each fold (accordion) tells a screen reader whether it is open
-(Gradio's said neither, its name ending in its arrow "▼"); the header's "model card" link opens the card and brings its top into view once it is
-open (the link's own jump happened while it was still folded, leaving the card's title on the
-screen's last line). What Gradio leaves out for screen readers and keyboards is added as the
+(Gradio's said neither, its name ending in its arrow "▼"); the header's "model card" link opens
+the card and brings its top into view once it is open (the link's own jump happened while it
+was still folded, leaving the card's title on the screen's last line). What Gradio leaves out for screen readers and keyboards is added as the
 page is drawn: each report's choices form one named radio group (Gradio gave each choice a
 group of its own, with no name: three tab stops, read without the question), each report's
 status is a live region (its "Thank you" or reason is read out), the photo being checked

@@ -88,13 +88,13 @@ def _at_a_glance(metrics: dict[str, Any]) -> str:
              f"of the fakes \"fake\", clears {_share(unsure.get('reals_cleared'))} of the reals as \"real\" "
              f"and answers \"unsure\" on {_share(unsure['unsure_share'])} of the faces; its answers are right "
              f"{_share(unsure['accuracy_when_sure'])} of the time."]
-    loso = metrics.get("leave_one_out")
-    if loso:
-        units = [u for u in loso["units"] if ":" not in u["unit"]]
+    units = [u for u in (metrics.get("leave_one_out") or {}).get("units", []) if ":" not in u["unit"]]
+    if units:
         caught = [u["fakes_caught_with_band"] for u in units if u.get("fakes_caught_with_band") is not None]
         accused = [u["false_accusation_rate_with_band"] for u in units]
-        lines.append(f"On a source it was not trained on (models trained for that, see below) it is much weaker: "
-                     f"mean ROC-AUC {_mean_auc(units)}" + (f", fakes called \"fake\" {min(caught):.0%} to "
+        lines.append(f"On sources it was not trained on (models trained for that, see below): mean ROC-AUC "
+                     f"{_mean_auc(units)} ({_auc(metrics['test'])} on its own test split)"
+                     + (f", fakes called \"fake\" {min(caught):.0%} to "
                      f"{max(caught):.0%}" if caught else "") + f", reals called \"fake\" up to {max(accused):.0%}.")
     else:
         lines.append("How it does on sources it was not trained on was not measured for this model: expect it "
