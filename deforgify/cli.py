@@ -257,7 +257,7 @@ def _unique_path(folder: Path, stem: str, used: set[str]) -> Path:
     that name or a file of it is there already (an earlier run's, which its rows name: it was
     overwritten with another photo's heatmap)."""
     name, number = f"{stem}.heatmap.png", 1
-    while name in used or (folder / name).exists():
+    while name in used or os.path.exists(folder / name):  # False for a name too long: its write says so
         number += 1
         name = f"{stem}-{number}.heatmap.png"
     used.add(name)

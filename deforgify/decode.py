@@ -285,8 +285,6 @@ def _has_alpha(image: Image.Image) -> bool:
 
 
 def _array_to_rgb(array: np.ndarray) -> np.ndarray:
-    if array.dtype == bool:
-        raise InvalidImageError("a boolean array is a mask, not a photo: give an RGB(A) uint8 array")
     if np.issubdtype(array.dtype, np.floating) and np.nanmin(array, initial=0) < 0:
         raise InvalidImageError("a float array with values below 0 (a normalised tensor?): give an RGB(A) uint8 "
                                 "array, or floats from 0 to 1 or from 0 to 255")
