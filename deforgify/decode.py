@@ -12,14 +12,14 @@ import re
 import stat
 import warnings
 from pathlib import Path
-from typing import Optional, Union
+from typing import BinaryIO, Optional, Union
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 import deforgify.heif  # noqa: F401  Pillow reads HEIC from here on
 
-ImageInput = Union[str, os.PathLike, bytes, Image.Image, np.ndarray]
+ImageInput = Union[str, os.PathLike, bytes, BinaryIO, Image.Image, np.ndarray]
 
 MAX_PIXELS = 40_000_000
 """Images with more pixels than this are refused before decoding (decompression bombs). A PNG,
@@ -58,6 +58,7 @@ def load_image(source: ImageInput) -> tuple[np.ndarray, float]:
     be told in the photo's pixels."""
     if source is None:
         raise InvalidImageError("no image (the upload or dataset cell is empty)")
+    source = _read_stream(source)
     if isinstance(source, np.ndarray):
         longest, rgb = max(source.shape[:2], default=0), _array_to_rgb(source)
     elif isinstance(source, Image.Image):
@@ -77,11 +78,27 @@ def read_bytes(source: ImageInput) -> bytes | None:
     makes of a path: missing, a folder, a pipe, too large); None for a decoded image (a PIL image
     or an array), which has no file behind it. Read once, they can be both decoded and searched
     for provenance."""
+    source = _read_stream(source)
     if isinstance(source, (bytes, bytearray, memoryview)):
         return bytes(source)
     if isinstance(source, (str, os.PathLike)):
         return _read_file(_path(source))
     return None
+
+
+def _read_stream(source: ImageInput) -> ImageInput:
+    """The bytes of a file object opened for reading in binary (an upload a web framework hands
+    over, ``io.BytesIO``, an open file), from where it stands, at most the file size limit and one
+    byte more (so that a larger one is refused as such); anything else as it is."""
+    if not callable(getattr(source, "read", None)) or isinstance(source, Image.Image):
+        return source
+    try:
+        data = source.read(MAX_FILE_BYTES + 1)
+    except (OSError, ValueError) as error:  # closed, or not open for reading
+        raise InvalidImageError(f"cannot read the file object: {error}") from None
+    if not isinstance(data, (bytes, bytearray)):
+        raise InvalidImageError("the file object gives text: open the file in binary mode ('rb')")
+    return bytes(data)
 
 
 def _path(source: str | os.PathLike) -> Path:

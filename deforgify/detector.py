@@ -260,8 +260,9 @@ class Detector:
         """The whole answer for one photo, as the app and the command line give it: the pixel
         model's verdict, what the file's own metadata declares of its origin (read from a path's
         or bytes' contents; a decoded image has none) and the model that answered. ``image``: a
-        path, the file's bytes, a PIL image or an RGB(A) uint8 array (OpenCV's arrays are BGR:
-        pass ``image[:, :, ::-1]``). Raises InvalidImageError for bad input."""
+        path, the file's bytes, a file object opened in binary, a PIL image or an RGB(A) uint8
+        array (OpenCV's arrays are BGR: pass ``image[:, :, ::-1]``). Raises InvalidImageError for
+        bad input."""
         return self.answer_and_pixels(image)[0]
 
     def answer_and_pixels(self, image: ImageInput) -> tuple[Answer, np.ndarray]:

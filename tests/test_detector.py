@@ -367,3 +367,21 @@ def test_a_heatmap_of_a_prediction_without_a_face_is_refused_in_words() -> None:
     coffee = data.coffee()
     with pytest.raises(ValueError, match="a no_face prediction has no face to map"):
         detector.heatmap(coffee, detector.predict(coffee))
+
+
+def test_a_file_object_is_read_as_its_bytes(tmp_path: Path, astronaut: np.ndarray) -> None:
+    """What a web framework hands over (an upload's file object), io.BytesIO, an open file: they were
+    refused ("cannot read an image from a BytesIO")."""
+    import io
+
+    from deforgify.decode import InvalidImageError
+
+    photo = tmp_path / "face.jpg"
+    Image.fromarray(astronaut).save(photo, quality=92)
+    detector = Detector.load()
+    expected = detector.answer(photo).to_json()
+    assert detector.answer(io.BytesIO(photo.read_bytes())).to_json() == expected
+    with open(photo, "rb") as file:
+        assert detector.predict(file).to_json() == detector.predict(photo).to_json()
+    with open(photo, encoding="latin-1") as text, pytest.raises(InvalidImageError, match="open the file in binary"):
+        detector.answer(text)
