@@ -88,7 +88,7 @@ def _at_a_glance(metrics: dict[str, Any]) -> str:
              f"of the fakes \"fake\", clears {_share(unsure.get('reals_cleared'))} of the reals as \"real\" "
              f"and answers \"unsure\" on {_share(unsure['unsure_share'])} of the faces; its answers are right "
              f"{_share(unsure['accuracy_when_sure'])} of the time."]
-    units = [u for u in (metrics.get("leave_one_out") or {}).get("units", []) if ":" not in u["unit"]]
+    units = _whole_sources(metrics.get("leave_one_out") or {})
     if units:
         caught = [u["fakes_caught_with_band"] for u in units if u.get("fakes_caught_with_band") is not None]
         accused = [u["false_accusation_rate_with_band"] for u in units]
@@ -100,6 +100,11 @@ def _at_a_glance(metrics: dict[str, Any]) -> str:
         lines.append("How it does on sources it was not trained on was not measured for this model: expect it "
                      "to be weaker there.")
     return textwrap.fill(" ".join(lines), width=100) + "\n"
+
+
+def _whole_sources(loso: dict[str, Any]) -> list[dict[str, Any]]:
+    """The held-out units that are whole sources (not one FaceForensics++ method, ``ffpp:NAME``)."""
+    return [u for u in loso.get("units", []) if ":" not in u["unit"]]
 
 
 def _mean_auc(units: list[dict[str, Any]]) -> str:
@@ -483,7 +488,7 @@ each source{methods}, a model was trained for this table with the quick recipe
 on everything else and scored on the held-out part: these are those models' figures, not this
 model's. False accusations are reals answered "fake", at the threshold alone and with the unsure
 band; fakes caught are fakes answered "fake" with the band. Mean held-out-source ROC-AUC:
-**{_mean_auc([u for u in loso["units"] if ":" not in u["unit"]])}**. The unsure band of this model is set from these
+**{_mean_auc(_whole_sources(loso))}**. The unsure band of this model is set from these
 predictions (see above).
 
 | held out | ROC-AUC | accuracy | false accusations | with unsure band | fakes caught | unsure | no face |

@@ -82,8 +82,8 @@ def run(args: argparse.Namespace) -> int:
         results.open()  # locked against a second scan; an output that cannot be written is told now
     except (ResultsError, OSError) as error:
         engine.close()
-        print(f"error: {f'{_why(error)}; nothing was scanned' if isinstance(error, OSError) else error}",
-              file=sys.stderr)
+        why = f"{_why(error)}; nothing was scanned" if isinstance(error, OSError) else str(error)
+        print(f"error: {why}", file=sys.stderr)
         return 2
     _tell(args, f"scanning {collection.description} with model {source.describe()} into {args.output}")
     try:

@@ -82,8 +82,7 @@ class JsonLines:
         _check_rows(self.path, self.rows(), key_field, model_revision)
 
     def done(self, key_field: str) -> dict:
-        """The key of every row, with its error (None for a row with a verdict)."""
-        return {row[key_field]: row.get("error") for row in self.rows()}
+        return _errors_by_key(self.rows(), key_field)
 
     def open(self) -> None:
         """Open the file for appending (made if missing: a folder that cannot be written is told
@@ -164,8 +163,7 @@ class ParquetResults:
         _check_rows(self.path, self.rows([key_field, "model_revision"]), key_field, model_revision)
 
     def done(self, key_field: str) -> dict:
-        """The key of every row, with its error (None for a row with a verdict)."""
-        return {row[key_field]: row.get("error") for row in self.rows([key_field, "error"])}
+        return _errors_by_key(self.rows([key_field, "error"]), key_field)
 
     def open(self) -> None:
         """Open and lock the journal (see :meth:`JsonLines.open`)."""
@@ -242,6 +240,11 @@ def provenance_schema() -> pa.StructType:
                          + [(name, kinds.get(name, text)) for name in EVIDENCE_DETAILS])
     return pa.struct([("claim", text), ("evidence", pa.list_(evidence)), ("valid", pa.bool_()),
                       ("trusted", pa.bool_())])
+
+
+def _errors_by_key(rows: Iterable[dict], key_field: str) -> dict:
+    """The key of every row, with its error (None for a row with a verdict)."""
+    return {row[key_field]: row.get("error") for row in rows}
 
 
 def _check_rows(path: Path, rows: Iterable[dict], key_field: str, model_revision: str) -> None:
