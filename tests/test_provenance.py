@@ -121,7 +121,7 @@ def test_c2pa_evidence_names_signer_generator_actions_and_validation(files) -> N
     assert "captured by a digital camera" in camera.says and camera.details["signer"].startswith("Test Camera")
 
 
-def test_a_deployer_trust_list_makes_the_signer_trusted(files, authority, tmp_path, monkeypatch, capsys) -> None:
+def test_a_deployer_trust_list_makes_the_signer_trusted(files, authority, tmp_path, monkeypatch, caplog) -> None:
     from deforgify.provenance.content_credentials import TRUST_ANCHORS_VARIABLE
 
     monkeypatch.setenv(TRUST_ANCHORS_VARIABLE, str(authority.write_anchors(tmp_path / "anchors.pem")))
@@ -137,7 +137,13 @@ def test_a_deployer_trust_list_makes_the_signer_trusted(files, authority, tmp_pa
 
     monkeypatch.setenv(TRUST_ANCHORS_VARIABLE, str(tmp_path / "missing.pem"))
     assert read(files["ai-created.jpg"]).trusted is False
-    assert "cannot be read" in capsys.readouterr().err
+    (tmp_path / "notes.pem").write_text("not a certificate")
+    monkeypatch.setenv(TRUST_ANCHORS_VARIABLE, str(tmp_path / "notes.pem"))
+    assert read(files["ai-created.jpg"]).trusted is False
+    # Told through logging (a library must not print), which shows on stderr when nothing is configured.
+    warned = [r.getMessage() for r in caplog.records if r.name == "deforgify.provenance.content_credentials"]
+    assert len(warned) == 2 and "missing.pem cannot be read" in warned[0], warned
+    assert "notes.pem holds no PEM certificate: no signer is trusted" in warned[1]
 
 
 def test_reading_never_goes_online(files, authority) -> None:
@@ -540,3 +546,13 @@ def test_a_browser_upload_keeps_the_content_credentials(app_client, files) -> No
             page.screenshot(path=str(app_tests.ARTIFACTS / "provenance-c2pa.png"), full_page=True)
         finally:
             browser.close()
+
+
+def test_predict_with_an_unreadable_trust_list_warns_once(files, tmp_path) -> None:
+    missing = tmp_path / "missing.pem"
+    result = run_module("deforgify", "predict", str(files["ai-created.jpg"]), str(files["tampered.jpg"]),
+                        env={"DEFORGIFY_C2PA_TRUST_ANCHORS": str(missing)})
+    assert result.returncode == 0, result.stderr[-2000:]
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
+    assert warnings == [f"warning: DEFORGIFY_C2PA_TRUST_ANCHORS={missing} cannot be read "
+                        f"([Errno 2] No such file or directory: '{missing}'): no signer is trusted"]

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
-import sys
 import threading
 from collections import deque
 from typing import Any, Optional
@@ -41,6 +41,7 @@ HARMLESS_FAILURES = {"signingCredential.untrusted"}
 """Failure codes that leave a manifest valid: an untrusted signer is what ``trusted`` reports."""
 
 _settings_lock = threading.Lock()
+_log = logging.getLogger(__name__)
 _settings_cache: dict[tuple, str] = {}
 
 
@@ -104,12 +105,10 @@ def _trust_anchors(path: str) -> Optional[str]:
         with open(path, encoding="ascii") as file:
             text = file.read(limits.MAX_C2PA_BYTES)
     except (OSError, UnicodeDecodeError) as error:
-        print(f"warning: {TRUST_ANCHORS_VARIABLE}={path} cannot be read ({error}): no signer is trusted",
-              file=sys.stderr, flush=True)
+        _log.warning("%s=%s cannot be read (%s): no signer is trusted", TRUST_ANCHORS_VARIABLE, path, error)
         return None
     if "-----BEGIN CERTIFICATE-----" not in text:
-        print(f"warning: {TRUST_ANCHORS_VARIABLE}={path} holds no PEM certificate: no signer is trusted",
-              file=sys.stderr, flush=True)
+        _log.warning("%s=%s holds no PEM certificate: no signer is trusted", TRUST_ANCHORS_VARIABLE, path)
         return None
     return text
 
