@@ -10,13 +10,18 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from deforgify.decode import InvalidImageError, load_rgb  # noqa: E402
 from deforgify.model.folder import ModelLoadError  # noqa: E402
 
-__all__ = ["Detector", "InvalidImageError", "ModelLoadError", "load_rgb", "__version__"]
+__all__ = ["Detector", "InvalidImageError", "InvalidVideoError", "ModelLoadError", "load_rgb", "__version__"]
 
 
 def __getattr__(name: str):
-    # Detector pulls in LiteRT, OpenCV and the face detectors: imported only when asked for.
+    # Detector pulls in LiteRT and the face detectors, InvalidVideoError the video reader:
+    # imported only when asked for.
     if name == "Detector":
         from deforgify.detector import Detector
 
         return Detector
-    raise AttributeError(name)
+    if name == "InvalidVideoError":
+        from deforgify.video.frames import InvalidVideoError
+
+        return InvalidVideoError
+    raise AttributeError(f"module 'deforgify' has no attribute {name!r}")

@@ -19,9 +19,10 @@ from helpers import bundled_model_with, run_module, small_face_in_a_large_photo
 from video_clips import (canvas, real_and_fake_faces, tag_rotation, write_audio_only, write_h264,
                          write_opencv, write_webm_without_duration)
 
+from deforgify import InvalidVideoError  # the public name: a library user catches this one
 from deforgify.detector import Detector
 from deforgify.video import frames as video_frames
-from deforgify.video.frames import InvalidVideoError, Limits, Sampling
+from deforgify.video.frames import Limits, Sampling
 from deforgify.video.judge import score_video
 
 
