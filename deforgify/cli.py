@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
 import errno
 import json
 import logging
@@ -131,11 +132,31 @@ exit status:
 """
 
 
+class _CommandParser(argparse.ArgumentParser):
+    """A command's parser that refuses an unknown option itself, with the command's usage and the
+    option meant when it is a near miss (argparse leaves it to the top parser, whose usage names
+    no option of the command)."""
+
+    def parse_known_args(self, args=None, namespace=None):  # type: ignore[no-untyped-def]
+        namespace, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}{self._near_miss(extras)}")
+        return namespace, extras
+
+    def _near_miss(self, extras: list[str]) -> str:
+        options = [option for option in self._option_string_actions if option.startswith("--")]
+        for extra in extras:
+            close = difflib.get_close_matches(extra.split("=", 1)[0], options, n=1, cutoff=0.8)
+            if extra.startswith("--") and close:
+                return f" (did you mean {close[0]}?)"
+        return ""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="deforgify", description=DESCRIPTION,
                                      epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"deforgify {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_CommandParser)
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--model", default=None,
                         help="model folder, or Hub repo OWNER/NAME[@REVISION] (default: the bundled model)")

@@ -91,6 +91,23 @@ def test_usage_errors_exit_2() -> None:
     assert "``" not in run_module("deforgify", "--help").stdout  # no docstring markup in the help
 
 
+@pytest.mark.parametrize("argv, told", [
+    (["predict", "--jsn", "photo.jpg"], "deforgify predict: error: unrecognized arguments: --jsn (did you mean --json?)"),
+    (["scan", "photos", "-o", "v.jsonl", "--resum"], "deforgify scan: error: unrecognized arguments: --resum"),
+    (["predict", "-x", "photo.jpg"], "deforgify predict: error: unrecognized arguments: -x"),
+])
+def test_an_unknown_option_is_told_with_the_commands_usage(argv, told, capsys) -> None:
+    """Not the top-level usage, which names none of the command's options; a near miss named,
+    and nothing named when no option is near."""
+    from deforgify.cli import build_parser
+
+    with pytest.raises(SystemExit) as stop:
+        build_parser().parse_args(argv)
+    error = capsys.readouterr().err
+    assert stop.value.code == 2 and error.startswith(f"usage: deforgify {argv[0]} ")
+    assert error.splitlines()[-1] == told
+
+
 def test_heatmaps_are_written_for_judged_photos_only(files: dict[str, Path], tmp_path: Path,
                                                       astronaut: np.ndarray) -> None:
     """A video gets none, and its row says so (heatmap null) instead of nothing."""
