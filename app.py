@@ -74,9 +74,12 @@ CACHE_LIFETIME = (ANSWER_LIFETIME, ANSWER_LIFETIME)
 """Every hour, delete cached uploads and outputs older than an hour; an answer can be reported
 for that hour (:data:`deforgify.feedback.ANSWER_LIFETIME`), while its photo is still here."""
 QUEUE_SIZE = 64
-CONCURRENCY = 2
-"""One request per CPU core: one decodes and finds faces while the other's model call (two
-LiteRT threads) runs."""
+CHECKS = {"concurrency_id": "checks", "concurrency_limit": 2}
+"""Every check, photo or video, page or API, in one group of two (Gradio limits each handler on
+its own unless they share an id: five handlers ran up to ten checks at once): one request per CPU
+core, one decoding and finding faces while the other's model call (two LiteRT threads) runs."""
+REPORTS = {"concurrency_id": "reports", "concurrency_limit": 1}
+"""Reports, from either section's button or the API, saved one at a time."""
 EXAMPLES = {
     "real-astronaut.jpg": ("Real portrait", "real"),
     "real-photographer.jpg": ("Real photo (greyscale)", "real"),
@@ -182,7 +185,7 @@ class ImageFile(gr.Image):
 
     is_template = True
     api_description = ("the photo to check, uploaded as a file (gradio_client: handle_file(path)): a JPEG, "
-                       "PNG, WebP, HEIC or AVIF image showing a face")
+                       "PNG, WebP, HEIC, AVIF, BMP, TIFF or still GIF image showing a face")
 
     data_model = taking_text(gr.Image.data_model, data_urls=True)
 
@@ -265,7 +268,7 @@ class HeatmapImage(gr.Image):
 class VideoFile(gr.Video):
     is_template = True
     api_description = ("the video to check, uploaded as a file (gradio_client: handle_file(path)): an MP4, "
-                       "WebM or MOV clip of at most 5 minutes and 200 MB")
+                       "WebM, MOV, MKV or AVI clip of at most 5 minutes and 200 MB")
     data_model = taking_text(gr.Video.data_model)
 
     def preprocess(self, payload):
@@ -635,11 +638,10 @@ def make_predict(detector: Detector, answers: Answers) -> Callable[[Optional[str
         is an error with the reason.
 
         Args:
-            image: The photo to check: a JPEG, PNG, WebP, HEIC or AVIF image file showing a face.
+            image: The photo to check: a JPEG, PNG, WebP, HEIC, AVIF, BMP, TIFF or still GIF showing a face.
 
         Returns:
-            verdict: the label ("real", "fake", "unsure" or "no face") and the confidences of "real"
-                and "fake".
+            verdict: the label ("real", "fake", "unsure" or "no face") and the confidences of each.
             summary: the verdict box (HTML): verdict, what it is based on, the file's origin, a caution.
             faces: the photo with every judged face boxed and captioned with its own verdict.
             heatmap: where in the deciding face the evidence for "fake" lies (Grad-CAM), or null.
@@ -1164,9 +1166,7 @@ def video_tab(detector: Detector, answers: Answers, flag: Flag) -> None:
             summary: the verdict box (HTML): verdict, what it is based on, and a caution.
             timeline: each face's fake probability over time (seconds).
             deciding_frame: the frame that decided, every face boxed with its own verdict.
-            result: the answer as data: label, confidences, faces (one per face track),
-                duration, frames (the timeline: t, label, confidences, faces), deciding_frame,
-                provenance (videos' metadata is not read: claim "none"), the model and answer_id.
+            result: the answer as data: label, confidences, faces (one per track), duration, frames, the model.
         """
         if clip is None:
             raise gr.Error("Upload a video first.", duration=None, print_exception=False)
@@ -1261,14 +1261,14 @@ def video_tab(detector: Detector, answers: Answers, flag: Flag) -> None:
                 queue=False, api_visibility="private", show_progress="hidden")
     clip.change(LATEST_CLIP.record, clip, None, queue=False, api_visibility="private", show_progress="hidden")
     clip.upload(None, js=FOCUS_CHECK_VIDEO, queue=False, api_visibility="private")
-    check.click(page_video, clip, page_outputs, concurrency_limit=CONCURRENCY, api_visibility="private") \
+    check.click(page_video, clip, page_outputs, **CHECKS, api_visibility="private") \
         .then(answer_shown, report.answer_id, report.box, queue=False, api_visibility="private",
               show_progress="hidden") \
         .then(None, js=scroll_into_view("video-verdict-box"))
     report.button.click(make_page_flag(flag, "clip"), [report.answer_id, report.should_be], report.status,
-                        api_visibility="private", concurrency_limit=1, show_progress="hidden")
+                        api_visibility="private", **REPORTS, show_progress="hidden")
     api_video = gr.Button(visible=False)  # the API: the same answer, with errors raised for programs
-    api_video.click(predict_video, clip, outputs, api_name="predict_video", concurrency_limit=CONCURRENCY)
+    api_video.click(predict_video, clip, outputs, api_name="predict_video", **CHECKS)
 
 
 def build_demo(detector: Detector, store: FeedbackStore) -> gr.Blocks:
@@ -1317,27 +1317,27 @@ def build_demo(detector: Detector, store: FeedbackStore) -> gr.Blocks:
         image.change(LATEST_PHOTO.record, image, None, queue=False, api_visibility="private", show_progress="hidden")
         image.change(lambda: settled(""), None, [check_again, report.box], queue=False, api_visibility="private",
                      show_progress="hidden")  # until the new photo has an answer
-        image.change(page_check, image, page_outputs, concurrency_limit=CONCURRENCY, trigger_mode="always_last",
+        image.change(page_check, image, page_outputs, **CHECKS, trigger_mode="always_last",
                      api_visibility="private", show_progress="minimal", show_progress_on=summary) \
             .then(settled, report.answer_id, [check_again, report.box], queue=False, api_visibility="private",
                   show_progress="hidden") \
             .then(None, js=SCROLL_TO_VERDICT)
         check_again.click(make_page_check(detector, answers, again=True), image, page_outputs,
-                          concurrency_limit=CONCURRENCY, api_visibility="private",
+                          **CHECKS, api_visibility="private",
                           show_progress="minimal", show_progress_on=summary) \
             .then(settled, report.answer_id, [check_again, report.box], queue=False, api_visibility="private",
                   show_progress="hidden") \
             .then(None, js=SCROLL_TO_VERDICT)
         report.button.click(make_page_flag(flag), [report.answer_id, report.should_be], report.status,
-                            api_visibility="private", concurrency_limit=1, show_progress="hidden")
+                            api_visibility="private", **REPORTS, show_progress="hidden")
         # The API: the same answer, with errors raised for programs (the page shows them in words).
         api_predict = gr.Button(visible=False)
-        api_predict.click(predict, image, outputs, concurrency_limit=CONCURRENCY, api_name="predict")
+        api_predict.click(predict, image, outputs, **CHECKS, api_name="predict")
         api_flag = gr.Button(visible=False)  # its own inputs: named for any answer, the photo's or a video's
         flag_inputs = [AnswerId(label="answer id", visible=False),
                        ShouldBe(list(SHOULD_BE), label="should be", visible=False)]
         api_flag.click(flag, flag_inputs, ReportStatus(label="status", visible=False), api_name="flag",
-                       concurrency_limit=1)
+                       **REPORTS)
     return demo.queue(max_size=QUEUE_SIZE)
 
 

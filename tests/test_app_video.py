@@ -236,3 +236,52 @@ def test_on_a_phone_the_videos_answer_comes_into_view(app_url, mixed_clip) -> No
             assert label["y"] + label["height"] <= frame.bounding_box()["y"] + 1
         finally:
             browser.close()
+
+
+def test_photo_and_video_checks_share_two_places_whichever_handler_takes_them(tmp_path, mixed_clip,
+                                                                            astronaut_jpeg) -> None:
+    """Gradio limits each handler on its own unless they share a concurrency id: /predict and
+    /predict_video (and the page's own handlers) ran up to 2 each, 4 or more checks on 2 cores."""
+    import threading
+    import time
+
+    from gradio_client import Client, handle_file
+
+    import app
+    from deforgify.feedback import FeedbackStore
+    from test_app import free_port
+
+    detector, lock, running, most = Detector.load(), threading.Lock(), [0], [0]
+    inside = threading.local()  # a photo's answer calls judge too: one check counted once
+
+    def counted(method):
+        def call(*args, **kwargs):
+            if getattr(inside, "check", False):
+                return method(*args, **kwargs)
+            inside.check = True
+            with lock:
+                running[0] += 1
+                most[0] = max(most[0], running[0])
+            try:
+                time.sleep(0.5)  # long enough for every request sent at once to be let in if allowed
+                return method(*args, **kwargs)
+            finally:
+                inside.check = False
+                with lock:
+                    running[0] -= 1
+        return call
+
+    detector.answer_and_pixels = counted(detector.answer_and_pixels)
+    detector.judge = counted(detector.judge)
+    demo = app.build_demo(detector, FeedbackStore(tmp_path / "flags"))
+    port = free_port()
+    demo.launch(server_port=port, prevent_thread_lock=True, quiet=True)
+    try:
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        jobs = [client.submit(handle_file(str(astronaut_jpeg)), api_name="/predict") for _ in range(3)]
+        jobs += [client.submit(handle_file(str(mixed_clip)), api_name="/predict_video") for _ in range(2)]
+        rows = [job.result(timeout=120)[-1] for job in jobs]
+    finally:
+        demo.close()
+    assert ["duration" in row for row in rows] == [False] * 3 + [True] * 2 and all(row["label"] for row in rows)
+    assert most[0] == 2, f"{most[0]} checks ran at once"
