@@ -246,7 +246,7 @@ def _pil_to_rgb(image: Image.Image) -> np.ndarray:
     if frames > 1 and image.format != "HEIF":  # a HEIF's other images are extras; its primary one is the photo
         kind = f"multi-page {image.format} with {frames} pages" if image.format in ("TIFF", "MPO") \
             else f"animated image with {frames} frames"
-        raise InvalidImageError(f"{kind}: upload a single still photo")
+        raise InvalidImageError(f"{kind}: only a still photo can be checked")
     if image.format == "JPEG":
         # Decode large JPEGs at a reduced scale straight away: cheap, and all we use.
         image.draft("RGB", (WORKING_MAX_SIDE, WORKING_MAX_SIDE))
