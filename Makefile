@@ -36,7 +36,7 @@ $(VENV)/.dev: requirements-dev.txt requirements-train.txt requirements-scan.txt 
 
 ## Upload what the Space serves to the Hub Space SPACE=OWNER/NAME (token: HF_TOKEN or `hf auth login`)
 SPACE_FILES := app.py README.md requirements.txt LICENSE .gitattributes deforgify/* examples/*
-deploy:
+deploy: setup
 	@test -n "$(SPACE)" || { echo "usage: make deploy SPACE=OWNER/NAME" >&2; exit 2; }
 	$(BIN)/hf upload $(SPACE) . . --repo-type space $(foreach f,$(SPACE_FILES),--include '$(f)') \
 		--exclude '*__pycache__*' --exclude '*.pyc' --commit-message "Deploy Deforgify $$(git describe --always --dirty 2>/dev/null)"

@@ -19,7 +19,7 @@ from deforgify.video.tracks import Tracker, signature
 
 TRACK_MIN_SCORE = 0.78
 """A face track takes part in the verdict when the face detector was this sure of it in at least
-one frame, or when it is seen in at least half of the sampled frames (TRACK_MIN_SHARE); other
+one frame, or when it is seen in at least 60 % of the sampled frames (TRACK_MIN_SHARE); other
 tracks are glimpses, left out (counted in ``sampling.glimpses_dropped``). Measured on face-free
 clips made from scikit-image photos (coffee, cat, rocket, text, coins, Hubble deep field, colour
 wheel; 40 frames each): false faces appear in 1 to 9 frames, scored 0.60-0.67 and once 0.706
