@@ -349,6 +349,19 @@ def test_parquet_dataset_with_image_and_label_columns(hub_env, api, tiny_model, 
     assert metrics["count"] == 24
     assert metrics["per_class"]["real"]["support"] == 12 and metrics["per_class"]["fake"]["support"] == 12
 
+    with socket.socket() as closed:  # a port nothing listens on: the Hub is away
+        closed.bind(("127.0.0.1", 0))
+        away = {**hub_env, "HF_ENDPOINT": f"http://127.0.0.1:{closed.getsockname()[1]}"}
+    cached = run_module("training.evaluate", "--model", str(tiny_model), "--data", "alice/faces-parquet",
+                        "--split", "all", env=away)
+    assert cached.returncode == 0 and json.loads(cached.stdout)["count"] == 24, cached.stderr[-3000:]
+    started = time.monotonic()
+    never = run_module("training.evaluate", "--model", str(tiny_model), "--data", "alice/never-loaded",
+                       "--split", "all", env=away)
+    assert never.returncode != 0 and "Traceback" not in never.stderr, never.stderr[-3000:]
+    assert "alice/never-loaded: the Hub could not be reached, and no copy of the dataset is cached here" in never.stderr
+    assert "Retrying" not in never.stderr and time.monotonic() - started < 20  # 24 s of retries came first
+
 
 def test_make_deploy_uploads_what_the_space_serves(hub, hub_env) -> None:
     """The README's deploy command against the loopback Hub: the app, the library, the bundled

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Union
 
 from sklearn.model_selection import StratifiedGroupKFold
 
+from deforgify.hub_datasets import HubDatasetAway, load_dataset
 from deforgify.model.folder import LABELS
 from deforgify.model.source import mistyped_folder
 from training.groups import group_names
@@ -103,7 +104,9 @@ def _load_dataset(source: str) -> datasets.Dataset:
         elif source.startswith((".", "/", "~")) or mistyped_folder(source):
             raise DataError(f"{source}: no such folder")
         else:
-            loaded = datasets.load_dataset(source)
+            loaded = load_dataset(source)
+    except HubDatasetAway as error:
+        raise DataError(str(error)) from None
     except DataError:
         raise
     except Exception as error:  # datasets raises many kinds for a bad source

@@ -8,14 +8,14 @@ is what lets a scan resume where it stopped.
 
 from __future__ import annotations
 
-import contextlib
+import importlib.util
 import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Container, Iterator, Optional
 
-from deforgify.model.source import hub_reachable
+from deforgify.hub_datasets import HubDatasetAway, load_dataset
 from deforgify.video.frames import VIDEO_SUFFIXES
 
 if TYPE_CHECKING:
@@ -134,43 +134,21 @@ def hub_dataset(dataset_id: str, split: str = "train", column: Optional[str] = N
 
 
 def _load_split(dataset_id: str, split: str, streaming: bool) -> datasets.Dataset | datasets.IterableDataset:
-    try:
-        import datasets
-    except ImportError:
+    if importlib.util.find_spec("datasets") is None:
         raise CollectionError("scanning a dataset needs the datasets library: pip install -r "
-                              "requirements-scan.txt") from None
+                              "requirements-scan.txt")
     if not dataset_id.strip():
         raise CollectionError("an empty dataset id: give OWNER/NAME")
-    away = not Path(dataset_id).exists() and not hub_reachable()
     try:
-        with _offline(away):
-            return datasets.load_dataset(dataset_id, split=split, streaming=streaming)
+        return load_dataset(dataset_id, split=split, streaming=streaming)
+    except HubDatasetAway as error:
+        raise CollectionError(str(error)) from None
     except ValueError as error:
         if "split" in str(error).lower():
             raise CollectionError(f"{dataset_id} has no split {split!r} ({error})") from None
         raise CollectionError(f"{dataset_id}: cannot load it as a dataset ({error})") from None
     except Exception as error:  # datasets raises many kinds for a missing or private dataset
-        if away:
-            raise CollectionError(f"{dataset_id}: the Hub could not be reached, and no copy of the dataset is cached "
-                                  "here") from None
         raise CollectionError(f"{dataset_id}: cannot load it as a dataset ({type(error).__name__}: {error})") from None
-
-
-@contextlib.contextmanager
-def _offline(away: bool) -> Iterator[None]:
-    """``datasets`` and ``huggingface_hub`` told not to ask the Hub while it is ``away`` (the
-    cached copy is used if there is one): asking a Hub that cannot be reached cost about 24 s of
-    "Retrying in 8s" lines before the same refusal."""
-    import datasets
-    from huggingface_hub import constants
-
-    saved = datasets.config.HF_HUB_OFFLINE, constants.HF_HUB_OFFLINE
-    if away:
-        datasets.config.HF_HUB_OFFLINE = constants.HF_HUB_OFFLINE = True
-    try:
-        yield
-    finally:
-        datasets.config.HF_HUB_OFFLINE, constants.HF_HUB_OFFLINE = saved
 
 
 def _image_column(dataset_id: str, features: datasets.Features | None) -> str:
