@@ -8,7 +8,7 @@ is what lets a scan resume where it stopped.
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import os
 import sys
 from dataclasses import dataclass, field
@@ -134,9 +134,11 @@ def hub_dataset(dataset_id: str, split: str = "train", column: Optional[str] = N
 
 
 def _load_split(dataset_id: str, split: str, streaming: bool) -> datasets.Dataset | datasets.IterableDataset:
-    if importlib.util.find_spec("datasets") is None:
+    try:
+        importlib.import_module("datasets")
+    except ImportError:
         raise CollectionError("scanning a dataset needs the datasets library: pip install -r "
-                              "requirements-scan.txt")
+                              "requirements-scan.txt") from None
     if not dataset_id.strip():
         raise CollectionError("an empty dataset id: give OWNER/NAME")
     try:
