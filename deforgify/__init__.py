@@ -1,5 +1,6 @@
 """Deforgify: tells whether a photo of a face is real or fake."""
 
+import importlib
 import os
 
 __version__ = "0.1.0"
@@ -7,21 +8,25 @@ __version__ = "0.1.0"
 # TensorFlow's C++ start-up chatter is noise for CLI and app users (set it to 0 to see it).
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from deforgify.decode import InvalidImageError, load_rgb  # noqa: E402
-from deforgify.model.folder import ModelLoadError  # noqa: E402
+_PUBLIC = {
+    "Detector": "deforgify.detector",
+    "InvalidImageError": "deforgify.decode",
+    "InvalidVideoError": "deforgify.video.frames",
+    "ModelLoadError": "deforgify.model.folder",
+    "load_rgb": "deforgify.decode",
+}
+"""Each public name and its module, imported when the name is first asked for: importing the
+package costs nothing (NumPy, OpenCV and LiteRT come with the names that need them), so the
+command line can start inside its Ctrl-C handling (:func:`deforgify.__main__.run`)."""
 
-__all__ = ["Detector", "InvalidImageError", "InvalidVideoError", "ModelLoadError", "load_rgb", "__version__"]
+__all__ = [*_PUBLIC, "__version__"]
 
 
 def __getattr__(name: str):
-    # Detector pulls in LiteRT and the face detectors, InvalidVideoError the video reader:
-    # imported only when asked for.
-    if name == "Detector":
-        from deforgify.detector import Detector
-
-        return Detector
-    if name == "InvalidVideoError":
-        from deforgify.video.frames import InvalidVideoError
-
-        return InvalidVideoError
+    if name in _PUBLIC:
+        return getattr(importlib.import_module(_PUBLIC[name]), name)
     raise AttributeError(f"module 'deforgify' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_PUBLIC])

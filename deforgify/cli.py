@@ -196,13 +196,13 @@ def _warnings_to_stderr() -> None:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """The command line; an interrupt (Ctrl-C) or a reader that stops reading (``| head``) ends
     it quietly, as other command-line tools end, with the shell's status for each."""
-    args = build_parser().parse_args(argv)
-    _warnings_to_stderr()
-    stop_on_signals()  # SIGTERM as Ctrl-C; a second one ends it at once, workers too
-    if args.command == "predict" and sys.stdout is None:  # output closed (``>&-``): every answer would vanish
-        print("error: the standard output is closed: the answers could not be written", file=sys.stderr)
-        return OUTPUT_FAILED
     try:
+        args = build_parser().parse_args(argv)
+        _warnings_to_stderr()
+        stop_on_signals()  # SIGTERM as Ctrl-C; a second one ends it at once, workers too
+        if args.command == "predict" and sys.stdout is None:  # output closed (``>&-``): every answer would vanish
+            print("error: the standard output is closed: the answers could not be written", file=sys.stderr)
+            return OUTPUT_FAILED
         status = _run(args)
         sys.stdout.flush()  # a full disk is told here, not as an error at exit
         return status

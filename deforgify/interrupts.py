@@ -10,12 +10,15 @@ waiting on a worker for good, and SIGTERM ended the main process alone, its work
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import multiprocessing.context
 import os
 import signal
 import sys
+import threading
 from types import FrameType
-from typing import Optional
+from typing import Iterator, Optional
 
 INTERRUPTED = 130
 """Exit status after Ctrl-C (128 + SIGINT)."""
@@ -57,3 +60,36 @@ def die_with_parent() -> None:
         return
     if parent is not None and os.getppid() != parent.pid:  # it ended before the request was made
         os._exit(1)
+
+
+class _BornIgnoringInterrupts(multiprocessing.context.SpawnProcess):
+    def start(self) -> None:
+        with _children_ignore_interrupts():
+            super().start()
+
+
+class QuietSpawnContext(multiprocessing.context.SpawnContext):
+    """The spawn context, its processes ignoring Ctrl-C from birth: Ctrl-C is the main process's
+    to handle. A worker sets this itself once started, but the terminal's Ctrl-C reaches every
+    process of the group, and one that came while a worker was still importing (about a second)
+    printed that worker's traceback."""
+
+    Process = _BornIgnoringInterrupts
+
+
+@contextlib.contextmanager
+def _children_ignore_interrupts() -> Iterator[None]:
+    """SIGINT ignored while a child is started, which it keeps: Python leaves a SIGINT ignored
+    by its parent ignored. Blocked meanwhile, so that a Ctrl-C meant for this process in those
+    milliseconds waits for its handler instead of being lost (Linux keeps a blocked signal
+    pending even while it is ignored)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, handler)
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)

@@ -350,6 +350,24 @@ def test_ctrl_c_ends_a_run_with_one_line_and_no_traceback(files: dict[str, Path]
     assert "interrupted" in errors and "Traceback" not in errors and "KeyboardInterrupt" not in errors
 
 
+def test_ctrl_c_while_the_command_starts_ends_it_quietly_too(files: dict[str, Path]) -> None:
+    """Ctrl-C while the command imports (its first third of a second) or while its workers start
+    (the next second or so) printed a traceback: the main process's, or each worker's, whose
+    Ctrl-C is the main process's to handle."""
+    import os
+    import signal
+    import time
+
+    for delay in (0.1, 0.25, 0.4, 0.6, 0.9, 1.3, 1.8):
+        run = _started(["predict", "--workers", "2", *[str(files["face"])] * 300])
+        time.sleep(delay)
+        os.killpg(run.pid, signal.SIGINT)  # as the terminal does: the command and its workers
+        status = run.wait(timeout=120)
+        errors = run.stderr.read()
+        assert "Traceback" not in errors and "KeyboardInterrupt" not in errors, (delay, errors[-3000:])
+        assert status == 130 and errors.splitlines()[-1] == "interrupted", (delay, status, errors[-3000:])
+
+
 @pytest.mark.parametrize("signals, status", [(("SIGINT", "SIGINT"), 130), (("SIGTERM",), 130), (("SIGKILL",), -9)],
                          ids=["ctrl-c-twice", "sigterm", "sigkill"])
 def test_a_second_ctrl_c_or_a_sigterm_ends_the_run_and_its_workers(files: dict[str, Path], signals, status) -> None:
