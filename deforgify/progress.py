@@ -1,4 +1,4 @@
-"""Progress on stderr while many images are scored: done/total, images/s and the time left, live
+"""Progress on stderr while many files are scored: done/total, files a second and the time left, live
 on a terminal and every half minute in a log; a summary line at the end."""
 
 from __future__ import annotations
@@ -34,10 +34,10 @@ class Progress:
             print(self.status(now), file=sys.stderr, flush=True)
 
     def status(self, now: float) -> str:
-        """``1200/5000 files, 230 images/s, 17 s left`` (no estimate without a total)."""
+        """``1200/5000 files, 230 files/s, 17 s left`` (no estimate without a total)."""
         rate = self.done / max(now - self.started, 1e-9)
         total = f"/{self.total}" if self.total else ""
-        text = f"{self.done}{total} {self.unit}, {rate:.0f} images/s"
+        text = f"{self.done}{total} {self.unit}, {rate:.0f} {self.unit}/s"
         if self.total and rate > 0:
             text += f", {_duration((self.total - self.done) / rate)} left"
         return text

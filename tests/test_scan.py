@@ -53,7 +53,7 @@ def test_what_a_folder_scan_leaves_out_is_counted_by_reason(tmp_path: Path, astr
     (root / "link").symlink_to(tmp_path / "linked")
     result = scan(str(root), "--output", str(tmp_path / "out.jsonl"))
     assert result.returncode == 0, result.stderr[-2000:]
-    assert ("1 image in" in result.stderr and "2 skipped (hidden), 1 skipped (not an image file), "
+    assert ("1 file in" in result.stderr and "2 skipped (hidden), 1 skipped (not an image file), "
             "1 skipped (a link to a folder)" in result.stderr), result.stderr
 
 
@@ -131,7 +131,7 @@ def test_folder_tree_to_jsonl_on_this_machine(tree: Path, expected: dict, tmp_pa
 
     again = scan(str(tree), "--output", str(output))
     assert again.returncode == 1, again.stderr[-2000:]  # its rows still say 3 files could not be read
-    assert "0 images" in again.stderr and f"{len(rows)} already in {output} (3 of them unreadable" in again.stderr
+    assert "0 files" in again.stderr and f"{len(rows)} already in {output} (3 of them unreadable" in again.stderr
     assert read_rows(output) == rows
 
 
@@ -270,7 +270,7 @@ def test_a_folder_named_another_way_is_the_same_rows(tree: Path, tmp_path: Path)
     rows = read_rows(output)
     assert first.returncode == 1 and rows, first.stderr[-2000:]
     again = scan(f"./{tree.name}/", "--output", str(output), cwd=tree.parent)
-    assert "0 images in" in again.stderr and f"{len(rows)} already in" in again.stderr, again.stderr
+    assert "0 files in" in again.stderr and f"{len(rows)} already in" in again.stderr, again.stderr
     assert read_rows(output) == rows
     named_otherwise = scan(str(tree), "--output", str(output))  # by its absolute path: scanned again, and said
     assert f"note: none of the {len(rows)} rows already in {output} are of folder {tree}" in named_otherwise.stderr
@@ -298,7 +298,7 @@ def test_an_output_that_cannot_be_written_is_told_before_anything_is_scanned(tre
     blocker.write_text("not a folder")
     result = scan(str(tree), "--output", str(blocker / "verdicts.jsonl"))
     assert result.returncode == 2 and "nothing was scanned" in result.stderr, result.stderr[-2000:]
-    assert "Traceback" not in result.stderr and "images in" not in result.stderr
+    assert "Traceback" not in result.stderr and "files in" not in result.stderr
 
 
 def test_the_summary_counts_only_this_collections_rows_already_in_the_file(tmp_path: Path,
@@ -315,9 +315,9 @@ def test_the_summary_counts_only_this_collections_rows_already_in_the_file(tmp_p
     output = tmp_path / "verdicts.jsonl"
     assert scan("--files-from", str(listed), "--output", str(output)).returncode == 0
     first = scan(str(photos), "--output", str(output))
-    assert first.returncode == 0 and "2 images in" in first.stderr and "0 already in" in first.stderr, first.stderr
+    assert first.returncode == 0 and "2 files in" in first.stderr and "0 already in" in first.stderr, first.stderr
     again = scan(str(photos), "--output", str(output))
-    assert "0 images in" in again.stderr and "2 already in" in again.stderr, again.stderr
+    assert "0 files in" in again.stderr and "2 already in" in again.stderr, again.stderr
     assert len(read_rows(output)) == 4
 
 

@@ -26,7 +26,7 @@ EXAMPLES = """examples:
   deforgify scan photos/ --output verdicts.parquet --cluster local:4
   deforgify scan photos/ --output verdicts.parquet --cluster tcp://scheduler:8786
 
-Run the same command again after a stop: only images without a row are scored.
+Run the same command again after a stop: only files without a row are scored.
 Rows: path (or index for a dataset), label (real, fake, unsure, no_face; empty with an error),
 confidences, face_found, face, deciding_face, faces, decided_by, pixels, provenance (as in
 predict --help), kind ("photo" or "video"), duration, width, height, rotation, deciding_frame,
@@ -36,7 +36,7 @@ Videos in a folder are found by suffix (.mp4 .mov .webm .mkv .avi ...).
 
 exit status:
   0    every image was scored
-  1    the scan completed, and some images it scored could not be read (their rows say why)
+  1    the scan completed, and some files it scored could not be read (their rows say why)
   2    usage error: no such folder or dataset, an output of another kind or model, no model
   3    the scan stopped early (a write failed, a worker died): rows written are kept
   130  interrupted (Ctrl-C): rows written are kept

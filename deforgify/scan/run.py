@@ -119,7 +119,7 @@ def scan(collection: Collection, results: JsonLines | ParquetResults, engine: En
     done, keys = _done(results, collection.key_field), collection.keys
     ours = [key for key in done if key in keys] if keys is not None else []  # not other collections' rows
     total = collection.total - len(ours) if collection.total is not None and keys is not None else None
-    run = ScanRun(len(ours), Progress(total, progress_enabled, unit="images"),
+    run = ScanRun(len(ours), Progress(total, progress_enabled, unit="files"),
                   failed_before=sum(done[key] is not None for key in ours),
                   other_rows=len(done) - len(ours) if keys is not None else 0)
 
