@@ -152,10 +152,21 @@ def band_reason(fake: float, calibration: Optional[Calibration], judged: str = "
     if calibration is None:
         return "the answer falls in the model's unsure band."
     low, high = calibration.unsure_low, calibration.unsure_high
+    places = decimals_apart(fake, (low, high))
     real_rule = ("when it sees no sign of a fake at all (fake 0%)" if low <= 0
-                 else f"when fake is at most {low:.1%}")
+                 else f"when fake is at most {low:.{places}%}")
     return (f"this model answers \"real\" only {real_rule} and \"fake\" only when fake is at least "
-            f"{high:.1%}; {judged} fake {fake:.1%} lies between.")
+            f"{high:.{places}%}; {judged} fake {fake:.{places}%} lies between.")
+
+
+def decimals_apart(value: float, edges: Sequence[float], least: int = 1) -> int:
+    """Decimal places (``least`` or more, up to 3) at which ``value`` is written unlike every
+    edge: a fake share of 0.19239 beside a band edge of 0.19223 read "19.2%" for both, and an
+    "unsure" beside the edge where "real" ends looked like a mistake."""
+    for places in range(least, 4):
+        if all(f"{value:.{places}%}" != f"{edge:.{places}%}" for edge in edges):
+            return places
+    return 3
 
 
 def counted(number: int, noun: str) -> str:
@@ -163,13 +174,13 @@ def counted(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
-def caption(label: str, confidences: dict[str, float], caution: Optional[str] = None) -> str:
+def caption(label: str, confidences: dict[str, float], caution: Optional[str] = None, places: int = 0) -> str:
     """A face's verdict with the confidence of that verdict ("fake 78%"); for "unsure", the
-    fake share it could not decide on, or why it was not judged."""
+    fake share it could not decide on (to ``places`` decimals), or why it was not judged."""
     if caution:
         return "unsure: too small"
     if label == UNSURE:
-        return f"unsure (fake {confidences['fake']:.0%})"
+        return f"unsure (fake {confidences['fake']:.{places}%})"
     return f"{WORDS[label]} {confidences[label]:.0%}"
 
 

@@ -72,6 +72,11 @@ def test_an_answer_beside_an_edge_of_the_band_gives_the_share_that_decided() -> 
     assert 'fake 97.2% is at least the 97.1% this model answers "fake" at.' in fake
     clear = explain(prediction(((10, 10, 100, 100), 0.05, "real")), band)
     assert clear == "Real (real 95%, fake 5%): judged on the one face found."  # far from the edge: as before
+    # An "unsure" whose share and edge read alike at one decimal ("fake 19.2% lies between" beside "at most
+    # 19.2%") gets the decimals that tell them apart, the edges too.
+    close = explain(prediction(((10, 10, 100, 100), 0.19239, UNSURE)), Calibration(threshold=0.49, unsure_low=0.19223, unsure_high=0.971))
+    assert "when fake is at most 19.22%" in close and "at least 97.10%" in close
+    assert "fake 19.24% lies between" in close
 
 
 def test_a_face_too_small_says_so_instead_of_a_verdict() -> None:

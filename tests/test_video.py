@@ -206,6 +206,7 @@ def test_a_face_too_small_in_every_frame_is_unsure_with_the_reason(clips, detect
 
 
 def test_an_unsure_clip_says_where_the_unsure_band_lies_as_a_photo_does(clips, tmp_path) -> None:
+    from deforgify.explain import decimals_apart
     from deforgify.video.present import explain_video
 
     undecided = Detector.load(str(bundled_model_with(tmp_path / "undecided", calibration={
@@ -213,9 +214,11 @@ def test_an_unsure_clip_says_where_the_unsure_band_lies_as_a_photo_does(clips, t
     row = score_video(undecided, clips["mixed"], Sampling(rate=0.5)).to_json()
     text = explain_video(row, undecided.config.calibration)
     assert row["label"] == "unsure" and "too close to call" not in text
+    fake = row["confidences"]["fake"]
+    places = decimals_apart(fake, (0.0, 1.0))  # a fake 99.97 % is not "100.0%" beside the edge of 100 %
     assert 'answers "real" only when it sees no sign of a fake at all (fake 0%) and "fake" only when fake is at ' \
-           'least 100.0%' in text
-    assert f"the deciding face's fake {row['confidences']['fake']:.1%} lies between. " in text
+           f'least {1.0:.{places}%}' in text
+    assert f"the deciding face's fake {fake:.{places}%} lies between. " in text and f"{fake:.{places}%}" != "100.0%"
     assert re.search(r", seen in 5 of the 10 frames read from the 20\.0 s clip \(\d+\.\d s to \d+\.\d s\), judged on the "
                      r"median of those frames; it looked most fake at ", text), text
 
@@ -464,8 +467,16 @@ def test_the_timeline_marks_the_unsure_band_across_the_clip_and_tells_each_face_
     swinging = [(t, face(0, fake)) for t, fake in ((0.0, 0.05), (1.0, 0.5), (2.0, 0.3))]
     row = VideoResult(video_frames.Info(640, 480, 25.0, 75, 3.0, 0), Sampling(), [FrameResult(t, [f]) for t, f in swinging],
                       [track_verdict(config, 0, swinging)], planned=3).to_json()
-    assert "face 1, unsure (fake 30%) over 3 frames (0.0 s to 2.0 s), fake 5% to 50%." in \
+    assert "face 1, unsure (fake 30.0%) over 3 frames (0.0 s to 2.0 s), fake 5% to 50%." in \
         timeline_caption(row, config.calibration)
+    # An "unsure" just inside the band is written unlike its edge ("19.2%" beside "real" ends at 19.2% read as
+    # a mistake), and the edges as precisely.
+    edge = [(t, face(0, fake)) for t, fake in ((0.0, 0.20016), (1.0, 0.20016))]
+    row = VideoResult(video_frames.Info(640, 480, 25.0, 75, 3.0, 0), Sampling(), [FrameResult(t, [f]) for t, f in edge],
+                      [track_verdict(config, 0, edge)], planned=2).to_json()
+    assert timeline_caption(row, config.calibration).endswith(
+        'face 1, unsure (fake 20.02%) over 2 frames (0.0 s to 1.0 s), fake 20% in each. '
+        'Grey lines mark where "fake" starts (90.00%) and "real" ends (20.00%); "unsure" between them.')
 
 
 def test_a_faces_line_breaks_where_it_was_not_judged() -> None:

@@ -8,7 +8,7 @@ import math
 from typing import Optional
 
 from deforgify.detector import MAX_FACES, FaceScore, Prediction
-from deforgify.explain import (WORDS, band_reason, beside_an_edge, caption, counted, describe_faces, faces_named,
+from deforgify.explain import (WORDS, band_reason, beside_an_edge, caption, counted, decimals_apart, describe_faces, faces_named,
                                percentages)
 from deforgify.faces import Box
 from deforgify.model.calibration import NO_FACE, UNSURE, Calibration
@@ -175,20 +175,24 @@ def timeline_caption(row: dict, calibration: Calibration) -> str:
     """What the timeline shows, in words, for those who cannot see the chart: each face's verdict
     over the clip and its lowest and highest frame, and where the grey lines lie (a face judged in
     one frame only is a single point the chart draws only when pointed at: its score is told)."""
-    faces = "; ".join(_face_over_time(row, track) for track in row["faces"])
     low, high = calibration.unsure_low, calibration.unsure_high
+    places = max([1] + [decimals_apart(track["confidences"]["fake"], (low, high)) for track in row["faces"]
+                        if track["label"] == UNSURE and not track["caution"]])
+    faces = "; ".join(_face_over_time(row, track, places) for track in row["faces"])
     if low == high:
-        guides = f'A grey line marks where "fake" starts ({high:.1%}); "real" below it'
+        guides = f'A grey line marks where "fake" starts ({high:.{places}%}); "real" below it'
     else:
-        real = f' and "real" ends ({low:.1%}); "unsure" between them' if low > 0 else '; "unsure" below it'
-        guides = f'Grey lines mark where "fake" starts ({high:.1%}){real}'
+        real = (f' and "real" ends ({low:.{places}%}); "unsure" between them' if low > 0
+                else '; "unsure" below it')
+        guides = f'Grey lines mark where "fake" starts ({high:.{places}%}){real}'
     return f"Fake probability per frame read: {faces}. {guides}."
 
 
-def _face_over_time(row: dict, track: dict) -> str:
+def _face_over_time(row: dict, track: dict, places: int) -> str:
     """"face 1, real 92% over 8 frames (0.2 s to 3.8 s), fake 5% to 11%"; "face 2, real 92% in its
-    one frame judged (at 0.2 s)"; "face 3, unsure: too small" (its scores are not used)."""
-    name = f"face {track['track'] + 1}, {caption(track['label'], track['confidences'], track['caution'])}"
+    one frame judged (at 0.2 s)"; "face 3, unsure: too small" (its scores are not used); an
+    "unsure" face's fake share to ``places`` decimals, as the band's edges are written."""
+    name = f"face {track['track'] + 1}, {caption(track['label'], track['confidences'], track['caution'], places)}"
     scores = [face["confidences"]["fake"] for frame in row["frames"] for face in frame["faces"]
               if face["track"] == track["track"] and not face["caution"]]
     if not scores:
