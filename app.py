@@ -748,24 +748,32 @@ def cleared() -> tuple:
             None, gr.update(value="", visible=False), "", gr.skip(), gr.skip())
 
 
+def answer_area_in_view(element_id: str) -> str:
+    """JavaScript statements: Gradio's messages about an earlier file closed (at the top of the
+    screen, one would cover the new answer), and the answer's place brought into view when it is
+    at the screen's foot or below it (a phone's, where it is under the input): the check's
+    progress shows there."""
+    return f"""
+  document.querySelectorAll('[data-testid="toast-close"]').forEach((close) => close.click());
+  const answer = document.getElementById('{element_id}');
+  if (answer && answer.getBoundingClientRect().top > window.innerHeight - 200) answer.scrollIntoView({{block: 'start'}});
+"""
+
+
 CLEAR_JS = """(photo) => {
   const path = photo ? (photo.path || photo.url || null) : null;
   if (path !== null && window.deforgifyPhoto === path) return Array(9).fill({__type__: 'update'});
   window.deforgifyPhoto = path;
-  // An earlier file's message (Gradio's own, at the top of the screen) would cover the new answer.
-  document.querySelectorAll('[data-testid="toast-close"]').forEach((close) => close.click());
-  const answer = document.getElementById('verdict');
-  if (path !== null && answer && answer.getBoundingClientRect().top > window.innerHeight - 200) {
-    answer.scrollIntoView({block: 'start'});  // where the check shows it is under way
-  }
+  if (path !== null) {""" + answer_area_in_view("verdict") + """  }
   return [null, '', null, null, null, '', '', '', null];
 }"""
 """The same, at once in the browser when the photo changes, before the server answers; a second
 change event for the same photo (the browser may send one late) leaves its answer alone; the
-messages Gradio showed for an earlier file are closed. On a phone, where the answer is below the
-photo, at the screen's foot or below it, the page goes to it at once: the check's progress shows
-there (the screen showed the photo alone, no sign that anything was under way, until the answer
-came)."""
+messages Gradio showed for an earlier file are closed, and on a phone the page goes to the
+answer's place at once (:func:`answer_area_in_view`: the screen showed the photo alone, no sign
+that anything was under way, until the answer came)."""
+VIDEO_CHECK_STARTED_JS = "() => {" + answer_area_in_view("video-verdict") + "}"
+"""The same when the video's check starts (its progress was drawn below a phone's screen)."""
 
 
 def settled(answer_id: str) -> tuple[gr.Button, gr.Column]:
@@ -949,6 +957,7 @@ CSS = """
 #verdict .prose, #verdict { color: #1a1a1a; }
 :is(#verdict-box, #video-verdict-box) * { color: inherit; }
 :is(#verdict-box, #video-verdict-box) { scroll-margin-top: 12px; }
+#video-verdict { min-height: 3.5em; }  /* the check's progress is drawn here: legible, not cut off */
 #photo img.unreadable { display: none; }
 #photo .image-frame:has(> img.unreadable) {
   display: flex; align-items: center; justify-content: center; width: 100%; height: 100%;
@@ -972,6 +981,11 @@ CSS = """
 #heatmap-legend-box { min-width: min(220px, 100%) !important; }
 :is(button.icon-button, .source-selection button, a.download-link) { min-width: 24px; min-height: 24px; }
 button.label-wrap { min-height: 24px; }
+/* Gradio draws a chosen radio under the pointer as an unchosen one (white on white): kept chosen. */
+input[type=radio]:checked:hover:not([disabled]) {
+  background-color: var(--checkbox-background-color-selected); border-color: var(--checkbox-border-color-selected);
+}
+input[type=radio]:focus-visible { outline: 2px solid var(--body-text-color); outline-offset: 2px; }
 :is(#faces, #heatmap, #video-frame) .icon-button-wrapper.top-panel {
   position: static; margin-left: auto; width: fit-content; box-shadow: none;
 }
@@ -1039,8 +1053,12 @@ new MutationObserver(() => {
     }
   }
   document.querySelectorAll('[data-testid="toast-text"]').forEach((text) => {
-    const refused = text.textContent.trim().match(/^Invalid file types?: (.+)\. Only image\/\* allowed\.$/);
-    if (refused) text.textContent = `${refused[1]} is not a photo: choose a JPEG, PNG, WebP or HEIC photo of a face.`;
+    const refused = text.textContent.trim().match(/^Invalid file types?: (.+)\. Only (image|video)\/.* allowed\.$/);
+    if (refused && refused[2] === 'image') {
+      text.textContent = `${refused[1]} is not a photo: choose a JPEG, PNG, WebP or HEIC photo of a face.`;
+    } else if (refused) {
+      text.textContent = `${refused[1]} is not a video: check a photo under "Check a photo", or choose an MP4, WebM, MOV, MKV or AVI clip.`;
+    }
   });
   document.querySelectorAll('button.label-wrap').forEach((fold) => {  // an accordion's header
     const open = String(fold.classList.contains('open'));
@@ -1056,8 +1074,8 @@ new MutationObserver(() => {
 (the answer box says why it cannot be checked), and a clip it cannot play (MPEG-4 Part 2 in
 Chromium, or no video at all) in the player's place, instead of an error toast over the
 answer, without the player's trim and reset buttons (trimming a clip it cannot play never
-ended); a file the photo's input refuses in the browser is named in plain words ("not a photo",
-not "Only image/* allowed"); each fold (accordion) tells a screen reader whether it is open
+ended); a file the photo's or the video's input refuses in the browser is named in plain words
+("not a photo", "not a video", not "Only image/* allowed"); each fold (accordion) tells a screen reader whether it is open
 (Gradio's said neither, its name ending in its arrow "▼"); the header's "model card" link opens
 the card and brings its top into view once it is open (the link's own jump happened while it
 was still folded, leaving the card's title on the screen's last line). What Gradio leaves out for screen readers and keyboards is added as the
@@ -1125,7 +1143,7 @@ def report_controls(prefix: str = "", picture: str = "photo") -> ReportControls:
         with gr.Group():
             should_be = ShouldBe(list(SHOULD_BE), label=f"Is the {picture}'s answer wrong? It should have been:",
                                  elem_id=f"{prefix}should-be")
-            button = gr.Button(f"Report the {picture}'s answer as wrong", size="sm", variant="secondary",
+            button = gr.Button(f"Report the {picture}'s answer as wrong", variant="secondary",
                                elem_id=f"{prefix}report")
         status = ReportStatus(elem_id=f"{prefix}flag-status", label="status")
     return ReportControls(box, answer_id, should_be, button, status)
@@ -1135,6 +1153,9 @@ def answer_shown(answer_id: str) -> gr.Column:
     """The report controls once the page has settled: shown beside an answer, hidden without
     one (no photo or clip, or a file that could not be checked)."""
     return gr.Column(visible=bool(answer_id))
+
+
+CHECK_VIDEO, CHECKING_VIDEO = "Check the video", "Checking the video…"
 
 
 def video_tab(detector: Detector, answers: Answers, flag: Flag) -> None:
@@ -1237,7 +1258,7 @@ def video_tab(detector: Detector, answers: Answers, flag: Flag) -> None:
                                 label="Video with a face", height=300, elem_id="video-input")
                 gr.Markdown("MP4, WebM, MOV, MKV or AVI; at most 5 minutes and 200 MB. The button is ready once "
                             "the upload has finished.", elem_id="video-limits")
-                check = gr.Button("Check the video", variant="primary", interactive=False,  # until a clip is in
+                check = gr.Button(CHECK_VIDEO, variant="primary", interactive=False,  # until a clip is in
                                   elem_id="video-check-button")
             with gr.Column(scale=1):
                 section_heading("The video's answer")
@@ -1256,13 +1277,18 @@ def video_tab(detector: Detector, answers: Answers, flag: Flag) -> None:
     # A new or removed clip takes the old answer with it, at once, and brings back the empty timeline and frame;
     # the button waits for a whole clip (a click while one was still uploading used to answer "No video yet").
     clip.change(lambda new: ("", *_shown(None, None, empty=True), None, "", "", None,
-                             gr.Button(interactive=new is not None), answer_shown("")), clip,
+                             gr.Button(CHECK_VIDEO, interactive=new is not None), answer_shown("")), clip,
                 [*page_outputs, check, report.box],
                 queue=False, api_visibility="private", show_progress="hidden")
     clip.change(LATEST_CLIP.record, clip, None, queue=False, api_visibility="private", show_progress="hidden")
     clip.upload(None, js=FOCUS_CHECK_VIDEO, queue=False, api_visibility="private")
+    # While it is checked: the button says so and cannot be pressed again, and the answer's place is in view.
+    check.click(None, js=VIDEO_CHECK_STARTED_JS, queue=False, api_visibility="private")
+    check.click(lambda: gr.Button(CHECKING_VIDEO, interactive=False), None, check,
+                queue=False, api_visibility="private", show_progress="hidden")
     check.click(page_video, clip, page_outputs, **CHECKS, api_visibility="private") \
-        .then(answer_shown, report.answer_id, report.box, queue=False, api_visibility="private",
+        .then(lambda answer_id, now: (answer_shown(answer_id), gr.Button(CHECK_VIDEO, interactive=now is not None)),
+              [report.answer_id, clip], [report.box, check], queue=False, api_visibility="private",
               show_progress="hidden") \
         .then(None, js=scroll_into_view("video-verdict-box"))
     report.button.click(make_page_flag(flag, "clip"), [report.answer_id, report.should_be], report.status,

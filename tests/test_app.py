@@ -815,6 +815,12 @@ def test_a_screen_reader_and_a_keyboard_get_the_report_by_name(browser_context, 
         page.keyboard.press("ArrowRight")  # to the next choice of the same group
     assert page.locator("#should-be").get_by_label(choice, exact=True).is_checked()
     assert not page.locator("#should-be").get_by_label(offered[1 - offered.index(choice)], exact=True).is_checked()
+    chosen = page.locator("#should-be input[type=radio]:checked")
+    assert chosen.evaluate("c => getComputedStyle(c).outlineStyle") != "none"  # the keyboard's place is seen
+    colour = "c => getComputedStyle(c).backgroundColor"
+    drawn = chosen.evaluate(colour)
+    chosen.hover()  # Gradio drew a chosen radio under the pointer white on white, as if nothing were chosen
+    assert chosen.evaluate(colour) == drawn != "rgb(255, 255, 255)"
     page.get_by_role("button", name="Report the photo's answer as wrong").click()
     status = page.locator("#flag-status[role=status][aria-live=polite]")
     status.get_by_text("Thank you: report").wait_for(timeout=30_000)

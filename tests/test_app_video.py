@@ -203,10 +203,12 @@ def test_upload_a_clip_and_read_the_verdict_timeline_and_deciding_frame(app_url,
             browser.close()
 
 
-def test_on_a_phone_the_videos_answer_comes_into_view(app_url, mixed_clip) -> None:
-    """The answer lands below the button on a phone's one column: it is scrolled into view, as a
-    photo's is (a second clip's answer used to land just below the screen); the deciding frame's
-    label does not cover the frame."""
+def test_on_a_phone_the_videos_answer_comes_into_view(app_url, mixed_clip, tmp_path) -> None:
+    """The answer lands below the button on a phone's one column: its place is brought into view
+    as the check starts, the button saying "Checking the video…" meanwhile (nothing on the screen
+    changed while the progress was drawn below it), and the answer is scrolled into view, as a
+    photo's is; the deciding frame's label does not cover the frame; a file that is no video is
+    named in words."""
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
     from playwright.sync_api import sync_playwright
@@ -223,9 +225,20 @@ def test_on_a_phone_the_videos_answer_comes_into_view(app_url, mixed_clip) -> No
             check.scroll_into_view_if_needed()
             page.evaluate("(b) => window.scrollBy(0, b.getBoundingClientRect().bottom - window.innerHeight + 8)",
                           check.element_handle())  # the button at the screen's foot: the answer starts below it
+            page.evaluate("""() => new MutationObserver(() => {
+                const button = document.getElementById('video-check-button');
+                if (window.checking || button.textContent.trim() !== 'Checking the video…') return;
+                const place = document.getElementById('video-verdict').getBoundingClientRect();
+                window.checking = {disabled: button.disabled, top: place.top, height: window.innerHeight};
+            }).observe(document.body, {childList: true, subtree: true, characterData: true})""")
             check.click()
             box = page.locator("#video-verdict-box")
             box.wait_for(timeout=90_000)
+            seen = page.evaluate("window.checking")
+            assert seen and seen["disabled"] and 0 <= seen["top"] < seen["height"] / 2, seen
+            again = page.get_by_role("button", name="Check the video")
+            again.wait_for(timeout=10_000)
+            assert again.is_enabled()
             page.wait_for_function("() => { const r = document.getElementById('video-verdict-box')"
                                    ".getBoundingClientRect(); return r.top >= -1 && r.top < window.innerHeight / 2; }",
                                    timeout=10_000)
@@ -234,6 +247,12 @@ def test_on_a_phone_the_videos_answer_comes_into_view(app_url, mixed_clip) -> No
             frame.wait_for(timeout=30_000)
             label = page.locator('#video-frame [data-testid="block-label"]').bounding_box()
             assert label["y"] + label["height"] <= frame.bounding_box()["y"] + 1
+            (tmp_path / "notes.txt").write_text("not a video")
+            page.locator("#video-input").get_by_role("button", name="Clear").click()
+            page.locator("#video-input input[type=file]").set_input_files(str(tmp_path / "notes.txt"))
+            page.get_by_test_id("toast-text").get_by_text(
+                'notes.txt is not a video: check a photo under "Check a photo", or choose an MP4, WebM, MOV, MKV '
+                'or AVI clip.').wait_for(timeout=10_000)
         finally:
             browser.close()
 
