@@ -52,7 +52,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser],
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     what = scan.add_mutually_exclusive_group(required=True)
     what.add_argument("folder", nargs="?", help="folder to scan, with its subfolders")
-    what.add_argument("--files-from", metavar="LIST", help="file naming one image per line (- for stdin)")
+    what.add_argument("--files-from", metavar="LIST", help="file naming one image or video per line (- for stdin; # starts a comment line)")
     what.add_argument("--dataset", metavar="OWNER/NAME", help="Hugging Face dataset (HF_ENDPOINT honoured)")
     scan.add_argument("--split", default="train", help="dataset split (default: train)")
     scan.add_argument("--column", help="dataset image column (default: the first image column)")

@@ -96,13 +96,15 @@ def _walk(root: str) -> tuple[list[str], dict[str, int]]:
 
 def file_list(list_file: str) -> Collection:
     """The files named one per line in ``list_file`` (``-`` for standard input), in that order;
-    blank lines are ignored, a path named twice is scanned once. Relative paths are from the
+    blank lines and comments (lines starting with ``#``: a file whose name starts so is given as
+    ``./#name``) are ignored, a path named twice is scanned once. Relative paths are from the
     folder the scan runs in."""
     try:
         text = sys.stdin.read() if list_file == "-" else Path(list_file).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise CollectionError(f"cannot read the list {list_file}: {getattr(error, 'strerror', None) or error}") from None
-    paths = list(dict.fromkeys(os.path.normpath(line.strip()) for line in text.splitlines() if line.strip()))
+    named = (line.strip() for line in text.splitlines())
+    paths = list(dict.fromkeys(os.path.normpath(line) for line in named if line and not line.startswith("#")))
     if not paths:
         raise CollectionError(f"the list {list_file} names no files")
     return Collection(f"list {list_file}", "path", lambda: (Item(p, p, p) for p in paths), len(paths),
