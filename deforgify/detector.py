@@ -221,6 +221,12 @@ class Detector:
         config = read_config(source.folder)
         return cls(load_runtime(source.folder, config.labels.index("fake"), threads), config, source)
 
+    def __reduce__(self) -> tuple[Any, tuple[ModelSource, int]]:
+        """Pickled as where its model comes from, and loaded again from there when unpickled
+        (in another process: multiprocessing, joblib, Dask); the interpreter itself cannot be
+        pickled."""
+        return type(self).from_source, (self.source, getattr(self.runtime, "threads", THREADS))
+
     def worker_recipe(self) -> Optional[tuple[Path, ModelConfig, ModelSource]]:
         """What a worker process needs to run this detector again on one thread
         (:meth:`from_worker_recipe`), or None when its network does not run in LiteRT: a worker

@@ -385,3 +385,20 @@ def test_a_file_object_is_read_as_its_bytes(tmp_path: Path, astronaut: np.ndarra
         assert detector.predict(file).to_json() == detector.predict(photo).to_json()
     with open(photo, encoding="latin-1") as text, pytest.raises(InvalidImageError, match="open the file in binary"):
         detector.answer(text)
+
+
+def test_a_detector_goes_to_other_processes_and_answers_there_as_here(astronaut_jpeg: Path, tmp_path: Path) -> None:
+    """A library user's process pool (multiprocessing, joblib, Dask) pickles the detector it is
+    given: it was refused ("cannot pickle ... InterpreterWrapper"). It travels as where its model
+    comes from, with its thread count, and is loaded again there."""
+    import multiprocessing
+    import pickle
+
+    detector = Detector.load(str(bundled_model_with(tmp_path / "model", calibration={
+        "temperature": 1.0, "threshold": 0.4, "unsure_low": 0.1, "unsure_high": 0.9})), threads=1)
+    again = pickle.loads(pickle.dumps(detector))
+    assert (again.source, again.config, again.runtime.threads) == (detector.source, detector.config, 1)
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        there = pool.apply(detector.predict, (str(astronaut_jpeg),))
+    here = detector.predict(str(astronaut_jpeg))
+    assert there.to_json() == here.to_json() and there.label == here.label

@@ -52,7 +52,7 @@ class LiteRtRuntime:
             raise ModelLoadError(f"cannot load {path}: {error}") from None
         self._interpreter = interpreter  # the runner needs it alive
         self._lock = threading.Lock()
-        self.path = path
+        self.path, self.threads = path, threads
 
     def run(self, pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         with self._lock:
