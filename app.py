@@ -1025,7 +1025,11 @@ document.addEventListener('error', (event) => {
   }
 }, true);
 document.addEventListener('load', (event) => event.target.classList?.remove('unreadable'), true);
-document.addEventListener('loadeddata', (event) => event.target.classList?.remove('unplayable'), true);
+document.addEventListener('loadeddata', (event) => {  // played, unless it has no picture (audio only)
+  const media = event.target;
+  const blind = media.tagName === 'VIDEO' && media.videoWidth === 0 && media.closest('#video-input');
+  media.classList?.toggle('unplayable', Boolean(blind));
+}, true);
 document.addEventListener('click', (event) => {
   if (!event.target.closest?.('a[href="#model-card"]')) return;
   event.preventDefault();

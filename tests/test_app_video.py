@@ -14,7 +14,7 @@ from PIL import Image
 from test_app import (ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, CONTRAST_JS, app_url, client, flags_folder,  # noqa: F401
                       reports_in)
 from helpers import small_face_in_a_large_photo
-from video_clips import canvas, real_and_fake_faces, write_opencv
+from video_clips import canvas, real_and_fake_faces, write_audio_only, write_opencv
 
 from deforgify.detector import Detector
 
@@ -184,6 +184,11 @@ def test_upload_a_clip_and_read_the_verdict_timeline_and_deciding_frame(app_url,
             assert outputs.get_by_text("Error", exact=True).count() == 0  # no red pills on the outputs
             # An answer without a chart or frame (an error, or no face) hides their empty boxes ...
             assert page.locator("#video-timeline").is_hidden() and page.locator("#video-frame").is_hidden()
+            # A file the browser plays but that has no picture (audio only) says so too, not an empty player.
+            page.locator("#video-input").get_by_role("button", name="Clear").click()
+            page.locator("#video-input input[type=file]").set_input_files(str(write_audio_only(tmp_path / "talk.mp4")))
+            page.locator("#video-input video.unplayable").wait_for(state="attached", timeout=30_000)
+            assert page.locator('#video-input button[aria-label^="Trim video"]').is_hidden()
             # A check still running when its clip is replaced never shows its answer beside the new one.
             wide, _ = small_face_in_a_large_photo(astronaut, 70, size=(1920, 1080), at=(1200, 600))
             slow = write_opencv(tmp_path / "wide.webm", lambda i: wide, 250)  # every frame looked at closer

@@ -438,7 +438,7 @@ def test_the_timeline_marks_the_unsure_band_across_the_clip_and_tells_each_face_
     from deforgify.model.calibration import Calibration
     from deforgify.model.folder import ModelConfig
     from deforgify.video.judge import track_verdict
-    from deforgify.video.present import band_guides, timeline_caption
+    from deforgify.video.present import band_guides, explain_video, timeline_caption
     from deforgify.video.timeline import FrameFace, FrameResult, VideoResult
 
     config = ModelConfig("deforgify-lite0", min_face_width=50,
@@ -477,6 +477,7 @@ def test_the_timeline_marks_the_unsure_band_across_the_clip_and_tells_each_face_
     assert timeline_caption(row, config.calibration).endswith(
         'face 1, unsure (fake 20.02%) over 2 frames (0.0 s to 1.0 s), fake 20% in each. '
         'Grey lines mark where "fake" starts (90.00%) and "real" ends (20.00%); "unsure" between them.')
+    assert "seen in both frames read from the 3.0 s clip (0.0 s to 1.0 s)" in explain_video(row, config.calibration)
 
 
 def test_a_faces_line_breaks_where_it_was_not_judged() -> None:

@@ -100,9 +100,9 @@ def _left_out(row: dict) -> str:
 
 def _seen_in(track: dict, read: int, seen: str) -> str:
     """Where a face track was seen: "seen in 5 of the 10 frames read from the 20.0 s clip (2.0 s
-    to 8.0 s)", "in all ...", "in the 1 frame ... (at 0.0 s)"."""
+    to 8.0 s)", "in all ...", "in both ...", "in the 1 frame ... (at 0.0 s)"."""
     if track["frames"] == read:
-        share = f"the {seen}" if read == 1 else f"all {seen}"
+        share = f"the {seen}" if read == 1 else f"both {seen.removeprefix('2 ')}" if read == 2 else f"all {seen}"
     else:
         share = f"{track['frames']} of the {seen}"
     start, end = track["start"], track["end"]
