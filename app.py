@@ -1069,6 +1069,13 @@ new MutationObserver(() => {
     if (fold.getAttribute('aria-expanded') !== open) fold.setAttribute('aria-expanded', open);
     fold.querySelector('.icon:not([aria-hidden])')?.setAttribute('aria-hidden', 'true');
   });
+  // A picture in the answer sits in a button that does nothing: not a keyboard stop (its text
+  // alternative is still read); a download link holds a button: one stop, named.
+  document.querySelectorAll('.image-container > button:not([tabindex])').forEach((frame) => { frame.tabIndex = -1; });
+  document.querySelectorAll('a.download-link:not([aria-label])').forEach((link) => {
+    link.setAttribute('aria-label', link.querySelector('button')?.getAttribute('aria-label') || 'Download');
+    link.querySelector('button')?.setAttribute('tabindex', '-1');
+  });
   const photo = document.querySelector('#photo img:not([alt]), #photo img[alt=""]');
   if (photo) photo.alt = 'The photo being checked';
   document.querySelector('#video-timeline svg.marks:not([aria-hidden])')?.setAttribute('aria-hidden', 'true');
@@ -1086,8 +1093,10 @@ was still folded, leaving the card's title on the screen's last line). What Grad
 page is drawn: each report's choices form one named radio group (Gradio gave each choice a
 group of its own, with no name: three tab stops, read without the question), each report's
 status is a live region (its "Thank you" or reason is read out), the photo being checked
-has a text alternative, and the timeline's chart is left to its caption, which says in words
-what it shows (the chart's own name was its tick numbers)."""
+has a text alternative, the timeline's chart is left to its caption, which says in words
+what it shows (the chart's own name was its tick numbers), a picture in an answer is no tab
+stop (Gradio wraps it in a button that does nothing), and a download link is one named stop
+(it was two: a link without a name around a button)."""
 
 
 def example_files(detector: Detector) -> tuple[list[str], list[str]]:
