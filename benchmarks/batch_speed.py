@@ -21,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from deforgify.argtypes import first_paragraph
 from deforgify.batch import score_files  # noqa: E402
 from deforgify.decode import load_rgb  # noqa: E402
 from deforgify.detector import Detector, face_crops  # noqa: E402
@@ -39,7 +40,7 @@ def rate(count: int, run, repeats: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=first_paragraph(__doc__))
     parser.add_argument("--images", type=Path, default=DEFAULT_IMAGES)
     parser.add_argument("--count", type=int, default=400)
     parser.add_argument("--workers", type=int, default=2)

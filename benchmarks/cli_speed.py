@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from deforgify.argtypes import first_paragraph
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_IMAGES = ROOT.parent / "shared/data/hardfakevsrealfaces/real"
@@ -29,7 +30,7 @@ def timed_run(files: list[Path]) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=first_paragraph(__doc__))
     parser.add_argument("--images", type=Path, default=DEFAULT_IMAGES)
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()

@@ -23,6 +23,7 @@ from typing import Optional
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from deforgify.argtypes import first_paragraph
 from deforgify.detector import Detector  # noqa: E402
 from deforgify.model.folder import ModelLoadError  # noqa: E402
 from training.leave_one_out import DATA  # noqa: E402
@@ -34,7 +35,7 @@ AGE_BANDS = ((16, 29), (30, 44), (45, 70))
 
 
 def parse_arguments() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=first_paragraph(__doc__))
     parser.add_argument("--model", default=None, help="model folder or Hub id (default: the bundled model)")
     parser.add_argument("--data", type=Path, default=DATA / "utkface-real", help="UTKFace folder with files.csv")
     parser.add_argument("--split", default="test", choices=("train", "val", "test", "all"),

@@ -40,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.test_split import DEFAULT_DATA, load_test_split  # noqa: E402
+from deforgify.argtypes import first_paragraph
 from deforgify.preprocess import preprocess_face  # noqa: E402
 from training.calibrate import answer_summary  # noqa: E402
 
@@ -48,7 +49,7 @@ CHUNK = 128
 
 
 def parse_arguments() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=first_paragraph(__doc__))
     parser.add_argument("--model", default=None, help="model folder or Hub id; default: bundled")
     parser.add_argument("--data", action="append", default=None, help="default: " + ", ".join(DEFAULT_DATA))
     parser.add_argument("--seed", type=int, default=0, help="the split seed the model was trained with")

@@ -13,11 +13,12 @@ from __future__ import annotations
 import numpy as np
 from test_split import argument_parser, load_test_split
 
+from deforgify.argtypes import first_paragraph
 from training.format_parity import PHONE_VARIANTS, ParityReport, format_parity, judge_variant
 
 
 def main() -> None:
-    parser = argument_parser(__doc__.split("\n")[0], per_source=True)
+    parser = argument_parser(first_paragraph(__doc__), per_source=True)
     parser.add_argument("--phone-formats", action="store_true",
                         help="also judge the faces saved as HEIC q80 and AVIF q70, beside the lossless copy")
     args = parser.parse_args()

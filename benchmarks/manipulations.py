@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from test_split import TestSplit, parse_arguments
 
+from deforgify.argtypes import first_paragraph
 from training.manipulated import KINDS, manipulated_pairs
 
 
 def main() -> None:
-    args = parse_arguments(__doc__.split("\n")[0])
+    args = parse_arguments(first_paragraph(__doc__))
     split = TestSplit.load(args)
     split.print_header("manipulation")
     for kind in KINDS:

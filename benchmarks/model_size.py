@@ -15,6 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from deforgify.argtypes import first_paragraph
 from deforgify.model.source import BUNDLED_MODEL  # noqa: E402
 
 
@@ -37,7 +38,7 @@ def multiply_adds(model) -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=first_paragraph(__doc__))
     parser.add_argument("--model", type=Path, default=None, help="model folder (default: bundled)")
     parser.add_argument("--architecture", default=None, help="an untrained architecture instead")
     parser.add_argument("--input-size", type=int, default=128)

@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.small_faces import backgrounds  # noqa: E402
+from deforgify.argtypes import first_paragraph
 from deforgify import detector as detector_module  # noqa: E402
 from deforgify.decode import load_rgb  # noqa: E402
 from deforgify.detector import Detector, face_crops  # noqa: E402
@@ -64,7 +65,7 @@ def as_found(rgb: np.ndarray, face) -> tuple[int, tuple]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=first_paragraph(__doc__))
     parser.add_argument("--per-source", type=int, default=15)
     parser.add_argument("--model", default=None)
     args = parser.parse_args()

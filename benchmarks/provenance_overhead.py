@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 import provenance_files as pf  # noqa: E402
+from deforgify.argtypes import first_paragraph
 from deforgify.decode import load_rgb  # noqa: E402
 from deforgify.detector import face_crops  # noqa: E402
 from deforgify.model.folder import read_config  # noqa: E402
@@ -77,7 +78,7 @@ def import_ms() -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=first_paragraph(__doc__))
     parser.add_argument("--photos", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 from test_split import TestSplit, parse_arguments
 
+from deforgify.argtypes import first_paragraph
 from training import degrade
 
 PERTURBATIONS = {
@@ -30,7 +31,7 @@ PERTURBATIONS = {
 
 
 def main() -> None:
-    split = TestSplit.load(parse_arguments(__doc__.split("\n")[0]))
+    split = TestSplit.load(parse_arguments(first_paragraph(__doc__)))
     test = split.test
     split.print_header("perturbation")
     for name, perturb in PERTURBATIONS.items():

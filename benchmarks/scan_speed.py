@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 import psutil
+from deforgify.argtypes import first_paragraph
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(os.environ.get("DEFORGIFY_DATA", ROOT.parent / "shared" / "data"))
@@ -95,7 +96,7 @@ class PeakMemory:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=first_paragraph(__doc__))
     parser.add_argument("--count", type=int, default=1200)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()

@@ -29,6 +29,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from deforgify.argtypes import first_paragraph
 from deforgify.decode import load_rgb  # noqa: E402
 from deforgify.faces import find_faces, overlap  # noqa: E402
 from training.leave_one_out import DATA  # noqa: E402
@@ -40,7 +41,7 @@ BACKGROUNDS = ("coffee", "chelsea", "rocket", "immunohistochemistry", "retina", 
 
 
 def parse_arguments() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=first_paragraph(__doc__))
     parser.add_argument("--data", type=Path, default=DATA / "utkface-real", help="a folder of face photos")
     parser.add_argument("--faces", type=int, default=40, help="how many faces to paste")
     parser.add_argument("--side", type=int, default=2048, help="the backgrounds' longer side in pixels")

@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from helpers import small_face_in_a_large_photo  # noqa: E402
 from video_clips import write_opencv  # noqa: E402
 
+from deforgify.argtypes import first_paragraph
 from deforgify.detector import Detector  # noqa: E402
 from deforgify.video import judge  # noqa: E402
 
@@ -55,7 +56,7 @@ def timed(detector: Detector, path: Path, give_up: int, repeats: int) -> tuple[f
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=first_paragraph(__doc__))
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     detector, give_up = Detector.load(), judge.CLOSER_LOOK_GIVE_UP

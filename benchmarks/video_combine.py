@@ -38,6 +38,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from deforgify.argtypes import first_paragraph
 from deforgify.decode import load_rgb  # noqa: E402
 from deforgify.detector import Detector  # noqa: E402
 from deforgify.video.combine import SUSTAINED_RUN, combine, judge_track  # noqa: E402
@@ -113,7 +114,7 @@ def drawn(rng: np.random.Generator, scores: np.ndarray, length: int) -> np.ndarr
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=first_paragraph(__doc__))
     parser.add_argument("--model", default=None)
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--length", type=int, default=8)

@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 import cv2  # noqa: E402
 
 from video_clips import canvas, write_h264  # noqa: E402
+from deforgify.argtypes import first_paragraph
 
 
 def opencv_all(path: Path) -> int:
@@ -83,7 +84,7 @@ def timed(run, path: Path) -> tuple[float, int]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=first_paragraph(__doc__))
     parser.add_argument("--seconds", type=float, default=20)
     args = parser.parse_args()
     from skimage import data

@@ -27,6 +27,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from video_clips import canvas, write_h264  # noqa: E402
 
+from deforgify.argtypes import first_paragraph  # noqa: E402
+
 MEASURE = """
 import re, runpy, sys
 sys.argv = ["deforgify"] + sys.argv[1:]
@@ -51,7 +53,7 @@ def run_predict(*args: str) -> tuple[float, int, list[dict]]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=first_paragraph(__doc__))
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--memory-minutes", type=float, default=0,
                         help="also compare the peak memory of a clip this long at 1920x1080 (0: skip)")

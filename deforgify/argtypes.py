@@ -1,10 +1,12 @@
-"""Number types for argparse options: a value that is not a number, not finite or out of range
-is a usage error that says why (exit 2), never a traceback or a silently odd run."""
+"""For argparse: number types for options (a value that is not a number, not finite or out of
+range is a usage error that says why, exit 2, never a traceback or a silently odd run), and a
+command's description from its module's docstring."""
 
 from __future__ import annotations
 
 import argparse
 import math
+import re
 from typing import Callable, Optional
 
 
@@ -29,3 +31,10 @@ def number(kind: type = float, *, above: Optional[float] = None, at_least: Optio
         return value
 
     return parse
+
+
+def first_paragraph(doc: Optional[str]) -> str:
+    """A docstring's first paragraph as one line, without reST markup: a command's description
+    (its first line alone stopped mid-sentence: "... in one commit: the files a training run")."""
+    paragraph = (doc or "").strip().split("\n\n", 1)[0]
+    return " ".join(re.sub(r":\w+:`([^`]+)`", r"\1", paragraph).replace("``", "").split())

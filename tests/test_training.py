@@ -602,3 +602,13 @@ def test_the_card_says_why_calibration_made_the_test_split_worse_only_when_it_di
     assert "ROC-AUC 0.900 against 0.930 on test" in caveat
     metrics["test"]["ece"]["calibrated"] = 0.010  # the temperature helped the test split too: nothing to explain
     assert _calibration_caveat(metrics) == ""
+
+
+@pytest.mark.parametrize("module", ["train", "evaluate", "push", "recalibrate", "leave_one_out"])
+def test_each_training_commands_description_is_whole_sentences(module: str) -> None:
+    """Its module docstring's first paragraph, not its first line: push's stopped at "in one
+    commit: the files a training run"."""
+    import importlib
+
+    description = importlib.import_module(f"training.{module}").build_parser().description
+    assert description.endswith((".", ")")) and "`" not in description and "\n" not in description, description

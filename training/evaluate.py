@@ -20,7 +20,7 @@ import os
 import sys
 from typing import Optional, Sequence
 
-from deforgify.argtypes import number
+from deforgify.argtypes import first_paragraph, number
 from deforgify.model.facts import training_facts
 from deforgify.model.folder import ModelLoadError
 from training.calibrate import answer_summary
@@ -30,7 +30,7 @@ from training.prepared import prepare
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m training.evaluate", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m training.evaluate", description=first_paragraph(__doc__))
     parser.add_argument("--model", default=None, help="model folder or Hub repo id; default: bundled")
     parser.add_argument("--data", action="append", required=True, metavar="SRC")
     parser.add_argument("--split", choices=[*SPLITS, "all"], default="test")

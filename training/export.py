@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from deforgify.argtypes import first_paragraph
 from deforgify.model.folder import LITERT_FILE, ModelLoadError, load_keras_model, read_config
 from deforgify.model.runtime import SIGNATURE
 
@@ -46,7 +47,7 @@ def export_litert(model: keras.Model, class_index: int, folder: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=first_paragraph(__doc__))
     parser.add_argument("folder", type=Path, help="model folder with config.json and model.keras")
     args = parser.parse_args(argv)
     try:

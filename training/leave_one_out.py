@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Callable, Optional, Sequence
 
 import numpy as np
 
-from deforgify.argtypes import number
+from deforgify.argtypes import first_paragraph, number
 from deforgify.model.architectures import ARCHITECTURES, DEFAULT_ARCHITECTURE
 from deforgify.model.calibration import Calibration
 from deforgify.model.folder import LABELS, ModelConfig
@@ -77,7 +77,7 @@ def units(examples: list[Example]) -> list[Unit]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m training.leave_one_out", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m training.leave_one_out", description=first_paragraph(__doc__))
     parser.add_argument("--data", action="append", default=None, metavar="SRC",
                         help=f"labelled sources (default: {', '.join(SOURCES)} under {DATA})")
     parser.add_argument("--probe", action="append", default=None, metavar="SRC",

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional, Sequence
 
+from deforgify.argtypes import first_paragraph
 from deforgify.model.folder import METRICS_FILE, MODEL_FILE, ModelLoadError, read_config
 from deforgify.model.source import hub_endpoint, hub_reachable
 
@@ -62,7 +63,7 @@ def repo_id(text: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m training.push", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m training.push", description=first_paragraph(__doc__))
     parser.add_argument("folder", type=Path, metavar="MODEL_DIR")
     parser.add_argument("repo_id", type=repo_id, metavar="OWNER/NAME")
     add_hub_options(parser)

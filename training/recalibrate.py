@@ -27,7 +27,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
-from deforgify.argtypes import number
+from deforgify.argtypes import first_paragraph, number
 from deforgify.model.folder import METRICS_FILE, ModelLoadError, load_keras_model, read_config, write_config
 from training.data import SPLITS, DataError, load_examples, split_examples
 from training.prepared import prepare
@@ -36,7 +36,7 @@ from training.train import SPLITS_FILE, TrainingFailed, evaluate_model, held_out
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m training.recalibrate", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m training.recalibrate", description=first_paragraph(__doc__))
     parser.add_argument("folder", type=Path, help="the model folder to recalibrate in place")
     parser.add_argument("--data", action="append", required=True, metavar="SRC",
                         help="the sources the model was trained on (repeatable)")

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 import numpy as np
 
-from deforgify.argtypes import number
+from deforgify.argtypes import first_paragraph, number
 from deforgify.model.architectures import ARCHITECTURES, DEFAULT_ARCHITECTURE, PRETRAINED, STOCHASTIC_DEPTH
 from deforgify.model.calibration import Calibration
 from deforgify.model.folder import (
@@ -58,7 +58,7 @@ class TrainingFailed(RuntimeError):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m training.train", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m training.train", description=first_paragraph(__doc__))
     parser.add_argument("--data", action="append", required=True, metavar="SRC",
                         help="imagefolder folder (real/, fake/) or Hub dataset id; repeatable")
     parser.add_argument("--output", required=True, type=Path, metavar="DIR",
