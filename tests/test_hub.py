@@ -64,9 +64,12 @@ def test_push_uploads_the_model_folder_with_a_card_for_the_repo(hub, published, 
     commit = repo.commits[published["tiny"]]
     assert set(commit.files) == MODEL_FILES
     card = commit.files["README.md"].decode()
-    assert card.startswith("---\nlibrary_name: keras\npipeline_tag: image-classification\n")
+    assert card.startswith("---\nlibrary_name: deforgify\npipeline_tag: image-classification\n")
     assert "model-index:\n- name: detector\n" in card
     assert 'Detector.load("alice/detector")' in card
+    # The card on a branch loads that branch's model (it named main's).
+    on_dev = repo.commits[published["dev"]].files["README.md"].decode()
+    assert 'Detector.load("alice/detector@dev")' in on_dev and "--model alice/detector@dev" in on_dev
     assert repo.branches["dev"] == published["dev"] and repo.tags["v1"] == published["tiny"]
     assert repo.branches["main"] == published["main"]
     assert commit.files["model.keras"] == (tiny_model / "model.keras").read_bytes()

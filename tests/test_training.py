@@ -48,7 +48,11 @@ def test_training_writes_a_complete_model_folder(tiny_model: Path) -> None:
     assert metrics["training"]["split_sizes"] == {"train": 48, "val": 6, "test": 6}
     splits = json.loads((tiny_model / "splits.json").read_text())
     assert [len(splits[n]) for n in ("train", "val", "test")] == [48, 6, 6]
-    assert card.startswith("---\nlibrary_name: keras\npipeline_tag: image-classification\n")
+    # Not "keras": the Hub's Keras loader cannot read this folder, and the Hub would offer it.
+    assert card.startswith("---\nlibrary_name: deforgify\npipeline_tag: image-classification\n")
+    # Data of unknown terms: the weights follow them, and are not called research-only.
+    assert "license_name: training-data-terms\n" in card and "`other` (`training-data-terms`)" in card
+    assert f"From 6 test images, the accuracy {test['accuracy']:.3f} lies within " in card
     assert f"{test['accuracy']:.4f}" in card
     # Sources it does not know are not claimed; that no source was held out is said, not left out.
     assert "**fake** (of the kinds in its training data)" in card and "face swap" not in card.split("##")[0]
@@ -67,6 +71,22 @@ def test_evaluate_reproduces_the_saved_test_metrics(tiny_model: Path, tiny_datas
     assert printed["threshold"] == pytest.approx(saved["threshold"])
     assert printed["accuracy"] == pytest.approx(saved["accuracy"])
     assert printed["unsure"] == {k: v for k, v in saved["unsure"].items() if k != "tradeoff"}
+    assert "note:" not in result.stderr  # its own source: its test split is the data it never saw
+
+
+def test_evaluate_on_a_source_never_trained_on_says_the_split_is_a_sample(tiny_model: Path, tiny_dataset: Path,
+                                                                         tmp_path: Path) -> None:
+    """A new source's --split test is 10 % of it, scored as if it were the card's test split: a
+    smoke model scored 4 diffusion-probe images "accuracy 1.0" without a word."""
+    import shutil
+
+    other = shutil.copytree(tiny_dataset, tmp_path / "other-source")
+    result = run_module("training.evaluate", "--model", str(tiny_model), "--data", str(other))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert f"note: the model was not trained on {other}: --split test scores only that part of it; --split all " \
+           "scores every image" in result.stderr
+    assert "note:" not in run_module("training.evaluate", "--model", str(tiny_model), "--data", str(other),
+                                     "--split", "all").stderr
 
 
 def test_evaluate_answers_at_the_models_own_threshold_and_band(tiny_model: Path, tiny_dataset: Path,
@@ -612,3 +632,14 @@ def test_each_training_commands_description_is_whole_sentences(module: str) -> N
 
     description = importlib.import_module(f"training.{module}").build_parser().description
     assert description.endswith((".", ")")) and "`" not in description and "\n" not in description, description
+
+
+def test_the_card_says_how_far_its_test_accuracy_goes_and_when_framing_does_as_well() -> None:
+    from training.card import _how_sure
+
+    model = {"count": 129, "accuracy": 0.853, "roc_auc": 0.942}
+    said = _how_sure(model, {"accuracy": 0.961, "roc_auc": 0.996})
+    assert said.startswith("From 129 test images, the accuracy 0.853 lies within 0.782-0.904 (95 % interval).")
+    assert "the framing baseline does as well as the model or better (ROC-AUC 0.996 against 0.942)" in said
+    assert "framing" not in _how_sure({**model, "count": 1689}, {"accuracy": 0.64, "roc_auc": 0.714})
+

@@ -121,7 +121,7 @@ def push_model(folder: Path, repo_id: str, private: bool = False, revision: str 
             upload.mkdir()
             for name in files:
                 shutil.copy2(folder / name, upload / name)
-            write_card(upload, repo_id)
+            write_card(upload, repo_id, revision=revision)
             uploaded = tuple(sorted(path.name for path in upload.iterdir()))
             commit = api.upload_folder(
                 repo_id=repo_id,
