@@ -351,6 +351,19 @@ def test_refuses_another_libraries_model_and_files_beside_a_model(tiny_model: Pa
     assert (annotated / "NOTES.txt").read_text() == "what I tried" and (annotated / "model.keras").is_file()
 
 
+
+def test_a_model_folder_to_be_replaced_is_said_before_training(tiny_model: Path) -> None:
+    """Retraining into a model folder replaced its model without a word."""
+    import json
+
+    from training.train import check_output
+
+    trained = json.loads((tiny_model / "metrics.json").read_text())["training"]["date"]
+    assert check_output(tiny_model) == (f"note: {tiny_model} holds a model trained {trained}: this run replaces it "
+                                        "when it succeeds (an interrupted or failed run leaves it as it is)")
+    assert check_output(tiny_model / "absent") is None
+
+
 def test_metrics_of_one_class_alone_leave_what_it_cannot_tell_null() -> None:
     """A fakes-only set gave balanced accuracy (just the fakes' recall), precision 1.0 and a
     "real" row of zeros."""

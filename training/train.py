@@ -23,6 +23,7 @@ import numpy as np
 from deforgify.argtypes import first_paragraph, number
 from deforgify.model.architectures import ARCHITECTURES, DEFAULT_ARCHITECTURE, PRETRAINED, STOCHASTIC_DEPTH
 from deforgify.model.calibration import Calibration
+from deforgify.model.facts import training_facts as saved_training_facts
 from deforgify.model.folder import (
     CARD_FILE,
     CONFIG_FILE,
@@ -127,7 +128,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                      f"and fewer than --epochs ({args.epochs}) epochs, not {args.linear_probe_epochs} with "
                      f"{args.architecture}")
     try:
-        check_output(args.output)
+        replacing = check_output(args.output)
         if args.held_out:
             held_out_rank(args.held_out)  # a bad file fails now, not after training
         if args.push_to_hub:
@@ -139,6 +140,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except (DataError, TrainingFailed) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    if replacing:
+        print(replacing, file=sys.stderr)
     try:
         train(args)
         if args.push_to_hub:
@@ -169,17 +172,18 @@ def run_files() -> set[str]:
             ROC_FILE}
 
 
-def check_output(output: Path) -> None:
+def check_output(output: Path) -> Optional[str]:
     """Refuse to replace anything but an empty folder or a Deforgify model folder holding only
     what a run writes: another model's folder with a config.json of its own, or a file a user
-    put beside the model, would be lost."""
+    put beside the model, would be lost. Returns the note to give when a model is to be
+    replaced (it was replaced without a word)."""
     if not output.exists():
-        return
+        return None
     if not output.is_dir():
         raise TrainingFailed(f"{output} exists and is not a folder; refusing to replace it")
     names = {path.name for path in output.iterdir()}
     if not names:
-        return
+        return None
     try:
         read_config(output)
     except ModelLoadError as error:
@@ -189,6 +193,9 @@ def check_output(output: Path) -> None:
     if others:
         raise TrainingFailed(f"{output} holds files a training run does not write ({', '.join(others)}), which "
                              "replacing it would lose; move them, or give another --output")
+    trained = saved_training_facts(output).get("date")
+    return (f"note: {output} holds a model{f' trained {trained}' if trained else ''}: this run replaces it "
+            "when it succeeds (an interrupted or failed run leaves it as it is)")
 
 
 def train(args: argparse.Namespace) -> dict[str, Any]:
