@@ -896,10 +896,11 @@ def header(detector: Detector) -> str:
 
 
 def model_card_link(detector: Detector) -> str:
-    """The Hub page of a Hub model; for the bundled model, its card in this Space's files, or
-    (run elsewhere) the card shown at the foot of this page."""
+    """The Hub page of a Hub model (unless it answers from its cached copy, the Hub away: then
+    the card at the foot of this page, as any other); for the bundled model, its card in this
+    Space's files, or (run elsewhere) the card shown at the foot of this page."""
     hub = card_url(detector.source)
-    if hub:
+    if hub and not detector.source.warning:
         return hub
     space = os.environ.get("SPACE_ID")
     if space and detector.source.reference == "bundled":

@@ -185,6 +185,15 @@ def test_the_app_names_the_revision_asked_and_says_why_the_hub_refused(published
     assert ("the configured model could not be loaded: Hub repo alice/no-such-detector does not exist, "
             "or is private") in pages["alice/no-such-detector"]
     assert "the bundled model answers instead" in pages["alice/no-such-detector"]
+    # Its cached copy with the Hub away: the card link is the page's own card, not the Hub's page out of reach.
+    away = closed_port_url()
+    process, url = start_app(tmp_path, DEFORGIFY_MODEL="alice/detector@v1", **{**hub_env, "HF_ENDPOINT": away})
+    try:
+        page = urllib.request.urlopen(url + "config", timeout=10).read().decode()
+    finally:
+        stop_app(process)
+    assert "using the cached copy of alice/detector@v1" in page and "[model card](#model-card)" in page
+    assert away not in page
 
 
 def test_a_program_or_a_scan_never_gets_another_model_unasked(published, hub_env, astronaut_jpeg, tmp_path) -> None:
