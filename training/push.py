@@ -53,12 +53,12 @@ def repo_id(text: str) -> str:
     from huggingface_hub.errors import HFValidationError
     from huggingface_hub.utils import validate_repo_id
 
+    if text.count("/") != 1:  # before the library's check, which speaks of its own arguments
+        raise argparse.ArgumentTypeError(f"{text!r} is not a Hub repo id: give it as OWNER/NAME")
     try:
         validate_repo_id(text)
     except HFValidationError as error:
         raise argparse.ArgumentTypeError(f"{text!r} is not a Hub repo id: {_first_line(error)}") from None
-    if text.count("/") != 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a Hub repo id: give it as OWNER/NAME")
     return text
 
 
