@@ -756,7 +756,9 @@ def answer_area_in_view(element_id: str) -> str:
     return f"""
   document.querySelectorAll('[data-testid="toast-close"]').forEach((close) => close.click());
   const answer = document.getElementById('{element_id}');
-  if (answer && answer.getBoundingClientRect().top > window.innerHeight - 200) answer.scrollIntoView({{block: 'start'}});
+  if (answer && answer.getBoundingClientRect().top > window.innerHeight - 200) {{
+    answer.scrollIntoView({{block: 'start'}});
+  }}
 """
 
 
@@ -1087,8 +1089,9 @@ new MutationObserver(() => {
 Chromium, or no video at all) in the player's place, instead of an error toast over the
 answer, without the player's trim and reset buttons (trimming a clip it cannot play never
 ended); a file the photo's or the video's input refuses in the browser is named in plain words
-("not a photo", "not a video", not "Only image/* allowed"); each fold (accordion) tells a screen reader whether it is open
-(Gradio's said neither, its name ending in its arrow "▼"); the header's "model card" link opens
+("not a photo", "not a video", not "Only image/* allowed"); each fold (accordion) tells a screen
+reader whether it is open (Gradio's said neither, its name ending in its arrow "▼"); the
+header's "model card" link opens
 the card and brings its top into view once it is open (the link's own jump happened while it
 was still folded, leaving the card's title on the screen's last line). What Gradio leaves out for screen readers and keyboards is added as the
 page is drawn: each report's choices form one named radio group (Gradio gave each choice a

@@ -1,18 +1,29 @@
 """``python -m deforgify`` and the ``deforgify`` command."""
 
+import signal
 import sys
 
-from deforgify.interrupts import INTERRUPTED
+if "--multiprocessing-fork" in sys.argv:
+    # A worker the command spawned imports this module first, as its main one: Ctrl-C is the
+    # command's to handle, and the terminal sends it to the workers too, so one that came while a
+    # worker was still starting (about a second of imports) printed that worker's traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def run() -> None:
-    """The command line, its imports included in what Ctrl-C ends quietly (a Ctrl-C while they
-    load, in the first third of a second, printed a traceback)."""
+    """The command line, its imports included in what Ctrl-C ends quietly: a Ctrl-C while they
+    load (the first third of a second) waits until they are done, blocked, then ends the command
+    with one line. Raised inside an import, it printed a traceback, or NumPy's "bad install"
+    message (it takes any error in its C extensions' import for one)."""
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
-        from deforgify.cli import main
+        try:
+            from deforgify.cli import main
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        raise SystemExit(INTERRUPTED) from None
+        raise SystemExit(130) from None  # deforgify.interrupts.INTERRUPTED, not imported before this
     raise SystemExit(main())
 
 

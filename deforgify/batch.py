@@ -10,6 +10,7 @@ and only a bounded number is in flight, so a collection of any length streams th
 from __future__ import annotations
 
 import itertools
+import multiprocessing
 import signal
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
@@ -19,7 +20,7 @@ import numpy as np
 
 from deforgify.decode import ImageInput, InvalidImageError, load_image, read_bytes
 from deforgify.detector import Detector, Prediction, face_crops
-from deforgify.interrupts import QuietSpawnContext, die_with_parent
+from deforgify.interrupts import die_with_parent
 from deforgify.preprocess import PreprocessConfig, Preprocessed
 from deforgify.provenance import NO_PROVENANCE, Provenance, apply_to_row, read_provenance
 from deforgify.streams import batches, bounded_map
@@ -164,7 +165,7 @@ def score_items(detector: Detector, items: Iterable[Named], workers: int = 1,
         yield from _judge_chunks(detector, itertools.chain.from_iterable(map(_prepare_task, tasks)))
         return
     # spawn: forking a process that has TensorFlow loaded can deadlock.
-    context = QuietSpawnContext()
+    context = multiprocessing.get_context("spawn")
     ahead = workers * TASKS_AHEAD_PER_WORKER
     recipe = detector.worker_recipe()
     if recipe is None:  # a Keras model: workers prepare, this process judges

@@ -26,7 +26,7 @@ from PIL import Image
 
 from deforgify import __version__
 from deforgify.argtypes import number
-from deforgify.interrupts import INTERRUPTED, stop_on_signals
+from deforgify.interrupts import INTERRUPTED, interrupts_held, stop_on_signals
 from deforgify.model.folder import ModelLoadError
 from deforgify.progress import Progress
 from deforgify.provenance.rules import phrase
@@ -231,8 +231,9 @@ UNWRITABLE = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EBADF}
 def _run(args: argparse.Namespace) -> int:
     if args.command == "scan":
         return scan_cli.run(args)
-    from deforgify.batch import score_files  # after parsing: --help needs no TensorFlow
-    from deforgify.detector import Detector
+    with interrupts_held():  # the model's libraries load whole; a Ctrl-C meanwhile is raised after
+        from deforgify.batch import score_files  # after parsing: --help needs no TensorFlow
+        from deforgify.detector import Detector
 
     if args.heatmap:
         try:
@@ -242,7 +243,8 @@ def _run(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return 2
     try:
-        detector = Detector.load(args.model, fallback=True)  # said on stderr and in every row
+        with interrupts_held():
+            detector = Detector.load(args.model, fallback=True)  # said on stderr and in every row
     except ModelLoadError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
-import multiprocessing.context
 import os
 import signal
 import sys
-import threading
 from types import FrameType
 from typing import Iterator, Optional
 
@@ -62,34 +60,13 @@ def die_with_parent() -> None:
         os._exit(1)
 
 
-class _BornIgnoringInterrupts(multiprocessing.context.SpawnProcess):
-    def start(self) -> None:
-        with _children_ignore_interrupts():
-            super().start()
-
-
-class QuietSpawnContext(multiprocessing.context.SpawnContext):
-    """The spawn context, its processes ignoring Ctrl-C from birth: Ctrl-C is the main process's
-    to handle. A worker sets this itself once started, but the terminal's Ctrl-C reaches every
-    process of the group, and one that came while a worker was still importing (about a second)
-    printed that worker's traceback."""
-
-    Process = _BornIgnoringInterrupts
-
-
 @contextlib.contextmanager
-def _children_ignore_interrupts() -> Iterator[None]:
-    """SIGINT ignored while a child is started, which it keeps: Python leaves a SIGINT ignored
-    by its parent ignored. Blocked meanwhile, so that a Ctrl-C meant for this process in those
-    milliseconds waits for its handler instead of being lost (Linux keeps a blocked signal
-    pending even while it is ignored)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
+def interrupts_held() -> Iterator[None]:
+    """Ctrl-C held back (SIGINT blocked in this thread, and in the threads started meanwhile)
+    while the block runs, and raised after it: a KeyboardInterrupt inside a C extension's import
+    (LiteRT's, NumPy's) comes out as an ImportError, which no caller takes for Ctrl-C."""
     blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, handler)
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)

@@ -345,27 +345,28 @@ def test_ctrl_c_ends_a_run_with_one_line_and_no_traceback(files: dict[str, Path]
     run = _started(["predict", "--workers", "2", *[str(files["face"])] * 2000])
     assert run.stdout.readline()  # workers started and answering
     os.killpg(run.pid, signal.SIGINT)
-    assert run.wait(timeout=300) == 130
-    errors = run.stderr.read()
+    _, errors = run.communicate(timeout=300)  # its answers read: a full pipe would hold it at exit
+    assert run.returncode == 130
     assert "interrupted" in errors and "Traceback" not in errors and "KeyboardInterrupt" not in errors
 
 
 def test_ctrl_c_while_the_command_starts_ends_it_quietly_too(files: dict[str, Path]) -> None:
-    """Ctrl-C while the command imports (its first third of a second) or while its workers start
-    (the next second or so) printed a traceback: the main process's, or each worker's, whose
-    Ctrl-C is the main process's to handle."""
+    """Ctrl-C while the command imports its libraries (its first third of a second) or loads its
+    model printed a traceback, or NumPy's "bad install" message when it landed inside NumPy's
+    import. One process (--workers 1): a worker's own start-up is its own window (see below)."""
     import os
     import signal
     import time
 
-    for delay in (0.1, 0.25, 0.4, 0.6, 0.9, 1.3, 1.8):
-        run = _started(["predict", "--workers", "2", *[str(files["face"])] * 300])
+    for delay in (0.1, 0.2, 0.3, 0.45, 0.6, 0.9):
+        run = _started(["predict", "--workers", "1", *[str(files["face"])] * 2000])
         time.sleep(delay)
-        os.killpg(run.pid, signal.SIGINT)  # as the terminal does: the command and its workers
-        status = run.wait(timeout=120)
-        errors = run.stderr.read()
+        os.killpg(run.pid, signal.SIGINT)  # as the terminal does
+        _, errors = run.communicate(timeout=120)  # its answers read: a full pipe would hold it at exit
         assert "Traceback" not in errors and "KeyboardInterrupt" not in errors, (delay, errors[-3000:])
-        assert status == 130 and errors.splitlines()[-1] == "interrupted", (delay, status, errors[-3000:])
+        # 130, or ended by the signal itself (-2): both are Ctrl-C's status to a shell (it says 130)
+        assert run.returncode in (130, -2) and errors.splitlines()[-1] == "interrupted", (delay, run.returncode,
+                                                                                           errors[-3000:])
 
 
 @pytest.mark.parametrize("signals, status", [(("SIGINT", "SIGINT"), 130), (("SIGTERM",), 130), (("SIGKILL",), -9)],
@@ -389,10 +390,11 @@ def test_a_second_ctrl_c_or_a_sigterm_ends_the_run_and_its_workers(files: dict[s
         run.send_signal(getattr(signal, name))
         time.sleep(0.3)  # the second lands while the first shuts the workers down
     try:
-        assert run.wait(timeout=60) == status
+        _, errors = run.communicate(timeout=60)  # its answers read: a full pipe would hold it at exit
     except subprocess.TimeoutExpired:
         run.kill()
         pytest.fail("the run was still waiting a minute after the signals")
+    assert run.returncode == status
     gone, alive = psutil.wait_procs(workers, timeout=10)
     assert alive == [], alive
-    assert "Traceback" not in run.stderr.read()
+    assert "Traceback" not in errors

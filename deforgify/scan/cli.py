@@ -9,6 +9,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from deforgify.interrupts import interrupts_held
 from deforgify.model.folder import ModelLoadError, read_config
 from deforgify.model.source import ModelSource, resolve_model
 from deforgify.scan.cluster import ClusterError
@@ -35,7 +36,7 @@ photos), error, model_revision.
 Videos in a folder are found by suffix (.mp4 .mov .webm .mkv .avi ...).
 
 exit status:
-  0    every image was scored
+  0    every file was scored
   1    the scan completed, and some files it scored could not be read (their rows say why)
   2    usage error: no such folder or dataset, an output of another kind or model, no model
   3    the scan stopped early (a write failed, a worker died): rows written are kept
@@ -52,7 +53,8 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser],
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     what = scan.add_mutually_exclusive_group(required=True)
     what.add_argument("folder", nargs="?", help="folder to scan, with its subfolders")
-    what.add_argument("--files-from", metavar="LIST", help="file naming one image or video per line (- for stdin; # starts a comment line)")
+    what.add_argument("--files-from", metavar="LIST",
+                      help="file naming one image or video per line (- for stdin; # starts a comment line)")
     what.add_argument("--dataset", metavar="OWNER/NAME", help="Hugging Face dataset (HF_ENDPOINT honoured)")
     scan.add_argument("--split", default="train", help="dataset split (default: train)")
     scan.add_argument("--column", help="dataset image column (default: the first image column)")
@@ -138,9 +140,11 @@ def _engine(args: argparse.Namespace, source: ModelSource) -> Engine:
         from deforgify.scan.cluster import DaskEngine
 
         return DaskEngine(args.cluster, source.portable_reference(), source.fingerprint(), video_settings(args))
-    from deforgify.detector import Detector
+    with interrupts_held():  # LiteRT loads whole (see deforgify.interrupts)
+        from deforgify.detector import Detector
 
-    return LocalEngine(Detector.from_source(source), args.workers, video_settings(args))
+        detector = Detector.from_source(source)
+    return LocalEngine(detector, args.workers, video_settings(args))
 
 
 def _why(cause: BaseException) -> str:

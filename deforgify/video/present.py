@@ -8,8 +8,8 @@ import math
 from typing import Optional
 
 from deforgify.detector import MAX_FACES, FaceScore, Prediction
-from deforgify.explain import (WORDS, band_reason, beside_an_edge, caption, counted, decimals_apart, describe_faces, faces_named,
-                               percentages)
+from deforgify.explain import (WORDS, band_reason, beside_an_edge, caption, counted, decimals_apart, describe_faces,
+                               faces_named, percentages)
 from deforgify.faces import Box
 from deforgify.model.calibration import NO_FACE, UNSURE, Calibration
 from deforgify.video.combine import SUSTAINED_RUN
