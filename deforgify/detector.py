@@ -15,7 +15,7 @@ from deforgify.decode import ImageInput, InvalidImageError, load_image, read_byt
 from deforgify.faces import Box, Face, find_faces, upright
 from deforgify.model.calibration import NO_FACE, UNSURE
 from deforgify.model.facts import model_facts
-from deforgify.model.folder import ModelConfig, read_config
+from deforgify.model.folder import LITERT_FILE, ModelConfig, read_config
 from deforgify.model.runtime import THREADS, LiteRtRuntime, Runtime, load_runtime
 from deforgify.model.source import ModelSource, resolve_model
 from deforgify.preprocess import PreprocessConfig, Preprocessed, preprocess_face
@@ -200,6 +200,18 @@ class Prediction:
         }
 
 
+@functools.lru_cache(maxsize=4)
+def _network(reference: str, threads: int) -> tuple[ModelSource, LiteRtRuntime]:
+    """A pickled detector's model, loaded once per process (see :meth:`Detector.__reduce__`)."""
+    source = resolve_model(reference)
+    return source, LiteRtRuntime(source.folder / LITERT_FILE, threads)
+
+
+def _unpickled(reference: str, config: ModelConfig, threads: int) -> "Detector":
+    source, runtime = _network(reference, threads)
+    return Detector(runtime, config, source)
+
+
 class Detector:
     """Load once, then call :meth:`predict` as often as needed; model calls are batched."""
 
@@ -221,11 +233,18 @@ class Detector:
         config = read_config(source.folder)
         return cls(load_runtime(source.folder, config.labels.index("fake"), threads), config, source)
 
-    def __reduce__(self) -> tuple[Any, tuple[ModelSource, int]]:
-        """Pickled as where its model comes from, and loaded again from there when unpickled
-        (in another process: multiprocessing, joblib, Dask); the interpreter itself cannot be
-        pickled."""
-        return type(self).from_source, (self.source, getattr(self.runtime, "threads", THREADS))
+    def __reduce__(self) -> tuple[Any, tuple[str, ModelConfig, int]]:
+        """Pickled as the reference of its model (the bundled one, a Hub repo, a folder's absolute
+        path), its config and its thread count, for a process pool (multiprocessing, joblib,
+        Dask): its network is loaded once in each process that unpickles it (the interpreter
+        itself cannot be pickled). Only a LiteRT network travels: a Keras one is a training
+        run's, not a model folder's."""
+        if not isinstance(self.runtime, LiteRtRuntime):
+            raise TypeError("only a detector whose network runs in LiteRT (a model folder's model.tflite) can be "
+                            "pickled")
+        local = self.source.repo_id is None and self.source.reference != "bundled"
+        reference = str(self.source.folder.resolve()) if local else self.source.reference
+        return _unpickled, (reference, self.config, self.runtime.threads)
 
     def worker_recipe(self) -> Optional[tuple[Path, ModelConfig, ModelSource]]:
         """What a worker process needs to run this detector again on one thread

@@ -6,6 +6,7 @@ import json
 import re
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -398,6 +399,12 @@ def test_a_detector_goes_to_other_processes_and_answers_there_as_here(astronaut_
         "temperature": 1.0, "threshold": 0.4, "unsure_low": 0.1, "unsure_high": 0.9})), threads=1)
     again = pickle.loads(pickle.dumps(detector))
     assert (again.source, again.config, again.runtime.threads) == (detector.source, detector.config, 1)
+    assert pickle.loads(pickle.dumps(detector)).runtime is again.runtime  # loaded once in a process
+    changed = Detector(detector.runtime, replace(detector.config, min_face_width=99), detector.source)
+    assert pickle.loads(pickle.dumps(changed)).config.min_face_width == 99  # the config as it is, not as saved
+    keras = Detector(object(), detector.config, detector.source)  # a training run's network (not LiteRT)
+    with pytest.raises(TypeError, match="only a detector whose network runs in LiteRT"):
+        pickle.dumps(keras)
     with multiprocessing.get_context("spawn").Pool(1) as pool:
         there = pool.apply(detector.predict, (str(astronaut_jpeg),))
     here = detector.predict(str(astronaut_jpeg))
