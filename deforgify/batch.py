@@ -27,6 +27,7 @@ from deforgify.streams import batches, bounded_map
 from deforgify.video.frames import InvalidVideoError, VideoSettings, is_video
 from deforgify.video.judge import SampledVideo, judge_video, sample_video
 from deforgify.video.timeline import VideoResult
+from deforgify.warnings_shown import show_warnings
 
 if TYPE_CHECKING:
     import os
@@ -129,6 +130,7 @@ def _ignore_interrupts() -> None:
     its task queue, in about 1 run in 10 on a busy machine). It ends with the main process."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     die_with_parent()
+    show_warnings()  # as the command that started it shows them
 
 
 def _start_judging(recipe: tuple[Path, ModelConfig, ModelSource]) -> None:

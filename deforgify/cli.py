@@ -15,7 +15,6 @@ import contextlib
 import difflib
 import errno
 import json
-import logging
 import os
 import shlex
 import sys
@@ -32,6 +31,7 @@ from deforgify.progress import Progress
 from deforgify.provenance.rules import phrase
 from deforgify.scan import cli as scan_cli
 from deforgify.video.options import add_video_options, video_settings
+from deforgify.warnings_shown import show_warnings
 
 if TYPE_CHECKING:
     from deforgify.batch import Result
@@ -178,27 +178,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-class _PlainFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        return f"{record.levelname.lower()}: {record.getMessage()}"
-
-
-def _warnings_to_stderr() -> None:
-    """The library's logged warnings (an unreadable trust list, say) shown as the command's own
-    ``warning: ...`` lines."""
-    logger = logging.getLogger("deforgify")
-    if not any(isinstance(handler.formatter, _PlainFormatter) for handler in logger.handlers):
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(_PlainFormatter())
-        logger.addHandler(handler)
-
-
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """The command line; an interrupt (Ctrl-C) or a reader that stops reading (``| head``) ends
     it quietly, as other command-line tools end, with the shell's status for each."""
     try:
         args = build_parser().parse_args(argv)
-        _warnings_to_stderr()
+        show_warnings()
         stop_on_signals()  # SIGTERM as Ctrl-C; a second one ends it at once, workers too
         if args.command == "predict" and sys.stdout is None:  # output closed (``>&-``): every answer would vanish
             print("error: the standard output is closed: the answers could not be written", file=sys.stderr)

@@ -548,11 +548,16 @@ def test_a_browser_upload_keeps_the_content_credentials(app_client, files) -> No
             browser.close()
 
 
-def test_predict_with_an_unreadable_trust_list_warns_once(files, tmp_path) -> None:
+@pytest.mark.parametrize("copies", [1, 10], ids=["in-process", "in-workers"])
+def test_predict_with_an_unreadable_trust_list_warns_in_its_own_words(files, tmp_path, copies) -> None:
+    """Once per process that reads a C2PA manifest: 20 files go to 2 worker processes, where the
+    warning came out bare (the command's "warning: " was set in its own process only)."""
     missing = tmp_path / "missing.pem"
-    result = run_module("deforgify", "predict", str(files["ai-created.jpg"]), str(files["tampered.jpg"]),
+    signed = [str(files["ai-created.jpg"]), str(files["tampered.jpg"])] * copies
+    result = run_module("deforgify", "predict", "--workers", "2", *signed,
                         env={"DEFORGIFY_C2PA_TRUST_ANCHORS": str(missing)})
     assert result.returncode == 0, result.stderr[-2000:]
-    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
-    assert warnings == [f"warning: DEFORGIFY_C2PA_TRUST_ANCHORS={missing} cannot be read "
-                        f"([Errno 2] No such file or directory: '{missing}'): no signer is trusted"]
+    said = (f"warning: DEFORGIFY_C2PA_TRUST_ANCHORS={missing} cannot be read "
+            f"([Errno 2] No such file or directory: '{missing}'): no signer is trusted")
+    told = [line for line in result.stderr.splitlines() if "cannot be read" in line]
+    assert told and set(told) == {said} and len(told) <= 2, result.stderr[-2000:]
