@@ -1302,8 +1302,8 @@ def video_tab(detector: Detector, answers: Answers, flag: Flag) -> None:
     # While it is checked: the button says so and cannot be pressed again, and the answer's place is in view.
     check.click(None, js=VIDEO_CHECK_STARTED_JS, queue=False, api_visibility="private")
     check.click(lambda: gr.Button(CHECKING_VIDEO, interactive=False), None, check,
-                queue=False, api_visibility="private", show_progress="hidden")
-    check.click(page_video, clip, page_outputs, **CHECKS, api_visibility="private") \
+                queue=False, api_visibility="private", show_progress="hidden") \
+        .then(page_video, clip, page_outputs, **CHECKS, api_visibility="private") \
         .then(lambda answer_id, now: (answer_shown(answer_id), gr.Button(CHECK_VIDEO, interactive=now is not None)),
               [report.answer_id, clip], [report.box, check], queue=False, api_visibility="private",
               show_progress="hidden") \

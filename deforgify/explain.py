@@ -159,11 +159,11 @@ def band_reason(fake: float, calibration: Optional[Calibration], judged: str = "
             f"{high:.{places}%}; {judged} fake {fake:.{places}%} lies between.")
 
 
-def decimals_apart(value: float, edges: Sequence[float], least: int = 1) -> int:
-    """Decimal places (``least`` or more, up to 3) at which ``value`` is written unlike every
-    edge: a fake share of 0.19239 beside a band edge of 0.19223 read "19.2%" for both, and an
-    "unsure" beside the edge where "real" ends looked like a mistake."""
-    for places in range(least, 4):
+def decimals_apart(value: float, edges: Sequence[float]) -> int:
+    """Decimal places (1 to 3) at which ``value`` is written unlike every edge: a fake share of
+    0.19239 beside a band edge of 0.19223 read "19.2%" for both, and an "unsure" beside the edge
+    where "real" ends looked like a mistake."""
+    for places in range(1, 4):
         if all(f"{value:.{places}%}" != f"{edge:.{places}%}" for edge in edges):
             return places
     return 3

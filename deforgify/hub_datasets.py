@@ -14,7 +14,7 @@ class HubDatasetAway(Exception):
     """The Hub could not be reached and no copy of the dataset is cached here."""
 
 
-def load_dataset(dataset_id: str, **options: Any) -> Any:
+def load_hub_dataset(dataset_id: str, **options: Any) -> Any:
     """``datasets.load_dataset(dataset_id, **options)``; with the Hub away, its cached copy or
     :class:`HubDatasetAway` at once. A ValueError (no such split, say) is the caller's."""
     import datasets

@@ -301,9 +301,9 @@ def test_photo_and_video_checks_share_two_places_whichever_handler_takes_them(tm
     port = free_port()
     demo.launch(server_port=port, prevent_thread_lock=True, quiet=True)
     try:
-        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
-        jobs = [client.submit(handle_file(str(astronaut_jpeg)), api_name="/predict") for _ in range(3)]
-        jobs += [client.submit(handle_file(str(mixed_clip)), api_name="/predict_video") for _ in range(2)]
+        local = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        jobs = [local.submit(handle_file(str(astronaut_jpeg)), api_name="/predict") for _ in range(3)]
+        jobs += [local.submit(handle_file(str(mixed_clip)), api_name="/predict_video") for _ in range(2)]
         rows = [job.result(timeout=120)[-1] for job in jobs]
     finally:
         demo.close()

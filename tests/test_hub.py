@@ -447,3 +447,15 @@ def test_a_report_the_hub_refuses_is_saved_here_and_its_id_shown(hub_env, tmp_pa
                                   "sending it to the dataset alice/reports failed ("), message
     finally:
         app_tests.stop_app(process)
+
+
+def test_a_branch_with_a_slash_is_a_hub_revision_not_a_folder(tmp_path, monkeypatch) -> None:
+    """A card pushed to branch exp/one names OWNER/NAME@exp/one, which was refused as "no such
+    model folder" (three path parts) without the Hub being asked."""
+    from deforgify.model.folder import ModelLoadError
+    from deforgify.model.source import resolve_model
+
+    monkeypatch.setenv("HF_ENDPOINT", closed_port_url())
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "empty"))
+    with pytest.raises(ModelLoadError, match="alice/faces@exp/one is not cached"):
+        resolve_model("alice/faces@exp/one")

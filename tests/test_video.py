@@ -467,7 +467,7 @@ def test_the_timeline_marks_the_unsure_band_across_the_clip_and_tells_each_face_
     swinging = [(t, face(0, fake)) for t, fake in ((0.0, 0.05), (1.0, 0.5), (2.0, 0.3))]
     row = VideoResult(video_frames.Info(640, 480, 25.0, 75, 3.0, 0), Sampling(), [FrameResult(t, [f]) for t, f in swinging],
                       [track_verdict(config, 0, swinging)], planned=3).to_json()
-    assert "face 1, unsure (fake 30.0%) over 3 frames (0.0 s to 2.0 s), fake 5% to 50%." in \
+    assert "face 1, unsure (fake 30.0%) over 3 frames (0.0 s to 2.0 s), fake 5.0% to 50.0%." in \
         timeline_caption(row, config.calibration)
     # An "unsure" just inside the band is written unlike its edge ("19.2%" beside "real" ends at 19.2% read as
     # a mistake), and the edges as precisely.
@@ -475,7 +475,7 @@ def test_the_timeline_marks_the_unsure_band_across_the_clip_and_tells_each_face_
     row = VideoResult(video_frames.Info(640, 480, 25.0, 75, 3.0, 0), Sampling(), [FrameResult(t, [f]) for t, f in edge],
                       [track_verdict(config, 0, edge)], planned=2).to_json()
     assert timeline_caption(row, config.calibration).endswith(
-        'face 1, unsure (fake 20.02%) over 2 frames (0.0 s to 1.0 s), fake 20% in each. '
+        'face 1, unsure (fake 20.02%) over 2 frames (0.0 s to 1.0 s), fake 20.02% in each. '
         'Grey lines mark where "fake" starts (90.00%) and "real" ends (20.00%); "unsure" between them.')
     assert "seen in both frames read from the 3.0 s clip (0.0 s to 1.0 s)" in explain_video(row, config.calibration)
 

@@ -10,6 +10,7 @@ from typing import Any, Optional
 
 from deforgify.model.folder import CARD_FILE, METRICS_FILE, read_config
 from deforgify.model.source import BUNDLED_MODEL
+from training.data import is_local, source_name
 from training.plots import CONFUSION_FILE, CURVES_FILE, ROC_FILE
 
 BUNDLED_NAME = "deforgify-bundled"
@@ -73,7 +74,7 @@ def _kinds_sentence(metrics: dict[str, Any]) -> str:
 
 
 def _fake_kinds(metrics: dict[str, Any]) -> list[str]:
-    sources = [_name(s) for s in metrics["training"]["data"]]
+    sources = [source_name(s) for s in metrics["training"]["data"]]
     return list(dict.fromkeys(FAKE_KINDS[s] for s in sources if s in FAKE_KINDS))
 
 
@@ -117,7 +118,7 @@ def _mean_auc(units: list[dict[str, Any]]) -> str:
 
 def _front_matter(metrics: dict[str, Any], name: str) -> str:
     test = metrics["test"]
-    hub_datasets = [d for d in metrics["training"]["data"] if not _is_local(d)]
+    hub_datasets = [d for d in metrics["training"]["data"] if not is_local(d)]
     licence = metrics["training"].get("license", "other")
     lines = [
         "---",
@@ -145,7 +146,7 @@ def _front_matter(metrics: dict[str, Any], name: str) -> str:
         "      name: Real vs fake face classification",
         "    dataset:",
         f"      type: {hub_datasets[0] if hub_datasets else 'imagefolder'}",
-        f"      name: {' + '.join(_name(d) for d in metrics['training']['data'])}",
+        f"      name: {' + '.join(source_name(d) for d in metrics['training']['data'])}",
         "      split: test",
         "    metrics:",
         f"    - {{type: accuracy, value: {test['accuracy']:.4f}, name: Test accuracy}}",
@@ -220,7 +221,7 @@ def _training_data(metrics: dict[str, Any], config: dict[str, Any]) -> str:
     sizes = training["split_sizes"]
     prep = config["preprocessing"]
     swap = training.get("swap_share", 0.0)
-    sources = "\n".join(f"- `{_name(d)}`" for d in training["data"])
+    sources = "\n".join(f"- `{source_name(d)}`" for d in training["data"])
     return f"""## Training data and procedure
 
 Sources:
@@ -302,7 +303,7 @@ def _evaluation(metrics: dict[str, Any]) -> str:
         for label, row in zip(labels, matrix)
     )
     per_source = "".join(
-        f"| {_name(name)} | {m['accuracy']:.3f} | {_auc(m)} | {_false_accusations(m)} |\n"
+        f"| {source_name(name)} | {m['accuracy']:.3f} | {_auc(m)} | {_false_accusations(m)} |\n"
         for name, m in test.get("per_source", {}).items()
     )
     return f"""## Evaluation (test split, fake = positive)
@@ -402,7 +403,7 @@ def _answers_by_source(metrics: dict[str, Any]) -> str:
     if not answers:
         return ""
     rows = "".join(
-        f"| {_name(name)} | {_auc(test['per_source'][name])} | {_share(a['answered_share'])} | "
+        f"| {source_name(name)} | {_auc(test['per_source'][name])} | {_share(a['answered_share'])} | "
         f"{_share(a['accuracy_when_sure'])} | {_share(a['reals_cleared'])} | {_share(a['reals_accused'])} | "
         f"{_share(a['fakes_caught'])} |\n"
         for name, a in answers.items())
@@ -427,7 +428,7 @@ def _format_parity(metrics: dict[str, Any]) -> str:
         return ""
     rows = "".join(f"| {name} | {_auc(v)} | {_share(v['reals_called_fake'])} | "
                    f"{_share(v.get('changed_from_lossless'))} |\n" for name, v in parity["variants"].items())
-    sources = "".join(f"| {_name(name)} | {_share(p['changed_share'])} | {p['auc_spread']:.3f} | "
+    sources = "".join(f"| {source_name(name)} | {_share(p['changed_share'])} | {p['auc_spread']:.3f} | "
                       f"{_share(max(v['reals_called_fake'] for v in p['variants'].values()))} |\n"
                       for name, p in parity.get("per_source", {}).items())
     goals = parity["goals"]
@@ -456,7 +457,7 @@ def _parity_goals(parity: dict[str, Any]) -> str:
               "AUC spread": parity["auc_spread"] <= goals["auc_spread"],
               "reals called fake": worst_reals <= goals["reals_called_fake"]}
     unmet = [name for name, met in checks.items() if not met]
-    wide = [_name(n) for n, p in parity.get("per_source", {}).items() if p["auc_spread"] > goals["auc_spread"]]
+    wide = [source_name(n) for n, p in parity.get("per_source", {}).items() if p["auc_spread"] > goals["auc_spread"]]
     return (("Goals not met: " + ", ".join(unmet) + "." if unmet else "All three goals are met.")
             + (f" Per source, the AUC spread exceeds the goal on {', '.join(wide)}." if wide else ""))
 
@@ -562,7 +563,7 @@ faces, many manipulated faces are still called real: their fake probability rise
 def _limitations(metrics: dict[str, Any], config: dict[str, Any]) -> str:
     faces = metrics.get("face_found_rate", {}).get("test", {})
     face_rates = ", ".join(f"{label} {rate:.1%}" for label, rate in faces.items())
-    sources = {_name(s) for s in metrics["training"]["data"]}
+    sources = {source_name(s) for s in metrics["training"]["data"]}
     kinds = _fake_kinds(metrics)
     seen = f" (fakes: {'; '.join(kinds)})" if kinds else ""
     held_out = " (see the held-out figures)" if metrics.get("leave_one_out") else ""
@@ -623,7 +624,7 @@ def _licence_line(metrics: dict[str, Any]) -> str:
 
 def _restricted(sources: list[str]) -> list[str]:
     """The sources whose terms allow research use only."""
-    return [s for s in sources if any(word in KNOWN_TERMS.get(_name(s), "") for word in ("non-commercial", "research"))]
+    return [s for s in sources if any(word in KNOWN_TERMS.get(source_name(s), "") for word in ("non-commercial", "research"))]
 
 
 def _licence_name(metrics: dict[str, Any]) -> str:
@@ -637,24 +638,16 @@ def _terms_conclusion(sources: list[str]) -> str:
     if not restricted:
         return ": the terms of each data set below apply to these weights"
     return (": **these weights are for non-commercial research use only**, by the terms of "
-            + ", ".join(f"`{_name(s)}`" for s in restricted))
+            + ", ".join(f"`{source_name(s)}`" for s in restricted))
 
 
 def _data_terms(sources: list[str]) -> str:
     unknown = "see the data set's own licence"
-    return "\n".join(f"- `{_name(s)}`: {KNOWN_TERMS.get(_name(s), unknown)}" for s in sources)
+    return "\n".join(f"- `{source_name(s)}`: {KNOWN_TERMS.get(source_name(s), unknown)}" for s in sources)
 
 
 def _auc(metrics: dict[str, Any]) -> str:
     return "n/a" if metrics.get("roc_auc") is None else f"{metrics['roc_auc']:.3f}"
-
-
-def _is_local(source: str) -> bool:
-    return Path(source).exists() or source.startswith((".", "/", "~"))
-
-
-def _name(source: str) -> str:
-    return Path(source).name if _is_local(source) else source
 
 
 def _fitting(prep: dict) -> str:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Union
 
 from sklearn.model_selection import StratifiedGroupKFold
 
-from deforgify.hub_datasets import HubDatasetAway, load_dataset
+from deforgify.hub_datasets import HubDatasetAway, load_hub_dataset
 from deforgify.model.folder import LABELS
 from deforgify.model.source import mistyped_folder
 from training.groups import group_names
@@ -63,6 +63,16 @@ class Example:
         return {**described, "group": self.group} if self.group else described
 
 
+def is_local(source: str) -> bool:
+    """Whether ``source`` names a folder here rather than a Hub dataset id."""
+    return Path(source).exists() or source.startswith((".", "/", "~"))
+
+
+def source_name(source: str) -> str:
+    """A source as cards and notes name it: a folder by its name, a Hub dataset by its id."""
+    return Path(source).name if is_local(source) else source
+
+
 def load_examples(sources: list[str]) -> list[Example]:
     """All examples of all sources, in a fixed order (so that splits are reproducible)."""
     examples = [example for source in sources for example in load_source(source)]
@@ -104,7 +114,7 @@ def _load_dataset(source: str) -> datasets.Dataset:
         elif source.startswith((".", "/", "~")) or mistyped_folder(source):
             raise DataError(f"{source}: no such folder")
         else:
-            loaded = load_dataset(source)
+            loaded = load_hub_dataset(source)
     except HubDatasetAway as error:
         raise DataError(str(error)) from None
     except DataError:

@@ -18,14 +18,13 @@ import argparse
 import json
 import os
 import sys
-from pathlib import Path
 from typing import Optional, Sequence
 
 from deforgify.argtypes import first_paragraph, number
 from deforgify.model.facts import training_facts
 from deforgify.model.folder import ModelLoadError
 from training.calibrate import answer_summary
-from training.data import SPLITS, DataError, load_examples, split_examples
+from training.data import SPLITS, DataError, load_examples, source_name, split_examples
 from training.metrics import metrics_by_source
 from training.prepared import prepare
 
@@ -71,8 +70,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 def _note_unseen(sources: list[str], trained: list[str], split: str) -> None:
     """A source the model never trained on is its own held-out test: its ``split`` share (10 %
     for test) is then a small sample of it, and was scored as if it were the card's test split."""
-    known = {Path(s).name for s in trained}
-    unseen = [s for s in sources if Path(s).name not in known]
+    known = {source_name(s) for s in trained}
+    unseen = [s for s in sources if source_name(s) not in known]
     if trained and unseen:
         print(f"note: the model was not trained on {', '.join(map(str, unseen))}: --split {split} scores only "
               "that part of it; --split all scores every image", file=sys.stderr)

@@ -96,11 +96,12 @@ def resolve_model(reference: Optional[str] = None, fallback: bool = False) -> Mo
     if path.is_dir():
         read_config(path)
         return ModelSource(path, str(path))
-    if mistyped_folder(reference):
-        why = (f" ({path.parts[0]}/ is a folder here, so it is not taken for a Hub repo id)"
-               if len(path.parts) == 2 and not path.is_absolute() else "")
+    repo_id, _, revision = reference.partition("@")  # a branch may hold a slash: OWNER/NAME@exp/one
+    if mistyped_folder(repo_id):
+        parts = Path(repo_id).expanduser().parts
+        why = (f" ({parts[0]}/ is a folder here, so it is not taken for a Hub repo id)"
+               if len(parts) == 2 and not path.is_absolute() else "")
         raise ModelLoadError(f"{reference}: no such model folder{why}")
-    repo_id, _, revision = reference.partition("@")
     if not _REPO_ID.match(repo_id) or path.is_absolute() or reference.startswith("."):
         raise ModelLoadError(
             f"{reference!r} is neither a model folder nor a Hub repo id (OWNER/NAME[@REVISION])"

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Container, Iterator, Optional
 
-from deforgify.hub_datasets import HubDatasetAway, load_dataset
+from deforgify.hub_datasets import HubDatasetAway, load_hub_dataset
 from deforgify.video.frames import VIDEO_SUFFIXES
 
 if TYPE_CHECKING:
@@ -144,7 +144,7 @@ def _load_split(dataset_id: str, split: str, streaming: bool) -> datasets.Datase
     if not dataset_id.strip():
         raise CollectionError("an empty dataset id: give OWNER/NAME")
     try:
-        return load_dataset(dataset_id, split=split, streaming=streaming)
+        return load_hub_dataset(dataset_id, split=split, streaming=streaming)
     except HubDatasetAway as error:
         raise CollectionError(str(error)) from None
     except ValueError as error:

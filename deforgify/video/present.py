@@ -177,7 +177,7 @@ def timeline_caption(row: dict, calibration: Calibration) -> str:
     one frame only is a single point the chart draws only when pointed at: its score is told)."""
     low, high = calibration.unsure_low, calibration.unsure_high
     places = max([1] + [decimals_apart(track["confidences"]["fake"], (low, high)) for track in row["faces"]
-                        if track["label"] == UNSURE and not track["caution"]])
+                        if track["label"] == UNSURE and not track["caution"]])  # at least one decimal
     faces = "; ".join(_face_over_time(row, track, places) for track in row["faces"])
     if low == high:
         guides = f'A grey line marks where "fake" starts ({high:.{places}%}); "real" below it'
@@ -199,7 +199,8 @@ def _face_over_time(row: dict, track: dict, places: int) -> str:
         return name
     if len(scores) == 1:
         return f"{name} in its one frame judged (at {track['peak_t']:.1f} s)"
-    lowest, highest = f"{min(scores):.0%}", f"{max(scores):.0%}"
+    shown = places if track["label"] == UNSURE else 0  # an unsure face's range as precise as its share
+    lowest, highest = f"{min(scores):.{shown}%}", f"{max(scores):.{shown}%}"
     spread = f"fake {lowest} in each" if lowest == highest else f"fake {lowest} to {highest}"
     return f"{name} over {len(scores)} frames ({track['start']:.1f} s to {track['end']:.1f} s), {spread}"
 
