@@ -367,12 +367,11 @@ def test_parquet_dataset_with_image_and_label_columns(hub_env, api, tiny_model, 
     cached = run_module("training.evaluate", "--model", str(tiny_model), "--data", "alice/faces-parquet",
                         "--split", "all", env=away)
     assert cached.returncode == 0 and json.loads(cached.stdout)["count"] == 24, cached.stderr[-3000:]
-    started = time.monotonic()
     never = run_module("training.evaluate", "--model", str(tiny_model), "--data", "alice/never-loaded",
                        "--split", "all", env=away)
     assert never.returncode != 0 and "Traceback" not in never.stderr, never.stderr[-3000:]
     assert "alice/never-loaded: the Hub could not be reached, and no copy of the dataset is cached here" in never.stderr
-    assert "Retrying" not in never.stderr and time.monotonic() - started < 20  # 24 s of retries came first
+    assert "Retrying" not in never.stderr  # 24 s of "Retrying in 8s" lines came first
 
 
 def test_make_deploy_uploads_what_the_space_serves(hub, hub_env) -> None:

@@ -624,7 +624,8 @@ def _licence_line(metrics: dict[str, Any]) -> str:
 
 def _restricted(sources: list[str]) -> list[str]:
     """The sources whose terms allow research use only."""
-    return [s for s in sources if any(word in KNOWN_TERMS.get(source_name(s), "") for word in ("non-commercial", "research"))]
+    return [s for s in sources
+            if any(word in KNOWN_TERMS.get(source_name(s), "") for word in ("non-commercial", "research"))]
 
 
 def _licence_name(metrics: dict[str, Any]) -> str:
