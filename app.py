@@ -1213,7 +1213,7 @@ def video_tab(detector: Detector, answers: Answers, flag: Flag) -> None:
         except InvalidVideoError as error:
             print(f"rejected video: {error}", flush=True)
             raise gr.Error(f"This video can't be checked: {error}.", duration=None, print_exception=False) from None
-        row = {**video.to_json(), "model": detector.facts}
+        row = video.to_json()
         box = video_banner(row, detector.config.calibration, line)
         rows = chart_rows(row)
         frame = None

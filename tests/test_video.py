@@ -198,11 +198,24 @@ def test_a_face_too_small_in_every_frame_is_unsure_with_the_reason(clips, detect
     assert "2 faces followed (numbered as they appear) in 10 frames read from the 20.0 s clip, none wide enough to judge in any frame: the widest, face " \
         in explain_video(row)
     assert explain_video(row).startswith("Unsure: ") and not re.search(r"(real|fake) \d", explain_video(row))
+
     status, rows, stderr, _ = predict_json("--model", str(strict_folder), "--fps", "0.5", str(clips["mixed"]))
     assert status == 0 and rows[0]["faces"][0]["caution"] == row["faces"][0]["caution"], stderr
     line = run_module("deforgify", "predict", "--quiet", "--model", str(strict_folder), "--fps", "0.5",
                       str(clips["mixed"])).stdout
     assert ": unsure (" in line and "too small to judge" in line
+
+
+def test_a_videos_result_names_the_model_that_gave_it(clips, detector, tmp_path) -> None:
+    """score_video's row names its model's revision, as a photo's answer does: two models
+    (another unsure band is another revision) give rows that say which gave which."""
+    bundled = score_video(detector, clips["no_face"]).to_json()
+    other = Detector.load(str(bundled_model_with(tmp_path / "strict", min_face_width=1000)))
+    strict = score_video(other, clips["no_face"]).to_json()
+    assert bundled["model"] == detector.facts and strict["model"] == other.facts
+    assert bundled["model"]["revision"] != strict["model"]["revision"]
+    bundled["model"]["revision"] = "changed"
+    assert detector.facts["revision"] != "changed"  # each result its own copy
 
 
 def test_an_unsure_clip_says_where_the_unsure_band_lies_as_a_photo_does(clips, tmp_path) -> None:

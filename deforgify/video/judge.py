@@ -4,6 +4,7 @@ scored from its frames, and the verdict given by the most suspicious track."""
 
 from __future__ import annotations
 
+import copy
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,7 +107,8 @@ def judge_video(detector: Detector, video: SampledVideo) -> VideoResult:
     tracks = [track_verdict(detector.config, track, per_track[track]) for track in sorted(per_track)]
     timings = Timings(video.timings.decode, video.timings.detect, time.perf_counter() - begun)
     return VideoResult(video.info, video.sampling, frames, tracks, video.planned, video.note, timings=timings,
-                       dropped=len(seen_in) - len(kept), scale=video.scale)
+                       dropped=len(seen_in) - len(kept), scale=video.scale,
+                       model=copy.deepcopy(detector.facts))  # each result its own copy, as each photo's answer
 
 
 def track_verdict(config: ModelConfig, track: int, seen: list[tuple[float, FrameFace]]) -> Track:

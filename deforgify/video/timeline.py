@@ -4,7 +4,7 @@ sampled frames, as the JSON row every output shares (see README.md, "Video rows"
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Optional
 
 from deforgify.detector import caution_in_photo, deciding, in_photo
 from deforgify.faces import Box
@@ -110,6 +110,9 @@ class VideoResult:
     """From the video's own pixels to the frames' as judged: 1.0 unless its frames were reduced
     (longer side over WORKING_MAX_SIDE). Boxes are found in the frames judged and told in the
     video's own pixels."""
+    model: Optional[dict[str, Any]] = None
+    """The model that answered (:attr:`Detector.facts`: ``revision`` names it); set by
+    :func:`deforgify.video.judge.judge_video`."""
 
     @property
     def deciding(self) -> Optional[Track]:
@@ -150,4 +153,4 @@ class VideoResult:
             "complete": self.note is None,
             "note": self.note,
         })
-        return row
+        return row if self.model is None else {**row, "model": self.model}
