@@ -262,6 +262,65 @@ def test_a_new_file_in_the_tree_is_added_to_a_finished_parquet(tree: Path, tmp_p
     assert rows[:2] == first and [r["path"] for r in rows] == [str(photos / n) for n in ("a.jpg", "b.jpg", "c.jpg")]
 
 
+@pytest.mark.parametrize("suffix", [".jsonl", ".parquet"])
+def test_retry_errors_scores_again_the_files_whose_rows_said_they_could_not_be_read(
+        tmp_path: Path, astronaut: np.ndarray, suffix: str) -> None:
+    """A file broken at the first scan and mended since kept its error row for good (a scan
+    scores only what has no row); --retry-errors replaces that row with a verdict, each file has
+    one row, and another collection's error row in the same output is left as it was."""
+    photos, others = tmp_path / "photos", tmp_path / "others"
+    photos.mkdir(), others.mkdir()
+    Image.fromarray(astronaut).save(photos / "a.jpg")
+    whole = (photos / "a.jpg").read_bytes()
+    (photos / "b.jpg").write_bytes(whole[:300])  # cut short: no verdict
+    (others / "x.jpg").write_bytes(whole[:300])
+    listed = tmp_path / "list.txt"
+    listed.write_text(f"{others / 'x.jpg'}\n")
+    output = tmp_path / f"verdicts{suffix}"
+    assert scan("--files-from", str(listed), "--output", str(output)).returncode == 1
+    assert scan(str(photos), "--output", str(output)).returncode == 1
+    (photos / "b.jpg").write_bytes(whole)  # mended
+    kept = scan(str(photos), "--output", str(output))
+    assert kept.returncode == 1 and "(1 of them unreadable: their rows say why; --retry-errors scores them again)" \
+        in kept.stderr, kept.stderr
+    assert read_rows(output)[2]["error"] is not None
+
+    retried = scan(str(photos), "--output", str(output), "--retry-errors")
+    assert retried.returncode == 0, retried.stderr[-2000:]
+    assert "1 file in" in retried.stderr and "1 already in" in retried.stderr
+    assert "1 scored again (their rows had said they could not be read)" in retried.stderr, retried.stderr
+    rows = {row["path"]: row for row in read_rows(output)}
+    assert len(read_rows(output)) == 3 and set(rows) == {str(others / "x.jpg"), str(photos / "a.jpg"),
+                                                         str(photos / "b.jpg")}
+    assert rows[str(photos / "b.jpg")]["error"] is None
+    assert rows[str(photos / "b.jpg")]["label"] == rows[str(photos / "a.jpg")]["label"] != None  # noqa: E711
+    assert rows[str(others / "x.jpg")]["error"] is not None  # not this collection's: untouched
+    assert not list(tmp_path.glob(".verdicts*")) and not list(tmp_path.glob("*.partial.jsonl"))
+    again = scan(str(photos), "--output", str(output), "--retry-errors")
+    assert again.returncode == 0 and "0 files in" in again.stderr and "scored again" not in again.stderr
+
+
+def test_an_output_rewritten_to_retry_its_errors_stays_locked_and_keeps_its_other_lines(tmp_path: Path) -> None:
+    """The rewritten file is renamed over the old one: a second scan must find the new file locked
+    too, and the lines kept are the lines as written."""
+    from deforgify.scan.results_file import JsonLines, ResultsError
+
+    output = tmp_path / "verdicts.jsonl"
+    lines = ['{"path": "a.jpg", "label": "real", "error": null, "model_revision": "m"}\n',
+             '{"path": "b.jpg", "label": null, "error": "cut short", "model_revision": "m"}\n',
+             '{"path": "c.jpg", "label": null, "error": "empty", "model_revision": "m"}\n']
+    output.write_text("".join(lines))
+    results = JsonLines(output)
+    results.open()
+    assert results.drop_errors("path", lambda key: key == "b.jpg") == 1
+    with pytest.raises(ResultsError, match="another scan is writing"):
+        JsonLines(output).open()
+    results.append([{"path": "b.jpg", "label": "fake", "error": None, "model_revision": "m"}])
+    results.close()
+    assert output.read_text().splitlines(keepends=True)[:2] == [lines[0], lines[2]]
+    assert [row["path"] for row in JsonLines(output).rows()] == ["a.jpg", "c.jpg", "b.jpg"]
+
+
 def test_a_folder_named_another_way_is_the_same_rows(tree: Path, tmp_path: Path) -> None:
     """``photos``, ``./photos/`` and the absolute path: the second scanned every image again (each
     row twice in the file); a name that matches none of the rows says so."""

@@ -27,7 +27,8 @@ EXAMPLES = """examples:
   deforgify scan photos/ --output verdicts.parquet --cluster local:4
   deforgify scan photos/ --output verdicts.parquet --cluster tcp://scheduler:8786
 
-Run the same command again after a stop: only files without a row are scored.
+Run the same command again after a stop: only files without a row are scored (add
+--retry-errors to score again those whose rows say why they could not be read).
 Rows: path (or index for a dataset), label (real, fake, unsure, no_face; empty with an error),
 confidences, face_found, face, deciding_face, faces, decided_by, pixels, provenance (as in
 predict --help), kind ("photo" or "video"), duration, width, height, rotation, deciding_frame,
@@ -62,6 +63,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser],
                       help="download the dataset before scanning instead of streaming it")
     scan.add_argument("--output", "-o", type=Path, required=True, metavar="FILE",
                       help="results file, .parquet or .jsonl; an existing one is completed")
+    scan.add_argument("--retry-errors", action="store_true",
+                      help="score again the files whose rows say why they could not be read (their rows "
+                           "are replaced); without it, a file that has a row is never scored again")
     scan.add_argument("--cluster", metavar="ADDRESS",
                       help="run on Dask: local:N starts N worker processes here, or a scheduler "
                            "address such as tcp://HOST:8786 (needs requirements-scan.txt)")
@@ -89,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     _tell(args, f"scanning {collection.description} with model {source.describe()} into {args.output}")
     try:
-        outcome = scan(collection, results, engine, progress_enabled=not args.quiet)
+        outcome = scan(collection, results, engine, progress_enabled=not args.quiet, retry_errors=args.retry_errors)
     except ScanStopped as stop:
         print(f"error: the scan stopped: {_why(stop.cause)}. The {stop.run.rows_kept} rows written are kept in "
               f"{results.kept_in}: run the same command to score the rest", file=sys.stderr)
@@ -104,9 +108,12 @@ def _summarise(args: argparse.Namespace, collection: Collection, outcome: ScanRu
     """The last line: what this run scored, what was there already (and how much of it could not
     be read), what was left out; a note when none of the rows there are of this collection."""
     skipped = "".join(f", {n} skipped ({why})" for why, n in collection.skipped.items())
-    failed = f" ({outcome.failed_before} of them unreadable: their rows say why)" if outcome.failed_before else ""
+    failed = (f" ({outcome.failed_before} of them unreadable: their rows say why; --retry-errors scores them "
+              "again)") if outcome.failed_before else ""
+    retried = f", {outcome.retried} scored again (their rows had said they could not be read)" \
+        if outcome.retried else ""
     outcome.progress.finish(f"; {outcome.decided_by_provenance} decided by provenance; "
-                            f"{outcome.already_done} already in {args.output}{failed}{skipped}")
+                            f"{outcome.already_done} already in {args.output}{failed}{retried}{skipped}")
     if outcome.other_rows and not outcome.already_done:
         print(f"note: none of the {outcome.other_rows} rows already in {args.output} are of {collection.description} "
               "(paths are matched as given: was it named another way before, such as by its absolute path?)",

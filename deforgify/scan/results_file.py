@@ -1,6 +1,9 @@
 """The file a scan writes, one row per image, appended as results come: a scan that stops
 (Ctrl-C, a lost worker, a full disk) keeps every row already written, and the next run with the
-same output scores only what is missing.
+same output scores only what is missing. With ``--retry-errors`` a run first removes the rows
+that say why their file could not be read (:meth:`JsonLines.drop_errors`), so those files are
+scored again like any without a row; the file is rewritten whole for that (under a temporary
+name, then renamed), never edited in place.
 
 JSON Lines output is appended to directly; a line cut short by a crash is dropped on the next
 run. Parquet cannot be appended to, so its rows first go to a journal beside it
@@ -16,7 +19,7 @@ import fcntl
 import json
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Optional
 
 from deforgify.provenance.contract import EVIDENCE_DETAILS
 from deforgify.streams import batches
@@ -58,6 +61,10 @@ class JsonLines:
         self._file = None
 
     def rows(self) -> Iterator[dict]:
+        return (row for row, _ in self._lines())
+
+    def _lines(self) -> Iterator[tuple[dict, bytes]]:
+        """Each row with its line as written."""
         if not self.path.exists():
             return
         with open(self.path, "rb") as lines:
@@ -71,7 +78,7 @@ class JsonLines:
                 if not isinstance(row, dict) or "model_revision" not in row:
                     raise ResultsError(f"{self.path} line {number} is not a scan result: "
                                        "is this the output of a Deforgify scan? (nothing was changed)")
-                yield row
+                yield row, line
 
     @property
     def kept_in(self) -> Path:
@@ -88,7 +95,7 @@ class JsonLines:
         """Open the file for appending (made if missing: a folder that cannot be written is told
         before anything is scored) and lock it until :meth:`close`."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = open(self.path, "a", encoding="utf-8")
+        self._file = open(self.path, "ab")
         try:
             fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -100,8 +107,37 @@ class JsonLines:
     def append(self, rows: list[dict]) -> None:
         if self._file is None:
             self.open()
-        self._file.write("".join(json.dumps(row) + "\n" for row in rows))
+        self._file.write("".join(json.dumps(row) + "\n" for row in rows).encode())
         self._file.flush()
+        os.fsync(self._file.fileno())
+
+    def drop_errors(self, key_field: str, retried: Callable[[Any], bool]) -> int:
+        """Remove the error rows whose key ``retried`` accepts, so that their files are scored
+        again; how many. The other lines are kept as written, in a copy renamed over the file
+        and locked before the rename (a second scan never finds it unlocked). Call after
+        :meth:`open`."""
+        dropped = sum(_retried(row, key_field, retried) for row in self.rows())
+        if not dropped:
+            return 0
+        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        copy = open(temporary, "ab")
+        try:
+            copy.writelines(line for row, line in self._lines() if not _retried(row, key_field, retried))
+            copy.flush()
+            os.fsync(copy.fileno())
+            fcntl.flock(copy, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            os.replace(temporary, self.path)
+        except BaseException:
+            copy.close()
+            temporary.unlink(missing_ok=True)
+            raise
+        self.close()
+        self._file = copy
+        return dropped
+
+    def empty(self) -> None:
+        """Remove every row, the file kept open and locked (a journal gathered into its Parquet file)."""
+        self._file.truncate(0)
         os.fsync(self._file.fileno())
 
     def _drop_torn_line(self) -> None:
@@ -172,6 +208,16 @@ class ParquetResults:
     def append(self, rows: list[dict]) -> None:
         self.journal.append(rows)
 
+    def drop_errors(self, key_field: str, retried: Callable[[Any], bool]) -> int:
+        """Remove the error rows whose key ``retried`` accepts (see :meth:`JsonLines.drop_errors`):
+        the Parquet file is written again without them, with the journal's rows, and the journal
+        is emptied."""
+        dropped = sum(_retried(row, key_field, retried) for row in self.rows())
+        if dropped:
+            self._write(row for row in self.rows() if not _retried(row, key_field, retried))
+            self.journal.empty()
+        return dropped
+
     def close(self) -> None:
         self.journal.close()
 
@@ -182,18 +228,22 @@ class ParquetResults:
         if self.path.exists() and not journalled:
             self.journal.path.unlink(missing_ok=True)  # opened, nothing new in it
             return
+        self._write(self.rows())
+        self.journal.path.unlink(missing_ok=True)
+
+    def _write(self, rows: Iterable[dict]) -> None:
+        """The Parquet file with ``rows``, written under a temporary name and renamed over it."""
         parquet = _pyarrow_parquet()
         temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         try:
             with parquet.ParquetWriter(temporary, self.schema) as writer:
-                for group in batches(self.rows(), PARQUET_ROWS_PER_GROUP):
+                for group in batches(rows, PARQUET_ROWS_PER_GROUP):
                     writer.write_table(self._table(group))
             with open(temporary, "rb") as written:
                 os.fsync(written.fileno())
             os.replace(temporary, self.path)
         finally:
             temporary.unlink(missing_ok=True)
-        self.journal.path.unlink(missing_ok=True)
 
     def _table(self, rows: list[dict]) -> pa.Table:
         import pyarrow
@@ -240,6 +290,10 @@ def provenance_schema() -> pa.StructType:
                          + [(name, kinds.get(name, text)) for name in EVIDENCE_DETAILS])
     return pa.struct([("claim", text), ("evidence", pa.list_(evidence)), ("valid", pa.bool_()),
                       ("trusted", pa.bool_())])
+
+
+def _retried(row: dict, key_field: str, retried: Callable[[Any], bool]) -> bool:
+    return row.get("error") is not None and retried(row.get(key_field))
 
 
 def _errors_by_key(rows: Iterable[dict], key_field: str) -> dict:

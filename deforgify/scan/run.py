@@ -89,6 +89,8 @@ class ScanRun:
     failed_before: int = 0
     """Rows already there of this collection that say why their file could not be read: kept (a
     scan scores only what has no row), and counted, so that the exit status says so."""
+    retried: int = 0
+    """Such rows removed before this run (``retry_errors``): their files are scored again."""
     other_rows: int = 0
     """Rows already there of no item of this collection (another collection's, or this one named
     another way: paths are matched as given)."""
@@ -109,19 +111,39 @@ class ScanStopped(Exception):
 def _done(results: JsonLines | ParquetResults, key_field: str) -> dict:
     """The rows already there by key, with their error (None for a verdict); paths compared
     written alike (``./photos/a.jpg`` is ``photos/a.jpg``, as the collections name them)."""
-    done = results.done(key_field)
-    return {os.path.normpath(key): error for key, error in done.items()} if key_field == "path" else done
+    return {_written_alike(key, key_field): error for key, error in results.done(key_field).items()}
+
+
+def _written_alike(key: object, key_field: str) -> object:
+    return os.path.normpath(key) if key_field == "path" else key
+
+
+def _drop_errors(results: JsonLines | ParquetResults, key_field: str, done: dict, ours: Iterable) -> int:
+    """Remove the rows of ``ours`` (all rows' keys when the collection's are not known before it
+    is read) that say why their file could not be read, from the file and from ``done``."""
+    failing = {key for key in ours if done[key] is not None}
+    for key in failing:
+        del done[key]
+    return results.drop_errors(key_field, lambda key: _written_alike(key, key_field) in failing)
 
 
 def scan(collection: Collection, results: JsonLines | ParquetResults, engine: Engine,
-         progress_enabled: bool = True) -> ScanRun:
-    """Score what ``results`` lacks of ``collection``, appending its rows a batch at a time."""
+         progress_enabled: bool = True, retry_errors: bool = False) -> ScanRun:
+    """Score what ``results`` lacks of ``collection``, appending its rows a batch at a time;
+    with ``retry_errors``, also the files whose rows say why they could not be read."""
     done, keys = _done(results, collection.key_field), collection.keys
     ours = [key for key in done if key in keys] if keys is not None else []  # not other collections' rows
+    try:
+        retried = _drop_errors(results, collection.key_field, done, ours if keys is not None else list(done)) \
+            if retry_errors else 0
+    except BaseException as cause:  # noqa: BLE001  the file is replaced whole or not at all
+        results.close()
+        raise ScanStopped(ScanRun(len(ours), Progress(None, False)), cause) from cause
+    ours = [key for key in ours if key in done]
     total = collection.total - len(ours) if collection.total is not None and keys is not None else None
     run = ScanRun(len(ours), Progress(total, progress_enabled, unit="files"),
                   failed_before=sum(done[key] is not None for key in ours),
-                  other_rows=len(done) - len(ours) if keys is not None else 0)
+                  other_rows=len(done) - len(ours) if keys is not None else 0, retried=retried)
 
     def todo() -> Iterator[Item]:
         for item in collection.items():
