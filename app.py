@@ -876,11 +876,14 @@ def make_page_flag(flag: Flag, picture: str = "photo") -> Callable[[str, Optiona
 
 
 def model_line(detector: Detector) -> str:
-    """The model by name, version and date: ``deforgify-dual, Deforgify 0.1.0, trained
-    2026-11-26 (revision sha256:…)``, or a Hub model as asked (``OWNER/NAME@REVISION``) and its commit."""
+    """The model by name, version and date: ``deforgify-lite0 (bundled), Deforgify 0.1.0, trained
+    2026-11-26 (revision sha256:…)``, or a Hub model as asked (``OWNER/NAME@REVISION``) and its
+    commit. The bundled model is called so, as its answers' ``model.reference`` calls it (it is
+    also what answers when the configured model could not be loaded)."""
     source, config, facts = detector.source, detector.config, detector.facts
     trained, revision = facts["trained"], facts["revision"]
     name = source.reference if source.repo_id else config.architecture  # a folder's path is no business of visitors
+    name += " (bundled)" if facts["reference"] == "bundled" else ""
     parts = [name, f"Deforgify {config.library_version}"] + ([f"trained {trained}"] if trained else [])
     return f"{', '.join(parts)} ({f'commit {revision[:10]}' if source.revision else f'revision {revision}'})"
 
@@ -893,7 +896,7 @@ def header(detector: Detector) -> str:
         "shows signs of a generated or manipulated face (GAN faces, face swaps).",
         f"**Model:** {model_line(detector)} · [model card]({model_card_link(detector)})",
     ]
-    lines += [f"> ⚠️ {warning}." for warning in detector.warnings]
+    lines += [f"> ⚠️ {warning[:1].upper()}{warning[1:]}." for warning in detector.warnings]
     return "\n\n".join(lines)
 
 
@@ -1060,7 +1063,7 @@ new MutationObserver(() => {
     }
   }
   document.querySelectorAll('[data-testid="toast-text"]').forEach((text) => {
-    const refused = text.textContent.trim().match(/^Invalid file types?: (.+)\. Only (image|video)\/.* allowed\.$/);
+    const refused = text.textContent.trim().match(/^Invalid file types?: (.+)\\. Only (image|video)\\/.* allowed\\.$/);
     if (refused && refused[2] === 'image') {
       text.textContent = `${refused[1]} is not a photo: choose a JPEG, PNG, WebP or HEIC photo of a face.`;
     } else if (refused) {
@@ -1162,7 +1165,7 @@ def report_controls(prefix: str = "", picture: str = "photo") -> ReportControls:
                                  elem_id=f"{prefix}should-be")
             button = gr.Button(f"Report the {picture}'s answer as wrong", variant="secondary",
                                elem_id=f"{prefix}report")
-        status = ReportStatus(elem_id=f"{prefix}flag-status", label="status")
+        status = ReportStatus(elem_id=f"{prefix}flag-status", label="report status")
     return ReportControls(box, answer_id, should_be, button, status)
 
 
@@ -1379,7 +1382,7 @@ def build_demo(detector: Detector, store: FeedbackStore) -> gr.Blocks:
         api_flag = gr.Button(visible=False)  # its own inputs: named for any answer, the photo's or a video's
         flag_inputs = [AnswerId(label="answer id", visible=False),
                        ShouldBe(list(SHOULD_BE), label="should be", visible=False)]
-        api_flag.click(flag, flag_inputs, ReportStatus(label="status", visible=False), api_name="flag",
+        api_flag.click(flag, flag_inputs, ReportStatus(label="report status", visible=False), api_name="flag",
                        **REPORTS)
     return demo.queue(max_size=QUEUE_SIZE)
 
