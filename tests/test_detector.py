@@ -409,3 +409,17 @@ def test_a_detector_goes_to_other_processes_and_answers_there_as_here(astronaut_
         there = pool.apply(detector.predict, (str(astronaut_jpeg),))
     here = detector.predict(str(astronaut_jpeg))
     assert there.to_json() == here.to_json() and there.label == here.label
+
+
+def test_the_readmes_library_example_runs_as_written(tmp_path: Path, astronaut: np.ndarray) -> None:
+    """The Python block of "Predict from the command line or Python", with real photos for its
+    names: it named arrays it never made."""
+    section = (ROOT / "README.md").read_text().split("## Predict from the command line or Python", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    for name in ("photo.jpg", "a.jpg", "b.jpg"):
+        Image.fromarray(astronaut).save(tmp_path / name)
+    shown = code.rstrip().splitlines()[-1].split("#")[0].strip()
+    ran = subprocess.run([sys.executable, "-c", f"{code}\nprint(repr({shown}.shape))"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=300)
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    assert ran.stdout.strip().startswith("(") and ran.stdout.strip().endswith(", 3)")  # the heatmap, RGB
