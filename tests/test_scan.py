@@ -265,21 +265,24 @@ def test_a_new_file_in_the_tree_is_added_to_a_finished_parquet(tree: Path, tmp_p
 @pytest.mark.parametrize("suffix", [".jsonl", ".parquet"])
 def test_retry_errors_scores_again_the_files_whose_rows_said_they_could_not_be_read(
         tmp_path: Path, astronaut: np.ndarray, suffix: str) -> None:
-    """A file broken at the first scan and mended since kept its error row for good (a scan
-    scores only what has no row); --retry-errors replaces that row with a verdict, each file has
-    one row, and another collection's error row in the same output is left as it was."""
+    """A file that could not be read at the first scan and can now, its size and time unchanged
+    (as a failure of the storage, not of the file), kept its error row for good (a scan scores
+    only what has no row or has changed); --retry-errors replaces that row with a verdict, each
+    file has one row, and another collection's error row in the same output is left as it was."""
     photos, others = tmp_path / "photos", tmp_path / "others"
     photos.mkdir(), others.mkdir()
     Image.fromarray(astronaut).save(photos / "a.jpg")
     whole = (photos / "a.jpg").read_bytes()
-    (photos / "b.jpg").write_bytes(whole[:300])  # cut short: no verdict
+    (photos / "b.jpg").write_bytes(bytes(len(whole)))  # unreadable at first
     (others / "x.jpg").write_bytes(whole[:300])
     listed = tmp_path / "list.txt"
     listed.write_text(f"{others / 'x.jpg'}\n")
     output = tmp_path / f"verdicts{suffix}"
     assert scan("--files-from", str(listed), "--output", str(output)).returncode == 1
     assert scan(str(photos), "--output", str(output)).returncode == 1
-    (photos / "b.jpg").write_bytes(whole)  # mended
+    then = (photos / "b.jpg").stat()
+    (photos / "b.jpg").write_bytes(whole)  # readable now, its size and time as they were
+    os.utime(photos / "b.jpg", ns=(then.st_atime_ns, then.st_mtime_ns))
     kept = scan(str(photos), "--output", str(output))
     assert kept.returncode == 1 and "(1 of them unreadable: their rows say why; --retry-errors scores them again)" \
         in kept.stderr, kept.stderr
@@ -300,7 +303,63 @@ def test_retry_errors_scores_again_the_files_whose_rows_said_they_could_not_be_r
     assert again.returncode == 0 and "0 files in" in again.stderr and "scored again" not in again.stderr
 
 
-def test_an_output_rewritten_to_retry_its_errors_stays_locked_and_keeps_its_other_lines(tmp_path: Path) -> None:
+@pytest.mark.parametrize("suffix", [".jsonl", ".parquet"])
+def test_a_file_changed_since_its_row_is_scored_again(tmp_path: Path, astronaut: np.ndarray, suffix: str) -> None:
+    """A photo replaced by another after its scan kept its old verdict silently: rows keep the
+    file's size and modification time, and a rerun scores a file whose size or time differ
+    again, its row replaced; an unchanged file keeps its row."""
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    Image.fromarray(astronaut).save(photos / "a.jpg")
+    Image.fromarray(np.zeros((200, 200, 3), np.uint8)).save(photos / "b.jpg")  # no face
+    output = tmp_path / f"verdicts{suffix}"
+    assert scan(str(photos), "--output", str(output)).returncode == 0
+    first = {row["path"]: row for row in read_rows(output)}
+    status = (photos / "b.jpg").stat()
+    assert (first[str(photos / "b.jpg")]["file_size"], first[str(photos / "b.jpg")]["file_mtime_ns"]) == (
+        status.st_size, status.st_mtime_ns)
+    assert first[str(photos / "b.jpg")]["label"] == "no_face"
+    Image.fromarray(astronaut[:, ::-1]).save(photos / "b.jpg")  # another photo under the same name
+
+    again = scan(str(photos), "--output", str(output))
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert "1 file in" in again.stderr and "1 already in" in again.stderr
+    assert "1 scored again (changed since their rows)" in again.stderr, again.stderr
+    rows = read_rows(output)
+    assert sorted(row["path"] for row in rows) == [str(photos / "a.jpg"), str(photos / "b.jpg")]
+    now = {row["path"]: row for row in rows}
+    assert now[str(photos / "b.jpg")]["label"] != "no_face" and now[str(photos / "b.jpg")]["face_found"]
+    assert now[str(photos / "a.jpg")] == first[str(photos / "a.jpg")]
+    os.utime(photos / "a.jpg")  # touched: same bytes, a new time, scored again
+    touched = scan(str(photos), "--output", str(output))
+    assert "1 scored again (changed since their rows)" in touched.stderr and "1 file in" in touched.stderr
+
+
+def test_a_folder_the_scan_may_not_read_is_counted_and_a_root_it_may_not_read_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A subfolder without read permission was left out unsaid; the root so was "no image
+    files in it". (Simulated: the tests may run as root, whom no permission stops.)"""
+    from deforgify.scan.collection import CollectionError, folder_tree
+
+    root = tmp_path / "photos"
+    (root / "secret").mkdir(parents=True)
+    (root / "a.jpg").write_bytes(b"x")
+    listing = os.scandir
+
+    def refusing(path=".", *args):
+        if os.path.basename(os.fspath(path)) in ("secret", "locked"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return listing(path, *args)
+
+    monkeypatch.setattr(os, "scandir", refusing)
+    collection = folder_tree(str(root))
+    assert collection.total == 1 and collection.skipped == {"a folder it may not read": 1}
+    (tmp_path / "locked").mkdir()
+    with pytest.raises(CollectionError, match=r"locked: cannot read the folder \(Permission denied\)"):
+        folder_tree(str(tmp_path / "locked"))
+
+
+def test_an_output_rewritten_to_drop_rows_stays_locked_and_keeps_its_other_lines(tmp_path: Path) -> None:
     """The rewritten file is renamed over the old one: a second scan must find the new file locked
     too, and the lines kept are the lines as written."""
     from deforgify.scan.results_file import JsonLines, ResultsError
@@ -312,7 +371,7 @@ def test_an_output_rewritten_to_retry_its_errors_stays_locked_and_keeps_its_othe
     output.write_text("".join(lines))
     results = JsonLines(output)
     results.open()
-    assert results.drop_errors("path", lambda key: key == "b.jpg") == 1
+    assert results.drop_rows("path", lambda key: key == "b.jpg") == 1
     with pytest.raises(ResultsError, match="another scan is writing"):
         JsonLines(output).open()
     results.append([{"path": "b.jpg", "label": "fake", "error": None, "model_revision": "m"}])
@@ -333,6 +392,7 @@ def test_a_folder_named_another_way_is_the_same_rows(tree: Path, tmp_path: Path)
     assert read_rows(output) == rows
     named_otherwise = scan(str(tree), "--output", str(output))  # by its absolute path: scanned again, and said
     assert f"note: none of the {len(rows)} rows already in {output} are of folder {tree}" in named_otherwise.stderr
+    assert named_otherwise.stderr.index("note: none") < named_otherwise.stderr.index("files in")  # said before scoring
 
 
 def test_a_second_scan_into_the_same_output_is_refused_while_the_first_runs(big_tree: Path, tmp_path: Path) -> None:
@@ -419,6 +479,8 @@ def test_an_output_bad_after_its_first_rows_is_left_untouched(tree: Path, tmp_pa
     (["--files-from", "{tmp}/nolist.txt"], "cannot read the list"),
     (["--dataset", ""], "an empty dataset id"),
     (["{tree}", "--output", "{tmp}/out.csv"], "must end in .jsonl or .parquet"),
+    (["{tree}", "--output", "{tmp}/out.parquet.partial.jsonl"], "is where a Parquet scan keeps its rows"),
+    (["{tree}/batch0/face0000.jpg"], "is a file, not a folder: scan a folder, or name files one per line"),
     (["{tree}", "--cluster", "local:zero"], "give local:N"),
     (["{tree}", "--cluster", "tcp://127.0.0.1:9"], "cannot reach a Dask scheduler"),
 ])

@@ -27,18 +27,21 @@ EXAMPLES = """examples:
   deforgify scan photos/ --output verdicts.parquet --cluster local:4
   deforgify scan photos/ --output verdicts.parquet --cluster tcp://scheduler:8786
 
-Run the same command again after a stop: only files without a row are scored (add
---retry-errors to score again those whose rows say why they could not be read).
+Run the same command again after a stop: only files without a row are scored, and files changed
+since their rows (size or modification time); add --retry-errors to score again those whose rows
+say why they could not be read.
 Rows: path (or index for a dataset), label (real, fake, unsure, no_face; empty with an error),
 confidences, face_found, face, deciding_face, faces, decided_by, pixels, provenance (as in
 predict --help), kind ("photo" or "video"), duration, width, height, rotation, deciding_frame,
 frames (a video's timeline), complete, note and sampling (as in predict --help; null for
-photos), error, model_revision.
+photos), error, file_size and file_mtime_ns (the file's when it was scored; null for a dataset),
+model_revision.
 Videos in a folder are found by suffix (.mp4 .mov .webm .mkv .avi ...).
 
 exit status:
   0    every file was scored
-  1    the scan completed, and some files it scored could not be read (their rows say why)
+  1    the scan completed, and some files of it could not be read, in this run or an earlier one
+       (their rows say why)
   2    usage error: no such folder or dataset, an output of another kind or model, no model
   3    the scan stopped early (a write failed, a worker died): rows written are kept
   130  interrupted (Ctrl-C): rows written are kept
@@ -65,7 +68,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser],
                       help="results file, .parquet or .jsonl; an existing one is completed")
     scan.add_argument("--retry-errors", action="store_true",
                       help="score again the files whose rows say why they could not be read (their rows "
-                           "are replaced); without it, a file that has a row is never scored again")
+                           "are replaced); without it, those rows are kept")
     scan.add_argument("--cluster", metavar="ADDRESS",
                       help="run on Dask: local:N starts N worker processes here, or a scheduler "
                            "address such as tcp://HOST:8786 (needs requirements-scan.txt)")
@@ -93,7 +96,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     _tell(args, f"scanning {collection.description} with model {source.describe()} into {args.output}")
     try:
-        outcome = scan(collection, results, engine, progress_enabled=not args.quiet, retry_errors=args.retry_errors)
+        outcome = scan(collection, results, engine, progress_enabled=not args.quiet, retry_errors=args.retry_errors,
+                       starting=lambda run: _note_other_rows(args, collection, run))
     except ScanStopped as stop:
         print(f"error: the scan stopped: {_why(stop.cause)}. The {stop.run.rows_kept} rows written are kept in "
               f"{results.kept_in}: run the same command to score the rest", file=sys.stderr)
@@ -106,18 +110,24 @@ def run(args: argparse.Namespace) -> int:
 
 def _summarise(args: argparse.Namespace, collection: Collection, outcome: ScanRun) -> None:
     """The last line: what this run scored, what was there already (and how much of it could not
-    be read), what was left out; a note when none of the rows there are of this collection."""
+    be read), what was scored again, what was left out."""
     skipped = "".join(f", {n} skipped ({why})" for why, n in collection.skipped.items())
     failed = (f" ({outcome.failed_before} of them unreadable: their rows say why; --retry-errors scores them "
               "again)") if outcome.failed_before else ""
     retried = f", {outcome.retried} scored again (their rows had said they could not be read)" \
         if outcome.retried else ""
+    changed = f", {outcome.changed} scored again (changed since their rows)" if outcome.changed else ""
     outcome.progress.finish(f"; {outcome.decided_by_provenance} decided by provenance; "
-                            f"{outcome.already_done} already in {args.output}{failed}{retried}{skipped}")
-    if outcome.other_rows and not outcome.already_done:
-        print(f"note: none of the {outcome.other_rows} rows already in {args.output} are of {collection.description} "
-              "(paths are matched as given: was it named another way before, such as by its absolute path?)",
-              file=sys.stderr)
+                            f"{outcome.already_done} already in {args.output}{failed}{retried}{changed}{skipped}")
+
+
+def _note_other_rows(args: argparse.Namespace, collection: Collection, run: ScanRun) -> None:
+    """Before anything is scored: an output none of whose rows are of this collection may have
+    named it another way (Ctrl-C now costs nothing)."""
+    if run.other_rows and not run.already_done:
+        print(f"note: none of the {run.other_rows} rows already in {args.output} are of {collection.description} "
+              "(paths are matched as given: was it named another way before, such as by its absolute path? "
+              "Ctrl-C keeps the file as it is)", file=sys.stderr)
 
 
 def _collection(args: argparse.Namespace) -> Collection:

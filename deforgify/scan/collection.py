@@ -40,6 +40,18 @@ class Item:
     image: Any
     path: Optional[str] = None
     """The file the image came from, when there is one (a dataset row may name its file too)."""
+    stamp: Optional[tuple[int, int]] = None
+    """The file's size and modification time (ns) taken before it is read (:func:`file_stamp`):
+    its row keeps them, and a later scan scores the file again when they differ."""
+
+
+def file_stamp(path: str) -> Optional[tuple[int, int]]:
+    """A file's size and modification time in nanoseconds; None when it cannot be told."""
+    try:
+        status = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return status.st_size, status.st_mtime_ns
 
 
 @dataclass
@@ -64,7 +76,9 @@ def folder_tree(root: str) -> Collection:
     if not root.strip():
         raise CollectionError("an empty folder name: give the folder to scan")
     if not os.path.isdir(root):
-        raise CollectionError(f"{root}: no such folder" if not os.path.exists(root) else f"{root} is not a folder")
+        raise CollectionError(f"{root}: no such folder" if not os.path.exists(root) else
+                              f"{root} is a file, not a folder: scan a folder, or name files one per line "
+                              "in a list given with --files-from (deforgify predict judges a few files)")
     paths, skipped = _walk(os.path.normpath(root))  # ./photos/ and photos name the same rows
     if not paths:
         raise CollectionError(f"{root}: no image files in it, nor videos (looked for {', '.join(sorted(SCANNED_SUFFIXES))})")
@@ -77,8 +91,9 @@ def _walk(root: str) -> tuple[list[str], dict[str, int]]:
     folders (a folder counts once), files that are not images, links to folders (not followed:
     a link can lead back up the tree)."""
     paths: list[str] = []
-    skipped = {"hidden": 0, "not an image file": 0, "a link to a folder": 0}
-    for folder, subfolders, files in os.walk(root):
+    skipped = {"hidden": 0, "not an image file": 0, "a link to a folder": 0, "a folder it may not read": 0}
+    unreadable: list[OSError] = []
+    for folder, subfolders, files in os.walk(root, onerror=unreadable.append):
         kept = [name for name in subfolders if not name.startswith(".")]
         skipped["hidden"] += len(subfolders) - len(kept)
         links = [name for name in kept if os.path.islink(os.path.join(folder, name))]
@@ -91,6 +106,10 @@ def _walk(root: str) -> tuple[list[str], dict[str, int]]:
                 skipped["not an image file"] += 1
             else:
                 paths.append(os.path.join(folder, name))
+    for error in unreadable:
+        if error.filename == root:
+            raise CollectionError(f"{root}: cannot read the folder ({error.strerror})")
+        skipped["a folder it may not read"] += 1
     return sorted(paths), skipped
 
 

@@ -1,9 +1,9 @@
 """The file a scan writes, one row per image, appended as results come: a scan that stops
 (Ctrl-C, a lost worker, a full disk) keeps every row already written, and the next run with the
-same output scores only what is missing. With ``--retry-errors`` a run first removes the rows
-that say why their file could not be read (:meth:`JsonLines.drop_errors`), so those files are
-scored again like any without a row; the file is rewritten whole for that (under a temporary
-name, then renamed), never edited in place.
+same output scores only what is missing. A file whose size or modification time differs from
+its row's, and with ``--retry-errors`` a file whose row says why it could not be read, has its
+row removed first (:meth:`JsonLines.drop_rows`) and is scored again like any without a row; the
+output is rewritten whole for that (under a temporary name, then renamed), never edited in place.
 
 JSON Lines output is appended to directly; a line cut short by a crash is dropped on the next
 run. Parquet cannot be appended to, so its rows first go to a journal beside it
@@ -19,7 +19,7 @@ import fcntl
 import json
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NamedTuple, Optional
 
 from deforgify.provenance.contract import EVIDENCE_DETAILS
 from deforgify.streams import batches
@@ -30,9 +30,18 @@ if TYPE_CHECKING:
 FORMATS = (".jsonl", ".parquet")
 COLUMNS = ("path", "index", "label", "confidences", "face_found", "face", "deciding_face", "faces",
            "decided_by", "pixels", "provenance", "kind", "duration", "width", "height", "rotation",
-           "deciding_frame", "frames", "complete", "note", "sampling", "error", "model_revision")
+           "deciding_frame", "frames", "complete", "note", "sampling", "error", "file_size", "file_mtime_ns",
+           "model_revision")
 JOURNAL_SUFFIX = ".partial.jsonl"
 PARQUET_ROWS_PER_GROUP = 10_000
+
+
+class Held(NamedTuple):
+    """What a row already there says of its file: why it could not be read (None for a verdict),
+    and its size and modification time when scored (None for a dataset row, or an older scan's)."""
+
+    error: Optional[str]
+    stamp: Optional[tuple[int, int]]
 
 
 class ResultsError(RuntimeError):
@@ -48,6 +57,9 @@ def open_results(path: Path, key_field: str, model_revision: str,
         raise ResultsError(f"{path}: the output must end in {' or '.join(FORMATS)}")
     if path.is_dir():
         raise ResultsError(f"{path} is a folder; give a file name ending in {suffix}")
+    if path.name.endswith(JOURNAL_SUFFIX):
+        raise ResultsError(f"{path}: a name ending in {JOURNAL_SUFFIX} is where a Parquet scan keeps its rows "
+                           "until it completes; give another name")
     results = JsonLines(path) if suffix == ".jsonl" else ParquetResults(path, labels)
     results.check(key_field, model_revision)
     return results
@@ -81,15 +93,15 @@ class JsonLines:
                 yield row, line
 
     @property
-    def kept_in(self) -> Path:
+    def kept_in(self) -> str:
         """Where the rows of an unfinished scan are."""
-        return self.path
+        return str(self.path)
 
     def check(self, key_field: str, model_revision: str) -> None:
         _check_rows(self.path, self.rows(), key_field, model_revision)
 
-    def done(self, key_field: str) -> dict:
-        return _errors_by_key(self.rows(), key_field)
+    def done(self, key_field: str) -> dict[Any, Held]:
+        return _held_by_key(self.rows(), key_field)
 
     def open(self) -> None:
         """Open the file for appending (made if missing: a folder that cannot be written is told
@@ -111,18 +123,17 @@ class JsonLines:
         self._file.flush()
         os.fsync(self._file.fileno())
 
-    def drop_errors(self, key_field: str, retried: Callable[[Any], bool]) -> int:
-        """Remove the error rows whose key ``retried`` accepts, so that their files are scored
-        again; how many. The other lines are kept as written, in a copy renamed over the file
-        and locked before the rename (a second scan never finds it unlocked). Call after
-        :meth:`open`."""
-        dropped = sum(_retried(row, key_field, retried) for row in self.rows())
-        if not dropped:
+    def drop_rows(self, key_field: str, dropped: Callable[[Any], bool]) -> int:
+        """Remove the rows whose key ``dropped`` accepts, so that their files are scored again;
+        how many. The other lines are kept as written, in a copy renamed over the file and locked
+        before the rename (a second scan never finds it unlocked). Call after :meth:`open`."""
+        count = sum(dropped(row.get(key_field)) for row in self.rows())
+        if not count:
             return 0
         temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         copy = open(temporary, "ab")
         try:
-            copy.writelines(line for row, line in self._lines() if not _retried(row, key_field, retried))
+            copy.writelines(line for row, line in self._lines() if not dropped(row.get(key_field)))
             copy.flush()
             os.fsync(copy.fileno())
             fcntl.flock(copy, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -133,7 +144,7 @@ class JsonLines:
             raise
         self.close()
         self._file = copy
-        return dropped
+        return count
 
     def empty(self) -> None:
         """Remove every row, the file kept open and locked (a journal gathered into its Parquet file)."""
@@ -192,14 +203,15 @@ class ParquetResults:
         yield from self.journal.rows()
 
     @property
-    def kept_in(self) -> Path:
-        return self.journal.path
+    def kept_in(self) -> str:
+        """Where the rows of an unfinished scan are: the journal, and the Parquet file of earlier runs."""
+        return f"{self.path} and {self.journal.path}" if self.path.exists() else str(self.journal.path)
 
     def check(self, key_field: str, model_revision: str) -> None:
         _check_rows(self.path, self.rows([key_field, "model_revision"]), key_field, model_revision)
 
-    def done(self, key_field: str) -> dict:
-        return _errors_by_key(self.rows([key_field, "error"]), key_field)
+    def done(self, key_field: str) -> dict[Any, Held]:
+        return _held_by_key(self.rows([key_field, "error", "file_size", "file_mtime_ns"]), key_field)
 
     def open(self) -> None:
         """Open and lock the journal (see :meth:`JsonLines.open`)."""
@@ -208,15 +220,15 @@ class ParquetResults:
     def append(self, rows: list[dict]) -> None:
         self.journal.append(rows)
 
-    def drop_errors(self, key_field: str, retried: Callable[[Any], bool]) -> int:
-        """Remove the error rows whose key ``retried`` accepts (see :meth:`JsonLines.drop_errors`):
-        the Parquet file is written again without them, with the journal's rows, and the journal
-        is emptied."""
-        dropped = sum(_retried(row, key_field, retried) for row in self.rows())
-        if dropped:
-            self._write(row for row in self.rows() if not _retried(row, key_field, retried))
+    def drop_rows(self, key_field: str, dropped: Callable[[Any], bool]) -> int:
+        """Remove the rows whose key ``dropped`` accepts (see :meth:`JsonLines.drop_rows`): the
+        Parquet file is written again without them, with the journal's rows, and the journal is
+        emptied."""
+        count = sum(dropped(row.get(key_field)) for row in self.rows([key_field]))
+        if count:
+            self._write(row for row in self.rows() if not dropped(row.get(key_field)))
             self.journal.empty()
-        return dropped
+        return count
 
     def close(self) -> None:
         self.journal.close()
@@ -274,7 +286,8 @@ def parquet_schema(labels: tuple[str, ...]) -> pa.Schema:
              "face": box, "deciding_face": integer, "faces": pa.list_(face), "decided_by": text, "pixels": pixels,
              "provenance": provenance_schema(), "kind": text, "duration": number, "width": integer,
              "height": integer, "rotation": integer, "deciding_frame": deciding_frame, "frames": pa.list_(frame),
-             "complete": pa.bool_(), "note": text, "sampling": sampling, "error": text, "model_revision": text}
+             "complete": pa.bool_(), "note": text, "sampling": sampling, "error": text, "file_size": integer,
+             "file_mtime_ns": integer, "model_revision": text}
     return pa.schema([(column, kinds[column]) for column in COLUMNS])
 
 
@@ -292,13 +305,14 @@ def provenance_schema() -> pa.StructType:
                       ("trusted", pa.bool_())])
 
 
-def _retried(row: dict, key_field: str, retried: Callable[[Any], bool]) -> bool:
-    return row.get("error") is not None and retried(row.get(key_field))
+def _held_by_key(rows: Iterable[dict], key_field: str) -> dict[Any, Held]:
+    """What every row says of its file, by key."""
+    return {row[key_field]: Held(row.get("error"), _stamp(row)) for row in rows}
 
 
-def _errors_by_key(rows: Iterable[dict], key_field: str) -> dict:
-    """The key of every row, with its error (None for a row with a verdict)."""
-    return {row[key_field]: row.get("error") for row in rows}
+def _stamp(row: dict) -> Optional[tuple[int, int]]:
+    size, modified = row.get("file_size"), row.get("file_mtime_ns")
+    return None if size is None or modified is None else (size, modified)
 
 
 def _check_rows(path: Path, rows: Iterable[dict], key_field: str, model_revision: str) -> None:

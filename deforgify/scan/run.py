@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable, Iterator, Protocol
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Protocol
 
 from deforgify.batch import CHUNK, Result, score_items
-from deforgify.scan.collection import Collection, Item
-from deforgify.scan.results_file import COLUMNS, JsonLines, ParquetResults
+from deforgify.scan.collection import Collection, Item, file_stamp
+from deforgify.scan.results_file import COLUMNS, Held, JsonLines, ParquetResults
 from deforgify.progress import Progress
 from deforgify.streams import batches
 from deforgify.video.frames import VideoSettings
@@ -43,7 +43,9 @@ def result_row(item: Item, key_field: str, result: Result, model_revision: str) 
     row.update({"path": item.path, "index": item.key if key_field == "index" else None,
                 "faces": verdict.get("faces", []),
                 "kind": verdict.get("kind", "photo") if result.error is None else None,
-                "error": result.error, "model_revision": model_revision})
+                "error": result.error, "model_revision": model_revision,
+                "file_size": item.stamp[0] if item.stamp else None,
+                "file_mtime_ns": item.stamp[1] if item.stamp else None})
     return row
 
 
@@ -91,6 +93,9 @@ class ScanRun:
     scan scores only what has no row), and counted, so that the exit status says so."""
     retried: int = 0
     """Such rows removed before this run (``retry_errors``): their files are scored again."""
+    changed: int = 0
+    """Rows removed before this run because their file's size or modification time is no longer
+    theirs: those files are scored again."""
     other_rows: int = 0
     """Rows already there of no item of this collection (another collection's, or this one named
     another way: paths are matched as given)."""
@@ -108,9 +113,9 @@ class ScanStopped(Exception):
         self.run, self.cause = run, cause
 
 
-def _done(results: JsonLines | ParquetResults, key_field: str) -> dict:
-    """The rows already there by key, with their error (None for a verdict); paths compared
-    written alike (``./photos/a.jpg`` is ``photos/a.jpg``, as the collections name them)."""
+def _done(results: JsonLines | ParquetResults, key_field: str) -> dict[Any, Held]:
+    """What the rows already there say of their files, by key; paths compared written alike
+    (``./photos/a.jpg`` is ``photos/a.jpg``, as the collections name them)."""
     return {_written_alike(key, key_field): error for key, error in results.done(key_field).items()}
 
 
@@ -118,40 +123,54 @@ def _written_alike(key: object, key_field: str) -> object:
     return os.path.normpath(key) if key_field == "path" else key
 
 
-def _drop_errors(results: JsonLines | ParquetResults, key_field: str, done: dict, ours: Iterable) -> int:
-    """Remove the rows of ``ours`` (all rows' keys when the collection's are not known before it
-    is read) that say why their file could not be read, from the file and from ``done``."""
-    failing = {key for key in ours if done[key] is not None}
-    for key in failing:
+def _changed(path: str, held: Held) -> bool:
+    """Whether a file is no longer what its row judged: its size or modification time differ
+    (a row of an older scan, which kept neither, is taken as it is)."""
+    now = file_stamp(path)
+    return held.stamp is not None and now is not None and now != held.stamp
+
+
+def _drop_rows(results: JsonLines | ParquetResults, key_field: str, done: dict, dropped: set) -> None:
+    """Remove the rows of ``dropped`` keys from the file and from ``done``: their files are
+    scored again."""
+    if dropped:
+        results.drop_rows(key_field, lambda key: _written_alike(key, key_field) in dropped)
+    for key in dropped:
         del done[key]
-    return results.drop_errors(key_field, lambda key: _written_alike(key, key_field) in failing)
 
 
 def scan(collection: Collection, results: JsonLines | ParquetResults, engine: Engine,
-         progress_enabled: bool = True, retry_errors: bool = False) -> ScanRun:
+         progress_enabled: bool = True, retry_errors: bool = False,
+         starting: Callable[[ScanRun], None] = lambda run: None) -> ScanRun:
     """Score what ``results`` lacks of ``collection``, appending its rows a batch at a time;
-    with ``retry_errors``, also the files whose rows say why they could not be read."""
-    done, keys = _done(results, collection.key_field), collection.keys
+    with ``retry_errors``, also the files whose rows say why they could not be read.
+    ``starting`` is told what is there already before anything is scored."""
+    done, keys, by_path = _done(results, collection.key_field), collection.keys, collection.key_field == "path"
     ours = [key for key in done if key in keys] if keys is not None else []  # not other collections' rows
+    changed = {key for key in ours if _changed(key, done[key])} if by_path else set()
+    retried = {key for key in (ours if keys is not None else done) if done[key].error is not None} - changed \
+        if retry_errors else set()
     try:
-        retried = _drop_errors(results, collection.key_field, done, ours if keys is not None else list(done)) \
-            if retry_errors else 0
+        _drop_rows(results, collection.key_field, done, changed | retried)
     except BaseException as cause:  # noqa: BLE001  the file is replaced whole or not at all
         results.close()
         raise ScanStopped(ScanRun(len(ours), Progress(None, False)), cause) from cause
     ours = [key for key in ours if key in done]
     total = collection.total - len(ours) if collection.total is not None and keys is not None else None
     run = ScanRun(len(ours), Progress(total, progress_enabled, unit="files"),
-                  failed_before=sum(done[key] is not None for key in ours),
-                  other_rows=len(done) - len(ours) if keys is not None else 0, retried=retried)
+                  failed_before=sum(done[key].error is not None for key in ours),
+                  other_rows=len(done) - len(ours) if keys is not None else 0, retried=len(retried),
+                  changed=len(changed))
+
+    starting(run)
 
     def todo() -> Iterator[Item]:
         for item in collection.items():
             if item.key not in done:
-                yield item
+                yield replace(item, stamp=file_stamp(item.path)) if by_path else item  # before it is read
             elif keys is None:  # counted as they come
                 run.already_done += 1
-                run.failed_before += done[item.key] is not None
+                run.failed_before += done[item.key].error is not None
 
     try:
         for rows in batches(engine.rows(todo(), collection.key_field), ROWS_PER_WRITE):
