@@ -126,6 +126,7 @@ def test_folder_tree_to_jsonl_on_this_machine(tree: Path, expected: dict, tmp_pa
     assert not any(".hidden" in r["path"] or r["path"].endswith(".txt") for r in rows)
     assert {r["model_revision"] for r in rows} == {rows[0]["model_revision"]}
     assert rows[0]["model_revision"].startswith("sha256:")
+    assert f"with model bundled (revision {rows[0]['model_revision']}) into" in result.stderr  # as its rows name it
     assert "3 unreadable" in result.stderr and "1 skipped (hidden), 1 skipped (not an image file)" in result.stderr
     assert "Traceback" not in result.stderr
 

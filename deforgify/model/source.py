@@ -72,7 +72,9 @@ class ModelSource:
         return self.reference + (f" (commit {self.revision[:10]})" if self.revision else "")
 
     def describe(self) -> str:
-        return f"{self.name}; {self.warning}" if self.warning else self.name
+        """Its name, its revision when the name lacks it (a folder's, the bundled one's), and its warning."""
+        named = self.name if self.revision else f"{self.name} (revision {self.fingerprint()})"
+        return f"{named}; {self.warning}" if self.warning else named
 
 
 @functools.lru_cache(maxsize=8)
