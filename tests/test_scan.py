@@ -334,6 +334,54 @@ def test_a_file_changed_since_its_row_is_scored_again(tmp_path: Path, astronaut:
     os.utime(photos / "a.jpg")  # touched: same bytes, a new time, scored again
     touched = scan(str(photos), "--output", str(output))
     assert "1 scored again (changed since their rows)" in touched.stderr and "1 file in" in touched.stderr
+    assert sorted(row["path"] for row in read_rows(output)) == [str(photos / "a.jpg"), str(photos / "b.jpg")]
+
+
+def test_a_rewritten_output_keeps_its_link_and_mode_and_ignores_a_stale_copy(tmp_path: Path) -> None:
+    """Rows are dropped by writing a copy and renaming it: the copy's name may hold a killed
+    run's leftovers (appended to before), and the output may be a link (replaced by a plain file
+    before, the linked file keeping the old rows) with its own mode (lost before)."""
+    from deforgify.scan.results_file import JsonLines
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    target, output = shared / "verdicts.jsonl", tmp_path / "verdicts.jsonl"
+    target.write_text('{"path": "a.jpg", "error": null, "model_revision": "m"}\n'
+                      '{"path": "b.jpg", "error": "cut short", "model_revision": "m"}\n')
+    target.chmod(0o664)
+    output.symlink_to(target)
+    (shared / f".verdicts.jsonl.{os.getpid()}.tmp").write_text('{"path": "old.jpg", "model_revision": "m"}\n')
+    results = JsonLines(output)
+    results.open()
+    assert results.drop_rows("path", lambda key: key == "b.jpg") == 1
+    results.close()
+    assert output.is_symlink() and (target.stat().st_mode & 0o777) == 0o664
+    assert [row["path"] for row in JsonLines(output).rows()] == ["a.jpg"]
+
+
+def test_a_parquet_scan_stopped_while_it_drops_rows_leaves_no_row_twice(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dropping rows rewrote the Parquet file with the journal's rows, then emptied the journal:
+    stopped between the two, every journal row was in both, for good."""
+    from deforgify.scan.results_file import ParquetResults
+
+    output = tmp_path / "verdicts.parquet"
+    row = {"label": "real", "error": None, "model_revision": "m"}
+    first = ParquetResults(output, ("real", "fake"))
+    first.open()
+    first.append([{**row, "path": "a.jpg"}, {**row, "path": "b.jpg", "label": None, "error": "cut short"}])
+    first.finish()
+    second = ParquetResults(output, ("real", "fake"))
+    second.open()
+    second.append([{**row, "path": "c.jpg"}])
+    monkeypatch.setattr(second.journal, "drop_rows", lambda *args: (_ for _ in ()).throw(KeyboardInterrupt))
+    with pytest.raises(KeyboardInterrupt):
+        second.drop_rows("path", lambda key: key in ("b.jpg", "c.jpg"))
+    second.close()
+    third = ParquetResults(output, ("real", "fake"))
+    third.open()
+    third.finish()
+    assert sorted(row["path"] for row in read_rows(output)) == ["a.jpg", "c.jpg"]
 
 
 def test_a_folder_the_scan_may_not_read_is_counted_and_a_root_it_may_not_read_refused(
@@ -354,7 +402,7 @@ def test_a_folder_the_scan_may_not_read_is_counted_and_a_root_it_may_not_read_re
 
     monkeypatch.setattr(os, "scandir", refusing)
     collection = folder_tree(str(root))
-    assert collection.total == 1 and collection.skipped == {"a folder it may not read": 1}
+    assert collection.total == 1 and collection.skipped == {"a folder it could not read": 1}
     (tmp_path / "locked").mkdir()
     with pytest.raises(CollectionError, match=r"locked: cannot read the folder \(Permission denied\)"):
         folder_tree(str(tmp_path / "locked"))

@@ -80,6 +80,9 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         collection = _collection(args)
+        if args.retry_errors and collection.keys is None:
+            raise CollectionError(f"--retry-errors needs to know the rows of {collection.description} before "
+                                  "the scan, and its size is not known while it streams: add --no-streaming")
         source = _model_source(args.model)
         results = open_results(args.output, collection.key_field, source.fingerprint(),
                                read_config(source.folder).labels)
@@ -124,7 +127,7 @@ def _summarise(args: argparse.Namespace, collection: Collection, outcome: ScanRu
 def _note_other_rows(args: argparse.Namespace, collection: Collection, run: ScanRun) -> None:
     """Before anything is scored: an output none of whose rows are of this collection may have
     named it another way (Ctrl-C now costs nothing)."""
-    if run.other_rows and not run.already_done:
+    if run.other_rows and not (run.already_done or run.changed or run.retried):
         print(f"note: none of the {run.other_rows} rows already in {args.output} are of {collection.description} "
               "(paths are matched as given: was it named another way before, such as by its absolute path? "
               "Ctrl-C keeps the file as it is)", file=sys.stderr)

@@ -89,9 +89,10 @@ def folder_tree(root: str) -> Collection:
 def _walk(root: str) -> tuple[list[str], dict[str, int]]:
     """The files to scan under ``root``, and what was left out by reason: hidden files and
     folders (a folder counts once), files that are not images, links to folders (not followed:
-    a link can lead back up the tree)."""
+    a link can lead back up the tree), folders that could not be listed (raises
+    :class:`CollectionError` for ``root`` itself)."""
     paths: list[str] = []
-    skipped = {"hidden": 0, "not an image file": 0, "a link to a folder": 0, "a folder it may not read": 0}
+    skipped = {"hidden": 0, "not an image file": 0, "a link to a folder": 0, "a folder it could not read": 0}
     unreadable: list[OSError] = []
     for folder, subfolders, files in os.walk(root, onerror=unreadable.append):
         kept = [name for name in subfolders if not name.startswith(".")]
@@ -109,7 +110,7 @@ def _walk(root: str) -> tuple[list[str], dict[str, int]]:
     for error in unreadable:
         if error.filename == root:
             raise CollectionError(f"{root}: cannot read the folder ({error.strerror})")
-        skipped["a folder it may not read"] += 1
+        skipped["a folder it could not read"] += 1
     return sorted(paths), skipped
 
 

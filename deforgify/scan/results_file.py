@@ -18,6 +18,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NamedTuple, Optional
 
@@ -130,14 +131,15 @@ class JsonLines:
         count = sum(dropped(row.get(key_field)) for row in self.rows())
         if not count:
             return 0
-        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        copy = open(temporary, "ab")
+        temporary, target = _stand_in(self.path)
+        copy = open(temporary, "wb")
         try:
             copy.writelines(line for row, line in self._lines() if not dropped(row.get(key_field)))
             copy.flush()
             os.fsync(copy.fileno())
+            shutil.copymode(target, temporary)
             fcntl.flock(copy, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            os.replace(temporary, self.path)
+            os.replace(temporary, target)
         except BaseException:
             copy.close()
             temporary.unlink(missing_ok=True)
@@ -145,11 +147,6 @@ class JsonLines:
         self.close()
         self._file = copy
         return count
-
-    def empty(self) -> None:
-        """Remove every row, the file kept open and locked (a journal gathered into its Parquet file)."""
-        self._file.truncate(0)
-        os.fsync(self._file.fileno())
 
     def _drop_torn_line(self) -> None:
         if not self.path.exists():
@@ -221,39 +218,39 @@ class ParquetResults:
         self.journal.append(rows)
 
     def drop_rows(self, key_field: str, dropped: Callable[[Any], bool]) -> int:
-        """Remove the rows whose key ``dropped`` accepts (see :meth:`JsonLines.drop_rows`): the
-        Parquet file is written again without them, with the journal's rows, and the journal is
-        emptied."""
-        count = sum(dropped(row.get(key_field)) for row in self.rows([key_field]))
-        if count:
-            self._write(row for row in self.rows() if not dropped(row.get(key_field)))
-            self.journal.empty()
-        return count
+        """Remove the rows whose key ``dropped`` accepts (see :meth:`JsonLines.drop_rows`): from
+        the Parquet file (written again without them), then from the journal. Each is replaced
+        whole, so a run stopped between the two leaves no row twice, and the next drops the rest."""
+        in_table = sum(dropped(row.get(key_field)) for row in self._table_rows([key_field]))
+        if in_table:
+            self._write(row for row in self._table_rows(list(COLUMNS)) if not dropped(row.get(key_field)))
+        return in_table + self.journal.drop_rows(key_field, dropped)
 
     def close(self) -> None:
         self.journal.close()
 
     def finish(self) -> None:
-        """Write the Parquet file with every row (old ones first), then drop the journal."""
-        self.journal.close()
+        """Write the Parquet file with every row (old ones first), then drop the journal, locked
+        until it is gone (a second scan taking it over before would see its rows vanish)."""
         journalled = self.journal.path.exists() and self.journal.path.stat().st_size > 0
-        if self.path.exists() and not journalled:
-            self.journal.path.unlink(missing_ok=True)  # opened, nothing new in it
-            return
-        self._write(self.rows())
+        if journalled or not self.path.exists():
+            self._write(self.rows())
         self.journal.path.unlink(missing_ok=True)
+        self.journal.close()
 
     def _write(self, rows: Iterable[dict]) -> None:
         """The Parquet file with ``rows``, written under a temporary name and renamed over it."""
         parquet = _pyarrow_parquet()
-        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        temporary, target = _stand_in(self.path)
         try:
             with parquet.ParquetWriter(temporary, self.schema) as writer:
                 for group in batches(rows, PARQUET_ROWS_PER_GROUP):
                     writer.write_table(self._table(group))
             with open(temporary, "rb") as written:
                 os.fsync(written.fileno())
-            os.replace(temporary, self.path)
+            if target.exists():
+                shutil.copymode(target, temporary)
+            os.replace(temporary, target)
         finally:
             temporary.unlink(missing_ok=True)
 
@@ -303,6 +300,13 @@ def provenance_schema() -> pa.StructType:
                          + [(name, kinds.get(name, text)) for name in EVIDENCE_DETAILS])
     return pa.struct([("claim", text), ("evidence", pa.list_(evidence)), ("valid", pa.bool_()),
                       ("trusted", pa.bool_())])
+
+
+def _stand_in(path: Path) -> tuple[Path, Path]:
+    """Where a file that replaces ``path`` whole is written first, and the file it replaces: the
+    one a link leads to (the link stays a link)."""
+    target = Path(os.path.realpath(path))
+    return target.with_name(f".{target.name}.{os.getpid()}.tmp"), target
 
 
 def _held_by_key(rows: Iterable[dict], key_field: str) -> dict[Any, Held]:

@@ -3,7 +3,8 @@ into a results file (Parquet or JSON Lines), resumably, on this machine or on a 
 
 Rows are written in the collection's order, a batch at a time, each batch flushed to disk before
 the next is taken: a scan that stops loses at most the batch in flight, and the next run with the
-same output skips every image that already has a row.
+same output skips every image that already has a row (unless its file changed since, or, with
+``retry_errors``, the row says it could not be read).
 """
 
 from __future__ import annotations
@@ -89,8 +90,8 @@ class ScanRun:
     decided_by_provenance: int = 0
     """Rows of this run whose verdict the file's own provenance decided."""
     failed_before: int = 0
-    """Rows already there of this collection that say why their file could not be read: kept (a
-    scan scores only what has no row), and counted, so that the exit status says so."""
+    """Rows already there of this collection that say why their file could not be read: kept
+    (without ``retry_errors``), and counted, so that the exit status says so."""
     retried: int = 0
     """Such rows removed before this run (``retry_errors``): their files are scored again."""
     changed: int = 0
@@ -116,7 +117,7 @@ class ScanStopped(Exception):
 def _done(results: JsonLines | ParquetResults, key_field: str) -> dict[Any, Held]:
     """What the rows already there say of their files, by key; paths compared written alike
     (``./photos/a.jpg`` is ``photos/a.jpg``, as the collections name them)."""
-    return {_written_alike(key, key_field): error for key, error in results.done(key_field).items()}
+    return {_written_alike(key, key_field): held for key, held in results.done(key_field).items()}
 
 
 def _written_alike(key: object, key_field: str) -> object:
@@ -130,7 +131,7 @@ def _changed(path: str, held: Held) -> bool:
     return held.stamp is not None and now is not None and now != held.stamp
 
 
-def _drop_rows(results: JsonLines | ParquetResults, key_field: str, done: dict, dropped: set) -> None:
+def _drop_rows(results: JsonLines | ParquetResults, key_field: str, done: dict[Any, Held], dropped: set[Any]) -> None:
     """Remove the rows of ``dropped`` keys from the file and from ``done``: their files are
     scored again."""
     if dropped:
@@ -143,13 +144,13 @@ def scan(collection: Collection, results: JsonLines | ParquetResults, engine: En
          progress_enabled: bool = True, retry_errors: bool = False,
          starting: Callable[[ScanRun], None] = lambda run: None) -> ScanRun:
     """Score what ``results`` lacks of ``collection``, appending its rows a batch at a time;
-    with ``retry_errors``, also the files whose rows say why they could not be read.
+    with ``retry_errors``, also the files whose rows say why they could not be read (of a
+    collection whose keys are known before it is read: the others' rows are left alone).
     ``starting`` is told what is there already before anything is scored."""
     done, keys, by_path = _done(results, collection.key_field), collection.keys, collection.key_field == "path"
     ours = [key for key in done if key in keys] if keys is not None else []  # not other collections' rows
     changed = {key for key in ours if _changed(key, done[key])} if by_path else set()
-    retried = {key for key in (ours if keys is not None else done) if done[key].error is not None} - changed \
-        if retry_errors else set()
+    retried = {key for key in ours if done[key].error is not None} - changed if retry_errors else set()
     try:
         _drop_rows(results, collection.key_field, done, changed | retried)
     except BaseException as cause:  # noqa: BLE001  the file is replaced whole or not at all
