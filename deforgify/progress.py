@@ -33,6 +33,14 @@ class Progress:
             self.logged = now
             print(self.status(now), file=sys.stderr, flush=True)
 
+    def note(self, text: str) -> None:
+        """A line of its own, above the live status (drawn again under it)."""
+        if not self.enabled:
+            return
+        print(f"\r\033[K{text}" if self.live else text, file=sys.stderr, flush=True)
+        if self.live:
+            print(f"\r{self.status(time.monotonic())}\033[K", end="", file=sys.stderr, flush=True)
+
     def status(self, now: float) -> str:
         """``1200/5000 files, 230 files/s, 17 s left`` (no estimate without a total)."""
         rate = self.done / max(now - self.started, 1e-9)

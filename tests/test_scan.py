@@ -128,6 +128,8 @@ def test_folder_tree_to_jsonl_on_this_machine(tree: Path, expected: dict, tmp_pa
     assert rows[0]["model_revision"].startswith("sha256:")
     assert f"with model bundled (revision {rows[0]['model_revision']}) into" in result.stderr  # as its rows name it
     assert "3 unreadable" in result.stderr and "1 skipped (hidden), 1 skipped (not an image file)" in result.stderr
+    for row in rows:  # each named as it is found, with the reason its row gives
+        assert (f"unreadable: {row['path']}: {row['error']}\n" in result.stderr) == (row["error"] is not None)
     assert "Traceback" not in result.stderr
 
     again = scan(str(tree), "--output", str(output))
@@ -677,3 +679,16 @@ def _wait_for_workers(address: str, count: int) -> None:
 
     with Client(address, timeout=60) as client:
         client.wait_for_workers(count, timeout=120)
+
+
+def test_only_the_first_unreadable_files_are_named(capsys: pytest.CaptureFixture) -> None:
+    from deforgify.progress import Progress
+    from deforgify.scan.run import UNREADABLE_NAMED, ScanRun, _name_unreadable
+
+    run = ScanRun(0, Progress(None, enabled=True))
+    for number in range(UNREADABLE_NAMED + 3):
+        run.progress.count("unreadable")
+        _name_unreadable(run, f"broken{number}.jpg", "cut short")
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[:UNREADABLE_NAMED] == [f"unreadable: broken{n}.jpg: cut short" for n in range(UNREADABLE_NAMED)]
+    assert lines[UNREADABLE_NAMED:] == ["(more unreadable files are not named here: their rows say why)"]

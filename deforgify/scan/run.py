@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 
 ROWS_PER_WRITE = CHUNK
 """Rows flushed to disk together: what an interrupted scan can lose at most."""
+UNREADABLE_NAMED = 10
+"""Files a run names on stderr as it finds them unreadable (with the reason); the rest are
+counted in the summary, and their rows say why."""
 
 
 class Engine(Protocol):
@@ -97,6 +100,7 @@ class ScanRun:
     changed: int = 0
     """Rows removed before this run because their file's size or modification time is no longer
     theirs: those files are scored again."""
+
     other_rows: int = 0
     """Rows already there of no item of this collection (another collection's, or this one named
     another way: paths are matched as given)."""
@@ -140,6 +144,16 @@ def _drop_rows(results: JsonLines | ParquetResults, key_field: str, done: dict[A
         del done[key]
 
 
+def _name_unreadable(run: ScanRun, key: Any, error: str) -> None:
+    """The first few unreadable files by name (called after counting each), so that a user need
+    not search the output for them."""
+    found = run.progress.counts["unreadable"]
+    if found <= UNREADABLE_NAMED:
+        run.progress.note(f"unreadable: {key}: {error}")
+    elif found == UNREADABLE_NAMED + 1:
+        run.progress.note("(more unreadable files are not named here: their rows say why)")
+
+
 def scan(collection: Collection, results: JsonLines | ParquetResults, engine: Engine,
          progress_enabled: bool = True, retry_errors: bool = False,
          starting: Callable[[ScanRun], None] = lambda run: None) -> ScanRun:
@@ -179,6 +193,8 @@ def scan(collection: Collection, results: JsonLines | ParquetResults, engine: En
             for row in rows:
                 run.progress.count(row["label"] or "unreadable")
                 run.decided_by_provenance += row.get("decided_by") == "provenance"
+                if row["error"] is not None:
+                    _name_unreadable(run, row[collection.key_field], row["error"])
         results.finish()
     except BaseException as cause:  # noqa: BLE001  Ctrl-C included: the caller says what is kept
         raise ScanStopped(run, cause) from cause
