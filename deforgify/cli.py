@@ -19,7 +19,7 @@ import os
 import shlex
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional, Sequence
+from typing import TYPE_CHECKING, NoReturn, Optional, Sequence
 
 from PIL import Image
 
@@ -138,10 +138,20 @@ class _CommandParser(argparse.ArgumentParser):
     no option of the command)."""
 
     def parse_known_args(self, args=None, namespace=None):  # type: ignore[no-untyped-def]
+        self._given = list(sys.argv[1:] if args is None else args)
         namespace, extras = super().parse_known_args(args, namespace)
         if extras:
             self.error(f"unrecognized arguments: {' '.join(extras)}{self._near_miss(extras)}")
         return namespace, extras
+
+    def error(self, message: str) -> NoReturn:
+        """argparse's message; a missing required option also names a mistyped one given (argparse
+        tells the missing one first, and stops there: ``--outptu`` went unsaid)."""
+        unknown = [given for given in getattr(self, "_given", []) if given.startswith("--")
+                   and given.split("=", 1)[0] not in self._option_string_actions]
+        if message.startswith("the following arguments are required") and unknown:
+            message += f"; {' '.join(unknown)}: no such option{self._near_miss(unknown)}"
+        super().error(message)
 
     def _near_miss(self, extras: list[str]) -> str:
         options = [option for option in self._option_string_actions if option.startswith("--")]

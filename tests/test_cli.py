@@ -95,6 +95,8 @@ def test_usage_errors_exit_2() -> None:
     (["predict", "--jsn", "photo.jpg"], "deforgify predict: error: unrecognized arguments: --jsn (did you mean --json?)"),
     (["scan", "photos", "-o", "v.jsonl", "--resum"], "deforgify scan: error: unrecognized arguments: --resum"),
     (["predict", "-x", "photo.jpg"], "deforgify predict: error: unrecognized arguments: -x"),
+    (["scan", "photos", "--outptu", "v.jsonl"], "deforgify scan: error: the following arguments are required: "
+                                                "--output/-o; --outptu: no such option (did you mean --output?)"),
 ])
 def test_an_unknown_option_is_told_with_the_commands_usage(argv, told, capsys) -> None:
     """Not the top-level usage, which names none of the command's options; a near miss named,
