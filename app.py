@@ -1398,11 +1398,18 @@ def launch_options() -> dict[str, Any]:
 
 
 def feedback_store() -> FeedbackStore:
-    """Where reports go, from the environment; a setting out of range stops the app in one line."""
+    """Where reports go, from the environment; a setting out of range stops the app in one line.
+    On a Space with neither a dataset nor a folder named for them, the log says that reports stay
+    on the Space's own disk, which its owner cannot reach and which a restart clears."""
     try:
-        return FeedbackStore.from_environment()
+        store = FeedbackStore.from_environment()
     except FeedbackError as error:
         raise SystemExit(f"error: {error}") from None
+    if os.environ.get("SPACE_ID") and not store.dataset and not os.environ.get("DEFORGIFY_FLAGS"):
+        print("warning: reports are kept in flagged/ on this Space's own disk, which a restart clears and its "
+              "owner cannot read: set DEFORGIFY_FLAG_DATASET (a private dataset, with an HF_TOKEN secret), or "
+              "DEFORGIFY_FLAGS to a folder of attached storage", flush=True)
+    return store
 
 
 demo = build_demo(_detector.result(), feedback_store())

@@ -524,11 +524,15 @@ def test_bounded_load_8_clients_25_requests_each(app_url, images) -> None:
 
 
 def test_a_bad_model_variable_falls_back_visibly(tmp_path) -> None:
-    process, url = start_app(tmp_path, DEFORGIFY_MODEL="/no/such/model")
+    """On a Space (SPACE_ID) with no place named for reports, the log also says they would be lost."""
+    process, url = start_app(tmp_path, DEFORGIFY_MODEL="/no/such/model", SPACE_ID="alice/deforgify",
+                             DEFORGIFY_FLAGS="", DEFORGIFY_FLAG_DATASET="")
     try:
         config = urllib.request.urlopen(url + "config", timeout=10).read().decode()
     finally:
         stop_app(process)
+    [log] = tmp_path.glob("app-*.log")
+    assert "warning: reports are kept in flagged/ on this Space's own disk, which a restart clears" in log.read_text()
     assert "The configured model could not be loaded" in config  # a sentence on the page
     assert "the bundled model answers instead" in config
     assert "/no/such/model" not in config  # no server paths for visitors

@@ -67,6 +67,11 @@ def test_push_uploads_the_model_folder_with_a_card_for_the_repo(hub, published, 
     assert card.startswith("---\nlibrary_name: deforgify\npipeline_tag: image-classification\n")
     assert "model-index:\n- name: detector\n" in card
     assert 'Detector.load("alice/detector")' in card
+    from huggingface_hub import ModelCard
+
+    results = ModelCard(card).data.eval_results  # as the Hub reads them; accuracy said to be before the band
+    assert [r.metric_type for r in results] == ["accuracy", "roc_auc", "f1"]
+    assert results[0].metric_name == "Test accuracy (at the threshold; no unsure band)"
     # The card on a branch loads that branch's model (it named main's).
     on_dev = repo.commits[published["dev"]].files["README.md"].decode()
     assert 'Detector.load("alice/detector@dev")' in on_dev and "--model alice/detector@dev" in on_dev
@@ -374,7 +379,7 @@ def test_parquet_dataset_with_image_and_label_columns(hub_env, api, tiny_model, 
     assert "Retrying" not in never.stderr  # 24 s of "Retrying in 8s" lines came first
 
 
-def test_make_deploy_uploads_what_the_space_serves(hub, hub_env) -> None:
+def test_make_deploy_uploads_what_the_space_serves(hub, hub_env, api) -> None:
     """The README's deploy command against the loopback Hub: the app, the library, the bundled
     model and the examples land; training, tests and local folders do not; every binary that
     lands is routed through large-file storage by .gitattributes."""
@@ -382,11 +387,19 @@ def test_make_deploy_uploads_what_the_space_serves(hub, hub_env) -> None:
 
     make = shutil.which("make")
     assert make, "make is needed for the deploy command"
-    result = subprocess.run([make, "deploy", "SPACE=alice/deforgify-space", f"BIN={Path(sys.executable).parent}"],
-                            cwd=ROOT, capture_output=True, text=True, timeout=300, env={**os.environ, **hub_env})
-    assert result.returncode == 0, result.stderr[-3000:]
-    space = hub.repos[("space", "alice/deforgify-space")]
-    files = set(space.commits[space.branches["main"]].files)
+
+    def deploy() -> set[str]:
+        result = subprocess.run([make, "deploy", "SPACE=alice/deforgify-space", f"BIN={Path(sys.executable).parent}"],
+                                cwd=ROOT, capture_output=True, text=True, timeout=300, env={**os.environ, **hub_env})
+        assert result.returncode == 0, result.stderr[-3000:]
+        space = hub.repos[("space", "alice/deforgify-space")]
+        return set(space.commits[space.branches["main"]].files)
+
+    first = deploy()
+    api.upload_file(path_or_fileobj=b"an older version's module", path_in_repo="deforgify/renamed_since.py",
+                    repo_id="alice/deforgify-space", repo_type="space")
+    files = deploy()
+    assert files == first  # a file gone from here is gone from the Space
     assert {"app.py", "README.md", "requirements.txt", ".gitattributes", "LICENSE",
             "deforgify/bundled_model/model.keras", "deforgify/bundled_model/model.tflite",
             "deforgify/bundled_model/config.json",
