@@ -26,8 +26,13 @@ MAX_PIXELS = 40_000_000
 WebP or TIFF is decoded whole: at 4 bytes a pixel (RGBA, CMYK) the largest accepted one peaks at
 about 320 MB before it is reduced (see :data:`WORKING_MAX_SIDE`); measured 395 MB at 49 MP."""
 MAX_JPEG_PIXELS = 150_000_000
-"""JPEGs are decoded straight at a reduced scale (draft mode), so a 150 MP photo costs about as
-much as a 10 MP one; Pillow itself refuses anything over 179 MP."""
+"""Baseline JPEGs are decoded straight at a reduced scale (draft mode), so a 150 MP photo costs
+about as much as a 10 MP one; Pillow itself refuses anything over 179 MP. A progressive JPEG
+holds its whole picture's coefficients while it decodes (a 1.7 MB progressive 149 MP JPEG peaked
+at 889 MB, baseline 161 MB): it gets MAX_PIXELS."""
+MAX_WEBP_PIXELS = 20_000_000
+"""libwebp decodes with copies beside Pillow's: a 40 MP lossless WebP of 1.7 KB peaked at 630 MB,
+so WebP gets less than MAX_PIXELS (309 MB measured at this limit)."""
 MAX_FILE_BYTES = 100_000_000
 """Files larger than this are refused before they are read."""
 MAX_ASPECT_RATIO = 20.0
@@ -233,13 +238,24 @@ def _corrupt(error: Exception) -> InvalidImageError:
     return InvalidImageError(f"the image file is truncated or corrupt: {detail}")
 
 
+def _pixel_limit(image: Image.Image) -> tuple[int, str]:
+    """The most pixels this kind of file may have, and its kind's words for the message."""
+    if image.format == "JPEG" and not image.info.get("progressive"):
+        return MAX_JPEG_PIXELS, " for a JPEG"
+    if image.format == "JPEG":
+        return MAX_PIXELS, " for a progressive JPEG"
+    if image.format == "WEBP":
+        return MAX_WEBP_PIXELS, " for a WebP"
+    return MAX_PIXELS, ""
+
+
 def _pil_to_rgb(image: Image.Image) -> np.ndarray:
     width, height = image.size
-    limit = MAX_JPEG_PIXELS if image.format == "JPEG" else MAX_PIXELS
+    limit, kind = _pixel_limit(image)
     if width * height > limit:
         raise InvalidImageError(
             f"image too large: {width}x{height} pixels, {width * height // 1_000_000} megapixels "
-            f"(limit {limit // 1_000_000} megapixels{' for a JPEG' if image.format == 'JPEG' else ''})"
+            f"(limit {limit // 1_000_000} megapixels{kind})"
         )
     _check_shape(width, height)
     frames = getattr(image, "n_frames", 1)

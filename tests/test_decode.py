@@ -259,21 +259,49 @@ print((peak() - before) // 1024, rgb.shape[0], rgb.shape[1])
 the parent across fork and exec, so under a pytest process larger than the decode it measured 0)."""
 
 
-@pytest.mark.parametrize("mode, size", [("RGBA", (6320, 6320)), ("RGB", (8000, 5000)), ("I;16", (6320, 6320)),
-                                        ("P", (6320, 6320))])
-def test_the_largest_accepted_images_decode_within_400_mb(tmp_path: Path, mode: str, size: tuple[int, int]) -> None:
-    """Peak memory of decoding an image just under the pixel limit, in a fresh process."""
+@pytest.mark.parametrize("mode, size, suffix, options", [
+    ("RGBA", (6320, 6320), "png", {}), ("RGB", (8000, 5000), "png", {}), ("I;16", (6320, 6320), "png", {}),
+    ("P", (6320, 6320), "png", {}),
+    ("RGB", (8000, 5000), "jpg", {"progressive": True}),  # 1.7 MB at 149 MP took 889 MB: limited to 40 MP
+    ("RGBA", (4472, 4472), "webp", {"lossless": True}),  # 1.7 KB at 40 MP took 630 MB: limited to 20 MP
+])
+def test_the_largest_accepted_images_decode_within_400_mb(tmp_path: Path, mode: str, size: tuple[int, int],
+                                                         suffix: str, options: dict) -> None:
+    """Peak memory of decoding an image just under its pixel limit, in a fresh process."""
     import subprocess
     import sys
 
-    from deforgify.decode import MAX_PIXELS
+    from deforgify.decode import _pixel_limit
 
-    assert size[0] * size[1] <= MAX_PIXELS
-    path = tmp_path / "large.png"
-    Image.new(mode, size).save(path)
+    path = tmp_path / f"large.{suffix}"
+    Image.new(mode, size, 90).save(path, **options)
+    with Image.open(path) as opened:
+        assert size[0] * size[1] <= _pixel_limit(opened)[0] < size[0] * size[1] * 1.1  # just under it
     result = subprocess.run([sys.executable, "-c", MEASURE_PEAK, str(path)], capture_output=True, text=True,
                             timeout=120, cwd=Path(__file__).resolve().parent.parent)
     assert result.returncode == 0, result.stderr[-2000:]
     peak_mb, height, width = map(int, result.stdout.split())
     assert max(height, width) <= WORKING_MAX_SIDE
     assert peak_mb <= 400, f"{mode} {size}: {peak_mb} MB"
+
+
+def test_a_progressive_jpeg_and_a_webp_get_lower_pixel_limits_than_a_baseline_jpeg(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Decoded at a reduced scale, a baseline JPEG costs little whatever its size; a progressive
+    one holds every coefficient, and libwebp copies its picture: theirs are the smaller limits."""
+    from deforgify import decode
+
+    monkeypatch.setattr(decode, "MAX_PIXELS", 1_000_000)
+    monkeypatch.setattr(decode, "MAX_WEBP_PIXELS", 500_000)
+    picture = Image.new("RGB", (1200, 1000), (120, 80, 60))
+    stored = {}
+    for name, options in (("baseline", {"format": "JPEG"}), ("progressive", {"format": "JPEG", "progressive": True}),
+                          ("webp", {"format": "WEBP"})):
+        buffer = io.BytesIO()
+        picture.save(buffer, **options)
+        stored[name] = buffer.getvalue()
+    assert load_rgb(stored["baseline"]).shape == (1000, 1200, 3)
+    with pytest.raises(InvalidImageError, match=r"1 megapixels \(limit 1 megapixels for a progressive JPEG\)"):
+        load_rgb(stored["progressive"])
+    with pytest.raises(InvalidImageError, match=r"for a WebP\)"):
+        load_rgb(stored["webp"])
