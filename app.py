@@ -18,6 +18,8 @@ import functools
 import html
 import os
 import re
+import threading
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -57,7 +59,7 @@ import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 from pydantic import ConfigDict, model_validator  # noqa: E402
 
-from deforgify.decode import InvalidImageError  # noqa: E402
+from deforgify.decode import MAX_FILE_BYTES, InvalidImageError  # noqa: E402
 from deforgify.detector import Detector, Prediction  # noqa: E402
 from deforgify.explain import (BACKGROUNDS, CAUTIONS, COLOURS, WORDS, describe_faces, draw_faces,  # noqa: E402
                                explain, headline, hex_colour)
@@ -78,6 +80,8 @@ CHECKS = {"concurrency_id": "checks", "concurrency_limit": 2}
 """Every check, photo or video, page or API, in one group of two (Gradio limits each handler on
 its own unless they share an id: five handlers ran up to ten checks at once): one request per CPU
 core, one decoding and finding faces while the other's model call (two LiteRT threads) runs."""
+VIDEO_MAX_BYTES = 200_000_000
+"""The largest clip the page checks (a photo: :data:`MAX_FILE_BYTES`); no upload may be larger."""
 REPORTS = {"concurrency_id": "reports", "concurrency_limit": 1}
 """Reports, from either section's button or the API, saved one at a time."""
 EXAMPLES = {
@@ -1192,7 +1196,7 @@ def video_tab(detector: Detector, answers: Answers, flag: Flag) -> None:
     from deforgify.video.present import (band_guides, chart_rows, deciding_frame_numbers, deciding_frame_prediction,
                                          dash_rows, describe_deciding_frame, gap_rows, timeline_caption)
 
-    limits = Limits(max_seconds=300, max_bytes=200_000_000, time_limit=60)
+    limits = Limits(max_seconds=300, max_bytes=VIDEO_MAX_BYTES, time_limit=60)
     line = model_line(detector)
 
     def predict_video(clip: Optional[str]) -> tuple[str, Any, Optional[str], dict]:
@@ -1384,17 +1388,29 @@ def build_demo(detector: Detector, store: FeedbackStore) -> gr.Blocks:
                        ShouldBe(list(SHOULD_BE), label="should be", visible=False)]
         api_flag.click(flag, flag_inputs, ReportStatus(label="report status", visible=False), api_name="flag",
                        **REPORTS)
-    return demo.queue(max_size=QUEUE_SIZE)
+    # Every call through the queue: Gradio leaves its direct routes (/gradio_api/run/...) open off
+    # a Space, and there they bypassed the concurrency groups (4 checks of large photos at once).
+    return demo.queue(max_size=QUEUE_SIZE, api_open=False)
 
 
 def launch_options() -> dict[str, Any]:
     """Serve MCP tools too when ``gradio[mcp]`` is installed (the base install has no MCP), unless
     GRADIO_MCP_SERVER says otherwise; give the message of every error, Gradio's own included: a
-    path it refuses, a link it cannot fetch or an argument missing came as ``{"error": null}``."""
+    path it refuses, a link it cannot fetch or an argument missing came as ``{"error": null}``;
+    refuse an upload larger than any file the page checks (Gradio kept any size, for two hours)."""
     from importlib.util import find_spec
 
     mcp = {} if "GRADIO_MCP_SERVER" in os.environ else {"mcp_server": find_spec("mcp") is not None}
-    return {**mcp, "show_error": True, "css": CSS, "head": PAGE_JS}
+    return {**mcp, "show_error": True, "css": CSS, "head": PAGE_JS,
+            "max_file_size": max(MAX_FILE_BYTES, VIDEO_MAX_BYTES)}
+
+
+def _expire_reports(store: FeedbackStore) -> None:
+    """Delete reports past their time at start and every hour (a server that got no new report
+    kept them past the days the privacy note promises)."""
+    while True:
+        store.expire()
+        time.sleep(3600)
 
 
 def feedback_store() -> FeedbackStore:
@@ -1405,6 +1421,7 @@ def feedback_store() -> FeedbackStore:
         store = FeedbackStore.from_environment()
     except FeedbackError as error:
         raise SystemExit(f"error: {error}") from None
+    threading.Thread(target=_expire_reports, args=(store,), daemon=True, name="report-expiry").start()
     if os.environ.get("SPACE_ID") and not store.dataset and not os.environ.get("DEFORGIFY_FLAGS"):
         print("warning: reports are kept in flagged/ on this Space's own disk, which a restart clears and its "
               "owner cannot read: set DEFORGIFY_FLAG_DATASET (a private dataset, with an HF_TOKEN secret), or "

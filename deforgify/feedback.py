@@ -193,7 +193,8 @@ class FeedbackStore:
 
     def save(self, answer: IssuedAnswer, should_be: str) -> str:
         """Keep one report of ``answer``; return its id. The photo is stored as its decoded
-        pixels in a PNG, without the file's metadata (EXIF, GPS, XMP, ICC, C2PA)."""
+        pixels in a PNG, without the file's metadata (EXIF, GPS, XMP, ICC, C2PA), and the answer
+        without what that metadata said (:func:`_without_metadata`)."""
         from PIL import Image
 
         if should_be not in SHOULD_BE:
@@ -209,12 +210,17 @@ class FeedbackStore:
                 folder.mkdir(parents=True)
                 Image.fromarray(rgb).save(folder / IMAGE_FILE, optimize=False)
                 record = {"id": report_id, "reported": "wrong verdict", "should_be": should_be,
-                          "answer": answer.result, "saved_at": now.isoformat(timespec="seconds")}
+                          "answer": _without_metadata(answer.result), "saved_at": now.isoformat(timespec="seconds")}
                 (folder / RECORD_FILE).write_text(json.dumps(record, indent=1) + "\n")
             except OSError as error:
                 shutil.rmtree(folder, ignore_errors=True)
                 raise FeedbackError(f"cannot write the report ({error.strerror or error})") from None
         return report_id
+
+    def expire(self) -> int:
+        """:meth:`delete_expired`, between reports (a server that gets none kept the old ones)."""
+        with self._lock:
+            return self.delete_expired()
 
     def send(self, report_id: str) -> None:
         """Upload a saved report to :attr:`dataset`, when one is set. Raises FeedbackError when the
@@ -280,3 +286,14 @@ def _saved_at(report: Path) -> Optional[datetime]:
         return datetime.strptime(report.name.split("-", 1)[0], "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
     except ValueError:
         return None
+
+
+def _without_metadata(result: dict) -> dict:
+    """The answer as a report keeps it: what the file's metadata claimed (``provenance.claim``,
+    each evidence item's kind and claim), not what it said (camera make and model, software,
+    signer and tool names: the privacy note promises camera details removed)."""
+    provenance = result.get("provenance")
+    if not isinstance(provenance, dict):
+        return result
+    evidence = [{"kind": item.get("kind"), "claim": item.get("claim")} for item in provenance.get("evidence") or []]
+    return {**result, "provenance": {**provenance, "evidence": evidence}}

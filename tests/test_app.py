@@ -362,6 +362,23 @@ def test_the_readme_api_examples_run_as_written(app_url, images, client) -> None
     assert data[4]["confidences"] == pytest.approx(expected["confidences"], abs=1e-6)
 
 
+def test_every_call_waits_in_the_queue_and_uploads_are_bounded(app_url, images) -> None:
+    """Off a Space, Gradio's direct routes skipped the queue and its concurrency groups: four
+    checks of large photos ran at once (4 GB); an upload of any size was kept for two hours."""
+    import urllib.error
+
+    from deforgify.decode import MAX_FILE_BYTES
+
+    direct = urllib.request.Request(app_url + "gradio_api/run/predict", method="POST",
+                                    data=json.dumps({"data": [None]}).encode(),
+                                    headers={"Content-Type": "application/json"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(direct, timeout=30)
+    assert refused.value.code == 404 and "join the queue" in refused.value.read().decode()
+    config = json.loads(urllib.request.urlopen(app_url + "config", timeout=10).read())
+    assert config["max_file_size"] == max(MAX_FILE_BYTES, 200_000_000)
+
+
 def test_the_api_page_names_and_describes_every_result(client) -> None:
     endpoints = client.view_api(return_format="dict", print_info=False)["named_endpoints"]
     info = endpoints["/predict"]
@@ -572,8 +589,12 @@ def test_one_visitor_cannot_use_the_whole_hours_report_quota(tmp_path) -> None:
     from gradio_client import Client
     from gradio_client.exceptions import AppError
 
+    stale = tmp_path / "flags" / "20200101T000000Z-0123abcd"  # past its 90 days: gone at start, unasked
+    stale.mkdir(parents=True)
+    (stale / "report.json").write_text("{}")
     process, url = start_app(tmp_path, DEFORGIFY_FLAGS=str(tmp_path / "flags"), DEFORGIFY_FLAG_MAX_PER_HOUR="4")
     try:
+        assert not stale.exists()
         eager, other = Client(url, verbose=False), Client(url, verbose=False, headers={"X-Forwarded-For": "10.0.0.2"})
 
         def report(client) -> str:

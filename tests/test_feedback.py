@@ -113,6 +113,33 @@ def test_the_stored_photo_keeps_its_pixels_and_loses_its_metadata(photo, tmp_pat
     assert record["id"] == report and record["should_be"] == "real" and record["answer"] == {"label": "fake"}
 
 
+def test_a_report_keeps_what_the_metadata_claimed_not_what_it_said(photo, tmp_path) -> None:
+    """The stored answer carried the file's EXIF words ("taken with a Canon EOS 5D camera"), which
+    the privacy note promises removed with the photo's metadata."""
+    from deforgify.detector import Detector
+
+    result = Detector.load().answer(str(photo)).to_json()
+    assert "Canon" in json.dumps(result)  # the answer itself names the camera
+    store, answers = FeedbackStore(tmp_path / "flags"), Answers()
+    report = store.save(answers.claim(answers.issue(str(photo), result)), "fake")
+    text = (tmp_path / "flags" / report / RECORD_FILE).read_text()
+    assert "Canon" not in text and "EOS" not in text
+    stored = json.loads(text)["answer"]
+    assert stored["provenance"]["claim"] == result["provenance"]["claim"]
+    assert stored["provenance"]["evidence"] == [{"kind": e["kind"], "claim": e["claim"]}
+                                                for e in result["provenance"]["evidence"]]
+    assert stored["confidences"] == result["confidences"] and stored["model"] == result["model"]
+
+
+def test_reports_past_their_time_are_deleted_without_a_new_report(photo, tmp_path) -> None:
+    store = FeedbackStore(tmp_path / "flags", keep_days=1)
+    answers = Answers()
+    report = store.save(answers.claim(answers.issue(str(photo), {"label": "fake"})), "real")
+    two_days_ago = f"{datetime.now(timezone.utc) - timedelta(days=2):%Y%m%dT%H%M%SZ}-{report.split('-')[1]}"
+    (tmp_path / "flags" / report).rename(tmp_path / "flags" / two_days_ago)  # its id says when it was saved
+    assert store.expire() == 1 and store.reports() == []
+
+
 def test_the_visitor_must_say_what_it_should_have_been(photo, tmp_path) -> None:
     store = FeedbackStore(tmp_path / "flags")
     with pytest.raises(FeedbackError, match="should have been"):
