@@ -1409,7 +1409,10 @@ def _expire_reports(store: FeedbackStore) -> None:
     """Delete reports past their time at start and every hour (a server that got no new report
     kept them past the days the privacy note promises)."""
     while True:
-        store.expire()
+        try:
+            store.expire()
+        except Exception as error:  # noqa: BLE001  told, and tried again the next hour
+            print(f"warning: old reports could not be deleted: {type(error).__name__}: {error}", flush=True)
         time.sleep(3600)
 
 

@@ -147,8 +147,10 @@ class _CommandParser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         """argparse's message; a missing required option also names a mistyped one given (argparse
         tells the missing one first, and stops there: ``--outptu`` went unsaid)."""
-        unknown = [given for given in getattr(self, "_given", []) if given.startswith("--")
-                   and given.split("=", 1)[0] not in self._option_string_actions]
+        given = getattr(self, "_given", [])
+        options = given[:given.index("--")] if "--" in given else given
+        unknown = [option for option in options if option.startswith("--") and not any(
+            known.startswith(option.split("=", 1)[0]) for known in self._option_string_actions)]  # abbreviations
         if message.startswith("the following arguments are required") and unknown:
             message += f"; {' '.join(unknown)}: no such option{self._near_miss(unknown)}"
         super().error(message)

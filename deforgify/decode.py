@@ -22,14 +22,16 @@ import deforgify.heif  # noqa: F401  Pillow reads HEIC from here on
 ImageInput = Union[str, os.PathLike, bytes, BinaryIO, Image.Image, np.ndarray]
 
 MAX_PIXELS = 40_000_000
-"""Images with more pixels than this are refused before decoding (decompression bombs). A PNG,
-WebP or TIFF is decoded whole: at 4 bytes a pixel (RGBA, CMYK) the largest accepted one peaks at
-about 320 MB before it is reduced (see :data:`WORKING_MAX_SIDE`); measured 395 MB at 49 MP."""
+"""Images with more pixels than this are refused before decoding (decompression bombs). A PNG
+or TIFF is decoded whole: at 4 bytes a pixel (RGBA, CMYK) the largest accepted one peaks at
+about 320 MB before it is reduced (see :data:`WORKING_MAX_SIDE`); measured 395 MB at 49 MP.
+WebP and JPEGs get their own limits (:func:`_pixel_limit`)."""
 MAX_JPEG_PIXELS = 150_000_000
-"""Baseline JPEGs are decoded straight at a reduced scale (draft mode), so a 150 MP photo costs
-about as much as a 10 MP one; Pillow itself refuses anything over 179 MP. A progressive JPEG
-holds its whole picture's coefficients while it decodes (a 1.7 MB progressive 149 MP JPEG peaked
-at 889 MB, baseline 161 MB): it gets MAX_PIXELS."""
+"""Baseline JPEGs in one scan are decoded straight at a reduced scale (draft mode), so a 150 MP
+photo costs about as much as a 10 MP one; Pillow itself refuses anything over 179 MP. A JPEG in
+several scans (progressive, or a baseline one with a scan per channel) holds its whole picture's
+coefficients while it decodes (a 1.7 MB progressive 149 MP JPEG peaked at 889 MB, in one scan
+161 MB): it gets MAX_PIXELS (see :func:`_in_one_scan`)."""
 MAX_WEBP_PIXELS = 20_000_000
 """libwebp decodes with copies beside Pillow's: a 40 MP lossless WebP of 1.7 KB peaked at 630 MB,
 so WebP gets less than MAX_PIXELS (309 MB measured at this limit)."""
@@ -240,13 +242,40 @@ def _corrupt(error: Exception) -> InvalidImageError:
 
 def _pixel_limit(image: Image.Image) -> tuple[int, str]:
     """The most pixels this kind of file may have, and its kind's words for the message."""
-    if image.format == "JPEG" and not image.info.get("progressive"):
+    if image.format == "JPEG" and _in_one_scan(image):
         return MAX_JPEG_PIXELS, " for a JPEG"
     if image.format == "JPEG":
-        return MAX_PIXELS, " for a progressive JPEG"
+        return MAX_PIXELS, " for a JPEG in several scans"
     if image.format == "WEBP":
         return MAX_WEBP_PIXELS, " for a WebP"
     return MAX_PIXELS, ""
+
+
+def _in_one_scan(image: Image.Image) -> bool:
+    """Whether a JPEG's first scan carries all its channels: only then does libjpeg decode it a
+    strip at a time. A progressive JPEG, or a baseline one whose channels come in scans of their
+    own, holds every coefficient of the picture first (1.7 MB at 144-149 MP peaked at 860-889 MB).
+    Reads the header's segments up to the first scan; anything unexpected counts as several."""
+    if image.info.get("progressive"):
+        return False
+    file, where = image.fp, image.fp.tell()
+    try:
+        file.seek(2)
+        while True:
+            marker = file.read(2)
+            if len(marker) < 2 or marker[0] != 0xFF:
+                return False
+            if marker[1] == 0xFF:  # fill byte
+                file.seek(-1, os.SEEK_CUR)
+            elif not (marker[1] == 0x01 or 0xD0 <= marker[1] <= 0xD7):  # those have no length
+                length = int.from_bytes(file.read(2), "big")
+                if marker[1] == 0xDA:  # start of scan: its channel count first
+                    return file.read(1) == bytes([image.layers])
+                file.seek(length - 2, os.SEEK_CUR)
+    except (OSError, ValueError, AttributeError):
+        return False
+    finally:
+        file.seek(where)
 
 
 def _pil_to_rgb(image: Image.Image) -> np.ndarray:

@@ -247,7 +247,8 @@ class FeedbackStore:
     def delete_expired(self, now: Optional[datetime] = None) -> int:
         """Delete reports older than ``keep_days``; return how many."""
         cutoff = (now or datetime.now(timezone.utc)) - timedelta(days=self.keep_days)
-        old = [p for p in self.reports() if (_saved_at(p) or cutoff) < cutoff]
+        folders = [p for p in self.folder.iterdir() if p.is_dir()] if self.folder.is_dir() else []
+        old = [p for p in folders if (_saved_at(p) or cutoff) < cutoff]  # half-written ones too
         for report in old:
             shutil.rmtree(report, ignore_errors=True)
         return len(old)
@@ -288,12 +289,16 @@ def _saved_at(report: Path) -> Optional[datetime]:
         return None
 
 
+KEPT_EVIDENCE = ("kind", "claim", "digital_source_type", "validation_state", "failures", "keys")
+"""What a report keeps of each provenance evidence item: what the metadata claimed and how it
+held up, not what it named (its words, camera make and model, software, signer and tool names:
+the privacy note promises camera details removed)."""
+
+
 def _without_metadata(result: dict) -> dict:
-    """The answer as a report keeps it: what the file's metadata claimed (``provenance.claim``,
-    each evidence item's kind and claim), not what it said (camera make and model, software,
-    signer and tool names: the privacy note promises camera details removed)."""
+    """The answer as a report keeps it (:data:`KEPT_EVIDENCE`)."""
     provenance = result.get("provenance")
     if not isinstance(provenance, dict):
         return result
-    evidence = [{"kind": item.get("kind"), "claim": item.get("claim")} for item in provenance.get("evidence") or []]
+    evidence = [{key: item[key] for key in KEPT_EVIDENCE if key in item} for item in provenance.get("evidence") or []]
     return {**result, "provenance": {**provenance, "evidence": evidence}}

@@ -97,6 +97,9 @@ def test_usage_errors_exit_2() -> None:
     (["predict", "-x", "photo.jpg"], "deforgify predict: error: unrecognized arguments: -x"),
     (["scan", "photos", "--outptu", "v.jsonl"], "deforgify scan: error: the following arguments are required: "
                                                 "--output/-o; --outptu: no such option (did you mean --output?)"),
+    (["scan", "--data", "a/b", "--outptu=v.jsonl"], "deforgify scan: error: the following arguments are required: "
+                                                    "--output/-o; --outptu=v.jsonl: no such option (did you mean "
+                                                    "--output?)"),  # --data is --dataset, abbreviated
 ])
 def test_an_unknown_option_is_told_with_the_commands_usage(argv, told, capsys) -> None:
     """Not the top-level usage, which names none of the command's options; a near miss named,

@@ -285,6 +285,24 @@ def test_the_largest_accepted_images_decode_within_400_mb(tmp_path: Path, mode: 
     assert peak_mb <= 400, f"{mode} {size}: {peak_mb} MB"
 
 
+def baseline_in_a_scan_per_channel(width: int, height: int) -> bytes:
+    """A grey baseline JPEG (SOF0) whose three channels come in three scans of their own: one
+    quantisation table, Huffman tables of a single code (DC difference 0, end of block)."""
+    import struct
+
+    def segment(marker: int, body: bytes) -> bytes:
+        return struct.pack(">BBH", 0xFF, marker, len(body) + 2) + body
+
+    one_code = bytes([1] + [0] * 15) + bytes([0])
+    data = b"\xff\xd8" + segment(0xDB, bytes(1) + bytes([1] * 64))
+    data += segment(0xC0, struct.pack(">BHHB", 8, height, width, 3) + b"".join(bytes([c, 0x11, 0]) for c in (1, 2, 3)))
+    data += segment(0xC4, b"\x00" + one_code) + segment(0xC4, b"\x10" + one_code)
+    blocks = ((width + 7) // 8) * ((height + 7) // 8)
+    for channel in (1, 2, 3):
+        data += segment(0xDA, bytes([1, channel, 0, 0, 63, 0])) + bytes((blocks * 2 + 7) // 8)
+    return data + b"\xff\xd9"
+
+
 def test_a_progressive_jpeg_and_a_webp_get_lower_pixel_limits_than_a_baseline_jpeg(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """Decoded at a reduced scale, a baseline JPEG costs little whatever its size; a progressive
@@ -301,7 +319,9 @@ def test_a_progressive_jpeg_and_a_webp_get_lower_pixel_limits_than_a_baseline_jp
         picture.save(buffer, **options)
         stored[name] = buffer.getvalue()
     assert load_rgb(stored["baseline"]).shape == (1000, 1200, 3)
-    with pytest.raises(InvalidImageError, match=r"1 megapixels \(limit 1 megapixels for a progressive JPEG\)"):
+    with pytest.raises(InvalidImageError, match=r"1 megapixels \(limit 1 megapixels for a JPEG in several scans\)"):
         load_rgb(stored["progressive"])
+    with pytest.raises(InvalidImageError, match=r"for a JPEG in several scans\)"):
+        load_rgb(baseline_in_a_scan_per_channel(1200, 1000))  # not progressive, yet buffered whole
     with pytest.raises(InvalidImageError, match=r"for a WebP\)"):
         load_rgb(stored["webp"])

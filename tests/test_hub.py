@@ -187,7 +187,7 @@ def test_the_app_names_the_revision_asked_and_says_why_the_hub_refused(published
             stop_app(process)
     assert "alice/detector@v1, Deforgify" in pages["alice/detector@v1"]
     assert f"(commit {published['tiny'][:10]})" in pages["alice/detector@v1"]
-    assert ("the configured model could not be loaded: Hub repo alice/no-such-detector does not exist, "
+    assert ("The configured model could not be loaded: Hub repo alice/no-such-detector does not exist, "
             "or is private") in pages["alice/no-such-detector"]
     assert "the bundled model answers instead" in pages["alice/no-such-detector"]
     # Its cached copy with the Hub away: the card link is the page's own card, not the Hub's page out of reach.

@@ -469,6 +469,12 @@ def test_an_output_that_cannot_be_written_is_told_before_anything_is_scanned(tre
     result = scan(str(tree), "--output", str(blocker / "verdicts.jsonl"))
     assert result.returncode == 2 and "nothing was scanned" in result.stderr, result.stderr[-2000:]
     assert "Traceback" not in result.stderr and "files in" not in result.stderr
+    # A Parquet output linked into a folder that is gone: its journal beside the link could be
+    # written, and the scan failed at its end, every file scored.
+    (tmp_path / "linked.parquet").symlink_to(tmp_path / "gone" / "verdicts.parquet")
+    linked = scan(str(tree), "--output", str(tmp_path / "linked.parquet"))
+    assert linked.returncode == 2 and f"{tmp_path / 'gone'}: no such folder; nothing was scanned" in linked.stderr, \
+        linked.stderr[-2000:]
 
 
 def test_the_summary_counts_only_this_collections_rows_already_in_the_file(tmp_path: Path,

@@ -15,6 +15,8 @@ output is refused while the first runs (two at once wrote every row twice).
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import fcntl
 import json
 import os
@@ -111,7 +113,9 @@ class JsonLines:
         self._file = open(self.path, "ab")
         try:
             fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            if os.fstat(self._file.fileno()).st_ino != os.stat(self.path).st_ino:
+                raise BlockingIOError  # replaced or removed by a scan that held it: it is that scan's
+        except (BlockingIOError, FileNotFoundError):
             self.close()
             raise ResultsError(f"another scan is writing {self.path}: wait for it to end, or give another "
                                "output (nothing was changed)") from None
@@ -137,7 +141,7 @@ class JsonLines:
             copy.writelines(line for row, line in self._lines() if not dropped(row.get(key_field)))
             copy.flush()
             os.fsync(copy.fileno())
-            shutil.copymode(target, temporary)
+            _copy_mode(target, temporary)
             fcntl.flock(copy, fcntl.LOCK_EX | fcntl.LOCK_NB)
             os.replace(temporary, target)
         except BaseException:
@@ -211,7 +215,13 @@ class ParquetResults:
         return _held_by_key(self.rows([key_field, "error", "file_size", "file_mtime_ns"]), key_field)
 
     def open(self) -> None:
-        """Open and lock the journal (see :meth:`JsonLines.open`)."""
+        """Open and lock the journal (see :meth:`JsonLines.open`), after checking that the folder
+        the Parquet file is written in (where a link leads) can be written: the journal sits
+        beside the name given, and a scan scored everything before failing at its end."""
+        folder = _stand_in(self.path)[1].parent
+        if not folder.is_dir() or not os.access(folder, os.W_OK):
+            raise OSError(errno.EACCES if folder.is_dir() else errno.ENOENT,
+                          "cannot write there" if folder.is_dir() else "no such folder", str(folder))
         self.journal.open()
 
     def append(self, rows: list[dict]) -> None:
@@ -248,8 +258,7 @@ class ParquetResults:
                     writer.write_table(self._table(group))
             with open(temporary, "rb") as written:
                 os.fsync(written.fileno())
-            if target.exists():
-                shutil.copymode(target, temporary)
+            _copy_mode(target, temporary)
             os.replace(temporary, target)
         finally:
             temporary.unlink(missing_ok=True)
@@ -307,6 +316,12 @@ def _stand_in(path: Path) -> tuple[Path, Path]:
     one a link leads to (the link stays a link)."""
     target = Path(os.path.realpath(path))
     return target.with_name(f".{target.name}.{os.getpid()}.tmp"), target
+
+
+def _copy_mode(source: Path, copy: Path) -> None:
+    """The copy gets the file's permissions, where the file and the filesystem allow it."""
+    with contextlib.suppress(OSError):
+        shutil.copymode(source, copy)
 
 
 def _held_by_key(rows: Iterable[dict], key_field: str) -> dict[Any, Held]:
