@@ -16,6 +16,7 @@ import base64
 import ctypes
 import functools
 import html
+import json
 import os
 import re
 import threading
@@ -1393,16 +1394,58 @@ def build_demo(detector: Detector, store: FeedbackStore) -> gr.Blocks:
     return demo.queue(max_size=QUEUE_SIZE, api_open=False)
 
 
+BODY_LIMIT = 32_000_000
+"""The largest request body but an upload's (which ``max_file_size`` bounds): a photo sent inline
+as a ``data:`` URL of up to about 24 MB. Gradio reads a body whole, in several copies, before the
+app sees it, and keeps them: eight 60 MB inline photos took the app from 434 to 1,297 MB."""
+UPLOAD_PATH = "/gradio_api/upload"
+
+
+class BodyLimit:
+    """ASGI middleware refusing a request whose body is over ``limit`` bytes (413, in words) before
+    Gradio reads it; a body of unstated length is cut off there (the request ends as if its client
+    had gone). Uploads are exempt: Gradio streams them to disk and bounds them itself."""
+
+    def __init__(self, app: Any, limit: int = BODY_LIMIT) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(UPLOAD_PATH):
+            return await self.app(scope, receive, send)
+        stated = dict(scope["headers"]).get(b"content-length", b"")
+        if stated.isdigit() and int(stated) > self.limit:
+            return await self._refuse(send)
+        read = 0
+
+        async def counted() -> dict:
+            nonlocal read
+            message = await receive()
+            read += len(message.get("body", b"")) if message["type"] == "http.request" else 0
+            return {"type": "http.disconnect"} if read > self.limit else message
+
+        await self.app(scope, counted, send)
+
+    async def _refuse(self, send: Any) -> None:
+        body = json.dumps({"error": f"the request is over {self.limit // 1_000_000} MB: send a large photo as a "
+                                    "file (gradio_client's handle_file uploads it), not inline"}).encode()
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+
 def launch_options() -> dict[str, Any]:
     """Serve MCP tools too when ``gradio[mcp]`` is installed (the base install has no MCP), unless
     GRADIO_MCP_SERVER says otherwise; give the message of every error, Gradio's own included: a
     path it refuses, a link it cannot fetch or an argument missing came as ``{"error": null}``;
-    refuse an upload larger than any file the page checks (Gradio kept any size, for two hours)."""
+    refuse an upload larger than any file the page checks (Gradio kept any size, for two hours),
+    and any other request over :data:`BODY_LIMIT`."""
     from importlib.util import find_spec
+
+    from starlette.middleware import Middleware
 
     mcp = {} if "GRADIO_MCP_SERVER" in os.environ else {"mcp_server": find_spec("mcp") is not None}
     return {**mcp, "show_error": True, "css": CSS, "head": PAGE_JS,
-            "max_file_size": max(MAX_FILE_BYTES, VIDEO_MAX_BYTES)}
+            "max_file_size": max(MAX_FILE_BYTES, VIDEO_MAX_BYTES), "app_kwargs": {"middleware": [Middleware(BodyLimit)]}}
 
 
 def _expire_reports(store: FeedbackStore) -> None:

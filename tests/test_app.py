@@ -379,6 +379,18 @@ def test_every_call_waits_in_the_queue_and_uploads_are_bounded(app_url, images) 
     assert refused.value.code == 404 and "join the queue" in refused.value.read().decode()
     config = json.loads(urllib.request.urlopen(app_url + "config", timeout=10).read())
     assert config["max_file_size"] == max(MAX_FILE_BYTES, 200_000_000)
+    import requests
+
+    # A photo inline in the request's body: over 32 MB refused before Gradio reads and keeps it.
+    inline = "data:image/jpeg;base64," + "A" * 33_000_000
+    huge = requests.post(app_url + "gradio_api/call/predict", json={"data": [{"url": inline}]}, timeout=60)
+    assert huge.status_code == 413 and "send a large photo as a file" in huge.json()["error"]
+    unstated = requests.post(app_url + "gradio_api/call/predict", data=iter([inline.encode()[:1_000_000]] * 40),
+                             headers={"Content-Type": "application/json"}, timeout=60)  # chunked: no length given
+    assert unstated.status_code >= 400 and "event_id" not in unstated.text  # cut off at 32 MB, never queued
+    upload = requests.post(app_url + "gradio_api/upload", files={"files": ("big.jpg", b"\xff" * 40_000_000)},
+                           timeout=60)
+    assert upload.status_code == 200  # an upload is bounded by max_file_size instead
 
 
 def test_the_api_page_names_and_describes_every_result(client) -> None:
