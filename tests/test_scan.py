@@ -475,6 +475,8 @@ def test_an_output_that_cannot_be_written_is_told_before_anything_is_scanned(tre
     linked = scan(str(tree), "--output", str(tmp_path / "linked.parquet"))
     assert linked.returncode == 2 and f"{tmp_path / 'gone'}: no such folder; nothing was scanned" in linked.stderr, \
         linked.stderr[-2000:]
+    new_folder = scan(str(tree), "--output", str(tmp_path / "new" / "verdicts.parquet"))  # made, as ever
+    assert new_folder.returncode == 1 and (tmp_path / "new" / "verdicts.parquet").is_file(), new_folder.stderr[-2000:]
 
 
 def test_the_summary_counts_only_this_collections_rows_already_in_the_file(tmp_path: Path,

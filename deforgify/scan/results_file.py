@@ -219,9 +219,10 @@ class ParquetResults:
         the Parquet file is written in (where a link leads) can be written: the journal sits
         beside the name given, and a scan scored everything before failing at its end."""
         folder = _stand_in(self.path)[1].parent
-        if not folder.is_dir() or not os.access(folder, os.W_OK):
-            raise OSError(errno.EACCES if folder.is_dir() else errno.ENOENT,
-                          "cannot write there" if folder.is_dir() else "no such folder", str(folder))
+        if self.path.is_symlink() and not folder.is_dir():  # a new output's own folder is made, as a JSON Lines'
+            raise OSError(errno.ENOENT, "no such folder", str(folder))
+        if folder.is_dir() and not os.access(folder, os.W_OK):
+            raise OSError(errno.EACCES, "cannot write there", str(folder))
         self.journal.open()
 
     def append(self, rows: list[dict]) -> None:
