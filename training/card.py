@@ -149,7 +149,7 @@ def _front_matter(metrics: dict[str, Any], name: str) -> str:
         f"      name: {' + '.join(source_name(d) for d in metrics['training']['data'])}",
         "      split: test",
         "    metrics:",
-        # At the threshold, every face answered: the served answers leave the unsure band out (the card says how).
+        # Every test face called real or fake at the threshold; the served answers' unsure band is in the card's text.
         f"    - {{type: accuracy, value: {test['accuracy']:.4f}, name: Test accuracy (at the threshold; no unsure band)}}",
         f"    - {{type: roc_auc, value: {test['roc_auc'] or 0:.4f}, name: Test ROC-AUC}}",
         f"    - {{type: f1, value: {test['per_class']['fake']['f1']:.4f}, name: Test F1 (fake; at the threshold)}}",

@@ -100,7 +100,6 @@ class ScanRun:
     changed: int = 0
     """Rows removed before this run because their file's size or modification time is no longer
     theirs: those files are scored again."""
-
     other_rows: int = 0
     """Rows already there of no item of this collection (another collection's, or this one named
     another way: paths are matched as given)."""
