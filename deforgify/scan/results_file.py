@@ -132,24 +132,30 @@ class JsonLines:
         """Remove the rows whose key ``dropped`` accepts, so that their files are scored again;
         how many. The other lines are kept as written, in a copy renamed over the file and locked
         before the rename (a second scan never finds it unlocked). Call after :meth:`open`."""
-        count = sum(dropped(row.get(key_field)) for row in self.rows())
-        if not count:
-            return 0
         temporary, target = _stand_in(self.path)
-        copy = open(temporary, "wb")
+        copy, count = open(temporary, "wb"), 0
         try:
-            copy.writelines(line for row, line in self._lines() if not dropped(row.get(key_field)))
-            copy.flush()
-            os.fsync(copy.fileno())
-            _copy_mode(target, temporary)
-            fcntl.flock(copy, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            os.replace(temporary, target)
+            for row, line in self._lines():  # one reading: the copy is dropped when nothing matched
+                if dropped(row.get(key_field)):
+                    count += 1
+                else:
+                    copy.write(line)
+            if count:
+                copy.flush()
+                os.fsync(copy.fileno())
+                _copy_mode(target, temporary)
+                fcntl.flock(copy, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                os.replace(temporary, target)
         except BaseException:
-            copy.close()
-            temporary.unlink(missing_ok=True)
+            count = 0
             raise
-        self.close()
-        self._file = copy
+        finally:
+            if not count:  # failed, or nothing to drop: the file stays as it was, with its lock
+                copy.close()
+                temporary.unlink(missing_ok=True)
+        if count:
+            self.close()
+            self._file = copy
         return count
 
     def _drop_torn_line(self) -> None:
