@@ -494,9 +494,15 @@ def test_the_summary_counts_only_this_collections_rows_already_in_the_file(tmp_p
     assert scan("--files-from", str(listed), "--output", str(output)).returncode == 0
     first = scan(str(photos), "--output", str(output))
     assert first.returncode == 0 and "2 files in" in first.stderr and "0 already in" in first.stderr, first.stderr
+    others_kept = "2 other rows left as they are (of files not in this scan: deleted since, or another collection's)"
+    assert others_kept in first.stderr
     again = scan(str(photos), "--output", str(output))
-    assert "0 files in" in again.stderr and "2 already in" in again.stderr, again.stderr
+    assert "0 files in" in again.stderr and "2 already in" in again.stderr and others_kept in again.stderr
     assert len(read_rows(output)) == 4  # the list's comment line is no file: no error row for it
+    (photos / "b.jpg").unlink()  # its row stays, and is said to
+    deleted = scan(str(photos), "--output", str(output))
+    assert "1 already in" in deleted.stderr and "3 other rows left as they are" in deleted.stderr, deleted.stderr
+    assert len(read_rows(output)) == 4
 
 
 @pytest.mark.parametrize("existing, message", [
@@ -601,17 +607,26 @@ def test_a_hub_dataset_is_streamed_through_the_loopback_hub(hub_env, api, tree: 
                                                                    "caption": datasets.Value("string")}))
     table.to_parquet(tmp_path / "photos.parquet")
     api.create_repo("alice/photos", repo_type="dataset")
-    api.upload_file(path_or_fileobj=str(tmp_path / "photos.parquet"), repo_id="alice/photos", repo_type="dataset",
-                    path_in_repo="data/train-00000-of-00001.parquet")
+    for split in ("train", "test"):
+        api.upload_file(path_or_fileobj=str(tmp_path / "photos.parquet"), repo_id="alice/photos",
+                        repo_type="dataset", path_in_repo=f"data/{split}-00000-of-00001.parquet")
     output = tmp_path / "verdicts.parquet"
     result = scan("--dataset", "alice/photos", "--output", str(output), env=hub_env)
     assert result.returncode == 0, result.stderr[-3000:]
     rows = read_rows(output)
-    assert [r["index"] for r in rows] == list(range(10))
+    assert [(r["index"], r["dataset"], r["split"]) for r in rows] == [(i, "alice/photos", "train") for i in range(10)]
     assert_same_answers(rows, {i: expected[f] for i, f in enumerate(files)}, key="index")
+    # the test split's rows 0-9 are other images: taken as done, they were never scored
+    other_split = scan("--dataset", "alice/photos", "--split", "test", "--output", str(output), env=hub_env)
+    assert other_split.returncode == 2, other_split.stderr[-2000:]
+    assert (f"{output} holds rows of dataset alice/photos (train), and this scan is of alice/photos (test): "
+            "a dataset's rows are matched by their index alone, so give each split its own output") \
+        in other_split.stderr
+    assert read_rows(output) == rows
 
-    missing = scan("--dataset", "alice/photos", "--split", "test", "--output", str(tmp_path / "x.jsonl"), env=hub_env)
-    assert missing.returncode == 2 and "no split 'test'" in missing.stderr, missing.stderr[-2000:]
+    missing = scan("--dataset", "alice/photos", "--split", "validation", "--output", str(tmp_path / "x.jsonl"),
+                   env=hub_env)
+    assert missing.returncode == 2 and "no split 'validation'" in missing.stderr, missing.stderr[-2000:]
     absent = scan("--dataset", "alice/nothing", "--output", str(tmp_path / "x.jsonl"), env=hub_env)
     assert absent.returncode == 2 and "alice/nothing: cannot load it" in absent.stderr, absent.stderr[-2000:]
     with socket.socket() as closed:  # a port nothing listens on: the Hub is away

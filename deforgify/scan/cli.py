@@ -30,7 +30,7 @@ EXAMPLES = """examples:
 Run the same command again after a stop: only files without a row are scored, and files changed
 since their rows (size or modification time); add --retry-errors to score again those whose rows
 say why they could not be read.
-Rows: path (or index for a dataset), label (real, fake, unsure, no_face; empty with an error),
+Rows: path (or index, dataset and split for a dataset), label (real, fake, unsure, no_face; empty with an error),
 confidences, face_found, face, deciding_face, faces, decided_by, pixels, provenance (as in
 predict --help), kind ("photo" or "video"), duration, width, height, rotation, deciding_frame,
 frames (a video's timeline), complete, note and sampling (as in predict --help; null for
@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
                                   "the scan, and its size is not known while it streams: add --no-streaming")
         source = _model_source(args.model)
         results = open_results(args.output, collection.key_field, source.fingerprint(),
-                               read_config(source.folder).labels)
+                               read_config(source.folder).labels, collection.origin)
         engine = _engine(args, source)
     except (CollectionError, ModelLoadError, ResultsError, ClusterError) as error:
         print(f"error: {error}", file=sys.stderr)
@@ -120,8 +120,10 @@ def _summarise(args: argparse.Namespace, collection: Collection, outcome: ScanRu
     retried = f", {outcome.retried} scored again (their rows had said they could not be read)" \
         if outcome.retried else ""
     changed = f", {outcome.changed} scored again (changed since their rows)" if outcome.changed else ""
-    outcome.progress.finish(f"; {outcome.decided_by_provenance} decided by provenance; "
-                            f"{outcome.already_done} already in {args.output}{failed}{retried}{changed}{skipped}")
+    others = (f", {outcome.other_rows} other rows left as they are (of files not in this scan: deleted since, "
+              "or another collection's)") if outcome.other_rows else ""
+    outcome.progress.finish(f"; {outcome.decided_by_provenance} decided by provenance; {outcome.already_done} "
+                            f"already in {args.output}{failed}{retried}{changed}{others}{skipped}")
 
 
 def _note_other_rows(args: argparse.Namespace, collection: Collection, run: ScanRun) -> None:

@@ -68,6 +68,9 @@ class Collection:
     keys: Optional[Container] = None
     """Every item's key, when known in advance: what a results file already holds of this
     collection is counted with it (the file may hold other collections' rows too)."""
+    origin: dict[str, str] = field(default_factory=dict)
+    """Columns every row of this collection gets, naming it (a dataset's ``dataset`` and
+    ``split``): rows keyed by index alone would be taken for another split's or dataset's."""
 
 
 def folder_tree(root: str) -> Collection:
@@ -152,7 +155,8 @@ def hub_dataset(dataset_id: str, split: str = "train", column: Optional[str] = N
             yield Item(index, image.get("bytes") or path, path)
 
     return Collection(f"dataset {dataset_id} ({split})", "index", items, total,
-                      keys=range(total) if total is not None else None)
+                      keys=range(total) if total is not None else None,
+                      origin={"dataset": dataset_id, "split": split})
 
 
 def _load_split(dataset_id: str, split: str, streaming: bool) -> datasets.Dataset | datasets.IterableDataset:

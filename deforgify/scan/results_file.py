@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 FORMATS = (".jsonl", ".parquet")
-COLUMNS = ("path", "index", "label", "confidences", "face_found", "face", "deciding_face", "faces",
+COLUMNS = ("path", "index", "dataset", "split", "label", "confidences", "face_found", "face", "deciding_face", "faces",
            "decided_by", "pixels", "provenance", "kind", "duration", "width", "height", "rotation",
            "deciding_frame", "frames", "complete", "note", "sampling", "error", "file_size", "file_mtime_ns",
            "model_revision")
@@ -51,10 +51,12 @@ class ResultsError(RuntimeError):
     """The output cannot be used: wrong format, not a scan's output, or made by another model."""
 
 
-def open_results(path: Path, key_field: str, model_revision: str,
-                 labels: tuple[str, ...]) -> "JsonLines | ParquetResults":
+def open_results(path: Path, key_field: str, model_revision: str, labels: tuple[str, ...],
+                 origin: Optional[dict[str, str]] = None) -> "JsonLines | ParquetResults":
     """The results at ``path`` (created on the first row), after checking that rows already there
-    were made by the same model: one file never mixes two models' verdicts."""
+    were made by the same model, and are of the collection ``origin`` names (see
+    :attr:`~deforgify.scan.collection.Collection.origin`): one file never mixes two models'
+    verdicts, nor two datasets' or splits' rows under the same indices."""
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
         raise ResultsError(f"{path}: the output must end in {' or '.join(FORMATS)}")
@@ -64,7 +66,7 @@ def open_results(path: Path, key_field: str, model_revision: str,
         raise ResultsError(f"{path}: a name ending in {JOURNAL_SUFFIX} is where a Parquet scan keeps its rows "
                            "until it completes; give another name")
     results = JsonLines(path) if suffix == ".jsonl" else ParquetResults(path, labels)
-    results.check(key_field, model_revision)
+    results.check(key_field, model_revision, origin or {})
     return results
 
 
@@ -100,8 +102,8 @@ class JsonLines:
         """Where the rows of an unfinished scan are."""
         return str(self.path)
 
-    def check(self, key_field: str, model_revision: str) -> None:
-        _check_rows(self.path, self.rows(), key_field, model_revision)
+    def check(self, key_field: str, model_revision: str, origin: dict[str, str]) -> None:
+        _check_rows(self.path, self.rows(), key_field, model_revision, origin)
 
     def done(self, key_field: str) -> dict[Any, Held]:
         return _held_by_key(self.rows(), key_field)
@@ -214,8 +216,9 @@ class ParquetResults:
         """Where the rows of an unfinished scan are: the journal, and the Parquet file of earlier runs."""
         return f"{self.path} and {self.journal.path}" if self.path.exists() else str(self.journal.path)
 
-    def check(self, key_field: str, model_revision: str) -> None:
-        _check_rows(self.path, self.rows([key_field, "model_revision"]), key_field, model_revision)
+    def check(self, key_field: str, model_revision: str, origin: dict[str, str]) -> None:
+        rows = self.rows([key_field, "model_revision", *origin])
+        _check_rows(self.path, rows, key_field, model_revision, origin)
 
     def done(self, key_field: str) -> dict[Any, Held]:
         return _held_by_key(self.rows([key_field, "error", "file_size", "file_mtime_ns"]), key_field)
@@ -295,7 +298,7 @@ def parquet_schema(labels: tuple[str, ...]) -> pa.Schema:
                           ("combine", text), ("glimpses_dropped", integer)])
     pixels = pa.struct([("label", text), ("confidences", confidences)])
     deciding_frame = pa.struct([("t", number), ("track", integer), ("box", box)])
-    kinds = {"path": text, "index": integer, "label": text, "confidences": confidences, "face_found": pa.bool_(),
+    kinds = {"path": text, "index": integer, "dataset": text, "split": text, "label": text, "confidences": confidences, "face_found": pa.bool_(),
              "face": box, "deciding_face": integer, "faces": pa.list_(face), "decided_by": text, "pixels": pixels,
              "provenance": provenance_schema(), "kind": text, "duration": number, "width": integer,
              "height": integer, "rotation": integer, "deciding_frame": deciding_frame, "frames": pa.list_(frame),
@@ -341,10 +344,12 @@ def _stamp(row: dict) -> Optional[tuple[int, int]]:
     return None if size is None or modified is None else (size, modified)
 
 
-def _check_rows(path: Path, rows: Iterable[dict], key_field: str, model_revision: str) -> None:
+def _check_rows(path: Path, rows: Iterable[dict], key_field: str, model_revision: str,
+                origin: dict[str, str]) -> None:
     """Refuse a file any of whose rows is not a scan's (read whole before anything is scanned:
-    a bad row found later stopped the scan with a traceback), keyed by another field, or made by
-    another model."""
+    a bad row found later stopped the scan with a traceback), keyed by another field, made by
+    another model, or of another dataset or split (a row of an older scan, which named neither,
+    is taken as this one's)."""
     for row in rows:
         if row.get(key_field) is None:
             other = "index" if key_field == "path" else "path"
@@ -357,6 +362,11 @@ def _check_rows(path: Path, rows: Iterable[dict], key_field: str, model_revision
             raise ResultsError(
                 f"{path} was written with model {row['model_revision']}, and this scan uses "
                 f"{model_revision}: give another output, or the model that wrote it (nothing was changed)")
+        if any(row.get(column) not in (None, value) for column, value in origin.items()):
+            raise ResultsError(
+                f"{path} holds rows of dataset {row.get('dataset')} ({row.get('split')}), and this scan is of "
+                f"{origin.get('dataset')} ({origin.get('split')}): a dataset's rows are matched by their index "
+                "alone, so give each split its own output (nothing was changed)")
 
 
 def _pyarrow_parquet() -> Any:

@@ -188,6 +188,8 @@ def scan(collection: Collection, results: JsonLines | ParquetResults, engine: En
 
     try:
         for rows in batches(engine.rows(todo(), collection.key_field), ROWS_PER_WRITE):
+            for row in rows:
+                row.update(collection.origin)
             results.append(rows)
             for row in rows:
                 run.progress.count(row["label"] or "unreadable")
