@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,15 @@ from PIL import Image
 
 from helpers import make_tiny_dataset, train_tiny
 from hub_double import HubDouble
+
+
+@pytest.fixture(autouse=True, scope="session")
+def ctrl_c_heard() -> None:
+    """A test run started in the background of a script (``pytest &``) inherits Ctrl-C ignored,
+    and so would every command it starts: the tests that press Ctrl-C on one saw it run to the
+    end. A handler here is reset to the default in each command it starts."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(autouse=True, scope="session")
