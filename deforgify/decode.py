@@ -347,25 +347,46 @@ def _has_alpha(image: Image.Image) -> bool:
 
 
 def _array_to_rgb(array: np.ndarray) -> np.ndarray:
-    if np.issubdtype(array.dtype, np.floating) and np.nanmin(array, initial=0) < 0:
-        raise InvalidImageError("a float array with values below 0 (a normalised tensor?): give an RGB(A) uint8 "
-                                "array, or floats from 0 to 1 or from 0 to 255")
     if array.ndim == 3 and array.shape[2] == 1:
         array = array[:, :, 0]
     if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (3, 4)):
         raise InvalidImageError(
             f"an image array must be HxW, HxWx3 or HxWx4; got shape {array.shape}"
         )
-    if array.dtype == np.uint16:
-        array = (array.astype(np.float64) / 257.0).round()
-    elif np.issubdtype(array.dtype, np.floating):
-        array = np.nan_to_num(array) * (255.0 if array.max(initial=0) <= 1.0 else 1.0)
-    array = np.clip(array, 0, 255).astype(np.uint8)
+    array = np.clip(_to_eight_bit_scale(array), 0, 255).astype(np.uint8)
     if array.ndim == 2:
         return np.repeat(array[:, :, None], 3, axis=2)
     if array.shape[2] == 4:
         return np.asarray(_to_rgb_mode(Image.fromarray(array, mode="RGBA")), dtype=np.uint8)
     return np.ascontiguousarray(array)
+
+
+FLOAT_UNIT_MAX = 1.5
+"""Float arrays whose values reach at most this are taken as 0 to 1: resizing (cubic, Lanczos)
+overshoots 1 a little, and such an array read as 0 to 255 was a black photo, "no face". Read as
+0 to 1, a 0-255 array this dark is black either way."""
+
+
+def _to_eight_bit_scale(array: np.ndarray) -> np.ndarray:
+    """The array's values on the 0-255 scale (not yet clipped nor cast): floats from 0 to 1
+    (see :data:`FLOAT_UNIT_MAX`) or 0 to 255, integers from 0 to 255 or, beyond, 0 to 65535 (16
+    bits) whatever their type; anything else is refused, never guessed into a wrong picture."""
+    floating = np.issubdtype(array.dtype, np.floating)
+    if array.dtype == np.bool_ or not (floating or np.issubdtype(array.dtype, np.integer)):
+        raise InvalidImageError(f"an image array of {array.dtype} values (a mask?): give RGB(A) uint8 values, "
+                                "or floats from 0 to 1 or from 0 to 255")
+    if floating:
+        array = np.nan_to_num(array, posinf=0.0, neginf=0.0)
+    low, high = (array.min(), array.max()) if array.size else (0, 0)
+    if low < 0:
+        raise InvalidImageError(f"an image array with values below 0 ({low:g}; a normalised tensor?): give RGB(A) "
+                                "uint8 values, or floats from 0 to 1 or from 0 to 255")
+    if floating and high > 255 * 1.2 or not floating and high > 65535:
+        raise InvalidImageError(f"an image array with values up to {high:g}: give RGB(A) uint8 values, floats "
+                                "from 0 to 1 or from 0 to 255, or 16-bit integers")
+    if floating:
+        return array * 255.0 if high <= FLOAT_UNIT_MAX else array
+    return (array.astype(np.float64) / 257.0).round() if high > 255 else array
 
 
 def _limit_side(rgb: np.ndarray) -> np.ndarray:

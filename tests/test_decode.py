@@ -131,15 +131,32 @@ def test_cmyk_jpeg_becomes_rgb() -> None:
         np.full((40, 40), 90, np.uint8),
         np.full((40, 40, 1), 90, np.uint8),
         np.full((40, 40, 3), 90 / 255, np.float32),
+        np.full((40, 40, 3), 90, np.float64),
         np.full((40, 40, 3), 90 * 257, np.uint16),
+        np.full((40, 40, 3), 90 * 257, np.int32),  # 16-bit values in a wider type: clipped to 255 before
+        np.full((40, 40, 3), 90, np.uint16),  # 8-bit values in a wider type: divided by 257 before
+        np.full((40, 40, 3), 90, np.int64),
         np.dstack([np.full((40, 40, 3), 90, np.uint8), np.full((40, 40), 255, np.uint8)]),
     ],
-    ids=["grey", "grey-1-channel", "float", "uint16", "rgba"],
+    ids=["grey", "grey-1-channel", "float", "float-255", "uint16", "int32-16-bit", "uint16-8-bit", "int64", "rgba"],
 )
 def test_arrays_of_any_layout(array: np.ndarray) -> None:
     rgb = load_rgb(array)
     assert_rgb(rgb, (40, 40))
     assert set(np.unique(rgb)) == {90}
+
+
+def test_a_float_image_overshooting_1_after_resizing_is_read_from_0_to_1(astronaut: np.ndarray) -> None:
+    """Cubic resizing of a 0-1 float photo gives values a little over 1: read as 0 to 255, the
+    photo was black, and its answer "no face"."""
+    import cv2
+
+    resized = np.clip(cv2.resize(astronaut / 255.0, (700, 700), interpolation=cv2.INTER_CUBIC), 0, None)
+    assert 1.0 < resized.max() < 1.5
+    rgb = load_rgb(resized)
+    expected = np.clip(resized * 255, 0, 255).astype(np.uint8)
+    np.testing.assert_array_equal(rgb, expected)
+    assert rgb.mean() > 100
 
 
 def test_a_huge_valid_photo_is_reduced(tmp_path: Path) -> None:
@@ -192,7 +209,12 @@ def test_animated_gif_is_refused() -> None:
         (Path("/"), "is a folder"),
         (np.zeros((4, 40, 40)), "must be HxW"),
         (12, "cannot read an image from a int"),
-        (np.full((40, 40, 3), -0.5), "a float array with values below 0"),  # clipped, and judged
+        (np.full((40, 40, 3), -0.5), r"an image array with values below 0 \(-0.5; a normalised tensor"),  # judged
+        (np.full((40, 40, 3), -3, np.int32), r"an image array with values below 0 \(-3;"),
+        (np.full((40, 40, 3), True), "an image array of bool values"),  # black: "no face" before
+        (np.full((40, 40, 3), 1 + 2j), "an image array of complex128 values"),
+        (np.full((40, 40, 3), 65535.0), "an image array with values up to 65535: give"),  # white before
+        (np.full((40, 40, 3), 70000, np.int64), "an image array with values up to 70000: give"),
         ("https://example.com/face.jpg", "https://example.com/face.jpg is a URL: nothing is fetched"),
         ("face\0.jpg", "holds a NUL character"),  # a bare ValueError before
     ],
