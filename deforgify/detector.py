@@ -11,11 +11,11 @@ from typing import Any, Callable, NamedTuple, Optional, Sequence, TypeVar
 import numpy as np
 
 from deforgify.answer import Answer
-from deforgify.decode import ImageInput, InvalidImageError, load_image, read_bytes
+from deforgify.decode import WORKING_MAX_SIDE, ImageInput, InvalidImageError, load_image, read_bytes
 from deforgify.faces import Box, Face, find_faces, upright
 from deforgify.model.calibration import NO_FACE, UNSURE
 from deforgify.model.facts import model_facts
-from deforgify.model.folder import LITERT_FILE, ModelConfig, read_config
+from deforgify.model.folder import LITERT_FILE, ModelConfig, ModelLoadError, read_config
 from deforgify.model.runtime import THREADS, LiteRtRuntime, Runtime, load_runtime
 from deforgify.model.source import ModelSource, resolve_model
 from deforgify.preprocess import PreprocessConfig, Preprocessed, preprocess_face
@@ -68,6 +68,8 @@ def decoded_rgb(image: object) -> np.ndarray:
     """``image`` if it is a decoded RGB image (a uint8 array, height x width x 3); anything else
     is refused by name, rather than judged wrongly (a float or 16-bit array would look black)."""
     if isinstance(image, np.ndarray) and image.dtype == np.uint8 and image.ndim == 3 and image.shape[2] == 3:
+        if image.size == 0:
+            raise InvalidImageError(f"predict_rgb was given an empty image ({image.shape[1]}x{image.shape[0]} pixels)")
         return image
     kind = f"a {image.dtype} array of shape {image.shape}" if isinstance(image, np.ndarray) else type(image).__name__
     raise InvalidImageError(f"predict_rgb takes decoded RGB images (uint8 arrays, height x width x 3), not {kind}: "
@@ -230,8 +232,15 @@ class Detector:
 
     @classmethod
     def from_source(cls, source: ModelSource, threads: int = THREADS) -> "Detector":
+        if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+            raise ValueError(f"threads must be a whole number of 1 or more, not {threads!r}")
         config = read_config(source.folder)
-        return cls(load_runtime(source.folder, config.labels.index("fake"), threads), config, source)
+        runtime = load_runtime(source.folder, config.labels.index("fake"), threads)
+        size = config.preprocessing.input_size
+        if runtime.input_size != size:  # LiteRT would run the graph on crops of the config's size
+            raise ModelLoadError(f"{source.folder}: config.json says the network takes {size} px crops, and its "
+                                 f"network takes {runtime.input_size} px: the config is not the network's")
+        return cls(runtime, config, source)
 
     def __reduce__(self) -> tuple[Any, tuple[str, ModelConfig, int]]:
         """Pickled as the reference of its model (the bundled one, a Hub repo, a folder's absolute
@@ -349,6 +358,9 @@ class Detector:
 
         if prediction.face is None or prediction.confidences is None:
             raise ValueError(f"a {prediction.label} prediction has no face to map")
+        if prediction.scale < 1 and max(rgb.shape[:2]) != WORKING_MAX_SIDE:  # its boxes would map another place
+            raise ValueError(f"this prediction was made in a copy of the photo reduced to {WORKING_MAX_SIDE} px, and "
+                             f"these pixels are {rgb.shape[1]}x{rgb.shape[0]}: pass the copy answer_and_pixels() gives")
 
         decisive = prediction.deciding_score
         turns = decisive.turns if decisive else 0

@@ -237,6 +237,23 @@ def test_a_config_of_the_wrong_shape_is_refused_in_words(tmp_path: Path, config,
         read_config(folder)
 
 
+def test_a_config_that_is_not_its_networks_is_refused(tmp_path: Path) -> None:
+    """A config saying 224 px beside the 128 px graph loaded, and LiteRT quietly ran the graph on
+    224 px crops: other answers, no error. A folder without weights failed after seconds of
+    TensorFlow's import, naming model.keras alone (now refused before it)."""
+    from deforgify.model.folder import ModelLoadError
+
+    resized = bundled_model_with(tmp_path / "resized", preprocessing={"input_size": 224, "crop_scale": 1.4})
+    with pytest.raises(ModelLoadError, match="config.json says the network takes 224 px crops, and its network "
+                                             "takes 128 px: the config is not the network's"):
+        Detector.load(str(resized))
+    with pytest.raises(ModelLoadError, match="has neither model.tflite nor model.keras: it holds no network"):
+        Detector.load(str(bundled_model_with(tmp_path / "empty", weights=False)))
+    for threads in (0, "2", True):
+        with pytest.raises(ValueError, match=f"threads must be a whole number of 1 or more, not {threads!r}"):
+            Detector.load(threads=threads)
+
+
 def test_without_a_face_there_is_no_verdict(detector: Detector) -> None:
     from skimage import data
 
@@ -293,6 +310,12 @@ def test_a_reduced_photos_boxes_are_given_in_its_own_pixels(detector: Detector, 
     assert row["face"] == pytest.approx(expected, abs=8)  # where it is in the photo, not in the copy
     assert row["label"] == "unsure" and ("px wide in the copy judged, the photo reduced to 50%; at least 40 px"
                                          in row["faces"][0]["caution"])
+    # the heatmap of the photo itself, not of the copy judged, mapped a patch of background
+    with pytest.raises(ValueError, match="reduced to 2048 px, and these pixels are 4096x4096: pass the copy "
+                                         r"answer_and_pixels\(\) gives"):
+        detector.heatmap(large, reduced)
+    answer, copy = detector.answer_and_pixels(large)
+    assert detector.heatmap(copy, answer.prediction).shape[:2] == detector.heatmap(small, as_is).shape[:2]
 
 
 @pytest.mark.parametrize("image, kind", [
@@ -300,12 +323,13 @@ def test_a_reduced_photos_boxes_are_given_in_its_own_pixels(detector: Detector, 
     (np.zeros((64, 64, 4), np.uint8), "a uint8 array of shape (64, 64, 4)"),
     (np.zeros((64, 64), np.uint8), "a uint8 array of shape (64, 64)"),
     ("photo.jpg", "str"),
+    (np.zeros((0, 0, 3), np.uint8), "an empty image (0x0 pixels)"),  # ZeroDivisionError before
 ])
 def test_predict_rgb_refuses_anything_but_decoded_rgb_by_name(detector: Detector, image, kind) -> None:
     """A float or 16-bit array judged as it is would look black ("no_face", a silent wrong answer)."""
     from deforgify.decode import InvalidImageError
 
-    with pytest.raises(InvalidImageError, match=re.escape(f"not {kind}: predict() takes it")):
+    with pytest.raises(InvalidImageError, match=re.escape(kind if "empty" in kind else f"not {kind}: predict() takes it")):
         detector.predict_rgb([np.zeros((64, 64, 3), np.uint8), image])
 
 

@@ -671,6 +671,13 @@ def test_bad_files_each_get_a_clear_error_and_the_rest_of_the_batch_is_judged(tm
     assert "Traceback" not in stderr
 
 
+@pytest.mark.parametrize("given, kind", [(b"\x00\x00\x00\x18ftypmp42", "bytes"), (None, "NoneType")])
+def test_a_video_given_as_anything_but_its_path_is_refused_in_words(detector, given, kind: str) -> None:
+    """The bytes of a clip, or nothing, raised pathlib's TypeError (the library reads photos so)."""
+    with pytest.raises(InvalidVideoError, match=f"a video is read from its file: give its path, not {kind}"):
+        score_video(detector, given)
+
+
 def test_enormous_frames_too_long_clips_and_the_time_bound(clips, detector, monkeypatch) -> None:
     monkeypatch.setattr(video_frames, "MAX_FRAME_PIXELS", 640 * 480 - 1)
     with pytest.raises(InvalidVideoError, match=r"frames too large: 640x480"):

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from deforgify.model.folder import LITERT_FILE, ModelLoadError, load_keras_model
+from deforgify.model.folder import LITERT_FILE, MODEL_FILE, ModelLoadError, load_keras_model
 from deforgify.quiet import native_stderr_filtered
 
 if TYPE_CHECKING:
@@ -31,6 +31,9 @@ THREADS = 2
 
 
 class Runtime(Protocol):
+    input_size: int
+    """The side of the square crops the network takes."""
+
     def run(self, pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(probabilities (N, classes), Grad-CAM maps (N, h, w)) for crops (N, size, size, 3)."""
         ...
@@ -46,6 +49,7 @@ class LiteRtRuntime:
             interpreter = Interpreter(model_path=str(path), num_threads=threads)
             self._serve = interpreter.get_signature_runner(SIGNATURE)
             shape = self._serve.get_input_details()["pixels"]["shape"]
+            self.input_size = int(shape[1])
             with native_stderr_filtered():  # the first call announces its CPU delegate
                 self._serve(pixels=np.zeros((1, *shape[1:]), np.float32))
         except (ValueError, RuntimeError, KeyError) as error:
@@ -67,6 +71,7 @@ class KerasRuntime:
         from deforgify.model.serving import serving_function
 
         self._serve = serving_function(model, class_index)
+        self.input_size = model.input_shape[1]
 
     def run(self, pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         outputs = self._serve(np.asarray(pixels, np.float32))
@@ -75,6 +80,8 @@ class KerasRuntime:
 
 def load_runtime(folder: Path, class_index: int, threads: int = THREADS) -> Runtime:
     """LiteRT for a folder with ``model.tflite`` (when LiteRT is installed), Keras otherwise."""
+    if not (folder / LITERT_FILE).is_file() and not (folder / MODEL_FILE).is_file():  # before seconds of TensorFlow
+        raise ModelLoadError(f"{folder} has neither {LITERT_FILE} nor {MODEL_FILE}: it holds no network")
     if (folder / LITERT_FILE).is_file() and _litert_installed():
         return LiteRtRuntime(folder / LITERT_FILE, threads)
     if importlib.util.find_spec("tensorflow") is None:

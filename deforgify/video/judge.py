@@ -5,6 +5,7 @@ scored from its frames, and the verdict given by the most suspicious track."""
 from __future__ import annotations
 
 import copy
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,6 +62,9 @@ class SampledVideo:
 def sample_video(path: str | Path, config: PreprocessConfig, sampling: Sampling = Sampling(),
                  limits: Limits = Limits()) -> SampledVideo:
     """Open, check, sample and crop a video (raises :class:`InvalidVideoError` for bad input)."""
+    if not isinstance(path, (str, os.PathLike)):  # pathlib's TypeError for bytes or a file object
+        raise InvalidVideoError(f"a video is read from its file: give its path, not {type(path).__name__} "
+                                "(write the bytes to a file first)")
     started = time.monotonic()
     capture, info = open_video(Path(path), limits)
     reading = Reading(info, sampling)
