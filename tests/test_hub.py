@@ -130,11 +130,15 @@ def test_pull_honours_branch_tag_and_commit(published, hub_env, tiny_model, astr
 
 
 def test_second_start_does_not_download_again(hub, published, hub_env, astronaut_jpeg) -> None:
+    """Nor is model.keras fetched where LiteRT runs model.tflite (it never reads the Keras file)."""
+    def fetched(name: str) -> int:
+        return len([r for r in hub.requests if r.startswith("GET") and "alice/detector/resolve" in r and r.endswith(name)])
+
     predict(astronaut_jpeg, "alice/detector@v1", hub_env)
-    before = len([r for r in hub.requests if r.startswith("GET") and r.endswith("model.keras")])
+    before = fetched("model.tflite")
     result, _ = predict(astronaut_jpeg, "alice/detector@v1", hub_env)
-    after = len([r for r in hub.requests if r.startswith("GET") and r.endswith("model.keras")])
-    assert result.returncode == 0 and after == before
+    assert result.returncode == 0 and fetched("model.tflite") == before >= 1
+    assert fetched("model.keras") == 0
 
 
 def test_unreachable_hub_falls_back_to_the_cache_then_the_bundled_model(
@@ -226,13 +230,19 @@ def test_a_program_or_a_scan_never_gets_another_model_unasked(published, hub_env
         ("alice/missing", "Hub repo alice/missing does not exist, or is private"),
         ("alice/detector@no-such-branch", "Hub repo alice/detector has no revision 'no-such-branch'"),
         ("alice/empty", "Hub repo alice/empty is not a Deforgify model: it lacks config.json"),
+        ("alice/weightless", "Hub repo alice/weightless is not a Deforgify model: it lacks a network "
+                             "(model.tflite or model.keras)"),
         ("alice/secret", "Hub repo alice/secret does not exist, or is private and no valid token"),
     ],
 )
-def test_bad_hub_references_give_a_clear_error(hub, published, hub_env, astronaut_jpeg, reference, message) -> None:
+def test_bad_hub_references_give_a_clear_error(hub, api, published, hub_env, astronaut_jpeg, reference,
+                                                message) -> None:
     if ("model", "alice/empty") not in hub.repos:
         hub.create_repo("alice/empty")
         hub.create_repo("alice/secret", private=True)
+        hub.create_repo("alice/weightless")
+        api.upload_file(path_or_fileobj=str(BUNDLED_MODEL / "config.json"), path_in_repo="config.json",
+                        repo_id="alice/weightless")
     anonymous = {**hub_env, "HF_TOKEN": ""}
     result, _ = predict(astronaut_jpeg, reference, anonymous)
     assert result.returncode == 2
@@ -264,8 +274,8 @@ def test_a_repo_with_a_corrupt_config_is_refused_before_the_weights(
     api.upload_file(path_or_fileobj=str(tiny_model / "model.keras"), path_in_repo="model.keras",
                     repo_id="alice/corrupt")
     result, _ = predict(astronaut_jpeg, "alice/corrupt", hub_env)
-    assert result.returncode == 2 and "config.json is invalid" in result.stderr
-    assert not [r for r in hub.requests if "alice/corrupt/resolve" in r and r.endswith("model.keras")]
+    assert result.returncode == 2 and "config.json of Hub repo alice/corrupt is invalid" in result.stderr  # not the cache's path
+    assert not [r for r in hub.requests if "alice/corrupt/resolve" in r and r.endswith(("model.keras", "model.tflite"))]
 
 
 @pytest.mark.parametrize(

@@ -82,7 +82,7 @@ def load_runtime(folder: Path, class_index: int, threads: int = THREADS) -> Runt
     """LiteRT for a folder with ``model.tflite`` (when LiteRT is installed), Keras otherwise."""
     if not (folder / LITERT_FILE).is_file() and not (folder / MODEL_FILE).is_file():  # before seconds of TensorFlow
         raise ModelLoadError(f"{folder} has neither {LITERT_FILE} nor {MODEL_FILE}: it holds no network")
-    if (folder / LITERT_FILE).is_file() and _litert_installed():
+    if (folder / LITERT_FILE).is_file() and litert_installed():
         return LiteRtRuntime(folder / LITERT_FILE, threads)
     if importlib.util.find_spec("tensorflow") is None:
         missing = "ai-edge-litert is not installed" if (folder / LITERT_FILE).is_file() else f"it has no {LITERT_FILE}"
@@ -91,5 +91,6 @@ def load_runtime(folder: Path, class_index: int, threads: int = THREADS) -> Runt
     return KerasRuntime(load_keras_model(folder), class_index)
 
 
-def _litert_installed() -> bool:
+def litert_installed() -> bool:
+    """Whether LiteRT can run ``model.tflite`` here (the serving install has it; TensorFlow is then not needed)."""
     return importlib.util.find_spec("ai_edge_litert") is not None

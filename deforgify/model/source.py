@@ -20,6 +20,7 @@ from typing import Callable, Optional
 
 from deforgify.model.folder import (CARD_FILE, CONFIG_FILE, LITERT_FILE, METRICS_FILE, MODEL_FILE, ModelLoadError,
                                     read_config)
+from deforgify.model.runtime import litert_installed
 
 BUNDLED_MODEL = Path(__file__).parent.parent / "bundled_model"
 HUB_TIMEOUT_SECONDS = 3.0
@@ -173,9 +174,8 @@ def _hub_source(repo_id: str, revision: Optional[str], fallback: bool) -> ModelS
         # private repo without a token): ask the Hub first, so that a refusal is an error.
         online = online and _hub_answers(repo_id, revision)
         config_path = download(CONFIG_FILE)
-        read_config(config_path.parent)  # validate before fetching the weights
-        download(MODEL_FILE)
-        _download_if_present(download, LITERT_FILE)
+        _hub_config(config_path, name)  # validated before the weights are fetched
+        _download_network(download)
         _download_if_present(download, METRICS_FILE)  # the training date every answer gives
         _download_if_present(download, CARD_FILE)  # the app shows it (it said "No model card.")
     except errors.RevisionNotFoundError:
@@ -211,15 +211,32 @@ def _cached_file(repo_id: str, filename: str, revision: Optional[str]) -> Path:
     return Path(found)
 
 
-def _download_if_present(download: Callable[[str], Path], filename: str) -> None:
-    """Fetch an optional file (a model trained before the LiteRT export lacks model.tflite:
-    Keras runs it; one without metrics.json answers without a training date)."""
+def _hub_config(path: Path, name: str) -> None:
+    """Validate a Hub repo's config, naming the repo where the error named the cache's copy."""
+    try:
+        read_config(path.parent)
+    except ModelLoadError as error:
+        raise ModelLoadError(str(error).replace(str(path), f"{CONFIG_FILE} of Hub repo {name}")) from None
+
+
+def _download_network(download: Callable[[str], Path]) -> None:
+    """Fetch the network the model runs in here: ``model.tflite`` where LiteRT is installed
+    (``model.keras``, 14 MB more, was fetched too and never read), else, or when the repo has
+    none (trained before the LiteRT export), ``model.keras``."""
+    if not (litert_installed() and _download_if_present(download, LITERT_FILE)):
+        download(MODEL_FILE)
+
+
+def _download_if_present(download: Callable[[str], Path], filename: str) -> bool:
+    """Fetch an optional file (one without metrics.json answers without a training date);
+    whether it was there."""
     from huggingface_hub import errors
 
     try:
         download(filename)
     except (errors.RemoteEntryNotFoundError, errors.LocalEntryNotFoundError):
-        pass
+        return False
+    return True
 
 
 def _hub_answers(repo_id: str, revision: Optional[str]) -> bool:
@@ -251,4 +268,4 @@ def card_url(source: ModelSource) -> Optional[str]:
 
 
 def _missing_file(error: Exception) -> str:
-    return MODEL_FILE if MODEL_FILE in str(error) else CONFIG_FILE
+    return f"a network ({LITERT_FILE} or {MODEL_FILE})" if MODEL_FILE in str(error) else CONFIG_FILE
