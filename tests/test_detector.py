@@ -408,6 +408,10 @@ def test_a_file_object_is_read_as_its_bytes(tmp_path: Path, astronaut: np.ndarra
     assert detector.answer(io.BytesIO(photo.read_bytes())).to_json() == expected
     with open(photo, "rb") as file:
         assert detector.predict(file).to_json() == detector.predict(photo).to_json()
+        with pytest.raises(InvalidImageError, match=r"the file object is at its end \(read before\?\): seek\(0\)"):
+            detector.predict(file)  # "the file is empty", of a file that is not
+    with pytest.raises(InvalidImageError, match="^the file is empty$"):
+        detector.predict(io.BytesIO())
     with open(photo, encoding="latin-1") as text, pytest.raises(InvalidImageError, match="open the file in binary"):
         detector.answer(text)
 
