@@ -165,6 +165,17 @@ def test_unreachable_hub_falls_back_to_the_cache_then_the_bundled_model(
     assert time.monotonic() - started < 60  # two full CLI runs; no 20 s retry loops
 
 
+def test_offline_mode_answers_from_the_cache_without_asking_the_hub(hub, published, hub_env, astronaut_jpeg) -> None:
+    """HF_HUB_OFFLINE=1 was not honoured: the Hub was asked (3 s when it hangs), and the warning
+    said it "could not be reached"."""
+    _, online = predict(astronaut_jpeg, "alice/detector@v1", hub_env)  # cached
+    asked = len(hub.requests)
+    result, offline = predict(astronaut_jpeg, "alice/detector@v1", {**hub_env, "HF_HUB_OFFLINE": "1"})
+    assert result.returncode == 0 and offline["confidences"] == online["confidences"], result.stderr[-2000:]
+    assert "warning: HF_HUB_OFFLINE is set: using the cached copy of alice/detector@v1" in result.stderr
+    assert len(hub.requests) == asked
+
+
 def test_a_hub_that_never_answers_is_asked_once_then_the_cached_copy_answers(
     published, hub_env, astronaut_jpeg
 ) -> None:
