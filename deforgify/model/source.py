@@ -105,6 +105,8 @@ def resolve_model(reference: Optional[str] = None, fallback: bool = False) -> Mo
         why = (f" ({parts[0]}/ is a folder here, so it is not taken for a Hub repo id)"
                if len(parts) == 2 and not path.is_absolute() else "")
         raise ModelLoadError(f"{reference}: no such model folder{why}")
+    if reference.endswith("@"):  # taken as no revision: the main branch answered, unsaid
+        raise ModelLoadError(f"{reference!r}: no revision after @ (OWNER/NAME@BRANCH, @TAG or @COMMIT_SHA)")
     if not _REPO_ID.match(repo_id) or path.is_absolute() or reference.startswith("."):
         raise ModelLoadError(
             f"{reference!r} is neither a model folder nor a Hub repo id (OWNER/NAME[@REVISION])"
