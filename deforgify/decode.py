@@ -124,7 +124,7 @@ def _path(source: str | os.PathLike) -> Path:
     name = os.fspath(source)
     if not str(name).strip():
         raise InvalidImageError("an empty file name: give the photo's path")  # Path("") is the folder "."
-    if isinstance(name, str) and re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", name):
+    if isinstance(name, str) and re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://|^(https?|ftp|s3|gs|hf):/", name):  # Path() keeps one /
         raise InvalidImageError(f"{name} is a URL: nothing is fetched; download the file and give its path or bytes")
     if "\0" in str(name):
         raise InvalidImageError(f"{name!r} cannot be a file's name: it holds a NUL character")

@@ -216,6 +216,7 @@ def test_animated_gif_is_refused() -> None:
         (np.full((40, 40, 3), 65535.0), "an image array with values up to 65535: give"),  # white before
         (np.full((40, 40, 3), 70000, np.int64), "an image array with values up to 70000: give"),
         ("https://example.com/face.jpg", "https://example.com/face.jpg is a URL: nothing is fetched"),
+        (Path("https://example.com/face.jpg"), "https:/example.com/face.jpg is a URL: nothing is fetched"),
         ("face\0.jpg", "holds a NUL character"),  # a bare ValueError before
         ("", "an empty file name: give the photo's path"),  # ". is a folder" before
     ],
