@@ -31,8 +31,8 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 FORMATS = (".jsonl", ".parquet")
-COLUMNS = ("path", "index", "dataset", "split", "label", "confidences", "face_found", "face", "deciding_face", "faces",
-           "decided_by", "pixels", "provenance", "kind", "duration", "width", "height", "rotation",
+COLUMNS = ("path", "index", "dataset", "split", "label", "confidences", "face_found", "face", "deciding_face",
+           "faces", "decided_by", "pixels", "provenance", "kind", "duration", "width", "height", "rotation",
            "deciding_frame", "frames", "complete", "note", "sampling", "error", "file_size", "file_mtime_ns",
            "model_revision")
 JOURNAL_SUFFIX = ".partial.jsonl"
