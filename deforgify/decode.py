@@ -377,28 +377,38 @@ FLOAT_UNIT_MAX = 1.5
 """Float arrays whose values reach at most this are taken as 0 to 1: resizing (cubic, Lanczos)
 overshoots 1 a little, and such an array read as 0 to 255 was a black photo, "no face". Read as
 0 to 1, a 0-255 array this dark is black either way."""
+EIGHT_BIT_MAX = 306
+"""Integer arrays whose values reach at most this (255 and a fifth) are 8-bit, overshoot clipped;
+beyond, 16-bit. An 8-bit photo brightened in int32 was read as 16-bit, black."""
+UNDERSHOOT = 0.25
+"""How far below 0 values may dip, as a share of the largest (resizing dips as it overshoots);
+a normalised tensor (-1 to 1, or ImageNet's -2.1 to 2.6) goes further and is refused."""
+ARRAY_VALUES = "give RGB(A) uint8 values, floats from 0 to 1 or from 0 to 255, or 16-bit integers"
 
 
 def _to_eight_bit_scale(array: np.ndarray) -> np.ndarray:
     """The array's values on the 0-255 scale (not yet clipped nor cast): floats from 0 to 1
-    (see :data:`FLOAT_UNIT_MAX`) or 0 to 255, integers from 0 to 255 or, beyond, 0 to 65535 (16
-    bits) whatever their type; anything else is refused, never guessed into a wrong picture."""
+    (see :data:`FLOAT_UNIT_MAX`) or 0 to 255, integers from 0 to 255 (:data:`EIGHT_BIT_MAX`) or
+    0 to 65535 whatever their type; anything else is refused, never guessed into a wrong picture."""
     floating = np.issubdtype(array.dtype, np.floating)
     if array.dtype == np.bool_ or not (floating or np.issubdtype(array.dtype, np.integer)):
-        raise InvalidImageError(f"an image array of {array.dtype} values (a mask?): give RGB(A) uint8 values, "
-                                "or floats from 0 to 1 or from 0 to 255")
-    if floating:
-        array = np.nan_to_num(array, posinf=0.0, neginf=0.0)
-    low, high = (array.min(), array.max()) if array.size else (0, 0)
-    if low < 0:
-        raise InvalidImageError(f"an image array with values below 0 ({low:g}; a normalised tensor?): give RGB(A) "
-                                "uint8 values, or floats from 0 to 1 or from 0 to 255")
+        mask = " (a mask?)" if array.dtype == np.bool_ else ""
+        raise InvalidImageError(f"an image array of {array.dtype} values{mask}: {ARRAY_VALUES}")
+    if floating and not np.isfinite(array).all():
+        raise InvalidImageError(f"an image array holding NaN or infinite values: {ARRAY_VALUES}")
+    low, high = (array.min().item(), array.max().item()) if array.size else (0, 0)
+    if low < -UNDERSHOOT * high or low < 0 and high <= 0:
+        raise InvalidImageError(f"an image array with values from {_number(low)} to {_number(high)} (a normalised "
+                                f"tensor?): {ARRAY_VALUES}")
     if floating and high > 255 * 1.2 or not floating and high > 65535:
-        raise InvalidImageError(f"an image array with values up to {high:g}: give RGB(A) uint8 values, floats "
-                                "from 0 to 1 or from 0 to 255, or 16-bit integers")
+        raise InvalidImageError(f"an image array with values up to {_number(high)}: {ARRAY_VALUES}")
     if floating:
         return array * 255.0 if high <= FLOAT_UNIT_MAX else array
-    return (array.astype(np.float64) / 257.0).round() if high > 255 else array
+    return (array.astype(np.float64) / 257.0).round() if high > EIGHT_BIT_MAX else array
+
+
+def _number(value: float) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _limit_side(rgb: np.ndarray) -> np.ndarray:

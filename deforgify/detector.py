@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import operator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, NamedTuple, Optional, Sequence, TypeVar
@@ -209,6 +210,18 @@ def _network(reference: str, threads: int) -> tuple[ModelSource, LiteRtRuntime]:
     return source, LiteRtRuntime(source.folder / LITERT_FILE, threads)
 
 
+def _thread_count(threads: object) -> int:
+    """``threads`` as LiteRT takes it (1 or more; -1 lets LiteRT choose), refused in words before
+    any model is fetched (LiteRT's own refusal read as a model that could not be loaded)."""
+    try:
+        count = operator.index(threads) if not isinstance(threads, bool) else None
+    except TypeError:
+        count = None
+    if count is None or count < 1 and count != -1:
+        raise ValueError(f"threads must be a whole number of 1 or more (or -1: LiteRT chooses), not {threads!r}")
+    return count
+
+
 def _unpickled(reference: str, config: ModelConfig, threads: int) -> "Detector":
     source, runtime = _network(reference, threads)
     return Detector(runtime, config, source)
@@ -228,18 +241,19 @@ class Detector:
         ``threads``: how many the model call may use. ``fallback``: a Hub model neither
         reachable nor cached is replaced by the bundled one (said in :attr:`warnings`) instead
         of raising ModelLoadError."""
-        return cls.from_source(resolve_model(reference, fallback), threads)
+        count = _thread_count(threads)  # before a Hub model is fetched
+        return cls.from_source(resolve_model(reference, fallback), count)
 
     @classmethod
     def from_source(cls, source: ModelSource, threads: int = THREADS) -> "Detector":
-        if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
-            raise ValueError(f"threads must be a whole number of 1 or more, not {threads!r}")
+        threads = _thread_count(threads)
         config = read_config(source.folder)
         runtime = load_runtime(source.folder, config.labels.index("fake"), threads)
         size = config.preprocessing.input_size
         if runtime.input_size != size:  # LiteRT would run the graph on crops of the config's size
             raise ModelLoadError(f"{source.folder}: config.json says the network takes {size} px crops, and its "
-                                 f"network takes {runtime.input_size} px: the config is not the network's")
+                                 f"network takes {runtime.input_size} px: the config is not the network's "
+                                 f"(its preprocessing.input_size would be {runtime.input_size})")
         return cls(runtime, config, source)
 
     def __reduce__(self) -> tuple[Any, tuple[str, ModelConfig, int]]:

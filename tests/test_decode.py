@@ -146,17 +146,21 @@ def test_arrays_of_any_layout(array: np.ndarray) -> None:
     assert set(np.unique(rgb)) == {90}
 
 
-def test_a_float_image_overshooting_1_after_resizing_is_read_from_0_to_1(astronaut: np.ndarray) -> None:
-    """Cubic resizing of a 0-1 float photo gives values a little over 1: read as 0 to 255, the
-    photo was black, and its answer "no face"."""
+def test_a_resized_or_brightened_photo_overshooting_its_range_is_read_on_its_scale(astronaut: np.ndarray) -> None:
+    """Cubic or Lanczos resizing of a 0-1 float photo gives values a little over 1 and under 0:
+    read as 0 to 255, the photo was black, and its answer "no face"."""
     import cv2
 
-    resized = np.clip(cv2.resize(astronaut / 255.0, (700, 700), interpolation=cv2.INTER_CUBIC), 0, None)
-    assert 1.0 < resized.max() < 1.5
-    rgb = load_rgb(resized)
-    expected = np.clip(resized * 255, 0, 255).astype(np.uint8)
-    np.testing.assert_array_equal(rgb, expected)
-    assert rgb.mean() > 100
+    for interpolation in (cv2.INTER_CUBIC, cv2.INTER_LANCZOS4):
+        resized = cv2.resize(astronaut / 255.0, (700, 700), interpolation=interpolation)
+        assert resized.min() < 0 and 1.0 < resized.max() < 1.5  # it dips below 0 as well
+        expected = np.clip(resized * 255, 0, 255).astype(np.uint8)
+        np.testing.assert_array_equal(load_rgb(resized), expected)
+        on_255 = cv2.resize(astronaut.astype(np.float32), (700, 700), interpolation=interpolation)
+        assert on_255.min() < 0 and on_255.max() > 255
+        np.testing.assert_array_equal(load_rgb(on_255), np.clip(on_255, 0, 255).astype(np.uint8))
+    brightened = astronaut.astype(np.int32) + 30  # 8-bit values past 255: read as 16-bit, black, before
+    np.testing.assert_array_equal(load_rgb(brightened), np.clip(brightened, 0, 255).astype(np.uint8))
 
 
 def test_a_huge_valid_photo_is_reduced(tmp_path: Path) -> None:
@@ -209,12 +213,15 @@ def test_animated_gif_is_refused() -> None:
         (Path("/"), "is a folder"),
         (np.zeros((4, 40, 40)), "must be HxW"),
         (12, "cannot read an image from a int"),
-        (np.full((40, 40, 3), -0.5), r"an image array with values below 0 \(-0.5; a normalised tensor"),  # judged
-        (np.full((40, 40, 3), -3, np.int32), r"an image array with values below 0 \(-3;"),
-        (np.full((40, 40, 3), True), "an image array of bool values"),  # black: "no face" before
-        (np.full((40, 40, 3), 1 + 2j), "an image array of complex128 values"),
+        (np.full((40, 40, 3), -0.5), r"an image array with values from -0.5 to -0.5 \(a normalised tensor"),
+        (np.linspace(-1, 1, 4800).reshape(40, 40, 3), r"values from -1 to 1 \(a normalised tensor\?\): give"),
+        (np.linspace(-2.1, 2.6, 4800).reshape(40, 40, 3), r"values from -2.1 to 2.6 \(a normalised"),  # ImageNet's
+        (np.full((40, 40, 3), -3, np.int32), r"values from -3 to -3 \("),
+        (np.full((40, 40, 3), True), r"an image array of bool values \(a mask\?\)"),  # black: "no face" before
+        (np.full((40, 40, 3), 1 + 2j), "an image array of complex128 values: give"),
+        (np.full((40, 40, 3), np.nan), "an image array holding NaN or infinite values"),  # black before
         (np.full((40, 40, 3), 65535.0), "an image array with values up to 65535: give"),  # white before
-        (np.full((40, 40, 3), 70000, np.int64), "an image array with values up to 70000: give"),
+        (np.full((40, 40, 3), 2**31 - 1, np.int64), "an image array with values up to 2147483647: give"),
         ("https://example.com/face.jpg", "https://example.com/face.jpg is a URL: nothing is fetched"),
         (Path("https://example.com/face.jpg"), "https:/example.com/face.jpg is a URL: nothing is fetched"),
         ("face\0.jpg", "holds a NUL character"),  # a bare ValueError before

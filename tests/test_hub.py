@@ -80,7 +80,7 @@ def test_push_uploads_the_model_folder_with_a_card_for_the_repo(hub, published, 
     assert commit.files["model.keras"] == (tiny_model / "model.keras").read_bytes()
 
 
-def test_a_push_holds_the_model_files_alone(hub, hub_env, tiny_model, tmp_path) -> None:
+def test_a_push_holds_the_model_files_alone(hub, hub_env, tiny_model, tmp_path, astronaut_jpeg) -> None:
     """A folder without model.tflite left the previous push's there: the revision served one
     model's network with another's config. Files a run does not write (a .env with a token) were
     published too, unsaid."""
@@ -97,6 +97,8 @@ def test_a_push_holds_the_model_files_alone(hub, hub_env, tiny_model, tmp_path) 
     sha = re.search(r"revision: ([0-9a-f]{40})", result.stdout).group(1)
     assert set(hub.repos[("model", "alice/mirrored")].commits[sha].files) == MODEL_FILES - {"model.tflite"}
     assert sorted(p.name for p in folder.iterdir()) == sorted(MODEL_FILES - {"model.tflite"} | {".env", "notes.txt"})
+    pulled, answer = predict(astronaut_jpeg, "alice/mirrored", hub_env)  # no LiteRT graph: Keras runs model.keras
+    assert pulled.returncode == 0 and answer["model"]["revision"] == sha, pulled.stderr[-2000:]
 
 
 def test_a_hub_model_brings_its_card_linked_at_the_commit_that_answers(hub, published, hub_env) -> None:

@@ -494,7 +494,8 @@ def test_the_summary_counts_only_this_collections_rows_already_in_the_file(tmp_p
     assert scan("--files-from", str(listed), "--output", str(output)).returncode == 0
     first = scan(str(photos), "--output", str(output))
     assert first.returncode == 0 and "2 files in" in first.stderr and "0 already in" in first.stderr, first.stderr
-    others_kept = "2 other rows left as they are (of files not in this scan: deleted since, or another collection's)"
+    others_kept = ("2 other rows left as they are (of images not in this scan: files deleted since, or another "
+                   "collection's)")
     assert others_kept in first.stderr
     again = scan(str(photos), "--output", str(output))
     assert "0 files in" in again.stderr and "2 already in" in again.stderr and others_kept in again.stderr
@@ -614,15 +615,22 @@ def test_a_hub_dataset_is_streamed_through_the_loopback_hub(hub_env, api, tree: 
     result = scan("--dataset", "alice/photos", "--output", str(output), env=hub_env)
     assert result.returncode == 0, result.stderr[-3000:]
     rows = read_rows(output)
-    assert [(r["index"], r["dataset"], r["split"]) for r in rows] == [(i, "alice/photos", "train") for i in range(10)]
+    assert [(r["index"], r["dataset"], r["split"], r["image_column"]) for r in rows] == \
+        [(i, "alice/photos", "train", "image") for i in range(10)]
     assert_same_answers(rows, {i: expected[f] for i, f in enumerate(files)}, key="index")
     # the test split's rows 0-9 are other images: taken as done, they were never scored
     other_split = scan("--dataset", "alice/photos", "--split", "test", "--output", str(output), env=hub_env)
     assert other_split.returncode == 2, other_split.stderr[-2000:]
-    assert (f"{output} holds rows of dataset alice/photos (train), and this scan is of alice/photos (test): "
-            "a dataset's rows are matched by their index alone, so give each split its own output") \
-        in other_split.stderr
+    assert (f"{output} holds rows of dataset alice/photos (train, column image), and this scan is of dataset "
+            "alice/photos (test, column image): a dataset's rows are matched by their index alone, so give each "
+            "split and column its own output (nothing was changed)") in other_split.stderr
     assert read_rows(output) == rows
+    older = tmp_path / "older.jsonl"  # written before rows named their dataset: its indices may be any split's
+    older.write_text("".join(json.dumps({k: v for k, v in row.items() if k not in ("dataset", "split", "image_column")})
+                             + "\n" for row in rows))
+    unnamed = scan("--dataset", "alice/photos", "--output", str(older), env=hub_env)
+    assert unnamed.returncode == 2 and (f"{older} holds rows of a dataset scan that did not name its dataset "
+                                        "(written before rows did)") in unnamed.stderr, unnamed.stderr[-2000:]
 
     missing = scan("--dataset", "alice/photos", "--split", "validation", "--output", str(tmp_path / "x.jsonl"),
                    env=hub_env)

@@ -178,7 +178,7 @@ def _hub_source(repo_id: str, revision: Optional[str], fallback: bool) -> ModelS
         online = online and _hub_answers(repo_id, revision)
         config_path = download(CONFIG_FILE)
         _hub_config(config_path, name)  # validated before the weights are fetched
-        _download_network(download)
+        _download_network(download, online)
         _download_if_present(download, METRICS_FILE)  # the training date every answer gives
         _download_if_present(download, CARD_FILE)  # the app shows it (it said "No model card.")
     except errors.RevisionNotFoundError:
@@ -223,24 +223,33 @@ def _hub_config(path: Path, name: str) -> None:
         raise ModelLoadError(str(error).replace(str(path), f"{CONFIG_FILE} of Hub repo {name}")) from None
 
 
-def _download_network(download: Callable[[str], Path]) -> None:
+def _download_network(download: Callable[[str], Path], online: bool) -> None:
     """Fetch the network the model runs in here: ``model.tflite`` where LiteRT is installed
     (``model.keras``, 14 MB more, was fetched too and never read), else, or when the repo has
-    none (trained before the LiteRT export), ``model.keras``."""
-    if not (litert_installed() and _download_if_present(download, LITERT_FILE)):
-        download(MODEL_FILE)
+    none (trained before the LiteRT export), ``model.keras``. A fetch that failed on the way is
+    not taken for a repo without the file."""
+    from huggingface_hub import errors
+
+    if litert_installed():
+        try:
+            download(LITERT_FILE)
+            return
+        except errors.RemoteEntryNotFoundError:
+            pass
+        except errors.LocalEntryNotFoundError:
+            if online:
+                raise
+    download(MODEL_FILE)
 
 
-def _download_if_present(download: Callable[[str], Path], filename: str) -> bool:
-    """Fetch an optional file (one without metrics.json answers without a training date);
-    whether it was there."""
+def _download_if_present(download: Callable[[str], Path], filename: str) -> None:
+    """Fetch an optional file (one without metrics.json answers without a training date)."""
     from huggingface_hub import errors
 
     try:
         download(filename)
     except (errors.RemoteEntryNotFoundError, errors.LocalEntryNotFoundError):
-        return False
-    return True
+        pass
 
 
 def _hub_answers(repo_id: str, revision: Optional[str]) -> bool:
@@ -272,4 +281,8 @@ def card_url(source: ModelSource) -> Optional[str]:
 
 
 def _missing_file(error: Exception) -> str:
-    return f"a network ({LITERT_FILE} or {MODEL_FILE})" if MODEL_FILE in str(error) else CONFIG_FILE
+    if MODEL_FILE not in str(error):
+        return CONFIG_FILE
+    if not litert_installed():
+        return f"{MODEL_FILE}, which runs it where ai-edge-litert (for a {LITERT_FILE}) is not installed"
+    return f"a network ({LITERT_FILE} or {MODEL_FILE})"

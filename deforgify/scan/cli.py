@@ -30,8 +30,8 @@ EXAMPLES = """examples:
 Run the same command again after a stop: only files without a row are scored, and files changed
 since their rows (size or modification time); add --retry-errors to score again those whose rows
 say why they could not be read.
-Rows: path (or index, dataset and split for a dataset), label (real, fake, unsure, no_face;
-empty with an error), confidences, face_found, face, deciding_face, faces, decided_by, pixels, provenance (as in
+Rows: path (or index, dataset, split and image_column for a dataset), label (real, fake, unsure,
+no_face; empty with an error), confidences, face_found, face, deciding_face, faces, decided_by, pixels, provenance (as in
 predict --help), kind ("photo" or "video"), duration, width, height, rotation, deciding_frame,
 frames (a video's timeline), complete, note and sampling (as in predict --help; null for
 photos), error, file_size and file_mtime_ns (the file's when it was scored; null for a dataset),
@@ -120,8 +120,8 @@ def _summarise(args: argparse.Namespace, collection: Collection, outcome: ScanRu
     retried = f", {outcome.retried} scored again (their rows had said they could not be read)" \
         if outcome.retried else ""
     changed = f", {outcome.changed} scored again (changed since their rows)" if outcome.changed else ""
-    others = (f", {outcome.other_rows} other rows left as they are (of files not in this scan: deleted since, "
-              "or another collection's)") if outcome.other_rows else ""
+    others = (f", {outcome.other_rows} other rows left as they are (of images not in this scan: files "
+              "deleted since, or another collection's)") if outcome.other_rows else ""
     outcome.progress.finish(f"; {outcome.decided_by_provenance} decided by provenance; {outcome.already_done} "
                             f"already in {args.output}{failed}{retried}{changed}{others}{skipped}")
 

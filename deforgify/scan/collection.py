@@ -69,8 +69,8 @@ class Collection:
     """Every item's key, when known in advance: what a results file already holds of this
     collection is counted with it (the file may hold other collections' rows too)."""
     origin: dict[str, str] = field(default_factory=dict)
-    """Columns every row of this collection gets, naming it (a dataset's ``dataset`` and
-    ``split``): rows keyed by index alone would be taken for another split's or dataset's."""
+    """Columns every row of this collection gets, naming it (a dataset's ``dataset``, ``split``
+    and ``image_column``): rows keyed by index alone would be taken for another split's."""
 
 
 def folder_tree(root: str) -> Collection:
@@ -156,7 +156,7 @@ def hub_dataset(dataset_id: str, split: str = "train", column: Optional[str] = N
 
     return Collection(f"dataset {dataset_id} ({split})", "index", items, total,
                       keys=range(total) if total is not None else None,
-                      origin={"dataset": dataset_id, "split": split})
+                      origin={"dataset": dataset_id, "split": split, "image_column": column})
 
 
 def _load_split(dataset_id: str, split: str, streaming: bool) -> datasets.Dataset | datasets.IterableDataset:

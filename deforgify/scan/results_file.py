@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 FORMATS = (".jsonl", ".parquet")
-COLUMNS = ("path", "index", "dataset", "split", "label", "confidences", "face_found", "face", "deciding_face",
+COLUMNS = ("path", "index", "dataset", "split", "image_column", "label", "confidences", "face_found", "face", "deciding_face",
            "faces", "decided_by", "pixels", "provenance", "kind", "duration", "width", "height", "rotation",
            "deciding_frame", "frames", "complete", "note", "sampling", "error", "file_size", "file_mtime_ns",
            "model_revision")
@@ -298,7 +298,7 @@ def parquet_schema(labels: tuple[str, ...]) -> pa.Schema:
                           ("combine", text), ("glimpses_dropped", integer)])
     pixels = pa.struct([("label", text), ("confidences", confidences)])
     deciding_frame = pa.struct([("t", number), ("track", integer), ("box", box)])
-    kinds = {"path": text, "index": integer, "dataset": text, "split": text, "label": text, "confidences": confidences, "face_found": pa.bool_(),
+    kinds = {"path": text, "index": integer, "dataset": text, "split": text, "image_column": text, "label": text, "confidences": confidences, "face_found": pa.bool_(),
              "face": box, "deciding_face": integer, "faces": pa.list_(face), "decided_by": text, "pixels": pixels,
              "provenance": provenance_schema(), "kind": text, "duration": number, "width": integer,
              "height": integer, "rotation": integer, "deciding_frame": deciding_frame, "frames": pa.list_(frame),
@@ -348,8 +348,8 @@ def _check_rows(path: Path, rows: Iterable[dict], key_field: str, model_revision
                 origin: dict[str, str]) -> None:
     """Refuse a file any of whose rows is not a scan's (read whole before anything is scanned:
     a bad row found later stopped the scan with a traceback), keyed by another field, made by
-    another model, or of another dataset or split (a row of an older scan, which named neither,
-    is taken as this one's)."""
+    another model, or of another dataset, split or image column (or of a dataset scan that did
+    not name them: its indices may be another split's)."""
     for row in rows:
         if row.get(key_field) is None:
             other = "index" if key_field == "path" else "path"
@@ -362,11 +362,17 @@ def _check_rows(path: Path, rows: Iterable[dict], key_field: str, model_revision
             raise ResultsError(
                 f"{path} was written with model {row['model_revision']}, and this scan uses "
                 f"{model_revision}: give another output, or the model that wrote it (nothing was changed)")
-        if any(row.get(column) not in (None, value) for column, value in origin.items()):
-            raise ResultsError(
-                f"{path} holds rows of dataset {row.get('dataset')} ({row.get('split')}), and this scan is of "
-                f"{origin.get('dataset')} ({origin.get('split')}): a dataset's rows are matched by their index "
-                "alone, so give each split its own output (nothing was changed)")
+        if any(row.get(column) != value for column, value in origin.items()):
+            raise ResultsError(f"{path} holds rows of {_origin(row)}, and this scan is of {_origin(origin)}: a "
+                               "dataset's rows are matched by their index alone, so give each split and column its "
+                               "own output (nothing was changed)")
+
+
+def _origin(row: dict) -> str:
+    """Which dataset, split and image column a row is of, in words."""
+    if row.get("dataset") is None:
+        return "a dataset scan that did not name its dataset (written before rows did)"
+    return f"dataset {row['dataset']} ({row.get('split')}, column {row.get('image_column')})"
 
 
 def _pyarrow_parquet() -> Any:
