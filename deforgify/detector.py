@@ -211,14 +211,14 @@ def _network(reference: str, threads: int) -> tuple[ModelSource, LiteRtRuntime]:
 
 
 def _thread_count(threads: object) -> int:
-    """``threads`` as LiteRT takes it (1 or more; -1 lets LiteRT choose), refused in words before
+    """``threads`` as LiteRT takes it (1 or more, a numpy integer too), refused in words before
     any model is fetched (LiteRT's own refusal read as a model that could not be loaded)."""
     try:
         count = operator.index(threads) if not isinstance(threads, bool) else None
     except TypeError:
         count = None
-    if count is None or count < 1 and count != -1:
-        raise ValueError(f"threads must be a whole number of 1 or more (or -1: LiteRT chooses), not {threads!r}")
+    if count is None or count < 1:
+        raise ValueError(f"threads must be a whole number of 1 or more, not {threads!r}")
     return count
 
 
