@@ -106,7 +106,8 @@ def _read_stream(source: ImageInput) -> ImageInput:
     if not isinstance(data, (bytes, bytearray)):
         raise InvalidImageError("the file object gives text: open the file in binary mode ('rb')")
     if not data and _position(source):  # "the file is empty" said of a file read before
-        raise InvalidImageError("the file object is at its end (read before?): seek(0) first, or give the file's path")
+        raise InvalidImageError("the file object is at its end (read before?): seek(0) first, or give the "
+                                "file's path")
     return bytes(data)
 
 
@@ -118,13 +119,17 @@ def _position(stream: object) -> int:
         return 0
 
 
+URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://|^(https?|ftp|s3|gs|hf):/")
+"""A URL given for a file's name (the second form a URL made into a Path, which keeps one slash)."""
+
+
 def _path(source: str | os.PathLike) -> Path:
     """A file's path, refused in words when it cannot be one: a URL (nothing is fetched) or a
     name holding a NUL character (a bare ValueError escaped ``except InvalidImageError``)."""
     name = os.fspath(source)
     if not str(name).strip():
         raise InvalidImageError("an empty file name: give the photo's path")  # Path("") is the folder "."
-    if isinstance(name, str) and re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://|^(https?|ftp|s3|gs|hf):/", name):  # Path() keeps one /
+    if isinstance(name, str) and URL.match(name):
         raise InvalidImageError(f"{name} is a URL: nothing is fetched; download the file and give its path or bytes")
     if "\0" in str(name):
         raise InvalidImageError(f"{name!r} cannot be a file's name: it holds a NUL character")

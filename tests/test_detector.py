@@ -251,7 +251,8 @@ def test_a_config_that_is_not_its_networks_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ModelLoadError, match="has neither model.tflite nor model.keras: it holds no network"):
         Detector.load(str(bundled_model_with(tmp_path / "empty", weights=False)))
     for threads in (0, -1, "2", True, 1.5):  # LiteRT's own "num_threads should >= 1" read as a model's fault
-        with pytest.raises(ValueError, match=re.escape(f"threads must be a whole number of 1 or more, not {threads!r}")):
+        with pytest.raises(ValueError, match=re.escape(f"threads must be a whole number of 1 or more, not "
+                                                       f"{threads!r}")):
             Detector.load("no-such-owner/refused-before-the-hub-is-asked", threads=threads)
     assert Detector.load(threads=np.int64(1)).runtime.threads == 1
 
@@ -332,7 +333,8 @@ def test_predict_rgb_refuses_anything_but_decoded_rgb_by_name(detector: Detector
     """A float or 16-bit array judged as it is would look black ("no_face", a silent wrong answer)."""
     from deforgify.decode import InvalidImageError
 
-    with pytest.raises(InvalidImageError, match=re.escape(kind if "empty" in kind else f"not {kind}: predict() takes it")):
+    said = kind if "empty" in kind else f"not {kind}: predict() takes it"
+    with pytest.raises(InvalidImageError, match=re.escape(said)):
         detector.predict_rgb([np.zeros((64, 64, 3), np.uint8), image])
 
 

@@ -134,7 +134,8 @@ def test_pull_honours_branch_tag_and_commit(published, hub_env, tiny_model, astr
 def test_second_start_does_not_download_again(hub, published, hub_env, astronaut_jpeg) -> None:
     """Nor is model.keras fetched where LiteRT runs model.tflite (it never reads the Keras file)."""
     def fetched(name: str) -> int:
-        return len([r for r in hub.requests if r.startswith("GET") and "alice/detector/resolve" in r and r.endswith(name)])
+        return len([r for r in hub.requests
+                    if r.startswith("GET") and "alice/detector/resolve" in r and r.endswith(name)])
 
     predict(astronaut_jpeg, "alice/detector@v1", hub_env)
     before = fetched("model.tflite")
@@ -287,7 +288,7 @@ def test_a_repo_with_a_corrupt_config_is_refused_before_the_weights(
     api.upload_file(path_or_fileobj=str(tiny_model / "model.keras"), path_in_repo="model.keras",
                     repo_id="alice/corrupt")
     result, _ = predict(astronaut_jpeg, "alice/corrupt", hub_env)
-    assert result.returncode == 2 and "config.json of Hub repo alice/corrupt is invalid" in result.stderr  # not the cache's path
+    assert result.returncode == 2 and "config.json of Hub repo alice/corrupt is invalid" in result.stderr  # not a path
     assert not [r for r in hub.requests if "alice/corrupt/resolve" in r and r.endswith(("model.keras", "model.tflite"))]
 
 

@@ -156,6 +156,7 @@ def _hub_source(repo_id: str, revision: Optional[str], fallback: bool) -> ModelS
 
     offline = constants.HF_HUB_OFFLINE  # HF_HUB_OFFLINE=1: the cache alone, nothing asked
     online = not offline and hub_reachable()
+    why_offline = "HF_HUB_OFFLINE is set" if offline else "the Hub could not be reached"
 
     def download(filename: str) -> Path:
         if not online:
@@ -193,13 +194,12 @@ def _hub_source(repo_id: str, revision: Optional[str], fallback: bool) -> ModelS
             f"Hub repo {name} is not a Deforgify model: it lacks {_missing_file(error)}"
         ) from None
     except errors.LocalEntryNotFoundError:
-        away = f"{'HF_HUB_OFFLINE is set' if offline else 'the Hub could not be reached'} and {name} is not cached"
+        away = f"{why_offline} and {name} is not cached"
         if not fallback:
             raise ModelLoadError(away) from None
         return bundled_source(f"{away}: using the bundled model")
     commit = config_path.parent.name  # the cache keeps files under snapshots/<commit sha>/
-    warning = None if online else \
-        f"{'HF_HUB_OFFLINE is set' if offline else 'the Hub could not be reached'}: using the cached copy of {name}"
+    warning = None if online else f"{why_offline}: using the cached copy of {name}"
     return ModelSource(config_path.parent, name, commit, warning, repo_id)
 
 

@@ -31,10 +31,10 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 FORMATS = (".jsonl", ".parquet")
-COLUMNS = ("path", "index", "dataset", "split", "image_column", "label", "confidences", "face_found", "face", "deciding_face",
-           "faces", "decided_by", "pixels", "provenance", "kind", "duration", "width", "height", "rotation",
-           "deciding_frame", "frames", "complete", "note", "sampling", "error", "file_size", "file_mtime_ns",
-           "model_revision")
+COLUMNS = ("path", "index", "dataset", "split", "image_column", "label", "confidences", "face_found", "face",
+           "deciding_face", "faces", "decided_by", "pixels", "provenance", "kind", "duration", "width", "height",
+           "rotation", "deciding_frame", "frames", "complete", "note", "sampling", "error", "file_size",
+           "file_mtime_ns", "model_revision")
 JOURNAL_SUFFIX = ".partial.jsonl"
 PARQUET_ROWS_PER_GROUP = 10_000
 
@@ -298,7 +298,8 @@ def parquet_schema(labels: tuple[str, ...]) -> pa.Schema:
                           ("combine", text), ("glimpses_dropped", integer)])
     pixels = pa.struct([("label", text), ("confidences", confidences)])
     deciding_frame = pa.struct([("t", number), ("track", integer), ("box", box)])
-    kinds = {"path": text, "index": integer, "dataset": text, "split": text, "image_column": text, "label": text, "confidences": confidences, "face_found": pa.bool_(),
+    kinds = {"path": text, "index": integer, "dataset": text, "split": text, "image_column": text, "label": text,
+             "confidences": confidences, "face_found": pa.bool_(),
              "face": box, "deciding_face": integer, "faces": pa.list_(face), "decided_by": text, "pixels": pixels,
              "provenance": provenance_schema(), "kind": text, "duration": number, "width": integer,
              "height": integer, "rotation": integer, "deciding_frame": deciding_frame, "frames": pa.list_(frame),
