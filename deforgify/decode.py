@@ -394,11 +394,13 @@ ARRAY_VALUES = "give RGB(A) uint8 values, floats from 0 to 1 or from 0 to 255, o
 def _to_eight_bit_scale(array: np.ndarray) -> np.ndarray:
     """The array's values on the 0-255 scale (not yet clipped nor cast): floats from 0 to 1
     (see :data:`FLOAT_UNIT_MAX`) or 0 to 255, integers from 0 to 255 (:data:`EIGHT_BIT_MAX`) or
-    0 to 65535 whatever their type; anything else is refused, never guessed into a wrong picture."""
+    0 to 65535 whatever their type, booleans black and white; anything else is refused, never
+    guessed into a wrong picture."""
+    if array.dtype == np.bool_:  # a 1-bit picture, as Pillow's mode "1" (it was read as 0 and 1 of 255: black)
+        return array * np.uint8(255)
     floating = np.issubdtype(array.dtype, np.floating)
-    if array.dtype == np.bool_ or not (floating or np.issubdtype(array.dtype, np.integer)):
-        mask = " (a mask?)" if array.dtype == np.bool_ else ""
-        raise InvalidImageError(f"an image array of {array.dtype} values{mask}: {ARRAY_VALUES}")
+    if not (floating or np.issubdtype(array.dtype, np.integer)):
+        raise InvalidImageError(f"an image array of {array.dtype} values: {ARRAY_VALUES}")
     if floating and not np.isfinite(array).all():
         raise InvalidImageError(f"an image array holding NaN or infinite values: {ARRAY_VALUES}")
     low, high = (array.min().item(), array.max().item()) if array.size else (0, 0)
