@@ -384,7 +384,8 @@ overshoots 1 a little, and such an array read as 0 to 255 was a black photo, "no
 0 to 1, a 0-255 array this dark is black either way."""
 EIGHT_BIT_MAX = 306
 """Integer arrays whose values reach at most this (255 and a fifth) are 8-bit, overshoot clipped;
-beyond, 16-bit. An 8-bit photo brightened in int32 was read as 16-bit, black."""
+beyond, 16-bit (an 8-bit photo brightened in int32 was read as 16-bit, black). Floats beyond it
+are refused."""
 UNDERSHOOT = 0.25
 """How far below 0 values may dip, as a share of the largest (resizing dips as it overshoots);
 a normalised tensor (-1 to 1, or ImageNet's -2.1 to 2.6) goes further and is refused."""
@@ -407,7 +408,7 @@ def _to_eight_bit_scale(array: np.ndarray) -> np.ndarray:
     if low < -UNDERSHOOT * high or low < 0 and high <= 0:
         raise InvalidImageError(f"an image array with values from {_number(low)} to {_number(high)} (a normalised "
                                 f"tensor?): {ARRAY_VALUES}")
-    if floating and high > 255 * 1.2 or not floating and high > 65535:
+    if floating and high > EIGHT_BIT_MAX or not floating and high > 65535:
         raise InvalidImageError(f"an image array with values up to {_number(high)}: {ARRAY_VALUES}")
     if floating:
         return array * 255.0 if high <= FLOAT_UNIT_MAX else array
