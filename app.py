@@ -16,6 +16,7 @@ import base64
 import ctypes
 import functools
 import html
+import inspect
 import json
 import os
 import re
@@ -114,13 +115,19 @@ CHECK_AGAIN = "Check this photo again"
 
 def described(cls: type) -> type:
     """Class decorator: the component's "Use via API" description (and ``view_api()``'s) is its
-    ``api_description``, in the product's words rather than Gradio's generic ones. Not a mixin
-    base: Gradio names a template component's widget after its first base class."""
+    ``api_description``, in the product's words rather than Gradio's generic ones, and its type
+    admits null where the class says ``api_nullable`` (Gradio typed a heatmap that is often None
+    as a plain ``filepath``). Not a mixin base: Gradio names a template component's widget after
+    its first base class."""
     inherited = cls.api_info
 
     def api_info(self) -> dict[str, Any]:
         text = self.api_description
-        return {**inherited(self), "description": text, "additional_description": text}
+        info = inherited(self)
+        if getattr(self, "api_nullable", False):
+            definitions = {"$defs": info.pop("$defs")} if "$defs" in info else {}
+            info = {"anyOf": [info, {"type": "null"}], **definitions}
+        return {**info, "description": text, "additional_description": text}
 
     cls.api_info = api_info
     return cls
@@ -144,9 +151,10 @@ def taking_text(model: type, data_urls: bool = False) -> type:
         def _uploaded(cls, value: Any) -> Any:
             if value is None or isinstance(value, model):
                 return value
+            if isinstance(value, str):
+                return _refused(f"{value[:200]!r} arrived as text, not as a file")
             if not isinstance(value, dict):
-                text = value if isinstance(value, str) else repr(value)
-                return _refused(f"{text[:200]!r} arrived as text, not as a file")
+                return _refused(f"{_json_kind(value)} ({repr(value)[:200]}) arrived, not a file")
             path, url = value.get("path"), value.get("url")
             if path:
                 if not isinstance(path, str) or not _uploaded_here(path):
@@ -158,6 +166,15 @@ def taking_text(model: type, data_urls: bool = False) -> type:
                             else "the file's data names no file")
 
     return Upload
+
+
+def _json_kind(value: Any) -> str:
+    """What ``value`` is, in JSON's words: a caller sent JSON, not Python."""
+    if isinstance(value, bool):
+        return "a true/false value"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return "a list" if isinstance(value, list) else f"a {type(value).__name__}"
 
 
 def _refused(reason: str) -> dict:
@@ -180,6 +197,28 @@ def sent_as_text(payload: Any, kind: str) -> None:
     if payload is not None and not payload.path and not payload.url:
         raise gr.Error(f"This {kind} can't be checked: {payload.orig_name}: send the file itself "
                        "(gradio_client: handle_file(path))", print_exception=False)
+
+
+class CheckedBlocks(gr.Blocks):
+    """``gr.Blocks`` checking a call's inputs in Deforgify's words before Gradio does: a call
+    missing an argument, and a file's data naming a path on the server that was never uploaded
+    (with Gradio's meta marker; without it, :func:`taking_text` refuses it). Gradio's own
+    messages showed a caller the components' Python reprs (``[<__main__.ImageFile object at
+    0x7f...>]``) and the server's absolute paths (``Cannot move /srv/app/photo.jpg to the gradio
+    cache dir``)."""
+
+    def validate_inputs(self, block_fn: Any, inputs: list[Any]) -> None:
+        if len(inputs) < len(block_fn.inputs):
+            names = list(inspect.signature(block_fn.fn).parameters)[:len(block_fn.inputs)]
+            raise gr.Error(f"/{block_fn.api_name} takes {len(names)} value{'s' * (len(names) > 1)} "
+                           f"({', '.join(names)}); {len(inputs)} arrived", print_exception=False)
+        for block, value in zip(block_fn.inputs, inputs):
+            path = value.get("path") if isinstance(value, dict) else None
+            if isinstance(path, str) and path and not _uploaded_here(path):
+                kind = "video" if isinstance(block, VideoFile) else "file"
+                raise gr.Error(f"This {kind} can't be checked: {path[:200]!r} is not a file uploaded to this app: "
+                               "send the file itself (gradio_client: handle_file(path))", print_exception=False)
+        super().validate_inputs(block_fn, inputs)
 
 
 @described
@@ -264,6 +303,7 @@ class FacesImage(gr.Image):
 @described
 class HeatmapImage(gr.Image):
     is_template = True
+    api_nullable = True
     api_description = ("where in the deciding face the evidence for \"fake\" lies (Grad-CAM, inferno colour "
                        "scale, brightness scaled by that face's fake probability); only when the pixel model "
                        "judged it fake, or unsure while leaning fake; otherwise null")
@@ -298,6 +338,7 @@ class VideoSummary(gr.HTML):
 @described
 class Timeline(gr.LinePlot):
     is_template = True
+    api_nullable = True
     api_description = ("each face's fake probability over time, as plot data: rows of \"time (s)\", "
                        "\"fake probability\" and \"face\" (face 1, 2, ...); null without a face")
 
@@ -314,6 +355,7 @@ class Timeline(gr.LinePlot):
 @described
 class DecidingFrame(gr.Image):
     is_template = True
+    api_nullable = True
     api_description = ("the frame that decided, every face boxed with its verdict over the clip; null without "
                        "a face")
 
@@ -336,14 +378,20 @@ class VideoResultJSON(gr.JSON):
 
 BOX_OR_NULL = {"anyOf": [{"type": "array", "items": {"type": "integer"}}, {"type": "null"}]}
 """A box [x, y, width, height], or null without a face."""
+CONFIDENCES_OR_NULL = {"anyOf": [{"type": "object", "additionalProperties": {"type": "number"}}, {"type": "null"}]}
+"""{"real": ..., "fake": ...}, or null without a face."""
+FRAME_OR_NULL = {"anyOf": [{"type": "object", "properties": {
+    "t": {"type": "number"}, "track": {"type": "integer"}, "box": {"type": "array", "items": {"type": "integer"}}}},
+    {"type": "null"}]}
+"""A video's deciding frame (its time, face track and box), or null without a face."""
 VIDEO_RESULT_TYPES = {
-    "kind": {"type": "string"}, "label": {"type": "string"}, "confidences": {"type": "object"},
+    "kind": {"type": "string"}, "label": {"type": "string"}, "confidences": CONFIDENCES_OR_NULL,
     "face_found": {"type": "boolean"}, "face": BOX_OR_NULL,
     "faces": {"type": "array", "items": {"type": "object"}}, "decided_by": {"type": "string"},
     "pixels": {"type": "object"}, "duration": {"type": "number"},
     "width": {"type": "integer"}, "height": {"type": "integer"}, "rotation": {"type": "integer"},
     "frames": {"type": "array", "items": {"type": "object"}},
-    "deciding_frame": {"type": "object"}, "sampling": {"type": "object"}, "complete": {"type": "boolean"},
+    "deciding_frame": FRAME_OR_NULL, "sampling": {"type": "object"}, "complete": {"type": "boolean"},
     "note": {"type": "string"}, "provenance": {"type": "object"}, "model": {"type": "object"},
     "answer_id": {"type": "string"}}
 
@@ -371,6 +419,7 @@ RESULT_FIELDS = {
 
 RESULT_TYPES = {"label": {"type": "string"}, "decided_by": {"type": "string"}, "face_found": {"type": "boolean"},
                 "face": BOX_OR_NULL, "deciding_face": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
+                "confidences": CONFIDENCES_OR_NULL,
                 "faces": {"type": "array", "items": {"type": "object"}}, "answer_id": {"type": "string"}}
 
 
@@ -587,8 +636,8 @@ def make_check(detector: Detector, answers: Answers) -> Callable[[Optional[str]]
     def check(image: Optional[str]) -> tuple:
         """The answer for one photo: (verdict, summary, faces, heatmap, result, prediction)."""
         if image is None:
-            raise gr.Error("Upload a photo, take one with the webcam, or paste one first.", duration=None,
-                           print_exception=False)
+            raise gr.Error("No photo arrived: send one as a file (gradio_client: handle_file(path))",
+                           duration=None, print_exception=False)  # the page never calls with none
         try:
             answered, rgb = detector.answer_and_pixels(image)  # read from the upload as sent: metadata intact
         except InvalidImageError as error:
@@ -836,6 +885,7 @@ def make_flag(store: FeedbackStore, answers: Answers) -> Flag:
             raise gr.Error(f"Say what the answer should have been ({', '.join(SHOULD_BE)}); nothing was stored.",
                            print_exception=False)  # a refusal, not a fault: no traceback in the log
         client = client_of(request)
+        answer_id = answer_id.strip() if isinstance(answer_id, str) else answer_id  # as copied from a page
         try:
             answer = answers.claim(answer_id, should_be)
         except FeedbackError as error:
@@ -1215,7 +1265,8 @@ def video_tab(detector: Detector, answers: Answers, flag: Flag) -> None:
             result: the answer as data: label, confidences, faces (one per track), duration, frames, the model.
         """
         if clip is None:
-            raise gr.Error("Upload a video first.", duration=None, print_exception=False)
+            raise gr.Error("No video arrived: send one as a file (gradio_client: handle_file(path))", duration=None,
+                           print_exception=False)
         try:
             video = score_video(detector, clip, Sampling(), limits)
         except InvalidVideoError as error:
@@ -1327,7 +1378,7 @@ def build_demo(detector: Detector, store: FeedbackStore) -> gr.Blocks:
     predict = make_predict(detector, answers)
     page_check = make_page_check(detector, answers)
     flag = make_flag(store, answers)
-    with gr.Blocks(title="Deforgify: real or fake face?", analytics_enabled=False,
+    with CheckedBlocks(title="Deforgify: real or fake face?", analytics_enabled=False,
                    delete_cache=CACHE_LIFETIME) as demo:
         gr.Markdown(header(detector))
         with gr.Row(equal_height=False):

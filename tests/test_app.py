@@ -291,7 +291,7 @@ def test_a_gps_tagged_answer_flagged_twice_keeps_one_report_without_exif(client,
     photo = gps_photo(tmp_path, astronaut)
     before = reports_in(flags_folder)
     result = predict(client, photo)[4]
-    message = client.predict(result["answer_id"], "real", api_name="/flag")
+    message = client.predict(f" {result['answer_id']}\n", "real", api_name="/flag")  # as copied from a page
     assert message.startswith("Thank you") and "Community tab" in message and "below" not in message
     with pytest.raises(AppError, match="already been reported") as twice:
         client.predict(result["answer_id"], "fake", api_name="/flag")
@@ -401,6 +401,9 @@ def test_the_api_page_names_and_describes_every_result(client) -> None:
     result = info["returns"][4]["python_type"]
     assert result["type"].startswith("dict(label: str") and "deciding_face: int | None" in result["type"]
     assert "face: list[int] | None" in result["type"]  # null without a face, as the types say
+    assert "confidences: dict(str, float) | None" in result["type"], result["type"]
+    assert info["returns"][3]["python_type"]["type"] == "filepath | None"  # the heatmap, often None
+    assert info["returns"][2]["python_type"]["type"] == "filepath"  # the faces, always drawn
     assert "str | float | bool | list | dict" not in result["type"]
     for field in ("revision", "threshold", "unsure_band", "min_face_width", "deciding_face", "answer_id"):
         assert field in result["type"]
@@ -422,8 +425,11 @@ def test_the_api_page_names_and_describes_every_result(client) -> None:
     assert all(len(p["python_type"]["description"]) > 40 for p in described)
     assert "GradioModel" not in json.dumps(video)  # not Gradio's own FileData docstring
     types = [r["python_type"]["type"] for r in video["returns"]]  # typed, not Gradio's Any
-    assert types[1] == "dict(columns: list[str], data: list[list[float | str]], datatypes: dict(str, str), mark: str)"
+    assert types[1] == ("dict(columns: list[str], data: list[list[float | str]], datatypes: dict(str, str), "
+                        "mark: str) | None")
     assert types[3].startswith("dict(kind: str, label: str") and "duration: float" in types[3], types[3]
+    assert types[2] == "filepath | None"  # no deciding frame (and no timeline) without a face
+    assert "deciding_frame: dict(t: float, track: int, box: list[int]) | None" in types[3], types[3]
     assert all(f"{field}: " in types[3] for field in ("decided_by", "pixels", "rotation")), types[3]
     assert video["parameters"][0]["example_input"]["path"] == "clip.mp4"  # not a clip on GitHub (no internet)
 
@@ -432,11 +438,17 @@ def test_the_api_page_names_and_describes_every_result(client) -> None:
 def test_a_path_or_url_sent_as_text_is_refused_in_words(client, endpoint, kind) -> None:
     from gradio_client.exceptions import AppError
 
-    for sent, text in (("/etc/passwd", "/etc/passwd"), ("https://example.com/face.jpg", "https://example.com/face.jpg"),
-                       (42, "42"), ([1, 2], "[1, 2]")):
-        with pytest.raises(AppError, match=re.escape(f"This {kind} can't be checked: {text!r} arrived as text, "
+    for sent in ("/etc/passwd", "https://example.com/face.jpg"):
+        with pytest.raises(AppError, match=re.escape(f"This {kind} can't be checked: {sent!r} arrived as text, "
                                                      "not as a file: send the file itself (gradio_client: ")):
             client.predict(sent, api_name=endpoint)
+    for sent, said in ((42, "a number (42)"), ([1, 2], "a list ([1, 2])"), (True, "a true/false value (True)")):
+        with pytest.raises(AppError, match=re.escape(f"This {kind} can't be checked: {said} arrived, not a file: "
+                                                     "send the file itself (gradio_client: ")):  # not "as text"
+            client.predict(sent, api_name=endpoint)
+    with pytest.raises(AppError, match=re.escape(f"No {'photo' if kind == 'file' else kind} arrived: send one as "
+                                                 "a file (gradio_client: handle_file(path))")):  # not the page's words
+        client.predict(None, api_name=endpoint)
 
 
 def call_api(app_url: str, endpoint: str, payload: Any) -> tuple[str, Any]:
@@ -471,17 +483,25 @@ def test_a_file_on_the_server_that_was_not_uploaded_is_never_read(app_url, endpo
         assert "send the file itself (gradio_client: handle_file(path))" in data["error"]
 
 
-def test_gradios_own_refusals_come_with_their_reason(app_url) -> None:
-    """A server path with Gradio's meta marker, and a call missing its file, are refused by Gradio
-    itself before Deforgify sees them: their message used to arrive as ``{"error": null}``."""
+def test_a_server_path_with_gradios_marker_or_a_missing_argument_is_refused_in_words(app_url) -> None:
+    """A server path with Gradio's meta marker, and a call missing an argument, were refused by
+    Gradio itself: first as ``{"error": null}``, then in its own words, which gave the caller the
+    server's absolute paths ("Cannot move /srv/app/photo.jpg ...") and the components' Python
+    reprs ("[<__main__.ImageFile object at 0x7f...>]")."""
     import requests
 
-    photo = str(ROOT / "examples" / "real-astronaut.jpg")
-    event, data = call_api(app_url, "/predict", {"path": photo, "meta": {"_type": "gradio.FileData"}})
-    assert event == "error" and "not uploaded by a user" in (data["error"] or ""), data
-    started = requests.post(f"{app_url.rstrip('/')}/gradio_api/call/predict", json={"data": []}, timeout=30).json()
-    reply = requests.get(f"{app_url.rstrip('/')}/gradio_api/call/predict/{started['event_id']}", timeout=60).text
-    assert "event: error" in reply and '{"error": null}' not in reply, reply
+    for path in ("photo.jpg", "../../etc/passwd", str(ROOT / "examples" / "real-astronaut.jpg")):
+        event, data = call_api(app_url, "/predict", {"path": path, "meta": {"_type": "gradio.FileData"}})
+        assert event == "error" and data["error"] == (f"This file can't be checked: {path!r} is not a file uploaded "
+                                                      "to this app: send the file itself (gradio_client: "
+                                                      "handle_file(path))"), data
+    for endpoint, sent, said in (("predict", [], "/predict takes 1 value (image); 0 arrived"),
+                                 ("flag", ["0" * 32], "/flag takes 2 values (answer_id, should_be); 1 arrived")):
+        started = requests.post(f"{app_url.rstrip('/')}/gradio_api/call/{endpoint}", json={"data": sent},
+                                timeout=30).json()
+        reply = requests.get(f"{app_url.rstrip('/')}/gradio_api/call/{endpoint}/{started['event_id']}",
+                             timeout=60).text
+        assert "event: error" in reply and said in reply and "object at 0x" not in reply, reply
 
 
 def test_a_photo_sent_inline_as_a_data_url_is_judged_byte_for_byte(app_url, astronaut) -> None:
