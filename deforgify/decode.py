@@ -10,7 +10,6 @@ import io
 import os
 import re
 import stat
-import warnings
 from pathlib import Path
 from typing import BinaryIO, Optional, Union
 
@@ -18,6 +17,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 import deforgify.heif  # noqa: F401  Pillow reads HEIC from here on
+from deforgify.quiet import pillow_warnings_ignored
 
 ImageInput = Union[str, os.PathLike, bytes, BinaryIO, Image.Image, np.ndarray]
 
@@ -182,10 +182,7 @@ def _open_bytes(data: bytes) -> Image.Image:
         raise InvalidImageError("the file is empty")
     _check_file_size(len(data))
     try:
-        with warnings.catch_warnings():
-            # Our own MAX_PIXELS check replaces Pillow's bomb warning; a corrupt EXIF block
-            # (warned about here) only loses the orientation.
-            warnings.simplefilter("ignore")
+        with pillow_warnings_ignored():
             return Image.open(io.BytesIO(data))
     except UnidentifiedImageError:
         kind = image_format(data)
@@ -313,10 +310,9 @@ def _pil_to_rgb(image: Image.Image) -> np.ndarray:
         # Decode large JPEGs at a reduced scale straight away: cheap, and all we use.
         image.draft("RGB", (WORKING_MAX_SIDE, WORKING_MAX_SIDE))
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # bomb and corrupt-EXIF warnings: we check ourselves
-            image.load()
-            image = _reduce(image)
+        image.load()
+        image = _reduce(image)
+        with pillow_warnings_ignored():  # reading the orientation warns of a corrupt EXIF block
             image = _upright(image)
         return np.asarray(_to_rgb_mode(image), dtype=np.uint8)
     except Exception as error:  # noqa: BLE001  decoders raise many kinds on bad data

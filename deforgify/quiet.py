@@ -1,4 +1,5 @@
-"""Importing TensorFlow (and starting LiteRT) without their C++ start-up chatter.
+"""Quiet where other libraries talk for nothing: TensorFlow's and LiteRT's C++ start-up chatter,
+and Pillow's warnings about what Deforgify checks itself (:func:`pillow_warnings_ignored`).
 
 TensorFlow 2.21 writes several lines (oneDNN, CUDA drivers, cuInit) straight to file descriptor
 2 while it loads, before any setting such as ``TF_CPP_MIN_LOG_LEVEL`` is read. They are noise
@@ -13,6 +14,7 @@ import re
 import sys
 import tempfile
 import threading
+import warnings
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Iterator
 
@@ -29,6 +31,8 @@ _capturing = threading.RLock()
 """Held while descriptor 2 is captured: one capture at a time in the process. Two threads
 loading their face detectors at once each swapped descriptor 2 and put back what they had found,
 one of them the other's capture: the process's stderr went to a deleted file for good."""
+_warning_filters = threading.Lock()
+"""Held while :func:`pillow_warnings_ignored` has the process's warning filters replaced."""
 
 
 def import_tensorflow() -> ModuleType:
@@ -66,3 +70,16 @@ def native_stderr_filtered() -> Iterator[None]:
                         if line and not START_UP_NOISE.match(line)]
                 if kept:
                     print("\n".join(kept), file=sys.stderr, flush=True)
+
+
+@contextmanager
+def pillow_warnings_ignored() -> Iterator[None]:
+    """Within it, warnings are ignored: Pillow's decompression-bomb warning (Deforgify's own pixel
+    limit replaces it) and its corrupt-EXIF ones (only the orientation is lost). One thread at a
+    time: ``warnings.catch_warnings`` saves and puts back the process's one filter list, so two
+    threads inside it at once (a Detector shared by a thread pool) left "ignore" in place for
+    good, and the host program never saw a warning again (Python before 3.14). Keep what runs in
+    it short: opening a file and reading its tags, not decoding its pixels."""
+    with _warning_filters, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield

@@ -381,6 +381,26 @@ def test_threads_answering_at_once_leave_the_process_stderr_alone(tmp_path: Path
     assert "still here" in result.stderr
 
 
+def test_threads_answering_at_once_leave_the_programs_warnings_alone(detector: Detector) -> None:
+    """Decoding ignored Pillow's warnings inside ``warnings.catch_warnings``, which saves and puts
+    back the process's one filter list: threads sharing a Detector left "ignore" in place for
+    good (in 3 runs of 3 on 180 photos), and the program never saw a warning again."""
+    import io
+    import warnings
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(0)
+    photos = []
+    for _ in range(60):
+        data = io.BytesIO()
+        Image.fromarray(rng.integers(0, 256, (96, 96, 3), dtype=np.uint8)).save(data, "JPEG")
+        photos.append(data.getvalue())
+    before = list(warnings.filters)
+    with ThreadPoolExecutor(4) as pool:
+        assert {answer.label for answer in pool.map(detector.answer, photos * 3)} == {"no_face"}
+    assert warnings.filters == before
+
+
 def test_an_answers_model_is_its_own(astronaut: np.ndarray) -> None:
     """Every answer was given the detector's own dict: changing one answer's changed every later one's."""
     detector = Detector.load()

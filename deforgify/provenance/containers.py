@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import struct
-import warnings
 import zlib
 from dataclasses import dataclass, field
 from typing import Iterator, Optional
@@ -19,6 +18,7 @@ from PIL import Image
 import deforgify.heif  # noqa: F401  Pillow reads HEIC from here on
 from deforgify.decode import image_format
 from deforgify.provenance import limits
+from deforgify.quiet import pillow_warnings_ignored
 
 XMP_JPEG_HEADER = b"http://ns.adobe.com/xap/1.0/\x00"
 EXIF_HEADER = b"Exif\x00\x00"
@@ -229,8 +229,7 @@ def _add_item_exif(data: bytes, blocks: Blocks) -> None:
     """A HEIF's or AVIF's EXIF item (where a phone writes its make and model), read by Pillow from
     the file's boxes without decoding its pixels."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with pillow_warnings_ignored():
             exif = Image.open(io.BytesIO(data)).info.get("exif")
     except Exception:  # noqa: BLE001  a file its reader cannot open has no EXIF to give
         return

@@ -4,12 +4,11 @@ and Forge write their generation settings there in the JPEGs and WebPs they save
 
 from __future__ import annotations
 
-import warnings
-
 from deforgify.provenance import limits
 from deforgify.provenance.containers import Blocks
 from deforgify.provenance.contract import AI_GENERATED, CAMERA, NONE, Evidence
 from deforgify.provenance.png_text import settings_generator
+from deforgify.quiet import pillow_warnings_ignored
 
 MAKE, MODEL, SOFTWARE = 0x010F, 0x0110, 0x0131
 EXIF_IFD, USER_COMMENT = 0x8769, 0x9286
@@ -47,8 +46,7 @@ def _tags(data: bytes) -> tuple[str | None, str | None, str | None, str | None]:
     from PIL import Image
 
     exif = Image.Exif()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with pillow_warnings_ignored():
         exif.load(data)
         comment = exif.get_ifd(EXIF_IFD).get(USER_COMMENT)
         return (*(_text(exif.get(tag)) for tag in (MAKE, MODEL, SOFTWARE)), _comment(comment))
