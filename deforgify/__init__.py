@@ -2,6 +2,13 @@
 
 import importlib
 import os
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # what a type checker sees of the names imported lazily below (py.typed is shipped)
+    from deforgify.decode import InvalidImageError, load_rgb  # noqa: F401
+    from deforgify.detector import Detector  # noqa: F401
+    from deforgify.model.folder import ModelLoadError  # noqa: F401
+    from deforgify.video.frames import InvalidVideoError  # noqa: F401
 
 __version__ = "0.1.0"
 
@@ -22,7 +29,7 @@ command line can start inside its Ctrl-C handling (:func:`deforgify.__main__.run
 __all__ = [*_PUBLIC, "__version__"]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     if name in _PUBLIC:
         return getattr(importlib.import_module(_PUBLIC[name]), name)
     raise AttributeError(f"module 'deforgify' has no attribute {name!r}")

@@ -40,7 +40,7 @@ class Answer:
         """The pixel model's calibrated probabilities of "real" and "fake" (None without a face)."""
         return self.prediction.confidences
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         """As data: the row of ``deforgify predict --json`` without ``file`` (the app's result
         without ``answer_id``)."""
         return {**apply_to_row(self.prediction.to_json(), self.provenance), "model": self.model}

@@ -19,7 +19,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 import deforgify.heif  # noqa: F401  Pillow reads HEIC from here on
 from deforgify.quiet import pillow_warnings_ignored
 
-ImageInput = Union[str, os.PathLike, bytes, BinaryIO, Image.Image, np.ndarray]
+ImageInput = Union[str, os.PathLike, bytes, bytearray, memoryview, BinaryIO, Image.Image, np.ndarray]
 
 MAX_PIXELS = 40_000_000
 """Images with more pixels than this are refused before decoding (decompression bombs). A PNG

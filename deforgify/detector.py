@@ -5,9 +5,10 @@ from __future__ import annotations
 import copy
 import functools
 import operator
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, NamedTuple, Optional, Sequence, TypeVar
+from typing import Any, Callable, NamedTuple, Optional, Sequence, TypeVar, Union
 
 import numpy as np
 
@@ -134,7 +135,7 @@ class FaceScore:
         """Degrees the face was turned clockwise to stand upright: 0, 90, 180 or 270."""
         return (4 - self.turns) % 4 * 90
 
-    def to_json(self, scale: float = 1.0) -> dict:
+    def to_json(self, scale: float = 1.0) -> dict[str, Any]:
         """As data, the box in the photo's own pixels (``scale``: see :attr:`Prediction.scale`)."""
         return {"box": in_photo(self.face, scale), "label": self.label, "confidences": self.confidences,
                 "caution": caution_in_photo(self.caution, scale), "turned": self.turned}
@@ -188,7 +189,7 @@ class Prediction:
     def face_found(self) -> bool:
         return self.face is not None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         """The verdict as plain data: label, confidences (real first), the deciding face's
         box and its index in ``faces`` (``deciding_face``), and every scored face with its own
         box, label, confidences and caution."""
@@ -236,7 +237,8 @@ class Detector:
         self.source = source
 
     @classmethod
-    def load(cls, reference: Optional[str] = None, threads: int = THREADS, fallback: bool = False) -> "Detector":
+    def load(cls, reference: Optional[Union[str, os.PathLike]] = None, threads: int = THREADS,
+             fallback: bool = False) -> "Detector":
         """Load the model named by ``reference`` (see :func:`resolve_model`); None = bundled.
         ``threads``: how many the model call may use. ``fallback``: a Hub model neither
         reachable nor cached is replaced by the bundled one (said in :attr:`warnings`) instead
@@ -335,8 +337,12 @@ class Detector:
 
         An image without a face gets the verdict "no_face", unless ``centre_fallback`` asks for
         its centre to be judged instead (for metrics, which need a score for every image).
-        Anything but an RGB uint8 array (H, W, 3) raises InvalidImageError.
+        Anything but an RGB uint8 array (H, W, 3) raises InvalidImageError; one array given for
+        the sequence, TypeError (its rows were taken for images).
         """
+        if isinstance(images, np.ndarray):
+            raise TypeError(f"predict_rgb takes a sequence of images, not one array of shape {images.shape}: "
+                            "predict_rgb([rgb]) for one image")
         settings = self.config.preprocessing
         return self.judge([face_crops(decoded_rgb(rgb), settings, centre_fallback) for rgb in images])
 

@@ -338,6 +338,21 @@ def test_predict_rgb_refuses_anything_but_decoded_rgb_by_name(detector: Detector
         detector.predict_rgb([np.zeros((64, 64, 3), np.uint8), image])
 
 
+def test_predict_rgb_given_one_array_for_the_list_says_so(detector: Detector, astronaut) -> None:
+    """Its rows were taken for images: "not a uint8 array of shape (512, 3)" named no mistake."""
+    with pytest.raises(TypeError, match=re.escape("not one array of shape (512, 512, 3): predict_rgb([rgb])")):
+        detector.predict_rgb(astronaut)
+
+
+def test_a_model_folder_can_be_given_as_a_path(tmp_path: Path) -> None:
+    """Typed as a str only; a Path to a folder that does not exist failed with AttributeError."""
+    from deforgify.model.folder import ModelLoadError
+
+    assert Detector.load(BUNDLED_MODEL).config == Detector.load().config
+    with pytest.raises(ModelLoadError, match="no such model folder"):
+        Detector.load(tmp_path / "no" / "such" / "model")
+
+
 def test_the_whole_answer_adds_what_the_file_declares_and_the_model(detector: Detector, astronaut) -> None:
     """`answer` is what the app and the command line answer: a PNG carrying a generator's settings
     is "fake" by its metadata, whatever the pixels say, and the model is named by its revision."""

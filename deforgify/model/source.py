@@ -16,7 +16,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Optional, Union
 
 from deforgify.model.folder import (CARD_FILE, CONFIG_FILE, LITERT_FILE, METRICS_FILE, MODEL_FILE, ModelLoadError,
                                     read_config)
@@ -88,13 +88,14 @@ def _digest(path: Path, modified: int) -> str:
     return digest.hexdigest()
 
 
-def resolve_model(reference: Optional[str] = None, fallback: bool = False) -> ModelSource:
+def resolve_model(reference: Optional[Union[str, os.PathLike]] = None, fallback: bool = False) -> ModelSource:
     """Find the model folder for ``reference``; raise :class:`ModelLoadError` if there is none.
     A Hub model that cannot be reached answers from its cached copy (with a warning); with none
     cached, ``fallback`` lets the bundled model answer instead (with a warning), else it is an
     error: a program must not get another model's verdicts unasked."""
     if reference is None or reference in ("", "bundled"):
         return bundled_source()
+    reference = os.fspath(reference)  # a Path to a folder, or one it cannot find, is said as a string
     path = Path(reference).expanduser()
     if path.is_dir():
         read_config(path)
