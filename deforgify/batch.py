@@ -85,6 +85,7 @@ class Result:
             return {"error": self.error}
         if self.video is not None:
             return self.video.to_json()
+        assert self.prediction is not None  # neither an error nor a video: a photo's verdict
         return apply_to_row(self.prediction.to_json(), self.provenance)
 
 
@@ -146,7 +147,9 @@ def _start_judging(recipe: tuple[Path, ModelConfig, ModelSource]) -> None:
 def _judge_task(task: tuple[list[Named], bool, VideoSettings]) -> list[Result]:
     """Prepare and judge a few images with this worker's model."""
     named, keep_rgb, video = task
-    return _judge(_worker_detector, _prepare_task((named, _worker_detector.config.preprocessing, keep_rgb, video)))
+    detector = _worker_detector
+    assert detector is not None  # loaded by _start_judging, this worker's initializer
+    return _judge(detector, _prepare_task((named, detector.config.preprocessing, keep_rgb, video)))
 
 
 def score_files(detector: Detector, files: Sequence[str], workers: int = 1,
@@ -190,24 +193,31 @@ def _judge_chunks(detector: Detector, prepared: Iterable[Prepared]) -> Iterator[
 
 def _judge(detector: Detector, chunk: list[Prepared]) -> list[Result]:
     ready = [item for item in chunk if item.error is None and item.video is None]
+    verdicts: dict[int, Union[Prediction, VideoResult, str]]
     try:
-        verdicts = dict(zip(map(id, ready), detector.judge([item.crops for item in ready])))
+        verdicts = dict(zip(map(id, ready), detector.judge([_crops(item) for item in ready])))
     except Exception:  # noqa: BLE001  find the one that fails, judge the rest
         verdicts = {id(item): _judge_one(detector, item) for item in ready}
-    verdicts.update((id(item), _judge_video(detector, item)) for item in chunk if item.video is not None)
+    verdicts.update((id(item), _judge_video(detector, item.video)) for item in chunk if item.video is not None)
     return [_result(item, verdicts.get(id(item))) for item in chunk]
+
+
+def _crops(item: Prepared) -> list[Preprocessed]:
+    """A photo's crops (an item prepared without an error, and not a video, has them)."""
+    assert item.crops is not None
+    return item.crops
 
 
 def _judge_one(detector: Detector, item: Prepared) -> Union[Prediction, str]:
     try:
-        return detector.judge([item.crops])[0]
+        return detector.judge([_crops(item)])[0]
     except Exception as error:  # noqa: BLE001
         return f"could not be judged ({type(error).__name__}: {error})"
 
 
-def _judge_video(detector: Detector, item: Prepared) -> Union[VideoResult, str]:
+def _judge_video(detector: Detector, video: SampledVideo) -> Union[VideoResult, str]:
     try:
-        return judge_video(detector, item.video)
+        return judge_video(detector, video)
     except Exception as error:  # noqa: BLE001
         return f"could not be judged ({type(error).__name__}: {error})"
 
@@ -219,4 +229,5 @@ def _result(item: Prepared, verdict: Union[Prediction, VideoResult, str, None]) 
         return Result(item.name, error=verdict)
     if isinstance(verdict, VideoResult):
         return Result(item.name, video=verdict)
+    assert verdict is not None  # every item without an error was judged
     return Result(item.name, replace(verdict, scale=item.scale), item.rgb, provenance=item.provenance)

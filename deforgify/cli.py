@@ -168,7 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="deforgify", description=DESCRIPTION,
                                      epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"deforgify {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_CommandParser)
+    commands: argparse._SubParsersAction[argparse.ArgumentParser] = parser.add_subparsers(
+        dest="command", required=True, parser_class=_CommandParser)
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--model", default=None,
                         help="model folder, or Hub repo OWNER/NAME[@REVISION] (default: the bundled model)")
@@ -274,6 +275,7 @@ def _run(args: argparse.Namespace) -> int:
 def _write_heatmap(detector: Detector, result: Result, path: Path) -> dict:
     """``{"heatmap": path}``, or ``{"heatmap_error": why}`` when it cannot be written (a full disk,
     a read-only folder, a name too long): the verdict still stands, and the run goes on."""
+    assert result.rgb is not None and result.prediction is not None  # a photo judged, its pixels kept
     try:
         Image.fromarray(detector.heatmap(result.rgb, result.prediction)).save(path)
     except OSError as error:
@@ -339,6 +341,7 @@ def _human_video(row: dict) -> str:
     from deforgify.video.present import deciding_track
 
     deciding, track = row["deciding_frame"], deciding_track(row)
+    assert track is not None  # a row with faces has its deciding track
     return (f"{row['file']}: {row['label']} ({seen}, {len(row['faces'])} face track"
             f"{'s' if len(row['faces']) > 1 else ''}; {confidences}; face {track['track'] + 1} from "
             f"{track['start']:.1f} s to {track['end']:.1f} s, most suspicious at {deciding['t']:.1f} s"

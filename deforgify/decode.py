@@ -11,13 +11,16 @@ import os
 import re
 import stat
 from pathlib import Path
-from typing import BinaryIO, Optional, Union
+from typing import IO, TYPE_CHECKING, BinaryIO, Optional, Union, cast, overload
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 import deforgify.heif  # noqa: F401  Pillow reads HEIC from here on
 from deforgify.quiet import pillow_warnings_ignored
+
+if TYPE_CHECKING:
+    from PIL.JpegImagePlugin import JpegImageFile
 
 ImageInput = Union[str, os.PathLike, bytes, bytearray, memoryview, BinaryIO, Image.Image, np.ndarray]
 
@@ -80,6 +83,14 @@ def load_image(source: ImageInput) -> tuple[np.ndarray, float]:
     return rgb, max(rgb.shape[:2]) / max(longest, 1)
 
 
+@overload
+def read_bytes(source: Union[str, os.PathLike, bytes, bytearray, memoryview]) -> bytes: ...
+
+
+@overload
+def read_bytes(source: ImageInput) -> bytes | None: ...
+
+
 def read_bytes(source: ImageInput) -> bytes | None:
     """The encoded bytes of a path or of bytes, as stored (with every refusal :func:`load_rgb`
     makes of a path: missing, a folder, a pipe, too large); None for a decoded image (a PIL image
@@ -99,19 +110,20 @@ def _read_stream(source: ImageInput) -> ImageInput:
     byte more (so that a larger one is refused as such); anything else as it is."""
     if not callable(getattr(source, "read", None)) or isinstance(source, Image.Image):
         return source
+    stream = cast(BinaryIO, source)  # it has a read(): a file object
     try:
-        data = source.read(MAX_FILE_BYTES + 1)
+        data = stream.read(MAX_FILE_BYTES + 1)
     except (OSError, ValueError) as error:  # closed, or not open for reading
         raise InvalidImageError(f"cannot read the file object: {error}") from None
     if not isinstance(data, (bytes, bytearray)):
         raise InvalidImageError("the file object gives text: open the file in binary mode ('rb')")
-    if not data and _position(source):  # "the file is empty" said of a file read before
+    if not data and _position(stream):  # "the file is empty" said of a file read before
         raise InvalidImageError("the file object is at its end (read before?): seek(0) first, or give the "
                                 "file's path")
     return bytes(data)
 
 
-def _position(stream: object) -> int:
+def _position(stream: BinaryIO) -> int:
     """Where a file object stands (0 when it cannot tell)."""
     try:
         return stream.tell()
@@ -272,7 +284,11 @@ def _in_one_scan(image: Image.Image) -> bool:
     Reads the header's segments up to the first scan; anything unexpected counts as several."""
     if image.info.get("progressive"):
         return False
-    file, where = image.fp, image.fp.tell()
+    jpeg = cast("JpegImageFile", image)  # its format is JPEG: Pillow's JPEG reader made it
+    file: Optional[IO[bytes]] = jpeg.fp
+    if file is None:  # a PIL image loaded before it was given: decoded already, nothing more to hold
+        return True
+    where = file.tell()
     try:
         file.seek(2)
         while True:
@@ -284,7 +300,7 @@ def _in_one_scan(image: Image.Image) -> bool:
             elif not (marker[1] == 0x01 or 0xD0 <= marker[1] <= 0xD7):  # those have no length
                 length = int.from_bytes(file.read(2), "big")
                 if marker[1] == 0xDA:  # start of scan: its channel count first
-                    return file.read(1) == bytes([image.layers])
+                    return file.read(1) == bytes([jpeg.layers])
                 file.seek(length - 2, os.SEEK_CUR)
     except (OSError, ValueError, AttributeError):
         return False

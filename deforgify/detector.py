@@ -8,7 +8,7 @@ import operator
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, NamedTuple, Optional, Sequence, TypeVar, Union
+from typing import Any, Callable, NamedTuple, Optional, Protocol, Sequence, SupportsIndex, TypeVar, Union, cast
 
 import numpy as np
 
@@ -97,7 +97,20 @@ def caution_in_photo(caution: Optional[str], scale: float, picture: str = "photo
     return caution.replace(WIDE, f" px wide in the copy judged, the {picture} reduced to {scale:.0%}; ")
 
 
-Judged = TypeVar("Judged")
+class Judgeable(Protocol):
+    """What :func:`deciding` reads of a face: a photo's, a video frame's or track's."""
+
+    @property
+    def label(self) -> str: ...
+
+    @property
+    def confidences(self) -> dict[str, float]: ...
+
+    @property
+    def caution(self) -> Optional[str]: ...
+
+
+Judged = TypeVar("Judged", bound=Judgeable)
 SUSPICION = {"real": 0, UNSURE: 1, "fake": 2}
 """How suspicious each label is, for choosing the deciding face."""
 
@@ -215,7 +228,7 @@ def _thread_count(threads: object) -> int:
     """``threads`` as LiteRT takes it (1 or more, a numpy integer too), refused in words before
     any model is fetched (LiteRT's own refusal read as a model that could not be loaded)."""
     try:
-        count = operator.index(threads) if not isinstance(threads, bool) else None
+        count = operator.index(cast(SupportsIndex, threads)) if not isinstance(threads, bool) else None
     except TypeError:
         count = None
     if count is None or count < 1:
@@ -352,6 +365,8 @@ class Detector:
         if not crops:
             return []
         flat = [crop for image_crops in crops for crop in image_crops]
+        probabilities: Union[np.ndarray, list[np.ndarray]]
+        cams: Union[np.ndarray, list[np.ndarray]]
         probabilities, cams = self._outputs(np.stack([c.pixels for c in flat])) if flat else ([], [])
         predictions, start = [], 0
         for image_crops in crops:
@@ -365,7 +380,11 @@ class Detector:
     def fake_scores(self, images: Sequence[np.ndarray]) -> np.ndarray:
         """The fake probability of each image's verdict (of its centre where no face was
         found), for metrics over many images."""
-        return np.array([p.confidences["fake"] for p in self.predict_rgb(images, True)])
+        fakes = []
+        for prediction in self.predict_rgb(images, True):
+            assert prediction.confidences is not None  # every image judged: its faces, or its centre
+            fakes.append(prediction.confidences["fake"])
+        return np.array(fakes)
 
     def heatmap(self, rgb: np.ndarray, prediction: Prediction, legend: bool = True) -> np.ndarray:
         """Grad-CAM of the fake class over the crop that decided ``prediction``, as an RGB image
@@ -417,4 +436,5 @@ class Detector:
         if not scores:
             return Prediction(NO_FACE, None, None, None, [])
         decisive = deciding(scores, lambda s: s.face[2] if s.face else 0)
+        assert decisive is not None  # one of the scores
         return Prediction(decisive.label, decisive.confidences, decisive.face, decisive.region, scores)

@@ -83,22 +83,24 @@ def explain(prediction: Prediction, calibration: Optional[Calibration] = None) -
         judged = f"it is {one}" if prediction.caution else f"judged on {one}"
     elif prediction.caution:  # then every face is too small; the widest stands for them
         judged = (f"{count} faces found {NUMBERED}, none wide enough to judge (the widest, face "
-                  f"{prediction.deciding_index + 1})")
+                  f"{_deciding_number(prediction)})")
     elif small:
         one = "the one judged" if count - len(small) == 1 else "the most suspicious judged"
         judged = (f"{count} faces found {NUMBERED}, {count - len(small)} judged ({faces_named(small)} too small "
-                  f"to judge); {one}, face {prediction.deciding_index + 1} (thick box, marked \"decides\"), decides")
+                  f"to judge); {one}, face {_deciding_number(prediction)} (thick box, marked \"decides\"), decides")
     else:
-        judged = (f"{count} faces judged {NUMBERED}; the most suspicious, face {prediction.deciding_index + 1} "
+        judged = (f"{count} faces judged {NUMBERED}; the most suspicious, face {_deciding_number(prediction)} "
                   "(thick box, marked \"decides\"), decides")
     judged += _turned_upright(prediction)
     if prediction.left_out:  # said, not silent
         judged += (f"; {counted(prediction.left_out, 'more face')} {'was' if prediction.left_out == 1 else 'were'} "
                    f"found and not judged (narrower than a third of the largest, or beyond the {MAX_FACES} largest)")
-    shares = percentages(prediction.confidences)
+    confidences = prediction.confidences
+    assert confidences is not None  # every verdict but no_face has them
+    shares = percentages(confidences)
     if prediction.label != UNSURE:
-        fake = prediction.confidences["fake"]
-        against = prediction.confidences[prediction.label] < 0.5
+        fake = confidences["fake"]
+        against = confidences[prediction.label] < 0.5
         if against and calibration is not None:  # say why, so that the words never contradict the bars
             side = "below" if prediction.label == "real" else "at or above"
             return (f"{WORDS[prediction.label].capitalize()} ({shares}): fake {fake:.1%} is {side} this "
@@ -110,6 +112,13 @@ def explain(prediction: Prediction, calibration: Optional[Calibration] = None) -
     if prediction.caution:  # its scores are not used: no percentages to read as an answer
         return f"Unsure: {unsure_reason(prediction, calibration)} {judged[0].upper()}{judged[1:]}."
     return f"Unsure ({shares}): {unsure_reason(prediction, calibration)} {judged[0].upper()}{judged[1:]}."
+
+
+def _deciding_number(prediction: Prediction) -> int:
+    """The deciding face's number among a photo's several boxed faces (one of them decides)."""
+    index = prediction.deciding_index
+    assert index is not None  # several boxed faces: the deciding face is one of them
+    return index + 1
 
 
 def _turned_upright(prediction: Prediction) -> str:
@@ -144,6 +153,7 @@ def faces_named(numbers: list[int]) -> str:
 def unsure_reason(prediction: Prediction, calibration: Optional[Calibration]) -> str:
     if prediction.caution:
         return f"the {prediction.caution}, so it gets no real or fake answer."
+    assert prediction.confidences is not None  # an "unsure" verdict has them
     return band_reason(prediction.confidences["fake"], calibration)
 
 
@@ -196,6 +206,7 @@ def captions(prediction: Prediction, overruled: bool = False, numbers: Optional[
     numbered = numbers is not None or len(boxed) > 1
     found = []
     for number, score in zip(numbers or range(1, len(boxed) + 1), boxed):
+        assert score.face is not None  # boxed faces only
         deciding = score.face == prediction.face
         text = ("pixel model: " if overruled else "") + caption(score.label, score.confidences, score.caution)
         if numbered:

@@ -15,7 +15,7 @@ import math
 import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Optional, cast
 
 import cv2
 import numpy as np
@@ -207,8 +207,8 @@ def find_faces(rgb: np.ndarray, closer_look: bool = False, beside_found: bool = 
 
 def _in_photo(face: Face, scale: float) -> Face:
     """``face`` found on a copy reduced by ``scale``, in the photo's pixels (not yet clipped)."""
-    return replace(face, box=tuple(v / scale for v in face.box),
-                   landmarks=tuple((x / scale, y / scale) for x, y in face.landmarks))
+    unclipped = cast(Box, tuple(v / scale for v in face.box))  # floats until _clip rounds them
+    return replace(face, box=unclipped, landmarks=tuple((x / scale, y / scale) for x, y in face.landmarks))
 
 
 TURNED_MIN_SCORE = 0.8
@@ -236,7 +236,8 @@ def _turned_search(rgb: np.ndarray) -> list[Face]:
 def _turned_face(face: Face, shape: tuple[int, ...], turns: int) -> Face:
     """``face`` found on ``np.rot90(image, turns)``, in the pixels of ``image`` (of ``shape``)."""
     points = tuple(_turned_back(np.array([x, y, 0.0, 0.0]), shape, turns)[:2] for x, y in face.landmarks)
-    return Face(_turned_back(np.array(face.box), shape, turns), face.score, points, turns)
+    unclipped = cast(Box, _turned_back(np.array(face.box), shape, turns))  # floats until _clip rounds them
+    return Face(unclipped, face.score, points, turns)
 
 
 def _new(face: Face, found: list[Face]) -> bool:
@@ -459,7 +460,7 @@ def _surroundings(rgb: np.ndarray, box: Box) -> tuple[np.ndarray, tuple[int, int
     return region, (left, top)
 
 
-def _turned_back(box: np.ndarray, shape: tuple[int, ...], turns: int) -> tuple[float, ...]:
+def _turned_back(box: np.ndarray, shape: tuple[int, ...], turns: int) -> tuple[float, float, float, float]:
     """A box found on ``np.rot90(image, turns)``, in the pixels of ``image`` (of ``shape``)."""
     height, width = shape[:2]
     x, y, w, h = (float(v) for v in box)

@@ -28,7 +28,7 @@ RECORD_FILE = "report.json"
 IMAGE_FILE = "image.png"
 SHOULD_BE = ("real", "fake", "don't know")
 """What a visitor can say the answer should have been."""
-SAME_AS = {"unsure": "don't know"}
+SAME_AS: dict[Optional[str], str] = {"unsure": "don't know"}
 """An answer that already was what a report would say it should have been: refused."""
 ANSWER_LIFETIME = 3600
 """Seconds an answer can be reported after it was given: as long as the app keeps the photo."""

@@ -47,7 +47,7 @@ def overlay(pixels: np.ndarray, cam: np.ndarray, legend: bool = True) -> np.ndar
 def colour_stops(count: int = 6) -> list[str]:
     """``count`` colours of the scale, from no evidence to all, as CSS hex (for a legend)."""
     ramp = _colours(np.linspace(0, 1, count, dtype=np.float32)[None, :])[0]
-    return [hex_colour(tuple(int(c) for c in rgb)) for rgb in ramp]
+    return [hex_colour((int(red), int(green), int(blue))) for red, green, blue in ramp]
 
 
 def _colours(values: np.ndarray) -> np.ndarray:

@@ -91,6 +91,7 @@ def crop_region(
     border colour can become a cue.
     """
     height, width = image_shape[:2]
+    side: float
     if face is None:
         side = min(height, width)
         centre_x, centre_y = width / 2, height / 2

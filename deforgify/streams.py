@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import itertools
 from collections import deque
-from concurrent.futures import Executor
-from typing import Callable, Iterable, Iterator, TypeVar
+from typing import Any, Callable, Iterable, Iterator, Protocol, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -19,7 +18,14 @@ def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield batch
 
 
-def bounded_map(pool: Executor, function: Callable[[T], R], tasks: Iterable[T], ahead: int) -> Iterator[R]:
+class Pool(Protocol):
+    """What :func:`bounded_map` needs of a pool: ``submit``, whose future has ``result()`` (a
+    ``concurrent.futures.Executor``, a Dask client)."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any) -> Any: ...
+
+
+def bounded_map(pool: Pool, function: Callable[[T], R], tasks: Iterable[T], ahead: int) -> Iterator[R]:
     """``pool.map`` in order, submitting at most ``ahead`` tasks before the one awaited
     (``Executor.map`` submits every task at once)."""
     pending: deque = deque()

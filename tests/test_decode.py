@@ -42,6 +42,16 @@ def test_path_bytes_pil_and_array_give_the_same_pixels(red_png: Path) -> None:
         np.testing.assert_array_equal(load_rgb(source), from_path)
 
 
+def test_a_jpeg_pil_image_loaded_before_is_read_too(tmp_path: Path) -> None:
+    """Pillow closes a JPEG's file once its pixels are loaded: reading the scan layout from it
+    raised AttributeError ('NoneType' object has no attribute 'tell')."""
+    path = tmp_path / "red.jpg"
+    Image.new("RGB", (64, 48), RED).save(path, quality=95)
+    loaded = Image.open(path)
+    loaded.load()
+    np.testing.assert_array_equal(load_rgb(loaded), load_rgb(path))
+
+
 def test_exif_orientation_is_applied() -> None:
     image = Image.new("RGB", (80, 40), (0, 0, 255))
     image.paste((255, 0, 0), (0, 0, 40, 40))  # left half red

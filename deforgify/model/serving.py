@@ -39,16 +39,16 @@ class Tower:
     end: int
 
 
-def towers(model: keras.Model) -> tuple[object, list[Tower]]:
+def towers(model: keras.Model) -> tuple[keras.layers.Layer | None, list[Tower]]:
     """The classifier layer and the last feature map of every tower that feeds it through
     spatial pooling, a global average pool, joins and dropouts (none for other networks)."""
-    found = [_tower(model, layer) for layer in model.layers
-             if len(getattr(layer.output, "shape", ())) == 4 and "pool" not in type(layer).__name__.lower()]
-    found = [tower for tower in found if tower is not None]
+    searched = [_tower(model, layer) for layer in model.layers
+                if len(getattr(layer.output, "shape", ())) == 4 and "pool" not in type(layer).__name__.lower()]
+    found = [tower for tower in searched if tower is not None]
     return (found[0][0] if found else None), [tower for _, tower in found]
 
 
-def _tower(model: keras.Model, feature: keras.layers.Layer) -> tuple[object, Tower] | None:
+def _tower(model: keras.Model, feature: keras.layers.Layer) -> tuple[keras.layers.Layer, Tower] | None:
     layer, width, offset = feature, None, 0
     while True:
         consumers = [node.operation for node in layer._outbound_nodes if node.operation in model.layers]
@@ -82,7 +82,7 @@ def serving_function(model: keras.Model, class_index: int) -> Callable:
     head, parts = towers(model)
     parts = [t for t in parts if model.get_layer(t.feature_layer).output.shape == last.output.shape]
     maps = [model.get_layer(t.feature_layer).output for t in parts] or [last.output]
-    watched = head.input if parts else last.output
+    watched = head.input if parts and head is not None else last.output  # towers come with their head
     graph = keras.Model(model.inputs, [maps, watched, model.output])
     size = model.input_shape[1]
     chosen = tf.one_hot(class_index, model.output_shape[-1])

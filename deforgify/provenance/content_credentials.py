@@ -142,7 +142,8 @@ def _origin(label: Optional[str], manifests: dict) -> tuple[str, Optional[str]]:
     """The strongest origin the active manifest and the manifests it was made from declare: a
     parent's claim carries over; an AI-made component makes the whole AI-edited."""
     found: list[tuple[str, Optional[str]]] = []
-    queue, seen = deque([(label, False)]), set()
+    queue = deque([(label, False)])
+    seen: set[Optional[str]] = set()
     while queue and len(seen) < limits.MAX_MANIFESTS:
         label, component = queue.popleft()
         if label in seen or label not in manifests:

@@ -49,7 +49,8 @@ def _tags(data: bytes) -> tuple[str | None, str | None, str | None, str | None]:
     with pillow_warnings_ignored():
         exif.load(data)
         comment = exif.get_ifd(EXIF_IFD).get(USER_COMMENT)
-        return (*(_text(exif.get(tag)) for tag in (MAKE, MODEL, SOFTWARE)), _comment(comment))
+        make, model, software = (_text(exif.get(tag)) for tag in (MAKE, MODEL, SOFTWARE))
+        return make, model, software, _comment(comment)
 
 
 def _comment(value: object) -> str | None:

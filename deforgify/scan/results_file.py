@@ -22,7 +22,7 @@ import json
 import os
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NamedTuple, Optional
+from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterable, Iterator, NamedTuple, Optional
 
 from deforgify.provenance.contract import EVIDENCE_DETAILS
 from deforgify.streams import batches
@@ -75,7 +75,7 @@ class JsonLines:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._file = None
+        self._file: Optional[BinaryIO] = None
 
     def rows(self) -> Iterator[dict]:
         return (row for row, _ in self._lines())
@@ -126,9 +126,11 @@ class JsonLines:
     def append(self, rows: list[dict]) -> None:
         if self._file is None:
             self.open()
-        self._file.write("".join(json.dumps(row) + "\n" for row in rows).encode())
-        self._file.flush()
-        os.fsync(self._file.fileno())
+        file = self._file
+        assert file is not None  # open() opened it, or raised
+        file.write("".join(json.dumps(row) + "\n" for row in rows).encode())
+        file.flush()
+        os.fsync(file.fileno())
 
     def drop_rows(self, key_field: str, dropped: Callable[[Any], bool]) -> int:
         """Remove the rows whose key ``dropped`` accepts, so that their files are scored again;

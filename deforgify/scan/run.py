@@ -14,7 +14,7 @@ from collections import deque
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Protocol
 
-from deforgify.batch import CHUNK, Result, score_items
+from deforgify.batch import CHUNK, Named, Result, score_items
 from deforgify.scan.collection import Collection, Item, file_stamp
 from deforgify.scan.results_file import COLUMNS, Held, JsonLines, ParquetResults
 from deforgify.progress import Progress
@@ -59,7 +59,7 @@ def score_rows(detector: Detector, items: Iterable[Item], key_field: str, worker
     images): the single-machine path, and what each cluster worker runs on its share."""
     fed: deque[Item] = deque()
 
-    def named() -> Iterator[tuple[str, object]]:
+    def named() -> Iterator[Named]:
         for item in items:
             fed.append(item)
             yield str(item.key), item.image
@@ -73,7 +73,7 @@ def score_rows(detector: Detector, items: Iterable[Item], key_field: str, worker
 class LocalEngine:
     """This machine: the model in this process, ``workers`` processes decoding and finding faces."""
 
-    detector: object
+    detector: Detector
     workers: int
     video: VideoSettings = VideoSettings()
 
@@ -123,7 +123,7 @@ def _done(results: JsonLines | ParquetResults, key_field: str) -> dict[Any, Held
     return {_written_alike(key, key_field): held for key, held in results.done(key_field).items()}
 
 
-def _written_alike(key: object, key_field: str) -> object:
+def _written_alike(key: Any, key_field: str) -> object:
     return os.path.normpath(key) if key_field == "path" else key
 
 
@@ -181,7 +181,10 @@ def scan(collection: Collection, results: JsonLines | ParquetResults, engine: En
     def todo() -> Iterator[Item]:
         for item in collection.items():
             if item.key not in done:
-                yield replace(item, stamp=file_stamp(item.path)) if by_path else item  # before it is read
+                if by_path:
+                    assert item.path is not None  # a collection keyed by path: each item is a file
+                    item = replace(item, stamp=file_stamp(item.path))  # before it is read
+                yield item
             elif keys is None:  # counted as they come
                 run.already_done += 1
                 run.failed_before += done[item.key].error is not None

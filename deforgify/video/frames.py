@@ -17,7 +17,7 @@ import struct
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Iterator, Optional, TypeGuard, Union
 
 import numpy as np
 
@@ -118,7 +118,7 @@ class Reading:
     decode_seconds: float = 0.0
 
 
-def is_video(source: object) -> bool:
+def is_video(source: object) -> TypeGuard[Union[str, os.PathLike]]:
     """Whether ``source`` is a path that names a video (or audio) file by its suffix."""
     return (isinstance(source, (str, os.PathLike))
             and Path(source).suffix.lower() in VIDEO_SUFFIXES | AUDIO_SUFFIXES)
@@ -272,6 +272,7 @@ def _measure(path: Path, limits: Limits) -> tuple[int, float]:
         capture.release()
     if count == 0:
         return 0, 0.0
+    assert first is not None  # the first frame's time, taken when it was grabbed
     step = (last - first) / (count - 1) if count > 1 else 1 / 30
     return count, last + step
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Optional
 
 from deforgify.detector import Detector, detected_face_crops, face_label
+from deforgify.faces import Box
 from deforgify.model.folder import ModelConfig
 from deforgify.preprocess import PreprocessConfig, Preprocessed
 from deforgify.video.combine import judge_track
@@ -59,7 +60,7 @@ class SampledVideo:
     the later frames' boxes told at the first one's scale."""
 
 
-def sample_video(path: str | Path, config: PreprocessConfig, sampling: Sampling = Sampling(),
+def sample_video(path: str | os.PathLike, config: PreprocessConfig, sampling: Sampling = Sampling(),
                  limits: Limits = Limits()) -> SampledVideo:
     """Open, check, sample and crop a video (raises :class:`InvalidVideoError` for bad input)."""
     if not isinstance(path, (str, os.PathLike)):  # pathlib's TypeError for bytes or a file object
@@ -82,6 +83,7 @@ def sample_video(path: str | Path, config: PreprocessConfig, sampling: Sampling 
         times.append(frame.t)
     if not times:
         raise InvalidVideoError(f"no frame could be decoded ({reading.stopped or 'damaged file'})")
+    assert scale is not None  # the first frame's
     return SampledVideo(info, sampling, times, crops, reading.planned, reading.stopped,
                         Timings(decode=reading.decode_seconds, detect=detect), scores, scale)
 
@@ -93,7 +95,7 @@ def judge_video(detector: Detector, video: SampledVideo) -> VideoResult:
     tracker, assigned = Tracker(), []
     best_score: dict[int, float] = {}
     for index, (crops, prediction) in enumerate(zip(video.crops, predictions)):
-        ids = tracker.assign(index, [crop.face for crop in crops], [signature(crop.pixels) for crop in crops])
+        ids = tracker.assign(index, [_found(crop.face) for crop in crops], [signature(crop.pixels) for crop in crops])
         assigned.append(ids)
         for track, score in zip(ids, video.detection_scores[index] if video.detection_scores else []):
             best_score[track] = max(best_score.get(track, 0.0), score)
@@ -101,9 +103,11 @@ def judge_video(detector: Detector, video: SampledVideo) -> VideoResult:
     kept = [track for track in sorted(seen_in)
             if best_score.get(track, 1.0) >= TRACK_MIN_SCORE or seen_in[track] >= TRACK_MIN_SHARE * len(assigned)]
     number = {track: new for new, track in enumerate(kept)}
-    frames, per_track = [], {}
+    frames: list[FrameResult] = []
+    per_track: dict[int, list[tuple[float, FrameFace]]] = {}
     for t, ids, prediction in zip(video.times, assigned, predictions):
-        faces = [FrameFace(number[track], score.face, score.label, score.confidences, score.caution, score.turned)
+        faces = [FrameFace(number[track], _found(score.face), score.label, score.confidences, score.caution,
+                           score.turned)
                  for track, score in zip(ids, prediction.scores) if track in number]
         frames.append(FrameResult(t, faces, prediction.left_out))
         for face in faces:
@@ -113,6 +117,12 @@ def judge_video(detector: Detector, video: SampledVideo) -> VideoResult:
     return VideoResult(video.info, video.sampling, frames, tracks, video.planned, video.note, timings=timings,
                        dropped=len(seen_in) - len(kept), scale=video.scale,
                        model=copy.deepcopy(detector.facts))  # each result its own copy, as each photo's answer
+
+
+def _found(face: Optional[Box]) -> Box:
+    """A video's face box: its crops are all of faces found (none is a frame's centre)."""
+    assert face is not None
+    return face
 
 
 def track_verdict(config: ModelConfig, track: int, seen: list[tuple[float, FrameFace]]) -> Track:

@@ -37,6 +37,7 @@ def explain_video(row: dict, calibration: Optional[Calibration] = None) -> str:
     tracks = row["faces"]
     deciding, track = row["deciding_frame"], deciding_track(row)
     small = [t["track"] + 1 for t in tracks if t["caution"]]
+    assert track is not None  # a verdict has its deciding track
     span = _seen_in(track, row["sampling"]["read"], seen)
     if track["caution"]:  # its scores are not used: no percentages to read as an answer
         if len(tracks) > 1:
@@ -48,10 +49,10 @@ def explain_video(row: dict, calibration: Optional[Calibration] = None) -> str:
     if len(tracks) == 1:
         who = "the one face followed"
     elif small:
-        judged = len(tracks) - len(small)
-        one = "the one judged" if judged == 1 else "the most suspicious judged one"
-        who = (f"{len(tracks)} faces followed {APPEARING}, {judged} judged ({faces_named(small)} too small to judge "
-               f"in every frame); {one} (face {track['track'] + 1}) decides")
+        judged_count = len(tracks) - len(small)
+        one = "the one judged" if judged_count == 1 else "the most suspicious judged one"
+        who = (f"{len(tracks)} faces followed {APPEARING}, {judged_count} judged ({faces_named(small)} too small "
+               f"to judge in every frame); {one} (face {track['track'] + 1}) decides")
     else:
         who = f"{len(tracks)} faces followed {APPEARING}; the most suspicious one (face {track['track'] + 1}) decides"
     judged = f"{who}, {span}, judged on {_judged_on(track)}"
@@ -230,7 +231,8 @@ def deciding_frame_prediction(row: dict, scale: float = 1.0) -> Prediction:
     tracks = {track["track"]: track for track in row["faces"]}
 
     def drawn(box: list[int]) -> Box:
-        return tuple(round(v * scale) for v in box)
+        x, y, width, height = (round(v * scale) for v in box)
+        return x, y, width, height
 
     def verdict(face: dict) -> FaceScore:
         track, box = tracks[face["track"]], drawn(face["box"])

@@ -130,9 +130,9 @@ class VideoResult:
         deciding = self.deciding
         return deciding.confidences if deciding else None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         deciding = self.deciding
-        row = {
+        row: dict[str, Any] = {
             "kind": "video",
             "label": self.label,
             "confidences": self.confidences,

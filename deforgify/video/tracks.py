@@ -12,7 +12,7 @@ fake one, gives two tracks, each judged on its own). A track not seen for more t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional, Sequence
+from typing import Optional, Sequence, cast
 
 import cv2
 import numpy as np
@@ -35,7 +35,8 @@ def signature(pixels: np.ndarray) -> np.ndarray:
     [0, 1], the model input)."""
     hsv = cv2.cvtColor((np.clip(pixels, 0, 1) * 255).astype(np.uint8), cv2.COLOR_RGB2HSV)
     histogram = cv2.calcHist([hsv], [0, 1], None, [16, 8], [0, 180, 0, 256])
-    return cv2.normalize(histogram, None, 1.0, 0.0, cv2.NORM_L1).astype(np.float32)
+    # dst None (a new array) is what OpenCV takes, and its stubs do not say.
+    return cv2.normalize(histogram, None, 1.0, 0.0, cv2.NORM_L1).astype(np.float32)  # type: ignore[call-overload]
 
 
 def appearance_distance(a: np.ndarray, b: np.ndarray) -> float:
@@ -77,7 +78,7 @@ class Tracker:
                 ids[i] = self._next
                 self._open.append(_Open(self._next, box, looks[i], frame))
                 self._next += 1
-        return ids
+        return cast(list[int], ids)  # every None was replaced just above
 
 
 def _cost(track: _Open, box: Box, look: np.ndarray) -> Optional[float]:
