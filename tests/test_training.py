@@ -14,6 +14,7 @@ import pytest
 
 from deforgify.decode import load_rgb
 from deforgify.model.folder import LABELS, ModelConfig
+from deforgify.model.source import BUNDLED_MODEL
 from helpers import ROOT, run_module, train_tiny
 from training.manipulated import KINDS
 from training.metrics import classification_metrics, collapse_reason
@@ -624,6 +625,18 @@ def test_recalibration_of_something_else_fails_clearly(tiny_dataset: Path, tmp_p
     assert result.returncode == 2 and "not a usable model folder" in result.stderr
 
 
+def test_the_card_says_what_its_split_keeps_whole_and_what_it_does_not() -> None:
+    """It said "videos and identities kept whole": DFDC's actors recur across its videos, a
+    FaceForensics++ swap's source person can have a video in another split (108 test crops)."""
+    from training.card import render_card
+
+    card = render_card(json.loads((BUNDLED_MODEL / "metrics.json").read_text()),
+                       json.loads((BUNDLED_MODEL / "config.json").read_text()), "deforgify-lite0", None)
+    assert "identities kept whole" not in card and "one person's face, or one prompt's, can be in training" in card
+    assert "not a blind estimate" in card  # the band's rule was chosen after seeing this test split
+    assert "this model's test images among them" in card  # the held-out runs behind its upper edge
+
+
 def test_the_card_says_why_calibration_made_the_test_split_worse_only_when_it_did() -> None:
     from training.card import _calibration_caveat
 
@@ -652,7 +665,9 @@ def test_the_card_says_how_far_its_test_accuracy_goes_and_when_framing_does_as_w
 
     model = {"count": 129, "accuracy": 0.853, "roc_auc": 0.942}
     said = _how_sure(model, {"accuracy": 0.961, "roc_auc": 0.996})
-    assert said.startswith("From 129 test images, the accuracy 0.853 lies within 0.782-0.904 (95 % interval).")
+    assert said.startswith("From 129 test images, the accuracy 0.853 lies within 0.782-0.904 (95 % interval, "
+                           "counting every image as independent: frames of one video and the two faces of a pair "
+                           "are not, so the true interval is wider).")
     assert "the framing baseline does as well as the model or better (ROC-AUC 0.996 against 0.942)" in said
     assert "framing" not in _how_sure({**model, "count": 1689}, {"accuracy": 0.64, "roc_auc": 0.714})
 
