@@ -104,6 +104,27 @@ def read_bytes(source: ImageInput) -> bytes | None:
     return None
 
 
+def file_behind(image: ImageInput) -> bytes | None:
+    """The stored bytes of the file a PIL image was opened from by its path (``Image.open(path)``
+    keeps the name), while that file still holds a picture of the same size and format: what it
+    declares of its origin is then the image's own (a Stable Diffusion PNG handed over as a PIL
+    image was answered by its pixels alone). None for anything else: an array, a PIL image made
+    in memory, converted or resized, one opened from a file object, a file since changed or gone."""
+    if not isinstance(image, Image.Image):
+        return None
+    name = getattr(image, "filename", None)
+    if not name or not isinstance(name, (str, os.PathLike)):
+        return None
+    try:
+        data = _read_file(_path(name))
+        with pillow_warnings_ignored():
+            stored = Image.open(io.BytesIO(data))
+        same = (stored.size, stored.format) == (image.size, image.format)
+    except Exception:  # noqa: BLE001  a file that cannot be read back declares nothing for the image
+        return None
+    return data if same else None
+
+
 def _read_stream(source: ImageInput) -> ImageInput:
     """The bytes of a file object opened for reading in binary (an upload a web framework hands
     over, ``io.BytesIO``, an open file), from where it stands, at most the file size limit and one

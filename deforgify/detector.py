@@ -13,7 +13,8 @@ from typing import Any, Callable, NamedTuple, Optional, Protocol, Sequence, Supp
 import numpy as np
 
 from deforgify.answer import Answer
-from deforgify.decode import WORKING_MAX_SIDE, ImageInput, InvalidImageError, load_image, read_bytes
+from deforgify.decode import (WORKING_MAX_SIDE, ImageInput, InvalidImageError, file_behind, load_image,
+                              read_bytes)
 from deforgify.faces import Box, Face, find_faces, upright
 from deforgify.model.calibration import NO_FACE, UNSURE
 from deforgify.model.facts import model_facts
@@ -322,7 +323,8 @@ class Detector:
     def answer(self, image: ImageInput) -> Answer:
         """The whole answer for one photo, as the app and the command line give it: the pixel
         model's verdict, what the file's own metadata declares of its origin (read from a path's
-        or bytes' contents; a decoded image has none) and the model that answered. ``image``: a
+        or bytes' contents, or the file a PIL image was opened from by its path; an array has
+        none) and the model that answered. ``image``: a
         path, the file's bytes, a file object opened in binary, a PIL image or an RGB(A) uint8
         array (OpenCV's arrays are BGR: pass ``image[:, :, ::-1]``). Raises InvalidImageError for
         bad input."""
@@ -332,7 +334,8 @@ class Detector:
         """:meth:`answer`, and the decoded copy its faces were found in (for drawing them)."""
         data = read_bytes(image)
         prediction, rgb = self._decoded_prediction(image if data is None else data)
-        return Answer(prediction, read_provenance(data), copy.deepcopy(self.facts)), rgb  # each answer its own
+        provenance = read_provenance(data if data is not None else file_behind(image))
+        return Answer(prediction, provenance, copy.deepcopy(self.facts)), rgb  # each answer its own
 
     def predict(self, image: ImageInput) -> Prediction:
         """Decode ``image`` and return the pixel model's verdict alone (raises InvalidImageError

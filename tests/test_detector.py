@@ -370,6 +370,23 @@ def test_the_whole_answer_adds_what_the_file_declares_and_the_model(detector: De
     assert plain.to_json()["provenance"]["claim"] == "none"
 
 
+def test_a_pil_image_opened_from_a_file_keeps_what_the_file_declares(detector: Detector, astronaut,
+                                                                     tmp_path: Path) -> None:
+    """A Stable Diffusion PNG handed over as ``Image.open(path)`` was answered by its pixels
+    alone; the file it came from declares its origin as long as it still holds that picture."""
+    import provenance_files as pf
+
+    path = tmp_path / "generated.png"
+    path.write_bytes(pf.png(astronaut, {"parameters": pf.A1111_PARAMETERS}))
+    opened = Image.open(path)
+    assert (detector.answer(opened).label, detector.answer(opened).decided_by) == ("fake", "provenance")
+    assert detector.answer(opened.convert("RGB")).decided_by == "pixels"  # made in memory: nothing declared
+    with open(path, "rb") as file:  # a file object leaves no name to read again
+        assert detector.answer(Image.open(file)).decided_by == "pixels"
+    Image.fromarray(astronaut[:256]).save(path)  # the file now holds another picture
+    assert detector.answer(opened).to_json()["provenance"]["claim"] == "none"
+
+
 def test_the_revision_changes_with_the_band_as_with_the_weights(tmp_path: Path, detector: Detector) -> None:
     refitted = Detector.load(str(bundled_model_with(tmp_path / "refitted", calibration={
         **json.loads((BUNDLED_MODEL / "config.json").read_text())["calibration"], "unsure_low": 0.3})))
