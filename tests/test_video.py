@@ -54,6 +54,16 @@ def predict_json(*args: str, timeout: float = 300) -> tuple[int, list[dict], str
             result.stderr, time.monotonic() - started)
 
 
+def test_sampling_refuses_what_is_not_a_number_when_it_is_made() -> None:
+    """Sampling(rate="2") was taken, and failed inside a comparison as a bare TypeError."""
+    assert Sampling(rate=np.float32(2.0), cap=np.int64(3)).times(3.0) == [0.5, 1.5, 2.5]  # NumPy numbers too
+    for settings in ({"rate": "2"}, {"cap": 2.5}, {"rate": True}, {"cap": None}):
+        with pytest.raises(TypeError, match="sampling takes a number of frames a second and a whole number"):
+            Sampling(**settings)
+    with pytest.raises(ValueError, match="positive rate and cap"):
+        Sampling(rate=0)
+
+
 def test_a_clip_of_a_real_then_a_fake_face_shows_both_on_its_timeline(clips, detector) -> None:
     assert clips["fake_p"] - clips["real_p"] >= 0.3, (
         f"the model no longer tells the chosen faces apart ({clips['real_p']:.2f} vs {clips['fake_p']:.2f})")

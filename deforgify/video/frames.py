@@ -12,6 +12,7 @@ metadata is applied by OpenCV (``CAP_PROP_ORIENTATION_AUTO``), so frames come up
 from __future__ import annotations
 
 import math
+import numbers
 import os
 import struct
 import time
@@ -54,7 +55,12 @@ class Sampling:
     rate: float = DEFAULT_RATE
     cap: int = DEFAULT_CAP
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
+        numeric = (isinstance(self.rate, numbers.Real) and isinstance(self.cap, numbers.Integral)
+                   and not isinstance(self.rate, bool) and not isinstance(self.cap, bool))
+        if not numeric:  # Sampling(rate="2") failed later, inside a comparison, as a TypeError
+            raise TypeError(f"sampling takes a number of frames a second and a whole number of frames "
+                            f"(got rate={self.rate!r}, cap={self.cap!r})")
         if not (self.rate > 0 and math.isfinite(self.rate)) or self.cap < 1:
             raise ValueError(f"sampling needs a positive rate and cap (got {self.rate}, {self.cap})")
 
