@@ -253,7 +253,8 @@ class Detector:
     @classmethod
     def load(cls, reference: Optional[Union[str, os.PathLike]] = None, threads: int = THREADS,
              fallback: bool = False) -> "Detector":
-        """Load the model named by ``reference`` (see :func:`resolve_model`); None = bundled.
+        """Load the model named by ``reference`` (see :func:`resolve_model`); None, "" (an unset
+        variable's value) or "bundled": the bundled model.
         ``threads``: how many the model call may use. ``fallback``: a Hub model neither
         reachable nor cached is replaced by the bundled one (said in :attr:`warnings`) instead
         of raising ModelLoadError."""
