@@ -106,10 +106,12 @@ def read_bytes(source: ImageInput) -> bytes | None:
 
 def file_behind(image: ImageInput) -> bytes | None:
     """The stored bytes of the file a PIL image was opened from by its path (``Image.open(path)``
-    keeps the name), while that file still holds a picture of the same size and format: what it
-    declares of its origin is then the image's own (a Stable Diffusion PNG handed over as a PIL
-    image was answered by its pixels alone). None for anything else: an array, a PIL image made
-    in memory, converted or resized, one opened from a file object, a file since changed or gone."""
+    keeps the name), while that file holds a picture of the same size and format (the caller
+    compares the pixels: :meth:`deforgify.detector.Detector.answer_and_pixels`): what it declares
+    of its origin is then the image's own (a Stable Diffusion PNG handed over as a PIL image was
+    answered by its pixels alone). None for anything else: an array, a PIL image made in memory,
+    converted or resized, one opened from a file object, a file gone or of another size. Ask it
+    before decoding: decoding a large JPEG shrinks its PIL image in place (``draft``)."""
     if not isinstance(image, Image.Image):
         return None
     name = getattr(image, "filename", None)

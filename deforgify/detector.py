@@ -334,8 +334,11 @@ class Detector:
     def answer_and_pixels(self, image: ImageInput) -> tuple[Answer, np.ndarray]:
         """:meth:`answer`, and the decoded copy its faces were found in (for drawing them)."""
         data = read_bytes(image)
+        behind = file_behind(image) if data is None else None  # before decoding: a JPEG's draft shrinks it in place
         prediction, rgb = self._decoded_prediction(image if data is None else data)
-        provenance = read_provenance(data if data is not None else file_behind(image))
+        if behind is not None and not np.array_equal(load_image(behind)[0], rgb):
+            behind = None  # the file holds another picture now, or the image was edited: its claims are not this one's
+        provenance = read_provenance(data if data is not None else behind)
         return Answer(prediction, provenance, copy.deepcopy(self.facts)), rgb  # each answer its own
 
     def predict(self, image: ImageInput) -> Prediction:
@@ -357,7 +360,7 @@ class Detector:
         Anything but an RGB uint8 array (H, W, 3) raises InvalidImageError; one array given for
         the sequence, TypeError (its rows were taken for images).
         """
-        if isinstance(images, np.ndarray):
+        if isinstance(images, np.ndarray) and images.ndim < 4:  # a stack (N, H, W, 3) is a sequence of images
             raise TypeError(f"predict_rgb takes a sequence of images, not one array of shape {images.shape}: "
                             "predict_rgb([rgb]) for one image")
         settings = self.config.preprocessing

@@ -31,7 +31,7 @@ _capturing = threading.RLock()
 """Held while descriptor 2 is captured: one capture at a time in the process. Two threads
 loading their face detectors at once each swapped descriptor 2 and put back what they had found,
 one of them the other's capture: the process's stderr went to a deleted file for good."""
-_warning_filters = threading.Lock()
+_warning_filters = threading.RLock()
 """Held while :func:`pillow_warnings_ignored` has the process's warning filters replaced."""
 
 
@@ -78,8 +78,9 @@ def pillow_warnings_ignored() -> Iterator[None]:
     limit replaces it) and its corrupt-EXIF ones (only the orientation is lost). One thread at a
     time: ``warnings.catch_warnings`` saves and puts back the process's one filter list, so two
     threads inside it at once (a Detector shared by a thread pool) left "ignore" in place for
-    good, and the host program never saw a warning again (Python before 3.14). Keep what runs in
-    it short: opening a file and reading its tags, not decoding its pixels."""
+    good, and the host program never saw a warning again (Python before 3.14). The filters are
+    the process's: a warning another thread raises meanwhile is lost too, so keep what runs in it
+    short: opening a file and reading its tags, not decoding its pixels."""
     with _warning_filters, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         yield

@@ -339,9 +339,11 @@ def test_predict_rgb_refuses_anything_but_decoded_rgb_by_name(detector: Detector
 
 
 def test_predict_rgb_given_one_array_for_the_list_says_so(detector: Detector, astronaut) -> None:
-    """Its rows were taken for images: "not a uint8 array of shape (512, 3)" named no mistake."""
+    """Its rows were taken for images: "not a uint8 array of shape (512, 3)" named no mistake. A
+    stack of images (N, H, W, 3) is a sequence of them, as before."""
     with pytest.raises(TypeError, match=re.escape("not one array of shape (512, 512, 3): predict_rgb([rgb])")):
         detector.predict_rgb(astronaut)
+    assert detector.predict_rgb(np.stack([astronaut, astronaut])) == detector.predict_rgb([astronaut, astronaut])
 
 
 def test_a_model_folder_can_be_given_as_a_path(tmp_path: Path) -> None:
@@ -385,6 +387,25 @@ def test_a_pil_image_opened_from_a_file_keeps_what_the_file_declares(detector: D
         assert detector.answer(Image.open(file)).decided_by == "pixels"
     Image.fromarray(astronaut[:256]).save(path)  # the file now holds another picture
     assert detector.answer(opened).to_json()["provenance"]["claim"] == "none"
+    plain = tmp_path / "plain.png"  # opened plain, then overwritten by a generator's file of the same size
+    Image.fromarray(astronaut).save(plain)
+    stale = Image.open(plain)
+    stale.load()  # its pixels read before the file was replaced
+    plain.write_bytes(pf.png(astronaut[::-1], {"parameters": pf.A1111_PARAMETERS}))
+    assert detector.answer(stale).decided_by == "pixels"  # that file's claim is not this picture's
+
+
+def test_a_large_jpeg_opened_as_a_pil_image_keeps_what_its_file_declares(detector: Detector, astronaut,
+                                                                         tmp_path: Path) -> None:
+    """Decoding a JPEG of 4096 px or more shrinks its PIL image in place (draft): read after,
+    the file no longer matched the image, and its claim was lost."""
+    import provenance_files as pf
+
+    path = tmp_path / "large.jpg"
+    large = np.asarray(Image.fromarray(astronaut).resize((4200, 4200)))
+    path.write_bytes(pf.jpeg(large, xmp=pf.xmp_packet("trainedAlgorithmicMedia", "Test Imagine Bot")))
+    assert detector.answer(path).decided_by == "provenance"
+    assert detector.answer(Image.open(path)).decided_by == "provenance"
 
 
 def test_the_revision_changes_with_the_band_as_with_the_weights(tmp_path: Path, detector: Detector) -> None:

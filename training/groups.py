@@ -8,8 +8,9 @@ of the two layouts the shared data sets use (see their SOURCE.md):
   it was made from (DFDC: split by source video);
 - ``crops.csv`` with ``file`` and ``target_video``: every crop joins its target video's group
   (FaceForensics++: split by target video id);
-- ``groups.csv`` with ``file`` and ``group``: the group named (diffusion-faces: the tiles of one
-  Midjourney grid, the grids of one prompt).
+- ``groups.csv`` with ``file`` and ``group``: the group named (diffusion-faces: the two tiles of
+  one Midjourney grid; the tiles of one user's prompt in its test set; the same prompt's words
+  recur across users and in Stable Diffusion, in other groups).
 
 Any other image is a group of its own.
 """
