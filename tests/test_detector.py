@@ -393,6 +393,8 @@ def test_a_pil_image_opened_from_a_file_keeps_what_the_file_declares(detector: D
     stale.load()  # its pixels read before the file was replaced
     plain.write_bytes(pf.png(astronaut[::-1], {"parameters": pf.A1111_PARAMETERS}))
     assert detector.answer(stale).decided_by == "pixels"  # that file's claim is not this picture's
+    plain.write_bytes(pf.png(astronaut, {"parameters": pf.A1111_PARAMETERS})[:5000])  # now a torn file
+    assert detector.answer(stale).decided_by == "pixels"  # answered all the same (it raised before)
 
 
 def test_a_large_jpeg_opened_as_a_pil_image_keeps_what_its_file_declares(detector: Detector, astronaut,
