@@ -192,11 +192,20 @@ def _uploaded_here(path: str) -> bool:
         return False
 
 
+SEND_A_FILE = "(gradio_client: handle_file(path))"
+"""How a program sends a file, said wherever a call sent none."""
+
+
+def not_a_file(kind: str, reason: str) -> gr.Error:
+    """The refusal of a call whose ``kind`` ("file", "video") is not a file uploaded here."""
+    return gr.Error(f"This {kind} can't be checked: {reason}: send the file itself {SEND_A_FILE}",
+                    print_exception=False)
+
+
 def sent_as_text(payload: Any, kind: str) -> None:
     """Refuse what :func:`taking_text` turned into an upload with no file."""
     if payload is not None and not payload.path and not payload.url:
-        raise gr.Error(f"This {kind} can't be checked: {payload.orig_name}: send the file itself "
-                       "(gradio_client: handle_file(path))", print_exception=False)
+        raise not_a_file(kind, payload.orig_name)
 
 
 class CheckedBlocks(gr.Blocks):
@@ -216,8 +225,7 @@ class CheckedBlocks(gr.Blocks):
             path = value.get("path") if isinstance(value, dict) else None
             if isinstance(path, str) and path and not _uploaded_here(path):
                 kind = "video" if isinstance(block, VideoFile) else "file"
-                raise gr.Error(f"This {kind} can't be checked: {path[:200]!r} is not a file uploaded to this app: "
-                               "send the file itself (gradio_client: handle_file(path))", print_exception=False)
+                raise not_a_file(kind, f"{path[:200]!r} is not a file uploaded to this app")
         super().validate_inputs(block_fn, inputs)
 
 
@@ -249,8 +257,7 @@ class ImageFile(gr.Image):
         try:
             path = save_base64_to_cache(url, self.GRADIO_CACHE)
         except ValueError:  # binascii.Error among them
-            raise gr.Error("This file can't be checked: its data: URL holds no base64 data: send the file "
-                           "itself (gradio_client: handle_file(path))", print_exception=False) from None
+            raise not_a_file("file", "its data: URL holds no base64 data") from None
         self.temp_files.add(path)
         return path
 
@@ -636,8 +643,8 @@ def make_check(detector: Detector, answers: Answers) -> Callable[[Optional[str]]
     def check(image: Optional[str]) -> tuple:
         """The answer for one photo: (verdict, summary, faces, heatmap, result, prediction)."""
         if image is None:
-            raise gr.Error("No photo arrived: send one as a file (gradio_client: handle_file(path))",
-                           duration=None, print_exception=False)  # the page never calls with none
+            raise gr.Error(f"No photo arrived: send one as a file {SEND_A_FILE}", duration=None,
+                           print_exception=False)  # the page never calls with none
         try:
             answered, rgb = detector.answer_and_pixels(image)  # read from the upload as sent: metadata intact
         except InvalidImageError as error:
@@ -1265,7 +1272,7 @@ def video_tab(detector: Detector, answers: Answers, flag: Flag) -> None:
             result: the answer as data: label, confidences, faces (one per track), duration, frames, the model.
         """
         if clip is None:
-            raise gr.Error("No video arrived: send one as a file (gradio_client: handle_file(path))", duration=None,
+            raise gr.Error(f"No video arrived: send one as a file {SEND_A_FILE}", duration=None,
                            print_exception=False)
         try:
             video = score_video(detector, clip, Sampling(), limits)
@@ -1379,7 +1386,7 @@ def build_demo(detector: Detector, store: FeedbackStore) -> gr.Blocks:
     page_check = make_page_check(detector, answers)
     flag = make_flag(store, answers)
     with CheckedBlocks(title="Deforgify: real or fake face?", analytics_enabled=False,
-                   delete_cache=CACHE_LIFETIME) as demo:
+                       delete_cache=CACHE_LIFETIME) as demo:
         gr.Markdown(header(detector))
         with gr.Row(equal_height=False):
             with gr.Column(scale=1):
