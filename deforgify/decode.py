@@ -104,14 +104,13 @@ def read_bytes(source: ImageInput) -> bytes | None:
     return None
 
 
-def file_behind(image: ImageInput) -> bytes | None:
+def file_behind(image: ImageInput, rgb: np.ndarray) -> bytes | None:
     """The stored bytes of the file a PIL image was opened from by its path (``Image.open(path)``
-    keeps the name), while that file holds a picture of the same size and format (the caller
-    compares the pixels: :meth:`deforgify.detector.Detector.answer_and_pixels`): what it declares
-    of its origin is then the image's own (a Stable Diffusion PNG handed over as a PIL image was
-    answered by its pixels alone). None for anything else: an array, a PIL image made in memory,
-    converted or resized, one opened from a file object, a file gone or of another size. Ask it
-    before decoding: decoding a large JPEG shrinks its PIL image in place (``draft``)."""
+    keeps the name), when that file decodes to ``rgb``, the pixels judged of the image: what it
+    declares of its origin is then the image's own (a Stable Diffusion PNG handed over as a PIL
+    image was answered by its pixels alone). None for anything else: an array, a PIL image made
+    in memory, converted, resized or edited, one opened from a file object, a file since
+    replaced, torn or gone."""
     if not isinstance(image, Image.Image):
         return None
     name = getattr(image, "filename", None)
@@ -119,12 +118,9 @@ def file_behind(image: ImageInput) -> bytes | None:
         return None
     try:
         data = _read_file(_path(name))
-        with pillow_warnings_ignored():
-            stored = Image.open(io.BytesIO(data))
-        same = (stored.size, stored.format) == (image.size, image.format)
-    except Exception:  # noqa: BLE001  a file that cannot be read back declares nothing for the image
+        return data if np.array_equal(load_image(data)[0], rgb) else None
+    except InvalidImageError:  # a file that cannot be read back declares nothing for the image
         return None
-    return data if same else None
 
 
 def _read_stream(source: ImageInput) -> ImageInput:

@@ -242,15 +242,6 @@ def _unpickled(reference: str, config: ModelConfig, threads: int) -> "Detector":
     return Detector(runtime, config, source)
 
 
-def _holds(data: bytes, rgb: np.ndarray) -> bool:
-    """Whether the file ``data`` decodes to the pixels ``rgb`` (a file that no longer decodes
-    holds nothing of the picture: its claims are not the picture's, and the answer goes on)."""
-    try:
-        return np.array_equal(load_image(data)[0], rgb)
-    except InvalidImageError:
-        return False
-
-
 class Detector:
     """Load once, then call :meth:`predict` as often as needed; model calls are batched."""
 
@@ -343,11 +334,8 @@ class Detector:
     def answer_and_pixels(self, image: ImageInput) -> tuple[Answer, np.ndarray]:
         """:meth:`answer`, and the decoded copy its faces were found in (for drawing them)."""
         data = read_bytes(image)
-        behind = file_behind(image) if data is None else None  # before decoding: a JPEG's draft shrinks it in place
         prediction, rgb = self._decoded_prediction(image if data is None else data)
-        if behind is not None and not _holds(behind, rgb):
-            behind = None  # the file holds another picture now, or the image was edited: its claims are not this one's
-        provenance = read_provenance(data if data is not None else behind)
+        provenance = read_provenance(data if data is not None else file_behind(image, rgb))
         return Answer(prediction, provenance, copy.deepcopy(self.facts)), rgb  # each answer its own
 
     def predict(self, image: ImageInput) -> Prediction:
