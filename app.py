@@ -320,7 +320,8 @@ class HeatmapImage(gr.Image):
 class VideoFile(gr.Video):
     is_template = True
     api_description = ("the video to check, uploaded as a file (gradio_client: handle_file(path)): an MP4, "
-                       "WebM, MOV, MKV or AVI clip of at most 5 minutes and 200 MB")
+                       "WebM, MOV, MKV or AVI clip, or an animated GIF, PNG, WebP or AVIF, of at most 5 minutes "
+                       "and 200 MB")
     data_model = taking_text(gr.Video.data_model)
 
     def preprocess(self, payload):
@@ -554,13 +555,17 @@ def _box(label: str, title: str, body: str, attributes: str = "", element_id: st
     )
 
 
+CHECK_A_VIDEO = "Check a video"
+"""The video section's heading, where a photo refused as a video or an animation is sent."""
 SMALLER_COPY = "Try a smaller copy of the photo: fewer pixels, or saved as a JPEG."
 PHOTO_ADVICE = (
     ("image too large", SMALLER_COPY),
     ("file too large", SMALLER_COPY),
     ("image too small", "Try a larger photo of the face."),
     ("wrong aspect ratio", "Try the whole photo, or a crop around the face."),
-    ("not an image file: it is a video", "Check it under \u201cCheck a video\u201d, below."),
+    ("not an image file: it is a video", f"Check it under \u201c{CHECK_A_VIDEO}\u201d, below."),
+    ("animated image", f"Save it as an MP4 and check it under \u201c{CHECK_A_VIDEO}\u201d, below (the API's "
+                       "/predict_video takes it as it is)."),
 )
 """What to do about a photo refused for these reasons (the reason's first words); any other
 reason: try another photo (:func:`error_box`'s default)."""
@@ -1263,7 +1268,8 @@ def video_tab(detector: Detector, answers: Answers, flag: Flag) -> None:
         its frames; the most suspicious face decides.
 
         Args:
-            clip: The video to check: an MP4, WebM, MOV, MKV or AVI file of at most 5 minutes and 200 MB.
+            clip: The video to check: an MP4, WebM, MOV, MKV or AVI file, or an animated GIF, PNG, WebP or AVIF,
+                of at most 5 minutes and 200 MB.
 
         Returns:
             summary: the verdict box (HTML): verdict, what it is based on, and a caution.
@@ -1333,10 +1339,10 @@ def video_tab(detector: Detector, answers: Answers, flag: Flag) -> None:
                                 "video-verdict-box"), *_shown(None, None), {"error": str(error.message)}, "", "", None)
         return answer if LATEST_CLIP.is_latest(request, clip) else tuple(gr.skip() for _ in answer)
 
-    with gr.Accordion("Check a video", open=True, elem_id="video-check"):
+    with gr.Accordion(CHECK_A_VIDEO, open=True, elem_id="video-check"):
         with gr.Row(equal_height=False):
             with gr.Column(scale=1):
-                section_heading("Check a video")
+                section_heading(CHECK_A_VIDEO)
                 clip = VideoFile(sources=["upload"], format=None, include_audio=True,
                                 label="Video with a face", height=300, elem_id="video-input")
                 gr.Markdown("MP4, WebM, MOV, MKV or AVI; at most 5 minutes and 200 MB. The button is ready once "

@@ -5,7 +5,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # what a type checker sees of the names imported lazily below (py.typed is shipped)
-    from deforgify.decode import InvalidImageError, load_rgb  # noqa: F401
+    from deforgify.decode import AnimatedImageError, InvalidImageError, load_rgb  # noqa: F401
     from deforgify.detector import Detector  # noqa: F401
     from deforgify.model.folder import ModelLoadError  # noqa: F401
     from deforgify.video.frames import InvalidVideoError  # noqa: F401
@@ -16,6 +16,7 @@ __version__ = "0.1.0"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 _PUBLIC = {
+    "AnimatedImageError": "deforgify.decode",
     "Detector": "deforgify.detector",
     "InvalidImageError": "deforgify.decode",
     "InvalidVideoError": "deforgify.video.frames",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
+import os
 import signal
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator, Optional, Sequence, Union
 
 import numpy as np
 
-from deforgify.decode import ImageInput, InvalidImageError, load_image, read_bytes
+from deforgify.decode import AnimatedImageError, ImageInput, InvalidImageError, load_image, read_bytes
 from deforgify.detector import Detector, Prediction, face_crops
 from deforgify.interrupts import die_with_parent
 from deforgify.preprocess import PreprocessConfig, Preprocessed
@@ -30,7 +31,6 @@ from deforgify.video.timeline import VideoResult
 from deforgify.warnings_shown import show_warnings
 
 if TYPE_CHECKING:
-    import os
     from pathlib import Path
 
     from deforgify.model.folder import ModelConfig
@@ -92,7 +92,8 @@ class Result:
 def prepare(name: str, image: ImageInput, config: PreprocessConfig, keep_rgb: bool = False,
             video: VideoSettings = VideoSettings()) -> Prepared:
     """Read, decode, find faces and crop one image, and read its provenance from the same
-    bytes; a video file (by its suffix) is sampled into its frames' crops; never raises."""
+    bytes; a video file (by its suffix), or an animated picture's, is sampled into its frames'
+    crops; never raises."""
     if is_video(image):
         return _prepare_video(name, image, config, video)
     try:
@@ -101,6 +102,10 @@ def prepare(name: str, image: ImageInput, config: PreprocessConfig, keep_rgb: bo
         provenance = read_provenance(data)
         return Prepared(name, face_crops(rgb, config), rgb if keep_rgb else None, provenance=provenance,
                         scale=scale)
+    except AnimatedImageError as error:
+        if isinstance(image, (str, os.PathLike)):
+            return _prepare_video(name, image, config, video)
+        return Prepared(name, error=str(error))
     except InvalidImageError as error:
         return Prepared(name, error=str(error))
     except Exception as error:  # noqa: BLE001  one image must never take the others down

@@ -53,6 +53,16 @@ class InvalidImageError(ValueError):
     """The input cannot be read as a single still image we can judge."""
 
 
+class AnimatedImageError(InvalidImageError):
+    """The input is an animated picture (a GIF, APNG, WebP or AVIF of several frames): checked
+    as a video (:func:`deforgify.video.judge.score_video`), not as a photo."""
+
+    def __init__(self, frames: int) -> None:
+        super().__init__(f"animated image with {frames} frames: only a still photo can be checked as a photo; "
+                         "check it as a video")
+        self.frames = frames
+
+
 def load_rgb(source: ImageInput) -> np.ndarray:
     """Decode ``source`` to an RGB ``uint8`` array of shape (H, W, 3).
 
@@ -338,9 +348,9 @@ def _pil_to_rgb(image: Image.Image) -> np.ndarray:
     _check_shape(width, height)
     frames = getattr(image, "n_frames", 1)
     if frames > 1 and image.format != "HEIF":  # a HEIF's other images are extras; its primary one is the photo
-        kind = f"multi-page {image.format} with {frames} pages" if image.format in ("TIFF", "MPO") \
-            else f"animated image with {frames} frames"
-        raise InvalidImageError(f"{kind}: only a still photo can be checked")
+        if image.format in ("TIFF", "MPO"):
+            raise InvalidImageError(f"multi-page {image.format} with {frames} pages: only a still photo can be checked")
+        raise AnimatedImageError(frames)
     if image.format == "JPEG":
         # Decode large JPEGs at a reduced scale straight away: cheap, and all we use.
         image.draft("RGB", (WORKING_MAX_SIDE, WORKING_MAX_SIDE))

@@ -1110,7 +1110,7 @@ def test_a_bad_file_is_explained_in_the_verdict_box_without_toast_or_error_marks
     page.wait_for_selector("#verdict-box[data-verdict=error]", timeout=60_000)
     text = page.locator("#verdict-box").inner_text()
     assert text.startswith("This file can't be checked") and "Animated image with 2 frames" in text
-    assert "Try a JPEG, PNG or WebP photo of a face." in text
+    assert "Save it as an MP4 and check it under \u201cCheck a video\u201d, below" in text
     assert page.locator("#faces").is_hidden()  # no empty picture box under the reason
     page.locator("#result-data").get_by_text("The photo's answer as data (JSON)").click()  # the refusal, as data too
     page.locator("#result-data").get_by_text("Animated image with 2 frames").wait_for(timeout=5_000)

@@ -79,6 +79,22 @@ def test_a_video_answer_is_reported_with_the_frame_that_decided(client, mixed_cl
         assert abs(np.asarray(kept, np.float64).mean() - np.asarray(Image.open(frame), np.float64).mean()) < 8
 
 
+def test_an_animated_gif_is_refused_as_a_photo_and_answered_as_a_clip(client, tmp_path, astronaut) -> None:
+    from gradio_client import handle_file
+    from gradio_client.exceptions import AppError
+
+    face = canvas(astronaut, size=(320, 240), at=(60, 20), height=200)
+    frames = [Image.fromarray(frame) for frame in [face, face[:, ::-1].copy()] * 3]
+    path = tmp_path / "face.gif"
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=200, loop=0)
+    with pytest.raises(AppError, match="animated image with 6 frames: only a still photo can be checked as a "
+                                       "photo; check it as a video"):
+        client.predict(handle_file(str(path)), api_name="/predict")
+    summary, chart, frame, row = client.predict(handle_file(str(path)), api_name="/predict_video")
+    assert row["kind"] == "video" and row["duration"] == 1.2 and row["face_found"]
+    assert frame and row["deciding_frame"]["t"] in (0.2, 0.8)  # the frame that decided, read back from the GIF
+
+
 def test_a_text_file_posing_as_a_video_gets_a_clear_error(client, tmp_path) -> None:
     from gradio_client import handle_file
 

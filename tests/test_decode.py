@@ -219,7 +219,7 @@ def test_decompression_bomb_is_refused_before_decoding() -> None:
 def test_animated_gif_is_refused() -> None:
     frames = [Image.new("RGB", (40, 40), colour) for colour in (RED, (0, 0, 255))]
     data = encoded(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100)
-    with pytest.raises(InvalidImageError, match="animated image with 2 frames: only a still photo can be checked$"):
+    with pytest.raises(InvalidImageError, match="animated image with 2 frames: only a still photo can be checked as a photo; check it as a video$"):
         load_rgb(data)
 
 

@@ -19,7 +19,7 @@ from helpers import bundled_model_with, run_module, small_face_in_a_large_photo
 from video_clips import (canvas, real_and_fake_faces, tag_rotation, write_audio_only, write_h264,
                          write_opencv, write_webm_without_duration)
 
-from deforgify import InvalidVideoError  # the public name: a library user catches this one
+from deforgify import AnimatedImageError, InvalidVideoError  # the public names: a library user catches these
 from deforgify.detector import Detector
 from deforgify.video import frames as video_frames
 from deforgify.video.frames import Limits, Sampling
@@ -664,6 +664,10 @@ BAD_FILES = {
                    "not a video file: it is a HEIC picture (check it as a photo)"),
     "still.mp4": (lambda p: Image.new("RGB", (64, 48)).save(p, "AVIF"),
                   "not a video file: it is an AVIF picture (check it as a photo)"),
+    "still.webm": (lambda p: Image.new("RGB", (64, 48)).save(p, "WEBP"),  # FFmpeg read it as 0x0 pixels
+                   "not a video file: it is a WebP picture (check it as a photo)"),
+    "still-gif.mp4": (lambda p: Image.new("RGB", (64, 48)).save(p, "GIF"),  # FFmpeg: a clip of one frame
+                      "not a video file: it is a GIF picture (check it as a photo)"),
 }
 
 
@@ -679,6 +683,48 @@ def test_bad_files_each_get_a_clear_error_and_the_rest_of_the_batch_is_judged(tm
         assert words in row.get("error", ""), (name, row)
     assert rows[-2]["label"] == "no_face" and rows[-1]["face_found"] and took < 60
     assert "Traceback" not in stderr
+
+
+def _animated(path: Path, frames: list[np.ndarray], format: str) -> Path:
+    """An animated picture of ``frames``, 200 ms each (5 a second)."""
+    pictures = [Image.fromarray(frame) for frame in frames]
+    pictures[0].save(path, format, save_all=True, append_images=pictures[1:], duration=200, loop=0)
+    return path
+
+
+@pytest.mark.parametrize("format", ["GIF", "PNG", "WEBP", "AVIF"])
+def test_an_animated_picture_is_checked_as_a_clip_with_its_frames_own_times(format, tmp_path, detector, astronaut
+                                                                            ) -> None:
+    """FFmpeg read an animated WebP as 0x0 pixels, an AVIF sequence as one frame and an APNG not
+    at all; each frame here is a brightness step, so that the frame read at each time is told."""
+    face = canvas(astronaut, size=(320, 240), at=(60, 20), height=200)
+    face = face // 2  # dim enough that no step is clipped at white
+    steps = [face + np.uint8(10 * index) for index in range(10)]  # libwebp merged frames 4 levels apart
+    path = _animated(tmp_path / f"face.{format.lower()}", steps, format)
+    capture, info = video_frames.open_video(path, Limits())
+    assert (info.width, info.height, info.frame_count, info.duration) == (320, 240, 10, 2.0)
+    frames = list(video_frames.sampled_frames(capture, video_frames.Reading(info, Sampling()), Limits()))
+    assert [frame.t for frame in frames] == [0.2, 0.8, 1.2, 1.8]  # the frames shown at 0.25, 0.75, 1.25, 1.75 s
+    brightness = [frame.rgb.astype(int).mean() - face.mean() for frame in frames]
+    assert np.allclose(brightness, [10, 40, 60, 90], atol=4), brightness
+    shown = video_frames.frame_at(path, 1.2)
+    assert shown is not None and abs(shown.rgb.astype(int).mean() - face.mean() - 60) < 4
+    row = score_video(detector, path).to_json()
+    assert row["face_found"] and row["faces"][0]["frames"] == 4 and row["duration"] == 2.0
+
+
+def test_the_command_checks_an_animated_picture_as_a_clip_and_the_library_says_so(tmp_path, detector, astronaut
+                                                                                  ) -> None:
+    face = canvas(astronaut, size=(320, 240), at=(60, 20), height=200)
+    animated = _animated(tmp_path / "swap.gif", [face, face[:, ::-1].copy()] * 3, "GIF")
+    still = _animated(tmp_path / "still.gif", [face], "GIF")
+    status, rows, stderr, _ = predict_json(str(animated), str(still))
+    assert status == 0, stderr
+    assert rows[0]["kind"] == "video" and rows[0]["face_found"] and rows[0]["duration"] == 1.2
+    assert rows[1].get("kind") != "video" and rows[1]["face_found"]
+    with pytest.raises(AnimatedImageError, match="animated image with 6 frames: only a still photo can be checked "
+                                                 "as a photo; check it as a video$"):
+        detector.answer(animated.read_bytes())
 
 
 @pytest.mark.parametrize("given, kind", [(b"\x00\x00\x00\x18ftypmp42", "bytes"), (None, "NoneType")])

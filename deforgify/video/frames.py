@@ -6,7 +6,8 @@ Only the frame being read is held: a long clip costs no more memory than a short
 are taken at evenly spread times over the whole clip (``rate`` a second, at most ``cap``), each
 the first frame shown at or after its time (by the frame's own timestamp, so a variable frame
 rate is followed); a far target is reached by seeking, a near one by reading on. Rotation
-metadata is applied by OpenCV (``CAP_PROP_ORIENTATION_AUTO``), so frames come upright.
+metadata is applied by OpenCV (``CAP_PROP_ORIENTATION_AUTO``), so frames come upright. An
+animated picture (GIF, APNG, WebP, AVIF) is read by Pillow instead (:mod:`deforgify.video.pictures`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # FFmpeg's own complaints
 import cv2  # noqa: E402
 
 from deforgify.decode import MIN_SIDE, WORKING_MAX_SIDE, image_format, media_container, regular_file_size
+from deforgify.video.pictures import AnimatedPicture, StillPicture
 
 VIDEO_SUFFIXES = frozenset({".mp4", ".m4v", ".mov", ".webm", ".mkv", ".avi", ".mpg", ".mpeg",
                             ".3gp", ".ogv", ".wmv", ".flv", ".ts"})
@@ -130,14 +132,9 @@ def is_video(source: object) -> TypeGuard[Union[str, os.PathLike]]:
             and Path(source).suffix.lower() in VIDEO_SUFFIXES | AUDIO_SUFFIXES)
 
 
-STILL_PICTURES = ("JPEG", "PNG", "BMP", "TIFF", "HEIC", "HEIF", "AVIF")
-"""Picture formats refused as videos; a GIF, a WebP or a HEIF or AVIF image sequence may be
-animated, and FFmpeg plays those."""
-
-
-def check_file(path: Path, limits: Limits) -> Optional[str]:
-    """Refuse what is not a regular, non-empty file within the size limit, or is text; return the
-    container its first bytes announce, if any."""
+def check_file(path: Path, limits: Limits) -> bytes:
+    """Refuse what is not a regular, non-empty file within the size limit, or is text; return its
+    first bytes, which announce its container or picture format."""
     size = regular_file_size(path, InvalidVideoError, "a video")
     if size == 0:
         raise InvalidVideoError("the file is empty")
@@ -147,11 +144,38 @@ def check_file(path: Path, limits: Limits) -> Optional[str]:
         head = file.read(512)
     if _looks_like_text(head):
         raise InvalidVideoError("not a video file (it is text)")
+    return head
+
+
+Capture = Union[cv2.VideoCapture, AnimatedPicture]
+
+
+def _capture(path: Path, head: bytes) -> Capture:
+    """The frames of ``path``: an animated picture's by Pillow, anything else's by FFmpeg."""
     picture = image_format(head)
-    if picture in STILL_PICTURES:  # FFmpeg would read it as a clip of one frame
+    if picture is None:
+        return _ffmpeg_capture(path, media_container(head))
+    try:
+        return AnimatedPicture(path)
+    except StillPicture:
         article = "an" if picture[0] in "AEIOU" else "a"
-        raise InvalidVideoError(f"not a video file: it is {article} {picture} picture (check it as a photo)")
-    return media_container(head)
+        raise InvalidVideoError(f"not a video file: it is {article} {picture} picture (check it as a photo)") from None
+    except Exception as error:  # noqa: BLE001  Pillow's parsers raise many kinds on bad files
+        raise InvalidVideoError(f"the {picture} picture's frames cannot be read (damaged file: {error})") from None
+
+
+def _ffmpeg_capture(path: Path, kind: Optional[str]) -> cv2.VideoCapture:
+    level = cv2.utils.logging.getLogLevel()
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)  # a failed open warns too
+    try:
+        capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG, [
+            cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, 15_000, cv2.CAP_PROP_READ_TIMEOUT_MSEC, 15_000])
+    finally:
+        cv2.utils.logging.setLogLevel(level)
+    if not capture.isOpened():
+        raise InvalidVideoError(_why_unopened(path, kind))
+    capture.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)  # the default; said so that it stays so
+    return capture
 
 
 def _looks_like_text(head: bytes) -> bool:
@@ -216,19 +240,9 @@ def _why_unopened(path: Path, kind: Optional[str]) -> str:
     return "not a video file we can read (MP4, WebM, MOV, MKV and AVI are read)"
 
 
-def open_video(path: Path, limits: Limits) -> tuple[cv2.VideoCapture, Info]:
+def open_video(path: Path, limits: Limits) -> tuple[Capture, Info]:
     """Open ``path`` and check it against ``limits`` from its header, before decoding."""
-    kind = check_file(path, limits)
-    level = cv2.utils.logging.getLogLevel()
-    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)  # a failed open warns too
-    try:
-        capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG, [
-            cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, 15_000, cv2.CAP_PROP_READ_TIMEOUT_MSEC, 15_000])
-    finally:
-        cv2.utils.logging.setLogLevel(level)
-    if not capture.isOpened():
-        raise InvalidVideoError(_why_unopened(path, kind))
-    capture.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)  # the default; said so that it stays so
+    capture = _capture(path, check_file(path, limits))
     width = int(capture.get(cv2.CAP_PROP_FRAME_WIDTH))
     height = int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT))
     fps = float(capture.get(cv2.CAP_PROP_FPS) or 0.0)
@@ -283,7 +297,7 @@ def _measure(path: Path, limits: Limits) -> tuple[int, float]:
     return count, last + step
 
 
-def sampled_frames(capture: cv2.VideoCapture, reading: Reading, limits: Limits,
+def sampled_frames(capture: Capture, reading: Reading, limits: Limits,
                    deadline: Optional[float] = None) -> Iterator[Frame]:
     """The sampled frames, in time order, as RGB (reduced to WORKING_MAX_SIDE on the longer
     side), one decoded at a time. ``reading`` records how many were read and why reading
@@ -343,11 +357,12 @@ def _rgb(bgr: np.ndarray) -> tuple[np.ndarray, float]:
 def frame_at(path: str | Path, t: float) -> Optional[Frame]:
     """The frame shown at ``t`` seconds (RGB, upright, reduced as judged; its ``t`` the time asked
     for), for showing the frame that decided."""
-    capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
     try:
-        if not capture.isOpened():
-            return None
-        capture.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
+        with open(path, "rb") as file:
+            capture = _capture(Path(path), file.read(512))
+    except (OSError, InvalidVideoError):
+        return None
+    try:
         capture.set(cv2.CAP_PROP_POS_MSEC, max(0.0, t - 0.001) * 1000)
         ok, bgr = capture.read()
         return Frame(t, *_rgb(bgr)) if ok and bgr is not None else None

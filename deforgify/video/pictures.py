@@ -1,0 +1,99 @@
+"""Animated pictures (GIF, APNG, animated WebP and AVIF) read as clips, frame by frame, with Pillow.
+
+FFmpeg as OpenCV bundles it reads an animated GIF, but an animated WebP as 0x0 pixels, an AVIF
+sequence as its first frame and an APNG not at all; Pillow reads all four, with each frame's own
+display time. :class:`AnimatedPicture` offers the part of ``cv2.VideoCapture`` that reading a
+clip uses, so that a picture's frames are sampled, limited and timed as a video's are.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+from pathlib import Path
+from typing import Optional
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from deforgify.quiet import pillow_warnings_ignored
+
+SHORTEST_FRAME_MS = 20
+"""A frame said to be shown for less (often 0 in GIFs) is shown for DEFAULT_FRAME_MS, as browsers do."""
+DEFAULT_FRAME_MS = 100
+
+
+class StillPicture(ValueError):
+    """The picture has one frame (or is a HEIF, whose other images are not frames)."""
+
+
+class AnimatedPicture:
+    """An animated picture's frames, through ``grab``, ``retrieve``, ``get``, ``set`` and
+    ``release`` as ``cv2.VideoCapture`` has them (times in milliseconds, frames in BGR)."""
+
+    def __init__(self, path: Path) -> None:
+        with pillow_warnings_ignored():
+            self.image = Image.open(path)
+        frames = getattr(self.image, "n_frames", 1)
+        if frames <= 1 or self.image.format == "HEIF":
+            self.image.close()
+            raise StillPicture(self.image.format)
+        self.starts = [ms / 1000 for ms in itertools.accumulate(self._durations(frames), initial=0)]
+        """Each frame's start in seconds, and the end of the last."""
+        self.index = -1
+
+    def _durations(self, frames: int) -> list[int]:
+        """Each frame's display time in milliseconds (whole, so that they add up exactly); WebP
+        and AVIF tell a frame's only once it is decoded."""
+        shown = []
+        for frame in range(frames):
+            self.image.seek(frame)
+            self.image.load()
+            milliseconds = int(self.image.info.get("duration") or 0)
+            shown.append(milliseconds if milliseconds >= SHORTEST_FRAME_MS else DEFAULT_FRAME_MS)
+        return shown
+
+    def grab(self) -> bool:
+        if self.index + 1 >= len(self.starts) - 1:
+            return False
+        try:
+            with pillow_warnings_ignored():
+                self.image.seek(self.index + 1)
+        except (OSError, EOFError, ValueError):
+            return False
+        self.index += 1
+        return True
+
+    def retrieve(self) -> tuple[bool, Optional[np.ndarray]]:
+        try:
+            with pillow_warnings_ignored():
+                rgb = np.asarray(self.image.convert("RGB"))
+        except (OSError, ValueError):
+            return False, None
+        return True, cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
+
+    def read(self) -> tuple[bool, Optional[np.ndarray]]:
+        return self.retrieve() if self.grab() else (False, None)
+
+    def get(self, prop: int) -> float:
+        """The clip's size, frame rate, frame count and orientation (none), and the grabbed
+        frame's time; 0 for anything else."""
+        count, duration = len(self.starts) - 1, self.starts[-1]
+        return {cv2.CAP_PROP_FRAME_WIDTH: self.image.width, cv2.CAP_PROP_FRAME_HEIGHT: self.image.height,
+                cv2.CAP_PROP_FPS: count / duration, cv2.CAP_PROP_FRAME_COUNT: count,
+                cv2.CAP_PROP_POS_MSEC: self.starts[max(self.index, 0)] * 1000}.get(prop, 0.0)
+
+    def set(self, prop: int, value: float) -> bool:
+        """Seeking by time, as FFmpeg seeks: the next frame grabbed is the first to start at or
+        after ``value`` milliseconds."""
+        if prop != cv2.CAP_PROP_POS_MSEC:
+            return False
+        self.index = bisect.bisect_left(self.starts[:-1], value / 1000) - 1
+        return True
+
+    def isOpened(self) -> bool:  # noqa: N802  cv2.VideoCapture's name
+        return True
+
+    def release(self) -> None:
+        self.image.close()
