@@ -62,6 +62,9 @@ class AnimatedImageError(InvalidImageError):
                          "check it as a video")
         self.frames = frames
 
+    def __reduce__(self) -> tuple[type, tuple[int]]:  # made again from its frame count, as a pool's worker sends it
+        return AnimatedImageError, (self.frames,)
+
 
 def load_rgb(source: ImageInput) -> np.ndarray:
     """Decode ``source`` to an RGB ``uint8`` array of shape (H, W, 3).

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import pickle
 import re
 import time
 from dataclasses import replace
@@ -713,6 +714,16 @@ def test_an_animated_picture_is_checked_as_a_clip_with_its_frames_own_times(form
     assert row["face_found"] and row["faces"][0]["frames"] == 4 and row["duration"] == 2.0
 
 
+def test_an_animated_pictures_frame_times_are_read_within_the_time_bound(tmp_path, astronaut) -> None:
+    """A WebP tells a frame's display time only once it is decoded: all of them are read before
+    sampling, within the time bound as the frames are."""
+    path = _animated(tmp_path / "long.webp", [astronaut[:, :, ::-1].copy(), astronaut] * 5, "WEBP")
+    with pytest.raises(InvalidVideoError, match=r"^reading the display times of its 10 frames took longer than "
+                                                r"the time limit \(0 s\)$"):
+        video_frames.open_video(path, Limits(time_limit=0))
+    assert video_frames.open_video(path, Limits())[1].duration == 2.0
+
+
 def test_the_command_checks_an_animated_picture_as_a_clip_and_the_library_says_so(tmp_path, detector, astronaut
                                                                                   ) -> None:
     face = canvas(astronaut, size=(320, 240), at=(60, 20), height=200)
@@ -723,8 +734,10 @@ def test_the_command_checks_an_animated_picture_as_a_clip_and_the_library_says_s
     assert rows[0]["kind"] == "video" and rows[0]["face_found"] and rows[0]["duration"] == 1.2
     assert rows[1].get("kind") != "video" and rows[1]["face_found"]
     with pytest.raises(AnimatedImageError, match="animated image with 6 frames: only a still photo can be checked "
-                                                 "as a photo; check it as a video$"):
+                                                 "as a photo; check it as a video$") as raised:
         detector.answer(animated.read_bytes())
+    again = pickle.loads(pickle.dumps(raised.value))  # as a process pool's worker sends it back
+    assert str(again) == str(raised.value) and again.frames == 6
 
 
 @pytest.mark.parametrize("given, kind", [(b"\x00\x00\x00\x18ftypmp42", "bytes"), (None, "NoneType")])

@@ -150,13 +150,14 @@ def check_file(path: Path, limits: Limits) -> bytes:
 Capture = Union[cv2.VideoCapture, AnimatedPicture]
 
 
-def _capture(path: Path, head: bytes) -> Capture:
-    """The frames of ``path``: an animated picture's by Pillow, anything else's by FFmpeg."""
+def _capture(path: Path, head: bytes, deadline: Optional[float] = None) -> Capture:
+    """The frames of ``path``: an animated picture's by Pillow (its frames' times read by
+    ``deadline``), anything else's by FFmpeg."""
     picture = image_format(head)
     if picture is None:
         return _ffmpeg_capture(path, media_container(head))
     try:
-        return AnimatedPicture(path)
+        return AnimatedPicture(path, deadline)
     except StillPicture:
         article = "an" if picture[0] in "AEIOU" else "a"
         raise InvalidVideoError(f"not a video file: it is {article} {picture} picture (check it as a photo)") from None
@@ -242,12 +243,9 @@ def _why_unopened(path: Path, kind: Optional[str]) -> str:
 
 def open_video(path: Path, limits: Limits) -> tuple[Capture, Info]:
     """Open ``path`` and check it against ``limits`` from its header, before decoding."""
-    capture = _capture(path, check_file(path, limits))
+    capture = _capture(path, check_file(path, limits), time.monotonic() + limits.time_limit)
     width = int(capture.get(cv2.CAP_PROP_FRAME_WIDTH))
     height = int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT))
-    fps = float(capture.get(cv2.CAP_PROP_FPS) or 0.0)
-    count = int(capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
-    rotation = int(capture.get(cv2.CAP_PROP_ORIENTATION_META) or 0)
     if width * height > MAX_FRAME_PIXELS:
         capture.release()
         raise InvalidVideoError(f"video frames too large: {width}x{height} pixels "
@@ -255,6 +253,16 @@ def open_video(path: Path, limits: Limits) -> tuple[Capture, Info]:
     if min(width, height) < MIN_SIDE:
         capture.release()
         raise InvalidVideoError(f"video frames too small or unreadable: {width}x{height} pixels")
+    try:
+        fps = float(capture.get(cv2.CAP_PROP_FPS) or 0.0)  # an animated picture's: its frames' times read now
+        count = int(capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+    except TimeoutError as error:
+        capture.release()
+        raise InvalidVideoError(f"{error} took longer than the time limit ({limits.time_limit:g} s)") from None
+    except (OSError, EOFError, ValueError) as error:  # an animated picture's first frame, damaged
+        capture.release()
+        raise InvalidVideoError(f"its frames cannot be read (damaged file: {error})") from None
+    rotation = int(capture.get(cv2.CAP_PROP_ORIENTATION_META) or 0)
     duration = count / fps if fps > 0 and count > 0 else 0.0
     if not math.isfinite(duration) or duration <= 0:
         # No duration in the header (a browser's MediaRecorder WebM, a live stream's dump): read

@@ -9,7 +9,9 @@ clip uses, so that a picture's frames are sampled, limited and timed as a video'
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
+import time
 from pathlib import Path
 from typing import Optional
 
@@ -32,30 +34,49 @@ class AnimatedPicture:
     """An animated picture's frames, through ``grab``, ``retrieve``, ``get``, ``set`` and
     ``release`` as ``cv2.VideoCapture`` has them (times in milliseconds, frames in BGR)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, deadline: Optional[float] = None) -> None:
+        """Open ``path`` (its header only; raises :class:`StillPicture` for one frame); its
+        frames' display times are read when first needed, by ``deadline`` (``time.monotonic()``)
+        or TimeoutError."""
         with pillow_warnings_ignored():
             self.image = Image.open(path)
-        frames = getattr(self.image, "n_frames", 1)
-        if frames <= 1 or self.image.format == "HEIF":
+        self.frames = getattr(self.image, "n_frames", 1)
+        if self.frames <= 1 or self.image.format == "HEIF":
             self.image.close()
             raise StillPicture(self.image.format)
-        self.starts = [ms / 1000 for ms in itertools.accumulate(self._durations(frames), initial=0)]
-        """Each frame's start in seconds, and the end of the last."""
+        self.deadline = deadline
         self.index = -1
 
-    def _durations(self, frames: int) -> list[int]:
+    @functools.cached_property
+    def starts(self) -> list[float]:
+        """Each frame's start in seconds, and the end of the last."""
+        return [ms / 1000 for ms in itertools.accumulate(self._durations(), initial=0)]
+
+    def _durations(self) -> list[int]:
         """Each frame's display time in milliseconds (whole, so that they add up exactly); WebP
-        and AVIF tell a frame's only once it is decoded."""
-        shown = []
-        for frame in range(frames):
-            self.image.seek(frame)
-            self.image.load()
+        and AVIF tell a frame's only once it is decoded (300 frames of 640x480 WebP: 3 s). A file
+        cut short ends with its last frame that can be read: ``frames`` then counts those."""
+        decode = self.image.format in ("WEBP", "AVIF")
+        shown: list[int] = []
+        for frame in range(self.frames):
+            if self.deadline is not None and time.monotonic() > self.deadline:
+                raise TimeoutError(f"reading the display times of its {self.frames} frames")
+            try:
+                with pillow_warnings_ignored():
+                    self.image.seek(frame)
+                    if decode:
+                        self.image.load()
+            except (OSError, EOFError, ValueError):
+                if not shown:
+                    raise
+                break
             milliseconds = int(self.image.info.get("duration") or 0)
             shown.append(milliseconds if milliseconds >= SHORTEST_FRAME_MS else DEFAULT_FRAME_MS)
+        self.frames = len(shown)
         return shown
 
     def grab(self) -> bool:
-        if self.index + 1 >= len(self.starts) - 1:
+        if self.index + 1 >= self.frames:
             return False
         try:
             with pillow_warnings_ignored():
@@ -79,10 +100,17 @@ class AnimatedPicture:
     def get(self, prop: int) -> float:
         """The clip's size, frame rate, frame count and orientation (none), and the grabbed
         frame's time; 0 for anything else."""
-        count, duration = len(self.starts) - 1, self.starts[-1]
-        return {cv2.CAP_PROP_FRAME_WIDTH: self.image.width, cv2.CAP_PROP_FRAME_HEIGHT: self.image.height,
-                cv2.CAP_PROP_FPS: count / duration, cv2.CAP_PROP_FRAME_COUNT: count,
-                cv2.CAP_PROP_POS_MSEC: self.starts[max(self.index, 0)] * 1000}.get(prop, 0.0)
+        if prop == cv2.CAP_PROP_FRAME_WIDTH:
+            return self.image.width
+        if prop == cv2.CAP_PROP_FRAME_HEIGHT:
+            return self.image.height
+        if prop == cv2.CAP_PROP_FRAME_COUNT:
+            return self.frames
+        if prop == cv2.CAP_PROP_FPS:
+            return self.frames / self.starts[-1]
+        if prop == cv2.CAP_PROP_POS_MSEC:
+            return self.starts[max(self.index, 0)] * 1000
+        return 0.0
 
     def set(self, prop: int, value: float) -> bool:
         """Seeking by time, as FFmpeg seeks: the next frame grabbed is the first to start at or
