@@ -6,10 +6,12 @@ orientation and odd pixel formats are handled in exactly one place.
 
 from __future__ import annotations
 
+import inspect
 import io
 import os
 import re
 import stat
+import threading
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, BinaryIO, Optional, Union, cast, overload
 
@@ -79,17 +81,23 @@ def load_image(source: ImageInput) -> tuple[np.ndarray, float]:
     """:func:`load_rgb`, and the scale from the image's own pixels to the array's: 1.0 unless
     it was reduced (longer side over WORKING_MAX_SIDE), so that what is found in the array can
     be told in the photo's pixels."""
+    return _load(source, draft=True)
+
+
+def _load(source: ImageInput, draft: bool) -> tuple[np.ndarray, float]:
+    """:func:`load_image`; ``draft`` lets a large JPEG file be decoded at a reduced scale (never
+    a caller's PIL image: drafting changes the image it is done on)."""
     if source is None:
         raise InvalidImageError("no image (the upload or dataset cell is empty)")
     source = _read_stream(source)
     if isinstance(source, np.ndarray):
         longest, rgb = max(source.shape[:2], default=0), _array_to_rgb(source)
     elif isinstance(source, Image.Image):
-        longest, rgb = max(source.size), _pil_to_rgb(source)
+        longest, rgb = max(source.size), _callers_pil_to_rgb(source)
     elif isinstance(source, (bytes, bytearray, memoryview, str, os.PathLike)):
         data = _read_file(_path(source)) if isinstance(source, (str, os.PathLike)) else bytes(source)
         image = _open_bytes(data)
-        longest, rgb = max(image.size), _pil_to_rgb(image)
+        longest, rgb = max(image.size), _pil_to_rgb(image, draft)
     else:
         raise InvalidImageError(f"cannot read an image from a {type(source).__name__}")
     rgb = _limit_side(_check_size(rgb))
@@ -131,28 +139,53 @@ def file_behind(image: ImageInput, rgb: np.ndarray) -> bytes | None:
         return None
     try:
         data = _read_file(_path(name))
-        return data if np.array_equal(load_image(data)[0], rgb) else None
+        return data if np.array_equal(_load(data, draft=False)[0], rgb) else None  # decoded as the image was
     except InvalidImageError:  # a file that cannot be read back declares nothing for the image
         return None
 
 
 def _read_stream(source: ImageInput) -> ImageInput:
     """The bytes of a file object opened for reading in binary (an upload a web framework hands
-    over, ``io.BytesIO``, an open file), from where it stands, at most the file size limit and one
-    byte more (so that a larger one is refused as such); anything else as it is."""
+    over, ``io.BytesIO``, an open file, a pipe), from where it stands to its end, at most the file
+    size limit and one byte more (so that a larger one is refused as such); anything else as it is."""
     if not callable(getattr(source, "read", None)) or isinstance(source, Image.Image):
         return source
     stream = cast(BinaryIO, source)  # it has a read(): a file object
-    try:
-        data = stream.read(MAX_FILE_BYTES + 1)
-    except (OSError, ValueError) as error:  # closed, or not open for reading
-        raise InvalidImageError(f"cannot read the file object: {error}") from None
-    if not isinstance(data, (bytes, bytearray)):
-        raise InvalidImageError("the file object gives text: open the file in binary mode ('rb')")
-    if not data and _position(stream):  # "the file is empty" said of a file read before
+    start = _position(stream)
+    data = _read_to_end(stream, MAX_FILE_BYTES + 1)
+    if not data and start:  # "the file is empty" said of a file read before
         raise InvalidImageError("the file object is at its end (read before?): seek(0) first, or give the "
                                 "file's path")
-    return bytes(data)
+    if start and image_format(data) is None and media_container(data[:512]) is None:
+        raise InvalidImageError(f"the file object was read from byte {start}, not from its start, and what "
+                                "follows is no image: seek(0) first, or give the file's path")
+    return data
+
+
+def _read_to_end(stream: BinaryIO, limit: int) -> bytes:
+    """Up to ``limit`` bytes: an unbuffered stream (a pipe, a socket) gives what it has at each
+    read, so it is read until it ends."""
+    chunks: list[bytes] = []
+    size = 0
+    while size < limit:
+        try:
+            chunk = stream.read(limit - size)
+        except (OSError, ValueError) as error:  # closed, or not open for reading
+            raise InvalidImageError(f"cannot read the file object: {error}") from None
+        if inspect.isawaitable(chunk):
+            getattr(chunk, "close", lambda: None)()  # not awaited: closed, so that Python does not warn of it
+            raise InvalidImageError("the file object reads asynchronously (a Starlette or FastAPI UploadFile?): "
+                                    "give its .file, or the bytes of await upload.read()")
+        if chunk is None:
+            raise InvalidImageError("the file object has no data to give now (a non-blocking stream): read its "
+                                    "bytes first")
+        if not isinstance(chunk, (bytes, bytearray, memoryview)):
+            raise InvalidImageError("the file object gives text: open the file in binary mode ('rb')")
+        if not chunk:
+            break
+        chunks.append(bytes(chunk))
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 def _position(stream: BinaryIO) -> int:
@@ -298,8 +331,11 @@ def _corrupt(error: Exception) -> InvalidImageError:
     return InvalidImageError(f"the image file is truncated or corrupt: {detail}")
 
 
-def _pixel_limit(image: Image.Image) -> tuple[int, str]:
-    """The most pixels this kind of file may have, and its kind's words for the message."""
+def _pixel_limit(image: Image.Image, draft: bool) -> tuple[int, str]:
+    """The most pixels this kind of file may have, and its kind's words for the message; a JPEG
+    decoded whole (a caller's PIL image) has MAX_PIXELS."""
+    if image.format == "JPEG" and not draft:
+        return MAX_PIXELS, " for a JPEG given as a PIL image: its path or bytes is read reduced"
     if image.format == "JPEG" and _in_one_scan(image):
         return MAX_JPEG_PIXELS, " for a JPEG"
     if image.format == "JPEG":
@@ -317,9 +353,9 @@ def _in_one_scan(image: Image.Image) -> bool:
     if image.info.get("progressive"):
         return False
     jpeg = cast("JpegImageFile", image)  # its format is JPEG: Pillow's JPEG reader made it
-    file: Optional[IO[bytes]] = jpeg.fp
-    if file is None:  # a PIL image loaded before it was given: decoded already, nothing more to hold
-        return True
+    file: Optional[IO[bytes]] = jpeg.fp  # opened here from bytes or a path: never None nor closed
+    if file is None:
+        return False
     where = file.tell()
     try:
         file.seek(2)
@@ -340,9 +376,23 @@ def _in_one_scan(image: Image.Image) -> bool:
         file.seek(where)
 
 
-def _pil_to_rgb(image: Image.Image) -> np.ndarray:
+_CALLERS_IMAGES = threading.Lock()
+"""Held while a PIL image given by a caller is decoded: one shared by threads was read by each
+at once from its one file, and came out "corrupt" or as a picture without a face."""
+
+
+def _callers_pil_to_rgb(image: Image.Image) -> np.ndarray:
+    """A caller's PIL image decoded, by one thread at a time, and left as it was given (no draft)."""
+    with _CALLERS_IMAGES:
+        if getattr(image, "_im", True) is None and getattr(image, "fp", True) is None:
+            raise InvalidImageError("the PIL image's file was closed before its pixels were read: call "
+                                    "image.load() before closing it, or give the file's path")
+        return _pil_to_rgb(image, draft=False)
+
+
+def _pil_to_rgb(image: Image.Image, draft: bool) -> np.ndarray:
     width, height = image.size
-    limit, kind = _pixel_limit(image)
+    limit, kind = _pixel_limit(image, draft)
     if width * height > limit:
         raise InvalidImageError(
             f"image too large: {width}x{height} pixels, {width * height // 1_000_000} megapixels "
@@ -354,7 +404,7 @@ def _pil_to_rgb(image: Image.Image) -> np.ndarray:
         if image.format in ("TIFF", "MPO"):
             raise InvalidImageError(f"multi-page {image.format} with {frames} pages: only a still photo can be checked")
         raise AnimatedImageError(frames)
-    if image.format == "JPEG":
+    if image.format == "JPEG" and draft:
         # Decode large JPEGs at a reduced scale straight away: cheap, and all we use.
         image.draft("RGB", (WORKING_MAX_SIDE, WORKING_MAX_SIDE))
     try:
@@ -363,6 +413,8 @@ def _pil_to_rgb(image: Image.Image) -> np.ndarray:
         with pillow_warnings_ignored():  # reading the orientation warns of a corrupt EXIF block
             image = _upright(image)
         return np.asarray(_to_rgb_mode(image), dtype=np.uint8)
+    except InvalidImageError:
+        raise
     except Exception as error:  # noqa: BLE001  decoders raise many kinds on bad data
         raise _corrupt(error) from None
 
@@ -391,10 +443,8 @@ def _upright(image: Image.Image) -> Image.Image:
 
 def _to_rgb_mode(image: Image.Image) -> Image.Image:
     """Convert any PIL mode to RGB: 16/32-bit scaled to 8-bit, transparency over white."""
-    if image.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):
-        values = np.asarray(image, dtype=np.float64)
-        scale = 257.0 if values.max(initial=0) > 255 else 1.0
-        grey = np.clip(values / scale, 0, 255).round().astype(np.uint8)
+    if image.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):  # scaled as an array's values are
+        grey = np.clip(_to_eight_bit_scale(np.asarray(image)), 0, 255).round().astype(np.uint8)
         return Image.fromarray(grey, mode="L").convert("RGB")
     if image.mode in ("RGBA", "LA", "PA", "P", "RGBa", "La") and _has_alpha(image):
         rgba = image.convert("RGBA")

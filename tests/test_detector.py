@@ -6,6 +6,7 @@ import json
 import re
 import subprocess
 import sys
+import warnings
 from dataclasses import replace
 from pathlib import Path
 
@@ -494,6 +495,78 @@ def test_a_file_object_is_read_as_its_bytes(tmp_path: Path, astronaut: np.ndarra
         detector.predict(io.BytesIO())
     with open(photo, encoding="latin-1") as text, pytest.raises(InvalidImageError, match="open the file in binary"):
         detector.answer(text)
+
+
+def test_streams_are_read_to_their_end_and_odd_ones_refused_in_words(astronaut_jpeg: Path, detector) -> None:
+    """An unbuffered pipe gave only its first read ("truncated or corrupt"); an async upload's
+    read() was taken for text; a file object read past its start was "not an image file"."""
+    import asyncio
+    import subprocess
+
+    from deforgify.decode import InvalidImageError
+
+    expected = detector.predict(astronaut_jpeg).to_json()
+    with subprocess.Popen(["cat", str(astronaut_jpeg)], stdout=subprocess.PIPE, bufsize=0) as cat:
+        assert cat.stdout is not None
+        assert detector.predict(cat.stdout).to_json() == expected
+
+    class Upload:  # what Starlette's UploadFile offers: an async read
+        async def read(self, size: int = -1) -> bytes:
+            await asyncio.sleep(0)
+            return astronaut_jpeg.read_bytes()
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "coroutine was never awaited" would be an error
+        with pytest.raises(InvalidImageError, match=r"reads asynchronously \(a Starlette or FastAPI UploadFile\?\): "
+                                                    r"give its .file, or the bytes of await upload.read\(\)"):
+            detector.predict(Upload())
+    with open(astronaut_jpeg, "rb") as file:
+        file.read(4)
+        with pytest.raises(InvalidImageError, match="the file object was read from byte 4, not from its start"):
+            detector.predict(file)
+
+
+def test_a_pil_image_is_left_as_given_and_answered_alike_every_time(detector: Detector, astronaut,
+                                                                    tmp_path: Path) -> None:
+    """Decoding a caller's large PIL JPEG drafted it in place: it shrank to half, and the next
+    answer's boxes were given in the shrunk image's pixels."""
+    path = tmp_path / "large.jpg"
+    Image.fromarray(astronaut).resize((4200, 4200)).save(path, quality=90)
+    image = Image.open(path)
+    first = detector.predict(image).to_json()
+    assert image.size == (4200, 4200)
+    assert detector.predict(image).to_json() == first
+    assert first["face"] == pytest.approx(detector.predict(path).to_json()["face"], abs=25)
+
+
+def test_threads_sharing_one_unread_pil_image_each_get_its_answer(detector: Detector, astronaut,
+                                                                  tmp_path: Path) -> None:
+    """Four threads decoding one lazily opened image read its one file at once: "truncated or
+    corrupt", or a picture without a face."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    path = tmp_path / "face.png"
+    Image.fromarray(astronaut).resize((3000, 3000)).save(path)
+    expected = detector.predict(path).to_json()
+    for _ in range(3):
+        image = Image.open(path)
+        with ThreadPoolExecutor(4) as pool:
+            answers = list(pool.map(lambda _: detector.predict(image).to_json(), range(4)))
+        assert answers == [expected] * 4
+
+
+def test_a_float_pil_image_is_read_as_the_same_array_is_and_a_closed_one_refused(detector: Detector, astronaut,
+                                                                                 astronaut_jpeg: Path) -> None:
+    from deforgify.decode import InvalidImageError, load_rgb
+
+    grey = np.asarray(Image.fromarray(astronaut).convert("L"), np.float32) / 255  # mode F, from 0 to 1
+    assert np.array_equal(load_rgb(Image.fromarray(grey)), load_rgb(grey))  # it was black: "no face"
+    assert detector.predict(Image.fromarray(grey)).label != "no_face"
+    with Image.open(astronaut_jpeg) as image:
+        pass
+    with pytest.raises(InvalidImageError, match=r"the PIL image's file was closed before its pixels were read: "
+                                                r"call image.load\(\) before closing it"):
+        detector.predict(image)
 
 
 def test_a_detector_goes_to_other_processes_and_answers_there_as_here(astronaut_jpeg: Path, tmp_path: Path) -> None:

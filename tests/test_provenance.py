@@ -221,6 +221,21 @@ def test_a_decoded_image_has_no_provenance() -> None:
     assert read_provenance(None).to_json() == {"claim": "none", "evidence": [], "valid": None, "trusted": None}
 
 
+def test_provenance_is_read_from_a_path_as_from_its_bytes_and_nothing_else_is_taken(files, tmp_path) -> None:
+    """bytes(Path) read the path's own name: an AI-made file said nothing; a str raised TypeError."""
+    from deforgify import InvalidImageError
+    from deforgify.provenance import read_provenance
+
+    path = files["ai-created.jpg"]
+    expected = read(path).to_json()
+    assert expected["claim"] == "ai_generated"
+    assert read_provenance(path).to_json() == read_provenance(str(path)).to_json() == expected
+    with pytest.raises(InvalidImageError, match="no such file"):
+        read_provenance(tmp_path / "missing.jpg")
+    with pytest.raises(TypeError, match="read_provenance takes a file's bytes or its path, not list"):
+        read_provenance([1, 2])  # type: ignore[arg-type]
+
+
 # --- hostile metadata --------------------------------------------------------------------------
 
 

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Optional
+import os
+from typing import Optional, Union
 
+from deforgify.decode import read_bytes
 from deforgify.provenance import content_credentials, exif, png_text, xmp
 from deforgify.provenance.containers import find_blocks
 from deforgify.provenance.contract import NO_PROVENANCE, Evidence, Provenance
 
 
-def read_provenance(data: Optional[bytes]) -> Provenance:
-    """What ``data`` (a file's bytes, as uploaded or stored) says about its origin; never
-    raises: a metadata block that cannot be read becomes an evidence item saying so. None (a
-    decoded image, which has lost its metadata) has no provenance."""
+def read_provenance(data: Union[bytes, bytearray, memoryview, str, os.PathLike, None]) -> Provenance:
+    """What ``data`` (a file's bytes, as uploaded or stored, or its path) says about its origin:
+    a metadata block that cannot be read becomes an evidence item saying so. None (a decoded
+    image, which has lost its metadata) has no provenance. Raises only for a path that is no
+    readable file (InvalidImageError, as :func:`deforgify.decode.load_rgb` does) and for
+    anything else given (TypeError: ``bytes()`` of a Path read its name)."""
+    if isinstance(data, (str, os.PathLike)):
+        data = read_bytes(data)
+    elif data is not None and not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"read_provenance takes a file's bytes or its path, not {type(data).__name__}")
     if not data:
         return NO_PROVENANCE
     data = bytes(data)
