@@ -9,13 +9,14 @@ and only a bounded number is in flight, so a collection of any length streams th
 
 from __future__ import annotations
 
+import functools
 import itertools
 import multiprocessing
 import os
 import signal
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Iterable, Iterator, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Iterable, Iterator, Optional, Sequence, Union, cast
 
 import numpy as np
 
@@ -151,9 +152,12 @@ def _start_judging(recipe: tuple[Path, ModelConfig, ModelSource]) -> None:
 
 def _judge_task(task: tuple[list[Named], bool, VideoSettings]) -> list[Result]:
     """Prepare and judge a few images with this worker's model."""
+    assert _worker_detector is not None  # loaded by _start_judging, this worker's initializer
+    return _prepare_and_judge(_worker_detector, task)
+
+
+def _prepare_and_judge(detector: Detector, task: tuple[list[Named], bool, VideoSettings]) -> list[Result]:
     named, keep_rgb, video = task
-    detector = _worker_detector
-    assert detector is not None  # loaded by _start_judging, this worker's initializer
     return _judge(detector, _prepare_task((named, detector.config.preprocessing, keep_rgb, video)))
 
 
@@ -161,13 +165,16 @@ def score_files(detector: Detector, files: Sequence[str], workers: int = 1,
                 keep_rgb: bool = False, video: VideoSettings = VideoSettings()) -> Iterator[Result]:
     """A :class:`Result` for every file (named by its path), in order, streamed a chunk at a time;
     video files (by suffix) are sampled as ``video`` says."""
+    if isinstance(files, (str, bytes, os.PathLike)):  # a str is a sequence too: of one-letter names
+        raise TypeError(f"score_files takes a list of paths, not one path: score_files(detector, [{files!r}])")
     return score_items(detector, ((str(f), str(f)) for f in files), workers, keep_rgb, video)
 
 
 def score_items(detector: Detector, items: Iterable[Named], workers: int = 1,
                 keep_rgb: bool = False, video: VideoSettings = VideoSettings()) -> Iterator[Result]:
-    """A :class:`Result` for every named image or video, in order, streamed a chunk at a time."""
-    items = iter(items)
+    """A :class:`Result` for every named image or video, in order, streamed a chunk at a time.
+    Raises TypeError, as the items are drawn, for one that is not a (name, image) pair."""
+    items = map(_named, items)
     head = list(itertools.islice(items, INLINE_BELOW))
     named = batches(itertools.chain(head, items), TASK_SIZE)
     tasks = ((batch, detector.config.preprocessing, keep_rgb, video) for batch in named)
@@ -180,15 +187,24 @@ def score_items(detector: Detector, items: Iterable[Named], workers: int = 1,
     recipe = detector.worker_recipe()
     if recipe is None:  # a Keras model: workers prepare, this process judges
         with ProcessPoolExecutor(workers, mp_context=context, initializer=_ignore_interrupts) as pool:
-            prepared = bounded_map(pool, _prepare_task, tasks, ahead)
+            prepared = bounded_map(pool, _prepare_task, tasks, ahead, _prepare_task)
             yield from _judge_chunks(detector, itertools.chain.from_iterable(prepared))
         return
     # Each worker judges what it prepares, its model and OpenCV on one thread: a core each. A
     # model call on two threads here beside two preparing workers made the cores take turns:
     # 144 images/s end to end over 400 photos, against 163 now (benchmarks/batch_speed.py).
+    # A task that cannot reach a worker (an open file among its images cannot be pickled) is done here.
+    here = functools.partial(_prepare_and_judge, detector)
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_judging, initargs=(recipe,)) as pool:
-        judged = bounded_map(pool, _judge_task, ((batch, keep_rgb, video) for batch in named), ahead)
+        judged = bounded_map(pool, _judge_task, ((batch, keep_rgb, video) for batch in named), ahead, here)
         yield from itertools.chain.from_iterable(judged)
+
+
+def _named(item: object) -> Named:
+    if not (isinstance(item, tuple) and len(item) == 2):
+        raise TypeError(f"score_items takes (name, image) pairs, not {type(item).__name__}: "
+                        "score_items(detector, [(\"photo 1\", image), ...])")
+    return cast(Named, item)
 
 
 def _judge_chunks(detector: Detector, prepared: Iterable[Prepared]) -> Iterator[Result]:

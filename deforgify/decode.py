@@ -398,7 +398,7 @@ def _pil_to_rgb(image: Image.Image, draft: bool) -> np.ndarray:
             f"image too large: {width}x{height} pixels, {width * height // 1_000_000} megapixels "
             f"(limit {limit // 1_000_000} megapixels{kind})"
         )
-    _check_shape(width, height)
+    check_shape(width, height)
     frames = getattr(image, "n_frames", 1)
     if frames > 1 and image.format != "HEIF":  # a HEIF's other images are extras; its primary one is the photo
         if image.format in ("TIFF", "MPO"):
@@ -525,11 +525,12 @@ def _limit_side(rgb: np.ndarray) -> np.ndarray:
 
 def _check_size(rgb: np.ndarray) -> np.ndarray:
     height, width = rgb.shape[:2]
-    _check_shape(width, height)
+    check_shape(width, height)
     return rgb
 
 
-def _check_shape(width: int, height: int) -> None:
+def check_shape(width: int, height: int) -> None:
+    """Refuse a picture too small to hold a face we can judge, or a strip (InvalidImageError)."""
     if min(height, width) < MIN_SIDE:
         raise InvalidImageError(
             f"image too small: {width}x{height} pixels (need at least {MIN_SIDE}x{MIN_SIDE})"

@@ -13,7 +13,7 @@ from typing import Any, Callable, NamedTuple, Optional, Protocol, Sequence, Supp
 import numpy as np
 
 from deforgify.answer import Answer
-from deforgify.decode import (WORKING_MAX_SIDE, ImageInput, InvalidImageError, file_behind, load_image,
+from deforgify.decode import (WORKING_MAX_SIDE, ImageInput, InvalidImageError, check_shape, file_behind, load_image,
                               read_bytes)
 from deforgify.faces import Box, Face, find_faces, upright
 from deforgify.model.calibration import NO_FACE, UNSURE
@@ -67,15 +67,17 @@ def face_crops(rgb: np.ndarray, config: PreprocessConfig, centre_fallback: bool 
     return crops or ([preprocess_face(rgb, config, None, [])] if centre_fallback else [])
 
 
-def decoded_rgb(image: object) -> np.ndarray:
-    """``image`` if it is a decoded RGB image (a uint8 array, height x width x 3); anything else
-    is refused by name, rather than judged wrongly (a float or 16-bit array would look black)."""
+def decoded_rgb(image: object, taker: str = "predict_rgb") -> np.ndarray:
+    """``image`` if it is a decoded RGB image (a uint8 array, height x width x 3) of a size a
+    photo may have; anything else is refused by name, rather than judged wrongly (a float or
+    16-bit array would look black, a 10x10 one would be "no face")."""
     if isinstance(image, np.ndarray) and image.dtype == np.uint8 and image.ndim == 3 and image.shape[2] == 3:
         if image.size == 0:
-            raise InvalidImageError(f"predict_rgb was given an empty image ({image.shape[1]}x{image.shape[0]} pixels)")
+            raise InvalidImageError(f"{taker} was given an empty image ({image.shape[1]}x{image.shape[0]} pixels)")
+        check_shape(image.shape[1], image.shape[0])
         return image
     kind = f"a {image.dtype} array of shape {image.shape}" if isinstance(image, np.ndarray) else type(image).__name__
-    raise InvalidImageError(f"predict_rgb takes decoded RGB images (uint8 arrays, height x width x 3), not {kind}: "
+    raise InvalidImageError(f"{taker} takes decoded RGB images (uint8 arrays, height x width x 3), not {kind}: "
                             "predict() takes it, or decode it with load_rgb() first")
 
 
@@ -399,6 +401,10 @@ class Detector:
         ValueError for a prediction without a face."""
         from deforgify.heatmap import overlay, scaled
 
+        if not isinstance(prediction, Prediction):
+            hint = ": pass answer.prediction" if isinstance(prediction, Answer) else ""
+            raise TypeError(f"heatmap takes a Prediction, not {type(prediction).__name__}{hint}")
+        rgb = decoded_rgb(rgb, "heatmap")
         if prediction.face is None or prediction.confidences is None:
             raise ValueError(f"a {prediction.label} prediction has no face to map")
         if prediction.scale < 1 and max(rgb.shape[:2]) != WORKING_MAX_SIDE:  # its boxes would map another place

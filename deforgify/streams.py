@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 from collections import deque
-from typing import Any, Callable, Iterable, Iterator, Protocol, TypeVar
+from typing import Any, Callable, Iterable, Iterator, Optional, Protocol, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -25,13 +25,25 @@ class Pool(Protocol):
     def submit(self, fn: Callable[..., Any], /, *args: Any) -> Any: ...
 
 
-def bounded_map(pool: Pool, function: Callable[[T], R], tasks: Iterable[T], ahead: int) -> Iterator[R]:
+def bounded_map(pool: Pool, function: Callable[[T], R], tasks: Iterable[T], ahead: int,
+                failed: Optional[Callable[[T], R]] = None) -> Iterator[R]:
     """``pool.map`` in order, submitting at most ``ahead`` tasks before the one awaited
-    (``Executor.map`` submits every task at once)."""
-    pending: deque = deque()
+    (``Executor.map`` submits every task at once); a task whose future fails gets ``failed(task)``
+    instead, if given (a task that cannot be pickled fails so, alone)."""
+    pending: deque[tuple[T, Any]] = deque()
+
+    def result() -> R:
+        task, future = pending.popleft()
+        if failed is None:
+            return future.result()
+        try:
+            return future.result()
+        except Exception:  # noqa: BLE001  failed() decides what becomes of it
+            return failed(task)
+
     for task in tasks:
-        pending.append(pool.submit(function, task))
+        pending.append((task, pool.submit(function, task)))
         if len(pending) >= ahead:
-            yield pending.popleft().result()
+            yield result()
     while pending:
-        yield pending.popleft().result()
+        yield result()

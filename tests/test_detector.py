@@ -329,12 +329,14 @@ def test_a_reduced_photos_boxes_are_given_in_its_own_pixels(detector: Detector, 
     (np.zeros((64, 64), np.uint8), "a uint8 array of shape (64, 64)"),
     ("photo.jpg", "str"),
     (np.zeros((0, 0, 3), np.uint8), "an empty image (0x0 pixels)"),  # ZeroDivisionError before
+    (np.zeros((10, 10, 3), np.uint8), "image too small: 10x10 pixels"),  # "no face", where predict() refuses
+    (np.zeros((40, 2000, 3), np.uint8), "wrong aspect ratio: 2000x40 pixels is a strip"),
 ])
 def test_predict_rgb_refuses_anything_but_decoded_rgb_by_name(detector: Detector, image, kind) -> None:
     """A float or 16-bit array judged as it is would look black ("no_face", a silent wrong answer)."""
     from deforgify.decode import InvalidImageError
 
-    said = kind if "empty" in kind else f"not {kind}: predict() takes it"
+    said = kind if "empty" in kind or "pixels" in kind else f"not {kind}: predict() takes it"
     with pytest.raises(InvalidImageError, match=re.escape(said)):
         detector.predict_rgb([np.zeros((64, 64, 3), np.uint8), image])
 
@@ -473,6 +475,21 @@ def test_a_heatmap_of_a_prediction_without_a_face_is_refused_in_words() -> None:
     coffee = data.coffee()
     with pytest.raises(ValueError, match="a no_face prediction has no face to map"):
         detector.heatmap(coffee, detector.predict(coffee))
+
+
+def test_a_heatmap_of_anything_but_the_pixels_and_the_prediction_is_refused_by_name(astronaut) -> None:
+    """A float copy gave a map over a black face; an Answer or a path raised AttributeError."""
+    from deforgify.decode import InvalidImageError
+
+    detector = Detector.load()
+    answer, rgb = detector.answer_and_pixels(astronaut)
+    with pytest.raises(InvalidImageError, match=r"heatmap takes decoded RGB images .*, not a float64 array"):
+        detector.heatmap(rgb / 255.0, answer.prediction)
+    with pytest.raises(TypeError, match="heatmap takes a Prediction, not Answer: pass answer.prediction"):
+        detector.heatmap(rgb, answer)  # type: ignore[arg-type]
+    with pytest.raises(InvalidImageError, match="heatmap takes decoded RGB images .*, not str"):
+        detector.heatmap("photo.jpg", answer.prediction)  # type: ignore[arg-type]
+    assert detector.heatmap(rgb, answer.prediction).ndim == 3  # as given, a map
 
 
 def test_a_file_object_is_read_as_its_bytes(tmp_path: Path, astronaut: np.ndarray) -> None:

@@ -719,8 +719,8 @@ def test_an_animated_pictures_frame_times_are_read_within_the_time_bound(tmp_pat
     sampling, within the time bound as the frames are."""
     path = _animated(tmp_path / "long.webp", [astronaut[:, :, ::-1].copy(), astronaut] * 5, "WEBP")
     with pytest.raises(InvalidVideoError, match=r"^reading the display times of its 10 frames took longer than "
-                                                r"the time limit \(0 s\)$"):
-        video_frames.open_video(path, Limits(time_limit=0))
+                                                r"the time limit \(1e-09 s\)$"):
+        video_frames.open_video(path, Limits(time_limit=1e-9))
     assert video_frames.open_video(path, Limits())[1].duration == 2.0
 
 
@@ -754,12 +754,17 @@ def test_enormous_frames_too_long_clips_and_the_time_bound(clips, detector, monk
     monkeypatch.undo()
     with pytest.raises(InvalidVideoError, match=r"video too long"):
         score_video(detector, clips["mixed"], limits=Limits(max_seconds=10))
-    with pytest.raises(InvalidVideoError, match=r"video too large"):
-        score_video(detector, clips["mixed"], limits=Limits(max_bytes=1000))
+    with pytest.raises(InvalidVideoError, match=r"video too large: \d+ bytes \(limit 1000 bytes\)$"):
+        score_video(detector, clips["mixed"], limits=Limits(max_bytes=1000))  # it said "0 MB (limit 0 MB)"
     started = time.monotonic()
     with pytest.raises(InvalidVideoError, match=r"time limit"):
-        score_video(detector, clips["mixed"], limits=Limits(time_limit=0.0))
+        score_video(detector, clips["mixed"], limits=Limits(time_limit=1e-9))
     assert time.monotonic() - started < 5
+    for wrong in ({"time_limit": 0}, {"time_limit": -1}, {"max_seconds": "60"}, {"max_bytes": True}):
+        with pytest.raises(ValueError, match=f"limits take positive numbers: {next(iter(wrong))}="):
+            Limits(**wrong)  # a negative time limit ended reading at once, "60" raised TypeError in a comparison
+    with pytest.raises(InvalidVideoError, match=r"^https://example.com/clip.mp4 is a URL: nothing is fetched"):
+        score_video(detector, "https://example.com/clip.mp4")  # "no such file: https:/example.com/clip.mp4"
 
 
 def test_the_time_bound_keeps_the_frames_read_so_far(clips, detector, monkeypatch) -> None:

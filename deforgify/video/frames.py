@@ -84,6 +84,12 @@ class Limits:
     """Seconds of decoding after which a file's sampling stops: the frames read so far are
     judged and the result says it is incomplete (none read: an error)."""
 
+    def __post_init__(self) -> None:
+        for name in ("max_seconds", "max_bytes", "time_limit"):  # Limits(max_seconds="60") failed in a comparison
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not float(value) > 0:
+                raise ValueError(f"limits take positive numbers: {name}={value!r}")
+
 
 @dataclass(frozen=True)
 class VideoSettings:
@@ -139,7 +145,7 @@ def check_file(path: Path, limits: Limits) -> bytes:
     if size == 0:
         raise InvalidVideoError("the file is empty")
     if size > limits.max_bytes:
-        raise InvalidVideoError(f"video too large: {size / 1e6:.0f} MB (limit {limits.max_bytes / 1e6:.0f} MB)")
+        raise InvalidVideoError(f"video too large: {_size(size)} (limit {_size(limits.max_bytes)})")
     with open(path, "rb") as file:
         head = file.read(512)
     if _looks_like_text(head):
@@ -376,6 +382,11 @@ def frame_at(path: str | Path, t: float) -> Optional[Frame]:
         return Frame(t, *_rgb(bgr)) if ok and bgr is not None else None
     finally:
         capture.release()
+
+
+def _size(size: float) -> str:
+    """``250 MB``, or ``800 bytes`` below a megabyte (a limit of 0 MB said nothing)."""
+    return f"{size / 1e6:.0f} MB" if size >= 1e6 else f"{size:.0f} bytes"
 
 
 def _clock(seconds: float) -> str:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
+from deforgify.decode import URL
 from deforgify.detector import Detector, detected_face_crops, face_label
 from deforgify.faces import Box
 from deforgify.model.folder import ModelConfig
@@ -66,6 +67,8 @@ def sample_video(path: str | os.PathLike, config: PreprocessConfig, sampling: Sa
     if not isinstance(path, (str, os.PathLike)):  # pathlib's TypeError for bytes or a file object
         raise InvalidVideoError(f"a video is read from its file: give its path, not {type(path).__name__} "
                                 "(write the bytes to a file first)")
+    if isinstance(path, str) and URL.match(path):  # Path() would make it "https:/..." and say "no such file"
+        raise InvalidVideoError(f"{path} is a URL: nothing is fetched; download the clip and give its path")
     started = time.monotonic()
     capture, info = open_video(Path(path), limits)
     reading = Reading(info, sampling)

@@ -1,0 +1,42 @@
+"""Scoring many images at once (deforgify.batch), as a library user calls it: one bad item costs
+only its own answer, and a call that cannot be meant is refused by name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from deforgify.batch import score_files, score_items
+from deforgify.detector import Detector
+
+
+@pytest.fixture(scope="module")
+def detector() -> Detector:
+    return Detector.load()
+
+
+def test_an_item_no_worker_can_take_is_answered_here_and_the_rest_in_workers(detector, astronaut_jpeg: Path
+                                                                            ) -> None:
+    """An open file among 20 items sent to 2 worker processes cannot be pickled: the whole run
+    raised "cannot pickle '_io.BufferedReader'" and answered nothing."""
+    items = [(f"photo {index}", str(astronaut_jpeg)) for index in range(20)]
+    expected = detector.predict(astronaut_jpeg).to_json()
+    with open(astronaut_jpeg, "rb") as file:
+        items[5] = ("open file", file)
+        items[9] = ("generator", (value for value in range(3)))
+        results = list(score_items(detector, items, workers=2))
+    assert [result.name for result in results] == [name for name, _ in items]
+    assert results[9].error == "cannot read an image from a generator"
+    assert all(result.prediction is not None and result.prediction.to_json() == expected
+               for index, result in enumerate(results) if index != 9)
+
+
+def test_one_path_for_the_list_or_an_image_without_its_name_is_refused_by_name(detector, astronaut_jpeg) -> None:
+    """A str is a sequence: each of its letters was scored as a file; a bare image raised
+    "too many values to unpack" from inside the batch."""
+    with pytest.raises(TypeError, match=r"score_files takes a list of paths, not one path: "
+                                        r"score_files\(detector, \['.*astronaut.jpg'\]\)"):
+        score_files(detector, str(astronaut_jpeg))
+    with pytest.raises(TypeError, match=r"score_items takes \(name, image\) pairs, not PosixPath"):
+        list(score_items(detector, [astronaut_jpeg]))
