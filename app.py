@@ -1497,19 +1497,33 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": body})
 
 
+def unknown_endpoint(request: Any, error: Exception) -> Any:
+    """A call to an API name this app has not (Gradio answered 500 "Internal Server Error" and
+    logged a traceback): 404, naming the endpoints it has."""
+    from fastapi.responses import JSONResponse
+
+    names = [f"/{fn.api_name}" for fn in request.app.get_blocks().fns.values()
+             if fn.api_name and fn.api_visibility == "public"]
+    asked = request.path_params.get("api_name", "")
+    return JSONResponse({"error": f"/{asked} is not an endpoint of this app; its endpoints are {', '.join(names)} "
+                                  "(described at /gradio_api/info)"}, status_code=404)
+
+
 def launch_options() -> dict[str, Any]:
     """Serve MCP tools too when ``gradio[mcp]`` is installed (the base install has no MCP), unless
     GRADIO_MCP_SERVER says otherwise; give the message of every error, Gradio's own included: a
     path it refuses, a link it cannot fetch or an argument missing came as ``{"error": null}``;
     refuse an upload larger than any file the page checks (Gradio kept any size, for two hours),
-    and any other request over :data:`BODY_LIMIT`."""
+    and any other request over :data:`BODY_LIMIT`; a call to an endpoint it has not gets 404."""
     from importlib.util import find_spec
 
+    from gradio.route_utils import FnIndexInferError
     from starlette.middleware import Middleware
 
     mcp = {} if "GRADIO_MCP_SERVER" in os.environ else {"mcp_server": find_spec("mcp") is not None}
     return {**mcp, "show_error": True, "css": CSS, "head": PAGE_JS,
-            "max_file_size": max(MAX_FILE_BYTES, VIDEO_MAX_BYTES), "app_kwargs": {"middleware": [Middleware(BodyLimit)]}}
+            "max_file_size": max(MAX_FILE_BYTES, VIDEO_MAX_BYTES),
+            "app_kwargs": {"middleware": [Middleware(BodyLimit)], "exception_handlers": {FnIndexInferError: unknown_endpoint}}}
 
 
 def _expire_reports(store: FeedbackStore) -> None:

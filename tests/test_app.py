@@ -364,7 +364,7 @@ def test_the_readme_api_examples_run_as_written(app_url, images, client) -> None
     assert data[4]["confidences"] == pytest.approx(expected["confidences"], abs=1e-6)
 
 
-def test_every_call_waits_in_the_queue_and_uploads_are_bounded(app_url, images) -> None:
+def test_every_call_waits_in_the_queue_uploads_are_bounded_and_unknown_calls_named(app_url, images) -> None:
     """Off a Space, Gradio's direct routes skipped the queue and its concurrency groups: four
     checks of large photos ran at once (4 GB); an upload of any size was kept for two hours."""
     import urllib.error
@@ -391,6 +391,12 @@ def test_every_call_waits_in_the_queue_and_uploads_are_bounded(app_url, images) 
     upload = requests.post(app_url + "gradio_api/upload", files={"files": ("big.jpg", b"\xff" * 40_000_000)},
                            timeout=60)
     assert upload.status_code == 200  # an upload is bounded by max_file_size instead
+    # An endpoint the app has not: 404 naming those it has (Gradio answered 500 and logged a traceback).
+    for route in ("call", "api", "run"):
+        unknown = requests.post(app_url + f"gradio_api/{route}/predcit", json={"data": []}, timeout=30)
+        assert unknown.status_code == 404, (route, unknown.text)
+        assert unknown.json()["error"].startswith("/predcit is not an endpoint of this app; its endpoints are /")
+        assert {"/predict", "/predict_video", "/flag"} <= set(re.findall(r"/\w+", unknown.json()["error"]))
 
 
 def test_the_api_page_names_and_describes_every_result(client) -> None:
