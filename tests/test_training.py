@@ -675,3 +675,35 @@ def test_the_card_says_how_far_its_test_accuracy_goes_and_when_framing_does_as_w
     assert "the framing baseline does as well as the model or better (ROC-AUC 0.996 against 0.942)" in said
     assert "framing" not in _how_sure({**model, "count": 1689}, {"accuracy": 0.64, "roc_auc": 0.714})
 
+
+
+def test_the_leave_one_source_out_matrix_runs_and_its_file_sets_a_models_band(tmp_path: Path,
+                                                                              astronaut: np.ndarray) -> None:
+    """Every run of it crashed after preparing the data: its parser lacked the recipe options
+    added to training.train since (drop_path, ema, ...); a held-out part that does not exist
+    ran to a matrix of nothing, and the output was written only at the very end."""
+    from helpers import make_tiny_dataset
+
+    for name in ("camera-a", "camera-b"):
+        make_tiny_dataset(tmp_path / name, astronaut, per_class=20)
+    common = ["training.leave_one_out", "--data", str(tmp_path / "camera-a"), "--data", str(tmp_path / "camera-b"),
+              "--architecture", "deforgify-compact", "--input-size", "64", "--epochs", "2", "--per-source", "20",
+              "--batch-size", "8", "--workers", "1"]
+    no_probes = {"DEFORGIFY_DATA": str(tmp_path / "no-shared-data")}
+    refused = run_module(*common, "--only", "camera-c", env=no_probes)
+    assert refused.returncode == 2
+    assert "--only camera-c: no such held-out part; these data have camera-a, camera-b" in refused.stderr
+    folder = run_module(*common, "--output", str(tmp_path), env=no_probes)
+    assert folder.returncode == 2 and f"--output {tmp_path} is a folder: give a file name" in folder.stderr
+    matrix = tmp_path / "loso" / "matrix.json"
+    result = run_module(*common, "--only", "camera-a", "--output", str(matrix), env=no_probes)
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(matrix.read_text())
+    assert report["recipe"]["architecture"] == "deforgify-compact" and report["recipe"]["drop_path"] == 0.0
+    (unit,) = report["units"]
+    assert unit["unit"] == "camera-a" and len(unit["scores"]) == len(unit["labels"]) == 40
+    assert 0.0 <= unit["roc_auc"] <= 1.0 and len(unit["val_scores"]) == len(unit["val_labels"])
+    model = tmp_path / "model"
+    trained = train_tiny(tmp_path / "camera-b", model, "--held-out", str(matrix))
+    assert trained.returncode == 0, trained.stderr[-3000:]
+    assert json.loads((model / "metrics.json").read_text())["calibration"]["band_from_held_out"]["file"] == "matrix.json"

@@ -27,13 +27,13 @@ from typing import TYPE_CHECKING, Callable, Optional, Sequence
 
 import numpy as np
 
-from deforgify.argtypes import first_paragraph, number
-from deforgify.model.architectures import ARCHITECTURES, DEFAULT_ARCHITECTURE
+from deforgify.argtypes import first_paragraph
 from deforgify.model.calibration import Calibration
 from deforgify.model.folder import LABELS, ModelConfig
 from deforgify.preprocess import PreprocessConfig
 from training.data import Example, load_examples, split_examples
 from training.prepared import PreparedSet, prepare
+from training.recipe import add_recipe_options, check_recipe
 
 if TYPE_CHECKING:
     from deforgify.detector import Detector
@@ -84,28 +84,26 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"fakes-only evaluation sets (default: {', '.join(PROBES)})")
     parser.add_argument("--only", action="append", default=None, metavar="UNIT",
                         help="run only these held-out parts (repeatable)")
-    parser.add_argument("--architecture", choices=sorted(ARCHITECTURES), default=DEFAULT_ARCHITECTURE)
-    parser.add_argument("--input-size", type=number(int, at_least=32), default=PreprocessConfig.input_size)
-    parser.add_argument("--native-resolution", action="store_true",
-                        help="feed the centre of the face crop at the photo's resolution, not resized")
-    parser.add_argument("--epochs", type=number(int, at_least=1), default=6)
-    parser.add_argument("--per-source", type=number(int, at_least=1), default=600,
-                        help="images of each source per epoch")
-    parser.add_argument("--batch-size", type=number(int, at_least=1), default=32)
-    parser.add_argument("--learning-rate", type=number(above=0), default=None,
-                        help="peak learning rate (default: by architecture, as training.train)")
-    parser.add_argument("--self-blend", type=number(at_least=0), default=0.5)
-    parser.add_argument("--seed", type=number(int, at_least=0), default=0)
-    parser.add_argument("--workers", type=number(int, at_least=1), default=os.cpu_count() or 1)
-    parser.add_argument("--output", type=Path, default=None, help="JSON file for the matrix and scores")
+    add_recipe_options(parser, epochs=6, per_source=600)  # the quick recipe
+    parser.add_argument("--output", type=Path, default=None,
+                        help="JSON file for the matrix and scores, written again after each held-out part")
     return parser
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    check_recipe(parser, args)
+    if args.output:
+        check_output_file(parser, args.output)
     args.patience = args.epochs  # the quick recipe runs its whole schedule
     started = time.monotonic()
     examples = load_examples(args.data or [str(DATA / s) for s in SOURCES if (DATA / s).is_dir()])
+    chosen = [unit for unit in units(examples) if not args.only or unit.name in args.only]
+    unknown = sorted(set(args.only or ()) - {unit.name for unit in chosen})
+    if unknown:  # said before an hour of preparing, not as a matrix of nothing
+        parser.error(f"--only {', '.join(unknown)}: no such held-out part; these data have "
+                     f"{', '.join(unit.name for unit in units(examples))}")
     probes = [prepare(load_examples([p]), args.workers)
               for p in (args.probe or [str(DATA / s) for s in PROBES if (DATA / s).is_dir()])]
     splits = split_examples(examples, args.seed)
@@ -113,19 +111,35 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     everything = PreparedSet.join(list(prepared.values()))
     print(f"prepared {len(everything.examples)} images in {time.monotonic() - started:.0f} s", flush=True)
     config = ModelConfig(args.architecture, preprocessing=PreprocessConfig(args.input_size, native_resolution=args.native_resolution))
-    results = []
-    for unit in units(examples):
-        if args.only and unit.name not in args.only:
-            continue
+    results: list[dict] = []
+    for unit in chosen:
         results.append(run_unit(unit, args, config, prepared, everything, probes))
         print(format_row(results[-1]), flush=True)
+        if args.output:  # an interrupted matrix keeps the parts done
+            write_report(args.output, args, results, started)
     print_matrix(results, args)
+    return 0
+
+
+def check_output_file(parser: argparse.ArgumentParser, path: Path) -> None:
+    """Refuse an output that cannot be written, before the hours of training it would close."""
+    if path.is_dir():
+        parser.error(f"--output {path} is a folder: give a file name, such as {path / 'loso.json'}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        parser.error(f"--output {path}: its folder cannot be made ({error.strerror or error})")
+    if not os.access(path.parent, os.W_OK):
+        parser.error(f"--output {path}: its folder {path.parent} cannot be written to")
+
+
+def write_report(path: Path, args: argparse.Namespace, results: list[dict], started: float) -> None:
+    """The matrix so far, replacing the file whole (a run stopped while writing leaves the last)."""
     report = {"recipe": {k: v for k, v in vars(args).items() if k != "output"},
               "wall_time_seconds": round(time.monotonic() - started, 1), "units": results}
-    if args.output:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(json.dumps(report, indent=1, default=str) + "\n")
-    return 0
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(json.dumps(report, indent=1, default=str) + "\n")
+    partial.replace(path)
 
 
 def run_unit(unit: Unit, args: argparse.Namespace, config: ModelConfig, prepared: dict[str, PreparedSet],

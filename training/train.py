@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Optional, Sequence
 import numpy as np
 
 from deforgify.argtypes import first_paragraph, number
-from deforgify.model.architectures import ARCHITECTURES, DEFAULT_ARCHITECTURE, PRETRAINED, STOCHASTIC_DEPTH
+from deforgify.model.architectures import PRETRAINED
 from deforgify.model.calibration import Calibration
 from deforgify.model.facts import training_facts as saved_training_facts
 from deforgify.model.folder import (
@@ -42,6 +42,7 @@ from training.data import SPLITS, DataError, load_examples, require_both_labels,
 from training.export import export_litert
 from training.prepared import PreparedSet, prepare
 from training.push import PushFailed, add_hub_options, check_can_push, push_model, repo_id, report
+from training.recipe import add_recipe_options, check_recipe
 from training.staging import staged_folder
 
 if TYPE_CHECKING:
@@ -64,39 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="imagefolder folder (real/, fake/) or Hub dataset id; repeatable")
     parser.add_argument("--output", required=True, type=Path, metavar="DIR",
                         help="model folder to write (replaced only when the run succeeds)")
-    parser.add_argument("--seed", type=number(int, at_least=0), default=0, help="split and training seed")
-    parser.add_argument("--epochs", type=number(int, at_least=1), default=40, help="maximum epochs")
+    add_recipe_options(parser)
     parser.add_argument("--patience", type=number(int, at_least=0), default=10, help="early-stopping patience")
-    parser.add_argument("--batch-size", type=number(int, at_least=1), default=32, help="crops per training step")
-    parser.add_argument("--consistency", type=number(at_least=0), default=0.0, metavar="WEIGHT",
-                        help="show each face twice per step, stored two random ways, and add WEIGHT "
-                             "times the squared gap of their logits to the loss (0: off; a step "
-                             "then holds half as many faces)")
-    parser.add_argument("--drop-path", type=number(at_least=0, below=1), default=0.0, metavar="RATE",
-                        help="stochastic depth: the chance that a training face skips a residual "
-                             "block, growing with depth from 0 towards RATE (0: off; "
-                             f"{', '.join(sorted(STOCHASTIC_DEPTH))} only)")
-    parser.add_argument("--ema", type=number(at_least=0, below=1), default=0.0, metavar="MOMENTUM",
-                        help="validate and keep the exponential moving average of the weights "
-                             "with this momentum per step, e.g. 0.998: about the last "
-                             "1/(1-MOMENTUM) steps (0: off). Keras averages the trainable weights "
-                             "only: batch-norm statistics stay those of the last steps")
-    parser.add_argument("--linear-probe-epochs", type=number(int, at_least=0), default=0, metavar="N",
-                        help="LP-FT: the first N of --epochs train the new classifier alone on the "
-                             "frozen pretrained network, the rest fine-tune it all (0: off; "
-                             f"{', '.join(sorted(PRETRAINED))} only)")
-    parser.add_argument("--learning-rate", type=number(above=0), default=None,
-                        help="peak learning rate (default: 1e-3 from scratch, 3e-4 for a pretrained architecture)")
-    parser.add_argument("--architecture", choices=sorted(ARCHITECTURES), default=DEFAULT_ARCHITECTURE)
-    parser.add_argument("--input-size", type=number(int, at_least=32), default=PreprocessConfig.input_size,
-                        help="the face crop's side in pixels (default: %(default)s)")
-    parser.add_argument("--native-resolution", action="store_true",
-                        help="feed the centre of the face crop at the photo's resolution, not resized")
-    parser.add_argument("--self-blend", type=number(at_least=0), default=0.5, metavar="SHARE",
-                        help="share of real training images added again as self-blended fakes")
-    parser.add_argument("--per-source", type=number(int, at_least=1), default=None, metavar="N",
-                        help="images of each source per epoch, drawn anew each epoch "
-                             "(default: the median source size)")
     parser.add_argument("--min-face-width", type=number(int, at_least=1), default=DEFAULT_MIN_FACE_WIDTH,
                         metavar="PX", help="faces narrower than this are answered unsure by the saved "
                         "model (its config.json); measure it with benchmarks/face_size.py "
@@ -109,8 +79,6 @@ def build_parser() -> argparse.ArgumentParser:
                              "share answered fake / unsure / real / no face; repeatable")
     parser.add_argument("--license", default="other",
                         help="licence id for the model card; must respect the training data's terms")
-    parser.add_argument("--workers", type=number(int, at_least=1), default=os.cpu_count() or 1,
-                        help="processes decoding and detecting faces")
     parser.add_argument("--push-to-hub", type=repo_id, metavar="OWNER/NAME",
                         help="after a successful run, publish the model folder to this Hub repo")
     add_hub_options(parser)
@@ -120,13 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.drop_path and args.architecture not in STOCHASTIC_DEPTH:
-        choices = ", ".join(sorted(STOCHASTIC_DEPTH))
-        parser.error(f"--drop-path needs an architecture of residual blocks ({choices}), not {args.architecture}")
-    if args.linear_probe_epochs and (args.architecture not in PRETRAINED or args.linear_probe_epochs >= args.epochs):
-        parser.error(f"--linear-probe-epochs needs a pretrained architecture ({', '.join(sorted(PRETRAINED))}) "
-                     f"and fewer than --epochs ({args.epochs}) epochs, not {args.linear_probe_epochs} with "
-                     f"{args.architecture}")
+    check_recipe(parser, args)
     try:
         replacing = check_output(args.output)
         if args.held_out:
