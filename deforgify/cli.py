@@ -185,7 +185,8 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--heatmap", type=Path, metavar="DIR",
                          help="write a Grad-CAM heatmap of each photo's deciding face to DIR/NAME.heatmap.png, "
                               "whatever its verdict (NAME-2.heatmap.png ... when two files share a name), named "
-                              "in its row as heatmap; a video's row has heatmap null (its frames are not kept)")
+                              "in its row as heatmap; a photo without a face, or a video (its frames are not kept), has heatmap "
+                              "null")
     add_video_options(predict)
     scan_cli.add_parser(commands, common)
     return parser
@@ -262,8 +263,8 @@ def _run(args: argparse.Namespace) -> int:
             row.update(_write_heatmap(detector, result, _unique_path(args.heatmap, Path(result.name).stem,
                                                                      heatmap_names)))
             unwritten += "heatmap_error" in row
-        elif args.heatmap and row.get("kind") == "video":
-            row["heatmap"] = None  # its frames are not kept: said, not silent
+        elif args.heatmap and "error" not in row:
+            row["heatmap"] = None  # no face to map, or a video (its frames are not kept): said, not silent
         print(json.dumps(row) if args.json else _human(row, result.provenance), flush=True)
         progress.count(row.get("label", "unreadable"))
         by_provenance += row.get("decided_by") == "provenance"

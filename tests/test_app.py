@@ -604,7 +604,7 @@ def test_a_hub_model_neither_reachable_nor_cached_is_named_on_the_page_and_in_th
         stop_app(process)
     [log] = tmp_path.glob("app-*.log")
     for said in (config, log.read_text()):
-        assert "HF_HUB_OFFLINE is set and someone/deforgify-x is not cached: using the bundled model" in said
+        assert "HF_HUB_OFFLINE is set and someone/deforgify-x is not cached (nor is someone/deforgify-x a model folder here): using the bundled model" in said
 
 
 def test_a_broken_example_is_left_out_and_the_app_starts(tmp_path) -> None:

@@ -116,14 +116,19 @@ def test_an_unknown_option_is_told_with_the_commands_usage(argv, told, capsys) -
 
 def test_heatmaps_are_written_for_judged_photos_only(files: dict[str, Path], tmp_path: Path,
                                                       astronaut: np.ndarray) -> None:
-    """A video gets none, and its row says so (heatmap null) instead of nothing."""
+    """A video gets none, nor a photo without a face, and their rows say so (heatmap null)
+    instead of nothing (a photo without a face had no heatmap key at all)."""
+    from skimage import data
     from video_clips import canvas, write_opencv
 
     out, clip = tmp_path / "heatmaps", write_opencv(tmp_path / "clip.mp4", lambda i: canvas(astronaut), 13)
-    result = run_module("deforgify", "predict", str(files["face"]), str(files["text"]), str(clip),
+    coffee = tmp_path / "coffee.jpg"
+    Image.fromarray(data.coffee()).save(coffee)
+    result = run_module("deforgify", "predict", str(files["face"]), str(files["text"]), str(clip), str(coffee),
                         "--json", "--heatmap", str(out))
     assert result.returncode == 1
-    face, text, video = (json.loads(line) for line in result.stdout.splitlines())
+    face, text, video, no_face = (json.loads(line) for line in result.stdout.splitlines())
+    assert no_face["label"] == "no_face" and no_face["heatmap"] is None
     assert face["heatmap"] == str(out / "astronaut.heatmap.png")
     heat = np.asarray(Image.open(face["heatmap"]))
     assert heat.shape == (384 + 44, 384, 3) and heat.std() > 0

@@ -161,7 +161,7 @@ def test_unreachable_hub_falls_back_to_the_cache_then_the_bundled_model(
     empty_cache = {**offline, "HF_HOME": str(tmp_path / "empty")}
     result, bundled = predict(astronaut_jpeg, "alice/detector@v1", empty_cache)
     assert result.returncode == 0
-    assert "alice/detector@v1 is not cached: using the bundled model" in result.stderr
+    assert "alice/detector@v1 is not cached (nor is alice/detector a model folder here): using the bundled model" in result.stderr
     _, local = predict(astronaut_jpeg, str(BUNDLED_MODEL), hub_env)
     assert bundled["confidences"] == local["confidences"]
     assert bundled["model"]["reference"] == "bundled"  # every row says another model answered

@@ -195,7 +195,7 @@ def _hub_source(repo_id: str, revision: Optional[str], fallback: bool) -> ModelS
             f"Hub repo {name} is not a Deforgify model: it lacks {_missing_file(error)}"
         ) from None
     except errors.LocalEntryNotFoundError:
-        away = f"{why_offline} and {name} is not cached"
+        away = f"{why_offline} and {name} is not cached (nor is {repo_id} a model folder here)"
         if not fallback:
             raise ModelLoadError(away) from None
         return bundled_source(f"{away}: using the bundled model")
