@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from deforgify.argtypes import first_paragraph
+from deforgify.argtypes import first_paragraph, number, run_command
 from deforgify.batch import score_files  # noqa: E402
 from deforgify.decode import load_rgb  # noqa: E402
 from deforgify.detector import Detector, face_crops  # noqa: E402
@@ -42,12 +42,14 @@ def rate(count: int, run, repeats: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=first_paragraph(__doc__))
     parser.add_argument("--images", type=Path, default=DEFAULT_IMAGES)
-    parser.add_argument("--count", type=int, default=400)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--count", type=number(int, at_least=1), default=400)
+    parser.add_argument("--workers", type=number(int, at_least=1), default=2)
+    parser.add_argument("--repeats", type=number(int, at_least=1), default=3)
     parser.add_argument("--model", default=None)
     args = parser.parse_args()
     files = sorted(str(p) for p in args.images.glob("*.jpg"))[: args.count]
+    if not files:
+        parser.error(f"--images {args.images}: no .jpg photos there")
     detector = Detector.load(args.model)
     settings = detector.config.preprocessing
     images = [load_rgb(f) for f in files]
@@ -74,4 +76,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_command(main)

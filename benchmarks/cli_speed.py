@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from deforgify.argtypes import first_paragraph
+from deforgify.argtypes import first_paragraph, number, run_command
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_IMAGES = ROOT.parent / "shared/data/hardfakevsrealfaces/real"
@@ -32,7 +32,7 @@ def timed_run(files: list[Path]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=first_paragraph(__doc__))
     parser.add_argument("--images", type=Path, default=DEFAULT_IMAGES)
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=number(int, at_least=1), default=5)
     args = parser.parse_args()
     files = sorted(args.images.glob("*.jpg"))[:100]
     if len(files) < 100:
@@ -45,4 +45,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_command(main)

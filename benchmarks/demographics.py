@@ -23,7 +23,7 @@ from typing import Optional
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from deforgify.argtypes import first_paragraph
+from deforgify.argtypes import first_paragraph, run_command
 from deforgify.detector import Detector  # noqa: E402
 from deforgify.model.folder import ModelLoadError  # noqa: E402
 from training.leave_one_out import DATA  # noqa: E402
@@ -90,4 +90,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_command(main)

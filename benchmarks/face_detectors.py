@@ -23,7 +23,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from deforgify.argtypes import first_paragraph
+from deforgify.argtypes import first_paragraph, number, run_command
 from deforgify.decode import load_rgb  # noqa: E402
 from deforgify.faces import detect_faces  # noqa: E402
 
@@ -67,7 +67,7 @@ def measure(detector, images: list[np.ndarray]) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=first_paragraph(__doc__))
-    parser.add_argument("--per-class", type=int, default=100)
+    parser.add_argument("--per-class", type=number(int, at_least=1), default=100)
     args = parser.parse_args()
     from skimage import data
 
@@ -86,4 +86,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_command(main)

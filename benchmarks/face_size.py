@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.test_split import DEFAULT_DATA, load_test_split  # noqa: E402
-from deforgify.argtypes import first_paragraph
+from deforgify.argtypes import first_paragraph, number, run_command
 from deforgify.preprocess import preprocess_face  # noqa: E402
 from training.calibrate import answer_summary  # noqa: E402
 
@@ -48,18 +48,26 @@ WIDTHS = (24, 32, 40, 48, 56, 64, 96, 128)
 CHUNK = 128
 
 
+def width_list(text: str) -> list[int]:
+    """An argparse ``type``: face widths of 8 px or more, comma-separated."""
+    try:
+        return [number(int, at_least=8)(part) for part in text.split(",")]
+    except argparse.ArgumentTypeError as error:
+        raise argparse.ArgumentTypeError(f"each width {error}") from None
+
+
 def parse_arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=first_paragraph(__doc__))
     parser.add_argument("--model", default=None, help="model folder or Hub id; default: bundled")
     parser.add_argument("--data", action="append", default=None, help="default: " + ", ".join(DEFAULT_DATA))
-    parser.add_argument("--seed", type=int, default=0, help="the split seed the model was trained with")
-    parser.add_argument("--per-source", type=int, default=None, metavar="N",
+    parser.add_argument("--seed", type=number(int, at_least=0), default=0, help="the split seed the model was trained with")
+    parser.add_argument("--per-source", type=number(int, at_least=1), default=None, metavar="N",
                         help="at most N test images of each source (default: all)")
-    parser.add_argument("--widths", default=",".join(map(str, WIDTHS)),
-                        help="face widths in pixels, comma-separated (default: %(default)s)")
-    parser.add_argument("--min-right", type=float, default=0.95,
+    parser.add_argument("--widths", type=width_list, default=WIDTHS,
+                        help=f"face widths in pixels, comma-separated (default: {','.join(map(str, WIDTHS))})")
+    parser.add_argument("--min-right", type=number(at_least=0, below=1.000001), default=0.95,
                         help="least accuracy of the answers (real or fake) at a judged width")
-    parser.add_argument("--max-accused", type=float, default=0.01,
+    parser.add_argument("--max-accused", type=number(at_least=0, below=1.000001), default=0.01,
                         help="largest share of any source's reals answered \"fake\" at a judged width")
     return parser.parse_args()
 
@@ -143,7 +151,7 @@ def suggestion(results: dict[int, dict], min_right: float, max_accused: float) -
 
 def main() -> int:
     args = parse_arguments()
-    widths = sorted(int(w) for w in args.widths.split(","))
+    widths = sorted(set(args.widths))
     started = time.monotonic()
     detector, test = load_test_split(args)
     fake_index = detector.labels.index("fake")
@@ -181,4 +189,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run_command(main)

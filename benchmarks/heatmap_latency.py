@@ -20,7 +20,7 @@ from typing import Callable
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from deforgify.argtypes import first_paragraph
+from deforgify.argtypes import first_paragraph, number, run_command
 from deforgify.decode import load_rgb  # noqa: E402
 from deforgify.detector import Detector  # noqa: E402
 
@@ -35,7 +35,7 @@ def seconds(call: Callable[[], object]) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=first_paragraph(__doc__))
-    parser.add_argument("--repeats", type=int, default=50)
+    parser.add_argument("--repeats", type=number(int, at_least=1), default=50)
     parser.add_argument("--image", type=Path, default=DEFAULT_IMAGE)
     parser.add_argument("--model", default=None, help="model folder or Hub id; default: bundled")
     args = parser.parse_args()
@@ -58,4 +58,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_command(main)

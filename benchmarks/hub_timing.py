@@ -27,7 +27,7 @@ os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
 
 from hub_double import HubDouble, silent_endpoint  # noqa: E402
 
-from deforgify.argtypes import first_paragraph
+from deforgify.argtypes import first_paragraph, number, run_command
 from deforgify.model.source import BUNDLED_MODEL, resolve_model  # noqa: E402
 from training.push import push_model  # noqa: E402
 
@@ -50,7 +50,7 @@ def closed_port_url() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=first_paragraph(__doc__))
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=number(int, at_least=1), default=5)
     parser.add_argument("--model", type=Path, default=BUNDLED_MODEL)
     args = parser.parse_args()
     from huggingface_hub import constants
@@ -77,4 +77,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_command(main)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from test_split import TestSplit, parse_arguments
 
-from deforgify.argtypes import first_paragraph
+from deforgify.argtypes import first_paragraph, run_command
 from training.manipulated import KINDS, manipulated_pairs
 
 
@@ -25,4 +25,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_command(main)

@@ -15,7 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from deforgify.argtypes import first_paragraph
+from deforgify.argtypes import first_paragraph, number, run_command
+from deforgify.model.architectures import ARCHITECTURES  # noqa: E402
 from deforgify.model.source import BUNDLED_MODEL  # noqa: E402
 
 
@@ -40,8 +41,9 @@ def multiply_adds(model) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=first_paragraph(__doc__))
     parser.add_argument("--model", type=Path, default=None, help="model folder (default: bundled)")
-    parser.add_argument("--architecture", default=None, help="an untrained architecture instead")
-    parser.add_argument("--input-size", type=int, default=128)
+    parser.add_argument("--architecture", choices=sorted(ARCHITECTURES), default=None,
+                        help="an untrained architecture instead")
+    parser.add_argument("--input-size", type=number(int, at_least=32), default=128)
     args = parser.parse_args()
     if args.architecture:
         from deforgify.model.architectures import build_model
@@ -51,6 +53,8 @@ def main() -> None:
         from deforgify.model.folder import load_keras_model
 
         folder = args.model or BUNDLED_MODEL
+        if not folder.is_dir():
+            parser.error(f"--model {folder}: no such model folder")
         model = load_keras_model(folder)
         files = {p.name: p.stat().st_size / 1e6 for p in sorted(folder.glob("model.*"))}
     macs = multiply_adds(model)
@@ -61,4 +65,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_command(main)

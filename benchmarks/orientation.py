@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.small_faces import backgrounds  # noqa: E402
-from deforgify.argtypes import first_paragraph
+from deforgify.argtypes import first_paragraph, number, run_command
 from deforgify import detector as detector_module  # noqa: E402
 from deforgify.decode import load_rgb  # noqa: E402
 from deforgify.detector import Detector, face_crops  # noqa: E402
@@ -66,7 +66,7 @@ def as_found(rgb: np.ndarray, face) -> tuple[int, tuple]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=first_paragraph(__doc__))
-    parser.add_argument("--per-source", type=int, default=15)
+    parser.add_argument("--per-source", type=number(int, at_least=1), default=15)
     parser.add_argument("--model", default=None)
     args = parser.parse_args()
     if not DATA.is_dir():
@@ -104,4 +104,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_command(main)

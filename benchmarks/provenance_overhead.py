@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 import provenance_files as pf  # noqa: E402
-from deforgify.argtypes import first_paragraph
+from deforgify.argtypes import first_paragraph, number, run_command
 from deforgify.decode import load_rgb  # noqa: E402
 from deforgify.detector import face_crops  # noqa: E402
 from deforgify.model.folder import read_config  # noqa: E402
@@ -79,8 +79,8 @@ def import_ms() -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=first_paragraph(__doc__))
-    parser.add_argument("--photos", type=int, default=200)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--photos", type=number(int, at_least=1), default=200)
+    parser.add_argument("--rounds", type=number(int, at_least=1), default=3)
     args = parser.parse_args()
     config = read_config(bundled_source().folder).preprocessing
     groups = variants(photos(args.photos))
@@ -95,4 +95,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_command(main)

@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from scan_speed import WARM, images  # noqa: E402
-from deforgify.argtypes import first_paragraph
+from deforgify.argtypes import first_paragraph, number, run_command
 
 
 class Scorer:
@@ -60,9 +60,9 @@ def run(files: list[str], workers: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=first_paragraph(__doc__))
-    parser.add_argument("--count", type=int, default=1200)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--count", type=number(int, at_least=1), default=1200)
+    parser.add_argument("--workers", type=number(int, at_least=1), default=2)
+    parser.add_argument("--repeats", type=number(int, at_least=1), default=3)
     args = parser.parse_args()
     files = images(args.count)
     small = statistics.median(run(files[:WARM], args.workers) for _ in range(args.repeats))
@@ -73,4 +73,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_command(main)

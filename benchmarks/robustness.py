@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from test_split import TestSplit, parse_arguments
 
-from deforgify.argtypes import first_paragraph
+from deforgify.argtypes import first_paragraph, run_command
 from training import degrade
 
 PERTURBATIONS = {
@@ -39,4 +39,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_command(main)

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 import psutil
-from deforgify.argtypes import first_paragraph
+from deforgify.argtypes import first_paragraph, number, run_command
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(os.environ.get("DEFORGIFY_DATA", ROOT.parent / "shared" / "data"))
@@ -97,8 +97,9 @@ class PeakMemory:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=first_paragraph(__doc__))
-    parser.add_argument("--count", type=int, default=1200)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--count", type=number(int, at_least=WARM + 1), default=1200,
+                        help=f"photos of the long run (more than the {WARM} of the short one it is set against)")
+    parser.add_argument("--repeats", type=number(int, at_least=1), default=3)
     args = parser.parse_args()
     files = images(args.count)
     folder = Path(tempfile.mkdtemp(prefix="scan-speed-"))
@@ -127,4 +128,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_command(main)

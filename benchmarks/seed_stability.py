@@ -16,20 +16,22 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from deforgify.argtypes import first_paragraph
+from deforgify.argtypes import first_paragraph, number, run_command
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared/data"
 DEFAULT_DATA = [str(DATA / "hardfakevsrealfaces"), str(DATA / "ffhq-vs-stylegan2")]
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=first_paragraph(__doc__))
-    parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--epochs", type=int, default=15)
+    parser.add_argument("--seeds", type=number(int, at_least=1), default=5)
+    parser.add_argument("--epochs", type=number(int, at_least=1), default=15)
     parser.add_argument("--data", action="append", default=None)
-    parser.add_argument("--output", type=Path, default=Path(tempfile.mkdtemp(prefix="seeds-")))
+    parser.add_argument("--output", type=Path, default=None,
+                        help="folder for the seeds' models (default: a new temporary folder)")
     args = parser.parse_args()
+    args.output = args.output or Path(tempfile.mkdtemp(prefix="seeds-"))  # made only for a run that needs it
     runs = {}
     for seed in range(args.seeds):
         folder = args.output / f"seed-{seed}"
@@ -51,6 +53,7 @@ def main() -> None:
         if len(values) > 1:
             print(f"{name}: {statistics.mean(values):.3f} ± {statistics.stdev(values):.3f} "
                   f"({len(values)} of {args.seeds} seeds)")
+    return 0 if len(runs) == args.seeds else 1  # a seed that failed is not a measurement
 
 
 def _auc_series(runs: dict[int, dict]) -> dict[str, list[float]]:
@@ -66,4 +69,4 @@ def _auc_series(runs: dict[int, dict]) -> dict[str, list[float]]:
     return series
 
 if __name__ == "__main__":
-    main()
+    run_command(main)

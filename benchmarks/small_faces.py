@@ -29,7 +29,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from deforgify.argtypes import first_paragraph
+from deforgify.argtypes import first_paragraph, number, run_command
 from deforgify.decode import load_rgb  # noqa: E402
 from deforgify.faces import find_faces, overlap  # noqa: E402
 from training.leave_one_out import DATA  # noqa: E402
@@ -43,9 +43,9 @@ BACKGROUNDS = ("coffee", "chelsea", "rocket", "immunohistochemistry", "retina", 
 def parse_arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=first_paragraph(__doc__))
     parser.add_argument("--data", type=Path, default=DATA / "utkface-real", help="a folder of face photos")
-    parser.add_argument("--faces", type=int, default=40, help="how many faces to paste")
-    parser.add_argument("--side", type=int, default=2048, help="the backgrounds' longer side in pixels")
-    parser.add_argument("--large", type=int, default=160, help="the face width of the person pasted in the last part")
+    parser.add_argument("--faces", type=number(int, at_least=1), default=40, help="how many faces to paste")
+    parser.add_argument("--side", type=number(int, at_least=32), default=2048, help="the backgrounds' longer side in pixels")
+    parser.add_argument("--large", type=number(int, at_least=1), default=160, help="the face width of the person pasted in the last part")
     return parser.parse_args()
 
 
@@ -153,4 +153,4 @@ def beside_a_large_face(photos: list, width: int, rng: np.random.Generator) -> N
                   f"of {len(times[0])} photos")
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run_command(main)

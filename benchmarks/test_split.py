@@ -15,6 +15,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from deforgify.argtypes import number  # noqa: E402
 from deforgify.detector import Detector  # noqa: E402
 from deforgify.preprocess import preprocess  # noqa: E402
 from training.baseline import thumbnail_fake_scores  # noqa: E402
@@ -38,9 +39,9 @@ def argument_parser(description: str, per_source: bool = False) -> argparse.Argu
     parser.add_argument("--model", default=None, help="model folder or Hub id; default: bundled")
     parser.add_argument("--data", action="append", default=None,
                         help="default: the bundled model's training sources under " + str(DATA))
-    parser.add_argument("--seed", type=int, default=0, help="the split seed the model was trained with")
+    parser.add_argument("--seed", type=number(int, at_least=0), default=0, help="the split seed the model was trained with")
     if per_source:
-        parser.add_argument("--per-source", type=int, default=None, metavar="N",
+        parser.add_argument("--per-source", type=number(int, at_least=1), default=None, metavar="N",
                             help="at most N test images of each source (default: all)")
     return parser
 

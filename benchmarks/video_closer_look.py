@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from helpers import small_face_in_a_large_photo  # noqa: E402
 from video_clips import write_opencv  # noqa: E402
 
-from deforgify.argtypes import first_paragraph
+from deforgify.argtypes import first_paragraph, number, run_command
 from deforgify.detector import Detector  # noqa: E402
 from deforgify.video import judge  # noqa: E402
 
@@ -57,7 +57,7 @@ def timed(detector: Detector, path: Path, give_up: int, repeats: int) -> tuple[f
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=first_paragraph(__doc__))
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=number(int, at_least=1), default=3)
     args = parser.parse_args()
     detector, give_up = Detector.load(), judge.CLOSER_LOOK_GIVE_UP
     with tempfile.TemporaryDirectory() as folder:
@@ -69,4 +69,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_command(main)

@@ -38,7 +38,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from deforgify.argtypes import first_paragraph
+from deforgify.argtypes import first_paragraph, number, run_command
 from deforgify.decode import load_rgb  # noqa: E402
 from deforgify.detector import Detector  # noqa: E402
 from deforgify.video.combine import SUSTAINED_RUN, combine, judge_track  # noqa: E402
@@ -117,8 +117,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=first_paragraph(__doc__))
     parser.add_argument("--model", default=None)
     parser.add_argument("--data", type=Path, default=DATA)
-    parser.add_argument("--length", type=int, default=8)
-    parser.add_argument("--draws", type=int, default=20)
+    parser.add_argument("--length", type=number(int, at_least=1), default=8)
+    parser.add_argument("--draws", type=number(int, at_least=1), default=20)
     args = parser.parse_args()
     if not (args.data / "crops.csv").is_file():
         print(f"no {args.data}/crops.csv: this benchmark needs the shared FaceForensics++ crops")
@@ -142,12 +142,12 @@ def main() -> int:
           f"threshold {threshold:.3f}", flush=True)
     scores: dict[tuple[str, str], np.ndarray] = {}
     by_file: dict[str, float] = {}
-    for number, (key, files) in enumerate(sorted(tracks.items()), 1):
+    for done, (key, files) in enumerate(sorted(tracks.items()), 1):
         images = [load_rgb(args.data / key[0] / name) for name in files]
         scores[key] = detector.fake_scores(images)
         by_file.update(zip(files, scores[key]))
-        if number % 20 == 0:
-            print(f"  scored {number}/{len(tracks)} videos", file=sys.stderr, flush=True)
+        if done % 20 == 0:
+            print(f"  scored {done}/{len(tracks)} videos", file=sys.stderr, flush=True)
     in_test = {key for key, files in tracks.items() if test_files.intersection(files)}
     # Partly swapped tracks: a manipulated video's frames, the first half (or two thirds) taken
     # from the original at the same frames: one face, swapped only for the rest of the shot.
@@ -210,4 +210,4 @@ def shares(labels: list[str]) -> str:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_command(main)

@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 import cv2  # noqa: E402
 
 from video_clips import canvas, write_h264  # noqa: E402
-from deforgify.argtypes import first_paragraph
+from deforgify.argtypes import first_paragraph, number, run_command
 
 
 def opencv_all(path: Path) -> int:
@@ -85,7 +85,7 @@ def timed(run, path: Path) -> tuple[float, int]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=first_paragraph(__doc__))
-    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--seconds", type=number(above=0), default=20)
     args = parser.parse_args()
     from skimage import data
 
@@ -103,4 +103,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_command(main)

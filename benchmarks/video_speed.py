@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from video_clips import canvas, write_h264  # noqa: E402
 
-from deforgify.argtypes import first_paragraph  # noqa: E402
+from deforgify.argtypes import first_paragraph, number, run_command  # noqa: E402
 
 MEASURE = """
 import re, runpy, sys
@@ -54,8 +54,8 @@ def run_predict(*args: str) -> tuple[float, int, list[dict]]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=first_paragraph(__doc__))
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--memory-minutes", type=float, default=0,
+    parser.add_argument("--repeats", type=number(int, at_least=1), default=3)
+    parser.add_argument("--memory-minutes", type=number(at_least=0), default=0,
                         help="also compare the peak memory of a clip this long at 1920x1080 (0: skip)")
     args = parser.parse_args()
     from skimage import data
@@ -107,4 +107,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_command(main)

@@ -25,7 +25,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from deforgify.argtypes import first_paragraph
+from deforgify.argtypes import first_paragraph, number, run_command
 from deforgify.decode import load_rgb  # noqa: E402
 from deforgify.preprocess import PreprocessConfig, preprocess  # noqa: E402
 import cv2  # noqa: E402
@@ -48,7 +48,7 @@ def both(a, b) -> tuple[float, float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=first_paragraph(__doc__))
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared/data/ffpp-c23-faces")
-    parser.add_argument("--pairs", type=int, default=3000)
+    parser.add_argument("--pairs", type=number(int, at_least=1), default=3000)
     args = parser.parse_args()
     if not (args.data / "crops.csv").is_file():
         print(f"no {args.data}/crops.csv")
@@ -91,4 +91,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_command(main)

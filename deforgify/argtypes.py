@@ -1,13 +1,35 @@
-"""For argparse: number types for options (a value that is not a number, not finite or out of
-range is a usage error that says why, exit 2, never a traceback or a silently odd run), and a
-command's description from its module's docstring."""
+"""For commands: number types for options (a value that is not a number, not finite or out of
+range is a usage error that says why, exit 2, never a traceback or a silently odd run), a
+command's description from its module's docstring, and a command run so that bad input ends it
+with its reason in one line (:func:`run_command`)."""
 
 from __future__ import annotations
 
 import argparse
 import math
 import re
-from typing import Callable, Optional
+import sys
+from typing import Callable, NoReturn, Optional, Union
+
+OWN_PACKAGES = ("deforgify", "training")
+"""Exceptions of these packages' own classes carry a message meant for the user."""
+
+
+def run_command(main: Callable[[], Union[int, None]]) -> NoReturn:
+    """Exit with ``main()``'s status; an exception of Deforgify's own (a model that cannot be
+    loaded, an unreadable photo, a dataset folder that is not one) ends it with ``error: ...`` and
+    status 2, not a traceback; any other exception is a bug, and keeps its traceback."""
+    try:
+        status = main()
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        raise SystemExit(130) from None
+    except Exception as error:  # noqa: BLE001  told in words when it is one of ours, else raised again
+        if type(error).__module__.split(".")[0] not in OWN_PACKAGES:
+            raise
+        print(f"error: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+    raise SystemExit(status or 0)
 
 
 def number(kind: type = float, *, above: Optional[float] = None, at_least: Optional[float] = None,
