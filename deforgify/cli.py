@@ -235,6 +235,9 @@ def _run(args: argparse.Namespace) -> int:
         from deforgify.detector import Detector
 
     if args.heatmap:
+        if args.heatmap.exists() and not args.heatmap.is_dir():
+            print(f"error: --heatmap {args.heatmap} is a file: give a folder for the heatmaps", file=sys.stderr)
+            return 2
         try:
             args.heatmap.mkdir(parents=True, exist_ok=True)
         except OSError as error:

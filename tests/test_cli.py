@@ -282,7 +282,7 @@ def test_a_heatmap_folder_that_cannot_be_made_is_a_usage_error(files: dict[str, 
     taken.write_text("a file, not a folder")
     result = run_module("deforgify", "predict", "--heatmap", str(taken), str(files["face"]))
     assert result.returncode == 2 and result.stdout == ""
-    assert f"error: --heatmap {taken}: cannot make that folder (File exists)" in result.stderr
+    assert f"error: --heatmap {taken} is a file: give a folder for the heatmaps" in result.stderr
     assert "Traceback" not in result.stderr and taken.read_text() == "a file, not a folder"
 
 

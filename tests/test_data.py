@@ -52,6 +52,14 @@ def test_a_missing_folder_is_refused_without_asking_the_hub(source: str, monkeyp
         load_source(source)
 
 
+def test_a_file_given_for_a_dataset_folder_is_said_to_be_one(tmp_path) -> None:
+    """It was "no such folder", of a file that exists."""
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(b"\xff\xd8\xff")
+    with pytest.raises(DataError, match=f"^{re.escape(str(photo))} is a file, not a dataset folder"):
+        load_source(str(photo))
+
+
 def test_split_is_80_10_10_stratified_and_disjoint() -> None:
     counts = {("a", "real"): 200, ("a", "fake"): 300, ("b", "real"): 100, ("b", "fake"): 100}
     examples = fake_examples(counts)

@@ -111,6 +111,8 @@ def _load_dataset(source: str) -> datasets.Dataset:
         if Path(source).is_dir():
             # drop_labels=False: a folder with only real/ (or fake/) still gets its label
             loaded = datasets.load_dataset("imagefolder", data_dir=source, drop_labels=False)
+        elif Path(source).expanduser().exists():
+            raise DataError(f"{source} is a file, not a dataset folder (one with real/ and fake/ folders of images)")
         elif source.startswith((".", "/", "~")) or mistyped_folder(source):
             raise DataError(f"{source}: no such folder")
         else:
