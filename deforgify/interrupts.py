@@ -38,9 +38,14 @@ def stop_on_signals() -> None:
 
 
 def _end_now() -> None:
-    """The second request: workers killed, no clean-up that could wait on them again."""
+    """The second request: workers killed, no clean-up that could wait on them again. Only the
+    worker pool's semaphores are released (finalizers of priority 0 and up: none joins a thread),
+    or multiprocessing's resource tracker, outliving this process, warned of them "leaked"."""
+    from multiprocessing import util
+
     for child in multiprocessing.active_children():
         child.kill()
+    util._run_finalizers(0)  # type: ignore[attr-defined]  # what exiting normally runs first
     print("interrupted", file=sys.stderr, flush=True)
     os._exit(INTERRUPTED)
 
