@@ -1290,7 +1290,7 @@ def video_tab(detector: Detector, answers: Answers, flag: Flag) -> None:
         rows = chart_rows(row)
         frame = None
         shown_at = row["deciding_frame"]["t"] if row["deciding_frame"] else 0.0
-        shown = frame_at(clip, shown_at)
+        shown = frame_at(clip, shown_at, limits.time_limit)
         if shown and row["deciding_frame"]:  # captioned with the faces' numbers of the words and the timeline
             drawn, numbers = deciding_frame_prediction(row, shown.scale), deciding_frame_numbers(row)
             frame = save_output(draw_faces(shown.rgb, drawn, numbers=numbers))

@@ -16,7 +16,7 @@ import os
 import signal
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Iterable, Iterator, Optional, Sequence, Union, cast
+from typing import TYPE_CHECKING, Iterable, Iterator, Optional, Sequence, Union
 
 import numpy as np
 
@@ -201,10 +201,11 @@ def score_items(detector: Detector, items: Iterable[Named], workers: int = 1,
 
 
 def _named(item: object) -> Named:
-    if not (isinstance(item, tuple) and len(item) == 2):
-        raise TypeError(f"score_items takes (name, image) pairs, not {type(item).__name__}: "
-                        "score_items(detector, [(\"photo 1\", image), ...])")
-    return cast(Named, item)
+    """``item`` as a (name, image) pair: a tuple, or a list of two (as JSON gives one)."""
+    if isinstance(item, (tuple, list)) and len(item) == 2:
+        return (item[0], item[1])
+    raise TypeError(f"score_items takes (name, image) pairs, not {type(item).__name__}: "
+                    "score_items(detector, [(\"photo 1\", image), ...])")
 
 
 def _judge_chunks(detector: Detector, prepared: Iterable[Prepared]) -> Iterator[Result]:

@@ -156,10 +156,22 @@ def _read_stream(source: ImageInput) -> ImageInput:
     if not data and start:  # "the file is empty" said of a file read before
         raise InvalidImageError("the file object is at its end (read before?): seek(0) first, or give the "
                                 "file's path")
-    if start and image_format(data) is None and media_container(data[:512]) is None:
+    if start and not _identified(data):
         raise InvalidImageError(f"the file object was read from byte {start}, not from its start, and what "
                                 "follows is no image: seek(0) first, or give the file's path")
     return data
+
+
+def _identified(data: bytes) -> bool:
+    """Whether ``data`` begins as a file Pillow (or a video container) knows, by its header only."""
+    if media_container(data[:512]) is not None:
+        return True  # refused later, as a video or a sound
+    try:
+        with pillow_warnings_ignored():
+            Image.open(io.BytesIO(data)).close()
+    except Exception:  # noqa: BLE001  Pillow's parsers raise many kinds on what is not theirs
+        return False
+    return True
 
 
 def _read_to_end(stream: BinaryIO, limit: int) -> bytes:
@@ -384,10 +396,19 @@ at once from its one file, and came out "corrupt" or as a picture without a face
 def _callers_pil_to_rgb(image: Image.Image) -> np.ndarray:
     """A caller's PIL image decoded, by one thread at a time, and left as it was given (no draft)."""
     with _CALLERS_IMAGES:
-        if getattr(image, "_im", True) is None and getattr(image, "fp", True) is None:
+        if _closed_unread(image):
             raise InvalidImageError("the PIL image's file was closed before its pixels were read: call "
                                     "image.load() before closing it, or give the file's path")
         return _pil_to_rgb(image, draft=False)
+
+
+def _closed_unread(image: Image.Image) -> bool:
+    """Whether a PIL image has no pixels (not loaded, or closed) and no open file to read them
+    from: closed by ``with``, ``close()``, or the file object it was opened from closed."""
+    file = getattr(image, "fp", None)
+    pixels = getattr(image, "_im", None)  # None until loaded; close() leaves a DeferredError in its place
+    loaded = pixels is not None and type(pixels).__name__ != "DeferredError"
+    return not loaded and (file is None or getattr(file, "closed", False))
 
 
 def _pil_to_rgb(image: Image.Image, draft: bool) -> np.ndarray:

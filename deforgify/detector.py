@@ -67,14 +67,16 @@ def face_crops(rgb: np.ndarray, config: PreprocessConfig, centre_fallback: bool 
     return crops or ([preprocess_face(rgb, config, None, [])] if centre_fallback else [])
 
 
-def decoded_rgb(image: object, taker: str = "predict_rgb") -> np.ndarray:
-    """``image`` if it is a decoded RGB image (a uint8 array, height x width x 3) of a size a
-    photo may have; anything else is refused by name, rather than judged wrongly (a float or
-    16-bit array would look black, a 10x10 one would be "no face")."""
+def decoded_rgb(image: object, taker: str = "predict_rgb", photo_size: bool = True) -> np.ndarray:
+    """``image`` if it is a decoded RGB image (a uint8 array, height x width x 3), of a size a
+    photo may have unless ``photo_size`` is False (metrics score every image they are given);
+    anything else is refused by name, rather than judged wrongly (a float or 16-bit array would
+    look black, a 10x10 one would be "no face")."""
     if isinstance(image, np.ndarray) and image.dtype == np.uint8 and image.ndim == 3 and image.shape[2] == 3:
         if image.size == 0:
             raise InvalidImageError(f"{taker} was given an empty image ({image.shape[1]}x{image.shape[0]} pixels)")
-        check_shape(image.shape[1], image.shape[0])
+        if photo_size:
+            check_shape(image.shape[1], image.shape[0])
         return image
     kind = f"a {image.dtype} array of shape {image.shape}" if isinstance(image, np.ndarray) else type(image).__name__
     raise InvalidImageError(f"{taker} takes decoded RGB images (uint8 arrays, height x width x 3), not {kind}: "
@@ -356,14 +358,16 @@ class Detector:
 
         An image without a face gets the verdict "no_face", unless ``centre_fallback`` asks for
         its centre to be judged instead (for metrics, which need a score for every image).
-        Anything but an RGB uint8 array (H, W, 3) raises InvalidImageError; one array given for
+        Anything but an RGB uint8 array (H, W, 3) raises InvalidImageError, as does one too small
+        or a strip unless ``centre_fallback`` (metrics score every image); one array given for
         the sequence, TypeError (its rows were taken for images).
         """
         if isinstance(images, np.ndarray) and images.ndim < 4:  # a stack (N, H, W, 3) is a sequence of images
             raise TypeError(f"predict_rgb takes a sequence of images, not one array of shape {images.shape}: "
                             "predict_rgb([rgb]) for one image")
         settings = self.config.preprocessing
-        return self.judge([face_crops(decoded_rgb(rgb), settings, centre_fallback) for rgb in images])
+        return self.judge([face_crops(decoded_rgb(rgb, photo_size=not centre_fallback), settings, centre_fallback)
+                           for rgb in images])
 
     def judge(self, crops: Sequence[list[Preprocessed]]) -> list[Prediction]:
         """Verdicts for images already cut into face crops (:func:`face_crops`), one batched

@@ -4,6 +4,7 @@ bounded number of tasks in flight."""
 from __future__ import annotations
 
 import itertools
+import pickle
 from collections import deque
 from typing import Any, Callable, Iterable, Iterator, Optional, Protocol, TypeVar
 
@@ -26,20 +27,21 @@ class Pool(Protocol):
 
 
 def bounded_map(pool: Pool, function: Callable[[T], R], tasks: Iterable[T], ahead: int,
-                failed: Optional[Callable[[T], R]] = None) -> Iterator[R]:
+                unsent: Optional[Callable[[T], R]] = None) -> Iterator[R]:
     """``pool.map`` in order, submitting at most ``ahead`` tasks before the one awaited
-    (``Executor.map`` submits every task at once); a task whose future fails gets ``failed(task)``
-    instead, if given (a task that cannot be pickled fails so, alone)."""
+    (``Executor.map`` submits every task at once). A task that could not be sent to the pool
+    (it cannot be pickled) gets ``unsent(task)`` instead, if given; any other failure, a broken
+    pool's included, is raised."""
     pending: deque[tuple[T, Any]] = deque()
 
     def result() -> R:
         task, future = pending.popleft()
-        if failed is None:
-            return future.result()
         try:
             return future.result()
-        except Exception:  # noqa: BLE001  failed() decides what becomes of it
-            return failed(task)
+        except Exception as error:
+            if unsent is None or not cannot_pickle(error):
+                raise
+            return unsent(task)
 
     for task in tasks:
         pending.append((task, pool.submit(function, task)))
@@ -47,3 +49,10 @@ def bounded_map(pool: Pool, function: Callable[[T], R], tasks: Iterable[T], ahea
             yield result()
     while pending:
         yield result()
+
+
+def cannot_pickle(error: BaseException) -> bool:
+    """Whether ``error`` is pickle's refusal of an object (an open file, a generator, a local
+    function), as a process pool sets it on the future of the task that held it."""
+    return isinstance(error, pickle.PicklingError) or (
+        isinstance(error, (TypeError, AttributeError)) and "pickle" in str(error))

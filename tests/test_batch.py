@@ -40,3 +40,39 @@ def test_one_path_for_the_list_or_an_image_without_its_name_is_refused_by_name(d
         score_files(detector, str(astronaut_jpeg))
     with pytest.raises(TypeError, match=r"score_items takes \(name, image\) pairs, not PosixPath"):
         list(score_items(detector, [astronaut_jpeg]))
+    (from_json,) = score_items(detector, [["photo", str(astronaut_jpeg)]])  # a pair as JSON gives it
+    assert from_json.name == "photo" and from_json.prediction is not None
+
+
+def test_only_a_task_that_cannot_be_pickled_is_done_here_and_a_broken_pool_is_raised() -> None:
+    """Every failure of a task was done again in this process: a pool whose workers could not
+    start answered a whole run from one process, unsaid, and a task that crashed its worker ran
+    again here."""
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    from deforgify.streams import bounded_map
+
+    class Pool:
+        def __init__(self, error: Exception) -> None:
+            self.error = error
+
+        def submit(self, function, task):
+            future: Future = Future()
+            if task == 2:
+                future.set_exception(self.error)
+            else:
+                future.set_result(function(task))
+            return future
+
+    def here(task: int) -> str:
+        return f"here {task}"
+
+    unpicklable = TypeError("cannot pickle '_io.BufferedReader' object")
+    assert list(bounded_map(Pool(unpicklable), str, range(4), 2, here)) == ["0", "1", "here 2", "3"]
+    for error in (BrokenProcessPool("a process in the pool was terminated abruptly"), MemoryError(),
+                  RuntimeError("a bug in the worker")):
+        with pytest.raises(type(error)):
+            list(bounded_map(Pool(error), str, range(4), 2, here))
+    with pytest.raises(TypeError, match="cannot pickle"):
+        list(bounded_map(Pool(unpicklable), str, range(4), 2))  # nothing to do it with here

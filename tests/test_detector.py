@@ -341,6 +341,13 @@ def test_predict_rgb_refuses_anything_but_decoded_rgb_by_name(detector: Detector
         detector.predict_rgb([np.zeros((64, 64, 3), np.uint8), image])
 
 
+def test_metrics_score_an_image_too_small_for_a_photo(detector: Detector) -> None:
+    """The refusal of a 10x10 photo is predict_rgb's: metrics (fake_scores, the format-parity
+    variants at half size) score every image, or one small image ended a whole evaluation."""
+    scores = detector.fake_scores([np.full((20, 20, 3), 120, np.uint8), np.full((64, 64, 3), 120, np.uint8)])
+    assert scores.shape == (2,) and np.all((scores >= 0) & (scores <= 1))
+
+
 def test_predict_rgb_given_one_array_for_the_list_says_so(detector: Detector, astronaut) -> None:
     """Its rows were taken for images: "not a uint8 array of shape (512, 3)" named no mistake. A
     stack of images (N, H, W, 3) is a sequence of them, as before."""
@@ -579,11 +586,16 @@ def test_a_float_pil_image_is_read_as_the_same_array_is_and_a_closed_one_refused
     grey = np.asarray(Image.fromarray(astronaut).convert("L"), np.float32) / 255  # mode F, from 0 to 1
     assert np.array_equal(load_rgb(Image.fromarray(grey)), load_rgb(grey))  # it was black: "no face"
     assert detector.predict(Image.fromarray(grey)).label != "no_face"
-    with Image.open(astronaut_jpeg) as image:
+    with Image.open(astronaut_jpeg) as closed_by_with:
         pass
-    with pytest.raises(InvalidImageError, match=r"the PIL image's file was closed before its pixels were read: "
-                                                r"call image.load\(\) before closing it"):
-        detector.predict(image)
+    closed = Image.open(astronaut_jpeg)
+    closed.close()
+    with open(astronaut_jpeg, "rb") as file:
+        file_closed = Image.open(file)
+    for image in (closed_by_with, closed, file_closed):  # they were "truncated or corrupt", or a ValueError
+        with pytest.raises(InvalidImageError, match=r"the PIL image's file was closed before its pixels were read: "
+                                                    r"call image.load\(\) before closing it"):
+            detector.predict(image)
 
 
 def test_a_detector_goes_to_other_processes_and_answers_there_as_here(astronaut_jpeg: Path, tmp_path: Path) -> None:

@@ -231,7 +231,8 @@ def test_a_program_or_a_scan_never_gets_another_model_unasked(published, hub_env
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=ROOT,
         env={**os.environ, **away}, stdin=subprocess.DEVNULL)
     assert result.stdout.splitlines() == [
-        "refused: the Hub could not be reached and alice/detector@v1 is not cached", "fallback: bundled"], result.stderr
+        "refused: the Hub could not be reached and alice/detector@v1 is not cached (nor is alice/detector a model "
+        "folder here)", "fallback: bundled"], result.stderr
     scan = run_module("deforgify", "scan", str(astronaut_jpeg.parent), "--output", str(tmp_path / "out.jsonl"),
                       "--model", "alice/detector@v1", env=away)
     assert scan.returncode == 2 and "alice/detector@v1 is not cached" in scan.stderr, scan.stderr[-2000:]

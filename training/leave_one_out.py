@@ -117,6 +117,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(format_row(results[-1]), flush=True)
         if args.output:  # an interrupted matrix keeps the parts done
             write_report(args.output, args, results, started)
+    if args.output and not results:  # no part to hold out (one source): the file says so, empty
+        write_report(args.output, args, results, started)
     print_matrix(results, args)
     return 0
 

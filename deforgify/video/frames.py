@@ -154,15 +154,19 @@ def check_file(path: Path, limits: Limits) -> bytes:
 
 
 Capture = Union[cv2.VideoCapture, AnimatedPicture]
+ANIMATABLE = ("GIF", "PNG", "WebP", "AVIF", "AVIF sequence")
+"""Picture formats that may hold an animation, read by Pillow as a clip (any other is a still)."""
 
 
 def _capture(path: Path, head: bytes, deadline: Optional[float] = None) -> Capture:
     """The frames of ``path``: an animated picture's by Pillow (its frames' times read by
     ``deadline``), anything else's by FFmpeg."""
     picture = image_format(head)
-    if picture is None:
+    if picture is None or picture == "HEIF sequence":  # FFmpeg plays a HEIF sequence; Pillow reads its first image
         return _ffmpeg_capture(path, media_container(head))
     try:
+        if picture not in ANIMATABLE:  # a multi-page TIFF or a stereo MPO is no clip
+            raise StillPicture(picture)
         return AnimatedPicture(path, deadline)
     except StillPicture:
         article = "an" if picture[0] in "AEIOU" else "a"
@@ -317,42 +321,62 @@ def sampled_frames(capture: Capture, reading: Reading, limits: Limits,
     side), one decoded at a time. ``reading`` records how many were read and why reading
     stopped early."""
     targets = reading.sampling.times(reading.info.duration)
+    if isinstance(capture, AnimatedPicture):  # each frame on screen at a target, once
+        targets = capture.shown_at(targets)
     reading.planned = len(targets)
     deadline = deadline if deadline is not None else time.monotonic() + limits.time_limit
-    half_frame = 0.5 / reading.info.fps
-    spacing = reading.info.duration / max(len(targets), 1)
-    last = -1.0
+    grabbed = (_grabbed_shown(capture, reading, targets) if isinstance(capture, AnimatedPicture)
+               else _grabbed_after(capture, reading, targets, deadline))
     started = time.perf_counter()
     try:
-        for target in targets:
+        for t in grabbed:
             if time.monotonic() > deadline:
                 reading.stopped = f"time limit: stopped after {limits.time_limit:g} s of decoding"
                 return
-            if target - max(last, 0.0) > SEEK_AFTER:
-                capture.set(cv2.CAP_PROP_POS_MSEC, max(0.0, target - half_frame) * 1000)
-            while True:
-                if not capture.grab():
-                    if target == targets[-1] and last >= target - 1.5 * spacing:
-                        return  # the last frames end a little before the header said: not truncated
-                    reading.stopped = (f"the file ends early: frames decode up to {max(last, 0):.1f} s "
-                                       f"of the {reading.info.duration:.1f} s its header announces "
-                                       "(truncated or damaged)")
-                    return
-                t = capture.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
-                if t > last and t >= target - half_frame:
-                    break
-                if time.monotonic() > deadline:
-                    break
             ok, bgr = capture.retrieve()
             if not ok or bgr is None:
                 reading.stopped = f"a frame at {t:.1f} s cannot be decoded (damaged file)"
                 return
-            last = t
             reading.decode_seconds += time.perf_counter() - started
             yield Frame(t, *_rgb(bgr))
             started = time.perf_counter()
     finally:
         capture.release()
+
+
+def _grabbed_after(capture: Capture, reading: Reading, targets: list[float], deadline: float) -> Iterator[float]:
+    """A clip's frames grabbed (not yet decoded) for ``targets``: for each, the first frame shown
+    at or after it (within half a frame), never one taken before; their times. A far target is
+    reached by seeking, a near one by reading on (until ``deadline``: the caller then stops)."""
+    half_frame = 0.5 / reading.info.fps
+    spacing = reading.info.duration / max(len(targets), 1)
+    last = -1.0
+    for target in targets:
+        if target - max(last, 0.0) > SEEK_AFTER:
+            capture.set(cv2.CAP_PROP_POS_MSEC, max(0.0, target - half_frame) * 1000)
+        while True:
+            if not capture.grab():
+                if target == targets[-1] and last >= target - 1.5 * spacing:
+                    return  # the last frames end a little before the header said: not truncated
+                reading.stopped = (f"the file ends early: frames decode up to {max(last, 0):.1f} s "
+                                   f"of the {reading.info.duration:.1f} s its header announces "
+                                   "(truncated or damaged)")
+                return
+            t = capture.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
+            if t > last and t >= target - half_frame or time.monotonic() > deadline:
+                break
+        last = t
+        yield t
+
+
+def _grabbed_shown(picture: Capture, reading: Reading, starts: list[float]) -> Iterator[float]:
+    """An animated picture's frames grabbed at their ``starts``, each known exactly."""
+    for start in starts:
+        picture.set(cv2.CAP_PROP_POS_MSEC, start * 1000)  # the next frame grabbed starts there
+        if not picture.grab():
+            reading.stopped = f"a frame at {start:.1f} s cannot be decoded (damaged file)"
+            return
+        yield start
 
 
 def _rgb(bgr: np.ndarray) -> tuple[np.ndarray, float]:
@@ -368,18 +392,21 @@ def _rgb(bgr: np.ndarray) -> tuple[np.ndarray, float]:
     return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), scale
 
 
-def frame_at(path: str | Path, t: float) -> Optional[Frame]:
+def frame_at(path: str | Path, t: float, time_limit: float = Limits.time_limit) -> Optional[Frame]:
     """The frame shown at ``t`` seconds (RGB, upright, reduced as judged; its ``t`` the time asked
-    for), for showing the frame that decided."""
+    for), for showing the frame that decided; None when it cannot be read within ``time_limit``
+    seconds (an animated WebP's frames are all decoded to find their times)."""
     try:
         with open(path, "rb") as file:
-            capture = _capture(Path(path), file.read(512))
+            capture = _capture(Path(path), file.read(512), time.monotonic() + time_limit)
     except (OSError, InvalidVideoError):
         return None
     try:
         capture.set(cv2.CAP_PROP_POS_MSEC, max(0.0, t - 0.001) * 1000)
         ok, bgr = capture.read()
         return Frame(t, *_rgb(bgr)) if ok and bgr is not None else None
+    except (TimeoutError, EOFError, OSError, ValueError):  # an animated picture's times, or a damaged frame
+        return None
     finally:
         capture.release()
 

@@ -75,6 +75,13 @@ class AnimatedPicture:
         self.frames = len(shown)
         return shown
 
+    def shown_at(self, times: list[float]) -> list[float]:
+        """The start of each frame on screen at one of ``times`` (seconds), each once, in order:
+        a frame held longer than the times' spacing is one sample, not several."""
+        last = len(self.starts) - 2
+        shown = {min(bisect.bisect_right(self.starts, t) - 1, last) for t in times}
+        return [self.starts[index] for index in sorted(shown) if index >= 0]
+
     def grab(self) -> bool:
         if self.index + 1 >= self.frames:
             return False
