@@ -707,3 +707,12 @@ def test_the_leave_one_source_out_matrix_runs_and_its_file_sets_a_models_band(tm
     trained = train_tiny(tmp_path / "camera-b", model, "--held-out", str(matrix))
     assert trained.returncode == 0, trained.stderr[-3000:]
     assert json.loads((model / "metrics.json").read_text())["calibration"]["band_from_held_out"]["file"] == "matrix.json"
+
+
+def test_evaluating_a_local_folder_shows_no_download_progress(tiny_model: Path, tiny_dataset: Path) -> None:
+    """``datasets`` drew "Downloading data: 60 files" for photos read where they are."""
+    result = run_module("training.evaluate", "--model", str(tiny_model), "--data", str(tiny_dataset),
+                        "--split", "test")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert json.loads(result.stdout)["count"] > 0
+    assert "Downloading data" not in result.stderr and "Generating" not in result.stderr, result.stderr[-2000:]

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from itertools import zip_longest
 from pathlib import Path
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING, Any, Union
 
 from sklearn.model_selection import StratifiedGroupKFold
 
@@ -79,6 +79,21 @@ def load_examples(sources: list[str]) -> list[Example]:
     return sorted(examples, key=lambda e: (e.source, e.key))
 
 
+def _local_imagefolder(folder: str) -> Any:
+    """A local imagefolder through ``datasets``, without its progress bars: "Downloading data:
+    1289 files" was shown for files that are read where they are."""
+    import datasets
+
+    shown = datasets.is_progress_bar_enabled()
+    datasets.disable_progress_bars()
+    try:
+        # drop_labels=False: a folder with only real/ (or fake/) still gets its label
+        return datasets.load_dataset("imagefolder", data_dir=folder, drop_labels=False)
+    finally:
+        if shown:
+            datasets.enable_progress_bars()
+
+
 def load_source(source: str) -> list[Example]:
     import datasets
 
@@ -109,8 +124,7 @@ def _load_dataset(source: str) -> datasets.Dataset:
         raise DataError(f"{source}: no real/ or fake/ folder of images in it (imagefolder layout)")
     try:
         if Path(source).is_dir():
-            # drop_labels=False: a folder with only real/ (or fake/) still gets its label
-            loaded = datasets.load_dataset("imagefolder", data_dir=source, drop_labels=False)
+            loaded = _local_imagefolder(source)
         elif Path(source).expanduser().exists():
             raise DataError(f"{source} is a file, not a dataset folder (one with real/ and fake/ folders of images)")
         elif source.startswith((".", "/", "~")) or mistyped_folder(source):

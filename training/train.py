@@ -72,8 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "model (its config.json); measure it with benchmarks/face_size.py "
                         "(default: %(default)s)")
     parser.add_argument("--held-out", type=Path, default=None, metavar="FILE",
-                        help="leave-one-source-out results (JSON of training.leave_one_out) to set "
-                             "the unsure band so that reals of unseen sources are rarely called fake")
+                        help="leave-one-source-out results (the --output of benchmarks/leave_one_out.py) to "
+                             "set the unsure band so that reals of unseen sources are rarely called fake")
     parser.add_argument("--probe", action="append", default=[], metavar="SRC",
                         help="fakes-only evaluation set (never trained on): the card reports the "
                              "share answered fake / unsure / real / no face; repeatable")
