@@ -365,7 +365,7 @@ def _in_one_scan(image: Image.Image) -> bool:
     if image.info.get("progressive"):
         return False
     jpeg = cast("JpegImageFile", image)  # its format is JPEG: Pillow's JPEG reader made it
-    file: Optional[IO[bytes]] = jpeg.fp  # opened here from bytes or a path: never None nor closed
+    file: Optional[IO[bytes]] = jpeg.fp  # an image opened here, from bytes or a path, has its file
     if file is None:
         return False
     where = file.tell()

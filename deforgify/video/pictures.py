@@ -112,9 +112,9 @@ class AnimatedPicture:
         if prop == cv2.CAP_PROP_FRAME_HEIGHT:
             return self.image.height
         if prop == cv2.CAP_PROP_FRAME_COUNT:
-            return self.frames
+            return len(self.starts) - 1  # the frames that can be read
         if prop == cv2.CAP_PROP_FPS:
-            return self.frames / self.starts[-1]
+            return (len(self.starts) - 1) / self.starts[-1]
         if prop == cv2.CAP_PROP_POS_MSEC:
             return self.starts[max(self.index, 0)] * 1000
         return 0.0
@@ -125,9 +125,6 @@ class AnimatedPicture:
         if prop != cv2.CAP_PROP_POS_MSEC:
             return False
         self.index = bisect.bisect_left(self.starts[:-1], value / 1000) - 1
-        return True
-
-    def isOpened(self) -> bool:  # noqa: N802  cv2.VideoCapture's name
         return True
 
     def release(self) -> None:
