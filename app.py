@@ -564,8 +564,7 @@ PHOTO_ADVICE = (
     ("image too small", "Try a larger photo of the face."),
     ("wrong aspect ratio", "Try the whole photo, or a crop around the face."),
     ("not an image file: it is a video", f"Check it under \u201c{CHECK_A_VIDEO}\u201d, below."),
-    ("animated image", f"Save it as an MP4 and check it under \u201c{CHECK_A_VIDEO}\u201d, below (the API's "
-                       "/predict_video takes it as it is)."),
+    ("animated image", f"Save it as an MP4 and check it under \u201c{CHECK_A_VIDEO}\u201d, below."),
 )
 """What to do about a photo refused for these reasons (the reason's first words); any other
 reason: try another photo (:func:`error_box`'s default)."""
@@ -578,7 +577,7 @@ def error_box(message: str, kind: str = "file", advice: Optional[str] = None,
     title = f"This {kind} can't be checked"
     reason = message.removeprefix(f"{title}: ").removesuffix(".")
     advice = advice or next((tip for start, tip in PHOTO_ADVICE if reason.lower().startswith(start)),
-                            "Try a JPEG, PNG or WebP photo of a face.")
+                            "Try a JPEG, PNG, WebP or HEIC photo of a face.")
     return _box(ERROR, title,
                 f'<p style="margin:6px 0 0 0">{html.escape(reason[:1].upper() + reason[1:])}.</p>'
                 f'<p style="margin:4px 0 0 0;font-size:0.9em">{html.escape(advice)}</p>', element_id=element_id)
@@ -933,7 +932,7 @@ def make_page_flag(flag: Flag, picture: str = "photo") -> Callable[[str, Optiona
             return (f"There is no answer on the page to report: check a {picture} first (a file that can't be "
                     "checked has no answer).")
         if not should_be:
-            return "Choose what the answer should have been (real, fake or don't know), then report."
+            return "Choose what the answer should have been (one of the choices above), then report."
         try:
             return flag(answer_id, should_be, request)
         except gr.Error as error:
@@ -959,7 +958,8 @@ def header(detector: Detector) -> str:
     """Title, one line on what it does, and which model answers with a link to its card."""
     lines = [
         "# Deforgify: real or fake face?",
-        "Upload, paste or take a photo of a face: Deforgify checks it at once and tells whether it "
+        "Upload a photo of a face, paste one (the clipboard button) or take one with the webcam: Deforgify "
+        "checks it at once and tells whether it "
         "shows signs of a generated or manipulated face (GAN faces, face swaps).",
         f"**Model:** {model_line(detector)} · [model card]({model_card_link(detector)})",
     ]
@@ -1132,9 +1132,9 @@ new MutationObserver(() => {
   document.querySelectorAll('[data-testid="toast-text"]').forEach((text) => {
     const refused = text.textContent.trim().match(/^Invalid file types?: (.+)\\. Only (image|video)\\/.* allowed\\.$/);
     if (refused && refused[2] === 'image') {
-      text.textContent = `${refused[1]} is not a photo: choose a JPEG, PNG, WebP or HEIC photo of a face.`;
+      text.textContent = `${refused[1]} is not a photo: choose a JPEG, PNG, WebP or HEIC photo of a face (a clip goes under "Check a video").`;
     } else if (refused) {
-      text.textContent = `${refused[1]} is not a video: check a photo under "Check a photo", or choose an MP4, WebM, MOV, MKV or AVI clip.`;
+      text.textContent = `${refused[1]} is not a video file this page takes: choose an MP4, WebM, MOV, MKV or AVI clip (save an animated GIF or WebP as an MP4 first; a photo goes under "Check a photo").`;
     }
   });
   document.querySelectorAll('button.label-wrap').forEach((fold) => {  // an accordion's header

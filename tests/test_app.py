@@ -1144,7 +1144,8 @@ def test_a_bad_file_is_explained_in_the_verdict_box_without_toast_or_error_marks
     (tmp_path / "notes.txt").write_text("not a photo")
     upload(page, tmp_path / "notes.txt")
     page.get_by_test_id("toast-text").get_by_text(
-        "notes.txt is not a photo: choose a JPEG, PNG, WebP or HEIC photo of a face.").wait_for(timeout=10_000)
+        "notes.txt is not a photo: choose a JPEG, PNG, WebP or HEIC photo of a face (a clip goes under "
+        "\"Check a video\").").wait_for(timeout=10_000)
     upload(page, images["one-pixel"])
     page.wait_for_function("() => document.querySelector('#verdict-box')?.innerText.includes('Image too small')")
     assert "Try a larger photo of the face." in page.locator("#verdict-box").inner_text()

@@ -272,8 +272,8 @@ def test_on_a_phone_the_videos_answer_comes_into_view(app_url, mixed_clip, tmp_p
             page.locator("#video-input").get_by_role("button", name="Clear").click()
             page.locator("#video-input input[type=file]").set_input_files(str(tmp_path / "notes.txt"))
             page.get_by_test_id("toast-text").get_by_text(
-                'notes.txt is not a video: check a photo under "Check a photo", or choose an MP4, WebM, MOV, MKV '
-                'or AVI clip.').wait_for(timeout=10_000)
+                'notes.txt is not a video file this page takes: choose an MP4, WebM, MOV, MKV or AVI clip (save '
+                'an animated GIF or WebP as an MP4 first; a photo goes under "Check a photo").').wait_for(timeout=10_000)
         finally:
             browser.close()
 

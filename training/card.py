@@ -90,8 +90,8 @@ def _at_a_glance(metrics: dict[str, Any]) -> str:
         return ""
     lines = [f"**At a glance**, as served on its own test split: it calls {_share(unsure.get('fakes_caught'))} "
              f"of the fakes \"fake\", clears {_share(unsure.get('reals_cleared'))} of the reals as \"real\" "
-             f"and answers \"unsure\" on {_share(unsure['unsure_share'])} of the faces; its answers are right "
-             f"{_share(unsure['accuracy_when_sure'])} of the time."]
+             f"and answers \"unsure\" on {_share(unsure['unsure_share'])} of the faces; its \"real\" and \"fake\" "
+             f"answers are right {_share(unsure['accuracy_when_sure'])} of the time."]
     units = _whole_sources(metrics.get("leave_one_out") or {})
     if units:
         caught = [u["fakes_caught_with_band"] for u in units if u.get("fakes_caught_with_band") is not None]
