@@ -11,6 +11,8 @@ import re
 import sys
 from typing import Callable, NoReturn, Optional, Union
 
+from deforgify.interrupts import INTERRUPTED
+
 OWN_PACKAGES = ("deforgify", "training")
 """Exceptions of these packages' own classes carry a message meant for the user."""
 
@@ -23,7 +25,7 @@ def run_command(main: Callable[[], Union[int, None]]) -> NoReturn:
         status = main()
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        raise SystemExit(130) from None
+        raise SystemExit(INTERRUPTED) from None
     except Exception as error:  # noqa: BLE001  told in words when it is one of ours, else raised again
         if type(error).__module__.split(".")[0] not in OWN_PACKAGES:
             raise

@@ -103,11 +103,9 @@ def prepare(name: str, image: ImageInput, config: PreprocessConfig, keep_rgb: bo
         provenance = read_provenance(data)
         return Prepared(name, face_crops(rgb, config), rgb if keep_rgb else None, provenance=provenance,
                         scale=scale)
-    except AnimatedImageError as error:
-        if isinstance(image, (str, os.PathLike)):
-            return _prepare_video(name, image, config, video)
-        return Prepared(name, error=str(error))
     except InvalidImageError as error:
+        if isinstance(error, AnimatedImageError) and isinstance(image, (str, os.PathLike)):
+            return _prepare_video(name, image, config, video)
         return Prepared(name, error=str(error))
     except Exception as error:  # noqa: BLE001  one image must never take the others down
         return Prepared(name, error=f"could not be read ({type(error).__name__}: {error})")

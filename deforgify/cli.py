@@ -185,8 +185,8 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--heatmap", type=Path, metavar="DIR",
                          help="write a Grad-CAM heatmap of each photo's deciding face to DIR/NAME.heatmap.png, "
                               "whatever its verdict (NAME-2.heatmap.png ... when two files share a name), named "
-                              "in its row as heatmap; a photo without a face, or a video (its frames are not kept), has heatmap "
-                              "null")
+                              "in its row as heatmap; a photo without a face, or a video (its frames are not "
+                              "kept), has heatmap null")
     add_video_options(predict)
     scan_cli.add_parser(commands, common)
     return parser

@@ -9,7 +9,6 @@ Training calls :func:`export_litert` itself; this command adds the file to an ol
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING
 from deforgify.argtypes import first_paragraph
 from deforgify.model.folder import LITERT_FILE, ModelLoadError, load_keras_model, read_config
 from deforgify.model.runtime import SIGNATURE
+from training.staging import replace_file
 
 if TYPE_CHECKING:
     import keras
@@ -37,12 +37,7 @@ def export_litert(model: keras.Model, class_index: int, folder: Path) -> Path:
         archive.write_out(f"{scratch}/saved", verbose=False)
         flat = tf.lite.TFLiteConverter.from_saved_model(f"{scratch}/saved", signature_keys=[SIGNATURE]).convert()
     path = folder / LITERT_FILE
-    written = path.with_name(f".{LITERT_FILE}.{os.getpid()}.tmp")  # the old graph stays whole until replaced
-    try:
-        written.write_bytes(flat)
-        os.replace(written, path)
-    finally:
-        written.unlink(missing_ok=True)
+    replace_file(path, flat)  # the old graph stays whole until replaced
     return path
 
 

@@ -34,6 +34,7 @@ from deforgify.preprocess import PreprocessConfig
 from training.data import Example, load_examples, split_examples
 from training.prepared import PreparedSet, prepare
 from training.recipe import add_recipe_options, check_recipe
+from training.staging import replace_file
 
 if TYPE_CHECKING:
     from deforgify.detector import Detector
@@ -117,7 +118,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(format_row(results[-1]), flush=True)
         if args.output:  # an interrupted matrix keeps the parts done
             write_report(args.output, args, results, started)
-    if args.output and not results:  # no part to hold out (one source): the file says so, empty
+    if args.output and not results:  # no data, so no part to hold out: the file says so, empty
         write_report(args.output, args, results, started)
     print_matrix(results, args)
     return 0
@@ -139,9 +140,7 @@ def write_report(path: Path, args: argparse.Namespace, results: list[dict], star
     """The matrix so far, replacing the file whole (a run stopped while writing leaves the last)."""
     report = {"recipe": {k: v for k, v in vars(args).items() if k != "output"},
               "wall_time_seconds": round(time.monotonic() - started, 1), "units": results}
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(json.dumps(report, indent=1, default=str) + "\n")
-    partial.replace(path)
+    replace_file(path, (json.dumps(report, indent=1, default=str) + "\n").encode())
 
 
 def run_unit(unit: Unit, args: argparse.Namespace, config: ModelConfig, prepared: dict[str, PreparedSet],

@@ -1,4 +1,5 @@
-"""Write a run into a temporary folder and move it into place only when it succeeded.
+"""Write a run into a temporary folder, or a file beside its place, and move it into place only
+when it succeeded.
 
 The swap leaves a model at the target path at every instant: on Linux the two folders are
 exchanged in one atomic step (``renameat2`` with ``RENAME_EXCHANGE``); elsewhere the old folder
@@ -37,6 +38,17 @@ def staged_folder(target: Path) -> Iterator[Path]:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     replace_folder(staging, target)
+
+
+def replace_file(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` whole or not at all: into a file beside it, then renamed over it
+    (the old file stays whole until it is replaced; a failed write leaves nothing behind)."""
+    written = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        written.write_bytes(data)
+        os.replace(written, path)
+    finally:
+        written.unlink(missing_ok=True)
 
 
 def replace_folder(new: Path, target: Path) -> None:

@@ -164,15 +164,19 @@ def _capture(path: Path, head: bytes, deadline: Optional[float] = None) -> Captu
     picture = image_format(head)
     if picture is None or picture == "HEIF sequence":  # FFmpeg plays a HEIF sequence; Pillow reads its first image
         return _ffmpeg_capture(path, media_container(head))
+    if picture not in ANIMATABLE:  # a multi-page TIFF or a stereo MPO is no clip
+        raise _still(picture)
     try:
-        if picture not in ANIMATABLE:  # a multi-page TIFF or a stereo MPO is no clip
-            raise StillPicture(picture)
         return AnimatedPicture(path, deadline)
     except StillPicture:
-        article = "an" if picture[0] in "AEIOU" else "a"
-        raise InvalidVideoError(f"not a video file: it is {article} {picture} picture (check it as a photo)") from None
+        raise _still(picture) from None
     except Exception as error:  # noqa: BLE001  Pillow's parsers raise many kinds on bad files
         raise InvalidVideoError(f"the {picture} picture's frames cannot be read (damaged file: {error})") from None
+
+
+def _still(picture: str) -> InvalidVideoError:
+    article = "an" if picture[0] in "AEIOU" else "a"
+    return InvalidVideoError(f"not a video file: it is {article} {picture} picture (check it as a photo)")
 
 
 def _ffmpeg_capture(path: Path, kind: Optional[str]) -> cv2.VideoCapture:
@@ -405,7 +409,7 @@ def frame_at(path: str | Path, t: float, time_limit: float = Limits.time_limit) 
         capture.set(cv2.CAP_PROP_POS_MSEC, max(0.0, t - 0.001) * 1000)
         ok, bgr = capture.read()
         return Frame(t, *_rgb(bgr)) if ok and bgr is not None else None
-    except (TimeoutError, EOFError, OSError, ValueError):  # an animated picture's times, or a damaged frame
+    except (EOFError, OSError, ValueError):  # an animated picture's times (TimeoutError), or a damaged frame
         return None
     finally:
         capture.release()

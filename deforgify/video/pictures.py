@@ -41,6 +41,7 @@ class AnimatedPicture:
         with pillow_warnings_ignored():
             self.image = Image.open(path)
         self.frames = getattr(self.image, "n_frames", 1)
+        """The frames its header declares (:attr:`starts` has those that can be read)."""
         if self.frames <= 1 or self.image.format == "HEIF":
             self.image.close()
             raise StillPicture(self.image.format)
@@ -55,7 +56,7 @@ class AnimatedPicture:
     def _durations(self) -> list[int]:
         """Each frame's display time in milliseconds (whole, so that they add up exactly); WebP
         and AVIF tell a frame's only once it is decoded (300 frames of 640x480 WebP: 3 s). A file
-        cut short ends with its last frame that can be read: ``frames`` then counts those."""
+        cut short ends with its last frame that can be read."""
         decode = self.image.format in ("WEBP", "AVIF")
         shown: list[int] = []
         for frame in range(self.frames):
@@ -72,7 +73,6 @@ class AnimatedPicture:
                 break
             milliseconds = int(self.image.info.get("duration") or 0)
             shown.append(milliseconds if milliseconds >= SHORTEST_FRAME_MS else DEFAULT_FRAME_MS)
-        self.frames = len(shown)
         return shown
 
     def shown_at(self, times: list[float]) -> list[float]:
@@ -83,7 +83,7 @@ class AnimatedPicture:
         return [self.starts[index] for index in sorted(shown) if index >= 0]
 
     def grab(self) -> bool:
-        if self.index + 1 >= self.frames:
+        if self.index + 1 >= len(self.starts) - 1:
             return False
         try:
             with pillow_warnings_ignored():
