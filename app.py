@@ -882,7 +882,8 @@ def make_flag(store: FeedbackStore, answers: Answers) -> Flag:
     def flag(answer_id: str, should_be: str, request: gr.Request) -> str:
         """Report an answer as wrong: keeps the photo's pixels (of a video, one frame; metadata
         removed), the answer, the model version and what it should have been. Only answers this
-        server gave in the last hour, once each; a quota bounds reports per hour (one visitor gets
+        server gave in the last hour, once each (and one per photo or clip for a session that
+        checked it again); a quota bounds reports per hour (one visitor gets
         half of them at most) and their total size.
 
         Args:
@@ -898,7 +899,7 @@ def make_flag(store: FeedbackStore, answers: Answers) -> Flag:
         client = client_of(request)
         answer_id = answer_id.strip() if isinstance(answer_id, str) else answer_id  # as copied from a page
         try:
-            answer = answers.claim(answer_id, should_be)
+            answer = answers.claim(answer_id, should_be, request.session_hash if request else None)
         except FeedbackError as error:
             raise gr.Error(f"Not reported: {error}. Nothing was stored.", print_exception=False) from None
         try:

@@ -66,6 +66,15 @@ class IssuedAnswer:
     report_id: Optional[str] = None
     """The id its report was saved under, said again if it is reported twice (a second click
     must not take the id, which the reporter needs to have the report deleted, off the page)."""
+    reporter: Optional[str] = None
+    """Who reported it (a browser session): the same visitor cannot report the same file again
+    under the new answer that checking it again gives."""
+
+    def already_reported(self) -> FeedbackError:
+        """The refusal of a second report of this answer's file."""
+        saved = f" as report {self.report_id} (quote it to have it deleted)" if self.report_id else ""
+        return FeedbackError(f"this {'photo' if self.frame_at is None else 'clip'} has already been "
+                             f"reported{saved}; thank you")
 
     def pixels(self) -> np.ndarray:
         """What a report keeps: the photo's decoded pixels, or the clip's frame at ``frame_at``."""
@@ -105,9 +114,11 @@ class Answers:
                 self._answers.popitem(last=False)
         return answer_id
 
-    def claim(self, answer_id: object, should_be: Optional[str] = None) -> IssuedAnswer:
-        """The answer ``answer_id`` names, marked reported; FeedbackError if this server never
-        gave it, has forgotten it, it was reported already, or it already was ``should_be``."""
+    def claim(self, answer_id: object, should_be: Optional[str] = None,
+              reporter: Optional[str] = None) -> IssuedAnswer:
+        """The answer ``answer_id`` names, marked reported (by ``reporter``); FeedbackError if
+        this server never gave it, has forgotten it, it was reported already (or, by the same
+        ``reporter``, another answer about the same file was), or it already was ``should_be``."""
         with self._lock:
             self._forget_expired()
             answer = self._answers.get(answer_id) if isinstance(answer_id, str) else None
@@ -115,12 +126,15 @@ class Answers:
                 raise FeedbackError("this answer is unknown here or has expired (answers can be "
                                     "reported for an hour): check the photo or clip again, then report")
             if answer.reported:
-                saved = f" as report {answer.report_id} (quote it to have it deleted)" if answer.report_id else ""
-                raise FeedbackError(f"this answer has already been reported{saved}; thank you")
+                raise answer.already_reported()
+            earlier = next((other for other in self._answers.values() if reporter and other.reported
+                            and other.reporter == reporter and other.file == answer.file), None)
+            if earlier:
+                raise earlier.already_reported()
             label = answer.result.get("label")
             if should_be in SHOULD_BE and should_be not in choices_against(label):
                 raise FeedbackError(f"the answer already was \"{label}\", so it is not wrong that way")
-            answer.reported = True
+            answer.reported, answer.reporter = True, reporter
             return answer
 
     def saved(self, answer_id: str, report_id: str) -> None:
@@ -133,7 +147,7 @@ class Answers:
         """Allow a claimed answer to be reported again (its report could not be kept)."""
         with self._lock:
             if answer_id in self._answers:
-                self._answers[answer_id].reported = False
+                self._answers[answer_id].reported, self._answers[answer_id].reporter = False, None
 
     def _forget_expired(self) -> None:
         now = time.monotonic()

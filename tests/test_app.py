@@ -286,6 +286,7 @@ def gps_photo(folder: Path, astronaut: np.ndarray) -> Path:
 
 def test_a_gps_tagged_answer_flagged_twice_keeps_one_report_without_exif(client, images, flags_folder,
                                                                         tmp_path, astronaut) -> None:
+    from gradio_client import Client
     from gradio_client.exceptions import AppError
 
     photo = gps_photo(tmp_path, astronaut)
@@ -298,6 +299,13 @@ def test_a_gps_tagged_answer_flagged_twice_keeps_one_report_without_exif(client,
     new = [p for p in reports_in(flags_folder) if p not in before]
     assert len(new) == 1 and new[0].name in message
     assert f"as report {new[0].name} (quote it" in str(twice.value)  # a second click keeps the id in view
+    again = predict(client, photo)[4]["answer_id"]  # a new answer for the same photo, same session
+    with pytest.raises(AppError, match=f"this photo has already been reported as report {new[0].name}"):
+        client.predict(again, "fake", api_name="/flag")
+    other = Client(client.src, verbose=False)  # another visitor with the same photo: told nothing of the first
+    theirs = predict(other, photo)[4]
+    choice = "real" if theirs["label"] == "fake" else "fake"
+    assert other.predict(theirs["answer_id"], choice, api_name="/flag").startswith("Thank you")
     record = json.loads((new[0] / "report.json").read_text())
     assert record["should_be"] == "real" and record["answer"]["model"]["reference"] == "bundled"
     kept = {k: v for k, v in record["answer"].items() if k != "provenance"}
@@ -637,14 +645,16 @@ def test_one_visitor_cannot_use_the_whole_hours_report_quota(tmp_path) -> None:
         assert not stale.exists()
         eager, other = Client(url, verbose=False), Client(url, verbose=False, headers={"X-Forwarded-For": "10.0.0.2"})
 
-        def report(client) -> str:
-            row = predict(client, ROOT / "examples" / "real-astronaut.jpg")[-1]
+        def report(client, quality: int) -> str:  # a photo of its own each time: one visitor reports a photo once
+            photo = tmp_path / f"astronaut-{quality}.jpg"
+            Image.open(ROOT / "examples" / "real-astronaut.jpg").save(photo, quality=quality)
+            row = predict(client, photo)[-1]
             return client.predict(row["answer_id"], "fake" if row["label"] != "fake" else "real", api_name="/flag")
 
-        assert report(eager).startswith("Thank you") and report(eager).startswith("Thank you")
+        assert report(eager, 90).startswith("Thank you") and report(eager, 91).startswith("Thank you")
         with pytest.raises(AppError, match="you have reported 2 answers in the last hour.*Nothing was stored"):
-            report(eager)
-        assert report(other).startswith("Thank you")  # another visitor still can
+            report(eager, 92)
+        assert report(other, 90).startswith("Thank you")  # another visitor still can
     finally:
         stop_app(process)
     assert len(list((tmp_path / "flags").iterdir())) == 3
@@ -1038,6 +1048,14 @@ def test_a_report_is_made_once_on_the_answer_shown_and_a_stale_one_stores_nothin
     assert not Image.open(new[0] / "image.png").getexif()
     report.click()
     page.get_by_text("already been reported").wait_for(timeout=30_000)
+    assert [p for p in reports_in(flags_folder) if p not in before] == new
+    # Checked again, the photo gets a new answer; this visitor has reported the photo already.
+    page.get_by_role("button", name="Check this photo again").click()
+    page.wait_for_function("() => !document.querySelector('#flag-status')?.innerText.includes('already')",
+                           timeout=60_000)
+    page.locator("#should-be").get_by_label(choice, exact=True).check()
+    report.click()
+    page.get_by_text(f"this photo has already been reported as report {new[0].name}").wait_for(timeout=30_000)
     assert [p for p in reports_in(flags_folder) if p not in before] == new
     privacy = page.get_by_text("Privacy.").locator("..").inner_text()
     assert "metadata" in privacy and "GPS" in privacy and "90 days" in privacy and "quoting the id" in privacy

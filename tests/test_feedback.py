@@ -41,6 +41,25 @@ def test_an_answer_can_be_claimed_once(photo) -> None:
     assert answers.claim(answer_id).file == str(photo)
 
 
+def test_a_visitor_who_checked_a_photo_again_cannot_report_it_twice(photo, tmp_path) -> None:
+    answers = Answers()
+    first, again = answers.issue(str(photo), {"label": "fake"}), answers.issue(str(photo), {"label": "fake"})
+    answers.claim(first, "real", reporter="session-a")
+    answers.saved(first, "report-1")
+    with pytest.raises(FeedbackError, match="this photo has already been reported as report report-1"):
+        answers.claim(again, "real", reporter="session-a")  # the re-check's new answer, same visitor
+    other = tmp_path / "other.jpg"
+    other.write_bytes(photo.read_bytes())
+    assert answers.claim(answers.issue(str(other), {"label": "fake"}), "real", reporter="session-a")  # another upload
+    assert answers.claim(again, "real", reporter="session-b")  # another visitor: nothing of session-a's is said
+    answers.release(again)  # not kept: session-b may try again, session-a still may not
+    with pytest.raises(FeedbackError, match="report-1"):
+        answers.claim(again, "real", reporter="session-a")
+    assert answers.claim(again, "real", reporter="session-b")
+    unnamed = answers.issue(str(photo), {"label": "fake"})
+    assert answers.claim(unnamed, "real")  # no session (a bare HTTP call): answers alone are counted
+
+
 def test_an_answer_reported_as_what_it_already_was_is_refused_and_stays_reportable(photo) -> None:
     answers = Answers()
     answer_id = answers.issue(str(photo), {"label": "real"})
