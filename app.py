@@ -827,10 +827,13 @@ def answer_area_in_view(element_id: str) -> str:
 """
 
 
+FORGET_REFUSAL = "document.getElementById('{input}-refused')?.remove();"
+"""A JavaScript statement: the note of a file the browser refused for ``input`` (see PAGE_JS) goes."""
 CLEAR_JS = """(photo) => {
   const path = photo ? (photo.path || photo.url || null) : null;
   if (path !== null && window.deforgifyPhoto === path) return Array(9).fill({__type__: 'update'});
   window.deforgifyPhoto = path;
+  """ + FORGET_REFUSAL.format(input="photo") + """
   if (path !== null) {""" + answer_area_in_view("verdict") + """  }
   return [null, '', null, null, null, '', '', '', null];
 }"""
@@ -1033,6 +1036,7 @@ CSS = """
 :is(#verdict-box, #video-verdict-box) { scroll-margin-top: 12px; }
 #video-verdict { min-height: 3.5em; }  /* the check's progress is drawn here: legible, not cut off */
 #photo img.unreadable { display: none; }
+p.refused { margin: 6px 0 0 0; color: var(--error-text-color); }  /* a file refused in the browser, said under its input */
 #photo .image-frame:has(> img.unreadable) {
   display: flex; align-items: center; justify-content: center; width: 100%; height: 100%;
 }
@@ -1136,6 +1140,15 @@ new MutationObserver(() => {
       text.textContent = `${refused[1]} is not a photo: choose a JPEG, PNG, WebP or HEIC photo of a face (a clip goes under "Check a video").`;
     } else if (refused) {
       text.textContent = `${refused[1]} is not a video file this page takes: choose an MP4, WebM, MOV, MKV or AVI clip (save an animated GIF or WebP as an MP4 first; a photo goes under "Check a photo").`;
+    }
+    if (refused) {  // kept under the input once the message closes, until the next file
+      const input = refused[2] === 'image' ? 'photo' : 'video-input';
+      let note = document.getElementById(`${input}-refused`);
+      if (!note) {
+        note = Object.assign(document.createElement('p'), {id: `${input}-refused`, className: 'refused'});
+        document.getElementById(input)?.after(note);
+      }
+      note.textContent = text.textContent;
     }
   });
   document.querySelectorAll('button.label-wrap').forEach((fold) => {  // an accordion's header
@@ -1371,6 +1384,8 @@ def video_tab(detector: Detector, answers: Answers, flag: Flag) -> None:
                 [*page_outputs, check, report.box],
                 queue=False, api_visibility="private", show_progress="hidden")
     clip.change(LATEST_CLIP.record, clip, None, queue=False, api_visibility="private", show_progress="hidden")
+    clip.change(None, clip, None, js="(clip) => { if (clip) " + FORGET_REFUSAL.format(input="video-input") + " }",
+                queue=False, api_visibility="private")  # a refused file empties the input: its note stays
     clip.upload(None, js=FOCUS_CHECK_VIDEO, queue=False, api_visibility="private")
     # While it is checked: the button says so and cannot be pressed again, and the answer's place is in view.
     check.click(None, js=VIDEO_CHECK_STARTED_JS, queue=False, api_visibility="private")

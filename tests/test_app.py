@@ -1161,10 +1161,13 @@ def test_a_bad_file_is_explained_in_the_verdict_box_without_toast_or_error_marks
     # next answer: the next file closes that message. What to do suits the reason.
     (tmp_path / "notes.txt").write_text("not a photo")
     upload(page, tmp_path / "notes.txt")
-    page.get_by_test_id("toast-text").get_by_text(
-        "notes.txt is not a photo: choose a JPEG, PNG, WebP or HEIC photo of a face (a clip goes under "
-        "\"Check a video\").").wait_for(timeout=10_000)
+    refusal = ("notes.txt is not a photo: choose a JPEG, PNG, WebP or HEIC photo of a face (a clip goes under "
+               "\"Check a video\").")
+    page.get_by_test_id("toast-text").get_by_text(refusal).wait_for(timeout=10_000)
+    page.get_by_test_id("toast-close").click()  # closed: the refusal stays under the photo until the next file
+    assert page.locator("#photo-refused").inner_text() == refusal
     upload(page, images["one-pixel"])
+    page.locator("#photo-refused").wait_for(state="detached", timeout=5_000)
     page.wait_for_function("() => document.querySelector('#verdict-box')?.innerText.includes('Image too small')")
     assert "Try a larger photo of the face." in page.locator("#verdict-box").inner_text()
     page.get_by_test_id("toast-body").wait_for(state="detached", timeout=3_000)  # closed (by itself: 10 s)

@@ -229,7 +229,7 @@ def test_on_a_phone_the_videos_answer_comes_into_view(app_url, mixed_clip, tmp_p
     as the check starts, the button saying "Checking the video…" meanwhile (nothing on the screen
     changed while the progress was drawn below it), and the answer is scrolled into view, as a
     photo's is; the deciding frame's label does not cover the frame; a file that is no video is
-    named in words."""
+    named in words, which stay under the input until the next clip."""
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
     from playwright.sync_api import sync_playwright
@@ -271,9 +271,13 @@ def test_on_a_phone_the_videos_answer_comes_into_view(app_url, mixed_clip, tmp_p
             (tmp_path / "notes.txt").write_text("not a video")
             page.locator("#video-input").get_by_role("button", name="Clear").click()
             page.locator("#video-input input[type=file]").set_input_files(str(tmp_path / "notes.txt"))
-            page.get_by_test_id("toast-text").get_by_text(
-                'notes.txt is not a video file this page takes: choose an MP4, WebM, MOV, MKV or AVI clip (save '
-                'an animated GIF or WebP as an MP4 first; a photo goes under "Check a photo").').wait_for(timeout=10_000)
+            refusal = ('notes.txt is not a video file this page takes: choose an MP4, WebM, MOV, MKV or AVI clip '
+                       '(save an animated GIF or WebP as an MP4 first; a photo goes under "Check a photo").')
+            page.get_by_test_id("toast-text").get_by_text(refusal).wait_for(timeout=10_000)
+            page.get_by_test_id("toast-close").click()  # closed: the refusal stays under the input
+            assert page.locator("#video-input-refused").inner_text() == refusal
+            page.locator("#video-input input[type=file]").set_input_files(str(mixed_clip))  # until the next clip
+            page.locator("#video-input-refused").wait_for(state="detached", timeout=10_000)
         finally:
             browser.close()
 
