@@ -238,6 +238,53 @@ def test_a_config_of_the_wrong_shape_is_refused_in_words(tmp_path: Path, config,
         read_config(folder)
 
 
+@pytest.mark.parametrize("left_out, said", [
+    (["preprocessing"], "it does not name the model's preprocessing"),  # it was said as 'preprocessing' alone
+    (["architecture", "preprocessing"], "it does not name the model's architecture nor its preprocessing"),
+])
+def test_a_config_without_a_needed_setting_names_it(tmp_path: Path, left_out, said) -> None:
+    import json
+
+    from deforgify.model.folder import ModelLoadError, read_config
+
+    folder = bundled_model_with(tmp_path / "m", weights=False)
+    config = json.loads((folder / "config.json").read_text())
+    (folder / "config.json").write_text(json.dumps({k: v for k, v in config.items() if k not in left_out}))
+    with pytest.raises(ModelLoadError, match=re.escape(f"config.json is invalid: {said}")):
+        read_config(folder)
+
+
+def test_a_config_without_calibration_is_served_uncalibrated_and_says_so(tmp_path: Path) -> None:
+    """It loaded without a word: no unsure band, threshold 0.5, verdicts changed from "unsure" to "fake"."""
+    import json
+
+    from deforgify.model.folder import read_config
+
+    folder = bundled_model_with(tmp_path / "m", weights=False)
+    config = json.loads((folder / "config.json").read_text())
+    del config["calibration"], config["min_face_width"]
+    (folder / "config.json").write_text(json.dumps(config))
+    loaded = read_config(folder)
+    assert loaded.calibration.threshold == 0.5 and loaded.calibration.unsure_low == loaded.calibration.unsure_high
+    assert loaded.warning == ("the model's config.json has no calibration: its raw probabilities are answered at a "
+                              "threshold of 0.5, with no unsure band (fit one with python -m training.recalibrate); "
+                              "the model's config.json does not say the least face width it judges "
+                              "(min_face_width): faces under 64 px are answered unsure (measure it with "
+                              "benchmarks/face_size.py)")
+    assert read_config(bundled_model_with(tmp_path / "whole", weights=False)).warning is None
+
+
+def test_a_keras_file_that_is_no_keras_file_is_named_so(tmp_path: Path) -> None:
+    """Keras said "File not found" of a file that was there."""
+    from deforgify.model.folder import ModelLoadError, load_keras_model
+
+    folder = bundled_model_with(tmp_path / "m", weights=False)
+    (folder / "model.keras").write_bytes(b"not a zip archive")
+    with pytest.raises(ModelLoadError, match=re.escape(f"cannot load {folder / 'model.keras'}: not a Keras model "
+                                                       "file (a .keras file is a zip archive)")):
+        load_keras_model(folder)
+
+
 def test_a_config_that_is_not_its_networks_is_refused(tmp_path: Path) -> None:
     """A config saying 224 px beside the 128 px graph loaded, and LiteRT quietly ran the graph on
     224 px crops: other answers, no error. A folder without weights failed after seconds of

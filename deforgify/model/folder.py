@@ -7,6 +7,7 @@ no caller can feed a model inputs prepared differently from how it was trained.
 from __future__ import annotations
 
 import json
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
@@ -47,16 +48,14 @@ class ModelConfig:
     """Faces narrower than this (photo pixels) are answered "unsure", never real or fake: how small
     a face this model still judges reliably, measured by ``benchmarks/face_size.py``."""
     library_version: str = __version__
-    min_face_width_given: bool = field(default=True, compare=False)
-    """Whether ``config.json`` names ``min_face_width`` (older folders do not)."""
+    unstated: tuple[str, ...] = field(default=(), compare=False)
+    """The settings of :data:`UNSTATED` that ``config.json`` does not name (older or hand-made
+    folders): their defaults are used, and said."""
 
     @property
     def warning(self) -> Optional[str]:
         """What a user of this model should be told about its config, if anything."""
-        if self.min_face_width_given:
-            return None
-        return (f"the model's config.json does not say the least face width it judges (min_face_width): "
-                f"faces under {self.min_face_width} px are answered unsure (measure it with benchmarks/face_size.py)")
+        return "; ".join(UNSTATED[name].format(config=self) for name in self.unstated) or None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -79,6 +78,9 @@ class ModelConfig:
                 f"not a {FORMAT} v{FORMAT_VERSION} config "
                 f"(format={values.get('format')!r}, version={values.get('format_version')!r})"
             )
+        lacking = [name for name in ("architecture", "preprocessing") if name not in values]
+        if lacking:
+            raise ValueError(f"it does not name the model's {' nor its '.join(lacking)}")
         labels = tuple(values.get("labels", ()))
         if sorted(labels) != sorted(LABELS):
             raise ValueError(f"labels must be {list(LABELS)} in some order, got {list(labels)}")
@@ -89,8 +91,18 @@ class ModelConfig:
             calibration=Calibration.from_dict(values.get("calibration", {})),
             min_face_width=_face_width(values.get("min_face_width", DEFAULT_MIN_FACE_WIDTH)),
             library_version=str(values.get("library_version", "unknown")),
-            min_face_width_given="min_face_width" in values,
+            unstated=tuple(name for name in UNSTATED if name not in values),
         )
+
+
+UNSTATED = {
+    "calibration": "the model's config.json has no calibration: its raw probabilities are answered at a "
+                   "threshold of 0.5, with no unsure band (fit one with python -m training.recalibrate)",
+    "min_face_width": "the model's config.json does not say the least face width it judges (min_face_width): "
+                      "faces under {config.min_face_width} px are answered unsure (measure it with "
+                      "benchmarks/face_size.py)",
+}
+"""What is said of a model whose ``config.json`` leaves a setting out."""
 
 
 def _face_width(value: Any) -> int:
@@ -126,6 +138,8 @@ def load_keras_model(folder: Path) -> Any:
     path = folder / MODEL_FILE
     if not path.is_file():
         raise ModelLoadError(f"{folder} has no {MODEL_FILE}")
+    if not zipfile.is_zipfile(path):  # Keras said "File not found" of it
+        raise ModelLoadError(f"cannot load {path}: not a Keras model file (a .keras file is a zip archive)")
     try:
         return keras.saving.load_model(path, compile=False, safe_mode=True)
     except Exception as error:  # Keras raises many kinds for a bad file
