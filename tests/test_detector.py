@@ -680,3 +680,46 @@ def test_the_readmes_library_example_runs_as_written(tmp_path: Path, astronaut: 
                          capture_output=True, text=True, timeout=300)
     assert ran.returncode == 0, ran.stderr[-2000:]
     assert ran.stdout.strip().startswith("(") and ran.stdout.strip().endswith(", 3)")  # the heatmap, RGB
+
+
+@pytest.mark.parametrize("example", ["real-astronaut.jpg", "gan-stylegan2.jpg", "face-swap.jpg",
+                                     "real-photographer.jpg"])
+def test_the_cards_steps_followed_by_hand_give_the_librarys_answer(example: str) -> None:
+    """The model card's "Using the network without Deforgify", done with OpenCV, NumPy and LiteRT
+    alone from its words and config.json: the library's fake probability and verdict."""
+    import cv2
+    from ai_edge_litert.interpreter import Interpreter
+
+    from deforgify.faces import detect_faces
+
+    card = (BUNDLED_MODEL / "README.md").read_text()
+    for words in ("`max(w, h) * crop_scale`", "moved, never padded", "`INTER_AREA` when shrinking",
+                  "on its mirror image", "`sigmoid(log(p / (1 - p)) / temperature)`", "signature `serve`"):
+        assert words in card, words
+    config = json.loads((BUNDLED_MODEL / "config.json").read_text())
+    size, scale = config["preprocessing"]["input_size"], config["preprocessing"]["crop_scale"]
+    rgb = np.asarray(Image.open(ROOT / "examples" / example).convert("RGB"))
+    height, width = rgb.shape[:2]
+    x, y, w, h = detect_faces(rgb)[0]  # step 1
+    side = round(min(max(w, h) * scale, height, width))  # step 2
+
+    def start(centre: float, length: int) -> int:
+        inside = min(max(centre - side / 2, 0), length - side)
+        if inside % 1 != 0.5:
+            return round(inside)
+        return int(inside + 0.5) if inside + side / 2 < length / 2 else int(inside - 0.5)  # towards the centre line
+
+    left, top = start(x + w / 2, width), start(y + h / 2, height)
+    crop = rgb[top : top + side, left : left + side]
+    pixels = cv2.resize(crop, (size, size), interpolation=cv2.INTER_AREA if side > size else cv2.INTER_CUBIC)
+    pixels = pixels.astype(np.float32) / 255  # step 3
+    serve = Interpreter(model_path=str(BUNDLED_MODEL / "model.tflite")).get_signature_runner("serve")
+    outputs = serve(pixels=np.stack([pixels, pixels[:, ::-1]]))  # step 4
+    p = float(outputs["probabilities"][:, config["labels"].index("fake")].astype(np.float64).mean())
+    calibration = config["calibration"]
+    fake = 1 / (1 + np.exp(-np.log(p / (1 - p)) / calibration["temperature"]))  # step 5
+    label = ("unsure" if calibration["unsure_low"] < fake < calibration["unsure_high"]
+             else "fake" if fake >= calibration["threshold"] else "real")  # step 6 (a face wide enough)
+    answer = Detector.load().answer(ROOT / "examples" / example)
+    assert answer.prediction.confidences["fake"] == pytest.approx(fake, abs=1e-5)
+    assert answer.prediction.label == label

@@ -56,7 +56,7 @@ def render_card(metrics: dict[str, Any], config: dict[str, Any], name: str, refe
             "",
             _at_a_glance(metrics),
             _intended_use(),
-            _how_to_use(reference),
+            _how_to_use(reference, config),
             _training_data(metrics, config),
             _evaluation(metrics),
             _format_parity(metrics),
@@ -177,7 +177,7 @@ telling who made a fake or how.
 """
 
 
-def _how_to_use(reference: Optional[str]) -> str:
+def _how_to_use(reference: Optional[str], config: dict[str, Any]) -> str:
     model = f" --model {reference}" if reference else ""
     load = f'"{reference}"' if reference else ""
     variable = f"with `DEFORGIFY_MODEL={reference}`" if reference else "(it answers with this model by default)"
@@ -209,11 +209,45 @@ verdict, summary, faces, heatmap, result = Client("http://127.0.0.1:7860/").pred
 print(result["label"], result["confidences"])   # "real", "fake", "unsure" or "no_face"
 ```
 
-Files: `model.keras` (Keras 3 native format, load with `safe_mode=True`), `model.tflite` (the
-same network for LiteRT, with the Grad-CAM map as a second output: what Deforgify serves with, no
-TensorFlow needed), `config.json` (labels in output order and the preprocessing settings: face
-crop scale and input size), `metrics.json` (every figure below), `splits.json` (the file list of
-each split).
+Files: `model.keras` (Keras 3 native format), `model.tflite` (the same network for LiteRT: what
+Deforgify serves with, no TensorFlow needed), `config.json` (labels in output order, the
+preprocessing settings, the calibration and the least face width judged), `metrics.json` (every
+figure below), `splits.json` (the file list of each split).
+{_by_hand(config)}"""
+
+
+def _by_hand(config: dict[str, Any]) -> str:
+    """The network's use without Deforgify, step by step, as the library computes it (the
+    tests follow these words by hand and get the library's probability)."""
+    size, scale = config["preprocessing"]["input_size"], config["preprocessing"]["crop_scale"]
+    fake = config["labels"].index("fake")
+    return f"""
+### Using the network without Deforgify
+
+Each step changes verdicts when left out or done otherwise (Deforgify's functions named do it exactly):
+
+1. **Face box** `[x, y, w, h]` in the photo's pixels, from any face detector (Deforgify's:
+   `deforgify.faces.detect_faces(rgb)`, which also stands a turned face upright).
+2. **Crop**: a square of side `max(w, h) * crop_scale` ({scale} here), rounded to whole pixels and at
+   most the photo's shorter side, centred on the box's centre and then moved, never padded, to lie
+   inside the photo; a start on half a pixel is rounded towards the photo's centre line, so that a
+   mirror image gets the mirrored crop (`deforgify.preprocess.crop_region`; rounding the other way
+   took the fake probability of the example `real-photographer.jpg` from 0.06 to 0.14).
+3. **Resize** it to `input_size` ({size} px here) with OpenCV, `INTER_AREA` when shrinking and
+   `INTER_CUBIC` when enlarging; RGB, float32 scaled to 0-1, no mean or deviation subtracted.
+4. **Run** the network on the crop and on its mirror image (flipped left to right) and average the two
+   outputs. The output is softmax probabilities in the order of `config.json`'s `labels` (fake is
+   index {fake}). Keras: `keras.saving.load_model(hf_hub_download(repo_id, "model.keras"),
+   safe_mode=True)` (not `hf://`: Keras would take Deforgify's `config.json` for its own). LiteRT:
+   the signature `serve` takes `pixels` (N, {size}, {size}, 3) and returns `probabilities` (N, 2) and
+   `cam` (the Grad-CAM map of "fake"); read them by name, not by their place in the output list.
+5. **Calibrate** the averaged fake probability `p`: `sigmoid(log(p / (1 - p)) / temperature)`
+   (`calibration.temperature` in `config.json`).
+6. **Label**: "unsure" strictly between `unsure_low` and `unsure_high`, otherwise "fake" at or above
+   `threshold`, else "real"; a face narrower than `min_face_width` px is "unsure". With several
+   faces, Deforgify judges the largest (up to 8, none under a third of the largest one's width) and
+   the most suspicious of those wide enough decides ("fake" before "unsure" before "real", then by
+   fake probability).
 """
 
 
