@@ -57,6 +57,7 @@ def load_detector(reference: Optional[str]) -> Detector:
 _detector = ThreadPoolExecutor(1).submit(load_detector, os.environ.get("DEFORGIFY_MODEL") or None)
 
 import gradio as gr  # noqa: E402
+from gradio_client.utils import is_http_url_like  # noqa: E402
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 from pydantic import ConfigDict, model_validator  # noqa: E402
@@ -158,14 +159,21 @@ def taking_text(model: type, data_urls: bool = False) -> type:
             path, url = value.get("path"), value.get("url")
             if path:
                 if not isinstance(path, str) or not _uploaded_here(path):
-                    return _refused(f"{str(path)[:200]!r} is not a file uploaded to this app")
+                    return _refused(linked(path) if is_http_url_like(path)
+                                    else f"{str(path)[:200]!r} is not a file uploaded to this app")
                 return {**value, "meta": {"_type": "gradio.FileData"}}
             if data_urls and isinstance(url, str) and url.startswith("data:"):
                 return value
-            return _refused(f"{str(url)[:200]!r} arrived as a link, not as a file" if url
-                            else "the file's data names no file")
+            return _refused(linked(str(url)) if url else "the file's data names no file")
 
     return Upload
+
+
+def linked(link: str) -> str:
+    """Why a link given for a file is refused: the app fetches none, and takes a clip only uploaded."""
+    if link.startswith("data:"):
+        return f"{link[:40]!r}… is a clip sent inline, which Gradio cannot take for a video"
+    return f"{link[:200]!r} is a link, which this app does not fetch"
 
 
 def _json_kind(value: Any) -> str:
@@ -211,7 +219,9 @@ def sent_as_text(payload: Any, kind: str) -> None:
 class CheckedBlocks(gr.Blocks):
     """``gr.Blocks`` checking a call's inputs in Deforgify's words before Gradio does: a call
     missing an argument, and a file's data naming a path on the server that was never uploaded
-    (with Gradio's meta marker; without it, :func:`taking_text` refuses it). Gradio's own
+    (with Gradio's meta marker; without it, :func:`taking_text` refuses it), or a link
+    (``handle_file("https://…")``: Gradio would fetch it, and answer a loopback or private
+    address with "Hostname … failed validation" and a traceback in the log). Gradio's own
     messages showed a caller the components' Python reprs (``[<__main__.ImageFile object at
     0x7f...>]``) and the server's absolute paths (``Cannot move /srv/app/photo.jpg to the gradio
     cache dir``)."""
@@ -225,7 +235,8 @@ class CheckedBlocks(gr.Blocks):
             path = value.get("path") if isinstance(value, dict) else None
             if isinstance(path, str) and path and not _uploaded_here(path):
                 kind = "video" if isinstance(block, VideoFile) else "file"
-                raise not_a_file(kind, f"{path[:200]!r} is not a file uploaded to this app")
+                raise not_a_file(kind, linked(path) if is_http_url_like(path)
+                                 else f"{path[:200]!r} is not a file uploaded to this app")
         super().validate_inputs(block_fn, inputs)
 
 

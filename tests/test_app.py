@@ -450,6 +450,7 @@ def test_the_api_page_names_and_describes_every_result(client) -> None:
 
 @pytest.mark.parametrize("endpoint, kind", [("/predict", "file"), ("/predict_video", "video")])
 def test_a_path_or_url_sent_as_text_is_refused_in_words(client, endpoint, kind) -> None:
+    from gradio_client import handle_file
     from gradio_client.exceptions import AppError
 
     for sent in ("/etc/passwd", "https://example.com/face.jpg"):
@@ -460,6 +461,10 @@ def test_a_path_or_url_sent_as_text_is_refused_in_words(client, endpoint, kind) 
         with pytest.raises(AppError, match=re.escape(f"This {kind} can't be checked: {said} arrived, not a file: "
                                                      "send the file itself (gradio_client: ")):  # not "as text"
             client.predict(sent, api_name=endpoint)
+    link = "http://127.0.0.1:9/face.jpg"  # handle_file() of a link: Gradio said "Hostname … failed validation"
+    with pytest.raises(AppError, match=re.escape(f"This {kind} can't be checked: {link!r} is a link, which this app "
+                                                 "does not fetch: send the file itself (gradio_client: ")):
+        client.predict(handle_file(link), api_name=endpoint)
     with pytest.raises(AppError, match=re.escape(f"No {'photo' if kind == 'file' else kind} arrived: send one as "
                                                  "a file (gradio_client: handle_file(path))")):  # not the page's words
         client.predict(None, api_name=endpoint)
@@ -486,10 +491,13 @@ def test_a_file_on_the_server_that_was_not_uploaded_is_never_read(app_url, endpo
                           ({"path": "/etc/passwd"}, "'/etc/passwd' is not a file uploaded to this app"),
                           ({"path": "../../../../../etc/passwd"}, "is not a file uploaded to this app"),
                           ({"path": "/etc/\x00passwd"}, "is not a file uploaded to this app"),
-                          ({"url": "https://example.com/face.jpg"}, "arrived as a link, not as a file"),
+                          ({"url": "https://example.com/face.jpg"}, "'https://example.com/face.jpg' is a link, "
+                                                                    "which this app does not fetch"),
+                          ({"path": "http://10.0.0.1/face.jpg"}, "is a link, which this app does not fetch"),
                           ({"orig_name": "face.jpg"}, "the file's data names no file")) + (
-                          (({"path": "", "url": "data:video/mp4;base64,AAAA"}, "arrived as a link, not as a file"),
-                           ({"url": "data:video/mp4;base64,AAAA"}, "arrived as a link, not as a file"))
+                          (({"path": "", "url": "data:video/mp4;base64,AAAA"}, "is a clip sent inline, which "
+                                                                                "Gradio cannot take for a video"),
+                           ({"url": "data:video/mp4;base64,AAAA"}, "is a clip sent inline"))
                           if kind == "video" else ()):
         event, data = call_api(app_url, endpoint, payload)
         assert event == "error", (payload, data)
