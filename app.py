@@ -1517,11 +1517,45 @@ class BodyLimit:
         await self.app(scope, counted, send)
 
     async def _refuse(self, send: Any) -> None:
-        body = json.dumps({"error": f"the request is over {self.limit // 1_000_000} MB: send a large photo as a "
-                                    "file (gradio_client's handle_file uploads it), not inline"}).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
-        await send({"type": "http.response.body", "body": body})
+        await send_error(send, 413, f"the request is over {self.limit // 1_000_000} MB: send a large photo as a "
+                                    "file (gradio_client's handle_file uploads it), not inline")
+
+
+async def send_error(send: Any, status: int, message: str) -> None:
+    """An ASGI response of ``status`` with ``{"error": message}``."""
+    body = json.dumps({"error": message}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+CALL_RESULT = re.compile(r"/gradio_api/call/([^/]+)/([^/]+)")
+"""Where a call's result is read (``GET``, by the event id its ``POST`` gave)."""
+
+
+class UnheldEvents:
+    """ASGI middleware answering a read of a call's result that this app does not hold (an event
+    id it never gave, or a result already read) with 404 in words. Gradio answered an unknown id
+    with "404: Not Found" inside an event stream, logging a traceback, and a result read a second
+    time with heartbeats that never ended."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        called = (CALL_RESULT.fullmatch(scope["path"])
+                  if scope["type"] == "http" and scope["method"] == "GET" else None)
+        if called and not _held(scope["app"].get_blocks()._queue, called[2]):
+            return await send_error(send, 404, f"no call of /{called[1]} with event id {called[2][:100]!r} is waiting "
+                                               "to be read here: a result is read once, from the id its POST gave")
+        return await self.app(scope, receive, send)
+
+
+def _held(queue: Any, event_id: str) -> bool:
+    """Whether Gradio's ``queue`` holds the event: waiting, running, or done and not yet read (its
+    id leaves the session's pending ids as its result is sent; a done event stays a moment longer
+    among the queue's events, where a second read found it and waited forever)."""
+    return any(event_id in ids for ids in queue.pending_event_ids_session.values())
 
 
 def unknown_endpoint(request: Any, error: Exception) -> Any:
@@ -1541,7 +1575,8 @@ def launch_options() -> dict[str, Any]:
     GRADIO_MCP_SERVER says otherwise; give the message of every error, Gradio's own included: a
     path it refuses, a link it cannot fetch or an argument missing came as ``{"error": null}``;
     refuse an upload larger than any file the page checks (Gradio kept any size, for two hours),
-    and any other request over :data:`BODY_LIMIT`; a call to an endpoint it has not gets 404."""
+    and any other request over :data:`BODY_LIMIT`; a call to an endpoint it has not, or a read of
+    a result it does not hold, gets 404."""
     from importlib.util import find_spec
 
     from gradio.route_utils import FnIndexInferError
@@ -1550,7 +1585,7 @@ def launch_options() -> dict[str, Any]:
     mcp = {} if "GRADIO_MCP_SERVER" in os.environ else {"mcp_server": find_spec("mcp") is not None}
     return {**mcp, "show_error": True, "css": CSS, "head": PAGE_JS,
             "max_file_size": max(MAX_FILE_BYTES, VIDEO_MAX_BYTES),
-            "app_kwargs": {"middleware": [Middleware(BodyLimit)], "exception_handlers": {FnIndexInferError: unknown_endpoint}}}
+            "app_kwargs": {"middleware": [Middleware(BodyLimit), Middleware(UnheldEvents)], "exception_handlers": {FnIndexInferError: unknown_endpoint}}}
 
 
 def _expire_reports(store: FeedbackStore) -> None:

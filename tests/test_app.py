@@ -374,7 +374,8 @@ def test_the_readme_api_examples_run_as_written(app_url, images, client) -> None
 
 def test_every_call_waits_in_the_queue_uploads_are_bounded_and_unknown_calls_named(app_url, images) -> None:
     """Off a Space, Gradio's direct routes skipped the queue and its concurrency groups: four
-    checks of large photos ran at once (4 GB); an upload of any size was kept for two hours."""
+    checks of large photos ran at once (4 GB); an upload of any size was kept for two hours; a
+    result is read once."""
     import urllib.error
 
     from deforgify.decode import MAX_FILE_BYTES
@@ -405,6 +406,17 @@ def test_every_call_waits_in_the_queue_uploads_are_bounded_and_unknown_calls_nam
         assert unknown.status_code == 404, (route, unknown.text)
         assert unknown.json()["error"].startswith("/predcit is not an endpoint of this app; its endpoints are /")
         assert {"/predict", "/predict_video", "/flag"} <= set(re.findall(r"/\w+", unknown.json()["error"]))
+    # A result read with an id never given, or read again: 404 at once (Gradio sent "404: Not Found" in an event
+    # stream and logged a traceback; a second read got heartbeats forever).
+    upload = requests.post(app_url + "gradio_api/upload", files={"files": open(images["face"], "rb")}, timeout=30)
+    event = requests.post(app_url + "gradio_api/call/predict", timeout=30, json={
+        "data": [{"path": upload.json()[0], "meta": {"_type": "gradio.FileData"}}]}).json()["event_id"]
+    assert "event: complete" in requests.get(app_url + f"gradio_api/call/predict/{event}", timeout=120).text
+    for unheld in (event, "abc"):
+        again = requests.get(app_url + f"gradio_api/call/predict/{unheld}", timeout=30)
+        assert again.status_code == 404 and again.json()["error"] == (
+            f"no call of /predict with event id {unheld!r} is waiting to be read here: a result is read once, "
+            "from the id its POST gave")
 
 
 def test_the_api_page_names_and_describes_every_result(client) -> None:
