@@ -218,8 +218,9 @@ def sent_as_text(payload: Any, kind: str) -> None:
 
 class CheckedBlocks(gr.Blocks):
     """``gr.Blocks`` checking a call's inputs in Deforgify's words before Gradio does: a call
-    missing an argument, and a file's data naming a path on the server that was never uploaded
-    (with Gradio's meta marker; without it, :func:`taking_text` refuses it), or a link
+    missing an argument or with one too many (ignored before), and a file's data naming a path
+    on the server that was never uploaded (with Gradio's meta marker; without it,
+    :func:`taking_text` refuses it), or a link
     (``handle_file("https://…")``: Gradio would fetch it, and answer a loopback or private
     address with "Hostname … failed validation" and a traceback in the log). Gradio's own
     messages showed a caller the components' Python reprs (``[<__main__.ImageFile object at
@@ -227,7 +228,7 @@ class CheckedBlocks(gr.Blocks):
     cache dir``)."""
 
     def validate_inputs(self, block_fn: Any, inputs: list[Any]) -> None:
-        if len(inputs) < len(block_fn.inputs):
+        if len(inputs) != len(block_fn.inputs):
             names = list(inspect.signature(block_fn.fn).parameters)[:len(block_fn.inputs)]
             raise gr.Error(f"/{block_fn.api_name} takes {len(names)} value{'s' * (len(names) > 1)} "
                            f"({', '.join(names)}); {len(inputs)} arrived", print_exception=False)
@@ -403,6 +404,8 @@ FRAME_OR_NULL = {"anyOf": [{"type": "object", "properties": {
     "t": {"type": "number"}, "track": {"type": "integer"}, "box": {"type": "array", "items": {"type": "integer"}}}},
     {"type": "null"}]}
 """A video's deciding frame (its time, face track and box), or null without a face."""
+STRING_OR_NULL = {"anyOf": [{"type": "string"}, {"type": "null"}]}
+"""Words, or null when there is nothing to say (a video's ``note`` when it was read whole)."""
 VIDEO_RESULT_TYPES = {
     "kind": {"type": "string"}, "label": {"type": "string"}, "confidences": CONFIDENCES_OR_NULL,
     "face_found": {"type": "boolean"}, "face": BOX_OR_NULL,
@@ -411,7 +414,7 @@ VIDEO_RESULT_TYPES = {
     "width": {"type": "integer"}, "height": {"type": "integer"}, "rotation": {"type": "integer"},
     "frames": {"type": "array", "items": {"type": "object"}},
     "deciding_frame": FRAME_OR_NULL, "sampling": {"type": "object"}, "complete": {"type": "boolean"},
-    "note": {"type": "string"}, "provenance": {"type": "object"}, "model": {"type": "object"},
+    "note": STRING_OR_NULL, "provenance": {"type": "object"}, "model": {"type": "object"},
     "answer_id": {"type": "string"}}
 
 

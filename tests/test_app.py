@@ -456,6 +456,7 @@ def test_the_api_page_names_and_describes_every_result(client) -> None:
     assert types[3].startswith("dict(kind: str, label: str") and "duration: float" in types[3], types[3]
     assert types[2] == "filepath | None"  # no deciding frame (and no timeline) without a face
     assert "deciding_frame: dict(t: float, track: int, box: list[int]) | None" in types[3], types[3]
+    assert "note: str | None" in types[3], types[3]  # null when the clip was read whole
     assert all(f"{field}: " in types[3] for field in ("decided_by", "pixels", "rotation")), types[3]
     assert video["parameters"][0]["example_input"]["path"] == "clip.mp4"  # not a clip on GitHub (no internet)
 
@@ -530,7 +531,9 @@ def test_a_server_path_with_gradios_marker_or_a_missing_argument_is_refused_in_w
                                                       "to this app: send the file itself (gradio_client: "
                                                       "handle_file(path))"), data
     for endpoint, sent, said in (("predict", [], "/predict takes 1 value (image); 0 arrived"),
-                                 ("flag", ["0" * 32], "/flag takes 2 values (answer_id, should_be); 1 arrived")):
+                                 ("flag", ["0" * 32], "/flag takes 2 values (answer_id, should_be); 1 arrived"),
+                                 ("flag", ["0" * 32, "real", "x"], "/flag takes 2 values (answer_id, should_be); "
+                                                                   "3 arrived")):  # an extra one was ignored
         started = requests.post(f"{app_url.rstrip('/')}/gradio_api/call/{endpoint}", json={"data": sent},
                                 timeout=30).json()
         reply = requests.get(f"{app_url.rstrip('/')}/gradio_api/call/{endpoint}/{started['event_id']}",
