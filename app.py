@@ -159,21 +159,22 @@ def taking_text(model: type, data_urls: bool = False) -> type:
             path, url = value.get("path"), value.get("url")
             if path:
                 if not isinstance(path, str) or not _uploaded_here(path):
-                    return _refused(linked(path) if is_http_url_like(path)
-                                    else f"{str(path)[:200]!r} is not a file uploaded to this app")
+                    return _refused(not_uploaded(str(path)))
                 return {**value, "meta": {"_type": "gradio.FileData"}}
-            if data_urls and isinstance(url, str) and url.startswith("data:"):
-                return value
-            return _refused(linked(str(url)) if url else "the file's data names no file")
+            if isinstance(url, str) and url.startswith("data:"):
+                return value if data_urls else _refused(f"{url[:40]!r}… is a clip sent inline, which Gradio "
+                                                        "cannot take for a video")
+            return _refused(not_uploaded(str(url)) if url else "the file's data names no file")
 
     return Upload
 
 
-def linked(link: str) -> str:
-    """Why a link given for a file is refused: the app fetches none, and takes a clip only uploaded."""
-    if link.startswith("data:"):
-        return f"{link[:40]!r}… is a clip sent inline, which Gradio cannot take for a video"
-    return f"{link[:200]!r} is a link, which this app does not fetch"
+def not_uploaded(path: str) -> str:
+    """Why a file's data naming ``path`` is refused: a link (the app fetches none), or a path that
+    was never uploaded here."""
+    if is_http_url_like(path):
+        return f"{path[:200]!r} is a link, which this app does not fetch"
+    return f"{path[:200]!r} is not a file uploaded to this app"
 
 
 def _json_kind(value: Any) -> str:
@@ -236,8 +237,7 @@ class CheckedBlocks(gr.Blocks):
             path = value.get("path") if isinstance(value, dict) else None
             if isinstance(path, str) and path and not _uploaded_here(path):
                 kind = "video" if isinstance(block, VideoFile) else "file"
-                raise not_a_file(kind, linked(path) if is_http_url_like(path)
-                                 else f"{path[:200]!r} is not a file uploaded to this app")
+                raise not_a_file(kind, not_uploaded(path))
         super().validate_inputs(block_fn, inputs)
 
 
@@ -819,12 +819,18 @@ LATEST_PHOTO = LatestUpload()
 LATEST_CLIP = LatestUpload()
 
 
+AWAITING_PHOTO = ('<p class="awaiting">The answer appears here once you choose a photo of a face, '
+                  'or click an example.</p>')
+"""The answer's place before there is a photo: words, not an empty picture box."""
+
+
 def cleared() -> tuple:
-    """Every output of a check emptied: nothing of an earlier answer stays on the page. The
-    report's choice and status are left alone: the browser emptied them at once (CLEAR_JS), and
-    this reply may come after the user chose again or tried to report."""
-    return (None, "", gr.update(value=None, alt_text=None, visible=True), gr.update(value=None, visible=False),
-            None, gr.update(value="", visible=False), "", gr.skip(), gr.skip())
+    """Every output of a check emptied: nothing of an earlier answer stays on the page, and no
+    empty picture box either (the faces picture comes back with the next answer). The report's
+    choice and status are left alone: the browser emptied them at once (CLEAR_JS), and this reply
+    may come after the user chose again or tried to report."""
+    return (None, AWAITING_PHOTO, gr.update(value=None, alt_text=None, visible=False),
+            gr.update(value=None, visible=False), None, gr.update(value="", visible=False), "", gr.skip(), gr.skip())
 
 
 def answer_area_in_view(element_id: str) -> str:
@@ -842,14 +848,14 @@ def answer_area_in_view(element_id: str) -> str:
 
 
 FORGET_REFUSAL = "document.getElementById('{input}-refused')?.remove();"
-"""A JavaScript statement: the note of a file the browser refused for ``input`` (see PAGE_JS) goes."""
+"""A JavaScript statement: the note of a file the browser refused for ``input`` (see PAGE_JS)
+goes; run when the next file arrives (a refused clip empties the video input: not then)."""
 CLEAR_JS = """(photo) => {
   const path = photo ? (photo.path || photo.url || null) : null;
   if (path !== null && window.deforgifyPhoto === path) return Array(9).fill({__type__: 'update'});
   window.deforgifyPhoto = path;
-  """ + FORGET_REFUSAL.format(input="photo") + """
-  if (path !== null) {""" + answer_area_in_view("verdict") + """  }
-  return [null, '', null, null, null, '', '', '', null];
+  if (path !== null) {""" + FORGET_REFUSAL.format(input="photo") + answer_area_in_view("verdict") + """  }
+  return [null, '', {__type__: 'update', value: null, visible: false}, null, null, '', '', '', null];
 }"""
 """The same, at once in the browser when the photo changes, before the server answers; a second
 change event for the same photo (the browser may send one late) leaves its answer alone; the
@@ -893,6 +899,14 @@ def client_of(request: Optional[gr.Request]) -> str:
     return forwarded or (request.client.host if request.client else "unknown")
 
 
+def reporter_of(request: Optional[gr.Request]) -> Optional[str]:
+    """The session a report comes from, which reports a photo or clip once; None for Gradio's
+    MCP tools, whose calls all share one client session."""
+    if request is None or request.headers.get("x-gradio-user") == "mcp":
+        return None
+    return request.session_hash
+
+
 def make_flag(store: FeedbackStore, answers: Answers) -> Flag:
     quota = ClientQuota(max(1, store.max_per_hour // 2))  # no one visitor takes the whole hour's quota
 
@@ -916,7 +930,7 @@ def make_flag(store: FeedbackStore, answers: Answers) -> Flag:
         client = client_of(request)
         answer_id = answer_id.strip() if isinstance(answer_id, str) else answer_id  # as copied from a page
         try:
-            answer = answers.claim(answer_id, should_be, request.session_hash if request else None)
+            answer = answers.claim(answer_id, should_be, reporter_of(request))
         except FeedbackError as error:
             raise gr.Error(f"Not reported: {error}. Nothing was stored.", print_exception=False) from None
         try:
@@ -1050,6 +1064,7 @@ CSS = """
 :is(#verdict-box, #video-verdict-box) { scroll-margin-top: 12px; }
 #video-verdict { min-height: 3.5em; }  /* the check's progress is drawn here: legible, not cut off */
 #photo img.unreadable { display: none; }
+#verdict p.awaiting { margin: 0; color: var(--body-text-color); }  /* legible in dark and light themes alike */
 p.refused { margin: 6px 0 0 0; color: var(--error-text-color); }  /* a file refused in the browser, said under its input */
 #photo .image-frame:has(> img.unreadable) {
   display: flex; align-items: center; justify-content: center; width: 100%; height: 100%;
@@ -1436,11 +1451,11 @@ def build_demo(detector: Detector, store: FeedbackStore) -> gr.Blocks:
                                 label="Examples: click one to check it", api_visibility="private")
             with gr.Column(scale=1):
                 section_heading("The photo's answer")
-                summary = Summary(label="summary", elem_id="verdict", html_template=LIVE_REGION)
+                summary = Summary(AWAITING_PHOTO, label="summary", elem_id="verdict", html_template=LIVE_REGION)
                 # The banner shows the confidences in a fixed order; the Label is the API's.
                 verdict = Verdict(num_top_classes=2, label="verdict", visible=False)
                 faces = FacesImage(type="filepath", label="faces", show_label=False, elem_id="faces",
-                                   buttons=PICTURE_BUTTONS)
+                                   buttons=PICTURE_BUTTONS, visible=False)  # until an answer
                 with gr.Row(equal_height=False):
                     heatmap = HeatmapImage(type="filepath", label="heatmap", visible=False, buttons=PICTURE_BUTTONS,
                                            show_label=False, elem_id="heatmap", scale=1)
@@ -1532,7 +1547,7 @@ async def send_error(send: Any, status: int, message: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-CALL_RESULT = re.compile(r"/gradio_api/call/([^/]+)/([^/]+)")
+CALL_RESULT = re.compile(r"/gradio_api/call/(?:v2/)?([^/]+)/([^/]+)")
 """Where a call's result is read (``GET``, by the event id its ``POST`` gave)."""
 
 

@@ -67,21 +67,20 @@ class IssuedAnswer:
     """The id its report was saved under, said again if it is reported twice (a second click
     must not take the id, which the reporter needs to have the report deleted, off the page)."""
     reporter: Optional[str] = None
-    """Who reported it (a browser session): the same visitor cannot report the same file again
-    under the new answer that checking it again gives."""
+    """Who reported it (a browser or client session): the same visitor cannot report the same file
+    again under the new answer that checking it again gives."""
 
-    def already_reported(self) -> FeedbackError:
-        """The refusal of a second report of this answer's file."""
-        saved = f" as report {self.report_id} (quote it to have it deleted)" if self.report_id else ""
-        return FeedbackError(f"this {'photo' if self.frame_at is None else 'clip'} has already been "
-                             f"reported{saved}; thank you")
+    @property
+    def picture(self) -> str:
+        """What the answer was of, in a visitor's words: "photo" or "clip"."""
+        return "photo" if self.frame_at is None else "clip"
 
     def pixels(self) -> np.ndarray:
         """What a report keeps: the photo's decoded pixels, or the clip's frame at ``frame_at``."""
         from deforgify.decode import InvalidImageError, load_rgb, read_bytes
         from deforgify.video.frames import frame_at
 
-        gone = FeedbackError(f"the {'photo' if self.frame_at is None else 'clip'} is no longer here: "
+        gone = FeedbackError(f"the {self.picture} is no longer here: "
                              "check it again, then report")
         if self.frame_at is not None:
             frame = frame_at(self.file, self.frame_at)
@@ -126,11 +125,12 @@ class Answers:
                 raise FeedbackError("this answer is unknown here or has expired (answers can be "
                                     "reported for an hour): check the photo or clip again, then report")
             if answer.reported:
-                raise answer.already_reported()
-            earlier = next((other for other in self._answers.values() if reporter and other.reported
-                            and other.reporter == reporter and other.file == answer.file), None)
-            if earlier:
-                raise earlier.already_reported()
+                saved = f" as report {answer.report_id} (quote it to have it deleted)" if answer.report_id else ""
+                raise FeedbackError(f"this answer has already been reported{saved}; thank you")
+            if reporter and any(other.reported and other.reporter == reporter and other.file == answer.file
+                                for other in self._answers.values()):
+                raise FeedbackError(f"this {answer.picture} has already been reported in this session (its report "
+                                    "id was shown then); thank you")  # the id never: a session may be shared
             label = answer.result.get("label")
             if should_be in SHOULD_BE and should_be not in choices_against(label):
                 raise FeedbackError(f"the answer already was \"{label}\", so it is not wrong that way")

@@ -682,13 +682,28 @@ def test_the_readmes_library_example_runs_as_written(tmp_path: Path, astronaut: 
     assert ran.stdout.strip().startswith("(") and ran.stdout.strip().endswith(", 3)")  # the heatmap, RGB
 
 
+def by_the_cards_steps_4_to_6(pixels: np.ndarray) -> tuple[float, str]:
+    """A crop's calibrated fake probability and verdict as the model card's steps 4 to 6 say,
+    with NumPy and LiteRT alone, from config.json (a face wide enough)."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    config = json.loads((BUNDLED_MODEL / "config.json").read_text())
+    serve = Interpreter(model_path=str(BUNDLED_MODEL / "model.tflite")).get_signature_runner("serve")
+    outputs = serve(pixels=np.stack([pixels, pixels[:, ::-1]]).astype(np.float32))
+    p = float(np.clip(outputs["probabilities"][:, config["labels"].index("fake")].astype(np.float64).mean(),
+                      1e-7, 1 - 1e-7))
+    calibration = config["calibration"]
+    fake = 1 / (1 + np.exp(-np.log(p / (1 - p)) / calibration["temperature"]))
+    return fake, ("unsure" if calibration["unsure_low"] < fake < calibration["unsure_high"]
+                  else "fake" if fake >= calibration["threshold"] else "real")
+
+
 @pytest.mark.parametrize("example", ["real-astronaut.jpg", "gan-stylegan2.jpg", "face-swap.jpg",
                                      "real-photographer.jpg"])
 def test_the_cards_steps_followed_by_hand_give_the_librarys_answer(example: str) -> None:
     """The model card's "Using the network without Deforgify", done with OpenCV, NumPy and LiteRT
     alone from its words and config.json: the library's fake probability and verdict."""
     import cv2
-    from ai_edge_litert.interpreter import Interpreter
 
     from deforgify.faces import detect_faces
 
@@ -700,7 +715,7 @@ def test_the_cards_steps_followed_by_hand_give_the_librarys_answer(example: str)
     size, scale = config["preprocessing"]["input_size"], config["preprocessing"]["crop_scale"]
     rgb = np.asarray(Image.open(ROOT / "examples" / example).convert("RGB"))
     height, width = rgb.shape[:2]
-    x, y, w, h = detect_faces(rgb)[0]  # step 1
+    x, y, w, h = detect_faces(rgb)[0]  # step 1 (an upright face)
     side = round(min(max(w, h) * scale, height, width))  # step 2
 
     def start(centre: float, length: int) -> int:
@@ -712,14 +727,20 @@ def test_the_cards_steps_followed_by_hand_give_the_librarys_answer(example: str)
     left, top = start(x + w / 2, width), start(y + h / 2, height)
     crop = rgb[top : top + side, left : left + side]
     pixels = cv2.resize(crop, (size, size), interpolation=cv2.INTER_AREA if side > size else cv2.INTER_CUBIC)
-    pixels = pixels.astype(np.float32) / 255  # step 3
-    serve = Interpreter(model_path=str(BUNDLED_MODEL / "model.tflite")).get_signature_runner("serve")
-    outputs = serve(pixels=np.stack([pixels, pixels[:, ::-1]]))  # step 4
-    p = float(outputs["probabilities"][:, config["labels"].index("fake")].astype(np.float64).mean())
-    calibration = config["calibration"]
-    fake = 1 / (1 + np.exp(-np.log(p / (1 - p)) / calibration["temperature"]))  # step 5
-    label = ("unsure" if calibration["unsure_low"] < fake < calibration["unsure_high"]
-             else "fake" if fake >= calibration["threshold"] else "real")  # step 6 (a face wide enough)
+    fake, label = by_the_cards_steps_4_to_6(pixels.astype(np.float32) / 255)  # step 3, then 4 to 6
     answer = Detector.load().answer(ROOT / "examples" / example)
     assert answer.prediction.confidences["fake"] == pytest.approx(fake, abs=1e-5)
     assert answer.prediction.label == label
+
+
+def test_the_cards_pointer_for_a_turned_face_gives_the_librarys_answer(astronaut: np.ndarray) -> None:
+    """Step 1 of the card for a face lying on its side: the crops of detected_face_crops."""
+    from deforgify.detector import detected_face_crops
+
+    turned = np.ascontiguousarray(np.rot90(astronaut))
+    crops, _ = detected_face_crops(turned, PreprocessConfig(**json.loads(
+        (BUNDLED_MODEL / "config.json").read_text())["preprocessing"]))
+    assert crops[0].turns != 0  # stood upright
+    fake, label = by_the_cards_steps_4_to_6(crops[0].pixels)
+    answer = Detector.load().predict_rgb([turned])[0]
+    assert answer.confidences["fake"] == pytest.approx(fake, abs=1e-5) and answer.label == label

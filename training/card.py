@@ -226,23 +226,26 @@ def _by_hand(config: dict[str, Any]) -> str:
 
 Each step changes verdicts when left out or done otherwise (Deforgify's functions named do it exactly):
 
-1. **Face box** `[x, y, w, h]` in the photo's pixels, from any face detector (Deforgify's:
-   `deforgify.faces.detect_faces(rgb)`, which also stands a turned face upright).
+1. **Face box** `[x, y, w, h]` in the photo's pixels, from any face detector, the face upright
+   (Deforgify's `deforgify.detector.detected_face_crops(rgb, PreprocessConfig(**preprocessing))`
+   finds the faces, stands a turned one upright and gives steps 2 and 3 done).
 2. **Crop**: a square of side `max(w, h) * crop_scale` ({scale} here), rounded to whole pixels and at
    most the photo's shorter side, centred on the box's centre and then moved, never padded, to lie
    inside the photo; a start on half a pixel is rounded towards the photo's centre line, so that a
-   mirror image gets the mirrored crop (`deforgify.preprocess.crop_region`; rounding the other way
-   took the fake probability of the example `real-photographer.jpg` from 0.06 to 0.14).
+   mirror image gets the mirrored crop (`deforgify.preprocess.crop_region`, which also makes the
+   margin even for a crop centred exactly on that line).
 3. **Resize** it to `input_size` ({size} px here) with OpenCV, `INTER_AREA` when shrinking and
    `INTER_CUBIC` when enlarging; RGB, float32 scaled to 0-1, no mean or deviation subtracted.
 4. **Run** the network on the crop and on its mirror image (flipped left to right) and average the two
    outputs. The output is softmax probabilities in the order of `config.json`'s `labels` (fake is
    index {fake}). Keras: `keras.saving.load_model(hf_hub_download(repo_id, "model.keras"),
-   safe_mode=True)` (not `hf://`: Keras would take Deforgify's `config.json` for its own). LiteRT:
-   the signature `serve` takes `pixels` (N, {size}, {size}, 3) and returns `probabilities` (N, 2) and
-   `cam` (the Grad-CAM map of "fake"); read them by name, not by their place in the output list.
-5. **Calibrate** the averaged fake probability `p`: `sigmoid(log(p / (1 - p)) / temperature)`
-   (`calibration.temperature` in `config.json`).
+   safe_mode=True)` (not `hf://`: Keras would take Deforgify's `config.json` for its own; an
+   architecture with Deforgify's own layers, such as the `-npr` ones, needs `import
+   deforgify.model.layers` first). LiteRT: the signature `serve` takes `pixels` (N, {size}, {size}, 3)
+   and returns `probabilities` (N, 2) and `cam` (the Grad-CAM map of "fake"); read them by name, not
+   by their place in the output list.
+5. **Calibrate** the averaged fake probability `p`, clipped to 1e-7 .. 1 - 1e-7:
+   `sigmoid(log(p / (1 - p)) / temperature)` (`calibration.temperature` in `config.json`).
 6. **Label**: "unsure" strictly between `unsure_low` and `unsure_high`, otherwise "fake" at or above
    `threshold`, else "real"; a face narrower than `min_face_width` px is "unsure". With several
    faces, Deforgify judges the largest (up to 8, none under a third of the largest one's width) and

@@ -97,7 +97,8 @@ class ModelConfig:
 
 UNSTATED = {
     "calibration": "the model's config.json has no calibration: its raw probabilities are answered at a "
-                   "threshold of 0.5, with no unsure band (fit one with python -m training.recalibrate)",
+                   "threshold of {config.calibration.threshold:g}, with no unsure band (fit one with python -m "
+                   "training.recalibrate)",
     "min_face_width": "the model's config.json does not say the least face width it judges (min_face_width): "
                       "faces under {config.min_face_width} px are answered unsure (measure it with "
                       "benchmarks/face_size.py)",
@@ -128,6 +129,11 @@ def read_config(folder: Path) -> ModelConfig:
 
 def load_keras_model(folder: Path) -> Any:
     """Load ``model.keras`` with ``safe_mode=True``: a model folder is untrusted input."""
+    path = folder / MODEL_FILE
+    if not path.is_file():
+        raise ModelLoadError(f"{folder} has no {MODEL_FILE}")
+    if not zipfile.is_zipfile(path):  # Keras said "File not found" of it, after seconds of TensorFlow's import
+        raise ModelLoadError(f"cannot load {path}: not a Keras model file (a .keras file is a zip archive)")
     from deforgify.quiet import import_tensorflow
 
     import_tensorflow()  # deferred: importing TensorFlow costs seconds
@@ -135,11 +141,6 @@ def load_keras_model(folder: Path) -> Any:
 
     import deforgify.model.layers  # noqa: F401  (registers the custom layers models may use)
 
-    path = folder / MODEL_FILE
-    if not path.is_file():
-        raise ModelLoadError(f"{folder} has no {MODEL_FILE}")
-    if not zipfile.is_zipfile(path):  # Keras said "File not found" of it
-        raise ModelLoadError(f"cannot load {path}: not a Keras model file (a .keras file is a zip archive)")
     try:
         return keras.saving.load_model(path, compile=False, safe_mode=True)
     except Exception as error:  # Keras raises many kinds for a bad file
