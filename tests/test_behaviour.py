@@ -11,7 +11,7 @@ from deforgify.detector import Detector
 from helpers import require_shared_data
 from training import degrade
 from training.data import load_examples, per_source, split_examples
-from training.format_parity import PHONE_VARIANTS, ParityReport, VariantResult, format_parity
+from training.format_parity import CUT_VARIANTS, PHONE_VARIANTS, ParityReport, VariantResult, format_parity
 from training.leave_one_out import SOURCES
 from training.prepared import PreparedSet, prepare
 
@@ -70,8 +70,8 @@ def test_changes_the_size_rule_makes_are_told_apart_from_the_scores() -> None:
 @pytest.mark.parametrize(
     "change",
     [lambda rgb: degrade.jpeg(rgb, 75), lambda rgb: degrade.resize_by(rgb, 0.75),
-     lambda rgb: np.ascontiguousarray(rgb[:, ::-1]), *PHONE_VARIANTS.values()],
-    ids=["jpeg q75", "resize 0.75", "h-flip", *PHONE_VARIANTS],
+     lambda rgb: np.ascontiguousarray(rgb[:, ::-1]), *PHONE_VARIANTS.values(), *CUT_VARIANTS.values()],
+    ids=["jpeg q75", "resize 0.75", "h-flip", *PHONE_VARIANTS, *CUT_VARIANTS],
 )
 def test_confident_verdicts_do_not_flip(detector, test_split, change) -> None:
     images = test_split.images

@@ -36,6 +36,13 @@ PHONE_VARIANTS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 }
 """Formats phones and web pages save photos in, measured beside the lossless copy by the
 benchmark (``--phone-formats``); not among the seven of the goals."""
+CUT_VARIANTS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "1 px cut": lambda rgb: np.ascontiguousarray(rgb[1:, 1:]),
+    "3 px cut": lambda rgb: np.ascontiguousarray(rgb[3:, 3:]),
+}
+"""The lossless copy with one (three) rows and columns cut from its top and left: the same
+pixels, not stored again; the verdict changes they cause are not the storing's (the benchmark's
+``--cut-edges``; not among the seven of the goals)."""
 GOALS = {"changed_share": 0.05, "auc_spread": 0.02, "reals_called_fake": 0.05}
 
 
