@@ -821,7 +821,8 @@ LATEST_CLIP = LatestUpload()
 
 AWAITING_PHOTO = ('<p class="awaiting">The answer appears here once you choose a photo of a face, '
                   'or click an example.</p>')
-"""The answer's place before there is a photo: words, not an empty picture box."""
+AWAITING_CLIP = '<p class="awaiting">The answer appears here once you upload a clip of a face and check it.</p>'
+"""The answer's place before there is a photo (a clip): words, not empty picture boxes."""
 
 
 def cleared() -> tuple:
@@ -833,13 +834,17 @@ def cleared() -> tuple:
             gr.update(value=None, visible=False), None, gr.update(value="", visible=False), "", gr.skip(), gr.skip())
 
 
+CLOSE_MESSAGES = """
+  document.querySelectorAll('[data-testid="toast-close"]').forEach((close) => close.click());"""
+"""A JavaScript statement: Gradio's messages on the page are closed."""
+
+
 def answer_area_in_view(element_id: str) -> str:
     """JavaScript statements: Gradio's messages about an earlier file closed (at the top of the
     screen, one would cover the new answer), and the answer's place brought into view when it is
     at the screen's foot or below it (a phone's, where it is under the input): the check's
     progress shows there."""
-    return f"""
-  document.querySelectorAll('[data-testid="toast-close"]').forEach((close) => close.click());
+    return CLOSE_MESSAGES + f"""
   const answer = document.getElementById('{element_id}');
   if (answer && answer.getBoundingClientRect().top > window.innerHeight - 200) {{
     answer.scrollIntoView({{block: 'start'}});
@@ -849,13 +854,16 @@ def answer_area_in_view(element_id: str) -> str:
 
 FORGET_REFUSAL = "document.getElementById('{input}-refused')?.remove();"
 """A JavaScript statement: the note of a file the browser refused for ``input`` (see PAGE_JS)
-goes; run when the next file arrives (a refused clip empties the video input: not then)."""
+goes; run when the photo changes or is checked again, and when the next clip arrives (a refused
+clip empties the video input: not then)."""
 CLEAR_JS = """(photo) => {
   const path = photo ? (photo.path || photo.url || null) : null;
-  if (path !== null && window.deforgifyPhoto === path) return Array(9).fill({__type__: 'update'});
+  if (path === (window.deforgifyPhoto ?? null)) return Array(9).fill({__type__: 'update'});
   window.deforgifyPhoto = path;
-  if (path !== null) {""" + FORGET_REFUSAL.format(input="photo") + answer_area_in_view("verdict") + """  }
-  return [null, '', {__type__: 'update', value: null, visible: false}, null, null, '', '', '', null];
+  """ + FORGET_REFUSAL.format(input="photo") + """
+  if (path !== null) {""" + answer_area_in_view("verdict") + """  }
+  const hidden = {__type__: 'update', value: null, visible: false};
+  return [null, '', hidden, hidden, null, hidden, '', '', null];
 }"""
 """The same, at once in the browser when the photo changes, before the server answers; a second
 change event for the same photo (the browser may send one late) leaves its answer alone; the
@@ -1062,9 +1070,9 @@ CSS = """
 #verdict .prose, #verdict { color: #1a1a1a; }
 :is(#verdict-box, #video-verdict-box) * { color: inherit; }
 :is(#verdict-box, #video-verdict-box) { scroll-margin-top: 12px; }
-#video-verdict { min-height: 3.5em; }  /* the check's progress is drawn here: legible, not cut off */
+#verdict, #video-verdict { min-height: 3.5em; }  /* the check's progress is drawn here: legible, not cut off */
 #photo img.unreadable { display: none; }
-#verdict p.awaiting { margin: 0; color: var(--body-text-color); }  /* legible in dark and light themes alike */
+:is(#verdict, #video-verdict) p.awaiting { margin: 0; color: var(--body-text-color); }  /* any theme */
 p.refused { margin: 6px 0 0 0; color: var(--error-text-color); }  /* a file refused in the browser, said under its input */
 #photo .image-frame:has(> img.unreadable) {
   display: flex; align-items: center; justify-content: center; width: 100%; height: 100%;
@@ -1104,6 +1112,8 @@ button.primary:disabled {
   background: var(--neutral-200); border-color: var(--neutral-300); color: var(--neutral-600); opacity: 1;
   cursor: not-allowed;
 }
+.dark button.primary:disabled { background: var(--neutral-700); border-color: var(--neutral-600);
+  color: var(--neutral-300); }  /* in a dark theme, a light grey bar read as the one button to press */
 """
 """The verdict boxes are light in a dark theme too: everything in them takes the box's dark text
 colour (the dark theme's own rules for paragraphs and spans made it near-white on cream); text
@@ -1357,13 +1367,12 @@ def video_tab(detector: Detector, answers: Answers, flag: Flag) -> None:
                 "color_map": {**colours, **{guide["face"]: GUIDE_GREY for guide in guides}},
                 "colors_in_legend": faces, "caption": timeline_caption(row, calibration)}
 
-    def _shown(chart: Optional[dict], frame: Optional[str], alt_text: Optional[str] = None, empty: bool = False
-               ) -> tuple[dict, dict]:
+    def _shown(chart: Optional[dict], frame: Optional[str], alt_text: Optional[str] = None) -> tuple[dict, dict]:
         """The timeline (``chart``: see :func:`page_timeline`) and the deciding frame, each hidden
-        when the answer leaves it empty (no face, or no answer: two blank boxes under "No face"
-        read as something that failed); ``empty`` shows them empty, as before a clip is checked."""
-        return (gr.update(**(chart or {"value": None, "caption": None}), visible=empty or chart is not None),
-                gr.update(value=frame, visible=empty or frame is not None, alt_text=alt_text))
+        when the answer leaves it empty (no face, or no answer yet: two blank boxes under "No face"
+        read as something that failed)."""
+        return (gr.update(**(chart or {"value": None, "caption": None}), visible=chart is not None),
+                gr.update(value=frame, visible=frame is not None, alt_text=alt_text))
 
     def page_video(clip: Optional[str], request: gr.Request) -> tuple:
         """What the page shows: the answer, or the reason in the verdict box (no toast, no error
@@ -1394,27 +1403,28 @@ def video_tab(detector: Detector, answers: Answers, flag: Flag) -> None:
                                   elem_id="video-check-button")
             with gr.Column(scale=1):
                 section_heading("The video's answer")
-                summary = VideoSummary(label="summary", elem_id="video-verdict", html_template=LIVE_REGION)
-                timeline = Timeline(None, x="time (s)", y="fake probability", color="face",
-                                       y_lim=[-0.03, 1.03], label="timeline", elem_id="video-timeline")
+                summary = VideoSummary(AWAITING_CLIP, label="summary", elem_id="video-verdict",
+                                       html_template=LIVE_REGION)
+                timeline = Timeline(None, x="time (s)", y="fake probability", color="face", visible=False,
+                                    y_lim=[-0.03, 1.03], label="timeline", elem_id="video-timeline")
                 # a little beyond 0 and 1: a line at 100 % fake was drawn on the plot's border, out of sight
                 deciding = DecidingFrame(type="filepath", label="deciding frame", elem_id="video-frame",
-                                         buttons=PICTURE_BUTTONS)
+                                         buttons=PICTURE_BUTTONS, visible=False)  # both until an answer
                 with gr.Accordion("The video's answer as data (JSON)", open=False, elem_id="video-result-data"):
                     result = VideoResultJSON(label="video result")
                 report = report_controls("video-", "video")
                 gr.Markdown(VIDEO_PRIVACY, elem_id="video-privacy")
     outputs = [summary, timeline, deciding, result]
     page_outputs = outputs + [report.answer_id, report.status, report.should_be]
-    # A new or removed clip takes the old answer with it, at once, and brings back the empty timeline and frame;
+    # A new or removed clip takes the old answer with it, at once, timeline and frame hidden until the next answer;
     # the button waits for a whole clip (a click while one was still uploading used to answer "No video yet").
-    clip.change(lambda new: ("", *_shown(None, None, empty=True), None, "", "", None,
+    clip.change(lambda new: (AWAITING_CLIP, *_shown(None, None), None, "", "", None,
                              gr.Button(CHECK_VIDEO, interactive=new is not None), answer_shown("")), clip,
                 [*page_outputs, check, report.box],
                 queue=False, api_visibility="private", show_progress="hidden")
     clip.change(LATEST_CLIP.record, clip, None, queue=False, api_visibility="private", show_progress="hidden")
-    clip.change(None, clip, None, js="(clip) => { if (clip) " + FORGET_REFUSAL.format(input="video-input") + " }",
-                queue=False, api_visibility="private")  # a refused file empties the input: its note stays
+    clip.change(None, clip, None, js="(clip) => { if (clip) { " + FORGET_REFUSAL.format(input="video-input")
+                + CLOSE_MESSAGES + " } }", queue=False, api_visibility="private")  # a refused file empties the input
     clip.upload(None, js=FOCUS_CHECK_VIDEO, queue=False, api_visibility="private")
     # While it is checked: the button says so and cannot be pressed again, and the answer's place is in view.
     check.click(None, js=VIDEO_CHECK_STARTED_JS, queue=False, api_visibility="private")
@@ -1482,6 +1492,8 @@ def build_demo(detector: Detector, store: FeedbackStore) -> gr.Blocks:
             .then(settled, report.answer_id, [check_again, report.box], queue=False, api_visibility="private",
                   show_progress="hidden") \
             .then(None, js=SCROLL_TO_VERDICT)
+        check_again.click(None, js="() => { " + FORGET_REFUSAL.format(input="photo") + " }", queue=False,
+                          api_visibility="private")
         check_again.click(make_page_check(detector, answers, again=True), image, page_outputs,
                           **CHECKS, api_visibility="private",
                           show_progress="minimal", show_progress_on=summary) \

@@ -71,6 +71,11 @@ class IssuedAnswer:
     again under the new answer that checking it again gives."""
 
     @property
+    def saved_as(self) -> str:
+        """The words quoting its report's id, said again when it is reported twice."""
+        return f" as report {self.report_id} (quote it to have it deleted)" if self.report_id else ""
+
+    @property
     def picture(self) -> str:
         """What the answer was of, in a visitor's words: "photo" or "clip"."""
         return "photo" if self.frame_at is None else "clip"
@@ -125,12 +130,12 @@ class Answers:
                 raise FeedbackError("this answer is unknown here or has expired (answers can be "
                                     "reported for an hour): check the photo or clip again, then report")
             if answer.reported:
-                saved = f" as report {answer.report_id} (quote it to have it deleted)" if answer.report_id else ""
-                raise FeedbackError(f"this answer has already been reported{saved}; thank you")
-            if reporter and any(other.reported and other.reporter == reporter and other.file == answer.file
-                                for other in self._answers.values()):
-                raise FeedbackError(f"this {answer.picture} has already been reported in this session (its report "
-                                    "id was shown then); thank you")  # the id never: a session may be shared
+                raise FeedbackError(f"this answer has already been reported{answer.saved_as}; thank you")
+            earlier = next((other for other in self._answers.values() if reporter and other.reported
+                            and other.reporter == reporter and other.file == answer.file), None)
+            if earlier:
+                raise FeedbackError(f"this {answer.picture} has already been reported in this "
+                                    f"session{earlier.saved_as}; thank you")
             label = answer.result.get("label")
             if should_be in SHOULD_BE and should_be not in choices_against(label):
                 raise FeedbackError(f"the answer already was \"{label}\", so it is not wrong that way")

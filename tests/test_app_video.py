@@ -125,9 +125,10 @@ def test_upload_a_clip_and_read_the_verdict_timeline_and_deciding_frame(app_url,
             page = browser.new_page(viewport={"width": 1280, "height": 1000}, color_scheme="dark")  # a phone's dark mode
             page.goto(app_url)
             page.locator("#video-input input[type=file]").wait_for(state="attached", timeout=60_000)
-            # Before any clip, no chart is drawn (an empty one had axes and a legend from -Infinity to Infinity).
-            assert page.locator("#video-timeline svg.marks").count() == 0
-            assert "Infinity" not in page.locator("#video-timeline").inner_html()
+            # Before any clip, no chart (an empty one had axes and a legend from -Infinity to Infinity) nor empty
+            # frame, but words where the answer will be.
+            page.locator("#video-verdict").get_by_text("The answer appears here once you upload a clip").wait_for()
+            assert page.locator("#video-timeline").is_hidden() and page.locator("#video-frame").is_hidden()
             # Nothing uploaded yet: the button waits for a clip (a click mid-upload answered "No video yet").
             assert page.get_by_role("button", name="Check the video").is_disabled()
             assert "ready once the upload has finished" in page.locator("#video-limits").inner_text()  # says why
@@ -211,8 +212,10 @@ def test_upload_a_clip_and_read_the_verdict_timeline_and_deciding_frame(app_url,
             page.locator("#video-input").get_by_role("button", name="Clear").click()
             page.locator("#video-input input[type=file]").set_input_files(str(slow))
             page.locator("#video-input video").wait_for(state="attached", timeout=30_000)  # uploaded
-            # ... and a new clip brings them back, empty, as before the first check.
-            assert page.locator("#video-timeline").is_visible() and page.locator("#video-frame").is_visible()
+            # ... and a new clip keeps them hidden until its answer, whose place says so, as before the first check.
+            assert page.locator("#video-timeline").is_hidden() and page.locator("#video-frame").is_hidden()
+            page.locator("#video-verdict").get_by_text("The answer appears here once you upload a clip of a face "
+                                                       "and check it.").wait_for(timeout=5_000)
             page.get_by_role("button", name="Check the video").click()
             running = page.locator("#video-verdict .progress-text")
             running.wait_for(timeout=10_000)  # the check has started (about 5 s: every frame looked at closer)
@@ -274,10 +277,10 @@ def test_on_a_phone_the_videos_answer_comes_into_view(app_url, mixed_clip, tmp_p
             refusal = ('notes.txt is not a video file this page takes: choose an MP4, WebM, MOV, MKV or AVI clip '
                        '(save an animated GIF or WebP as an MP4 first; a photo goes under "Check a photo").')
             page.get_by_test_id("toast-text").get_by_text(refusal).wait_for(timeout=10_000)
-            page.get_by_test_id("toast-close").click()  # closed: the refusal stays under the input
-            assert page.locator("#video-input-refused").inner_text() == refusal
-            page.locator("#video-input input[type=file]").set_input_files(str(mixed_clip))  # until the next clip
+            assert page.locator("#video-input-refused").inner_text() == refusal  # said under the input too
+            page.locator("#video-input input[type=file]").set_input_files(str(mixed_clip))  # until the next clip,
             page.locator("#video-input-refused").wait_for(state="detached", timeout=10_000)
+            page.get_by_test_id("toast-body").wait_for(state="detached", timeout=5_000)  # which closes the notice
         finally:
             browser.close()
 

@@ -46,15 +46,15 @@ def test_a_visitor_who_checked_a_photo_again_cannot_report_it_twice(photo, tmp_p
     first, again = answers.issue(str(photo), {"label": "fake"}), answers.issue(str(photo), {"label": "fake"})
     answers.claim(first, "real", reporter="session-a")
     answers.saved(first, "report-1")
-    with pytest.raises(FeedbackError, match=r"^this photo has already been reported in this session \(its report "
-                                            r"id was shown then\); thank you$"):  # no id: a session may be shared
+    with pytest.raises(FeedbackError, match=r"^this photo has already been reported in this session as report "
+                                            r"report-1 \(quote it to have it deleted\); thank you$"):
         answers.claim(again, "real", reporter="session-a")  # the re-check's new answer, same visitor
     other = tmp_path / "other.jpg"
     other.write_bytes(photo.read_bytes())
     assert answers.claim(answers.issue(str(other), {"label": "fake"}), "real", reporter="session-a")  # another upload
     assert answers.claim(again, "real", reporter="session-b")  # another visitor: nothing of session-a's is said
     answers.release(again)  # not kept: session-b may try again, session-a still may not
-    with pytest.raises(FeedbackError, match="already been reported in this session"):
+    with pytest.raises(FeedbackError, match="already been reported in this session as report report-1"):
         answers.claim(again, "real", reporter="session-a")
     assert answers.claim(again, "real", reporter="session-b")
     unnamed = answers.issue(str(photo), {"label": "fake"})
