@@ -861,7 +861,11 @@ CLEAR_JS = """(photo) => {
   if (path === (window.deforgifyPhoto ?? null)) return Array(9).fill({__type__: 'update'});
   window.deforgifyPhoto = path;
   """ + FORGET_REFUSAL.format(input="photo") + """
-  if (path !== null) {""" + answer_area_in_view("verdict") + """  }
+  if (path !== null) {""" + answer_area_in_view("verdict") + """  } else {  // removed: the keyboard stays on the photo box
+    setTimeout(() => {
+      if (document.activeElement === document.body) document.querySelector('#photo button.upload-container')?.focus();
+    }, 100);
+  }
   const hidden = {__type__: 'update', value: null, visible: false};
   return [null, '', hidden, hidden, null, hidden, '', '', null];
 }"""
@@ -869,7 +873,8 @@ CLEAR_JS = """(photo) => {
 change event for the same photo (the browser may send one late) leaves its answer alone; the
 messages Gradio showed for an earlier file are closed, and on a phone the page goes to the
 answer's place at once (:func:`answer_area_in_view`: the screen showed the photo alone, no sign
-that anything was under way, until the answer came)."""
+that anything was under way, until the answer came); a photo removed with the keyboard leaves the
+focus on the empty photo box (it fell to the page's top)."""
 VIDEO_CHECK_STARTED_JS = "() => {" + answer_area_in_view("video-verdict") + "}"
 """The same when the video's check starts (its progress was drawn below a phone's screen)."""
 

@@ -810,6 +810,9 @@ def test_a_keyboard_reaches_the_report_soon_after_the_answer(browser_context, ap
     assert page.locator("#faces").get_by_role("button", name="Share").count() == 0  # a face is not posted
     page.locator("#result-data").get_by_text("The photo's answer as data (JSON)").click()  # unfolds for the curious
     page.locator("#result-data").get_by_text('"label"').first.wait_for(timeout=5_000)
+    page.get_by_role("button", name="Remove Image").focus()
+    page.keyboard.press("Enter")  # removed by keyboard: the focus stays on the photo box (it fell to the page's top)
+    page.wait_for_function("() => document.activeElement?.matches('#photo button.upload-container')", timeout=5_000)
     page.close()
 
 
