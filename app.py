@@ -1077,6 +1077,7 @@ CSS = """
 :is(#verdict-box, #video-verdict-box) { scroll-margin-top: 12px; }
 #verdict, #video-verdict { min-height: 3.5em; }  /* the check's progress is drawn here: legible, not cut off */
 #photo img.unreadable { display: none; }
+body.photo-uploading #photo-answer, body.photo-uploading button#check-again { opacity: 0.35; }  /* and inert (PAGE_JS) */
 :is(#verdict, #video-verdict) p.awaiting { margin: 0; color: var(--body-text-color); }  /* any theme */
 p.refused { margin: 6px 0 0 0; color: var(--error-text-color); }  /* a file refused in the browser, said under its input */
 #photo .image-frame:has(> img.unreadable) {
@@ -1207,6 +1208,11 @@ new MutationObserver(() => {
     link.setAttribute('aria-label', link.querySelector('button')?.getAttribute('aria-label') || 'Download');
     link.querySelector('button')?.setAttribute('tabindex', '-1');
   });
+  // While a new photo uploads (seconds on a slow line), the answer beside it is the old photo's: dimmed, and
+  // not to be checked again or reported.
+  const uploading = Boolean(document.querySelector('#photo span.uploading'));
+  document.body.classList.toggle('photo-uploading', uploading);
+  for (const id of ['photo-answer', 'check-again']) document.getElementById(id)?.toggleAttribute('inert', uploading);
   const photo = document.querySelector('#photo img:not([alt]), #photo img[alt=""]');
   if (photo) photo.alt = 'The photo being checked';
   document.querySelector('#video-timeline svg.marks:not([aria-hidden])')?.setAttribute('aria-hidden', 'true');
@@ -1459,12 +1465,12 @@ def build_demo(detector: Detector, store: FeedbackStore) -> gr.Blocks:
                 section_heading("Check a photo")
                 image = ImageFile(type="filepath", sources=["upload", "webcam", "clipboard"],
                                   image_mode=None, label="Photo of a face", height=300, elem_id="photo")
-                check_again = gr.Button(CHECK_AGAIN, variant="secondary", interactive=False)
+                check_again = gr.Button(CHECK_AGAIN, variant="secondary", interactive=False, elem_id="check-again")
                 paths, labels = example_files(detector)
                 if paths:
                     gr.Examples(paths, inputs=image, example_labels=labels,
                                 label="Examples: click one to check it", api_visibility="private")
-            with gr.Column(scale=1):
+            with gr.Column(scale=1, elem_id="photo-answer"):
                 section_heading("The photo's answer")
                 summary = Summary(AWAITING_PHOTO, label="summary", elem_id="verdict", html_template=LIVE_REGION)
                 # The banner shows the confidences in a fixed order; the Label is the API's.

@@ -786,6 +786,31 @@ def test_upload_and_read_the_verdict_without_scrolling(browser_context, app_url,
     page.close()
 
 
+def test_while_a_new_photo_uploads_the_old_answer_is_dimmed_and_out_of_reach(browser_context, app_url, images,
+                                                                           tmp_path) -> None:
+    """On a slow line the old photo's answer stayed live for seconds beside "Uploading 1 file…":
+    checked again, its timer read as the new photo's check."""
+    noise = tmp_path / "noise.png"  # 12 MB that no compression shrinks: seconds at 1 MB/s
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (2000, 2000, 3), dtype=np.uint8)).save(noise)
+    page = open_page(browser_context, app_url)
+    upload(page, images["face"])
+    read_verdict(page)
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 0, "downloadThroughput": -1,
+                                                   "uploadThroughput": 1_000_000})
+    upload(page, noise)
+    page.wait_for_function("() => document.body.classList.contains('photo-uploading')", timeout=10_000)
+    assert page.evaluate("['photo-answer', 'check-again'].map(id => document.getElementById(id).inert)") == [True] * 2
+    assert page.locator("#verdict-box").count() == 1  # the old answer, dimmed until the new photo is in
+    page.wait_for_function("() => !document.body.classList.contains('photo-uploading')", timeout=60_000)
+    cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 0, "downloadThroughput": -1,
+                                                   "uploadThroughput": -1})
+    page.wait_for_selector("#verdict-box[data-verdict=no_face]", timeout=60_000)  # noise: no face
+    assert page.evaluate("document.getElementById('photo-answer').inert") is False
+    page.close()
+
+
 def test_a_keyboard_reaches_the_report_soon_after_the_answer(browser_context, app_url, images) -> None:
     """From "Check this photo again" to the report's first choice in a few Tab presses: the
     answer's JSON is folded (unfolded, its viewer's toggles took about 25 presses)."""
