@@ -879,6 +879,13 @@ VIDEO_CHECK_STARTED_JS = "() => {" + answer_area_in_view("video-verdict") + "}"
 """The same when the video's check starts (its progress was drawn below a phone's screen)."""
 
 
+def unsettled(image: Optional[str], request: gr.Request) -> tuple:
+    """The re-check button and the report controls put away while a new photo waits for its
+    answer; left alone for the browser's second change event of a photo already answered (they
+    vanished for half a second under its answer)."""
+    return (gr.skip(), gr.skip()) if LATEST_PHOTO.answered(request, image) else settled("")
+
+
 def settled(answer_id: str) -> tuple[gr.Button, gr.Column]:
     """The re-check button and the report controls once the page has settled: usable and shown
     for a photo with an answer; not for a file that cannot be checked (it would only fail again)
@@ -1496,7 +1503,7 @@ def build_demo(detector: Detector, store: FeedbackStore) -> gr.Blocks:
         # browser), then the server checks it; the latest photo is always checked last.
         image.change(None, image, page_outputs, js=CLEAR_JS, queue=False, api_visibility="private")
         image.change(LATEST_PHOTO.record, image, None, queue=False, api_visibility="private", show_progress="hidden")
-        image.change(lambda: settled(""), None, [check_again, report.box], queue=False, api_visibility="private",
+        image.change(unsettled, image, [check_again, report.box], queue=False, api_visibility="private",
                      show_progress="hidden")  # until the new photo has an answer
         image.change(page_check, image, page_outputs, **CHECKS, trigger_mode="always_last",
                      api_visibility="private", show_progress="minimal", show_progress_on=summary) \

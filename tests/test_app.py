@@ -1338,3 +1338,21 @@ def test_every_shipped_example_is_answered_as_its_name_says_or_says_it_is_missed
         caption, page.locator("#verdict-box").inner_text())
     assert (label == expected) == (caption == example)  # a caption never claims a miss that is not one
     page.close()
+
+
+def test_the_second_change_event_of_an_answered_photo_leaves_its_report_controls_alone() -> None:
+    """After a large upload the browser sends a second change event for the same photo: the
+    report controls and the re-check button vanished for half a second under its answer."""
+    from types import SimpleNamespace
+
+    import app
+
+    request = SimpleNamespace(session_hash="a-visitor")
+    app.LATEST_PHOTO.record("/uploads/a.jpg", request)
+    put_away = app.unsettled("/uploads/a.jpg", request)  # the first event: until the answer
+    assert put_away[0].interactive is False and put_away[1].visible is False
+    app.LATEST_PHOTO.mark_answered(request, "/uploads/a.jpg")
+    app.LATEST_PHOTO.record("/uploads/a.jpg", request)  # the second event for the same photo
+    assert app.unsettled("/uploads/a.jpg", request) == (app.gr.skip(), app.gr.skip())
+    app.LATEST_PHOTO.record("/uploads/b.jpg", request)  # a new photo puts them away again
+    assert app.unsettled("/uploads/b.jpg", request)[1].visible is False
