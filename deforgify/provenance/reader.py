@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Optional, Union
+from typing import Union
 
 from deforgify.decode import read_bytes
 from deforgify.provenance import content_credentials, exif, png_text, xmp
