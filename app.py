@@ -861,7 +861,7 @@ CLEAR_JS = """(photo) => {
   if (path === (window.deforgifyPhoto ?? null)) return Array(9).fill({__type__: 'update'});
   window.deforgifyPhoto = path;
   """ + FORGET_REFUSAL.format(input="photo") + """
-  if (path !== null) {""" + answer_area_in_view("verdict") + """  } else {  // removed: the keyboard stays on the photo box
+  if (path !== null) {""" + answer_area_in_view("verdict") + """  } else {  // removed: the keyboard stays on the photo
     setTimeout(() => {
       if (document.activeElement === document.body) document.querySelector('#photo button.upload-container')?.focus();
     }, 100);
@@ -1084,9 +1084,10 @@ CSS = """
 :is(#verdict-box, #video-verdict-box) { scroll-margin-top: 12px; }
 #verdict, #video-verdict { min-height: 3.5em; }  /* the check's progress is drawn here: legible, not cut off */
 #photo img.unreadable { display: none; }
-body.photo-uploading #photo-answer, body.photo-uploading button#check-again { opacity: 0.35; }  /* and inert (PAGE_JS) */
+/* While a new photo uploads, the old answer beside it is dimmed (and inert: PAGE_JS). */
+body.photo-uploading #photo-answer, body.photo-uploading button#check-again { opacity: 0.35; }
 :is(#verdict, #video-verdict) p.awaiting { margin: 0; color: var(--body-text-color); }  /* any theme */
-p.refused { margin: 6px 0 0 0; color: var(--error-text-color); }  /* a file refused in the browser, said under its input */
+p.refused { margin: 6px 0 0 0; color: var(--error-text-color); }  /* a file refused in the browser */
 #photo .image-frame:has(> img.unreadable) {
   display: flex; align-items: center; justify-content: center; width: 100%; height: 100%;
 }
@@ -1633,7 +1634,8 @@ def launch_options() -> dict[str, Any]:
     mcp = {} if "GRADIO_MCP_SERVER" in os.environ else {"mcp_server": find_spec("mcp") is not None}
     return {**mcp, "show_error": True, "css": CSS, "head": PAGE_JS,
             "max_file_size": max(MAX_FILE_BYTES, VIDEO_MAX_BYTES),
-            "app_kwargs": {"middleware": [Middleware(BodyLimit), Middleware(UnheldEvents)], "exception_handlers": {FnIndexInferError: unknown_endpoint}}}
+            "app_kwargs": {"middleware": [Middleware(BodyLimit), Middleware(UnheldEvents)],
+                           "exception_handlers": {FnIndexInferError: unknown_endpoint}}}
 
 
 def _expire_reports(store: FeedbackStore) -> None:

@@ -131,8 +131,8 @@ class Answers:
                                     "reported for an hour): check the photo or clip again, then report")
             if answer.reported:
                 raise FeedbackError(f"this answer has already been reported{answer.saved_as}; thank you")
-            earlier = next((other for other in self._answers.values() if reporter and other.reported
-                            and other.reporter == reporter and other.file == answer.file), None)
+            earlier = next((other for other in self._answers.values() if other.reported
+                            and other.reporter == reporter and other.file == answer.file), None) if reporter else None
             if earlier:
                 raise FeedbackError(f"this {answer.picture} has already been reported in this "
                                     f"session{earlier.saved_as}; thank you")

@@ -413,7 +413,8 @@ def test_every_call_waits_in_the_queue_uploads_are_bounded_and_unknown_calls_nam
         assert {"/predict", "/predict_video", "/flag"} <= set(re.findall(r"/\w+", unknown.json()["error"]))
     # A result read with an id never given, or read again: 404 at once (Gradio sent "404: Not Found" in an event
     # stream and logged a traceback; a second read got heartbeats forever).
-    upload = requests.post(app_url + "gradio_api/upload", files={"files": open(images["face"], "rb")}, timeout=30)
+    upload = requests.post(app_url + "gradio_api/upload", files={"files": ("face.jpg", images["face"].read_bytes())},
+                           timeout=30)
     event = requests.post(app_url + "gradio_api/call/predict", timeout=30, json={
         "data": [{"path": upload.json()[0], "meta": {"_type": "gradio.FileData"}}]}).json()["event_id"]
     assert "event: complete" in requests.get(app_url + f"gradio_api/call/predict/{event}", timeout=120).text

@@ -56,7 +56,8 @@ def render_card(metrics: dict[str, Any], config: dict[str, Any], name: str, refe
             "",
             _at_a_glance(metrics),
             _intended_use(),
-            _how_to_use(reference, config),
+            _how_to_use(reference),
+            _by_hand(config),
             _training_data(metrics, config),
             _evaluation(metrics),
             _format_parity(metrics),
@@ -177,7 +178,7 @@ telling who made a fake or how.
 """
 
 
-def _how_to_use(reference: Optional[str], config: dict[str, Any]) -> str:
+def _how_to_use(reference: Optional[str]) -> str:
     model = f" --model {reference}" if reference else ""
     load = f'"{reference}"' if reference else ""
     variable = f"with `DEFORGIFY_MODEL={reference}`" if reference else "(it answers with this model by default)"
@@ -213,7 +214,7 @@ Files: `model.keras` (Keras 3 native format), `model.tflite` (the same network f
 Deforgify serves with, no TensorFlow needed), `config.json` (labels in output order, the
 preprocessing settings, the calibration and the least face width judged), `metrics.json` (every
 figure below), `splits.json` (the file list of each split).
-{_by_hand(config)}"""
+"""
 
 
 def _by_hand(config: dict[str, Any]) -> str:
@@ -221,8 +222,7 @@ def _by_hand(config: dict[str, Any]) -> str:
     tests follow these words by hand and get the library's probability)."""
     size, scale = config["preprocessing"]["input_size"], config["preprocessing"]["crop_scale"]
     fake = config["labels"].index("fake")
-    return f"""
-### Using the network without Deforgify
+    return f"""### Using the network without Deforgify
 
 Each step changes verdicts when left out or done otherwise (Deforgify's functions named do it exactly):
 
