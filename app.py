@@ -977,18 +977,22 @@ def make_flag(store: FeedbackStore, answers: Answers) -> Flag:
     return flag
 
 
+SAVED, NOT_SAVED = "✅ ", "⚠️ "
+"""How the page's report status starts: a saved report and a refusal looked alike, in plain grey."""
+
+
 def make_page_flag(flag: Flag, picture: str = "photo") -> Callable[[str, Optional[str], gr.Request], str]:
     """The report button's answer on the page (``picture``: what the answer was of, "photo" or "clip")."""
     def page_flag(answer_id: str, should_be: Optional[str], request: gr.Request) -> str:
         if not answer_id:
-            return (f"There is no answer on the page to report: check a {picture} first (a file that can't be "
-                    "checked has no answer).")
+            return (f"{NOT_SAVED}There is no answer on the page to report: check a {picture} first (a file that "
+                    "can't be checked has no answer).")
         if not should_be:
-            return "Choose what the answer should have been (one of the choices above), then report."
+            return f"{NOT_SAVED}Choose what the answer should have been (one of the choices above), then report."
         try:
-            return flag(answer_id, should_be, request)
+            return SAVED + flag(answer_id, should_be, request)
         except gr.Error as error:
-            return str(error.message)
+            return NOT_SAVED + str(error.message)
 
     return page_flag
 

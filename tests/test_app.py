@@ -1100,13 +1100,15 @@ def test_a_report_is_made_once_on_the_answer_shown_and_a_stale_one_stores_nothin
     report = page.locator("#report")
     report.click()  # without saying what it should have been: refused, in words
     page.get_by_text("Choose what the answer should have been").wait_for(timeout=30_000)
+    assert page.locator("#flag-status").inner_text().startswith("⚠️")  # a refusal does not look like a thank-you
     assert reports_in(flags_folder) == before
     page.locator("#should-be").get_by_label(choice, exact=True).check()
     report.dblclick()
     page.get_by_text("Thank you: report").wait_for(timeout=30_000)
     new = [p for p in reports_in(flags_folder) if p not in before]
     assert len(new) == 1, new
-    assert new[0].name in page.locator("#flag-status").inner_text()  # the id to quote for deletion
+    status = page.locator("#flag-status").inner_text()
+    assert new[0].name in status and status.startswith("✅")  # the id to quote for deletion, marked saved
     assert json.loads((new[0] / "report.json").read_text())["should_be"] == choice
     assert not Image.open(new[0] / "image.png").getexif()
     report.click()
