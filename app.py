@@ -858,7 +858,7 @@ goes; run when the photo changes or is checked again, and when the next clip arr
 clip empties the video input: not then)."""
 CLEAR_JS = """(photo) => {
   const path = photo ? (photo.path || photo.url || null) : null;
-  if (path === (window.deforgifyPhoto ?? null)) return Array(9).fill({__type__: 'update'});
+  if (path === (window.deforgifyPhoto ?? null)) return Array(11).fill({__type__: 'update'});
   window.deforgifyPhoto = path;
   """ + FORGET_REFUSAL.format(input="photo") + """
   if (path !== null) {""" + answer_area_in_view("verdict") + """  } else {  // removed: the keyboard stays on the photo
@@ -867,23 +867,19 @@ CLEAR_JS = """(photo) => {
     }, 100);
   }
   const hidden = {__type__: 'update', value: null, visible: false};
-  return [null, '', hidden, hidden, null, hidden, '', '', null];
+  const summary = path === null ? """ + json.dumps(AWAITING_PHOTO) + """ : '';
+  return [null, summary, hidden, hidden, null, hidden, '', '', null,
+          {__type__: 'update', interactive: false}, {__type__: 'update', visible: false}];
 }"""
-"""The same, at once in the browser when the photo changes, before the server answers; a second
-change event for the same photo (the browser may send one late) leaves its answer alone; the
+"""The same, at once in the browser when the photo changes, before the server answers, with the
+re-check button and the report controls put away until the new photo's answer; a second change
+event for the same photo (the browser may send one late) leaves its answer alone; the
 messages Gradio showed for an earlier file are closed, and on a phone the page goes to the
 answer's place at once (:func:`answer_area_in_view`: the screen showed the photo alone, no sign
 that anything was under way, until the answer came); a photo removed with the keyboard leaves the
 focus on the empty photo box (it fell to the page's top)."""
 VIDEO_CHECK_STARTED_JS = "() => {" + answer_area_in_view("video-verdict") + "}"
 """The same when the video's check starts (its progress was drawn below a phone's screen)."""
-
-
-def unsettled(image: Optional[str], request: gr.Request) -> tuple:
-    """The re-check button and the report controls put away while a new photo waits for its
-    answer; left alone for the browser's second change event of a photo already answered (they
-    vanished for half a second under its answer)."""
-    return (gr.skip(), gr.skip()) if LATEST_PHOTO.answered(request, image) else settled("")
 
 
 def settled(answer_id: str) -> tuple[gr.Button, gr.Column]:
@@ -1506,10 +1502,9 @@ def build_demo(detector: Detector, store: FeedbackStore) -> gr.Blocks:
 
         # One photo, one answer: a new or cleared photo empties every answer at once (in the
         # browser), then the server checks it; the latest photo is always checked last.
-        image.change(None, image, page_outputs, js=CLEAR_JS, queue=False, api_visibility="private")
+        image.change(None, image, [*page_outputs, check_again, report.box], js=CLEAR_JS, queue=False,
+                     api_visibility="private")
         image.change(LATEST_PHOTO.record, image, None, queue=False, api_visibility="private", show_progress="hidden")
-        image.change(unsettled, image, [check_again, report.box], queue=False, api_visibility="private",
-                     show_progress="hidden")  # until the new photo has an answer
         image.change(page_check, image, page_outputs, **CHECKS, trigger_mode="always_last",
                      api_visibility="private", show_progress="minimal", show_progress_on=summary) \
             .then(settled, report.answer_id, [check_again, report.box], queue=False, api_visibility="private",

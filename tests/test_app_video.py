@@ -278,9 +278,10 @@ def test_on_a_phone_the_videos_answer_comes_into_view(app_url, mixed_clip, tmp_p
                        '(save an animated GIF or WebP as an MP4 first; a photo goes under "Check a photo").')
             page.get_by_test_id("toast-text").get_by_text(refusal).wait_for(timeout=10_000)
             assert page.locator("#video-input-refused").inner_text() == refusal  # said under the input too
+            assert page.get_by_test_id("toast-body").is_visible()  # the notice, open (it closes itself after 10 s)
             page.locator("#video-input input[type=file]").set_input_files(str(mixed_clip))  # until the next clip,
-            page.locator("#video-input-refused").wait_for(state="detached", timeout=10_000)
-            page.get_by_test_id("toast-body").wait_for(state="detached", timeout=5_000)  # which closes the notice
+            page.locator("#video-input-refused").wait_for(state="detached", timeout=5_000)
+            page.get_by_test_id("toast-body").wait_for(state="detached", timeout=2_000)  # which closes the notice
         finally:
             browser.close()
 
