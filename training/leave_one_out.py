@@ -100,11 +100,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args.patience = args.epochs  # the quick recipe runs its whole schedule
     started = time.monotonic()
     examples = load_examples(args.data or [str(DATA / s) for s in SOURCES if (DATA / s).is_dir()])
-    chosen = [unit for unit in units(examples) if not args.only or unit.name in args.only]
+    every = units(examples)
+    chosen = [unit for unit in every if not args.only or unit.name in args.only]
     unknown = sorted(set(args.only or ()) - {unit.name for unit in chosen})
     if unknown:  # said before an hour of preparing, not as a matrix of nothing
         parser.error(f"--only {', '.join(unknown)}: no such held-out part; these data have "
-                     f"{', '.join(unit.name for unit in units(examples))}")
+                     f"{', '.join(unit.name for unit in every)}")
     probes = [prepare(load_examples([p]), args.workers)
               for p in (args.probe or [str(DATA / s) for s in PROBES if (DATA / s).is_dir()])]
     splits = split_examples(examples, args.seed)

@@ -53,6 +53,11 @@ class AnimatedPicture:
         """Each frame's start in seconds, and the end of the last."""
         return [ms / 1000 for ms in itertools.accumulate(self._durations(), initial=0)]
 
+    @property
+    def readable(self) -> int:
+        """The frames that can be read (those :attr:`starts` begins)."""
+        return len(self.starts) - 1
+
     def _durations(self) -> list[int]:
         """Each frame's display time in milliseconds (whole, so that they add up exactly); WebP
         and AVIF tell a frame's only once it is decoded (300 frames of 640x480 WebP: 3 s). A file
@@ -78,12 +83,12 @@ class AnimatedPicture:
     def shown_at(self, times: list[float]) -> list[float]:
         """The start of each frame on screen at one of ``times`` (seconds), each once, in order:
         a frame held longer than the times' spacing is one sample, not several."""
-        last = len(self.starts) - 2
+        last = self.readable - 1
         shown = {min(bisect.bisect_right(self.starts, t) - 1, last) for t in times}
         return [self.starts[index] for index in sorted(shown) if index >= 0]
 
     def grab(self) -> bool:
-        if self.index + 1 >= len(self.starts) - 1:
+        if self.index + 1 >= self.readable:
             return False
         try:
             with pillow_warnings_ignored():
@@ -112,9 +117,9 @@ class AnimatedPicture:
         if prop == cv2.CAP_PROP_FRAME_HEIGHT:
             return self.image.height
         if prop == cv2.CAP_PROP_FRAME_COUNT:
-            return len(self.starts) - 1  # the frames that can be read
+            return self.readable
         if prop == cv2.CAP_PROP_FPS:
-            return (len(self.starts) - 1) / self.starts[-1]
+            return self.readable / self.starts[-1]
         if prop == cv2.CAP_PROP_POS_MSEC:
             return self.starts[max(self.index, 0)] * 1000
         return 0.0
