@@ -221,6 +221,13 @@ def test_a_config_with_a_meaningless_face_width_is_refused(tmp_path: Path, width
 @pytest.mark.parametrize("config, said", [
     ([], "it must hold a JSON object, not list"),
     ({"calibration": [0.5]}, "calibration must be an object of numbers"),
+    ({"calibration": {"temperature": "1.2", "threshold": 0.5, "unsure_low": 0.2, "unsure_high": 0.9}},
+     "calibration must be an object of numbers"),
+    # a partial block was filled in with defaults without a word
+    ({"calibration": {"temperature": 1.2}},
+     "calibration must give temperature, threshold, unsure_low, unsure_high: missing threshold, unsure_low, unsure_high"),
+    ({"calibration": {"temperature": 1.2, "threshold": 0.5, "unsure_low": 0.2, "unsure_high": 0.9, "band": 1}},
+     "calibration must give temperature, threshold, unsure_low, unsure_high: unknown band"),
     ({"preprocessing": "128 px"}, "preprocessing must be an object of settings"),
     ({"preprocessing": {"input_size": 128.5, "crop_scale": 1.4}}, "out of range or of the wrong kind"),
     ({"preprocessing": {"input_size": 128, "crop_scale": "wide"}}, "out of range or of the wrong kind"),

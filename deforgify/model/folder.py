@@ -88,7 +88,7 @@ class ModelConfig:
             architecture=str(values["architecture"]),
             labels=labels,
             preprocessing=PreprocessConfig.from_dict(values["preprocessing"]),
-            calibration=Calibration.from_dict(values.get("calibration", {})),
+            calibration=Calibration.from_dict(values["calibration"]) if "calibration" in values else Calibration(),
             min_face_width=_face_width(values.get("min_face_width", DEFAULT_MIN_FACE_WIDTH)),
             library_version=str(values.get("library_version", "unknown")),
             unstated=tuple(name for name in UNSTATED if name not in values),
