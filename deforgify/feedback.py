@@ -71,9 +71,12 @@ class IssuedAnswer:
     again under the new answer that checking it again gives."""
 
     @property
-    def saved_as(self) -> str:
-        """The words quoting its report's id, said again when it is reported twice."""
-        return f" as report {self.report_id} (quote it to have it deleted)" if self.report_id else ""
+    def told_reported(self) -> str:
+        """Why it cannot be reported again, with its report's id; while that report is still being
+        saved, that it may be reported again if the save fails (it is then released)."""
+        if self.report_id:
+            return f" as report {self.report_id} (quote it to have it deleted); thank you"
+        return ": its report is being saved now (if that fails, you can report it again)"
 
     @property
     def picture(self) -> str:
@@ -130,12 +133,12 @@ class Answers:
                 raise FeedbackError("this answer is unknown here or has expired (answers can be "
                                     "reported for an hour): check the photo or clip again, then report")
             if answer.reported:
-                raise FeedbackError(f"this answer has already been reported{answer.saved_as}; thank you")
+                raise FeedbackError(f"this answer has already been reported{answer.told_reported}")
             earlier = next((other for other in self._answers.values() if other.reported
                             and other.reporter == reporter and other.file == answer.file), None) if reporter else None
             if earlier:
                 raise FeedbackError(f"this {answer.picture} has already been reported in this "
-                                    f"session{earlier.saved_as}; thank you")
+                                    f"session{earlier.told_reported}")
             label = answer.result.get("label")
             if should_be in SHOULD_BE and should_be not in choices_against(label):
                 raise FeedbackError(f"the answer already was \"{label}\", so it is not wrong that way")

@@ -61,6 +61,21 @@ def test_a_visitor_who_checked_a_photo_again_cannot_report_it_twice(photo, tmp_p
     assert answers.claim(unnamed, "real")  # no session (a bare HTTP call): answers alone are counted
 
 
+def test_a_report_still_being_saved_is_not_called_saved(photo) -> None:
+    """A re-check's report, refused while the first was being saved, was told "already been
+    reported in this session; thank you", though that save could still fail."""
+    answers = Answers()
+    first, again = answers.issue(str(photo), {"label": "fake"}), answers.issue(str(photo), {"label": "fake"})
+    answers.claim(first, "real", reporter="session-a")
+    being_saved = r": its report is being saved now \(if that fails, you can report it again\)$"
+    with pytest.raises(FeedbackError, match=r"^this photo has already been reported in this session" + being_saved):
+        answers.claim(again, "real", reporter="session-a")
+    with pytest.raises(FeedbackError, match=r"^this answer has already been reported" + being_saved):
+        answers.claim(first, "real", reporter="session-a")
+    answers.release(first)  # the save failed: the visitor may report it
+    assert answers.claim(again, "real", reporter="session-a").file == str(photo)
+
+
 def test_an_answer_reported_as_what_it_already_was_is_refused_and_stays_reportable(photo) -> None:
     answers = Answers()
     answer_id = answers.issue(str(photo), {"label": "real"})
