@@ -24,10 +24,12 @@ def multiply_adds(model) -> int:
     total = 0
     for layer in model.layers:
         kind = type(layer).__name__
-        if kind not in ("Conv2D", "DepthwiseConv2D", "Dense"):
+        if kind not in ("Conv2D", "DepthwiseConv2D", "Dense", "BlurPool"):
             continue
         out = layer.output.shape
-        if kind == "Dense":
+        if kind == "BlurPool":  # a fixed 3x3 depthwise convolution
+            total += out[1] * out[2] * 9 * out[3]
+        elif kind == "Dense":
             total += layer.kernel.shape[0] * layer.kernel.shape[1]
         elif kind == "Conv2D":
             kh, kw, cin, cout = layer.kernel.shape

@@ -18,8 +18,7 @@ CATS = {281, 282, 283, 284, 285}  # tabby, tiger cat, Persian, Siamese, Egyptian
 ESPRESSO, CUP = 967, 968
 
 
-@pytest.fixture(scope="module")
-def imagenet_lite0():
+def imagenet_network(antialias: bool = False):
     """EfficientNet-Lite0 with its ImageNet classifier, at its native 224 px."""
     import keras
 
@@ -27,9 +26,14 @@ def imagenet_lite0():
 
     inputs = keras.Input((224, 224, 3))
     classifier = keras.layers.Dense(1000, name="imagenet_classes")
-    model = keras.Model(inputs, classifier(lite0_features(inputs)))
+    model = keras.Model(inputs, classifier(lite0_features(inputs, antialias=antialias)))
     load_imagenet_weights(model, classifier=classifier)
     return model
+
+
+@pytest.fixture(scope="module")
+def imagenet_lite0():
+    return imagenet_network()
 
 
 def centre_224(rgb: np.ndarray) -> np.ndarray:
@@ -69,6 +73,14 @@ def test_imagenet_photos_get_their_classes(imagenet_lite0) -> None:
 
     assert set(top5(imagenet_lite0, data.chelsea())[:2]) <= CATS
     assert top5(imagenet_lite0, data.coffee())[0] in (ESPRESSO, CUP)
+
+
+def test_the_anti_aliased_network_takes_the_same_weights_and_still_sees_a_cat() -> None:
+    """Blurring before each strided block's sampling (deforgify-lite0-aa) leaves the ImageNet
+    features usable as a start for fine-tuning."""
+    from skimage import data
+
+    assert set(top5(imagenet_network(antialias=True), data.chelsea())[:3]) & CATS
 
 
 def test_a_wrong_file_is_refused_with_a_reason(tmp_path: Path) -> None:

@@ -124,19 +124,26 @@ def _bn_relu6(x: keras.KerasTensor, name: str, activate: bool = True) -> keras.K
 
 
 def _mbconv(x: keras.KerasTensor, kernel: int, stride: int, expansion: int, filters: int,
-            name: str, drop_path: float = 0.0) -> keras.KerasTensor:
+            name: str, drop_path: float = 0.0, antialias: bool = False) -> keras.KerasTensor:
     """An inverted residual block: 1x1 expansion, depthwise convolution, 1x1 projection, and the
     skip connection where the shape allows it. While training, ``drop_path`` is the chance that a
     sample skips the block's branch altogether (stochastic depth: per-sample dropout of the whole
-    branch, the identity at inference)."""
+    branch, the identity at inference). With ``antialias``, a strided block convolves at full
+    resolution and downsamples through a blur (:class:`deforgify.model.layers.BlurPool`)."""
     from keras import layers
 
     inputs, channels = x, x.shape[-1]
+    blur = antialias and stride == 2
     if expansion != 1:
         x = layers.Conv2D(channels * expansion, 1, use_bias=False, name=f"{name}_expand_conv")(x)
         x = _bn_relu6(x, f"{name}_expand")
-    x = layers.DepthwiseConv2D(kernel, stride, padding="same", use_bias=False, name=f"{name}_dw_conv")(x)
+    x = layers.DepthwiseConv2D(kernel, 1 if blur else stride, padding="same", use_bias=False,
+                               name=f"{name}_dw_conv")(x)
     x = _bn_relu6(x, f"{name}_dw")
+    if blur:
+        from deforgify.model.layers import BlurPool
+
+        x = BlurPool(name=f"{name}_blur_pool")(x)
     x = layers.Conv2D(filters, 1, use_bias=False, name=f"{name}_project_conv")(x)
     x = _bn_relu6(x, f"{name}_project", activate=False)
     if stride == 1 and channels == filters:
@@ -146,11 +153,13 @@ def _mbconv(x: keras.KerasTensor, kernel: int, stride: int, expansion: int, filt
     return x
 
 
-def lite0_features(inputs: keras.KerasTensor, drop_path: float = 0.0) -> keras.KerasTensor:
+def lite0_features(inputs: keras.KerasTensor, drop_path: float = 0.0, antialias: bool = False
+                   ) -> keras.KerasTensor:
     """EfficientNet-Lite0 from [0, 1] RGB to its pooled 1280 features; layer names follow the
     blocks of the ImageNet checkpoint (:mod:`training.pretrained` loads it). Stochastic depth
     grows with depth, linearly from 0 at the first block towards ``drop_path`` at the last (as
-    EfficientNet was trained, at 0.2)."""
+    EfficientNet was trained, at 0.2). ``antialias`` blurs the strided blocks' downsampling (not
+    the stem's: blurring the photo itself would wipe out the finest traces)."""
     from keras import layers
 
     x = layers.Normalization(mean=IMAGENET_MEAN, variance=[s * s for s in IMAGENET_STD], name="imagenet_norm")(inputs)
@@ -160,7 +169,7 @@ def lite0_features(inputs: keras.KerasTensor, drop_path: float = 0.0) -> keras.K
     for repeats, kernel, stride, expansion, filters in LITE0_STAGES:
         for repeat in range(repeats):
             x = _mbconv(x, kernel, stride if repeat == 0 else 1, expansion, filters, f"block{block}",
-                        drop_path * block / blocks)
+                        drop_path * block / blocks, antialias)
             block += 1
     x = layers.Conv2D(LITE0_HEAD, 1, use_bias=False, name="head_conv")(x)
     x = _bn_relu6(x, "head")
@@ -175,6 +184,15 @@ def deforgify_lite0(input_size: int, num_classes: int, drop_path: float = 0.0) -
 
     inputs = keras.Input((input_size, input_size, 3), name="image")
     return _classifier(inputs, lite0_features(inputs, drop_path), num_classes, "deforgify_lite0")
+
+
+def deforgify_lite0_aa(input_size: int, num_classes: int, drop_path: float = 0.0) -> keras.Model:
+    """EfficientNet-Lite0 with anti-aliased downsampling in its strided blocks, so that the
+    verdict moves less when the face crop moves by a pixel (the same ImageNet weights fit)."""
+    import keras
+
+    inputs = keras.Input((input_size, input_size, 3), name="image")
+    return _classifier(inputs, lite0_features(inputs, drop_path, antialias=True), num_classes, "deforgify_lite0_aa")
 
 
 def _strided_residual_tower(inputs: keras.KerasTensor) -> keras.KerasTensor:
@@ -211,9 +229,11 @@ ARCHITECTURES: dict[str, Callable[..., keras.Model]] = {
     "deforgify-npr": deforgify_npr,
     "deforgify-dual": deforgify_dual,
     "deforgify-lite0": deforgify_lite0,
+    "deforgify-lite0-aa": deforgify_lite0_aa,
     "deforgify-lite0-npr": deforgify_lite0_npr,
 }
-PRETRAINED = {"deforgify-lite0": "efficientnet-lite0", "deforgify-lite0-npr": "efficientnet-lite0"}
+PRETRAINED = {"deforgify-lite0": "efficientnet-lite0", "deforgify-lite0-aa": "efficientnet-lite0",
+              "deforgify-lite0-npr": "efficientnet-lite0"}
 """Architectures that start from ImageNet weights (:mod:`training.pretrained`), and which."""
 DEFAULT_ARCHITECTURE = "deforgify-compact"
 

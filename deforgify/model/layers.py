@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import keras
+import numpy as np
 from keras import ops
 
 if TYPE_CHECKING:
@@ -22,3 +23,23 @@ class NeighbourResidual(keras.layers.Layer):
     def call(self, images: tf.Tensor) -> tf.Tensor:
         coarse = images[:, ::2, ::2, :]
         return images - ops.repeat(ops.repeat(coarse, 2, axis=1), 2, axis=2)
+
+
+BINOMIAL_3 = (1.0, 2.0, 1.0)
+
+
+@keras.saving.register_keras_serializable(package="deforgify")
+class BlurPool(keras.layers.Layer):
+    """A fixed [1, 2, 1] x [1, 2, 1] blur sampled at stride 2, per channel: anti-aliased
+    downsampling (Zhang, "Making Convolutional Networks Shift-Invariant Again", ICML 2019).
+    A strided convolution samples its output every other pixel, so a shift of one pixel can
+    change what it sees; blurring before sampling lets the shift change it only a little."""
+
+    def build(self, input_shape: tuple[int | None, ...]) -> None:
+        taps = np.array(BINOMIAL_3)
+        kernel = np.outer(taps, taps) / np.sum(taps) ** 2
+        channels = int(input_shape[-1])
+        self.kernel = np.tile(kernel[:, :, None, None], (1, 1, channels, 1)).astype("float32")
+
+    def call(self, images: tf.Tensor) -> tf.Tensor:
+        return ops.depthwise_conv(images, ops.cast(self.kernel, images.dtype), strides=2, padding="same")
