@@ -67,7 +67,7 @@ from deforgify.detector import Detector, Prediction  # noqa: E402
 from deforgify.explain import (BACKGROUNDS, CAUTIONS, COLOURS, WORDS, describe_faces, draw_faces,  # noqa: E402
                                explain, headline, hex_colour)
 from deforgify.feedback import (ANSWER_LIFETIME, SHOULD_BE, Answers, ClientQuota, FeedbackError,  # noqa: E402
-                                FeedbackStore, choices_against)
+                                FeedbackStore, NotSaved, choices_against, save_report)
 from deforgify.heatmap import LEGEND, colour_stops  # noqa: E402
 from deforgify.model.calibration import NO_FACE, UNSURE, Calibration  # noqa: E402
 from deforgify.model.source import card_url  # noqa: E402
@@ -943,25 +943,15 @@ def make_flag(store: FeedbackStore, answers: Answers) -> Flag:
         if should_be not in SHOULD_BE:
             raise gr.Error(f"Say what the answer should have been ({', '.join(SHOULD_BE)}); nothing was stored.",
                            print_exception=False)  # a refusal, not a fault: no traceback in the log
-        client = client_of(request)
         answer_id = answer_id.strip() if isinstance(answer_id, str) else answer_id  # as copied from a page
         try:
-            answer = answers.claim(answer_id, should_be, reporter_of(request))
-        except FeedbackError as error:
-            raise gr.Error(f"Not reported: {error}. Nothing was stored.", print_exception=False) from None
-        try:
-            quota.take(client)
-        except FeedbackError as error:
-            answers.release(answer_id)
-            raise gr.Error(f"Not reported: {error}. Nothing was stored.", print_exception=False) from None
-        try:
-            report_id = store.save(answer, should_be)
-        except FeedbackError as error:
-            answers.release(answer_id)
-            quota.give_back(client)
+            report_id = save_report(answers, quota, store, answer_id, should_be,
+                                    reporter_of(request), client_of(request))
+        except NotSaved as error:
             raise gr.Error(f"The report could not be saved: {error}. Nothing was stored.",
                            print_exception=False) from None
-        answers.saved(answer_id, report_id)
+        except FeedbackError as error:
+            raise gr.Error(f"Not reported: {error}. Nothing was stored.", print_exception=False) from None
         try:
             store.send(report_id)
             unsent = ""

@@ -190,6 +190,8 @@ class ClientQuota:
         with self._lock:
             if self._taken.get(client):
                 self._taken[client].pop()
+            if not self._taken.get(client, True):  # no empty lists: take() reads each one's last time
+                del self._taken[client]
 
 
 @dataclass(frozen=True)
@@ -226,9 +228,9 @@ class FeedbackStore:
         report_id = f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
         folder = self.folder / report_id
         with self._lock:
-            self.delete_expired(now)
-            self._check_quota(now)
             try:
+                self.delete_expired(now)
+                self._check_quota(now)
                 folder.mkdir(parents=True)
                 Image.fromarray(rgb).save(folder / IMAGE_FILE, optimize=False)
                 record = {"id": report_id, "reported": "wrong verdict", "should_be": should_be,
@@ -284,6 +286,34 @@ class FeedbackStore:
         if size >= self.max_bytes:
             raise FeedbackError("the report store is full; please try again another day")
 
+
+
+class NotSaved(FeedbackError):
+    """A report that was allowed but could not be written (a full or unwritable disk)."""
+
+
+def save_report(answers: Answers, quota: ClientQuota, store: FeedbackStore, answer_id: object,
+                should_be: str, reporter: Optional[str], client: str) -> str:
+    """Claim the answer ``answer_id`` for a report, count it against ``client``'s quota and save
+    it; return the report's id. FeedbackError says why it was refused (NotSaved: why it could
+    not be written). Whatever stops it after the claim, the claim and the quota are given back:
+    an answer left claimed without a report would be refused for the rest of its hour as
+    "being saved"."""
+    answer = answers.claim(answer_id, should_be, reporter)
+    taken = False
+    try:
+        quota.take(client)
+        taken = True
+        report_id = store.save(answer, should_be)
+    except BaseException as error:
+        answers.release(str(answer_id))
+        if taken:
+            quota.give_back(client)
+        if taken and type(error) is FeedbackError:
+            raise NotSaved(str(error)) from None
+        raise
+    answers.saved(str(answer_id), report_id)
+    return report_id
 
 def _setting(name: str, default: float, largest: float, whole: bool = False) -> float:
     """The environment variable ``name`` as a number above 0 and at most ``largest`` (``whole``:

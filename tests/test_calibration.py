@@ -126,11 +126,14 @@ def test_at_least_half_of_the_reals_are_cleared_while_real_answers_stay_mostly_r
 def test_settings_round_trip_and_are_validated() -> None:
     calibration = Calibration(1.7, 0.45, 0.3, 0.6)
     assert Calibration.from_dict(calibration.to_dict()) == calibration
-    assert Calibration.from_dict({}) == Calibration()
+    with pytest.raises(ValueError, match="an empty calibration block"):
+        Calibration.from_dict({})
     with pytest.raises(ValueError, match="out of range"):
         Calibration.from_dict({"temperature": 1.0, "threshold": 0.5, "unsure_low": 0.6, "unsure_high": 0.7})
     with pytest.raises(ValueError, match="out of range"):
-        Calibration.from_dict({"temperature": 0.0})
+        Calibration.from_dict({"temperature": 0.0, "threshold": 0.5, "unsure_low": 0.5, "unsure_high": 0.5})
+    with pytest.raises(ValueError, match="calibration temperature must be a finite number, got inf"):
+        Calibration.from_dict({"temperature": float("inf"), "threshold": 0.5, "unsure_low": 0.5, "unsure_high": 0.5})
 
 
 def test_held_out_reals_set_the_upper_edge_of_the_unsure_band() -> None:

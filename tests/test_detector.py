@@ -222,7 +222,7 @@ def test_a_config_with_a_meaningless_face_width_is_refused(tmp_path: Path, width
     ([], "it must hold a JSON object, not list"),
     ({"calibration": [0.5]}, "calibration must be an object of numbers"),
     ({"calibration": {"temperature": "1.2", "threshold": 0.5, "unsure_low": 0.2, "unsure_high": 0.9}},
-     "calibration must be an object of numbers"),
+     "calibration temperature must be a finite number, got '1.2'"),
     # a partial block was filled in with defaults without a word
     ({"calibration": {"temperature": 1.2}},
      "calibration must give temperature, threshold, unsure_low, unsure_high: missing threshold, unsure_low, unsure_high"),

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from deforgify.feedback import IMAGE_FILE, RECORD_FILE, Answers, FeedbackError, FeedbackStore
+from deforgify.feedback import (IMAGE_FILE, RECORD_FILE, Answers, ClientQuota, FeedbackError, FeedbackStore, NotSaved,
+                                save_report)
 
 
 def gps_jpeg(path: Path, astronaut: np.ndarray) -> Path:
@@ -74,6 +75,32 @@ def test_a_report_still_being_saved_is_not_called_saved(photo) -> None:
         answers.claim(first, "real", reporter="session-a")
     answers.release(first)  # the save failed: the visitor may report it
     assert answers.claim(again, "real", reporter="session-a").file == str(photo)
+
+
+class BrokenStore(FeedbackStore):
+    def __init__(self, folder: Path, error: Exception) -> None:
+        super().__init__(folder)
+        self.error = error
+
+    def save(self, answer, should_be: str) -> str:
+        raise self.error
+
+
+@pytest.mark.parametrize("error, refusal", [
+    (FeedbackError("cannot write the report (No space left on device)"), NotSaved),
+    (RuntimeError("a fault in the frame decoder"), RuntimeError),  # it left the answer claimed for an hour
+])
+def test_a_report_that_could_not_be_saved_can_be_made_again(photo, tmp_path, error, refusal) -> None:
+    answers, quota = Answers(), ClientQuota(1)
+    answer_id = answers.issue(str(photo), {"label": "fake"})
+    with pytest.raises(refusal, match=str(error).split(" (")[0]):
+        save_report(answers, quota, BrokenStore(tmp_path / "flags", error), answer_id, "real", "session-a", "client")
+    # claimable again, and the one report of the quota given back (the next report of anyone
+    # then failed with an IndexError: the client's emptied list of times was read)
+    saved = save_report(answers, quota, FeedbackStore(tmp_path / "flags"), answer_id, "real", "session-a", "client")
+    assert (tmp_path / "flags" / saved).is_dir()
+    with pytest.raises(FeedbackError, match=f"already been reported as report {saved}"):
+        save_report(answers, quota, FeedbackStore(tmp_path / "flags"), answer_id, "real", "session-a", "client")
 
 
 def test_an_answer_reported_as_what_it_already_was_is_refused_and_stays_reportable(photo) -> None:

@@ -28,13 +28,12 @@ def test_blur_pool_answers_a_shifted_pattern_alike_where_striding_flips_it() -> 
 
 
 def test_the_anti_aliased_network_is_saved_and_loaded_as_it_was(tmp_path: Path) -> None:
-    import keras
-
     from deforgify.model.architectures import build_model
+    from deforgify.model.folder import load_keras_model
 
     model = build_model("deforgify-lite0-aa", 64)
     assert sum("BlurPool" == type(layer).__name__ for layer in model.layers) == 4  # every strided block
     faces = np.random.default_rng(0).random((2, 64, 64, 3), dtype=np.float32)
     model.save(tmp_path / "model.keras")
-    loaded = keras.saving.load_model(tmp_path / "model.keras", safe_mode=True)
+    loaded = load_keras_model(tmp_path)  # safe_mode: the custom layer is registered
     np.testing.assert_allclose(loaded.predict(faces, verbose=0), model.predict(faces, verbose=0), atol=1e-6)

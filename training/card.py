@@ -240,7 +240,7 @@ Each step changes verdicts when left out or done otherwise (Deforgify's function
    outputs. The output is softmax probabilities in the order of `config.json`'s `labels` (fake is
    index {fake}). Keras: `keras.saving.load_model(hf_hub_download(repo_id, "model.keras"),
    safe_mode=True)` (not `hf://`: Keras would take Deforgify's `config.json` for its own; an
-   architecture with Deforgify's own layers, such as the `-npr` ones, needs `import
+   architecture with Deforgify's own layers, such as the `-npr` and `-aa` ones, needs `import
    deforgify.model.layers` first). LiteRT: the signature `serve` takes `pixels` (N, {size}, {size}, 3)
    and returns `probabilities` (N, 2) and `cam` (the Grad-CAM map of "fake"); read them by name, not
    by their place in the output list.

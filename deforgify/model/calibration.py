@@ -7,6 +7,7 @@ and an "unsure" band around it where the validation data showed the model cannot
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -34,14 +35,19 @@ class Calibration:
         """Read a calibration block; a block that names only some settings is refused, naming
         the others, rather than filled in with defaults that belong to no model."""
         names = [f.name for f in fields(cls)]
-        if not isinstance(values, dict) or not all(
-                isinstance(v, (int, float)) and not isinstance(v, bool) for v in values.values()):
+        if not isinstance(values, dict):
             raise ValueError(f"calibration must be an object of numbers, got {values!r}")
-        missing, unknown = [n for n in names if n not in values], sorted(set(values) - set(names))
+        if not values:
+            raise ValueError("an empty calibration block: leave it out to serve the raw probabilities, "
+                             "or fit one with python -m training.recalibrate")
+        missing, unknown = [n for n in names if n not in values], sorted(map(str, set(values) - set(names)))
         if missing or unknown:
             raise ValueError(f"calibration must give {', '.join(names)}: "
                              + "; ".join(f"{what} {', '.join(keys)}" for what, keys in
                                          (("missing", missing), ("unknown", unknown)) if keys))
+        for name, value in values.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise ValueError(f"calibration {name} must be a finite number, got {value!r}")
         calibration = cls(**{k: float(v) for k, v in values.items()})
         if not (calibration.temperature > 0
                 and 0 <= calibration.unsure_low <= calibration.threshold

@@ -33,9 +33,12 @@ class BlurPool(keras.layers.Layer):
     """A fixed [1, 2, 1] x [1, 2, 1] blur sampled at stride 2, per channel: anti-aliased
     downsampling (Zhang, "Making Convolutional Networks Shift-Invariant Again", ICML 2019).
     A strided convolution samples its output every other pixel, so a shift of one pixel can
-    change what it sees; blurring before sampling lets the shift change it only a little."""
+    change what it sees; blurring before sampling lets the shift change it only a little. The
+    border is zero-padded, as the network's convolutions pad theirs."""
 
     def build(self, input_shape: tuple[int | None, ...]) -> None:
+        if input_shape[-1] is None:
+            raise ValueError("BlurPool needs inputs whose channel count (the last axis) is known")
         taps = np.array(BINOMIAL_3)
         kernel = np.outer(taps, taps) / np.sum(taps) ** 2
         channels = int(input_shape[-1])
