@@ -625,6 +625,22 @@ def test_recalibration_of_something_else_fails_clearly(tiny_dataset: Path, tmp_p
     assert result.returncode == 2 and "not a usable model folder" in result.stderr
 
 
+@pytest.mark.parametrize("folder", ["trained here", "bundled"])
+def test_a_model_folder_does_not_record_the_paths_of_the_machine_it_was_trained_on(folder, tiny_model,
+                                                                                    tiny_dataset) -> None:
+    """The bundled model's metrics.json and splits.json named every source /work/shared/data/..."""
+    import os
+
+    model = tiny_model if folder == "trained here" else BUNDLED_MODEL
+    metrics = json.loads((model / "metrics.json").read_text())
+    rows = [row for split in json.loads((model / "splits.json").read_text()).values() for row in split]
+    recorded = set(metrics["training"]["data"]) | {row["source"] for row in rows}
+    assert recorded and not any(Path(source).is_absolute() for source in recorded), recorded
+    if folder == "trained here":  # given by its absolute path, recorded from where the run was
+        assert recorded == {os.path.relpath(tiny_dataset, ROOT)}
+        assert f"\"{tiny_dataset}" not in (model / "metrics.json").read_text()  # nor as a key
+
+
 def test_the_card_says_what_its_split_keeps_whole_and_what_it_does_not() -> None:
     """It said "videos and identities kept whole": DFDC's actors recur across its videos, a
     FaceForensics++ swap's source person can have a video in another split (108 test crops)."""

@@ -8,6 +8,7 @@ Images of one group (:mod:`training.groups`: one video, one person) stay in one 
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from dataclasses import dataclass, replace
 from itertools import zip_longest
@@ -66,6 +67,14 @@ class Example:
 def is_local(source: str) -> bool:
     """Whether ``source`` names a folder here rather than a Hub dataset id."""
     return Path(source).exists() or source.startswith((".", "/", "~"))
+
+
+def recorded_source(source: str) -> str:
+    """A source as a model folder records it (``metrics.json``, ``splits.json``): a folder given
+    by an absolute path is recorded relative to the working folder, so that a published model
+    does not carry the layout of the machine it was trained on; anything else as given."""
+    path = Path(source).expanduser()
+    return os.path.relpath(path) if path.is_absolute() and path.is_dir() else source
 
 
 def source_name(source: str) -> str:

@@ -29,7 +29,7 @@ from typing import Iterable, Optional, Sequence
 
 from deforgify.argtypes import first_paragraph, number
 from deforgify.model.folder import METRICS_FILE, ModelLoadError, load_keras_model, read_config, write_config
-from training.data import SPLITS, DataError, load_examples, split_examples
+from training.data import SPLITS, DataError, load_examples, recorded_source, split_examples
 from training.prepared import prepare
 from training.staging import staged_folder
 from training.train import SPLITS_FILE, TrainingFailed, evaluate_model, held_out_rank, write_evaluation
@@ -38,11 +38,11 @@ from training.train import SPLITS_FILE, TrainingFailed, evaluate_model, held_out
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m training.recalibrate", description=first_paragraph(__doc__))
     parser.add_argument("folder", type=Path, help="the model folder to recalibrate in place")
-    parser.add_argument("--data", action="append", required=True, metavar="SRC",
+    parser.add_argument("--data", action="append", required=True, metavar="SRC", type=recorded_source,
                         help="the sources the model was trained on (repeatable)")
     parser.add_argument("--held-out", type=Path, default=None, metavar="FILE",
                         help="leave-one-source-out results for the band's upper edge (as training.train)")
-    parser.add_argument("--probe", action="append", default=[], metavar="SRC")
+    parser.add_argument("--probe", action="append", default=[], metavar="SRC", type=recorded_source)
     parser.add_argument("--seed", type=number(int, at_least=0), default=None,
                         help="the seed the model was trained with (default: as its metrics.json says)")
     parser.add_argument("--min-face-width", type=number(int, at_least=1), default=None, metavar="PX",

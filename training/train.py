@@ -38,7 +38,7 @@ from deforgify.model.folder import (
     write_config,
 )
 from deforgify.preprocess import PreprocessConfig
-from training.data import SPLITS, DataError, load_examples, require_both_labels, split_examples
+from training.data import SPLITS, DataError, load_examples, recorded_source, require_both_labels, split_examples
 from training.export import export_litert
 from training.prepared import PreparedSet, prepare
 from training.push import PushFailed, add_hub_options, check_can_push, push_model, repo_id, report
@@ -61,7 +61,7 @@ class TrainingFailed(RuntimeError):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m training.train", description=first_paragraph(__doc__))
-    parser.add_argument("--data", action="append", required=True, metavar="SRC",
+    parser.add_argument("--data", action="append", required=True, metavar="SRC", type=recorded_source,
                         help="imagefolder folder (real/, fake/) or Hub dataset id; repeatable")
     parser.add_argument("--output", required=True, type=Path, metavar="DIR",
                         help="model folder to write (replaced only when the run succeeds)")
@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--held-out", type=Path, default=None, metavar="FILE",
                         help="leave-one-source-out results (the --output of benchmarks/leave_one_out.py) to "
                              "set the unsure band so that reals of unseen sources are rarely called fake")
-    parser.add_argument("--probe", action="append", default=[], metavar="SRC",
+    parser.add_argument("--probe", action="append", default=[], metavar="SRC", type=recorded_source,
                         help="fakes-only evaluation set (never trained on): the card reports the "
                              "share answered fake / unsure / real / no face; repeatable")
     parser.add_argument("--license", default="other",
