@@ -67,6 +67,20 @@ def test_changes_the_size_rule_makes_are_told_apart_from_the_scores() -> None:
     assert crossed.crossed_share == pytest.approx(1 / 3)  # fake -> real crosses; unsure -> fake does not
 
 
+def test_the_median_move_of_the_scores_is_told_whatever_the_verdicts() -> None:
+    """Verdicts depend on a model's band; how far its scores move does not (models with other
+    bands are compared on it)."""
+    def variant(name: str, fake: list[float]) -> VariantResult:
+        return VariantResult(name, np.array(["unsure"] * 3), np.array(fake), np.array([True, False, True]),
+                             np.zeros(3, bool))
+
+    report = ParityReport([variant("png", [0.5, 0.5, 0.5]), variant("jpeg q95", [0.5, 0.5, 0.5]),
+                           variant("webp q80", [0.5, 1 / (1 + np.exp(-1.0)), 1 / (1 + np.exp(2.0))])])
+    assert [report.moved_from_first(v) for v in report.variants] == pytest.approx([0, 0, 1])  # |0|, |1|, |-2|
+    assert report.changed_share == 0 and report.table().splitlines()[3].endswith("1.000")
+    assert report.to_dict()["variants"]["webp q80"]["median_logit_move"] == pytest.approx(1)
+
+
 @pytest.mark.parametrize(
     "change",
     [lambda rgb: degrade.jpeg(rgb, 75), lambda rgb: degrade.resize_by(rgb, 0.75),

@@ -123,7 +123,8 @@ class ParityReport:
 
     def to_dict(self) -> dict:
         return {"variants": {v.name: {"roc_auc": v.roc_auc, "reals_called_fake": v.reals_called_fake,
-                                      "changed_from_lossless": self.changed_from_first(v)}
+                                      "changed_from_lossless": self.changed_from_first(v),
+                                      "median_logit_move": self.moved_from_first(v)}
                              for v in self.variants},
                 "changed_share": self.changed_share, "changed_by_score_share": self.changed_by_score_share,
                 "crossed_share": self.crossed_share,
@@ -138,15 +139,27 @@ class ParityReport:
         """Share of images whose verdict in ``variant`` differs from the first (lossless) one's."""
         return float(np.mean(variant.verdicts != self.variants[0].verdicts))
 
+    def moved_from_first(self, variant: VariantResult) -> float:
+        """The median move of an image's fake logit from the first (lossless) variant's: how far
+        the scores move, whatever band turns them into verdicts (models with other bands compare
+        on it)."""
+        return float(np.median(np.abs(_logit(variant.fake) - _logit(self.variants[0].fake))))
+
     def table(self) -> str:
-        lines = [f"{'variant':12} {'AUC':>6} {'reals called fake':>18} {'verdict not as lossless':>24}"]
-        lines += [f"{v.name:12} {_cell(v.roc_auc)} {v.reals_called_fake:18.1%} {self.changed_from_first(v):24.1%}"
-                  for v in self.variants]
+        lines = [f"{'variant':12} {'AUC':>6} {'reals called fake':>18} {'verdict not as lossless':>24} "
+                 f"{'median logit move':>18}"]
+        lines += [f"{v.name:12} {_cell(v.roc_auc)} {v.reals_called_fake:18.1%} {self.changed_from_first(v):24.1%} "
+                  f"{self.moved_from_first(v):18.3f}" for v in self.variants]
         lines.append(f"verdict changes across variants: {self.changed_share:.1%} "
                      f"(goal <= {GOALS['changed_share']:.0%}; {self.changed_by_score_share:.1%} leaving out "
                      f"faces too small to judge; {self.crossed_share:.1%} between \"real\" and \"fake\"); "
                      f"AUC spread {self.auc_spread:.3f} (goal <= {GOALS['auc_spread']})")
         return "\n".join(lines)
+
+
+def _logit(probability: np.ndarray) -> np.ndarray:
+    clipped = np.clip(probability, 1e-7, 1 - 1e-7)
+    return np.log(clipped) - np.log1p(-clipped)
 
 
 def _cell(value: float | None) -> str:
