@@ -287,7 +287,6 @@ class FeedbackStore:
             raise FeedbackError("the report store is full; please try again another day")
 
 
-
 class NotSaved(FeedbackError):
     """A report that was allowed but could not be written (a full or unwritable disk)."""
 
@@ -314,6 +313,7 @@ def save_report(answers: Answers, quota: ClientQuota, store: FeedbackStore, answ
         raise
     answers.saved(str(answer_id), report_id)
     return report_id
+
 
 def _setting(name: str, default: float, largest: float, whole: bool = False) -> float:
     """The environment variable ``name`` as a number above 0 and at most ``largest`` (``whole``:

@@ -71,10 +71,14 @@ def is_local(source: str) -> bool:
 
 def recorded_source(source: str) -> str:
     """A source as a model folder records it (``metrics.json``, ``splits.json``): a folder given
-    by an absolute path is recorded relative to the working folder, so that a published model
-    does not carry the layout of the machine it was trained on; anything else as given."""
+    by an absolute path is recorded relative to the working folder (starting with "." so that
+    it still reads as a folder, not a Hub id), so that a published model does not carry the
+    layout of the machine it was trained on; anything else as given."""
     path = Path(source).expanduser()
-    return os.path.relpath(path) if path.is_absolute() and path.is_dir() else source
+    if not (path.is_absolute() and path.is_dir() and path.name):
+        return source
+    parent = os.path.relpath(path.parent)  # the folder's own name kept, even above the working folder
+    return os.path.join(parent if parent.startswith(".") else os.path.join(".", parent), path.name)
 
 
 def source_name(source: str) -> str:
