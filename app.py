@@ -609,7 +609,8 @@ def _bars(confidences: dict[str, float]) -> str:
             f'background:{colour};border-radius:4px"></span></span><b class="percent" style="width:3em;'
             f'text-align:right">{share:.0%}</b></div>'
         )
-    return f'<div style="margin:6px 0;max-width:28em">{"".join(rows)}</div>'
+    # Hidden from screen readers: the sentence under the bars says both percentages again.
+    return f'<div aria-hidden="true" style="margin:6px 0;max-width:28em">{"".join(rows)}</div>'
 
 
 def scroll_into_view(element_id: str) -> str:
@@ -1112,6 +1113,7 @@ input[type=radio]:focus-visible { outline: 2px solid var(--body-text-color); out
 #model-card :is(td, th) { white-space: nowrap; }
 #video-timeline .caption { text-align: left; }
 #video-frame label[data-testid="block-label"] { position: static; }
+button.primary:not(:disabled) { background: #c2410c; border-color: #c2410c; }  /* white on it: 5.2:1 */
 button.primary:disabled {
   background: var(--neutral-200); border-color: var(--neutral-300); color: var(--neutral-600); opacity: 1;
   cursor: not-allowed;
@@ -1157,7 +1159,10 @@ document.addEventListener('click', (event) => {
   const card = document.getElementById('model-card');
   const content = card?.querySelector('[data-testid="accordion-content"]');
   if (content && content.style.display === 'none') card.querySelector('button.label-wrap').click();
-  setTimeout(() => card?.scrollIntoView({block: 'start'}), 150);  // once the opened card has its height
+  setTimeout(() => {  // once the opened card has its height; the focus goes there too, or Tab jumps back up
+    card?.scrollIntoView({block: 'start'});
+    card?.querySelector('button.label-wrap')?.focus({preventScroll: true});
+  }, 150);
 });
 new MutationObserver(() => {
   for (const id of ['should-be', 'video-should-be']) {
@@ -1201,7 +1206,10 @@ new MutationObserver(() => {
   });
   // A picture in the answer sits in a button that does nothing: not a keyboard stop (its text
   // alternative is still read); a download link holds a button: one stop, named.
-  document.querySelectorAll('.image-container > button:not([tabindex])').forEach((frame) => { frame.tabIndex = -1; });
+  document.querySelectorAll('.image-container > button:not([tabindex])').forEach((frame) => {
+    frame.tabIndex = -1;
+    frame.setAttribute('role', 'figure');  // not announced as a button
+  });
   document.querySelectorAll('a.download-link:not([aria-label])').forEach((link) => {
     link.setAttribute('aria-label', link.querySelector('button')?.getAttribute('aria-label') || 'Download');
     link.querySelector('button')?.setAttribute('tabindex', '-1');

@@ -777,6 +777,12 @@ def test_upload_and_read_the_verdict_without_scrolling(browser_context, app_url,
     assert label == result["label"]
     assert list(shares) == ["real", "fake"]  # one order everywhere: real first
     assert shares == {name: f"{round(p * 100)}%" for name, p in result["confidences"].items()}
+    # A screen reader hears the percentages once, in the sentence, not the bars too.
+    assert page.locator("#verdict-box [aria-hidden=true] .share").count() == 2
+    assert f"real {shares['real']}, fake {shares['fake']}" in page.locator("#verdict-box").inner_text()
+    # The answer's pictures are figures, not buttons that do nothing.
+    page.locator("#faces img").wait_for(timeout=30_000)
+    assert page.locator("#faces .image-container > button").get_attribute("role") == "figure"
     again = page.get_by_role("button", name="Check this photo again")
     assert again.is_visible() and again.is_enabled()
     assert page.get_by_role("button", name="Submit").count() == 0
@@ -851,6 +857,8 @@ def test_the_headers_model_card_link_opens_the_card(browser_context, app_url) ->
     page.wait_for_timeout(300)
     top = page.locator("#model-card").bounding_box()["y"]
     assert -2 <= top <= 100, top  # the card's heading at the top of the screen (to a sub-pixel), not its last line
+    # The keyboard follows: its focus stayed on the link, so the next Tab jumped back to the top.
+    assert page.evaluate("document.activeElement?.closest('#model-card') !== null")
     figures = page.locator("#model-card img")
     assert figures.count() == 3  # confusion matrix, ROC curve, training curves: shown, not broken links
     page.wait_for_function("[...document.querySelectorAll('#model-card img')].every(i => i.complete)")
@@ -1255,11 +1263,17 @@ def test_a_bad_file_is_explained_in_the_verdict_box_without_toast_or_error_marks
 # --- every verdict's colours, with verdicts made certain ------------------------------------
 
 
-CONTRAST_JS = r"""(id) => {
+_RATIO_JS = r"""
   const rgb = s => s.match(/[0-9.]+/g).slice(0, 3).map(Number);
   const lum = c => { const l = c.map(v => { v /= 255; return v <= 0.04045 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
                      return 0.2126 * l[0] + 0.7152 * l[1] + 0.0722 * l[2]; };
   const ratio = (a, b) => { const [h, l] = [lum(a), lum(b)].sort((x, y) => y - x); return (h + 0.05) / (l + 0.05); };
+"""
+BUTTON_CONTRAST_JS = "(button) => {" + _RATIO_JS + r"""
+  return ratio(rgb(getComputedStyle(button).color), rgb(getComputedStyle(button).backgroundColor));
+}"""
+"""A button's words against its background."""
+CONTRAST_JS = "(id) => {" + _RATIO_JS + r"""
   const box = document.getElementById(id);
   const background = rgb(getComputedStyle(box).backgroundColor);
   return [...box.querySelectorAll('*')].filter(e => e.childNodes.length && [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()))

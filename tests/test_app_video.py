@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from test_app import (ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, CONTRAST_JS, app_url, client, flags_folder,  # noqa: F401
-                      reports_in)
+from test_app import (ARTIFACTS, BUTTON_CONTRAST_JS, CHROMIUM, CHROMIUM_FLAGS, CONTRAST_JS, app_url,  # noqa: F401
+                      client, flags_folder, reports_in)
 from helpers import small_face_in_a_large_photo
 from video_clips import canvas, real_and_fake_faces, write_audio_only, write_opencv
 
@@ -137,6 +137,9 @@ def test_upload_a_clip_and_read_the_verdict_timeline_and_deciding_frame(app_url,
             page.locator("#video-input video").wait_for(state="attached", timeout=30_000)  # uploaded (see below)
             # The keyboard's focus waits on the button, not at the page's top (the upload button went with the upload).
             page.wait_for_function("document.activeElement?.id === 'video-check-button'", timeout=10_000)
+            page.wait_for_timeout(500)  # the button's colour eases from grey
+            ratio = page.locator("#video-check-button").evaluate(BUTTON_CONTRAST_JS)
+            assert ratio >= 4.5, ratio  # the theme's orange was 3.6:1 under its white words
             page.keyboard.press("Enter")
             box = page.locator("#video-verdict-box")
             box.wait_for(timeout=90_000)
