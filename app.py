@@ -824,6 +824,9 @@ AWAITING_PHOTO = ('<p class="awaiting">The answer appears here once you choose a
                   'or click an example.</p>')
 AWAITING_CLIP = '<p class="awaiting">The answer appears here once you upload a clip of a face and check it.</p>'
 """The answer's place before there is a photo (a clip): words, not empty picture boxes."""
+CHECKING_AGAIN = '<p class="awaiting">Checking the photo again…</p>'
+"""The answer's place while a photo is checked again: the same answer coming back changed nothing
+in the live region, so a screen reader said nothing of the check."""
 
 
 def cleared() -> tuple:
@@ -1508,8 +1511,8 @@ def build_demo(detector: Detector, store: FeedbackStore) -> gr.Blocks:
             .then(settled, report.answer_id, [check_again, report.box], queue=False, api_visibility="private",
                   show_progress="hidden") \
             .then(None, js=SCROLL_TO_VERDICT)
-        check_again.click(None, js="() => { " + FORGET_REFUSAL.format(input="photo") + " }", queue=False,
-                          api_visibility="private")
+        check_again.click(None, None, summary, queue=False, api_visibility="private",
+                          js="() => { " + FORGET_REFUSAL.format(input="photo") + f" return {json.dumps(CHECKING_AGAIN)}; }}")
         check_again.click(make_page_check(detector, answers, again=True), image, page_outputs,
                           **CHECKS, api_visibility="private",
                           show_progress="minimal", show_progress_on=summary) \

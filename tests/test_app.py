@@ -1255,8 +1255,14 @@ def test_a_bad_file_is_explained_in_the_verdict_box_without_toast_or_error_marks
                            ".some(b => b.innerText.trim() === 'Check this photo again' && !b.disabled)", timeout=5_000)
     upload(page, tmp_path / "notes.txt")  # refused beside the HEIC's answer: the note goes when it is checked again
     page.locator("#photo-refused").wait_for(timeout=10_000)
+    page.evaluate("""() => { window.heard = []; const live = document.querySelector('#verdict [role=status]');
+        new MutationObserver(() => window.heard.push(live.innerText)).observe(live, {childList: true, subtree: true,
+                                                                                 characterData: true}); }""")
     page.get_by_role("button", name="Check this photo again").click()
     page.locator("#photo-refused").wait_for(state="detached", timeout=5_000)
+    # The same answer again is heard again: the live region changed (it did not at all).
+    page.wait_for_function("() => window.heard.some(t => t.includes('Checking the photo again'))"
+                           " && document.querySelector('#verdict-box[data-verdict]') !== null", timeout=60_000)
     page.close()
 
 
