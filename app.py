@@ -882,8 +882,16 @@ messages Gradio showed for an earlier file are closed, and on a phone the page g
 answer's place at once (:func:`answer_area_in_view`: the screen showed the photo alone, no sign
 that anything was under way, until the answer came); a photo removed with the keyboard leaves the
 focus on the empty photo box (it fell to the page's top)."""
-VIDEO_CHECK_STARTED_JS = "() => {" + answer_area_in_view("video-verdict") + "}"
-"""The same when the video's check starts (its progress was drawn below a phone's screen)."""
+VIDEO_CHECK_STARTED_JS = "() => {" + answer_area_in_view("video-verdict") + """
+  const place = document.getElementById('video-verdict');
+  if (place) { place.tabIndex = -1; place.focus({preventScroll: true}); }
+}"""
+"""The same when the video's check starts (its progress was drawn below a phone's screen), and the
+keyboard's focus moved to the answer's place: the button it was on is disabled while the check
+runs, and the focus fell to the page's body until the answer came."""
+CHECKING_CLIP = '<p class="awaiting">Checking the video…</p>'
+"""The answer's place while a clip is checked: said in its live region (it still said "The answer
+appears here once you upload a clip" for the whole check)."""
 
 
 def settled(answer_id: str) -> tuple[gr.Button, gr.Column]:
@@ -1448,7 +1456,7 @@ def video_tab(detector: Detector, answers: Answers, flag: Flag) -> None:
     clip.upload(None, js=FOCUS_CHECK_VIDEO, queue=False, api_visibility="private")
     # While it is checked: the button says so and cannot be pressed again, and the answer's place is in view.
     check.click(None, js=VIDEO_CHECK_STARTED_JS, queue=False, api_visibility="private")
-    check.click(lambda: gr.Button(CHECKING_VIDEO, interactive=False), None, check,
+    check.click(lambda: (gr.Button(CHECKING_VIDEO, interactive=False), CHECKING_CLIP), None, [check, summary],
                 queue=False, api_visibility="private", show_progress="hidden") \
         .then(page_video, clip, page_outputs, **CHECKS, api_visibility="private") \
         .then(lambda answer_id, now: (answer_shown(answer_id), gr.Button(CHECK_VIDEO, interactive=now is not None)),

@@ -141,6 +141,9 @@ def test_upload_a_clip_and_read_the_verdict_timeline_and_deciding_frame(app_url,
             ratio = page.locator("#video-check-button").evaluate(BUTTON_CONTRAST_JS)
             assert ratio >= 4.5, ratio  # the theme's orange was 3.6:1 under its white words
             page.keyboard.press("Enter")
+            # While it is checked, the answer's place says so and holds the focus (it fell to the page's body).
+            page.locator("#video-verdict").get_by_text("Checking the video…").wait_for(timeout=10_000)
+            assert page.evaluate("document.activeElement?.id") == "video-verdict"
             box = page.locator("#video-verdict-box")
             box.wait_for(timeout=90_000)
             verdict = box.get_attribute("data-verdict")
