@@ -1221,6 +1221,12 @@ new MutationObserver(() => {
     frame.tabIndex = -1;
     frame.setAttribute('role', 'figure');  // not announced as a button
   });
+  // An upload box is named by the words it shows, which voice control users say ("click Click to
+  // Upload"); Gradio named it "Drop an image file here to upload".
+  document.querySelectorAll('button.upload-container').forEach((box) => {
+    const shown = box.innerText.replace(/\s+/g, ' ').trim();
+    if (shown && box.getAttribute('aria-label') !== shown) box.setAttribute('aria-label', shown);
+  });
   document.querySelectorAll('a.download-link:not([aria-label])').forEach((link) => {
     link.setAttribute('aria-label', link.querySelector('button')?.getAttribute('aria-label') || 'Download');
     link.querySelector('button')?.setAttribute('tabindex', '-1');

@@ -765,6 +765,10 @@ def test_upload_and_read_the_verdict_without_scrolling(browser_context, app_url,
     console = []
     page.on("console", lambda message: console.append(message.text))
     assert page.get_by_role("button", name="Check this photo again").is_disabled()  # no photo yet
+    # The upload boxes are named by the words they show, as voice control users say them.
+    page.wait_for_function("() => ['#photo', '#video-input'].every(box => document.querySelector("
+                           "`${box} button.upload-container`)?.getAttribute('aria-label')?.includes('Click to Upload'))",
+                           timeout=5_000)
     upload(page, images["face"])
     label, shares = read_verdict(page)
     page.get_by_text("judged on the one face found").wait_for(timeout=30_000)
