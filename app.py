@@ -820,11 +820,15 @@ LATEST_PHOTO = LatestUpload()
 LATEST_CLIP = LatestUpload()
 
 
-AWAITING_PHOTO = ('<p class="awaiting">The answer appears here once you choose a photo of a face, '
-                  'or click an example.</p>')
-AWAITING_CLIP = '<p class="awaiting">The answer appears here once you upload a clip of a face and check it.</p>'
+def place_says(words: str) -> str:
+    """What an answer's place says while there is no answer in it (styled by ``p.awaiting``)."""
+    return f'<p class="awaiting">{words}</p>'
+
+
+AWAITING_PHOTO = place_says("The answer appears here once you choose a photo of a face, or click an example.")
+AWAITING_CLIP = place_says("The answer appears here once you upload a clip of a face and check it.")
 """The answer's place before there is a photo (a clip): words, not empty picture boxes."""
-CHECKING_AGAIN = '<p class="awaiting">Checking the photo again…</p>'
+CHECKING_AGAIN = place_says("Checking the photo again…")
 """The answer's place while a photo is checked again: the same answer coming back changed nothing
 in the live region, so a screen reader said nothing of the check."""
 
@@ -889,7 +893,7 @@ VIDEO_CHECK_STARTED_JS = "() => {" + answer_area_in_view("video-verdict") + """
 """The same when the video's check starts (its progress was drawn below a phone's screen), and the
 keyboard's focus moved to the answer's place: the button it was on is disabled while the check
 runs, and the focus fell to the page's body until the answer came."""
-CHECKING_CLIP = '<p class="awaiting">Checking the video…</p>'
+CHECKING_CLIP = place_says("Checking the video…")
 """The answer's place while a clip is checked: said in its live region (it still said "The answer
 appears here once you upload a clip" for the whole check)."""
 
@@ -1526,7 +1530,7 @@ def build_demo(detector: Detector, store: FeedbackStore) -> gr.Blocks:
                   show_progress="hidden") \
             .then(None, js=SCROLL_TO_VERDICT)
         check_again.click(None, None, summary, queue=False, api_visibility="private",
-                          js="() => { " + FORGET_REFUSAL.format(input="photo") + f" return {json.dumps(CHECKING_AGAIN)}; }}")
+                          js=f"() => {{ {FORGET_REFUSAL.format(input='photo')} return {json.dumps(CHECKING_AGAIN)}; }}")
         check_again.click(make_page_check(detector, answers, again=True), image, page_outputs,
                           **CHECKS, api_visibility="private",
                           show_progress="minimal", show_progress_on=summary) \

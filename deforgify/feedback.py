@@ -188,10 +188,11 @@ class ClientQuota:
     def give_back(self, client: str) -> None:
         """Uncount the last report of ``client`` (it could not be kept)."""
         with self._lock:
-            if self._taken.get(client):
-                self._taken[client].pop()
-            if not self._taken.get(client, True):  # no empty lists: take() reads each one's last time
-                del self._taken[client]
+            times = self._taken.get(client, [])
+            if times:
+                times.pop()
+            if not times:  # no empty lists: take() reads each client's last time
+                self._taken.pop(client, None)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
 
-from deforgify.model.calibration import NO_FACE
+from deforgify.model.calibration import NO_FACE, logit
 from training.degrade import encode, resize_by, saved_as
 from training.metrics import FAKE
 
@@ -143,7 +143,7 @@ class ParityReport:
         """The median move of an image's fake logit from the first (lossless) variant's: how far
         the scores move, whatever band turns them into verdicts (models with other bands compare
         on it)."""
-        return float(np.median(np.abs(_logit(variant.fake) - _logit(self.variants[0].fake))))
+        return float(np.median(np.abs(logit(variant.fake) - logit(self.variants[0].fake))))
 
     def table(self) -> str:
         lines = [f"{'variant':12} {'AUC':>6} {'reals called fake':>18} {'verdict not as lossless':>24} "
@@ -155,11 +155,6 @@ class ParityReport:
                      f"faces too small to judge; {self.crossed_share:.1%} between \"real\" and \"fake\"); "
                      f"AUC spread {self.auc_spread:.3f} (goal <= {GOALS['auc_spread']})")
         return "\n".join(lines)
-
-
-def _logit(probability: np.ndarray) -> np.ndarray:
-    clipped = np.clip(probability, 1e-7, 1 - 1e-7)
-    return np.log(clipped) - np.log1p(-clipped)
 
 
 def _cell(value: float | None) -> str:

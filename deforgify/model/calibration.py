@@ -18,6 +18,12 @@ NO_FACE = "no_face"
 """The verdict when no face was found: nothing was judged."""
 
 
+def logit(probability: np.ndarray) -> np.ndarray:
+    """log(p / (1 - p)), with ``p`` clipped to 1e-7 .. 1 - 1e-7 (a certain 0 or 1 has no logit)."""
+    clipped = np.clip(np.asarray(probability, dtype=np.float64), 1e-7, 1 - 1e-7)
+    return np.log(clipped) - np.log1p(-clipped)
+
+
 @dataclass(frozen=True)
 class Calibration:
     temperature: float = 1.0
@@ -57,9 +63,7 @@ class Calibration:
 
     def fake_probability(self, raw_fake: np.ndarray) -> np.ndarray:
         """Temperature-scaled fake probability from the model's softmax output for "fake"."""
-        raw = np.clip(np.asarray(raw_fake, dtype=np.float64), 1e-7, 1 - 1e-7)
-        logit = np.log(raw) - np.log1p(-raw)
-        return 1.0 / (1.0 + np.exp(-logit / self.temperature))
+        return 1.0 / (1.0 + np.exp(-logit(raw_fake) / self.temperature))
 
     def label(self, fake: float) -> str:
         if self.unsure_low < fake < self.unsure_high:
