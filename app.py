@@ -68,7 +68,7 @@ from deforgify.explain import (BACKGROUNDS, CAUTIONS, COLOURS, WORDS, describe_f
                                explain, headline, hex_colour)
 from deforgify.feedback import (ANSWER_LIFETIME, SHOULD_BE, Answers, ClientQuota, FeedbackError,  # noqa: E402
                                 FeedbackStore, NotSaved, choices_against, save_report)
-from deforgify.heatmap import LEGEND, colour_stops  # noqa: E402
+from deforgify.heatmap import LEGEND, colour_stops, where  # noqa: E402
 from deforgify.model.calibration import NO_FACE, UNSURE, Calibration  # noqa: E402
 from deforgify.model.source import card_url  # noqa: E402
 from deforgify.provenance import (NO_PROVENANCE, Provenance, apply_to_row, deciding_claim,  # noqa: E402
@@ -641,6 +641,14 @@ def shows_heatmap(prediction: Prediction, threshold: float) -> bool:
     return prediction.label == "fake" or (prediction.label == UNSURE and prediction.confidences["fake"] >= threshold)
 
 
+def heatmap_alt(prediction: Prediction) -> str:
+    """The heatmap's alt text: where in the deciding face's picture the evidence for "fake" lies."""
+    decisive, fake = prediction.deciding_score, (prediction.confidences or {}).get("fake", 0.0)
+    place = f": {where(decisive.cam)}" if decisive and decisive.cam is not None else ""
+    return (f"Heatmap of the deciding face, bright where the evidence for 'fake' lies{place}; as bright as "
+            f"its fake probability ({fake:.0%})")
+
+
 def heatmap_legend(fake: float) -> str:
     stops = ", ".join(colour_stops())
     return (
@@ -765,8 +773,7 @@ def make_page_check(detector: Detector, answers: Answers, again: bool = False
             verdict, summary,
             gr.update(value=faces, alt_text=describe_faces(prediction, overruled(row)), visible=True),
             gr.update(value=heatmap, visible=heatmap is not None,
-                      alt_text=f"Heatmap of the deciding face: where the evidence for 'fake' lies, as bright "
-                               f"as its fake probability ({fake:.0%})" if heatmap else None),
+                      alt_text=heatmap_alt(prediction) if heatmap else None),
             row,
             gr.update(value=heatmap_legend(fake) if heatmap else "", visible=heatmap is not None),
             row["answer_id"], "", gr.update(value=None, choices=choices_against(row["label"])),

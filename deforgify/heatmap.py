@@ -26,6 +26,33 @@ def scaled(cam: np.ndarray, fake: float) -> np.ndarray:
     return normalised(cam) * float(np.clip(fake, 0, 1))
 
 
+HOT = 0.5
+"""Where a map reaches half its peak or more is where the evidence lies (for words about it)."""
+BANDS = ("top", "middle", "bottom")
+
+
+def where(cam: np.ndarray) -> str:
+    """Where a map puts the evidence, in words about the picture it is laid over (its alt text):
+    which third from top to bottom, and across it in the middle, at both sides or on one."""
+    if cam.max() <= 0:
+        return "nothing in the picture points to 'fake'"
+    heat = cv2.resize(normalised(cam).astype(np.float32), (90, 90), interpolation=cv2.INTER_LINEAR)
+    hot = heat >= HOT
+    if hot.mean() > 0.5:
+        return "spread over most of the picture"
+    thirds = np.array([third.sum() for third in np.split(heat * hot, 3, axis=0)])
+    return f"strongest in the {BANDS[int(thirds.argmax())]} third of the picture, {_across(heat * hot)}"
+
+
+def _across(heat: np.ndarray) -> str:
+    left, middle, right = (side.sum() for side in np.split(heat, 3, axis=1))
+    if middle >= left + right:
+        return "in the middle"
+    if min(left, right) >= max(left, right) / 2:
+        return "at both sides"
+    return "on the left" if left > right else "on the right"
+
+
 COLOUR_MAP = cv2.COLORMAP_INFERNO
 """Perceptually uniform, and readable in greyscale and by colour-blind people: black (nothing
 points to "fake") through purple and orange to pale yellow (all evidence, certain)."""

@@ -1343,6 +1343,8 @@ def test_every_verdict_is_readable_wcag_aa_and_the_heatmap_only_explains_a_suspi
     assert (page.locator("#heatmap img").count() == 1) == (verdict == "fake")  # unsure here leans real
     if verdict == "fake":
         assert "no evidence" in page.locator("#heatmap-legend").inner_text()
+        alt = page.locator("#heatmap img").get_attribute("alt")  # says where, not only that it is a heatmap
+        assert re.search(r"strongest in the (top|middle|bottom) third|spread over most", alt), alt
     page.screenshot(path=str(ARTIFACTS / f"verdict-{verdict}-{scheme}-1366x768.png"))
     page.close()
 

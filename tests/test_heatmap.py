@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from deforgify.detector import Detector
-from deforgify.heatmap import colour_stops, normalised, overlay, scaled
+from deforgify.heatmap import colour_stops, normalised, overlay, scaled, where
 from deforgify.model.folder import load_keras_model
 from deforgify.model.runtime import KerasRuntime, LiteRtRuntime
 from deforgify.model.serving import last_feature_layer, serving_function, towers
@@ -124,3 +124,31 @@ def test_the_colour_scale_is_perceptually_uniform_not_a_rainbow() -> None:
     lightness = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)[0, :, 0].astype(int)
     steps = np.diff(lightness)
     assert (steps > 0).all() and steps.max() < 3 * steps.min() + 10
+
+
+def _bump(row: float, column: float, width: float = 0.12) -> np.ndarray:
+    """A 4x4-cell-like map (here 16x16) with one bump at (row, column) in [0, 1] of the picture."""
+    ys, xs = np.mgrid[0:16, 0:16] / 15
+    return np.exp(-((ys - row) ** 2 + (xs - column) ** 2) / (2 * width**2))
+
+
+@pytest.mark.parametrize(("cam", "words"), [
+    (_bump(0.1, 0.5), "top third of the picture, in the middle"),
+    (_bump(0.9, 0.5), "bottom third of the picture, in the middle"),
+    (_bump(0.2, 0.1) + _bump(0.2, 0.9), "top third of the picture, at both sides"),
+    (_bump(0.5, 0.5), "middle third of the picture, in the middle"),
+    (_bump(0.5, 0.9), "middle third of the picture, on the right"),
+    (np.ones((4, 4)), "spread over most of the picture"),
+    (np.zeros((4, 4)), "nothing in the picture points to 'fake'"),
+])
+def test_the_heatmap_s_words_say_where_its_evidence_lies(cam: np.ndarray, words: str) -> None:
+    """The heatmap's alt text: a screen-reader user is told where the bright part is, not only
+    that there is a heatmap."""
+    assert words in where(cam)
+
+
+def test_a_mirrored_face_s_heatmap_words_name_the_other_side(detector: Detector, crops: np.ndarray) -> None:
+    """Left and right are the picture's as shown: the mirror image's map is the map mirrored."""
+    cam, mirrored_cam = detector._outputs(np.concatenate([crops[:1], crops[:1, :, ::-1]]))[1]
+    swapped = where(cam).replace("left", "<>").replace("right", "left").replace("<>", "right")
+    assert where(mirrored_cam) == swapped
