@@ -9,7 +9,10 @@ signature (:func:`deforgify.video.tracks.signature`). Printed: percentiles of th
 between two frames of the same video (real or fake) and between frames of two different
 videos' people, and the share of each above :data:`deforgify.video.tracks.MAX_APPEARANCE_DISTANCE`
 (same-video pairs above it are tracks wrongly split; different-video pairs below it are cuts
-from one face to another that the position check alone must catch).
+from one face to another that the position check alone must catch), and the share of each within
+:data:`deforgify.video.tracks.MAX_RETURN_DISTANCE` and nearby limits (same-video pairs within it
+are a person back after a gap counted once; different-video pairs within it, two people
+counted as one).
 """
 
 from __future__ import annotations
@@ -30,7 +33,8 @@ from deforgify.decode import load_rgb  # noqa: E402
 from deforgify.preprocess import PreprocessConfig, preprocess  # noqa: E402
 import cv2  # noqa: E402
 
-from deforgify.video.tracks import MAX_APPEARANCE_DISTANCE, appearance_distance, signature  # noqa: E402
+from deforgify.video.tracks import (  # noqa: E402
+    MAX_APPEARANCE_DISTANCE, MAX_RETURN_DISTANCE, appearance_distance, signature)
 
 
 def thumbnail(pixels: np.ndarray) -> np.ndarray:
@@ -87,6 +91,9 @@ def main() -> int:
         split_other = np.mean((other[:, 0] > MAX_APPEARANCE_DISTANCE) | (other[:, 1] > limit))
         print(f"histogram over {MAX_APPEARANCE_DISTANCE} or thumbnail over {limit}: same video split "
               f"{split_same:.1%}, different people split {split_other:.1%}")
+    for limit in sorted({0.2, 0.25, 0.3, MAX_RETURN_DISTANCE}):
+        print(f"a face back after a gap rejoins a track within {limit}{' (in use)' * (limit == MAX_RETURN_DISTANCE)}: "
+              f"same video {np.mean(same[:, 0] <= limit):.1%}, different people {np.mean(other[:, 0] <= limit):.1%}")
     return 0
 
 

@@ -25,6 +25,7 @@ from deforgify.detector import Detector
 from deforgify.video import frames as video_frames
 from deforgify.video.frames import Limits, Sampling
 from deforgify.video.judge import score_video
+from deforgify.video.tracks import Tracker, signature
 
 
 @pytest.fixture(scope="module")
@@ -103,6 +104,38 @@ def test_a_clip_of_a_real_then_a_fake_face_shows_both_on_its_timeline(clips, det
     assert row["deciding_frame"]["t"] > 10.0 and row["deciding_frame"]["track"] == fake_track["track"]
     assert row["decided_by"] == "pixels" and row["provenance"]["claim"] == "none"
     assert row["complete"] is True and row["sampling"]["read"] == row["sampling"]["planned"] == len(times)
+
+
+def test_a_face_back_after_leaving_the_shot_is_one_face_not_two(clips) -> None:
+    """The real face for 4 s, 4 s of empty frame, then the same face elsewhere in the frame: one
+    person, followed as one face (it was "2 faces followed", the second deciding)."""
+    empty = np.full_like(clips["real"], 90)
+    elsewhere = np.roll(clips["real"], (60, 260), axis=(0, 1))
+    clip = write_opencv(clips["folder"] / "back.mp4",
+                        lambda i: clips["real"] if i < 100 else empty if i < 200 else elsewhere, 300)
+    status, rows, stderr, _ = predict_json(str(clip))
+    assert status == 0, stderr
+    row = rows[0]
+    seen = sorted({face["track"] for frame in row["frames"] for face in frame["faces"]})
+    assert seen == [0] and len(row["faces"]) == 1, row["faces"]
+    times = [frame["t"] for frame in row["frames"] if frame["faces"]]
+    assert times[0] < 4 and times[-1] > 8 and not any(4.5 < t < 7.5 for t in times)  # seen before and after
+
+
+def _look(colour: tuple[int, int, int]) -> np.ndarray:
+    pixels = np.zeros((32, 32, 3), np.float32)
+    pixels[:] = np.array(colour) / 255
+    pixels[8:24, 8:24] = 0.8  # and a lighter middle, like a face on its background
+    return signature(pixels)
+
+
+def test_two_people_back_after_a_gap_each_take_up_their_own_track_and_a_stranger_gets_a_new_one() -> None:
+    tracker, ann, bob, eve = Tracker(), _look((200, 120, 90)), _look((60, 90, 200)), _look((40, 200, 60))
+    left, right = (40, 60, 100, 100), (400, 60, 100, 100)
+    assert tracker.assign(0, [left, right], [ann, bob]) == [0, 1]
+    assert tracker.assign(1, [], []) == [] and tracker.assign(5, [], []) == []  # both gone: their tracks end
+    assert tracker.assign(9, [left, right], [bob, ann]) == [1, 0]  # back, each on the other's side
+    assert tracker.assign(20, [right], [eve]) == [2]  # someone else where one of them was, after a gap
 
 
 def test_a_clip_without_a_face_is_no_face_and_a_photo_beside_it_is_judged(clips, astronaut_jpeg) -> None:

@@ -6,7 +6,9 @@ Greedy matching, nearest first: a face continues a track when its centre moved l
 within :data:`MAX_APPEARANCE_DISTANCE` of the track's last one). The appearance check splits a
 track at a cut from one face to another in the same place (a clip that shows a real face, then a
 fake one, gives two tracks, each judged on its own). A track not seen for more than
-:data:`MAX_MISSED` sampled frames ends.
+:data:`MAX_MISSED` sampled frames ends; a face that continues no open track takes up an ended one
+again, anywhere in the frame, when it looks like it within :data:`MAX_RETURN_DISTANCE` (a person
+who turned away or left the shot and came back is one face, not two).
 """
 
 from __future__ import annotations
@@ -28,6 +30,11 @@ taken for different faces. Measured on FaceForensics++ crops (``benchmarks/video
 pairs each): two frames of one video are at 0.10 (median; 99th percentile 0.30, none above 0.4),
 frames of two different people at 0.65 (median; 95 % above 0.40)."""
 MAX_MISSED = 2
+MAX_RETURN_DISTANCE = 0.25
+"""Appearance distance within which a face back after a gap takes up an ended track. Stricter
+than :data:`MAX_APPEARANCE_DISTANCE`, as nothing else (place, size) vouches for the match:
+``benchmarks/video_tracks.py`` measured how many pairs of frames of one video it joins, and of
+two people."""
 
 
 def signature(pixels: np.ndarray) -> np.ndarray:
@@ -43,7 +50,7 @@ def appearance_distance(a: np.ndarray, b: np.ndarray) -> float:
     return float(cv2.compareHist(a, b, cv2.HISTCMP_BHATTACHARYYA))
 
 
-@dataclass
+@dataclass(eq=False)  # a track is itself: compared by identity
 class _Open:
     id: int
     box: Box
@@ -56,10 +63,13 @@ class Tracker:
     """Give each face of each frame, in frame order, the id of its track (0, 1, ...)."""
 
     _open: list[_Open] = field(default_factory=list)
+    _ended: list[_Open] = field(default_factory=list)
     _next: int = 0
 
     def assign(self, frame: int, boxes: Sequence[Box], looks: Sequence[np.ndarray]) -> list[int]:
-        self._open = [t for t in self._open if frame - t.last_frame <= MAX_MISSED + 1]
+        gone = [t for t in self._open if frame - t.last_frame > MAX_MISSED + 1]
+        self._open = [t for t in self._open if t not in gone]
+        self._ended += gone
         pairs = []
         for i, (box, look) in enumerate(zip(boxes, looks)):
             for track in self._open:
@@ -73,12 +83,26 @@ class Tracker:
                 ids[i] = track.id
                 taken.add(track.id)
                 track.box, track.look, track.last_frame = boxes[i], looks[i], frame
+        self._take_up_ended(frame, boxes, looks, ids)
         for i, box in enumerate(boxes):
             if ids[i] is None:
                 ids[i] = self._next
                 self._open.append(_Open(self._next, box, looks[i], frame))
                 self._next += 1
         return cast(list[int], ids)  # every None was replaced just above
+
+    def _take_up_ended(self, frame: int, boxes: Sequence[Box], looks: Sequence[np.ndarray],
+                       ids: list[Optional[int]]) -> None:
+        """Give faces left without a track the ended track each looks like, nearest first."""
+        pairs = sorted(((appearance_distance(track.look, looks[i]), i, track)
+                        for i in range(len(boxes)) if ids[i] is None for track in self._ended),
+                       key=lambda pair: pair[:2])
+        for distance, i, track in pairs:
+            if distance <= MAX_RETURN_DISTANCE and ids[i] is None and track in self._ended:
+                ids[i] = track.id
+                self._ended.remove(track)
+                track.box, track.look, track.last_frame = boxes[i], looks[i], frame
+                self._open.append(track)
 
 
 def _cost(track: _Open, box: Box, look: np.ndarray) -> Optional[float]:
