@@ -73,6 +73,7 @@ from deforgify.model.calibration import NO_FACE, UNSURE, Calibration  # noqa: E4
 from deforgify.model.source import card_url  # noqa: E402
 from deforgify.provenance import (NO_PROVENANCE, Provenance, apply_to_row, deciding_claim,  # noqa: E402
                                   headline as provenance_line)
+from deforgify.refusals import refusal_code  # noqa: E402
 
 OUTPUT_FOLDER = Path(gr.utils.get_upload_folder()) / "deforgify"
 CACHE_LIFETIME = (ANSWER_LIFETIME, ANSWER_LIFETIME)
@@ -203,12 +204,16 @@ def _uploaded_here(path: str) -> bool:
 
 SEND_A_FILE = "(gradio_client: handle_file(path))"
 """How a program sends a file, said wherever a call sent none."""
+NO_FILE, NOT_A_FILE, WRONG_ARGUMENTS, BAD_CHOICE = "no_file", "not_a_file", "wrong_arguments", "bad_choice"
+REPORT_REFUSED, REPORT_NOT_SAVED = "report_refused", "report_not_saved"
+"""The codes of the API's refusals that are not about a file's content (those are
+:data:`deforgify.refusals.CODES`), given as the error's ``title``: stable, where its words may change."""
 
 
 def not_a_file(kind: str, reason: str) -> gr.Error:
     """The refusal of a call whose ``kind`` ("file", "video") is not a file uploaded here."""
     return gr.Error(f"This {kind} can't be checked: {reason}: send the file itself {SEND_A_FILE}",
-                    print_exception=False)
+                    title=NOT_A_FILE, print_exception=False)
 
 
 def sent_as_text(payload: Any, kind: str) -> None:
@@ -232,7 +237,8 @@ class CheckedBlocks(gr.Blocks):
         if len(inputs) != len(block_fn.inputs):
             names = list(inspect.signature(block_fn.fn).parameters)[:len(block_fn.inputs)]
             raise gr.Error(f"/{block_fn.api_name} takes {len(names)} value{'s' * (len(names) > 1)} "
-                           f"({', '.join(names)}); {len(inputs)} arrived", print_exception=False)
+                           f"({', '.join(names)}); {len(inputs)} arrived", title=WRONG_ARGUMENTS,
+                           print_exception=False)
         for block, value in zip(block_fn.inputs, inputs):
             path = value.get("path") if isinstance(value, dict) else None
             if isinstance(path, str) and path and not _uploaded_here(path):
@@ -485,7 +491,7 @@ class ShouldBe(gr.Radio):
         choices = [value for _, value in self.choices]
         if payload is not None and payload not in choices:
             raise gr.Error(f"Say what the answer should have been ({', '.join(choices)}), not {payload!r}; "
-                           "nothing was stored.", print_exception=False)
+                           "nothing was stored.", title=BAD_CHOICE, print_exception=False)
         return super().preprocess(payload)
 
 
@@ -670,13 +676,14 @@ def make_check(detector: Detector, answers: Answers) -> Callable[[Optional[str]]
     def check(image: Optional[str]) -> tuple:
         """The answer for one photo: (verdict, summary, faces, heatmap, result, prediction)."""
         if image is None:
-            raise gr.Error(f"No photo arrived: send one as a file {SEND_A_FILE}", duration=None,
+            raise gr.Error(f"No photo arrived: send one as a file {SEND_A_FILE}", duration=None, title=NO_FILE,
                            print_exception=False)  # the page never calls with none
         try:
             answered, rgb = detector.answer_and_pixels(image)  # read from the upload as sent: metadata intact
         except InvalidImageError as error:
             print(f"rejected upload: {error}", flush=True)
-            raise gr.Error(f"This file can't be checked: {error}.", duration=None, print_exception=False) from None
+            raise gr.Error(f"This file can't be checked: {error}.", duration=None, title=refusal_code(str(error)),
+                           print_exception=False) from None
         prediction, provenance, row = answered.prediction, answered.provenance, answered.to_json()
         row["answer_id"] = answers.issue(image, {k: v for k, v in row.items()})
         heatmap = (save_output(detector.heatmap(rgb, prediction, legend=False))
@@ -765,7 +772,7 @@ def make_page_check(detector: Detector, answers: Answers, again: bool = False
         LATEST_PHOTO.mark_answered(request, image)  # a second change event does not check it again
         if isinstance(answer, gr.Error):
             return (None, error_box(str(answer.message)), gr.update(value=None, alt_text=None, visible=False),
-                    gr.update(value=None, visible=False), {"error": str(answer.message)},  # as the CLI's rows
+                    gr.update(value=None, visible=False), {"error": str(answer.message), "error_code": answer.title},  # as the CLI's rows
                     gr.update(value="", visible=False), "", "", None)
         verdict, summary, faces, heatmap, row, prediction = answer
         fake = prediction.confidences["fake"] if prediction.confidences else 0.0
@@ -965,16 +972,17 @@ def make_flag(store: FeedbackStore, answers: Answers) -> Flag:
         """
         if should_be not in SHOULD_BE:
             raise gr.Error(f"Say what the answer should have been ({', '.join(SHOULD_BE)}); nothing was stored.",
-                           print_exception=False)  # a refusal, not a fault: no traceback in the log
+                           title=BAD_CHOICE, print_exception=False)  # a refusal, not a fault: no traceback in the log
         answer_id = answer_id.strip() if isinstance(answer_id, str) else answer_id  # as copied from a page
         try:
             report_id = save_report(answers, quota, store, answer_id, should_be,
                                     reporter_of(request), client_of(request))
         except NotSaved as error:
             raise gr.Error(f"The report could not be saved: {error}. Nothing was stored.",
-                           print_exception=False) from None
+                           title=REPORT_NOT_SAVED, print_exception=False) from None
         except FeedbackError as error:
-            raise gr.Error(f"Not reported: {error}. Nothing was stored.", print_exception=False) from None
+            raise gr.Error(f"Not reported: {error}. Nothing was stored.", title=REPORT_REFUSED,
+                           print_exception=False) from None
         try:
             store.send(report_id)
             unsent = ""
@@ -1376,13 +1384,14 @@ def video_tab(detector: Detector, answers: Answers, flag: Flag) -> None:
             result: the answer as data: label, confidences, faces (one per track), duration, frames, the model.
         """
         if clip is None:
-            raise gr.Error(f"No video arrived: send one as a file {SEND_A_FILE}", duration=None,
+            raise gr.Error(f"No video arrived: send one as a file {SEND_A_FILE}", duration=None, title=NO_FILE,
                            print_exception=False)
         try:
             video = score_video(detector, clip, Sampling(), limits)
         except InvalidVideoError as error:
             print(f"rejected video: {error}", flush=True)
-            raise gr.Error(f"This video can't be checked: {error}.", duration=None, print_exception=False) from None
+            raise gr.Error(f"This video can't be checked: {error}.", duration=None, title=refusal_code(str(error)),
+                           print_exception=False) from None
         row = video.to_json()
         box = video_banner(row, detector.config.calibration, line)
         rows = chart_rows(row)
@@ -1433,7 +1442,8 @@ def video_tab(detector: Detector, answers: Answers, flag: Flag) -> None:
         except gr.Error as error:
             answer = (error_box(str(error.message), "video",
                                 "Try an MP4, WebM, MOV, MKV or AVI clip of at most 5 minutes that shows a face.",
-                                "video-verdict-box"), *_shown(None, None), {"error": str(error.message)}, "", "", None)
+                                "video-verdict-box"), *_shown(None, None),
+                      {"error": str(error.message), "error_code": error.title}, "", "", None)
         return answer if LATEST_CLIP.is_latest(request, clip) else tuple(gr.skip() for _ in answer)
 
     with gr.Accordion(CHECK_A_VIDEO, open=True, elem_id="video-check"):

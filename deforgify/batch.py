@@ -25,6 +25,7 @@ from deforgify.detector import Detector, Prediction, face_crops
 from deforgify.interrupts import die_with_parent
 from deforgify.preprocess import PreprocessConfig, Preprocessed
 from deforgify.provenance import NO_PROVENANCE, Provenance, apply_to_row, read_provenance
+from deforgify.refusals import refusal_code
 from deforgify.streams import batches, bounded_map
 from deforgify.video.frames import InvalidVideoError, VideoSettings, is_video
 from deforgify.video.judge import SampledVideo, judge_video, sample_video
@@ -81,9 +82,10 @@ class Result:
     def to_json(self) -> dict:
         """The verdict row: the pixel model's answer with provenance merged in
         (:func:`deforgify.provenance.apply_to_row`); a video's row with its timeline
-        (:meth:`VideoResult.to_json`); {"error": ...} for a file not judged."""
+        (:meth:`VideoResult.to_json`); {"error": ..., "error_code": ...} for a file not judged
+        (:func:`deforgify.refusals.refusal_code`)."""
         if self.error is not None:
-            return {"error": self.error}
+            return {"error": self.error, "error_code": refusal_code(self.error)}
         if self.video is not None:
             return self.video.to_json()
         assert self.prediction is not None  # neither an error nor a video: a photo's verdict

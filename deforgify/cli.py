@@ -18,6 +18,7 @@ import json
 import os
 import shlex
 import sys
+import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, Optional, Sequence
 
@@ -29,6 +30,7 @@ from deforgify.interrupts import INTERRUPTED, interrupts_held, stop_on_signals
 from deforgify.model.folder import ModelLoadError
 from deforgify.progress import Progress
 from deforgify.provenance.rules import phrase
+from deforgify.refusals import CODES
 from deforgify.scan import cli as scan_cli
 from deforgify.video.options import add_video_options, video_settings
 from deforgify.warnings_shown import show_warnings
@@ -66,7 +68,9 @@ rows: one line per file, in order. With --json, one object per line:
               repo@revision asked for), revision (the Hub commit, or sha256: and 12 hex
               digits over its config.json and weights files), architecture,
               library_version, trained, threshold, unsure_band, min_face_width
-  a file that cannot be read: {"file": ..., "error": "..."}
+  a file that cannot be read: {"file": ..., "error": "...", "error_code": "..."}: the
+              reason in words, and a stable code, one of:
+{CODES}
 
 videos (.mp4 .mov .webm .mkv .avi ...: by suffix) get the same fields, and more:
   {"file": ..., "kind": "video", "label": ..., "confidences": ..., "face": [x, y, w, h],
@@ -164,6 +168,11 @@ class _CommandParser(argparse.ArgumentParser):
         return ""
 
 
+def _codes() -> str:
+    """The refusals' codes, for the help's list of row fields."""
+    return textwrap.fill(", ".join(CODES), width=88, initial_indent=" " * 14, subsequent_indent=" " * 14)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="deforgify", description=DESCRIPTION,
                                      epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -179,7 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
     predict = commands.add_parser(
         "predict", parents=[common], help="tell whether faces in photos and videos are real or fake",
         description="Judge every face photo and video given: one line per file, in order, as results come.",
-        epilog=EXAMPLES + ROWS, formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=EXAMPLES + ROWS.replace("{CODES}", _codes()), formatter_class=argparse.RawDescriptionHelpFormatter)
     predict.add_argument("files", nargs="+", metavar="FILE", help="image and video files to judge")
     predict.add_argument("--json", action="store_true", help="one JSON object per line")
     predict.add_argument("--heatmap", type=Path, metavar="DIR",

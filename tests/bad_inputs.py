@@ -177,3 +177,15 @@ CORPUS: dict[str, tuple[Maker, Optional[str]]] = {
     "20:1 panorama": (_save("panorama.jpg", Image.new("RGB", (1280, 64), (90, 90, 90))), None),
     "large jpeg": (_save("large.jpg", photo.resize((6000, 4500))), None),
 }
+
+CODES = {"empty file": "empty_file", "40000x32 strip": "wrong_aspect_ratio", "32x4000 strip": "wrong_aspect_ratio",
+         "10x10": "too_small", "1x1": "too_small", "over the pixel limit": "too_large",
+         "pixel bomb (Pillow's limit)": "too_large", "file over the size limit": "too_large",
+         "video named .jpg": "video_not_photo", "missing file": "not_found",
+         **{kind: "animated_image" for kind in CORPUS if kind.startswith("animated")}}
+"""The error code a refused file of the corpus gets (written out, not derived from its message);
+any other refused one is "unreadable"."""
+
+
+def expected_code(kind: str) -> str:
+    return CODES.get(kind, "unreadable")

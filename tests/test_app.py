@@ -221,21 +221,23 @@ def test_odd_but_valid_images_are_judged(client, images, name) -> None:
 
 
 @pytest.mark.parametrize(
-    "name, message",
+    "name, message, code",
     [
-        ("text", "not an image file"),
-        ("truncated", "truncated or corrupt"),
-        ("bomb", "image too large: 400 megapixels"),
-        ("one-pixel", "image too small: 1x1 pixels"),
-        ("animated", "animated image with 2 frames"),
+        ("text", "not an image file", "unreadable"),
+        ("truncated", "truncated or corrupt", "unreadable"),
+        ("bomb", "image too large: 400 megapixels", "too_large"),
+        ("one-pixel", "image too small: 1x1 pixels", "too_small"),
+        ("animated", "animated image with 2 frames", "animated_image"),
     ],
 )
-def test_bad_input_gets_a_clear_error_and_the_server_keeps_serving(client, images, name, message) -> None:
+def test_bad_input_gets_a_clear_error_and_the_server_keeps_serving(client, images, name, message, code) -> None:
+    """With the reason in words, and a stable code for programs (the error's title)."""
     from gradio_client.exceptions import AppError
 
     with pytest.raises(AppError, match=message) as raised:
         predict(client, images[name])
     assert "Traceback" not in str(raised.value)
+    assert raised.value.title == code
     assert predict(client, images["face300"])[0]["label"] in VERDICTS
 
 
@@ -245,7 +247,7 @@ def test_the_bad_input_corpus_gets_specific_errors_and_a_clean_log(tmp_path) -> 
     from gradio_client import Client, handle_file
     from gradio_client.exceptions import AppError
 
-    from bad_inputs import CORPUS
+    from bad_inputs import CORPUS, expected_code
 
     uploadable = {kind: (make, message) for kind, (make, message) in CORPUS.items()
                   if kind not in ("named pipe", "device file", "folder", "link to a folder",
@@ -259,8 +261,9 @@ def test_the_bad_input_corpus_gets_specific_errors_and_a_clean_log(tmp_path) -> 
             if message is None:
                 assert client.predict(handle_file(str(path)), api_name="/predict")[4]["label"], kind
                 continue
-            with pytest.raises(AppError, match=message):
+            with pytest.raises(AppError, match=message) as raised:
                 client.predict(handle_file(str(path)), api_name="/predict")
+            assert raised.value.title == expected_code(kind), kind
             rejected += 1
     finally:
         stop_app(process)
@@ -321,23 +324,25 @@ def test_a_gps_tagged_answer_flagged_twice_keeps_one_report_without_exif(client,
     assert np.array_equal(np.asarray(stored), np.asarray(Image.open(photo).convert("RGB")))
 
 
-@pytest.mark.parametrize("answer_id, should_be, message", [
-    ("0123456789abcdef0123456789abcdef", "real", "unknown here or has expired"),
-    ('{"foo": "bar"}', "fake", "unknown here or has expired"),
-    ("", "real", "unknown here or has expired"),
-    (None, "real", "unknown here or has expired"),
-    ("REAL_ID", "probably", r"Say what the answer should have been \(real, fake, don't know\), not 'probably'"),
+@pytest.mark.parametrize("answer_id, should_be, message, code", [
+    ("0123456789abcdef0123456789abcdef", "real", "unknown here or has expired", "report_refused"),
+    ('{"foo": "bar"}', "fake", "unknown here or has expired", "report_refused"),
+    ("", "real", "unknown here or has expired", "report_refused"),
+    (None, "real", "unknown here or has expired", "report_refused"),
+    ("REAL_ID", "probably", r"Say what the answer should have been \(real, fake, don't know\), not 'probably'",
+     "bad_choice"),
 ])
 def test_a_forged_report_is_refused_and_stores_nothing(client, images, flags_folder, answer_id, should_be,
-                                                       message) -> None:
+                                                       message, code) -> None:
     from gradio_client.exceptions import AppError
 
     if answer_id == "REAL_ID":
         answer_id = predict(client, images["face300"])[4]["answer_id"]
     before = reports_in(flags_folder)
-    with pytest.raises(AppError, match=message):
+    with pytest.raises(AppError, match=message) as raised:
         client.predict(answer_id, should_be, api_name="/flag")
     assert reports_in(flags_folder) == before
+    assert raised.value.title == code
 
 
 def readme_blocks(language: str) -> list[str]:
@@ -474,8 +479,9 @@ def test_a_path_or_url_sent_as_text_is_refused_in_words(client, endpoint, kind) 
 
     for sent in ("/etc/passwd", "https://example.com/face.jpg"):
         with pytest.raises(AppError, match=re.escape(f"This {kind} can't be checked: {sent!r} arrived as text, "
-                                                     "not as a file: send the file itself (gradio_client: ")):
+                                                     "not as a file: send the file itself (gradio_client: ")) as raised:
             client.predict(sent, api_name=endpoint)
+        assert raised.value.title == "not_a_file"
     for sent, said in ((42, "a number (42)"), ([1, 2], "a list ([1, 2])"), (True, "a true/false value (True)")):
         with pytest.raises(AppError, match=re.escape(f"This {kind} can't be checked: {said} arrived, not a file: "
                                                      "send the file itself (gradio_client: ")):  # not "as text"
@@ -485,8 +491,9 @@ def test_a_path_or_url_sent_as_text_is_refused_in_words(client, endpoint, kind) 
                                                  "does not fetch: send the file itself (gradio_client: ")):
         client.predict(handle_file(link), api_name=endpoint)
     with pytest.raises(AppError, match=re.escape(f"No {'photo' if kind == 'file' else kind} arrived: send one as "
-                                                 "a file (gradio_client: handle_file(path))")):  # not the page's words
+                                                 "a file (gradio_client: handle_file(path))")) as raised:  # not the page's words
         client.predict(None, api_name=endpoint)
+    assert raised.value.title == "no_file"
 
 
 def call_api(app_url: str, endpoint: str, payload: Any) -> tuple[str, Any]:
@@ -522,6 +529,7 @@ def test_a_file_on_the_server_that_was_not_uploaded_is_never_read(app_url, endpo
         assert event == "error", (payload, data)
         assert data["error"].startswith(f"This {kind} can't be checked: ") and said in data["error"], data
         assert "send the file itself (gradio_client: handle_file(path))" in data["error"]
+        assert data["title"] == "not_a_file", data  # the code, over plain HTTP
 
 
 def test_a_server_path_with_gradios_marker_or_a_missing_argument_is_refused_in_words(app_url) -> None:
@@ -545,6 +553,7 @@ def test_a_server_path_with_gradios_marker_or_a_missing_argument_is_refused_in_w
         reply = requests.get(f"{app_url.rstrip('/')}/gradio_api/call/{endpoint}/{started['event_id']}",
                              timeout=60).text
         assert "event: error" in reply and said in reply and "object at 0x" not in reply, reply
+        assert '"title": "wrong_arguments"' in reply, reply
 
 
 def test_a_photo_sent_inline_as_a_data_url_is_judged_byte_for_byte(app_url, astronaut) -> None:

@@ -53,7 +53,8 @@ def test_json_lines_for_every_file_and_exit_1_when_one_is_bad(files: dict[str, P
     assert face["model"]["reference"] == "bundled" and face["model"]["architecture"] == "deforgify-lite0"
     assert face["model"]["revision"] == bundled_revision()  # the app's and a scan's revision too
     assert f"model bundled, revision {bundled_revision()}" in result.stderr.splitlines()[-1]
-    assert text == {"file": str(files["text"]), "error": text["error"]}
+    assert text == {"file": str(files["text"]), "error": text["error"], "error_code": "unreadable"}
+    assert missing["error_code"] == "not_found"
     assert "not an image file" in text["error"]
     assert "no such file" in missing["error"]
     assert "Traceback" not in result.stderr
@@ -171,7 +172,7 @@ def test_one_bad_file_never_costs_the_others_their_answer(tmp_path: Path, astron
     """The whole bad-input corpus in one run, between two good photos, through the worker
     processes: one line per file in order, the photos judged (an animated picture as a clip), a
     summary, exit 1."""
-    from bad_inputs import CORPUS
+    from bad_inputs import CORPUS, expected_code
 
     animated = {kind for kind in CORPUS if kind.startswith("animated")}
     face = tmp_path / "face.jpg"
@@ -193,6 +194,7 @@ def test_one_bad_file_never_costs_the_others_their_answer(tmp_path: Path, astron
             assert "label" in line, (kind, line)
         else:
             assert message in line.get("error", ""), (kind, line)
+            assert line["error_code"] == expected_code(kind), (kind, line)
     unreadable = sum(message is not None and kind not in animated for kind, (_, message) in CORPUS.items())
     assert f"hint: {made['folder']} is a folder: `deforgify scan {made['folder']}` judges" in result.stderr
     summary = result.stderr.strip().splitlines()[-1]

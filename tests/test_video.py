@@ -22,6 +22,7 @@ from video_clips import (canvas, real_and_fake_faces, tag_rotation, write_audio_
 
 from deforgify import AnimatedImageError, InvalidVideoError  # the public names: a library user catches these
 from deforgify.detector import Detector
+from deforgify.refusals import refusal_code
 from deforgify.video import frames as video_frames
 from deforgify.video.frames import Limits, Sampling
 from deforgify.video.judge import score_video
@@ -716,8 +717,11 @@ def test_bad_files_each_get_a_clear_error_and_the_rest_of_the_batch_is_judged(tm
     status, rows, stderr, took = predict_json(*paths, str(clips["no_face"]), str(astronaut_jpeg), timeout=120)
     assert status == 1, stderr
     assert [row["file"] for row in rows] == paths + [str(clips["no_face"]), str(astronaut_jpeg)]
+    codes = {"empty.mp4": "empty_file", "huge.avi": "too_large"}  # a picture: picture_not_video; else unreadable
     for row, (name, (_, words)) in zip(rows, BAD_FILES.items()):
         assert words in row.get("error", ""), (name, row)
+        picture = words.startswith("not a video file: it is")
+        assert row["error_code"] == codes.get(name, "picture_not_video" if picture else "unreadable"), (name, row)
     assert rows[-2]["label"] == "no_face" and rows[-1]["face_found"] and took < 60
     assert "Traceback" not in stderr
 
@@ -803,13 +807,15 @@ def test_a_video_given_as_anything_but_its_path_is_refused_in_words(detector, gi
 
 def test_enormous_frames_too_long_clips_and_the_time_bound(clips, detector, monkeypatch) -> None:
     monkeypatch.setattr(video_frames, "MAX_FRAME_PIXELS", 640 * 480 - 1)
-    with pytest.raises(InvalidVideoError, match=r"frames too large: 640x480"):
+    with pytest.raises(InvalidVideoError, match=r"frames too large: 640x480") as large_frames:
         score_video(detector, clips["mixed"])
     monkeypatch.undo()
-    with pytest.raises(InvalidVideoError, match=r"video too long"):
+    with pytest.raises(InvalidVideoError, match=r"video too long") as long:
         score_video(detector, clips["mixed"], limits=Limits(max_seconds=10))
-    with pytest.raises(InvalidVideoError, match=r"video too large: \d+ bytes \(limit 1000 bytes\)$"):
+    with pytest.raises(InvalidVideoError, match=r"video too large: \d+ bytes \(limit 1000 bytes\)$") as large:
         score_video(detector, clips["mixed"], limits=Limits(max_bytes=1000))  # it said "0 MB (limit 0 MB)"
+    assert [refusal_code(str(raised.value)) for raised in (large_frames, long, large)] == \
+        ["too_large", "too_long", "too_large"]  # the code a program reads beside the words
     started = time.monotonic()
     with pytest.raises(InvalidVideoError, match=r"time limit"):
         score_video(detector, clips["mixed"], limits=Limits(time_limit=1e-9))

@@ -1,0 +1,34 @@
+"""Stable codes for why a file was not judged, for programs: the words of a refusal may be
+reworded, its code is not. ``deforgify predict --json`` gives it as ``error_code`` beside
+``error``; the app's API as the error's ``title`` (gradio_client's ``AppError.title``)."""
+
+from __future__ import annotations
+
+REASON_CODES: tuple[tuple[str, str], ...] = (
+    ("image too large", "too_large"),
+    ("file too large", "too_large"),
+    ("video too large", "too_large"),
+    ("video frames too large", "too_large"),
+    ("image too small", "too_small"),
+    ("video frames too small", "too_small"),
+    ("video too long", "too_long"),
+    ("wrong aspect ratio", "wrong_aspect_ratio"),
+    ("animated image", "animated_image"),
+    ("not an image file: it is a video", "video_not_photo"),
+    ("not a video file: it is", "picture_not_video"),
+    ("the file is empty", "empty_file"),
+    ("no such file", "not_found"),
+    ("could not be judged", "judging_failed"),
+)
+"""A refusal's first words and its code; any other reason is ``unreadable`` (damaged, not a
+picture, a format that cannot be read). ``judging_failed`` is a fault of this program, not of
+the file (a video read whole whose judging raised)."""
+UNREADABLE = "unreadable"
+CODES = tuple(dict.fromkeys(code for _, code in REASON_CODES)) + (UNREADABLE,)
+
+
+def refusal_code(reason: str) -> str:
+    """The code of a file's refusal from its reason (an InvalidImageError's or InvalidVideoError's
+    message)."""
+    start = reason.lower()
+    return next((code for words, code in REASON_CODES if start.startswith(words)), UNREADABLE)
