@@ -65,6 +65,8 @@ class Prepared:
     """A video's sampled frames as face crops (then ``crops`` is None)."""
     scale: float = 1.0
     """The decoded copy's pixels per pixel of the photo (see :attr:`Prediction.scale`)."""
+    size: Optional[tuple[int, int]] = None
+    """The photo's own width and height, upright (see :attr:`Prediction.size`)."""
 
 
 @dataclass
@@ -101,10 +103,10 @@ def prepare(name: str, image: ImageInput, config: PreprocessConfig, keep_rgb: bo
         return _prepare_video(name, image, config, video)
     try:
         data = read_bytes(image)
-        rgb, scale = load_image(image if data is None else data)
+        rgb, scale, size = load_image(image if data is None else data)
         provenance = read_provenance(data)
         return Prepared(name, face_crops(rgb, config), rgb if keep_rgb else None, provenance=provenance,
-                        scale=scale)
+                        scale=scale, size=size)
     except InvalidImageError as error:
         if isinstance(error, AnimatedImageError) and isinstance(image, (str, os.PathLike)):
             return _prepare_video(name, image, config, video)
@@ -252,4 +254,4 @@ def _result(item: Prepared, verdict: Union[Prediction, VideoResult, str, None]) 
     if isinstance(verdict, VideoResult):
         return Result(item.name, video=verdict)
     assert verdict is not None  # every item without an error was judged
-    return Result(item.name, replace(verdict, scale=item.scale), item.rgb, provenance=item.provenance)
+    return Result(item.name, replace(verdict, scale=item.scale, size=item.size), item.rgb, provenance=item.provenance)

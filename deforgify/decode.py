@@ -13,7 +13,7 @@ import re
 import stat
 import threading
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, BinaryIO, Optional, Union, cast, overload
+from typing import IO, TYPE_CHECKING, BinaryIO, NamedTuple, Optional, Union, cast, overload
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -77,31 +77,42 @@ def load_rgb(source: ImageInput) -> np.ndarray:
     return load_image(source)[0]
 
 
-def load_image(source: ImageInput) -> tuple[np.ndarray, float]:
-    """:func:`load_rgb`, and the scale from the image's own pixels to the array's: 1.0 unless
-    it was reduced (longer side over WORKING_MAX_SIDE), so that what is found in the array can
-    be told in the photo's pixels."""
+class Decoded(NamedTuple):
+    """A decoded photo (:func:`load_image`)."""
+
+    rgb: np.ndarray
+    scale: float
+    """The array's pixels per pixel of the photo: 1.0 unless it was reduced (longer side over
+    WORKING_MAX_SIDE), so that what is found in the array can be told in the photo's pixels."""
+    size: tuple[int, int]
+    """The photo's own width and height, upright (the frame its boxes are given in)."""
+
+
+def load_image(source: ImageInput) -> Decoded:
+    """:func:`load_rgb`, with the photo's own size and the scale from its pixels to the array's."""
     return _load(source, draft=True)
 
 
-def _load(source: ImageInput, draft: bool) -> tuple[np.ndarray, float]:
+def _load(source: ImageInput, draft: bool) -> Decoded:
     """:func:`load_image`; ``draft`` lets a large JPEG file be decoded at a reduced scale (never
     a caller's PIL image: drafting changes the image it is done on)."""
     if source is None:
         raise InvalidImageError("no image (the upload or dataset cell is empty)")
     source = _read_stream(source)
     if isinstance(source, np.ndarray):
-        longest, rgb = max(source.shape[:2], default=0), _array_to_rgb(source)
+        size, rgb = (source.shape[1], source.shape[0]) if source.ndim >= 2 else (0, 0), _array_to_rgb(source)
     elif isinstance(source, Image.Image):
-        longest, rgb = max(source.size), _callers_pil_to_rgb(source)
+        size, rgb = source.size, _callers_pil_to_rgb(source)
     elif isinstance(source, (bytes, bytearray, memoryview, str, os.PathLike)):
         data = _read_file(_path(source)) if isinstance(source, (str, os.PathLike)) else bytes(source)
         image = _open_bytes(data)
-        longest, rgb = max(image.size), _pil_to_rgb(image, draft)
+        size, rgb = image.size, _pil_to_rgb(image, draft)
     else:
         raise InvalidImageError(f"cannot read an image from a {type(source).__name__}")
     rgb = _limit_side(_check_size(rgb))
-    return rgb, max(rgb.shape[:2]) / max(longest, 1)
+    height, width = rgb.shape[:2]
+    upright = size[::-1] if (width > height and size[0] < size[1]) or (width < height and size[0] > size[1]) else size
+    return Decoded(rgb, max(height, width) / max(*size, 1), (int(upright[0]), int(upright[1])))
 
 
 @overload

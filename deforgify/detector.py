@@ -182,6 +182,9 @@ class Prediction:
     scale: float = 1.0
     """The decoded copy's pixels per pixel of the photo (under 1 for a photo reduced for the
     model): boxes are found and drawn in the copy, and given in the photo's pixels as data."""
+    size: Optional[tuple[int, int]] = None
+    """The photo's own width and height, upright (the frame of :meth:`to_json`'s boxes); None
+    where only a face crop was judged (a video frame's, as drawn)."""
     left_out: int = 0
     """Faces found but not judged: narrower than MIN_FACE_RATIO of the largest, or beyond the
     MAX_FACES largest (told in the answer's words, so that none is left out silently)."""
@@ -219,6 +222,8 @@ class Prediction:
             "face": in_photo(self.face, self.scale),
             "deciding_face": self.deciding_index,
             "faces": [score.to_json(self.scale) for score in boxed],
+            "width": self.size[0] if self.size else None,
+            "height": self.size[1] if self.size else None,
         }
 
 
@@ -349,8 +354,8 @@ class Detector:
 
     def _decoded_prediction(self, image: ImageInput) -> tuple[Prediction, np.ndarray]:
         """The verdict for ``image`` and the decoded copy it was judged in (boxes in its pixels)."""
-        rgb, scale = load_image(image)
-        return replace(self.predict_rgb([rgb])[0], scale=scale), rgb
+        rgb, scale, size = load_image(image)
+        return replace(self.predict_rgb([rgb])[0], scale=scale, size=size), rgb
 
     def predict_rgb(self, images: Sequence[np.ndarray], centre_fallback: bool = False
                     ) -> list[Prediction]:
@@ -366,8 +371,10 @@ class Detector:
             raise TypeError(f"predict_rgb takes a sequence of images, not one array of shape {images.shape}: "
                             "predict_rgb([rgb]) for one image")
         settings = self.config.preprocessing
-        return self.judge([face_crops(decoded_rgb(rgb, photo_size=not centre_fallback), settings, centre_fallback)
-                           for rgb in images])
+        decoded = [decoded_rgb(rgb, photo_size=not centre_fallback) for rgb in images]
+        return [replace(prediction, size=(rgb.shape[1], rgb.shape[0]))
+                for prediction, rgb in zip(self.judge([face_crops(rgb, settings, centre_fallback) for rgb in decoded]),
+                                           decoded)]
 
     def judge(self, crops: Sequence[list[Preprocessed]]) -> list[Prediction]:
         """Verdicts for images already cut into face crops (:func:`face_crops`), one batched

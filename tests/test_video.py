@@ -860,6 +860,7 @@ def test_scan_writes_video_rows_beside_photo_rows(tmp_path, clips, astronaut_jpe
             rows = pyarrow.parquet.read_table(output).to_pylist()
         by_name = written[output.suffix] = {Path(row["path"]).name: row for row in rows}
         assert by_name["a.jpg"]["kind"] == "photo" and by_name["a.jpg"]["frames"] is None
+        assert (by_name["a.jpg"]["width"], by_name["a.jpg"]["height"]) == (512, 512)  # a photo's size too
         assert by_name["b.mp4"]["kind"] == "video" and by_name["b.mp4"]["label"] == "no_face"
         assert by_name["b.mp4"]["duration"] == pytest.approx(4.0, abs=0.1)
         assert len(by_name["b.mp4"]["frames"]) == 8
