@@ -210,6 +210,11 @@ REPORT_REFUSED, REPORT_NOT_SAVED = "report_refused", "report_not_saved"
 :data:`deforgify.refusals.CODES`), given as the error's ``title``: stable, where its words may change."""
 
 
+def error_row(error: gr.Error) -> dict:
+    """A refusal as the page's answer as data: as a command-line row for a file not judged."""
+    return {"error": str(error.message), "error_code": error.title}
+
+
 def not_a_file(kind: str, reason: str) -> gr.Error:
     """The refusal of a call whose ``kind`` ("file", "video") is not a file uploaded here."""
     return gr.Error(f"This {kind} can't be checked: {reason}: send the file itself {SEND_A_FILE}",
@@ -431,6 +436,8 @@ RESULT_FIELDS = {
     "face_found": "whether a face was judged",
     "face": "the deciding face's box [x, y, width, height], in the photo's own pixels",
     "deciding_face": "index into faces of the face that decided; null without a face",
+    "width": "the photo's own width in pixels, upright as shown (the frame of the boxes)",
+    "height": "the photo's own height in pixels, upright as shown",
     "faces": "every judged face: box, label, confidences, caution (why a face is unsure whatever its "
              "confidences, e.g. too small to judge), turned (degrees it was turned clockwise to stand upright "
              "before it was judged)",
@@ -447,7 +454,7 @@ RESULT_FIELDS = {
 
 RESULT_TYPES = {"label": {"type": "string"}, "decided_by": {"type": "string"}, "face_found": {"type": "boolean"},
                 "face": BOX_OR_NULL, "deciding_face": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
-                "confidences": CONFIDENCES_OR_NULL,
+                "confidences": CONFIDENCES_OR_NULL, "width": {"type": "integer"}, "height": {"type": "integer"},
                 "faces": {"type": "array", "items": {"type": "object"}}, "answer_id": {"type": "string"}}
 
 
@@ -772,7 +779,7 @@ def make_page_check(detector: Detector, answers: Answers, again: bool = False
         LATEST_PHOTO.mark_answered(request, image)  # a second change event does not check it again
         if isinstance(answer, gr.Error):
             return (None, error_box(str(answer.message)), gr.update(value=None, alt_text=None, visible=False),
-                    gr.update(value=None, visible=False), {"error": str(answer.message), "error_code": answer.title},  # as the CLI's rows
+                    gr.update(value=None, visible=False), error_row(answer),  # as the CLI's rows
                     gr.update(value="", visible=False), "", "", None)
         verdict, summary, faces, heatmap, row, prediction = answer
         fake = prediction.confidences["fake"] if prediction.confidences else 0.0
@@ -1443,7 +1450,7 @@ def video_tab(detector: Detector, answers: Answers, flag: Flag) -> None:
             answer = (error_box(str(error.message), "video",
                                 "Try an MP4, WebM, MOV, MKV or AVI clip of at most 5 minutes that shows a face.",
                                 "video-verdict-box"), *_shown(None, None),
-                      {"error": str(error.message), "error_code": error.title}, "", "", None)
+                      error_row(error), "", "", None)
         return answer if LATEST_CLIP.is_latest(request, clip) else tuple(gr.skip() for _ in answer)
 
     with gr.Accordion(CHECK_A_VIDEO, open=True, elem_id="video-check"):

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, BinaryIO, NamedTuple, Optional, Union, cast, overload
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 import deforgify.heif  # noqa: F401  Pillow reads HEIC from here on
 from deforgify.quiet import pillow_warnings_ignored
@@ -100,19 +100,17 @@ def _load(source: ImageInput, draft: bool) -> Decoded:
         raise InvalidImageError("no image (the upload or dataset cell is empty)")
     source = _read_stream(source)
     if isinstance(source, np.ndarray):
-        size, rgb = (source.shape[1], source.shape[0]) if source.ndim >= 2 else (0, 0), _array_to_rgb(source)
+        rgb = _array_to_rgb(source)
+        size = (rgb.shape[1], rgb.shape[0])
     elif isinstance(source, Image.Image):
-        size, rgb = source.size, _callers_pil_to_rgb(source)
+        rgb, size = _callers_pil_to_rgb(source)
     elif isinstance(source, (bytes, bytearray, memoryview, str, os.PathLike)):
         data = _read_file(_path(source)) if isinstance(source, (str, os.PathLike)) else bytes(source)
-        image = _open_bytes(data)
-        size, rgb = image.size, _pil_to_rgb(image, draft)
+        rgb, size = _pil_to_rgb(_open_bytes(data), draft)
     else:
         raise InvalidImageError(f"cannot read an image from a {type(source).__name__}")
     rgb = _limit_side(_check_size(rgb))
-    height, width = rgb.shape[:2]
-    upright = size[::-1] if (width > height and size[0] < size[1]) or (width < height and size[0] > size[1]) else size
-    return Decoded(rgb, max(height, width) / max(*size, 1), (int(upright[0]), int(upright[1])))
+    return Decoded(rgb, max(rgb.shape[:2]) / max(*size, 1), size)
 
 
 @overload
@@ -404,7 +402,7 @@ _CALLERS_IMAGES = threading.Lock()
 at once from its one file, and came out "corrupt" or as a picture without a face."""
 
 
-def _callers_pil_to_rgb(image: Image.Image) -> np.ndarray:
+def _callers_pil_to_rgb(image: Image.Image) -> tuple[np.ndarray, tuple[int, int]]:
     """A caller's PIL image decoded, by one thread at a time, and left as it was given (no draft)."""
     with _CALLERS_IMAGES:
         if _closed_unread(image):
@@ -422,7 +420,8 @@ def _closed_unread(image: Image.Image) -> bool:
     return not loaded and (file is None or getattr(file, "closed", False))
 
 
-def _pil_to_rgb(image: Image.Image, draft: bool) -> np.ndarray:
+def _pil_to_rgb(image: Image.Image, draft: bool) -> tuple[np.ndarray, tuple[int, int]]:
+    """The image's pixels, upright, as RGB (reduced when large), and its own size upright."""
     width, height = image.size
     limit, kind = _pixel_limit(image, draft)
     if width * height > limit:
@@ -443,8 +442,8 @@ def _pil_to_rgb(image: Image.Image, draft: bool) -> np.ndarray:
         image.load()
         image = _reduce(image)
         with pillow_warnings_ignored():  # reading the orientation warns of a corrupt EXIF block
-            image = _upright(image)
-        return np.asarray(_to_rgb_mode(image), dtype=np.uint8)
+            image, sideways = _upright(image)
+        return np.asarray(_to_rgb_mode(image), dtype=np.uint8), (height, width) if sideways else (width, height)
     except InvalidImageError:
         raise
     except Exception as error:  # noqa: BLE001  decoders raise many kinds on bad data
@@ -465,12 +464,18 @@ def _reduce(image: Image.Image) -> Image.Image:
         return image.resize(size, Image.Resampling.NEAREST)
 
 
-def _upright(image: Image.Image) -> Image.Image:
-    """Apply the EXIF orientation; a corrupt EXIF block leaves the image as stored."""
+SIDEWAYS = (5, 6, 7, 8)
+"""EXIF orientations that turn the stored picture by a quarter: its width becomes its height."""
+
+
+def _upright(image: Image.Image) -> tuple[Image.Image, bool]:
+    """Apply the EXIF orientation, and whether that turned it sideways; a corrupt EXIF block
+    leaves the image as stored."""
     try:
-        return ImageOps.exif_transpose(image)
+        sideways = image.getexif().get(ExifTags.Base.Orientation, 1) in SIDEWAYS  # as exif_transpose reads it
+        return ImageOps.exif_transpose(image), sideways
     except Exception:  # noqa: BLE001  a broken EXIF block must not lose the picture
-        return image
+        return image, False
 
 
 def _to_rgb_mode(image: Image.Image) -> Image.Image:

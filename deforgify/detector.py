@@ -184,7 +184,7 @@ class Prediction:
     model): boxes are found and drawn in the copy, and given in the photo's pixels as data."""
     size: Optional[tuple[int, int]] = None
     """The photo's own width and height, upright (the frame of :meth:`to_json`'s boxes); None
-    where only a face crop was judged (a video frame's, as drawn)."""
+    from :meth:`Detector.judge` alone, which sees face crops, not the photo."""
     left_out: int = 0
     """Faces found but not judged: narrower than MIN_FACE_RATIO of the largest, or beyond the
     MAX_FACES largest (told in the answer's words, so that none is left out silently)."""

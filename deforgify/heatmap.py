@@ -28,29 +28,38 @@ def scaled(cam: np.ndarray, fake: float) -> np.ndarray:
 
 HOT = 0.5
 """Where a map reaches half its peak or more is where the evidence lies (for words about it)."""
-BANDS = ("top", "middle", "bottom")
+CLOSE = 0.8
+"""A third holding at least this share of the strongest third's evidence is named with it."""
+ROWS = ("top", "middle", "bottom")
+ACROSS = {(False, True, False): "in the middle", (True, False, True): "at both sides",
+          (True, False, False): "on the left", (False, False, True): "on the right",
+          (True, True, False): "in the middle and on the left", (False, True, True): "in the middle and on the right",
+          (True, True, True): "across its whole width"}
+"""Which of the left, middle and right thirds hold the evidence, in words."""
 
 
 def where(cam: np.ndarray) -> str:
     """Where a map puts the evidence, in words about the picture it is laid over (its alt text):
-    which third from top to bottom, and across it in the middle, at both sides or on one."""
+    the third (or thirds) from top to bottom holding the most, and where across them."""
     if cam.max() <= 0:
         return "nothing in the picture points to 'fake'"
-    heat = cv2.resize(normalised(cam).astype(np.float32), (90, 90), interpolation=cv2.INTER_LINEAR)
-    hot = heat >= HOT
-    if hot.mean() > 0.5:
-        return "spread over most of the picture"
-    thirds = np.array([third.sum() for third in np.split(heat * hot, 3, axis=0)])
-    return f"strongest in the {BANDS[int(thirds.argmax())]} third of the picture, {_across(heat * hot)}"
+    heat = np.clip(cv2.resize(normalised(cam).astype(np.float32), (90, 90), interpolation=cv2.INTER_CUBIC), 0, 1)
+    heat = heat * (heat >= HOT)
+    rows = _strongest(np.array([third.sum() for third in np.split(heat, 3, axis=0)]), CLOSE)
+    chosen = np.concatenate([third for third, on in zip(np.split(heat, 3, axis=0), rows) if on])
+    across = _strongest(np.array([third.sum() for third in np.split(chosen, 3, axis=1)]), HOT)
+    if all(rows) and all(across):
+        return "spread over the whole picture"
+    named = [name for name, on in zip(ROWS, rows) if on]
+    down = ("from top to bottom of the picture" if all(rows)
+            else f"in the {' and '.join(named)} third{'s' * (len(named) > 1)} of the picture")
+    return f"strongest {down}, {ACROSS[across]}"
 
 
-def _across(heat: np.ndarray) -> str:
-    left, middle, right = (side.sum() for side in np.split(heat, 3, axis=1))
-    if middle >= left + right:
-        return "in the middle"
-    if min(left, right) >= max(left, right) / 2:
-        return "at both sides"
-    return "on the left" if left > right else "on the right"
+def _strongest(sums: np.ndarray, share: float) -> tuple[bool, bool, bool]:
+    """Which of three parts hold at least ``share`` of the most any of them holds."""
+    first, second, third = (bool(value >= share * sums.max()) for value in sums)
+    return first, second, third
 
 
 COLOUR_MAP = cv2.COLORMAP_INFERNO

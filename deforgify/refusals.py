@@ -18,17 +18,22 @@ REASON_CODES: tuple[tuple[str, str], ...] = (
     ("not a video file: it is", "picture_not_video"),
     ("the file is empty", "empty_file"),
     ("no such file", "not_found"),
-    ("could not be judged", "judging_failed"),
+    ("could not be judged", "internal_error"),
+    ("could not be read (", "internal_error"),
 )
-"""A refusal's first words and its code; any other reason is ``unreadable`` (damaged, not a
-picture, a format that cannot be read). ``judging_failed`` is a fault of this program, not of
-the file (a video read whole whose judging raised)."""
+"""A refusal's first words and its code. ``internal_error`` is a fault of this program, not of
+the file (an unexpected exception while it was read or judged)."""
+TIME_LIMIT = "time_limit"
+"""A video whose reading took longer than the time limit: the file may be fine (a busy server)."""
 UNREADABLE = "unreadable"
-CODES = tuple(dict.fromkeys(code for _, code in REASON_CODES)) + (UNREADABLE,)
+"""Any other reason: damaged, not a picture or video, a format that cannot be read."""
+CODES = tuple(dict.fromkeys(code for _, code in REASON_CODES)) + (TIME_LIMIT, UNREADABLE)
 
 
 def refusal_code(reason: str) -> str:
     """The code of a file's refusal from its reason (an InvalidImageError's or InvalidVideoError's
-    message)."""
+    message, or a row's ``error``)."""
     start = reason.lower()
+    if "time limit" in start:  # the step that ran out of time comes first in these reasons
+        return TIME_LIMIT
     return next((code for words, code in REASON_CODES if start.startswith(words)), UNREADABLE)

@@ -195,6 +195,8 @@ def test_a_huge_valid_photo_is_reduced(tmp_path: Path) -> None:
     exif[0x0112] = 8
     Image.new("RGB", (6000, 4000), RED).save(sideways, quality=80, exif=exif)
     assert load_image(sideways).size == (4000, 6000)
+    Image.new("RGB", (4096, 4095), RED).save(sideways, quality=80, exif=exif)  # its reduced copy is square
+    assert load_image(sideways).size == (4095, 4096)
 
 
 def test_truncated_jpeg_is_refused(astronaut: np.ndarray) -> None:

@@ -138,17 +138,13 @@ def _bump(row: float, column: float, width: float = 0.12) -> np.ndarray:
     (_bump(0.2, 0.1) + _bump(0.2, 0.9), "top third of the picture, at both sides"),
     (_bump(0.5, 0.5), "middle third of the picture, in the middle"),
     (_bump(0.5, 0.9), "middle third of the picture, on the right"),
-    (np.ones((4, 4)), "spread over most of the picture"),
+    (np.ones((4, 4)), "spread over the whole picture"),
+    (_bump(0.1, 0.1) + 0.6 * _bump(0.9, 0.9), "top third of the picture, on the left"),  # not "at both sides"
+    (np.tile(_bump(0.5, 0.1)[8:9], (16, 1)), "from top to bottom of the picture, on the left"),  # not "top third"
+    (_bump(0.1, 0.5) + _bump(0.5, 0.5), "top and middle thirds of the picture, in the middle"),
     (np.zeros((4, 4)), "nothing in the picture points to 'fake'"),
 ])
 def test_the_heatmap_s_words_say_where_its_evidence_lies(cam: np.ndarray, words: str) -> None:
     """The heatmap's alt text: a screen-reader user is told where the bright part is, not only
     that there is a heatmap."""
     assert words in where(cam)
-
-
-def test_a_mirrored_face_s_heatmap_words_name_the_other_side(detector: Detector, crops: np.ndarray) -> None:
-    """Left and right are the picture's as shown: the mirror image's map is the map mirrored."""
-    cam, mirrored_cam = detector._outputs(np.concatenate([crops[:1], crops[:1, :, ::-1]]))[1]
-    swapped = where(cam).replace("left", "<>").replace("right", "left").replace("<>", "right")
-    assert where(mirrored_cam) == swapped

@@ -136,6 +136,7 @@ def test_two_people_back_after_a_gap_each_take_up_their_own_track_and_a_stranger
     assert tracker.assign(0, [left, right], [ann, bob]) == [0, 1]
     assert tracker.assign(1, [], []) == [] and tracker.assign(5, [], []) == []  # both gone: their tracks end
     assert tracker.assign(9, [left, right], [bob, ann]) == [1, 0]  # back, each on the other's side
+    assert tracker.assign(10, [left], [ann]) == [0]  # across the frame at once, her track still open: hers
     assert tracker.assign(20, [right], [eve]) == [2]  # someone else where one of them was, after a gap
 
 
@@ -691,6 +692,8 @@ BAD_FILES = {
     "song.m4a": (lambda p: write_audio_only(p), "audio only"),
     "voice.mp4": (lambda p: write_audio_only(p), "audio only: the file has no video stream"),  # its tracks read
     "huge.avi": (_enormous, "video frames too large: 8200x5000 pixels (limit 40 megapixels)"),
+    "tiny.avi": (lambda p: write_opencv(p, lambda i: np.full((16, 24, 3), 128, np.uint8), 10),
+                 "video frames too small: 24x16 pixels (need at least 32x32)"),
     "noise.webm": (lambda p: p.write_bytes(np.random.default_rng(0).integers(0, 256, 5000, np.uint8).tobytes()),
                    "not a video file we can read"),
     "photo.mp4": (lambda p: Image.new("RGB", (64, 48)).save(p, "JPEG"),  # FFmpeg reads it as one frame
@@ -717,7 +720,7 @@ def test_bad_files_each_get_a_clear_error_and_the_rest_of_the_batch_is_judged(tm
     status, rows, stderr, took = predict_json(*paths, str(clips["no_face"]), str(astronaut_jpeg), timeout=120)
     assert status == 1, stderr
     assert [row["file"] for row in rows] == paths + [str(clips["no_face"]), str(astronaut_jpeg)]
-    codes = {"empty.mp4": "empty_file", "huge.avi": "too_large"}  # a picture: picture_not_video; else unreadable
+    codes = {"empty.mp4": "empty_file", "huge.avi": "too_large", "tiny.avi": "too_small"}  # else see below
     for row, (name, (_, words)) in zip(rows, BAD_FILES.items()):
         assert words in row.get("error", ""), (name, row)
         picture = words.startswith("not a video file: it is")
@@ -817,9 +820,10 @@ def test_enormous_frames_too_long_clips_and_the_time_bound(clips, detector, monk
     assert [refusal_code(str(raised.value)) for raised in (large_frames, long, large)] == \
         ["too_large", "too_long", "too_large"]  # the code a program reads beside the words
     started = time.monotonic()
-    with pytest.raises(InvalidVideoError, match=r"time limit"):
+    with pytest.raises(InvalidVideoError, match=r"time limit") as slow:
         score_video(detector, clips["mixed"], limits=Limits(time_limit=1e-9))
     assert time.monotonic() - started < 5
+    assert refusal_code(str(slow.value)) == "time_limit"  # not "unreadable": the file may be fine
     for wrong in ({"time_limit": 0}, {"time_limit": -1}, {"max_seconds": "60"}, {"max_bytes": True}):
         with pytest.raises(ValueError, match=f"limits take positive numbers: {next(iter(wrong))}="):
             Limits(**wrong)  # a negative time limit ended reading at once, "60" raised TypeError in a comparison

@@ -264,9 +264,12 @@ def open_video(path: Path, limits: Limits) -> tuple[Capture, Info]:
         capture.release()
         raise InvalidVideoError(f"video frames too large: {width}x{height} pixels "
                                 f"(limit {MAX_FRAME_PIXELS // 1_000_000} megapixels)")
+    if min(width, height) < 1:
+        capture.release()
+        raise InvalidVideoError(f"its frames cannot be read (their size reads as {width}x{height} pixels)")
     if min(width, height) < MIN_SIDE:
         capture.release()
-        raise InvalidVideoError(f"video frames too small or unreadable: {width}x{height} pixels")
+        raise InvalidVideoError(f"video frames too small: {width}x{height} pixels (need at least {MIN_SIDE}x{MIN_SIDE})")
     try:
         fps = float(capture.get(cv2.CAP_PROP_FPS) or 0.0)  # an animated picture's: its frames' times read now
         count = int(capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)

@@ -6,9 +6,10 @@ Greedy matching, nearest first: a face continues a track when its centre moved l
 within :data:`MAX_APPEARANCE_DISTANCE` of the track's last one). The appearance check splits a
 track at a cut from one face to another in the same place (a clip that shows a real face, then a
 fake one, gives two tracks, each judged on its own). A track not seen for more than
-:data:`MAX_MISSED` sampled frames ends; a face that continues no open track takes up an ended one
-again, anywhere in the frame, when it looks like it within :data:`MAX_RETURN_DISTANCE` (a person
-who turned away or left the shot and came back is one face, not two).
+:data:`MAX_MISSED` sampled frames ends. A face that continues no track from where it was takes
+up a track not seen in this frame (ended, or missed), anywhere in the frame, when it looks like it
+within :data:`MAX_RETURN_DISTANCE` (a person who turned away or left the shot and came back
+elsewhere is one face, not two).
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ class Tracker:
                 ids[i] = track.id
                 taken.add(track.id)
                 track.box, track.look, track.last_frame = boxes[i], looks[i], frame
-        self._take_up_ended(frame, boxes, looks, ids)
+        self._take_up_unseen(frame, boxes, looks, ids)
         for i, box in enumerate(boxes):
             if ids[i] is None:
                 ids[i] = self._next
@@ -91,18 +92,21 @@ class Tracker:
                 self._next += 1
         return cast(list[int], ids)  # every None was replaced just above
 
-    def _take_up_ended(self, frame: int, boxes: Sequence[Box], looks: Sequence[np.ndarray],
-                       ids: list[Optional[int]]) -> None:
-        """Give faces left without a track the ended track each looks like, nearest first."""
+    def _take_up_unseen(self, frame: int, boxes: Sequence[Box], looks: Sequence[np.ndarray],
+                        ids: list[Optional[int]]) -> None:
+        """Give faces left without a track the track unseen in this frame (ended, or open and
+        missed) each looks like, nearest first: a face back elsewhere is the face it was."""
+        unseen = self._ended + [track for track in self._open if track.last_frame < frame]
         pairs = sorted(((appearance_distance(track.look, looks[i]), i, track)
-                        for i in range(len(boxes)) if ids[i] is None for track in self._ended),
+                        for i in range(len(boxes)) if ids[i] is None for track in unseen),
                        key=lambda pair: pair[:2])
         for distance, i, track in pairs:
-            if distance <= MAX_RETURN_DISTANCE and ids[i] is None and track in self._ended:
+            if distance <= MAX_RETURN_DISTANCE and ids[i] is None and track.last_frame < frame:
                 ids[i] = track.id
-                self._ended.remove(track)
                 track.box, track.look, track.last_frame = boxes[i], looks[i], frame
-                self._open.append(track)
+                if track in self._ended:
+                    self._ended.remove(track)
+                    self._open.append(track)
 
 
 def _cost(track: _Open, box: Box, look: np.ndarray) -> Optional[float]:
