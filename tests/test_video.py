@@ -868,7 +868,8 @@ def test_scan_writes_video_rows_beside_photo_rows(tmp_path, clips, astronaut_jpe
         assert by_name["b.mp4"]["kind"] == "video" and by_name["b.mp4"]["label"] == "no_face"
         assert by_name["b.mp4"]["duration"] == pytest.approx(4.0, abs=0.1)
         assert len(by_name["b.mp4"]["frames"]) == 8
-        assert "text" in by_name["c.mov"]["error"]
+        assert "text" in by_name["c.mov"]["error"] and by_name["c.mov"]["error_code"] == "unreadable"
+        assert by_name["a.jpg"]["error_code"] is None
     jsonl = written[".jsonl"]
     assert jsonl["d.mp4"]["faces"][0]["track"] == 0 and jsonl["a.jpg"]["faces"][0]["turned"] == 0
     for name, row in written[".jsonl"].items():  # Parquet keeps every field (pyarrow drops what its schema lacks)

@@ -34,7 +34,8 @@ Rows: path (or index, dataset, split and image_column for a dataset), label (rea
 no_face; empty with an error), confidences, face_found, face, deciding_face, faces, decided_by,
 pixels, provenance (as in predict --help), kind ("photo" or "video"), width and height (a photo's
 upright, a video's as stored), duration, rotation, deciding_frame, frames (a video's timeline),
-complete, note and sampling (as in predict --help; null for photos), error, file_size and file_mtime_ns (the file's when it was scored; null for a dataset),
+complete, note and sampling (as in predict --help; null for photos), error and error_code (as in
+predict --help; null in rows of scans before it), file_size and file_mtime_ns (the file's when it was scored; null for a dataset),
 model_revision.
 Videos in a folder are found by suffix (.mp4 .mov .webm .mkv .avi ...).
 

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 FORMATS = (".jsonl", ".parquet")
 COLUMNS = ("path", "index", "dataset", "split", "image_column", "label", "confidences", "face_found", "face",
            "deciding_face", "faces", "decided_by", "pixels", "provenance", "kind", "duration", "width", "height",
-           "rotation", "deciding_frame", "frames", "complete", "note", "sampling", "error", "file_size",
+           "rotation", "deciding_frame", "frames", "complete", "note", "sampling", "error", "error_code", "file_size",
            "file_mtime_ns", "model_revision")
 JOURNAL_SUFFIX = ".partial.jsonl"
 PARQUET_ROWS_PER_GROUP = 10_000
@@ -305,7 +305,7 @@ def parquet_schema(labels: tuple[str, ...]) -> pa.Schema:
              "face": box, "deciding_face": integer, "faces": pa.list_(face), "decided_by": text, "pixels": pixels,
              "provenance": provenance_schema(), "kind": text, "duration": number, "width": integer,
              "height": integer, "rotation": integer, "deciding_frame": deciding_frame, "frames": pa.list_(frame),
-             "complete": pa.bool_(), "note": text, "sampling": sampling, "error": text, "file_size": integer,
+             "complete": pa.bool_(), "note": text, "sampling": sampling, "error": text, "error_code": text, "file_size": integer,
              "file_mtime_ns": integer, "model_revision": text}
     return pa.schema([(column, kinds[column]) for column in COLUMNS])
 

@@ -18,6 +18,7 @@ from deforgify.batch import CHUNK, Named, Result, score_items
 from deforgify.scan.collection import Collection, Item, file_stamp
 from deforgify.scan.results_file import COLUMNS, Held, JsonLines, ParquetResults
 from deforgify.progress import Progress
+from deforgify.refusals import refusal_code
 from deforgify.streams import batches
 from deforgify.video.frames import VideoSettings
 
@@ -47,7 +48,8 @@ def result_row(item: Item, key_field: str, result: Result, model_revision: str) 
     row.update({"path": item.path, "index": item.key if key_field == "index" else None,
                 "faces": verdict.get("faces", []),
                 "kind": verdict.get("kind", "photo") if result.error is None else None,
-                "error": result.error, "model_revision": model_revision,
+                "error": result.error, "error_code": refusal_code(result.error) if result.error else None,
+                "model_revision": model_revision,
                 "file_size": item.stamp[0] if item.stamp else None,
                 "file_mtime_ns": item.stamp[1] if item.stamp else None})
     return row
