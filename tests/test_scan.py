@@ -265,6 +265,25 @@ def test_a_new_file_in_the_tree_is_added_to_a_finished_parquet(tree: Path, tmp_p
     assert rows[:2] == first and [r["path"] for r in rows] == [str(photos / n) for n in ("a.jpg", "b.jpg", "c.jpg")]
 
 
+def test_a_parquet_file_from_before_the_error_codes_is_extended(tmp_path: Path, astronaut: np.ndarray) -> None:
+    """An older scan's file (no error_code column) takes new rows: its own get a null code."""
+    import pyarrow.parquet
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    Image.fromarray(astronaut).save(photos / "a.jpg")
+    (photos / "b.jpg").write_text("not a photo")
+    output = tmp_path / "verdicts.parquet"
+    assert scan(str(photos), "--output", str(output)).returncode == 1
+    assert [row["error_code"] for row in read_rows(output)] == [None, "unreadable"]
+    pyarrow.parquet.write_table(pyarrow.parquet.read_table(output).drop_columns(["error_code"]), output)
+    (photos / "c.jpg").write_bytes(b"")
+    result = scan(str(photos), "--output", str(output))
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr[-2000:]
+    assert [(Path(row["path"]).name, row["error_code"]) for row in read_rows(output)] == [
+        ("a.jpg", None), ("b.jpg", None), ("c.jpg", "empty_file")]
+
+
 @pytest.mark.parametrize("suffix", [".jsonl", ".parquet"])
 def test_retry_errors_scores_again_the_files_whose_rows_said_they_could_not_be_read(
         tmp_path: Path, astronaut: np.ndarray, suffix: str) -> None:
