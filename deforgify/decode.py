@@ -20,6 +20,7 @@ from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 import deforgify.heif  # noqa: F401  Pillow reads HEIC from here on
 from deforgify.quiet import pillow_warnings_ignored
+from deforgify.refusals import Coded
 
 if TYPE_CHECKING:
     from PIL.JpegImagePlugin import JpegImageFile
@@ -51,8 +52,8 @@ WORKING_MAX_SIDE = 2048
 """Larger images are reduced to this on the longer side; the model looks at a small face crop."""
 
 
-class InvalidImageError(ValueError):
-    """The input cannot be read as a single still image we can judge."""
+class InvalidImageError(Coded, ValueError):
+    """The input cannot be read as a single still image we can judge (``code``: why, for programs)."""
 
 
 class AnimatedImageError(InvalidImageError):

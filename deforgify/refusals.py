@@ -37,3 +37,12 @@ def refusal_code(reason: str) -> str:
     if "time limit" in start:  # the step that ran out of time comes first in these reasons
         return TIME_LIMIT
     return next((code for words, code in REASON_CODES if start.startswith(words)), UNREADABLE)
+
+
+class Coded:
+    """Gives a refusal (InvalidImageError, InvalidVideoError) its :attr:`code`."""
+
+    @property
+    def code(self) -> str:
+        """The refusal's stable code (:func:`refusal_code` of its message)."""
+        return refusal_code(str(self))

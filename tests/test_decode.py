@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from bad_inputs import CORPUS as BAD_CORPUS
+from bad_inputs import CORPUS as BAD_CORPUS, expected_code
 from deforgify.decode import MIN_SIDE, WORKING_MAX_SIDE, InvalidImageError, load_image, load_rgb
 
 RED = (200, 30, 40)
@@ -283,8 +283,9 @@ def test_every_odd_input_gets_a_specific_answer(kind: str, tmp_path: Path) -> No
             assert rgb.dtype == np.uint8 and rgb.ndim == 3 and rgb.shape[2] == 3
             assert max(rgb.shape[:2]) <= WORKING_MAX_SIDE and min(rgb.shape[:2]) >= MIN_SIDE
         else:
-            with pytest.raises(InvalidImageError, match=message):
+            with pytest.raises(InvalidImageError, match=message) as refused:
                 load_rgb(path)
+            assert refused.value.code == expected_code(kind)  # the library's caller gets the code too
 
 
 def test_a_150_megapixel_jpeg_is_decoded_reduced_within_400_mb(tmp_path: Path) -> None:

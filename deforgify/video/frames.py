@@ -27,6 +27,7 @@ os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # FFmpeg's own complaints
 import cv2  # noqa: E402
 
 from deforgify.decode import MIN_SIDE, WORKING_MAX_SIDE, image_format, media_container, regular_file_size
+from deforgify.refusals import Coded
 from deforgify.video.pictures import AnimatedPicture, StillPicture
 
 VIDEO_SUFFIXES = frozenset({".mp4", ".m4v", ".mov", ".webm", ".mkv", ".avi", ".mpg", ".mpeg",
@@ -46,8 +47,9 @@ MAX_FRAME_PIXELS = 40_000_000
 """Videos with larger frames are refused before decoding (8K is 33 MP)."""
 
 
-class InvalidVideoError(ValueError):
-    """The file cannot be read as a video we can judge; the message is meant for the user."""
+class InvalidVideoError(Coded, ValueError):
+    """The file cannot be read as a video we can judge; the message is meant for the user, the
+    ``code`` for programs."""
 
 
 @dataclass(frozen=True)
