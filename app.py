@@ -73,7 +73,6 @@ from deforgify.model.calibration import NO_FACE, UNSURE, Calibration  # noqa: E4
 from deforgify.model.source import card_url  # noqa: E402
 from deforgify.provenance import (NO_PROVENANCE, Provenance, apply_to_row, deciding_claim,  # noqa: E402
                                   headline as provenance_line)
-from deforgify.refusals import refusal_code  # noqa: E402
 
 OUTPUT_FOLDER = Path(gr.utils.get_upload_folder()) / "deforgify"
 CACHE_LIFETIME = (ANSWER_LIFETIME, ANSWER_LIFETIME)
@@ -689,7 +688,7 @@ def make_check(detector: Detector, answers: Answers) -> Callable[[Optional[str]]
             answered, rgb = detector.answer_and_pixels(image)  # read from the upload as sent: metadata intact
         except InvalidImageError as error:
             print(f"rejected upload: {error}", flush=True)
-            raise gr.Error(f"This file can't be checked: {error}.", duration=None, title=refusal_code(str(error)),
+            raise gr.Error(f"This file can't be checked: {error}.", duration=None, title=error.code,
                            print_exception=False) from None
         prediction, provenance, row = answered.prediction, answered.provenance, answered.to_json()
         row["answer_id"] = answers.issue(image, {k: v for k, v in row.items()})
@@ -1397,7 +1396,7 @@ def video_tab(detector: Detector, answers: Answers, flag: Flag) -> None:
             video = score_video(detector, clip, Sampling(), limits)
         except InvalidVideoError as error:
             print(f"rejected video: {error}", flush=True)
-            raise gr.Error(f"This video can't be checked: {error}.", duration=None, title=refusal_code(str(error)),
+            raise gr.Error(f"This video can't be checked: {error}.", duration=None, title=error.code,
                            print_exception=False) from None
         row = video.to_json()
         box = video_banner(row, detector.config.calibration, line)

@@ -372,9 +372,8 @@ class Detector:
                             "predict_rgb([rgb]) for one image")
         settings = self.config.preprocessing
         decoded = [decoded_rgb(rgb, photo_size=not centre_fallback) for rgb in images]
-        return [replace(prediction, size=(rgb.shape[1], rgb.shape[0]))
-                for prediction, rgb in zip(self.judge([face_crops(rgb, settings, centre_fallback) for rgb in decoded]),
-                                           decoded)]
+        judged = self.judge([face_crops(rgb, settings, centre_fallback) for rgb in decoded])
+        return [replace(prediction, size=(rgb.shape[1], rgb.shape[0])) for prediction, rgb in zip(judged, decoded)]
 
     def judge(self, crops: Sequence[list[Preprocessed]]) -> list[Prediction]:
         """Verdicts for images already cut into face crops (:func:`face_crops`), one batched

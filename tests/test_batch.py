@@ -76,3 +76,17 @@ def test_only_a_task_that_cannot_be_pickled_is_done_here_and_a_broken_pool_is_ra
             list(bounded_map(Pool(error), str, range(4), 2, here))
     with pytest.raises(TypeError, match="cannot pickle"):
         list(bounded_map(Pool(unpicklable), str, range(4), 2))  # nothing to do it with here
+
+
+def test_an_exception_of_ours_while_reading_is_coded_as_ours_not_the_files(detector, astronaut_jpeg, monkeypatch
+                                                                           ) -> None:
+    """A fault of this program is "internal_error", so that a program does not drop a good file as
+    unreadable; the other items are still answered."""
+    import deforgify.batch
+
+    def broken(source):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(deforgify.batch, "load_image", broken)
+    row = next(score_items(detector, [("photo", str(astronaut_jpeg))], workers=1)).to_json()
+    assert row == {"error": "could not be read (RuntimeError: a bug)", "error_code": "internal_error"}

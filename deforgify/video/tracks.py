@@ -32,10 +32,10 @@ pairs each): two frames of one video are at 0.10 (median; 99th percentile 0.30, 
 frames of two different people at 0.65 (median; 95 % above 0.40)."""
 MAX_MISSED = 2
 MAX_RETURN_DISTANCE = 0.25
-"""Appearance distance within which a face back after a gap takes up an ended track. Stricter
-than :data:`MAX_APPEARANCE_DISTANCE`, as nothing else (place, size) vouches for the match:
-``benchmarks/video_tracks.py`` measured how many pairs of frames of one video it joins, and of
-two people."""
+"""Appearance distance within which a face that continues no track from where it was takes up
+one not seen in its frame. Stricter than :data:`MAX_APPEARANCE_DISTANCE`, as nothing else (place,
+size) vouches for the match: on FaceForensics++ crops (``benchmarks/video_tracks.py``) it joins 97 %
+of pairs of frames of one video and none of 3,000 pairs of two people."""
 
 
 def signature(pixels: np.ndarray) -> np.ndarray:
