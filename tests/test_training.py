@@ -134,6 +134,10 @@ def test_a_run_on_paired_views_saves_the_network_and_records_the_weight(tiny_dat
     assert metrics["training"]["consistency_weight"] == 0.5
     assert "their logit gap penalised (weight 0.5)" in (output / "README.md").read_text()
     assert metrics["training"]["epochs_run"] == 2
+    history = metrics["training"]["history"]  # the curves' numbers, epoch by epoch, to draw or compare again
+    assert len(history["loss"]) == len(history["val_loss"]) == 2 and history["val_loss"][0] > 0
+    card = (output / "README.md").read_text()  # the card says them too (its curves are a picture)
+    assert f"validation loss by epoch, from 1: {history['val_loss'][0]:.3f}, {history['val_loss'][1]:.3f})" in card
     import keras
 
     network = keras.models.load_model(output / "model.keras", compile=False)

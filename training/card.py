@@ -300,6 +300,8 @@ together with its mirror image and the two answers averaged.
 def _epochs(training: dict[str, Any]) -> str:
     """Which epoch's weights were kept, and whether early stopping ended the run."""
     kept = f"the weights of the epoch with the least validation loss kept: epoch {training['best_epoch']}"
+    losses = training.get("history", {}).get("val_loss")
+    kept += f" (validation loss by epoch, from 1: {', '.join(f'{loss:.3f}' for loss in losses)})" if losses else ""
     if training.get("max_epochs") == training["epochs_run"]:
         return f"{kept} of the {training['epochs_run']} run (all that were allowed: early stopping did not end it)"
     return f"{kept} of {training['epochs_run']} run, early stopping ending it"
