@@ -106,7 +106,7 @@ def test_a_clip_of_a_real_then_a_fake_face_shows_both_on_its_timeline(clips, det
     assert row["complete"] is True and row["sampling"]["read"] == row["sampling"]["planned"] == len(times)
 
 
-def test_a_face_back_after_leaving_the_shot_is_one_face_not_two(clips) -> None:
+def test_a_face_back_after_leaving_the_shot_is_one_face_not_two(clips, detector) -> None:
     """The real face for 4 s, 4 s of empty frame, then the same face elsewhere in the frame: one
     person, followed as one face (it was "2 faces followed", the second deciding)."""
     empty = np.full_like(clips["real"], 90)
@@ -120,6 +120,12 @@ def test_a_face_back_after_leaving_the_shot_is_one_face_not_two(clips) -> None:
     assert seen == [0] and len(row["faces"]) == 1, row["faces"]
     times = [frame["t"] for frame in row["frames"] if frame["faces"]]
     assert times[0] < 4 and times[-1] > 8 and not any(4.5 < t < 7.5 for t in times)  # seen before and after
+    away = [frame["t"] for frame in row["frames"] if not frame["faces"] and times[0] < frame["t"] < times[-1]]
+    from deforgify.video.present import explain_video, timeline_caption
+
+    said = f"away from {away[0]:.1f} s to {away[-1]:.1f} s"  # in words too, not only as a break in the chart
+    assert "the one face followed" in explain_video(row) and said in explain_video(row), explain_video(row)
+    assert said in timeline_caption(row, detector.config.calibration)
 
 
 def _look(colour: tuple[int, int, int]) -> np.ndarray:

@@ -13,6 +13,7 @@ from deforgify.explain import (WORDS, band_reason, beside_an_edge, caption, coun
 from deforgify.faces import Box
 from deforgify.model.calibration import NO_FACE, UNSURE, Calibration
 from deforgify.video.combine import SUSTAINED_RUN
+from deforgify.video.tracks import MAX_MISSED
 
 
 APPEARING = "(numbered as they appear)"
@@ -38,7 +39,7 @@ def explain_video(row: dict, calibration: Optional[Calibration] = None) -> str:
     deciding, track = row["deciding_frame"], deciding_track(row)
     small = [t["track"] + 1 for t in tracks if t["caution"]]
     assert track is not None  # a verdict has its deciding track
-    span = _seen_in(track, row["sampling"]["read"], seen)
+    span = _seen_in(row, track, seen)
     if track["caution"]:  # its scores are not used: no percentages to read as an answer
         if len(tracks) > 1:
             return (f"Unsure: {len(tracks)} faces followed {APPEARING} in {seen}, none wide enough to judge in any "
@@ -99,15 +100,40 @@ def _left_out(row: dict) -> str:
             f"its {MAX_FACES} largest).")
 
 
-def _seen_in(track: dict, read: int, seen: str) -> str:
+def _seen_in(row: dict, track: dict, seen: str) -> str:
     """Where a face track was seen: "seen in 5 of the 10 frames read from the 20.0 s clip (2.0 s
-    to 8.0 s)", "in all ...", "in both ...", "in the 1 frame ... (at 0.0 s)"."""
+    to 8.0 s)", "in all ...", "in both ...", "in the 1 frame ... (at 0.0 s)"; with the times it
+    was away (see :func:`_when`)."""
+    read = row["sampling"]["read"]
     if track["frames"] == read:
         share = f"the {seen}" if read == 1 else f"both {seen.removeprefix('2 ')}" if read == 2 else f"all {seen}"
     else:
         share = f"{track['frames']} of the {seen}"
+    return f"seen in {share} ({_when(row, track)})"
+
+
+AWAY = MAX_MISSED + 1
+"""Frames read in a row without a face, between two with it, that are said in words: a face away
+so long was gone (turned away, out of the shot), not missed by the face finder for a moment."""
+
+
+def _when(row: dict, track: dict) -> str:
+    """A track's first and last time, and the times it was away: "0.2 s to 11.8 s, away from 4.2 s
+    to 7.8 s"; "at 0.0 s" for one frame."""
     start, end = track["start"], track["end"]
-    return f"seen in {share} ({f'at {start:.1f} s' if start == end else f'{start:.1f} s to {end:.1f} s'})"
+    if start == end:
+        return f"at {start:.1f} s"
+    times = [frame["t"] for frame in row["frames"] if start < frame["t"] < end]
+    present = {frame["t"] for frame in row["frames"] for face in frame["faces"] if face["track"] == track["track"]}
+    runs: list[list[float]] = []
+    for before, t in zip([start] + times, times):
+        if t in present:
+            continue
+        if before in present or not runs:
+            runs.append([])
+        runs[-1].append(t)
+    away = [f"{run[0]:.1f} s to {run[-1]:.1f} s" for run in runs if len(run) >= AWAY]
+    return f"{start:.1f} s to {end:.1f} s" + (f", away from {' and from '.join(away)}" if away else "")
 
 
 def chart_rows(row: dict) -> list[dict]:
@@ -203,7 +229,7 @@ def _face_over_time(row: dict, track: dict, places: int) -> str:
     shown = places if track["label"] == UNSURE else 0  # an unsure face's range as precise as its share
     lowest, highest = f"{min(scores):.{shown}%}", f"{max(scores):.{shown}%}"
     spread = f"fake {lowest} in each" if lowest == highest else f"fake {lowest} to {highest}"
-    return f"{name} over {len(scores)} frames ({track['start']:.1f} s to {track['end']:.1f} s), {spread}"
+    return f"{name} over {len(scores)} frames ({_when(row, track)}), {spread}"
 
 
 def _deciding_frame(row: dict) -> dict:
