@@ -125,13 +125,12 @@ def _when(row: dict, track: dict) -> str:
         return f"at {start:.1f} s"
     times = [frame["t"] for frame in row["frames"] if start < frame["t"] < end]
     present = {frame["t"] for frame in row["frames"] for face in frame["faces"] if face["track"] == track["track"]}
-    runs: list[list[float]] = []
-    for before, t in zip([start] + times, times):
+    runs: list[list[float]] = [[]]  # the frames read between two with the face
+    for t in times:
         if t in present:
-            continue
-        if before in present or not runs:
             runs.append([])
-        runs[-1].append(t)
+        else:
+            runs[-1].append(t)
     away = [f"{run[0]:.1f} s to {run[-1]:.1f} s" for run in runs if len(run) >= AWAY]
     return f"{start:.1f} s to {end:.1f} s" + (f", away from {' and from '.join(away)}" if away else "")
 
