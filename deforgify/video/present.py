@@ -123,15 +123,8 @@ def _when(row: dict, track: dict) -> str:
     start, end = track["start"], track["end"]
     if start == end:
         return f"at {start:.1f} s"
-    times = [frame["t"] for frame in row["frames"] if start < frame["t"] < end]
     present = {frame["t"] for frame in row["frames"] for face in frame["faces"] if face["track"] == track["track"]}
-    runs: list[list[float]] = [[]]  # the frames read between two with the face
-    for t in times:
-        if t in present:
-            runs.append([])
-        else:
-            runs[-1].append(t)
-    away = [f"{run[0]:.1f} s to {run[-1]:.1f} s" for run in runs if len(run) >= AWAY]
+    away = [f"{run[0]:.1f} s to {run[-1]:.1f} s" for run in _absences(row, present) if len(run) >= AWAY]
     return f"{start:.1f} s to {end:.1f} s" + (f", away from {' and from '.join(away)}" if away else "")
 
 
@@ -147,18 +140,24 @@ def gap_rows(row: dict) -> list[dict]:
     """A row without a score where a face's line must break: the first frame read between two of
     its judged frames that it was not judged in (off screen, or too small), so the chart does not
     draw it straight across seconds it was not seen."""
-    times = [frame["t"] for frame in row["frames"]]
     judged: dict[int, set[float]] = {}
     for frame in row["frames"]:
         for face in frame["faces"]:
             if not face["caution"]:
                 judged.setdefault(face["track"], set()).add(frame["t"])
-    rows = []
-    for track, seen in judged.items():
-        inside = [t for t in times if min(seen) < t < max(seen)]
-        rows += [{"time (s)": t, "fake probability": None, "face": f"face {track + 1}"}
-                 for before, t in zip([min(seen)] + inside, inside) if t not in seen and before in seen]
-    return rows
+    return [{"time (s)": run[0], "fake probability": None, "face": f"face {track + 1}"}
+            for track, seen in judged.items() for run in _absences(row, seen) if run]
+
+
+def _absences(row: dict, seen: set[float]) -> list[list[float]]:
+    """The times of the frames read between each two of ``seen`` (a face's times) without it."""
+    runs: list[list[float]] = [[]]
+    for t in (frame["t"] for frame in row["frames"] if min(seen) < frame["t"] < max(seen)):
+        if t in seen:
+            runs.append([])
+        else:
+            runs[-1].append(t)
+    return runs
 
 
 DASH = 0.04
