@@ -12,7 +12,8 @@ faces each way and the closer look's cost (median milliseconds per photo). Last,
 with a --large px face (found by the first search) pasted into each face-free photo, a face cut
 close or a whole upper body, searched the way a photo is (closer beside the faces found) and with
 the closer look only when none is found: the faces found beside it (all false: the backgrounds
-have none) and the cost.
+have none), those of them kept as a photo's faces are (``kept``: after the check of which way up
+a face is, ``deforgify.faces.upright``, which drops a face it cannot find again) and the cost.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from deforgify.argtypes import first_paragraph, number, run_command
 from deforgify.decode import load_rgb  # noqa: E402
-from deforgify.faces import find_faces, overlap  # noqa: E402
+from deforgify.faces import find_faces, overlap, upright  # noqa: E402
 from training.leave_one_out import DATA  # noqa: E402
 
 WIDTHS = (30, 40, 50, 60, 80, 100, 150)
@@ -129,12 +130,12 @@ def beside_a_large_face(photos: list, width: int, rng: np.random.Generator) -> N
     people = [("face crops", photo) for photo in photos[:16]]
     people += [("upper bodies", load_rgb(getattr(data, name)())) for name in ("astronaut", "camera") for _ in range(8)]
     print(f"\none person per face-free photo, face {width} px wide: false faces found beside it (photos with any)\n"
-          f"{'side':>6} {'pasted':>13} {'closer if none':>15} {'closer beside':>15} {'ms if none':>11} "
+          f"{'side':>6} {'pasted':>13} {'closer if none':>15} {'closer beside':>15} {'kept':>15} {'ms if none':>11} "
           f"{'ms beside':>10}")
     for side in (1400, 2048):
         scenes = list(backgrounds(side).values())
         for kind in ("face crops", "upper bodies"):
-            false, photos_with, times = np.zeros(2, int), np.zeros(2, int), ([], [])
+            false, photos_with, times = np.zeros(3, int), np.zeros(3, int), ([], [])
             chosen = [(p, s) for (k, p), s in zip(people, scenes * 2) if k == kind]
             for person, scene in chosen:
                 photo, face = person if kind == "face crops" else (person, find_faces(person)[0].box)
@@ -143,12 +144,16 @@ def beside_a_large_face(photos: list, width: int, rng: np.random.Generator) -> N
                 canvas, box = pasted(photo, face, scene, width, rng)
                 for j, beside in enumerate((False, True)):
                     started = time.perf_counter()
-                    found = np.array([f.box for f in find_faces(canvas, True, beside)], np.float64).reshape(-1, 4)
+                    found = find_faces(canvas, True, beside)
                     times[j].append(1000 * (time.perf_counter() - started))
-                    extra = int(np.sum(overlap(np.array(box, np.float64), found) < 0.3))
-                    false[j] += extra
-                    photos_with[j] += extra > 0
+                    boxes = np.array([f.box for f in found], np.float64).reshape(-1, 4)
+                    extra = [f for f, o in zip(found, overlap(np.array(box, np.float64), boxes)) if o < 0.3]
+                    kept = sum(upright(canvas, f) is not None for f in extra) if beside else 0
+                    for k, count in ((j, len(extra)), (2, kept)):
+                        false[k] += count
+                        photos_with[k] += count > 0
             print(f"{side:>6} {kind:>13} {false[0]:>8} ({photos_with[0]:>3}) {false[1]:>8} ({photos_with[1]:>3}) "
+                  f"{false[2]:>8} ({photos_with[2]:>3}) "
                   f"{statistics.median(times[0]):>11.0f} {statistics.median(times[1]):>10.0f}   "
                   f"of {len(times[0])} photos")
 

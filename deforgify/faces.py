@@ -22,6 +22,8 @@ import numpy as np
 
 Box = tuple[int, int, int, int]
 """A face box as (x, y, width, height) in pixels of the decoded image."""
+FloatBox = tuple[float, float, float, float]
+"""A box (x, y, width, height) before it is rounded to whole pixels."""
 Detections = tuple[np.ndarray, np.ndarray, np.ndarray]
 """Boxes (N, 4), scores (N,) and landmarks (N, 6, 2) of one search, in the searched image's pixels."""
 
@@ -403,29 +405,51 @@ def upright(rgb: np.ndarray, face: Face) -> Optional[tuple[int, Box]]:
     cannot tell: an upside-down face gets upright ones. A face found only on a turned copy of the
     photo (``face.turns``, see :func:`find_faces`) is upright in that turn. The box is found again
     upright because the one found turned frames the face differently. None when no turn of its
-    surroundings shows a face: a false face (the astronaut photo turned 90 degrees had one, scored
-    0.75, which decided "fake 97 %"; among the faces of 90 photos turned each way, two others were
-    dropped so, never the largest)."""
+    surroundings shows this face (:func:`_this_face`): a false face (the astronaut photo turned 90
+    degrees had one, scored 0.75, which decided "fake 97 %"; among the faces of 90 photos turned
+    each way, two others were dropped so, never the largest)."""
     if face.score >= UPRIGHT_CHECK_BELOW:
         return face.turns, face.box
     region, (left, top) = _surroundings(rgb, face.box)
     mirrored = _mirror_is_canonical(region)  # a photo and its mirror image are checked alike
     scale = min(1.0, UPRIGHT_SIDE / region.shape[0])
     searched = _reduced(np.ascontiguousarray(region[:, ::-1]) if mirrored else region, scale)
-    short_range = _models()[0]
-    found = [short_range(np.ascontiguousarray(np.rot90(searched, turns))) for turns in range(4)]
-    surest = [float(np.max(scores, initial=0.0)) for _, scores, _ in found]
-    turns = int(np.argmax(surest))
-    if surest[turns] == 0.0:
+    fx, fy, fw, fh = ((v - start) * scale for v, start in zip(face.box, (left, top, 0, 0)))  # in ``searched``
+    own = (searched.shape[1] - fx - fw if mirrored else fx, fy, fw, fh)
+    found = [_this_face(np.ascontiguousarray(np.rot90(searched, turns)), own, searched.shape, turns)
+             for turns in range(4)]
+    turns = int(np.argmax([score for score, _ in found]))
+    if found[turns][0] == 0.0:
         return None
     if turns == 0:
         return 0, face.box
-    boxes, scores, _ = found[turns]
-    x, y, w, h = _turned_back(boxes[int(np.argmax(scores))], searched.shape, turns)
+    x, y, w, h = found[turns][1]
     if mirrored:  # back to the photo's side: its turns the other way round
         x, turns = searched.shape[1] - x - w, (4 - turns) % 4
     box = _clip((x / scale + left, y / scale + top, w / scale, h / scale), rgb.shape[1], rgb.shape[0])
     return (turns, box) if box[2] > 1 and box[3] > 1 else None
+
+
+def _this_face(turned: np.ndarray, own: FloatBox, shape: tuple[int, ...], turns: int) -> tuple[float, FloatBox]:
+    """The short-range detector's surest detection on ``turned`` (``np.rot90`` of an image of
+    ``shape``, ``turns`` times) that is the face boxed ``own`` in that image, and its box there
+    (score 0.0 when none is): its centre inside ``own`` and ``own``'s centre inside it. Another
+    face in the surroundings is not this one: hands holding a camera below a small face were
+    kept as a face because the true face beside them was found (a false face that decided a
+    photo's verdict)."""
+    boxes, scores, _ = _models()[0](turned)
+    best: tuple[float, FloatBox] = (0.0, (0.0, 0.0, 0.0, 0.0))
+    for box, score in zip(boxes, scores):
+        back = _turned_back(box, shape, turns)
+        if score > best[0] and _centre_inside(back, own) and _centre_inside(own, back):
+            best = (float(score), back)
+    return best
+
+
+def _centre_inside(box: FloatBox, other: FloatBox) -> bool:
+    """Whether the centre of ``box`` lies inside ``other`` (both x, y, w, h)."""
+    x, y = box[0] + box[2] / 2, box[1] + box[3] / 2
+    return bool(other[0] <= x <= other[0] + other[2] and other[1] <= y <= other[1] + other[3])
 
 
 def nearest_start(start: float, side: int, length: int) -> int:
@@ -460,7 +484,7 @@ def _surroundings(rgb: np.ndarray, box: Box) -> tuple[np.ndarray, tuple[int, int
     return region, (left, top)
 
 
-def _turned_back(box: np.ndarray, shape: tuple[int, ...], turns: int) -> tuple[float, float, float, float]:
+def _turned_back(box: np.ndarray, shape: tuple[int, ...], turns: int) -> FloatBox:
     """A box found on ``np.rot90(image, turns)``, in the pixels of ``image`` (of ``shape``)."""
     height, width = shape[:2]
     x, y, w, h = (float(v) for v in box)

@@ -337,3 +337,24 @@ def test_a_close_cut_face_upside_down_is_found_on_a_turned_copy_and_judged_uprig
     turned, unturned = detector.predict_rgb([photo, close_cut])
     assert turned.to_json()["faces"][0]["turned"] == 180
     assert turned.label == unturned.label and abs(turned.confidences["fake"] - unturned.confidences["fake"]) < 0.1
+
+
+@pytest.mark.parametrize("mirrored", [False, True])
+def test_hands_beside_a_small_face_are_no_face_of_their_own(mirrored) -> None:
+    """scikit-image's cameraman, small at the left of a grey frame: a closer look takes his
+    gloved hands and camera for a face (a larger one than his own, so it decided the verdict).
+    The check of which way up a face is must find that face, not the true one beside it."""
+    import cv2
+    from skimage import data
+
+    from deforgify.detector import detected_face_crops
+    from deforgify.faces import upright
+
+    photo = np.full((480, 640, 3), 128, np.uint8)
+    photo[90:390, 20:320] = cv2.resize(data.camera(), (300, 300), interpolation=cv2.INTER_AREA)[..., None]
+    photo = np.ascontiguousarray(photo[:, ::-1]) if mirrored else photo
+    hands, face = find_faces(photo, closer_look=True)
+    assert hands.box[1] > face.box[1] + face.box[3] / 2 and hands.box[2] > face.box[2]  # below it, larger
+    assert upright(photo, hands) is None and upright(photo, face) == (0, face.box)
+    crops, _ = detected_face_crops(photo, CONFIG, closer_look=True, beside_found=True)
+    assert [crop.face for crop in crops] == [face.box]
