@@ -28,7 +28,7 @@ from deforgify import __version__
 from deforgify.argtypes import number
 from deforgify.interrupts import INTERRUPTED, interrupts_held, stop_on_signals
 from deforgify.model.folder import ModelLoadError
-from deforgify.progress import Progress
+from deforgify.progress import NOT_JUDGED, Progress
 from deforgify.provenance.rules import phrase
 from deforgify.refusals import CODES
 from deforgify.scan import cli as scan_cli
@@ -128,7 +128,7 @@ gets an error line like an unreadable photo.
 
 exit status:
   0    every file was judged (a truncated video whose first frames decode is judged on them)
-  1    some file could not be read (each gets its own error line; the others are judged),
+  1    some file was not judged (each gets its own error line and code; the others are judged),
        or a heatmap could not be written (its row says why in heatmap_error)
   2    usage error, or the model cannot be loaded
   3    the answers could not be written (a full disk; the output closed before the start)
@@ -279,11 +279,11 @@ def _run(args: argparse.Namespace) -> int:
         elif args.heatmap and "error" not in row:
             row["heatmap"] = None  # no face to map, or a video (its frames are not kept): said, not silent
         print(json.dumps(row) if args.json else _human(row, result.provenance), flush=True)
-        progress.count(row.get("label", "unreadable"))
+        progress.count_row(row)
         by_provenance += row.get("decided_by") == "provenance"
     model = f"model {facts['reference']}, revision {facts['revision']}"
     progress.finish(f"; {by_provenance} decided by provenance; {model}")
-    return 1 if progress.counts["unreadable"] or unwritten else 0
+    return 1 if progress.counts[NOT_JUDGED] or unwritten else 0
 
 
 def _write_heatmap(detector: Detector, result: Result, path: Path) -> dict:

@@ -8,7 +8,12 @@ import time
 from collections import Counter
 from typing import Optional
 
-SUMMARY_ORDER = ("real", "fake", "unsure", "no_face", "unreadable")
+from deforgify.refusals import UNREADABLE
+
+NOT_JUDGED = "not_judged"
+"""The count of files refused (a row with an ``error``), whatever the reason: the summary says the
+reasons by their codes (:mod:`deforgify.refusals`), ``3 not judged (2 too small, 1 unreadable)``."""
+SUMMARY_ORDER = ("real", "fake", "unsure", "no_face", NOT_JUDGED)
 LOG_EVERY_SECONDS = 30.0
 """How often a line is printed when stderr is not a terminal (a batch job's log)."""
 
@@ -18,11 +23,20 @@ class Progress:
         self.total, self.enabled, self.unit = total, enabled, unit
         self.live = enabled and total != 1 and sys.stderr.isatty()
         self.counts: Counter[str] = Counter()
+        self.refusals: Counter[str] = Counter()
+        """Files not judged, by the code of the reason."""
         self.started = self.logged = time.monotonic()
 
     @property
     def done(self) -> int:
         return sum(self.counts.values())
+
+    def count_row(self, row: dict) -> None:
+        """Counts a file's row (of ``deforgify predict --json`` or a scan): its label, or when it
+        was not judged, the code of why."""
+        if row.get("label") is None:
+            self.refusals[row.get("error_code") or UNREADABLE] += 1
+        self.count(row.get("label") or NOT_JUDGED)
 
     def count(self, label: str, number: int = 1) -> None:
         self.counts[label] += number
@@ -55,6 +69,8 @@ class Progress:
             print(file=sys.stderr)
         if self.enabled:
             parts = ", ".join(f"{self.counts[k]} {k.replace('_', ' ')}" for k in SUMMARY_ORDER)
+            if self.refusals:
+                parts += " (" + ", ".join(f"{n} {code.replace('_', ' ')}" for code, n in self.refusals.most_common()) + ")"
             seconds = time.monotonic() - self.started
             unit = self.unit.removesuffix("s") if self.done == 1 else self.unit
             print(f"{self.done} {unit} in {seconds:.1f} s: {parts}{extra}", file=sys.stderr)

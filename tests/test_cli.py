@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -196,10 +197,13 @@ def test_one_bad_file_never_costs_the_others_their_answer(tmp_path: Path, astron
         else:
             assert message in line.get("error", ""), (kind, line)
             assert line["error_code"] == expected_code(kind), (kind, line)
-    unreadable = sum(message is not None and kind not in animated for kind, (_, message) in CORPUS.items())
+    refused = sum(message is not None and kind not in animated for kind, (_, message) in CORPUS.items())
     assert f"hint: {made['folder']} is a folder: `deforgify scan {made['folder']}` judges" in result.stderr
     summary = result.stderr.strip().splitlines()[-1]
-    assert summary.startswith(f"{len(files)} files in ") and f"{unreadable} unreadable" in summary
+    assert summary.startswith(f"{len(files)} files in ") and f"{refused} not judged (" in summary
+    codes = Counter(line["error_code"] for line in lines if "error" in line)
+    said = summary.split(" not judged (")[1].split(")")[0].split(", ")  # the reasons by code, most first
+    assert sorted(said) == sorted(f"{n} {code.replace('_', ' ')}" for code, n in codes.items()) and len(codes) > 3
 
 
 def test_help_has_examples_and_exit_codes() -> None:

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Iterator
 
@@ -127,14 +128,17 @@ def test_folder_tree_to_jsonl_on_this_machine(tree: Path, expected: dict, tmp_pa
     assert {r["model_revision"] for r in rows} == {rows[0]["model_revision"]}
     assert rows[0]["model_revision"].startswith("sha256:")
     assert f"with model bundled (revision {rows[0]['model_revision']}) into" in result.stderr  # as its rows name it
-    assert "3 unreadable" in result.stderr and "1 skipped (hidden), 1 skipped (not an image file)" in result.stderr
+    codes = Counter(row["error_code"] for row in rows if row["error"] is not None)
+    said = ", ".join(f"{n} {code.replace('_', ' ')}" for code, n in codes.most_common())
+    assert f"3 not judged ({said});" in result.stderr and sum(codes.values()) == 3
+    assert "1 skipped (hidden), 1 skipped (not an image file)" in result.stderr
     for row in rows:  # each named as it is found, with the reason its row gives
-        assert (f"unreadable: {row['path']}: {row['error']}\n" in result.stderr) == (row["error"] is not None)
+        assert (f"not judged: {row['path']}: {row['error']}\n" in result.stderr) == (row["error"] is not None)
     assert "Traceback" not in result.stderr
 
     again = scan(str(tree), "--output", str(output))
     assert again.returncode == 1, again.stderr[-2000:]  # its rows still say 3 files could not be read
-    assert "0 files" in again.stderr and f"{len(rows)} already in {output} (3 of them unreadable" in again.stderr
+    assert "0 files" in again.stderr and f"{len(rows)} already in {output} (3 of them not judged" in again.stderr
     assert read_rows(output) == rows
 
 
@@ -306,14 +310,14 @@ def test_retry_errors_scores_again_the_files_whose_rows_said_they_could_not_be_r
     (photos / "b.jpg").write_bytes(whole)  # readable now, its size and time as they were
     os.utime(photos / "b.jpg", ns=(then.st_atime_ns, then.st_mtime_ns))
     kept = scan(str(photos), "--output", str(output))
-    assert kept.returncode == 1 and "(1 of them unreadable: their rows say why; --retry-errors scores them again)" \
+    assert kept.returncode == 1 and "(1 of them not judged: their rows say why; --retry-errors scores them again)" \
         in kept.stderr, kept.stderr
     assert read_rows(output)[2]["error"] is not None
 
     retried = scan(str(photos), "--output", str(output), "--retry-errors")
     assert retried.returncode == 0, retried.stderr[-2000:]
     assert "1 file in" in retried.stderr and "1 already in" in retried.stderr
-    assert "1 scored again (their rows had said they could not be read)" in retried.stderr, retried.stderr
+    assert "1 scored again (their rows had said why they were not judged)" in retried.stderr, retried.stderr
     rows = {row["path"]: row for row in read_rows(output)}
     assert len(read_rows(output)) == 3 and set(rows) == {str(others / "x.jpg"), str(photos / "a.jpg"),
                                                          str(photos / "b.jpg")}
@@ -731,14 +735,14 @@ def _wait_for_workers(address: str, count: int) -> None:
         client.wait_for_workers(count, timeout=120)
 
 
-def test_only_the_first_unreadable_files_are_named(capsys: pytest.CaptureFixture) -> None:
+def test_only_the_first_files_not_judged_are_named(capsys: pytest.CaptureFixture) -> None:
     from deforgify.progress import Progress
-    from deforgify.scan.run import UNREADABLE_NAMED, ScanRun, _name_unreadable
+    from deforgify.scan.run import NOT_JUDGED_NAMED, ScanRun, _name_not_judged
 
     run = ScanRun(0, Progress(None, enabled=True))
-    for number in range(UNREADABLE_NAMED + 3):
-        run.progress.count("unreadable")
-        _name_unreadable(run, f"broken{number}.jpg", "cut short")
+    for number in range(NOT_JUDGED_NAMED + 3):
+        run.progress.count_row({"label": None, "error": "cut short", "error_code": "unreadable"})
+        _name_not_judged(run, f"broken{number}.jpg", "cut short")
     lines = capsys.readouterr().err.splitlines()
-    assert lines[:UNREADABLE_NAMED] == [f"unreadable: broken{n}.jpg: cut short" for n in range(UNREADABLE_NAMED)]
-    assert lines[UNREADABLE_NAMED:] == ["(more unreadable files are not named here: their rows say why)"]
+    assert lines[:NOT_JUDGED_NAMED] == [f"not judged: broken{n}.jpg: cut short" for n in range(NOT_JUDGED_NAMED)]
+    assert lines[NOT_JUDGED_NAMED:] == ["(more files not judged are not named here: their rows say why)"]

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from deforgify.interrupts import interrupts_held
 from deforgify.model.folder import ModelLoadError, read_config
 from deforgify.model.source import ModelSource, resolve_model
+from deforgify.progress import NOT_JUDGED
 from deforgify.scan.cluster import ClusterError
 from deforgify.scan.collection import Collection, CollectionError, file_list, folder_tree, hub_dataset
 from deforgify.scan.results_file import ResultsError, open_results
@@ -41,7 +42,7 @@ Videos in a folder are found by suffix (.mp4 .mov .webm .mkv .avi ...).
 
 exit status:
   0    every file was scored
-  1    the scan completed, and some files of it could not be read, in this run or an earlier one
+  1    the scan completed, and some files of it were not judged, in this run or an earlier one
        (their rows say why)
   2    usage error: no such folder or dataset, an output of another kind or model, no model
   3    the scan stopped early (a write failed, a worker died): rows written are kept
@@ -109,16 +110,16 @@ def run(args: argparse.Namespace) -> int:
     finally:
         engine.close()
     _summarise(args, collection, outcome)
-    return 1 if outcome.progress.counts["unreadable"] or outcome.failed_before else 0
+    return 1 if outcome.progress.counts[NOT_JUDGED] or outcome.failed_before else 0
 
 
 def _summarise(args: argparse.Namespace, collection: Collection, outcome: ScanRun) -> None:
     """The last line: what this run scored, what was there already (and how much of it could not
     be read), what was scored again, what was left out."""
     skipped = "".join(f", {n} skipped ({why})" for why, n in collection.skipped.items())
-    failed = (f" ({outcome.failed_before} of them unreadable: their rows say why; --retry-errors scores them "
+    failed = (f" ({outcome.failed_before} of them not judged: their rows say why; --retry-errors scores them "
               "again)") if outcome.failed_before else ""
-    retried = f", {outcome.retried} scored again (their rows had said they could not be read)" \
+    retried = f", {outcome.retried} scored again (their rows had said why they were not judged)" \
         if outcome.retried else ""
     changed = f", {outcome.changed} scored again (changed since their rows)" if outcome.changed else ""
     others = (f", {outcome.other_rows} other rows left as they are (of images not in this scan: files "

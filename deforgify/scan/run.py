@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Protocol
 from deforgify.batch import CHUNK, Named, Result, score_items
 from deforgify.scan.collection import Collection, Item, file_stamp
 from deforgify.scan.results_file import COLUMNS, Held, JsonLines, ParquetResults
-from deforgify.progress import Progress
+from deforgify.progress import NOT_JUDGED, Progress
 from deforgify.refusals import refusal_code
 from deforgify.streams import batches
 from deforgify.video.frames import VideoSettings
@@ -27,8 +27,8 @@ if TYPE_CHECKING:
 
 ROWS_PER_WRITE = CHUNK
 """Rows flushed to disk together: what an interrupted scan can lose at most."""
-UNREADABLE_NAMED = 10
-"""Files a run names on stderr as it finds them unreadable (with the reason); the rest are
+NOT_JUDGED_NAMED = 10
+"""Files a run names on stderr as it finds them not judged (with the reason); the rest are
 counted in the summary, and their rows say why."""
 
 
@@ -145,14 +145,14 @@ def _drop_rows(results: JsonLines | ParquetResults, key_field: str, done: dict[A
         del done[key]
 
 
-def _name_unreadable(run: ScanRun, key: Any, error: str) -> None:
-    """The first few unreadable files by name (called after counting each), so that a user need
+def _name_not_judged(run: ScanRun, key: Any, error: str) -> None:
+    """The first few files not judged by name (called after counting each), so that a user need
     not search the output for them."""
-    found = run.progress.counts["unreadable"]
-    if found <= UNREADABLE_NAMED:
-        run.progress.note(f"unreadable: {key}: {error}")
-    elif found == UNREADABLE_NAMED + 1:
-        run.progress.note("(more unreadable files are not named here: their rows say why)")
+    found = run.progress.counts[NOT_JUDGED]
+    if found <= NOT_JUDGED_NAMED:
+        run.progress.note(f"not judged: {key}: {error}")
+    elif found == NOT_JUDGED_NAMED + 1:
+        run.progress.note("(more files not judged are not named here: their rows say why)")
 
 
 def scan(collection: Collection, results: JsonLines | ParquetResults, engine: Engine,
@@ -197,10 +197,10 @@ def scan(collection: Collection, results: JsonLines | ParquetResults, engine: En
                 row.update(collection.origin)
             results.append(rows)
             for row in rows:
-                run.progress.count(row["label"] or "unreadable")
+                run.progress.count_row(row)
                 run.decided_by_provenance += row.get("decided_by") == "provenance"
                 if row["error"] is not None:
-                    _name_unreadable(run, row[collection.key_field], row["error"])
+                    _name_not_judged(run, row[collection.key_field], row["error"])
         results.finish()
     except BaseException as cause:  # noqa: BLE001  Ctrl-C included: the caller says what is kept
         raise ScanStopped(run, cause) from cause
