@@ -22,6 +22,7 @@ from video_clips import (canvas, real_and_fake_faces, tag_rotation, write_audio_
 
 from deforgify import AnimatedImageError, InvalidVideoError  # the public names: a library user catches these
 from deforgify.detector import Detector
+from deforgify.faces import find_faces
 from deforgify.video import frames as video_frames
 from deforgify.video.frames import Limits, Sampling
 from deforgify.video.judge import score_video
@@ -633,6 +634,10 @@ def test_rotation_metadata_is_honoured(tmp_path, detector, astronaut) -> None:
     assert np.abs(frame.rgb.astype(int) - upright).mean() < 6
     row = score_video(detector, path).to_json()
     assert row["rotation"] == 90 and row["face_found"]
+    assert (row["width"], row["height"]) == (480, 640)  # upright, as a photo's: the frame of its boxes
+    x, y, w, h = row["face"]
+    ux, uy, uw, _ = find_faces(upright)[0].box
+    assert abs(x - ux) < 0.2 * uw and abs(y - uy) < 0.2 * uw  # in the upright frame
     untagged = score_video(detector, write_h264(tmp_path / "sideways.mp4", lambda i: stored, 25)).to_json()
     assert untagged["rotation"] == 0 and untagged["width"] == 640
 

@@ -33,8 +33,8 @@ since their rows (size or modification time); add --retry-errors to score again 
 say why they could not be read.
 Rows: path (or index, dataset, split and image_column for a dataset), label (real, fake, unsure,
 no_face; empty with an error), confidences, face_found, face, deciding_face, faces, decided_by,
-pixels, provenance (as in predict --help), kind ("photo" or "video"), width and height (a photo's
-upright, a video's as stored), duration, rotation, deciding_frame, frames (a video's timeline),
+pixels, provenance (as in predict --help), kind ("photo" or "video"), width and height (upright as
+shown, as the boxes count), duration, rotation, deciding_frame, frames (a video's timeline),
 complete, note and sampling (as in predict --help; null for photos), error and error_code (as in
 predict --help; null in rows of scans before it), file_size and file_mtime_ns (the file's when it was scored; null for a dataset),
 model_revision.
