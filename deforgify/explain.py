@@ -239,6 +239,10 @@ CAPTION_SIDE = 500
 """A caption's font scale is the photo's shorter side over this (its letters about 4 % of that
 side), so that it reads alike on any photo once the page fits it to the frame: capped at 1.0, a
 2048 px photo's captions were 1 % of its height, a few pixels tall on the page."""
+CAPTION_WIDTH = 640
+"""Nor is it under the photo's width over this: a wide photo is shown shrunk to the page's width
+(about 330 px on a phone), where captions scaled by its shorter side alone were 7 px tall (the
+640x320 two-faces example); so they are about 11 px there."""
 
 
 def caption_layout(shape: tuple[int, ...], boxes: list[Box], texts: list[str], order: list[int]
@@ -247,7 +251,7 @@ def caption_layout(shape: tuple[int, ...], boxes: list[Box], texts: list[str], o
     and thickness: every caption inside the image and none overlapping another, placed in
     ``order`` (the deciding face first, so it gets the place nearest its box)."""
     height, width = shape[:2]
-    scale = float(np.clip(min(height, width) / CAPTION_SIDE, 0.35, 4.0))
+    scale = float(np.clip(max(min(height, width) / CAPTION_SIDE, width / CAPTION_WIDTH), 0.35, 4.0))
     while True:
         thickness = max(1, round(scale * 2))
         sizes = [cv2.getTextSize(t, FONT, scale, thickness)[0] for t in texts]

@@ -147,6 +147,17 @@ def test_captions_read_alike_on_a_small_and_a_large_photo(side: int) -> None:
     assert 0.03 <= (rect[3] - rect[1]) / side <= 0.08
 
 
+@pytest.mark.parametrize("width", [640, 1280, 2048])
+def test_captions_of_a_wide_photo_stay_legible_once_it_is_fitted_to_a_phone(width: int) -> None:
+    """A wide photo is shown shrunk to the page's width, about 330 px on a phone: scaled by its
+    shorter side alone, the 640x320 two-faces example's captions were 7 px tall there."""
+    height = width // 2
+    made = prediction(((width // 4, height // 3, width // 10, width // 10), 0.9, "fake"))
+    found = captions(made)
+    (rect,), _, _ = caption_layout((height, width, 3), [f[0] for f in found], [f[1] for f in found], [0])
+    assert (rect[3] - rect[1]) * 330 / width >= 11  # its band's height on the phone, in pixels
+
+
 def test_the_deciding_face_has_the_thickest_box() -> None:
     canvas, made = two_face_prediction()
     drawn = draw_faces(canvas, made)
