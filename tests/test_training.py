@@ -661,6 +661,19 @@ def test_the_card_says_what_its_split_keeps_whole_and_what_it_does_not() -> None
     assert "not a blind" not in other and "bundled model answered" not in other
 
 
+def test_every_table_of_the_card_names_each_column() -> None:
+    """A screen reader reads a table's header cells before each value: two of them were empty."""
+    from training.card import render_card
+
+    card = render_card(json.loads((BUNDLED_MODEL / "metrics.json").read_text()),
+                       json.loads((BUNDLED_MODEL / "config.json").read_text()), "deforgify-lite0", None)
+    lines = card.splitlines()
+    headers = [lines[i - 1] for i, line in enumerate(lines) if line.startswith("|---")]
+    assert len(headers) >= 5
+    for header in headers:
+        assert all(cell.strip() for cell in header.strip().strip("|").split("|")), header
+
+
 def test_the_card_says_why_calibration_made_the_test_split_worse_only_when_it_did() -> None:
     from training.card import _calibration_caveat
 

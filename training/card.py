@@ -353,7 +353,7 @@ def _evaluation(metrics: dict[str, Any]) -> str:
 
 {_calibration(metrics)}
 
-| | model | framing baseline |
+| metric | model | framing baseline |
 |---|---|---|
 | accuracy | {test['accuracy']:.3f} | {baseline['accuracy']:.3f} |
 | balanced accuracy | {test['balanced_accuracy']:.3f} | {baseline['balanced_accuracy']:.3f} |
@@ -369,7 +369,7 @@ artefacts. {_how_sure(test, baseline)}
 
 Confusion matrix (rows: true, columns: predicted):
 
-| | {' | '.join(labels)} |
+| true class | {' | '.join(labels)} |
 |---|{'---|' * len(labels)}
 {confusion}
 {_per_source_table(per_source)}{_manipulations(metrics)}
