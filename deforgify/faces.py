@@ -388,6 +388,12 @@ Measured on 90 photos (15 each of FFHQ, StyleGAN2, FaceForensics++ real and fake
 diffusion-faces), the largest face's score: upright median 0.925 (25th percentile 0.892), turned
 by 90, 180 or 270 degrees 0.75, 0.68 and 0.73 (95th percentiles 0.86, 0.78, 0.84): a quarter of
 upright faces pay for the check, which costs four short-range runs (about 5 ms)."""
+UPRIGHT_MARGIN = 0.05
+"""A face found upright in its surroundings is judged turned only when the detector is surer of
+it turned by this much: a man in profile, upright, was judged lying on his side (scores 0.81
+turned, 0.78 upright). Measured on 360 photos' faces checked (60 of each source, each photo
+turned four ways): of 133 upright faces 2 were turned without the margin and none with it, of
+956 turned ones 944 and 933 were stood upright; most photos come upright."""
 UPRIGHT_CONTEXT = 2.0
 """The region searched for the check, in face-box sides around the face."""
 UPRIGHT_SIDE = 256
@@ -421,10 +427,11 @@ def upright(rgb: np.ndarray, face: Face) -> Optional[tuple[int, Box]]:
     own = (searched.shape[1] - fx - fw if mirrored else fx, fy, fw, fh)
     found = [_this_face(np.ascontiguousarray(np.rot90(searched, turns)), own, searched.shape, turns)
              for turns in range(4)]
-    turns = int(np.argmax([score for score, _ in found]))
-    if found[turns][0] == 0.0:
+    scores = [score for score, _ in found]
+    turns = int(np.argmax(scores))
+    if scores[turns] == 0.0:
         return None
-    if turns == 0:
+    if turns == 0 or scores[turns] < scores[0] + UPRIGHT_MARGIN:
         return 0, face.box
     x, y, w, h = found[turns][1]
     if mirrored:  # back to the photo's side: its turns the other way round
