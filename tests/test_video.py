@@ -428,6 +428,37 @@ def test_a_track_too_small_to_judge_never_decides_beside_a_judged_one() -> None:
     assert [s.caution is not None for s in drawn.scores] == [True, True]  # captioned "unsure: too small"
 
 
+def test_the_words_say_when_a_face_was_too_small_in_some_of_its_frames() -> None:
+    """A face seen in all 8 frames, 39 px in the last (under the model's 40): the words said
+    "seen in all 8 frames ..., judged on the median of those frames" while the timeline said
+    "over 7 frames" (a Chromium visitor's clip)."""
+    from deforgify.detector import face_label
+    from deforgify.model.folder import ModelConfig
+    from deforgify.video.judge import track_verdict
+    from deforgify.video.present import explain_video, timeline_caption
+    from deforgify.video.timeline import FrameFace, FrameResult, VideoResult
+
+    config = ModelConfig("deforgify-lite0", min_face_width=40)
+
+    def seen(widths):
+        faces = []
+        for i, width in enumerate(widths):
+            label, caution = face_label(config.calibration.label(0.1), (100, 100, width, width), 40)
+            faces.append((0.2 + i / 2, FrameFace(0, (100, 100, width, width), label, {"real": 0.9, "fake": 0.1}, caution)))
+        track = track_verdict(config, 0, faces)
+        return VideoResult(video_frames.Info(640, 480, 25.0, 100, 4.0, 0), Sampling(),
+                           [FrameResult(t, [face]) for t, face in faces], [track], planned=len(faces)).to_json()
+
+    row = seen([45] * 7 + [39])
+    said = explain_video(row, config.calibration)
+    assert "seen in all 8 frames read from the 4.0 s clip (0.2 s to 3.7 s), judged on the median of the 7 where it " \
+        "was wide enough to judge (in 1 it was too small)" in said, said
+    assert "over 7 frames" in timeline_caption(row, config.calibration)
+    one = explain_video(seen([39] * 3 + [45]), config.calibration)
+    assert "judged on the one frame where it was wide enough to judge (in 3 it was too small)" in one, one
+    assert "judged on the median of those frames" in explain_video(seen([45] * 8), config.calibration)
+
+
 def test_the_deciding_frames_faces_are_numbered_as_the_words_and_the_timeline_name_them() -> None:
     """A frame shows some of the clip's faces, in its own order: each is captioned with its track's
     number (face 2 decided: the frame's one face reads "2: ..."), not its place in that frame."""

@@ -56,7 +56,7 @@ def explain_video(row: dict, calibration: Optional[Calibration] = None) -> str:
                f"to judge in every frame); {one} (face {track['track'] + 1}) decides")
     else:
         who = f"{len(tracks)} faces followed {APPEARING}; the most suspicious one (face {track['track'] + 1}) decides"
-    judged = f"{who}, {span}, judged on {_judged_on(track)}"
+    judged = f"{who}, {span}, judged on {_judged_on(row, track)}"
     fake = row["confidences"]["fake"]
     reason = (_unsure_reason(track, fake, calibration) if row["label"] == UNSURE
               else beside_an_edge(row["label"], fake, calibration))
@@ -78,13 +78,26 @@ def _unsure_reason(track: dict, fake: float, calibration: Optional[Calibration])
             f"({SUSTAINED_RUN} are needed), too many to clear it, although its median looks real.")
 
 
-def _judged_on(track: dict) -> str:
-    """What a track's score was taken from (see :func:`deforgify.video.combine.combine`)."""
+def _judged_on(row: dict, track: dict) -> str:
+    """What a track's score was taken from (see :func:`deforgify.video.combine.combine`): its
+    frames, or those where it was wide enough to judge ("the median of the 7 where it was wide
+    enough to judge (in 1 it was too small)")."""
     if track.get("sustained_run"):
         least = math.floor(track["confidences"]["fake"] * 100)  # rounded down: "100 % or more" read as a slip
         return (f"{SUSTAINED_RUN} frames in a row that all looked fake (fake {least}% or more in each), which its "
                 "other frames do not outvote")
-    return "that frame" if track["frames"] == 1 else "the median of those frames"
+    judged = len(_judged_scores(row, track))
+    small = track["frames"] - judged
+    if not small:
+        return "that frame" if judged == 1 else "the median of those frames"
+    which = "the one frame" if judged == 1 else f"the median of the {judged}"
+    return f"{which} where it was wide enough to judge (in {small} it was too small)"
+
+
+def _judged_scores(row: dict, track: dict) -> list[float]:
+    """The fake probability of a track's face in each frame where it was judged (wide enough)."""
+    return [face["confidences"]["fake"] for frame in row["frames"] for face in frame["faces"]
+            if face["track"] == track["track"] and not face["caution"]]
 
 
 def _left_out(row: dict) -> str:
@@ -218,8 +231,7 @@ def _face_over_time(row: dict, track: dict, places: int) -> str:
     one frame judged (at 0.2 s)"; "face 3, unsure: too small" (its scores are not used); an
     "unsure" face's fake share to ``places`` decimals, as the band's edges are written."""
     name = f"face {track['track'] + 1}, {caption(track['label'], track['confidences'], track['caution'], places)}"
-    scores = [face["confidences"]["fake"] for frame in row["frames"] for face in frame["faces"]
-              if face["track"] == track["track"] and not face["caution"]]
+    scores = _judged_scores(row, track)
     if not scores:
         return name
     if len(scores) == 1:
