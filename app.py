@@ -1145,7 +1145,15 @@ input[type=radio]:focus-visible { outline: 2px solid var(--body-text-color); out
 :is(#faces, #heatmap, #video-frame) .icon-button-wrapper.top-panel {
   position: static; margin-left: auto; width: fit-content; box-shadow: none;
 }
-#model-card table { display: block; overflow-x: auto; }
+#model-card table {  /* wider than the screen: it scrolls, a shadow on each side with more to see */
+  display: block; overflow-x: auto;
+  background:
+    linear-gradient(to right, var(--block-background-fill) 30%, transparent) left / 24px 100% no-repeat local,
+    linear-gradient(to left, var(--block-background-fill) 30%, transparent) right / 24px 100% no-repeat local,
+    radial-gradient(farthest-side at 0 50%, rgb(0 0 0 / 25%), transparent) left / 12px 100% no-repeat scroll,
+    radial-gradient(farthest-side at 100% 50%, rgb(0 0 0 / 25%), transparent) right / 12px 100% no-repeat scroll;
+}
+#model-card table:focus-visible { outline: 2px solid var(--body-text-color); outline-offset: 2px; }
 #model-card :is(td, th) { white-space: nowrap; }
 #video-timeline .caption { text-align: left; }
 #video-frame label[data-testid="block-label"] { position: static; }
@@ -1200,7 +1208,18 @@ document.addEventListener('click', (event) => {
     card?.querySelector('button.label-wrap')?.focus({preventScroll: true});
   }, 150);
 });
+// A model card's table wider than the screen is a keyboard stop, so that arrow keys can scroll it.
+const wideTables = new ResizeObserver((entries) => {
+  for (const {target} of entries) {
+    if (target.scrollWidth > target.clientWidth + 1) target.setAttribute('tabindex', '0');
+    else target.removeAttribute('tabindex');
+  }
+});
 new MutationObserver(() => {
+  document.querySelectorAll('#model-card table:not([data-watched])').forEach((table) => {
+    table.dataset.watched = '';
+    wideTables.observe(table);
+  });
   for (const id of ['should-be', 'video-should-be']) {
     const group = document.getElementById(id);
     if (!group) continue;
@@ -1281,8 +1300,10 @@ group of its own, with no name: three tab stops, read without the question), eac
 status is a live region (its "Thank you" or reason is read out), the photo being checked
 has a text alternative, the timeline's chart is left to its caption, which says in words
 what it shows (the chart's own name was its tick numbers), a picture in an answer is no tab
-stop (Gradio wraps it in a button that does nothing), and a download link is one named stop
-(it was two: a link without a name around a button)."""
+stop (Gradio wraps it in a button that does nothing), a download link is one named stop
+(it was two: a link without a name around a button), and a model card's table wider than the
+screen is a stop (arrow keys scroll it) with a shadow at each side that hides more (on a
+phone it was cut off with no sign that it scrolls)."""
 
 
 def example_files(detector: Detector) -> tuple[list[str], list[str]]:
