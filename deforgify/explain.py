@@ -69,6 +69,10 @@ def headline(label: str, too_small: bool = False) -> str:
     return f"{WORDS[label].capitalize()}: {meaning}"
 
 
+CLOSER = "Try a photo taken closer or at a higher resolution (an enlarged copy adds no detail to judge)."
+"""What to do when no face was wide enough to judge (as "no face" says what to try)."""
+
+
 def explain(prediction: Prediction, calibration: Optional[Calibration] = None) -> str:
     """What the verdict is based on, in words that never contradict its percentages: an
     "unsure" says why (a face too small, or where the model's unsure band lies)."""
@@ -110,7 +114,7 @@ def explain(prediction: Prediction, calibration: Optional[Calibration] = None) -
             return f"{WORDS[prediction.label].capitalize()} ({shares}): {edge} {judged[0].upper()}{judged[1:]}."
         return f"{WORDS[prediction.label].capitalize()} ({shares}): {judged}."
     if prediction.caution:  # its scores are not used: no percentages to read as an answer
-        return f"Unsure: {unsure_reason(prediction, calibration)} {judged[0].upper()}{judged[1:]}."
+        return f"Unsure: {unsure_reason(prediction, calibration)} {judged[0].upper()}{judged[1:]}. {CLOSER}"
     return f"Unsure ({shares}): {unsure_reason(prediction, calibration)} {judged[0].upper()}{judged[1:]}."
 
 

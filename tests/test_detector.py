@@ -159,7 +159,8 @@ def test_a_face_too_small_to_judge_never_decides_beside_a_judged_one() -> None:
     assert explain(none).startswith("Unsure: the face is too small to judge (30 px wide")
     assert "2 faces found (numbered from the largest), none wide enough to judge (the widest, face 1)" in explain(none)
     alone = verdict(small)
-    assert explain(alone).endswith("so it gets no real or fake answer. It is the one face found.")
+    assert explain(alone).endswith("so it gets no real or fake answer. It is the one face found. Try a photo taken "
+                                   "closer or at a higher resolution (an enlarged copy adds no detail to judge).")
 
 
 def test_faces_found_but_not_judged_are_counted_and_said(detector: Detector, astronaut) -> None:
