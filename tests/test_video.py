@@ -246,7 +246,8 @@ def test_a_face_too_small_in_every_frame_is_unsure_with_the_reason(clips, detect
                for t in row["faces"])
     from deforgify.video.present import explain_video
 
-    assert "get no real or fake answer" in explain_video(row) and "too small to judge" in explain_video(row)
+    assert "get no real or fake answer. Try a clip taken closer or at a higher resolution" in explain_video(row)
+    assert "too small to judge" in explain_video(row)
     assert "2 faces followed (numbered as they appear) in 10 frames read from the 20.0 s clip, none wide enough to judge in any frame: the widest, face " \
         in explain_video(row)
     assert explain_video(row).startswith("Unsure: ") and not re.search(r"(real|fake) \d", explain_video(row))

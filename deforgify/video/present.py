@@ -8,7 +8,7 @@ import math
 from typing import Optional
 
 from deforgify.detector import MAX_FACES, FaceScore, Prediction
-from deforgify.explain import (WORDS, band_reason, beside_an_edge, caption, counted, decimals_apart, describe_faces,
+from deforgify.explain import (CLOSER, WORDS, band_reason, beside_an_edge, caption, counted, decimals_apart, describe_faces,
                                faces_named, percentages)
 from deforgify.faces import Box
 from deforgify.model.calibration import NO_FACE, UNSURE, Calibration
@@ -24,6 +24,9 @@ def deciding_track(row: dict) -> Optional[dict]:
     """The face track that decided a video row's verdict (None without a face)."""
     deciding = row["deciding_frame"]
     return next((t for t in row["faces"] if t["track"] == deciding["track"]), None) if deciding else None
+
+
+CLOSER_CLIP = CLOSER.replace("a photo", "a clip")
 
 
 def explain_video(row: dict, calibration: Optional[Calibration] = None) -> str:
@@ -44,9 +47,9 @@ def explain_video(row: dict, calibration: Optional[Calibration] = None) -> str:
         if len(tracks) > 1:
             return (f"Unsure: {len(tracks)} faces followed {APPEARING} in {seen}, none wide enough to judge in any "
                     f"frame: the widest, face {track['track'] + 1}, {track['caution'].removeprefix('face ')}, so "
-                    f"they get no real or fake answer.{footnotes}")
+                    f"they get no real or fake answer. {CLOSER_CLIP}{footnotes}")
         return (f"Unsure: the one face followed, {span}, but its {track['caution']} in every one of them, so it "
-                f"gets no real or fake answer.{footnotes}")
+                f"gets no real or fake answer. {CLOSER_CLIP}{footnotes}")
     if len(tracks) == 1:
         who = "the one face followed"
     elif small:
