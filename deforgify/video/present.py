@@ -66,8 +66,8 @@ def explain_video(row: dict, calibration: Optional[Calibration] = None) -> str:
     if reason:  # then a new sentence
         judged = f"{reason} {judged[0].upper()}{judged[1:]}"
     return (f"{WORDS[row['label']].capitalize()} ({percentages(row['confidences'])}): {judged}; it looked most "
-            f"fake at {deciding['t']:.1f} s (the deciding frame, each face boxed with its verdict over the "
-            f"clip).{footnotes}")
+            f"fake at {deciding['t']:.1f} s: the deciding frame, pictured with each face's verdict over the whole "
+            f"clip.{footnotes}")
 
 
 def _unsure_reason(track: dict, fake: float, calibration: Optional[Calibration]) -> str:
