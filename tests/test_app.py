@@ -1237,6 +1237,7 @@ def test_a_bad_file_is_explained_in_the_verdict_box_without_toast_or_error_marks
     assert page.locator("#faces").is_hidden()  # no empty picture box under the reason
     page.locator("#result-data").get_by_text("The photo's answer as data (JSON)").click()  # the refusal, as data too
     page.locator("#result-data").get_by_text("Animated image with 2 frames").wait_for(timeout=5_000)
+    assert "animated_image" in page.locator("#result-data").inner_text()  # its code, as the API title gives it
     page.wait_for_timeout(500)
     assert page.get_by_test_id("toast-text").count() == 0
     assert page.get_by_text("Error", exact=True).count() == 0  # no red pills on the outputs
