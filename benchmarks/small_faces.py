@@ -12,8 +12,9 @@ faces each way and the closer look's cost (median milliseconds per photo). Last,
 with a --large px face (found by the first search) pasted into each face-free photo, a face cut
 close or a whole upper body, searched the way a photo is (closer beside the faces found) and with
 the closer look only when none is found: the faces found beside it (all false: the backgrounds
-have none), those of them kept as a photo's faces are (``kept``: after the check of which way up
-a face is, ``deforgify.faces.upright``, which drops a face it cannot find again) and the cost.
+have none), those of them the check of which way up a face is keeps (``kept``:
+``deforgify.faces.upright`` drops a face it cannot find again; a photo's faces under a third of
+its largest are left out after that, which this does not count) and the cost.
 """
 
 from __future__ import annotations

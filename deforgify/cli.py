@@ -69,7 +69,7 @@ rows: one line per file, in order. With --json, one object per line:
               repo@revision asked for), revision (the Hub commit, or sha256: and 12 hex
               digits over its config.json and weights files), architecture,
               library_version, trained, threshold, unsure_band, min_face_width
-  a file that cannot be read: {"file": ..., "error": "...", "error_code": "..."}: the
+  a file not judged: {"file": ..., "error": "...", "error_code": "..."}: the
               reason in words, and a stable code, one of:
 {CODES}
 
@@ -128,8 +128,8 @@ gets an error line like an unreadable photo.
 
 exit status:
   0    every file was judged (a truncated video whose first frames decode is judged on them)
-  1    some file was not judged (each gets its own error line and code; the others are judged),
-       or a heatmap could not be written (its row says why in heatmap_error)
+  1    some file was not judged (each gets its own error line, with --json its code; the
+       others are judged), or a heatmap could not be written (its row says why in heatmap_error)
   2    usage error, or the model cannot be loaded
   3    the answers could not be written (a full disk; the output closed before the start)
   130  interrupted (Ctrl-C: one line on stderr); 141: the output was closed early (piped into

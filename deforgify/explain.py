@@ -14,6 +14,7 @@ from typing import Optional, Sequence
 import cv2
 import numpy as np
 
+from deforgify.decode import WORKING_MAX_SIDE
 from deforgify.detector import MAX_FACES, TOO_SMALL, Prediction
 from deforgify.faces import Box
 from deforgify.model.calibration import NO_FACE, UNSURE, Calibration
@@ -69,8 +70,14 @@ def headline(label: str, too_small: bool = False) -> str:
     return f"{WORDS[label].capitalize()}: {meaning}"
 
 
-CLOSER = "Try a photo taken closer or at a higher resolution (an enlarged copy adds no detail to judge)."
-"""What to do when no face was wide enough to judge (as "no face" says what to try)."""
+def closer_advice(reduced: bool, picture: str = "photo") -> str:
+    """What to try when no face was wide enough to judge (as "no face" says what to try): a
+    ``picture`` (or "clip") taken closer; one cropped around the face when it was ``reduced`` to
+    be judged, where a higher resolution would be reduced alike."""
+    if reduced:
+        return (f"Try a {picture} cropped around the face ({picture}s larger than {WORKING_MAX_SIDE} px are reduced "
+                "to that to be judged, as this one was).")
+    return f"Try a {picture} taken closer or at a higher resolution (an enlarged copy adds no detail to judge)."
 
 
 def explain(prediction: Prediction, calibration: Optional[Calibration] = None) -> str:
@@ -114,7 +121,8 @@ def explain(prediction: Prediction, calibration: Optional[Calibration] = None) -
             return f"{WORDS[prediction.label].capitalize()} ({shares}): {edge} {judged[0].upper()}{judged[1:]}."
         return f"{WORDS[prediction.label].capitalize()} ({shares}): {judged}."
     if prediction.caution:  # its scores are not used: no percentages to read as an answer
-        return f"Unsure: {unsure_reason(prediction, calibration)} {judged[0].upper()}{judged[1:]}. {CLOSER}"
+        return (f"Unsure: {unsure_reason(prediction, calibration)} {judged[0].upper()}{judged[1:]}. "
+                f"{closer_advice(prediction.scale < 1)}")
     return f"Unsure ({shares}): {unsure_reason(prediction, calibration)} {judged[0].upper()}{judged[1:]}."
 
 
@@ -247,6 +255,9 @@ CAPTION_WIDTH = 640
 """Nor is it under the photo's width over this: a wide photo is shown shrunk to the page's width
 (about 330 px on a phone), where captions scaled by its shorter side alone were 7 px tall (the
 640x320 two-faces example); so they are about 11 px there."""
+CAPTION_HEIGHT = 250
+"""But never over the photo's height over this (letters about 9 % of it): a strip 2000x100 px
+(enlarged to 4000x200 to be drawn) got captions two thirds of its height, over its faces."""
 
 
 def caption_layout(shape: tuple[int, ...], boxes: list[Box], texts: list[str], order: list[int]
@@ -255,7 +266,8 @@ def caption_layout(shape: tuple[int, ...], boxes: list[Box], texts: list[str], o
     and thickness: every caption inside the image and none overlapping another, placed in
     ``order`` (the deciding face first, so it gets the place nearest its box)."""
     height, width = shape[:2]
-    scale = float(np.clip(max(min(height, width) / CAPTION_SIDE, width / CAPTION_WIDTH), 0.35, 4.0))
+    wide = min(width / CAPTION_WIDTH, height / CAPTION_HEIGHT)
+    scale = float(np.clip(max(min(height, width) / CAPTION_SIDE, wide), 0.35, 4.0))
     while True:
         thickness = max(1, round(scale * 2))
         sizes = [cv2.getTextSize(t, FONT, scale, thickness)[0] for t in texts]

@@ -406,8 +406,8 @@ usual sizes."""
 def upright(rgb: np.ndarray, face: Face) -> Optional[tuple[int, Box]]:
     """How many quarter turns counter-clockwise (as ``np.rot90`` counts them) stand ``face``
     upright, and its box as the detector finds it turned so (in ``rgb``'s pixels): the turn of
-    its surroundings in which the short-range detector is surest of a face (it was trained on
-    upright faces). The model was trained on upright faces too, and judged a face lying on its
+    its surroundings in which the short-range detector is surest of this face (it was trained on
+    upright faces), unless it is within UPRIGHT_MARGIN of the turn the face was found in. The model was trained on upright faces too, and judged a face lying on its
     side or upside down almost at random: in ``benchmarks/orientation.py`` (180 photos turned 90,
     180 and 270 degrees) 206 of 491 verdicts changed, 5 between "real" and "fake"; stood upright
     first, 33 of 490 did, 1 between them (the turn was right for 481 of 490). The landmarks
@@ -423,15 +423,18 @@ def upright(rgb: np.ndarray, face: Face) -> Optional[tuple[int, Box]]:
     mirrored = _mirror_is_canonical(region)  # a photo and its mirror image are checked alike
     scale = min(1.0, UPRIGHT_SIDE / region.shape[0])
     searched = _reduced(np.ascontiguousarray(region[:, ::-1]) if mirrored else region, scale)
-    fx, fy, fw, fh = ((v - start) * scale for v, start in zip(face.box, (left, top, 0, 0)))  # in ``searched``
-    own = (searched.shape[1] - fx - fw if mirrored else fx, fy, fw, fh)
-    found = [_this_face(np.ascontiguousarray(np.rot90(searched, turns)), own, searched.shape, turns)
+    own, photo = (_in_searched(box, (left, top), scale, searched.shape[1] if mirrored else None) for box in
+                  (face.box, (0, 0, rgb.shape[1], rgb.shape[0])))
+    found = [_this_face(np.ascontiguousarray(np.rot90(searched, turns)), own, photo, searched.shape, turns)
              for turns in range(4)]
     scores = [score for score, _ in found]
     turns = int(np.argmax(scores))
     if scores[turns] == 0.0:
         return None
-    if turns == 0 or scores[turns] < scores[0] + UPRIGHT_MARGIN:
+    as_found = (4 - face.turns) % 4 if mirrored else face.turns  # the turn it was found in, in ``searched``
+    if scores[turns] < scores[as_found] + UPRIGHT_MARGIN:
+        turns = as_found
+    if turns == 0:
         return 0, face.box
     x, y, w, h = found[turns][1]
     if mirrored:  # back to the photo's side: its turns the other way round
@@ -440,20 +443,39 @@ def upright(rgb: np.ndarray, face: Face) -> Optional[tuple[int, Box]]:
     return (turns, box) if box[2] > 1 and box[3] > 1 else None
 
 
-def _this_face(turned: np.ndarray, own: FloatBox, shape: tuple[int, ...], turns: int) -> tuple[float, FloatBox]:
+def _in_searched(box: Box, corner: tuple[int, int], scale: float, mirrored_width: Optional[int]) -> FloatBox:
+    """A box of the photo in the pixels of the surroundings searched by :func:`upright` (cut at
+    ``corner``, reduced by ``scale``, mirrored in a width of ``mirrored_width`` unless None)."""
+    x, y = (box[0] - corner[0]) * scale, (box[1] - corner[1]) * scale
+    w, h = box[2] * scale, box[3] * scale
+    if mirrored_width is not None:
+        x = mirrored_width - x - w
+    return x, y, w, h
+
+
+def _this_face(turned: np.ndarray, own: FloatBox, photo: FloatBox, shape: tuple[int, ...], turns: int
+               ) -> tuple[float, FloatBox]:
     """The short-range detector's surest detection on ``turned`` (``np.rot90`` of an image of
     ``shape``, ``turns`` times) that is the face boxed ``own`` in that image, and its box there
-    (score 0.0 when none is): its centre inside ``own`` and ``own``'s centre inside it. Another
-    face in the surroundings is not this one: hands holding a camera below a small face were
-    kept as a face because the true face beside them was found (a false face that decided a
-    photo's verdict)."""
+    (score 0.0 when none is): cut to the ``photo``'s part of the image (the rest repeats its edge,
+    where a face cut by the photo's edge is boxed whole), its centre inside ``own`` and ``own``'s
+    centre inside it. Another face in the surroundings is not this one: hands holding a camera
+    below a small face were kept as a face because the true face beside them was found (a false
+    face that decided a photo's verdict)."""
     boxes, scores, _ = _models()[0](turned)
     best: tuple[float, FloatBox] = (0.0, (0.0, 0.0, 0.0, 0.0))
     for box, score in zip(boxes, scores):
-        back = _turned_back(box, shape, turns)
+        back = _cut_to(_turned_back(box, shape, turns), photo)
         if score > best[0] and _centre_inside(back, own) and _centre_inside(own, back):
             best = (float(score), back)
     return best
+
+
+def _cut_to(box: FloatBox, area: FloatBox) -> FloatBox:
+    """The part of ``box`` inside ``area`` (both x, y, w, h; empty where they do not meet)."""
+    left, top = max(box[0], area[0]), max(box[1], area[1])
+    right, bottom = min(box[0] + box[2], area[0] + area[2]), min(box[1] + box[3], area[1] + area[3])
+    return left, top, max(0.0, right - left), max(0.0, bottom - top)
 
 
 def _centre_inside(box: FloatBox, other: FloatBox) -> bool:

@@ -12,7 +12,8 @@ from deforgify.refusals import UNREADABLE
 
 NOT_JUDGED = "not_judged"
 """The count of files refused (a row with an ``error``), whatever the reason: the summary says the
-reasons by their codes (:mod:`deforgify.refusals`), ``3 not judged (2 too small, 1 unreadable)``."""
+reasons by their codes (:mod:`deforgify.refusals`, as rows give them), ``3 not judged (2
+too_small, 1 unreadable)``."""
 SUMMARY_ORDER = ("real", "fake", "unsure", "no_face", NOT_JUDGED)
 LOG_EVERY_SECONDS = 30.0
 """How often a line is printed when stderr is not a terminal (a batch job's log)."""
@@ -34,9 +35,10 @@ class Progress:
     def count_row(self, row: dict) -> None:
         """Counts a file's row (of ``deforgify predict --json`` or a scan): its label, or when it
         was not judged, the code of why."""
-        if row.get("label") is None:
+        label = row.get("label")
+        if label is None:
             self.refusals[row.get("error_code") or UNREADABLE] += 1
-        self.count(row.get("label") or NOT_JUDGED)
+        self.count(label or NOT_JUDGED)
 
     def count(self, label: str, number: int = 1) -> None:
         self.counts[label] += number
@@ -64,13 +66,17 @@ class Progress:
             text += f", {_duration((self.total - self.done) / rate)} left"
         return text
 
+    def _why(self, key: str) -> str:
+        """`` (2 too_small, 1 unreadable)`` after the files not judged, when there are any."""
+        if key != NOT_JUDGED or not self.refusals:
+            return ""
+        return " (" + ", ".join(f"{n} {code}" for code, n in self.refusals.most_common()) + ")"
+
     def finish(self, extra: str = "") -> None:
         if self.live:
             print(file=sys.stderr)
         if self.enabled:
-            parts = ", ".join(f"{self.counts[k]} {k.replace('_', ' ')}" for k in SUMMARY_ORDER)
-            if self.refusals:
-                parts += " (" + ", ".join(f"{n} {code.replace('_', ' ')}" for code, n in self.refusals.most_common()) + ")"
+            parts = ", ".join(f"{self.counts[k]} {k.replace('_', ' ')}{self._why(k)}" for k in SUMMARY_ORDER)
             seconds = time.monotonic() - self.started
             unit = self.unit.removesuffix("s") if self.done == 1 else self.unit
             print(f"{self.done} {unit} in {seconds:.1f} s: {parts}{extra}", file=sys.stderr)

@@ -161,6 +161,11 @@ def test_a_face_too_small_to_judge_never_decides_beside_a_judged_one() -> None:
     alone = verdict(small)
     assert explain(alone).endswith("so it gets no real or fake answer. It is the one face found. Try a photo taken "
                                    "closer or at a higher resolution (an enlarged copy adds no detail to judge).")
+    from dataclasses import replace as replaced  # a photo reduced to be judged: a higher resolution is reduced alike
+
+    assert explain(replaced(alone, scale=0.5)).endswith(
+        "Try a photo cropped around the face (photos larger than 2048 px are reduced to that to be judged, as this "
+        "one was).")
 
 
 def test_faces_found_but_not_judged_are_counted_and_said(detector: Detector, astronaut) -> None:

@@ -158,6 +158,17 @@ def test_captions_of_a_wide_photo_stay_legible_once_it_is_fitted_to_a_phone(widt
     assert (rect[3] - rect[1]) * 330 / width >= 11  # its band's height on the phone, in pixels
 
 
+@pytest.mark.parametrize("shape", [(400, 2048), (200, 4000), (100, 1000)])
+def test_captions_of_a_strip_stay_a_small_part_of_its_height(shape: tuple[int, int]) -> None:
+    """Scaled by the width alone, a 2000x100 strip (drawn enlarged, 4000x200) got captions two
+    thirds of its height, over its faces."""
+    height, width = shape
+    made = prediction(((width // 4, height // 4, height // 2, height // 2), 0.9, "fake"))
+    found = captions(made)
+    (rect,), _, _ = caption_layout((height, width, 3), [f[0] for f in found], [f[1] for f in found], [0])
+    assert (rect[3] - rect[1]) / height <= 0.16
+
+
 def test_the_deciding_face_has_the_thickest_box() -> None:
     canvas, made = two_face_prediction()
     drawn = draw_faces(canvas, made)

@@ -129,7 +129,7 @@ def test_folder_tree_to_jsonl_on_this_machine(tree: Path, expected: dict, tmp_pa
     assert rows[0]["model_revision"].startswith("sha256:")
     assert f"with model bundled (revision {rows[0]['model_revision']}) into" in result.stderr  # as its rows name it
     codes = Counter(row["error_code"] for row in rows if row["error"] is not None)
-    said = ", ".join(f"{n} {code.replace('_', ' ')}" for code, n in codes.most_common())
+    said = ", ".join(f"{n} {code}" for code, n in codes.most_common())
     assert f"3 not judged ({said});" in result.stderr and sum(codes.values()) == 3
     assert "1 skipped (hidden), 1 skipped (not an image file)" in result.stderr
     for row in rows:  # each named as it is found, with the reason its row gives

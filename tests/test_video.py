@@ -452,7 +452,7 @@ def test_the_words_say_when_a_face_was_too_small_in_some_of_its_frames() -> None
 
     row = seen([45] * 7 + [39])
     said = explain_video(row, config.calibration)
-    assert "seen in all 8 frames read from the 4.0 s clip (0.2 s to 3.7 s), judged on the median of the 7 where it " \
+    assert "seen in all 8 frames read from the 4.0 s clip (0.2 s to 3.7 s), judged on the median of the 7 frames where it " \
         "was wide enough to judge (in 1 it was too small)" in said, said
     assert "over 7 frames" in timeline_caption(row, config.calibration)
     one = explain_video(seen([39] * 3 + [45]), config.calibration)

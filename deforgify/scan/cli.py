@@ -30,7 +30,7 @@ EXAMPLES = """examples:
 
 Run the same command again after a stop: only files without a row are scored, and files changed
 since their rows (size or modification time); add --retry-errors to score again those whose rows
-say why they could not be read.
+say why they were not judged.
 Rows: path (or index, dataset, split and image_column for a dataset), label (real, fake, unsure,
 no_face; empty with an error), confidences, face_found, face, deciding_face, faces, decided_by,
 pixels, provenance (as in predict --help), kind ("photo" or "video"), width and height (upright as
@@ -69,7 +69,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser],
     scan.add_argument("--output", "-o", type=Path, required=True, metavar="FILE",
                       help="results file, .parquet or .jsonl; an existing one is completed")
     scan.add_argument("--retry-errors", action="store_true",
-                      help="score again the files whose rows say why they could not be read (their rows "
+                      help="score again the files whose rows say why they were not judged (their rows "
                            "are replaced); without it, those rows are kept")
     scan.add_argument("--cluster", metavar="ADDRESS",
                       help="run on Dask: local:N starts N worker processes here, or a scheduler "

@@ -7,9 +7,10 @@ from __future__ import annotations
 import math
 from typing import Optional
 
+from deforgify.decode import WORKING_MAX_SIDE
 from deforgify.detector import MAX_FACES, FaceScore, Prediction
-from deforgify.explain import (CLOSER, WORDS, band_reason, beside_an_edge, caption, counted, decimals_apart, describe_faces,
-                               faces_named, percentages)
+from deforgify.explain import (WORDS, band_reason, beside_an_edge, caption, closer_advice, counted, decimals_apart,
+                               describe_faces, faces_named, percentages)
 from deforgify.faces import Box
 from deforgify.model.calibration import NO_FACE, UNSURE, Calibration
 from deforgify.video.combine import SUSTAINED_RUN
@@ -24,9 +25,6 @@ def deciding_track(row: dict) -> Optional[dict]:
     """The face track that decided a video row's verdict (None without a face)."""
     deciding = row["deciding_frame"]
     return next((t for t in row["faces"] if t["track"] == deciding["track"]), None) if deciding else None
-
-
-CLOSER_CLIP = CLOSER.replace("a photo", "a clip")
 
 
 def explain_video(row: dict, calibration: Optional[Calibration] = None) -> str:
@@ -44,12 +42,13 @@ def explain_video(row: dict, calibration: Optional[Calibration] = None) -> str:
     assert track is not None  # a verdict has its deciding track
     span = _seen_in(row, track, seen)
     if track["caution"]:  # its scores are not used: no percentages to read as an answer
+        advice = closer_advice(max(row["width"], row["height"]) > WORKING_MAX_SIDE, "clip")
         if len(tracks) > 1:
             return (f"Unsure: {len(tracks)} faces followed {APPEARING} in {seen}, none wide enough to judge in any "
                     f"frame: the widest, face {track['track'] + 1}, {track['caution'].removeprefix('face ')}, so "
-                    f"they get no real or fake answer. {CLOSER_CLIP}{footnotes}")
+                    f"they get no real or fake answer. {advice}{footnotes}")
         return (f"Unsure: the one face followed, {span}, but its {track['caution']} in every one of them, so it "
-                f"gets no real or fake answer. {CLOSER_CLIP}{footnotes}")
+                f"gets no real or fake answer. {advice}{footnotes}")
     if len(tracks) == 1:
         who = "the one face followed"
     elif small:
@@ -83,8 +82,8 @@ def _unsure_reason(track: dict, fake: float, calibration: Optional[Calibration])
 
 def _judged_on(row: dict, track: dict) -> str:
     """What a track's score was taken from (see :func:`deforgify.video.combine.combine`): its
-    frames, or those where it was wide enough to judge ("the median of the 7 where it was wide
-    enough to judge (in 1 it was too small)")."""
+    frames, or those where it was wide enough to judge ("the median of the 7 frames where it was
+    wide enough to judge (in 1 it was too small)")."""
     if track.get("sustained_run"):
         least = math.floor(track["confidences"]["fake"] * 100)  # rounded down: "100 % or more" read as a slip
         return (f"{SUSTAINED_RUN} frames in a row that all looked fake (fake {least}% or more in each), which its "
@@ -93,7 +92,7 @@ def _judged_on(row: dict, track: dict) -> str:
     small = track["frames"] - judged
     if not small:
         return "that frame" if judged == 1 else "the median of those frames"
-    which = "the one frame" if judged == 1 else f"the median of the {judged}"
+    which = "the one frame" if judged == 1 else f"the median of the {judged} frames"
     return f"{which} where it was wide enough to judge (in {small} it was too small)"
 
 
