@@ -73,6 +73,7 @@ from deforgify.model.calibration import NO_FACE, UNSURE, Calibration  # noqa: E4
 from deforgify.model.source import card_url  # noqa: E402
 from deforgify.provenance import (NO_PROVENANCE, Provenance, apply_to_row, deciding_claim,  # noqa: E402
                                   headline as provenance_line)
+from deforgify.video.frames import Limits  # noqa: E402
 
 OUTPUT_FOLDER = Path(gr.utils.get_upload_folder()) / "deforgify"
 CACHE_LIFETIME = (ANSWER_LIFETIME, ANSWER_LIFETIME)
@@ -549,19 +550,21 @@ def banner(prediction: Prediction, provenance: Provenance = NO_PROVENANCE,
     )
 
 
-def video_banner(row: dict, calibration: Calibration, model: str) -> str:
+def video_banner(row: dict, calibration: Calibration, model: str, lead: str = "",
+                 element_id: str = "video-verdict-box") -> str:
     """A video's verdict box, as :func:`banner` for a photo: the verdict, the deciding track's
-    percentages (none for a face too small to judge), what it rests on, that a video's metadata is
-    not read, a caution, and the model that answered."""
+    percentages (none for a face too small to judge), what it rests on (after ``lead``), that a
+    video's metadata is not read, a caution, and the model that answered."""
     from deforgify.video.present import deciding_track, explain_video
 
     label, too_small = row["label"], bool((deciding_track(row) or {}).get("caution"))
+    said = f"{lead} {explain_video(row, calibration)}" if lead else explain_video(row, calibration)
     return _box(label, headline(label, too_small=too_small),
                 (_bars(row["confidences"]) if row["confidences"] and not too_small else "")
-                + f'<p style="margin:6px 0 4px 0">{html.escape(explain_video(row, calibration))}</p>'
+                + f'<p style="margin:6px 0 4px 0">{html.escape(said)}</p>'
                 f'<p class="provenance" data-claim="none" style="margin:0 0 4px 0">{VIDEO_ORIGIN}</p>'
                 f'<p style="margin:0;font-size:0.9em">{html.escape(CAUTIONS[label].replace("photo", "video"))}</p>'
-                + answered_by(model), element_id="video-verdict-box")
+                + answered_by(model), element_id=element_id)
 
 
 def answered_by(model: str) -> str:
@@ -762,6 +765,7 @@ def make_page_check(detector: Detector, answers: Answers, again: bool = False
     and its legend only when the heatmap explains something; the answer id for a report.
     ``again``: for the re-check button, which checks even a photo already answered."""
     check = make_check(detector, answers)
+    as_clip = make_page_clip(detector, answers)
     unchanged = tuple(gr.skip() for _ in range(9))
 
     def page_check(image: Optional[str], request: gr.Request) -> tuple:
@@ -773,9 +777,12 @@ def make_page_check(detector: Detector, answers: Answers, again: bool = False
             answer = check(image)
         except gr.Error as error:
             answer = error  # a file that cannot be checked is answered too, in words
+        clip = as_clip(image) if isinstance(answer, gr.Error) and answer.title == ANIMATED else None
         if not LATEST_PHOTO.is_latest(request, image):  # a newer photo (or none) is on the page
             return unchanged
         LATEST_PHOTO.mark_answered(request, image)  # a second change event does not check it again
+        if clip is not None:
+            return clip
         if isinstance(answer, gr.Error):
             return (None, error_box(str(answer.message)), gr.update(value=None, alt_text=None, visible=False),
                     gr.update(value=None, visible=False), error_row(answer),  # as the CLI's rows
@@ -793,6 +800,36 @@ def make_page_check(detector: Detector, answers: Answers, again: bool = False
         )
 
     return page_check
+
+
+ANIMATED = "animated_image"
+"""The code of a photo refused for its several frames, which the page checks as a clip."""
+
+
+def make_page_clip(detector: Detector, answers: Answers) -> Callable[[str], Optional[tuple]]:
+    """The photo's outputs (as :func:`make_page_check` gives them) for an animated picture sent
+    as a photo, checked as a clip: the video's verdict box, saying so first, its deciding frame
+    in the faces' place, its answer as data and a report; None when the clip cannot be checked
+    either (the photo's refusal stands). The video uploader refuses such a file in the browser
+    (Gradio takes video types only there), so the page had told a visitor to convert it."""
+    from deforgify.video.present import describe_deciding_frame
+
+    judge_clip, line = make_judge_clip(detector, answers), model_line(detector)
+
+    def as_clip(image: str) -> Optional[tuple]:
+        try:
+            row, frame = judge_clip(image)
+        except gr.Error:
+            return None
+        lead = "An animated picture, so it was checked as a clip, frame by frame."
+        box = video_banner(row, detector.config.calibration, line, lead=lead, element_id="verdict-box")
+        return ((WORDS[row["label"]], row["confidences"]), box,
+                gr.update(value=frame, visible=frame is not None,
+                          alt_text=describe_deciding_frame(row) if frame else None),
+                gr.update(value=None, visible=False), row, gr.update(value="", visible=False),
+                row.get("answer_id", ""), "", gr.update(value=None, choices=choices_against(row["label"])))
+
+    return as_clip
 
 
 class LatestUpload:
@@ -1376,6 +1413,41 @@ def answer_shown(answer_id: str) -> gr.Column:
 
 
 CHECK_VIDEO, CHECKING_VIDEO = "Check the video", "Checking the video…"
+VIDEO_LIMITS = Limits(max_seconds=300, max_bytes=VIDEO_MAX_BYTES, time_limit=60)
+"""Clips over 5 minutes or 200 MB are refused, and decoding stops after 60 s."""
+
+
+def make_judge_clip(detector: Detector, answers: Answers) -> Callable[[Optional[str]], tuple[dict, Optional[str]]]:
+    """A clip's answer as data and its deciding frame drawn (None without a face), the answer
+    given an id for a report; refusals as ``gr.Error`` with the reason's code as their title.
+    For the video's answer, and for an animated picture sent as a photo."""
+    from deforgify.video.frames import InvalidVideoError, Sampling, frame_at
+    from deforgify.video.judge import score_video
+    from deforgify.video.present import deciding_frame_numbers, deciding_frame_prediction
+
+    def judge_clip(clip: Optional[str]) -> tuple[dict, Optional[str]]:
+        if clip is None:
+            raise gr.Error(f"No video arrived: send one as a file {SEND_A_FILE}", duration=None, title=NO_FILE,
+                           print_exception=False)
+        try:
+            video = score_video(detector, clip, Sampling(), VIDEO_LIMITS)
+        except InvalidVideoError as error:
+            print(f"rejected video: {error}", flush=True)
+            raise gr.Error(f"This video can't be checked: {error}.", duration=None, title=error.code,
+                           print_exception=False) from None
+        row = video.to_json()
+        frame = None
+        shown_at = row["deciding_frame"]["t"] if row["deciding_frame"] else 0.0
+        shown = frame_at(clip, shown_at, VIDEO_LIMITS.time_limit)
+        if shown and row["deciding_frame"]:  # captioned with the faces' numbers of the words and the timeline
+            drawn, numbers = deciding_frame_prediction(row, shown.scale), deciding_frame_numbers(row)
+            frame = save_output(draw_faces(shown.rgb, drawn, numbers=numbers))
+        if shown:  # what a report keeps: the frame as judged, not the clip
+            row["answer_id"] = answers.issue(clip, dict(row), frame_at=shown_at)
+        release_free_memory()  # its frames were decoded whole
+        return row, frame
+
+    return judge_clip
 
 
 def video_tab(detector: Detector, answers: Answers, flag: Flag) -> None:
@@ -1387,13 +1459,11 @@ def video_tab(detector: Detector, answers: Answers, flag: Flag) -> None:
     message, and decoding stops after 60 s."""
     import pandas as pd
 
-    from deforgify.video.frames import InvalidVideoError, Limits, Sampling, frame_at
-    from deforgify.video.judge import score_video
-    from deforgify.video.present import (band_guides, chart_rows, deciding_frame_numbers, deciding_frame_prediction,
-                                         dash_rows, describe_deciding_frame, gap_rows, timeline_caption)
+    from deforgify.video.present import (band_guides, chart_rows, dash_rows, describe_deciding_frame, gap_rows,
+                                         timeline_caption)
 
-    limits = Limits(max_seconds=300, max_bytes=VIDEO_MAX_BYTES, time_limit=60)
     line = model_line(detector)
+    judge_clip = make_judge_clip(detector, answers)
 
     def predict_video(clip: Optional[str]) -> tuple[str, Any, Optional[str], dict]:
         """Tell whether the faces in a video are real or fake: frames are sampled evenly over the
@@ -1410,27 +1480,9 @@ def video_tab(detector: Detector, answers: Answers, flag: Flag) -> None:
             deciding_frame: the frame that decided, every face boxed with its own verdict.
             result: the answer as data: label, confidences, faces (one per track), duration, frames, the model.
         """
-        if clip is None:
-            raise gr.Error(f"No video arrived: send one as a file {SEND_A_FILE}", duration=None, title=NO_FILE,
-                           print_exception=False)
-        try:
-            video = score_video(detector, clip, Sampling(), limits)
-        except InvalidVideoError as error:
-            print(f"rejected video: {error}", flush=True)
-            raise gr.Error(f"This video can't be checked: {error}.", duration=None, title=error.code,
-                           print_exception=False) from None
-        row = video.to_json()
-        box = video_banner(row, detector.config.calibration, line)
+        row, frame = judge_clip(clip)
         rows = chart_rows(row)
-        frame = None
-        shown_at = row["deciding_frame"]["t"] if row["deciding_frame"] else 0.0
-        shown = frame_at(clip, shown_at, limits.time_limit)
-        if shown and row["deciding_frame"]:  # captioned with the faces' numbers of the words and the timeline
-            drawn, numbers = deciding_frame_prediction(row, shown.scale), deciding_frame_numbers(row)
-            frame = save_output(draw_faces(shown.rgb, drawn, numbers=numbers))
-        if shown:  # what a report keeps: the frame as judged, not the clip
-            row["answer_id"] = answers.issue(clip, dict(row), frame_at=shown_at)
-        release_free_memory()  # its frames were decoded whole
+        box = video_banner(row, detector.config.calibration, line)
         return box, pd.DataFrame(rows) if rows else None, frame, row  # no chart (nor legend) without a face
 
     def page_timeline(row: dict) -> dict:

@@ -1229,15 +1229,15 @@ def test_webcam_capture_is_checked_at_once(browser_context, app_url) -> None:
 def test_a_bad_file_is_explained_in_the_verdict_box_without_toast_or_error_marks(browser_context, app_url,
                                                                                  images, tmp_path) -> None:
     page = open_page(browser_context, app_url)
-    upload(page, images["animated"])
+    upload(page, images["one-pixel"])
     page.wait_for_selector("#verdict-box[data-verdict=error]", timeout=60_000)
     text = page.locator("#verdict-box").inner_text()
-    assert text.startswith("This file can't be checked") and "Animated image with 2 frames" in text
-    assert "Save it as an MP4 and check it under \u201cCheck a video\u201d, below" in text
+    assert text.startswith("This file can't be checked") and "Image too small: 1x1 pixels" in text
+    assert "Try a larger photo of the face." in text
     assert page.locator("#faces").is_hidden()  # no empty picture box under the reason
     page.locator("#result-data").get_by_text("The photo's answer as data (JSON)").click()  # the refusal, as data too
-    page.locator("#result-data").get_by_text("Animated image with 2 frames").wait_for(timeout=5_000)
-    assert "animated_image" in page.locator("#result-data").inner_text()  # its code, as the API title gives it
+    page.locator("#result-data").get_by_text("Image too small: 1x1 pixels").wait_for(timeout=5_000)
+    assert "too_small" in page.locator("#result-data").inner_text()  # its code, as the API title gives it
     page.wait_for_timeout(500)
     assert page.get_by_test_id("toast-text").count() == 0
     assert page.get_by_text("Error", exact=True).count() == 0  # no red pills on the outputs
@@ -1310,6 +1310,31 @@ CONTRAST_JS = "(id) => {" + _RATIO_JS + r"""
 }"""
 
 
+def test_an_animated_picture_sent_as_a_photo_is_answered_as_a_clip(browser_context, app_url, astronaut,
+                                                                  tmp_path) -> None:
+    """The video uploader takes video types only (Gradio's, in the browser), so an animated GIF
+    sent as a photo was refused with "save it as an MP4": the page checks it as a clip instead,
+    in the photo's answer, and says so."""
+    face = Image.fromarray(astronaut).resize((256, 256))
+    frames = [face, face.rotate(2), face.rotate(-2)]
+    gif = tmp_path / "moving.gif"
+    frames[0].save(gif, save_all=True, append_images=frames[1:], duration=500, loop=0)
+    page = open_page(browser_context, app_url)
+    upload(page, gif)
+    page.wait_for_selector("#verdict-box[data-verdict]:not([data-verdict=error])", timeout=60_000)
+    text = page.locator("#verdict-box").inner_text()
+    assert "An animated picture, so it was checked as a clip, frame by frame." in text, text
+    assert "the one face followed, seen in all 3 frames read" in text, text
+    assert "Answered by deforgify-lite0" in text
+    page.locator("#faces img").wait_for(timeout=10_000)  # the deciding frame, its face boxed
+    assert page.locator("#faces img").get_attribute("alt").startswith("The video frame with the face boxed")
+    page.locator("#result-data").get_by_text("The photo's answer as data (JSON)").click()
+    page.locator("#result-data").get_by_text('"video"').wait_for(timeout=5_000)  # its row is a clip's
+    assert page.get_by_role("button", name="Report the photo's answer as wrong").is_visible()
+    assert page.get_by_test_id("toast-text").count() == 0
+    page.close()
+
+
 @pytest.fixture(scope="module")
 def banded(tmp_path_factory: pytest.TempPathFactory):
     """An app serving the bundled weights with the threshold and unsure band moved so that three
@@ -1348,7 +1373,7 @@ def test_every_verdict_is_readable_wcag_aa_and_the_heatmap_only_explains_a_suspi
     """In the light theme and in the dark one (a phone set to dark mode: Gradio follows it)."""
     url, photos, folder = banded
     page = open_page(browser_context, url, (1366, 768), scheme)
-    upload(page, photos.get(verdict) or {"no_face": images["coffee"], "error": images["animated"]}[verdict])
+    upload(page, photos.get(verdict) or {"no_face": images["coffee"], "error": images["one-pixel"]}[verdict])
     page.wait_for_selector(f"#verdict-box[data-verdict={verdict}]", timeout=60_000)
     page.wait_for_timeout(300)
     contrasts = page.evaluate(CONTRAST_JS, "verdict-box")
