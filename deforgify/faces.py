@@ -389,11 +389,13 @@ diffusion-faces), the largest face's score: upright median 0.925 (25th percentil
 by 90, 180 or 270 degrees 0.75, 0.68 and 0.73 (95th percentiles 0.86, 0.78, 0.84): a quarter of
 upright faces pay for the check, which costs four short-range runs (about 5 ms)."""
 UPRIGHT_MARGIN = 0.05
-"""A face found upright in its surroundings is judged turned only when the detector is surer of
-it turned by this much: a man in profile, upright, was judged lying on his side (scores 0.81
-turned, 0.78 upright). Measured on 360 photos' faces checked (60 of each source, each photo
-turned four ways): of 133 upright faces 2 were turned without the margin and none with it, of
-956 turned ones 944 and 933 were stood upright; most photos come upright."""
+"""A face is judged in another turn than the one it was found in (upright, unless found only on
+a turned copy) only when the detector is surer of it so by this much: a man in profile, upright,
+was judged lying on his side (scores 0.81 turned, 0.78 upright). Measured on 360 photos' faces
+checked (60 of each source, each photo turned four ways): of 133 upright faces 2 were turned
+without the margin and none with it, of 956 turned ones 944 and 933 were stood upright; of 160
+upright photos cut through the face at an edge, 11 faces turned wrongly without it stay upright
+with it. Most photos come upright (see the README's "Faces turned on their side")."""
 UPRIGHT_CONTEXT = 2.0
 """The region searched for the check, in face-box sides around the face."""
 UPRIGHT_SIDE = 256
@@ -407,8 +409,9 @@ def upright(rgb: np.ndarray, face: Face) -> Optional[tuple[int, Box]]:
     """How many quarter turns counter-clockwise (as ``np.rot90`` counts them) stand ``face``
     upright, and its box as the detector finds it turned so (in ``rgb``'s pixels): the turn of
     its surroundings in which the short-range detector is surest of this face (it was trained on
-    upright faces), unless it is within UPRIGHT_MARGIN of the turn the face was found in. The model was trained on upright faces too, and judged a face lying on its
-    side or upside down almost at random: in ``benchmarks/orientation.py`` (180 photos turned 90,
+    upright faces), unless that is within UPRIGHT_MARGIN of the turn the face was found in. The
+    model was trained on upright faces too, and judged a face lying on its side or upside down
+    almost at random: in ``benchmarks/orientation.py`` (180 photos turned 90,
     180 and 270 degrees) 206 of 491 verdicts changed, 5 between "real" and "fake"; stood upright
     first, 33 of 490 did, 1 between them (the turn was right for 481 of 490). The landmarks
     cannot tell: an upside-down face gets upright ones. A face found only on a turned copy of the

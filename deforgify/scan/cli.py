@@ -114,8 +114,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _summarise(args: argparse.Namespace, collection: Collection, outcome: ScanRun) -> None:
-    """The last line: what this run scored, what was there already (and how much of it could not
-    be read), what was scored again, what was left out."""
+    """The last line: what this run scored, what was there already (and how much of it was not
+    judged), what was scored again, what was left out."""
     skipped = "".join(f", {n} skipped ({why})" for why, n in collection.skipped.items())
     failed = (f" ({outcome.failed_before} of them not judged: their rows say why; --retry-errors scores them "
               "again)") if outcome.failed_before else ""
