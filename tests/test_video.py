@@ -248,6 +248,9 @@ def test_a_face_too_small_in_every_frame_is_unsure_with_the_reason(clips, detect
 
     assert "get no real or fake answer. Try a clip taken closer or at a higher resolution" in explain_video(row)
     assert "too small to judge" in explain_video(row)
+    reduced = dict(row, width=3840, height=2160)  # its frames reduced to 2048 px: a higher resolution is reduced alike
+    assert "Try a clip cropped around the face (clips larger than 2048 px are reduced to that to be judged, as this " \
+        "one was)." in explain_video(reduced)
     assert "2 faces followed (numbered as they appear) in 10 frames read from the 20.0 s clip, none wide enough to judge in any frame: the widest, face " \
         in explain_video(row)
     assert explain_video(row).startswith("Unsure: ") and not re.search(r"(real|fake) \d", explain_video(row))
