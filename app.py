@@ -73,6 +73,7 @@ from deforgify.model.calibration import NO_FACE, UNSURE, Calibration  # noqa: E4
 from deforgify.model.source import card_url  # noqa: E402
 from deforgify.provenance import (NO_PROVENANCE, Provenance, apply_to_row, deciding_claim,  # noqa: E402
                                   headline as provenance_line)
+from deforgify.refusals import ANIMATED_IMAGE  # noqa: E402
 from deforgify.video.frames import Limits  # noqa: E402
 
 OUTPUT_FOLDER = Path(gr.utils.get_upload_folder()) / "deforgify"
@@ -777,7 +778,7 @@ def make_page_check(detector: Detector, answers: Answers, again: bool = False
             answer = check(image)
         except gr.Error as error:
             answer = error  # a file that cannot be checked is answered too, in words
-        clip = as_clip(image) if isinstance(answer, gr.Error) and answer.title == ANIMATED else None
+        clip = as_clip(image) if isinstance(answer, gr.Error) and answer.title == ANIMATED_IMAGE else None
         if not LATEST_PHOTO.is_latest(request, image):  # a newer photo (or none) is on the page
             return unchanged
         LATEST_PHOTO.mark_answered(request, image)  # a second change event does not check it again
@@ -800,10 +801,6 @@ def make_page_check(detector: Detector, answers: Answers, again: bool = False
         )
 
     return page_check
-
-
-ANIMATED = "animated_image"
-"""The code of a photo refused for its several frames, which the page checks as a clip."""
 
 
 def make_page_clip(detector: Detector, answers: Answers) -> Callable[[str], Optional[tuple]]:

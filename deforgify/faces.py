@@ -426,8 +426,9 @@ def upright(rgb: np.ndarray, face: Face) -> Optional[tuple[int, Box]]:
     mirrored = _mirror_is_canonical(region)  # a photo and its mirror image are checked alike
     scale = min(1.0, UPRIGHT_SIDE / region.shape[0])
     searched = _reduced(np.ascontiguousarray(region[:, ::-1]) if mirrored else region, scale)
-    own, photo = (_in_searched(box, (left, top), scale, searched.shape[1] if mirrored else None) for box in
-                  (face.box, (0, 0, rgb.shape[1], rgb.shape[0])))
+    mirrored_width = searched.shape[1] if mirrored else None
+    own = _in_searched(face.box, (left, top), scale, mirrored_width)
+    photo = _in_searched((0, 0, rgb.shape[1], rgb.shape[0]), (left, top), scale, mirrored_width)
     found = [_this_face(np.ascontiguousarray(np.rot90(searched, turns)), own, photo, searched.shape, turns)
              for turns in range(4)]
     scores = [score for score, _ in found]
@@ -535,7 +536,7 @@ def detect_faces(rgb: np.ndarray) -> list[Box]:
 
 
 def _clip(box: tuple[float, ...], width: int, height: int) -> Box:
-    x, y, w, h = (float(v) for v in box)
-    left, top = max(0, round(x)), max(0, round(y))
-    right, bottom = min(width, round(x + w)), min(height, round(y + h))
-    return left, top, right - left, bottom - top
+    """``box`` cut to the image, its edges rounded to whole pixels."""
+    x, y, w, h = _cut_to(cast(FloatBox, tuple(float(v) for v in box)), (0.0, 0.0, float(width), float(height)))
+    left, top = round(x), round(y)
+    return left, top, round(x + w) - left, round(y + h) - top

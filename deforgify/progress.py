@@ -38,10 +38,10 @@ class Progress:
         label = row.get("label")
         if label is None:
             self.refusals[row.get("error_code") or UNREADABLE] += 1
-        self.count(label or NOT_JUDGED)
+        self._count(label or NOT_JUDGED)
 
-    def count(self, label: str, number: int = 1) -> None:
-        self.counts[label] += number
+    def _count(self, label: str) -> None:
+        self.counts[label] += 1
         now = time.monotonic()
         if self.live:
             print(f"\r{self.status(now)}\033[K", end="", file=sys.stderr, flush=True)

@@ -4,6 +4,8 @@ reworded, its code is not. ``deforgify predict --json`` gives it as ``error_code
 
 from __future__ import annotations
 
+ANIMATED_IMAGE = "animated_image"
+"""A picture of several frames sent as a photo: it can be checked as a video (the app's page does)."""
 REASON_CODES: tuple[tuple[str, str], ...] = (
     ("image too large", "too_large"),
     ("file too large", "too_large"),
@@ -13,7 +15,7 @@ REASON_CODES: tuple[tuple[str, str], ...] = (
     ("video frames too small", "too_small"),
     ("video too long", "too_long"),
     ("wrong aspect ratio", "wrong_aspect_ratio"),
-    ("animated image", "animated_image"),
+    ("animated image", ANIMATED_IMAGE),
     ("not an image file: it is a video", "video_not_photo"),
     ("not a video file: it is", "picture_not_video"),
     ("the file is empty", "empty_file"),

@@ -305,8 +305,8 @@ def parquet_schema(labels: tuple[str, ...]) -> pa.Schema:
              "face": box, "deciding_face": integer, "faces": pa.list_(face), "decided_by": text, "pixels": pixels,
              "provenance": provenance_schema(), "kind": text, "duration": number, "width": integer,
              "height": integer, "rotation": integer, "deciding_frame": deciding_frame, "frames": pa.list_(frame),
-             "complete": pa.bool_(), "note": text, "sampling": sampling, "error": text, "error_code": text, "file_size": integer,
-             "file_mtime_ns": integer, "model_revision": text}
+             "complete": pa.bool_(), "note": text, "sampling": sampling, "error": text, "error_code": text,
+             "file_size": integer, "file_mtime_ns": integer, "model_revision": text}
     return pa.schema([(column, kinds[column]) for column in COLUMNS])
 
 
