@@ -26,7 +26,7 @@ from deforgify.interrupts import die_with_parent
 from deforgify.preprocess import PreprocessConfig, Preprocessed
 from deforgify.provenance import NO_PROVENANCE, Provenance, apply_to_row, read_provenance
 from deforgify.refusals import refusal_code
-from deforgify.streams import batches, bounded_map
+from deforgify.streams import batches, bounded_map, closing_pool
 from deforgify.video.frames import InvalidVideoError, VideoSettings, is_video
 from deforgify.video.judge import SampledVideo, judge_video, sample_video
 from deforgify.video.timeline import VideoResult
@@ -188,7 +188,7 @@ def score_items(detector: Detector, items: Iterable[Named], workers: int = 1,
     ahead = workers * TASKS_AHEAD_PER_WORKER
     recipe = detector.worker_recipe()
     if recipe is None:  # a Keras model: workers prepare, this process judges
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_ignore_interrupts) as pool:
+        with closing_pool(ProcessPoolExecutor(workers, mp_context=context, initializer=_ignore_interrupts)) as pool:
             prepared = bounded_map(pool, _prepare_task, tasks, ahead, _prepare_task)
             yield from _judge_chunks(detector, itertools.chain.from_iterable(prepared))
         return
@@ -197,7 +197,8 @@ def score_items(detector: Detector, items: Iterable[Named], workers: int = 1,
     # 144 images/s end to end over 400 photos, against 163 now (benchmarks/batch_speed.py).
     # A task that cannot reach a worker (an open file among its images cannot be pickled) is done here.
     here = functools.partial(_prepare_and_judge, detector)
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_judging, initargs=(recipe,)) as pool:
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_judging, initargs=(recipe,))
+    with closing_pool(pool):
         judged = bounded_map(pool, _judge_task, ((batch, keep_rgb, video) for batch in named), ahead, here)
         yield from itertools.chain.from_iterable(judged)
 

@@ -3,13 +3,16 @@ bounded number of tasks in flight."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import pickle
 from collections import deque
+from concurrent.futures import Executor
 from typing import Any, Callable, Iterable, Iterator, Optional, Protocol, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
+E = TypeVar("E", bound=Executor)
 
 
 def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -56,3 +59,20 @@ def cannot_pickle(error: BaseException) -> bool:
     function), as a process pool sets it on the future of the task that held it."""
     return isinstance(error, pickle.PicklingError) or (
         isinstance(error, (TypeError, AttributeError)) and "pickle" in str(error))
+
+
+@contextlib.contextmanager
+def closing_pool(pool: E) -> Iterator[E]:
+    """``with pool:``, except when left by an exception (Ctrl-C, a reader that stopped reading, a
+    failure): then the tasks not yet started are cancelled and only the running ones awaited.
+
+    A plain ``with`` waits for every task, and can wait for good: a Ctrl-C that lands inside a
+    process pool's ``submit``, after the task is recorded as pending and before it is queued,
+    leaves a task no worker will ever take, and the pool's shutdown waits for it (a CI run sat
+    300 s after Ctrl-C). Cancelling drops it."""
+    try:
+        yield pool
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)

@@ -90,3 +90,39 @@ def test_an_exception_of_ours_while_reading_is_coded_as_ours_not_the_files(detec
     monkeypatch.setattr(deforgify.batch, "load_image", broken)
     row = next(score_items(detector, [("photo", str(astronaut_jpeg))], workers=1)).to_json()
     assert row == {"error": "could not be read (RuntimeError: a bug)", "error_code": "internal_error"}
+
+
+def test_a_ctrl_c_inside_a_pools_submit_does_not_leave_the_run_waiting_for_good() -> None:
+    """Ctrl-C landing inside a process pool's ``submit``, after the task is recorded as pending
+    and before it is queued, left a task no worker takes; ``with pool:`` then waited for it for
+    good (a CI run of ``predict --workers 2`` sat 300 s after Ctrl-C; 50 runs here did not
+    hang). The landing is simulated: the pool's queue of task ids (CPython's ``_work_ids``)
+    raises KeyboardInterrupt on ``put``. In a child process, so that a hang fails the test."""
+    import subprocess
+    import sys
+
+    script = """
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from deforgify.streams import closing_pool
+
+class Interrupting:
+    def put(self, item):
+        raise KeyboardInterrupt
+
+if __name__ == "__main__":
+    with closing_pool(ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))) as pool:
+        assert [pool.submit(pow, 2, n).result() for n in range(3)] == [1, 2, 4]  # left normally: all done
+    try:
+        with closing_pool(ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))) as pool:
+            pool.submit(pow, 2, 3).result()
+            pool._work_ids = Interrupting()
+            pool.submit(pow, 2, 3)
+    except KeyboardInterrupt:
+        print("ended")
+"""
+    try:
+        run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the pool was still waiting a minute after the Ctrl-C")
+    assert run.stdout == "ended\n", run.stderr

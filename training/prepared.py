@@ -23,6 +23,7 @@ from deforgify.decode import InvalidImageError, load_rgb
 from deforgify import faces as face_detection
 from deforgify.faces import Box, detect_faces
 from deforgify.preprocess import Jitter, PreprocessConfig, preprocess
+from deforgify.streams import closing_pool
 from training.data import DataError, Example
 
 
@@ -85,7 +86,7 @@ def prepare(examples: list[Example], workers: int = 2, cache: Optional[Path] = N
     if workers > 1 and len(examples) > 64:
         # spawn, not fork: forking a process that has TensorFlow loaded can deadlock.
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        with closing_pool(ProcessPoolExecutor(workers, mp_context=context)) as pool:
             results = list(pool.map(_decode_cached, items, chunksize=32))
     else:
         results = [_decode_cached(item) for item in items]
