@@ -20,6 +20,8 @@ from typing import Callable, Optional, cast
 import cv2
 import numpy as np
 
+from deforgify.turns import mirrored, turned
+
 Box = tuple[int, int, int, int]
 """A face box as (x, y, width, height) in pixels of the decoded image."""
 FloatBox = tuple[float, float, float, float]
@@ -228,8 +230,8 @@ def _turned_search(rgb: np.ndarray) -> list[Face]:
     pad = int(round(RETRY_PAD_FRACTION * max(rgb.shape[:2])))
     found = {}
     for turns in (2, 1, 3):
-        turned = np.ascontiguousarray(np.rot90(rgb, turns))
-        faces = _canonical_search(turned, 0) or _canonical_search(turned, pad)
+        copy = turned(rgb, turns)
+        faces = _canonical_search(copy, 0) or _canonical_search(copy, pad)
         found[turns] = [face for face in faces if face.score >= TURNED_MIN_SCORE]
     surest = max(found, key=lambda turns: max((face.score for face in found[turns]), default=0.0))
     return [_turned_face(face, rgb.shape, surest) for face in found[surest]]
@@ -271,7 +273,7 @@ def _canonical_search(rgb: np.ndarray, pad: int,
         boxes, scores, landmarks = search(rgb, pad)
         return _blended(boxes, scores, landmarks)
     width = rgb.shape[1]
-    boxes, scores, landmarks = search(np.ascontiguousarray(rgb[:, ::-1]), pad)
+    boxes, scores, landmarks = search(mirrored(rgb), pad)
     boxes[:, 0] = width - boxes[:, 0] - boxes[:, 2]
     landmarks[..., 0] = width - landmarks[..., 0]
     return _blended(boxes, scores, landmarks[:, MIRRORED_LANDMARKS])
@@ -290,7 +292,7 @@ def _mirror_is_canonical(rgb: np.ndarray) -> bool:
     lean = int(columns.reshape(width, -1).sum(axis=1, dtype=np.int64) @ positions)
     if lean:
         return lean < 0
-    return np.ascontiguousarray(rgb[:, ::-1]).tobytes() < rgb.tobytes()
+    return mirrored(rgb).tobytes() < rgb.tobytes()
 
 
 MIRRORED_LANDMARKS = [LANDMARKS.index(name.replace("right", "@").replace("left", "right").replace("@", "left"))
@@ -423,25 +425,25 @@ def upright(rgb: np.ndarray, face: Face) -> Optional[tuple[int, Box]]:
     if face.score >= UPRIGHT_CHECK_BELOW:
         return face.turns, face.box
     region, (left, top) = _surroundings(rgb, face.box)
-    mirrored = _mirror_is_canonical(region)  # a photo and its mirror image are checked alike
+    mirror = _mirror_is_canonical(region)  # a photo and its mirror image are checked alike
     scale = min(1.0, UPRIGHT_SIDE / region.shape[0])
-    searched = _reduced(np.ascontiguousarray(region[:, ::-1]) if mirrored else region, scale)
-    mirrored_width = searched.shape[1] if mirrored else None
+    searched = _reduced(mirrored(region) if mirror else region, scale)
+    mirrored_width = searched.shape[1] if mirror else None
     own = _in_searched(face.box, (left, top), scale, mirrored_width)
     photo = _in_searched((0, 0, rgb.shape[1], rgb.shape[0]), (left, top), scale, mirrored_width)
-    found = [_this_face(np.ascontiguousarray(np.rot90(searched, turns)), own, photo, searched.shape, turns)
+    found = [_this_face(turned(searched, turns), own, photo, searched.shape, turns)
              for turns in range(4)]
     scores = [score for score, _ in found]
     turns = int(np.argmax(scores))
     if scores[turns] == 0.0:
         return None
-    as_found = (4 - face.turns) % 4 if mirrored else face.turns  # the turn it was found in, in ``searched``
+    as_found = (4 - face.turns) % 4 if mirror else face.turns  # the turn it was found in, in ``searched``
     if scores[turns] < scores[as_found] + UPRIGHT_MARGIN:
         turns = as_found
     if turns == 0:
         return 0, face.box
     x, y, w, h = found[turns][1]
-    if mirrored:  # back to the photo's side: its turns the other way round
+    if mirror:  # back to the photo's side: its turns the other way round
         x, turns = searched.shape[1] - x - w, (4 - turns) % 4
     box = _clip((x / scale + left, y / scale + top, w / scale, h / scale), rgb.shape[1], rgb.shape[0])
     return (turns, box) if box[2] > 1 and box[3] > 1 else None

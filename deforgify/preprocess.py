@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from deforgify.faces import Box, detect_faces, nearest_start
+from deforgify.turns import turned
 
 
 @dataclass(frozen=True)
@@ -147,5 +148,4 @@ def preprocess_face(
     upright)."""
     region = crop_region(rgb.shape, face, config, jitter)
     pixels = crop_resize(rgb, region, config.input_size)
-    return Preprocessed(np.ascontiguousarray(np.rot90(pixels, turns)) if turns else pixels, region, face, faces,
-                        turns)
+    return Preprocessed(turned(pixels, turns), region, face, faces, turns)
