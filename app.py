@@ -532,7 +532,7 @@ def banner(prediction: Prediction, provenance: Provenance = NO_PROVENANCE,
     answered (``model``, a :func:`model_line`)."""
     row = apply_to_row(prediction.to_json(), provenance)
     label, by_provenance = row["label"], overruled(row)
-    pixels = explain(prediction, calibration)
+    pixels = explain(prediction, calibration, advise=not by_provenance)
     bars = _bars(prediction.confidences) if prediction.confidences and not prediction.caution else ""
     origin = (f'<p class="provenance" data-claim="{provenance.claim}" style="margin:6px 0 4px 0">'
               f"{html.escape(provenance_line(provenance))}</p>")

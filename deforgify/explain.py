@@ -80,9 +80,11 @@ def closer_advice(reduced: bool, picture: str = "photo") -> str:
     return f"Try a {picture} taken closer or at a higher resolution (an enlarged copy adds no detail to judge)."
 
 
-def explain(prediction: Prediction, calibration: Optional[Calibration] = None) -> str:
+def explain(prediction: Prediction, calibration: Optional[Calibration] = None, advise: bool = True) -> str:
     """What the verdict is based on, in words that never contradict its percentages: an
-    "unsure" says why (a face too small, or where the model's unsure band lies)."""
+    "unsure" says why (a face too small, or where the model's unsure band lies), and what to try
+    unless not to ``advise`` (the file's own provenance decided the verdict: no photo taken
+    closer would change it)."""
     if prediction.label == NO_FACE:
         return ("No face was found in this photo, so there is no verdict. Try a photo where one "
                 "face is clearly visible, facing the camera and not too small.")
@@ -91,10 +93,10 @@ def explain(prediction: Prediction, calibration: Optional[Calibration] = None) -
     small = [number for number, s in enumerate(boxed, 1) if s.caution]
     if count == 1:
         one = "the largest face found" if prediction.left_out else "the one face found"
-        judged = f"it is {one}" if prediction.caution else f"judged on {one}"
+        judged = f"{one} is {_width(prediction)}" if prediction.caution else f"judged on {one}"
     elif prediction.caution:  # then every face is too small; the widest stands for them
-        judged = (f"{count} faces found {NUMBERED}, none wide enough to judge (the widest, face "
-                  f"{_deciding_number(prediction)})")
+        judged = (f"{count} faces found {NUMBERED}, none wide enough to judge: the widest, face "
+                  f"{_deciding_number(prediction)}, is {_width(prediction)}")
     elif small:
         one = "the one judged" if count - len(small) == 1 else "the most suspicious judged"
         judged = (f"{count} faces found {NUMBERED}, {count - len(small)} judged ({faces_named(small)} too small "
@@ -121,9 +123,16 @@ def explain(prediction: Prediction, calibration: Optional[Calibration] = None) -
             return f"{WORDS[prediction.label].capitalize()} ({shares}): {edge} {judged[0].upper()}{judged[1:]}."
         return f"{WORDS[prediction.label].capitalize()} ({shares}): {judged}."
     if prediction.caution:  # its scores are not used: no percentages to read as an answer
-        return (f"Unsure: {unsure_reason(prediction, calibration)} {judged[0].upper()}{judged[1:]}. "
-                f"{closer_advice(prediction.scale < 1)}")
-    return f"Unsure ({shares}): {unsure_reason(prediction, calibration)} {judged[0].upper()}{judged[1:]}."
+        advice = f" {closer_advice(prediction.scale < 1)}" if advise else ""
+        return f"Unsure: {judged}, so {'it gets' if count == 1 else 'they get'} no real or fake answer.{advice}"
+    return f"Unsure ({shares}): {band_reason(confidences['fake'], calibration)} {judged[0].upper()}{judged[1:]}."
+
+
+def _width(prediction: Prediction) -> str:
+    """The too-small deciding face's width and the width needed ("30 px wide; at least 40 px
+    needed"), from its caution: the headline above already says it is too small to judge."""
+    assert prediction.caution is not None  # only a face too small to judge has one
+    return prediction.caution.removeprefix(f"{TOO_SMALL} (").removesuffix(")")
 
 
 def _deciding_number(prediction: Prediction) -> int:
@@ -160,13 +169,6 @@ def faces_named(numbers: list[int]) -> str:
     if len(numbers) == 1:
         return f"face {numbers[0]}"
     return f"faces {', '.join(map(str, numbers[:-1]))} and {numbers[-1]}"
-
-
-def unsure_reason(prediction: Prediction, calibration: Optional[Calibration]) -> str:
-    if prediction.caution:
-        return f"the {prediction.caution}, so it gets no real or fake answer."
-    assert prediction.confidences is not None  # an "unsure" verdict has them
-    return band_reason(prediction.confidences["fake"], calibration)
 
 
 def band_reason(fake: float, calibration: Optional[Calibration], judged: str = "this face's") -> str:

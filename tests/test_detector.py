@@ -156,11 +156,13 @@ def test_a_face_too_small_to_judge_never_decides_beside_a_judged_one() -> None:
     assert three.face == (400, 0, 100, 100) and "the most suspicious judged, face 2" in explain(three)
     none = verdict(small, smaller)
     assert none.face == small.face and none.label == "unsure"  # the widest, not the most suspicious
-    assert explain(none).startswith("Unsure: the face is too small to judge (30 px wide")
-    assert "2 faces found (numbered from the largest), none wide enough to judge (the widest, face 1)" in explain(none)
+    assert explain(none).startswith("Unsure: 2 faces found (numbered from the largest), none wide enough to judge: "
+                                    "the widest, face 1, is 30 px wide; at least 40 px needed, so they get no real "
+                                    "or fake answer.")
     alone = verdict(small)
-    assert explain(alone).endswith("so it gets no real or fake answer. It is the one face found. Try a photo taken "
-                                   "closer or at a higher resolution (an enlarged copy adds no detail to judge).")
+    assert explain(alone) == ("Unsure: the one face found is 30 px wide; at least 40 px needed, so it gets no real or "
+                              "fake answer. Try a photo taken closer or at a higher resolution (an enlarged copy adds "
+                              "no detail to judge).")
     from dataclasses import replace as replaced  # a photo reduced to be judged: a higher resolution is reduced alike
 
     assert explain(replaced(alone, scale=0.5)).endswith(

@@ -83,14 +83,30 @@ def test_a_face_too_small_says_so_instead_of_a_verdict() -> None:
     small = prediction(((10, 10, 30, 30), 0.99, "fake"))  # narrower than the 40 px judged
     assert small.label == UNSURE
     text = explain(small, Calibration())
-    assert "too small to judge" in text and "no real or fake answer" in text
-    assert text.startswith("Unsure: the face is too small") and "%," not in text  # no percentages to misread
+    assert "30 px wide; at least 40 px needed" in text and "no real or fake answer" in text
+    assert "%," not in text  # no percentages to misread
+    # The headline above it says "too small to judge": the words under it did too, word for word.
+    assert text.startswith("Unsure: the one face found is 30 px wide") and "too small" not in text
     assert captions(small)[0][1] == "unsure: too small"
     assert small.caution.startswith("face is too small to judge (30 px wide")
     assert headline(small.label, too_small=small.caution is not None) == "Unsure: the face is too small to judge"
     judged = prediction(((10, 10, 60, 60), 0.5, UNSURE))  # unsure by the band: its own meaning
     assert judged.caution is None and headline(judged.label, too_small=False) == f"Unsure: {MEANINGS[UNSURE]}"
     assert headline("fake", too_small=True) == f"Fake: {MEANINGS['fake']}"  # decided otherwise (provenance)
+
+
+def test_a_verdict_the_files_provenance_decided_gives_no_advice_on_a_face_too_small() -> None:
+    """A file that declares itself made by AI is "fake" whatever its faces: the pixel model's
+    words under it told the reader to try a photo taken closer, which would change nothing."""
+    import app
+    from deforgify.provenance.contract import AI_GENERATED, Evidence, Provenance
+
+    small = prediction(((10, 10, 30, 30), 0.99, "fake"))
+    declared = Provenance((Evidence("xmp", "The file's XMP says it was made by AI.", AI_GENERATED),))
+    assert "Try a photo taken closer" in app.banner(small, calibration=Calibration())  # the pixels decide
+    box = app.banner(small, declared, Calibration())
+    assert 'data-decided-by="provenance"' in box and "The pixel model alone says: unsure: the one face found" in box
+    assert "30 px wide; at least 40 px needed, so it gets no real or fake answer.</p>" in box and "Try" not in box
 
 
 def two_face_prediction() -> tuple[np.ndarray, Prediction]:
