@@ -542,7 +542,7 @@ def banner(prediction: Prediction, provenance: Provenance = NO_PROVENANCE,
     else:
         body = bars + f'<p style="margin:6px 0 4px 0">{html.escape(pixels)}</p>' + origin
     title = (f"{WORDS[label].capitalize()}: {DECLARED[deciding_claim(provenance)]}" if by_provenance
-             else headline(label, too_small=prediction.caution is not None))
+             else headline(label, prediction.caution))
     return _box(
         label, title,
         body + f'<p style="margin:0;font-size:0.9em">'
@@ -558,10 +558,10 @@ def video_banner(row: dict, calibration: Calibration, model: str, lead: str = ""
     video's metadata is not read, a caution, and the model that answered."""
     from deforgify.video.present import deciding_track, explain_video
 
-    label, too_small = row["label"], bool((deciding_track(row) or {}).get("caution"))
+    label, caution = row["label"], (deciding_track(row) or {}).get("caution")
     said = f"{lead} {explain_video(row, calibration)}" if lead else explain_video(row, calibration)
-    return _box(label, headline(label, too_small=too_small),
-                (_bars(row["confidences"]) if row["confidences"] and not too_small else "")
+    return _box(label, headline(label, caution),
+                (_bars(row["confidences"]) if row["confidences"] and not caution else "")
                 + f'<p style="margin:6px 0 4px 0">{html.escape(said)}</p>'
                 f'<p class="provenance" data-claim="none" style="margin:0 0 4px 0">{VIDEO_ORIGIN}</p>'
                 f'<p style="margin:0;font-size:0.9em">{html.escape(CAUTIONS[label].replace("photo", "video"))}</p>'
@@ -1118,7 +1118,9 @@ def _inlined(figure: re.Match, folder: Path) -> str:
 
 LIMITS = """**What it cannot do.** It was trained on a limited set of real and fake faces and can be
 wrong on other cameras, heavy filters or compression, and on kinds of fakes it never saw, such as
-Photoshop edits and recent diffusion generators (most of their portraits get "unsure"). "Real"
+Photoshop edits and recent diffusion generators (most of their portraits get "unsure"). A face
+without colour (greyscale, or one tint such as sepia) gets "unsure": the model cannot tell fakes
+without colour. "Real"
 means no sign of the fakes it knows, not that a photo is genuine. "Unsure" and "no face" are honest
 answers, not errors. Near the edges of its unsure band, the same face saved another way (another
 format, size or compression) can move between "unsure" and a firm answer: a quarter of its test

@@ -117,7 +117,8 @@ EXAMPLES = """examples:
   deforgify scan photos/ --output verdicts.parquet     (a whole collection: see scan --help)
 
 verdicts: real (no sign of the fakes it knows), fake, unsure (the evidence is not clear enough
-either way, or the face is too small to judge), no_face (no face found: nothing judged).
+either way, or the face is too small or without colour to judge), no_face (no face found:
+nothing judged).
 A video's verdict is its most suspicious face track's.
 
 videos: frames sampled evenly over the whole clip, --fps a second (default 2), at most

@@ -13,6 +13,7 @@ from typing import Any, Callable, NamedTuple, Optional, Protocol, Sequence, Supp
 import numpy as np
 
 from deforgify.answer import Answer
+from deforgify.colour import colourless
 from deforgify.decode import (WORKING_MAX_SIDE, ImageInput, InvalidImageError, check_shape, file_behind, load_image,
                               read_bytes)
 from deforgify.faces import Box, Face, find_faces, upright
@@ -30,6 +31,9 @@ MIN_FACE_RATIO = 0.33
 """Faces narrower than this fraction of the largest face are not scored (background faces and
 stray detections would otherwise decide the verdict)."""
 TOO_SMALL = "face is too small to judge"
+NO_COLOUR, NO_COLOUR_WHAT, NO_COLOUR_WHY = ("face has no colour to judge", "greyscale or a single tint",
+                                            "the model misses fakes without colour")
+"""Why a face without colour is "unsure" (see :mod:`deforgify.colour`)."""
 BATCH_SIZE = 4
 """Crops per model call (each goes in with its mirror image: calls of twice this many). Small
 calls are faster per crop, their activations staying in cache: calls of 8 took 1.71 ms per crop
@@ -83,11 +87,15 @@ def decoded_rgb(image: object, taker: str = "predict_rgb", photo_size: bool = Tr
                             "predict() takes it, or decode it with load_rgb() first")
 
 
-def face_label(label: str, face: Optional[Box], min_width: int) -> tuple[str, Optional[str]]:
+def face_label(label: str, face: Optional[Box], min_width: int, no_colour: bool = False
+               ) -> tuple[str, Optional[str]]:
     """A face's own verdict and its caution: a face narrower than ``min_width`` (the model's
-    ``min_face_width``) is "unsure", whatever the model said."""
+    ``min_face_width``), or one with ``no_colour`` (:func:`deforgify.colour.colourless`), is
+    "unsure", whatever the model said."""
     if face is not None and face[2] < min_width:
         return UNSURE, f"{TOO_SMALL} ({face[2]}{WIDE}at least {min_width} px needed)"
+    if no_colour:
+        return UNSURE, f"{NO_COLOUR} ({NO_COLOUR_WHAT}: {NO_COLOUR_WHY})"
     return label, None
 
 
@@ -143,7 +151,8 @@ class FaceScore:
     cam: Optional[np.ndarray] = field(default=None, compare=False, repr=False)
     """The crop's Grad-CAM map, from the same model call as the confidences (for heatmaps)."""
     caution: Optional[str] = None
-    """Why this face is "unsure" whatever its confidences (too small to judge), if it is."""
+    """Why this face is "unsure" whatever its confidences (too small to judge, or without
+    colour), if it is."""
     turns: int = 0
     """Quarter turns counter-clockwise its crop was given to stand it upright (see
     :func:`deforgify.faces.upright`)."""
@@ -449,7 +458,8 @@ class Detector:
     def _score(self, crop: Preprocessed, probabilities: np.ndarray, cam: np.ndarray) -> FaceScore:
         calibration = self.config.calibration
         fake = float(calibration.fake_probability(probabilities[self.labels.index("fake")]))
-        label, caution = face_label(calibration.label(fake), crop.face, self.config.min_face_width)
+        label, caution = face_label(calibration.label(fake), crop.face, self.config.min_face_width,
+                                    colourless(crop.pixels))
         return FaceScore(crop.face, crop.region, {"real": 1.0 - fake, "fake": fake}, label, cam, caution, crop.turns)
 
     def _verdict(self, scores: list[FaceScore]) -> Prediction:

@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 from deforgify.decode import WORKING_MAX_SIDE
-from deforgify.detector import MAX_FACES, TOO_SMALL, Prediction
+from deforgify.detector import MAX_FACES, NO_COLOUR, NO_COLOUR_WHAT, NO_COLOUR_WHY, TOO_SMALL, Prediction
 from deforgify.faces import Box
 from deforgify.model.calibration import NO_FACE, UNSURE, Calibration
 
@@ -63,11 +63,34 @@ NUMBERED = "(numbered from the largest)"
 reader would otherwise assume: the two-faces example's face 1 is on the right)."""
 
 
-def headline(label: str, too_small: bool = False) -> str:
+def headline(label: str, caution: Optional[str] = None) -> str:
     """The verdict with its meaning: "Real: no sign of the fakes it knows"; an "unsure" for a
-    face too small to judge says so instead ("Unsure: the face is too small to judge")."""
-    meaning = f"the {TOO_SMALL}" if too_small and label == UNSURE else MEANINGS[label]
-    return f"{WORDS[label].capitalize()}: {meaning}"
+    face not judged (its ``caution``) says why instead ("Unsure: the face is too small to
+    judge", "Unsure: the face has no colour to judge")."""
+    if caution and label == UNSURE:
+        return f"{WORDS[label].capitalize()}: the {NO_COLOUR if caution.startswith(NO_COLOUR) else TOO_SMALL}"
+    return f"{WORDS[label].capitalize()}: {MEANINGS[label]}"
+
+
+def not_judged(caution: str) -> str:
+    """Why a face was not judged, to follow its name: "is 30 px wide; at least 40 px needed", "is
+    greyscale or a single tint (the model ...)"; the headline says "too small", "no colour"."""
+    if caution.startswith(NO_COLOUR):
+        return f"is {NO_COLOUR_WHAT} ({NO_COLOUR_WHY})"
+    return "is " + caution.removeprefix(f"{TOO_SMALL} (").removesuffix(")")
+
+
+def not_judged_short(cautions: Sequence[str]) -> str:
+    """Why these faces were not judged, in a few words: "too small to judge" and/or "without colour"."""
+    kinds = {"without colour" if caution.startswith(NO_COLOUR) else "too small to judge" for caution in cautions}
+    return " or ".join(sorted(kinds, reverse=True))
+
+
+def try_instead(caution: str, reduced: bool, picture: str = "photo") -> str:
+    """What to try instead of a ``picture`` whose deciding face was not judged for ``caution``."""
+    if caution.startswith(NO_COLOUR):
+        return f"Try a copy of the {picture} in colour, if there is one."
+    return closer_advice(reduced, picture)
 
 
 def closer_advice(reduced: bool, picture: str = "photo") -> str:
@@ -91,16 +114,18 @@ def explain(prediction: Prediction, calibration: Optional[Calibration] = None, a
     boxed = [s for s in prediction.scores if s.face]
     count = len(boxed) or 1
     small = [number for number, s in enumerate(boxed, 1) if s.caution]
+    why = [s.caution for s in boxed if s.caution]
     if count == 1:
         one = "the largest face found" if prediction.left_out else "the one face found"
-        judged = f"{one} is {_width(prediction)}" if prediction.caution else f"judged on {one}"
-    elif prediction.caution:  # then every face is too small; the widest stands for them
-        judged = (f"{count} faces found {NUMBERED}, none wide enough to judge: the widest, face "
-                  f"{_deciding_number(prediction)}, is {_width(prediction)}")
+        judged = f"{one} {not_judged(prediction.caution)}" if prediction.caution else f"judged on {one}"
+    elif prediction.caution:  # then no face is judged; the widest stands for them
+        judged = (f"{count} faces found {NUMBERED}, none judged ({not_judged_short(why)}): the widest, face "
+                  f"{_deciding_number(prediction)}, {not_judged(prediction.caution)}")
     elif small:
         one = "the one judged" if count - len(small) == 1 else "the most suspicious judged"
-        judged = (f"{count} faces found {NUMBERED}, {count - len(small)} judged ({faces_named(small)} too small "
-                  f"to judge); {one}, face {_deciding_number(prediction)} (thick box, marked \"decides\"), decides")
+        judged = (f"{count} faces found {NUMBERED}, {count - len(small)} judged ({faces_named(small)} "
+                  f"{not_judged_short(why)}); {one}, face {_deciding_number(prediction)} (thick box, marked "
+                  "\"decides\"), decides")
     else:
         judged = (f"{count} faces judged {NUMBERED}; the most suspicious, face {_deciding_number(prediction)} "
                   "(thick box, marked \"decides\"), decides")
@@ -123,16 +148,9 @@ def explain(prediction: Prediction, calibration: Optional[Calibration] = None, a
             return f"{WORDS[prediction.label].capitalize()} ({shares}): {edge} {judged[0].upper()}{judged[1:]}."
         return f"{WORDS[prediction.label].capitalize()} ({shares}): {judged}."
     if prediction.caution:  # its scores are not used: no percentages to read as an answer
-        advice = f" {closer_advice(prediction.scale < 1)}" if advise else ""
+        advice = f" {try_instead(prediction.caution, prediction.scale < 1)}" if advise else ""
         return f"Unsure: {judged}, so {'it gets' if count == 1 else 'they get'} no real or fake answer.{advice}"
     return f"Unsure ({shares}): {band_reason(confidences['fake'], calibration)} {judged[0].upper()}{judged[1:]}."
-
-
-def _width(prediction: Prediction) -> str:
-    """The too-small deciding face's width and the width needed ("30 px wide; at least 40 px
-    needed"), from its caution: the headline above already says it is too small to judge."""
-    assert prediction.caution is not None  # only a face too small to judge has one
-    return prediction.caution.removeprefix(f"{TOO_SMALL} (").removesuffix(")")
 
 
 def _deciding_number(prediction: Prediction) -> int:
@@ -202,7 +220,7 @@ def caption(label: str, confidences: dict[str, float], caution: Optional[str] = 
     """A face's verdict with the confidence of that verdict ("fake 78%"); for "unsure", the
     fake share it could not decide on (to ``places`` decimals), or why it was not judged."""
     if caution:
-        return "unsure: too small"
+        return "unsure: no colour" if caution.startswith(NO_COLOUR) else "unsure: too small"
     if label == UNSURE:
         return f"unsure (fake {confidences['fake']:.{places}%})"
     return f"{WORDS[label]} {confidences[label]:.0%}"

@@ -156,7 +156,8 @@ def test_a_face_too_small_to_judge_never_decides_beside_a_judged_one() -> None:
     assert three.face == (400, 0, 100, 100) and "the most suspicious judged, face 2" in explain(three)
     none = verdict(small, smaller)
     assert none.face == small.face and none.label == "unsure"  # the widest, not the most suspicious
-    assert explain(none).startswith("Unsure: 2 faces found (numbered from the largest), none wide enough to judge: "
+    assert explain(none).startswith("Unsure: 2 faces found (numbered from the largest), none judged (too small to "
+                                    "judge): "
                                     "the widest, face 1, is 30 px wide; at least 40 px needed, so they get no real "
                                     "or fake answer.")
     alone = verdict(small)
@@ -709,8 +710,24 @@ def by_the_cards_steps_4_to_6(pixels: np.ndarray) -> tuple[float, str]:
                       1e-7, 1 - 1e-7))
     calibration = config["calibration"]
     fake = 1 / (1 + np.exp(-np.log(p / (1 - p)) / calibration["temperature"]))
-    return fake, ("unsure" if calibration["unsure_low"] < fake < calibration["unsure_high"]
+    return fake, ("unsure" if calibration["unsure_low"] < fake < calibration["unsure_high"] or colourless(pixels)
                   else "fake" if fake >= calibration["threshold"] else "real")
+
+
+def colourless(pixels: np.ndarray) -> bool:
+    """The card's step 6 for a crop without colour, from its words."""
+    import cv2
+
+    small = cv2.resize(pixels, (32, 32), interpolation=cv2.INTER_AREA)
+    r, g, b = (small[..., i].ravel().astype(np.float64) for i in range(3))
+    y = 0.299 * r + 0.587 * g + 0.114 * b
+    for chroma in (b - y, r - y):
+        slope, intercept = np.polyfit(y, chroma, 1) if np.ptp(y) > 0 else (0.0, chroma.mean())
+        left = chroma - (slope * y + intercept)
+        explained = 1 - left.var() / chroma.var() if chroma.var() > 0 else 0.0
+        if not (left.std() < 1 / 255 or (left.std() < 5 / 255 and explained >= 0.8)):
+            return False
+    return True
 
 
 @pytest.mark.parametrize("example", ["real-astronaut.jpg", "gan-stylegan2.jpg", "face-swap.jpg",
@@ -724,7 +741,8 @@ def test_the_cards_steps_followed_by_hand_give_the_librarys_answer(example: str)
 
     card = (BUNDLED_MODEL / "README.md").read_text()
     for words in ("`max(w, h) * crop_scale`", "moved, never padded", "`INTER_AREA` when shrinking",
-                  "on its mirror image", "`sigmoid(log(p / (1 - p)) / temperature)`", "signature `serve`"):
+                  "on its mirror image", "`sigmoid(log(p / (1 - p)) / temperature)`", "signature `serve`",
+                  "`Y = 0.299 R + 0.587 G + 0.114 B`"):
         assert words in card, words
     config = json.loads((BUNDLED_MODEL / "config.json").read_text())
     size, scale = config["preprocessing"]["input_size"], config["preprocessing"]["crop_scale"]

@@ -89,10 +89,10 @@ def test_a_face_too_small_says_so_instead_of_a_verdict() -> None:
     assert text.startswith("Unsure: the one face found is 30 px wide") and "too small" not in text
     assert captions(small)[0][1] == "unsure: too small"
     assert small.caution.startswith("face is too small to judge (30 px wide")
-    assert headline(small.label, too_small=small.caution is not None) == "Unsure: the face is too small to judge"
+    assert headline(small.label, small.caution) == "Unsure: the face is too small to judge"
     judged = prediction(((10, 10, 60, 60), 0.5, UNSURE))  # unsure by the band: its own meaning
-    assert judged.caution is None and headline(judged.label, too_small=False) == f"Unsure: {MEANINGS[UNSURE]}"
-    assert headline("fake", too_small=True) == f"Fake: {MEANINGS['fake']}"  # decided otherwise (provenance)
+    assert judged.caution is None and headline(judged.label, judged.caution) == f"Unsure: {MEANINGS[UNSURE]}"
+    assert headline("fake", small.caution) == f"Fake: {MEANINGS['fake']}"  # decided otherwise (provenance)
 
 
 def test_a_verdict_the_files_provenance_decided_gives_no_advice_on_a_face_too_small() -> None:

@@ -9,8 +9,8 @@ from typing import Optional
 
 from deforgify.decode import WORKING_MAX_SIDE
 from deforgify.detector import MAX_FACES, FaceScore, Prediction
-from deforgify.explain import (WORDS, band_reason, beside_an_edge, caption, closer_advice, counted, decimals_apart,
-                               describe_faces, faces_named, percentages)
+from deforgify.explain import (WORDS, band_reason, beside_an_edge, caption, counted, decimals_apart, describe_faces,
+                               faces_named, not_judged_short, percentages, try_instead)
 from deforgify.faces import Box
 from deforgify.model.calibration import NO_FACE, UNSURE, Calibration
 from deforgify.video.combine import SUSTAINED_RUN
@@ -39,14 +39,16 @@ def explain_video(row: dict, calibration: Optional[Calibration] = None) -> str:
     tracks = row["faces"]
     deciding, track = row["deciding_frame"], deciding_track(row)
     small = [t["track"] + 1 for t in tracks if t["caution"]]
+    why = not_judged_short([t["caution"] for t in tracks if t["caution"]])
     assert track is not None  # a verdict has its deciding track
     span = _seen_in(row, track, seen)
     if track["caution"]:  # its scores are not used: no percentages to read as an answer
-        advice = closer_advice(max(row["width"], row["height"]) > WORKING_MAX_SIDE, "clip")
+        advice = try_instead(track["caution"], max(row["width"], row["height"]) > WORKING_MAX_SIDE, "clip")
         if len(tracks) > 1:
-            return (f"Unsure: {len(tracks)} faces followed {APPEARING} in {seen}, none wide enough to judge in any "
-                    f"frame: the widest, face {track['track'] + 1}, {track['caution'].removeprefix('face ')}, so "
-                    f"they get no real or fake answer. {advice}{footnotes}")
+            none = "none wide enough to judge in any frame" if why == "too small to judge" else f"none judged ({why})"
+            return (f"Unsure: {len(tracks)} faces followed {APPEARING} in {seen}, {none}: the widest, face "
+                    f"{track['track'] + 1}, {track['caution'].removeprefix('face ')}, so they get no real or fake "
+                    f"answer. {advice}{footnotes}")
         return (f"Unsure: the one face followed, {span}, but its {track['caution']} in every one of them, so it "
                 f"gets no real or fake answer. {advice}{footnotes}")
     if len(tracks) == 1:
@@ -54,8 +56,8 @@ def explain_video(row: dict, calibration: Optional[Calibration] = None) -> str:
     elif small:
         judged_count = len(tracks) - len(small)
         one = "the one judged" if judged_count == 1 else "the most suspicious judged one"
-        who = (f"{len(tracks)} faces followed {APPEARING}, {judged_count} judged ({faces_named(small)} too small "
-               f"to judge in every frame); {one} (face {track['track'] + 1}) decides")
+        who = (f"{len(tracks)} faces followed {APPEARING}, {judged_count} judged ({faces_named(small)} {why} "
+               f"in every frame); {one} (face {track['track'] + 1}) decides")
     else:
         who = f"{len(tracks)} faces followed {APPEARING}; the most suspicious one (face {track['track'] + 1}) decides"
     judged = f"{who}, {span}, judged on {_judged_on(row, track)}"

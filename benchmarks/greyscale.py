@@ -1,0 +1,54 @@
+"""Colour removed: how the served verdicts of the test split's faces change when a photo is made
+greyscale (or sepia, a tint over greyscale), per source.
+
+    python benchmarks/greyscale.py [--model REF] [--data SRC ...] [--seed 0] [--per-source N]
+
+A visitor found that greyscale copies of fakes were cleared as "real" (9 of 30). For each way a
+photo is shown, and each source, it prints the ROC-AUC and the shares of fakes called "real"
+and "fake" and of reals called "real" and "fake", as served (the unsure band applied).
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+from test_split import argument_parser, load_test_split
+
+from deforgify.argtypes import first_paragraph, run_command
+from training.format_parity import VariantResult, judge_variant
+
+
+def greyscale(rgb: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)
+
+
+def sepia(rgb: np.ndarray) -> np.ndarray:
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    return np.clip(grey[..., None] * np.array([1.07, 0.95, 0.82], np.float32), 0, 255).astype(np.uint8)
+
+
+WAYS = {"colour": lambda rgb: rgb, "greyscale": greyscale, "sepia": sepia}
+
+
+def shares(result: VariantResult) -> str:
+    fakes, reals = result.verdicts[result.is_fake], result.verdicts[~result.is_fake]
+    auc = result.roc_auc
+    return (f"{'-' if auc is None else f'{auc:.3f}':>6} {np.mean(fakes == 'real'):>11.1%} {np.mean(fakes == 'fake'):>11.1%}"
+            f" {np.mean(reals == 'real'):>11.1%} {np.mean(reals == 'fake'):>11.1%}")
+
+
+def main() -> None:
+    parser = argument_parser(first_paragraph(__doc__), per_source=True)
+    detector, test = load_test_split(parser.parse_args())
+    sources = np.array(test.sources)
+    print(f"{'source':24} {'shown':10} {'AUC':>6} {'fakes real':>11} {'fakes fake':>11} {'reals real':>11} "
+          f"{'reals fake':>11}")
+    results = {way: judge_variant(detector, way, test.images, test.labels, WAYS) for way in WAYS}
+    for source in ["all", *sorted(set(test.sources))]:
+        rows = np.ones(len(sources), bool) if source == "all" else sources == source
+        for way, result in results.items():
+            print(f"{source.rstrip('/').split('/')[-1][:24]:24} {way:10} {shares(result.subset(rows))}", flush=True)
+
+
+if __name__ == "__main__":
+    run_command(main)
