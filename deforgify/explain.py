@@ -162,9 +162,11 @@ def _deciding_number(prediction: Prediction) -> int:
 
 def _turned_upright(prediction: Prediction) -> str:
     """" (it lay on its side: judged turned upright)" when the deciding face was not upright
-    (see :func:`deforgify.faces.upright`), else nothing."""
+    (see :func:`deforgify.faces.upright`), else nothing; nothing for a face too small to judge,
+    whose turn is a guess (a visitor's 60 px copy of the upright astronaut, her face 19 px wide,
+    was said to lie on its side)."""
     decisive = prediction.deciding_score
-    if decisive is None or not decisive.turns:
+    if decisive is None or not decisive.turns or (decisive.caution or "").startswith(TOO_SMALL):
         return ""
     return f" (it {'was upside down' if decisive.turned == 180 else 'lay on its side'}: judged turned upright)"
 

@@ -95,6 +95,17 @@ def test_a_face_too_small_says_so_instead_of_a_verdict() -> None:
     assert headline("fake", small.caution) == f"Fake: {MEANINGS['fake']}"  # decided otherwise (provenance)
 
 
+def test_a_face_too_small_to_judge_is_not_said_to_lie_on_its_side() -> None:
+    """Its turn is a guess: the upright astronaut shrunk to 60 px was said to lie on its side."""
+    from dataclasses import replace
+
+    small, large = prediction(((10, 10, 19, 19), 0.99, "fake")), prediction(((10, 10, 90, 90), 0.5, UNSURE))
+    for judged in (small, large):
+        judged.scores[0] = replace(judged.scores[0], turns=1)
+    assert "lay on its side" not in explain(small, Calibration())
+    assert "(it lay on its side: judged turned upright)" in explain(large, Calibration())
+
+
 def test_a_verdict_the_files_provenance_decided_gives_no_advice_on_a_face_too_small() -> None:
     """A file that declares itself made by AI is "fake" whatever its faces: the pixel model's
     words under it told the reader to try a photo taken closer, which would change nothing."""
