@@ -65,7 +65,7 @@ from pydantic import ConfigDict, model_validator  # noqa: E402
 from deforgify.decode import MAX_FILE_BYTES, InvalidImageError  # noqa: E402
 from deforgify.detector import Detector, Prediction  # noqa: E402
 from deforgify.explain import (BACKGROUNDS, CAUTIONS, COLOURS, WORDS, describe_faces, draw_faces,  # noqa: E402
-                               explain, headline, hex_colour)
+                               explain, headline, hex_colour, shown_places)
 from deforgify.feedback import (ANSWER_LIFETIME, SHOULD_BE, Answers, ClientQuota, FeedbackError,  # noqa: E402
                                 FeedbackStore, NotSaved, choices_against, save_report)
 from deforgify.heatmap import LEGEND, colour_stops, where  # noqa: E402
@@ -533,7 +533,7 @@ def banner(prediction: Prediction, provenance: Provenance = NO_PROVENANCE,
     row = apply_to_row(prediction.to_json(), provenance)
     label, by_provenance = row["label"], overruled(row)
     pixels = explain(prediction, calibration, advise=not by_provenance)
-    bars = _bars(prediction.confidences) if prediction.confidences and not prediction.caution else ""
+    bars = _bars(prediction.confidences, calibration) if prediction.confidences and not prediction.caution else ""
     origin = (f'<p class="provenance" data-claim="{provenance.claim}" style="margin:6px 0 4px 0">'
               f"{html.escape(provenance_line(provenance))}</p>")
     if by_provenance:  # what decides comes first; the pixel model's bars follow, named as its own
@@ -561,7 +561,7 @@ def video_banner(row: dict, calibration: Calibration, model: str, lead: str = ""
     label, caution = row["label"], (deciding_track(row) or {}).get("caution")
     said = f"{lead} {explain_video(row, calibration)}" if lead else explain_video(row, calibration)
     return _box(label, headline(label, caution),
-                (_bars(row["confidences"]) if row["confidences"] and not caution else "")
+                (_bars(row["confidences"], calibration) if row["confidences"] and not caution else "")
                 + f'<p style="margin:6px 0 4px 0">{html.escape(said)}</p>'
                 f'<p class="provenance" data-claim="none" style="margin:0 0 4px 0">{VIDEO_ORIGIN}</p>'
                 f'<p style="margin:0;font-size:0.9em">{html.escape(CAUTIONS[label].replace("photo", "video"))}</p>'
@@ -613,7 +613,10 @@ def error_box(message: str, kind: str = "file", advice: Optional[str] = None,
                 f'<p style="margin:4px 0 0 0;font-size:0.9em">{html.escape(advice)}</p>', element_id=element_id)
 
 
-def _bars(confidences: dict[str, float]) -> str:
+def _bars(confidences: dict[str, float], calibration: Optional[Calibration] = None) -> str:
+    """The two shares as bars, to the decimals that tell the fake share from a band edge beside it
+    (:func:`deforgify.explain.shown_places`)."""
+    places = shown_places(confidences["fake"], calibration)
     rows = []
     for name in ("real", "fake"):
         share = confidences[name]
@@ -622,8 +625,8 @@ def _bars(confidences: dict[str, float]) -> str:
             f'<div class="share" data-label="{name}" style="display:flex;align-items:center;gap:8px;margin:2px 0">'
             f'<span style="width:3em">{name}</span><span style="flex:1;background:#fff;border:1px solid #767676;'
             f'border-radius:4px;height:10px"><span style="display:block;width:{share:.1%};height:10px;'
-            f'background:{colour};border-radius:4px"></span></span><b class="percent" style="width:3em;'
-            f'text-align:right">{share:.0%}</b></div>'
+            f'background:{colour};border-radius:4px"></span></span><b class="percent" style="width:{3 + places}em;'
+            f'text-align:right">{share:.{places}%}</b></div>'
         )
     # Hidden from screen readers: the sentence under the bars says both percentages again.
     return f'<div aria-hidden="true" style="margin:6px 0;max-width:28em">{"".join(rows)}</div>'

@@ -54,8 +54,10 @@ def contrast(first: tuple[int, int, int], second: tuple[int, int, int]) -> float
     return (high + 0.05) / (low + 0.05)
 
 
-def percentages(confidences: dict[str, float]) -> str:
-    return f"real {confidences['real']:.0%}, fake {confidences['fake']:.0%}"
+def percentages(confidences: dict[str, float], calibration: Optional[Calibration] = None) -> str:
+    """"real 81%, fake 19%", to the decimals the bars show (:func:`shown_places`)."""
+    places = shown_places(confidences["fake"], calibration)
+    return f"real {confidences['real']:.{places}%}, fake {confidences['fake']:.{places}%}"
 
 
 NUMBERED = "(numbered from the largest)"
@@ -135,7 +137,7 @@ def explain(prediction: Prediction, calibration: Optional[Calibration] = None, a
                    f"found and not judged (narrower than a third of the largest, or beyond the {MAX_FACES} largest)")
     confidences = prediction.confidences
     assert confidences is not None  # every verdict but no_face has them
-    shares = percentages(confidences)
+    shares = percentages(confidences, calibration)
     if prediction.label != UNSURE:
         fake = confidences["fake"]
         against = confidences[prediction.label] < 0.5
@@ -201,6 +203,17 @@ def band_reason(fake: float, calibration: Optional[Calibration], judged: str = "
                  else f"when fake is at most {low:.{places}%}")
     return (f"this model answers \"real\" only {real_rule} and \"fake\" only when fake is at least "
             f"{high:.{places}%}; {judged} fake {fake:.{places}%} lies between.")
+
+
+def shown_places(fake: float, calibration: Optional[Calibration]) -> int:
+    """Decimals to show a fake share with beside bars: none, unless it rounds to the same whole
+    percent as an edge of the unsure band, where "fake 19%" read alike for a "real" (18.7 %) and
+    an "unsure" (19.3 %) beside an edge of 19.2 % (a visitor's find); then as many as tell them
+    apart."""
+    if calibration is None:
+        return 0
+    edges = (calibration.unsure_low, calibration.unsure_high)
+    return decimals_apart(fake, edges) if any(round(fake * 100) == round(edge * 100) for edge in edges) else 0
 
 
 def decimals_apart(value: float, edges: Sequence[float]) -> int:

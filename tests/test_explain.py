@@ -65,7 +65,8 @@ def test_an_answer_beside_an_edge_of_the_band_gives_the_share_that_decided() -> 
     "fake 19%", so the answer says the share and the edge (a visitor's walk)."""
     band = Calibration(threshold=0.49, unsure_low=0.192, unsure_high=0.971)
     real = explain(prediction(((10, 10, 100, 100), 0.189, "real")), band)
-    assert real.startswith('Real (real 81%, fake 19%): fake 18.9% is at most the 19.2% this model answers "real" at.')
+    assert real.startswith('Real (real 81.1%, fake 18.9%): fake 18.9% is at most the 19.2% this model answers "real" '
+                           'at.')  # the shares to the decimal, as the bars above show them
     unsure = explain(prediction(((10, 10, 100, 100), 0.194, UNSURE)), band)
     assert "fake 19.4% lies between" in unsure
     fake = explain(prediction(((10, 10, 100, 100), 0.972, "fake")), band)
@@ -214,3 +215,19 @@ def test_no_face_draws_nothing_and_says_so() -> None:
     canvas = np.zeros((50, 50, 3), np.uint8)
     assert (draw_faces(canvas, empty) == canvas).all()
     assert "no face was found" in describe_faces(empty)
+
+
+def test_bars_beside_a_band_edge_show_the_decimals_that_tell_the_share_from_it() -> None:
+    """A visitor saw "real 81% / fake 19%" above "Unsure" for one photo and above "Real" for
+    another (fake 19.3 % and 18.7 % beside the band's lower edge, 19.2 %)."""
+    import re
+
+    import app
+
+    band = Calibration(threshold=0.49, unsure_low=0.192, unsure_high=0.971)
+    shown = {}
+    for fake, label in ((0.187, "real"), (0.193, UNSURE), (0.30, UNSURE), (0.05, "real")):
+        box = app.banner(prediction(((10, 10, 90, 90), fake, label)), calibration=band)
+        shown[fake] = re.findall(r'<b class="percent"[^>]*>([^<]+)</b>', box)
+        assert f"(real {shown[fake][0]}, fake {shown[fake][1]})" in box  # the words say what the bars say
+    assert shown == {0.187: ["81.3%", "18.7%"], 0.193: ["80.7%", "19.3%"], 0.30: ["70%", "30%"], 0.05: ["95%", "5%"]}

@@ -66,7 +66,7 @@ def explain_video(row: dict, calibration: Optional[Calibration] = None) -> str:
               else beside_an_edge(row["label"], fake, calibration))
     if reason:  # then a new sentence
         judged = f"{reason} {judged[0].upper()}{judged[1:]}"
-    return (f"{WORDS[row['label']].capitalize()} ({percentages(row['confidences'])}): {judged}; it looked most "
+    return (f"{WORDS[row['label']].capitalize()} ({percentages(row['confidences'], calibration)}): {judged}; it looked most "
             f"fake at {deciding['t']:.1f} s: the deciding frame, pictured with each face's verdict over the whole "
             f"clip.{footnotes}")
 
