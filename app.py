@@ -70,6 +70,7 @@ from deforgify.feedback import (ANSWER_LIFETIME, SHOULD_BE, Answers, ClientQuota
                                 FeedbackStore, NotSaved, choices_against, save_report)
 from deforgify.heatmap import LEGEND, colour_stops, where  # noqa: E402
 from deforgify.model.calibration import NO_FACE, UNSURE, Calibration  # noqa: E402
+from deforgify.model.facts import metrics_at_a_glance  # noqa: E402
 from deforgify.model.source import card_url  # noqa: E402
 from deforgify.provenance import (NO_PROVENANCE, Provenance, apply_to_row, deciding_claim,  # noqa: E402
                                   headline as provenance_line)
@@ -1079,6 +1080,10 @@ def header(detector: Detector) -> str:
         "shows signs of a generated or manipulated face (GAN faces, face swaps).",
         f"**Model:** {model_line(detector)} · [model card]({model_card_link(detector)})",
     ]
+    glance = metrics_at_a_glance(detector.source.folder)
+    if glance:  # what its answers are worth, where a first-time visitor reads (a visitor found it only in the card)
+        lines.append(f"**How often it is right**, {glance}. On photos from sources it was not trained on it does "
+                     f"worse (the card's [held-out figures]({model_card_link(detector)})).")
     lines += [f"> ⚠️ {warning[:1].upper()}{warning[1:]}." for warning in detector.warnings]
     return "\n\n".join(lines)
 

@@ -231,3 +231,23 @@ def test_bars_beside_a_band_edge_show_the_decimals_that_tell_the_share_from_it()
         shown[fake] = re.findall(r'<b class="percent"[^>]*>([^<]+)</b>', box)
         assert f"(real {shown[fake][0]}, fake {shown[fake][1]})" in box  # the words say what the bars say
     assert shown == {0.187: ["81.3%", "18.7%"], 0.193: ["80.7%", "19.3%"], 0.30: ["70%", "30%"], 0.05: ["95%", "5%"]}
+
+
+def test_the_page_says_how_often_the_model_is_right_from_its_own_metrics(tmp_path) -> None:
+    """A visitor found the model's served figures only in the collapsed card: the page's header
+    gives them, read from the model folder's metrics.json, and nothing where it has none."""
+    import json
+
+    import app
+    from deforgify.detector import Detector
+    from deforgify.model.source import BUNDLED_MODEL
+    from helpers import bundled_model_with
+
+    served = json.loads((BUNDLED_MODEL / "metrics.json").read_text())["test"]["unsure"]
+    header = app.header(Detector.load())
+    assert (f'**How often it is right**, as served on its own test split: it calls {served["fakes_caught"]:.1%} of '
+            f'the fakes "fake", clears {served["reals_cleared"]:.1%} of the reals as "real" and answers "unsure" on '
+            f'{served["unsure_share"]:.1%} of the faces') in header
+    bare = bundled_model_with(tmp_path / "model")
+    (bare / "metrics.json").unlink()
+    assert "How often it is right" not in app.header(Detector.load(str(bare)))

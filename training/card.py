@@ -8,6 +8,7 @@ import textwrap
 from pathlib import Path
 from typing import Any, Optional
 
+from deforgify.model.facts import at_a_glance
 from deforgify.model.folder import CARD_FILE, METRICS_FILE, read_config
 from deforgify.model.source import BUNDLED_MODEL
 from training.data import is_local, source_name
@@ -86,13 +87,10 @@ def _recalibrated(training: dict[str, Any]) -> str:
 def _at_a_glance(metrics: dict[str, Any]) -> str:
     """What a user gets as served, before any table: the answers on the test split, and what
     sources never trained on cost (the held-out runs, or that they were not run)."""
-    unsure = metrics["test"].get("unsure")
-    if not unsure:
+    glance = at_a_glance(metrics)
+    if not glance:
         return ""
-    lines = [f"**At a glance**, as served on its own test split: it calls {_share(unsure.get('fakes_caught'))} "
-             f"of the fakes \"fake\", clears {_share(unsure.get('reals_cleared'))} of the reals as \"real\" "
-             f"and answers \"unsure\" on {_share(unsure['unsure_share'])} of the faces; its \"real\" and \"fake\" "
-             f"answers are right {_share(unsure['accuracy_when_sure'])} of the time."]
+    lines = [f"**At a glance**, {glance}."]
     units = _whole_sources(metrics.get("leave_one_out") or {})
     if units:
         caught = [u["fakes_caught_with_band"] for u in units if u.get("fakes_caught_with_band") is not None]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Optional
 
 from deforgify.model.folder import METRICS_FILE
 
@@ -27,6 +27,32 @@ def model_facts(detector: "Detector") -> dict[str, Any]:
             "trained": training_facts(source.folder).get("date"), "threshold": calibration.threshold,
             "unsure_band": [calibration.unsure_low, calibration.unsure_high],
             "min_face_width": config.min_face_width}
+
+
+def at_a_glance(metrics: dict[str, Any]) -> Optional[str]:
+    """The model's answers as served on its own test split, in words (the model card's and the
+    app's): "as served on its own test split: it calls 33.6% of the fakes "fake", ..."; None
+    when its metrics do not record them."""
+    unsure = (metrics.get("test") or {}).get("unsure")
+    if not isinstance(unsure, dict) or "unsure_share" not in unsure:
+        return None
+    return (f"as served on its own test split: it calls {_share(unsure.get('fakes_caught'))} of the fakes "
+            f"\"fake\", clears {_share(unsure.get('reals_cleared'))} of the reals as \"real\" and answers "
+            f"\"unsure\" on {_share(unsure['unsure_share'])} of the faces; its \"real\" and \"fake\" answers are "
+            f"right {_share(unsure.get('accuracy_when_sure'))} of the time")
+
+
+def metrics_at_a_glance(folder: Path) -> Optional[str]:
+    """:func:`at_a_glance` of the metrics file of the model in ``folder`` (None without one)."""
+    try:
+        metrics = json.loads((folder / METRICS_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+    return at_a_glance(metrics) if isinstance(metrics, dict) else None
+
+
+def _share(value: Optional[float]) -> str:
+    return "n/a" if value is None else f"{value:.1%}"
 
 
 def training_facts(folder: Path) -> dict[str, Any]:
