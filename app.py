@@ -528,7 +528,7 @@ def overruled(row: dict) -> bool:
 def banner(prediction: Prediction, provenance: Provenance = NO_PROVENANCE,
            calibration: Optional[Calibration] = None, model: str = "") -> str:
     """The verdict box: the verdict in its colour with what it means, the pixel model's two
-    percentages (real first; none for a face too small to judge, whose scores are not used), what
+    percentages (real first; none for a face too small or without colour to judge, whose scores are not used), what
     the verdict is based on, what the file says of its origin, a caution, and the model that
     answered (``model``, a :func:`model_line`)."""
     row = apply_to_row(prediction.to_json(), provenance)
@@ -555,7 +555,7 @@ def banner(prediction: Prediction, provenance: Provenance = NO_PROVENANCE,
 def video_banner(row: dict, calibration: Calibration, model: str, lead: str = "",
                  element_id: str = "video-verdict-box") -> str:
     """A video's verdict box, as :func:`banner` for a photo: the verdict, the deciding track's
-    percentages (none for a face too small to judge), what it rests on (after ``lead``), that a
+    percentages (none for a face too small or without colour to judge), what it rests on (after ``lead``), that a
     video's metadata is not read, a caution, and the model that answered."""
     from deforgify.video.present import deciding_track, explain_video
 
@@ -1082,8 +1082,9 @@ def header(detector: Detector) -> str:
     ]
     glance = metrics_at_a_glance(detector.source.folder)
     if glance:  # what its answers are worth, where a first-time visitor reads (a visitor found it only in the card)
-        lines.append(f"**How often it is right**, {glance}. On photos from sources it was not trained on it does "
-                     f"worse (the card's [held-out figures]({model_card_link(detector)})).")
+        lines.append(f"**How often it is right**, measured on its own test split when it was trained: {glance}. "
+                     "Expect it to do worse on photos from sources it was not trained on (the card's "
+                     f"[held-out figures]({model_card_link(detector)})).")
     lines += [f"> ⚠️ {warning[:1].upper()}{warning[1:]}." for warning in detector.warnings]
     return "\n\n".join(lines)
 

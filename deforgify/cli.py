@@ -92,8 +92,9 @@ videos (.mp4 .mov .webm .mkv .avi ...: by suffix) get the same fields, and more:
               photo's, but never "real" with frames that reached "fake" (fake_frames counts
               them; too few in a row, it is "unsure"); box and peak_t where it looked most
               fake. Frames where the face is narrower than the model's min_face_width are
-              left out; a face too small in every frame is "unsure" with the reason in
-              caution (null otherwise)
+              left out, and so are frames without colour while any has it; a face too
+              small in every frame, or without colour in all, is "unsure" with the reason
+              in caution (null otherwise)
   label       the most suspicious track's; no_face when no frame showed a face (a face
               glimpsed in few frames and never clearly is left out as a likely false
               face: sampling.glimpses_dropped counts them)

@@ -107,7 +107,7 @@ def closer_advice(reduced: bool, picture: str = "photo") -> str:
 
 def explain(prediction: Prediction, calibration: Optional[Calibration] = None, advise: bool = True) -> str:
     """What the verdict is based on, in words that never contradict its percentages: an
-    "unsure" says why (a face too small, or where the model's unsure band lies), and what to try
+    "unsure" says why (a face too small or without colour, or where the model's unsure band lies), and what to try
     unless not to ``advise`` (the file's own provenance decided the verdict: no photo taken
     closer would change it)."""
     if prediction.label == NO_FACE:
@@ -182,8 +182,8 @@ def beside_an_edge(label: str, fake: float, calibration: Optional[Calibration]) 
     edge = calibration.unsure_low if label == "real" else calibration.unsure_high
     if round(fake * 100) != round(edge * 100):
         return None
-    side = "at most" if label == "real" else "at least"
-    return f"fake {fake:.1%} is {side} the {edge:.1%} this model answers \"{WORDS[label]}\" at."
+    side, places = "at most" if label == "real" else "at least", decimals_apart(fake, (edge,))
+    return f"fake {fake:.{places}%} is {side} the {edge:.{places}%} this model answers \"{WORDS[label]}\" at."
 
 
 def faces_named(numbers: list[int]) -> str:

@@ -39,6 +39,16 @@ def test_greyscale_and_tinted_faces_have_no_colour_and_colour_ones_do(astronaut)
     half = (0.5 * face + 0.5 * greyscale(face)).astype(np.uint8)  # washed out, but in colour
     assert not colourless(crop(half))
     assert colourless(np.full((128, 128, 3), 0.5, np.float32))  # one flat grey: nothing to fit, still no colour
+    assert colourless(greyscale(face)) and not colourless(face)  # uint8 crops as well as floats in [0, 1]
+
+
+def test_one_skin_hue_under_warm_light_is_colour_not_a_tint(astronaut) -> None:
+    """A reviewer's find: a warm-lit colour portrait in UTKFace (one skin hue over a dark
+    background, chroma B - Y about -15/255 throughout) passed for a tint. A tint over greyscale
+    keeps black black; a constant hue does not."""
+    grey = cv2.cvtColor(astronaut[60:220, 160:300], cv2.COLOR_RGB2GRAY).astype(np.float32) / 255
+    warm = np.clip(np.stack([grey + 0.045, grey, grey - 0.06], -1), 0, 1)  # the same hue at every brightness
+    assert not colourless(crop((warm * 255).astype(np.uint8)))
 
 
 def test_a_greyscale_copy_of_a_fake_is_unsure_for_its_lack_of_colour_never_real() -> None:
@@ -75,3 +85,28 @@ def test_a_black_and_white_clip_is_unsure_for_its_lack_of_colour(astronaut, tmp_
     assert row["label"] == "unsure" and len(row["faces"]) == 1
     assert row["faces"][0]["caution"].startswith(NO_COLOUR)
     assert "Try a copy of the clip in colour, if there is one." in explain_video(row)
+
+
+def test_a_tracks_frames_without_colour_are_left_out_while_any_has_colour() -> None:
+    """The reviewer's clip: 3 greyscale frames (fake 0.03, cleared by the model) and 2 in colour
+    (fake 0.6). The track was "real" on the median of all five, and its words called the
+    greyscale frames too small."""
+    from deforgify.detector import NO_COLOUR_WHAT, NO_COLOUR_WHY, face_label
+    from deforgify.model.folder import ModelConfig
+    from deforgify.video.judge import track_verdict
+    from deforgify.video.present import _judged_on
+    from deforgify.video.timeline import FrameFace
+
+    config = ModelConfig("deforgify-lite0", min_face_width=40)
+    grey = f"{NO_COLOUR} ({NO_COLOUR_WHAT}: {NO_COLOUR_WHY})"
+    seen = [(t, FrameFace(0, (0, 0, 80, 80), "unsure" if caution else "x", {"real": 1 - fake, "fake": fake}, caution))
+            for t, fake, caution in ((0.0, 0.03, grey), (0.5, 0.6, None), (1.0, 0.03, grey), (1.5, 0.6, None),
+                                     (2.0, 0.03, grey))]
+    track = track_verdict(config, 0, seen)
+    assert track.confidences["fake"] == pytest.approx(0.6) and track.peak_t in (0.5, 1.5)
+    assert track.caution is None and track.label == face_label(config.calibration.label(0.6), (0, 0, 80, 80), 40)[0]
+    row = {"frames": [{"faces": [face.to_json() | {"track": 0}]} for _, face in seen]}
+    said = _judged_on(row, track.to_json() | {"track": 0, "frames": 5, "sustained_run": False})
+    assert said == "the median of the 2 frames where it could be judged (in 3 it had no colour)"
+    none = track_verdict(config, 0, [s for s in seen if s[1].caution])  # no colour in any frame: unsure, so said
+    assert none.label == "unsure" and none.caution == grey

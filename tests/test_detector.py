@@ -725,7 +725,7 @@ def colourless(pixels: np.ndarray) -> bool:
         slope, intercept = np.polyfit(y, chroma, 1) if np.ptp(y) > 0 else (0.0, chroma.mean())
         left = chroma - (slope * y + intercept)
         explained = 1 - left.var() / chroma.var() if chroma.var() > 0 else 0.0
-        if not (left.std() < 1 / 255 or (left.std() < 5 / 255 and explained >= 0.8)):
+        if not (left.std() < 1 / 255 or (left.std() < 5 / 255 and explained >= 0.85 and abs(intercept) < 3 / 255)):
             return False
     return True
 

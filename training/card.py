@@ -90,7 +90,7 @@ def _at_a_glance(metrics: dict[str, Any]) -> str:
     glance = at_a_glance(metrics)
     if not glance:
         return ""
-    lines = [f"**At a glance**, {glance}."]
+    lines = [f"**At a glance**, as served on its own test split: {glance}."]
     units = _whole_sources(metrics.get("leave_one_out") or {})
     if units:
         caught = [u["fakes_caught_with_band"] for u in units if u.get("fakes_caught_with_band") is not None]
@@ -249,7 +249,8 @@ Each step changes verdicts when left out or done otherwise (Deforgify's function
    without colour (greyscale or one tint, such as sepia: the model clears such fakes): reduced to
    32 px (`INTER_AREA`), for both `B - Y` and `R - Y` (`Y = 0.299 R + 0.587 G + 0.114 B`, pixels
    0-1) what a straight line in `Y` leaves has a standard deviation under 1/255, or under 5/255 with
-   the line explaining 80 % of the variance or more (`deforgify.colour.colourless`). With several faces, Deforgify judges the
+   the line explaining 85 % of the variance or more and passing within 3/255 of 0 at `Y = 0`
+   (`deforgify.colour.colourless`). With several faces, Deforgify judges the
    largest (up to 8, none under a third of the largest one's width) and the most suspicious of
    those judged decides ("fake" before "unsure" before "real", then by fake probability).
 """

@@ -30,13 +30,13 @@ def model_facts(detector: "Detector") -> dict[str, Any]:
 
 
 def at_a_glance(metrics: dict[str, Any]) -> Optional[str]:
-    """The model's answers as served on its own test split, in words (the model card's and the
-    app's): "as served on its own test split: it calls 33.6% of the fakes "fake", ..."; None
-    when its metrics do not record them."""
+    """The model's answers as served on its own test split when it was trained, in words (the
+    model card's and the app's): "it calls 33.6% of the fakes "fake", ..."; None when its metrics
+    do not record them."""
     unsure = (metrics.get("test") or {}).get("unsure")
     if not isinstance(unsure, dict) or "unsure_share" not in unsure:
         return None
-    return (f"as served on its own test split: it calls {_share(unsure.get('fakes_caught'))} of the fakes "
+    return (f"it calls {_share(unsure.get('fakes_caught'))} of the fakes "
             f"\"fake\", clears {_share(unsure.get('reals_cleared'))} of the reals as \"real\" and answers "
             f"\"unsure\" on {_share(unsure['unsure_share'])} of the faces; its \"real\" and \"fake\" answers are "
             f"right {_share(unsure.get('accuracy_when_sure'))} of the time")

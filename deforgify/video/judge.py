@@ -130,16 +130,18 @@ def _found(face: Optional[Box]) -> Box:
 
 def track_verdict(config: ModelConfig, track: int, seen: list[tuple[float, FrameFace]]) -> Track:
     """A track's verdict from the frames where its face is wide enough for the model to judge
-    (``min_face_width``), as a photo's face is; from all of them, as "unsure" with the reason,
-    when it never is; "unsure" too when it has no colour in any of those frames. Frames combine
-    by :func:`deforgify.video.combine.judge_track`."""
+    (``min_face_width``) and in colour, as a photo's face is; from all of them, as "unsure" with
+    the reason, when it is never wide enough, or has no colour in any frame where it is. Frames
+    combine by :func:`deforgify.video.combine.judge_track`."""
     least = config.min_face_width
-    judged = [(t, face) for t, face in seen if face.box[2] >= least] or seen
+    wide = [(t, face) for t, face in seen if face.box[2] >= least] or seen
+    # Frames without colour are cleared by the model (see deforgify.colour): left out while any has colour.
+    coloured = [(t, face) for t, face in wide if not (face.caution or "").startswith(NO_COLOUR)]
+    judged = coloured or wide
     scored = judge_track([face.confidences["fake"] for _, face in judged], config.calibration)
     peak_t, peak = max(judged, key=lambda s: s[1].confidences["fake"])
     widest = max((face.box for _, face in seen), key=lambda box: box[2])
-    no_colour = all((face.caution or "").startswith(NO_COLOUR) for _, face in judged)  # a black-and-white clip
-    label, caution = face_label(scored.label, widest, least, no_colour)
+    label, caution = face_label(scored.label, widest, least, no_colour=not coloured)
     return Track(track, label, {"real": 1.0 - scored.fake, "fake": scored.fake}, [t for t, _ in seen], peak_t,
                  peak.box, caution, sustained_run=scored.sustained_run and not caution,
                  fake_frames=0 if caution else scored.fake_frames)

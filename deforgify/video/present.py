@@ -8,7 +8,7 @@ import math
 from typing import Optional
 
 from deforgify.decode import WORKING_MAX_SIDE
-from deforgify.detector import MAX_FACES, FaceScore, Prediction
+from deforgify.detector import MAX_FACES, NO_COLOUR, TOO_SMALL, FaceScore, Prediction
 from deforgify.explain import (WORDS, band_reason, beside_an_edge, caption, counted, decimals_apart, describe_faces,
                                faces_named, not_judged_short, percentages, try_instead)
 from deforgify.faces import Box
@@ -66,7 +66,8 @@ def explain_video(row: dict, calibration: Optional[Calibration] = None) -> str:
               else beside_an_edge(row["label"], fake, calibration))
     if reason:  # then a new sentence
         judged = f"{reason} {judged[0].upper()}{judged[1:]}"
-    return (f"{WORDS[row['label']].capitalize()} ({percentages(row['confidences'], calibration)}): {judged}; it looked most "
+    shares = percentages(row["confidences"], calibration)
+    return (f"{WORDS[row['label']].capitalize()} ({shares}): {judged}; it looked most "
             f"fake at {deciding['t']:.1f} s: the deciding frame, pictured with each face's verdict over the whole "
             f"clip.{footnotes}")
 
@@ -84,18 +85,22 @@ def _unsure_reason(track: dict, fake: float, calibration: Optional[Calibration])
 
 def _judged_on(row: dict, track: dict) -> str:
     """What a track's score was taken from (see :func:`deforgify.video.combine.combine`): its
-    frames, or those where it was wide enough to judge ("the median of the 7 frames where it was
-    wide enough to judge (in 1 it was too small)")."""
+    frames, or those where it was wide enough to judge and in colour ("the median of the 7 frames
+    where it was wide enough to judge (in 1 it was too small)")."""
     if track.get("sustained_run"):
         least = math.floor(track["confidences"]["fake"] * 100)  # rounded down: "100 % or more" read as a slip
         return (f"{SUSTAINED_RUN} frames in a row that all looked fake (fake {least}% or more in each), which its "
                 "other frames do not outvote")
     judged = len(_judged_scores(row, track))
-    small = track["frames"] - judged
-    if not small:
+    cautions = [face["caution"] or "" for frame in row["frames"] for face in frame["faces"]
+                if face["track"] == track["track"]]
+    small, grey = (sum(caution.startswith(why) for caution in cautions) for why in (TOO_SMALL, NO_COLOUR))
+    if not small and not grey:
         return "that frame" if judged == 1 else "the median of those frames"
     which = "the one frame" if judged == 1 else f"the median of the {judged} frames"
-    return f"{which} where it was wide enough to judge (in {small} it was too small)"
+    where = "where it could be judged" if grey else "where it was wide enough to judge"
+    reasons = [f"in {small} it was too small"] * bool(small) + [f"in {grey} it had no colour"] * bool(grey)
+    return f"{which} {where} ({', '.join(reasons)})"
 
 
 def _judged_scores(row: dict, track: dict) -> list[float]:
@@ -147,7 +152,8 @@ def _when(row: dict, track: dict) -> str:
 
 def chart_rows(row: dict) -> list[dict]:
     """The timeline as rows for a line chart: time, fake probability and face, per face per frame
-    where it was judged (a face too small to judge has a score that is not used: none drawn)."""
+    where it was judged (a face too small to judge, or without colour, has a score that is not
+    used: none drawn)."""
     return [{"time (s)": frame["t"], "fake probability": round(face["confidences"]["fake"], 3),  # as its tooltip reads
              "face": f"face {face['track'] + 1}"}
             for frame in row["frames"] for face in frame["faces"] if not face["caution"]]
