@@ -8,7 +8,7 @@ import textwrap
 from pathlib import Path
 from typing import Any, Optional
 
-from deforgify.model.facts import at_a_glance
+from deforgify.model.facts import at_a_glance, percent as _share
 from deforgify.model.folder import CARD_FILE, METRICS_FILE, read_config
 from deforgify.model.source import BUNDLED_MODEL
 from training.data import is_local, source_name
@@ -529,10 +529,6 @@ def _held_out_band(calibration: dict[str, Any]) -> str:
             f"stayed in the leave-one-source-out runs (the rank {held_out['real_rank']:.3f} among "
             "validation reals; see below: those runs' models never trained on the source they scored, but "
             "scored all of it, this model's test images among them)")
-
-
-def _share(value: Optional[float]) -> str:
-    return "n/a" if value is None else f"{value:.1%}"
 
 
 def _per_source_table(rows: str) -> str:

@@ -36,10 +36,10 @@ def at_a_glance(metrics: dict[str, Any]) -> Optional[str]:
     unsure = (metrics.get("test") or {}).get("unsure")
     if not isinstance(unsure, dict) or "unsure_share" not in unsure:
         return None
-    return (f"it calls {_share(unsure.get('fakes_caught'))} of the fakes "
-            f"\"fake\", clears {_share(unsure.get('reals_cleared'))} of the reals as \"real\" and answers "
-            f"\"unsure\" on {_share(unsure['unsure_share'])} of the faces; its \"real\" and \"fake\" answers are "
-            f"right {_share(unsure.get('accuracy_when_sure'))} of the time")
+    return (f"it calls {percent(unsure.get('fakes_caught'))} of the fakes "
+            f"\"fake\", clears {percent(unsure.get('reals_cleared'))} of the reals as \"real\" and answers "
+            f"\"unsure\" on {percent(unsure['unsure_share'])} of the faces; its \"real\" and \"fake\" answers are "
+            f"right {percent(unsure.get('accuracy_when_sure'))} of the time")
 
 
 def metrics_at_a_glance(folder: Path) -> Optional[str]:
@@ -51,7 +51,8 @@ def metrics_at_a_glance(folder: Path) -> Optional[str]:
     return at_a_glance(metrics) if isinstance(metrics, dict) else None
 
 
-def _share(value: Optional[float]) -> str:
+def percent(value: Optional[float]) -> str:
+    """A share as "33.6%", or "n/a" when not measured."""
     return "n/a" if value is None else f"{value:.1%}"
 
 
