@@ -247,7 +247,7 @@ def test_a_face_too_small_in_every_frame_is_unsure_with_the_reason(clips, detect
     from deforgify.video.present import explain_video
 
     assert "get no real or fake answer. Try a clip taken closer or at a higher resolution" in explain_video(row)
-    assert "too small to judge" in explain_video(row)
+    assert "px wide; at least 1000 px needed" in explain_video(row)  # how small (the headline says "too small")
     reduced = dict(row, width=3840, height=2160)  # its frames reduced to 2048 px: a higher resolution is reduced alike
     assert "Try a clip cropped around the face (clips larger than 2048 px are reduced to that to be judged, as this " \
         "one was)." in explain_video(reduced)

@@ -10,7 +10,7 @@ from typing import Optional
 from deforgify.decode import WORKING_MAX_SIDE
 from deforgify.detector import MAX_FACES, NO_COLOUR, TOO_SMALL, FaceScore, Prediction
 from deforgify.explain import (WORDS, band_reason, beside_an_edge, caption, counted, decimals_apart, describe_faces,
-                               faces_named, not_judged_short, percentages, try_instead)
+                               faces_named, not_judged, not_judged_short, percentages, try_instead)
 from deforgify.faces import Box
 from deforgify.model.calibration import NO_FACE, UNSURE, Calibration
 from deforgify.video.combine import SUSTAINED_RUN
@@ -47,10 +47,11 @@ def explain_video(row: dict, calibration: Optional[Calibration] = None) -> str:
         if len(tracks) > 1:
             none = "none wide enough to judge in any frame" if why == "too small to judge" else f"none judged ({why})"
             return (f"Unsure: {len(tracks)} faces followed {APPEARING} in {seen}, {none}: the widest, face "
-                    f"{track['track'] + 1}, {track['caution'].removeprefix('face ')}, so they get no real or fake "
+                    f"{track['track'] + 1}, {not_judged(track['caution'])}, so they get no real or fake "
                     f"answer. {advice}{footnotes}")
-        return (f"Unsure: the one face followed, {span}, but its {track['caution']} in every one of them, so it "
-                f"gets no real or fake answer. {advice}{footnotes}")
+        # the headline says "too small" or "no colour": these words say how so (a photo's do the same)
+        return (f"Unsure: the one face followed, {span}, {not_judged(track['caution'])} in every frame where it "
+                f"could be judged, so it gets no real or fake answer. {advice}{footnotes}")
     if len(tracks) == 1:
         who = "the one face followed"
     elif small:
