@@ -528,9 +528,9 @@ def overruled(row: dict) -> bool:
 def banner(prediction: Prediction, provenance: Provenance = NO_PROVENANCE,
            calibration: Optional[Calibration] = None, model: str = "") -> str:
     """The verdict box: the verdict in its colour with what it means, the pixel model's two
-    percentages (real first; none for a face too small or without colour to judge, whose scores are not used), what
-    the verdict is based on, what the file says of its origin, a caution, and the model that
-    answered (``model``, a :func:`model_line`)."""
+    percentages (real first; none for a face too small or without colour to judge, whose scores
+    are not used), what the verdict is based on, what the file says of its origin, a caution, and
+    the model that answered (``model``, a :func:`model_line`)."""
     row = apply_to_row(prediction.to_json(), provenance)
     label, by_provenance = row["label"], overruled(row)
     pixels = explain(prediction, calibration, advise=not by_provenance)
@@ -555,8 +555,8 @@ def banner(prediction: Prediction, provenance: Provenance = NO_PROVENANCE,
 def video_banner(row: dict, calibration: Calibration, model: str, lead: str = "",
                  element_id: str = "video-verdict-box") -> str:
     """A video's verdict box, as :func:`banner` for a photo: the verdict, the deciding track's
-    percentages (none for a face too small or without colour to judge), what it rests on (after ``lead``), that a
-    video's metadata is not read, a caution, and the model that answered."""
+    percentages (none for a face too small or without colour to judge), what it rests on (after
+    ``lead``), that a video's metadata is not read, a caution, and the model that answered."""
     from deforgify.video.present import deciding_track, explain_video
 
     label, caution = row["label"], (deciding_track(row) or {}).get("caution")
@@ -1129,14 +1129,13 @@ LIMITS = """**What it cannot do.** It was trained on a limited set of real and f
 wrong on other cameras, heavy filters or compression, and on kinds of fakes it never saw, such as
 Photoshop edits and recent diffusion generators (most of their portraits get "unsure"). A face
 without colour (greyscale, or one tint such as sepia) gets "unsure": the model cannot tell fakes
-without colour. "Real"
-means no sign of the fakes it knows, not that a photo is genuine. "Unsure" and "no face" are honest
-answers, not errors. Near the edges of its unsure band, the same face saved another way (another
-format, size or compression) can move between "unsure" and a firm answer: a quarter of its test
-faces did across seven ways of saving them, none between "real" and "fake". In a video, a small
-face beside a larger one may not be found at all when it is narrower than about a thirteenth of
-the frame's longer side (about 100 px in a 1280 px wide clip); a still of that frame, checked as
-a photo, is searched more closely."""
+without colour. "Real" means no sign of the fakes it knows, not that a photo is genuine. "Unsure"
+and "no face" are honest answers, not errors. Near the edges of its unsure band, the same face saved
+another way (another format, size or compression) can move between "unsure" and a firm answer: a
+quarter of its test faces did across seven ways of saving them, none between "real" and "fake". In a
+video, a small face beside a larger one may not be found at all when it is narrower than about a
+thirteenth of the frame's longer side (about 100 px in a 1280 px wide clip); a still of that frame,
+checked as a photo, is searched more closely."""
 
 PICTURE_BUTTONS = ["download", "fullscreen"]
 """The answer's pictures can be saved and enlarged, not shared: Gradio's share button posts a

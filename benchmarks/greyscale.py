@@ -33,8 +33,8 @@ WAYS = {"colour": lambda rgb: rgb, "greyscale": greyscale, "sepia": sepia}
 def shares(result: VariantResult) -> str:
     fakes, reals = result.verdicts[result.is_fake], result.verdicts[~result.is_fake]
     auc = result.roc_auc
-    return (f"{'-' if auc is None else f'{auc:.3f}':>6} {np.mean(fakes == 'real'):>11.1%} {np.mean(fakes == 'fake'):>11.1%}"
-            f" {np.mean(reals == 'real'):>11.1%} {np.mean(reals == 'fake'):>11.1%}")
+    cells = [np.mean(fakes == "real"), np.mean(fakes == "fake"), np.mean(reals == "real"), np.mean(reals == "fake")]
+    return f"{'-' if auc is None else f'{auc:.3f}':>6} " + " ".join(f"{share:>11.1%}" for share in cells)
 
 
 def main() -> None:

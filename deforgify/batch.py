@@ -188,7 +188,8 @@ def score_items(detector: Detector, items: Iterable[Named], workers: int = 1,
     ahead = workers * TASKS_AHEAD_PER_WORKER
     recipe = detector.worker_recipe()
     if recipe is None:  # a Keras model: workers prepare, this process judges
-        with closing_pool(ProcessPoolExecutor(workers, mp_context=context, initializer=_ignore_interrupts)) as pool:
+        pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_ignore_interrupts)
+        with closing_pool(pool):
             prepared = bounded_map(pool, _prepare_task, tasks, ahead, _prepare_task)
             yield from _judge_chunks(detector, itertools.chain.from_iterable(prepared))
         return

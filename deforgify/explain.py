@@ -107,9 +107,9 @@ def closer_advice(reduced: bool, picture: str = "photo") -> str:
 
 def explain(prediction: Prediction, calibration: Optional[Calibration] = None, advise: bool = True) -> str:
     """What the verdict is based on, in words that never contradict its percentages: an
-    "unsure" says why (a face too small or without colour, or where the model's unsure band lies), and what to try
-    unless not to ``advise`` (the file's own provenance decided the verdict: no photo taken
-    closer would change it)."""
+    "unsure" says why (a face too small or without colour, or where the model's unsure band
+    lies), and what to try unless not to ``advise`` (the file's own provenance decided the
+    verdict: no other copy of the photo would change it)."""
     if prediction.label == NO_FACE:
         return ("No face was found in this photo, so there is no verdict. Try a photo where one "
                 "face is clearly visible, facing the camera and not too small.")

@@ -64,7 +64,8 @@ def cannot_pickle(error: BaseException) -> bool:
 @contextlib.contextmanager
 def closing_pool(pool: E) -> Iterator[E]:
     """``with pool:``, except when left by an exception (Ctrl-C, a reader that stopped reading, a
-    failure): then the tasks not yet started are cancelled and only the running ones awaited.
+    failure): then the tasks not yet handed to a worker are cancelled, and only those handed over
+    (running, or next in a worker's queue) are awaited.
 
     A plain ``with`` waits for every task, and can wait for good: a Ctrl-C that lands inside a
     process pool's ``submit``, after the task is recorded as pending and before it is queued,

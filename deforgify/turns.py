@@ -12,12 +12,13 @@ _ROTATIONS = {1: cv2.ROTATE_90_COUNTERCLOCKWISE, 2: cv2.ROTATE_180, 3: cv2.ROTAT
 
 
 def mirrored(image: np.ndarray) -> np.ndarray:
-    """``image`` (H, W[, C]) mirrored left to right, as a new contiguous array."""
+    """``image`` (H, W[, C]; uint8 or float32, up to 4 channels: what OpenCV takes) mirrored
+    left to right, as a new contiguous array."""
     return cv2.flip(image, 1)
 
 
 def turned(image: np.ndarray, turns: int) -> np.ndarray:
-    """``image`` (H, W[, C]) turned ``turns`` quarter turns counter-clockwise (as ``np.rot90``
-    counts them), as a new contiguous array (``image`` itself for no turn)."""
+    """``image`` (as for :func:`mirrored`) turned ``turns`` quarter turns counter-clockwise (as
+    ``np.rot90`` counts them), as a new contiguous array (``image`` itself for no turn)."""
     turns %= 4
     return cv2.rotate(image, _ROTATIONS[turns]) if turns else image

@@ -245,9 +245,9 @@ def test_the_page_says_how_often_the_model_is_right_from_its_own_metrics(tmp_pat
 
     served = json.loads((BUNDLED_MODEL / "metrics.json").read_text())["test"]["unsure"]
     header = app.header(Detector.load())
-    assert (f'**How often it is right**, measured on its own test split when it was trained: it calls {served["fakes_caught"]:.1%} of '
-            f'the fakes "fake", clears {served["reals_cleared"]:.1%} of the reals as "real" and answers "unsure" on '
-            f'{served["unsure_share"]:.1%} of the faces') in header
+    assert (f'**How often it is right**, measured on its own test split when it was trained: it calls '
+            f'{served["fakes_caught"]:.1%} of the fakes "fake", clears {served["reals_cleared"]:.1%} of the reals '
+            f'as "real" and answers "unsure" on {served["unsure_share"]:.1%} of the faces') in header
     bare = bundled_model_with(tmp_path / "model")
     (bare / "metrics.json").unlink()
     assert "How often it is right" not in app.header(Detector.load(str(bare)))

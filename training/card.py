@@ -250,9 +250,9 @@ Each step changes verdicts when left out or done otherwise (Deforgify's function
    32 px (`INTER_AREA`), for both `B - Y` and `R - Y` (`Y = 0.299 R + 0.587 G + 0.114 B`, pixels
    0-1) what a straight line in `Y` leaves has a standard deviation under 1/255, or under 5/255 with
    the line explaining 85 % of the variance or more and passing within 3/255 of 0 at `Y = 0`
-   (`deforgify.colour.colourless`). With several faces, Deforgify judges the
-   largest (up to 8, none under a third of the largest one's width) and the most suspicious of
-   those judged decides ("fake" before "unsure" before "real", then by fake probability).
+   (`deforgify.colour.colourless`). With several faces, Deforgify judges the largest (up to 8,
+   none under a third of the largest one's width) and the most suspicious of those judged decides
+   ("fake" before "unsure" before "real", then by fake probability).
 """
 
 
@@ -637,8 +637,9 @@ def _limitations(metrics: dict[str, Any], config: dict[str, Any]) -> str:
 - A face narrower than {config['min_face_width']} px in the photo is answered `unsure` ("too small to judge"),
   never real or fake: the least width this model judges (`min_face_width` in `config.json`).
 - A face without colour (greyscale, or one tint such as sepia) is answered `unsure` ("no colour to
-  judge"): every greyscale photo among the training sources is real, and the model learned to clear
-  such faces (made greyscale, 22.8 % of the test split's fakes were called "real").
+  judge"): every greyscale photo among the training sources is real, and a model trained on them
+  learns to clear such faces (the bundled one called 22.8 % of its test fakes "real" once they were
+  made greyscale: `benchmarks/greyscale.py`).
 - Heavy JPEG compression, resizing and filters change the evidence the model relies on.
 
 ## Licence
