@@ -10,24 +10,14 @@ and "fake" and of reals called "real" and "fake", as served (the unsure band app
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 from test_split import argument_parser, load_test_split
 
 from deforgify.argtypes import first_paragraph, run_command
+from training.degrade import greyscale, tinted
 from training.format_parity import VariantResult, judge_variant
 
-
-def greyscale(rgb: np.ndarray) -> np.ndarray:
-    return cv2.cvtColor(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)
-
-
-def sepia(rgb: np.ndarray) -> np.ndarray:
-    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
-    return np.clip(grey[..., None] * np.array([1.07, 0.95, 0.82], np.float32), 0, 255).astype(np.uint8)
-
-
-WAYS = {"colour": lambda rgb: rgb, "greyscale": greyscale, "sepia": sepia}
+WAYS = {"colour": lambda rgb: rgb, "greyscale": greyscale, "sepia": tinted}
 
 
 def shares(result: VariantResult) -> str:

@@ -34,6 +34,12 @@ TOO_SMALL = "face is too small to judge"
 NO_COLOUR, NO_COLOUR_WHAT, NO_COLOUR_WHY = ("face has no colour to judge", "greyscale or a single tint",
                                             "the model misses fakes without colour")
 """Why a face without colour is "unsure" (see :mod:`deforgify.colour`)."""
+
+
+def lacks_colour(caution: Optional[str]) -> bool:
+    """Whether a face's caution is that it has no colour (else, when it has one, that it is too
+    small): the one place a caution's kind is read from its words."""
+    return caution is not None and caution.startswith(NO_COLOUR)
 BATCH_SIZE = 4
 """Crops per model call (each goes in with its mirror image: calls of twice this many). Small
 calls are faster per crop, their activations staying in cache: calls of 8 took 1.71 ms per crop

@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 from deforgify.decode import WORKING_MAX_SIDE
-from deforgify.detector import MAX_FACES, NO_COLOUR, NO_COLOUR_WHAT, NO_COLOUR_WHY, TOO_SMALL, Prediction
+from deforgify.detector import MAX_FACES, NO_COLOUR, NO_COLOUR_WHAT, NO_COLOUR_WHY, TOO_SMALL, Prediction, lacks_colour
 from deforgify.faces import Box
 from deforgify.model.calibration import NO_FACE, UNSURE, Calibration
 
@@ -70,27 +70,27 @@ def headline(label: str, caution: Optional[str] = None) -> str:
     face not judged (its ``caution``) says why instead ("Unsure: the face is too small to
     judge", "Unsure: the face has no colour to judge")."""
     if caution and label == UNSURE:
-        return f"{WORDS[label].capitalize()}: the {NO_COLOUR if caution.startswith(NO_COLOUR) else TOO_SMALL}"
+        return f"{WORDS[label].capitalize()}: the {NO_COLOUR if lacks_colour(caution) else TOO_SMALL}"
     return f"{WORDS[label].capitalize()}: {MEANINGS[label]}"
 
 
 def not_judged(caution: str) -> str:
     """Why a face was not judged, to follow its name: "is 30 px wide; at least 40 px needed", "is
     greyscale or a single tint (the model ...)"; the headline says "too small", "no colour"."""
-    if caution.startswith(NO_COLOUR):
+    if lacks_colour(caution):
         return f"is {NO_COLOUR_WHAT} ({NO_COLOUR_WHY})"
     return "is " + caution.removeprefix(f"{TOO_SMALL} (").removesuffix(")")
 
 
 def not_judged_short(cautions: Sequence[str]) -> str:
     """Why these faces were not judged, in a few words: "too small to judge" and/or "without colour"."""
-    kinds = {"without colour" if caution.startswith(NO_COLOUR) else "too small to judge" for caution in cautions}
+    kinds = {"without colour" if lacks_colour(caution) else "too small to judge" for caution in cautions}
     return " or ".join(sorted(kinds, reverse=True))
 
 
 def try_instead(caution: str, reduced: bool, picture: str = "photo") -> str:
     """What to try instead of a ``picture`` whose deciding face was not judged for ``caution``."""
-    if caution.startswith(NO_COLOUR):
+    if lacks_colour(caution):
         return f"Try a copy of the {picture} in colour, if there is one."
     return closer_advice(reduced, picture)
 
@@ -115,8 +115,8 @@ def explain(prediction: Prediction, calibration: Optional[Calibration] = None, a
                 "face is clearly visible, facing the camera and not too small.")
     boxed = [s for s in prediction.scores if s.face]
     count = len(boxed) or 1
-    small = [number for number, s in enumerate(boxed, 1) if s.caution]
-    why = [s.caution for s in boxed if s.caution]
+    unjudged = {number: s.caution for number, s in enumerate(boxed, 1) if s.caution}
+    small, why = list(unjudged), list(unjudged.values())
     if count == 1:
         one = "the largest face found" if prediction.left_out else "the one face found"
         judged = f"{one} {not_judged(prediction.caution)}" if prediction.caution else f"judged on {one}"
@@ -168,7 +168,7 @@ def _turned_upright(prediction: Prediction) -> str:
     whose turn is a guess (a visitor's 60 px copy of the upright astronaut, her face 19 px wide,
     was said to lie on its side)."""
     decisive = prediction.deciding_score
-    if decisive is None or not decisive.turns or (decisive.caution or "").startswith(TOO_SMALL):
+    if decisive is None or not decisive.turns or (decisive.caution and not lacks_colour(decisive.caution)):
         return ""
     return f" (it {'was upside down' if decisive.turned == 180 else 'lay on its side'}: judged turned upright)"
 
@@ -235,7 +235,7 @@ def caption(label: str, confidences: dict[str, float], caution: Optional[str] = 
     """A face's verdict with the confidence of that verdict ("fake 78%"); for "unsure", the
     fake share it could not decide on (to ``places`` decimals), or why it was not judged."""
     if caution:
-        return "unsure: no colour" if caution.startswith(NO_COLOUR) else "unsure: too small"
+        return "unsure: no colour" if lacks_colour(caution) else "unsure: too small"
     if label == UNSURE:
         return f"unsure (fake {confidences['fake']:.{places}%})"
     return f"{WORDS[label]} {confidences[label]:.0%}"

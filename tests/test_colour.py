@@ -10,30 +10,17 @@ import pytest
 from deforgify.colour import colourless
 from deforgify.detector import NO_COLOUR, Detector
 from helpers import ROOT
+from training.degrade import SEPIA, greyscale, jpeg, tinted
 
 
 def crop(rgb: np.ndarray) -> np.ndarray:
     return cv2.resize(rgb, (128, 128), interpolation=cv2.INTER_AREA).astype(np.float32) / 255
 
 
-def greyscale(rgb: np.ndarray) -> np.ndarray:
-    return cv2.cvtColor(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)
-
-
-def tinted(rgb: np.ndarray, tint: tuple[float, float, float]) -> np.ndarray:
-    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
-    return np.clip(grey[..., None] * np.array(tint, np.float32), 0, 255).astype(np.uint8)
-
-
-def jpeg(rgb: np.ndarray, quality: int) -> np.ndarray:
-    ok, data = cv2.imencode(".jpg", rgb[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, quality])
-    return cv2.imdecode(data, cv2.IMREAD_COLOR)[..., ::-1]
-
-
 def test_greyscale_and_tinted_faces_have_no_colour_and_colour_ones_do(astronaut) -> None:
     face = astronaut[60:220, 160:300]  # her face, skin and hair: colours that follow brightness closely
     assert not colourless(crop(face)) and not colourless(crop(jpeg(face, 50)))
-    for copy in (greyscale(face), jpeg(greyscale(face), 75), tinted(face, (1.07, 0.95, 0.82)),  # sepia
+    for copy in (greyscale(face), jpeg(greyscale(face), 75), tinted(face, SEPIA),
                  tinted(face, (0.8, 0.9, 1.1))):  # a cold blue tint
         assert colourless(crop(copy))
     half = (0.5 * face + 0.5 * greyscale(face)).astype(np.uint8)  # washed out, but in colour
@@ -79,7 +66,7 @@ def test_a_black_and_white_clip_is_unsure_for_its_lack_of_colour(astronaut, tmp_
     from deforgify.video.present import explain_video
     from video_clips import canvas, write_h264
 
-    photo = greyscale(astronaut) if kind == "greyscale" else tinted(astronaut, (1.07, 0.95, 0.82))
+    photo = greyscale(astronaut) if kind == "greyscale" else tinted(astronaut, SEPIA)
     clip = write_h264(tmp_path / f"{kind}.mp4", lambda i: canvas(photo, at=(100 + i, 60)), 25)
     row = score_video(Detector.load(), clip, Sampling(rate=4.0)).to_json()
     assert row["label"] == "unsure" and len(row["faces"]) == 1

@@ -46,6 +46,21 @@ def jpeg(rgb: np.ndarray, quality: int) -> np.ndarray:
     return encode(rgb, ".jpg", quality)
 
 
+def greyscale(rgb: np.ndarray) -> np.ndarray:
+    """``rgb`` with its colour removed (luma in all three channels)."""
+    return cv2.cvtColor(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)
+
+
+SEPIA = (1.07, 0.95, 0.82)
+"""The per-channel factors of a sepia tint over greyscale."""
+
+
+def tinted(rgb: np.ndarray, tint: tuple[float, float, float] = SEPIA) -> np.ndarray:
+    """``rgb`` made greyscale and tinted: each channel its luma times its ``tint`` factor."""
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    return np.clip(grey[..., None] * np.array(tint, np.float32), 0, 255).astype(np.uint8)
+
+
 def noise(rgb: np.ndarray, sigma: float, rng: np.random.Generator) -> np.ndarray:
     noisy = rgb.astype(np.float32) + rng.normal(0.0, sigma, rgb.shape).astype(np.float32)
     return np.clip(noisy, 0, 255).astype(np.uint8)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Optional
 
 from deforgify.decode import URL
-from deforgify.detector import NO_COLOUR, Detector, detected_face_crops, face_label
+from deforgify.detector import Detector, detected_face_crops, face_label, lacks_colour
 from deforgify.faces import Box
 from deforgify.model.folder import ModelConfig
 from deforgify.preprocess import PreprocessConfig, Preprocessed
@@ -136,7 +136,7 @@ def track_verdict(config: ModelConfig, track: int, seen: list[tuple[float, Frame
     least = config.min_face_width
     wide = [(t, face) for t, face in seen if face.box[2] >= least] or seen
     # Frames without colour are cleared by the model (see deforgify.colour): left out while any has colour.
-    coloured = [(t, face) for t, face in wide if not (face.caution or "").startswith(NO_COLOUR)]
+    coloured = [(t, face) for t, face in wide if not lacks_colour(face.caution)]
     judged = coloured or wide
     scored = judge_track([face.confidences["fake"] for _, face in judged], config.calibration)
     peak_t, peak = max(judged, key=lambda s: s[1].confidences["fake"])

@@ -8,7 +8,7 @@ import math
 from typing import Optional
 
 from deforgify.decode import WORKING_MAX_SIDE
-from deforgify.detector import MAX_FACES, NO_COLOUR, TOO_SMALL, FaceScore, Prediction
+from deforgify.detector import MAX_FACES, FaceScore, Prediction, lacks_colour
 from deforgify.explain import (WORDS, band_reason, beside_an_edge, caption, counted, decimals_apart, describe_faces,
                                faces_named, not_judged, not_judged_short, percentages, try_instead)
 from deforgify.faces import Box
@@ -93,9 +93,10 @@ def _judged_on(row: dict, track: dict) -> str:
         return (f"{SUSTAINED_RUN} frames in a row that all looked fake (fake {least}% or more in each), which its "
                 "other frames do not outvote")
     judged = len(_judged_scores(row, track))
-    cautions = [face["caution"] or "" for frame in row["frames"] for face in frame["faces"]
-                if face["track"] == track["track"]]
-    small, grey = (sum(caution.startswith(why) for caution in cautions) for why in (TOO_SMALL, NO_COLOUR))
+    cautions = [face["caution"] for frame in row["frames"] for face in frame["faces"]
+                if face["track"] == track["track"] and face["caution"]]
+    grey = sum(map(lacks_colour, cautions))
+    small = len(cautions) - grey
     if not small and not grey:
         return "that frame" if judged == 1 else "the median of those frames"
     which = "the one frame" if judged == 1 else f"the median of the {judged} frames"
