@@ -391,13 +391,15 @@ def test_ctrl_c_while_the_command_starts_ends_it_quietly_too(files: dict[str, Pa
                                                                                            errors[-3000:])
 
 
-@pytest.mark.parametrize("signals, status", [(("SIGINT", "SIGINT"), 130), (("SIGTERM",), 130), (("SIGKILL",), -9)],
-                         ids=["ctrl-c-twice", "sigterm", "sigkill"])
-def test_a_second_ctrl_c_or_a_sigterm_ends_the_run_and_its_workers(files: dict[str, Path], signals, status) -> None:
+@pytest.mark.parametrize("signals, statuses", [(("SIGINT", "SIGINT"), (130, -2)), (("SIGTERM",), (130,)),
+                                                (("SIGKILL",), (-9,))], ids=["ctrl-c-twice", "sigterm", "sigkill"])
+def test_a_second_ctrl_c_or_a_sigterm_ends_the_run_and_its_workers(files: dict[str, Path], signals, statuses) -> None:
     """``timeout -s INT`` sends two interrupts (the process, then its group): the second, while the
     first was shutting the workers down, left the run waiting on a worker for good. SIGTERM (what
     timeout, systemd and CI cancellations send) ended the main process alone, its two 140 MB
-    workers left running; after a SIGKILL, which no process can handle, they end with it too."""
+    workers left running; after a SIGKILL, which no process can handle, they end with it too.
+    A second Ctrl-C that lands once the first has ended the run (now in about 0.6 s), while Python
+    exits with its default handlers back, ends it by the signal itself (-2): 130 to a shell too."""
     import signal
     import subprocess
     import time
@@ -416,7 +418,7 @@ def test_a_second_ctrl_c_or_a_sigterm_ends_the_run_and_its_workers(files: dict[s
     except subprocess.TimeoutExpired:
         run.kill()
         pytest.fail("the run was still waiting a minute after the signals")
-    assert run.returncode == status
+    assert run.returncode in statuses
     gone, alive = psutil.wait_procs(workers, timeout=10)
     assert alive == [], alive
     assert "Traceback" not in errors
