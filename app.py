@@ -703,7 +703,8 @@ def make_check(detector: Detector, answers: Answers) -> Callable[[Optional[str]]
         heatmap = (save_output(detector.heatmap(rgb, prediction, legend=False))
                    if shows_heatmap(prediction, calibration.threshold) else None)
         answer = ((WORDS[row["label"]], prediction.confidences), banner(prediction, provenance, calibration, line),
-                  save_output(draw_faces(rgb, prediction, overruled(row))), heatmap, row, prediction)
+                  save_output(draw_faces(rgb, prediction, overruled(row), calibration=calibration)), heatmap, row,
+                  prediction)
         if max(rgb.shape[:2]) >= LARGE_SIDE:
             release_free_memory()
         return answer
@@ -796,7 +797,8 @@ def make_page_check(detector: Detector, answers: Answers, again: bool = False
         fake = prediction.confidences["fake"] if prediction.confidences else 0.0
         return (
             verdict, summary,
-            gr.update(value=faces, alt_text=describe_faces(prediction, overruled(row)), visible=True),
+            gr.update(value=faces, visible=True,
+                      alt_text=describe_faces(prediction, overruled(row), calibration=detector.config.calibration)),
             gr.update(value=heatmap, visible=heatmap is not None,
                       alt_text=heatmap_alt(prediction) if heatmap else None),
             row,
@@ -826,7 +828,7 @@ def make_page_clip(detector: Detector, answers: Answers) -> Callable[[str], Opti
         box = video_banner(row, detector.config.calibration, line, lead=lead, element_id="verdict-box")
         return ((WORDS[row["label"]], row["confidences"]), box,
                 gr.update(value=frame, visible=frame is not None,
-                          alt_text=describe_deciding_frame(row) if frame else None),
+                          alt_text=describe_deciding_frame(row, detector.config.calibration) if frame else None),
                 gr.update(value=None, visible=False), row, gr.update(value="", visible=False),
                 row.get("answer_id", ""), "", gr.update(value=None, choices=choices_against(row["label"])))
 
@@ -1129,8 +1131,9 @@ LIMITS = """**What it cannot do.** It was trained on a limited set of real and f
 wrong on other cameras, heavy filters or compression, and on kinds of fakes it never saw, such as
 Photoshop edits and recent diffusion generators (most of their portraits get "unsure"). A face
 without colour (greyscale, or one tint such as sepia) gets "unsure": the model cannot tell fakes
-without colour. "Real" means no sign of the fakes it knows, not that a photo is genuine. "Unsure"
-and "no face" are honest answers, not errors. Near the edges of its unsure band, the same face saved
+without colour; so does a face seen through transparency (a PNG shown over white). "Real" means
+no sign of the fakes it knows, not that a photo is genuine. "Unsure" and "no face" are honest
+answers, not errors. Near the edges of its unsure band, the same face saved
 another way (another format, size or compression) can move between "unsure" and a firm answer: a
 quarter of its test faces did across seven ways of saving them, none between "real" and "fake". In a
 video, a small face beside a larger one may not be found at all when it is narrower than about a
@@ -1448,7 +1451,7 @@ def make_judge_clip(detector: Detector, answers: Answers) -> Callable[[Optional[
         shown = frame_at(clip, shown_at, VIDEO_LIMITS.time_limit)
         if shown and row["deciding_frame"]:  # captioned with the faces' numbers of the words and the timeline
             drawn, numbers = deciding_frame_prediction(row, shown.scale), deciding_frame_numbers(row)
-            frame = save_output(draw_faces(shown.rgb, drawn, numbers=numbers))
+            frame = save_output(draw_faces(shown.rgb, drawn, numbers=numbers, calibration=detector.config.calibration))
         if shown:  # what a report keeps: the frame as judged, not the clip
             row["answer_id"] = answers.issue(clip, dict(row), frame_at=shown_at)
         release_free_memory()  # its frames were decoded whole
@@ -1523,7 +1526,7 @@ def video_tab(detector: Detector, answers: Answers, flag: Flag) -> None:
         try:
             box, chart, frame, row = predict_video(clip)
             answer = (box, *_shown(page_timeline(row) if chart is not None else None, frame,
-                                   describe_deciding_frame(row) if frame else None), row,
+                                   describe_deciding_frame(row, detector.config.calibration) if frame else None), row,
                       row.get("answer_id", ""), "", gr.update(value=None, choices=choices_against(row["label"])))
         except gr.Error as error:
             answer = (error_box(str(error.message), "video",

@@ -6,7 +6,9 @@ UTKFace's real photos carry age, gender and race in ``files.csv`` (400 per race 
 see its SOURCE.md). The photos of the model's ``--split`` (its ``splits.json``; ``all`` takes every
 photo, trained on or not) are answered as served, and for each group it prints how many there
 are and the shares answered "real" (cleared), "unsure", "fake" (accused: all are real) and "no
-face", with the widest gap between groups of each kind. A share rests on a few dozen photos per
+face", and among them the share "unsure" because the face has no colour (``deforgify.colour``:
+a rule that must not fall on some skins more than others), with the widest gap between groups
+of each kind. A share rests on a few dozen photos per
 group on the test split: about +-7 points (one standard error at 50 %, 50 photos).
 """
 
@@ -24,11 +26,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from deforgify.argtypes import first_paragraph, run_command
-from deforgify.detector import Detector  # noqa: E402
+from deforgify.detector import Detector, lacks_colour  # noqa: E402
 from deforgify.model.folder import ModelLoadError  # noqa: E402
 from training.leave_one_out import DATA  # noqa: E402
 
 ANSWERS = ("real", "unsure", "fake", "no_face")
+NO_COLOUR = "no colour"
+"""The column of the "unsure" answers given because the face has no colour."""
+COLUMNS = (*ANSWERS, NO_COLOUR)
 GENDERS = {"0": "man", "1": "woman"}
 RACES = {"0": "white", "1": "black", "2": "asian", "3": "indian", "4": "other"}
 AGE_BANDS = ((16, 29), (30, 44), (45, 70))
@@ -73,20 +78,21 @@ def main() -> None:
         sys.exit(f"error: no photo of {args.data} is in the model's {args.split} split")
     counts: dict[tuple[str, str], Counter] = defaultdict(Counter)
     for row in rows:
-        label = detector.predict(args.data / "real" / row["file"]).label
+        prediction = detector.predict(args.data / "real" / row["file"])
         for kind, group in [("all", "all"), *groups_of(row).items()]:
-            counts[kind, group][label] += 1
+            counts[kind, group][prediction.label] += 1
+            counts[kind, group][NO_COLOUR] += lacks_colour(prediction.caution)
     print(f"{detector.source.describe()}, {len(rows)} real photos of {args.data.name} ({args.split} split)")
-    print(f"{'group':22} {'photos':>6} " + " ".join(f"{a:>7}" for a in ANSWERS))
+    print(f"{'group':22} {'photos':>6} " + " ".join(f"{a:>9}" for a in COLUMNS))
     for kind in ("all", "race", "gender", "age"):
-        shares = {group: {a: c[a] / sum(c.values()) for a in ANSWERS} for (k, group), c in sorted(counts.items())
+        totals = {group: sum(c[a] for a in ANSWERS) for (k, group), c in counts.items() if k == kind}
+        shares = {group: {a: c[a] / totals[group] for a in COLUMNS} for (k, group), c in sorted(counts.items())
                   if k == kind}
         for group, share in shares.items():
-            total = sum(counts[kind, group].values())
-            print(f"{kind + ': ' + group:22} {total:6d} " + " ".join(f"{share[a]:7.1%}" for a in ANSWERS))
+            print(f"{kind + ': ' + group:22} {totals[group]:6d} " + " ".join(f"{share[a]:9.1%}" for a in COLUMNS))
         if len(shares) > 1:
-            gaps = {a: max(s[a] for s in shares.values()) - min(s[a] for s in shares.values()) for a in ANSWERS}
-            print(f"{'  widest gap':22} {'':6} " + " ".join(f"{gaps[a]:7.1%}" for a in ANSWERS))
+            gaps = {a: max(s[a] for s in shares.values()) - min(s[a] for s in shares.values()) for a in COLUMNS}
+            print(f"{'  widest gap':22} {'':6} " + " ".join(f"{gaps[a]:9.1%}" for a in COLUMNS))
 
 
 if __name__ == "__main__":

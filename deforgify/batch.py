@@ -103,10 +103,10 @@ def prepare(name: str, image: ImageInput, config: PreprocessConfig, keep_rgb: bo
         return _prepare_video(name, image, config, video)
     try:
         data = read_bytes(image)
-        rgb, scale, size = load_image(image if data is None else data)
+        rgb, scale, size, opacity = load_image(image if data is None else data)
         provenance = read_provenance(data)
-        return Prepared(name, face_crops(rgb, config), rgb if keep_rgb else None, provenance=provenance,
-                        scale=scale, size=size)
+        return Prepared(name, face_crops(rgb, config, opacity=opacity), rgb if keep_rgb else None,
+                        provenance=provenance, scale=scale, size=size)
     except InvalidImageError as error:
         if isinstance(error, AnimatedImageError) and isinstance(image, (str, os.PathLike)):
             return _prepare_video(name, image, config, video)

@@ -118,7 +118,7 @@ EXAMPLES = """examples:
   deforgify scan photos/ --output verdicts.parquet     (a whole collection: see scan --help)
 
 verdicts: real (no sign of the fakes it knows), fake, unsure (the evidence is not clear enough
-either way, or the face is too small or without colour to judge), no_face (no face found:
+either way, or the face is too small, without colour or partly transparent to judge), no_face (no face found:
 nothing judged).
 A video's verdict is its most suspicious face track's.
 

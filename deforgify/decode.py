@@ -87,6 +87,10 @@ class Decoded(NamedTuple):
     WORKING_MAX_SIDE), so that what is found in the array can be told in the photo's pixels."""
     size: tuple[int, int]
     """The photo's own width and height, upright (the frame its boxes are given in)."""
+    opacity: Optional[np.ndarray] = None
+    """The photo's alpha channel in the array's pixels (uint8, 255 opaque), where any of it is
+    see-through (then ``rgb`` shows it over white); None for an opaque photo. A face seen
+    through it is not judged (:mod:`deforgify.transparency`)."""
 
 
 def load_image(source: ImageInput) -> Decoded:
@@ -101,17 +105,17 @@ def _load(source: ImageInput, draft: bool) -> Decoded:
         raise InvalidImageError("no image (the upload or dataset cell is empty)")
     source = _read_stream(source)
     if isinstance(source, np.ndarray):
-        rgb = _array_to_rgb(source)
-        size = (rgb.shape[1], rgb.shape[0])
+        pixels = _array_to_pixels(source)
+        size = (pixels.shape[1], pixels.shape[0])
     elif isinstance(source, Image.Image):
-        rgb, size = _callers_pil_to_rgb(source)
+        pixels, size = _callers_pil_to_pixels(source)
     elif isinstance(source, (bytes, bytearray, memoryview, str, os.PathLike)):
         data = _read_file(_path(source)) if isinstance(source, (str, os.PathLike)) else bytes(source)
-        rgb, size = _pil_to_rgb(_open_bytes(data), draft)
+        pixels, size = _pil_to_pixels(_open_bytes(data), draft)
     else:
         raise InvalidImageError(f"cannot read an image from a {type(source).__name__}")
-    rgb = _limit_side(_check_size(rgb))
-    return Decoded(rgb, max(rgb.shape[:2]) / max(*size, 1), size)
+    rgb, opacity = _over_white(_limit_side(_check_size(pixels)))
+    return Decoded(rgb, max(rgb.shape[:2]) / max(*size, 1), size, opacity)
 
 
 @overload
@@ -403,13 +407,13 @@ _CALLERS_IMAGES = threading.Lock()
 at once from its one file, and came out "corrupt" or as a picture without a face."""
 
 
-def _callers_pil_to_rgb(image: Image.Image) -> tuple[np.ndarray, tuple[int, int]]:
+def _callers_pil_to_pixels(image: Image.Image) -> tuple[np.ndarray, tuple[int, int]]:
     """A caller's PIL image decoded, by one thread at a time, and left as it was given (no draft)."""
     with _CALLERS_IMAGES:
         if _closed_unread(image):
             raise InvalidImageError("the PIL image's file was closed before its pixels were read: call "
                                     "image.load() before closing it, or give the file's path")
-        return _pil_to_rgb(image, draft=False)
+        return _pil_to_pixels(image, draft=False)
 
 
 def _closed_unread(image: Image.Image) -> bool:
@@ -421,8 +425,9 @@ def _closed_unread(image: Image.Image) -> bool:
     return not loaded and (file is None or getattr(file, "closed", False))
 
 
-def _pil_to_rgb(image: Image.Image, draft: bool) -> tuple[np.ndarray, tuple[int, int]]:
-    """The image's pixels, upright, as RGB (reduced when large), and its own size upright."""
+def _pil_to_pixels(image: Image.Image, draft: bool) -> tuple[np.ndarray, tuple[int, int]]:
+    """The image's pixels, upright, as RGB or RGBA (:func:`_to_eight_bit_mode`; reduced when
+    large), and its own size upright."""
     width, height = image.size
     limit, kind = _pixel_limit(image, draft)
     if width * height > limit:
@@ -444,7 +449,7 @@ def _pil_to_rgb(image: Image.Image, draft: bool) -> tuple[np.ndarray, tuple[int,
         image = _reduce(image)
         with pillow_warnings_ignored():  # reading the orientation warns of a corrupt EXIF block
             image, sideways = _upright(image)
-        return np.asarray(_to_rgb_mode(image), dtype=np.uint8), (height, width) if sideways else (width, height)
+        return np.asarray(_to_eight_bit_mode(image), dtype=np.uint8), (height, width) if sideways else (width, height)
     except InvalidImageError:
         raise
     except Exception as error:  # noqa: BLE001  decoders raise many kinds on bad data
@@ -479,23 +484,32 @@ def _upright(image: Image.Image) -> tuple[Image.Image, bool]:
         return image, False
 
 
-def _to_rgb_mode(image: Image.Image) -> Image.Image:
-    """Convert any PIL mode to RGB: 16/32-bit scaled to 8-bit, transparency over white."""
+def _to_eight_bit_mode(image: Image.Image) -> Image.Image:
+    """Convert any PIL mode to RGB, or RGBA where it has transparency: 16/32-bit scaled to 8-bit."""
     if image.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):  # scaled as an array's values are
         grey = np.clip(_to_eight_bit_scale(np.asarray(image)), 0, 255).round().astype(np.uint8)
         return Image.fromarray(grey, mode="L").convert("RGB")
     if image.mode in ("RGBA", "LA", "PA", "P", "RGBa", "La") and _has_alpha(image):
-        rgba = image.convert("RGBA")
-        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        return Image.alpha_composite(background, rgba).convert("RGB")
+        return image.convert("RGBA")
     return image.convert("RGB")
+
+
+def _over_white(pixels: np.ndarray) -> tuple[np.ndarray, Optional[np.ndarray]]:
+    """RGB pixels, those of an RGBA array shown over white, and its alpha channel where any of
+    it is see-through (see :attr:`Decoded.opacity`)."""
+    if pixels.shape[2] == 3 or pixels[:, :, 3].min() == 255:
+        return np.ascontiguousarray(pixels[:, :, :3]), None
+    background = Image.new("RGBA", (pixels.shape[1], pixels.shape[0]), (255, 255, 255, 255))
+    shown = Image.alpha_composite(background, Image.fromarray(pixels, mode="RGBA")).convert("RGB")
+    return np.asarray(shown, dtype=np.uint8), np.ascontiguousarray(pixels[:, :, 3])
 
 
 def _has_alpha(image: Image.Image) -> bool:
     return image.mode != "P" or "transparency" in image.info
 
 
-def _array_to_rgb(array: np.ndarray) -> np.ndarray:
+def _array_to_pixels(array: np.ndarray) -> np.ndarray:
+    """An array given as an image, as RGB or RGBA uint8 (refused in words when it is not one)."""
     if array.ndim == 3 and array.shape[2] == 1:
         array = array[:, :, 0]
     if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (3, 4)):
@@ -505,8 +519,6 @@ def _array_to_rgb(array: np.ndarray) -> np.ndarray:
     array = np.clip(_to_eight_bit_scale(array), 0, 255).astype(np.uint8)
     if array.ndim == 2:
         return np.repeat(array[:, :, None], 3, axis=2)
-    if array.shape[2] == 4:
-        return np.asarray(_to_rgb_mode(Image.fromarray(array, mode="RGBA")), dtype=np.uint8)
     return np.ascontiguousarray(array)
 
 
@@ -551,20 +563,21 @@ def _number(value: float) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def _limit_side(rgb: np.ndarray) -> np.ndarray:
-    height, width = rgb.shape[:2]
+def _limit_side(pixels: np.ndarray) -> np.ndarray:
+    """RGB or RGBA pixels reduced to WORKING_MAX_SIDE (Pillow weighs RGBA's colours by their alpha)."""
+    height, width = pixels.shape[:2]
     longest = max(height, width)
     if longest <= WORKING_MAX_SIDE:
-        return rgb
+        return pixels
     scale = WORKING_MAX_SIDE / longest
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    return np.asarray(Image.fromarray(rgb).resize(size, Image.Resampling.BOX), dtype=np.uint8)
+    return np.asarray(Image.fromarray(pixels).resize(size, Image.Resampling.BOX), dtype=np.uint8)
 
 
-def _check_size(rgb: np.ndarray) -> np.ndarray:
-    height, width = rgb.shape[:2]
+def _check_size(pixels: np.ndarray) -> np.ndarray:
+    height, width = pixels.shape[:2]
     check_shape(width, height)
-    return rgb
+    return pixels
 
 
 def check_shape(width: int, height: int) -> None:

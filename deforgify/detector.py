@@ -24,6 +24,7 @@ from deforgify.model.runtime import THREADS, LiteRtRuntime, Runtime, load_runtim
 from deforgify.model.source import ModelSource, resolve_model
 from deforgify.preprocess import PreprocessConfig, Preprocessed, preprocess_face
 from deforgify.provenance import read_provenance
+from deforgify.transparency import SEE_THROUGH_LEAST, see_through
 
 MAX_FACES = 8
 """At most this many faces per image are scored, largest first."""
@@ -34,12 +35,36 @@ TOO_SMALL = "face is too small to judge"
 NO_COLOUR, NO_COLOUR_WHAT, NO_COLOUR_WHY = ("face has no colour to judge", "greyscale or a single tint",
                                             "the model misses fakes without colour")
 """Why a face without colour is "unsure" (see :mod:`deforgify.colour`)."""
+SEE_THROUGH, SEE_THROUGH_WHY = ("face is partly transparent",
+                                "shown over white, the model would judge a mix of face and white")
+"""Why a face seen through transparency is "unsure" (see :mod:`deforgify.transparency`)."""
+
+
+class Unjudged(NamedTuple):
+    """A reason a face gets no real or fake answer, as each place tells it."""
+
+    caution: str
+    """How its caution starts, and what the headline says: "face is too small to judge"."""
+    short: str
+    """Beside the number of a face among several: "too small to judge"."""
+    caption: str
+    """On its box: "too small"."""
+
+
+UNJUDGED_TOO_SMALL = Unjudged(TOO_SMALL, "too small to judge", "too small")
+UNJUDGED_NO_COLOUR = Unjudged(NO_COLOUR, "without colour", "no colour")
+UNJUDGED_SEE_THROUGH = Unjudged(SEE_THROUGH, "partly transparent", "transparent")
+
+
+def unjudged(caution: str) -> Unjudged:
+    """The reason a face's ``caution`` gives: the one place a caution's kind is read from its words."""
+    return next((reason for reason in (UNJUDGED_NO_COLOUR, UNJUDGED_SEE_THROUGH) if caution.startswith(reason.caution)),
+                UNJUDGED_TOO_SMALL)
 
 
 def lacks_colour(caution: Optional[str]) -> bool:
-    """Whether a face's caution is that it has no colour (else, when it has one, that it is too
-    small): the one place a caution's kind is read from its words."""
-    return caution is not None and caution.startswith(NO_COLOUR)
+    """Whether a face's caution is that it has no colour."""
+    return caution is not None and unjudged(caution) is UNJUDGED_NO_COLOUR
 BATCH_SIZE = 4
 """Crops per model call (each goes in with its mirror image: calls of twice this many). Small
 calls are faster per crop, their activations staying in cache: calls of 8 took 1.71 ms per crop
@@ -68,13 +93,17 @@ class Standing(NamedTuple):
     box: Box
 
 
-def face_crops(rgb: np.ndarray, config: PreprocessConfig, centre_fallback: bool = False
-               ) -> list[Preprocessed]:
+def face_crops(rgb: np.ndarray, config: PreprocessConfig, centre_fallback: bool = False,
+               opacity: Optional[np.ndarray] = None) -> list[Preprocessed]:
     """The crops of :func:`detected_face_crops` for a photo, small faces in a large photo
     included (a closer look); none without a face. ``centre_fallback`` (for metrics) asks for
-    the image centre then, and for the faces training found (no closer look)."""
+    the image centre then, and for the faces training found (no closer look). With the photo's
+    ``opacity`` (:attr:`deforgify.decode.Decoded.opacity`), each crop says how see-through it is."""
     crops, _ = detected_face_crops(rgb, config, closer_look=not centre_fallback, beside_found=not centre_fallback)
-    return crops or ([preprocess_face(rgb, config, None, [])] if centre_fallback else [])
+    crops = crops or ([preprocess_face(rgb, config, None, [])] if centre_fallback else [])
+    if opacity is None:
+        return crops
+    return [replace(crop, see_through=see_through(opacity, crop.region)) for crop in crops]
 
 
 def decoded_rgb(image: object, taker: str = "predict_rgb", photo_size: bool = True) -> np.ndarray:
@@ -93,13 +122,16 @@ def decoded_rgb(image: object, taker: str = "predict_rgb", photo_size: bool = Tr
                             "predict() takes it, or decode it with load_rgb() first")
 
 
-def face_label(label: str, face: Optional[Box], min_width: int, no_colour: bool = False
-               ) -> tuple[str, Optional[str]]:
+def face_label(label: str, face: Optional[Box], min_width: int, no_colour: bool = False,
+               transparent: float = 0.0) -> tuple[str, Optional[str]]:
     """A face's own verdict and its caution: a face narrower than ``min_width`` (the model's
-    ``min_face_width``), or one with ``no_colour`` (:func:`deforgify.colour.colourless`), is
-    "unsure", whatever the model said."""
+    ``min_face_width``), one whose crop is at least SEE_THROUGH_LEAST ``transparent``
+    (:mod:`deforgify.transparency`), or one with ``no_colour`` (:func:`deforgify.colour.colourless`),
+    is "unsure", whatever the model said."""
     if face is not None and face[2] < min_width:
         return UNSURE, f"{TOO_SMALL} ({face[2]}{WIDE}at least {min_width} px needed)"
+    if transparent >= SEE_THROUGH_LEAST:
+        return UNSURE, f"{SEE_THROUGH} ({transparent:.0%} see-through where the model looks: {SEE_THROUGH_WHY})"
     if no_colour:
         return UNSURE, f"{NO_COLOUR} ({NO_COLOUR_WHAT}: {NO_COLOUR_WHY})"
     return label, None
@@ -157,8 +189,8 @@ class FaceScore:
     cam: Optional[np.ndarray] = field(default=None, compare=False, repr=False)
     """The crop's Grad-CAM map, from the same model call as the confidences (for heatmaps)."""
     caution: Optional[str] = None
-    """Why this face is "unsure" whatever its confidences (too small to judge, or without
-    colour), if it is."""
+    """Why this face is "unsure" whatever its confidences (too small to judge, partly
+    transparent, or without colour), if it is (:func:`unjudged` reads its kind)."""
     turns: int = 0
     """Quarter turns counter-clockwise its crop was given to stand it upright (see
     :func:`deforgify.faces.upright`)."""
@@ -206,8 +238,9 @@ class Prediction:
 
     @property
     def deciding_score(self) -> Optional[FaceScore]:
-        """The deciding face's score (None without a face)."""
-        return next((s for s in self.scores if s.face and s.face == self.face), None)
+        """The deciding face's score: the centre's for a metrics verdict judged on the image centre
+        (no face found), whose caution it carries too; None when nothing was judged."""
+        return next((s for s in self.scores if s.face == self.face), None)
 
     @property
     def deciding_index(self) -> Optional[int]:
@@ -369,8 +402,9 @@ class Detector:
 
     def _decoded_prediction(self, image: ImageInput) -> tuple[Prediction, np.ndarray]:
         """The verdict for ``image`` and the decoded copy it was judged in (boxes in its pixels)."""
-        rgb, scale, size = load_image(image)
-        return replace(self.predict_rgb([rgb])[0], scale=scale, size=size), rgb
+        decoded = load_image(image)
+        crops = face_crops(decoded.rgb, self.config.preprocessing, opacity=decoded.opacity)
+        return replace(self.judge([crops])[0], scale=decoded.scale, size=decoded.size), decoded.rgb
 
     def predict_rgb(self, images: Sequence[np.ndarray], centre_fallback: bool = False
                     ) -> list[Prediction]:
@@ -465,7 +499,7 @@ class Detector:
         calibration = self.config.calibration
         fake = float(calibration.fake_probability(probabilities[self.labels.index("fake")]))
         label, caution = face_label(calibration.label(fake), crop.face, self.config.min_face_width,
-                                    colourless(crop.pixels))
+                                    colourless(crop.pixels), crop.see_through)
         return FaceScore(crop.face, crop.region, {"real": 1.0 - fake, "fake": fake}, label, cam, caution, crop.turns)
 
     def _verdict(self, scores: list[FaceScore]) -> Prediction:

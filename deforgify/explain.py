@@ -15,7 +15,8 @@ import cv2
 import numpy as np
 
 from deforgify.decode import WORKING_MAX_SIDE
-from deforgify.detector import MAX_FACES, NO_COLOUR, NO_COLOUR_WHAT, NO_COLOUR_WHY, TOO_SMALL, Prediction, lacks_colour
+from deforgify.detector import (MAX_FACES, NO_COLOUR_WHAT, NO_COLOUR_WHY, UNJUDGED_NO_COLOUR, UNJUDGED_SEE_THROUGH,
+                                UNJUDGED_TOO_SMALL, Prediction, unjudged)
 from deforgify.faces import Box
 from deforgify.model.calibration import NO_FACE, UNSURE, Calibration
 
@@ -70,28 +71,43 @@ def headline(label: str, caution: Optional[str] = None) -> str:
     face not judged (its ``caution``) says why instead ("Unsure: the face is too small to
     judge", "Unsure: the face has no colour to judge")."""
     if caution and label == UNSURE:
-        return f"{WORDS[label].capitalize()}: the {NO_COLOUR if lacks_colour(caution) else TOO_SMALL}"
+        return f"{WORDS[label].capitalize()}: the {unjudged(caution).caution}"
     return f"{WORDS[label].capitalize()}: {MEANINGS[label]}"
 
 
 def not_judged(caution: str) -> str:
     """Why a face was not judged, to follow its name: "is 30 px wide; at least 40 px needed", "is
-    greyscale or a single tint (the model ...)"; the headline says "too small", "no colour"."""
-    if lacks_colour(caution):
+    greyscale or a single tint (the model ...)", "is 12% see-through where the model looks (...)";
+    the headline says "too small", "no colour", "partly transparent"."""
+    reason = unjudged(caution)
+    if reason is UNJUDGED_NO_COLOUR:
         return f"is {NO_COLOUR_WHAT} ({NO_COLOUR_WHY})"
-    return "is " + caution.removeprefix(f"{TOO_SMALL} (").removesuffix(")")
+    detail = caution.removeprefix(f"{reason.caution} (").removesuffix(")")
+    if reason is UNJUDGED_SEE_THROUGH:
+        seen, why = detail.split(": ", 1)
+        return f"is {seen} ({why})"
+    return f"is {detail}"
 
 
-def not_judged_short(cautions: Sequence[str]) -> str:
-    """Why these faces were not judged, in a few words: "too small to judge" and/or "without colour"."""
-    kinds = {"without colour" if lacks_colour(caution) else "too small to judge" for caution in cautions}
-    return " or ".join(sorted(kinds, reverse=True))
+def not_judged_short(unjudged_faces: dict[int, str]) -> str:
+    """Why these faces (by number, with their cautions) were not judged, in a few words: "too
+    small to judge" when all are so; "face 1 without colour, face 3 too small to judge" when
+    their reasons differ."""
+    numbers: dict[str, list[int]] = {}
+    for number, caution in unjudged_faces.items():
+        numbers.setdefault(unjudged(caution).short, []).append(number)
+    if len(numbers) == 1:
+        return next(iter(numbers))
+    return ", ".join(f"{faces_named(faces)} {short}" for short, faces in numbers.items())
 
 
 def try_instead(caution: str, reduced: bool, picture: str = "photo") -> str:
     """What to try instead of a ``picture`` whose deciding face was not judged for ``caution``."""
-    if lacks_colour(caution):
+    reason = unjudged(caution)
+    if reason is UNJUDGED_NO_COLOUR:
         return f"Try a copy of the {picture} in colour, if there is one."
+    if reason is UNJUDGED_SEE_THROUGH:
+        return f"Try the {picture} without transparency, as it was taken, if there is one."
     return closer_advice(reduced, picture)
 
 
@@ -115,19 +131,18 @@ def explain(prediction: Prediction, calibration: Optional[Calibration] = None, a
                 "face is clearly visible, facing the camera and not too small.")
     boxed = [s for s in prediction.scores if s.face]
     count = len(boxed) or 1
-    unjudged = {number: s.caution for number, s in enumerate(boxed, 1) if s.caution}
-    small, why = list(unjudged), list(unjudged.values())
+    unjudged_faces = {number: s.caution for number, s in enumerate(boxed, 1) if s.caution}
     if count == 1:
         one = "the largest face found" if prediction.left_out else "the one face found"
         judged = f"{one} {not_judged(prediction.caution)}" if prediction.caution else f"judged on {one}"
     elif prediction.caution:  # then no face is judged; the widest stands for them
-        judged = (f"{count} faces found {NUMBERED}, none judged ({not_judged_short(why)}): the widest, face "
-                  f"{_deciding_number(prediction)}, {not_judged(prediction.caution)}")
-    elif small:
-        one = "the one judged" if count - len(small) == 1 else "the most suspicious judged"
-        judged = (f"{count} faces found {NUMBERED}, {count - len(small)} judged ({faces_named(small)} "
-                  f"{not_judged_short(why)}); {one}, face {_deciding_number(prediction)} (thick box, marked "
-                  "\"decides\"), decides")
+        judged = (f"{count} faces found {NUMBERED}, none judged ({not_judged_short(unjudged_faces)}): the widest, "
+                  f"face {_deciding_number(prediction)}, {not_judged(prediction.caution)}")
+    elif unjudged_faces:
+        left = count - len(unjudged_faces)
+        one = "the one judged" if left == 1 else "the most suspicious judged"
+        judged = (f"{count} faces found {NUMBERED}, {left} judged ({faces_not_judged(unjudged_faces)}); {one}, "
+                  f"face {_deciding_number(prediction)} (thick box, marked \"decides\"), decides")
     else:
         judged = (f"{count} faces judged {NUMBERED}; the most suspicious, face {_deciding_number(prediction)} "
                   "(thick box, marked \"decides\"), decides")
@@ -155,6 +170,14 @@ def explain(prediction: Prediction, calibration: Optional[Calibration] = None, a
     return f"Unsure ({shares}): {band_reason(confidences['fake'], calibration)} {judged[0].upper()}{judged[1:]}."
 
 
+def faces_not_judged(unjudged_faces: dict[int, str]) -> str:
+    """Which faces were not judged and why: "face 2 too small to judge"; "faces 2 and 3 without
+    colour"; "face 2 without colour, face 3 too small to judge"."""
+    short = not_judged_short(unjudged_faces)
+    kinds = {unjudged(caution) for caution in unjudged_faces.values()}
+    return short if len(kinds) > 1 else f"{faces_named(list(unjudged_faces))} {short}"
+
+
 def _deciding_number(prediction: Prediction) -> int:
     """The deciding face's number among a photo's several boxed faces (one of them decides)."""
     index = prediction.deciding_index
@@ -168,7 +191,8 @@ def _turned_upright(prediction: Prediction) -> str:
     whose turn is a guess (a visitor's 60 px copy of the upright astronaut, her face 19 px wide,
     was said to lie on its side)."""
     decisive = prediction.deciding_score
-    if decisive is None or not decisive.turns or (decisive.caution and not lacks_colour(decisive.caution)):
+    too_small = decisive is not None and decisive.caution and unjudged(decisive.caution) is UNJUDGED_TOO_SMALL
+    if decisive is None or not decisive.turns or too_small:
         return ""
     return f" (it {'was upside down' if decisive.turned == 180 else 'lay on its side'}: judged turned upright)"
 
@@ -233,29 +257,31 @@ def counted(number: int, noun: str) -> str:
 
 def caption(label: str, confidences: dict[str, float], caution: Optional[str] = None, places: int = 0) -> str:
     """A face's verdict with the confidence of that verdict ("fake 78%"); for "unsure", the
-    fake share it could not decide on (to ``places`` decimals), or why it was not judged."""
+    fake share it could not decide on, or why it was not judged (shares to ``places`` decimals)."""
     if caution:
-        return "unsure: no colour" if lacks_colour(caution) else "unsure: too small"
+        return f"unsure: {unjudged(caution).caption}"
     if label == UNSURE:
         return f"unsure (fake {confidences['fake']:.{places}%})"
-    return f"{WORDS[label]} {confidences[label]:.0%}"
+    return f"{WORDS[label]} {confidences[label]:.{places}%}"
 
 
-def captions(prediction: Prediction, overruled: bool = False, numbers: Optional[Sequence[int]] = None
-             ) -> list[tuple[Box, str, tuple[int, int, int], bool]]:
+def captions(prediction: Prediction, overruled: bool = False, numbers: Optional[Sequence[int]] = None,
+             calibration: Optional[Calibration] = None) -> list[tuple[Box, str, tuple[int, int, int], bool]]:
     """(box, caption, colour, deciding) of every boxed face, numbered as in the JSON's faces
     when there are several, the deciding one marked; ``overruled`` (the file's provenance
     decided the verdict) names the pixel model as the captions' source ("pixel model: real 99%"
     under a red "Fake" read as a contradiction). ``numbers``: each boxed face's own number, always
     shown (a video frame's faces are the clip's face tracks, numbered as its words and timeline
-    name them, whichever of them the frame shows)."""
+    name them, whichever of them the frame shows). Shares beside an edge of the ``calibration``'s
+    unsure band get the decimals the bars and words give them (:func:`shown_places`)."""
     boxed = [s for s in prediction.scores if s.face]
     numbered = numbers is not None or len(boxed) > 1
     found = []
     for number, score in zip(numbers or range(1, len(boxed) + 1), boxed):
         assert score.face is not None  # boxed faces only
         deciding = score.face == prediction.face
-        text = ("pixel model: " if overruled else "") + caption(score.label, score.confidences, score.caution)
+        places = shown_places(score.confidences["fake"], calibration)
+        text = ("pixel model: " if overruled else "") + caption(score.label, score.confidences, score.caution, places)
         if numbered:
             text = f"{number}: {text}" + (" - decides" if deciding else "")
         found.append((score.face, text, COLOURS[score.label], deciding))
@@ -263,10 +289,10 @@ def captions(prediction: Prediction, overruled: bool = False, numbers: Optional[
 
 
 def describe_faces(prediction: Prediction, overruled: bool = False, numbers: Optional[Sequence[int]] = None,
-                   picture: str = "photo") -> str:
+                   picture: str = "photo", calibration: Optional[Calibration] = None) -> str:
     """Alt text for the boxed photo (or video frame: ``picture``): what its boxes and captions say
-    (``overruled``, ``numbers``: see :func:`captions`)."""
-    found = captions(prediction, overruled, numbers)
+    (``overruled``, ``numbers``, ``calibration``: see :func:`captions`)."""
+    found = captions(prediction, overruled, numbers, calibration)
     if not found:
         return f"The {picture} as uploaded: no face was found, so nothing is marked."
     if len(found) == 1 and numbers is None:
@@ -337,12 +363,13 @@ def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool
 
 
 def draw_faces(rgb: np.ndarray, prediction: Prediction, overruled: bool = False,
-               numbers: Optional[Sequence[int]] = None) -> np.ndarray:
+               numbers: Optional[Sequence[int]] = None, calibration: Optional[Calibration] = None) -> np.ndarray:
     """A copy of ``rgb`` with every judged face boxed in its own verdict's colour and captioned
-    with its verdict (``overruled``, ``numbers``: see :func:`captions`); with several faces each
-    is numbered, the deciding one has a thick double box and "decides" in its caption. Captions
-    stay inside the image and never overlap. Without a face nothing is drawn: nothing was judged."""
-    found = captions(prediction, overruled, numbers)
+    with its verdict (``overruled``, ``numbers``, ``calibration``: see :func:`captions`); with
+    several faces each is numbered, the deciding one has a thick double box and "decides" in its
+    caption. Captions stay inside the image and never overlap. Without a face nothing is drawn:
+    nothing was judged."""
+    found = captions(prediction, overruled, numbers, calibration)
     if not found:
         return rgb.copy()
     factor = max(1, math.ceil(SMALLEST_DRAWN / min(rgb.shape[:2])))

@@ -220,6 +220,17 @@ def test_odd_but_valid_images_are_judged(client, images, name) -> None:
         assert {c["label"]: c["confidence"] for c in verdict["confidences"]} == pytest.approx(expected, abs=1e-5)
 
 
+def test_a_see_through_face_uploaded_is_unsure_with_the_reason_on_the_page(client, images, tmp_path) -> None:
+    """The upload reaches Deforgify undecoded, its alpha channel with it: a half see-through face
+    is "unsure" as the library says, not judged over white (a visitor's find)."""
+    face = Image.open(images["face"]).convert("RGBA")
+    face.putalpha(128)
+    face.save(tmp_path / "see-through.png")
+    verdict, summary, *_, result = predict(client, tmp_path / "see-through.png")
+    assert result["label"] == "unsure" and result["faces"][0]["caution"].startswith("face is partly transparent")
+    assert "Unsure: the face is partly transparent" in summary and "without transparency" in summary
+
+
 @pytest.mark.parametrize(
     "name, message, code",
     [

@@ -57,7 +57,7 @@ def test_exif_orientation_is_applied() -> None:
     image.paste((255, 0, 0), (0, 0, 40, 40))  # left half red
     exif = Image.Exif()
     exif[0x0112] = 6  # rotate 90° clockwise to display
-    rgb, scale, size = load_image(encoded(image, "JPEG", exif=exif, quality=95))
+    rgb, scale, size, _ = load_image(encoded(image, "JPEG", exif=exif, quality=95))
     assert_rgb(rgb, (80, 40))  # portrait after rotation
     assert (scale, size) == (1.0, (40, 80))  # the photo's own size, upright as shown
     assert rgb[5, 20, 0] > 200 and rgb[5, 20, 2] < 60  # the red half is now on top
@@ -186,7 +186,7 @@ def test_a_resized_or_brightened_photo_overshooting_its_range_is_read_on_its_sca
 def test_a_huge_valid_photo_is_reduced(tmp_path: Path) -> None:
     path = tmp_path / "big.jpg"
     Image.new("RGB", (6000, 4000), RED).save(path, quality=80)
-    rgb, scale, size = load_image(path)
+    rgb, scale, size, _ = load_image(path)
     assert max(rgb.shape[:2]) <= WORKING_MAX_SIDE
     assert abs(rgb.shape[1] / rgb.shape[0] - 1.5) < 0.01
     assert size == (6000, 4000) and scale == max(rgb.shape[:2]) / 6000  # the photo's own, not the copy's

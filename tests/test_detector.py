@@ -777,3 +777,16 @@ def test_the_cards_pointer_for_a_turned_face_gives_the_librarys_answer(astronaut
     fake, label = by_the_cards_steps_4_to_6(crops[0].pixels)
     answer = Detector.load().predict_rgb([turned])[0]
     assert answer.confidences["fake"] == pytest.approx(fake, abs=1e-5) and answer.label == label
+
+
+def test_a_centre_judged_for_metrics_keeps_its_caution() -> None:
+    """A reviewer's find: a greyscale image without a face, judged on its centre for metrics, was
+    "unsure" with no caution to say why (the verdict looked for a boxed face's score)."""
+    from skimage import data
+
+    from deforgify.detector import NO_COLOUR
+    from training.degrade import greyscale
+
+    centre = Detector.load().predict_rgb([greyscale(data.coffee())], centre_fallback=True)[0]
+    assert centre.face is None and centre.label == "unsure" and centre.caution.startswith(NO_COLOUR)
+    assert centre.deciding_score is centre.scores[0]

@@ -251,3 +251,39 @@ def test_the_page_says_how_often_the_model_is_right_from_its_own_metrics(tmp_pat
     bare = bundled_model_with(tmp_path / "model")
     (bare / "metrics.json").unlink()
     assert "How often it is right" not in app.header(Detector.load(str(bare)))
+
+
+def test_faces_not_judged_for_different_reasons_are_each_named_with_their_own() -> None:
+    """A reviewer's find: "faces 2 and 3 without colour or too small to judge" did not say which was which."""
+    from deforgify.detector import SEE_THROUGH
+
+    judged, grey, small = (200, 10, 100, 100), (10, 10, 90, 90), (120, 10, 30, 30)
+
+    def score(box: tuple[int, int, int, int], fake: float, **why: object) -> FaceScore:
+        label, caution = face_label("real", box, 40, **why)
+        return FaceScore(box, box, {"real": 1 - fake, "fake": fake}, label, caution=caution)
+
+    scores = [score(judged, 0.01), score(grey, 0.1, no_colour=True), score(small, 0.1)]
+    mixed = Prediction("real", scores[0].confidences, judged, judged, scores)
+    assert ("3 faces found (numbered from the largest), 1 judged (face 2 without colour, face 3 too small to "
+            "judge); the one judged, face 1") in explain(mixed)
+    seen = score(grey, 0.1, transparent=0.3)
+    none = Prediction(seen.label, seen.confidences, grey, grey, [seen, scores[2]])
+    assert seen.caution.startswith(SEE_THROUGH) and explain(none).startswith(
+        "Unsure: 2 faces found (numbered from the largest), none judged (face 1 partly transparent, face 2 too "
+        "small to judge): the widest, face 1, is 30% see-through where the model looks")
+    alike = Prediction("real", scores[0].confidences, judged, judged, [scores[0], scores[2], scores[2]])
+    assert "1 judged (faces 2 and 3 too small to judge)" in explain(alike)
+
+
+def test_captions_beside_an_edge_of_the_band_give_the_decimals_the_bars_give() -> None:
+    """A reviewer's find: a photo's caption read "unsure (fake 97%)" beside an edge of 97.1 %,
+    where the bars and words gave 96.9 %; "fake 97%" for 97.2 % read the same."""
+    band = Calibration(threshold=0.5, unsure_low=0.192, unsure_high=0.971)
+    near = [((10, 10, 100, 100), 0.9688, UNSURE), ((150, 10, 90, 90), 0.9724, "fake"),
+            ((260, 10, 80, 80), 0.187, "real"), ((360, 10, 70, 70), 0.5, UNSURE)]
+    texts = [text for _, text, _, _ in captions(prediction(*near, deciding=1), calibration=band)]
+    assert texts == ["1: unsure (fake 96.9%)", "2: fake 97.2% - decides", "3: real 81.3%", "4: unsure (fake 50%)"]
+    assert [text for _, text, _, _ in captions(prediction(*near, deciding=1))][:3] == [
+        "1: unsure (fake 97%)", "2: fake 97% - decides", "3: real 81%"]  # no band given: whole percents
+    assert "face 3: real 81.3%" in describe_faces(prediction(*near, deciding=1), calibration=band)

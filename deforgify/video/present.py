@@ -10,7 +10,7 @@ from typing import Optional
 from deforgify.decode import WORKING_MAX_SIDE
 from deforgify.detector import MAX_FACES, FaceScore, Prediction, lacks_colour
 from deforgify.explain import (WORDS, band_reason, beside_an_edge, caption, counted, decimals_apart, describe_faces,
-                               faces_named, not_judged, not_judged_short, percentages, try_instead)
+                               faces_not_judged, not_judged, not_judged_short, percentages, try_instead)
 from deforgify.faces import Box
 from deforgify.model.calibration import NO_FACE, UNSURE, Calibration
 from deforgify.video.combine import SUSTAINED_RUN
@@ -38,8 +38,8 @@ def explain_video(row: dict, calibration: Optional[Calibration] = None) -> str:
                 f"where a face is clearly visible.{footnotes}")
     tracks = row["faces"]
     deciding, track = row["deciding_frame"], deciding_track(row)
-    small = [t["track"] + 1 for t in tracks if t["caution"]]
-    why = not_judged_short([t["caution"] for t in tracks if t["caution"]])
+    unjudged_tracks = {t["track"] + 1: t["caution"] for t in tracks if t["caution"]}
+    why = not_judged_short(unjudged_tracks)
     assert track is not None  # a verdict has its deciding track
     span = _seen_in(row, track, seen)
     if track["caution"]:  # its scores are not used: no percentages to read as an answer
@@ -54,11 +54,11 @@ def explain_video(row: dict, calibration: Optional[Calibration] = None) -> str:
                 f"could be judged, so it gets no real or fake answer. {advice}{footnotes}")
     if len(tracks) == 1:
         who = "the one face followed"
-    elif small:
-        judged_count = len(tracks) - len(small)
+    elif unjudged_tracks:
+        judged_count = len(tracks) - len(unjudged_tracks)
         one = "the one judged" if judged_count == 1 else "the most suspicious judged one"
-        who = (f"{len(tracks)} faces followed {APPEARING}, {judged_count} judged ({faces_named(small)} {why} "
-               f"in every frame); {one} (face {track['track'] + 1}) decides")
+        who = (f"{len(tracks)} faces followed {APPEARING}, {judged_count} judged "
+               f"({faces_not_judged(unjudged_tracks)} in every frame); {one} (face {track['track'] + 1}) decides")
     else:
         who = f"{len(tracks)} faces followed {APPEARING}; the most suspicious one (face {track['track'] + 1}) decides"
     judged = f"{who}, {span}, judged on {_judged_on(row, track)}"
@@ -242,7 +242,8 @@ def _face_over_time(row: dict, track: dict, places: int) -> str:
     """"face 1, real 92% over 8 frames (0.2 s to 3.8 s), fake 5% to 11%"; "face 2, real 92% in its
     one frame judged (at 0.2 s)"; "face 3, unsure: too small" (its scores are not used); an
     "unsure" face's fake share to ``places`` decimals, as the band's edges are written."""
-    name = f"face {track['track'] + 1}, {caption(track['label'], track['confidences'], track['caution'], places)}"
+    shown = places if track["label"] == UNSURE else 0
+    name = f"face {track['track'] + 1}, {caption(track['label'], track['confidences'], track['caution'], shown)}"
     scores = _judged_scores(row, track)
     if not scores:
         return name
@@ -292,6 +293,7 @@ def deciding_frame_prediction(row: dict, scale: float = 1.0) -> Prediction:
     return Prediction(decisive.label, decisive.confidences, face, face, scores)
 
 
-def describe_deciding_frame(row: dict) -> str:
+def describe_deciding_frame(row: dict, calibration: Optional[Calibration] = None) -> str:
     """Alt text for the deciding frame as drawn (its faces numbered by :func:`deciding_frame_numbers`)."""
-    return describe_faces(deciding_frame_prediction(row), numbers=deciding_frame_numbers(row), picture="video frame")
+    return describe_faces(deciding_frame_prediction(row), numbers=deciding_frame_numbers(row), picture="video frame",
+                          calibration=calibration)

@@ -1,0 +1,95 @@
+"""Faces seen through transparency (deforgify.transparency): a PNG whose face is partly
+see-through is "unsure" with the reason, never judged as the mix of face and white it shows."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+from deforgify.decode import load_image
+from deforgify.detector import SEE_THROUGH, Detector
+from deforgify.transparency import SEE_THROUGH_LEAST, see_through
+from helpers import run_module
+
+
+def png(rgb: np.ndarray, alpha: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(np.dstack([rgb, alpha])).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def uniform(rgb: np.ndarray, alpha: int) -> np.ndarray:
+    return np.full(rgb.shape[:2], alpha, np.uint8)
+
+
+def test_a_photos_transparency_is_kept_beside_its_pixels_shown_over_white(astronaut) -> None:
+    alpha = uniform(astronaut, 255)
+    alpha[:, :100] = 0  # a see-through strip: white where it is shown
+    decoded = load_image(png(astronaut, alpha))
+    assert decoded.opacity is not None and np.array_equal(decoded.opacity, alpha)
+    assert (decoded.rgb[:, :100] == 255).all() and np.array_equal(decoded.rgb[:, 100:], astronaut[:, 100:])
+    half = load_image(png(np.zeros_like(astronaut), uniform(astronaut, 128)))
+    assert abs(int(half.rgb[0, 0, 0]) - 127) <= 1  # black half see-through over white: mid grey
+    assert load_image(png(astronaut, uniform(astronaut, 255))).opacity is None  # an alpha channel, all opaque
+    assert load_image(astronaut).opacity is None  # RGB: nothing to see through
+    large = np.repeat(np.repeat(astronaut, 9, 0), 9, 1)  # 4608 px: reduced to be judged
+    reduced = load_image(np.dstack([large, np.repeat(np.repeat(alpha, 9, 0), 9, 1)]))
+    assert reduced.scale < 1 and reduced.opacity.shape == reduced.rgb.shape[:2]
+    assert see_through(reduced.opacity, (0, 0, 100, 100)) == pytest.approx(1.0)
+
+
+def test_see_through_is_the_regions_mean_transparency() -> None:
+    opacity = np.full((100, 100), 255, np.uint8)
+    opacity[:, :50] = 0
+    assert see_through(opacity, (0, 0, 100, 100)) == pytest.approx(0.5)
+    assert see_through(opacity, (50, 0, 50, 50)) == 0.0 and see_through(opacity, (0, 10, 20, 20)) == 1.0
+
+
+def test_a_half_transparent_face_is_unsure_for_it_never_judged_over_white(astronaut_jpeg) -> None:
+    """A visitor's find: the astronaut saved half see-through went from fake 20 % to 78 %, judged
+    on the mix of her face and the white it was shown over, without a word."""
+    from deforgify.explain import captions, explain, headline
+
+    detector = Detector.load()
+    rgb = load_image(astronaut_jpeg).rgb
+    answer = detector.answer(png(rgb, uniform(rgb, 128)))
+    prediction = answer.prediction
+    assert answer.label == "unsure" and prediction.caution.startswith(SEE_THROUGH)
+    assert answer.to_json()["faces"][0]["caution"] == (
+        "face is partly transparent (50% see-through where the model looks: shown over white, the model would "
+        "judge a mix of face and white)")
+    assert headline(prediction.label, prediction.caution) == "Unsure: the face is partly transparent"
+    assert explain(prediction, detector.config.calibration) == (
+        "Unsure: the one face found is 50% see-through where the model looks (shown over white, the model would "
+        "judge a mix of face and white), so it gets no real or fake answer. Try the photo without transparency, "
+        "as it was taken, if there is one.")
+    assert captions(prediction)[0][1] == "unsure: transparent"
+
+
+def test_a_face_cut_out_of_its_background_is_unsure_and_one_barely_see_through_is_judged_as_shown(
+        astronaut_jpeg, astronaut_face_centre) -> None:
+    detector = Detector.load()
+    rgb = load_image(astronaut_jpeg).rgb
+    (x, y) = astronaut_face_centre
+    cut = np.zeros(rgb.shape[:2], np.uint8)
+    cv2.ellipse(cut, (x, y), (60, 80), 0, 0, 360, 255, -1)  # the face kept, its crop's corners see-through
+    assert detector.predict(png(rgb, cut)).caution.startswith(SEE_THROUGH)
+    faint = uniform(rgb, 252)  # 1.2 % see-through: under SEE_THROUGH_LEAST, judged as shown
+    assert 1 - 252 / 255 < SEE_THROUGH_LEAST
+    shown = detector.predict(png(rgb, faint))
+    assert shown.caution is None and shown == detector.predict_rgb([load_image(png(rgb, faint)).rgb])[0]
+
+
+def test_the_command_line_row_of_a_see_through_face_gives_the_reason(astronaut_jpeg, tmp_path) -> None:
+    rgb = load_image(astronaut_jpeg).rgb
+    path = tmp_path / "see-through.png"
+    path.write_bytes(png(rgb, uniform(rgb, 128)))
+    result = run_module("deforgify", "predict", str(path), "--json")
+    assert result.returncode == 0, result.stderr
+    row = json.loads(result.stdout.splitlines()[0])
+    assert row["label"] == "unsure" and row["faces"][0]["caution"].startswith(SEE_THROUGH)
