@@ -735,18 +735,28 @@ def colourless(pixels: np.ndarray) -> bool:
 def test_the_cards_steps_followed_by_hand_give_the_librarys_answer(example: str) -> None:
     """The model card's "Using the network without Deforgify", done with OpenCV, NumPy and LiteRT
     alone from its words and config.json: the library's fake probability and verdict."""
-    import cv2
-
-    from deforgify.faces import detect_faces
-
     card = (BUNDLED_MODEL / "README.md").read_text()
     for words in ("`max(w, h) * crop_scale`", "moved, never padded", "`INTER_AREA` when shrinking",
                   "on its mirror image", "`sigmoid(log(p / (1 - p)) / temperature)`", "signature `serve`",
                   "`Y = 0.299 R + 0.587 G + 0.114 B`"):
         assert words in card, words
+    rgb = np.asarray(Image.open(ROOT / "examples" / example).convert("RGB"))
+    pixels, _ = by_the_cards_steps_1_to_3(rgb)
+    fake, label = by_the_cards_steps_4_to_6(pixels)
+    answer = Detector.load().answer(ROOT / "examples" / example)
+    assert answer.prediction.confidences["fake"] == pytest.approx(fake, abs=1e-5)
+    assert answer.prediction.label == label
+
+
+def by_the_cards_steps_1_to_3(rgb: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int]]:
+    """The model input of a photo's one upright face as the card's steps 1 to 3 say, with OpenCV
+    and NumPy, and the square it was cut from (left, top, side)."""
+    import cv2
+
+    from deforgify.faces import detect_faces
+
     config = json.loads((BUNDLED_MODEL / "config.json").read_text())
     size, scale = config["preprocessing"]["input_size"], config["preprocessing"]["crop_scale"]
-    rgb = np.asarray(Image.open(ROOT / "examples" / example).convert("RGB"))
     height, width = rgb.shape[:2]
     x, y, w, h = detect_faces(rgb)[0]  # step 1 (an upright face)
     side = round(min(max(w, h) * scale, height, width))  # step 2
@@ -760,10 +770,30 @@ def test_the_cards_steps_followed_by_hand_give_the_librarys_answer(example: str)
     left, top = start(x + w / 2, width), start(y + h / 2, height)
     crop = rgb[top : top + side, left : left + side]
     pixels = cv2.resize(crop, (size, size), interpolation=cv2.INTER_AREA if side > size else cv2.INTER_CUBIC)
-    fake, label = by_the_cards_steps_4_to_6(pixels.astype(np.float32) / 255)  # step 3, then 4 to 6
-    answer = Detector.load().answer(ROOT / "examples" / example)
-    assert answer.prediction.confidences["fake"] == pytest.approx(fake, abs=1e-5)
-    assert answer.prediction.label == label
+    return pixels.astype(np.float32) / 255, (left, top, side)  # step 3
+
+
+def test_the_cards_step_for_a_see_through_face_gives_the_librarys_answer(astronaut_jpeg, tmp_path) -> None:
+    """Step 6 for a PNG with an alpha channel, from the card's words: shown over white, a face
+    whose crop is on average 2 % see-through or more is "unsure"; below, judged as shown."""
+    card = (BUNDLED_MODEL / "README.md").read_text()
+    assert "shown over white" in card and "2 % see-through" in card and "`1 - alpha / 255`" in card
+    photo = Image.open(astronaut_jpeg).convert("RGB")
+    for alpha, expected in ((250, False), (240, True)):
+        path = tmp_path / f"alpha-{alpha}.png"
+        rgba = photo.convert("RGBA")
+        rgba.putalpha(alpha)
+        rgba.save(path)
+        opened = Image.open(path)
+        white = Image.alpha_composite(Image.new("RGBA", opened.size, (255, 255, 255, 255)), opened.convert("RGBA"))
+        pixels, (left, top, side) = by_the_cards_steps_1_to_3(np.asarray(white.convert("RGB")))
+        seen = 1 - np.asarray(opened.getchannel("A"), np.float64)[top : top + side, left : left + side].mean() / 255
+        fake, label = by_the_cards_steps_4_to_6(pixels)
+        label = "unsure" if seen >= 0.02 else label
+        assert bool(seen >= 0.02) == expected
+        answer = Detector.load().answer(path)
+        assert answer.prediction.confidences["fake"] == pytest.approx(fake, abs=1e-5)
+        assert answer.prediction.label == label and (answer.prediction.caution is not None) == expected
 
 
 def test_the_cards_pointer_for_a_turned_face_gives_the_librarys_answer(astronaut: np.ndarray) -> None:
