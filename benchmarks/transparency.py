@@ -5,9 +5,10 @@ see-through and shown over white, and what is served instead.
 
 A visitor's real face, saved half see-through, went from fake 20 % to 78 % without a word. For
 faces judged in the photo as it is (neither too small nor without colour), each way of making it
-see-through (uniform alpha, or the face cut out of its background) prints the crop's median
+see-through (uniform alpha, or the face cut out of its background) prints the face box's median
 transparency, the share of verdicts that change when judged over white as shown (the rule off),
-and the share served "unsure" as partly transparent (:mod:`deforgify.transparency`).
+the share served "unsure" as partly transparent (:mod:`deforgify.transparency`), and among the
+faces still judged, the share whose verdict changed (what the rule leaves).
 """
 
 from __future__ import annotations
@@ -53,17 +54,21 @@ def main() -> None:
     detector, test = load_test_split(parser.parse_args())
     originals = [(rgb, p) for rgb, p in zip(test.images, detector.predict_rgb(test.images)) if p.face and not p.caution]
     print(f"{len(originals)} faces judged as they are")
-    print(f"{'made':10} {'see-through':>11} {'changed':>8} {'served unsure, transparent':>27}")
+    print(f"{'made':10} {'see-through':>11} {'changed':>8} {'served unsure, transparent':>27} "
+          f"{'changed, still judged':>22}")
     for name, way in WAYS.items():
         rows = []
         for rgb, original in originals:
             assert original.face is not None and original.region is not None  # judged faces have both
             alpha = way(rgb, original.face)
             shown, served = judged(detector, rgb, alpha)
-            rows.append((see_through(alpha, original.region), shown.label != original.label,
-                         bool(served.caution and served.caution.startswith(SEE_THROUGH))))
-        seen, changed, unsure = np.array(rows).T
-        print(f"{name:10} {np.median(seen):>11.1%} {changed.mean():>8.1%} {unsure.mean():>27.1%}", flush=True)
+            rows.append((see_through(alpha, original.face), shown.label != original.label,
+                         bool(served.caution and served.caution.startswith(SEE_THROUGH)),
+                         served.caution is None, served.label != original.label))
+        seen, changed, unsure, still, moved = np.array(rows).T
+        left = f"{moved[still == 1].mean():.1%} of {int(still.sum())}" if still.any() else "-"
+        print(f"{name:10} {np.median(seen):>11.2%} {changed.mean():>8.1%} {unsure.mean():>27.1%} {left:>22}",
+              flush=True)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """Turn anything a user can hand us into one RGB uint8 array.
 
-Every entry point (training, CLI, app) decodes through :func:`load_rgb`, so colour order, EXIF
-orientation and odd pixel formats are handled in exactly one place.
+Every entry point (training, CLI, app) decodes through :func:`load_image` (or :func:`load_rgb`,
+its pixels alone), so colour order, EXIF orientation, transparency and odd pixel formats are
+handled in exactly one place.
 """
 
 from __future__ import annotations
@@ -98,9 +99,24 @@ def load_image(source: ImageInput) -> Decoded:
     return _load(source, draft=True)
 
 
+def load_pixels(source: ImageInput) -> np.ndarray:
+    """The pixels :func:`load_image` judges, before any transparency is shown over white: RGB, or
+    RGBA where some of it is see-through (what a report keeps, so that it is judged again alike)."""
+    pixels, _ = _decoded_pixels(source, draft=True)
+    return pixels if pixels.shape[2] == 3 or pixels[:, :, 3].min() < 255 else np.ascontiguousarray(pixels[:, :, :3])
+
+
 def _load(source: ImageInput, draft: bool) -> Decoded:
     """:func:`load_image`; ``draft`` lets a large JPEG file be decoded at a reduced scale (never
     a caller's PIL image: drafting changes the image it is done on)."""
+    pixels, size = _decoded_pixels(source, draft)
+    rgb, opacity = _over_white(pixels)
+    return Decoded(rgb, max(rgb.shape[:2]) / max(*size, 1), size, opacity)
+
+
+def _decoded_pixels(source: ImageInput, draft: bool) -> tuple[np.ndarray, tuple[int, int]]:
+    """The pixels of ``source`` (RGB or RGBA, upright, checked and reduced to be judged) and the
+    photo's own size (see :func:`_load`)."""
     if source is None:
         raise InvalidImageError("no image (the upload or dataset cell is empty)")
     source = _read_stream(source)
@@ -114,8 +130,7 @@ def _load(source: ImageInput, draft: bool) -> Decoded:
         pixels, size = _pil_to_pixels(_open_bytes(data), draft)
     else:
         raise InvalidImageError(f"cannot read an image from a {type(source).__name__}")
-    rgb, opacity = _over_white(_limit_side(_check_size(pixels)))
-    return Decoded(rgb, max(rgb.shape[:2]) / max(*size, 1), size, opacity)
+    return _limit_side(_check_size(pixels)), size
 
 
 @overload
@@ -489,9 +504,15 @@ def _to_eight_bit_mode(image: Image.Image) -> Image.Image:
     if image.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):  # scaled as an array's values are
         grey = np.clip(_to_eight_bit_scale(np.asarray(image)), 0, 255).round().astype(np.uint8)
         return Image.fromarray(grey, mode="L").convert("RGB")
-    if image.mode in ("RGBA", "LA", "PA", "P", "RGBa", "La") and _has_alpha(image):
-        return image.convert("RGBA")
+    if _has_alpha(image):
+        return (image.convert("LA") if image.mode == "La" else image).convert("RGBA")  # Pillow has no La to RGBA
     return image.convert("RGB")
+
+
+def rgb_over_white(image: Image.Image) -> np.ndarray:
+    """A PIL image's pixels as RGB uint8, any transparency shown over white, as a photo's are (an
+    animated picture's frame: its transparency is not checked, see :mod:`deforgify.transparency`)."""
+    return _over_white(np.asarray(_to_eight_bit_mode(image), dtype=np.uint8))[0]
 
 
 def _over_white(pixels: np.ndarray) -> tuple[np.ndarray, Optional[np.ndarray]]:
@@ -505,7 +526,11 @@ def _over_white(pixels: np.ndarray) -> tuple[np.ndarray, Optional[np.ndarray]]:
 
 
 def _has_alpha(image: Image.Image) -> bool:
-    return image.mode != "P" or "transparency" in image.info
+    """Whether the image can be see-through: an alpha channel, or a palette or colour key (a PNG's
+    tRNS chunk, a GIF's transparent index) marked transparent."""
+    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        return True
+    return image.mode in ("P", "RGB", "L") and "transparency" in image.info
 
 
 def _array_to_pixels(array: np.ndarray) -> np.ndarray:

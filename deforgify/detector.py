@@ -49,11 +49,14 @@ class Unjudged(NamedTuple):
     """Beside the number of a face among several: "too small to judge"."""
     caption: str
     """On its box: "too small"."""
+    in_frames: str
+    """Of a clip's frames it was left out of: "in 3 it was too small"."""
 
 
-UNJUDGED_TOO_SMALL = Unjudged(TOO_SMALL, "too small to judge", "too small")
-UNJUDGED_NO_COLOUR = Unjudged(NO_COLOUR, "without colour", "no colour")
-UNJUDGED_SEE_THROUGH = Unjudged(SEE_THROUGH, "partly transparent", "transparent")
+UNJUDGED_TOO_SMALL = Unjudged(TOO_SMALL, "too small to judge", "too small", "it was too small")
+UNJUDGED_NO_COLOUR = Unjudged(NO_COLOUR, "without colour", "no colour", "it had no colour")
+UNJUDGED_SEE_THROUGH = Unjudged(SEE_THROUGH, "partly transparent", "transparent", "it was partly transparent")
+UNJUDGED = (UNJUDGED_TOO_SMALL, UNJUDGED_NO_COLOUR, UNJUDGED_SEE_THROUGH)
 
 
 def unjudged(caution: str) -> Unjudged:
@@ -98,12 +101,13 @@ def face_crops(rgb: np.ndarray, config: PreprocessConfig, centre_fallback: bool 
     """The crops of :func:`detected_face_crops` for a photo, small faces in a large photo
     included (a closer look); none without a face. ``centre_fallback`` (for metrics) asks for
     the image centre then, and for the faces training found (no closer look). With the photo's
-    ``opacity`` (:attr:`deforgify.decode.Decoded.opacity`), each crop says how see-through it is."""
+    ``opacity`` (:attr:`deforgify.decode.Decoded.opacity`), each crop says how see-through its
+    face is (the box found; the centre's whole square)."""
     crops, _ = detected_face_crops(rgb, config, closer_look=not centre_fallback, beside_found=not centre_fallback)
     crops = crops or ([preprocess_face(rgb, config, None, [])] if centre_fallback else [])
     if opacity is None:
         return crops
-    return [replace(crop, see_through=see_through(opacity, crop.region)) for crop in crops]
+    return [replace(crop, see_through=see_through(opacity, crop.face or crop.region)) for crop in crops]
 
 
 def decoded_rgb(image: object, taker: str = "predict_rgb", photo_size: bool = True) -> np.ndarray:
@@ -125,13 +129,13 @@ def decoded_rgb(image: object, taker: str = "predict_rgb", photo_size: bool = Tr
 def face_label(label: str, face: Optional[Box], min_width: int, no_colour: bool = False,
                transparent: float = 0.0) -> tuple[str, Optional[str]]:
     """A face's own verdict and its caution: a face narrower than ``min_width`` (the model's
-    ``min_face_width``), one whose crop is at least SEE_THROUGH_LEAST ``transparent``
+    ``min_face_width``), one whose box is at least SEE_THROUGH_LEAST ``transparent``
     (:mod:`deforgify.transparency`), or one with ``no_colour`` (:func:`deforgify.colour.colourless`),
     is "unsure", whatever the model said."""
     if face is not None and face[2] < min_width:
         return UNSURE, f"{TOO_SMALL} ({face[2]}{WIDE}at least {min_width} px needed)"
     if transparent >= SEE_THROUGH_LEAST:
-        return UNSURE, f"{SEE_THROUGH} ({transparent:.0%} see-through where the model looks: {SEE_THROUGH_WHY})"
+        return UNSURE, f"{SEE_THROUGH} ({transparent:.0%} see-through: {SEE_THROUGH_WHY})"
     if no_colour:
         return UNSURE, f"{NO_COLOUR} ({NO_COLOUR_WHAT}: {NO_COLOUR_WHY})"
     return label, None
@@ -414,7 +418,9 @@ class Detector:
         its centre to be judged instead (for metrics, which need a score for every image).
         Anything but an RGB uint8 array (H, W, 3) raises InvalidImageError, as does one too small
         or a strip unless ``centre_fallback`` (metrics score every image); one array given for
-        the sequence, TypeError (its rows were taken for images).
+        the sequence, TypeError (its rows were taken for images). RGB pixels carry no
+        transparency: a see-through face (:mod:`deforgify.transparency`) is told only by
+        :meth:`predict` and :meth:`answer`, given the file or an RGBA array.
         """
         if isinstance(images, np.ndarray) and images.ndim < 4:  # a stack (N, H, W, 3) is a sequence of images
             raise TypeError(f"predict_rgb takes a sequence of images, not one array of shape {images.shape}: "

@@ -16,7 +16,7 @@ import numpy as np
 
 from deforgify.decode import WORKING_MAX_SIDE
 from deforgify.detector import (MAX_FACES, NO_COLOUR_WHAT, NO_COLOUR_WHY, UNJUDGED_NO_COLOUR, UNJUDGED_SEE_THROUGH,
-                                UNJUDGED_TOO_SMALL, Prediction, unjudged)
+                                Prediction, Unjudged, unjudged)
 from deforgify.faces import Box
 from deforgify.model.calibration import NO_FACE, UNSURE, Calibration
 
@@ -77,7 +77,7 @@ def headline(label: str, caution: Optional[str] = None) -> str:
 
 def not_judged(caution: str) -> str:
     """Why a face was not judged, to follow its name: "is 30 px wide; at least 40 px needed", "is
-    greyscale or a single tint (the model ...)", "is 12% see-through where the model looks (...)";
+    greyscale or a single tint (the model ...)", "is 12% see-through (...)";
     the headline says "too small", "no colour", "partly transparent"."""
     reason = unjudged(caution)
     if reason is UNJUDGED_NO_COLOUR:
@@ -93,12 +93,22 @@ def not_judged_short(unjudged_faces: dict[int, str]) -> str:
     """Why these faces (by number, with their cautions) were not judged, in a few words: "too
     small to judge" when all are so; "face 1 without colour, face 3 too small to judge" when
     their reasons differ."""
-    numbers: dict[str, list[int]] = {}
+    reasons = _by_reason(unjudged_faces)
+    return next(iter(reasons)).short if len(reasons) == 1 else faces_not_judged(unjudged_faces)
+
+
+def faces_not_judged(unjudged_faces: dict[int, str]) -> str:
+    """Which faces (by number, with their cautions) were not judged and why: "face 2 too small
+    to judge"; "faces 2 and 3 without colour"; "face 2 without colour, face 3 too small to judge"."""
+    return ", ".join(f"{faces_named(numbers)} {reason.short}" for reason, numbers in _by_reason(unjudged_faces).items())
+
+
+def _by_reason(unjudged_faces: dict[int, str]) -> dict[Unjudged, list[int]]:
+    """The faces' numbers by the reason they were not judged, in the order they come."""
+    numbers: dict[Unjudged, list[int]] = {}
     for number, caution in unjudged_faces.items():
-        numbers.setdefault(unjudged(caution).short, []).append(number)
-    if len(numbers) == 1:
-        return next(iter(numbers))
-    return ", ".join(f"{faces_named(faces)} {short}" for short, faces in numbers.items())
+        numbers.setdefault(unjudged(caution), []).append(number)
+    return numbers
 
 
 def try_instead(caution: str, reduced: bool, picture: str = "photo") -> str:
@@ -123,9 +133,9 @@ def closer_advice(reduced: bool, picture: str = "photo") -> str:
 
 def explain(prediction: Prediction, calibration: Optional[Calibration] = None, advise: bool = True) -> str:
     """What the verdict is based on, in words that never contradict its percentages: an
-    "unsure" says why (a face too small or without colour, or where the model's unsure band
-    lies), and what to try unless not to ``advise`` (the file's own provenance decided the
-    verdict: no other copy of the photo would change it)."""
+    "unsure" says why (a face too small, without colour or partly transparent, or where the
+    model's unsure band lies), and what to try unless not to ``advise`` (the file's own
+    provenance decided the verdict: no other copy of the photo would change it)."""
     if prediction.label == NO_FACE:
         return ("No face was found in this photo, so there is no verdict. Try a photo where one "
                 "face is clearly visible, facing the camera and not too small.")
@@ -148,8 +158,7 @@ def explain(prediction: Prediction, calibration: Optional[Calibration] = None, a
                   "(thick box, marked \"decides\"), decides")
     judged += _turned_upright(prediction)
     if prediction.left_out:  # said, not silent
-        judged += (f"; {counted(prediction.left_out, 'more face')} {'was' if prediction.left_out == 1 else 'were'} "
-                   f"found and not judged (narrower than a third of the largest, or beyond the {MAX_FACES} largest)")
+        judged += f"; {_left_out(prediction)}"
     confidences = prediction.confidences
     assert confidences is not None  # every verdict but no_face has them
     shares = percentages(confidences, calibration)
@@ -170,12 +179,16 @@ def explain(prediction: Prediction, calibration: Optional[Calibration] = None, a
     return f"Unsure ({shares}): {band_reason(confidences['fake'], calibration)} {judged[0].upper()}{judged[1:]}."
 
 
-def faces_not_judged(unjudged_faces: dict[int, str]) -> str:
-    """Which faces were not judged and why: "face 2 too small to judge"; "faces 2 and 3 without
-    colour"; "face 2 without colour, face 3 too small to judge"."""
-    short = not_judged_short(unjudged_faces)
-    kinds = {unjudged(caution) for caution in unjudged_faces.values()}
-    return short if len(kinds) > 1 else f"{faces_named(list(unjudged_faces))} {short}"
+def _left_out(prediction: Prediction) -> str:
+    """The faces found and left out, and why: narrower than a third of the largest, or (when the
+    MAX_FACES largest were judged) that or beyond them. A visitor read "2 faces found ..., 1 more
+    face was found and not judged (narrower than a third of the largest, or beyond the 8 largest)"
+    of 3 faces as a miscount, and looked for the third on the picture."""
+    why = "narrower than a third of the largest"
+    if len(prediction.scores) >= MAX_FACES:
+        why += f", or beyond the {MAX_FACES} largest"
+    were = "was" if prediction.left_out == 1 else "were"
+    return f"{counted(prediction.left_out, 'more face')} {were} found and not judged ({why}: not boxed)"
 
 
 def _deciding_number(prediction: Prediction) -> int:
@@ -187,12 +200,12 @@ def _deciding_number(prediction: Prediction) -> int:
 
 def _turned_upright(prediction: Prediction) -> str:
     """" (it lay on its side: judged turned upright)" when the deciding face was not upright
-    (see :func:`deforgify.faces.upright`), else nothing; nothing for a face too small to judge,
-    whose turn is a guess (a visitor's 60 px copy of the upright astronaut, her face 19 px wide,
-    was said to lie on its side)."""
+    (see :func:`deforgify.faces.upright`), else nothing; nothing for a face not judged (too
+    small, whose turn is a guess: a visitor's 60 px copy of the upright astronaut, her face 19 px
+    wide, was said to lie on its side; without colour or partly transparent, which was not judged
+    at all)."""
     decisive = prediction.deciding_score
-    too_small = decisive is not None and decisive.caution and unjudged(decisive.caution) is UNJUDGED_TOO_SMALL
-    if decisive is None or not decisive.turns or too_small:
+    if decisive is None or not decisive.turns or decisive.caution:
         return ""
     return f" (it {'was upside down' if decisive.turned == 180 else 'lay on its side'}: judged turned upright)"
 

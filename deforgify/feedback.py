@@ -84,8 +84,9 @@ class IssuedAnswer:
         return "photo" if self.frame_at is None else "clip"
 
     def pixels(self) -> np.ndarray:
-        """What a report keeps: the photo's decoded pixels, or the clip's frame at ``frame_at``."""
-        from deforgify.decode import InvalidImageError, load_rgb, read_bytes
+        """What a report keeps: the photo's decoded pixels (with their transparency, if any), or the
+        clip's frame at ``frame_at``."""
+        from deforgify.decode import InvalidImageError, load_pixels, read_bytes
         from deforgify.video.frames import frame_at
 
         gone = FeedbackError(f"the {self.picture} is no longer here: "
@@ -96,7 +97,7 @@ class IssuedAnswer:
                 raise gone
             return frame.rgb
         try:
-            return load_rgb(read_bytes(self.file))
+            return load_pixels(read_bytes(self.file))
         except (InvalidImageError, OSError):
             raise gone from None
 
@@ -218,8 +219,9 @@ class FeedbackStore:
 
     def save(self, answer: IssuedAnswer, should_be: str) -> str:
         """Keep one report of ``answer``; return its id. The photo is stored as its decoded
-        pixels in a PNG, without the file's metadata (EXIF, GPS, XMP, ICC, C2PA), and the answer
-        without what that metadata said (:func:`_without_metadata`)."""
+        pixels in a PNG (with its alpha channel where it is see-through: it is judged again
+        alike), without the file's metadata (EXIF, GPS, XMP, ICC, C2PA), and the answer without
+        what that metadata said (:func:`_without_metadata`)."""
         from PIL import Image
 
         if should_be not in SHOULD_BE:

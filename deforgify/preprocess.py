@@ -79,7 +79,7 @@ class Preprocessed:
     """Quarter turns counter-clockwise given to the crop to stand its face upright (see
     :func:`deforgify.faces.upright`)."""
     see_through: float = 0.0
-    """The region's mean transparency in the photo (:mod:`deforgify.transparency`): 0 when opaque."""
+    """The face box's mean transparency in the photo (:mod:`deforgify.transparency`): 0 when opaque."""
 
 
 def crop_region(

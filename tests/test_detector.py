@@ -184,7 +184,11 @@ def test_faces_found_but_not_judged_are_counted_and_said(detector: Detector, ast
     assert one.left_out == 2 and len(one.scores) == 1
     text = explain(one, detector.config.calibration)
     assert "judged on the largest face found; 2 more faces were found and not judged (narrower than a third of " \
-           "the largest, or beyond the 8 largest)" in text
+           "the largest: not boxed)" in text
+    nine = [large.face] + [(200 + 10 * i, 10, 110, 110) for i in range(8)]  # 9 alike: one beyond the 8 largest
+    crowded, = detector.judge([[replaced(large, faces=nine)] * 8])
+    assert crowded.left_out == 1 and "1 more face was found and not judged (narrower than a third of the largest, " \
+           "or beyond the 8 largest: not boxed)" in explain(crowded)
     alone, = detector.judge([[large]])
     assert alone.left_out == 0 and "judged on the one face found." in explain(alone).lower()
     assert "not judged" not in explain(alone)
@@ -748,9 +752,9 @@ def test_the_cards_steps_followed_by_hand_give_the_librarys_answer(example: str)
     assert answer.prediction.label == label
 
 
-def by_the_cards_steps_1_to_3(rgb: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int]]:
+def by_the_cards_steps_1_to_3(rgb: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int, int]]:
     """The model input of a photo's one upright face as the card's steps 1 to 3 say, with OpenCV
-    and NumPy, and the square it was cut from (left, top, side)."""
+    and NumPy, and the face's box (x, y, w, h)."""
     import cv2
 
     from deforgify.faces import detect_faces
@@ -770,14 +774,16 @@ def by_the_cards_steps_1_to_3(rgb: np.ndarray) -> tuple[np.ndarray, tuple[int, i
     left, top = start(x + w / 2, width), start(y + h / 2, height)
     crop = rgb[top : top + side, left : left + side]
     pixels = cv2.resize(crop, (size, size), interpolation=cv2.INTER_AREA if side > size else cv2.INTER_CUBIC)
-    return pixels.astype(np.float32) / 255, (left, top, side)  # step 3
+    return pixels.astype(np.float32) / 255, (x, y, w, h)  # step 3
 
 
 def test_the_cards_step_for_a_see_through_face_gives_the_librarys_answer(astronaut_jpeg, tmp_path) -> None:
     """Step 6 for a PNG with an alpha channel, from the card's words: shown over white, a face
-    whose crop is on average 2 % see-through or more is "unsure"; below, judged as shown."""
+    whose box is on average 2 % see-through or more is "unsure"; below, judged as shown."""
     card = (BUNDLED_MODEL / "README.md").read_text()
-    assert "shown over white" in card and "2 % see-through" in card and "`1 - alpha / 255`" in card
+    for words in ("shown over white", "a face whose box (step 1's, not the crop)", "2 % see-through",
+                  "`1 - alpha / 255`"):
+        assert words in card, words
     photo = Image.open(astronaut_jpeg).convert("RGB")
     for alpha, expected in ((250, False), (240, True)):
         path = tmp_path / f"alpha-{alpha}.png"
@@ -786,8 +792,8 @@ def test_the_cards_step_for_a_see_through_face_gives_the_librarys_answer(astrona
         rgba.save(path)
         opened = Image.open(path)
         white = Image.alpha_composite(Image.new("RGBA", opened.size, (255, 255, 255, 255)), opened.convert("RGBA"))
-        pixels, (left, top, side) = by_the_cards_steps_1_to_3(np.asarray(white.convert("RGB")))
-        seen = 1 - np.asarray(opened.getchannel("A"), np.float64)[top : top + side, left : left + side].mean() / 255
+        pixels, (x, y, w, h) = by_the_cards_steps_1_to_3(np.asarray(white.convert("RGB")))
+        seen = 1 - np.asarray(opened.getchannel("A"), np.float64)[y : y + h, x : x + w].mean() / 255
         fake, label = by_the_cards_steps_4_to_6(pixels)
         label = "unsure" if seen >= 0.02 else label
         assert bool(seen >= 0.02) == expected

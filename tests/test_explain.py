@@ -96,14 +96,20 @@ def test_a_face_too_small_says_so_instead_of_a_verdict() -> None:
     assert headline("fake", small.caution) == f"Fake: {MEANINGS['fake']}"  # decided otherwise (provenance)
 
 
-def test_a_face_too_small_to_judge_is_not_said_to_lie_on_its_side() -> None:
-    """Its turn is a guess: the upright astronaut shrunk to 60 px was said to lie on its side."""
+def test_a_face_not_judged_is_not_said_to_lie_on_its_side_and_be_judged_turned_upright() -> None:
+    """A small face's turn is a guess: the upright astronaut shrunk to 60 px was said to lie on
+    its side; a face without colour or partly transparent was said to be "judged turned
+    upright", and it was not judged at all (a reviewer's find)."""
     from dataclasses import replace
 
     small, large = prediction(((10, 10, 19, 19), 0.99, "fake")), prediction(((10, 10, 90, 90), 0.5, UNSURE))
-    for judged in (small, large):
+    grey, seen = prediction(((10, 10, 90, 90), 0.5, UNSURE)), prediction(((10, 10, 90, 90), 0.5, UNSURE))
+    grey.scores[0] = replace(grey.scores[0], caution=face_label("real", (10, 10, 90, 90), 40, no_colour=True)[1])
+    seen.scores[0] = replace(seen.scores[0], caution=face_label("real", (10, 10, 90, 90), 40, transparent=0.5)[1])
+    for judged in (small, large, grey, seen):
         judged.scores[0] = replace(judged.scores[0], turns=1)
-    assert "lay on its side" not in explain(small, Calibration())
+    for unjudged in (small, grey, seen):
+        assert "lay on its side" not in explain(unjudged, Calibration())
     assert "(it lay on its side: judged turned upright)" in explain(large, Calibration())
 
 
@@ -271,7 +277,7 @@ def test_faces_not_judged_for_different_reasons_are_each_named_with_their_own() 
     none = Prediction(seen.label, seen.confidences, grey, grey, [seen, scores[2]])
     assert seen.caution.startswith(SEE_THROUGH) and explain(none).startswith(
         "Unsure: 2 faces found (numbered from the largest), none judged (face 1 partly transparent, face 2 too "
-        "small to judge): the widest, face 1, is 30% see-through where the model looks")
+        "small to judge): the widest, face 1, is 30% see-through")
     alike = Prediction("real", scores[0].confidences, judged, judged, [scores[0], scores[2], scores[2]])
     assert "1 judged (faces 2 and 3 too small to judge)" in explain(alike)
 

@@ -314,3 +314,18 @@ def test_a_clips_report_keeps_the_frame_at_its_moment_taken_from_the_clip(tmp_pa
     with pytest.raises(FeedbackError, match="expired"):
         answers.claim(answer_id)
     assert store.reports() == [tmp_path / "flags" / report]
+
+
+def test_a_see_through_photos_report_keeps_its_transparency_and_is_judged_again_alike(astronaut, tmp_path) -> None:
+    """A visitor's find: a report of a half see-through face stored it without its alpha channel,
+    and the copy kept was judged again as an opaque face, not "partly transparent" as reported."""
+    from deforgify.detector import Detector
+
+    photo = tmp_path / "see-through.png"
+    Image.fromarray(np.dstack([astronaut, np.full(astronaut.shape[:2], 128, np.uint8)])).save(photo)
+    store, answers = FeedbackStore(tmp_path / "flags"), Answers()
+    report = store.save(answers.claim(answers.issue(str(photo), {"label": "unsure"})), "real")
+    stored = tmp_path / "flags" / report / IMAGE_FILE
+    assert Image.open(stored).mode == "RGBA"
+    detector = Detector.load()
+    assert detector.predict(stored) == detector.predict(photo) and detector.predict(stored).caution

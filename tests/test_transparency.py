@@ -61,28 +61,37 @@ def test_a_half_transparent_face_is_unsure_for_it_never_judged_over_white(astron
     prediction = answer.prediction
     assert answer.label == "unsure" and prediction.caution.startswith(SEE_THROUGH)
     assert answer.to_json()["faces"][0]["caution"] == (
-        "face is partly transparent (50% see-through where the model looks: shown over white, the model would "
+        "face is partly transparent (50% see-through: shown over white, the model would "
         "judge a mix of face and white)")
     assert headline(prediction.label, prediction.caution) == "Unsure: the face is partly transparent"
     assert explain(prediction, detector.config.calibration) == (
-        "Unsure: the one face found is 50% see-through where the model looks (shown over white, the model would "
+        "Unsure: the one face found is 50% see-through (shown over white, the model would "
         "judge a mix of face and white), so it gets no real or fake answer. Try the photo without transparency, "
         "as it was taken, if there is one.")
     assert captions(prediction)[0][1] == "unsure: transparent"
 
 
-def test_a_face_cut_out_of_its_background_is_unsure_and_one_barely_see_through_is_judged_as_shown(
-        astronaut_jpeg, astronaut_face_centre) -> None:
+def test_an_opaque_face_beside_transparency_is_judged_as_it_is_shown_over_white(astronaut_jpeg,
+                                                                                astronaut_face_centre) -> None:
+    """A visitor's find: a portrait with see-through bars above and below, a rotated one with
+    see-through corners and a face cut out of its background were all "partly transparent",
+    while the same pixels padded with opaque white were "real 97%". Only the face's own
+    transparency counts; around it, the picture shown over white is what is judged."""
     detector = Detector.load()
     rgb = load_image(astronaut_jpeg).rgb
     (x, y) = astronaut_face_centre
     cut = np.zeros(rgb.shape[:2], np.uint8)
-    cv2.ellipse(cut, (x, y), (60, 80), 0, 0, 360, 255, -1)  # the face kept, its crop's corners see-through
-    assert detector.predict(png(rgb, cut)).caution.startswith(SEE_THROUGH)
+    cv2.ellipse(cut, (x, y), (75, 100), 0, 0, 360, 255, -1)  # the head kept, the rest see-through
+    bars = uniform(rgb, 255)
+    bars[:40], bars[-40:] = 0, 0
     faint = uniform(rgb, 252)  # 1.2 % see-through: under SEE_THROUGH_LEAST, judged as shown
     assert 1 - 252 / 255 < SEE_THROUGH_LEAST
-    shown = detector.predict(png(rgb, faint))
-    assert shown.caution is None and shown == detector.predict_rgb([load_image(png(rgb, faint)).rgb])[0]
+    for alpha in (cut, bars, faint):
+        served = detector.predict(png(rgb, alpha))
+        assert served.caution is None and served == detector.predict_rgb([load_image(png(rgb, alpha)).rgb])[0]
+    holes = uniform(rgb, 255)
+    holes[y - 30 : y - 5, x - 50 : x + 50] = 0  # see-through over her eyes
+    assert detector.predict(png(rgb, holes)).caution.startswith(SEE_THROUGH)
 
 
 def test_the_command_line_row_of_a_see_through_face_gives_the_reason(astronaut_jpeg, tmp_path) -> None:
@@ -93,3 +102,35 @@ def test_the_command_line_row_of_a_see_through_face_gives_the_reason(astronaut_j
     assert result.returncode == 0, result.stderr
     row = json.loads(result.stdout.splitlines()[0])
     assert row["label"] == "unsure" and row["faces"][0]["caution"].startswith(SEE_THROUGH)
+
+
+def test_a_colour_key_or_palette_marked_transparent_is_see_through_and_a_premultiplied_image_is_read() -> None:
+    """A PNG's tRNS chunk marks one colour (RGB, greyscale) or palette entry transparent:
+    browsers show those pixels see-through, and Deforgify showed the key colour instead."""
+    keyed = Image.new("RGB", (64, 64), (10, 20, 30))
+    keyed.paste((200, 0, 0), (0, 0, 32, 64))
+    for image in (keyed, keyed.convert("L"), keyed.convert("P", palette=Image.Palette.ADAPTIVE, colors=2)):
+        buffer = io.BytesIO()
+        image.save(buffer, "PNG", transparency=image.getpixel((63, 63)))
+        decoded = load_image(buffer.getvalue())
+        assert decoded.opacity is not None and (decoded.opacity[:, 32:] == 0).all(), image.mode
+        assert (decoded.rgb[:, 32:] == 255).all() and (decoded.opacity[:, :32] == 255).all()
+    premultiplied = Image.new("LA", (64, 64), (100, 128)).convert("La")  # Pillow cannot take La to RGBA
+    assert load_image(premultiplied).opacity is not None
+
+
+def test_an_animated_pictures_frames_are_shown_over_white_as_a_photo_is(tmp_path) -> None:
+    """Its frames dropped the alpha channel instead, and showed what lay under the see-through part."""
+    from deforgify.video.pictures import AnimatedPicture
+
+    frames = []
+    for shade in (40, 80):
+        frame = Image.new("RGBA", (64, 64), (shade, shade, shade, 255))
+        frame.paste((shade, 0, 0, 0), (0, 0, 32, 64))  # see-through: red underneath
+        frames.append(frame)
+    path = tmp_path / "anim.png"
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=200, loop=0)
+    picture = AnimatedPicture(path)
+    read = [picture.read() for _ in range(2)]
+    for (ok, bgr), shade in zip(read, (40, 80)):
+        assert ok and (bgr[:, :32] == 255).all() and (bgr[:, 32:] == shade).all()

@@ -781,6 +781,20 @@ def _animated(path: Path, frames: list[np.ndarray], format: str) -> Path:
     return path
 
 
+def test_a_clip_too_short_for_its_rate_still_gets_a_few_samples_and_every_frame_of_a_short_picture_is_read(
+        tmp_path, astronaut) -> None:
+    """A visitor's 0.4 s GIF of two frames got one sample, at 0.2 s: its first frame, a face
+    swap, was never looked at."""
+    assert video_frames.Sampling().times(0.4) == pytest.approx([0.05, 0.15, 0.25, 0.35])
+    assert video_frames.Sampling(cap=2).times(0.4) == pytest.approx([0.1, 0.3])  # the cap still holds
+    assert len(video_frames.Sampling().times(10.0)) == 20  # longer clips as before: 2 a second
+    face = canvas(astronaut, size=(320, 240), at=(60, 20), height=200)
+    path = _animated(tmp_path / "two.gif", [face, face // 2], "GIF")
+    capture, info = video_frames.open_video(path, Limits())
+    frames = list(video_frames.sampled_frames(capture, video_frames.Reading(info, Sampling()), Limits()))
+    assert [frame.t for frame in frames] == [0.0, 0.2]
+
+
 @pytest.mark.parametrize("format", ["GIF", "PNG", "WEBP", "AVIF"])
 def test_an_animated_picture_is_checked_as_a_clip_with_its_frames_own_times(format, tmp_path, detector, astronaut
                                                                             ) -> None:

@@ -55,8 +55,9 @@ class VariantResult:
     """The fake probability of each image (of its centre where no face was found)."""
     is_fake: np.ndarray
     too_small: np.ndarray
-    """Whether the deciding face is "unsure" by rule, being too small to judge (a half-size
-    copy of a small photo), whatever its score."""
+    """Whether the deciding face is "unsure" by rule, whatever its score: too small to judge (a
+    half-size copy of a small photo), or without colour (the same in every variant). An image
+    judged on its centre (no face found) is not."""
 
     @property
     def roc_auc(self) -> float | None:
@@ -166,7 +167,7 @@ def judge_variant(detector: Detector, name: str, images: Sequence[np.ndarray], l
     predictions = detector.predict_rgb([variants[name](rgb) for rgb in images], centre_fallback=True)
     return VariantResult(name, np.array([p.label if p.face_found else NO_FACE for p in predictions]),
                          np.array([p.confidences["fake"] for p in predictions]), np.asarray(labels) == FAKE,
-                         np.array([bool(p.caution) for p in predictions]))
+                         np.array([p.face_found and bool(p.caution) for p in predictions]))  # a centre is no face
 
 
 def format_parity(detector: Detector, images: Sequence[np.ndarray], labels: np.ndarray) -> ParityReport:

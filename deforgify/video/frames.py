@@ -39,6 +39,10 @@ DEFAULT_RATE = 2.0
 """Frames sampled per second of video by default."""
 DEFAULT_CAP = 64
 """At most this many frames of one video are sampled by default (then spread over the clip)."""
+FEWEST_SAMPLES = 4
+"""A clip too short for this many samples at its rate gets them anyway (``cap`` allowing): at 2
+a second, a 0.4 s animated picture of two frames got one sample, on its second frame, and its
+first was never looked at (a visitor's find)."""
 SEEK_AFTER = 4.0
 """A sample further than this many seconds ahead is reached by seeking; nearer ones by reading
 on (seeking lands on the key frame before and decodes forward, which costs more than a short
@@ -69,8 +73,9 @@ class Sampling:
             raise ValueError(f"sampling needs a positive rate and cap (got {self.rate}, {self.cap})")
 
     def times(self, duration: float) -> list[float]:
-        """Sample times in seconds: the middles of ``n`` equal slices of the clip."""
-        count = max(1, min(self.cap, int(math.floor(duration * self.rate))))
+        """Sample times in seconds: the middles of ``n`` equal slices of the clip (at least
+        FEWEST_SAMPLES)."""
+        count = max(min(FEWEST_SAMPLES, self.cap), min(self.cap, int(math.floor(duration * self.rate))))
         return [(i + 0.5) * duration / count for i in range(count)]
 
 

@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from deforgify.decode import rgb_over_white
 from deforgify.quiet import pillow_warnings_ignored
 
 SHORTEST_FRAME_MS = 20
@@ -101,7 +102,7 @@ class AnimatedPicture:
     def retrieve(self) -> tuple[bool, Optional[np.ndarray]]:
         try:
             with pillow_warnings_ignored():
-                rgb = np.asarray(self.image.convert("RGB"))
+                rgb = rgb_over_white(self.image)
         except (OSError, ValueError):
             return False, None
         return True, cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)

@@ -5,10 +5,11 @@ face was not seen, and a caption in words), and the deciding frame's faces to dr
 from __future__ import annotations
 
 import math
+from collections import Counter
 from typing import Optional
 
 from deforgify.decode import WORKING_MAX_SIDE
-from deforgify.detector import MAX_FACES, FaceScore, Prediction, lacks_colour
+from deforgify.detector import MAX_FACES, UNJUDGED, UNJUDGED_TOO_SMALL, FaceScore, Prediction, unjudged
 from deforgify.explain import (WORDS, band_reason, beside_an_edge, caption, counted, decimals_apart, describe_faces,
                                faces_not_judged, not_judged, not_judged_short, percentages, try_instead)
 from deforgify.faces import Box
@@ -45,7 +46,8 @@ def explain_video(row: dict, calibration: Optional[Calibration] = None) -> str:
     if track["caution"]:  # its scores are not used: no percentages to read as an answer
         advice = try_instead(track["caution"], max(row["width"], row["height"]) > WORKING_MAX_SIDE, "clip")
         if len(tracks) > 1:
-            none = "none wide enough to judge in any frame" if why == "too small to judge" else f"none judged ({why})"
+            small = why == UNJUDGED_TOO_SMALL.short
+            none = "none wide enough to judge in any frame" if small else f"none judged ({why})"
             return (f"Unsure: {len(tracks)} faces followed {APPEARING} in {seen}, {none}: the widest, face "
                     f"{track['track'] + 1}, {not_judged(track['caution'])}, so they get no real or fake "
                     f"answer. {advice}{footnotes}")
@@ -95,13 +97,12 @@ def _judged_on(row: dict, track: dict) -> str:
     judged = len(_judged_scores(row, track))
     cautions = [face["caution"] for frame in row["frames"] for face in frame["faces"]
                 if face["track"] == track["track"] and face["caution"]]
-    grey = sum(map(lacks_colour, cautions))
-    small = len(cautions) - grey
-    if not small and not grey:
+    left_out = Counter(map(unjudged, cautions))
+    if not left_out:
         return "that frame" if judged == 1 else "the median of those frames"
     which = "the one frame" if judged == 1 else f"the median of the {judged} frames"
-    where = "where it could be judged" if grey else "where it was wide enough to judge"
-    reasons = [f"in {small} it was too small"] * bool(small) + [f"in {grey} it had no colour"] * bool(grey)
+    where = "where it was wide enough to judge" if set(left_out) == {UNJUDGED_TOO_SMALL} else "where it could be judged"
+    reasons = [f"in {left_out[reason]} {reason.in_frames}" for reason in UNJUDGED if left_out[reason]]
     return f"{which} {where} ({', '.join(reasons)})"
 
 
