@@ -509,10 +509,10 @@ def _to_eight_bit_mode(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def rgb_over_white(image: Image.Image) -> np.ndarray:
-    """A PIL image's pixels as RGB uint8, any transparency shown over white, as a photo's are (an
-    animated picture's frame: its transparency is not checked, see :mod:`deforgify.transparency`)."""
-    return _over_white(np.asarray(_to_eight_bit_mode(image), dtype=np.uint8))[0]
+def shown_over_white(image: Image.Image) -> tuple[np.ndarray, Optional[np.ndarray]]:
+    """A PIL image's pixels as RGB uint8, any transparency shown over white, and its alpha channel
+    where some of it is see-through (an animated picture's frame, as a photo's: see :class:`Decoded`)."""
+    return _over_white(np.asarray(_to_eight_bit_mode(image), dtype=np.uint8))
 
 
 def _over_white(pixels: np.ndarray) -> tuple[np.ndarray, Optional[np.ndarray]]:

@@ -104,7 +104,13 @@ def face_crops(rgb: np.ndarray, config: PreprocessConfig, centre_fallback: bool 
     ``opacity`` (:attr:`deforgify.decode.Decoded.opacity`), each crop says how see-through its
     face is (the box found; the centre's whole square)."""
     crops, _ = detected_face_crops(rgb, config, closer_look=not centre_fallback, beside_found=not centre_fallback)
-    crops = crops or ([preprocess_face(rgb, config, None, [])] if centre_fallback else [])
+    return seen_through(crops or ([preprocess_face(rgb, config, None, [])] if centre_fallback else []), opacity)
+
+
+def seen_through(crops: list[Preprocessed], opacity: Optional[np.ndarray]) -> list[Preprocessed]:
+    """``crops`` of a picture with each one's ``see_through`` (:mod:`deforgify.transparency`)
+    read from its ``opacity`` (None: opaque, the crops as they are) on its face's box, or on the
+    centre's whole square."""
     if opacity is None:
         return crops
     return [replace(crop, see_through=see_through(opacity, crop.face or crop.region)) for crop in crops]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -134,3 +135,35 @@ def test_an_animated_pictures_frames_are_shown_over_white_as_a_photo_is(tmp_path
     read = [picture.read() for _ in range(2)]
     for (ok, bgr), shade in zip(read, (40, 80)):
         assert ok and (bgr[:, :32] == 255).all() and (bgr[:, 32:] == shade).all()
+
+
+def test_an_animated_pictures_see_through_frames_are_left_out_and_a_face_see_through_in_all_is_unsure(
+        astronaut, tmp_path) -> None:
+    """As a photo's face: an animated sticker's see-through face is judged on its opaque frames
+    while there are any, and is "unsure" with the reason when it is see-through in every frame."""
+    from deforgify.video.judge import score_video
+    from deforgify.video.present import explain_video
+    from video_clips import canvas
+
+    face = canvas(astronaut, size=(480, 400), at=(40, 10), height=380)
+
+    def animated(name: str, alphas: list[int]) -> Path:
+        """Frames of the same face (told apart by a corner the crop leaves out: alike ones are merged)."""
+        frames = []
+        for index, alpha in enumerate(alphas):
+            marked = face.copy()
+            marked[-4:, -4:] = 40 * index
+            frames.append(Image.fromarray(np.dstack([marked, uniform(face, alpha)])))
+        frames[0].save(tmp_path / name, save_all=True, append_images=frames[1:], duration=250, loop=0)
+        return tmp_path / name
+
+    detector = Detector.load()
+    row = score_video(detector, animated("all.png", [128] * 4)).to_json()
+    assert row["label"] == "unsure" and row["faces"][0]["caution"].startswith(SEE_THROUGH)
+    assert "Try the clip without transparency, as it was taken, if there is one." in explain_video(row)
+    mixed = score_video(detector, animated("some.png", [255, 230, 255, 230])).to_json()  # 10 %: one track
+    assert mixed["faces"][0]["caution"] is None and mixed["faces"][0]["frames"] == 4
+    opaque = score_video(detector, animated("none.png", [255] * 4)).to_json()
+    assert mixed["confidences"] == pytest.approx(opaque["confidences"])  # judged on its opaque frames alone
+    assert mixed["confidences"] != pytest.approx(row["confidences"])  # which the see-through ones are not
+    assert "(in 2 it was partly transparent)" in explain_video(mixed)

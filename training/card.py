@@ -646,8 +646,7 @@ def _limitations(metrics: dict[str, Any], config: dict[str, Any]) -> str:
 - A face seen through transparency (a PNG or WebP whose face box is at least 2 % see-through) is
   answered `unsure` ("partly transparent"): shown over white, half see-through, 37 % of the
   bundled model's test verdicts changed (`benchmarks/transparency.py`). Around an opaque face,
-  transparency is judged as shown over white, like a white border; an animated picture's
-  transparency is not checked.
+  transparency is judged as shown over white, like a white border.
 - Heavy JPEG compression, resizing and filters change the evidence the model relies on.
 
 ## Licence

@@ -125,6 +125,9 @@ class Frame:
     rgb: np.ndarray
     scale: float = 1.0
     """The frame's pixels per pixel of the video: under 1 for a frame reduced to WORKING_MAX_SIDE."""
+    opacity: Optional[np.ndarray] = None
+    """An animated picture's see-through frame: its alpha channel in ``rgb``'s pixels (see
+    :attr:`deforgify.decode.Decoded.opacity`); None for an opaque one, and a video's."""
 
 
 @dataclass
@@ -352,7 +355,8 @@ def sampled_frames(capture: Capture, reading: Reading, limits: Limits,
                 reading.stopped = f"a frame at {t:.1f} s cannot be decoded (damaged file)"
                 return
             reading.decode_seconds += time.perf_counter() - started
-            yield Frame(t, *_rgb(bgr))
+            rgb, scale = _rgb(bgr)
+            yield Frame(t, rgb, scale, _opacity(capture, rgb.shape))
             started = time.perf_counter()
     finally:
         capture.release()
@@ -391,6 +395,15 @@ def _grabbed_shown(picture: Capture, reading: Reading, starts: list[float]) -> I
             reading.stopped = f"a frame at {start:.1f} s cannot be decoded (damaged file)"
             return
         yield start
+
+
+def _opacity(capture: Capture, shape: tuple[int, ...]) -> Optional[np.ndarray]:
+    """The alpha channel of an animated picture's frame just retrieved, in the pixels of the frame
+    as judged (``shape``: reduced as :func:`_rgb` reduces it); None when opaque, and for a video."""
+    opacity = capture.opacity if isinstance(capture, AnimatedPicture) else None
+    if opacity is None or opacity.shape == shape[:2]:
+        return opacity
+    return cv2.resize(opacity, (shape[1], shape[0]), interpolation=cv2.INTER_AREA)
 
 
 def _rgb(bgr: np.ndarray) -> tuple[np.ndarray, float]:

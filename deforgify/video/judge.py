@@ -7,13 +7,15 @@ from __future__ import annotations
 import copy
 import os
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
 from deforgify.decode import URL
-from deforgify.detector import Detector, detected_face_crops, face_label, lacks_colour
+from deforgify.detector import Detector, detected_face_crops, face_label, seen_through, unjudged
 from deforgify.faces import Box
+from deforgify.model.calibration import UNSURE
 from deforgify.model.folder import ModelConfig
 from deforgify.preprocess import PreprocessConfig, Preprocessed
 from deforgify.video.combine import judge_track
@@ -78,6 +80,7 @@ def sample_video(path: str | os.PathLike, config: PreprocessConfig, sampling: Sa
         scale = frame.scale if scale is None else scale  # the first frame's: a clip keeps its size
         looking_closer = misses < CLOSER_LOOK_GIVE_UP
         frame_crops, frame_scores = detected_face_crops(frame.rgb, config, closer_look=looking_closer)
+        frame_crops = seen_through(frame_crops, frame.opacity)
         if looking_closer:
             misses = 0 if frame_crops else misses + 1
         crops.append(frame_crops)
@@ -130,21 +133,30 @@ def _found(face: Optional[Box]) -> Box:
 
 def track_verdict(config: ModelConfig, track: int, seen: list[tuple[float, FrameFace]]) -> Track:
     """A track's verdict from the frames where its face is wide enough for the model to judge
-    (``min_face_width``) and in colour, as a photo's face is; from all of them, as "unsure" with
-    the reason, when it is never wide enough, or has no colour in any frame where it is. Frames
-    combine by :func:`deforgify.video.combine.judge_track`."""
+    (``min_face_width``), in colour and not see-through, as a photo's face is; from all of them,
+    as "unsure" with the reason, when it is never wide enough, or never judged where it is (the
+    reason of most of those frames). Frames combine by :func:`deforgify.video.combine.judge_track`."""
     least = config.min_face_width
     wide = [(t, face) for t, face in seen if face.box[2] >= least] or seen
-    # Frames without colour are cleared by the model (see deforgify.colour): left out while any has colour.
-    coloured = [(t, face) for t, face in wide if not lacks_colour(face.caution)]
-    judged = coloured or wide
+    # Frames without colour are cleared by the model (see deforgify.colour), see-through ones judged
+    # on a mix of face and white (deforgify.transparency): left out while any frame is judged.
+    clear = [(t, face) for t, face in wide if not face.caution]
+    judged = clear or wide
     scored = judge_track([face.confidences["fake"] for _, face in judged], config.calibration)
     peak_t, peak = max(judged, key=lambda s: s[1].confidences["fake"])
     widest = max((face.box for _, face in seen), key=lambda box: box[2])
-    label, caution = face_label(scored.label, widest, least, no_colour=not coloured)
+    label, caution = face_label(scored.label, widest, least)
+    if caution is None and not clear:
+        label, caution = UNSURE, _most_given([face.caution for _, face in wide if face.caution])
     return Track(track, label, {"real": 1.0 - scored.fake, "fake": scored.fake}, [t for t, _ in seen], peak_t,
                  peak.box, caution, sustained_run=scored.sustained_run and not caution,
                  fake_frames=0 if caution else scored.fake_frames)
+
+
+def _most_given(cautions: list[str]) -> str:
+    """The caution of the reason given most often among ``cautions`` (the first of them so worded)."""
+    most = Counter(map(unjudged, cautions)).most_common(1)[0][0]
+    return next(caution for caution in cautions if unjudged(caution) is most)
 
 
 def score_video(detector: Detector, path: str | Path, sampling: Sampling = Sampling(),

@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from deforgify.decode import rgb_over_white
+from deforgify.decode import shown_over_white
 from deforgify.quiet import pillow_warnings_ignored
 
 SHORTEST_FRAME_MS = 20
@@ -48,6 +48,8 @@ class AnimatedPicture:
             raise StillPicture(self.image.format)
         self.deadline = deadline
         self.index = -1
+        self.opacity: Optional[np.ndarray] = None
+        """The alpha channel of the frame last retrieved, None where it is opaque."""
 
     @functools.cached_property
     def starts(self) -> list[float]:
@@ -100,9 +102,11 @@ class AnimatedPicture:
         return True
 
     def retrieve(self) -> tuple[bool, Optional[np.ndarray]]:
+        """The grabbed frame in BGR, shown over white where it is see-through (its alpha channel
+        then in :attr:`opacity`)."""
         try:
             with pillow_warnings_ignored():
-                rgb = rgb_over_white(self.image)
+                rgb, self.opacity = shown_over_white(self.image)
         except (OSError, ValueError):
             return False, None
         return True, cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
