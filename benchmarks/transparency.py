@@ -5,7 +5,7 @@ see-through and shown over white, and what is served instead.
 
 A visitor's real face, saved half see-through, went from fake 20 % to 78 % without a word. For
 faces judged in the photo as it is (neither too small nor without colour), each way of making it
-see-through (uniform alpha, or the face cut out of its background) prints the face box's median
+see-through (uniform alpha, or the face cut out of its background) prints the face middle's median
 transparency, the share of verdicts that change when judged over white as shown (the rule off),
 the share served "unsure" as partly transparent (:mod:`deforgify.transparency`), and among the
 faces still judged, the share whose verdict changed (what the rule leaves).
@@ -23,7 +23,7 @@ from deforgify.argtypes import first_paragraph, run_command
 from deforgify.decode import load_image
 from deforgify.detector import SEE_THROUGH, Detector, Prediction
 from deforgify.faces import Box
-from deforgify.transparency import see_through
+from deforgify.transparency import face_middle, see_through
 
 Alpha = Callable[[np.ndarray, Box], np.ndarray]
 
@@ -62,7 +62,7 @@ def main() -> None:
             assert original.face is not None and original.region is not None  # judged faces have both
             alpha = way(rgb, original.face)
             shown, served = judged(detector, rgb, alpha)
-            rows.append((see_through(alpha, original.face), shown.label != original.label,
+            rows.append((see_through(alpha, face_middle(original.face)), shown.label != original.label,
                          bool(served.caution and served.caution.startswith(SEE_THROUGH)),
                          served.caution is None, served.label != original.label))
         seen, changed, unsure, still, moved = np.array(rows).T

@@ -280,6 +280,7 @@ def _run(args: argparse.Namespace) -> int:
             unwritten += "heatmap_error" in row
         elif args.heatmap and "error" not in row:
             row["heatmap"] = None  # no face to map, or a video (its frames are not kept): said, not silent
+        progress.clear()
         print(json.dumps(row) if args.json else _human(row, result.provenance), flush=True)
         progress.count_row(row)
         by_provenance += row.get("decided_by") == "provenance"
@@ -365,15 +366,33 @@ def _human_video(row: dict) -> str:
 
 
 def _pixel_details(row: dict) -> str:
-    """``; real 3.0%, fake 97.0%; face at 1,2 3x4 ...`` (empty without a face)."""
+    """``; real 3.0%, fake 97.0%; face at 1,2 3x4 ...`` (empty without a face). A face not judged
+    (its caution says why) gets no percentages, as on the page: its scores are not used, and "fake
+    98.8%" beside "too small to judge" read as an answer (a developer's find)."""
     if not row["face"]:
         return ""
-    confidences = ", ".join(f"{k} {v:.1%}" for k, v in row["confidences"].items())
-    faces = len(row["faces"])
-    where = "face at {},{} {}x{}".format(*row["face"])
-    if faces > 1:
-        where += f" (most suspicious of {faces} faces)"
+    from deforgify.explain import turned_words
+
+    deciding = row["faces"][row["deciding_face"]]
+    confidences = "" if deciding["caution"] else "; " + ", ".join(f"{k} {v:.1%}" for k, v in row["confidences"].items())
+    where = "face at {},{} {}x{}".format(*row["face"]) + _among(row["faces"], deciding)
+    if deciding["turned"] and not deciding["caution"]:
+        where += f" ({turned_words(deciding['turned'])})"
     heatmap = f"; heatmap {row['heatmap']}" if "heatmap" in row else ""
     heatmap += f"; heatmap not written: {row['heatmap_error']}" if "heatmap_error" in row else ""
-    return f"; {confidences}; {where}{heatmap}"
+    return f"{confidences}; {where}{heatmap}"
+
+
+def _among(faces: list[dict], deciding: dict) -> str:
+    """Which of several faces decided: `` (most suspicious of 3 faces)``, `` (most suspicious of
+    the 1 judged of 2 faces)`` (it said "of 2 faces" when one had no colour), `` (the widest of 2
+    faces, none judged)``."""
+    judged = sum(not face["caution"] for face in faces)
+    if len(faces) == 1:
+        return ""
+    if deciding["caution"]:
+        return f" (the widest of {len(faces)} faces, none judged)"
+    if judged == len(faces):
+        return f" (most suspicious of {len(faces)} faces)"
+    return f" (most suspicious of the {judged} judged of {len(faces)} faces)"
 

@@ -24,7 +24,7 @@ from deforgify.model.runtime import THREADS, LiteRtRuntime, Runtime, load_runtim
 from deforgify.model.source import ModelSource, resolve_model
 from deforgify.preprocess import PreprocessConfig, Preprocessed, preprocess_face
 from deforgify.provenance import read_provenance
-from deforgify.transparency import SEE_THROUGH_LEAST, see_through
+from deforgify.transparency import SEE_THROUGH_LEAST, face_middle, see_through
 
 MAX_FACES = 8
 """At most this many faces per image are scored, largest first."""
@@ -109,11 +109,12 @@ def face_crops(rgb: np.ndarray, config: PreprocessConfig, centre_fallback: bool 
 
 def seen_through(crops: list[Preprocessed], opacity: Optional[np.ndarray]) -> list[Preprocessed]:
     """``crops`` of a picture with each one's ``see_through`` (:mod:`deforgify.transparency`)
-    read from its ``opacity`` (None: opaque, the crops as they are) on its face's box, or on the
-    centre's whole square."""
+    read from its ``opacity`` (None: opaque, the crops as they are) on its face's middle, or on
+    the centre's whole square."""
     if opacity is None:
         return crops
-    return [replace(crop, see_through=see_through(opacity, crop.face or crop.region)) for crop in crops]
+    return [replace(crop, see_through=see_through(opacity, face_middle(crop.face) if crop.face else crop.region))
+            for crop in crops]
 
 
 def decoded_rgb(image: object, taker: str = "predict_rgb", photo_size: bool = True) -> np.ndarray:
@@ -128,14 +129,15 @@ def decoded_rgb(image: object, taker: str = "predict_rgb", photo_size: bool = Tr
             check_shape(image.shape[1], image.shape[0])
         return image
     kind = f"a {image.dtype} array of shape {image.shape}" if isinstance(image, np.ndarray) else type(image).__name__
-    raise InvalidImageError(f"{taker} takes decoded RGB images (uint8 arrays, height x width x 3), not {kind}: "
-                            "predict() takes it, or decode it with load_rgb() first")
+    hint = ("pass the pixels the prediction was made in (answer_and_pixels() gives both)" if taker == "heatmap"
+            else "predict() takes it, or decode it with load_rgb() first")
+    raise InvalidImageError(f"{taker} takes decoded RGB images (uint8 arrays, height x width x 3), not {kind}: {hint}")
 
 
 def face_label(label: str, face: Optional[Box], min_width: int, no_colour: bool = False,
                transparent: float = 0.0) -> tuple[str, Optional[str]]:
     """A face's own verdict and its caution: a face narrower than ``min_width`` (the model's
-    ``min_face_width``), one whose box is at least SEE_THROUGH_LEAST ``transparent``
+    ``min_face_width``), one whose middle is at least SEE_THROUGH_LEAST ``transparent``
     (:mod:`deforgify.transparency`), or one with ``no_colour`` (:func:`deforgify.colour.colourless`),
     is "unsure", whatever the model said."""
     if face is not None and face[2] < min_width:
@@ -481,6 +483,11 @@ class Detector:
         if prediction.scale < 1 and max(rgb.shape[:2]) != WORKING_MAX_SIDE:  # its boxes would map another place
             raise ValueError(f"this prediction was made in a copy of the photo reduced to {WORKING_MAX_SIDE} px, and "
                              f"these pixels are {rgb.shape[1]}x{rgb.shape[0]}: pass the copy answer_and_pixels() gives")
+        shape = (rgb.shape[1], rgb.shape[0])
+        if prediction.scale >= 1 and prediction.size is not None and shape != prediction.size:
+            raise ValueError(f"this prediction was made in a {prediction.size[0]}x{prediction.size[1]} photo, and these "
+                             f"pixels are {shape[0]}x{shape[1]}: pass the pixels it was made in (answer_and_pixels() "
+                             "gives both; a photo turned by its EXIF orientation is upright in them)")
 
         decisive = prediction.deciding_score
         turns = decisive.turns if decisive else 0

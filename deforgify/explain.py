@@ -207,7 +207,13 @@ def _turned_upright(prediction: Prediction) -> str:
     decisive = prediction.deciding_score
     if decisive is None or not decisive.turns or decisive.caution:
         return ""
-    return f" (it {'was upside down' if decisive.turned == 180 else 'lay on its side'}: judged turned upright)"
+    return f" ({turned_words(decisive.turned)})"
+
+
+def turned_words(turned: int) -> str:
+    """How a face ``turned`` (degrees) to stand upright was judged: "it lay on its side: judged
+    turned upright"."""
+    return f"it {'was upside down' if turned == 180 else 'lay on its side'}: judged turned upright"
 
 
 def beside_an_edge(label: str, fake: float, calibration: Optional[Calibration]) -> Optional[str]:

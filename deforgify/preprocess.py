@@ -79,7 +79,8 @@ class Preprocessed:
     """Quarter turns counter-clockwise given to the crop to stand its face upright (see
     :func:`deforgify.faces.upright`)."""
     see_through: float = 0.0
-    """The face box's mean transparency in the photo (:mod:`deforgify.transparency`): 0 when opaque."""
+    """The mean transparency of the face's middle in the photo (:mod:`deforgify.transparency`): 0
+    when opaque."""
 
 
 def crop_region(

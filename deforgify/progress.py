@@ -49,6 +49,13 @@ class Progress:
             self.logged = now
             print(self.status(now), file=sys.stderr, flush=True)
 
+    def clear(self) -> None:
+        """Erase the live status, so that a row written next to the same terminal (stdout) starts
+        its own line; the next count draws the status again under it. A row printed after the
+        status began with it ("1/3 files, 8 files/s, 0 s left{"file": ...})."""
+        if self.live:
+            print("\r\033[K", end="", file=sys.stderr, flush=True)
+
     def note(self, text: str) -> None:
         """A line of its own, above the live status (drawn again under it)."""
         if not self.enabled:

@@ -896,6 +896,28 @@ def test_the_headers_model_card_link_opens_the_card(browser_context, app_url) ->
     page.close()
 
 
+def test_a_screen_reader_hears_no_untranslated_status_words(browser_context, app_url, images) -> None:
+    """A visitor's find: after an upload, Gradio's own status region for screen readers held
+    "common.complete", a key its translations lack; the verdict box, a live region of its own,
+    says what happened. Every text any status region held is recorded, as a screen reader hears it."""
+    page = open_page(browser_context, app_url)
+    page.evaluate("""() => {
+      window.statuses = [];
+      new MutationObserver(() => document.querySelectorAll('[role=status]').forEach((region) => {
+        const text = region.textContent.trim();
+        if (text && window.statuses.at(-1) !== text) window.statuses.push(text);
+      })).observe(document.body, {subtree: true, childList: true, characterData: true});
+    }""")
+    for name in ("face", "face300", "face"):  # the later uploads' answers are where the visitor heard it
+        upload(page, images[name])
+        read_verdict(page)
+        page.wait_for_timeout(3_000)  # Gradio announces a while after the answer
+    heard = page.evaluate("window.statuses")
+    assert any("no sign of the fakes it knows" in t or "evidence" in t or "Fake:" in t for t in heard), heard
+    assert not [t for t in heard if re.match(r"^common\.", t)], heard
+    page.close()
+
+
 def test_on_a_phone_the_verdict_comes_into_view_after_an_upload(browser_context, app_url, images) -> None:
     page = open_page(browser_context, app_url, (390, 844))
     # The page goes to the answer's place before the answer comes: when each happened, as the

@@ -281,7 +281,7 @@ def test_a_plain_line_says_what_the_verdict_means_and_why_a_small_face_is_unsure
     label = first.split(": ", 1)[1].split(" ", 1)[0]
     assert first.startswith(f"{large}: {label} ({MEANINGS[label]}; real ")
     assert last.startswith(f"{small}: unsure ({TOO_SMALL} (")
-    assert f"at least {least} px needed); real " in last
+    assert f"at least {least} px needed); face at " in last and "fake" not in last  # its unused score not shown
 
 
 def test_a_heatmap_folder_that_cannot_be_made_is_a_usage_error(files: dict[str, Path], tmp_path: Path) -> None:
@@ -422,3 +422,51 @@ def test_a_second_ctrl_c_or_a_sigterm_ends_the_run_and_its_workers(files: dict[s
     gone, alive = psutil.wait_procs(workers, timeout=10)
     assert alive == [], alive
     assert "Traceback" not in errors
+
+
+def test_on_a_terminal_each_row_starts_its_own_line_under_the_progress(files: dict[str, Path]) -> None:
+    """A developer's find: with stdout and stderr on one terminal, each row after the first was
+    printed after the live progress ("1/3 files, 8 files/s, 0 s left{"file": ...}")."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    from helpers import ROOT
+
+    leader, follower = pty.openpty()
+    run = subprocess.Popen([sys.executable, "-m", "deforgify", "predict", "--json", "--workers", "1",
+                            *[str(files["face"])] * 3], cwd=ROOT, stdin=subprocess.DEVNULL, stdout=follower,
+                           stderr=follower)
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal closed: the run has ended
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(leader)
+    assert run.wait(timeout=120) == 0
+    text = seen.decode()
+    rows = [i for i in range(len(text)) if text.startswith('{"file"', i)]
+    assert len(rows) == 3 and "files/s" in text, text
+    assert all(i == 0 or text[i - 1] == "\n" or text[:i].endswith("\r\x1b[K") for i in rows), text
+
+
+def test_a_plain_line_says_which_faces_were_judged_and_a_turned_face_as_the_page_does(tmp_path: Path,
+                                                                                     astronaut: np.ndarray) -> None:
+    """A developer's find: the two-faces example read "(most suspicious of 2 faces)" when one had
+    no colour and was not judged, and a face judged turned upright was not said to be, as the
+    page's words and the JSON's `turned` say."""
+    from helpers import ROOT
+
+    turned = tmp_path / "turned.jpg"
+    Image.fromarray(np.ascontiguousarray(np.rot90(astronaut))).save(turned, quality=92)
+    result = run_module("deforgify", "predict", str(ROOT / "examples" / "two-faces.jpg"), str(turned), "--quiet")
+    assert result.returncode == 0, result.stderr
+    pair, side = result.stdout.splitlines()
+    assert "(most suspicious of the 1 judged of 2 faces)" in pair
+    assert "(it lay on its side: judged turned upright)" in side

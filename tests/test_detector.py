@@ -561,9 +561,15 @@ def test_a_heatmap_of_anything_but_the_pixels_and_the_prediction_is_refused_by_n
         detector.heatmap(rgb / 255.0, answer.prediction)
     with pytest.raises(TypeError, match="heatmap takes a Prediction, not Answer: pass answer.prediction"):
         detector.heatmap(rgb, answer)  # type: ignore[arg-type]
-    with pytest.raises(InvalidImageError, match="heatmap takes decoded RGB images .*, not str"):
+    with pytest.raises(InvalidImageError, match=r"heatmap takes decoded RGB images .*, not str: pass the pixels the "
+                                                 r"prediction was made in \(answer_and_pixels\(\) gives both\)"):
         detector.heatmap("photo.jpg", answer.prediction)  # type: ignore[arg-type]
     assert detector.heatmap(rgb, answer.prediction).ndim == 3  # as given, a map
+    # A developer's find: another photo's pixels, or the photo not turned by its EXIF orientation,
+    # got a map of whatever lay where the face had been (a glow on a cup of coffee).
+    with pytest.raises(ValueError, match=r"this prediction was made in a 512x512 photo, and these pixels are "
+                                         r"512x300: pass the pixels it was made in"):
+        detector.heatmap(np.ascontiguousarray(rgb[:300]), answer.prediction)
 
 
 def test_a_file_object_is_read_as_its_bytes(tmp_path: Path, astronaut: np.ndarray) -> None:
@@ -781,8 +787,8 @@ def test_the_cards_step_for_a_see_through_face_gives_the_librarys_answer(astrona
     """Step 6 for a PNG with an alpha channel, from the card's words: shown over white, a face
     whose box is on average 2 % see-through or more is "unsure"; below, judged as shown."""
     card = (BUNDLED_MODEL / "README.md").read_text()
-    for words in ("shown over white", "a face whose box (step 1's, not the crop)", "2 % see-through",
-                  "`1 - alpha / 255`"):
+    for words in ("shown over white", "a face whose box's middle (step 1's box, its\n   central 60 % across and down)",
+                  "2 % see-through", "`1 - alpha / 255`"):
         assert words in card, words
     photo = Image.open(astronaut_jpeg).convert("RGB")
     for alpha, expected in ((250, False), (240, True)):
@@ -793,6 +799,7 @@ def test_the_cards_step_for_a_see_through_face_gives_the_librarys_answer(astrona
         opened = Image.open(path)
         white = Image.alpha_composite(Image.new("RGBA", opened.size, (255, 255, 255, 255)), opened.convert("RGBA"))
         pixels, (x, y, w, h) = by_the_cards_steps_1_to_3(np.asarray(white.convert("RGB")))
+        x, y, w, h = x + (w - round(w * 0.6)) // 2, y + (h - round(h * 0.6)) // 2, round(w * 0.6), round(h * 0.6)
         seen = 1 - np.asarray(opened.getchannel("A"), np.float64)[y : y + h, x : x + w].mean() / 255
         fake, label = by_the_cards_steps_4_to_6(pixels)
         label = "unsure" if seen >= 0.02 else label

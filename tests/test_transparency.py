@@ -95,6 +95,21 @@ def test_an_opaque_face_beside_transparency_is_judged_as_it_is_shown_over_white(
     assert detector.predict(png(rgb, holes)).caution.startswith(SEE_THROUGH)
 
 
+def test_a_tight_face_crop_in_a_see_through_border_is_judged_as_in_a_white_one() -> None:
+    """A developer's find: the detector's box of a tight crop reaches past the photo into a
+    border, and a face swap with a 30 px see-through border was "partly transparent" (9 %), with
+    a white one "fake 99.9%"."""
+    from deforgify.decode import load_rgb
+    from helpers import ROOT
+
+    swap = load_rgb(ROOT / "examples" / "face-swap.jpg")
+    bordered = np.pad(swap, ((30, 30), (30, 30), (0, 0)), constant_values=255)
+    alpha = np.pad(uniform(swap, 255), 30)  # the border see-through, the photo opaque
+    detector = Detector.load()
+    served, white = detector.predict(png(bordered, alpha)), detector.predict_rgb([bordered])[0]
+    assert served.caution is None and served == white and white.label == "fake"
+
+
 def test_the_command_line_row_of_a_see_through_face_gives_the_reason(astronaut_jpeg, tmp_path) -> None:
     rgb = load_image(astronaut_jpeg).rgb
     path = tmp_path / "see-through.png"

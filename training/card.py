@@ -251,8 +251,9 @@ Each step changes verdicts when left out or done otherwise (Deforgify's function
    0-1) what a straight line in `Y` leaves has a standard deviation under 1/255, or under 5/255 with
    the line explaining 85 % of the variance or more and passing within 3/255 of 0 at `Y = 0`
    (`deforgify.colour.colourless`); so is a face seen through transparency: where the file has an
-   alpha channel, the photo is shown over white and a face whose box (step 1's, not the crop) is
-   on average 2 % see-through or more (`1 - alpha / 255`) is "unsure" (`deforgify.transparency`).
+   alpha channel, the photo is shown over white and a face whose box's middle (step 1's box, its
+   central 60 % across and down) is on average 2 % see-through or more (`1 - alpha / 255`) is
+   "unsure" (`deforgify.transparency`).
    With several faces, Deforgify judges the largest (up to 8, none under a third of the largest
    one's width) and the most suspicious of those judged decides ("fake" before "unsure" before
    "real", then by fake probability).
@@ -643,7 +644,7 @@ def _limitations(metrics: dict[str, Any], config: dict[str, Any]) -> str:
   judge"): every greyscale photo among the training sources is real, and a model trained on them
   learns to clear such faces (the bundled one called 22.8 % of its test fakes "real" once they were
   made greyscale: `benchmarks/greyscale.py`).
-- A face seen through transparency (a PNG or WebP whose face box is at least 2 % see-through) is
+- A face seen through transparency (a PNG or WebP whose face is at least 2 % see-through) is
   answered `unsure` ("partly transparent"): shown over white, half see-through, 37 % of the
   bundled model's test verdicts changed (`benchmarks/transparency.py`). Around an opaque face,
   transparency is judged as shown over white, like a white border.
