@@ -1263,13 +1263,19 @@ const wideTables = new ResizeObserver((entries) => {
     else target.removeAttribute('tabindex');
   }
 });
+// Gradio's own status region for screen readers announces "common.complete", a key its
+// translations lack, a while after an answer (a visitor heard it); the verdict box, a live region
+// of its own, has said what happened. Such words are emptied in place (Gradio keeps writing there),
+// watched in that region alone: the page's timer rewrites its text ten times a second.
+const unkeyed = (region) => {
+  const words = document.createTreeWalker(region, NodeFilter.SHOW_TEXT);
+  while (words.nextNode()) if (/^\s*common\.[a-z_]+\s*$/.test(words.currentNode.data)) words.currentNode.data = '';
+};
 new MutationObserver(() => {
-  // Gradio's own status region for screen readers announces "common.complete", a key its
-  // translations lack, a while after an answer (a visitor heard it); the verdict box, a live region
-  // of its own, has said what happened. Its words are emptied in place: Gradio keeps writing there.
-  document.querySelectorAll('[role=status]').forEach((region) => {
-    const words = document.createTreeWalker(region, NodeFilter.SHOW_TEXT);
-    while (words.nextNode()) if (/^\s*common\./.test(words.currentNode.data)) words.currentNode.data = '';
+  document.querySelectorAll('.sr-only[role=status]:not([data-unkeyed])').forEach((region) => {
+    region.dataset.unkeyed = '';
+    unkeyed(region);
+    new MutationObserver(() => unkeyed(region)).observe(region, {childList: true, subtree: true, characterData: true});
   });
   document.querySelectorAll('#model-card table:not([data-watched])').forEach((table) => {
     table.dataset.watched = '';
@@ -1338,8 +1344,7 @@ new MutationObserver(() => {
   const photo = document.querySelector('#photo img:not([alt]), #photo img[alt=""]');
   if (photo) photo.alt = 'The photo being checked';
   document.querySelector('#video-timeline svg.marks:not([aria-hidden])')?.setAttribute('aria-hidden', 'true');
-}).observe(document, {childList: true, subtree: true, characterData: true, attributes: true,
-                       attributeFilter: ['name', 'class']});
+}).observe(document, {childList: true, subtree: true, attributes: true, attributeFilter: ['name', 'class']});
 </script>"""
 """A file the browser cannot draw says so in the photo's place, instead of a broken-image icon
 (the answer box says why it cannot be checked), and a clip it cannot play (MPEG-4 Part 2 in

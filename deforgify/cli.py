@@ -92,9 +92,10 @@ videos (.mp4 .mov .webm .mkv .avi ...: by suffix) get the same fields, and more:
               photo's, but never "real" with frames that reached "fake" (fake_frames counts
               them; too few in a row, it is "unsure"); box and peak_t where it looked most
               fake. Frames where the face is narrower than the model's min_face_width are
-              left out, and so are frames without colour while any has it; a face too
-              small in every frame, or without colour in all, is "unsure" with the reason
-              in caution (null otherwise)
+              left out, and so are frames without colour or (an animated picture's)
+              partly transparent while any frame is judged; a face too small in every
+              frame, or not judged in any, is "unsure" with the reason in caution (null
+              otherwise)
   label       the most suspicious track's; no_face when no frame showed a face (a face
               glimpsed in few frames and never clearly is left out as a likely false
               face: sampling.glimpses_dropped counts them)
@@ -118,13 +119,14 @@ EXAMPLES = """examples:
   deforgify scan photos/ --output verdicts.parquet     (a whole collection: see scan --help)
 
 verdicts: real (no sign of the fakes it knows), fake, unsure (the evidence is not clear enough
-either way, or the face is too small, without colour or partly transparent to judge), no_face (no face found:
-nothing judged).
+either way, or the face is too small, without colour or partly transparent to judge), no_face
+(no face found: nothing judged).
 A video's verdict is its most suspicious face track's.
 
 videos: frames sampled evenly over the whole clip, --fps a second (default 2), at most
---max-frames (default 64); decoding stops after --time-limit seconds per file (default 120:
-the frames read so far decide, and the row says complete: false). Refused before decoding:
+--max-frames (default 64), at least 4 (one per frame of a shorter clip); decoding stops after
+--time-limit seconds per file (default 120: the frames read so far decide, and the row says
+complete: false). Refused before decoding:
 frames over 40 megapixels, clips over 3 hours. An unreadable, empty, audio-only or text file
 gets an error line like an unreadable photo.
 
@@ -346,7 +348,8 @@ def _human(row: dict, provenance_read: Provenance) -> str:
 def _human_video(row: dict) -> str:
     """``clip.mp4: fake (video 20.0 s, 40 frames, 2 face tracks; real 3%, fake 97%, face 2 from
     10.2 s to 19.8 s, most suspicious at 14.8 s)``: faces numbered from 1, as on the app's chart
-    (the JSON's track ids count from 0)."""
+    (the JSON's track ids count from 0); no percentages when the deciding track was not judged,
+    as for a photo's face."""
     from deforgify.explain import counted
 
     sampling = row["sampling"]
@@ -354,13 +357,13 @@ def _human_video(row: dict) -> str:
     note = f"; incomplete: {row['note']}" if row["note"] else ""
     if not row["faces"]:
         return f"{row['file']}: no_face ({seen}, no face in any: nothing to judge{note})"
-    confidences = ", ".join(f"{k} {v:.1%}" for k, v in row["confidences"].items())
     from deforgify.video.present import deciding_track
 
     deciding, track = row["deciding_frame"], deciding_track(row)
     assert track is not None  # a row with faces has its deciding track
+    confidences = "" if track["caution"] else "; " + ", ".join(f"{k} {v:.1%}" for k, v in row["confidences"].items())
     return (f"{row['file']}: {row['label']} ({seen}, {len(row['faces'])} face track"
-            f"{'s' if len(row['faces']) > 1 else ''}; {confidences}; face {track['track'] + 1} from "
+            f"{'s' if len(row['faces']) > 1 else ''}{confidences}; face {track['track'] + 1} from "
             f"{track['start']:.1f} s to {track['end']:.1f} s, most suspicious at {deciding['t']:.1f} s"
             f"{'; ' + track['caution'] if track.get('caution') else ''}{note})")
 

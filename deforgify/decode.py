@@ -103,7 +103,7 @@ def load_pixels(source: ImageInput) -> np.ndarray:
     """The pixels :func:`load_image` judges, before any transparency is shown over white: RGB, or
     RGBA where some of it is see-through (what a report keeps, so that it is judged again alike)."""
     pixels, _ = _decoded_pixels(source, draft=True)
-    return pixels if pixels.shape[2] == 3 or pixels[:, :, 3].min() < 255 else np.ascontiguousarray(pixels[:, :, :3])
+    return np.ascontiguousarray(pixels[:, :, :3]) if _opaque(pixels) else pixels
 
 
 def _load(source: ImageInput, draft: bool) -> Decoded:
@@ -444,6 +444,7 @@ def _pil_to_pixels(image: Image.Image, draft: bool) -> tuple[np.ndarray, tuple[i
     """The image's pixels, upright, as RGB or RGBA (:func:`_to_eight_bit_mode`; reduced when
     large), and its own size upright."""
     width, height = image.size
+    from_file = image.format is not None  # before it is reduced or turned: copies have no format
     limit, kind = _pixel_limit(image, draft)
     if width * height > limit:
         raise InvalidImageError(
@@ -464,7 +465,8 @@ def _pil_to_pixels(image: Image.Image, draft: bool) -> tuple[np.ndarray, tuple[i
         image = _reduce(image)
         with pillow_warnings_ignored():  # reading the orientation warns of a corrupt EXIF block
             image, sideways = _upright(image)
-        return np.asarray(_to_eight_bit_mode(image), dtype=np.uint8), (height, width) if sideways else (width, height)
+        pixels = np.asarray(_to_eight_bit_mode(image, from_file), dtype=np.uint8)
+        return pixels, (height, width) if sideways else (width, height)
     except InvalidImageError:
         raise
     except Exception as error:  # noqa: BLE001  decoders raise many kinds on bad data
@@ -499,12 +501,13 @@ def _upright(image: Image.Image) -> tuple[Image.Image, bool]:
         return image, False
 
 
-def _to_eight_bit_mode(image: Image.Image) -> Image.Image:
-    """Convert any PIL mode to RGB, or RGBA where it has transparency: 16/32-bit scaled to 8-bit."""
+def _to_eight_bit_mode(image: Image.Image, from_file: bool) -> Image.Image:
+    """Convert any PIL mode to RGB, or RGBA where it has transparency (:func:`_has_alpha`; a
+    colour key only ``from_file``): 16/32-bit scaled to 8-bit."""
     if image.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):  # scaled as an array's values are
         grey = np.clip(_to_eight_bit_scale(np.asarray(image)), 0, 255).round().astype(np.uint8)
         return Image.fromarray(grey, mode="L").convert("RGB")
-    if _has_alpha(image):
+    if _has_alpha(image, from_file):
         return (image.convert("LA") if image.mode == "La" else image).convert("RGBA")  # Pillow has no La to RGBA
     return image.convert("RGB")
 
@@ -512,25 +515,34 @@ def _to_eight_bit_mode(image: Image.Image) -> Image.Image:
 def shown_over_white(image: Image.Image) -> tuple[np.ndarray, Optional[np.ndarray]]:
     """A PIL image's pixels as RGB uint8, any transparency shown over white, and its alpha channel
     where some of it is see-through (an animated picture's frame, as a photo's: see :class:`Decoded`)."""
-    return _over_white(np.asarray(_to_eight_bit_mode(image), dtype=np.uint8))
+    return _over_white(np.asarray(_to_eight_bit_mode(image, image.format is not None), dtype=np.uint8))
 
 
 def _over_white(pixels: np.ndarray) -> tuple[np.ndarray, Optional[np.ndarray]]:
     """RGB pixels, those of an RGBA array shown over white, and its alpha channel where any of
     it is see-through (see :attr:`Decoded.opacity`)."""
-    if pixels.shape[2] == 3 or pixels[:, :, 3].min() == 255:
+    if _opaque(pixels):
         return np.ascontiguousarray(pixels[:, :, :3]), None
     background = Image.new("RGBA", (pixels.shape[1], pixels.shape[0]), (255, 255, 255, 255))
     shown = Image.alpha_composite(background, Image.fromarray(pixels, mode="RGBA")).convert("RGB")
     return np.asarray(shown, dtype=np.uint8), np.ascontiguousarray(pixels[:, :, 3])
 
 
-def _has_alpha(image: Image.Image) -> bool:
-    """Whether the image can be see-through: an alpha channel, or a palette or colour key (a PNG's
-    tRNS chunk, a GIF's transparent index) marked transparent."""
+def _opaque(pixels: np.ndarray) -> bool:
+    """Whether RGB or RGBA pixels are see-through nowhere."""
+    return pixels.shape[2] == 3 or bool(pixels[:, :, 3].min() == 255)
+
+
+def _has_alpha(image: Image.Image, from_file: bool) -> bool:
+    """Whether the image can be see-through: an alpha channel, a palette entry marked transparent
+    (a GIF's transparent index, a PNG's tRNS chunk), or an 8-bit colour or grey level the tRNS
+    chunk of the file it was read ``from_file`` marks so. Not a colour key an image converted in
+    memory carries: Pillow's P to RGB keeps the transparent entry's colour as one, and opaque
+    pixels of that colour were shown white."""
     if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
         return True
-    return image.mode in ("P", "RGB", "L") and "transparency" in image.info
+    keyed = image.mode == "P" or (image.mode in ("RGB", "L") and from_file)
+    return keyed and "transparency" in image.info
 
 
 def _array_to_pixels(array: np.ndarray) -> np.ndarray:

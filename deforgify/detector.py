@@ -68,6 +68,8 @@ def unjudged(caution: str) -> Unjudged:
 def lacks_colour(caution: Optional[str]) -> bool:
     """Whether a face's caution is that it has no colour."""
     return caution is not None and unjudged(caution) is UNJUDGED_NO_COLOUR
+
+
 BATCH_SIZE = 4
 """Crops per model call (each goes in with its mirror image: calls of twice this many). Small
 calls are faster per crop, their activations staying in cache: calls of 8 took 1.71 ms per crop
@@ -102,7 +104,7 @@ def face_crops(rgb: np.ndarray, config: PreprocessConfig, centre_fallback: bool 
     included (a closer look); none without a face. ``centre_fallback`` (for metrics) asks for
     the image centre then, and for the faces training found (no closer look). With the photo's
     ``opacity`` (:attr:`deforgify.decode.Decoded.opacity`), each crop says how see-through its
-    face is (the box found; the centre's whole square)."""
+    face is (:func:`seen_through`)."""
     crops, _ = detected_face_crops(rgb, config, closer_look=not centre_fallback, beside_found=not centre_fallback)
     return seen_through(crops or ([preprocess_face(rgb, config, None, [])] if centre_fallback else []), opacity)
 
@@ -158,6 +160,24 @@ def caution_in_photo(caution: Optional[str], scale: float, picture: str = "photo
     if not caution or scale >= 1:
         return caution
     return caution.replace(WIDE, f" px wide in the copy judged, the {picture} reduced to {scale:.0%}; ")
+
+
+def _check_pixels_of(prediction: Prediction, rgb: np.ndarray) -> None:
+    """Refuse (ValueError) pixels other than those ``prediction`` was made in, whose boxes would
+    map another place: another photo's (a heatmap glowed on a cup of coffee), the photo not turned
+    by its EXIF orientation, or not reduced as it was judged."""
+    shape = (rgb.shape[1], rgb.shape[0])
+    if prediction.size is not None:
+        made = (round(prediction.size[0] * prediction.scale), round(prediction.size[1] * prediction.scale))
+        if max(abs(shape[0] - made[0]), abs(shape[1] - made[1])) <= 1:
+            return
+    elif prediction.scale >= 1 or max(shape) == WORKING_MAX_SIDE:
+        return
+    where = (f"a copy of the photo reduced to {WORKING_MAX_SIDE} px" if prediction.scale < 1
+             else f"a {made[0]}x{made[1]} photo")
+    raise ValueError(f"this prediction was made in {where}, and these pixels are {shape[0]}x{shape[1]}: pass the "
+                     "pixels it was made in (answer_and_pixels() gives both; a photo turned by its EXIF "
+                     "orientation is upright in them)")
 
 
 class Judgeable(Protocol):
@@ -480,14 +500,7 @@ class Detector:
         rgb = decoded_rgb(rgb, "heatmap")
         if prediction.face is None or prediction.confidences is None:
             raise ValueError(f"a {prediction.label} prediction has no face to map")
-        if prediction.scale < 1 and max(rgb.shape[:2]) != WORKING_MAX_SIDE:  # its boxes would map another place
-            raise ValueError(f"this prediction was made in a copy of the photo reduced to {WORKING_MAX_SIDE} px, and "
-                             f"these pixels are {rgb.shape[1]}x{rgb.shape[0]}: pass the copy answer_and_pixels() gives")
-        shape = (rgb.shape[1], rgb.shape[0])
-        if prediction.scale >= 1 and prediction.size is not None and shape != prediction.size:
-            raise ValueError(f"this prediction was made in a {prediction.size[0]}x{prediction.size[1]} photo, and these "
-                             f"pixels are {shape[0]}x{shape[1]}: pass the pixels it was made in (answer_and_pixels() "
-                             "gives both; a photo turned by its EXIF orientation is upright in them)")
+        _check_pixels_of(prediction, rgb)
 
         decisive = prediction.deciding_score
         turns = decisive.turns if decisive else 0

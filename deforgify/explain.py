@@ -69,7 +69,7 @@ reader would otherwise assume: the two-faces example's face 1 is on the right)."
 def headline(label: str, caution: Optional[str] = None) -> str:
     """The verdict with its meaning: "Real: no sign of the fakes it knows"; an "unsure" for a
     face not judged (its ``caution``) says why instead ("Unsure: the face is too small to
-    judge", "Unsure: the face has no colour to judge")."""
+    judge", "Unsure: the face has no colour to judge", "Unsure: the face is partly transparent")."""
     if caution and label == UNSURE:
         return f"{WORDS[label].capitalize()}: the {unjudged(caution).caution}"
     return f"{WORDS[label].capitalize()}: {MEANINGS[label]}"

@@ -22,12 +22,6 @@ import numpy as np
 from deforgify.faces import Box
 
 
-def face_middle(box: Box) -> Box:
-    """The middle of a face box (:data:`FACE_MIDDLE` of its width and height, about its centre)."""
-    x, y, width, height = box
-    inner_width, inner_height = max(1, round(width * FACE_MIDDLE)), max(1, round(height * FACE_MIDDLE))
-    return x + (width - inner_width) // 2, y + (height - inner_height) // 2, inner_width, inner_height
-
 SEE_THROUGH_LEAST = 0.02
 """The mean transparency (1 - alpha / 255) of a face's middle from which it is not judged."""
 FACE_MIDDLE = 0.6
@@ -35,6 +29,13 @@ FACE_MIDDLE = 0.6
 the eyes, nose and mouth. The detector's box of a tight crop reaches past the photo's own edge
 (a face swap's box ran 40 px into a transparent border), where a see-through border is no more
 the face than a white one is."""
+
+
+def face_middle(box: Box) -> Box:
+    """The middle of a face box (:data:`FACE_MIDDLE` of its width and height, about its centre)."""
+    x, y, width, height = box
+    inner_width, inner_height = max(1, round(width * FACE_MIDDLE)), max(1, round(height * FACE_MIDDLE))
+    return x + (width - inner_width) // 2, y + (height - inner_height) // 2, inner_width, inner_height
 
 
 def see_through(opacity: np.ndarray, region: Box) -> float:

@@ -470,3 +470,16 @@ def test_a_plain_line_says_which_faces_were_judged_and_a_turned_face_as_the_page
     pair, side = result.stdout.splitlines()
     assert "(most suspicious of the 1 judged of 2 faces)" in pair
     assert "(it lay on its side: judged turned upright)" in side
+
+
+def test_a_clips_plain_line_gives_no_percentages_for_a_face_not_judged(tmp_path: Path, astronaut: np.ndarray) -> None:
+    """A reviewer's find: a clip's line still gave "real 50.0%, fake 50.0%" beside "face has no
+    colour to judge", as a photo's did before."""
+    from training.degrade import greyscale
+    from video_clips import canvas, write_h264
+
+    clip = write_h264(tmp_path / "grey.mp4", lambda i: canvas(greyscale(astronaut), at=(100 + i, 60)), 25)
+    result = run_module("deforgify", "predict", str(clip), "--quiet")
+    assert result.returncode == 0, result.stderr
+    line = result.stdout.strip()
+    assert "face has no colour to judge" in line and "%" not in line.split("face has no colour")[0], line

@@ -382,9 +382,12 @@ def test_a_reduced_photos_boxes_are_given_in_its_own_pixels(detector: Detector, 
     assert row["label"] == "unsure" and ("px wide in the copy judged, the photo reduced to 50%; at least 40 px"
                                          in row["faces"][0]["caution"])
     # the heatmap of the photo itself, not of the copy judged, mapped a patch of background
-    with pytest.raises(ValueError, match="reduced to 2048 px, and these pixels are 4096x4096: pass the copy "
-                                         r"answer_and_pixels\(\) gives"):
+    with pytest.raises(ValueError, match="reduced to 2048 px, and these pixels are 4096x4096: pass the pixels it "
+                                         r"was made in \(answer_and_pixels\(\) gives both"):
         detector.heatmap(large, reduced)
+    wide, pixels = detector.answer_and_pixels(np.ascontiguousarray(large[:3072]))  # judged as 2048x1536
+    with pytest.raises(ValueError, match="reduced to 2048 px, and these pixels are 1536x2048"):  # a reviewer's find
+        detector.heatmap(np.ascontiguousarray(np.rot90(pixels)), wide.prediction)  # its long side alone was checked
     answer, copy = detector.answer_and_pixels(large)
     mapped, expected = detector.heatmap(copy, answer.prediction), detector.heatmap(small, as_is)
     assert mapped.shape == expected.shape and np.abs(mapped.astype(int) - expected).mean() < 8

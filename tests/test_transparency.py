@@ -182,3 +182,18 @@ def test_an_animated_pictures_see_through_frames_are_left_out_and_a_face_see_thr
     assert mixed["confidences"] == pytest.approx(opaque["confidences"])  # judged on its opaque frames alone
     assert mixed["confidences"] != pytest.approx(row["confidences"])  # which the see-through ones are not
     assert "(in 2 it was partly transparent)" in explain_video(mixed)
+
+
+def test_a_palette_photo_converted_to_rgb_in_memory_keeps_its_opaque_pixels_of_the_transparent_colour() -> None:
+    """A reviewer's find: Pillow's P to RGB keeps the transparent entry's colour as a colour key,
+    and every opaque pixel of that colour was then shown white as if see-through."""
+    palette = Image.new("P", (64, 64), 1)
+    palette.putpalette([0, 0, 0] * 2 + [200, 0, 0] * 254)  # entries 0 and 1 both black, 0 transparent
+    palette.paste(0, (0, 0, 16, 64))
+    buffer = io.BytesIO()
+    palette.save(buffer, "PNG", transparency=0)
+    as_saved = load_image(buffer.getvalue())
+    assert (as_saved.opacity[:, :16] == 0).all() and (as_saved.opacity[:, 16:] == 255).all()
+    converted = Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")  # what a caller often does
+    decoded = load_image(converted)
+    assert decoded.opacity is None and (decoded.rgb[:, 16:] == 0).all()  # the opaque black stays black

@@ -627,7 +627,7 @@ def test_faces_left_out_of_a_videos_frames_are_counted_and_said(detector, astron
     row = judge_video(detector, video).to_json()
     assert [f["left_out"] for f in row["frames"]] == [1, 0, 1] and len(row["faces"]) == 1
     assert explain_video(row).endswith(" In 2 of the 3 frames read, another face was found and not judged "
-                                       "(narrower than a third of that frame's largest, or beyond its 8 largest).")
+                                       "(narrower than a third of that frame's largest).")  # 1 judged: not beyond 8
     alone = judge_video(detector, replaced(video, crops=[[large]] * 3)).to_json()
     assert [f["left_out"] for f in alone["frames"]] == [0, 0, 0] and "not judged" not in explain_video(alone)
 
@@ -793,6 +793,14 @@ def test_a_clip_too_short_for_its_rate_still_gets_a_few_samples_and_every_frame_
     capture, info = video_frames.open_video(path, Limits())
     frames = list(video_frames.sampled_frames(capture, video_frames.Reading(info, Sampling()), Limits()))
     assert [frame.t for frame in frames] == [0.0, 0.2]
+    # A reviewer's find: a video of fewer frames than samples ran out of frames before the last
+    # ones and was said to be truncated. Each frame is read once, and the clip is complete.
+    for count, fps in ((1, 25), (2, 5), (2, 25), (3, 1)):
+        clip = write_opencv(tmp_path / f"short-{count}-{fps}.avi", lambda i: face // (i + 1), count, fps)
+        capture, info = video_frames.open_video(clip, Limits())
+        reading = video_frames.Reading(info, Sampling())
+        read = list(video_frames.sampled_frames(capture, reading, Limits()))
+        assert len(read) == count and reading.stopped is None, (count, fps, reading.stopped)
 
 
 @pytest.mark.parametrize("format", ["GIF", "PNG", "WEBP", "AVIF"])

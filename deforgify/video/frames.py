@@ -340,6 +340,8 @@ def sampled_frames(capture: Capture, reading: Reading, limits: Limits,
     targets = reading.sampling.times(reading.info.duration)
     if isinstance(capture, AnimatedPicture):  # each frame on screen at a target, once
         targets = capture.shown_at(targets)
+    else:
+        targets = _one_per_frame(targets, reading.info)
     reading.planned = len(targets)
     deadline = deadline if deadline is not None else time.monotonic() + limits.time_limit
     grabbed = (_grabbed_shown(capture, reading, targets) if isinstance(capture, AnimatedPicture)
@@ -395,6 +397,19 @@ def _grabbed_shown(picture: Capture, reading: Reading, starts: list[float]) -> I
             reading.stopped = f"a frame at {start:.1f} s cannot be decoded (damaged file)"
             return
         yield start
+
+
+def _one_per_frame(targets: list[float], info: Info) -> list[float]:
+    """The ``targets`` that each fall on a frame of their own (the one :func:`_grabbed_after`
+    reads for them, within half a frame), none past the last frame: a clip of fewer frames than
+    samples (a short one, or a slideshow of a frame a second) ran out of frames before its last
+    targets and was said to be truncated."""
+    kept: dict[int, float] = {}
+    for target in targets:
+        index = round(target * info.fps)
+        if index not in kept and (info.frame_count <= 0 or index < info.frame_count):
+            kept[index] = target
+    return list(kept.values()) or targets[:1]
 
 
 def _opacity(capture: Capture, shape: tuple[int, ...]) -> Optional[np.ndarray]:

@@ -154,9 +154,10 @@ def track_verdict(config: ModelConfig, track: int, seen: list[tuple[float, Frame
 
 
 def _most_given(cautions: list[str]) -> str:
-    """The caution of the reason given most often among ``cautions`` (the first of them so worded)."""
+    """The caution of the reason given most often among ``cautions``, in the words most of them
+    give it (a see-through share differs from frame to frame: the first was said for all)."""
     most = Counter(map(unjudged, cautions)).most_common(1)[0][0]
-    return next(caution for caution in cautions if unjudged(caution) is most)
+    return Counter(caution for caution in cautions if unjudged(caution) is most).most_common(1)[0][0]
 
 
 def score_video(detector: Detector, path: str | Path, sampling: Sampling = Sampling(),

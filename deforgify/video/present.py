@@ -51,7 +51,7 @@ def explain_video(row: dict, calibration: Optional[Calibration] = None) -> str:
             return (f"Unsure: {len(tracks)} faces followed {APPEARING} in {seen}, {none}: the widest, face "
                     f"{track['track'] + 1}, {not_judged(track['caution'])}, so they get no real or fake "
                     f"answer. {advice}{footnotes}")
-        # the headline says "too small" or "no colour": these words say how so (a photo's do the same)
+        # the headline says "too small", "no colour" or "partly transparent": these words say how so (as a photo's)
         return (f"Unsure: the one face followed, {span}, {not_judged(track['caution'])} in every frame where it "
                 f"could be judged, so it gets no real or fake answer. {advice}{footnotes}")
     if len(tracks) == 1:
@@ -119,10 +119,12 @@ def _left_out(row: dict) -> str:
     frames = sum(1 for count in counts if count)
     if not frames:
         return ""
-    faces = "another face was" if max(counts) == 1 else "more faces were"  # not all smaller: beyond the 8 largest
+    faces = "another face was" if max(counts) == 1 else "more faces were"
     where = "In the one frame read" if len(counts) == 1 else f"In {frames} of the {len(counts)} frames read"
-    return (f" {where}, {faces} found and not judged (narrower than a third of that frame's largest, or beyond "
-            f"its {MAX_FACES} largest).")
+    why = "narrower than a third of that frame's largest"
+    if any(len(frame["faces"]) >= MAX_FACES for frame in row["frames"]):  # only then can one be beyond them
+        why += f", or beyond its {MAX_FACES} largest"
+    return f" {where}, {faces} found and not judged ({why})."
 
 
 def _seen_in(row: dict, track: dict, seen: str) -> str:
@@ -155,8 +157,8 @@ def _when(row: dict, track: dict) -> str:
 
 def chart_rows(row: dict) -> list[dict]:
     """The timeline as rows for a line chart: time, fake probability and face, per face per frame
-    where it was judged (a face too small to judge, or without colour, has a score that is not
-    used: none drawn)."""
+    where it was judged (a face too small, without colour or partly transparent has a score
+    that is not used: none drawn)."""
     return [{"time (s)": frame["t"], "fake probability": round(face["confidences"]["fake"], 3),  # as its tooltip reads
              "face": f"face {face['track'] + 1}"}
             for frame in row["frames"] for face in frame["faces"] if not face["caution"]]

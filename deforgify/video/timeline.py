@@ -21,8 +21,8 @@ class FrameFace:
     label: str
     confidences: dict[str, float]
     caution: Optional[str] = None
-    """Why this face is "unsure" in this frame whatever its confidences (too small to judge, or
-    without colour)."""
+    """Why this face is "unsure" in this frame whatever its confidences (too small to judge,
+    partly transparent, or without colour)."""
     turned: int = 0
     """Degrees it was turned clockwise to stand upright before it was judged (as a photo's face)."""
 
@@ -68,7 +68,7 @@ class Track:
     peak_box: Box
     caution: Optional[str] = None
     """Why this face is "unsure" whatever its confidences (too small to judge in every frame, or
-    without colour in every frame wide enough)."""
+    without colour or partly transparent in every frame wide enough: the reason most give)."""
     sustained_run: bool = False
     """Whether a run of frames that all looked fake gave its score rather than the median of its
     frames (see :func:`deforgify.video.combine.combine`)."""
