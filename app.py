@@ -113,7 +113,8 @@ PRIVACY = (
 VIDEO_PRIVACY = ("**Privacy of clips.** A clip is kept for at most two hours to show you the answer, then deleted. A report "
                  "keeps one frame of it (the one that decided, or the first of a clip without a face), never the "
                  "clip, as the privacy note under the photo says.")
-VIDEO_ORIGIN = "Provenance: a video's own metadata (such as Content Credentials) is not read yet."
+VIDEO_ORIGIN = "Provenance: {picture}'s own metadata (such as Content Credentials) is not read yet."
+"""Said of a clip's file (``picture``: "a video", "an animated picture")."""
 CHECK_AGAIN = "Check this photo again"
 
 
@@ -553,10 +554,12 @@ def banner(prediction: Prediction, provenance: Provenance = NO_PROVENANCE,
 
 
 def video_banner(row: dict, calibration: Calibration, model: str, lead: str = "",
-                 element_id: str = "video-verdict-box") -> str:
+                 element_id: str = "video-verdict-box", picture: str = "video") -> str:
     """A video's verdict box, as :func:`banner` for a photo: the verdict, the deciding track's
-    percentages (none for a face too small or without colour to judge), what it rests on (after
-    ``lead``), that a video's metadata is not read, a caution, and the model that answered."""
+    percentages (none for a face not judged), what it rests on (after ``lead``), that the clip's
+    metadata is not read, a caution, and the model that answered; the clip named a ``picture``
+    ("animated picture" for one sent as a photo: a visitor read "Treat the video as unverified"
+    of the GIF they had uploaded as a photo)."""
     from deforgify.video.present import deciding_track, explain_video
 
     label, caution = row["label"], (deciding_track(row) or {}).get("caution")
@@ -564,8 +567,9 @@ def video_banner(row: dict, calibration: Calibration, model: str, lead: str = ""
     return _box(label, headline(label, caution),
                 (_bars(row["confidences"], calibration) if row["confidences"] and not caution else "")
                 + f'<p style="margin:6px 0 4px 0">{html.escape(said)}</p>'
-                f'<p class="provenance" data-claim="none" style="margin:0 0 4px 0">{VIDEO_ORIGIN}</p>'
-                f'<p style="margin:0;font-size:0.9em">{html.escape(CAUTIONS[label].replace("photo", "video"))}</p>'
+                f'<p class="provenance" data-claim="none" style="margin:0 0 4px 0">'
+                f'{html.escape(VIDEO_ORIGIN.format(picture=("an " if picture[0] in "aeiou" else "a ") + picture))}</p>'
+                f'<p style="margin:0;font-size:0.9em">{html.escape(CAUTIONS[label].replace("photo", picture))}</p>'
                 + answered_by(model), element_id=element_id)
 
 
@@ -826,7 +830,8 @@ def make_page_clip(detector: Detector, answers: Answers) -> Callable[[str], Opti
         except gr.Error:
             return None
         lead = "An animated picture, so it was checked as a clip, frame by frame."
-        box = video_banner(row, detector.config.calibration, line, lead=lead, element_id="verdict-box")
+        box = video_banner(row, detector.config.calibration, line, lead=lead, element_id="verdict-box",
+                           picture="animated picture")
         return ((WORDS[row["label"]], row["confidences"]), box,
                 gr.update(value=frame, visible=frame is not None,
                           alt_text=describe_deciding_frame(row, detector.config.calibration) if frame else None),

@@ -1369,6 +1369,8 @@ def test_an_animated_picture_sent_as_a_photo_is_answered_as_a_clip(browser_conte
     text = page.locator("#verdict-box").inner_text()
     assert "An animated picture, so it was checked as a clip, frame by frame." in text, text
     assert "the one face followed, seen in all 3 frames read" in text, text
+    # named as what was sent (a visitor read "Treat the video as unverified" of their GIF)
+    assert "an animated picture's own metadata" in text and "video" not in text.split("frame by frame.")[1], text
     assert "Answered by deforgify-lite0" in text
     page.locator("#faces img").wait_for(timeout=10_000)  # the deciding frame, its face boxed
     assert page.locator("#faces img").get_attribute("alt").startswith("The video frame with the face boxed")
