@@ -1092,22 +1092,30 @@ def header(detector: Detector) -> str:
     if glance:  # what its answers are worth, where a first-time visitor reads (a visitor found it only in the card)
         lines.append(f"**How often it is right**, measured on its own test split when it was trained: {glance}. "
                      "Expect it to do worse on photos from sources it was not trained on (the card's "
-                     f"[held-out figures]({model_card_link(detector)})).")
+                     f"[held-out figures]({model_card_link(detector, HELD_OUT_SECTION)})).")
     lines += [f"> ⚠️ {warning[:1].upper()}{warning[1:]}." for warning in detector.warnings]
     return "\n\n".join(lines)
 
 
-def model_card_link(detector: Detector) -> str:
+def model_card_link(detector: Detector, section: str = "") -> str:
     """The Hub page of a Hub model (unless it answers from its cached copy, the Hub away: then
     the card at the foot of this page, as any other); for the bundled model, its card in this
-    Space's files, or (run elsewhere) the card shown at the foot of this page."""
+    Space's files, or (run elsewhere) the card shown at the foot of this page. With a
+    ``section`` (a heading's words), at that heading: its anchor on the Hub, and on this page
+    ``#model-card--`` and the same anchor, which the page's script opens the card at."""
+    anchor = re.sub(r"[^a-z0-9 -]", "", section.lower()).strip().replace(" ", "-") if section else ""
     hub = card_url(detector.source)
     if hub and not detector.source.warning:
-        return hub
+        return hub + (f"#{anchor}" if anchor else "")
     space = os.environ.get("SPACE_ID")
     if space and detector.source.reference == "bundled":
-        return f"https://huggingface.co/spaces/{space}/blob/main/deforgify/bundled_model/README.md"
-    return "#model-card"
+        return f"https://huggingface.co/spaces/{space}/blob/main/deforgify/bundled_model/README.md" + (
+            f"#{anchor}" if anchor else "")
+    return "#model-card" + (f"--{anchor}" if anchor else "")
+
+
+HELD_OUT_SECTION = "Sources never seen (leave-one-source-out)"
+"""The card's heading over its held-out figures (training/card.py writes it)."""
 
 
 def card_text(detector: Detector) -> str:
@@ -1251,14 +1259,26 @@ document.addEventListener('loadeddata', (event) => {  // played, unless it has n
   media.classList?.toggle('unplayable', Boolean(blind));
 }, true);
 document.addEventListener('click', (event) => {
-  if (!event.target.closest?.('a[href="#model-card"]')) return;
+  const link = event.target.closest?.('a[href^="#model-card"]');
+  if (!link) return;
   event.preventDefault();
   const card = document.getElementById('model-card');
   const content = card?.querySelector('[data-testid="accordion-content"]');
   if (content && content.style.display === 'none') card.querySelector('button.label-wrap').click();
+  // "#model-card--sources-never-seen-...": at that heading (a visitor's link to the held-out figures
+  // opened the card's top); the anchor as the Hub makes it from the heading's words.
+  const anchor = link.getAttribute('href').split('--').slice(1).join('--');
+  const slug = (text) => text.toLowerCase().replace(/[^a-z0-9 -]/g, '').trim().replace(/ /g, '-');
   setTimeout(() => {  // once the opened card has its height; the focus goes there too, or Tab jumps back up
-    card?.scrollIntoView({block: 'start'});
-    card?.querySelector('button.label-wrap')?.focus({preventScroll: true});
+    const headings = [...(card?.querySelectorAll('h1, h2, h3') ?? [])];
+    const heading = anchor ? headings.find((h) => slug(h.textContent) === anchor) : null;
+    (heading ?? card)?.scrollIntoView({block: 'start'});
+    if (heading) {
+      heading.setAttribute('tabindex', '-1');
+      heading.focus({preventScroll: true});
+    } else {
+      card?.querySelector('button.label-wrap')?.focus({preventScroll: true});
+    }
   }, 150);
 });
 // A model card's table wider than the screen is a keyboard stop, so that arrow keys can scroll it.

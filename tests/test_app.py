@@ -896,6 +896,19 @@ def test_the_headers_model_card_link_opens_the_card(browser_context, app_url) ->
     page.close()
 
 
+def test_the_headers_held_out_link_opens_the_card_at_its_held_out_figures(browser_context, app_url) -> None:
+    """A visitor's find: "the card's held-out figures" opened the card at its top."""
+    page = open_page(browser_context, app_url)
+    heading = page.locator("#model-card").get_by_role("heading", name="Sources never seen (leave-one-source-out)")
+    page.get_by_role("link", name="held-out figures").click()
+    heading.wait_for(state="visible", timeout=5_000)
+    page.wait_for_timeout(300)
+    top = heading.bounding_box()["y"]
+    assert -2 <= top <= 100, top  # that heading at the top of the screen, not the card's first line
+    assert page.evaluate("document.activeElement?.textContent.startsWith('Sources never seen')")
+    page.close()
+
+
 def test_a_screen_reader_hears_no_untranslated_status_words(browser_context, app_url, images) -> None:
     """A visitor's find: after an upload, Gradio's own status region for screen readers held
     "common.complete", a key its translations lack; the verdict box, a live region of its own,

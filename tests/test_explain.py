@@ -293,3 +293,21 @@ def test_captions_beside_an_edge_of_the_band_give_the_decimals_the_bars_give() -
     assert [text for _, text, _, _ in captions(prediction(*near, deciding=1))][:3] == [
         "1: unsure (fake 97%)", "2: fake 97% - decides", "3: real 81%"]  # no band given: whole percents
     assert "face 3: real 81.3%" in describe_faces(prediction(*near, deciding=1), calibration=band)
+
+
+def test_a_link_to_a_card_section_goes_to_its_heading_on_the_hub_and_on_the_page(monkeypatch) -> None:
+    """The anchor is the one the Hub makes from the heading's words; the page's own card is
+    opened at it by the page's script (tested in a browser in test_app)."""
+    import app
+    from deforgify.detector import Detector
+    from deforgify.model.source import BUNDLED_MODEL
+
+    detector = Detector.load()
+    assert app.model_card_link(detector) == "#model-card"
+    assert app.model_card_link(detector, app.HELD_OUT_SECTION) == "#model-card--sources-never-seen-leave-one-source-out"
+    monkeypatch.setenv("SPACE_ID", "owner/deforgify")
+    assert app.model_card_link(detector, app.HELD_OUT_SECTION) == (
+        "https://huggingface.co/spaces/owner/deforgify/blob/main/deforgify/bundled_model/README.md"
+        "#sources-never-seen-leave-one-source-out")
+    card = (BUNDLED_MODEL / "README.md").read_text()
+    assert f"\n## {app.HELD_OUT_SECTION}\n" in card  # the heading it points at
