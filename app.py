@@ -70,7 +70,7 @@ from deforgify.feedback import (ANSWER_LIFETIME, SHOULD_BE, Answers, ClientQuota
                                 FeedbackStore, NotSaved, choices_against, save_report)
 from deforgify.heatmap import LEGEND, colour_stops, where  # noqa: E402
 from deforgify.model.calibration import NO_FACE, UNSURE, Calibration  # noqa: E402
-from deforgify.model.facts import metrics_at_a_glance  # noqa: E402
+from deforgify.model.facts import HELD_OUT_HEADING, metrics_at_a_glance  # noqa: E402
 from deforgify.model.source import card_url  # noqa: E402
 from deforgify.provenance import (NO_PROVENANCE, Provenance, apply_to_row, deciding_claim,  # noqa: E402
                                   headline as provenance_line)
@@ -1092,7 +1092,7 @@ def header(detector: Detector) -> str:
     if glance:  # what its answers are worth, where a first-time visitor reads (a visitor found it only in the card)
         lines.append(f"**How often it is right**, measured on its own test split when it was trained: {glance}. "
                      "Expect it to do worse on photos from sources it was not trained on (the card's "
-                     f"[held-out figures]({model_card_link(detector, HELD_OUT_SECTION)})).")
+                     f"[held-out figures]({model_card_link(detector, HELD_OUT_HEADING)})).")
     lines += [f"> ⚠️ {warning[:1].upper()}{warning[1:]}." for warning in detector.warnings]
     return "\n\n".join(lines)
 
@@ -1113,9 +1113,6 @@ def model_card_link(detector: Detector, section: str = "") -> str:
             f"#{anchor}" if anchor else "")
     return "#model-card" + (f"--{anchor}" if anchor else "")
 
-
-HELD_OUT_SECTION = "Sources never seen (leave-one-source-out)"
-"""The card's heading over its held-out figures (training/card.py writes it)."""
 
 
 def card_text(detector: Detector) -> str:

@@ -300,14 +300,15 @@ def test_a_link_to_a_card_section_goes_to_its_heading_on_the_hub_and_on_the_page
     opened at it by the page's script (tested in a browser in test_app)."""
     import app
     from deforgify.detector import Detector
+    from deforgify.model.facts import HELD_OUT_HEADING
     from deforgify.model.source import BUNDLED_MODEL
 
     detector = Detector.load()
     assert app.model_card_link(detector) == "#model-card"
-    assert app.model_card_link(detector, app.HELD_OUT_SECTION) == "#model-card--sources-never-seen-leave-one-source-out"
+    assert app.model_card_link(detector, HELD_OUT_HEADING) == "#model-card--sources-never-seen-leave-one-source-out"
     monkeypatch.setenv("SPACE_ID", "owner/deforgify")
-    assert app.model_card_link(detector, app.HELD_OUT_SECTION) == (
+    assert app.model_card_link(detector, HELD_OUT_HEADING) == (
         "https://huggingface.co/spaces/owner/deforgify/blob/main/deforgify/bundled_model/README.md"
         "#sources-never-seen-leave-one-source-out")
     card = (BUNDLED_MODEL / "README.md").read_text()
-    assert f"\n## {app.HELD_OUT_SECTION}\n" in card  # the heading it points at
+    assert f"\n## {HELD_OUT_HEADING}\n" in card  # the heading it points at

@@ -8,7 +8,7 @@ import textwrap
 from pathlib import Path
 from typing import Any, Optional
 
-from deforgify.model.facts import at_a_glance, percent as _share
+from deforgify.model.facts import HELD_OUT_HEADING, at_a_glance, percent as _share
 from deforgify.model.folder import CARD_FILE, METRICS_FILE, read_config
 from deforgify.model.source import BUNDLED_MODEL
 from training.data import is_local, source_name
@@ -560,7 +560,7 @@ def _held_out(metrics: dict[str, Any]) -> str:
     )
     methods = (" (and each FaceForensics++ method, with nothing of its target videos trained on)"
                if any(":" in u["unit"] for u in loso["units"]) else "")
-    return f"""## Sources never seen (leave-one-source-out)
+    return f"""## {HELD_OUT_HEADING}
 
 The figure that matters: how the recipe does on photos from a source it was not trained on. For
 each source{methods}, a model was trained for this table with the quick recipe

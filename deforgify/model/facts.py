@@ -13,6 +13,10 @@ if TYPE_CHECKING:
     from deforgify.detector import Detector
 
 
+HELD_OUT_HEADING = "Sources never seen (leave-one-source-out)"
+"""The card's heading over its held-out figures, where the page's header links to."""
+
+
 def model_facts(detector: "Detector") -> dict[str, Any]:
     """The ``model`` of an answer: ``reference`` (a local folder by its last part only: its path
     is no business of a page's visitors), ``revision`` (never null: see
