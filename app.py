@@ -1103,15 +1103,16 @@ def model_card_link(detector: Detector, section: str = "") -> str:
     Space's files, or (run elsewhere) the card shown at the foot of this page. With a
     ``section`` (a heading's words), at that heading: its anchor on the Hub, and on this page
     ``#model-card--`` and the same anchor, which the page's script opens the card at."""
-    anchor = re.sub(r"[^a-z0-9 -]", "", section.lower()).strip().replace(" ", "-") if section else ""
+    anchor = re.sub(r"[^a-z0-9 -]", "", section.lower()).strip().replace(" ", "-")
     hub = card_url(detector.source)
-    if hub and not detector.source.warning:
-        return hub + (f"#{anchor}" if anchor else "")
     space = os.environ.get("SPACE_ID")
-    if space and detector.source.reference == "bundled":
-        return f"https://huggingface.co/spaces/{space}/blob/main/deforgify/bundled_model/README.md" + (
-            f"#{anchor}" if anchor else "")
-    return "#model-card" + (f"--{anchor}" if anchor else "")
+    if hub and not detector.source.warning:
+        page = hub
+    elif space and detector.source.reference == "bundled":
+        page = f"https://huggingface.co/spaces/{space}/blob/main/deforgify/bundled_model/README.md"
+    else:
+        return "#model-card" + (f"--{anchor}" if anchor else "")
+    return page + (f"#{anchor}" if anchor else "")
 
 
 

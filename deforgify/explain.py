@@ -94,13 +94,18 @@ def not_judged_short(unjudged_faces: dict[int, str]) -> str:
     small to judge" when all are so; "face 1 without colour, face 3 too small to judge" when
     their reasons differ."""
     reasons = _by_reason(unjudged_faces)
-    return next(iter(reasons)).short if len(reasons) == 1 else faces_not_judged(unjudged_faces)
+    return next(iter(reasons)).short if len(reasons) == 1 else _named(reasons)
 
 
 def faces_not_judged(unjudged_faces: dict[int, str]) -> str:
     """Which faces (by number, with their cautions) were not judged and why: "face 2 too small
     to judge"; "faces 2 and 3 without colour"; "face 2 without colour, face 3 too small to judge"."""
-    return ", ".join(f"{faces_named(numbers)} {reason.short}" for reason, numbers in _by_reason(unjudged_faces).items())
+    return _named(_by_reason(unjudged_faces))
+
+
+def _named(reasons: dict[Unjudged, list[int]]) -> str:
+    """"face 2 without colour, faces 3 and 4 too small to judge": each reason after its faces."""
+    return ", ".join(f"{faces_named(numbers)} {reason.short}" for reason, numbers in reasons.items())
 
 
 def _by_reason(unjudged_faces: dict[int, str]) -> dict[Unjudged, list[int]]:

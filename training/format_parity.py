@@ -54,7 +54,7 @@ class VariantResult:
     fake: np.ndarray
     """The fake probability of each image (of its centre where no face was found)."""
     is_fake: np.ndarray
-    too_small: np.ndarray
+    not_judged: np.ndarray
     """Whether the deciding face is "unsure" by rule, whatever its score: too small to judge (a
     half-size copy of a small photo), or without colour (the same in every variant). An image
     judged on its centre (no face found) is not."""
@@ -73,7 +73,7 @@ class VariantResult:
 
     def subset(self, rows: np.ndarray) -> "VariantResult":
         return VariantResult(self.name, self.verdicts[rows], self.fake[rows], self.is_fake[rows],
-                             self.too_small[rows])
+                             self.not_judged[rows])
 
 
 @dataclass
@@ -93,9 +93,9 @@ class ParityReport:
     @property
     def changed_by_score_share(self) -> float:
         """Share of images whose verdict changes between the variants where their face is
-        large enough to be judged: the changes the model's scores make, not the size rule."""
+        judged (not "unsure" by rule): the changes the model's scores make, not the rules'."""
         verdicts = np.array([v.verdicts for v in self.variants])
-        judged = ~np.array([v.too_small for v in self.variants])
+        judged = ~np.array([v.not_judged for v in self.variants])
         first = verdicts[judged.argmax(axis=0), np.arange(verdicts.shape[1])]  # first judged variant
         return float(np.mean(np.any(judged & (verdicts != first), axis=0)))
 
