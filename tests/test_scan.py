@@ -269,6 +269,63 @@ def test_a_new_file_in_the_tree_is_added_to_a_finished_parquet(tree: Path, tmp_p
     assert rows[:2] == first and [r["path"] for r in rows] == [str(photos / n) for n in ("a.jpg", "b.jpg", "c.jpg")]
 
 
+def test_columns_a_reviewer_added_to_a_parquet_output_survive_its_next_scan(tmp_path: Path,
+                                                                           astronaut: np.ndarray) -> None:
+    """A column added to the Parquet file (a reviewer's notes) was dropped when a rerun wrote the
+    file again for a new photo: it is kept, its values on the old rows, null on the new one."""
+    import pyarrow.parquet
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    Image.fromarray(astronaut).save(photos / "a.jpg")
+    output = tmp_path / "verdicts.parquet"
+    assert scan(str(photos), "--output", str(output)).returncode == 0
+    table = pyarrow.parquet.read_table(output)
+    pyarrow.parquet.write_table(table.append_column("reviewed", pyarrow.array(["checked by Ann"])), output)
+    Image.fromarray(astronaut[:, ::-1]).save(photos / "b.jpg")
+    result = scan(str(photos), "--output", str(output))
+    assert result.returncode == 0 and "1 already in" in result.stderr, result.stderr[-2000:]
+    assert [(Path(row["path"]).name, row["reviewed"]) for row in read_rows(output)] == [
+        ("a.jpg", "checked by Ann"), ("b.jpg", None)]
+
+
+@pytest.mark.parametrize("columns", [
+    {"path": ["a.jpg"], "label": ["x"]},  # a traceback (KeyError)
+    {"path": []},  # no rows: written over
+    {"path": ["a.jpg"], "model_revision": ["sha256:0"]},  # taken for a scan's and written over
+])
+def test_a_parquet_file_that_is_no_scans_output_is_refused_and_left_untouched(
+        tree: Path, tmp_path: Path, columns: dict) -> None:
+    import pyarrow
+    import pyarrow.parquet
+
+    output = tmp_path / "theirs.parquet"
+    pyarrow.parquet.write_table(pyarrow.table({name: pyarrow.array(values, pyarrow.string())
+                                               for name, values in columns.items()}), output)
+    before = output.read_bytes()
+    result = scan(str(tree), "--output", str(output))
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr[-2000:]
+    assert f"{output} exists and is not a scan's Parquet output (no column " in result.stderr
+    assert output.read_bytes() == before and not list(tmp_path.glob("*.partial.jsonl"))
+
+
+def test_a_last_row_that_only_lacks_its_line_end_is_kept(tmp_path: Path, astronaut: np.ndarray) -> None:
+    """A whole last row without a newline (as some tools write JSON Lines) was taken for a line cut
+    short by a crash and dropped without a word, its photo's verdict lost if the photo was gone."""
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    Image.fromarray(astronaut).save(photos / "a.jpg")
+    output = tmp_path / "verdicts.jsonl"
+    assert scan(str(photos), "--output", str(output)).returncode == 0
+    theirs = json.loads(output.read_text()) | {"path": str(tmp_path / "gone.jpg")}  # a photo deleted since
+    output.write_text(output.read_text() + json.dumps(theirs))
+    Image.fromarray(astronaut[:, ::-1]).save(photos / "b.jpg")
+    result = scan(str(photos), "--output", str(output))
+    assert result.returncode == 0 and "1 already in" in result.stderr and "1 other row" in result.stderr, \
+        result.stderr[-2000:]
+    assert [Path(row["path"]).name for row in read_rows(output)] == ["a.jpg", "gone.jpg", "b.jpg"]
+
+
 def test_a_parquet_file_from_before_the_error_codes_is_extended(tmp_path: Path, astronaut: np.ndarray) -> None:
     """An older scan's file (no error_code column) takes new rows: its own get a null code."""
     import pyarrow.parquet
@@ -286,6 +343,23 @@ def test_a_parquet_file_from_before_the_error_codes_is_extended(tmp_path: Path, 
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr[-2000:]
     assert [(Path(row["path"]).name, row["error_code"]) for row in read_rows(output)] == [
         ("a.jpg", None), ("b.jpg", None), ("c.jpg", "empty_file")]
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".parquet"])
+def test_a_listed_file_missing_at_first_is_scored_once_it_is_there(tmp_path: Path, astronaut: np.ndarray,
+                                                                   suffix: str) -> None:
+    """A file missing when its list was scanned kept its "not found" row for good once it was
+    there (its row has no size or time to differ): it has changed since, and is scored again."""
+    listed, late = tmp_path / "list.txt", tmp_path / "late.jpg"
+    listed.write_text(f"{late}\n")
+    output = tmp_path / f"verdicts{suffix}"
+    assert scan("--files-from", str(listed), "--output", str(output)).returncode == 1
+    assert [row["error_code"] for row in read_rows(output)] == ["not_found"]
+    Image.fromarray(astronaut).save(late)
+    found = scan("--files-from", str(listed), "--output", str(output))
+    assert found.returncode == 0 and "1 scored again (changed since their rows)" in found.stderr, found.stderr[-2000:]
+    assert [(row["path"], row["error"], row["label"] is not None) for row in read_rows(output)] == [
+        (str(late), None, True)]
 
 
 @pytest.mark.parametrize("suffix", [".jsonl", ".parquet"])

@@ -6,10 +6,10 @@ row removed first (:meth:`JsonLines.drop_rows`) and is scored again like any wit
 output is rewritten whole for that (under a temporary name, then renamed), never edited in place.
 
 JSON Lines output is appended to directly; a line cut short by a crash is dropped on the next
-run. Parquet cannot be appended to, so its rows first go to a journal beside it
+run (a whole row that only lacks its line's end, as some tools write the last one, is kept). Parquet cannot be appended to, so its rows first go to a journal beside it
 (``OUTPUT.partial.jsonl``); when the scan completes, the Parquet file is written under a
 temporary name and renamed over the old one, so an existing Parquet file is only ever replaced
-whole, never damaged. A scan holds a lock on the file it appends to: a second scan into the same
+whole, never damaged; columns added to it since (a reviewer's notes) are written again with it. A scan holds a lock on the file it appends to: a second scan into the same
 output is refused while the first runs (two at once wrote every row twice).
 """
 
@@ -35,6 +35,8 @@ COLUMNS = ("path", "index", "dataset", "split", "image_column", "label", "confid
            "deciding_face", "faces", "decided_by", "pixels", "provenance", "kind", "duration", "width", "height",
            "rotation", "deciding_frame", "frames", "complete", "note", "sampling", "error", "error_code", "file_size",
            "file_mtime_ns", "model_revision")
+SCAN_COLUMNS = ("label", "confidences", "model_revision")
+"""Columns every scan's Parquet output has had: a file without them is not one."""
 JOURNAL_SUFFIX = ".partial.jsonl"
 PARQUET_ROWS_PER_GROUP = 10_000
 
@@ -86,13 +88,12 @@ class JsonLines:
             return
         with open(self.path, "rb") as lines:
             for number, line in enumerate(lines, 1):
+                row = _scan_row(line)
                 if not line.endswith(b"\n"):
-                    return  # cut short by a crash: dropped, and rewritten by this run
-                try:
-                    row = json.loads(line)
-                except ValueError:
-                    row = None
-                if not isinstance(row, dict) or "model_revision" not in row:
+                    if row is None:
+                        return  # cut short by a crash: dropped, and rewritten by this run
+                    line += b"\n"
+                if row is None:
                     raise ResultsError(f"{self.path} line {number} is not a scan result: "
                                        "is this the output of a Deforgify scan? (nothing was changed)")
                 yield row, line
@@ -163,12 +164,18 @@ class JsonLines:
         return count
 
     def _drop_torn_line(self) -> None:
+        """End the file with a whole line before rows are appended: a last line cut short is
+        dropped, a whole row without its line's end gets one."""
         if not self.path.exists():
             return
         with open(self.path, "rb+") as file:
             data = file.read()
             if data and not data.endswith(b"\n"):
-                file.truncate(data.rfind(b"\n") + 1)
+                start = data.rfind(b"\n") + 1
+                if _scan_row(data[start:]) is None:
+                    file.truncate(start)
+                else:
+                    file.write(b"\n")
 
     def close(self) -> None:
         """Close the file; every row appended was already flushed and synced, so a failure here
@@ -198,16 +205,32 @@ class ParquetResults:
         is never held whole)."""
         if not self.path.exists():
             return
-        parquet = _pyarrow_parquet()
         try:
-            file = parquet.ParquetFile(self.path)
+            file = _pyarrow_parquet().ParquetFile(self.path)
             present = [c for c in columns if c in file.schema_arrow.names]  # older scans lack some
             groups = file.iter_batches(PARQUET_ROWS_PER_GROUP, columns=present)
             for group in groups:
                 yield from group.to_pylist()
         except Exception as error:  # noqa: BLE001  pyarrow raises several kinds for a bad file
-            raise ResultsError(f"{self.path} exists and is not a scan's Parquet output ({error}); "
-                               "nothing was changed: give another output") from None
+            raise self._not_a_scan(str(error)) from None
+
+    def _not_a_scan(self, why: str) -> ResultsError:
+        return ResultsError(f"{self.path} exists and is not a scan's Parquet output ({why}); "
+                            "nothing was changed: give another output")
+
+    def _added_fields(self) -> list[pa.Field]:
+        """The columns of the Parquet file that no scan writes (a reviewer's notes added to it):
+        kept with their values whenever the file is written again, null in new rows."""
+        if not self.path.exists():
+            return []
+        try:
+            schema = _pyarrow_parquet().read_schema(self.path)
+        except Exception as error:  # noqa: BLE001  as in _table_rows
+            raise self._not_a_scan(str(error)) from None
+        missing = [column for column in SCAN_COLUMNS if column not in schema.names]
+        if missing:
+            raise self._not_a_scan(f"no column {', '.join(missing)}")
+        return [field for field in schema if field.name not in COLUMNS]
 
     def rows(self, columns: Optional[list[str]] = None) -> Iterator[dict]:
         yield from self._table_rows(columns or list(COLUMNS))
@@ -219,6 +242,7 @@ class ParquetResults:
         return f"{self.path} and {self.journal.path}" if self.path.exists() else str(self.journal.path)
 
     def check(self, key_field: str, model_revision: str, origin: dict[str, str]) -> None:
+        self._added_fields()
         rows = self.rows([key_field, "model_revision", *origin])
         _check_rows(self.path, rows, key_field, model_revision, origin)
 
@@ -245,7 +269,7 @@ class ParquetResults:
         whole, so a run stopped between the two leaves no row twice, and the next drops the rest."""
         in_table = sum(dropped(row.get(key_field)) for row in self._table_rows([key_field]))
         if in_table:
-            self._write(row for row in self._table_rows(list(COLUMNS)) if not dropped(row.get(key_field)))
+            self._write(lambda columns: (row for row in self._table_rows(columns) if not dropped(row.get(key_field))))
         return in_table + self.journal.drop_rows(key_field, dropped)
 
     def close(self) -> None:
@@ -256,29 +280,29 @@ class ParquetResults:
         until it is gone (a second scan taking it over before would see its rows vanish)."""
         journalled = self.journal.path.exists() and self.journal.path.stat().st_size > 0
         if journalled or not self.path.exists():
-            self._write(self.rows())
+            self._write(self.rows)
         self.journal.path.unlink(missing_ok=True)
         self.journal.close()
 
-    def _write(self, rows: Iterable[dict]) -> None:
-        """The Parquet file with ``rows``, written under a temporary name and renamed over it."""
+    def _write(self, rows: Callable[[list[str]], Iterable[dict]]) -> None:
+        """The Parquet file with the rows ``rows`` gives of the columns asked (the scan's, and
+        those added to the file), written under a temporary name and renamed over it."""
+        import pyarrow
+
         parquet = _pyarrow_parquet()
+        schema = pyarrow.schema(list(self.schema) + self._added_fields())
         temporary, target = _stand_in(self.path)
         try:
-            with parquet.ParquetWriter(temporary, self.schema) as writer:
-                for group in batches(rows, PARQUET_ROWS_PER_GROUP):
-                    writer.write_table(self._table(group))
+            with parquet.ParquetWriter(temporary, schema) as writer:
+                for group in batches(rows(schema.names), PARQUET_ROWS_PER_GROUP):
+                    writer.write_table(pyarrow.Table.from_pylist([{c: row.get(c) for c in schema.names}
+                                                                  for row in group], schema=schema))
             with open(temporary, "rb") as written:
                 os.fsync(written.fileno())
             _copy_mode(target, temporary)
             os.replace(temporary, target)
         finally:
             temporary.unlink(missing_ok=True)
-
-    def _table(self, rows: list[dict]) -> pa.Table:
-        import pyarrow
-
-        return pyarrow.Table.from_pylist([{c: row.get(c) for c in COLUMNS} for row in rows], schema=self.schema)
 
 
 def parquet_schema(labels: tuple[str, ...]) -> pa.Schema:
@@ -335,6 +359,15 @@ def _copy_mode(source: Path, copy: Path) -> None:
     """The copy gets the file's permissions, where the file and the filesystem allow it."""
     with contextlib.suppress(OSError):
         shutil.copymode(source, copy)
+
+
+def _scan_row(line: bytes) -> Optional[dict]:
+    """The row a line of a scan's JSON Lines holds; None for any other text."""
+    try:
+        row = json.loads(line)
+    except ValueError:
+        return None
+    return row if isinstance(row, dict) and "model_revision" in row else None
 
 
 def _held_by_key(rows: Iterable[dict], key_field: str) -> dict[Any, Held]:

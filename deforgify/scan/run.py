@@ -130,10 +130,13 @@ def _written_alike(key: Any, key_field: str) -> object:
 
 
 def _changed(path: str, held: Held) -> bool:
-    """Whether a file is no longer what its row judged: its size or modification time differ
-    (a row of an older scan, which kept neither, is taken as it is)."""
+    """Whether a file is no longer what its row judged: its size or modification time differ, or
+    it is there now and its row says why it could not be read without either (it was missing; a
+    verdict of an older scan, which kept neither, is taken as it is)."""
     now = file_stamp(path)
-    return held.stamp is not None and now is not None and now != held.stamp
+    if held.stamp is None:
+        return now is not None and held.error is not None
+    return now is not None and now != held.stamp
 
 
 def _drop_rows(results: JsonLines | ParquetResults, key_field: str, done: dict[Any, Held], dropped: set[Any]) -> None:
