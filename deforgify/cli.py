@@ -267,7 +267,7 @@ def _run(args: argparse.Namespace) -> int:
     for warning in detector.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     facts = detector.facts
-    for folder in [] if args.quiet else [name for name in args.files if Path(name).is_dir()]:
+    for folder in [] if args.quiet else [name for name in args.files if os.path.isdir(name)]:  # False in a folder not to be read
         print(f"hint: {folder} is a folder: `deforgify scan {shlex.quote(folder)}` judges every photo and video "
               "in it", file=sys.stderr)
     progress = Progress(len(args.files), enabled=not args.quiet)
@@ -292,7 +292,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _write_heatmap(detector: Detector, result: Result, path: Path) -> dict:
-    """``{"heatmap": path}``, or ``{"heatmap_error": why}`` when it cannot be written (a full disk,
+    """``{"heatmap": path}``, or ``{"heatmap": None, "heatmap_error": why}`` when it cannot be written (a full disk,
     a read-only folder, a name too long): the verdict still stands, and the run goes on."""
     assert result.rgb is not None and result.prediction is not None  # a photo judged, its pixels kept
     try:
@@ -300,7 +300,7 @@ def _write_heatmap(detector: Detector, result: Result, path: Path) -> dict:
     except OSError as error:
         with contextlib.suppress(OSError):
             path.unlink(missing_ok=True)  # no half-written file
-        return {"heatmap_error": f"cannot write {path}: {error.strerror or error}"}
+        return {"heatmap": None, "heatmap_error": f"cannot write {path}: {error.strerror or error}"}
     return {"heatmap": str(path)}
 
 
@@ -381,7 +381,7 @@ def _pixel_details(row: dict) -> str:
     where = "face at {},{} {}x{}".format(*row["face"]) + _among(row["faces"], deciding)
     if deciding["turned"] and not deciding["caution"]:
         where += f" ({turned_words(deciding['turned'])})"
-    heatmap = f"; heatmap {row['heatmap']}" if "heatmap" in row else ""
+    heatmap = f"; heatmap {row['heatmap']}" if row.get("heatmap") else ""
     heatmap += f"; heatmap not written: {row['heatmap_error']}" if "heatmap_error" in row else ""
     return f"{confidences}; {where}{heatmap}"
 

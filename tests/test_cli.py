@@ -170,6 +170,17 @@ def test_a_name_that_is_no_file_says_why_it_may_have_been_given(tmp_path: Path) 
     assert "error: /nonexistent: no such model folder\n" in absolute.stderr, absolute.stderr
 
 
+def test_a_name_whose_status_cannot_be_read_gets_its_row_not_a_traceback(files: dict[str, Path]) -> None:
+    """A path the folder hint could not stat (in a folder not to be read; here a name too long)
+    stopped the run with a traceback before any row was printed."""
+    too_long = "a" * 300 + ".jpg"
+    result = run_module("deforgify", "predict", "--json", str(files["face"]), too_long)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr[-2000:]
+    face, long = (json.loads(line) for line in result.stdout.splitlines())
+    assert face["label"] in ("real", "fake", "unsure") and long["file"] == too_long
+    assert "File name too long" in long["error"] and long["error_code"] == "unreadable", long
+
+
 def test_one_bad_file_never_costs_the_others_their_answer(tmp_path: Path, astronaut: np.ndarray) -> None:
     """The whole bad-input corpus in one run, between two good photos, through the worker
     processes: one line per file in order, the photos judged (an animated picture as a clip), a
@@ -301,7 +312,7 @@ def test_a_heatmap_that_cannot_be_written_is_said_in_its_row_and_the_run_goes_on
                         str(files["face"]))
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr[-2000:]
     first, second = (json.loads(line) for line in result.stdout.splitlines())
-    assert first["label"] in ("real", "fake", "unsure") and "heatmap" not in first
+    assert first["label"] in ("real", "fake", "unsure") and first["heatmap"] is None  # the key a program reads
     assert "cannot write" in first["heatmap_error"] and "File name too long" in first["heatmap_error"]
     assert Path(second["heatmap"]).is_file() and list((tmp_path / "maps").iterdir()) == [Path(second["heatmap"])]
 
