@@ -23,8 +23,9 @@ WAYS = {"colour": lambda rgb: rgb, "greyscale": greyscale, "sepia": tinted}
 def shares(result: VariantResult) -> str:
     fakes, reals = result.verdicts[result.is_fake], result.verdicts[~result.is_fake]
     auc = result.roc_auc
-    cells = [np.mean(fakes == "real"), np.mean(fakes == "fake"), np.mean(reals == "real"), np.mean(reals == "fake")]
-    return f"{'-' if auc is None else f'{auc:.3f}':>6} " + " ".join(f"{share:>11.1%}" for share in cells)
+    cells = [(fakes, "real"), (fakes, "fake"), (reals, "real"), (reals, "fake")]  # a source of reals alone has no fakes
+    return f"{'-' if auc is None else f'{auc:.3f}':>6} " + " ".join(
+        f"{np.mean(verdicts == label):>11.1%}" if len(verdicts) else f"{'-':>11}" for verdicts, label in cells)
 
 
 def main() -> None:

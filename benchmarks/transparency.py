@@ -22,8 +22,8 @@ from test_split import argument_parser, load_test_split
 from deforgify.argtypes import first_paragraph, run_command
 from deforgify.decode import load_image
 from deforgify.detector import SEE_THROUGH, Detector, Prediction
-from deforgify.faces import Box
-from deforgify.transparency import face_middle, see_through
+from deforgify.faces import Box, face_middle
+from deforgify.transparency import see_through
 
 Alpha = Callable[[np.ndarray, Box], np.ndarray]
 

@@ -13,10 +13,10 @@ from typing import Any, Callable, NamedTuple, Optional, Protocol, Sequence, Supp
 import numpy as np
 
 from deforgify.answer import Answer
-from deforgify.colour import colourless
+from deforgify.colour import face_colourless
 from deforgify.decode import (WORKING_MAX_SIDE, ImageInput, InvalidImageError, check_shape, file_behind, load_image,
                               read_bytes)
-from deforgify.faces import Box, Face, find_faces, upright
+from deforgify.faces import Box, Face, face_middle, find_faces, upright
 from deforgify.model.calibration import NO_FACE, UNSURE
 from deforgify.model.facts import model_facts
 from deforgify.model.folder import LITERT_FILE, ModelConfig, ModelLoadError, read_config
@@ -24,7 +24,7 @@ from deforgify.model.runtime import THREADS, LiteRtRuntime, Runtime, load_runtim
 from deforgify.model.source import ModelSource, resolve_model
 from deforgify.preprocess import PreprocessConfig, Preprocessed, preprocess_face
 from deforgify.provenance import read_provenance
-from deforgify.transparency import SEE_THROUGH_LEAST, face_middle, see_through
+from deforgify.transparency import SEE_THROUGH_LEAST, see_through
 
 MAX_FACES = 8
 """At most this many faces per image are scored, largest first."""
@@ -140,7 +140,7 @@ def face_label(label: str, face: Optional[Box], min_width: int, no_colour: bool 
                transparent: float = 0.0) -> tuple[str, Optional[str]]:
     """A face's own verdict and its caution: a face narrower than ``min_width`` (the model's
     ``min_face_width``), one whose middle is at least SEE_THROUGH_LEAST ``transparent``
-    (:mod:`deforgify.transparency`), or one with ``no_colour`` (:func:`deforgify.colour.colourless`),
+    (:mod:`deforgify.transparency`), or one with ``no_colour`` (:func:`deforgify.colour.face_colourless`),
     is "unsure", whatever the model said."""
     if face is not None and face[2] < min_width:
         return UNSURE, f"{TOO_SMALL} ({face[2]}{WIDE}at least {min_width} px needed)"
@@ -531,7 +531,7 @@ class Detector:
         calibration = self.config.calibration
         fake = float(calibration.fake_probability(probabilities[self.labels.index("fake")]))
         label, caution = face_label(calibration.label(fake), crop.face, self.config.min_face_width,
-                                    colourless(crop.pixels), crop.see_through)
+                                    face_colourless(crop), crop.see_through)
         return FaceScore(crop.face, crop.region, {"real": 1.0 - fake, "fake": fake}, label, cam, caution, crop.turns)
 
     def _verdict(self, scores: list[FaceScore]) -> Prediction:

@@ -28,6 +28,21 @@ FloatBox = tuple[float, float, float, float]
 """A box (x, y, width, height) before it is rounded to whole pixels."""
 Detections = tuple[np.ndarray, np.ndarray, np.ndarray]
 """Boxes (N, 4), scores (N,) and landmarks (N, 6, 2) of one search, in the searched image's pixels."""
+FACE_MIDDLE = 0.6
+"""The share of a face box's width and height, about its centre, that is the face itself (the
+eyes, nose and mouth), where a rule about the face reads it: its transparency
+(:mod:`deforgify.transparency`) and its colour (:mod:`deforgify.colour`). The rest of the box,
+and more so the wider square the model sees, holds hair, background and, for a tight crop, what
+lies past the photo's own edge (a face swap's box ran 40 px into a transparent border)."""
+
+
+
+def face_middle(box: Box) -> Box:
+    """The middle of a face box (:data:`FACE_MIDDLE` of its width and height, about its centre)."""
+    x, y, width, height = box
+    inner_width, inner_height = max(1, round(width * FACE_MIDDLE)), max(1, round(height * FACE_MIDDLE))
+    return x + (width - inner_width) // 2, y + (height - inner_height) // 2, inner_width, inner_height
+
 
 MIN_SCORE = 0.6
 """Detections scoring lower are dropped. Measured on 30 photos of each real source: the weakest

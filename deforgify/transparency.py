@@ -5,7 +5,7 @@ white, and the model would judge that mix of face and white. Judged so (the rule
 verdicts of 284 test faces (``benchmarks/transparency.py --per-source 50``) changed 3.2 % and
 3.9 % of the time at 1.18 % and 1.96 % transparency (alpha 252 and 250: about as much as saving
 the photo again), then 7.7 % at 5.9 % (alpha 240), 11.6 % at 14 %, 37.3 % at half (alpha 128: a
-visitor's real face went from fake 20 % to 78 % so). So a face whose middle (:func:`face_middle`)
+visitor's real face went from fake 20 % to 78 % so). So a face whose middle (:func:`deforgify.faces.face_middle`)
 is on average at least :data:`SEE_THROUGH_LEAST` see-through (a uniform alpha of 249 or less) is
 "unsure", with the reason, like a face too small or without colour; below it, the face is judged
 as shown (99 % of the faces from alpha 240 down are "unsure" so). The face's middle is read, not
@@ -21,21 +21,8 @@ import numpy as np
 
 from deforgify.faces import Box
 
-
 SEE_THROUGH_LEAST = 0.02
 """The mean transparency (1 - alpha / 255) of a face's middle from which it is not judged."""
-FACE_MIDDLE = 0.6
-"""The share of the face box's width and height, about its centre, whose transparency counts:
-the eyes, nose and mouth. The detector's box of a tight crop reaches past the photo's own edge
-(a face swap's box ran 40 px into a transparent border), where a see-through border is no more
-the face than a white one is."""
-
-
-def face_middle(box: Box) -> Box:
-    """The middle of a face box (:data:`FACE_MIDDLE` of its width and height, about its centre)."""
-    x, y, width, height = box
-    inner_width, inner_height = max(1, round(width * FACE_MIDDLE)), max(1, round(height * FACE_MIDDLE))
-    return x + (width - inner_width) // 2, y + (height - inner_height) // 2, inner_width, inner_height
 
 
 def see_through(opacity: np.ndarray, region: Box) -> float:

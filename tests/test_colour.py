@@ -59,6 +59,33 @@ def test_a_greyscale_copy_of_a_fake_is_unsure_for_its_lack_of_colour_never_real(
     assert captions(prediction)[0][1] == "unsure: no colour"
 
 
+@pytest.mark.parametrize("dressed", ["red border", "blue caption bar", "yellow sticker"])
+def test_colour_beside_a_greyscale_face_does_not_make_it_a_face_in_colour(dressed: str) -> None:
+    """A visitor's find: a greyscale fake in a red border, under a coloured caption bar or with a
+    sticker beside its face was judged (and often "real"): the rule read the model's whole square.
+    It reads the face's middle; the photo in colour is still judged."""
+    from deforgify.decode import load_rgb
+
+    detector = Detector.load()
+    swap = load_rgb(ROOT / "examples" / "face-swap.jpg")
+    grey = greyscale(swap)
+    face = detector.predict_rgb([swap])[0].face
+    assert face is not None
+    if dressed == "red border":
+        shown = cv2.copyMakeBorder(grey, 20, 20, 20, 20, cv2.BORDER_CONSTANT, value=(200, 30, 30))
+    elif dressed == "blue caption bar":
+        shown = np.concatenate([grey, np.full((120, grey.shape[1], 3), (40, 90, 220), np.uint8)])
+    else:
+        x, y, width, height = face
+        shown = grey.copy()
+        shown[y + height // 2 : y + height // 2 + 30, max(0, x - 60) : x + 5] = (240, 210, 20)
+    prediction = detector.predict_rgb([shown])[0]
+    assert prediction.face_found and prediction.label == "unsure", prediction
+    assert prediction.caution is not None and prediction.caution.startswith(NO_COLOUR), prediction.caution
+    in_colour = cv2.copyMakeBorder(swap, 20, 20, 20, 20, cv2.BORDER_CONSTANT, value=(200, 30, 30))
+    assert detector.predict_rgb([in_colour])[0].caution is None
+
+
 @pytest.mark.parametrize("kind", ["greyscale", "sepia"])
 def test_a_black_and_white_clip_is_unsure_for_its_lack_of_colour(astronaut, tmp_path, kind) -> None:
     from deforgify.video.judge import score_video
