@@ -1292,7 +1292,7 @@ const wideTables = new ResizeObserver((entries) => {
 // watched in that region alone: the page's timer rewrites its text ten times a second.
 const unkeyed = (region) => {
   const words = document.createTreeWalker(region, NodeFilter.SHOW_TEXT);
-  while (words.nextNode()) if (/^\s*common\.[a-z_]+\s*$/.test(words.currentNode.data)) words.currentNode.data = '';
+  while (words.nextNode()) if (/^\\s*common\\.[a-z_]+\\s*$/.test(words.currentNode.data)) words.currentNode.data = '';
 };
 new MutationObserver(() => {
   document.querySelectorAll('.sr-only[role=status]:not([data-unkeyed])').forEach((region) => {
@@ -1352,7 +1352,7 @@ new MutationObserver(() => {
   // An upload box is named by the words it shows, which voice control users say ("click Click to
   // Upload"); Gradio named it "Drop an image file here to upload".
   document.querySelectorAll('button.upload-container').forEach((box) => {
-    const shown = box.innerText.replace(/\s+/g, ' ').trim();
+    const shown = box.innerText.replace(/\\s+/g, ' ').trim();
     if (shown && box.getAttribute('aria-label') !== shown) box.setAttribute('aria-label', shown);
   });
   document.querySelectorAll('a.download-link:not([aria-label])').forEach((link) => {
