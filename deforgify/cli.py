@@ -267,7 +267,7 @@ def _run(args: argparse.Namespace) -> int:
     for warning in detector.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     facts = detector.facts
-    for folder in [] if args.quiet else [name for name in args.files if os.path.isdir(name)]:  # False in a folder not to be read
+    for folder in [] if args.quiet else [name for name in args.files if os.path.isdir(name)]:  # False where unreadable
         print(f"hint: {folder} is a folder: `deforgify scan {shlex.quote(folder)}` judges every photo and video "
               "in it", file=sys.stderr)
     progress = Progress(len(args.files), enabled=not args.quiet)
@@ -394,10 +394,13 @@ def _shares(row: dict, caution: Optional[str]) -> str:
 def _among(faces: list[dict], deciding: dict) -> str:
     """Which of several faces decided: `` (most suspicious of 3 faces)``, `` (most suspicious of
     the 1 judged of 2 faces)`` (it said "of 2 faces" when one had no colour), `` (the widest of 2
-    faces, none judged)``."""
+    faces, none judged)``, `` (not judged; the 1 judged of 2 faces looks real)`` (a face without
+    colour beside faces that look real: :func:`deforgify.detector.deciding`)."""
     judged = sum(not face["caution"] for face in faces)
     if len(faces) == 1:
         return ""
+    if deciding["caution"] and judged:
+        return f" (not judged; the {judged} judged of {len(faces)} faces look{'s' if judged == 1 else ''} real)"
     if deciding["caution"]:
         return f" (the widest of {len(faces)} faces, none judged)"
     if judged == len(faces):

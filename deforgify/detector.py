@@ -51,11 +51,17 @@ class Unjudged(NamedTuple):
     """On its box: "too small"."""
     in_frames: str
     """Of a clip's frames it was left out of: "in 3 it was too small"."""
+    withholds_real: bool
+    """Whether a photo (or clip) with such a face is never cleared as "real" while it is not
+    judged: a face without colour or seen through is there at full size, and could be any fake (a
+    visitor's greyscale fake beside a real face in colour made the photo "real"); a face too small
+    is most often a background face, and made clear group photos "unsure"."""
 
 
-UNJUDGED_TOO_SMALL = Unjudged(TOO_SMALL, "too small to judge", "too small", "it was too small")
-UNJUDGED_NO_COLOUR = Unjudged(NO_COLOUR, "without colour", "no colour", "it had no colour")
-UNJUDGED_SEE_THROUGH = Unjudged(SEE_THROUGH, "partly transparent", "transparent", "it was partly transparent")
+UNJUDGED_TOO_SMALL = Unjudged(TOO_SMALL, "too small to judge", "too small", "it was too small", False)
+UNJUDGED_NO_COLOUR = Unjudged(NO_COLOUR, "without colour", "no colour", "it had no colour", True)
+UNJUDGED_SEE_THROUGH = Unjudged(SEE_THROUGH, "partly transparent", "transparent", "it was partly transparent",
+                                True)
 UNJUDGED = (UNJUDGED_TOO_SMALL, UNJUDGED_NO_COLOUR, UNJUDGED_SEE_THROUGH)
 
 
@@ -200,13 +206,19 @@ SUSPICION = {"real": 0, UNSURE: 1, "fake": 2}
 
 def deciding(faces: Sequence[Judged], width: Callable[[Judged], int]) -> Optional[Judged]:
     """The face that decides (a photo's, a video frame's or track's: each has ``confidences`` and
-    ``caution``): the most suspicious of those judged. A face too small to judge never decides
-    beside a judged one (its score is not used: beside a judged face it made a photo "unsure");
-    when none is wide enough, the widest stands for them, not the one its unused score picks."""
+    ``caution``): the most suspicious of those judged, unless all those are "real" and a face not
+    judged withholds that (:attr:`Unjudged.withholds_real`: one without colour or seen through,
+    the widest such decides, "unsure"). A face too small to judge never decides beside a judged
+    one (its score is not used: beside a judged face it made a photo "unsure"); when none is
+    judged, the widest stands for them, not the one its unused score picks."""
     judged = [face for face in faces if not face.caution]
-    if judged:  # by label first: a video track with frames at the fake edge is "unsure" at any score
-        return max(judged, key=lambda face: (SUSPICION[face.label], face.confidences["fake"]))
-    return max(faces, key=width, default=None)
+    if not judged:
+        return max(faces, key=width, default=None)
+    decisive = max(judged, key=lambda face: (SUSPICION[face.label], face.confidences["fake"]))  # by label first:
+    if decisive.label != "real":  # a video track with frames at the fake edge is "unsure" at any score
+        return decisive
+    withholding = [face for face in faces if face.caution and unjudged(face.caution).withholds_real]
+    return max(withholding, key=width, default=decisive)
 
 
 @dataclass(frozen=True)

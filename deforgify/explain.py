@@ -150,9 +150,15 @@ def explain(prediction: Prediction, calibration: Optional[Calibration] = None, a
     if count == 1:
         one = "the largest face found" if prediction.left_out else "the one face found"
         judged = f"{one} {not_judged(prediction.caution)}" if prediction.caution else f"judged on {one}"
-    elif prediction.caution:  # then no face is judged; the widest stands for them
+    elif prediction.caution and len(unjudged_faces) == count:  # no face judged; the widest stands for them
         judged = (f"{count} faces found {NUMBERED}, none judged ({not_judged_short(unjudged_faces)}): the widest, "
                   f"face {_deciding_number(prediction)}, {not_judged(prediction.caution)}")
+    elif prediction.caution:  # those judged look real; a face not judged withholds that (detector.deciding)
+        number = _deciding_number(prediction)
+        others = {n: caution for n, caution in unjudged_faces.items() if n != number}
+        judged = (f"{count} faces found {NUMBERED}, {judged_look_real(count - len(unjudged_faces))}, but face "
+                  f"{number} (thick box, marked \"decides\") {not_judged(prediction.caution)}"
+                  + (f" (not judged either: {faces_not_judged(others)})" if others else ""))
     elif unjudged_faces:
         left = count - len(unjudged_faces)
         one = "the one judged" if left == 1 else "the most suspicious judged"
@@ -180,8 +186,16 @@ def explain(prediction: Prediction, calibration: Optional[Calibration] = None, a
         return f"{WORDS[prediction.label].capitalize()} ({shares}): {judged}."
     if prediction.caution:  # its scores are not used: no percentages to read as an answer
         advice = f" {try_instead(prediction.caution, prediction.scale < 1)}" if advise else ""
-        return f"Unsure: {judged}, so {'it gets' if count == 1 else 'they get'} no real or fake answer.{advice}"
+        outcome = ("the photo is not cleared as real" if len(unjudged_faces) < count
+                   else "it gets no real or fake answer" if count == 1 else "they get no real or fake answer")
+        return f"Unsure: {judged}, so {outcome}.{advice}"
     return f"Unsure ({shares}): {band_reason(confidences['fake'], calibration)} {judged[0].upper()}{judged[1:]}."
+
+
+def judged_look_real(judged: int) -> str:
+    """"1 judged and it looks real", "2 judged and both look real", "3 judged and all look real"."""
+    return ("1 judged and it looks real" if judged == 1 else
+            f"{judged} judged and {'both' if judged == 2 else 'all'} look real")
 
 
 def _left_out(prediction: Prediction) -> str:

@@ -471,7 +471,8 @@ def test_a_plain_line_says_which_faces_were_judged_and_a_turned_face_as_the_page
                                                                                      astronaut: np.ndarray) -> None:
     """A developer's find: the two-faces example read "(most suspicious of 2 faces)" when one had
     no colour and was not judged, and a face judged turned upright was not said to be, as the
-    page's words and the JSON's `turned` say."""
+    page's words and the JSON's `turned` say. That face without colour withholds "real" from the
+    photo (a visitor's find: it was "real" on the other face alone), and the line says so."""
     from helpers import ROOT
 
     turned = tmp_path / "turned.jpg"
@@ -479,7 +480,8 @@ def test_a_plain_line_says_which_faces_were_judged_and_a_turned_face_as_the_page
     result = run_module("deforgify", "predict", str(ROOT / "examples" / "two-faces.jpg"), str(turned), "--quiet")
     assert result.returncode == 0, result.stderr
     pair, side = result.stdout.splitlines()
-    assert "(most suspicious of the 1 judged of 2 faces)" in pair
+    assert pair.startswith(f"{ROOT / 'examples' / 'two-faces.jpg'}: unsure (face has no colour to judge"), pair
+    assert "(not judged; the 1 judged of 2 faces looks real)" in pair and "%" not in pair
     assert "(it lay on its side: judged turned upright)" in side
 
 

@@ -101,6 +101,27 @@ def test_a_black_and_white_clip_is_unsure_for_its_lack_of_colour(astronaut, tmp_
     assert "Try a copy of the clip in colour, if there is one." in explain_video(row)
 
 
+def test_a_face_without_colour_beside_one_that_looks_real_keeps_a_clip_from_being_cleared(astronaut, tmp_path) -> None:
+    """As in a photo (detector.deciding): the greyscale face may be any fake the model cannot
+    see, so the clip is "unsure", not "real" on the face in colour alone."""
+    from deforgify.video.judge import score_video
+    from deforgify.video.frames import Sampling
+    from deforgify.video.present import explain_video
+    from video_clips import canvas, write_h264
+
+    half = cv2.resize(astronaut, (256, 256), interpolation=cv2.INTER_AREA)
+    pair = np.concatenate([half, greyscale(half)], axis=1)
+    clip = write_h264(tmp_path / "pair.mp4", lambda i: canvas(pair, at=(40 + i, 60)), 25)
+    row = score_video(Detector.load(), clip, Sampling(rate=4.0)).to_json()
+    assert sorted((track["label"], bool(track["caution"])) for track in row["faces"]) == [("real", False),
+                                                                                           ("unsure", True)]
+    assert row["label"] == "unsure"
+    words = explain_video(row)
+    assert "2 faces followed (numbered as they appear)" in words and "1 judged and it looks real, but face " in words
+    assert "is greyscale or a single tint (the model misses fakes without colour) in every frame where it could be " \
+           "judged, so the clip is not cleared as real. Try a copy of the clip in colour" in words, words
+
+
 def test_a_tracks_frames_without_colour_are_left_out_while_any_has_colour() -> None:
     """The reviewer's clip: 3 greyscale frames (fake 0.03, cleared by the model) and 2 in colour
     (fake 0.6). The track was "real" on the median of all five, and its words called the

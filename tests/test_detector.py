@@ -171,6 +171,41 @@ def test_a_face_too_small_to_judge_never_decides_beside_a_judged_one() -> None:
         "one was).")
 
 
+@pytest.mark.parametrize("kind", ["no colour", "see-through"])
+def test_a_face_without_colour_or_seen_through_withholds_real_beside_faces_judged_real(kind: str) -> None:
+    """A visitor's find: a greyscale fake beside a real face in colour made the photo "real" on
+    the other face alone (so did the two-faces example). Such a face is there at full size and
+    could be any fake: beside faces that look real it decides, "unsure", and the words say the
+    photo is not cleared; beside a fake, the fake decides; a face too small still never does."""
+    from deforgify.detector import Prediction, deciding
+    from deforgify.explain import explain
+    from deforgify.model.calibration import Calibration
+
+    def score(box, fake, unjudged=False):
+        label, caution = face_label(Calibration().label(fake), box, 40, no_colour=unjudged and kind == "no colour",
+                                    transparent=0.5 if unjudged and kind == "see-through" else 0.0)
+        return FaceScore(box, box, {"real": 1 - fake, "fake": fake}, label, caution=caution)
+
+    def verdict(*scores):
+        decisive = deciding(scores, lambda s: s.face[2])
+        return Prediction(decisive.label, decisive.confidences, decisive.face, decisive.region, list(scores))
+
+    real, withheld = score((0, 0, 120, 120), 0.05), score((200, 0, 100, 100), 0.02, unjudged=True)
+    small = score((400, 0, 30, 30), 0.5)
+    photo = verdict(real, withheld, small)
+    assert photo.label == "unsure" and photo.face == withheld.face and photo.caution == withheld.caution
+    words = explain(photo)
+    assert words.startswith("Unsure: 3 faces found (numbered from the largest), 1 judged and it looks real, but face 2 "
+                            '(thick box, marked "decides") is '), words
+    assert words.split(") is ", 1)[1].split(" (not judged either: face 3 too small to judge), so the photo is not "
+                                            "cleared as real. Try ")[0] in (
+        "greyscale or a single tint (the model misses fakes without colour)",
+        "50% see-through (shown over white, the model would judge a mix of face and white)"), words
+    fake = score((500, 0, 90, 90), 0.99)
+    assert verdict(real, withheld, fake).face == fake.face and verdict(real, withheld, fake).label == "fake"
+    assert verdict(real, small).label == "real"  # a face too small withholds nothing
+
+
 def test_faces_found_but_not_judged_are_counted_and_said(detector: Detector, astronaut) -> None:
     """A face under a third of the largest one's width, or beyond the 8 largest, is not judged:
     the answer says how many (a visitor's walk: a second person was left out silently)."""

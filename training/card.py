@@ -257,7 +257,8 @@ Each step changes verdicts when left out or done otherwise (Deforgify's function
    "unsure" (`deforgify.transparency`).
    With several faces, Deforgify judges the largest (up to 8, none under a third of the largest
    one's width) and the most suspicious of those judged decides ("fake" before "unsure" before
-   "real", then by fake probability).
+   "real", then by fake probability); where all those judged are "real", a face without colour or
+   seen through decides instead, "unsure" (it could be any fake), the widest such.
 """
 
 
