@@ -43,8 +43,8 @@ if TYPE_CHECKING:
 ROWS = """
 rows: one line per file, in order. With --json, one object per line:
   {"file": ..., "label": ..., "decided_by": ..., "confidences": ..., "face_found": ...,
-   "face": ..., "deciding_face": ..., "faces": [...], "width": ..., "height": ...,
-   "pixels": {...}, "provenance": {...}, "model": {...}}
+   "face": ..., "deciding_face": ..., "faces": [...], "left_out": 0, "width": ...,
+   "height": ..., "pixels": {...}, "provenance": {...}, "model": {...}}
   label       the verdict: real, fake, unsure or no_face
   decided_by  "provenance" when the file's own metadata declares an AI origin (C2PA
               Content Credentials that validate, an XMP digital source type, a
@@ -55,6 +55,8 @@ rows: one line per file, in order. With --json, one object per line:
               found (also when decided_by is "provenance"); each face's turned: the
               degrees it was turned clockwise to stand upright before it was judged
   deciding_face  the index in faces of the face that decided (null without one)
+  left_out    faces found and not judged, nor in faces (narrower than a third of the
+              largest, or beyond the 8 largest): the verdict does not cover them
   width, height  the photo's own size in pixels, upright as shown (the frame of the boxes)
   provenance  {"claim": "ai_generated" | "ai_edited" | "camera" | "none",
                "evidence": [{"kind": "c2pa" | "xmp" | "png_text" | "exif",

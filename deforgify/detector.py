@@ -304,8 +304,9 @@ class Prediction:
 
     def to_json(self) -> dict[str, Any]:
         """The verdict as plain data: label, confidences (real first), the deciding face's
-        box and its index in ``faces`` (``deciding_face``), and every scored face with its own
-        box, label, confidences and caution."""
+        box and its index in ``faces`` (``deciding_face``), every scored face with its own
+        box, label, confidences and caution, and how many more were found and not judged
+        (``left_out``: a program could not tell that a face was skipped)."""
         boxed = [score for score in self.scores if score.face]
         return {
             "label": self.label,
@@ -314,6 +315,7 @@ class Prediction:
             "face": in_photo(self.face, self.scale),
             "deciding_face": self.deciding_index,
             "faces": [score.to_json(self.scale) for score in boxed],
+            "left_out": self.left_out,
             "width": self.size[0] if self.size else None,
             "height": self.size[1] if self.size else None,
         }

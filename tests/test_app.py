@@ -460,6 +460,7 @@ def test_the_api_page_names_and_describes_every_result(client, images) -> None:
     answered = predict(client, images["face"])[4]
     assert [key for key in answered if f"{key}: " not in result["type"]] == []  # every field an answer has
     assert "width: int" in result["type"] and "height: int" in result["type"]
+    assert "left_out: int" in result["type"] and answered["left_out"] == 0  # faces not judged, counted for programs
     assert info["parameters"][0]["example_input"]["path"] == "photo.jpg"  # not Gradio's bus.png
     assert "frontal face at least 40 pixels wide" in json.dumps(endpoints)  # the bundled model's own rule
     assert 'strictly inside the band is \\"unsure\\", leaning fake from the threshold' in json.dumps(endpoints)

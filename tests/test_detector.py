@@ -227,6 +227,7 @@ def test_faces_found_but_not_judged_are_counted_and_said(detector: Detector, ast
     alone, = detector.judge([[large]])
     assert alone.left_out == 0 and "judged on the one face found." in explain(alone).lower()
     assert "not judged" not in explain(alone)
+    assert (one.to_json()["left_out"], alone.to_json()["left_out"]) == (2, 0)  # for programs too (a visitor's find)
 
 
 def test_a_photos_faces_are_judged_by_that_rule(detector: Detector, astronaut) -> None:

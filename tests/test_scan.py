@@ -16,6 +16,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Iterator
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image
@@ -267,6 +268,26 @@ def test_a_new_file_in_the_tree_is_added_to_a_finished_parquet(tree: Path, tmp_p
     assert "2 already in" in result.stderr
     rows = read_rows(output)
     assert rows[:2] == first and [r["path"] for r in rows] == [str(photos / n) for n in ("a.jpg", "b.jpg", "c.jpg")]
+
+
+def test_a_face_left_out_is_counted_in_the_row_for_programs(tmp_path: Path, astronaut: np.ndarray) -> None:
+    """A visitor's find: a second face under a third of the first one's width was left out, and
+    the row (the API's, predict --json's, a scan's) had no word of it: left_out counts it."""
+    face = astronaut[20:280, 100:350]
+    big, small = (cv2.resize(face, None, fx=scale, fy=scale) for scale in (2.2, 0.6))
+    photo = np.full((big.shape[0], big.shape[1] + 300, 3), 200, np.uint8)
+    photo[:, :big.shape[1]] = big
+    photo[100 : 100 + small.shape[0], big.shape[1] + 50 : big.shape[1] + 50 + small.shape[1]] = small
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    Image.fromarray(photo).save(photos / "pair.png")
+    Image.fromarray(big).save(photos / "one.png")
+    output = tmp_path / "verdicts.parquet"
+    assert scan(str(photos), "--output", str(output)).returncode == 0
+    assert {Path(row["path"]).name: (len(row["faces"]), row["left_out"]) for row in read_rows(output)} == {
+        "one.png": (1, 0), "pair.png": (1, 1)}
+    line = json.loads(run_module("deforgify", "predict", "--json", str(photos / "pair.png")).stdout)
+    assert line["left_out"] == 1
 
 
 def test_columns_a_reviewer_added_to_a_parquet_output_survive_its_next_scan(tmp_path: Path,

@@ -6,11 +6,13 @@ row removed first (:meth:`JsonLines.drop_rows`) and is scored again like any wit
 output is rewritten whole for that (under a temporary name, then renamed), never edited in place.
 
 JSON Lines output is appended to directly; a line cut short by a crash is dropped on the next
-run (a whole row that only lacks its line's end, as some tools write the last one, is kept). Parquet cannot be appended to, so its rows first go to a journal beside it
+run (a whole row that only lacks its line's end, as some tools write the last one, is kept).
+Parquet cannot be appended to, so its rows first go to a journal beside it
 (``OUTPUT.partial.jsonl``); when the scan completes, the Parquet file is written under a
 temporary name and renamed over the old one, so an existing Parquet file is only ever replaced
-whole, never damaged; columns added to it since (a reviewer's notes) are written again with it. A scan holds a lock on the file it appends to: a second scan into the same
-output is refused while the first runs (two at once wrote every row twice).
+whole, never damaged; columns added to it since (a reviewer's notes) are written again with it.
+A scan holds a lock on the file it appends to: a second scan into the same output is refused
+while the first runs (two at once wrote every row twice).
 """
 
 from __future__ import annotations
@@ -32,9 +34,9 @@ if TYPE_CHECKING:
 
 FORMATS = (".jsonl", ".parquet")
 COLUMNS = ("path", "index", "dataset", "split", "image_column", "label", "confidences", "face_found", "face",
-           "deciding_face", "faces", "decided_by", "pixels", "provenance", "kind", "duration", "width", "height",
-           "rotation", "deciding_frame", "frames", "complete", "note", "sampling", "error", "error_code", "file_size",
-           "file_mtime_ns", "model_revision")
+           "deciding_face", "faces", "left_out", "decided_by", "pixels", "provenance", "kind", "duration", "width",
+           "height", "rotation", "deciding_frame", "frames", "complete", "note", "sampling", "error", "error_code",
+           "file_size", "file_mtime_ns", "model_revision")
 SCAN_COLUMNS = ("label", "confidences", "model_revision")
 """Columns every scan's Parquet output has had: a file without them is not one."""
 JOURNAL_SUFFIX = ".partial.jsonl"
@@ -326,7 +328,8 @@ def parquet_schema(labels: tuple[str, ...]) -> pa.Schema:
     deciding_frame = pa.struct([("t", number), ("track", integer), ("box", box)])
     kinds = {"path": text, "index": integer, "dataset": text, "split": text, "image_column": text, "label": text,
              "confidences": confidences, "face_found": pa.bool_(),
-             "face": box, "deciding_face": integer, "faces": pa.list_(face), "decided_by": text, "pixels": pixels,
+             "face": box, "deciding_face": integer, "faces": pa.list_(face), "left_out": integer,
+             "decided_by": text, "pixels": pixels,
              "provenance": provenance_schema(), "kind": text, "duration": number, "width": integer,
              "height": integer, "rotation": integer, "deciding_frame": deciding_frame, "frames": pa.list_(frame),
              "complete": pa.bool_(), "note": text, "sampling": sampling, "error": text, "error_code": text,
