@@ -304,7 +304,8 @@ class Verdict(gr.Label):
     is_template = True
     api_description = ('label: the verdict as the page words it, "real", "fake", "unsure" or "no face" '
                        '(result.label says no_face); confidences: the pixel model\'s calibrated confidences '
-                       'of "real" and "fake", in that order (summing to 1; null without a face)')
+                       'of "real" and "fake", in that order (summing to 1; null without a face, and when the '
+                       'file\'s own provenance decided the verdict: result.pixels keeps them)')
 
     def postprocess(self, value):
         if not value:
@@ -709,7 +710,8 @@ def make_check(detector: Detector, answers: Answers) -> Callable[[Optional[str]]
         row["answer_id"] = answers.issue(image, {k: v for k, v in row.items()})
         heatmap = (save_output(detector.heatmap(rgb, prediction, legend=False))
                    if shows_heatmap(prediction, calibration.threshold) else None)
-        answer = ((WORDS[row["label"]], prediction.confidences), banner(prediction, provenance, calibration, line),
+        bars = None if overruled(row) else prediction.confidences  # the pixel model's: not what decided
+        answer = ((WORDS[row["label"]], bars), banner(prediction, provenance, calibration, line),
                   save_output(draw_faces(rgb, prediction, overruled(row), calibration=calibration)), heatmap, row,
                   prediction)
         if max(rgb.shape[:2]) >= LARGE_SIDE:
