@@ -1095,7 +1095,8 @@ def header(detector: Detector) -> str:
     ]
     glance = metrics_at_a_glance(detector.source.folder)
     if glance:  # what its answers are worth, where a first-time visitor reads (a visitor found it only in the card)
-        lines.append(f"**How often it is right**, measured on its own test split when it was trained: {glance}. "
+        lines.append(f"**How often it is right**, measured on its own test split when it was trained (a best "
+                     f"case: photos like those it learned from): {glance}. "
                      "Expect it to do worse on photos from sources it was not trained on (the card's "
                      f"[held-out figures]({model_card_link(detector, HELD_OUT_HEADING)})).")
     lines += [f"> ⚠️ {warning[:1].upper()}{warning[1:]}." for warning in detector.warnings]

@@ -251,9 +251,19 @@ def test_the_page_says_how_often_the_model_is_right_from_its_own_metrics(tmp_pat
 
     served = json.loads((BUNDLED_MODEL / "metrics.json").read_text())["test"]["unsure"]
     header = app.header(Detector.load())
-    assert (f'**How often it is right**, measured on its own test split when it was trained: it calls '
+    assert (f'**How often it is right**, measured on its own test split when it was trained (a best case: photos '
+            f'like those it learned from): it calls '
             f'{served["fakes_caught"]:.1%} of the fakes "fake", clears {served["reals_cleared"]:.1%} of the reals '
             f'as "real" and answers "unsure" on {served["unsure_share"]:.1%} of the faces') in header
+    import re  # each answer apart (a reviewer: "real" is the one more often wrong), agreeing with the shares
+
+    cleared, said_real, caught, said_fake = map(int, re.search(
+        r'of the time \("real" (\d+) of (\d+) times, "fake" (\d+) of (\d+)\)', header).groups())
+    reals, fakes = (sum(row) for row in json.loads((BUNDLED_MODEL / "metrics.json").read_text())["test"][
+        "confusion_matrix"]["matrix"])
+    assert (cleared / reals, caught / fakes) == pytest.approx((served["reals_cleared"], served["fakes_caught"]))
+    assert (cleared + caught) / (said_real + said_fake) == pytest.approx(served["accuracy_when_sure"])
+    assert said_fake - caught == pytest.approx(served["reals_accused"] * reals)
     bare = bundled_model_with(tmp_path / "model")
     (bare / "metrics.json").unlink()
     assert "How often it is right" not in app.header(Detector.load(str(bare)))
