@@ -661,6 +661,22 @@ def test_the_card_says_what_its_split_keeps_whole_and_what_it_does_not() -> None
     assert "not a blind" not in other and "bundled model answered" not in other
 
 
+def test_a_card_never_publishes_an_undefined_roc_auc_as_zero() -> None:
+    """A card reviewer's find: a test split of one class (no ROC-AUC) gave the Hub's model-index
+    "roc_auc, value: 0.0000", a figure that reads as a model worse than chance."""
+    import copy
+
+    from training.card import render_card
+
+    metrics = json.loads((BUNDLED_MODEL / "metrics.json").read_text())
+    config = json.loads((BUNDLED_MODEL / "config.json").read_text())
+    assert "{type: roc_auc, value: 0.9266, name: Test ROC-AUC}" in render_card(metrics, config, "m", None)
+    one_class = copy.deepcopy(metrics)
+    one_class["test"]["roc_auc"] = None
+    front = render_card(one_class, config, "m", None).split("\n---\n", 1)[0]
+    assert "roc_auc" not in front and "{type: accuracy, value:" in front
+
+
 def test_every_table_of_the_card_names_each_column() -> None:
     """A screen reader reads a table's header cells before each value: two of them were empty."""
     from training.card import render_card
