@@ -661,6 +661,21 @@ def test_the_card_says_what_its_split_keeps_whole_and_what_it_does_not() -> None
     assert "not a blind" not in other and "bundled model answered" not in other
 
 
+def test_the_card_says_how_many_groups_each_sources_test_figures_rest_on() -> None:
+    """A card reviewer's find: FaceForensics++'s test figures rest on 5 target videos, and the
+    card said only "80/10/10 within every source". From splits.json: images and groups apiece."""
+    from training.card import render_card
+
+    metrics = json.loads((BUNDLED_MODEL / "metrics.json").read_text())
+    config = json.loads((BUNDLED_MODEL / "config.json").read_text())
+    rows = ([{"source": "../shared/data/videos", "group": f"v{i % 2}"} for i in range(5)]
+            + [{"source": "../shared/data/photos", "group": None} for _ in range(4)])
+    card = " ".join(render_card(metrics, config, "m", None, {"test": rows}).split())
+    assert ("Test images per source (and the groups kept whole among them): videos 5 (2 groups), photos 4. A "
+            "source's test figures rest on its groups, not on its images: videos's on 2") in card
+    assert "Test images per source" not in render_card(metrics, config, "m", None)  # no splits given
+
+
 def test_a_card_never_publishes_an_undefined_roc_auc_as_zero() -> None:
     """A card reviewer's find: a test split of one class (no ROC-AUC) gave the Hub's model-index
     "roc_auc, value: 0.0000", a figure that reads as a model worse than chance."""

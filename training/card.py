@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from deforgify.model.facts import HELD_OUT_HEADING, at_a_glance, percent as _share
-from deforgify.model.folder import CARD_FILE, METRICS_FILE, read_config
+from deforgify.model.folder import CARD_FILE, METRICS_FILE, SPLITS_FILE, read_config
 from deforgify.model.source import BUNDLED_MODEL
 from training.data import is_local, source_name
 from training.plots import CONFUSION_FILE, CURVES_FILE, ROC_FILE
@@ -34,13 +34,16 @@ def write_card(folder: Path, repo_id: Optional[str] = None, home: Optional[Path]
     else:
         name, reference = home.name, f"path/to/{home.name}"
     path = folder / CARD_FILE
-    path.write_text(render_card(metrics, read_config(folder).to_dict(), name, reference))
+    splits = json.loads((folder / SPLITS_FILE).read_text()) if (folder / SPLITS_FILE).exists() else None
+    path.write_text(render_card(metrics, read_config(folder).to_dict(), name, reference, splits))
     return path
 
 
-def render_card(metrics: dict[str, Any], config: dict[str, Any], name: str, reference: Optional[str]) -> str:
+def render_card(metrics: dict[str, Any], config: dict[str, Any], name: str, reference: Optional[str],
+                splits: Optional[dict[str, list[dict[str, Any]]]] = None) -> str:
     """The card of model ``name``, loaded by ``reference`` (a Hub repo or a folder; None: the
-    bundled model, loaded by default)."""
+    bundled model, loaded by default), with what its ``splits`` (``splits.json``) tell of its
+    test images, where given."""
     training = metrics["training"]
     return "\n".join(
         [
@@ -59,7 +62,7 @@ def render_card(metrics: dict[str, Any], config: dict[str, Any], name: str, refe
             _intended_use(),
             _how_to_use(reference),
             _by_hand(config),
-            _training_data(metrics, config),
+            _training_data(metrics, config) + _test_groups(splits),
             _evaluation(metrics),
             _format_parity(metrics),
             _held_out(metrics),
@@ -265,6 +268,27 @@ Each step changes verdicts when left out or done otherwise (Deforgify's function
    "real", then by fake probability); where all those judged are "real", a face without colour or
    seen through decides instead, "unsure" (it could be any fake), the widest such.
 """
+
+
+def _test_groups(splits: Optional[dict[str, list[dict[str, Any]]]]) -> str:
+    """The test images of each source and, where a source names groups kept whole, how many
+    groups they come from: a card reviewer found FaceForensics++'s test figures resting on 5
+    videos, which the card did not say."""
+    if not splits or not splits.get("test"):
+        return ""
+    counts: dict[str, int] = {}
+    groups: dict[str, set[str]] = {}
+    for row in splits["test"]:
+        counts[row["source"]] = counts.get(row["source"], 0) + 1
+        if row.get("group"):
+            groups.setdefault(row["source"], set()).add(row["group"])
+    parts = [f"{source_name(source)} {count}" + (f" ({len(groups[source])} groups)" if source in groups else "")
+             for source, count in counts.items()]
+    fewest = min(groups.items(), key=lambda item: len(item[1]), default=None)
+    caveat = (f" A source's test figures rest on its groups, not on its images: {source_name(fewest[0])}'s on "
+              f"{len(fewest[1])}, so they would move much with another seed." if fewest and len(fewest[1]) < 20 else "")
+    return "\n" + textwrap.fill(f"Test images per source (and the groups kept whole among them): {', '.join(parts)}."
+                                + caveat, width=100) + "\n"
 
 
 def _training_data(metrics: dict[str, Any], config: dict[str, Any]) -> str:

@@ -34,6 +34,7 @@ from deforgify.model.folder import (
     MODEL_FILE,
     ModelConfig,
     ModelLoadError,
+    SPLITS_FILE,
     read_config,
     write_config,
 )
@@ -51,8 +52,6 @@ if TYPE_CHECKING:
     from deforgify.detector import Detector
     from training.augment import AugmentedBatches
     from training.data import Example
-
-SPLITS_FILE = "splits.json"
 
 
 class TrainingFailed(RuntimeError):

@@ -22,6 +22,7 @@ LITERT_FILE = "model.tflite"
 CONFIG_FILE = "config.json"
 METRICS_FILE = "metrics.json"
 CARD_FILE = "README.md"
+SPLITS_FILE = "splits.json"
 FORMAT = "deforgify-model"
 FORMAT_VERSION = 1
 LABELS = ("real", "fake")
