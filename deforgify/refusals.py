@@ -6,6 +6,8 @@ from __future__ import annotations
 
 ANIMATED_IMAGE = "animated_image"
 """A picture of several frames sent as a photo: it can be checked as a video (the app's page does)."""
+NOT_FOUND = "not_found"
+"""No file by that name: a scan scores it once it is there."""
 REASON_CODES: tuple[tuple[str, str], ...] = (
     ("image too large", "too_large"),
     ("file too large", "too_large"),
@@ -19,7 +21,7 @@ REASON_CODES: tuple[tuple[str, str], ...] = (
     ("not an image file: it is a video", "video_not_photo"),
     ("not a video file: it is", "picture_not_video"),
     ("the file is empty", "empty_file"),
-    ("no such file", "not_found"),
+    ("no such file", NOT_FOUND),
     ("could not be judged", "internal_error"),
     ("could not be read (", "internal_error"),
 )

@@ -89,7 +89,7 @@ def read_rows(path: Path) -> list[dict]:
         import pyarrow.parquet
 
         return pyarrow.parquet.read_table(path).to_pylist()
-    return [json.loads(line) for line in path.read_text().splitlines()]
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
 def assert_same_answers(rows: list[dict], expected: dict[str, dict], key: str = "path") -> None:
@@ -290,24 +290,40 @@ def test_a_face_left_out_is_counted_in_the_row_for_programs(tmp_path: Path, astr
     assert line["left_out"] == 1
 
 
-def test_columns_a_reviewer_added_to_a_parquet_output_survive_its_next_scan(tmp_path: Path,
-                                                                           astronaut: np.ndarray) -> None:
+@pytest.mark.parametrize("editor", ["pyarrow", "pyarrow, not nullable", "pandas"])
+def test_columns_a_reviewer_added_to_a_parquet_output_survive_its_next_scan(tmp_path: Path, astronaut: np.ndarray,
+                                                                           editor: str) -> None:
     """A column added to the Parquet file (a reviewer's notes) was dropped when a rerun wrote the
-    file again for a new photo: it is kept, its values on the old rows, null on the new one."""
+    file again for a new photo: it is kept, its values on the old rows, null on the new one. A
+    reviewer's finds: written back by pandas, the rows' sizes and times (a column with a null, the
+    missing file's) became floats, every photo was scored again and the notes went with its row; a
+    column declared not nullable failed the scan at its end, every time."""
+    import pyarrow
     import pyarrow.parquet
 
-    photos = tmp_path / "photos"
-    photos.mkdir()
-    Image.fromarray(astronaut).save(photos / "a.jpg")
-    output = tmp_path / "verdicts.parquet"
-    assert scan(str(photos), "--output", str(output)).returncode == 0
-    table = pyarrow.parquet.read_table(output)
-    pyarrow.parquet.write_table(table.append_column("reviewed", pyarrow.array(["checked by Ann"])), output)
-    Image.fromarray(astronaut[:, ::-1]).save(photos / "b.jpg")
-    result = scan(str(photos), "--output", str(output))
-    assert result.returncode == 0 and "1 already in" in result.stderr, result.stderr[-2000:]
+    Image.fromarray(astronaut).save(tmp_path / "a.jpg")
+    listed, output = tmp_path / "list.txt", tmp_path / "verdicts.parquet"
+    listed.write_text(f"{tmp_path / 'a.jpg'}\n{tmp_path / 'gone.jpg'}\n")
+    assert scan("--files-from", str(listed), "--output", str(output)).returncode == 1
+    notes = ["checked by Ann", "asked the sender"]
+    if editor == "pandas":
+        import pandas
+
+        table = pandas.read_parquet(output)
+        table["reviewed"] = notes
+        table.to_parquet(output, index=False)
+        assert pyarrow.parquet.read_schema(output).field("file_mtime_ns").type == pyarrow.float64()
+    else:
+        column = pyarrow.field("reviewed", pyarrow.string(), nullable=editor == "pyarrow")
+        table = pyarrow.parquet.read_table(output)
+        pyarrow.parquet.write_table(table.append_column(column, pyarrow.array(notes)), output)
+    Image.fromarray(astronaut[:, ::-1]).save(tmp_path / "b.jpg")
+    listed.write_text(listed.read_text() + f"{tmp_path / 'b.jpg'}\n")
+    result = scan("--files-from", str(listed), "--output", str(output))
+    assert result.returncode == 1 and "1 file in" in result.stderr and "2 already in" in result.stderr, \
+        result.stderr[-2000:]
     assert [(Path(row["path"]).name, row["reviewed"]) for row in read_rows(output)] == [
-        ("a.jpg", "checked by Ann"), ("b.jpg", None)]
+        ("a.jpg", notes[0]), ("gone.jpg", notes[1]), ("b.jpg", None)]
 
 
 @pytest.mark.parametrize("columns", [
@@ -339,7 +355,7 @@ def test_a_last_row_that_only_lacks_its_line_end_is_kept(tmp_path: Path, astrona
     output = tmp_path / "verdicts.jsonl"
     assert scan(str(photos), "--output", str(output)).returncode == 0
     theirs = json.loads(output.read_text()) | {"path": str(tmp_path / "gone.jpg")}  # a photo deleted since
-    output.write_text(output.read_text() + json.dumps(theirs))
+    output.write_text(output.read_text() + "\n" + json.dumps(theirs))  # a blank line too (an editor's): no row
     Image.fromarray(astronaut[:, ::-1]).save(photos / "b.jpg")
     result = scan(str(photos), "--output", str(output))
     assert result.returncode == 0 and "1 already in" in result.stderr and "1 other row" in result.stderr, \
@@ -628,6 +644,7 @@ def test_the_summary_counts_only_this_collections_rows_already_in_the_file(tmp_p
     ('{"path": "x.jpg", "label": "real", "model_revision": "sha256:0000000000000000"}\n', "was written with model"),
     ("a,b,c\n1,2,3\n", "is not a scan result"),
     ('{"path": null, "index": 3, "label": "real", "model_revision": "sha256:0"}\n', "a scan by index"),
+    ('{"id": 1, "label": "cat"}', "line 1 is not a scan result"),  # one line, no end: it was emptied (a reviewer)
 ])
 def test_an_output_it_cannot_extend_is_left_untouched(tree: Path, tmp_path: Path, existing: str, message: str) -> None:
     output = tmp_path / "verdicts.jsonl"

@@ -90,15 +90,15 @@ class JsonLines:
             return
         with open(self.path, "rb") as lines:
             for number, line in enumerate(lines, 1):
+                if not line.strip():
+                    continue  # a blank line (an editor's last one): no row
+                if not line.endswith(b"\n") and _cut_short(line):
+                    return  # cut short by a crash: dropped, and rewritten by this run
                 row = _scan_row(line)
-                if not line.endswith(b"\n"):
-                    if row is None:
-                        return  # cut short by a crash: dropped, and rewritten by this run
-                    line += b"\n"
                 if row is None:
                     raise ResultsError(f"{self.path} line {number} is not a scan result: "
                                        "is this the output of a Deforgify scan? (nothing was changed)")
-                yield row, line
+                yield row, line if line.endswith(b"\n") else line + b"\n"
 
     @property
     def kept_in(self) -> str:
@@ -124,7 +124,7 @@ class JsonLines:
             self.close()
             raise ResultsError(f"another scan is writing {self.path}: wait for it to end, or give another "
                                "output (nothing was changed)") from None
-        self._drop_torn_line()
+        self._end_with_whole_line()
 
     def append(self, rows: list[dict]) -> None:
         if self._file is None:
@@ -165,16 +165,16 @@ class JsonLines:
             self._file = copy
         return count
 
-    def _drop_torn_line(self) -> None:
-        """End the file with a whole line before rows are appended: a last line cut short is
-        dropped, a whole row without its line's end gets one."""
+    def _end_with_whole_line(self) -> None:
+        """End the file with a whole line before rows are appended (after :meth:`check`): a last
+        line cut short is dropped, a whole row without its line's end gets one."""
         if not self.path.exists():
             return
         with open(self.path, "rb+") as file:
             data = file.read()
             if data and not data.endswith(b"\n"):
                 start = data.rfind(b"\n") + 1
-                if _scan_row(data[start:]) is None:
+                if _cut_short(data[start:]):
                     file.truncate(start)
                 else:
                     file.write(b"\n")
@@ -232,7 +232,7 @@ class ParquetResults:
         missing = [column for column in SCAN_COLUMNS if column not in schema.names]
         if missing:
             raise self._not_a_scan(f"no column {', '.join(missing)}")
-        return [field for field in schema if field.name not in COLUMNS]
+        return [field.with_nullable(True) for field in schema if field.name not in COLUMNS]  # null in new rows
 
     def rows(self, columns: Optional[list[str]] = None) -> Iterator[dict]:
         yield from self._table_rows(columns or list(COLUMNS))
@@ -364,6 +364,16 @@ def _copy_mode(source: Path, copy: Path) -> None:
         shutil.copymode(source, copy)
 
 
+def _cut_short(line: bytes) -> bool:
+    """Whether a last line without its end was cut short by a crash: no JSON at all (a row is
+    an object, whole only at its closing brace). A whole line of other JSON is not a scan's."""
+    try:
+        json.loads(line)
+    except ValueError:
+        return True
+    return False
+
+
 def _scan_row(line: bytes) -> Optional[dict]:
     """The row a line of a scan's JSON Lines holds; None for any other text."""
     try:
@@ -379,8 +389,12 @@ def _held_by_key(rows: Iterable[dict], key_field: str) -> dict[Any, Held]:
 
 
 def _stamp(row: dict) -> Optional[tuple[int, int]]:
+    """A row's size and modification time, as integers: pandas writes a column with a null in it
+    back as floats (NaN for null), which hold a time in nanoseconds only to 256 ns."""
     size, modified = row.get("file_size"), row.get("file_mtime_ns")
-    return None if size is None or modified is None else (size, modified)
+    if size is None or modified is None or size != size or modified != modified:  # None, or NaN
+        return None
+    return int(size), int(modified)
 
 
 def _check_rows(path: Path, rows: Iterable[dict], key_field: str, model_revision: str,

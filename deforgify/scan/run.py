@@ -18,7 +18,7 @@ from deforgify.batch import CHUNK, Named, Result, score_items
 from deforgify.scan.collection import Collection, Item, file_stamp
 from deforgify.scan.results_file import COLUMNS, Held, JsonLines, ParquetResults
 from deforgify.progress import NOT_JUDGED, Progress
-from deforgify.refusals import refusal_code
+from deforgify.refusals import NOT_FOUND, refusal_code
 from deforgify.streams import batches
 from deforgify.video.frames import VideoSettings
 
@@ -129,14 +129,21 @@ def _written_alike(key: Any, key_field: str) -> object:
     return os.path.normpath(key) if key_field == "path" else key
 
 
+MTIME_SLACK_NS = 1_000
+"""How far a row's modification time may be from the file's and still be the same: a row written
+back by pandas holds it as a float (to 256 ns); a file written again moves it by far more."""
+
+
 def _changed(path: str, held: Held) -> bool:
     """Whether a file is no longer what its row judged: its size or modification time differ, or
-    it is there now and its row says why it could not be read without either (it was missing; a
-    verdict of an older scan, which kept neither, is taken as it is)."""
+    its row says it was not found and it is there now (an older scan's verdict, which kept
+    neither, is taken as it is)."""
     now = file_stamp(path)
+    if now is None:
+        return False
     if held.stamp is None:
-        return now is not None and held.error is not None
-    return now is not None and now != held.stamp
+        return held.error is not None and refusal_code(held.error) == NOT_FOUND
+    return now[0] != held.stamp[0] or abs(now[1] - held.stamp[1]) > MTIME_SLACK_NS
 
 
 def _drop_rows(results: JsonLines | ParquetResults, key_field: str, done: dict[Any, Held], dropped: set[Any]) -> None:
