@@ -304,8 +304,9 @@ class Verdict(gr.Label):
     is_template = True
     api_description = ('label: the verdict as the page words it, "real", "fake", "unsure" or "no face" '
                        '(result.label says no_face); confidences: the pixel model\'s calibrated confidences '
-                       'of "real" and "fake", in that order (summing to 1; null without a face, and when the '
-                       'file\'s own provenance decided the verdict: result.pixels keeps them)')
+                       'of "real" and "fake", in that order (summing to 1; null without a face, when the deciding '
+                       'face was not judged (result\'s faces say why) and when the file\'s own provenance decided '
+                       'the verdict: result keeps them)')
 
     def postprocess(self, value):
         if not value:
@@ -710,7 +711,7 @@ def make_check(detector: Detector, answers: Answers) -> Callable[[Optional[str]]
         row["answer_id"] = answers.issue(image, {k: v for k, v in row.items()})
         heatmap = (save_output(detector.heatmap(rgb, prediction, legend=False))
                    if shows_heatmap(prediction, calibration.threshold) else None)
-        bars = None if overruled(row) else prediction.confidences  # the pixel model's: not what decided
+        bars = None if overruled(row) or prediction.caution else prediction.confidences  # not what decided
         answer = ((WORDS[row["label"]], bars), banner(prediction, provenance, calibration, line),
                   save_output(draw_faces(rgb, prediction, overruled(row), calibration=calibration)), heatmap, row,
                   prediction)
@@ -825,7 +826,7 @@ def make_page_clip(detector: Detector, answers: Answers) -> Callable[[str], Opti
     in the faces' place, its answer as data and a report; None when the clip cannot be checked
     either (the photo's refusal stands). The video uploader refuses such a file in the browser
     (Gradio takes video types only there), so the page had told a visitor to convert it."""
-    from deforgify.video.present import describe_deciding_frame
+    from deforgify.video.present import deciding_track, describe_deciding_frame
 
     judge_clip, line = make_judge_clip(detector, answers), model_line(detector)
 
@@ -837,7 +838,8 @@ def make_page_clip(detector: Detector, answers: Answers) -> Callable[[str], Opti
         lead = "An animated picture, so it was checked as a clip, frame by frame."
         box = video_banner(row, detector.config.calibration, line, lead=lead, element_id="verdict-box",
                            picture="animated picture")
-        return ((WORDS[row["label"]], row["confidences"]), box,
+        unused = (deciding_track(row) or {}).get("caution")  # a face not judged: its scores are not the answer
+        return ((WORDS[row["label"]], None if unused else row["confidences"]), box,
                 gr.update(value=frame, visible=frame is not None,
                           alt_text=describe_deciding_frame(row, detector.config.calibration) if frame else None),
                 gr.update(value=None, visible=False), row, gr.update(value="", visible=False),

@@ -172,6 +172,7 @@ def test_the_json_answer_names_the_model_its_settings_and_the_deciding_face(clie
     judged = [face for face in two["faces"] if not face["caution"]]  # the other has no colour: it withholds "real"
     assert [face["label"] for face in judged] == ["real"] and two["label"] == "unsure"
     assert two["faces"][two["deciding_face"]]["caution"].startswith("face has no colour to judge")
+    assert predict(client, ROOT / "examples" / "two-faces.jpg")[0] == {"label": "unsure", "confidences": None}
     nothing = predict(client, images["coffee"])[4]
     assert nothing["deciding_face"] is None and nothing["model"]["revision"] == model["revision"]
 
@@ -1409,8 +1410,9 @@ def banded(tmp_path_factory: pytest.TempPathFactory):
     from deforgify.model.source import BUNDLED_MODEL
 
     detector = Detector.load()
-    # Colour photos: the greyscale photographer is "unsure" wherever the band lies (no colour to judge).
-    photos = {name: ROOT / "examples" / name for name in ("real-astronaut.jpg", "face-swap.jpg", "two-faces.jpg")}
+    # Colour photos of one face: the greyscale photographer is "unsure" wherever the band lies (no colour to
+    # judge), and so is the two-faces example (its greyscale face withholds "real").
+    photos = {name: ROOT / "examples" / name for name in ("real-astronaut.jpg", "face-swap.jpg", "gan-stylegan2.jpg")}
     fake = {name: detector.predict(path).confidences["fake"] for name, path in photos.items()}
     (low_name, low), (mid_name, mid), (high_name, high) = sorted(fake.items(), key=lambda item: item[1])
     assert mid - low > 1e-3 and high - mid > 1e-3, fake
