@@ -55,8 +55,8 @@ rows: one line per file, in order. With --json, one object per line:
               found (also when decided_by is "provenance"); each face's turned: the
               degrees it was turned clockwise to stand upright before it was judged
   deciding_face  the index in faces of the face that decided (null without one)
-  left_out    faces found and not judged, nor in faces (narrower than a third of the
-              largest, or beyond the 8 largest): the verdict does not cover them
+  left_out    faces found and not judged, nor in faces (under 40 px and narrower than a
+              third of the largest, or beyond the 8 largest): the verdict does not cover them
   width, height  the photo's own size in pixels, upright as shown (the frame of the boxes)
   provenance  {"claim": "ai_generated" | "ai_edited" | "camera" | "none",
                "evidence": [{"kind": "c2pa" | "xmp" | "png_text" | "exif",
@@ -106,7 +106,8 @@ videos (.mp4 .mov .webm .mkv .avi ...: by suffix) get the same fields, and more:
               timestamp), the verdict of its most suspicious face (no_face without a face, with
               confidences null),
               every face with its track, and left_out: faces found and not judged
-              (narrower than a third of that frame's largest, or beyond its 8 largest)
+              (under 40 px and narrower than a third of that frame's largest, or beyond its 8
+              largest)
   provenance  videos' metadata is not read: always claim "none" (decided_by "pixels")
   complete    false when fewer frames than planned could be read; note says why (the
               file ends early, or the time limit per file was reached)

@@ -218,16 +218,33 @@ def test_faces_found_but_not_judged_are_counted_and_said(detector: Detector, ast
     one, = detector.judge([[replaced(large, faces=found)]])
     assert one.left_out == 2 and len(one.scores) == 1
     text = explain(one, detector.config.calibration)
-    assert "judged on the largest face found; 2 more faces were found and not judged (narrower than a third of " \
-           "the largest: not boxed)" in text
+    assert "judged on the largest face found; 2 more faces were found and not judged (under 40 px and narrower " \
+           "than a third of the largest: not boxed)" in text
     nine = [large.face] + [(200 + 10 * i, 10, 110, 110) for i in range(8)]  # 9 alike: one beyond the 8 largest
     crowded, = detector.judge([[replaced(large, faces=nine)] * 8])
-    assert crowded.left_out == 1 and "1 more face was found and not judged (narrower than a third of the largest, " \
-           "or beyond the 8 largest: not boxed)" in explain(crowded)
+    assert crowded.left_out == 1 and "1 more face was found and not judged (under 40 px and narrower than a third " \
+           "of the largest, or beyond the 8 largest: not boxed)" in explain(crowded)
     alone, = detector.judge([[large]])
     assert alone.left_out == 0 and "judged on the one face found." in explain(alone).lower()
     assert "not judged" not in explain(alone)
     assert (one.to_json()["left_out"], alone.to_json()["left_out"]) == (2, 0)  # for programs too (a visitor's find)
+
+
+def test_a_face_40_px_wide_or_more_is_judged_beside_a_much_larger_one(detector: Detector, astronaut) -> None:
+    """A visitor's find: a StyleGAN2 face 56 px wide beside 200 px real faces was left out (under
+    a third of the largest) and the photo called "real"; that face alone is fake 97.5%. From
+    ALWAYS_JUDGED_FROM on, a face is judged and boxed whatever the largest's width."""
+    import cv2
+
+    face = astronaut[20:280, 100:350]
+    big, small = (cv2.resize(face, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) for scale in (2.2, 0.6))
+    photo = np.full((big.shape[0], big.shape[1] + 300, 3), 200, np.uint8)
+    photo[:, : big.shape[1]] = big
+    photo[100 : 100 + small.shape[0], big.shape[1] + 50 : big.shape[1] + 50 + small.shape[1]] = small
+    prediction = detector.predict_rgb([photo])[0]
+    widths = [score.face[2] for score in prediction.scores if score.face]
+    assert len(widths) == 2 and widths[1] >= 40 and widths[1] < widths[0] / 3, widths
+    assert prediction.left_out == 0 and prediction.scores[1].caution is None  # judged, not "too small"
 
 
 def test_a_photos_faces_are_judged_by_that_rule(detector: Detector, astronaut) -> None:
@@ -368,7 +385,8 @@ def test_without_a_face_there_is_no_verdict(detector: Detector) -> None:
     assert prediction.label == "no_face" and not prediction.face_found
     assert prediction.confidences is None and prediction.scores == []
     assert prediction.to_json() == {"label": "no_face", "confidences": None, "face_found": False,
-                                    "face": None, "deciding_face": None, "faces": [], "width": 600, "height": 400}
+                                    "face": None, "deciding_face": None, "faces": [], "left_out": 0, "width": 600,
+                                    "height": 400}
     # Metrics need a score for every image: there, the centre is judged.
     assert 0.0 <= detector.fake_scores([data.coffee()])[0] <= 1.0
 

@@ -627,7 +627,7 @@ def test_faces_left_out_of_a_videos_frames_are_counted_and_said(detector, astron
     row = judge_video(detector, video).to_json()
     assert [f["left_out"] for f in row["frames"]] == [1, 0, 1] and len(row["faces"]) == 1
     assert explain_video(row).endswith(" In 2 of the 3 frames read, another face was found and not judged "
-                                       "(narrower than a third of that frame's largest).")  # 1 judged: not beyond 8
+                                       "(under 40 px and narrower than a third of that frame's largest).")  # not beyond 8
     alone = judge_video(detector, replaced(video, crops=[[large]] * 3)).to_json()
     assert [f["left_out"] for f in alone["frames"]] == [0, 0, 0] and "not judged" not in explain_video(alone)
 
