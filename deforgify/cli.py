@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 ROWS = """
 rows: one line per file, in order. With --json, one object per line:
   {"file": ..., "label": ..., "decided_by": ..., "confidences": ..., "face_found": ...,
-   "face": ..., "deciding_face": ..., "faces": [...], "left_out": 0, "width": ...,
+   "face": ..., "deciding_face": ..., "faces": [...], "left_out": ..., "width": ...,
    "height": ..., "pixels": {...}, "provenance": {...}, "model": {...}}
   label       the verdict: real, fake, unsure or no_face
   decided_by  "provenance" when the file's own metadata declares an AI origin (C2PA
@@ -124,7 +124,8 @@ EXAMPLES = """examples:
 verdicts: real (no sign of the fakes it knows), fake, unsure (the evidence is not clear enough
 either way, or the face is too small, without colour or partly transparent to judge), no_face
 (no face found: nothing judged).
-A video's verdict is its most suspicious face track's.
+A video's verdict is its most suspicious face track's (a track without colour, not judged,
+keeps it from "real", as a photo's face does).
 
 videos: frames sampled evenly over the whole clip, --fps a second (default 2), at most
 --max-frames (default 64), at least 4 (one per frame of a shorter clip); decoding stops after
@@ -367,8 +368,18 @@ def _human_video(row: dict) -> str:
     confidences = _shares(row, track["caution"])
     return (f"{row['file']}: {row['label']} ({seen}, {len(row['faces'])} face track"
             f"{'s' if len(row['faces']) > 1 else ''}{confidences}; face {track['track'] + 1} from "
-            f"{track['start']:.1f} s to {track['end']:.1f} s, most suspicious at {deciding['t']:.1f} s"
+            f"{track['start']:.1f} s to {track['end']:.1f} s, {_peak_or_not_judged(row, track)} {deciding['t']:.1f} s"
             f"{'; ' + track['caution'] if track.get('caution') else ''}{note})")
+
+
+def _peak_or_not_judged(row: dict, track: dict) -> str:
+    """How the deciding track's frame is named: "most suspicious at", or for a track not judged
+    beside tracks that look real (:func:`deforgify.detector.deciding`) "not judged (the other
+    tracks look real), pictured at": it was never the most suspicious of anything."""
+    judged = sum(not other["caution"] for other in row["faces"])
+    if track["caution"] and judged:
+        return f"not judged (the {judged} judged look{'s' if judged == 1 else ''} real), pictured at"
+    return "most suspicious at"
 
 
 def _pixel_details(row: dict) -> str:

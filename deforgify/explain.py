@@ -66,12 +66,14 @@ NUMBERED = "(numbered from the largest)"
 reader would otherwise assume: the two-faces example's face 1 is on the right)."""
 
 
-def headline(label: str, caution: Optional[str] = None) -> str:
+def headline(label: str, caution: Optional[str] = None, beside_judged: bool = False) -> str:
     """The verdict with its meaning: "Real: no sign of the fakes it knows"; an "unsure" for a
     face not judged (its ``caution``) says why instead ("Unsure: the face is too small to
-    judge", "Unsure: the face has no colour to judge", "Unsure: the face is partly transparent")."""
+    judge", "Unsure: the face has no colour to judge", "Unsure: the face is partly transparent"),
+    "one face" where others were judged (it kept them from "real": a visitor read "the face" of
+    two as the one judged)."""
     if caution and label == UNSURE:
-        return f"{WORDS[label].capitalize()}: the {unjudged(caution).caution}"
+        return f"{WORDS[label].capitalize()}: {'one' if beside_judged else 'the'} {unjudged(caution).caution}"
     return f"{WORDS[label].capitalize()}: {MEANINGS[label]}"
 
 
@@ -154,11 +156,8 @@ def explain(prediction: Prediction, calibration: Optional[Calibration] = None, a
         judged = (f"{count} faces found {NUMBERED}, none judged ({not_judged_short(unjudged_faces)}): the widest, "
                   f"face {_deciding_number(prediction)}, {not_judged(prediction.caution)}")
     elif prediction.caution:  # those judged look real; a face not judged withholds that (detector.deciding)
-        number = _deciding_number(prediction)
-        others = {n: caution for n, caution in unjudged_faces.items() if n != number}
-        judged = (f"{count} faces found {NUMBERED}, {judged_look_real(count - len(unjudged_faces))}, but face "
-                  f"{number} (thick box, marked \"decides\") {not_judged(prediction.caution)}"
-                  + (f" (not judged either: {faces_not_judged(others)})" if others else ""))
+        judged = f"{count} faces found {NUMBERED}, " + withheld(
+            count, unjudged_faces, _deciding_number(prediction), " (thick box, marked \"decides\")", "")
     elif unjudged_faces:
         left = count - len(unjudged_faces)
         one = "the one judged" if left == 1 else "the most suspicious judged"
@@ -192,10 +191,16 @@ def explain(prediction: Prediction, calibration: Optional[Calibration] = None, a
     return f"Unsure ({shares}): {band_reason(confidences['fake'], calibration)} {judged[0].upper()}{judged[1:]}."
 
 
-def judged_look_real(judged: int) -> str:
-    """"1 judged and it looks real", "2 judged and both look real", "3 judged and all look real"."""
-    return ("1 judged and it looks real" if judged == 1 else
-            f"{judged} judged and {'both' if judged == 2 else 'all'} look real")
+def withheld(count: int, unjudged_faces: dict[int, str], number: int, marked: str, where: str) -> str:
+    """Why face ``number`` (not judged, of ``count``; all faces not judged by number, with their
+    cautions) keeps a photo or clip from "real" (:func:`deforgify.detector.deciding`): "1 judged
+    and it looks real, but face 2{marked} is greyscale or a single tint (...){where} (not judged
+    either: face 3 too small to judge)"."""
+    judged = count - len(unjudged_faces)
+    look = "it looks real" if judged == 1 else f"{'both' if judged == 2 else 'all'} look real"
+    others = {n: caution for n, caution in unjudged_faces.items() if n != number}
+    return (f"{judged} judged and {look}, but face {number}{marked} {not_judged(unjudged_faces[number])}{where}"
+            + (f" (not judged either: {faces_not_judged(others)})" if others else ""))
 
 
 def _left_out(prediction: Prediction) -> str:

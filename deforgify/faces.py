@@ -36,7 +36,6 @@ and more so the wider square the model sees, holds hair, background and, for a t
 lies past the photo's own edge (a face swap's box ran 40 px into a transparent border)."""
 
 
-
 def face_middle(box: Box) -> Box:
     """The middle of a face box (:data:`FACE_MIDDLE` of its width and height, about its centre)."""
     x, y, width, height = box

@@ -172,7 +172,9 @@ def test_the_json_answer_names_the_model_its_settings_and_the_deciding_face(clie
     judged = [face for face in two["faces"] if not face["caution"]]  # the other has no colour: it withholds "real"
     assert [face["label"] for face in judged] == ["real"] and two["label"] == "unsure"
     assert two["faces"][two["deciding_face"]]["caution"].startswith("face has no colour to judge")
-    assert predict(client, ROOT / "examples" / "two-faces.jpg")[0] == {"label": "unsure", "confidences": None}
+    verdict, summary = predict(client, ROOT / "examples" / "two-faces.jpg")[:2]
+    assert verdict == {"label": "unsure", "confidences": None}
+    assert ">Unsure: one face has no colour to judge</div>" in summary  # not "the face": the other was judged
     nothing = predict(client, images["coffee"])[4]
     assert nothing["deciding_face"] is None and nothing["model"]["revision"] == model["revision"]
 

@@ -496,3 +496,20 @@ def test_a_clips_plain_line_gives_no_percentages_for_a_face_not_judged(tmp_path:
     assert result.returncode == 0, result.stderr
     line = result.stdout.strip()
     assert "face has no colour to judge" in line and "%" not in line.split("face has no colour")[0], line
+
+
+def test_a_clips_plain_line_names_a_track_not_judged_beside_one_that_looks_real(tmp_path: Path,
+                                                                               astronaut: np.ndarray) -> None:
+    """A reviewer's find: such a track decides (it keeps the clip from "real"), and the line said
+    "most suspicious at" of a face never judged."""
+    import cv2
+
+    from training.degrade import greyscale
+    from video_clips import canvas, write_h264
+
+    half = cv2.resize(astronaut, (256, 256), interpolation=cv2.INTER_AREA)
+    pair = np.concatenate([half, greyscale(half)], axis=1)
+    clip = write_h264(tmp_path / "pair.mp4", lambda i: canvas(pair, at=(40 + i, 60)), 25)
+    line = run_module("deforgify", "predict", str(clip), "--quiet").stdout.strip()
+    assert line.startswith(f"{clip}: unsure (") and "2 face tracks;" in line, line
+    assert "not judged (the 1 judged looks real), pictured at " in line and "most suspicious" not in line, line

@@ -258,7 +258,7 @@ def test_the_page_says_how_often_the_model_is_right_from_its_own_metrics(tmp_pat
     import re  # each answer apart (a reviewer: "real" is the one more often wrong), agreeing with the shares
 
     cleared, said_real, caught, said_fake = map(int, re.search(
-        r'of the time \("real" (\d+) of (\d+) times, "fake" (\d+) of (\d+)\)', header).groups())
+        r'of the time \("real" (\d+) of (\d+) times, "fake" (\d+) of (\d+) times\)', header).groups())
     reals, fakes = (sum(row) for row in json.loads((BUNDLED_MODEL / "metrics.json").read_text())["test"][
         "confusion_matrix"]["matrix"])
     assert (cleared / reals, caught / fakes) == pytest.approx((served["reals_cleared"], served["fakes_caught"]))

@@ -59,7 +59,12 @@ def _each_answer(test: dict[str, Any], unsure: dict[str, Any]) -> str:
     except (KeyError, TypeError, ValueError):
         return ""
     said_real = answered - accused - caught  # reals cleared, and fakes called real
-    return f" (\"real\" {cleared} of {said_real} times, \"fake\" {caught} of {caught + accused})"
+    return f" ({_right_of('real', cleared, said_real)}, {_right_of('fake', caught, caught + accused)})"
+
+
+def _right_of(answer: str, right: int, given: int) -> str:
+    """'"real" 468 of 490 times', or '"fake" never given'."""
+    return f"\"{answer}\" {right} of {given} times" if given else f"\"{answer}\" never given"
 
 
 def metrics_at_a_glance(folder: Path) -> Optional[str]:

@@ -11,8 +11,8 @@ from typing import Optional
 from deforgify.decode import WORKING_MAX_SIDE
 from deforgify.detector import ALWAYS_JUDGED_FROM, MAX_FACES, UNJUDGED, UNJUDGED_TOO_SMALL, FaceScore, Prediction, unjudged
 from deforgify.explain import (WORDS, band_reason, beside_an_edge, caption, counted, decimals_apart, describe_faces,
-                               faces_not_judged, judged_look_real, not_judged, not_judged_short, percentages,
-                               try_instead)
+                               faces_not_judged, not_judged, not_judged_short, percentages, try_instead,
+                               withheld)
 from deforgify.faces import Box
 from deforgify.model.calibration import NO_FACE, UNSURE, Calibration
 from deforgify.video.combine import SUSTAINED_RUN
@@ -47,12 +47,10 @@ def explain_video(row: dict, calibration: Optional[Calibration] = None) -> str:
     if track["caution"]:  # its scores are not used: no percentages to read as an answer
         advice = try_instead(track["caution"], max(row["width"], row["height"]) > WORKING_MAX_SIDE, "clip")
         if len(unjudged_tracks) < len(tracks):  # those judged look real; this one withholds that
-            others = {n: caution for n, caution in unjudged_tracks.items() if n != track["track"] + 1}
-            return (f"Unsure: {len(tracks)} faces followed {APPEARING} in {seen}, "
-                    f"{judged_look_real(len(tracks) - len(unjudged_tracks))}, but face {track['track'] + 1} "
-                    f"{not_judged(track['caution'])} in every frame where it could be judged"
-                    + (f" (not judged either: {faces_not_judged(others)})" if others else "")
-                    + f", so the clip is not cleared as real. {advice}{footnotes}")
+            why = withheld(len(tracks), unjudged_tracks, track["track"] + 1, "",
+                           " in every frame where it could be judged")
+            return (f"Unsure: {len(tracks)} faces followed {APPEARING} in {seen}, {why}, so the clip is not "
+                    f"cleared as real. {advice}{footnotes}")
         if len(tracks) > 1:
             small = why == UNJUDGED_TOO_SMALL.short
             none = "none wide enough to judge in any frame" if small else f"none judged ({why})"

@@ -119,7 +119,8 @@ class VideoResult:
     @property
     def deciding(self) -> Optional[Track]:
         """The most suspicious track: it decides the video's verdict; a track too small to judge
-        only when no track could be judged (as a photo's face)."""
+        only when no track could be judged, one without colour or seen through when all those
+        judged are "real" (as a photo's face: :func:`deforgify.detector.deciding`)."""
         return deciding(self.tracks, lambda t: t.peak_box[2])
 
     @property
