@@ -1,15 +1,17 @@
 """Colour removed: how the served verdicts of the test split's faces change when a photo is made
-greyscale (or sepia, a tint over greyscale), per source.
+greyscale (or sepia, a tint over greyscale; greyscale beside colour), per source.
 
     python benchmarks/greyscale.py [--model REF] [--data SRC ...] [--seed 0] [--per-source N]
 
-A visitor found that greyscale copies of fakes were cleared as "real" (9 of 30). For each way a
-photo is shown, and each source, it prints the ROC-AUC and the shares of fakes called "real"
+A visitor found that greyscale copies of fakes were cleared as "real" (9 of 30), and another
+that colour beside a greyscale face (a red border, a caption bar) got them judged again. For each
+way a photo is shown, and each source, it prints the ROC-AUC and the shares of fakes called "real"
 and "fake" and of reals called "real" and "fake", as served (the unsure band applied).
 """
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 from test_split import argument_parser, load_test_split
 
@@ -17,7 +19,19 @@ from deforgify.argtypes import first_paragraph, run_command
 from training.degrade import greyscale, tinted
 from training.format_parity import VariantResult, judge_variant
 
-WAYS = {"colour": lambda rgb: rgb, "greyscale": greyscale, "sepia": tinted}
+def in_red_border(rgb: np.ndarray) -> np.ndarray:
+    """Greyscale in a 20 px red border: colour beside a face without any (a visitor's find)."""
+    return cv2.copyMakeBorder(greyscale(rgb), 20, 20, 20, 20, cv2.BORDER_CONSTANT, value=(200, 30, 30))
+
+
+def under_caption_bar(rgb: np.ndarray) -> np.ndarray:
+    """Greyscale above a blue caption bar a quarter of its height, as a social-media post."""
+    bar = np.full((max(1, rgb.shape[0] // 4), rgb.shape[1], 3), (40, 90, 220), np.uint8)
+    return np.concatenate([greyscale(rgb), bar])
+
+
+WAYS = {"colour": lambda rgb: rgb, "greyscale": greyscale, "sepia": tinted, "grey+border": in_red_border,
+        "grey+bar": under_caption_bar}
 
 
 def shares(result: VariantResult) -> str:
@@ -32,13 +46,13 @@ def main() -> None:
     parser = argument_parser(first_paragraph(__doc__), per_source=True)
     detector, test = load_test_split(parser.parse_args())
     sources = np.array(test.sources)
-    print(f"{'source':24} {'shown':10} {'AUC':>6} {'fakes real':>11} {'fakes fake':>11} {'reals real':>11} "
+    print(f"{'source':24} {'shown':12} {'AUC':>6} {'fakes real':>11} {'fakes fake':>11} {'reals real':>11} "
           f"{'reals fake':>11}")
     results = {way: judge_variant(detector, way, test.images, test.labels, WAYS) for way in WAYS}
     for source in ["all", *sorted(set(test.sources))]:
         rows = np.ones(len(sources), bool) if source == "all" else sources == source
         for way, result in results.items():
-            print(f"{source.rstrip('/').split('/')[-1][:24]:24} {way:10} {shares(result.subset(rows))}", flush=True)
+            print(f"{source.rstrip('/').split('/')[-1][:24]:24} {way:12} {shares(result.subset(rows))}", flush=True)
 
 
 if __name__ == "__main__":
