@@ -72,10 +72,10 @@ def face_colourless(crop: Preprocessed) -> bool:
     beside a greyscale face (a caption bar, a coloured frame, a sticker) made it a face in colour:
     a visitor's greyscale fakes in a red border were "real" 16 times in 40. Read on the middle
     alone, a sepia face through H.264 kept colour: its narrow range of brightness leaves the
-    codec's chroma noise unexplained (a fit of 0.55, where the crop's is 0.93). Either, over test
-    faces (``--per-source 100``): in colour 3.9 % (the crop alone 3.9 %, the middle 3.6 %); made
-    greyscale and given a 20 px red border 100 % (the crop 25.5 %), under a blue caption bar
-    99.8 % (37.9 %); sepia 100 % (97.3 %)."""
+    codec's chroma noise unexplained (a fit of 0.55, where the crop's is 0.93). Either:
+    ``benchmarks/greyscale.py --per-source 100`` calls no fake "real" made greyscale in a red
+    border or above a caption bar (14.4 % and 14.0 % with the crop alone read), and the faces in
+    colour get the same verdicts as with the crop alone (reals cleared 54.3 % both ways)."""
     if colourless(crop.pixels):
         return True
     if crop.face is None:
