@@ -989,3 +989,17 @@ def test_a_dask_scan_samples_videos_as_told(tmp_path, clips) -> None:
     assert result.returncode == 0, result.stderr[-2000:]
     row = json.loads(output.read_text())
     assert row["kind"] == "video" and len(row["frames"]) == 4 and row["label"] == "no_face"
+
+
+def test_an_unsure_track_says_how_many_of_its_frames_looked_fake() -> None:
+    """A visitor's find: a face with 3 of its 6 frames over the fake edge, not in a row, was
+    "unsure" on its median alone in words; they say how many looked fake and why that is not
+    "fake"; a track with none says the band alone."""
+    from deforgify.model.calibration import Calibration
+    from deforgify.video.present import _unsure_reason
+
+    calibration = Calibration(temperature=1.0, threshold=0.5, unsure_low=0.2, unsure_high=0.95)
+    said = _unsure_reason({"fake_frames": 3}, 0.9, calibration)
+    assert said.endswith('the deciding face\'s fake 90.0% lies between. 3 of its frames looked fake (fake 95% or '
+                         'more), but not 3 in a row, which a "fake" answer needs.'), said
+    assert _unsure_reason({"fake_frames": 0}, 0.9, calibration).endswith("fake 90.0% lies between.")

@@ -86,7 +86,12 @@ def _unsure_reason(track: dict, fake: float, calibration: Optional[Calibration])
     (too few in a row to call it fake, see :func:`deforgify.video.combine.judge_track`)."""
     frames = track.get("fake_frames", 0)
     if not frames or (calibration is not None and calibration.label(fake) != "real"):  # as judge_track decides
-        return band_reason(fake, calibration, "the deciding face's")
+        reason = band_reason(fake, calibration, "the deciding face's")
+        if not frames:
+            return reason
+        edge = f" (fake {calibration.unsure_high:.0%} or more)" if calibration is not None else ""
+        return (f"{reason} {frames} of its frames looked fake{edge}, but not {SUSTAINED_RUN} in a row, which a "
+                "\"fake\" answer needs.")  # a visitor found half its frames over the edge, unsaid
     edge = f" (fake {calibration.unsure_high:.0%} or more)" if calibration is not None else ""
     return (f"{counted(frames, 'frame')} of the deciding face looked fake{edge}: too few in a row to call it fake "
             f"({SUSTAINED_RUN} are needed), too many to clear it, although its median looks real.")
