@@ -1100,7 +1100,7 @@ def header(detector: Detector) -> str:
     if glance:  # what its answers are worth, where a first-time visitor reads (a visitor found it only in the card)
         lines.append(f"**How often it is right**, measured on its own test split when it was trained (a best "
                      f"case: photos like those it learned from): {glance}. "
-                     "Expect it to do worse on photos from sources it was not trained on (the card's "
+                     "Expect it to do worse on photos unlike those it learned from (the card's "
                      f"[held-out figures]({model_card_link(detector, HELD_OUT_HEADING)})).")
     lines += [f"> ⚠️ {warning[:1].upper()}{warning[1:]}." for warning in detector.warnings]
     return "\n\n".join(lines)

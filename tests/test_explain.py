@@ -264,6 +264,10 @@ def test_the_page_says_how_often_the_model_is_right_from_its_own_metrics(tmp_pat
     assert (cleared / reals, caught / fakes) == pytest.approx((served["reals_cleared"], served["fakes_caught"]))
     assert (cleared + caught) / (said_real + said_fake) == pytest.approx(served["accuracy_when_sure"])
     assert said_fake - caught == pytest.approx(served["reals_accused"] * reals)
+    units = json.loads((BUNDLED_MODEL / "metrics.json").read_text())["leave_one_out"]["units"]
+    worst = max(unit["false_accusation_rate_with_band"] for unit in units if ":" not in unit["unit"])
+    assert (f'but on a source it was not trained on (models trained without it), up to {worst:.1%} of the real '
+            'faces were called "fake". Expect it to do worse') in header  # in plain words (a visitor)
     bare = bundled_model_with(tmp_path / "model")
     (bare / "metrics.json").unlink()
     assert "How often it is right" not in app.header(Detector.load(str(bare)))

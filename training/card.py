@@ -8,7 +8,7 @@ import textwrap
 from pathlib import Path
 from typing import Any, Optional
 
-from deforgify.model.facts import HELD_OUT_HEADING, at_a_glance, percent as _share
+from deforgify.model.facts import HELD_OUT_HEADING, at_a_glance, percent as _share, whole_sources
 from deforgify.model.folder import CARD_FILE, METRICS_FILE, SPLITS_FILE, read_config
 from deforgify.model.source import BUNDLED_MODEL
 from training.data import is_local, source_name
@@ -97,7 +97,7 @@ def _at_a_glance(metrics: dict[str, Any]) -> str:
              f"too small, without colour or seen through; the largest face of each image): {glance}."]
     if _rule_seen(metrics):  # said where a reader stops, not only under Evaluation (a card reviewer)
         lines.append("These are not a blind estimate: the unsure band's rule was chosen after seeing this split.")
-    units = _whole_sources(metrics.get("leave_one_out") or {})
+    units = whole_sources(metrics.get("leave_one_out") or {})
     if units:
         caught = [u["fakes_caught_with_band"] for u in units if u.get("fakes_caught_with_band") is not None]
         accused = [u["false_accusation_rate_with_band"] for u in units]
@@ -110,11 +110,6 @@ def _at_a_glance(metrics: dict[str, Any]) -> str:
         lines.append("How it does on sources it was not trained on was not measured for this model: expect it "
                      "to be weaker there.")
     return textwrap.fill(" ".join(lines), width=100) + "\n"
-
-
-def _whole_sources(loso: dict[str, Any]) -> list[dict[str, Any]]:
-    """The held-out units that are whole sources (not one FaceForensics++ method, ``ffpp:NAME``)."""
-    return [u for u in loso.get("units", []) if ":" not in u["unit"]]
 
 
 def _mean_auc(units: list[dict[str, Any]]) -> str:
@@ -604,7 +599,7 @@ on everything else and scored on the held-out part: these are those models' figu
 model's. False accusations are reals answered "fake", at the threshold alone and with the unsure
 band (each of those models' own, as their calibration in `metrics.json` records it); fakes caught
 are fakes answered "fake" with that band. Mean held-out-source ROC-AUC:
-**{_mean_auc(_whole_sources(loso))}**. The upper edge of this model's unsure band is set from
+**{_mean_auc(whole_sources(loso))}**. The upper edge of this model's unsure band is set from
 these predictions (see above).
 
 | held out | ROC-AUC | accuracy | false accusations | with its own band | fakes caught | unsure | no face |
