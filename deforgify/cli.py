@@ -271,7 +271,8 @@ def _run(args: argparse.Namespace) -> int:
     for warning in detector.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     facts = detector.facts
-    for folder in [] if args.quiet else [name for name in args.files if os.path.isdir(name)]:  # False where unreadable
+    folders = [] if args.quiet else [name for name in args.files if os.path.isdir(name)]  # False where unreadable
+    for folder in folders:
         print(f"hint: {folder} is a folder: `deforgify scan {shlex.quote(folder)}` judges every photo and video "
               "in it", file=sys.stderr)
     progress = Progress(len(args.files), enabled=not args.quiet)
@@ -296,8 +297,9 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _write_heatmap(detector: Detector, result: Result, path: Path) -> dict:
-    """``{"heatmap": path}``, or ``{"heatmap": None, "heatmap_error": why}`` when it cannot be written (a full disk,
-    a read-only folder, a name too long): the verdict still stands, and the run goes on."""
+    """``{"heatmap": path}``, or ``{"heatmap": None, "heatmap_error": why}`` when it cannot be
+    written (a full disk, a read-only folder, a name too long): the verdict still stands, and the
+    run goes on."""
     assert result.rgb is not None and result.prediction is not None  # a photo judged, its pixels kept
     try:
         Image.fromarray(detector.heatmap(result.rgb, result.prediction)).save(path)
@@ -368,14 +370,15 @@ def _human_video(row: dict) -> str:
     confidences = _shares(row, track["caution"])
     return (f"{row['file']}: {row['label']} ({seen}, {len(row['faces'])} face track"
             f"{'s' if len(row['faces']) > 1 else ''}{confidences}; face {track['track'] + 1} from "
-            f"{track['start']:.1f} s to {track['end']:.1f} s, {_peak_or_not_judged(row, track)} {deciding['t']:.1f} s"
+            f"{track['start']:.1f} s to {track['end']:.1f} s, {_peak_or_not_judged(row, track)} "
+            f"{deciding['t']:.1f} s"
             f"{'; ' + track['caution'] if track.get('caution') else ''}{note})")
 
 
 def _peak_or_not_judged(row: dict, track: dict) -> str:
     """How the deciding track's frame is named: "most suspicious at", or for a track not judged
-    beside tracks that look real (:func:`deforgify.detector.deciding`) "not judged (the other
-    tracks look real), pictured at": it was never the most suspicious of anything."""
+    beside tracks that look real (:func:`deforgify.detector.deciding`) "not judged (the 1 judged
+    looks real), pictured at": it was never the most suspicious of anything."""
     judged = sum(not other["caution"] for other in row["faces"])
     if track["caution"] and judged:
         return f"not judged (the {judged} judged look{'s' if judged == 1 else ''} real), pictured at"

@@ -220,8 +220,9 @@ def deciding(faces: Sequence[Judged], width: Callable[[Judged], int]) -> Optiona
     judged = [face for face in faces if not face.caution]
     if not judged:
         return max(faces, key=width, default=None)
-    decisive = max(judged, key=lambda face: (SUSPICION[face.label], face.confidences["fake"]))  # by label first:
-    if decisive.label != "real":  # a video track with frames at the fake edge is "unsure" at any score
+    # By label first: a video track with frames at the fake edge is "unsure" at any score.
+    decisive = max(judged, key=lambda face: (SUSPICION[face.label], face.confidences["fake"]))
+    if decisive.label != "real":
         return decisive
     withholding = [face for face in faces if face.caution and unjudged(face.caution).withholds_real]
     return max(withholding, key=width, default=decisive)

@@ -15,8 +15,8 @@ import cv2
 import numpy as np
 
 from deforgify.decode import WORKING_MAX_SIDE
-from deforgify.detector import (ALWAYS_JUDGED_FROM, MAX_FACES, NO_COLOUR_WHAT, NO_COLOUR_WHY, UNJUDGED_NO_COLOUR, UNJUDGED_SEE_THROUGH,
-                                Prediction, Unjudged, unjudged)
+from deforgify.detector import (ALWAYS_JUDGED_FROM, MAX_FACES, NO_COLOUR_WHAT, NO_COLOUR_WHY, UNJUDGED_NO_COLOUR,
+                                UNJUDGED_SEE_THROUGH, Prediction, Unjudged, unjudged)
 from deforgify.faces import Box
 from deforgify.model.calibration import NO_FACE, UNSURE, Calibration
 
@@ -205,9 +205,10 @@ def withheld(count: int, unjudged_faces: dict[int, str], number: int, marked: st
 
 def _left_out(prediction: Prediction) -> str:
     """The faces found and left out, and why: under ALWAYS_JUDGED_FROM px and narrower than a
-    third of the largest, or (when the MAX_FACES largest were judged) that or beyond them. A visitor read "2 faces found ..., 1 more
-    face was found and not judged (narrower than a third of the largest, or beyond the 8 largest)"
-    of 3 faces as a miscount, and looked for the third on the picture."""
+    third of the largest, or (when the MAX_FACES largest were judged) that or beyond them. A
+    visitor read "2 faces found ..., 1 more face was found and not judged (narrower than a third
+    of the largest, or beyond the 8 largest)" of 3 faces as a miscount, and looked for the third
+    on the picture."""
     why = f"under {ALWAYS_JUDGED_FROM} px and narrower than a third of the largest"
     if len(prediction.scores) >= MAX_FACES:
         why += f", or beyond the {MAX_FACES} largest"

@@ -47,7 +47,7 @@ def at_a_glance(metrics: dict[str, Any]) -> Optional[str]:
 
 
 def _each_answer(test: dict[str, Any], unsure: dict[str, Any]) -> str:
-    """" ("real" 468 of 490 times, "fake" 266 of 266)": how often each answer is right, from the
+    """" ("real" 468 of 490 times, "fake" 266 of 266 times)": how often each answer is right, from the
     test split's reals and fakes (its confusion matrix) and the served shares; a card reviewer
     found the one figure hid that "real" is the answer more often wrong. Empty where the metrics
     do not tell."""
@@ -84,7 +84,8 @@ def whole_sources(loso: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def held_out_accused(metrics: dict[str, Any]) -> str:
-    """"; on a source it was not trained on, up to 27.4% of the real faces were called "fake"":
+    """"; but on a source it was not trained on (models trained without it), up to 27.4% of the
+    real faces were called "fake"":
     the worst of the held-out runs (models trained without that source), in plain words; a
     visitor read the test split's figures alone as "a 'fake' is always right". Empty without."""
     units = whole_sources(metrics.get("leave_one_out") or {})

@@ -9,7 +9,8 @@ from collections import Counter
 from typing import Optional
 
 from deforgify.decode import WORKING_MAX_SIDE
-from deforgify.detector import ALWAYS_JUDGED_FROM, MAX_FACES, UNJUDGED, UNJUDGED_TOO_SMALL, FaceScore, Prediction, unjudged
+from deforgify.detector import (ALWAYS_JUDGED_FROM, MAX_FACES, UNJUDGED, UNJUDGED_TOO_SMALL, FaceScore, Prediction,
+                                unjudged)
 from deforgify.explain import (WORDS, band_reason, beside_an_edge, caption, counted, decimals_apart, describe_faces,
                                faces_not_judged, not_judged, not_judged_short, percentages, try_instead,
                                withheld)
@@ -85,14 +86,13 @@ def _unsure_reason(track: dict, fake: float, calibration: Optional[Calibration])
     """Why the deciding track is "unsure": where the band lies, or frames of it that looked fake
     (too few in a row to call it fake, see :func:`deforgify.video.combine.judge_track`)."""
     frames = track.get("fake_frames", 0)
+    edge = f" (fake {calibration.unsure_high:.0%} or more)" if calibration is not None else ""
     if not frames or (calibration is not None and calibration.label(fake) != "real"):  # as judge_track decides
         reason = band_reason(fake, calibration, "the deciding face's")
         if not frames:
             return reason
-        edge = f" (fake {calibration.unsure_high:.0%} or more)" if calibration is not None else ""
         return (f"{reason} {frames} of its frames looked fake{edge}, but not {SUSTAINED_RUN} in a row, which a "
                 "\"fake\" answer needs.")  # a visitor found half its frames over the edge, unsaid
-    edge = f" (fake {calibration.unsure_high:.0%} or more)" if calibration is not None else ""
     return (f"{counted(frames, 'frame')} of the deciding face looked fake{edge}: too few in a row to call it fake "
             f"({SUSTAINED_RUN} are needed), too many to clear it, although its median looks real.")
 
