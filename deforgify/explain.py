@@ -17,7 +17,7 @@ import numpy as np
 from deforgify.decode import WORKING_MAX_SIDE
 from deforgify.detector import (ALWAYS_JUDGED_FROM, MAX_FACES, NO_COLOUR_WHAT, NO_COLOUR_WHY, UNJUDGED_NO_COLOUR,
                                 UNJUDGED_SEE_THROUGH, Prediction, Unjudged, unjudged)
-from deforgify.faces import Box
+from deforgify.faces import Box, face_middle
 from deforgify.model.calibration import NO_FACE, UNSURE, Calibration
 
 WORDS = {"real": "real", "fake": "fake", UNSURE: "unsure", NO_FACE: "no face"}
@@ -369,7 +369,9 @@ def caption_layout(shape: tuple[int, ...], boxes: list[Box], texts: list[str], o
                    ) -> tuple[list[tuple[int, int, int, int]], float, int]:
     """Where each caption goes, as (left, top, right, bottom) in pixels, with the font scale
     and thickness: every caption inside the image and none overlapping another, placed in
-    ``order`` (the deciding face first, so it gets the place nearest its box)."""
+    ``order`` (the deciding face first, so it gets the place nearest its box), and over no other
+    face's eyes, nose and mouth (:func:`deforgify.faces.face_middle`) where a place allows: a
+    visitor found the Two faces example's "decides" caption across the other face's eyes."""
     height, width = shape[:2]
     wide = min(width / CAPTION_WIDTH, height / CAPTION_HEIGHT)
     scale = float(np.clip(max(min(height, width) / CAPTION_SIDE, wide), 0.35, 4.0))
@@ -381,23 +383,20 @@ def caption_layout(shape: tuple[int, ...], boxes: list[Box], texts: list[str], o
             break
         scale *= 0.9
     placed: dict[int, tuple[int, int, int, int]] = {}
+    middles = [(x, y, x + w, y + h) for x, y, w, h in map(face_middle, boxes)]
     for index in order:
         x, y, w, h = boxes[index]
         text_width, text_height = sizes[index]
         box_width, box_height = text_width + 2 * pad, text_height + 2 * pad + max(1, round(3 * scale))
-        left = int(min(max(0, x), max(0, width - box_width)))
+        lefts = [int(min(max(0, left), max(0, width - box_width))) for left in (x, x + w - box_width)]
         tops = [y - box_height, y + h, y, y + h - box_height]
         tops += list(range(0, max(1, height - box_height + 1), 2))
-        rect = None
-        for top in tops:
-            top = int(top)
-            if top < 0 or top + box_height > height:
-                continue
-            candidate = (left, top, left + box_width, top + box_height)
-            if not any(_overlap(candidate, other) for other in placed.values()):
-                rect = candidate
-                break
-        placed[index] = rect or (left, int(min(max(0, y), max(0, height - box_height))), left + box_width,
+        candidates = [(left, int(top), left + box_width, int(top) + box_height) for top in tops for left in lefts
+                      if 0 <= top <= height - box_height]
+        faces = [middle for other, middle in enumerate(middles) if other != index]
+        rect = next((c for c in candidates if not any(_overlap(c, other) for other in [*placed.values(), *faces])),
+                    next((c for c in candidates if not any(_overlap(c, other) for other in placed.values())), None))
+        placed[index] = rect or (lefts[0], int(min(max(0, y), max(0, height - box_height))), lefts[0] + box_width,
                                  int(min(max(0, y), max(0, height - box_height))) + box_height)
     return [placed[i] for i in range(len(boxes))], scale, thickness
 

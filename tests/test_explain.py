@@ -326,3 +326,27 @@ def test_a_link_to_a_card_section_goes_to_its_heading_on_the_hub_and_on_the_page
         "#sources-never-seen-leave-one-source-out")
     card = (BUNDLED_MODEL / "README.md").read_text()
     assert f"\n## {HELD_OUT_HEADING}\n" in card  # the heading it points at
+
+
+def test_a_caption_covers_no_other_faces_eyes_nose_or_mouth_where_a_place_allows() -> None:
+    """A visitor's find: the Two faces example's "1: unsure: no colour - decides" ran across the
+    other face's eyes (captions avoided each other, not the faces)."""
+    import math
+
+    from deforgify.decode import load_rgb
+    from deforgify.detector import Detector
+    from deforgify.explain import SMALLEST_DRAWN, caption_layout, captions
+    from deforgify.faces import face_middle
+    from helpers import ROOT
+
+    rgb = load_rgb(ROOT / "examples" / "two-faces.jpg")
+    found = captions(Detector.load().predict_rgb([rgb])[0])
+    factor = max(1, math.ceil(SMALLEST_DRAWN / min(rgb.shape[:2])))  # as draw_faces enlarges a small photo
+    boxes = [tuple(v * factor for v in box) for box, _, _, _ in found]
+    order = sorted(range(len(found)), key=lambda i: not found[i][3])
+    rects, _, _ = caption_layout((rgb.shape[0] * factor, rgb.shape[1] * factor), boxes, [f[1] for f in found], order)
+    assert len(rects) == 2
+    for index, (left, top, right, bottom) in enumerate(rects):
+        for other, box in enumerate(boxes):
+            x, y, w, h = face_middle(box)
+            assert other == index or not (left < x + w and x < right and top < y + h and y < bottom), (index, other)
