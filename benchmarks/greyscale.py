@@ -16,6 +16,7 @@ import numpy as np
 from test_split import argument_parser, load_test_split
 
 from deforgify.argtypes import first_paragraph, run_command
+from deforgify.faces import detect_faces
 from training.degrade import greyscale, tinted
 from training.format_parity import VariantResult, judge_variant
 
@@ -30,8 +31,18 @@ def under_caption_bar(rgb: np.ndarray) -> np.ndarray:
     return np.concatenate([greyscale(rgb), bar])
 
 
+def with_sticker(rgb: np.ndarray) -> np.ndarray:
+    """Greyscale with a yellow sticker on the cheek of its largest face (a visitor's find)."""
+    shown = greyscale(rgb).copy()
+    faces = detect_faces(rgb)
+    if faces:
+        x, y, w, h = faces[0]
+        cv2.circle(shown, (x + w // 3, y + int(h * 0.6)), max(4, w // 8), (240, 210, 20), -1)
+    return shown
+
+
 WAYS = {"colour": lambda rgb: rgb, "greyscale": greyscale, "sepia": tinted, "grey+border": in_red_border,
-        "grey+bar": under_caption_bar}
+        "grey+bar": under_caption_bar, "grey+sticker": with_sticker}
 
 
 def shares(result: VariantResult) -> str:

@@ -41,6 +41,16 @@ COMPARED_SIDE = 32
 TINT_FIT, TINT_NOISE, TINT_AT_BLACK = 0.85, 5.0 / 255, 3.0 / 255
 """A tint: luma explains this share of the chroma's variance, leaves less than this much, and
 the line is within this much of no chroma at black."""
+GREY_CHROMA = 5.0 / 255
+"""A pixel whose chroma (the length of its B - Y and R - Y) is under this is grey."""
+MOSTLY_GREY = 0.6
+"""A face's middle with at least this share of grey pixels has no colour of its own, whatever
+covers the rest: a visitor's greyscale fakes with a coloured sticker on the cheek, or a caption
+bar across the chin, were judged as faces in colour, and some called "real".
+``benchmarks/greyscale.py --per-source 100``: greyscale with a sticker on the cheek, fakes
+called "real" 23.6 % before, 0 % with it; the faces in colour as before (reals cleared 54.3 %).
+Over all 1,992 UTKFace photos it adds 8 to the faces without colour, each a black-and-white
+photo (looked at one by one)."""
 
 
 def colourless(pixels: np.ndarray) -> bool:
@@ -87,4 +97,12 @@ def face_colourless(crop: Preprocessed) -> bool:
     rows = slice(max(0, round((top - y) * scale)), min(side, round((top + inner_height - y) * scale)))
     columns = slice(max(0, round((left - x) * scale)), min(side, round((left + inner_width - x) * scale)))
     middle = pixels[rows, columns]
-    return min(middle.shape[:2]) > 0 and colourless(middle)
+    return min(middle.shape[:2]) > 0 and (colourless(middle) or mostly_grey(middle))
+
+
+def mostly_grey(pixels: np.ndarray) -> bool:
+    """Whether at least :data:`MOSTLY_GREY` of ``pixels`` (floats in [0, 1]) are grey."""
+    rgb = pixels.reshape(-1, 3).astype(np.float64)
+    luma = rgb @ LUMA
+    chroma = np.hypot(rgb[:, 2] - luma, rgb[:, 0] - luma)
+    return bool(np.mean(chroma < GREY_CHROMA) >= MOSTLY_GREY)

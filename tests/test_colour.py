@@ -59,11 +59,13 @@ def test_a_greyscale_copy_of_a_fake_is_unsure_for_its_lack_of_colour_never_real(
     assert captions(prediction)[0][1] == "unsure: no colour"
 
 
-@pytest.mark.parametrize("dressed", ["red border", "blue caption bar", "yellow sticker"])
+@pytest.mark.parametrize("dressed", ["red border", "blue caption bar", "yellow sticker", "sticker on the cheek",
+                                     "bar across the chin"])
 def test_colour_beside_a_greyscale_face_does_not_make_it_a_face_in_colour(dressed: str) -> None:
     """A visitor's find: a greyscale fake in a red border, under a coloured caption bar or with a
     sticker beside its face was judged (and often "real"): the rule read the model's whole square.
-    It reads the face's middle; the photo in colour is still judged."""
+    It reads the face's middle, and a middle mostly grey has no colour whatever covers the rest
+    (a sticker on the cheek, a bar across the chin); the photo in colour is still judged."""
     from deforgify.decode import load_rgb
 
     detector = Detector.load()
@@ -75,10 +77,17 @@ def test_colour_beside_a_greyscale_face_does_not_make_it_a_face_in_colour(dresse
         shown = cv2.copyMakeBorder(grey, 20, 20, 20, 20, cv2.BORDER_CONSTANT, value=(200, 30, 30))
     elif dressed == "blue caption bar":
         shown = np.concatenate([grey, np.full((120, grey.shape[1], 3), (40, 90, 220), np.uint8)])
-    else:
+    elif dressed == "yellow sticker":
         x, y, width, height = face
         shown = grey.copy()
         shown[y + height // 2 : y + height // 2 + 30, max(0, x - 60) : x + 5] = (240, 210, 20)
+    elif dressed == "sticker on the cheek":  # a third visitor's: the face's middle itself partly in colour
+        x, y, width, height = face
+        shown = cv2.circle(grey.copy(), (x + width // 3, y + int(height * 0.6)), width // 8, (240, 210, 20), -1)
+    else:
+        x, y, width, height = face
+        shown = grey.copy()
+        shown[y + int(height * 0.72) :, :] = (200, 30, 30)
     prediction = detector.predict_rgb([shown])[0]
     assert prediction.face_found and prediction.label == "unsure", prediction
     assert prediction.caution is not None and prediction.caution.startswith(NO_COLOUR), prediction.caution

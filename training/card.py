@@ -253,7 +253,8 @@ Each step changes verdicts when left out or done otherwise (Deforgify's function
    or the part of the crop that is its box's middle (see below), reduced to 32 px (`INTER_AREA`),
    has for both `B - Y` and `R - Y` (`Y = 0.299 R + 0.587 G + 0.114 B`, pixels 0-1) what a
    straight line in `Y` leaves with a standard deviation under 1/255, or under 5/255 with the line
-   explaining 85 % of the variance or more and passing within 3/255 of 0 at `Y = 0`
+   explaining 85 % of the variance or more and passing within 3/255 of 0 at `Y = 0`, or at least
+   60 % of the middle's pixels have a chroma (the length of `B - Y`, `R - Y`) under 5/255
    (`deforgify.colour.face_colourless`); so is a face seen through transparency: where the file has an
    alpha channel, the photo is shown over white and a face whose box's middle (step 1's box, its
    central 60 % across and down) is on average 2 % see-through or more (`1 - alpha / 255`) is
