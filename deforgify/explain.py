@@ -276,12 +276,12 @@ def band_reason(fake: float, calibration: Optional[Calibration], judged: str = "
 def shown_places(fake: float, calibration: Optional[Calibration]) -> int:
     """Decimals to show a fake share with beside bars: none, unless it rounds to the same whole
     percent as an edge of the unsure band, where "fake 19%" read alike for a "real" (18.7 %) and
-    an "unsure" (19.3 %) beside an edge of 19.2 % (a visitor's find); then as many as tell them
-    apart."""
-    if calibration is None:
-        return 0
-    edges = (calibration.unsure_low, calibration.unsure_high)
-    return decimals_apart(fake, edges) if any(round(fake * 100) == round(edge * 100) for edge in edges) else 0
+    an "unsure" (19.3 %) beside an edge of 19.2 % (a visitor's find), or to 0 % or 100 % without
+    being it ("fake 100%" of 99.8 %, a certainty the model never has: another visitor's find); then
+    as many as tell them apart."""
+    band = (calibration.unsure_low, calibration.unsure_high) if calibration is not None else ()
+    edges = [edge for edge in (*band, 0.0, 1.0) if round(fake * 100) == round(edge * 100) and fake != edge]
+    return decimals_apart(fake, edges) if edges else 0
 
 
 def decimals_apart(value: float, edges: Sequence[float]) -> int:

@@ -350,3 +350,16 @@ def test_a_caption_covers_no_other_faces_eyes_nose_or_mouth_where_a_place_allows
         for other, box in enumerate(boxes):
             x, y, w, h = face_middle(box)
             assert other == index or not (left < x + w and x < right and top < y + h and y < bottom), (index, other)
+
+
+def test_a_share_that_rounds_to_0_or_100_percent_gets_the_decimals_that_say_it_is_not() -> None:
+    """A visitor's find: a fake 99.8 % read "fake 100%", a certainty the model never has; an
+    exact 100 % (or a share far from 0 and 100) stays as it was."""
+    from deforgify.explain import percentages
+    from deforgify.model.calibration import Calibration
+
+    calibration = Calibration(temperature=1.0, threshold=0.5, unsure_low=0.2, unsure_high=0.95)
+    assert percentages({"real": 0.002, "fake": 0.998}, calibration) == "real 0.2%, fake 99.8%"
+    assert percentages({"real": 0.9996, "fake": 0.0004}) == "real 99.96%, fake 0.04%"
+    assert percentages({"real": 0.0, "fake": 1.0}, calibration) == "real 0%, fake 100%"
+    assert percentages({"real": 0.3, "fake": 0.7}, calibration) == "real 30%, fake 70%"
