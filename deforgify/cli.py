@@ -391,21 +391,29 @@ def _pixel_details(row: dict) -> str:
     98.8%" beside "too small to judge" read as an answer (a developer's find)."""
     if not row["face"]:
         return ""
-    from deforgify.explain import turned_words
+    from deforgify.detector import ALWAYS_JUDGED_FROM
+    from deforgify.explain import counted, turned_words
 
     deciding = row["faces"][row["deciding_face"]]
     confidences = _shares(row, deciding["caution"])
     where = "face at {},{} {}x{}".format(*row["face"]) + _among(row["faces"], deciding)
     if deciding["turned"] and not deciding["caution"]:
         where += f" ({turned_words(deciding['turned'])})"
+    if row.get("left_out"):  # said, as on the page (a visitor found it in the JSON alone)
+        where += (f"; {counted(row['left_out'], 'more face')} found and not judged (under {ALWAYS_JUDGED_FROM} px "
+                  "and narrower than a third of the largest)")
     heatmap = f"; heatmap {row['heatmap']}" if row.get("heatmap") else ""
     heatmap += f"; heatmap not written: {row['heatmap_error']}" if "heatmap_error" in row else ""
     return f"{confidences}; {where}{heatmap}"
 
 
 def _shares(row: dict, caution: Optional[str]) -> str:
-    """``; real 3.0%, fake 97.0%``, or nothing for a face or track not judged (its ``caution``)."""
-    return "" if caution else "; " + ", ".join(f"{k} {v:.1%}" for k, v in row["confidences"].items())
+    """``; real 3.0%, fake 97.0%`` (``fake 99.96%``, not ``100.0%``: :func:`deforgify.explain.shown_places`),
+    or nothing for a face or track not judged (its ``caution``)."""
+    from deforgify.explain import shown_places
+
+    places = max(1, shown_places(row["confidences"]["fake"], None))
+    return "" if caution else "; " + ", ".join(f"{k} {v:.{places}%}" for k, v in row["confidences"].items())
 
 
 def _among(faces: list[dict], deciding: dict) -> str:

@@ -513,3 +513,18 @@ def test_a_clips_plain_line_names_a_track_not_judged_beside_one_that_looks_real(
     line = run_module("deforgify", "predict", str(clip), "--quiet").stdout.strip()
     assert line.startswith(f"{clip}: unsure (") and "2 face tracks;" in line, line
     assert "not judged (the 1 judged looks real), pictured at " in line and "most suspicious" not in line, line
+
+
+def test_a_plain_line_says_a_face_was_left_out(tmp_path: Path, astronaut: np.ndarray) -> None:
+    """A visitor's find: a face left out (under 40 px beside a much larger one) was in the JSON's
+    left_out alone; the plain line says it, as the page does."""
+    import cv2
+
+    face = astronaut[20:280, 100:350]
+    big, small = (cv2.resize(face, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) for scale in (2.2, 0.4))
+    photo = np.full((big.shape[0], big.shape[1] + 300, 3), 200, np.uint8)
+    photo[:, : big.shape[1]] = big
+    photo[100 : 100 + small.shape[0], big.shape[1] + 50 : big.shape[1] + 50 + small.shape[1]] = small
+    Image.fromarray(photo).save(tmp_path / "pair.png")
+    line = run_module("deforgify", "predict", str(tmp_path / "pair.png"), "--quiet").stdout.strip()
+    assert "; 1 more face found and not judged (under 40 px and narrower than a third of the largest)" in line, line
