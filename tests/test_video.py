@@ -216,14 +216,33 @@ def test_a_face_free_clip_stops_looking_closer_after_a_few_frames(clips, monkeyp
 
     asked = []
 
-    def recording(rgb, config, closer_look=False):
-        asked.append(closer_look)
-        return detected_face_crops(rgb, config, closer_look)
+    def recording(rgb, config, closer_look=False, beside_found=False):
+        asked.append((closer_look, beside_found))
+        return detected_face_crops(rgb, config, closer_look, beside_found)
 
     detected_face_crops = judge.detected_face_crops
     monkeypatch.setattr(judge, "detected_face_crops", recording)
     assert score_video(detector, clips["no_face"]).to_json()["label"] == "no_face"
-    assert asked == [True] * judge.CLOSER_LOOK_GIVE_UP + [False] * (8 - judge.CLOSER_LOOK_GIVE_UP)
+    give_up = judge.CLOSER_LOOK_GIVE_UP
+    assert asked == [(True, True)] * give_up + [(False, False)] * (8 - give_up)
+    asked.clear()  # a lone face: searched beside for a few frames, then the first search alone
+    assert len(score_video(detector, clips["mixed"], Sampling(rate=0.5)).to_json()["faces"]) == 2
+    assert asked == [(True, True)] * give_up + [(True, False)] * (10 - give_up)
+
+
+def test_a_small_face_beside_a_large_one_is_followed_in_a_clip(detector, astronaut, tmp_path) -> None:
+    """A visitor's find: a 49 px StyleGAN2 face beside a 200 px real one was never found in a
+    clip (its frames had the first search alone), and the clip was "real"; the photo's closer
+    look beside found faces is a clip's too."""
+    face = astronaut[20:280, 100:350]
+    big, small = (cv2.resize(face, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) for scale in (2.2, 0.6))
+    photo = np.full((big.shape[0], big.shape[1] + 300, 3), 200, np.uint8)
+    photo[:, : big.shape[1]] = big
+    photo[100 : 100 + small.shape[0], big.shape[1] + 50 : big.shape[1] + 50 + small.shape[1]] = small
+    clip = write_opencv(tmp_path / "pair.mp4", lambda i: np.roll(photo, i, axis=1), 50)
+    row = score_video(detector, clip).to_json()
+    widths = sorted(track["box"][2] for track in row["faces"])
+    assert len(widths) == 2 and widths[0] >= 40 and widths[0] < widths[1] / 3, widths
 
 
 def test_the_human_line_names_the_verdict_the_track_and_the_deciding_moment(clips) -> None:
