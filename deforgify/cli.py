@@ -391,8 +391,7 @@ def _pixel_details(row: dict) -> str:
     98.8%" beside "too small to judge" read as an answer (a developer's find)."""
     if not row["face"]:
         return ""
-    from deforgify.detector import ALWAYS_JUDGED_FROM
-    from deforgify.explain import counted, turned_words
+    from deforgify.explain import counted, left_out_why, turned_words
 
     deciding = row["faces"][row["deciding_face"]]
     confidences = _shares(row, deciding["caution"])
@@ -400,8 +399,7 @@ def _pixel_details(row: dict) -> str:
     if deciding["turned"] and not deciding["caution"]:
         where += f" ({turned_words(deciding['turned'])})"
     if row.get("left_out"):  # said, as on the page (a visitor found it in the JSON alone)
-        where += (f"; {counted(row['left_out'], 'more face')} found and not judged (under {ALWAYS_JUDGED_FROM} px "
-                  "and narrower than a third of the largest)")
+        where += f"; {counted(row['left_out'], 'more face')} found and not judged ({left_out_why()})"
     heatmap = f"; heatmap {row['heatmap']}" if row.get("heatmap") else ""
     heatmap += f"; heatmap not written: {row['heatmap_error']}" if "heatmap_error" in row else ""
     return f"{confidences}; {where}{heatmap}"
@@ -412,8 +410,10 @@ def _shares(row: dict, caution: Optional[str]) -> str:
     or nothing for a face or track not judged (its ``caution``)."""
     from deforgify.explain import shown_places
 
+    if caution:
+        return ""
     places = max(1, shown_places(row["confidences"]["fake"], None))
-    return "" if caution else "; " + ", ".join(f"{k} {v:.{places}%}" for k, v in row["confidences"].items())
+    return "; " + ", ".join(f"{k} {v:.{places}%}" for k, v in row["confidences"].items())
 
 
 def _among(faces: list[dict], deciding: dict) -> str:

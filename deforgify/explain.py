@@ -203,13 +203,19 @@ def withheld(count: int, unjudged_faces: dict[int, str], number: int, marked: st
             + (f" (not judged either: {faces_not_judged(others)})" if others else ""))
 
 
+def left_out_why(largest: str = "the largest") -> str:
+    """Why a face found was left out (not beyond the MAX_FACES largest): "under 40 px and narrower
+    than a third of the largest" (``largest``: "that frame's largest" in a clip)."""
+    return f"under {ALWAYS_JUDGED_FROM} px and narrower than a third of {largest}"
+
+
 def _left_out(prediction: Prediction) -> str:
     """The faces found and left out, and why: under ALWAYS_JUDGED_FROM px and narrower than a
     third of the largest, or (when the MAX_FACES largest were judged) that or beyond them. A
     visitor read "2 faces found ..., 1 more face was found and not judged (narrower than a third
     of the largest, or beyond the 8 largest)" of 3 faces as a miscount, and looked for the third
     on the picture."""
-    why = f"under {ALWAYS_JUDGED_FROM} px and narrower than a third of the largest"
+    why = left_out_why()
     if len(prediction.scores) >= MAX_FACES:
         why += f", or beyond the {MAX_FACES} largest"
     were = "was" if prediction.left_out == 1 else "were"

@@ -9,11 +9,10 @@ from collections import Counter
 from typing import Optional
 
 from deforgify.decode import WORKING_MAX_SIDE
-from deforgify.detector import (ALWAYS_JUDGED_FROM, MAX_FACES, UNJUDGED, UNJUDGED_TOO_SMALL, FaceScore, Prediction,
-                                unjudged)
+from deforgify.detector import MAX_FACES, UNJUDGED, UNJUDGED_TOO_SMALL, FaceScore, Prediction, unjudged
 from deforgify.explain import (WORDS, band_reason, beside_an_edge, caption, counted, decimals_apart, describe_faces,
-                               faces_not_judged, not_judged, not_judged_short, percentages, try_instead,
-                               withheld)
+                               faces_not_judged, left_out_why, not_judged, not_judged_short, percentages,
+                               try_instead, withheld)
 from deforgify.faces import Box
 from deforgify.model.calibration import NO_FACE, UNSURE, Calibration
 from deforgify.video.combine import SUSTAINED_RUN
@@ -132,7 +131,7 @@ def _left_out(row: dict) -> str:
         return ""
     faces = "another face was" if max(counts) == 1 else "more faces were"
     where = "In the one frame read" if len(counts) == 1 else f"In {frames} of the {len(counts)} frames read"
-    why = f"under {ALWAYS_JUDGED_FROM} px and narrower than a third of that frame's largest"
+    why = left_out_why("that frame's largest")
     if any(len(frame["faces"]) >= MAX_FACES for frame in row["frames"]):  # only then can one be beyond them
         why += f", or beyond its {MAX_FACES} largest"
     return f" {where}, {faces} found and not judged ({why})."
