@@ -381,8 +381,13 @@ def _peak_or_not_judged(row: dict, track: dict) -> str:
     looks real), pictured at": it was never the most suspicious of anything."""
     judged = sum(not other["caution"] for other in row["faces"])
     if track["caution"] and judged:
-        return f"not judged (the {judged} judged look{'s' if judged == 1 else ''} real), pictured at"
+        return f"not judged (the {judged} judged {_look_real(judged)}), pictured at"
     return "most suspicious at"
+
+
+def _look_real(judged: int) -> str:
+    """"looks real" of one face, "look real" of several."""
+    return "looks real" if judged == 1 else "look real"
 
 
 def _pixel_details(row: dict) -> str:
@@ -425,7 +430,7 @@ def _among(faces: list[dict], deciding: dict) -> str:
     if len(faces) == 1:
         return ""
     if deciding["caution"] and judged:
-        return f" (not judged; the {judged} judged of {len(faces)} faces look{'s' if judged == 1 else ''} real)"
+        return f" (not judged; the {judged} judged of {len(faces)} faces {_look_real(judged)})"
     if deciding["caution"]:
         return f" (the widest of {len(faces)} faces, none judged)"
     if judged == len(faces):

@@ -220,11 +220,11 @@ class ParquetResults:
         return ResultsError(f"{self.path} exists and is not a scan's Parquet output ({why}); "
                             "nothing was changed: give another output")
 
-    def _added_fields(self) -> list[pa.Field]:
-        """The columns of the Parquet file that no scan writes (a reviewer's notes added to it):
-        kept with their values whenever the file is written again, null in new rows."""
+    def _file_schema(self) -> Optional[pa.Schema]:
+        """The Parquet file's schema (None before the file is made), refused (ResultsError) when
+        the file is not a scan's output: unreadable, or without a scan's columns."""
         if not self.path.exists():
-            return []
+            return None
         try:
             schema = _pyarrow_parquet().read_schema(self.path)
         except Exception as error:  # noqa: BLE001  as in _table_rows
@@ -232,6 +232,14 @@ class ParquetResults:
         missing = [column for column in SCAN_COLUMNS if column not in schema.names]
         if missing:
             raise self._not_a_scan(f"no column {', '.join(missing)}")
+        return schema
+
+    def _added_fields(self) -> list[pa.Field]:
+        """The columns of the Parquet file that no scan writes (a reviewer's notes added to it):
+        kept with their values whenever the file is written again, null in new rows."""
+        schema = self._file_schema()
+        if schema is None:
+            return []
         return [field.with_nullable(True) for field in schema if field.name not in COLUMNS]  # null in new rows
 
     def rows(self, columns: Optional[list[str]] = None) -> Iterator[dict]:
@@ -244,7 +252,7 @@ class ParquetResults:
         return f"{self.path} and {self.journal.path}" if self.path.exists() else str(self.journal.path)
 
     def check(self, key_field: str, model_revision: str, origin: dict[str, str]) -> None:
-        self._added_fields()
+        self._file_schema()
         rows = self.rows([key_field, "model_revision", *origin])
         _check_rows(self.path, rows, key_field, model_revision, origin)
 

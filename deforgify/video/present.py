@@ -47,9 +47,9 @@ def explain_video(row: dict, calibration: Optional[Calibration] = None) -> str:
     if track["caution"]:  # its scores are not used: no percentages to read as an answer
         advice = try_instead(track["caution"], max(row["width"], row["height"]) > WORKING_MAX_SIDE, "clip")
         if len(unjudged_tracks) < len(tracks):  # those judged look real; this one withholds that
-            why = withheld(len(tracks), unjudged_tracks, track["track"] + 1, "",
-                           " in every frame where it could be judged")
-            return (f"Unsure: {len(tracks)} faces followed {APPEARING} in {seen}, {why}, so the clip is not "
+            kept_back = withheld(len(tracks), unjudged_tracks, track["track"] + 1, "",
+                                 " in every frame where it could be judged")
+            return (f"Unsure: {len(tracks)} faces followed {APPEARING} in {seen}, {kept_back}, so the clip is not "
                     f"cleared as real. {advice}{footnotes}")
         if len(tracks) > 1:
             small = why == UNJUDGED_TOO_SMALL.short
