@@ -972,11 +972,11 @@ CHECKING_CLIP = place_says("Checking the video…")
 appears here once you upload a clip" for the whole check)."""
 
 
-def settled(answer_id: str) -> tuple[gr.Button, gr.Column]:
+def settled(answer_id: str) -> tuple[gr.Button, gr.Column, gr.Button]:
     """The re-check button and the report controls once the page has settled: usable and shown
     for a photo with an answer; not for a file that cannot be checked (it would only fail again)
     or an empty photo."""
-    return gr.Button(interactive=bool(answer_id)), answer_shown(answer_id)
+    return gr.Button(interactive=bool(answer_id)), answer_shown(answer_id), report_button()
 
 
 def save_output(rgb: np.ndarray) -> str:
@@ -1056,20 +1056,34 @@ def make_flag(store: FeedbackStore, answers: Answers) -> Flag:
 
 SAVED, NOT_SAVED = "✅ ", "⚠️ "
 """How the page's report status starts: a saved report and a refusal looked alike, in plain grey."""
+REPORTED = "Reported"
 
 
-def make_page_flag(flag: Flag, picture: str = "photo") -> Callable[[str, Optional[str], gr.Request], str]:
-    """The report button's answer on the page (``picture``: what the answer was of, "photo" or "clip")."""
-    def page_flag(answer_id: str, should_be: Optional[str], request: gr.Request) -> str:
+def report_label(picture: str = "photo") -> str:
+    return f"Report the {picture}'s answer as wrong"
+
+
+def report_button(picture: str = "photo") -> gr.Button:
+    """The report button as it is before a report, as it comes back beside each new answer (an
+    update: called inside the page's layout, it would draw a second button)."""
+    return gr.Button(report_label(picture), interactive=True)
+
+
+def make_page_flag(flag: Flag, picture: str = "photo") -> Callable[[str, Optional[str], gr.Request], tuple]:
+    """The report button's answer on the page (``picture``: what the answer was of, "photo" or
+    "clip"): its status, and the button done with once the answer is reported (a second click
+    replaced the thank-you, and the id to quote, with "already reported")."""
+    def page_flag(answer_id: str, should_be: Optional[str], request: gr.Request) -> tuple[str, Any]:
         if not answer_id:
             return (f"{NOT_SAVED}There is no answer on the page to report: check a {picture} first (a file that "
-                    "can't be checked has no answer).")
+                    "can't be checked has no answer)."), gr.update()
         if not should_be:
-            return f"{NOT_SAVED}Choose what the answer should have been (one of the choices above), then report."
+            return (f"{NOT_SAVED}Choose what the answer should have been (one of the choices above), then "
+                    "report."), gr.update()
         try:
-            return SAVED + flag(answer_id, should_be, request)
+            return SAVED + flag(answer_id, should_be, request), gr.Button(REPORTED, interactive=False)
         except gr.Error as error:
-            return NOT_SAVED + str(error.message)
+            return NOT_SAVED + str(error.message), gr.update()
 
     return page_flag
 
@@ -1457,8 +1471,7 @@ def report_controls(prefix: str = "", picture: str = "photo") -> ReportControls:
         with gr.Group():
             should_be = ShouldBe(list(SHOULD_BE), label=f"Is the {picture}'s answer wrong? It should have been:",
                                  elem_id=f"{prefix}should-be")
-            button = gr.Button(f"Report the {picture}'s answer as wrong", variant="secondary",
-                               elem_id=f"{prefix}report")
+            button = gr.Button(report_label(picture), variant="secondary", elem_id=f"{prefix}report")
         status = ReportStatus(elem_id=f"{prefix}flag-status", label="report status")
     return ReportControls(box, answer_id, should_be, button, status)
 
@@ -1623,11 +1636,13 @@ def video_tab(detector: Detector, answers: Answers, flag: Flag) -> None:
     check.click(lambda: (gr.Button(CHECKING_VIDEO, interactive=False), CHECKING_CLIP), None, [check, summary],
                 queue=False, api_visibility="private", show_progress="hidden") \
         .then(page_video, clip, page_outputs, **CHECKS, api_visibility="private") \
-        .then(lambda answer_id, now: (answer_shown(answer_id), gr.Button(CHECK_VIDEO, interactive=now is not None)),
-              [report.answer_id, clip], [report.box, check], queue=False, api_visibility="private",
+        .then(lambda answer_id, now: (answer_shown(answer_id), gr.Button(CHECK_VIDEO, interactive=now is not None),
+                                      report_button("video")),
+              [report.answer_id, clip], [report.box, check, report.button], queue=False, api_visibility="private",
               show_progress="hidden") \
         .then(None, js=scroll_into_view("video-verdict-box"))
-    report.button.click(make_page_flag(flag, "clip"), [report.answer_id, report.should_be], report.status,
+    report.button.click(make_page_flag(flag, "clip"), [report.answer_id, report.should_be],
+                        [report.status, report.button],
                         api_visibility="private", **REPORTS, show_progress="hidden")
     api_video = gr.Button(visible=False)  # the API: the same answer, with errors raised for programs
     api_video.click(predict_video, clip, outputs, api_name="predict_video", **CHECKS)
@@ -1680,18 +1695,18 @@ def build_demo(detector: Detector, store: FeedbackStore) -> gr.Blocks:
         image.change(LATEST_PHOTO.record, image, None, queue=False, api_visibility="private", show_progress="hidden")
         image.change(page_check, image, page_outputs, **CHECKS, trigger_mode="always_last",
                      api_visibility="private", show_progress="minimal", show_progress_on=summary) \
-            .then(settled, report.answer_id, [check_again, report.box], queue=False, api_visibility="private",
-                  show_progress="hidden") \
+            .then(settled, report.answer_id, [check_again, report.box, report.button], queue=False,
+                  api_visibility="private", show_progress="hidden") \
             .then(None, js=SCROLL_TO_VERDICT)
         check_again.click(None, None, summary, queue=False, api_visibility="private",
                           js=f"() => {{ {FORGET_REFUSAL.format(input='photo')} return {json.dumps(CHECKING_AGAIN)}; }}")
         check_again.click(make_page_check(detector, answers, again=True), image, page_outputs,
                           **CHECKS, api_visibility="private",
                           show_progress="minimal", show_progress_on=summary) \
-            .then(settled, report.answer_id, [check_again, report.box], queue=False, api_visibility="private",
-                  show_progress="hidden") \
+            .then(settled, report.answer_id, [check_again, report.box, report.button], queue=False,
+                  api_visibility="private", show_progress="hidden") \
             .then(None, js=SCROLL_TO_VERDICT)
-        report.button.click(make_page_flag(flag), [report.answer_id, report.should_be], report.status,
+        report.button.click(make_page_flag(flag), [report.answer_id, report.should_be], [report.status, report.button],
                             api_visibility="private", **REPORTS, show_progress="hidden")
         # The API: the same answer, with errors raised for programs (the page shows them in words).
         api_predict = gr.Button(visible=False)

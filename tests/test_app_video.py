@@ -179,6 +179,8 @@ def test_upload_a_clip_and_read_the_verdict_timeline_and_deciding_frame(app_url,
             page.locator("#video-report").click()
             page.locator("#video-flag-status").get_by_text("Thank you: report").wait_for(timeout=30_000)
             assert len([p for p in reports_in(flags_folder) if p not in before]) == 1
+            page.get_by_role("button", name="Reported", exact=True).wait_for(timeout=10_000)  # done with
+            assert page.locator("#video-report").is_disabled()
             page.locator("#video-check").screenshot(path=str(ARTIFACTS / "video-check.png"))
             # Another file takes the old answer with it at once; one that is no video is explained in the box.
             not_video = tmp_path / "notes.mp4"
