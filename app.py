@@ -67,7 +67,7 @@ from deforgify.detector import Detector, Prediction  # noqa: E402
 from deforgify.explain import (BACKGROUNDS, CAUTIONS, COLOURS, WORDS, describe_faces, draw_faces,  # noqa: E402
                                explain, headline, hex_colour, shown_places)
 from deforgify.feedback import (ANSWER_LIFETIME, SHOULD_BE, Answers, ClientQuota, FeedbackError,  # noqa: E402
-                                FeedbackStore, NotSaved, choices_against, save_report)
+                                FeedbackStore, NotNow, NotSaved, choices_against, save_report)
 from deforgify.heatmap import LEGEND, colour_stops, where  # noqa: E402
 from deforgify.model.calibration import NO_FACE, UNSURE, Calibration  # noqa: E402
 from deforgify.model.facts import HELD_OUT_HEADING, metrics_at_a_glance  # noqa: E402
@@ -208,7 +208,7 @@ def _uploaded_here(path: str) -> bool:
 SEND_A_FILE = "(gradio_client: handle_file(path))"
 """How a program sends a file, said wherever a call sent none."""
 NO_FILE, NOT_A_FILE, WRONG_ARGUMENTS, BAD_CHOICE = "no_file", "not_a_file", "wrong_arguments", "bad_choice"
-REPORT_REFUSED, REPORT_NOT_SAVED = "report_refused", "report_not_saved"
+REPORT_REFUSED, REPORT_NOT_SAVED, REPORTS_LATER = "report_refused", "report_not_saved", "try_again_later"
 """The codes of the API's refusals that are not about a file's content (those are
 :data:`deforgify.refusals.CODES`), given as the error's ``title``: stable, where its words may change."""
 
@@ -243,16 +243,24 @@ class CheckedBlocks(gr.Blocks):
 
     def validate_inputs(self, block_fn: Any, inputs: list[Any]) -> None:
         if len(inputs) != len(block_fn.inputs):
-            names = list(inspect.signature(block_fn.fn).parameters)[:len(block_fn.inputs)]
-            raise gr.Error(f"/{block_fn.api_name} takes {len(names)} value{'s' * (len(names) > 1)} "
-                           f"({', '.join(names)}); {len(inputs)} arrived", title=WRONG_ARGUMENTS,
-                           print_exception=False)
+            raise gr.Error(f"{takes(block_fn)}; {len(inputs)} arrived", title=WRONG_ARGUMENTS, print_exception=False)
         for block, value in zip(block_fn.inputs, inputs):
             path = value.get("path") if isinstance(value, dict) else None
             if isinstance(path, str) and path and not _uploaded_here(path):
                 kind = "video" if isinstance(block, VideoFile) else "file"
                 raise not_a_file(kind, not_uploaded(path))
         super().validate_inputs(block_fn, inputs)
+
+
+def parameter_names(block_fn: Any) -> list[str]:
+    """The names an endpoint's values are given by (its function's, as Gradio's API page shows them)."""
+    return list(inspect.signature(block_fn.fn).parameters)[:len(block_fn.inputs)]
+
+
+def takes(block_fn: Any) -> str:
+    """"/flag takes 2 values (answer_id, should_be)"."""
+    names = parameter_names(block_fn)
+    return f"/{block_fn.api_name} takes {len(names)} value{'s' * (len(names) > 1)} ({', '.join(names)})"
 
 
 @described
@@ -437,7 +445,10 @@ VIDEO_RESULT_TYPES = {
 RESULT_FIELDS = {
     "label": 'the verdict: "real", "fake", "unsure" or "no_face"',
     "decided_by": '"pixels" or "provenance" (a declared AI origin decides "fake")',
-    "confidences": 'calibrated confidences of "real" and "fake" of the deciding face; null without a face',
+    "confidences": 'calibrated confidences of "real" and "fake" of the deciding face, from its pixels; null '
+                   'without a face. The verdict is label, not these: they can lean the other way where the file\'s '
+                   'provenance decided, or the deciding face was not judged (its caution says why: no colour, '
+                   'seen through, too small) or its score lies in the unsure band',
     "face_found": "whether a face was judged",
     "face": "the deciding face's box [x, y, width, height], in the photo's own pixels",
     "deciding_face": "index into faces of the face that decided; null without a face",
@@ -1040,6 +1051,9 @@ def make_flag(store: FeedbackStore, answers: Answers) -> Flag:
         except NotSaved as error:
             raise gr.Error(f"The report could not be saved: {error}. Nothing was stored.",
                            title=REPORT_NOT_SAVED, print_exception=False) from None
+        except NotNow as error:
+            raise gr.Error(f"Not reported now: {error}. Nothing was stored.", title=REPORTS_LATER,
+                           print_exception=False) from None
         except FeedbackError as error:
             raise gr.Error(f"Not reported: {error}. Nothing was stored.", title=REPORT_REFUSED,
                            print_exception=False) from None
@@ -1136,7 +1150,6 @@ def model_card_link(detector: Detector, section: str = "") -> str:
     else:
         return "#model-card" + (f"--{anchor}" if anchor else "")
     return page + (f"#{anchor}" if anchor else "")
-
 
 
 def card_text(detector: Detector) -> str:
@@ -1757,34 +1770,138 @@ class BodyLimit:
                                     "file (gradio_client's handle_file uploads it), not inline")
 
 
-async def send_error(send: Any, status: int, message: str) -> None:
-    """An ASGI response of ``status`` with ``{"error": message}``."""
-    body = json.dumps({"error": message}).encode()
+async def send_error(send: Any, status: int, message: str, title: Optional[str] = None) -> None:
+    """An ASGI response of ``status`` with ``{"error": message}`` (and the error's code as
+    ``title``, as a call's errors carry it)."""
+    body = json.dumps({"error": message, **({"title": title} if title else {})}).encode()
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
 
 
+CALL_START = re.compile(r"/gradio_api/call/(v2/)?([^/]+)/?")
+"""Where a call is started (``POST``): by its values in order, or by name under ``v2/``."""
 CALL_RESULT = re.compile(r"/gradio_api/call/(?:v2/)?([^/]+)/([^/]+)")
 """Where a call's result is read (``GET``, by the event id its ``POST`` gave)."""
 
 
-class UnheldEvents:
-    """ASGI middleware answering a read of a call's result that this app does not hold (an event
-    id it never gave, or a result already read) with 404 in words. Gradio answered an unknown id
-    with "404: Not Found" inside an event stream, logging a traceback, and a result read a second
-    time with heartbeats that never ended."""
+def public_endpoints(app: Any) -> list[Any]:
+    """The endpoints the API offers (not the page's own: Gradio ran those too when called by name)."""
+    return [fn for fn in app.get_blocks().fns.values() if fn.api_name and fn.api_visibility == "public"]
+
+
+def public_endpoint(app: Any, name: str) -> Any:
+    """The endpoint of the API named ``name``; None for a name it has not, or one of the page's."""
+    return next((fn for fn in public_endpoints(app) if fn.api_name == name), None)
+
+
+def keyword_problem(block_fn: Any, given: dict[str, Any]) -> Optional[str]:
+    """What is wrong with an endpoint's values given by name (``/gradio_api/call/v2/NAME``), in
+    words; None when nothing is. Gradio answered a misspelt, missing or extra name with 500
+    "Internal Server Error" and a traceback in the log."""
+    signature = inspect.signature(block_fn.fn).parameters
+    names = parameter_names(block_fn)
+    unknown = [key for key in given if key not in names]
+    missing = [name for name in names if name not in given and signature[name].default is inspect.Parameter.empty]
+    if not unknown and not missing:
+        return None
+    wrong = [f"{', '.join(unknown)} {'is not one of them' if len(unknown) == 1 else 'are not among them'}"
+             ] if unknown else []
+    wrong += [f"{', '.join(missing)} did not arrive"] if missing else []
+    return f"{takes(block_fn)}; {' and '.join(wrong)}"
+
+
+class NamedCalls:
+    """ASGI middleware checking a call's start (``POST /gradio_api/call/...``) before Gradio
+    does: a name the API has not (a page's own endpoint among them) is 404, naming those it has;
+    values given by name (``v2/``) are checked against the endpoint's parameters (422 in words,
+    ``wrong_arguments``). The request's body is read here and handed on unchanged."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        called = (CALL_START.fullmatch(scope["path"])
+                  if scope["type"] == "http" and scope["method"] == "POST" else None)
+        if not called:
+            return await self.app(scope, receive, send)
+        endpoint = public_endpoint(scope["app"], called[2])
+        if endpoint is None:
+            return await send_error(send, 404, not_an_endpoint(scope["app"], called[2]))
+        if not called[1]:
+            return await self.app(scope, receive, send)
+        body, more = b"", True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":  # gone, or cut off by BodyLimit
+                return await self.app(scope, _replayed([message], receive), send)
+            body, more = body + message.get("body", b""), message.get("more_body", False)
+        try:
+            given = json.loads(body)
+        except ValueError:
+            given = None  # Gradio's own 422 says what it expected
+        problem = keyword_problem(endpoint, given) if isinstance(given, dict) else None
+        if problem:
+            return await send_error(send, 422, problem, WRONG_ARGUMENTS)
+        await self.app(scope, _replayed([{"type": "http.request", "body": body, "more_body": False}], receive), send)
+
+
+def _replayed(messages: list[dict], receive: Any) -> Any:
+    """An ASGI ``receive`` giving ``messages`` first, then the request's own."""
+    async def replay() -> dict:
+        return messages.pop(0) if messages else await receive()
+    return replay
+
+
+class ResultReads:
+    """ASGI middleware for reading a call's result (``GET /gradio_api/call/NAME/EVENT_ID``)
+    where Gradio's route would never answer or would fail inside its event stream, logging a
+    traceback: an event id this app does not hold (never given, or a result already read) is
+    404; a result already being read by another request is 409 (that one got heartbeats until
+    it gave up); a call whose reader went away before its result (a client's read timeout
+    shorter than the check) is 410, said to be cancelled, which Gradio does to such a call (a
+    read again got "404: Not Found" inside an event stream, for ever; one whose reader went away
+    while it waited in the queue is no longer held: 404, which says that too)."""
+
+    def __init__(self, app: Any, remembered: int = 10_000) -> None:
+        self.app, self.remembered = app, remembered
+        self.reading: set[str] = set()
+        self.abandoned: dict[str, None] = {}  # in order, the oldest forgotten first
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         called = (CALL_RESULT.fullmatch(scope["path"])
                   if scope["type"] == "http" and scope["method"] == "GET" else None)
-        if called and not _held(scope["app"].get_blocks()._queue, called[2]):
-            return await send_error(send, 404, f"no call of /{called[1]} with event id {called[2][:100]!r} is waiting "
-                                               "to be read here: a result is read once, from the id its POST gave")
-        return await self.app(scope, receive, send)
+        if not called:
+            return await self.app(scope, receive, send)
+        name, event_id = called[1], called[2]
+        refusal = self._refusal(scope["app"], name, event_id)
+        if refusal:
+            return await send_error(send, *refusal)
+        self.reading.add(event_id)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.reading.discard(event_id)
+            if _held(scope["app"].get_blocks()._queue, event_id):  # read to its end, a result leaves the queue
+                self._forget_oldest()
+                self.abandoned[event_id] = None
+
+    def _refusal(self, app: Any, name: str, event_id: str) -> Optional[tuple[int, str]]:
+        shown = f"/{name} with event id {event_id[:100]!r}"
+        if event_id in self.abandoned:
+            return 410, (f"the call of {shown} was cancelled: its result was being read and the reader went away "
+                         "before it came (a read timeout shorter than the check?); start the call again and read "
+                         "its result until 'event: complete' (a clip can take a minute)")
+        if event_id in self.reading:
+            return 409, f"the result of {shown} is being read by another request: a result is read once"
+        if not _held(app.get_blocks()._queue, event_id):
+            return 404, (f"no call of {shown} is waiting to be read here: a result is read once, from the id its "
+                         "POST gave, and a call is cancelled when its reader goes away before its result")
+        return None
+
+    def _forget_oldest(self) -> None:
+        while len(self.abandoned) >= self.remembered:
+            del self.abandoned[next(iter(self.abandoned))]
 
 
 def _held(queue: Any, event_id: str) -> bool:
@@ -1794,16 +1911,19 @@ def _held(queue: Any, event_id: str) -> bool:
     return any(event_id in ids for ids in queue.pending_event_ids_session.values())
 
 
+def not_an_endpoint(app: Any, asked: str) -> str:
+    names = [f"/{fn.api_name}" for fn in public_endpoints(app)]
+    return (f"/{asked} is not an endpoint of this app; its endpoints are {', '.join(names)} "
+            "(described at /gradio_api/info)")
+
+
 def unknown_endpoint(request: Any, error: Exception) -> Any:
     """A call to an API name this app has not (Gradio answered 500 "Internal Server Error" and
     logged a traceback): 404, naming the endpoints it has."""
     from fastapi.responses import JSONResponse
 
-    names = [f"/{fn.api_name}" for fn in request.app.get_blocks().fns.values()
-             if fn.api_name and fn.api_visibility == "public"]
-    asked = request.path_params.get("api_name", "")
-    return JSONResponse({"error": f"/{asked} is not an endpoint of this app; its endpoints are {', '.join(names)} "
-                                  "(described at /gradio_api/info)"}, status_code=404)
+    return JSONResponse({"error": not_an_endpoint(request.app, request.path_params.get("api_name", ""))},
+                        status_code=404)
 
 
 def launch_options() -> dict[str, Any]:
@@ -1811,8 +1931,10 @@ def launch_options() -> dict[str, Any]:
     GRADIO_MCP_SERVER says otherwise; give the message of every error, Gradio's own included: a
     path it refuses, a link it cannot fetch or an argument missing came as ``{"error": null}``;
     refuse an upload larger than any file the page checks (Gradio kept any size, for two hours),
-    and any other request over :data:`BODY_LIMIT`; a call to an endpoint it has not, or a read of
-    a result it does not hold, gets 404."""
+    and any other request over :data:`BODY_LIMIT`; refuse in words a call to an endpoint it has
+    not (or one of the page's own), values by name that do not fit its parameters
+    (:class:`NamedCalls`), and a read of a result it does not hold, being read, or cancelled
+    (:class:`ResultReads`)."""
     from importlib.util import find_spec
 
     from gradio.route_utils import FnIndexInferError
@@ -1821,7 +1943,7 @@ def launch_options() -> dict[str, Any]:
     mcp = {} if "GRADIO_MCP_SERVER" in os.environ else {"mcp_server": find_spec("mcp") is not None}
     return {**mcp, "show_error": True, "css": CSS, "head": PAGE_JS,
             "max_file_size": max(MAX_FILE_BYTES, VIDEO_MAX_BYTES),
-            "app_kwargs": {"middleware": [Middleware(BodyLimit), Middleware(UnheldEvents)],
+            "app_kwargs": {"middleware": [Middleware(BodyLimit), Middleware(NamedCalls), Middleware(ResultReads)],
                            "exception_handlers": {FnIndexInferError: unknown_endpoint}}}
 
 

@@ -182,7 +182,7 @@ class ClientQuota:
                 del self._taken[known]  # memory stays bounded by the clients of the last hour
             recent = [t for t in self._taken.get(client, []) if now - t <= self.window]
             if len(recent) >= self.limit:
-                raise FeedbackError(f"you have reported {self.limit} answers in the last hour, this "
+                raise NotNow(f"you have reported {self.limit} answers in the last hour, this "
                                     "server's share for one visitor; please try again later")
             self._taken[client] = recent + [now]
 
@@ -284,14 +284,19 @@ class FeedbackStore:
         reports = self.reports()
         recent = [p for p in reports if (_saved_at(p) or now) > now - timedelta(hours=1)]
         if len(recent) >= self.max_per_hour:
-            raise FeedbackError("too many reports in the last hour; please try again later")
+            raise NotNow("too many reports in the last hour; please try again later")
         size = sum(f.stat().st_size for p in reports for f in p.iterdir() if f.is_file())
         if size >= self.max_bytes:
-            raise FeedbackError("the report store is full; please try again another day")
+            raise NotNow("the report store is full; please try again another day")
 
 
 class NotSaved(FeedbackError):
     """A report that was allowed but could not be written (a full or unwritable disk)."""
+
+
+class NotNow(FeedbackError):
+    """A report refused for now, not for good: a quota of the hour reached, or the store full
+    (a program can try again later, where a refusal for what the report says would fail again)."""
 
 
 def save_report(answers: Answers, quota: ClientQuota, store: FeedbackStore, answer_id: object,

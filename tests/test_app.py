@@ -443,7 +443,35 @@ def test_every_call_waits_in_the_queue_uploads_are_bounded_and_unknown_calls_nam
         again = requests.get(app_url + f"gradio_api/call/predict/{unheld}", timeout=30, stream=True)
         assert again.status_code == 404 and again.json()["error"] == (  # status first: the stream never ended
             f"no call of /predict with event id {unheld!r} is waiting to be read here: a result is read once, "
-            "from the id its POST gave")
+            "from the id its POST gave, and a call is cancelled when its reader goes away before its result")
+
+
+def test_a_call_by_name_is_checked_as_one_in_order_and_the_pages_own_are_not_offered(app_url, images) -> None:
+    """The "Use via API" page's curl starts a call by name (``/gradio_api/call/v2/NAME``): a
+    misspelt, missing or extra name got 500 "Internal Server Error" and a traceback in the log (a
+    developer's walk); and the page's own endpoints ran when called by name."""
+    import requests
+
+    def start(route: str, body: object) -> requests.Response:
+        return requests.post(app_url + f"gradio_api/call/{route}", json=body, timeout=30)
+
+    for body, problem in [({"img": "x"}, "img is not one of them and image did not arrive"),
+                          ({}, "image did not arrive"),
+                          ({"image": None, "extra": 1, "more": 2}, "extra, more are not among them")]:
+        refused = start("v2/predict", body)
+        assert refused.status_code == 422, refused.text
+        assert refused.json() == {"error": f"/predict takes 1 value (image); {problem}", "title": "wrong_arguments"}
+    flag = start("v2/flag", {"answer_id": "x"}).json()
+    assert flag["error"].endswith("takes 2 values (answer_id, should_be); should_be did not arrive")
+    for route in ("v2/predcit", "v2/page_check", "page_check"):
+        unknown = start(route, {"data": [None]} if "v2" not in route else {})
+        assert unknown.status_code == 404 and unknown.json()["error"].startswith(
+            f"/{route.split('/')[-1]} is not an endpoint of this app; its endpoints are /"), (route, unknown.text)
+    upload = requests.post(app_url + "gradio_api/upload", files={"files": ("face.jpg", images["face"].read_bytes())},
+                           timeout=30)
+    event = start("v2/predict", {"image": {"path": upload.json()[0], "meta": {"_type": "gradio.FileData"}}})
+    result = requests.get(app_url + f"gradio_api/call/v2/predict/{event.json()['event_id']}", timeout=120).text
+    assert result.startswith("event: complete"), result[:300]  # the body, read here, reached Gradio whole
 
 
 def test_the_api_page_names_and_describes_every_result(client, images) -> None:
@@ -711,8 +739,9 @@ def test_one_visitor_cannot_use_the_whole_hours_report_quota(tmp_path) -> None:
             return client.predict(row["answer_id"], "fake" if row["label"] != "fake" else "real", api_name="/flag")
 
         assert report(eager, 90).startswith("Thank you") and report(eager, 91).startswith("Thank you")
-        with pytest.raises(AppError, match="you have reported 2 answers in the last hour.*Nothing was stored"):
+        with pytest.raises(AppError, match="you have reported 2 answers in the last hour.*Nothing was stored") as full:
             report(eager, 92)
+        assert full.value.title == "try_again_later"  # not report_refused: a program can tell "later" from "never"
         assert report(other, 90).startswith("Thank you")  # another visitor still can
     finally:
         stop_app(process)

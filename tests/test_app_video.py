@@ -47,6 +47,43 @@ def test_the_video_api_answers_with_the_timeline(client, mixed_clip) -> None:
     assert frame and str(frame).endswith(".jpg")
 
 
+def test_a_result_read_twice_at_once_or_given_up_on_is_answered_in_words(app_url, mixed_clip) -> None:
+    """A developer's walk: a reader that gave up before a clip's result came (a read timeout
+    shorter than the check) had its call cancelled by Gradio, and reading it again got "404: Not
+    Found" inside an event stream, for ever, a traceback logged each time; a second reader of a
+    result being read got heartbeats until its own timeout."""
+    import time
+
+    import requests
+
+    upload = requests.post(app_url + "gradio_api/upload", timeout=30,
+                           files={"files": ("mixed.webm", mixed_clip.read_bytes())}).json()[0]
+
+    def start() -> str:
+        return requests.post(app_url + "gradio_api/call/predict_video", timeout=30, json={
+            "data": [{"path": upload, "meta": {"_type": "gradio.FileData"}}]}).json()["event_id"]
+
+    def read(event: str, **options) -> requests.Response:
+        return requests.get(app_url + f"gradio_api/call/predict_video/{event}", timeout=120, **options)
+
+    given_up = start()
+    read(given_up, stream=True).close()  # the answer's headers, then the reader goes away
+    deadline = time.monotonic() + 30
+    while (again := read(given_up)).status_code == 409 and time.monotonic() < deadline:
+        time.sleep(0.2)  # until the server has seen it go
+    assert again.status_code == 410, again.text[:300]
+    assert again.json()["error"].startswith(f"the call of /predict_video with event id {given_up!r} was cancelled: "
+                                            "its result was being read and the reader went away before it came")
+    event = start()
+    with read(event, stream=True) as first:
+        second = read(event)
+        assert second.status_code == 409 and second.json()["error"] == (
+            f"the result of /predict_video with event id {event!r} is being read by another request: a result is "
+            "read once")
+        assert "event: complete" in first.text  # the first reader's result is whole
+    assert read(event).status_code == 404  # read once
+
+
 def test_a_clip_without_a_face_gets_no_verdict_no_chart_and_no_frame(client, tmp_path) -> None:
     from gradio_client import handle_file
     from skimage import data

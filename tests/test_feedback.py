@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from deforgify.feedback import (IMAGE_FILE, RECORD_FILE, Answers, ClientQuota, FeedbackError, FeedbackStore, NotSaved,
-                                save_report)
+from deforgify.feedback import (IMAGE_FILE, RECORD_FILE, Answers, ClientQuota, FeedbackError, FeedbackStore, NotNow,
+                                NotSaved, save_report)
 
 
 def gps_jpeg(path: Path, astronaut: np.ndarray) -> Path:
@@ -224,7 +224,7 @@ def test_one_client_gets_its_share_of_reports_and_no_more() -> None:
     quota = ClientQuota(2)
     quota.take("10.0.0.1")
     quota.take("10.0.0.1")
-    with pytest.raises(FeedbackError, match="you have reported 2 answers in the last hour"):
+    with pytest.raises(NotNow, match="you have reported 2 answers in the last hour"):
         quota.take("10.0.0.1")
     quota.take("10.0.0.2")  # another visitor still can
     quota.give_back("10.0.0.1")  # a report that could not be kept does not count
@@ -240,13 +240,13 @@ def test_a_quota_bounds_reports_per_hour_and_the_folder_size(photo, tmp_path) ->
     store = FeedbackStore(tmp_path / "hourly", max_per_hour=2)
     store.save(_claimed(photo), "fake")
     store.save(_claimed(photo), "fake")
-    with pytest.raises(FeedbackError, match="too many reports in the last hour"):
+    with pytest.raises(NotNow, match="too many reports in the last hour"):
         store.save(_claimed(photo), "fake")
     assert len(store.reports()) == 2
 
     small = FeedbackStore(tmp_path / "small", max_bytes=1000)
     small.save(_claimed(photo), "fake")  # the first fits (the folder was empty) ...
-    with pytest.raises(FeedbackError, match="store is full"):
+    with pytest.raises(NotNow, match="store is full"):
         small.save(_claimed(photo), "fake")  # ... and fills it
     assert len(small.reports()) == 1
 
