@@ -372,14 +372,22 @@ def _corrupt(error: Exception) -> InvalidImageError:
     return InvalidImageError(f"the image file is truncated or corrupt: {detail}")
 
 
+JPEG_FORMATS = ("JPEG", "MPO")
+"""Pillow's names for a JPEG file: an MPO is a JPEG whose primary image is followed by others."""
+PRIMARY_IMAGE_FORMATS = ("HEIF", "MPO")
+"""Files whose other images are extras, read as their primary image, the one viewers show: a
+HEIF's (a burst, a depth map), an MPO's (a camera's JPEG with a stereo pair's other image or a
+large preview after it; such photos were refused as "multi-page")."""
+
+
 def _pixel_limit(image: Image.Image, draft: bool) -> tuple[int, str]:
     """The most pixels this kind of file may have, and its kind's words for the message; a JPEG
     decoded whole (a caller's PIL image) has MAX_PIXELS."""
-    if image.format == "JPEG" and not draft:
+    if image.format in JPEG_FORMATS and not draft:
         return MAX_PIXELS, " for a JPEG given as a PIL image: its path or bytes is read reduced"
-    if image.format == "JPEG" and _in_one_scan(image):
+    if image.format in JPEG_FORMATS and _in_one_scan(image):
         return MAX_JPEG_PIXELS, " for a JPEG"
-    if image.format == "JPEG":
+    if image.format in JPEG_FORMATS:
         return MAX_PIXELS, " for a JPEG in several scans"
     if image.format == "WEBP":
         return MAX_WEBP_PIXELS, " for a WebP"
@@ -453,11 +461,12 @@ def _pil_to_pixels(image: Image.Image, draft: bool) -> tuple[np.ndarray, tuple[i
         )
     check_shape(width, height)
     frames = getattr(image, "n_frames", 1)
-    if frames > 1 and image.format != "HEIF":  # a HEIF's other images are extras; its primary one is the photo
-        if image.format in ("TIFF", "MPO"):
-            raise InvalidImageError(f"multi-page {image.format} with {frames} pages: only a still photo can be checked")
+    if frames > 1 and image.format not in PRIMARY_IMAGE_FORMATS:
+        if image.format == "TIFF":
+            raise InvalidImageError(f"multi-page TIFF with {frames} pages: only a still photo can be checked; save "
+                                    "the page with the face as a file of its own, then check that")
         raise AnimatedImageError(frames)
-    if image.format == "JPEG" and draft:
+    if image.format in JPEG_FORMATS and draft:
         # Decode large JPEGs at a reduced scale straight away: cheap, and all we use.
         image.draft("RGB", (WORKING_MAX_SIDE, WORKING_MAX_SIDE))
     try:

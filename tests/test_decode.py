@@ -91,6 +91,19 @@ def test_a_heic_holding_several_images_is_read_as_its_primary_one(astronaut: np.
     assert np.abs(rgb.astype(int) - astronaut).mean() < 4
 
 
+def test_a_cameras_mpo_photo_is_read_as_its_primary_image(astronaut: np.ndarray) -> None:
+    """A JPEG with a Multi-Picture index (a stereo camera's other eye, or a camera's large
+    preview after the photo) is read as the photo every viewer shows; it was refused as a
+    "multi-page MPO"."""
+    buffer = io.BytesIO()
+    Image.fromarray(astronaut).save(buffer, "MPO", save_all=True, quality=95,
+                                    append_images=[Image.fromarray(astronaut[:, ::-1])])
+    assert Image.open(io.BytesIO(buffer.getvalue())).n_frames == 2
+    rgb = load_rgb(buffer.getvalue())
+    assert_rgb(rgb, astronaut.shape[:2])
+    assert np.abs(rgb.astype(int) - astronaut).mean() < 4  # the first image, not the mirrored second
+
+
 @pytest.mark.parametrize(
     "image, expected",
     [
