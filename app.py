@@ -70,7 +70,7 @@ from deforgify.feedback import (ANSWER_LIFETIME, SHOULD_BE, Answers, ClientQuota
                                 FeedbackStore, NotNow, NotSaved, choices_against, save_report)
 from deforgify.heatmap import LEGEND, colour_stops, where  # noqa: E402
 from deforgify.model.calibration import NO_FACE, UNSURE, Calibration  # noqa: E402
-from deforgify.model.facts import HELD_OUT_HEADING, metrics_at_a_glance  # noqa: E402
+from deforgify.model.facts import HELD_OUT_HEADING, at_a_glance, held_out_accused, metrics_in  # noqa: E402
 from deforgify.model.source import card_url  # noqa: E402
 from deforgify.provenance import (NO_PROVENANCE, Provenance, apply_to_row, deciding_claim,  # noqa: E402
                                   headline as provenance_line)
@@ -1124,12 +1124,14 @@ def header(detector: Detector) -> str:
         "shows signs of a generated or manipulated face (GAN faces, face swaps).",
         f"**Model:** {model_line(detector)} · [model card]({model_card_link(detector)})",
     ]
-    glance = metrics_at_a_glance(detector.source.folder)
+    metrics = metrics_in(detector.source.folder)
+    glance = at_a_glance(metrics)
     if glance:  # what its answers are worth, where a first-time visitor reads (a visitor found it only in the card)
-        lines.append(f"**How often it is right**, measured on its own test split when it was trained (a best "
-                     f"case: photos like those it learned from): {glance}. "
-                     "Expect it to do worse on photos unlike those it learned from (the card's "
-                     f"[held-out figures]({model_card_link(detector, HELD_OUT_HEADING)})).")
+        lines.append(f"**How often it is right** on its own test split when it was trained (a best case: photos "
+                     f"like those it learned from): {glance}")
+        held_out = held_out_accused(metrics)
+        lines.append((f"{held_out}: expect" if held_out else "Expect") + " it to do worse on photos unlike those "
+                     f"it learned from (the card's [held-out figures]({model_card_link(detector, HELD_OUT_HEADING)})).")
     lines += [f"> ⚠️ {warning[:1].upper()}{warning[1:]}." for warning in detector.warnings]
     return "\n\n".join(lines)
 

@@ -251,14 +251,18 @@ def test_the_page_says_how_often_the_model_is_right_from_its_own_metrics(tmp_pat
 
     served = json.loads((BUNDLED_MODEL / "metrics.json").read_text())["test"]["unsure"]
     header = app.header(Detector.load())
-    assert (f'**How often it is right**, measured on its own test split when it was trained (a best case: photos '
-            f'like those it learned from): it calls '
-            f'{served["fakes_caught"]:.1%} of the fakes "fake", clears {served["reals_cleared"]:.1%} of the reals '
-            f'as "real" and answers "unsure" on {served["unsure_share"]:.1%} of the faces') in header
-    import re  # each answer apart (a reviewer: "real" is the one more often wrong), agreeing with the shares
+    assert ('**How often it is right** on its own test split when it was trained (a best case: photos like those '
+            f'it learned from): its "real" and "fake" answers are right {served["accuracy_when_sure"]:.1%} of the '
+            'time:\n\n') in header
+    import re  # each answer on a line of its own (one long sentence on a phone), agreeing with the shares
 
-    cleared, said_real, caught, said_fake = map(int, re.search(
-        r'of the time \("real" (\d+) of (\d+) times, "fake" (\d+) of (\d+) times\)', header).groups())
+    answers = re.search(r'\n- "fake" for ([\d.]+)% of the fakes, right (\d+) of (\d+) times\n'
+                        r'- "real" for ([\d.]+)% of the reals, right (\d+) of (\d+) times\n'
+                        r'- "unsure" for ([\d.]+)% of the faces\n', header)
+    assert answers, header
+    fakes_share, caught, said_fake, reals_share, cleared, said_real, unsure_share = map(float, answers.groups())
+    assert (fakes_share, reals_share, unsure_share) == pytest.approx(
+        (100 * served["fakes_caught"], 100 * served["reals_cleared"], 100 * served["unsure_share"]), abs=0.05)
     reals, fakes = (sum(row) for row in json.loads((BUNDLED_MODEL / "metrics.json").read_text())["test"][
         "confusion_matrix"]["matrix"])
     assert (cleared / reals, caught / fakes) == pytest.approx((served["reals_cleared"], served["fakes_caught"]))
@@ -266,8 +270,8 @@ def test_the_page_says_how_often_the_model_is_right_from_its_own_metrics(tmp_pat
     assert said_fake - caught == pytest.approx(served["reals_accused"] * reals)
     units = json.loads((BUNDLED_MODEL / "metrics.json").read_text())["leave_one_out"]["units"]
     worst = max(unit["false_accusation_rate_with_band"] for unit in units if ":" not in unit["unit"])
-    assert (f'but on a source it was not trained on (models trained without it), up to {worst:.1%} of the real '
-            'faces were called "fake". Expect it to do worse') in header  # in plain words (a visitor)
+    assert (f'\n\nOn a source it was not trained on (models trained without it), up to {worst:.1%} of the real '
+            'faces were called "fake": expect it to do worse') in header  # in plain words (a visitor)
     bare = bundled_model_with(tmp_path / "model")
     (bare / "metrics.json").unlink()
     assert "How often it is right" not in app.header(Detector.load(str(bare)))

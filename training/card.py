@@ -93,8 +93,9 @@ def _at_a_glance(metrics: dict[str, Any]) -> str:
     glance = at_a_glance(metrics)
     if not glance:
         return ""
-    lines = [f"**At a glance**, on its own test split with the unsure band as served (not the rules for faces "
-             f"too small, without colour or seen through; the largest face of each image): {glance}."]
+    lead = (f"**At a glance**, on its own test split with the unsure band as served (not the rules for faces too "
+            f"small, without colour or seen through; the largest face of each image): {glance}")
+    lines = []
     if _rule_seen(metrics):  # said where a reader stops, not only under Evaluation (a card reviewer)
         lines.append("These are not a blind estimate: the unsure band's rule was chosen after seeing this split.")
     units = whole_sources(metrics.get("leave_one_out") or {})
@@ -109,7 +110,8 @@ def _at_a_glance(metrics: dict[str, Any]) -> str:
     else:
         lines.append("How it does on sources it was not trained on was not measured for this model: expect it "
                      "to be weaker there.")
-    return textwrap.fill(" ".join(lines), width=100) + "\n"
+    sentence, answers = lead.split("\n\n", 1)
+    return "\n\n".join([textwrap.fill(sentence, width=100), answers, textwrap.fill(" ".join(lines), width=100)]) + "\n"
 
 
 def _mean_auc(units: list[dict[str, Any]]) -> str:

@@ -34,48 +34,49 @@ def model_facts(detector: "Detector") -> dict[str, Any]:
 
 
 def at_a_glance(metrics: dict[str, Any]) -> Optional[str]:
-    """The model's answers as served on its own test split when it was trained, in words (the
-    model card's and the app's): "it calls 33.6% of the fakes "fake", ..."; None when its metrics
-    do not record them."""
+    """The model's answers as served on its own test split when it was trained, in Markdown (the
+    model card's and the app's): how often its answers are right, then each answer in a list
+    (a visitor found the one long sentence hard to read on a phone); None when its metrics do
+    not record them."""
     unsure = (metrics.get("test") or {}).get("unsure")
     if not isinstance(unsure, dict) or "unsure_share" not in unsure:
         return None
-    return (f"it calls {percent(unsure.get('fakes_caught'))} of the fakes "
-            f"\"fake\", clears {percent(unsure.get('reals_cleared'))} of the reals as \"real\" and answers "
-            f"\"unsure\" on {percent(unsure['unsure_share'])} of the faces; its \"real\" and \"fake\" answers are "
-            f"right {percent(unsure.get('accuracy_when_sure'))} of the time{_each_answer(metrics['test'], unsure)}")
+    right_of = _each_answer(metrics["test"], unsure)
+    answers = [f"\"fake\" for {percent(unsure.get('fakes_caught'))} of the fakes{right_of.get('fake', '')}",
+               f"\"real\" for {percent(unsure.get('reals_cleared'))} of the reals{right_of.get('real', '')}",
+               f"\"unsure\" for {percent(unsure['unsure_share'])} of the faces"]
+    return (f"its \"real\" and \"fake\" answers are right {percent(unsure.get('accuracy_when_sure'))} of the "
+            "time:\n\n" + "\n".join(f"- {answer}" for answer in answers))
 
 
-def _each_answer(test: dict[str, Any], unsure: dict[str, Any]) -> str:
-    """" ("real" 468 of 490 times, "fake" 266 of 266 times)": how often each answer is right, from the
-    test split's reals and fakes (its confusion matrix) and the served shares; a card reviewer
-    found the one figure hid that "real" is the answer more often wrong. Empty where the metrics
-    do not tell."""
+def _each_answer(test: dict[str, Any], unsure: dict[str, Any]) -> dict[str, str]:
+    """How often each answer is right (", right 468 of 490 times" for "real"), from the test
+    split's reals and fakes (its confusion matrix) and the served shares; a card reviewer found
+    the one figure hid that "real" is the answer more often wrong. Empty where the metrics do
+    not tell."""
     try:
         reals, fakes = (sum(row) for row in test["confusion_matrix"]["matrix"])
         cleared, accused = round(unsure["reals_cleared"] * reals), round(unsure["reals_accused"] * reals)
         caught = round(unsure["fakes_caught"] * fakes)
         answered = round(unsure["answered_share"] * unsure["count"])
     except (KeyError, TypeError, ValueError):
-        return ""
+        return {}
     said_real = answered - accused - caught  # reals cleared, and fakes called real
-    return f" ({_right_of('real', cleared, said_real)}, {_right_of('fake', caught, caught + accused)})"
+    return {"real": _right_of(cleared, said_real), "fake": _right_of(caught, caught + accused)}
 
 
-def _right_of(answer: str, right: int, given: int) -> str:
-    """'"real" 468 of 490 times', or '"fake" never given'."""
-    return f"\"{answer}\" {right} of {given} times" if given else f"\"{answer}\" never given"
+def _right_of(right: int, given: int) -> str:
+    """", right 468 of 490 times", or "" for an answer never given."""
+    return f", right {right} of {given} times" if given else ""
 
 
-def metrics_at_a_glance(folder: Path) -> Optional[str]:
-    """:func:`at_a_glance` of the metrics file of the model in ``folder`` (None without one),
-    with :func:`held_out_accused` where the file has held-out runs."""
+def metrics_in(folder: Path) -> dict[str, Any]:
+    """The metrics file of the model in ``folder``; empty without a readable one."""
     try:
         metrics = json.loads((folder / METRICS_FILE).read_text())
     except (OSError, ValueError):
-        return None
-    glance = at_a_glance(metrics) if isinstance(metrics, dict) else None
-    return glance and glance + held_out_accused(metrics)
+        return {}
+    return metrics if isinstance(metrics, dict) else {}
 
 
 def whole_sources(loso: dict[str, Any]) -> list[dict[str, Any]]:
@@ -84,14 +85,14 @@ def whole_sources(loso: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def held_out_accused(metrics: dict[str, Any]) -> str:
-    """"; but on a source it was not trained on (models trained without it), up to 27.4% of the
-    real faces were called "fake"":
-    the worst of the held-out runs (models trained without that source), in plain words; a
-    visitor read the test split's figures alone as "a 'fake' is always right". Empty without."""
+    """"On a source it was not trained on (models trained without it), up to 27.4% of the real
+    faces were called "fake"": the worst of the held-out runs (models trained without that
+    source), in plain words; a visitor read the test split's figures alone as "a 'fake' is
+    always right". Empty without."""
     units = whole_sources(metrics.get("leave_one_out") or {})
     accused = [unit.get("false_accusation_rate_with_band") for unit in units]
     worst = max((share for share in accused if share is not None), default=None)
-    return "" if worst is None else (f"; but on a source it was not trained on (models trained without it), up to "
+    return "" if worst is None else (f"On a source it was not trained on (models trained without it), up to "
                                      f"{worst:.1%} of the real faces were called \"fake\"")
 
 
@@ -103,8 +104,5 @@ def percent(value: Optional[float]) -> str:
 def training_facts(folder: Path) -> dict[str, Any]:
     """What the metrics file of the model in ``folder`` records of its training run (its date,
     sources, seed...); empty without a readable one."""
-    try:
-        facts = json.loads((folder / METRICS_FILE).read_text())["training"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return {}
+    facts = metrics_in(folder).get("training")
     return facts if isinstance(facts, dict) else {}
