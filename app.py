@@ -1186,10 +1186,11 @@ no sign of the fakes it knows, not that a photo is genuine. "Unsure" and "no fac
 answers, not errors. Near the edges of its unsure band, the same face saved
 another way (another format, size or compression) can move between "unsure" and a firm answer: a
 quarter of its test faces did across seven ways of saving them, none between "real" and "fake". In a
-video, a small face beside a larger one is searched for in the first frames, and on while two or
-more faces show: one that comes in later beside a lone face may not be found when it is narrower
-than about a thirteenth of the frame's longer side (about 100 px in a 1280 px wide clip); a still
-of that frame, checked as a photo, is searched more closely."""
+video, a small face beside a larger one is searched for in the first frames, on while two or
+more faces show, and again in every tenth frame read: one that comes in later and is narrower
+than about a thirteenth of the frame's longer side (about 100 px in a 1280 px wide clip) is found
+at the next of those (within 5 s), or not at all if it leaves before; a still of that frame,
+checked as a photo, is searched more closely."""
 
 PICTURE_BUTTONS = ["download", "fullscreen"]
 """The answer's pictures can be saved and enlarged, not shared: Gradio's share button posts a

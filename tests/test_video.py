@@ -245,6 +245,37 @@ def test_a_small_face_beside_a_large_one_is_followed_in_a_clip(detector, astrona
     assert len(widths) == 2 and widths[0] >= 40 and widths[0] < widths[1] / 3, widths
 
 
+def test_a_small_face_that_comes_later_beside_a_lone_one_is_found(detector, astronaut, tmp_path,
+                                                                   monkeypatch) -> None:
+    """A second person walking into a clip, small beside a large face, was never found once four
+    frames in a row had shown the large face alone: the closer look is taken again every ten
+    frames."""
+    from deforgify.video import judge
+
+    face = astronaut[20:280, 100:350]
+    big, small = (cv2.resize(face, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) for scale in (2.2, 0.6))
+    alone = np.full((big.shape[0], big.shape[1] + 300, 3), 200, np.uint8)
+    alone[:, : big.shape[1]] = big
+    joined = alone.copy()
+    joined[100 : 100 + small.shape[0], big.shape[1] + 50 : big.shape[1] + 50 + small.shape[1]] = small
+    clip = write_opencv(tmp_path / "arrival.mp4", lambda i: np.roll(joined if i >= 100 else alone, i, axis=1), 250)
+    asked = []
+
+    def recording(rgb, config, closer_look=False, beside_found=False):
+        asked.append(beside_found)
+        return detected_face_crops(rgb, config, closer_look, beside_found)
+
+    detected_face_crops = judge.detected_face_crops
+    monkeypatch.setattr(judge, "detected_face_crops", recording)
+    row = score_video(detector, clip).to_json()  # 20 frames read, 2 a second: the small face from the 9th
+    give_up, again = judge.CLOSER_LOOK_GIVE_UP, judge.CLOSER_LOOK_AGAIN
+    assert asked[:again + 1] == [True] * give_up + [False] * (again - give_up) + [True], asked
+    widths = sorted(track["box"][2] for track in row["faces"])
+    assert len(widths) == 2 and widths[0] >= 40 and widths[0] < widths[1] / 3, widths
+    small_track = min(row["faces"], key=lambda track: track["box"][2])
+    assert small_track["start"] == pytest.approx(again * 0.5, abs=0.3)  # found at the look again, followed on
+
+
 def test_the_human_line_names_the_verdict_the_track_and_the_deciding_moment(clips) -> None:
     result = run_module("deforgify", "predict", "--quiet", str(clips["mixed"]), str(clips["no_face"]))
     assert result.returncode == 0, result.stderr
