@@ -11,7 +11,7 @@ import re
 import sys
 from typing import Callable, NoReturn, Optional, Union
 
-from deforgify.interrupts import INTERRUPTED
+from deforgify.interrupts import INTERRUPTED, stop_on_signals
 
 OWN_PACKAGES = ("deforgify", "training")
 """Exceptions of these packages' own classes carry a message meant for the user."""
@@ -20,7 +20,11 @@ OWN_PACKAGES = ("deforgify", "training")
 def run_command(main: Callable[[], Union[int, None]]) -> NoReturn:
     """Exit with ``main()``'s status; an exception of Deforgify's own (a model that cannot be
     loaded, an unreadable photo, a dataset folder that is not one) ends it with ``error: ...`` and
-    status 2, not a traceback; any other exception is a bug, and keeps its traceback."""
+    status 2, not a traceback; any other exception is a bug, and keeps its traceback. Ctrl-C and
+    SIGTERM end it as "interrupted", status 130 (:func:`deforgify.interrupts.stop_on_signals`:
+    SIGTERM, which ``timeout``, Docker and Slurm send, ended a training run silently, its
+    half-written folder left behind)."""
+    stop_on_signals()
     try:
         status = main()
     except KeyboardInterrupt:
@@ -32,6 +36,18 @@ def run_command(main: Callable[[], Union[int, None]]) -> NoReturn:
         print(f"error: {error}", file=sys.stderr)
         raise SystemExit(2) from None
     raise SystemExit(status or 0)
+
+
+class DefaultsShown(argparse.HelpFormatter):
+    """Help that gives each option's default, where it has one and its help does not say it
+    already (a developer read ``--architecture``, ``--seed`` and ``--patience`` without them)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        words = action.help or ""
+        unset = action.default is None or action.default is False or action.default == [] or \
+            action.default is argparse.SUPPRESS  # identity: a default of 0 is shown
+        shown = not unset and "default" not in words
+        return f"{words} (default: %(default)s)".lstrip() if shown and action.option_strings else words
 
 
 def number(kind: type = float, *, above: Optional[float] = None, at_least: Optional[float] = None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -291,6 +292,44 @@ def test_regulariser_settings_out_of_range_are_refused(tiny_dataset: Path, tmp_p
     assert not (tmp_path / "model").exists()
 
 
+def test_every_unreadable_image_is_named_in_one_refusal(tiny_dataset: Path, tmp_path: Path) -> None:
+    """One bad file a run: a developer needed three runs to find three."""
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(tiny_dataset, data)
+    (data / "fake" / "text.jpg").write_text("not a photo")
+    (data / "fake" / "cut.jpg").write_bytes(next((tiny_dataset / "fake").iterdir()).read_bytes()[:300])
+    (data / "real" / "zero.jpg").write_bytes(b"")
+    result = train_tiny(data, tmp_path / "model")
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr[-2000:]
+    assert "error: 3 images cannot be read (fix or remove them): " in result.stderr
+    for name, why in [("text.jpg", "not an image file"), ("cut.jpg", "truncated or corrupt"),
+                      ("zero.jpg", "the file is empty")]:
+        assert re.search(rf"{re.escape(str(data))}/\w+/{name}: [^;]*{why}", result.stderr), (name, result.stderr)
+    assert not (tmp_path / "model").exists()
+
+
+def test_a_folder_of_folders_without_images_is_named_so(tmp_path: Path) -> None:
+    from training.data import DataError, load_examples
+
+    (tmp_path / "data" / "sub").mkdir(parents=True)
+    (tmp_path / "data" / "sub" / "a.txt").write_text("notes")
+    with pytest.raises(DataError, match=r"data: no real/ or fake/ folder of images in it \(imagefolder layout"):
+        load_examples([str(tmp_path / "data")])
+
+
+def test_the_training_commands_help_gives_each_default() -> None:
+    train = run_module("training.train", "--help").stdout
+    for option, default in [("--seed SEED", "0"), ("--patience PATIENCE", "10"), ("--batch-size", "32"),
+                            ("--self-blend SHARE", "0.5"), ("--architecture", "deforgify-compact")]:
+        assert re.search(rf"{re.escape(option)}(?:(?!\n  -).)*\(default: {re.escape(default)}\)", train,
+                         re.DOTALL), option  # in the option's own help
+    assert "(default: None)" not in train and "(default: False)" not in train
+    evaluate = run_module("training.evaluate", "--help").stdout
+    assert "which part of each source to score" in evaluate and "(default: test)" in evaluate
+
+
 def test_a_run_with_unusable_data_fails_cleanly(tiny_model: Path, tmp_path: Path) -> None:
     before = folder_digest(tiny_model)
     result = train_tiny(tmp_path, tiny_model)  # an empty folder
@@ -299,9 +338,12 @@ def test_a_run_with_unusable_data_fails_cleanly(tiny_model: Path, tmp_path: Path
     assert folder_digest(tiny_model) == before
 
 
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
 def test_an_interrupted_run_leaves_the_previous_model_untouched(
-    tiny_model: Path, tiny_dataset: Path
+    tiny_model: Path, tiny_dataset: Path, stop: signal.Signals
 ) -> None:
+    """Ctrl-C, or SIGTERM (what timeout, Docker and Slurm send: it ended a run silently, exit
+    143, its half-written folder left beside the model for good)."""
     before = folder_digest(tiny_model)
     command = [sys.executable, "-u", "-m", "training.train", "--data", str(tiny_dataset),
                "--output", str(tiny_model), "--epochs", "50", "--patience", "50", "--workers", "1"]
@@ -309,7 +351,7 @@ def test_an_interrupted_run_leaves_the_previous_model_untouched(
                                text=True, stdin=subprocess.DEVNULL)
     for line in process.stdout:  # wait until it is training, then press Ctrl-C
         if line.startswith("Epoch 2/"):
-            process.send_signal(signal.SIGINT)
+            process.send_signal(stop)
             break
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 130, stderr[-2000:]
@@ -460,6 +502,25 @@ def test_a_finished_run_swaps_folders_so_a_model_is_always_in_place(tmp_path: Pa
         (folder / "config.json").write_text("newer")
     assert (target / "config.json").read_text() == "newer"
     assert [p.name for p in tmp_path.iterdir()] == ["model"]
+
+
+def test_a_killed_runs_half_written_folder_is_removed_by_the_next_run(tmp_path: Path) -> None:
+    """A run killed outright (SIGKILL, a power cut) cannot clean up: the next run into the same
+    place removes what such runs left, not what a run still going is writing."""
+    from training import staging
+
+    target = tmp_path / "model"
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True).stdout.strip()  # an id no process has any more
+    left = [tmp_path / f".model.partial-{dead}", tmp_path / f".model.old-{dead}"]
+    going = tmp_path / f".model.partial-{os.getppid()}"  # a process that is running
+    other = tmp_path / f".other.partial-{dead}"  # beside another model: not this run's business
+    for folder in [*left, going, other]:
+        folder.mkdir()
+        (folder / "model.keras").write_text("half")
+    with staging.staged_folder(target) as folder:
+        (folder / "config.json").write_text("new")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["model", going.name, other.name])
 
 
 def test_the_exchange_is_one_atomic_step(tmp_path: Path) -> None:

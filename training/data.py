@@ -149,6 +149,9 @@ def _load_dataset(source: str) -> datasets.Dataset:
     except DataError:
         raise
     except Exception as error:  # datasets raises many kinds for a bad source
+        if Path(source).is_dir():  # folders without images ("Instruction 'train' corresponds to no data!")
+            raise DataError(f"{source}: no real/ or fake/ folder of images in it (imagefolder layout; the "
+                            f"datasets library says: {error})") from None
         raise DataError(f"{source}: cannot load it as a dataset ({error})") from None
     parts = [loaded[name] for name in sorted(loaded)]
     if not parts or sum(len(part) for part in parts) == 0:

@@ -20,7 +20,7 @@ import os
 import sys
 from typing import Optional, Sequence
 
-from deforgify.argtypes import first_paragraph, number
+from deforgify.argtypes import DefaultsShown, first_paragraph, number, run_command
 from deforgify.model.facts import training_facts
 from deforgify.model.folder import ModelLoadError
 from training.calibrate import answer_summary
@@ -30,13 +30,17 @@ from training.prepared import prepare
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m training.evaluate", description=first_paragraph(__doc__))
+    parser = argparse.ArgumentParser(prog="python -m training.evaluate", description=first_paragraph(__doc__), formatter_class=DefaultsShown)
     parser.add_argument("--model", default=None, help="model folder or Hub repo id; default: bundled")
-    parser.add_argument("--data", action="append", required=True, metavar="SRC")
-    parser.add_argument("--split", choices=[*SPLITS, "all"], default="test")
+    parser.add_argument("--data", action="append", required=True, metavar="SRC",
+                        help="imagefolder folder (real/, fake/) or Hub dataset id; repeatable")
+    parser.add_argument("--split", choices=[*SPLITS, "all"], default="test",
+                        help="which part of each source to score, as the model's seed splits it; all: every image "
+                             "(a source the model never saw)")
     parser.add_argument("--seed", type=number(int, at_least=0), default=None,
                         help="the seed the split was made with (default: the model's own, as its metrics.json says)")
-    parser.add_argument("--workers", type=number(int, at_least=1), default=os.cpu_count() or 1)
+    parser.add_argument("--workers", type=number(int, at_least=1), default=os.cpu_count() or 1,
+                        help="processes decoding and detecting faces")
     return parser
 
 
@@ -49,6 +53,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         examples = load_examples(args.data)
         facts = training_facts(detector.source.folder)
         seed = facts.get("seed", 0) if args.seed is None else args.seed
+        if args.split != "all" and "seed" in facts and seed != facts["seed"]:
+            print(f"note: the model was trained with seed {facts['seed']}: with seed {seed} the {args.split} split "
+                  "holds images it was trained on, so these figures are not held-out ones", file=sys.stderr)
         if args.split != "all":
             examples = split_examples(examples, seed)[args.split]
             _note_unseen(args.data, facts.get("data", []), args.split)
@@ -78,4 +85,4 @@ def _note_unseen(sources: list[str], trained: list[str], split: str) -> None:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run_command(main)

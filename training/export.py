@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from deforgify.argtypes import first_paragraph
+from deforgify.argtypes import DefaultsShown, first_paragraph, run_command
 from deforgify.model.folder import LITERT_FILE, ModelLoadError, load_keras_model, read_config
 from deforgify.model.runtime import SIGNATURE
 from training.staging import replace_file
@@ -42,7 +42,7 @@ def export_litert(model: keras.Model, class_index: int, folder: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m training.export", description=first_paragraph(__doc__))
+    parser = argparse.ArgumentParser(prog="python -m training.export", description=first_paragraph(__doc__), formatter_class=DefaultsShown)
     parser.add_argument("folder", type=Path, help="model folder with config.json and model.keras")
     args = parser.parse_args(argv)
     try:
@@ -62,4 +62,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run_command(main)

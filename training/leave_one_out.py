@@ -27,12 +27,12 @@ from typing import TYPE_CHECKING, Callable, Optional, Sequence
 
 import numpy as np
 
-from deforgify.argtypes import first_paragraph
+from deforgify.argtypes import DefaultsShown, first_paragraph, run_command
 from deforgify.model.calibration import Calibration
 from deforgify.model.folder import LABELS, ModelConfig
 from deforgify.preprocess import PreprocessConfig
 from training.data import Example, load_examples, split_examples
-from training.prepared import PreparedSet, prepare
+from training.prepared import PreparedSet, prepare, prepare_parts
 from training.recipe import add_recipe_options, check_recipe
 from training.staging import replace_file
 
@@ -78,7 +78,7 @@ def units(examples: list[Example]) -> list[Unit]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m training.leave_one_out", description=first_paragraph(__doc__))
+    parser = argparse.ArgumentParser(prog="python -m training.leave_one_out", description=first_paragraph(__doc__), formatter_class=DefaultsShown)
     parser.add_argument("--data", action="append", default=None, metavar="SRC",
                         help=f"labelled sources (default: {', '.join(SOURCES)} under {DATA})")
     parser.add_argument("--probe", action="append", default=None, metavar="SRC",
@@ -109,7 +109,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     probes = [prepare(load_examples([p]), args.workers)
               for p in (args.probe or [str(DATA / s) for s in PROBES if (DATA / s).is_dir()])]
     splits = split_examples(examples, args.seed)
-    prepared = {name: prepare(part, args.workers) for name, part in splits.items()}
+    prepared = prepare_parts(splits, args.workers)
     everything = PreparedSet.join(list(prepared.values()))
     print(f"prepared {len(everything.examples)} images in {time.monotonic() - started:.0f} s", flush=True)
     config = ModelConfig(args.architecture, preprocessing=PreprocessConfig(args.input_size, native_resolution=args.native_resolution))
@@ -234,4 +234,4 @@ def print_matrix(results: list[dict], args: argparse.Namespace) -> None:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run_command(main)

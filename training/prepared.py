@@ -65,22 +65,29 @@ class PreparedSet:
 
 
 def _decode_and_detect(example: Example, faces: Optional[list[Box]] = None
-                       ) -> tuple[np.ndarray, list[Box]]:
+                       ) -> tuple[np.ndarray, list[Box]] | str:
+    """The image and its faces, or why it cannot be read."""
     try:
         rgb = load_rgb(example.data)
     except InvalidImageError as error:
-        raise DataError(f"{example.source}/{example.key}: {error}") from None
+        where = example.data if isinstance(example.data, str) else f"{example.source}/{example.key}"
+        return f"{where}: {error}"  # the path as given (its source is recorded relative to here)
     return rgb, detect_faces(rgb) if faces is None else faces
 
 
-def _decode_cached(item: tuple[Example, Optional[list[Box]]]) -> tuple[np.ndarray, list[Box]]:
+def _decode_cached(item: tuple[Example, Optional[list[Box]]]) -> tuple[np.ndarray, list[Box]] | str:
     return _decode_and_detect(*item)
+
+
+SHOWN_UNREADABLE = 10
+"""How many unreadable images a refusal names (it counts the rest)."""
 
 
 def prepare(examples: list[Example], workers: int = 2, cache: Optional[Path] = None
             ) -> PreparedSet:
     """Decode and detect faces in ``examples`` (in ``workers`` processes), reusing the face
-    boxes that ``cache`` (default: :func:`cache_folder`) holds for unchanged files."""
+    boxes that ``cache`` (default: :func:`cache_folder`) holds for unchanged files. Unreadable
+    images are refused together (DataError): one at a time, a developer needed a run per bad file."""
     store = FaceCache(cache or cache_folder())
     items = [(example, store.get(example)) for example in examples]
     if workers > 1 and len(examples) > 64:
@@ -90,8 +97,25 @@ def prepare(examples: list[Example], workers: int = 2, cache: Optional[Path] = N
             results = list(pool.map(_decode_cached, items, chunksize=32))
     else:
         results = [_decode_cached(item) for item in items]
-    store.put(examples, [r[1] for r in results])
-    return PreparedSet(examples, [r[0] for r in results], [r[1] for r in results])
+    unreadable = [result for result in results if isinstance(result, str)]
+    if unreadable:
+        more = len(unreadable) - SHOWN_UNREADABLE
+        raise DataError(f"{len(unreadable)} image{'s' * (len(unreadable) > 1)} cannot be read (fix or remove "
+                        f"them): " + "; ".join(unreadable[:SHOWN_UNREADABLE]) + (f"; and {more} more" if more > 0
+                                                                                 else ""))
+    decoded = [result for result in results if not isinstance(result, str)]
+    store.put(examples, [faces for _, faces in decoded])
+    return PreparedSet(examples, [rgb for rgb, _ in decoded], [faces for _, faces in decoded])
+
+
+def prepare_parts(parts: dict[str, list[Example]], workers: int = 2) -> dict[str, PreparedSet]:
+    """:func:`prepare` for every part (the splits) in one pass: every unreadable image of the
+    data refused at once, not a split's at a time."""
+    prepared = prepare([example for part in parts.values() for example in part], workers)
+    rows, start = {}, 0
+    for name, part in parts.items():
+        rows[name], start = range(start, start + len(part)), start + len(part)
+    return {name: prepared.subset(rows[name]) for name in parts}
 
 
 def cache_folder() -> Path:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional, Sequence
 
-from deforgify.argtypes import first_paragraph
+from deforgify.argtypes import DefaultsShown, first_paragraph, run_command
 from deforgify.model.folder import METRICS_FILE, MODEL_FILE, ModelLoadError, read_config
 from deforgify.model.source import hub_endpoint, hub_reachable
 
@@ -63,9 +63,9 @@ def repo_id(text: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m training.push", description=first_paragraph(__doc__))
-    parser.add_argument("folder", type=Path, metavar="MODEL_DIR")
-    parser.add_argument("repo_id", type=repo_id, metavar="OWNER/NAME")
+    parser = argparse.ArgumentParser(prog="python -m training.push", description=first_paragraph(__doc__), formatter_class=DefaultsShown)
+    parser.add_argument("folder", type=Path, metavar="MODEL_DIR", help="the model folder a training run wrote")
+    parser.add_argument("repo_id", type=repo_id, metavar="OWNER/NAME", help="the Hub model repo to publish it to")
     add_hub_options(parser)
     return parser
 
@@ -203,4 +203,4 @@ def _first_line(error: Exception) -> str:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run_command(main)

@@ -27,16 +27,16 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
-from deforgify.argtypes import first_paragraph, number
+from deforgify.argtypes import DefaultsShown, first_paragraph, number, run_command
 from deforgify.model.folder import METRICS_FILE, ModelLoadError, load_keras_model, read_config, write_config
 from training.data import SPLITS, DataError, load_examples, recorded_source, split_examples
-from training.prepared import prepare
+from training.prepared import prepare_parts
 from training.staging import staged_folder
 from training.train import SPLITS_FILE, TrainingFailed, evaluate_model, held_out_rank, write_evaluation
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m training.recalibrate", description=first_paragraph(__doc__))
+    parser = argparse.ArgumentParser(prog="python -m training.recalibrate", description=first_paragraph(__doc__), formatter_class=DefaultsShown)
     parser.add_argument("folder", type=Path, help="the model folder to recalibrate in place")
     parser.add_argument("--data", action="append", required=True, metavar="SRC", type=recorded_source,
                         help="the sources the model was trained on (repeatable)")
@@ -47,7 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="the seed the model was trained with (default: as its metrics.json says)")
     parser.add_argument("--min-face-width", type=number(int, at_least=1), default=None, metavar="PX",
                         help="faces narrower than this are answered unsure (default: as the folder says)")
-    parser.add_argument("--workers", type=number(int, at_least=1), default=os.cpu_count() or 1)
+    parser.add_argument("--workers", type=number(int, at_least=1), default=os.cpu_count() or 1,
+                        help="processes decoding and detecting faces")
     return parser
 
 
@@ -68,7 +69,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         args.seed = training.get("seed", 0) if args.seed is None else args.seed
         splits = split_examples(load_examples(args.data), args.seed)
         check_same_splits(args.folder, splits, training)
-        prepared = {name: prepare(splits[name], args.workers) for name in SPLITS}
+        prepared = prepare_parts({name: splits[name] for name in SPLITS}, args.workers)
         config, metrics, test_scores = evaluate_model(model, config, prepared, args)
     except (DataError, TrainingFailed) as error:
         print(f"error: {error}", file=sys.stderr)
@@ -106,4 +107,4 @@ def check_same_splits(folder: Path, splits: dict, training: dict) -> None:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run_command(main)

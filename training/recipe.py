@@ -39,7 +39,8 @@ def add_recipe_options(parser: argparse.ArgumentParser, epochs: int = 40, per_so
                              f"{', '.join(sorted(PRETRAINED))} only)")
     parser.add_argument("--learning-rate", type=number(above=0), default=None,
                         help="peak learning rate (default: 1e-3 from scratch, 3e-4 for a pretrained architecture)")
-    parser.add_argument("--architecture", choices=sorted(ARCHITECTURES), default=DEFAULT_ARCHITECTURE)
+    parser.add_argument("--architecture", choices=sorted(ARCHITECTURES), default=DEFAULT_ARCHITECTURE,
+                        help="the network (the bundled model's: deforgify-lite0)")
     parser.add_argument("--input-size", type=number(int, at_least=32), default=PreprocessConfig.input_size,
                         help="the face crop's side in pixels (default: %(default)s)")
     parser.add_argument("--native-resolution", action="store_true",

@@ -29,8 +29,8 @@ def staged_folder(target: Path) -> Iterator[Path]:
     """
     target = target.resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_left_behind(target)
     staging = target.parent / f".{target.name}.partial-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
     try:
         yield staging
@@ -38,6 +38,29 @@ def staged_folder(target: Path) -> Iterator[Path]:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     replace_folder(staging, target)
+
+
+def _remove_left_behind(target: Path) -> None:
+    """Delete the staging (and retired) folders beside ``target`` of runs that are no longer
+    running, this process's own id among them: a run killed (SIGKILL, a power cut) cannot clean
+    up, and its half-written folder stayed beside the model for good. A folder of a run still
+    going (another process training into the same place) is left to it."""
+    for left in target.parent.glob(f".{target.name}.*-*"):
+        kind, _, pid = left.name[len(target.name) + 2:].rpartition("-")
+        if kind in ("partial", "old") and pid.isdigit() and not _running(int(pid)):
+            shutil.rmtree(left, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # its own id: left by an earlier process that had it
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
 
 
 def replace_file(path: Path, data: bytes) -> None:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 import numpy as np
 
-from deforgify.argtypes import first_paragraph, number
+from deforgify.argtypes import DefaultsShown, first_paragraph, number, run_command
 from deforgify.model.architectures import PRETRAINED
 from deforgify.model.calibration import Calibration
 from deforgify.model.facts import training_facts as saved_training_facts
@@ -41,7 +41,7 @@ from deforgify.model.folder import (
 from deforgify.preprocess import PreprocessConfig
 from training.data import SPLITS, DataError, load_examples, recorded_source, require_both_labels, split_examples
 from training.export import export_litert
-from training.prepared import PreparedSet, prepare
+from training.prepared import PreparedSet, prepare, prepare_parts
 from training.push import PushFailed, add_hub_options, check_can_push, push_model, repo_id, report
 from training.recipe import add_recipe_options, check_recipe
 from training.staging import staged_folder
@@ -59,7 +59,7 @@ class TrainingFailed(RuntimeError):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m training.train", description=first_paragraph(__doc__))
+    parser = argparse.ArgumentParser(prog="python -m training.train", description=first_paragraph(__doc__), formatter_class=DefaultsShown)
     parser.add_argument("--data", action="append", required=True, metavar="SRC", type=recorded_source,
                         help="imagefolder folder (real/, fake/) or Hub dataset id; repeatable")
     parser.add_argument("--output", required=True, type=Path, metavar="DIR",
@@ -167,7 +167,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     require_both_labels(examples)
     splits = split_examples(examples, args.seed)
     print(_split_summary(splits), flush=True)
-    prepared = {name: prepare(splits[name], args.workers) for name in SPLITS}
+    prepared = prepare_parts({name: splits[name] for name in SPLITS}, args.workers)
     config = ModelConfig(args.architecture, preprocessing=PreprocessConfig(args.input_size, native_resolution=args.native_resolution),
                          min_face_width=args.min_face_width)
     with staged_folder(args.output) as folder:
@@ -452,4 +452,4 @@ def _headline(metrics: dict[str, Any]) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run_command(main)
