@@ -129,7 +129,8 @@ def _decoded_pixels(source: ImageInput, draft: bool) -> tuple[np.ndarray, tuple[
         data = _read_file(_path(source)) if isinstance(source, (str, os.PathLike)) else bytes(source)
         pixels, size = _pil_to_pixels(_open_bytes(data), draft)
     else:
-        raise InvalidImageError(f"cannot read an image from a {type(source).__name__}")
+        kind = type(source).__name__
+        raise InvalidImageError(f"cannot read an image from {'an' if kind[0] in 'aeiouAEIOU' else 'a'} {kind}")
     return _limit_side(_check_size(pixels)), size
 
 

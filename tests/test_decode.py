@@ -253,7 +253,7 @@ def test_animated_gif_is_refused() -> None:
         (Path("/no/such/file.jpg"), "no such file"),
         (Path("/"), "is a folder"),
         (np.zeros((4, 40, 40)), "must be HxW"),
-        (12, "cannot read an image from a int"),
+        (12, "cannot read an image from an int"),
         (np.full((40, 40, 3), -0.5), r"an image array with values from -0.5 to -0.5 \(a normalised tensor"),
         (np.linspace(-1, 1, 4800).reshape(40, 40, 3), r"values from -1 to 1 \(a normalised tensor\?\): give"),
         (np.linspace(-2.1, 2.6, 4800).reshape(40, 40, 3), r"values from -2.1 to 2.6 \(a normalised"),  # ImageNet's

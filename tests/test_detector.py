@@ -275,6 +275,20 @@ def test_the_least_judged_face_width_travels_with_the_model(tmp_path: Path, dete
     assert f"warning: {old.warnings[0]}" in line.stderr  # said, not silent
 
 
+def test_a_model_named_by_a_file_or_a_number_is_refused_in_words(tmp_path: Path) -> None:
+    """A developer's walk: a file that is there was "no such model folder", and a number raised
+    os.fspath's TypeError."""
+    from deforgify.model.folder import ModelLoadError
+
+    notes = tmp_path / "notes.txt"
+    notes.write_text("a model?")
+    with pytest.raises(ModelLoadError, match=re.escape(f"{notes} is a file: give the model's folder (the one "
+                                                       "holding config.json)")):
+        Detector.load(str(notes))
+    with pytest.raises(ModelLoadError, match=r"named by a folder's path or a Hub repo id .*, not int 5$"):
+        Detector.load(5)
+
+
 @pytest.mark.parametrize("width", [0, -5, "40", 40.5, True])
 def test_a_config_with_a_meaningless_face_width_is_refused(tmp_path: Path, width) -> None:
     from deforgify.model.folder import ModelLoadError, read_config

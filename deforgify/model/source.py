@@ -95,11 +95,16 @@ def resolve_model(reference: Optional[Union[str, os.PathLike]] = None, fallback:
     error: a program must not get another model's verdicts unasked."""
     if reference is None or reference in ("", "bundled"):
         return bundled_source()
+    if not isinstance(reference, (str, os.PathLike)):  # os.fspath's own TypeError named neither
+        raise ModelLoadError(f"a model is named by a folder's path or a Hub repo id (OWNER/NAME[@REVISION]), "
+                             f"not {type(reference).__name__} {reference!r}")
     reference = os.fspath(reference)  # a Path to a folder, or one it cannot find, is said as a string
     path = Path(reference).expanduser()
     if path.is_dir():
         read_config(path)
         return ModelSource(path, str(path))
+    if path.exists():  # "no such model folder" for a file that is there misled
+        raise ModelLoadError(f"{reference} is a file: give the model's folder (the one holding config.json)")
     repo_id, _, revision = reference.partition("@")  # a branch may hold a slash: OWNER/NAME@exp/one
     if mistyped_folder(repo_id):
         parts = Path(repo_id).expanduser().parts
