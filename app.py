@@ -1782,6 +1782,34 @@ async def send_error(send: Any, status: int, message: str, title: Optional[str] 
     await send({"type": "http.response.body", "body": body})
 
 
+class EmptyUploads:
+    """ASGI middleware refusing an upload that carried no file in words (422): Gradio answered a
+    form whose field was not named ``files`` (``curl -F file=@photo.jpg``) with ``[]``, and the
+    caller's ``[0]`` failed with an IndexError of their own."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"].rstrip("/") != UPLOAD_PATH:
+            return await self.app(scope, receive, send)
+        held: list[dict] = []
+
+        async def checked(message: dict) -> None:
+            if message["type"] == "http.response.start" and message["status"] == 200:
+                held.append(message)  # sent with its body, once that is known
+            elif held and message["type"] == "http.response.body":
+                if message.get("body", b"").strip() == b"[]" and not message.get("more_body"):
+                    return await send_error(send, 422, "no file arrived: send each file in a form field named "
+                                                       "files (curl -F files=@photo.jpg)")
+                await send(held.pop())
+                await send(message)
+            else:
+                await send(message)
+
+        await self.app(scope, receive, checked)
+
+
 CALL_START = re.compile(r"/gradio_api/call/(v2/)?([^/]+)/?")
 """Where a call is started (``POST``): by its values in order, or by name under ``v2/``."""
 CALL_RESULT = re.compile(r"/gradio_api/call/(?:v2/)?([^/]+)/([^/]+)")
@@ -1946,7 +1974,8 @@ def launch_options() -> dict[str, Any]:
     mcp = {} if "GRADIO_MCP_SERVER" in os.environ else {"mcp_server": find_spec("mcp") is not None}
     return {**mcp, "show_error": True, "css": CSS, "head": PAGE_JS,
             "max_file_size": max(MAX_FILE_BYTES, VIDEO_MAX_BYTES),
-            "app_kwargs": {"middleware": [Middleware(BodyLimit), Middleware(NamedCalls), Middleware(ResultReads)],
+            "app_kwargs": {"middleware": [Middleware(BodyLimit), Middleware(EmptyUploads), Middleware(NamedCalls),
+                                          Middleware(ResultReads)],
                            "exception_handlers": {FnIndexInferError: unknown_endpoint}}}
 
 

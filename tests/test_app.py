@@ -467,6 +467,9 @@ def test_a_call_by_name_is_checked_as_one_in_order_and_the_pages_own_are_not_off
         unknown = start(route, {"data": [None]} if "v2" not in route else {})
         assert unknown.status_code == 404 and unknown.json()["error"].startswith(
             f"/{route.split('/')[-1]} is not an endpoint of this app; its endpoints are /"), (route, unknown.text)
+    misnamed = requests.post(app_url + "gradio_api/upload", files={"file": ("face.jpg", b"\xff\xd8")}, timeout=30)
+    assert misnamed.status_code == 422 and misnamed.json()["error"].startswith(
+        "no file arrived: send each file in a form field named files")  # Gradio said [] (the caller's [0] failed)
     upload = requests.post(app_url + "gradio_api/upload", files={"files": ("face.jpg", images["face"].read_bytes())},
                            timeout=30)
     event = start("v2/predict", {"image": {"path": upload.json()[0], "meta": {"_type": "gradio.FileData"}}})
