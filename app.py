@@ -1782,10 +1782,11 @@ async def send_error(send: Any, status: int, message: str, title: Optional[str] 
     await send({"type": "http.response.body", "body": body})
 
 
-class EmptyUploads:
+class Uploads:
     """ASGI middleware refusing an upload that carried no file in words (422): Gradio answered a
     form whose field was not named ``files`` (``curl -F file=@photo.jpg``) with ``[]``, and the
-    caller's ``[0]`` failed with an IndexError of their own."""
+    caller's ``[0]`` failed with an IndexError of their own. An upload its sender gave up (a page
+    closed, a file removed while it was sent) ends quietly: it logged a ClientDisconnect traceback."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -1807,7 +1808,12 @@ class EmptyUploads:
             else:
                 await send(message)
 
-        await self.app(scope, receive, checked)
+        from starlette.requests import ClientDisconnect
+
+        try:
+            await self.app(scope, receive, checked)
+        except ClientDisconnect:
+            pass  # no one to answer
 
 
 CALL_START = re.compile(r"/gradio_api/call/(v2/)?([^/]+)/?")
@@ -1974,7 +1980,7 @@ def launch_options() -> dict[str, Any]:
     mcp = {} if "GRADIO_MCP_SERVER" in os.environ else {"mcp_server": find_spec("mcp") is not None}
     return {**mcp, "show_error": True, "css": CSS, "head": PAGE_JS,
             "max_file_size": max(MAX_FILE_BYTES, VIDEO_MAX_BYTES),
-            "app_kwargs": {"middleware": [Middleware(BodyLimit), Middleware(EmptyUploads), Middleware(NamedCalls),
+            "app_kwargs": {"middleware": [Middleware(BodyLimit), Middleware(Uploads), Middleware(NamedCalls),
                                           Middleware(ResultReads)],
                            "exception_handlers": {FnIndexInferError: unknown_endpoint}}}
 
