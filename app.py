@@ -208,7 +208,7 @@ def _uploaded_here(path: str) -> bool:
 SEND_A_FILE = "(gradio_client: handle_file(path))"
 """How a program sends a file, said wherever a call sent none."""
 NO_FILE, NOT_A_FILE, WRONG_ARGUMENTS, BAD_CHOICE = "no_file", "not_a_file", "wrong_arguments", "bad_choice"
-REPORT_REFUSED, REPORT_NOT_SAVED, REPORTS_LATER = "report_refused", "report_not_saved", "try_again_later"
+REPORT_REFUSED, REPORT_NOT_SAVED, TRY_AGAIN_LATER = "report_refused", "report_not_saved", "try_again_later"
 """The codes of the API's refusals that are not about a file's content (those are
 :data:`deforgify.refusals.CODES`), given as the error's ``title``: stable, where its words may change."""
 
@@ -1052,7 +1052,7 @@ def make_flag(store: FeedbackStore, answers: Answers) -> Flag:
             raise gr.Error(f"The report could not be saved: {error}. Nothing was stored.",
                            title=REPORT_NOT_SAVED, print_exception=False) from None
         except NotNow as error:
-            raise gr.Error(f"Not reported now: {error}. Nothing was stored.", title=REPORTS_LATER,
+            raise gr.Error(f"Not reported now: {error}. Nothing was stored.", title=TRY_AGAIN_LATER,
                            print_exception=False) from None
         except FeedbackError as error:
             raise gr.Error(f"Not reported: {error}. Nothing was stored.", title=REPORT_REFUSED,
