@@ -158,3 +158,18 @@ def test_held_out_reals_set_the_upper_edge_of_the_unsure_band() -> None:
     reals = plain.fake_probability(raw[:500])
     assert widened.unsure_high == pytest.approx(min(0.98, np.quantile(reals, 0.999)))
     assert widened.unsure_high >= plain.unsure_high
+
+
+def test_a_temperature_at_an_end_of_its_search_is_said_so_in_the_card() -> None:
+    """A smoke test's model, under-confident, got 0.50, the search's lower end, which the card
+    gave as "fitted" (a developer's walk)."""
+    from training.calibrate import at_temperature_bound
+    from training.card import _at_bound
+
+    labels = np.array([0] * 50 + [1] * 50)
+    raw = np.r_[np.full(50, 0.49), np.full(50, 0.51)]  # perfectly apart, barely leaning: under-confident
+    temperature = fit_calibration(labels, raw).temperature
+    assert at_temperature_bound(temperature) and temperature == pytest.approx(0.5, abs=1e-3)
+    assert _at_bound(temperature) == (", at an end of its search (0.5 to 20): the raw answers needed more "
+                                      "correction than it gives")
+    assert _at_bound(1.23) == "" and not at_temperature_bound(1.23)

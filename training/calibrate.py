@@ -93,8 +93,18 @@ def _fit_temperature(is_fake: np.ndarray, raw_fake: np.ndarray) -> float:
         p = np.clip(Calibration(float(np.exp(log_t))).fake_probability(raw_fake), 1e-12, 1 - 1e-12)
         return -float(np.mean(np.where(is_fake, np.log(p), np.log1p(-p))))
 
-    # Bounded to [0.5, 20]: separable validation data would otherwise drive it to zero.
-    return float(np.exp(minimize_scalar(loss, bounds=(np.log(0.5), np.log(20)), method="bounded").x))
+    low, high = TEMPERATURE_BOUNDS
+    return float(np.exp(minimize_scalar(loss, bounds=(np.log(low), np.log(high)), method="bounded").x))
+
+
+TEMPERATURE_BOUNDS = (0.5, 20.0)
+"""Where the temperature is searched: separable validation data would otherwise drive it to zero."""
+
+
+def at_temperature_bound(temperature: float) -> bool:
+    """Whether a fitted temperature is at an end of its search (a small model's, often): the
+    answers needed more correction than it allows, and the card says so."""
+    return any(abs(np.log(temperature / bound)) < 1e-3 for bound in TEMPERATURE_BOUNDS)
 
 
 def _best_threshold(is_fake: np.ndarray, fake: np.ndarray) -> float:

@@ -11,6 +11,7 @@ from typing import Any, Optional
 from deforgify.model.facts import HELD_OUT_HEADING, at_a_glance, percent as _share, whole_sources
 from deforgify.model.folder import CARD_FILE, METRICS_FILE, SPLITS_FILE, read_config
 from deforgify.model.source import BUNDLED_MODEL
+from training.calibrate import TEMPERATURE_BOUNDS, at_temperature_bound
 from training.data import is_local, source_name
 from training.plots import CONFUSION_FILE, CURVES_FILE, ROC_FILE
 
@@ -444,6 +445,13 @@ def _calibration_caveat(metrics: dict[str, Any]) -> str:
             "the test answers needed no such correction)")
 
 
+def _at_bound(temperature: float) -> str:
+    """A temperature at an end of its search said so (a smoke test's 0.50 read as fitted)."""
+    low, high = TEMPERATURE_BOUNDS
+    return (f", at an end of its search ({low:g} to {high:g}): the raw answers needed more correction than it "
+            "gives" if at_temperature_bound(temperature) else "")
+
+
 def _calibration(metrics: dict[str, Any]) -> str:
     calibration = metrics.get("calibration")
     if not calibration:
@@ -452,7 +460,7 @@ def _calibration(metrics: dict[str, Any]) -> str:
     unsure, ece = test["unsure"], test["ece"]
     answered = round(unsure["answered_share"] * unsure["count"])
     return f"""Probabilities are temperature-scaled, the temperature fitted on the validation split
-(temperature {calibration['temperature']:.2f}); expected calibration error on the test split
+(temperature {calibration['temperature']:.2f}{_at_bound(calibration['temperature'])}); expected calibration error on the test split
 {ece['uncalibrated']:.3f} before, {ece['calibrated']:.3f} after{_calibration_caveat(metrics)}. The decision threshold, chosen on
 validation for balanced accuracy, is {calibration['threshold']:.2f}. Calibrated fake probabilities
 between {calibration['unsure_low']:.2f} and {calibration['unsure_high']:.2f} are answered **unsure**:
