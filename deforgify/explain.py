@@ -8,7 +8,9 @@ percentages always real first.
 
 from __future__ import annotations
 
+import itertools
 import math
+import re
 from typing import Optional, Sequence
 
 import cv2
@@ -374,10 +376,13 @@ CAPTION_HEIGHT = 250
 def caption_layout(shape: tuple[int, ...], boxes: list[Box], texts: list[str], order: list[int]
                    ) -> tuple[list[tuple[int, int, int, int]], float, int]:
     """Where each caption goes, as (left, top, right, bottom) in pixels, with the font scale
-    and thickness: every caption inside the image and none overlapping another, placed in
-    ``order`` (the deciding face first, so it gets the place nearest its box), and over no other
-    face's eyes, nose and mouth (:func:`deforgify.faces.face_middle`) where a place allows: a
-    visitor found the Two faces example's "decides" caption across the other face's eyes."""
+    and thickness: every caption inside the image, placed in ``order`` (the deciding face first,
+    so it gets the place nearest its box), at the place nearest its own box that covers, in this
+    order of what matters most, no other caption, no other face's eyes, nose and mouth
+    (:func:`deforgify.faces.face_middle`) and no other face at all. Visitors found a long
+    caption ("1: unsure (fake 82%) - decides") across the foreheads of the faces beside its own,
+    read as theirs, and the Two faces example's across the other face's eyes; one placed away
+    from its box gets a line to it (:func:`draw_faces`)."""
     height, width = shape[:2]
     wide = min(width / CAPTION_WIDTH, height / CAPTION_HEIGHT)
     scale = float(np.clip(max(min(height, width) / CAPTION_SIDE, wide), 0.35, 4.0))
@@ -390,21 +395,80 @@ def caption_layout(shape: tuple[int, ...], boxes: list[Box], texts: list[str], o
         scale *= 0.9
     placed: dict[int, tuple[int, int, int, int]] = {}
     middles = [(x, y, x + w, y + h) for x, y, w, h in map(face_middle, boxes)]
+    faces = [(x, y, x + w, y + h) for x, y, w, h in boxes]
     for index in order:
-        x, y, w, h = boxes[index]
-        text_width, text_height = sizes[index]
-        box_width, box_height = text_width + 2 * pad, text_height + 2 * pad + max(1, round(3 * scale))
-        lefts = [int(min(max(0, left), max(0, width - box_width))) for left in (x, x + w - box_width)]
-        tops = [y - box_height, y + h, y, y + h - box_height]
-        tops += list(range(0, max(1, height - box_height + 1), 2))
-        candidates = [(left, int(top), left + box_width, int(top) + box_height) for top in tops for left in lefts
-                      if 0 <= top <= height - box_height]
-        faces = [middle for other, middle in enumerate(middles) if other != index]
-        rect = next((c for c in candidates if not any(_overlap(c, other) for other in [*placed.values(), *faces])),
-                    next((c for c in candidates if not any(_overlap(c, other) for other in placed.values())), None))
-        placed[index] = rect or (lefts[0], int(min(max(0, y), max(0, height - box_height))), lefts[0] + box_width,
-                                 int(min(max(0, y), max(0, height - box_height))) + box_height)
+        lines = caption_lines(texts[index], boxes[index][2], scale, thickness, shape)
+        line_height = cv2.getTextSize("Ag", FONT, scale, thickness)[0][1] + max(1, round(3 * scale))
+        text_width = max(cv2.getTextSize(line, FONT, scale, thickness)[0][0] for line in lines)
+        size = (text_width + 2 * pad, len(lines) * (line_height + pad) + pad)
+        others = [other for other in range(len(boxes)) if other != index]
+        zones = [(x0, y0 - size[1], x1, y1 + size[1]) for x0, y0, x1, y1 in (faces[o] for o in others)]
+
+        def cost(rect: tuple[int, int, int, int]) -> tuple[bool, bool, bool, bool, float]:
+            """What a place covers, most harmful first (another face's zone: just above or below
+            it, where its own caption would be), then how far it is from its face."""
+            return (any(_overlap(rect, c) for c in placed.values()), any(_overlap(rect, middles[o]) for o in others),
+                    any(_overlap(rect, faces[o]) for o in others), any(_overlap(rect, zone) for zone in zones),
+                    _gap(rect, faces[index]))
+
+        best = min(_caption_places(boxes[index], size, width, height, near=True), key=cost)
+        if any(cost(best)[:3]):  # no good place beside the face: the nearest good one anywhere
+            best = min([best, *_caption_places(boxes[index], size, width, height, near=False)], key=cost)
+        placed[index] = best
     return [placed[i] for i in range(len(boxes))], scale, thickness
+
+
+STRIP = 3.0
+"""A picture this many times wider than tall is a strip: its captions keep one line (in lines,
+they covered its faces)."""
+
+
+def caption_lines(text: str, face_width: int, scale: float, thickness: int, shape: tuple[int, ...]) -> list[str]:
+    """A caption broken at its spaces into at most three lines, each no wider than its face
+    where it can be (the face's number kept with the word after it, " - decides" and a bracket
+    kept whole; one line on a strip, :data:`STRIP`): in one line, a long caption reached over
+    the faces beside its own, and was read as theirs."""
+    most = 1 if shape[1] >= STRIP * shape[0] else 3
+    kept = re.sub(r"\([^)]*\)", lambda group: group[0].replace(" ", "\u00a0"), text.replace(" - ", " -\u00a0"))
+    words = re.sub(r"^(\d+:) ", "\\1\u00a0", kept).split(" ")
+
+    def widest(lines: list[str]) -> int:
+        return max(cv2.getTextSize(line, FONT, scale, thickness)[0][0] for line in lines)
+
+    lines: list[str] = []
+    for count in range(1, min(most, len(words)) + 1):  # the fewest lines that fit, else the narrowest of three
+        splits = [[" ".join(words[a:b]) for a, b in zip((0, *cuts), (*cuts, len(words)))]
+                  for cuts in itertools.combinations(range(1, len(words)), count - 1)]
+        lines = min(splits, key=widest)
+        if widest(lines) <= face_width:
+            break
+    return [line.replace("\u00a0", " ") for line in lines]
+
+
+def _caption_places(box: Box, size: tuple[int, int], width: int, height: int, near: bool
+                    ) -> list[tuple[int, int, int, int]]:
+    """Where a caption of ``size`` may go for a face's ``box``, inside the picture: ``near`` it,
+    the most natural first (above the face, below it, inside its top and bottom edges, beside
+    it), or else in any row, at the face's edges, or any column, above, below or at its top."""
+    x, y, w, h = box
+    box_width, box_height = size
+    lefts = [x, x + w - box_width, x + (w - box_width) // 2]
+    if near:
+        places = [(left, top) for top in (y - box_height, y + h, y, y + h - box_height) for left in lefts]
+        places += [(x - box_width, y), (x + w, y), (x - box_width, y + h - box_height), (x + w, y + h - box_height)]
+    else:
+        places = [(left, top) for top in range(0, max(1, height - box_height + 1), 2) for left in lefts]
+        places += [(left, top) for left in range(0, max(1, width - box_width + 1), max(2, box_width // 4))
+                   for top in (y - box_height, y + h, y)]
+    inside = [(int(min(max(0, left), max(0, width - box_width))), int(min(max(0, top), max(0, height - box_height))))
+              for left, top in places]
+    return list(dict.fromkeys((left, top, left + box_width, top + box_height) for left, top in inside))
+
+
+def _gap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
+    """The distance between two rectangles (0 when they touch or overlap)."""
+    dx, dy = max(0, b[0] - a[2], a[0] - b[2]), max(0, b[1] - a[3], a[1] - b[3])
+    return math.hypot(dx, dy)
 
 
 def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
@@ -437,11 +501,18 @@ def draw_faces(rgb: np.ndarray, prediction: Prediction, overruled: bool = False,
     order = sorted(range(len(found)), key=lambda i: not found[i][3])
     rects, scale, thickness = caption_layout(canvas.shape, [f[0] for f in found], [f[1] for f in found], order)
     for (box, text, colour, _), (left, top, right, bottom) in zip(found, rects):
+        x, y, w, h = box
+        if _gap((left, top, right, bottom), (x, y, x + w, y + h)) > thin:  # away from its face: a line to it
+            centre = ((left + right) // 2, (top + bottom) // 2)
+            at_box = (min(max(centre[0], x), x + w), min(max(centre[1], y), y + h))
+            at_caption = (min(max(at_box[0], left), right - 1), min(max(at_box[1], top), bottom - 1))
+            cv2.line(canvas, at_caption, at_box, colour, thin, cv2.LINE_AA)
         cv2.rectangle(canvas, (left, top), (right - 1, bottom - 1), colour, -1)
-        (_, text_height), _ = cv2.getTextSize(text, FONT, scale, thickness)
-        pad = max(2, round(4 * scale))
-        cv2.putText(canvas, text, (left + pad, top + pad + text_height), FONT, scale, (255, 255, 255),
-                    thickness, cv2.LINE_AA)
+        text_height = cv2.getTextSize("Ag", FONT, scale, thickness)[0][1]
+        pad, line_height = max(2, round(4 * scale)), text_height + max(1, round(3 * scale))
+        for number, line in enumerate(caption_lines(text, w, scale, thickness, canvas.shape)):
+            cv2.putText(canvas, line, (left + pad, top + pad + text_height + number * (line_height + pad)), FONT,
+                        scale, (255, 255, 255), thickness, cv2.LINE_AA)
     return canvas
 
 

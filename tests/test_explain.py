@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from deforgify.detector import FaceScore, Prediction, face_label
-from deforgify.explain import (BACKGROUNDS, COLOURS, FONT, MEANINGS, caption_layout, captions, contrast,
-                               describe_faces, draw_faces, explain, headline)
+from deforgify.explain import (BACKGROUNDS, COLOURS, FONT, MEANINGS, caption_layout, caption_lines, captions,
+                               contrast, describe_faces, draw_faces, explain, headline)
 from deforgify.model.calibration import NO_FACE, UNSURE, Calibration
 
 
@@ -147,6 +147,25 @@ def test_captions_of_two_faces_neither_overlap_nor_leave_the_picture_and_name_th
     assert overruled == ["1: pixel model: real 70%", "2: pixel model: fake 92% - decides"]
 
 
+@pytest.mark.parametrize("shape, side", [((300, 600, 3), 180), ((2048, 2048, 3), 500)])
+def test_a_long_caption_keeps_to_its_own_face_in_a_row_of_faces(shape: tuple[int, int, int], side: int) -> None:
+    """A visitor's group photo: "1: unsure (fake 82%) - decides", in one line, ran across the
+    foreheads of the two faces beside its own and was read as theirs. It is broken into lines no
+    wider than its face where it can be, and no caption covers another face."""
+    gap = (shape[1] - 3 * side) // 4
+    boxes = [(gap + i * (side + gap), shape[0] // 5, side, side) for i in range(3)]
+    made = prediction((boxes[0], 0.824, UNSURE), (boxes[1], 0.09, "real"), (boxes[2], 0.12, "real"), deciding=0)
+    found = captions(made)
+    assert found[0][1].startswith("1: unsure (fake 82") and found[0][1].endswith(" - decides")
+    rects, scale, thickness = caption_layout(shape, boxes, [f[1] for f in found], [0, 1, 2])
+    assert caption_lines(found[0][1], side, scale, thickness, shape) == ["1: unsure", "(fake 82%)", "- decides"]
+    for index, (left, top, right, bottom) in enumerate(rects):
+        x, y, w, h = boxes[index]
+        assert x - gap < (left + right) / 2 < x + w + gap  # over its own face's column
+        for other, (ox, oy, ow, oh) in enumerate(boxes):
+            assert other == index or not (left < ox + ow and ox < right and top < oy + oh and oy < bottom)
+
+
 def test_a_caption_fits_a_200_pixel_picture() -> None:
     made = prediction(((150, 0, 50, 60), 0.5, UNSURE), ((0, 100, 120, 90), 0.6, UNSURE), deciding=1)
     found = captions(made)
@@ -168,7 +187,9 @@ def test_a_tiny_picture_is_drawn_enlarged_so_that_its_caption_fits() -> None:
     assert drawn.shape == (200, 200, 3)
     assert (drawn[160::4, 160::4] == canvas[40:, 40:]).all()  # far from the face: the pixels, enlarged
     (rect,), scale, thickness = caption_layout(drawn.shape, [(40, 48, 40, 40)], [text], [0])
-    assert cv2.getTextSize(text, FONT, scale, thickness)[0][0] < rect[2] - rect[0] <= 200
+    lines = caption_lines(text, 40, scale, thickness, drawn.shape)
+    assert " ".join(lines) == text and rect[2] - rect[0] <= 200  # whole, in lines no wider than its place
+    assert all(cv2.getTextSize(line, FONT, scale, thickness)[0][0] < rect[2] - rect[0] for line in lines)
 
 
 @pytest.mark.parametrize("side", [300, 1000, 2048])
