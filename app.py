@@ -636,21 +636,37 @@ def error_box(message: str, kind: str = "file", advice: Optional[str] = None,
 
 def _bars(confidences: dict[str, float], calibration: Optional[Calibration] = None) -> str:
     """The two shares as bars, to the decimals that tell the fake share from a band edge beside it
-    (:func:`deforgify.explain.shown_places`)."""
+    (:func:`deforgify.explain.shown_places`), each with a mark where its answer starts (a visitor
+    read "fake 89%" in a long red bar under "Unsure" as a firm answer)."""
     places = shown_places(confidences["fake"], calibration)
+    starts = answer_starts(calibration)
     rows = []
     for name in ("real", "fake"):
         share = confidences[name]
         colour = hex_colour(COLOURS[name])
+        mark = (f'<span class="starts" style="position:absolute;left:{starts[name]:.1%};top:-4px;width:3px;'
+                f'height:18px;background:#1f1f1f"></span>' if name in starts else "")
         rows.append(
             f'<div class="share" data-label="{name}" style="display:flex;align-items:center;gap:8px;margin:2px 0">'
-            f'<span style="width:3em">{name}</span><span style="flex:1;background:#fff;border:1px solid #767676;'
-            f'border-radius:4px;height:10px"><span style="display:block;width:{share:.1%};height:10px;'
-            f'background:{colour};border-radius:4px"></span></span><b class="percent" style="width:{3 + places}em;'
-            f'text-align:right">{share:.{places}%}</b></div>'
+            f'<span style="width:3em">{name}</span><span style="flex:1;position:relative;background:#fff;'
+            f'border:1px solid #767676;border-radius:4px;height:10px"><span style="display:block;width:{share:.1%};'
+            f'height:10px;background:{colour};border-radius:4px"></span>{mark}</span><b class="percent" '
+            f'style="width:{3 + places}em;text-align:right">{share:.{places}%}</b></div>'
         )
+    if starts:
+        rows.append(f'<div class="starts-key" style="font-size:0.85em;color:#404040"><span style="display:inline-block;'
+                    f'width:3px;height:0.9em;background:#1f1f1f;vertical-align:middle"></span> where the answer starts: '
+                    f'"real" from {starts["real"]:.1%}, "fake" from {starts["fake"]:.1%}; between, "unsure"</div>')
     # Hidden from screen readers: the sentence under the bars says both percentages again.
     return f'<div aria-hidden="true" style="margin:6px 0;max-width:28em">{"".join(rows)}</div>'
+
+
+def answer_starts(calibration: Optional[Calibration]) -> dict[str, float]:
+    """The share at which each answer starts: "real" from 1 - the band's lower edge (80.8%),
+    "fake" from its upper edge (97.1%); none without a band."""
+    if calibration is None or calibration.unsure_high <= calibration.unsure_low:
+        return {}
+    return {"real": 1 - calibration.unsure_low, "fake": calibration.unsure_high}
 
 
 def scroll_into_view(element_id: str) -> str:

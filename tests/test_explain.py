@@ -260,6 +260,23 @@ def test_bars_beside_a_band_edge_show_the_decimals_that_tell_the_share_from_it()
     assert shown == {0.187: ["81.3%", "18.7%"], 0.193: ["80.7%", "19.3%"], 0.30: ["70%", "30%"], 0.05: ["95%", "5%"]}
 
 
+def test_each_bar_marks_where_its_answer_starts() -> None:
+    """A visitor read "fake 89%", a long red bar under "Unsure", as a firm answer: each bar has a
+    mark where its answer starts ("real" from 1 minus the band's lower edge, "fake" from its upper
+    edge), said in a key under the bars."""
+    import re
+
+    import app
+
+    band = Calibration(threshold=0.49, unsure_low=0.192, unsure_high=0.971)
+    box = app.banner(prediction(((10, 10, 90, 90), 0.888, UNSURE)), calibration=band)
+    marks = re.findall(r'data-label="(\w+)".*?class="starts" style="position:absolute;left:([\d.]+)%', box)
+    assert marks == [("real", "80.8"), ("fake", "97.1")]
+    assert 'where the answer starts: "real" from 80.8%, "fake" from 97.1%; between, "unsure"' in box
+    unbanded = app.banner(prediction(((10, 10, 90, 90), 0.888, "fake")), calibration=None)
+    assert 'class="starts"' not in unbanded and "where the answer starts" not in unbanded
+
+
 def test_the_page_says_how_often_the_model_is_right_from_its_own_metrics(tmp_path) -> None:
     """A visitor found the model's served figures only in the collapsed card: the page's header
     gives them, read from the model folder's metrics.json, and nothing where it has none."""
