@@ -672,13 +672,15 @@ def answer_starts(calibration: Optional[Calibration]) -> dict[str, float]:
 def scroll_into_view(element_id: str) -> str:
     """JavaScript bringing the element into view when it is off the screen (a phone's, mostly),
     and giving it the keyboard's focus when the focus was lost (on the page's body: the upload
-    button it was on went with the upload), so the next Tab goes on from the answer."""
+    button it was on went with the upload; or on a button now disabled, as the report button
+    once it has reported), so the next Tab goes on from the answer."""
     return f"""() => {{
   const box = document.getElementById('{element_id}');
   if (!box) return;
   const rect = box.getBoundingClientRect();
   if (rect.top < 0 || rect.bottom > window.innerHeight) box.scrollIntoView({{block: 'start'}});
-  if (document.activeElement === document.body || !document.activeElement) {{
+  const active = document.activeElement;
+  if (!active || active === document.body || active.disabled) {{
     box.tabIndex = -1;
     box.focus({{preventScroll: true}});
   }}
@@ -999,11 +1001,12 @@ CHECKING_CLIP = place_says("Checking the video…")
 appears here once you upload a clip" for the whole check)."""
 
 
-def settled(answer_id: str) -> tuple[gr.Button, gr.Column, gr.Button]:
+def settled(answer_id: str) -> tuple[gr.Button, gr.Column, gr.Button, Any]:
     """The re-check button and the report controls once the page has settled: usable and shown
     for a photo with an answer; not for a file that cannot be checked (it would only fail again)
     or an empty photo."""
-    return gr.Button(interactive=bool(answer_id)), answer_shown(answer_id), report_button()
+    return (gr.Button(interactive=bool(answer_id)), answer_shown(answer_id), report_button(),
+            gr.update(interactive=True))
 
 
 def save_output(rgb: np.ndarray) -> str:
@@ -1103,17 +1106,18 @@ def make_page_flag(flag: Flag, picture: str = "photo") -> Callable[[str, Optiona
     """The report button's answer on the page (``picture``: what the answer was of, "photo" or
     "clip"): its status, and the button done with once the answer is reported (a second click
     replaced the thank-you, and the id to quote, with "already reported")."""
-    def page_flag(answer_id: str, should_be: Optional[str], request: gr.Request) -> tuple[str, Any]:
+    def page_flag(answer_id: str, should_be: Optional[str], request: gr.Request) -> tuple[str, Any, Any]:
         if not answer_id:
             return (f"{NOT_SAVED}There is no answer on the page to report: check a {picture} first (a file that "
-                    "can't be checked has no answer)."), gr.update()
+                    "can't be checked has no answer)."), gr.update(), gr.update()
         if not should_be:
             return (f"{NOT_SAVED}Choose what the answer should have been (one of the choices above), then "
-                    "report."), gr.update()
-        try:
-            return SAVED + flag(answer_id, should_be, request), gr.Button(REPORTED, interactive=False)
+                    "report."), gr.update(), gr.update()
+        try:  # done with: the choice too (a visitor changed it after "Reported", which then said nothing)
+            return (SAVED + flag(answer_id, should_be, request), gr.Button(REPORTED, interactive=False),
+                    gr.update(interactive=False))
         except gr.Error as error:
-            return NOT_SAVED + str(error.message), gr.update()
+            return NOT_SAVED + str(error.message), gr.update(), gr.update()
 
     return page_flag
 
@@ -1669,13 +1673,15 @@ def video_tab(detector: Detector, answers: Answers, flag: Flag) -> None:
                 queue=False, api_visibility="private", show_progress="hidden") \
         .then(page_video, clip, page_outputs, **CHECKS, api_visibility="private") \
         .then(lambda answer_id, now: (answer_shown(answer_id), gr.Button(CHECK_VIDEO, interactive=now is not None),
-                                      report_button("video")),
-              [report.answer_id, clip], [report.box, check, report.button], queue=False, api_visibility="private",
+                                      report_button("video"), gr.update(interactive=True)),
+              [report.answer_id, clip], [report.box, check, report.button, report.should_be], queue=False,
+              api_visibility="private",
               show_progress="hidden") \
         .then(None, js=scroll_into_view("video-verdict-box"))
     report.button.click(make_page_flag(flag, "clip"), [report.answer_id, report.should_be],
-                        [report.status, report.button],
-                        api_visibility="private", **REPORTS, show_progress="hidden")
+                        [report.status, report.button, report.should_be],
+                        api_visibility="private", **REPORTS, show_progress="hidden") \
+        .then(None, js=scroll_into_view("video-flag-status"))  # the button it was on is disabled
     api_video = gr.Button(visible=False)  # the API: the same answer, with errors raised for programs
     api_video.click(predict_video, clip, outputs, api_name="predict_video", **CHECKS)
 
@@ -1727,19 +1733,21 @@ def build_demo(detector: Detector, store: FeedbackStore) -> gr.Blocks:
         image.change(LATEST_PHOTO.record, image, None, queue=False, api_visibility="private", show_progress="hidden")
         image.change(page_check, image, page_outputs, **CHECKS, trigger_mode="always_last",
                      api_visibility="private", show_progress="minimal", show_progress_on=summary) \
-            .then(settled, report.answer_id, [check_again, report.box, report.button], queue=False,
-                  api_visibility="private", show_progress="hidden") \
+            .then(settled, report.answer_id, [check_again, report.box, report.button, report.should_be],
+                  queue=False, api_visibility="private", show_progress="hidden") \
             .then(None, js=SCROLL_TO_VERDICT)
         check_again.click(None, None, summary, queue=False, api_visibility="private",
                           js=f"() => {{ {FORGET_REFUSAL.format(input='photo')} return {json.dumps(CHECKING_AGAIN)}; }}")
         check_again.click(make_page_check(detector, answers, again=True), image, page_outputs,
                           **CHECKS, api_visibility="private",
                           show_progress="minimal", show_progress_on=summary) \
-            .then(settled, report.answer_id, [check_again, report.box, report.button], queue=False,
-                  api_visibility="private", show_progress="hidden") \
+            .then(settled, report.answer_id, [check_again, report.box, report.button, report.should_be],
+                  queue=False, api_visibility="private", show_progress="hidden") \
             .then(None, js=SCROLL_TO_VERDICT)
-        report.button.click(make_page_flag(flag), [report.answer_id, report.should_be], [report.status, report.button],
-                            api_visibility="private", **REPORTS, show_progress="hidden")
+        report.button.click(make_page_flag(flag), [report.answer_id, report.should_be],
+                            [report.status, report.button, report.should_be],
+                            api_visibility="private", **REPORTS, show_progress="hidden") \
+            .then(None, js=scroll_into_view("flag-status"))  # the button it was on is disabled
         # The API: the same answer, with errors raised for programs (the page shows them in words).
         api_predict = gr.Button(visible=False)
         api_predict.click(predict, image, outputs, **CHECKS, api_name="predict")

@@ -1257,10 +1257,13 @@ def test_a_report_is_made_once_on_the_answer_shown_and_a_stale_one_stores_nothin
     # Done with: the thank-you and its id stay (a second click replaced them with "already reported").
     page.get_by_role("button", name="Reported", exact=True).wait_for(timeout=10_000)
     assert report.is_disabled() and page.locator("#flag-status").inner_text() == status
+    assert page.locator("#should-be").get_by_label(choice, exact=True).is_disabled()  # the choice is done with too
+    page.wait_for_function("() => document.activeElement?.id === 'flag-status'", timeout=5_000)  # not the page's top
     # Checked again, the photo gets a new answer; this visitor has reported the photo already.
     page.get_by_role("button", name="Check this photo again").click()
     page.wait_for_function("() => !document.querySelector('#report')?.disabled", timeout=60_000)
     assert report.inner_text() == "Report the photo's answer as wrong"
+    assert page.locator("#should-be").get_by_label(choice, exact=True).is_enabled()
     assert "Thank you" not in page.locator("#flag-status").inner_text()
     page.locator("#should-be").get_by_label(choice, exact=True).check()
     report.click()
