@@ -1141,14 +1141,16 @@ def header(detector: Detector) -> str:
         "# Deforgify: real or fake face?",
         "Upload a photo of a face, paste one (the clipboard button) or take one with the webcam: Deforgify "
         "checks it at once and tells whether it "
-        "shows signs of a generated or manipulated face (GAN faces, face swaps).",
+        "shows signs of a generated or manipulated face (GAN faces, face swaps). It answers \"fake\" (signs of "
+        "the fakes it knows), \"real\" (no sign of them: not proof that the photo is genuine) or \"unsure\" "
+        "(it cannot tell).",
         f"**Model:** {model_line(detector)} · [model card]({model_card_link(detector)})",
     ]
     metrics = metrics_in(detector.source.folder)
     glance = at_a_glance(metrics)
     if glance:  # what its answers are worth, where a first-time visitor reads (a visitor found it only in the card)
-        lines.append(f"**How often it is right** on its own test split when it was trained (a best case: photos "
-                     f"like those it learned from): {glance}")
+        lines.append(f"**How often it is right**, measured on photos like those it learned from, kept apart when "
+                     f"it was trained (its test split: a best case): {glance}")
         held_out = held_out_accused(metrics)
         lines.append((f"{held_out}: expect" if held_out else "Expect") + " it to do worse on photos unlike those "
                      f"it learned from (the card's [held-out figures]({model_card_link(detector, HELD_OUT_HEADING)})).")

@@ -289,14 +289,14 @@ def test_the_page_says_how_often_the_model_is_right_from_its_own_metrics(tmp_pat
 
     served = json.loads((BUNDLED_MODEL / "metrics.json").read_text())["test"]["unsure"]
     header = app.header(Detector.load())
-    assert ('**How often it is right** on its own test split when it was trained (a best case: photos like those '
-            f'it learned from): its "real" and "fake" answers are right {served["accuracy_when_sure"]:.1%} of the '
-            'time:\n\n') in header
+    assert ('**How often it is right**, measured on photos like those it learned from, kept apart when it was '
+            f'trained (its test split: a best case): its "real" and "fake" answers are right '
+            f'{served["accuracy_when_sure"]:.1%} of the time:\n\n') in header
     import re  # each answer on a line of its own (one long sentence on a phone), agreeing with the shares
 
-    answers = re.search(r'\n- "fake" for ([\d.]+)% of the fakes, right (\d+) of (\d+) times\n'
-                        r'- "real" for ([\d.]+)% of the reals, right (\d+) of (\d+) times\n'
-                        r'- "unsure" for ([\d.]+)% of the faces\n', header)
+    answers = re.search(r'\n- of fake faces, it calls ([\d.]+)% "fake"; when it says "fake", it is right (\d+) of '
+                        r'(\d+) times\n- of real faces, it calls ([\d.]+)% "real"; when it says "real", it is right '
+                        r'(\d+) of (\d+) times\n- of all faces, it says "unsure" for ([\d.]+)%: it cannot tell\n', header)
     assert answers, header
     fakes_share, caught, said_fake, reals_share, cleared, said_real, unsure_share = map(float, answers.groups())
     assert (fakes_share, reals_share, unsure_share) == pytest.approx(

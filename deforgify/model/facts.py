@@ -42,18 +42,18 @@ def at_a_glance(metrics: dict[str, Any]) -> Optional[str]:
     if not isinstance(unsure, dict) or "unsure_share" not in unsure:
         return None
     right_of = _each_answer(metrics["test"], unsure)
-    answers = [f"\"fake\" for {percent(unsure.get('fakes_caught'))} of the fakes{right_of.get('fake', '')}",
-               f"\"real\" for {percent(unsure.get('reals_cleared'))} of the reals{right_of.get('real', '')}",
-               f"\"unsure\" for {percent(unsure['unsure_share'])} of the faces"]
+    answers = [f"of fake faces, it calls {percent(unsure.get('fakes_caught'))} \"fake\"{right_of.get('fake', '')}",
+               f"of real faces, it calls {percent(unsure.get('reals_cleared'))} \"real\"{right_of.get('real', '')}",
+               f"of all faces, it says \"unsure\" for {percent(unsure['unsure_share'])}: it cannot tell"]
     return (f"its \"real\" and \"fake\" answers are right {percent(unsure.get('accuracy_when_sure'))} of the "
             "time:\n\n" + "\n".join(f"- {answer}" for answer in answers))
 
 
 def _each_answer(test: dict[str, Any], unsure: dict[str, Any]) -> dict[str, str]:
-    """How often each answer is right (", right 468 of 490 times" for "real"), from the test
-    split's reals and fakes (its confusion matrix) and the served shares; a card reviewer found
-    the one figure hid that "real" is the answer more often wrong. Empty where the metrics do
-    not tell."""
+    """How often each answer is right ("; when it says "real", it is right 468 of 490 times"),
+    from the test split's reals and fakes (its confusion matrix) and the served shares; a card
+    reviewer found the one figure hid that "real" is the answer more often wrong. Empty where
+    the metrics do not tell."""
     try:
         reals, fakes = (sum(row) for row in test["confusion_matrix"]["matrix"])
         cleared, accused = round(unsure["reals_cleared"] * reals), round(unsure["reals_accused"] * reals)
@@ -62,12 +62,12 @@ def _each_answer(test: dict[str, Any], unsure: dict[str, Any]) -> dict[str, str]
     except (KeyError, TypeError, ValueError):
         return {}
     said_real = answered - accused - caught  # reals cleared, and fakes called real
-    return {"real": _right_of(cleared, said_real), "fake": _right_of(caught, caught + accused)}
+    return {"real": _right_of("real", cleared, said_real), "fake": _right_of("fake", caught, caught + accused)}
 
 
-def _right_of(right: int, given: int) -> str:
-    """", right 468 of 490 times", or "" for an answer never given."""
-    return f", right {right} of {given} times" if given else ""
+def _right_of(answer: str, right: int, given: int) -> str:
+    """"; when it says "real", it is right 468 of 490 times", or "" for an answer never given."""
+    return f"; when it says \"{answer}\", it is right {right} of {given} times" if given else ""
 
 
 def metrics_in(folder: Path) -> dict[str, Any]:
