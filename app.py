@@ -1452,6 +1452,19 @@ screen is a stop (arrow keys scroll it) with a shadow at each side that hides mo
 phone it was cut off with no sign that it scrolls)."""
 
 
+def saved_another_way(metrics: dict[str, Any]) -> str:
+    """Beside the photo input and its examples, that the same face saved another way can get
+    another answer, with how often from the model's format-parity figures where it has them: a
+    visitor's rotated copy of the real portrait was "real 87%" just above the example saying this
+    model answers it "unsure", and read it as a contradiction (the limits at the page's foot said
+    it, five phone screens down)."""
+    parity = metrics.get("format_parity") or {}
+    measured = (f": {parity['changed_share']:.0%} of its test faces did, across {len(parity['variants'])} ways of "
+                "saving them" if {"changed_share", "variants"} <= set(parity) else "")
+    return ("The same face saved another way (resized, compressed again, turned, in another format) can move "
+            f"between \"unsure\" and a firm answer{measured}.")
+
+
 def example_files(detector: Detector) -> tuple[list[str], list[str]]:
     """The example photos and their captions. An example the served model answers otherwise
     than its kind says is captioned with the answer it gets: a miss is said, never hidden."""
@@ -1706,6 +1719,7 @@ def build_demo(detector: Detector, store: FeedbackStore) -> gr.Blocks:
                 if paths:
                     gr.Examples(paths, inputs=image, example_labels=labels,
                                 label="Examples: click one to check it", api_visibility="private")
+                gr.Markdown(saved_another_way(metrics_in(detector.source.folder)), elem_id="saved-another-way")
             with gr.Column(scale=1, elem_id="photo-answer"):
                 section_heading("The photo's answer")
                 summary = Summary(AWAITING_PHOTO, label="summary", elem_id="verdict", html_template=LIVE_REGION)

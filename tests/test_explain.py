@@ -260,6 +260,20 @@ def test_bars_beside_a_band_edge_show_the_decimals_that_tell_the_share_from_it()
     assert shown == {0.187: ["81.3%", "18.7%"], 0.193: ["80.7%", "19.3%"], 0.30: ["70%", "30%"], 0.05: ["95%", "5%"]}
 
 
+def test_the_page_says_beside_the_examples_that_a_face_saved_another_way_can_get_another_answer() -> None:
+    """A visitor's rotated copy of the real portrait was "real 87%" just above the example saying
+    the model answers it "unsure": said beside them, with the model's own figure."""
+    import app
+    from deforgify.model.facts import metrics_in
+    from deforgify.model.source import BUNDLED_MODEL
+
+    parity = metrics_in(BUNDLED_MODEL)["format_parity"]
+    said = app.saved_another_way(metrics_in(BUNDLED_MODEL))
+    assert said.endswith(f'between "unsure" and a firm answer: {parity["changed_share"]:.0%} of its test faces did, '
+                         "across 7 ways of saving them.")
+    assert app.saved_another_way({}).endswith('between "unsure" and a firm answer.')  # unmeasured: no figure
+
+
 def test_each_bar_marks_where_its_answer_starts() -> None:
     """A visitor read "fake 89%", a long red bar under "Unsure", as a firm answer: each bar has a
     mark where its answer starts ("real" from 1 minus the band's lower edge, "fake" from its upper
