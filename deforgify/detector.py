@@ -245,6 +245,9 @@ class FaceScore:
     turns: int = 0
     """Quarter turns counter-clockwise its crop was given to stand it upright (see
     :func:`deforgify.faces.upright`)."""
+    crop_mean: Optional[tuple[float, ...]] = field(default=None, compare=False, repr=False)
+    """The mean colour of its crop, by which :meth:`Detector.heatmap` knows the pixels it was
+    judged in from another photo of the same size."""
 
     @property
     def turned(self) -> int:
@@ -255,6 +258,11 @@ class FaceScore:
         """As data, the box in the photo's own pixels (``scale``: see :attr:`Prediction.scale`)."""
         return {"box": in_photo(self.face, scale), "label": self.label, "confidences": self.confidences,
                 "caution": caution_in_photo(self.caution, scale), "turned": self.turned}
+
+
+def crop_mean(pixels: np.ndarray) -> tuple[float, ...]:
+    """A crop's mean colour (:attr:`FaceScore.crop_mean`)."""
+    return tuple(float(v) for v in pixels.reshape(-1, pixels.shape[-1]).mean(axis=0))
 
 
 def in_photo(box: Optional[Box], scale: float) -> Optional[list[int]]:
@@ -527,6 +535,11 @@ class Detector:
         decisive = prediction.deciding_score
         turns = decisive.turns if decisive else 0
         crop = preprocess_face(rgb, self.config.preprocessing, prediction.face, [], turns=turns).pixels
+        if decisive and decisive.crop_mean is not None and not np.allclose(crop_mean(crop), decisive.crop_mean,
+                                                                           atol=1e-3):
+            raise ValueError("these pixels are not those this prediction was made in: its face looks otherwise "
+                             "there (another photo of the same size?); pass the pixels it was made in "
+                             "(answer_and_pixels() gives both)")
         cam = decisive.cam if decisive and decisive.cam is not None else self._outputs(crop[None])[1][0]
         return overlay(crop, scaled(cam, prediction.confidences["fake"]), legend)
 
@@ -554,7 +567,8 @@ class Detector:
         fake = float(calibration.fake_probability(probabilities[self.labels.index("fake")]))
         label, caution = face_label(calibration.label(fake), crop.face, self.config.min_face_width,
                                     face_colourless(crop), crop.see_through)
-        return FaceScore(crop.face, crop.region, {"real": 1.0 - fake, "fake": fake}, label, cam, caution, crop.turns)
+        return FaceScore(crop.face, crop.region, {"real": 1.0 - fake, "fake": fake}, label, cam, caution, crop.turns,
+                         crop_mean(crop.pixels))
 
     def _verdict(self, scores: list[FaceScore]) -> Prediction:
         if not scores:

@@ -641,6 +641,11 @@ def test_a_heatmap_of_anything_but_the_pixels_and_the_prediction_is_refused_by_n
     with pytest.raises(ValueError, match=r"this prediction was made in a 512x512 photo, and these pixels are "
                                          r"512x300: pass the pixels it was made in"):
         detector.heatmap(np.ascontiguousarray(rgb[:300]), answer.prediction)
+    # Nor another photo of the same size (a developer's walk: drawn on it, no error).
+    other = np.ascontiguousarray(rgb[:, ::-1])
+    with pytest.raises(ValueError, match=r"these pixels are not those this prediction was made in: its face looks "
+                                         r"otherwise there \(another photo of the same size\?\)"):
+        detector.heatmap(other, answer.prediction)
 
 
 def test_a_file_object_is_read_as_its_bytes(tmp_path: Path, astronaut: np.ndarray) -> None:
