@@ -465,6 +465,27 @@ def test_face_boxes_are_cached_between_runs(tiny_dataset: Path, tmp_path: Path, 
     np.testing.assert_array_equal(again.images[3], first.images[3])
 
 
+def test_the_faces_of_the_readable_images_are_cached_when_others_are_refused(tiny_dataset: Path, tmp_path: Path,
+                                                                             monkeypatch) -> None:
+    """A run refused for one bad file threw away the faces found in all the others: the run after
+    the fix found them all again (a reviewer's find)."""
+    import shutil
+
+    from training import prepared as prepared_module
+    from training.data import DataError, load_examples
+
+    data = tmp_path / "data"
+    shutil.copytree(tiny_dataset, data)
+    (data / "fake" / "notes.jpg").write_text("not a photo")
+    examples = load_examples([str(data)])
+    with pytest.raises(DataError, match=r"1 image cannot be read \(fix or remove them\): .*notes\.jpg"):
+        prepared_module.prepare(examples, workers=1, cache=tmp_path / "cache")
+    (data / "fake" / "notes.jpg").unlink()
+    monkeypatch.setattr(prepared_module, "detect_faces", lambda rgb: pytest.fail("detected again"))
+    fixed = prepared_module.prepare(load_examples([str(data)]), workers=1, cache=tmp_path / "cache")
+    assert len(fixed.examples) == len(examples) - 1 and any(fixed.faces)
+
+
 def test_face_boxes_follow_the_content_not_the_path(tiny_dataset: Path, tmp_path: Path, monkeypatch) -> None:
     import shutil
 
@@ -506,21 +527,36 @@ def test_a_finished_run_swaps_folders_so_a_model_is_always_in_place(tmp_path: Pa
 
 def test_a_killed_runs_half_written_folder_is_removed_by_the_next_run(tmp_path: Path) -> None:
     """A run killed outright (SIGKILL, a power cut) cannot clean up: the next run into the same
-    place removes what such runs left, not what a run still going is writing."""
+    place removes what such runs left (their lock free), not what a run still going is writing
+    (its lock held, whatever its process id: another container's or node's run may share ours)."""
+    import fcntl
+
     from training import staging
 
     target = tmp_path / "model"
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
-                          text=True).stdout.strip()  # an id no process has any more
-    left = [tmp_path / f".model.partial-{dead}", tmp_path / f".model.old-{dead}"]
-    going = tmp_path / f".model.partial-{os.getppid()}"  # a process that is running
-    other = tmp_path / f".other.partial-{dead}"  # beside another model: not this run's business
-    for folder in [*left, going, other]:
+
+    def left(tag: str) -> Path:
+        folder = tmp_path / f".model.partial-{tag}"
         folder.mkdir()
         (folder / "model.keras").write_text("half")
-    with staging.staged_folder(target) as folder:
-        (folder / "config.json").write_text("new")
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["model", going.name, other.name])
+        (tmp_path / f"{folder.name}.lock").touch()
+        return folder
+
+    killed, going = left("other-host-17"), left(f"another-node-{os.getpid()}")  # a process id like ours
+    (tmp_path / ".model.old-other-host-17").mkdir()  # the killed run's retired folder, under the same lock
+    beside = tmp_path / ".other.partial-x-1"  # beside another model: not this run's business
+    beside.mkdir()
+    held = os.open(tmp_path / f"{going.name}.lock", os.O_RDWR)
+    fcntl.flock(held, fcntl.LOCK_EX)  # the run still going
+    try:
+        with staging.staged_folder(target) as folder:  # a run's own lock and folder, gone with it
+            assert (tmp_path / f"{folder.name}.lock").exists() and not killed.exists()
+            (folder / "config.json").write_text("new")
+    finally:
+        os.close(held)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["model", going.name, f"{going.name}.lock",
+                                                                 beside.name])
+    assert (target / "config.json").read_text() == "new"
 
 
 def test_the_exchange_is_one_atomic_step(tmp_path: Path) -> None:

@@ -12,9 +12,15 @@ import ctypes
 import os
 import shutil
 import signal
+import socket
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock, no clean-up of killed runs' folders
+    fcntl = None  # type: ignore[assignment]
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
@@ -25,42 +31,68 @@ def staged_folder(target: Path) -> Iterator[Path]:
     """Yield an empty folder beside ``target``; on success it replaces ``target``.
 
     On any exception (KeyboardInterrupt included) the staging folder is deleted and ``target``,
-    if it existed, is left exactly as it was.
+    if it existed, is left exactly as it was. The folder is named for this host and process and
+    locked while the run goes (a lock file beside it), so that a later run can tell the folder
+    of a run killed outright (SIGKILL, a power cut: it cannot clean up) from one still going, in
+    another container or on another node sharing the disk, and delete it
+    (:func:`_remove_left_behind`).
     """
     target = target.resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
     _remove_left_behind(target)
-    staging = target.parent / f".{target.name}.partial-{os.getpid()}"
-    staging.mkdir()
+    staging = target.parent / f".{target.name}.partial-{socket.gethostname()}-{os.getpid()}"
+    with _locked(staging):
+        shutil.rmtree(staging, ignore_errors=True)  # an earlier process's of this name (its lock is ours now)
+        staging.mkdir()
+        try:
+            yield staging
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        replace_folder(staging, target)
+
+
+@contextmanager
+def _locked(staging: Path) -> Iterator[None]:
+    """Hold the lock of a staging folder (``NAME.lock`` beside it) while the block runs; the lock
+    file goes with it. Where the system has no ``flock`` (not Linux or macOS), nothing is held."""
+    if fcntl is None:
+        yield
+        return
+    lock = staging.with_name(staging.name + ".lock")
+    handle = os.open(lock, os.O_CREAT | os.O_RDWR, 0o600)
     try:
-        yield staging
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    replace_folder(staging, target)
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+        os.close(handle)
 
 
 def _remove_left_behind(target: Path) -> None:
-    """Delete the staging (and retired) folders beside ``target`` of runs that are no longer
-    running, this process's own id among them: a run killed (SIGKILL, a power cut) cannot clean
-    up, and its half-written folder stayed beside the model for good. A folder of a run still
-    going (another process training into the same place) is left to it."""
-    for left in target.parent.glob(f".{target.name}.*-*"):
-        kind, _, pid = left.name[len(target.name) + 2:].rpartition("-")
-        if kind in ("partial", "old") and pid.isdigit() and not _running(int(pid)):
-            shutil.rmtree(left, ignore_errors=True)
-
-
-def _running(pid: int) -> bool:
-    if pid == os.getpid():
-        return False  # its own id: left by an earlier process that had it
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # another user's process
-    return True
+    """Delete the staging folders beside ``target`` whose lock no run holds: a run killed
+    outright left its half-written folder there for good. One still going (another process
+    training into the same place, here or on another machine) holds its lock and keeps it."""
+    if fcntl is None:
+        return
+    prefix = f".{target.name}.partial-"
+    for lock in [p for p in target.parent.iterdir() if p.name.startswith(prefix) and p.name.endswith(".lock")]:
+        try:
+            handle = os.open(lock, os.O_RDWR)
+        except FileNotFoundError:
+            continue  # its run just ended
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(handle)
+            continue
+        try:
+            staging = lock.with_name(lock.name[: -len(".lock")])
+            shutil.rmtree(staging, ignore_errors=True)
+            shutil.rmtree(staging.with_name(staging.name.replace(".partial-", ".old-", 1)), ignore_errors=True)
+            lock.unlink(missing_ok=True)
+        finally:
+            os.close(handle)
 
 
 def replace_file(path: Path, data: bytes) -> None:
@@ -80,7 +112,7 @@ def replace_folder(new: Path, target: Path) -> None:
         new.rename(target)
         return
     if not _exchange(new, target):
-        retired = target.parent / f".{target.name}.old-{os.getpid()}"
+        retired = new.with_name(new.name.replace(".partial-", ".old-", 1))  # under the staging folder's lock
         with _interrupts_held():
             target.rename(retired)
             new.rename(target)
