@@ -1005,8 +1005,7 @@ def settled(answer_id: str) -> tuple[gr.Button, gr.Column, gr.Button, Any]:
     """The re-check button and the report controls once the page has settled: usable and shown
     for a photo with an answer; not for a file that cannot be checked (it would only fail again)
     or an empty photo."""
-    return (gr.Button(interactive=bool(answer_id)), answer_shown(answer_id), report_button(),
-            gr.update(interactive=True))
+    return (gr.Button(interactive=bool(answer_id)), answer_shown(answer_id), *report_ready())
 
 
 def save_output(rgb: np.ndarray) -> str:
@@ -1096,10 +1095,10 @@ def report_label(picture: str = "photo") -> str:
     return f"Report the {picture}'s answer as wrong"
 
 
-def report_button(picture: str = "photo") -> gr.Button:
-    """The report button as it is before a report, as it comes back beside each new answer (an
-    update: called inside the page's layout, it would draw a second button)."""
-    return gr.Button(report_label(picture), interactive=True)
+def report_ready(picture: str = "photo") -> tuple[gr.Button, Any]:
+    """The report button and the choice as they are before a report, as they come back beside
+    each new answer (updates: called inside the page's layout, it would draw a second button)."""
+    return gr.Button(report_label(picture), interactive=True), gr.update(interactive=True)
 
 
 def make_page_flag(flag: Flag, picture: str = "photo") -> Callable[[str, Optional[str], gr.Request], tuple]:
@@ -1206,13 +1205,14 @@ without colour (greyscale, or one tint such as sepia) gets "unsure": the model c
 without colour; so does a face seen through transparency (a PNG or WebP shown over white). "Real" means
 no sign of the fakes it knows, not that a photo is genuine. "Unsure" and "no face" are honest
 answers, not errors. Near the edges of its unsure band, the same face saved
-another way (another format, size or compression) can move between "unsure" and a firm answer: a
-quarter of its test faces did across seven ways of saving them, none between "real" and "fake". In a
+another way (another format, size or compression) can move between "unsure" and a firm answer (how
+often, for this model: beside the examples). In a
 video, a small face beside a larger one is searched for in the first frames, on while two or
 more faces show, and again in every tenth frame read: one that comes in later and is narrower
 than about a thirteenth of the frame's longer side (about 100 px in a 1280 px wide clip) is found
-at the next of those (within 5 s), or not at all if it leaves before; a still of that frame,
-checked as a photo, is searched more closely."""
+at the next of those (within 5 s in a clip up to 32 s long; a longer clip is read in 64 frames
+spread over it, so within a tenth of its length), or not at all if it leaves before; a still of
+that frame, checked as a photo, is searched more closely."""
 
 PICTURE_BUTTONS = ["download", "fullscreen"]
 """The answer's pictures can be saved and enlarged, not shared: Gradio's share button posts a
@@ -1688,7 +1688,7 @@ def video_tab(detector: Detector, answers: Answers, flag: Flag) -> None:
                 queue=False, api_visibility="private", show_progress="hidden") \
         .then(page_video, clip, page_outputs, **CHECKS, api_visibility="private") \
         .then(lambda answer_id, now: (answer_shown(answer_id), gr.Button(CHECK_VIDEO, interactive=now is not None),
-                                      report_button("video"), gr.update(interactive=True)),
+                                      *report_ready("video")),
               [report.answer_id, clip], [report.box, check, report.button, report.should_be], queue=False,
               api_visibility="private",
               show_progress="hidden") \
@@ -1878,7 +1878,7 @@ def keyword_problem(block_fn: Any, given: dict[str, Any]) -> Optional[str]:
     "Internal Server Error" and a traceback in the log."""
     signature = inspect.signature(block_fn.fn).parameters
     names = parameter_names(block_fn)
-    unknown = [key for key in given if key not in names]
+    unknown = [key for key in given if key not in names and key != "oauth_token"]  # Gradio's own, dropped
     missing = [name for name in names if name not in given and signature[name].default is inspect.Parameter.empty]
     if not unknown and not missing:
         return None

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import re
 import sys
 from typing import Callable, NoReturn, Optional, Union
@@ -28,7 +29,10 @@ def run_command(main: Callable[[], Union[int, None]]) -> NoReturn:
     try:
         status = main()
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print("interrupted", file=sys.stderr, flush=True)
+        if "tensorflow" in sys.modules:  # its threads make a normal shutdown abort (SIGABRT, not 130)
+            sys.stdout.flush()
+            os._exit(INTERRUPTED)
         raise SystemExit(INTERRUPTED) from None
     except Exception as error:  # noqa: BLE001  told in words when it is one of ours, else raised again
         if type(error).__module__.split(".")[0] not in OWN_PACKAGES:
@@ -38,16 +42,15 @@ def run_command(main: Callable[[], Union[int, None]]) -> NoReturn:
     raise SystemExit(status or 0)
 
 
-class DefaultsShown(argparse.HelpFormatter):
-    """Help that gives each option's default, where it has one and its help does not say it
-    already (a developer read ``--architecture``, ``--seed`` and ``--patience`` without them)."""
+class DefaultsShown(argparse.ArgumentDefaultsHelpFormatter):
+    """argparse's help with defaults, but for options that have none (None, off, an empty list)
+    and those whose help says it already (a developer read ``--architecture``, ``--seed`` and
+    ``--patience`` without them)."""
 
     def _get_help_string(self, action: argparse.Action) -> str:
         words = action.help or ""
-        unset = action.default is None or action.default is False or action.default == [] or \
-            action.default is argparse.SUPPRESS  # identity: a default of 0 is shown
-        shown = not unset and "default" not in words
-        return f"{words} (default: %(default)s)".lstrip() if shown and action.option_strings else words
+        unset = action.default is None or action.default is False or action.default == []  # a 0 is shown
+        return words if unset or "default" in words else super()._get_help_string(action) or ""
 
 
 def number(kind: type = float, *, above: Optional[float] = None, at_least: Optional[float] = None,

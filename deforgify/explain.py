@@ -398,9 +398,8 @@ def caption_layout(shape: tuple[int, ...], boxes: list[Box], texts: list[str], o
     faces = [(x, y, x + w, y + h) for x, y, w, h in boxes]
     for index in order:
         lines = caption_lines(texts[index], boxes[index][2], scale, thickness, shape)
-        line_height = cv2.getTextSize("Ag", FONT, scale, thickness)[0][1] + max(1, round(3 * scale))
         text_width = max(cv2.getTextSize(line, FONT, scale, thickness)[0][0] for line in lines)
-        size = (text_width + 2 * pad, len(lines) * (line_height + pad) + pad)
+        size = (text_width + 2 * pad, len(lines) * (line_height(scale, thickness) + pad) + pad)
         others = [other for other in range(len(boxes)) if other != index]
         zones = [(x0, y0 - size[1], x1, y1 + size[1]) for x0, y0, x1, y1 in (faces[o] for o in others)]
 
@@ -416,6 +415,11 @@ def caption_layout(shape: tuple[int, ...], boxes: list[Box], texts: list[str], o
             best = min([best, *_caption_places(boxes[index], size, width, height, near=False)], key=cost)
         placed[index] = best
     return [placed[i] for i in range(len(boxes))], scale, thickness
+
+
+def line_height(scale: float, thickness: int) -> int:
+    """A caption line's height, its letters' and the room under them."""
+    return cv2.getTextSize("Ag", FONT, scale, thickness)[0][1] + max(1, round(3 * scale))
 
 
 STRIP = 3.0
@@ -457,7 +461,8 @@ def _caption_places(box: Box, size: tuple[int, int], width: int, height: int, ne
         places = [(left, top) for top in (y - box_height, y + h, y, y + h - box_height) for left in lefts]
         places += [(x - box_width, y), (x + w, y), (x - box_width, y + h - box_height), (x + w, y + h - box_height)]
     else:
-        places = [(left, top) for top in range(0, max(1, height - box_height + 1), 2) for left in lefts]
+        step = max(2, box_height // 4)  # not every other row: a crowded photo's captions took a second
+        places = [(left, top) for top in range(0, max(1, height - box_height + 1), step) for left in lefts]
         places += [(left, top) for left in range(0, max(1, width - box_width + 1), max(2, box_width // 4))
                    for top in (y - box_height, y + h, y)]
     inside = [(int(min(max(0, left), max(0, width - box_width))), int(min(max(0, top), max(0, height - box_height))))
@@ -480,7 +485,8 @@ def draw_faces(rgb: np.ndarray, prediction: Prediction, overruled: bool = False,
     """A copy of ``rgb`` with every judged face boxed in its own verdict's colour and captioned
     with its verdict (``overruled``, ``numbers``, ``calibration``: see :func:`captions`); with
     several faces each is numbered, the deciding one has a thick double box and "decides" in its
-    caption. Captions stay inside the image and never overlap. Without a face nothing is drawn:
+    caption. Captions stay inside the image and keep off each other and off other faces where
+    there is room (:func:`caption_layout`). Without a face nothing is drawn:
     nothing was judged."""
     found = captions(prediction, overruled, numbers, calibration)
     if not found:
@@ -509,9 +515,9 @@ def draw_faces(rgb: np.ndarray, prediction: Prediction, overruled: bool = False,
             cv2.line(canvas, at_caption, at_box, colour, thin, cv2.LINE_AA)
         cv2.rectangle(canvas, (left, top), (right - 1, bottom - 1), colour, -1)
         text_height = cv2.getTextSize("Ag", FONT, scale, thickness)[0][1]
-        pad, line_height = max(2, round(4 * scale)), text_height + max(1, round(3 * scale))
-        for number, line in enumerate(caption_lines(text, w, scale, thickness, canvas.shape)):
-            cv2.putText(canvas, line, (left + pad, top + pad + text_height + number * (line_height + pad)), FONT,
+        pad, below = max(2, round(4 * scale)), line_height(scale, thickness) + max(2, round(4 * scale))
+        for number, line in enumerate(caption_lines(text, w, scale, thickness, canvas.shape)):  # as laid out
+            cv2.putText(canvas, line, (left + pad, top + pad + text_height + number * below), FONT,
                         scale, (255, 255, 255), thickness, cv2.LINE_AA)
     return canvas
 

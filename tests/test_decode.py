@@ -102,6 +102,12 @@ def test_a_cameras_mpo_photo_is_read_as_its_primary_image(astronaut: np.ndarray)
     rgb = load_rgb(buffer.getvalue())
     assert_rgb(rgb, astronaut.shape[:2])
     assert np.abs(rgb.astype(int) - astronaut).mean() < 4  # the first image, not the mirrored second
+    large = Image.fromarray(astronaut).resize((4096, 4096))
+    buffer = io.BytesIO()
+    large.save(buffer, "MPO", save_all=True, quality=90,
+               append_images=[large.transpose(Image.Transpose.FLIP_LEFT_RIGHT)])
+    rgb, scale, size, _ = load_image(buffer.getvalue())
+    assert rgb.shape == (2048, 2048, 3) and scale == 0.5 and size == (4096, 4096)  # read reduced, as a JPEG is
 
 
 @pytest.mark.parametrize(

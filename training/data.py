@@ -149,7 +149,7 @@ def _load_dataset(source: str) -> datasets.Dataset:
     except DataError:
         raise
     except Exception as error:  # datasets raises many kinds for a bad source
-        if Path(source).is_dir():  # folders without images ("Instruction 'train' corresponds to no data!")
+        if Path(source).is_dir() and "corresponds to no data" in str(error):  # folders, none of images
             raise DataError(f"{source}: no real/ or fake/ folder of images in it (imagefolder layout; the "
                             f"datasets library says: {error})") from None
         raise DataError(f"{source}: cannot load it as a dataset ({error})") from None

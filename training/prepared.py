@@ -24,7 +24,7 @@ from deforgify import faces as face_detection
 from deforgify.faces import Box, detect_faces
 from deforgify.preprocess import Jitter, PreprocessConfig, preprocess
 from deforgify.streams import closing_pool
-from training.data import DataError, Example
+from training.data import DataError, Example, is_local
 
 
 @dataclass
@@ -70,8 +70,8 @@ def _decode_and_detect(example: Example, faces: Optional[list[Box]] = None
     try:
         rgb = load_rgb(example.data)
     except InvalidImageError as error:
-        where = example.data if isinstance(example.data, str) else f"{example.source}/{example.key}"
-        return f"{where}: {error}"  # the path as given (its source is recorded relative to here)
+        local = isinstance(example.data, str) and is_local(example.source)  # a Hub file's path is the cache's
+        return f"{example.data if local else f'{example.source}/{example.key}'}: {error}"  # the path as given
     return rgb, detect_faces(rgb) if faces is None else faces
 
 
@@ -97,15 +97,15 @@ def prepare(examples: list[Example], workers: int = 2, cache: Optional[Path] = N
             results = list(pool.map(_decode_cached, items, chunksize=32))
     else:
         results = [_decode_cached(item) for item in items]
+    read = [(example, result) for example, result in zip(examples, results) if not isinstance(result, str)]
+    store.put([example for example, _ in read], [faces for _, (_, faces) in read])  # kept for the run after a fix
     unreadable = [result for result in results if isinstance(result, str)]
     if unreadable:
         more = len(unreadable) - SHOWN_UNREADABLE
         raise DataError(f"{len(unreadable)} image{'s' * (len(unreadable) > 1)} cannot be read (fix or remove "
                         f"them): " + "; ".join(unreadable[:SHOWN_UNREADABLE]) + (f"; and {more} more" if more > 0
                                                                                  else ""))
-    decoded = [result for result in results if not isinstance(result, str)]
-    store.put(examples, [faces for _, faces in decoded])
-    return PreparedSet(examples, [rgb for rgb, _ in decoded], [faces for _, faces in decoded])
+    return PreparedSet(examples, [rgb for _, (rgb, _) in read], [faces for _, (_, faces) in read])
 
 
 def prepare_parts(parts: dict[str, list[Example]], workers: int = 2) -> dict[str, PreparedSet]:

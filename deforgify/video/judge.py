@@ -51,8 +51,9 @@ CLOSER_LOOK_AGAIN = 10
 """Every this many frames the closer look is taken again, whatever the frames before showed: a
 small face that came into a clip later, beside a lone face or into a wide shot without one, was
 never found (a second person walking in). One frame read in ten (every 5 s at the default 2 a
-second; a clip is read in 64 frames at most, so six looks again at most), and a face that comes is
-found within that; when it finds one, looking closer goes on. ``benchmarks/video_closer_look.py``,
+second in a clip up to 32 s; a longer clip is read in 64 frames at most, spread over it, so a
+tenth of its length apart, and six looks again at most), and a face that comes is found within
+that; when it finds one, looking closer goes on. ``benchmarks/video_closer_look.py``,
 median of 3 in one session, 10 s 1080p clips read in 20 frames (one look again): a face-free scene
 1.09 -> 1.31 s (1.20x), a 180 px face 1.14 -> 1.29 s (1.13x); ``benchmarks/video_speed.py`` 1.27 ->
 1.32 s (1.04x)."""
