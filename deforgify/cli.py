@@ -264,9 +264,10 @@ def _run(args: argparse.Namespace) -> int:
             return 2
     try:
         with interrupts_held():
-            detector = Detector.load(args.model, fallback=True)  # said on stderr and in every row
+            detector = Detector.load(args.model)  # another model's answers, exit 0, misled scripts
     except ModelLoadError as error:
-        print(f"error: {error}", file=sys.stderr)
+        hint = " (--model bundled answers with the bundled model)" if args.model not in (None, "bundled") else ""
+        print(f"error: {error}: nothing was judged{hint}", file=sys.stderr)
         return 2
     for warning in detector.warnings:
         print(f"warning: {warning}", file=sys.stderr)

@@ -73,7 +73,8 @@ def test_exit_0_and_readable_lines_when_every_file_is_scored(files: dict[str, Pa
 
 @pytest.mark.parametrize(
     "model, message",
-    [("/no/such/folder", "/no/such/folder: no such model folder\n"), ("{tmp}", "no config.json"),
+    [("/no/such/folder", "/no/such/folder: no such model folder: nothing was judged (--model bundled answers "
+                         "with the bundled model)\n"), ("{tmp}", "no config.json"),
      ("no/such:folder", "neither a model folder nor a Hub repo id"),
      ("owner/name@", "'owner/name@': no revision after @ (OWNER/NAME@BRANCH, @TAG or @COMMIT_SHA)"),
      ("examples/mymodel", "examples/mymodel: no such model folder (examples/ is a folder here")],

@@ -158,13 +158,13 @@ def test_unreachable_hub_falls_back_to_the_cache_then_the_bundled_model(
     assert cached["model"]["reference"] == "alice/detector@v1"
     assert cached["model"]["revision"] == online["model"]["revision"] == published["tiny"]
 
+    # Nothing cached: refused, fast (two developers' walks: the bundled model answered with exit 0, and a script
+    # checking the status alone got another model's answers).
     empty_cache = {**offline, "HF_HOME": str(tmp_path / "empty")}
-    result, bundled = predict(astronaut_jpeg, "alice/detector@v1", empty_cache)
-    assert result.returncode == 0
-    assert "alice/detector@v1 is not cached (nor is alice/detector a model folder here): using the bundled model" in result.stderr
-    _, local = predict(astronaut_jpeg, str(BUNDLED_MODEL), hub_env)
-    assert bundled["confidences"] == local["confidences"]
-    assert bundled["model"]["reference"] == "bundled"  # every row says another model answered
+    result, _ = predict(astronaut_jpeg, "alice/detector@v1", empty_cache)
+    assert result.returncode == 2 and result.stdout == "" and "Traceback" not in result.stderr
+    assert ("error: the Hub could not be reached and alice/detector@v1 is not cached (nor is alice/detector a model "
+            "folder here): nothing was judged (--model bundled answers with the bundled model)") in result.stderr
     assert time.monotonic() - started < 60  # two full CLI runs; no 20 s retry loops
 
 
@@ -221,7 +221,7 @@ def test_the_app_names_the_revision_asked_and_says_why_the_hub_refused(published
 
 def test_a_program_or_a_scan_never_gets_another_model_unasked(published, hub_env, astronaut_jpeg, tmp_path) -> None:
     """The library raises, and a scan refuses, when the Hub is away and nothing is cached; the
-    bundled model answers only when asked to (``fallback=True``, as the app and predict do)."""
+    bundled model answers only when asked to (``fallback=True``, as the app does)."""
     away = {**hub_env, "HF_ENDPOINT": closed_port_url(), "HF_HOME": str(tmp_path / "empty")}
     code = ("from deforgify import Detector, ModelLoadError\n"
             "try:\n    Detector.load('alice/detector@v1')\n"
