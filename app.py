@@ -654,8 +654,9 @@ def _bars(confidences: dict[str, float], calibration: Optional[Calibration] = No
             f'style="width:{3 + places}em;text-align:right">{share:.{places}%}</b></div>'
         )
     if starts:
-        rows.append(f'<div class="starts-key" style="font-size:0.85em;color:#404040"><span style="display:inline-block;'
-                    f'width:3px;height:0.9em;background:#1f1f1f;vertical-align:middle"></span> where the answer starts: '
+        mark = ('<span style="display:inline-block;width:3px;height:0.9em;background:#1f1f1f;'
+                'vertical-align:middle"></span>')
+        rows.append(f'<div class="starts-key" style="font-size:0.85em;color:#404040">{mark} where the answer starts: '
                     f'"real" from {starts["real"]:.1%}, "fake" from {starts["fake"]:.1%}; between, "unsure"</div>')
     # Hidden from screen readers: the sentence under the bars says both percentages again.
     return f'<div aria-hidden="true" style="margin:6px 0;max-width:28em">{"".join(rows)}</div>'

@@ -379,7 +379,8 @@ def caption_layout(shape: tuple[int, ...], boxes: list[Box], texts: list[str], o
     and thickness: every caption inside the image, placed in ``order`` (the deciding face first,
     so it gets the place nearest its box), at the place nearest its own box that covers, in this
     order of what matters most, no other caption, no other face's eyes, nose and mouth
-    (:func:`deforgify.faces.face_middle`) and no other face at all. Visitors found a long
+    (:func:`deforgify.faces.face_middle`), no other face at all, and nothing just above or below
+    another face (where its own caption would be read as its). Visitors found a long
     caption ("1: unsure (fake 82%) - decides") across the foreheads of the faces beside its own,
     read as theirs, and the Two faces example's across the other face's eyes; one placed away
     from its box gets a line to it (:func:`draw_faces`)."""

@@ -49,6 +49,11 @@ class FeedbackError(RuntimeError):
     """A report was refused or could not be kept; the message says why, in words for a visitor."""
 
 
+class NotNow(FeedbackError):
+    """A report refused for now, not for good: a quota of the hour reached, or the store full
+    (a program can try again later, where a refusal for what the report says would fail again)."""
+
+
 @dataclass
 class IssuedAnswer:
     """An answer this server gave, remembered so that it can be reported as wrong (its verdict is
@@ -182,8 +187,8 @@ class ClientQuota:
                 del self._taken[known]  # memory stays bounded by the clients of the last hour
             recent = [t for t in self._taken.get(client, []) if now - t <= self.window]
             if len(recent) >= self.limit:
-                raise NotNow(f"you have reported {self.limit} answers in the last hour, this "
-                                    "server's share for one visitor; please try again later")
+                raise NotNow(f"you have reported {self.limit} answers in the last hour, this server's share for "
+                             "one visitor; please try again later")
             self._taken[client] = recent + [now]
 
     def give_back(self, client: str) -> None:
@@ -292,11 +297,6 @@ class FeedbackStore:
 
 class NotSaved(FeedbackError):
     """A report that was allowed but could not be written (a full or unwritable disk)."""
-
-
-class NotNow(FeedbackError):
-    """A report refused for now, not for good: a quota of the hour reached, or the store full
-    (a program can try again later, where a refusal for what the report says would fail again)."""
 
 
 def save_report(answers: Answers, quota: ClientQuota, store: FeedbackStore, answer_id: object,

@@ -460,8 +460,8 @@ def _calibration(metrics: dict[str, Any]) -> str:
     unsure, ece = test["unsure"], test["ece"]
     answered = round(unsure["answered_share"] * unsure["count"])
     return f"""Probabilities are temperature-scaled, the temperature fitted on the validation split
-(temperature {calibration['temperature']:.2f}{_at_bound(calibration['temperature'])}); expected calibration error on the test split
-{ece['uncalibrated']:.3f} before, {ece['calibrated']:.3f} after{_calibration_caveat(metrics)}. The decision threshold, chosen on
+(temperature {calibration['temperature']:.2f}{_at_bound(calibration['temperature'])}); expected calibration error on the
+test split {ece['uncalibrated']:.3f} before, {ece['calibrated']:.3f} after{_calibration_caveat(metrics)}. The decision threshold, chosen on
 validation for balanced accuracy, is {calibration['threshold']:.2f}. Calibrated fake probabilities
 between {calibration['unsure_low']:.2f} and {calibration['unsure_high']:.2f} are answered **unsure**:
 each edge is as close to the threshold as the validation answers beyond it ("real" below the

@@ -42,7 +42,8 @@ def export_litert(model: keras.Model, class_index: int, folder: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m training.export", description=first_paragraph(__doc__), formatter_class=DefaultsShown)
+    parser = argparse.ArgumentParser(prog="python -m training.export", description=first_paragraph(__doc__),
+                                     formatter_class=DefaultsShown)
     parser.add_argument("folder", type=Path, help="model folder with config.json and model.keras")
     args = parser.parse_args(argv)
     try:

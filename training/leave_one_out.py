@@ -78,7 +78,8 @@ def units(examples: list[Example]) -> list[Unit]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m training.leave_one_out", description=first_paragraph(__doc__), formatter_class=DefaultsShown)
+    parser = argparse.ArgumentParser(prog="python -m training.leave_one_out", description=first_paragraph(__doc__),
+                                     formatter_class=DefaultsShown)
     parser.add_argument("--data", action="append", default=None, metavar="SRC",
                         help=f"labelled sources (default: {', '.join(SOURCES)} under {DATA})")
     parser.add_argument("--probe", action="append", default=None, metavar="SRC",

@@ -102,9 +102,9 @@ def prepare(examples: list[Example], workers: int = 2, cache: Optional[Path] = N
     unreadable = [result for result in results if isinstance(result, str)]
     if unreadable:
         more = len(unreadable) - SHOWN_UNREADABLE
+        named = "; ".join(unreadable[:SHOWN_UNREADABLE]) + (f"; and {more} more" if more > 0 else "")
         raise DataError(f"{len(unreadable)} image{'s' * (len(unreadable) > 1)} cannot be read (fix or remove "
-                        f"them): " + "; ".join(unreadable[:SHOWN_UNREADABLE]) + (f"; and {more} more" if more > 0
-                                                                                 else ""))
+                        f"them): {named}")
     return PreparedSet(examples, [rgb for _, (rgb, _) in read], [faces for _, (_, faces) in read])
 
 

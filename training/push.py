@@ -63,7 +63,8 @@ def repo_id(text: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m training.push", description=first_paragraph(__doc__), formatter_class=DefaultsShown)
+    parser = argparse.ArgumentParser(prog="python -m training.push", description=first_paragraph(__doc__),
+                                     formatter_class=DefaultsShown)
     parser.add_argument("folder", type=Path, metavar="MODEL_DIR", help="the model folder a training run wrote")
     parser.add_argument("repo_id", type=repo_id, metavar="OWNER/NAME", help="the Hub model repo to publish it to")
     add_hub_options(parser)

@@ -36,7 +36,8 @@ from training.train import SPLITS_FILE, TrainingFailed, evaluate_model, held_out
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m training.recalibrate", description=first_paragraph(__doc__), formatter_class=DefaultsShown)
+    parser = argparse.ArgumentParser(prog="python -m training.recalibrate", description=first_paragraph(__doc__),
+                                     formatter_class=DefaultsShown)
     parser.add_argument("folder", type=Path, help="the model folder to recalibrate in place")
     parser.add_argument("--data", action="append", required=True, metavar="SRC", type=recorded_source,
                         help="the sources the model was trained on (repeatable)")

@@ -59,7 +59,8 @@ class TrainingFailed(RuntimeError):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m training.train", description=first_paragraph(__doc__), formatter_class=DefaultsShown)
+    parser = argparse.ArgumentParser(prog="python -m training.train", description=first_paragraph(__doc__),
+                                     formatter_class=DefaultsShown)
     parser.add_argument("--data", action="append", required=True, metavar="SRC", type=recorded_source,
                         help="imagefolder folder (real/, fake/) or Hub dataset id; repeatable")
     parser.add_argument("--output", required=True, type=Path, metavar="DIR",
