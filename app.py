@@ -656,8 +656,9 @@ def _bars(confidences: dict[str, float], calibration: Optional[Calibration] = No
     if starts:
         mark = ('<span style="display:inline-block;width:3px;height:0.9em;background:#1f1f1f;'
                 'vertical-align:middle"></span>')
-        rows.append(f'<div class="starts-key" style="font-size:0.85em;color:#404040">{mark} where the answer starts: '
-                    f'"real" from {starts["real"]:.1%}, "fake" from {starts["fake"]:.1%}; between, "unsure"</div>')
+        rows.append(f'<div class="starts-key" style="font-size:0.85em;color:#404040">{mark} the mark a bar must reach '
+                    f'for its answer ("real" {starts["real"]:.1%}, "fake" {starts["fake"]:.1%}); neither reaches it: '
+                    '"unsure"</div>')
     # Hidden from screen readers: the sentence under the bars says both percentages again.
     return f'<div aria-hidden="true" style="margin:6px 0;max-width:28em">{"".join(rows)}</div>'
 
@@ -1090,6 +1091,13 @@ def make_flag(store: FeedbackStore, answers: Answers) -> Flag:
 SAVED, NOT_SAVED = "✅ ", "⚠️ "
 """How the page's report status starts: a saved report and a refusal looked alike, in plain grey."""
 REPORTED = "Reported"
+CHOOSE_FIRST = "Choose what the answer should have been (one of the choices above), then report."
+
+
+def chosen(status: str) -> Any:
+    """The report's status once a choice is made: the request to choose first goes (a visitor saw
+    it stay beside the choice made); any other status stays."""
+    return "" if status.endswith(CHOOSE_FIRST) else gr.skip()
 
 
 def report_label(picture: str = "photo") -> str:
@@ -1111,8 +1119,7 @@ def make_page_flag(flag: Flag, picture: str = "photo") -> Callable[[str, Optiona
             return (f"{NOT_SAVED}There is no answer on the page to report: check a {picture} first (a file that "
                     "can't be checked has no answer)."), gr.update(), gr.update()
         if not should_be:
-            return (f"{NOT_SAVED}Choose what the answer should have been (one of the choices above), then "
-                    "report."), gr.update(), gr.update()
+            return f"{NOT_SAVED}{CHOOSE_FIRST}", gr.update(), gr.update()
         try:  # done with: the choice too (a visitor changed it after "Reported", which then said nothing)
             return (SAVED + flag(answer_id, should_be, request), gr.Button(REPORTED, interactive=False),
                     gr.update(interactive=False))
@@ -1694,6 +1701,8 @@ def video_tab(detector: Detector, answers: Answers, flag: Flag) -> None:
               api_visibility="private",
               show_progress="hidden") \
         .then(None, js=scroll_into_view("video-verdict-box"))
+    report.should_be.change(chosen, report.status, report.status, queue=False, api_visibility="private",
+                            show_progress="hidden")
     report.button.click(make_page_flag(flag, "clip"), [report.answer_id, report.should_be],
                         [report.status, report.button, report.should_be],
                         api_visibility="private", **REPORTS, show_progress="hidden") \
@@ -1761,6 +1770,8 @@ def build_demo(detector: Detector, store: FeedbackStore) -> gr.Blocks:
             .then(settled, report.answer_id, [check_again, report.box, report.button, report.should_be],
                   queue=False, api_visibility="private", show_progress="hidden") \
             .then(None, js=SCROLL_TO_VERDICT)
+        report.should_be.change(chosen, report.status, report.status, queue=False, api_visibility="private",
+                                show_progress="hidden")
         report.button.click(make_page_flag(flag), [report.answer_id, report.should_be],
                             [report.status, report.button, report.should_be],
                             api_visibility="private", **REPORTS, show_progress="hidden") \

@@ -379,8 +379,9 @@ def caption_layout(shape: tuple[int, ...], boxes: list[Box], texts: list[str], o
     and thickness: every caption inside the image, placed in ``order`` (the deciding face first,
     so it gets the place nearest its box), at the place nearest its own box that covers, in this
     order of what matters most, no other caption, no other face's eyes, nose and mouth
-    (:func:`deforgify.faces.face_middle`), no other face at all, and nothing just above or below
-    another face (where its own caption would be read as its). Visitors found a long
+    (:func:`deforgify.faces.face_middle`), no other face at all, not its own face's middle, and
+    nothing just above or below another face (where its own caption would be read as its).
+    Visitors found a long
     caption ("1: unsure (fake 82%) - decides") across the foreheads of the faces beside its own,
     read as theirs, and the Two faces example's across the other face's eyes; one placed away
     from its box gets a line to it (:func:`draw_faces`)."""
@@ -404,15 +405,16 @@ def caption_layout(shape: tuple[int, ...], boxes: list[Box], texts: list[str], o
         others = [other for other in range(len(boxes)) if other != index]
         zones = [(x0, y0 - size[1], x1, y1 + size[1]) for x0, y0, x1, y1 in (faces[o] for o in others)]
 
-        def cost(rect: tuple[int, int, int, int]) -> tuple[bool, bool, bool, bool, float]:
-            """What a place covers, most harmful first (another face's zone: just above or below
-            it, where its own caption would be), then how far it is from its face."""
+        def cost(rect: tuple[int, int, int, int]) -> tuple[bool, bool, bool, bool, bool, float]:
+            """What a place covers, most harmful first (its own face's middle: a small face's
+            caption hid it; then another face's zone, just above or below it, where its own
+            caption would be), then how far it is from its face."""
             return (any(_overlap(rect, c) for c in placed.values()), any(_overlap(rect, middles[o]) for o in others),
-                    any(_overlap(rect, faces[o]) for o in others), any(_overlap(rect, zone) for zone in zones),
-                    _gap(rect, faces[index]))
+                    any(_overlap(rect, faces[o]) for o in others), _overlap(rect, middles[index]),
+                    any(_overlap(rect, zone) for zone in zones), _gap(rect, faces[index]))
 
         best = min(_caption_places(boxes[index], size, width, height, near=True), key=cost)
-        if any(cost(best)[:3]):  # no good place beside the face: the nearest good one anywhere
+        if any(cost(best)[:5]):  # no good place beside the face: the nearest good one anywhere
             best = min([best, *_caption_places(boxes[index], size, width, height, near=False)], key=cost)
         placed[index] = best
     return [placed[i] for i in range(len(boxes))], scale, thickness
@@ -423,7 +425,7 @@ def line_height(scale: float, thickness: int) -> int:
     return cv2.getTextSize("Ag", FONT, scale, thickness)[0][1] + max(1, round(3 * scale))
 
 
-STRIP = 3.0
+STRIP = 5.0
 """A picture this many times wider than tall is a strip: its captions keep one line (in lines,
 they covered its faces)."""
 

@@ -1246,6 +1246,8 @@ def test_a_report_is_made_once_on_the_answer_shown_and_a_stale_one_stores_nothin
     assert page.locator("#flag-status").inner_text().startswith("⚠️")  # a refusal does not look like a thank-you
     assert reports_in(flags_folder) == before
     page.locator("#should-be").get_by_label(choice, exact=True).check()
+    page.wait_for_function("() => !document.querySelector('#flag-status')?.innerText.includes('Choose what')",
+                           timeout=10_000)  # the request to choose goes once a choice is made
     report.dblclick()
     page.get_by_text("Thank you: report").wait_for(timeout=30_000)
     new = [p for p in reports_in(flags_folder) if p not in before]

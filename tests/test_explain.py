@@ -147,7 +147,7 @@ def test_captions_of_two_faces_neither_overlap_nor_leave_the_picture_and_name_th
     assert overruled == ["1: pixel model: real 70%", "2: pixel model: fake 92% - decides"]
 
 
-@pytest.mark.parametrize("shape, side", [((300, 600, 3), 180), ((2048, 2048, 3), 500)])
+@pytest.mark.parametrize("shape, side", [((300, 600, 3), 180), ((2048, 2048, 3), 500), ((300, 960, 3), 180)])
 def test_a_long_caption_keeps_to_its_own_face_in_a_row_of_faces(shape: tuple[int, int, int], side: int) -> None:
     """A visitor's group photo: "1: unsure (fake 82%) - decides", in one line, ran across the
     foreheads of the two faces beside its own and was read as theirs. It is broken into lines no
@@ -164,6 +164,21 @@ def test_a_long_caption_keeps_to_its_own_face_in_a_row_of_faces(shape: tuple[int
         assert x - gap < (left + right) / 2 < x + w + gap  # over its own face's column
         for other, (ox, oy, ow, oh) in enumerate(boxes):
             assert other == index or not (left < ox + ow and ox < right and top < oy + oh and oy < bottom)
+
+
+def test_a_small_face_in_a_corner_is_not_hidden_by_its_own_caption() -> None:
+    """A visitor's 56 px fake face in the corner of a 2048 px photo vanished under its own
+    caption, "2: fake 98% - decides", scaled for the photo."""
+    from deforgify.faces import face_middle
+
+    shape, small, large = (1365, 2048, 3), (1948, 50, 56, 57), (802, 571, 374, 373)
+    made = prediction((large, 0.54, UNSURE), (small, 0.98, "fake"), deciding=1)
+    found = captions(made)
+    rects, _, _ = caption_layout(shape, [f[0] for f in found], [f[1] for f in found], [1, 0])
+    x, y, w, h = face_middle(small)
+    left, top, right, bottom = rects[1]
+    assert not (left < x + w and x < right and top < y + h and y < bottom), rects[1]  # the face shows
+    assert top <= small[1] + small[3] + 2 and bottom >= small[1] - 2  # beside it, not across the picture
 
 
 def test_a_caption_fits_a_200_pixel_picture() -> None:
@@ -286,9 +301,9 @@ def test_each_bar_marks_where_its_answer_starts() -> None:
     box = app.banner(prediction(((10, 10, 90, 90), 0.888, UNSURE)), calibration=band)
     marks = re.findall(r'data-label="(\w+)".*?class="starts" style="position:absolute;left:([\d.]+)%', box)
     assert marks == [("real", "80.8"), ("fake", "97.1")]
-    assert 'where the answer starts: "real" from 80.8%, "fake" from 97.1%; between, "unsure"' in box
+    assert 'the mark a bar must reach for its answer ("real" 80.8%, "fake" 97.1%); neither reaches it: "unsure"' in box
     unbanded = app.banner(prediction(((10, 10, 90, 90), 0.888, "fake")), calibration=None)
-    assert 'class="starts"' not in unbanded and "where the answer starts" not in unbanded
+    assert 'class="starts"' not in unbanded and "the mark a bar must reach" not in unbanded
 
 
 def test_the_page_says_how_often_the_model_is_right_from_its_own_metrics(tmp_path) -> None:
