@@ -168,7 +168,7 @@ def test_a_name_that_is_no_file_says_why_it_may_have_been_given(tmp_path: Path) 
     assert pattern.endswith("(a pattern no file matches: the shell passed it on as typed)")
     assert run_module("deforgify", "--version").stdout.strip().startswith("deforgify ")
     absolute = run_module("deforgify", "predict", str(tmp_path), "--model", "/nonexistent")
-    assert "error: /nonexistent: no such model folder\n" in absolute.stderr, absolute.stderr
+    assert "error: /nonexistent: no such model folder: nothing was judged" in absolute.stderr, absolute.stderr
 
 
 def test_a_name_whose_status_cannot_be_read_gets_its_row_not_a_traceback(files: dict[str, Path]) -> None:
