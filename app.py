@@ -1519,6 +1519,17 @@ class ReportControls:
     button: gr.Button
     status: "ReportStatus"
 
+    def connect(self, flag: Flag, picture: str = "photo") -> None:
+        """Wire the controls (inside the page's layout): a choice made takes the request to choose
+        away; the button reports, and the keyboard's focus goes to the status (the button it was
+        on is disabled once the answer is reported)."""
+        self.should_be.change(chosen, self.status, self.status, queue=False, api_visibility="private",
+                              show_progress="hidden")
+        self.button.click(make_page_flag(flag, picture), [self.answer_id, self.should_be],
+                          [self.status, self.button, self.should_be], api_visibility="private", **REPORTS,
+                          show_progress="hidden") \
+            .then(None, js=scroll_into_view(self.status.elem_id))
+
 
 def report_controls(prefix: str = "", picture: str = "photo") -> ReportControls:
     """The report controls, hidden until there is an answer (:func:`answer_shown`); element ids
@@ -1701,12 +1712,7 @@ def video_tab(detector: Detector, answers: Answers, flag: Flag) -> None:
               api_visibility="private",
               show_progress="hidden") \
         .then(None, js=scroll_into_view("video-verdict-box"))
-    report.should_be.change(chosen, report.status, report.status, queue=False, api_visibility="private",
-                            show_progress="hidden")
-    report.button.click(make_page_flag(flag, "clip"), [report.answer_id, report.should_be],
-                        [report.status, report.button, report.should_be],
-                        api_visibility="private", **REPORTS, show_progress="hidden") \
-        .then(None, js=scroll_into_view("video-flag-status"))  # the button it was on is disabled
+    report.connect(flag, "clip")
     api_video = gr.Button(visible=False)  # the API: the same answer, with errors raised for programs
     api_video.click(predict_video, clip, outputs, api_name="predict_video", **CHECKS)
 
@@ -1770,12 +1776,7 @@ def build_demo(detector: Detector, store: FeedbackStore) -> gr.Blocks:
             .then(settled, report.answer_id, [check_again, report.box, report.button, report.should_be],
                   queue=False, api_visibility="private", show_progress="hidden") \
             .then(None, js=SCROLL_TO_VERDICT)
-        report.should_be.change(chosen, report.status, report.status, queue=False, api_visibility="private",
-                                show_progress="hidden")
-        report.button.click(make_page_flag(flag), [report.answer_id, report.should_be],
-                            [report.status, report.button, report.should_be],
-                            api_visibility="private", **REPORTS, show_progress="hidden") \
-            .then(None, js=scroll_into_view("flag-status"))  # the button it was on is disabled
+        report.connect(flag)
         # The API: the same answer, with errors raised for programs (the page shows them in words).
         api_predict = gr.Button(visible=False)
         api_predict.click(predict, image, outputs, **CHECKS, api_name="predict")

@@ -381,10 +381,10 @@ def caption_layout(shape: tuple[int, ...], boxes: list[Box], texts: list[str], o
     order of what matters most, no other caption, no other face's eyes, nose and mouth
     (:func:`deforgify.faces.face_middle`), no other face at all, not its own face's middle, and
     nothing just above or below another face (where its own caption would be read as its).
-    Visitors found a long
-    caption ("1: unsure (fake 82%) - decides") across the foreheads of the faces beside its own,
-    read as theirs, and the Two faces example's across the other face's eyes; one placed away
-    from its box gets a line to it (:func:`draw_faces`)."""
+    Visitors found a long caption ("1: unsure (fake 82%) - decides") across the foreheads of the
+    faces beside its own, read as theirs, the Two faces example's across the other face's eyes,
+    and a small face hidden under its own; one placed away from its box gets a line to it
+    (:func:`draw_faces`)."""
     height, width = shape[:2]
     wide = min(width / CAPTION_WIDTH, height / CAPTION_HEIGHT)
     scale = float(np.clip(max(min(height, width) / CAPTION_SIDE, wide), 0.35, 4.0))

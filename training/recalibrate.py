@@ -28,11 +28,12 @@ from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
 from deforgify.argtypes import DefaultsShown, first_paragraph, number, run_command
-from deforgify.model.folder import METRICS_FILE, ModelLoadError, load_keras_model, read_config, write_config
+from deforgify.model.folder import (METRICS_FILE, SPLITS_FILE, ModelLoadError, load_keras_model, read_config,
+                                    write_config)
 from training.data import SPLITS, DataError, load_examples, recorded_source, split_examples
 from training.prepared import prepare_parts
 from training.staging import staged_folder
-from training.train import SPLITS_FILE, TrainingFailed, evaluate_model, held_out_rank, write_evaluation
+from training.train import TrainingFailed, evaluate_model, held_out_rank, write_evaluation
 
 
 def build_parser() -> argparse.ArgumentParser:
