@@ -40,7 +40,7 @@ SPACE_FILES := app.py README.md requirements.txt LICENSE .gitattributes deforgif
 deploy: setup
 	@test -n "$(SPACE)" || { echo "usage: make deploy SPACE=OWNER/NAME" >&2; exit 2; }
 	$(BIN)/hf upload $(SPACE) . . --repo-type space $(foreach f,$(SPACE_FILES),--include '$(f)') \
-		--exclude '*__pycache__*' --exclude '*.pyc' --delete '*' --commit-message "Deploy Deforgify $$(git describe --always --dirty 2>/dev/null)"
+		--exclude '*__pycache__*' --exclude '*.pyc' --exclude '*.pyi' --delete '*' --commit-message "Deploy Deforgify $$(git describe --always --dirty 2>/dev/null)"
 
 clean:
 	rm -rf $(VENV)

@@ -340,7 +340,7 @@ def test_photo_and_video_checks_share_two_places_whichever_handler_takes_them(tm
 
     from gradio_client import Client, handle_file
 
-    import app
+    from deforgify.app.page import build_demo
     from deforgify.feedback import FeedbackStore
     from test_app import free_port
 
@@ -366,7 +366,7 @@ def test_photo_and_video_checks_share_two_places_whichever_handler_takes_them(tm
 
     detector.answer_and_pixels = counted(detector.answer_and_pixels)
     detector.judge = counted(detector.judge)
-    demo = app.build_demo(detector, FeedbackStore(tmp_path / "flags"))
+    demo = build_demo(detector, FeedbackStore(tmp_path / "flags"))
     port = free_port()
     demo.launch(server_port=port, prevent_thread_lock=True, quiet=True)
     try:

@@ -116,13 +116,13 @@ def test_a_face_not_judged_is_not_said_to_lie_on_its_side_and_be_judged_turned_u
 def test_a_verdict_the_files_provenance_decided_gives_no_advice_on_a_face_too_small() -> None:
     """A file that declares itself made by AI is "fake" whatever its faces: the pixel model's
     words under it told the reader to try a photo taken closer, which would change nothing."""
-    import app
+    from deforgify.app import verdict_box
     from deforgify.provenance.contract import AI_GENERATED, Evidence, Provenance
 
     small = prediction(((10, 10, 30, 30), 0.99, "fake"))
     declared = Provenance((Evidence("xmp", "The file's XMP says it was made by AI.", AI_GENERATED),))
-    assert "Try a photo taken closer" in app.banner(small, calibration=Calibration())  # the pixels decide
-    box = app.banner(small, declared, Calibration())
+    assert "Try a photo taken closer" in verdict_box.banner(small, calibration=Calibration())  # the pixels decide
+    box = verdict_box.banner(small, declared, Calibration())
     assert 'data-decided-by="provenance"' in box and "The pixel model alone says: unsure: the one face found" in box
     assert "30 px wide; at least 40 px needed, so it gets no real or fake answer.</p>" in box and "Try" not in box
 
@@ -264,12 +264,12 @@ def test_bars_beside_a_band_edge_show_the_decimals_that_tell_the_share_from_it()
     another (fake 19.3 % and 18.7 % beside the band's lower edge, 19.2 %)."""
     import re
 
-    import app
+    from deforgify.app import verdict_box
 
     band = Calibration(threshold=0.49, unsure_low=0.192, unsure_high=0.971)
     shown = {}
     for fake, label in ((0.187, "real"), (0.193, UNSURE), (0.30, UNSURE), (0.05, "real")):
-        box = app.banner(prediction(((10, 10, 90, 90), fake, label)), calibration=band)
+        box = verdict_box.banner(prediction(((10, 10, 90, 90), fake, label)), calibration=band)
         shown[fake] = re.findall(r'<b class="percent"[^>]*>([^<]+)</b>', box)
         assert f"(real {shown[fake][0]}, fake {shown[fake][1]})" in box  # the words say what the bars say
     assert shown == {0.187: ["81.3%", "18.7%"], 0.193: ["80.7%", "19.3%"], 0.30: ["70%", "30%"], 0.05: ["95%", "5%"]}
@@ -278,15 +278,15 @@ def test_bars_beside_a_band_edge_show_the_decimals_that_tell_the_share_from_it()
 def test_the_page_says_beside_the_examples_that_a_face_saved_another_way_can_get_another_answer() -> None:
     """A visitor's rotated copy of the real portrait was "real 87%" just above the example saying
     the model answers it "unsure": said beside them, with the model's own figure."""
-    import app
+    from deforgify.app import about_model
     from deforgify.model.facts import metrics_in
     from deforgify.model.source import BUNDLED_MODEL
 
     parity = metrics_in(BUNDLED_MODEL)["format_parity"]
-    said = app.saved_another_way(metrics_in(BUNDLED_MODEL))
+    said = about_model.saved_another_way(metrics_in(BUNDLED_MODEL))
     assert said.endswith(f'between "unsure" and a firm answer: {parity["changed_share"]:.0%} of its test faces did, '
                          "across 7 ways of saving them.")
-    assert app.saved_another_way({}).endswith('between "unsure" and a firm answer.')  # unmeasured: no figure
+    assert about_model.saved_another_way({}).endswith('between "unsure" and a firm answer.')  # unmeasured: no figure
 
 
 def test_each_bar_marks_where_its_answer_starts() -> None:
@@ -295,14 +295,14 @@ def test_each_bar_marks_where_its_answer_starts() -> None:
     edge), said in a key under the bars."""
     import re
 
-    import app
+    from deforgify.app import verdict_box
 
     band = Calibration(threshold=0.49, unsure_low=0.192, unsure_high=0.971)
-    box = app.banner(prediction(((10, 10, 90, 90), 0.888, UNSURE)), calibration=band)
+    box = verdict_box.banner(prediction(((10, 10, 90, 90), 0.888, UNSURE)), calibration=band)
     marks = re.findall(r'data-label="(\w+)".*?class="starts" style="position:absolute;left:([\d.]+)%', box)
     assert marks == [("real", "80.8"), ("fake", "97.1")]
     assert 'the mark a bar must reach for its answer ("real" 80.8%, "fake" 97.1%); neither reaches it: "unsure"' in box
-    unbanded = app.banner(prediction(((10, 10, 90, 90), 0.888, "fake")), calibration=None)
+    unbanded = verdict_box.banner(prediction(((10, 10, 90, 90), 0.888, "fake")), calibration=None)
     assert 'class="starts"' not in unbanded and "the mark a bar must reach" not in unbanded
 
 
@@ -311,13 +311,13 @@ def test_the_page_says_how_often_the_model_is_right_from_its_own_metrics(tmp_pat
     gives them, read from the model folder's metrics.json, and nothing where it has none."""
     import json
 
-    import app
+    from deforgify.app import about_model
     from deforgify.detector import Detector
     from deforgify.model.source import BUNDLED_MODEL
     from helpers import bundled_model_with
 
     served = json.loads((BUNDLED_MODEL / "metrics.json").read_text())["test"]["unsure"]
-    header = app.header(Detector.load())
+    header = about_model.header(Detector.load())
     assert ('**How often it is right**, measured on photos like those it learned from, kept apart when it was '
             f'trained (its test split: a best case): its "real" and "fake" answers are right '
             f'{served["accuracy_when_sure"]:.1%} of the time:\n\n') in header
@@ -341,7 +341,7 @@ def test_the_page_says_how_often_the_model_is_right_from_its_own_metrics(tmp_pat
             'faces were called "fake": expect it to do worse') in header  # in plain words (a visitor)
     bare = bundled_model_with(tmp_path / "model")
     (bare / "metrics.json").unlink()
-    assert "How often it is right" not in app.header(Detector.load(str(bare)))
+    assert "How often it is right" not in about_model.header(Detector.load(str(bare)))
 
 
 def test_faces_not_judged_for_different_reasons_are_each_named_with_their_own() -> None:
@@ -383,16 +383,16 @@ def test_captions_beside_an_edge_of_the_band_give_the_decimals_the_bars_give() -
 def test_a_link_to_a_card_section_goes_to_its_heading_on_the_hub_and_on_the_page(monkeypatch) -> None:
     """The anchor is the one the Hub makes from the heading's words; the page's own card is
     opened at it by the page's script (tested in a browser in test_app)."""
-    import app
+    from deforgify.app import about_model
     from deforgify.detector import Detector
     from deforgify.model.facts import HELD_OUT_HEADING
     from deforgify.model.source import BUNDLED_MODEL
 
     detector = Detector.load()
-    assert app.model_card_link(detector) == "#model-card"
-    assert app.model_card_link(detector, HELD_OUT_HEADING) == "#model-card--sources-never-seen-leave-one-source-out"
+    assert about_model.model_card_link(detector) == "#model-card"
+    assert about_model.model_card_link(detector, HELD_OUT_HEADING) == "#model-card--sources-never-seen-leave-one-source-out"
     monkeypatch.setenv("SPACE_ID", "owner/deforgify")
-    assert app.model_card_link(detector, HELD_OUT_HEADING) == (
+    assert about_model.model_card_link(detector, HELD_OUT_HEADING) == (
         "https://huggingface.co/spaces/owner/deforgify/blob/main/deforgify/bundled_model/README.md"
         "#sources-never-seen-leave-one-source-out")
     card = (BUNDLED_MODEL / "README.md").read_text()

@@ -1,0 +1,154 @@
+"""What the page says of the model that answers: the header (what its answers mean and how
+often they are right), the model card at the foot, the limits, and the examples with the
+answers this model gives them."""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from deforgify.decode import InvalidImageError
+from deforgify.detector import Detector
+from deforgify.explain import WORDS
+from deforgify.model.calibration import NO_FACE
+from deforgify.model.facts import HELD_OUT_HEADING, at_a_glance, held_out_accused, metrics_in
+from deforgify.model.source import card_url
+
+
+EXAMPLES = {
+    "real-astronaut.jpg": ("Real portrait", "real"),
+    "real-photographer.jpg": ("Real photo (greyscale)", "real"),
+    "gan-stylegan2.jpg": ("GAN face (StyleGAN2)", "fake"),
+    "face-swap.jpg": ("Face swap", "fake"),
+    "no-face-coffee.jpg": ("No face", NO_FACE),
+    "two-faces.jpg": ("Two faces", None),
+}
+"""Each example's caption and the answer its kind should get (None: no single one)."""
+
+
+def model_line(detector: Detector) -> str:
+    """The model by name, version and date: ``deforgify-lite0 (bundled), Deforgify 0.1.0, trained
+    2026-11-26 (revision sha256:…)``, or a Hub model as asked (``OWNER/NAME@REVISION``) and its
+    commit. The bundled model is called so, as its answers' ``model.reference`` calls it (it is
+    also what answers when the configured model could not be loaded)."""
+    source, config, facts = detector.source, detector.config, detector.facts
+    trained, revision = facts["trained"], facts["revision"]
+    name = source.reference if source.repo_id else config.architecture  # a folder's path is no business of visitors
+    name += " (bundled)" if facts["reference"] == "bundled" else ""
+    parts = [name, f"Deforgify {config.library_version}"] + ([f"trained {trained}"] if trained else [])
+    return f"{', '.join(parts)} ({f'commit {revision[:10]}' if source.revision else f'revision {revision}'})"
+
+
+def header(detector: Detector) -> str:
+    """Title, one line on what it does, and which model answers with a link to its card."""
+    lines = [
+        "# Deforgify: real or fake face?",
+        "Upload a photo of a face, paste one (the clipboard button) or take one with the webcam: Deforgify "
+        "checks it at once and tells whether it "
+        "shows signs of a generated or manipulated face (GAN faces, face swaps). It answers \"fake\" (signs of "
+        "the fakes it knows), \"real\" (no sign of them: not proof that the photo is genuine) or \"unsure\" "
+        "(it cannot tell).",
+        f"**Model:** {model_line(detector)} · [model card]({model_card_link(detector)})",
+    ]
+    metrics = metrics_in(detector.source.folder)
+    glance = at_a_glance(metrics)
+    if glance:  # what its answers are worth, where a first-time visitor reads (a visitor found it only in the card)
+        lines.append(f"**How often it is right**, measured on photos like those it learned from, kept apart when "
+                     f"it was trained (its test split: a best case): {glance}")
+        held_out = held_out_accused(metrics)
+        lines.append((f"{held_out}: expect" if held_out else "Expect") + " it to do worse on photos unlike those "
+                     f"it learned from (the card's [held-out figures]({model_card_link(detector, HELD_OUT_HEADING)})).")
+    lines += [f"> ⚠️ {warning[:1].upper()}{warning[1:]}." for warning in detector.warnings]
+    return "\n\n".join(lines)
+
+
+def model_card_link(detector: Detector, section: str = "") -> str:
+    """The Hub page of a Hub model (unless it answers from its cached copy, the Hub away: then
+    the card at the foot of this page, as any other); for the bundled model, its card in this
+    Space's files, or (run elsewhere) the card shown at the foot of this page. With a
+    ``section`` (a heading's words), at that heading: its anchor on the Hub, and on this page
+    ``#model-card--`` and the same anchor, which the page's script opens the card at."""
+    anchor = re.sub(r"[^a-z0-9 -]", "", section.lower()).strip().replace(" ", "-")
+    hub = card_url(detector.source)
+    space = os.environ.get("SPACE_ID")
+    if hub and not detector.source.warning:
+        page = hub
+    elif space and detector.source.reference == "bundled":
+        page = f"https://huggingface.co/spaces/{space}/blob/main/deforgify/bundled_model/README.md"
+    else:
+        return "#model-card" + (f"--{anchor}" if anchor else "")
+    return page + (f"#{anchor}" if anchor else "")
+
+
+def card_text(detector: Detector) -> str:
+    """The model card without its metadata block, for the page's foot, its figures inlined."""
+    folder = detector.source.folder
+    path = folder / "README.md"
+    text = path.read_text() if path.is_file() else "No model card."
+    text = text.split("\n---\n", 1)[-1] if text.startswith("---\n") else text
+    return CARD_FIGURE.sub(lambda figure: _inlined(figure, folder), text)
+
+
+CARD_FIGURE = re.compile(r"!\[([^\]]*)\]\(([\w.-]+\.png)\)")
+"""A figure of the card beside it in the model folder (confusion matrix, ROC and training curves)."""
+
+
+def _inlined(figure: re.Match, folder: Path) -> str:
+    """The figure as a data URI: the page cannot link to the model folder (its files are not
+    served, and its path is the server's business); its alt text where the file is missing."""
+    alt, name = figure.groups()
+    picture = folder / name
+    if not picture.is_file():
+        return f"*({alt}: not in the model folder)*"
+    return f"![{alt}](data:image/png;base64,{base64.b64encode(picture.read_bytes()).decode()})"
+
+
+LIMITS = """**What it cannot do.** It was trained on a limited set of real and fake faces and can be
+wrong on other cameras, heavy filters or compression, and on kinds of fakes it never saw, such as
+Photoshop edits and recent diffusion generators (most of their portraits get "unsure"). A face
+without colour (greyscale, or one tint such as sepia) gets "unsure": the model cannot tell fakes
+without colour; so does a face seen through transparency (a PNG or WebP shown over white). "Real" means
+no sign of the fakes it knows, not that a photo is genuine. "Unsure" and "no face" are honest
+answers, not errors. Near the edges of its unsure band, the same face saved
+another way (another format, size or compression) can move between "unsure" and a firm answer (how
+often, for this model: beside the examples). In a
+video, a small face beside a larger one is searched for in the first frames, on while two or
+more faces show, and again in every tenth frame read: one that comes in later and is narrower
+than about a thirteenth of the frame's longer side (about 100 px in a 1280 px wide clip) is found
+at the next of those (within 5 s in a clip up to 32 s long; a longer clip is read in 64 frames
+spread over it, so within a tenth of its length), or not at all if it leaves before; a still of
+that frame, checked as a photo, is searched more closely."""
+
+
+def saved_another_way(metrics: dict[str, Any]) -> str:
+    """Beside the photo input and its examples, that the same face saved another way can get
+    another answer, with how often from the model's format-parity figures where it has them: a
+    visitor's rotated copy of the real portrait was "real 87%" just above the example saying this
+    model answers it "unsure", and read it as a contradiction (the limits at the page's foot said
+    it, five phone screens down)."""
+    parity = metrics.get("format_parity") or {}
+    measured = (f": {parity['changed_share']:.0%} of its test faces did, across {len(parity['variants'])} ways of "
+                "saving them" if {"changed_share", "variants"} <= set(parity) else "")
+    return ("The same face saved another way (resized, compressed again, turned, in another format) can move "
+            f"between \"unsure\" and a firm answer{measured}.")
+
+
+def example_files(detector: Detector, folder: Path) -> tuple[list[str], list[str]]:
+    """The example photos in ``folder`` and their captions. An example the served model answers
+    otherwise than its kind says is captioned with the answer it gets: a miss is said, never hidden."""
+    paths, captions = [], []
+    for name, (caption, expected) in EXAMPLES.items():
+        path = folder / name
+        if not path.is_file():
+            continue
+        try:
+            answer = detector.predict(path).label
+        except InvalidImageError as error:  # a broken example is not shown, nor keeps the app from starting
+            print(f"example {path} left out: {error}", flush=True)
+            continue
+        paths.append(str(path))
+        captions.append(caption if expected in (None, answer) else f"{caption}: this model answers {WORDS[answer]}")
+    return paths, captions

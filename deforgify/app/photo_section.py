@@ -1,0 +1,182 @@
+"""The photo's section of the page: the photo input (upload, webcam, clipboard) and its
+examples beside its answer (verdict box, faces, heatmap, the answer as data, a report)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import gradio as gr
+
+from deforgify.app.about_model import example_files, model_line, saved_another_way
+from deforgify.app.browser import CLEAR_JS, FORGET_REFUSAL, SCROLL_TO_VERDICT
+from deforgify.app.checks import CHECKS, make_check, make_judge_clip
+from deforgify.app.components import (PICTURE_BUTTONS, FacesImage, HeatmapImage, ImageFile, ResultJSON, Summary,
+                                      Verdict, LIVE_REGION, error_row, section_heading)
+from deforgify.app.latest_upload import LATEST_PHOTO
+from deforgify.app.reports import Flag, answer_shown, report_controls, report_ready
+from deforgify.app.verdict_box import (AWAITING_PHOTO, CHECKING_AGAIN, error_box, heatmap_alt, heatmap_legend,
+                                       overruled, video_banner)
+from deforgify.detector import Detector
+from deforgify.explain import WORDS, describe_faces
+from deforgify.feedback import Answers, FeedbackStore, choices_against
+from deforgify.model.facts import metrics_in
+from deforgify.refusals import ANIMATED_IMAGE
+
+
+PRIVACY = (
+    "**Privacy.** Photos and videos are kept for at most two hours to show you the answer, then deleted. "
+    "Nothing is kept longer unless you report an answer as wrong: then the photo's pixels (of a video, "
+    "one frame: the one that decided, or the first of a clip without a face; metadata, such as camera "
+    "details and GPS location, removed), the answer, the model version "
+    "and what you said it should have been are kept for up to {days} days to improve the model, "
+    "then deleted. The report's id is shown when it is saved: to have a report deleted sooner, "
+    "write to the maintainers of this app (on a Hugging Face Space: its Community tab) quoting the id."
+)
+
+
+CHECK_AGAIN = "Check this photo again"
+
+
+def make_page_check(detector: Detector, answers: Answers, again: bool = False
+                    ) -> Callable[[Optional[str], gr.Request], tuple]:
+    """What the page runs when a photo arrives or is checked again: the answer, or the reason in
+    the verdict box (no toast, no error marks; no empty picture box under it, which read as a
+    picture that failed to load); the result images with alt text; the heatmap
+    and its legend only when the heatmap explains something; the answer id for a report.
+    ``again``: for the re-check button, which checks even a photo already answered."""
+    check = make_check(detector, answers)
+    as_clip = make_page_clip(detector, answers)
+    unchanged = tuple(gr.skip() for _ in range(9))
+
+    def page_check(image: Optional[str], request: gr.Request) -> tuple:
+        if image is None:
+            return cleared()
+        if not again and LATEST_PHOTO.answered(request, image):
+            return unchanged  # the browser's second change event for the same photo
+        try:
+            answer = check(image)
+        except gr.Error as error:
+            answer = error  # a file that cannot be checked is answered too, in words
+        clip = as_clip(image) if isinstance(answer, gr.Error) and answer.title == ANIMATED_IMAGE else None
+        if not LATEST_PHOTO.is_latest(request, image):  # a newer photo (or none) is on the page
+            return unchanged
+        LATEST_PHOTO.mark_answered(request, image)  # a second change event does not check it again
+        if clip is not None:
+            return clip
+        if isinstance(answer, gr.Error):
+            return (None, error_box(str(answer.message)), gr.update(value=None, alt_text=None, visible=False),
+                    gr.update(value=None, visible=False), error_row(answer),  # as the CLI's rows
+                    gr.update(value="", visible=False), "", "", None)
+        verdict, summary, faces, heatmap, row, prediction = answer
+        fake = prediction.confidences["fake"] if prediction.confidences else 0.0
+        return (
+            verdict, summary,
+            gr.update(value=faces, visible=True,
+                      alt_text=describe_faces(prediction, overruled(row), calibration=detector.config.calibration)),
+            gr.update(value=heatmap, visible=heatmap is not None,
+                      alt_text=heatmap_alt(prediction) if heatmap else None),
+            row,
+            gr.update(value=heatmap_legend(fake) if heatmap else "", visible=heatmap is not None),
+            row["answer_id"], "", gr.update(value=None, choices=choices_against(row["label"])),
+        )
+
+    return page_check
+
+
+def make_page_clip(detector: Detector, answers: Answers) -> Callable[[str], Optional[tuple]]:
+    """The photo's outputs (as :func:`make_page_check` gives them) for an animated picture sent
+    as a photo, checked as a clip: the video's verdict box, saying so first, its deciding frame
+    in the faces' place, its answer as data and a report; None when the clip cannot be checked
+    either (the photo's refusal stands). The video uploader refuses such a file in the browser
+    (Gradio takes video types only there), so the page had told a visitor to convert it."""
+    from deforgify.video.present import deciding_track, describe_deciding_frame
+
+    judge_clip, line = make_judge_clip(detector, answers), model_line(detector)
+
+    def as_clip(image: str) -> Optional[tuple]:
+        try:
+            row, frame = judge_clip(image)
+        except gr.Error:
+            return None
+        lead = "An animated picture, so it was checked as a clip, frame by frame."
+        box = video_banner(row, detector.config.calibration, line, lead=lead, element_id="verdict-box",
+                           picture="animated picture")
+        unused = (deciding_track(row) or {}).get("caution")  # a face not judged: its scores are not the answer
+        return ((WORDS[row["label"]], None if unused else row["confidences"]), box,
+                gr.update(value=frame, visible=frame is not None,
+                          alt_text=describe_deciding_frame(row, detector.config.calibration) if frame else None),
+                gr.update(value=None, visible=False), row, gr.update(value="", visible=False),
+                row.get("answer_id", ""), "", gr.update(value=None, choices=choices_against(row["label"])))
+
+    return as_clip
+
+
+def cleared() -> tuple:
+    """Every output of a check emptied: nothing of an earlier answer stays on the page, and no
+    empty picture box either (the faces picture comes back with the next answer). The report's
+    choice and status are left alone: the browser emptied them at once (CLEAR_JS), and this reply
+    may come after the user chose again or tried to report."""
+    return (None, AWAITING_PHOTO, gr.update(value=None, alt_text=None, visible=False),
+            gr.update(value=None, visible=False), None, gr.update(value="", visible=False), "", gr.skip(), gr.skip())
+
+
+def settled(answer_id: str) -> tuple[gr.Button, gr.Column, gr.Button, Any]:
+    """The re-check button and the report controls once the page has settled: usable and shown
+    for a photo with an answer; not for a file that cannot be checked (it would only fail again)
+    or an empty photo."""
+    return (gr.Button(interactive=bool(answer_id)), answer_shown(answer_id), *report_ready())
+
+
+def photo_section(detector: Detector, answers: Answers, flag: Flag, store: FeedbackStore,
+                  examples: Optional[Path]) -> tuple[ImageFile, list[Any]]:
+    """The photo's section, laid out and wired: the photo input, its re-check button and the
+    examples in ``examples``; beside them its answer and a report. Gives the input and the
+    answer's outputs, for the API's ``/predict``."""
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=1):
+            section_heading("Check a photo")
+            image = ImageFile(type="filepath", sources=["upload", "webcam", "clipboard"],
+                              image_mode=None, label="Photo of a face", height=300, elem_id="photo")
+            check_again = gr.Button(CHECK_AGAIN, variant="secondary", interactive=False, elem_id="check-again")
+            paths, labels = example_files(detector, examples) if examples else ([], [])
+            if paths:
+                gr.Examples(paths, inputs=image, example_labels=labels,
+                            label="Examples: click one to check it", api_visibility="private")
+            gr.Markdown(saved_another_way(metrics_in(detector.source.folder)), elem_id="saved-another-way")
+        with gr.Column(scale=1, elem_id="photo-answer"):
+            section_heading("The photo's answer")
+            summary = Summary(AWAITING_PHOTO, label="summary", elem_id="verdict", html_template=LIVE_REGION)
+            # The banner shows the confidences in a fixed order; the Label is the API's.
+            verdict = Verdict(num_top_classes=2, label="verdict", visible=False)
+            faces = FacesImage(type="filepath", label="faces", show_label=False, elem_id="faces",
+                               buttons=PICTURE_BUTTONS, visible=False)  # until an answer
+            with gr.Row(equal_height=False):
+                heatmap = HeatmapImage(type="filepath", label="heatmap", visible=False, buttons=PICTURE_BUTTONS,
+                                       show_label=False, elem_id="heatmap", scale=1)
+                legend = gr.HTML(visible=False, elem_id="heatmap-legend-box", min_width=160)
+            with gr.Accordion("The photo's answer as data (JSON)", open=False, elem_id="result-data"):
+                result = ResultJSON(label="result")  # folded: for programs and the curious
+            report = report_controls()
+            gr.Markdown(PRIVACY.format(days=f"{store.keep_days:g}"))
+    outputs = [verdict, summary, faces, heatmap, result]
+    page_outputs = outputs + [legend, report.answer_id, report.status, report.should_be]
+    settle = [check_again, report.box, report.button, report.should_be]
+    # One photo, one answer: a new or cleared photo empties every answer at once (in the
+    # browser), then the server checks it; the latest photo is always checked last.
+    image.change(None, image, [*page_outputs, check_again, report.box], js=CLEAR_JS, queue=False,
+                 api_visibility="private")
+    image.change(LATEST_PHOTO.record, image, None, queue=False, api_visibility="private", show_progress="hidden")
+    image.change(make_page_check(detector, answers), image, page_outputs, **CHECKS, trigger_mode="always_last",
+                 api_visibility="private", show_progress="minimal", show_progress_on=summary) \
+        .then(settled, report.answer_id, settle, queue=False, api_visibility="private", show_progress="hidden") \
+        .then(None, js=SCROLL_TO_VERDICT)
+    check_again.click(None, None, summary, queue=False, api_visibility="private",
+                      js=f"() => {{ {FORGET_REFUSAL.format(input='photo')} return {json.dumps(CHECKING_AGAIN)}; }}")
+    check_again.click(make_page_check(detector, answers, again=True), image, page_outputs,
+                      **CHECKS, api_visibility="private", show_progress="minimal", show_progress_on=summary) \
+        .then(settled, report.answer_id, settle, queue=False, api_visibility="private", show_progress="hidden") \
+        .then(None, js=SCROLL_TO_VERDICT)
+    report.connect(flag)
+    return image, outputs
