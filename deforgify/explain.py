@@ -156,17 +156,17 @@ def explain(prediction: Prediction, calibration: Optional[Calibration] = None, a
         judged = f"{one} {not_judged(prediction.caution)}" if prediction.caution else f"judged on {one}"
     elif prediction.caution and len(unjudged_faces) == count:  # no face judged; the widest stands for them
         judged = (f"{count} faces found {NUMBERED}, none judged ({not_judged_short(unjudged_faces)}): the widest, "
-                  f"face {_deciding_number(prediction)}, {not_judged(prediction.caution)}")
+                  f"face {deciding_number(prediction)}, {not_judged(prediction.caution)}")
     elif prediction.caution:  # those judged look real; a face not judged withholds that (detector.deciding)
         judged = f"{count} faces found {NUMBERED}, " + withheld(
-            count, unjudged_faces, _deciding_number(prediction), " (thick box, marked \"decides\")", "")
+            count, unjudged_faces, deciding_number(prediction), " (thick box, marked \"decides\")", "")
     elif unjudged_faces:
         left = count - len(unjudged_faces)
         one = "the one judged" if left == 1 else "the most suspicious judged"
         judged = (f"{count} faces found {NUMBERED}, {left} judged ({faces_not_judged(unjudged_faces)}); {one}, "
-                  f"face {_deciding_number(prediction)} (thick box, marked \"decides\"), decides")
+                  f"face {deciding_number(prediction)} (thick box, marked \"decides\"), decides")
     else:
-        judged = (f"{count} faces judged {NUMBERED}; the most suspicious, face {_deciding_number(prediction)} "
+        judged = (f"{count} faces judged {NUMBERED}; the most suspicious, face {deciding_number(prediction)} "
                   "(thick box, marked \"decides\"), decides")
     judged += _turned_upright(prediction)
     if prediction.left_out:  # said, not silent
@@ -224,7 +224,7 @@ def _left_out(prediction: Prediction) -> str:
     return f"{counted(prediction.left_out, 'more face')} {were} found and not judged ({why}: not boxed)"
 
 
-def _deciding_number(prediction: Prediction) -> int:
+def deciding_number(prediction: Prediction) -> int:
     """The deciding face's number among a photo's several boxed faces (one of them decides)."""
     index = prediction.deciding_index
     assert index is not None  # several boxed faces: the deciding face is one of them

@@ -45,6 +45,9 @@ def test_the_video_api_answers_with_the_timeline(client, mixed_clip) -> None:
     scores = [f["confidences"]["fake"] for f in row["frames"] if f["t"] < 5.0]
     assert early == pytest.approx(scores, abs=5e-4)  # given to 3 places
     assert frame and str(frame).endswith(".jpg")
+    # the bars are the deciding face's, said so: with two faces they read as the clip's
+    deciding = row["deciding_frame"]["track"] + 1
+    assert f'color:#404040">Face {deciding}, which decides:</div>' in summary
 
 
 def test_a_result_read_twice_at_once_or_given_up_on_is_answered_in_words(app_url, mixed_clip) -> None:

@@ -434,3 +434,17 @@ def test_a_share_that_rounds_to_0_or_100_percent_gets_the_decimals_that_say_it_i
     assert percentages({"real": 0.9996, "fake": 0.0004}) == "real 99.96%, fake 0.04%"
     assert percentages({"real": 0.0, "fake": 1.0}, calibration) == "real 0%, fake 100%"
     assert percentages({"real": 0.3, "fake": 0.7}, calibration) == "real 30%, fake 70%"
+
+
+def test_with_several_faces_the_bars_say_they_are_the_deciding_faces() -> None:
+    """The bars show the deciding face's shares; with several faces judged, a visitor read them as
+    the photo's. Headed by the face's number, as the words and the boxes number it."""
+    from deforgify.app import verdict_box
+
+    band = Calibration(threshold=0.49, unsure_low=0.192, unsure_high=0.971)
+    two = verdict_box.banner(prediction(((10, 10, 90, 90), 0.05, "real"), ((200, 10, 60, 60), 0.99, "fake"),
+                                        deciding=1), calibration=band)
+    assert '>Face 2, which decides:</div>' in two and "face 2 (thick box, marked &quot;decides&quot;)" in two
+    assert two.index("Face 2, which decides:") < two.index('data-label="real"')  # above the bars it heads
+    one = verdict_box.banner(prediction(((10, 10, 90, 90), 0.99, "fake")), calibration=band)
+    assert 'class="bars-of"' not in one and 'data-label="fake"' in one

@@ -8,7 +8,8 @@ import html
 from typing import Optional
 
 from deforgify.detector import Prediction
-from deforgify.explain import BACKGROUNDS, CAUTIONS, COLOURS, WORDS, explain, headline, hex_colour, shown_places
+from deforgify.explain import (BACKGROUNDS, CAUTIONS, COLOURS, WORDS, deciding_number, explain, headline, hex_colour,
+                               shown_places)
 from deforgify.heatmap import LEGEND, colour_stops, where
 from deforgify.model.calibration import UNSURE, Calibration
 from deforgify.provenance import NO_PROVENANCE, Provenance, apply_to_row, deciding_claim
@@ -48,7 +49,9 @@ def banner(prediction: Prediction, provenance: Provenance = NO_PROVENANCE,
     row = apply_to_row(prediction.to_json(), provenance)
     label, by_provenance = row["label"], overruled(row)
     pixels = explain(prediction, calibration, advise=not by_provenance)
-    bars = _bars(prediction.confidences, calibration) if prediction.confidences and not prediction.caution else ""
+    several = sum(1 for score in prediction.scores if score.face) > 1
+    of = f"face {deciding_number(prediction)}, which decides" if several else ""
+    bars = _bars(prediction.confidences, calibration, of) if prediction.confidences and not prediction.caution else ""
     origin = (f'<p class="provenance" data-claim="{provenance.claim}" style="margin:6px 0 4px 0">'
               f"{html.escape(provenance_line(provenance))}</p>")
     if by_provenance:  # what decides comes first; the pixel model's bars follow, named as its own
@@ -78,12 +81,19 @@ def video_banner(row: dict, calibration: Calibration, model: str, lead: str = ""
     label, caution = row["label"], (deciding_track(row) or {}).get("caution")
     said = f"{lead} {explain_video(row, calibration)}" if lead else explain_video(row, calibration)
     return _box(label, headline(label, caution, any(not track["caution"] for track in row["faces"])),
-                (_bars(row["confidences"], calibration) if row["confidences"] and not caution else "")
+                (_bars(row["confidences"], calibration, deciding_face(row)) if row["confidences"] and not caution
+                 else "")
                 + f'<p style="margin:6px 0 4px 0">{html.escape(said)}</p>'
                 f'<p class="provenance" data-claim="none" style="margin:0 0 4px 0">'
                 f'{html.escape(VIDEO_ORIGIN.format(picture=("an " if picture[0] in "aeiou" else "a ") + picture))}</p>'
                 f'<p style="margin:0;font-size:0.9em">{html.escape(CAUTIONS[label].replace("photo", picture))}</p>'
                 + answered_by(model), element_id=element_id)
+
+
+def deciding_face(row: dict) -> str:
+    """"face 2, which decides" for a clip whose faces were followed as several tracks; "" for one."""
+    deciding = row["deciding_frame"]
+    return f"face {deciding['track'] + 1}, which decides" if len(row["faces"]) > 1 and deciding else ""
 
 
 def answered_by(model: str) -> str:
@@ -135,13 +145,15 @@ def error_box(message: str, kind: str = "file", advice: Optional[str] = None,
                 f'<p style="margin:4px 0 0 0;font-size:0.9em">{html.escape(advice)}</p>', element_id=element_id)
 
 
-def _bars(confidences: dict[str, float], calibration: Optional[Calibration] = None) -> str:
+def _bars(confidences: dict[str, float], calibration: Optional[Calibration] = None, of: str = "") -> str:
     """The two shares as bars, to the decimals that tell the fake share from a band edge beside it
     (:func:`deforgify.explain.shown_places`), each with a mark where its answer starts (a visitor
-    read "fake 89%" in a long red bar under "Unsure" as a firm answer)."""
+    read "fake 89%" in a long red bar under "Unsure" as a firm answer); headed by whose shares they
+    are (``of``: "face 2, which decides") where several faces were judged (they read as the photo's)."""
     places = shown_places(confidences["fake"], calibration)
     starts = answer_starts(calibration)
-    rows = []
+    rows = [f'<div class="bars-of" style="font-size:0.85em;color:#404040">{html.escape(of[:1].upper() + of[1:])}:'
+            '</div>'] if of else []
     for name in ("real", "fake"):
         share = confidences[name]
         colour = hex_colour(COLOURS[name])
