@@ -76,8 +76,14 @@ def flags_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory: pytest.TempPathFactory, flags_folder: Path):
-    process, url = start_app(tmp_path_factory.mktemp("app"), DEFORGIFY_FLAGS=str(flags_folder))
+def app_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the module's app writes its log (app-PORT.log)."""
+    return tmp_path_factory.mktemp("app")
+
+
+@pytest.fixture(scope="module")
+def app_url(app_folder: Path, flags_folder: Path):
+    process, url = start_app(app_folder, DEFORGIFY_FLAGS=str(flags_folder))
     yield url
     stop_app(process)
 
@@ -287,7 +293,7 @@ def test_the_bad_input_corpus_gets_specific_errors_and_a_clean_log(tmp_path) -> 
         stop_app(process)
     log = next(tmp_path.glob("app-*.log")).read_text()
     assert "Traceback" not in log
-    assert log.count("rejected upload: ") == rejected
+    assert log.count("refused as a photo: ") == rejected
 
 
 def given_up_upload(url: str) -> None:
@@ -1243,7 +1249,7 @@ def test_a_report_is_made_once_on_the_answer_shown_and_a_stale_one_stores_nothin
     report = page.locator("#report")
     report.click()  # without saying what it should have been: refused, in words
     page.get_by_text("Choose what the answer should have been").wait_for(timeout=30_000)
-    assert page.locator("#flag-status").inner_text().startswith("⚠️")  # a refusal does not look like a thank-you
+    assert page.locator("#flag-status").inner_text().startswith("⚠ ")  # a refusal does not look like a thank-you
     assert reports_in(flags_folder) == before
     page.locator("#should-be").get_by_label(choice, exact=True).check()
     page.wait_for_function("() => !document.querySelector('#flag-status')?.innerText.includes('Choose what')",
@@ -1253,7 +1259,7 @@ def test_a_report_is_made_once_on_the_answer_shown_and_a_stale_one_stores_nothin
     new = [p for p in reports_in(flags_folder) if p not in before]
     assert len(new) == 1, new
     status = page.locator("#flag-status").inner_text()
-    assert new[0].name in status and status.startswith("✅")  # the id to quote for deletion, marked saved
+    assert new[0].name in status and status.startswith("✓ ")  # the id to quote for deletion, marked saved
     assert json.loads((new[0] / "report.json").read_text())["should_be"] == choice
     assert not Image.open(new[0] / "image.png").getexif()
     # Done with: the thank-you and its id stay (a second click replaced them with "already reported").
@@ -1426,11 +1432,11 @@ CONTRAST_JS = "(id) => {" + _RATIO_JS + r"""
 }"""
 
 
-def test_an_animated_picture_sent_as_a_photo_is_answered_as_a_clip(browser_context, app_url, astronaut,
-                                                                  tmp_path) -> None:
+def test_an_animated_picture_sent_as_a_photo_is_answered_as_a_clip(browser_context, app_url, app_folder,
+                                                                  astronaut, tmp_path) -> None:
     """The video uploader takes video types only (Gradio's, in the browser), so an animated GIF
     sent as a photo was refused with "save it as an MP4": the page checks it as a clip instead,
-    in the photo's answer, and says so."""
+    in the photo's answer, and says so; and so does the log (it said "rejected upload")."""
     face = Image.fromarray(astronaut).resize((256, 256))
     frames = [face, face.rotate(2), face.rotate(-2)]
     gif = tmp_path / "moving.gif"
@@ -1451,6 +1457,9 @@ def test_an_animated_picture_sent_as_a_photo_is_answered_as_a_clip(browser_conte
     assert page.get_by_role("button", name="Report the photo's answer as wrong").is_visible()
     assert page.get_by_test_id("toast-text").count() == 0
     page.close()
+    [log] = app_folder.glob("app-*.log")
+    assert "checked as a clip instead: an animated picture sent as a photo" in log.read_text()
+    assert "rejected upload" not in log.read_text()
 
 
 @pytest.fixture(scope="module")

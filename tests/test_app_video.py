@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from test_app import (ARTIFACTS, BUTTON_CONTRAST_JS, CHROMIUM, CHROMIUM_FLAGS, CONTRAST_JS, app_url,  # noqa: F401
-                      client, flags_folder, reports_in)
+from test_app import (ARTIFACTS, BUTTON_CONTRAST_JS, CHROMIUM, CHROMIUM_FLAGS, CONTRAST_JS,  # noqa: F401
+                      app_folder, app_url, client, flags_folder, reports_in)
 from helpers import small_face_in_a_large_photo
 from video_clips import canvas, real_and_fake_faces, write_audio_only, write_opencv
 

@@ -61,7 +61,7 @@ def header(detector: Detector) -> str:
         held_out = held_out_accused(metrics)
         lines.append((f"{held_out}: expect" if held_out else "Expect") + " it to do worse on photos unlike those "
                      f"it learned from (the card's [held-out figures]({model_card_link(detector, HELD_OUT_HEADING)})).")
-    lines += [f"> ⚠️ {warning[:1].upper()}{warning[1:]}." for warning in detector.warnings]
+    lines += [f"> ⚠ {warning[:1].upper()}{warning[1:]}." for warning in detector.warnings]
     return "\n\n".join(lines)
 
 

@@ -48,7 +48,7 @@ def make_check(detector: Detector, answers: Answers) -> Callable[[Optional[str]]
         try:
             answered, rgb = detector.answer_and_pixels(image)  # read from the upload as sent: metadata intact
         except InvalidImageError as error:
-            print(f"rejected upload: {error}", flush=True)
+            print(f"refused as a photo: {error}", flush=True)
             raise gr.Error(f"This file can't be checked: {error}.", duration=None, title=error.code,
                            print_exception=False) from None
         prediction, provenance, row = answered.prediction, answered.provenance, answered.to_json()

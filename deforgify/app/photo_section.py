@@ -100,6 +100,7 @@ def make_page_clip(detector: Detector, answers: Answers) -> Callable[[str], Opti
             row, frame = judge_clip(image)
         except gr.Error:
             return None
+        print("checked as a clip instead: an animated picture sent as a photo", flush=True)
         lead = "An animated picture, so it was checked as a clip, frame by frame."
         box = video_banner(row, detector.config.calibration, line, lead=lead, element_id="verdict-box",
                            picture="animated picture")

@@ -88,8 +88,9 @@ def make_flag(store: FeedbackStore, answers: Answers) -> Flag:
     return flag
 
 
-SAVED, NOT_SAVED = "✅ ", "⚠️ "
-"""How the page's report status starts: a saved report and a refusal looked alike, in plain grey."""
+SAVED, NOT_SAVED = "✓ ", "⚠ "
+"""How the page's report status starts: a saved report and a refusal looked alike, in plain grey.
+Text symbols, which common fonts have (DejaVu Sans): emoji showed as empty boxes without an emoji font."""
 
 
 REPORTED = "Reported"
