@@ -68,6 +68,7 @@ def render_card(metrics: dict[str, Any], config: dict[str, Any], name: str, refe
             _format_parity(metrics),
             _held_out(metrics),
             _probes(metrics),
+            _real_faces_by_group(metrics),
             _limitations(metrics, config),
         ]
     )
@@ -635,6 +636,35 @@ a fake: "real" here is a fake cleared, the worst answer.
 | probe | images | fake | unsure | real | no face |
 |---|---|---|---|---|---|
 {rows}"""
+
+
+def _real_faces_by_group(metrics: dict[str, Any]) -> str:
+    """Real test faces of a source that names its people's groups (UTKFace), answered per group:
+    who is cleared, who is left unsure, who is accused (``training.demographics``)."""
+    sections = []
+    for source, result in (metrics.get("real_faces_by_group") or {}).items():
+        rows = []
+        for kind, shares in result["groups"].items():
+            rows += [f"| {kind if kind == 'all' else f'{kind}: {group}'} | {s['photos']} | {_share(s['real'])} | "
+                     f"{_share(s['unsure'])} | {_share(s['fake'])} | {_share(s['no_face'])} | "
+                     f"{_share(s['no_colour'])} |" for group, s in shares.items()]
+            gap = result["widest_gap"].get(kind)
+            rows += [f"| {kind}: widest gap | | {_points(gap['real'])} | {_points(gap['unsure'])} | "
+                     f"{_points(gap['fake'])} | {_points(gap['no_face'])} | {_points(gap['no_colour'])} |"] if gap else []
+        sections.append(f"""
+{source}: {result['photos']} real test photos, never trained on, answered by this model as served. Every
+photo is real: "fake" here is a false accusation. A share rests on a few dozen photos per group, about
+±7 points (one standard error at 50 %, 50 photos), so a gap of about 11 points between two groups is
+up to two standard errors: suggestive, not proven.
+
+| group | photos | real (cleared) | unsure | fake (accused) | no face | unsure: no colour |
+|---|---|---|---|---|---|---|
+""" + "\n".join(rows) + "\n")
+    return "## Real faces by group\n" + "".join(sections) if sections else ""
+
+
+def _points(gap: float) -> str:
+    return f"{gap * 100:.1f} points"
 
 
 def _value(value: Optional[float]) -> str:

@@ -318,6 +318,7 @@ def evaluate_model(model: keras.Model, config: ModelConfig, prepared: dict[str, 
     test scores."""
     from training.baseline import thumbnail_fake_scores
     from training.calibrate import expected_calibration_error, fit_calibration, unsure_summary
+    from training.demographics import real_faces_by_group
     from training.format_parity import format_parity
     from training.metrics import classification_metrics, collapse_reason, metrics_by_source
 
@@ -348,6 +349,7 @@ def evaluate_model(model: keras.Model, config: ModelConfig, prepared: dict[str, 
     results["test_manipulated"] = manipulation_metrics(detector, calibration, test, args.seed)
     served = training_detector(model, config)
     results["probes"] = probe_shares(served, args.probe, args.workers)
+    results["real_faces_by_group"] = real_faces_by_group(served, test.examples, test.images)
     parity = format_parity(served, test.images, test.labels)
     results["format_parity"] = parity.to_dict() | {"per_source": parity.by_source(test.sources)}
     if args.held_out:
