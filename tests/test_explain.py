@@ -301,7 +301,9 @@ def test_each_bar_marks_where_its_answer_starts() -> None:
     box = verdict_box.banner(prediction(((10, 10, 90, 90), 0.888, UNSURE)), calibration=band)
     marks = re.findall(r'data-label="(\w+)".*?class="starts" style="position:absolute;left:([\d.]+)%', box)
     assert marks == [("real", "80.8"), ("fake", "97.1")]
-    assert 'the mark a bar must reach for its answer ("real" 80.8%, "fake" 97.1%); neither reaches it: "unsure"' in box
+    # said as a rule (under a "Real" answer, "neither reaches it" contradicted the bar that did)
+    assert ('the mark a bar must reach for its answer ("real" 80.8%, "fake" 97.1%); if neither reaches its mark, the '
+            'answer is "unsure"') in box
     unbanded = verdict_box.banner(prediction(((10, 10, 90, 90), 0.888, "fake")), calibration=None)
     assert 'class="starts"' not in unbanded and "the mark a bar must reach" not in unbanded
 
@@ -448,3 +450,21 @@ def test_with_several_faces_the_bars_say_they_are_the_deciding_faces() -> None:
     assert two.index("Face 2, which decides:") < two.index('data-label="real"')  # above the bars it heads
     one = verdict_box.banner(prediction(((10, 10, 90, 90), 0.99, "fake")), calibration=band)
     assert 'class="bars-of"' not in one and 'data-label="fake"' in one
+
+
+def test_beside_the_examples_the_page_says_which_come_from_the_bundled_models_training_data(tmp_path) -> None:
+    """A visitor judged the tool by the face swap's "fake 99%" without knowing that the bundled
+    model had learned from it; another model's training data is not known, and nothing is said."""
+    from deforgify.app import about_model
+    from deforgify.detector import Detector
+    from helpers import ROOT, bundled_model_with
+
+    shown = [str(ROOT / "examples" / name) for name in ("real-astronaut.jpg", "gan-stylegan2.jpg", "face-swap.jpg")]
+    note = about_model.trained_on_note(Detector.load(), shown)
+    assert note == (' "GAN face (StyleGAN2)" and "Face swap" come from this model\'s training data: their answers show '
+                    "the tool at work, not how it does on photos it never saw.")
+    assert about_model.trained_on_note(Detector.load(), shown[:1]) == ""
+    assert "comes from this model's training data: its answer shows" in about_model.trained_on_note(Detector.load(),
+                                                                                                     shown[1:2])
+    other = Detector.load(str(bundled_model_with(tmp_path / "other")))
+    assert about_model.trained_on_note(other, shown) == ""

@@ -27,6 +27,9 @@ EXAMPLES = {
     "two-faces.jpg": ("Two faces", None),
 }
 """Each example's caption and the answer its kind should get (None: no single one)."""
+TRAINED_ON = ("gan-stylegan2.jpg", "face-swap.jpg")
+"""The examples from the bundled model's training split (the face swap made of two of its photos:
+examples/SOURCES.md)."""
 
 
 def model_line(detector: Detector) -> str:
@@ -134,6 +137,18 @@ def saved_another_way(metrics: dict[str, Any]) -> str:
                 "saving them" if {"changed_share", "variants"} <= set(parity) else "")
     return ("The same face saved another way (resized, compressed again, turned, in another format) can move "
             f"between \"unsure\" and a firm answer{measured}.")
+
+
+def trained_on_note(detector: Detector, shown: list[str]) -> str:
+    """For the bundled model, which of the ``shown`` examples come from its training data: a
+    visitor judged the tool by the face swap's "fake 99%" without knowing it had learned from it."""
+    names = [EXAMPLES[Path(path).name][0] for path in shown if Path(path).name in TRAINED_ON]
+    if detector.facts["reference"] != "bundled" or not names:
+        return ""
+    which, several = " and ".join(f'"{name}"' for name in names), len(names) > 1
+    return (f" {which} {'come' if several else 'comes'} from this model's training data: "
+            f"{'their answers show' if several else 'its answer shows'} the tool at work, not how it does on "
+            "photos it never saw.")
 
 
 def example_files(detector: Detector, folder: Path) -> tuple[list[str], list[str]]:

@@ -9,7 +9,7 @@ from typing import Any, Callable, Optional
 
 import gradio as gr
 
-from deforgify.app.about_model import example_files, model_line, saved_another_way
+from deforgify.app.about_model import example_files, model_line, saved_another_way, trained_on_note
 from deforgify.app.browser import CLEAR_JS, FORGET_REFUSAL, SCROLL_TO_VERDICT
 from deforgify.app.checks import CHECKS, make_check, make_judge_clip
 from deforgify.app.components import (PICTURE_BUTTONS, FacesImage, HeatmapImage, ImageFile, ResultJSON, Summary,
@@ -145,7 +145,8 @@ def photo_section(detector: Detector, answers: Answers, flag: Flag, store: Feedb
             if paths:
                 gr.Examples(paths, inputs=image, example_labels=labels,
                             label="Examples: click one to check it", api_visibility="private")
-            gr.Markdown(saved_another_way(metrics_in(detector.source.folder)), elem_id="saved-another-way")
+            gr.Markdown(saved_another_way(metrics_in(detector.source.folder)) + trained_on_note(detector, paths),
+                        elem_id="saved-another-way")
         with gr.Column(scale=1, elem_id="photo-answer"):
             section_heading("The photo's answer")
             summary = Summary(AWAITING_PHOTO, label="summary", elem_id="verdict", html_template=LIVE_REGION)

@@ -170,8 +170,8 @@ def _bars(confidences: dict[str, float], calibration: Optional[Calibration] = No
         mark = ('<span style="display:inline-block;width:3px;height:0.9em;background:#1f1f1f;'
                 'vertical-align:middle"></span>')
         rows.append(f'<div class="starts-key" style="font-size:0.85em;color:#404040">{mark} the mark a bar must reach '
-                    f'for its answer ("real" {starts["real"]:.1%}, "fake" {starts["fake"]:.1%}); neither reaches it: '
-                    '"unsure"</div>')
+                    f'for its answer ("real" {starts["real"]:.1%}, "fake" {starts["fake"]:.1%}); if neither reaches '
+                    'its mark, the answer is "unsure"</div>')
     # Hidden from screen readers: the sentence under the bars says both percentages again.
     return f'<div aria-hidden="true" style="margin:6px 0;max-width:28em">{"".join(rows)}</div>'
 
