@@ -412,14 +412,14 @@ def _pixel_details(row: dict) -> str:
 
 
 def _shares(row: dict, caution: Optional[str]) -> str:
-    """``; real 3.0%, fake 97.0%`` (``fake 99.96%``, not ``100.0%``: :func:`deforgify.explain.shown_places`),
+    """``; real 3.0%, fake 97.0%`` (``fake >99.9%``, not ``100.0%``: :func:`deforgify.explain.share_text`),
     or nothing for a face or track not judged (its ``caution``)."""
-    from deforgify.explain import shown_places
+    from deforgify.explain import share_text, shown_places
 
     if caution:
         return ""
     places = max(1, shown_places(row["confidences"]["fake"], None))
-    return "; " + ", ".join(f"{k} {v:.{places}%}" for k, v in row["confidences"].items())
+    return "; " + ", ".join(f"{k} {share_text(v, places)}" for k, v in row["confidences"].items())
 
 
 def _among(faces: list[dict], deciding: dict) -> str:

@@ -60,7 +60,7 @@ def contrast(first: tuple[int, int, int], second: tuple[int, int, int]) -> float
 def percentages(confidences: dict[str, float], calibration: Optional[Calibration] = None) -> str:
     """"real 81%, fake 19%", to the decimals the bars show (:func:`shown_places`)."""
     places = shown_places(confidences["fake"], calibration)
-    return f"real {confidences['real']:.{places}%}, fake {confidences['fake']:.{places}%}"
+    return f"real {share_text(confidences['real'], places)}, fake {share_text(confidences['fake'], places)}"
 
 
 NUMBERED = "(numbered from the largest)"
@@ -278,7 +278,7 @@ def band_reason(fake: float, calibration: Optional[Calibration], judged: str = "
     real_rule = ("when it sees no sign of a fake at all (fake 0%)" if low <= 0
                  else f"when fake is at most {low:.{places}%}")
     return (f"this model answers \"real\" only {real_rule} and \"fake\" only when fake is at least "
-            f"{high:.{places}%}; {judged} fake {fake:.{places}%} lies between.")
+            f"{high:.{places}%}; {judged} fake {share_text(fake, places)} lies between.")
 
 
 def shown_places(fake: float, calibration: Optional[Calibration]) -> int:
@@ -290,6 +290,17 @@ def shown_places(fake: float, calibration: Optional[Calibration]) -> int:
     band = (calibration.unsure_low, calibration.unsure_high) if calibration is not None else ()
     edges = [edge for edge in (*band, 0.0, 1.0) if round(fake * 100) == round(edge * 100) and fake != edge]
     return decimals_apart(fake, edges) if edges else 0
+
+
+def share_text(share: float, places: int) -> str:
+    """A share to ``places`` decimals, never near-certainty spelt out: above 99.9 % it is
+    ">99.9%", below 0.1 % "<0.1%". "fake 99.997%" (the decimals that kept it from reading 100 %)
+    was read as a precise figure to quote, where the model's calibration is good to a few points."""
+    if 0.999 < share < 1 and f"{share:.1%}" == "100.0%":
+        return ">99.9%"
+    if 0 < share < 0.001 and f"{share:.1%}" == "0.0%":
+        return "<0.1%"
+    return f"{share:.{places}%}"
 
 
 def decimals_apart(value: float, edges: Sequence[float]) -> int:
@@ -313,8 +324,8 @@ def caption(label: str, confidences: dict[str, float], caution: Optional[str] = 
     if caution:
         return f"unsure: {unjudged(caution).caption}"
     if label == UNSURE:
-        return f"unsure (fake {confidences['fake']:.{places}%})"
-    return f"{WORDS[label]} {confidences[label]:.{places}%}"
+        return f"unsure (fake {share_text(confidences['fake'], places)})"
+    return f"{WORDS[label]} {share_text(confidences[label], places)}"
 
 
 def captions(prediction: Prediction, overruled: bool = False, numbers: Optional[Sequence[int]] = None,

@@ -426,14 +426,18 @@ def test_a_caption_covers_no_other_faces_eyes_nose_or_mouth_where_a_place_allows
 
 
 def test_a_share_that_rounds_to_0_or_100_percent_gets_the_decimals_that_say_it_is_not() -> None:
-    """A visitor's find: a fake 99.8 % read "fake 100%", a certainty the model never has; an
-    exact 100 % (or a share far from 0 and 100) stays as it was."""
+    """A visitor's find: a fake 99.8 % read "fake 100%", a certainty the model never has; a later
+    one quoted "fake 99.997%" as a precise figure: beyond 99.9 % it is ">99.9%". An exact 100 %
+    (or a share far from 0 and 100) stays as it was."""
     from deforgify.explain import percentages
     from deforgify.model.calibration import Calibration
 
     calibration = Calibration(temperature=1.0, threshold=0.5, unsure_low=0.2, unsure_high=0.95)
     assert percentages({"real": 0.002, "fake": 0.998}, calibration) == "real 0.2%, fake 99.8%"
-    assert percentages({"real": 0.9996, "fake": 0.0004}) == "real 99.96%, fake 0.04%"
+    assert percentages({"real": 0.9992, "fake": 0.0008}) == "real 99.9%, fake 0.1%"
+    # beyond 99.9 %, not spelt out: "fake 99.997%" was quoted as a precise figure
+    assert percentages({"real": 0.9996, "fake": 0.0004}) == "real >99.9%, fake <0.1%"
+    assert percentages({"real": 0.00003, "fake": 0.99997}, calibration) == "real <0.1%, fake >99.9%"
     assert percentages({"real": 0.0, "fake": 1.0}, calibration) == "real 0%, fake 100%"
     assert percentages({"real": 0.3, "fake": 0.7}, calibration) == "real 30%, fake 70%"
 
@@ -468,3 +472,14 @@ def test_beside_the_examples_the_page_says_which_come_from_the_bundled_models_tr
                                                                                                      shown[1:2])
     other = Detector.load(str(bundled_model_with(tmp_path / "other")))
     assert about_model.trained_on_note(other, shown) == ""
+
+
+def test_the_heatmaps_note_gives_the_fake_share_as_the_bars_do() -> None:
+    """The heatmap's note said "This face: fake 100%" under bars saying 99.997 %."""
+    from deforgify.app import verdict_box
+
+    band = Calibration(threshold=0.49, unsure_low=0.192, unsure_high=0.971)
+    assert "This face: fake &gt;99.9%." in verdict_box.heatmap_legend(0.99997, band)
+    assert "This face: fake 97.2%." in verdict_box.heatmap_legend(0.9718, band)  # told apart from the 97.1 % edge
+    box = verdict_box.banner(prediction(((10, 10, 90, 90), 0.99997, "fake")), calibration=band)
+    assert '>&gt;99.9%</b>' in box and "fake &gt;99.9%" in box and "99.997" not in box

@@ -325,7 +325,7 @@ def test_a_videos_result_names_the_model_that_gave_it(clips, detector, tmp_path)
 
 
 def test_an_unsure_clip_says_where_the_unsure_band_lies_as_a_photo_does(clips, tmp_path) -> None:
-    from deforgify.explain import decimals_apart
+    from deforgify.explain import decimals_apart, share_text
     from deforgify.video.present import explain_video
 
     undecided = Detector.load(str(bundled_model_with(tmp_path / "undecided", calibration={
@@ -337,7 +337,8 @@ def test_an_unsure_clip_says_where_the_unsure_band_lies_as_a_photo_does(clips, t
     places = decimals_apart(fake, (0.0, 1.0))  # a fake 99.97 % is not "100.0%" beside the edge of 100 %
     assert 'answers "real" only when it sees no sign of a fake at all (fake 0%) and "fake" only when fake is at ' \
            f'least {1.0:.{places}%}' in text
-    assert f"the deciding face's fake {fake:.{places}%} lies between. " in text and f"{fake:.{places}%}" != "100.0%"
+    assert f"the deciding face's fake {share_text(fake, places)} lies between. " in text
+    assert share_text(fake, places) != "100.0%"
     assert re.search(r", seen in 5 of the 10 frames read from the 20\.0 s clip \(\d+\.\d s to \d+\.\d s\), judged on the "
                      r"median of those frames; it looked most fake at ", text), text
 

@@ -76,9 +76,10 @@ def make_page_check(detector: Detector, answers: Answers, again: bool = False
             gr.update(value=faces, visible=True,
                       alt_text=describe_faces(prediction, overruled(row), calibration=detector.config.calibration)),
             gr.update(value=heatmap, visible=heatmap is not None,
-                      alt_text=heatmap_alt(prediction) if heatmap else None),
+                      alt_text=heatmap_alt(prediction, detector.config.calibration) if heatmap else None),
             row,
-            gr.update(value=heatmap_legend(fake) if heatmap else "", visible=heatmap is not None),
+            gr.update(value=heatmap_legend(fake, detector.config.calibration) if heatmap else "",
+                      visible=heatmap is not None),
             row["answer_id"], "", gr.update(value=None, choices=choices_against(row["label"])),
         )
 

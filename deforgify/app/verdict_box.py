@@ -9,7 +9,7 @@ from typing import Optional
 
 from deforgify.detector import Prediction
 from deforgify.explain import (BACKGROUNDS, CAUTIONS, COLOURS, WORDS, deciding_number, explain, headline, hex_colour,
-                               shown_places)
+                               share_text, shown_places)
 from deforgify.heatmap import LEGEND, colour_stops, where
 from deforgify.model.calibration import UNSURE, Calibration
 from deforgify.provenance import NO_PROVENANCE, Provenance, apply_to_row, deciding_claim
@@ -164,7 +164,7 @@ def _bars(confidences: dict[str, float], calibration: Optional[Calibration] = No
             f'<span style="width:3em">{name}</span><span style="flex:1;position:relative;background:#fff;'
             f'border:1px solid #767676;border-radius:4px;height:10px"><span style="display:block;width:{share:.1%};'
             f'height:10px;background:{colour};border-radius:4px"></span>{mark}</span><b class="percent" '
-            f'style="width:{3 + places}em;text-align:right">{share:.{places}%}</b></div>'
+            f'style="width:{3 + places}em;text-align:right">{html.escape(share_text(share, places))}</b></div>'
         )
     if starts:
         mark = ('<span style="display:inline-block;width:3px;height:0.9em;background:#1f1f1f;'
@@ -194,15 +194,21 @@ def shows_heatmap(prediction: Prediction, threshold: float) -> bool:
     return prediction.label == "fake" or (prediction.label == UNSURE and fake >= threshold)
 
 
-def heatmap_alt(prediction: Prediction) -> str:
+def heatmap_alt(prediction: Prediction, calibration: Optional[Calibration] = None) -> str:
     """The heatmap's alt text: where in the deciding face's picture the evidence for "fake" lies."""
     decisive, fake = prediction.deciding_score, (prediction.confidences or {}).get("fake", 0.0)
     place = f": {where(decisive.cam)}" if decisive and decisive.cam is not None else ""
     return (f"Heatmap of the deciding face, bright where the evidence for 'fake' lies{place}; as bright as "
-            f"its fake probability ({fake:.0%})")
+            f"its fake probability ({fake_share(fake, calibration)})")
 
 
-def heatmap_legend(fake: float) -> str:
+def fake_share(fake: float, calibration: Optional[Calibration]) -> str:
+    """The fake share as the bars and the words give it (the heatmap's note said "fake 100%" under
+    bars saying 99.997%)."""
+    return share_text(fake, shown_places(fake, calibration))
+
+
+def heatmap_legend(fake: float, calibration: Optional[Calibration] = None) -> str:
     stops = ", ".join(colour_stops())
     return (
         '<div id="heatmap-legend" style="color:#1a1a1a;font-size:0.95em">'
@@ -211,7 +217,7 @@ def heatmap_legend(fake: float) -> str:
         f'background:linear-gradient(to right, {stops})"></div>'
         '<div aria-hidden="true" style="display:flex;justify-content:space-between;max-width:16em;'
         'font-size:0.85em"><span>no evidence</span><span>strong evidence</span></div>'
-        f'<p style="margin:4px 0 0 0">{html.escape(LEGEND)} This face: fake {fake:.0%}.</p>'
+        f'<p style="margin:4px 0 0 0">{html.escape(LEGEND)} This face: fake {html.escape(fake_share(fake, calibration))}.</p>'
         "<p style=\"margin:4px 0 0 0\">Where the model looked, not proof of what was changed.</p></div>"
     )
 
