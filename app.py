@@ -51,8 +51,8 @@ _detector = ThreadPoolExecutor(1).submit(load_detector, os.environ.get("DEFORGIF
 from deforgify.app.page import build_demo, launch_options  # noqa: E402  (imports Gradio)
 from deforgify.app.reports import feedback_store  # noqa: E402
 
-EXAMPLES = Path(os.environ.get("DEFORGIFY_EXAMPLES", Path(__file__).parent / "examples"))
-demo = build_demo(_detector.result(), feedback_store(), EXAMPLES)
+EXAMPLES_FOLDER = Path(os.environ.get("DEFORGIFY_EXAMPLES", Path(__file__).parent / "examples"))
+demo = build_demo(_detector.result(), feedback_store(), EXAMPLES_FOLDER)
 
 if __name__ == "__main__":
     demo.launch(**launch_options())

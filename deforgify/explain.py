@@ -294,11 +294,12 @@ def shown_places(fake: float, calibration: Optional[Calibration]) -> int:
 
 def share_text(share: float, places: int) -> str:
     """A share to ``places`` decimals, never near-certainty spelt out: above 99.9 % it is
-    ">99.9%", below 0.1 % "<0.1%". "fake 99.997%" (the decimals that kept it from reading 100 %)
-    was read as a precise figure to quote, where the model's calibration is good to a few points."""
-    if 0.999 < share < 1 and f"{share:.1%}" == "100.0%":
+    ">99.9%", below 0.1 % "<0.1%" (a model's probability of 1.0 is the end of a float's range, not
+    a certainty). "fake 99.997%" (the decimals that kept it from reading 100 %) was read as a
+    precise figure to quote, where the model's calibration is good to a few points."""
+    if f"{share:.1%}" == "100.0%":  # 1.0 itself too: a float's end, not a certainty
         return ">99.9%"
-    if 0 < share < 0.001 and f"{share:.1%}" == "0.0%":
+    if f"{share:.1%}" == "0.0%":
         return "<0.1%"
     return f"{share:.{places}%}"
 
@@ -534,6 +535,41 @@ def draw_faces(rgb: np.ndarray, prediction: Prediction, overruled: bool = False,
             cv2.putText(canvas, line, (left + pad, top + pad + text_height + number * below), FONT,
                         scale, (255, 255, 255), thickness, cv2.LINE_AA)
     return canvas
+
+
+FOOTER_INK = (64, 64, 64)
+"""The footer's words, dark grey on white (10:1)."""
+
+
+def with_footer(rgb: np.ndarray, lines: Sequence[str]) -> np.ndarray:
+    """``rgb`` with a white strip under it holding ``lines`` (letters about a sixtieth of the
+    picture's width tall, 8 to 20 px; smaller only if the longest line would not fit in three):
+    a saved answer picture says which model gave it and when (one downloaded, stamped "fake 99.8%",
+    said neither). A line wider than the picture goes on in the next."""
+    width = rgb.shape[1]
+    pad = max(3, width // 150)
+    scale = min(20, max(8, width / 60)) / cv2.getTextSize("Ag", FONT, 1.0, 1)[0][1]
+    longest = max(cv2.getTextSize(line, FONT, scale, 1)[0][0] for line in lines)
+    scale *= min(1.0, 3 * (width - 2 * pad) / longest)
+    wrapped = [part for line in lines for part in _wrapped(line, width - 2 * pad, scale)]
+    height, below = cv2.getTextSize("Ag", FONT, scale, 1)[0][1], line_height(scale, 1) + pad // 2
+    strip = np.full((2 * pad + below * len(wrapped), width, 3), 255, np.uint8)
+    for number, line in enumerate(wrapped):
+        cv2.putText(strip, line, (pad, pad + height + number * below), FONT, scale, FOOTER_INK, 1, cv2.LINE_AA)
+    return np.vstack([rgb, strip])
+
+
+def _wrapped(line: str, room: int, scale: float) -> list[str]:
+    """``line`` broken between words into lines no wider than ``room`` pixels (a word wider than
+    that stands alone)."""
+    parts: list[str] = []
+    for word in line.split(" "):
+        joined = f"{parts[-1]} {word}" if parts else word
+        if parts and cv2.getTextSize(joined, FONT, scale, 1)[0][0] <= room:
+            parts[-1] = joined
+        else:
+            parts.append(word)
+    return parts
 
 
 def _rectangle(canvas: np.ndarray, box: Box, colour: tuple[int, int, int], thickness: int) -> None:

@@ -148,7 +148,12 @@ def test_api_answers_with_verdict_summary_faces_heatmap_and_result(client, image
     assert face["box"] == result["face"] and face["label"] == result["label"]
     assert result["model"]["reference"] == "bundled" and result["model"]["library_version"]
     assert f'data-verdict="{result["label"]}"' in summary and "judged on the one face found" in summary.lower()
-    assert Image.open(boxed).size == (512, 512)
+    drawn = np.asarray(Image.open(boxed).convert("RGB"))
+    # the photo, and under it a strip naming the answer, its time and the model (a downloaded picture said none)
+    assert drawn.shape[1] == 512 and 512 + 20 < drawn.shape[0] < 512 + 80
+    assert (drawn[512 + 2:, :, :] > 200).mean() > 0.6 and (drawn[512 + 2:, :, :] < 120).any()
+    assert re.fullmatch(rf"deforgify-{result['label'].replace('_', '-')}-\d{{8}}T\d{{6}}Z-[0-9a-f]{{12}}\.jpg",
+                        Path(boxed).name)
     threshold = Detector.load().config.calibration.threshold
     leaning_fake = result["label"] == "fake" or (result["label"] == "unsure" and confidences["fake"] >= threshold)
     if leaning_fake and not face["caution"]:  # the heatmap explains a suspicion only
@@ -174,6 +179,9 @@ def test_the_json_answer_names_the_model_its_settings_and_the_deciding_face(clie
     assert model["min_face_width"] == detector.config.min_face_width == 40
     assert model["architecture"] == detector.config.architecture and model["trained"]
     assert re.fullmatch(r"[0-9a-f]{32}", result["answer_id"])
+    # what a journalist cites beside an answer: which file (as it arrived) and when
+    assert result["file_sha256"] == hashlib.sha256(images["face"].read_bytes()).hexdigest()
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", result["checked_at"])
     two = predict(client, ROOT / "examples" / "two-faces.jpg")[4]
     assert len(two["faces"]) == 2 and two["faces"][two["deciding_face"]]["box"] == two["face"]
     judged = [face for face in two["faces"] if not face["caution"]]  # the other has no colour: it withholds "real"
@@ -209,7 +217,8 @@ def test_a_photo_without_a_face_gets_no_verdict_and_no_box(client, images) -> No
     assert 'data-verdict="no_face"' in summary and "real" not in summary.lower().replace("really", "")
     assert heatmap is None
     drawn, original = (np.asarray(Image.open(p).convert("RGB"), float) for p in (boxed, images["coffee"]))
-    assert np.abs(drawn - original).mean() < 3  # only JPEG noise: nothing drawn
+    assert np.abs(drawn[:original.shape[0]] - original).mean() < 3  # only JPEG noise: nothing drawn on the photo
+    assert drawn.shape[0] > original.shape[0]  # and the strip under it: an answer ("no face") with its model
 
 
 def test_api_matches_the_library(client, images) -> None:

@@ -321,13 +321,15 @@ def test_the_page_says_how_often_the_model_is_right_from_its_own_metrics(tmp_pat
     served = json.loads((BUNDLED_MODEL / "metrics.json").read_text())["test"]["unsure"]
     header = about_model.header(Detector.load())
     assert ('**How often it is right**, measured on photos like those it learned from, kept apart when it was '
-            f'trained (its test split: a best case): its "real" and "fake" answers are right '
-            f'{served["accuracy_when_sure"]:.1%} of the time:\n\n') in header
+            'trained (its test split: a best case; the rule of its unsure band was chosen after seeing them: not a '
+            'blind estimate):\n\n') in header
     import re  # each answer on a line of its own (one long sentence on a phone), agreeing with the shares
 
     answers = re.search(r'\n- of fake faces, it calls ([\d.]+)% "fake"; when it says "fake", it is right (\d+) of '
                         r'(\d+) times\n- of real faces, it calls ([\d.]+)% "real"; when it says "real", it is right '
-                        r'(\d+) of (\d+) times\n- of all faces, it says "unsure" for ([\d.]+)%: it cannot tell\n', header)
+                        r'(\d+) of (\d+) times\n- of all faces, it says "unsure" for ([\d.]+)%: it cannot tell\n'
+                        r'- so it answers [\d.]+% of faces "real" or "fake", and those answers are right '
+                        rf'{served["accuracy_when_sure"]:.1%} of the time\n', header)  # last: a visitor quoted it alone
     assert answers, header
     fakes_share, caught, said_fake, reals_share, cleared, said_real, unsure_share = map(float, answers.groups())
     assert (fakes_share, reals_share, unsure_share) == pytest.approx(
@@ -339,11 +341,20 @@ def test_the_page_says_how_often_the_model_is_right_from_its_own_metrics(tmp_pat
     assert said_fake - caught == pytest.approx(served["reals_accused"] * reals)
     units = json.loads((BUNDLED_MODEL / "metrics.json").read_text())["leave_one_out"]["units"]
     worst = max(unit["false_accusation_rate_with_band"] for unit in units if ":" not in unit["unit"])
+    probe = json.loads((BUNDLED_MODEL / "metrics.json").read_text())["probes"]["diffusion-probe"]
     assert (f'\n\nOn a source it was not trained on (models trained without it), up to {worst:.1%} of the real '
-            'faces were called "fake": expect it to do worse') in header  # in plain words (a visitor)
+            f'faces were called "fake"; of {probe["count"]} fakes of a kind it was never trained on (diffusion-probe), '
+            f'it called {round(probe["real"] * probe["count"])} "real": expect it to do worse') in header
+    # in plain words (a visitor); the probe's fakes cleared too (another's AI portrait got a green "Real")
     bare = bundled_model_with(tmp_path / "model")
     (bare / "metrics.json").unlink()
     assert "How often it is right" not in about_model.header(Detector.load(str(bare)))
+    other = bundled_model_with(tmp_path / "other")  # another split (seed): its test split was not seen for the band
+    metrics = json.loads((other / "metrics.json").read_text())
+    metrics["training"]["seed"] += 1
+    (other / "metrics.json").write_text(json.dumps(metrics))
+    theirs = about_model.header(Detector.load(str(other)))
+    assert "(its test split: a best case):" in theirs and "blind estimate" not in theirs
 
 
 def test_faces_not_judged_for_different_reasons_are_each_named_with_their_own() -> None:
@@ -427,8 +438,8 @@ def test_a_caption_covers_no_other_faces_eyes_nose_or_mouth_where_a_place_allows
 
 def test_a_share_that_rounds_to_0_or_100_percent_gets_the_decimals_that_say_it_is_not() -> None:
     """A visitor's find: a fake 99.8 % read "fake 100%", a certainty the model never has; a later
-    one quoted "fake 99.997%" as a precise figure: beyond 99.9 % it is ">99.9%". An exact 100 %
-    (or a share far from 0 and 100) stays as it was."""
+    one quoted "fake 99.997%" as a precise figure: beyond 99.9 % it is ">99.9%", 1.0 itself too (a
+    float's end, not a certainty). A share far from 0 and 100 stays as it was."""
     from deforgify.explain import percentages
     from deforgify.model.calibration import Calibration
 
@@ -438,7 +449,7 @@ def test_a_share_that_rounds_to_0_or_100_percent_gets_the_decimals_that_say_it_i
     # beyond 99.9 %, not spelt out: "fake 99.997%" was quoted as a precise figure
     assert percentages({"real": 0.9996, "fake": 0.0004}) == "real >99.9%, fake <0.1%"
     assert percentages({"real": 0.00003, "fake": 0.99997}, calibration) == "real <0.1%, fake >99.9%"
-    assert percentages({"real": 0.0, "fake": 1.0}, calibration) == "real 0%, fake 100%"
+    assert percentages({"real": 0.0, "fake": 1.0}, calibration) == "real <0.1%, fake >99.9%"  # a float's end
     assert percentages({"real": 0.3, "fake": 0.7}, calibration) == "real 30%, fake 70%"
 
 
@@ -483,3 +494,20 @@ def test_the_heatmaps_note_gives_the_fake_share_as_the_bars_do() -> None:
     assert "This face: fake 97.2%." in verdict_box.heatmap_legend(0.9718, band)  # told apart from the 97.1 % edge
     box = verdict_box.banner(prediction(((10, 10, 90, 90), 0.99997, "fake")), calibration=band)
     assert '>&gt;99.9%</b>' in box and "fake &gt;99.9%" in box and "99.997" not in box
+
+
+def test_a_footer_goes_under_the_picture_its_words_within_the_width() -> None:
+    """An answer's picture, downloaded, said "fake 99.8%" on a face and nothing of the model or
+    the time: a strip under it says so, its words fitted to the picture's width."""
+    from deforgify.explain import with_footer
+
+    for width in (200, 640, 3000):
+        picture = np.full((120, width, 3), 30, np.uint8)
+        lines = ["Deforgify's answer: fake, 2026-12-05 14:23:05 UTC. Evidence to weigh, not proof.",
+                 "Answered by deforgify-lite0 (bundled), Deforgify 0.1.0, trained 2026-12-01 (revision sha256:eca9087f7af8)"]
+        footed = with_footer(picture, lines)
+        assert footed.shape[1] == width and (footed[:120] == picture).all()  # the picture untouched, above
+        strip = footed[120:]
+        assert 2 * 8 <= strip.shape[0] <= 6 * 24 and (strip < 128).any()  # two lines of dark words, or more
+        inked = np.nonzero((strip < 200).any(axis=(0, 2)))[0]
+        assert inked.min() > 0 and inked.max() < width - 1, width  # within the width, margins kept

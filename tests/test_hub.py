@@ -429,9 +429,10 @@ def test_make_deploy_uploads_what_the_space_serves(hub, hub_env, api) -> None:
             "deforgify/bundled_model/model.keras", "deforgify/bundled_model/model.tflite",
             "deforgify/bundled_model/config.json",
             "deforgify/face_models/face_detection_short_range.tflite",
-            "examples/two-faces.jpg", "examples/SOURCES.md"} <= files
+            "examples/two-faces.jpg", "examples/SOURCES.md",
+            "deforgify/app/page.py", "deforgify/app/page.css", "deforgify/app/page.js"} <= files
     assert not any(f.startswith(("training/", "tests/", ".venv/", "runs/", "benchmarks/")) or
-                   "__pycache__" in f for f in files)
+                   "__pycache__" in f or f.endswith(".pyi") for f in files)  # not Gradio's stubs
     lfs = [line.split()[0] for line in (ROOT / ".gitattributes").read_text().splitlines()
            if "filter=lfs" in line]
     binaries = [f for f in files if (ROOT / f).read_bytes().count(b"\0")]

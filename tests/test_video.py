@@ -486,7 +486,7 @@ def test_a_track_too_small_to_judge_never_decides_beside_a_judged_one() -> None:
 def test_the_words_say_when_a_face_was_too_small_in_some_of_its_frames() -> None:
     """A face seen in all 8 frames, 39 px in the last (under the model's 40): the words said
     "seen in all 8 frames ..., judged on the median of those frames" while the timeline said
-    "over 7 frames" (a Chromium visitor's clip)."""
+    "from 7 frames" (a Chromium visitor's clip)."""
     from deforgify.detector import face_label
     from deforgify.model.folder import ModelConfig
     from deforgify.video.judge import track_verdict
@@ -508,7 +508,7 @@ def test_the_words_say_when_a_face_was_too_small_in_some_of_its_frames() -> None
     said = explain_video(row, config.calibration)
     assert "seen in all 8 frames read from the 4.0 s clip (0.2 s to 3.7 s), judged on the median of the 7 frames where it " \
         "was wide enough to judge (in 1 it was too small)" in said, said
-    assert "over 7 frames" in timeline_caption(row, config.calibration)
+    assert ", from 7 frames" in timeline_caption(row, config.calibration)
     one = explain_video(seen([39] * 3 + [45]), config.calibration)
     assert "judged on the one frame where it was wide enough to judge (in 3 it was too small)" in one, one
     assert "judged on the median of those frames" in explain_video(seen([45] * 8), config.calibration)
@@ -609,7 +609,7 @@ def test_the_timeline_marks_the_unsure_band_across_the_clip_and_tells_each_face_
         ('"fake" from 90.0%', 0.0, 0.9), ('"fake" from 90.0%', 3.0, 0.9),
         ('"real" up to 20.0%', 0.0, 0.2), ('"real" up to 20.0%', 3.0, 0.2)]
     assert timeline_caption(row, config.calibration) == (  # what each face showed, then how to read the lines
-        "Fake probability per frame read: face 1, real 90% over 2 frames (0.5 s to 1.5 s), fake 10% in each; "
+        "Fake probability per frame read: face 1, real 90%, from 2 frames (0.5 s to 1.5 s), fake 10% in each; "
         "face 2, fake 95% in its one frame judged (at 1.5 s). "  # a lone point, drawn only when pointed at
         'Grey lines mark where "fake" starts (90.0%) and "real" ends (20.0%); "unsure" between them.')
     no_band = Calibration(1.0, 0.6, unsure_low=0.6, unsure_high=0.6)
@@ -618,7 +618,7 @@ def test_the_timeline_marks_the_unsure_band_across_the_clip_and_tells_each_face_
     swinging = [(t, face(0, fake)) for t, fake in ((0.0, 0.05), (1.0, 0.5), (2.0, 0.3))]
     row = VideoResult(video_frames.Info(640, 480, 25.0, 75, 3.0, 0), Sampling(), [FrameResult(t, [f]) for t, f in swinging],
                       [track_verdict(config, 0, swinging)], planned=3).to_json()
-    assert "face 1, unsure (fake 30.0%) over 3 frames (0.0 s to 2.0 s), fake 5.0% to 50.0%." in \
+    assert "face 1, unsure (fake 30.0%), from 3 frames (0.0 s to 2.0 s), fake 5.0% to 50.0%." in \
         timeline_caption(row, config.calibration)
     # An "unsure" just inside the band is written unlike its edge ("19.2%" beside "real" ends at 19.2% read as
     # a mistake), and the edges as precisely.
@@ -626,7 +626,7 @@ def test_the_timeline_marks_the_unsure_band_across_the_clip_and_tells_each_face_
     row = VideoResult(video_frames.Info(640, 480, 25.0, 75, 3.0, 0), Sampling(), [FrameResult(t, [f]) for t, f in edge],
                       [track_verdict(config, 0, edge)], planned=2).to_json()
     assert timeline_caption(row, config.calibration).endswith(
-        'face 1, unsure (fake 20.02%) over 2 frames (0.0 s to 1.0 s), fake 20.02% in each. '
+        'face 1, unsure (fake 20.02%), from 2 frames (0.0 s to 1.0 s), fake 20.02% in each. '
         'Grey lines mark where "fake" starts (90.00%) and "real" ends (20.00%); "unsure" between them.')
     assert "seen in both frames read from the 3.0 s clip (0.0 s to 1.0 s)" in explain_video(row, config.calibration)
 

@@ -8,7 +8,7 @@ import textwrap
 from pathlib import Path
 from typing import Any, Optional
 
-from deforgify.model.facts import HELD_OUT_HEADING, at_a_glance, percent as _share, whole_sources
+from deforgify.model.facts import HELD_OUT_HEADING, at_a_glance, band_rule_seen, percent as _share, whole_sources
 from deforgify.model.folder import CARD_FILE, METRICS_FILE, SPLITS_FILE, read_config
 from deforgify.model.source import BUNDLED_MODEL
 from training.calibrate import TEMPERATURE_BOUNDS, at_temperature_bound
@@ -95,8 +95,8 @@ def _at_a_glance(metrics: dict[str, Any]) -> str:
     glance = at_a_glance(metrics)
     if not glance:
         return ""
-    lead = (f"**At a glance**, on its own test split with the unsure band as served (not the rules for faces too "
-            f"small, without colour or seen through; the largest face of each image): {glance}")
+    lead = ("**At a glance**, on its own test split with the unsure band as served (not the rules for faces too "
+            "small, without colour or seen through; the largest face of each image):")
     lines = []
     if _rule_seen(metrics):  # said where a reader stops, not only under Evaluation (a card reviewer)
         lines.append("These are not a blind estimate: the unsure band's rule was chosen after seeing this split.")
@@ -112,8 +112,7 @@ def _at_a_glance(metrics: dict[str, Any]) -> str:
     else:
         lines.append("How it does on sources it was not trained on was not measured for this model: expect it "
                      "to be weaker there.")
-    sentence, answers = lead.split("\n\n", 1)
-    return "\n\n".join([textwrap.fill(sentence, width=100), answers, textwrap.fill(" ".join(lines), width=100)]) + "\n"
+    return "\n\n".join([textwrap.fill(lead, width=100), glance, textwrap.fill(" ".join(lines), width=100)]) + "\n"
 
 
 def _mean_auc(units: list[dict[str, Any]]) -> str:
@@ -481,13 +480,9 @@ The figures below use the threshold and count every image, unless they say other
 def _rule_seen(metrics: dict[str, Any]) -> str:
     """For a model of the bundled model's split (its sources and seed): the band's clear-half rule
     was chosen after seeing how the bundled model answered that test split."""
-    bundled = json.loads((BUNDLED_MODEL / METRICS_FILE).read_text())["training"]
-    training = metrics["training"]
-    same = (training.get("seed") == bundled.get("seed")
-            and sorted(map(source_name, training["data"])) == sorted(map(source_name, bundled["data"])))
     return (" That rule\nwas chosen after seeing how the bundled model answered this test split (a band fitted on "
             "accuracy\nalone cleared 32 % of its reals), so here the answered, cleared and accused shares below "
-            "are not a blind\nestimate." if same else "")
+            "are not a blind\nestimate." if band_rule_seen(metrics) else "")
 
 
 def _validation_accused(metrics: dict[str, Any]) -> str:

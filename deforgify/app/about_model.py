@@ -14,7 +14,8 @@ from deforgify.decode import InvalidImageError
 from deforgify.detector import Detector
 from deforgify.explain import WORDS
 from deforgify.model.calibration import NO_FACE
-from deforgify.model.facts import HELD_OUT_HEADING, at_a_glance, held_out_accused, metrics_in
+from deforgify.model.facts import (HELD_OUT_HEADING, at_a_glance, band_rule_seen, held_out_accused, metrics_in,
+                                   probes_cleared)
 from deforgify.model.source import card_url
 
 
@@ -59,11 +60,14 @@ def header(detector: Detector) -> str:
     metrics = metrics_in(detector.source.folder)
     glance = at_a_glance(metrics)
     if glance:  # what its answers are worth, where a first-time visitor reads (a visitor found it only in the card)
+        seen = "; the rule of its unsure band was chosen after seeing them: not a blind estimate" if band_rule_seen(
+            metrics) else ""
         lines.append(f"**How often it is right**, measured on photos like those it learned from, kept apart when "
-                     f"it was trained (its test split: a best case): {glance}")
-        held_out = held_out_accused(metrics)
-        lines.append((f"{held_out}: expect" if held_out else "Expect") + " it to do worse on photos unlike those "
-                     f"it learned from (the card's [held-out figures]({model_card_link(detector, HELD_OUT_HEADING)})).")
+                     f"it was trained (its test split: a best case{seen}):\n\n{glance}")
+        worse = "; ".join(filter(None, [held_out_accused(metrics), probes_cleared(metrics)]))
+        lines.append((f"{worse[:1].upper()}{worse[1:]}: expect" if worse else "Expect") + " it to do worse on photos "
+                     f"unlike those it learned from (the card's [held-out figures]"
+                     f"({model_card_link(detector, HELD_OUT_HEADING)})).")
     lines += [f"> ⚠ {warning[:1].upper()}{warning[1:]}." for warning in detector.warnings]
     return "\n\n".join(lines)
 

@@ -1,7 +1,7 @@
-"""ASGI middleware guarding the API's HTTP routes where Gradio would answer a caller's mistake
-with a traceback, an empty list or a stream that never ends: bodies too large, uploads without
-a file, calls to endpoints the app has not or with values that do not fit, and reads of results
-it does not hold."""
+"""Checks of the API's calls where Gradio would answer a caller's mistake with a traceback, an
+empty list or a stream that never ends: the blocks checking a call's values (``CheckedBlocks``),
+and ASGI middleware for bodies too large, uploads without a file, calls to endpoints the app has
+not or with values by name that do not fit, and reads of results it does not hold."""
 
 from __future__ import annotations
 
@@ -10,7 +10,43 @@ import json
 import re
 from typing import Any, Optional
 
-from deforgify.app.components import WRONG_ARGUMENTS, parameter_names, takes
+import gradio as gr
+
+from deforgify.app.api_errors import WRONG_ARGUMENTS, not_a_file, not_uploaded, uploaded_here
+from deforgify.app.components import VideoFile
+
+
+class CheckedBlocks(gr.Blocks):
+    """``gr.Blocks`` checking a call's inputs in Deforgify's words before Gradio does: a call
+    missing an argument or with one too many (ignored before), and a file's data naming a path
+    on the server that was never uploaded (with Gradio's meta marker; without it,
+    :func:`taking_text` refuses it), or a link
+    (``handle_file("https://…")``: Gradio would fetch it, and answer a loopback or private
+    address with "Hostname … failed validation" and a traceback in the log). Gradio's own
+    messages showed a caller the components' Python reprs (``[<__main__.ImageFile object at
+    0x7f...>]``) and the server's absolute paths (``Cannot move /srv/app/photo.jpg to the gradio
+    cache dir``)."""
+
+    def validate_inputs(self, block_fn: Any, inputs: list[Any]) -> None:
+        if len(inputs) != len(block_fn.inputs):
+            raise gr.Error(f"{takes(block_fn)}; {len(inputs)} arrived", title=WRONG_ARGUMENTS, print_exception=False)
+        for block, value in zip(block_fn.inputs, inputs):
+            path = value.get("path") if isinstance(value, dict) else None
+            if isinstance(path, str) and path and not uploaded_here(path):
+                kind = "video" if isinstance(block, VideoFile) else "file"
+                raise not_a_file(kind, not_uploaded(path))
+        super().validate_inputs(block_fn, inputs)
+
+
+def parameter_names(block_fn: Any) -> list[str]:
+    """The names an endpoint's values are given by (its function's, as Gradio's API page shows them)."""
+    return list(inspect.signature(block_fn.fn).parameters)[:len(block_fn.inputs)]
+
+
+def takes(block_fn: Any) -> str:
+    """"/flag takes 2 values (answer_id, should_be)"."""
+    names = parameter_names(block_fn)
+    return f"/{block_fn.api_name} takes {len(names)} value{'s' * (len(names) > 1)} ({', '.join(names)})"
 
 
 BODY_LIMIT = 32_000_000

@@ -9,8 +9,9 @@ from importlib.resources import files
 
 from deforgify.app.verdict_box import AWAITING_PHOTO
 
-CSS = files(__package__).joinpath("page.css").read_text()
-PAGE_JS = f"<script>\n{files(__package__).joinpath('page.js').read_text()}</script>"
+PAGE_CSS = files(__package__).joinpath("page.css").read_text(encoding="utf-8")
+PAGE_HEAD = f"<script>\n{files(__package__).joinpath('page.js').read_text(encoding='utf-8')}</script>"
+"""What goes into the page's head: page.js, in a script element."""
 
 
 def scroll_into_view(element_id: str) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import hashlib
+import time
 import uuid
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -14,11 +16,11 @@ import numpy as np
 from PIL import Image
 
 from deforgify.app.about_model import model_line
-from deforgify.app.components import NO_FILE, SEND_A_FILE
+from deforgify.app.api_errors import NO_FILE, SEND_A_FILE
 from deforgify.app.verdict_box import banner, overruled, shows_heatmap
 from deforgify.decode import InvalidImageError
 from deforgify.detector import Detector
-from deforgify.explain import WORDS, draw_faces
+from deforgify.explain import WORDS, draw_faces, with_footer
 from deforgify.feedback import Answers
 from deforgify.video.frames import Limits
 
@@ -33,7 +35,7 @@ core, one decoding and finding faces while the other's model call (two LiteRT th
 
 
 VIDEO_MAX_BYTES = 200_000_000
-"""The largest clip the page checks (a photo: :data:`MAX_FILE_BYTES`); no upload may be larger."""
+"""The largest clip the page checks (a photo: :data:`deforgify.decode.MAX_FILE_BYTES`); no upload may be larger."""
 
 
 def make_check(detector: Detector, answers: Answers) -> Callable[[Optional[str]], tuple]:
@@ -52,13 +54,14 @@ def make_check(detector: Detector, answers: Answers) -> Callable[[Optional[str]]
             raise gr.Error(f"This file can't be checked: {error}.", duration=None, title=error.code,
                            print_exception=False) from None
         prediction, provenance, row = answered.prediction, answered.provenance, answered.to_json()
+        row |= checked(image)
         row["answer_id"] = answers.issue(image, {k: v for k, v in row.items()})
         heatmap = (save_output(detector.heatmap(rgb, prediction, legend=False))
                    if shows_heatmap(prediction, calibration.threshold) else None)
         bars = None if overruled(row) or prediction.caution else prediction.confidences  # not what decided
         answer = ((WORDS[row["label"]], bars), banner(prediction, provenance, calibration, line),
-                  save_output(draw_faces(rgb, prediction, overruled(row), calibration=calibration)), heatmap, row,
-                  prediction)
+                  answer_picture(draw_faces(rgb, prediction, overruled(row), calibration=calibration), row, line),
+                  heatmap, row, prediction)
         if max(rgb.shape[:2]) >= LARGE_SIDE:
             release_free_memory()
         return answer
@@ -119,14 +122,33 @@ def make_predict(detector: Detector, answers: Answers) -> Callable[[Optional[str
     return predict
 
 
-def save_output(rgb: np.ndarray) -> str:
-    """Write an output image as a JPEG under a name of its own inside Gradio's cache.
+def checked(path: str) -> dict[str, str]:
+    """When a file was checked (UTC) and its SHA-256: what a journalist quoting an answer cites
+    beside it, to show which file it was of and when."""
+    with open(path, "rb") as file:
+        digest = hashlib.file_digest(file, "sha256").hexdigest()
+    return {"checked_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "file_sha256": digest}
+
+
+def answer_picture(rgb: np.ndarray, row: dict, model: str) -> str:
+    """An answer's picture (faces boxed) saved with a strip under it saying the answer, when, and
+    the model that gave it (``model``, a model line), named so too: downloaded and shared, it
+    said "fake 99.8%" on a face and nothing else."""
+    when = row["checked_at"].replace("T", " ").removesuffix("Z") + " UTC"
+    lines = [f"Deforgify: {WORDS[row['label']]}, {when}. Evidence to weigh, not proof.",
+             f"Answered by {model}"]
+    stamp = row["checked_at"].replace(":", "").replace("-", "")
+    return save_output(with_footer(rgb, lines), f"deforgify-{row['label'].replace('_', '-')}-{stamp}")
+
+
+def save_output(rgb: np.ndarray, name: str = "deforgify") -> str:
+    """Write an output image as a JPEG inside Gradio's cache, under ``name`` and a part of its own.
 
     Returning an array would make Gradio write it to a path derived from its content, in place:
     two users sent the same picture would rewrite a file while the other is downloading it.
     """
     OUTPUT_FOLDER.mkdir(parents=True, exist_ok=True)
-    path = OUTPUT_FOLDER / f"{uuid.uuid4().hex}.jpg"
+    path = OUTPUT_FOLDER / f"{name}-{uuid.uuid4().hex[:12]}.jpg"
     Image.fromarray(rgb).save(path, quality=90)
     return str(path)
 
@@ -143,6 +165,8 @@ def make_judge_clip(detector: Detector, answers: Answers) -> Callable[[Optional[
     from deforgify.video.judge import score_video
     from deforgify.video.present import deciding_frame_numbers, deciding_frame_prediction
 
+    line = model_line(detector)
+
     def judge_clip(clip: Optional[str]) -> tuple[dict, Optional[str]]:
         if clip is None:
             raise gr.Error(f"No video arrived: send one as a file {SEND_A_FILE}", duration=None, title=NO_FILE,
@@ -153,13 +177,14 @@ def make_judge_clip(detector: Detector, answers: Answers) -> Callable[[Optional[
             print(f"rejected video: {error}", flush=True)
             raise gr.Error(f"This video can't be checked: {error}.", duration=None, title=error.code,
                            print_exception=False) from None
-        row = video.to_json()
+        row = video.to_json() | checked(clip)
         frame = None
         shown_at = row["deciding_frame"]["t"] if row["deciding_frame"] else 0.0
         shown = frame_at(clip, shown_at, VIDEO_LIMITS.time_limit)
         if shown and row["deciding_frame"]:  # captioned with the faces' numbers of the words and the timeline
             drawn, numbers = deciding_frame_prediction(row, shown.scale), deciding_frame_numbers(row)
-            frame = save_output(draw_faces(shown.rgb, drawn, numbers=numbers, calibration=detector.config.calibration))
+            frame = answer_picture(draw_faces(shown.rgb, drawn, numbers=numbers, calibration=detector.config.calibration),
+                                   row, line)
         if shown:  # what a report keeps: the frame as judged, not the clip
             row["answer_id"] = answers.issue(clip, dict(row), frame_at=shown_at)
         release_free_memory()  # its frames were decoded whole

@@ -3,19 +3,18 @@ for "Use via API" and ``view_api()``, and refusing in words what is not a file u
 
 from __future__ import annotations
 
-import inspect
-from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import gradio as gr
-from gradio_client.utils import is_http_url_like
 from pydantic import ConfigDict, model_validator
 
+from deforgify.app.api_errors import BAD_CHOICE, not_a_file, not_uploaded, uploaded_here
 
-Described = TypeVar("Described", bound=type[gr.components.Component])
+
+ComponentClass = TypeVar("ComponentClass", bound=type[gr.components.Component])
 
 
-def described(cls: Described) -> Described:
+def described(cls: ComponentClass) -> ComponentClass:
     """Class decorator: the component's "Use via API" description (and ``view_api()``'s) is its
     ``api_description``, in the product's words rather than Gradio's generic ones, and its type
     admits null where the class says ``api_nullable`` (Gradio typed a heatmap that is often None
@@ -64,7 +63,7 @@ def taking_text(model: type[Any], data_urls: bool = False) -> type[Any]:
                 return _refused(f"{_json_kind(value)} ({repr(value)[:200]}) arrived, not a file")
             path, url = value.get("path"), value.get("url")
             if path:
-                if not isinstance(path, str) or not _uploaded_here(path):
+                if not isinstance(path, str) or not uploaded_here(path):
                     return _refused(not_uploaded(str(path)))
                 return {**value, "meta": {"_type": "gradio.FileData"}}
             if isinstance(url, str) and url.startswith("data:"):
@@ -74,13 +73,6 @@ def taking_text(model: type[Any], data_urls: bool = False) -> type[Any]:
 
     return Upload
 
-
-def not_uploaded(path: str) -> str:
-    """Why a file's data naming ``path`` is refused: a link (the app fetches none), or a path that
-    was never uploaded here."""
-    if is_http_url_like(path):
-        return f"{path[:200]!r} is a link, which this app does not fetch"
-    return f"{path[:200]!r} is not a file uploaded to this app"
 
 
 def _json_kind(value: Any) -> str:
@@ -97,76 +89,11 @@ def _refused(reason: str) -> dict:
     return {"path": "", "orig_name": reason, "meta": {"_type": "gradio.FileData"}}
 
 
-def _uploaded_here(path: str) -> bool:
-    """Whether ``path`` lies in Gradio's upload folder, where uploads and examples are kept."""
-    from gradio.utils import get_upload_folder
-
-    try:
-        return Path(path).resolve().is_relative_to(Path(get_upload_folder()).resolve())
-    except (OSError, ValueError):  # a name no file can have (a NUL byte, too long)
-        return False
-
-
-SEND_A_FILE = "(gradio_client: handle_file(path))"
-"""How a program sends a file, said wherever a call sent none."""
-
-
-NO_FILE, NOT_A_FILE, WRONG_ARGUMENTS, BAD_CHOICE = "no_file", "not_a_file", "wrong_arguments", "bad_choice"
-
-
-REPORT_REFUSED, REPORT_NOT_SAVED, TRY_AGAIN_LATER = "report_refused", "report_not_saved", "try_again_later"
-"""The codes of the API's refusals that are not about a file's content (those are
-:data:`deforgify.refusals.CODES`), given as the error's ``title``: stable, where its words may change."""
-
-
-def error_row(error: gr.Error) -> dict:
-    """A refusal as the page's answer as data: as a command-line row for a file not judged."""
-    return {"error": str(error.message), "error_code": error.title}
-
-
-def not_a_file(kind: str, reason: str) -> gr.Error:
-    """The refusal of a call whose ``kind`` ("file", "video") is not a file uploaded here."""
-    return gr.Error(f"This {kind} can't be checked: {reason}: send the file itself {SEND_A_FILE}",
-                    title=NOT_A_FILE, print_exception=False)
-
 
 def sent_as_text(payload: Any, kind: str) -> None:
     """Refuse what :func:`taking_text` turned into an upload with no file."""
     if payload is not None and not payload.path and not payload.url:
         raise not_a_file(kind, payload.orig_name)
-
-
-class CheckedBlocks(gr.Blocks):
-    """``gr.Blocks`` checking a call's inputs in Deforgify's words before Gradio does: a call
-    missing an argument or with one too many (ignored before), and a file's data naming a path
-    on the server that was never uploaded (with Gradio's meta marker; without it,
-    :func:`taking_text` refuses it), or a link
-    (``handle_file("https://…")``: Gradio would fetch it, and answer a loopback or private
-    address with "Hostname … failed validation" and a traceback in the log). Gradio's own
-    messages showed a caller the components' Python reprs (``[<__main__.ImageFile object at
-    0x7f...>]``) and the server's absolute paths (``Cannot move /srv/app/photo.jpg to the gradio
-    cache dir``)."""
-
-    def validate_inputs(self, block_fn: Any, inputs: list[Any]) -> None:
-        if len(inputs) != len(block_fn.inputs):
-            raise gr.Error(f"{takes(block_fn)}; {len(inputs)} arrived", title=WRONG_ARGUMENTS, print_exception=False)
-        for block, value in zip(block_fn.inputs, inputs):
-            path = value.get("path") if isinstance(value, dict) else None
-            if isinstance(path, str) and path and not _uploaded_here(path):
-                kind = "video" if isinstance(block, VideoFile) else "file"
-                raise not_a_file(kind, not_uploaded(path))
-        super().validate_inputs(block_fn, inputs)
-
-
-def parameter_names(block_fn: Any) -> list[str]:
-    """The names an endpoint's values are given by (its function's, as Gradio's API page shows them)."""
-    return list(inspect.signature(block_fn.fn).parameters)[:len(block_fn.inputs)]
-
-
-def takes(block_fn: Any) -> str:
-    """"/flag takes 2 values (answer_id, should_be)"."""
-    names = parameter_names(block_fn)
-    return f"/{block_fn.api_name} takes {len(names)} value{'s' * (len(names) > 1)} ({', '.join(names)})"
 
 
 @described
@@ -241,7 +168,8 @@ class Summary(gr.HTML):
 class FacesImage(gr.Image):
     is_template = True
     api_description = ("the photo with every judged face boxed and captioned with its own verdict (numbered "
-                       "as in result.faces when there are several, the deciding face's box thick)")
+                       "as in result.faces when there are several, the deciding face's box thick), and a strip "
+                       "under it giving the answer, when it was given and the model that gave it")
 
 
 @described
@@ -295,8 +223,8 @@ class Timeline(gr.LinePlot):
 class DecidingFrame(gr.Image):
     is_template = True
     api_nullable = True
-    api_description = ("the frame that decided, every face boxed with its verdict over the clip; null without "
-                       "a face")
+    api_description = ("the frame that decided, every face boxed with its verdict over the clip, and a strip "
+                       "under it giving the answer, when and the model; null without a face")
 
 
 @described
@@ -307,8 +235,8 @@ class VideoResultJSON(gr.JSON):
                        "decided_by and pixels (as in /predict's result), duration, width, height, rotation, frames "
                        "(the timeline: t, label, confidences, faces, left_out), deciding_frame (t, track, box), "
                        "sampling, complete, note, provenance (claim \"none\": videos' metadata is not read), "
-                       "model (as in /predict's result) and answer_id (to quote when reporting the answer as "
-                       "wrong, /flag, for an hour)")
+                       "model, checked_at and file_sha256 (as in /predict's result) and answer_id (to quote when "
+                       "reporting the answer as wrong, /flag, for an hour)")
 
     def api_info(self) -> dict[str, Any]:
         """Its fields' types on the API page (Gradio's own says Any)."""
@@ -342,7 +270,7 @@ VIDEO_RESULT_TYPES = {
     "frames": {"type": "array", "items": {"type": "object"}},
     "deciding_frame": FRAME_OR_NULL, "sampling": {"type": "object"}, "complete": {"type": "boolean"},
     "note": STRING_OR_NULL, "provenance": {"type": "object"}, "model": {"type": "object"},
-    "answer_id": {"type": "string"}}
+    "checked_at": {"type": "string"}, "file_sha256": {"type": "string"}, "answer_id": {"type": "string"}}
 
 
 RESULT_FIELDS = {
@@ -369,6 +297,8 @@ RESULT_FIELDS = {
              "as used for this answer (a fake probability strictly inside the band is \"unsure\", leaning "
              "fake from the threshold; outside it, \"real\" below and \"fake\" above), min_face_width (the "
              "least face width in pixels it judges)",
+    "checked_at": "when the answer was given, UTC (2026-12-05T14:23:05Z)",
+    "file_sha256": "the SHA-256 of the file as it arrived: which file the answer is of, for anyone citing it",
     "answer_id": "the id to quote when reporting this answer as wrong (/flag), for an hour",
 }
 
@@ -377,7 +307,7 @@ RESULT_TYPES: dict[str, dict[str, Any]] = {"label": {"type": "string"}, "decided
                 "face": BOX_OR_NULL, "deciding_face": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
                 "confidences": CONFIDENCES_OR_NULL, "width": {"type": "integer"}, "height": {"type": "integer"},
                 "faces": {"type": "array", "items": {"type": "object"}}, "left_out": {"type": "integer"},
-                "answer_id": {"type": "string"}}
+                "checked_at": {"type": "string"}, "file_sha256": {"type": "string"}, "answer_id": {"type": "string"}}
 
 
 class ResultJSON(gr.JSON):

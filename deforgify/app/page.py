@@ -10,10 +10,10 @@ from typing import Any, Optional
 import gradio as gr
 
 from deforgify.app.about_model import LIMITS, card_text, header
-from deforgify.app.api_guards import BodyLimit, NamedCalls, ResultReads, Uploads, unknown_endpoint
-from deforgify.app.browser import CSS, PAGE_JS
+from deforgify.app.api_guards import BodyLimit, CheckedBlocks, NamedCalls, ResultReads, Uploads, unknown_endpoint
+from deforgify.app.browser import PAGE_CSS, PAGE_HEAD
 from deforgify.app.checks import CHECKS, VIDEO_MAX_BYTES, make_predict
-from deforgify.app.components import AnswerId, CheckedBlocks, ReportStatus, ShouldBe
+from deforgify.app.components import AnswerId, ReportStatus, ShouldBe
 from deforgify.app.photo_section import photo_section
 from deforgify.app.reports import REPORTS, make_flag
 from deforgify.app.video_section import video_section
@@ -61,7 +61,7 @@ def launch_options() -> dict[str, Any]:
     GRADIO_MCP_SERVER says otherwise; give the message of every error, Gradio's own included: a
     path it refuses, a link it cannot fetch or an argument missing came as ``{"error": null}``;
     refuse an upload larger than any file the page checks (Gradio kept any size, for two hours),
-    and any other request over :data:`BODY_LIMIT`; refuse in words a call to an endpoint it has
+    and any other request over :data:`deforgify.app.api_guards.BODY_LIMIT`; refuse in words a call to an endpoint it has
     not (or one of the page's own), values by name that do not fit its parameters
     (:class:`NamedCalls`), and a read of a result it does not hold, being read, or cancelled
     (:class:`ResultReads`)."""
@@ -71,7 +71,7 @@ def launch_options() -> dict[str, Any]:
     from starlette.middleware import Middleware
 
     mcp = {} if "GRADIO_MCP_SERVER" in os.environ else {"mcp_server": find_spec("mcp") is not None}
-    return {**mcp, "show_error": True, "css": CSS, "head": PAGE_JS,
+    return {**mcp, "show_error": True, "css": PAGE_CSS, "head": PAGE_HEAD,
             "max_file_size": max(MAX_FILE_BYTES, VIDEO_MAX_BYTES),
             "app_kwargs": {"middleware": [Middleware(BodyLimit), Middleware(Uploads), Middleware(NamedCalls),
                                           Middleware(ResultReads)],

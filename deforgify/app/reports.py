@@ -12,8 +12,8 @@ from typing import Any, Callable, Optional
 import gradio as gr
 
 from deforgify.app.browser import scroll_into_view
-from deforgify.app.components import (BAD_CHOICE, REPORT_NOT_SAVED, REPORT_REFUSED, TRY_AGAIN_LATER, AnswerId,
-                                      ReportStatus, ShouldBe)
+from deforgify.app.api_errors import BAD_CHOICE, REPORT_NOT_SAVED, REPORT_REFUSED, TRY_AGAIN_LATER
+from deforgify.app.components import AnswerId, ReportStatus, ShouldBe
 from deforgify.feedback import (SHOULD_BE, Answers, ClientQuota, FeedbackError, FeedbackStore, NotNow, NotSaved,
                                 save_report)
 

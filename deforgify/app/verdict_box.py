@@ -45,7 +45,7 @@ def banner(prediction: Prediction, provenance: Provenance = NO_PROVENANCE,
     """The verdict box: the verdict in its colour with what it means, the pixel model's two
     percentages (real first; none for a face too small or without colour to judge, whose scores
     are not used), what the verdict is based on, what the file says of its origin, a caution, and
-    the model that answered (``model``, a :func:`model_line`)."""
+    the model that answered (``model``, a :func:`deforgify.app.about_model.model_line`)."""
     row = apply_to_row(prediction.to_json(), provenance)
     label, by_provenance = row["label"], overruled(row)
     pixels = explain(prediction, calibration, advise=not by_provenance)
@@ -143,6 +143,12 @@ def error_box(message: str, kind: str = "file", advice: Optional[str] = None,
     return _box(ERROR, title,
                 f'<p style="margin:6px 0 0 0">{html.escape(reason[:1].upper() + reason[1:])}.</p>'
                 f'<p style="margin:4px 0 0 0;font-size:0.9em">{html.escape(advice)}</p>', element_id=element_id)
+
+
+def no_clip_box() -> str:
+    """The video's verdict box when its check is asked for without a clip."""
+    return _box(ERROR, "No video yet", '<p style="margin:6px 0 0 0">Upload a clip first, then check it.</p>',
+                element_id="video-verdict-box")
 
 
 def _bars(confidences: dict[str, float], calibration: Optional[Calibration] = None, of: str = "") -> str:

@@ -12,11 +12,12 @@ from deforgify.app.about_model import model_line
 from deforgify.app.browser import (CLOSE_MESSAGES, FOCUS_CHECK_VIDEO, FORGET_REFUSAL, VIDEO_CHECK_STARTED_JS,
                                    scroll_into_view)
 from deforgify.app.checks import CHECKS, make_judge_clip
+from deforgify.app.api_errors import error_row
 from deforgify.app.components import (LIVE_REGION, PICTURE_BUTTONS, DecidingFrame, Timeline, VideoFile,
-                                      VideoResultJSON, VideoSummary, error_row, section_heading)
+                                      VideoResultJSON, VideoSummary, section_heading)
 from deforgify.app.latest_upload import LATEST_CLIP
 from deforgify.app.reports import Flag, answer_shown, report_controls, report_ready
-from deforgify.app.verdict_box import (AWAITING_CLIP, CHECK_A_VIDEO, CHECKING_CLIP, ERROR, _box, error_box,
+from deforgify.app.verdict_box import (AWAITING_CLIP, CHECK_A_VIDEO, CHECKING_CLIP, error_box, no_clip_box,
                                        video_banner)
 from deforgify.detector import Detector
 from deforgify.feedback import Answers, choices_against
@@ -100,8 +101,7 @@ def video_section(detector: Detector, answers: Answers, flag: Flag) -> None:
         """What the page shows: the answer, or the reason in the verdict box (no toast, no error
         marks); nothing when another clip (or none) is on the page by the time it is ready."""
         if clip is None:
-            return (_box(ERROR, "No video yet", '<p style="margin:6px 0 0 0">Upload a clip first, then check it.</p>',
-                         element_id="video-verdict-box"), *_shown(None, None), None, "", "", None)
+            return (no_clip_box(), *_shown(None, None), None, "", "", None)
         try:
             box, chart, frame, row = predict_video(clip)
             answer: tuple[Any, ...] = (box, *_shown(page_timeline(row) if chart is not None else None, frame,

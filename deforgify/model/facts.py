@@ -34,19 +34,21 @@ def model_facts(detector: "Detector") -> dict[str, Any]:
 
 
 def at_a_glance(metrics: dict[str, Any]) -> Optional[str]:
-    """The model's answers as served on its own test split when it was trained, in Markdown (the
-    model card's and the app's): how often its answers are right, then each answer in a list
-    (a visitor found the one long sentence hard to read on a phone); None when its metrics do
-    not record them."""
+    """The model's answers as served on its own test split when it was trained, as a Markdown list
+    (the model card's and the app's): how often it gives each answer and how often that is right,
+    then how often its answers are right in all, last (a visitor found the one long sentence hard
+    to read on a phone; another took the leading "right 97.1% of the time" as the figure to quote,
+    of a tool that answers under half of the faces); None when its metrics do not record them."""
     unsure = (metrics.get("test") or {}).get("unsure")
     if not isinstance(unsure, dict) or "unsure_share" not in unsure:
         return None
     right_of = _each_answer(metrics["test"], unsure)
     answers = [f"of fake faces, it calls {percent(unsure.get('fakes_caught'))} \"fake\"{right_of.get('fake', '')}",
                f"of real faces, it calls {percent(unsure.get('reals_cleared'))} \"real\"{right_of.get('real', '')}",
-               f"of all faces, it says \"unsure\" for {percent(unsure['unsure_share'])}: it cannot tell"]
-    return (f"its \"real\" and \"fake\" answers are right {percent(unsure.get('accuracy_when_sure'))} of the "
-            "time:\n\n" + "\n".join(f"- {answer}" for answer in answers))
+               f"of all faces, it says \"unsure\" for {percent(unsure['unsure_share'])}: it cannot tell",
+               f"so it answers {percent(unsure.get('answered_share'))} of faces \"real\" or \"fake\", and those "
+               f"answers are right {percent(unsure.get('accuracy_when_sure'))} of the time"]
+    return "\n".join(f"- {answer}" for answer in answers)
 
 
 def _each_answer(test: dict[str, Any], unsure: dict[str, Any]) -> dict[str, str]:
@@ -94,6 +96,26 @@ def held_out_accused(metrics: dict[str, Any]) -> str:
     worst = max((share for share in accused if share is not None), default=None)
     return "" if worst is None else (f"On a source it was not trained on (models trained without it), up to "
                                      f"{worst:.1%} of the real faces were called \"fake\"")
+
+
+def band_rule_seen(metrics: dict[str, Any]) -> bool:
+    """Whether the model has the bundled model's split (its sources and seed), whose test split
+    was seen when the band's clear-half rule was chosen: its test figures are not a blind estimate."""
+    from deforgify.model.source import BUNDLED_MODEL
+
+    bundled = metrics_in(BUNDLED_MODEL).get("training") or {}
+    training = metrics.get("training") or {}
+    return (training.get("seed") == bundled.get("seed") and bool(training.get("data"))
+            and sorted(Path(s).name for s in training["data"]) == sorted(Path(s).name for s in bundled.get("data", [])))
+
+
+def probes_cleared(metrics: dict[str, Any]) -> str:
+    """"of 37 fakes of a kind it was never trained on (diffusion-probe), it called 4 "real"": the
+    fakes-only probes' fakes cleared, in plain words (a visitor's AI portrait got a green "Real");
+    empty without probes."""
+    said = [f"of {p['count']} fakes of a kind it was never trained on ({name}), it called {round(p['real'] * p['count'])} "
+            f"\"real\"" for name, p in (metrics.get("probes") or {}).items() if p.get("count")]
+    return "; ".join(said)
 
 
 def percent(value: Optional[float]) -> str:

@@ -11,7 +11,7 @@ from typing import Optional
 from deforgify.decode import WORKING_MAX_SIDE
 from deforgify.detector import MAX_FACES, UNJUDGED, UNJUDGED_TOO_SMALL, FaceScore, Prediction, unjudged
 from deforgify.explain import (WORDS, band_reason, beside_an_edge, caption, counted, decimals_apart, describe_faces,
-                               faces_not_judged, left_out_why, not_judged, not_judged_short, percentages,
+                               faces_not_judged, left_out_why, not_judged, not_judged_short, percentages, share_text,
                                try_instead, withheld)
 from deforgify.faces import Box
 from deforgify.model.calibration import NO_FACE, UNSURE, Calibration
@@ -252,9 +252,10 @@ def timeline_caption(row: dict, calibration: Calibration) -> str:
 
 
 def _face_over_time(row: dict, track: dict, places: int) -> str:
-    """"face 1, real 92% over 8 frames (0.2 s to 3.8 s), fake 5% to 11%"; "face 2, real 92% in its
+    """"face 1, real 92%, from 8 frames (0.2 s to 3.8 s), fake 5% to 11%"; "face 2, real 92% in its
     one frame judged (at 0.2 s)"; "face 3, unsure: too small" (its scores are not used); an
-    "unsure" face's fake share to ``places`` decimals, as the band's edges are written."""
+    "unsure" face's fake share to ``places`` decimals, as the band's edges are written. ("fake 100%
+    over 8 frames" read as a probability over the frames.)"""
     shown = places if track["label"] == UNSURE else 0
     name = f"face {track['track'] + 1}, {caption(track['label'], track['confidences'], track['caution'], shown)}"
     scores = _judged_scores(row, track)
@@ -263,9 +264,9 @@ def _face_over_time(row: dict, track: dict, places: int) -> str:
     if len(scores) == 1:
         return f"{name} in its one frame judged (at {track['peak_t']:.1f} s)"
     shown = places if track["label"] == UNSURE else 0  # an unsure face's range as precise as its share
-    lowest, highest = f"{min(scores):.{shown}%}", f"{max(scores):.{shown}%}"
+    lowest, highest = share_text(min(scores), shown), share_text(max(scores), shown)
     spread = f"fake {lowest} in each" if lowest == highest else f"fake {lowest} to {highest}"
-    return f"{name} over {len(scores)} frames ({_when(row, track)}), {spread}"
+    return f"{name}, from {len(scores)} frames ({_when(row, track)}), {spread}"
 
 
 def _deciding_frame(row: dict) -> dict:
