@@ -65,9 +65,9 @@ def _strongest(sums: np.ndarray, share: float) -> tuple[bool, bool, bool]:
 COLOUR_MAP = cv2.COLORMAP_INFERNO
 """Perceptually uniform, and readable in greyscale and by colour-blind people: black (nothing
 points to "fake") through purple and orange to pale yellow (all evidence, certain)."""
-LEGEND = ("Colour scale (inferno), laid over the face: a dark tint where nothing points to 'fake', "
-          "through purple and orange to pale yellow where the evidence for 'fake' lies; its "
-          "brightness is scaled by the face's fake probability, so weak suspicion stays dim.")
+LEGEND = ("Laid over the face: dark where nothing points to 'fake', through purple and orange to pale "
+          "yellow where the evidence for 'fake' lies; the whole is as bright as the face's fake "
+          "probability, so weak suspicion stays dim.")
 
 
 def overlay(pixels: np.ndarray, cam: np.ndarray, legend: bool = True) -> np.ndarray:

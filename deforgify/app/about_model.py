@@ -115,19 +115,17 @@ def _inlined(figure: re.Match, folder: Path) -> str:
 
 LIMITS = """**What it cannot do.** It was trained on a limited set of real and fake faces and can be
 wrong on other cameras, heavy filters or compression, and on kinds of fakes it never saw, such as
-Photoshop edits and recent diffusion generators (most of their portraits get "unsure"). A face
-without colour (greyscale, or one tint such as sepia) gets "unsure": the model cannot tell fakes
-without colour; so does a face seen through transparency (a PNG or WebP shown over white). "Real" means
-no sign of the fakes it knows, not that a photo is genuine. "Unsure" and "no face" are honest
-answers, not errors. Near the edges of its unsure band, the same face saved
-another way (another format, size or compression) can move between "unsure" and a firm answer (how
-often, for this model: beside the examples). In a
-video, a small face beside a larger one is searched for in the first frames, on while two or
-more faces show, and again in every tenth frame read: one that comes in later and is narrower
-than about a thirteenth of the frame's longer side (about 100 px in a 1280 px wide clip) is found
-at the next of those (within 5 s in a clip up to 32 s long; a longer clip is read in 64 frames
-spread over it, so within a tenth of its length), or not at all if it leaves before; a still of
-that frame, checked as a photo, is searched more closely."""
+Photoshop edits and recent diffusion generators (most of their portraits get "unsure", some
+"real"). A face without colour (greyscale, or one tint such as sepia) gets "unsure": the model
+cannot tell fakes without colour; so does a face seen through transparency (a PNG or WebP shown
+over white). "Real" means no sign of the fakes it knows, not that a photo is genuine. "Unsure"
+and "no face" are honest answers, not errors. A face whose bar ends near a mark can move between
+"unsure" and a firm answer when saved another way (another format, size or compression; how
+often, for this model: beside the examples). In a video, a small face that comes in after the
+first frames, beside a larger one, can be found seconds late (in a clip over 32 s, up to a tenth
+of its length) or missed if it leaves first: check a still of that frame as a photo."""
+"""The page's limits, in plain words (the video's face search in detail is in the README: a
+visitor found "every tenth frame read ... a thirteenth of the frame's longer side" hard going)."""
 
 
 def saved_another_way(metrics: dict[str, Any]) -> str:
