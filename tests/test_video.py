@@ -577,7 +577,7 @@ def test_the_deciding_frame_shows_each_faces_verdict_over_the_clip_not_that_fram
     [(_, text, _, _)] = captions(drawn)
     assert text == "unsure (fake 35%)"  # the track's verdict, not the frame's "fake 100%"
     assert describe_deciding_frame(row) == "The video frame with the face boxed, captioned: unsure (fake 35%)."
-    assert "the deciding frame, pictured with each face's verdict over the whole clip" in explain_video(row)
+    assert "the frame pictured, with each face's verdict over the whole clip" in explain_video(row)
 
 
 def test_the_timeline_marks_the_unsure_band_across_the_clip_and_tells_each_face_in_words() -> None:

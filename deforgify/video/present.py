@@ -77,8 +77,8 @@ def explain_video(row: dict, calibration: Optional[Calibration] = None) -> str:
         judged = f"{reason} {judged[0].upper()}{judged[1:]}"
     shares = percentages(row["confidences"], calibration)
     return (f"{WORDS[row['label']].capitalize()} ({shares}): {judged}; it looked most "
-            f"fake at {deciding['t']:.1f} s: the deciding frame, pictured with each face's verdict over the whole "
-            f"clip.{footnotes}")
+            f"fake at {deciding['t']:.1f} s: the frame pictured, with each face's verdict over the whole "
+            f"clip.{footnotes}")  # not "the deciding frame": the median decides a "real" (a visitor's find)
 
 
 def _unsure_reason(track: dict, fake: float, calibration: Optional[Calibration]) -> str:
