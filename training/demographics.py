@@ -74,8 +74,8 @@ def tally(answered: Sequence[tuple[dict[str, str], Prediction]]) -> dict[str, An
             counts[kind, group][NO_COLOUR] += lacks_colour(prediction.caution)
     result: dict[str, Any] = {"photos": len(answered), "groups": {}, "widest_gap": {}}
     for kind in ("all", *KINDS):
-        shares = {group: {"photos": sum(c[a] for a in ANSWERS),
-                          **{a: round(c[a] / sum(c[a] for a in ANSWERS), 4) for a in COLUMNS}}
+        photos = {group: sum(c[a] for a in ANSWERS) for (k, group), c in counts.items() if k == kind}
+        shares = {group: {"photos": photos[group], **{a: round(c[a] / photos[group], 4) for a in COLUMNS}}
                   for (k, group), c in sorted(counts.items()) if k == kind}
         result["groups"][kind] = shares
         if len(shares) > 1:
@@ -87,9 +87,12 @@ def tally(answered: Sequence[tuple[dict[str, str], Prediction]]) -> dict[str, An
 def real_faces_by_group(detector: Detector, examples: Sequence[Any], images: Sequence[Any]) -> dict[str, Any]:
     """:func:`tally` of the real photos among ``examples`` (training's, with their decoded
     ``images``) whose source names their groups, per such source (by its folder's name)."""
+    from deforgify.model.folder import LABELS
+
+    real, tables = LABELS.index("real"), {source: people_groups(source) for source in {e.source for e in examples}}
     by_source: dict[str, list[tuple[dict[str, str], Any]]] = defaultdict(list)
     for example, rgb in zip(examples, images):
-        groups = people_groups(example.source).get(Path(example.key).name) if example.label == 0 else None
+        groups = tables[example.source].get(Path(example.key).name) if example.label == real else None
         if groups:
             by_source[Path(example.source).name].append((groups, rgb))
     return {name: tally(list(zip([g for g, _ in rows], detector.predict_rgb([rgb for _, rgb in rows]))))
@@ -135,7 +138,7 @@ def chosen(examples: list[Any], folder: Path, split: str) -> list[Any]:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    from deforgify.model.folder import METRICS_FILE, ModelLoadError
+    from deforgify.model.folder import LABELS, METRICS_FILE, ModelLoadError
     from training.data import DataError, load_examples
     from training.prepared import prepare
 
@@ -148,7 +151,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 2
     try:
         detector = Detector.load(str(args.folder))
-        examples = [e for e in chosen(load_examples([args.data]), args.folder, args.split) if e.label == 0]
+        real = LABELS.index("real")
+        examples = [e for e in chosen(load_examples([args.data]), args.folder, args.split) if e.label == real]
         if not examples:
             raise DataError(f"no real photo of {args.data} is in the model's {args.split} split")
         prepared = prepare(examples, args.workers)

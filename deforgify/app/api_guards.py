@@ -54,7 +54,6 @@ BODY_LIMIT = 32_000_000
 as a ``data:`` URL of up to about 24 MB. Gradio reads a body whole, in several copies, before the
 app sees it, and keeps them: eight 60 MB inline photos took the app from 434 to 1,297 MB."""
 
-
 UPLOAD_PATH = "/gradio_api/upload"
 
 
@@ -132,7 +131,6 @@ class Uploads:
 
 CALL_START = re.compile(r"/gradio_api/call/(v2/)?([^/]+)/?")
 """Where a call is started (``POST``): by its values in order, or by name under ``v2/``."""
-
 
 CALL_RESULT = re.compile(r"/gradio_api/call/(?:v2/)?([^/]+)/([^/]+)")
 """Where a call's result is read (``GET``, by the event id its ``POST`` gave)."""

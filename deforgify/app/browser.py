@@ -34,7 +34,6 @@ def scroll_into_view(element_id: str) -> str:
 
 SCROLL_TO_VERDICT = scroll_into_view("verdict-box")
 
-
 CLOSE_MESSAGES = """
   document.querySelectorAll('[data-testid="toast-close"]').forEach((close) => close.click());"""
 """A JavaScript statement: Gradio's messages on the page are closed."""
@@ -57,7 +56,6 @@ FORGET_REFUSAL = "document.getElementById('{input}-refused')?.remove();"
 """A JavaScript statement: the note of a file the browser refused for ``input`` (see page.js)
 goes; run when the photo changes or is checked again, and when the next clip arrives (a refused
 clip empties the video input: not then)."""
-
 
 CLEAR_JS = """(photo) => {
   const path = photo ? (photo.path || photo.url || null) : null;
@@ -82,7 +80,6 @@ answer's place at once (:func:`answer_area_in_view`: the screen showed the photo
 that anything was under way, until the answer came); a photo removed with the keyboard leaves the
 focus on the empty photo box (it fell to the page's top)."""
 
-
 VIDEO_CHECK_STARTED_JS = "() => {" + answer_area_in_view("video-verdict") + """
   const place = document.getElementById('video-verdict');
   if (place) { place.tabIndex = -1; place.focus({preventScroll: true}); }
@@ -90,7 +87,6 @@ VIDEO_CHECK_STARTED_JS = "() => {" + answer_area_in_view("video-verdict") + """
 """The same when the video's check starts (its progress was drawn below a phone's screen), and the
 keyboard's focus moved to the answer's place: the button it was on is disabled while the check
 runs, and the focus fell to the page's body until the answer came."""
-
 
 FOCUS_CHECK_VIDEO = """() => {
   const button = document.getElementById('video-check-button');

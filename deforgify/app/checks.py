@@ -27,12 +27,10 @@ from deforgify.video.frames import Limits
 
 OUTPUT_FOLDER = Path(gr.utils.get_upload_folder()) / "deforgify"
 
-
 CHECKS: dict[str, Any] = {"concurrency_id": "checks", "concurrency_limit": 2}
 """Every check, photo or video, page or API, in one group of two (Gradio limits each handler on
 its own unless they share an id: five handlers ran up to ten checks at once): one request per CPU
 core, one decoding and finding faces while the other's model call (two LiteRT threads) runs."""
-
 
 VIDEO_MAX_BYTES = 200_000_000
 """The largest clip the page checks (a photo: :data:`deforgify.decode.MAX_FILE_BYTES`); no upload may be larger."""
@@ -183,8 +181,8 @@ def make_judge_clip(detector: Detector, answers: Answers) -> Callable[[Optional[
         shown = frame_at(clip, shown_at, VIDEO_LIMITS.time_limit)
         if shown and row["deciding_frame"]:  # captioned with the faces' numbers of the words and the timeline
             drawn, numbers = deciding_frame_prediction(row, shown.scale), deciding_frame_numbers(row)
-            frame = answer_picture(draw_faces(shown.rgb, drawn, numbers=numbers, calibration=detector.config.calibration),
-                                   row, line)
+            boxed = draw_faces(shown.rgb, drawn, numbers=numbers, calibration=detector.config.calibration)
+            frame = answer_picture(boxed, row, line)
         if shown:  # what a report keeps: the frame as judged, not the clip
             row["answer_id"] = answers.issue(clip, dict(row), frame_at=shown_at)
         release_free_memory()  # its frames were decoded whole

@@ -246,20 +246,16 @@ class VideoResultJSON(gr.JSON):
 BOX_OR_NULL = {"anyOf": [{"type": "array", "items": {"type": "integer"}}, {"type": "null"}]}
 """A box [x, y, width, height], or null without a face."""
 
-
 CONFIDENCES_OR_NULL = {"anyOf": [{"type": "object", "additionalProperties": {"type": "number"}}, {"type": "null"}]}
 """{"real": ..., "fake": ...}, or null without a face."""
-
 
 FRAME_OR_NULL = {"anyOf": [{"type": "object", "properties": {
     "t": {"type": "number"}, "track": {"type": "integer"}, "box": {"type": "array", "items": {"type": "integer"}}}},
     {"type": "null"}]}
 """A video's deciding frame (its time, face track and box), or null without a face."""
 
-
 STRING_OR_NULL = {"anyOf": [{"type": "string"}, {"type": "null"}]}
 """Words, or null when there is nothing to say (a video's ``note`` when it was read whole)."""
-
 
 VIDEO_RESULT_TYPES = {
     "kind": {"type": "string"}, "label": {"type": "string"}, "confidences": CONFIDENCES_OR_NULL,
@@ -271,7 +267,6 @@ VIDEO_RESULT_TYPES = {
     "deciding_frame": FRAME_OR_NULL, "sampling": {"type": "object"}, "complete": {"type": "boolean"},
     "note": STRING_OR_NULL, "provenance": {"type": "object"}, "model": {"type": "object"},
     "checked_at": {"type": "string"}, "file_sha256": {"type": "string"}, "answer_id": {"type": "string"}}
-
 
 RESULT_FIELDS = {
     "label": 'the verdict: "real", "fake", "unsure" or "no_face"',
@@ -302,20 +297,21 @@ RESULT_FIELDS = {
     "answer_id": "the id to quote when reporting this answer as wrong (/flag), for an hour",
 }
 
-
-RESULT_TYPES: dict[str, dict[str, Any]] = {"label": {"type": "string"}, "decided_by": {"type": "string"}, "face_found": {"type": "boolean"},
-                "face": BOX_OR_NULL, "deciding_face": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
-                "confidences": CONFIDENCES_OR_NULL, "width": {"type": "integer"}, "height": {"type": "integer"},
-                "faces": {"type": "array", "items": {"type": "object"}}, "left_out": {"type": "integer"},
-                "checked_at": {"type": "string"}, "file_sha256": {"type": "string"}, "answer_id": {"type": "string"}}
+RESULT_TYPES: dict[str, dict[str, Any]] = {
+    "label": {"type": "string"}, "decided_by": {"type": "string"}, "face_found": {"type": "boolean"},
+    "face": BOX_OR_NULL, "deciding_face": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
+    "confidences": CONFIDENCES_OR_NULL, "width": {"type": "integer"}, "height": {"type": "integer"},
+    "faces": {"type": "array", "items": {"type": "object"}}, "left_out": {"type": "integer"},
+    "checked_at": {"type": "string"}, "file_sha256": {"type": "string"}, "answer_id": {"type": "string"}}
 
 
 class ResultJSON(gr.JSON):
     is_template = True
 
     def api_info(self) -> dict[str, Any]:
-        return {"type": "object", "properties": {name: {**RESULT_TYPES.get(name, {"type": "object"}), "description": text}
-                                                 for name, text in RESULT_FIELDS.items()},
+        return {"type": "object",
+                "properties": {name: {**RESULT_TYPES.get(name, {"type": "object"}), "description": text}
+                               for name, text in RESULT_FIELDS.items()},
                 "description": "the answer as data, for programs (each field described in its type)"}
 
     def example_payload(self) -> Any:
@@ -364,7 +360,6 @@ class ReportStatus(gr.Markdown):
 PICTURE_BUTTONS: list[Literal["download", "share", "fullscreen"] | gr.Button] = ["download", "fullscreen"]
 """The answer's pictures can be saved and enlarged, not shared: Gradio's share button posts a
 picture of someone's face to the Space's public discussions."""
-
 
 LIVE_REGION = '<div role="status" aria-live="polite" aria-atomic="true">${value}</div>'
 """The photo's and the video's verdict boxes sit in live regions that stay in the page, so each

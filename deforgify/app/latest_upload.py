@@ -51,7 +51,6 @@ class LatestUpload:
 
 LATEST_PHOTO = LatestUpload()
 
-
 LATEST_CLIP = LatestUpload()
 
 

@@ -26,7 +26,6 @@ CACHE_LIFETIME = (ANSWER_LIFETIME, ANSWER_LIFETIME)
 """Every hour, delete cached uploads and outputs older than an hour; an answer can be reported
 for that hour (:data:`deforgify.feedback.ANSWER_LIFETIME`), while its photo is still here."""
 
-
 QUEUE_SIZE = 64
 
 

@@ -36,7 +36,6 @@ PRIVACY = (
     "write to the maintainers of this app (on a Hugging Face Space: its Community tab) quoting the id."
 )
 
-
 CHECK_AGAIN = "Check this photo again"
 
 

@@ -21,7 +21,6 @@ from deforgify.feedback import (SHOULD_BE, Answers, ClientQuota, FeedbackError, 
 REPORTS: dict[str, Any] = {"concurrency_id": "reports", "concurrency_limit": 1}
 """Reports, from either section's button or the API, saved one at a time."""
 
-
 Flag = Callable[[str, str, gr.Request], str]
 """Reporting an answer as wrong: (answer id, what it should have been, the request) -> the
 report's status."""
@@ -92,9 +91,7 @@ SAVED, NOT_SAVED = "✓ ", "⚠ "
 """How the page's report status starts: a saved report and a refusal looked alike, in plain grey.
 Text symbols, which common fonts have (DejaVu Sans): emoji showed as empty boxes without an emoji font."""
 
-
 REPORTED = "Reported"
-
 
 CHOOSE_FIRST = "Choose what the answer should have been (one of the choices above), then report."
 

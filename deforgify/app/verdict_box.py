@@ -19,15 +19,12 @@ from deforgify.provenance import headline as provenance_line
 ERROR = "error"
 """The verdict box's state when a file could not be checked."""
 
-
 VIDEO_ORIGIN = "Provenance: {picture}'s own metadata (such as Content Credentials) is not read yet."
 """Said of a clip's file (``picture``: "a video", "an animated picture")."""
-
 
 PROVENANCE_CAUTION = ("Evidence to weigh, not proof: the file's own metadata declares this, and anyone can write "
                       "such metadata into a photo; never use this alone to accuse anyone. Metadata is easily "
                       "removed too, so a photo without it is not shown to be real.")
-
 
 DECLARED = {"ai_generated": "its file declares it made by AI", "ai_edited": "its file declares it edited with AI"}
 """What a verdict decided by the file's provenance means: not signs found in the face (the pixel
@@ -116,9 +113,7 @@ def _box(label: str, title: str, body: str, attributes: str = "", element_id: st
 CHECK_A_VIDEO = "Check a video"
 """The video section's heading, where a photo refused as a video or an animation is sent."""
 
-
 SMALLER_COPY = "Try a smaller copy of the photo: fewer pixels, or saved as a JPEG."
-
 
 PHOTO_ADVICE = (
     ("image too large", SMALLER_COPY),
@@ -223,7 +218,8 @@ def heatmap_legend(fake: float, calibration: Optional[Calibration] = None) -> st
         f'background:linear-gradient(to right, {stops})"></div>'
         '<div aria-hidden="true" style="display:flex;justify-content:space-between;max-width:16em;'
         'font-size:0.85em"><span>no evidence</span><span>strong evidence</span></div>'
-        f'<p style="margin:4px 0 0 0">{html.escape(LEGEND)} This face: fake {html.escape(fake_share(fake, calibration))}.</p>'
+        f'<p style="margin:4px 0 0 0">{html.escape(LEGEND)} This face: fake '
+        f'{html.escape(fake_share(fake, calibration))}.</p>'
         "<p style=\"margin:4px 0 0 0\">Where the model looked, not proof of what was changed.</p></div>"
     )
 
@@ -235,15 +231,12 @@ def place_says(words: str) -> str:
 
 AWAITING_PHOTO = place_says("The answer appears here once you choose a photo of a face, or click an example.")
 
-
 AWAITING_CLIP = place_says("The answer appears here once you upload a clip of a face and check it.")
 """The answer's place before there is a photo (a clip): words, not empty picture boxes."""
-
 
 CHECKING_AGAIN = place_says("Checking the photo again…")
 """The answer's place while a photo is checked again: the same answer coming back changed nothing
 in the live region, so a screen reader said nothing of the check."""
-
 
 CHECKING_CLIP = place_says("Checking the video…")
 """The answer's place while a clip is checked: said in its live region (it still said "The answer

@@ -23,18 +23,15 @@ from deforgify.detector import Detector
 from deforgify.feedback import Answers, choices_against
 
 
-VIDEO_PRIVACY = ("**Privacy of clips.** A clip is kept for at most two hours to show you the answer, then deleted. A report "
-                 "keeps one frame of it (the one that decided, or the first of a clip without a face), never the "
-                 "clip, as the privacy note under the photo says.")
-
+VIDEO_PRIVACY = ("**Privacy of clips.** A clip is kept for at most two hours to show you the answer, then deleted. "
+                 "A report keeps one frame of it (the one that decided, or the first of a clip without a face), "
+                 "never the clip, as the privacy note under the photo says.")
 
 FACE_COLOURS = ["#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#eeca3b", "#b279a2", "#ff9da6"]
 """The video timeline's face lines (Vega's own category colours, which an incomplete colour map
 would leave out); GUIDE_GREY draws the unsure band's edges, apart from any face."""
 
-
 GUIDE_GREY = "#b4b9c2"
-
 
 CHECK_VIDEO, CHECKING_VIDEO = "Check the video", "Checking the video…"
 

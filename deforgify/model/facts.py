@@ -113,8 +113,9 @@ def probes_cleared(metrics: dict[str, Any]) -> str:
     """"of 37 fakes of a kind it was never trained on (diffusion-probe), it called 4 "real"": the
     fakes-only probes' fakes cleared, in plain words (a visitor's AI portrait got a green "Real");
     empty without probes."""
-    said = [f"of {p['count']} fakes of a kind it was never trained on ({name}), it called {round(p['real'] * p['count'])} "
-            f"\"real\"" for name, p in (metrics.get("probes") or {}).items() if p.get("count")]
+    probes = (metrics.get("probes") or {}).items()
+    said = [f"of {p['count']} fakes of a kind it was never trained on ({name}), it called "
+            f"{round(p['real'] * p['count'])} \"real\"" for name, p in probes if p.get("count")]
     return "; ".join(said)
 
 
