@@ -293,15 +293,17 @@ def shown_places(fake: float, calibration: Optional[Calibration]) -> int:
 
 
 def share_text(share: float, places: int) -> str:
-    """A share to ``places`` decimals, never near-certainty spelt out: one that would read 100.0 %
-    is ">99.9%", one that would read 0.0 % "<0.1%" (a model's probability of 1.0 is the end of a
-    float's range, not a certainty). "fake 99.997%" (the decimals that kept it from reading 100 %) was read as a
+    """A share to ``places`` decimals, never near-certainty spelt out: one that would read 100 % or
+    0 % at those decimals gets one ("99.6%"), and one that would read 100.0 % is ">99.9%", 0.0 %
+    "<0.1%" (a model's probability of 1.0 is the end of a float's range, not a certainty). "fake 99.997%" (the decimals that kept it from reading 100 %) was read as a
     precise figure to quote, where the model's calibration is good to a few points."""
     if f"{share:.1%}" == "100.0%":  # 1.0 itself too: a float's end, not a certainty
         return ">99.9%"
     if f"{share:.1%}" == "0.0%":
         return "<0.1%"
-    return f"{share:.{places}%}"
+    if 0 < float(f"{share * 100:.{places}f}") < 100:  # neither 0 % nor 100 % at these decimals
+        return f"{share:.{places}%}"
+    return f"{share:.1%}"  # "99.6%", not "100%" at no decimals (a clip's timeline said so)
 
 
 def decimals_apart(value: float, edges: Sequence[float]) -> int:
@@ -542,20 +544,23 @@ FOOTER_INK = (64, 64, 64)
 
 
 def with_footer(rgb: np.ndarray, lines: Sequence[str]) -> np.ndarray:
-    """``rgb`` with a white strip under it holding ``lines`` (letters about a sixtieth of the
-    picture's width tall, 8 to 20 px; smaller only if the longest line would not fit in three):
-    a saved answer picture says which model gave it and when (one downloaded, stamped "fake 99.8%",
-    said neither). A line wider than the picture goes on in the next."""
+    """``rgb`` with a white strip under it holding ``lines`` (letters a fiftieth of the picture's
+    width tall, at least 8 px; smaller only if the longest line would not fit in three): a saved
+    answer picture says which model gave it and when (one downloaded, stamped "fake 99.8%", said
+    neither). A line wider than the picture goes on in the next. Scaled with the picture, the
+    words stay legible as the page shows it, shrunk (capped at 20 px, a 2048 px picture's were
+    about 5 px on a laptop's screen)."""
     width = rgb.shape[1]
     pad = max(3, width // 150)
-    scale = min(20, max(8, width / 60)) / cv2.getTextSize("Ag", FONT, 1.0, 1)[0][1]
+    scale = max(8, width / 50) / cv2.getTextSize("Ag", FONT, 1.0, 1)[0][1]
     longest = max(cv2.getTextSize(line, FONT, scale, 1)[0][0] for line in lines)
     scale *= min(1.0, 3 * (width - 2 * pad) / longest)
     wrapped = [part for line in lines for part in _wrapped(line, width - 2 * pad, scale)]
-    height, below = cv2.getTextSize("Ag", FONT, scale, 1)[0][1], line_height(scale, 1) + pad // 2
+    weight = max(1, round(scale * 1.5))  # strokes as thick as the letters are large
+    height, below = cv2.getTextSize("Ag", FONT, scale, weight)[0][1], line_height(scale, weight) + pad // 2
     strip = np.full((2 * pad + below * len(wrapped), width, 3), 255, np.uint8)
     for number, line in enumerate(wrapped):
-        cv2.putText(strip, line, (pad, pad + height + number * below), FONT, scale, FOOTER_INK, 1, cv2.LINE_AA)
+        cv2.putText(strip, line, (pad, pad + height + number * below), FONT, scale, FOOTER_INK, weight, cv2.LINE_AA)
     return np.vstack([rgb, strip])
 
 

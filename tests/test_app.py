@@ -152,8 +152,9 @@ def test_api_answers_with_verdict_summary_faces_heatmap_and_result(client, image
     # the photo, and under it a strip naming the answer, its time and the model (a downloaded picture said none)
     assert drawn.shape[1] == 512 and 512 + 20 < drawn.shape[0] < 512 + 80
     assert (drawn[512 + 2:, :, :] > 200).mean() > 0.6 and (drawn[512 + 2:, :, :] < 120).any()
-    assert re.fullmatch(rf"deforgify-{result['label'].replace('_', '-')}-\d{{8}}T\d{{6}}Z-[0-9a-f]{{12}}\.jpg",
-                        Path(boxed).name)
+    assert Path(boxed).name == (f"deforgify-{result['label'].replace('_', '-')}-"  # its answer, time and answer id
+                                f"{result['checked_at'].replace('-', '').replace(':', '')}-{result['answer_id'][:12]}.jpg")
+    assert heatmap is None or Path(heatmap).name == f"deforgify-heatmap-{result['answer_id'][:12]}.jpg"
     threshold = Detector.load().config.calibration.threshold
     leaning_fake = result["label"] == "fake" or (result["label"] == "unsure" and confidences["fake"] >= threshold)
     if leaning_fake and not face["caution"]:  # the heatmap explains a suspicion only

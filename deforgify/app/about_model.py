@@ -15,7 +15,7 @@ from deforgify.detector import Detector
 from deforgify.explain import WORDS
 from deforgify.model.calibration import NO_FACE
 from deforgify.model.facts import (HELD_OUT_HEADING, at_a_glance, band_rule_seen, held_out_accused, metrics_in,
-                                   probes_cleared)
+                                   probes_answered)
 from deforgify.model.source import card_url
 
 
@@ -47,7 +47,8 @@ def model_line(detector: Detector) -> str:
 
 
 def header(detector: Detector) -> str:
-    """Title, one line on what it does, and which model answers with a link to its card."""
+    """Title, one line on what it does and what its answers mean, which model answers with a link
+    to its card, and where the figures of how often it is right are (:func:`how_often_right`)."""
     lines = [
         "# Deforgify: real or fake face?",
         "Upload a photo of a face, paste one (the clipboard button) or take one with the webcam: Deforgify "
@@ -55,21 +56,34 @@ def header(detector: Detector) -> str:
         "shows signs of a generated or manipulated face (GAN faces, face swaps). It answers \"fake\" (signs of "
         "the fakes it knows), \"real\" (no sign of them: not proof that the photo is genuine) or \"unsure\" "
         "(it cannot tell).",
-        f"**Model:** {model_line(detector)} · [model card]({model_card_link(detector)})",
+        f"**Model:** {model_line(detector)} · [model card]({model_card_link(detector)})"
+        + (f" · [how often it is right](#{HOW_OFTEN_RIGHT})" if how_often_right(detector) else ""),
     ]
-    metrics = metrics_in(detector.source.folder)
-    glance = at_a_glance(metrics)
-    if glance:  # what its answers are worth, where a first-time visitor reads (a visitor found it only in the card)
-        seen = "; the rule of its unsure band was chosen after seeing them: not a blind estimate" if band_rule_seen(
-            metrics) else ""
-        lines.append(f"**How often it is right**, measured on photos like those it learned from, kept apart when "
-                     f"it was trained (its test split: a best case{seen}):\n\n{glance}")
-        worse = "; ".join(filter(None, [held_out_accused(metrics), probes_cleared(metrics)]))
-        lines.append((f"{worse[:1].upper()}{worse[1:]}: expect" if worse else "Expect") + " it to do worse on photos "
-                     f"unlike those it learned from (the card's [held-out figures]"
-                     f"({model_card_link(detector, HELD_OUT_HEADING)})).")
     lines += [f"> ⚠ {warning[:1].upper()}{warning[1:]}." for warning in detector.warnings]
     return "\n\n".join(lines)
+
+
+HOW_OFTEN_RIGHT = "how-often-right"
+"""The element id of :func:`how_often_right`'s block, which the header links to."""
+
+
+def how_often_right(detector: Detector) -> str:
+    """What the model's answers are worth, from its metrics.json (nothing without): on its test
+    split, then on sources and fakes it never saw. Under the photo's answer, not in the header: on a
+    phone the header's figures pushed the photo input off the first screen (a visitor had found them
+    only in the card, five screens down, before they went into the header)."""
+    metrics = metrics_in(detector.source.folder)
+    glance = at_a_glance(metrics)
+    if not glance:
+        return ""
+    seen = ("\n\nThese figures flatter it: where \"unsure\" starts and ends was set after looking at these "
+            "same photos." if band_rule_seen(metrics) else "")
+    worse = "; ".join(filter(None, [held_out_accused(metrics), probes_answered(metrics)]))
+    return (f"**How often it is right**, measured on photos like those it learned from, kept apart when it was "
+            f"trained (its test split: a best case):\n\n{glance}{seen}\n\n"
+            + (f"{worse[:1].upper()}{worse[1:]}: expect" if worse else "Expect") + " it to do worse on photos "
+            f"unlike those it learned from (the card's [held-out figures]"
+            f"({model_card_link(detector, HELD_OUT_HEADING)})).")
 
 
 def model_card_link(detector: Detector, section: str = "") -> str:
@@ -113,17 +127,19 @@ def _inlined(figure: re.Match, folder: Path) -> str:
     return f"![{alt}](data:image/png;base64,{base64.b64encode(picture.read_bytes()).decode()})"
 
 
-LIMITS = """**What it cannot do.** It was trained on a limited set of real and fake faces and can be
-wrong on other cameras, heavy filters or compression, and on kinds of fakes it never saw, such as
-Photoshop edits and recent diffusion generators (most of their portraits get "unsure", some
-"real"). A face without colour (greyscale, or one tint such as sepia) gets "unsure": the model
-cannot tell fakes without colour; so does a face seen through transparency (a PNG or WebP shown
-over white). "Real" means no sign of the fakes it knows, not that a photo is genuine. "Unsure"
-and "no face" are honest answers, not errors. A face whose bar ends near a mark can move between
-"unsure" and a firm answer when saved another way (another format, size or compression; how
-often, for this model: beside the examples). In a video, a small face that comes in after the
-first frames, beside a larger one, can be found seconds late (in a clip over 32 s, up to a tenth
-of its length) or missed if it leaves first: check a still of that frame as a photo."""
+LIMITS = """**What it cannot do**
+
+- It learned from a limited set of real and fake faces: it can be wrong on other cameras, heavy
+  filters or compression, and on kinds of fakes it never saw, such as Photoshop edits and recent
+  AI generators (most of their portraits get "unsure", some "real").
+- A face without colour (greyscale, or one tint such as sepia) gets "unsure": the model cannot
+  tell fakes without colour. So does a face you can see through (a PNG or WebP with transparency).
+- "Real" means no sign of the fakes it knows, not that a photo is genuine. "Unsure" and "no face"
+  are honest answers, not errors.
+- A face whose bar ends near a mark can move between "unsure" and a firm answer when saved another
+  way (another format, size or compression; how often, for this model: beside the examples).
+- In a video, a small face that comes in after the first frames, beside a larger one, can be found
+  seconds late or missed if it leaves first: check a still of that frame as a photo."""
 """The page's limits, in plain words (the video's face search in detail is in the README: a
 visitor found "every tenth frame read ... a thirteenth of the frame's longer side" hard going)."""
 
@@ -137,7 +153,7 @@ def saved_another_way(metrics: dict[str, Any]) -> str:
     parity = metrics.get("format_parity") or {}
     measured = (f": {parity['changed_share']:.0%} of its test faces did, across {len(parity['variants'])} ways of "
                 "saving them" if {"changed_share", "variants"} <= set(parity) else "")
-    return ("The same face saved another way (resized, compressed again, turned, in another format) can move "
+    return ("The same face saved another way (resized, compressed again, in another format) or turned can move "
             f"between \"unsure\" and a firm answer{measured}.")
 
 

@@ -54,8 +54,8 @@ def make_check(detector: Detector, answers: Answers) -> Callable[[Optional[str]]
         prediction, provenance, row = answered.prediction, answered.provenance, answered.to_json()
         row |= checked(image)
         row["answer_id"] = answers.issue(image, {k: v for k, v in row.items()})
-        heatmap = (save_output(detector.heatmap(rgb, prediction, legend=False))
-                   if shows_heatmap(prediction, calibration.threshold) else None)
+        heatmap = (save_output(detector.heatmap(rgb, prediction, legend=False), "deforgify-heatmap",
+                               row["answer_id"][:12]) if shows_heatmap(prediction, calibration.threshold) else None)
         bars = None if overruled(row) or prediction.caution else prediction.confidences  # not what decided
         answer = ((WORDS[row["label"]], bars), banner(prediction, provenance, calibration, line),
                   answer_picture(draw_faces(rgb, prediction, overruled(row), calibration=calibration), row, line),
@@ -130,23 +130,25 @@ def checked(path: str) -> dict[str, str]:
 
 def answer_picture(rgb: np.ndarray, row: dict, model: str) -> str:
     """An answer's picture (faces boxed) saved with a strip under it saying the answer, when, and
-    the model that gave it (``model``, a model line), named so too: downloaded and shared, it
-    said "fake 99.8%" on a face and nothing else."""
+    the model that gave it (``model``, a model line), named so too, ending in the start of its
+    answer id: downloaded and shared, it said "fake 99.8%" on a face and nothing else."""
     when = row["checked_at"].replace("T", " ").removesuffix("Z") + " UTC"
     lines = [f"Deforgify: {WORDS[row['label']]}, {when}. Evidence to weigh, not proof.",
              f"Answered by {model}"]
     stamp = row["checked_at"].replace(":", "").replace("-", "")
-    return save_output(with_footer(rgb, lines), f"deforgify-{row['label'].replace('_', '-')}-{stamp}")
+    return save_output(with_footer(rgb, lines), f"deforgify-{row['label'].replace('_', '-')}-{stamp}",
+                       row.get("answer_id", "")[:12])
 
 
-def save_output(rgb: np.ndarray, name: str = "deforgify") -> str:
-    """Write an output image as a JPEG inside Gradio's cache, under ``name`` and a part of its own.
+def save_output(rgb: np.ndarray, name: str = "deforgify", unique: str = "") -> str:
+    """Write an output image as a JPEG inside Gradio's cache, under ``name`` and a part of its own
+    (``unique``, the start of an answer id, or random).
 
     Returning an array would make Gradio write it to a path derived from its content, in place:
     two users sent the same picture would rewrite a file while the other is downloading it.
     """
     OUTPUT_FOLDER.mkdir(parents=True, exist_ok=True)
-    path = OUTPUT_FOLDER / f"{name}-{uuid.uuid4().hex[:12]}.jpg"
+    path = OUTPUT_FOLDER / f"{name}-{unique or uuid.uuid4().hex[:12]}.jpg"
     Image.fromarray(rgb).save(path, quality=90)
     return str(path)
 
@@ -179,12 +181,12 @@ def make_judge_clip(detector: Detector, answers: Answers) -> Callable[[Optional[
         frame = None
         shown_at = row["deciding_frame"]["t"] if row["deciding_frame"] else 0.0
         shown = frame_at(clip, shown_at, VIDEO_LIMITS.time_limit)
+        if shown:  # what a report keeps: the frame as judged, not the clip
+            row["answer_id"] = answers.issue(clip, dict(row), frame_at=shown_at)
         if shown and row["deciding_frame"]:  # captioned with the faces' numbers of the words and the timeline
             drawn, numbers = deciding_frame_prediction(row, shown.scale), deciding_frame_numbers(row)
             boxed = draw_faces(shown.rgb, drawn, numbers=numbers, calibration=detector.config.calibration)
             frame = answer_picture(boxed, row, line)
-        if shown:  # what a report keeps: the frame as judged, not the clip
-            row["answer_id"] = answers.issue(clip, dict(row), frame_at=shown_at)
         release_free_memory()  # its frames were decoded whole
         return row, frame
 

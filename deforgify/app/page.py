@@ -9,7 +9,7 @@ from typing import Any, Optional
 
 import gradio as gr
 
-from deforgify.app.about_model import LIMITS, card_text, header
+from deforgify.app.about_model import HOW_OFTEN_RIGHT, LIMITS, card_text, header, how_often_right
 from deforgify.app.api_guards import BodyLimit, CheckedBlocks, NamedCalls, ResultReads, Uploads, unknown_endpoint
 from deforgify.app.browser import PAGE_CSS, PAGE_HEAD
 from deforgify.app.checks import CHECKS, VIDEO_MAX_BYTES, make_predict
@@ -38,6 +38,7 @@ def build_demo(detector: Detector, store: FeedbackStore, examples: Optional[Path
                        delete_cache=CACHE_LIFETIME) as demo:
         gr.Markdown(header(detector))
         image, outputs = photo_section(detector, answers, flag, store, examples)
+        gr.Markdown(how_often_right(detector), elem_id=HOW_OFTEN_RIGHT)
         video_section(detector, answers, flag)
         gr.Markdown(LIMITS)
         with gr.Accordion("Model card", open=False, elem_id="model-card"):

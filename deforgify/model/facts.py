@@ -94,8 +94,10 @@ def held_out_accused(metrics: dict[str, Any]) -> str:
     units = whole_sources(metrics.get("leave_one_out") or {})
     accused = [unit.get("false_accusation_rate_with_band") for unit in units]
     worst = max((share for share in accused if share is not None), default=None)
-    return "" if worst is None else (f"On a source it was not trained on (models trained without it), up to "
-                                     f"{worst:.1%} of the real faces were called \"fake\"")
+    caught = [unit["fakes_caught_with_band"] for unit in units if unit.get("fakes_caught_with_band") is not None]
+    misses = f", while only {min(caught):.0%} to {max(caught):.0%} of its fakes were called \"fake\"" if caught else ""
+    return "" if worst is None else (f"On a source it was not trained on (quick models trained without it, not "
+                                     f"this one), up to {worst:.1%} of the real faces were called \"fake\"{misses}")
 
 
 def band_rule_seen(metrics: dict[str, Any]) -> bool:
@@ -109,13 +111,16 @@ def band_rule_seen(metrics: dict[str, Any]) -> bool:
             and sorted(Path(s).name for s in training["data"]) == sorted(Path(s).name for s in bundled.get("data", [])))
 
 
-def probes_cleared(metrics: dict[str, Any]) -> str:
-    """"of 37 fakes of a kind it was never trained on (diffusion-probe), it called 4 "real"": the
-    fakes-only probes' fakes cleared, in plain words (a visitor's AI portrait got a green "Real");
-    empty without probes."""
-    probes = (metrics.get("probes") or {}).items()
-    said = [f"of {p['count']} fakes of a kind it was never trained on ({name}), it called "
-            f"{round(p['real'] * p['count'])} \"real\"" for name, p in probes if p.get("count")]
+def probes_answered(metrics: dict[str, Any]) -> str:
+    """"of 37 fakes of a kind it was never trained on (diffusion-probe), it called 4 "fake", 29
+    "unsure" and 4 "real"": the fakes-only probes' answers, in plain words (a visitor's AI portrait
+    got a green "Real"; another read "4 real" alone as the rest caught); empty without probes."""
+    said = []
+    for name, probe in (metrics.get("probes") or {}).items():
+        count = probe.get("count") or 0
+        answers = [f"{round(probe.get(label, 0) * count)} \"{label}\"" for label in ("fake", "unsure", "real")]
+        said += [f"of {count} fakes of a kind it was never trained on ({name}), it called "
+                 f"{', '.join(answers[:-1])} and {answers[-1]}"] if count else []
     return "; ".join(said)
 
 
