@@ -295,8 +295,9 @@ def shown_places(fake: float, calibration: Optional[Calibration]) -> int:
 def share_text(share: float, places: int) -> str:
     """A share to ``places`` decimals, never near-certainty spelt out: one that would read 100 % or
     0 % at those decimals gets one ("99.6%"), and one that would read 100.0 % is ">99.9%", 0.0 %
-    "<0.1%" (a model's probability of 1.0 is the end of a float's range, not a certainty). "fake 99.997%" (the decimals that kept it from reading 100 %) was read as a
-    precise figure to quote, where the model's calibration is good to a few points."""
+    "<0.1%" (a model's probability of 1.0 is the end of a float's range, not a certainty). "fake
+    99.997%" (the decimals that kept it from reading 100 %) was read as a precise figure to quote,
+    where the model's calibration is good to a few points."""
     if f"{share:.1%}" == "100.0%":  # 1.0 itself too: a float's end, not a certainty
         return ">99.9%"
     if f"{share:.1%}" == "0.0%":

@@ -332,7 +332,7 @@ def test_the_page_says_how_often_the_model_is_right_from_its_own_metrics(tmp_pat
                         r'(\d+) times\n- of real faces, it calls ([\d.]+)% "real"; when it says "real", it is right '
                         r'(\d+) of (\d+) times\n- of all faces, it says "unsure" for ([\d.]+)%: it cannot tell\n'
                         r'- so it answers [\d.]+% of faces "real" or "fake", and those answers are right '
-                        rf'{served["accuracy_when_sure"]:.1%} of the time\n', figures)  # last: a visitor quoted it alone
+                        rf'{served["accuracy_when_sure"]:.1%} of the time\n', figures)  # last: quoted alone
     assert answers, figures
     fakes_share, caught, said_fake, reals_share, cleared, said_real, unsure_share = map(float, answers.groups())
     assert (fakes_share, reals_share, unsure_share) == pytest.approx(
@@ -517,7 +517,8 @@ def test_a_footer_goes_under_the_picture_its_words_within_the_width() -> None:
     for width in (200, 640, 3000):
         picture = np.full((120, width, 3), 30, np.uint8)
         lines = ["Deforgify's answer: fake, 2026-12-05 14:23:05 UTC. Evidence to weigh, not proof.",
-                 "Answered by deforgify-lite0 (bundled), Deforgify 0.1.0, trained 2026-12-01 (revision sha256:eca9087f7af8)"]
+                 "Answered by deforgify-lite0 (bundled), Deforgify 0.1.0, trained 2026-12-01 "
+                 "(revision sha256:eca9087f7af8)"]
         footed = with_footer(picture, lines)
         assert footed.shape[1] == width and (footed[:120] == picture).all()  # the picture untouched, above
         strip = footed[120:]
