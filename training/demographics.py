@@ -20,7 +20,6 @@ import argparse
 import csv
 import json
 import os
-import shutil
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -170,10 +169,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 def record(folder: Path, metrics_file: str, by_source: dict[str, Any]) -> None:
     """Replace the folder's ``real_faces_by_group`` figures and re-render its card, in one step."""
     from training.card import write_card
-    from training.staging import staged_folder
+    from training.staging import staged_copy
 
-    with staged_folder(folder) as staging:
-        shutil.copytree(folder, staging, dirs_exist_ok=True)
+    with staged_copy(folder) as staging:
         metrics = json.loads((staging / metrics_file).read_text())
         metrics["real_faces_by_group"] = by_source
         (staging / metrics_file).write_text(json.dumps(metrics, indent=2) + "\n")

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
 import time
 from dataclasses import replace
@@ -32,7 +31,7 @@ from deforgify.model.folder import (METRICS_FILE, SPLITS_FILE, ModelLoadError, l
                                     write_config)
 from training.data import SPLITS, DataError, load_examples, recorded_source, split_examples
 from training.prepared import prepare_parts
-from training.staging import staged_folder
+from training.staging import staged_copy
 from training.train import TrainingFailed, evaluate_model, held_out_rank, write_evaluation
 
 
@@ -77,8 +76,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     metrics["training"] = training | {"recalibrated": time.strftime("%Y-%m-%d", time.gmtime())}
-    with staged_folder(args.folder) as folder:
-        shutil.copytree(args.folder, folder, dirs_exist_ok=True)
+    with staged_copy(args.folder) as folder:
         write_config(folder, config)
         write_evaluation(folder, metrics, prepared["test"].labels, test_scores, args.folder)
     print(json.dumps({"output": str(args.folder), "calibration": config.calibration.to_dict(),

@@ -53,6 +53,15 @@ def staged_folder(target: Path) -> Iterator[Path]:
 
 
 @contextmanager
+def staged_copy(target: Path) -> Iterator[Path]:
+    """:func:`staged_folder` holding a copy of ``target`` to change: a model folder rewritten in
+    part (its calibration, its metrics and card) replaces the old one only when all of it is done."""
+    with staged_folder(target) as staging:
+        shutil.copytree(target, staging, dirs_exist_ok=True)
+        yield staging
+
+
+@contextmanager
 def _locked(staging: Path) -> Iterator[None]:
     """Hold the lock of a staging folder (``NAME.lock`` beside it) while the block runs; the lock
     file goes with it. Where the system has no ``flock`` (not Linux or macOS), nothing is held."""

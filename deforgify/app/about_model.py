@@ -57,7 +57,8 @@ def header(detector: Detector) -> str:
         "the fakes it knows), \"real\" (no sign of them: not proof that the photo is genuine) or \"unsure\" "
         "(it cannot tell).",
         f"**Model:** {model_line(detector)} · [model card]({model_card_link(detector)})"
-        + (f" · [how often it is right](#{HOW_OFTEN_RIGHT})" if how_often_right(detector) else ""),
+        + (f" · [how often it is right](#{HOW_OFTEN_RIGHT})" if at_a_glance(metrics_in(detector.source.folder))
+           else ""),  # where how_often_right has figures to give
     ]
     lines += [f"> ⚠ {warning[:1].upper()}{warning[1:]}." for warning in detector.warnings]
     return "\n\n".join(lines)

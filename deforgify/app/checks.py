@@ -53,7 +53,7 @@ def make_check(detector: Detector, answers: Answers) -> Callable[[Optional[str]]
                            print_exception=False) from None
         prediction, provenance, row = answered.prediction, answered.provenance, answered.to_json()
         row |= checked(image)
-        row["answer_id"] = answers.issue(image, {k: v for k, v in row.items()})
+        row["answer_id"] = answers.issue(image, dict(row))
         heatmap = (save_output(detector.heatmap(rgb, prediction, legend=False), "deforgify-heatmap",
                                row["answer_id"][:12]) if shows_heatmap(prediction, calibration.threshold) else None)
         bars = None if overruled(row) or prediction.caution else prediction.confidences  # not what decided
