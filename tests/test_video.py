@@ -410,6 +410,34 @@ def test_a_face_swapped_for_part_of_a_shot_is_not_outvoted_by_its_untouched_fram
     assert row["deciding_frame"]["t"] == 5.5  # where it looked most fake
 
 
+def test_a_clip_made_fake_by_a_run_says_how_many_of_its_frames_looked_fake() -> None:
+    """"judged on 3 frames in a row that all looked fake" was said of a clip whose 10 frames all
+    had (a visitor's walk): the words count the fake frames when more than the run did."""
+    from deforgify.model.folder import ModelConfig
+    from deforgify.video.judge import track_verdict
+    from deforgify.video.present import explain_video
+    from deforgify.video.timeline import FrameFace, FrameResult, VideoResult
+
+    config = ModelConfig("deforgify-lite0", min_face_width=50)
+    high = min(0.999, config.calibration.unsure_high + 0.02)
+
+    def words(scores):
+        seen = [(i / 2, FrameFace(0, (0, 0, 100, 100), config.calibration.label(f), {"real": 1 - f, "fake": f}))
+                for i, f in enumerate(scores)]
+        track = track_verdict(config, 0, seen)
+        assert track.label == "fake" and track.sustained_run
+        row = VideoResult(video_frames.Info(640, 480, 25.0, 300, 12.0, 0), Sampling(),
+                          [FrameResult(t, [face]) for t, face in seen], [track], planned=len(seen)).to_json()
+        return explain_video(row, config.calibration)
+
+    everywhere = words([high] * 10)
+    assert "; all 10 of its judged frames looked fake" in everywhere and "do not outvote" not in everywhere
+    most = words([0.05] * 4 + [high] * 5 + [0.05] * 3)
+    assert "; 5 of its 12 judged frames looked fake, which its other frames do not outvote" in most
+    just_the_run = words([0.05] * 4 + [high] * 3 + [0.05] * 3)
+    assert "(fake" in just_the_run and "judged frames looked fake" not in just_the_run
+
+
 def test_a_face_swapped_for_a_second_keeps_a_clip_from_being_cleared() -> None:
     """Two frames of a face swapped for about a second (at two frames a second), too few in a row
     to call it fake, were outvoted: "Real: no sign of the fakes it knows" beside a timeline at

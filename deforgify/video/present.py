@@ -100,11 +100,9 @@ def _judged_on(row: dict, track: dict) -> str:
     """What a track's score was taken from (see :func:`deforgify.video.combine.combine`): its
     frames, or those where it was wide enough to judge and in colour ("the median of the 7 frames
     where it was wide enough to judge (in 1 it was too small)")."""
-    if track.get("sustained_run"):
-        least = math.floor(track["confidences"]["fake"] * 100)  # rounded down: "100 % or more" read as a slip
-        return (f"{SUSTAINED_RUN} frames in a row that all looked fake (fake {least}% or more in each), which its "
-                "other frames do not outvote")
     judged = len(_judged_scores(row, track))
+    if track.get("sustained_run"):
+        return _judged_on_a_run(track, judged)
     cautions = [face["caution"] for frame in row["frames"] for face in frame["faces"]
                 if face["track"] == track["track"] and face["caution"]]
     left_out = Counter(map(unjudged, cautions))
@@ -114,6 +112,19 @@ def _judged_on(row: dict, track: dict) -> str:
     where = "where it was wide enough to judge" if set(left_out) == {UNJUDGED_TOO_SMALL} else "where it could be judged"
     reasons = [f"in {left_out[reason]} {reason.in_frames}" for reason in UNJUDGED if left_out[reason]]
     return f"{which} {where} ({', '.join(reasons)})"
+
+
+def _judged_on_a_run(track: dict, judged: int) -> str:
+    """What a track made "fake" by a run of frames was judged on, with how many of its judged
+    frames looked fake: "3 frames in a row" alone read as if only 3 did when all 10 had (a walk)."""
+    least = math.floor(track["confidences"]["fake"] * 100)  # rounded down: "100 % or more" read as a slip
+    run = f"{SUSTAINED_RUN} frames in a row that all looked fake (fake {least}% or more in each)"
+    frames = track.get("fake_frames", SUSTAINED_RUN)
+    if frames >= judged:
+        return f"{run}; all {judged} of its judged frames looked fake"
+    if frames > SUSTAINED_RUN:
+        run += f"; {frames} of its {judged} judged frames looked fake"
+    return f"{run}, which its other frames do not outvote"
 
 
 def _judged_scores(row: dict, track: dict) -> list[float]:
