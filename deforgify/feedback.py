@@ -26,10 +26,9 @@ import numpy as np
 
 RECORD_FILE = "report.json"
 IMAGE_FILE = "image.png"
-SHOULD_BE = ("real", "fake", "don't know")
-"""What a visitor can say the answer should have been."""
-SAME_AS: dict[Optional[str], str] = {"unsure": "don't know"}
-"""An answer that already was what a report would say it should have been: refused."""
+SHOULD_BE = ("real", "fake", "unsure")
+"""What a visitor can say the answer should have been, in the page's own words for its answers
+(the choice "don't know" was a second name for "unsure", a walk's find)."""
 ANSWER_LIFETIME = 3600
 """Seconds an answer can be reported after it was given: as long as the app keeps the photo."""
 MAX_ANSWERS = 10_000
@@ -42,7 +41,7 @@ KEEP_DAYS = 90
 def choices_against(label: Optional[str]) -> list[str]:
     """What a report can say an answer labelled ``label`` should have been: any choice but the
     answer itself (the page offers these alone; a report naming the answer is refused)."""
-    return [choice for choice in SHOULD_BE if SAME_AS.get(label, label) != choice]
+    return [choice for choice in SHOULD_BE if choice != label]
 
 
 class FeedbackError(RuntimeError):

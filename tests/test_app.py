@@ -374,7 +374,7 @@ def test_a_gps_tagged_answer_flagged_twice_keeps_one_report_without_exif(client,
     ('{"foo": "bar"}', "fake", "unknown here or has expired", "report_refused"),
     ("", "real", "unknown here or has expired", "report_refused"),
     (None, "real", "unknown here or has expired", "report_refused"),
-    ("REAL_ID", "probably", r"Say what the answer should have been \(real, fake, don't know\), not 'probably'",
+    ("REAL_ID", "probably", r"Say what the answer should have been \(real, fake, unsure\), not 'probably'",
      "bad_choice"),
 ])
 def test_a_forged_report_is_refused_and_stores_nothing(client, images, flags_folder, answer_id, should_be,
@@ -532,7 +532,7 @@ def test_the_api_page_names_and_describes_every_result(client, images) -> None:
     assert [p["parameter_name"] for p in flag] == ["answer_id", "should_be"]
     assert [p["label"] for p in flag] == ["answer id", "should be"]  # not the photo's question: videos' too
     assert re.fullmatch(r"[0-9a-f]{32}", flag[0]["example_input"]) and "answer_id" in flag[0]["python_type"]["description"]
-    assert flag[1]["example_input"] in ("real", "fake", "don't know") and flag[1]["python_type"]["description"]
+    assert flag[1]["example_input"] in ("real", "fake", "unsure") and flag[1]["python_type"]["description"]
     assert endpoints["/flag"]["returns"][0]["label"] == "report status"
     assert "report's id" in endpoints["/flag"]["returns"][0]["python_type"]["description"]
     assert "foo" not in json.dumps(endpoints)
@@ -1105,7 +1105,7 @@ def test_a_screen_reader_and_a_keyboard_get_the_report_by_name(browser_context, 
     before = reports_in(flags_folder)
     choice = "real" if verdict == "fake" else "fake"
     offered = page.locator("#should-be label").all_inner_texts()
-    assert verdict not in offered and ("don't know" in offered) == (verdict != "unsure")  # never the answer itself
+    assert verdict not in offered and ("unsure" in offered) == (verdict != "unsure")  # never the answer itself
     page.locator("#should-be input[type=radio]").first.focus()
     page.keyboard.press("Space")
     if offered.index(choice) == 1:
@@ -1255,7 +1255,7 @@ def test_a_report_is_made_once_on_the_answer_shown_and_a_stale_one_stores_nothin
     page = open_page(browser_context, app_url)
     upload(page, photo)
     verdict, _ = read_verdict(page)
-    choice = "real" if verdict == "fake" else "fake"  # never the answer itself (nor "don't know" for "unsure")
+    choice = "real" if verdict == "fake" else "fake"  # never the answer itself
     report = page.locator("#report")
     report.click()  # without saying what it should have been: refused, in words
     page.get_by_text("Choose what the answer should have been").wait_for(timeout=30_000)

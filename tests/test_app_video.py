@@ -217,7 +217,7 @@ def test_upload_a_clip_and_read_the_verdict_timeline_and_deciding_frame(app_url,
                                     exact=True).count() == 1
             assert page.get_by_role("button", name="Report the video's answer as wrong").count() == 1
             assert page.locator("#video-flag-status[role=status][aria-live=polite]").count() == 1
-            page.locator("#video-should-be").get_by_label("don't know", exact=True).check()
+            page.locator("#video-should-be").get_by_label("unsure", exact=True).check()
             page.locator("#video-report").click()
             page.locator("#video-flag-status").get_by_text("Thank you: report").wait_for(timeout=30_000)
             assert len([p for p in reports_in(flags_folder) if p not in before]) == 1

@@ -55,7 +55,7 @@ def make_flag(store: FeedbackStore, answers: Answers) -> Flag:
 
         Args:
             answer_id: The answer_id from /predict's or /predict_video's result.
-            should_be: What the answer should have been: "real", "fake" or "don't know".
+            should_be: What the answer should have been: "real", "fake" or "unsure".
 
         Returns:
             status: the report's id (quote it to have the report deleted), or why it was refused.
