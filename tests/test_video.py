@@ -688,6 +688,33 @@ def test_a_faces_line_breaks_where_it_was_not_judged() -> None:
     assert dash_rows(row) == [{"time (s)": t, "fake probability": 0.1, "face": "face 1"} for t in (0.0, 0.1, 2.9, 3.1)]
 
 
+def test_the_timelines_tooltips_give_three_decimals_and_call_a_line_a_line() -> None:
+    """A point's tooltip on the page's chart gave nine decimals (a dash's end at 2.966666667 s,
+    the band's edge at 0.971464...) and called the grey guide a "face": the page's rows are
+    rounded as a face's scores are, and their colour column is "line"."""
+    from deforgify.app.video_section import page_timeline
+    from deforgify.detector import face_label
+    from deforgify.model.calibration import Calibration
+    from deforgify.model.folder import ModelConfig
+    from deforgify.video.judge import track_verdict
+    from deforgify.video.timeline import FrameFace, FrameResult, VideoResult
+
+    config = ModelConfig("deforgify-lite0", min_face_width=50,
+                         calibration=Calibration(1.0, 0.5, unsure_low=0.1923456, unsure_high=0.9714612))
+    label, caution = face_label("real", (0, 0, 120, 120), 50)
+    alone = FrameFace(0, (0, 0, 120, 120), label, {"real": 0.9, "fake": 0.1}, caution)
+    frames = [FrameResult(t, [alone] if t == 1.0 else []) for t in (0.0, 1.0, 2.0)]
+    row = VideoResult(video_frames.Info(640, 480, 30.0, 91, 3.0333333, 0), Sampling(), frames,
+                      [track_verdict(config, 0, [(1.0, alone)])], planned=3).to_json()
+    chart = page_timeline(row, config.calibration)
+    data = chart["value"]
+    assert chart["color"] == "line" and list(data.columns) == ["time (s)", "fake probability", "line"]
+    numbers = [value for column in ("time (s)", "fake probability") for value in data[column].dropna()]
+    assert len(numbers) > 6 and all(round(value, 3) == value for value in numbers), numbers
+    assert {0.971, 0.192} <= set(data["fake probability"]) and '"fake" from 97.1%' in set(data["line"])
+    assert chart["colors_in_legend"] == ["face 1"] and chart["color_map"]['"real" up to 19.2%'] == "#b4b9c2"
+
+
 def test_faces_left_out_of_a_videos_frames_are_counted_and_said(detector, astronaut) -> None:
     """A face under a third of its frame's largest is not judged, in a clip as in a photo: each
     frame's row counts them and the words say so (a smaller person beside a larger face was left

@@ -21,6 +21,7 @@ from deforgify.app.verdict_box import (AWAITING_CLIP, CHECK_A_VIDEO, CHECKING_CL
                                        video_banner)
 from deforgify.detector import Detector
 from deforgify.feedback import Answers, choices_against
+from deforgify.model.calibration import Calibration
 
 
 VIDEO_PRIVACY = ("**Privacy of clips.** A clip is kept for at most two hours to show you the answer, then deleted. "
@@ -33,7 +34,31 @@ would leave out); GUIDE_GREY draws the unsure band's edges, apart from any face.
 
 GUIDE_GREY = "#b4b9c2"
 
+TIMELINE_LINE = "line"
+"""The page's timeline names each line (a face's, or a guide's) in this column."""
+
 CHECK_VIDEO, CHECKING_VIDEO = "Check the video", "Checking the video…"
+
+
+def page_timeline(row: dict, calibration: Calibration) -> dict:
+    """The timeline as the page draws it: each face's line, broken where it was not seen,
+    against grey lines at the unsure band's edges, across the whole clip, with a caption in
+    words that also names the lines (the legend lists the faces only: the lines read as more
+    faces there, and overflowed a phone's width); the API's is the faces' rows. Its colour
+    column is called "line", as each point's tooltip heads its name (a grey line's tooltip
+    called it a "face")."""
+    import pandas as pd
+
+    from deforgify.video.present import band_guides, chart_rows, dash_rows, gap_rows, timeline_caption
+
+    guides = band_guides(row, calibration)
+    points = chart_rows(row)
+    faces = sorted({r["face"] for r in points}, key=lambda name: int(name.split()[-1]))
+    colours = {name: FACE_COLOURS[i % len(FACE_COLOURS)] for i, name in enumerate(faces)}
+    chart = pd.DataFrame(points + dash_rows(row) + gap_rows(row) + guides).rename(columns={"face": TIMELINE_LINE})
+    return {"value": chart, "color": TIMELINE_LINE, "x_lim": [0, guides[-1]["time (s)"]],
+            "color_map": {**colours, **{guide["face"]: GUIDE_GREY for guide in guides}},
+            "colors_in_legend": faces, "caption": timeline_caption(row, calibration)}
 
 
 def video_section(detector: Detector, answers: Answers, flag: Flag) -> None:
@@ -45,8 +70,7 @@ def video_section(detector: Detector, answers: Answers, flag: Flag) -> None:
     message, and decoding stops after 60 s."""
     import pandas as pd
 
-    from deforgify.video.present import (band_guides, chart_rows, dash_rows, describe_deciding_frame, gap_rows,
-                                         timeline_caption)
+    from deforgify.video.present import chart_rows, describe_deciding_frame
 
     line = model_line(detector)
     judge_clip = make_judge_clip(detector, answers)
@@ -72,21 +96,6 @@ def video_section(detector: Detector, answers: Answers, flag: Flag) -> None:
         box = video_banner(row, detector.config.calibration, line)
         return box, pd.DataFrame(rows) if rows else None, frame, row  # no chart (nor legend) without a face
 
-    def page_timeline(row: dict) -> dict:
-        """The timeline as the page draws it: each face's line, broken where it was not seen,
-        against grey lines at the unsure band's edges, across the whole clip, with a caption in
-        words that also names the lines (the legend lists the faces only: the lines read as more
-        faces there, and overflowed a phone's width); the API's is the faces' rows."""
-        calibration = detector.config.calibration
-        guides = band_guides(row, calibration)
-        points = chart_rows(row)
-        faces = sorted({r["face"] for r in points}, key=lambda name: int(name.split()[-1]))
-        colours = {name: FACE_COLOURS[i % len(FACE_COLOURS)] for i, name in enumerate(faces)}
-        return {"value": pd.DataFrame(points + dash_rows(row) + gap_rows(row) + guides),
-                "x_lim": [0, guides[-1]["time (s)"]],
-                "color_map": {**colours, **{guide["face"]: GUIDE_GREY for guide in guides}},
-                "colors_in_legend": faces, "caption": timeline_caption(row, calibration)}
-
     def _shown(chart: Optional[dict], frame: Optional[str], alt_text: Optional[str] = None) -> tuple[dict, dict]:
         """The timeline (``chart``: see :func:`page_timeline`) and the deciding frame, each hidden
         when the answer leaves it empty (no face, or no answer yet: two blank boxes under "No face"
@@ -101,7 +110,7 @@ def video_section(detector: Detector, answers: Answers, flag: Flag) -> None:
             return (no_clip_box(), *_shown(None, None), None, "", "", None)
         try:
             box, chart, frame, row = predict_video(clip)
-            answer: tuple[Any, ...] = (box, *_shown(page_timeline(row) if chart is not None else None, frame,
+            answer: tuple[Any, ...] = (box, *_shown(page_timeline(row, detector.config.calibration) if chart is not None else None, frame,
                                    describe_deciding_frame(row, detector.config.calibration) if frame else None), row,
                       row.get("answer_id", ""), "", gr.update(value=None, choices=choices_against(row["label"])))
         except gr.Error as error:

@@ -216,7 +216,8 @@ share of the clip wide: a line of one point is not drawn at all (a 0.2 s clip's 
 
 def dash_rows(row: dict) -> list[dict]:
     """Rows that draw each lone score of :func:`chart_rows` as a short flat dash, within a quarter
-    of the time between frames read, so that it never reaches a neighbouring frame."""
+    of the time between frames read, so that it never reaches a neighbouring frame (its ends to
+    the millisecond: a tooltip gave nine decimals)."""
     times = [frame["t"] for frame in row["frames"]]
     steps = [b - a for a, b in zip(times, times[1:])]
     half = min([DASH * max(row["duration"], times[-1]) / 2] + [step / 4 for step in steps])
@@ -228,7 +229,7 @@ def dash_rows(row: dict) -> list[dict]:
         neighbours = [times[i] for i in (at - 1, at + 1) if 0 <= i < len(times)]
         if not any((point["face"], t) in judged for t in neighbours):
             t = point["time (s)"]
-            rows += [{**point, "time (s)": max(0.0, t - half)}, {**point, "time (s)": t + half}]
+            rows += [{**point, "time (s)": round(max(0.0, t - half), 3)}, {**point, "time (s)": round(t + half, 3)}]
     return rows
 
 
@@ -242,7 +243,8 @@ def band_guides(row: dict, calibration: Calibration) -> list[dict]:
     else:
         edges = {f'"fake" from {high:.1%}': high, **({f'"real" up to {low:.1%}': low} if low > 0 else {})}
     end = max([row["duration"]] + [frame["t"] for frame in row["frames"]])
-    return [{"time (s)": t, "fake probability": edge, "face": name} for name, edge in edges.items() for t in (0.0, end)]
+    return [{"time (s)": t, "fake probability": round(edge, 3), "face": name}  # as a face's, for its tooltip
+            for name, edge in edges.items() for t in (0.0, end)]
 
 
 def timeline_caption(row: dict, calibration: Calibration) -> str:
