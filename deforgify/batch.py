@@ -20,14 +20,14 @@ from typing import TYPE_CHECKING, Iterable, Iterator, Optional, Sequence, Union
 
 import numpy as np
 
-from deforgify.decode import AnimatedImageError, ImageInput, InvalidImageError, load_image, read_bytes
+from deforgify.decode import AnimatedImageError, ImageInput, InvalidImageError, VideoFileError, load_image, read_bytes
 from deforgify.detector import Detector, Prediction, face_crops
 from deforgify.interrupts import die_with_parent
 from deforgify.preprocess import PreprocessConfig, Preprocessed
 from deforgify.provenance import NO_PROVENANCE, Provenance, apply_to_row, read_provenance
 from deforgify.refusals import refusal_code
 from deforgify.streams import batches, bounded_map, closing_pool
-from deforgify.video.frames import InvalidVideoError, VideoSettings, is_video
+from deforgify.video.frames import InvalidVideoError, StillPictureError, VideoSettings, is_video
 from deforgify.video.judge import SampledVideo, judge_video, sample_video
 from deforgify.video.timeline import VideoResult
 from deforgify.warnings_shown import show_warnings
@@ -97,10 +97,16 @@ class Result:
 def prepare(name: str, image: ImageInput, config: PreprocessConfig, keep_rgb: bool = False,
             video: VideoSettings = VideoSettings()) -> Prepared:
     """Read, decode, find faces and crop one image, and read its provenance from the same
-    bytes; a video file (by its suffix), or an animated picture's, is sampled into its frames'
-    crops; never raises."""
+    bytes; a video file (by its suffix, or by its content when named like a picture), or an
+    animated picture's, is sampled into its frames' crops; a still picture named like a video is
+    judged as a photo (the app's photo API judged it, while the command refused it); never raises."""
     if is_video(image):
-        return _prepare_video(name, image, config, video)
+        try:
+            return Prepared(name, video=sample_video(image, config, video.sampling, video.limits))
+        except StillPictureError:
+            pass  # judged below as the photo it is
+        except Exception as error:  # noqa: BLE001  one file must never take the others down
+            return _unsampled(name, error)
     try:
         data = read_bytes(image)
         rgb, scale, size, opacity = load_image(image if data is None else data)
@@ -108,7 +114,7 @@ def prepare(name: str, image: ImageInput, config: PreprocessConfig, keep_rgb: bo
         return Prepared(name, face_crops(rgb, config, opacity=opacity), rgb if keep_rgb else None,
                         provenance=provenance, scale=scale, size=size)
     except InvalidImageError as error:
-        if isinstance(error, AnimatedImageError) and isinstance(image, (str, os.PathLike)):
+        if isinstance(error, (AnimatedImageError, VideoFileError)) and isinstance(image, (str, os.PathLike)):
             return _prepare_video(name, image, config, video)
         return Prepared(name, error=str(error))
     except Exception as error:  # noqa: BLE001  one image must never take the others down
@@ -118,10 +124,15 @@ def prepare(name: str, image: ImageInput, config: PreprocessConfig, keep_rgb: bo
 def _prepare_video(name: str, path: str | os.PathLike, config: PreprocessConfig, video: VideoSettings) -> Prepared:
     try:
         return Prepared(name, video=sample_video(path, config, video.sampling, video.limits))
-    except InvalidVideoError as error:
-        return Prepared(name, error=str(error))
     except Exception as error:  # noqa: BLE001  one file must never take the others down
-        return Prepared(name, error=f"could not be read ({type(error).__name__}: {error})")
+        return _unsampled(name, error)
+
+
+def _unsampled(name: str, error: Exception) -> Prepared:
+    """A file whose frames could not be read: the reason in words (a bug's kind named)."""
+    if isinstance(error, InvalidVideoError):
+        return Prepared(name, error=str(error))
+    return Prepared(name, error=f"could not be read ({type(error).__name__}: {error})")
 
 
 def _prepare_task(task: tuple[list[Named], PreprocessConfig, bool, VideoSettings]) -> list[Prepared]:

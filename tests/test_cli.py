@@ -184,8 +184,8 @@ def test_a_name_whose_status_cannot_be_read_gets_its_row_not_a_traceback(files: 
 
 def test_one_bad_file_never_costs_the_others_their_answer(tmp_path: Path, astronaut: np.ndarray) -> None:
     """The whole bad-input corpus in one run, between two good photos, through the worker
-    processes: one line per file in order, the photos judged (an animated picture as a clip), a
-    summary, exit 1."""
+    processes: one line per file in order, the photos judged (an animated picture as a clip, and
+    a clip named like a picture too), a summary, exit 1."""
     from bad_inputs import CORPUS, expected_code
 
     animated = {kind for kind in CORPUS if kind.startswith("animated")}
@@ -204,6 +204,8 @@ def test_one_bad_file_never_costs_the_others_their_answer(tmp_path: Path, astron
     for (kind, (_, message)), line in zip(CORPUS.items(), lines[1:-1]):
         if kind in animated:
             assert line["kind"] == "video" and "label" in line, (kind, line)
+        elif kind == "video named .jpg":  # read as the clip it is: a damaged one, said so
+            assert "no video stream can be read from this MP4/MOV file" in line["error"], line
         elif message is None:
             assert "label" in line, (kind, line)
         else:

@@ -847,19 +847,17 @@ BAD_FILES = {
                  "video frames too small: 24x16 pixels (need at least 32x32)"),
     "noise.webm": (lambda p: p.write_bytes(np.random.default_rng(0).integers(0, 256, 5000, np.uint8).tobytes()),
                    "not a video file we can read"),
-    "photo.mp4": (lambda p: Image.new("RGB", (64, 48)).save(p, "JPEG"),  # FFmpeg reads it as one frame
-                  "not a video file: it is a JPEG picture (check it as a photo)"),
-    "iphone.mov": (lambda p: Image.new("RGB", (64, 48)).save(p, "HEIF"),  # FFmpeg too reads it as a frame
-                   "not a video file: it is a HEIC picture (check it as a photo)"),
-    "still.mp4": (lambda p: Image.new("RGB", (64, 48)).save(p, "AVIF"),
-                  "not a video file: it is an AVIF picture (check it as a photo)"),
-    "still.webm": (lambda p: Image.new("RGB", (64, 48)).save(p, "WEBP"),  # FFmpeg read it as 0x0 pixels
-                   "not a video file: it is a WebP picture (check it as a photo)"),
-    "still-gif.mp4": (lambda p: Image.new("RGB", (64, 48)).save(p, "GIF"),  # FFmpeg: a clip of one frame
-                      "not a video file: it is a GIF picture (check it as a photo)"),
+}
+
+PICTURES_NAMED_AS_VIDEOS = {
+    "photo.mp4": (lambda p: Image.new("RGB", (64, 48)).save(p, "JPEG"), "a JPEG picture"),  # FFmpeg: one frame
+    "iphone.mov": (lambda p: Image.new("RGB", (64, 48)).save(p, "HEIF"), "a HEIC picture"),  # FFmpeg: a frame
+    "still.mp4": (lambda p: Image.new("RGB", (64, 48)).save(p, "AVIF"), "an AVIF picture"),
+    "still.webm": (lambda p: Image.new("RGB", (64, 48)).save(p, "WEBP"), "a WebP picture"),  # FFmpeg: 0x0 pixels
+    "still-gif.mp4": (lambda p: Image.new("RGB", (64, 48)).save(p, "GIF"), "a GIF picture"),  # FFmpeg: one frame
     "pages.mov": (lambda p: Image.new("RGB", (64, 48)).save(p, "TIFF", save_all=True,
                                                            append_images=[Image.new("RGB", (64, 48), "red")]),
-                  "not a video file: it is a TIFF picture (check it as a photo)"),  # not a clip of its pages
+                  "a TIFF picture"),  # not a clip of its pages
 }
 
 
@@ -874,10 +872,36 @@ def test_bad_files_each_get_a_clear_error_and_the_rest_of_the_batch_is_judged(tm
     codes = {"empty.mp4": "empty_file", "huge.avi": "too_large", "tiny.avi": "too_small"}  # else see below
     for row, (name, (_, words)) in zip(rows, BAD_FILES.items()):
         assert words in row.get("error", ""), (name, row)
-        picture = words.startswith("not a video file: it is")
-        assert row["error_code"] == codes.get(name, "picture_not_video" if picture else "unreadable"), (name, row)
+        assert row["error_code"] == codes.get(name, "unreadable"), (name, row)
     assert rows[-2]["label"] == "no_face" and rows[-1]["face_found"] and took < 60
     assert "Traceback" not in stderr
+
+
+def test_a_still_picture_named_like_a_video_is_judged_as_the_photo_it_is(tmp_path, astronaut_jpeg) -> None:
+    """The command refused a JPEG named .mp4 ("check it as a photo", with no way to) while the
+    app's photo API judged it (a developer's walk): it is judged as a photo, and a clip named
+    like a picture as a clip. Sent as a video to the library, a picture is still refused in words."""
+    from deforgify.video.frames import StillPictureError
+
+    detector, paths = Detector.load(), []
+    for name, (make, kind) in PICTURES_NAMED_AS_VIDEOS.items():
+        make(tmp_path / name)
+        paths.append(tmp_path / name)
+        with pytest.raises(StillPictureError, match=re.escape(f"not a video file: it is {kind} (check it as a photo)")):
+            score_video(detector, tmp_path / name)
+    named_mp4 = tmp_path / "face.mp4"
+    named_mp4.write_bytes(astronaut_jpeg.read_bytes())
+    clip_named_jpg = tmp_path / "clip.jpg"
+    write_opencv(tmp_path / "clip.avi", lambda i: np.full((96, 128, 3), 90, np.uint8), 10).rename(clip_named_jpg)
+    status, rows, stderr, _ = predict_json(*map(str, paths), str(named_mp4), str(clip_named_jpg), timeout=120)
+    assert status == 1 and "Traceback" not in stderr, stderr  # the TIFF's pages are refused as a photo's
+    by_name = {Path(row["file"]).name: row for row in rows}
+    assert {name for name, row in by_name.items() if "error" in row} == {"pages.mov"}
+    assert by_name["pages.mov"]["error"].startswith("multi-page TIFF with 2 pages")
+    assert all(row.get("label") == "no_face" and "kind" not in row for name, row in by_name.items()
+               if name in PICTURES_NAMED_AS_VIDEOS and name != "pages.mov")  # blank: judged, no face
+    assert by_name["face.mp4"]["face_found"] and by_name["face.mp4"]["label"] in ("real", "fake", "unsure")
+    assert by_name["clip.jpg"]["kind"] == "video" and by_name["clip.jpg"]["label"] == "no_face"
 
 
 def _animated(path: Path, frames: list[np.ndarray], format: str) -> Path:

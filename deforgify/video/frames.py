@@ -184,9 +184,13 @@ def _capture(path: Path, head: bytes, deadline: Optional[float] = None) -> Captu
         raise InvalidVideoError(f"the {picture} picture's frames cannot be read (damaged file: {error})") from None
 
 
-def _still(picture: str) -> InvalidVideoError:
+class StillPictureError(InvalidVideoError):
+    """The file sent as a video is a still picture (named like a video, say): a photo to check."""
+
+
+def _still(picture: str) -> StillPictureError:
     article = "an" if picture[0] in "AEIOU" else "a"
-    return InvalidVideoError(f"not a video file: it is {article} {picture} picture (check it as a photo)")
+    return StillPictureError(f"not a video file: it is {article} {picture} picture (check it as a photo)")
 
 
 def _ffmpeg_capture(path: Path, kind: Optional[str]) -> cv2.VideoCapture:
