@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Optional
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported
 
+from deforgify.app.log import log
+
 if TYPE_CHECKING:
     from deforgify.detector import Detector
 
@@ -33,9 +35,9 @@ def load_detector(reference: Optional[str]) -> Detector:
     try:
         detector = Detector.load(reference, fallback=True)  # the page says so, and the log
         for warning in detector.warnings:
-            print(f"warning: {warning}", flush=True)
+            log(f"warning: {warning}")
     except ModelLoadError as error:  # the reason goes to the log; visitors see no server paths
-        print(f"warning: {error}; using the bundled model", flush=True)
+        log(f"warning: {error}; using the bundled model")
         why = f": {error}" if isinstance(error, HubRefusal) else ""  # names the repo alone
         detector = Detector.from_source(bundled_source(
             f"the configured model could not be loaded{why}; the bundled model answers instead"))

@@ -304,6 +304,8 @@ def test_the_bad_input_corpus_gets_specific_errors_and_a_clean_log(tmp_path) -> 
     log = next(tmp_path.glob("app-*.log")).read_text()
     assert "Traceback" not in log
     assert log.count("refused as a photo: ") == rejected
+    stamped = re.findall(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ) refused as a photo: ", log, re.MULTILINE)
+    assert len(stamped) == rejected  # each line led by its time, to match it with an answer's checked_at
 
 
 def given_up_upload(url: str) -> None:

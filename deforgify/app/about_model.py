@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from deforgify.app.log import log
 from deforgify.decode import InvalidImageError
 from deforgify.detector import Detector
 from deforgify.explain import WORDS
@@ -181,7 +182,7 @@ def example_files(detector: Detector, folder: Path) -> tuple[list[str], list[str
         try:
             answer = detector.predict(path).label
         except InvalidImageError as error:  # a broken example is not shown, nor keeps the app from starting
-            print(f"example {path} left out: {error}", flush=True)
+            log(f"example {path} left out: {error}")
             continue
         paths.append(str(path))
         captions.append(caption if expected in (None, answer) else f"{caption}: this model answers {WORDS[answer]}")

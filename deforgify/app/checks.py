@@ -17,6 +17,7 @@ from PIL import Image
 
 from deforgify.app.about_model import model_line
 from deforgify.app.api_errors import NO_FILE, SEND_A_FILE
+from deforgify.app.log import log
 from deforgify.app.verdict_box import banner, overruled, shows_heatmap
 from deforgify.decode import InvalidImageError
 from deforgify.detector import Detector
@@ -48,7 +49,7 @@ def make_check(detector: Detector, answers: Answers) -> Callable[[Optional[str]]
         try:
             answered, rgb = detector.answer_and_pixels(image)  # read from the upload as sent: metadata intact
         except InvalidImageError as error:
-            print(f"refused as a photo: {error}", flush=True)
+            log(f"refused as a photo: {error}")
             raise gr.Error(f"This file can't be checked: {error}.", duration=None, title=error.code,
                            print_exception=False) from None
         prediction, provenance, row = answered.prediction, answered.provenance, answered.to_json()
@@ -174,7 +175,7 @@ def make_judge_clip(detector: Detector, answers: Answers) -> Callable[[Optional[
         try:
             video = score_video(detector, clip, Sampling(), VIDEO_LIMITS)
         except InvalidVideoError as error:
-            print(f"rejected video: {error}", flush=True)
+            log(f"refused as a video: {error}")
             raise gr.Error(f"This video can't be checked: {error}.", duration=None, title=error.code,
                            print_exception=False) from None
         row = video.to_json() | checked(clip)

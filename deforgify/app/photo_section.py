@@ -11,6 +11,7 @@ import gradio as gr
 
 from deforgify.app.about_model import example_files, model_line, saved_another_way, trained_on_note
 from deforgify.app.browser import CLEAR_JS, FORGET_REFUSAL, SCROLL_TO_VERDICT
+from deforgify.app.log import log
 from deforgify.app.checks import CHECKS, make_check, make_judge_clip
 from deforgify.app.api_errors import error_row
 from deforgify.app.components import (LIVE_REGION, PICTURE_BUTTONS, FacesImage, HeatmapImage, ImageFile, ResultJSON,
@@ -101,7 +102,7 @@ def make_page_clip(detector: Detector, answers: Answers) -> Callable[[str], Opti
             row, frame = judge_clip(image)
         except gr.Error:
             return None
-        print("checked as a clip instead: an animated picture sent as a photo", flush=True)
+        log("checked as a clip instead: an animated picture sent as a photo")
         lead = "An animated picture, so it was checked as a clip, frame by frame."
         box = video_banner(row, detector.config.calibration, line, lead=lead, element_id="verdict-box",
                            picture="animated picture")

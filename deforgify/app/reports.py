@@ -13,6 +13,7 @@ import gradio as gr
 
 from deforgify.app.browser import scroll_into_view
 from deforgify.app.api_errors import BAD_CHOICE, REPORT_NOT_SAVED, REPORT_REFUSED, TRY_AGAIN_LATER
+from deforgify.app.log import log
 from deforgify.app.components import AnswerId, ReportStatus, ShouldBe
 from deforgify.feedback import (SHOULD_BE, Answers, ClientQuota, FeedbackError, FeedbackStore, NotNow, NotSaved,
                                 save_report)
@@ -181,7 +182,7 @@ def _expire_reports(store: FeedbackStore) -> None:
         try:
             store.expire()
         except Exception as error:  # noqa: BLE001  told, and tried again the next hour
-            print(f"warning: old reports could not be deleted: {type(error).__name__}: {error}", flush=True)
+            log(f"warning: old reports could not be deleted: {type(error).__name__}: {error}")
         time.sleep(3600)
 
 
@@ -195,7 +196,7 @@ def feedback_store() -> FeedbackStore:
         raise SystemExit(f"error: {error}") from None
     threading.Thread(target=_expire_reports, args=(store,), daemon=True, name="report-expiry").start()
     if os.environ.get("SPACE_ID") and not store.dataset and not os.environ.get("DEFORGIFY_FLAGS"):
-        print("warning: reports are kept in flagged/ on this Space's own disk, which a restart clears and its "
-              "owner cannot read: set DEFORGIFY_FLAG_DATASET (a private dataset, with an HF_TOKEN secret), or "
-              "DEFORGIFY_FLAGS to a folder of attached storage", flush=True)
+        log("warning: reports are kept in flagged/ on this Space's own disk, which a restart clears and its "
+            "owner cannot read: set DEFORGIFY_FLAG_DATASET (a private dataset, with an HF_TOKEN secret), or "
+            "DEFORGIFY_FLAGS to a folder of attached storage")
     return store
