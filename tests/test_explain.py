@@ -302,8 +302,8 @@ def test_each_bar_marks_where_its_answer_starts() -> None:
     marks = re.findall(r'data-label="(\w+)".*?class="starts" style="position:absolute;left:([\d.]+)%', box)
     assert marks == [("real", "80.8"), ("fake", "97.1")]
     # said as a rule (under a "Real" answer, "neither reaches it" contradicted the bar that did)
-    assert ('the mark a bar must reach for its answer ("real" 80.8%, "fake" 97.1%); if neither reaches its mark, the '
-            'answer is "unsure"') in box
+    assert ('the mark a bar must reach for its answer ("real" 80.8%, that is fake at most 19.2%; "fake" 97.1%); if '
+            'neither reaches its mark, the answer is "unsure"') in box  # the real mark as the words give the edge
     unbanded = verdict_box.banner(prediction(((10, 10, 90, 90), 0.888, "fake")), calibration=None)
     assert 'class="starts"' not in unbanded and "the mark a bar must reach" not in unbanded
 

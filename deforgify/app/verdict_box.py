@@ -171,8 +171,9 @@ def _bars(confidences: dict[str, float], calibration: Optional[Calibration] = No
         mark = ('<span style="display:inline-block;width:3px;height:0.9em;background:#1f1f1f;'
                 'vertical-align:middle"></span>')
         rows.append(f'<div class="starts-key" style="font-size:0.85em;color:#404040">{mark} the mark a bar must reach '
-                    f'for its answer ("real" {starts["real"]:.1%}, "fake" {starts["fake"]:.1%}); if neither reaches '
-                    'its mark, the answer is "unsure"</div>')
+                    f'for its answer ("real" {starts["real"]:.1%}, that is fake at most {1 - starts["real"]:.1%}; '
+                    f'"fake" {starts["fake"]:.1%}); if neither reaches its mark, the answer is "unsure"</div>')
+    # "fake at most 19.2%" as the words say it: a walk read the mark at 80.8 % against them
     # Hidden from screen readers: the sentence under the bars says both percentages again.
     return f'<div aria-hidden="true" style="margin:6px 0;max-width:28em">{"".join(rows)}</div>'
 
