@@ -659,6 +659,12 @@ def test_a_photo_sent_inline_as_a_data_url_is_judged_byte_for_byte(app_url, astr
     assert event == "error" and data["error"].startswith("This file can't be checked: ") and "animat" in data["error"]
     event, data = call_api(app_url, "/predict", {"url": "data:image/png;base64,AAAAA"})  # cut short
     assert event == "error" and "data: URL holds no base64 data" in data["error"], data
+    event, data = call_api(app_url, "/predict", {"url": "data:image/jpeg;base64,!!!!"})  # was "the file is empty"
+    assert event == "error" and "data: URL holds characters that are not base64" in data["error"], data
+    assert data["title"] == "not_a_file", data
+    wrapped = base64.encodebytes(labelled).decode()  # in lines of 76, as MIME encoders write it
+    event, data = call_api(app_url, "/predict", {"url": f"data:image/png;base64,{wrapped}"})
+    assert event == "complete" and data[-1]["decided_by"] == "provenance", data
 
 
 def test_the_apis_confidences_come_real_first_as_everywhere(client) -> None:

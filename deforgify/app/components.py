@@ -3,6 +3,7 @@ for "Use via API" and ``view_api()``, and refusing in words what is not a file u
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal, TypeVar
 
 import gradio as gr
@@ -96,6 +97,10 @@ def sent_as_text(payload: Any, kind: str) -> None:
         raise not_a_file(kind, payload.orig_name)
 
 
+BASE64 = re.compile(r"[A-Za-z0-9+/=\s]*")
+"""The characters of base64 data (with line breaks, as some encoders write it)."""
+
+
 @described
 class ImageFile(gr.Image):
     """``gr.Image`` (same widget) that hands the uploaded file to Deforgify undecoded, so that
@@ -122,6 +127,8 @@ class ImageFile(gr.Image):
         64-megapixel PNG was decoded whole before Deforgify's size check could refuse it."""
         from gradio.processing_utils import save_base64_to_cache
 
+        if not BASE64.fullmatch(url.partition(",")[2]):  # Gradio's decoder skips what is not: "!!!!" was an empty file
+            raise not_a_file("file", "its data: URL holds characters that are not base64")
         try:
             path = save_base64_to_cache(url, self.GRADIO_CACHE)
         except ValueError:  # binascii.Error among them
