@@ -5,8 +5,9 @@ import os
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # what a type checker sees of the names imported lazily below (py.typed is shipped)
+    from deforgify.answer import Answer  # noqa: F401
     from deforgify.decode import AnimatedImageError, InvalidImageError, load_rgb  # noqa: F401
-    from deforgify.detector import Detector  # noqa: F401
+    from deforgify.detector import Detector, Prediction  # noqa: F401
     from deforgify.model.folder import ModelLoadError  # noqa: F401
     from deforgify.video.frames import InvalidVideoError  # noqa: F401
 
@@ -17,10 +18,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 _PUBLIC = {
     "AnimatedImageError": "deforgify.decode",
+    "Answer": "deforgify.answer",
     "Detector": "deforgify.detector",
     "InvalidImageError": "deforgify.decode",
     "InvalidVideoError": "deforgify.video.frames",
     "ModelLoadError": "deforgify.model.folder",
+    "Prediction": "deforgify.detector",
     "load_rgb": "deforgify.decode",
 }
 """Each public name and its module, imported when the name is first asked for: importing the
@@ -37,4 +40,5 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *_PUBLIC])
+    """The public names (the helpers this module imports, ``os`` and ``Any``, are not the library's)."""
+    return sorted(__all__)

@@ -28,3 +28,22 @@ def test_the_package_type_checks(tmp_path: Path) -> None:
     misspelt = subprocess.run([sys.executable, "-m", "mypy", "--cache-dir", str(tmp_path / "cache"), str(program)],
                               cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert misspelt.returncode == 1 and '"Detector" has no attribute "anwser"' in misspelt.stdout, misspelt.stdout
+
+
+def test_the_package_lists_its_public_names_alone_and_imports_them_when_asked() -> None:
+    """``dir(deforgify)`` listed ``Any``, ``TYPE_CHECKING``, ``importlib`` and ``os`` beside the
+    library's names, and a program could not name an answer's types (``Answer``,
+    ``Prediction``) for its own hints without knowing their modules (a developer's walk). Importing
+    the package still loads none of NumPy, OpenCV or LiteRT."""
+    code = ("import sys, deforgify\n"
+            "heavy = sorted(m for m in ('numpy', 'cv2', 'ai_edge_litert') if m in sys.modules)\n"
+            "print(dir(deforgify)); print(heavy)\n"
+            "from deforgify import Answer, Prediction, Detector\n"
+            "print(Answer.__module__, Prediction.__module__, Detector.__module__)\n")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    names, heavy, modules = result.stdout.splitlines()
+    assert names == str(["AnimatedImageError", "Answer", "Detector", "InvalidImageError", "InvalidVideoError",
+                         "ModelLoadError", "Prediction", "__version__", "load_rgb"])
+    assert heavy == "[]"
+    assert modules == "deforgify.answer deforgify.detector deforgify.detector"
