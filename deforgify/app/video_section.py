@@ -110,9 +110,11 @@ def video_section(detector: Detector, answers: Answers, flag: Flag) -> None:
             return (no_clip_box(), *_shown(None, None), None, "", "", None)
         try:
             box, chart, frame, row = predict_video(clip)
-            answer: tuple[Any, ...] = (box, *_shown(page_timeline(row, detector.config.calibration) if chart is not None else None, frame,
-                                   describe_deciding_frame(row, detector.config.calibration) if frame else None), row,
-                      row.get("answer_id", ""), "", gr.update(value=None, choices=choices_against(row["label"])))
+            calibration = detector.config.calibration
+            drawn = page_timeline(row, calibration) if chart is not None else None
+            alt_text = describe_deciding_frame(row, calibration) if frame else None
+            answer: tuple[Any, ...] = (box, *_shown(drawn, frame, alt_text), row, row.get("answer_id", ""), "",
+                                       gr.update(value=None, choices=choices_against(row["label"])))
         except gr.Error as error:
             answer = (error_box(str(error.message), "video",
                                 "Try an MP4, WebM, MOV, MKV or AVI clip of at most 5 minutes that shows a face.",
