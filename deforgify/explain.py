@@ -323,13 +323,14 @@ def counted(number: int, noun: str) -> str:
 
 
 def caption(label: str, confidences: dict[str, float], caution: Optional[str] = None, places: int = 0) -> str:
-    """A face's verdict with the confidence of that verdict ("fake 78%"); for "unsure", the
-    fake share it could not decide on, or why it was not judged (shares to ``places`` decimals)."""
+    """A face's verdict with its fake share: "fake 98%", "real (fake 3%)", "unsure (fake 78%)",
+    or why it was not judged (shares to ``places`` decimals). Every caption gives the same
+    number, so that a group's captions compare: "real 86%" beside "unsure (fake 22%)" measured two
+    things, and "real 99%" on an AI portrait read as a certainty it was real (two walks' finds)."""
     if caution:
         return f"unsure: {unjudged(caution).caption}"
-    if label == UNSURE:
-        return f"unsure (fake {share_text(confidences['fake'], places)})"
-    return f"{WORDS[label]} {share_text(confidences[label], places)}"
+    fake = f"fake {share_text(confidences['fake'], places)}"
+    return fake if label == "fake" else f"{WORDS[label]} ({fake})"
 
 
 def captions(prediction: Prediction, overruled: bool = False, numbers: Optional[Sequence[int]] = None,
@@ -558,7 +559,8 @@ def with_footer(rgb: np.ndarray, lines: Sequence[str]) -> np.ndarray:
     scale *= min(1.0, 3 * (width - 2 * pad) / longest)
     wrapped = [part for line in lines for part in _wrapped(line, width - 2 * pad, scale)]
     weight = max(1, round(scale * 1.5))  # strokes as thick as the letters are large
-    height, below = cv2.getTextSize("Ag", FONT, scale, weight)[0][1], line_height(scale, weight) + pad // 2
+    (_, height), descent = cv2.getTextSize("Ag", FONT, scale, weight)
+    below = height + descent + max(2, height // 3)  # a "g" touched the next line's letters (a walk)
     strip = np.full((2 * pad + below * len(wrapped), width, 3), 255, np.uint8)
     for number, line in enumerate(wrapped):
         cv2.putText(strip, line, (pad, pad + height + number * below), FONT, scale, FOOTER_INK, weight, cv2.LINE_AA)

@@ -136,7 +136,7 @@ def two_face_prediction() -> tuple[np.ndarray, Prediction]:
 def test_captions_of_two_faces_neither_overlap_nor_leave_the_picture_and_name_the_deciding_face() -> None:
     canvas, made = two_face_prediction()
     found = captions(made)
-    assert [text for _, text, _, _ in found] == ["1: real 70%", "2: fake 92% - decides"]
+    assert [text for _, text, _, _ in found] == ["1: real (fake 30%)", "2: fake 92% - decides"]
     rects, _, _ = caption_layout(canvas.shape, [f[0] for f in found], [f[1] for f in found], [1, 0])
     (a, b) = rects
     assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3])
@@ -144,7 +144,7 @@ def test_captions_of_two_faces_neither_overlap_nor_leave_the_picture_and_name_th
         assert 0 <= left < right <= canvas.shape[1] and 0 <= top < bottom <= canvas.shape[0]
     assert "face 2: fake 92%, thick box, decides" in describe_faces(made)
     overruled = [text for _, text, _, _ in captions(made, overruled=True)]  # the file's provenance decided
-    assert overruled == ["1: pixel model: real 70%", "2: pixel model: fake 92% - decides"]
+    assert overruled == ["1: pixel model: real (fake 30%)", "2: pixel model: fake 92% - decides"]
 
 
 @pytest.mark.parametrize("shape, side", [((300, 600, 3), 180), ((2048, 2048, 3), 500), ((300, 960, 3), 180)])
@@ -397,10 +397,10 @@ def test_captions_beside_an_edge_of_the_band_give_the_decimals_the_bars_give() -
     near = [((10, 10, 100, 100), 0.9688, UNSURE), ((150, 10, 90, 90), 0.9724, "fake"),
             ((260, 10, 80, 80), 0.187, "real"), ((360, 10, 70, 70), 0.5, UNSURE)]
     texts = [text for _, text, _, _ in captions(prediction(*near, deciding=1), calibration=band)]
-    assert texts == ["1: unsure (fake 96.9%)", "2: fake 97.2% - decides", "3: real 81.3%", "4: unsure (fake 50%)"]
+    assert texts == ["1: unsure (fake 96.9%)", "2: fake 97.2% - decides", "3: real (fake 18.7%)", "4: unsure (fake 50%)"]
     assert [text for _, text, _, _ in captions(prediction(*near, deciding=1))][:3] == [
-        "1: unsure (fake 97%)", "2: fake 97% - decides", "3: real 81%"]  # no band given: whole percents
-    assert "face 3: real 81.3%" in describe_faces(prediction(*near, deciding=1), calibration=band)
+        "1: unsure (fake 97%)", "2: fake 97% - decides", "3: real (fake 19%)"]  # no band given: whole percents
+    assert "face 3: real (fake 18.7%)" in describe_faces(prediction(*near, deciding=1), calibration=band)
 
 
 def test_a_link_to_a_card_section_goes_to_its_heading_on_the_hub_and_on_the_page(monkeypatch) -> None:
@@ -526,3 +526,18 @@ def test_a_footer_goes_under_the_picture_its_words_within_the_width() -> None:
         assert 2 * letters <= strip.shape[0] <= 8 * letters + 40 and (strip < 128).any()  # two lines or more
         inked = np.nonzero((strip < 200).any(axis=(0, 2)))[0]
         assert inked.min() > 0 and inked.max() < width - 1, width  # within the width, margins kept
+        rows = (strip < 200).any(axis=(1, 2))
+        starts = np.count_nonzero(rows[1:] & ~rows[:-1]) + rows[0]
+        assert starts >= 2, width  # blank rows between the lines: a "g" touched the letters under it
+
+
+def test_an_answer_pictures_strip_says_what_real_means() -> None:
+    """A picture stamped "Deforgify: real" was read as proof that the person was real (a phone
+    walk, on an AI portrait answered "real"): the strip says what "real" means."""
+    from deforgify.app.checks import footer_lines
+
+    row = {"label": "real", "checked_at": "2026-12-05T17:02:03Z"}
+    assert footer_lines(row, "deforgify-lite0 (bundled)") == [
+        "Deforgify: real (no sign of the fakes it knows), 2026-12-05 17:02:03 UTC. Evidence to weigh, not proof.",
+        "Answered by deforgify-lite0 (bundled)"]
+    assert footer_lines(row | {"label": "fake"}, "m")[0].startswith("Deforgify: fake, 2026-12-05 17:02:03 UTC.")

@@ -637,7 +637,7 @@ def test_the_timeline_marks_the_unsure_band_across_the_clip_and_tells_each_face_
         ('"fake" from 90.0%', 0.0, 0.9), ('"fake" from 90.0%', 3.0, 0.9),
         ('"real" up to 20.0%', 0.0, 0.2), ('"real" up to 20.0%', 3.0, 0.2)]
     assert timeline_caption(row, config.calibration) == (  # what each face showed, then how to read the lines
-        "Fake probability per frame read: face 1, real 90%, from 2 frames (0.5 s to 1.5 s), fake 10% in each; "
+        "Fake probability per frame read: face 1, real (fake 10%), from 2 frames (0.5 s to 1.5 s), fake 10% in each; "
         "face 2, fake 95% in its one frame judged (at 1.5 s). "  # a lone point, drawn only when pointed at
         'Grey lines mark where "fake" starts (90.0%) and "real" ends (20.0%); "unsure" between them.')
     no_band = Calibration(1.0, 0.6, unsure_low=0.6, unsure_high=0.6)

@@ -21,7 +21,7 @@ from deforgify.app.log import log
 from deforgify.app.verdict_box import banner, overruled, shows_heatmap
 from deforgify.decode import InvalidImageError
 from deforgify.detector import Detector
-from deforgify.explain import WORDS, draw_faces, with_footer
+from deforgify.explain import MEANINGS, WORDS, draw_faces, with_footer
 from deforgify.feedback import Answers
 from deforgify.video.frames import Limits
 
@@ -133,12 +133,17 @@ def answer_picture(rgb: np.ndarray, row: dict, model: str) -> str:
     """An answer's picture (faces boxed) saved with a strip under it saying the answer, when, and
     the model that gave it (``model``, a model line), named so too, ending in the start of its
     answer id: downloaded and shared, it said "fake 99.8%" on a face and nothing else."""
-    when = row["checked_at"].replace("T", " ").removesuffix("Z") + " UTC"
-    lines = [f"Deforgify: {WORDS[row['label']]}, {when}. Evidence to weigh, not proof.",
-             f"Answered by {model}"]
     stamp = row["checked_at"].replace(":", "").replace("-", "")
-    return save_output(with_footer(rgb, lines), f"deforgify-{row['label'].replace('_', '-')}-{stamp}",
-                       row.get("answer_id", "")[:12])
+    name = f"deforgify-{row['label'].replace('_', '-')}-{stamp}"
+    return save_output(with_footer(rgb, footer_lines(row, model)), name, row.get("answer_id", "")[:12])
+
+
+def footer_lines(row: dict, model: str) -> list[str]:
+    """The words under an answer's picture: the answer, when, and the model; "real" with what it
+    means (stamped "real" alone, a picture read as proof that the person was real: a walk)."""
+    when = row["checked_at"].replace("T", " ").removesuffix("Z") + " UTC"
+    answer = WORDS[row["label"]] + (f" ({MEANINGS['real']})" if row["label"] == "real" else "")
+    return [f"Deforgify: {answer}, {when}. Evidence to weigh, not proof.", f"Answered by {model}"]
 
 
 def save_output(rgb: np.ndarray, name: str = "deforgify", unique: str = "") -> str:
