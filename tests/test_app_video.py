@@ -203,9 +203,11 @@ def test_upload_a_clip_and_read_the_verdict_timeline_and_deciding_frame(app_url,
             chart = page.locator("#video-timeline svg.marks").first
             assert chart.locator('path[stroke="#b4b9c2"]').count() >= 2
             assert "face 1" in chart.text_content() and "97.1%" not in chart.text_content()
+            titles = chart.locator(".role-legend-title").all_text_contents()
+            assert not "".join(titles).strip(), titles  # no stray title above the faces ("line" was one)
             assert chart.get_attribute("aria-hidden") == "true"
             words = page.locator("#video-timeline .caption").inner_text()
-            assert re.match(r"Fake probability per frame read: face 1, \w+ [<>]?[\d.]+%, from \d+ frames \(", words), words
+            assert re.match(r"Fake probability per frame read: face 1, (\w+ \(fake [<>]?[\d.]+%\)|fake [<>]?[\d.]+%), from \d+ frames \(", words), words
             assert 'Grey lines mark where "fake" starts (97.1%) and "real" ends (19.2%)' in words
             assert page.locator("#video-timeline .caption").evaluate("e => getComputedStyle(e).textAlign") == "left"
             frame = page.locator('#video-frame img[src*="gradio_api/file="]')

@@ -688,10 +688,11 @@ def test_a_faces_line_breaks_where_it_was_not_judged() -> None:
     assert dash_rows(row) == [{"time (s)": t, "fake probability": 0.1, "face": "face 1"} for t in (0.0, 0.1, 2.9, 3.1)]
 
 
-def test_the_timelines_tooltips_give_three_decimals_and_call_a_line_a_line() -> None:
+def test_the_timelines_tooltips_give_three_decimals_and_call_no_line_a_face() -> None:
     """A point's tooltip on the page's chart gave nine decimals (a dash's end at 2.966666667 s,
     the band's edge at 0.971464...) and called the grey guide a "face": the page's rows are
-    rounded as a face's scores are, and their colour column is "line"."""
+    rounded as a face's scores are, and their colour column has no name (named "line", it stood
+    above the legend as a stray title)."""
     from deforgify.app.video_section import page_timeline
     from deforgify.detector import face_label
     from deforgify.model.calibration import Calibration
@@ -708,10 +709,10 @@ def test_the_timelines_tooltips_give_three_decimals_and_call_a_line_a_line() -> 
                       [track_verdict(config, 0, [(1.0, alone)])], planned=3).to_json()
     chart = page_timeline(row, config.calibration)
     data = chart["value"]
-    assert chart["color"] == "line" and list(data.columns) == ["time (s)", "fake probability", "line"]
+    assert chart["color"] == " " and list(data.columns) == ["time (s)", "fake probability", " "]
     numbers = [value for column in ("time (s)", "fake probability") for value in data[column].dropna()]
     assert len(numbers) > 6 and all(round(value, 3) == value for value in numbers), numbers
-    assert {0.971, 0.192} <= set(data["fake probability"]) and '"fake" from 97.1%' in set(data["line"])
+    assert {0.971, 0.192} <= set(data["fake probability"]) and '"fake" from 97.1%' in set(data[" "])
     assert chart["colors_in_legend"] == ["face 1"] and chart["color_map"]['"real" up to 19.2%'] == "#b4b9c2"
 
 

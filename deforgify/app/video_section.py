@@ -34,8 +34,10 @@ would leave out); GUIDE_GREY draws the unsure band's edges, apart from any face.
 
 GUIDE_GREY = "#b4b9c2"
 
-TIMELINE_LINE = "line"
-"""The page's timeline names each line (a face's, or a guide's) in this column."""
+TIMELINE_LINE = " "
+"""The column of the page's timeline naming each line (a face's, or a guide's), itself unnamed:
+each point's tooltip heads its value with it and the legend its faces ("face" called a grey
+guide a face; "line" stood above the legend's faces as a stray title: two walks' finds)."""
 
 CHECK_VIDEO, CHECKING_VIDEO = "Check the video", "Checking the video…"
 
@@ -44,9 +46,8 @@ def page_timeline(row: dict, calibration: Calibration) -> dict:
     """The timeline as the page draws it: each face's line, broken where it was not seen,
     against grey lines at the unsure band's edges, across the whole clip, with a caption in
     words that also names the lines (the legend lists the faces only: the lines read as more
-    faces there, and overflowed a phone's width); the API's is the faces' rows. Its colour
-    column is called "line", as each point's tooltip heads its name (a grey line's tooltip
-    called it a "face")."""
+    faces there, and overflowed a phone's width); the API's is the faces' rows, with their
+    "face" column (see :data:`TIMELINE_LINE` for the page's)."""
     import pandas as pd
 
     from deforgify.video.present import band_guides, chart_rows, dash_rows, gap_rows, timeline_caption
