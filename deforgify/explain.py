@@ -389,6 +389,13 @@ CAPTION_HEIGHT = 250
 (enlarged to 4000x200 to be drawn) got captions two thirds of its height, over its faces."""
 
 
+CROWDED = (1.0, 0.8, 0.64, 0.5)
+"""The font scales tried for a crowded photo's captions, as shares of the legible one, until each
+caption fits beside its own face clear of the others: at the legible scale, captions as tall
+as the faces of a party photo landed far from them, under other faces, with lines to them that
+crossed other captions (a phone walk)."""
+
+
 def caption_layout(shape: tuple[int, ...], boxes: list[Box], texts: list[str], order: list[int]
                    ) -> tuple[list[tuple[int, int, int, int]], float, int]:
     """Where each caption goes, as (left, top, right, bottom) in pixels, with the font scale
@@ -400,17 +407,33 @@ def caption_layout(shape: tuple[int, ...], boxes: list[Box], texts: list[str], o
     Visitors found a long caption ("1: unsure (fake 82%) - decides") across the foreheads of the
     faces beside its own, read as theirs, the Two faces example's across the other face's eyes,
     and a small face hidden under its own; one placed away from its box gets a line to it
-    (:func:`draw_faces`)."""
+    (:func:`draw_faces`). Where the captions do not all fit so beside their faces, they are made
+    smaller (:data:`CROWDED`), and only at the smallest placed anywhere."""
     height, width = shape[:2]
     wide = min(width / CAPTION_WIDTH, height / CAPTION_HEIGHT)
-    scale = float(np.clip(max(min(height, width) / CAPTION_SIDE, wide), 0.35, 4.0))
+    legible = float(np.clip(max(min(height, width) / CAPTION_SIDE, wide), 0.35, 4.0))
     while True:
-        thickness = max(1, round(scale * 2))
-        sizes = [cv2.getTextSize(t, FONT, scale, thickness)[0] for t in texts]
-        pad = max(2, round(4 * scale))
-        if scale <= 0.25 or max(w for w, _ in sizes) + 2 * pad <= width:
+        thickness = max(1, round(legible * 2))
+        widest = max(cv2.getTextSize(t, FONT, legible, thickness)[0][0] for t in texts)
+        if legible <= 0.25 or widest + 2 * max(2, round(4 * legible)) <= width:
             break
-        scale *= 0.9
+        legible *= 0.9
+    for share in CROWDED:
+        scale = max(min(legible, 0.35), legible * share)  # never below the least legible scale
+        thickness = max(1, round(scale * 2))
+        placed = _placed(shape, boxes, texts, order, scale, anywhere=share == CROWDED[-1])
+        if placed is not None:
+            return placed, scale, thickness
+    raise AssertionError("the last scale places every caption")
+
+
+def _placed(shape: tuple[int, ...], boxes: list[Box], texts: list[str], order: list[int], scale: float,
+            anywhere: bool) -> Optional[list[tuple[int, int, int, int]]]:
+    """The captions' places at ``scale`` (see :func:`caption_layout`); None, unless ``anywhere``,
+    when one has no place beside its face that is clear of the rest."""
+    height, width = shape[:2]
+    thickness = max(1, round(scale * 2))
+    pad = max(2, round(4 * scale))
     placed: dict[int, tuple[int, int, int, int]] = {}
     middles = [(x, y, x + w, y + h) for x, y, w, h in map(face_middle, boxes)]
     faces = [(x, y, x + w, y + h) for x, y, w, h in boxes]
@@ -430,10 +453,12 @@ def caption_layout(shape: tuple[int, ...], boxes: list[Box], texts: list[str], o
                     any(_overlap(rect, zone) for zone in zones), _gap(rect, faces[index]))
 
         best = min(_caption_places(boxes[index], size, width, height, near=True), key=cost)
-        if any(cost(best)[:5]):  # no good place beside the face: the nearest good one anywhere
+        if any(cost(best)[:5]):  # no good place beside the face: smaller captions, or the nearest good one anywhere
+            if not anywhere:
+                return None
             best = min([best, *_caption_places(boxes[index], size, width, height, near=False)], key=cost)
         placed[index] = best
-    return [placed[i] for i in range(len(boxes))], scale, thickness
+    return [placed[i] for i in range(len(boxes))]
 
 
 def line_height(scale: float, thickness: int) -> int:

@@ -4,6 +4,8 @@ are about the words and the drawing, not about the model."""
 
 from __future__ import annotations
 
+import math
+
 import cv2
 import numpy as np
 import pytest
@@ -162,6 +164,29 @@ def test_a_long_caption_keeps_to_its_own_face_in_a_row_of_faces(shape: tuple[int
     for index, (left, top, right, bottom) in enumerate(rects):
         x, y, w, h = boxes[index]
         assert x - gap < (left + right) / 2 < x + w + gap  # over its own face's column
+        for other, (ox, oy, ow, oh) in enumerate(boxes):
+            assert other == index or not (left < ox + ow and ox < right and top < oy + oh and oy < bottom)
+
+
+def test_a_crowded_photos_captions_are_made_smaller_to_sit_beside_their_own_faces() -> None:
+    """A phone walk's party photo (six faces of about 120-160 px in 4032x3024): captions as tall
+    as the faces landed far from them, under other faces, joined to theirs by lines that crossed
+    other captions ("which face is 3, which is 6?"). They are made smaller until each touches its
+    own face's box and covers no other face."""
+    boxes = [(89, 562, 163, 163), (1559, 674, 158, 158), (1274, 622, 136, 136), (410, 704, 119, 120),
+             (707, 598, 118, 118), (996, 702, 116, 116)]
+    made = prediction(*[(box, fake, label) for box, fake, label in zip(
+        boxes, (0.23, 0.5, 0.32, 0.02, 0.54, 0.22), (UNSURE, UNSURE, UNSURE, "real", UNSURE, UNSURE))], deciding=4)
+    found = captions(made)
+    order = sorted(range(len(found)), key=lambda i: not found[i][3])
+    shape = (3024, 4032, 3)
+    rects, scale, _ = caption_layout(shape, boxes, [f[1] for f in found], order)
+    _, legible, _ = caption_layout(shape, boxes[:1], [found[0][1]], [0])  # one face: the legible scale
+    assert 0.5 * legible <= scale < legible
+    for index, (left, top, right, bottom) in enumerate(rects):
+        x, y, w, h = boxes[index]
+        gap = math.hypot(max(0, x - right, left - x - w), max(0, y - bottom, top - y - h))
+        assert gap <= 2, (index, rects[index], boxes[index])  # touching its own face
         for other, (ox, oy, ow, oh) in enumerate(boxes):
             assert other == index or not (left < ox + ow and ox < right and top < oy + oh and oy < bottom)
 
