@@ -104,7 +104,8 @@ def apply_to_row(row: dict, provenance: Provenance) -> dict:
 def headline(provenance: Provenance) -> str:
     """One line for a person: what the file says about its origin and what that counts for."""
     if not provenance.evidence:
-        return "No provenance data — most photos have none, so this proves nothing."
+        return ("The file says nothing of where it came from (no provenance data): most photos do not, so its "
+                "silence counts neither way.")  # "so this proves nothing" was read of the answer itself (a walk)
     deciding = [e for e in provenance.evidence if decides(e, provenance)]
     if deciding:
         return f"{deciding[0].says} This decides the verdict: fake."
