@@ -327,10 +327,31 @@ def test_each_bar_marks_where_its_answer_starts() -> None:
     marks = re.findall(r'data-label="(\w+)".*?class="starts" style="position:absolute;left:([\d.]+)%', box)
     assert marks == [("real", "80.8"), ("fake", "97.1")]
     # said as a rule (under a "Real" answer, "neither reaches it" contradicted the bar that did)
-    assert ('the mark a bar must reach for its answer ("real" 80.8%, that is fake at most 19.2%; "fake" 97.1%); if '
-            'neither reaches its mark, the answer is "unsure"') in box  # the real mark as the words give the edge
+    assert ('where each answer starts: "real" at real 80.8% (fake at most 19.2%), "fake" at fake 97.1%. A bar short '
+            'of its mark is grey; if neither reaches it, the answer is "unsure".') in box  # the edge as the words give it
     unbanded = verdict_box.banner(prediction(((10, 10, 90, 90), 0.888, "fake")), calibration=None)
-    assert 'class="starts"' not in unbanded and "the mark a bar must reach" not in unbanded
+    assert 'class="starts"' not in unbanded and "where each answer starts" not in unbanded
+
+
+def test_a_bar_is_grey_until_it_reaches_its_answers_mark() -> None:
+    """A red bar filled to 83 % under "Unsure" read as a "fake" (a phone walk): a bar takes its
+    answer's colour only once it reaches that answer's mark; without a band, always."""
+    import re
+
+    from deforgify.app import verdict_box
+    from deforgify.explain import hex_colour
+
+    band = Calibration(threshold=0.49, unsure_low=0.192, unsure_high=0.971)
+    red, green, grey = hex_colour(COLOURS["fake"]), hex_colour(COLOURS["real"]), verdict_box.SHORT_OF_ITS_MARK
+
+    def fills(fake, label, calibration=band):
+        box = verdict_box.banner(prediction(((10, 10, 90, 90), fake, label)), calibration=calibration)
+        return re.findall(r'data-label="(\w+)".*?height:10px;background:(#[0-9a-f]{6})', box)
+
+    assert fills(0.83, UNSURE) == [("real", grey), ("fake", grey)]
+    assert fills(0.99, "fake") == [("real", grey), ("fake", red)]
+    assert fills(0.05, "real") == [("real", green), ("fake", grey)]
+    assert fills(0.83, "fake", None) == [("real", green), ("fake", red)]
 
 
 def test_the_page_says_how_often_the_model_is_right_from_its_own_metrics(tmp_path) -> None:
@@ -530,6 +551,10 @@ def test_the_heatmaps_note_gives_the_fake_share_as_the_bars_do() -> None:
     band = Calibration(threshold=0.49, unsure_low=0.192, unsure_high=0.971)
     assert "This face: fake &gt;99.9%." in verdict_box.heatmap_legend(0.99997, band)
     assert "This face: fake 97.2%." in verdict_box.heatmap_legend(0.9718, band)  # told apart from the 97.1 % edge
+    group = prediction(((10, 10, 90, 90), 0.2, "real"), ((120, 10, 60, 60), 0.99, "fake"), deciding=1)
+    assert verdict_box.which_decides(group) == "face 2, which decides"  # "This face" did not say which
+    assert "Face 2, which decides: fake 99%." in verdict_box.heatmap_legend(0.99, band, verdict_box.which_decides(group))
+    assert verdict_box.which_decides(prediction(((10, 10, 90, 90), 0.99, "fake"))) == ""
     box = verdict_box.banner(prediction(((10, 10, 90, 90), 0.99997, "fake")), calibration=band)
     assert '>&gt;99.9%</b>' in box and "fake &gt;99.9%" in box and "99.997" not in box
 

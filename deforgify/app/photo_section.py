@@ -19,7 +19,7 @@ from deforgify.app.components import (LIVE_REGION, PICTURE_BUTTONS, FacesImage, 
 from deforgify.app.latest_upload import LATEST_PHOTO
 from deforgify.app.reports import Flag, answer_shown, report_controls, report_ready
 from deforgify.app.verdict_box import (AWAITING_PHOTO, CHECKING_AGAIN, error_box, heatmap_alt, heatmap_legend,
-                                       overruled, video_banner)
+                                       overruled, video_banner, which_decides)
 from deforgify.detector import Detector
 from deforgify.explain import WORDS, describe_faces
 from deforgify.feedback import Answers, FeedbackStore, choices_against
@@ -79,8 +79,8 @@ def make_page_check(detector: Detector, answers: Answers, again: bool = False
             gr.update(value=heatmap, visible=heatmap is not None,
                       alt_text=heatmap_alt(prediction, detector.config.calibration) if heatmap else None),
             row,
-            gr.update(value=heatmap_legend(fake, detector.config.calibration) if heatmap else "",
-                      visible=heatmap is not None),
+            gr.update(value=heatmap_legend(fake, detector.config.calibration, which_decides(prediction))
+                      if heatmap else "", visible=heatmap is not None),
             row["answer_id"], "", gr.update(value=None, choices=choices_against(row["label"])),
         )
 

@@ -46,8 +46,7 @@ def banner(prediction: Prediction, provenance: Provenance = NO_PROVENANCE,
     row = apply_to_row(prediction.to_json(), provenance)
     label, by_provenance = row["label"], overruled(row)
     pixels = explain(prediction, calibration, advise=not by_provenance)
-    several = sum(1 for score in prediction.scores if score.face) > 1
-    of = f"face {deciding_number(prediction)}, which decides" if several else ""
+    of = which_decides(prediction)
     bars = _bars(prediction.confidences, calibration, of) if prediction.confidences and not prediction.caution else ""
     origin = (f'<p class="provenance" data-claim="{provenance.claim}" style="margin:6px 0 4px 0">'
               f"{html.escape(provenance_line(provenance))}</p>")
@@ -85,6 +84,13 @@ def video_banner(row: dict, calibration: Calibration, model: str, lead: str = ""
                 f'{html.escape(VIDEO_ORIGIN.format(picture=("an " if picture[0] in "aeiou" else "a ") + picture))}</p>'
                 f'<p style="margin:0;font-size:0.9em">{html.escape(CAUTIONS[label].replace("photo", picture))}</p>'
                 + answered_by(model), element_id=element_id)
+
+
+def which_decides(prediction: Prediction) -> str:
+    """"face 2, which decides" for a photo of several faces boxed, whose deciding face's shares
+    read as the whole photo's; "" for one."""
+    several = sum(1 for score in prediction.scores if score.face) > 1
+    return f"face {deciding_number(prediction)}, which decides" if several else ""
 
 
 def deciding_face(row: dict) -> str:
@@ -148,8 +154,8 @@ def no_clip_box() -> str:
 
 def _bars(confidences: dict[str, float], calibration: Optional[Calibration] = None, of: str = "") -> str:
     """The two shares as bars, to the decimals that tell the fake share from a band edge beside it
-    (:func:`deforgify.explain.shown_places`), each with a mark where its answer starts (a visitor
-    read "fake 89%" in a long red bar under "Unsure" as a firm answer); headed by whose shares they
+    (:func:`deforgify.explain.shown_places`), each with a mark where its answer starts and grey
+    until it reaches it (a visitor read "fake 89%" in a long red bar under "Unsure" as a firm answer); headed by whose shares they
     are (``of``: "face 2, which decides") where several faces were judged (they read as the photo's)."""
     places = shown_places(confidences["fake"], calibration)
     starts = answer_starts(calibration)
@@ -157,7 +163,7 @@ def _bars(confidences: dict[str, float], calibration: Optional[Calibration] = No
             '</div>'] if of else []
     for name in ("real", "fake"):
         share = confidences[name]
-        colour = hex_colour(COLOURS[name])
+        colour = hex_colour(COLOURS[name]) if share >= starts.get(name, 0.0) else SHORT_OF_ITS_MARK
         mark = (f'<span class="starts" style="position:absolute;left:{starts[name]:.1%};top:-4px;width:3px;'
                 f'height:18px;background:#1f1f1f"></span>' if name in starts else "")
         rows.append(
@@ -170,12 +176,18 @@ def _bars(confidences: dict[str, float], calibration: Optional[Calibration] = No
     if starts:
         mark = ('<span style="display:inline-block;width:3px;height:0.9em;background:#1f1f1f;'
                 'vertical-align:middle"></span>')
-        rows.append(f'<div class="starts-key" style="font-size:0.85em;color:#404040">{mark} the mark a bar must reach '
-                    f'for its answer ("real" {starts["real"]:.1%}, that is fake at most {1 - starts["real"]:.1%}; '
-                    f'"fake" {starts["fake"]:.1%}); if neither reaches its mark, the answer is "unsure"</div>')
+        rows.append(f'<div class="starts-key" style="font-size:0.85em;color:#404040">{mark} where each answer '
+                    f'starts: "real" at real {starts["real"]:.1%} (fake at most {1 - starts["real"]:.1%}), "fake" '
+                    f'at fake {starts["fake"]:.1%}. A bar short of its mark is grey; if neither reaches it, the '
+                    'answer is "unsure".</div>')
     # "fake at most 19.2%" as the words say it: a walk read the mark at 80.8 % against them
     # Hidden from screen readers: the sentence under the bars says both percentages again.
     return f'<div aria-hidden="true" style="margin:6px 0;max-width:28em">{"".join(rows)}</div>'
+
+
+SHORT_OF_ITS_MARK = "#8c8c8c"
+"""A bar's colour until it reaches its answer's mark (3.4:1 on white): a red bar filled to 83 %
+under "Unsure" read as a "fake" (a phone walk)."""
 
 
 def answer_starts(calibration: Optional[Calibration]) -> dict[str, float]:
@@ -210,8 +222,11 @@ def fake_share(fake: float, calibration: Optional[Calibration]) -> str:
     return share_text(fake, shown_places(fake, calibration))
 
 
-def heatmap_legend(fake: float, calibration: Optional[Calibration] = None) -> str:
+def heatmap_legend(fake: float, calibration: Optional[Calibration] = None, of: str = "") -> str:
+    """How to read the heatmap, and the fake share of the face it is of (``of``: "face 4, which
+    decides" in a group photo, where "This face" did not say which: a phone walk)."""
     stops = ", ".join(colour_stops())
+    face = f"{of[:1].upper()}{of[1:]}" if of else "This face"
     return (
         '<div id="heatmap-legend" style="color:#1a1a1a;font-size:0.95em">'
         '<p style="margin:0 0 4px 0"><b>How to read the heatmap</b></p>'
@@ -219,7 +234,7 @@ def heatmap_legend(fake: float, calibration: Optional[Calibration] = None) -> st
         f'background:linear-gradient(to right, {stops})"></div>'
         '<div aria-hidden="true" style="display:flex;justify-content:space-between;max-width:16em;'
         'font-size:0.85em"><span>no evidence</span><span>strong evidence</span></div>'
-        f'<p style="margin:4px 0 0 0">{html.escape(LEGEND)} This face: fake '
+        f'<p style="margin:4px 0 0 0">{html.escape(LEGEND)} {html.escape(face)}: fake '
         f'{html.escape(fake_share(fake, calibration))}.</p>'
         "<p style=\"margin:4px 0 0 0\">Where the model looked, not proof of what was changed.</p></div>"
     )
