@@ -413,18 +413,17 @@ def caption_layout(shape: tuple[int, ...], boxes: list[Box], texts: list[str], o
     wide = min(width / CAPTION_WIDTH, height / CAPTION_HEIGHT)
     legible = float(np.clip(max(min(height, width) / CAPTION_SIDE, wide), 0.35, 4.0))
     while True:
-        thickness = max(1, round(legible * 2))
-        widest = max(cv2.getTextSize(t, FONT, legible, thickness)[0][0] for t in texts)
+        widest = max(cv2.getTextSize(t, FONT, legible, stroke(legible))[0][0] for t in texts)
         if legible <= 0.25 or widest + 2 * max(2, round(4 * legible)) <= width:
             break
         legible *= 0.9
     for share in CROWDED:
         scale = max(min(legible, 0.35), legible * share)  # never below the least legible scale
-        thickness = max(1, round(scale * 2))
         placed = _placed(shape, boxes, texts, order, scale, anywhere=share == CROWDED[-1])
         if placed is not None:
-            return placed, scale, thickness
-    raise AssertionError("the last scale places every caption")
+            break
+    assert placed is not None  # at the last scale, anywhere
+    return placed, scale, stroke(scale)
 
 
 def _placed(shape: tuple[int, ...], boxes: list[Box], texts: list[str], order: list[int], scale: float,
@@ -432,8 +431,7 @@ def _placed(shape: tuple[int, ...], boxes: list[Box], texts: list[str], order: l
     """The captions' places at ``scale`` (see :func:`caption_layout`); None, unless ``anywhere``,
     when one has no place beside its face that is clear of the rest."""
     height, width = shape[:2]
-    thickness = max(1, round(scale * 2))
-    pad = max(2, round(4 * scale))
+    thickness, pad = stroke(scale), max(2, round(4 * scale))
     placed: dict[int, tuple[int, int, int, int]] = {}
     middles = [(x, y, x + w, y + h) for x, y, w, h in map(face_middle, boxes)]
     faces = [(x, y, x + w, y + h) for x, y, w, h in boxes]
@@ -459,6 +457,11 @@ def _placed(shape: tuple[int, ...], boxes: list[Box], texts: list[str], order: l
             best = min([best, *_caption_places(boxes[index], size, width, height, near=False)], key=cost)
         placed[index] = best
     return [placed[i] for i in range(len(boxes))]
+
+
+def stroke(scale: float) -> int:
+    """A caption's letters' thickness at ``scale``."""
+    return max(1, round(scale * 2))
 
 
 def line_height(scale: float, thickness: int) -> int:

@@ -155,8 +155,9 @@ def no_clip_box() -> str:
 def _bars(confidences: dict[str, float], calibration: Optional[Calibration] = None, of: str = "") -> str:
     """The two shares as bars, to the decimals that tell the fake share from a band edge beside it
     (:func:`deforgify.explain.shown_places`), each with a mark where its answer starts and grey
-    until it reaches it (a visitor read "fake 89%" in a long red bar under "Unsure" as a firm answer); headed by whose shares they
-    are (``of``: "face 2, which decides") where several faces were judged (they read as the photo's)."""
+    until it reaches it (a visitor read "fake 89%" in a long red bar under "Unsure" as a firm
+    answer); headed by whose shares they are (``of``: "face 2, which decides") where several faces
+    were judged (they read as the photo's)."""
     places = shown_places(confidences["fake"], calibration)
     starts = answer_starts(calibration)
     rows = [f'<div class="bars-of" style="font-size:0.85em;color:#404040">{html.escape(of[:1].upper() + of[1:])}:'
@@ -173,14 +174,13 @@ def _bars(confidences: dict[str, float], calibration: Optional[Calibration] = No
             f'height:10px;background:{colour};border-radius:4px"></span>{mark}</span><b class="percent" '
             f'style="width:{3 + places}em;text-align:right">{html.escape(share_text(share, places))}</b></div>'
         )
-    if starts:
+    if starts:  # the real mark with "fake at most 19.2%", as the words give it (a walk read 80.8 % against them)
         mark = ('<span style="display:inline-block;width:3px;height:0.9em;background:#1f1f1f;'
                 'vertical-align:middle"></span>')
         rows.append(f'<div class="starts-key" style="font-size:0.85em;color:#404040">{mark} where each answer '
                     f'starts: "real" at real {starts["real"]:.1%} (fake at most {1 - starts["real"]:.1%}), "fake" '
                     f'at fake {starts["fake"]:.1%}. A bar short of its mark is grey; if neither reaches it, the '
                     'answer is "unsure".</div>')
-    # "fake at most 19.2%" as the words say it: a walk read the mark at 80.8 % against them
     # Hidden from screen readers: the sentence under the bars says both percentages again.
     return f'<div aria-hidden="true" style="margin:6px 0;max-width:28em">{"".join(rows)}</div>'
 
