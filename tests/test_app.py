@@ -403,6 +403,20 @@ def as_user(code: str, app_url: str, photo: Path) -> str:
         .replace("photo.jpg", str(photo))
 
 
+def test_the_readme_lists_every_error_code_once() -> None:
+    """A developer's walk found the codes hard to find in the README's prose: its table of error
+    codes holds each code the command line, the library and the API can give, once, and no other."""
+    from deforgify.app import api_errors
+    from deforgify.refusals import CODES
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("### Error codes", 1)[1].split("\n### ", 1)[0]
+    listed = re.findall(r"^\| `(\w+)` \|", table, re.MULTILINE)
+    api = [value for name, value in vars(api_errors).items() if name.isupper() and isinstance(value, str)
+           and re.fullmatch(r"[a-z_]+", value)]
+    assert sorted(listed) == sorted({*CODES, *api}) and len(listed) == len(set(listed)), listed
+
+
 def test_the_readme_api_examples_run_as_written(app_url, images, client) -> None:
     import subprocess
     import sys
