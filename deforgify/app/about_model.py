@@ -52,7 +52,7 @@ def header(detector: Detector) -> str:
     to its card, and where the figures of how often it is right are (:func:`how_often_right`)."""
     lines = [
         "# Deforgify: real or fake face?",
-        "Upload a photo of a face, paste one (the clipboard button) or take one with the webcam: Deforgify "
+        "Upload a photo of a face, paste one (the clipboard button) or take one with the camera button: Deforgify "
         "checks it at once and tells whether it "
         "shows signs of a generated or manipulated face (GAN faces, face swaps). It answers \"fake\" (signs of "
         "the fakes it knows), \"real\" (no sign of them: not proof that the photo is genuine) or \"unsure\" "
