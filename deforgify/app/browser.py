@@ -70,7 +70,7 @@ CLEAR_JS = """(photo) => {
   const hidden = {__type__: 'update', value: null, visible: false};
   const summary = path === null ? """ + json.dumps(AWAITING_PHOTO) + """ : '';
   return [null, summary, hidden, hidden, null, hidden, '', '', null,
-          {__type__: 'update', interactive: false}, {__type__: 'update', visible: false}];
+          {__type__: 'update', visible: 'hidden'}, {__type__: 'update', visible: false}];
 }"""
 """The same, at once in the browser when the photo changes, before the server answers, with the
 re-check button and the report controls put away until the new photo's answer; a second change

@@ -126,10 +126,11 @@ def cleared() -> tuple:
 
 
 def settled(answer_id: str) -> tuple[gr.Button, gr.Column, gr.Button, Any]:
-    """The re-check button and the report controls once the page has settled: usable and shown
-    for a photo with an answer; not for a file that cannot be checked (it would only fail again)
-    or an empty photo."""
-    return (gr.Button(interactive=bool(answer_id)), answer_shown(answer_id), *report_ready())
+    """The re-check button and the report controls once the page has settled: shown for a photo
+    with an answer; not for a file that cannot be checked (it would only fail again) or an empty
+    photo. The button is left in the page, taking no room, until then: shown greyed before any
+    photo, it puzzled two visitors (what is "again" before a first check?)."""
+    return (gr.Button(visible=True if answer_id else "hidden"), answer_shown(answer_id), *report_ready())
 
 
 def photo_section(detector: Detector, answers: Answers, flag: Flag, store: FeedbackStore,
@@ -142,7 +143,7 @@ def photo_section(detector: Detector, answers: Answers, flag: Flag, store: Feedb
             section_heading("Check a photo")
             image = ImageFile(type="filepath", sources=["upload", "webcam", "clipboard"],
                               image_mode=None, label="Photo of a face", height=300, elem_id="photo")
-            check_again = gr.Button(CHECK_AGAIN, variant="secondary", interactive=False, elem_id="check-again")
+            check_again = gr.Button(CHECK_AGAIN, variant="secondary", visible="hidden", elem_id="check-again")
             paths, labels = example_files(detector, examples) if examples else ([], [])
             if paths:
                 gr.Examples(paths, inputs=image, example_labels=labels,
