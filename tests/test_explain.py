@@ -328,7 +328,7 @@ def test_each_bar_marks_where_its_answer_starts() -> None:
     assert marks == [("real", "80.8"), ("fake", "97.1")]
     # said as a rule (under a "Real" answer, "neither reaches it" contradicted the bar that did)
     assert ('where each answer starts: "real" at real 80.8% (fake at most 19.2%), "fake" at fake 97.1%. A bar short '
-            'of its mark is grey; if neither reaches it, the answer is "unsure".') in box  # the edge as the words give it
+            'of its mark is grey; if neither reaches it, the answer is "unsure".') in box  # the edge as words give it
     unbanded = verdict_box.banner(prediction(((10, 10, 90, 90), 0.888, "fake")), calibration=None)
     assert 'class="starts"' not in unbanded and "where each answer starts" not in unbanded
 
@@ -443,7 +443,8 @@ def test_captions_beside_an_edge_of_the_band_give_the_decimals_the_bars_give() -
     near = [((10, 10, 100, 100), 0.9688, UNSURE), ((150, 10, 90, 90), 0.9724, "fake"),
             ((260, 10, 80, 80), 0.187, "real"), ((360, 10, 70, 70), 0.5, UNSURE)]
     texts = [text for _, text, _, _ in captions(prediction(*near, deciding=1), calibration=band)]
-    assert texts == ["1: unsure (fake 96.9%)", "2: fake 97.2% - decides", "3: real (fake 18.7%)", "4: unsure (fake 50%)"]
+    assert texts == ["1: unsure (fake 96.9%)", "2: fake 97.2% - decides", "3: real (fake 18.7%)",
+                     "4: unsure (fake 50%)"]
     assert [text for _, text, _, _ in captions(prediction(*near, deciding=1))][:3] == [
         "1: unsure (fake 97%)", "2: fake 97% - decides", "3: real (fake 19%)"]  # no band given: whole percents
     assert "face 3: real (fake 18.7%)" in describe_faces(prediction(*near, deciding=1), calibration=band)
@@ -553,7 +554,8 @@ def test_the_heatmaps_note_gives_the_fake_share_as_the_bars_do() -> None:
     assert "This face: fake 97.2%." in verdict_box.heatmap_legend(0.9718, band)  # told apart from the 97.1 % edge
     group = prediction(((10, 10, 90, 90), 0.2, "real"), ((120, 10, 60, 60), 0.99, "fake"), deciding=1)
     assert verdict_box.which_decides(group) == "face 2, which decides"  # "This face" did not say which
-    assert "Face 2, which decides: fake 99%." in verdict_box.heatmap_legend(0.99, band, verdict_box.which_decides(group))
+    legend = verdict_box.heatmap_legend(0.99, band, verdict_box.which_decides(group))
+    assert "Face 2, which decides: fake 99%." in legend
     assert verdict_box.which_decides(prediction(((10, 10, 90, 90), 0.99, "fake"))) == ""
     box = verdict_box.banner(prediction(((10, 10, 90, 90), 0.99997, "fake")), calibration=band)
     assert '>&gt;99.9%</b>' in box and "fake &gt;99.9%" in box and "99.997" not in box

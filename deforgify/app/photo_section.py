@@ -10,13 +10,13 @@ from typing import Any, Callable, Optional
 import gradio as gr
 
 from deforgify.app.about_model import example_files, model_line, saved_another_way, trained_on_note
-from deforgify.app.browser import CLEAR_JS, FORGET_REFUSAL, SCROLL_TO_VERDICT
-from deforgify.app.log import log
-from deforgify.app.checks import CHECKS, make_check, make_judge_clip
 from deforgify.app.api_errors import error_row
+from deforgify.app.browser import CLEAR_JS, FORGET_REFUSAL, SCROLL_TO_VERDICT
+from deforgify.app.checks import CHECKS, make_check, make_judge_clip
 from deforgify.app.components import (LIVE_REGION, PICTURE_BUTTONS, FacesImage, HeatmapImage, ImageFile, ResultJSON,
                                       Summary, Verdict, section_heading)
 from deforgify.app.latest_upload import LATEST_PHOTO
+from deforgify.app.log import log
 from deforgify.app.reports import Flag, answer_shown, report_controls, report_ready
 from deforgify.app.verdict_box import (AWAITING_PHOTO, CHECKING_AGAIN, error_box, heatmap_alt, heatmap_legend,
                                        overruled, video_banner, which_decides)

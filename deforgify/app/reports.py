@@ -11,10 +11,10 @@ from typing import Any, Callable, Optional
 
 import gradio as gr
 
-from deforgify.app.browser import scroll_into_view
 from deforgify.app.api_errors import BAD_CHOICE, REPORT_NOT_SAVED, REPORT_REFUSED, TRY_AGAIN_LATER
-from deforgify.app.log import log
+from deforgify.app.browser import scroll_into_view
 from deforgify.app.components import AnswerId, ReportStatus, ShouldBe
+from deforgify.app.log import log
 from deforgify.feedback import (SHOULD_BE, Answers, ClientQuota, FeedbackError, FeedbackStore, NotNow, NotSaved,
                                 save_report)
 
