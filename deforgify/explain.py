@@ -433,8 +433,11 @@ def _placed(shape: tuple[int, ...], boxes: list[Box], texts: list[str], order: l
     height, width = shape[:2]
     thickness, pad = stroke(scale), max(2, round(4 * scale))
     placed: dict[int, tuple[int, int, int, int]] = {}
+    lines_to: list[Segment] = []  # the lines drawn from captions placed away from their faces
     middles = [(x, y, x + w, y + h) for x, y, w, h in map(face_middle, boxes)]
     faces = [(x, y, x + w, y + h) for x, y, w, h in boxes]
+    clear = line_height(scale, thickness) // 2  # a line nearer a box than this read as part of it (a walk)
+    margins = [(x0 - clear, y0 - clear, x1 + clear, y1 + clear) for x0, y0, x1, y1 in faces]
     for index in order:
         lines = caption_lines(texts[index], boxes[index][2], scale, thickness, shape)
         text_width = max(cv2.getTextSize(line, FONT, scale, thickness)[0][0] for line in lines)
@@ -442,21 +445,62 @@ def _placed(shape: tuple[int, ...], boxes: list[Box], texts: list[str], order: l
         others = [other for other in range(len(boxes)) if other != index]
         zones = [(x0, y0 - size[1], x1, y1 + size[1]) for x0, y0, x1, y1 in (faces[o] for o in others)]
 
-        def cost(rect: tuple[int, int, int, int]) -> tuple[bool, bool, bool, bool, bool, float]:
-            """What a place covers, most harmful first (its own face's middle: a small face's
-            caption hid it; then another face's zone, just above or below it, where its own
-            caption would be), then how far it is from its face."""
-            return (any(_overlap(rect, c) for c in placed.values()), any(_overlap(rect, middles[o]) for o in others),
-                    any(_overlap(rect, faces[o]) for o in others), _overlap(rect, middles[index]),
-                    any(_overlap(rect, zone) for zone in zones), _gap(rect, faces[index]))
+        def cost(rect: tuple[int, int, int, int]) -> tuple[bool, bool, bool, bool, bool, bool, bool, float]:
+            """What a place covers, most harmful first (another caption, or a line to one; then
+            its own line through another caption; then other faces; then its line across or
+            along another face's box; its own face's middle: a small face's caption hid it; then
+            another face's zone, just above or below it, where its own caption would be), then
+            how far it is from its face."""
+            line = leader(rect, boxes[index]) if _gap(rect, faces[index]) > pad else None  # else no line drawn
+            return (any(_overlap(rect, c) for c in placed.values()) or any(_crosses(other, rect) for other in lines_to),
+                    line is not None and any(_crosses(line, c) for c in placed.values()),
+                    any(_overlap(rect, middles[o]) for o in others), any(_overlap(rect, faces[o]) for o in others),
+                    line is not None and any(_crosses(line, margins[o]) for o in others),
+                    _overlap(rect, middles[index]), any(_overlap(rect, zone) for zone in zones),
+                    _gap(rect, faces[index]))
 
         best = min(_caption_places(boxes[index], size, width, height, near=True), key=cost)
-        if any(cost(best)[:5]):  # no good place beside the face: smaller captions, or the nearest good one anywhere
+        if any(cost(best)[:7]):  # no good place beside the face: smaller captions, or the nearest good one anywhere
             if not anywhere:
                 return None
             best = min([best, *_caption_places(boxes[index], size, width, height, near=False)], key=cost)
         placed[index] = best
+        if _gap(best, faces[index]) > pad:
+            lines_to.append(leader(best, boxes[index]))
     return [placed[i] for i in range(len(boxes))]
+
+
+Segment = tuple[tuple[int, int], tuple[int, int]]
+
+
+def leader(rect: tuple[int, int, int, int], box: Box) -> Segment:
+    """The line from a caption's place (left, top, right, bottom) to its face's box: from the
+    caption's edge nearest the box to the box's edge nearest the caption's centre (a point where
+    the caption touches its box)."""
+    left, top, right, bottom = rect
+    x, y, w, h = box
+    centre = ((left + right) // 2, (top + bottom) // 2)
+    at_box = (min(max(centre[0], x), x + w), min(max(centre[1], y), y + h))
+    return (min(max(at_box[0], left), right - 1), min(max(at_box[1], top), bottom - 1)), at_box
+
+
+def _crosses(segment: Segment, rect: tuple[int, int, int, int]) -> bool:
+    """Whether ``segment`` passes through the inside of ``rect`` (Liang-Barsky clipping)."""
+    (x0, y0), (x1, y1) = segment
+    left, top, right, bottom = rect
+    dx, dy = x1 - x0, y1 - y0
+    start, end = 0.0, 1.0
+    for p, q in ((-dx, x0 - left), (dx, right - x0), (-dy, y0 - top), (dy, bottom - y0)):
+        if p == 0:
+            if q <= 0:
+                return False
+            continue
+        t = q / p
+        if p < 0:
+            start = max(start, t)
+        else:
+            end = min(end, t)
+    return start < end
 
 
 def stroke(scale: float) -> int:
@@ -555,11 +599,10 @@ def draw_faces(rgb: np.ndarray, prediction: Prediction, overruled: bool = False,
     rects, scale, thickness = caption_layout(canvas.shape, [f[0] for f in found], [f[1] for f in found], order)
     for (box, text, colour, _), (left, top, right, bottom) in zip(found, rects):
         x, y, w, h = box
-        if _gap((left, top, right, bottom), (x, y, x + w, y + h)) > thin:  # away from its face: a line to it
-            centre = ((left + right) // 2, (top + bottom) // 2)
-            at_box = (min(max(centre[0], x), x + w), min(max(centre[1], y), y + h))
-            at_caption = (min(max(at_box[0], left), right - 1), min(max(at_box[1], top), bottom - 1))
-            cv2.line(canvas, at_caption, at_box, colour, thin, cv2.LINE_AA)
+        if _gap((left, top, right, bottom), (x, y, x + w, y + h)) > thin:  # away from its face: a line to it,
+            start, end = leader((left, top, right, bottom), box)  # ending in a dot on its box (a line along
+            cv2.line(canvas, start, end, colour, thin, cv2.LINE_AA)  # another box read as that box's edge)
+            cv2.circle(canvas, end, thin * 2, colour, -1, cv2.LINE_AA)
         cv2.rectangle(canvas, (left, top), (right - 1, bottom - 1), colour, -1)
         text_height = cv2.getTextSize("Ag", FONT, scale, thickness)[0][1]
         pad, below = max(2, round(4 * scale)), line_height(scale, thickness) + max(2, round(4 * scale))

@@ -191,6 +191,32 @@ def test_a_crowded_photos_captions_are_made_smaller_to_sit_beside_their_own_face
             assert other == index or not (left < ox + ow and ox < right and top < oy + oh and oy < bottom)
 
 
+@pytest.mark.parametrize("boxes", [
+    [(1057, 603, 113, 114), (821, 722, 109, 109), (949, 728, 107, 107), (713, 732, 106, 106), (719, 615, 104, 104),
+     (948, 612, 103, 103), (1184, 739, 98, 98), (1081, 741, 95, 95)],  # two rows of tiles, touching
+    [(724, 677, 148, 148), (555, 680, 142, 142), (898, 534, 130, 130), (570, 527, 127, 127), (904, 374, 121, 121),
+     (741, 527, 119, 119), (744, 373, 115, 115), (912, 689, 99, 99)]])  # a 3x3 block: face 6 in the middle
+def test_in_a_packed_cluster_no_line_to_a_face_runs_through_another_caption(boxes) -> None:
+    """A verification walk's packed clusters of faces (1600x1200): caption 3's line ran up
+    through caption 2 ("(fake 12%)" read "12/%"), and caption 6's ran along face 3's box, read as
+    its edge. Where a caption cannot sit beside its face, its line avoids the other captions (and
+    ends in a dot on its own box, see draw_faces)."""
+    from deforgify.explain import leader
+
+    fakes = (0.25, 0.12, 0.53, 0.31, 0.48, 0.28, 0.31, 0.65)
+    made = prediction(*[(box, fake, UNSURE) for box, fake in zip(boxes, fakes)], deciding=7)
+    found = captions(made)
+    order = sorted(range(len(found)), key=lambda i: not found[i][3])
+    rects, scale, _ = caption_layout((1200, 1600, 3), boxes, [f[1] for f in found], order)
+    for index, rect in enumerate(rects):
+        (x0, y0), (x1, y1) = leader(rect, boxes[index])
+        points = [(x0 + (x1 - x0) * t / 50, y0 + (y1 - y0) * t / 50) for t in range(51)]
+        for other, (left, top, right, bottom) in enumerate(rects):
+            assert other == index or not (left < rect[2] and rect[0] < right and top < rect[3] and rect[1] < bottom)
+            crossed = [p for p in points if left < p[0] < right and top < p[1] < bottom]
+            assert other == index or not crossed, (index, other, rect, rects[other])
+
+
 def test_a_small_face_in_a_corner_is_not_hidden_by_its_own_caption() -> None:
     """A visitor's 56 px fake face in the corner of a 2048 px photo vanished under its own
     caption, "2: fake 98% - decides", scaled for the photo."""
