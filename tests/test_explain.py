@@ -217,6 +217,13 @@ def test_in_a_packed_cluster_no_line_to_a_face_runs_through_another_caption(boxe
             assert other == index or not crossed, (index, other, rect, rects[other])
 
 
+def test_why_a_face_was_not_judged_is_kept_on_one_line_of_its_caption() -> None:
+    """"2: unsure: no colour" was broken into "2: unsure:" / "no" / "colour" (a verification walk)."""
+    assert caption_lines("2: unsure: no colour - decides", 60, 1.0, 2, (1000, 1000, 3)) == [
+        "2: unsure:", "no colour", "- decides"]
+    assert caption_lines("3: unsure: partly transparent", 60, 1.0, 2, (1000, 1000, 3))[-1] == "partly transparent"
+
+
 def test_a_small_face_in_a_corner_is_not_hidden_by_its_own_caption() -> None:
     """A visitor's 56 px fake face in the corner of a 2048 px photo vanished under its own
     caption, "2: fake 98% - decides", scaled for the photo."""

@@ -710,6 +710,11 @@ def test_the_timelines_tooltips_give_three_decimals_and_call_no_line_a_face() ->
     chart = page_timeline(row, config.calibration)
     data = chart["value"]
     assert chart["color"] == " " and list(data.columns) == ["time (s)", "fake probability", " "]
+    from deforgify.video.present import chart_rows
+
+    certain = {**row, "frames": [{**frame, "faces": [{**face, "confidences": {"real": 0.0002, "fake": 0.9998}}
+                                                     for face in frame["faces"]]} for frame in row["frames"]]}
+    assert [point["fake probability"] for point in chart_rows(certain)] == [0.999]  # a tooltip's "1" read as certain
     numbers = [value for column in ("time (s)", "fake probability") for value in data[column].dropna()]
     assert len(numbers) > 6 and all(round(value, 3) == value for value in numbers), numbers
     assert {0.971, 0.192} <= set(data["fake probability"]) and '"fake" from 97.1%' in set(data[" "])

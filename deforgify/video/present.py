@@ -179,8 +179,10 @@ def _when(row: dict, track: dict) -> str:
 def chart_rows(row: dict) -> list[dict]:
     """The timeline as rows for a line chart: time, fake probability and face, per face per frame
     where it was judged (a face too small, without colour or partly transparent has a score
-    that is not used: none drawn)."""
-    return [{"time (s)": frame["t"], "fake probability": round(face["confidences"]["fake"], 3),  # as its tooltip reads
+    that is not used: none drawn). Scores to three decimals, as a point's tooltip reads them, and
+    never 0 or 1 (a tooltip's "1" read as a certainty the model never has, a walk's find; the
+    words say ">99.9%")."""
+    return [{"time (s)": frame["t"], "fake probability": min(0.999, max(0.001, round(face["confidences"]["fake"], 3))),
              "face": f"face {face['track'] + 1}"}
             for frame in row["frames"] for face in frame["faces"] if not face["caution"]]
 
