@@ -657,6 +657,14 @@ def test_the_timeline_marks_the_unsure_band_across_the_clip_and_tells_each_face_
         'face 1, unsure (fake 20.02%), from 2 frames (0.0 s to 1.0 s), fake 20.02% in each. '
         'Grey lines mark where "fake" starts (90.00%) and "real" ends (20.00%); "unsure" between them.')
     assert "seen in both frames read from the 3.0 s clip (0.0 s to 1.0 s)" in explain_video(row, config.calibration)
+    # A "real" face's share beside the edge it rounds to gets the decimals that tell them apart ("real (fake 20%)"
+    # beside "real" ending at 19.6% read as a contradiction), as in a photo's caption.
+    close = [(t, face(0, 0.1955)) for t in (0.0, 1.0)]
+    near = Calibration(1.0, 0.5, unsure_low=0.196, unsure_high=0.9)
+    row = VideoResult(video_frames.Info(640, 480, 25.0, 75, 3.0, 0), Sampling(), [FrameResult(t, [f]) for t, f in close],
+                      [track_verdict(replace(config, calibration=near), 0, close)], planned=2).to_json()
+    said = timeline_caption(row, near)
+    assert "face 1, real (fake 19.55%), from 2 frames (0.0 s to 1.0 s), fake 19.55% in each." in said
 
 
 def test_a_faces_line_breaks_where_it_was_not_judged() -> None:

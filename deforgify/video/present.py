@@ -12,7 +12,7 @@ from deforgify.decode import WORKING_MAX_SIDE
 from deforgify.detector import MAX_FACES, UNJUDGED, UNJUDGED_TOO_SMALL, FaceScore, Prediction, unjudged
 from deforgify.explain import (WORDS, band_reason, beside_an_edge, caption, counted, decimals_apart, describe_faces,
                                faces_not_judged, left_out_why, not_judged, not_judged_short, percentages, share_text,
-                               try_instead, withheld)
+                               shown_places, try_instead, withheld)
 from deforgify.faces import Box
 from deforgify.model.calibration import NO_FACE, UNSURE, Calibration
 from deforgify.video.combine import SUSTAINED_RUN
@@ -256,7 +256,7 @@ def timeline_caption(row: dict, calibration: Calibration) -> str:
     low, high = calibration.unsure_low, calibration.unsure_high
     places = max([1] + [decimals_apart(track["confidences"]["fake"], (low, high)) for track in row["faces"]
                         if track["label"] == UNSURE and not track["caution"]])  # at least one decimal
-    faces = "; ".join(_face_over_time(row, track, places) for track in row["faces"])
+    faces = "; ".join(_face_over_time(row, track, places, calibration) for track in row["faces"])
     if low == high:
         guides = f'A grey line marks where "fake" starts ({high:.{places}%}); "real" below it'
     else:
@@ -266,19 +266,21 @@ def timeline_caption(row: dict, calibration: Calibration) -> str:
     return f"Fake probability per frame read: {faces}. {guides}."
 
 
-def _face_over_time(row: dict, track: dict, places: int) -> str:
-    """"face 1, real 92%, from 8 frames (0.2 s to 3.8 s), fake 5% to 11%"; "face 2, real 92% in its
-    one frame judged (at 0.2 s)"; "face 3, unsure: too small" (its scores are not used); an
-    "unsure" face's fake share to ``places`` decimals, as the band's edges are written. ("fake 100%
-    over 8 frames" read as a probability over the frames.)"""
-    shown = places if track["label"] == UNSURE else 0
+def _face_over_time(row: dict, track: dict, places: int, calibration: Calibration) -> str:
+    """"face 1, real (fake 8%), from 8 frames (0.2 s to 3.8 s), fake 5% to 11%"; "face 2, real (fake
+    8%) in its one frame judged (at 0.2 s)"; "face 3, unsure: too small" (its scores are not used);
+    an "unsure" face's fake share to ``places`` decimals, as the band's edges are written, another's
+    with those that tell it from an edge it rounds to (:func:`deforgify.explain.shown_places`:
+    "real (fake 20%)" beside "real" ending at 19.6%). ("fake 100% over 8 frames" read as a
+    probability over the frames.)"""
+    fake = track["confidences"]["fake"]
+    shown = places if track["label"] == UNSURE else shown_places(fake, calibration)
     name = f"face {track['track'] + 1}, {caption(track['label'], track['confidences'], track['caution'], shown)}"
     scores = _judged_scores(row, track)
     if not scores:
         return name
     if len(scores) == 1:
         return f"{name} in its one frame judged (at {track['peak_t']:.1f} s)"
-    shown = places if track["label"] == UNSURE else 0  # an unsure face's range as precise as its share
     lowest, highest = share_text(min(scores), shown), share_text(max(scores), shown)
     spread = f"fake {lowest} in each" if lowest == highest else f"fake {lowest} to {highest}"
     return f"{name}, from {len(scores)} frames ({_when(row, track)}), {spread}"
