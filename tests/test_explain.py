@@ -360,28 +360,30 @@ def test_each_bar_marks_where_its_answer_starts() -> None:
     marks = re.findall(r'data-label="(\w+)".*?class="starts" style="position:absolute;left:([\d.]+)%', box)
     assert marks == [("real", "80.8"), ("fake", "97.1")]
     # said as a rule (under a "Real" answer, "neither reaches it" contradicted the bar that did)
-    assert ('where each answer starts: "real" at real 80.8% (fake at most 19.2%), "fake" at fake 97.1%. A bar short '
-            'of its mark is grey; if neither reaches it, the answer is "unsure".') in box  # the edge as words give it
+    assert ('where each answer starts: "real" at real 80.8% (fake at most 19.2%), "fake" at fake 97.1%; short of '
+            'both marks, the answer is "unsure". Only the answer\'s own bar is in colour.') in box  # as words say
     unbanded = verdict_box.banner(prediction(((10, 10, 90, 90), 0.888, "fake")), calibration=None)
     assert 'class="starts"' not in unbanded and "where each answer starts" not in unbanded
 
 
-def test_a_bar_is_grey_until_it_reaches_its_answers_mark() -> None:
-    """A red bar filled to 83 % under "Unsure" read as a "fake" (a phone walk): a bar takes its
-    answer's colour only once it reaches that answer's mark; without a band, always."""
+def test_only_the_answers_own_bar_is_in_colour() -> None:
+    """A red bar filled to 83 % under "Unsure" read as a "fake" (a phone walk): a bar is in its
+    colour only where it is the answer's, even past its mark (a clip's "unsure" track whose median
+    looks real); without a band, both are, as before."""
     import re
 
     from deforgify.app import verdict_box
     from deforgify.explain import hex_colour
 
     band = Calibration(threshold=0.49, unsure_low=0.192, unsure_high=0.971)
-    red, green, grey = hex_colour(COLOURS["fake"]), hex_colour(COLOURS["real"]), verdict_box.SHORT_OF_ITS_MARK
+    red, green, grey = hex_colour(COLOURS["fake"]), hex_colour(COLOURS["real"]), verdict_box.NOT_THE_ANSWER
 
     def fills(fake, label, calibration=band):
         box = verdict_box.banner(prediction(((10, 10, 90, 90), fake, label)), calibration=calibration)
         return re.findall(r'data-label="(\w+)".*?height:10px;background:(#[0-9a-f]{6})', box)
 
     assert fills(0.83, UNSURE) == [("real", grey), ("fake", grey)]
+    assert fills(0.05, UNSURE) == [("real", grey), ("fake", grey)]  # past the real mark, but not the answer
     assert fills(0.99, "fake") == [("real", grey), ("fake", red)]
     assert fills(0.05, "real") == [("real", green), ("fake", grey)]
     assert fills(0.83, "fake", None) == [("real", green), ("fake", red)]

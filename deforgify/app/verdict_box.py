@@ -47,7 +47,8 @@ def banner(prediction: Prediction, provenance: Provenance = NO_PROVENANCE,
     label, by_provenance = row["label"], overruled(row)
     pixels = explain(prediction, calibration, advise=not by_provenance)
     of = which_decides(prediction)
-    bars = _bars(prediction.confidences, calibration, of) if prediction.confidences and not prediction.caution else ""
+    bars = (_bars(prediction.confidences, prediction.label, calibration, of)
+            if prediction.confidences and not prediction.caution else "")
     origin = (f'<p class="provenance" data-claim="{provenance.claim}" style="margin:6px 0 4px 0">'
               f"{html.escape(provenance_line(provenance))}</p>")
     if by_provenance:  # what decides comes first; the pixel model's bars follow, named as its own
@@ -77,8 +78,8 @@ def video_banner(row: dict, calibration: Calibration, model: str, lead: str = ""
     label, caution = row["label"], (deciding_track(row) or {}).get("caution")
     said = f"{lead} {explain_video(row, calibration)}" if lead else explain_video(row, calibration)
     return _box(label, headline(label, caution, any(not track["caution"] for track in row["faces"])),
-                (_bars(row["confidences"], calibration, deciding_face(row)) if row["confidences"] and not caution
-                 else "")
+                (_bars(row["confidences"], label, calibration, deciding_face(row))
+                 if row["confidences"] and not caution else "")
                 + f'<p style="margin:6px 0 4px 0">{html.escape(said)}</p>'
                 f'<p class="provenance" data-claim="none" style="margin:0 0 4px 0">'
                 f'{html.escape(VIDEO_ORIGIN.format(picture=("an " if picture[0] in "aeiou" else "a ") + picture))}</p>'
@@ -152,11 +153,13 @@ def no_clip_box() -> str:
                 element_id="video-verdict-box")
 
 
-def _bars(confidences: dict[str, float], calibration: Optional[Calibration] = None, of: str = "") -> str:
+def _bars(confidences: dict[str, float], label: str, calibration: Optional[Calibration] = None,
+          of: str = "") -> str:
     """The two shares as bars, to the decimals that tell the fake share from a band edge beside it
-    (:func:`deforgify.explain.shown_places`), each with a mark where its answer starts and grey
-    until it reaches it (a visitor read "fake 89%" in a long red bar under "Unsure" as a firm
-    answer); headed by whose shares they are (``of``: "face 2, which decides") where several faces
+    (:func:`deforgify.explain.shown_places`), each with a mark where its answer starts, and only
+    the answer's (``label``) in its colour, the other grey (a visitor read "fake 89%" in a long red
+    bar under "Unsure" as a firm answer; a clip's "unsure" track can have a median past the real
+    mark); headed by whose shares they are (``of``: "face 2, which decides") where several faces
     were judged (they read as the photo's)."""
     places = shown_places(confidences["fake"], calibration)
     starts = answer_starts(calibration)
@@ -164,7 +167,7 @@ def _bars(confidences: dict[str, float], calibration: Optional[Calibration] = No
             '</div>'] if of else []
     for name in ("real", "fake"):
         share = confidences[name]
-        colour = hex_colour(COLOURS[name]) if share >= starts.get(name, 0.0) else SHORT_OF_ITS_MARK
+        colour = hex_colour(COLOURS[name]) if name == label or not starts else NOT_THE_ANSWER
         mark = (f'<span class="starts" style="position:absolute;left:{starts[name]:.1%};top:-4px;width:3px;'
                 f'height:18px;background:#1f1f1f"></span>' if name in starts else "")
         rows.append(
@@ -179,15 +182,15 @@ def _bars(confidences: dict[str, float], calibration: Optional[Calibration] = No
                 'vertical-align:middle"></span>')
         rows.append(f'<div class="starts-key" style="font-size:0.85em;color:#404040">{mark} where each answer '
                     f'starts: "real" at real {starts["real"]:.1%} (fake at most {1 - starts["real"]:.1%}), "fake" '
-                    f'at fake {starts["fake"]:.1%}. A bar short of its mark is grey; if neither reaches it, the '
-                    'answer is "unsure".</div>')
+                    f'at fake {starts["fake"]:.1%}; short of both marks, the answer is "unsure". Only the answer\'s '
+                    'own bar is in colour.</div>')
     # Hidden from screen readers: the sentence under the bars says both percentages again.
     return f'<div aria-hidden="true" style="margin:6px 0;max-width:28em">{"".join(rows)}</div>'
 
 
-SHORT_OF_ITS_MARK = "#8c8c8c"
-"""A bar's colour until it reaches its answer's mark (3.4:1 on white): a red bar filled to 83 %
-under "Unsure" read as a "fake" (a phone walk)."""
+NOT_THE_ANSWER = "#8c8c8c"
+"""The colour of a bar that is not the answer's (3.4:1 on white): a red bar filled to 83 % under
+"Unsure" read as a "fake" (a phone walk)."""
 
 
 def answer_starts(calibration: Optional[Calibration]) -> dict[str, float]:
