@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Iterable, Iterator, Optional, Sequence, Union
 
 import numpy as np
 
-from deforgify.decode import AnimatedImageError, ImageInput, InvalidImageError, VideoFileError, load_image, read_bytes
+from deforgify.decode import (AnimatedImageError, ImageInput, InvalidImageError, image_format, load_image, media_container,
+                              read_bytes)
 from deforgify.detector import Detector, Prediction, face_crops
 from deforgify.interrupts import die_with_parent
 from deforgify.preprocess import PreprocessConfig, Preprocessed
@@ -97,10 +98,10 @@ class Result:
 def prepare(name: str, image: ImageInput, config: PreprocessConfig, keep_rgb: bool = False,
             video: VideoSettings = VideoSettings()) -> Prepared:
     """Read, decode, find faces and crop one image, and read its provenance from the same
-    bytes; a video file (by its suffix, or by its content when named like a picture), or an
+    bytes; a video file (by its suffix, or by its first bytes when named like a picture), or an
     animated picture's, is sampled into its frames' crops; a still picture named like a video is
     judged as a photo (the app's photo API judged it, while the command refused it); never raises."""
-    if is_video(image):
+    if is_video(image) or _holds_a_clip(image):
         try:
             return Prepared(name, video=sample_video(image, config, video.sampling, video.limits))
         except StillPictureError:
@@ -114,11 +115,25 @@ def prepare(name: str, image: ImageInput, config: PreprocessConfig, keep_rgb: bo
         return Prepared(name, face_crops(rgb, config, opacity=opacity), rgb if keep_rgb else None,
                         provenance=provenance, scale=scale, size=size)
     except InvalidImageError as error:
-        if isinstance(error, (AnimatedImageError, VideoFileError)) and isinstance(image, (str, os.PathLike)):
+        if isinstance(error, AnimatedImageError) and isinstance(image, (str, os.PathLike)):
             return _prepare_video(name, image, config, video)
         return Prepared(name, error=str(error))
     except Exception as error:  # noqa: BLE001  one image must never take the others down
         return Prepared(name, error=f"could not be read ({type(error).__name__}: {error})")
+
+
+def _holds_a_clip(image: ImageInput) -> bool:
+    """Whether ``image`` is the path of a regular file whose first bytes announce a video container,
+    whatever its name (an MP4 named .jpg): sampled as a clip, not first read whole as a photo (over
+    100 MB, the photo's limit, it was refused). A pipe is not opened here: reading it would wait."""
+    if not isinstance(image, (str, os.PathLike)) or not os.path.isfile(image):
+        return False
+    try:
+        with open(image, "rb") as file:
+            head = file.read(512)
+    except OSError:
+        return False  # the photo's reading says why
+    return image_format(head) is None and media_container(head) not in (None, "audio")
 
 
 def _prepare_video(name: str, path: str | os.PathLike, config: PreprocessConfig, video: VideoSettings) -> Prepared:

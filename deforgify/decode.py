@@ -57,10 +57,6 @@ class InvalidImageError(Coded, ValueError):
     """The input cannot be read as a single still image we can judge (``code``: why, for programs)."""
 
 
-class VideoFileError(InvalidImageError):
-    """The input sent as a photo is a video file (named like a picture, say): a clip to check."""
-
-
 class AnimatedImageError(InvalidImageError):
     """The input is an animated picture (a GIF, APNG, WebP or AVIF of several frames): checked
     as a video (:func:`deforgify.video.judge.score_video`), not as a photo."""
@@ -315,7 +311,7 @@ def _open_bytes(data: bytes) -> Image.Image:
         if container == "audio":
             raise InvalidImageError("not an image file: it is a sound file") from None
         if container:
-            raise VideoFileError(f"not an image file: it is a video ({container}); check it as a video") from None
+            raise InvalidImageError(f"not an image file: it is a video ({container}); check it as a video") from None
         raise InvalidImageError("not an image file (or an image format we cannot read)") from None
     except Image.DecompressionBombError as error:
         pixels = re.search(r"\d+", str(error))  # Pillow: "Image size (N pixels) exceeds ..."

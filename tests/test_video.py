@@ -907,7 +907,12 @@ def test_a_still_picture_named_like_a_video_is_judged_as_the_photo_it_is(tmp_pat
     named_mp4.write_bytes(astronaut_jpeg.read_bytes())
     clip_named_jpg = tmp_path / "clip.jpg"
     write_opencv(tmp_path / "clip.avi", lambda i: np.full((96, 128, 3), 90, np.uint8), 10).rename(clip_named_jpg)
-    status, rows, stderr, _ = predict_json(*map(str, paths), str(named_mp4), str(clip_named_jpg), timeout=120)
+    large_named_jpg = tmp_path / "large.jpg"  # over a photo's 100 MB: it was refused before its first bytes were read
+    with open(large_named_jpg, "wb") as large:
+        large.write(clip_named_jpg.read_bytes())
+        large.truncate(101_000_000)
+    status, rows, stderr, _ = predict_json(*map(str, paths), str(named_mp4), str(clip_named_jpg), str(large_named_jpg),
+                                           timeout=120)
     assert status == 1 and "Traceback" not in stderr, stderr  # the TIFF's pages are refused as a photo's
     by_name = {Path(row["file"]).name: row for row in rows}
     assert {name for name, row in by_name.items() if "error" in row} == {"pages.mov"}
@@ -916,6 +921,7 @@ def test_a_still_picture_named_like_a_video_is_judged_as_the_photo_it_is(tmp_pat
                if name in PICTURES_NAMED_AS_VIDEOS and name != "pages.mov")  # blank: judged, no face
     assert by_name["face.mp4"]["face_found"] and by_name["face.mp4"]["label"] in ("real", "fake", "unsure")
     assert by_name["clip.jpg"]["kind"] == "video" and by_name["clip.jpg"]["label"] == "no_face"
+    assert by_name["large.jpg"]["kind"] == "video" and by_name["large.jpg"]["label"] == "no_face", by_name["large.jpg"]
 
 
 def _animated(path: Path, frames: list[np.ndarray], format: str) -> Path:
