@@ -40,5 +40,6 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    """The public names (the helpers this module imports, ``os`` and ``Any``, are not the library's)."""
+    """The public names alone (PEP 562): the helpers this module imports (``os``, ``Any``) and its
+    own dunders are left out, as a program exploring the package needs neither."""
     return sorted(__all__)

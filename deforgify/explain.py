@@ -407,19 +407,20 @@ def caption_layout(shape: tuple[int, ...], boxes: list[Box], texts: list[str], o
     Visitors found a long caption ("1: unsure (fake 82%) - decides") across the foreheads of the
     faces beside its own, read as theirs, the Two faces example's across the other face's eyes,
     and a small face hidden under its own; one placed away from its box gets a line to it
-    (:func:`draw_faces`). Where the captions do not all fit so beside their faces, they are made
-    smaller (:data:`CROWDED`), and only at the smallest placed anywhere."""
+    (:func:`draw_faces`), whose line keeps out of other captions and off other faces' boxes (see
+    ``cost`` in :func:`_placed`). Where the captions do not all fit so beside their faces, they are
+    made smaller (:data:`CROWDED`), and only at the smallest placed anywhere."""
     height, width = shape[:2]
     wide = min(width / CAPTION_WIDTH, height / CAPTION_HEIGHT)
     legible = float(np.clip(max(min(height, width) / CAPTION_SIDE, wide), 0.35, 4.0))
     while True:
         widest = max(cv2.getTextSize(t, FONT, legible, stroke(legible))[0][0] for t in texts)
-        if legible <= 0.25 or widest + 2 * max(2, round(4 * legible)) <= width:
+        if legible <= 0.25 or widest + 2 * caption_pad(legible) <= width:
             break
         legible *= 0.9
-    for share in CROWDED:
-        scale = max(min(legible, 0.35), legible * share)  # never below the least legible scale
-        placed = _placed(shape, boxes, texts, order, scale, anywhere=share == CROWDED[-1])
+    scales = list(dict.fromkeys(max(min(legible, 0.35), legible * share) for share in CROWDED))  # never below 0.35
+    for scale in scales:
+        placed = _placed(shape, boxes, texts, order, scale, anywhere=scale == scales[-1])
         if placed is not None:
             break
     assert placed is not None  # at the last scale, anywhere
@@ -431,7 +432,7 @@ def _placed(shape: tuple[int, ...], boxes: list[Box], texts: list[str], order: l
     """The captions' places at ``scale`` (see :func:`caption_layout`); None, unless ``anywhere``,
     when one has no place beside its face that is clear of the rest."""
     height, width = shape[:2]
-    thickness, pad = stroke(scale), max(2, round(4 * scale))
+    thickness, pad = stroke(scale), caption_pad(scale)
     placed: dict[int, tuple[int, int, int, int]] = {}
     lines_to: list[Segment] = []  # the lines drawn from captions placed away from their faces
     middles = [(x, y, x + w, y + h) for x, y, w, h in map(face_middle, boxes)]
@@ -451,7 +452,7 @@ def _placed(shape: tuple[int, ...], boxes: list[Box], texts: list[str], order: l
             along another face's box; its own face's middle: a small face's caption hid it; then
             another face's zone, just above or below it, where its own caption would be), then
             how far it is from its face."""
-            line = leader(rect, boxes[index]) if _gap(rect, faces[index]) > pad else None  # else no line drawn
+            line = leader(rect, boxes[index]) if led(rect, boxes[index], scale) else None
             return (any(_overlap(rect, c) for c in placed.values()) or any(_crosses(other, rect) for other in lines_to),
                     line is not None and any(_crosses(line, c) for c in placed.values()),
                     any(_overlap(rect, middles[o]) for o in others), any(_overlap(rect, faces[o]) for o in others),
@@ -465,7 +466,7 @@ def _placed(shape: tuple[int, ...], boxes: list[Box], texts: list[str], order: l
                 return None
             best = min([best, *_caption_places(boxes[index], size, width, height, near=False)], key=cost)
         placed[index] = best
-        if _gap(best, faces[index]) > pad:
+        if led(best, boxes[index], scale):
             lines_to.append(leader(best, boxes[index]))
     return [placed[i] for i in range(len(boxes))]
 
@@ -506,6 +507,18 @@ def _crosses(segment: Segment, rect: tuple[int, int, int, int]) -> bool:
 def stroke(scale: float) -> int:
     """A caption's letters' thickness at ``scale``."""
     return max(1, round(scale * 2))
+
+
+def caption_pad(scale: float) -> int:
+    """The room between a caption's edge and its words at ``scale``."""
+    return max(2, round(4 * scale))
+
+
+def led(rect: tuple[int, int, int, int], box: Box, scale: float) -> bool:
+    """Whether a caption at ``rect`` is far enough from its face's ``box`` to be joined to it by a
+    line (:func:`leader`): one rule for the layout that keeps lines clear and the drawing."""
+    x, y, w, h = box
+    return _gap(rect, (x, y, x + w, y + h)) > caption_pad(scale)
 
 
 def line_height(scale: float, thickness: int) -> int:
@@ -598,16 +611,16 @@ def draw_faces(rgb: np.ndarray, prediction: Prediction, overruled: bool = False,
             _rectangle(canvas, box, colour, edge)
     order = sorted(range(len(found)), key=lambda i: not found[i][3])
     rects, scale, thickness = caption_layout(canvas.shape, [f[0] for f in found], [f[1] for f in found], order)
+    text_height = cv2.getTextSize("Ag", FONT, scale, thickness)[0][1]
+    pad = caption_pad(scale)
+    below = line_height(scale, thickness) + pad
     for (box, text, colour, _), (left, top, right, bottom) in zip(found, rects):
-        x, y, w, h = box
-        if _gap((left, top, right, bottom), (x, y, x + w, y + h)) > thin:  # away from its face: a line to it,
+        if led((left, top, right, bottom), box, scale):  # away from its face: a line to it,
             start, end = leader((left, top, right, bottom), box)  # ending in a dot on its box (a line along
             cv2.line(canvas, start, end, colour, thin, cv2.LINE_AA)  # another box read as that box's edge)
             cv2.circle(canvas, end, thin * 2, colour, -1, cv2.LINE_AA)
         cv2.rectangle(canvas, (left, top), (right - 1, bottom - 1), colour, -1)
-        text_height = cv2.getTextSize("Ag", FONT, scale, thickness)[0][1]
-        pad, below = max(2, round(4 * scale)), line_height(scale, thickness) + max(2, round(4 * scale))
-        for number, line in enumerate(caption_lines(text, w, scale, thickness, canvas.shape)):  # as laid out
+        for number, line in enumerate(caption_lines(text, box[2], scale, thickness, canvas.shape)):  # as laid out
             cv2.putText(canvas, line, (left + pad, top + pad + text_height + number * below), FONT,
                         scale, (255, 255, 255), thickness, cv2.LINE_AA)
     return canvas

@@ -201,7 +201,7 @@ def test_in_a_packed_cluster_no_line_to_a_face_runs_through_another_caption(boxe
     through caption 2 ("(fake 12%)" read "12/%"), and caption 6's ran along face 3's box, read as
     its edge. Where a caption cannot sit beside its face, its line avoids the other captions (and
     ends in a dot on its own box, see draw_faces)."""
-    from deforgify.explain import leader
+    from deforgify.explain import led, leader
 
     fakes = (0.25, 0.12, 0.53, 0.31, 0.48, 0.28, 0.31, 0.65)
     made = prediction(*[(box, fake, UNSURE) for box, fake in zip(boxes, fakes)], deciding=7)
@@ -215,6 +215,10 @@ def test_in_a_packed_cluster_no_line_to_a_face_runs_through_another_caption(boxe
             assert other == index or not (left < rect[2] and rect[0] < right and top < rect[3] and rect[1] < bottom)
             crossed = [p for p in points if left < p[0] < right and top < p[1] < bottom]
             assert other == index or not crossed, (index, other, rect, rects[other])
+        if led(rect, boxes[index], scale):  # a line is drawn: it runs through no other face's box
+            for other, (x, y, w, h) in enumerate(boxes):
+                inside = [p for p in points if x < p[0] < x + w and y < p[1] < y + h]
+                assert other == index or not inside, (index, other)
 
 
 def test_why_a_face_was_not_judged_is_kept_on_one_line_of_its_caption() -> None:

@@ -88,7 +88,8 @@ def video_section(detector: Detector, answers: Answers, flag: Flag) -> None:
 
         Returns:
             summary: the verdict box (HTML): verdict, what it is based on, and a caution.
-            timeline: each face's fake probability over time (seconds).
+            timeline: each face's fake probability over time (seconds), to three decimals and kept
+                between 0.001 and 0.999, as the chart's tooltips read them (the result has them whole).
             deciding_frame: the frame that decided, every face boxed with its own verdict.
             result: the answer as data: label, confidences, faces (one per track), duration, frames, the model.
         """
