@@ -16,7 +16,7 @@ import os
 import signal
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Iterable, Iterator, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Iterable, Iterator, Optional, Sequence, TypeGuard, Union
 
 import numpy as np
 
@@ -122,7 +122,7 @@ def prepare(name: str, image: ImageInput, config: PreprocessConfig, keep_rgb: bo
         return Prepared(name, error=f"could not be read ({type(error).__name__}: {error})")
 
 
-def _holds_a_clip(image: ImageInput) -> bool:
+def _holds_a_clip(image: ImageInput) -> TypeGuard[Union[str, os.PathLike]]:
     """Whether ``image`` is the path of a regular file whose first bytes announce a video container,
     whatever its name (an MP4 named .jpg): sampled as a clip, not first read whole as a photo (over
     100 MB, the photo's limit, it was refused). A pipe is not opened here: reading it would wait."""
