@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Iterable, Iterator, Optional, Sequence, TypeGu
 
 import numpy as np
 
-from deforgify.decode import (AnimatedImageError, ImageInput, InvalidImageError, image_format, load_image, media_container,
-                              read_bytes)
+from deforgify.decode import (AnimatedImageError, ImageInput, InvalidImageError, image_format, load_image,
+                              media_container, read_bytes)
 from deforgify.detector import Detector, Prediction, face_crops
 from deforgify.interrupts import die_with_parent
 from deforgify.preprocess import PreprocessConfig, Preprocessed

@@ -534,8 +534,8 @@ they covered its faces)."""
 def caption_lines(text: str, face_width: int, scale: float, thickness: int, shape: tuple[int, ...]) -> list[str]:
     """A caption broken at its spaces into at most three lines, each no wider than its face
     where it can be (the face's number kept with the word after it, " - decides", a bracket and
-    why a face was not judged kept whole; one line on a strip, :data:`STRIP`): in one line, a long caption reached over
-    the faces beside its own, and was read as theirs."""
+    why a face was not judged kept whole; one line on a strip, :data:`STRIP`): in one line, a long
+    caption reached over the faces beside its own, and was read as theirs."""
     most = 1 if shape[1] >= STRIP * shape[0] else 3
     kept = re.sub(r"\([^)]*\)|(?<=unsure: )[^-]*[^ -]", lambda group: group[0].replace(" ", "\u00a0"),
                   text.replace(" - ", " -\u00a0"))  # "no colour" broke into "no" / "colour" (a walk)

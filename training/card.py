@@ -644,8 +644,9 @@ def _real_faces_by_group(metrics: dict[str, Any]) -> str:
                      f"{_share(s['unsure'])} | {_share(s['fake'])} | {_share(s['no_face'])} | "
                      f"{_share(s['no_colour'])} |" for group, s in shares.items()]
             gap = result["widest_gap"].get(kind)
-            rows += [f"| {kind}: widest gap | | {_points(gap['real'])} | {_points(gap['unsure'])} | "
-                     f"{_points(gap['fake'])} | {_points(gap['no_face'])} | {_points(gap['no_colour'])} |"] if gap else []
+            if gap:
+                rows.append(f"| {kind}: widest gap | | {_points(gap['real'])} | {_points(gap['unsure'])} | "
+                            f"{_points(gap['fake'])} | {_points(gap['no_face'])} | {_points(gap['no_colour'])} |")
         sections.append(f"""
 {source}: {result['photos']} real test photos, never trained on, answered by this model as served. Every
 photo is real: "fake" here is a false accusation. A share rests on a few dozen photos per group, about

@@ -137,7 +137,7 @@ def chosen(examples: list[Any], folder: Path, split: str) -> list[Any]:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    from deforgify.model.folder import LABELS, METRICS_FILE, ModelLoadError
+    from deforgify.model.folder import LABELS, ModelLoadError
     from training.data import DataError, load_examples
     from training.prepared import prepare
 
@@ -162,21 +162,22 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     print(f"{detector.source.describe()}, {result['photos']} real photos of {Path(args.data).name} "
           f"({args.split} split)\n{table(result)}")
     if args.write:
-        record(args.folder, METRICS_FILE, {Path(args.data).name: result})
+        record(args.folder, {Path(args.data).name: result})
     return 0
 
 
-def record(folder: Path, metrics_file: str, by_source: dict[str, Any]) -> None:
+def record(folder: Path, by_source: dict[str, Any]) -> None:
     """Replace the folder's ``real_faces_by_group`` figures and re-render its card, in one step."""
+    from deforgify.model.folder import METRICS_FILE
     from training.card import write_card
     from training.staging import staged_copy
 
     with staged_copy(folder) as staging:
-        metrics = json.loads((staging / metrics_file).read_text())
+        metrics = json.loads((staging / METRICS_FILE).read_text())
         metrics["real_faces_by_group"] = by_source
-        (staging / metrics_file).write_text(json.dumps(metrics, indent=2) + "\n")
+        (staging / METRICS_FILE).write_text(json.dumps(metrics, indent=2) + "\n")
         write_card(staging, home=folder)
-    print(f"recorded in {folder / metrics_file} and its card", flush=True)
+    print(f"recorded in {folder / METRICS_FILE} and its card", flush=True)
 
 
 if __name__ == "__main__":

@@ -9,10 +9,10 @@ from typing import Any, Optional
 import gradio as gr
 
 from deforgify.app.about_model import model_line
+from deforgify.app.api_errors import error_row
 from deforgify.app.browser import (CLOSE_MESSAGES, FOCUS_CHECK_VIDEO, FORGET_REFUSAL, VIDEO_CHECK_STARTED_JS,
                                    scroll_into_view)
 from deforgify.app.checks import CHECKS, make_judge_clip
-from deforgify.app.api_errors import error_row
 from deforgify.app.components import (LIVE_REGION, PICTURE_BUTTONS, DecidingFrame, Timeline, VideoFile,
                                       VideoResultJSON, VideoSummary, section_heading)
 from deforgify.app.latest_upload import LATEST_CLIP

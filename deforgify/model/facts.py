@@ -119,8 +119,9 @@ def probes_answered(metrics: dict[str, Any]) -> str:
     for name, probe in (metrics.get("probes") or {}).items():
         count = probe.get("count") or 0
         answers = [f"{round(probe.get(label, 0) * count)} \"{label}\"" for label in ("fake", "unsure", "real")]
-        said += [f"of {count} fakes of a kind it was never trained on ({name}), it called "
-                 f"{', '.join(answers[:-1])} and {answers[-1]}"] if count else []
+        if count:
+            said.append(f"of {count} fakes of a kind it was never trained on ({name}), it called "
+                        f"{', '.join(answers[:-1])} and {answers[-1]}")
     return "; ".join(said)
 
 
