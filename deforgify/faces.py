@@ -60,12 +60,19 @@ only it sees. A portrait or face crop needs only the short-range model (2 ms ins
 SEARCH_SIDE = 384
 """Faces are searched on a copy reduced to this on its longer side (twice the larger model's
 input), so that the padded retry and the models' letterboxing copy a small image, not the photo."""
-CLOSER_LOOK_LEVELS = 2
+CLOSER_LOOK_LEVELS = 3
 """When nothing is found on a photo reduced for the search, :func:`find_faces` may look closer:
-at 2x, then 4x the search resolution (never beyond the photo's own), in overlapping tiles of
+at 2x, 4x, then 8x the search resolution (never beyond the photo's own), in overlapping tiles of
 SEARCH_SIDE. On the reduced copy a face narrower than about 7.5 % of the photo's longer side is
 too small for the models (the full-range one needs about 15 px of its 192 px input): in a
-2048 px photo, faces of 40-150 px, which the model judges, were "no face"."""
+2048 px photo, faces of 40-150 px, which the model judges, were "no face". The third level
+(a photo over 1536 px, looked at whole) finds a 60 px face in a 2048 px photo 95 % of the time
+instead of 70 % (a phone photo's 110 px face, 56 px once reduced to 2048: 19 of 20 instead of
+7), for about 230 ms more when there is none (``benchmarks/small_faces.py``)."""
+BESIDE_FOUND_LEVELS = 2
+"""Looking beside faces already found stops after this many closer levels: the third would
+double the cost of every large photo with a face (216 -> 443 ms at 2048 px) for people under
+about 60 px standing beside a larger one."""
 CLOSER_LOOK_MIN_SCORE = 0.75
 """A closer look keeps only detections this sure: it searches several times the area, and on
 face-free photos at 800-2048 px (scikit-image's) it found false faces scoring 0.61-0.71 (the
@@ -200,9 +207,9 @@ def find_faces(rgb: np.ndarray, closer_look: bool = False, beside_found: bool = 
     the video's CLOSER_LOOK_GIVE_UP); with ``beside_found`` as well, small faces beside those
     found. A photo is searched so: the first search sees faces down to about 7.5 % of its longer
     side, so in a large photo smaller people beside a larger one were never found (ten 45 px
-    faces in a 1200 px group photo: one found). It costs about 157 ms on a 2048x1536 photo with a
-    face (median of 5; the first search takes 10 ms); a photo up to 384 px is searched whole at
-    once."""
+    faces in a 1200 px group photo: one found). It costs about 210 ms on a 2048 px photo with a
+    face (``benchmarks/small_faces.py``; the first search takes 10-20 ms); a photo up to 384 px
+    is searched whole at once."""
     height, width = rgb.shape[:2]
     scale = first_scale = min(1.0, SEARCH_SIDE / max(height, width))
     small = _reduced(rgb, scale)
@@ -210,8 +217,8 @@ def find_faces(rgb: np.ndarray, closer_look: bool = False, beside_found: bool = 
     if not faces:
         faces = _canonical_search(small, int(round(RETRY_PAD_FRACTION * max(small.shape[:2]))))
     found = [_in_photo(face, scale) for face in faces]
-    for _ in range(CLOSER_LOOK_LEVELS if closer_look else 0):
-        if scale == 1.0 or (found and not beside_found):
+    for level in range(CLOSER_LOOK_LEVELS if closer_look else 0):
+        if scale == 1.0 or (found and (not beside_found or level == BESIDE_FOUND_LEVELS)):
             break
         scale = min(1.0, 2 * scale)
         closer = [_in_photo(face, scale) for face in _canonical_search(_reduced(rgb, scale), 0, _tiled_search)]
