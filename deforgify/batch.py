@@ -20,15 +20,15 @@ from typing import TYPE_CHECKING, Iterable, Iterator, Optional, Sequence, TypeGu
 
 import numpy as np
 
-from deforgify.decode import (AnimatedImageError, ImageInput, InvalidImageError, image_format, load_image,
-                              media_container, read_bytes)
+from deforgify.decode import (AnimatedImageError, ImageInput, image_format, load_image, media_container,
+                              read_bytes)
 from deforgify.detector import Detector, Prediction, face_crops
 from deforgify.interrupts import die_with_parent
 from deforgify.preprocess import PreprocessConfig, Preprocessed
 from deforgify.provenance import NO_PROVENANCE, Provenance, apply_to_row, read_provenance
-from deforgify.refusals import refusal_code
+from deforgify.refusals import INTERNAL_ERROR, PICTURE_NOT_VIDEO, Coded
 from deforgify.streams import batches, bounded_map, closing_pool
-from deforgify.video.frames import InvalidVideoError, StillPictureError, VideoSettings, is_video
+from deforgify.video.frames import VideoSettings, is_video
 from deforgify.video.judge import SampledVideo, judge_video, sample_video
 from deforgify.video.timeline import VideoResult
 from deforgify.warnings_shown import show_warnings
@@ -61,6 +61,8 @@ class Prepared:
     crops: Optional[list[Preprocessed]] = None
     rgb: Optional[np.ndarray] = None
     error: Optional[str] = None
+    error_code: Optional[str] = None
+    """The refusal's stable code beside ``error`` (:mod:`deforgify.refusals`)."""
     provenance: Provenance = NO_PROVENANCE
     video: Optional[SampledVideo] = None
     """A video's sampled frames as face crops (then ``crops`` is None)."""
@@ -77,6 +79,8 @@ class Result:
     rgb: Optional[np.ndarray] = None
     """The decoded image, kept only when asked for (heatmaps)."""
     error: Optional[str] = None
+    error_code: Optional[str] = None
+    """The refusal's stable code beside ``error`` (:mod:`deforgify.refusals`)."""
     provenance: Provenance = NO_PROVENANCE
     """What the file's own metadata says of its origin (read from its bytes as stored)."""
     video: Optional[VideoResult] = None
@@ -85,10 +89,9 @@ class Result:
     def to_json(self) -> dict:
         """The verdict row: the pixel model's answer with provenance merged in
         (:func:`deforgify.provenance.apply_to_row`); a video's row with its timeline
-        (:meth:`VideoResult.to_json`); {"error": ..., "error_code": ...} for a file not judged
-        (:func:`deforgify.refusals.refusal_code`)."""
+        (:meth:`VideoResult.to_json`); {"error": ..., "error_code": ...} for a file not judged."""
         if self.error is not None:
-            return {"error": self.error, "error_code": refusal_code(self.error)}
+            return {"error": self.error, "error_code": self.error_code}
         if self.video is not None:
             return self.video.to_json()
         assert self.prediction is not None  # neither an error nor a video: a photo's verdict
@@ -102,24 +105,19 @@ def prepare(name: str, image: ImageInput, config: PreprocessConfig, keep_rgb: bo
     animated picture's, is sampled into its frames' crops; a still picture named like a video is
     judged as a photo (the app's photo API judged it, while the command refused it); never raises."""
     if is_video(image) or _holds_a_clip(image):
-        try:
-            return Prepared(name, video=sample_video(image, config, video.sampling, video.limits))
-        except StillPictureError:
-            pass  # judged below as the photo it is
-        except Exception as error:  # noqa: BLE001  one file must never take the others down
-            return _unsampled(name, error)
+        sampled = _prepare_video(name, image, config, video)
+        if sampled.error_code != PICTURE_NOT_VIDEO:
+            return sampled  # else judged below as the photo it is
     try:
         data = read_bytes(image)
         rgb, scale, size, opacity = load_image(image if data is None else data)
         provenance = read_provenance(data)
         return Prepared(name, face_crops(rgb, config, opacity=opacity), rgb if keep_rgb else None,
                         provenance=provenance, scale=scale, size=size)
-    except InvalidImageError as error:
+    except Exception as error:  # noqa: BLE001  one image must never take the others down
         if isinstance(error, AnimatedImageError) and isinstance(image, (str, os.PathLike)):
             return _prepare_video(name, image, config, video)
-        return Prepared(name, error=str(error))
-    except Exception as error:  # noqa: BLE001  one image must never take the others down
-        return Prepared(name, error=f"could not be read ({type(error).__name__}: {error})")
+        return _unread(name, error)
 
 
 def _holds_a_clip(image: ImageInput) -> TypeGuard[Union[str, os.PathLike]]:
@@ -140,14 +138,14 @@ def _prepare_video(name: str, path: str | os.PathLike, config: PreprocessConfig,
     try:
         return Prepared(name, video=sample_video(path, config, video.sampling, video.limits))
     except Exception as error:  # noqa: BLE001  one file must never take the others down
-        return _unsampled(name, error)
+        return _unread(name, error)
 
 
-def _unsampled(name: str, error: Exception) -> Prepared:
-    """A file whose frames could not be read: the reason in words (a bug's kind named)."""
-    if isinstance(error, InvalidVideoError):
-        return Prepared(name, error=str(error))
-    return Prepared(name, error=f"could not be read ({type(error).__name__}: {error})")
+def _unread(name: str, error: Exception) -> Prepared:
+    """A file that could not be read: the reason in words (a bug's kind named) and its code."""
+    if isinstance(error, Coded):
+        return Prepared(name, error=str(error), error_code=error.code)
+    return Prepared(name, error=f"could not be read ({type(error).__name__}: {error})", error_code=INTERNAL_ERROR)
 
 
 def _prepare_task(task: tuple[list[Named], PreprocessConfig, bool, VideoSettings]) -> list[Prepared]:
@@ -276,9 +274,9 @@ def _judge_video(detector: Detector, video: SampledVideo) -> Union[VideoResult, 
 
 def _result(item: Prepared, verdict: Union[Prediction, VideoResult, str, None]) -> Result:
     if item.error is not None:
-        return Result(item.name, error=item.error)
+        return Result(item.name, error=item.error, error_code=item.error_code)
     if isinstance(verdict, str):
-        return Result(item.name, error=verdict)
+        return Result(item.name, error=verdict, error_code=INTERNAL_ERROR)
     if isinstance(verdict, VideoResult):
         return Result(item.name, video=verdict)
     assert verdict is not None  # every item without an error was judged

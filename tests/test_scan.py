@@ -387,8 +387,10 @@ def test_a_parquet_file_from_before_the_error_codes_is_extended(tmp_path: Path, 
 def test_a_listed_file_missing_at_first_is_scored_once_it_is_there(tmp_path: Path, astronaut: np.ndarray,
                                                                    suffix: str) -> None:
     """A file missing when its list was scanned kept its "not found" row for good once it was
-    there (its row has no size or time to differ): it has changed since, and is scored again."""
-    listed, late = tmp_path / "list.txt", tmp_path / "late.jpg"
+    there (its row has no size or time to differ): it has changed since, and is scored again.
+    Its name has "time limit" in it: a reason's code was once read from its words anywhere, so
+    that this row said ``time_limit`` and its file was never scored."""
+    listed, late = tmp_path / "list.txt", tmp_path / "late past the time limit.jpg"
     listed.write_text(f"{late}\n")
     output = tmp_path / f"verdicts{suffix}"
     assert scan("--files-from", str(listed), "--output", str(output)).returncode == 1

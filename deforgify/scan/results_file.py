@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterable, Iterator, NamedTuple, Optional
 
 from deforgify.provenance.contract import EVIDENCE_DETAILS
+from deforgify.refusals import refusal_code
 from deforgify.streams import batches
 
 if TYPE_CHECKING:
@@ -48,6 +49,8 @@ class Held(NamedTuple):
     and its size and modification time when scored (None for a dataset row, or an older scan's)."""
 
     error: Optional[str]
+    error_code: Optional[str]
+    """The error's code (an older scan's row without one: :func:`~deforgify.refusals.refusal_code` of its words)."""
     stamp: Optional[tuple[int, int]]
 
 
@@ -393,7 +396,12 @@ def _scan_row(line: bytes) -> Optional[dict]:
 
 def _held_by_key(rows: Iterable[dict], key_field: str) -> dict[Any, Held]:
     """What every row says of its file, by key."""
-    return {row[key_field]: Held(row.get("error"), _stamp(row)) for row in rows}
+    return {row[key_field]: Held(row.get("error"), _error_code(row), _stamp(row)) for row in rows}
+
+
+def _error_code(row: dict) -> Optional[str]:
+    error = row.get("error")
+    return (row.get("error_code") or refusal_code(error)) if isinstance(error, str) else None
 
 
 def _stamp(row: dict) -> Optional[tuple[int, int]]:

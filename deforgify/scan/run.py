@@ -18,7 +18,7 @@ from deforgify.batch import CHUNK, Named, Result, score_items
 from deforgify.scan.collection import Collection, Item, file_stamp
 from deforgify.scan.results_file import COLUMNS, Held, JsonLines, ParquetResults
 from deforgify.progress import NOT_JUDGED, Progress
-from deforgify.refusals import NOT_FOUND, refusal_code
+from deforgify.refusals import NOT_FOUND
 from deforgify.streams import batches
 from deforgify.video.frames import VideoSettings
 
@@ -48,7 +48,7 @@ def result_row(item: Item, key_field: str, result: Result, model_revision: str) 
     row.update({"path": item.path, "index": item.key if key_field == "index" else None,
                 "faces": verdict.get("faces", []),
                 "kind": verdict.get("kind", "photo") if result.error is None else None,
-                "error": result.error, "error_code": refusal_code(result.error) if result.error else None,
+                "error": result.error, "error_code": result.error_code,
                 "model_revision": model_revision,
                 "file_size": item.stamp[0] if item.stamp else None,
                 "file_mtime_ns": item.stamp[1] if item.stamp else None})
@@ -142,7 +142,7 @@ def _changed(path: str, held: Held) -> bool:
     if now is None:
         return False
     if held.stamp is None:
-        return held.error is not None and refusal_code(held.error) == NOT_FOUND
+        return held.error_code == NOT_FOUND
     return now[0] != held.stamp[0] or abs(now[1] - held.stamp[1]) > MTIME_SLACK_NS
 
 

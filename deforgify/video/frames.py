@@ -27,7 +27,7 @@ os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # FFmpeg's own complaints
 import cv2  # noqa: E402
 
 from deforgify.decode import MIN_SIDE, WORKING_MAX_SIDE, image_format, media_container, regular_file_size
-from deforgify.refusals import Coded
+from deforgify.refusals import TIME_LIMIT, Coded
 from deforgify.video.pictures import AnimatedPicture, StillPicture
 
 VIDEO_SUFFIXES = frozenset({".mp4", ".m4v", ".mov", ".webm", ".mkv", ".avi", ".mpg", ".mpeg",
@@ -139,6 +139,8 @@ class Reading:
     planned: int = 0
     stopped: Optional[str] = None
     """Why fewer frames than planned were read (the file ends early, the time bound), or None."""
+    out_of_time: bool = False
+    """Whether the time bound stopped it (then no frame read is the server's fault, not the file's)."""
     decode_seconds: float = 0.0
 
 
@@ -289,7 +291,8 @@ def open_video(path: Path, limits: Limits) -> tuple[Capture, Info]:
         count = int(capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
     except TimeoutError as error:
         capture.release()
-        raise InvalidVideoError(f"{error} took longer than the time limit ({limits.time_limit:g} s)") from None
+        raise InvalidVideoError(f"{error} took longer than the time limit ({limits.time_limit:g} s)",
+                                code=TIME_LIMIT) from None
     except (OSError, EOFError, ValueError) as error:  # an animated picture's first frame, damaged
         capture.release()
         raise InvalidVideoError(f"its frames cannot be read (damaged file: {error})") from None
@@ -324,7 +327,8 @@ def _measure(path: Path, limits: Limits) -> tuple[int, float]:
             count, last = count + 1, t
             if time.monotonic() > deadline:
                 raise InvalidVideoError("its header gives no duration, and reading it through to find "
-                                        f"one took longer than the time limit ({limits.time_limit:g} s)")
+                                        f"one took longer than the time limit ({limits.time_limit:g} s)",
+                                        code=TIME_LIMIT)
             if last > limits.max_seconds:
                 raise InvalidVideoError(f"video too long: over {_clock(limits.max_seconds)}")
     finally:
@@ -355,6 +359,7 @@ def sampled_frames(capture: Capture, reading: Reading, limits: Limits,
         for t in grabbed:
             if time.monotonic() > deadline:
                 reading.stopped = f"time limit: stopped after {limits.time_limit:g} s of decoding"
+                reading.out_of_time = True
                 return
             ok, bgr = capture.retrieve()
             if not ok or bgr is None:

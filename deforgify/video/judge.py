@@ -18,6 +18,7 @@ from deforgify.faces import Box
 from deforgify.model.calibration import UNSURE
 from deforgify.model.folder import ModelConfig
 from deforgify.preprocess import PreprocessConfig, Preprocessed
+from deforgify.refusals import TIME_LIMIT
 from deforgify.video.combine import judge_track
 from deforgify.video.frames import Info, InvalidVideoError, Limits, Reading, Sampling, open_video, sampled_frames
 from deforgify.video.timeline import FrameFace, FrameResult, Timings, Track, VideoResult
@@ -108,7 +109,8 @@ def sample_video(path: str | os.PathLike, config: PreprocessConfig, sampling: Sa
         detect += time.perf_counter() - begun
         times.append(frame.t)
     if not times:
-        raise InvalidVideoError(f"no frame could be decoded ({reading.stopped or 'damaged file'})")
+        raise InvalidVideoError(f"no frame could be decoded ({reading.stopped or 'damaged file'})",
+                                code=TIME_LIMIT if reading.out_of_time else None)
     assert scale is not None  # the first frame's
     return SampledVideo(info, sampling, times, crops, reading.planned, reading.stopped,
                         Timings(decode=reading.decode_seconds, detect=detect), scores, scale)
