@@ -1575,3 +1575,28 @@ def test_every_shipped_example_is_answered_as_its_name_says_or_says_it_is_missed
     assert (label == expected) == (caption == example)  # a caption never claims a miss that is not one
     page.close()
 
+
+
+def test_a_fault_of_ours_is_said_as_one_with_its_code_not_gradios_bare_error(monkeypatch, astronaut_jpeg) -> None:
+    """An unexpected exception while a file was read or judged (a bug: a damaged MP4 once raised
+    struct.error) reached Gradio, whose page shows a bare "Error" and whose API gives no code."""
+    import gradio as gr
+
+    from deforgify.app import checks
+    from deforgify.detector import Detector
+    from deforgify.feedback import Answers
+    from deforgify.video import judge
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    detector = Detector.load()
+    monkeypatch.setattr(detector, "answer_and_pixels", broken)
+    monkeypatch.setattr(judge, "score_video", broken)
+    for check, what in ((checks.make_check(detector, Answers()), "photo"),
+                        (checks.make_judge_clip(detector, Answers()), "video")):
+        with pytest.raises(gr.Error) as raised:
+            check(str(astronaut_jpeg))
+        assert raised.value.title == "internal_error"
+        assert raised.value.message == (f"This {what} could not be checked: Deforgify failed on it (RuntimeError: "
+                                        "a bug). This is a fault of Deforgify, not of the file; please report it.")

@@ -846,6 +846,18 @@ def test_a_truncated_clip_gives_a_shorter_timeline_or_an_error_and_never_hangs(t
     assert photo["face_found"] and took < 60
 
 
+@pytest.mark.parametrize("head", [b"\0\0\0\1ftypisom", b"\0\0\0\1ftypisom\0\0\0"])
+def test_an_mp4_cut_inside_its_first_box_is_refused_in_words(detector, tmp_path, head: bytes) -> None:
+    """A first box whose size says a 64-bit size follows, cut before it: reading the boxes to
+    say why the file cannot be opened raised struct.error ("unpack requires a buffer of 8
+    bytes"), an internal error in the command and Gradio's bare "Error" in the app."""
+    clip = tmp_path / "cut.mp4"
+    clip.write_bytes(head)
+    with pytest.raises(InvalidVideoError, match=r"it has no movie header \(cut short or damaged\)") as refused:
+        score_video(detector, clip)
+    assert refused.value.code == "unreadable"
+
+
 def _enormous(path: Path) -> None:
     """Two grey 8200x5000 frames (41 megapixels) in Motion JPEG: half a megabyte on disk."""
     write_opencv(path, lambda i: np.full((5000, 8200, 3), 128, np.uint8), 2, fps=1)

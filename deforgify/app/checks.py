@@ -7,6 +7,7 @@ import ctypes
 import functools
 import hashlib
 import time
+import traceback
 import uuid
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -23,6 +24,7 @@ from deforgify.decode import InvalidImageError
 from deforgify.detector import Detector
 from deforgify.explain import MEANINGS, WORDS, draw_faces, with_footer
 from deforgify.feedback import Answers
+from deforgify.refusals import INTERNAL_ERROR
 from deforgify.video.frames import Limits
 
 
@@ -35,6 +37,15 @@ core, one decoding and finding faces while the other's model call (two LiteRT th
 
 VIDEO_MAX_BYTES = 200_000_000
 """The largest clip the page checks (a photo: :data:`deforgify.decode.MAX_FILE_BYTES`); no upload may be larger."""
+
+
+def _our_fault(what: str, error: Exception) -> gr.Error:
+    """The error shown for an unexpected exception while a file was read or judged: a fault of
+    this program, not of the file, logged with its traceback."""
+    log(f"could not judge a {what}: {type(error).__name__}: {error}\n{traceback.format_exc()}")
+    return gr.Error(f"This {what} could not be checked: Deforgify failed on it ({type(error).__name__}: {error}). "
+                    "This is a fault of Deforgify, not of the file; please report it.", duration=None,
+                    title=INTERNAL_ERROR, print_exception=False)
 
 
 def make_check(detector: Detector, answers: Answers) -> Callable[[Optional[str]], tuple]:
@@ -52,6 +63,8 @@ def make_check(detector: Detector, answers: Answers) -> Callable[[Optional[str]]
             log(f"refused as a photo: {error}")
             raise gr.Error(f"This file can't be checked: {error}.", duration=None, title=error.code,
                            print_exception=False) from None
+        except Exception as error:  # noqa: BLE001  a fault of ours: said so, never Gradio's bare "Error"
+            raise _our_fault("photo", error) from None
         prediction, provenance, row = answered.prediction, answered.provenance, answered.to_json()
         row |= checked(image)
         row["answer_id"] = answers.issue(image, dict(row))
@@ -183,6 +196,8 @@ def make_judge_clip(detector: Detector, answers: Answers) -> Callable[[Optional[
             log(f"refused as a video: {error}")
             raise gr.Error(f"This video can't be checked: {error}.", duration=None, title=error.code,
                            print_exception=False) from None
+        except Exception as error:  # noqa: BLE001
+            raise _our_fault("video", error) from None
         row = video.to_json() | checked(clip)
         frame = None
         shown_at = row["deciding_frame"]["t"] if row["deciding_frame"] else 0.0

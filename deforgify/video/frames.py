@@ -233,7 +233,11 @@ def _mp4_tracks(path: Path) -> Optional[set[str]]:
         while at + 8 <= size:
             file.seek(at)
             length, kind = struct.unpack(">I4s", file.read(8))
-            length = struct.unpack(">Q", file.read(8))[0] if length == 1 else (size - at if length == 0 else length)
+            if length == 1:  # a 64-bit size follows, if the file goes on so far
+                wide = file.read(8)
+                length = struct.unpack(">Q", wide)[0] if len(wide) == 8 else 0
+            elif length == 0:  # the box runs to the end of the file
+                length = size - at
             if length < 8 or at + length > size:
                 return None
             if kind == b"moov":
