@@ -356,9 +356,9 @@ def _thread_count(threads: object) -> int:
     return count
 
 
-def _unpickled(reference: str, config: ModelConfig, threads: int) -> "Detector":
-    source, runtime = _network(reference, threads)
-    return Detector(runtime, config, source)
+def _unpickled(reference: str, source: ModelSource, config: ModelConfig, threads: int) -> "Detector":
+    loaded, runtime = _network(reference, threads)
+    return Detector(runtime, config, replace(source, folder=loaded.folder))
 
 
 class Detector:
@@ -392,18 +392,17 @@ class Detector:
                                  f"(its preprocessing.input_size would be {runtime.input_size})")
         return cls(runtime, config, source)
 
-    def __reduce__(self) -> tuple[Any, tuple[str, ModelConfig, int]]:
-        """Pickled as the reference of its model (the bundled one, a Hub repo, a folder's absolute
-        path), its config and its thread count, for a process pool (multiprocessing, joblib,
-        Dask): its network is loaded once in each process that unpickles it (the interpreter
-        itself cannot be pickled). Only a LiteRT network travels: a Keras one is a training
-        run's, not a model folder's."""
+    def __reduce__(self) -> tuple[Any, tuple[str, ModelSource, ModelConfig, int]]:
+        """Pickled as where its model comes from (the bundled one, a Hub repo pinned to the commit
+        loaded here, a folder's absolute path), its source as named here, its config and its
+        thread count, for a process pool (multiprocessing, joblib, Dask): its network is loaded
+        once in each process that unpickles it (the interpreter itself cannot be pickled). Only a
+        LiteRT network travels: a Keras one is a training run's, not a model folder's."""
         if not isinstance(self.runtime, LiteRtRuntime):
             raise TypeError("only a detector whose network runs in LiteRT (a model folder's model.tflite) can be "
                             "pickled")
-        local = self.source.repo_id is None and self.source.reference != "bundled"
-        reference = str(self.source.folder.resolve()) if local else self.source.reference
-        return _unpickled, (reference, self.config, self.runtime.threads)
+        reference = self.source.portable_reference() or "bundled"
+        return _unpickled, (reference, self.source, self.config, self.runtime.threads)
 
     def worker_recipe(self) -> Optional[tuple[Path, ModelConfig, ModelSource]]:
         """What a worker process needs to run this detector again on one thread

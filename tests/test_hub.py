@@ -239,6 +239,26 @@ def test_a_program_or_a_scan_never_gets_another_model_unasked(published, hub_env
     assert "Traceback" not in scan.stderr and not (tmp_path / "out.jsonl").exists()
 
 
+def test_a_pickled_hub_detector_loads_the_commit_it_was_made_from_not_a_newer_one(hub, hub_env, tiny_model,
+                                                                                  tmp_path) -> None:
+    """A detector loaded by repo name travels to a process pool's workers as where its model
+    comes from: it travelled as the bare name, so a worker loaded the newest commit of main (the
+    weights pushed since) beside the config pickled with it."""
+    first = push(tiny_model, "alice/moving", hub_env)
+    pickled, env = tmp_path / "detector.pickle", {**os.environ, **hub_env}
+    save = (f"import pickle; from deforgify import Detector; open({str(pickled)!r}, 'wb').write("
+            "pickle.dumps(Detector.load('alice/moving')))")
+    made = subprocess.run([sys.executable, "-c", save], capture_output=True, text=True, timeout=300, cwd=ROOT, env=env)
+    assert made.returncode == 0, made.stderr[-2000:]
+    push(BUNDLED_MODEL, "alice/moving", hub_env)  # main moves on: other weights, another input size
+    load = (f"import pickle; detector = pickle.loads(open({str(pickled)!r}, 'rb').read()); "
+            "print(detector.source.reference, detector.source.revision, detector.runtime.input_size, "
+            "detector.config.preprocessing.input_size, detector.source.folder.name)")
+    there = subprocess.run([sys.executable, "-c", load], capture_output=True, text=True, timeout=300, cwd=ROOT, env=env)
+    size = json.loads((tiny_model / "config.json").read_text())["preprocessing"]["input_size"]
+    assert there.stdout.split() == ["alice/moving", first, str(size), str(size), first], there.stderr[-2000:]
+
+
 @pytest.mark.parametrize(
     "reference, message",
     [
