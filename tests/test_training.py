@@ -888,3 +888,18 @@ def test_a_local_folder_is_loaded_without_download_progress_bars(tiny_dataset: P
     datasets.enable_progress_bars()
     assert len(load_source(str(tiny_dataset))) == 60
     assert states == [False] and datasets.is_progress_bar_enabled()
+
+
+def test_a_held_out_source_of_fakes_alone_leaves_the_card_and_the_page_their_other_figures() -> None:
+    """A held-out source without real faces has no share of them called "fake" (null): the
+    card's summary took the largest of all, None among them, and raised at the end of a run."""
+    from deforgify.model.facts import held_out_accused
+    from training.card import render_card
+
+    metrics = json.loads((BUNDLED_MODEL / "metrics.json").read_text())
+    units = metrics["leave_one_out"]["units"]
+    units.append(dict(units[0], unit="fakes-only", false_accusation_rate_with_band=None, fakes_caught_with_band=0.5))
+    card = render_card(metrics, json.loads((BUNDLED_MODEL / "config.json").read_text()), "deforgify-lite0", None)
+    worst = max(u["false_accusation_rate_with_band"] for u in units[:-1])
+    assert f'reals called "fake" up to {worst:.0%}.' in " ".join(card.split())
+    assert f"up to {worst:.1%} of the real faces were called \"fake\"" in held_out_accused(metrics)

@@ -8,7 +8,8 @@ import textwrap
 from pathlib import Path
 from typing import Any, Optional
 
-from deforgify.model.facts import HELD_OUT_HEADING, at_a_glance, band_rule_seen, percent as _share, whole_sources
+from deforgify.model.facts import (HELD_OUT_HEADING, at_a_glance, band_rule_seen, held_out_shares, percent as _share,
+                                   whole_sources)
 from deforgify.model.folder import CARD_FILE, METRICS_FILE, SPLITS_FILE, read_config
 from deforgify.model.source import BUNDLED_MODEL
 from training.calibrate import TEMPERATURE_BOUNDS, at_temperature_bound
@@ -102,13 +103,12 @@ def _at_a_glance(metrics: dict[str, Any]) -> str:
         lines.append("These are not a blind estimate: the unsure band's rule was chosen after seeing this split.")
     units = whole_sources(metrics.get("leave_one_out") or {})
     if units:
-        caught = [u["fakes_caught_with_band"] for u in units if u.get("fakes_caught_with_band") is not None]
-        accused = [u["false_accusation_rate_with_band"] for u in units]
+        worst, caught = held_out_shares(units)
         lines.append(f"On sources it was not trained on (models trained for that, each with its own band, see "
                      f"below): mean ROC-AUC "
                      f"{_mean_auc(units)} ({_auc(metrics['test'])} on its own test split)"
-                     + (f", fakes called \"fake\" {min(caught):.0%} to "
-                     f"{max(caught):.0%}" if caught else "") + f", reals called \"fake\" up to {max(accused):.0%}.")
+                     + (f", fakes called \"fake\" {min(caught):.0%} to {max(caught):.0%}" if caught else "")
+                     + (f", reals called \"fake\" up to {worst:.0%}" if worst is not None else "") + ".")
     else:
         lines.append("How it does on sources it was not trained on was not measured for this model: expect it "
                      "to be weaker there.")

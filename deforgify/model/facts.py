@@ -91,13 +91,20 @@ def held_out_accused(metrics: dict[str, Any]) -> str:
     faces were called "fake"": the worst of the held-out runs (models trained without that
     source), in plain words; a visitor read the test split's figures alone as "a 'fake' is
     always right". Empty without."""
-    units = whole_sources(metrics.get("leave_one_out") or {})
-    accused = [unit.get("false_accusation_rate_with_band") for unit in units]
-    worst = max((share for share in accused if share is not None), default=None)
-    caught = [unit["fakes_caught_with_band"] for unit in units if unit.get("fakes_caught_with_band") is not None]
+    worst, caught = held_out_shares(whole_sources(metrics.get("leave_one_out") or {}))
     misses = f", while only {min(caught):.0%} to {max(caught):.0%} of its fakes were called \"fake\"" if caught else ""
     return "" if worst is None else (f"On a source it was not trained on (quick models trained without it, not "
                                      f"this one), up to {worst:.1%} of the real faces were called \"fake\"{misses}")
+
+
+def held_out_shares(units: list[dict[str, Any]]) -> tuple[Optional[float], list[float]]:
+    """Of held-out runs (:func:`whole_sources`): the largest share of real faces called "fake"
+    (None when no held-out source had real faces), and the shares of fakes called "fake" of
+    those that had fakes."""
+    accused = [unit["false_accusation_rate_with_band"] for unit in units
+               if unit.get("false_accusation_rate_with_band") is not None]
+    caught = [unit["fakes_caught_with_band"] for unit in units if unit.get("fakes_caught_with_band") is not None]
+    return max(accused, default=None), caught
 
 
 def band_rule_seen(metrics: dict[str, Any]) -> bool:
