@@ -97,7 +97,7 @@ def _at_a_glance(metrics: dict[str, Any]) -> str:
     if not glance:
         return ""
     lead = ("**At a glance**, on its own test split with the unsure band as served (not the rules for faces too "
-            "small, without colour or seen through; the largest face of each image):")
+            "small, without colour or seen through; every face found in an image, the most suspicious deciding):")
     lines = []
     if _rule_seen(metrics):  # said where a reader stops, not only under Evaluation (a card reviewer)
         lines.append("These are not a blind estimate: the unsure band's rule was chosen after seeing this split.")
