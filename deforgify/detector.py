@@ -523,14 +523,32 @@ class Detector:
         ValueError for a prediction without a face."""
         from deforgify.heatmap import overlay, scaled
 
+        crop = self._deciding_crop(rgb, prediction, "heatmap")
+        if prediction.confidences is None:
+            raise ValueError(f"a {prediction.label} prediction has no face to map")
+        decisive = prediction.deciding_score
+        cam = decisive.cam if decisive and decisive.cam is not None else self._outputs(crop[None])[1][0]
+        return overlay(crop, scaled(cam, prediction.confidences["fake"]), legend)
+
+    def close_up(self, rgb: np.ndarray, prediction: Prediction) -> np.ndarray:
+        """The deciding face as the model saw it (its crop, stood upright), enlarged to the
+        heatmap's size: in a large photo the face can be a few pixels wide on a screen, and
+        which face was judged, and whether it is one, could not be seen. ``rgb`` as for
+        :meth:`heatmap`. Raises ValueError for a prediction without a face."""
+        from deforgify.heatmap import enlarged
+
+        return enlarged(self._deciding_crop(rgb, prediction, "close_up"))
+
+    def _deciding_crop(self, rgb: np.ndarray, prediction: Prediction, taker: str) -> np.ndarray:
+        """The model crop of ``prediction``'s deciding face, cut again from ``rgb`` after
+        checking that these are the pixels it was made in."""
         if not isinstance(prediction, Prediction):
             hint = ": pass answer.prediction" if isinstance(prediction, Answer) else ""
-            raise TypeError(f"heatmap takes a Prediction, not {type(prediction).__name__}{hint}")
-        rgb = decoded_rgb(rgb, "heatmap")
-        if prediction.face is None or prediction.confidences is None:
+            raise TypeError(f"{taker} takes a Prediction, not {type(prediction).__name__}{hint}")
+        rgb = decoded_rgb(rgb, taker)
+        if prediction.face is None:
             raise ValueError(f"a {prediction.label} prediction has no face to map")
         _check_pixels_of(prediction, rgb)
-
         decisive = prediction.deciding_score
         turns = decisive.turns if decisive else 0
         crop = preprocess_face(rgb, self.config.preprocessing, prediction.face, [], turns=turns).pixels
@@ -539,8 +557,7 @@ class Detector:
             raise ValueError("these pixels are not those this prediction was made in: its face looks otherwise "
                              "there (another photo of the same size?); pass the pixels it was made in "
                              "(answer_and_pixels() gives both)")
-        cam = decisive.cam if decisive and decisive.cam is not None else self._outputs(crop[None])[1][0]
-        return overlay(crop, scaled(cam, prediction.confidences["fake"]), legend)
+        return crop
 
     def probabilities(self, pixels: np.ndarray) -> np.ndarray:
         """Model outputs for preprocessed pixels (N, size, size, 3), in batches."""

@@ -70,11 +70,15 @@ LEGEND = ("Laid over the face: dark where nothing points to 'fake', through purp
           "probability, so weak suspicion stays dim.")
 
 
+def enlarged(pixels: np.ndarray) -> np.ndarray:
+    """A model crop (float RGB in [0, 1]) as a uint8 picture of OVERLAY_SIDE px."""
+    return cv2.resize((pixels * 255).astype(np.uint8), (OVERLAY_SIDE, OVERLAY_SIDE), interpolation=cv2.INTER_CUBIC)
+
+
 def overlay(pixels: np.ndarray, cam: np.ndarray, legend: bool = True) -> np.ndarray:
     """The crop (float RGB in [0, 1]) with the map (values in [0, 1]) drawn over it in the
     colour scale, and (``legend``) a legend strip below for files that are read on their own."""
-    crop = cv2.resize((pixels * 255).astype(np.uint8), (OVERLAY_SIDE, OVERLAY_SIDE),
-                      interpolation=cv2.INTER_CUBIC)
+    crop = enlarged(pixels)
     heat = cv2.resize(cam.astype(np.float32), (OVERLAY_SIDE, OVERLAY_SIDE), interpolation=cv2.INTER_CUBIC)
     blended = cv2.addWeighted(crop, 1 - OVERLAY_WEIGHT, _colours(heat), OVERLAY_WEIGHT, 0)
     return np.concatenate([blended, _legend()], axis=0) if legend else blended

@@ -1349,7 +1349,8 @@ def test_the_verdict_is_announced_and_the_result_images_say_what_they_show(brows
     page.locator("#faces img").wait_for(timeout=30_000)
     live = page.locator("#verdict [aria-live=polite]")
     assert live.get_attribute("role") == "status" and live.locator("#verdict-box").count() == 1
-    result = predict(client, ROOT / "examples" / "two-faces.jpg")[4]
+    answer = predict(client, ROOT / "examples" / "two-faces.jpg")
+    result = answer[4]
     alt = page.locator("#faces img").get_attribute("alt")
     deciding = result["deciding_face"] + 1
     assert f"face {deciding}:" in alt and "thick box, decides" in alt.split(f"face {deciding}:")[1].split(";")[0]
@@ -1357,9 +1358,13 @@ def test_the_verdict_is_announced_and_the_result_images_say_what_they_show(brows
         assert f"face {number}: {face['label']}" in alt
     text = page.locator("#verdict-box").inner_text()
     assert f"face {deciding} (thick box" in text
-    if page.locator("#heatmap img").count():
-        assert "Heatmap of the deciding face" in page.locator("#heatmap img").get_attribute("alt")
+    shown = page.locator("#heatmap img").get_attribute("alt")
+    if answer[3]:  # a heatmap (the API's, as the page's)
+        assert "Heatmap of the deciding face" in shown
         assert "How to read the heatmap" in page.locator("#heatmap-legend").inner_text()
+    else:  # its faces are under a sixth of the photo's side: the deciding one close up in its place
+        assert shown.startswith(f"Face {deciding}, which decides, close up as the model saw it: ")
+        assert page.locator("#close-up-note").inner_text() == shown
     page.screenshot(path=str(ARTIFACTS / "two-faces-1366x768.png"), full_page=True)
     page.close()
 
@@ -1600,3 +1605,31 @@ def test_a_fault_of_ours_is_said_as_one_with_its_code_not_gradios_bare_error(mon
         assert raised.value.title == "internal_error"
         assert raised.value.message == (f"This {what} could not be checked: Deforgify failed on it (RuntimeError: "
                                         "a bug). This is a fault of Deforgify, not of the file; please report it.")
+
+
+def test_a_small_deciding_face_is_shown_close_up_where_no_heatmap_is(astronaut, tmp_path) -> None:
+    """A phone photo's 110 px face was a 10 px square on a laptop's page (6 px on a phone's), and
+    only a face leaning "fake" was shown larger (its heatmap): which face was judged, and whether
+    it is one, could not be seen. A portrait's face needs no close-up."""
+    from deforgify.app import checks
+    from deforgify.app.verdict_box import close_up_alt
+    from deforgify.detector import Detector
+    from deforgify.faces import find_faces
+    from deforgify.feedback import Answers
+    from helpers import small_face_in_a_large_photo
+
+    detector = Detector.load()
+    check = checks.make_check(detector, Answers())
+    photo, box = small_face_in_a_large_photo(astronaut, 100)
+    Image.fromarray(photo).save(tmp_path / "phone.jpg", quality=95)
+    Image.fromarray(astronaut).save(tmp_path / "portrait.jpg", quality=95)
+    _, _, _, heatmap, row, prediction, close_up = check(str(tmp_path / "phone.jpg"))
+    assert heatmap is None and row["label"] in ("real", "unsure") and close_up is not None
+    shown = np.asarray(Image.open(close_up).convert("RGB"))
+    assert shown.shape == (384, 384, 3)
+    [face] = find_faces(shown)  # her face, filling the close-up
+    assert face.box[2] > 384 / 2.5
+    fake = row["confidences"]["fake"]
+    assert close_up_alt(prediction, detector.config.calibration) == (
+        f"The face, close up as the model saw it: {row['label']} (fake {round(100 * fake)}%).")
+    assert check(str(tmp_path / "portrait.jpg"))[6] is None

@@ -612,14 +612,17 @@ def test_an_answers_model_is_its_own(astronaut: np.ndarray) -> None:
     assert detector.answer(astronaut).model["revision"] == detector.facts["revision"] != "changed"
 
 
-def test_a_heatmap_of_a_prediction_without_a_face_is_refused_in_words() -> None:
+@pytest.mark.parametrize("picture", ["heatmap", "close_up"])
+def test_a_heatmap_or_close_up_of_a_prediction_without_a_face_is_refused_in_words(picture: str) -> None:
     """It raised TypeError ('NoneType' object is not subscriptable)."""
     from skimage import data
 
     detector = Detector.load()
     coffee = data.coffee()
     with pytest.raises(ValueError, match="a no_face prediction has no face to map"):
-        detector.heatmap(coffee, detector.predict(coffee))
+        getattr(detector, picture)(coffee, detector.predict(coffee))
+    with pytest.raises(TypeError, match=f"{picture} takes a Prediction, not Answer: pass answer.prediction"):
+        getattr(detector, picture)(coffee, detector.answer(coffee))
 
 
 def test_a_heatmap_of_anything_but_the_pixels_and_the_prediction_is_refused_by_name(astronaut) -> None:
@@ -781,7 +784,7 @@ def test_the_readmes_library_example_runs_as_written(tmp_path: Path, astronaut: 
     ran = subprocess.run([sys.executable, "-c", f"{code}\nprint(repr({shown}.shape))"], cwd=tmp_path,
                          capture_output=True, text=True, timeout=300)
     assert ran.returncode == 0, ran.stderr[-2000:]
-    assert ran.stdout.strip().startswith("(") and ran.stdout.strip().endswith(", 3)")  # the heatmap, RGB
+    assert ran.stdout.strip().startswith("(") and ran.stdout.strip().endswith(", 3)")  # the last line's picture, RGB
 
 
 def by_the_cards_steps_4_to_6(pixels: np.ndarray) -> tuple[float, str]:

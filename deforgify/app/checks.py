@@ -19,7 +19,7 @@ from PIL import Image
 from deforgify.app.about_model import model_line
 from deforgify.app.api_errors import NO_FILE, SEND_A_FILE
 from deforgify.app.log import log
-from deforgify.app.verdict_box import banner, overruled, shows_heatmap
+from deforgify.app.verdict_box import banner, overruled, shows_close_up, shows_heatmap
 from deforgify.decode import InvalidImageError
 from deforgify.detector import Detector
 from deforgify.explain import MEANINGS, WORDS, draw_faces, with_footer
@@ -53,7 +53,9 @@ def make_check(detector: Detector, answers: Answers) -> Callable[[Optional[str]]
     line = model_line(detector)
 
     def check(image: Optional[str]) -> tuple:
-        """The answer for one photo: (verdict, summary, faces, heatmap, result, prediction)."""
+        """The answer for one photo: (verdict, summary, faces, heatmap, result, prediction,
+        close-up), the close-up of the deciding face only without a heatmap, when that face is
+        small in the photo (:func:`shows_close_up`)."""
         if image is None:
             raise gr.Error(f"No photo arrived: send one as a file {SEND_A_FILE}", duration=None, title=NO_FILE,
                            print_exception=False)  # the page never calls with none
@@ -71,9 +73,11 @@ def make_check(detector: Detector, answers: Answers) -> Callable[[Optional[str]]
         heatmap = (save_output(detector.heatmap(rgb, prediction, legend=False), "deforgify-heatmap",
                                row["answer_id"][:12]) if shows_heatmap(prediction, calibration.threshold) else None)
         bars = None if overruled(row) or prediction.caution else prediction.confidences  # not what decided
+        close_up = (save_output(detector.close_up(rgb, prediction), "deforgify-face", row["answer_id"][:12])
+                    if shows_close_up(prediction, max(rgb.shape[:2]), heatmap is not None) else None)
         answer = ((WORDS[row["label"]], bars), banner(prediction, provenance, calibration, line),
                   answer_picture(draw_faces(rgb, prediction, overruled(row), calibration=calibration), row, line),
-                  heatmap, row, prediction)
+                  heatmap, row, prediction, close_up)
         if max(rgb.shape[:2]) >= LARGE_SIDE:
             release_free_memory()
         return answer

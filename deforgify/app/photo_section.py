@@ -18,8 +18,8 @@ from deforgify.app.components import (LIVE_REGION, PICTURE_BUTTONS, FacesImage, 
 from deforgify.app.latest_upload import LATEST_PHOTO
 from deforgify.app.log import log
 from deforgify.app.reports import Flag, answer_shown, report_controls, report_ready
-from deforgify.app.verdict_box import (AWAITING_PHOTO, CHECKING_AGAIN, error_box, heatmap_alt, heatmap_legend,
-                                       overruled, video_banner, which_decides)
+from deforgify.app.verdict_box import (AWAITING_PHOTO, CHECKING_AGAIN, close_up_alt, close_up_note, error_box,
+                                       heatmap_alt, heatmap_legend, overruled, video_banner, which_decides)
 from deforgify.detector import Detector
 from deforgify.explain import WORDS, describe_faces
 from deforgify.feedback import Answers, FeedbackStore, choices_against
@@ -70,17 +70,21 @@ def make_page_check(detector: Detector, answers: Answers, again: bool = False
             return (None, error_box(str(answer.message)), gr.update(value=None, alt_text=None, visible=False),
                     gr.update(value=None, visible=False), error_row(answer),  # as the CLI's rows
                     gr.update(value="", visible=False), "", "", None)
-        verdict, summary, faces, heatmap, row, prediction = answer
+        verdict, summary, faces, heatmap, row, prediction, close_up = answer
+        calibration = detector.config.calibration
         fake = prediction.confidences["fake"] if prediction.confidences else 0.0
+        shown = heatmap or close_up
+        note = (heatmap_legend(fake, calibration, which_decides(prediction)) if heatmap
+                else close_up_note(prediction, calibration) if close_up else "")
         return (
             verdict, summary,
             gr.update(value=faces, visible=True,
-                      alt_text=describe_faces(prediction, overruled(row), calibration=detector.config.calibration)),
-            gr.update(value=heatmap, visible=heatmap is not None,
-                      alt_text=heatmap_alt(prediction, detector.config.calibration) if heatmap else None),
+                      alt_text=describe_faces(prediction, overruled(row), calibration=calibration)),
+            gr.update(value=shown, visible=shown is not None,
+                      alt_text=(heatmap_alt(prediction, calibration) if heatmap
+                                else close_up_alt(prediction, calibration) if close_up else None)),
             row,
-            gr.update(value=heatmap_legend(fake, detector.config.calibration, which_decides(prediction))
-                      if heatmap else "", visible=heatmap is not None),
+            gr.update(value=note, visible=shown is not None),
             row["answer_id"], "", gr.update(value=None, choices=choices_against(row["label"])),
         )
 

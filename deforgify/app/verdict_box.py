@@ -8,8 +8,8 @@ import html
 from typing import Optional
 
 from deforgify.detector import Prediction
-from deforgify.explain import (BACKGROUNDS, CAUTIONS, COLOURS, WORDS, deciding_number, explain, headline, hex_colour,
-                               share_text, shown_places)
+from deforgify.explain import (BACKGROUNDS, CAUTIONS, COLOURS, WORDS, caption, deciding_number, explain, headline,
+                               hex_colour, share_text, shown_places)
 from deforgify.heatmap import LEGEND, colour_stops, where
 from deforgify.model.calibration import UNSURE, Calibration
 from deforgify.provenance import NO_PROVENANCE, Provenance, apply_to_row, deciding_claim
@@ -209,6 +209,33 @@ def shows_heatmap(prediction: Prediction, threshold: float) -> bool:
         return False
     fake = (prediction.confidences or {}).get("fake", 0.0)  # a face found has them
     return prediction.label == "fake" or (prediction.label == UNSURE and fake >= threshold)
+
+
+CLOSE_UP_BELOW = 1 / 6
+"""Without a heatmap, the deciding face is shown close up when its box is narrower than this
+share of the photo's longer side: a phone photo's 110 px face was a 10 px square on a laptop's
+page and 6 px on a phone's (a visitor's find); a portrait's face (a third or more) needs none."""
+
+
+def shows_close_up(prediction: Prediction, side: int, heatmap: bool) -> bool:
+    """Whether the page shows the deciding face close up (in the heatmap's place): no heatmap,
+    and a face small beside the photo's longer ``side`` (in the pixels its box counts)."""
+    return not heatmap and prediction.face is not None and prediction.face[2] < CLOSE_UP_BELOW * side
+
+
+def close_up_alt(prediction: Prediction, calibration: Optional[Calibration] = None) -> str:
+    """What the close-up is: which face, as the model saw it, and its caption's words (its alt
+    text, and the note beside it)."""
+    decisive = prediction.deciding_score
+    assert decisive is not None  # a close-up is only of a face, judged or not
+    fake = (decisive.confidences or {}).get("fake", 0.0)
+    words = caption(decisive.label, decisive.confidences or {}, decisive.caution, shown_places(fake, calibration))
+    face = which_decides(prediction) or "the face"
+    return f"{face[:1].upper()}{face[1:]}, close up as the model saw it: {words}."
+
+
+def close_up_note(prediction: Prediction, calibration: Optional[Calibration] = None) -> str:
+    return f'<p id="close-up-note" style="margin:0;color:#1a1a1a">{html.escape(close_up_alt(prediction, calibration))}</p>'
 
 
 def heatmap_alt(prediction: Prediction, calibration: Optional[Calibration] = None) -> str:
