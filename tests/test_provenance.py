@@ -577,3 +577,14 @@ def test_predict_with_an_unreadable_trust_list_warns_in_its_own_words(files, tmp
             f"([Errno 2] No such file or directory: '{missing}'): no signer is trusted")
     told = [line for line in result.stderr.splitlines() if "cannot be read" in line]
     assert told and set(told) == {said} and len(told) <= 2, result.stderr[-2000:]
+
+
+@pytest.mark.parametrize("make, model, said", [("Apple", "iPhone 12", "an Apple iPhone 12 camera"),
+                                               ("Canon", "Canon EOS R5", "a Canon EOS R5 camera"),
+                                               ("", "Unihertz Jelly", "a Unihertz Jelly camera")])
+def test_the_camera_is_named_with_its_article(make: str, model: str, said: str) -> None:
+    """"taken with a Apple iPhone 12 camera" (a visitor's find)."""
+    from deforgify.provenance import read_provenance
+
+    found = read_provenance(pf.jpeg(np.zeros((32, 32, 3), np.uint8), exif=pf.camera_exif(make, model, "")))
+    assert [e.says for e in found.evidence] == [f"EXIF says it was taken with {said}."]

@@ -36,7 +36,8 @@ def _camera(make: str | None, model: str | None, software: str | None) -> list[E
     if make or model:
         camera = model if make and model and model.lower().startswith(make.lower()) else " ".join(filter(None, (make, model)))
         also = f"; software: {software}" if software else ""
-        return [Evidence("exif", f"EXIF says it was taken with a {camera} camera{also}.", CAMERA, details)]
+        article = "an" if camera[:1].lower() in "aeio" else "a"  # "an Apple iPhone", "a Canon", "a Unihertz"
+        return [Evidence("exif", f"EXIF says it was taken with {article} {camera} camera{also}.", CAMERA, details)]
     if software:
         return [Evidence("exif", f"EXIF names the software that last saved it: {software}.", NONE, details)]
     return []
