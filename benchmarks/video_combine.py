@@ -6,8 +6,8 @@ Pseudo-tracks are built from FaceForensics++ (c23) face crops (``../shared/data/
 see its SOURCE.md): every crop cut from one video (``crops.csv``: about 24 frames of each
 original, 12 of each manipulated video) is one face followed through that video. Each crop is
 scored by the model as a photo (calibrated fake probability, as a frame of a video is), then the
-rules of :mod:`deforgify.video.combine` (and the rule in use, the median unless a run of frames
-looked fake) turn each track's scores into one, and each rule is judged
+rules compared here (and the one in use, :mod:`deforgify.video.combine`'s: the median unless a
+run of frames looked fake) turn each track's scores into one, and each rule is judged
 by the AUC of real against fake tracks, the medians of its scores for real and fake tracks, how
 many tracks it answers right at the model's threshold, and how many real tracks it puts at or
 over the threshold ("over") and labels "fake" (the model's unsure band applied, as a track is

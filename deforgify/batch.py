@@ -190,7 +190,8 @@ def _prepare_and_judge(detector: Detector, task: tuple[list[Named], bool, VideoS
 def score_files(detector: Detector, files: Sequence[str], workers: int = 1,
                 keep_rgb: bool = False, video: VideoSettings = VideoSettings()) -> Iterator[Result]:
     """A :class:`Result` for every file (named by its path), in order, streamed a chunk at a time;
-    video files (by suffix) are sampled as ``video`` says."""
+    video files (by suffix, or by their first bytes when named like a picture) are sampled as
+    ``video`` says."""
     if isinstance(files, (str, bytes, os.PathLike)):  # a str is a sequence too: of one-letter names
         raise TypeError(f"score_files takes a list of paths, not one path: score_files(detector, [{files!r}])")
     return score_items(detector, ((str(f), str(f)) for f in files), workers, keep_rgb, video)

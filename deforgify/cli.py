@@ -75,7 +75,8 @@ rows: one line per file, in order. With --json, one object per line:
               reason in words, and a stable code, one of:
 {CODES}
 
-videos (.mp4 .mov .webm .mkv .avi ...: by suffix) get the same fields, and more:
+videos (.mp4 .mov .webm .mkv .avi ..., or a clip named like a picture: known by its
+first bytes) get the same fields, and more:
   {"file": ..., "kind": "video", "label": ..., "confidences": ..., "face": [x, y, w, h],
    "faces": [{"track": 0, "box": ..., "label": ..., "confidences": ..., "frames": 12,
               "start": 0.25, "end": 9.75, "peak_t": 4.25, "caution": null,

@@ -50,9 +50,9 @@ class ModelSource:
 
     def fingerprint(self) -> str:
         """The model's revision, named wherever it answers: the Hub commit sha; for a local or the
-        bundled model, ``sha256:`` and the first 12 hex digits of a SHA-256 over its config.json
-        and weights files, whichever it has (a refitted band or threshold is another revision, as
-        are other weights)."""
+        bundled model, ``sha256:`` and the first 12 hex digits of the SHA-256 of its files' own
+        SHA-256 hex digests, joined in order (config.json and the weights files it has): a
+        refitted band or threshold is another revision, as are other weights."""
         if self.revision:
             return self.revision
         files = [path for path in (self.folder / name for name in (CONFIG_FILE, MODEL_FILE, LITERT_FILE))
