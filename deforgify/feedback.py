@@ -44,6 +44,19 @@ def choices_against(label: Optional[str]) -> list[str]:
     return [choice for choice in SHOULD_BE if choice != label]
 
 
+def reported_label(result: dict, face: Optional[int] = None) -> Optional[str]:
+    """The label a report says is wrong: the answer's, or with ``face`` (numbered from 1, as the
+    page, the faces picture and the words number them) that face's (a clip's: that face track's).
+    FeedbackError when the answer has no such face."""
+    if face is None:
+        return result.get("label")
+    faces = result.get("faces") or []
+    if isinstance(face, bool) or not isinstance(face, int) or not 1 <= face <= len(faces):
+        counted = f"{len(faces)} face{'' if len(faces) == 1 else 's'}"
+        raise FeedbackError(f"this answer has no face {face!r}: it has {counted}, numbered from 1")
+    return faces[face - 1].get("label")
+
+
 class FeedbackError(RuntimeError):
     """A report was refused or could not be kept; the message says why, in words for a visitor."""
 
@@ -127,10 +140,11 @@ class Answers:
         return answer_id
 
     def claim(self, answer_id: object, should_be: Optional[str] = None,
-              reporter: Optional[str] = None) -> IssuedAnswer:
+              reporter: Optional[str] = None, face: Optional[int] = None) -> IssuedAnswer:
         """The answer ``answer_id`` names, marked reported (by ``reporter``); FeedbackError if
         this server never gave it, has forgotten it, it was reported already (or, by the same
-        ``reporter``, another answer about the same file was), or it already was ``should_be``."""
+        ``reporter``, another answer about the same file was), or it (or its ``face``, see
+        :func:`reported_label`) already was ``should_be``."""
         with self._lock:
             self._forget_expired()
             answer = self._answers.get(answer_id) if isinstance(answer_id, str) else None
@@ -144,9 +158,10 @@ class Answers:
             if earlier:
                 raise FeedbackError(f"this {answer.picture} has already been reported in this "
                                     f"session{earlier.told_reported}")
-            label = answer.result.get("label")
+            label = reported_label(answer.result, face)
             if should_be in SHOULD_BE and should_be not in choices_against(label):
-                raise FeedbackError(f"the answer already was \"{label}\", so it is not wrong that way")
+                said = "the answer" if face is None else f"face {face}"
+                raise FeedbackError(f"{said} already was \"{label}\", so it is not wrong that way")
             answer.reported, answer.reporter = True, reporter
             return answer
 
@@ -221,8 +236,9 @@ class FeedbackStore:
                    math.ceil(_setting("DEFORGIFY_FLAG_MAX_MB", MAX_FOLDER_MB, 1e9) * 1_000_000),
                    _setting("DEFORGIFY_FLAG_KEEP_DAYS", KEEP_DAYS, 36_500))
 
-    def save(self, answer: IssuedAnswer, should_be: str) -> str:
-        """Keep one report of ``answer``; return its id. The photo is stored as its decoded
+    def save(self, answer: IssuedAnswer, should_be: str, face: Optional[int] = None) -> str:
+        """Keep one report of ``answer`` (of its ``face``, numbered from 1: None, of the answer
+        as a whole); return its id. The photo is stored as its decoded
         pixels in a PNG (with its alpha channel where it is see-through: it is judged again
         alike), without the file's metadata (EXIF, GPS, XMP, ICC, C2PA), and the answer without
         what that metadata said (:func:`_without_metadata`)."""
@@ -240,7 +256,7 @@ class FeedbackStore:
                 self._check_quota(now)
                 folder.mkdir(parents=True)
                 Image.fromarray(rgb).save(folder / IMAGE_FILE, optimize=False)
-                record = {"id": report_id, "reported": "wrong verdict", "should_be": should_be,
+                record = {"id": report_id, "reported": "wrong verdict", "face": face, "should_be": should_be,
                           "answer": _without_metadata(answer.result), "saved_at": now.isoformat(timespec="seconds")}
                 (folder / RECORD_FILE).write_text(json.dumps(record, indent=1) + "\n")
             except OSError as error:
@@ -299,18 +315,18 @@ class NotSaved(FeedbackError):
 
 
 def save_report(answers: Answers, quota: ClientQuota, store: FeedbackStore, answer_id: object,
-                should_be: str, reporter: Optional[str], client: str) -> str:
-    """Claim the answer ``answer_id`` for a report, count it against ``client``'s quota and save
-    it; return the report's id. FeedbackError says why it was refused (NotSaved: why it could
+                should_be: str, reporter: Optional[str], client: str, face: Optional[int] = None) -> str:
+    """Claim the answer ``answer_id`` for a report (of its ``face``, or as a whole), count it
+    against ``client``'s quota and save it; return the report's id. FeedbackError says why it was refused (NotSaved: why it could
     not be written). Whatever stops it after the claim, the claim and the quota are given back:
     an answer left claimed without a report would be refused for the rest of its hour as
     "being saved"."""
-    answer = answers.claim(answer_id, should_be, reporter)
+    answer = answers.claim(answer_id, should_be, reporter, face)
     taken = False
     try:
         quota.take(client)
         taken = True
-        report_id = store.save(answer, should_be)
+        report_id = store.save(answer, should_be, face)
     except BaseException as error:
         answers.release(str(answer_id))
         if taken:

@@ -363,6 +363,7 @@ def test_a_gps_tagged_answer_flagged_twice_keeps_one_report_without_exif(client,
         assert mcp.predict(row["answer_id"], choice, api_name="/flag").startswith("Thank you")
     record = json.loads((new[0] / "report.json").read_text())
     assert record["should_be"] == "real" and record["answer"]["model"]["reference"] == "bundled"
+    assert record["face"] is None  # of the answer as a whole
     kept = {k: v for k, v in record["answer"].items() if k != "provenance"}
     assert {k: v for k, v in result.items() if k not in ("answer_id", "provenance")} == kept
     assert "Canon" in json.dumps(result) and "Canon" not in json.dumps(record)  # the answer's words, not kept
@@ -507,7 +508,7 @@ def test_a_call_by_name_is_checked_as_one_in_order_and_the_pages_own_are_not_off
         assert refused.status_code == 422, refused.text
         assert refused.json() == {"error": f"/predict takes 1 value (image); {problem}", "title": "wrong_arguments"}
     flag = start("v2/flag", {"answer_id": "x"}).json()
-    assert flag["error"].endswith("takes 2 values (answer_id, should_be); should_be did not arrive")
+    assert flag["error"].endswith("takes 2 or 3 values (answer_id, should_be, face); should_be did not arrive")
     for route in ("v2/predcit", "v2/page_check", "page_check"):
         unknown = start(route, {"data": [None]} if "v2" not in route else {})
         assert unknown.status_code == 404 and unknown.json()["error"].startswith(
@@ -545,8 +546,10 @@ def test_the_api_page_names_and_describes_every_result(client, images) -> None:
     assert 'strictly inside the band is \\"unsure\\", leaning fake from the threshold' in json.dumps(endpoints)
     assert set(endpoints) == {"/predict", "/flag", "/predict_video"}
     flag = endpoints["/flag"]["parameters"]
-    assert [p["parameter_name"] for p in flag] == ["answer_id", "should_be"]
-    assert [p["label"] for p in flag] == ["answer id", "should be"]  # not the photo's question: videos' too
+    assert [p["parameter_name"] for p in flag] == ["answer_id", "should_be", "face"]
+    assert [p["label"] for p in flag] == ["answer id", "should be", "face"]  # not the photo's question: videos' too
+    assert [p["parameter_has_default"] for p in flag] == [False, False, True]  # a call without a face: the answer's
+    assert "numbered from 1" in flag[2]["python_type"]["description"] and "None" in flag[2]["python_type"]["type"]
     assert re.fullmatch(r"[0-9a-f]{32}", flag[0]["example_input"]) and "answer_id" in flag[0]["python_type"]["description"]
     assert flag[1]["example_input"] in ("real", "fake", "unsure") and flag[1]["python_type"]["description"]
     assert endpoints["/flag"]["returns"][0]["label"] == "report status"
@@ -641,9 +644,10 @@ def test_a_server_path_with_gradios_marker_or_a_missing_argument_is_refused_in_w
                                                       "to this app: send the file itself (gradio_client: "
                                                       "handle_file(path))"), data
     for endpoint, sent, said in (("predict", [], "/predict takes 1 value (image); 0 arrived"),
-                                 ("flag", ["0" * 32], "/flag takes 2 values (answer_id, should_be); 1 arrived"),
-                                 ("flag", ["0" * 32, "real", "x"], "/flag takes 2 values (answer_id, should_be); "
-                                                                   "3 arrived")):  # an extra one was ignored
+                                 ("flag", ["0" * 32], "/flag takes 2 or 3 values (answer_id, should_be, face); "
+                                                      "1 arrived"),
+                                 ("flag", ["0" * 32, "real", 1, "x"], "/flag takes 2 or 3 values (answer_id, "
+                                                                      "should_be, face); 4 arrived")):  # was ignored
         started = requests.post(f"{app_url.rstrip('/')}/gradio_api/call/{endpoint}", json={"data": sent},
                                 timeout=30).json()
         reply = requests.get(f"{app_url.rstrip('/')}/gradio_api/call/{endpoint}/{started['event_id']}",
@@ -1633,3 +1637,68 @@ def test_a_small_deciding_face_is_shown_close_up_where_no_heatmap_is(astronaut, 
     assert close_up_alt(prediction, detector.config.calibration) == (
         f"The face, close up as the model saw it: {row['label']} (fake {round(100 * fake)}%).")
     assert check(str(tmp_path / "portrait.jpg"))[6] is None
+
+
+def test_a_report_can_say_which_face_of_several_is_wrong(client, flags_folder) -> None:
+    """A visitor could not say that face 2 of a video call, captioned "real", was the fake one:
+    a report was of the photo's answer alone, whose choices left out "fake" when the photo was
+    "fake" because of another face."""
+    from gradio_client.exceptions import AppError
+
+    result = predict(client, ROOT / "examples" / "two-faces.jpg")[4]
+    assert len(result["faces"]) == 2
+    own = result["faces"][1]["label"]
+    with pytest.raises(AppError, match=f'face 2 already was "{own}", so it is not wrong that way'):
+        client.predict(result["answer_id"], own, 2, api_name="/flag")
+    with pytest.raises(AppError, match=r"this answer has no face 3: it has 2 faces, numbered from 1"):
+        client.predict(result["answer_id"], "fake", 3, api_name="/flag")
+    before = reports_in(flags_folder)
+    wrong = "fake" if own != "fake" else "real"
+    assert client.predict(result["answer_id"], wrong, 2, api_name="/flag").startswith("Thank you")
+    [new] = [p for p in reports_in(flags_folder) if p not in before]
+    record = json.loads((new / "report.json").read_text())
+    assert (record["face"], record["should_be"]) == (2, wrong)
+    import requests  # a program's call without a face, by position or by name: of the answer as a whole
+
+    for route, body in (("flag", lambda answer_id: {"data": [answer_id, "fake"]}),
+                        ("v2/flag", lambda answer_id: {"answer_id": answer_id, "should_be": "fake"})):
+        answer_id = predict(client, ROOT / "examples" / "two-faces.jpg")[4]["answer_id"]
+        event = requests.post(f"{client.src.rstrip('/')}/gradio_api/call/{route}", json=body(answer_id),
+                              timeout=30).json()
+        reply = requests.get(f"{client.src.rstrip('/')}/gradio_api/call/flag/{event['event_id']}", timeout=60).text
+        assert "event: complete" in reply and "Thank you: report" in reply, (route, reply)
+
+
+def test_the_page_asks_which_face_a_report_is_about_when_an_answer_has_several(browser_context, app_url,
+                                                                                 client, flags_folder) -> None:
+    """Under a photo of several faces the report asks which answer is wrong, the photo's or one
+    face's (the choices then leave out that face's own label); under one face it does not ask."""
+    faces = predict(client, ROOT / "examples" / "two-faces.jpg")[4]["faces"]
+    page = open_page(browser_context, app_url)
+    page.get_by_role("button", name="Two faces").click()
+    read_verdict(page)
+    picker = page.locator("#report-face")
+    picker.wait_for(timeout=30_000)
+    picker.locator("input").click()
+    options = [option.split("\n")[-1] for option in page.get_by_role("option").all_inner_texts()]  # no "✓"
+    assert [option.split(" (")[0] for option in options] == ["the photo's answer", "face 1's", "face 2's"]
+    assert options[1] == "face 1's (unsure: no colour)" and options[2] == f"face 2's ({faces[1]['label']})"
+    page.get_by_role("option", name=options[2]).click()
+    page.wait_for_function("() => !document.querySelector('#should-be')?.innerText.includes("
+                           + json.dumps(faces[1]["label"]) + ")", timeout=10_000)
+    offered = page.locator("#should-be label").all_inner_texts()
+    assert faces[1]["label"] not in offered and len(offered) == 2
+    before = reports_in(flags_folder)
+    page.locator("#should-be").get_by_label(offered[0], exact=True).check()
+    page.get_by_role("button", name="Report the photo's answer as wrong").click()
+    page.locator("#flag-status").get_by_text("Thank you: report").wait_for(timeout=30_000)
+    [new] = [p for p in reports_in(flags_folder) if p not in before]
+    record = json.loads((new / "report.json").read_text())
+    assert (record["face"], record["should_be"]) == (2, offered[0])
+    page.get_by_role("button", name="Real portrait").click()  # one face: nothing to ask
+    page.wait_for_function("() => document.querySelector('#verdict-box')?.innerText.includes('one face found')",
+                           timeout=60_000)
+    page.locator("#report-controls").wait_for(timeout=30_000)
+    page.wait_for_timeout(500)
+    assert page.locator("#report-face").is_hidden()
+    page.close()

@@ -82,7 +82,7 @@ class BrokenStore(FeedbackStore):
         super().__init__(folder)
         self.error = error
 
-    def save(self, answer, should_be: str) -> str:
+    def save(self, answer, should_be: str, face=None) -> str:
         raise self.error
 
 
@@ -329,3 +329,19 @@ def test_a_see_through_photos_report_keeps_its_transparency_and_is_judged_again_
     assert Image.open(stored).mode == "RGBA"
     detector = Detector.load()
     assert detector.predict(stored) == detector.predict(photo) and detector.predict(stored).caution
+
+
+@pytest.mark.parametrize("face, said", [(None, "fake"), (1, "real"), (2, "unsure")])
+def test_a_report_is_against_the_answer_or_one_of_its_faces(face, said) -> None:
+    from deforgify.feedback import reported_label
+
+    result = {"label": "fake", "faces": [{"label": "real"}, {"label": "unsure"}]}
+    assert reported_label(result, face) == said
+
+
+@pytest.mark.parametrize("face", [0, 3, -1, True, 1.5, "1"])
+def test_a_report_of_a_face_the_answer_does_not_have_is_refused(face) -> None:
+    from deforgify.feedback import FeedbackError, reported_label
+
+    with pytest.raises(FeedbackError, match=rf"this answer has no face {re.escape(repr(face))}: it has 2 faces"):
+        reported_label({"label": "fake", "faces": [{"label": "real"}, {"label": "unsure"}]}, face)

@@ -6,6 +6,7 @@ not or with values by name that do not fit, and reads of results it does not hol
 from __future__ import annotations
 
 import inspect
+import itertools
 import json
 import re
 from typing import Any, Optional
@@ -28,8 +29,12 @@ class CheckedBlocks(gr.Blocks):
     cache dir``)."""
 
     def validate_inputs(self, block_fn: Any, inputs: list[Any]) -> None:
-        if len(inputs) != len(block_fn.inputs):
+        """Also fills in the optional values a call left out (null: /flag's ``face``), in place:
+        Gradio would refuse them as missing."""
+        least = len(block_fn.inputs) - optional_count(block_fn)
+        if not least <= len(inputs) <= len(block_fn.inputs):
             raise gr.Error(f"{takes(block_fn)}; {len(inputs)} arrived", title=WRONG_ARGUMENTS, print_exception=False)
+        inputs.extend([None] * (len(block_fn.inputs) - len(inputs)))
         for block, value in zip(block_fn.inputs, inputs):
             path = value.get("path") if isinstance(value, dict) else None
             if isinstance(path, str) and path and not uploaded_here(path):
@@ -38,15 +43,29 @@ class CheckedBlocks(gr.Blocks):
         super().validate_inputs(block_fn, inputs)
 
 
+def parameters(block_fn: Any) -> list[inspect.Parameter]:
+    """The parameters an endpoint's values are given to, in order (its function's, as Gradio's API
+    page shows them: not the request Gradio passes itself)."""
+    listed = inspect.signature(block_fn.fn).parameters.values()
+    return [p for p in listed if p.annotation not in (gr.Request, "gr.Request")][:len(block_fn.inputs)]
+
+
 def parameter_names(block_fn: Any) -> list[str]:
-    """The names an endpoint's values are given by (its function's, as Gradio's API page shows them)."""
-    return list(inspect.signature(block_fn.fn).parameters)[:len(block_fn.inputs)]
+    """The names an endpoint's values are given by."""
+    return [p.name for p in parameters(block_fn)]
+
+
+def optional_count(block_fn: Any) -> int:
+    """How many of an endpoint's last values may be left out (those with a default)."""
+    return len(list(itertools.takewhile(lambda p: p.default is not inspect.Parameter.empty,
+                                        reversed(parameters(block_fn)))))
 
 
 def takes(block_fn: Any) -> str:
-    """"/flag takes 2 values (answer_id, should_be)"."""
-    names = parameter_names(block_fn)
-    return f"/{block_fn.api_name} takes {len(names)} value{'s' * (len(names) > 1)} ({', '.join(names)})"
+    """"/flag takes 2 or 3 values (answer_id, should_be, face)"."""
+    names, optional = parameter_names(block_fn), optional_count(block_fn)
+    counted = f"{len(names) - optional} {'or' if optional == 1 else 'to'} {len(names)}" if optional else str(len(names))
+    return f"/{block_fn.api_name} takes {counted} value{'s' * (len(names) > 1)} ({', '.join(names)})"
 
 
 BODY_LIMIT = 32_000_000

@@ -358,6 +358,14 @@ class ShouldBe(gr.Radio):
 
 
 @described
+class FaceNumber(gr.Number):
+    is_template = True
+    api_description = ("which face the report is about, numbered from 1 as the result's faces are listed (a "
+                       "video's: its face tracks); null or left out: the answer as a whole")
+    api_nullable = True
+
+
+@described
 class ReportStatus(gr.Markdown):
     is_template = True
     api_description = ("the saved report's id (quote it to have the report deleted); a refused report is an "

@@ -129,12 +129,13 @@ def cleared() -> tuple:
             gr.update(value=None, visible=False), None, gr.update(value="", visible=False), "", gr.skip(), gr.skip())
 
 
-def settled(answer_id: str) -> tuple[gr.Button, gr.Column, gr.Button, Any]:
+def settled(answer_id: str, row: Optional[dict]) -> tuple[Any, ...]:
     """The re-check button and the report controls once the page has settled: shown for a photo
     with an answer; not for a file that cannot be checked (it would only fail again) or an empty
     photo. The button is left in the page, taking no room, until then: shown greyed before any
     photo, it puzzled two visitors (what is "again" before a first check?)."""
-    return (gr.Button(visible=True if answer_id else "hidden"), answer_shown(answer_id), *report_ready())
+    return (gr.Button(visible=True if answer_id else "hidden"), answer_shown(answer_id),
+            *report_ready(row if answer_id else None))
 
 
 def photo_section(detector: Detector, answers: Answers, flag: Flag, store: FeedbackStore,
@@ -171,7 +172,7 @@ def photo_section(detector: Detector, answers: Answers, flag: Flag, store: Feedb
             gr.Markdown(PRIVACY.format(days=f"{store.keep_days:g}"))
     outputs = [verdict, summary, faces, heatmap, result]
     page_outputs = outputs + [legend, report.answer_id, report.status, report.should_be]
-    settle = [check_again, report.box, report.button, report.should_be]
+    settle = [check_again, report.box, *report.ready]
     # One photo, one answer: a new or cleared photo empties every answer at once (in the
     # browser), then the server checks it; the latest photo is always checked last.
     image.change(None, image, [*page_outputs, check_again, report.box], js=CLEAR_JS, queue=False,
@@ -179,13 +180,13 @@ def photo_section(detector: Detector, answers: Answers, flag: Flag, store: Feedb
     image.change(LATEST_PHOTO.record, image, None, queue=False, api_visibility="private", show_progress="hidden")
     image.change(make_page_check(detector, answers), image, page_outputs, **CHECKS, trigger_mode="always_last",
                  api_visibility="private", show_progress="minimal", show_progress_on=summary) \
-        .then(settled, report.answer_id, settle, queue=False, api_visibility="private", show_progress="hidden") \
+        .then(settled, [report.answer_id, result], settle, queue=False, api_visibility="private", show_progress="hidden") \
         .then(None, js=SCROLL_TO_VERDICT)
     check_again.click(None, None, summary, queue=False, api_visibility="private",
                       js=f"() => {{ {FORGET_REFUSAL.format(input='photo')} return {json.dumps(CHECKING_AGAIN)}; }}")
     check_again.click(make_page_check(detector, answers, again=True), image, page_outputs,
                       **CHECKS, api_visibility="private", show_progress="minimal", show_progress_on=summary) \
-        .then(settled, report.answer_id, settle, queue=False, api_visibility="private", show_progress="hidden") \
+        .then(settled, [report.answer_id, result], settle, queue=False, api_visibility="private", show_progress="hidden") \
         .then(None, js=SCROLL_TO_VERDICT)
     report.connect(flag)
     return image, outputs

@@ -7,7 +7,7 @@ import os
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Protocol
 
 import gradio as gr
 
@@ -15,16 +15,20 @@ from deforgify.app.api_errors import BAD_CHOICE, REPORT_NOT_SAVED, REPORT_REFUSE
 from deforgify.app.browser import scroll_into_view
 from deforgify.app.components import AnswerId, ReportStatus, ShouldBe
 from deforgify.app.log import log
+from deforgify.detector import unjudged
+from deforgify.explain import WORDS
 from deforgify.feedback import (SHOULD_BE, Answers, ClientQuota, FeedbackError, FeedbackStore, NotNow, NotSaved,
-                                save_report)
+                                choices_against, save_report)
 
 
 REPORTS: dict[str, Any] = {"concurrency_id": "reports", "concurrency_limit": 1}
 """Reports, from either section's button or the API, saved one at a time."""
 
-Flag = Callable[[str, str, gr.Request], str]
-"""Reporting an answer as wrong: (answer id, what it should have been, the request) -> the
-report's status."""
+class Flag(Protocol):
+    """Reporting an answer as wrong: (answer id, what it should have been, the request, which
+    face) -> the report's status."""
+
+    def __call__(self, answer_id: str, should_be: str, request: gr.Request, face: Optional[int] = None) -> str: ...
 
 
 def client_of(request: Optional[gr.Request]) -> str:
@@ -47,7 +51,7 @@ def reporter_of(request: Optional[gr.Request]) -> Optional[str]:
 def make_flag(store: FeedbackStore, answers: Answers) -> Flag:
     quota = ClientQuota(max(1, store.max_per_hour // 2))  # no one visitor takes the whole hour's quota
 
-    def flag(answer_id: str, should_be: str, request: gr.Request) -> str:
+    def flag(answer_id: str, should_be: str, request: gr.Request, face: Optional[int] = None) -> str:
         """Report an answer as wrong: keeps the photo's pixels (of a video, one frame; metadata
         removed), the answer, the model version and what it should have been. Only answers this
         server gave in the last hour, once each (and one per photo or clip for a session that
@@ -57,6 +61,8 @@ def make_flag(store: FeedbackStore, answers: Answers) -> Flag:
         Args:
             answer_id: The answer_id from /predict's or /predict_video's result.
             should_be: What the answer should have been: "real", "fake" or "unsure".
+            face: Which face is wrong, numbered from 1 as the answer's faces are listed (a clip's:
+                its face tracks); leave it out (null) for the answer as a whole.
 
         Returns:
             status: the report's id (quote it to have the report deleted), or why it was refused.
@@ -67,7 +73,7 @@ def make_flag(store: FeedbackStore, answers: Answers) -> Flag:
         answer_id = answer_id.strip() if isinstance(answer_id, str) else answer_id  # as copied from a page
         try:
             report_id = save_report(answers, quota, store, answer_id, should_be,
-                                    reporter_of(request), client_of(request))
+                                    reporter_of(request), client_of(request), face)
         except NotSaved as error:
             raise gr.Error(f"The report could not be saved: {error}. Nothing was stored.",
                            title=REPORT_NOT_SAVED, print_exception=False) from None
@@ -107,27 +113,50 @@ def report_label(picture: str = "photo") -> str:
     return f"Report the {picture}'s answer as wrong"
 
 
-def report_ready(picture: str = "photo") -> tuple[gr.Button, Any]:
-    """The report button and the choice as they are before a report, as they come back beside
-    each new answer (updates: called inside the page's layout, it would draw a second button)."""
-    return gr.Button(report_label(picture), interactive=True), gr.update(interactive=True)
+def report_ready(row: Optional[dict], picture: str = "photo") -> tuple[gr.Button, Any, Any, list[Optional[str]]]:
+    """The report button, the choice and which face, as they are before a report, as they come
+    back beside each new answer ``row`` (updates: called inside the page's layout, it would draw a
+    second button); and the labels a report can be against, by face number (0: the answer's).
+    Which face is asked only of an answer with several: a visitor could not say that face 2 of a
+    video call, captioned "real", was the fake one."""
+    faces = (row or {}).get("faces") or []
+    labels = [(row or {}).get("label")] + [face.get("label") for face in faces]
+    choices = [(f"the {picture}'s answer ({WORDS.get(labels[0] or '', labels[0])})", 0)] + [
+        (f"face {number}'s ({face_words(face)})", number) for number, face in enumerate(faces, 1)]
+    return (gr.Button(report_label(picture), interactive=True), gr.update(interactive=True),
+            gr.update(choices=choices, value=0, visible=len(faces) > 1, interactive=True), labels)
 
 
-def make_page_flag(flag: Flag, picture: str = "photo") -> Callable[[str, Optional[str], gr.Request], tuple]:
+def face_words(face: dict) -> str:
+    """A face's answer as its caption words it: "unsure: no colour", "real"."""
+    caution = face.get("caution")
+    return f"unsure: {unjudged(caution).caption}" if caution else WORDS.get(face.get("label") or "", "")
+
+
+def against(face: Optional[int], labels: list[Optional[str]]) -> Any:
+    """The choices of what the answer should have been, once a face (or the answer: 0) is chosen:
+    any but its own label."""
+    chosen = face if isinstance(face, int) and 0 <= face < len(labels) else 0
+    return gr.update(choices=choices_against(labels[chosen] if labels else None), value=None)
+
+
+def make_page_flag(flag: Flag, picture: str = "photo") -> Callable[[str, Optional[str], Optional[int], gr.Request],
+                                                                   tuple]:
     """The report button's answer on the page (``picture``: what the answer was of, "photo" or
     "clip"): its status, and the button done with once the answer is reported (a second click
     replaced the thank-you, and the id to quote, with "already reported")."""
-    def page_flag(answer_id: str, should_be: Optional[str], request: gr.Request) -> tuple[str, Any, Any]:
+    def page_flag(answer_id: str, should_be: Optional[str], face: Optional[int],
+                  request: gr.Request) -> tuple[str, Any, Any, Any]:
         if not answer_id:
             return (f"{NOT_SAVED}There is no answer on the page to report: check a {picture} first (a file that "
-                    "can't be checked has no answer)."), gr.update(), gr.update()
+                    "can't be checked has no answer)."), gr.update(), gr.update(), gr.update()
         if not should_be:
-            return f"{NOT_SAVED}{CHOOSE_FIRST}", gr.update(), gr.update()
-        try:  # done with: the choice too (a visitor changed it after "Reported", which then said nothing)
-            return (SAVED + flag(answer_id, should_be, request), gr.Button(REPORTED, interactive=False),
-                    gr.update(interactive=False))
+            return f"{NOT_SAVED}{CHOOSE_FIRST}", gr.update(), gr.update(), gr.update()
+        try:  # done with: the choices too (a visitor changed one after "Reported", which then said nothing)
+            return (SAVED + flag(answer_id, should_be, request, face or None), gr.Button(REPORTED, interactive=False),
+                    gr.update(interactive=False), gr.update(interactive=False))
         except gr.Error as error:
-            return NOT_SAVED + str(error.message), gr.update(), gr.update()
+            return NOT_SAVED + str(error.message), gr.update(), gr.update(), gr.update()
 
     return page_flag
 
@@ -138,9 +167,17 @@ class ReportControls:
     status, all in ``box``, which shows only while an answer is on the page (a report needs one)."""
     box: gr.Column
     answer_id: "AnswerId"
+    face: gr.Dropdown
     should_be: "ShouldBe"
     button: gr.Button
     status: "ReportStatus"
+    labels: gr.State
+    """The labels a report can be against, by face number (0: the answer's): see :func:`report_ready`."""
+
+    @property
+    def ready(self) -> list[Any]:
+        """The outputs :func:`report_ready` fills, in its order."""
+        return [self.button, self.should_be, self.face, self.labels]
 
     def connect(self, flag: Flag, picture: str = "photo") -> None:
         """Wire the controls (inside the page's layout): a choice made takes the request to choose
@@ -148,8 +185,10 @@ class ReportControls:
         on is disabled once the answer is reported)."""
         self.should_be.change(chosen, self.status, self.status, queue=False, api_visibility="private",
                               show_progress="hidden")
-        self.button.click(make_page_flag(flag, picture), [self.answer_id, self.should_be],
-                          [self.status, self.button, self.should_be], api_visibility="private", **REPORTS,
+        self.face.input(against, [self.face, self.labels], self.should_be, queue=False, api_visibility="private",
+                        show_progress="hidden")
+        self.button.click(make_page_flag(flag, picture), [self.answer_id, self.should_be, self.face],
+                          [self.status, self.button, self.should_be, self.face], api_visibility="private", **REPORTS,
                           show_progress="hidden") \
             .then(None, js=scroll_into_view(self.status.elem_id or ""))
 
@@ -162,11 +201,12 @@ def report_controls(prefix: str = "", picture: str = "photo") -> ReportControls:
     with gr.Column(visible=False, elem_id=f"{prefix}report-controls") as box:
         answer_id = AnswerId(label=f"{prefix.replace('-', ' ')}answer id", visible=False)
         with gr.Group():
+            face = gr.Dropdown([], label="Which answer is wrong?", visible=False, elem_id=f"{prefix}report-face")
             should_be = ShouldBe(list(SHOULD_BE), label=f"Is the {picture}'s answer wrong? It should have been:",
                                  elem_id=f"{prefix}should-be")
             button = gr.Button(report_label(picture), variant="secondary", elem_id=f"{prefix}report")
         status = ReportStatus(elem_id=f"{prefix}flag-status", label="report status")
-    return ReportControls(box, answer_id, should_be, button, status)
+    return ReportControls(box, answer_id, face, should_be, button, status, gr.State([]))
 
 
 def answer_shown(answer_id: str) -> gr.Column:

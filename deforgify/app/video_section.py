@@ -164,9 +164,9 @@ def video_section(detector: Detector, answers: Answers, flag: Flag) -> None:
     check.click(lambda: (gr.Button(CHECKING_VIDEO, interactive=False), CHECKING_CLIP), None, [check, summary],
                 queue=False, api_visibility="private", show_progress="hidden") \
         .then(page_video, clip, page_outputs, **CHECKS, api_visibility="private") \
-        .then(lambda answer_id, now: (answer_shown(answer_id), gr.Button(CHECK_VIDEO, interactive=now is not None),
-                                      *report_ready("video")),
-              [report.answer_id, clip], [report.box, check, report.button, report.should_be], queue=False,
+        .then(lambda answer_id, now, row: (answer_shown(answer_id), gr.Button(CHECK_VIDEO, interactive=now is not None),
+                                           *report_ready(row if answer_id else None, "video")),
+              [report.answer_id, clip, result], [report.box, check, *report.ready], queue=False,
               api_visibility="private",
               show_progress="hidden") \
         .then(None, js=scroll_into_view("video-verdict-box"))
