@@ -15,6 +15,8 @@ def run() -> None:
     load (the first third of a second) waits until they are done, blocked, then ends the command
     with one line. Raised inside an import, it printed a traceback, or NumPy's "bad install"
     message (it takes any error in its C extensions' import for one)."""
+    # deforgify.interrupts.interrupts_held, written out: importing it (and multiprocessing) takes
+    # 12 ms, during which a Ctrl-C would still print a traceback
     blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         try:

@@ -77,11 +77,17 @@ def die_with_parent() -> None:
 
 
 @contextlib.contextmanager
-def interrupts_held() -> Iterator[None]:
-    """Ctrl-C held back (SIGINT blocked in this thread, and in the threads started meanwhile)
-    while the block runs, and raised after it: a KeyboardInterrupt inside a C extension's import
-    (LiteRT's, NumPy's) comes out as an ImportError, which no caller takes for Ctrl-C."""
-    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+def interrupts_held(signals: frozenset[int] = frozenset({signal.SIGINT})) -> Iterator[None]:
+    """Ctrl-C (or ``signals``) held back, blocked in this thread and in the threads started
+    meanwhile, while the block runs, and delivered after it: a KeyboardInterrupt inside a C
+    extension's import (LiteRT's, NumPy's) comes out as an ImportError, which no caller takes for
+    Ctrl-C; a folder being swapped must not be left half done. Where signals cannot be blocked
+    (no ``pthread_sigmask``), the block runs unguarded."""
+    try:
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, signals)
+    except (AttributeError, ValueError, OSError):
+        yield
+        return
     try:
         yield
     finally:

@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from deforgify.interrupts import interrupts_held
+
 try:
     import fcntl
 except ImportError:  # Windows: no flock, no clean-up of killed runs' folders
@@ -122,7 +124,7 @@ def replace_folder(new: Path, target: Path) -> None:
         return
     if not _exchange(new, target):
         retired = new.with_name(new.name.replace(".partial-", ".old-", 1))  # under the staging folder's lock
-        with _interrupts_held():
+        with interrupts_held(frozenset({signal.SIGINT, signal.SIGTERM})):
             target.rename(retired)
             new.rename(target)
         new = retired
@@ -140,16 +142,3 @@ def _exchange(first: Path, second: Path) -> bool:
     return result == 0
 
 
-@contextmanager
-def _interrupts_held() -> Iterator[None]:
-    """Delay SIGINT and SIGTERM until the block is done (main thread only)."""
-    signals = {signal.SIGINT, signal.SIGTERM}
-    try:
-        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, signals)
-    except (AttributeError, ValueError, OSError):
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
