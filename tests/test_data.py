@@ -103,3 +103,19 @@ def test_an_empty_source_or_a_folder_without_class_folders_is_refused(tmp_path: 
     Image.new("RGB", (40, 40)).save(tmp_path / "photo.png")
     with pytest.raises(DataError, match="no real/ or fake/ folder"):
         load_source(str(tmp_path))
+
+
+def test_a_folder_of_sources_is_refused_with_the_sources_to_give_one_by_one(tmp_path: Path) -> None:
+    """``--data ../shared/data`` was taken as one source: the real/ and fake/ folders of all seven
+    pooled, a probe set's fakes trained on, their group files ignored, no balance between them."""
+    for folder in ("alpha/real", "alpha/fake", "beta/fake", "notes"):
+        (tmp_path / "data" / folder).mkdir(parents=True)
+        Image.new("RGB", (40, 40)).save(tmp_path / "data" / folder / "a.png")
+    with pytest.raises(DataError, match=re.escape(
+            f"{tmp_path / 'data'} holds 2 sources (alpha, beta), not one: give each one to train on its own --data "
+            f"(--data {tmp_path / 'data' / 'alpha'} --data ...)")):
+        load_source(str(tmp_path / "data"))
+    for folder in ("train/real", "train/fake", "test/real", "test/fake"):  # splits of one source: its own layout
+        (tmp_path / "split" / folder).mkdir(parents=True)
+        Image.new("RGB", (40, 40), (9, 9, 9)).save(tmp_path / "split" / folder / "a.png")
+    assert len(load_source(str(tmp_path / "split"))) == 4

@@ -135,6 +135,12 @@ def _load_dataset(source: str) -> datasets.Dataset:
         raise DataError("an empty --data value: give a folder with real/ and fake/ or a dataset id")
     if Path(source).is_dir() and not any(child.is_dir() for child in Path(source).iterdir()):
         raise DataError(f"{source}: no real/ or fake/ folder of images in it (imagefolder layout)")
+    inside = sources_inside(Path(source)) if Path(source).is_dir() else []
+    if inside:
+        raise DataError(f"{source} holds {len(inside)} sources ({', '.join(inside)}), not one: give each one to "
+                        f"train on its own --data (--data {Path(source) / inside[0]} --data ...), so that each is "
+                        "split by its own groups and balanced against the others (as one, their real/ and fake/ "
+                        "folders were pooled, their group files ignored)")
     try:
         if Path(source).is_dir():
             loaded = _local_imagefolder(source)
@@ -157,6 +163,21 @@ def _load_dataset(source: str) -> datasets.Dataset:
     if not parts or sum(len(part) for part in parts) == 0:
         raise DataError(f"{source}: contains no images")
     return datasets.concatenate_datasets(parts) if len(parts) > 1 else parts[0]
+
+
+SPLIT_FOLDERS = {"train", "test", "validation", "valid", "val", "dev"}
+"""Folder names of the imagefolder layout's splits (``train/real/...``), not sources."""
+
+
+def sources_inside(folder: Path) -> list[str]:
+    """The folders under ``folder`` that are sources of their own (each with real/ or fake/ in
+    it), when ``folder`` has no real/ or fake/ of its own: ``../shared/data`` given whole was
+    loaded as one source, its probe set of fakes never to be trained on included."""
+    children = [child for child in folder.iterdir() if child.is_dir()]
+    if any(child.name.lower() in LABELS for child in children):
+        return []
+    return sorted(child.name for child in children if child.name.lower() not in SPLIT_FOLDERS
+                  and any((child / label).is_dir() for label in LABELS))
 
 
 def _label_mapping(source: str, names: list[str]) -> dict[int, int]:
