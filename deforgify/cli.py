@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
 ROWS = """
 rows: one line per file, in order. With --json, one object per line:
-  {"file": ..., "label": ..., "decided_by": ..., "confidences": ..., "face_found": ...,
+  {"file": ..., "kind": "photo", "label": ..., "decided_by": ..., "confidences": ..., "face_found": ...,
    "face": ..., "deciding_face": ..., "faces": [...], "left_out": ..., "width": ...,
    "height": ..., "pixels": {...}, "provenance": {...}, "model": {...}}
   label       the verdict: real, fake, unsure or no_face

@@ -322,9 +322,12 @@ class Prediction:
         """The verdict as plain data: label, confidences (real first), the deciding face's
         box and its index in ``faces`` (``deciding_face``), every scored face with its own
         box, label, confidences and caution, and how many more were found and not judged
-        (``left_out``: a program could not tell that a face was skipped)."""
+        (``left_out``: a program could not tell that a face was skipped); ``kind`` "photo", as a
+        video's row has ``kind`` "video" (a program reading both could only tell a photo's by
+        the key missing)."""
         boxed = [score for score in self.scores if score.face]
         return {
+            "kind": "photo",
             "label": self.label,
             "confidences": self.confidences,
             "face_found": self.face_found,

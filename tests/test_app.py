@@ -529,7 +529,7 @@ def test_the_api_page_names_and_describes_every_result(client, images) -> None:
     assert [r["label"] for r in info["returns"]] == ["verdict", "summary", "faces", "heatmap", "result"]
     assert all(len(r["python_type"]["description"]) > 40 for r in info["returns"])
     result = info["returns"][4]["python_type"]
-    assert result["type"].startswith("dict(label: str") and "deciding_face: int | None" in result["type"]
+    assert result["type"].startswith("dict(kind: str") and "deciding_face: int | None" in result["type"]
     assert "face: list[int] | None" in result["type"]  # null without a face, as the types say
     assert "confidences: dict(str, float) | None" in result["type"], result["type"]
     assert info["returns"][3]["python_type"]["type"] == "filepath | None"  # the heatmap, often None

@@ -46,7 +46,7 @@ def test_json_lines_for_every_file_and_exit_1_when_one_is_bad(files: dict[str, P
     assert face["label"] == banded
     assert len(face["face"]) == 4 and all(isinstance(v, int) for v in face["face"])
     assert (face["width"], face["height"]) == (512, 512)  # the photo's own size
-    assert no_face == {"file": str(files["no_face"]), "label": "no_face", "confidences": None,
+    assert no_face == {"file": str(files["no_face"]), "kind": "photo", "label": "no_face", "confidences": None,
                        "face_found": False, "face": None, "deciding_face": None, "faces": [], "left_out": 0,
                        "width": 200, "height": 150, "decided_by": "pixels",
                        "pixels": {"label": "no_face", "confidences": None},

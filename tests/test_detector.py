@@ -398,7 +398,7 @@ def test_without_a_face_there_is_no_verdict(detector: Detector) -> None:
     prediction = detector.predict(data.coffee())
     assert prediction.label == "no_face" and not prediction.face_found
     assert prediction.confidences is None and prediction.scores == []
-    assert prediction.to_json() == {"label": "no_face", "confidences": None, "face_found": False,
+    assert prediction.to_json() == {"kind": "photo", "label": "no_face", "confidences": None, "face_found": False,
                                     "face": None, "deciding_face": None, "faces": [], "left_out": 0, "width": 600,
                                     "height": 400}
     # Metrics need a score for every image: there, the centre is judged.

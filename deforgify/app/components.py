@@ -276,6 +276,7 @@ VIDEO_RESULT_TYPES = {
     "checked_at": {"type": "string"}, "file_sha256": {"type": "string"}, "answer_id": {"type": "string"}}
 
 RESULT_FIELDS = {
+    "kind": '"photo" (a video\'s result says "video")',
     "label": 'the verdict: "real", "fake", "unsure" or "no_face"',
     "decided_by": '"pixels" or "provenance" (a declared AI origin decides "fake")',
     "confidences": 'calibrated confidences of "real" and "fake" of the deciding face, from its pixels; null '
@@ -305,7 +306,7 @@ RESULT_FIELDS = {
 }
 
 RESULT_TYPES: dict[str, dict[str, Any]] = {
-    "label": {"type": "string"}, "decided_by": {"type": "string"}, "face_found": {"type": "boolean"},
+    "kind": {"type": "string"}, "label": {"type": "string"}, "decided_by": {"type": "string"}, "face_found": {"type": "boolean"},
     "face": BOX_OR_NULL, "deciding_face": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
     "confidences": CONFIDENCES_OR_NULL, "width": {"type": "integer"}, "height": {"type": "integer"},
     "faces": {"type": "array", "items": {"type": "object"}}, "left_out": {"type": "integer"},
