@@ -450,6 +450,12 @@ def test_the_page_says_how_often_the_model_is_right_from_its_own_metrics(tmp_pat
     (other / "metrics.json").write_text(json.dumps(changed))
     theirs = about_model.how_often_right(Detector.load(str(other)))
     assert "(its test split: a best case):" in theirs and "flatter" not in theirs
+    assert "held-out figures" in theirs
+    del changed["leave_one_out"]  # trained without held-out runs: its card has no such figures to link to
+    (other / "metrics.json").write_text(json.dumps(changed))
+    unmeasured = about_model.how_often_right(Detector.load(str(other)))
+    assert unmeasured.endswith("expect it to do worse on photos unlike those it learned from (how much was not "
+                               "measured for this model).") and "held-out figures" not in unmeasured
 
 
 def test_faces_not_judged_for_different_reasons_are_each_named_with_their_own() -> None:

@@ -16,7 +16,7 @@ from deforgify.detector import Detector
 from deforgify.explain import WORDS
 from deforgify.model.calibration import NO_FACE
 from deforgify.model.facts import (HELD_OUT_HEADING, at_a_glance, band_rule_seen, held_out_accused, metrics_in,
-                                   probes_answered)
+                                   probes_answered, whole_sources)
 from deforgify.model.source import card_url
 
 
@@ -81,11 +81,12 @@ def how_often_right(detector: Detector) -> str:
     seen = ("\n\nThese figures flatter it: where \"unsure\" starts and ends was set after looking at these "
             "same photos." if band_rule_seen(metrics) else "")
     worse = "; ".join(filter(None, [held_out_accused(metrics), probes_answered(metrics)]))
+    measured = (f"the card's [held-out figures]({model_card_link(detector, HELD_OUT_HEADING)})"
+                if whole_sources(metrics.get("leave_one_out") or {}) else "how much was not measured for this model")
     return (f"**How often it is right**, measured on photos like those it learned from, kept apart when it was "
             f"trained (its test split: a best case):\n\n{glance}{seen}\n\n"
             + (f"{worse[:1].upper()}{worse[1:]}: expect" if worse else "Expect") + " it to do worse on photos "
-            f"unlike those it learned from (the card's [held-out figures]"
-            f"({model_card_link(detector, HELD_OUT_HEADING)})).")
+            f"unlike those it learned from ({measured}).")
 
 
 def model_card_link(detector: Detector, section: str = "") -> str:
