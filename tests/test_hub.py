@@ -94,6 +94,7 @@ def test_a_push_holds_the_model_files_alone(hub, hub_env, tiny_model, tmp_path, 
     result = run_module("training.push", str(folder), "alice/mirrored", env=hub_env)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "not uploaded (a training run does not write them): .env, notes.txt" in result.stdout
+    assert "deleted there (the revision held them, this folder does not): model.tflite" in result.stdout  # unsaid
     sha = re.search(r"revision: ([0-9a-f]{40})", result.stdout).group(1)
     assert set(hub.repos[("model", "alice/mirrored")].commits[sha].files) == MODEL_FILES - {"model.tflite"}
     assert sorted(p.name for p in folder.iterdir()) == sorted(MODEL_FILES - {"model.tflite"} | {".env", "notes.txt"})

@@ -41,6 +41,8 @@ class Published:
     """The files uploaded: what a training run writes, no other file of the folder."""
     left_out: tuple[str, ...] = ()
     """Files of the folder a run does not write, not uploaded (notes, a ``.env``, checkpoints)."""
+    deleted: tuple[str, ...] = ()
+    """Model files the revision held and the folder lacks, deleted there by this push."""
 
     def reference(self) -> str:
         """What to pass as ``--model`` to use exactly this upload."""
@@ -91,6 +93,8 @@ def report(published: Published) -> None:
     print(f"pushed: {', '.join(published.files)}")
     if published.left_out:
         print(f"not uploaded (a training run does not write them): {', '.join(published.left_out)}")
+    if published.deleted:
+        print(f"deleted there (the revision held them, this folder does not): {', '.join(published.deleted)}")
     print(f"commit: {published.commit_url}")
     print(f"revision: {published.commit_sha}  (use --model {published.reference()})")
 
@@ -117,6 +121,7 @@ def push_model(folder: Path, repo_id: str, private: bool = False, revision: str 
         api.create_repo(repo_id, private=private, exist_ok=True)
         if revision != "main":
             api.create_branch(repo_id, branch=revision, exist_ok=True)
+        held = set(api.list_repo_files(repo_id, revision=revision))
         with tempfile.TemporaryDirectory() as staging:
             upload = Path(staging) / "model"
             upload.mkdir()
@@ -135,7 +140,8 @@ def push_model(folder: Path, repo_id: str, private: bool = False, revision: str 
         raise PushFailed(f"the Hub refused the upload to {repo_id}: {_first_line(error)}") from None
     except (httpx2.TransportError, OSError) as error:  # the connection broke on the way
         raise PushFailed(f"cannot reach the Hub at {api.endpoint}: {error}") from None
-    return Published(repo_id, revision, commit.oid, commit.commit_url, uploaded, left_out)
+    deleted = tuple(sorted((held & set(written)) - set(uploaded)))
+    return Published(repo_id, revision, commit.oid, commit.commit_url, uploaded, left_out, deleted)
 
 
 def check_can_push(repo_id: str, private: bool = False) -> HfApi:
