@@ -49,6 +49,7 @@ def test_training_writes_a_complete_model_folder(tiny_model: Path) -> None:
         assert pairs["count"] % 2 == 0 and pairs["confusion_matrix"]["matrix"][0][0] >= 0
         assert f"| {kind} | {pairs['count'] // 2} | {pairs['accuracy']:.3f} |" in card
     assert metrics["training"]["split_sizes"] == {"train": 48, "val": 6, "test": 6}
+    assert metrics["training"]["machine"] == {"cpus": os.cpu_count(), "gpus": 0}  # what its wall time was on
     splits = json.loads((tiny_model / "splits.json").read_text())
     assert [len(splits[n]) for n in ("train", "val", "test")] == [48, 6, 6]
     # Not "keras": the Hub's Keras loader cannot read this folder, and the Hub would offer it.
@@ -903,3 +904,16 @@ def test_a_held_out_source_of_fakes_alone_leaves_the_card_and_the_page_their_oth
     worst = max(u["false_accusation_rate_with_band"] for u in units[:-1])
     assert f'reals called "fake" up to {worst:.0%}.' in " ".join(card.split())
     assert f"up to {worst:.1%} of the real faces were called \"fake\"" in held_out_accused(metrics)
+
+
+def test_the_card_gives_the_machine_its_wall_time_was_measured_on() -> None:
+    """Every card said "Wall time on a 2-core CPU machine", whatever trained it."""
+    from training.card import render_card
+
+    metrics = json.loads((BUNDLED_MODEL / "metrics.json").read_text())
+    config = json.loads((BUNDLED_MODEL / "config.json").read_text())
+    metrics["training"]["machine"] = {"cpus": 16, "gpus": 1}
+    assert "Wall time on 16 CPU cores, 1 GPU:\n" in render_card(metrics, config, "deforgify-lite0", None)
+    del metrics["training"]["machine"]  # a run that did not record it
+    card = render_card(metrics, config, "deforgify-lite0", None)
+    assert "Wall time:\n" in card and "2-core" not in card

@@ -327,10 +327,20 @@ re-encoding chain, so that no source's storage format, size or sharpness is a la
 by 0.5x to 2x before cropping, sometimes blurred, noisy or recoloured, then stored lossless, as
 JPEG or as WebP at quality 60 to 100; then crop scale/offset jitter and horizontal flips.
 {_initialisation(training)}Adam (learning rate {training['learning_rate']}, {training.get('learning_rate_schedule', 'constant')}), sparse categorical cross-entropy, balanced class
-weights, batch {training['batch_size']}{_regularisers(training)}; {_epochs(training)}. Wall time on a 2-core CPU machine:
+weights, batch {training['batch_size']}{_regularisers(training)}; {_epochs(training)}. Wall time{_machine(training)}:
 {training['wall_time_seconds'] / 60:.1f} minutes. When serving, every face crop is judged
 together with its mirror image and the two answers averaged.
 """
+
+
+def _machine(training: dict[str, Any]) -> str:
+    """" on 2 CPU cores, no GPU": what the run's wall time was measured on (every card said a
+    2-core machine, whatever trained it); nothing where the run did not record it."""
+    machine = training.get("machine")
+    if not machine:
+        return ""
+    gpus = machine["gpus"]
+    return f" on {machine['cpus']} CPU cores, {f'{gpus} GPU' + 's' * (gpus > 1) if gpus else 'no GPU'}"
 
 
 def _epochs(training: dict[str, Any]) -> str:

@@ -363,6 +363,13 @@ def evaluate_model(model: keras.Model, config: ModelConfig, prepared: dict[str, 
     return config, results, scores["test"]
 
 
+def machine() -> dict[str, int]:
+    """What trained the model, for its wall time to mean something: CPU cores and GPUs."""
+    import tensorflow as tf
+
+    return {"cpus": os.cpu_count() or 1, "gpus": len(tf.config.list_physical_devices("GPU"))}
+
+
 def training_facts(history: dict, args: argparse.Namespace, config: ModelConfig,
                    prepared: dict[str, PreparedSet], started: float) -> dict[str, Any]:
     from training.augment import SWAP_SHARE
@@ -388,6 +395,7 @@ def training_facts(history: dict, args: argparse.Namespace, config: ModelConfig,
         "per_source_per_epoch": args.per_source,
         "swap_share": SWAP_SHARE,
         "wall_time_seconds": round(time.monotonic() - started, 1),
+        "machine": machine(),
         "date": time.strftime("%Y-%m-%d", time.gmtime()),
         "split_sizes": {name: len(prepared[name].examples) for name in SPLITS},
     }
