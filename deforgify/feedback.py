@@ -100,16 +100,18 @@ class IssuedAnswer:
         """What the answer was of, in a visitor's words: "photo" or "clip"."""
         return "photo" if self.frame_at is None else "clip"
 
-    def pixels(self) -> np.ndarray:
+    def pixels(self, face: Optional[int] = None) -> np.ndarray:
         """What a report keeps: the photo's decoded pixels (with their transparency, if any), or the
-        clip's frame at ``frame_at``."""
+        clip's frame at ``frame_at``; of a clip's ``face`` (numbered from 1), the frame where that
+        face looked most fake (the deciding frame could show another face alone)."""
         from deforgify.decode import InvalidImageError, load_pixels, read_bytes
         from deforgify.video.frames import frame_at
 
         gone = FeedbackError(f"the {self.picture} is no longer here: "
                              "check it again, then report")
         if self.frame_at is not None:
-            frame = frame_at(self.file, self.frame_at)
+            shown = self.frame_at if face is None else self.result["faces"][face - 1].get("peak_t", self.frame_at)
+            frame = frame_at(self.file, shown)
             if frame is None:
                 raise gone
             return frame.rgb
@@ -246,7 +248,7 @@ class FeedbackStore:
 
         if should_be not in SHOULD_BE:
             raise FeedbackError(f"say what the answer should have been: {', '.join(SHOULD_BE)}")
-        rgb = answer.pixels()
+        rgb = answer.pixels(face)
         now = datetime.now(timezone.utc)
         report_id = f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
         folder = self.folder / report_id

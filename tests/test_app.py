@@ -549,7 +549,8 @@ def test_the_api_page_names_and_describes_every_result(client, images) -> None:
     assert [p["parameter_name"] for p in flag] == ["answer_id", "should_be", "face"]
     assert [p["label"] for p in flag] == ["answer id", "should be", "face"]  # not the photo's question: videos' too
     assert [p["parameter_has_default"] for p in flag] == [False, False, True]  # a call without a face: the answer's
-    assert "numbered from 1" in flag[2]["python_type"]["description"] and "None" in flag[2]["python_type"]["type"]
+    assert "numbered from 1" in flag[2]["python_type"]["description"] and flag[2]["python_type"]["type"] == "int"
+    assert flag[2]["parameter_default"] is None  # gradio_client then types it "int | None" (nullable twice said so twice)
     assert re.fullmatch(r"[0-9a-f]{32}", flag[0]["example_input"]) and "answer_id" in flag[0]["python_type"]["description"]
     assert flag[1]["example_input"] in ("real", "fake", "unsure") and flag[1]["python_type"]["description"]
     assert endpoints["/flag"]["returns"][0]["label"] == "report status"
@@ -1637,6 +1638,10 @@ def test_a_small_deciding_face_is_shown_close_up_where_no_heatmap_is(astronaut, 
     assert close_up_alt(prediction, detector.config.calibration) == (
         f"The face, close up as the model saw it: {row['label']} (fake {round(100 * fake)}%).")
     assert check(str(tmp_path / "portrait.jpg"))[6] is None
+    Image.fromarray(photo).convert("L").save(tmp_path / "grey.jpg", quality=95)  # a face the model does not judge
+    *_, prediction, close_up = check(str(tmp_path / "grey.jpg"))
+    assert close_up is not None  # "as the model saw it" read as if it had judged it
+    assert close_up_alt(prediction, detector.config.calibration) == "The face, close up: not judged, without colour."
 
 
 def test_a_report_can_say_which_face_of_several_is_wrong(client, flags_folder) -> None:
@@ -1652,6 +1657,10 @@ def test_a_report_can_say_which_face_of_several_is_wrong(client, flags_folder) -
         client.predict(result["answer_id"], own, 2, api_name="/flag")
     with pytest.raises(AppError, match=r"this answer has no face 3: it has 2 faces, numbered from 1"):
         client.predict(result["answer_id"], "fake", 3, api_name="/flag")
+    for not_a_number in (2.5, True, "2"):  # 2.5 was taken for face 2, true for face 1
+        with pytest.raises(AppError, match=r"Say which face by its number \(1, 2, \.\.\.\), or none") as refused:
+            client.predict(result["answer_id"], "fake", not_a_number, api_name="/flag")
+        assert refused.value.title == "bad_choice"
     before = reports_in(flags_folder)
     wrong = "fake" if own != "fake" else "real"
     assert client.predict(result["answer_id"], wrong, 2, api_name="/flag").startswith("Thank you")
@@ -1673,28 +1682,33 @@ def test_the_page_asks_which_face_a_report_is_about_when_an_answer_has_several(b
                                                                                  client, flags_folder) -> None:
     """Under a photo of several faces the report asks which answer is wrong, the photo's or one
     face's (the choices then leave out that face's own label); under one face it does not ask."""
-    faces = predict(client, ROOT / "examples" / "two-faces.jpg")[4]["faces"]
+    from deforgify.explain import caption
+
+    result = predict(client, ROOT / "examples" / "two-faces.jpg")[4]
+    faces = result["faces"]
     page = open_page(browser_context, app_url)
     page.get_by_role("button", name="Two faces").click()
     read_verdict(page)
     picker = page.locator("#report-face")
     picker.wait_for(timeout=30_000)
-    picker.locator("input").click()
-    options = [option.split("\n")[-1] for option in page.get_by_role("option").all_inner_texts()]  # no "✓"
-    assert [option.split(" (")[0] for option in options] == ["the photo's answer", "face 1's", "face 2's"]
-    assert options[1] == "face 1's (unsure: no colour)" and options[2] == f"face 2's ({faces[1]['label']})"
-    page.get_by_role("option", name=options[2]).click()
-    page.wait_for_function("() => !document.querySelector('#should-be')?.innerText.includes("
-                           + json.dumps(faces[1]["label"]) + ")", timeout=10_000)
+    options = picker.locator("label").all_inner_texts()  # each face as its caption on the picture words it
+    assert options == [f"the photo's answer: {result['label']}", "face 1: unsure: no colour",
+                       f"face 2: {caption(faces[1]['label'], faces[1]['confidences'])}"]
+    assert page.locator("#should-be").get_by_text("It should have been:").count() == 1  # not "...wrong?" twice
+    offered = page.locator("#should-be label").all_inner_texts()
+    kept = next(choice for choice in offered if choice != faces[1]["label"])  # still a choice for face 2
+    page.locator("#should-be").get_by_label(kept, exact=True).check()
+    picker.get_by_label(options[2], exact=True).check()
+    page.get_by_role("button", name="Report face 2's answer as wrong").wait_for(timeout=10_000)
     offered = page.locator("#should-be label").all_inner_texts()
     assert faces[1]["label"] not in offered and len(offered) == 2
+    assert page.locator("#should-be").get_by_label(kept, exact=True).is_checked()  # a choice still valid stays
     before = reports_in(flags_folder)
-    page.locator("#should-be").get_by_label(offered[0], exact=True).check()
-    page.get_by_role("button", name="Report the photo's answer as wrong").click()
-    page.locator("#flag-status").get_by_text("Thank you: report").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Report face 2's answer as wrong").click()
+    page.locator("#flag-status").get_by_text("(face 2) was saved").wait_for(timeout=30_000)
     [new] = [p for p in reports_in(flags_folder) if p not in before]
     record = json.loads((new / "report.json").read_text())
-    assert (record["face"], record["should_be"]) == (2, offered[0])
+    assert (record["face"], record["should_be"]) == (2, kept)
     page.get_by_role("button", name="Real portrait").click()  # one face: nothing to ask
     page.wait_for_function("() => document.querySelector('#verdict-box')?.innerText.includes('one face found')",
                            timeout=60_000)

@@ -345,3 +345,22 @@ def test_a_report_of_a_face_the_answer_does_not_have_is_refused(face) -> None:
 
     with pytest.raises(FeedbackError, match=rf"this answer has no face {re.escape(repr(face))}: it has 2 faces"):
         reported_label({"label": "fake", "faces": [{"label": "real"}, {"label": "unsure"}]}, face)
+
+
+def test_a_clips_face_is_reported_with_the_frame_where_it_looked_most_fake(monkeypatch, tmp_path: Path) -> None:
+    """A report of a clip's face 1 kept the deciding frame, which showed face 2 alone."""
+    from types import SimpleNamespace
+
+    from deforgify.feedback import IssuedAnswer
+    from deforgify.video import frames
+
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"a clip")
+    asked: list[float] = []
+    monkeypatch.setattr(frames, "frame_at", lambda path, t: asked.append(t) or SimpleNamespace(rgb=np.zeros((4, 4, 3))))
+    answer = IssuedAnswer(str(clip), {"label": "fake", "faces": [{"label": "unsure", "peak_t": 0.5},
+                                                                 {"label": "fake", "peak_t": 2.2}]}, frame_at=2.2)
+    answer.pixels()
+    answer.pixels(1)
+    answer.pixels(2)
+    assert asked == [2.2, 0.5, 2.2]

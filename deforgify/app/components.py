@@ -363,7 +363,15 @@ class FaceNumber(gr.Number):
     is_template = True
     api_description = ("which face the report is about, numbered from 1 as the result's faces are listed (a "
                        "video's: its face tracks); null or left out: the answer as a whole")
-    api_nullable = True
+
+    def preprocess(self, payload):
+        """A face's number, whole, or None; anything else refused in words (2.5 was taken for face
+        2, true for face 1, and "2" gave Gradio's "Could not preprocess input component")."""
+        whole = isinstance(payload, int) or (isinstance(payload, float) and payload.is_integer())
+        if payload is not None and (isinstance(payload, bool) or not whole):
+            raise gr.Error(f"Say which face by its number (1, 2, ...), or none for the answer as a whole, not "
+                           f"{payload!r}; nothing was stored.", title=BAD_CHOICE, print_exception=False)
+        return None if payload is None else int(payload)
 
 
 @described

@@ -3,6 +3,7 @@ answer, and where reports are kept."""
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import time
@@ -15,8 +16,7 @@ from deforgify.app.api_errors import BAD_CHOICE, REPORT_NOT_SAVED, REPORT_REFUSE
 from deforgify.app.browser import scroll_into_view
 from deforgify.app.components import AnswerId, ReportStatus, ShouldBe
 from deforgify.app.log import log
-from deforgify.detector import unjudged
-from deforgify.explain import WORDS
+from deforgify.explain import WORDS, caption
 from deforgify.feedback import (SHOULD_BE, Answers, ClientQuota, FeedbackError, FeedbackStore, NotNow, NotSaved,
                                 choices_against, save_report)
 
@@ -52,8 +52,9 @@ def make_flag(store: FeedbackStore, answers: Answers) -> Flag:
     quota = ClientQuota(max(1, store.max_per_hour // 2))  # no one visitor takes the whole hour's quota
 
     def flag(answer_id: str, should_be: str, request: gr.Request, face: Optional[int] = None) -> str:
-        """Report an answer as wrong: keeps the photo's pixels (of a video, one frame; metadata
-        removed), the answer, the model version and what it should have been. Only answers this
+        """Report an answer as wrong, or one face's of several: keeps the photo's pixels (of a
+        video, one frame; metadata removed), the answer, the model version, which face and what
+        it should have been. Only answers this
         server gave in the last hour, once each (and one per photo or clip for a session that
         checked it again); a quota bounds reports per hour (one visitor gets
         half of them at most) and their total size.
@@ -88,7 +89,8 @@ def make_flag(store: FeedbackStore, answers: Answers) -> Flag:
             unsent = ""
         except FeedbackError as error:
             unsent = f" It is kept on this server only: {error}."
-        return (f"Thank you: report {report_id} was saved.{unsent} To have it deleted sooner, write to the "
+        of = f" (face {face})" if face else ""
+        return (f"Thank you: report {report_id}{of} was saved.{unsent} To have it deleted sooner, write to the "
                 "maintainers of this app (on a Hugging Face Space: its Community tab) quoting this id.")
 
     return flag
@@ -109,8 +111,8 @@ def chosen(status: str) -> Any:
     return "" if status.endswith(CHOOSE_FIRST) else gr.skip()
 
 
-def report_label(picture: str = "photo") -> str:
-    return f"Report the {picture}'s answer as wrong"
+def report_label(picture: str = "photo", face: Optional[int] = None) -> str:
+    return f"Report {f'face {face}' if face else f'the {picture}'}'s answer as wrong"
 
 
 def report_ready(row: Optional[dict], picture: str = "photo") -> tuple[gr.Button, Any, Any, list[Optional[str]]]:
@@ -121,23 +123,29 @@ def report_ready(row: Optional[dict], picture: str = "photo") -> tuple[gr.Button
     video call, captioned "real", was the fake one."""
     faces = (row or {}).get("faces") or []
     labels = [(row or {}).get("label")] + [face.get("label") for face in faces]
-    choices = [(f"the {picture}'s answer ({WORDS.get(labels[0] or '', labels[0])})", 0)] + [
-        (f"face {number}'s ({face_words(face)})", number) for number, face in enumerate(faces, 1)]
-    return (gr.Button(report_label(picture), interactive=True), gr.update(interactive=True),
-            gr.update(choices=choices, value=0, visible=len(faces) > 1, interactive=True), labels)
+    choices = [(f"the {picture}'s answer: {WORDS.get(labels[0] or '', labels[0])}", 0)] + [
+        (f"face {number}: {face_words(face)}", number) for number, face in enumerate(faces, 1)]
+    several = len(faces) > 1
+    question = "It should have been:" if several else f"Is the {picture}'s answer wrong? It should have been:"
+    return (gr.Button(report_label(picture), interactive=True), gr.update(interactive=True, label=question),
+            gr.update(choices=choices, value=0, visible=several, interactive=True), labels)
 
 
 def face_words(face: dict) -> str:
-    """A face's answer as its caption words it: "unsure: no colour", "real"."""
-    caution = face.get("caution")
-    return f"unsure: {unjudged(caution).caption}" if caution else WORDS.get(face.get("label") or "", "")
+    """A face's answer as its caption on the picture words it, share and all: "real (fake 16%)",
+    "unsure: no colour" (a visitor could not tell five "unsure" faces apart by their words alone)."""
+    return caption(face.get("label") or "", face.get("confidences") or {}, face.get("caution"))
 
 
-def against(face: Optional[int], labels: list[Optional[str]]) -> Any:
-    """The choices of what the answer should have been, once a face (or the answer: 0) is chosen:
-    any but its own label."""
+def against(face: Optional[int], labels: list[Optional[str]], should_be: Optional[str],
+            picture: str = "photo") -> tuple[Any, gr.Button]:
+    """The choices of what the answer should have been once a face (or the answer: 0) is chosen,
+    any but its own label (a choice made that is still one of them stays), and the button naming
+    what it reports."""
     chosen = face if isinstance(face, int) and 0 <= face < len(labels) else 0
-    return gr.update(choices=choices_against(labels[chosen] if labels else None), value=None)
+    choices = choices_against(labels[chosen] if labels else None)
+    return (gr.update(choices=choices, value=should_be if should_be in choices else None),
+            gr.Button(report_label(picture, chosen or None)))
 
 
 def make_page_flag(flag: Flag, picture: str = "photo") -> Callable[[str, Optional[str], Optional[int], gr.Request],
@@ -167,12 +175,14 @@ class ReportControls:
     status, all in ``box``, which shows only while an answer is on the page (a report needs one)."""
     box: gr.Column
     answer_id: "AnswerId"
-    face: gr.Dropdown
+    face: gr.Radio
     should_be: "ShouldBe"
     button: gr.Button
     status: "ReportStatus"
     labels: gr.State
     """The labels a report can be against, by face number (0: the answer's): see :func:`report_ready`."""
+    picture: str = "photo"
+    """What the answer is of, as the controls' words name it: "photo" or "video"."""
 
     @property
     def ready(self) -> list[Any]:
@@ -185,8 +195,8 @@ class ReportControls:
         on is disabled once the answer is reported)."""
         self.should_be.change(chosen, self.status, self.status, queue=False, api_visibility="private",
                               show_progress="hidden")
-        self.face.input(against, [self.face, self.labels], self.should_be, queue=False, api_visibility="private",
-                        show_progress="hidden")
+        self.face.input(functools.partial(against, picture=self.picture), [self.face, self.labels, self.should_be],
+                        [self.should_be, self.button], queue=False, api_visibility="private", show_progress="hidden")
         self.button.click(make_page_flag(flag, picture), [self.answer_id, self.should_be, self.face],
                           [self.status, self.button, self.should_be, self.face], api_visibility="private", **REPORTS,
                           show_progress="hidden") \
@@ -201,12 +211,12 @@ def report_controls(prefix: str = "", picture: str = "photo") -> ReportControls:
     with gr.Column(visible=False, elem_id=f"{prefix}report-controls") as box:
         answer_id = AnswerId(label=f"{prefix.replace('-', ' ')}answer id", visible=False)
         with gr.Group():
-            face = gr.Dropdown([], label="Which answer is wrong?", visible=False, elem_id=f"{prefix}report-face")
+            face = gr.Radio([], label="Which answer is wrong?", visible=False, elem_id=f"{prefix}report-face")
             should_be = ShouldBe(list(SHOULD_BE), label=f"Is the {picture}'s answer wrong? It should have been:",
                                  elem_id=f"{prefix}should-be")
             button = gr.Button(report_label(picture), variant="secondary", elem_id=f"{prefix}report")
         status = ReportStatus(elem_id=f"{prefix}flag-status", label="report status")
-    return ReportControls(box, answer_id, face, should_be, button, status, gr.State([]))
+    return ReportControls(box, answer_id, face, should_be, button, status, gr.State([]), picture)
 
 
 def answer_shown(answer_id: str) -> gr.Column:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 from typing import Optional
 
-from deforgify.detector import Prediction
+from deforgify.detector import Prediction, unjudged
 from deforgify.explain import (BACKGROUNDS, CAUTIONS, COLOURS, WORDS, caption, deciding_number, explain, headline,
                                hex_colour, share_text, shown_places)
 from deforgify.heatmap import LEGEND, colour_stops, where
@@ -229,8 +229,10 @@ def close_up_alt(prediction: Prediction, calibration: Optional[Calibration] = No
     decisive = prediction.deciding_score
     assert decisive is not None  # a close-up is only of a face, judged or not
     fake = (decisive.confidences or {}).get("fake", 0.0)
-    words = caption(decisive.label, decisive.confidences or {}, decisive.caution, shown_places(fake, calibration))
     face = which_decides(prediction) or "the face"
+    if decisive.caution:  # "as the model saw it", of a face it did not judge, read as if it had
+        return f"{face[:1].upper()}{face[1:]}, close up: not judged, {unjudged(decisive.caution).short}."
+    words = caption(decisive.label, decisive.confidences or {}, None, shown_places(fake, calibration))
     return f"{face[:1].upper()}{face[1:]}, close up as the model saw it: {words}."
 
 
