@@ -119,3 +119,12 @@ def test_a_folder_of_sources_is_refused_with_the_sources_to_give_one_by_one(tmp_
         (tmp_path / "split" / folder).mkdir(parents=True)
         Image.new("RGB", (40, 40), (9, 9, 9)).save(tmp_path / "split" / folder / "a.png")
     assert len(load_source(str(tmp_path / "split"))) == 4
+
+
+def test_a_source_given_twice_is_refused(tiny_dataset: Path) -> None:
+    """``--data ../tiny --data /tmp/tiny``: every image of it counted twice, unsaid."""
+    import os
+
+    again = os.path.relpath(tiny_dataset)
+    with pytest.raises(DataError, match=re.escape(f"{tiny_dataset} and {again} are the same source: give it once")):
+        load_examples([str(tiny_dataset), again])

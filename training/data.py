@@ -87,7 +87,14 @@ def source_name(source: str) -> str:
 
 
 def load_examples(sources: list[str]) -> list[Example]:
-    """All examples of all sources, in a fixed order (so that splits are reproducible)."""
+    """All examples of all sources, in a fixed order (so that splits are reproducible). A source
+    given twice (``../tiny`` and ``/tmp/tiny``) is refused: each of its images counted twice."""
+    seen: dict[str, str] = {}
+    for source in sources:
+        same = str(Path(source).expanduser().resolve()) if is_local(source) else source
+        if same in seen:
+            raise DataError(f"{seen[same]} and {source} are the same source: give it once")
+        seen[same] = source
     examples = [example for source in sources for example in load_source(source)]
     return sorted(examples, key=lambda e: (e.source, e.key))
 

@@ -39,11 +39,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m training.recalibrate", description=first_paragraph(__doc__),
                                      formatter_class=DefaultsShown)
     parser.add_argument("folder", type=Path, help="the model folder to recalibrate in place")
-    parser.add_argument("--data", action="append", required=True, metavar="SRC", type=recorded_source,
-                        help="the sources the model was trained on (repeatable)")
+    parser.add_argument("--data", action="append", default=None, metavar="SRC", type=recorded_source,
+                        help="the sources the model was trained on (repeatable; default: those its metrics.json "
+                             "records, relative to the folder it was trained in)")
     parser.add_argument("--held-out", type=Path, default=None, metavar="FILE",
                         help="leave-one-source-out results for the band's upper edge (as training.train)")
-    parser.add_argument("--probe", action="append", default=[], metavar="SRC", type=recorded_source)
+    parser.add_argument("--probe", action="append", default=[], metavar="SRC", type=recorded_source,
+                        help="a set of fakes of a kind never trained on, whose answer shares the card gives "
+                             "(repeatable; as training.train)")
     parser.add_argument("--seed", type=number(int, at_least=0), default=None,
                         help="the seed the model was trained with (default: as its metrics.json says)")
     parser.add_argument("--min-face-width", type=number(int, at_least=1), default=None, metavar="PX",
@@ -68,6 +71,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if args.held_out:
             held_out_rank(args.held_out)
         args.seed = training.get("seed", 0) if args.seed is None else args.seed
+        args.data = args.data or training.get("data") or []  # a user had to type again what it records
         splits = split_examples(load_examples(args.data), args.seed)
         check_same_splits(args.folder, splits, training)
         prepared = prepare_parts({name: splits[name] for name in SPLITS}, args.workers)
