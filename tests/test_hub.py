@@ -100,6 +100,8 @@ def test_a_push_holds_the_model_files_alone(hub, hub_env, tiny_model, tmp_path, 
     assert sorted(p.name for p in folder.iterdir()) == sorted(MODEL_FILES - {"model.tflite"} | {".env", "notes.txt"})
     pulled, answer = predict(astronaut_jpeg, "alice/mirrored", hub_env)  # no LiteRT graph: Keras runs model.keras
     assert pulled.returncode == 0 and answer["model"]["revision"] == sha, pulled.stderr[-2000:]
+    branch = run_module("training.push", str(folder), "alice/mirrored", "--revision", "side", env=hub_env)
+    assert branch.returncode == 0 and "; --model alice/mirrored@side for the branch's newest)" in branch.stdout
 
 
 def test_a_hub_model_brings_its_card_linked_at_the_commit_that_answers(hub, published, hub_env) -> None:

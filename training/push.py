@@ -96,7 +96,9 @@ def report(published: Published) -> None:
     if published.deleted:
         print(f"deleted there (the revision held them, this folder does not): {', '.join(published.deleted)}")
     print(f"commit: {published.commit_url}")
-    print(f"revision: {published.commit_sha}  (use --model {published.reference()})")
+    branch = f"; --model {published.repo_id}@{published.revision} for the branch's newest" \
+        if published.revision != "main" else ""
+    print(f"revision: {published.commit_sha}  (use --model {published.reference()}{branch})")
 
 
 def push_model(folder: Path, repo_id: str, private: bool = False, revision: str = "main") -> Published:
