@@ -319,10 +319,10 @@ class NotSaved(FeedbackError):
 def save_report(answers: Answers, quota: ClientQuota, store: FeedbackStore, answer_id: object,
                 should_be: str, reporter: Optional[str], client: str, face: Optional[int] = None) -> str:
     """Claim the answer ``answer_id`` for a report (of its ``face``, or as a whole), count it
-    against ``client``'s quota and save it; return the report's id. FeedbackError says why it was refused (NotSaved: why it could
-    not be written). Whatever stops it after the claim, the claim and the quota are given back:
-    an answer left claimed without a report would be refused for the rest of its hour as
-    "being saved"."""
+    against ``client``'s quota and save it; return the report's id. FeedbackError says why it
+    was refused (NotSaved: why it could not be written). Whatever stops it after the claim, the
+    claim and the quota are given back: an answer left claimed without a report would be
+    refused for the rest of its hour as "being saved"."""
     answer = answers.claim(answer_id, should_be, reporter, face)
     taken = False
     try:

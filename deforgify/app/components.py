@@ -306,7 +306,8 @@ RESULT_FIELDS = {
 }
 
 RESULT_TYPES: dict[str, dict[str, Any]] = {
-    "kind": {"type": "string"}, "label": {"type": "string"}, "decided_by": {"type": "string"}, "face_found": {"type": "boolean"},
+    "kind": {"type": "string"}, "label": {"type": "string"}, "decided_by": {"type": "string"},
+    "face_found": {"type": "boolean"},
     "face": BOX_OR_NULL, "deciding_face": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
     "confidences": CONFIDENCES_OR_NULL, "width": {"type": "integer"}, "height": {"type": "integer"},
     "faces": {"type": "array", "items": {"type": "object"}}, "left_out": {"type": "integer"},

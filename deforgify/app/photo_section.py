@@ -180,13 +180,15 @@ def photo_section(detector: Detector, answers: Answers, flag: Flag, store: Feedb
     image.change(LATEST_PHOTO.record, image, None, queue=False, api_visibility="private", show_progress="hidden")
     image.change(make_page_check(detector, answers), image, page_outputs, **CHECKS, trigger_mode="always_last",
                  api_visibility="private", show_progress="minimal", show_progress_on=summary) \
-        .then(settled, [report.answer_id, result], settle, queue=False, api_visibility="private", show_progress="hidden") \
+        .then(settled, [report.answer_id, result], settle, queue=False, api_visibility="private",
+              show_progress="hidden") \
         .then(None, js=SCROLL_TO_VERDICT)
     check_again.click(None, None, summary, queue=False, api_visibility="private",
                       js=f"() => {{ {FORGET_REFUSAL.format(input='photo')} return {json.dumps(CHECKING_AGAIN)}; }}")
     check_again.click(make_page_check(detector, answers, again=True), image, page_outputs,
                       **CHECKS, api_visibility="private", show_progress="minimal", show_progress_on=summary) \
-        .then(settled, [report.answer_id, result], settle, queue=False, api_visibility="private", show_progress="hidden") \
+        .then(settled, [report.answer_id, result], settle, queue=False, api_visibility="private",
+              show_progress="hidden") \
         .then(None, js=SCROLL_TO_VERDICT)
     report.connect(flag)
     return image, outputs

@@ -24,6 +24,7 @@ from deforgify.feedback import (SHOULD_BE, Answers, ClientQuota, FeedbackError, 
 REPORTS: dict[str, Any] = {"concurrency_id": "reports", "concurrency_limit": 1}
 """Reports, from either section's button or the API, saved one at a time."""
 
+
 class Flag(Protocol):
     """Reporting an answer as wrong: (answer id, what it should have been, the request, which
     face) -> the report's status."""

@@ -237,7 +237,8 @@ def close_up_alt(prediction: Prediction, calibration: Optional[Calibration] = No
 
 
 def close_up_note(prediction: Prediction, calibration: Optional[Calibration] = None) -> str:
-    return f'<p id="close-up-note" style="margin:0;color:#1a1a1a">{html.escape(close_up_alt(prediction, calibration))}</p>'
+    text = html.escape(close_up_alt(prediction, calibration))
+    return f'<p id="close-up-note" style="margin:0;color:#1a1a1a">{text}</p>'
 
 
 def heatmap_alt(prediction: Prediction, calibration: Optional[Calibration] = None) -> str:
