@@ -45,7 +45,8 @@ def make_page_check(detector: Detector, answers: Answers, again: bool = False
     """What the page runs when a photo arrives or is checked again: the answer, or the reason in
     the verdict box (no toast, no error marks; no empty picture box under it, which read as a
     picture that failed to load); the result images with alt text; the heatmap
-    and its legend only when the heatmap explains something; the answer id for a report.
+    and its legend only when the heatmap explains something, or else, in their place, a small
+    deciding face close up with a note; the answer id for a report.
     ``again``: for the re-check button, which checks even a photo already answered."""
     check = make_check(detector, answers)
     as_clip = make_page_clip(detector, answers)
