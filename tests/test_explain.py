@@ -638,3 +638,5 @@ def test_an_answer_pictures_strip_says_what_real_means() -> None:
         "Deforgify: real (no sign of the fakes it knows), 2026-12-05 17:02:03 UTC. Evidence to weigh, not proof.",
         "Answered by deforgify-lite0 (bundled)"]
     assert footer_lines(row | {"label": "fake"}, "m")[0].startswith("Deforgify: fake, 2026-12-05 17:02:03 UTC.")
+    assert footer_lines(row | {"label": "fake"}, "m", "heatmap")[0].startswith(  # a downloaded heatmap said nothing
+        "Deforgify heatmap of the deciding face; the photo's answer: fake, 2026-12-05 17:02:03 UTC.")

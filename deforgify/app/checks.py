@@ -70,10 +70,10 @@ def make_check(detector: Detector, answers: Answers) -> Callable[[Optional[str]]
         prediction, provenance, row = answered.prediction, answered.provenance, answered.to_json()
         row |= checked(image)
         row["answer_id"] = answers.issue(image, dict(row))
-        heatmap = (save_output(detector.heatmap(rgb, prediction, legend=False), "deforgify-heatmap",
-                               row["answer_id"][:12]) if shows_heatmap(prediction, calibration.threshold) else None)
+        heatmap = (face_picture(detector.heatmap(rgb, prediction, legend=False), row, line, "heatmap")
+                   if shows_heatmap(prediction, calibration.threshold) else None)
         bars = None if overruled(row) or prediction.caution else prediction.confidences  # not what decided
-        close_up = (save_output(detector.close_up(rgb, prediction), "deforgify-face", row["answer_id"][:12])
+        close_up = (face_picture(detector.close_up(rgb, prediction), row, line, "face")
                     if shows_close_up(prediction, max(rgb.shape[:2]), heatmap is not None) else None)
         answer = ((WORDS[row["label"]], bars), banner(prediction, provenance, calibration, line),
                   answer_picture(draw_faces(rgb, prediction, overruled(row), calibration=calibration), row, line),
@@ -155,12 +155,22 @@ def answer_picture(rgb: np.ndarray, row: dict, model: str) -> str:
     return save_output(with_footer(rgb, footer_lines(row, model)), name, row.get("answer_id", "")[:12])
 
 
-def footer_lines(row: dict, model: str) -> list[str]:
-    """The words under an answer's picture: the answer, when, and the model; "real" with what it
-    means (stamped "real" alone, a picture read as proof that the person was real: a walk)."""
+def footer_lines(row: dict, model: str, of: str = "") -> list[str]:
+    """The words under an answer's picture (``of``: a picture of its deciding face, "heatmap" or
+    "close-up", says so): the answer, when, and the model; "real" with what it means (stamped
+    "real" alone, a picture read as proof that the person was real: a walk)."""
     when = row["checked_at"].replace("T", " ").removesuffix("Z") + " UTC"
     answer = WORDS[row["label"]] + (f" ({MEANINGS['real']})" if row["label"] == "real" else "")
-    return [f"Deforgify: {answer}, {when}. Evidence to weigh, not proof.", f"Answered by {model}"]
+    what = f" {of} of the deciding face; the photo's answer" if of else ""
+    return [f"Deforgify{what}: {answer}, {when}. Evidence to weigh, not proof.", f"Answered by {model}"]
+
+
+def face_picture(rgb: np.ndarray, row: dict, model: str, kind: str) -> str:
+    """The deciding face's heatmap (``kind`` "heatmap") or close-up ("face") saved with the
+    answer's strip under it, saying what it is: downloaded, it said neither the answer, nor
+    when, nor which model (a visitor's find)."""
+    of = "heatmap" if kind == "heatmap" else "close-up"
+    return save_output(with_footer(rgb, footer_lines(row, model, of)), f"deforgify-{kind}", row["answer_id"][:12])
 
 
 def save_output(rgb: np.ndarray, name: str = "deforgify", unique: str = "") -> str:
