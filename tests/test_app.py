@@ -1716,3 +1716,27 @@ def test_the_page_asks_which_face_a_report_is_about_when_an_answer_has_several(b
     page.wait_for_timeout(500)
     assert page.locator("#report-face").is_hidden()
     page.close()
+
+
+def test_a_picture_pasted_on_the_page_is_checked(browser_context, app_url) -> None:
+    """Ctrl+V with a picture on the clipboard did nothing: Gradio took a paste only through the
+    photo's clipboard button (a visitor's find). A second paste replaces the first photo."""
+    import base64
+
+    page = open_page(browser_context, app_url)
+    paste = """(data) => {
+      const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+      const files = new DataTransfer();
+      files.items.add(new File([bytes], 'pasted.jpg', {type: 'image/jpeg'}));
+      document.body.dispatchEvent(new ClipboardEvent('paste', {clipboardData: files, bubbles: true}));
+    }"""
+    for name in ("real-astronaut.jpg", "gan-stylegan2.jpg"):
+        shown = page.locator("#verdict-box").inner_text() if page.locator("#verdict-box").count() else ""
+        page.evaluate(paste, base64.b64encode((ROOT / "examples" / name).read_bytes()).decode())
+        page.wait_for_function("(before) => { const box = document.querySelector('#verdict-box');"
+                               " return box && box.dataset.verdict && box.innerText !== before; }", arg=shown,
+                               timeout=60_000)
+        assert page.locator("#photo img").count() == 1
+    label, shares = read_verdict(page)
+    assert float(shares["fake"].rstrip("%")) > 50  # the second photo's answer: the StyleGAN2 face
+    page.close()

@@ -19,6 +19,20 @@
  * a stop (arrow keys scroll it) with a shadow at each side that hides more (on a phone it was
  * cut off with no sign that it scrolls).
  */
+// A picture pasted anywhere on the page (Ctrl+V, or the browser's "Paste") is the photo to
+// check, as an upload is (Gradio took a paste only through the photo's clipboard button, which
+// asks for permission; a visitor's Ctrl+V did nothing); text pasted into a field stays text.
+document.addEventListener('paste', (event) => {
+  if (event.target.closest?.('input, textarea, [contenteditable="true"]')) return;
+  const file = [...(event.clipboardData?.files ?? [])].find((f) => f.type.startsWith('image/'));
+  const input = document.querySelector('#photo input[type=file]');
+  if (!file || !input) return;
+  event.preventDefault();
+  const files = new DataTransfer();
+  files.items.add(file);
+  input.files = files.files;
+  input.dispatchEvent(new Event('change', {bubbles: true}));
+});
 document.addEventListener('error', (event) => {
   const media = event.target;
   if (media.tagName === 'IMG' && media.closest('#photo')) media.classList.add('unreadable');
