@@ -215,9 +215,12 @@ def test_upload_a_clip_and_read_the_verdict_timeline_and_deciding_frame(app_url,
             frame.wait_for(timeout=30_000)
             assert re.match(r"The video frame with .* numbered, captioned: face [12]: ", frame.get_attribute("alt"))
             before = reports_in(flags_folder)
-            # The report, named after the video for a screen reader's list of controls, status read out.
-            assert page.get_by_role("radiogroup", name="Is the video's answer wrong? It should have been:",
-                                    exact=True).count() == 1
+            # The report, named after the video for a screen reader's list of controls, status read out;
+            # of its two faces (tracks), which answer is wrong is asked first, then what it should have been.
+            assert page.get_by_role("radiogroup", name="Which answer is wrong?", exact=True).count() == 1
+            assert [t.split(":")[0] for t in page.locator("#video-report-face label").all_inner_texts()] == [
+                "the video's answer", "face 1", "face 2"]
+            assert page.get_by_role("radiogroup", name="It should have been:", exact=True).count() == 1
             assert page.get_by_role("button", name="Report the video's answer as wrong").count() == 1
             assert page.locator("#video-flag-status[role=status][aria-live=polite]").count() == 1
             page.locator("#video-should-be").get_by_label("unsure", exact=True).check()

@@ -96,13 +96,13 @@ new MutationObserver(() => {
     table.dataset.watched = '';
     wideTables.observe(table);
   });
-  for (const id of ['should-be', 'video-should-be']) {
+  for (const id of ['report-face', 'should-be', 'video-report-face', 'video-should-be']) {
     const group = document.getElementById(id);
     if (!group) continue;
-    if (group.getAttribute('role') !== 'radiogroup') {
-      group.setAttribute('role', 'radiogroup');
-      group.setAttribute('aria-label', group.querySelector('[data-testid="block-info"]')?.textContent.trim() ?? '');
-    }
+    if (group.getAttribute('role') !== 'radiogroup') group.setAttribute('role', 'radiogroup');
+    // named as its question reads now ("It should have been:" once a face can be chosen above it)
+    const question = group.querySelector('[data-testid="block-info"]')?.textContent.trim() ?? '';
+    if (group.getAttribute('aria-label') !== question) group.setAttribute('aria-label', question);
     // Gradio renames a choice each time it redraws it: one name again, or arrow keys leave the group.
     group.querySelectorAll('input[type=radio]').forEach((choice) => { if (choice.name !== id) choice.name = id; });
   }
