@@ -1368,7 +1368,7 @@ def test_the_verdict_is_announced_and_the_result_images_say_what_they_show(brows
         assert "Heatmap of the deciding face" in shown
         assert "How to read the heatmap" in page.locator("#heatmap-legend").inner_text()
     else:  # its faces are under a sixth of the photo's side: the deciding one close up in its place
-        assert shown.startswith(f"Face {deciding}, which decides, close up as the model saw it: ")
+        assert shown.startswith(f"Face {deciding}, which decides, close up")  # its greyscale face: "not judged"
         assert page.locator("#close-up-note").inner_text() == shown
     page.screenshot(path=str(ARTIFACTS / "two-faces-1366x768.png"), full_page=True)
     page.close()

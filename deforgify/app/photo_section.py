@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, NamedTuple, Optional
 
 import gradio as gr
 
@@ -40,8 +40,33 @@ PRIVACY = (
 CHECK_AGAIN = "Check this photo again"
 
 
+HIDDEN_PICTURE: dict[str, Any] = {"value": None, "visible": False}
+"""An answer's picture place with nothing in it, out of the layout (an empty box read as a
+picture that failed to load)."""
+
+
+class PhotoOutputs(NamedTuple):
+    """What the page's photo check fills, in the order of its outputs (:func:`photo_section`)."""
+
+    verdict: Any
+    summary: Any
+    faces: Any
+    heatmap: Any
+    """The heatmap, or the close-up of a small deciding face, in its place."""
+    result: Any
+    legend: Any
+    """How to read the heatmap, or what the close-up is."""
+    answer_id: Any
+    status: Any
+    should_be: Any
+
+    @classmethod
+    def unchanged(cls) -> "PhotoOutputs":
+        return cls(*(gr.skip() for _ in cls._fields))
+
+
 def make_page_check(detector: Detector, answers: Answers, again: bool = False
-                    ) -> Callable[[Optional[str], gr.Request], tuple]:
+                    ) -> Callable[[Optional[str], gr.Request], PhotoOutputs]:
     """What the page runs when a photo arrives or is checked again: the answer, or the reason in
     the verdict box (no toast, no error marks; no empty picture box under it, which read as a
     picture that failed to load); the result images with alt text; the heatmap
@@ -50,9 +75,9 @@ def make_page_check(detector: Detector, answers: Answers, again: bool = False
     ``again``: for the re-check button, which checks even a photo already answered."""
     check = make_check(detector, answers)
     as_clip = make_page_clip(detector, answers)
-    unchanged = tuple(gr.skip() for _ in range(9))
+    unchanged = PhotoOutputs.unchanged()
 
-    def page_check(image: Optional[str], request: gr.Request) -> tuple:
+    def page_check(image: Optional[str], request: gr.Request) -> PhotoOutputs:
         if image is None:
             return cleared()
         if not again and LATEST_PHOTO.answered(request, image):
@@ -68,31 +93,31 @@ def make_page_check(detector: Detector, answers: Answers, again: bool = False
         if clip is not None:
             return clip
         if isinstance(answer, gr.Error):
-            return (None, error_box(str(answer.message)), gr.update(value=None, alt_text=None, visible=False),
-                    gr.update(value=None, visible=False), error_row(answer),  # as the CLI's rows
-                    gr.update(value="", visible=False), "", "", None)
+            return PhotoOutputs(None, error_box(str(answer.message)), gr.update(**HIDDEN_PICTURE, alt_text=None),
+                                gr.update(**HIDDEN_PICTURE), error_row(answer),  # as the CLI's rows
+                                gr.update(value="", visible=False), answer_id="", status="", should_be=None)
         verdict, summary, faces, heatmap, row, prediction, close_up = answer
         calibration = detector.config.calibration
         fake = prediction.confidences["fake"] if prediction.confidences else 0.0
         shown = heatmap or close_up
         note = (heatmap_legend(fake, calibration, which_decides(prediction)) if heatmap
                 else close_up_note(prediction, calibration) if close_up else "")
-        return (
+        return PhotoOutputs(
             verdict, summary,
-            gr.update(value=faces, visible=True,
-                      alt_text=describe_faces(prediction, overruled(row), calibration=calibration)),
-            gr.update(value=shown, visible=shown is not None,
-                      alt_text=(heatmap_alt(prediction, calibration) if heatmap
-                                else close_up_alt(prediction, calibration) if close_up else None)),
-            row,
-            gr.update(value=note, visible=shown is not None),
-            row["answer_id"], "", gr.update(value=None, choices=choices_against(row["label"])),
+            faces=gr.update(value=faces, visible=True,
+                            alt_text=describe_faces(prediction, overruled(row), calibration=calibration)),
+            heatmap=gr.update(value=shown, visible=shown is not None,
+                              alt_text=(heatmap_alt(prediction, calibration) if heatmap
+                                        else close_up_alt(prediction, calibration) if close_up else None)),
+            result=row, legend=gr.update(value=note, visible=shown is not None),
+            answer_id=row["answer_id"], status="",
+            should_be=gr.update(value=None, choices=choices_against(row["label"])),
         )
 
     return page_check
 
 
-def make_page_clip(detector: Detector, answers: Answers) -> Callable[[str], Optional[tuple]]:
+def make_page_clip(detector: Detector, answers: Answers) -> Callable[[str], Optional[PhotoOutputs]]:
     """The photo's outputs (as :func:`make_page_check` gives them) for an animated picture sent
     as a photo, checked as a clip: the video's verdict box, saying so first, its deciding frame
     in the faces' place, its answer as data and a report; None when the clip cannot be checked
@@ -102,7 +127,7 @@ def make_page_clip(detector: Detector, answers: Answers) -> Callable[[str], Opti
 
     judge_clip, line = make_judge_clip(detector, answers), model_line(detector)
 
-    def as_clip(image: str) -> Optional[tuple]:
+    def as_clip(image: str) -> Optional[PhotoOutputs]:
         try:
             row, frame = judge_clip(image)
         except gr.Error:
@@ -112,22 +137,24 @@ def make_page_clip(detector: Detector, answers: Answers) -> Callable[[str], Opti
         box = video_banner(row, detector.config.calibration, line, lead=lead, element_id="verdict-box",
                            picture="animated picture")
         unused = (deciding_track(row) or {}).get("caution")  # a face not judged: its scores are not the answer
-        return ((WORDS[row["label"]], None if unused else row["confidences"]), box,
-                gr.update(value=frame, visible=frame is not None,
-                          alt_text=describe_deciding_frame(row, detector.config.calibration) if frame else None),
-                gr.update(value=None, visible=False), row, gr.update(value="", visible=False),
-                row.get("answer_id", ""), "", gr.update(value=None, choices=choices_against(row["label"])))
+        return PhotoOutputs(
+            (WORDS[row["label"]], None if unused else row["confidences"]), box,
+            faces=gr.update(value=frame, visible=frame is not None,
+                            alt_text=describe_deciding_frame(row, detector.config.calibration) if frame else None),
+            heatmap=gr.update(**HIDDEN_PICTURE), result=row, legend=gr.update(value="", visible=False),
+            answer_id=row.get("answer_id", ""), status="",
+            should_be=gr.update(value=None, choices=choices_against(row["label"])))
 
     return as_clip
 
 
-def cleared() -> tuple:
+def cleared() -> PhotoOutputs:
     """Every output of a check emptied: nothing of an earlier answer stays on the page, and no
     empty picture box either (the faces picture comes back with the next answer). The report's
     choice and status are left alone: the browser emptied them at once (CLEAR_JS), and this reply
     may come after the user chose again or tried to report."""
-    return (None, AWAITING_PHOTO, gr.update(value=None, alt_text=None, visible=False),
-            gr.update(value=None, visible=False), None, gr.update(value="", visible=False), "", gr.skip(), gr.skip())
+    return PhotoOutputs(None, AWAITING_PHOTO, gr.update(**HIDDEN_PICTURE, alt_text=None), gr.update(**HIDDEN_PICTURE),
+                        None, gr.update(value="", visible=False), answer_id="", status=gr.skip(), should_be=gr.skip())
 
 
 def settled(answer_id: str, row: Optional[dict]) -> tuple[Any, ...]:
@@ -172,7 +199,7 @@ def photo_section(detector: Detector, answers: Answers, flag: Flag, store: Feedb
             report = report_controls()
             gr.Markdown(PRIVACY.format(days=f"{store.keep_days:g}"))
     outputs = [verdict, summary, faces, heatmap, result]
-    page_outputs = outputs + [legend, report.answer_id, report.status, report.should_be]
+    page_outputs = outputs + [legend, report.answer_id, report.status, report.should_be]  # as PhotoOutputs
     settle = [check_again, report.box, *report.ready]
     # One photo, one answer: a new or cleared photo empties every answer at once (in the
     # browser), then the server checks it; the latest photo is always checked last.
