@@ -154,7 +154,7 @@ def test_a_clip_without_a_face_is_no_face_and_a_photo_beside_it_is_judged(clips,
     assert video["faces"] == [] and video["deciding_frame"] is None
     assert len(video["frames"]) == 8 and all(f["label"] == "no_face" and f["confidences"] is None
                                               for f in video["frames"])
-    assert photo.get("kind") is None and photo["face_found"] is True
+    assert photo["kind"] == "photo" and photo["face_found"] is True
 
 
 @pytest.mark.parametrize("name", ["coffee", "hubble_deep_field", "coins"])
@@ -929,7 +929,7 @@ def test_a_still_picture_named_like_a_video_is_judged_as_the_photo_it_is(tmp_pat
     by_name = {Path(row["file"]).name: row for row in rows}
     assert {name for name, row in by_name.items() if "error" in row} == {"pages.mov"}
     assert by_name["pages.mov"]["error"].startswith("multi-page TIFF with 2 pages")
-    assert all(row.get("label") == "no_face" and "kind" not in row for name, row in by_name.items()
+    assert all(row.get("label") == "no_face" and row["kind"] == "photo" for name, row in by_name.items()
                if name in PICTURES_NAMED_AS_VIDEOS and name != "pages.mov")  # blank: judged, no face
     assert by_name["face.mp4"]["face_found"] and by_name["face.mp4"]["label"] in ("real", "fake", "unsure")
     assert by_name["clip.jpg"]["kind"] == "video" and by_name["clip.jpg"]["label"] == "no_face"
