@@ -27,7 +27,7 @@ os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # FFmpeg's own complaints
 import cv2  # noqa: E402
 
 from deforgify.decode import MIN_SIDE, WORKING_MAX_SIDE, image_format, media_container, regular_file_size
-from deforgify.refusals import TIME_LIMIT, Coded
+from deforgify.refusals import PICTURE_NOT_VIDEO, TIME_LIMIT, Coded
 from deforgify.video.pictures import AnimatedPicture, StillPicture
 
 VIDEO_SUFFIXES = frozenset({".mp4", ".m4v", ".mov", ".webm", ".mkv", ".avi", ".mpg", ".mpeg",
@@ -192,7 +192,8 @@ class StillPictureError(InvalidVideoError):
 
 def _still(picture: str) -> StillPictureError:
     article = "an" if picture[0] in "AEIOU" else "a"
-    return StillPictureError(f"not a video file: it is {article} {picture} picture (check it as a photo)")
+    return StillPictureError(f"not a video file: it is {article} {picture} picture (check it as a photo)",
+                             code=PICTURE_NOT_VIDEO)
 
 
 def _ffmpeg_capture(path: Path, kind: Optional[str]) -> cv2.VideoCapture:
