@@ -552,7 +552,7 @@ def test_the_api_page_names_and_describes_every_result(client, images) -> None:
     assert [p["label"] for p in flag] == ["answer id", "should be", "face"]  # not the photo's question: videos' too
     assert [p["parameter_has_default"] for p in flag] == [False, False, True]  # a call without a face: the answer's
     assert "numbered from 1" in flag[2]["python_type"]["description"] and flag[2]["python_type"]["type"] == "int"
-    assert flag[2]["parameter_default"] is None  # gradio_client then types it "int | None" (nullable twice said so twice)
+    assert flag[2]["parameter_default"] is None  # gradio_client types it "int | None" (nullable, it said so twice)
     assert re.fullmatch(r"[0-9a-f]{32}", flag[0]["example_input"]) and "answer_id" in flag[0]["python_type"]["description"]
     assert flag[1]["example_input"] in ("real", "fake", "unsure") and flag[1]["python_type"]["description"]
     assert endpoints["/flag"]["returns"][0]["label"] == "report status"
