@@ -155,8 +155,7 @@ class Answers:
                                     "reported for an hour): check the photo or clip again, then report")
             if answer.reported:
                 raise FeedbackError(f"this answer has already been reported{answer.told_reported}")
-            earlier = next((other for other in self._answers.values() if other.reported
-                            and other.reporter == reporter and other.file == answer.file), None) if reporter else None
+            earlier = self._earlier(answer, reporter)
             if earlier:
                 raise FeedbackError(f"this {answer.picture} has already been reported in this "
                                     f"session{earlier.told_reported}")
@@ -166,6 +165,19 @@ class Answers:
                 raise FeedbackError(f"{said} already was \"{label}\", so it is not wrong that way")
             answer.reported, answer.reporter = True, reporter
             return answer
+
+    def _earlier(self, answer: IssuedAnswer, reporter: Optional[str]) -> Optional[IssuedAnswer]:
+        """Another answer about the same file that ``reporter`` reported (a session reports a
+        photo or clip once, however often it checks it again)."""
+        return next((other for other in self._answers.values() if other is not answer and other.reported
+                     and other.reporter == reporter and other.file == answer.file), None) if reporter else None
+
+    def reported_before(self, answer_id: str, reporter: Optional[str]) -> Optional[IssuedAnswer]:
+        """The answer about the same file as ``answer_id``'s that ``reporter`` already reported,
+        if any: the page then shows its report done (its button looked ready, then refused)."""
+        with self._lock:
+            answer = self._answers.get(answer_id)
+            return self._earlier(answer, reporter) if answer else None
 
     def saved(self, answer_id: str, report_id: str) -> None:
         """Remember the id the claimed answer's report was saved under."""

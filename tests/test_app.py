@@ -1711,6 +1711,11 @@ def test_the_page_asks_which_face_a_report_is_about_when_an_answer_has_several(b
     [new] = [p for p in reports_in(flags_folder) if p not in before]
     record = json.loads((new / "report.json").read_text())
     assert (record["face"], record["should_be"]) == (2, kept)
+    page.get_by_role("button", name="Check this photo again").click()  # a new answer, the same photo
+    page.locator("#flag-status").get_by_text(f"This photo was reported in this session as report {new.name}").wait_for(
+        timeout=30_000)  # its button looked ready, then refused ("already been reported in this session")
+    assert page.get_by_role("button", name="Reported", exact=True).is_disabled()
+    assert page.locator("#report-face").is_hidden()
     page.get_by_role("button", name="Real portrait").click()  # one face: nothing to ask
     page.wait_for_function("() => document.querySelector('#verdict-box')?.innerText.includes('one face found')",
                            timeout=60_000)

@@ -17,7 +17,7 @@ from deforgify.app.components import (LIVE_REGION, PICTURE_BUTTONS, FacesImage, 
                                       Summary, Verdict, section_heading)
 from deforgify.app.latest_upload import LATEST_PHOTO
 from deforgify.app.log import log
-from deforgify.app.reports import Flag, answer_shown, report_controls, report_ready
+from deforgify.app.reports import Flag, answer_shown, make_report_ready, report_controls
 from deforgify.app.verdict_box import (AWAITING_PHOTO, CHECKING_AGAIN, close_up_alt, close_up_note, error_box,
                                        heatmap_alt, heatmap_legend, overruled, video_banner, which_decides)
 from deforgify.detector import Detector
@@ -157,13 +157,18 @@ def cleared() -> PhotoOutputs:
                         None, gr.update(value="", visible=False), answer_id="", status=gr.skip(), should_be=gr.skip())
 
 
-def settled(answer_id: str, row: Optional[dict]) -> tuple[Any, ...]:
+def make_settled(answers: Answers) -> Callable[[str, Optional[dict], gr.Request], tuple[Any, ...]]:
     """The re-check button and the report controls once the page has settled: shown for a photo
     with an answer; not for a file that cannot be checked (it would only fail again) or an empty
     photo. The button is left in the page, taking no room, until then: shown greyed before any
     photo, it puzzled two visitors (what is "again" before a first check?)."""
-    return (gr.Button(visible=True if answer_id else "hidden"), answer_shown(answer_id),
-            *report_ready(row if answer_id else None))
+    ready = make_report_ready(answers)
+
+    def settled(answer_id: str, row: Optional[dict], request: gr.Request) -> tuple[Any, ...]:
+        return (gr.Button(visible=True if answer_id else "hidden"), answer_shown(answer_id),
+                *ready(answer_id, row, request))
+
+    return settled
 
 
 def photo_section(detector: Detector, answers: Answers, flag: Flag, store: FeedbackStore,
@@ -198,6 +203,7 @@ def photo_section(detector: Detector, answers: Answers, flag: Flag, store: Feedb
                 result = ResultJSON(label="result")  # folded: for programs and the curious
             report = report_controls()
             gr.Markdown(PRIVACY.format(days=f"{store.keep_days:g}"))
+    settled = make_settled(answers)
     outputs = [verdict, summary, faces, heatmap, result]
     page_outputs = outputs + [legend, report.answer_id, report.status, report.should_be]  # as PhotoOutputs
     settle = [check_again, report.box, *report.ready]

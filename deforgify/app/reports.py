@@ -17,8 +17,8 @@ from deforgify.app.browser import scroll_into_view
 from deforgify.app.components import AnswerId, ReportStatus, ShouldBe
 from deforgify.app.log import log
 from deforgify.explain import WORDS, caption
-from deforgify.feedback import (SHOULD_BE, Answers, ClientQuota, FeedbackError, FeedbackStore, NotNow, NotSaved,
-                                choices_against, save_report)
+from deforgify.feedback import (SHOULD_BE, Answers, ClientQuota, FeedbackError, FeedbackStore, IssuedAnswer, NotNow,
+                                NotSaved, choices_against, save_report)
 
 
 REPORTS: dict[str, Any] = {"concurrency_id": "reports", "concurrency_limit": 1}
@@ -116,12 +116,18 @@ def report_label(picture: str = "photo", face: Optional[int] = None) -> str:
     return f"Report {f'face {face}' if face else f'the {picture}'}'s answer as wrong"
 
 
-def report_ready(row: Optional[dict], picture: str = "photo") -> tuple[gr.Button, Any, Any, list[Optional[str]]]:
+def report_ready(row: Optional[dict], picture: str = "photo", earlier: Optional[IssuedAnswer] = None
+                 ) -> tuple[gr.Button, Any, Any, list[Optional[str]], Any]:
     """The report button, the choice and which face, as they are before a report, as they come
     back beside each new answer ``row`` (updates: called inside the page's layout, it would draw a
-    second button); and the labels a report can be against, by face number (0: the answer's).
-    Which face is asked only of an answer with several: a visitor could not say that face 2 of a
-    video call, captioned "real", was the fake one."""
+    second button); the labels a report can be against, by face number (0: the answer's); and the
+    report's status. Which face is asked only of an answer with several: a visitor could not say
+    that face 2 of a video call, captioned "real", was the fake one. An answer about a file this
+    session reported already (``earlier``, checked again) shows that report done: its button
+    looked ready, then refused."""
+    if earlier is not None:
+        return (gr.Button(REPORTED, interactive=False), gr.update(interactive=False), gr.update(visible=False), [],
+                f"{SAVED}This {picture} was reported in this session{earlier.told_reported}.")
     faces = (row or {}).get("faces") or []
     labels = [(row or {}).get("label")] + [face.get("label") for face in faces]
     choices = [(f"the {picture}'s answer: {WORDS.get(labels[0] or '', labels[0])}", 0)] + [
@@ -129,7 +135,18 @@ def report_ready(row: Optional[dict], picture: str = "photo") -> tuple[gr.Button
     several = len(faces) > 1
     question = "It should have been:" if several else f"Is the {picture}'s answer wrong? It should have been:"
     return (gr.Button(report_label(picture), interactive=True), gr.update(interactive=True, label=question),
-            gr.update(choices=choices, value=0, visible=several, interactive=True), labels)
+            gr.update(choices=choices, value=0, visible=several, interactive=True), labels, gr.skip())
+
+
+def make_report_ready(answers: Answers, picture: str = "photo"
+                      ) -> Callable[[str, Optional[dict], gr.Request], tuple[Any, ...]]:
+    """:func:`report_ready` for the answer on the page (``answer_id``, its ``row``), knowing
+    whether the visitor's session reported its file before."""
+    def ready(answer_id: str, row: Optional[dict], request: gr.Request) -> tuple[Any, ...]:
+        earlier = answers.reported_before(answer_id, reporter_of(request)) if answer_id else None
+        return report_ready(row if answer_id else None, picture, earlier)
+
+    return ready
 
 
 def face_words(face: dict) -> str:
@@ -188,7 +205,7 @@ class ReportControls:
     @property
     def ready(self) -> list[Any]:
         """The outputs :func:`report_ready` fills, in its order."""
-        return [self.button, self.should_be, self.face, self.labels]
+        return [self.button, self.should_be, self.face, self.labels, self.status]
 
     def connect(self, flag: Flag, picture: str = "photo") -> None:
         """Wire the controls (inside the page's layout): a choice made takes the request to choose

@@ -16,7 +16,7 @@ from deforgify.app.checks import CHECKS, make_judge_clip
 from deforgify.app.components import (LIVE_REGION, PICTURE_BUTTONS, DecidingFrame, Timeline, VideoFile,
                                       VideoResultJSON, VideoSummary, section_heading)
 from deforgify.app.latest_upload import LATEST_CLIP
-from deforgify.app.reports import Flag, answer_shown, report_controls, report_ready
+from deforgify.app.reports import Flag, answer_shown, make_report_ready, report_controls
 from deforgify.app.verdict_box import (AWAITING_CLIP, CHECK_A_VIDEO, CHECKING_CLIP, error_box, no_clip_box,
                                        video_banner)
 from deforgify.detector import Detector
@@ -75,6 +75,12 @@ def video_section(detector: Detector, answers: Answers, flag: Flag) -> None:
 
     line = model_line(detector)
     judge_clip = make_judge_clip(detector, answers)
+    report_state = make_report_ready(answers, "video")
+
+    def answered(answer_id: str, now: Optional[str], row: Optional[dict], request: gr.Request) -> tuple[Any, ...]:
+        """Once an answer is shown: its report controls, and the button ready for the clip on the page."""
+        return (answer_shown(answer_id), gr.Button(CHECK_VIDEO, interactive=now is not None),
+                *report_state(answer_id, row, request))
 
     def predict_video(clip: Optional[str]) -> tuple[str, Any, Optional[str], dict]:
         """Tell whether the faces in a video are real or fake: frames are sampled evenly over the
@@ -164,9 +170,7 @@ def video_section(detector: Detector, answers: Answers, flag: Flag) -> None:
     check.click(lambda: (gr.Button(CHECKING_VIDEO, interactive=False), CHECKING_CLIP), None, [check, summary],
                 queue=False, api_visibility="private", show_progress="hidden") \
         .then(page_video, clip, page_outputs, **CHECKS, api_visibility="private") \
-        .then(lambda answer_id, now, row: (answer_shown(answer_id), gr.Button(CHECK_VIDEO, interactive=now is not None),
-                                           *report_ready(row if answer_id else None, "video")),
-              [report.answer_id, clip, result], [report.box, check, *report.ready], queue=False,
+        .then(answered, [report.answer_id, clip, result], [report.box, check, *report.ready], queue=False,
               api_visibility="private",
               show_progress="hidden") \
         .then(None, js=scroll_into_view("video-verdict-box"))
