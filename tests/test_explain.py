@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from deforgify.detector import FaceScore, Prediction, face_label
-from deforgify.explain import (BACKGROUNDS, COLOURS, FONT, MEANINGS, caption_layout, caption_lines, captions,
-                               contrast, describe_faces, draw_faces, explain, headline)
+from deforgify.drawing import FONT, caption_layout, caption_lines, draw_faces
+from deforgify.explain import BACKGROUNDS, COLOURS, MEANINGS, captions, contrast, describe_faces, explain, headline
 from deforgify.model.calibration import NO_FACE, UNSURE, Calibration
 
 
@@ -201,7 +201,7 @@ def test_in_a_packed_cluster_no_line_to_a_face_runs_through_another_caption(boxe
     through caption 2 ("(fake 12%)" read "12/%"), and caption 6's ran along face 3's box, read as
     its edge. Where a caption cannot sit beside its face, its line avoids the other captions (and
     ends in a dot on its own box, see draw_faces)."""
-    from deforgify.explain import led, leader
+    from deforgify.drawing import led, leader
 
     fakes = (0.25, 0.12, 0.53, 0.31, 0.48, 0.28, 0.31, 0.65)
     made = prediction(*[(box, fake, UNSURE) for box, fake in zip(boxes, fakes)], deciding=7)
@@ -521,7 +521,8 @@ def test_a_caption_covers_no_other_faces_eyes_nose_or_mouth_where_a_place_allows
 
     from deforgify.decode import load_rgb
     from deforgify.detector import Detector
-    from deforgify.explain import SMALLEST_DRAWN, caption_layout, captions
+    from deforgify.drawing import SMALLEST_DRAWN, caption_layout
+    from deforgify.explain import captions
     from deforgify.faces import face_middle
     from helpers import ROOT
 
@@ -609,7 +610,7 @@ def test_the_heatmaps_note_gives_the_fake_share_as_the_bars_do() -> None:
 def test_a_footer_goes_under_the_picture_its_words_within_the_width() -> None:
     """An answer's picture, downloaded, said "fake 99.8%" on a face and nothing of the model or
     the time: a strip under it says so, its words fitted to the picture's width."""
-    from deforgify.explain import with_footer
+    from deforgify.drawing import with_footer
 
     for width in (200, 640, 3000):
         picture = np.full((120, width, 3), 30, np.uint8)

@@ -22,7 +22,8 @@ from deforgify.app.log import log
 from deforgify.app.verdict_box import banner, overruled, shows_close_up, shows_heatmap
 from deforgify.decode import InvalidImageError
 from deforgify.detector import Detector
-from deforgify.explain import MEANINGS, WORDS, draw_faces, with_footer
+from deforgify.drawing import draw_faces, with_footer
+from deforgify.explain import MEANINGS, WORDS
 from deforgify.feedback import Answers
 from deforgify.refusals import INTERNAL_ERROR
 from deforgify.video.frames import Limits

@@ -302,7 +302,7 @@ def deciding_frame_numbers(row: dict) -> Optional[list[int]]:
 
 def deciding_frame_prediction(row: dict, scale: float = 1.0) -> Prediction:
     """The deciding frame's faces as a photo's prediction, to draw with
-    :func:`deforgify.explain.draw_faces` on the frame as read (``scale``: its ``Frame.scale``; a
+    :func:`deforgify.drawing.draw_faces` on the frame as read (``scale``: its ``Frame.scale``; a
     frame larger than WORKING_MAX_SIDE is read reduced, while the row's boxes are in the video's
     own pixels); the deciding track's face is the deciding box. Each face carries its track's
     verdict over the clip, not that frame's own score: the frame where a face looked most fake
