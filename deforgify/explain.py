@@ -313,6 +313,12 @@ def decimals_apart(value: float, edges: Sequence[float]) -> int:
     return 3
 
 
+def capitalised(text: str) -> str:
+    """``text`` with its first letter upper case, the rest as it is ("face 2, which decides" ->
+    "Face 2, which decides"; ``str.capitalize`` would lower "EXIF")."""
+    return text[:1].upper() + text[1:]
+
+
 def counted(number: int, noun: str) -> str:
     """``1 frame``, ``2 frames``."""
     return f"{number} {noun}{'' if number == 1 else 's'}"

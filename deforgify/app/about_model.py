@@ -13,7 +13,7 @@ from typing import Any
 from deforgify.app.log import log
 from deforgify.decode import InvalidImageError
 from deforgify.detector import Detector
-from deforgify.explain import WORDS
+from deforgify.explain import WORDS, capitalised
 from deforgify.model.calibration import NO_FACE
 from deforgify.model.facts import (HELD_OUT_HEADING, at_a_glance, band_rule_seen, held_out_accused, metrics_in,
                                    probes_answered, whole_sources)
@@ -61,7 +61,7 @@ def header(detector: Detector) -> str:
         + (f" · [how often it is right](#{HOW_OFTEN_RIGHT})" if at_a_glance(metrics_in(detector.source.folder))
            else ""),  # where how_often_right has figures to give
     ]
-    lines += [f"> ⚠ {warning[:1].upper()}{warning[1:]}." for warning in detector.warnings]
+    lines += [f"> ⚠ {capitalised(warning)}." for warning in detector.warnings]
     return "\n\n".join(lines)
 
 
@@ -85,7 +85,7 @@ def how_often_right(detector: Detector) -> str:
                 if whole_sources(metrics.get("leave_one_out") or {}) else "how much was not measured for this model")
     return (f"**How often it is right**, measured on photos like those it learned from, kept apart when it was "
             f"trained (its test split: a best case):\n\n{glance}{seen}\n\n"
-            + (f"{worse[:1].upper()}{worse[1:]}: expect" if worse else "Expect") + " it to do worse on photos "
+            + (f"{capitalised(worse)}: expect" if worse else "Expect") + " it to do worse on photos "
             f"unlike those it learned from ({measured}).")
 
 

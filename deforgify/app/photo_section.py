@@ -224,5 +224,5 @@ def photo_section(detector: Detector, answers: Answers, flag: Flag, store: Feedb
         .then(settled, [report.answer_id, result], settle, queue=False, api_visibility="private",
               show_progress="hidden") \
         .then(None, js=SCROLL_TO_VERDICT)
-    report.connect(flag)
+    report.connect(flag, result)
     return image, outputs

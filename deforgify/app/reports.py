@@ -18,7 +18,7 @@ from deforgify.app.components import AnswerId, ReportStatus, ShouldBe
 from deforgify.app.log import log
 from deforgify.explain import WORDS, caption
 from deforgify.feedback import (SHOULD_BE, Answers, ClientQuota, FeedbackError, FeedbackStore, IssuedAnswer, NotNow,
-                                NotSaved, choices_against, save_report)
+                                NotSaved, choices_against, reported_label, save_report)
 
 
 REPORTS: dict[str, Any] = {"concurrency_id": "reports", "concurrency_limit": 1}
@@ -117,25 +117,24 @@ def report_label(picture: str = "photo", face: Optional[int] = None) -> str:
 
 
 def report_ready(row: Optional[dict], picture: str = "photo", earlier: Optional[IssuedAnswer] = None
-                 ) -> tuple[gr.Button, Any, Any, list[Optional[str]], Any]:
+                 ) -> tuple[gr.Button, Any, Any, Any]:
     """The report button, the choice and which face, as they are before a report, as they come
     back beside each new answer ``row`` (updates: called inside the page's layout, it would draw a
-    second button); the labels a report can be against, by face number (0: the answer's); and the
-    report's status. Which face is asked only of an answer with several: a visitor could not say
+    second button); and the report's status. Which face is asked only of an answer with several: a visitor could not say
     that face 2 of a video call, captioned "real", was the fake one. An answer about a file this
     session reported already (``earlier``, checked again) shows that report done: its button
     looked ready, then refused."""
     if earlier is not None:
-        return (gr.Button(REPORTED, interactive=False), gr.update(interactive=False), gr.update(visible=False), [],
+        return (gr.Button(REPORTED, interactive=False), gr.update(interactive=False), gr.update(visible=False),
                 f"{SAVED}This {picture} was reported in this session{earlier.told_reported}.")
     faces = (row or {}).get("faces") or []
-    labels = [(row or {}).get("label")] + [face.get("label") for face in faces]
-    choices = [(f"the {picture}'s answer: {WORDS.get(labels[0] or '', labels[0])}", 0)] + [
+    label = (row or {}).get("label") or ""
+    choices = [(f"the {picture}'s answer: {WORDS.get(label, label)}", 0)] + [
         (f"face {number}: {face_words(face)}", number) for number, face in enumerate(faces, 1)]
     several = len(faces) > 1
     question = "It should have been:" if several else f"Is the {picture}'s answer wrong? It should have been:"
     return (gr.Button(report_label(picture), interactive=True), gr.update(interactive=True, label=question),
-            gr.update(choices=choices, value=0, visible=several, interactive=True), labels, gr.skip())
+            gr.update(choices=choices, value=0, visible=several, interactive=True), gr.skip())
 
 
 def make_report_ready(answers: Answers, picture: str = "photo"
@@ -155,15 +154,19 @@ def face_words(face: dict) -> str:
     return caption(face.get("label") or "", face.get("confidences") or {}, face.get("caution"))
 
 
-def against(face: Optional[int], labels: list[Optional[str]], should_be: Optional[str],
+def against(face: Optional[int], row: Optional[dict], should_be: Optional[str],
             picture: str = "photo") -> tuple[Any, gr.Button]:
-    """The choices of what the answer should have been once a face (or the answer: 0) is chosen,
-    any but its own label (a choice made that is still one of them stays), and the button naming
-    what it reports."""
-    chosen = face if isinstance(face, int) and 0 <= face < len(labels) else 0
-    choices = choices_against(labels[chosen] if labels else None)
+    """The choices of what the answer (``row``, as on the page) should have been once a face (or
+    the answer: 0) is chosen, any but its own label (:func:`~deforgify.feedback.reported_label`;
+    a choice made that is still one of them stays), and the button naming what it reports."""
+    try:
+        chosen = face or None
+        label = reported_label(row or {}, chosen)
+    except FeedbackError:  # no such face (a stale choice): the answer's
+        chosen, label = None, (row or {}).get("label")
+    choices = choices_against(label)
     return (gr.update(choices=choices, value=should_be if should_be in choices else None),
-            gr.Button(report_label(picture, chosen or None)))
+            gr.Button(report_label(picture, chosen)))
 
 
 def make_page_flag(flag: Flag, picture: str = "photo") -> Callable[[str, Optional[str], Optional[int], gr.Request],
@@ -197,23 +200,22 @@ class ReportControls:
     should_be: "ShouldBe"
     button: gr.Button
     status: "ReportStatus"
-    labels: gr.State
-    """The labels a report can be against, by face number (0: the answer's): see :func:`report_ready`."""
     picture: str = "photo"
     """What the answer is of, as the controls' words name it: "photo" or "video"."""
 
     @property
     def ready(self) -> list[Any]:
         """The outputs :func:`report_ready` fills, in its order."""
-        return [self.button, self.should_be, self.face, self.labels, self.status]
+        return [self.button, self.should_be, self.face, self.status]
 
-    def connect(self, flag: Flag, picture: str = "photo") -> None:
+    def connect(self, flag: Flag, result: gr.JSON, picture: str = "photo") -> None:
         """Wire the controls (inside the page's layout): a choice made takes the request to choose
         away; the button reports, and the keyboard's focus goes to the status (the button it was
-        on is disabled once the answer is reported)."""
+        on is disabled once the answer is reported); a face chosen sets what it could have been from
+        its answer in ``result`` (the answer as data on the page)."""
         self.should_be.change(chosen, self.status, self.status, queue=False, api_visibility="private",
                               show_progress="hidden")
-        self.face.input(functools.partial(against, picture=self.picture), [self.face, self.labels, self.should_be],
+        self.face.input(functools.partial(against, picture=self.picture), [self.face, result, self.should_be],
                         [self.should_be, self.button], queue=False, api_visibility="private", show_progress="hidden")
         self.button.click(make_page_flag(flag, picture), [self.answer_id, self.should_be, self.face],
                           [self.status, self.button, self.should_be, self.face], api_visibility="private", **REPORTS,
@@ -234,7 +236,7 @@ def report_controls(prefix: str = "", picture: str = "photo") -> ReportControls:
                                  elem_id=f"{prefix}should-be")
             button = gr.Button(report_label(picture), variant="secondary", elem_id=f"{prefix}report")
         status = ReportStatus(elem_id=f"{prefix}flag-status", label="report status")
-    return ReportControls(box, answer_id, face, should_be, button, status, gr.State([]), picture)
+    return ReportControls(box, answer_id, face, should_be, button, status, picture)
 
 
 def answer_shown(answer_id: str) -> gr.Column:

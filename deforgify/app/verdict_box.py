@@ -8,8 +8,8 @@ import html
 from typing import Optional
 
 from deforgify.detector import Prediction, unjudged
-from deforgify.explain import (BACKGROUNDS, CAUTIONS, COLOURS, WORDS, caption, deciding_number, explain, headline,
-                               hex_colour, share_text, shown_places)
+from deforgify.explain import (BACKGROUNDS, CAUTIONS, COLOURS, WORDS, capitalised, caption, deciding_number, explain,
+                               headline, hex_colour, share_text, shown_places)
 from deforgify.heatmap import LEGEND, colour_stops, where
 from deforgify.model.calibration import UNSURE, Calibration
 from deforgify.provenance import NO_PROVENANCE, Provenance, apply_to_row, deciding_claim
@@ -143,7 +143,7 @@ def error_box(message: str, kind: str = "file", advice: Optional[str] = None,
     advice = advice or next((tip for start, tip in PHOTO_ADVICE if reason.lower().startswith(start)),
                             "Try a JPEG, PNG, WebP or HEIC photo of a face.")
     return _box(ERROR, title,
-                f'<p style="margin:6px 0 0 0">{html.escape(reason[:1].upper() + reason[1:])}.</p>'
+                f'<p style="margin:6px 0 0 0">{html.escape(capitalised(reason))}.</p>'
                 f'<p style="margin:4px 0 0 0;font-size:0.9em">{html.escape(advice)}</p>', element_id=element_id)
 
 
@@ -163,7 +163,7 @@ def _bars(confidences: dict[str, float], label: str, calibration: Optional[Calib
     were judged (they read as the photo's)."""
     places = shown_places(confidences["fake"], calibration)
     starts = answer_starts(calibration)
-    rows = [f'<div class="bars-of" style="font-size:0.85em;color:#404040">{html.escape(of[:1].upper() + of[1:])}:'
+    rows = [f'<div class="bars-of" style="font-size:0.85em;color:#404040">{html.escape(capitalised(of))}:'
             '</div>'] if of else []
     for name in ("real", "fake"):
         share = confidences[name]
@@ -231,9 +231,9 @@ def close_up_alt(prediction: Prediction, calibration: Optional[Calibration] = No
     fake = (decisive.confidences or {}).get("fake", 0.0)
     face = which_decides(prediction) or "the face"
     if decisive.caution:  # "as the model saw it", of a face it did not judge, read as if it had
-        return f"{face[:1].upper()}{face[1:]}, close up: not judged, {unjudged(decisive.caution).short}."
+        return f"{capitalised(face)}, close up: not judged, {unjudged(decisive.caution).short}."
     words = caption(decisive.label, decisive.confidences or {}, None, shown_places(fake, calibration))
-    return f"{face[:1].upper()}{face[1:]}, close up as the model saw it: {words}."
+    return f"{capitalised(face)}, close up as the model saw it: {words}."
 
 
 def close_up_note(prediction: Prediction, calibration: Optional[Calibration] = None) -> str:
@@ -259,7 +259,7 @@ def heatmap_legend(fake: float, calibration: Optional[Calibration] = None, of: s
     """How to read the heatmap, and the fake share of the face it is of (``of``: "face 4, which
     decides" in a group photo, where "This face" did not say which: a phone walk)."""
     stops = ", ".join(colour_stops())
-    face = f"{of[:1].upper()}{of[1:]}" if of else "This face"
+    face = capitalised(of) if of else "This face"
     return (
         '<div id="heatmap-legend" style="color:#1a1a1a;font-size:0.95em">'
         '<p style="margin:0 0 4px 0"><b>How to read the heatmap</b></p>'
