@@ -14,7 +14,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from deforgify.argtypes import first_paragraph, number, run_command
+
+from deforgify.cli.argtypes import first_paragraph, number, run_command
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_IMAGES = ROOT.parent / "shared/data/hardfakevsrealfaces/real"

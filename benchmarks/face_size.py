@@ -40,8 +40,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.test_split import DEFAULT_DATA, load_test_split  # noqa: E402
-from deforgify.argtypes import first_paragraph, number, run_command
-from deforgify.preprocess import preprocess_face  # noqa: E402
+from deforgify.cli.argtypes import first_paragraph, number, run_command
+from deforgify.faces.preprocess import preprocess_face  # noqa: E402
 from training.calibrate import answer_summary  # noqa: E402
 
 WIDTHS = (24, 32, 40, 48, 56, 64, 96, 128)

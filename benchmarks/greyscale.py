@@ -15,10 +15,11 @@ import cv2
 import numpy as np
 from test_split import argument_parser, load_test_split
 
-from deforgify.argtypes import first_paragraph, run_command
-from deforgify.faces import detect_faces
+from deforgify.cli.argtypes import first_paragraph, run_command
+from deforgify.faces.detection import detect_faces
 from training.degrade import greyscale, tinted
 from training.format_parity import VariantResult, judge_variant
+
 
 def in_red_border(rgb: np.ndarray) -> np.ndarray:
     """Greyscale in a 20 px red border: colour beside a face without any (a visitor's find)."""

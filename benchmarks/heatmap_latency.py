@@ -20,8 +20,8 @@ from typing import Callable
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from deforgify.argtypes import first_paragraph, number, run_command
-from deforgify.decode import load_rgb  # noqa: E402
+from deforgify.cli.argtypes import first_paragraph, number, run_command
+from deforgify.decode.images import load_rgb  # noqa: E402
 from deforgify.detector import Detector  # noqa: E402
 
 DEFAULT_IMAGE = ROOT.parent / "shared/data/hardfakevsrealfaces/fake/fake_1.jpg"

@@ -27,7 +27,7 @@ os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
 
 from hub_double import HubDouble, silent_endpoint  # noqa: E402
 
-from deforgify.argtypes import first_paragraph, number, run_command
+from deforgify.cli.argtypes import first_paragraph, number, run_command
 from deforgify.model.source import BUNDLED_MODEL, resolve_model  # noqa: E402
 from training.push import push_model  # noqa: E402
 

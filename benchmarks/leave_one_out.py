@@ -8,7 +8,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from deforgify.argtypes import run_command  # noqa: E402
+from deforgify.cli.argtypes import run_command  # noqa: E402
 from training.leave_one_out import main  # noqa: E402
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from test_split import TestSplit, parse_arguments
 
-from deforgify.argtypes import first_paragraph, run_command
+from deforgify.cli.argtypes import first_paragraph, run_command
 from training.manipulated import KINDS, manipulated_pairs
 
 

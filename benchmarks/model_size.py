@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from deforgify.argtypes import first_paragraph, number, run_command
+from deforgify.cli.argtypes import first_paragraph, number, run_command
 from deforgify.model.architectures import ARCHITECTURES  # noqa: E402
 from deforgify.model.source import BUNDLED_MODEL  # noqa: E402
 

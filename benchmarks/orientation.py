@@ -1,5 +1,5 @@
 """Faces turned on their side or upside down: does the verdict stay, with and without standing
-each face upright first (``deforgify.faces.upright``)?
+each face upright first (``deforgify.faces.detection.upright``)?
 
     nice -n 19 python benchmarks/orientation.py [--per-source 15] [--model REF]
 
@@ -28,9 +28,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.small_faces import backgrounds  # noqa: E402
-from deforgify.argtypes import first_paragraph, number, run_command
 from deforgify import detector as detector_module  # noqa: E402
-from deforgify.decode import load_rgb  # noqa: E402
+from deforgify.cli.argtypes import first_paragraph, number, run_command
+from deforgify.decode.images import load_rgb  # noqa: E402
 from deforgify.detector import Detector, face_crops  # noqa: E402
 from training.leave_one_out import DATA  # noqa: E402
 

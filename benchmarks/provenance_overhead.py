@@ -25,8 +25,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 import provenance_files as pf  # noqa: E402
-from deforgify.argtypes import first_paragraph, number, run_command
-from deforgify.decode import load_rgb  # noqa: E402
+
+from deforgify.cli.argtypes import first_paragraph, number, run_command
+from deforgify.decode.images import load_rgb  # noqa: E402
 from deforgify.detector import face_crops  # noqa: E402
 from deforgify.model.folder import read_config  # noqa: E402
 from deforgify.model.source import bundled_source  # noqa: E402

@@ -23,7 +23,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from scan_speed import WARM, images  # noqa: E402
-from deforgify.argtypes import first_paragraph, number, run_command
+
+from deforgify.cli.argtypes import first_paragraph, number, run_command
 
 
 class Scorer:

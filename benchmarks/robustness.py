@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from test_split import TestSplit, parse_arguments
 
-from deforgify.argtypes import first_paragraph, run_command
+from deforgify.cli.argtypes import first_paragraph, run_command
 from training import degrade
 
 PERTURBATIONS = {

@@ -22,7 +22,8 @@ import time
 from pathlib import Path
 
 import psutil
-from deforgify.argtypes import first_paragraph, number, run_command
+
+from deforgify.cli.argtypes import first_paragraph, number, run_command
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(os.environ.get("DEFORGIFY_DATA", ROOT.parent / "shared" / "data"))

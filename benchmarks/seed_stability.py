@@ -16,7 +16,8 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from deforgify.argtypes import first_paragraph, number, run_command
+
+from deforgify.cli.argtypes import first_paragraph, number, run_command
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared/data"

@@ -15,15 +15,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from deforgify.argtypes import number  # noqa: E402
+from deforgify.cli.argtypes import number  # noqa: E402
 from deforgify.detector import Detector  # noqa: E402
-from deforgify.preprocess import preprocess  # noqa: E402
+from deforgify.faces.preprocess import preprocess  # noqa: E402
 from training.baseline import thumbnail_fake_scores  # noqa: E402
 from training.data import load_examples, per_source, split_examples  # noqa: E402
+from training.leave_one_out import DATA, SOURCES  # noqa: E402
 from training.metrics import metrics_by_source  # noqa: E402
 from training.prepared import PreparedSet, prepare  # noqa: E402
-
-from training.leave_one_out import DATA, SOURCES  # noqa: E402
 
 DEFAULT_DATA = [str(DATA / source) for source in SOURCES]
 """The bundled model's training sources (their test split is what it never saw)."""

@@ -7,7 +7,7 @@ A visitor's real face, saved half see-through, went from fake 20 % to 78 % witho
 faces judged in the photo as it is (neither too small nor without colour), each way of making it
 see-through (uniform alpha, or the face cut out of its background) prints the face middle's median
 transparency, the share of verdicts that change when judged over white as shown (the rule off),
-the share served "unsure" as partly transparent (:mod:`deforgify.transparency`), and among the
+the share served "unsure" as partly transparent (:mod:`deforgify.faces.transparency`), and among the
 faces still judged, the share whose verdict changed (what the rule leaves).
 """
 
@@ -19,11 +19,11 @@ import cv2
 import numpy as np
 from test_split import argument_parser, load_test_split
 
-from deforgify.argtypes import first_paragraph, run_command
-from deforgify.decode import load_image
+from deforgify.cli.argtypes import first_paragraph, run_command
+from deforgify.decode.images import load_image
 from deforgify.detector import SEE_THROUGH, Detector, Prediction
-from deforgify.faces import Box, face_middle
-from deforgify.transparency import see_through
+from deforgify.faces.detection import Box, face_middle
+from deforgify.faces.transparency import see_through
 
 Alpha = Callable[[np.ndarray, Box], np.ndarray]
 

@@ -38,11 +38,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from deforgify.argtypes import first_paragraph, number, run_command
-from deforgify.decode import load_rgb  # noqa: E402
+from deforgify.cli.argtypes import first_paragraph, number, run_command
+from deforgify.decode.images import load_rgb  # noqa: E402
 from deforgify.detector import Detector  # noqa: E402
 from deforgify.video.combine import SUSTAINED_RUN, combine, judge_track  # noqa: E402
-
 
 EPSILON = 1e-6
 

@@ -24,9 +24,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 import cv2  # noqa: E402
-
 from video_clips import canvas, write_h264  # noqa: E402
-from deforgify.argtypes import first_paragraph, number, run_command
+
+from deforgify.cli.argtypes import first_paragraph, number, run_command
 
 
 def opencv_all(path: Path) -> int:

@@ -4,7 +4,7 @@ and of different videos.
     python benchmarks/video_tracks.py [--data ../shared/data/ffpp-c23-faces] [--pairs 3000]
 
 Each FaceForensics++ crop (``crops.csv``: about 12 to 24 frames of each video) is cut as the model
-sees it (:func:`deforgify.preprocess.preprocess`, largest face) and reduced to the tracker's
+sees it (:func:`deforgify.faces.preprocess.preprocess`, largest face) and reduced to the tracker's
 signature (:func:`deforgify.video.tracks.signature`). Printed: percentiles of the distance
 between two frames of the same video (real or fake) and between frames of two different
 videos' people, and the share of each above :data:`deforgify.video.tracks.MAX_APPEARANCE_DISTANCE`
@@ -28,13 +28,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from deforgify.argtypes import first_paragraph, number, run_command
-from deforgify.decode import load_rgb  # noqa: E402
-from deforgify.preprocess import PreprocessConfig, preprocess  # noqa: E402
 import cv2  # noqa: E402
 
-from deforgify.video.tracks import (  # noqa: E402
-    MAX_APPEARANCE_DISTANCE, MAX_RETURN_DISTANCE, appearance_distance, signature)
+from deforgify.cli.argtypes import first_paragraph, number, run_command
+from deforgify.decode.images import load_rgb  # noqa: E402
+from deforgify.faces.preprocess import PreprocessConfig, preprocess  # noqa: E402
+from deforgify.video.tracks import (MAX_APPEARANCE_DISTANCE, MAX_RETURN_DISTANCE, appearance_distance,  # noqa: E402
+                                    signature)
 
 
 def thumbnail(pixels: np.ndarray) -> np.ndarray:

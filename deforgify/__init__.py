@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # what a type checker sees of the names imported lazily below (py.typed is shipped)
     from deforgify.answer import Answer  # noqa: F401
-    from deforgify.decode import AnimatedImageError, InvalidImageError, load_rgb  # noqa: F401
+    from deforgify.decode.images import AnimatedImageError, InvalidImageError, load_rgb  # noqa: F401
     from deforgify.detector import Detector, Prediction  # noqa: F401
     from deforgify.model.folder import ModelLoadError  # noqa: F401
     from deforgify.video.frames import InvalidVideoError  # noqa: F401
@@ -17,14 +17,14 @@ __version__ = "0.1.0"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 _PUBLIC = {
-    "AnimatedImageError": "deforgify.decode",
+    "AnimatedImageError": "deforgify.decode.images",
     "Answer": "deforgify.answer",
     "Detector": "deforgify.detector",
-    "InvalidImageError": "deforgify.decode",
+    "InvalidImageError": "deforgify.decode.images",
     "InvalidVideoError": "deforgify.video.frames",
     "ModelLoadError": "deforgify.model.folder",
     "Prediction": "deforgify.detector",
-    "load_rgb": "deforgify.decode",
+    "load_rgb": "deforgify.decode.images",
 }
 """Each public name and its module, imported when the name is first asked for: importing the
 package costs nothing (NumPy, OpenCV and LiteRT come with the names that need them), so the

@@ -15,17 +15,17 @@ def run() -> None:
     load (the first third of a second) waits until they are done, blocked, then ends the command
     with one line. Raised inside an import, it printed a traceback, or NumPy's "bad install"
     message (it takes any error in its C extensions' import for one)."""
-    # deforgify.interrupts.interrupts_held, written out: importing it (and multiprocessing) takes
+    # deforgify.cli.interrupts.interrupts_held, written out: importing it (and multiprocessing) takes
     # 12 ms, during which a Ctrl-C would still print a traceback
     blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         try:
-            from deforgify.cli import main
+            from deforgify.cli.main import main
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        raise SystemExit(130) from None  # deforgify.interrupts.INTERRUPTED, not imported before this
+        raise SystemExit(130) from None  # deforgify.cli.interrupts.INTERRUPTED, not imported before this
     raise SystemExit(main())
 
 

@@ -13,18 +13,18 @@ from typing import Any, Callable, NamedTuple, Optional, Protocol, Sequence, Supp
 import numpy as np
 
 from deforgify.answer import Answer
-from deforgify.colour import face_colourless
-from deforgify.decode import (WORKING_MAX_SIDE, ImageInput, InvalidImageError, check_shape, file_behind, load_image,
-                              read_bytes)
-from deforgify.faces import Box, Face, face_middle, find_faces, upright
+from deforgify.decode.images import (WORKING_MAX_SIDE, ImageInput, InvalidImageError, check_shape, file_behind,
+                                     load_image, read_bytes)
+from deforgify.faces.colour import face_colourless
+from deforgify.faces.detection import Box, Face, face_middle, find_faces, upright
+from deforgify.faces.preprocess import PreprocessConfig, Preprocessed, preprocess_face
+from deforgify.faces.transparency import SEE_THROUGH_LEAST, see_through
 from deforgify.model.calibration import NO_FACE, UNSURE
 from deforgify.model.facts import model_facts
 from deforgify.model.folder import LITERT_FILE, ModelConfig, ModelLoadError, read_config
 from deforgify.model.runtime import THREADS, LiteRtRuntime, Runtime, load_runtime
 from deforgify.model.source import ModelSource, resolve_model
-from deforgify.preprocess import PreprocessConfig, Preprocessed, preprocess_face
 from deforgify.provenance import read_provenance
-from deforgify.transparency import SEE_THROUGH_LEAST, see_through
 
 MAX_FACES = 8
 """At most this many faces per image are scored, largest first."""
@@ -39,10 +39,10 @@ such a face beside a larger one, so the model's figures are the same."""
 TOO_SMALL = "face is too small to judge"
 NO_COLOUR, NO_COLOUR_WHAT, NO_COLOUR_WHY = ("face has no colour to judge", "greyscale or a single tint",
                                             "the model misses fakes without colour")
-"""Why a face without colour is "unsure" (see :mod:`deforgify.colour`)."""
+"""Why a face without colour is "unsure" (see :mod:`deforgify.faces.colour`)."""
 SEE_THROUGH, SEE_THROUGH_WHY = ("face is partly transparent",
                                 "shown over white, the model would judge a mix of face and white")
-"""Why a face seen through transparency is "unsure" (see :mod:`deforgify.transparency`)."""
+"""Why a face seen through transparency is "unsure" (see :mod:`deforgify.faces.transparency`)."""
 
 
 class Unjudged(NamedTuple):
@@ -90,7 +90,7 @@ against 1.92 for calls of 64 on two LiteRT threads (3.34 against 3.80 on one), m
 def detected_face_crops(rgb: np.ndarray, config: PreprocessConfig, closer_look: bool = False,
                         beside_found: bool = False) -> tuple[list[Preprocessed], list[float]]:
     """Model input for every face of ``rgb`` worth scoring (largest first, at most MAX_FACES,
-    each stood upright and false faces left out: :func:`deforgify.faces.upright`), and the face
+    each stood upright and false faces left out: :func:`deforgify.faces.detection.upright`), and the face
     detector's score of each (``closer_look``, ``beside_found``: see :func:`find_faces`). Needs
     no model, so it can run in worker processes."""
     standing = [Standing(face, *stood) for face in find_faces(rgb, closer_look, beside_found)
@@ -103,7 +103,7 @@ def detected_face_crops(rgb: np.ndarray, config: PreprocessConfig, closer_look: 
 
 
 class Standing(NamedTuple):
-    """A face found, stood upright (:func:`deforgify.faces.upright`): its turns and its box so."""
+    """A face found, stood upright (:func:`deforgify.faces.detection.upright`): its turns and its box so."""
 
     face: Face
     turns: int
@@ -115,14 +115,14 @@ def face_crops(rgb: np.ndarray, config: PreprocessConfig, centre_fallback: bool 
     """The crops of :func:`detected_face_crops` for a photo, small faces in a large photo
     included (a closer look); none without a face. ``centre_fallback`` (for metrics) asks for
     the image centre then, and for the faces training found (no closer look). With the photo's
-    ``opacity`` (:attr:`deforgify.decode.Decoded.opacity`), each crop says how see-through its
+    ``opacity`` (:attr:`deforgify.decode.images.Decoded.opacity`), each crop says how see-through its
     face is (:func:`seen_through`)."""
     crops, _ = detected_face_crops(rgb, config, closer_look=not centre_fallback, beside_found=not centre_fallback)
     return seen_through(crops or ([preprocess_face(rgb, config, None, [])] if centre_fallback else []), opacity)
 
 
 def seen_through(crops: list[Preprocessed], opacity: Optional[np.ndarray]) -> list[Preprocessed]:
-    """``crops`` of a picture with each one's ``see_through`` (:mod:`deforgify.transparency`)
+    """``crops`` of a picture with each one's ``see_through`` (:mod:`deforgify.faces.transparency`)
     read from its ``opacity`` (None: opaque, the crops as they are) on its face's middle, or on
     the centre's whole square."""
     if opacity is None:
@@ -152,7 +152,7 @@ def face_label(label: str, face: Optional[Box], min_width: int, no_colour: bool 
                transparent: float = 0.0) -> tuple[str, Optional[str]]:
     """A face's own verdict and its caution: a face narrower than ``min_width`` (the model's
     ``min_face_width``), one whose middle is at least SEE_THROUGH_LEAST ``transparent``
-    (:mod:`deforgify.transparency`), or one with ``no_colour`` (:func:`deforgify.colour.face_colourless`),
+    (:mod:`deforgify.faces.transparency`), or one with ``no_colour`` (:func:`deforgify.faces.colour.face_colourless`),
     is "unsure", whatever the model said."""
     if face is not None and face[2] < min_width:
         return UNSURE, f"{TOO_SMALL} ({face[2]}{WIDE}at least {min_width} px needed)"
@@ -244,7 +244,7 @@ class FaceScore:
     transparent, or without colour), if it is (:func:`unjudged` reads its kind)."""
     turns: int = 0
     """Quarter turns counter-clockwise its crop was given to stand it upright (see
-    :func:`deforgify.faces.upright`)."""
+    :func:`deforgify.faces.detection.upright`)."""
     crop_mean: Optional[tuple[float, ...]] = field(default=None, compare=False, repr=False)
     """The mean colour of its crop, by which :meth:`Detector.heatmap` knows the pixels it was
     judged in from another photo of the same size."""
@@ -479,7 +479,7 @@ class Detector:
         Anything but an RGB uint8 array (H, W, 3) raises InvalidImageError, as does one too small
         or a strip unless ``centre_fallback`` (metrics score every image); one array given for
         the sequence, TypeError (its rows were taken for images). RGB pixels carry no
-        transparency: a see-through face (:mod:`deforgify.transparency`) is told only by
+        transparency: a see-through face (:mod:`deforgify.faces.transparency`) is told only by
         :meth:`predict` and :meth:`answer`, given the file or an RGBA array.
         """
         if isinstance(images, np.ndarray) and images.ndim < 4:  # a stack (N, H, W, 3) is a sequence of images
@@ -524,7 +524,7 @@ class Detector:
         ``rgb`` is the decoded copy the prediction was made in, whose pixels its boxes count
         (:meth:`answer_and_pixels` gives both: a photo over 2048 px is judged reduced). Raises
         ValueError for a prediction without a face."""
-        from deforgify.heatmap import overlay, scaled
+        from deforgify.explain.heatmap import overlay, scaled
 
         crop = self._deciding_crop(rgb, prediction, "heatmap")
         if prediction.confidences is None:
@@ -538,7 +538,7 @@ class Detector:
         heatmap's size: in a large photo the face can be a few pixels wide on a screen, and
         which face was judged, and whether it is one, could not be seen. ``rgb`` as for
         :meth:`heatmap`. Raises ValueError for a prediction without a face."""
-        from deforgify.heatmap import enlarged
+        from deforgify.explain.heatmap import enlarged
 
         return enlarged(self._deciding_crop(rgb, prediction, "close_up"))
 

@@ -104,7 +104,7 @@ class IssuedAnswer:
         """What a report keeps: the photo's decoded pixels (with their transparency, if any), or the
         clip's frame at ``frame_at``; of a clip's ``face`` (numbered from 1), the frame where that
         face looked most fake (the deciding frame could show another face alone)."""
-        from deforgify.decode import InvalidImageError, load_pixels, read_bytes
+        from deforgify.decode.images import InvalidImageError, load_pixels, read_bytes
         from deforgify.video.frames import frame_at
 
         gone = FeedbackError(f"the {self.picture} is no longer here: "

@@ -13,7 +13,7 @@ from typing import Callable, Optional
 import numpy as np
 from PIL import Image, PngImagePlugin
 
-import deforgify.heif  # noqa: F401  Pillow writes HEIC from here on
+import deforgify.decode.heif  # noqa: F401  Pillow writes HEIC from here on
 
 Maker = Callable[[Path], Path]
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, PngImagePlugin
 
-import deforgify.heif  # noqa: F401  Pillow writes HEIC from here on
+import deforgify.decode.heif  # noqa: F401  Pillow writes HEIC from here on
 
 IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

@@ -20,9 +20,8 @@ from typing import Any
 import cv2
 import numpy as np
 import pytest
-from PIL import Image
-
 from helpers import ROOT
+from PIL import Image
 
 VERDICTS = ("real", "fake", "unsure")
 
@@ -198,7 +197,7 @@ def test_the_json_answer_names_the_model_its_settings_and_the_deciding_face(clie
 
 
 def test_a_face_too_small_to_judge_says_so_in_the_headline(client, tmp_path, astronaut) -> None:
-    from deforgify.faces import detect_faces
+    from deforgify.faces.detection import detect_faces
 
     least = predict(client, ROOT / "examples" / "two-faces.jpg")[4]["model"]["min_face_width"]
     side = round(astronaut.shape[1] * 0.8 * least / detect_faces(astronaut)[0][2])  # its face 4/5 of that
@@ -206,7 +205,7 @@ def test_a_face_too_small_to_judge_says_so_in_the_headline(client, tmp_path, ast
     _, summary, _, _, result = predict(client, tmp_path / "small.jpg")
     assert result["label"] == "unsure" and "too small to judge" in result["faces"][0]["caution"]
     assert ">Unsure: the face is too small to judge</div>" in summary
-    from deforgify.explain import MEANINGS
+    from deforgify.explain.words import MEANINGS
 
     assert MEANINGS["unsure"] not in summary  # not "the evidence is not clear enough either way"
     assert 'class="share"' not in summary  # no bars: its scores decide nothing (a red "fake 75 %" bar alarmed)
@@ -279,10 +278,9 @@ def test_bad_input_gets_a_clear_error_and_the_server_keeps_serving(client, image
 def test_the_bad_input_corpus_gets_specific_errors_and_a_clean_log(tmp_path) -> None:
     """Every generated odd file that can be uploaded, through the API of an app of its own:
     the specific message, or a verdict for the odd-but-valid; one log line per rejection."""
+    from bad_inputs import CORPUS, expected_code
     from gradio_client import Client, handle_file
     from gradio_client.exceptions import AppError
-
-    from bad_inputs import CORPUS, expected_code
 
     uploadable = {kind: (make, message) for kind, (make, message) in CORPUS.items()
                   if kind not in ("named pipe", "device file", "folder", "link to a folder",
@@ -452,7 +450,7 @@ def test_every_call_waits_in_the_queue_uploads_are_bounded_and_unknown_calls_nam
     result is read once."""
     import urllib.error
 
-    from deforgify.decode import MAX_FILE_BYTES
+    from deforgify.decode.images import MAX_FILE_BYTES
 
     direct = urllib.request.Request(app_url + "gradio_api/run/predict", method="POST",
                                     data=json.dumps({"data": [None]}).encode(),
@@ -1570,7 +1568,7 @@ def test_every_shipped_example_is_answered_as_its_name_says_or_says_it_is_missed
         browser_context, app_url, example) -> None:
     """A property of the served model as much as of the page: an example named "Real" is
     answered "real" by the bundled model, or its caption says what the model answers instead."""
-    from deforgify.explain import WORDS
+    from deforgify.explain.words import WORDS
 
     expected = EXPECTED_ANSWERS[example]
     page = open_page(browser_context, app_url)
@@ -1614,12 +1612,13 @@ def test_a_small_deciding_face_is_shown_close_up_where_no_heatmap_is(astronaut, 
     """A phone photo's 110 px face was a 10 px square on a laptop's page (6 px on a phone's), and
     only a face leaning "fake" was shown larger (its heatmap): which face was judged, and whether
     it is one, could not be seen. A portrait's face needs no close-up."""
+    from helpers import small_face_in_a_large_photo
+
     from deforgify.app import checks
     from deforgify.app.verdict_box import close_up_alt
     from deforgify.detector import Detector
-    from deforgify.faces import find_faces
+    from deforgify.faces.detection import find_faces
     from deforgify.feedback import Answers
-    from helpers import small_face_in_a_large_photo
 
     detector = Detector.load()
     check = checks.make_check(detector, Answers())
@@ -1680,7 +1679,7 @@ def test_the_page_asks_which_face_a_report_is_about_when_an_answer_has_several(b
                                                                                  client, flags_folder) -> None:
     """Under a photo of several faces the report asks which answer is wrong, the photo's or one
     face's (the choices then leave out that face's own label); under one face it does not ask."""
-    from deforgify.explain import caption
+    from deforgify.explain.words import caption
 
     result = predict(client, ROOT / "examples" / "two-faces.jpg")[4]
     faces = result["faces"]

@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from helpers import ROOT
 
 
@@ -39,7 +38,7 @@ def test_a_benchmark_refuses_bad_input_in_one_line(script: str, args: list[str],
 def test_an_error_that_is_no_users_keeps_its_traceback(tmp_path: Path) -> None:
     """Only Deforgify's own exceptions, whose messages are meant for users, are shortened."""
     script = tmp_path / "broken.py"
-    script.write_text("from deforgify.argtypes import run_command\n"
+    script.write_text("from deforgify.cli.argtypes import run_command\n"
                       "def main():\n    return {}['missing']\n"
                       "run_command(main)\n")
     result = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True, text=True, timeout=60,

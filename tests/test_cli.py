@@ -8,9 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
-
 from helpers import run_module
+from PIL import Image
 
 
 def bundled_revision() -> str:
@@ -109,7 +108,7 @@ def test_usage_errors_exit_2() -> None:
 def test_an_unknown_option_is_told_with_the_commands_usage(argv, told, capsys) -> None:
     """Not the top-level usage, which names none of the command's options; a near miss named,
     and nothing named when no option is near."""
-    from deforgify.cli import build_parser
+    from deforgify.cli.main import build_parser
 
     with pytest.raises(SystemExit) as stop:
         build_parser().parse_args(argv)
@@ -275,8 +274,8 @@ def test_the_setup_puts_a_deforgify_command_running_this_code_beside_python(tmp_
 def test_a_plain_line_says_what_the_verdict_means_and_why_a_small_face_is_unsure(tmp_path: Path,
                                                                                 astronaut: np.ndarray) -> None:
     from deforgify.detector import TOO_SMALL
-    from deforgify.explain import MEANINGS
-    from deforgify.faces import detect_faces
+    from deforgify.explain.words import MEANINGS
+    from deforgify.faces.detection import detect_faces
     from deforgify.model.folder import read_config
     from deforgify.model.source import BUNDLED_MODEL
 
@@ -491,8 +490,9 @@ def test_a_plain_line_says_which_faces_were_judged_and_a_turned_face_as_the_page
 def test_a_clips_plain_line_gives_no_percentages_for_a_face_not_judged(tmp_path: Path, astronaut: np.ndarray) -> None:
     """A reviewer's find: a clip's line still gave "real 50.0%, fake 50.0%" beside "face has no
     colour to judge", as a photo's did before."""
-    from training.degrade import greyscale
     from video_clips import canvas, write_h264
+
+    from training.degrade import greyscale
 
     clip = write_h264(tmp_path / "grey.mp4", lambda i: canvas(greyscale(astronaut), at=(100 + i, 60)), 25)
     result = run_module("deforgify", "predict", str(clip), "--quiet")
@@ -506,9 +506,9 @@ def test_a_clips_plain_line_names_a_track_not_judged_beside_one_that_looks_real(
     """A reviewer's find: such a track decides (it keeps the clip from "real"), and the line said
     "most suspicious at" of a face never judged."""
     import cv2
+    from video_clips import canvas, write_h264
 
     from training.degrade import greyscale
-    from video_clips import canvas, write_h264
 
     half = cv2.resize(astronaut, (256, 256), interpolation=cv2.INTER_AREA)
     pair = np.concatenate([half, greyscale(half)], axis=1)

@@ -1,4 +1,4 @@
-"""Faces without colour (deforgify.colour): greyscale and tinted faces are told from colour ones,
+"""Faces without colour (deforgify.faces.colour): greyscale and tinted faces are told from colour ones,
 and a face without colour is "unsure" with the reason, never cleared or accused."""
 
 from __future__ import annotations
@@ -6,10 +6,10 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-
-from deforgify.colour import colourless
-from deforgify.detector import NO_COLOUR, Detector
 from helpers import ROOT
+
+from deforgify.detector import NO_COLOUR, Detector
+from deforgify.faces.colour import colourless
 from training.degrade import SEPIA, greyscale, jpeg, tinted
 
 
@@ -42,8 +42,8 @@ def test_a_greyscale_copy_of_a_fake_is_unsure_for_its_lack_of_colour_never_real(
     """A visitor's find: greyscale copies of fakes were cleared as "real" (every greyscale photo
     the model learned from is real); benchmarks/greyscale.py measured 22.8 % of the test split's
     fakes so. The face swap example, "fake" in colour, is "unsure" in greyscale, with the reason."""
-    from deforgify.decode import load_rgb
-    from deforgify.explain import captions, explain, headline
+    from deforgify.decode.images import load_rgb
+    from deforgify.explain.words import captions, explain, headline
 
     detector = Detector.load()
     swap = load_rgb(ROOT / "examples" / "face-swap.jpg")
@@ -66,7 +66,7 @@ def test_colour_beside_a_greyscale_face_does_not_make_it_a_face_in_colour(dresse
     sticker beside its face was judged (and often "real"): the rule read the model's whole square.
     It reads the face's middle, and a middle mostly grey has no colour whatever covers the rest
     (a sticker on the cheek, a bar across the chin); the photo in colour is still judged."""
-    from deforgify.decode import load_rgb
+    from deforgify.decode.images import load_rgb
 
     detector = Detector.load()
     swap = load_rgb(ROOT / "examples" / "face-swap.jpg")
@@ -97,10 +97,11 @@ def test_colour_beside_a_greyscale_face_does_not_make_it_a_face_in_colour(dresse
 
 @pytest.mark.parametrize("kind", ["greyscale", "sepia"])
 def test_a_black_and_white_clip_is_unsure_for_its_lack_of_colour(astronaut, tmp_path, kind) -> None:
-    from deforgify.video.judge import score_video
-    from deforgify.video.frames import Sampling
-    from deforgify.video.present import explain_video
     from video_clips import canvas, write_h264
+
+    from deforgify.video.frames import Sampling
+    from deforgify.video.judge import score_video
+    from deforgify.video.present import explain_video
 
     photo = greyscale(astronaut) if kind == "greyscale" else tinted(astronaut, SEPIA)
     clip = write_h264(tmp_path / f"{kind}.mp4", lambda i: canvas(photo, at=(100 + i, 60)), 25)
@@ -113,10 +114,11 @@ def test_a_black_and_white_clip_is_unsure_for_its_lack_of_colour(astronaut, tmp_
 def test_a_face_without_colour_beside_one_that_looks_real_keeps_a_clip_from_being_cleared(astronaut, tmp_path) -> None:
     """As in a photo (detector.deciding): the greyscale face may be any fake the model cannot
     see, so the clip is "unsure", not "real" on the face in colour alone."""
-    from deforgify.video.judge import score_video
-    from deforgify.video.frames import Sampling
-    from deforgify.video.present import explain_video
     from video_clips import canvas, write_h264
+
+    from deforgify.video.frames import Sampling
+    from deforgify.video.judge import score_video
+    from deforgify.video.present import explain_video
 
     half = cv2.resize(astronaut, (256, 256), interpolation=cv2.INTER_AREA)
     pair = np.concatenate([half, greyscale(half)], axis=1)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from deforgify.faces.preprocess import PreprocessConfig
 from deforgify.model.folder import LABELS
-from deforgify.preprocess import PreprocessConfig
 from training.augment import AugmentedBatches
 from training.data import Example
 from training.prepared import PreparedSet

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from bad_inputs import CORPUS as BAD_CORPUS
+from bad_inputs import expected_code
 from PIL import Image
 
-from bad_inputs import CORPUS as BAD_CORPUS, expected_code
-from deforgify.decode import MIN_SIDE, WORKING_MAX_SIDE, InvalidImageError, load_image, load_rgb
+from deforgify.decode.images import MIN_SIDE, WORKING_MAX_SIDE, InvalidImageError, load_image, load_rgb
 
 RED = (200, 30, 40)
 
@@ -79,7 +80,6 @@ def test_heic_and_avif_photos_are_read_upright(fmt: str, astronaut: np.ndarray) 
 def test_a_heic_holding_several_images_is_read_as_its_primary_one(astronaut: np.ndarray) -> None:
     """A HEIF file may hold other images beside the photo (viewers show its primary one)."""
     import pillow_heif
-
     from skimage import data
 
     heif = pillow_heif.from_pillow(Image.fromarray(data.chelsea()))
@@ -326,7 +326,7 @@ def test_the_corpus_has_at_least_40_kinds() -> None:
 
 MEASURE_PEAK = """
 import re, sys
-from deforgify.decode import load_rgb
+from deforgify.decode.images import load_rgb
 peak = lambda: int(re.search(r"VmHWM:\\s+(\\d+) kB", open("/proc/self/status").read()).group(1))
 data = open(sys.argv[1], "rb").read()
 before = peak()
@@ -349,7 +349,7 @@ def test_the_largest_accepted_images_decode_within_400_mb(tmp_path: Path, mode: 
     import subprocess
     import sys
 
-    from deforgify.decode import _pixel_limit
+    from deforgify.decode.images import _pixel_limit
 
     path = tmp_path / f"large.{suffix}"
     Image.new(mode, size, 90).save(path, **options)
@@ -385,7 +385,7 @@ def test_a_progressive_jpeg_and_a_webp_get_lower_pixel_limits_than_a_baseline_jp
         monkeypatch: pytest.MonkeyPatch) -> None:
     """Decoded at a reduced scale, a baseline JPEG costs little whatever its size; a progressive
     one holds every coefficient, and libwebp copies its picture: theirs are the smaller limits."""
-    from deforgify import decode
+    from deforgify.decode import images as decode
 
     monkeypatch.setattr(decode, "MAX_PIXELS", 1_000_000)
     monkeypatch.setattr(decode, "MAX_WEBP_PIXELS", 500_000)

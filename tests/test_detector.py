@@ -12,12 +12,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import ROOT, bundled_model_with, run_module, small_face_in_a_large_photo, two_faces
 from PIL import Image
 
 from deforgify.detector import Detector, FaceScore, face_label
+from deforgify.faces.preprocess import PreprocessConfig, crop_region
 from deforgify.model.source import BUNDLED_MODEL
-from deforgify.preprocess import PreprocessConfig, crop_region
-from helpers import ROOT, bundled_model_with, run_module, small_face_in_a_large_photo, two_faces
 
 
 @pytest.fixture(scope="module")
@@ -106,8 +106,8 @@ def small_face_crop(detector: Detector, astronaut, width: int):
     detector cuts a face."""
     import cv2
 
-    from deforgify.faces import detect_faces
-    from deforgify.preprocess import preprocess_face
+    from deforgify.faces.detection import detect_faces
+    from deforgify.faces.preprocess import preprocess_face
 
     x, y, w, h = detect_faces(astronaut)[0]
     scale = width / w
@@ -137,7 +137,7 @@ def test_a_face_too_small_to_judge_never_decides_beside_a_judged_one() -> None:
     the small one's unused score (it made a clear photo "unsure"); when none is wide enough, the
     widest stands for them, not the one its unused score picks."""
     from deforgify.detector import Prediction, deciding
-    from deforgify.explain import explain
+    from deforgify.explain.words import explain
     from deforgify.model.calibration import Calibration
 
     def score(box, fake):
@@ -178,7 +178,7 @@ def test_a_face_without_colour_or_seen_through_withholds_real_beside_faces_judge
     could be any fake: beside faces that look real it decides, "unsure", and the words say the
     photo is not cleared; beside a fake, the fake decides; a face too small still never does."""
     from deforgify.detector import Prediction, deciding
-    from deforgify.explain import explain
+    from deforgify.explain.words import explain
     from deforgify.model.calibration import Calibration
 
     def score(box, fake, unjudged=False):
@@ -211,7 +211,7 @@ def test_faces_found_but_not_judged_are_counted_and_said(detector: Detector, ast
     the answer says how many (a visitor's walk: a second person was left out silently)."""
     from dataclasses import replace as replaced
 
-    from deforgify.explain import explain
+    from deforgify.explain.words import explain
 
     large = small_face_crop(detector, astronaut, 120)
     found = [large.face, (300, 10, 30, 30), (400, 10, 25, 25)]  # two under a third of 120 px
@@ -417,7 +417,7 @@ def test_serving_needs_no_tensorflow(astronaut_jpeg) -> None:
     from helpers import ROOT
 
     code = ("import sys; from deforgify import Detector; d = Detector.load(); "
-            f"p = d.predict({str(astronaut_jpeg)!r}); d.heatmap(__import__('deforgify.decode').decode.load_rgb("
+            f"p = d.predict({str(astronaut_jpeg)!r}); d.heatmap(__import__('deforgify.decode.images').decode.load_rgb("
             f"{str(astronaut_jpeg)!r}), p); print(p.label, 'tensorflow' in sys.modules, 'keras' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
@@ -433,7 +433,7 @@ def test_a_reduced_photos_boxes_are_given_in_its_own_pixels(detector: Detector, 
     import cv2
     from PIL import Image
 
-    from deforgify.batch import score_files
+    from deforgify.cli.batch import score_files
 
     large = cv2.resize(astronaut, (4096, 4096), interpolation=cv2.INTER_CUBIC)
     small = cv2.resize(astronaut, (2048, 2048), interpolation=cv2.INTER_AREA)
@@ -472,7 +472,7 @@ def test_a_reduced_photos_boxes_are_given_in_its_own_pixels(detector: Detector, 
 ])
 def test_predict_rgb_refuses_anything_but_decoded_rgb_by_name(detector: Detector, image, kind) -> None:
     """A float or 16-bit array judged as it is would look black ("no_face", a silent wrong answer)."""
-    from deforgify.decode import InvalidImageError
+    from deforgify.decode.images import InvalidImageError
 
     said = kind if "empty" in kind or "pixels" in kind else f"not {kind}: predict() takes it"
     with pytest.raises(InvalidImageError, match=re.escape(said)):
@@ -627,7 +627,7 @@ def test_a_heatmap_or_close_up_of_a_prediction_without_a_face_is_refused_in_word
 
 def test_a_heatmap_of_anything_but_the_pixels_and_the_prediction_is_refused_by_name(astronaut) -> None:
     """A float copy gave a map over a black face; an Answer or a path raised AttributeError."""
-    from deforgify.decode import InvalidImageError
+    from deforgify.decode.images import InvalidImageError
 
     detector = Detector.load()
     answer, rgb = detector.answer_and_pixels(astronaut)
@@ -656,7 +656,7 @@ def test_a_file_object_is_read_as_its_bytes(tmp_path: Path, astronaut: np.ndarra
     refused ("cannot read an image from a BytesIO")."""
     import io
 
-    from deforgify.decode import InvalidImageError
+    from deforgify.decode.images import InvalidImageError
 
     photo = tmp_path / "face.jpg"
     Image.fromarray(astronaut).save(photo, quality=92)
@@ -679,7 +679,7 @@ def test_streams_are_read_to_their_end_and_odd_ones_refused_in_words(astronaut_j
     import asyncio
     import subprocess
 
-    from deforgify.decode import InvalidImageError
+    from deforgify.decode.images import InvalidImageError
 
     expected = detector.predict(astronaut_jpeg).to_json()
     with subprocess.Popen(["cat", str(astronaut_jpeg)], stdout=subprocess.PIPE, bufsize=0) as cat:
@@ -733,7 +733,7 @@ def test_threads_sharing_one_unread_pil_image_each_get_its_answer(detector: Dete
 
 def test_a_float_pil_image_is_read_as_the_same_array_is_and_a_closed_one_refused(detector: Detector, astronaut,
                                                                                  astronaut_jpeg: Path) -> None:
-    from deforgify.decode import InvalidImageError, load_rgb
+    from deforgify.decode.images import InvalidImageError, load_rgb
 
     grey = np.asarray(Image.fromarray(astronaut).convert("L"), np.float32) / 255  # mode F, from 0 to 1
     assert np.array_equal(load_rgb(Image.fromarray(grey)), load_rgb(grey))  # it was black: "no face"
@@ -842,7 +842,7 @@ def by_the_cards_steps_1_to_3(rgb: np.ndarray) -> tuple[np.ndarray, tuple[int, i
     and NumPy, and the face's box (x, y, w, h)."""
     import cv2
 
-    from deforgify.faces import detect_faces
+    from deforgify.faces.detection import detect_faces
 
     config = json.loads((BUNDLED_MODEL / "config.json").read_text())
     size, scale = config["preprocessing"]["input_size"], config["preprocessing"]["crop_scale"]

@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 
 from deforgify.detector import FaceScore, Prediction, face_label
-from deforgify.drawing import FONT, caption_layout, caption_lines, draw_faces
-from deforgify.explain import BACKGROUNDS, COLOURS, MEANINGS, captions, contrast, describe_faces, explain, headline
+from deforgify.explain.drawing import FONT, caption_layout, caption_lines, draw_faces
+from deforgify.explain.words import (BACKGROUNDS, COLOURS, MEANINGS, captions, contrast, describe_faces, explain,
+                                     headline)
 from deforgify.model.calibration import NO_FACE, UNSURE, Calibration
 
 
@@ -201,7 +202,7 @@ def test_in_a_packed_cluster_no_line_to_a_face_runs_through_another_caption(boxe
     through caption 2 ("(fake 12%)" read "12/%"), and caption 6's ran along face 3's box, read as
     its edge. Where a caption cannot sit beside its face, its line avoids the other captions (and
     ends in a dot on its own box, see draw_faces)."""
-    from deforgify.drawing import led, leader
+    from deforgify.explain.drawing import leader, led
 
     fakes = (0.25, 0.12, 0.53, 0.31, 0.48, 0.28, 0.31, 0.65)
     made = prediction(*[(box, fake, UNSURE) for box, fake in zip(boxes, fakes)], deciding=7)
@@ -231,7 +232,7 @@ def test_why_a_face_was_not_judged_is_kept_on_one_line_of_its_caption() -> None:
 def test_a_small_face_in_a_corner_is_not_hidden_by_its_own_caption() -> None:
     """A visitor's 56 px fake face in the corner of a 2048 px photo vanished under its own
     caption, "2: fake 98% - decides", scaled for the photo."""
-    from deforgify.faces import face_middle
+    from deforgify.faces.detection import face_middle
 
     shape, small, large = (1365, 2048, 3), (1948, 50, 56, 57), (802, 571, 374, 373)
     made = prediction((large, 0.54, UNSURE), (small, 0.98, "fake"), deciding=1)
@@ -377,7 +378,7 @@ def test_only_the_answers_own_bar_is_in_colour() -> None:
     import re
 
     from deforgify.app import verdict_box
-    from deforgify.explain import hex_colour
+    from deforgify.explain.words import hex_colour
 
     band = Calibration(threshold=0.49, unsure_low=0.192, unsure_high=0.971)
     red, green, grey = hex_colour(COLOURS["fake"]), hex_colour(COLOURS["real"]), verdict_box.NOT_THE_ANSWER
@@ -401,10 +402,11 @@ def test_the_page_says_how_often_the_model_is_right_from_its_own_metrics(tmp_pat
     import json
     import re
 
+    from helpers import bundled_model_with
+
     from deforgify.app import about_model
     from deforgify.detector import Detector
     from deforgify.model.source import BUNDLED_MODEL
-    from helpers import bundled_model_with
 
     metrics = json.loads((BUNDLED_MODEL / "metrics.json").read_text())
     served = metrics["test"]["unsure"]
@@ -519,12 +521,13 @@ def test_a_caption_covers_no_other_faces_eyes_nose_or_mouth_where_a_place_allows
     other face's eyes (captions avoided each other, not the faces)."""
     import math
 
-    from deforgify.decode import load_rgb
-    from deforgify.detector import Detector
-    from deforgify.drawing import SMALLEST_DRAWN, caption_layout
-    from deforgify.explain import captions
-    from deforgify.faces import face_middle
     from helpers import ROOT
+
+    from deforgify.decode.images import load_rgb
+    from deforgify.detector import Detector
+    from deforgify.explain.drawing import SMALLEST_DRAWN, caption_layout
+    from deforgify.explain.words import captions
+    from deforgify.faces.detection import face_middle
 
     rgb = load_rgb(ROOT / "examples" / "two-faces.jpg")
     found = captions(Detector.load().predict_rgb([rgb])[0])
@@ -543,7 +546,7 @@ def test_a_share_that_rounds_to_0_or_100_percent_gets_the_decimals_that_say_it_i
     """A visitor's find: a fake 99.8 % read "fake 100%", a certainty the model never has; a later
     one quoted "fake 99.997%" as a precise figure: beyond 99.9 % it is ">99.9%", 1.0 itself too (a
     float's end, not a certainty). A share far from 0 and 100 stays as it was."""
-    from deforgify.explain import percentages
+    from deforgify.explain.words import percentages
     from deforgify.model.calibration import Calibration
 
     calibration = Calibration(temperature=1.0, threshold=0.5, unsure_low=0.2, unsure_high=0.95)
@@ -552,7 +555,7 @@ def test_a_share_that_rounds_to_0_or_100_percent_gets_the_decimals_that_say_it_i
     # beyond 99.9 %, not spelt out: "fake 99.997%" was quoted as a precise figure
     assert percentages({"real": 0.9996, "fake": 0.0004}) == "real >99.9%, fake <0.1%"
     assert percentages({"real": 0.00003, "fake": 0.99997}, calibration) == "real <0.1%, fake >99.9%"
-    from deforgify.explain import share_text  # at no decimals too (a clip's timeline said "fake 100%" of 99.6 %)
+    from deforgify.explain.words import share_text  # at no decimals too (a clip's timeline said "fake 100%" of 99.6 %)
 
     assert [share_text(share, 0) for share in (0.9962, 0.004, 0.1, 0.5)] == ["99.6%", "0.4%", "10%", "50%"]
     assert percentages({"real": 0.0, "fake": 1.0}, calibration) == "real <0.1%, fake >99.9%"  # a float's end
@@ -576,9 +579,10 @@ def test_with_several_faces_the_bars_say_they_are_the_deciding_faces() -> None:
 def test_beside_the_examples_the_page_says_which_come_from_the_bundled_models_training_data(tmp_path) -> None:
     """A visitor judged the tool by the face swap's "fake 99%" without knowing that the bundled
     model had learned from it; another model's training data is not known, and nothing is said."""
+    from helpers import ROOT, bundled_model_with
+
     from deforgify.app import about_model
     from deforgify.detector import Detector
-    from helpers import ROOT, bundled_model_with
 
     shown = [str(ROOT / "examples" / name) for name in ("real-astronaut.jpg", "gan-stylegan2.jpg", "face-swap.jpg")]
     note = about_model.trained_on_note(Detector.load(), shown)
@@ -610,7 +614,7 @@ def test_the_heatmaps_note_gives_the_fake_share_as_the_bars_do() -> None:
 def test_a_footer_goes_under_the_picture_its_words_within_the_width() -> None:
     """An answer's picture, downloaded, said "fake 99.8%" on a face and nothing of the model or
     the time: a strip under it says so, its words fitted to the picture's width."""
-    from deforgify.drawing import with_footer
+    from deforgify.explain.drawing import with_footer
 
     for width in (200, 640, 3000):
         picture = np.full((120, width, 3), 30, np.uint8)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from deforgify.faces import LANDMARKS, detect_faces, find_faces
 from helpers import small_face_in_a_large_photo, two_faces
-from deforgify.preprocess import Jitter, PreprocessConfig, crop_region, preprocess
+
+from deforgify.faces.detection import LANDMARKS, detect_faces, find_faces
+from deforgify.faces.preprocess import Jitter, PreprocessConfig, crop_region, preprocess
 
 CONFIG = PreprocessConfig(input_size=96, crop_scale=1.6)
 
@@ -38,7 +38,7 @@ def test_no_face_in_photos_without_one(name) -> None:
     """Photos shipped with scikit-image that show no person (a cat's face among them)."""
     from skimage import data
 
-    from deforgify.decode import load_rgb
+    from deforgify.decode.images import load_rgb
 
     assert detect_faces(load_rgb(getattr(data, name)())) == []
 
@@ -155,7 +155,7 @@ def test_a_mirrored_photo_gets_the_mirrored_boxes(astronaut) -> None:
 
 
 def test_faces_are_searched_once_the_same_way_round_for_a_photo_and_its_mirror(astronaut, monkeypatch) -> None:
-    from deforgify import faces
+    from deforgify.faces import detection as faces
 
     searched = []
     real_search = faces._search
@@ -167,7 +167,7 @@ def test_faces_are_searched_once_the_same_way_round_for_a_photo_and_its_mirror(a
 
 
 def test_an_image_that_leans_neither_way_still_has_one_canonical_orientation() -> None:
-    from deforgify.faces import _mirror_is_canonical
+    from deforgify.faces.detection import _mirror_is_canonical
 
     image = np.zeros((4, 4, 3), np.uint8)
     image[0, 0], image[0, 3], image[1, 0], image[1, 3] = 10, 10, 20, 20  # balanced, not symmetric
@@ -199,7 +199,7 @@ def test_mirrored_and_turned_copies_are_numpys_pixel_for_pixel(dtype) -> None:
     """OpenCV's flip and rotate stand in for numpy's (10-30x faster): the same pixels, for any
     quarter turn, a grey or colour image, a view with odd strides, as a new contiguous array (the
     image itself when it is not turned)."""
-    from deforgify.turns import mirrored, turned
+    from deforgify.faces.turns import mirrored, turned
 
     image = np.random.default_rng(0).integers(0, 256, (37, 53, 3)).astype(dtype)
     for view in (image, image[:, ::-1], image[::2, 1:], np.rot90(image), image[..., 0]):
@@ -216,7 +216,7 @@ def test_opencv_finds_what_litert_finds_where_litert_is_missing(astronaut, monke
     two give the same detections."""
     import importlib.util
 
-    from deforgify import faces
+    from deforgify.faces import detection as faces
 
     spec = faces.SHORT_RANGE if model == "short" else faces.FULL_RANGE
     photo = astronaut[:300, 100:400]
@@ -248,7 +248,7 @@ def test_a_closer_look_finds_no_face_in_large_photos_without_one(name) -> None:
     import cv2
     from skimage import data
 
-    from deforgify.decode import load_rgb
+    from deforgify.decode.images import load_rgb
 
     rgb = load_rgb(getattr(data, name)())
     for side in (800, 2048):
@@ -292,7 +292,7 @@ def test_a_photo_is_judged_with_a_closer_look_and_metrics_with_the_faces_trainin
 
 @pytest.mark.parametrize("quarters", [0, 1, 2, 3])
 def test_a_box_found_on_a_turned_image_maps_back_onto_the_image(quarters) -> None:
-    from deforgify.faces import _turned_back
+    from deforgify.faces.detection import _turned_back
 
     image = np.zeros((50, 80), np.uint8)
     image[10:20, 30:45] = 1
@@ -308,8 +308,8 @@ def test_a_face_on_its_side_or_upside_down_is_stood_upright_and_judged_so(astron
     degrees, the photo also showed a false face (scored 0.75) that decided "fake 97 %" before
     the check dropped it (no turn of its surroundings shows a face)."""
     from deforgify.detector import Detector, detected_face_crops
-    from deforgify.explain import explain
-    from deforgify.faces import upright
+    from deforgify.explain.words import explain
+    from deforgify.faces.detection import upright
 
     detector = Detector.load()
     photo = np.ascontiguousarray(np.rot90(astronaut, quarters))
@@ -373,7 +373,7 @@ def test_a_face_in_profile_upright_is_judged_upright(mirrored) -> None:
     from PIL import Image
     from skimage import data
 
-    from deforgify.faces import UPRIGHT_CHECK_BELOW, upright
+    from deforgify.faces.detection import UPRIGHT_CHECK_BELOW, upright
 
     photo = np.full((390, 520, 3), 128, np.uint8)
     photo[65:325, 17:277] = np.asarray(Image.fromarray(data.camera()).resize((260, 260), Image.LANCZOS))[..., None]
@@ -388,7 +388,7 @@ def test_a_face_cut_in_half_by_the_photos_edge_is_kept_upright(astronaut, mirror
     """The check finds the face on its surroundings with the photo's edge repeated, where the
     detector boxes it whole, beyond the edge: cut to the photo, that box is this face (it was
     not, and the face was dropped as a false one)."""
-    from deforgify.faces import UPRIGHT_CHECK_BELOW, upright
+    from deforgify.faces.detection import UPRIGHT_CHECK_BELOW, upright
 
     x, _, w, _ = find_faces(astronaut)[0].box
     photo = np.ascontiguousarray(astronaut[:, : round(x + w / 2)])
@@ -404,7 +404,7 @@ def test_hands_beside_a_small_face_are_no_face_of_their_own(mirrored) -> None:
     gloved hands and camera for a face (a larger one than his own, so it decided the verdict).
     The check of which way up a face is must find that face, not the true one beside it."""
     from deforgify.detector import detected_face_crops
-    from deforgify.faces import upright
+    from deforgify.faces.detection import upright
 
     photo = cameraman_small_at_the_left()
     photo = np.ascontiguousarray(photo[:, ::-1]) if mirrored else photo

@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 
 from deforgify.detector import Detector
-from deforgify.heatmap import colour_stops, normalised, overlay, scaled, where
+from deforgify.explain.heatmap import colour_stops, normalised, overlay, scaled, where
+from deforgify.faces.preprocess import preprocess
 from deforgify.model.folder import load_keras_model
 from deforgify.model.runtime import KerasRuntime, LiteRtRuntime
 from deforgify.model.serving import last_feature_layer, serving_function, towers
 from deforgify.model.source import BUNDLED_MODEL
-from deforgify.preprocess import preprocess
 
 
 @pytest.fixture(scope="module")

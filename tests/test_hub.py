@@ -17,13 +17,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from huggingface_hub import HfApi
-from PIL import Image
-
-from deforgify.model.source import BUNDLED_MODEL
 from helpers import ROOT, run_module, train_tiny
 from hub_double import HubDouble, silent_endpoint
+from huggingface_hub import HfApi
+from PIL import Image
 from test_app import start_app, stop_app
+
+from deforgify.model.source import BUNDLED_MODEL
 
 MODEL_FILES = {"model.keras", "model.tflite", "config.json", "metrics.json", "splits.json", "README.md",
                "training_curves.png", "confusion_matrix.png", "roc_curve.png"}
@@ -451,7 +451,7 @@ def test_make_deploy_uploads_what_the_space_serves(hub, hub_env, api) -> None:
     assert {"app.py", "README.md", "requirements.txt", ".gitattributes", "LICENSE",
             "deforgify/bundled_model/model.keras", "deforgify/bundled_model/model.tflite",
             "deforgify/bundled_model/config.json",
-            "deforgify/face_models/face_detection_short_range.tflite",
+            "deforgify/faces/face_models/face_detection_short_range.tflite",
             "examples/two-faces.jpg", "examples/SOURCES.md",
             "deforgify/app/page.py", "deforgify/app/page.css", "deforgify/app/page.js"} <= files
     assert not any(f.startswith(("training/", "tests/", ".venv/", "runs/", "benchmarks/")) or

@@ -16,9 +16,8 @@ import zlib
 from pathlib import Path
 
 import numpy as np
-import pytest
-
 import provenance_files as pf
+import pytest
 from helpers import run_module
 
 CONTRACT = {"claim", "evidence", "valid", "trusted"}
@@ -440,7 +439,7 @@ def test_predict_with_a_trust_list_reports_trusted(files, authority, tmp_path) -
 
 def test_provenance_crosses_the_worker_processes(files, tmp_path) -> None:
     """Enough files that decoding (and provenance) run in worker processes, not inline."""
-    from deforgify.batch import INLINE_BELOW
+    from deforgify.cli.batch import INLINE_BELOW
 
     names = ["ai-created.jpg", "tampered.jpg", "camera.jpg"] * (INLINE_BELOW // 3 + 1)
     result = run_module("deforgify", "predict", "--json", "--workers", "2", *(str(files[n]) for n in names))

@@ -19,9 +19,9 @@ from typing import Iterator
 import cv2
 import numpy as np
 import pytest
+from helpers import ROOT, bundled_model_with, run_module
 from PIL import Image
 
-from helpers import ROOT, bundled_model_with, run_module
 
 def make_tree(root: Path, astronaut: np.ndarray, faces: int) -> Path:
     """Face photos in nested folders (jittered crops of the astronaut, some with colours
@@ -851,7 +851,7 @@ def _wait_for_workers(address: str, count: int) -> None:
 
 
 def test_only_the_first_files_not_judged_are_named(capsys: pytest.CaptureFixture) -> None:
-    from deforgify.progress import Progress
+    from deforgify.cli.progress import Progress
     from deforgify.scan.run import NOT_JUDGED_NAMED, ScanRun, _name_not_judged
 
     run = ScanRun(0, Progress(None, enabled=True))

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import ROOT, run_module, train_tiny
 
-from deforgify.decode import load_rgb
+from deforgify.decode.images import load_rgb
 from deforgify.model.folder import LABELS, ModelConfig
 from deforgify.model.source import BUNDLED_MODEL
-from helpers import ROOT, run_module, train_tiny
 from training.manipulated import KINDS
 from training.metrics import classification_metrics, collapse_reason
 
@@ -154,9 +154,9 @@ def test_a_negative_consistency_weight_is_refused_not_ignored(tiny_dataset: Path
 
 
 def test_stochastic_depth_drops_whole_branches_in_training_only() -> None:
-    from deforgify.model.architectures import build_model
-
     import keras
+
+    from deforgify.model.architectures import build_model
 
     plain, dropping = build_model("deforgify-lite0", 32), build_model("deforgify-lite0", 32, drop_path=0.2)
     drops = [layer for layer in dropping.layers if layer.name.endswith("_drop_path")]

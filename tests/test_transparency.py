@@ -1,4 +1,4 @@
-"""Faces seen through transparency (deforgify.transparency): a PNG whose face is partly
+"""Faces seen through transparency (deforgify.faces.transparency): a PNG whose face is partly
 see-through is "unsure" with the reason, never judged as the mix of face and white it shows."""
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from helpers import run_module
 from PIL import Image
 
-from deforgify.decode import load_image
+from deforgify.decode.images import load_image
 from deforgify.detector import SEE_THROUGH, Detector
-from deforgify.transparency import SEE_THROUGH_LEAST, see_through
-from helpers import run_module
+from deforgify.faces.transparency import SEE_THROUGH_LEAST, see_through
 
 
 def png(rgb: np.ndarray, alpha: np.ndarray) -> bytes:
@@ -54,7 +54,7 @@ def test_see_through_is_the_regions_mean_transparency() -> None:
 def test_a_half_transparent_face_is_unsure_for_it_never_judged_over_white(astronaut_jpeg) -> None:
     """A visitor's find: the astronaut saved half see-through went from fake 20 % to 78 %, judged
     on the mix of her face and the white it was shown over, without a word."""
-    from deforgify.explain import captions, explain, headline
+    from deforgify.explain.words import captions, explain, headline
 
     detector = Detector.load()
     rgb = load_image(astronaut_jpeg).rgb
@@ -99,8 +99,9 @@ def test_a_tight_face_crop_in_a_see_through_border_is_judged_as_in_a_white_one()
     """A developer's find: the detector's box of a tight crop reaches past the photo into a
     border, and a face swap with a 30 px see-through border was "partly transparent" (9 %), with
     a white one "fake 99.9%"."""
-    from deforgify.decode import load_rgb
     from helpers import ROOT
+
+    from deforgify.decode.images import load_rgb
 
     swap = load_rgb(ROOT / "examples" / "face-swap.jpg")
     bordered = np.pad(swap, ((30, 30), (30, 30), (0, 0)), constant_values=255)
@@ -156,9 +157,10 @@ def test_an_animated_pictures_see_through_frames_are_left_out_and_a_face_see_thr
         astronaut, tmp_path) -> None:
     """As a photo's face: an animated sticker's see-through face is judged on its opaque frames
     while there are any, and is "unsure" with the reason when it is see-through in every frame."""
+    from video_clips import canvas
+
     from deforgify.video.judge import score_video
     from deforgify.video.present import explain_video
-    from video_clips import canvas
 
     face = canvas(astronaut, size=(480, 400), at=(40, 10), height=380)
 

@@ -14,15 +14,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from PIL import Image
-
 from helpers import bundled_model_with, run_module, small_face_in_a_large_photo
-from video_clips import (canvas, real_and_fake_faces, tag_rotation, write_audio_only, write_h264,
-                         write_opencv, write_webm_without_duration)
+from PIL import Image
+from video_clips import (canvas, real_and_fake_faces, tag_rotation, write_audio_only, write_h264, write_opencv,
+                         write_webm_without_duration)
 
 from deforgify import AnimatedImageError, InvalidVideoError  # the public names: a library user catches these
 from deforgify.detector import Detector
-from deforgify.faces import find_faces
+from deforgify.faces.detection import find_faces
 from deforgify.video import frames as video_frames
 from deforgify.video.frames import Limits, Sampling
 from deforgify.video.judge import score_video
@@ -325,7 +324,7 @@ def test_a_videos_result_names_the_model_that_gave_it(clips, detector, tmp_path)
 
 
 def test_an_unsure_clip_says_where_the_unsure_band_lies_as_a_photo_does(clips, tmp_path) -> None:
-    from deforgify.explain import decimals_apart, share_text
+    from deforgify.explain.words import decimals_apart, share_text
     from deforgify.video.present import explain_video
 
     undecided = Detector.load(str(bundled_model_with(tmp_path / "undecided", calibration={
@@ -473,13 +472,11 @@ def test_a_face_swapped_for_a_second_keeps_a_clip_from_being_cleared() -> None:
 def test_a_track_too_small_to_judge_never_decides_beside_a_judged_one() -> None:
     """As a photo's face: its score is not used, so a judged track decides however suspicious
     the small one's unused score."""
+    from deforgify.detector import face_label
     from deforgify.model.folder import ModelConfig
     from deforgify.video.judge import track_verdict
-    from deforgify.video.present import explain_video
+    from deforgify.video.present import chart_rows, deciding_frame_prediction, explain_video
     from deforgify.video.timeline import FrameFace, FrameResult, VideoResult
-
-    from deforgify.detector import face_label
-    from deforgify.video.present import chart_rows, deciding_frame_prediction
 
     config = ModelConfig("deforgify-lite0", min_face_width=50)
 
@@ -546,7 +543,7 @@ def test_the_deciding_frames_faces_are_numbered_as_the_words_and_the_timeline_na
     """A frame shows some of the clip's faces, in its own order: each is captioned with its track's
     number (face 2 decided: the frame's one face reads "2: ..."), not its place in that frame."""
     from deforgify.detector import face_label
-    from deforgify.explain import captions
+    from deforgify.explain.words import captions
     from deforgify.model.folder import ModelConfig
     from deforgify.video.judge import track_verdict
     from deforgify.video.present import (chart_rows, deciding_frame_numbers, deciding_frame_prediction,
@@ -582,7 +579,7 @@ def test_the_deciding_frame_shows_each_faces_verdict_over_the_clip_not_that_fram
     """The deciding frame is where the face looked most fake; drawn with that frame's own score it
     read "fake 100%" under an answer the median of the frames makes something else."""
     from deforgify.detector import face_label
-    from deforgify.explain import captions
+    from deforgify.explain.words import captions
     from deforgify.model.folder import ModelConfig
     from deforgify.video.judge import track_verdict
     from deforgify.video.present import deciding_frame_prediction, describe_deciding_frame, explain_video

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
 import cv2
 import numpy as np
-
 from helpers import ROOT, require_shared_data
 
 if TYPE_CHECKING:
@@ -122,7 +121,7 @@ def real_and_fake_faces(detector) -> tuple[np.ndarray, np.ndarray, float, float]
     photos and the first photos of ``ffhq-vs-stylegan2`` (real FFHQ / StyleGAN2 faces), the real
     one it finds least fake and the fake one it finds most fake, with their fake probabilities.
     Chosen by asking the model, so a retrained model picks its own pair."""
-    from deforgify.decode import load_rgb
+    from deforgify.decode.images import load_rgb
 
     folder = require_shared_data("ffhq-vs-stylegan2")
     candidates = {"real": [ROOT / "examples/real-astronaut.jpg"],  # in colour: a greyscale face is never judged

@@ -4,7 +4,7 @@ Per image: a blended pseudo-fake is made from some of the real faces (an extra f
 mostly self-blends, some with another training person's face swapped in); then the random
 re-encoding chain of :func:`training.degrade.random_reencoding` (rescale, blur, noise, colour,
 lossless / JPEG / WebP storage), the same for every class and source; then the shared
-:func:`deforgify.preprocess.preprocess` with a random crop jitter, so that framing cannot carry
+:func:`deforgify.faces.preprocess.preprocess` with a random crop jitter, so that framing cannot carry
 the label; then a random horizontal flip. With ``views=2`` each face comes twice, the second
 time through its own draw of the re-encoding chain (see :mod:`training.consistency`).
 """
@@ -14,8 +14,8 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from deforgify.faces.preprocess import Jitter, PreprocessConfig, preprocess
 from deforgify.model.folder import LABELS
-from deforgify.preprocess import Jitter, PreprocessConfig, preprocess
 from training.degrade import random_reencoding
 from training.face_swap import face_swap
 from training.prepared import PreparedSet

@@ -8,8 +8,9 @@ import textwrap
 from pathlib import Path
 from typing import Any, Optional
 
-from deforgify.model.facts import (HELD_OUT_HEADING, at_a_glance, band_rule_seen, held_out_shares, percent as _share,
-                                   whole_sources)
+from deforgify.model.facts import HELD_OUT_HEADING, at_a_glance, band_rule_seen, held_out_shares
+from deforgify.model.facts import percent as _share
+from deforgify.model.facts import whole_sources
 from deforgify.model.folder import CARD_FILE, METRICS_FILE, SPLITS_FILE, read_config
 from deforgify.model.source import BUNDLED_MODEL
 from training.calibrate import TEMPERATURE_BOUNDS, at_temperature_bound
@@ -236,7 +237,7 @@ Each step changes verdicts when left out or done otherwise (Deforgify's function
 2. **Crop**: a square of side `max(w, h) * crop_scale` ({scale} here), rounded to whole pixels and at
    most the photo's shorter side, centred on the box's centre and then moved, never padded, to lie
    inside the photo; a start on half a pixel is rounded towards the photo's centre line, so that a
-   mirror image gets the mirrored crop (`deforgify.preprocess.crop_region`, which also makes the
+   mirror image gets the mirrored crop (`deforgify.faces.preprocess.crop_region`, which also makes the
    margin even for a crop centred exactly on that line).
 3. **Resize** it to `input_size` ({size} px here) with OpenCV, `INTER_AREA` when shrinking and
    `INTER_CUBIC` when enlarging; RGB, float32 scaled to 0-1, no mean or deviation subtracted.
@@ -258,10 +259,10 @@ Each step changes verdicts when left out or done otherwise (Deforgify's function
    straight line in `Y` leaves with a standard deviation under 1/255, or under 5/255 with the line
    explaining 85 % of the variance or more and passing within 3/255 of 0 at `Y = 0`, or at least
    60 % of the middle's pixels have a chroma (the length of `B - Y`, `R - Y`) under 5/255
-   (`deforgify.colour.face_colourless`); so is a face seen through transparency: where the file has an
+   (`deforgify.faces.colour.face_colourless`); so is a face seen through transparency: where the file has an
    alpha channel, the photo is shown over white and a face whose box's middle (step 1's box, its
    central 60 % across and down) is on average 2 % see-through or more (`1 - alpha / 255`) is
-   "unsure" (`deforgify.transparency`).
+   "unsure" (`deforgify.faces.transparency`).
    With several faces, Deforgify judges the largest (up to 8, none under both 40 px and a third of
    the largest one's width) and the most suspicious of those judged decides ("fake" before "unsure" before
    "real", then by fake probability); where all those judged are "real", a face without colour or

@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from deforgify.decode import load_rgb
+from deforgify.decode.images import load_rgb
 
 
 def blur(rgb: np.ndarray, sigma: float) -> np.ndarray:

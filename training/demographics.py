@@ -7,7 +7,7 @@ code, ages 16-70, see its SOURCE.md) has the real photos of the model's split (i
 ``splits.json``; ``all`` takes every photo, trained on or not) answered as served, and for each
 group it gives how many there are and the shares answered "real" (cleared), "unsure", "fake"
 (accused: all are real) and "no face", and among them the share "unsure" because the face has no
-colour (``deforgify.colour``: a rule that must not fall on some skins more than others), with the
+colour (``deforgify.faces.colour``: a rule that must not fall on some skins more than others), with the
 widest gap between groups of each kind. Training measures it on its test split when such a source
 is among its data (``metrics.json``'s ``real_faces_by_group``, and the model card); ``--write``
 records it so in a model folder trained before that. A share rests on a few dozen photos per group
@@ -25,7 +25,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
-from deforgify.argtypes import DefaultsShown, first_paragraph, number, run_command
+from deforgify.cli.argtypes import DefaultsShown, first_paragraph, number, run_command
 from deforgify.detector import Detector, Prediction, lacks_colour
 
 GROUPS_FILE = "files.csv"

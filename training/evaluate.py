@@ -20,7 +20,7 @@ import os
 import sys
 from typing import Optional, Sequence
 
-from deforgify.argtypes import DefaultsShown, first_paragraph, number, run_command
+from deforgify.cli.argtypes import DefaultsShown, first_paragraph, number, run_command
 from deforgify.model.facts import training_facts
 from deforgify.model.folder import ModelLoadError
 from training.calibrate import answer_summary

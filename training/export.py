@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from deforgify.argtypes import DefaultsShown, first_paragraph, run_command
+from deforgify.cli.argtypes import DefaultsShown, first_paragraph, run_command
 from deforgify.model.folder import LITERT_FILE, ModelLoadError, load_keras_model, read_config
 from deforgify.model.runtime import SIGNATURE
 from training.staging import replace_file

@@ -27,10 +27,10 @@ from typing import TYPE_CHECKING, Callable, Optional, Sequence
 
 import numpy as np
 
-from deforgify.argtypes import DefaultsShown, first_paragraph, run_command
+from deforgify.cli.argtypes import DefaultsShown, first_paragraph, run_command
+from deforgify.faces.preprocess import PreprocessConfig
 from deforgify.model.calibration import Calibration
 from deforgify.model.folder import LABELS, ModelConfig
-from deforgify.preprocess import PreprocessConfig
 from training.data import Example, load_examples, split_examples
 from training.prepared import PreparedSet, prepare, prepare_parts
 from training.recipe import add_recipe_options, check_recipe

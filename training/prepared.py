@@ -19,11 +19,11 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from deforgify.decode import InvalidImageError, load_rgb
-from deforgify import faces as face_detection
-from deforgify.faces import Box, detect_faces
-from deforgify.preprocess import Jitter, PreprocessConfig, preprocess
-from deforgify.streams import closing_pool
+from deforgify.cli.streams import closing_pool
+from deforgify.decode.images import InvalidImageError, load_rgb
+from deforgify.faces import detection as face_detection
+from deforgify.faces.detection import Box, detect_faces
+from deforgify.faces.preprocess import Jitter, PreprocessConfig, preprocess
 from training.data import DataError, Example, is_local
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional, Sequence
 
-from deforgify.argtypes import DefaultsShown, first_paragraph, run_command
+from deforgify.cli.argtypes import DefaultsShown, first_paragraph, run_command
 from deforgify.model.folder import METRICS_FILE, MODEL_FILE, ModelLoadError, read_config
 from deforgify.model.source import hub_endpoint, hub_reachable
 

@@ -26,7 +26,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
-from deforgify.argtypes import DefaultsShown, first_paragraph, number, run_command
+from deforgify.cli.argtypes import DefaultsShown, first_paragraph, number, run_command
 from deforgify.model.folder import (METRICS_FILE, SPLITS_FILE, ModelLoadError, load_keras_model, read_config,
                                     write_config)
 from training.data import SPLITS, DataError, load_examples, recorded_source, split_examples

@@ -8,9 +8,9 @@ import argparse
 import os
 from typing import Optional
 
-from deforgify.argtypes import number
+from deforgify.cli.argtypes import number
+from deforgify.faces.preprocess import PreprocessConfig
 from deforgify.model.architectures import ARCHITECTURES, DEFAULT_ARCHITECTURE, PRETRAINED, STOCHASTIC_DEPTH
-from deforgify.preprocess import PreprocessConfig
 
 
 def add_recipe_options(parser: argparse.ArgumentParser, epochs: int = 40, per_source: Optional[int] = None) -> None:

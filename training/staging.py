@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from deforgify.interrupts import interrupts_held
+from deforgify.cli.interrupts import interrupts_held
 
 try:
     import fcntl

@@ -20,25 +20,13 @@ from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 import numpy as np
 
-from deforgify.argtypes import DefaultsShown, first_paragraph, number, run_command
+from deforgify.cli.argtypes import DefaultsShown, first_paragraph, number, run_command
+from deforgify.faces.preprocess import PreprocessConfig
 from deforgify.model.architectures import PRETRAINED
 from deforgify.model.calibration import Calibration
 from deforgify.model.facts import training_facts as saved_training_facts
-from deforgify.model.folder import (
-    CARD_FILE,
-    CONFIG_FILE,
-    DEFAULT_MIN_FACE_WIDTH,
-    LABELS,
-    LITERT_FILE,
-    METRICS_FILE,
-    MODEL_FILE,
-    ModelConfig,
-    ModelLoadError,
-    SPLITS_FILE,
-    read_config,
-    write_config,
-)
-from deforgify.preprocess import PreprocessConfig
+from deforgify.model.folder import (CARD_FILE, CONFIG_FILE, DEFAULT_MIN_FACE_WIDTH, LABELS, LITERT_FILE, METRICS_FILE,
+                                    MODEL_FILE, SPLITS_FILE, ModelConfig, ModelLoadError, read_config, write_config)
 from training.data import SPLITS, DataError, load_examples, recorded_source, require_both_labels, split_examples
 from training.export import export_litert
 from training.prepared import PreparedSet, prepare, prepare_parts

@@ -11,14 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from deforgify.app.log import log
-from deforgify.decode import InvalidImageError
+from deforgify.decode.images import InvalidImageError
 from deforgify.detector import Detector
-from deforgify.explain import WORDS, capitalised
+from deforgify.explain.words import WORDS, capitalised
 from deforgify.model.calibration import NO_FACE
 from deforgify.model.facts import (HELD_OUT_HEADING, at_a_glance, band_rule_seen, held_out_accused, metrics_in,
                                    probes_answered, whole_sources)
 from deforgify.model.source import card_url
-
 
 EXAMPLES = {
     "real-astronaut.jpg": ("Real portrait", "real"),

@@ -20,14 +20,13 @@ from deforgify.app.about_model import model_line
 from deforgify.app.api_errors import NO_FILE, SEND_A_FILE
 from deforgify.app.log import log
 from deforgify.app.verdict_box import banner, overruled, shows_close_up, shows_heatmap
-from deforgify.decode import InvalidImageError
+from deforgify.decode.images import InvalidImageError
 from deforgify.detector import Detector
-from deforgify.drawing import draw_faces, with_footer
-from deforgify.explain import MEANINGS, WORDS
+from deforgify.explain.drawing import draw_faces, with_footer
+from deforgify.explain.words import MEANINGS, WORDS
 from deforgify.feedback import Answers
 from deforgify.refusals import INTERNAL_ERROR
 from deforgify.video.frames import Limits
-
 
 OUTPUT_FOLDER = Path(gr.utils.get_upload_folder()) / "deforgify"
 
@@ -37,7 +36,7 @@ its own unless they share an id: five handlers ran up to ten checks at once): on
 core, one decoding and finding faces while the other's model call (two LiteRT threads) runs."""
 
 VIDEO_MAX_BYTES = 200_000_000
-"""The largest clip the page checks (a photo: :data:`deforgify.decode.MAX_FILE_BYTES`); no upload may be larger."""
+"""The largest clip the page checks (a photo: :data:`deforgify.decode.images.MAX_FILE_BYTES`); no upload may be larger."""
 
 
 def _our_fault(what: str, error: Exception) -> gr.Error:

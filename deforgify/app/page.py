@@ -17,10 +17,9 @@ from deforgify.app.components import AnswerId, FaceNumber, ReportStatus, ShouldB
 from deforgify.app.photo_section import photo_section
 from deforgify.app.reports import REPORTS, make_flag
 from deforgify.app.video_section import video_section
-from deforgify.decode import MAX_FILE_BYTES
+from deforgify.decode.images import MAX_FILE_BYTES
 from deforgify.detector import Detector
 from deforgify.feedback import ANSWER_LIFETIME, SHOULD_BE, Answers, FeedbackStore
-
 
 CACHE_LIFETIME = (ANSWER_LIFETIME, ANSWER_LIFETIME)
 """Every hour, delete cached uploads and outputs older than an hour; an answer can be reported

@@ -21,11 +21,10 @@ from deforgify.app.reports import Flag, answer_shown, make_report_ready, report_
 from deforgify.app.verdict_box import (AWAITING_PHOTO, CHECKING_AGAIN, close_up_alt, close_up_note, error_box,
                                        heatmap_alt, heatmap_legend, overruled, video_banner, which_decides)
 from deforgify.detector import Detector
-from deforgify.explain import WORDS, describe_faces
+from deforgify.explain.words import WORDS, describe_faces
 from deforgify.feedback import Answers, FeedbackStore, choices_against
 from deforgify.model.facts import metrics_in
 from deforgify.refusals import ANIMATED_IMAGE
-
 
 PRIVACY = (
     "**Privacy.** Photos and videos are kept for at most two hours to show you the answer, then deleted. "

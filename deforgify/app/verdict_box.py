@@ -8,13 +8,12 @@ import html
 from typing import Optional
 
 from deforgify.detector import Prediction, unjudged
-from deforgify.explain import (BACKGROUNDS, CAUTIONS, COLOURS, WORDS, capitalised, caption, deciding_number, explain,
-                               headline, hex_colour, share_text, shown_places)
-from deforgify.heatmap import LEGEND, colour_stops, where
+from deforgify.explain.heatmap import LEGEND, colour_stops, where
+from deforgify.explain.words import (BACKGROUNDS, CAUTIONS, COLOURS, WORDS, capitalised, caption, deciding_number,
+                                     explain, headline, hex_colour, share_text, shown_places)
 from deforgify.model.calibration import UNSURE, Calibration
 from deforgify.provenance import NO_PROVENANCE, Provenance, apply_to_row, deciding_claim
 from deforgify.provenance import headline as provenance_line
-
 
 ERROR = "error"
 """The verdict box's state when a file could not be checked."""
@@ -156,7 +155,7 @@ def no_clip_box() -> str:
 def _bars(confidences: dict[str, float], label: str, calibration: Optional[Calibration] = None,
           of: str = "") -> str:
     """The two shares as bars, to the decimals that tell the fake share from a band edge beside it
-    (:func:`deforgify.explain.shown_places`), each with a mark where its answer starts, and only
+    (:func:`deforgify.explain.words.shown_places`), each with a mark where its answer starts, and only
     the answer's (``label``) in its colour, the other grey (a visitor read "fake 89%" in a long red
     bar under "Unsure" as a firm answer; a clip's "unsure" track can have a median past the real
     mark); headed by whose shares they are (``of``: "face 2, which decides") where several faces

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any, Optional
 
 from deforgify import __version__
+from deforgify.faces.preprocess import PreprocessConfig
 from deforgify.model.calibration import Calibration
-from deforgify.preprocess import PreprocessConfig
 
 MODEL_FILE = "model.keras"
 LITERT_FILE = "model.tflite"

@@ -1,5 +1,5 @@
 """The serving graph: from preprocessed crops to their class probabilities and Grad-CAM maps, in
-one forward pass (drawn over the face by :mod:`deforgify.heatmap`).
+one forward pass (drawn over the face by :mod:`deforgify.explain.heatmap`).
 
 Grad-CAM (Selvaraju et al., ICCV 2017) weights the channels of the last convolutional feature map
 (of every tower of a two-tower network, taken as one map) by the average gradient of the

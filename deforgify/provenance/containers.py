@@ -15,8 +15,8 @@ from typing import Iterator, Optional
 
 from PIL import Image
 
-import deforgify.heif  # noqa: F401  Pillow reads HEIC from here on
-from deforgify.decode import image_format
+import deforgify.decode.heif  # noqa: F401  Pillow reads HEIC from here on
+from deforgify.decode.formats import image_format
 from deforgify.provenance import limits
 from deforgify.quiet import pillow_warnings_ignored
 
@@ -74,7 +74,7 @@ def find_blocks(data: bytes) -> Blocks:
 
 OTHER_FORMATS = {"TIFF": "TIFF", "GIF": "GIF", "HEIC": "HEIF", "HEIF": "HEIF", "HEIF sequence": "HEIF",
                  "AVIF": "AVIF", "AVIF sequence": "AVIF"}
-"""The formats (of :func:`deforgify.decode.image_format`) the C2PA library is told of by MIME type."""
+"""The formats (of :func:`deforgify.decode.formats.image_format`) the C2PA library is told of by MIME type."""
 
 
 def _other_format(data: bytes) -> Optional[str]:

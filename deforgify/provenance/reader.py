@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Union
 
-from deforgify.decode import read_bytes
+from deforgify.decode.images import read_bytes
 from deforgify.provenance import content_credentials, exif, png_text, xmp
 from deforgify.provenance.containers import find_blocks
 from deforgify.provenance.contract import NO_PROVENANCE, Evidence, Provenance
@@ -15,7 +15,7 @@ def read_provenance(data: Union[bytes, bytearray, memoryview, str, os.PathLike, 
     """What ``data`` (a file's bytes, as uploaded or stored, or its path) says about its origin:
     a metadata block that cannot be read becomes an evidence item saying so. None (a decoded
     image, which has lost its metadata) has no provenance. Raises only for a path that is no
-    readable file (InvalidImageError, as :func:`deforgify.decode.load_rgb` does) and for
+    readable file (InvalidImageError, as :func:`deforgify.decode.images.load_rgb` does) and for
     anything else given (TypeError: ``bytes()`` of a Path read its name)."""
     if isinstance(data, (str, os.PathLike)):
         data = read_bytes(data)

@@ -9,10 +9,10 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from deforgify.interrupts import interrupts_held
+from deforgify.cli.interrupts import interrupts_held
+from deforgify.cli.progress import NOT_JUDGED
 from deforgify.model.folder import ModelLoadError, read_config
 from deforgify.model.source import ModelSource, resolve_model
-from deforgify.progress import NOT_JUDGED
 from deforgify.scan.cluster import ClusterError
 from deforgify.scan.collection import Collection, CollectionError, file_list, folder_tree, hub_dataset
 from deforgify.scan.results_file import ResultsError, open_results
@@ -165,7 +165,7 @@ def _engine(args: argparse.Namespace, source: ModelSource) -> Engine:
         from deforgify.scan.cluster import DaskEngine
 
         return DaskEngine(args.cluster, source.portable_reference(), source.fingerprint(), video_settings(args))
-    with interrupts_held():  # LiteRT loads whole (see deforgify.interrupts)
+    with interrupts_held():  # LiteRT loads whole (see deforgify.cli.interrupts)
         from deforgify.detector import Detector
 
         detector = Detector.from_source(source)

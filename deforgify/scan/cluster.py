@@ -12,8 +12,8 @@ import logging
 import threading
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional
 
+from deforgify.cli.streams import batches, bounded_map
 from deforgify.scan.collection import Item
-from deforgify.streams import batches, bounded_map
 from deforgify.video.frames import VideoSettings
 
 if TYPE_CHECKING:

@@ -26,9 +26,9 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterable, Iterator, NamedTuple, Optional
 
+from deforgify.cli.streams import batches
 from deforgify.provenance.contract import EVIDENCE_DETAILS
 from deforgify.refusals import refusal_code
-from deforgify.streams import batches
 
 if TYPE_CHECKING:
     import pyarrow as pa

@@ -26,7 +26,8 @@ import numpy as np
 os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # FFmpeg's own complaints: our messages say it
 import cv2  # noqa: E402
 
-from deforgify.decode import MIN_SIDE, WORKING_MAX_SIDE, image_format, media_container, regular_file_size
+from deforgify.decode.formats import image_format, media_container
+from deforgify.decode.images import MIN_SIDE, WORKING_MAX_SIDE, regular_file_size
 from deforgify.refusals import PICTURE_NOT_VIDEO, TIME_LIMIT, Coded
 from deforgify.video.pictures import AnimatedPicture, StillPicture
 
@@ -127,7 +128,7 @@ class Frame:
     """The frame's pixels per pixel of the video: under 1 for a frame reduced to WORKING_MAX_SIDE."""
     opacity: Optional[np.ndarray] = None
     """An animated picture's see-through frame: its alpha channel in ``rgb``'s pixels (see
-    :attr:`deforgify.decode.Decoded.opacity`); None for an opaque one, and a video's."""
+    :attr:`deforgify.decode.images.Decoded.opacity`); None for an opaque one, and a video's."""
 
 
 @dataclass

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from deforgify.decode import URL
+from deforgify.decode.images import URL
 from deforgify.detector import Detector, detected_face_crops, face_label, seen_through, unjudged
-from deforgify.faces import Box
+from deforgify.faces.detection import Box
+from deforgify.faces.preprocess import PreprocessConfig, Preprocessed
 from deforgify.model.calibration import UNSURE
 from deforgify.model.folder import ModelConfig
-from deforgify.preprocess import PreprocessConfig, Preprocessed
 from deforgify.refusals import TIME_LIMIT
 from deforgify.video.combine import judge_track
 from deforgify.video.frames import Info, InvalidVideoError, Limits, Reading, Sampling, open_video, sampled_frames
@@ -160,8 +160,8 @@ def track_verdict(config: ModelConfig, track: int, seen: list[tuple[float, Frame
     reason of most of those frames). Frames combine by :func:`deforgify.video.combine.judge_track`."""
     least = config.min_face_width
     wide = [(t, face) for t, face in seen if face.box[2] >= least] or seen
-    # Frames without colour are cleared by the model (see deforgify.colour), see-through ones judged
-    # on a mix of face and white (deforgify.transparency): left out while any frame is judged.
+    # Frames without colour are cleared by the model (see deforgify.faces.colour), see-through ones judged
+    # on a mix of face and white (deforgify.faces.transparency): left out while any frame is judged.
     clear = [(t, face) for t, face in wide if not face.caution]
     judged = clear or wide
     scored = judge_track([face.confidences["fake"] for _, face in judged], config.calibration)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from deforgify.argtypes import number
+from deforgify.cli.argtypes import number
 from deforgify.video.frames import DEFAULT_CAP, DEFAULT_RATE, Limits, Sampling, VideoSettings
 
 

@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from deforgify.decode import shown_over_white
+from deforgify.decode.images import shown_over_white
 from deforgify.quiet import pillow_warnings_ignored
 
 SHORTEST_FRAME_MS = 20

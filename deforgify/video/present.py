@@ -8,16 +8,15 @@ import math
 from collections import Counter
 from typing import Optional
 
-from deforgify.decode import WORKING_MAX_SIDE
+from deforgify.decode.images import WORKING_MAX_SIDE
 from deforgify.detector import MAX_FACES, UNJUDGED, UNJUDGED_TOO_SMALL, FaceScore, Prediction, unjudged
-from deforgify.explain import (WORDS, band_reason, beside_an_edge, caption, counted, decimals_apart, describe_faces,
-                               faces_not_judged, left_out_why, not_judged, not_judged_short, percentages, share_text,
-                               shown_places, try_instead, withheld)
-from deforgify.faces import Box
+from deforgify.explain.words import (WORDS, band_reason, beside_an_edge, caption, counted, decimals_apart,
+                                     describe_faces, faces_not_judged, left_out_why, not_judged, not_judged_short,
+                                     percentages, share_text, shown_places, try_instead, withheld)
+from deforgify.faces.detection import Box
 from deforgify.model.calibration import NO_FACE, UNSURE, Calibration
 from deforgify.video.combine import SUSTAINED_RUN
 from deforgify.video.tracks import MAX_MISSED
-
 
 APPEARING = "(numbered as they appear)"
 """How a video's faces are numbered, said where there are several."""
@@ -270,7 +269,7 @@ def _face_over_time(row: dict, track: dict, places: int, calibration: Calibratio
     """"face 1, real (fake 8%), from 8 frames (0.2 s to 3.8 s), fake 5% to 11%"; "face 2, real (fake
     8%) in its one frame judged (at 0.2 s)"; "face 3, unsure: too small" (its scores are not used);
     an "unsure" face's fake share to ``places`` decimals, as the band's edges are written, another's
-    with those that tell it from an edge it rounds to (:func:`deforgify.explain.shown_places`:
+    with those that tell it from an edge it rounds to (:func:`deforgify.explain.words.shown_places`:
     "real (fake 20%)" beside "real" ending at 19.6%). ("fake 100% over 8 frames" read as a
     probability over the frames.)"""
     fake = track["confidences"]["fake"]
@@ -293,7 +292,7 @@ def _deciding_frame(row: dict) -> dict:
 
 def deciding_frame_numbers(row: dict) -> Optional[list[int]]:
     """The deciding frame's faces' numbers, to caption them with (see
-    :func:`deforgify.explain.captions`): their face tracks', as the words and the timeline name
+    :func:`deforgify.explain.words.captions`): their face tracks', as the words and the timeline name
     them (None for a clip of one face: nothing to tell apart)."""
     if len(row["faces"]) < 2:
         return None
@@ -302,7 +301,7 @@ def deciding_frame_numbers(row: dict) -> Optional[list[int]]:
 
 def deciding_frame_prediction(row: dict, scale: float = 1.0) -> Prediction:
     """The deciding frame's faces as a photo's prediction, to draw with
-    :func:`deforgify.drawing.draw_faces` on the frame as read (``scale``: its ``Frame.scale``; a
+    :func:`deforgify.explain.drawing.draw_faces` on the frame as read (``scale``: its ``Frame.scale``; a
     frame larger than WORKING_MAX_SIDE is read reduced, while the row's boxes are in the video's
     own pixels); the deciding track's face is the deciding box. Each face carries its track's
     verdict over the clip, not that frame's own score: the frame where a face looked most fake

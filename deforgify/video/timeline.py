@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from deforgify.detector import caution_in_photo, deciding, in_photo
-from deforgify.faces import Box
+from deforgify.faces.detection import Box
 from deforgify.model.calibration import NO_FACE
 from deforgify.provenance import NO_PROVENANCE, Provenance, apply_to_row
 from deforgify.video.combine import COMBINE_RULE

@@ -26,11 +26,11 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
-from deforgify.faces import face_middle
-from deforgify.turns import turned
+from deforgify.faces.detection import face_middle
+from deforgify.faces.turns import turned
 
 if TYPE_CHECKING:
-    from deforgify.preprocess import Preprocessed
+    from deforgify.faces.preprocess import Preprocessed
 
 LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 GREY_NOISE = 1.0 / 255
@@ -78,7 +78,7 @@ def colourless(pixels: np.ndarray) -> bool:
 
 def face_colourless(crop: Preprocessed) -> bool:
     """Whether the face of a model crop has no colour of its own: the whole crop has none, or the
-    face's middle (:func:`deforgify.faces.face_middle`) has none. Read on the crop alone, colour
+    face's middle (:func:`deforgify.faces.detection.face_middle`) has none. Read on the crop alone, colour
     beside a greyscale face (a caption bar, a coloured frame, a sticker) made it a face in colour:
     a visitor's greyscale fakes in a red border were "real" 16 times in 40. Read on the middle
     alone, a sepia face through H.264 kept colour: its narrow range of brightness leaves the

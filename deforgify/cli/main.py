@@ -25,18 +25,18 @@ from typing import TYPE_CHECKING, NoReturn, Optional, Sequence
 from PIL import Image
 
 from deforgify import __version__
-from deforgify.argtypes import number
-from deforgify.interrupts import INTERRUPTED, interrupts_held, stop_on_signals
+from deforgify.cli.argtypes import number
+from deforgify.cli.interrupts import INTERRUPTED, interrupts_held, stop_on_signals
+from deforgify.cli.progress import NOT_JUDGED, Progress
+from deforgify.cli.warnings_shown import show_warnings
 from deforgify.model.folder import ModelLoadError
-from deforgify.progress import NOT_JUDGED, Progress
 from deforgify.provenance.rules import phrase
 from deforgify.refusals import CODES
 from deforgify.scan import cli as scan_cli
 from deforgify.video.options import add_video_options, video_settings
-from deforgify.warnings_shown import show_warnings
 
 if TYPE_CHECKING:
-    from deforgify.batch import Result
+    from deforgify.cli.batch import Result
     from deforgify.detector import Detector
     from deforgify.provenance.contract import Provenance
 
@@ -250,7 +250,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "scan":
         return scan_cli.run(args)
     with interrupts_held():  # the model's libraries load whole; a Ctrl-C meanwhile is raised after
-        from deforgify.batch import score_files  # after parsing: --help needs no TensorFlow
+        from deforgify.cli.batch import score_files  # after parsing: --help needs no TensorFlow
         from deforgify.detector import Detector
 
     if args.heatmap:
@@ -346,7 +346,7 @@ def _human(row: dict, provenance_read: Provenance) -> str:
     note = f"; provenance: {provenance}" if provenance else ""
     if not row["face"]:
         return f"{row['file']}: no_face (no face found: nothing to judge{note})"
-    from deforgify.explain import MEANINGS
+    from deforgify.explain.words import MEANINGS
 
     deciding = row["faces"][row["deciding_face"]] if row.get("deciding_face") is not None else {}
     meaning = deciding.get("caution") or MEANINGS[row["label"]]
@@ -358,7 +358,7 @@ def _human_video(row: dict) -> str:
     10.2 s to 19.8 s, most suspicious at 14.8 s)``: faces numbered from 1, as on the app's chart
     (the JSON's track ids count from 0); no percentages when the deciding track was not judged,
     as for a photo's face."""
-    from deforgify.explain import counted
+    from deforgify.explain.words import counted
 
     sampling = row["sampling"]
     seen = f"video {row['duration']:.1f} s, {counted(sampling['read'], 'frame')}"
@@ -398,7 +398,7 @@ def _pixel_details(row: dict) -> str:
     98.8%" beside "too small to judge" read as an answer (a developer's find)."""
     if not row["face"]:
         return ""
-    from deforgify.explain import counted, left_out_why, turned_words
+    from deforgify.explain.words import counted, left_out_why, turned_words
 
     deciding = row["faces"][row["deciding_face"]]
     confidences = _shares(row, deciding["caution"])
@@ -413,9 +413,9 @@ def _pixel_details(row: dict) -> str:
 
 
 def _shares(row: dict, caution: Optional[str]) -> str:
-    """``; real 3.0%, fake 97.0%`` (``fake >99.9%``, not ``100.0%``: :func:`deforgify.explain.share_text`),
+    """``; real 3.0%, fake 97.0%`` (``fake >99.9%``, not ``100.0%``: :func:`deforgify.explain.words.share_text`),
     or nothing for a face or track not judged (its ``caution``)."""
-    from deforgify.explain import share_text, shown_places
+    from deforgify.explain.words import share_text, shown_places
 
     if caution:
         return ""

