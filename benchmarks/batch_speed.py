@@ -24,7 +24,8 @@ sys.path.insert(0, str(ROOT))
 from deforgify.cli.argtypes import first_paragraph, number, run_command
 from deforgify.cli.batch import score_files  # noqa: E402
 from deforgify.decode.images import load_rgb  # noqa: E402
-from deforgify.detector import Detector, face_crops  # noqa: E402
+from deforgify.detector import Detector  # noqa: E402
+from deforgify.faces.crops import face_crops  # noqa: E402
 from deforgify.faces.detection import detect_faces  # noqa: E402
 
 DEFAULT_IMAGES = ROOT.parent / "shared/data/ffhq-vs-stylegan2/real"

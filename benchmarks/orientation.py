@@ -28,10 +28,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.small_faces import backgrounds  # noqa: E402
-from deforgify import detector as detector_module  # noqa: E402
 from deforgify.cli.argtypes import first_paragraph, number, run_command
 from deforgify.decode.images import load_rgb  # noqa: E402
-from deforgify.detector import Detector, face_crops  # noqa: E402
+from deforgify.detector import Detector  # noqa: E402
+from deforgify.faces import crops as crops_module  # noqa: E402
+from deforgify.faces.crops import face_crops  # noqa: E402
 from training.leave_one_out import DATA  # noqa: E402
 
 SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
@@ -83,7 +84,7 @@ def main() -> int:
         found = [faces[0] for faces in crops if faces]
         right = sum(crop.turns == (4 - quarters) % 4 for crop in found)
         served = [p.label for p in detector.predict_rgb([turned(rgb, quarters) for rgb in images])]
-        with mock.patch.object(detector_module, "upright", as_found):
+        with mock.patch.object(crops_module, "upright", as_found):
             plain = [p.label for p in detector.predict_rgb([turned(rgb, quarters) for rgb in images])]
         print(f"{quarters * 90:>6}°{len(found):>12}{right:>12}{changes(served, upright_labels)}"
               f"{'':>18}{changes(plain, upright_labels)}")
@@ -94,7 +95,7 @@ def main() -> int:
         for quarters in range(4):
             batch = [turned(rgb, quarters) for rgb in free.values()]
             if patch:
-                with mock.patch.object(detector_module, "upright", patch):
+                with mock.patch.object(crops_module, "upright", patch):
                     predictions = detector.predict_rgb(batch)
             else:
                 predictions = detector.predict_rgb(batch)

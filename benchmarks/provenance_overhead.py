@@ -28,7 +28,7 @@ import provenance_files as pf  # noqa: E402
 
 from deforgify.cli.argtypes import first_paragraph, number, run_command
 from deforgify.decode.images import load_rgb  # noqa: E402
-from deforgify.detector import face_crops  # noqa: E402
+from deforgify.faces.crops import face_crops  # noqa: E402
 from deforgify.model.folder import read_config  # noqa: E402
 from deforgify.model.source import bundled_source  # noqa: E402
 from deforgify.provenance import read_provenance  # noqa: E402

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # what a type checker sees of the names imported lazily below (py.typed is shipped)
     from deforgify.answer import Answer  # noqa: F401
     from deforgify.decode.images import AnimatedImageError, InvalidImageError, load_rgb  # noqa: F401
-    from deforgify.detector import Detector, Prediction  # noqa: F401
+    from deforgify.detector import Detector  # noqa: F401
     from deforgify.model.folder import ModelLoadError  # noqa: F401
+    from deforgify.prediction import Prediction  # noqa: F401
     from deforgify.video.frames import InvalidVideoError  # noqa: F401
 
 __version__ = "0.1.0"
@@ -23,7 +24,7 @@ _PUBLIC = {
     "InvalidImageError": "deforgify.decode.images",
     "InvalidVideoError": "deforgify.video.frames",
     "ModelLoadError": "deforgify.model.folder",
-    "Prediction": "deforgify.detector",
+    "Prediction": "deforgify.prediction",
     "load_rgb": "deforgify.decode.images",
 }
 """Each public name and its module, imported when the name is first asked for: importing the

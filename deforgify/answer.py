@@ -11,7 +11,7 @@ from deforgify.provenance import Provenance, apply_to_row
 from deforgify.provenance.rules import decided_by_provenance
 
 if TYPE_CHECKING:
-    from deforgify.detector import Prediction
+    from deforgify.prediction import Prediction
 
 
 @dataclass(frozen=True)

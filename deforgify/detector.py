@@ -6,9 +6,9 @@ import copy
 import functools
 import operator
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable, NamedTuple, Optional, Protocol, Sequence, SupportsIndex, TypeVar, Union, cast
+from typing import Any, Optional, Sequence, SupportsIndex, Union, cast
 
 import numpy as np
 
@@ -16,119 +16,21 @@ from deforgify.answer import Answer
 from deforgify.decode.images import (WORKING_MAX_SIDE, ImageInput, InvalidImageError, check_shape, file_behind,
                                      load_image, read_bytes)
 from deforgify.faces.colour import face_colourless
-from deforgify.faces.detection import Box, Face, face_middle, find_faces, upright
-from deforgify.faces.preprocess import PreprocessConfig, Preprocessed, preprocess_face
-from deforgify.faces.transparency import SEE_THROUGH_LEAST, see_through
-from deforgify.model.calibration import NO_FACE, UNSURE
+from deforgify.faces.crops import face_crops
+from deforgify.faces.preprocess import Preprocessed, preprocess_face
+from deforgify.faces.unjudged import face_label
+from deforgify.model.calibration import NO_FACE
 from deforgify.model.facts import model_facts
 from deforgify.model.folder import LITERT_FILE, ModelConfig, ModelLoadError, read_config
 from deforgify.model.runtime import THREADS, LiteRtRuntime, Runtime, load_runtime
 from deforgify.model.source import ModelSource, resolve_model
+from deforgify.prediction import FaceScore, Prediction, crop_mean, deciding
 from deforgify.provenance import read_provenance
-
-MAX_FACES = 8
-"""At most this many faces per image are scored, largest first."""
-MIN_FACE_RATIO = 0.33
-"""Faces narrower than this fraction of the largest face, and than :data:`ALWAYS_JUDGED_FROM`,
-are not scored (tiny background faces and stray detections would otherwise decide the verdict)."""
-ALWAYS_JUDGED_FROM = 40
-"""A face at least this wide (the bundled model's least judged width) is scored however much
-wider the largest face is: a visitor's StyleGAN2 face, 56 px beside 200 px real ones, was left out
-and the photo called "real" (the face alone: fake 97.5%). No test image of the seven sources has
-such a face beside a larger one, so the model's figures are the same."""
-TOO_SMALL = "face is too small to judge"
-NO_COLOUR, NO_COLOUR_WHAT, NO_COLOUR_WHY = ("face has no colour to judge", "greyscale or a single tint",
-                                            "the model misses fakes without colour")
-"""Why a face without colour is "unsure" (see :mod:`deforgify.faces.colour`)."""
-SEE_THROUGH, SEE_THROUGH_WHY = ("face is partly transparent",
-                                "shown over white, the model would judge a mix of face and white")
-"""Why a face seen through transparency is "unsure" (see :mod:`deforgify.faces.transparency`)."""
-
-
-class Unjudged(NamedTuple):
-    """A reason a face gets no real or fake answer, as each place tells it."""
-
-    caution: str
-    """How its caution starts, and what the headline says: "face is too small to judge"."""
-    short: str
-    """Beside the number of a face among several: "too small to judge"."""
-    caption: str
-    """On its box: "too small"."""
-    in_frames: str
-    """Of a clip's frames it was left out of: "in 3 it was too small"."""
-    withholds_real: bool
-    """Whether a photo (or clip) with such a face is never cleared as "real" while it is not
-    judged: a face without colour or seen through is there at full size, and could be any fake (a
-    visitor's greyscale fake beside a real face in colour made the photo "real"); a face too small
-    is most often a background face, and made clear group photos "unsure"."""
-
-
-UNJUDGED_TOO_SMALL = Unjudged(TOO_SMALL, "too small to judge", "too small", "it was too small", False)
-UNJUDGED_NO_COLOUR = Unjudged(NO_COLOUR, "without colour", "no colour", "it had no colour", True)
-UNJUDGED_SEE_THROUGH = Unjudged(SEE_THROUGH, "partly transparent", "transparent", "it was partly transparent",
-                                True)
-UNJUDGED = (UNJUDGED_TOO_SMALL, UNJUDGED_NO_COLOUR, UNJUDGED_SEE_THROUGH)
-
-
-def unjudged(caution: str) -> Unjudged:
-    """The reason a face's ``caution`` gives: the one place a caution's kind is read from its words."""
-    return next((reason for reason in (UNJUDGED_NO_COLOUR, UNJUDGED_SEE_THROUGH) if caution.startswith(reason.caution)),
-                UNJUDGED_TOO_SMALL)
-
-
-def lacks_colour(caution: Optional[str]) -> bool:
-    """Whether a face's caution is that it has no colour."""
-    return caution is not None and unjudged(caution) is UNJUDGED_NO_COLOUR
-
 
 BATCH_SIZE = 4
 """Crops per model call (each goes in with its mirror image: calls of twice this many). Small
 calls are faster per crop, their activations staying in cache: calls of 8 took 1.71 ms per crop
 against 1.92 for calls of 64 on two LiteRT threads (3.34 against 3.80 on one), median of 7."""
-
-
-def detected_face_crops(rgb: np.ndarray, config: PreprocessConfig, closer_look: bool = False,
-                        beside_found: bool = False) -> tuple[list[Preprocessed], list[float]]:
-    """Model input for every face of ``rgb`` worth scoring (largest first, at most MAX_FACES,
-    each stood upright and false faces left out: :func:`deforgify.faces.detection.upright`), and the face
-    detector's score of each (``closer_look``, ``beside_found``: see :func:`find_faces`). Needs
-    no model, so it can run in worker processes."""
-    standing = [Standing(face, *stood) for face in find_faces(rgb, closer_look, beside_found)
-                if (stood := upright(rgb, face)) is not None]  # false faces left out
-    standing.sort(key=lambda s: s.box[2] * s.box[3], reverse=True)  # by the boxes stood upright
-    least = min(MIN_FACE_RATIO * standing[0].box[2], ALWAYS_JUDGED_FROM) if standing else 0
-    chosen = [s for s in standing if s.box[2] >= least][:MAX_FACES]
-    boxes = [s.box for s in standing]
-    return [preprocess_face(rgb, config, s.box, boxes, turns=s.turns) for s in chosen], [s.face.score for s in chosen]
-
-
-class Standing(NamedTuple):
-    """A face found, stood upright (:func:`deforgify.faces.detection.upright`): its turns and its box so."""
-
-    face: Face
-    turns: int
-    box: Box
-
-
-def face_crops(rgb: np.ndarray, config: PreprocessConfig, centre_fallback: bool = False,
-               opacity: Optional[np.ndarray] = None) -> list[Preprocessed]:
-    """The crops of :func:`detected_face_crops` for a photo, small faces in a large photo
-    included (a closer look); none without a face. ``centre_fallback`` (for metrics) asks for
-    the image centre then, and for the faces training found (no closer look). With the photo's
-    ``opacity`` (:attr:`deforgify.decode.images.Decoded.opacity`), each crop says how see-through its
-    face is (:func:`seen_through`)."""
-    crops, _ = detected_face_crops(rgb, config, closer_look=not centre_fallback, beside_found=not centre_fallback)
-    return seen_through(crops or ([preprocess_face(rgb, config, None, [])] if centre_fallback else []), opacity)
-
-
-def seen_through(crops: list[Preprocessed], opacity: Optional[np.ndarray]) -> list[Preprocessed]:
-    """``crops`` of a picture with each one's ``see_through`` (:mod:`deforgify.faces.transparency`)
-    read from its ``opacity`` (None: opaque, the crops as they are) on its face's middle, or on
-    the centre's whole square."""
-    if opacity is None:
-        return crops
-    return [replace(crop, see_through=see_through(opacity, face_middle(crop.face) if crop.face else crop.region))
-            for crop in crops]
 
 
 def decoded_rgb(image: object, taker: str = "predict_rgb", photo_size: bool = True) -> np.ndarray:
@@ -148,32 +50,6 @@ def decoded_rgb(image: object, taker: str = "predict_rgb", photo_size: bool = Tr
     raise InvalidImageError(f"{taker} takes decoded RGB images (uint8 arrays, height x width x 3), not {kind}: {hint}")
 
 
-def face_label(label: str, face: Optional[Box], min_width: int, no_colour: bool = False,
-               transparent: float = 0.0) -> tuple[str, Optional[str]]:
-    """A face's own verdict and its caution: a face narrower than ``min_width`` (the model's
-    ``min_face_width``), one whose middle is at least SEE_THROUGH_LEAST ``transparent``
-    (:mod:`deforgify.faces.transparency`), or one with ``no_colour`` (:func:`deforgify.faces.colour.face_colourless`),
-    is "unsure", whatever the model said."""
-    if face is not None and face[2] < min_width:
-        return UNSURE, f"{TOO_SMALL} ({face[2]}{WIDE}at least {min_width} px needed)"
-    if transparent >= SEE_THROUGH_LEAST:
-        return UNSURE, f"{SEE_THROUGH} ({transparent:.0%} see-through: {SEE_THROUGH_WHY})"
-    if no_colour:
-        return UNSURE, f"{NO_COLOUR} ({NO_COLOUR_WHAT}: {NO_COLOUR_WHY})"
-    return label, None
-
-
-WIDE = " px wide; "
-
-
-def caution_in_photo(caution: Optional[str], scale: float, picture: str = "photo") -> Optional[str]:
-    """A face's caution as told for the photo (``scale``: see :attr:`Prediction.scale`; a video
-    frame's ``picture`` is "frame"): its width is the reduced copy's, and says so."""
-    if not caution or scale >= 1:
-        return caution
-    return caution.replace(WIDE, f" px wide in the copy judged, the {picture} reduced to {scale:.0%}; ")
-
-
 def _check_pixels_of(prediction: Prediction, rgb: np.ndarray) -> None:
     """Refuse (ValueError) pixels other than those ``prediction`` was made in, whose boxes would
     map another place: another photo's (a heatmap glowed on a cup of coffee), the photo not turned
@@ -190,154 +66,6 @@ def _check_pixels_of(prediction: Prediction, rgb: np.ndarray) -> None:
     raise ValueError(f"this prediction was made in {where}, and these pixels are {shape[0]}x{shape[1]}: pass the "
                      "pixels it was made in (answer_and_pixels() gives both; a photo turned by its EXIF "
                      "orientation is upright in them)")
-
-
-class Judgeable(Protocol):
-    """What :func:`deciding` reads of a face: a photo's, a video frame's or track's."""
-
-    @property
-    def label(self) -> str: ...
-
-    @property
-    def confidences(self) -> dict[str, float]: ...
-
-    @property
-    def caution(self) -> Optional[str]: ...
-
-
-Judged = TypeVar("Judged", bound=Judgeable)
-SUSPICION = {"real": 0, UNSURE: 1, "fake": 2}
-"""How suspicious each label is, for choosing the deciding face."""
-
-
-def deciding(faces: Sequence[Judged], width: Callable[[Judged], int]) -> Optional[Judged]:
-    """The face that decides (a photo's, a video frame's or track's: each has ``confidences`` and
-    ``caution``): the most suspicious of those judged, unless all those are "real" and a face not
-    judged withholds that (:attr:`Unjudged.withholds_real`: one without colour or seen through,
-    the widest such decides, "unsure"). A face too small to judge never decides beside a judged
-    one (its score is not used: beside a judged face it made a photo "unsure"); when none is
-    judged, the widest stands for them, not the one its unused score picks."""
-    judged = [face for face in faces if not face.caution]
-    if not judged:
-        return max(faces, key=width, default=None)
-    # By label first: a video track with frames at the fake edge is "unsure" at any score.
-    decisive = max(judged, key=lambda face: (SUSPICION[face.label], face.confidences["fake"]))
-    if decisive.label != "real":
-        return decisive
-    withholding = [face for face in faces if face.caution and unjudged(face.caution).withholds_real]
-    return max(withholding, key=width, default=decisive)
-
-
-@dataclass(frozen=True)
-class FaceScore:
-    """One scored crop: the face box (None for the centre fallback), its confidences and its
-    own verdict."""
-
-    face: Optional[Box]
-    region: Box
-    confidences: dict[str, float]
-    label: str
-    cam: Optional[np.ndarray] = field(default=None, compare=False, repr=False)
-    """The crop's Grad-CAM map, from the same model call as the confidences (for heatmaps)."""
-    caution: Optional[str] = None
-    """Why this face is "unsure" whatever its confidences (too small to judge, partly
-    transparent, or without colour), if it is (:func:`unjudged` reads its kind)."""
-    turns: int = 0
-    """Quarter turns counter-clockwise its crop was given to stand it upright (see
-    :func:`deforgify.faces.detection.upright`)."""
-    crop_mean: Optional[tuple[float, ...]] = field(default=None, compare=False, repr=False)
-    """The mean colour of its crop, by which :meth:`Detector.heatmap` knows the pixels it was
-    judged in from another photo of the same size."""
-
-    @property
-    def turned(self) -> int:
-        """Degrees the face was turned clockwise to stand upright: 0, 90, 180 or 270."""
-        return (4 - self.turns) % 4 * 90
-
-    def to_json(self, scale: float = 1.0) -> dict[str, Any]:
-        """As data, the box in the photo's own pixels (``scale``: see :attr:`Prediction.scale`)."""
-        return {"box": in_photo(self.face, scale), "label": self.label, "confidences": self.confidences,
-                "caution": caution_in_photo(self.caution, scale), "turned": self.turned}
-
-
-def crop_mean(pixels: np.ndarray) -> tuple[float, ...]:
-    """A crop's mean colour (:attr:`FaceScore.crop_mean`)."""
-    return tuple(float(v) for v in pixels.reshape(-1, pixels.shape[-1]).mean(axis=0))
-
-
-def in_photo(box: Optional[Box], scale: float) -> Optional[list[int]]:
-    """``box`` (in the decoded copy's pixels) in the photo's own pixels."""
-    return [round(v / scale) for v in box] if box else None
-
-
-@dataclass(frozen=True)
-class Prediction:
-    """The verdict for one image: decided by its most suspicious judged face (see :func:`deciding`)."""
-
-    label: str
-    """"real", "fake", "unsure" when the calibrated probability lies in the unsure band, or
-    "no_face" when no face was found (then nothing was judged)."""
-    confidences: Optional[dict[str, float]]
-    """Calibrated probabilities of "real" and "fake", summing to 1; None without a face."""
-    face: Optional[Box]
-    """The face that decided the verdict, in the decoded copy's pixels (see :attr:`scale`;
-    :meth:`to_json` gives every box in the photo's own); None when no face was found."""
-    region: Optional[Box]
-    scores: list[FaceScore]
-    """Every scored face, largest first."""
-    scale: float = 1.0
-    """The decoded copy's pixels per pixel of the photo (under 1 for a photo reduced for the
-    model): boxes are found and drawn in the copy, and given in the photo's pixels as data."""
-    size: Optional[tuple[int, int]] = None
-    """The photo's own width and height, upright (the frame of :meth:`to_json`'s boxes); None
-    from :meth:`Detector.judge` alone, which sees face crops, not the photo."""
-    left_out: int = 0
-    """Faces found but not judged: narrower than MIN_FACE_RATIO of the largest and than
-    ALWAYS_JUDGED_FROM, or beyond the MAX_FACES largest (told in the answer's words, so that none
-    is left out silently)."""
-
-    @property
-    def deciding_score(self) -> Optional[FaceScore]:
-        """The deciding face's score: the centre's for a metrics verdict judged on the image centre
-        (no face found), whose caution it carries too; None when nothing was judged."""
-        return next((s for s in self.scores if s.face == self.face), None)
-
-    @property
-    def deciding_index(self) -> Optional[int]:
-        """The deciding face's index in ``to_json()["faces"]`` (the faces with a box); None
-        without a face."""
-        boxed = [score for score in self.scores if score.face]
-        return next((i for i, s in enumerate(boxed) if s.face == self.face), None)
-
-    @property
-    def caution(self) -> Optional[str]:
-        """The deciding face's caution (why it is "unsure" whatever its confidences), if any."""
-        return self.deciding_score.caution if self.deciding_score else None
-
-    @property
-    def face_found(self) -> bool:
-        return self.face is not None
-
-    def to_json(self) -> dict[str, Any]:
-        """The verdict as plain data: label, confidences (real first), the deciding face's
-        box and its index in ``faces`` (``deciding_face``), every scored face with its own
-        box, label, confidences and caution, and how many more were found and not judged
-        (``left_out``: a program could not tell that a face was skipped); ``kind`` "photo", as a
-        video's row has ``kind`` "video" (a program reading both could only tell a photo's by
-        the key missing)."""
-        boxed = [score for score in self.scores if score.face]
-        return {
-            "kind": "photo",
-            "label": self.label,
-            "confidences": self.confidences,
-            "face_found": self.face_found,
-            "face": in_photo(self.face, self.scale),
-            "deciding_face": self.deciding_index,
-            "faces": [score.to_json(self.scale) for score in boxed],
-            "left_out": self.left_out,
-            "width": self.size[0] if self.size else None,
-            "height": self.size[1] if self.size else None,
-        }
 
 
 @functools.lru_cache(maxsize=4)

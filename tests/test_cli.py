@@ -273,9 +273,9 @@ def test_the_setup_puts_a_deforgify_command_running_this_code_beside_python(tmp_
 
 def test_a_plain_line_says_what_the_verdict_means_and_why_a_small_face_is_unsure(tmp_path: Path,
                                                                                 astronaut: np.ndarray) -> None:
-    from deforgify.detector import TOO_SMALL
     from deforgify.explain.words import MEANINGS
     from deforgify.faces.detection import detect_faces
+    from deforgify.faces.unjudged import TOO_SMALL
     from deforgify.model.folder import read_config
     from deforgify.model.source import BUNDLED_MODEL
 

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 from helpers import ROOT
 
-from deforgify.detector import NO_COLOUR, Detector
+from deforgify.detector import Detector
 from deforgify.faces.colour import colourless
+from deforgify.faces.unjudged import NO_COLOUR
 from training.degrade import SEPIA, greyscale, jpeg, tinted
 
 
@@ -112,7 +113,7 @@ def test_a_black_and_white_clip_is_unsure_for_its_lack_of_colour(astronaut, tmp_
 
 
 def test_a_face_without_colour_beside_one_that_looks_real_keeps_a_clip_from_being_cleared(astronaut, tmp_path) -> None:
-    """As in a photo (detector.deciding): the greyscale face may be any fake the model cannot
+    """As in a photo (prediction.deciding): the greyscale face may be any fake the model cannot
     see, so the clip is "unsure", not "real" on the face in colour alone."""
     from video_clips import canvas, write_h264
 
@@ -137,7 +138,7 @@ def test_a_tracks_frames_without_colour_are_left_out_while_any_has_colour() -> N
     """The reviewer's clip: 3 greyscale frames (fake 0.03, cleared by the model) and 2 in colour
     (fake 0.6). The track was "real" on the median of all five, and its words called the
     greyscale frames too small."""
-    from deforgify.detector import NO_COLOUR_WHAT, NO_COLOUR_WHY, face_label
+    from deforgify.faces.unjudged import NO_COLOUR_WHAT, NO_COLOUR_WHY, face_label
     from deforgify.model.folder import ModelConfig
     from deforgify.video.judge import track_verdict
     from deforgify.video.present import _judged_on

@@ -11,9 +11,9 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-
-from deforgify.detector import UNJUDGED_NO_COLOUR
 from helpers import run_module
+
+from deforgify.faces.unjudged import UNJUDGED_NO_COLOUR
 from training.card import render_card
 from training.demographics import people_groups, tally
 

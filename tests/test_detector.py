@@ -15,9 +15,11 @@ import pytest
 from helpers import ROOT, bundled_model_with, run_module, small_face_in_a_large_photo, two_faces
 from PIL import Image
 
-from deforgify.detector import Detector, FaceScore, face_label
+from deforgify.detector import Detector
 from deforgify.faces.preprocess import PreprocessConfig, crop_region
+from deforgify.faces.unjudged import face_label
 from deforgify.model.source import BUNDLED_MODEL
+from deforgify.prediction import FaceScore
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +119,7 @@ def small_face_crop(detector: Detector, astronaut, width: int):
 
 
 def test_a_face_too_small_to_judge_is_unsure_with_the_reason(detector: Detector, astronaut) -> None:
-    from deforgify.detector import TOO_SMALL
+    from deforgify.faces.unjudged import TOO_SMALL
 
     least = detector.config.min_face_width
     assert least == 40  # the bundled model's config.json, as benchmarks/face_size.py measured
@@ -136,9 +138,9 @@ def test_a_face_too_small_to_judge_never_decides_beside_a_judged_one() -> None:
     """Its score is not used: beside a judged face the judged one decides, however suspicious
     the small one's unused score (it made a clear photo "unsure"); when none is wide enough, the
     widest stands for them, not the one its unused score picks."""
-    from deforgify.detector import Prediction, deciding
     from deforgify.explain.words import explain
     from deforgify.model.calibration import Calibration
+    from deforgify.prediction import Prediction, deciding
 
     def score(box, fake):
         label, caution = face_label(Calibration().label(fake), box, 40)
@@ -177,9 +179,9 @@ def test_a_face_without_colour_or_seen_through_withholds_real_beside_faces_judge
     the other face alone (so did the two-faces example). Such a face is there at full size and
     could be any fake: beside faces that look real it decides, "unsure", and the words say the
     photo is not cleared; beside a fake, the fake decides; a face too small still never does."""
-    from deforgify.detector import Prediction, deciding
     from deforgify.explain.words import explain
     from deforgify.model.calibration import Calibration
+    from deforgify.prediction import Prediction, deciding
 
     def score(box, fake, unjudged=False):
         label, caution = face_label(Calibration().label(fake), box, 40, no_colour=unjudged and kind == "no colour",
@@ -416,9 +418,9 @@ def test_serving_needs_no_tensorflow(astronaut_jpeg) -> None:
 
     from helpers import ROOT
 
-    code = ("import sys; from deforgify import Detector; d = Detector.load(); "
-            f"p = d.predict({str(astronaut_jpeg)!r}); d.heatmap(__import__('deforgify.decode.images').decode.load_rgb("
-            f"{str(astronaut_jpeg)!r}), p); print(p.label, 'tensorflow' in sys.modules, 'keras' in sys.modules)")
+    code = ("import sys; from deforgify import Detector, load_rgb; d = Detector.load(); "
+            f"p = d.predict({str(astronaut_jpeg)!r}); d.heatmap(load_rgb({str(astronaut_jpeg)!r}), p); "
+            "print(p.label, 'tensorflow' in sys.modules, 'keras' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     label, tensorflow, keras = result.stdout.split()
@@ -890,7 +892,7 @@ def test_the_cards_step_for_a_see_through_face_gives_the_librarys_answer(astrona
 
 def test_the_cards_pointer_for_a_turned_face_gives_the_librarys_answer(astronaut: np.ndarray) -> None:
     """Step 1 of the card for a face lying on its side: the crops of detected_face_crops."""
-    from deforgify.detector import detected_face_crops
+    from deforgify.faces.crops import detected_face_crops
 
     turned = np.ascontiguousarray(np.rot90(astronaut))
     crops, _ = detected_face_crops(turned, PreprocessConfig(**json.loads(
@@ -906,7 +908,7 @@ def test_a_centre_judged_for_metrics_keeps_its_caution() -> None:
     "unsure" with no caution to say why (the verdict looked for a boxed face's score)."""
     from skimage import data
 
-    from deforgify.detector import NO_COLOUR
+    from deforgify.faces.unjudged import NO_COLOUR
     from training.degrade import greyscale
 
     centre = Detector.load().predict_rgb([greyscale(data.coffee())], centre_fallback=True)[0]

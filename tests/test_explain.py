@@ -10,11 +10,12 @@ import cv2
 import numpy as np
 import pytest
 
-from deforgify.detector import FaceScore, Prediction, face_label
 from deforgify.explain.drawing import FONT, caption_layout, caption_lines, draw_faces
 from deforgify.explain.words import (BACKGROUNDS, COLOURS, MEANINGS, captions, contrast, describe_faces, explain,
                                      headline)
+from deforgify.faces.unjudged import face_label
 from deforgify.model.calibration import NO_FACE, UNSURE, Calibration
+from deforgify.prediction import FaceScore, Prediction
 
 
 def prediction(*faces: tuple[tuple[int, int, int, int], float, str], deciding: int = 0) -> Prediction:
@@ -462,7 +463,7 @@ def test_the_page_says_how_often_the_model_is_right_from_its_own_metrics(tmp_pat
 
 def test_faces_not_judged_for_different_reasons_are_each_named_with_their_own() -> None:
     """A reviewer's find: "faces 2 and 3 without colour or too small to judge" did not say which was which."""
-    from deforgify.detector import SEE_THROUGH
+    from deforgify.faces.unjudged import SEE_THROUGH
 
     judged, grey, small = (200, 10, 100, 100), (10, 10, 90, 90), (120, 10, 30, 30)
 

@@ -307,8 +307,9 @@ def test_a_face_on_its_side_or_upside_down_is_stood_upright_and_judged_so(astron
     turned back upright, framed as upright, and judged close to the upright photo; turned 90
     degrees, the photo also showed a false face (scored 0.75) that decided "fake 97 %" before
     the check dropped it (no turn of its surroundings shows a face)."""
-    from deforgify.detector import Detector, detected_face_crops
+    from deforgify.detector import Detector
     from deforgify.explain.words import explain
+    from deforgify.faces.crops import detected_face_crops
     from deforgify.faces.detection import upright
 
     detector = Detector.load()
@@ -403,7 +404,7 @@ def test_hands_beside_a_small_face_are_no_face_of_their_own(mirrored) -> None:
     """scikit-image's cameraman, small at the left of a grey frame: a closer look takes his
     gloved hands and camera for a face (a larger one than his own, so it decided the verdict).
     The check of which way up a face is must find that face, not the true one beside it."""
-    from deforgify.detector import detected_face_crops
+    from deforgify.faces.crops import detected_face_crops
     from deforgify.faces.detection import upright
 
     photo = cameraman_small_at_the_left()

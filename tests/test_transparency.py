@@ -14,8 +14,9 @@ from helpers import run_module
 from PIL import Image
 
 from deforgify.decode.images import load_image
-from deforgify.detector import SEE_THROUGH, Detector
+from deforgify.detector import Detector
 from deforgify.faces.transparency import SEE_THROUGH_LEAST, see_through
+from deforgify.faces.unjudged import SEE_THROUGH
 
 
 def png(rgb: np.ndarray, alpha: np.ndarray) -> bytes:

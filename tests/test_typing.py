@@ -46,4 +46,4 @@ def test_the_package_lists_its_public_names_alone_and_imports_them_when_asked() 
     assert names == str(["AnimatedImageError", "Answer", "Detector", "InvalidImageError", "InvalidVideoError",
                          "ModelLoadError", "Prediction", "__version__", "load_rgb"])
     assert heavy == "[]"
-    assert modules == "deforgify.answer deforgify.detector deforgify.detector"
+    assert modules == "deforgify.answer deforgify.prediction deforgify.detector"

@@ -472,7 +472,7 @@ def test_a_face_swapped_for_a_second_keeps_a_clip_from_being_cleared() -> None:
 def test_a_track_too_small_to_judge_never_decides_beside_a_judged_one() -> None:
     """As a photo's face: its score is not used, so a judged track decides however suspicious
     the small one's unused score."""
-    from deforgify.detector import face_label
+    from deforgify.faces.unjudged import face_label
     from deforgify.model.folder import ModelConfig
     from deforgify.video.judge import track_verdict
     from deforgify.video.present import chart_rows, deciding_frame_prediction, explain_video
@@ -512,7 +512,7 @@ def test_the_words_say_when_a_face_was_too_small_in_some_of_its_frames() -> None
     """A face seen in all 8 frames, 39 px in the last (under the model's 40): the words said
     "seen in all 8 frames ..., judged on the median of those frames" while the timeline said
     "from 7 frames" (a Chromium visitor's clip)."""
-    from deforgify.detector import face_label
+    from deforgify.faces.unjudged import face_label
     from deforgify.model.folder import ModelConfig
     from deforgify.video.judge import track_verdict
     from deforgify.video.present import explain_video, timeline_caption
@@ -542,8 +542,8 @@ def test_the_words_say_when_a_face_was_too_small_in_some_of_its_frames() -> None
 def test_the_deciding_frames_faces_are_numbered_as_the_words_and_the_timeline_name_them() -> None:
     """A frame shows some of the clip's faces, in its own order: each is captioned with its track's
     number (face 2 decided: the frame's one face reads "2: ..."), not its place in that frame."""
-    from deforgify.detector import face_label
     from deforgify.explain.words import captions
+    from deforgify.faces.unjudged import face_label
     from deforgify.model.folder import ModelConfig
     from deforgify.video.judge import track_verdict
     from deforgify.video.present import (chart_rows, deciding_frame_numbers, deciding_frame_prediction,
@@ -578,8 +578,8 @@ def test_the_deciding_frames_faces_are_numbered_as_the_words_and_the_timeline_na
 def test_the_deciding_frame_shows_each_faces_verdict_over_the_clip_not_that_frames_score() -> None:
     """The deciding frame is where the face looked most fake; drawn with that frame's own score it
     read "fake 100%" under an answer the median of the frames makes something else."""
-    from deforgify.detector import face_label
     from deforgify.explain.words import captions
+    from deforgify.faces.unjudged import face_label
     from deforgify.model.folder import ModelConfig
     from deforgify.video.judge import track_verdict
     from deforgify.video.present import deciding_frame_prediction, describe_deciding_frame, explain_video
@@ -610,7 +610,7 @@ def test_the_timeline_marks_the_unsure_band_across_the_clip_and_tells_each_face_
     (a face's line reads against the answers it leads to); its caption tells each face's verdict
     and range of scores, for those who cannot see the chart, and what a face seen in one frame
     scored (the chart draws a lone point only when pointed at)."""
-    from deforgify.detector import face_label
+    from deforgify.faces.unjudged import face_label
     from deforgify.model.calibration import Calibration
     from deforgify.model.folder import ModelConfig
     from deforgify.video.judge import track_verdict
@@ -669,7 +669,7 @@ def test_a_faces_line_breaks_where_it_was_not_judged() -> None:
     1 s breaks its line (drawn straight across, it read as seen all along); none before its first
     frame or after its last, and none for a face seen throughout. Its two lone scores are drawn
     as dashes."""
-    from deforgify.detector import face_label
+    from deforgify.faces.unjudged import face_label
     from deforgify.model.folder import ModelConfig
     from deforgify.video.judge import track_verdict
     from deforgify.video.present import dash_rows, gap_rows
@@ -699,7 +699,7 @@ def test_the_timelines_tooltips_give_three_decimals_and_call_no_line_a_face() ->
     rounded as a face's scores are, and their colour column has no name (named "line", it stood
     above the legend as a stray title)."""
     from deforgify.app.video_section import page_timeline
-    from deforgify.detector import face_label
+    from deforgify.faces.unjudged import face_label
     from deforgify.model.calibration import Calibration
     from deforgify.model.folder import ModelConfig
     from deforgify.video.judge import track_verdict

@@ -232,7 +232,7 @@ def _by_hand(config: dict[str, Any]) -> str:
 Each step changes verdicts when left out or done otherwise (Deforgify's functions named do it exactly):
 
 1. **Face box** `[x, y, w, h]` in the photo's pixels, from any face detector, the face upright
-   (Deforgify's `deforgify.detector.detected_face_crops(rgb, PreprocessConfig(**preprocessing))`
+   (Deforgify's `deforgify.faces.crops.detected_face_crops(rgb, PreprocessConfig(**preprocessing))`
    finds the faces, stands a turned one upright and gives steps 2 and 3 done).
 2. **Crop**: a square of side `max(w, h) * crop_scale` ({scale} here), rounded to whole pixels and at
    most the photo's shorter side, centred on the box's centre and then moved, never padded, to lie

@@ -26,7 +26,9 @@ from pathlib import Path
 from typing import Any, Optional, Sequence
 
 from deforgify.cli.argtypes import DefaultsShown, first_paragraph, number, run_command
-from deforgify.detector import Detector, Prediction, lacks_colour
+from deforgify.detector import Detector
+from deforgify.faces.unjudged import lacks_colour
+from deforgify.prediction import Prediction
 
 GROUPS_FILE = "files.csv"
 """The file of a source naming each photo's people's groups (columns ``age``, ``gender(...)``,

@@ -7,11 +7,12 @@ from __future__ import annotations
 import html
 from typing import Optional
 
-from deforgify.detector import Prediction, unjudged
 from deforgify.explain.heatmap import LEGEND, colour_stops, where
 from deforgify.explain.words import (BACKGROUNDS, CAUTIONS, COLOURS, WORDS, capitalised, caption, deciding_number,
                                      explain, headline, hex_colour, share_text, shown_places)
+from deforgify.faces.unjudged import unjudged
 from deforgify.model.calibration import UNSURE, Calibration
+from deforgify.prediction import Prediction
 from deforgify.provenance import NO_PROVENANCE, Provenance, apply_to_row, deciding_claim
 from deforgify.provenance import headline as provenance_line
 

@@ -25,8 +25,10 @@ from deforgify.cli.streams import batches, bounded_map, closing_pool
 from deforgify.cli.warnings_shown import show_warnings
 from deforgify.decode.images import (AnimatedImageError, ImageInput, image_format, load_image, media_container,
                                      read_bytes)
-from deforgify.detector import Detector, Prediction, face_crops
+from deforgify.detector import Detector
+from deforgify.faces.crops import face_crops
 from deforgify.faces.preprocess import PreprocessConfig, Preprocessed
+from deforgify.prediction import Prediction
 from deforgify.provenance import NO_PROVENANCE, Provenance, apply_to_row, read_provenance
 from deforgify.refusals import INTERNAL_ERROR, PICTURE_NOT_VIDEO, Coded
 from deforgify.video.frames import VideoSettings, is_video

@@ -379,7 +379,7 @@ def _human_video(row: dict) -> str:
 
 def _peak_or_not_judged(row: dict, track: dict) -> str:
     """How the deciding track's frame is named: "most suspicious at", or for a track not judged
-    beside tracks that look real (:func:`deforgify.detector.deciding`) "not judged (the 1 judged
+    beside tracks that look real (:func:`deforgify.prediction.deciding`) "not judged (the 1 judged
     looks real), pictured at": it was never the most suspicious of anything."""
     judged = sum(not other["caution"] for other in row["faces"])
     if track["caution"] and judged:
@@ -427,7 +427,7 @@ def _among(faces: list[dict], deciding: dict) -> str:
     """Which of several faces decided: `` (most suspicious of 3 faces)``, `` (most suspicious of
     the 1 judged of 2 faces)`` (it said "of 2 faces" when one had no colour), `` (the widest of 2
     faces, none judged)``, `` (not judged; the 1 judged of 2 faces looks real)`` (a face without
-    colour beside faces that look real: :func:`deforgify.detector.deciding`)."""
+    colour beside faces that look real: :func:`deforgify.prediction.deciding`)."""
     judged = sum(not face["caution"] for face in faces)
     if len(faces) == 1:
         return ""

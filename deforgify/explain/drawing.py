@@ -13,10 +13,10 @@ from typing import Optional, Sequence
 import cv2
 import numpy as np
 
-from deforgify.detector import Prediction
 from deforgify.explain.words import captions
 from deforgify.faces.detection import Box, face_middle
 from deforgify.model.calibration import Calibration
+from deforgify.prediction import Prediction
 
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 

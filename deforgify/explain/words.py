@@ -13,10 +13,12 @@ from __future__ import annotations
 from typing import Optional, Sequence
 
 from deforgify.decode.images import WORKING_MAX_SIDE
-from deforgify.detector import (ALWAYS_JUDGED_FROM, MAX_FACES, NO_COLOUR_WHAT, NO_COLOUR_WHY, UNJUDGED_NO_COLOUR,
-                                UNJUDGED_SEE_THROUGH, Prediction, Unjudged, unjudged)
+from deforgify.faces.crops import ALWAYS_JUDGED_FROM, MAX_FACES
 from deforgify.faces.detection import Box
+from deforgify.faces.unjudged import (NO_COLOUR_WHAT, NO_COLOUR_WHY, UNJUDGED_NO_COLOUR, UNJUDGED_SEE_THROUGH, Unjudged,
+                                      unjudged)
 from deforgify.model.calibration import NO_FACE, UNSURE, Calibration
+from deforgify.prediction import Prediction
 
 WORDS = {"real": "real", "fake": "fake", UNSURE: "unsure", NO_FACE: "no face"}
 MEANINGS = {
@@ -153,7 +155,7 @@ def explain(prediction: Prediction, calibration: Optional[Calibration] = None, a
     elif prediction.caution and len(unjudged_faces) == count:  # no face judged; the widest stands for them
         judged = (f"{count} faces found {NUMBERED}, none judged ({not_judged_short(unjudged_faces)}): the widest, "
                   f"face {deciding_number(prediction)}, {not_judged(prediction.caution)}")
-    elif prediction.caution:  # those judged look real; a face not judged withholds that (detector.deciding)
+    elif prediction.caution:  # those judged look real; a face not judged withholds that (prediction.deciding)
         judged = f"{count} faces found {NUMBERED}, " + withheld(
             count, unjudged_faces, deciding_number(prediction), " (thick box, marked \"decides\")", "")
     elif unjudged_faces:
@@ -191,7 +193,7 @@ def explain(prediction: Prediction, calibration: Optional[Calibration] = None, a
 
 def withheld(count: int, unjudged_faces: dict[int, str], number: int, marked: str, where: str) -> str:
     """Why face ``number`` (not judged, of ``count``; all faces not judged by number, with their
-    cautions) keeps a photo or clip from "real" (:func:`deforgify.detector.deciding`): "1 judged
+    cautions) keeps a photo or clip from "real" (:func:`deforgify.prediction.deciding`): "1 judged
     and it looks real, but face 2{marked} is greyscale or a single tint (...){where} (not judged
     either: face 3 too small to judge)"."""
     judged = count - len(unjudged_faces)

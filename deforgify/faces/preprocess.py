@@ -2,7 +2,7 @@
 
 Every face the model sees goes through :func:`preprocess_face`: in training through
 :func:`preprocess` (the largest face, with a random :class:`Jitter` of the crop), when served
-through :func:`deforgify.detector.detected_face_crops` (each face worth judging, stood upright),
+through :func:`deforgify.faces.crops.detected_face_crops` (each face worth judging, stood upright),
 so the crop, its size and its pixels are made one way for both. The settings travel with the
 weights in ``config.json``.
 """

@@ -13,9 +13,11 @@ from pathlib import Path
 from typing import Optional
 
 from deforgify.decode.images import URL
-from deforgify.detector import Detector, detected_face_crops, face_label, seen_through, unjudged
+from deforgify.detector import Detector
+from deforgify.faces.crops import detected_face_crops, seen_through
 from deforgify.faces.detection import Box
 from deforgify.faces.preprocess import PreprocessConfig, Preprocessed
+from deforgify.faces.unjudged import face_label, unjudged
 from deforgify.model.calibration import UNSURE
 from deforgify.model.folder import ModelConfig
 from deforgify.refusals import TIME_LIMIT

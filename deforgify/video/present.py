@@ -9,12 +9,14 @@ from collections import Counter
 from typing import Optional
 
 from deforgify.decode.images import WORKING_MAX_SIDE
-from deforgify.detector import MAX_FACES, UNJUDGED, UNJUDGED_TOO_SMALL, FaceScore, Prediction, unjudged
 from deforgify.explain.words import (WORDS, band_reason, beside_an_edge, caption, counted, decimals_apart,
                                      describe_faces, faces_not_judged, left_out_why, not_judged, not_judged_short,
                                      percentages, share_text, shown_places, try_instead, withheld)
+from deforgify.faces.crops import MAX_FACES
 from deforgify.faces.detection import Box
+from deforgify.faces.unjudged import UNJUDGED, UNJUDGED_TOO_SMALL, unjudged
 from deforgify.model.calibration import NO_FACE, UNSURE, Calibration
+from deforgify.prediction import FaceScore, Prediction
 from deforgify.video.combine import SUSTAINED_RUN
 from deforgify.video.tracks import MAX_MISSED
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from deforgify.detector import caution_in_photo, deciding, in_photo
 from deforgify.faces.detection import Box
+from deforgify.faces.unjudged import caution_in_photo
 from deforgify.model.calibration import NO_FACE
+from deforgify.prediction import deciding, in_photo
 from deforgify.provenance import NO_PROVENANCE, Provenance, apply_to_row
 from deforgify.video.combine import COMBINE_RULE
 from deforgify.video.frames import Info, Sampling
@@ -121,7 +122,7 @@ class VideoResult:
     def deciding(self) -> Optional[Track]:
         """The most suspicious track: it decides the video's verdict; a track too small to judge
         only when no track could be judged, one without colour or seen through when all those
-        judged are "real" (as a photo's face: :func:`deforgify.detector.deciding`)."""
+        judged are "real" (as a photo's face: :func:`deforgify.prediction.deciding`)."""
         return deciding(self.tracks, lambda t: t.peak_box[2])
 
     @property
