@@ -72,7 +72,11 @@ class AnimatedImageError(InvalidImageError):
 
 
 def load_rgb(source: ImageInput) -> np.ndarray:
-    """Decode ``source`` to an RGB ``uint8`` array of shape (H, W, 3).
+    """Decode ``source`` to an RGB ``uint8`` array of shape (H, W, 3), upright, and reduced as
+    every photo is judged: a longer side over :data:`WORKING_MAX_SIDE` (2048 px) is brought down
+    to it, so what is found in the array (``Detector.predict_rgb``'s boxes) is in the reduced
+    copy's pixels. :func:`load_image` gives the scale and the photo's own size with the pixels
+    (``Detector.predict`` gives boxes in the photo's pixels).
 
     Accepts a path, encoded bytes, a PIL image or a numpy array (arrays are taken as RGB or
     RGBA, grey if 2-D). Raises :class:`InvalidImageError` with a message meant for the user.

@@ -75,7 +75,7 @@ class Sampling:
 
     def times(self, duration: float) -> list[float]:
         """Sample times in seconds: the middles of ``n`` equal slices of the clip (at least
-        FEWEST_SAMPLES)."""
+        FEWEST_SAMPLES, unless the cap is lower: the cap always wins)."""
         count = max(min(FEWEST_SAMPLES, self.cap), min(self.cap, int(math.floor(duration * self.rate))))
         return [(i + 0.5) * duration / count for i in range(count)]
 
