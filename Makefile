@@ -36,7 +36,7 @@ $(VENV)/.dev: requirements-dev.txt requirements-train.txt requirements-scan.txt 
 
 ## Upload what the Space serves to the Hub Space SPACE=OWNER/NAME (token: HF_TOKEN or `hf auth login`);
 ## the Space's other files go in the same commit (a file removed or renamed here stayed there)
-SPACE_FILES := app.py README.md requirements.txt LICENSE .gitattributes deforgify/* examples/*
+SPACE_FILES := app.py README.md docs/* requirements.txt LICENSE .gitattributes deforgify/* examples/*
 deploy: setup
 	@test -n "$(SPACE)" || { echo "usage: make deploy SPACE=OWNER/NAME" >&2; exit 2; }
 	$(BIN)/hf upload $(SPACE) . . --repo-type space $(foreach f,$(SPACE_FILES),--include '$(f)') \
