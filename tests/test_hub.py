@@ -452,7 +452,7 @@ def test_make_deploy_uploads_what_the_space_serves(hub, hub_env, api) -> None:
             "deforgify/bundled_model/model.keras", "deforgify/bundled_model/model.tflite",
             "deforgify/bundled_model/config.json",
             "deforgify/faces/face_models/face_detection_short_range.tflite",
-            "examples/two-faces.jpg", "examples/SOURCES.md",
+            "examples/two-faces.jpg", "examples/SOURCES.md", "docs/videos.md",  # the README links to docs/
             "deforgify/app/page.py", "deforgify/app/page.css", "deforgify/app/page.js"} <= files
     assert not any(f.startswith(("training/", "tests/", ".venv/", "runs/", "benchmarks/")) or
                    "__pycache__" in f or f.endswith(".pyi") for f in files)  # not Gradio's stubs
