@@ -4,7 +4,7 @@
 
 Stages, each timed alone in this process on the same files: decoding (``load_rgb``), face
 detection, detection + cropping, and the model on ready crops (batches of 32). End to end:
-``deforgify.cli.batch.score_files`` (decoding and detection in worker processes, batched model
+``deforgify.batch.scoring.score_files`` (decoding and detection in worker processes, batched model
 calls) with 1 worker and with ``--workers``, and the CLI as a user runs it. Medians of
 ``--repeats`` runs.
 """
@@ -21,12 +21,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from deforgify.batch.scoring import score_files  # noqa: E402
 from deforgify.cli.argtypes import first_paragraph, number, run_command
-from deforgify.cli.batch import score_files  # noqa: E402
 from deforgify.decode.images import load_rgb  # noqa: E402
 from deforgify.detector import Detector  # noqa: E402
 from deforgify.faces.crops import face_crops  # noqa: E402
-from deforgify.faces.detection import detect_faces  # noqa: E402
+from deforgify.faces.finding import detect_faces  # noqa: E402
 
 DEFAULT_IMAGES = ROOT.parent / "shared/data/ffhq-vs-stylegan2/real"
 

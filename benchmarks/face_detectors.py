@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from deforgify.cli.argtypes import first_paragraph, number, run_command
 from deforgify.decode.images import load_rgb  # noqa: E402
-from deforgify.faces.detection import detect_faces  # noqa: E402
+from deforgify.faces.finding import detect_faces  # noqa: E402
 
 DATA = ROOT.parent / "shared/data"
 SETS = [("hardfakevsrealfaces", "real"), ("hardfakevsrealfaces", "fake"), ("ffhq-vs-stylegan2", "real"),

@@ -25,11 +25,11 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 os.environ["HF_HOME"] = tempfile.mkdtemp(prefix="deforgify-hub-bench-")  # before huggingface_hub
 os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
 
-from hub_double import HubDouble, silent_endpoint  # noqa: E402
-
 from deforgify.cli.argtypes import first_paragraph, number, run_command
 from deforgify.model.source import BUNDLED_MODEL, resolve_model  # noqa: E402
 from training.push import push_model  # noqa: E402
+
+from hub_double import HubDouble, silent_endpoint  # noqa: E402
 
 
 def median_seconds(action, repeats: int, before=lambda: None) -> float:

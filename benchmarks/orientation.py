@@ -1,5 +1,5 @@
 """Faces turned on their side or upside down: does the verdict stay, with and without standing
-each face upright first (``deforgify.faces.detection.upright``)?
+each face upright first (``deforgify.faces.finding.upright``)?
 
     nice -n 19 python benchmarks/orientation.py [--per-source 15] [--model REF]
 

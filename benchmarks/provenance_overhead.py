@@ -24,14 +24,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-import provenance_files as pf  # noqa: E402
-
 from deforgify.cli.argtypes import first_paragraph, number, run_command
 from deforgify.decode.images import load_rgb  # noqa: E402
 from deforgify.faces.crops import face_crops  # noqa: E402
 from deforgify.model.folder import read_config  # noqa: E402
 from deforgify.model.source import bundled_source  # noqa: E402
 from deforgify.provenance import read_provenance  # noqa: E402
+
+import provenance_files as pf  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 SOURCES = ("utkface-real/real", "ffhq-vs-stylegan2/real", "hardfakevsrealfaces/real", "dfdc-faceswap/real",

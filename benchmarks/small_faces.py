@@ -6,14 +6,14 @@ Real faces (the first --faces photos of --data whose face is found, cropped arou
 shrunk so that the face box is W pixels wide and pasted into face-free photos (scikit-image's,
 enlarged to --side pixels on the longer side), each face into a different background and place.
 For each W it prints the share of faces found by the plain search and with the closer look
-(``deforgify.faces.detection.CLOSER_LOOK_LEVELS``): found means a face box overlapping the pasted one by
+(``deforgify.faces.finding.CLOSER_LOOK_LEVELS``): found means a face box overlapping the pasted one by
 intersection over union >= 0.3. Then the face-free photos alone at 800, 1400 and 2048 px: false
 faces each way and the closer look's cost (median milliseconds per photo). Last, one person
 with a --large px face (found by the first search) pasted into each face-free photo, a face cut
 close or a whole upper body, searched the way a photo is (closer beside the faces found) and with
 the closer look only when none is found: the faces found beside it (all false: the backgrounds
 have none), those of them the check of which way up a face is keeps (``kept``:
-``deforgify.faces.detection.upright`` drops a face it cannot find again; a photo's faces under a third of
+``deforgify.faces.finding.upright`` drops a face it cannot find again; a photo's faces under a third of
 its largest are left out after that, which this does not count) and the cost.
 """
 
@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from deforgify.cli.argtypes import first_paragraph, number, run_command
 from deforgify.decode.images import load_rgb  # noqa: E402
-from deforgify.faces.detection import find_faces, overlap, upright  # noqa: E402
+from deforgify.faces.finding import find_faces, overlap, upright  # noqa: E402
 from training.leave_one_out import DATA  # noqa: E402
 
 WIDTHS = (30, 40, 50, 60, 80, 100, 150)

@@ -17,15 +17,16 @@ from typing import Callable
 
 import cv2
 import numpy as np
-from test_split import argument_parser, load_test_split
 
 from deforgify.cli.argtypes import first_paragraph, run_command
 from deforgify.decode.images import load_image
 from deforgify.detector import Detector
-from deforgify.faces.detection import Box, face_middle
+from deforgify.faces.finding import Box, face_middle
 from deforgify.faces.transparency import see_through
 from deforgify.faces.unjudged import SEE_THROUGH
 from deforgify.prediction import Prediction
+
+from test_split import argument_parser, load_test_split
 
 Alpha = Callable[[np.ndarray, Box], np.ndarray]
 

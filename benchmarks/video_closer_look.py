@@ -22,12 +22,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from helpers import small_face_in_a_large_photo  # noqa: E402
-from video_clips import write_opencv  # noqa: E402
-
 from deforgify.cli.argtypes import first_paragraph, number, run_command
 from deforgify.detector import Detector  # noqa: E402
 from deforgify.video import judge  # noqa: E402
+
+from helpers import small_face_in_a_large_photo  # noqa: E402
+from video_clips import write_opencv  # noqa: E402
 
 
 def clips(folder: Path) -> dict[str, Path]:

@@ -24,9 +24,10 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 import cv2  # noqa: E402
-from video_clips import canvas, write_h264  # noqa: E402
 
 from deforgify.cli.argtypes import first_paragraph, number, run_command
+
+from video_clips import canvas, write_h264  # noqa: E402
 
 
 def opencv_all(path: Path) -> int:

@@ -25,9 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from video_clips import canvas, write_h264  # noqa: E402
-
 from deforgify.cli.argtypes import first_paragraph, number, run_command  # noqa: E402
+
+from video_clips import canvas, write_h264  # noqa: E402
 
 MEASURE = """
 import re, runpy, sys

@@ -209,8 +209,9 @@ class Detector:
         the sequence, TypeError (its rows were taken for images). RGB pixels carry no
         transparency: a see-through face (:mod:`deforgify.faces.transparency`) is told only by
         :meth:`predict` and :meth:`answer`, given the file or an RGBA array. Boxes, width and
-        height are the arrays' own: of a photo decoded by :func:`load_rgb` (reduced to 2048 px),
-        the reduced copy's, which :func:`load_image`'s ``scale`` maps back.
+        height are the arrays' own: of a photo decoded by
+        :func:`~deforgify.decode.images.load_rgb` (reduced to 2048 px), the reduced copy's, which
+        :func:`load_image`'s ``scale`` maps back.
         """
         if isinstance(images, np.ndarray) and images.ndim < 4:  # a stack (N, H, W, 3) is a sequence of images
             raise TypeError(f"predict_rgb takes a sequence of images, not one array of shape {images.shape}: "

@@ -5,13 +5,15 @@ frames and tracks)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional, Protocol, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol, Sequence, TypeVar
 
-import numpy as np
-
-from deforgify.faces.detection import Box
 from deforgify.faces.unjudged import caution_in_photo, unjudged
 from deforgify.model.calibration import UNSURE
+
+if TYPE_CHECKING:  # for hints alone: importing this module does not load OpenCV and the face detectors
+    import numpy as np
+
+    from deforgify.faces.finding import Box
 
 
 class Judgeable(Protocol):
@@ -35,8 +37,8 @@ SUSPICION = {"real": 0, UNSURE: 1, "fake": 2}
 def deciding(faces: Sequence[Judged], width: Callable[[Judged], int]) -> Optional[Judged]:
     """The face that decides (a photo's, a video frame's or track's: each has ``confidences`` and
     ``caution``): the most suspicious of those judged, unless all those are "real" and a face not
-    judged withholds that (:attr:`Unjudged.withholds_real`: one without colour or seen through,
-    the widest such decides, "unsure"). A face too small to judge never decides beside a judged
+    judged withholds that (:attr:`~deforgify.faces.unjudged.Unjudged.withholds_real`: one without
+    colour or seen through, the widest such decides, "unsure"). A face too small to judge never decides beside a judged
     one (its score is not used: beside a judged face it made a photo "unsure"); when none is
     judged, the widest stands for them, not the one its unused score picks."""
     judged = [face for face in faces if not face.caution]
@@ -66,9 +68,9 @@ class FaceScore:
     transparent, or without colour), if it is (:func:`unjudged` reads its kind)."""
     turns: int = 0
     """Quarter turns counter-clockwise its crop was given to stand it upright (see
-    :func:`deforgify.faces.detection.upright`)."""
+    :func:`deforgify.faces.finding.upright`)."""
     crop_mean: Optional[tuple[float, ...]] = field(default=None, compare=False, repr=False)
-    """The mean colour of its crop, by which :meth:`Detector.heatmap` knows the pixels it was
+    """The mean colour of its crop, by which :meth:`~deforgify.detector.Detector.heatmap` knows the pixels it was
     judged in from another photo of the same size."""
 
     @property
@@ -112,11 +114,11 @@ class Prediction:
     model): boxes are found and drawn in the copy, and given in the photo's pixels as data."""
     size: Optional[tuple[int, int]] = None
     """The photo's own width and height, upright (the frame of :meth:`to_json`'s boxes); None
-    from :meth:`Detector.judge` alone, which sees face crops, not the photo."""
+    from :meth:`~deforgify.detector.Detector.judge` alone, which sees face crops, not the photo."""
     left_out: int = 0
-    """Faces found but not judged: narrower than MIN_FACE_RATIO of the largest and than
-    ALWAYS_JUDGED_FROM, or beyond the MAX_FACES largest (told in the answer's words, so that none
-    is left out silently)."""
+    """Faces found but not judged (:mod:`deforgify.faces.crops`): narrower than MIN_FACE_RATIO of
+    the largest and than ALWAYS_JUDGED_FROM, or beyond the MAX_FACES largest (told in the
+    answer's words, so that none is left out silently)."""
 
     @property
     def deciding_score(self) -> Optional[FaceScore]:

@@ -96,7 +96,7 @@ def small_face_in_a_large_photo(astronaut: np.ndarray, face_width: int, size: tu
     import cv2
     from skimage import data
 
-    from deforgify.faces.detection import detect_faces
+    from deforgify.faces.finding import detect_faces
 
     x, y, w, h = detect_faces(astronaut)[0]
     scale = face_width / w

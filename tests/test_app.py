@@ -20,8 +20,9 @@ from typing import Any
 import cv2
 import numpy as np
 import pytest
-from helpers import ROOT
 from PIL import Image
+
+from helpers import ROOT
 
 VERDICTS = ("real", "fake", "unsure")
 
@@ -197,7 +198,7 @@ def test_the_json_answer_names_the_model_its_settings_and_the_deciding_face(clie
 
 
 def test_a_face_too_small_to_judge_says_so_in_the_headline(client, tmp_path, astronaut) -> None:
-    from deforgify.faces.detection import detect_faces
+    from deforgify.faces.finding import detect_faces
 
     least = predict(client, ROOT / "examples" / "two-faces.jpg")[4]["model"]["min_face_width"]
     side = round(astronaut.shape[1] * 0.8 * least / detect_faces(astronaut)[0][2])  # its face 4/5 of that
@@ -278,9 +279,10 @@ def test_bad_input_gets_a_clear_error_and_the_server_keeps_serving(client, image
 def test_the_bad_input_corpus_gets_specific_errors_and_a_clean_log(tmp_path) -> None:
     """Every generated odd file that can be uploaded, through the API of an app of its own:
     the specific message, or a verdict for the odd-but-valid; one log line per rejection."""
-    from bad_inputs import CORPUS, expected_code
     from gradio_client import Client, handle_file
     from gradio_client.exceptions import AppError
+
+    from bad_inputs import CORPUS, expected_code
 
     uploadable = {kind: (make, message) for kind, (make, message) in CORPUS.items()
                   if kind not in ("named pipe", "device file", "folder", "link to a folder",
@@ -1612,13 +1614,13 @@ def test_a_small_deciding_face_is_shown_close_up_where_no_heatmap_is(astronaut, 
     """A phone photo's 110 px face was a 10 px square on a laptop's page (6 px on a phone's), and
     only a face leaning "fake" was shown larger (its heatmap): which face was judged, and whether
     it is one, could not be seen. A portrait's face needs no close-up."""
-    from helpers import small_face_in_a_large_photo
-
     from deforgify.app import checks
     from deforgify.app.verdict_box import close_up_alt
     from deforgify.detector import Detector
-    from deforgify.faces.detection import find_faces
+    from deforgify.faces.finding import find_faces
     from deforgify.feedback import Answers
+
+    from helpers import small_face_in_a_large_photo
 
     detector = Detector.load()
     check = checks.make_check(detector, Answers())

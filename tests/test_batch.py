@@ -1,4 +1,4 @@
-"""Scoring many images at once (deforgify.cli.batch), as a library user calls it: one bad item costs
+"""Scoring many images at once (deforgify.batch.scoring), as a library user calls it: one bad item costs
 only its own answer, and a call that cannot be meant is refused by name."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from deforgify.cli.batch import score_files, score_items
+from deforgify.batch.scoring import score_files, score_items
 from deforgify.detector import Detector
 
 
@@ -51,7 +51,7 @@ def test_only_a_task_that_cannot_be_pickled_is_done_here_and_a_broken_pool_is_ra
     from concurrent.futures import Future
     from concurrent.futures.process import BrokenProcessPool
 
-    from deforgify.cli.streams import bounded_map
+    from deforgify.batch.streams import bounded_map
 
     class Pool:
         def __init__(self, error: Exception) -> None:
@@ -82,12 +82,12 @@ def test_an_exception_of_ours_while_reading_is_coded_as_ours_not_the_files(detec
                                                                            ) -> None:
     """A fault of this program is "internal_error", so that a program does not drop a good file as
     unreadable; the other items are still answered."""
-    import deforgify.cli.batch
+    import deforgify.batch.scoring
 
     def broken(source):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(deforgify.cli.batch, "load_image", broken)
+    monkeypatch.setattr(deforgify.batch.scoring, "load_image", broken)
     row = next(score_items(detector, [("photo", str(astronaut_jpeg))], workers=1)).to_json()
     assert row == {"error": "could not be read (RuntimeError: a bug)", "error_code": "internal_error"}
 
@@ -104,7 +104,7 @@ def test_a_ctrl_c_inside_a_pools_submit_does_not_leave_the_run_waiting_for_good(
     script = """
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
-from deforgify.cli.streams import closing_pool
+from deforgify.batch.streams import closing_pool
 
 class Interrupting:
     def put(self, item):

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import run_module
 from PIL import Image
+
+from helpers import run_module
 
 
 def bundled_revision() -> str:
@@ -122,6 +123,7 @@ def test_heatmaps_are_written_for_judged_photos_only(files: dict[str, Path], tmp
     """A video gets none, nor a photo without a face, and their rows say so (heatmap null)
     instead of nothing (a photo without a face had no heatmap key at all)."""
     from skimage import data
+
     from video_clips import canvas, write_opencv
 
     out, clip = tmp_path / "heatmaps", write_opencv(tmp_path / "clip.mp4", lambda i: canvas(astronaut), 13)
@@ -274,7 +276,7 @@ def test_the_setup_puts_a_deforgify_command_running_this_code_beside_python(tmp_
 def test_a_plain_line_says_what_the_verdict_means_and_why_a_small_face_is_unsure(tmp_path: Path,
                                                                                 astronaut: np.ndarray) -> None:
     from deforgify.explain.words import MEANINGS
-    from deforgify.faces.detection import detect_faces
+    from deforgify.faces.finding import detect_faces
     from deforgify.faces.unjudged import TOO_SMALL
     from deforgify.model.folder import read_config
     from deforgify.model.source import BUNDLED_MODEL
@@ -490,9 +492,9 @@ def test_a_plain_line_says_which_faces_were_judged_and_a_turned_face_as_the_page
 def test_a_clips_plain_line_gives_no_percentages_for_a_face_not_judged(tmp_path: Path, astronaut: np.ndarray) -> None:
     """A reviewer's find: a clip's line still gave "real 50.0%, fake 50.0%" beside "face has no
     colour to judge", as a photo's did before."""
-    from video_clips import canvas, write_h264
-
     from training.degrade import greyscale
+
+    from video_clips import canvas, write_h264
 
     clip = write_h264(tmp_path / "grey.mp4", lambda i: canvas(greyscale(astronaut), at=(100 + i, 60)), 25)
     result = run_module("deforgify", "predict", str(clip), "--quiet")
@@ -506,9 +508,10 @@ def test_a_clips_plain_line_names_a_track_not_judged_beside_one_that_looks_real(
     """A reviewer's find: such a track decides (it keeps the clip from "real"), and the line said
     "most suspicious at" of a face never judged."""
     import cv2
-    from video_clips import canvas, write_h264
 
     from training.degrade import greyscale
+
+    from video_clips import canvas, write_h264
 
     half = cv2.resize(astronaut, (256, 256), interpolation=cv2.INTER_AREA)
     pair = np.concatenate([half, greyscale(half)], axis=1)

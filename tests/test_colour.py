@@ -6,12 +6,13 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from helpers import ROOT
 
 from deforgify.detector import Detector
 from deforgify.faces.colour import colourless
 from deforgify.faces.unjudged import NO_COLOUR
 from training.degrade import SEPIA, greyscale, jpeg, tinted
+
+from helpers import ROOT
 
 
 def crop(rgb: np.ndarray) -> np.ndarray:
@@ -98,11 +99,11 @@ def test_colour_beside_a_greyscale_face_does_not_make_it_a_face_in_colour(dresse
 
 @pytest.mark.parametrize("kind", ["greyscale", "sepia"])
 def test_a_black_and_white_clip_is_unsure_for_its_lack_of_colour(astronaut, tmp_path, kind) -> None:
-    from video_clips import canvas, write_h264
-
     from deforgify.video.frames import Sampling
     from deforgify.video.judge import score_video
     from deforgify.video.present import explain_video
+
+    from video_clips import canvas, write_h264
 
     photo = greyscale(astronaut) if kind == "greyscale" else tinted(astronaut, SEPIA)
     clip = write_h264(tmp_path / f"{kind}.mp4", lambda i: canvas(photo, at=(100 + i, 60)), 25)
@@ -115,11 +116,11 @@ def test_a_black_and_white_clip_is_unsure_for_its_lack_of_colour(astronaut, tmp_
 def test_a_face_without_colour_beside_one_that_looks_real_keeps_a_clip_from_being_cleared(astronaut, tmp_path) -> None:
     """As in a photo (prediction.deciding): the greyscale face may be any fake the model cannot
     see, so the clip is "unsure", not "real" on the face in colour alone."""
-    from video_clips import canvas, write_h264
-
     from deforgify.video.frames import Sampling
     from deforgify.video.judge import score_video
     from deforgify.video.present import explain_video
+
+    from video_clips import canvas, write_h264
 
     half = cv2.resize(astronaut, (256, 256), interpolation=cv2.INTER_AREA)
     pair = np.concatenate([half, greyscale(half)], axis=1)

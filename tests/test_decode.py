@@ -8,11 +8,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from bad_inputs import CORPUS as BAD_CORPUS
-from bad_inputs import expected_code
 from PIL import Image
 
 from deforgify.decode.images import MIN_SIDE, WORKING_MAX_SIDE, InvalidImageError, load_image, load_rgb
+
+from bad_inputs import CORPUS as BAD_CORPUS, expected_code
 
 RED = (200, 30, 40)
 

@@ -11,11 +11,12 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from helpers import run_module
 
 from deforgify.faces.unjudged import UNJUDGED_NO_COLOUR
 from training.card import render_card
 from training.demographics import people_groups, tally
+
+from helpers import run_module
 
 RACE_COLUMN = "race(0=white,1=black,2=asian,3=indian,4=other)"
 GENDER_COLUMN = "gender(0=m,1=f)"

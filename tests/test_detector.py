@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import ROOT, bundled_model_with, run_module, small_face_in_a_large_photo, two_faces
 from PIL import Image
 
 from deforgify.detector import Detector
@@ -20,6 +19,8 @@ from deforgify.faces.preprocess import PreprocessConfig, crop_region
 from deforgify.faces.unjudged import face_label
 from deforgify.model.source import BUNDLED_MODEL
 from deforgify.prediction import FaceScore
+
+from helpers import ROOT, bundled_model_with, run_module, small_face_in_a_large_photo, two_faces
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +109,7 @@ def small_face_crop(detector: Detector, astronaut, width: int):
     detector cuts a face."""
     import cv2
 
-    from deforgify.faces.detection import detect_faces
+    from deforgify.faces.finding import detect_faces
     from deforgify.faces.preprocess import preprocess_face
 
     x, y, w, h = detect_faces(astronaut)[0]
@@ -435,7 +436,7 @@ def test_a_reduced_photos_boxes_are_given_in_its_own_pixels(detector: Detector, 
     import cv2
     from PIL import Image
 
-    from deforgify.cli.batch import score_files
+    from deforgify.batch.scoring import score_files
 
     large = cv2.resize(astronaut, (4096, 4096), interpolation=cv2.INTER_CUBIC)
     small = cv2.resize(astronaut, (2048, 2048), interpolation=cv2.INTER_AREA)
@@ -844,7 +845,7 @@ def by_the_cards_steps_1_to_3(rgb: np.ndarray) -> tuple[np.ndarray, tuple[int, i
     and NumPy, and the face's box (x, y, w, h)."""
     import cv2
 
-    from deforgify.faces.detection import detect_faces
+    from deforgify.faces.finding import detect_faces
 
     config = json.loads((BUNDLED_MODEL / "config.json").read_text())
     size, scale = config["preprocessing"]["input_size"], config["preprocessing"]["crop_scale"]

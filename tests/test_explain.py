@@ -233,7 +233,7 @@ def test_why_a_face_was_not_judged_is_kept_on_one_line_of_its_caption() -> None:
 def test_a_small_face_in_a_corner_is_not_hidden_by_its_own_caption() -> None:
     """A visitor's 56 px fake face in the corner of a 2048 px photo vanished under its own
     caption, "2: fake 98% - decides", scaled for the photo."""
-    from deforgify.faces.detection import face_middle
+    from deforgify.faces.finding import face_middle
 
     shape, small, large = (1365, 2048, 3), (1948, 50, 56, 57), (802, 571, 374, 373)
     made = prediction((large, 0.54, UNSURE), (small, 0.98, "fake"), deciding=1)
@@ -403,11 +403,11 @@ def test_the_page_says_how_often_the_model_is_right_from_its_own_metrics(tmp_pat
     import json
     import re
 
-    from helpers import bundled_model_with
-
     from deforgify.app import about_model
     from deforgify.detector import Detector
     from deforgify.model.source import BUNDLED_MODEL
+
+    from helpers import bundled_model_with
 
     metrics = json.loads((BUNDLED_MODEL / "metrics.json").read_text())
     served = metrics["test"]["unsure"]
@@ -522,13 +522,13 @@ def test_a_caption_covers_no_other_faces_eyes_nose_or_mouth_where_a_place_allows
     other face's eyes (captions avoided each other, not the faces)."""
     import math
 
-    from helpers import ROOT
-
     from deforgify.decode.images import load_rgb
     from deforgify.detector import Detector
     from deforgify.explain.drawing import SMALLEST_DRAWN, caption_layout
     from deforgify.explain.words import captions
-    from deforgify.faces.detection import face_middle
+    from deforgify.faces.finding import face_middle
+
+    from helpers import ROOT
 
     rgb = load_rgb(ROOT / "examples" / "two-faces.jpg")
     found = captions(Detector.load().predict_rgb([rgb])[0])
@@ -580,10 +580,10 @@ def test_with_several_faces_the_bars_say_they_are_the_deciding_faces() -> None:
 def test_beside_the_examples_the_page_says_which_come_from_the_bundled_models_training_data(tmp_path) -> None:
     """A visitor judged the tool by the face swap's "fake 99%" without knowing that the bundled
     model had learned from it; another model's training data is not known, and nothing is said."""
-    from helpers import ROOT, bundled_model_with
-
     from deforgify.app import about_model
     from deforgify.detector import Detector
+
+    from helpers import ROOT, bundled_model_with
 
     shown = [str(ROOT / "examples" / name) for name in ("real-astronaut.jpg", "gan-stylegan2.jpg", "face-swap.jpg")]
     note = about_model.trained_on_note(Detector.load(), shown)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import small_face_in_a_large_photo, two_faces
 
-from deforgify.faces.detection import LANDMARKS, detect_faces, find_faces
+from deforgify.faces.finding import LANDMARKS, detect_faces, find_faces
 from deforgify.faces.preprocess import Jitter, PreprocessConfig, crop_region, preprocess
+
+from helpers import small_face_in_a_large_photo, two_faces
 
 CONFIG = PreprocessConfig(input_size=96, crop_scale=1.6)
 
@@ -155,7 +156,7 @@ def test_a_mirrored_photo_gets_the_mirrored_boxes(astronaut) -> None:
 
 
 def test_faces_are_searched_once_the_same_way_round_for_a_photo_and_its_mirror(astronaut, monkeypatch) -> None:
-    from deforgify.faces import detection as faces
+    from deforgify.faces import finding as faces
 
     searched = []
     real_search = faces._search
@@ -167,7 +168,7 @@ def test_faces_are_searched_once_the_same_way_round_for_a_photo_and_its_mirror(a
 
 
 def test_an_image_that_leans_neither_way_still_has_one_canonical_orientation() -> None:
-    from deforgify.faces.detection import _mirror_is_canonical
+    from deforgify.faces.finding import _mirror_is_canonical
 
     image = np.zeros((4, 4, 3), np.uint8)
     image[0, 0], image[0, 3], image[1, 0], image[1, 3] = 10, 10, 20, 20  # balanced, not symmetric
@@ -216,7 +217,7 @@ def test_opencv_finds_what_litert_finds_where_litert_is_missing(astronaut, monke
     two give the same detections."""
     import importlib.util
 
-    from deforgify.faces import detection as faces
+    from deforgify.faces import finding as faces
 
     spec = faces.SHORT_RANGE if model == "short" else faces.FULL_RANGE
     photo = astronaut[:300, 100:400]
@@ -292,7 +293,7 @@ def test_a_photo_is_judged_with_a_closer_look_and_metrics_with_the_faces_trainin
 
 @pytest.mark.parametrize("quarters", [0, 1, 2, 3])
 def test_a_box_found_on_a_turned_image_maps_back_onto_the_image(quarters) -> None:
-    from deforgify.faces.detection import _turned_back
+    from deforgify.faces.finding import _turned_back
 
     image = np.zeros((50, 80), np.uint8)
     image[10:20, 30:45] = 1
@@ -310,7 +311,7 @@ def test_a_face_on_its_side_or_upside_down_is_stood_upright_and_judged_so(astron
     from deforgify.detector import Detector
     from deforgify.explain.words import explain
     from deforgify.faces.crops import detected_face_crops
-    from deforgify.faces.detection import upright
+    from deforgify.faces.finding import upright
 
     detector = Detector.load()
     photo = np.ascontiguousarray(np.rot90(astronaut, quarters))
@@ -374,7 +375,7 @@ def test_a_face_in_profile_upright_is_judged_upright(mirrored) -> None:
     from PIL import Image
     from skimage import data
 
-    from deforgify.faces.detection import UPRIGHT_CHECK_BELOW, upright
+    from deforgify.faces.finding import UPRIGHT_CHECK_BELOW, upright
 
     photo = np.full((390, 520, 3), 128, np.uint8)
     photo[65:325, 17:277] = np.asarray(Image.fromarray(data.camera()).resize((260, 260), Image.LANCZOS))[..., None]
@@ -389,7 +390,7 @@ def test_a_face_cut_in_half_by_the_photos_edge_is_kept_upright(astronaut, mirror
     """The check finds the face on its surroundings with the photo's edge repeated, where the
     detector boxes it whole, beyond the edge: cut to the photo, that box is this face (it was
     not, and the face was dropped as a false one)."""
-    from deforgify.faces.detection import UPRIGHT_CHECK_BELOW, upright
+    from deforgify.faces.finding import UPRIGHT_CHECK_BELOW, upright
 
     x, _, w, _ = find_faces(astronaut)[0].box
     photo = np.ascontiguousarray(astronaut[:, : round(x + w / 2)])
@@ -405,7 +406,7 @@ def test_hands_beside_a_small_face_are_no_face_of_their_own(mirrored) -> None:
     gloved hands and camera for a face (a larger one than his own, so it decided the verdict).
     The check of which way up a face is must find that face, not the true one beside it."""
     from deforgify.faces.crops import detected_face_crops
-    from deforgify.faces.detection import upright
+    from deforgify.faces.finding import upright
 
     photo = cameraman_small_at_the_left()
     photo = np.ascontiguousarray(photo[:, ::-1]) if mirrored else photo

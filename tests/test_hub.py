@@ -17,13 +17,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import ROOT, run_module, train_tiny
-from hub_double import HubDouble, silent_endpoint
 from huggingface_hub import HfApi
 from PIL import Image
-from test_app import start_app, stop_app
 
 from deforgify.model.source import BUNDLED_MODEL
+
+from helpers import ROOT, run_module, train_tiny
+from hub_double import HubDouble, silent_endpoint
+from test_app import start_app, stop_app
 
 MODEL_FILES = {"model.keras", "model.tflite", "config.json", "metrics.json", "splits.json", "README.md",
                "training_curves.png", "confusion_matrix.png", "roc_curve.png"}
@@ -492,8 +493,9 @@ def test_a_report_the_hub_refuses_is_saved_here_and_its_id_shown(hub_env, tmp_pa
     """The app with a report dataset it cannot send to: the report is kept on the server and the
     visitor gets its id, with why it was not sent (it was "could not be saved", though saved, and a
     retry answered "already reported" without an id)."""
-    import test_app as app_tests
     from gradio_client import Client, handle_file
+
+    import test_app as app_tests
 
     flags = tmp_path / "flags"
     process, url = app_tests.start_app(tmp_path, DEFORGIFY_FLAGS=str(flags), DEFORGIFY_FLAG_DATASET="alice/reports",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from deforgify.faces.detection import detect_faces
+from deforgify.faces.finding import detect_faces
 from deforgify.model.folder import LABELS
 from training.data import Example
 from training.face_swap import face_swap

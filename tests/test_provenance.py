@@ -16,8 +16,9 @@ import zlib
 from pathlib import Path
 
 import numpy as np
-import provenance_files as pf
 import pytest
+
+import provenance_files as pf
 from helpers import run_module
 
 CONTRACT = {"claim", "evidence", "valid", "trusted"}
@@ -439,7 +440,7 @@ def test_predict_with_a_trust_list_reports_trusted(files, authority, tmp_path) -
 
 def test_provenance_crosses_the_worker_processes(files, tmp_path) -> None:
     """Enough files that decoding (and provenance) run in worker processes, not inline."""
-    from deforgify.cli.batch import INLINE_BELOW
+    from deforgify.batch.scoring import INLINE_BELOW
 
     names = ["ai-created.jpg", "tampered.jpg", "camera.jpg"] * (INLINE_BELOW // 3 + 1)
     result = run_module("deforgify", "predict", "--json", "--workers", "2", *(str(files[n]) for n in names))
@@ -489,8 +490,9 @@ def test_scan_rows_carry_the_same_provenance(files, rows, tmp_path, suffix) -> N
 
 @pytest.fixture(scope="module")
 def app_client(tmp_path_factory: pytest.TempPathFactory):
-    import test_app as app_tests  # its helpers; as a module, so that its tests are not collected here
     from gradio_client import Client
+
+    import test_app as app_tests  # its helpers; as a module, so that its tests are not collected here
 
     process, url = app_tests.start_app(tmp_path_factory.mktemp("app"))
     yield url, Client(url, verbose=False)
@@ -534,8 +536,9 @@ def test_the_app_api_answers_with_provenance(app_client, files, rows) -> None:
 def test_a_browser_upload_keeps_the_content_credentials(app_client, files) -> None:
     """A person uploads a signed file through the page: the credentials still validate, so the
     bytes reached the reader unchanged."""
-    import test_app as app_tests
     from playwright.sync_api import sync_playwright
+
+    import test_app as app_tests
 
     url, _ = app_client
     if not app_tests.CHROMIUM.exists():

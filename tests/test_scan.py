@@ -19,8 +19,9 @@ from typing import Iterator
 import cv2
 import numpy as np
 import pytest
-from helpers import ROOT, bundled_model_with, run_module
 from PIL import Image
+
+from helpers import ROOT, bundled_model_with, run_module
 
 
 def make_tree(root: Path, astronaut: np.ndarray, faces: int) -> Path:

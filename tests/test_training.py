@@ -13,13 +13,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import ROOT, run_module, train_tiny
 
 from deforgify.decode.images import load_rgb
 from deforgify.model.folder import LABELS, ModelConfig
 from deforgify.model.source import BUNDLED_MODEL
 from training.manipulated import KINDS
 from training.metrics import classification_metrics, collapse_reason
+
+from helpers import ROOT, run_module, train_tiny
 
 EXPECTED_FILES = {
     "model.keras", "model.tflite", "config.json", "metrics.json", "splits.json", "README.md",

@@ -10,13 +10,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from helpers import run_module
 from PIL import Image
 
 from deforgify.decode.images import load_image
 from deforgify.detector import Detector
 from deforgify.faces.transparency import SEE_THROUGH_LEAST, see_through
 from deforgify.faces.unjudged import SEE_THROUGH
+
+from helpers import run_module
 
 
 def png(rgb: np.ndarray, alpha: np.ndarray) -> bytes:
@@ -100,9 +101,9 @@ def test_a_tight_face_crop_in_a_see_through_border_is_judged_as_in_a_white_one()
     """A developer's find: the detector's box of a tight crop reaches past the photo into a
     border, and a face swap with a 30 px see-through border was "partly transparent" (9 %), with
     a white one "fake 99.9%"."""
-    from helpers import ROOT
-
     from deforgify.decode.images import load_rgb
+
+    from helpers import ROOT
 
     swap = load_rgb(ROOT / "examples" / "face-swap.jpg")
     bordered = np.pad(swap, ((30, 30), (30, 30), (0, 0)), constant_values=255)
@@ -158,10 +159,10 @@ def test_an_animated_pictures_see_through_frames_are_left_out_and_a_face_see_thr
         astronaut, tmp_path) -> None:
     """As a photo's face: an animated sticker's see-through face is judged on its opaque frames
     while there are any, and is "unsure" with the reason when it is see-through in every frame."""
-    from video_clips import canvas
-
     from deforgify.video.judge import score_video
     from deforgify.video.present import explain_video
+
+    from video_clips import canvas
 
     face = canvas(astronaut, size=(480, 400), at=(40, 10), height=380)
 

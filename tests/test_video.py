@@ -14,18 +14,19 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from helpers import bundled_model_with, run_module, small_face_in_a_large_photo
 from PIL import Image
-from video_clips import (canvas, real_and_fake_faces, tag_rotation, write_audio_only, write_h264, write_opencv,
-                         write_webm_without_duration)
 
 from deforgify import AnimatedImageError, InvalidVideoError  # the public names: a library user catches these
 from deforgify.detector import Detector
-from deforgify.faces.detection import find_faces
+from deforgify.faces.finding import find_faces
 from deforgify.video import frames as video_frames
 from deforgify.video.frames import Limits, Sampling
 from deforgify.video.judge import score_video
 from deforgify.video.tracks import Tracker, signature
+
+from helpers import bundled_model_with, run_module, small_face_in_a_large_photo
+from video_clips import (canvas, real_and_fake_faces, tag_rotation, write_audio_only, write_h264, write_opencv,
+                         write_webm_without_duration)
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
 import cv2
 import numpy as np
+
 from helpers import ROOT, require_shared_data
 
 if TYPE_CHECKING:

@@ -8,9 +8,8 @@ import textwrap
 from pathlib import Path
 from typing import Any, Optional
 
-from deforgify.model.facts import HELD_OUT_HEADING, at_a_glance, band_rule_seen, held_out_shares
-from deforgify.model.facts import percent as _share
-from deforgify.model.facts import whole_sources
+from deforgify.model.facts import (HELD_OUT_HEADING, at_a_glance, band_rule_seen, held_out_shares, percent as _share,
+                                   whole_sources)
 from deforgify.model.folder import CARD_FILE, METRICS_FILE, SPLITS_FILE, read_config
 from deforgify.model.source import BUNDLED_MODEL
 from training.calibrate import TEMPERATURE_BOUNDS, at_temperature_bound

@@ -10,7 +10,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from deforgify.faces.detection import Box
+from deforgify.faces.finding import Box
 from training.self_blend import soft_mask
 
 

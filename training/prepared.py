@@ -19,10 +19,10 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from deforgify.cli.streams import closing_pool
+from deforgify.batch.streams import closing_pool
 from deforgify.decode.images import InvalidImageError, load_rgb
-from deforgify.faces import detection as face_detection
-from deforgify.faces.detection import Box, detect_faces
+from deforgify.faces import finding as face_detection
+from deforgify.faces.finding import Box, detect_faces
 from deforgify.faces.preprocess import Jitter, PreprocessConfig, preprocess
 from training.data import DataError, Example, is_local
 

@@ -10,7 +10,7 @@ from typing import Optional
 import cv2
 import numpy as np
 
-from deforgify.faces.detection import Box
+from deforgify.faces.finding import Box
 from training.degrade import adjust, blur
 
 HARD_EDGE_SHARE = 0.25

@@ -13,8 +13,7 @@ from deforgify.explain.words import (BACKGROUNDS, CAUTIONS, COLOURS, WORDS, capi
 from deforgify.faces.unjudged import unjudged
 from deforgify.model.calibration import UNSURE, Calibration
 from deforgify.prediction import Prediction
-from deforgify.provenance import NO_PROVENANCE, Provenance, apply_to_row, deciding_claim
-from deforgify.provenance import headline as provenance_line
+from deforgify.provenance import NO_PROVENANCE, Provenance, apply_to_row, deciding_claim, headline as provenance_line
 
 ERROR = "error"
 """The verdict box's state when a file could not be checked."""

@@ -1,6 +1,6 @@
 """The ``deforgify`` command (also ``python -m deforgify``): tell whether faces in photos and videos are real.
 
-``predict`` judges the files named; ``scan`` (:mod:`deforgify.scan.cli`) a whole collection.
+``predict`` judges the files named; ``scan`` (:mod:`deforgify.cli.scan`) a whole collection.
 Exit status of ``predict``: 0 when every file was scored (a video cut short by truncation or the
 time limit counts as scored: its row says ``"complete": false``), 1 when any file could not be
 read (the others are still scored) or a heatmap written, 2 for a usage error or a model that cannot
@@ -25,18 +25,18 @@ from typing import TYPE_CHECKING, NoReturn, Optional, Sequence
 from PIL import Image
 
 from deforgify import __version__
+from deforgify.cli import scan as scan_cli
 from deforgify.cli.argtypes import number
 from deforgify.cli.interrupts import INTERRUPTED, interrupts_held, stop_on_signals
 from deforgify.cli.progress import NOT_JUDGED, Progress
+from deforgify.cli.video_options import add_video_options, video_settings
 from deforgify.cli.warnings_shown import show_warnings
 from deforgify.model.folder import ModelLoadError
 from deforgify.provenance.rules import phrase
 from deforgify.refusals import CODES
-from deforgify.scan import cli as scan_cli
-from deforgify.video.options import add_video_options, video_settings
 
 if TYPE_CHECKING:
-    from deforgify.cli.batch import Result
+    from deforgify.batch.scoring import Result
     from deforgify.detector import Detector
     from deforgify.provenance.contract import Provenance
 
@@ -250,7 +250,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "scan":
         return scan_cli.run(args)
     with interrupts_held():  # the model's libraries load whole; a Ctrl-C meanwhile is raised after
-        from deforgify.cli.batch import score_files  # after parsing: --help needs no TensorFlow
+        from deforgify.batch.scoring import score_files  # after parsing: --help needs no TensorFlow
         from deforgify.detector import Detector
 
     if args.heatmap:

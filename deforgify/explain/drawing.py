@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from deforgify.explain.words import captions
-from deforgify.faces.detection import Box, face_middle
+from deforgify.faces.finding import Box, face_middle
 from deforgify.model.calibration import Calibration
 from deforgify.prediction import Prediction
 
@@ -50,7 +50,7 @@ def caption_layout(shape: tuple[int, ...], boxes: list[Box], texts: list[str], o
     and thickness: every caption inside the image, placed in ``order`` (the deciding face first,
     so it gets the place nearest its box), at the place nearest its own box that covers, in this
     order of what matters most, no other caption, no other face's eyes, nose and mouth
-    (:func:`deforgify.faces.detection.face_middle`), no other face at all, not its own face's middle, and
+    (:func:`deforgify.faces.finding.face_middle`), no other face at all, not its own face's middle, and
     nothing just above or below another face (where its own caption would be read as its).
     Visitors found a long caption ("1: unsure (fake 82%) - decides") across the foreheads of the
     faces beside its own, read as theirs, the Two faces example's across the other face's eyes,

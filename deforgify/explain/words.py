@@ -14,7 +14,7 @@ from typing import Optional, Sequence
 
 from deforgify.decode.images import WORKING_MAX_SIDE
 from deforgify.faces.crops import ALWAYS_JUDGED_FROM, MAX_FACES
-from deforgify.faces.detection import Box
+from deforgify.faces.finding import Box
 from deforgify.faces.unjudged import (NO_COLOUR_WHAT, NO_COLOUR_WHY, UNJUDGED_NO_COLOUR, UNJUDGED_SEE_THROUGH, Unjudged,
                                       unjudged)
 from deforgify.model.calibration import NO_FACE, UNSURE, Calibration
@@ -231,7 +231,7 @@ def deciding_number(prediction: Prediction) -> int:
 
 def _turned_upright(prediction: Prediction) -> str:
     """" (it lay on its side: judged turned upright)" when the deciding face was not upright
-    (see :func:`deforgify.faces.detection.upright`), else nothing; nothing for a face not judged (too
+    (see :func:`deforgify.faces.finding.upright`), else nothing; nothing for a face not judged (too
     small, whose turn is a guess: a visitor's 60 px copy of the upright astronaut, her face 19 px
     wide, was said to lie on its side; without colour or partly transparent, which was not judged
     at all)."""

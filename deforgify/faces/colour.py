@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
-from deforgify.faces.detection import face_middle
+from deforgify.faces.finding import face_middle
 from deforgify.faces.turns import turned
 
 if TYPE_CHECKING:
@@ -78,7 +78,7 @@ def colourless(pixels: np.ndarray) -> bool:
 
 def face_colourless(crop: Preprocessed) -> bool:
     """Whether the face of a model crop has no colour of its own: the whole crop has none, or the
-    face's middle (:func:`deforgify.faces.detection.face_middle`) has none. Read on the crop alone, colour
+    face's middle (:func:`deforgify.faces.finding.face_middle`) has none. Read on the crop alone, colour
     beside a greyscale face (a caption bar, a coloured frame, a sticker) made it a face in colour:
     a visitor's greyscale fakes in a red border were "real" 16 times in 40. Read on the middle
     alone, a sepia face through H.264 kept colour: its narrow range of brightness leaves the

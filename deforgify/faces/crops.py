@@ -1,6 +1,6 @@
 """The faces of a photo worth judging, as the model's input: found, stood upright, the largest
 first and at most :data:`MAX_FACES`, stray small ones left out. It needs no model, so it runs in
-worker processes too (:mod:`deforgify.cli.batch`)."""
+worker processes too (:mod:`deforgify.batch.scoring`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import NamedTuple, Optional
 
 import numpy as np
 
-from deforgify.faces.detection import Box, Face, face_middle, find_faces, upright
+from deforgify.faces.finding import Box, Face, face_middle, find_faces, upright
 from deforgify.faces.preprocess import PreprocessConfig, Preprocessed, preprocess_face
 from deforgify.faces.transparency import see_through
 
@@ -28,7 +28,7 @@ such a face beside a larger one, so the model's figures are the same."""
 def detected_face_crops(rgb: np.ndarray, config: PreprocessConfig, closer_look: bool = False,
                         beside_found: bool = False) -> tuple[list[Preprocessed], list[float]]:
     """Model input for every face of ``rgb`` worth scoring (largest first, at most MAX_FACES,
-    each stood upright and false faces left out: :func:`deforgify.faces.detection.upright`), and the face
+    each stood upright and false faces left out: :func:`deforgify.faces.finding.upright`), and the face
     detector's score of each (``closer_look``, ``beside_found``: see :func:`find_faces`). Needs
     no model, so it can run in worker processes."""
     standing = [Standing(face, *stood) for face in find_faces(rgb, closer_look, beside_found)
@@ -41,7 +41,7 @@ def detected_face_crops(rgb: np.ndarray, config: PreprocessConfig, closer_look: 
 
 
 class Standing(NamedTuple):
-    """A face found, stood upright (:func:`deforgify.faces.detection.upright`): its turns and its box so."""
+    """A face found, stood upright (:func:`deforgify.faces.finding.upright`): its turns and its box so."""
 
     face: Face
     turns: int

@@ -15,7 +15,7 @@ from typing import Any, Optional
 import cv2
 import numpy as np
 
-from deforgify.faces.detection import Box, detect_faces, nearest_start
+from deforgify.faces.finding import Box, detect_faces, nearest_start
 from deforgify.faces.turns import turned
 
 
@@ -74,10 +74,10 @@ class Preprocessed:
     """The face box used, or None when no face was found and the centre was used instead."""
     faces: list[Box]
     """Every face found (false ones left out), largest first; in served photos and frames, as
-    stood upright (see :func:`deforgify.faces.detection.upright`)."""
+    stood upright (see :func:`deforgify.faces.finding.upright`)."""
     turns: int = 0
     """Quarter turns counter-clockwise given to the crop to stand its face upright (see
-    :func:`deforgify.faces.detection.upright`)."""
+    :func:`deforgify.faces.finding.upright`)."""
     see_through: float = 0.0
     """The mean transparency of the face's middle in the photo (:mod:`deforgify.faces.transparency`): 0
     when opaque."""
@@ -147,7 +147,7 @@ def preprocess_face(
 ) -> Preprocessed:
     """Model input for one chosen face of an image (or its centre when ``face`` is None), the
     crop given ``turns`` quarter turns counter-clockwise to stand the face upright (served
-    photos and frames are checked, :func:`deforgify.faces.detection.upright`; training faces are
+    photos and frames are checked, :func:`deforgify.faces.finding.upright`; training faces are
     upright)."""
     region = crop_region(rgb.shape, face, config, jitter)
     pixels = crop_resize(rgb, region, config.input_size)

@@ -6,7 +6,7 @@ verdicts of 284 test faces (``benchmarks/transparency.py --per-source 50``) chan
 3.9 % of the time at 1.18 % and 1.96 % transparency (alpha 252 and 250: about as much as saving
 the photo again), then 7.7 % at 5.9 % (alpha 240), 11.6 % at 14 %, 37.3 % at half (alpha 128: a
 visitor's real face went from fake 20 % to 78 % so). So a face whose middle
-(:func:`deforgify.faces.detection.face_middle`) is on average at least :data:`SEE_THROUGH_LEAST`
+(:func:`deforgify.faces.finding.face_middle`) is on average at least :data:`SEE_THROUGH_LEAST`
 see-through (a uniform alpha of 249 or less) is "unsure", with the reason, like a face too small
 or without colour; below it, the face is judged as shown (99 % of the faces from alpha 240 down
 are "unsure" so). The face's middle is read, not
@@ -18,9 +18,12 @@ is judged so; 10.2 % of its verdicts move from the photo's with its own backgrou
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from deforgify.faces.detection import Box
+if TYPE_CHECKING:
+    from deforgify.faces.finding import Box
 
 SEE_THROUGH_LEAST = 0.02
 """The mean transparency (1 - alpha / 255) of a face's middle from which it is not judged."""

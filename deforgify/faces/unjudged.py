@@ -5,11 +5,13 @@ caption, a clip's frames), so its words for each are kept together here."""
 
 from __future__ import annotations
 
-from typing import NamedTuple, Optional
+from typing import TYPE_CHECKING, NamedTuple, Optional
 
-from deforgify.faces.detection import Box
 from deforgify.faces.transparency import SEE_THROUGH_LEAST
 from deforgify.model.calibration import UNSURE
+
+if TYPE_CHECKING:
+    from deforgify.faces.finding import Box
 
 TOO_SMALL = "face is too small to judge"
 NO_COLOUR, NO_COLOUR_WHAT, NO_COLOUR_WHY = ("face has no colour to judge", "greyscale or a single tint",
@@ -75,7 +77,7 @@ WIDE = " px wide; "
 
 
 def caution_in_photo(caution: Optional[str], scale: float, picture: str = "photo") -> Optional[str]:
-    """A face's caution as told for the photo (``scale``: see :attr:`Prediction.scale`; a video
+    """A face's caution as told for the photo (``scale``: see :attr:`~deforgify.prediction.Prediction.scale`; a video
     frame's ``picture`` is "frame"): its width is the reduced copy's, and says so."""
     if not caution or scale >= 1:
         return caution

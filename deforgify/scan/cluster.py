@@ -12,7 +12,7 @@ import logging
 import threading
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional
 
-from deforgify.cli.streams import batches, bounded_map
+from deforgify.batch.streams import batches, bounded_map
 from deforgify.scan.collection import Item
 from deforgify.video.frames import VideoSettings
 

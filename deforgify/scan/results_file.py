@@ -26,7 +26,7 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterable, Iterator, NamedTuple, Optional
 
-from deforgify.cli.streams import batches
+from deforgify.batch.streams import batches
 from deforgify.provenance.contract import EVIDENCE_DETAILS
 from deforgify.refusals import refusal_code
 

@@ -15,7 +15,7 @@ from typing import Optional
 from deforgify.decode.images import URL
 from deforgify.detector import Detector
 from deforgify.faces.crops import detected_face_crops, seen_through
-from deforgify.faces.detection import Box
+from deforgify.faces.finding import Box
 from deforgify.faces.preprocess import PreprocessConfig, Preprocessed
 from deforgify.faces.unjudged import face_label, unjudged
 from deforgify.model.calibration import UNSURE

@@ -13,7 +13,7 @@ from deforgify.explain.words import (WORDS, band_reason, beside_an_edge, caption
                                      describe_faces, faces_not_judged, left_out_why, not_judged, not_judged_short,
                                      percentages, share_text, shown_places, try_instead, withheld)
 from deforgify.faces.crops import MAX_FACES
-from deforgify.faces.detection import Box
+from deforgify.faces.finding import Box
 from deforgify.faces.unjudged import UNJUDGED, UNJUDGED_TOO_SMALL, unjudged
 from deforgify.model.calibration import NO_FACE, UNSURE, Calibration
 from deforgify.prediction import FaceScore, Prediction

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from deforgify.faces.detection import Box
+from deforgify.faces.finding import Box
 from deforgify.faces.unjudged import caution_in_photo
 from deforgify.model.calibration import NO_FACE
 from deforgify.prediction import deciding, in_photo

@@ -20,7 +20,7 @@ from typing import Optional, Sequence, cast
 import cv2
 import numpy as np
 
-from deforgify.faces.detection import Box
+from deforgify.faces.finding import Box
 
 MAX_SHIFT = 1.0
 """Largest move of a face's centre between two sampled frames, in widths of the face."""

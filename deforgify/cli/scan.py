@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 
 from deforgify.cli.interrupts import interrupts_held
 from deforgify.cli.progress import NOT_JUDGED
+from deforgify.cli.video_options import add_video_options, video_settings
 from deforgify.model.folder import ModelLoadError, read_config
 from deforgify.model.source import ModelSource, resolve_model
 from deforgify.scan.cluster import ClusterError
 from deforgify.scan.collection import Collection, CollectionError, file_list, folder_tree, hub_dataset
 from deforgify.scan.results_file import ResultsError, open_results
-from deforgify.video.options import add_video_options, video_settings
 
 if TYPE_CHECKING:
     from deforgify.scan.run import Engine, ScanRun

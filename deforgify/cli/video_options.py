@@ -1,4 +1,4 @@
-"""The command line's video options (``predict`` and ``scan`` share them)."""
+"""The video options of ``deforgify predict`` and ``deforgify scan``."""
 
 from __future__ import annotations
 

@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING, Iterable, Iterator, Optional, Sequence, TypeGu
 
 import numpy as np
 
+from deforgify.batch.streams import batches, bounded_map, closing_pool
 from deforgify.cli.interrupts import die_with_parent
-from deforgify.cli.streams import batches, bounded_map, closing_pool
 from deforgify.cli.warnings_shown import show_warnings
-from deforgify.decode.images import (AnimatedImageError, ImageInput, image_format, load_image, media_container,
-                                     read_bytes)
+from deforgify.decode.formats import image_format, media_container
+from deforgify.decode.images import AnimatedImageError, ImageInput, load_image, read_bytes
 from deforgify.detector import Detector
 from deforgify.faces.crops import face_crops
 from deforgify.faces.preprocess import PreprocessConfig, Preprocessed
