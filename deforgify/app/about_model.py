@@ -142,7 +142,7 @@ LIMITS = """**What it cannot do**
   way (another format, size or compression; how often, for this model: beside the examples).
 - In a video, a small face that comes in after the first frames, beside a larger one, can be found
   seconds late or missed if it leaves first: check a still of that frame as a photo."""
-"""The page's limits, in plain words (the video's face search in detail is in the README: a
+"""The page's limits, in plain words (the video's face search in detail is in docs/faces.md: a
 visitor found "every tenth frame read ... a thirteenth of the frame's longer side" hard going)."""
 
 

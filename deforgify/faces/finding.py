@@ -418,7 +418,7 @@ was judged lying on his side (scores 0.81 turned, 0.78 upright). Measured on 360
 checked (60 of each source, each photo turned four ways): of 133 upright faces 2 were turned
 without the margin and none with it, of 956 turned ones 944 and 933 were stood upright; of 160
 upright photos cut through the face at an edge, 11 faces turned wrongly without it stay upright
-with it. Most photos come upright (see the README's "Faces turned on their side")."""
+with it. Most photos come upright (see docs/faces.md, "Faces turned on their side")."""
 UPRIGHT_CONTEXT = 2.0
 """The region searched for the check, in face-box sides around the face."""
 UPRIGHT_SIDE = 256

@@ -2,7 +2,7 @@
 attached by address. Each worker loads the model once (on its first batch) and scores whole
 batches, images read from the shared filesystem or sent with the task (dataset rows).
 
-Dask was chosen over Ray Data by measurement (README, "Scanning a collection"): +35 MB installed
+Dask was chosen over Ray Data by measurement (docs/scanning.md): +35 MB installed
 against +244 MB, pure Python, and no change to the pinned TensorFlow, numpy or datasets.
 """
 

@@ -5,7 +5,7 @@ so the track is labelled by the model's own threshold and unsure band like a pho
 ``benchmarks/video_combine.py`` compares candidate rules on pseudo-tracks (the frames of one
 FaceForensics++ video each) with the model in use; :data:`COMBINE_NAME` names the one chosen by
 that measurement, which :func:`combine` applies unless a run of frames looked fake
-(:data:`SUSTAINED_RUN`; figures in README.md, "Videos").
+(:data:`SUSTAINED_RUN`; figures in docs/videos.md).
 """
 
 from __future__ import annotations

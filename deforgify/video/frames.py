@@ -1,7 +1,7 @@
 """Reading a clip: checks before decoding, then the sampled frames streamed one at a time.
 
 Decoding is OpenCV's (its wheels bundle FFmpeg: MP4/H.264, MPEG-4, WebM/VP8/VP9, MOV, MKV, AVI
-read here; PyAV was as fast but would add a second copy of FFmpeg to the Space, see README.md).
+read here; PyAV was as fast but would add a second copy of FFmpeg to the Space, see docs/videos.md).
 Only the frame being read is held: a long clip costs no more memory than a short one. Frames
 are taken at evenly spread times over the whole clip (``rate`` a second, at most ``cap``), each
 the first frame shown at or after its time (by the frame's own timestamp, so a variable frame

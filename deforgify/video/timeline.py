@@ -1,5 +1,5 @@
 """A video's result: its face tracks, its verdict (the most suspicious track's) and the timeline of
-sampled frames, as the JSON row every output shares (see README.md, "Video rows")."""
+sampled frames, as the JSON row every output shares (see docs/videos.md, "Video rows")."""
 
 from __future__ import annotations
 
