@@ -13,11 +13,10 @@ in the goals).
 from __future__ import annotations
 
 import numpy as np
+from test_split import argument_parser, load_test_split
 
 from deforgify.cli.argtypes import first_paragraph, run_command
 from training.format_parity import CUT_VARIANTS, PHONE_VARIANTS, ParityReport, format_parity, judge_variant
-
-from test_split import argument_parser, load_test_split
 
 
 def main() -> None:

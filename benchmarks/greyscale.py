@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+from test_split import argument_parser, load_test_split
 
 from deforgify.cli.argtypes import first_paragraph, run_command
 from deforgify.faces.finding import detect_faces
 from training.degrade import greyscale, tinted
 from training.format_parity import VariantResult, judge_variant
-
-from test_split import argument_parser, load_test_split
 
 
 def in_red_border(rgb: np.ndarray) -> np.ndarray:

@@ -10,10 +10,10 @@ baseline beside.
 
 from __future__ import annotations
 
+from test_split import TestSplit, parse_arguments
+
 from deforgify.cli.argtypes import first_paragraph, run_command
 from training.manipulated import KINDS, manipulated_pairs
-
-from test_split import TestSplit, parse_arguments
 
 
 def main() -> None:

@@ -22,9 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from deforgify.cli.argtypes import first_paragraph, number, run_command
-
 from scan_speed import WARM, images  # noqa: E402
+
+from deforgify.cli.argtypes import first_paragraph, number, run_command
 
 
 class Scorer:

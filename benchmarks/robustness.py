@@ -11,11 +11,10 @@ perturbed inputs. Goal: every perturbation within 2 points of clean.
 from __future__ import annotations
 
 import numpy as np
+from test_split import TestSplit, parse_arguments
 
 from deforgify.cli.argtypes import first_paragraph, run_command
 from training import degrade
-
-from test_split import TestSplit, parse_arguments
 
 PERTURBATIONS = {
     "clean": lambda rgb: rgb,

@@ -17,6 +17,7 @@ from typing import Callable
 
 import cv2
 import numpy as np
+from test_split import argument_parser, load_test_split
 
 from deforgify.cli.argtypes import first_paragraph, run_command
 from deforgify.decode.images import load_image
@@ -25,8 +26,6 @@ from deforgify.faces.finding import Box, face_middle
 from deforgify.faces.transparency import see_through
 from deforgify.faces.unjudged import SEE_THROUGH
 from deforgify.prediction import Prediction
-
-from test_split import argument_parser, load_test_split
 
 Alpha = Callable[[np.ndarray, Box], np.ndarray]
 
