@@ -438,9 +438,9 @@ def test_the_page_says_how_often_the_model_is_right_from_its_own_metrics(tmp_pat
     said = [round(probe[label] * probe["count"]) for label in ("fake", "unsure", "real")]
     # in plain words (a visitor), misses too; the probe's every answer (a visitor's AI portrait got a green
     # "Real"; another read "4 real" alone as the rest caught)
-    assert (f'\n\nOn a source it was not trained on (quick models trained without it, not this one), up to '
-            f'{worst:.1%} of the real faces were called "fake", while only {min(caught_held_out):.0%} to '
-            f'{max(caught_held_out):.0%} of its fakes were called "fake"; of {probe["count"]} fakes of a kind it '
+    assert (f'\n\nOn a kind of photo it was not trained on, a "fake" is far less sure: in quick models each '
+            f'trained without one source (not this model), up to {worst:.1%} of that source\'s real faces were '
+            f'called "fake", and only {min(caught_held_out):.0%} to {max(caught_held_out):.0%} of its fakes caught; of {probe["count"]} fakes of a kind it '
             f'was never trained on (diffusion-probe), it called {said[0]} "fake", {said[1]} "unsure" and {said[2]} '
             '"real": expect it to do worse') in figures
     bare = bundled_model_with(tmp_path / "model")

@@ -905,7 +905,7 @@ def test_a_held_out_source_of_fakes_alone_leaves_the_card_and_the_page_their_oth
     card = render_card(metrics, json.loads((BUNDLED_MODEL / "config.json").read_text()), "deforgify-lite0", None)
     worst = max(u["false_accusation_rate_with_band"] for u in units[:-1])
     assert f'reals called "fake" up to {worst:.0%}.' in " ".join(card.split())
-    assert f"up to {worst:.1%} of the real faces were called \"fake\"" in held_out_accused(metrics)
+    assert f"up to {worst:.1%} of that source's real faces were called \"fake\"" in held_out_accused(metrics)
 
 
 def test_the_card_gives_the_machine_its_wall_time_was_measured_on() -> None:
