@@ -1414,8 +1414,8 @@ def test_a_bad_file_is_explained_in_the_verdict_box_without_toast_or_error_marks
     page.wait_for_selector("#photo img.unreadable", state="attached")
     assert not page.locator("#photo img").is_visible()
     said = page.evaluate("() => getComputedStyle(document.querySelector('#photo .image-frame'), '::after').content")
-    assert said == '"Your browser can\'t show this file; if it is a photo, Deforgify can still check it"'  # a HEIC too
-    page.wait_for_timeout(500)
+    assert said == ('"Your browser can\'t show this file, and Deforgify could not check it either: the answer says '
+                    'why"')  # not "Deforgify can still check it" beside the answer that it could not    page.wait_for_timeout(500)
     assert not page.locator("#check-again").is_visible()  # checking it again could only fail again
     upload(page, images["face"])  # the next photo is drawn again
     page.wait_for_selector("#verdict-box[data-verdict]:not([data-verdict=error])", timeout=60_000)
@@ -1438,6 +1438,8 @@ def test_a_bad_file_is_explained_in_the_verdict_box_without_toast_or_error_marks
     upload(page, images["iphone"])  # a HEIC: Chromium cannot draw it, Deforgify reads it all the same
     page.wait_for_selector("#photo img.unreadable", state="attached", timeout=30_000)
     page.wait_for_selector("#verdict-box[data-verdict]:not([data-verdict=error])", timeout=60_000)
+    said = page.evaluate("() => getComputedStyle(document.querySelector('#photo .image-frame'), '::after').content")
+    assert said == '"Your browser can\'t show this file; if it is a photo, Deforgify can still check it"'
     page.get_by_role("button", name="Check this photo again").wait_for(state="visible", timeout=5_000)
     upload(page, tmp_path / "notes.txt")  # refused beside the HEIC's answer: the note goes when it is checked again
     page.locator("#photo-refused").wait_for(timeout=10_000)
