@@ -646,3 +646,15 @@ def test_an_answer_pictures_strip_says_what_real_means() -> None:
     assert footer_lines(row | {"label": "fake"}, "m")[0].startswith("Deforgify: fake, 2026-12-05 17:02:03 UTC.")
     assert footer_lines(row | {"label": "fake"}, "m", "heatmap")[0].startswith(  # a downloaded heatmap said nothing
         "Deforgify heatmap of the deciding face; the photo's answer: fake, 2026-12-05 17:02:03 UTC.")
+
+
+def test_the_pages_first_lines_say_what_each_of_the_four_answers_means() -> None:
+    """The header named "fake", "real" and "unsure"; a visitor met "no face" with no word of what it
+    means until the limits at the page's foot."""
+    from deforgify.app.about_model import header
+    from deforgify.detector import Detector
+
+    first = header(Detector.load()).split("\n\n")[1]
+    for word, meaning in (("fake", "signs of the fakes it knows"), ("real", "no sign of them"),
+                          ("unsure", "it cannot tell"), ("no face", "it found no face to judge")):
+        assert f'"{word}" ({meaning}' in first

@@ -54,8 +54,8 @@ def header(detector: Detector) -> str:
         "Upload a photo of a face, paste one (the clipboard button) or take one with the camera button: Deforgify "
         "checks it at once and tells whether it "
         "shows signs of a generated or manipulated face (GAN faces, face swaps). It answers \"fake\" (signs of "
-        "the fakes it knows), \"real\" (no sign of them: not proof that the photo is genuine) or \"unsure\" "
-        "(it cannot tell).",
+        "the fakes it knows), \"real\" (no sign of them: not proof that the photo is genuine), \"unsure\" "
+        "(it cannot tell) or \"no face\" (it found no face to judge).",
         f"**Model:** {model_line(detector)} · [model card]({model_card_link(detector)})"
         + (f" · [how often it is right](#{HOW_OFTEN_RIGHT})" if at_a_glance(metrics_in(detector.source.folder))
            else ""),  # where how_often_right has figures to give
