@@ -1685,10 +1685,13 @@ def test_the_page_asks_which_face_a_report_is_about_when_an_answer_has_several(b
                                                                                  client, flags_folder) -> None:
     """Under a photo of several faces the report asks which answer is wrong, the photo's or one
     face's (the choices then leave out that face's own label); under one face it does not ask."""
-    from deforgify.explain.words import caption
+    from deforgify.explain.words import caption, shown_places
+    from deforgify.model.calibration import Calibration
 
     result = predict(client, ROOT / "examples" / "two-faces.jpg")[4]
     faces = result["faces"]
+    low, high = result["model"]["unsure_band"]
+    places = shown_places(faces[1]["confidences"]["fake"], Calibration(unsure_low=low, unsure_high=high))
     page = open_page(browser_context, app_url)
     page.get_by_role("button", name="Two faces").click()
     read_verdict(page)
@@ -1696,7 +1699,7 @@ def test_the_page_asks_which_face_a_report_is_about_when_an_answer_has_several(b
     picker.wait_for(timeout=30_000)
     options = picker.locator("label").all_inner_texts()  # each face as its caption on the picture words it
     assert options == [f"the photo's answer: {result['label']}", "face 1: unsure: no colour",
-                       f"face 2: {caption(faces[1]['label'], faces[1]['confidences'])}"]
+                       f"face 2: {caption(faces[1]['label'], faces[1]['confidences'], None, places)}"]
     assert page.locator("#should-be").get_by_text("It should have been:").count() == 1  # not "...wrong?" twice
     offered = page.locator("#should-be label").all_inner_texts()
     kept = next(choice for choice in offered if choice != faces[1]["label"])  # still a choice for face 2

@@ -364,3 +364,18 @@ def test_a_clips_face_is_reported_with_the_frame_where_it_looked_most_fake(monke
     answer.pixels(1)
     answer.pixels(2)
     assert asked == [2.2, 0.5, 2.2]
+
+
+def test_the_choice_of_face_words_each_share_as_the_pictures_caption_does() -> None:
+    """Beside an edge of the unsure band a caption gives decimals ("real (fake 18.9%)" by the band's
+    19.2%); the report's choice of face said "fake 19%" for the same face (a visitor's find)."""
+    from deforgify.app.reports import report_ready
+
+    def face(fake: float, label: str) -> dict:
+        return {"label": label, "confidences": {"real": 1 - fake, "fake": fake}, "caution": None}
+
+    row = {"label": "unsure", "faces": [face(0.5, "unsure"), face(0.189, "real")],
+           "model": {"unsure_band": [0.192, 0.971], "threshold": 0.488}}
+    _, _, picker, _ = report_ready(row)
+    assert [text for text, _ in picker["choices"]] == ["the photo's answer: unsure", "face 1: unsure (fake 50%)",
+                                                       "face 2: real (fake 18.9%)"]

@@ -16,9 +16,10 @@ from deforgify.app.api_errors import BAD_CHOICE, REPORT_NOT_SAVED, REPORT_REFUSE
 from deforgify.app.browser import scroll_into_view
 from deforgify.app.components import AnswerId, ReportStatus, ShouldBe
 from deforgify.app.log import log
-from deforgify.explain.words import WORDS, caption
+from deforgify.explain.words import WORDS, caption, shown_places
 from deforgify.feedback import (SHOULD_BE, Answers, ClientQuota, FeedbackError, FeedbackStore, IssuedAnswer, NotNow,
                                 NotSaved, choices_against, reported_label, save_report)
+from deforgify.model.calibration import Calibration
 
 REPORTS: dict[str, Any] = {"concurrency_id": "reports", "concurrency_limit": 1}
 """Reports, from either section's button or the API, saved one at a time."""
@@ -128,8 +129,9 @@ def report_ready(row: Optional[dict], picture: str = "photo", earlier: Optional[
                 f"{SAVED}This {picture} was reported in this session{earlier.told_reported}.")
     faces = (row or {}).get("faces") or []
     label = (row or {}).get("label") or ""
+    model = (row or {}).get("model")
     choices = [(f"the {picture}'s answer: {WORDS.get(label, label)}", 0)] + [
-        (f"face {number}: {face_words(face)}", number) for number, face in enumerate(faces, 1)]
+        (f"face {number}: {face_words(face, model)}", number) for number, face in enumerate(faces, 1)]
     several = len(faces) > 1
     question = "It should have been:" if several else f"Is the {picture}'s answer wrong? It should have been:"
     return (gr.Button(report_label(picture), interactive=True), gr.update(interactive=True, label=question),
@@ -147,10 +149,16 @@ def make_report_ready(answers: Answers, picture: str = "photo"
     return ready
 
 
-def face_words(face: dict) -> str:
+def face_words(face: dict, model: Optional[dict] = None) -> str:
     """A face's answer as its caption on the picture words it, share and all: "real (fake 16%)",
-    "unsure: no colour" (a visitor could not tell five "unsure" faces apart by their words alone)."""
-    return caption(face.get("label") or "", face.get("confidences") or {}, face.get("caution"))
+    "unsure: no colour" (a visitor could not tell five "unsure" faces apart by their words alone),
+    the share to the decimals the caption gives it beside an edge of the ``model``'s unsure band
+    (a visitor read "fake 19%" here beside "fake 18.9%" on the picture, by the band's 19.2%)."""
+    confidences = face.get("confidences") or {}
+    band = (model or {}).get("unsure_band")
+    calibration = Calibration(unsure_low=band[0], unsure_high=band[1]) if band else None
+    places = shown_places(confidences["fake"], calibration) if "fake" in confidences else 0
+    return caption(face.get("label") or "", confidences, face.get("caution"), places)
 
 
 def against(face: Optional[int], row: Optional[dict], should_be: Optional[str],
