@@ -396,8 +396,9 @@ def test_a_forged_report_is_refused_and_stores_nothing(client, images, flags_fol
 
 
 def readme_blocks(language: str) -> list[str]:
-    """The ``language`` code blocks of the README's API section."""
+    """The ``language`` code blocks of the README's API section and of docs/api.md, its details."""
     section = (ROOT / "README.md").read_text().split("### API and MCP", 1)[1].split("\n## ", 1)[0]
+    section += (ROOT / "docs" / "api.md").read_text()
     return [block.split("```", 1)[0] for block in section.split(f"```{language}\n")[1:]]
 
 
