@@ -17,12 +17,12 @@ from deforgify.app.components import (LIVE_REGION, PICTURE_BUTTONS, FacesImage, 
                                       Summary, Verdict, section_heading)
 from deforgify.app.latest_upload import LATEST_PHOTO
 from deforgify.app.log import log
-from deforgify.app.reports import Flag, answer_shown, make_report_ready, report_controls
+from deforgify.app.reports import Flag, answer_shown, make_report_ready, report_controls, unchosen
 from deforgify.app.verdict_box import (AWAITING_PHOTO, CHECKING_AGAIN, close_up_alt, close_up_note, error_box,
                                        heatmap_alt, heatmap_legend, overruled, video_banner, which_decides)
 from deforgify.detector import Detector
 from deforgify.explain.words import WORDS, describe_faces
-from deforgify.feedback import Answers, FeedbackStore, choices_against
+from deforgify.feedback import Answers, FeedbackStore
 from deforgify.model.facts import metrics_in
 from deforgify.refusals import ANIMATED_IMAGE
 
@@ -42,6 +42,8 @@ CHECK_AGAIN = "Check this photo again"
 HIDDEN_PICTURE: dict[str, Any] = {"value": None, "visible": False}
 """An answer's picture place with nothing in it, out of the layout (an empty box read as a
 picture that failed to load)."""
+HIDDEN_NOTE: dict[str, Any] = {"value": "", "visible": False}
+"""The note under that picture (the heatmap's legend, the close-up's words), emptied with it."""
 
 
 class PhotoOutputs(NamedTuple):
@@ -94,7 +96,7 @@ def make_page_check(detector: Detector, answers: Answers, again: bool = False
         if isinstance(answer, gr.Error):
             return PhotoOutputs(None, error_box(str(answer.message)), gr.update(**HIDDEN_PICTURE, alt_text=None),
                                 gr.update(**HIDDEN_PICTURE), error_row(answer),  # as the CLI's rows
-                                gr.update(value="", visible=False), answer_id="", status="", should_be=None)
+                                gr.update(**HIDDEN_NOTE), answer_id="", status="", should_be=None)
         verdict, summary, faces, heatmap, row, prediction, close_up = answer
         calibration = detector.config.calibration
         fake = prediction.confidences["fake"] if prediction.confidences else 0.0
@@ -110,7 +112,7 @@ def make_page_check(detector: Detector, answers: Answers, again: bool = False
                                         else close_up_alt(prediction, calibration) if close_up else None)),
             result=row, legend=gr.update(value=note, visible=shown is not None),
             answer_id=row["answer_id"], status="",
-            should_be=gr.update(value=None, choices=choices_against(row["label"])),
+            should_be=unchosen(row["label"]),
         )
 
     return page_check
@@ -140,9 +142,9 @@ def make_page_clip(detector: Detector, answers: Answers) -> Callable[[str], Opti
             (WORDS[row["label"]], None if unused else row["confidences"]), box,
             faces=gr.update(value=frame, visible=frame is not None,
                             alt_text=describe_deciding_frame(row, detector.config.calibration) if frame else None),
-            heatmap=gr.update(**HIDDEN_PICTURE), result=row, legend=gr.update(value="", visible=False),
+            heatmap=gr.update(**HIDDEN_PICTURE), result=row, legend=gr.update(**HIDDEN_NOTE),
             answer_id=row.get("answer_id", ""), status="",
-            should_be=gr.update(value=None, choices=choices_against(row["label"])))
+            should_be=unchosen(row["label"]))
 
     return as_clip
 
@@ -153,7 +155,7 @@ def cleared() -> PhotoOutputs:
     choice and status are left alone: the browser emptied them at once (CLEAR_JS), and this reply
     may come after the user chose again or tried to report."""
     return PhotoOutputs(None, AWAITING_PHOTO, gr.update(**HIDDEN_PICTURE, alt_text=None), gr.update(**HIDDEN_PICTURE),
-                        None, gr.update(value="", visible=False), answer_id="", status=gr.skip(), should_be=gr.skip())
+                        None, gr.update(**HIDDEN_NOTE), answer_id="", status=gr.skip(), should_be=gr.skip())
 
 
 def make_settled(answers: Answers) -> Callable[[str, Optional[dict], gr.Request], tuple[Any, ...]]:

@@ -138,6 +138,12 @@ def report_ready(row: Optional[dict], picture: str = "photo", earlier: Optional[
             gr.update(choices=choices, value=0, visible=several, interactive=True), gr.skip())
 
 
+def unchosen(label: str) -> Any:
+    """The choice of what an answer labelled ``label`` should have been, as it comes beside that
+    answer: nothing chosen, any answer but its own offered."""
+    return gr.update(value=None, choices=choices_against(label))
+
+
 def make_report_ready(answers: Answers, picture: str = "photo"
                       ) -> Callable[[str, Optional[dict], gr.Request], tuple[Any, ...]]:
     """:func:`report_ready` for the answer on the page (``answer_id``, its ``row``), knowing

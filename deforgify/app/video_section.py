@@ -16,11 +16,11 @@ from deforgify.app.checks import CHECKS, make_judge_clip
 from deforgify.app.components import (LIVE_REGION, PICTURE_BUTTONS, DecidingFrame, Timeline, VideoFile,
                                       VideoResultJSON, VideoSummary, section_heading)
 from deforgify.app.latest_upload import LATEST_CLIP
-from deforgify.app.reports import Flag, answer_shown, make_report_ready, report_controls
+from deforgify.app.reports import Flag, answer_shown, make_report_ready, report_controls, unchosen
 from deforgify.app.verdict_box import (AWAITING_CLIP, CHECK_A_VIDEO, CHECKING_CLIP, error_box, no_clip_box,
                                        video_banner)
 from deforgify.detector import Detector
-from deforgify.feedback import Answers, choices_against
+from deforgify.feedback import Answers
 from deforgify.model.calibration import Calibration
 
 
@@ -122,7 +122,7 @@ def video_section(detector: Detector, answers: Answers, flag: Flag) -> None:
             drawn = page_timeline(row, calibration) if chart is not None else None
             alt_text = describe_deciding_frame(row, calibration) if frame else None
             answer: tuple[Any, ...] = (box, *_shown(drawn, frame, alt_text), row, row.get("answer_id", ""), "",
-                                       gr.update(value=None, choices=choices_against(row["label"])))
+                                       unchosen(row["label"]))
         except gr.Error as error:
             answer = (error_box(str(error.message), "video",
                                 "Try an MP4, WebM, MOV, MKV or AVI clip of at most 5 minutes that shows a face.",
