@@ -379,7 +379,7 @@ def test_a_gps_tagged_answer_flagged_twice_keeps_one_report_without_exif(client,
     ('{"foo": "bar"}', "fake", "unknown here or has expired", "report_refused"),
     ("", "real", "unknown here or has expired", "report_refused"),
     (None, "real", "unknown here or has expired", "report_refused"),
-    ("REAL_ID", "probably", r"Say what the answer should have been \(real, fake, unsure\), not 'probably'",
+    ("REAL_ID", "probably", r"Say what the answer should have been \(real, fake, unsure, no_face\), not 'probably'",
      "bad_choice"),
 ])
 def test_a_forged_report_is_refused_and_stores_nothing(client, images, flags_folder, answer_id, should_be,
@@ -1708,7 +1708,7 @@ def test_the_page_asks_which_face_a_report_is_about_when_an_answer_has_several(b
     picker.get_by_label(options[2], exact=True).check()
     page.get_by_role("button", name="Report face 2's answer as wrong").wait_for(timeout=10_000)
     offered = page.locator("#should-be label").all_inner_texts()
-    assert faces[1]["label"] not in offered and len(offered) == 2
+    assert faces[1]["label"] not in offered and len(offered) == 3 and "no face" in offered  # not a face, say
     assert page.locator("#should-be").get_by_label(kept, exact=True).is_checked()  # a choice still valid stays
     before = reports_in(flags_folder)
     page.get_by_role("button", name="Report face 2's answer as wrong").click()

@@ -115,8 +115,10 @@ def test_an_answer_reported_as_what_it_already_was_is_refused_and_stays_reportab
     assert answers.claim(unsure, "real") and answers.claim(no_face, "unsure")  # a face it missed, say
 
 
-@pytest.mark.parametrize("label, offered", [("real", ["fake", "unsure"]), ("fake", ["real", "unsure"]),
-                                            ("unsure", ["real", "fake"]), ("no_face", ["real", "fake", "unsure"])])
+@pytest.mark.parametrize("label, offered", [("real", ["fake", "unsure", "no_face"]),
+                                            ("fake", ["real", "unsure", "no_face"]),
+                                            ("unsure", ["real", "fake", "no_face"]),
+                                            ("no_face", ["real", "fake", "unsure"])])
 def test_a_report_is_offered_every_choice_but_the_answer_itself(photo, label, offered) -> None:
     from deforgify.feedback import SHOULD_BE, choices_against
 

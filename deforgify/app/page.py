@@ -15,7 +15,7 @@ from deforgify.app.browser import PAGE_CSS, PAGE_HEAD
 from deforgify.app.checks import CHECKS, VIDEO_MAX_BYTES, make_predict
 from deforgify.app.components import AnswerId, FaceNumber, ReportStatus, ShouldBe
 from deforgify.app.photo_section import photo_section
-from deforgify.app.reports import REPORTS, make_flag
+from deforgify.app.reports import REPORTS, make_flag, worded
 from deforgify.app.video_section import video_section
 from deforgify.decode.images import MAX_FILE_BYTES
 from deforgify.detector import Detector
@@ -47,7 +47,7 @@ def build_demo(detector: Detector, store: FeedbackStore, examples: Optional[Path
         api_predict.click(make_predict(detector, answers), image, outputs, **CHECKS, api_name="predict")
         api_flag = gr.Button(visible=False)  # its own inputs: named for any answer, the photo's or a video's
         flag_inputs = [AnswerId(label="answer id", visible=False),
-                       ShouldBe(list(SHOULD_BE), label="should be", visible=False),
+                       ShouldBe(worded(SHOULD_BE), label="should be", visible=False),
                        FaceNumber(None, precision=0, label="face", visible=False)]
         api_flag.click(flag, flag_inputs, ReportStatus(label="report status", visible=False), api_name="flag",
                        **REPORTS)

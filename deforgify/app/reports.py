@@ -8,7 +8,7 @@ import os
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Optional, Protocol
+from typing import Any, Callable, Optional, Protocol, Sequence
 
 import gradio as gr
 
@@ -62,7 +62,8 @@ def make_flag(store: FeedbackStore, answers: Answers) -> Flag:
 
         Args:
             answer_id: The answer_id from /predict's or /predict_video's result.
-            should_be: What the answer should have been: "real", "fake" or "unsure".
+            should_be: What the answer should have been: "real", "fake", "unsure" or "no_face" (there
+                is no face: none in the photo, or the chosen face's box is not one).
             face: Which face is wrong, numbered from 1 as the answer's faces are listed (a clip's:
                 its face tracks); leave it out (null) for the answer as a whole.
 
@@ -103,6 +104,13 @@ Text symbols, which common fonts have (DejaVu Sans): emoji showed as empty boxes
 
 REPORTED = "Reported"
 
+
+def worded(choices: Sequence[str]) -> list[tuple[str, str]]:
+    """The report's choices as the page words them ("no face"), each sent as the result labels it
+    ("no_face")."""
+    return [(WORDS[choice], choice) for choice in choices]
+
+
 CHOOSE_FIRST = "Choose what the answer should have been (one of the choices above), then report."
 
 
@@ -141,7 +149,7 @@ def report_ready(row: Optional[dict], picture: str = "photo", earlier: Optional[
 def unchosen(label: str) -> Any:
     """The choice of what an answer labelled ``label`` should have been, as it comes beside that
     answer: nothing chosen, any answer but its own offered."""
-    return gr.update(value=None, choices=choices_against(label))
+    return gr.update(value=None, choices=worded(choices_against(label)))
 
 
 def make_report_ready(answers: Answers, picture: str = "photo"
@@ -178,14 +186,14 @@ def against(face: Optional[int], row: Optional[dict], should_be: Optional[str],
     except FeedbackError:  # no such face (a stale choice): the answer's
         chosen, label = None, (row or {}).get("label")
     choices = choices_against(label)
-    return (gr.update(choices=choices, value=should_be if should_be in choices else None),
+    return (gr.update(choices=worded(choices), value=should_be if should_be in choices else None),
             gr.Button(report_label(picture, chosen)))
 
 
 def make_page_flag(flag: Flag, picture: str = "photo") -> Callable[[str, Optional[str], Optional[int], gr.Request],
                                                                    tuple]:
     """The report button's answer on the page (``picture``: what the answer was of, "photo" or
-    "clip"): its status, and the button done with once the answer is reported (a second click
+    "video"): its status, and the button done with once the answer is reported (a second click
     replaced the thank-you, and the id to quote, with "already reported")."""
     def page_flag(answer_id: str, should_be: Optional[str], face: Optional[int],
                   request: gr.Request) -> tuple[str, Any, Any, Any]:
@@ -221,7 +229,7 @@ class ReportControls:
         """The outputs :func:`report_ready` fills, in its order."""
         return [self.button, self.should_be, self.face, self.status]
 
-    def connect(self, flag: Flag, result: gr.JSON, picture: str = "photo") -> None:
+    def connect(self, flag: Flag, result: gr.JSON) -> None:
         """Wire the controls (inside the page's layout): a choice made takes the request to choose
         away; the button reports, and the keyboard's focus goes to the status (the button it was
         on is disabled once the answer is reported); a face chosen sets what it could have been from
@@ -230,7 +238,7 @@ class ReportControls:
                               show_progress="hidden")
         self.face.input(functools.partial(against, picture=self.picture), [self.face, result, self.should_be],
                         [self.should_be, self.button], queue=False, api_visibility="private", show_progress="hidden")
-        self.button.click(make_page_flag(flag, picture), [self.answer_id, self.should_be, self.face],
+        self.button.click(make_page_flag(flag, self.picture), [self.answer_id, self.should_be, self.face],
                           [self.status, self.button, self.should_be, self.face], api_visibility="private", **REPORTS,
                           show_progress="hidden") \
             .then(None, js=scroll_into_view(self.status.elem_id or ""))
@@ -245,7 +253,7 @@ def report_controls(prefix: str = "", picture: str = "photo") -> ReportControls:
         answer_id = AnswerId(label=f"{prefix.replace('-', ' ')}answer id", visible=False)
         with gr.Group():
             face = gr.Radio([], label="Which answer is wrong?", visible=False, elem_id=f"{prefix}report-face")
-            should_be = ShouldBe(list(SHOULD_BE), label=f"Is the {picture}'s answer wrong? It should have been:",
+            should_be = ShouldBe(worded(SHOULD_BE), label=f"Is the {picture}'s answer wrong? It should have been:",
                                  elem_id=f"{prefix}should-be")
             button = gr.Button(report_label(picture), variant="secondary", elem_id=f"{prefix}report")
         status = ReportStatus(elem_id=f"{prefix}flag-status", label="report status")

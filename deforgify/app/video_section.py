@@ -174,6 +174,6 @@ def video_section(detector: Detector, answers: Answers, flag: Flag) -> None:
               api_visibility="private",
               show_progress="hidden") \
         .then(None, js=scroll_into_view("video-verdict-box"))
-    report.connect(flag, result, "clip")
+    report.connect(flag, result)
     api_video = gr.Button(visible=False)  # the API: the same answer, with errors raised for programs
     api_video.click(predict_video, clip, outputs, api_name="predict_video", **CHECKS)
