@@ -399,6 +399,7 @@ def _pixel_details(row: dict) -> str:
     if not row["face"]:
         return ""
     from deforgify.explain.words import counted, left_out_why, turned_words
+    from deforgify.faces.crops import MAX_FACES
 
     deciding = row["faces"][row["deciding_face"]]
     confidences = _shares(row, deciding["caution"])
@@ -406,7 +407,8 @@ def _pixel_details(row: dict) -> str:
     if deciding["turned"] and not deciding["caution"]:
         where += f" ({turned_words(deciding['turned'])})"
     if row.get("left_out"):  # said, as on the page (a visitor found it in the JSON alone)
-        where += f"; {counted(row['left_out'], 'more face')} found and not judged ({left_out_why()})"
+        why = left_out_why(len(row["faces"]) >= MAX_FACES)
+        where += f"; {counted(row['left_out'], 'more face')} found and not judged ({why})"
     heatmap = f"; heatmap {row['heatmap']}" if row.get("heatmap") else ""
     heatmap += f"; heatmap not written: {row['heatmap_error']}" if "heatmap_error" in row else ""
     return f"{confidences}; {where}{heatmap}"

@@ -203,21 +203,20 @@ def withheld(count: int, unjudged_faces: dict[int, str], number: int, marked: st
             + (f" (not judged either: {faces_not_judged(others)})" if others else ""))
 
 
-def left_out_why(largest: str = "the largest") -> str:
-    """Why a face found was left out (not beyond the MAX_FACES largest): "under 40 px and narrower
-    than a third of the largest" (``largest``: "that frame's largest" in a clip)."""
-    return f"under {ALWAYS_JUDGED_FROM} px and narrower than a third of {largest}"
+def left_out_why(capped: bool, largest: str = "the largest", its: str = "the") -> str:
+    """Why a face found was left out: "under 40 px and narrower than a third of the largest", and
+    where the MAX_FACES largest were judged (``capped``: only then can one be beyond them) ", or
+    beyond the 8 largest" (``largest``, ``its``: "that frame's largest", "its" in a clip)."""
+    why = f"under {ALWAYS_JUDGED_FROM} px and narrower than a third of {largest}"
+    return why + (f", or beyond {its} {MAX_FACES} largest" if capped else "")
 
 
 def _left_out(prediction: Prediction) -> str:
-    """The faces found and left out, and why: under ALWAYS_JUDGED_FROM px and narrower than a
-    third of the largest, or (when the MAX_FACES largest were judged) that or beyond them. A
-    visitor read "2 faces found ..., 1 more face was found and not judged (narrower than a third
-    of the largest, or beyond the 8 largest)" of 3 faces as a miscount, and looked for the third
-    on the picture."""
-    why = left_out_why()
-    if len(prediction.scores) >= MAX_FACES:
-        why += f", or beyond the {MAX_FACES} largest"
+    """The faces found and left out, and why. A visitor read "2 faces found ..., 1 more face was
+    found and not judged (narrower than a third of the largest, or beyond the 8 largest)" of 3
+    faces as a miscount, and looked for the third on the picture: the cap is named only where
+    it was reached."""
+    why = left_out_why(len(prediction.scores) >= MAX_FACES)
     were = "was" if prediction.left_out == 1 else "were"
     return f"{counted(prediction.left_out, 'more face')} {were} found and not judged ({why}: not boxed)"
 

@@ -143,9 +143,7 @@ def _left_out(row: dict) -> str:
         return ""
     faces = "another face was" if max(counts) == 1 else "more faces were"
     where = "In the one frame read" if len(counts) == 1 else f"In {frames} of the {len(counts)} frames read"
-    why = left_out_why("that frame's largest")
-    if any(len(frame["faces"]) >= MAX_FACES for frame in row["frames"]):  # only then can one be beyond them
-        why += f", or beyond its {MAX_FACES} largest"
+    why = left_out_why(any(len(frame["faces"]) >= MAX_FACES for frame in row["frames"]), "that frame's largest", "its")
     return f" {where}, {faces} found and not judged ({why})."
 
 
