@@ -1601,18 +1601,29 @@ def test_a_fault_of_ours_is_said_as_one_with_its_code_not_gradios_bare_error(mon
     from deforgify.video import judge
 
     def broken(*args, **kwargs):
-        raise RuntimeError("a bug")
+        raise RuntimeError("a bug in /srv/deforgify/secret.py")
+
+    def disk_full(*args, **kwargs):  # after the answer, while its picture is saved
+        raise OSError(28, "No space left on device", "/tmp/gradio/deforgify/faces-0123.jpg")
 
     detector = Detector.load()
-    monkeypatch.setattr(detector, "answer_and_pixels", broken)
     monkeypatch.setattr(judge, "score_video", broken)
-    for check, what in ((checks.make_check(detector, Answers()), "photo"),
-                        (checks.make_judge_clip(detector, Answers()), "video")):
+    photo_fails = checks.make_check(detector, Answers())
+    monkeypatch.setattr(detector, "answer_and_pixels", broken)
+    for check, what, kind in ((checks.make_check(detector, Answers()), "photo", "RuntimeError"),
+                              (checks.make_judge_clip(detector, Answers()), "video", "RuntimeError"),
+                              (photo_fails, "photo", "OSError")):
+        if kind == "OSError":
+            monkeypatch.undo()
+            monkeypatch.setattr(checks, "answer_picture", disk_full)
         with pytest.raises(gr.Error) as raised:
             check(str(astronaut_jpeg))
         assert raised.value.title == "internal_error"
-        assert raised.value.message == (f"This {what} could not be checked: Deforgify failed on it (RuntimeError: "
-                                        "a bug). This is a fault of Deforgify, not of the file; please report it.")
+        message = raised.value.message  # the exception's kind and a reference; its text, a server path, only logged
+        reference = re.fullmatch(f"This {what} could not be checked: Deforgify failed on it \\({kind}, logged as fault "
+                                 r"([0-9a-f]{8})\)\. This is a fault of Deforgify, not of the file; please report it, "
+                                 r"quoting fault \1\.", message)
+        assert reference, message
 
 
 def test_a_small_deciding_face_is_shown_close_up_where_no_heatmap_is(astronaut, tmp_path) -> None:

@@ -3,6 +3,7 @@ an id to report it by; a refusal as ``gr.Error`` with its reason's code."""
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import functools
 import hashlib
@@ -10,7 +11,7 @@ import time
 import traceback
 import uuid
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterator, Optional
 
 import gradio as gr
 import numpy as np
@@ -39,13 +40,24 @@ VIDEO_MAX_BYTES = 200_000_000
 """The largest clip the page checks (a photo: :data:`deforgify.decode.images.MAX_FILE_BYTES`); no upload may be larger."""
 
 
-def _our_fault(what: str, error: Exception) -> gr.Error:
-    """The error shown for an unexpected exception while a file was read or judged: a fault of
-    this program, not of the file, logged with its traceback."""
-    log(f"could not judge a {what}: {type(error).__name__}: {error}\n{traceback.format_exc()}")
-    return gr.Error(f"This {what} could not be checked: Deforgify failed on it ({type(error).__name__}: {error}). "
-                    "This is a fault of Deforgify, not of the file; please report it.", duration=None,
-                    title=INTERNAL_ERROR, print_exception=False)
+@contextlib.contextmanager
+def faults_said(what: str) -> Iterator[None]:
+    """Any unexpected exception while a ``what`` ("photo", "video") is read, judged or drawn, said
+    as a fault of this program, not of the file, in words with a reference to quote; the
+    exception itself only in the log, with its traceback (its text can hold the server's paths:
+    a full disk's "No space left on device: '/tmp/gradio/...'" reached the page). A refusal
+    (``gr.Error``) passes as it is."""
+    try:
+        yield
+    except gr.Error:
+        raise
+    except Exception as error:  # noqa: BLE001  a fault of ours: said so, never Gradio's bare "Error"
+        reference = uuid.uuid4().hex[:8]
+        log(f"fault {reference}: could not check a {what}: {type(error).__name__}: {error}\n{traceback.format_exc()}")
+        raise gr.Error(f"This {what} could not be checked: Deforgify failed on it ({type(error).__name__}, logged "
+                       f"as fault {reference}). This is a fault of Deforgify, not of the file; please report it, "
+                       f"quoting fault {reference}.", duration=None, title=INTERNAL_ERROR,
+                       print_exception=False) from None
 
 
 def make_check(detector: Detector, answers: Answers) -> Callable[[Optional[str]], tuple]:
@@ -59,14 +71,16 @@ def make_check(detector: Detector, answers: Answers) -> Callable[[Optional[str]]
         if image is None:
             raise gr.Error(f"No photo arrived: send one as a file {SEND_A_FILE}", duration=None, title=NO_FILE,
                            print_exception=False)  # the page never calls with none
+        with faults_said("photo"):
+            return answer(image)
+
+    def answer(image: str) -> tuple:
         try:
             answered, rgb = detector.answer_and_pixels(image)  # read from the upload as sent: metadata intact
         except InvalidImageError as error:
             log(f"refused as a photo: {error}")
             raise gr.Error(f"This file can't be checked: {error}.", duration=None, title=error.code,
                            print_exception=False) from None
-        except Exception as error:  # noqa: BLE001  a fault of ours: said so, never Gradio's bare "Error"
-            raise _our_fault("photo", error) from None
         prediction, provenance, row = answered.prediction, answered.provenance, answered.to_json()
         row |= checked(image)
         row["answer_id"] = answers.issue(image, dict(row))
@@ -75,12 +89,13 @@ def make_check(detector: Detector, answers: Answers) -> Callable[[Optional[str]]
         bars = None if overruled(row) or prediction.caution else prediction.confidences  # not what decided
         close_up = (face_picture(detector.close_up(rgb, prediction), row, line, "face")
                     if shows_close_up(prediction, max(rgb.shape[:2]), heatmap is not None) else None)
-        answer = ((WORDS[row["label"]], bars), banner(prediction, provenance, calibration, line),
-                  answer_picture(draw_faces(rgb, prediction, overruled(row), calibration=calibration), row, line),
-                  heatmap, row, prediction, close_up)
+        answered_with = ((WORDS[row["label"]], bars), banner(prediction, provenance, calibration, line),
+                         answer_picture(draw_faces(rgb, prediction, overruled(row), calibration=calibration), row,
+                                        line),
+                         heatmap, row, prediction, close_up)
         if max(rgb.shape[:2]) >= LARGE_SIDE:
             release_free_memory()
-        return answer
+        return answered_with
 
     return check
 
@@ -204,14 +219,16 @@ def make_judge_clip(detector: Detector, answers: Answers) -> Callable[[Optional[
         if clip is None:
             raise gr.Error(f"No video arrived: send one as a file {SEND_A_FILE}", duration=None, title=NO_FILE,
                            print_exception=False)
+        with faults_said("video"):
+            return answer(clip)
+
+    def answer(clip: str) -> tuple[dict, Optional[str]]:
         try:
             video = score_video(detector, clip, Sampling(), VIDEO_LIMITS)
         except InvalidVideoError as error:
             log(f"refused as a video: {error}")
             raise gr.Error(f"This video can't be checked: {error}.", duration=None, title=error.code,
                            print_exception=False) from None
-        except Exception as error:  # noqa: BLE001
-            raise _our_fault("video", error) from None
         row = video.to_json() | checked(clip)
         frame = None
         shown_at = row["deciding_frame"]["t"] if row["deciding_frame"] else 0.0

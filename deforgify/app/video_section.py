@@ -12,7 +12,7 @@ from deforgify.app.about_model import model_line
 from deforgify.app.api_errors import error_row
 from deforgify.app.browser import (CLOSE_MESSAGES, FOCUS_CHECK_VIDEO, FORGET_REFUSAL, VIDEO_CHECK_STARTED_JS,
                                    scroll_into_view)
-from deforgify.app.checks import CHECKS, make_judge_clip
+from deforgify.app.checks import CHECKS, faults_said, make_judge_clip
 from deforgify.app.components import (LIVE_REGION, PICTURE_BUTTONS, DecidingFrame, Timeline, VideoFile,
                                       VideoResultJSON, VideoSummary, section_heading)
 from deforgify.app.latest_upload import LATEST_CLIP
@@ -100,8 +100,9 @@ def video_section(detector: Detector, answers: Answers, flag: Flag) -> None:
             result: the answer as data: label, confidences, faces (one per track), duration, frames, the model.
         """
         row, frame = judge_clip(clip)
-        rows = chart_rows(row)
-        box = video_banner(row, detector.config.calibration, line)
+        with faults_said("video"):
+            rows = chart_rows(row)
+            box = video_banner(row, detector.config.calibration, line)
         return box, pd.DataFrame(rows) if rows else None, frame, row  # no chart (nor legend) without a face
 
     def _shown(chart: Optional[dict], frame: Optional[str], alt_text: Optional[str] = None) -> tuple[dict, dict]:
