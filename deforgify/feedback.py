@@ -295,7 +295,7 @@ class FeedbackStore:
             return
         from huggingface_hub import HfApi
 
-        from deforgify.model.source import hub_endpoint
+        from deforgify.hub import hub_endpoint
 
         try:
             HfApi(endpoint=hub_endpoint()).upload_folder(

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Union
 
 from sklearn.model_selection import StratifiedGroupKFold
 
-from deforgify.hub_datasets import HubDatasetAway, load_hub_dataset
+from deforgify.hub import HubDatasetAway, load_hub_dataset
 from deforgify.model.folder import LABELS
 from deforgify.model.source import mistyped_folder
 from training.groups import group_names

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Optional, Sequence
 
 from deforgify.cli.argtypes import DefaultsShown, first_paragraph, run_command
+from deforgify.hub import hub_endpoint, hub_reachable
 from deforgify.model.folder import METRICS_FILE, MODEL_FILE, ModelLoadError, read_config
-from deforgify.model.source import hub_endpoint, hub_reachable
 
 if TYPE_CHECKING:
     from huggingface_hub import HfApi

@@ -12,19 +12,16 @@ import functools
 import hashlib
 import os
 import re
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional, Union
 
+from deforgify.hub import HUB_TIMEOUT_SECONDS, hub_endpoint, hub_reachable
 from deforgify.model.folder import (CARD_FILE, CONFIG_FILE, LITERT_FILE, METRICS_FILE, MODEL_FILE, ModelLoadError,
                                     read_config)
 from deforgify.model.runtime import litert_installed
 
 BUNDLED_MODEL = Path(__file__).parent.parent / "bundled_model"
-HUB_TIMEOUT_SECONDS = 3.0
-"""How long to wait for the Hub before falling back: a slow Hub must not hang the app."""
 _REPO_ID = re.compile(r"^[\w.-]+/[\w.-]+$")
 
 
@@ -132,29 +129,6 @@ def mistyped_folder(reference: str) -> bool:
 
 def bundled_source(warning: Optional[str] = None) -> ModelSource:
     return ModelSource(BUNDLED_MODEL, "bundled", warning=warning)
-
-
-def hub_endpoint() -> Optional[str]:
-    """The Hub to talk to, read at call time so that ``HF_ENDPOINT`` set later still counts."""
-    return os.environ.get("HF_ENDPOINT") or None
-
-
-def hub_reachable(timeout: float = HUB_TIMEOUT_SECONDS) -> bool:
-    """Whether the Hub answers at all: any HTTP status counts, a network error does not.
-
-    ``hf_hub_download`` retries a dead connection with backoff for about 20 seconds; one quick
-    probe first lets an offline start fall back at once.
-    """
-    from huggingface_hub import constants
-
-    url = (hub_endpoint() or constants.ENDPOINT).rstrip("/") + "/api/models"
-    try:
-        urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=timeout)
-    except urllib.error.HTTPError:
-        return True
-    except (OSError, ValueError):
-        return False
-    return True
 
 
 def _hub_source(repo_id: str, revision: Optional[str], fallback: bool) -> ModelSource:

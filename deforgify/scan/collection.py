@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Container, Iterator, Optional
 
-from deforgify.hub_datasets import HubDatasetAway, load_hub_dataset
+from deforgify.hub import HubDatasetAway, load_hub_dataset
 from deforgify.video.frames import VIDEO_SUFFIXES
 
 if TYPE_CHECKING:

@@ -1,13 +1,42 @@
-"""Datasets by Hub id (``HF_ENDPOINT`` honoured), for the scan and for training alike: a Hub
-that cannot be reached is found out with one quick probe, and then not asked at all."""
+"""The Hugging Face Hub, or the endpoint ``HF_ENDPOINT`` names: whether it answers, and datasets
+by Hub id, for the scan and for training alike. A Hub that cannot be reached is found out with one
+quick probe, and then not asked at all (models: :mod:`deforgify.model.source`)."""
 
 from __future__ import annotations
 
 import contextlib
+import os
+import urllib.error
+import urllib.request
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Optional
 
-from deforgify.model.source import hub_reachable
+HUB_TIMEOUT_SECONDS = 3.0
+"""How long to wait for the Hub before falling back: a slow Hub must not hang the app."""
+
+
+def hub_endpoint() -> Optional[str]:
+    """The Hub to talk to, read at call time so that ``HF_ENDPOINT`` set later still counts."""
+    return os.environ.get("HF_ENDPOINT") or None
+
+
+def hub_reachable(timeout: float = HUB_TIMEOUT_SECONDS) -> bool:
+    """Whether the Hub answers at all: any HTTP status counts, a network error does not.
+
+    ``hf_hub_download`` retries a dead connection with backoff for about 20 seconds; one quick
+    probe first lets an offline start fall back at once.
+    """
+    from huggingface_hub import constants
+
+    url = (hub_endpoint() or constants.ENDPOINT).rstrip("/") + "/api/models"
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=timeout):
+            pass
+    except urllib.error.HTTPError:
+        return True
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 class HubDatasetAway(Exception):
