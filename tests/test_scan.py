@@ -852,7 +852,7 @@ def _wait_for_workers(address: str, count: int) -> None:
 
 
 def test_only_the_first_files_not_judged_are_named(capsys: pytest.CaptureFixture) -> None:
-    from deforgify.cli.progress import Progress
+    from deforgify.batch.progress import Progress
     from deforgify.scan.run import NOT_JUDGED_NAMED, ScanRun, _name_not_judged
 
     run = ScanRun(0, Progress(None, enabled=True))

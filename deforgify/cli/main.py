@@ -25,10 +25,10 @@ from typing import TYPE_CHECKING, NoReturn, Optional, Sequence
 from PIL import Image
 
 from deforgify import __version__
+from deforgify.batch.progress import NOT_JUDGED, Progress
 from deforgify.cli import scan as scan_cli
 from deforgify.cli.argtypes import number
 from deforgify.cli.interrupts import INTERRUPTED, interrupts_held, stop_on_signals
-from deforgify.cli.progress import NOT_JUDGED, Progress
 from deforgify.cli.video_options import add_video_options, video_settings
 from deforgify.cli.warnings_shown import show_warnings
 from deforgify.model.folder import ModelLoadError

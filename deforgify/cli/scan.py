@@ -9,8 +9,8 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from deforgify.batch.progress import NOT_JUDGED
 from deforgify.cli.interrupts import interrupts_held
-from deforgify.cli.progress import NOT_JUDGED
 from deforgify.cli.video_options import add_video_options, video_settings
 from deforgify.model.folder import ModelLoadError, read_config
 from deforgify.model.source import ModelSource, resolve_model

@@ -14,9 +14,9 @@ from collections import deque
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Protocol
 
+from deforgify.batch.progress import NOT_JUDGED, Progress
 from deforgify.batch.scoring import CHUNK, Named, Result, score_items
 from deforgify.batch.streams import batches
-from deforgify.cli.progress import NOT_JUDGED, Progress
 from deforgify.refusals import NOT_FOUND
 from deforgify.scan.collection import Collection, Item, file_stamp
 from deforgify.scan.results_file import COLUMNS, Held, JsonLines, ParquetResults
