@@ -29,6 +29,7 @@ def run(script: str, *args: str) -> subprocess.CompletedProcess:
     ("format_parity.py", ["--model", "/tmp"], "error: /tmp has no config.json: not a Deforgify model folder"),
     ("robustness.py", ["--data", "/nonexistent"], "error: /nonexistent: no such folder"),
     ("leave_one_out.py", ["--drop-path", "0.1"], "--drop-path needs an architecture of residual blocks"),
+    ("quantisation.py", ["--representative", "0"], "argument --representative: must be 1 or more, not 0"),
 ])
 def test_a_benchmark_refuses_bad_input_in_one_line(script: str, args: list[str], said: str) -> None:
     result = run(script, *args)

@@ -12,7 +12,7 @@ import argparse
 import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, Optional
 
 from deforgify.cli.argtypes import DefaultsShown, first_paragraph, run_command
 from deforgify.model.folder import LITERT_FILE, ModelLoadError, load_keras_model, read_config
@@ -21,10 +21,20 @@ from training.staging import replace_file
 
 if TYPE_CHECKING:
     import keras
+    import tensorflow as tf
 
 
 def export_litert(model: keras.Model, class_index: int, folder: Path) -> Path:
     """Write ``folder/model.tflite``: the serving function of ``model`` for ``class_index``."""
+    path = folder / LITERT_FILE
+    replace_file(path, litert_graph(model, class_index))  # the old graph stays whole until replaced
+    return path
+
+
+def litert_graph(model: keras.Model, class_index: int,
+                 configure: Optional[Callable[[tf.lite.TFLiteConverter], None]] = None) -> bytes:
+    """The serving function of ``model`` for ``class_index`` as a LiteRT flatbuffer; ``configure``
+    sets the converter's options first (quantisation, measured in benchmarks/quantisation.py)."""
     import keras
     import tensorflow as tf
 
@@ -35,10 +45,10 @@ def export_litert(model: keras.Model, class_index: int, folder: Path) -> Path:
         archive.track(model)
         archive.add_endpoint(SIGNATURE, serving_function(model, class_index))
         archive.write_out(f"{scratch}/saved", verbose=False)
-        flat = tf.lite.TFLiteConverter.from_saved_model(f"{scratch}/saved", signature_keys=[SIGNATURE]).convert()
-    path = folder / LITERT_FILE
-    replace_file(path, flat)  # the old graph stays whole until replaced
-    return path
+        converter = tf.lite.TFLiteConverter.from_saved_model(f"{scratch}/saved", signature_keys=[SIGNATURE])
+        if configure is not None:
+            configure(converter)
+        return converter.convert()
 
 
 def main(argv: list[str] | None = None) -> int:
