@@ -1,6 +1,7 @@
 """The ``deforgify`` command (also ``python -m deforgify``): tell whether faces in photos and videos are real.
 
-``predict`` judges the files named; ``scan`` (:mod:`deforgify.cli.scan`) a whole collection.
+``predict`` (:mod:`deforgify.cli.predict`) judges the files named; ``scan``
+(:mod:`deforgify.cli.scan`) a whole collection.
 Exit status of ``predict``: 0 when every file was scored (a video cut short by truncation or the
 time limit counts as scored: its row says ``"complete": false``), 1 when any file could not be
 read (the others are still scored) or a heatmap written, 2 for a usage error or a model that cannot
@@ -11,34 +12,21 @@ Ctrl-C, 141 when the output was closed early (``| head``).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import difflib
 import errno
-import json
 import os
-import shlex
 import sys
 import textwrap
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, Optional, Sequence
-
-from PIL import Image
+from typing import NoReturn, Optional, Sequence
 
 from deforgify import __version__
-from deforgify.batch.progress import NOT_JUDGED, Progress
-from deforgify.cli import scan as scan_cli
+from deforgify.cli import predict as predict_cli, scan as scan_cli
 from deforgify.cli.argtypes import number
-from deforgify.cli.interrupts import INTERRUPTED, interrupts_held, stop_on_signals
-from deforgify.cli.video_options import add_video_options, video_settings
+from deforgify.cli.interrupts import INTERRUPTED, stop_on_signals
+from deforgify.cli.video_options import add_video_options
 from deforgify.cli.warnings_shown import show_warnings
-from deforgify.model.folder import ModelLoadError
-from deforgify.provenance.rules import phrase
 from deforgify.refusals import CODES
-
-if TYPE_CHECKING:
-    from deforgify.batch.scoring import Result
-    from deforgify.detector import Detector
-    from deforgify.provenance.contract import Provenance
 
 ROWS = """
 rows: one line per file, in order. With --json, one object per line:
@@ -247,197 +235,4 @@ UNWRITABLE = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EBADF}
 
 
 def _run(args: argparse.Namespace) -> int:
-    if args.command == "scan":
-        return scan_cli.run(args)
-    with interrupts_held():  # the model's libraries load whole; a Ctrl-C meanwhile is raised after
-        from deforgify.batch.scoring import score_files  # after parsing: --help needs no TensorFlow
-        from deforgify.detector import Detector
-
-    if args.heatmap:
-        if args.heatmap.exists() and not args.heatmap.is_dir():
-            print(f"error: --heatmap {args.heatmap} is a file: give a folder for the heatmaps", file=sys.stderr)
-            return 2
-        try:
-            args.heatmap.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            print(f"error: --heatmap {args.heatmap}: cannot make that folder ({error.strerror or error})",
-                  file=sys.stderr)
-            return 2
-    try:
-        with interrupts_held():
-            detector = Detector.load(args.model)  # another model's answers, exit 0, misled scripts
-    except ModelLoadError as error:
-        hint = " (--model bundled answers with the bundled model)" if args.model not in (None, "bundled") else ""
-        print(f"error: {error}: nothing was judged{hint}", file=sys.stderr)
-        return 2
-    for warning in detector.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    facts = detector.facts
-    folders = [] if args.quiet else [name for name in args.files if os.path.isdir(name)]  # False where unreadable
-    for folder in folders:
-        print(f"hint: {folder} is a folder: `deforgify scan {shlex.quote(folder)}` judges every photo and video "
-              "in it", file=sys.stderr)
-    progress = Progress(len(args.files), enabled=not args.quiet)
-    heatmap_names: set[str] = set()
-    by_provenance = unwritten = 0
-    for result in score_files(detector, args.files, args.workers, keep_rgb=bool(args.heatmap),
-                              video=video_settings(args)):
-        row = _row(result, facts)
-        if args.heatmap and result.prediction and result.prediction.face_found:
-            row.update(_write_heatmap(detector, result, _unique_path(args.heatmap, Path(result.name).stem,
-                                                                     heatmap_names)))
-            unwritten += "heatmap_error" in row
-        elif args.heatmap and "error" not in row:
-            row["heatmap"] = None  # no face to map, or a video (its frames are not kept): said, not silent
-        progress.clear()
-        print(json.dumps(row) if args.json else _human(row, result.provenance), flush=True)
-        progress.count_row(row)
-        by_provenance += row.get("decided_by") == "provenance"
-    model = f"model {facts['reference']}, revision {facts['revision']}"
-    progress.finish(f"; {by_provenance} decided by provenance; {model}")
-    return 1 if progress.counts[NOT_JUDGED] or unwritten else 0
-
-
-def _write_heatmap(detector: Detector, result: Result, path: Path) -> dict:
-    """``{"heatmap": path}``, or ``{"heatmap": None, "heatmap_error": why}`` when it cannot be
-    written (a full disk, a read-only folder, a name too long): the verdict still stands, and the
-    run goes on."""
-    assert result.rgb is not None and result.prediction is not None  # a photo judged, its pixels kept
-    try:
-        Image.fromarray(detector.heatmap(result.rgb, result.prediction)).save(path)
-    except OSError as error:
-        with contextlib.suppress(OSError):
-            path.unlink(missing_ok=True)  # no half-written file
-        return {"heatmap": None, "heatmap_error": f"cannot write {path}: {error.strerror or error}"}
-    return {"heatmap": str(path)}
-
-
-def _row(result: Result, model: dict) -> dict:
-    """A file's line as data: its answer and the model that gave it (an unreadable file's error alone)."""
-    row = {"file": result.name, **result.to_json()}
-    return row if "error" in row else {**row, "model": model}
-
-
-def _unique_path(folder: Path, stem: str, used: set[str]) -> Path:
-    """``folder/stem.heatmap.png``, or ``stem-N.heatmap.png`` if an earlier file of this run had
-    that name or a file of it is there already (an earlier run's, which its rows name: it was
-    overwritten with another photo's heatmap)."""
-    name, number = f"{stem}.heatmap.png", 1
-    while name in used or os.path.exists(folder / name):  # False for a name too long: its write says so
-        number += 1
-        name = f"{stem}-{number}.heatmap.png"
-    used.add(name)
-    return folder / name
-
-
-def _human(row: dict, provenance_read: Provenance) -> str:
-    if not row["file"].isprintable():  # a newline in a name must not break one line per file
-        row = {**row, "file": repr(row["file"])}
-        row.update({"error": repr(row["error"])[1:-1]} if "error" in row else {})
-    if "error" in row:
-        return f"{row['file']}: error: {row['error']}"
-    if row.get("kind") == "video":
-        return _human_video(row)
-    provenance = phrase(provenance_read)
-    if row["decided_by"] == "provenance":
-        pixels = row["pixels"]
-        said = f"pixels said {pixels['label']}" if pixels["label"] != "no_face" else "no face found by the pixel model"
-        return f"{row['file']}: {row['label']} (decided by provenance: {provenance}; {said}{_pixel_details(row)})"
-    note = f"; provenance: {provenance}" if provenance else ""
-    if not row["face"]:
-        return f"{row['file']}: no_face (no face found: nothing to judge{note})"
-    from deforgify.explain.words import MEANINGS
-
-    deciding = row["faces"][row["deciding_face"]] if row.get("deciding_face") is not None else {}
-    meaning = deciding.get("caution") or MEANINGS[row["label"]]
-    return f"{row['file']}: {row['label']} ({meaning}{_pixel_details(row)}{note})"
-
-
-def _human_video(row: dict) -> str:
-    """``clip.mp4: fake (video 20.0 s, 40 frames, 2 face tracks; real 3%, fake 97%, face 2 from
-    10.2 s to 19.8 s, most suspicious at 14.8 s)``: faces numbered from 1, as on the app's chart
-    (the JSON's track ids count from 0); no percentages when the deciding track was not judged,
-    as for a photo's face."""
-    from deforgify.explain.words import counted
-
-    sampling = row["sampling"]
-    seen = f"video {row['duration']:.1f} s, {counted(sampling['read'], 'frame')}"
-    note = f"; incomplete: {row['note']}" if row["note"] else ""
-    if not row["faces"]:
-        return f"{row['file']}: no_face ({seen}, no face in any: nothing to judge{note})"
-    from deforgify.video.present import deciding_track
-
-    deciding, track = row["deciding_frame"], deciding_track(row)
-    assert track is not None  # a row with faces has its deciding track
-    confidences = _shares(row, track["caution"])
-    return (f"{row['file']}: {row['label']} ({seen}, {len(row['faces'])} face track"
-            f"{'s' if len(row['faces']) > 1 else ''}{confidences}; face {track['track'] + 1} from "
-            f"{track['start']:.1f} s to {track['end']:.1f} s, {_peak_or_not_judged(row, track)} "
-            f"{deciding['t']:.1f} s"
-            f"{'; ' + track['caution'] if track.get('caution') else ''}{note})")
-
-
-def _peak_or_not_judged(row: dict, track: dict) -> str:
-    """How the deciding track's frame is named: "most suspicious at", or for a track not judged
-    beside tracks that look real (:func:`deforgify.prediction.deciding`) "not judged (the 1 judged
-    looks real), pictured at": it was never the most suspicious of anything."""
-    judged = sum(not other["caution"] for other in row["faces"])
-    if track["caution"] and judged:
-        return f"not judged (the {judged} judged {_look_real(judged)}), pictured at"
-    return "most suspicious at"
-
-
-def _look_real(judged: int) -> str:
-    """"looks real" of one face, "look real" of several."""
-    return "looks real" if judged == 1 else "look real"
-
-
-def _pixel_details(row: dict) -> str:
-    """``; real 3.0%, fake 97.0%; face at 1,2 3x4 ...`` (empty without a face). A face not judged
-    (its caution says why) gets no percentages, as on the page: its scores are not used, and "fake
-    98.8%" beside "too small to judge" read as an answer (a developer's find)."""
-    if not row["face"]:
-        return ""
-    from deforgify.explain.words import counted, left_out_why, turned_words
-    from deforgify.faces.crops import MAX_FACES
-
-    deciding = row["faces"][row["deciding_face"]]
-    confidences = _shares(row, deciding["caution"])
-    where = "face at {},{} {}x{}".format(*row["face"]) + _among(row["faces"], deciding)
-    if deciding["turned"] and not deciding["caution"]:
-        where += f" ({turned_words(deciding['turned'])})"
-    if row.get("left_out"):  # said, as on the page (a visitor found it in the JSON alone)
-        why = left_out_why(len(row["faces"]) >= MAX_FACES)
-        where += f"; {counted(row['left_out'], 'more face')} found and not judged ({why})"
-    heatmap = f"; heatmap {row['heatmap']}" if row.get("heatmap") else ""
-    heatmap += f"; heatmap not written: {row['heatmap_error']}" if "heatmap_error" in row else ""
-    return f"{confidences}; {where}{heatmap}"
-
-
-def _shares(row: dict, caution: Optional[str]) -> str:
-    """``; real 3.0%, fake 97.0%`` (``fake >99.9%``, not ``100.0%``: :func:`deforgify.explain.words.share_text`),
-    or nothing for a face or track not judged (its ``caution``)."""
-    from deforgify.explain.words import share_text, shown_places
-
-    if caution:
-        return ""
-    places = max(1, shown_places(row["confidences"]["fake"], None))
-    return "; " + ", ".join(f"{k} {share_text(v, places)}" for k, v in row["confidences"].items())
-
-
-def _among(faces: list[dict], deciding: dict) -> str:
-    """Which of several faces decided: `` (most suspicious of 3 faces)``, `` (most suspicious of
-    the 1 judged of 2 faces)`` (it said "of 2 faces" when one had no colour), `` (the widest of 2
-    faces, none judged)``, `` (not judged; the 1 judged of 2 faces looks real)`` (a face without
-    colour beside faces that look real: :func:`deforgify.prediction.deciding`)."""
-    judged = sum(not face["caution"] for face in faces)
-    if len(faces) == 1:
-        return ""
-    if deciding["caution"] and judged:
-        return f" (not judged; the {judged} judged of {len(faces)} faces {_look_real(judged)})"
-    if deciding["caution"]:
-        return f" (the widest of {len(faces)} faces, none judged)"
-    if judged == len(faces):
-        return f" (most suspicious of {len(faces)} faces)"
-    return f" (most suspicious of the {judged} judged of {len(faces)} faces)"
-
+    return scan_cli.run(args) if args.command == "scan" else predict_cli.run(args)
