@@ -112,11 +112,16 @@ def video_section(detector: Detector, answers: Answers, flag: Flag) -> None:
         return (gr.update(**(chart or {"value": None, "caption": None}), visible=chart is not None),
                 gr.update(value=frame, visible=frame is not None, alt_text=alt_text))
 
+    def no_answer(box: str, row: Optional[dict] = None) -> tuple[Any, ...]:
+        """The page's outputs without an answer: ``box`` in the verdict's place (the reason, or
+        what is awaited), timeline and frame hidden, no answer id, no report status or choice."""
+        return (box, *_shown(None, None), row, "", "", None)
+
     def page_video(clip: Optional[str], request: gr.Request) -> tuple:
         """What the page shows: the answer, or the reason in the verdict box (no toast, no error
         marks); nothing when another clip (or none) is on the page by the time it is ready."""
         if clip is None:
-            return (no_clip_box(), *_shown(None, None), None, "", "", None)
+            return no_answer(no_clip_box())
         try:
             box, chart, frame, row = predict_video(clip)
             calibration = detector.config.calibration
@@ -125,10 +130,8 @@ def video_section(detector: Detector, answers: Answers, flag: Flag) -> None:
             answer: tuple[Any, ...] = (box, *_shown(drawn, frame, alt_text), row, row.get("answer_id", ""), "",
                                        unchosen(row["label"]))
         except gr.Error as error:
-            answer = (error_box(str(error.message), "video",
-                                "Try an MP4, WebM, MOV, MKV or AVI clip of at most 5 minutes that shows a face.",
-                                "video-verdict-box"), *_shown(None, None),
-                      error_row(error), "", "", None)
+            answer = no_answer(error_box(str(error.message), "video", "Try an MP4, WebM, MOV, MKV or AVI clip of at "
+                                         "most 5 minutes that shows a face.", "video-verdict-box"), error_row(error))
         return answer if LATEST_CLIP.is_latest(request, clip) else tuple(gr.skip() for _ in answer)
 
     with gr.Accordion(CHECK_A_VIDEO, open=True, elem_id="video-check"):
@@ -158,8 +161,8 @@ def video_section(detector: Detector, answers: Answers, flag: Flag) -> None:
     page_outputs = outputs + [report.answer_id, report.status, report.should_be]
     # A new or removed clip takes the old answer with it, at once, timeline and frame hidden until the next answer;
     # the button waits for a whole clip (a click while one was still uploading used to answer "No video yet").
-    clip.change(lambda new: (AWAITING_CLIP, *_shown(None, None), None, "", "", None,
-                             gr.Button(CHECK_VIDEO, interactive=new is not None), answer_shown("")), clip,
+    clip.change(lambda new: (*no_answer(AWAITING_CLIP), gr.Button(CHECK_VIDEO, interactive=new is not None),
+                             answer_shown("")), clip,
                 [*page_outputs, check, report.box],
                 queue=False, api_visibility="private", show_progress="hidden")
     clip.change(LATEST_CLIP.record, clip, None, queue=False, api_visibility="private", show_progress="hidden")
