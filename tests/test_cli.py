@@ -537,11 +537,11 @@ def test_a_plain_line_says_a_face_was_left_out(tmp_path: Path, astronaut: np.nda
 
 
 def test_a_plain_line_says_faces_beyond_the_largest_were_left_out(tmp_path: Path, astronaut: np.ndarray) -> None:
-    """Nine faces alike: the eight largest are judged, and the plain line gives the ninth's reason
-    as the page does (it said "under 40 px", which none of them is)."""
+    """36 faces alike: the 32 largest are judged, and the plain line gives the others' reason as
+    the page does (it said "under 40 px", which none of them is)."""
     face = astronaut[20:280, 100:350]
-    photo = np.concatenate([np.concatenate([face] * 3, axis=1)] * 3, axis=0)
+    photo = np.concatenate([np.concatenate([face] * 6, axis=1)] * 6, axis=0)
     Image.fromarray(photo).save(tmp_path / "crowd.png")
     line = run_module("deforgify", "predict", str(tmp_path / "crowd.png"), "--quiet").stdout.strip()
-    assert ("; 1 more face found and not judged (under 40 px and narrower than a third of the largest, "
-            "or beyond the 8 largest)") in line, line
+    assert ("; 4 more faces found and not judged (under 40 px and narrower than a third of the largest, "
+            "or beyond the 32 largest)") in line, line

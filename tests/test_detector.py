@@ -209,12 +209,35 @@ def test_a_face_without_colour_or_seen_through_withholds_real_beside_faces_judge
     assert verdict(real, small).label == "real"  # a face too small withholds nothing
 
 
+def test_a_fake_among_a_dozen_faces_is_judged(detector: Detector, astronaut) -> None:
+    """A visitor's group photo: eleven copies of a real face and, smallest of twelve, a face swap
+    (fake on its own): the eight largest were judged, the swap left out, and the photo "unsure"
+    decided by a real face. A team photo's faces are all judged."""
+    import cv2
+
+    def sized(rgb: np.ndarray, width: int) -> np.ndarray:
+        return cv2.resize(rgb, (width, round(width * rgb.shape[0] / rgb.shape[1])), interpolation=cv2.INTER_AREA)
+
+    swap = np.asarray(Image.open(ROOT / "examples" / "face-swap.jpg").convert("RGB"))
+    assert detector.predict(swap).label == "fake"
+    tiles = [sized(astronaut[20:280, 100:350], 210)] * 11 + [sized(swap, 70)]
+    photo = np.full((3 * 260, 4 * 230, 3), 230, np.uint8)
+    for i, tile in enumerate(tiles):
+        row, column = divmod(i, 4)
+        photo[row * 260 : row * 260 + tile.shape[0], column * 230 : column * 230 + tile.shape[1]] = tile
+    prediction = detector.predict(photo)
+    assert (len(prediction.scores), prediction.left_out) == (12, 0)
+    assert prediction.label == "fake" and prediction.face == min((s.face for s in prediction.scores),
+                                                                 key=lambda box: box[2])  # the smallest decides
+
+
 def test_faces_found_but_not_judged_are_counted_and_said(detector: Detector, astronaut) -> None:
-    """A face under a third of the largest one's width, or beyond the 8 largest, is not judged:
+    """A face under a third of the largest one's width, or beyond the 32 largest, is not judged:
     the answer says how many (a visitor's walk: a second person was left out silently)."""
     from dataclasses import replace as replaced
 
     from deforgify.explain.words import explain
+    from deforgify.faces.crops import MAX_FACES
 
     large = small_face_crop(detector, astronaut, 120)
     found = [large.face, (300, 10, 30, 30), (400, 10, 25, 25)]  # two under a third of 120 px
@@ -223,10 +246,10 @@ def test_faces_found_but_not_judged_are_counted_and_said(detector: Detector, ast
     text = explain(one, detector.config.calibration)
     assert "judged on the largest face found; 2 more faces were found and not judged (under 40 px and narrower " \
            "than a third of the largest: not boxed)" in text
-    nine = [large.face] + [(200 + 10 * i, 10, 110, 110) for i in range(8)]  # 9 alike: one beyond the 8 largest
-    crowded, = detector.judge([[replaced(large, faces=nine)] * 8])
+    crowd = [large.face] + [(200 + 10 * i, 10, 110, 110) for i in range(MAX_FACES)]  # one beyond the largest
+    crowded, = detector.judge([[replaced(large, faces=crowd)] * MAX_FACES])
     assert crowded.left_out == 1 and "1 more face was found and not judged (under 40 px and narrower than a third " \
-           "of the largest, or beyond the 8 largest: not boxed)" in explain(crowded)
+           f"of the largest, or beyond the {MAX_FACES} largest: not boxed)" in explain(crowded)
     alone, = detector.judge([[large]])
     assert alone.left_out == 0 and "judged on the one face found." in explain(alone).lower()
     assert "not judged" not in explain(alone)

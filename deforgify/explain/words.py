@@ -206,7 +206,7 @@ def withheld(count: int, unjudged_faces: dict[int, str], number: int, marked: st
 def left_out_why(capped: bool, largest: str = "the largest", its: str = "the") -> str:
     """Why a face found was left out: "under 40 px and narrower than a third of the largest", and
     where the MAX_FACES largest were judged (``capped``: only then can one be beyond them) ", or
-    beyond the 8 largest" (``largest``, ``its``: "that frame's largest", "its" in a clip)."""
+    beyond the 32 largest" (``largest``, ``its``: "that frame's largest", "its" in a clip)."""
     why = f"under {ALWAYS_JUDGED_FROM} px and narrower than a third of {largest}"
     return why + (f", or beyond {its} {MAX_FACES} largest" if capped else "")
 

@@ -13,7 +13,7 @@ from deforgify.faces.finding import Box, Face, face_middle, find_faces, upright
 from deforgify.faces.preprocess import PreprocessConfig, Preprocessed, preprocess_face
 from deforgify.faces.transparency import see_through
 
-MAX_FACES = 8
+MAX_FACES = 32
 """At most this many faces per image are scored, largest first."""
 MIN_FACE_RATIO = 0.33
 """Faces narrower than this fraction of the largest face, and than :data:`ALWAYS_JUDGED_FROM`,

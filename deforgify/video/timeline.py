@@ -41,7 +41,7 @@ class FrameResult:
     """Every face scored in this frame, largest first."""
     left_out: int = 0
     """Faces found in this frame and not judged: under 40 px and narrower than a third of its
-    largest, or beyond its 8 largest (as a photo's; told in the video's words, so that none is
+    largest, or beyond its 32 largest (as a photo's; told in the video's words, so that none is
     left out silently)."""
 
     @property
