@@ -331,7 +331,8 @@ def test_on_a_phone_the_videos_answer_comes_into_view(app_url, mixed_clip, tmp_p
             page.locator("#video-input").get_by_role("button", name="Clear").click()
             page.locator("#video-input input[type=file]").set_input_files(str(tmp_path / "notes.txt"))
             refusal = ('notes.txt is not a video file this page takes: choose an MP4, WebM, MOV, MKV or AVI clip '
-                       '(save an animated GIF or WebP as an MP4 first; a photo goes under "Check a photo").')
+                       '(an animated GIF, PNG or WebP, like a photo, goes under "Check a photo", which checks it as a '
+                       'clip).')
             page.get_by_test_id("toast-text").get_by_text(refusal).wait_for(timeout=10_000)
             assert page.locator("#video-input-refused").inner_text() == refusal  # said under the input too
             assert page.get_by_test_id("toast-body").is_visible()  # the notice, open (it closes itself after 10 s)

@@ -975,23 +975,28 @@ def test_an_animated_picture_is_checked_as_a_clip_with_its_frames_own_times(form
     capture, info = video_frames.open_video(path, Limits())
     assert (info.width, info.height, info.frame_count, info.duration) == (320, 240, 10, 2.0)
     frames = list(video_frames.sampled_frames(capture, video_frames.Reading(info, Sampling()), Limits()))
-    assert [frame.t for frame in frames] == [0.2, 0.6, 1.2, 1.6]  # those on screen at 0.25, 0.75, 1.25, 1.75 s
+    assert [frame.t for frame in frames] == pytest.approx([0.2 * index for index in range(10)])  # every frame
     brightness = [frame.rgb.astype(int).mean() - face.mean() for frame in frames]
-    assert np.allclose(brightness, [10, 30, 60, 80], atol=4), brightness
+    assert np.allclose(brightness, [10 * index for index in range(10)], atol=4), brightness
+    capture, info = video_frames.open_video(path, Limits())  # more frames than the cap: those on screen at
+    frames = list(video_frames.sampled_frames(capture, video_frames.Reading(info, Sampling(cap=4)), Limits()))
+    assert [frame.t for frame in frames] == [0.2, 0.6, 1.2, 1.6]  # 0.25, 0.75, 1.25, 1.75 s
     shown = video_frames.frame_at(path, 1.2)
     assert shown is not None and abs(shown.rgb.astype(int).mean() - face.mean() - 60) < 4
     row = score_video(detector, path).to_json()
-    assert row["face_found"] and row["faces"][0]["frames"] == 4 and row["duration"] == 2.0
+    assert row["face_found"] and row["faces"][0]["frames"] == 10 and row["duration"] == 2.0
 
 
 @pytest.mark.parametrize("durations, shown", [
     ([1000, 1000, 1000], [0.0, 1.0, 2.0]),
     ([2000] * 4, [0.0, 2.0, 4.0, 6.0]),
-    ([100, 100, 5000], [0.2]),  # the short frames are on screen at no sampled time
+    ([100, 100, 5000], [0.0, 0.1, 0.2]),  # the short frames too, on screen at no sampled time
+    ([400, 200, 400], [0.0, 0.4, 0.6]),  # a visitor's fake face, shown 0.2 s between two samples
 ])
 def test_an_animated_picture_holding_frames_long_is_sampled_whole(durations, shown, tmp_path, astronaut) -> None:
     """Taking the first frame at or after each time, as for a video, ran out of frames: intact
-    GIFs were said to "end early" (truncated or damaged)."""
+    GIFs were said to "end early" (truncated or damaged). Every frame of a picture of at most
+    the cap's frames is judged: one shown between two sampled times was never looked at."""
     face = canvas(astronaut, size=(320, 240), at=(60, 20), height=200)
     pictures = [Image.fromarray(face // 2 + np.uint8(20 * index)) for index in range(len(durations))]
     path = tmp_path / "held.gif"

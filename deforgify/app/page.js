@@ -118,7 +118,7 @@ new MutationObserver(() => {
     if (refused && refused[2] === 'image') {
       text.textContent = `${refused[1]} is not a photo: choose a JPEG, PNG, WebP or HEIC photo of a face (a clip goes under "Check a video").`;
     } else if (refused) {
-      text.textContent = `${refused[1]} is not a video file this page takes: choose an MP4, WebM, MOV, MKV or AVI clip (save an animated GIF or WebP as an MP4 first; a photo goes under "Check a photo").`;
+      text.textContent = `${refused[1]} is not a video file this page takes: choose an MP4, WebM, MOV, MKV or AVI clip (an animated GIF, PNG or WebP, like a photo, goes under "Check a photo", which checks it as a clip).`;
     }
     if (refused) {  // kept under the input once the message closes, until the next file
       const input = refused[2] === 'image' ? 'photo' : 'video-input';

@@ -10,7 +10,8 @@ from deforgify.video.frames import DEFAULT_CAP, DEFAULT_RATE, Limits, Sampling, 
 
 def add_video_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fps", type=number(float, above=0), default=DEFAULT_RATE, metavar="RATE",
-                        help=f"video frames sampled per second (default {DEFAULT_RATE:g})")
+                        help=f"video frames sampled per second (default {DEFAULT_RATE:g}; an animated picture of at most "
+                             "--max-frames frames has every frame judged)")
     parser.add_argument("--max-frames", type=number(int, above=0), default=DEFAULT_CAP, metavar="N",
                         help=f"at most N frames of a video, spread over the clip (default {DEFAULT_CAP})")
     parser.add_argument("--time-limit", type=number(float, above=0), default=Limits.time_limit, metavar="SECONDS",

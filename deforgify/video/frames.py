@@ -352,8 +352,8 @@ def sampled_frames(capture: Capture, reading: Reading, limits: Limits,
     side), one decoded at a time. ``reading`` records how many were read and why reading
     stopped early."""
     targets = reading.sampling.times(reading.info.duration)
-    if isinstance(capture, AnimatedPicture):  # each frame on screen at a target, once
-        targets = capture.shown_at(targets)
+    if isinstance(capture, AnimatedPicture):
+        targets = capture.sampled(targets, reading.sampling.cap)
     else:
         targets = _one_per_frame(targets, reading.info)
     reading.planned = len(targets)

@@ -83,6 +83,13 @@ class AnimatedPicture:
             shown.append(milliseconds if milliseconds >= SHORTEST_FRAME_MS else DEFAULT_FRAME_MS)
         return shown
 
+    def sampled(self, times: list[float], cap: int) -> list[float]:
+        """The starts of the frames to judge: every frame, where there are at most ``cap``
+        (a visitor's GIF held a fake face for 0.2 s of its 1 s, between two samples that each
+        fell on a real one: "frame by frame" should mean it); else the frames on screen at
+        ``times``."""
+        return self.starts[: self.readable] if self.readable <= cap else self.shown_at(times)
+
     def shown_at(self, times: list[float]) -> list[float]:
         """The start of each frame on screen at one of ``times`` (seconds), each once, in order:
         a frame held longer than the times' spacing is one sample, not several."""
