@@ -342,6 +342,7 @@ the parent across fork and exec, so under a pytest process larger than the decod
     ("P", (6320, 6320), "png", {}),
     ("RGB", (8000, 5000), "jpg", {"progressive": True}),  # 1.7 MB at 149 MP took 889 MB: limited to 40 MP
     ("RGBA", (4472, 4472), "webp", {"lossless": True}),  # 1.7 KB at 40 MP took 630 MB: limited to 20 MP
+    ("RGB", (8160, 6120), "heic", {"quality": 50}),  # a 50 MP phone's HEIC (an iPhone's 48 MP was refused)
 ])
 def test_the_largest_accepted_images_decode_within_400_mb(tmp_path: Path, mode: str, size: tuple[int, int],
                                                          suffix: str, options: dict) -> None:

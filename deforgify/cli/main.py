@@ -117,7 +117,8 @@ A video's verdict is its most suspicious face track's (a track without colour, n
 keeps it from "real", as a photo's face does).
 
 videos: frames sampled evenly over the whole clip, --fps a second (default 2), at most
---max-frames (default 64) and, within that, at least 4 (one per frame of a shorter clip); decoding stops after
+--max-frames (default 64) and, within that, at least 4 (one per frame of a shorter clip; every frame of
+an animated picture of at most --max-frames); decoding stops after
 --time-limit seconds per file (default 120: the frames read so far decide, and the row says
 complete: false). Refused before decoding:
 frames over 40 megapixels, clips over 3 hours. An unreadable, empty, audio-only or text file

@@ -43,6 +43,9 @@ coefficients while it decodes (a 1.7 MB progressive 149 MP JPEG peaked at 889 MB
 MAX_WEBP_PIXELS = 20_000_000
 """libwebp decodes with copies beside Pillow's: a 40 MP lossless WebP of 1.7 KB peaked at 630 MB,
 so WebP gets less than MAX_PIXELS (309 MB measured at this limit)."""
+MAX_HEIF_PIXELS = 50_000_000
+"""Phones store their largest photos as HEIF: an iPhone's 48 MP (8064x6048) and a 50 MP one
+(8160x6120) were refused at MAX_PIXELS; decoded whole, the 50 MP one added 348 MB."""
 MAX_FILE_BYTES = 100_000_000
 """Files larger than this are refused before they are read."""
 MAX_ASPECT_RATIO = 20.0
@@ -362,6 +365,8 @@ def _pixel_limit(image: Image.Image, draft: bool) -> tuple[int, str]:
         return MAX_PIXELS, " for a JPEG in several scans"
     if image.format == "WEBP":
         return MAX_WEBP_PIXELS, " for a WebP"
+    if image.format == "HEIF":
+        return MAX_HEIF_PIXELS, " for a HEIC or HEIF"
     return MAX_PIXELS, ""
 
 
