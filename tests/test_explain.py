@@ -646,6 +646,8 @@ def test_an_answer_pictures_strip_says_what_real_means() -> None:
     assert footer_lines(row | {"label": "fake"}, "m")[0].startswith("Deforgify: fake, 2026-12-05 17:02:03 UTC.")
     assert footer_lines(row | {"label": "fake"}, "m", "heatmap")[0].startswith(  # a downloaded heatmap said nothing
         "Deforgify heatmap of the deciding face; the photo's answer: fake, 2026-12-05 17:02:03 UTC.")
+    assert footer_lines(row | {"label": "no_face"}, "m")[0] == (  # it said "Evidence to weigh" of nothing judged
+        "Deforgify: no face, 2026-12-05 17:02:03 UTC. Nothing was judged.")
 
 
 def test_the_pages_first_lines_say_what_each_of_the_four_answers_means() -> None:

@@ -26,6 +26,7 @@ from deforgify.detector import Detector
 from deforgify.explain.drawing import draw_faces, with_footer
 from deforgify.explain.words import MEANINGS, WORDS
 from deforgify.feedback import Answers
+from deforgify.model.calibration import NO_FACE
 from deforgify.refusals import INTERNAL_ERROR
 from deforgify.video.frames import Limits
 
@@ -173,11 +174,13 @@ def answer_picture(rgb: np.ndarray, row: dict, model: str) -> str:
 def footer_lines(row: dict, model: str, of: str = "") -> list[str]:
     """The words under an answer's picture (``of``: a picture of its deciding face, "heatmap" or
     "close-up", says so): the answer, when, and the model; "real" with what it means (stamped
-    "real" alone, a picture read as proof that the person was real: a walk)."""
+    "real" alone, a picture read as proof that the person was real: a walk); "no face" with
+    nothing judged, not as evidence to weigh (a walk's find)."""
     when = row["checked_at"].replace("T", " ").removesuffix("Z") + " UTC"
     answer = WORDS[row["label"]] + (f" ({MEANINGS['real']})" if row["label"] == "real" else "")
     what = f" {of} of the deciding face; the photo's answer" if of else ""
-    return [f"Deforgify{what}: {answer}, {when}. Evidence to weigh, not proof.", f"Answered by {model}"]
+    weight = "Nothing was judged." if row["label"] == NO_FACE else "Evidence to weigh, not proof."
+    return [f"Deforgify{what}: {answer}, {when}. {weight}", f"Answered by {model}"]
 
 
 def face_picture(rgb: np.ndarray, row: dict, model: str, kind: str) -> str:
