@@ -1008,6 +1008,18 @@ def test_the_headers_held_out_link_opens_the_card_at_its_held_out_figures(browse
     page.close()
 
 
+def test_bold_text_is_drawn_in_a_font_that_has_its_letters(browser_context, app_url) -> None:
+    """Gradio's semi-bold Source Sans Pro is a 5 KB file of hardly more than "A" and "B": a bold
+    headline was drawn in a fallback font but for those two letters (a visitor's find). Bold text
+    takes the whole Bold file instead."""
+    page = open_page(browser_context, app_url)
+    page.evaluate("document.fonts.ready")
+    faces = page.evaluate("""() => [...document.fonts].filter((f) => f.family.replace(/["']/g, '') === 'Source Sans Pro')
+                                                  .map((f) => f.weight)""")
+    assert "700" in faces and "600" not in faces, faces  # bold (600) is drawn from the nearest heavier face
+    page.close()
+
+
 def test_a_screen_reader_hears_no_untranslated_status_words(browser_context, app_url, images) -> None:
     """A visitor's find: after an upload, Gradio's own status region for screen readers held
     "common.complete", a key its translations lack; the verdict box, a live region of its own,
