@@ -20,12 +20,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
 
 import numpy as np
-from test_split import DEFAULT_DATA, argument_parser, load_test_split
+from test_split import argument_parser, load_test_split, model_splits
 
 from deforgify.cli.argtypes import first_paragraph, number, run_command
 from deforgify.model.folder import load_keras_model
 from deforgify.model.runtime import LiteRtRuntime
-from training.data import load_examples, per_source, split_examples
+from training.data import per_source
 from training.export import litert_graph
 from training.metrics import metrics_by_source
 from training.prepared import PreparedSet, prepare
@@ -86,10 +86,10 @@ def main() -> None:
     parser.add_argument("--repeats", type=number(int, at_least=1), default=60)
     parser.set_defaults(per_source=150)
     args = parser.parse_args()
-    detector, test = load_test_split(args)
+    splits = model_splits(args)
+    detector, test = load_test_split(args, splits)
     settings, calibration = detector.config.preprocessing, detector.config.calibration
-    train = split_examples(load_examples(args.data or DEFAULT_DATA), args.seed)["train"]
-    representative = prepare(per_source(train, args.representative), 2).pixels(settings)
+    representative = prepare(per_source(splits["train"], args.representative), 2).pixels(settings)
     pixels = test.pixels(settings)
     model, fake = load_keras_model(detector.source.folder), detector.labels.index("fake")
     graphs = {"float": None, "dynamic-range": dynamic_range, "full integer": full_integer(representative)}

@@ -19,7 +19,7 @@ from deforgify.cli.argtypes import number  # noqa: E402
 from deforgify.detector import Detector  # noqa: E402
 from deforgify.faces.preprocess import preprocess  # noqa: E402
 from training.baseline import thumbnail_fake_scores  # noqa: E402
-from training.data import load_examples, per_source, split_examples  # noqa: E402
+from training.data import Example, load_examples, per_source, split_examples  # noqa: E402
 from training.leave_one_out import DATA, SOURCES  # noqa: E402
 from training.metrics import metrics_by_source  # noqa: E402
 from training.prepared import PreparedSet, prepare  # noqa: E402
@@ -28,8 +28,8 @@ DEFAULT_DATA = [str(DATA / source) for source in SOURCES]
 """The bundled model's training sources (their test split is what it never saw)."""
 
 
-def parse_arguments(description: str, per_source: bool = False) -> argparse.Namespace:
-    return argument_parser(description, per_source).parse_args()
+def parse_arguments(description: str) -> argparse.Namespace:
+    return argument_parser(description).parse_args()
 
 
 def argument_parser(description: str, per_source: bool = False) -> argparse.ArgumentParser:
@@ -45,16 +45,22 @@ def argument_parser(description: str, per_source: bool = False) -> argparse.Argu
     return parser
 
 
-def load_test_split(args: argparse.Namespace) -> tuple[Detector, PreparedSet]:
+def load_test_split(args: argparse.Namespace, splits: dict[str, list[Example]] | None = None
+                    ) -> tuple[Detector, PreparedSet]:
     """The model and the test split of its training data (``args.per_source`` images of each
-    source at most, when given)."""
+    source at most, when given), from ``splits`` when the caller made them already."""
     detector = Detector.load(args.model)
-    test = split_examples(load_examples(args.data or DEFAULT_DATA), args.seed)["test"]
+    test = (splits or model_splits(args))["test"]
     limit = getattr(args, "per_source", None)
     if limit:
         test = per_source(test, limit)
     print(f"model: {detector.source.describe()}; {len(test)} test images, seed {args.seed}", flush=True)
     return detector, prepare(test, os.cpu_count() or 1)
+
+
+def model_splits(args: argparse.Namespace) -> dict[str, list[Example]]:
+    """The splits of the model's training data, made as training made them (``args.data``, ``args.seed``)."""
+    return split_examples(load_examples(args.data or DEFAULT_DATA), args.seed)
 
 
 @dataclass
@@ -68,9 +74,9 @@ class TestSplit:
 
     @classmethod
     def load(cls, args: argparse.Namespace) -> "TestSplit":
-        detector, test = load_test_split(args)
-        train = prepare(split_examples(load_examples(args.data or DEFAULT_DATA), args.seed)["train"],
-                        os.cpu_count() or 1)
+        splits = model_splits(args)
+        detector, test = load_test_split(args, splits)
+        train = prepare(splits["train"], os.cpu_count() or 1)
         return cls(detector, train, test, train.pixels(detector.config.preprocessing))
 
     def print_header(self, first_column: str) -> None:

@@ -11,8 +11,7 @@ import numpy as np
 import pytest
 
 from deforgify.explain.drawing import FONT, caption_layout, caption_lines, draw_faces
-from deforgify.explain.words import (BACKGROUNDS, COLOURS, MEANINGS, captions, contrast, describe_faces, explain,
-                                     headline)
+from deforgify.explain.words import BACKGROUNDS, COLOURS, MEANINGS, captions, describe_faces, explain, headline
 from deforgify.faces.unjudged import face_label
 from deforgify.model.calibration import NO_FACE, UNSURE, Calibration
 from deforgify.prediction import FaceScore, Prediction
@@ -25,6 +24,16 @@ def prediction(*faces: tuple[tuple[int, int, int, int], float, str], deciding: i
         scores.append(FaceScore(box, box, {"real": 1 - fake, "fake": fake}, label, caution=caution))
     chosen = scores[deciding]
     return Prediction(chosen.label, chosen.confidences, chosen.face, chosen.region, scores)
+
+
+def contrast(first: tuple[int, int, int], second: tuple[int, int, int]) -> float:
+    """WCAG 2 contrast ratio of two sRGB colours (1 to 21)."""
+    def luminance(rgb: tuple[int, int, int]) -> float:
+        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in (v / 255 for v in rgb)]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    high, low = sorted((luminance(first), luminance(second)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
 
 
 @pytest.mark.parametrize("label", ["real", "fake", UNSURE, NO_FACE])

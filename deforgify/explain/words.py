@@ -45,16 +45,6 @@ def hex_colour(rgb: tuple[int, int, int]) -> str:
     return "#%02x%02x%02x" % rgb
 
 
-def contrast(first: tuple[int, int, int], second: tuple[int, int, int]) -> float:
-    """WCAG 2 contrast ratio of two sRGB colours (1 to 21)."""
-    def luminance(rgb: tuple[int, int, int]) -> float:
-        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in (v / 255 for v in rgb)]
-        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-
-    high, low = sorted((luminance(first), luminance(second)), reverse=True)
-    return (high + 0.05) / (low + 0.05)
-
-
 def percentages(confidences: dict[str, float], calibration: Optional[Calibration] = None) -> str:
     """"real 81%, fake 19%", to the decimals the bars show (:func:`shown_places`)."""
     places = shown_places(confidences["fake"], calibration)

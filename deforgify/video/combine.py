@@ -34,12 +34,12 @@ COMBINE_RULE = f"{COMBINE_NAME}, or {SUSTAINED_RUN} frames in a row at the fake 
 """The rule in use, as a video row's ``sampling.combine`` names it."""
 
 
-def sustained(scores: Sequence[float], run: int = SUSTAINED_RUN) -> float:
-    """The highest score that ``run`` consecutive frames all reach (0 for fewer frames)."""
+def sustained(scores: Sequence[float]) -> float:
+    """The highest score that :data:`SUSTAINED_RUN` consecutive frames all reach (0 for fewer frames)."""
     values = np.asarray(scores, dtype=np.float64)
-    if len(values) < run:
+    if len(values) < SUSTAINED_RUN:
         return 0.0
-    return float(np.lib.stride_tricks.sliding_window_view(values, run).min(axis=1).max())
+    return float(np.lib.stride_tricks.sliding_window_view(values, SUSTAINED_RUN).min(axis=1).max())
 
 
 def combine(scores: Sequence[float], fake_edge: float) -> tuple[float, bool]:
