@@ -16,10 +16,10 @@ from deforgify.answer import Answer
 from deforgify.decode.images import (WORKING_MAX_SIDE, ImageInput, InvalidImageError, check_shape, file_behind,
                                      load_image, read_bytes)
 from deforgify.faces.colour import face_colourless
-from deforgify.faces.crops import face_crops
+from deforgify.faces.crops import beyond_largest, face_crops
 from deforgify.faces.preprocess import Preprocessed, preprocess_face
 from deforgify.faces.unjudged import face_label
-from deforgify.model.calibration import NO_FACE
+from deforgify.model.calibration import NO_FACE, UNSURE
 from deforgify.model.facts import model_facts
 from deforgify.model.folder import LITERT_FILE, ModelConfig, ModelLoadError, read_config
 from deforgify.model.runtime import THREADS, LiteRtRuntime, Runtime, load_runtime
@@ -235,8 +235,9 @@ class Detector:
             end = start + len(image_crops)
             scores = [self._score(*scored) for scored in zip(image_crops, probabilities[start:end], cams[start:end])]
             start = end
-            found = len(image_crops[0].faces) if image_crops else 0
-            predictions.append(replace(self._verdict(scores), left_out=max(0, found - len(image_crops))))
+            found = image_crops[0].faces if image_crops else []
+            predictions.append(replace(self._verdict(scores, beyond_largest(found)),
+                                       left_out=max(0, len(found) - len(image_crops))))
         return predictions
 
     def fake_scores(self, images: Sequence[np.ndarray]) -> np.ndarray:
@@ -320,9 +321,12 @@ class Detector:
         return FaceScore(crop.face, crop.region, {"real": 1.0 - fake, "fake": fake}, label, cam, caution, crop.turns,
                          crop_mean(crop.pixels))
 
-    def _verdict(self, scores: list[FaceScore]) -> Prediction:
+    def _verdict(self, scores: list[FaceScore], beyond: int = 0) -> Prediction:
+        """The photo's verdict from its faces' ``scores``; faces worth judging left out ``beyond``
+        the largest keep it from "real" (a fake among them was never looked at)."""
         if not scores:
             return Prediction(NO_FACE, None, None, None, [])
         decisive = deciding(scores, lambda s: s.face[2] if s.face else 0)
         assert decisive is not None  # one of the scores
-        return Prediction(decisive.label, decisive.confidences, decisive.face, decisive.region, scores)
+        label = UNSURE if beyond and decisive.label == "real" else decisive.label
+        return Prediction(label, decisive.confidences, decisive.face, decisive.region, scores, beyond_largest=beyond)

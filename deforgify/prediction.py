@@ -119,6 +119,10 @@ class Prediction:
     """Faces found but not judged (:mod:`deforgify.faces.crops`): narrower than MIN_FACE_RATIO of
     the largest and than ALWAYS_JUDGED_FROM, or beyond the MAX_FACES largest (told in the
     answer's words, so that none is left out silently)."""
+    beyond_largest: int = 0
+    """Of ``left_out``, the faces as worth judging as those judged, left out beyond the MAX_FACES
+    largest: while they are not judged, the photo is never "real" (its label is then "unsure"
+    while its deciding face's is "real")."""
 
     @property
     def deciding_score(self) -> Optional[FaceScore]:
@@ -137,6 +141,13 @@ class Prediction:
     def caution(self) -> Optional[str]:
         """The deciding face's caution (why it is "unsure" whatever its confidences), if any."""
         return self.deciding_score.caution if self.deciding_score else None
+
+    @property
+    def withheld_by_crowd(self) -> bool:
+        """Whether the faces judged all look real, and faces left out beyond the largest keep the
+        photo from "real" (:attr:`beyond_largest`)."""
+        deciding = self.deciding_score
+        return self.beyond_largest > 0 and self.label == UNSURE and deciding is not None and deciding.label == "real"
 
     @property
     def face_found(self) -> bool:

@@ -231,6 +231,33 @@ def test_a_fake_among_a_dozen_faces_is_judged(detector: Detector, astronaut) -> 
                                                                  key=lambda box: box[2])  # the smallest decides
 
 
+def test_faces_left_out_beyond_the_largest_keep_a_photo_from_real(detector: Detector) -> None:
+    """A crowd of more faces than are judged, those judged all real: a fake among the faces left
+    out would never have been looked at, so the photo is "unsure", and every place says why."""
+    from dataclasses import replace as replaced
+
+    from deforgify.app.verdict_box import banner
+    from deforgify.cli.plain_line import plain_line
+    from deforgify.explain.words import explain
+    from deforgify.faces.crops import MAX_FACES, face_crops
+    from deforgify.provenance.contract import NO_PROVENANCE
+
+    rgb = np.asarray(Image.open(ROOT / "examples" / "two-faces.jpg").convert("RGB"))
+    crops = face_crops(rgb, detector.config.preprocessing)
+    real = next(crop for crop, score in zip(crops, detector.judge([crops])[0].scores) if score.label == "real")
+    boxes = [real.face] + [(600 + 10 * i, 10, real.face[2], real.face[3]) for i in range(MAX_FACES)]
+    all_judged, = detector.judge([[replaced(real, faces=boxes[:MAX_FACES])] * MAX_FACES])
+    assert (all_judged.label, all_judged.beyond_largest) == ("real", 0)
+    crowd, = detector.judge([[replaced(real, faces=boxes)] * MAX_FACES])
+    assert (crowd.label, crowd.beyond_largest, crowd.left_out, crowd.withheld_by_crowd) == ("unsure", 1, 1, True)
+    assert crowd.deciding_score is not None and crowd.deciding_score.label == "real"
+    said = "faces beyond the 32 largest were not judged"
+    assert f"Those judged all look real, but {said}, so the photo is not cleared as real" in explain(crowd)
+    assert f"Unsure: {said}" in banner(crowd, NO_PROVENANCE, detector.config.calibration)
+    row = {"file": "crowd.jpg", "decided_by": "pixels", **crowd.to_json()}
+    assert plain_line(row, NO_PROVENANCE).startswith(f"crowd.jpg: unsure (those judged all look real, but {said}")
+
+
 def test_faces_found_but_not_judged_are_counted_and_said(detector: Detector, astronaut) -> None:
     """A face under a third of the largest one's width, or beyond the 32 largest, is not judged:
     the answer says how many (a visitor's walk: a second person was left out silently)."""

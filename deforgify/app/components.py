@@ -292,7 +292,8 @@ RESULT_FIELDS = {
              "confidences, e.g. too small to judge), turned (degrees it was turned clockwise to stand upright "
              "before it was judged)",
     "left_out": "how many more faces were found and not judged, nor listed in faces (under 40 px and narrower "
-                "than a third of the largest, or beyond the 32 largest): the verdict does not cover them",
+                "than a third of the largest, or beyond the 32 largest): the verdict does not cover them, but those "
+                "beyond the largest keep the photo from real",
     "pixels": "the pixel model's own label and confidences",
     "provenance": "what the file's metadata says of its origin: claim, evidence, valid, trusted",
     "model": "reference, revision (Hub commit, or sha256: and 12 hex digits over its config.json and weights "

@@ -56,7 +56,8 @@ def banner(prediction: Prediction, provenance: Provenance = NO_PROVENANCE,
     else:
         body = bars + f'<p style="margin:6px 0 4px 0">{html.escape(pixels)}</p>' + origin
     title = (f"{WORDS[label].capitalize()}: {DECLARED[deciding_claim(provenance)]}" if by_provenance
-             else headline(label, prediction.caution, any(not score.caution for score in prediction.scores)))
+             else headline(label, prediction.caution, any(not score.caution for score in prediction.scores),
+                           prediction.withheld_by_crowd))
     return _box(
         label, title,
         body + f'<p style="margin:0;font-size:0.9em">'

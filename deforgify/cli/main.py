@@ -44,7 +44,8 @@ rows: one line per file, in order. With --json, one object per line:
               degrees it was turned clockwise to stand upright before it was judged
   deciding_face  the index in faces of the face that decided (null without one)
   left_out    faces found and not judged, nor in faces (under 40 px and narrower than a
-              third of the largest, or beyond the 32 largest): the verdict does not cover them
+              third of the largest, or beyond the 32 largest): the verdict does not cover them,
+              but those beyond the largest keep the photo from real (unsure)
   width, height  the photo's own size in pixels, upright as shown (the frame of the boxes)
   provenance  {"claim": "ai_generated" | "ai_edited" | "camera" | "none",
                "evidence": [{"kind": "c2pa" | "xmp" | "png_text" | "exif",

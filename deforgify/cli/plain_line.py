@@ -28,10 +28,12 @@ def plain_line(row: dict, provenance_read: Provenance) -> str:
     note = f"; provenance: {provenance}" if provenance else ""
     if not row["face"]:
         return f"{row['file']}: no_face (no face found: nothing to judge{note})"
-    from deforgify.explain.words import MEANINGS
+    from deforgify.explain.words import CROWD_NOT_JUDGED, MEANINGS
 
     deciding = row["faces"][row["deciding_face"]] if row.get("deciding_face") is not None else {}
-    meaning = deciding.get("caution") or MEANINGS[row["label"]]
+    crowd = row["label"] == "unsure" and deciding.get("label") == "real"  # Prediction.withheld_by_crowd
+    meaning = deciding.get("caution") or (f"those judged all look real, but {CROWD_NOT_JUDGED}" if crowd
+                                          else MEANINGS[row["label"]])
     return f"{row['file']}: {row['label']} ({meaning}{_pixel_details(row)}{note})"
 
 

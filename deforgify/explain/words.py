@@ -56,14 +56,21 @@ NUMBERED = "(numbered from the largest)"
 reader would otherwise assume: the two-faces example's face 1 is on the right)."""
 
 
-def headline(label: str, caution: Optional[str] = None, beside_judged: bool = False) -> str:
+CROWD_NOT_JUDGED = f"faces beyond the {MAX_FACES} largest were not judged"
+"""Why a photo whose judged faces all look real is "unsure" when more faces were left out
+(:attr:`deforgify.prediction.Prediction.withheld_by_crowd`)."""
+
+
+def headline(label: str, caution: Optional[str] = None, beside_judged: bool = False, crowd: bool = False) -> str:
     """The verdict with its meaning: "Real: no sign of the fakes it knows"; an "unsure" for a
     face not judged (its ``caution``) says why instead ("Unsure: the face is too small to
     judge", "Unsure: the face has no colour to judge", "Unsure: the face is partly transparent"),
     "one face" where others were judged (it kept them from "real": a visitor read "the face" of
-    two as the one judged)."""
+    two as the one judged); and for faces left out beyond the largest (``crowd``), that."""
     if caution and label == UNSURE:
         return f"{WORDS[label].capitalize()}: {'one' if beside_judged else 'the'} {unjudged(caution).caution}"
+    if crowd:
+        return f"{WORDS[label].capitalize()}: {CROWD_NOT_JUDGED}"
     return f"{WORDS[label].capitalize()}: {MEANINGS[label]}"
 
 
@@ -173,6 +180,10 @@ def explain(prediction: Prediction, calibration: Optional[Calibration] = None, a
         if edge:
             return f"{WORDS[prediction.label].capitalize()} ({shares}): {edge} {judged[0].upper()}{judged[1:]}."
         return f"{WORDS[prediction.label].capitalize()} ({shares}): {judged}."
+    if prediction.withheld_by_crowd:
+        advice = " Check a crop of the photo with the faces left out." if advise else ""
+        return (f"Unsure ({shares}): {judged}. Those judged all look real, but {CROWD_NOT_JUDGED}, so the photo is "
+                f"not cleared as real (a fake among them would not have been seen).{advice}")
     if prediction.caution:  # its scores are not used: no percentages to read as an answer
         advice = f" {try_instead(prediction.caution, prediction.scale < 1)}" if advise else ""
         outcome = ("the photo is not cleared as real" if len(unjudged_faces) < count

@@ -5,7 +5,7 @@ worker processes too (:mod:`deforgify.batch.scoring`)."""
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import NamedTuple, Optional
+from typing import NamedTuple, Optional, Sequence
 
 import numpy as np
 
@@ -34,10 +34,22 @@ def detected_face_crops(rgb: np.ndarray, config: PreprocessConfig, closer_look: 
     standing = [Standing(face, *stood) for face in find_faces(rgb, closer_look, beside_found)
                 if (stood := upright(rgb, face)) is not None]  # false faces left out
     standing.sort(key=lambda s: s.box[2] * s.box[3], reverse=True)  # by the boxes stood upright
-    least = min(MIN_FACE_RATIO * standing[0].box[2], ALWAYS_JUDGED_FROM) if standing else 0
+    least = least_width(standing[0].box) if standing else 0
     chosen = [s for s in standing if s.box[2] >= least][:MAX_FACES]
     boxes = [s.box for s in standing]
     return [preprocess_face(rgb, config, s.box, boxes, turns=s.turns) for s in chosen], [s.face.score for s in chosen]
+
+
+def least_width(largest: Box) -> float:
+    """The least width of a face judged beside the ``largest`` (see :data:`MIN_FACE_RATIO`)."""
+    return min(MIN_FACE_RATIO * largest[2], ALWAYS_JUDGED_FROM)
+
+
+def beyond_largest(boxes: Sequence[Box]) -> int:
+    """How many of a photo's faces (``boxes``, the largest first, as crops carry them) are worth
+    judging but were left out beyond the MAX_FACES largest."""
+    least = least_width(boxes[0]) if boxes else 0
+    return max(0, sum(box[2] >= least for box in boxes) - MAX_FACES)
 
 
 class Standing(NamedTuple):
