@@ -24,7 +24,7 @@ from deforgify.video.frames import Limits, Sampling
 from deforgify.video.judge import score_video
 from deforgify.video.tracks import Tracker, signature
 
-from helpers import bundled_model_with, run_module, small_face_in_a_large_photo
+from helpers import ROOT, bundled_model_with, run_module, small_face_in_a_large_photo
 from video_clips import (canvas, real_and_fake_faces, tag_rotation, write_audio_only, write_h264, write_opencv,
                          write_webm_without_duration)
 
@@ -745,9 +745,38 @@ def test_faces_left_out_of_a_videos_frames_are_counted_and_said(detector, astron
     row = judge_video(detector, video).to_json()
     assert [f["left_out"] for f in row["frames"]] == [1, 0, 1] and len(row["faces"]) == 1
     assert explain_video(row).endswith(" In 2 of the 3 frames read, another face was found and not judged "
-                                       "(under 40 px and narrower than a third of that frame's largest).")  # not beyond 8
+                                       "(under 40 px and narrower than a third of that frame's largest).")  # not beyond 32
     alone = judge_video(detector, replaced(video, crops=[[large]] * 3)).to_json()
     assert [f["left_out"] for f in alone["frames"]] == [0, 0, 0] and "not judged" not in explain_video(alone)
+
+
+def test_faces_beyond_a_frames_largest_keep_a_clip_from_real(detector) -> None:
+    """As a photo's: a frame of more faces than are judged, those judged all real, makes the clip
+    "unsure", and its words, headline and line say why."""
+    from dataclasses import replace as replaced
+
+    from deforgify.app.verdict_box import video_banner
+    from deforgify.cli.plain_line import plain_line
+    from deforgify.faces.crops import MAX_FACES, face_crops
+    from deforgify.video.judge import SampledVideo, judge_video
+    from deforgify.provenance.contract import NO_PROVENANCE
+    from deforgify.video.present import explain_video
+
+    rgb = np.asarray(Image.open(ROOT / "examples" / "two-faces.jpg").convert("RGB"))
+    crops = face_crops(rgb, detector.config.preprocessing)
+    real = next(crop for crop, score in zip(crops, detector.judge([crops])[0].scores) if score.label == "real")
+    boxes = [real.face] + [(600 + 10 * i, 10, real.face[2], real.face[3]) for i in range(MAX_FACES)]
+    crowded, alone = [replaced(real, faces=boxes)] * MAX_FACES, [real]
+    video = SampledVideo(video_frames.Info(1200, 480, 25.0, 75, 3.0, 0), Sampling(), [0.0, 1.0, 2.0],
+                         [alone, crowded, alone], planned=3)
+    row = {"file": "crowd.mp4", **judge_video(detector, video).to_json()}
+    assert row["label"] == "unsure" and row["faces"][0]["label"] == "real"
+    said = "faces beyond the 32 largest were not judged"
+    assert f"Those judged all look real, but in some frames {said}, so the clip is not cleared" in explain_video(row)
+    assert f"Unsure: {said}" in video_banner(row, detector.config.calibration, "m")
+    assert f"; those judged all look real, but in some frames {said}" in plain_line(row, NO_PROVENANCE)
+    cleared = judge_video(detector, replaced(video, crops=[alone] * 3)).to_json()
+    assert cleared["label"] == "real"
 
 
 def test_sampling_rate_and_cap_are_the_users_to_change(clips) -> None:

@@ -73,11 +73,12 @@ def video_banner(row: dict, calibration: Calibration, model: str, lead: str = ""
     metadata is not read, a caution, and the model that answered; the clip named a ``picture``
     ("animated picture" for one sent as a photo: a visitor read "Treat the video as unverified"
     of the GIF they had uploaded as a photo)."""
-    from deforgify.video.present import deciding_track, explain_video
+    from deforgify.video.present import deciding_track, explain_video, withheld_by_crowd
 
     label, caution = row["label"], (deciding_track(row) or {}).get("caution")
     said = f"{lead} {explain_video(row, calibration)}" if lead else explain_video(row, calibration)
-    return _box(label, headline(label, caution, any(not track["caution"] for track in row["faces"])),
+    return _box(label, headline(label, caution, any(not track["caution"] for track in row["faces"]),
+                                withheld_by_crowd(row)),
                 (_bars(row["confidences"], label, calibration, deciding_face(row))
                  if row["confidences"] and not caution else "")
                 + f'<p style="margin:6px 0 4px 0">{html.escape(said)}</p>'

@@ -58,7 +58,15 @@ def _human_video(row: dict) -> str:
             f"{'s' if len(row['faces']) > 1 else ''}{confidences}; face {track['track'] + 1} from "
             f"{track['start']:.1f} s to {track['end']:.1f} s, {_peak_or_not_judged(row, track)} "
             f"{deciding['t']:.1f} s"
-            f"{'; ' + track['caution'] if track.get('caution') else ''}{note})")
+            f"{'; ' + track['caution'] if track.get('caution') else ''}{_crowd(row)}{note})")
+
+
+def _crowd(row: dict) -> str:
+    """Why a video whose faces all look real is "unsure": faces beyond a frame's largest."""
+    from deforgify.explain.words import CROWD_NOT_JUDGED
+    from deforgify.video.present import withheld_by_crowd
+
+    return f"; those judged all look real, but in some frames {CROWD_NOT_JUDGED}" if withheld_by_crowd(row) else ""
 
 
 def _peak_or_not_judged(row: dict, track: dict) -> str:

@@ -139,7 +139,7 @@ def judge_video(detector: Detector, video: SampledVideo) -> VideoResult:
         faces = [FrameFace(number[track], _found(score.face), score.label, score.confidences, score.caution,
                            score.turned)
                  for track, score in zip(ids, prediction.scores) if track in number]
-        frames.append(FrameResult(t, faces, prediction.left_out))
+        frames.append(FrameResult(t, faces, prediction.left_out, prediction.beyond_largest))
         for face in faces:
             per_track.setdefault(face.track, []).append((t, face))
     tracks = [track_verdict(detector.config, track, per_track[track]) for track in sorted(per_track)]

@@ -9,9 +9,9 @@ from collections import Counter
 from typing import Optional
 
 from deforgify.decode.images import WORKING_MAX_SIDE
-from deforgify.explain.words import (WORDS, band_reason, beside_an_edge, caption, counted, decimals_apart,
-                                     describe_faces, faces_not_judged, left_out_why, not_judged, not_judged_short,
-                                     percentages, share_text, shown_places, try_instead, withheld)
+from deforgify.explain.words import (CROWD_NOT_JUDGED, WORDS, band_reason, beside_an_edge, caption, counted,
+                                     decimals_apart, describe_faces, faces_not_judged, left_out_why, not_judged,
+                                     not_judged_short, percentages, share_text, shown_places, try_instead, withheld)
 from deforgify.faces.crops import MAX_FACES
 from deforgify.faces.finding import Box
 from deforgify.faces.unjudged import UNJUDGED, UNJUDGED_TOO_SMALL, unjudged
@@ -28,6 +28,13 @@ def deciding_track(row: dict) -> Optional[dict]:
     """The face track that decided a video row's verdict (None without a face)."""
     deciding = row["deciding_frame"]
     return next((t for t in row["faces"] if t["track"] == deciding["track"]), None) if deciding else None
+
+
+def withheld_by_crowd(row: dict) -> bool:
+    """Whether a video row is "unsure" only because faces beyond a frame's largest were not
+    judged: its deciding track looks real (:attr:`deforgify.video.timeline.VideoResult.label`)."""
+    track = deciding_track(row)
+    return row["label"] == UNSURE and track is not None and track["label"] == "real"
 
 
 def explain_video(row: dict, calibration: Optional[Calibration] = None) -> str:
@@ -72,8 +79,13 @@ def explain_video(row: dict, calibration: Optional[Calibration] = None) -> str:
         who = f"{len(tracks)} faces followed {APPEARING}; the most suspicious one (face {track['track'] + 1}) decides"
     judged = f"{who}, {span}, judged on {_judged_on(row, track)}"
     fake = row["confidences"]["fake"]
-    reason = (_unsure_reason(track, fake, calibration) if row["label"] == UNSURE
-              else beside_an_edge(row["label"], fake, calibration))
+    reason: Optional[str]
+    if withheld_by_crowd(row):
+        reason = (f"Those judged all look real, but in some frames {CROWD_NOT_JUDGED}, so the clip is not cleared "
+                  "as real.")
+    else:
+        reason = (_unsure_reason(track, fake, calibration) if row["label"] == UNSURE
+                  else beside_an_edge(row["label"], fake, calibration))
     if reason:  # then a new sentence
         judged = f"{reason} {judged[0].upper()}{judged[1:]}"
     shares = percentages(row["confidences"], calibration)

@@ -8,7 +8,7 @@ from typing import Any, Optional
 
 from deforgify.faces.finding import Box
 from deforgify.faces.unjudged import caution_in_photo
-from deforgify.model.calibration import NO_FACE
+from deforgify.model.calibration import NO_FACE, UNSURE
 from deforgify.prediction import deciding, in_photo
 from deforgify.provenance import NO_PROVENANCE, Provenance, apply_to_row
 from deforgify.video.combine import COMBINE_RULE
@@ -43,6 +43,9 @@ class FrameResult:
     """Faces found in this frame and not judged: under 40 px and narrower than a third of its
     largest, or beyond its 32 largest (as a photo's; told in the video's words, so that none is
     left out silently)."""
+    beyond_largest: int = 0
+    """Of ``left_out``, the faces as worth judging as those judged, beyond its 32 largest: they
+    keep the clip from "real" (:attr:`VideoResult.label`), as a photo's do."""
 
     @property
     def decisive(self) -> Optional[FrameFace]:
@@ -127,8 +130,13 @@ class VideoResult:
 
     @property
     def label(self) -> str:
+        """The deciding track's label; "unsure" for a "real" one while faces were left out of
+        some frame beyond its largest (never followed, nor judged: a fake among them unseen)."""
         deciding = self.deciding
-        return deciding.label if deciding else NO_FACE
+        if deciding is None:
+            return NO_FACE
+        crowded = any(frame.beyond_largest for frame in self.frames)
+        return UNSURE if crowded and deciding.label == "real" else deciding.label
 
     @property
     def confidences(self) -> Optional[dict[str, float]]:
