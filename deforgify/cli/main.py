@@ -96,7 +96,7 @@ first bytes) get the same fields, and more:
               timestamp), the verdict of its most suspicious face (no_face without a face, with
               confidences null),
               every face with its track, and left_out: faces found and not judged
-              (under 40 px and narrower than a third of that frame's largest, or beyond its 8
+              (under 40 px and narrower than a third of that frame's largest, or beyond its 32
               largest)
   provenance  videos' metadata is not read: always claim "none" (decided_by "pixels")
   complete    false when fewer frames than planned could be read; note says why (the
