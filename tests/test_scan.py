@@ -742,9 +742,10 @@ def test_a_hub_dataset_is_streamed_through_the_loopback_hub(hub_env, api, tree: 
     import datasets
 
     files = [f for f in sorted(expected) if "error" not in expected[f]][:10]
-    table = datasets.Dataset.from_dict({"image": files, "caption": [Path(f).name for f in files]},
+    table = datasets.Dataset.from_dict({"image": files, "caption": [Path(f).name for f in files], "label": [0] * 10},
                                        features=datasets.Features({"image": datasets.Image(),
-                                                                   "caption": datasets.Value("string")}))
+                                                                   "caption": datasets.Value("string"),
+                                                                   "label": datasets.Value("int64")}))
     table.to_parquet(tmp_path / "photos.parquet")
     api.create_repo("alice/photos", repo_type="dataset")
     for split in ("train", "test"):
@@ -771,6 +772,11 @@ def test_a_hub_dataset_is_streamed_through_the_loopback_hub(hub_env, api, tree: 
     assert unnamed.returncode == 2 and (f"{older} holds rows of a dataset scan that did not name its dataset "
                                         "(written before rows did)") in unnamed.stderr, unnamed.stderr[-2000:]
 
+    numbers = scan("--dataset", "alice/photos", "--column", "label", "--output", str(tmp_path / "n.jsonl"),
+                   env=hub_env)  # it stopped part-way with exit 3 and Arrow's "Unsupported cast from int64 to struct"
+    assert numbers.returncode == 2, numbers.stderr[-2000:]
+    assert ("alice/photos: column 'label' holds int64 values, not images (nor their paths or bytes); its image "
+            "columns: ['image']") in numbers.stderr and not (tmp_path / "n.jsonl").exists()
     missing = scan("--dataset", "alice/photos", "--split", "validation", "--output", str(tmp_path / "x.jsonl"),
                    env=hub_env)
     assert missing.returncode == 2 and "no split 'validation'" in missing.stderr, missing.stderr[-2000:]

@@ -142,6 +142,7 @@ def hub_dataset(dataset_id: str, split: str = "train", column: Optional[str] = N
     column = column or _image_column(dataset_id, dataset.features)
     if column not in (dataset.features or {}):
         raise CollectionError(f"{dataset_id}: no column {column!r}; it has {list(dataset.features or {})}")
+    _check_images(dataset_id, column, dataset.features)
     import datasets
 
     rows = dataset.select_columns([column]).cast_column(column, datasets.Image(decode=False))
@@ -186,6 +187,24 @@ def _image_column(dataset_id: str, features: datasets.Features | None) -> str:
     if not images:
         raise CollectionError(f"{dataset_id}: no image column (columns: {list(features or {})}); name one with --column")
     return images[0]
+
+
+IMAGE_VALUES = ("string", "large_string", "binary", "large_binary")
+"""Columns of these plain values can hold images too: a file's path, or its bytes."""
+
+
+def _check_images(dataset_id: str, column: str, features: datasets.Features) -> None:
+    """Refuse a column that cannot hold images (a label's numbers were cast to images part-way
+    through the scan, which stopped on Arrow's "Unsupported cast from int64 to struct")."""
+    import datasets
+
+    kind = features[column]
+    if isinstance(kind, datasets.Image) or (isinstance(kind, datasets.Value) and kind.dtype in IMAGE_VALUES):
+        return
+    images = [name for name, feature in features.items() if isinstance(feature, datasets.Image)]
+    shown = kind.dtype if isinstance(kind, datasets.Value) else type(kind).__name__
+    raise CollectionError(f"{dataset_id}: column {column!r} holds {shown} values, not images (nor their paths or "
+                          f"bytes); its image columns: {images or 'none'}")
 
 
 def _split_size(dataset: datasets.Dataset | datasets.IterableDataset, split: str) -> Optional[int]:
