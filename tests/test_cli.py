@@ -437,6 +437,8 @@ def test_a_second_ctrl_c_or_a_sigterm_ends_the_run_and_its_workers(files: dict[s
     gone, alive = psutil.wait_procs(workers, timeout=10)
     assert alive == [], alive
     assert "Traceback" not in errors
+    if signals != ("SIGKILL",):  # the wait for the workers is said, and how to cut it short (it was silent)
+        assert "stopping once the workers end the files they are on (Ctrl-C again stops at once)" in errors, errors
 
 
 def test_on_a_terminal_each_row_starts_its_own_line_under_the_progress(files: dict[str, Path]) -> None:

@@ -205,6 +205,38 @@ def test_interrupted_scan_resumes_to_the_same_output(big_tree: Path, tmp_path: P
     assert not journal.exists()
 
 
+def test_ctrl_c_writes_the_rows_already_scored_first(tree: Path, tmp_path: Path) -> None:
+    """A developer's Ctrl-C after 16 photos, while a long clip was read: "The 0 rows written are
+    kept", the photos' rows (held to be written 32 at a time) lost with the run."""
+    from deforgify.detector import Detector
+    from deforgify.scan.collection import folder_tree
+    from deforgify.scan.results_file import open_results
+    from deforgify.scan.run import LocalEngine, ScanStopped, scan as scan_collection
+
+    class CtrlCAfter:
+        """The engine of this machine, interrupted once ``count`` rows are scored."""
+
+        def __init__(self, engine: LocalEngine, count: int) -> None:
+            self.engine, self.count = engine, count
+
+        def rows(self, items, key_field: str):
+            for number, row in enumerate(self.engine.rows(items, key_field)):
+                if number == self.count:
+                    raise KeyboardInterrupt
+                yield row
+
+        def close(self) -> None:
+            self.engine.close()
+
+    detector, collection = Detector.load(), folder_tree(str(tree))
+    output = tmp_path / "verdicts.jsonl"
+    results = open_results(output, collection.key_field, detector.source.fingerprint(), detector.labels)
+    with pytest.raises(ScanStopped) as stopped:
+        scan_collection(collection, results, CtrlCAfter(LocalEngine(detector, 1), 5), progress_enabled=False)
+    assert isinstance(stopped.value.cause, KeyboardInterrupt) and stopped.value.run.rows_kept == 5
+    assert len(read_rows(output)) == 5
+
+
 def test_a_worker_process_killed_on_this_machine_stops_the_scan_and_a_rerun_completes(
         big_tree: Path, tmp_path: Path) -> None:
     import psutil

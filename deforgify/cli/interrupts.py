@@ -31,10 +31,25 @@ def stop_on_signals() -> None:
         if stopping:
             _end_now()
         stopping = True
+        if multiprocessing.active_children():  # they end their files first: seconds for a clip
+            _say(STOPPING)
         raise KeyboardInterrupt
 
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, handle)
+
+
+STOPPING = "stopping once the workers end the files they are on (Ctrl-C again stops at once)"
+"""Said at the first request while worker processes run: a clip in progress took seconds to finish,
+in silence (a developer's find)."""
+
+
+def _say(line: str) -> None:
+    """``line`` on stderr, on a line of its own, written straight to its file: a signal handler
+    must not re-enter the stream a progress line may be half-way through."""
+    start = "\n" if sys.stderr.isatty() else ""
+    with contextlib.suppress(OSError, ValueError):
+        os.write(sys.stderr.fileno(), f"{start}{line}\n".encode())
 
 
 def _end_now() -> None:

@@ -9,6 +9,7 @@ same output skips every image that already has a row (unless its file changed si
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections import deque
 from dataclasses import dataclass, replace
@@ -16,7 +17,6 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Protocol
 
 from deforgify.batch.progress import NOT_JUDGED, Progress
 from deforgify.batch.scoring import CHUNK, Named, Result, score_items
-from deforgify.batch.streams import batches
 from deforgify.refusals import NOT_FOUND
 from deforgify.scan.collection import Collection, Item, file_stamp
 from deforgify.scan.results_file import COLUMNS, Held, JsonLines, ParquetResults
@@ -26,7 +26,8 @@ if TYPE_CHECKING:
     from deforgify.detector import Detector
 
 ROWS_PER_WRITE = CHUNK
-"""Rows flushed to disk together: what an interrupted scan can lose at most."""
+"""Rows flushed to disk together (a scan interrupted by Ctrl-C writes those it holds first; a
+crash or a kill loses them)."""
 NOT_JUDGED_NAMED = 10
 """Files a run names on stderr as it finds them not judged (with the reason); the rest are
 counted in the summary, and their rows say why."""
@@ -201,18 +202,29 @@ def scan(collection: Collection, results: JsonLines | ParquetResults, engine: En
                 run.already_done += 1
                 run.failed_before += done[item.key].error is not None
 
+    pending: list[dict] = []
+
+    def write() -> None:
+        rows = pending.copy()
+        pending.clear()  # handed over: never written twice, even if a Ctrl-C cuts the write short
+        results.append(rows)
+        for row in rows:
+            run.progress.count_row(row)
+            run.decided_by_provenance += row.get("decided_by") == "provenance"
+            if row["error"] is not None:
+                _name_not_judged(run, row[collection.key_field], row["error"])
+
     try:
-        for rows in batches(engine.rows(todo(), collection.key_field), ROWS_PER_WRITE):
-            for row in rows:
-                row.update(collection.origin)
-            results.append(rows)
-            for row in rows:
-                run.progress.count_row(row)
-                run.decided_by_provenance += row.get("decided_by") == "provenance"
-                if row["error"] is not None:
-                    _name_not_judged(run, row[collection.key_field], row["error"])
+        for row in engine.rows(todo(), collection.key_field):
+            pending.append(row | collection.origin)
+            if len(pending) == ROWS_PER_WRITE:
+                write()
+        write()
         results.finish()
     except BaseException as cause:  # noqa: BLE001  Ctrl-C included: the caller says what is kept
+        if pending and isinstance(cause, KeyboardInterrupt):  # the rows scored are kept (they were lost)
+            with contextlib.suppress(Exception):
+                write()
         raise ScanStopped(run, cause) from cause
     finally:
         results.close()
