@@ -152,10 +152,15 @@ class Detector:
     def labels(self) -> tuple[str, ...]:
         return self.config.labels
 
-    @functools.cached_property
+    @property
     def facts(self) -> dict[str, Any]:
-        """The model as every answer names it (:func:`model_facts`), read once: its revision
-        hashes the weights, its training date is in metrics.json."""
+        """The model as every answer names it (:func:`model_facts`), a copy of its own for each
+        caller (one changed changed every later answer's ``model``: a developer's find)."""
+        return copy.deepcopy(self._facts)
+
+    @functools.cached_property
+    def _facts(self) -> dict[str, Any]:
+        """Read once: the revision hashes the weights, the training date is in metrics.json."""
         return model_facts(self)
 
     @property
@@ -185,7 +190,7 @@ class Detector:
         data = read_bytes(image)
         prediction, rgb = self._decoded_prediction(image if data is None else data)
         provenance = read_provenance(data if data is not None else file_behind(image, rgb))
-        return Answer(prediction, provenance, copy.deepcopy(self.facts)), rgb  # each answer its own
+        return Answer(prediction, provenance, self.facts), rgb  # each answer its own copy
 
     def predict(self, image: ImageInput) -> Prediction:
         """Decode ``image`` and return the pixel model's verdict alone (raises InvalidImageError

@@ -663,6 +663,9 @@ def test_an_answers_model_is_its_own(astronaut: np.ndarray) -> None:
     first = detector.answer(astronaut)
     first.model["revision"] = "changed"
     assert detector.answer(astronaut).model["revision"] == detector.facts["revision"] != "changed"
+    facts = detector.facts  # nor the detector's facts, changed by a caller (a developer's find)
+    facts["unsure_band"][0], facts["revision"] = 0.9, "changed too"
+    assert detector.answer(astronaut).model == detector.facts != facts
 
 
 @pytest.mark.parametrize("picture", ["heatmap", "close_up"])

@@ -4,7 +4,6 @@ scored from its frames, and the verdict given by the most suspicious track."""
 
 from __future__ import annotations
 
-import copy
 import os
 import time
 from collections import Counter
@@ -146,7 +145,7 @@ def judge_video(detector: Detector, video: SampledVideo) -> VideoResult:
     timings = Timings(video.timings.decode, video.timings.detect, time.perf_counter() - begun)
     return VideoResult(video.info, video.sampling, frames, tracks, video.planned, video.note, timings=timings,
                        dropped=len(seen_in) - len(kept), scale=video.scale,
-                       model=copy.deepcopy(detector.facts))  # each result its own copy, as each photo's answer
+                       model=detector.facts)  # each result its own copy, as each photo's answer
 
 
 def _found(face: Optional[Box]) -> Box:
