@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import subprocess
@@ -756,6 +757,9 @@ def test_streams_are_read_to_their_end_and_odd_ones_refused_in_words(astronaut_j
         file.read(4)
         with pytest.raises(InvalidImageError, match="the file object was read from byte 4, not from its start"):
             detector.predict(file)
+    for text in (open(astronaut_jpeg, encoding="utf-8"), io.StringIO("not a photo")):  # "'utf-8' codec can't decode"
+        with text, pytest.raises(InvalidImageError, match=r"gives text: open the file in binary mode \('rb'\)"):
+            detector.predict(text)
 
 
 def test_a_pil_image_is_left_as_given_and_answered_alike_every_time(detector: Detector, astronaut,

@@ -212,9 +212,14 @@ def _identified(data: bytes) -> bool:
     return True
 
 
+TEXT_STREAM = "the file object gives text: open the file in binary mode ('rb')"
+
+
 def _read_to_end(stream: BinaryIO, limit: int) -> bytes:
     """Up to ``limit`` bytes: an unbuffered stream (a pipe, a socket) gives what it has at each
     read, so it is read until it ends."""
+    if isinstance(stream, io.TextIOBase):  # its read decoded a photo's bytes as UTF-8 and said so
+        raise InvalidImageError(TEXT_STREAM)
     chunks: list[bytes] = []
     size = 0
     while size < limit:
@@ -230,7 +235,7 @@ def _read_to_end(stream: BinaryIO, limit: int) -> bytes:
             raise InvalidImageError("the file object has no data to give now (a non-blocking stream): read its "
                                     "bytes first")
         if not isinstance(chunk, (bytes, bytearray, memoryview)):
-            raise InvalidImageError("the file object gives text: open the file in binary mode ('rb')")
+            raise InvalidImageError(TEXT_STREAM)
         if not chunk:
             break
         chunks.append(bytes(chunk))
