@@ -334,9 +334,9 @@ def test_the_training_commands_help_gives_each_default() -> None:
 
 def test_a_run_with_unusable_data_fails_cleanly(tiny_model: Path, tmp_path: Path) -> None:
     before = folder_digest(tiny_model)
-    result = train_tiny(tmp_path, tiny_model)  # an empty folder
+    result = train_tiny(tmp_path, tiny_model)  # an empty folder, by its absolute path: named so (not "../../tmp/...")
     assert result.returncode == 1
-    assert "no real/ or fake/ folder" in result.stderr and "Traceback" not in result.stderr
+    assert f"error: {tmp_path}: no real/ or fake/ folder" in result.stderr and "Traceback" not in result.stderr
     assert folder_digest(tiny_model) == before
 
 
@@ -376,7 +376,8 @@ def test_data_of_one_class_is_refused_before_training(tiny_dataset: Path, tmp_pa
 def test_refuses_to_replace_a_folder_that_is_not_a_model(tiny_dataset: Path, tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("precious")
     result = train_tiny(tiny_dataset, tmp_path)
-    assert result.returncode == 1 and "not a Deforgify model folder" in result.stderr
+    assert result.returncode == 1 and (f"error: {tmp_path} exists and has no config.json: not a Deforgify model "
+                                       "folder; refusing to replace it") in result.stderr, result.stderr[-2000:]
     assert (tmp_path / "notes.txt").read_text() == "precious"
 
 

@@ -99,6 +99,14 @@ def load_examples(sources: list[str]) -> list[Example]:
     return sorted(examples, key=lambda e: (e.source, e.key))
 
 
+def recorded_examples(sources: list[str]) -> list[Example]:
+    """:func:`load_examples`, each named by its source as a model folder records it
+    (:func:`recorded_source`): the sources are read, and named in any refusal, as given (a
+    refusal named "/tmp/data" as "../../tmp/data")."""
+    examples = [replace(example, source=recorded_source(example.source)) for example in load_examples(sources)]
+    return sorted(examples, key=lambda e: (e.source, e.key))
+
+
 def _local_imagefolder(folder: str) -> Any:
     """A local imagefolder through ``datasets``, without its progress bars: "Downloading data:
     1289 files" was shown for files that are read where they are."""

@@ -29,7 +29,7 @@ from typing import Iterable, Optional, Sequence
 from deforgify.cli.argtypes import DefaultsShown, first_paragraph, number, run_command
 from deforgify.model.folder import (METRICS_FILE, SPLITS_FILE, ModelLoadError, load_keras_model, read_config,
                                     write_config)
-from training.data import SPLITS, DataError, load_examples, recorded_source, split_examples
+from training.data import SPLITS, DataError, recorded_examples, split_examples
 from training.prepared import prepare_parts
 from training.staging import staged_copy
 from training.train import TrainingFailed, evaluate_model, held_out_rank, write_evaluation
@@ -39,12 +39,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m training.recalibrate", description=first_paragraph(__doc__),
                                      formatter_class=DefaultsShown)
     parser.add_argument("folder", type=Path, help="the model folder to recalibrate in place")
-    parser.add_argument("--data", action="append", default=None, metavar="SRC", type=recorded_source,
+    parser.add_argument("--data", action="append", default=None, metavar="SRC",
                         help="the sources the model was trained on (repeatable; default: those its metrics.json "
                              "records, relative to the folder it was trained in)")
     parser.add_argument("--held-out", type=Path, default=None, metavar="FILE",
                         help="leave-one-source-out results for the band's upper edge (as training.train)")
-    parser.add_argument("--probe", action="append", default=[], metavar="SRC", type=recorded_source,
+    parser.add_argument("--probe", action="append", default=[], metavar="SRC",
                         help="a set of fakes of a kind never trained on, whose answer shares the card gives "
                              "(repeatable; as training.train)")
     parser.add_argument("--seed", type=number(int, at_least=0), default=None,
@@ -72,7 +72,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             held_out_rank(args.held_out)
         args.seed = training.get("seed", 0) if args.seed is None else args.seed
         args.data = args.data or training.get("data") or []  # a user had to type again what it records
-        splits = split_examples(load_examples(args.data), args.seed)
+        splits = split_examples(recorded_examples(args.data), args.seed)
         check_same_splits(args.folder, splits, training)
         prepared = prepare_parts({name: splits[name] for name in SPLITS}, args.workers)
         config, metrics, test_scores = evaluate_model(model, config, prepared, args)

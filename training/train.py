@@ -27,7 +27,8 @@ from deforgify.model.calibration import Calibration
 from deforgify.model.facts import training_facts as saved_training_facts
 from deforgify.model.folder import (CARD_FILE, CONFIG_FILE, DEFAULT_MIN_FACE_WIDTH, LABELS, LITERT_FILE, METRICS_FILE,
                                     MODEL_FILE, SPLITS_FILE, ModelConfig, ModelLoadError, read_config, write_config)
-from training.data import SPLITS, DataError, load_examples, recorded_source, require_both_labels, split_examples
+from training.data import (SPLITS, DataError, load_examples, recorded_examples, recorded_source, require_both_labels,
+                           split_examples)
 from training.export import export_litert
 from training.prepared import PreparedSet, prepare, prepare_parts
 from training.push import PushFailed, add_hub_options, check_can_push, push_model, repo_id, report
@@ -49,7 +50,7 @@ class TrainingFailed(RuntimeError):
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m training.train", description=first_paragraph(__doc__),
                                      formatter_class=DefaultsShown)
-    parser.add_argument("--data", action="append", required=True, metavar="SRC", type=recorded_source,
+    parser.add_argument("--data", action="append", required=True, metavar="SRC",
                         help="imagefolder folder (real/, fake/) or Hub dataset id; repeatable")
     parser.add_argument("--output", required=True, type=Path, metavar="DIR",
                         help="model folder to write (replaced only when the run succeeds)")
@@ -62,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--held-out", type=Path, default=None, metavar="FILE",
                         help="leave-one-source-out results (the --output of benchmarks/leave_one_out.py) to "
                              "set the unsure band so that reals of unseen sources are rarely called fake")
-    parser.add_argument("--probe", action="append", default=[], metavar="SRC", type=recorded_source,
+    parser.add_argument("--probe", action="append", default=[], metavar="SRC",
                         help="fakes-only evaluation set (never trained on): the card reports the "
                              "share answered fake / unsure / real / no face; repeatable")
     parser.add_argument("--license", default="other",
@@ -137,8 +138,10 @@ def check_output(output: Path) -> Optional[str]:
     try:
         read_config(output)
     except ModelLoadError as error:
-        raise TrainingFailed(f"{output} exists and is not a Deforgify model folder ({error}); refusing to "
-                             "replace it: give another --output") from None
+        said = str(error)  # "... has no config.json: not a Deforgify model folder" was said twice
+        why = (f"and {said.removeprefix(f'{output} ')}" if said.startswith(f"{output} has ")
+               else f"is not a Deforgify model folder ({said})")
+        raise TrainingFailed(f"{output} exists {why}; refusing to replace it: give another --output") from None
     others = sorted(names - run_files())
     if others:
         raise TrainingFailed(f"{output} holds files a training run does not write ({', '.join(others)}), which "
@@ -152,7 +155,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     from training.plots import CURVES_FILE, plot_history
 
     started = time.monotonic()
-    examples = load_examples(args.data)
+    examples = recorded_examples(args.data)
     require_both_labels(examples)
     splits = split_examples(examples, args.seed)
     print(_split_summary(splits), flush=True)
@@ -376,7 +379,7 @@ def training_facts(history: dict, args: argparse.Namespace, config: ModelConfig,
     from training.augment import SWAP_SHARE
 
     return {
-        "data": args.data,
+        "data": [recorded_source(source) for source in args.data],
         "seed": args.seed,
         "license": args.license,
         "architecture": config.architecture,
