@@ -30,9 +30,9 @@ RECORD_FILE = "report.json"
 IMAGE_FILE = "image.png"
 SHOULD_BE = ("real", "fake", UNSURE, NO_FACE)
 """What a visitor can say the answer should have been, as the result labels its answers (the
-page words "no_face" "no face"; the choice "don't know" was a second name for "unsure", a walk's
-find). "no_face" says there is no face where one was boxed (of the answer: none in the photo; of
-a face: that box is not one)."""
+page shows "no_face" as "no face"; the choice "don't know" was a second name for "unsure", a
+walk's find). "no_face" says there is no face where one was boxed (of the answer: none in the
+photo; of a face: that box is not one)."""
 ANSWER_LIFETIME = 3600
 """Seconds an answer can be reported after it was given: as long as the app keeps the photo."""
 MAX_ANSWERS = 10_000

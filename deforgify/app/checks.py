@@ -73,9 +73,9 @@ def make_check(detector: Detector, answers: Answers) -> Callable[[Optional[str]]
             raise gr.Error(f"No photo arrived: send one as a file {SEND_A_FILE}", duration=None, title=NO_FILE,
                            print_exception=False)  # the page never calls with none
         with faults_said("photo"):
-            return answer(image)
+            return judged(image)
 
-    def answer(image: str) -> tuple:
+    def judged(image: str) -> tuple:
         try:
             answered, rgb = detector.answer_and_pixels(image)  # read from the upload as sent: metadata intact
         except InvalidImageError as error:
@@ -90,13 +90,12 @@ def make_check(detector: Detector, answers: Answers) -> Callable[[Optional[str]]
         bars = None if overruled(row) or prediction.caution else prediction.confidences  # not what decided
         close_up = (face_picture(detector.close_up(rgb, prediction), row, line, "face")
                     if shows_close_up(prediction, max(rgb.shape[:2]), heatmap is not None) else None)
-        answered_with = ((WORDS[row["label"]], bars), banner(prediction, provenance, calibration, line),
-                         answer_picture(draw_faces(rgb, prediction, overruled(row), calibration=calibration), row,
-                                        line),
-                         heatmap, row, prediction, close_up)
+        answer = ((WORDS[row["label"]], bars), banner(prediction, provenance, calibration, line),
+                  answer_picture(draw_faces(rgb, prediction, overruled(row), calibration=calibration), row, line),
+                  heatmap, row, prediction, close_up)
         if max(rgb.shape[:2]) >= LARGE_SIDE:
             release_free_memory()
-        return answered_with
+        return answer
 
     return check
 
@@ -223,9 +222,9 @@ def make_judge_clip(detector: Detector, answers: Answers) -> Callable[[Optional[
             raise gr.Error(f"No video arrived: send one as a file {SEND_A_FILE}", duration=None, title=NO_FILE,
                            print_exception=False)
         with faults_said("video"):
-            return answer(clip)
+            return judged(clip)
 
-    def answer(clip: str) -> tuple[dict, Optional[str]]:
+    def judged(clip: str) -> tuple[dict, Optional[str]]:
         try:
             video = score_video(detector, clip, Sampling(), VIDEO_LIMITS)
         except InvalidVideoError as error:
