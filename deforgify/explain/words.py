@@ -181,7 +181,7 @@ def explain(prediction: Prediction, calibration: Optional[Calibration] = None, a
             return f"{WORDS[prediction.label].capitalize()} ({shares}): {edge} {judged[0].upper()}{judged[1:]}."
         return f"{WORDS[prediction.label].capitalize()} ({shares}): {judged}."
     if prediction.withheld_by_crowd:
-        advice = " Check a crop of the photo with the faces left out." if advise else ""
+        advice = " Check crops of the photo, a few faces at a time: those left out are not boxed." if advise else ""
         return (f"Unsure ({shares}): {judged}. Those judged all look real, but {CROWD_NOT_JUDGED}, so the photo is "
                 f"not cleared as real (a fake among them would not have been seen).{advice}")
     if prediction.caution:  # its scores are not used: no percentages to read as an answer
@@ -217,7 +217,10 @@ def _left_out(prediction: Prediction) -> str:
     found and not judged (narrower than a third of the largest, or beyond the 8 largest)" of 3
     faces as a miscount, and looked for the third on the picture: the cap is named only where
     it was reached."""
-    why = left_out_why(len(prediction.scores) >= MAX_FACES)
+    beyond, small = prediction.beyond_largest, prediction.left_out - prediction.beyond_largest
+    why = (f"beyond the {MAX_FACES} largest" if not small  # a visitor's crowd of 36 faces alike got both reasons
+           else left_out_why(False) if not beyond
+           else f"{small} {left_out_why(False)}, {beyond} beyond the {MAX_FACES} largest")
     were = "was" if prediction.left_out == 1 else "were"
     return f"{counted(prediction.left_out, 'more face')} {were} found and not judged ({why}: not boxed)"
 
