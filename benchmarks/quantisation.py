@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     import tensorflow as tf
 
 FACES_PER_CALL = 8
-"""Faces per model call, each with its mirror image, as the detector batches them."""
+"""Faces per timed model call, each with its mirror image (twice the detector's BATCH_SIZE)."""
 
 
 def dynamic_range(converter: tf.lite.TFLiteConverter) -> None:

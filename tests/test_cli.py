@@ -539,8 +539,9 @@ def test_a_plain_line_says_a_face_was_left_out(tmp_path: Path, astronaut: np.nda
 
 
 def test_a_plain_line_says_faces_beyond_the_largest_were_left_out(tmp_path: Path, astronaut: np.ndarray) -> None:
-    """36 faces alike: the 32 largest are judged, and the plain line gives the others' reason as
-    the page does (it said "under 40 px", which none of them is)."""
+    """36 faces alike: the 32 largest are judged, and the plain line names the limit among the
+    reasons (it said "under 40 px" alone, which none of them is); a row does not count the faces
+    beyond it, as the page's words do."""
     face = astronaut[20:280, 100:350]
     photo = np.concatenate([np.concatenate([face] * 6, axis=1)] * 6, axis=0)
     Image.fromarray(photo).save(tmp_path / "crowd.png")

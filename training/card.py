@@ -262,7 +262,7 @@ Each step changes verdicts when left out or done otherwise (Deforgify's function
    alpha channel, the photo is shown over white and a face whose box's middle (step 1's box, its
    central 60 % across and down) is on average 2 % see-through or more (`1 - alpha / 255`) is
    "unsure" (`deforgify.faces.transparency`).
-   With several faces, Deforgify judges the largest (up to 8, none under both 40 px and a third of
+   With several faces, Deforgify judges the largest (up to 32, none under both 40 px and a third of
    the largest one's width) and the most suspicious of those judged decides ("fake" before "unsure" before
    "real", then by fake probability); where all those judged are "real", a face without colour or
    seen through decides instead, "unsure" (it could be any fake), the widest such.

@@ -101,8 +101,8 @@ def load_examples(sources: list[str]) -> list[Example]:
 
 def recorded_examples(sources: list[str]) -> list[Example]:
     """:func:`load_examples`, each named by its source as a model folder records it
-    (:func:`recorded_source`): the sources are read, and named in any refusal, as given (a
-    refusal named "/tmp/data" as "../../tmp/data")."""
+    (:func:`recorded_source`): the sources are read, and named in the refusals of reading them,
+    as given (one named "/tmp/data" as "../../tmp/data"); splitting names the recorded form."""
     examples = [replace(example, source=recorded_source(example.source)) for example in load_examples(sources)]
     return sorted(examples, key=lambda e: (e.source, e.key))
 

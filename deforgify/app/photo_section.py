@@ -12,7 +12,7 @@ import gradio as gr
 from deforgify.app.about_model import example_files, model_line, saved_another_way, trained_on_note
 from deforgify.app.api_errors import error_row
 from deforgify.app.browser import CLEAR_JS, FORGET_REFUSAL, SCROLL_TO_VERDICT
-from deforgify.app.checks import CHECKS, make_check, make_judge_clip
+from deforgify.app.checks import CHECKS, faults_said, make_check, make_judge_clip
 from deforgify.app.components import (LIVE_REGION, PICTURE_BUTTONS, FacesImage, HeatmapImage, ImageFile, ResultJSON,
                                       Summary, Verdict, section_heading)
 from deforgify.app.latest_upload import LATEST_PHOTO
@@ -97,23 +97,24 @@ def make_page_check(detector: Detector, answers: Answers, again: bool = False
             return PhotoOutputs(None, error_box(str(answer.message)), gr.update(**HIDDEN_PICTURE, alt_text=None),
                                 gr.update(**HIDDEN_PICTURE), error_row(answer),  # as the CLI's rows
                                 gr.update(**HIDDEN_NOTE), answer_id="", status="", should_be=None)
-        verdict, summary, faces, heatmap, row, prediction, close_up = answer
-        calibration = detector.config.calibration
-        fake = prediction.confidences["fake"] if prediction.confidences else 0.0
-        shown = heatmap or close_up
-        note = (heatmap_legend(fake, calibration, which_decides(prediction)) if heatmap
-                else close_up_note(prediction, calibration) if close_up else "")
-        return PhotoOutputs(
-            verdict, summary,
-            faces=gr.update(value=faces, visible=True,
-                            alt_text=describe_faces(prediction, overruled(row), calibration=calibration)),
-            heatmap=gr.update(value=shown, visible=shown is not None,
-                              alt_text=(heatmap_alt(prediction, calibration) if heatmap
-                                        else close_up_alt(prediction, calibration) if close_up else None)),
-            result=row, legend=gr.update(value=note, visible=shown is not None),
-            answer_id=row["answer_id"], status="",
-            should_be=unchosen(row["label"]),
-        )
+        with faults_said("photo"):  # the words and pictures' texts too: a fault there is ours as well
+            verdict, summary, faces, heatmap, row, prediction, close_up = answer
+            calibration = detector.config.calibration
+            fake = prediction.confidences["fake"] if prediction.confidences else 0.0
+            shown = heatmap or close_up
+            note = (heatmap_legend(fake, calibration, which_decides(prediction)) if heatmap
+                    else close_up_note(prediction, calibration) if close_up else "")
+            return PhotoOutputs(
+                verdict, summary,
+                faces=gr.update(value=faces, visible=True,
+                                alt_text=describe_faces(prediction, overruled(row), calibration=calibration)),
+                heatmap=gr.update(value=shown, visible=shown is not None,
+                                  alt_text=(heatmap_alt(prediction, calibration) if heatmap
+                                            else close_up_alt(prediction, calibration) if close_up else None)),
+                result=row, legend=gr.update(value=note, visible=shown is not None),
+                answer_id=row["answer_id"], status="",
+                should_be=unchosen(row["label"]),
+            )
 
     return page_check
 
@@ -133,18 +134,19 @@ def make_page_clip(detector: Detector, answers: Answers) -> Callable[[str], Opti
             row, frame = judge_clip(image)
         except gr.Error:
             return None
-        log("checked as a clip instead: an animated picture sent as a photo")
-        lead = "An animated picture, so it was checked as a clip, frame by frame."
-        box = video_banner(row, detector.config.calibration, line, lead=lead, element_id="verdict-box",
-                           picture="animated picture")
-        unused = (deciding_track(row) or {}).get("caution")  # a face not judged: its scores are not the answer
-        return PhotoOutputs(
-            (WORDS[row["label"]], None if unused else row["confidences"]), box,
-            faces=gr.update(value=frame, visible=frame is not None,
-                            alt_text=describe_deciding_frame(row, detector.config.calibration) if frame else None),
-            heatmap=gr.update(**HIDDEN_PICTURE), result=row, legend=gr.update(**HIDDEN_NOTE),
-            answer_id=row.get("answer_id", ""), status="",
-            should_be=unchosen(row["label"]))
+        with faults_said("video"):
+            log("checked as a clip instead: an animated picture sent as a photo")
+            lead = "An animated picture, so it was checked as a clip, frame by frame."
+            box = video_banner(row, detector.config.calibration, line, lead=lead, element_id="verdict-box",
+                               picture="animated picture")
+            unused = (deciding_track(row) or {}).get("caution")  # a face not judged: its scores are not the answer
+            return PhotoOutputs(
+                (WORDS[row["label"]], None if unused else row["confidences"]), box,
+                faces=gr.update(value=frame, visible=frame is not None,
+                                alt_text=describe_deciding_frame(row, detector.config.calibration) if frame else None),
+                heatmap=gr.update(**HIDDEN_PICTURE), result=row, legend=gr.update(**HIDDEN_NOTE),
+                answer_id=row.get("answer_id", ""), status="",
+                should_be=unchosen(row["label"]))
 
     return as_clip
 

@@ -125,8 +125,9 @@ def video_section(detector: Detector, answers: Answers, flag: Flag) -> None:
         try:
             box, chart, frame, row = predict_video(clip)
             calibration = detector.config.calibration
-            drawn = page_timeline(row, calibration) if chart is not None else None
-            alt_text = describe_deciding_frame(row, calibration) if frame else None
+            with faults_said("video"):
+                drawn = page_timeline(row, calibration) if chart is not None else None
+                alt_text = describe_deciding_frame(row, calibration) if frame else None
             answer: tuple[Any, ...] = (box, *_shown(drawn, frame, alt_text), row, row.get("answer_id", ""), "",
                                        unchosen(row["label"]))
         except gr.Error as error:

@@ -47,8 +47,8 @@ in silence (a developer's find)."""
 def _say(line: str) -> None:
     """``line`` on stderr, on a line of its own, written straight to its file: a signal handler
     must not re-enter the stream a progress line may be half-way through."""
-    start = "\n" if sys.stderr.isatty() else ""
-    with contextlib.suppress(OSError, ValueError):
+    with contextlib.suppress(OSError, ValueError, AttributeError):  # a closed or missing stderr: nothing said
+        start = "\n" if sys.stderr.isatty() else ""
         os.write(sys.stderr.fileno(), f"{start}{line}\n".encode())
 
 

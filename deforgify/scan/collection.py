@@ -199,7 +199,8 @@ def _check_images(dataset_id: str, column: str, features: datasets.Features) -> 
     import datasets
 
     kind = features[column]
-    if isinstance(kind, datasets.Image) or (isinstance(kind, datasets.Value) and kind.dtype in IMAGE_VALUES):
+    if (isinstance(kind, datasets.Image) or (isinstance(kind, datasets.Value) and kind.dtype in IMAGE_VALUES)
+            or (isinstance(kind, dict) and kind and set(kind) <= {"bytes", "path"})):  # an image's own struct
         return
     images = [name for name, feature in features.items() if isinstance(feature, datasets.Image)]
     shown = kind.dtype if isinstance(kind, datasets.Value) else type(kind).__name__

@@ -26,8 +26,8 @@ if TYPE_CHECKING:
     from deforgify.detector import Detector
 
 ROWS_PER_WRITE = CHUNK
-"""Rows flushed to disk together (a scan interrupted by Ctrl-C writes those it holds first; a
-crash or a kill loses them)."""
+"""Rows flushed to disk together (a scan that stops, on Ctrl-C or a dead worker, writes those it
+holds first; a kill of the scan itself loses them)."""
 NOT_JUDGED_NAMED = 10
 """Files a run names on stderr as it finds them not judged (with the reason); the rest are
 counted in the summary, and their rows say why."""
@@ -222,7 +222,7 @@ def scan(collection: Collection, results: JsonLines | ParquetResults, engine: En
         write()
         results.finish()
     except BaseException as cause:  # noqa: BLE001  Ctrl-C included: the caller says what is kept
-        if pending and isinstance(cause, KeyboardInterrupt):  # the rows scored are kept (they were lost)
+        if pending:  # the rows scored are kept (Ctrl-C or a dead worker lost them); a failed write left none
             with contextlib.suppress(Exception):
                 write()
         raise ScanStopped(run, cause) from cause
