@@ -157,7 +157,8 @@ class Prediction:
         """The verdict as plain data: label, confidences (real first), the deciding face's
         box and its index in ``faces`` (``deciding_face``), every scored face with its own
         box, label, confidences and caution, and how many more were found and not judged
-        (``left_out``: a program could not tell that a face was skipped); ``kind`` "photo", as a
+        (``left_out``: a program could not tell that a face was skipped), of them
+        ``beyond_largest`` (which keep the photo from "real"); ``kind`` "photo", as a
         video's row has ``kind`` "video" (a program reading both could only tell a photo's by
         the key missing)."""
         boxed = [score for score in self.scores if score.face]
@@ -170,6 +171,7 @@ class Prediction:
             "deciding_face": self.deciding_index,
             "faces": [score.to_json(self.scale) for score in boxed],
             "left_out": self.left_out,
+            "beyond_largest": self.beyond_largest,
             "width": self.size[0] if self.size else None,
             "height": self.size[1] if self.size else None,
         }

@@ -48,7 +48,7 @@ def test_json_lines_for_every_file_and_exit_1_when_one_is_bad(files: dict[str, P
     assert (face["width"], face["height"]) == (512, 512)  # the photo's own size
     assert no_face == {"file": str(files["no_face"]), "kind": "photo", "label": "no_face", "confidences": None,
                        "face_found": False, "face": None, "deciding_face": None, "faces": [], "left_out": 0,
-                       "width": 200, "height": 150, "decided_by": "pixels",
+                       "beyond_largest": 0, "width": 200, "height": 150, "decided_by": "pixels",
                        "pixels": {"label": "no_face", "confidences": None},
                        "provenance": {"claim": "none", "evidence": [], "valid": None, "trusted": None},
                        "model": face["model"]}
@@ -539,12 +539,13 @@ def test_a_plain_line_says_a_face_was_left_out(tmp_path: Path, astronaut: np.nda
 
 
 def test_a_plain_line_says_faces_beyond_the_largest_were_left_out(tmp_path: Path, astronaut: np.ndarray) -> None:
-    """36 faces alike: the 32 largest are judged, and the plain line names the limit among the
-    reasons (it said "under 40 px" alone, which none of them is); a row does not count the faces
-    beyond it, as the page's words do."""
+    """36 faces alike: the 32 largest are judged, and the plain line names the limit as the
+    reason (it said "under 40 px" alone, which none of them is, then "under 40 px ..., or beyond
+    the 32 largest", as the row did not count the faces beyond it): the JSON counts them too."""
     face = astronaut[20:280, 100:350]
     photo = np.concatenate([np.concatenate([face] * 6, axis=1)] * 6, axis=0)
     Image.fromarray(photo).save(tmp_path / "crowd.png")
     line = run_module("deforgify", "predict", str(tmp_path / "crowd.png"), "--quiet").stdout.strip()
-    assert ("; 4 more faces found and not judged (under 40 px and narrower than a third of the largest, "
-            "or beyond the 32 largest)") in line, line
+    assert "; 4 more faces found and not judged (beyond the 32 largest)" in line, line
+    row = json.loads(run_module("deforgify", "predict", str(tmp_path / "crowd.png"), "--json").stdout)
+    assert (row["left_out"], row["beyond_largest"]) == (4, 4)

@@ -251,6 +251,7 @@ def test_faces_left_out_beyond_the_largest_keep_a_photo_from_real(detector: Dete
     assert (all_judged.label, all_judged.beyond_largest) == ("real", 0)
     crowd, = detector.judge([[replaced(real, faces=boxes)] * MAX_FACES])
     assert (crowd.label, crowd.beyond_largest, crowd.left_out, crowd.withheld_by_crowd) == ("unsure", 1, 1, True)
+    assert (crowd.to_json()["beyond_largest"], all_judged.to_json()["beyond_largest"]) == (1, 0)  # for programs
     assert crowd.deciding_score is not None and crowd.deciding_score.label == "real"
     said = "faces beyond the 32 largest were not judged"
     assert f"Those judged all look real, but {said}, so the photo is not cleared as real" in explain(crowd)
@@ -456,8 +457,8 @@ def test_without_a_face_there_is_no_verdict(detector: Detector) -> None:
     assert prediction.label == "no_face" and not prediction.face_found
     assert prediction.confidences is None and prediction.scores == []
     assert prediction.to_json() == {"kind": "photo", "label": "no_face", "confidences": None, "face_found": False,
-                                    "face": None, "deciding_face": None, "faces": [], "left_out": 0, "width": 600,
-                                    "height": 400}
+                                    "face": None, "deciding_face": None, "faces": [], "left_out": 0,
+                                    "beyond_largest": 0, "width": 600, "height": 400}
     # Metrics need a score for every image: there, the centre is judged.
     assert 0.0 <= detector.fake_scores([data.coffee()])[0] <= 1.0
 

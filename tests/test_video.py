@@ -766,11 +766,14 @@ def test_faces_beyond_a_frames_largest_keep_a_clip_from_real(detector) -> None:
     crops = face_crops(rgb, detector.config.preprocessing)
     real = next(crop for crop, score in zip(crops, detector.judge([crops])[0].scores) if score.label == "real")
     boxes = [real.face] + [(600 + 10 * i, 10, real.face[2], real.face[3]) for i in range(MAX_FACES)]
-    crowded, alone = [replaced(real, faces=boxes)] * MAX_FACES, [real]
+    crowded, alone = [replaced(real, faces=boxes)] * MAX_FACES, [replaced(real, faces=[real.face])]
     video = SampledVideo(video_frames.Info(1200, 480, 25.0, 75, 3.0, 0), Sampling(), [0.0, 1.0, 2.0],
                          [alone, crowded, alone], planned=3)
     row = {"file": "crowd.mp4", **judge_video(detector, video).to_json()}
     assert row["label"] == "unsure" and row["faces"][0]["label"] == "real"
+    assert [(frame["left_out"], frame["beyond_largest"]) for frame in row["frames"]] == [(0, 0), (1, 1), (0, 0)]
+    assert "In 1 of the 3 frames read, another face was found and not judged (beyond its 32 largest)." \
+        in explain_video(row)  # not "under 40 px ..., or beyond": the row counts those beyond
     said = "faces beyond the 32 largest were not judged"
     assert f"Those judged all look real, but in some frames {said}, so the clip is not cleared" in explain_video(row)
     assert f"Unsure: {said}" in video_banner(row, detector.config.calibration, "m")

@@ -240,8 +240,8 @@ class VideoResultJSON(gr.JSON):
     api_description = ("the answer as data: label, confidences, face, faces (one per face track: track, box, "
                        "label, confidences, frames, start, end, peak_t, caution, sustained_run, fake_frames), "
                        "decided_by and pixels (as in /predict's result), duration, width, height, rotation, frames "
-                       "(the timeline: t, label, confidences, faces, left_out), deciding_frame (t, track, box), "
-                       "sampling, complete, note, provenance (claim \"none\": videos' metadata is not read), "
+                       "(the timeline: t, label, confidences, faces, left_out, beyond_largest), deciding_frame "
+                       "(t, track, box), sampling, complete, note, provenance (claim \"none\": videos' metadata is not read), "
                        "model, checked_at and file_sha256 (as in /predict's result) and answer_id (to quote when "
                        "reporting the answer as wrong, /flag, for an hour)")
 
@@ -294,6 +294,7 @@ RESULT_FIELDS = {
     "left_out": "how many more faces were found and not judged, nor listed in faces (under 40 px and narrower "
                 "than a third of the largest, or beyond the 32 largest): the verdict does not cover them, but those "
                 "beyond the largest keep the photo from real",
+    "beyond_largest": "of left_out, how many were beyond the 32 largest",
     "pixels": "the pixel model's own label and confidences",
     "provenance": "what the file's metadata says of its origin: claim, evidence, valid, trusted",
     "model": "reference, revision (Hub commit, or sha256: and 12 hex digits over its config.json and weights "
@@ -312,6 +313,7 @@ RESULT_TYPES: dict[str, dict[str, Any]] = {
     "face": BOX_OR_NULL, "deciding_face": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
     "confidences": CONFIDENCES_OR_NULL, "width": {"type": "integer"}, "height": {"type": "integer"},
     "faces": {"type": "array", "items": {"type": "object"}}, "left_out": {"type": "integer"},
+    "beyond_largest": {"type": "integer"},
     "checked_at": {"type": "string"}, "file_sha256": {"type": "string"}, "answer_id": {"type": "string"}}
 
 

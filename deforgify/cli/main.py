@@ -31,8 +31,8 @@ from deforgify.refusals import CODES
 ROWS = """
 rows: one line per file, in order. With --json, one object per line:
   {"file": ..., "kind": "photo", "label": ..., "decided_by": ..., "confidences": ..., "face_found": ...,
-   "face": ..., "deciding_face": ..., "faces": [...], "left_out": ..., "width": ...,
-   "height": ..., "pixels": {...}, "provenance": {...}, "model": {...}}
+   "face": ..., "deciding_face": ..., "faces": [...], "left_out": ..., "beyond_largest": ...,
+   "width": ..., "height": ..., "pixels": {...}, "provenance": {...}, "model": {...}}
   label       the verdict: real, fake, unsure or no_face
   decided_by  "provenance" when the file's own metadata declares an AI origin (C2PA
               Content Credentials that validate, an XMP digital source type, a
@@ -46,6 +46,7 @@ rows: one line per file, in order. With --json, one object per line:
   left_out    faces found and not judged, nor in faces (under 40 px and narrower than a
               third of the largest, or beyond the 32 largest): the verdict does not cover them,
               but those beyond the largest keep the photo from real (unsure)
+  beyond_largest  of left_out, those beyond the 32 largest
   width, height  the photo's own size in pixels, upright as shown (the frame of the boxes)
   provenance  {"claim": "ai_generated" | "ai_edited" | "camera" | "none",
                "evidence": [{"kind": "c2pa" | "xmp" | "png_text" | "exif",
@@ -97,7 +98,7 @@ first bytes) get the same fields, and more:
               confidences null),
               every face with its track, and left_out: faces found and not judged
               (under 40 px and narrower than a third of that frame's largest, or beyond its 32
-              largest)
+              largest: beyond_largest of them)
   provenance  videos' metadata is not read: always claim "none" (decided_by "pixels")
   complete    false when fewer frames than planned could be read; note says why (the
               file ends early, or the time limit per file was reached)

@@ -91,7 +91,6 @@ def _pixel_details(row: dict) -> str:
     if not row["face"]:
         return ""
     from deforgify.explain.words import counted, left_out_why, turned_words
-    from deforgify.faces.crops import MAX_FACES
 
     deciding = row["faces"][row["deciding_face"]]
     confidences = _shares(row, deciding["caution"])
@@ -99,7 +98,7 @@ def _pixel_details(row: dict) -> str:
     if deciding["turned"] and not deciding["caution"]:
         where += f" ({turned_words(deciding['turned'])})"
     if row.get("left_out"):  # said, as on the page (a visitor found it in the JSON alone)
-        why = left_out_why(len(row["faces"]) >= MAX_FACES)
+        why = left_out_why(row["left_out"] - row["beyond_largest"], row["beyond_largest"])
         where += f"; {counted(row['left_out'], 'more face')} found and not judged ({why})"
     heatmap = f"; heatmap {row['heatmap']}" if row.get("heatmap") else ""
     heatmap += f"; heatmap not written: {row['heatmap_error']}" if "heatmap_error" in row else ""

@@ -33,7 +33,8 @@ since their rows (size or modification time); add --retry-errors to score again 
 say why they were not judged.
 Rows: path (or index, dataset, split and image_column for a dataset), label (real, fake, unsure,
 no_face; empty with an error), confidences, face_found, face, deciding_face, faces, left_out (a
-photo's faces found and not judged; null for a video), decided_by,
+photo's faces found and not judged; null for a video) and beyond_largest (of them, those beyond the
+32 largest), decided_by,
 pixels, provenance (as in predict --help), kind ("photo" or "video"), width and height (upright as
 shown, as the boxes count), duration, rotation, deciding_frame, frames (a video's timeline),
 complete, note and sampling (as in predict --help; null for photos), error and error_code (as in

@@ -204,23 +204,25 @@ def withheld(count: int, unjudged_faces: dict[int, str], number: int, marked: st
             + (f" (not judged either: {faces_not_judged(others)})" if others else ""))
 
 
-def left_out_why(capped: bool, largest: str = "the largest", its: str = "the") -> str:
-    """Why a face found was left out: "under 40 px and narrower than a third of the largest", and
-    where the MAX_FACES largest were judged (``capped``: only then can one be beyond them) ", or
-    beyond the 32 largest" (``largest``, ``its``: "that frame's largest", "its" in a clip)."""
-    why = f"under {ALWAYS_JUDGED_FROM} px and narrower than a third of {largest}"
-    return why + (f", or beyond {its} {MAX_FACES} largest" if capped else "")
+def left_out_why(small: int, beyond: int, largest: str = "the largest", its: str = "the", count: bool = True) -> str:
+    """Why faces found were left out: "under 40 px and narrower than a third of the largest"
+    (``small`` of them), "beyond the 32 largest" (``beyond``), counted by reason when both apply
+    ("1 under 40 px and ..., 1 beyond the 32 largest"; a visitor's crowd of 36 faces alike got
+    both reasons for its 4, and one of 3 faces told "or beyond the 8 largest" looked for the
+    third on the picture), or without ``count`` "..., or beyond ..." (a clip's frames, where
+    the same face is left out again and again). ``largest``, ``its``: "that frame's largest",
+    "its" in a clip."""
+    small_why = f"under {ALWAYS_JUDGED_FROM} px and narrower than a third of {largest}"
+    beyond_why = f"beyond {its} {MAX_FACES} largest"
+    if small and beyond:
+        return f"{small} {small_why}, {beyond} {beyond_why}" if count else f"{small_why}, or {beyond_why}"
+    return small_why if small else beyond_why
 
 
 def _left_out(prediction: Prediction) -> str:
-    """The faces found and left out, and why. A visitor read "2 faces found ..., 1 more face was
-    found and not judged (narrower than a third of the largest, or beyond the 8 largest)" of 3
-    faces as a miscount, and looked for the third on the picture: the cap is named only where
-    it was reached."""
-    beyond, small = prediction.beyond_largest, prediction.left_out - prediction.beyond_largest
-    why = (f"beyond the {MAX_FACES} largest" if not small  # a visitor's crowd of 36 faces alike got both reasons
-           else left_out_why(False) if not beyond
-           else f"{small} {left_out_why(False)}, {beyond} beyond the {MAX_FACES} largest")
+    """The faces found and left out, and why."""
+    beyond = prediction.beyond_largest
+    why = left_out_why(prediction.left_out - beyond, beyond)
     were = "was" if prediction.left_out == 1 else "were"
     return f"{counted(prediction.left_out, 'more face')} {were} found and not judged ({why}: not boxed)"
 

@@ -35,9 +35,9 @@ if TYPE_CHECKING:
 
 FORMATS = (".jsonl", ".parquet")
 COLUMNS = ("path", "index", "dataset", "split", "image_column", "label", "confidences", "face_found", "face",
-           "deciding_face", "faces", "left_out", "decided_by", "pixels", "provenance", "kind", "duration", "width",
-           "height", "rotation", "deciding_frame", "frames", "complete", "note", "sampling", "error", "error_code",
-           "file_size", "file_mtime_ns", "model_revision")
+           "deciding_face", "faces", "left_out", "beyond_largest", "decided_by", "pixels", "provenance", "kind",
+           "duration", "width", "height", "rotation", "deciding_frame", "frames", "complete", "note", "sampling",
+           "error", "error_code", "file_size", "file_mtime_ns", "model_revision")
 SCAN_COLUMNS = ("label", "confidences", "model_revision")
 """Columns every scan's Parquet output has had: a file without them is not one."""
 JOURNAL_SUFFIX = ".partial.jsonl"
@@ -332,7 +332,8 @@ def parquet_schema(labels: tuple[str, ...]) -> pa.Schema:
                                ("sustained_run", pa.bool_()), ("fake_frames", integer)])
     frame_face = pa.struct([("track", integer)] + judged + [("turned", integer)])
     frame = pa.struct([("t", number), ("label", text), ("confidences", confidences),
-                       ("faces", pa.list_(frame_face)), ("left_out", integer)])
+                       ("faces", pa.list_(frame_face)), ("left_out", integer),
+                       ("beyond_largest", integer)])
     sampling = pa.struct([("rate", number), ("cap", integer), ("planned", integer), ("read", integer),
                           ("combine", text), ("glimpses_dropped", integer)])
     pixels = pa.struct([("label", text), ("confidences", confidences)])
@@ -340,6 +341,7 @@ def parquet_schema(labels: tuple[str, ...]) -> pa.Schema:
     kinds = {"path": text, "index": integer, "dataset": text, "split": text, "image_column": text, "label": text,
              "confidences": confidences, "face_found": pa.bool_(),
              "face": box, "deciding_face": integer, "faces": pa.list_(face), "left_out": integer,
+             "beyond_largest": integer,
              "decided_by": text, "pixels": pixels,
              "provenance": provenance_schema(), "kind": text, "duration": number, "width": integer,
              "height": integer, "rotation": integer, "deciding_frame": deciding_frame, "frames": pa.list_(frame),

@@ -12,7 +12,6 @@ from deforgify.decode.images import WORKING_MAX_SIDE
 from deforgify.explain.words import (CROWD_NOT_JUDGED, WORDS, band_reason, beside_an_edge, caption, counted,
                                      decimals_apart, describe_faces, faces_not_judged, left_out_why, not_judged,
                                      not_judged_short, percentages, share_text, shown_places, try_instead, withheld)
-from deforgify.faces.crops import MAX_FACES
 from deforgify.faces.finding import Box
 from deforgify.faces.unjudged import UNJUDGED, UNJUDGED_TOO_SMALL, unjudged
 from deforgify.model.calibration import NO_FACE, UNSURE, Calibration
@@ -155,7 +154,8 @@ def _left_out(row: dict) -> str:
         return ""
     faces = "another face was" if max(counts) == 1 else "more faces were"
     where = "In the one frame read" if len(counts) == 1 else f"In {frames} of the {len(counts)} frames read"
-    why = left_out_why(any(len(frame["faces"]) >= MAX_FACES for frame in row["frames"]), "that frame's largest", "its")
+    beyond = sum(frame["beyond_largest"] for frame in row["frames"])
+    why = left_out_why(sum(counts) - beyond, beyond, "that frame's largest", "its", count=False)
     return f" {where}, {faces} found and not judged ({why})."
 
 

@@ -55,7 +55,8 @@ class FrameResult:
         decisive = self.decisive
         return {"t": round(self.t, 3), "label": decisive.label if decisive else NO_FACE,
                 "confidences": decisive.confidences if decisive else None,
-                "faces": [face.to_json(scale) for face in self.faces], "left_out": self.left_out}
+                "faces": [face.to_json(scale) for face in self.faces], "left_out": self.left_out,
+                "beyond_largest": self.beyond_largest}
 
 
 @dataclass(frozen=True)
