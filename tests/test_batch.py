@@ -27,7 +27,7 @@ def test_an_item_no_worker_can_take_is_answered_here_and_the_rest_in_workers(det
         items[9] = ("generator", (value for value in range(3)))
         results = list(score_items(detector, items, workers=2))
     assert [result.name for result in results] == [name for name, _ in items]
-    assert results[9].error == "cannot read an image from a generator"
+    assert results[9].error.startswith("cannot read an image from a generator: give a file's path")
     assert all(result.prediction is not None and result.prediction.to_json() == expected
                for index, result in enumerate(results) if index != 9)
 

@@ -279,6 +279,16 @@ def test_bad_input_gets_a_specific_error(source, message: str) -> None:
         load_rgb(source)
 
 
+@pytest.mark.parametrize("source", [12, ["face.jpg"], {"path": "face.jpg"}, (b for b in b"GIF")])
+def test_a_source_of_no_image_type_is_a_type_error_too(source) -> None:
+    """An int or a list is a wrong argument: a TypeError, as Python's own; still a refusal for the
+    batch paths that catch those, and saying what to give."""
+    with pytest.raises(TypeError, match=r"cannot read an image from an? \w+: give a file's path, its bytes, a binary "
+                                        "file object, a PIL image or an array$") as raised:
+        load_rgb(source)
+    assert isinstance(raised.value, InvalidImageError)
+
+
 def test_image_over_the_pixel_limit_is_refused_with_its_size() -> None:
     data = encoded(Image.new("1", (12000, 11000), 0), "PNG")  # 132 MP: under Pillow's own limit
     with pytest.raises(InvalidImageError, match="too large: 12000x11000 pixels, 132 megapixels"):

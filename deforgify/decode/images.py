@@ -61,6 +61,12 @@ class InvalidImageError(Coded, ValueError):
     """The input cannot be read as a single still image we can judge (``code``: why, for programs)."""
 
 
+class NotAnImageSourceError(InvalidImageError, TypeError):
+    """The input is of no type an image is read from (an int, a list, a generator): a TypeError, as
+    Python raises for a wrong argument, and a refusal like the others for whoever catches those
+    (a dataset's odd cell is a row's error, not a crash)."""
+
+
 class AnimatedImageError(InvalidImageError):
     """The input is an animated picture (a GIF, APNG, WebP or AVIF of several frames): checked
     as a video (:func:`deforgify.video.judge.score_video`), not as a photo."""
@@ -138,7 +144,8 @@ def _decoded_pixels(source: ImageInput, draft: bool) -> tuple[np.ndarray, tuple[
         pixels, size = _pil_to_pixels(_open_bytes(data), draft)
     else:
         kind = type(source).__name__
-        raise InvalidImageError(f"cannot read an image from {'an' if kind[0] in 'aeiouAEIOU' else 'a'} {kind}")
+        raise NotAnImageSourceError(f"cannot read an image from {'an' if kind[0] in 'aeiouAEIOU' else 'a'} {kind}: "
+                                    "give a file's path, its bytes, a binary file object, a PIL image or an array")
     return _limit_side(_check_size(pixels)), size
 
 
