@@ -1315,6 +1315,7 @@ def test_a_report_is_made_once_on_the_answer_shown_and_a_stale_one_stores_nothin
     assert len(new) == 1, new
     status = page.locator("#flag-status").inner_text()
     assert new[0].name in status and status.startswith("✓ ")  # the id to quote for deletion, marked saved
+    assert f"(it should be {choice})" in status  # the choice said back: a slip of the mouse shows
     assert json.loads((new[0] / "report.json").read_text())["should_be"] == choice
     assert not Image.open(new[0] / "image.png").getexif()
     # Done with: the thank-you and its id stay (a second click replaced them with "already reported").
@@ -1735,7 +1736,7 @@ def test_the_page_asks_which_face_a_report_is_about_when_an_answer_has_several(b
     assert page.locator("#should-be").get_by_label(kept, exact=True).is_checked()  # a choice still valid stays
     before = reports_in(flags_folder)
     page.get_by_role("button", name="Report face 2's answer as wrong").click()
-    page.locator("#flag-status").get_by_text("(face 2) was saved").wait_for(timeout=30_000)
+    page.locator("#flag-status").get_by_text(f"(face 2 should be {kept}) was saved").wait_for(timeout=30_000)
     [new] = [p for p in reports_in(flags_folder) if p not in before]
     record = json.loads((new / "report.json").read_text())
     assert (record["face"], record["should_be"]) == (2, kept)

@@ -506,8 +506,9 @@ def test_a_report_the_hub_refuses_is_saved_here_and_its_id_shown(hub_env, tmp_pa
         message = client.predict(result["answer_id"], "fake" if result["label"] != "fake" else "real",
                                  api_name="/flag")
         [saved] = [p.name for p in flags.iterdir()]
-        assert message.startswith(f"Thank you: report {saved} was saved. It is kept on this server only: "
-                                  "sending it to the dataset alice/reports failed ("), message
+        said = "fake" if result["label"] != "fake" else "real"
+        assert message.startswith(f"Thank you: report {saved} (it should be {said}) was saved. It is kept on this "
+                                  "server only: sending it to the dataset alice/reports failed ("), message
     finally:
         app_tests.stop_app(process)
 

@@ -91,8 +91,8 @@ def make_flag(store: FeedbackStore, answers: Answers) -> Flag:
             unsent = ""
         except FeedbackError as error:
             unsent = f" It is kept on this server only: {error}."
-        of = f" (face {face})" if face else ""
-        return (f"Thank you: report {report_id}{of} was saved.{unsent} To have it deleted sooner, write to the "
+        said = f"{f'face {face}' if face else 'it'} should be {WORDS[should_be]}"  # what was chosen, to check
+        return (f"Thank you: report {report_id} ({said}) was saved.{unsent} To have it deleted sooner, write to the "
                 "maintainers of this app (on a Hugging Face Space: its Community tab) quoting this id.")
 
     return flag
