@@ -27,6 +27,7 @@ from deforgify.cli.interrupts import INTERRUPTED, stop_on_signals
 from deforgify.cli.video_options import add_video_options
 from deforgify.cli.warnings_shown import show_warnings
 from deforgify.refusals import CODES
+from deforgify.video.frames import DEFAULT_CAP, DEFAULT_RATE, FEWEST_SAMPLES, MAX_FRAME_PIXELS, Limits
 
 ROWS = """
 rows: one line per file, in order. With --json, one object per line:
@@ -105,7 +106,7 @@ first bytes) get the same fields, and more:
 """
 
 DESCRIPTION = "Tell whether faces in photos and videos are real or fake."
-EXAMPLES = """examples:
+EXAMPLES = f"""examples:
   deforgify predict photo.jpg
   deforgify predict --json photos/*.jpg > verdicts.jsonl
   deforgify predict --model OWNER/NAME@v2 --heatmap heatmaps/ photo.jpg
@@ -118,12 +119,12 @@ either way, or the face is too small, without colour or partly transparent to ju
 A video's verdict is its most suspicious face track's (a track without colour, not judged,
 keeps it from "real", as a photo's face does).
 
-videos: frames sampled evenly over the whole clip, --fps a second (default 2), at most
---max-frames (default 64) and, within that, at least 4 (one per frame of a shorter clip; every frame of
+videos: frames sampled evenly over the whole clip, --fps a second (default {DEFAULT_RATE:g}), at most
+--max-frames (default {DEFAULT_CAP}) and, within that, at least {FEWEST_SAMPLES} (one per frame of a shorter clip; every frame of
 an animated picture of at most --max-frames); decoding stops after
---time-limit seconds per file (default 120: the frames read so far decide, and the row says
+--time-limit seconds per file (default {Limits.time_limit:g}: the frames read so far decide, and the row says
 complete: false). Refused before decoding:
-frames over 40 megapixels, clips over 3 hours. An unreadable, empty, audio-only or text file
+frames over {MAX_FRAME_PIXELS // 1_000_000} megapixels, clips over {Limits.max_seconds / 3600:g} hours. An unreadable, empty, audio-only or text file
 gets an error line like an unreadable photo.
 
 exit status:
