@@ -911,3 +911,30 @@ def test_only_the_first_files_not_judged_are_named(capsys: pytest.CaptureFixture
     lines = capsys.readouterr().err.splitlines()
     assert lines[:NOT_JUDGED_NAMED] == [f"not judged: broken{n}.jpg: cut short" for n in range(NOT_JUDGED_NAMED)]
     assert lines[NOT_JUDGED_NAMED:] == ["(more files not judged are not named here: their rows say why)"]
+
+
+def test_a_scan_stopped_by_a_bug_keeps_its_rows_and_shows_the_bugs_traceback(
+        tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    """A fault of the code (not Ctrl-C, a full disk or a dead worker) was one line, "the scan stopped:
+    KeyError: 'face'", with nothing to find it by: its traceback is shown, and the rows scored before
+    it are kept as for any stop."""
+    from deforgify.cli import scan as scan_cli
+    from deforgify.cli.main import build_parser
+    from deforgify.scan.run import LocalEngine
+
+    scored = LocalEngine.rows
+
+    def failing(self, items, key_field):
+        for number, row in enumerate(scored(self, items, key_field)):
+            if number == 5:
+                raise KeyError("face")
+            yield row
+
+    monkeypatch.setattr(LocalEngine, "rows", failing)
+    output = tmp_path / "verdicts.jsonl"
+    args = build_parser().parse_args(["scan", str(tree), "--output", str(output), "--workers", "1", "--quiet"])
+    assert scan_cli.run(args) == 3
+    stderr = capsys.readouterr().err
+    assert "Traceback (most recent call last)" in stderr and 'raise KeyError("face")' in stderr, stderr
+    assert "error: the scan stopped: unexpected KeyError: 'face' (traceback above: please report it" in stderr
+    assert "The 5 rows written are kept" in stderr and len(read_rows(output)) == 5

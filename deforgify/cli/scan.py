@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import traceback
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -47,7 +48,8 @@ exit status:
   1    the scan completed, and some files of it were not judged, in this run or an earlier one
        (their rows say why)
   2    usage error: no such folder or dataset, an output of another kind or model, no model
-  3    the scan stopped early (a write failed, a worker died): rows written are kept
+  3    the scan stopped early (a write failed, a worker died; anything unexpected also shows its
+       traceback, to report): rows written are kept
   130  interrupted (Ctrl-C): rows written are kept
 """
 
@@ -106,6 +108,8 @@ def run(args: argparse.Namespace) -> int:
         outcome = scan(collection, results, engine, progress_enabled=not args.quiet, retry_errors=args.retry_errors,
                        starting=lambda run: _note_other_rows(args, collection, run))
     except ScanStopped as stop:
+        if not isinstance(stop.cause, EXPECTED_STOPS):  # a bug's place, to report (it was one line, unfindable)
+            traceback.print_exception(stop.cause, file=sys.stderr)
         print(f"error: the scan stopped: {_why(stop.cause)}. The {stop.run.rows_kept} rows written are kept in "
               f"{results.kept_in}: run the same command to score the rest", file=sys.stderr)
         return 130 if isinstance(stop.cause, KeyboardInterrupt) else 3
@@ -173,6 +177,11 @@ def _engine(args: argparse.Namespace, source: ModelSource) -> Engine:
     return LocalEngine(detector, args.workers, video_settings(args))
 
 
+EXPECTED_STOPS = (KeyboardInterrupt, OSError, BrokenProcessPool, CollectionError, ResultsError, ClusterError)
+"""What stops a scan and is said in a line: Ctrl-C, a full disk, a dead worker, a collection or
+results file gone bad. Anything else is unexpected (a bug, most likely) and gets its traceback too."""
+
+
 def _why(cause: BaseException) -> str:
     if isinstance(cause, KeyboardInterrupt):
         return "interrupted"
@@ -182,6 +191,8 @@ def _why(cause: BaseException) -> str:
         return f"cannot write the results: {cause.strerror}"
     if isinstance(cause, BrokenProcessPool):
         return "a worker process died"
+    if not isinstance(cause, EXPECTED_STOPS):
+        return f"unexpected {type(cause).__name__}: {cause} (traceback above: please report it if it is Deforgify's)"
     return f"{type(cause).__name__}: {cause}"
 
 
