@@ -1039,6 +1039,32 @@ def test_an_animated_picture_holding_frames_long_is_sampled_whole(durations, sho
     assert reading.stopped is None and reading.planned == len(shown)
 
 
+def test_a_faint_face_in_one_frame_of_an_animated_picture_is_judged_as_a_photos_is(tmp_path, detector, astronaut
+                                                                                     ) -> None:
+    """A GIF of three frames showing a fake face in its middle one said "no face in any": the face
+    (detector score 0.68) was dropped as a glimpse, a rule for a video's sampled frames, while the
+    same picture as a photo was answered "fake" 99 %. Each frame of a picture judged frame by frame
+    is a picture of its own; the row says so (sampling.every_frame)."""
+    from deforgify.faces.crops import face_crops
+    from deforgify.video.judge import TRACK_MIN_SCORE, SampledVideo, judge_video
+
+    crops = face_crops(astronaut, detector.config.preprocessing)
+    glimpse = SampledVideo(video_frames.Info(512, 512, 5.0, 3, 0.6, 0), Sampling(), [0.0, 0.2, 0.4],
+                           [[], crops, []], planned=3, detection_scores=[[], [TRACK_MIN_SCORE - 0.1], []])
+    dropped = judge_video(detector, glimpse).to_json()  # a video's sampled frames: a likely false face
+    assert (dropped["label"], dropped["sampling"]["glimpses_dropped"]) == ("no_face", 1)
+    judged = judge_video(detector, replace(glimpse, every_frame=True)).to_json()
+    assert judged["face_found"] and [track["frames"] for track in judged["faces"]] == [1]
+    assert judged["confidences"] == pytest.approx(detector.predict(astronaut).confidences, abs=1e-6)  # a photo's
+    assert (judged["sampling"]["every_frame"], judged["sampling"]["glimpses_dropped"]) == (True, 0)
+    grey = np.full_like(astronaut, 90)
+    row = score_video(detector, _animated(tmp_path / "glimpse.gif", [grey, astronaut, grey], "GIF")).to_json()
+    assert row["face_found"] and row["sampling"]["every_frame"]  # read frame by frame, and said so
+    many = score_video(detector, _animated(tmp_path / "long.gif", [grey, astronaut, grey] * 3, "GIF"),
+                       Sampling(cap=4)).to_json()
+    assert not many["sampling"]["every_frame"]  # more frames than the cap: sampled as a video's are
+
+
 def test_an_animated_pictures_frame_times_are_read_within_the_time_bound(tmp_path, astronaut) -> None:
     """A WebP tells a frame's display time only once it is decoded: all of them are read before
     sampling, within the time bound as the frames are."""

@@ -77,8 +77,8 @@ first bytes) get the same fields, and more:
    "deciding_frame": {"t": 4.25, "track": 0, "box": [...]},
    "frames": [{"t": 0.25, "label": ..., "confidences": {...} or null,
                "faces": [{"track": 0, "box": ..., "label": ..., "confidences": ...}]}, ...],
-   "sampling": {"rate": 2.0, "cap": 64, "planned": 40, "read": 40, "combine": "median, or
-                3 frames in a row at the fake edge", "glimpses_dropped": 0},
+   "sampling": {"rate": 2.0, "cap": 64, "every_frame": false, "planned": 40, "read": 40,
+                "combine": "median, or 3 frames in a row at the fake edge", "glimpses_dropped": 0},
    "complete": true, "note": null, "model": {...}}
   faces       one entry per face track (a face followed across frames): its score is the
               median of its frames' fake probabilities, unless 3 frames in a row all reach
@@ -92,7 +92,8 @@ first bytes) get the same fields, and more:
               otherwise)
   label       the most suspicious track's; no_face when no frame showed a face (a face
               glimpsed in few frames and never clearly is left out as a likely false
-              face: sampling.glimpses_dropped counts them)
+              face: sampling.glimpses_dropped counts them; not in an animated picture
+              judged frame by frame, sampling.every_frame, each frame judged as a photo)
   face        that track's box in the deciding frame (deciding_frame.t, seconds)
   frames      the timeline: every sampled frame, its time in seconds (the frame's own
               timestamp), the verdict of its most suspicious face (no_face without a face, with

@@ -334,8 +334,8 @@ def parquet_schema(labels: tuple[str, ...]) -> pa.Schema:
     frame = pa.struct([("t", number), ("label", text), ("confidences", confidences),
                        ("faces", pa.list_(frame_face)), ("left_out", integer),
                        ("beyond_largest", integer)])
-    sampling = pa.struct([("rate", number), ("cap", integer), ("planned", integer), ("read", integer),
-                          ("combine", text), ("glimpses_dropped", integer)])
+    sampling = pa.struct([("rate", number), ("cap", integer), ("every_frame", pa.bool_()), ("planned", integer),
+                          ("read", integer), ("combine", text), ("glimpses_dropped", integer)])
     pixels = pa.struct([("label", text), ("confidences", confidences)])
     deciding_frame = pa.struct([("t", number), ("track", integer), ("box", box)])
     kinds = {"path": text, "index": integer, "dataset": text, "split": text, "image_column": text, "label": text,

@@ -142,6 +142,8 @@ class Reading:
     """Why fewer frames than planned were read (the file ends early, the time bound), or None."""
     out_of_time: bool = False
     """Whether the time bound stopped it (then no frame read is the server's fault, not the file's)."""
+    every_frame: bool = False
+    """Whether every frame is planned (an animated picture of at most the cap: each frame a picture)."""
     decode_seconds: float = 0.0
 
 
@@ -354,6 +356,7 @@ def sampled_frames(capture: Capture, reading: Reading, limits: Limits,
     targets = reading.sampling.times(reading.info.duration)
     if isinstance(capture, AnimatedPicture):
         targets = capture.sampled(targets, reading.sampling.cap)
+        reading.every_frame = capture.every_frame(reading.sampling.cap)
     else:
         targets = _one_per_frame(targets, reading.info)
     reading.planned = len(targets)

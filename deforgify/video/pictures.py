@@ -83,12 +83,16 @@ class AnimatedPicture:
             shown.append(milliseconds if milliseconds >= SHORTEST_FRAME_MS else DEFAULT_FRAME_MS)
         return shown
 
+    def every_frame(self, cap: int) -> bool:
+        """Whether every frame is judged: where there are at most ``cap`` (a visitor's GIF held a
+        fake face for 0.2 s of its 1 s, between two samples that each fell on a real one: "frame
+        by frame" should mean it)."""
+        return self.readable <= cap
+
     def sampled(self, times: list[float], cap: int) -> list[float]:
-        """The starts of the frames to judge: every frame, where there are at most ``cap``
-        (a visitor's GIF held a fake face for 0.2 s of its 1 s, between two samples that each
-        fell on a real one: "frame by frame" should mean it); else the frames on screen at
-        ``times``."""
-        return self.starts[: self.readable] if self.readable <= cap else self.shown_at(times)
+        """The starts of the frames to judge: every frame (:meth:`every_frame`), else the frames
+        on screen at ``times``."""
+        return self.starts[: self.readable] if self.every_frame(cap) else self.shown_at(times)
 
     def shown_at(self, times: list[float]) -> list[float]:
         """The start of each frame on screen at one of ``times`` (seconds), each once, in order:

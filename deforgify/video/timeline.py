@@ -118,6 +118,9 @@ class VideoResult:
     """From the video's own pixels to the frames' as judged: 1.0 unless its frames were reduced
     (longer side over WORKING_MAX_SIDE). Boxes are found in the frames judged and told in the
     video's own pixels."""
+    every_frame: bool = False
+    """Whether every frame was judged (an animated picture of at most ``sampling.cap`` frames):
+    ``sampling.rate`` then played no part."""
     model: Optional[dict[str, Any]] = None
     """The model that answered (:attr:`Detector.facts`: ``revision`` names it); set by
     :func:`deforgify.video.judge.judge_video`."""
@@ -161,7 +164,7 @@ class VideoResult:
             "deciding_frame": {"t": round(deciding.peak_t, 3), "track": deciding.id,
                                "box": in_photo(deciding.peak_box, self.scale)} if deciding else None,
             "frames": [frame.to_json(self.scale) for frame in self.frames],
-            "sampling": {"rate": self.sampling.rate, "cap": self.sampling.cap,
+            "sampling": {"rate": self.sampling.rate, "cap": self.sampling.cap, "every_frame": self.every_frame,
                          "planned": self.planned, "read": len(self.frames),
                          "combine": COMBINE_RULE, "glimpses_dropped": self.dropped},
             "complete": self.note is None,
