@@ -5,20 +5,18 @@ the model that answered."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Optional
+from typing import Any, Optional
 
+from deforgify.prediction import Prediction, fresh
 from deforgify.provenance import Provenance, apply_to_row
 from deforgify.provenance.rules import decided_by_provenance
-
-if TYPE_CHECKING:
-    from deforgify.prediction import Prediction
 
 
 @dataclass(frozen=True)
 class Answer:
     """What :meth:`Detector.answer` gives: the verdict and what it rests on."""
 
-    prediction: "Prediction"
+    prediction: Prediction
     """The pixel model's verdict, with every face it judged."""
     provenance: Provenance
     """What the file's own metadata says of its origin (nothing for a decoded image)."""
@@ -43,4 +41,4 @@ class Answer:
     def to_json(self) -> dict[str, Any]:
         """As data: the row of ``deforgify predict --json`` without ``file`` (the app's result
         without ``answer_id``)."""
-        return {**apply_to_row(self.prediction.to_json(), self.provenance), "model": self.model}
+        return fresh({**apply_to_row(self.prediction.to_json(), self.provenance), "model": self.model})

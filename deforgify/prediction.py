@@ -89,6 +89,18 @@ def crop_mean(pixels: np.ndarray) -> tuple[float, ...]:
     return tuple(float(v) for v in pixels.reshape(-1, pixels.shape[-1]).mean(axis=0))
 
 
+def fresh(data: Any) -> Any:
+    """``data`` (dicts, lists and plain values) copied all the way down, each part on its own: a
+    program that changes a row changes neither the answer it came from nor the row's other parts
+    (a developer rounded a row's confidences, and the answer's own and its deciding face's
+    changed with them, as did the model facts it cites)."""
+    if isinstance(data, dict):
+        return {key: fresh(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [fresh(value) for value in data]
+    return data
+
+
 def in_photo(box: Optional[Box], scale: float) -> Optional[list[int]]:
     """``box`` (in the decoded copy's pixels) in the photo's own pixels."""
     return [round(v / scale) for v in box] if box else None
@@ -162,7 +174,7 @@ class Prediction:
         video's row has ``kind`` "video" (a program reading both could only tell a photo's by
         the key missing)."""
         boxed = [score for score in self.scores if score.face]
-        return {
+        return fresh({
             "kind": "photo",
             "label": self.label,
             "confidences": self.confidences,
@@ -174,4 +186,4 @@ class Prediction:
             "beyond_largest": self.beyond_largest,
             "width": self.size[0] if self.size else None,
             "height": self.size[1] if self.size else None,
-        }
+        })

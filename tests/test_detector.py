@@ -673,6 +673,32 @@ def test_an_answers_model_is_its_own(astronaut: np.ndarray) -> None:
     assert detector.answer(astronaut).model == detector.facts != facts
 
 
+def test_a_row_is_the_callers_to_change(detector: Detector, astronaut: np.ndarray, tmp_path) -> None:
+    """A developer rounded a row's confidences and named another revision in it: the answer's own
+    confidences, its deciding face's and the model it cites changed with them (``to_json`` gave
+    the answer's own dicts), as did the row's other parts that shared them (``pixels``)."""
+    from deforgify.video.judge import score_video
+
+    answer = detector.answer(astronaut)
+    before = answer.to_json()
+    row = answer.to_json()
+    row["confidences"]["fake"], row["model"]["revision"], row["model"]["unsure_band"][0] = 1.0, "X", 0.9
+    row["faces"][0]["box"][0] = -1
+    assert answer.to_json() == before and answer.model["revision"] != "X"
+    assert row["pixels"]["confidences"] == before["confidences"]  # the row's own parts are apart too
+    photo = answer.prediction.to_json()
+    photo["faces"][0]["confidences"]["fake"] = 1.0
+    assert answer.prediction.scores[0].confidences == before["faces"][0]["confidences"]
+    clip = tmp_path / "clip.gif"
+    Image.fromarray(astronaut).save(clip, save_all=True, append_images=[Image.fromarray(astronaut[:, ::-1])])
+    result = score_video(detector, clip)
+    first = result.to_json()
+    changed = result.to_json()
+    changed["model"]["revision"], changed["faces"][0]["confidences"]["fake"] = "X", 1.0
+    changed["frames"][0]["confidences"]["fake"] = 1.0
+    assert result.to_json() == first and result.model is not None and result.model["revision"] != "X"
+
+
 @pytest.mark.parametrize("picture", ["heatmap", "close_up"])
 def test_a_heatmap_or_close_up_of_a_prediction_without_a_face_is_refused_in_words(picture: str) -> None:
     """It raised TypeError ('NoneType' object is not subscriptable)."""

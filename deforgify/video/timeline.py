@@ -9,7 +9,7 @@ from typing import Any, Optional
 from deforgify.faces.finding import Box
 from deforgify.faces.unjudged import caution_in_photo
 from deforgify.model.calibration import NO_FACE, UNSURE
-from deforgify.prediction import deciding, in_photo
+from deforgify.prediction import deciding, fresh, in_photo
 from deforgify.provenance import NO_PROVENANCE, Provenance, apply_to_row
 from deforgify.video.combine import COMBINE_RULE
 from deforgify.video.frames import Info, Sampling
@@ -170,4 +170,4 @@ class VideoResult:
             "complete": self.note is None,
             "note": self.note,
         })
-        return row if self.model is None else {**row, "model": self.model}
+        return fresh(row if self.model is None else {**row, "model": self.model})
