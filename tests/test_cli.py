@@ -105,6 +105,9 @@ def test_usage_errors_exit_2() -> None:
     (["scan", "--data", "a/b", "--outptu=v.jsonl"], "deforgify scan: error: the following arguments are required: "
                                                     "--output/-o; --outptu=v.jsonl: no such option (did you mean "
                                                     "--output?)"),  # --data is --dataset, abbreviated
+    (["predict", "--model", "", "photo.jpg"], "deforgify predict: error: argument --model: an empty name: give a "
+                                              "model folder or OWNER/NAME[@REVISION], or leave --model out for the "
+                                              "bundled model"),  # --model "$MODEL" unset: the bundled one answered
 ])
 def test_an_unknown_option_is_told_with_the_commands_usage(argv, told, capsys) -> None:
     """Not the top-level usage, which names none of the command's options; a near miss named,

@@ -20,7 +20,7 @@ import os
 import sys
 from typing import Optional, Sequence
 
-from deforgify.cli.argtypes import DefaultsShown, first_paragraph, number, run_command
+from deforgify.cli.argtypes import DefaultsShown, first_paragraph, model_reference, number, run_command
 from deforgify.model.facts import training_facts
 from deforgify.model.folder import ModelLoadError
 from training.calibrate import answer_summary
@@ -32,7 +32,7 @@ from training.prepared import prepare
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m training.evaluate", description=first_paragraph(__doc__),
                                      formatter_class=DefaultsShown)
-    parser.add_argument("--model", default=None, help="model folder or Hub repo id; default: bundled")
+    parser.add_argument("--model", type=model_reference, default=None, help="model folder or Hub repo id; default: bundled")
     parser.add_argument("--data", action="append", required=True, metavar="SRC",
                         help="imagefolder folder (real/, fake/) or Hub dataset id; repeatable")
     parser.add_argument("--split", choices=[*SPLITS, "all"], default="test",

@@ -76,6 +76,15 @@ def number(kind: type = float, *, above: Optional[float] = None, at_least: Optio
     return parse
 
 
+def model_reference(text: str) -> str:
+    """An argparse ``type`` for ``--model``: an empty name (``--model "$MODEL"``, the variable
+    unset) is a usage error; the bundled model answered it, unsaid."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty name: give a model folder or OWNER/NAME[@REVISION], or leave "
+                                         "--model out for the bundled model")
+    return text
+
+
 def first_paragraph(doc: Optional[str]) -> str:
     """A docstring's first paragraph as one line, without reST markup: a command's description
     (its first line alone stopped mid-sentence: "... in one commit: the files a training run")."""

@@ -22,7 +22,7 @@ from typing import NoReturn, Optional, Sequence
 
 from deforgify import __version__
 from deforgify.cli import predict as predict_cli, scan as scan_cli
-from deforgify.cli.argtypes import number
+from deforgify.cli.argtypes import model_reference, number
 from deforgify.cli.interrupts import INTERRUPTED, stop_on_signals
 from deforgify.cli.video_options import add_video_options
 from deforgify.cli.warnings_shown import show_warnings
@@ -183,7 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands: argparse._SubParsersAction[argparse.ArgumentParser] = parser.add_subparsers(
         dest="command", required=True, parser_class=_CommandParser)
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--model", default=None,
+    common.add_argument("--model", type=model_reference, default=None,
                         help="model folder, or Hub repo OWNER/NAME[@REVISION] (default: the bundled model)")
     common.add_argument("--workers", type=number(int, at_least=1), default=os.cpu_count() or 1,
                         help="processes decoding and finding faces (default: one per core)")
