@@ -214,7 +214,8 @@ class Timeline(gr.LinePlot):
     is_template = True
     api_nullable = True
     api_description = ("each face's fake probability over time, as plot data: rows of \"time (s)\", "
-                       "\"fake probability\" and \"face\" (face 1, 2, ...); null without a face")
+                       "\"fake probability\" and \"face\" (face 1, 2, ...); null when no face was judged (none found, "
+                       "or each too small, without colour or see-through in every frame)")
 
     def api_info(self) -> dict[str, Any]:
         """Its type on the API page (Gradio's own says Any)."""

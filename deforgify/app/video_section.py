@@ -103,7 +103,7 @@ def video_section(detector: Detector, answers: Answers, flag: Flag) -> None:
         with faults_said("video"):
             rows = chart_rows(row)
             box = video_banner(row, detector.config.calibration, line)
-        return box, pd.DataFrame(rows) if rows else None, frame, row  # no chart (nor legend) without a face
+        return box, pd.DataFrame(rows) if rows else None, frame, row  # no chart (nor legend) without a face judged
 
     def _shown(chart: Optional[dict], frame: Optional[str], alt_text: Optional[str] = None) -> tuple[dict, dict]:
         """The timeline (``chart``: see :func:`page_timeline`) and the deciding frame, each hidden
