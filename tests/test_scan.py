@@ -938,3 +938,16 @@ def test_a_scan_stopped_by_a_bug_keeps_its_rows_and_shows_the_bugs_traceback(
     assert "Traceback (most recent call last)" in stderr and 'raise KeyError("face")' in stderr, stderr
     assert "error: the scan stopped: unexpected KeyError: 'face' (traceback above: please report it" in stderr
     assert "The 5 rows written are kept" in stderr and len(read_rows(output)) == 5
+
+
+def test_an_outputs_missing_folder_is_made_and_said(tmp_path: Path, astronaut: np.ndarray) -> None:
+    """A typo in -o (/nonexistent/x.jsonl) made a folder at the root, unsaid: the first line says it."""
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    Image.fromarray(astronaut).save(photos / "a.jpg")
+    output = tmp_path / "new" / "deeper" / "v.jsonl"
+    result = scan(str(photos), "--output", str(output))
+    assert result.returncode == 0 and len(read_rows(output)) == 1, result.stderr
+    assert f"(a new folder, {output.parent}, made for it)" in result.stderr
+    again = scan(str(photos), "--output", str(output))
+    assert "made for it" not in again.stderr  # there now

@@ -71,7 +71,8 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser],
     scan.add_argument("--no-streaming", dest="streaming", action="store_false",
                       help="download the dataset before scanning instead of streaming it")
     scan.add_argument("--output", "-o", type=Path, required=True, metavar="FILE",
-                      help="results file, .parquet or .jsonl; an existing one is completed")
+                      help="results file, .parquet or .jsonl; an existing one is completed (a missing folder "
+                           "is made, and said)")
     scan.add_argument("--retry-errors", action="store_true",
                       help="score again the files whose rows say why they were not judged (their rows "
                            "are replaced); without it, those rows are kept")
@@ -96,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
     except (CollectionError, ModelLoadError, ResultsError, ClusterError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    new_folder = not args.output.resolve().parent.exists()  # made by open(): said, as a typo in -o makes one too
     try:
         results.open()  # locked against a second scan; an output that cannot be written is told now
     except (ResultsError, OSError) as error:
@@ -103,7 +105,8 @@ def run(args: argparse.Namespace) -> int:
         why = f"{_why(error)}; nothing was scanned" if isinstance(error, OSError) else str(error)
         print(f"error: {why}", file=sys.stderr)
         return 2
-    _tell(args, f"scanning {collection.description} with model {source.describe()} into {args.output}")
+    made = f" (a new folder, {args.output.resolve().parent}, made for it)" if new_folder else ""
+    _tell(args, f"scanning {collection.description} with model {source.describe()} into {args.output}{made}")
     try:
         outcome = scan(collection, results, engine, progress_enabled=not args.quiet, retry_errors=args.retry_errors,
                        starting=lambda run: _note_other_rows(args, collection, run))
