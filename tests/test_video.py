@@ -1202,6 +1202,36 @@ def test_videos_are_sampled_in_worker_processes_in_a_long_batch(tmp_path, clips,
     assert rows[9]["label"] == "no_face" and all(row["face_found"] for row in rows[:8] + rows[10:])
 
 
+@pytest.mark.parametrize("suffix", [".jsonl", ".parquet"])
+def test_a_scan_run_again_with_other_sampling_scores_its_videos_again(tmp_path, clips, astronaut_jpeg, suffix
+                                                                      ) -> None:
+    """A developer's scan with --max-frames 1, run again with 64: "1 already in", the clip kept
+    its verdict of one frame. Videos sampled otherwise are scored again, and said; photos stay."""
+    folder = tmp_path / "collection"
+    folder.mkdir()
+    (folder / "a.jpg").write_bytes(astronaut_jpeg.read_bytes())
+    (folder / "b.mp4").write_bytes(clips["no_face"].read_bytes())
+    output = tmp_path / f"out{suffix}"
+
+    def scanned(*options: str) -> tuple[str, dict]:
+        result = run_module("deforgify", "scan", str(folder), "--output", str(output), *options)
+        assert result.returncode == 0, result.stderr[-2000:]
+        if suffix == ".jsonl":
+            rows = [json.loads(line) for line in output.read_text().splitlines()]
+        else:
+            import pyarrow.parquet
+
+            rows = pyarrow.parquet.read_table(output).to_pylist()
+        return result.stderr, {Path(row["path"]).name: row for row in rows}
+
+    scanned("--max-frames", "2")
+    stderr, rows = scanned("--max-frames", "6")
+    assert "1 already in" in stderr and "1 video scored again (sampled at another --fps or --max-frames" in stderr
+    assert len(rows) == 2 and len(rows["b.mp4"]["frames"]) == 6 and rows["b.mp4"]["sampling"]["cap"] == 6
+    stderr, rows = scanned("--max-frames", "6")
+    assert "2 already in" in stderr and "scored again" not in stderr
+
+
 def test_a_dask_scan_samples_videos_as_told(tmp_path, clips) -> None:
     folder = tmp_path / "collection"
     folder.mkdir()

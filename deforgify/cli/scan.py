@@ -30,7 +30,8 @@ EXAMPLES = """examples:
   deforgify scan photos/ --output verdicts.parquet --cluster tcp://scheduler:8786
 
 Run the same command again after a stop: only files without a row are scored, and files changed
-since their rows (size or modification time); add --retry-errors to score again those whose rows
+since their rows (size or modification time), and videos sampled otherwise (--fps, --max-frames);
+add --retry-errors to score again those whose rows
 say why they were not judged.
 Rows: path (or index, dataset, split and image_column for a dataset), label (real, fake, unsure,
 no_face; empty with an error), confidences, face_found, face, deciding_face, faces, left_out (a
@@ -109,7 +110,8 @@ def run(args: argparse.Namespace) -> int:
     _tell(args, f"scanning {collection.description} with model {source.describe()} into {args.output}{made}")
     try:
         outcome = scan(collection, results, engine, progress_enabled=not args.quiet, retry_errors=args.retry_errors,
-                       starting=lambda run: _note_other_rows(args, collection, run))
+                       starting=lambda run: _note_other_rows(args, collection, run),
+                       sampling=video_settings(args).sampling)
     except ScanStopped as stop:
         if not isinstance(stop.cause, EXPECTED_STOPS):  # a bug's place, to report (it was one line, unfindable)
             traceback.print_exception(stop.cause, file=sys.stderr)
@@ -131,6 +133,9 @@ def _summarise(args: argparse.Namespace, collection: Collection, outcome: ScanRu
     retried = f", {outcome.retried} scored again (their rows had said why they were not judged)" \
         if outcome.retried else ""
     changed = f", {outcome.changed} scored again (changed since their rows)" if outcome.changed else ""
+    videos = f"{outcome.resampled} video{'s' if outcome.resampled > 1 else ''}"
+    changed += (f", {videos} scored again (sampled at another --fps or --max-frames in their rows)"
+                if outcome.resampled else "")
     others = (f", {outcome.other_rows} other rows left as they are (of images not in this scan: files "
               "deleted since, or another collection's)") if outcome.other_rows else ""
     outcome.progress.finish(f"; {outcome.decided_by_provenance} decided by provenance; {outcome.already_done} "

@@ -52,6 +52,8 @@ class Held(NamedTuple):
     error_code: Optional[str]
     """The error's code (an older scan's row without one: :func:`~deforgify.refusals.refusal_code` of its words)."""
     stamp: Optional[tuple[int, int]]
+    sampling: Optional[tuple[float, int]] = None
+    """A video's frames a second and most frames, as it was sampled (None for a photo)."""
 
 
 class ResultsError(RuntimeError):
@@ -260,7 +262,7 @@ class ParquetResults:
         _check_rows(self.path, rows, key_field, model_revision, origin)
 
     def done(self, key_field: str) -> dict[Any, Held]:
-        return _held_by_key(self.rows([key_field, "error", "file_size", "file_mtime_ns"]), key_field)
+        return _held_by_key(self.rows([key_field, "error", "file_size", "file_mtime_ns", "sampling"]), key_field)
 
     def open(self) -> None:
         """Open and lock the journal (see :meth:`JsonLines.open`), after checking that the folder
@@ -398,7 +400,12 @@ def _scan_row(line: bytes) -> Optional[dict]:
 
 def _held_by_key(rows: Iterable[dict], key_field: str) -> dict[Any, Held]:
     """What every row says of its file, by key."""
-    return {row[key_field]: Held(row.get("error"), _error_code(row), _stamp(row)) for row in rows}
+    return {row[key_field]: Held(row.get("error"), _error_code(row), _stamp(row), _sampled(row)) for row in rows}
+
+
+def _sampled(row: dict) -> Optional[tuple[float, int]]:
+    sampling = row.get("sampling")
+    return (sampling["rate"], sampling["cap"]) if isinstance(sampling, dict) else None
 
 
 def _error_code(row: dict) -> Optional[str]:

@@ -13,14 +13,14 @@ import contextlib
 import os
 from collections import deque
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Optional, Protocol
 
 from deforgify.batch.progress import NOT_JUDGED, Progress
 from deforgify.batch.scoring import CHUNK, Named, Result, score_items
 from deforgify.refusals import NOT_FOUND
 from deforgify.scan.collection import Collection, Item, file_stamp
 from deforgify.scan.results_file import COLUMNS, Held, JsonLines, ParquetResults
-from deforgify.video.frames import VideoSettings
+from deforgify.video.frames import Sampling, VideoSettings
 
 if TYPE_CHECKING:
     from deforgify.detector import Detector
@@ -103,6 +103,9 @@ class ScanRun:
     changed: int = 0
     """Rows removed before this run because their file's size or modification time is no longer
     theirs: those files are scored again."""
+    resampled: int = 0
+    """Rows of videos removed before this run because they were sampled at another rate or cap
+    (a scan run again with --max-frames 64 kept the verdicts of one frame): scored again."""
     other_rows: int = 0
     """Rows already there of no item of this collection (another collection's, or this one named
     another way: paths are matched as given)."""
@@ -168,17 +171,20 @@ def _name_not_judged(run: ScanRun, key: Any, error: str) -> None:
 
 def scan(collection: Collection, results: JsonLines | ParquetResults, engine: Engine,
          progress_enabled: bool = True, retry_errors: bool = False,
-         starting: Callable[[ScanRun], None] = lambda run: None) -> ScanRun:
+         starting: Callable[[ScanRun], None] = lambda run: None, sampling: Optional[Sampling] = None) -> ScanRun:
     """Score what ``results`` lacks of ``collection``, appending its rows a batch at a time;
-    with ``retry_errors``, also the files whose rows say why they could not be read (of a
+    with ``retry_errors``, also the files whose rows say why they could not be read, and with
+    the videos' ``sampling`` of this run, the videos whose rows were sampled otherwise (of a
     collection whose keys are known before it is read: the others' rows are left alone).
     ``starting`` is told what is there already before anything is scored."""
     done, keys, by_path = _done(results, collection.key_field), collection.keys, collection.key_field == "path"
     ours = [key for key in done if key in keys] if keys is not None else []  # not other collections' rows
     changed = {key for key in ours if _changed(key, done[key])} if by_path else set()
     retried = {key for key in ours if done[key].error is not None} - changed if retry_errors else set()
+    now = (sampling.rate, sampling.cap) if sampling else None  # as a video's row records it (Held.sampling)
+    resampled = {key for key in ours if now and done[key].sampling not in (None, now)} - changed - retried
     try:
-        _drop_rows(results, collection.key_field, done, changed | retried)
+        _drop_rows(results, collection.key_field, done, changed | retried | resampled)
     except BaseException as cause:  # noqa: BLE001  the file is replaced whole or not at all
         results.close()
         raise ScanStopped(ScanRun(len(ours), Progress(None, False)), cause) from cause
@@ -187,7 +193,7 @@ def scan(collection: Collection, results: JsonLines | ParquetResults, engine: En
     run = ScanRun(len(ours), Progress(total, progress_enabled, unit="files"),
                   failed_before=sum(done[key].error is not None for key in ours),
                   other_rows=len(done) - len(ours) if keys is not None else 0, retried=len(retried),
-                  changed=len(changed))
+                  changed=len(changed), resampled=len(resampled))
 
     starting(run)
 
