@@ -126,3 +126,28 @@ if __name__ == "__main__":
     except subprocess.TimeoutExpired:
         pytest.fail("the pool was still waiting a minute after the Ctrl-C")
     assert run.stdout == "ended\n", run.stderr
+
+
+def test_photos_before_a_video_are_released_before_it_is_read(detector, astronaut_jpeg: Path, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A developer's photo came out only with the 12 s clip given after it (one chunk of both),
+    and a Ctrl-C while the clip was read lost the photo's answer: each photo before a clip is
+    answered before the clip is read."""
+    import deforgify.batch.scoring as scoring
+
+    read: list[str] = []
+    prepare_video = scoring._prepare_video
+
+    def reading(name, path, config, video):
+        read.append(name)
+        return prepare_video(name, path, config, video)
+
+    monkeypatch.setattr(scoring, "_prepare_video", reading)
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(64))  # refused once read: an error row
+    files = [str(astronaut_jpeg)] * 3 + [str(clip), str(astronaut_jpeg)]
+    results = score_files(detector, files, workers=2)  # under INLINE_BELOW files: prepared here
+    for _ in range(3):
+        assert next(results).prediction is not None and read == []  # answered, the clip not yet read
+    assert next(results).error is not None and read == [str(clip)]
+    assert next(results).prediction is not None

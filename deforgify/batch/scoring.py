@@ -205,10 +205,10 @@ def score_items(detector: Detector, items: Iterable[Named], workers: int = 1,
     Raises TypeError, as the items are drawn, for one that is not a (name, image) pair."""
     items = map(_named, items)
     head = list(itertools.islice(items, INLINE_BELOW))
-    named = batches(itertools.chain(head, items), TASK_SIZE)
+    named = _tasks(itertools.chain(head, items))
     tasks = ((batch, detector.config.preprocessing, keep_rgb, video) for batch in named)
     if workers <= 1 or len(head) < INLINE_BELOW:
-        yield from _judge_chunks(detector, itertools.chain.from_iterable(map(_prepare_task, tasks)))
+        yield from _judge_inline(detector, tasks)
         return
     # spawn: forking a process that has TensorFlow loaded can deadlock.
     context = multiprocessing.get_context("spawn")
@@ -237,6 +237,43 @@ def _named(item: object) -> Named:
         return (item[0], item[1])
     raise TypeError(f"score_items takes (name, image) pairs, not {type(item).__name__}: "
                     "score_items(detector, [(\"photo 1\", image), ...])")
+
+
+def _tasks(items: Iterable[Named]) -> Iterator[list[Named]]:
+    """``items`` in tasks of up to TASK_SIZE, a video (by its name) in a task of its own: it takes
+    seconds to read, and the photos of its task waited for it."""
+    task: list[Named] = []
+    for item in items:
+        if is_video(item[1]):
+            if task:
+                yield task
+            yield [item]
+            task = []
+            continue
+        task.append(item)
+        if len(task) == TASK_SIZE:
+            yield task
+            task = []
+    if task:
+        yield task
+
+
+def _judge_inline(detector: Detector, tasks: Iterable[tuple[list[Named], PreprocessConfig, bool, VideoSettings]]
+                  ) -> Iterator[Result]:
+    """Prepare and judge here, a chunk at a time, the photos ready released before a video is read
+    (a developer's photo came out only with the 12 s clip after it, and a Ctrl-C during the
+    clip lost it): see :func:`_tasks`."""
+    chunk: list[Prepared] = []
+    for task in tasks:
+        if chunk and is_video(task[0][0][1]):
+            yield from _judge(detector, chunk)
+            chunk = []
+        chunk.extend(_prepare_task(task))
+        if len(chunk) >= CHUNK:
+            yield from _judge(detector, chunk)
+            chunk = []
+    if chunk:
+        yield from _judge(detector, chunk)
 
 
 def _judge_chunks(detector: Detector, prepared: Iterable[Prepared]) -> Iterator[Result]:
