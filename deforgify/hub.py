@@ -20,6 +20,16 @@ def hub_endpoint() -> Optional[str]:
     return os.environ.get("HF_ENDPOINT") or None
 
 
+def hub_unreachable() -> str:
+    """Why the Hub was not asked, for messages: "the Hub could not be reached", or that
+    ``HF_ENDPOINT`` names no address (``HF_ENDPOINT="not a url"`` was told "could not be reached",
+    the typo unsaid). The endpoint itself is not named: the app shows this to its visitors."""
+    endpoint = hub_endpoint()
+    if endpoint is not None and not endpoint.startswith(("http://", "https://")):
+        return "HF_ENDPOINT is not an http:// or https:// address"
+    return "the Hub could not be reached"
+
+
 def hub_reachable(timeout: float = HUB_TIMEOUT_SECONDS) -> bool:
     """Whether the Hub answers at all: any HTTP status counts, a network error does not.
 
@@ -56,7 +66,7 @@ def load_hub_dataset(dataset_id: str, **options: Any) -> Any:
         raise
     except Exception:  # datasets raises many kinds for a dataset it cannot find offline
         if away:
-            raise HubDatasetAway(f"{dataset_id}: the Hub could not be reached, and no copy of the dataset is "
+            raise HubDatasetAway(f"{dataset_id}: {hub_unreachable()}, and no copy of the dataset is "
                                  "cached here") from None
         raise
 

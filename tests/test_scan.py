@@ -831,6 +831,10 @@ def test_a_hub_dataset_is_streamed_through_the_loopback_hub(hub_env, api, tree: 
     unreachable = scan("--dataset", "alice/photos", "--output", str(tmp_path / "y.jsonl"), env=away)
     assert unreachable.returncode == 2, unreachable.stderr[-2000:]
     assert "alice/photos: the Hub could not be reached, and no copy of the dataset is cached here" in unreachable.stderr
+    typo = scan("--dataset", "alice/photos", "--output", str(tmp_path / "z.jsonl"),
+                env={**hub_env, "HF_ENDPOINT": "not a url"})  # told "could not be reached", the typo unsaid
+    assert typo.returncode == 2, typo.stderr[-2000:]
+    assert "alice/photos: HF_ENDPOINT is not an http:// or https:// address, and no copy" in typo.stderr
     assert "Retrying" not in unreachable.stderr  # 24 s of them came first
 
 

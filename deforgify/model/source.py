@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional, Union
 
-from deforgify.hub import HUB_TIMEOUT_SECONDS, hub_endpoint, hub_reachable
+from deforgify.hub import HUB_TIMEOUT_SECONDS, hub_endpoint, hub_reachable, hub_unreachable
 from deforgify.model.folder import (CARD_FILE, CONFIG_FILE, LITERT_FILE, METRICS_FILE, MODEL_FILE, ModelLoadError,
                                     read_config)
 from deforgify.model.runtime import litert_installed
@@ -136,7 +136,7 @@ def _hub_source(repo_id: str, revision: Optional[str], fallback: bool) -> ModelS
 
     offline = constants.HF_HUB_OFFLINE  # HF_HUB_OFFLINE=1: the cache alone, nothing asked
     online = not offline and hub_reachable()
-    why_offline = "HF_HUB_OFFLINE is set" if offline else "the Hub could not be reached"
+    why_offline = "HF_HUB_OFFLINE is set" if offline else hub_unreachable()
 
     def download(filename: str) -> Path:
         if not online:
