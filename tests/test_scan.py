@@ -955,3 +955,15 @@ def test_an_outputs_missing_folder_is_made_and_said(tmp_path: Path, astronaut: n
     assert f"(a new folder, {output.parent}, made for it)" in result.stderr
     again = scan(str(photos), "--output", str(output))
     assert "made for it" not in again.stderr  # there now
+
+
+def test_a_file_named_twice_in_a_list_is_scanned_once_and_said(tmp_path: Path, astronaut: np.ndarray) -> None:
+    """Four lines, one path twice (once as ./): "3 files", the line dropped unsaid."""
+    for name in ("a", "b", "c"):
+        Image.fromarray(astronaut).save(tmp_path / f"{name}.jpg")
+    listed = tmp_path / "list.txt"
+    listed.write_text("a.jpg\nb.jpg\n./a.jpg\nc.jpg\n# a comment is no file\n")
+    result = scan("--files-from", str(listed), "--output", str(tmp_path / "v.jsonl"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "3 files in" in result.stderr and "1 skipped (named again in the list)" in result.stderr
+    assert sorted(row["path"] for row in read_rows(tmp_path / "v.jsonl")) == ["a.jpg", "b.jpg", "c.jpg"]

@@ -120,17 +120,18 @@ def _walk(root: str) -> tuple[list[str], dict[str, int]]:
 def file_list(list_file: str) -> Collection:
     """The files named one per line in ``list_file`` (``-`` for standard input), in that order;
     blank lines and comments (lines starting with ``#``: a file whose name starts so is given as
-    ``./#name``) are ignored, a path named twice is scanned once. Relative paths are from the
-    folder the scan runs in."""
+    ``./#name``) are ignored, a path named twice is scanned once (and counted: four lines were
+    "3 files", unsaid). Relative paths are from the folder the scan runs in."""
     try:
         text = sys.stdin.read() if list_file == "-" else Path(list_file).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise CollectionError(f"cannot read the list {list_file}: {getattr(error, 'strerror', None) or error}") from None
-    named = (line.strip() for line in text.splitlines())
-    paths = list(dict.fromkeys(os.path.normpath(line) for line in named if line and not line.startswith("#")))
+    named = [os.path.normpath(line) for line in map(str.strip, text.splitlines()) if line and not line.startswith("#")]
+    paths = list(dict.fromkeys(named))
     if not paths:
         raise CollectionError(f"the list {list_file} names no files")
-    return Collection(f"list {list_file}", "path", lambda: (Item(p, p, p) for p in paths), len(paths),
+    again = {"named again in the list": len(named) - len(paths)} if len(named) > len(paths) else {}
+    return Collection(f"list {list_file}", "path", lambda: (Item(p, p, p) for p in paths), len(paths), again,
                       keys=frozenset(paths))
 
 
