@@ -41,4 +41,4 @@ class Answer:
     def to_json(self) -> dict[str, Any]:
         """As data: the row of ``deforgify predict --json`` without ``file`` (the app's result
         without ``answer_id``)."""
-        return fresh({**apply_to_row(self.prediction.to_json(), self.provenance), "model": self.model})
+        return {**apply_to_row(self.prediction.to_json(), self.provenance), "model": fresh(self.model)}

@@ -25,7 +25,7 @@ def hub_unreachable() -> str:
     ``HF_ENDPOINT`` names no address (``HF_ENDPOINT="not a url"`` was told "could not be reached",
     the typo unsaid). The endpoint itself is not named: the app shows this to its visitors."""
     endpoint = hub_endpoint()
-    if endpoint is not None and not endpoint.startswith(("http://", "https://")):
+    if endpoint is not None and not endpoint.strip().lower().startswith(("http://", "https://")):
         return "HF_ENDPOINT is not an http:// or https:// address"
     return "the Hub could not be reached"
 

@@ -1693,6 +1693,11 @@ def test_a_report_can_say_which_face_of_several_is_wrong(client, flags_folder) -
     wrong = "fake" if own != "fake" else "real"
     assert client.predict(result["answer_id"], wrong, 2, api_name="/flag").startswith("Thank you")
     [new] = [p for p in reports_in(flags_folder) if p not in before]
+    from gradio_client import Client
+
+    other = Client(client.src, verbose=False)  # another visitor: the box around face 1 is not a face, they say
+    theirs = predict(other, ROOT / "examples" / "two-faces.jpg")[4]
+    assert "(face 1 is no face) was saved" in other.predict(theirs["answer_id"], "no_face", 1, api_name="/flag")
     record = json.loads((new / "report.json").read_text())
     assert (record["face"], record["should_be"]) == (2, wrong)
     import requests  # a program's call without a face, by position or by name: of the answer as a whole

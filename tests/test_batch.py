@@ -132,22 +132,24 @@ def test_photos_before_a_video_are_released_before_it_is_read(detector, astronau
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """A developer's photo came out only with the 12 s clip given after it (one chunk of both),
     and a Ctrl-C while the clip was read lost the photo's answer: each photo before a clip is
-    answered before the clip is read."""
+    answered before the clip is read, and the clip before the photos after it are read."""
     import deforgify.batch.scoring as scoring
 
     read: list[str] = []
-    prepare_video = scoring._prepare_video
+    prepare = scoring.prepare
 
-    def reading(name, path, config, video):
-        read.append(name)
-        return prepare_video(name, path, config, video)
+    def reading(name, *args, **options):
+        read.append(Path(name).name)
+        return prepare(name, *args, **options)
 
-    monkeypatch.setattr(scoring, "_prepare_video", reading)
+    monkeypatch.setattr(scoring, "prepare", reading)
     clip = tmp_path / "clip.mp4"
     clip.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(64))  # refused once read: an error row
-    files = [str(astronaut_jpeg)] * 3 + [str(clip), str(astronaut_jpeg)]
-    results = score_files(detector, files, workers=2)  # under INLINE_BELOW files: prepared here
+    photos = [tmp_path / f"{index}.jpg" for index in range(4)]
+    for photo in photos:
+        photo.write_bytes(astronaut_jpeg.read_bytes())
+    results = score_files(detector, [*map(str, photos[:3]), str(clip), str(photos[3])], workers=2)  # prepared here
     for _ in range(3):
-        assert next(results).prediction is not None and read == []  # answered, the clip not yet read
-    assert next(results).error is not None and read == [str(clip)]
-    assert next(results).prediction is not None
+        assert next(results).prediction is not None and "clip.mp4" not in read  # answered, the clip not yet read
+    assert next(results).error is not None and read[-1] == "clip.mp4"  # answered before 3.jpg is read
+    assert next(results).prediction is not None and read[-1] == "3.jpg"

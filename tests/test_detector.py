@@ -686,6 +686,11 @@ def test_a_row_is_the_callers_to_change(detector: Detector, astronaut: np.ndarra
     row["faces"][0]["box"][0] = -1
     assert answer.to_json() == before and answer.model["revision"] != "X"
     assert row["pixels"]["confidences"] == before["confidences"]  # the row's own parts are apart too
+    from deforgify.batch.scoring import Result
+
+    scored = Result("photo", answer.prediction).to_json()  # as predict --json and the scan write it
+    scored["confidences"]["fake"] = 1.0
+    assert scored["pixels"]["confidences"] == before["confidences"]
     photo = answer.prediction.to_json()
     photo["faces"][0]["confidences"]["fake"] = 1.0
     assert answer.prediction.scores[0].confidences == before["faces"][0]["confidences"]

@@ -1203,14 +1203,17 @@ def test_videos_are_sampled_in_worker_processes_in_a_long_batch(tmp_path, clips,
 
 
 @pytest.mark.parametrize("suffix", [".jsonl", ".parquet"])
-def test_a_scan_run_again_with_other_sampling_scores_its_videos_again(tmp_path, clips, astronaut_jpeg, suffix
-                                                                      ) -> None:
+def test_a_scan_run_again_with_other_sampling_scores_again_the_videos_it_would_sample_otherwise(
+        tmp_path, clips, astronaut, astronaut_jpeg, suffix) -> None:
     """A developer's scan with --max-frames 1, run again with 64: "1 already in", the clip kept
-    its verdict of one frame. Videos sampled otherwise are scored again, and said; photos stay."""
+    its verdict of one frame. A video the new settings would sample otherwise is scored again,
+    and said; one they would sample alike is not (a cap it never reached, the rate of an animated
+    picture of which every frame is judged), nor is a photo."""
     folder = tmp_path / "collection"
     folder.mkdir()
     (folder / "a.jpg").write_bytes(astronaut_jpeg.read_bytes())
-    (folder / "b.mp4").write_bytes(clips["no_face"].read_bytes())
+    (folder / "b.mp4").write_bytes(clips["no_face"].read_bytes())  # 4 s: 8 frames at 2 a second
+    _animated(folder / "c.gif", [astronaut, astronaut[:, ::-1].copy(), astronaut], "GIF")  # 3 frames
     output = tmp_path / f"out{suffix}"
 
     def scanned(*options: str) -> tuple[str, dict]:
@@ -1222,14 +1225,19 @@ def test_a_scan_run_again_with_other_sampling_scores_its_videos_again(tmp_path, 
             import pyarrow.parquet
 
             rows = pyarrow.parquet.read_table(output).to_pylist()
-        return result.stderr, {Path(row["path"]).name: row for row in rows}
+        assert len(rows) == 3
+        return result.stderr, {Path(row["path"]).name: row["sampling"] for row in rows}
 
     scanned("--max-frames", "2")
-    stderr, rows = scanned("--max-frames", "6")
-    assert "1 already in" in stderr and "1 video scored again (sampled at another --fps or --max-frames" in stderr
-    assert len(rows) == 2 and len(rows["b.mp4"]["frames"]) == 6 and rows["b.mp4"]["sampling"]["cap"] == 6
-    stderr, rows = scanned("--max-frames", "6")
-    assert "2 already in" in stderr and "scored again" not in stderr
+    stderr, sampled = scanned("--max-frames", "6")  # both sampled otherwise: 6 of the clip's, every frame of the GIF
+    assert "1 already in" in stderr and "2 videos scored again (sampled at another --fps or --max-frames" in stderr
+    assert (sampled["b.mp4"]["read"], sampled["c.gif"]["every_frame"]) == (6, True)
+    stderr, sampled = scanned("--max-frames", "64")
+    assert "1 video scored again" in stderr and sampled["b.mp4"]["read"] == 8  # the GIF's 3 frames are all judged
+    stderr, _ = scanned("--max-frames", "65")  # a cap neither reaches
+    assert "3 already in" in stderr and "scored again" not in stderr
+    stderr, sampled = scanned("--max-frames", "65", "--fps", "4")
+    assert "1 video scored again" in stderr and sampled["b.mp4"]["read"] == 16 and sampled["c.gif"]["rate"] == 2
 
 
 def test_a_dask_scan_samples_videos_as_told(tmp_path, clips) -> None:

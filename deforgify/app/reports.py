@@ -19,7 +19,7 @@ from deforgify.app.log import log
 from deforgify.explain.words import WORDS, caption, shown_places
 from deforgify.feedback import (SHOULD_BE, Answers, ClientQuota, FeedbackError, FeedbackStore, IssuedAnswer, NotNow,
                                 NotSaved, choices_against, reported_label, save_report)
-from deforgify.model.calibration import Calibration
+from deforgify.model.calibration import NO_FACE, Calibration
 
 REPORTS: dict[str, Any] = {"concurrency_id": "reports", "concurrency_limit": 1}
 """Reports, from either section's button or the API, saved one at a time."""
@@ -91,7 +91,8 @@ def make_flag(store: FeedbackStore, answers: Answers) -> Flag:
             unsent = ""
         except FeedbackError as error:
             unsent = f" It is kept on this server only: {error}."
-        said = f"{f'face {face}' if face else 'it'} should be {WORDS[should_be]}"  # what was chosen, to check
+        said = (f"{f'face {face}' if face else 'it'} should be {WORDS[should_be]}" if should_be != NO_FACE
+                else f"face {face} is no face" if face else "it has no face")  # what was chosen, to check
         return (f"Thank you: report {report_id} ({said}) was saved.{unsent} To have it deleted sooner, write to the "
                 "maintainers of this app (on a Hugging Face Space: its Community tab) quoting this id.")
 

@@ -260,16 +260,17 @@ def _tasks(items: Iterable[Named]) -> Iterator[list[Named]]:
 
 def _judge_inline(detector: Detector, tasks: Iterable[tuple[list[Named], PreprocessConfig, bool, VideoSettings]]
                   ) -> Iterator[Result]:
-    """Prepare and judge here, a chunk at a time, the photos ready released before a video is read
-    (a developer's photo came out only with the 12 s clip after it, and a Ctrl-C during the
-    clip lost it): see :func:`_tasks`."""
+    """Prepare and judge here, a chunk at a time, a video alone: the photos ready are answered
+    before it is read, and it before the photos after it are (a developer's photo came out only
+    with the 12 s clip after it, and a Ctrl-C during the clip lost it): see :func:`_tasks`."""
     chunk: list[Prepared] = []
     for task in tasks:
-        if chunk and is_video(task[0][0][1]):
+        video = is_video(task[0][0][1])
+        if chunk and video:
             yield from _judge(detector, chunk)
             chunk = []
         chunk.extend(_prepare_task(task))
-        if len(chunk) >= CHUNK:
+        if video or len(chunk) >= CHUNK:
             yield from _judge(detector, chunk)
             chunk = []
     if chunk:

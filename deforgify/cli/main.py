@@ -92,8 +92,8 @@ first bytes) get the same fields, and more:
               otherwise)
   label       the most suspicious track's; no_face when no frame showed a face (a face
               glimpsed in few frames and never clearly is left out as a likely false
-              face: sampling.glimpses_dropped counts them; not in an animated picture
-              judged frame by frame, sampling.every_frame, each frame judged as a photo)
+              face: sampling.glimpses_dropped counts them; none is in an animated picture
+              of which every frame is planned, sampling.every_frame)
   face        that track's box in the deciding frame (deciding_frame.t, seconds)
   frames      the timeline: every sampled frame, its time in seconds (the frame's own
               timestamp), the verdict of its most suspicious face (no_face without a face, with

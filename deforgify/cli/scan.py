@@ -110,12 +110,13 @@ def run(args: argparse.Namespace) -> int:
     _tell(args, f"scanning {collection.description} with model {source.describe()} into {args.output}{made}")
     try:
         outcome = scan(collection, results, engine, progress_enabled=not args.quiet, retry_errors=args.retry_errors,
-                       starting=lambda run: _note_other_rows(args, collection, run),
-                       sampling=video_settings(args).sampling)
+                       starting=lambda run: _note_other_rows(args, collection, run))
     except ScanStopped as stop:
+        why = _why(stop.cause)
         if not isinstance(stop.cause, EXPECTED_STOPS):  # a bug's place, to report (it was one line, unfindable)
             traceback.print_exception(stop.cause, file=sys.stderr)
-        print(f"error: the scan stopped: {_why(stop.cause)}. The {stop.run.rows_kept} rows written are kept in "
+            why = f"unexpected {why} (traceback above: please report it if it is Deforgify's)"
+        print(f"error: the scan stopped: {why}. The {stop.run.rows_kept} rows written are kept in "
               f"{results.kept_in}: run the same command to score the rest", file=sys.stderr)
         return 130 if isinstance(stop.cause, KeyboardInterrupt) else 3
     finally:
@@ -199,8 +200,6 @@ def _why(cause: BaseException) -> str:
         return f"cannot write the results: {cause.strerror}"
     if isinstance(cause, BrokenProcessPool):
         return "a worker process died"
-    if not isinstance(cause, EXPECTED_STOPS):
-        return f"unexpected {type(cause).__name__}: {cause} (traceback above: please report it if it is Deforgify's)"
     return f"{type(cause).__name__}: {cause}"
 
 

@@ -95,7 +95,8 @@ def apply_to_row(row: dict, provenance: Provenance) -> dict:
     """A verdict row (``label``, ``confidences``, faces...) with provenance merged in: ``label``
     becomes "fake" when a declared AI origin decides, the pixel model's own ``label`` and
     ``confidences`` are kept under ``pixels``, and ``provenance`` and ``decided_by`` are added."""
-    pixels = {"label": row.get("label"), "confidences": row.get("confidences")}
+    confidences = row.get("confidences")  # a copy: a program changing the row's changed the pixels' too
+    pixels = {"label": row.get("label"), "confidences": dict(confidences) if confidences else confidences}
     decided = decided_by_provenance(provenance)
     return {**row, "label": "fake" if decided else row.get("label"), "decided_by": "provenance" if decided else "pixels",
             "pixels": pixels, "provenance": provenance.to_json()}

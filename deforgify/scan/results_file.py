@@ -52,8 +52,19 @@ class Held(NamedTuple):
     error_code: Optional[str]
     """The error's code (an older scan's row without one: :func:`~deforgify.refusals.refusal_code` of its words)."""
     stamp: Optional[tuple[int, int]]
-    sampling: Optional[tuple[float, int]] = None
-    """A video's frames a second and most frames, as it was sampled (None for a photo)."""
+    sampled: Optional[Sampled] = None
+    """How a video was sampled (None for a photo)."""
+
+
+class Sampled(NamedTuple):
+    """What a video's row says of its sampling: enough to tell whether other settings would take
+    other frames of it (:func:`deforgify.scan.run.sampled_otherwise`)."""
+
+    rate: float
+    cap: int
+    duration: float
+    every_frame: bool
+    planned: int
 
 
 class ResultsError(RuntimeError):
@@ -262,7 +273,8 @@ class ParquetResults:
         _check_rows(self.path, rows, key_field, model_revision, origin)
 
     def done(self, key_field: str) -> dict[Any, Held]:
-        return _held_by_key(self.rows([key_field, "error", "file_size", "file_mtime_ns", "sampling"]), key_field)
+        return _held_by_key(self.rows([key_field, "error", "file_size", "file_mtime_ns", "sampling", "duration"]),
+                            key_field)
 
     def open(self) -> None:
         """Open and lock the journal (see :meth:`JsonLines.open`), after checking that the folder
@@ -403,9 +415,12 @@ def _held_by_key(rows: Iterable[dict], key_field: str) -> dict[Any, Held]:
     return {row[key_field]: Held(row.get("error"), _error_code(row), _stamp(row), _sampled(row)) for row in rows}
 
 
-def _sampled(row: dict) -> Optional[tuple[float, int]]:
-    sampling = row.get("sampling")
-    return (sampling["rate"], sampling["cap"]) if isinstance(sampling, dict) else None
+def _sampled(row: dict) -> Optional[Sampled]:
+    sampling, duration = row.get("sampling"), row.get("duration")
+    if not isinstance(sampling, dict) or not isinstance(duration, (int, float)):
+        return None
+    return Sampled(sampling["rate"], int(sampling["cap"]), duration, bool(sampling.get("every_frame")),
+                   int(sampling["planned"]))
 
 
 def _error_code(row: dict) -> Optional[str]:

@@ -13,13 +13,13 @@ import contextlib
 import os
 from collections import deque
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Optional, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Protocol
 
 from deforgify.batch.progress import NOT_JUDGED, Progress
 from deforgify.batch.scoring import CHUNK, Named, Result, score_items
 from deforgify.refusals import NOT_FOUND
 from deforgify.scan.collection import Collection, Item, file_stamp
-from deforgify.scan.results_file import COLUMNS, Held, JsonLines, ParquetResults
+from deforgify.scan.results_file import COLUMNS, Held, JsonLines, ParquetResults, Sampled
 from deforgify.video.frames import Sampling, VideoSettings
 
 if TYPE_CHECKING:
@@ -35,6 +35,9 @@ counted in the summary, and their rows say why."""
 
 class Engine(Protocol):
     """Scores items and returns one row per item, in the items' order."""
+
+    video: VideoSettings
+    """How it samples videos."""
 
     def rows(self, items: Iterable[Item], key_field: str) -> Iterator[dict]: ...
 
@@ -138,6 +141,16 @@ MTIME_SLACK_NS = 1_000
 back by pandas holds it as a float (to 256 ns); a file written again moves it by far more."""
 
 
+def sampled_otherwise(sampled: Sampled, now: Sampling) -> bool:
+    """Whether ``now`` would take other frames of a video than its row's: for an animated picture
+    of which every frame was judged, a cap under its frame count (the rate plays no part); else
+    another count of sample times over the clip (a cap it never reached changes nothing: a scan
+    run again with --max-frames 65 for 64 read its 2 s clips again, to take the same 4 frames)."""
+    if sampled.every_frame:
+        return now.cap < sampled.planned
+    return len(now.times(sampled.duration)) != len(Sampling(sampled.rate, sampled.cap).times(sampled.duration))
+
+
 def _changed(path: str, held: Held) -> bool:
     """Whether a file is no longer what its row judged: its size or modification time differ, or
     its row says it was not found and it is there now (an older scan's verdict, which kept
@@ -171,18 +184,19 @@ def _name_not_judged(run: ScanRun, key: Any, error: str) -> None:
 
 def scan(collection: Collection, results: JsonLines | ParquetResults, engine: Engine,
          progress_enabled: bool = True, retry_errors: bool = False,
-         starting: Callable[[ScanRun], None] = lambda run: None, sampling: Optional[Sampling] = None) -> ScanRun:
+         starting: Callable[[ScanRun], None] = lambda run: None) -> ScanRun:
     """Score what ``results`` lacks of ``collection``, appending its rows a batch at a time;
-    with ``retry_errors``, also the files whose rows say why they could not be read, and with
-    the videos' ``sampling`` of this run, the videos whose rows were sampled otherwise (of a
-    collection whose keys are known before it is read: the others' rows are left alone).
+    with ``retry_errors``, also the files whose rows say why they could not be read; and the
+    videos the ``engine``'s sampling would take other frames of (of a collection whose keys are
+    known before it is read: the others' rows are left alone).
     ``starting`` is told what is there already before anything is scored."""
     done, keys, by_path = _done(results, collection.key_field), collection.keys, collection.key_field == "path"
     ours = [key for key in done if key in keys] if keys is not None else []  # not other collections' rows
     changed = {key for key in ours if _changed(key, done[key])} if by_path else set()
     retried = {key for key in ours if done[key].error is not None} - changed if retry_errors else set()
-    now = (sampling.rate, sampling.cap) if sampling else None  # as a video's row records it (Held.sampling)
-    resampled = {key for key in ours if now and done[key].sampling not in (None, now)} - changed - retried
+    sampling = engine.video.sampling
+    resampled = {key for key in ours if (sampled := done[key].sampled) and sampled_otherwise(sampled, sampling)}
+    resampled -= changed | retried
     try:
         _drop_rows(results, collection.key_field, done, changed | retried | resampled)
     except BaseException as cause:  # noqa: BLE001  the file is replaced whole or not at all

@@ -82,8 +82,8 @@ class SampledVideo:
     the first frame was: a clip whose frames change size across that limit mid-stream would have
     the later frames' boxes told at the first one's scale."""
     every_frame: bool = False
-    """Whether every frame was judged (an animated picture of at most the cap): then each is a
-    picture of its own, and a face in one of them is judged as a photo's, never a glimpse."""
+    """Whether every frame was planned (an animated picture of at most the cap): then each is a
+    picture of its own, and no face in one of them is dropped as a glimpse."""
 
 
 def sample_video(path: str | os.PathLike, config: PreprocessConfig, sampling: Sampling = Sampling(),

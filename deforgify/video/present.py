@@ -148,7 +148,7 @@ def _judged_scores(row: dict, track: dict) -> list[float]:
 def _left_out(row: dict) -> str:
     """" In 3 of the 20 frames read, another face was found and not judged (...)." when any
     frame had faces it did not judge (a photo's answer says so too), else nothing."""
-    counts = [frame.get("left_out", 0) for frame in row["frames"]]
+    counts = [frame["left_out"] for frame in row["frames"]]
     frames = sum(1 for count in counts if count)
     if not frames:
         return ""

@@ -119,8 +119,8 @@ class VideoResult:
     (longer side over WORKING_MAX_SIDE). Boxes are found in the frames judged and told in the
     video's own pixels."""
     every_frame: bool = False
-    """Whether every frame was judged (an animated picture of at most ``sampling.cap`` frames):
-    ``sampling.rate`` then played no part."""
+    """Whether every frame was planned (an animated picture of at most ``sampling.cap`` frames;
+    ``note`` says why fewer were read): ``sampling.rate`` then played no part."""
     model: Optional[dict[str, Any]] = None
     """The model that answered (:attr:`Detector.facts`: ``revision`` names it); set by
     :func:`deforgify.video.judge.judge_video`."""
