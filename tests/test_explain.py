@@ -138,6 +138,10 @@ def test_a_verdict_the_files_provenance_decided_gives_no_advice_on_a_face_too_sm
     box = verdict_box.banner(small, declared, Calibration())
     assert 'data-decided-by="provenance"' in box and "The pixel model alone says: unsure: the one face found" in box
     assert "30 px wide; at least 40 px needed, so it gets no real or fake answer.</p>" in box and "Try" not in box
+    band = Calibration(temperature=1.0, threshold=0.5, unsure_low=0.2, unsure_high=0.95)
+    looks_real = verdict_box.banner(prediction(((10, 10, 120, 120), 0.05, "real")), declared, band)
+    assert "Only the pixel model's own bar is in colour." in looks_real  # a green bar under a red "Fake"
+    assert "Only the answer's own bar" not in looks_real
 
 
 def two_face_prediction() -> tuple[np.ndarray, Prediction]:

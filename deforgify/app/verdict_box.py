@@ -46,7 +46,7 @@ def banner(prediction: Prediction, provenance: Provenance = NO_PROVENANCE,
     label, by_provenance = row["label"], overruled(row)
     pixels = explain(prediction, calibration, advise=not by_provenance)
     of = which_decides(prediction)
-    bars = (_bars(prediction.confidences, prediction.label, calibration, of)
+    bars = (_bars(prediction.confidences, prediction.label, calibration, of, by_provenance)
             if prediction.confidences and not prediction.caution else "")
     origin = (f'<p class="provenance" data-claim="{provenance.claim}" style="margin:6px 0 4px 0">'
               f"{html.escape(provenance_line(provenance))}</p>")
@@ -155,13 +155,15 @@ def no_clip_box() -> str:
 
 
 def _bars(confidences: dict[str, float], label: str, calibration: Optional[Calibration] = None,
-          of: str = "") -> str:
+          of: str = "", overruled: bool = False) -> str:
     """The two shares as bars, to the decimals that tell the fake share from a band edge beside it
     (:func:`deforgify.explain.words.shown_places`), each with a mark where its answer starts, and only
     the answer's (``label``) in its colour, the other grey (a visitor read "fake 89%" in a long red
     bar under "Unsure" as a firm answer; a clip's "unsure" track can have a median past the real
     mark); headed by whose shares they are (``of``: "face 2, which decides") where several faces
-    were judged (they read as the photo's)."""
+    were judged (they read as the photo's); ``overruled``: the file's provenance decided, and the
+    colour is the pixel model's answer's (a green "real" bar under a red "Fake" headline was read
+    against the key's "the answer's own bar")."""
     places = shown_places(confidences["fake"], calibration)
     starts = answer_starts(calibration)
     rows = [f'<div class="bars-of" style="font-size:0.85em;color:#404040">{html.escape(capitalised(of))}:'
@@ -183,8 +185,8 @@ def _bars(confidences: dict[str, float], label: str, calibration: Optional[Calib
                 'vertical-align:middle"></span>')
         rows.append(f'<div class="starts-key" style="font-size:0.85em;color:#404040">{mark} where each answer '
                     f'starts: "real" at real {starts["real"]:.1%} (fake at most {1 - starts["real"]:.1%}), "fake" '
-                    f'at fake {starts["fake"]:.1%}; short of both marks, the answer is "unsure". Only the answer\'s '
-                    'own bar is in colour.</div>')
+                    f'at fake {starts["fake"]:.1%}; short of both marks, the answer is "unsure". Only '
+                    f'{"the pixel model" if overruled else "the answer"}\'s own bar is in colour.</div>')
     # Hidden from screen readers: the sentence under the bars says both percentages again.
     return f'<div aria-hidden="true" style="margin:6px 0;max-width:28em">{"".join(rows)}</div>'
 
