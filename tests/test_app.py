@@ -1443,7 +1443,7 @@ def test_a_bad_file_is_explained_in_the_verdict_box_without_toast_or_error_marks
                "\"Check a video\").")
     page.get_by_test_id("toast-text").get_by_text(refusal).wait_for(timeout=10_000)
     page.get_by_test_id("toast-close").click()  # closed: the refusal stays under the photo until the next file
-    assert page.locator("#photo-refused").inner_text() == refusal
+    assert page.locator("#photo-refused").inner_text() == refusal + " What is shown above is still the file before it."
     upload(page, images["one-pixel"])
     page.locator("#photo-refused").wait_for(state="detached", timeout=5_000)
     page.wait_for_function("() => document.querySelector('#verdict-box')?.innerText.includes('Image too small')")

@@ -16,6 +16,7 @@ from test_app import (ARTIFACTS, BUTTON_CONTRAST_JS, CHROMIUM, CHROMIUM_FLAGS, C
 from helpers import small_face_in_a_large_photo
 from video_clips import canvas, real_and_fake_faces, write_audio_only, write_opencv
 
+from deforgify.app.checks import VIDEO_MAX_BYTES
 from deforgify.detector import Detector
 
 
@@ -336,9 +337,17 @@ def test_on_a_phone_the_videos_answer_comes_into_view(app_url, mixed_clip, tmp_p
             page.get_by_test_id("toast-text").get_by_text(refusal).wait_for(timeout=10_000)
             assert page.locator("#video-input-refused").inner_text() == refusal  # said under the input too
             assert page.get_by_test_id("toast-body").is_visible()  # the notice, open (it closes itself after 10 s)
+            big = tmp_path / "big.mp4"  # over the upload limit: Gradio's "190.7 Mb" and a red "Error", no reason
+            with big.open("wb") as file:
+                file.truncate(VIDEO_MAX_BYTES + 1_000_000)  # sparse: nothing written
+            page.locator("#video-input input[type=file]").set_input_files(str(big))
+            too_large = "big.mp4 is too large to upload: a clip may be at most 200 MB and 5 minutes."
+            page.get_by_test_id("toast-text").get_by_text(too_large).wait_for(timeout=10_000)
+            assert page.locator("#video-input-refused").inner_text() == too_large
             page.locator("#video-input input[type=file]").set_input_files(str(mixed_clip))  # until the next clip,
             page.locator("#video-input-refused").wait_for(state="detached", timeout=5_000)
-            page.get_by_test_id("toast-body").wait_for(state="detached", timeout=2_000)  # which closes the notice
+            page.wait_for_function("() => !document.querySelector('[data-testid=toast-body]')",
+                                   timeout=2_000)  # which closes the notices
         finally:
             browser.close()
 

@@ -7,11 +7,18 @@ from __future__ import annotations
 import json
 from importlib.resources import files
 
+from deforgify.app.checks import VIDEO_LIMITS, VIDEO_MAX_BYTES
 from deforgify.app.verdict_box import AWAITING_PHOTO
+from deforgify.decode.images import MAX_FILE_BYTES
 
 PAGE_CSS = files(__package__).joinpath("page.css").read_text(encoding="utf-8")
-PAGE_HEAD = f"<script>\n{files(__package__).joinpath('page.js').read_text(encoding='utf-8')}</script>"
-"""What goes into the page's head: page.js, in a script element."""
+UPLOAD_LIMITS = {"photo": f"{MAX_FILE_BYTES // 1_000_000} MB", "video-input": f"{VIDEO_MAX_BYTES // 1_000_000} MB",
+                 "duration": f"{VIDEO_LIMITS.max_seconds / 60:g} minutes"}
+"""The largest files each input takes, as page.js words a file Gradio refused for its size
+("190.7 Mb" beside the page's "200 MB" read as two limits)."""
+PAGE_HEAD = (f"<script>\nconst UPLOAD_LIMITS = {json.dumps(UPLOAD_LIMITS)};\n"
+             f"{files(__package__).joinpath('page.js').read_text(encoding='utf-8')}</script>")
+"""What goes into the page's head: page.js, in a script element, after the limits it words."""
 
 
 def scroll_into_view(element_id: str) -> str:

@@ -33,6 +33,31 @@ document.addEventListener('paste', (event) => {
   input.files = files.files;
   input.dispatchEvent(new Event('change', {bubbles: true}));
 });
+// The input a file was last given to: Gradio's message of a file too large names neither.
+let givenTo = 'photo';
+for (const kind of ['change', 'drop']) {
+  document.addEventListener(kind, (event) => {
+    const input = event.target.closest?.('#photo, #video-input');
+    if (input) givenTo = input.id;
+  }, true);
+}
+// Gradio's refusal of a file in the browser, in plain words, and the input it was given to;
+// null for any other message. UPLOAD_LIMITS (before this script) says how large a file may be.
+const refusedFile = (message) => {
+  const type = message.match(/^Invalid file types?: (.+)\. Only (image|video)\/.* allowed\.$/);
+  if (type && type[2] === 'image') {
+    return {input: 'photo', words: `${type[1]} is not a photo: choose a JPEG, PNG, WebP or HEIC photo of a face (a clip goes under "Check a video").`};
+  }
+  if (type) {
+    return {input: 'video-input', words: `${type[1]} is not a video file this page takes: choose an MP4, WebM, MOV, MKV or AVI clip (an animated GIF, PNG or WebP, like a photo, goes under "Check a photo", which checks it as a clip).`};
+  }
+  // "File(s) exceed the maximum allowed size of 190.7 Mb": Gradio's megabytes are 1,048,576 bytes, the page's a million
+  const size = message.match(/^File\(s\) exceed the maximum allowed size of [^:]+: (.+)$/);
+  if (!size) return null;
+  const limit = UPLOAD_LIMITS[givenTo];
+  const most = givenTo === 'photo' ? `a photo may be at most ${limit}` : `a clip may be at most ${limit} and ${UPLOAD_LIMITS.duration}`;
+  return {input: givenTo, words: `${size[1].replace(/^"|"$/g, '').replace(/", "/g, ', ')} is too large to upload: ${most}.`};
+};
 document.addEventListener('error', (event) => {
   const media = event.target;
   if (media.tagName === 'IMG' && media.closest('#photo')) media.classList.add('unreadable');
@@ -114,21 +139,19 @@ new MutationObserver(() => {
     }
   }
   document.querySelectorAll('[data-testid="toast-text"]').forEach((text) => {
-    const refused = text.textContent.trim().match(/^Invalid file types?: (.+)\. Only (image|video)\/.* allowed\.$/);
-    if (refused && refused[2] === 'image') {
-      text.textContent = `${refused[1]} is not a photo: choose a JPEG, PNG, WebP or HEIC photo of a face (a clip goes under "Check a video").`;
-    } else if (refused) {
-      text.textContent = `${refused[1]} is not a video file this page takes: choose an MP4, WebM, MOV, MKV or AVI clip (an animated GIF, PNG or WebP, like a photo, goes under "Check a photo", which checks it as a clip).`;
+    const refused = refusedFile(text.textContent.trim());
+    if (!refused) return;
+    text.textContent = refused.words;
+    // Kept under the input once the message closes, until the next file; the file still shown
+    // there (and its answer) is the earlier one (a visitor read an earlier photo's "truncated or
+    // corrupt" as said of the text file refused after it).
+    let note = document.getElementById(`${refused.input}-refused`);
+    if (!note) {
+      note = Object.assign(document.createElement('p'), {id: `${refused.input}-refused`, className: 'refused'});
+      document.getElementById(refused.input)?.after(note);
     }
-    if (refused) {  // kept under the input once the message closes, until the next file
-      const input = refused[2] === 'image' ? 'photo' : 'video-input';
-      let note = document.getElementById(`${input}-refused`);
-      if (!note) {
-        note = Object.assign(document.createElement('p'), {id: `${input}-refused`, className: 'refused'});
-        document.getElementById(input)?.after(note);
-      }
-      note.textContent = text.textContent;
-    }
+    const earlier = document.querySelector(`#${refused.input} img, #${refused.input} video`);
+    note.textContent = refused.words + (earlier ? ' What is shown above is still the file before it.' : '');
   });
   document.querySelectorAll('button.label-wrap').forEach((fold) => {  // an accordion's header
     const open = String(fold.classList.contains('open'));
