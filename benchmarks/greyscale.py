@@ -1,5 +1,6 @@
 """Colour removed: how the served verdicts of the test split's faces change when a photo is made
-greyscale (or sepia, a tint over greyscale; greyscale beside colour), per source.
+greyscale (or sepia, a tint over greyscale; greyscale beside colour), or faded (a filter's washed-out
+look: its colour kept in part, over the "no colour" line), per source.
 
     python benchmarks/greyscale.py [--model REF] [--data SRC ...] [--seed 0] [--per-source N]
 
@@ -10,6 +11,8 @@ and "fake" and of reals called "real" and "fake", as served (the unsure band app
 """
 
 from __future__ import annotations
+
+from typing import Callable
 
 import cv2
 import numpy as np
@@ -42,8 +45,20 @@ def with_sticker(rgb: np.ndarray) -> np.ndarray:
     return shown
 
 
+def faded(share: float) -> Callable[[np.ndarray], np.ndarray]:
+    """The photo with ``share`` of its colour kept (0: greyscale; a visitor's "fade" filter at 25 %
+    took the face-swap example from "fake" to "unsure" and the astronaut to "real")."""
+
+    def fade(rgb: np.ndarray) -> np.ndarray:
+        grey = greyscale(rgb).astype(np.float32)
+        return np.clip(grey + share * (rgb.astype(np.float32) - grey) + 0.5, 0, 255).astype(np.uint8)
+
+    return fade
+
+
 WAYS = {"colour": lambda rgb: rgb, "greyscale": greyscale, "sepia": tinted, "grey+border": in_red_border,
-        "grey+bar": under_caption_bar, "grey+sticker": with_sticker}
+        "grey+bar": under_caption_bar, "grey+sticker": with_sticker, "faded 50%": faded(0.5),
+        "faded 25%": faded(0.25)}
 
 
 def shares(result: VariantResult) -> str:

@@ -203,7 +203,7 @@ def test_a_face_without_colour_or_seen_through_withholds_real_beside_faces_judge
                             '(thick box, marked "decides") is '), words
     assert words.split(") is ", 1)[1].split(" (not judged either: face 3 too small to judge), so the photo is not "
                                             "cleared as real. Try ")[0] in (
-        "greyscale or a single tint (the model misses fakes without colour)",
+        "greyscale, a single tint or faded (the model misses fakes without colour)",
         "50% see-through (shown over white, the model would judge a mix of face and white)"), words
     fake = score((500, 0, 90, 90), 0.99)
     assert verdict(real, withheld, fake).face == fake.face and verdict(real, withheld, fake).label == "fake"

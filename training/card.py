@@ -252,13 +252,13 @@ Each step changes verdicts when left out or done otherwise (Deforgify's function
    `sigmoid(log(p / (1 - p)) / temperature)` (`calibration.temperature` in `config.json`).
 6. **Label**: "unsure" strictly between `unsure_low` and `unsure_high`, otherwise "fake" at or above
    `threshold`, else "real"; a face narrower than `min_face_width` px is "unsure", and so is a face
-   without colour (greyscale or one tint, such as sepia: the model clears such fakes): its crop,
+   without colour (greyscale or one tint, such as sepia, or faded: the model clears such fakes): its crop,
    or the part of the crop that is its box's middle (see below), reduced to 32 px (`INTER_AREA`),
    has for both `B - Y` and `R - Y` (`Y = 0.299 R + 0.587 G + 0.114 B`, pixels 0-1) what a
    straight line in `Y` leaves with a standard deviation under 1/255, or under 5/255 with the line
    explaining 85 % of the variance or more and passing within 3/255 of 0 at `Y = 0`, or at least
-   60 % of the middle's pixels have a chroma (the length of `B - Y`, `R - Y`) under 5/255
-   (`deforgify.faces.colour.face_colourless`); so is a face seen through transparency: where the file has an
+   60 % of the middle's pixels have a chroma (the length of `B - Y`, `R - Y`) under 5/255, or their
+   median chroma is under 12/255 (faded) (`deforgify.faces.colour.face_colourless`); so is a face seen through transparency: where the file has an
    alpha channel, the photo is shown over white and a face whose box's middle (step 1's box, its
    central 60 % across and down) is on average 2 % see-through or more (`1 - alpha / 255`) is
    "unsure" (`deforgify.faces.transparency`).
@@ -719,10 +719,11 @@ def _limitations(metrics: dict[str, Any], config: dict[str, Any]) -> str:
   finds none (profile faces, faces cut by the frame, very small faces) there is no verdict.
 - A face narrower than {config['min_face_width']} px in the photo is answered `unsure` ("too small to judge"),
   never real or fake: the least width this model judges (`min_face_width` in `config.json`).
-- A face without colour (greyscale, or one tint such as sepia) is answered `unsure` ("no colour to
-  judge"): every greyscale photo among the training sources is real, and a model trained on them
-  learns to clear such faces (the bundled one called 22.8 % of its test fakes "real" once they were
-  made greyscale: `benchmarks/greyscale.py`). The face's own middle is read as well as the crop
+- A face without colour (greyscale, or one tint such as sepia, or faded to little colour) is
+  answered `unsure` ("no colour to judge"): every greyscale photo among the training sources is
+  real, and a model trained on them learns to clear such faces (the bundled one called 22.8 % of its
+  test fakes "real" once they were made greyscale, 8.1 % faded to a quarter of their colour:
+  `benchmarks/greyscale.py`). A face faded less can still be cleared more often than in colour. The face's own middle is read as well as the crop
   around it: a greyscale face beside colour (a coloured border, a caption bar) has no colour.
 - A face seen through transparency (a PNG or WebP whose face is at least 2 % see-through) is
   answered `unsure` ("partly transparent"): shown over white, half see-through, 37 % of the

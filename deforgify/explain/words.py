@@ -76,7 +76,7 @@ def headline(label: str, caution: Optional[str] = None, beside_judged: bool = Fa
 
 def not_judged(caution: str) -> str:
     """Why a face was not judged, to follow its name: "is 30 px wide; at least 40 px needed", "is
-    greyscale or a single tint (the model ...)", "is 12% see-through (...)";
+    greyscale, a single tint or faded (the model ...)", "is 12% see-through (...)";
     the headline says "too small", "no colour", "partly transparent"."""
     reason = unjudged(caution)
     if reason is UNJUDGED_NO_COLOUR:
@@ -195,7 +195,7 @@ def explain(prediction: Prediction, calibration: Optional[Calibration] = None, a
 def withheld(count: int, unjudged_faces: dict[int, str], number: int, marked: str, where: str) -> str:
     """Why face ``number`` (not judged, of ``count``; all faces not judged by number, with their
     cautions) keeps a photo or clip from "real" (:func:`deforgify.prediction.deciding`): "1 judged
-    and it looks real, but face 2{marked} is greyscale or a single tint (...){where} (not judged
+    and it looks real, but face 2{marked} is greyscale, a single tint or faded (...){where} (not judged
     either: face 3 too small to judge)"."""
     judged = count - len(unjudged_faces)
     look = "it looks real" if judged == 1 else f"{'both' if judged == 2 else 'all'} look real"

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from deforgify.faces.finding import Box
 
 TOO_SMALL = "face is too small to judge"
-NO_COLOUR, NO_COLOUR_WHAT, NO_COLOUR_WHY = ("face has no colour to judge", "greyscale or a single tint",
+NO_COLOUR, NO_COLOUR_WHAT, NO_COLOUR_WHY = ("face has no colour to judge", "greyscale, a single tint or faded",
                                             "the model misses fakes without colour")
 """Why a face without colour is "unsure" (see :mod:`deforgify.faces.colour`)."""
 SEE_THROUGH, SEE_THROUGH_WHY = ("face is partly transparent",
