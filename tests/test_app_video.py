@@ -243,6 +243,8 @@ def test_upload_a_clip_and_read_the_verdict_timeline_and_deciding_frame(app_url,
             page.get_by_role("button", name="Check the video").click()  # before that found no clip (a busy CI)
             page.locator("#video-verdict-box[data-verdict=error]").wait_for(timeout=30_000)
             assert page.locator("#video-verdict-box").inner_text().startswith("This video can't be checked")
+            page.wait_for_function("() => document.getElementById('video-check-button')?.disabled === true",
+                                   timeout=10_000)  # checking it again could only refuse it again
             page.locator("#video-result-data").get_by_text("The video's answer as data (JSON)").click()
             page.locator("#video-result-data").get_by_text("not a video file").wait_for(timeout=5_000)  # as data too
             page.locator("#video-report").wait_for(state="hidden", timeout=10_000)  # nothing to report

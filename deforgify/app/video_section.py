@@ -22,6 +22,7 @@ from deforgify.app.verdict_box import (AWAITING_CLIP, CHECK_A_VIDEO, CHECKING_CL
 from deforgify.detector import Detector
 from deforgify.feedback import Answers
 from deforgify.model.calibration import Calibration
+from deforgify.refusals import INTERNAL_ERROR, TIME_LIMIT
 
 
 VIDEO_PRIVACY = ("**Privacy of clips.** A clip is kept for at most two hours to show you the answer, then deleted. "
@@ -78,8 +79,12 @@ def video_section(detector: Detector, answers: Answers, flag: Flag) -> None:
     report_state = make_report_ready(answers, "video")
 
     def answered(answer_id: str, now: Optional[str], row: Optional[dict], request: gr.Request) -> tuple[Any, ...]:
-        """Once an answer is shown: its report controls, and the button ready for the clip on the page."""
-        return (answer_shown(answer_id), gr.Button(CHECK_VIDEO, interactive=now is not None),
+        """Once an answer is shown: its report controls, and the button ready for the clip on the page,
+        but for a clip refused for what it is (too long, no video): checking it again could only
+        refuse it again (a visitor's 6-minute clip was refused at each click). A fault of ours or
+        the time limit on a busy server may pass: then it stays ready."""
+        refused = row is not None and row.get("error_code") not in (None, INTERNAL_ERROR, TIME_LIMIT)
+        return (answer_shown(answer_id), gr.Button(CHECK_VIDEO, interactive=now is not None and not refused),
                 *report_state(answer_id, row, request))
 
     def predict_video(clip: Optional[str]) -> tuple[str, Any, Optional[str], dict]:
