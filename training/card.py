@@ -258,10 +258,10 @@ Each step changes verdicts when left out or done otherwise (Deforgify's function
    straight line in `Y` leaves with a standard deviation under 1/255, or under 5/255 with the line
    explaining 85 % of the variance or more and passing within 3/255 of 0 at `Y = 0`, or at least
    60 % of the middle's pixels have a chroma (the length of `B - Y`, `R - Y`) under 5/255, or their
-   median chroma is under 12/255 (faded) (`deforgify.faces.colour.face_colourless`); so is a face seen through transparency: where the file has an
-   alpha channel, the photo is shown over white and a face whose box's middle (step 1's box, its
-   central 60 % across and down) is on average 2 % see-through or more (`1 - alpha / 255`) is
-   "unsure" (`deforgify.faces.transparency`).
+   median chroma is under 12/255 (faded) (`deforgify.faces.colour.face_colourless`); so is a face
+   seen through transparency: where the file has an alpha channel, the photo is shown over white
+   and a face whose box's middle (step 1's box, its central 60 % across and down) is on average 2 %
+   see-through or more (`1 - alpha / 255`) is "unsure" (`deforgify.faces.transparency`).
    With several faces, Deforgify judges the largest (up to 32, none under both 40 px and a third of
    the largest one's width) and the most suspicious of those judged decides ("fake" before "unsure" before
    "real", then by fake probability); where all those judged are "real", a face without colour or
@@ -723,8 +723,9 @@ def _limitations(metrics: dict[str, Any], config: dict[str, Any]) -> str:
   answered `unsure` ("no colour to judge"): every greyscale photo among the training sources is
   real, and a model trained on them learns to clear such faces (the bundled one called 22.8 % of its
   test fakes "real" once they were made greyscale, 8.1 % faded to a quarter of their colour:
-  `benchmarks/greyscale.py`). A face faded less can still be cleared more often than in colour. The face's own middle is read as well as the crop
-  around it: a greyscale face beside colour (a coloured border, a caption bar) has no colour.
+  `benchmarks/greyscale.py`). A face faded less can still be cleared more often than in colour.
+  The face's own middle is read as well as the crop around it: a greyscale face beside colour (a
+  coloured border, a caption bar) has no colour.
 - A face seen through transparency (a PNG or WebP whose face is at least 2 % see-through) is
   answered `unsure` ("partly transparent"): shown over white, half see-through, 37 % of the
   bundled model's test verdicts changed (`benchmarks/transparency.py`). Around an opaque face,

@@ -32,7 +32,8 @@ from training.prepared import prepare
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m training.evaluate", description=first_paragraph(__doc__),
                                      formatter_class=DefaultsShown)
-    parser.add_argument("--model", type=model_reference, default=None, help="model folder or Hub repo id; default: bundled")
+    parser.add_argument("--model", type=model_reference, default=None,
+                        help="model folder or Hub repo id; default: bundled")
     parser.add_argument("--data", action="append", required=True, metavar="SRC",
                         help="imagefolder folder (real/, fake/) or Hub dataset id; repeatable")
     parser.add_argument("--split", choices=[*SPLITS, "all"], default="test",

@@ -135,7 +135,8 @@ LIMITS = """**What it cannot do**
   filters or compression, and on kinds of fakes it never saw, such as Photoshop edits and recent
   AI generators (most of their portraits get "unsure", some "real").
 - A face without colour (greyscale, one tint such as sepia, or faded by a filter) gets "unsure":
-  the model cannot tell fakes without colour; a face faded less is judged, less surely. So does a face you can see through (a PNG or WebP with transparency).
+  the model cannot tell fakes without colour (a face faded less is judged, less surely). So does
+  a face you can see through (a PNG or WebP with transparency).
 - "Real" means no sign of the fakes it knows, not that a photo is genuine. "Unsure" and "no face"
   are honest answers, not errors.
 - A face whose bar ends near a mark can move between "unsure" and a firm answer when saved another

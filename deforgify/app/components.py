@@ -242,8 +242,8 @@ class VideoResultJSON(gr.JSON):
                        "label, confidences, frames, start, end, peak_t, caution, sustained_run, fake_frames), "
                        "decided_by and pixels (as in /predict's result), duration, width, height, rotation, frames "
                        "(the timeline: t, label, confidences, faces, left_out, beyond_largest), deciding_frame "
-                       "(t, track, box), sampling, complete, note, provenance (claim \"none\": videos' metadata is not read), "
-                       "model, checked_at and file_sha256 (as in /predict's result) and answer_id (to quote when "
+                       "(t, track, box), sampling, complete, note, provenance (claim \"none\": videos' metadata is "
+                       "not read), model, checked_at and file_sha256 (as in /predict's result) and answer_id (to quote when "
                        "reporting the answer as wrong, /flag, for an hour)")
 
     def api_info(self) -> dict[str, Any]:

@@ -30,9 +30,8 @@ EXAMPLES = """examples:
   deforgify scan photos/ --output verdicts.parquet --cluster tcp://scheduler:8786
 
 Run the same command again after a stop: only files without a row are scored, and files changed
-since their rows (size or modification time), and videos sampled otherwise (--fps, --max-frames);
-add --retry-errors to score again those whose rows
-say why they were not judged.
+since their rows (size or modification time), and videos the new --fps or --max-frames would
+sample otherwise; add --retry-errors to score again those whose rows say why they were not judged.
 Rows: path (or index, dataset, split and image_column for a dataset), label (real, fake, unsure,
 no_face; empty with an error), confidences, face_found, face, deciding_face, faces, left_out (a
 photo's faces found and not judged; null for a video) and beyond_largest (of them, those beyond the
