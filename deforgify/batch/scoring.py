@@ -265,7 +265,7 @@ def _judge_inline(detector: Detector, tasks: Iterable[tuple[list[Named], Preproc
     with the 12 s clip after it, and a Ctrl-C during the clip lost it): see :func:`_tasks`."""
     chunk: list[Prepared] = []
     for task in tasks:
-        video = is_video(task[0][0][1])
+        video = is_video(task[0][0][1])  # a task's first image: a video is a task of its own (_tasks)
         if chunk and video:
             yield from _judge(detector, chunk)
             chunk = []

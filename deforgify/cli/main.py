@@ -121,12 +121,12 @@ A video's verdict is its most suspicious face track's (a track without colour, n
 keeps it from "real", as a photo's face does).
 
 videos: frames sampled evenly over the whole clip, --fps a second (default {DEFAULT_RATE:g}), at most
---max-frames (default {DEFAULT_CAP}) and, within that, at least {FEWEST_SAMPLES} (one per frame of a shorter clip; every frame of
-an animated picture of at most --max-frames); decoding stops after
---time-limit seconds per file (default {Limits.time_limit:g}: the frames read so far decide, and the row says
-complete: false). Refused before decoding:
-frames over {MAX_FRAME_PIXELS // 1_000_000} megapixels, clips over {Limits.max_seconds / 3600:g} hours. An unreadable, empty, audio-only or text file
-gets an error line like an unreadable photo.
+--max-frames (default {DEFAULT_CAP}) and, within that, at least {FEWEST_SAMPLES} (one per frame of a shorter clip;
+every frame of an animated picture of at most --max-frames); decoding stops after
+--time-limit seconds per file (default {Limits.time_limit:g}: the frames read so far decide, and the row
+says complete: false). Refused before decoding: frames over {MAX_FRAME_PIXELS // 1_000_000} megapixels, clips
+over {Limits.max_seconds / 3600:g} hours. An unreadable, empty, audio-only or text file gets an error line
+like an unreadable photo.
 
 exit status:
   0    every file was judged (a truncated video whose first frames decode is judged on them)
