@@ -141,6 +141,9 @@ LIMITS = """**What it cannot do**
   are honest answers, not errors.
 - A face whose bar ends near a mark can move between "unsure" and a firm answer when saved another
   way (another format, size or compression; how often, for this model: beside the examples).
+- The answer covers the faces boxed on the picture only: a face masked, in profile, small or
+  partly hidden can be missed (a visitor's photo of two masked doctors had one boxed at some
+  sizes, both at others), and one missed could be the fake one.
 - In a video, a small face that comes in after the first frames, beside a larger one, can be found
   seconds late or missed if it leaves first: check a still of that frame as a photo."""
 """The page's limits, in plain words (the video's face search in detail is in docs/faces.md: a
