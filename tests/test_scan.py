@@ -220,7 +220,7 @@ def test_a_stopped_scan_writes_the_rows_already_scored_first(tree: Path, tmp_pat
         """The engine of this machine, stopped once ``count`` rows are scored."""
 
         def __init__(self, engine: LocalEngine, count: int) -> None:
-            self.engine, self.count = engine, count
+            self.engine, self.count, self.video = engine, count, engine.video
 
         def rows(self, items, key_field: str):
             for number, row in enumerate(self.engine.rows(items, key_field)):
