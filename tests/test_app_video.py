@@ -239,12 +239,9 @@ def test_upload_a_clip_and_read_the_verdict_timeline_and_deciding_frame(app_url,
             assert page.get_by_role("button", name="Check the video").is_disabled()  # no clip, nothing to check
             assert page.locator("#video-timeline svg.marks").count() == 0
             page.locator("#video-input input[type=file]").set_input_files(str(not_video))
-            page.locator("#video-input video").wait_for(state="attached", timeout=30_000)  # uploaded: a click
-            page.get_by_role("button", name="Check the video").click()  # before that found no clip (a busy CI)
-            page.locator("#video-verdict-box[data-verdict=error]").wait_for(timeout=30_000)
+            page.locator("#video-verdict-box[data-verdict=error]").wait_for(timeout=30_000)  # as it arrives
             assert page.locator("#video-verdict-box").inner_text().startswith("This video can't be checked")
-            page.wait_for_function("() => document.getElementById('video-check-button')?.disabled === true",
-                                   timeout=10_000)  # checking it again could only refuse it again
+            assert page.get_by_role("button", name="Check the video").is_disabled()  # again would refuse again
             page.locator("#video-result-data").get_by_text("The video's answer as data (JSON)").click()
             page.locator("#video-result-data").get_by_text("not a video file").wait_for(timeout=5_000)  # as data too
             page.locator("#video-report").wait_for(state="hidden", timeout=10_000)  # nothing to report
@@ -281,7 +278,31 @@ def test_upload_a_clip_and_read_the_verdict_timeline_and_deciding_frame(app_url,
             page.locator("#video-input").get_by_role("button", name="Clear").click()
             page.locator("#video-input input[type=file]").set_input_files(str(not_video))
             page.wait_for_timeout(20_000)  # ... and has finished (its progress text goes with the clip)
-            assert page.locator("#video-verdict-box").count() == 0
+            shown = page.locator("#video-verdict-box")  # the new file's refusal as it arrived, not the old answer
+            assert shown.count() == 1 and shown.get_attribute("data-verdict") == "error", shown.inner_text()
+            assert shown.inner_text().startswith("This video can't be checked")
+        finally:
+            browser.close()
+
+
+def test_a_clip_too_long_is_refused_as_it_arrives_and_its_button_stays_off(app_url, tmp_path) -> None:
+    """A visitor's 6-minute clip was refused only once "Check the video" was pressed, and at each
+    press after: its header says so as it arrives, and the button stays off until another clip."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
+    from playwright.sync_api import sync_playwright
+
+    long_clip = write_opencv(tmp_path / "long.mp4", lambda i: np.full((48, 64, 3), i % 255, np.uint8), 301, fps=1)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            page.goto(app_url)
+            page.locator("#video-input input[type=file]").wait_for(state="attached", timeout=60_000)
+            page.locator("#video-input input[type=file]").set_input_files(str(long_clip))
+            page.locator("#video-verdict-box[data-verdict=error]").get_by_text(
+                "Video too long: 5:01 min (limit 5:00 min).").wait_for(timeout=30_000)  # nothing pressed
+            assert page.get_by_role("button", name="Check the video").is_disabled()
         finally:
             browser.close()
 

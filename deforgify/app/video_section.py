@@ -4,6 +4,8 @@ report."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
 from typing import Any, Optional
 
 import gradio as gr
@@ -12,10 +14,11 @@ from deforgify.app.about_model import model_line
 from deforgify.app.api_errors import error_row
 from deforgify.app.browser import (CLOSE_MESSAGES, FOCUS_CHECK_VIDEO, FORGET_REFUSAL, VIDEO_CHECK_STARTED_JS,
                                    scroll_into_view)
-from deforgify.app.checks import CHECKS, faults_said, make_judge_clip
+from deforgify.app.checks import CHECKS, VIDEO_LIMITS, faults_said, make_judge_clip
 from deforgify.app.components import (LIVE_REGION, PICTURE_BUTTONS, DecidingFrame, Timeline, VideoFile,
                                       VideoResultJSON, VideoSummary, section_heading)
 from deforgify.app.latest_upload import LATEST_CLIP
+from deforgify.app.log import log
 from deforgify.app.reports import Flag, answer_shown, make_report_ready, report_controls, unchosen
 from deforgify.app.verdict_box import (AWAITING_CLIP, CHECK_A_VIDEO, CHECKING_CLIP, error_box, no_clip_box,
                                        video_banner)
@@ -23,6 +26,18 @@ from deforgify.detector import Detector
 from deforgify.feedback import Answers
 from deforgify.model.calibration import Calibration
 from deforgify.refusals import INTERNAL_ERROR, TIME_LIMIT
+from deforgify.video.frames import InvalidVideoError, open_video
+
+
+ARRIVAL_LIMITS = replace(VIDEO_LIMITS, time_limit=2.0)
+"""A clip's header read as it arrives: a clip whose header gives no duration (a browser's WebM) is
+read through to find one, which waits for its check."""
+TRY_ANOTHER_CLIP = "Try an MP4, WebM, MOV, MKV or AVI clip of at most 5 minutes that shows a face."
+
+
+def refusal_box(message: str) -> str:
+    """The video's verdict box for a refusal (``message``: "This video can't be checked: ...")."""
+    return error_box(message, "video", TRY_ANOTHER_CLIP, "video-verdict-box")
 
 
 VIDEO_PRIVACY = ("**Privacy of clips.** A clip is kept for at most two hours to show you the answer, then deleted. "
@@ -136,9 +151,25 @@ def video_section(detector: Detector, answers: Answers, flag: Flag) -> None:
             answer: tuple[Any, ...] = (box, *_shown(drawn, frame, alt_text), row, row.get("answer_id", ""), "",
                                        unchosen(row["label"]))
         except gr.Error as error:
-            answer = no_answer(error_box(str(error.message), "video", "Try an MP4, WebM, MOV, MKV or AVI clip of at "
-                                         "most 5 minutes that shows a face.", "video-verdict-box"), error_row(error))
+            answer = no_answer(refusal_box(str(error.message)), error_row(error))
         return answer if LATEST_CLIP.is_latest(request, clip) else tuple(gr.skip() for _ in answer)
+
+    def checked_on_arrival(clip: Optional[str]) -> tuple[Any, Any, Any]:
+        """A clip its header refuses (too long, frames too large or small, no video), said as soon
+        as it arrives, its button kept off (a visitor's 6-minute clip was refused only once
+        checked); a clip whose header cannot tell within ARRIVAL_LIMITS waits for its check."""
+        if clip is None:
+            return gr.skip(), gr.skip(), gr.skip()
+        try:
+            open_video(Path(clip), ARRIVAL_LIMITS)[0].release()
+        except InvalidVideoError as error:
+            if error.code != TIME_LIMIT:
+                log(f"refused as a video on arrival: {error}")
+                refused = gr.Error(f"This video can't be checked: {error}.", title=error.code)
+                return refusal_box(str(refused.message)), gr.Button(interactive=False), error_row(refused)
+        except Exception as error:  # noqa: BLE001  its check says what it is, in words
+            log(f"a clip's header not read on arrival: {type(error).__name__}: {error}")
+        return gr.skip(), gr.skip(), gr.skip()
 
     with gr.Accordion(CHECK_A_VIDEO, open=True, elem_id="video-check"):
         with gr.Row(equal_height=False):
@@ -170,7 +201,9 @@ def video_section(detector: Detector, answers: Answers, flag: Flag) -> None:
     clip.change(lambda new: (*no_answer(AWAITING_CLIP), gr.Button(CHECK_VIDEO, interactive=new is not None),
                              answer_shown("")), clip,
                 [*page_outputs, check, report.box],
-                queue=False, api_visibility="private", show_progress="hidden")
+                queue=False, api_visibility="private", show_progress="hidden") \
+        .then(checked_on_arrival, clip, [summary, check, result], queue=False, api_visibility="private",
+              show_progress="hidden")
     clip.change(LATEST_CLIP.record, clip, None, queue=False, api_visibility="private", show_progress="hidden")
     clip.change(None, clip, None, js="(clip) => { if (clip) { " + FORGET_REFUSAL.format(input="video-input")
                 + CLOSE_MESSAGES + " } }", queue=False, api_visibility="private")  # a refused file empties the input
