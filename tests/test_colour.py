@@ -65,7 +65,7 @@ def test_a_face_faded_to_a_little_colour_is_unsure_for_it_and_one_faded_less_is_
     """A visitor's "fade" filter, a quarter of the colour kept, took the face swap example from
     "fake" to "unsure" (fake 96.9 %, under the band's edge) and the astronaut to "real": faded so
     far, a face has too little colour to judge (benchmarks/greyscale.py: 8.1 % of fakes so faded
-    were called "real", 1.9 % in colour); faded to half, it is judged as before."""
+    were called "real", 1.9 % in colour); faded to half, or darkened, it is judged as before."""
     from deforgify.decode.images import load_rgb
 
     detector = Detector.load()
@@ -75,9 +75,11 @@ def test_a_face_faded_to_a_little_colour_is_unsure_for_it_and_one_faded_less_is_
         grey = greyscale(swap).astype(np.float32)
         return jpeg(np.clip(grey + share * (swap - grey) + 0.5, 0, 255).astype(np.uint8), 92)
 
-    quarter, half = detector.predict_rgb([faded(0.25), faded(0.5)])
+    dim = jpeg(np.clip(swap * 0.35 + 0.5, 0, 255).astype(np.uint8), 92)  # underexposed, in colour
+    quarter, half, underexposed = detector.predict_rgb([faded(0.25), faded(0.5), dim])
     assert quarter.label == "unsure" and quarter.caution is not None and quarter.caution.startswith(NO_COLOUR)
     assert half.label == "fake" and half.caution is None
+    assert underexposed.label == "fake" and underexposed.caution is None  # chroma alone called it colourless
 
 
 @pytest.mark.parametrize("dressed", ["red border", "blue caption bar", "yellow sticker", "sticker on the cheek",

@@ -960,8 +960,8 @@ def by_the_cards_steps_1_to_3(rgb: np.ndarray) -> tuple[np.ndarray, tuple[int, i
 def test_the_cards_step_for_a_see_through_face_gives_the_librarys_answer(astronaut_jpeg, tmp_path) -> None:
     """Step 6 for a PNG with an alpha channel, from the card's words: shown over white, a face
     whose box is on average 2 % see-through or more is "unsure"; below, judged as shown."""
-    card = (BUNDLED_MODEL / "README.md").read_text()
-    for words in ("shown over white", "a face whose box's middle (step 1's box, its\n   central 60 % across and down)",
+    card = " ".join((BUNDLED_MODEL / "README.md").read_text().split())  # as read, not as wrapped
+    for words in ("shown over white", "a face whose box's middle (step 1's box, its central 60 % across and down)",
                   "2 % see-through", "`1 - alpha / 255`"):
         assert words in card, words
     photo = Image.open(astronaut_jpeg).convert("RGB")

@@ -257,8 +257,9 @@ Each step changes verdicts when left out or done otherwise (Deforgify's function
    has for both `B - Y` and `R - Y` (`Y = 0.299 R + 0.587 G + 0.114 B`, pixels 0-1) what a
    straight line in `Y` leaves with a standard deviation under 1/255, or under 5/255 with the line
    explaining 85 % of the variance or more and passing within 3/255 of 0 at `Y = 0`, or at least
-   60 % of the middle's pixels have a chroma (the length of `B - Y`, `R - Y`) under 5/255, or their
-   median chroma is under 12/255 (faded) (`deforgify.faces.colour.face_colourless`); so is a face
+   60 % of the middle's pixels (at the crop's size) have a chroma (the length of `B - Y`, `R - Y`)
+   under 5/255, or their median saturation (chroma over `max(Y, 0.05)`) is under 0.08 (faded)
+   (`deforgify.faces.colour.face_colourless`); so is a face
    seen through transparency: where the file has an alpha channel, the photo is shown over white
    and a face whose box's middle (step 1's box, its central 60 % across and down) is on average 2 %
    see-through or more (`1 - alpha / 255`) is "unsure" (`deforgify.faces.transparency`).
@@ -722,7 +723,8 @@ def _limitations(metrics: dict[str, Any], config: dict[str, Any]) -> str:
 - A face without colour (greyscale, or one tint such as sepia, or faded to little colour) is
   answered `unsure` ("no colour to judge"): every greyscale photo among the training sources is
   real, and a model trained on them learns to clear such faces (the bundled one called 22.8 % of its
-  test fakes "real" once they were made greyscale, 8.1 % faded to a quarter of their colour:
+  test fakes "real" once they were made greyscale, 8.1 % faded to a quarter of their colour, 3.2 %
+  with this rule:
   `benchmarks/greyscale.py`). A face faded less can still be cleared more often than in colour.
   The face's own middle is read as well as the crop around it: a greyscale face beside colour (a
   coloured border, a caption bar) has no colour.

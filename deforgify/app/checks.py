@@ -27,7 +27,7 @@ from deforgify.explain.drawing import draw_faces, with_footer
 from deforgify.explain.words import MEANINGS, WORDS
 from deforgify.feedback import Answers
 from deforgify.model.calibration import NO_FACE
-from deforgify.refusals import INTERNAL_ERROR
+from deforgify.refusals import INTERNAL_ERROR, Coded
 from deforgify.video.frames import Limits
 
 OUTPUT_FOLDER = Path(gr.utils.get_upload_folder()) / "deforgify"
@@ -207,6 +207,13 @@ VIDEO_LIMITS = Limits(max_seconds=300, max_bytes=VIDEO_MAX_BYTES, time_limit=60)
 """Clips over 5 minutes or 200 MB are refused, and decoding stops after 60 s."""
 
 
+def video_refused(error: Coded, when: str = "") -> gr.Error:
+    """A clip's refusal (an InvalidVideoError) as the page and the API say it, logged (``when``:
+    " on arrival", its header read as it came)."""
+    log(f"refused as a video{when}: {error}")
+    return gr.Error(f"This video can't be checked: {error}.", duration=None, title=error.code, print_exception=False)
+
+
 def make_judge_clip(detector: Detector, answers: Answers) -> Callable[[Optional[str]], tuple[dict, Optional[str]]]:
     """A clip's answer as data and its deciding frame drawn (None without a face), the answer
     given an id for a report; refusals as ``gr.Error`` with the reason's code as their title.
@@ -228,9 +235,7 @@ def make_judge_clip(detector: Detector, answers: Answers) -> Callable[[Optional[
         try:
             video = score_video(detector, clip, Sampling(), VIDEO_LIMITS)
         except InvalidVideoError as error:
-            log(f"refused as a video: {error}")
-            raise gr.Error(f"This video can't be checked: {error}.", duration=None, title=error.code,
-                           print_exception=False) from None
+            raise video_refused(error) from None
         row = video.to_json() | checked(clip)
         frame = None
         shown_at = row["deciding_frame"]["t"] if row["deciding_frame"] else 0.0

@@ -150,7 +150,7 @@ new MutationObserver(() => {
       note = Object.assign(document.createElement('p'), {id: `${refused.input}-refused`, className: 'refused'});
       document.getElementById(refused.input)?.after(note);
     }
-    const earlier = document.querySelector(`#${refused.input} img, #${refused.input} video`);
+    const earlier = document.querySelector(refused.input === 'photo' ? '#photo img' : '#video-input video');
     note.textContent = refused.words + (earlier ? ' What is shown above is still the file before it.' : '');
   });
   document.querySelectorAll('button.label-wrap').forEach((fold) => {  // an accordion's header

@@ -14,7 +14,7 @@ from deforgify.app.about_model import model_line
 from deforgify.app.api_errors import error_row
 from deforgify.app.browser import (CLOSE_MESSAGES, FOCUS_CHECK_VIDEO, FORGET_REFUSAL, VIDEO_CHECK_STARTED_JS,
                                    scroll_into_view)
-from deforgify.app.checks import CHECKS, VIDEO_LIMITS, faults_said, make_judge_clip
+from deforgify.app.checks import CHECKS, VIDEO_LIMITS, faults_said, make_judge_clip, video_refused
 from deforgify.app.components import (LIVE_REGION, PICTURE_BUTTONS, DecidingFrame, Timeline, VideoFile,
                                       VideoResultJSON, VideoSummary, section_heading)
 from deforgify.app.latest_upload import LATEST_CLIP
@@ -32,7 +32,8 @@ from deforgify.video.frames import InvalidVideoError, open_video
 ARRIVAL_LIMITS = replace(VIDEO_LIMITS, time_limit=2.0)
 """A clip's header read as it arrives: a clip whose header gives no duration (a browser's WebM) is
 read through to find one, which waits for its check."""
-TRY_ANOTHER_CLIP = "Try an MP4, WebM, MOV, MKV or AVI clip of at most 5 minutes that shows a face."
+TRY_ANOTHER_CLIP = (f"Try an MP4, WebM, MOV, MKV or AVI clip of at most {VIDEO_LIMITS.max_seconds / 60:g} minutes "
+                    "that shows a face.")
 
 
 def refusal_box(message: str) -> str:
@@ -154,22 +155,23 @@ def video_section(detector: Detector, answers: Answers, flag: Flag) -> None:
             answer = no_answer(refusal_box(str(error.message)), error_row(error))
         return answer if LATEST_CLIP.is_latest(request, clip) else tuple(gr.skip() for _ in answer)
 
-    def checked_on_arrival(clip: Optional[str]) -> tuple[Any, Any, Any]:
+    def checked_on_arrival(clip: Optional[str], request: gr.Request) -> tuple[Any, Any, Any]:
         """A clip its header refuses (too long, frames too large or small, no video), said as soon
         as it arrives, its button kept off (a visitor's 6-minute clip was refused only once
-        checked); a clip whose header cannot tell within ARRIVAL_LIMITS waits for its check."""
+        checked); a clip whose header cannot tell within ARRIVAL_LIMITS waits for its check, and
+        a refusal that comes once another clip (or none) is on the page is not shown."""
+        unchanged = (gr.skip(), gr.skip(), gr.skip())
         if clip is None:
-            return gr.skip(), gr.skip(), gr.skip()
+            return unchanged
         try:
             open_video(Path(clip), ARRIVAL_LIMITS)[0].release()
         except InvalidVideoError as error:
-            if error.code != TIME_LIMIT:
-                log(f"refused as a video on arrival: {error}")
-                refused = gr.Error(f"This video can't be checked: {error}.", title=error.code)
+            if error.code != TIME_LIMIT and LATEST_CLIP.is_latest(request, clip):
+                refused = video_refused(error, " on arrival")
                 return refusal_box(str(refused.message)), gr.Button(interactive=False), error_row(refused)
         except Exception as error:  # noqa: BLE001  its check says what it is, in words
             log(f"a clip's header not read on arrival: {type(error).__name__}: {error}")
-        return gr.skip(), gr.skip(), gr.skip()
+        return unchanged
 
     with gr.Accordion(CHECK_A_VIDEO, open=True, elem_id="video-check"):
         with gr.Row(equal_height=False):
@@ -201,10 +203,10 @@ def video_section(detector: Detector, answers: Answers, flag: Flag) -> None:
     clip.change(lambda new: (*no_answer(AWAITING_CLIP), gr.Button(CHECK_VIDEO, interactive=new is not None),
                              answer_shown("")), clip,
                 [*page_outputs, check, report.box],
-                queue=False, api_visibility="private", show_progress="hidden") \
+                queue=False, api_visibility="private", show_progress="hidden")
+    clip.change(LATEST_CLIP.record, clip, None, queue=False, api_visibility="private", show_progress="hidden") \
         .then(checked_on_arrival, clip, [summary, check, result], queue=False, api_visibility="private",
-              show_progress="hidden")
-    clip.change(LATEST_CLIP.record, clip, None, queue=False, api_visibility="private", show_progress="hidden")
+              show_progress="hidden", trigger_mode="always_last")  # once recorded: its refusal if still on the page
     clip.change(None, clip, None, js="(clip) => { if (clip) { " + FORGET_REFUSAL.format(input="video-input")
                 + CLOSE_MESSAGES + " } }", queue=False, api_visibility="private")  # a refused file empties the input
     clip.upload(None, js=FOCUS_CHECK_VIDEO, queue=False, api_visibility="private")
